@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The `orrery` command: one file per subcommand, loaded on demand.
+const subcommands: Record<string, { file: string; summary: string }> = {
+  start: { file: "./start.js", summary: "run the all-in-one server (head store, engine, HTTP API)" },
+  promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
+  conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
+  tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store" },
+};
+
+function usage(): string {
+  const lines = ["usage: orrery <command> [flags]", "", "commands:"];
+  for (const [name, { summary }] of Object.entries(subcommands)) lines.push(`  ${name.padEnd(12)} ${summary}`);
+  lines.push("", "Run `orrery <command> --help` for a command's flags.");
+  return lines.join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    console.log(usage());
+    return 0;
+  }
+  const entry = subcommands[name];
+  if (entry === undefined) {
+    console.error(`orrery: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  const mod = (await import(entry.file)) as { run(argv: string[]): Promise<number> };
+  return mod.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`orrery: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

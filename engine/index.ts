@@ -1,0 +1,3 @@
+// The vectorized PromQL engine: instant and range queries over any Store.
+export type * from "./types.js";
+export { QueryError } from "./errors.js";

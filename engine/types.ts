@@ -1,0 +1,107 @@
+// The engine's public contract: what the API, the ruler and the conformance
+// runner call, and the result shapes they consume.
+import type { Labels, Store } from "../storeapi/index.js";
+
+export interface EngineOptions {
+  /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
+  lookbackDeltaMs?: number;
+  /** Maximum samples loaded at once by one query; exceeding it fails with kind "too_many_samples". Default 50,000,000. */
+  maxSamples?: number;
+  /** Query timeout, ms. Default 120000. */
+  timeoutMs?: number;
+  /** Step of subqueries written as `[range:]`, ms. Default 60000. */
+  defaultEvaluationIntervalMs?: number;
+  /** Accept experimental syntax and functions. Default true. */
+  enableExperimental?: boolean;
+}
+
+/** Per-query overrides. */
+export interface QueryOptions {
+  lookbackDeltaMs?: number;
+  timeoutMs?: number;
+  maxSamples?: number;
+  signal?: AbortSignal;
+}
+
+export type ErrorKind = "bad_data" | "execution" | "timeout" | "canceled" | "too_many_samples" | "internal";
+
+export interface PosRange {
+  start: number;
+  end: number;
+}
+
+/** A warning or info attached to a result, as Prometheus's annotations. */
+export interface Annotation {
+  kind: "warning" | "info";
+  /** The message without the "PromQL warning: " prefix and without position. */
+  message: string;
+  /** Position of the offending expression in the query, when known. */
+  pos?: PosRange;
+}
+
+export interface QueryStats {
+  /** Total samples read from selectors (Prometheus totalQueryableSamples). */
+  totalSamples: number;
+  /** Peak number of samples held at once (Prometheus peakSamples). */
+  peakSamples: number;
+  /** Wall time of evaluation, ms. */
+  evalTimeMs: number;
+}
+
+export interface ScalarValue {
+  type: "scalar";
+  t: number;
+  v: number;
+}
+
+export interface StringValue {
+  type: "string";
+  t: number;
+  v: string;
+}
+
+/** Histogram samples will sit beside floats: see ARCHITECTURE "Samples". */
+export interface Sample {
+  labels: Labels;
+  t: number;
+  v: number;
+}
+
+export interface VectorValue {
+  type: "vector";
+  samples: Sample[];
+}
+
+export interface MatrixSeries {
+  labels: Labels;
+  /** Timestamps (ms) and values, same length, ascending time. */
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export interface MatrixValue {
+  type: "matrix";
+  series: MatrixSeries[];
+}
+
+export type Value = ScalarValue | StringValue | VectorValue | MatrixValue;
+
+export interface QueryResult {
+  value: Value;
+  warnings: Annotation[];
+  infos: Annotation[];
+  stats: QueryStats;
+}
+
+/** A prepared query; `exec` runs it once, `cancel` aborts it with kind "canceled". */
+export interface Query {
+  readonly query: string;
+  exec(): Promise<QueryResult>;
+  cancel(): void;
+}
+
+export interface QueryEngine {
+  /** Parses and plans; throws QueryError (kind bad_data) for a bad query. */
+  instantQuery(store: Store, query: string, timeMs: number, opts?: QueryOptions): Query;
+  rangeQuery(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Query;
+}

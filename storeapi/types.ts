@@ -1,0 +1,128 @@
+// The Store contract: what the engine reads from, mirroring the Thanos StoreAPI
+// (SeriesRequest/SeriesResponse, LabelNames, LabelValues, Info) so that the
+// gRPC server and client are thin adapters. Field meanings follow Thanos.
+
+/** One label. A label set is sorted by name and has unique names. */
+export interface Label {
+  readonly name: string;
+  readonly value: string;
+}
+export type Labels = readonly Label[];
+
+export type MatcherOp = "=" | "!=" | "=~" | "!~";
+
+/** A label matcher; regexes are fully anchored, as in Prometheus. */
+export interface Matcher {
+  readonly name: string;
+  readonly op: MatcherOp;
+  readonly value: string;
+}
+
+/** Chunk encodings, numbered as Prometheus's chunkenc does. */
+export const enum ChunkEncoding {
+  XOR = 1,
+  Histogram = 2,
+  FloatHistogram = 3,
+}
+
+export interface Chunk {
+  readonly encoding: ChunkEncoding;
+  /** The chunk's bytes exactly as Prometheus's chunkenc writes them. */
+  readonly data: Uint8Array;
+}
+
+/**
+ * A chunk with its time bounds. Raw data uses `raw`; downsampled data uses the
+ * aggregate chunks (count, sum, min, max, counter), as Thanos does.
+ */
+export interface AggrChunk {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly raw?: Chunk;
+  readonly count?: Chunk;
+  readonly sum?: Chunk;
+  readonly min?: Chunk;
+  readonly max?: Chunk;
+  readonly counter?: Chunk;
+}
+
+export interface Series {
+  readonly labels: Labels;
+  /** Sorted by minTime, non-overlapping within one store. */
+  readonly chunks: readonly AggrChunk[];
+}
+
+export type Aggregate = "count" | "sum" | "min" | "max" | "counter";
+
+/** What the engine knows about the selector being fetched (Thanos QueryHints). */
+export interface QueryHints {
+  /** Query step in ms (0 for an instant query). */
+  readonly stepMillis?: number;
+  /** The function enclosing the selector, e.g. "rate". */
+  readonly func?: string;
+  /** The grouping of the enclosing aggregation. */
+  readonly grouping?: { readonly by: boolean; readonly labels: readonly string[] };
+  /** Range of the enclosing range selector in ms. */
+  readonly rangeMillis?: number;
+}
+
+export interface SeriesRequest {
+  /** Inclusive bounds in ms. */
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly matchers: readonly Matcher[];
+  /** Largest downsampling resolution acceptable, in ms (0: raw only). */
+  readonly maxResolutionWindow?: number;
+  readonly aggregates?: readonly Aggregate[];
+  readonly partialResponseDisabled?: boolean;
+  /** Only labels, no chunks (for /api/v1/series). */
+  readonly skipChunks?: boolean;
+  readonly queryHints?: QueryHints;
+  /** Maximum number of series to return (0 or absent: no limit). */
+  readonly limit?: number;
+}
+
+/**
+ * One frame of a series stream: a batch of series (sorted by labels across the
+ * whole stream) and any warnings. Batches amortise the per-item cost of an
+ * async stream; a gRPC adapter splits them into single SeriesResponses.
+ */
+export interface SeriesFrame {
+  readonly series: readonly Series[];
+  readonly warnings: readonly string[];
+}
+
+export interface LabelNamesRequest {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly matchers: readonly Matcher[];
+  readonly limit?: number;
+}
+
+export interface LabelValuesRequest extends LabelNamesRequest {
+  readonly label: string;
+}
+
+export interface StringsResponse {
+  readonly values: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface StoreInfo {
+  /** External label sets this store is known by (may be empty). */
+  readonly labelSets: readonly Labels[];
+  readonly minTime: number;
+  readonly maxTime: number;
+  /** Resolutions held, in ms; 0 is raw. */
+  readonly resolutions: readonly number[];
+  /** Whether the store can run pushed-down aggregations. */
+  readonly supportsAggregationPushdown: boolean;
+}
+
+export interface Store {
+  info(): Promise<StoreInfo>;
+  /** Streams matching series sorted by labels. Aborting the signal stops the stream. */
+  series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame>;
+  labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse>;
+  labelValues(request: LabelValuesRequest, signal?: AbortSignal): Promise<StringsResponse>;
+}
