@@ -21,7 +21,9 @@ export interface LabelMatcher {
 export type ArithmeticOp = "+" | "-" | "*" | "/" | "%" | "^" | "atan2";
 export type ComparisonOp = "==" | "!=" | ">" | "<" | ">=" | "<=";
 export type SetOp = "and" | "or" | "unless";
-export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp;
+/** Native histogram trim operators (Prometheus 3.x): `h </ x` keeps observations below x, `h >/ x` above. */
+export type TrimOp = "</" | ">/";
+export type BinaryOp = ArithmeticOp | ComparisonOp | SetOp | TrimOp;
 
 export type AggregateOp =
   | "sum"

@@ -1,0 +1,112 @@
+// What the API is built from: the engine, the store and the optional parts a
+// process may have (remote_write receiver, exemplars, metadata, head stats).
+import type { Registry } from "prom-client";
+import type { FastifyServerOptions } from "fastify";
+import type { QueryEngine } from "../engine/index.js";
+import type { Labels, Matcher, Store } from "../storeapi/index.js";
+import type { QueryGate } from "./gate.js";
+
+/** A remote_write request handler, e.g. the head's receiver bound to the head. */
+export type RemoteWriteHandler = (
+  body: Buffer,
+  headers: Record<string, string | string[] | undefined>,
+) => Promise<{ status: number; message?: string }>;
+
+export interface Exemplar {
+  labels: Labels;
+  value: number;
+  /** ms */
+  t: number;
+}
+
+export interface ExemplarSeries {
+  seriesLabels: Labels;
+  exemplars: Exemplar[];
+}
+
+/** Exemplars of the series matching any of the matcher sets, within [start, end] ms. */
+export interface ExemplarQuerier {
+  select(startMs: number, endMs: number, matcherSets: Matcher[][]): Promise<ExemplarSeries[]> | ExemplarSeries[];
+}
+
+export interface MetricMetadata {
+  type: string;
+  help: string;
+  unit: string;
+}
+
+/** Metric metadata by metric name (all metrics, or only `metric` when given). */
+export interface MetadataQuerier {
+  get(metric?: string): Promise<Record<string, MetricMetadata[]>> | Record<string, MetricMetadata[]>;
+}
+
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  branch: string;
+  buildUser: string;
+  buildDate: string;
+  goVersion: string;
+}
+
+export interface ApiDeps {
+  engine: QueryEngine;
+  store: Store;
+  /** Where the API's own metrics are registered and what /metrics serves. */
+  registry: Registry;
+  /** Command-line flags as shown by /api/v1/status/flags. */
+  flags?: Record<string, string>;
+  /** Server query timeout, ms (default 120000, `--query.timeout`). */
+  queryTimeoutMs?: number;
+  /** Samples one query may hold (default 50,000,000, `--query.max-samples`). */
+  maxSamples?: number;
+  /** Default lookback delta, ms (the engine's default when absent). */
+  lookbackDeltaMs?: number;
+  /** Queries running at once (default 20, `--query.max-concurrency`). */
+  maxConcurrency?: number;
+  /** Queries waiting for a slot before new ones get 503 (default 10 × maxConcurrency). */
+  maxQueuedQueries?: number;
+  /** Largest request body accepted, bytes (default 32 MiB). */
+  bodyLimitBytes?: number;
+  remoteWrite?: RemoteWriteHandler;
+  exemplars?: ExemplarQuerier;
+  metadata?: MetadataQuerier;
+  /** Whether the process is ready to serve (e.g. WAL replayed). Default: always. */
+  ready?: () => boolean;
+  buildInfo?: Partial<BuildInfo>;
+  /** Shown by /api/v1/status/config. */
+  configYaml?: string;
+  /** Shown as storageRetention by /api/v1/status/runtimeinfo, e.g. "2h". */
+  storageRetention?: string;
+  /** Fastify's logger option (default off). */
+  logger?: FastifyServerOptions["logger"];
+  /** The clock, ms (tests pin it). */
+  now?: () => number;
+}
+
+/** The deps with defaults filled in, plus the parts buildApi creates. */
+export interface ApiContext {
+  engine: QueryEngine;
+  store: Store;
+  registry: Registry;
+  flags: Record<string, string>;
+  queryTimeoutMs: number;
+  maxSamples: number;
+  lookbackDeltaMs: number | undefined;
+  gate: QueryGate;
+  remoteWrite: RemoteWriteHandler | undefined;
+  exemplars: ExemplarQuerier | undefined;
+  metadata: MetadataQuerier | undefined;
+  ready: () => boolean;
+  buildInfo: BuildInfo;
+  configYaml: string;
+  storageRetention: string;
+  startTimeMs: number;
+  now: () => number;
+}
+
+/** A handler's answer: HTTP status (default 200) and the JSON body, whole or in chunks. */
+export interface JsonBody {
+  status?: number;
+  json: string | Iterable<string>;
+}

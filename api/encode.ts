@@ -1,0 +1,199 @@
+// The response encoder: Prometheus's JSON written straight into string chunks
+// (no object tree, no JSON.stringify), so a large matrix streams to the client.
+import type { Labels } from "../storeapi/index.js";
+import type { Annotation, QueryStats, Value } from "../engine/index.js";
+import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
+
+/** Chunks are handed to the socket once they pass this many UTF-16 units. */
+export const CHUNK_CHARS = 64 * 1024;
+
+/** Timings in seconds, as Prometheus's stats=all reports them. */
+export interface ResponseStats {
+  stats: QueryStats;
+  queueTimeMs: number;
+  totalTimeMs: number;
+}
+
+export interface QueryResponseParts {
+  value: Value;
+  /** Already formatted warning and info strings. */
+  warnings: readonly string[];
+  infos: readonly string[];
+  stats?: ResponseStats;
+}
+
+/** A label set as a JSON object, names in label order (sorted). */
+export function labelsJson(labels: Labels): string {
+  const n = labels.length;
+  if (n === 0) return "{}";
+  let out = "{" + jsonString(labels[0].name) + ":" + jsonString(labels[0].value);
+  for (let i = 1; i < n; i++) out += "," + jsonString(labels[i].name) + ":" + jsonString(labels[i].value);
+  return out + "}";
+}
+
+/** The whole success envelope of a query or query_range response, in chunks. */
+export function* encodeQueryResponse(parts: QueryResponseParts): Generator<string, void, undefined> {
+  const head = '{"status":"success","data":{"resultType":' + jsonString(parts.value.type) + ',"result":';
+  yield* encodeResult(parts.value, head);
+  let tail = "";
+  if (parts.stats !== undefined) tail += ',"stats":' + statsJson(parts.stats);
+  tail += "}";
+  tail += annotationsJson(parts.warnings, parts.infos);
+  yield tail + "}";
+}
+
+function* encodeResult(value: Value, prefix: string): Generator<string, void, undefined> {
+  switch (value.type) {
+    case "scalar":
+      yield prefix + "[" + formatScalarTime(value.t) + ',"' + formatFloatF(value.v) + '"]';
+      return;
+    case "string":
+      yield prefix + "[" + formatScalarTime(value.t) + "," + jsonString(value.v) + "]";
+      return;
+    case "vector": {
+      // Histogram samples will be written here as "histogram":[t,{...}] beside "value".
+      let out = prefix + "[";
+      const samples = value.samples;
+      for (let i = 0; i < samples.length; i++) {
+        const s = samples[i];
+        if (i > 0) out += ",";
+        out += '{"metric":' + labelsJson(s.labels) + ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]}';
+        if (out.length >= CHUNK_CHARS) {
+          yield out;
+          out = "";
+        }
+      }
+      yield out + "]";
+      return;
+    }
+    case "matrix": {
+      let out = prefix + "[";
+      const series = value.series;
+      for (let i = 0; i < series.length; i++) {
+        const s = series[i];
+        out += (i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels) + ',"values":[';
+        const ts = s.t;
+        const vs = s.v;
+        const n = ts.length;
+        for (let j = 0; j < n; j++) {
+          out += (j > 0 ? ",[" : "[") + formatSampleTime(ts[j]) + ',"' + formatSampleValue(vs[j]) + '"]';
+          if (out.length >= CHUNK_CHARS) {
+            yield out;
+            out = "";
+          }
+        }
+        out += "]}";
+      }
+      yield out + "]";
+      return;
+    }
+  }
+}
+
+function statsJson(s: ResponseStats): string {
+  const evalSec = s.stats.evalTimeMs / 1000;
+  return (
+    '{"timings":{"evalTotalTime":' +
+    goJsonNumber(evalSec) +
+    ',"resultSortTime":0,"queryPreparationTime":0,"innerEvalTime":' +
+    goJsonNumber(evalSec) +
+    ',"execQueueTime":' +
+    goJsonNumber(s.queueTimeMs / 1000) +
+    ',"execTotalTime":' +
+    goJsonNumber(s.totalTimeMs / 1000) +
+    '},"samples":{"totalQueryableSamples":' +
+    goJsonNumber(s.stats.totalSamples) +
+    ',"peakSamples":' +
+    goJsonNumber(s.stats.peakSamples) +
+    "}}"
+  );
+}
+
+/** `,"warnings":[…],"infos":[…]`, each left out when empty (Go's omitempty). */
+export function annotationsJson(warnings: readonly string[], infos: readonly string[]): string {
+  let out = "";
+  if (warnings.length > 0) out += ',"warnings":' + stringArrayJson(warnings);
+  if (infos.length > 0) out += ',"infos":' + stringArrayJson(infos);
+  return out;
+}
+
+export function stringArrayJson(values: readonly string[]): string {
+  if (values.length === 0) return "[]";
+  let out = "[" + jsonString(values[0]);
+  for (let i = 1; i < values.length; i++) out += "," + jsonString(values[i]);
+  return out + "]";
+}
+
+/** A finite number as Go's encoding/json writes a float64 (NaN/Inf become null). */
+function goJsonNumber(v: number): string {
+  if (!Number.isFinite(v)) return "null";
+  return formatSampleValue(v);
+}
+
+/**
+ * Any plain JSON value (objects, arrays, strings, numbers, booleans, null),
+ * with strings escaped as Go escapes them. For the small, non-query endpoints.
+ */
+export function toJson(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  switch (typeof value) {
+    case "string":
+      return jsonString(value);
+    case "number":
+      return goJsonNumber(value);
+    case "boolean":
+      return value ? "true" : "false";
+    case "object":
+      break;
+    default:
+      return "null";
+  }
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + toJson(value[i]);
+    return out + "]";
+  }
+  let out = "{";
+  let first = true;
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    out += (first ? "" : ",") + jsonString(k) + ":" + toJson(v);
+    first = false;
+  }
+  return out + "}";
+}
+
+/** `{"status":"success","data":…}` plus warnings/infos, for the non-query endpoints. */
+export function successJson(dataJson: string, warnings: readonly string[] = [], infos: readonly string[] = []): string {
+  return '{"status":"success","data":' + dataJson + annotationsJson(warnings, infos) + "}";
+}
+
+/** `{"status":"error","errorType":…,"error":…}` plus any warnings. */
+export function errorJson(errorType: string, message: string, warnings: readonly string[] = []): string {
+  return '{"status":"error","errorType":' + jsonString(errorType) + ',"error":' + jsonString(message) + annotationsJson(warnings, []) + "}";
+}
+
+/** An annotation as Prometheus prints it: `PromQL warning: <message> (<line>:<col>)`. */
+export function formatAnnotation(a: Annotation, query: string): string {
+  const prefix = a.kind === "warning" ? "PromQL warning: " : "PromQL info: ";
+  if (a.pos === undefined || query === "") return prefix + a.message;
+  return prefix + a.message + " (" + positionString(query, a.pos.start) + ")";
+}
+
+/**
+ * `line:column` of an offset into the query, both 1-based, the column counted
+ * in UTF-8 bytes as Go counts it.
+ */
+export function positionString(query: string, offset: number): string {
+  if (offset < 0 || offset > query.length) return "invalid position";
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (query.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  const col = Buffer.byteLength(query.slice(lineStart, offset), "utf8") + 1;
+  return line + ":" + col;
+}

@@ -1,0 +1,118 @@
+// Number, timestamp and string formatting exactly as Prometheus writes them in
+// its JSON responses (checked byte for byte against Prometheus 2.42).
+
+/**
+ * A float as Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal
+ * that round-trips, never an exponent; "NaN", "+Inf", "-Inf"; -0 is "-0".
+ * Prometheus uses it for scalar and string results and for count_values labels.
+ */
+export function formatFloatF(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) return special;
+  const s = String(v);
+  const e = s.indexOf("e");
+  return e < 0 ? s : expandExponent(s, e);
+}
+
+/**
+ * A sample value in a vector or matrix, as Prometheus's JSON codec writes it:
+ * Go 'f' format, except 'e' format (two-digit exponent at least) when
+ * |v| < 1e-6 or |v| >= 1e21. JS switches to exponents at the same bounds.
+ */
+export function formatSampleValue(v: number): string {
+  const special = formatSpecial(v);
+  if (special !== undefined) return special;
+  const s = String(v);
+  const n = s.length;
+  // JS writes "1e-7" where Go writes "1e-07": pad a one-digit exponent.
+  if (n > 3 && s.charCodeAt(n - 3) === 101 /* e */) return s.slice(0, n - 1) + "0" + s.slice(n - 1);
+  return s;
+}
+
+function formatSpecial(v: number): string | undefined {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  return undefined;
+}
+
+/** Rewrites JS exponent notation ("1.5e-7", "1e+21") as plain decimal digits. */
+function expandExponent(s: string, e: number): string {
+  const negative = s.charCodeAt(0) === 45;
+  const mantissa = s.slice(negative ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf(".");
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  // Position of the decimal point relative to the start of `digits`.
+  const point = (dot < 0 ? mantissa.length : dot) + exp;
+  let out: string;
+  if (point <= 0) out = "0." + "0".repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
+  else out = digits.slice(0, point) + "." + digits.slice(point);
+  return negative ? "-" + out : out;
+}
+
+const FRACTION_DIGITS = ["000", "001", "002", "003", "004", "005", "006", "007", "008", "009"];
+
+/**
+ * A sample timestamp (ms) in a vector or matrix: whole seconds, then when the
+ * milliseconds are not zero a point and exactly three digits ("1.500").
+ */
+export function formatSampleTime(ms: number): string {
+  let sign = "";
+  if (ms < 0) {
+    sign = "-";
+    ms = -ms;
+  }
+  const frac = ms % 1000;
+  const secs = (ms - frac) / 1000;
+  if (frac === 0) return sign + secs;
+  const f = frac < 10 ? FRACTION_DIGITS[frac] : frac < 100 ? "0" + frac : String(frac);
+  return sign + secs + "." + f;
+}
+
+/** A scalar or string result's timestamp: Go's JSON encoding of ms/1000 ("1.5"). */
+export function formatScalarTime(ms: number): string {
+  return formatFloatF(ms / 1000);
+}
+
+// Characters Go's encoding/json escapes: controls, quote, backslash, HTML
+// characters, U+2028/9, and surrogates (a lone one becomes U+FFFD).
+const NEEDS_ESCAPE = /["\\\u0000-\u001f<>&\u2028\u2029\ud800-\udfff]/;
+const HEX = "0123456789abcdef";
+
+/** A JSON string literal, escaped as Go's encoding/json escapes it. */
+export function jsonString(s: string): string {
+  if (!NEEDS_ESCAPE.test(s)) return '"' + s + '"';
+  let out = '"';
+  let from = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    let rep: string | undefined;
+    if (c < 0x20) {
+      rep = c === 10 ? "\\n" : c === 13 ? "\\r" : c === 9 ? "\\t" : "\\u00" + HEX[c >> 4] + HEX[c & 15];
+    } else if (c === 34) rep = '\\"';
+    else if (c === 92) rep = "\\\\";
+    else if (c === 60) rep = "\\u003c";
+    else if (c === 62) rep = "\\u003e";
+    else if (c === 38) rep = "\\u0026";
+    else if (c === 0x2028) rep = "\\u2028";
+    else if (c === 0x2029) rep = "\\u2029";
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a valid pair passes through unchanged
+        continue;
+      }
+      rep = "\\ufffd";
+    }
+    if (rep === undefined) continue;
+    if (i > from) out += s.slice(from, i);
+    out += rep;
+    from = i + 1;
+  }
+  if (from < n) out += s.slice(from);
+  return out + '"';
+}

@@ -1,0 +1,21 @@
+// orrery's Prometheus-compatible HTTP API (/api/v1/*, /-/healthy, /-/ready,
+// /metrics, remote_write), built on fastify, and the self-scrape that feeds a
+// process's own metrics into its head.
+export { buildApi } from "./server.js";
+export type {
+  ApiDeps,
+  BuildInfo,
+  Exemplar,
+  ExemplarQuerier,
+  ExemplarSeries,
+  MetadataQuerier,
+  MetricMetadata,
+  RemoteWriteHandler,
+} from "./context.js";
+export { ApiError, parseDuration, parseTime } from "./params.js";
+export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
+export { encodeQueryResponse, formatAnnotation, labelsJson } from "./encode.js";
+export { QueryGate } from "./gate.js";
+export { astToJson } from "./ast_json.js";
+export { parseExposition, SelfScraper, withTargetLabels } from "./selfscrape.js";
+export type { ScrapedSample, SelfScrapeOptions, Exposition } from "./selfscrape.js";

@@ -1,0 +1,184 @@
+// Request parameters as Prometheus reads them (r.FormValue / r.Form), and the
+// parsers for timestamps and durations with Prometheus's error messages.
+
+/** An API error: Prometheus's errorType, its HTTP status, and the message. */
+export type ApiErrorType = "bad_data" | "execution" | "timeout" | "canceled" | "unavailable" | "internal" | "not_found";
+
+export const STATUS_BY_ERROR_TYPE: Record<ApiErrorType, number> = {
+  bad_data: 400,
+  execution: 422,
+  timeout: 503,
+  // Prometheus answers a canceled query with nginx's "client closed request".
+  canceled: 499,
+  unavailable: 503,
+  internal: 500,
+  not_found: 404,
+};
+
+export class ApiError extends Error {
+  readonly type: ApiErrorType;
+  readonly status: number;
+  /** Warnings gathered before the error, sent beside it. */
+  readonly warnings: readonly string[];
+
+  constructor(type: ApiErrorType, message: string, status = STATUS_BY_ERROR_TYPE[type], warnings: readonly string[] = []) {
+    super(message);
+    this.name = "ApiError";
+    this.type = type;
+    this.status = status;
+    this.warnings = warnings;
+  }
+}
+
+export const badParam = (param: string, message: string): ApiError =>
+  new ApiError("bad_data", `invalid parameter ${JSON.stringify(param)}: ${message}`);
+
+/**
+ * Form values: the POST body's first (when form-encoded), then the URL's, as
+ * Go's r.Form orders them.
+ */
+export class Params {
+  private readonly body: URLSearchParams | undefined;
+  private readonly query: URLSearchParams;
+
+  constructor(query: URLSearchParams, body?: URLSearchParams) {
+    this.query = query;
+    this.body = body;
+  }
+
+  /** The first value of `name`, or "" when absent (r.FormValue). */
+  get(name: string): string {
+    const fromBody = this.body?.get(name);
+    if (fromBody !== null && fromBody !== undefined) return fromBody;
+    return this.query.get(name) ?? "";
+  }
+
+  /** Every value of `name`, body values first (r.Form[name]). */
+  all(name: string): string[] {
+    const fromBody = this.body?.getAll(name) ?? [];
+    const fromQuery = this.query.getAll(name);
+    return fromBody.length === 0 ? fromQuery : fromBody.concat(fromQuery);
+  }
+
+  has(name: string): boolean {
+    return (this.body?.has(name) ?? false) || this.query.has(name);
+  }
+}
+
+/** Parses "a=1&b=2" from a URL (everything after the first "?"). */
+export function urlParams(url: string): URLSearchParams {
+  const q = url.indexOf("?");
+  return new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+}
+
+// The smallest and largest times Prometheus accepts, and their RFC 3339 forms
+// (clients such as Grafana send these for "all time"). Clamped to safe integers.
+export const MIN_TIME_MS = Number.MIN_SAFE_INTEGER;
+export const MAX_TIME_MS = Number.MAX_SAFE_INTEGER;
+const MIN_TIME_FORMATTED = "-292273086-05-16T16:47:06Z";
+const MAX_TIME_FORMATTED = "292277025-08-18T07:12:54.999999999Z";
+
+const FLOAT_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+
+/** Rounds half away from zero, as Go's math.Round does. */
+function goRound(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/**
+ * A timestamp in Unix seconds (with fraction) or RFC 3339, to integer ms.
+ * Throws an Error with Prometheus's message.
+ */
+export function parseTime(s: string): number {
+  if (FLOAT_RE.test(s)) {
+    const t = Number(s);
+    if (Number.isFinite(t)) {
+      const secs = Math.trunc(t);
+      const ms = goRound((t - secs) * 1000);
+      const total = secs * 1000 + ms;
+      if (Number.isSafeInteger(total)) return total;
+    }
+  }
+  const m = RFC3339_RE.exec(s);
+  if (m !== null) {
+    const ms = rfc3339ToMs(m);
+    if (ms !== undefined) return ms;
+  }
+  if (s === MIN_TIME_FORMATTED) return MIN_TIME_MS;
+  if (s === MAX_TIME_FORMATTED) return MAX_TIME_MS;
+  throw new Error(`cannot parse ${JSON.stringify(s)} to a valid timestamp`);
+}
+
+function rfc3339ToMs(m: RegExpExecArray): number | undefined {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const base = Date.UTC(year, month - 1, day, hour, minute, second);
+  // Date.UTC rolls 31 February over into March; Go rejects it.
+  if (new Date(base).getUTCDate() !== day) return undefined;
+  // Go keeps nanoseconds; Prometheus truncates them to milliseconds.
+  const fraction = m[7] === undefined ? 0 : Number((m[7] + "00").slice(0, 3));
+  let offsetMin = 0;
+  if (m[9] !== undefined) {
+    offsetMin = Number(m[10]) * 60 + Number(m[11]);
+    if (m[9] === "-") offsetMin = -offsetMin;
+  }
+  return base + fraction - offsetMin * 60000;
+}
+
+/** A time parameter with a default when absent (Prometheus's parseTimeParam). */
+export function timeParam(params: Params, name: string, defaultMs: number): number {
+  const v = params.get(name);
+  if (v === "") return defaultMs;
+  try {
+    return parseTime(v);
+  } catch (err) {
+    throw badParam(name, `Invalid time value for '${name}': ${(err as Error).message}`);
+  }
+}
+
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const DURATION_UNITS_MS = [365 * 86400000, 7 * 86400000, 86400000, 3600000, 60000, 1000, 1];
+
+/**
+ * A duration as float seconds or a Prometheus duration ("1m30s"), to ms
+ * (fractions of a ms kept; callers decide how to round).
+ */
+export function parseDuration(s: string): number {
+  if (FLOAT_RE.test(s)) {
+    const d = Number(s);
+    if (Number.isFinite(d)) {
+      // Go holds a duration as int64 nanoseconds.
+      if (Math.abs(d * 1e9) > 9.223372036854776e18) throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
+      return Math.trunc(d * 1e9) / 1e6;
+    }
+  }
+  const m = s === "" ? null : DURATION_RE.exec(s);
+  if (m !== null) {
+    let ms = 0;
+    for (let i = 0; i < DURATION_UNITS_MS.length; i++) if (m[i + 1] !== undefined) ms += Number(m[i + 1]) * DURATION_UNITS_MS[i];
+    return ms;
+  }
+  throw new Error(`cannot parse ${JSON.stringify(s)} to a valid duration`);
+}
+
+/** A duration parameter, or undefined when absent. */
+export function durationParam(params: Params, name: string): number | undefined {
+  const v = params.get(name);
+  if (v === "") return undefined;
+  try {
+    return parseDuration(v);
+  } catch (err) {
+    throw badParam(name, (err as Error).message);
+  }
+}
+
+/** A non-negative integer `limit`, 0 when absent (Prometheus's parseLimitParam). */
+export function limitParam(params: Params, name = "limit"): number {
+  const v = params.get(name);
+  if (v === "") return 0;
+  if (!/^[+-]?\d+$/.test(v)) throw badParam(name, `strconv.Atoi: parsing ${JSON.stringify(v)}: invalid syntax`);
+  const n = Number(v);
+  if (n < 0) throw badParam(name, "limit must be non-negative");
+  return n;
+}

@@ -1,0 +1,203 @@
+// End to end against real Prometheus 2.42: it scrapes itself every second and
+// remote_writes into orrery; then the same instant and range queries against
+// both must return the same series and values, and promtool must work against orrery.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Registry } from "prom-client";
+import { Engine } from "../engine/index.js";
+import * as stores from "../stores/index.js";
+import { buildApi, type RemoteWriteHandler } from "./index.js";
+
+const PROMETHEUS = "/usr/bin/prometheus";
+const PROMTOOL = "/usr/bin/promtool";
+const SCRAPE_SECONDS = 45;
+
+type Receiver = (head: stores.Head, body: Buffer, headers: Record<string, string | string[] | undefined>) => Promise<{ status: number; message?: string }>;
+const handleRemoteWrite = (stores as unknown as { handleRemoteWrite?: Receiver }).handleRemoteWrite;
+
+const QUERIES = [
+  "up",
+  "prometheus_http_requests_total",
+  'prometheus_http_requests_total{handler=~"/metrics|/api/v1/query.*"}',
+  "rate(prometheus_http_requests_total[20s])",
+  "sum by (job) (rate(prometheus_tsdb_head_samples_appended_total[20s]))",
+  "sum(up)",
+  'count by (__name__) ({__name__=~"prometheus_tsdb_head_.*"})',
+  "prometheus_tsdb_head_series * 2 + 1",
+  "process_resident_memory_bytes / on(instance, job) process_virtual_memory_bytes",
+  "max_over_time(scrape_duration_seconds[30s])",
+  "go_goroutines > bool 5",
+  "topk(3, prometheus_http_requests_total)",
+  "histogram_quantile(0.9, sum by (le) (rate(prometheus_http_request_duration_seconds_bucket[30s])))",
+  "avg(irate(process_cpu_seconds_total[10s]))",
+  "increase(prometheus_tsdb_head_samples_appended_total[30s])",
+  "absent(nonexistent_metric)",
+  "timestamp(up) - time()",
+];
+
+interface PromSeries {
+  metric: Record<string, string>;
+  value?: [number, string];
+  values?: [number, string][];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function getJson(url: string): Promise<{ status: string; data: { resultType: string; result: unknown }; error?: string }> {
+  const res = await fetch(url);
+  return (await res.json()) as { status: string; data: { resultType: string; result: unknown }; error?: string };
+}
+
+function key(metric: Record<string, string>): string {
+  return JSON.stringify(Object.entries(metric).sort());
+}
+
+function close(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = Number(a);
+  const y = Number(b);
+  if (Number.isNaN(x) || Number.isNaN(y)) return false;
+  return Math.abs(x - y) <= 1e-9 * Math.max(1, Math.abs(x), Math.abs(y));
+}
+
+/** Compares two results: same series (by labels), same timestamps, values within float tolerance. */
+function compare(query: string, want: { resultType: string; result: unknown }, got: { resultType: string; result: unknown }): string[] {
+  const problems: string[] = [];
+  if (want.resultType !== got.resultType) return [`${query}: resultType ${got.resultType}, want ${want.resultType}`];
+  if (want.resultType === "scalar") {
+    const [tw, vw] = want.result as [number, string];
+    const [tg, vg] = got.result as [number, string];
+    if (tw !== tg || !close(vw, vg)) problems.push(`${query}: scalar [${tg}, ${vg}], want [${tw}, ${vw}]`);
+    return problems;
+  }
+  const wantSeries = new Map((want.result as PromSeries[]).map((s) => [key(s.metric), s]));
+  const gotSeries = new Map((got.result as PromSeries[]).map((s) => [key(s.metric), s]));
+  for (const k of wantSeries.keys()) if (!gotSeries.has(k)) problems.push(`${query}: missing series ${k}`);
+  for (const k of gotSeries.keys()) if (!wantSeries.has(k)) problems.push(`${query}: extra series ${k}`);
+  for (const [k, w] of wantSeries) {
+    const g = gotSeries.get(k);
+    if (g === undefined) continue;
+    const wp = w.values ?? [w.value!];
+    const gp = g.values ?? [g.value!];
+    if (wp.length !== gp.length) {
+      problems.push(`${query} ${k}: ${gp.length} points, want ${wp.length}`);
+      continue;
+    }
+    for (let i = 0; i < wp.length; i++) {
+      if (wp[i][0] !== gp[i][0] || !close(wp[i][1], gp[i][1])) {
+        problems.push(`${query} ${k}: point ${i} is [${gp[i][0]}, ${gp[i][1]}], want [${wp[i][0]}, ${wp[i][1]}]`);
+        break;
+      }
+    }
+  }
+  return problems;
+}
+
+test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into it", { timeout: 120_000 }, async (t) => {
+  if (!existsSync(PROMETHEUS) || !existsSync(PROMTOOL)) return t.skip("did not run: /usr/bin/prometheus and /usr/bin/promtool are not installed");
+  if (handleRemoteWrite === undefined) return t.skip("did not run: stores/index.ts does not export handleRemoteWrite yet");
+  const receive = handleRemoteWrite;
+  const dir = mkdtempSync(join(tmpdir(), "orrery-e2e-"));
+  const registry = new Registry();
+  const { head } = await stores.openHead(join(dir, "orrery"), { registry });
+  const remoteWrite: RemoteWriteHandler = (body, headers) => receive(head, body, headers);
+  const app = buildApi({ engine: new Engine({}), store: head, registry, remoteWrite });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const addr = app.server.address();
+  const orrery = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+  const promPort = await freePort();
+  const prom = `http://127.0.0.1:${promPort}`;
+  writeFileSync(
+    join(dir, "prometheus.yml"),
+    [
+      "global:",
+      "  scrape_interval: 1s",
+      "  evaluation_interval: 1s",
+      "scrape_configs:",
+      "  - job_name: prometheus",
+      "    static_configs:",
+      `      - targets: ["127.0.0.1:${promPort}"]`,
+      "remote_write:",
+      `  - url: ${orrery}/api/v1/write`,
+      "    queue_config:",
+      "      batch_send_deadline: 500ms",
+      "      max_samples_per_send: 5000",
+      "      min_backoff: 100ms",
+      "    metadata_config:",
+      "      send: false",
+      "",
+    ].join("\n"),
+  );
+  const child = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(dir, "prometheus.yml")}`,
+      `--storage.tsdb.path=${join(dir, "prometheus")}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let promLog = "";
+  child.stderr!.on("data", (d: Buffer) => (promLog += d.toString()));
+  try {
+    await new Promise((r) => setTimeout(r, SCRAPE_SECONDS * 1000));
+    // A whole second well behind now, so every sample up to it has been delivered.
+    const end = Math.floor(Date.now() / 1000) - 4;
+    const start = end - 30;
+    const problems: string[] = [];
+    for (const q of QUERIES) {
+      const instant = `/api/v1/query?query=${encodeURIComponent(q)}&time=${end}`;
+      const range = `/api/v1/query_range?query=${encodeURIComponent(q)}&start=${start}&end=${end}&step=5`;
+      for (const path of [instant, range]) {
+        const want = await getJson(prom + path);
+        const got = await getJson(orrery + path);
+        assert.equal(want.status, "success", `prometheus: ${q}: ${want.error}`);
+        if (got.status !== "success") {
+          problems.push(`${q}: orrery error ${got.error}`);
+          continue;
+        }
+        problems.push(...compare(q, want.data, got.data));
+      }
+    }
+    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}\n${promLog.slice(-2000)}`);
+    const upSeries = (await getJson(`${orrery}/api/v1/query?query=up&time=${end}`)).data.result as PromSeries[];
+    assert.equal(upSeries.length, 1);
+
+    const instant = spawnSync(PROMTOOL, ["query", "instant", "--time", String(end), orrery, "up"], { encoding: "utf8" });
+    assert.equal(instant.status, 0, instant.stderr);
+    assert.match(instant.stdout, /^up\{instance="127\.0\.0\.1:\d+", job="prometheus"\} => 1 @\[\d+(\.\d+)?\]/);
+    const range = spawnSync(PROMTOOL, ["query", "range", "--start", String(start), "--end", String(end), "--step", "10s", orrery, "up"], {
+      encoding: "utf8",
+    });
+    assert.equal(range.status, 0, range.stderr);
+    assert.match(range.stdout, /up\{instance="127\.0\.0\.1:\d+", job="prometheus"\} =>\n1 @\[\d+\]/);
+    const series = spawnSync(PROMTOOL, ["query", "series", "--match", "up", orrery], { encoding: "utf8" });
+    assert.equal(series.status, 0, series.stderr);
+    assert.match(series.stdout, /__name__="up"/);
+    const labels = spawnSync(PROMTOOL, ["query", "labels", orrery, "job"], { encoding: "utf8" });
+    assert.equal(labels.status, 0, labels.stderr);
+    assert.match(labels.stdout, /prometheus/);
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(undefined)));
+    await app.close();
+    await head.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

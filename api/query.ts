@@ -1,0 +1,226 @@
+// /api/v1/query and /api/v1/query_range: parameters, protection (gate,
+// timeout, sample limit), running the query, and encoding its result.
+import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../engine/index.js";
+import type { ApiContext, JsonBody } from "./context.js";
+import { encodeQueryResponse, formatAnnotation } from "./encode.js";
+import { ApiError, type ApiErrorType, badParam, durationParam, limitParam, parseDuration, parseTime, type Params, timeParam } from "./params.js";
+
+/** Prometheus refuses range queries with more points than this per series. */
+const MAX_POINTS_PER_SERIES = 11000;
+const TRUNCATED = "results truncated due to limit";
+
+interface CommonOptions {
+  timeoutMs: number;
+  lookbackDeltaMs: number | undefined;
+  limit: number;
+  stats: boolean;
+}
+
+function commonOptions(ctx: ApiContext, params: Params): CommonOptions {
+  const limit = limitParam(params);
+  const timeout = durationParam(params, "timeout");
+  const lookback = durationParam(params, "lookback_delta");
+  return {
+    // A client may shorten the server's timeout, never lengthen it.
+    timeoutMs: timeout === undefined || timeout <= 0 ? ctx.queryTimeoutMs : Math.min(timeout, ctx.queryTimeoutMs),
+    lookbackDeltaMs: lookback === undefined || lookback <= 0 ? ctx.lookbackDeltaMs : Math.floor(lookback),
+    limit,
+    stats: params.get("stats") !== "",
+  };
+}
+
+export async function instantQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
+  const opts0 = commonOptions(ctx, params);
+  const time = timeParam(params, "time", ctx.now());
+  const query = params.get("query");
+  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.instantQuery(ctx.store, query, time, opts));
+}
+
+export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
+  const start = requiredTime(params, "start");
+  const end = requiredTime(params, "end");
+  if (end < start) throw badParam("end", "end timestamp must not be before start time");
+  let step: number;
+  try {
+    step = parseDuration(params.get("step"));
+  } catch (err) {
+    throw badParam("step", (err as Error).message);
+  }
+  // The engine steps in whole ms; a step under 1ms is as unusable as 0.
+  step = Math.floor(step);
+  if (step <= 0) throw badParam("step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (Math.floor((end - start) / step) > MAX_POINTS_PER_SERIES) {
+    throw new ApiError("bad_data", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  }
+  const opts0 = commonOptions(ctx, params);
+  const query = params.get("query");
+  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(ctx.store, query, start, end, step, opts), checkRangeResult);
+}
+
+const INVALID_RANGE_TYPE = "invalid expression type";
+
+/**
+ * A range query of a string or range vector is bad data, whether the engine
+ * refuses it (as an execution error) or answers it: never pass on such an answer.
+ */
+function checkRangeResult(value: Value | undefined, err: ApiError | undefined): ApiError | undefined {
+  if (err !== undefined) {
+    return err.type === "execution" && err.message.startsWith(INVALID_RANGE_TYPE) ? new ApiError("bad_data", err.message) : err;
+  }
+  if (value !== undefined && value.type !== "matrix") {
+    const documented = value.type === "vector" ? "instant vector" : value.type;
+    return new ApiError("bad_data", `${INVALID_RANGE_TYPE} ${JSON.stringify(documented)} for range query, must be Scalar or instant Vector`);
+  }
+  return undefined;
+}
+
+function requiredTime(params: Params, name: string): number {
+  try {
+    return parseTime(params.get(name));
+  } catch (err) {
+    throw badParam(name, (err as Error).message);
+  }
+}
+
+async function runQuery(
+  ctx: ApiContext,
+  queryText: string,
+  common: CommonOptions,
+  requestSignal: AbortSignal,
+  create: (opts: QueryOptions) => Query,
+  check: (value: Value | undefined, err: ApiError | undefined) => ApiError | undefined = (_v, e) => e,
+): Promise<JsonBody> {
+  const arrived = performance.now();
+  // The deadline covers the wait in the queue too, as Prometheus's context does.
+  const controller = new AbortController();
+  const onRequestAbort = (): void => controller.abort(requestSignal.reason);
+  requestSignal.addEventListener("abort", onRequestAbort, { once: true });
+  const deadline = setTimeout(() => controller.abort(new ApiError("timeout", "query timed out in query queue")), common.timeoutMs);
+  let release: (() => void) | undefined;
+  try {
+    release = await ctx.gate.acquire(controller.signal);
+    const queued = performance.now() - arrived;
+    let query: Query;
+    try {
+      query = create({
+        timeoutMs: Math.max(1, common.timeoutMs - queued),
+        lookbackDeltaMs: common.lookbackDeltaMs,
+        maxSamples: ctx.maxSamples,
+        signal: controller.signal,
+      });
+    } catch (err) {
+      throw check(undefined, creationError(err)) ?? creationError(err);
+    }
+    let result: QueryResult;
+    try {
+      result = await execUntilAborted(query, controller.signal);
+    } catch (err) {
+      throw check(undefined, execError(err)) ?? execError(err);
+    }
+    const bad = check(result.value, undefined);
+    if (bad !== undefined) throw bad;
+    const total = performance.now() - arrived;
+    return { json: encodeQueryResponse(responseParts(result, queryText, common, queued, total)) };
+  } finally {
+    clearTimeout(deadline);
+    requestSignal.removeEventListener("abort", onRequestAbort);
+    release?.();
+  }
+}
+
+/** Runs the query; when the signal aborts first, cancels it and fails with the signal's reason. */
+function execUntilAborted(query: Query, signal: AbortSignal): Promise<QueryResult> {
+  const running = query.exec();
+  if (signal.aborted) {
+    running.catch(() => undefined);
+    query.cancel();
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<QueryResult>((resolve, reject) => {
+    const onAbort = (): void => {
+      query.cancel();
+      reject(abortError(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    running.then(
+      (r) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(execError(err));
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): ApiError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ApiError) {
+    // A deadline that passes during execution is reported as Prometheus words it.
+    return reason.type === "timeout" ? new ApiError("timeout", "query timed out in query execution") : reason;
+  }
+  return new ApiError("canceled", "query was canceled in query execution");
+}
+
+const ERROR_TYPE_BY_KIND: Record<QueryError["kind"], ApiErrorType> = {
+  bad_data: "bad_data",
+  execution: "execution",
+  timeout: "timeout",
+  canceled: "canceled",
+  // Prometheus reports ErrTooManySamples as an execution error (422).
+  too_many_samples: "execution",
+  internal: "internal",
+};
+
+/** An error thrown while preparing a query: a bad query names the parameter. */
+function creationError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isQueryError(err) && err.kind === "bad_data") return badParam("query", err.message);
+  return execError(err);
+}
+
+/** An error from running a query, as its API error. */
+export function execError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err;
+  if (isQueryError(err)) return new ApiError(ERROR_TYPE_BY_KIND[err.kind] ?? "execution", err.message);
+  if (isParseError(err)) return badParam("query", err.message);
+  const message = err instanceof Error ? err.message : String(err);
+  return new ApiError("internal", message);
+}
+
+/** By shape, so the API needs nothing of the engine at run time. */
+function isQueryError(err: unknown): err is QueryError {
+  return err instanceof Error && err.name === "QueryError" && typeof (err as QueryError).kind === "string";
+}
+
+function isParseError(err: unknown): err is Error {
+  return err instanceof Error && err.name === "ParseError";
+}
+
+function responseParts(result: QueryResult, query: string, common: CommonOptions, queuedMs: number, totalMs: number) {
+  const warnings = result.warnings.map((a) => formatAnnotation(a, query));
+  const infos = result.infos.map((a) => formatAnnotation(a, query));
+  let value = result.value;
+  if (common.limit > 0) {
+    const truncated = truncateValue(value, common.limit);
+    if (truncated !== value) {
+      value = truncated;
+      warnings.push(TRUNCATED);
+    }
+  }
+  return {
+    value,
+    warnings,
+    infos,
+    stats: common.stats ? { stats: result.stats, queueTimeMs: queuedMs, totalTimeMs: totalMs } : undefined,
+  };
+}
+
+/** At most `limit` series of a vector or matrix; the same object when nothing is cut. */
+function truncateValue(value: Value, limit: number): Value {
+  if (value.type === "vector" && value.samples.length > limit) return { type: "vector", samples: value.samples.slice(0, limit) };
+  if (value.type === "matrix" && value.series.length > limit) return { type: "matrix", series: value.series.slice(0, limit) };
+  return value;
+}

@@ -1,0 +1,207 @@
+// buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
+// protections (concurrency gate, timeouts, body limit) and gzip.
+import { pipeline, Readable } from "node:stream";
+import { createGzip, gzipSync } from "node:zlib";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { Counter, Gauge, Histogram } from "prom-client";
+import type { ApiContext, ApiDeps, JsonBody } from "./context.js";
+import { errorJson } from "./encode.js";
+import { QueryGate } from "./gate.js";
+import * as meta from "./meta.js";
+import { ApiError, Params, urlParams } from "./params.js";
+import { instantQuery, rangeQuery } from "./query.js";
+import * as status from "./status.js";
+
+const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+/** Bodies below this are gzipped in one call rather than streamed. */
+const SMALL_BODY_CHARS = 64 * 1024;
+
+type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: FastifyRequest) => Promise<JsonBody>;
+
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const ctx = apiContext(deps);
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  const metrics = apiMetrics(ctx);
+
+  // Forms (Grafana POSTs queries), remote_write's protobuf, and anything else as bytes.
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  app.addHook("onResponse", async (request, reply) => {
+    const handler = request.routeOptions.url ?? "unmatched";
+    metrics.requests.inc({ handler, code: String(reply.statusCode) });
+    metrics.duration.observe({ handler }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const err = error as Error & { statusCode?: number };
+    if (err instanceof ApiError) return sendJson(request, reply, { status: err.status, json: errorJson(err.type, err.message, err.warnings) });
+    const code = err.statusCode;
+    if (code === 413) return sendJson(request, reply, { status: 413, json: errorJson("bad_data", "request body too large") });
+    if (code !== undefined && code >= 400 && code < 500) return sendJson(request, reply, { status: code, json: errorJson("bad_data", err.message) });
+    request.log.error(err);
+    return sendJson(request, reply, { status: 500, json: errorJson("internal", err.message) });
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
+  });
+
+  const route = (url: string, handler: Handler, methods: ("GET" | "POST")[] = ["GET", "POST"]): void => {
+    app.route({
+      method: methods,
+      url,
+      handler: async (request, reply) => {
+        const params = new Params(urlParams(request.raw.url ?? ""), formBody(request));
+        const body = await handler(ctx, params, requestSignal(reply), request);
+        return sendJson(request, reply, body);
+      },
+    });
+  };
+
+  route("/api/v1/query", instantQuery);
+  route("/api/v1/query_range", rangeQuery);
+  route("/api/v1/series", meta.series);
+  route("/api/v1/labels", meta.labelNames);
+  route("/api/v1/label/:name/values", (c, p, s, request) => meta.labelValues(c, p, s, (request.params as { name: string }).name), ["GET"]);
+  route("/api/v1/metadata", meta.metadata, ["GET"]);
+  route("/api/v1/query_exemplars", meta.queryExemplars);
+  route("/api/v1/format_query", meta.formatQuery);
+  route("/api/v1/parse_query", meta.parseQuery);
+  route("/api/v1/status/buildinfo", status.buildInfo, ["GET"]);
+  route("/api/v1/status/runtimeinfo", status.runtimeInfo, ["GET"]);
+  route("/api/v1/status/flags", status.flags, ["GET"]);
+  route("/api/v1/status/config", status.config, ["GET"]);
+  route("/api/v1/status/tsdb", status.tsdbStatus, ["GET"]);
+  route("/api/v1/rules", status.rules, ["GET"]);
+  route("/api/v1/alerts", status.alerts, ["GET"]);
+  route("/api/v1/targets", status.targets, ["GET"]);
+  route("/api/v1/targets/metadata", async () => ({ json: '{"status":"success","data":[]}' }), ["GET"]);
+  route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
+
+  app.post("/api/v1/write", async (request, reply) => {
+    if (ctx.remoteWrite === undefined) {
+      return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
+    }
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const res = await ctx.remoteWrite(body, request.headers);
+    reply.code(res.status);
+    if (res.message === undefined || res.message === "") return reply.send();
+    return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
+  });
+
+  app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery is Healthy.\n"));
+  app.get("/-/ready", async (_request, reply) => {
+    if (ctx.ready()) return reply.type("text/plain; charset=utf-8").send("orrery is Ready.\n");
+    return reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable\n");
+  });
+  app.get("/metrics", async (request, reply) => {
+    const text = await ctx.registry.metrics();
+    reply.header("content-type", ctx.registry.contentType);
+    return sendMaybeGzipped(request, reply, text);
+  });
+  return app;
+}
+
+function apiContext(deps: ApiDeps): ApiContext {
+  const maxConcurrency = deps.maxConcurrency ?? 20;
+  const now = deps.now ?? Date.now;
+  return {
+    engine: deps.engine,
+    store: deps.store,
+    registry: deps.registry,
+    flags: deps.flags ?? {},
+    queryTimeoutMs: deps.queryTimeoutMs ?? 120_000,
+    maxSamples: deps.maxSamples ?? 50_000_000,
+    lookbackDeltaMs: deps.lookbackDeltaMs,
+    gate: new QueryGate(maxConcurrency, deps.maxQueuedQueries ?? maxConcurrency * 10),
+    remoteWrite: deps.remoteWrite,
+    exemplars: deps.exemplars,
+    metadata: deps.metadata,
+    ready: deps.ready ?? (() => true),
+    buildInfo: {
+      version: "0.1.0",
+      revision: "",
+      branch: "",
+      buildUser: "",
+      buildDate: "",
+      goVersion: "node " + process.version,
+      ...deps.buildInfo,
+    },
+    configYaml: deps.configYaml ?? "",
+    storageRetention: deps.storageRetention ?? "",
+    startTimeMs: now(),
+    now,
+  };
+}
+
+function apiMetrics(ctx: ApiContext) {
+  const registers = [ctx.registry];
+  const requests = new Counter({
+    name: "orrery_http_requests_total",
+    help: "HTTP requests served, by route and status code.",
+    labelNames: ["handler", "code"],
+    registers,
+  });
+  const duration = new Histogram({
+    name: "orrery_http_request_duration_seconds",
+    help: "Time to serve HTTP requests, by route.",
+    labelNames: ["handler"],
+    buckets: [0.005, 0.025, 0.1, 0.25, 1, 2.5, 10, 30, 60, 120],
+    registers,
+  });
+  new Gauge({
+    name: "orrery_queries_running",
+    help: "Queries being evaluated now.",
+    registers,
+    collect() {
+      this.set(ctx.gate.running);
+    },
+  });
+  new Gauge({
+    name: "orrery_queries_queued",
+    help: "Queries waiting for a free slot (--query.max-concurrency).",
+    registers,
+    collect() {
+      this.set(ctx.gate.queued);
+    },
+  });
+  return { requests, duration };
+}
+
+function formBody(request: FastifyRequest): URLSearchParams | undefined {
+  const type = request.headers["content-type"] ?? "";
+  if (typeof request.body !== "string" || !type.startsWith("application/x-www-form-urlencoded")) return undefined;
+  return new URLSearchParams(request.body);
+}
+
+/** Aborts when the client goes away before the response is written. */
+function requestSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort(new ApiError("canceled", "query was canceled by the client"));
+  });
+  return controller.signal;
+}
+
+function acceptsGzip(request: FastifyRequest): boolean {
+  const accept = request.headers["accept-encoding"];
+  return typeof accept === "string" && /\bgzip\b/.test(accept);
+}
+
+function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody): FastifyReply {
+  reply.code(body.status ?? 200).header("content-type", "application/json");
+  if (typeof body.json === "string") return sendMaybeGzipped(request, reply, body.json);
+  const chunks = Readable.from(body.json, { objectMode: false });
+  if (!acceptsGzip(request)) return reply.send(chunks);
+  reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
+  return reply.send(pipeline(chunks, createGzip({ level: 1 }), () => undefined));
+}
+
+function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
+  if (!acceptsGzip(request)) return reply.send(text);
+  reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
+  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text));
+  return reply.send(pipeline(Readable.from([text]), createGzip({ level: 1 }), () => undefined));
+}

@@ -1,0 +1,83 @@
+// `orrery start` as a user runs it: the built CLI in a child process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { repoRoot } from "../testing/index.js";
+
+const MAIN = join(repoRoot(), "dist", "cli", "main.js");
+
+test("orrery start --help lists every flag; a bad flag exits 2", () => {
+  const help = spawnSync(process.execPath, [MAIN, "start", "--help"], { encoding: "utf8" });
+  assert.equal(help.status, 0);
+  for (const flag of [
+    "--web.listen-address",
+    "--storage.tsdb.path",
+    "--storage.tsdb.retention.time",
+    "--query.lookback-delta",
+    "--query.timeout",
+    "--query.max-samples",
+    "--query.max-concurrency",
+    "--self-scrape.interval",
+    "--[no-]self-scrape.enabled",
+    "--no-self-scrape",
+    "--log.level",
+  ]) {
+    assert.ok(help.stdout.includes(flag), flag);
+  }
+  const bad = spawnSync(process.execPath, [MAIN, "start", "--query.timeout=soon"], { encoding: "utf8" });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /invalid --query.timeout=soon/);
+  const unknown = spawnSync(process.execPath, [MAIN, "start", "--nope"], { encoding: "utf8" });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown flag --nope/);
+});
+
+/** Resolves with the URL once the child prints where it listens. */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+      if (m !== null) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`orrery start exited ${code} before listening:\n${out}`)));
+  });
+}
+
+test("orrery start serves `up` for its own metrics within 30s and shuts down cleanly on SIGTERM", { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "orrery-start-"));
+  const child = spawn(process.execPath, [MAIN, "start", `--storage.tsdb.path=${dir}`, "--web.listen-address=127.0.0.1:0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  try {
+    const url = await listeningUrl(child);
+    const deadline = Date.now() + 30_000;
+    let body: { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } } | undefined;
+    while (Date.now() < deadline) {
+      const res = await fetch(`${url}/api/v1/query?query=up`);
+      body = (await res.json()) as typeof body;
+      if (body!.status === "success" && body!.data.result.length > 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.ok(body !== undefined && body.data.result.length === 1, `no up sample: ${JSON.stringify(body)} ${stderr}`);
+    const sample = body.data.result[0];
+    assert.equal(sample.metric.job, "orrery");
+    assert.equal(sample.metric.instance, url.slice("http://".length));
+    assert.equal(sample.value[1], "1");
+    const names = (await (await fetch(`${url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
+    assert.ok(names.data.includes("process_cpu_user_seconds_total"));
+    assert.ok(existsSync(join(dir, "wal")));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, stderr);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

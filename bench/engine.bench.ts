@@ -1,0 +1,106 @@
+// Engine benchmark: range queries over 10,000 series × 6h at a 30s step (15s scrape interval).
+// Run by hand: npx tsc -p . && node dist/bench/engine.bench.js [seriesScale]
+import { Engine } from "../engine/index.js";
+import { MemoryStore, type Labels } from "../storeapi/index.js";
+
+const SCRAPE_MS = 15_000;
+const HOURS = 6;
+const STEP_MS = 30_000;
+
+function lbl(rec: Record<string, string>): Labels {
+  return Object.keys(rec)
+    .sort()
+    .map((name) => ({ name, value: rec[name]! }));
+}
+
+/** 9,000 `x_total` counters (10 jobs × 900 instances) and 1,000 `h_bucket` series (100 instances × 10 le). */
+function generate(scale: number): { store: MemoryStore; series: number; samples: number } {
+  const store = new MemoryStore();
+  const points = (HOURS * 3600_000) / SCRAPE_MS + 1;
+  const ts = new Float64Array(points);
+  for (let i = 0; i < points; i++) ts[i] = i * SCRAPE_MS;
+  const vs = new Float64Array(points);
+  let series = 0;
+  const instances = Math.round(900 * scale);
+  for (let job = 0; job < 10; job++) {
+    for (let inst = 0; inst < instances; inst++) {
+      const rate = 1 + ((job * 7 + inst) % 13);
+      let v = 0;
+      for (let i = 0; i < points; i++) {
+        v += rate * (1 + ((i * 31 + inst) % 5));
+        vs[i] = v;
+      }
+      const code = inst % 10 === 0 ? "500" : "200";
+      store.add(lbl({ __name__: "x_total", job: `job-${job}`, instance: `i-${inst}`, code }), ts, vs);
+      series++;
+    }
+  }
+  const les = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "+Inf"];
+  const hInstances = Math.round(100 * scale);
+  for (let inst = 0; inst < hInstances; inst++) {
+    for (let b = 0; b < les.length; b++) {
+      let v = 0;
+      for (let i = 0; i < points; i++) {
+        v += (b + 1) * (1 + ((i + inst) % 3));
+        vs[i] = v;
+      }
+      store.add(lbl({ __name__: "h_bucket", job: `job-${inst % 10}`, instance: `h-${inst}`, le: les[b]! }), ts, vs);
+      series++;
+    }
+  }
+  return { store, series, samples: series * points };
+}
+
+const QUERIES = [
+  "x_total",
+  "rate(x_total[5m])",
+  "sum by (job) (rate(x_total[5m]))",
+  "histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))",
+  "topk(5, rate(x_total[5m]))",
+  'sum by (job) (rate(x_total{code="500"}[5m])) / sum by (job) (rate(x_total[5m]))',
+];
+
+function mb(n: number): string {
+  return (n / 1024 / 1024).toFixed(0) + " MB";
+}
+
+async function main(): Promise<void> {
+  const scale = Number(process.argv[2] ?? "1");
+  const t0 = performance.now();
+  const { store, series, samples } = generate(scale);
+  console.log(`generated ${series} series, ${samples} samples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
+  const end = HOURS * 3600_000;
+  // Warm-up: the store encodes its chunks on first read, and the parser builds its grammar once.
+  const w0 = performance.now();
+  await engine.instantQuery(store, 'count({__name__=~".+"})', end).exec();
+  console.log(`warm-up (chunk encoding in the store) ${((performance.now() - w0) / 1000).toFixed(1)} s`);
+  for (const q of QUERIES) {
+    global.gc?.();
+    const before = process.memoryUsage();
+    let peakRss = before.rss;
+    let peakHeap = before.heapUsed;
+    const sampler = setInterval(() => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+    }, 20);
+    const start = performance.now();
+    const res = await engine.rangeQuery(store, q, 0, end, STEP_MS).exec();
+    const secs = (performance.now() - start) / 1000;
+    clearInterval(sampler);
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    const out = res.value.type === "matrix" ? res.value.series.length : 0;
+    console.log(
+      `${q}\n  ${secs.toFixed(2)} s, ${res.stats.totalSamples} samples read, ${(res.stats.totalSamples / secs / 1e6).toFixed(1)} M samples/s, ` +
+        `${out} output series, peak rss ${mb(peakRss)}, peak heap ${mb(peakHeap)}`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,117 @@
+// A remote_write receiver process: the head with its WAL in --dir, served on 127.0.0.1 by node:http.
+// Used by bench/ingest.ts and the head's crash test.
+//   node dist/bench/ingest-server.js --dir DIR [--fsync always|batch|never] [--port 0]
+// Prints "READY <port> <replay report as JSON>" once listening. Endpoints:
+//   POST /api/v1/write   remote_write 1.0
+//   GET  /dump           every series and its samples as JSON (for the crash test)
+//   GET  /stats          series, samples, the head's memory estimate, heap figures
+// SIGTERM closes the head (WAL synced) and exits.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { parseArgs } from "node:util";
+import { labelsToRecord, mergeSeriesChunks } from "../storeapi/index.js";
+import { openHead, createRemoteWriteContext, handleRemoteWrite, type FsyncPolicy } from "../stores/index.js";
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: "string" },
+    fsync: { type: "string", default: "always" },
+    port: { type: "string", default: "0" },
+  },
+});
+if (!values.dir) {
+  console.error("usage: ingest-server --dir DIR [--fsync always|batch|never] [--port N]");
+  process.exit(2);
+}
+
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+const heapAtStart = heapUsed();
+const { head, replay, replaySkipped } = await openHead(values.dir, {
+  fsync: values.fsync as FsyncPolicy,
+  minValidTime: -Infinity,
+});
+const ctx = createRemoteWriteContext();
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+async function dump(): Promise<unknown[]> {
+  const out: unknown[] = [];
+  const request = { minTime: -8.64e15, maxTime: 8.64e15, matchers: [{ name: "__name__", op: "=~" as const, value: ".*" }] };
+  for await (const frame of head.series(request)) {
+    for (const s of frame.series) {
+      const { ts, vs, length } = mergeSeriesChunks(s, request.minTime, request.maxTime);
+      const samples: [number, number][] = [];
+      for (let i = 0; i < length; i++) samples.push([ts[i], vs[i]]);
+      out.push({ labels: labelsToRecord(s.labels), samples });
+    }
+  }
+  return out;
+}
+
+function reply(res: ServerResponse, status: number, body?: string, type = "text/plain; charset=utf-8"): void {
+  if (body === undefined || status === 204) {
+    res.writeHead(status).end();
+    return;
+  }
+  res.writeHead(status, { "content-type": type }).end(body);
+}
+
+async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === "POST" && req.url === "/api/v1/write") {
+    const body = await readBody(req);
+    const r = await handleRemoteWrite(head, body, req.headers, ctx);
+    reply(res, r.status, r.message);
+    return;
+  }
+  if (req.method === "GET" && req.url === "/dump") {
+    reply(res, 200, JSON.stringify(await dump()), "application/json");
+    return;
+  }
+  if (req.method === "GET" && req.url === "/stats") {
+    let chunkBytes = 0;
+    const all = { minTime: -8.64e15, maxTime: 8.64e15, matchers: [{ name: "__name__", op: "=~" as const, value: ".*" }] };
+    for await (const frame of head.series(all)) {
+      for (const s of frame.series) for (const c of s.chunks) chunkBytes += c.raw?.data.length ?? 0;
+    }
+    const heap = heapUsed();
+    const stats = {
+      series: head.numSeries(),
+      chunks: head.numChunks(),
+      memoryBytes: head.memoryBytes(),
+      chunkBytes,
+      heapUsed: heap,
+      heapGrowth: heap - heapAtStart,
+      rss: process.memoryUsage().rss,
+    };
+    reply(res, 200, JSON.stringify(stats), "application/json");
+    return;
+  }
+  reply(res, 404, "not found\n");
+}
+
+const server = createServer((req, res) => {
+  route(req, res).catch((err: unknown) => reply(res, 500, String(err)));
+});
+server.keepAliveTimeout = 60_000;
+server.listen(Number(values.port), "127.0.0.1", () => {
+  const addr = server.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  process.stdout.write(`READY ${port} ${JSON.stringify({ ...replay, replaySkipped })}\n`);
+});
+process.on("SIGTERM", () => {
+  server.close();
+  head.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});

@@ -1,0 +1,277 @@
+// remote_write ingestion: orrery's receiver (head + WAL, fsync "always", in a child process) against
+// Prometheus 2.42's own receiver, fed the same pre-encoded request bodies by 4 concurrent writers.
+// Run by hand: npx tsc -p . && node dist/bench/ingest.js [--series 100000] [--batch 2500]
+//   [--rounds 20] [--writers 4] [--no-prometheus]
+// Prints samples/s for the first round (every series created) and the steady state, the ratio, and
+// the head's bytes per series and per sample beside the Gorilla paper's 1.37 bytes/sample.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, promises as fsp } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { encodeRemoteWriteBody, type WriteTimeSeries } from "../stores/index.js";
+
+const { values: args } = parseArgs({
+  options: {
+    series: { type: "string", default: "100000" },
+    batch: { type: "string", default: "2500" },
+    rounds: { type: "string", default: "20" },
+    writers: { type: "string", default: "4" },
+    "no-prometheus": { type: "boolean", default: false },
+    prometheus: { type: "string", default: "/usr/bin/prometheus" },
+  },
+});
+const SERIES = Number(args.series);
+const BATCH = Number(args.batch);
+const ROUNDS = Number(args.rounds);
+const WRITERS = Number(args.writers);
+const STEP_MS = 15_000;
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+interface Bodies {
+  /** bodies[round] = the round's request bodies, each BATCH samples. */
+  rounds: Uint8Array[][];
+  bytes: number;
+}
+
+/** Realistic series: 50 metric names over 2,000 hosts; counters and gauges at 15 s intervals. */
+function generate(): Bodies {
+  const t0 = Date.now() - ROUNDS * STEP_MS - 60_000;
+  const counters = new Float64Array(SERIES);
+  const rounds: Uint8Array[][] = [];
+  let bytes = 0;
+  let seed = 1;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const labels = Array.from({ length: SERIES }, (_, i) => [
+    { name: "__name__", value: `bench_metric_${i % 50}${i % 2 === 0 ? "_total" : ""}` },
+    { name: "instance", value: `host-${Math.floor(i / 50)}.example.org:9100` },
+    { name: "job", value: "node" },
+    { name: "shard", value: String(i % 7) },
+  ]);
+  for (let r = 0; r < ROUNDS; r++) {
+    const bodies: Uint8Array[] = [];
+    for (let from = 0; from < SERIES; from += BATCH) {
+      const timeseries: WriteTimeSeries[] = [];
+      for (let i = from; i < Math.min(SERIES, from + BATCH); i++) {
+        let v: number;
+        if (i % 2 === 0) v = counters[i] += Math.floor(rand() * 10);
+        else v = Math.round(rand() * 10000) / 100;
+        timeseries.push({ labels: labels[i], samples: [{ value: v, timestamp: t0 + r * STEP_MS }] });
+      }
+      const body = encodeRemoteWriteBody({ timeseries });
+      bytes += body.length;
+      bodies.push(body);
+    }
+    rounds.push(bodies);
+  }
+  return { rounds, bytes };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+interface SendResult {
+  seconds: number;
+  failures: number;
+  firstFailure?: string;
+}
+
+/** Sends bodies with WRITERS concurrent loops; returns the wall time. */
+async function send(url: string, bodies: readonly Uint8Array[]): Promise<SendResult> {
+  let next = 0;
+  let failures = 0;
+  let firstFailure: string | undefined;
+  const start = process.hrtime.bigint();
+  const writer = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-protobuf",
+          "content-encoding": "snappy",
+          "x-prometheus-remote-write-version": "0.1.0",
+        },
+        body,
+      });
+      const text = await res.text();
+      if (res.status < 200 || res.status > 299) {
+        failures++;
+        firstFailure ??= `${res.status} ${text.slice(0, 300)}`;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, failures, firstFailure };
+}
+
+interface RunResult {
+  first: SendResult;
+  steady: SendResult;
+  stats?: Record<string, number>;
+}
+
+/** Rounds one after another (as a remote_write shard keeps each series in order), writers within one. */
+async function runAgainst(url: string, bodies: Bodies): Promise<RunResult> {
+  const first = await send(url, bodies.rounds[0]);
+  const steady: SendResult = { seconds: 0, failures: 0 };
+  for (const round of bodies.rounds.slice(1)) {
+    const r = await send(url, round);
+    steady.seconds += r.seconds;
+    steady.failures += r.failures;
+    steady.firstFailure ??= r.firstFailure;
+  }
+  return { first, steady };
+}
+
+function waitExit(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => proc.once("exit", () => resolve()));
+}
+
+async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
+  const server = join(HERE, "ingest-server.js");
+  const prof = process.env.ORRERY_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ORRERY_BENCH_PROF}`] : [];
+  const proc = spawn(process.execPath, [...prof, "--expose-gc", server, "--dir", dir, "--fsync", "always"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      proc.once("exit", (code) => reject(new Error(`orrery receiver exited with ${code}`)));
+      createInterface({ input: proc.stdout! }).on("line", (line) => {
+        const m = /^READY (\d+)/.exec(line);
+        if (m) resolve(Number(m[1]));
+      });
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const result = await runAgainst(`${base}/api/v1/write`, bodies);
+    result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
+    return result;
+  } finally {
+    proc.kill("SIGTERM");
+    await waitExit(proc);
+  }
+}
+
+async function waitReady(url: string, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`prometheus exited with ${proc.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("prometheus did not become ready in 30 s");
+}
+
+async function metricValue(base: string, name: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+async function runPrometheus(bodies: Bodies, dir: string): Promise<RunResult> {
+  const port = await freePort();
+  const config = join(dir, "prometheus.yml");
+  await fsp.writeFile(config, "global:\n  scrape_interval: 1m\n");
+  const proc = spawn(
+    args.prometheus!,
+    [
+      "--web.enable-remote-write-receiver",
+      `--storage.tsdb.path=${join(dir, "data")}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      `--config.file=${config}`,
+      "--log.level=warn",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await waitReady(`${base}/-/ready`, proc);
+    const result = await runAgainst(`${base}/api/v1/write`, bodies);
+    result.stats = {
+      series: await metricValue(base, "prometheus_tsdb_head_series"),
+      heapInuse: await metricValue(base, "go_memstats_heap_inuse_bytes"),
+    };
+    return result;
+  } finally {
+    proc.kill("SIGTERM");
+    await waitExit(proc);
+  }
+}
+
+function rate(samples: number, r: SendResult): string {
+  return `${Math.round(samples / r.seconds).toLocaleString("en-US")}/s`;
+}
+
+const pad = (s: string, n: number) => s.padEnd(n);
+
+async function main(): Promise<void> {
+  const base = await fsp.mkdtemp(join(tmpdir(), "orrery-ingest-bench-"));
+  try {
+    const genStart = Date.now();
+    const bodies = generate();
+    const perRound = SERIES;
+    const steadySamples = perRound * (ROUNDS - 1);
+    console.log(
+      `generated ${ROUNDS} rounds × ${SERIES.toLocaleString("en-US")} series in batches of ${BATCH} ` +
+        `(${bodies.rounds.flat().length} bodies, ${(bodies.bytes / 1e6).toFixed(1)} MB snappy) in ${Date.now() - genStart} ms; ${WRITERS} writers`,
+    );
+    const orrery = await runOrrery(bodies, join(base, "orrery"));
+    let prom: RunResult | undefined;
+    if (!args["no-prometheus"] && existsSync(args.prometheus!)) {
+      await fsp.mkdir(join(base, "prometheus"));
+      prom = await runPrometheus(bodies, join(base, "prometheus"));
+    }
+    const rows: string[][] = [["phase", "orrery", "prometheus 2.42", "orrery/prometheus"]];
+    const phase = (name: string, samples: number, o: SendResult, p: SendResult | undefined) =>
+      rows.push([
+        name,
+        rate(samples, o),
+        p ? rate(samples, p) : "-",
+        p ? (p.seconds / o.seconds).toFixed(2) + "×" : "-",
+      ]);
+    phase(`first round (${SERIES} new series)`, perRound, orrery.first, prom?.first);
+    phase(`steady state (${ROUNDS - 1} rounds)`, steadySamples, orrery.steady, prom?.steady);
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
+    for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c])).join(""));
+    for (const [name, r] of [["orrery", orrery], ["prometheus", prom]] as const) {
+      if (!r) continue;
+      const failed = r.first.failures + r.steady.failures;
+      if (failed > 0) console.log(`${name}: ${failed} requests failed, first: ${r.first.firstFailure ?? r.steady.firstFailure}`);
+    }
+    const s = orrery.stats!;
+    const total = SERIES * ROUNDS;
+    console.log(
+      `orrery head after ${total.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
+        `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
+        `${(s.memoryBytes / total).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
+        `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / total).toFixed(2)} B/sample ` +
+        `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk)`,
+    );
+    if (prom?.stats) {
+      console.log(
+        `prometheus after the same: ${prom.stats.series} head series, heap in use ${(prom.stats.heapInuse / 1e6).toFixed(1)} MB ` +
+          `= ${(prom.stats.heapInuse / prom.stats.series).toFixed(0)} B/series`,
+      );
+    }
+  } finally {
+    await fsp.rm(base, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,177 @@
+// `orrery conformance <subcommand>`: run the promqltest scripts, or (later) compare two PromQL endpoints.
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import {
+  formatJsonReport,
+  formatKnownFailures,
+  formatTextReport,
+  runPromqlTestFiles,
+  totals,
+  summaryLine,
+  type PromqlTestFile,
+} from "../conformance/index.js";
+import { Engine } from "../engine/index.js";
+import { repoRoot, sharedDir } from "../testing/index.js";
+
+const USAGE = `usage: orrery conformance <command> [flags]
+
+commands:
+  promqltest [FILES…]   run Prometheus's promqltest scripts against orrery's engine
+  compare               compare two PromQL endpoints (not yet available)
+
+Run \`orrery conformance <command> --help\` for a command's flags.`;
+
+/** Where a subcommand writes; tests pass their own. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const CONSOLE: Output = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+export async function run(argv: string[], io: Output = CONSOLE): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "promqltest":
+      return runPromqltest(rest, io);
+    // `compare`: comparing two endpoints is added here by its own helper (its own file, dispatched from this switch).
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      io.out(USAGE);
+      return 0;
+    default:
+      io.err(`orrery conformance: unknown command "${command}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+const PROMQLTEST_USAGE = `usage: orrery conformance promqltest [FILES…] [flags]
+
+Runs every eval of the given promqltest scripts (default: every .test file in
+../shared/promqltest) against orrery's engine and prints, per file, how many
+passed, failed and are unsupported (native histograms, start timestamps), then
+each failure, and last "N passed, N failed, N skipped". Exit status 1 when any
+eval failed.
+
+FILES are .test files or folders of them; a bare name (functions.test) is looked
+up in ../shared/promqltest; NAME:LINE[,LINE…] runs only the evals at those lines.
+
+flags:
+  --json                    print the report as JSON
+  --verbose                 also list passed evals and why each unsupported one is
+  --write-known-failures    rewrite conformance/known-failures.txt from this run (exit 0)
+  --no-at-variants          skip the @-pinned re-runs of instant queries
+  --no-range-check          skip the range-mode re-check of instant queries
+  --timeout <ms>            per-query timeout (default 30000)`;
+
+interface PromqltestArgs {
+  files: PromqlTestFile[];
+  json: boolean;
+  verbose: boolean;
+  writeKnownFailures: boolean;
+  atModifierVariants: boolean;
+  rangeModeCheck: boolean;
+  timeoutMs: number;
+}
+
+function parseArgs(argv: string[]): PromqltestArgs | string {
+  const args: PromqltestArgs = {
+    files: [],
+    json: false,
+    verbose: false,
+    writeKnownFailures: false,
+    atModifierVariants: true,
+    rangeModeCheck: true,
+    timeoutMs: 30_000,
+  };
+  const specs: string[] = [];
+  let allDefaults = true;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") args.json = true;
+    else if (a === "--verbose" || a === "-v") args.verbose = true;
+    else if (a === "--write-known-failures") args.writeKnownFailures = true;
+    else if (a === "--no-at-variants") {
+      args.atModifierVariants = false;
+      allDefaults = false;
+    } else if (a === "--no-range-check") {
+      args.rangeModeCheck = false;
+      allDefaults = false;
+    } else if (a === "--timeout") {
+      const v = Number(argv[++i]);
+      if (!Number.isFinite(v) || v <= 0) return `--timeout needs a positive number of milliseconds, got "${argv[i] ?? ""}"`;
+      args.timeoutMs = v;
+    } else if (a.startsWith("-")) return `unknown flag "${a}"`;
+    else specs.push(a);
+  }
+  // The list is judged against a full default run (what the test does), so only such a run may write it.
+  if (args.writeKnownFailures && (specs.length > 0 || !allDefaults)) {
+    return "--write-known-failures runs every script with the default checks: give no FILES and no --no-* flags";
+  }
+  const resolved = resolveFiles(specs);
+  if (typeof resolved === "string") return resolved;
+  args.files = resolved;
+  return args;
+}
+
+function testFilesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".test"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+function resolveFiles(specs: readonly string[]): PromqlTestFile[] | string {
+  const shared = sharedDir();
+  const defaultDir = shared === undefined ? undefined : join(shared, "promqltest");
+  if (specs.length === 0) {
+    if (defaultDir === undefined) return "no FILES given and ../shared/promqltest is not beside this clone (set ORRERY_SHARED)";
+    return testFilesIn(defaultDir);
+  }
+  const out: PromqlTestFile[] = [];
+  for (const spec of specs) {
+    const m = /^(.*?):(\d+(?:,\d+)*)$/.exec(spec);
+    const name = m === null ? spec : m[1];
+    const lines = m === null ? undefined : m[2].split(",").map(Number);
+    let path = resolve(name);
+    if (!existsSync(path) && defaultDir !== undefined && existsSync(join(defaultDir, name))) path = join(defaultDir, name);
+    if (!existsSync(path)) return `no such file or folder: ${name}`;
+    if (statSync(path).isDirectory()) {
+      if (lines !== undefined) return `${spec}: line numbers need a file, not a folder`;
+      out.push(...testFilesIn(path));
+    } else {
+      out.push(lines === undefined ? path : { path, onlyLines: lines });
+    }
+  }
+  return out;
+}
+
+async function runPromqltest(argv: string[], io: Output): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.out(PROMQLTEST_USAGE);
+    return 0;
+  }
+  const args = parseArgs(argv);
+  if (typeof args === "string") {
+    io.err(`orrery conformance promqltest: ${args}\n\n${PROMQLTEST_USAGE}`);
+    return 2;
+  }
+  const files = await runPromqlTestFiles(args.files, {
+    engineFactory: () => new Engine({}),
+    atModifierVariants: args.atModifierVariants,
+    rangeModeCheck: args.rangeModeCheck,
+    queryTimeoutMs: args.timeoutMs,
+  });
+  if (args.writeKnownFailures) {
+    const path = join(repoRoot(), "conformance", "known-failures.txt");
+    await writeFile(path, formatKnownFailures(files));
+    io.out(`wrote ${path}`);
+    io.out(summaryLine(totals(files)));
+    return 0;
+  }
+  io.out(args.json ? formatJsonReport(files) : formatTextReport(files, { verbose: args.verbose }));
+  return totals(files).failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,278 @@
+// `orrery start`: the all-in-one process. A head store with its WAL, the
+// engine, the HTTP API, and a self-scrape so there is data to query at once.
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { buildApi, parseDuration, SelfScraper } from "../api/index.js";
+import { Engine } from "../engine/index.js";
+import * as stores from "../stores/index.js";
+import type { RemoteWriteHandler } from "../api/index.js";
+
+// TEMPORARY until the receiver lands in stores/index.ts: the name it will export.
+type ReceiverFn = (head: stores.Head, body: Buffer, headers: Record<string, string | string[] | undefined>) => Promise<{ status: number; message?: string }>;
+const handleRemoteWrite = (stores as unknown as { handleRemoteWrite?: ReceiverFn }).handleRemoteWrite;
+
+interface FlagSpec {
+  name: string;
+  help: string;
+  default: string;
+  boolean?: boolean;
+}
+
+const FLAGS: FlagSpec[] = [
+  { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
+  { name: "storage.tsdb.path", default: "./data", help: "Directory of the head store's write-ahead log." },
+  { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
+  { name: "query.lookback-delta", default: "5m", help: "How far back an instant selector looks for a sample." },
+  { name: "query.timeout", default: "2m", help: "Maximum time a query may take before it is aborted." },
+  { name: "query.max-samples", default: "50000000", help: "Maximum samples a single query may hold in memory at once." },
+  { name: "query.max-concurrency", default: "20", help: "Maximum queries evaluated at the same time." },
+  {
+    name: "query.max-queue-length",
+    default: "0",
+    help: "Queries that may wait for a free slot before new ones are refused with 503 (0: 10 × max-concurrency).",
+  },
+  { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
+  { name: "self-scrape.interval", default: "15s", help: "Interval of the self-scrape." },
+  { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." },
+];
+
+const ALIASES: Record<string, string> = { "no-self-scrape": "self-scrape.enabled=false" };
+
+export class FlagError extends Error {
+  override name = "FlagError";
+}
+
+/** Parses `--name=value`, `--name value`, `--name` / `--no-name` for booleans. */
+export function parseFlags(argv: readonly string[]): { values: Record<string, string>; help: boolean } {
+  const values: Record<string, string> = {};
+  for (const f of FLAGS) values[f.name] = f.default;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    if (arg === "--help" || arg === "-h" || arg === "help") {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) throw new FlagError(`unexpected argument ${JSON.stringify(arg)}`);
+    arg = arg.slice(2);
+    arg = ALIASES[arg] ?? arg;
+    const eq = arg.indexOf("=");
+    let name = eq < 0 ? arg : arg.slice(0, eq);
+    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
+    let spec = FLAGS.find((f) => f.name === name);
+    if (spec === undefined && name.startsWith("no-")) {
+      const positive = FLAGS.find((f) => f.name === name.slice(3) && f.boolean);
+      if (positive !== undefined && value === undefined) {
+        spec = positive;
+        name = positive.name;
+        value = "false";
+      }
+    }
+    if (spec === undefined) throw new FlagError(`unknown flag --${name}`);
+    if (value === undefined) {
+      if (spec.boolean) value = "true";
+      else if (i + 1 < argv.length) value = argv[++i];
+      else throw new FlagError(`flag --${name} needs a value`);
+    }
+    if (spec.boolean && value !== "true" && value !== "false") throw new FlagError(`flag --${name} must be true or false, got ${JSON.stringify(value)}`);
+    values[name] = value;
+  }
+  return { values, help };
+}
+
+export function usage(): string {
+  const lines = ["usage: orrery start [flags]", "", "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API.", "", "flags:"];
+  for (const f of FLAGS) {
+    const shown = f.boolean ? `--[no-]${f.name}` : `--${f.name}=<value>`;
+    lines.push(`  ${shown.padEnd(36)} ${f.help} (default: ${f.default})`);
+  }
+  lines.push("  --no-self-scrape                     Same as --self-scrape.enabled=false.");
+  return lines.join("\n");
+}
+
+/** The typed settings behind the flags; throws FlagError naming a bad one. */
+export interface StartConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  retentionMs: number;
+  lookbackDeltaMs: number;
+  queryTimeoutMs: number;
+  maxSamples: number;
+  maxConcurrency: number;
+  maxQueueLength: number;
+  selfScrape: boolean;
+  selfScrapeIntervalMs: number;
+  logLevel: "debug" | "info" | "warn" | "error";
+}
+
+export function startConfig(values: Record<string, string>): StartConfig {
+  const duration = (name: string): number => {
+    try {
+      const ms = parseDuration(values[name]);
+      if (ms <= 0) throw new Error("must be positive");
+      return ms;
+    } catch (err) {
+      throw new FlagError(`invalid --${name}=${values[name]}: ${(err as Error).message}`);
+    }
+  };
+  const integer = (name: string, min: number): number => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) throw new FlagError(`invalid --${name}=${values[name]}: want an integer ≥ ${min}`);
+    return n;
+  };
+  const { host, port } = splitHostPort(values["web.listen-address"]);
+  const level = values["log.level"];
+  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
+    throw new FlagError(`invalid --log.level=${level}: want debug, info, warn or error`);
+  }
+  return {
+    host,
+    port,
+    dataDir: values["storage.tsdb.path"],
+    retentionMs: duration("storage.tsdb.retention.time"),
+    lookbackDeltaMs: duration("query.lookback-delta"),
+    queryTimeoutMs: duration("query.timeout"),
+    maxSamples: integer("query.max-samples", 1),
+    maxConcurrency: integer("query.max-concurrency", 1),
+    maxQueueLength: integer("query.max-queue-length", 0),
+    selfScrape: values["self-scrape.enabled"] === "true",
+    selfScrapeIntervalMs: duration("self-scrape.interval"),
+    logLevel: level,
+  };
+}
+
+export function splitHostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
+  if (m === null) throw new FlagError(`invalid --web.listen-address=${address}: want host:port`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new FlagError(`invalid --web.listen-address=${address}: port out of range`);
+  return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]), port };
+}
+
+function joinHostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let cfg: StartConfig;
+  let flagValues: Record<string, string>;
+  try {
+    const parsed = parseFlags(argv);
+    if (parsed.help) {
+      console.log(usage());
+      return 0;
+    }
+    flagValues = parsed.values;
+    cfg = startConfig(flagValues);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    console.error(`orrery start: ${err.message}\n\n${usage()}`);
+    return 2;
+  }
+  const log = logger(cfg.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  log.info(`opening head store in ${cfg.dataDir}`);
+  const opened = await stores.openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs });
+  const head = opened.head;
+  head.start();
+  if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
+  const remoteWrite: RemoteWriteHandler | undefined =
+    handleRemoteWrite === undefined ? undefined : (body, headers) => handleRemoteWrite(head, body, headers);
+  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs });
+  let scraper: SelfScraper | undefined;
+  const app = buildApi({
+    engine,
+    store: head,
+    registry,
+    flags: flagValues,
+    queryTimeoutMs: cfg.queryTimeoutMs,
+    maxSamples: cfg.maxSamples,
+    lookbackDeltaMs: cfg.lookbackDeltaMs,
+    maxConcurrency: cfg.maxConcurrency,
+    maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
+    remoteWrite,
+    metadata: { get: () => metadataFromScrape(scraper) },
+    storageRetention: flagValues["storage.tsdb.retention.time"],
+    logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
+  });
+
+  try {
+    await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (err) {
+    log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
+    await head.close();
+    return 1;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
+  const listen = joinHostPort(cfg.host, port);
+  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+
+  if (cfg.selfScrape) {
+    scraper = new SelfScraper({
+      registry,
+      intervalMs: cfg.selfScrapeIntervalMs,
+      job: "orrery",
+      instance: listen,
+      append: async (samples) => {
+        await head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: [s.v] })));
+      },
+      onError: (err) => log.warn(`self-scrape failed: ${(err as Error).message}`),
+    });
+    scraper.start();
+  }
+
+  log.info(`orrery is listening on ${url}`);
+  log.info(`query it: curl '${url}/api/v1/query?query=up'`);
+  log.info(`Grafana: add a data source of type Prometheus with URL ${url}`);
+  log.info(`Prometheus: remote_write to ${url}/api/v1/write`);
+
+  await shutdownSignal();
+  log.info("shutting down: stopping the API and flushing the WAL");
+  await scraper?.stop();
+  await app.close();
+  await head.close();
+  log.info("bye");
+  return 0;
+}
+
+function describeReplay(replay: object): string {
+  return Object.entries(replay)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => `${k}=${v as number}`)
+    .join(" ");
+}
+
+function metadataFromScrape(scraper: SelfScraper | undefined) {
+  const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+  if (scraper === undefined) return out;
+  for (const [name, m] of scraper.metadata) out[name] = [{ type: m.type, help: m.help, unit: "" }];
+  return out;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string): void => {
+      process.off("SIGINT", on);
+      process.off("SIGTERM", on);
+      resolve(sig);
+    };
+    process.on("SIGINT", on);
+    process.on("SIGTERM", on);
+  });
+}
+
+const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function logger(level: keyof typeof LEVELS) {
+  const at = (l: keyof typeof LEVELS) => (msg: string) => {
+    if (LEVELS[l] < LEVELS[level]) return;
+    const line = `ts=${new Date().toISOString()} level=${l} msg=${JSON.stringify(msg)}`;
+    if (l === "error" || l === "warn") console.error(line);
+    else console.log(line);
+  };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
+}

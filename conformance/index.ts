@@ -1,0 +1,64 @@
+// Conformance: runs Prometheus's promqltest scripts (../shared/promqltest)
+// against orrery's engine and reports, per eval, passed / failed / unsupported.
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import type { FileResult } from "./report.js";
+import { runScript, type EngineFactory, type EvalResult, type RunOptions } from "./promqltest/runner.js";
+import { parseScript, ScriptError } from "./promqltest/script.js";
+
+export { parseScript, ScriptError } from "./promqltest/script.js";
+export type { Script, Command, EvalCommand, LoadCommand, ClearCommand, ExpectedSeries, MessageMatcher } from "./promqltest/script.js";
+export { runScript } from "./promqltest/runner.js";
+export type { EvalResult, EvalStatus, EngineFactory, RunOptions, LoadableStore } from "./promqltest/runner.js";
+export { parseSeriesDescription, parseSequence, parseScriptDuration, parseBareNumber } from "./promqltest/values.js";
+export type { SequenceValue, HistogramLiteral, ScriptLabel, SeriesDescription } from "./promqltest/values.js";
+export { almostEqual, compareResult, checkAnnotations, checkExpectedFailure, renderAnnotation, DEFAULT_EPSILON } from "./promqltest/compare.js";
+export {
+  formatTextReport,
+  formatJsonReport,
+  formatKnownFailures,
+  parseKnownFailures,
+  checkRatchet,
+  summaryLine,
+  totals,
+  countStatuses,
+  evalId,
+} from "./report.js";
+export type { FileResult, Totals, RatchetVerdict } from "./report.js";
+
+/** A script file to run, optionally only the evals at some lines. */
+export type PromqlTestFile = string | { path: string; onlyLines?: readonly number[] };
+
+export interface PromqlTestOptions extends RunOptions {
+  engineFactory: EngineFactory;
+}
+
+/**
+ * Reads, parses and runs each file. A script that does not parse yields one
+ * failed result at the offending line, so problems are never silent.
+ */
+export async function runPromqlTestFiles(files: readonly PromqlTestFile[], opts: PromqlTestOptions): Promise<FileResult[]> {
+  const out: FileResult[] = [];
+  for (const f of files) {
+    const path = typeof f === "string" ? f : f.path;
+    const onlyLines = typeof f === "string" || f.onlyLines === undefined ? opts.onlyLines : new Set(f.onlyLines);
+    const file = basename(path);
+    out.push({ file, path, results: await runFile(path, file, { ...opts, onlyLines }) });
+  }
+  return out;
+}
+
+async function runFile(path: string, file: string, opts: PromqlTestOptions): Promise<EvalResult[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    return [{ file, line: 0, query: "", kind: "instant", status: "failed", message: `cannot read ${path}: ${(err as Error).message}` }];
+  }
+  try {
+    return await runScript(parseScript(text, file), opts.engineFactory, opts);
+  } catch (err) {
+    if (!(err instanceof ScriptError)) throw err;
+    return [{ file, line: err.line, query: "", kind: "instant", status: "failed", message: `script error: ${err.detail}` }];
+  }
+}

@@ -1,0 +1,43 @@
+// The conformance ratchet: every promqltest script against the real engine.
+// An eval that fails must be listed in known-failures.txt, and a listed eval
+// must still fail, so the list only shrinks and never lies.
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Engine } from "../engine/index.js";
+import { NO_SHARED, repoRoot, sharedDir } from "../testing/index.js";
+import { checkRatchet, evalId, parseKnownFailures, parseScript, runPromqlTestFiles, summaryLine, totals } from "./index.js";
+
+function scriptPaths(shared: string): string[] {
+  const dir = join(shared, "promqltest");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".test"))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+test("every shared promqltest script parses", (t) => {
+  const shared = sharedDir();
+  if (shared === undefined) return t.skip(NO_SHARED);
+  for (const path of scriptPaths(shared)) {
+    const script = parseScript(readFileSync(path, "utf8"), path);
+    assert.ok(script.commands.some((c) => c.type === "eval"), `${path} has evals`);
+  }
+});
+
+test("promqltest evals fail exactly as listed in conformance/known-failures.txt", async (t) => {
+  const shared = sharedDir();
+  if (shared === undefined) return t.skip(NO_SHARED);
+  const files = await runPromqlTestFiles(scriptPaths(shared), { engineFactory: () => new Engine({}) });
+  const known = parseKnownFailures(readFileSync(join(repoRoot(), "conformance", "known-failures.txt"), "utf8"));
+  const verdict = checkRatchet(files, known);
+  t.diagnostic(summaryLine(totals(files)));
+  const regenerate = "(after a real fix, regenerate: node dist/cli/main.js conformance promqltest --write-known-failures)";
+  assert.deepEqual(
+    verdict.newFailures.slice(0, 30).map((r) => `${evalId(r)}: ${r.query} — ${r.message ?? ""}`),
+    [],
+    `${verdict.newFailures.length} eval(s) fail that known-failures.txt does not list`,
+  );
+  assert.deepEqual(verdict.stale, [], `listed in known-failures.txt but no longer failing; remove them ${regenerate}`);
+});

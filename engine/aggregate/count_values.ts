@@ -1,0 +1,98 @@
+// count_values: its output series depend on the values seen, so the input is read in full first.
+import type { QueryContext } from "../exec/context.js";
+import { labelsKey, setLabel } from "../labels.js";
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { groupSeries } from "./grouping.js";
+
+export class CountValuesOperator implements Operator {
+  readonly kind = "vector";
+  private meta: SeriesMeta[] | undefined;
+  private steps: { t: number; ids: number[]; counts: number[] }[] = [];
+  private pos = 0;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly input: Operator,
+    private readonly label: string,
+    private readonly grouping: string[],
+    private readonly without: boolean,
+  ) {}
+
+  private async init(): Promise<SeriesMeta[]> {
+    if (this.meta !== undefined) return this.meta;
+    const g = groupSeries(await this.input.series(), this.grouping, this.without);
+    const index = new Map<string, number>();
+    const meta: SeriesMeta[] = [];
+    for (;;) {
+      const batch = await this.input.next();
+      if (batch === null) break;
+      for (const sv of batch) {
+        const counts = new Map<number, number>();
+        for (let k = 0; k < sv.n; k++) {
+          const grp = g.meta[g.of[sv.ids[k]!]!]!;
+          const ls = setLabel(grp.labels, this.label, formatFloat(sv.v[k]!));
+          const key = labelsKey(ls);
+          let id = index.get(key);
+          if (id === undefined) {
+            id = meta.length;
+            index.set(key, id);
+            meta.push({ labels: ls, dropName: grp.dropName });
+          }
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+        }
+        const ids = [...counts.keys()].sort((a, b) => a - b);
+        this.steps.push({ t: sv.t, ids, counts: ids.map((i) => counts.get(i)!) });
+        this.ctx.pool.put(sv);
+      }
+    }
+    this.meta = meta;
+    return meta;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    return this.init();
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    await this.init();
+    if (this.pos >= this.steps.length) return null;
+    const out: StepVector[] = [];
+    const last = Math.min(this.steps.length, this.pos + this.ctx.stepsBatch);
+    for (; this.pos < last; this.pos++) {
+      const s = this.steps[this.pos]!;
+      const sv = this.ctx.pool.get(s.t, s.ids.length);
+      for (let i = 0; i < s.ids.length; i++) {
+        sv.ids[i] = s.ids[i]!;
+        sv.v[i] = s.counts[i]!;
+      }
+      sv.n = s.ids.length;
+      out.push(sv);
+    }
+    return out;
+  }
+
+  explain(): Explain {
+    return { name: `[countValues] ${this.label}`, children: [this.input.explain()] };
+  }
+}
+
+/** A float in plain decimal, shortest round-trip digits, never an exponent (Go's 'f', -1). */
+export function formatFloat(v: number): string {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  const s = String(v);
+  const e = s.indexOf("e");
+  if (e < 0) return s;
+  const neg = s.startsWith("-");
+  const mant = s.slice(neg ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mant.indexOf(".");
+  const digits = mant.replace(".", "");
+  const intLen = (dot < 0 ? mant.length : dot) + exp;
+  let out: string;
+  if (intLen <= 0) out = "0." + "0".repeat(-intLen) + digits;
+  else if (intLen >= digits.length) out = digits + "0".repeat(intLen - digits.length);
+  else out = digits.slice(0, intLen) + "." + digits.slice(intLen);
+  return (neg ? "-" : "") + out;
+}

@@ -1,0 +1,216 @@
+// sum, avg, min, max, count, group, stddev, stdvar and quantile: one accumulator per group,
+// in typed arrays indexed by group, filled step by step.
+import type { AggregateOp } from "../../promql/index.js";
+import type { QueryContext } from "../exec/context.js";
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import type { PosRange } from "../types.js";
+import { groupSeries, type Groups } from "./grouping.js";
+import { kahanInc } from "./kahan.js";
+
+export class HashAggregateOperator implements Operator {
+  readonly kind = "vector";
+  private groups: Groups | undefined;
+  private value = new Float64Array(0);
+  private comp = new Float64Array(0);
+  private mean = new Float64Array(0);
+  private count = new Float64Array(0);
+  private incremental = new Uint8Array(0);
+  private lists: number[][] = [];
+  private readonly pair = new Float64Array(2);
+  private step = 0;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly op: AggregateOp,
+    private readonly input: Operator,
+    private readonly grouping: string[],
+    private readonly without: boolean,
+    /** quantile's φ per step. */
+    private readonly param: Float64Array | undefined,
+    private readonly paramPos: PosRange | undefined,
+  ) {}
+
+  private async init(): Promise<Groups> {
+    if (this.groups !== undefined) return this.groups;
+    const g = groupSeries(await this.input.series(), this.grouping, this.without);
+    const n = g.meta.length;
+    this.value = new Float64Array(n);
+    this.comp = new Float64Array(n);
+    this.mean = new Float64Array(n);
+    this.count = new Float64Array(n);
+    this.incremental = new Uint8Array(n);
+    if (this.op === "quantile") this.lists = g.meta.map(() => []);
+    this.groups = g;
+    return g;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    return (await this.init()).meta;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    const g = await this.init();
+    const batch = await this.input.next();
+    if (batch === null) return null;
+    const out: StepVector[] = [];
+    for (const sv of batch) {
+      out.push(this.aggregateStep(g, sv));
+      this.ctx.pool.put(sv);
+      this.step++;
+    }
+    return out;
+  }
+
+  private aggregateStep(g: Groups, sv: StepVector): StepVector {
+    const ng = g.meta.length;
+    this.count.fill(0, 0, ng);
+    const op = this.op;
+    for (let k = 0; k < sv.n; k++) {
+      const grp = g.of[sv.ids[k]!]!;
+      this.add(grp, sv.v[k]!, op);
+    }
+    const res = this.ctx.pool.get(sv.t, ng);
+    let n = 0;
+    let q = NaN;
+    if (op === "quantile") {
+      q = this.param ? this.param[this.step]! : NaN;
+      if (!(q >= 0 && q <= 1)) this.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatNum(q)}`, this.paramPos);
+    }
+    for (let grp = 0; grp < ng; grp++) {
+      const c = this.count[grp]!;
+      if (c === 0) continue;
+      res.ids[n] = grp;
+      res.v[n++] = this.result(grp, c, q);
+    }
+    res.n = n;
+    return res;
+  }
+
+  private add(grp: number, f: number, op: AggregateOp): void {
+    const first = this.count[grp] === 0;
+    const c = ++this.count[grp]!;
+    switch (op) {
+      case "sum":
+        if (first) {
+          this.value[grp] = f;
+          this.comp[grp] = 0;
+        } else {
+          kahanInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
+          this.value[grp] = this.pair[0]!;
+          this.comp[grp] = this.pair[1]!;
+        }
+        return;
+      case "avg":
+        this.addAvg(grp, f, c, first);
+        return;
+      case "min":
+        if (first || this.value[grp]! > f || this.value[grp] !== this.value[grp]) this.value[grp] = f;
+        return;
+      case "max":
+        if (first || this.value[grp]! < f || this.value[grp] !== this.value[grp]) this.value[grp] = f;
+        return;
+      case "stddev":
+      case "stdvar": {
+        if (first) {
+          this.value[grp] = 0;
+          this.mean[grp] = 0;
+        }
+        // Welford from zero, so a lone NaN or ±Inf gives NaN as in Prometheus.
+        const delta = f - this.mean[grp]!;
+        this.mean[grp] = this.mean[grp]! + delta / c;
+        this.value[grp] = this.value[grp]! + delta * (f - this.mean[grp]!);
+        return;
+      }
+      case "quantile":
+        if (first) this.lists[grp]!.length = 0;
+        this.lists[grp]!.push(f);
+        return;
+      default:
+        return; // count and group need only the count.
+    }
+  }
+
+  /** Kahan-summed mean that falls back to an incremental mean once the sum overflows. */
+  private addAvg(grp: number, f: number, c: number, first: boolean): void {
+    if (first) {
+      this.value[grp] = f;
+      this.comp[grp] = 0;
+      this.incremental[grp] = 0;
+      return;
+    }
+    if (this.incremental[grp] === 0) {
+      kahanInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
+      if (this.pair[0] !== Infinity && this.pair[0] !== -Infinity) {
+        this.value[grp] = this.pair[0]!;
+        this.comp[grp] = this.pair[1]!;
+        return;
+      }
+      this.incremental[grp] = 1;
+      this.mean[grp] = this.value[grp]! / (c - 1);
+      this.comp[grp] = this.comp[grp]! / (c - 1);
+    }
+    const mean = this.mean[grp]!;
+    if (mean === Infinity || mean === -Infinity) {
+      if ((f === Infinity || f === -Infinity) && mean > 0 === f > 0) return;
+      if (f !== Infinity && f !== -Infinity && f === f) return;
+    }
+    const cur = mean + this.comp[grp]!;
+    kahanInc(f / c - cur / c, mean, this.comp[grp]!, this.pair);
+    this.mean[grp] = this.pair[0]!;
+    this.comp[grp] = this.pair[1]!;
+  }
+
+  private result(grp: number, c: number, q: number): number {
+    switch (this.op) {
+      case "sum": {
+        const s = this.value[grp]!;
+        return s === Infinity || s === -Infinity ? s : s + this.comp[grp]!;
+      }
+      case "avg":
+        if (this.incremental[grp]) return this.mean[grp]! + this.comp[grp]!;
+        return this.value[grp]! / c + this.comp[grp]! / c;
+      case "min":
+      case "max":
+        return this.value[grp]!;
+      case "count":
+        return c;
+      case "group":
+        return 1;
+      case "stdvar":
+        return this.value[grp]! / c;
+      case "stddev":
+        return Math.sqrt(this.value[grp]! / c);
+      case "quantile":
+        return quantileOf(q, this.lists[grp]!);
+      default:
+        return NaN;
+    }
+  }
+
+  explain(): Explain {
+    const by = this.without ? "without" : "by";
+    return { name: `[aggregate] ${this.op} ${by} (${this.grouping.join(", ")})`, children: [this.input.explain()] };
+  }
+}
+
+/** φ-quantile with linear interpolation between neighbours; NaN sorts first. */
+export function quantileOf(q: number, values: number[]): number {
+  if (values.length === 0 || q !== q) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  values.sort((a, b) => (a !== a ? (b !== b ? 0 : -1) : b !== b ? 1 : a - b));
+  const n = values.length;
+  const rank = q * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lower]! * (1 - weight) + values[upper]! * weight;
+}
+
+/** A float as Prometheus prints it in messages (Go's %g-ish / strconv 'g'). */
+export function formatNum(v: number): string {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  return String(v);
+}

@@ -1,0 +1,116 @@
+// topk, bottomk, limitk and limit_ratio: per group, pick input samples; output series are the
+// input series themselves (labels and pending name removal unchanged).
+import type { AggregateOp } from "../../promql/index.js";
+import { execution } from "../errors.js";
+import type { QueryContext } from "../exec/context.js";
+import { labelsHash } from "../../storeapi/index.js";
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import type { PosRange } from "../types.js";
+import { formatNum } from "./hash_aggregate.js";
+import { groupSeries, type Groups } from "./grouping.js";
+
+export class KAggregateOperator implements Operator {
+  readonly kind = "vector";
+  private groups: Groups | undefined;
+  private meta: readonly SeriesMeta[] = [];
+  private ratioHash = new Float64Array(0);
+  private buckets: number[][] = [];
+  private step = 0;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly op: AggregateOp,
+    private readonly input: Operator,
+    private readonly grouping: string[],
+    private readonly without: boolean,
+    private readonly param: Float64Array,
+    private readonly paramPos: PosRange | undefined,
+  ) {}
+
+  private async init(): Promise<Groups> {
+    if (this.groups !== undefined) return this.groups;
+    this.meta = await this.input.series();
+    const g = groupSeries(this.meta, this.grouping, this.without);
+    this.buckets = g.meta.map(() => []);
+    if (this.op === "limit_ratio") this.ratioHash = Float64Array.from(this.meta, (m) => labelsHash(m.labels) / 2 ** 53);
+    this.groups = g;
+    return g;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    await this.init();
+    return this.meta;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    const g = await this.init();
+    const batch = await this.input.next();
+    if (batch === null) return null;
+    const out: StepVector[] = [];
+    for (const sv of batch) {
+      out.push(this.selectStep(g, sv, this.param[this.step]!));
+      this.ctx.pool.put(sv);
+      this.step++;
+    }
+    return out;
+  }
+
+  private selectStep(g: Groups, sv: StepVector, p: number): StepVector {
+    const res = this.ctx.pool.get(sv.t, sv.n);
+    res.n = 0;
+    if (this.op === "limit_ratio") return this.ratioStep(sv, p, res);
+    if (p !== p) throw execution("Parameter value is NaN", this.paramPos);
+    if (p >= 2 ** 63) throw execution(`Scalar value ${formatNum(p)} overflows int64`, this.paramPos);
+    const k = Math.trunc(p);
+    if (k < 1 || sv.n === 0) return res;
+    for (const b of this.buckets) b.length = 0;
+    for (let i = 0; i < sv.n; i++) this.buckets[g.of[sv.ids[i]!]!]!.push(i);
+    const values = sv.v;
+    const top = this.op === "topk";
+    const bottom = this.op === "bottomk";
+    for (const b of this.buckets) {
+      if (b.length === 0) continue;
+      if (top) b.sort((x, y) => cmpDesc(values[x]!, values[y]!));
+      else if (bottom) b.sort((x, y) => cmpAsc(values[x]!, values[y]!));
+      const m = Math.min(k, b.length);
+      for (let j = 0; j < m; j++) {
+        res.ids[res.n] = sv.ids[b[j]!]!;
+        res.v[res.n++] = values[b[j]!]!;
+      }
+    }
+    return res;
+  }
+
+  private ratioStep(sv: StepVector, p: number, res: StepVector): StepVector {
+    if (p !== p) throw execution("Ratio value is NaN", this.paramPos);
+    let r = p;
+    if (r > 1 || r < -1) {
+      r = r > 1 ? 1 : -1;
+      this.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatNum(p)}, capping to ${r}`, this.paramPos);
+    }
+    for (let i = 0; i < sv.n; i++) {
+      const h = this.ratioHash[sv.ids[i]!]!;
+      const keep = r >= 0 ? h < r : h >= 1 + r;
+      if (!keep) continue;
+      res.ids[res.n] = sv.ids[i]!;
+      res.v[res.n++] = sv.v[i]!;
+    }
+    return res;
+  }
+
+  explain(): Explain {
+    return { name: `[kAggregate] ${this.op}`, children: [this.input.explain()] };
+  }
+}
+
+/** NaN always loses: last for topk, last for bottomk. */
+function cmpDesc(a: number, b: number): number {
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
+  return b - a;
+}
+function cmpAsc(a: number, b: number): number {
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
+  return a - b;
+}

@@ -1,0 +1,64 @@
+// A binary operation with a scalar on at least one side: scalar ∘ scalar, vector ∘ scalar, scalar ∘ vector.
+import type { BinaryOp } from "../../promql/index.js";
+import type { QueryContext } from "../exec/context.js";
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { arith, compare, isComparison } from "./arith.js";
+
+export class ScalarBinaryOperator implements Operator {
+  readonly kind: "vector" | "scalar";
+  private meta: SeriesMeta[] | undefined;
+  private step = 0;
+
+  /** `vec` is the vector side (or the lhs when both are scalars); `scalar` holds the other side per step. */
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly op: BinaryOp,
+    private readonly vec: Operator,
+    private readonly scalar: Float64Array,
+    /** True when the scalar was written on the left. */
+    private readonly scalarLeft: boolean,
+    private readonly returnBool: boolean,
+  ) {
+    this.kind = vec.kind;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    if (this.meta !== undefined) return this.meta;
+    const input = await this.vec.series();
+    const keepName = isComparison(this.op) && !this.returnBool;
+    this.meta = input.map((m) => (keepName || this.kind === "scalar" ? m : { labels: m.labels, dropName: true }));
+    return this.meta;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    await this.series();
+    const batch = await this.vec.next();
+    if (batch === null) return null;
+    const cmp = isComparison(this.op);
+    const op = this.op;
+    for (const sv of batch) {
+      const s = this.scalar[this.step++]!;
+      let n = 0;
+      for (let k = 0; k < sv.n; k++) {
+        const x = sv.v[k]!;
+        const a = this.scalarLeft ? s : x;
+        const b = this.scalarLeft ? x : s;
+        let out: number;
+        if (cmp) {
+          const keep = compare(op, a, b);
+          if (this.returnBool) out = keep ? 1 : 0;
+          else if (!keep) continue;
+          else out = x; // The vector's value is kept even when the scalar is on the left.
+        } else out = arith(op, a, b);
+        sv.ids[n] = sv.ids[k]!;
+        sv.v[n++] = out;
+      }
+      sv.n = n;
+    }
+    return batch;
+  }
+
+  explain(): Explain {
+    return { name: `[scalarBinary] ${this.op}`, children: [this.vec.explain()] };
+  }
+}

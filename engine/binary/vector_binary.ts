@@ -1,0 +1,215 @@
+// Vector ∘ vector arithmetic and comparison with one-to-one, many-to-one and one-to-many
+// matching, and the experimental fill modifiers. Output series are every pairing the
+// signatures allow, known before any sample is read.
+import type { BinaryOp, VectorMatching } from "../../promql/index.js";
+import type { Labels } from "../../storeapi/index.js";
+import { execution } from "../errors.js";
+import type { QueryContext } from "../exec/context.js";
+import { labelsKey, labelsString, keepLabels, removeLabels, setLabel, getLabel } from "../labels.js";
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import type { PosRange } from "../types.js";
+import { arith, compare, isComparison } from "./arith.js";
+import { signatureIds, signer, type Signer } from "./matching.js";
+
+const NONE = -1;
+
+export class VectorBinaryOperator implements Operator {
+  readonly kind = "vector";
+  private meta: SeriesMeta[] | undefined;
+  private manyMeta: readonly SeriesMeta[] = [];
+  private oneMeta: readonly SeriesMeta[] = [];
+  private manySig: Int32Array = new Int32Array(0);
+  private oneSig: Int32Array = new Int32Array(0);
+  /** Output id of (many series, one series), keyed many*nOne+one. */
+  private pairOut = new Map<number, number>();
+  /** Output id of a many series whose one side is filled, and of a one series whose many side is. */
+  private manyAlone = new Int32Array(0);
+  private oneAlone = new Int32Array(0);
+  private oneAt = new Int32Array(0);
+  private oneStamp = new Int32Array(0);
+  private matchStamp = new Int32Array(0);
+  private outStamp = new Int32Array(0);
+  private stamp = 0;
+  private readonly swapped: boolean;
+  private readonly sign: Signer;
+  private readonly fillMany: number | undefined;
+  private readonly fillOne: number | undefined;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly op: BinaryOp,
+    private readonly lhs: Operator,
+    private readonly rhs: Operator,
+    private readonly matching: VectorMatching,
+    private readonly returnBool: boolean,
+    private readonly pos: PosRange,
+  ) {
+    this.swapped = matching.card === "one-to-many";
+    this.sign = signer(matching);
+    // As in Prometheus, fill_left fills the "many" side and fill_right the "one" side, also for group_right.
+    this.fillMany = matching.fillLeft;
+    this.fillOne = matching.fillRight;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    if (this.meta !== undefined) return this.meta;
+    const [l, r] = await Promise.all([this.lhs.series(), this.rhs.series()]);
+    this.manyMeta = this.swapped ? r : l;
+    this.oneMeta = this.swapped ? l : r;
+    const sigs = signatureIds(this.sign, [this.manyMeta, this.oneMeta]);
+    this.manySig = sigs.ids[0]!;
+    this.oneSig = sigs.ids[1]!;
+    this.oneAt = new Int32Array(sigs.count);
+    this.oneStamp = new Int32Array(sigs.count).fill(-1);
+    this.matchStamp = new Int32Array(sigs.count).fill(-1);
+
+    const out: SeriesMeta[] = [];
+    const index = new Map<string, number>();
+    const intern = (labels: Labels, dropName: boolean): number => {
+      const key = labelsKey(labels);
+      let id = index.get(key);
+      if (id === undefined) {
+        id = out.length;
+        index.set(key, id);
+        out.push({ labels, dropName });
+      }
+      return id;
+    };
+    const bySig = new Map<number, number[]>();
+    for (let j = 0; j < this.oneMeta.length; j++) {
+      const s = this.oneSig[j]!;
+      const list = bySig.get(s);
+      if (list) list.push(j);
+      else bySig.set(s, [j]);
+    }
+    const keepsName = isComparison(this.op) && !this.returnBool;
+    const nOne = this.oneMeta.length;
+    this.manyAlone = new Int32Array(this.manyMeta.length).fill(NONE);
+    for (let i = 0; i < this.manyMeta.length; i++) {
+      const m = this.manyMeta[i]!;
+      const drop = keepsName ? m.dropName : true;
+      for (const j of bySig.get(this.manySig[i]!) ?? []) {
+        this.pairOut.set(i * nOne + j, intern(this.resultLabels(m.labels, this.oneMeta[j]!.labels), drop));
+      }
+      if (this.fillOne !== undefined) this.manyAlone[i] = intern(this.resultLabels(m.labels, undefined), drop);
+    }
+    this.oneAlone = new Int32Array(nOne).fill(NONE);
+    if (this.fillMany !== undefined) {
+      for (let j = 0; j < nOne; j++) this.oneAlone[j] = intern(this.sign.matchLabels(this.oneMeta[j]!.labels), true);
+    }
+    this.outStamp = new Int32Array(out.length).fill(-1);
+    this.meta = out;
+    return out;
+  }
+
+  /** Labels of a result: the many side's, narrowed to the match for one-to-one, plus group_x labels. */
+  private resultLabels(many: Labels, one: Labels | undefined): Labels {
+    const m = this.matching;
+    let ls = many;
+    if (m.card === "one-to-one") {
+      ls = m.on ? keepLabels(ls, new Set(m.matchingLabels)) : removeLabels(ls, new Set(m.matchingLabels));
+    }
+    for (const name of m.include) ls = setLabel(ls, name, one ? getLabel(one, name) : "");
+    return ls;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    await this.series();
+    const [lb, rb] = await Promise.all([this.lhs.next(), this.rhs.next()]);
+    if (lb === null || rb === null) {
+      if (lb) this.ctx.pool.putAll(lb);
+      if (rb) this.ctx.pool.putAll(rb);
+      return null;
+    }
+    const out: StepVector[] = [];
+    for (let i = 0; i < lb.length; i++) {
+      const many = this.swapped ? rb[i]! : lb[i]!;
+      const one = this.swapped ? lb[i]! : rb[i]!;
+      out.push(this.combine(many, one));
+      this.ctx.pool.put(lb[i]!);
+      this.ctx.pool.put(rb[i]!);
+    }
+    return out;
+  }
+
+  private combine(many: StepVector, one: StepVector): StepVector {
+    const stamp = this.stamp++;
+    const res = this.ctx.pool.get(many.t, this.meta!.length);
+    let n = 0;
+    // Index the one side by signature; two samples with one signature is many-to-many.
+    for (let k = 0; k < one.n; k++) {
+      const s = this.oneSig[one.ids[k]!]!;
+      if (this.oneStamp[s] === stamp) this.duplicateOnOneSide(one.ids[this.oneAt[s]!]!, one.ids[k]!);
+      this.oneStamp[s] = stamp;
+      this.oneAt[s] = k;
+    }
+    const cmp = isComparison(this.op);
+    const nOne = this.oneMeta.length;
+    for (let k = 0; k < many.n; k++) {
+      const mid = many.ids[k]!;
+      const s = this.manySig[mid]!;
+      let ov: number;
+      let outId: number;
+      if (this.oneStamp[s] === stamp) {
+        const ok = this.oneAt[s]!;
+        ov = one.v[ok]!;
+        outId = this.pairOut.get(mid * nOne + one.ids[ok]!)!;
+        if (this.matching.card === "one-to-one" && this.matchStamp[s] === stamp) {
+          throw execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)", this.pos);
+        }
+        this.matchStamp[s] = stamp;
+      } else if (this.fillOne !== undefined) {
+        ov = this.fillOne;
+        outId = this.manyAlone[mid]!;
+      } else continue;
+      const value = this.apply(many.v[k]!, ov, cmp);
+      if (value === undefined) continue;
+      if (this.outStamp[outId] === stamp) {
+        throw execution("multiple matches for labels: grouping labels must ensure unique matches", this.pos);
+      }
+      this.outStamp[outId] = stamp;
+      res.ids[n] = outId;
+      res.v[n++] = value;
+    }
+    if (this.fillMany !== undefined) {
+      for (let k = 0; k < one.n; k++) {
+        const s = this.oneSig[one.ids[k]!]!;
+        if (this.matchStamp[s] === stamp) continue;
+        const value = this.apply(this.fillMany, one.v[k]!, cmp);
+        if (value === undefined) continue;
+        const outId = this.oneAlone[one.ids[k]!]!;
+        if (this.outStamp[outId] === stamp) continue;
+        this.outStamp[outId] = stamp;
+        res.ids[n] = outId;
+        res.v[n++] = value;
+      }
+    }
+    res.n = n;
+    return res;
+  }
+
+  /** The result of many ∘ one in the written order; undefined when a comparison filters it out. */
+  private apply(mv: number, ov: number, cmp: boolean): number | undefined {
+    const a = this.swapped ? ov : mv;
+    const b = this.swapped ? mv : ov;
+    if (!cmp) return arith(this.op, a, b);
+    const keep = compare(this.op, a, b);
+    if (this.returnBool) return keep ? 1 : 0;
+    return keep ? a : undefined;
+  }
+
+  private duplicateOnOneSide(first: number, second: number): never {
+    const a = this.oneMeta[first]!.labels;
+    const b = this.oneMeta[second]!.labels;
+    const [x, y] = labelsKey(a) < labelsKey(b) ? [a, b] : [b, a];
+    const side = this.swapped ? "left" : "right";
+    throw execution(
+      `found duplicate series for the match group ${labelsString(this.sign.matchLabels(a))} on the ${side} hand-side of the operation: [${labelsString(x)}, ${labelsString(y)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      this.pos,
+    );
+  }
+
+  explain(): Explain {
+    return { name: `[vectorBinary] ${this.op} ${this.matching.card}`, children: [this.lhs.explain(), this.rhs.explain()] };
+  }
+}

@@ -1,0 +1,112 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine } from "./index.js";
+import type { Expr } from "../promql/index.js";
+import type { Store } from "../storeapi/index.js";
+import type { MatrixValue, QueryOptions, QueryResult, VectorValue } from "./types.js";
+import { agg, bin, call, num, range, sel, storeWith, str, subquery } from "./testing.js";
+
+const MIN = 60_000;
+
+function instant(store: Store, e: Expr, t: number, opts?: QueryOptions): Promise<QueryResult> {
+  return new Engine().exprQuery(store, "q", e, t, t, 0, opts).exec();
+}
+function ranged(store: Store, e: Expr, start: number, end: number, step: number): Promise<QueryResult> {
+  return new Engine().exprQuery(store, "q", e, start, end, step).exec();
+}
+function vec(r: QueryResult): Record<string, number> {
+  assert.equal(r.value.type, "vector");
+  const out: Record<string, number> = {};
+  for (const s of (r.value as VectorValue).samples) out[s.labels.map((l) => `${l.name}=${l.value}`).join(",")] = s.v;
+  return out;
+}
+function mat(r: QueryResult): Record<string, number[]> {
+  assert.equal(r.value.type, "matrix");
+  const out: Record<string, number[]> = {};
+  for (const s of (r.value as MatrixValue).series) out[s.labels.map((l) => `${l.name}=${l.value}`).join(",")] = [...s.v];
+  return out;
+}
+
+const counters = () =>
+  storeWith(MIN, [
+    [{ __name__: "x_total", job: "a" }, [0, 10, 20, 30, 40, 50]],
+    [{ __name__: "x_total", job: "b" }, [0, 20, 40, 60, 80, 100]],
+    [{ __name__: "y", job: "a" }, [1, 1, 1, 1, 1, 1]],
+  ]);
+
+test("instant selector returns the latest sample within the lookback", async () => {
+  const r = await instant(counters(), sel("x_total"), 5 * MIN + 30_000);
+  assert.deepEqual(vec(r), { "__name__=x_total,job=a": 50, "__name__=x_total,job=b": 100 });
+  const none = await instant(counters(), sel("x_total"), 11 * MIN);
+  assert.deepEqual(vec(none), {});
+});
+
+test("rate drops the name and sum by groups", async () => {
+  const r = await instant(counters(), agg("sum", call("rate", range(sel("x_total"), 300))), 5 * MIN);
+  assert.deepEqual(vec(r), { "": 0.5 });
+  const byJob = await instant(counters(), agg("sum", call("rate", range(sel("x_total"), 300)), ["job"]), 5 * MIN);
+  assert.ok(Math.abs(vec(byJob)["job=a"]! - 1 / 6) < 1e-9);
+});
+
+test("range query gives one point per step", async () => {
+  const r = await ranged(counters(), sel("y"), 0, 5 * MIN, MIN);
+  assert.deepEqual(mat(r), { "__name__=y,job=a": [1, 1, 1, 1, 1, 1] });
+});
+
+test("binary one-to-one matching ignores the name; comparisons filter", async () => {
+  const r = await instant(counters(), bin("+", sel("x_total"), sel("y")), 5 * MIN);
+  assert.deepEqual(vec(r), { "job=a": 51 });
+  const cmp = await instant(counters(), bin(">", sel("x_total"), num(60)), 5 * MIN);
+  assert.deepEqual(vec(cmp), { "__name__=x_total,job=b": 100 });
+  const b = await instant(counters(), bin(">", sel("x_total"), num(60), undefined, true), 5 * MIN);
+  assert.deepEqual(vec(b), { "job=a": 0, "job=b": 1 });
+});
+
+test("set operators", async () => {
+  const and = await instant(counters(), bin("and", sel("x_total"), sel("y"), {}), 5 * MIN);
+  assert.deepEqual(vec(and), { "__name__=x_total,job=a": 50 });
+  const unless = await instant(counters(), bin("unless", sel("x_total"), sel("y"), {}), 5 * MIN);
+  assert.deepEqual(vec(unless), { "__name__=x_total,job=b": 100 });
+});
+
+test("name collision after a name-dropping function is an error", async () => {
+  const store = storeWith(MIN, [
+    [{ __name__: "a", job: "x" }, [1]],
+    [{ __name__: "b", job: "x" }, [2]],
+  ]);
+  const e: Expr = { type: "VectorSelector", name: "", matchers: [{ name: "job", op: "=", value: "x" }], anchored: false, smoothed: false, pos: { start: 0, end: 1 } };
+  await assert.rejects(instant(store, call("abs", e), 0), /same labelset/);
+});
+
+test("topk keeps the largest per step and count_values counts by value", async () => {
+  const r = await instant(counters(), agg("topk", sel("x_total"), [], { param: num(1) }), 5 * MIN);
+  assert.deepEqual(vec(r), { "__name__=x_total,job=b": 100 });
+  const cv = await instant(counters(), agg("count_values", sel("y"), [], { param: str("v") }), 5 * MIN);
+  assert.deepEqual(vec(cv), { "v=1": 1 });
+});
+
+test("subquery feeds a range function", async () => {
+  const r = await instant(counters(), call("max_over_time", subquery(sel("x_total", [{ name: "job", op: "=", value: "a" }]), 300, 60)), 5 * MIN);
+  assert.deepEqual(vec(r), { "job=a": 50 });
+});
+
+test("step-invariant @ is evaluated once and repeated", async () => {
+  const r = await ranged(counters(), sel("x_total", [{ name: "job", op: "=", value: "a" }], { atMs: 2 * MIN }), 0, 5 * MIN, MIN);
+  assert.deepEqual(mat(r), { "__name__=x_total,job=a": [20, 20, 20, 20, 20, 20] });
+});
+
+test("too many samples fails with its kind", async () => {
+  await assert.rejects(instant(counters(), sel("x_total"), 5 * MIN, { maxSamples: 3 }), (e: { kind?: string }) => e.kind === "too_many_samples");
+});
+
+test("cancel aborts with kind canceled", async () => {
+  const q = new Engine().exprQuery(counters(), "q", sel("x_total"), 0, 0, 0);
+  q.cancel();
+  await assert.rejects(q.exec(), (e: { kind?: string }) => e.kind === "canceled");
+});
+
+test("statistics count samples read", async () => {
+  const r = await ranged(counters(), sel("y"), 0, 5 * MIN, MIN);
+  assert.equal(r.stats.totalSamples, 6);
+  assert.ok(r.stats.peakSamples >= 6);
+});

@@ -1,0 +1,77 @@
+// Per-query state shared by the operators: the store, limits, annotations, pools and the fetch cache.
+import type { Labels, Store } from "../../storeapi/index.js";
+import type { Annotation, PosRange } from "../types.js";
+import { canceled, timeout, tooManySamples } from "../errors.js";
+import { VectorPool } from "../model.js";
+
+/** One series as loaded from the store: its samples in time order (stale markers kept). */
+export interface LoadedSeries {
+  labels: Labels;
+  t: Float64Array;
+  v: Float64Array;
+}
+
+export class Annotations {
+  readonly warnings: Annotation[] = [];
+  readonly infos: Annotation[] = [];
+  private readonly seen = new Set<string>();
+
+  warn(message: string, pos?: PosRange): void {
+    this.add(this.warnings, "warning", message, pos);
+  }
+  info(message: string, pos?: PosRange): void {
+    this.add(this.infos, "info", message, pos);
+  }
+  private add(list: Annotation[], kind: "warning" | "info", message: string, pos?: PosRange): void {
+    const key = kind + message + (pos ? `@${pos.start}:${pos.end}` : "");
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    list.push(pos ? { kind, message, pos } : { kind, message });
+  }
+}
+
+/** Samples held and read; exceeding maxSamples fails the query. */
+export class SampleTracker {
+  current = 0;
+  peak = 0;
+  total = 0;
+  constructor(private readonly max: number) {}
+
+  hold(n: number): void {
+    this.current += n;
+    if (this.current > this.max) throw tooManySamples();
+    if (this.current > this.peak) this.peak = this.current;
+  }
+  release(n: number): void {
+    this.current -= n;
+  }
+  read(n: number): void {
+    this.total += n;
+  }
+}
+
+export interface QueryContext {
+  readonly store: Store;
+  readonly signal: AbortSignal;
+  readonly lookbackMs: number;
+  readonly pool: VectorPool;
+  readonly stepsBatch: number;
+  readonly isRangeQuery: boolean;
+  readonly annotations: Annotations;
+  readonly samples: SampleTracker;
+  readonly fetches: Map<string, Promise<LoadedSeries[]>>;
+}
+
+/** Throws the query's abort reason (timeout or cancel) if it was aborted. */
+export function checkAborted(signal: AbortSignal): void {
+  if (!signal.aborted) return;
+  const r: unknown = signal.reason;
+  if (r instanceof Error && (r as { kind?: string }).kind !== undefined) throw r;
+  if (r === "timeout") throw timeout();
+  throw canceled();
+}
+
+/** Lets I/O run between batches so one big query never holds the event loop. */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,172 @@
+// Drives the root operator to the end and assembles the API's result value, applying the
+// delayed `__name__` removal and the duplicate-labelset check on the way out.
+import type { PlanNode } from "../../planner/index.js";
+import { planType } from "../../planner/index.js";
+import { execution } from "../errors.js";
+import { dropMetricName, labelsKey, compareLabelSets } from "../labels.js";
+import type { Operator, SeriesMeta, Timeline } from "../model.js";
+import type { MatrixSeries, Sample, Value } from "../types.js";
+import { build } from "./build.js";
+import { checkAborted, type QueryContext, yieldToLoop } from "./context.js";
+import type { RangeSource } from "../function/range_source.js";
+import { MatrixSelectorSource } from "../scan/matrix_selector.js";
+import { SubquerySource } from "../subquery/subquery.js";
+import { subquerySpan } from "../../planner/index.js";
+import { timeline } from "../model.js";
+
+const DUPLICATE = "vector cannot contain metrics with the same labelset";
+
+export async function evaluate(ctx: QueryContext, root: PlanNode, tl: Timeline): Promise<Value> {
+  const type = planType(root);
+  if (type === "string") {
+    if (root.type !== "StringLiteral") throw execution("string expression without a literal");
+    return { type: "string", t: tl.start, v: root.value };
+  }
+  if (type === "matrix") return evaluateMatrix(ctx, root, tl);
+  const op = await build(ctx, root, tl);
+  if (op.kind === "scalar") return evaluateScalar(ctx, op, tl);
+  return ctx.isRangeQuery ? evaluateRange(ctx, op, tl) : evaluateInstant(ctx, op, tl);
+}
+
+function finalLabels(m: SeriesMeta): SeriesMeta["labels"] {
+  return m.dropName ? dropMetricName(m.labels) : m.labels;
+}
+
+async function evaluateInstant(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
+  const meta = await op.series();
+  const samples: Sample[] = [];
+  const seen = new Set<string>();
+  for (;;) {
+    checkAborted(ctx.signal);
+    const batch = await op.next();
+    if (batch === null) break;
+    for (const sv of batch) {
+      for (let k = 0; k < sv.n; k++) {
+        const labels = finalLabels(meta[sv.ids[k]!]!);
+        const key = labelsKey(labels);
+        if (seen.has(key)) throw execution(DUPLICATE);
+        seen.add(key);
+        samples.push({ labels, t: tl.start, v: sv.v[k]! });
+      }
+      ctx.pool.put(sv);
+    }
+  }
+  return { type: "vector", samples };
+}
+
+async function evaluateScalar(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
+  await op.series();
+  const t: number[] = [];
+  const v: number[] = [];
+  for (;;) {
+    checkAborted(ctx.signal);
+    const batch = await op.next();
+    if (batch === null) break;
+    for (const sv of batch) {
+      t.push(sv.t);
+      v.push(sv.n > 0 ? sv.v[0]! : NaN);
+      ctx.pool.put(sv);
+    }
+  }
+  if (!ctx.isRangeQuery) return { type: "scalar", t: tl.start, v: v[0] ?? NaN };
+  return { type: "matrix", series: [{ labels: [], t: Float64Array.from(t), v: Float64Array.from(v) }] };
+}
+
+interface Growing {
+  t: Float64Array;
+  v: Float64Array;
+  n: number;
+}
+
+async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
+  const meta = await op.series();
+  // Series that become equal once names are dropped share one output series.
+  const outOf = new Int32Array(meta.length);
+  const outLabels: SeriesMeta["labels"][] = [];
+  const index = new Map<string, number>();
+  for (let i = 0; i < meta.length; i++) {
+    const labels = finalLabels(meta[i]!);
+    const key = labelsKey(labels);
+    let o = index.get(key);
+    if (o === undefined) {
+      o = outLabels.length;
+      index.set(key, o);
+      outLabels.push(labels);
+    }
+    outOf[i] = o;
+  }
+  const out: (Growing | undefined)[] = new Array(outLabels.length);
+  const lastStep = new Float64Array(outLabels.length).fill(-Infinity);
+  let batches = 0;
+  for (;;) {
+    checkAborted(ctx.signal);
+    const batch = await op.next();
+    if (batch === null) break;
+    for (const sv of batch) {
+      for (let k = 0; k < sv.n; k++) {
+        const o = outOf[sv.ids[k]!]!;
+        if (lastStep[o] === sv.t) throw execution(DUPLICATE);
+        lastStep[o] = sv.t;
+        let g = out[o];
+        if (g === undefined) {
+          g = { t: new Float64Array(Math.min(tl.steps, 16)), v: new Float64Array(Math.min(tl.steps, 16)), n: 0 };
+          out[o] = g;
+        }
+        if (g.n === g.t.length) {
+          const cap = Math.min(tl.steps, g.n * 2);
+          const nt = new Float64Array(cap);
+          const nv = new Float64Array(cap);
+          nt.set(g.t);
+          nv.set(g.v);
+          g.t = nt;
+          g.v = nv;
+        }
+        g.t[g.n] = sv.t;
+        g.v[g.n++] = sv.v[k]!;
+      }
+      ctx.pool.put(sv);
+    }
+    if (++batches % 8 === 0) await yieldToLoop();
+  }
+  const series: MatrixSeries[] = [];
+  for (let o = 0; o < outLabels.length; o++) {
+    const g = out[o];
+    if (g === undefined) continue;
+    series.push({ labels: outLabels[o]!, t: g.t.subarray(0, g.n), v: g.v.subarray(0, g.n) });
+  }
+  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  return { type: "matrix", series };
+}
+
+/** An instant query for a range vector (`x[5m]`, `rate(x[5m])[10m:1m]`): its raw points. */
+async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): Promise<Value> {
+  if (ctx.isRangeQuery) {
+    throw execution(`invalid expression type "range vector" for range query, must be Scalar or instant Vector`);
+  }
+  let source: RangeSource;
+  if (root.type === "MatrixSelector") source = new MatrixSelectorSource(ctx, root, tl);
+  else if (root.type === "Subquery") {
+    const span = subquerySpan(tl, root.rangeMs, root.stepMs, root.offsetMs, root.atMs);
+    source = new SubquerySource(ctx, root, await build(ctx, root.expr, timeline(span.start, span.end, span.step)));
+  } else throw execution("unexpected range vector expression");
+  const d = await source.load();
+  const ref = source.refTime(tl.start);
+  const from = ref - source.rangeMs;
+  const series: MatrixSeries[] = [];
+  const seen = new Set<string>();
+  for (let i = 0; i < d.t.length; i++) {
+    const ts = d.t[i]!;
+    let s = 0;
+    while (s < ts.length && ts[s]! <= from) s++;
+    let e = s;
+    while (e < ts.length && ts[e]! <= ref) e++;
+    if (e === s) continue;
+    const labels = finalLabels(d.meta[i]!);
+    const key = labelsKey(labels);
+    if (seen.has(key)) throw execution(DUPLICATE);
+    seen.add(key);
+    series.push({ labels, t: ts.slice(s, e), v: d.v[i]!.slice(s, e) });
+  }
+  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  return { type: "matrix", series };
+}

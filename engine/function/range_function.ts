@@ -1,0 +1,141 @@
+// A range-vector function (rate, *_over_time, …) evaluated over sliding windows of a range source.
+import { rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import type { QueryContext } from "../exec/context.js";
+import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
+import { getLabel, METRIC_NAME } from "../labels.js";
+import type { PosRange } from "../types.js";
+import type { RangeData, RangeSource } from "./range_source.js";
+
+/** Range functions that return the input sample unchanged and so keep the metric name. */
+const NAME_KEEPING = new Set(["last_over_time", "first_over_time"]);
+const COUNTER_FUNCTIONS = new Set(["rate", "increase"]);
+
+export function hasRangeFunction(name: string): boolean {
+  return rangeFunctions[name] !== undefined;
+}
+
+export class RangeFunctionOperator implements Operator {
+  readonly kind = "vector";
+  private data: RangeData | undefined;
+  private meta: SeriesMeta[] | undefined;
+  private startIdx = new Int32Array(0);
+  private endIdx = new Int32Array(0);
+  private emitted = new Uint8Array(0);
+  private step = 0;
+  private readonly fn: RangeFunction;
+  private readonly window: RangeWindow;
+  private readonly argv: number[];
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly name: string,
+    private readonly source: RangeSource,
+    /** Scalar arguments per step, in argument order (without the range vector). */
+    private readonly args: Float64Array[],
+    private readonly tl: Timeline,
+    private readonly argPos: PosRange,
+  ) {
+    this.fn = rangeFunctions[name]!;
+    this.argv = args.map(() => NaN);
+    this.window = {
+      t: new Float64Array(0),
+      v: new Float64Array(0),
+      start: 0,
+      end: 0,
+      rangeStartMs: 0,
+      rangeEndMs: 0,
+      evalTimeMs: 0,
+      anchored: source.anchored,
+      smoothed: source.smoothed,
+      lookbackDeltaMs: ctx.lookbackMs,
+      scratch: new Float64Array(256),
+    };
+  }
+
+  private async load(): Promise<RangeData> {
+    if (this.data !== undefined) return this.data;
+    const d = await this.source.load();
+    this.data = d;
+    const keep = NAME_KEEPING.has(this.name);
+    this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
+    this.startIdx = new Int32Array(d.t.length);
+    this.endIdx = new Int32Array(d.t.length);
+    this.emitted = new Uint8Array(d.t.length);
+    return d;
+  }
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    await this.load();
+    return this.meta!;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    const d = await this.load();
+    if (this.step >= this.tl.steps) {
+      this.finish(d);
+      return null;
+    }
+    const out: StepVector[] = [];
+    const w = this.window;
+    const extended = this.source.anchored || this.source.smoothed;
+    const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
+    for (; this.step < last; this.step++) {
+      const t = this.tl.start + this.step * this.tl.step;
+      const ref = this.source.refTime(t);
+      const from = ref - this.source.rangeMs;
+      for (let a = 0; a < this.args.length; a++) this.argv[a] = this.args[a]![this.step]!;
+      w.rangeStartMs = from;
+      w.rangeEndMs = ref;
+      w.evalTimeMs = t;
+      const sv = this.ctx.pool.get(t, d.t.length);
+      let n = 0;
+      let read = 0;
+      for (let i = 0; i < d.t.length; i++) {
+        const ts = d.t[i]!;
+        let s = this.startIdx[i]!;
+        let e = this.endIdx[i]!;
+        if (s > 0 && ts[s - 1]! > from) s = 0;
+        if (e > 0 && ts[e - 1]! > ref) e = 0;
+        while (s < ts.length && ts[s]! <= from) s++;
+        if (e < s) e = s;
+        while (e < ts.length && ts[e]! <= ref) e++;
+        this.startIdx[i] = s;
+        this.endIdx[i] = e;
+        if (s === e && !extended) continue;
+        read += e - s;
+        w.t = ts;
+        w.v = d.v[i]!;
+        w.start = s;
+        w.end = e;
+        if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
+        const r = this.fn(w, this.argv);
+        if (r === undefined) continue;
+        sv.ids[n] = i;
+        sv.v[n++] = r;
+        this.emitted[i] = 1;
+      }
+      sv.n = n;
+      this.ctx.samples.read(read);
+      out.push(sv);
+    }
+    return out;
+  }
+
+  /** Prometheus's hint that rate/increase over a non-counter name is probably a mistake. */
+  private finish(d: RangeData): void {
+    if (!COUNTER_FUNCTIONS.has(this.name)) return;
+    for (let i = 0; i < d.meta.length; i++) {
+      if (this.emitted[i] === 0) continue;
+      const name = getLabel(d.meta[i]!.labels, METRIC_NAME);
+      if (name === "" || /_(total|sum|count|bucket)$/.test(name)) continue;
+      this.ctx.annotations.info(
+        `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`,
+        this.argPos,
+      );
+    }
+  }
+
+  explain(): Explain {
+    return { name: `[rangeFunction] ${this.name}`, children: [{ name: this.source.describe(), children: [] }] };
+  }
+}

@@ -1,0 +1,25 @@
+// timestamp(v) of a computed vector: each sample's time, which is the step time, in seconds.
+import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+
+export class TimestampOperator implements Operator {
+  readonly kind = "vector";
+  private meta: SeriesMeta[] | undefined;
+  constructor(private readonly input: Operator) {}
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    if (this.meta === undefined) this.meta = (await this.input.series()).map((m) => ({ labels: m.labels, dropName: true }));
+    return this.meta;
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    await this.series();
+    const batch = await this.input.next();
+    if (batch === null) return null;
+    for (const sv of batch) for (let k = 0; k < sv.n; k++) sv.v[k] = sv.t / 1000;
+    return batch;
+  }
+
+  explain(): Explain {
+    return { name: "[function] timestamp", children: [this.input.explain()] };
+  }
+}

@@ -1,0 +1,52 @@
+// The shape a range function sees: one series' samples and the window to use.
+
+/**
+ * One series' samples and the selection window of one step.
+ *
+ * Plain windows: `[start, end)` are exactly the samples with
+ * `rangeStartMs < t <= rangeEndMs` (Prometheus 3: left-open, right-closed).
+ *
+ * `anchored` windows (rate, increase, delta, changes, resets): the engine must ALSO place, at
+ * index `start - 1`, the last sample with `t <= rangeStartMs` — the "anchor". It only counts
+ * when `t[start-1] > rangeStartMs - lookbackDeltaMs` (the engine's matrix is left-open at
+ * `rangeStartMs - lookbackDelta`); this library checks that bound itself, so the engine may
+ * simply pass the whole series with `start`/`end` set as for a plain window. Samples before
+ * `start - 1` are never read.
+ *
+ * `smoothed` windows (rate, increase, delta): as anchored, plus the first sample with
+ * `t > rangeEndMs`, at index `end`; it only counts when `t[end] <= rangeEndMs + lookbackDeltaMs`.
+ * Samples after index `end` are never read.
+ *
+ * For anchored and smoothed windows the engine must call the function even when
+ * `start === end`: the boundary samples alone can produce (or rule out) a result.
+ */
+export interface RangeWindow {
+  /** A series' samples, ascending time, stale markers already removed. */
+  t: Float64Array;
+  v: Float64Array;
+  /** The window is indices [start, end). */
+  start: number;
+  end: number;
+  /** Samples with rangeStartMs < t <= rangeEndMs are in the window (Prometheus 3: left-open). */
+  rangeStartMs: number;
+  rangeEndMs: number;
+  /** The evaluation timestamp (before offset and @). predict_linear's intercept is taken here. */
+  evalTimeMs: number;
+  /** Experimental modifiers (extended_vectors.test). */
+  anchored: boolean;
+  smoothed: boolean;
+  /** Not read by any function here: rate/increase are always counters, delta never is. */
+  isCounter?: boolean;
+  /** Lookback delta (ms) bounding the anchored/smoothed boundary samples. Default 300000. */
+  lookbackDeltaMs?: number;
+  /**
+   * Optional scratch space for functions that must sort (quantile_over_time, mad_over_time).
+   * Used when `scratch.length >= end - start`; otherwise one Float64Array is allocated per call.
+   */
+  scratch?: Float64Array;
+}
+
+/** undefined: no output at this step. */
+export type RangeFunction = (w: RangeWindow, args: number[]) => number | undefined;
+
+export const DEFAULT_LOOKBACK_DELTA_MS = 300_000;

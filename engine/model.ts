@@ -1,0 +1,81 @@
+// The engine's data model: step vectors in typed arrays, operators over them, pooled buffers.
+import type { Labels } from "../storeapi/index.js";
+
+/** One output series of an operator: its labels and whether `__name__` is to be dropped at the end. */
+export interface SeriesMeta {
+  readonly labels: Labels;
+  /** Delayed name removal (Prometheus 3): the name stays for matching/grouping and goes at the end. */
+  readonly dropName: boolean;
+}
+
+/**
+ * The samples of one step: parallel columns of series ids and float values (first `n` entries),
+ * plus a slot for histogram samples beside them (native histograms are not implemented yet).
+ */
+export interface StepVector {
+  t: number;
+  ids: Uint32Array;
+  v: Float64Array;
+  n: number;
+  /** Series ids of histogram samples; `hn` of them are valid. */
+  hIds: Uint32Array | undefined;
+  h: unknown[] | undefined;
+  hn: number;
+}
+
+export interface Explain {
+  name: string;
+  children: Explain[];
+}
+
+/** Every operator: output series up front, then batches of step vectors until null. */
+export interface Operator {
+  readonly kind: "vector" | "scalar";
+  series(): Promise<readonly SeriesMeta[]>;
+  /** Up to `stepsBatch` consecutive steps; null when done. Give the vectors back to the pool after use. */
+  next(): Promise<StepVector[] | null>;
+  explain(): Explain;
+}
+
+/** A reusable store of step vectors; one per query so nothing leaks between queries. */
+export class VectorPool {
+  private readonly free: StepVector[] = [];
+
+  get(t: number, capacity: number): StepVector {
+    for (let i = this.free.length - 1; i >= 0; i--) {
+      const sv = this.free[i]!;
+      if (sv.ids.length >= capacity) {
+        this.free[i] = this.free[this.free.length - 1]!;
+        this.free.pop();
+        sv.t = t;
+        sv.n = 0;
+        sv.hn = 0;
+        return sv;
+      }
+    }
+    const cap = Math.max(capacity, 1);
+    return { t, ids: new Uint32Array(cap), v: new Float64Array(cap), n: 0, hIds: undefined, h: undefined, hn: 0 };
+  }
+
+  put(sv: StepVector): void {
+    if (this.free.length < 256) this.free.push(sv);
+  }
+
+  putAll(svs: readonly StepVector[]): void {
+    for (const sv of svs) this.put(sv);
+  }
+}
+
+/** The steps an operator evaluates at: start, start+step, …, end (one step when start == end). */
+export interface Timeline {
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+  readonly steps: number;
+}
+
+export function timeline(start: number, end: number, step: number): Timeline {
+  const s = step > 0 ? step : 1;
+  const steps = end < start ? 0 : Math.floor((end - start) / s) + 1;
+  return { start, end, step: s, steps };
+}

@@ -1,0 +1,62 @@
+// Subquery as a range source: runs the inner expression over its own aligned steps and keeps
+// every series' points, which range functions then window like a matrix selector's samples.
+import type { SubqueryNode } from "../../planner/index.js";
+import { checkAborted, type QueryContext, yieldToLoop } from "../exec/context.js";
+import type { RangeData, RangeSource } from "../function/range_source.js";
+import type { Operator } from "../model.js";
+
+export class SubquerySource implements RangeSource {
+  private data: RangeData | undefined;
+  readonly rangeMs: number;
+  readonly anchored = false;
+  readonly smoothed = false;
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly node: SubqueryNode,
+    private readonly inner: Operator,
+  ) {
+    this.rangeMs = node.rangeMs;
+  }
+
+  refTime(t: number): number {
+    return (this.node.atMs ?? t) - this.node.offsetMs;
+  }
+
+  async load(): Promise<RangeData> {
+    if (this.data !== undefined) return this.data;
+    const meta = await this.inner.series();
+    const ts: number[][] = meta.map(() => []);
+    const vs: number[][] = meta.map(() => []);
+    let held = 0;
+    for (;;) {
+      checkAborted(this.ctx.signal);
+      const batch = await this.inner.next();
+      if (batch === null) break;
+      for (const sv of batch) {
+        for (let k = 0; k < sv.n; k++) {
+          const id = sv.ids[k]!;
+          ts[id]!.push(sv.t);
+          vs[id]!.push(sv.v[k]!);
+        }
+        held += sv.n;
+        this.ctx.pool.put(sv);
+      }
+      this.ctx.samples.hold(batch.reduce((a, sv) => a + sv.n, 0));
+      await yieldToLoop();
+    }
+    const data: RangeData = { meta: [], t: [], v: [], samples: held };
+    for (let i = 0; i < meta.length; i++) {
+      if (ts[i]!.length === 0) continue;
+      data.meta.push(meta[i]!);
+      data.t.push(Float64Array.from(ts[i]!));
+      data.v.push(Float64Array.from(vs[i]!));
+    }
+    this.data = data;
+    return data;
+  }
+
+  describe(): string {
+    return `[subquery] [${this.node.rangeMs}ms:${this.node.stepMs}ms]`;
+  }
+}

@@ -1,0 +1,26 @@
+// The planner: PromQL AST → logical plan, then optimisation passes (one per file).
+import type { Expr } from "../promql/index.js";
+import { fromAst } from "./from_ast.js";
+import { mergeSelects } from "./merge_selects.js";
+import type { PlanContext, PlanNode } from "./plan.js";
+import { fillSelectorHints } from "./selector_hints.js";
+import { wrapStepInvariant } from "./step_invariant.js";
+
+export type * from "./plan.js";
+export { planType, children } from "./plan.js";
+export { PlanError } from "./errors.js";
+export { fromAst, durationMs } from "./from_ast.js";
+export { wrapStepInvariant } from "./step_invariant.js";
+export { mergeSelects, matchersKey } from "./merge_selects.js";
+export { fillSelectorHints } from "./selector_hints.js";
+export { subquerySpan, selectorDataRange, type Span } from "./timelines.js";
+
+/** Builds the optimised logical plan for a parsed query. */
+export function plan(expr: Expr, ctx: PlanContext): PlanNode {
+  let root = fromAst(expr, ctx);
+  // Only range queries gain from evaluating invariant subtrees once.
+  if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) root = wrapStepInvariant(root);
+  root = fillSelectorHints(root, ctx);
+  root = mergeSelects(root, ctx);
+  return root;
+}

@@ -1,0 +1,60 @@
+// Pass: selectors with the same matchers share one fetch over the union of their time ranges,
+// so `x / x offset 1h` or `rate(x[5m]) / x` reads each series' chunks once.
+import type { PlanContext, PlanNode, SelectorNode } from "./plan.js";
+import { children } from "./plan.js";
+import { selectorDataRange, subquerySpan, type Span } from "./timelines.js";
+
+export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
+  const found: { sel: SelectorNode; minTime: number; maxTime: number }[] = [];
+  collect(root, { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 }, ctx, found);
+  const union = new Map<string, { minTime: number; maxTime: number }>();
+  for (const f of found) {
+    const key = matchersKey(f.sel);
+    const u = union.get(key);
+    if (u === undefined) union.set(key, { minTime: f.minTime, maxTime: f.maxTime });
+    else {
+      u.minTime = Math.min(u.minTime, f.minTime);
+      u.maxTime = Math.max(u.maxTime, f.maxTime);
+    }
+  }
+  for (const f of found) {
+    const key = matchersKey(f.sel);
+    const u = union.get(key)!;
+    f.sel.fetch = { key, minTime: u.minTime, maxTime: u.maxTime };
+  }
+  return root;
+}
+
+export function matchersKey(sel: SelectorNode): string {
+  return sel.matchers
+    .map((m) => `${m.name}\xff${m.op}\xff${m.value}`)
+    .sort()
+    .join("\xfe");
+}
+
+function collect(n: PlanNode, span: Span, ctx: PlanContext, out: { sel: SelectorNode; minTime: number; maxTime: number }[]): void {
+  switch (n.type) {
+    case "VectorSelector": {
+      const ext = n.smoothed ? ctx.lookbackDeltaMs : 0;
+      const r = selectorDataRange(span, ctx.lookbackDeltaMs, n.offsetMs, n.atMs, 0, ext);
+      out.push({ sel: n, ...r });
+      return;
+    }
+    case "MatrixSelector": {
+      const s = n.selector;
+      const left = s.anchored || s.smoothed ? ctx.lookbackDeltaMs : 0;
+      const right = s.smoothed ? ctx.lookbackDeltaMs : 0;
+      const r = selectorDataRange(span, n.rangeMs, s.offsetMs, s.atMs, left, right);
+      out.push({ sel: s, ...r });
+      return;
+    }
+    case "Subquery":
+      collect(n.expr, subquerySpan(span, n.rangeMs, n.stepMs, n.offsetMs, n.atMs), ctx, out);
+      return;
+    case "StepInvariant":
+      collect(n.expr, { start: span.start, end: span.start, step: span.step }, ctx, out);
+      return;
+    default:
+      for (const c of children(n)) collect(c, span, ctx, out);
+  }
+}

@@ -1,0 +1,175 @@
+// Every error class, with its message and position (1-based line:column).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parse, ParseError } from "./index.js";
+
+/** input → [line:col, message substring]. */
+const errors: [string, string, string][] = [
+  // Lexical.
+  ["", "1:1", "no expression found in input"],
+  ["  # only a comment", "1:1", "no expression found in input"],
+  ['"abc', "1:1", "unterminated quoted string"],
+  ["`abc", "1:1", "unterminated raw string"],
+  ['"a\nb"', "1:1", "unterminated quoted string"],
+  ["'\\q'", "1:2", "unknown escape sequence \\q"],
+  ['"\\xZZ"', "1:2", "expected 2 hex digits"],
+  ['"\\477"', "1:2", "octal escape value > 255"],
+  ['"\\uD800"', "1:2", "invalid Unicode code point"],
+  ['"it\\\'s"', "1:4", "unknown escape sequence"],
+  ["1.5m", "1:1", 'bad number or duration syntax: "1.5m"'],
+  ["5mm", "1:1", "bad number or duration syntax"],
+  ["x[1m1h]", "1:3", "bad number or duration syntax"],
+  ["a!b", "1:2", 'unexpected character after "!"'],
+  ["a $ b", "1:3", "unexpected character"],
+  ["foo)", "1:4", "unexpected right parenthesis"],
+  ["foo]", "1:4", "unexpected right bracket"],
+  ["(foo", "1:5", "unclosed left parenthesis"],
+  ["foo{a=\"b\"", "1:10", "unclosed left brace"],
+  ["x[5m", "1:5", "unclosed left bracket"],
+  ["foo{a{", "1:6", "unexpected left brace inside braces"],
+  ["foo:bar{a:b=\"c\"}", "1:10", "unexpected colon"],
+  // Syntax.
+  ["1 +", "1:4", "unexpected end of input"],
+  ["foo bar", "1:5", 'unexpected identifier "bar"'],
+  ["sum by (a) (x) by (b)", "1:16", 'unexpected keyword "by"'],
+  ["foo{a}", "1:6", "in label matching"],
+  ["foo{a=b}", "1:7", 'unexpected identifier "b" in label matching, expected string'],
+  ['foo{a="b",,}', "1:11", "label matching"],
+  ["sum by (a,,b) (x)", "1:11", "grouping opts"],
+  ["x[5m:1m:1m]", "1:8", "unexpected"],
+  ["x @ foo", "1:5", "unexpected"],
+  ["x offset foo", "1:10", "unexpected"],
+  ["+", "1:2", "unexpected end of input"],
+  ["bool", "1:1", 'unexpected keyword "bool"'],
+  ["a + on b", "1:8", "expected"],
+  ["f(a,)", "1:1", "unknown function"],
+  ["rate(x[5m],)", "1:11", "trailing commas not allowed in function call args"],
+  // Selectors.
+  ["{}", "1:1", "vector selector must contain at least one non-empty matcher"],
+  ['{a=""}', "1:1", "at least one non-empty matcher"],
+  ['{a=~".*"}', "1:1", "at least one non-empty matcher"],
+  ['{a!~".+"}', "1:1", "at least one non-empty matcher"],
+  ['{a!="x"}', "1:1", "at least one non-empty matcher"],
+  ['foo{__name__="bar"}', "1:5", "metric name must not be set twice"],
+  ['foo{"bar"}', "1:5", "metric name must not be set twice"],
+  ['{"a", "b"}', "1:7", "metric name must not be set twice"],
+  ['sum by ("") (x)', "1:9", "invalid label name"],
+  // Modifiers.
+  ["x offset 5m offset 1m", "1:13", "offset may not be set multiple times"],
+  ["sum(x) offset 5m", "1:8", "offset modifier must be preceded by an instant vector selector"],
+  ["x @ 1 @ 2", "1:7", "@ <timestamp> may not be set multiple times"],
+  ["1 @ 2", "1:3", "@ modifier must be preceded by"],
+  ["x @ Inf", "1:5", "timestamp out of bounds for @ modifier"],
+  ["(x)[5m]", "1:4", "ranges only allowed for vector selectors"],
+  ["x offset 5m [5m]", "1:13", "no offset modifiers allowed before range"],
+  ["x @ 1 [5m]", "1:7", "no @ modifiers allowed before range"],
+  ["x[5m] anchored smoothed", "1:16", "anchored and smoothed modifiers cannot be used together"],
+  ["rate(x[5m:1m] anchored)", "1:15", "anchored modifier is not supported for subqueries"],
+  ["sum(x) smoothed", "1:8", "smoothed modifier must be preceded by"],
+  // Aggregations.
+  ["sum()", "1:1", "no arguments for aggregate expression provided"],
+  ["topk(x)", "1:1", "wrong number of arguments for aggregate expression provided, expected 2, got 1"],
+  ["sum(1, x)", "1:1", "expected 1, got 2"],
+  ["sum(x[5m:])", "1:5", "expected type instant vector in aggregation expression, got range vector"],
+  ['topk("a", x)', "1:6", "expected type scalar in aggregation parameter, got string"],
+  ["count_values(1, x)", "1:14", "expected type string in aggregation parameter, got scalar"],
+  // Functions.
+  ["foo()", "1:1", 'unknown function with name "foo"'],
+  ["rate(x)", "1:6", 'expected type range vector in call to function "rate", got instant vector'],
+  ["rate(x[5m], 1)", "1:1", 'expected 1 argument(s) in call to "rate", got 2'],
+  ["round()", "1:1", 'expected at least 1 argument(s) in call to "round", got 0'],
+  ["round(x, 1, 2)", "1:1", 'expected at most 2 argument(s) in call to "round", got 3'],
+  ['label_join(x, "a")', "1:1", "expected at least 3 argument(s)"],
+  ["abs(1)", "1:5", 'expected type instant vector in call to function "abs", got scalar'],
+  ["info(x, target_info)", "1:9", "expected label selectors only, got vector selector instead"],
+  ["info(x, sum(y))", "1:9", "expected label selectors only"],
+  // Binary expressions.
+  ["1 == 2", "1:3", "comparisons between scalars must use BOOL modifier"],
+  ["a + bool b", "1:3", "bool modifier can only be used on comparison operators"],
+  ["1 and 2", "1:1", 'set operator "and" not allowed in binary scalar expression'],
+  ["a or 1", "1:1", 'set operator "or" not allowed in binary scalar expression'],
+  ["a + on(x) 1", "1:1", "vector matching only allowed between instant vectors"],
+  ["a and on(x) group_left b", "1:1", 'no grouping allowed for "and" operation'],
+  ["a + on(x) group_left(x) b", "1:3", 'label "x" must not occur in ON and GROUP clause at once'],
+  ['"a" + 1', "1:1", "binary expression must contain only scalar and instant vector types"],
+  ["x[5m] + 1", "1:1", "binary expression must contain only scalar and instant vector types"],
+  ["a + fill(0) 1", "1:1", "filling in missing series only allowed between instant vectors"],
+  ["a and fill(0) b", "1:1", "filling in missing series not allowed for set operators"],
+  ["a + fill(1) fill_left(2) b", "1:13", "fill value may not be set multiple times"],
+  // Unary and subqueries.
+  ['-"a"', "1:1", 'unary expression only allowed on expressions of type scalar or instant vector, got "string"'],
+  ["-x[5m]", "1:1", "unary expression only allowed"],
+  ["x[5m][10m:]", "1:1", "subquery is only allowed on instant vector, got range vector instead"],
+  ['"a"[5m:]', "1:1", "subquery is only allowed on instant vector"],
+  // Multi-line positions.
+  ["foo +\n  bar{a=}", "2:9", 'unexpected "}" in label matching, expected string'],
+  ["sum(\n  rate(x)\n)", "2:8", "expected type range vector"],
+];
+
+test("every error class gives its message at its position", () => {
+  for (const [input, where, message] of errors) {
+    let err: unknown;
+    try {
+      parse(input);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof ParseError, `${JSON.stringify(input)} should fail`);
+    const first = err.errors[0]!;
+    assert.ok(first.message.includes(message), `${JSON.stringify(input)}: got ${JSON.stringify(first.message)}, want ${JSON.stringify(message)}`);
+    assert.equal(`${first.pos.line}:${first.pos.column}`, where, `${JSON.stringify(input)}: ${first.message}`);
+    assert.ok(err.message.startsWith(`${where}: parse error: `), err.message);
+  }
+});
+
+test("a ParseError carries every problem found", () => {
+  try {
+    parse("rate(x) + abs(1)");
+    assert.fail("should throw");
+  } catch (err) {
+    assert.ok(err instanceof ParseError);
+    assert.deepEqual(
+      err.errors.map((e) => e.message),
+      ['expected type range vector in call to function "rate", got instant vector', 'expected type instant vector in call to function "abs", got scalar'],
+    );
+    assert.deepEqual(err.errors[1]!.pos, { offset: 14, line: 1, column: 15 });
+    assert.deepEqual(err.errors[1]!.end, { offset: 15, line: 1, column: 16 });
+  }
+});
+
+/** Experimental syntax names the feature when switched off. */
+const experimental: [string, string][] = [
+  ["x[5m+1m]", "duration expression is experimental and not enabled"],
+  ["x offset (1h*2)", "duration expression is experimental and not enabled"],
+  ["x[step()]", "duration expression is experimental and not enabled"],
+  ["x[1m] anchored", "anchored modifier is experimental and not enabled"],
+  ["x smoothed", "smoothed modifier is experimental and not enabled"],
+  ["a + fill(0) b", "binop fill modifiers is experimental and not enabled"],
+  ["info(x)", 'function "info" is experimental and not enabled'],
+  ['sort_by_label(x, "a")', 'function "sort_by_label" is experimental and not enabled'],
+  ["limitk(1, x)", "limitk() is experimental and not enabled"],
+  ["step()", 'function "step" is experimental and not enabled'],
+];
+
+test("experimental syntax can be switched off and names the feature", () => {
+  for (const [input, message] of experimental) {
+    assert.doesNotThrow(() => parse(input), input);
+    assert.throws(
+      () => parse(input, { experimental: false }),
+      (err: unknown) => err instanceof ParseError && err.errors.some((e) => e.message === message),
+      input,
+    );
+  }
+  // Plain durations, negative offsets and stable functions stay available.
+  for (const q of ["x[5m]", "x[300]", "x offset -5m", "rate(x[5m] offset 1m)", "sum(x)", "histogram_quantile(0.9, x)"]) {
+    assert.doesNotThrow(() => parse(q, { experimental: false }), q);
+  }
+});
+
+test("nesting deeper than the limits is a ParseError, not a crash", () => {
+  assert.throws(() => parse("(".repeat(10000) + "1" + ")".repeat(10000)), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
+  assert.throws(() => parse("-".repeat(5000) + "x"), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
+  assert.throws(() => parse(Array(3000).fill("a").join(" + ")), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
+  assert.doesNotThrow(() => parse(Array(500).fill("a").join(" or ")));
+  assert.doesNotThrow(() => parse("(".repeat(200) + "1" + ")".repeat(200)));
+});

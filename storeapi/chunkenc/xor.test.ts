@@ -1,0 +1,270 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  XorChunk,
+  XorChunkIterator,
+  decodeXorChunk,
+  xorChunkNumSamples,
+  STALE_NAN,
+  isStaleNaN,
+  FloatBits,
+} from "./index.js";
+import { PROMETHEUS_XOR_CHUNKS, PROMETHEUS_DUMP_SAMPLES } from "./prometheus-fixture.js";
+
+const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+
+function bitsOf(v: number): string {
+  const fb = new FloatBits();
+  fb.set(v);
+  return fb.hi().toString(16).padStart(8, "0") + fb.lo().toString(16).padStart(8, "0");
+}
+
+/** Bits as the codec stores them: stale markers in Prometheus's exact form. */
+const storedBits = (v: number): string => (isStaleNaN(v) ? "7ff0000000000002" : bitsOf(v));
+
+function encode(ts: readonly number[], vs: ArrayLike<number>): XorChunk {
+  const c = new XorChunk();
+  for (let i = 0; i < ts.length; i++) c.append(ts[i]!, vs[i]!);
+  return c;
+}
+
+function decodeAll(bytes: Uint8Array): { ts: number[]; bits: string[] } {
+  const it = new XorChunkIterator(bytes);
+  const ts: number[] = [];
+  const bits: string[] = [];
+  while (it.next()) {
+    ts.push(it.t);
+    bits.push(bitsOf(it.v));
+  }
+  assert.equal(it.err, undefined);
+  return { ts, bits };
+}
+
+// Hand-computed from the format description.
+const KNOWN: { name: string; ts: number[]; vs: number[]; hex: string }[] = [
+  { name: "empty", ts: [], vs: [], hex: "0000" },
+  // varint(zigzag(1000)=2000) = d0 0f; 1.0 = 3ff0000000000000
+  { name: "one sample", ts: [1000], vs: [1], hex: "0001d00f3ff0000000000000" },
+  // uvarint(1000) = e8 07; same value = bit 0
+  { name: "two samples", ts: [1000, 2000], vs: [1, 1], hex: "0002d00f3ff0000000000000e80700" },
+  { name: "repeat", ts: [1000, 2000, 3000], vs: [1, 1, 1], hex: "0003d00f3ff0000000000000e80700" },
+  // dod -500 → '10'+14 bits; 2.0^1.0 = 0x7ff0… → '11' leading 1, 11 sigbits
+  { name: "irregular", ts: [1000, 2000, 3000, 3500], vs: [1, 1, 1, 2], hex: "0004d00f3ff0000000000000e80717c1984bffe0" },
+  // negative first timestamp: zigzag(-1) = 1
+  { name: "negative t", ts: [-1], vs: [0], hex: "0001010000000000000000" },
+];
+
+test("XorChunk: hand-computed byte sequences", () => {
+  for (const k of KNOWN) {
+    const c = encode(k.ts, k.vs);
+    assert.equal(hex(c.bytes()), k.hex, k.name);
+    assert.equal(c.numSamples(), k.ts.length);
+    assert.equal(xorChunkNumSamples(c.bytes()), k.ts.length);
+    const d = decodeAll(c.bytes());
+    assert.deepEqual(d.ts, k.ts, k.name);
+    assert.deepEqual(d.bits, k.vs.map(bitsOf), k.name);
+  }
+});
+
+test("XorChunk: re-encoding chunks written by Prometheus gives identical bytes", () => {
+  assert.ok(PROMETHEUS_XOR_CHUNKS.length >= 10);
+  for (const h of PROMETHEUS_XOR_CHUNKS) {
+    const bytes = fromHex(h);
+    const it = new XorChunkIterator(bytes);
+    const c = new XorChunk();
+    while (it.next()) c.append(it.t, it.v);
+    assert.equal(it.err, undefined);
+    assert.equal(hex(c.bytes()), h);
+  }
+});
+
+test("XorChunkIterator: decodes Prometheus chunks to the samples promtool dumps", () => {
+  const ours: string[] = [];
+  for (const h of PROMETHEUS_XOR_CHUNKS) {
+    const it = new XorChunkIterator(fromHex(h));
+    while (it.next()) ours.push(`${it.t} ${Number.isNaN(it.v) ? "NaN" : bitsOf(it.v)}`);
+    assert.equal(it.err, undefined);
+  }
+  const theirs = PROMETHEUS_DUMP_SAMPLES.map((line) => {
+    const [t, v] = line.split(" ") as [string, string];
+    const n = v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v);
+    return `${t} ${v === "NaN" ? "NaN" : bitsOf(n)}`;
+  });
+  assert.deepEqual(ours.sort(), theirs.sort());
+});
+
+test("stale markers keep their exact bits through encode and decode", () => {
+  assert.equal(bitsOf(STALE_NAN), "7ff0000000000002");
+  assert.ok(isStaleNaN(STALE_NAN));
+  assert.ok(!isStaleNaN(NaN));
+  assert.ok(!isStaleNaN(new FloatBits().fromBits(0x7ff80000, 1)), "Go's math.NaN() is not stale");
+  assert.ok(!isStaleNaN(1));
+  // V8 quiets NaNs stored in plain arrays; we still recognise and re-normalise them.
+  const quieted = [1.5, STALE_NAN][1]!;
+  assert.ok(isStaleNaN(quieted));
+  const c = new XorChunk();
+  c.append(1, 1);
+  c.append(2, STALE_NAN);
+  c.append(3, NaN);
+  c.append(4, quieted);
+  c.append(5, 2);
+  const it = new XorChunkIterator(c.bytes());
+  const got: string[] = [];
+  while (it.next()) got.push(bitsOf(it.v));
+  assert.deepEqual(got, [bitsOf(1), "7ff0000000000002", bitsOf(NaN), "7ff0000000000002", bitsOf(2)]);
+  const outT = new Float64Array(5);
+  const outV = new Float64Array(5);
+  decodeXorChunk(c.bytes(), 0, 10, outT, outV, 0);
+  assert.ok(isStaleNaN(outV[1]!) && isStaleNaN(outV[3]!) && !isStaleNaN(outV[2]!));
+  assert.equal(bitsOf(outV[1]!), "7ff0000000000002");
+});
+
+function makeRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 4294967296;
+  };
+}
+
+const SPECIALS = [NaN, Infinity, -Infinity, -0, 0, 5e-324, -5e-324, 1.7976931348623157e308, 1e-300, STALE_NAN];
+
+function randomSeries(rnd: () => number, n: number): { ts: number[]; vs: Float64Array } {
+  const ts: number[] = [];
+  const vs = new Float64Array(n);
+  let t = Math.floor((rnd() - 0.5) * 2e13);
+  let v = rnd() * 100;
+  const fb = new FloatBits();
+  for (let i = 0; i < n; i++) {
+    ts.push(t);
+    const r = rnd();
+    if (r < 0.1) v = SPECIALS[Math.floor(rnd() * SPECIALS.length)]!;
+    else if (r < 0.3) v = v; // repeat
+    else if (r < 0.5) v = Math.floor(rnd() * 1000);
+    else if (r < 0.6) v = fb.fromBits((rnd() * 4294967296) >>> 0, (rnd() * 4294967296) >>> 0); // any bits
+    else if (r < 0.8) v = (rnd() - 0.5) * Math.pow(10, Math.floor(rnd() * 60) - 30);
+    else v = v + rnd();
+    vs[i] = v;
+    const g = rnd();
+    t +=
+      g < 0.05 ? Math.floor(rnd() * 1e12) : g < 0.15 ? Math.floor(rnd() * 2e6) : g < 0.3 ? Math.floor(rnd() * 30000) : g < 0.35 ? 0 : 15000;
+  }
+  return { ts, vs };
+}
+
+test("XorChunk: random round trips are bit-exact (1..120 samples)", () => {
+  const rnd = makeRandom(7);
+  for (let round = 0; round < 400; round++) {
+    const n = 1 + Math.floor(rnd() * 120);
+    const { ts, vs } = randomSeries(rnd, n);
+    const c = encode(ts, vs);
+    const d = decodeAll(c.bytes());
+    assert.deepEqual(d.ts, ts);
+    assert.deepEqual(d.bits, Array.from(vs, storedBits));
+    // appending to a chunk rebuilt from bytes gives the same bytes as one chunk
+    const half = Math.floor(n / 2);
+    const first = encode(ts.slice(0, half), vs.subarray(0, half));
+    const resumed = XorChunk.fromBytes(first.bytes());
+    for (let i = half; i < n; i++) resumed.append(ts[i]!, vs[i]!);
+    assert.equal(hex(resumed.bytes()), hex(c.bytes()));
+  }
+});
+
+test("decodeXorChunk: bulk decode honours [mint, maxt] and the offset", () => {
+  const rnd = makeRandom(11);
+  for (let round = 0; round < 100; round++) {
+    const { ts, vs } = randomSeries(rnd, 1 + Math.floor(rnd() * 120));
+    const bytes = encode(ts, vs).bytes();
+    const lo = ts[Math.floor(rnd() * ts.length)]!;
+    const hi = lo + Math.floor(rnd() * 1e7);
+    const outT = new Float64Array(3 + xorChunkNumSamples(bytes));
+    const outV = new Float64Array(outT.length);
+    const n = decodeXorChunk(bytes, lo, hi, outT, outV, 3);
+    const want = ts.map((t, i) => [t, i] as const).filter(([t]) => t >= lo && t <= hi);
+    assert.equal(n, want.length);
+    want.forEach(([t, i], k) => {
+      assert.equal(outT[3 + k], t);
+      assert.equal(bitsOf(outV[3 + k]!), storedBits(vs[i]!));
+    });
+  }
+});
+
+test("XorChunkIterator: decodes a '10' window before any '11' as 64 bits, as Prometheus's resumed appender writes", () => {
+  const bytes = fromHex("0002d00f3ff0000000000000e807" + "9ffc00000000000000");
+  assert.deepEqual(decodeAll(bytes), { ts: [1000, 2000], bits: [bitsOf(1), bitsOf(2)] });
+});
+
+test("XorChunk.fromBytes continues a one-sample chunk like a fresh appender", () => {
+  const resumed = XorChunk.fromBytes(encode([1000], [1]).bytes());
+  resumed.append(2000, 2);
+  assert.equal(hex(resumed.bytes()), hex(encode([1000, 2000], [1, 2]).bytes()));
+  const empty = XorChunk.fromBytes(new XorChunk().bytes());
+  empty.append(1000, 1);
+  assert.equal(hex(empty.bytes()), "0001d00f3ff0000000000000");
+});
+
+test("XorChunkIterator: seek", () => {
+  const c = encode([10, 20, 30, 40], [1, 2, 3, 4]);
+  const it = new XorChunkIterator(c.bytes());
+  assert.ok(it.seek(15));
+  assert.equal(it.t, 20);
+  assert.ok(it.seek(20), "seeking to the current time stays");
+  assert.equal(it.t, 20);
+  assert.ok(it.seek(5), "seeking backwards stays");
+  assert.equal(it.t, 20);
+  assert.ok(it.seek(40));
+  assert.equal(it.v, 4);
+  assert.ok(!it.seek(41));
+  it.reset(c.bytes());
+  assert.ok(it.seek(0));
+  assert.equal(it.t, 10);
+});
+
+test("XorChunk: rejects timestamps that go back or are not integers", () => {
+  const c = new XorChunk();
+  c.append(100, 1);
+  assert.throws(() => c.append(99, 1), /before the previous/);
+  assert.throws(() => c.append(100.5, 1), /not a safe integer/);
+  c.append(100, 2); // equal timestamps are encodable
+  assert.equal(c.numSamples(), 2);
+});
+
+test("XorChunkIterator: truncated or corrupt chunks stop with an error, never garbage", () => {
+  const { ts, vs } = randomSeries(makeRandom(3), 50);
+  const bytes = encode(ts, vs).bytes();
+  for (const cut of [1, 2, 5, 11, Math.floor(bytes.length / 2), bytes.length - 1]) {
+    const it = new XorChunkIterator(bytes.subarray(0, cut));
+    let n = 0;
+    while (it.next()) {
+      assert.equal(it.t, ts[n]);
+      n++;
+    }
+    assert.ok(it.err !== undefined, `cut at ${cut}`);
+    assert.ok(n < ts.length);
+    assert.throws(() => decodeXorChunk(bytes.subarray(0, cut), -Infinity, Infinity, new Float64Array(50), new Float64Array(50), 0));
+  }
+});
+
+test("decodeXorChunk agrees with XorChunkIterator on Prometheus's chunks, and throws at every truncation", () => {
+  for (const h of PROMETHEUS_XOR_CHUNKS) {
+    const bytes = fromHex(h);
+    const want = decodeAll(bytes);
+    const n = xorChunkNumSamples(bytes);
+    const outT = new Float64Array(n);
+    const outV = new Float64Array(n);
+    assert.equal(decodeXorChunk(bytes, -Infinity, Infinity, outT, outV, 0), n);
+    assert.deepEqual(Array.from(outT), want.ts);
+    assert.deepEqual(Array.from(outV, bitsOf), want.bits);
+  }
+  const bytes = fromHex(PROMETHEUS_XOR_CHUNKS[0]!);
+  const n = xorChunkNumSamples(bytes);
+  // The last byte may hold only padding, so cutting it can leave a complete chunk.
+  for (let cut = 0; cut < bytes.length - 1; cut++) {
+    const part = bytes.subarray(0, cut);
+    assert.throws(() => decodeXorChunk(part, -Infinity, Infinity, new Float64Array(n), new Float64Array(n), 0), /decodeXorChunk/, `cut ${cut}`);
+    const it = new XorChunkIterator(part);
+    while (it.next());
+    assert.ok(it.err !== undefined, `cut ${cut}`);
+  }
+});

@@ -1,0 +1,676 @@
+// The XOR (Gorilla) chunk, byte-identical to Prometheus's tsdb/chunkenc XOR encoding:
+// a 2-byte big-endian sample count, then a bit stream (most significant bit first):
+//   sample 0: varint(t) (zigzag), 64 raw value bits
+//   sample 1: uvarint(t - t0), XOR value
+//   sample n: delta-of-delta of t in buckets '0' | '10'+14 | '110'+17 | '1110'+20 | '1111'+64, XOR value
+// XOR value: '0' same value | '10' + bits in the previous window | '11' + 5b leading + 6b sigbits (64→0) + bits.
+// 64-bit quantities are handled as two uint32 halves (hi, lo); never BigInt.
+import { FloatBits, HI, LO, isStaleNaN, STALE_NAN_HI, STALE_NAN_LO } from "./float-bits.js";
+
+const TWO_32 = 4294967296;
+const HEADER_BYTES = 2;
+/** Prometheus's head cuts a chunk at this many samples; so do our stores. */
+export const XOR_CHUNK_TARGET_SAMPLES = 120;
+const MAX_SAMPLES = 0xffff;
+
+/** Number of samples in an XOR chunk, from its header. */
+export function xorChunkNumSamples(bytes: Uint8Array): number {
+  if (bytes.length < HEADER_BYTES) return 0;
+  return (bytes[0]! << 8) | bytes[1]!;
+}
+
+function leadingZeros64(hi: number, lo: number): number {
+  return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
+}
+
+function trailingZeros32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+function trailingZeros64(hi: number, lo: number): number {
+  return lo !== 0 ? trailingZeros32(lo) : 32 + trailingZeros32(hi);
+}
+
+/** An XOR chunk being appended to in place; bytes() is always a valid Prometheus chunk. */
+export class XorChunk {
+  private buf: Uint8Array;
+  private len = HEADER_BYTES;
+  /** Unused low bits in the last byte written (0: the next bit starts a new byte). */
+  private free = 0;
+  private count = 0;
+  private t = 0;
+  private tDelta = 0;
+  private vHi = 0;
+  private vLo = 0;
+  private leading = 0xff;
+  private trailing = 0;
+  private readonly scratch = new FloatBits();
+
+  constructor(capacity = 128) {
+    this.buf = new Uint8Array(Math.max(capacity, 16));
+  }
+
+  /** A chunk that continues appending to existing chunk bytes (copied). Throws on corrupt bytes. */
+  static fromBytes(bytes: Uint8Array): XorChunk {
+    const chunk = new XorChunk(Math.max(128, bytes.length * 2));
+    chunk.buf.set(bytes);
+    chunk.len = bytes.length;
+    const it = new XorChunkIterator(bytes);
+    while (it.next()) {
+      // replay to recover the appender state
+    }
+    if (it.err !== undefined) throw new Error(`XorChunk.fromBytes: ${it.err}`);
+    chunk.restore(it.state());
+    return chunk;
+  }
+
+  private restore(s: XorAppendState): void {
+    this.count = s.count;
+    this.t = s.t;
+    this.tDelta = s.tDelta;
+    this.vHi = s.vHi;
+    this.vLo = s.vLo;
+    // A chunk with no XOR window yet continues as a fresh one would (Prometheus's resumed appender would
+    // instead reuse a 0/0 window and spend 64 bits; both decode the same).
+    this.leading = s.windowSet ? s.leading : 0xff;
+    this.trailing = s.trailing;
+    this.free = (8 - (s.bitPos & 7)) & 7;
+    this.len = s.count === 0 ? HEADER_BYTES : (s.bitPos + 7) >>> 3;
+  }
+
+  /** Samples appended so far. */
+  numSamples(): number {
+    return this.count;
+  }
+
+  /** The chunk's bytes: a view without copying, valid until the next append. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+
+  /** Timestamp of the last sample appended (undefined when empty). */
+  lastTime(): number | undefined {
+    return this.count === 0 ? undefined : this.t;
+  }
+
+  /** Appends a sample; t must be a safe integer not below the previous sample's. */
+  append(t: number, v: number): void {
+    if (!Number.isSafeInteger(t)) throw new RangeError(`XorChunk.append: timestamp ${t} is not a safe integer`);
+    if (this.count >= MAX_SAMPLES) throw new RangeError("XorChunk.append: chunk is full (65535 samples)");
+    if (this.count > 0 && t < this.t) {
+      throw new RangeError(`XorChunk.append: timestamp ${t} is before the previous sample's ${this.t}`);
+    }
+    const s = this.scratch;
+    let hi: number;
+    let lo: number;
+    if (isStaleNaN(v, s)) {
+      // Normalise the quieted form back to Prometheus's exact stale bits.
+      hi = STALE_NAN_HI;
+      lo = STALE_NAN_LO;
+    } else {
+      s.set(v);
+      hi = s.hi();
+      lo = s.lo();
+    }
+    if (this.count === 0) {
+      this.writeVarint(t);
+      this.writeBits(hi, 32);
+      this.writeBits(lo, 32);
+      this.tDelta = 0;
+    } else if (this.count === 1) {
+      const tDelta = t - this.t;
+      this.writeUvarint(tDelta);
+      this.writeValue(hi, lo);
+      this.tDelta = tDelta;
+    } else {
+      const tDelta = t - this.t;
+      this.writeDod(tDelta - this.tDelta);
+      this.writeValue(hi, lo);
+      this.tDelta = tDelta;
+    }
+    this.t = t;
+    this.vHi = hi;
+    this.vLo = lo;
+    this.count++;
+    this.buf[0] = this.count >>> 8;
+    this.buf[1] = this.count & 0xff;
+  }
+
+  private writeDod(dod: number): void {
+    if (dod === 0) {
+      this.writeBits(0, 1);
+    } else if (dod >= -8191 && dod <= 8192) {
+      this.writeBits(0b10, 2);
+      this.writeBits(dod & 0x3fff, 14);
+    } else if (dod >= -65535 && dod <= 65536) {
+      this.writeBits(0b110, 3);
+      this.writeBits(dod & 0x1ffff, 17);
+    } else if (dod >= -524287 && dod <= 524288) {
+      this.writeBits(0b1110, 4);
+      this.writeBits(dod & 0xfffff, 20);
+    } else {
+      this.writeBits(0b1111, 4);
+      this.writeBits(Math.floor(dod / TWO_32) >>> 0, 32);
+      this.writeBits(dod >>> 0, 32);
+    }
+  }
+
+  private writeValue(hi: number, lo: number): void {
+    const dHi = (hi ^ this.vHi) >>> 0;
+    const dLo = (lo ^ this.vLo) >>> 0;
+    if (dHi === 0 && dLo === 0) {
+      this.writeBits(0, 1);
+      return;
+    }
+    let leading = leadingZeros64(dHi, dLo);
+    const trailing = trailingZeros64(dHi, dLo);
+    // Prometheus clamps leading zeros to fit its 5-bit field.
+    if (leading >= 32) leading = 31;
+    if (this.leading !== 0xff && leading >= this.leading && trailing >= this.trailing) {
+      this.writeBits(0b10, 2);
+      this.writeShifted(dHi, dLo, this.trailing, 64 - this.leading - this.trailing);
+      return;
+    }
+    this.leading = leading;
+    this.trailing = trailing;
+    const sigbits = 64 - leading - trailing;
+    this.writeBits(0b11, 2);
+    this.writeBits(leading, 5);
+    this.writeBits(sigbits & 63, 6);
+    this.writeShifted(dHi, dLo, trailing, sigbits);
+  }
+
+  /** Writes the low n bits of (hi:lo) >> shift. */
+  private writeShifted(hi: number, lo: number, shift: number, n: number): void {
+    let sHi: number;
+    let sLo: number;
+    if (shift === 0) {
+      sHi = hi;
+      sLo = lo;
+    } else if (shift < 32) {
+      sHi = hi >>> shift;
+      sLo = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+    } else {
+      sHi = 0;
+      sLo = hi >>> (shift - 32);
+    }
+    if (n > 32) {
+      this.writeBits(sHi, n - 32);
+      this.writeBits(sLo, 32);
+    } else {
+      this.writeBits(sLo, n);
+    }
+  }
+
+  /** Go's binary.PutVarint: zigzag, then uvarint. */
+  private writeVarint(x: number): void {
+    let hi = Math.floor(x / TWO_32) | 0;
+    let lo = x >>> 0;
+    // zigzag: (x << 1) ^ (x >> 63)
+    const sign = hi >> 31;
+    hi = ((hi << 1) | (lo >>> 31)) ^ sign;
+    lo = (lo << 1) ^ sign;
+    this.writeUvarint64(hi >>> 0, lo >>> 0);
+  }
+
+  private writeUvarint(x: number): void {
+    this.writeUvarint64(Math.floor(x / TWO_32) >>> 0, x >>> 0);
+  }
+
+  private writeUvarint64(hi: number, lo: number): void {
+    while (hi !== 0 || lo >= 0x80) {
+      this.writeBits((lo & 0x7f) | 0x80, 8);
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi = hi >>> 7;
+    }
+    this.writeBits(lo, 8);
+  }
+
+  /** Writes the low n (1..32) bits of value, most significant first. */
+  private writeBits(value: number, n: number): void {
+    while (n > 0) {
+      if (this.free === 0) {
+        if (this.len === this.buf.length) this.grow();
+        this.buf[this.len++] = 0;
+        this.free = 8;
+      }
+      const take = n < this.free ? n : this.free;
+      const bits = (value >>> (n - take)) & ((1 << take) - 1);
+      this.buf[this.len - 1]! |= bits << (this.free - take);
+      this.free -= take;
+      n -= take;
+    }
+  }
+
+  private grow(): void {
+    const next = new Uint8Array(this.buf.length * 2);
+    next.set(this.buf);
+    this.buf = next;
+  }
+}
+
+/** The appender state at the end of a chunk, recovered by an iterator. */
+interface XorAppendState {
+  readonly count: number;
+  readonly t: number;
+  readonly tDelta: number;
+  readonly vHi: number;
+  readonly vLo: number;
+  readonly leading: number;
+  readonly trailing: number;
+  readonly windowSet: boolean;
+  readonly bitPos: number;
+}
+
+/**
+ * Iterates an XOR chunk's samples without allocating: call next(), then read t and v.
+ * On corrupt bytes next() returns false and err says why.
+ */
+export class XorChunkIterator {
+  /** Timestamp of the current sample (ms). */
+  t = 0;
+  /** Value of the current sample. */
+  v = 0;
+  /** Why iteration stopped early, when the chunk is corrupt. */
+  err: string | undefined = undefined;
+  private data: Uint8Array;
+  private bitLen: number;
+  private pos = HEADER_BYTES * 8;
+  private total: number;
+  private read = 0;
+  private tDelta = 0;
+  private vHi = 0;
+  private vLo = 0;
+  private leading = 0;
+  private trailing = 0;
+  private windowSet = false;
+  private readonly scratch = new FloatBits();
+
+  constructor(bytes: Uint8Array) {
+    this.data = bytes;
+    this.bitLen = bytes.length * 8;
+    this.total = xorChunkNumSamples(bytes);
+    if (bytes.length < HEADER_BYTES) this.err = "XOR chunk shorter than its 2-byte header";
+  }
+
+  /** Restarts on new chunk bytes, reusing this iterator. */
+  reset(bytes: Uint8Array): void {
+    this.data = bytes;
+    this.bitLen = bytes.length * 8;
+    this.total = xorChunkNumSamples(bytes);
+    this.err = bytes.length < HEADER_BYTES ? "XOR chunk shorter than its 2-byte header" : undefined;
+    this.pos = HEADER_BYTES * 8;
+    this.read = 0;
+    this.t = 0;
+    this.v = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0;
+    this.trailing = 0;
+    this.windowSet = false;
+  }
+
+  /** Number of samples the chunk holds. */
+  numSamples(): number {
+    return this.total;
+  }
+
+  /** Advances to the first sample at or after t (staying put if already there). */
+  seek(t: number): boolean {
+    if (this.read > 0 && this.t >= t) return true;
+    while (this.next()) {
+      if (this.t >= t) return true;
+    }
+    return false;
+  }
+
+  /** Advances to the next sample; false at the end or on corrupt data (see err). */
+  next(): boolean {
+    if (this.read >= this.total || this.err !== undefined) return false;
+    if (this.read === 0) {
+      const t = this.readVarint();
+      const hi = this.readBits(32);
+      const lo = this.readBits(32);
+      if (this.err !== undefined) return false;
+      this.t = t;
+      this.vHi = hi;
+      this.vLo = lo;
+      this.v = this.scratch.fromBits(hi, lo);
+      this.read = 1;
+      return true;
+    }
+    if (this.read === 1) {
+      this.tDelta = this.readUvarintAsInt();
+    } else {
+      this.tDelta += this.readDod();
+    }
+    this.readValue();
+    if (this.err !== undefined) return false;
+    this.t += this.tDelta;
+    this.read++;
+    return true;
+  }
+
+  /** The iterator's own float scratch (for decodeXorChunk's loop). */
+  floatBits(): FloatBits {
+    return this.scratch;
+  }
+
+  /** State for continuing to append after the samples read so far. */
+  state(): XorAppendState {
+    return {
+      count: this.read,
+      t: this.t,
+      tDelta: this.tDelta,
+      vHi: this.vHi,
+      vLo: this.vLo,
+      leading: this.leading,
+      trailing: this.trailing,
+      windowSet: this.windowSet,
+      bitPos: this.pos,
+    };
+  }
+
+  private readDod(): number {
+    if (this.readBit() === 0) return 0;
+    if (this.readBit() === 0) return signExtend(this.readBits(14), 14);
+    if (this.readBit() === 0) return signExtend(this.readBits(17), 17);
+    if (this.readBit() === 0) return signExtend(this.readBits(20), 20);
+    const hi = this.readBits(32);
+    const lo = this.readBits(32);
+    return (hi | 0) * TWO_32 + lo;
+  }
+
+  private readValue(): void {
+    if (this.readBit() === 0) return;
+    if (this.readBit() === 1) {
+      const leading = this.readBits(5);
+      let mbits = this.readBits(6);
+      if (mbits === 0) mbits = 64;
+      const trailing = 64 - leading - mbits;
+      if (trailing < 0) {
+        this.fail(`bad XOR window (leading ${leading}, significant bits ${mbits})`);
+        return;
+      }
+      this.leading = leading;
+      this.trailing = trailing;
+      this.windowSet = true;
+    }
+    const trailing = this.trailing;
+    const mbits = 64 - this.leading - trailing;
+    let dHi: number;
+    let dLo: number;
+    if (mbits > 32) {
+      const a = this.readBits(mbits - 32);
+      const b = this.readBits(32);
+      if (trailing === 0) {
+        dHi = a;
+        dLo = b;
+      } else {
+        dHi = (a << trailing) | (b >>> (32 - trailing));
+        dLo = b << trailing;
+      }
+    } else {
+      const b = this.readBits(mbits);
+      if (trailing >= 32) {
+        dHi = b << (trailing - 32);
+        dLo = 0;
+      } else if (trailing === 0) {
+        dHi = 0;
+        dLo = b;
+      } else {
+        dHi = b >>> (32 - trailing);
+        dLo = b << trailing;
+      }
+    }
+    this.vHi = (this.vHi ^ dHi) >>> 0;
+    this.vLo = (this.vLo ^ dLo) >>> 0;
+    this.v = this.scratch.fromBits(this.vHi, this.vLo);
+  }
+
+  /** Go's binary.ReadVarint, as a number (exact within ±2^53). */
+  private readVarint(): number {
+    this.readUvarint64();
+    const lo = this.uvLo;
+    const hi = this.uvHi;
+    const neg = lo & 1;
+    let xLo = (lo >>> 1) | (hi << 31);
+    let xHi = hi >>> 1;
+    if (neg !== 0) {
+      xLo = ~xLo;
+      xHi = ~xHi;
+    }
+    return (xHi | 0) * TWO_32 + (xLo >>> 0);
+  }
+
+  /** Go's binary.ReadUvarint, reinterpreted as int64 the way Go's t += int64(tDelta) does. */
+  private readUvarintAsInt(): number {
+    this.readUvarint64();
+    return (this.uvHi | 0) * TWO_32 + this.uvLo;
+  }
+
+  private uvHi = 0;
+  private uvLo = 0;
+
+  private readUvarint64(): void {
+    let lo = 0;
+    let hi = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      const b = this.readBits(8);
+      if (this.err !== undefined) return;
+      const low7 = b & 0x7f;
+      if (shift < 28) {
+        lo |= low7 << shift;
+      } else if (shift === 28) {
+        lo |= low7 << 28;
+        hi |= low7 >>> 4;
+      } else {
+        hi |= low7 << (shift - 32);
+      }
+      if (b < 0x80) {
+        this.uvHi = hi >>> 0;
+        this.uvLo = lo >>> 0;
+        return;
+      }
+    }
+    this.fail("varint longer than 10 bytes");
+  }
+
+  private readBit(): number {
+    const pos = this.pos;
+    if (pos >= this.bitLen) {
+      this.fail("unexpected end of XOR chunk");
+      return 0;
+    }
+    this.pos = pos + 1;
+    return (this.data[pos >>> 3]! >>> (7 - (pos & 7))) & 1;
+  }
+
+  /** Reads n (1..32) bits as an unsigned number. */
+  private readBits(n: number): number {
+    const pos = this.pos;
+    if (pos + n > this.bitLen) {
+      this.fail("unexpected end of XOR chunk");
+      return 0;
+    }
+    this.pos = pos + n;
+    return wideBitsAt(this.data, pos, n);
+  }
+
+  private fail(reason: string): void {
+    if (this.err === undefined) this.err = `${reason} (sample ${this.read} of ${this.total})`;
+  }
+}
+
+function signExtend(bits: number, size: number): number {
+  // Prometheus: values above 2^(size-1) are negative.
+  return bits > 1 << (size - 1) ? bits - (1 << size) : bits;
+}
+
+/** Reads n (1..25) bits at bit position pos; the caller has checked the bounds. */
+function bitsAt(d: Uint8Array, pos: number, n: number): number {
+  const i = pos >>> 3;
+  if (i + 3 < d.length) {
+    const w = (d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!;
+    return (w << (pos & 7)) >>> (32 - n);
+  }
+  let result = 0;
+  for (let k = 0; k < n; k++) {
+    const p = pos + k;
+    result = result * 2 + ((d[p >>> 3]! >>> (7 - (p & 7))) & 1);
+  }
+  return result;
+}
+
+/** Reads n (1..32) bits at pos; the caller has checked the bounds. */
+function wideBitsAt(d: Uint8Array, pos: number, n: number): number {
+  if (n <= 25) return bitsAt(d, pos, n);
+  const i = pos >>> 3;
+  if (i + 4 < d.length) {
+    // Five bytes hold any 32 bits: the first four shifted up, the top of the fifth shifted in.
+    const o = pos & 7;
+    const w = ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) << o;
+    return ((w | (d[i + 4]! >>> (8 - o))) >>> 0) >>> (32 - n);
+  }
+  return bitsAt(d, pos, n - 16) * 65536 + bitsAt(d, pos + n - 16, 16);
+}
+
+function truncated(index: number, total: number): Error {
+  return new Error(`decodeXorChunk: unexpected end of XOR chunk (sample ${index} of ${total})`);
+}
+
+/**
+ * Decodes the samples of an XOR chunk with mint <= t <= maxt into outT/outV from outOffset;
+ * returns how many were written. Size the arrays with xorChunkNumSamples. Throws on corrupt bytes.
+ * A dedicated loop over local state: the fastest way to get a chunk's samples. Pass an iterator to reuse it.
+ */
+export function decodeXorChunk(
+  bytes: Uint8Array,
+  mint: number,
+  maxt: number,
+  outT: Float64Array,
+  outV: Float64Array,
+  outOffset: number,
+  iterator: XorChunkIterator = new XorChunkIterator(bytes),
+): number {
+  const it = iterator;
+  it.reset(bytes);
+  const total = it.numSamples();
+  let n = outOffset;
+  // The first two samples use varints; the iterator reads them and hands over its state.
+  for (let k = 0; k < 2 && k < total; k++) {
+    if (!it.next()) throw new Error(`decodeXorChunk: ${it.err}`);
+    if (it.t > maxt) return n - outOffset;
+    if (it.t >= mint) {
+      outT[n] = it.t;
+      outV[n] = it.v;
+      n++;
+    }
+  }
+  if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
+  if (total <= 2) return n - outOffset;
+  const st = it.state();
+  const scratch = it.floatBits();
+  const d = bytes;
+  const bitLen = bytes.length * 8;
+  const u = scratch.u;
+  const f = scratch.f;
+  let pos = st.bitPos;
+  let t = st.t;
+  let tDelta = st.tDelta;
+  let vHi = st.vHi;
+  let vLo = st.vLo;
+  let leading = st.leading;
+  let trailing = st.trailing;
+  for (let index = 2; index < total; index++) {
+    // delta of delta: '0' | '10' 14 | '110' 17 | '1110' 20 | '1111' 64
+    if (pos + 4 > bitLen && pos + 1 > bitLen) throw truncated(index, total);
+    const prefix = pos + 4 <= bitLen ? bitsAt(d, pos, 4) : bitsAt(d, pos, bitLen - pos) << (4 - (bitLen - pos));
+    if (prefix < 8) {
+      pos += 1;
+    } else {
+      let size: number;
+      if (prefix < 12) {
+        pos += 2;
+        size = 14;
+      } else if (prefix < 14) {
+        pos += 3;
+        size = 17;
+      } else if (prefix < 15) {
+        pos += 4;
+        size = 20;
+      } else {
+        pos += 4;
+        size = 64;
+      }
+      if (pos + size > bitLen) throw truncated(index, total);
+      if (size === 64) {
+        const hi = wideBitsAt(d, pos, 32);
+        const lo = wideBitsAt(d, pos + 32, 32);
+        tDelta += (hi | 0) * TWO_32 + lo;
+      } else {
+        const bits = bitsAt(d, pos, size);
+        tDelta += bits > 1 << (size - 1) ? bits - (1 << size) : bits;
+      }
+      pos += size;
+    }
+    t += tDelta;
+    // value: '0' same | '10' window | '11' 5b leading, 6b sigbits, bits
+    if (pos + 1 > bitLen) throw truncated(index, total);
+    const control = pos + 2 <= bitLen ? bitsAt(d, pos, 2) : bitsAt(d, pos, 1) << 1;
+    if (control < 2) {
+      pos += 1;
+    } else {
+      pos += 2;
+      if (control === 3) {
+        if (pos + 11 > bitLen) throw truncated(index, total);
+        const w = bitsAt(d, pos, 11);
+        pos += 11;
+        leading = w >>> 6;
+        let mbits = w & 63;
+        if (mbits === 0) mbits = 64;
+        trailing = 64 - leading - mbits;
+        if (trailing < 0) throw new Error(`decodeXorChunk: bad XOR window (sample ${index} of ${total})`);
+      }
+      const mbits = 64 - leading - trailing;
+      if (pos + mbits > bitLen) throw truncated(index, total);
+      let dHi: number;
+      let dLo: number;
+      if (mbits > 32) {
+        const a = wideBitsAt(d, pos, mbits - 32);
+        const b = wideBitsAt(d, pos + mbits - 32, 32);
+        if (trailing === 0) {
+          dHi = a;
+          dLo = b;
+        } else {
+          dHi = (a << trailing) | (b >>> (32 - trailing));
+          dLo = b << trailing;
+        }
+      } else {
+        const b = wideBitsAt(d, pos, mbits);
+        if (trailing >= 32) {
+          dHi = b << (trailing - 32);
+          dLo = 0;
+        } else if (trailing === 0) {
+          dHi = 0;
+          dLo = b;
+        } else {
+          dHi = b >>> (32 - trailing);
+          dLo = b << trailing;
+        }
+      }
+      pos += mbits;
+      vHi = (vHi ^ dHi) >>> 0;
+      vLo = (vLo ^ dLo) >>> 0;
+    }
+    if (t < mint) continue;
+    if (t > maxt) break;
+    u[HI] = vHi;
+    u[LO] = vLo;
+    outT[n] = t;
+    outV[n] = f[0]!;
+    n++;
+  }
+  return n - outOffset;
+}

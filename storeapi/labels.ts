@@ -1,0 +1,280 @@
+// Helpers on Labels (a sorted array of {name, value}), matching Prometheus's labels package:
+// ordering, equality, map keys, hashing, text form, and a builder for the engine.
+import type { Label, Labels } from "./types.js";
+
+/** The metric name label. */
+export const METRIC_NAME = "__name__";
+
+/** The empty label set. */
+export const EMPTY_LABELS: Labels = Object.freeze([]) as Labels;
+
+/**
+ * Compares strings in UTF-8 byte order, as Go does (JS's < compares UTF-16 units, which
+ * puts U+E000..U+FFFF after astral characters; UTF-8 puts them before).
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates encode code points above U+FFFF: lift them above every BMP unit.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+function byName(a: Label, b: Label): number {
+  return compareUtf8(a.name, b.name);
+}
+
+/** Sorts labels by name, dropping empty values; a later duplicate name replaces an earlier one. */
+function normalise(labels: Label[]): Labels {
+  labels.sort(byName);
+  const out: Label[] = [];
+  for (const l of labels) {
+    if (out.length > 0 && out[out.length - 1]!.name === l.name) out.pop();
+    out.push(l);
+  }
+  return out.filter((l) => l.value !== "");
+}
+
+/** Labels from a {name: value} record: sorted, empty values dropped. */
+export function labelsFromRecord(record: Readonly<Record<string, string>>): Labels {
+  return normalise(Object.entries(record).map(([name, value]) => ({ name, value })));
+}
+
+/** Labels from alternating name, value strings (like Prometheus's labels.FromStrings). */
+export function labelsFromPairs(...pairs: string[]): Labels {
+  if (pairs.length % 2 !== 0) throw new Error(`labelsFromPairs: odd number of strings (${pairs.length})`);
+  const labels: Label[] = [];
+  for (let i = 0; i < pairs.length; i += 2) labels.push({ name: pairs[i]!, value: pairs[i + 1]! });
+  return normalise(labels);
+}
+
+/** Labels from any unsorted list of labels: sorted, empty values dropped, last duplicate wins. */
+export function labelsFromList(labels: readonly Label[]): Labels {
+  return normalise(labels.slice());
+}
+
+/** A {name: value} record of labels. */
+export function labelsToRecord(labels: Labels): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of labels) out[l.name] = l.value;
+  return out;
+}
+
+/** Prometheus's labels.Compare: names then values pairwise, a prefix sorts first. */
+export function compareLabels(a: Labels, b: Labels): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name) return compareUtf8(x.name, y.name);
+    if (x.value !== y.value) return compareUtf8(x.value, y.value);
+  }
+  return a.length - b.length;
+}
+
+/** Whether two label sets are identical. */
+export function labelsEqual(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i]!.name !== b[i]!.name || a[i]!.value !== b[i]!.value) return false;
+  }
+  return true;
+}
+
+/** A compact string unique to the label set, for Map keys (length-prefixed, so no separator can collide). */
+export function labelsKey(labels: Labels): string {
+  let key = "";
+  for (const l of labels) key += l.name.length + ":" + l.name + l.value.length + ":" + l.value;
+  return key;
+}
+
+/** The value of the named label, or "" when absent (as Prometheus's Get). */
+export function getLabel(labels: Labels, name: string): string {
+  for (const l of labels) if (l.name === name) return l.value;
+  return "";
+}
+
+/** Whether the named label is present. */
+export function hasLabel(labels: Labels, name: string): boolean {
+  for (const l of labels) if (l.name === name) return true;
+  return false;
+}
+
+/** The labels without the metric name. */
+export function dropMetricName(labels: Labels): Labels {
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]!.name === METRIC_NAME) return labels.slice(0, i).concat(labels.slice(i + 1));
+  }
+  return labels;
+}
+
+/** A stable 53-bit hash of a label set (two 32-bit halves: FNV-1a and a murmur3-style mix), for series ids. */
+export function labelsHash(labels: Labels): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    for (let part = 0; part < 2; part++) {
+      const s = part === 0 ? l.name : l.value;
+      for (let k = 0; k < s.length; k++) {
+        const c = s.charCodeAt(k);
+        h1 = Math.imul(h1 ^ c, 0x01000193);
+        h2 = mix(h2, c);
+      }
+      // A separator no UTF-16 unit equals, so ("ab","c") and ("a","bc") differ.
+      h1 = Math.imul(h1 ^ 0x10000 ^ part, 0x01000193);
+      h2 = mix(h2, 0x10000 + part);
+    }
+  }
+  h2 = finalMix(h2 ^ labels.length);
+  h1 = finalMix(h1);
+  return (h1 & 0x1fffff) * 4294967296 + (h2 >>> 0);
+}
+
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
+function finalMix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const LEGACY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
+
+/** Quotes a string as Go's strconv.Quote does (lone surrogates print as U+FFFD, as Go sees them after UTF-8 decoding). */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    switch (c) {
+      case 0x07: out += "\\a"; continue;
+      case 0x08: out += "\\b"; continue;
+      case 0x0c: out += "\\f"; continue;
+      case 0x0a: out += "\\n"; continue;
+      case 0x0d: out += "\\r"; continue;
+      case 0x09: out += "\\t"; continue;
+      case 0x0b: out += "\\v"; continue;
+      case 0x5c: out += "\\\\"; continue;
+      case 0x22: out += '\\"'; continue;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out += ch;
+    } else if (c < 0x20 || c === 0x7f) {
+      out += "\\x" + c.toString(16).padStart(2, "0");
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      out += "\ufffd";
+    } else if (PRINTABLE.test(ch)) {
+      out += ch;
+    } else if (c < 0x10000) {
+      out += "\\u" + c.toString(16).padStart(4, "0");
+    } else {
+      out += "\\U" + c.toString(16).padStart(8, "0");
+    }
+  }
+  return out + '"';
+}
+
+/** Prometheus's Labels.String(): {__name__="up", job="x"}; names outside the legacy charset are quoted. */
+export function formatLabels(labels: Labels): string {
+  let out = "{";
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (i > 0) out += ", ";
+    out += LEGACY_NAME.test(l.name) ? l.name : goQuote(l.name);
+    out += "=" + goQuote(l.value);
+  }
+  return out + "}";
+}
+
+/** The PromQL selector form: up{job="x"} (the metric name outside the braces when it is a legacy name). */
+export function formatSeries(labels: Labels): string {
+  const name = getLabel(labels, METRIC_NAME);
+  if (name === "" || !LEGACY_NAME.test(name)) return formatLabels(labels);
+  const rest = dropMetricName(labels);
+  return rest.length === 0 ? name : name + formatLabels(rest);
+}
+
+/** Builds a label set from a base by setting, deleting or keeping labels (for the engine). */
+export class LabelsBuilder {
+  private base: Labels;
+  private readonly changes = new Map<string, string>();
+  private keepOnly: Set<string> | undefined;
+
+  constructor(base: Labels = EMPTY_LABELS) {
+    this.base = base;
+  }
+
+  /** Starts again from a new base. */
+  reset(base: Labels): this {
+    this.base = base;
+    this.changes.clear();
+    this.keepOnly = undefined;
+    return this;
+  }
+
+  /** Sets a label; an empty value deletes it. */
+  set(name: string, value: string): this {
+    this.changes.set(name, value);
+    return this;
+  }
+
+  /** Deletes labels. */
+  del(...names: string[]): this {
+    for (const n of names) this.changes.set(n, "");
+    return this;
+  }
+
+  /** Deletes labels (same as del, named as PromQL's `without`). */
+  drop(...names: string[]): this {
+    return this.del(...names);
+  }
+
+  /** Keeps only these labels of the base (PromQL's `by`); labels set() on the builder stay, as in Prometheus. */
+  keep(...names: string[]): this {
+    const keep = new Set(names);
+    if (this.keepOnly !== undefined) for (const n of keep) if (!this.keepOnly.has(n)) keep.delete(n);
+    this.keepOnly = keep;
+    return this;
+  }
+
+  /** The current value of a label, or "". */
+  get(name: string): string {
+    const changed = this.changes.get(name);
+    if (changed !== undefined) return changed;
+    if (this.keepOnly !== undefined && !this.keepOnly.has(name)) return "";
+    return getLabel(this.base, name);
+  }
+
+  /** The resulting sorted label set. */
+  build(): Labels {
+    if (this.changes.size === 0 && this.keepOnly === undefined) return this.base;
+    const out: Label[] = [];
+    for (const l of this.base) {
+      if (this.changes.has(l.name)) continue;
+      if (this.keepOnly !== undefined && !this.keepOnly.has(l.name)) continue;
+      out.push(l);
+    }
+    for (const [name, value] of this.changes) if (value !== "") out.push({ name, value });
+    out.sort(byName);
+    return out;
+  }
+}

@@ -1,0 +1,241 @@
+// An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120.
+import type {
+  AggrChunk,
+  Labels,
+  LabelNamesRequest,
+  LabelValuesRequest,
+  Matcher,
+  SeriesFrame,
+  SeriesRequest,
+  Series,
+  Store,
+  StoreInfo,
+  StringsResponse,
+} from "./types.js";
+import { ChunkEncoding } from "./types.js";
+import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
+import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
+import { compileMatchers } from "./matchers.js";
+
+/** One series' samples; values live in a Float64Array so stale-marker bits survive. */
+class MemorySeries {
+  ts: number[] = [];
+  vs = new Float64Array(16);
+  private sorted = true;
+  private chunkCache: AggrChunk[] | undefined;
+
+  constructor(readonly labels: Labels) {}
+
+  get length(): number {
+    return this.ts.length;
+  }
+
+  append(t: number, v: number): void {
+    if (!Number.isSafeInteger(t)) throw new RangeError(`MemoryStore: timestamp ${t} is not a safe integer`);
+    const n = this.ts.length;
+    if (n > 0 && t <= this.ts[n - 1]!) this.sorted = false;
+    if (n === this.vs.length) {
+      const grown = new Float64Array(n * 2);
+      grown.set(this.vs);
+      this.vs = grown;
+    }
+    this.ts.push(t);
+    this.vs[n] = v;
+    this.chunkCache = undefined;
+  }
+
+  /** Sorts by time; at equal timestamps the sample appended last wins. */
+  private ensureSorted(): void {
+    if (this.sorted) return;
+    const n = this.ts.length;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ts[a]! - this.ts[b]! || a - b);
+    const ts: number[] = [];
+    const vs = new Float64Array(Math.max(16, n));
+    for (const i of order) {
+      const t = this.ts[i]!;
+      const last = ts.length - 1;
+      if (last >= 0 && ts[last] === t) {
+        vs[last] = this.vs[i]!;
+        continue;
+      }
+      vs[ts.length] = this.vs[i]!;
+      ts.push(t);
+    }
+    this.ts = ts;
+    this.vs = vs;
+    this.sorted = true;
+  }
+
+  minTime(): number {
+    this.ensureSorted();
+    return this.ts[0]!;
+  }
+
+  maxTime(): number {
+    this.ensureSorted();
+    return this.ts[this.ts.length - 1]!;
+  }
+
+  /** Whether any sample lies in [mint, maxt]. */
+  hasSamplesIn(mint: number, maxt: number): boolean {
+    this.ensureSorted();
+    const ts = this.ts;
+    let lo = 0;
+    let hi = ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid]! < mint) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ts.length && ts[lo]! <= maxt;
+  }
+
+  chunks(): AggrChunk[] {
+    if (this.chunkCache !== undefined) return this.chunkCache;
+    this.ensureSorted();
+    const out: AggrChunk[] = [];
+    for (let start = 0; start < this.ts.length; start += XOR_CHUNK_TARGET_SAMPLES) {
+      const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, this.ts.length);
+      const c = new XorChunk();
+      for (let i = start; i < end; i++) c.append(this.ts[i]!, this.vs[i]!);
+      out.push({
+        minTime: this.ts[start]!,
+        maxTime: this.ts[end - 1]!,
+        raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() },
+      });
+    }
+    this.chunkCache = out;
+    return out;
+  }
+}
+
+export interface MemoryStoreOptions {
+  /** External labels the store is known by (reported by info(), not added to series). */
+  readonly externalLabels?: Labels;
+  /** Series per frame of the series() stream. */
+  readonly frameSize?: number;
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+}
+
+/** A Store holding samples in memory; add() or appendSample() to fill it. */
+export class MemoryStore implements Store {
+  private readonly byKey = new Map<string, MemorySeries>();
+  private sortedCache: MemorySeries[] | undefined;
+  private readonly externalLabels: Labels;
+  private readonly frameSize: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.externalLabels = options.externalLabels ?? [];
+    this.frameSize = Math.max(1, options.frameSize ?? 256);
+  }
+
+  /** Appends samples to a series (labels must be sorted, as Labels always are). */
+  add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>): void {
+    if (ts.length !== vs.length) throw new Error(`MemoryStore.add: ${ts.length} timestamps but ${vs.length} values`);
+    const s = this.seriesFor(labels);
+    for (let i = 0; i < ts.length; i++) s.append(ts[i]!, vs[i]!);
+  }
+
+  /** Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value. */
+  appendSample(labels: Labels, t: number, v: number): void {
+    this.seriesFor(labels).append(t, v);
+  }
+
+  /** Removes all series. */
+  clear(): void {
+    this.byKey.clear();
+    this.sortedCache = undefined;
+  }
+
+  /** Number of series held. */
+  numSeries(): number {
+    return this.byKey.size;
+  }
+
+  private seriesFor(labels: Labels): MemorySeries {
+    const key = labelsKey(labels);
+    let s = this.byKey.get(key);
+    if (s === undefined) {
+      s = new MemorySeries(labels);
+      this.byKey.set(key, s);
+      this.sortedCache = undefined;
+    }
+    return s;
+  }
+
+  private sortedSeries(): MemorySeries[] {
+    if (this.sortedCache === undefined) {
+      this.sortedCache = [...this.byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+    }
+    return this.sortedCache;
+  }
+
+  /** Series matching all matchers with samples in [mint, maxt], in label order. Throws MatcherError. */
+  private select(matchers: readonly Matcher[], mint: number, maxt: number): MemorySeries[] {
+    const compiled = compileMatchers(matchers);
+    return this.sortedSeries().filter(
+      (s) => s.length > 0 && s.hasSamplesIn(mint, maxt) && compiled.every((m) => m.matches(getLabel(s.labels, m.name))),
+    );
+  }
+
+  async info(): Promise<StoreInfo> {
+    let minTime = Number.MAX_SAFE_INTEGER;
+    let maxTime = Number.MIN_SAFE_INTEGER;
+    for (const s of this.byKey.values()) {
+      if (s.length === 0) continue;
+      minTime = Math.min(minTime, s.minTime());
+      maxTime = Math.max(maxTime, s.maxTime());
+    }
+    return {
+      labelSets: this.externalLabels.length > 0 ? [this.externalLabels] : [],
+      minTime,
+      maxTime,
+      resolutions: [0],
+      supportsAggregationPushdown: false,
+    };
+  }
+
+  async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    throwIfAborted(signal);
+    const { minTime, maxTime } = request;
+    let selected = this.select(request.matchers, minTime, maxTime);
+    if (request.limit !== undefined && request.limit > 0) selected = selected.slice(0, request.limit);
+    for (let start = 0; start < selected.length; start += this.frameSize) {
+      const batch: Series[] = [];
+      for (const s of selected.slice(start, start + this.frameSize)) {
+        const chunks = request.skipChunks ? [] : s.chunks().filter((c) => c.maxTime >= minTime && c.minTime <= maxTime);
+        batch.push({ labels: s.labels, chunks });
+      }
+      throwIfAborted(signal);
+      yield { series: batch, warnings: [] };
+      throwIfAborted(signal);
+    }
+  }
+
+  async labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    throwIfAborted(signal);
+    const names = new Set<string>();
+    for (const s of this.select(request.matchers, request.minTime, request.maxTime)) {
+      for (const l of s.labels) names.add(l.name);
+    }
+    return { values: sortAndLimit(names, request.limit), warnings: [] };
+  }
+
+  async labelValues(request: LabelValuesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    throwIfAborted(signal);
+    const values = new Set<string>();
+    for (const s of this.select(request.matchers, request.minTime, request.maxTime)) {
+      const v = getLabel(s.labels, request.label);
+      if (v !== "") values.add(v);
+    }
+    return { values: sortAndLimit(values, request.limit), warnings: [] };
+  }
+}
+
+function sortAndLimit(values: Set<string>, limit: number | undefined): string[] {
+  const sorted = [...values].sort(compareUtf8);
+  return limit !== undefined && limit > 0 ? sorted.slice(0, limit) : sorted;
+}

@@ -1,0 +1,44 @@
+// Opening a head on a storage directory: open its WAL (DIR/wal, as Prometheus lays
+// it out), replay it into memory, and hand back the head ready for appends.
+import { join } from "node:path";
+import { Registry } from "prom-client";
+import { Wal, createWalMetrics, type FsyncPolicy, type ReplayReport } from "./wal/index.js";
+import { Head, type HeadOptions } from "./head.js";
+
+export interface OpenHeadOptions extends Omit<HeadOptions, "wal"> {
+  /** When the WAL fsyncs (default "always": an append resolves once durable). */
+  readonly fsync?: FsyncPolicy;
+  /** Maximum WAL segment size in bytes (the WAL's default when absent). */
+  readonly segmentSize?: number;
+}
+
+export interface OpenedHead {
+  readonly head: Head;
+  /** What replaying the WAL found (undefined for an in-memory head). */
+  readonly replay: ReplayReport | undefined;
+  /** Replayed samples the head could not take (out of order or of an unknown series). */
+  readonly replaySkipped: number;
+}
+
+/**
+ * Opens the head stored under `dir` (its WAL in `dir/wal`), or an in-memory head
+ * when dir is undefined. The WAL's metrics go to the same registry as the head's.
+ */
+export async function openHead(dir: string | undefined, opts: OpenHeadOptions = {}): Promise<OpenedHead> {
+  const registry = opts.registry ?? new Registry();
+  if (dir === undefined) return { head: new Head({ ...opts, registry }), replay: undefined, replaySkipped: 0 };
+  const wal = await Wal.open(join(dir, "wal"), {
+    fsync: opts.fsync,
+    segmentSize: opts.segmentSize,
+    metrics: createWalMetrics(registry),
+  });
+  const head = new Head({ ...opts, registry, wal });
+  try {
+    const sink = head.replaySink();
+    const replay = await wal.replayColumns(sink.onSeries, sink.onSamples);
+    return { head, replay, replaySkipped: sink.skipped() };
+  } catch (err) {
+    await wal.close().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,529 @@
+// A hand-written decoder for remote_write 1.0's prometheus.WriteRequest. It reads straight from the
+// buffer into columns: per series the byte ranges of its label names and values and a range of
+// shared timestamp/value arrays; no object per sample. Field numbers follow prompb (types.proto):
+//   WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; }
+//   TimeSeries { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
+//                repeated Histogram histograms = 4; }
+//   Label { string name = 1; string value = 2; }   Sample { double value = 1; int64 timestamp = 2; }
+//   Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+//   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const TWO_32 = 4294967296;
+
+export const enum WireType {
+  Varint = 0,
+  Fixed64 = 1,
+  Bytes = 2,
+  StartGroup = 3,
+  EndGroup = 4,
+  Fixed32 = 5,
+}
+
+export const METRIC_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
+
+export interface MetricMetadata {
+  readonly type: MetricType;
+  readonly metricFamilyName: string;
+  readonly help: string;
+  readonly unit: string;
+}
+
+/** Bad protobuf: what is wrong and at which byte offset of the decompressed body. */
+export class ProtoDecodeError extends Error {
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(`${message} at byte ${offset}`);
+    this.name = "ProtoDecodeError";
+    this.offset = offset;
+  }
+}
+
+/** Int32 column that doubles when full. */
+class IntColumn {
+  data: Int32Array;
+  constructor(cap: number) {
+    this.data = new Int32Array(Math.max(16, cap));
+  }
+  grow(): Int32Array {
+    const next = new Int32Array(this.data.length * 2);
+    next.set(this.data);
+    this.data = next;
+    return next;
+  }
+}
+
+/**
+ * A decoded WriteRequest. Series i has labels [labelStart[i], labelStart[i+1]) (byte ranges
+ * nameStart/nameEnd/valueStart/valueEnd into `buf`) and samples [sampleStart[i], sampleStart[i+1])
+ * of `t`/`v`. Exemplar j belongs to series exSeries[j], has labels [exLabelStart[j],
+ * exLabelStart[j+1]) of the ex* label ranges and value exV[j] at exT[j]. `v` and `exV` hold the
+ * values' raw bits (stale markers intact).
+ */
+export interface DecodedWriteRequest {
+  readonly buf: Uint8Array;
+  readonly seriesCount: number;
+  readonly labelStart: Int32Array;
+  readonly nameStart: Int32Array;
+  readonly nameEnd: Int32Array;
+  readonly valueStart: Int32Array;
+  readonly valueEnd: Int32Array;
+  /** Byte range of series i's label fields when they are contiguous (Prometheus writes them so), else -1. */
+  readonly keyStart: Int32Array;
+  readonly keyEnd: Int32Array;
+  readonly sampleCount: number;
+  readonly sampleStart: Int32Array;
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  /** Native histograms per series (decoded no further: not supported yet). */
+  readonly histograms: Int32Array;
+  readonly histogramCount: number;
+  readonly exemplarCount: number;
+  readonly exSeries: Int32Array;
+  readonly exLabelStart: Int32Array;
+  readonly exNameStart: Int32Array;
+  readonly exNameEnd: Int32Array;
+  readonly exValueStart: Int32Array;
+  readonly exValueEnd: Int32Array;
+  readonly exT: Float64Array;
+  readonly exV: Float64Array;
+  readonly metadata: readonly MetricMetadata[];
+}
+
+/** Label byte ranges, for series labels or exemplar labels. */
+class LabelColumns {
+  count = 0;
+  nameStart: IntColumn;
+  nameEnd: IntColumn;
+  valueStart: IntColumn;
+  valueEnd: IntColumn;
+  constructor(cap: number) {
+    this.nameStart = new IntColumn(cap);
+    this.nameEnd = new IntColumn(cap);
+    this.valueStart = new IntColumn(cap);
+    this.valueEnd = new IntColumn(cap);
+  }
+  add(ns: number, ne: number, vs: number, ve: number): void {
+    const i = this.count++;
+    if (i === this.nameStart.data.length) {
+      this.nameStart.grow();
+      this.nameEnd.grow();
+      this.valueStart.grow();
+      this.valueEnd.grow();
+    }
+    this.nameStart.data[i] = ns;
+    this.nameEnd.data[i] = ne;
+    this.valueStart.data[i] = vs;
+    this.valueEnd.data[i] = ve;
+  }
+}
+
+class Decoder {
+  readonly buf: Uint8Array;
+  pos = 0;
+  series = 0;
+  labelStart: IntColumn;
+  keyStart: IntColumn;
+  keyEnd: IntColumn;
+  sampleStart: IntColumn;
+  histograms: IntColumn;
+  histogramCount = 0;
+  labels: LabelColumns;
+  samples = 0;
+  t: Float64Array;
+  v: Float64Array;
+  vb: Uint8Array;
+  exemplars = 0;
+  exSeries: IntColumn;
+  exLabelStart: IntColumn;
+  exLabels: LabelColumns;
+  exT: Float64Array;
+  exV: Float64Array;
+  metadata: MetricMetadata[] = [];
+  private readonly text: Buffer;
+
+  constructor(buf: Uint8Array) {
+    this.buf = buf;
+    this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+    // A Sample takes at least 11 bytes on the wire, so this bound never needs to grow.
+    const maxSamples = Math.floor(buf.length / 11) + 1;
+    this.t = new Float64Array(maxSamples);
+    this.v = new Float64Array(maxSamples);
+    this.vb = new Uint8Array(this.v.buffer);
+    const seriesCap = Math.floor(buf.length / 64) + 1;
+    this.labelStart = new IntColumn(seriesCap + 1);
+    this.keyStart = new IntColumn(seriesCap);
+    this.keyEnd = new IntColumn(seriesCap);
+    this.sampleStart = new IntColumn(seriesCap + 1);
+    this.histograms = new IntColumn(seriesCap);
+    this.labels = new LabelColumns(seriesCap * 4);
+    this.exSeries = new IntColumn(4);
+    this.exLabelStart = new IntColumn(5);
+    this.exLabels = new LabelColumns(4);
+    this.exT = new Float64Array(16);
+    this.exV = new Float64Array(16);
+  }
+
+  fail(message: string, at = this.pos): never {
+    throw new ProtoDecodeError(message, at);
+  }
+
+  varint32(end: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let result = 0;
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (pos >= end) this.fail("truncated varint");
+      const b = buf[pos++];
+      if (shift === 28 && b > 0x0f) {
+        // A 64-bit varint where 32 bits were expected (e.g. a negative enum): accept its low 32 bits.
+        let more = b;
+        while (more >= 0x80) {
+          if (pos >= end || pos - this.pos >= 10) this.fail("truncated or overlong varint");
+          more = buf[pos++];
+        }
+        this.pos = pos;
+        return (result | ((b & 0x0f) << 28)) >>> 0;
+      }
+      result |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return result >>> 0;
+      }
+    }
+    return this.fail("overlong varint");
+  }
+
+  /** An int64 varint as a JS number: two 32-bit halves, no BigInt; values beyond 2^53 are rejected. */
+  int64(end: number): number {
+    const buf = this.buf;
+    let pos = this.pos;
+    let lo = 0;
+    let b = 0;
+    for (let shift = 0; shift < 28; shift += 7) {
+      if (pos >= end) this.fail("truncated varint");
+      b = buf[pos++];
+      lo |= (b & 0x7f) << shift;
+      if (b < 0x80) {
+        this.pos = pos;
+        return lo;
+      }
+    }
+    if (pos >= end) this.fail("truncated varint");
+    b = buf[pos++];
+    lo |= (b & 0x0f) << 28;
+    let hi = (b & 0x7f) >> 4;
+    if (b >= 0x80) {
+      for (let shift = 3; ; shift += 7) {
+        if (shift > 31) this.fail("overlong varint");
+        if (pos >= end) this.fail("truncated varint");
+        b = buf[pos++];
+        hi |= (b & 0x7f) << shift;
+        if (b < 0x80) break;
+      }
+    }
+    const start = this.pos;
+    this.pos = pos;
+    hi |= 0;
+    if (hi >= 0x200000 || hi < -0x200000) this.fail("int64 beyond ±2^53", start);
+    return hi * TWO_32 + (lo >>> 0);
+  }
+
+  /** Length of a length-delimited field; checks it fits before end. */
+  length(end: number): number {
+    const n = this.varint32(end);
+    if (n > end - this.pos) this.fail(`length ${n} runs past the end of its message (${end - this.pos} bytes left)`);
+    return n;
+  }
+
+  skip(wireType: number, end: number, field: number): void {
+    switch (wireType) {
+      case WireType.Varint:
+        this.int64Skip(end);
+        return;
+      case WireType.Fixed64:
+        if (end - this.pos < 8) this.fail("truncated fixed64");
+        this.pos += 8;
+        return;
+      case WireType.Bytes: {
+        const n = this.length(end);
+        this.pos += n;
+        return;
+      }
+      case WireType.Fixed32:
+        if (end - this.pos < 4) this.fail("truncated fixed32");
+        this.pos += 4;
+        return;
+      default:
+        this.fail(`field ${field}: unsupported wire type ${wireType}`);
+    }
+  }
+
+  private int64Skip(end: number): void {
+    const buf = this.buf;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= end) this.fail("truncated varint");
+      if (buf[this.pos++] < 0x80) return;
+    }
+    this.fail("overlong varint");
+  }
+
+  expect(wireType: number, want: WireType, message: string, field: number, at: number): void {
+    if (wireType !== want) this.fail(`${message}.${field}: wire type ${wireType}, want ${want}`, at);
+  }
+
+  writeRequest(): void {
+    const end = this.buf.length;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 0) this.fail("invalid field number 0", at);
+      if (field === 1) {
+        this.expect(wt, WireType.Bytes, "WriteRequest", 1, at);
+        const n = this.length(end);
+        this.timeSeries(this.pos + n);
+      } else if (field === 3) {
+        this.expect(wt, WireType.Bytes, "WriteRequest", 3, at);
+        const n = this.length(end);
+        this.metricMetadata(this.pos + n);
+      } else {
+        this.skip(wt, end, field);
+      }
+    }
+  }
+
+  private timeSeries(end: number): void {
+    const s = this.series++;
+    if (s + 1 >= this.labelStart.data.length) {
+      this.labelStart.grow();
+      this.sampleStart.grow();
+    }
+    if (s >= this.keyStart.data.length) {
+      this.keyStart.grow();
+      this.keyEnd.grow();
+      this.histograms.grow();
+    }
+    this.labelStart.data[s] = this.labels.count;
+    this.sampleStart.data[s] = this.samples;
+    let keyStart = -1;
+    let keyEnd = -1;
+    let contiguous = true;
+    let histograms = 0;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 0) this.fail("invalid field number 0", at);
+      if (field === 1) {
+        this.expect(wt, WireType.Bytes, "TimeSeries", 1, at);
+        if (keyStart < 0) keyStart = at;
+        else if (keyEnd !== at) contiguous = false;
+        const n = this.length(end);
+        this.label(this.pos + n, this.labels);
+        keyEnd = this.pos;
+      } else if (field === 2) {
+        this.expect(wt, WireType.Bytes, "TimeSeries", 2, at);
+        const n = this.length(end);
+        this.sample(this.pos + n);
+      } else if (field === 3) {
+        this.expect(wt, WireType.Bytes, "TimeSeries", 3, at);
+        const n = this.length(end);
+        this.exemplar(this.pos + n, s);
+      } else if (field === 4) {
+        this.expect(wt, WireType.Bytes, "TimeSeries", 4, at);
+        histograms++;
+        const n = this.length(end);
+        this.pos += n;
+      } else {
+        this.skip(wt, end, field);
+      }
+    }
+    this.keyStart.data[s] = contiguous ? keyStart : -1;
+    this.keyEnd.data[s] = contiguous ? keyEnd : -1;
+    this.histograms.data[s] = histograms;
+    this.histogramCount += histograms;
+    this.labelStart.data[s + 1] = this.labels.count;
+    this.sampleStart.data[s + 1] = this.samples;
+  }
+
+  private label(end: number, into: LabelColumns): void {
+    let ns = 0;
+    let ne = 0;
+    let vs = 0;
+    let ve = 0;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) {
+        this.expect(wt, WireType.Bytes, "Label", 1, at);
+        const n = this.length(end);
+        ns = this.pos;
+        ne = this.pos += n;
+      } else if (field === 2) {
+        this.expect(wt, WireType.Bytes, "Label", 2, at);
+        const n = this.length(end);
+        vs = this.pos;
+        ve = this.pos += n;
+      } else {
+        if (field === 0) this.fail("invalid field number 0", at);
+        this.skip(wt, end, field);
+      }
+    }
+    into.add(ns, ne, vs, ve);
+  }
+
+  /** Copies 8 little-endian bytes at pos into a float column's raw bytes at index i. */
+  private double(into: Uint8Array, i: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    const o = i * 8;
+    if (LITTLE_ENDIAN) {
+      for (let k = 0; k < 8; k++) into[o + k] = buf[p + k];
+    } else {
+      for (let k = 0; k < 8; k++) into[o + k] = buf[p + 7 - k];
+    }
+    this.pos = p + 8;
+  }
+
+  private sample(end: number): void {
+    const i = this.samples++;
+    this.t[i] = 0;
+    this.v[i] = 0;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) {
+        this.expect(wt, WireType.Fixed64, "Sample", 1, at);
+        if (end - this.pos < 8) this.fail("truncated double");
+        this.double(this.vb, i);
+      } else if (field === 2) {
+        this.expect(wt, WireType.Varint, "Sample", 2, at);
+        this.t[i] = this.int64(end);
+      } else {
+        if (field === 0) this.fail("invalid field number 0", at);
+        this.skip(wt, end, field);
+      }
+    }
+  }
+
+  private exemplar(end: number, series: number): void {
+    const j = this.exemplars++;
+    if (j + 1 >= this.exLabelStart.data.length) {
+      this.exSeries.grow();
+      this.exLabelStart.grow();
+    }
+    if (j >= this.exT.length) {
+      const t = new Float64Array(this.exT.length * 2);
+      t.set(this.exT);
+      this.exT = t;
+      const v = new Float64Array(this.exV.length * 2);
+      new Uint8Array(v.buffer).set(new Uint8Array(this.exV.buffer));
+      this.exV = v;
+    }
+    this.exSeries.data[j] = series;
+    this.exLabelStart.data[j] = this.exLabels.count;
+    this.exT[j] = 0;
+    this.exV[j] = 0;
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) {
+        this.expect(wt, WireType.Bytes, "Exemplar", 1, at);
+        const n = this.length(end);
+        this.label(this.pos + n, this.exLabels);
+      } else if (field === 2) {
+        this.expect(wt, WireType.Fixed64, "Exemplar", 2, at);
+        if (end - this.pos < 8) this.fail("truncated double");
+        this.double(new Uint8Array(this.exV.buffer), j);
+      } else if (field === 3) {
+        this.expect(wt, WireType.Varint, "Exemplar", 3, at);
+        this.exT[j] = this.int64(end);
+      } else {
+        if (field === 0) this.fail("invalid field number 0", at);
+        this.skip(wt, end, field);
+      }
+    }
+    this.exLabelStart.data[j + 1] = this.exLabels.count;
+  }
+
+  private metricMetadata(end: number): void {
+    let type = 0;
+    let family = "";
+    let help = "";
+    let unit = "";
+    while (this.pos < end) {
+      const at = this.pos;
+      const tag = this.varint32(end);
+      const field = tag >>> 3;
+      const wt = tag & 7;
+      if (field === 1) {
+        this.expect(wt, WireType.Varint, "MetricMetadata", 1, at);
+        type = this.varint32(end);
+      } else if (field === 2 || field === 4 || field === 5) {
+        this.expect(wt, WireType.Bytes, "MetricMetadata", field, at);
+        const n = this.length(end);
+        const s = this.text.toString("utf8", this.pos, this.pos + n);
+        this.pos += n;
+        if (field === 2) family = s;
+        else if (field === 4) help = s;
+        else unit = s;
+      } else {
+        if (field === 0) this.fail("invalid field number 0", at);
+        this.skip(wt, end, field);
+      }
+    }
+    this.metadata.push({ type: METRIC_TYPES[type] ?? "unknown", metricFamilyName: family, help, unit });
+  }
+
+  result(): DecodedWriteRequest {
+    if (this.series === 0) {
+      this.labelStart.data[0] = 0;
+      this.sampleStart.data[0] = 0;
+    }
+    if (this.exemplars === 0) this.exLabelStart.data[0] = 0;
+    return {
+      buf: this.buf,
+      seriesCount: this.series,
+      labelStart: this.labelStart.data,
+      nameStart: this.labels.nameStart.data,
+      nameEnd: this.labels.nameEnd.data,
+      valueStart: this.labels.valueStart.data,
+      valueEnd: this.labels.valueEnd.data,
+      keyStart: this.keyStart.data,
+      keyEnd: this.keyEnd.data,
+      sampleCount: this.samples,
+      sampleStart: this.sampleStart.data,
+      t: this.t,
+      v: this.v,
+      histograms: this.histograms.data,
+      histogramCount: this.histogramCount,
+      exemplarCount: this.exemplars,
+      exSeries: this.exSeries.data,
+      exLabelStart: this.exLabelStart.data,
+      exNameStart: this.exLabels.nameStart.data,
+      exNameEnd: this.exLabels.nameEnd.data,
+      exValueStart: this.exLabels.valueStart.data,
+      exValueEnd: this.exLabels.valueEnd.data,
+      exT: this.exT,
+      exV: this.exV,
+      metadata: this.metadata,
+    };
+  }
+}
+
+/** Decodes an uncompressed WriteRequest; throws ProtoDecodeError (message with byte offset) on bad input. */
+export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
+  const d = new Decoder(buf);
+  d.writeRequest();
+  return d.result();
+}

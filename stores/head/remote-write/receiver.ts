@@ -1,0 +1,286 @@
+// The remote_write 1.0 receiver: checks headers, decompresses, decodes, appends to the head, keeps
+// exemplars and metadata, and answers with the status codes the protocol specifies.
+import snappy from "snappyjs";
+import { Counter, type Registry } from "prom-client";
+import type { Labels } from "../../../storeapi/index.js";
+import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
+import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
+import { ExemplarStore } from "./exemplars.js";
+import { exemplarLabels, seriesLabels } from "./labels.js";
+import { MetadataStore } from "./metadata.js";
+
+/** What the receiver appends to: the head's appendBatch. */
+export interface RemoteWriteAppender {
+  appendBatch(batch: AppendBatch): Promise<AppendResult>;
+}
+
+export interface RemoteWriteResponse {
+  readonly status: number;
+  readonly message?: string;
+}
+
+export type HeaderValue = string | readonly string[] | undefined;
+/** Request headers; names are matched case-insensitively (node:http gives them lower-cased). */
+export type RequestHeaders = Readonly<Record<string, HeaderValue>> | Headers;
+
+export interface RemoteWriteMetrics {
+  readonly requests: Counter<"code">;
+  readonly samplesReceived: Counter;
+  /** Everything received and not stored, by kind (sample, histogram, exemplar) and reason. */
+  readonly dropped: Counter<"kind" | "reason">;
+  readonly exemplarsStored: Counter;
+  readonly metadataReceived: Counter;
+}
+
+export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics {
+  const registers = [registry];
+  return {
+    requests: new Counter({
+      name: "orrery_remote_write_requests_total",
+      help: "remote_write requests received, by HTTP status code.",
+      labelNames: ["code"],
+      registers,
+    }),
+    samplesReceived: new Counter({
+      name: "orrery_remote_write_samples_received_total",
+      help: "Float samples received through remote_write.",
+      registers,
+    }),
+    dropped: new Counter({
+      name: "orrery_remote_write_dropped_total",
+      help: "Samples, histograms and exemplars received through remote_write and not stored, by reason.",
+      labelNames: ["kind", "reason"],
+      registers,
+    }),
+    exemplarsStored: new Counter({
+      name: "orrery_remote_write_exemplars_stored_total",
+      help: "Exemplars stored from remote_write.",
+      registers,
+    }),
+    metadataReceived: new Counter({
+      name: "orrery_remote_write_metadata_received_total",
+      help: "Metric metadata entries received through remote_write.",
+      registers,
+    }),
+  };
+}
+
+/** The receiver's state beyond the head: exemplars, metadata, label cache, limits. */
+export interface RemoteWriteContext {
+  readonly exemplars: ExemplarStore;
+  readonly metadata: MetadataStore;
+  readonly metrics?: RemoteWriteMetrics;
+  /** Largest decompressed body accepted, in bytes. */
+  readonly maxDecodedBytes: number;
+  /** Raw label bytes → label set (or why it is invalid), so known series skip label decoding. */
+  readonly labelCache: Map<string, Labels | string>;
+  readonly labelCacheSize: number;
+}
+
+export interface RemoteWriteContextOptions {
+  /** Exemplars kept (default 100,000). */
+  readonly maxExemplars?: number;
+  readonly exemplars?: ExemplarStore;
+  readonly metadata?: MetadataStore;
+  readonly registry?: Registry;
+  /** Default 64 MiB. */
+  readonly maxDecodedBytes?: number;
+  /** Entries of the label cache before it is cleared (default 1,000,000). */
+  readonly labelCacheSize?: number;
+}
+
+export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): RemoteWriteContext {
+  return {
+    exemplars: opts.exemplars ?? new ExemplarStore(opts.maxExemplars),
+    metadata: opts.metadata ?? new MetadataStore(),
+    metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
+    maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
+    labelCache: new Map(),
+    labelCacheSize: opts.labelCacheSize ?? 1_000_000,
+  };
+}
+
+function header(headers: RequestHeaders, name: string): string | undefined {
+  if (typeof (headers as Headers).get === "function") return (headers as Headers).get(name) ?? undefined;
+  const h = headers as Readonly<Record<string, HeaderValue>>;
+  let v = h[name];
+  if (v === undefined) {
+    for (const k of Object.keys(h)) if (k.toLowerCase() === name) v = h[k];
+  }
+  return Array.isArray(v) ? v.join(", ") : (v as string | undefined);
+}
+
+/**
+ * Checks Content-Encoding and Content-Type as Prometheus's receiver does: absent headers are taken as
+ * remote_write 1.0 (snappy, application/x-protobuf); anything else is 415.
+ */
+function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined {
+  const encoding = header(headers, "content-encoding");
+  if (encoding !== undefined && encoding.trim() !== "" && encoding.trim().toLowerCase() !== "snappy") {
+    return { status: 415, message: `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote_write 1.0 requires snappy` };
+  }
+  const type = header(headers, "content-type");
+  if (type === undefined || type.trim() === "") return undefined;
+  const [media, ...params] = type.split(";").map((s) => s.trim());
+  if (media.toLowerCase() !== "application/x-protobuf") {
+    return { status: 415, message: `unsupported Content-Type ${JSON.stringify(type)}: want application/x-protobuf` };
+  }
+  for (const p of params) {
+    const [k, v] = p.split("=").map((s) => s.trim());
+    if (k.toLowerCase() === "proto" && v !== "prometheus.WriteRequest") {
+      return { status: 415, message: `unsupported protobuf message ${JSON.stringify(v)}: only prometheus.WriteRequest (remote_write 1.0) is accepted` };
+    }
+  }
+  return undefined;
+}
+
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Series i's label set via the cache keyed by its raw label bytes. */
+function cachedLabels(ctx: RemoteWriteContext, req: DecodedWriteRequest, i: number, text: Buffer): Labels | string {
+  const ks = req.keyStart[i];
+  const key = ks >= 0 ? text.toString("latin1", ks, req.keyEnd[i]) : undefined;
+  if (key !== undefined) {
+    const hit = ctx.labelCache.get(key);
+    if (hit !== undefined) return hit;
+  }
+  const r = seriesLabels(req, i, text);
+  const value = r.ok ? r.labels : r.reason;
+  if (key !== undefined) {
+    if (ctx.labelCache.size >= ctx.labelCacheSize) ctx.labelCache.clear();
+    ctx.labelCache.set(key, value);
+  }
+  return value;
+}
+
+/** The uncompressed length a snappy block declares (its leading varint), or -1 when malformed. */
+function snappyDeclaredLength(b: Uint8Array): number {
+  let result = 0;
+  for (let i = 0, shift = 0; i < 5 && i < b.length; i++, shift += 7) {
+    const c = b[i];
+    result += (c & 0x7f) * 2 ** shift;
+    if (c < 0x80) return result <= 0xffffffff ? result : -1;
+  }
+  return -1;
+}
+
+function finish(ctx: RemoteWriteContext, res: RemoteWriteResponse): RemoteWriteResponse {
+  ctx.metrics?.requests.labels(String(res.status)).inc();
+  return res;
+}
+
+/**
+ * Handles one remote_write 1.0 request body. 204 on success; 400 for what the sender must not retry
+ * (bad snappy or protobuf, rejected samples — accepted ones stay stored, as in remote_write 2.0's
+ * partial-write rule —, native histograms); 415 for another protocol; 500 when the append itself
+ * failed (WAL error), which the sender retries.
+ */
+export async function handleRemoteWrite(
+  head: RemoteWriteAppender,
+  body: Uint8Array,
+  headers: RequestHeaders,
+  ctx: RemoteWriteContext = createRemoteWriteContext(),
+): Promise<RemoteWriteResponse> {
+  const bad = checkHeaders(headers);
+  if (bad) return finish(ctx, bad);
+  const declared = snappyDeclaredLength(body);
+  if (declared < 0) return finish(ctx, { status: 400, message: "snappy decode error: bad length header" });
+  // One snappy tag of at most 3 bytes yields at most 64 bytes: reject impossible lengths before allocating.
+  if (declared > body.length * 22 + 64) {
+    return finish(ctx, { status: 400, message: `snappy decode error: declared length ${declared} is impossible for ${body.length} compressed bytes` });
+  }
+  if (declared > ctx.maxDecodedBytes) {
+    return finish(ctx, { status: 400, message: `decompressed body of ${declared} bytes exceeds the limit of ${ctx.maxDecodedBytes}` });
+  }
+  let raw: Uint8Array;
+  try {
+    raw = snappy.uncompress(asBuffer(body), ctx.maxDecodedBytes);
+  } catch (err) {
+    return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
+  }
+  let req: DecodedWriteRequest;
+  try {
+    req = decodeWriteRequest(raw);
+  } catch (err) {
+    if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
+    throw err;
+  }
+  const text = asBuffer(raw);
+  const problems: string[] = [];
+  const metrics = ctx.metrics;
+  metrics?.samplesReceived.inc(req.sampleCount);
+
+  const batch: SeriesSamples[] = [];
+  const labelsOf: (Labels | string)[] = new Array(req.seriesCount);
+  let invalidSeries = 0;
+  let invalidSamples = 0;
+  let firstInvalid = "";
+  for (let i = 0; i < req.seriesCount; i++) {
+    const from = req.sampleStart[i];
+    const to = req.sampleStart[i + 1];
+    if (to === from && req.histograms[i] === 0 && !hasExemplars(req, i)) continue;
+    const labels = cachedLabels(ctx, req, i, text);
+    labelsOf[i] = labels;
+    if (typeof labels === "string") {
+      invalidSeries++;
+      invalidSamples += to - from;
+      if (firstInvalid === "") firstInvalid = labels;
+      continue;
+    }
+    if (to > from) batch.push({ labels, t: req.t.subarray(from, to), v: req.v.subarray(from, to) });
+  }
+  if (invalidSeries > 0) {
+    metrics?.dropped.labels("sample", "invalid_labels").inc(invalidSamples);
+    problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples dropped), first: ${firstInvalid}`);
+  }
+
+  let result: AppendResult;
+  try {
+    result = batch.length > 0 ? await head.appendBatch(batch) : { accepted: 0, rejected: [] };
+  } catch (err) {
+    return finish(ctx, { status: 500, message: `append failed, retry: ${(err as Error).message}` });
+  }
+  for (const r of result.rejected) {
+    metrics?.dropped.labels("sample", r.reason).inc(r.count);
+    problems.push(`${r.count} samples rejected as ${r.reason}${r.firstError ? ` (first: ${r.firstError})` : ""}`);
+  }
+
+  if (req.histogramCount > 0) {
+    metrics?.dropped.labels("histogram", "not_supported").inc(req.histogramCount);
+    problems.push(`${req.histogramCount} native histogram samples dropped: native histograms are not supported yet`);
+  }
+  storeExemplars(ctx, req, labelsOf, text);
+  for (const m of req.metadata) ctx.metadata.add(m);
+  metrics?.metadataReceived.inc(req.metadata.length);
+
+  if (problems.length > 0) return finish(ctx, { status: 400, message: problems.join("; ") });
+  return finish(ctx, { status: 204 });
+}
+
+function hasExemplars(req: DecodedWriteRequest, i: number): boolean {
+  if (req.exemplarCount === 0) return false;
+  for (let j = 0; j < req.exemplarCount; j++) if (req.exSeries[j] === i) return true;
+  return false;
+}
+
+/** Exemplar problems are counted, not reported to the sender (as Prometheus does). */
+function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, labelsOf: (Labels | string)[], text: Buffer): void {
+  const metrics = ctx.metrics;
+  for (let j = 0; j < req.exemplarCount; j++) {
+    const series = labelsOf[req.exSeries[j]];
+    if (series === undefined || typeof series === "string") {
+      metrics?.dropped.labels("exemplar", "invalid_labels").inc();
+      continue;
+    }
+    const labels = exemplarLabels(req, j, text);
+    if (!labels.ok) {
+      metrics?.dropped.labels("exemplar", "invalid_labels").inc();
+      continue;
+    }
+    const added = ctx.exemplars.add(series, labels.labels, req.exV[j], req.exT[j]);
+    if (added === "added") metrics?.exemplarsStored.inc();
+    else metrics?.dropped.labels("exemplar", added).inc();
+  }
+}

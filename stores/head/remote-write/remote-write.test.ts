@@ -1,0 +1,311 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import protobuf from "protobufjs";
+import snappy from "snappyjs";
+import { Registry } from "prom-client";
+import { Head, type AppendBatch, type AppendResult } from "../index.js";
+import {
+  ExemplarStore,
+  MetadataStore,
+  ProtoDecodeError,
+  createRemoteWriteContext,
+  decodeWriteRequest,
+  encodeRemoteWriteBody,
+  encodeWriteRequest,
+  handleRemoteWrite,
+  seriesLabels,
+  type RemoteWriteAppender,
+} from "./index.js";
+
+// prompb's remote.proto and types.proto, trimmed to what remote_write 1.0 sends, plus fields a newer
+// sender might add (the decoder must skip them).
+const PROTO = `
+syntax = "proto3";
+package prometheus;
+message WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; string future = 9; }
+message MetricMetadata {
+  enum MetricType { UNKNOWN = 0; COUNTER = 1; GAUGE = 2; HISTOGRAM = 3; GAUGEHISTOGRAM = 4; SUMMARY = 5; INFO = 6; STATESET = 7; }
+  MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5;
+}
+message Sample { double value = 1; int64 timestamp = 2; }
+message Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
+message BucketSpan { sint32 offset = 1; uint32 length = 2; }
+message Histogram {
+  oneof count { uint64 count_int = 1; double count_float = 2; }
+  double sum = 3; sint32 schema = 4; double zero_threshold = 5;
+  repeated BucketSpan positive_spans = 11; repeated sint64 positive_deltas = 12; int64 timestamp = 15;
+}
+message TimeSeries {
+  repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
+  repeated Histogram histograms = 4; fixed32 extra32 = 14; fixed64 extra64 = 15;
+}
+message Label { string name = 1; string value = 2; }
+`;
+
+const root = protobuf.parse(PROTO).root;
+const WriteRequest = root.lookupType("prometheus.WriteRequest");
+
+function pbEncode(obj: Record<string, unknown>, verify = true): Uint8Array {
+  const err = verify ? WriteRequest.verify(obj) : null;
+  if (err) throw new Error(err);
+  return WriteRequest.encode(WriteRequest.fromObject(obj)).finish();
+}
+
+const STALE_BYTES = Buffer.from([0x02, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+
+function bitsAt(vs: Float64Array, i: number): string {
+  return Buffer.from(vs.buffer, vs.byteOffset + i * 8, 8).toString("hex");
+}
+
+const lbl = (name: string, value: string) => ({ name, value });
+
+test("decodes protobufjs-encoded WriteRequests: labels, samples, int64 edges, exemplars, metadata, unknown fields", () => {
+  const timestamps = [0, 1, 127, 128, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 1_700_000_000_123, 2 ** 53 - 1, -1, -1_700_000_000_123, -(2 ** 53 - 1)];
+  const bytes = pbEncode({
+    timeseries: [
+      {
+        labels: [lbl("__name__", "up"), lbl("job", "api"), lbl("zone", "ü-1")],
+        samples: timestamps.map((timestamp, i) => ({ value: i + 0.5, timestamp })),
+        exemplars: [{ labels: [lbl("trace_id", "abc")], value: 0.25, timestamp: 1000 }],
+        extra32: 7,
+        extra64: 9,
+      },
+      { labels: [lbl("__name__", "marker")], samples: [{ value: 12345.678, timestamp: 5 }] },
+      { labels: [lbl("__name__", "h")], histograms: [{ countInt: 3, sum: 1, schema: 0, timestamp: 9 }, { countFloat: 2, timestamp: 10 }] },
+    ],
+    metadata: [{ type: 1, metricFamilyName: "up", help: "Up or down.", unit: "" }],
+    future: "ignored",
+  });
+  // Put Prometheus's stale marker where 12345.678 was: the decoder must keep the exact bits.
+  const raw = Buffer.from(bytes);
+  const marker = Buffer.alloc(8);
+  marker.writeDoubleLE(12345.678);
+  const at = raw.indexOf(marker);
+  assert.ok(at > 0);
+  STALE_BYTES.copy(raw, at);
+
+  const req = decodeWriteRequest(raw);
+  assert.equal(req.seriesCount, 3);
+  assert.equal(req.sampleCount, timestamps.length + 1);
+  const l0 = seriesLabels(req, 0, raw);
+  assert.deepEqual(l0, { ok: true, labels: [lbl("__name__", "up"), lbl("job", "api"), lbl("zone", "ü-1")] });
+  assert.deepEqual(Array.from(req.t.subarray(0, timestamps.length)), timestamps);
+  assert.deepEqual(Array.from(req.v.subarray(0, timestamps.length)), timestamps.map((_, i) => i + 0.5));
+  assert.equal(bitsAt(req.v, timestamps.length), STALE_BYTES.toString("hex"));
+  assert.deepEqual([req.sampleStart[0], req.sampleStart[1], req.sampleStart[2], req.sampleStart[3]], [0, 12, 13, 13]);
+  assert.equal(req.histogramCount, 2);
+  assert.equal(req.histograms[2], 2);
+  assert.equal(req.exemplarCount, 1);
+  assert.equal(req.exSeries[0], 0);
+  assert.equal(req.exV[0], 0.25);
+  assert.equal(req.exT[0], 1000);
+  assert.deepEqual(req.metadata, [{ type: "counter", metricFamilyName: "up", help: "Up or down.", unit: "" }]);
+});
+
+test("int64 timestamps beyond 2^53 are rejected with their offset, not rounded", () => {
+  const bytes = pbEncode({ timeseries: [{ labels: [lbl("a", "b")], samples: [{ value: 1, timestamp: "1152921504606846976" }] }] }, false);
+  assert.throws(() => decodeWriteRequest(bytes), (err: unknown) => err instanceof ProtoDecodeError && /beyond ±2\^53 at byte \d+/.test(err.message));
+});
+
+test("our encoder round-trips through protobufjs and through our decoder", () => {
+  const input = {
+    timeseries: [
+      { labels: [lbl("__name__", "x"), lbl("i", "1")], samples: [{ value: 1.5, timestamp: 1_700_000_000_000 }, { value: -2, timestamp: -7 }] },
+      { labels: [lbl("__name__", "y")], samples: [{ value: 3, timestamp: 0 }], exemplars: [{ labels: [lbl("t", "z")], value: 9, timestamp: 11 }] },
+    ],
+    metadata: [{ type: "gauge" as const, metricFamilyName: "y", help: "why", unit: "seconds" }],
+  };
+  const bytes = encodeWriteRequest(input);
+  const viaPb = WriteRequest.toObject(WriteRequest.decode(bytes), { longs: Number, defaults: true }) as {
+    timeseries: { labels: unknown[]; samples: { value: number; timestamp: number }[] }[];
+  };
+  assert.deepEqual(viaPb.timeseries[0].labels, input.timeseries[0].labels);
+  assert.deepEqual(viaPb.timeseries[0].samples, input.timeseries[0].samples);
+  const req = decodeWriteRequest(bytes);
+  assert.equal(req.seriesCount, 2);
+  assert.deepEqual(Array.from(req.t.subarray(0, 3)), [1_700_000_000_000, -7, 0]);
+  assert.deepEqual(Array.from(req.v.subarray(0, 3)), [1.5, -2, 3]);
+  assert.equal(req.exT[0], 11);
+  assert.deepEqual(req.metadata, [{ type: "gauge", metricFamilyName: "y", help: "why", unit: "seconds" }]);
+  // Large bodies: length prefixes of several bytes.
+  const many = { timeseries: Array.from({ length: 3000 }, (_, i) => ({ labels: [lbl("__name__", "m"), lbl("i", String(i))], samples: [{ value: i, timestamp: i }] })) };
+  const big = decodeWriteRequest(encodeWriteRequest(many));
+  assert.equal(big.seriesCount, 3000);
+  assert.equal(big.v[2999], 2999);
+});
+
+test("malformed protobuf: every truncation and wrong wire types give ProtoDecodeError, never a crash", () => {
+  const bytes = pbEncode({
+    timeseries: [{ labels: [lbl("__name__", "up")], samples: [{ value: 1, timestamp: 1_700_000_000_000 }] }],
+    metadata: [{ type: 2, metricFamilyName: "up", help: "h" }],
+  });
+  for (let cut = 1; cut < bytes.length; cut++) {
+    try {
+      decodeWriteRequest(bytes.subarray(0, cut));
+    } catch (err) {
+      assert.ok(err instanceof ProtoDecodeError, `cut ${cut}: ${String(err)}`);
+    }
+  }
+  // TimeSeries (field 1) sent as a varint.
+  assert.throws(() => decodeWriteRequest(Uint8Array.from([0x08, 0x01])), /WriteRequest\.1: wire type 0, want 2 at byte 0/);
+  // Sample.value sent as a varint.
+  const badSample = Uint8Array.from([0x0a, 0x04, 0x12, 0x02, 0x08, 0x01]);
+  assert.throws(() => decodeWriteRequest(badSample), /Sample\.1: wire type 0, want 1/);
+  // A group wire type, field number 0, a length running past the end.
+  assert.throws(() => decodeWriteRequest(Uint8Array.from([0x0b])), ProtoDecodeError);
+  assert.throws(() => decodeWriteRequest(Uint8Array.from([0x00])), /field number 0/);
+  assert.throws(() => decodeWriteRequest(Uint8Array.from([0x0a, 0x7f, 0x00])), /runs past the end/);
+});
+
+/** An appender that records batches and answers as configured. */
+class FakeHead implements RemoteWriteAppender {
+  batches: AppendBatch[] = [];
+  constructor(private readonly answer: (batch: AppendBatch) => AppendResult | Error = () => ({ accepted: 0, rejected: [] })) {}
+  async appendBatch(batch: AppendBatch): Promise<AppendResult> {
+    this.batches.push(batch);
+    const a = this.answer(batch);
+    if (a instanceof Error) throw a;
+    return a;
+  }
+}
+
+const HEADERS = { "content-encoding": "snappy", "content-type": "application/x-protobuf", "x-prometheus-remote-write-version": "0.1.0" };
+
+test("handler: 204 on success; header checks as Prometheus (absent → v1, others 415)", async () => {
+  const head = new FakeHead();
+  const body = encodeRemoteWriteBody({ timeseries: [{ labels: [lbl("job", "a"), lbl("__name__", "up")], samples: [{ value: 1, timestamp: 10 }] }] });
+  assert.deepEqual(await handleRemoteWrite(head, body, HEADERS), { status: 204 });
+  assert.deepEqual(head.batches[0][0].labels, [lbl("__name__", "up"), lbl("job", "a")], "labels sorted");
+  assert.equal((await handleRemoteWrite(head, body, {})).status, 204);
+  assert.equal((await handleRemoteWrite(head, body, new Headers(HEADERS))).status, 204);
+  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-encoding": "gzip" })).status, 415);
+  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/json" })).status, 415);
+  const v2 = await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" });
+  assert.equal(v2.status, 415);
+  assert.match(v2.message!, /only prometheus\.WriteRequest/);
+  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/x-protobuf;proto=prometheus.WriteRequest" })).status, 204);
+});
+
+test("handler: bad snappy, bad protobuf and random bytes → 400 with a message, never a throw", async () => {
+  const head = new FakeHead();
+  const r1 = await handleRemoteWrite(head, Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), HEADERS);
+  assert.equal(r1.status, 400);
+  assert.match(r1.message!, /snappy/);
+  const r2 = await handleRemoteWrite(head, snappy.compress(Uint8Array.from([0x08, 0x01])), HEADERS);
+  assert.equal(r2.status, 400);
+  assert.match(r2.message!, /protobuf decode error: WriteRequest\.1: wire type 0/);
+  assert.equal((await handleRemoteWrite(head, new Uint8Array(0), HEADERS)).status, 400);
+  const bomb = await handleRemoteWrite(head, Uint8Array.from([0xff, 0xff, 0xff, 0x7f, 0x00]), HEADERS);
+  assert.match(bomb.message!, /declared length \d+ is impossible/);
+  let seed = 7;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const good = encodeWriteRequest({ timeseries: [{ labels: [lbl("__name__", "up")], samples: [{ value: 1, timestamp: 5 }] }] });
+  for (let k = 0; k < 500; k++) {
+    const junk = Uint8Array.from(good);
+    for (let f = 0; f < 3; f++) junk[Math.floor(rand() * junk.length)] = Math.floor(rand() * 256);
+    const res = await handleRemoteWrite(head, snappy.compress(junk), HEADERS);
+    assert.ok(res.status === 204 || res.status === 400, `status ${res.status}: ${res.message}`);
+    const garbage = Uint8Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256));
+    const res2 = await handleRemoteWrite(head, garbage, HEADERS);
+    assert.ok(res2.status === 204 || res2.status === 400, `status ${res2.status}`);
+  }
+});
+
+test("handler: rejected samples → 400 naming them, accepted ones stay; WAL failure → 500", async () => {
+  const head = new Head();
+  const ctx = createRemoteWriteContext({ registry: new Registry() });
+  const first = encodeRemoteWriteBody({
+    timeseries: [{ labels: [lbl("__name__", "a")], samples: [{ value: 1, timestamp: 1000 }, { value: 2, timestamp: 2000 }] }],
+  });
+  assert.equal((await handleRemoteWrite(head, first, HEADERS, ctx)).status, 204);
+  const second = encodeRemoteWriteBody({
+    timeseries: [
+      { labels: [lbl("__name__", "a")], samples: [{ value: 9, timestamp: 1500 }, { value: 3, timestamp: 3000 }] },
+      { labels: [lbl("__name__", "b")], samples: [{ value: 4, timestamp: 3000 }] },
+      { labels: [lbl("__name__", "c"), lbl("__name__", "d")], samples: [{ value: 4, timestamp: 3000 }] },
+    ],
+  });
+  const res = await handleRemoteWrite(head, second, HEADERS, ctx);
+  assert.equal(res.status, 400);
+  assert.match(res.message!, /1 samples rejected as out_of_order/);
+  assert.match(res.message!, /1 series with invalid labels .*repeated/);
+  const names: string[] = [];
+  let samples = 0;
+  for await (const frame of head.series({ minTime: 0, maxTime: 10_000, matchers: [{ name: "__name__", op: "=~", value: ".+" }] })) {
+    for (const s of frame.series) {
+      names.push(s.labels[0].value);
+      samples += s.chunks.length;
+    }
+  }
+  assert.deepEqual(names, ["a", "b"], "the accepted part of the request is stored");
+  const failing = new FakeHead(() => new Error("disk full"));
+  const r500 = await handleRemoteWrite(failing, first, HEADERS);
+  assert.equal(r500.status, 500);
+  assert.match(r500.message!, /disk full/);
+});
+
+test("handler: native histograms are dropped with a 400 while the floats are stored", async () => {
+  const head = new FakeHead((b) => ({ accepted: b.length, rejected: [] }));
+  const registry = new Registry();
+  const ctx = createRemoteWriteContext({ registry });
+  const body = snappy.compress(
+    pbEncode({
+      timeseries: [
+        { labels: [lbl("__name__", "f")], samples: [{ value: 1, timestamp: 1 }] },
+        { labels: [lbl("__name__", "h")], histograms: [{ countInt: 1, sum: 2, timestamp: 3 }] },
+      ],
+    }),
+  );
+  const res = await handleRemoteWrite(head, body, HEADERS, ctx);
+  assert.equal(res.status, 400);
+  assert.match(res.message!, /1 native histogram samples dropped: native histograms are not supported yet/);
+  assert.equal(head.batches[0].length, 1);
+  assert.match(await registry.metrics(), /orrery_remote_write_dropped_total\{kind="histogram",reason="not_supported"\} 1/);
+});
+
+test("handler: exemplars and metadata are kept and queryable", async () => {
+  const head = new FakeHead();
+  const ctx = createRemoteWriteContext({ maxExemplars: 3 });
+  const body = encodeRemoteWriteBody({
+    timeseries: [
+      {
+        labels: [lbl("__name__", "req_total"), lbl("job", "api")],
+        samples: [{ value: 1, timestamp: 100 }],
+        exemplars: [
+          { labels: [lbl("trace_id", "t1")], value: 1, timestamp: 100 },
+          { labels: [lbl("trace_id", "t0")], value: 1, timestamp: 50 },
+        ],
+      },
+      { labels: [lbl("__name__", "other")], samples: [], exemplars: [{ labels: [lbl("trace_id", "t2")], value: 2, timestamp: 200 }] },
+    ],
+    metadata: [{ type: "counter", metricFamilyName: "req_total", help: "Requests.", unit: "" }],
+  });
+  assert.equal((await handleRemoteWrite(head, body, HEADERS, ctx)).status, 204);
+  const sel = ctx.exemplars.select([{ name: "job", op: "=", value: "api" }], 0, 1000);
+  assert.deepEqual(sel, [
+    { seriesLabels: [lbl("__name__", "req_total"), lbl("job", "api")], exemplars: [{ labels: [lbl("trace_id", "t1")], value: 1, timestamp: 100 }] },
+  ]);
+  assert.equal(ctx.exemplars.select([[{ name: "__name__", op: "=~", value: "other|req_total" }]], 150, 1000).length, 1);
+  assert.deepEqual(ctx.metadata.get("req_total"), { req_total: [{ type: "counter", help: "Requests.", unit: "" }] });
+});
+
+test("ExemplarStore is a bounded ring; MetadataStore bounds families and honours limits", () => {
+  const store = new ExemplarStore(3);
+  const s = [lbl("__name__", "x")];
+  for (let t = 1; t <= 5; t++) assert.equal(store.add(s, [lbl("trace_id", String(t))], t, t), "added");
+  assert.equal(store.add(s, [], 0, 5), "duplicate");
+  assert.equal(store.add(s, [], 0, 4), "out_of_order");
+  assert.equal(store.length, 3);
+  assert.deepEqual(store.select([], 0, 100)[0].exemplars.map((e) => e.timestamp), [3, 4, 5]);
+
+  const md = new MetadataStore({ maxFamilies: 2, maxPerFamily: 2 });
+  md.add({ type: "gauge", metricFamilyName: "a", help: "1", unit: "" });
+  md.add({ type: "gauge", metricFamilyName: "a", help: "2", unit: "" });
+  md.add({ type: "gauge", metricFamilyName: "a", help: "3", unit: "" });
+  md.add({ type: "counter", metricFamilyName: "b", help: "", unit: "" });
+  assert.deepEqual(md.get("a")["a"].map((e) => e.help), ["3", "2"]);
+  md.add({ type: "counter", metricFamilyName: "c", help: "", unit: "" });
+  assert.deepEqual(Object.keys(md.get()), ["b", "c"]);
+  assert.deepEqual(Object.keys(md.get(undefined, 1)), ["b"]);
+  assert.deepEqual(md.get("a", undefined), {});
+});

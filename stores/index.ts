@@ -1,0 +1,4 @@
+// The stores: where series come from. One `export *` line per store part.
+export * from "./head/index.js";
+export * from "./head/wal/index.js";
+export * from "./head/remote-write/index.js";
