@@ -77,6 +77,11 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     reply(res, 200, JSON.stringify(await dump()), "application/json");
     return;
   }
+  if (req.method === "GET" && req.url === "/cpu") {
+    const u = process.cpuUsage();
+    reply(res, 200, JSON.stringify({ cpuSeconds: (u.user + u.system) / 1e6 }), "application/json");
+    return;
+  }
   if (req.method === "GET" && req.url === "/stats") {
     let chunkBytes = 0;
     const all = { minTime: -8.64e15, maxTime: 8.64e15, matchers: [{ name: "__name__", op: "=~" as const, value: ".*" }] };
@@ -92,6 +97,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       heapUsed: heap,
       heapGrowth: heap - heapAtStart,
       rss: process.memoryUsage().rss,
+      cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     };
     reply(res, 200, JSON.stringify(stats), "application/json");
     return;

@@ -120,11 +120,14 @@ async function send(url: string, bodies: readonly Uint8Array[]): Promise<SendRes
 interface RunResult {
   first: SendResult;
   steady: SendResult;
+  /** CPU seconds the receiver process used for the whole ingestion. */
+  cpuSeconds: number;
   stats?: Record<string, number>;
 }
 
 /** Rounds one after another (as a remote_write shard keeps each series in order), writers within one. */
-async function runAgainst(url: string, bodies: Bodies): Promise<RunResult> {
+async function runAgainst(url: string, bodies: Bodies, cpu: () => Promise<number>): Promise<RunResult> {
+  const cpuStart = await cpu();
   const first = await send(url, bodies.rounds[0]);
   const steady: SendResult = { seconds: 0, failures: 0 };
   for (const round of bodies.rounds.slice(1)) {
@@ -133,7 +136,7 @@ async function runAgainst(url: string, bodies: Bodies): Promise<RunResult> {
     steady.failures += r.failures;
     steady.firstFailure ??= r.firstFailure;
   }
-  return { first, steady };
+  return { first, steady, cpuSeconds: (await cpu()) - cpuStart };
 }
 
 function waitExit(proc: ChildProcess): Promise<void> {
@@ -144,7 +147,8 @@ function waitExit(proc: ChildProcess): Promise<void> {
 async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
   const server = join(HERE, "ingest-server.js");
   const prof = process.env.ORRERY_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ORRERY_BENCH_PROF}`] : [];
-  const proc = spawn(process.execPath, [...prof, "--expose-gc", server, "--dir", dir, "--fsync", "always"], {
+  const v8flags = (process.env.ORRERY_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const proc = spawn(process.execPath, [...prof, ...v8flags, "--expose-gc", server, "--dir", dir, "--fsync", "always"], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
@@ -156,7 +160,8 @@ async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
       });
     });
     const base = `http://127.0.0.1:${port}`;
-    const result = await runAgainst(`${base}/api/v1/write`, bodies);
+    const cpu = async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
+    const result = await runAgainst(`${base}/api/v1/write`, bodies, cpu);
     result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
     return result;
   } finally {
@@ -202,7 +207,7 @@ async function runPrometheus(bodies: Bodies, dir: string): Promise<RunResult> {
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/-/ready`, proc);
-    const result = await runAgainst(`${base}/api/v1/write`, bodies);
+    const result = await runAgainst(`${base}/api/v1/write`, bodies, () => metricValue(base, "process_cpu_seconds_total"));
     result.stats = {
       series: await metricValue(base, "prometheus_tsdb_head_series"),
       heapInuse: await metricValue(base, "go_memstats_heap_inuse_bytes"),
@@ -247,6 +252,14 @@ async function main(): Promise<void> {
       ]);
     phase(`first round (${SERIES} new series)`, perRound, orrery.first, prom?.first);
     phase(`steady state (${ROUNDS - 1} rounds)`, steadySamples, orrery.steady, prom?.steady);
+    const total = SERIES * ROUNDS;
+    const cpuRate = (r: RunResult) => `${Math.round(total / r.cpuSeconds).toLocaleString("en-US")}/cpu-s`;
+    rows.push([
+      "receiver CPU: samples per CPU-second",
+      cpuRate(orrery),
+      prom ? cpuRate(prom) : "-",
+      prom ? (prom.cpuSeconds / orrery.cpuSeconds).toFixed(2) + "×" : "-",
+    ]);
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
     for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c])).join(""));
     for (const [name, r] of [["orrery", orrery], ["prometheus", prom]] as const) {
@@ -255,7 +268,6 @@ async function main(): Promise<void> {
       if (failed > 0) console.log(`${name}: ${failed} requests failed, first: ${r.first.firstFailure ?? r.steady.firstFailure}`);
     }
     const s = orrery.stats!;
-    const total = SERIES * ROUNDS;
     console.log(
       `orrery head after ${total.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
         `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +

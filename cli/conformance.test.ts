@@ -52,3 +52,17 @@ test("a script error is a failure with file:line, and the last line is the summa
   assert.deepEqual(report.totals, { passed: 0, failed: 1, skipped: 0 });
   assert.deepEqual(report.files[0].evals.map((e) => [e.line, e.status]), [[4, "failed"]]);
 });
+
+test("NAME:LINE runs only that eval, and a line without an eval is an error", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "orrery-conformance-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, "one.test");
+  writeFileSync(file, "eval instant at 0 sum(\n  1\n\neval instant at 0 sum(\n  1\n");
+  const one = capture();
+  assert.equal(await run(["promqltest", `${file}:4`], one.io), 1);
+  assert.match(one.out.join("\n"), /one\.test:4: sum\(/);
+  assert.doesNotMatch(one.out.join("\n"), /one\.test:1:/);
+  const none = capture();
+  assert.equal(await run(["promqltest", `${file}:2`], none.io), 2);
+  assert.match(none.err.join("\n"), /no eval command at one\.test:2/);
+});

@@ -9,6 +9,7 @@ import {
   runPromqlTestFiles,
   totals,
   summaryLine,
+  type FileResult,
   type PromqlTestFile,
 } from "../conformance/index.js";
 import { Engine } from "../engine/index.js";
@@ -165,6 +166,11 @@ async function runPromqltest(argv: string[], io: Output): Promise<number> {
     rangeModeCheck: args.rangeModeCheck,
     queryTimeoutMs: args.timeoutMs,
   });
+  const missing = missingEvalLines(args.files, files);
+  if (missing.length > 0) {
+    io.err(`orrery conformance promqltest: no eval command at ${missing.join(", ")}`);
+    return 2;
+  }
   if (args.writeKnownFailures) {
     const path = join(repoRoot(), "conformance", "known-failures.txt");
     await writeFile(path, formatKnownFailures(files));
@@ -174,4 +180,15 @@ async function runPromqltest(argv: string[], io: Output): Promise<number> {
   }
   io.out(args.json ? formatJsonReport(files) : formatTextReport(files, { verbose: args.verbose }));
   return totals(files).failed > 0 ? 1 : 0;
+}
+
+/** `NAME:LINE` specs whose line is not an eval command (so nothing would run for them). */
+function missingEvalLines(specs: readonly PromqlTestFile[], files: readonly FileResult[]): string[] {
+  const missing: string[] = [];
+  specs.forEach((spec, i) => {
+    if (typeof spec === "string" || spec.onlyLines === undefined) return;
+    const ran = new Set(files[i]?.results.map((r) => r.line));
+    for (const line of spec.onlyLines) if (!ran.has(line)) missing.push(`${files[i]?.file ?? spec.path}:${line}`);
+  });
+  return missing;
 }

@@ -1,5 +1,19 @@
 // Conformance: runs Prometheus's promqltest scripts (../shared/promqltest)
 // against orrery's engine and reports, per eval, passed / failed / unsupported.
+//
+// Judged as Prometheus's own runner judges (promql/promqltest/test.go):
+// - series matched by label set; values equal within a relative 1e-6, any NaN equals NaN;
+//   order checked only with `expect ordered` / `eval_ordered`; matrices must be label-sorted;
+// - annotations rendered as the API does (`PromQL warning: <msg> (<line>:<col>)`) and checked
+//   only as the expect lines say (warn/info: each line matches one and every one is matched;
+//   no_warn/no_info: none); nothing is checked about annotations without expect lines;
+// - an instant eval is also run with every selector pinned `@ <t>` at other times, and as a
+//   range query over [t-1m, t+1m] whose middle step must give the same result;
+// - an expected error is matched by message or regex; only a QueryError of kind bad_data,
+//   execution or too_many_samples can satisfy it (a crash or timeout never does);
+// - a query our parser rejects fails (Prometheus's parser accepts every eval query).
+// Evals whose query selects series holding native histograms (literals or load_with_nhcb) or
+// start timestamps (@st), or whose expected result has a histogram, are "unsupported".
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FileResult } from "./report.js";

@@ -1,12 +1,12 @@
 // The Engine: parse, plan, build operators, run, with limits, timeout, cancel and statistics.
-import { parse } from "../promql/index.js";
+import { exprType, parse } from "../promql/index.js";
 import type { Expr } from "../promql/index.js";
-import { plan, PlanError } from "../planner/index.js";
+import { plan, PlanError, type PlanNode } from "../planner/index.js";
 import type { Store } from "../storeapi/index.js";
 import { badData, canceled, QueryError, timeout } from "./errors.js";
 import { Annotations, type LoadedSeries, type QueryContext, SampleTracker } from "./exec/context.js";
-import { evaluate } from "./exec/run.js";
-import { timeline, VectorPool } from "./model.js";
+import { evaluate, explainPlan } from "./exec/run.js";
+import { type Explain, timeline, VectorPool } from "./model.js";
 import type { EngineOptions, Query, QueryEngine, QueryOptions, QueryResult } from "./types.js";
 
 const DEFAULTS = {
@@ -27,13 +27,28 @@ export class Engine implements QueryEngine {
   }
 
   instantQuery(store: Store, query: string, timeMs: number, opts: QueryOptions = {}): Query {
-    return this.newQuery(store, query, parseQuery(query), timeMs, timeMs, 0, opts);
+    return this.newQuery(store, query, parseQuery(query, this.opts.enableExperimental), timeMs, timeMs, 0, opts);
   }
 
   rangeQuery(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts: QueryOptions = {}): Query {
     if (!(stepMs > 0)) throw badData("zero or negative query resolution step widths are not accepted. Try a positive integer");
     if (endMs < startMs) throw badData("end timestamp must not be before start time");
-    return this.newQuery(store, query, parseQuery(query), startMs, endMs, stepMs, opts);
+    const expr = parseQuery(query, this.opts.enableExperimental);
+    const type = exprType(expr);
+    if (type !== "scalar" && type !== "vector") {
+      const name = type === "matrix" ? "range vector" : type;
+      throw badData(`invalid expression type ${JSON.stringify(name)} for range query, must be Scalar or instant Vector`, expr.pos);
+    }
+    return this.newQuery(store, query, expr, startMs, endMs, stepMs, opts);
+  }
+
+  /** The operator tree a query would run, without running it. */
+  async explain(store: Store, query: string, startMs: number, endMs: number, stepMs: number): Promise<Explain> {
+    const expr = parseQuery(query, this.opts.enableExperimental);
+    const lookbackMs = this.opts.lookbackDeltaMs;
+    const root = planOrThrow(expr, startMs, endMs, stepMs, lookbackMs, this.opts.defaultEvaluationIntervalMs);
+    const ctx = newContext(store, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
+    return explainPlan(ctx, root, timeline(startMs, endMs, stepMs));
   }
 
   /** Runs an already parsed expression (for callers holding an AST, such as the ruler and tests). */
@@ -44,41 +59,18 @@ export class Engine implements QueryEngine {
   private newQuery(store: Store, query: string, expr: Expr, start: number, end: number, step: number, opts: QueryOptions): Query {
     const controller = new AbortController();
     const o = this.opts;
+    const lookbackMs = opts.lookbackDeltaMs ?? o.lookbackDeltaMs;
+    // Planning needs no data: a bad duration fails here, before exec, as bad_data.
+    const root = planOrThrow(expr, start, end, step, lookbackMs, o.defaultEvaluationIntervalMs);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
-      const lookbackMs = opts.lookbackDeltaMs ?? o.lookbackDeltaMs;
-      const samples = new SampleTracker(opts.maxSamples ?? o.maxSamples);
-      const annotations = new Annotations();
-      const ctx: QueryContext = {
-        store,
-        signal: controller.signal,
-        lookbackMs,
-        pool: new VectorPool(),
-        stepsBatch: STEPS_BATCH,
-        isRangeQuery: step > 0,
-        annotations,
-        samples,
-        fetches: new Map<string, Promise<LoadedSeries[]>>(),
-      };
-      let root;
-      try {
-        root = plan(expr, {
-          startMs: start,
-          endMs: end,
-          stepMs: step,
-          lookbackDeltaMs: lookbackMs,
-          defaultEvaluationIntervalMs: o.defaultEvaluationIntervalMs,
-        });
-      } catch (e) {
-        if (e instanceof PlanError) throw badData(e.message, e.pos);
-        throw e;
-      }
+      const ctx = newContext(store, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0);
       const value = await evaluate(ctx, root, timeline(start, end, step));
       return {
         value,
-        warnings: annotations.warnings,
-        infos: annotations.infos,
-        stats: { totalSamples: samples.total, peakSamples: samples.peak, evalTimeMs: performance.now() - began },
+        warnings: ctx.annotations.warnings,
+        infos: ctx.annotations.infos,
+        stats: { totalSamples: ctx.samples.total, peakSamples: ctx.samples.peak, evalTimeMs: performance.now() - began },
       };
     };
     let started = false;
@@ -103,6 +95,29 @@ export class Engine implements QueryEngine {
       },
       cancel: () => controller.abort(canceled()),
     };
+  }
+}
+
+function newContext(store: Store, signal: AbortSignal, lookbackMs: number, maxSamples: number, isRangeQuery: boolean): QueryContext {
+  return {
+    store,
+    signal,
+    lookbackMs,
+    pool: new VectorPool(),
+    stepsBatch: STEPS_BATCH,
+    isRangeQuery,
+    annotations: new Annotations(),
+    samples: new SampleTracker(maxSamples),
+    fetches: new Map<string, Promise<LoadedSeries[]>>(),
+  };
+}
+
+function planOrThrow(expr: Expr, start: number, end: number, step: number, lookbackMs: number, evalIntervalMs: number): PlanNode {
+  try {
+    return plan(expr, { startMs: start, endMs: end, stepMs: step, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: evalIntervalMs });
+  } catch (e) {
+    if (e instanceof PlanError) throw badData(e.message, e.pos);
+    throw e;
   }
 }
 
@@ -134,9 +149,9 @@ function toQueryError(e: unknown, signal: AbortSignal): QueryError {
   return new QueryError("execution", msg);
 }
 
-function parseQuery(query: string): Expr {
+function parseQuery(query: string, experimental: boolean): Expr {
   try {
-    return parse(query);
+    return parse(query, { experimental });
   } catch (e) {
     if (isParseError(e)) {
       const first = e.errors[0];

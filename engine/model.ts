@@ -37,33 +37,39 @@ export interface Operator {
   explain(): Explain;
 }
 
-/** A reusable store of step vectors; one per query so nothing leaks between queries. */
+/** A reusable store of step vectors by capacity class (powers of two); one per query. */
 export class VectorPool {
-  private readonly free: StepVector[] = [];
+  private readonly free = new Map<number, StepVector[]>();
 
   get(t: number, capacity: number): StepVector {
-    for (let i = this.free.length - 1; i >= 0; i--) {
-      const sv = this.free[i]!;
-      if (sv.ids.length >= capacity) {
-        this.free[i] = this.free[this.free.length - 1]!;
-        this.free.pop();
-        sv.t = t;
-        sv.n = 0;
-        sv.hn = 0;
-        return sv;
-      }
+    const cls = capacityClass(capacity);
+    const list = this.free.get(cls);
+    const sv = list?.pop();
+    if (sv !== undefined) {
+      sv.t = t;
+      sv.n = 0;
+      sv.hn = 0;
+      return sv;
     }
-    const cap = Math.max(capacity, 1);
-    return { t, ids: new Uint32Array(cap), v: new Float64Array(cap), n: 0, hIds: undefined, h: undefined, hn: 0 };
+    return { t, ids: new Uint32Array(cls), v: new Float64Array(cls), n: 0, hIds: undefined, h: undefined, hn: 0 };
   }
 
   put(sv: StepVector): void {
-    if (this.free.length < 256) this.free.push(sv);
+    const cls = sv.ids.length;
+    let list = this.free.get(cls);
+    if (list === undefined) this.free.set(cls, (list = []));
+    if (list.length < 64) list.push(sv);
   }
 
   putAll(svs: readonly StepVector[]): void {
     for (const sv of svs) this.put(sv);
   }
+}
+
+function capacityClass(n: number): number {
+  let c = 8;
+  while (c < n) c *= 2;
+  return c;
 }
 
 /** The steps an operator evaluates at: start, start+step, …, end (one step when start == end). */

@@ -61,7 +61,7 @@ function needsParens(childPrec: number, opPrec: number, side: "lhs" | "rhs"): bo
 
 export function formatNumber(v: number): string {
   if (Number.isNaN(v)) return "NaN";
-  if (v === Infinity) return "+Inf";
+  if (v === Infinity) return "Inf";
   if (v === -Infinity) return "-Inf";
   if (Object.is(v, -0)) return "-0";
   return String(v);

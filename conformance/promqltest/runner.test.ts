@@ -205,3 +205,25 @@ test("onlyLines runs just those evals", async () => {
   const results = await runScript(script, () => new FakeEngine(constantX), { storeFactory: () => new RecordingStore(), onlyLines: new Set([4]) });
   assert.deepEqual(results.map((r) => [r.line, r.status]), [[4, "failed"]]);
 });
+
+test("expect string and expect range vector skip the range-mode check; range vector evaluates at its end", async () => {
+  const strings = new FakeEngine((c) => (c.kind === "instant" ? { value: { type: "string", t: c.t, v: "Foo" } } : constantX(c)));
+  const [s] = await run('eval instant at 50m "Foo"\n  expect string "Foo"\n', strings);
+  assert.equal(s.status, "passed", s.message);
+  assert.equal(strings.calls.filter((c) => c.kind === "range").length, 0);
+
+  const matrices = new FakeEngine(() => ({
+    value: { type: "matrix", series: [{ labels: X, t: Float64Array.from([10_000, 20_000]), v: Float64Array.from([1, 2]) }] },
+  }));
+  const [m] = await run("eval instant at 5m x[20s]\n  expect range vector from 10s to 20s step 10s\n  x 1 2\n", matrices);
+  assert.equal(m.status, "passed", m.message);
+  assert.equal(matrices.calls.filter((c) => c.kind === "range").length, 0);
+  assert.deepEqual(matrices.calls[0], { kind: "instant", query: "x[20s]", t: 20_000 });
+});
+
+test("an ordered instant eval still runs the range query but does not compare it", async () => {
+  const engine = new FakeEngine((c) => (c.kind === "range" ? { value: { type: "matrix", series: [] } } : constantX(c)));
+  const [r] = await run("eval instant at 1m sort(x)\n  expect ordered\n  x 5\n", engine);
+  assert.equal(r.status, "passed", r.message);
+  assert.ok(engine.calls.some((c) => c.kind === "range"));
+});

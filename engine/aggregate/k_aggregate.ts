@@ -70,7 +70,8 @@ export class KAggregateOperator implements Operator {
     const bottom = this.op === "bottomk";
     for (const b of this.buckets) {
       if (b.length === 0) continue;
-      if (top) b.sort((x, y) => cmpDesc(values[x]!, values[y]!));
+      if ((top || bottom) && k < b.length && k <= 64) selectFirstK(b, values, k, top ? cmpDesc : cmpAsc);
+      else if (top) b.sort((x, y) => cmpDesc(values[x]!, values[y]!));
       else if (bottom) b.sort((x, y) => cmpAsc(values[x]!, values[y]!));
       const m = Math.min(k, b.length);
       for (let j = 0; j < m; j++) {
@@ -113,4 +114,21 @@ function cmpAsc(a: number, b: number): number {
   if (a !== a) return b !== b ? 0 : 1;
   if (b !== b) return -1;
   return a - b;
+}
+
+/** Moves the k best indices (by cmp, stable) to the front of b, in order: O(n·k) for small k. */
+function selectFirstK(b: number[], values: Float64Array, k: number, cmp: (a: number, b: number) => number): void {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) {
+    const idx = b[i]!;
+    const v = values[idx]!;
+    if (n === k && cmp(v, values[b[n - 1]!]!) >= 0) continue;
+    let j = n < k ? n++ : n - 1;
+    while (j > 0 && cmp(v, values[b[j - 1]!]!) < 0) {
+      b[j] = b[j - 1]!;
+      j--;
+    }
+    b[j] = idx;
+  }
+  b.length = n;
 }

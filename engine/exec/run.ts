@@ -4,7 +4,7 @@ import type { PlanNode } from "../../planner/index.js";
 import { planType } from "../../planner/index.js";
 import { execution } from "../errors.js";
 import { dropMetricName, labelsKey, compareLabelSets } from "../labels.js";
-import type { Operator, SeriesMeta, Timeline } from "../model.js";
+import type { Explain, Operator, SeriesMeta, Timeline } from "../model.js";
 import type { MatrixSeries, Sample, Value } from "../types.js";
 import { build } from "./build.js";
 import { checkAborted, type QueryContext, yieldToLoop } from "./context.js";
@@ -26,6 +26,13 @@ export async function evaluate(ctx: QueryContext, root: PlanNode, tl: Timeline):
   const op = await build(ctx, root, tl);
   if (op.kind === "scalar") return evaluateScalar(ctx, op, tl);
   return ctx.isRangeQuery ? evaluateRange(ctx, op, tl) : evaluateInstant(ctx, op, tl);
+}
+
+/** The operator tree for a plan (range vectors at the root have none: they are read directly). */
+export async function explainPlan(ctx: QueryContext, root: PlanNode, tl: Timeline): Promise<Explain> {
+  const type = planType(root);
+  if (type === "string" || type === "matrix") return { name: `[${type}] ${root.type}`, children: [] };
+  return (await build(ctx, root, tl)).explain();
 }
 
 function finalLabels(m: SeriesMeta): SeriesMeta["labels"] {
@@ -72,12 +79,6 @@ async function evaluateScalar(ctx: QueryContext, op: Operator, tl: Timeline): Pr
   return { type: "matrix", series: [{ labels: [], t: Float64Array.from(t), v: Float64Array.from(v) }] };
 }
 
-interface Growing {
-  t: Float64Array;
-  v: Float64Array;
-  n: number;
-}
-
 async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
   const meta = await op.series();
   // Series that become equal once names are dropped share one output series.
@@ -95,8 +96,13 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
     }
     outOf[i] = o;
   }
-  const out: (Growing | undefined)[] = new Array(outLabels.length);
-  const lastStep = new Float64Array(outLabels.length).fill(-Infinity);
+  // An operator emits a series at most once per step, so only merged series can collide.
+  const mayCollide = outLabels.length < meta.length;
+  // Per output series: its values by step index, and which steps have one.
+  const values: (Float64Array | undefined)[] = new Array(outLabels.length);
+  const present: (Uint8Array | undefined)[] = new Array(outLabels.length);
+  const counts = new Int32Array(outLabels.length);
+  let step = 0;
   let batches = 0;
   for (;;) {
     checkAborted(ctx.signal);
@@ -105,34 +111,37 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
     for (const sv of batch) {
       for (let k = 0; k < sv.n; k++) {
         const o = outOf[sv.ids[k]!]!;
-        if (lastStep[o] === sv.t) throw execution(DUPLICATE);
-        lastStep[o] = sv.t;
-        let g = out[o];
-        if (g === undefined) {
-          g = { t: new Float64Array(Math.min(tl.steps, 16)), v: new Float64Array(Math.min(tl.steps, 16)), n: 0 };
-          out[o] = g;
+        let vals = values[o];
+        let pres = present[o];
+        if (vals === undefined || pres === undefined) {
+          vals = values[o] = new Float64Array(tl.steps);
+          pres = present[o] = new Uint8Array(tl.steps);
         }
-        if (g.n === g.t.length) {
-          const cap = Math.min(tl.steps, g.n * 2);
-          const nt = new Float64Array(cap);
-          const nv = new Float64Array(cap);
-          nt.set(g.t);
-          nv.set(g.v);
-          g.t = nt;
-          g.v = nv;
-        }
-        g.t[g.n] = sv.t;
-        g.v[g.n++] = sv.v[k]!;
+        if (mayCollide && pres[step] === 1) throw execution(DUPLICATE);
+        pres[step] = 1;
+        vals[step] = sv.v[k]!;
+        counts[o]++;
       }
       ctx.pool.put(sv);
+      step++;
     }
     if (++batches % 8 === 0) await yieldToLoop();
   }
   const series: MatrixSeries[] = [];
   for (let o = 0; o < outLabels.length; o++) {
-    const g = out[o];
-    if (g === undefined) continue;
-    series.push({ labels: outLabels[o]!, t: g.t.subarray(0, g.n), v: g.v.subarray(0, g.n) });
+    const vals = values[o];
+    const pres = present[o];
+    if (vals === undefined || pres === undefined) continue;
+    const n = counts[o]!;
+    const t = new Float64Array(n);
+    const v = new Float64Array(n);
+    let j = 0;
+    for (let s = 0; s < tl.steps; s++) {
+      if (pres[s] === 0) continue;
+      t[j] = tl.start + s * tl.step;
+      v[j++] = vals[s]!;
+    }
+    series.push({ labels: outLabels[o]!, t, v });
   }
   series.sort((a, b) => compareLabelSets(a.labels, b.labels));
   return { type: "matrix", series };

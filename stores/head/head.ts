@@ -25,6 +25,7 @@ import type {
   StringsResponse,
 } from "../../storeapi/index.js";
 import { createHeadMetrics, type HeadMetrics, type RejectReason } from "./metrics.js";
+import { ChunkArena } from "./arena.js";
 import { PostingsIndex } from "./postings.js";
 import { selectIds } from "./select.js";
 import { MemSeries } from "./series.js";
@@ -133,6 +134,8 @@ interface PendingBatch {
 
 export class Head implements Store {
   private readonly postings = new PostingsIndex();
+  /** Closed chunks' bytes. */
+  private readonly arena = new ChunkArena();
   private readonly byId = new Map<number, MemSeries>();
   /** Label-set hash → series; a collision keeps an array of the series sharing the hash. */
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
@@ -151,7 +154,6 @@ export class Head implements Store {
   /** Samples before this were truncated away; none may be appended again. */
   private truncatedBefore = -Infinity;
   private chunks = 0;
-  private closedChunkBytes = 0;
   private seq = 0;
   /** Commits happen in validation order: each batch waits for the one before it. */
   private commitChain: Promise<void> = Promise.resolve();
@@ -310,11 +312,8 @@ export class Head implements Store {
     let maxT = this.headMaxTime;
     for (let k = 0; k < n; k++) {
       const t = ts[k]!;
-      const cut = owners[k]!.append(t, vs[k]!, this.chunkRangeMs);
-      if (cut !== 0) {
-        chunksCreated++;
-        if (cut > 0) this.closedChunkBytes += cut;
-      }
+      const cut = owners[k]!.append(t, vs[k]!, this.chunkRangeMs, this.arena);
+      if (cut !== 0) chunksCreated++;
       if (t < minT) minT = t;
       if (t > maxT) maxT = t;
     }
@@ -467,9 +466,7 @@ export class Head implements Store {
     const gone = new Set<number>();
     let minT = Infinity;
     for (const s of this.byId.values()) {
-      const dropped = s.truncateBefore(mint);
-      chunksRemoved += dropped.chunks;
-      this.closedChunkBytes -= dropped.bytes;
+      chunksRemoved += s.truncateBefore(mint, this.arena).chunks;
       if (s.empty && !s.pending) gone.add(s.id);
       else minT = Math.min(minT, s.minTime());
     }
@@ -531,7 +528,7 @@ export class Head implements Store {
           continue;
         }
         // Chunks are gathered per frame: truncation between frames may have emptied a series.
-        const chunks = s.chunksIn(minTime, maxTime);
+        const chunks = s.chunksIn(minTime, maxTime, this.arena);
         if (chunks.length > 0) frame.push({ labels: s.labels, chunks });
       }
       yield { series: frame, warnings: [] };
@@ -608,7 +605,7 @@ export class Head implements Store {
     }
     const closedChunks = this.chunks - this.byId.size;
     return (
-      this.closedChunkBytes +
+      this.arena.allocatedBytes() +
       openBytes +
       this.byId.size * SERIES_OVERHEAD_BYTES +
       Math.max(0, closedChunks) * CLOSED_CHUNK_OVERHEAD_BYTES +
@@ -619,9 +616,9 @@ export class Head implements Store {
 }
 
 /** Series object, its two map entries, open XorChunk with its buffer slack and scratch. */
-const SERIES_OVERHEAD_BYTES = 600;
-/** A closed chunk's record and its Uint8Array. */
-const CLOSED_CHUNK_OVERHEAD_BYTES = 150;
+const SERIES_OVERHEAD_BYTES = 1000;
+/** A closed chunk's four numbers in its series' list, with the list's slack. */
+const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
 /** An interned label, its postings list and map entry, with typical strings. */
 const LABEL_PAIR_OVERHEAD_BYTES = 200;
 

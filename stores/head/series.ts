@@ -2,22 +2,18 @@
 // and the open chunk appended in place, plus the state appends are validated against.
 import { ChunkEncoding, XOR_CHUNK_TARGET_SAMPLES, XorChunk } from "../../storeapi/index.js";
 import type { AggrChunk, Labels } from "../../storeapi/index.js";
+import type { ChunkArena } from "./arena.js";
 
-/** A chunk that takes no more samples: exact-size bytes and its time bounds. */
-export interface ClosedChunk {
-  readonly minTime: number;
-  readonly maxTime: number;
-  readonly data: Uint8Array;
-}
-
-const NO_CHUNKS: readonly ClosedChunk[] = Object.freeze([]);
+/** Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length. */
+const META = 4;
+const NO_CHUNKS: readonly number[] = Object.freeze([]);
 
 export class MemSeries {
   readonly id: number;
   readonly labels: Labels;
   readonly hash: number;
-  /** Closed chunks, oldest first; shared frozen empty array until the first cut. */
-  private closed: ClosedChunk[] = NO_CHUNKS as ClosedChunk[];
+  /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
+  private closed: number[] = NO_CHUNKS as number[];
   private open: XorChunk | undefined = undefined;
   private openMinT = 0;
   private openMaxT = 0;
@@ -48,18 +44,18 @@ export class MemSeries {
 
   /** Time of the oldest sample held (Infinity when empty). */
   minTime(): number {
-    if (this.closed.length > 0) return this.closed[0]!.minTime;
+    if (this.closed.length > 0) return this.closed[0]!;
     return this.open !== undefined ? this.openMinT : Infinity;
   }
 
   /** Time of the newest sample held (-Infinity when empty). */
   maxTime(): number {
     if (this.open !== undefined) return this.openMaxT;
-    return this.closed.length > 0 ? this.closed[this.closed.length - 1]!.maxTime : -Infinity;
+    return this.closed.length > 0 ? this.closed[this.closed.length - META + 1]! : -Infinity;
   }
 
   chunkCount(): number {
-    return this.closed.length + (this.open !== undefined ? 1 : 0);
+    return this.closed.length / META + (this.open !== undefined ? 1 : 0);
   }
 
   /**
@@ -67,11 +63,11 @@ export class MemSeries {
    * the open chunk at 120 samples or at a chunk-range boundary. Returns the number of
    * bytes of the chunk it closed (0 when none), or -1 when it opened the first chunk.
    */
-  append(t: number, v: number, chunkRange: number): number {
+  append(t: number, v: number, chunkRange: number, arena: ChunkArena): number {
     let closedBytes = 0;
     let opened = false;
     if (this.open === undefined || this.open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
-      if (this.open !== undefined) closedBytes = this.cut();
+      if (this.open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
       this.open = new XorChunk(64);
       this.openMinT = t;
@@ -84,21 +80,22 @@ export class MemSeries {
     return opened ? -1 : closedBytes;
   }
 
-  /** Closes the open chunk into an exact-size copy; returns its byte size. */
-  private cut(): number {
-    const data = this.open!.bytes().slice();
-    const chunk = { minTime: this.openMinT, maxTime: this.openMaxT, data };
-    // Readers copy the list (chunksIn), so growing it in place is safe.
-    if (this.closed === NO_CHUNKS) this.closed = [chunk];
-    else this.closed.push(chunk);
+  /** Moves the open chunk's bytes into the arena; returns their size. */
+  private cut(arena: ChunkArena): number {
+    const bytes = this.open!.bytes();
+    const handle = arena.store(bytes);
+    // Readers copy what they need (chunksIn), so growing the list in place is safe.
+    if (this.closed === NO_CHUNKS) this.closed = [];
+    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length);
     this.open = undefined;
-    return data.length;
+    return bytes.length;
   }
 
   /** Whether any chunk overlaps [mint, maxt]. */
   hasDataIn(mint: number, maxt: number): boolean {
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) return true;
-    for (const c of this.closed) if (c.maxTime >= mint && c.minTime <= maxt) return true;
+    const c = this.closed;
+    for (let i = 0; i < c.length; i += META) if (c[i + 1]! >= mint && c[i]! <= maxt) return true;
     return false;
   }
 
@@ -106,11 +103,15 @@ export class MemSeries {
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
    * bytes, so appends after this call do not change what the reader holds.
    */
-  chunksIn(mint: number, maxt: number): AggrChunk[] {
+  chunksIn(mint: number, maxt: number, arena: ChunkArena): AggrChunk[] {
     const out: AggrChunk[] = [];
-    for (const c of this.closed) {
-      if (c.maxTime < mint || c.minTime > maxt) continue;
-      out.push({ minTime: c.minTime, maxTime: c.maxTime, raw: { encoding: ChunkEncoding.XOR, data: c.data } });
+    const c = this.closed;
+    for (let i = 0; i < c.length; i += META) {
+      const minTime = c[i]!;
+      const maxTime = c[i + 1]!;
+      if (maxTime < mint || minTime > maxt) continue;
+      const data = arena.view(c[i + 2]!, c[i + 3]!);
+      out.push({ minTime, maxTime, raw: { encoding: ChunkEncoding.XOR, data } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
       const data = this.open.bytes().slice();
@@ -122,17 +123,19 @@ export class MemSeries {
   /**
    * Drops chunks whose samples are all before mint (the open one too, when the series
    * has had nothing newer: otherwise dead series would stay forever). Returns
-   * { chunks, bytes } dropped.
+   * { chunks, bytes } dropped (bytes: of closed chunks).
    */
-  truncateBefore(mint: number): { chunks: number; bytes: number } {
+  truncateBefore(mint: number, arena: ChunkArena): { chunks: number; bytes: number } {
+    const c = this.closed;
     let keepFrom = 0;
     let bytes = 0;
-    while (keepFrom < this.closed.length && this.closed[keepFrom]!.maxTime < mint) {
-      bytes += this.closed[keepFrom]!.data.length;
-      keepFrom++;
+    while (keepFrom < c.length && c[keepFrom + 1]! < mint) {
+      arena.free(c[keepFrom + 2]!, c[keepFrom + 3]!);
+      bytes += c[keepFrom + 3]!;
+      keepFrom += META;
     }
-    let chunks = keepFrom;
-    if (keepFrom > 0) this.closed = keepFrom === this.closed.length ? (NO_CHUNKS as ClosedChunk[]) : this.closed.slice(keepFrom);
+    let chunks = keepFrom / META;
+    if (keepFrom > 0) this.closed = keepFrom === c.length ? (NO_CHUNKS as number[]) : c.slice(keepFrom);
     if (this.open !== undefined && this.openMaxT < mint && !this.pending) {
       this.open = undefined;
       chunks++;

@@ -146,10 +146,9 @@ class Decoder {
   constructor(buf: Uint8Array) {
     this.buf = buf;
     this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
-    // A Sample takes at least 11 bytes on the wire, so this bound never needs to grow.
-    const maxSamples = Math.floor(buf.length / 11) + 1;
-    this.t = new Float64Array(maxSamples);
-    this.v = new Float64Array(maxSamples);
+    const sampleCap = Math.floor(buf.length / 48) + 16;
+    this.t = new Float64Array(sampleCap);
+    this.v = new Float64Array(sampleCap);
     this.vb = new Uint8Array(this.v.buffer);
     const seriesCap = Math.floor(buf.length / 64) + 1;
     this.labelStart = new IntColumn(seriesCap + 1);
@@ -391,8 +390,20 @@ class Decoder {
     this.pos = p + 8;
   }
 
+  private growSamples(): void {
+    const t = new Float64Array(this.t.length * 2);
+    t.set(this.t);
+    const v = new Float64Array(this.v.length * 2);
+    const vb = new Uint8Array(v.buffer);
+    vb.set(this.vb);
+    this.t = t;
+    this.v = v;
+    this.vb = vb;
+  }
+
   private sample(end: number): void {
     const i = this.samples++;
+    if (i === this.t.length) this.growSamples();
     this.t[i] = 0;
     this.v[i] = 0;
     while (this.pos < end) {

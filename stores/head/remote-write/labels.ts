@@ -1,6 +1,7 @@
 // Turns a decoded series' label byte ranges into a validated, sorted label set.
 import { compareUtf8, type Label, type Labels } from "../../../storeapi/index.js";
 import type { DecodedWriteRequest } from "./decode.js";
+import type { StringInterner } from "./intern.js";
 
 /** Whether buf[start, end) is well-formed UTF-8 (ASCII fast path). */
 export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolean {
@@ -41,8 +42,18 @@ export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolea
   return true;
 }
 
-/** A label set, or why it is invalid. */
-export type LabelsResult = { ok: true; labels: Labels } | { ok: false; reason: string };
+/** A label set, or (a string) why it is invalid. */
+export type LabelsResult = Labels | string;
+
+/** Compares buf[as, ae) with buf[bs, be) as bytes (UTF-8 order). */
+function compareBytes(buf: Uint8Array, as: number, ae: number, bs: number, be: number): number {
+  const n = Math.min(ae - as, be - bs);
+  for (let k = 0; k < n; k++) {
+    const d = buf[as + k] - buf[bs + k];
+    if (d !== 0) return d;
+  }
+  return ae - as - (be - bs);
+}
 
 function describe(text: Buffer, req: DecodedWriteRequest, from: number, to: number): string {
   const parts: string[] = [];
@@ -56,15 +67,15 @@ function describe(text: Buffer, req: DecodedWriteRequest, from: number, to: numb
  * Labels of series i: sorted by name (UTF-8 byte order, as the head keeps them), labels with empty values dropped (they mean "absent", as in
  * PromQL). Invalid: no labels, an empty or repeated name, or text that is not UTF-8.
  */
-export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer): LabelsResult {
-  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false);
+export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer, strings?: StringInterner): LabelsResult {
+  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false, strings);
 }
 
 /** Labels of exemplar j (same rules, but an empty set is allowed). */
-export function exemplarLabels(req: DecodedWriteRequest, j: number, text: Buffer): LabelsResult {
+export function exemplarLabels(req: DecodedWriteRequest, j: number, text: Buffer, strings?: StringInterner): LabelsResult {
   const from = req.exLabelStart[j];
   const to = req.exLabelStart[j + 1];
-  return labelRanges(req, from, to, text, req.exNameStart, req.exNameEnd, req.exValueStart, req.exValueEnd, true);
+  return labelRanges(req, from, to, text, req.exNameStart, req.exNameEnd, req.exValueStart, req.exValueEnd, true, strings);
 }
 
 function labelRanges(
@@ -77,32 +88,49 @@ function labelRanges(
   valueStart: Int32Array,
   valueEnd: Int32Array,
   allowEmpty: boolean,
+  strings?: StringInterner,
 ): LabelsResult {
   const buf = req.buf;
   const labels: Label[] = [];
   let sorted = true;
+  let prevStart = -1;
+  let prevEnd = -1;
   for (let j = from; j < to; j++) {
     const ns = nameStart[j];
     const ne = nameEnd[j];
     const vs = valueStart[j];
     const ve = valueEnd[j];
-    if (ns === ne) return { ok: false, reason: `empty label name in ${describe(text, req, from, to)}` };
-    if (!isValidUtf8(buf, ns, ne) || !isValidUtf8(buf, vs, ve)) {
-      return { ok: false, reason: `label ${j - from} is not valid UTF-8` };
+    if (ns === ne) return `empty label name in ${describe(text, req, from, to)}`;
+    if (vs === ve) {
+      if (!isValidUtf8(buf, ns, ne)) return `label name ${j - from} is not valid UTF-8`;
+      continue;
     }
-    if (vs === ve) continue;
-    const name = text.toString("utf8", ns, ne);
-    if (labels.length > 0 && compareUtf8(labels[labels.length - 1].name, name) >= 0) sorted = false;
-    labels.push({ name, value: text.toString("utf8", vs, ve) });
+    const name = decodeText(buf, ns, ne, text, strings);
+    const value = decodeText(buf, vs, ve, text, strings);
+    if (name === undefined || value === undefined) return `label ${j - from} is not valid UTF-8`;
+    if (prevStart >= 0) {
+      const c = compareBytes(buf, prevStart, prevEnd, ns, ne);
+      if (c === 0) return `label name ${JSON.stringify(name)} repeated in ${describe(text, req, from, to)}`;
+      if (c > 0) sorted = false;
+    }
+    prevStart = ns;
+    prevEnd = ne;
+    labels.push({ name, value });
   }
-  if (!sorted) labels.sort((a, b) => compareUtf8(a.name, b.name));
-  for (let k = 1; k < labels.length; k++) {
-    if (labels[k].name === labels[k - 1].name) {
-      return { ok: false, reason: `label name ${JSON.stringify(labels[k].name)} repeated in ${describe(text, req, from, to)}` };
+  if (!sorted) {
+    labels.sort((a, b) => compareUtf8(a.name, b.name));
+    for (let k = 1; k < labels.length; k++) {
+      if (labels[k].name === labels[k - 1].name) {
+        return `label name ${JSON.stringify(labels[k].name)} repeated in ${describe(text, req, from, to)}`;
+      }
     }
   }
-  if (labels.length === 0 && allowEmpty) return { ok: true, labels };
-  if (labels.length === 0 && to > from) return { ok: false, reason: "all label values are empty" };
-  if (labels.length === 0) return { ok: false, reason: "series without labels" };
-  return { ok: true, labels };
+  if (labels.length > 0 || allowEmpty) return labels;
+  return to > from ? "all label values are empty" : "series without labels";
+}
+
+/** The UTF-8 text of buf[start, end), interned when a table is given; undefined when not UTF-8. */
+function decodeText(buf: Uint8Array, start: number, end: number, text: Buffer, strings?: StringInterner): string | undefined {
+  if (strings) return strings.get(buf, start, end, text);
+  return isValidUtf8(buf, start, end) ? text.toString("utf8", start, end) : undefined;
 }

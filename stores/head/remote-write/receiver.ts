@@ -7,6 +7,7 @@ import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
 import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
+import { StringInterner } from "./intern.js";
 import { MetadataStore } from "./metadata.js";
 
 /** What the receiver appends to: the head's appendBatch. */
@@ -72,9 +73,8 @@ export interface RemoteWriteContext {
   readonly metrics?: RemoteWriteMetrics;
   /** Largest decompressed body accepted, in bytes. */
   readonly maxDecodedBytes: number;
-  /** Raw label bytes → label set (or why it is invalid), so known series skip label decoding. */
-  readonly labelCache: Map<string, Labels | string>;
-  readonly labelCacheSize: number;
+  /** Label names and values shared across requests and series. */
+  readonly strings: StringInterner;
 }
 
 export interface RemoteWriteContextOptions {
@@ -85,8 +85,8 @@ export interface RemoteWriteContextOptions {
   readonly registry?: Registry;
   /** Default 64 MiB. */
   readonly maxDecodedBytes?: number;
-  /** Entries of the label cache before it is cleared (default 1,000,000). */
-  readonly labelCacheSize?: number;
+  /** Distinct label strings interned before the table is cleared (default 1,000,000). */
+  readonly maxInternedStrings?: number;
 }
 
 export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): RemoteWriteContext {
@@ -95,8 +95,7 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     metadata: opts.metadata ?? new MetadataStore(),
     metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
-    labelCache: new Map(),
-    labelCacheSize: opts.labelCacheSize ?? 1_000_000,
+    strings: new StringInterner(opts.maxInternedStrings),
   };
 }
 
@@ -136,23 +135,6 @@ function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined 
 
 function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-}
-
-/** Series i's label set via the cache keyed by its raw label bytes. */
-function cachedLabels(ctx: RemoteWriteContext, req: DecodedWriteRequest, i: number, text: Buffer): Labels | string {
-  const ks = req.keyStart[i];
-  const key = ks >= 0 ? text.toString("latin1", ks, req.keyEnd[i]) : undefined;
-  if (key !== undefined) {
-    const hit = ctx.labelCache.get(key);
-    if (hit !== undefined) return hit;
-  }
-  const r = seriesLabels(req, i, text);
-  const value = r.ok ? r.labels : r.reason;
-  if (key !== undefined) {
-    if (ctx.labelCache.size >= ctx.labelCacheSize) ctx.labelCache.clear();
-    ctx.labelCache.set(key, value);
-  }
-  return value;
 }
 
 /** The uncompressed length a snappy block declares (its leading varint), or -1 when malformed. */
@@ -221,7 +203,7 @@ export async function handleRemoteWrite(
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
     if (to === from && req.histograms[i] === 0 && !hasExemplars(req, i)) continue;
-    const labels = cachedLabels(ctx, req, i, text);
+    const labels = seriesLabels(req, i, text, ctx.strings);
     labelsOf[i] = labels;
     if (typeof labels === "string") {
       invalidSeries++;
@@ -274,12 +256,12 @@ function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, label
       metrics?.dropped.labels("exemplar", "invalid_labels").inc();
       continue;
     }
-    const labels = exemplarLabels(req, j, text);
-    if (!labels.ok) {
+    const labels = exemplarLabels(req, j, text, ctx.strings);
+    if (typeof labels === "string") {
       metrics?.dropped.labels("exemplar", "invalid_labels").inc();
       continue;
     }
-    const added = ctx.exemplars.add(series, labels.labels, req.exV[j], req.exT[j]);
+    const added = ctx.exemplars.add(series, labels, req.exV[j], req.exT[j]);
     if (added === "added") metrics?.exemplarsStored.inc();
     else metrics?.dropped.labels("exemplar", added).inc();
   }

@@ -88,7 +88,7 @@ test("decodes protobufjs-encoded WriteRequests: labels, samples, int64 edges, ex
   assert.equal(req.seriesCount, 3);
   assert.equal(req.sampleCount, timestamps.length + 1);
   const l0 = seriesLabels(req, 0, raw);
-  assert.deepEqual(l0, { ok: true, labels: [lbl("__name__", "up"), lbl("job", "api"), lbl("zone", "ü-1")] });
+  assert.deepEqual(l0, [lbl("__name__", "up"), lbl("job", "api"), lbl("zone", "ü-1")]);
   assert.deepEqual(Array.from(req.t.subarray(0, timestamps.length)), timestamps);
   assert.deepEqual(Array.from(req.v.subarray(0, timestamps.length)), timestamps.map((_, i) => i + 0.5));
   assert.equal(bitsAt(req.v, timestamps.length), STALE_BYTES.toString("hex"));
@@ -308,4 +308,43 @@ test("ExemplarStore is a bounded ring; MetadataStore bounds families and honours
   assert.deepEqual(Object.keys(md.get()), ["b", "c"]);
   assert.deepEqual(Object.keys(md.get(undefined, 1)), ["b"]);
   assert.deepEqual(md.get("a", undefined), {});
+});
+
+test("StringInterner returns one shared string per ASCII value, decodes UTF-8, and stays bounded", async () => {
+  const { StringInterner } = await import("./intern.js");
+  const strings = new StringInterner(3);
+  const buf = Buffer.from("job|api|job|zoné|x|y|z");
+  const a = strings.get(buf, 0, 3, buf);
+  const b = strings.get(buf, 8, 11, buf);
+  assert.equal(a, "job");
+  assert.ok(Object.is(a, b));
+  assert.equal(strings.get(buf, 12, 17, buf), "zoné");
+  assert.equal(strings.get(buf, 4, 7, buf), "api");
+  strings.get(buf, 18, 19, buf);
+  strings.get(buf, 20, 21, buf);
+  assert.ok(strings.size <= 3);
+});
+
+test("series labels: sorted in UTF-8 order, empty values dropped, bad UTF-8 / empty names / repeats rejected", async () => {
+  const { StringInterner } = await import("./intern.js");
+  const cases: [{ name: string | Buffer; value: string | Buffer }[], unknown][] = [
+    [[lbl("zeta", "1"), lbl("__name__", "m"), lbl("empty", "")], [lbl("__name__", "m"), lbl("zeta", "1")]],
+    [[lbl("\uffff", "a"), lbl("\u{10000}", "b")], [lbl("\uffff", "a"), lbl("\u{10000}", "b")]],
+    [[lbl("__name__", "m"), { name: "bad", value: Buffer.from([0xc3, 0x28]) }], /not valid UTF-8/],
+    [[{ name: Buffer.from([0xff]), value: "" }], /not valid UTF-8/],
+    [[lbl("", "x")], /empty label name/],
+    [[lbl("b", "1"), lbl("a", "2"), lbl("b", "3")], /label name "b" repeated/],
+    [[lbl("a", "")], /all label values are empty/],
+  ];
+  const Raw = protobuf.parse(`syntax = "proto3"; package r;
+    message L { bytes name = 1; bytes value = 2; } message T { repeated L labels = 1; } message W { repeated T timeseries = 1; }`).root.lookupType("r.W");
+  for (const [labels, want] of cases) {
+    const bytes = Raw.encode(Raw.fromObject({ timeseries: [{ labels: labels.map((l) => ({ name: Buffer.from(l.name), value: Buffer.from(l.value) })) }] })).finish();
+    const req = decodeWriteRequest(bytes);
+    for (const strings of [undefined, new StringInterner()]) {
+      const got = seriesLabels(req, 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), strings);
+      if (want instanceof RegExp) assert.match(String(got), want);
+      else assert.deepEqual(got, want);
+    }
+  }
 });

@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { kahanInc } from "./kahan.js";
+import { quantileOf } from "./hash_aggregate.js";
+import { formatFloat } from "./count_values.js";
+import { groupSeries } from "./grouping.js";
+
+test("kahanInc compensates the rounding error of a plain sum", () => {
+  const pair = new Float64Array(2);
+  let sum = 1e16;
+  let c = 0;
+  for (const x of [1, 1, -1e16]) {
+    kahanInc(x, sum, c, pair);
+    sum = pair[0]!;
+    c = pair[1]!;
+  }
+  assert.equal(sum + c, 2);
+});
+
+test("quantileOf interpolates and handles out-of-range φ", () => {
+  assert.equal(quantileOf(0.5, [1, 2, 3, 4]), 2.5);
+  assert.equal(quantileOf(0, [3, 1, 2]), 1);
+  assert.equal(quantileOf(-1, [1]), -Infinity);
+  assert.equal(quantileOf(2, [1]), Infinity);
+  assert.ok(Number.isNaN(quantileOf(NaN, [1])));
+  assert.ok(Number.isNaN(quantileOf(0.5, [])));
+});
+
+test("formatFloat never uses an exponent", () => {
+  assert.equal(formatFloat(1e21), "1000000000000000000000");
+  assert.equal(formatFloat(1.5e-7), "0.00000015");
+  assert.equal(formatFloat(-2.5), "-2.5");
+  assert.equal(formatFloat(Infinity), "+Inf");
+});
+
+test("groupSeries: without drops the name, by __name__ keeps a pending name drop", () => {
+  const input = [
+    { labels: [{ name: "__name__", value: "a" }, { name: "job", value: "x" }], dropName: true },
+    { labels: [{ name: "__name__", value: "a" }, { name: "job", value: "y" }], dropName: false },
+  ];
+  const without = groupSeries(input, ["job"], true);
+  assert.equal(without.meta.length, 1);
+  assert.deepEqual(without.meta[0]!.labels, []);
+  const byName = groupSeries(input, ["__name__"], false);
+  assert.equal(byName.meta.length, 1);
+  assert.equal(byName.meta[0]!.dropName, true);
+  assert.deepEqual([...byName.of], [0, 0]);
+});

@@ -1,0 +1,23 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { ChunkArena } from "./arena.js";
+
+test("ChunkArena stores bytes, hands out views, and lets a slab go once all its chunks are freed", () => {
+  const arena = new ChunkArena();
+  const chunk = new Uint8Array(300_000).map((_, i) => i & 0xff);
+  const handles = [0, 1, 2, 3, 4].map(() => arena.store(chunk));
+  assert.equal(arena.slabsHeld(), 2, "three 300 kB chunks fill a 1 MiB slab");
+  const view = arena.view(handles[1]!, chunk.length);
+  assert.deepEqual(view, chunk);
+  for (const h of handles.slice(0, 3)) arena.free(h, chunk.length);
+  assert.equal(arena.slabsHeld(), 1, "the first slab is released");
+  assert.deepEqual(view, chunk, "a reader's view outlives the slab's release");
+  assert.equal(arena.bytes(), 2 * chunk.length);
+  arena.free(handles[3]!, chunk.length);
+  arena.free(handles[4]!, chunk.length);
+  assert.equal(arena.slabsHeld(), 1, "the slab being filled stays");
+  arena.store(new Uint8Array(900_000));
+  assert.equal(arena.slabsHeld(), 1, "moving on from an empty slab drops it");
+  arena.store(new Uint8Array(900_000));
+  assert.equal(arena.slabsHeld(), 2, "a slab with live chunks stays");
+});
