@@ -133,6 +133,8 @@ export interface SelfScrapeOptions {
   instance: string;
   now?: () => number;
   onError?: (err: unknown) => void;
+  /** Called with each metric family's TYPE and HELP, every scrape. */
+  onMetadata?: (family: string, metadata: ExpositionMetadata) => void;
 }
 
 /** Scrapes the registry on an interval, as Prometheus scrapes a target. */
@@ -182,6 +184,8 @@ export class SelfScraper {
     try {
       const exposition = parseExposition(await this.opts.registry.metrics());
       this.metadata = exposition.metadata;
+      const onMetadata = this.opts.onMetadata;
+      if (onMetadata !== undefined) for (const [family, m] of exposition.metadata) onMetadata(family, m);
       scraped = exposition.samples.map((s) => ({ labels: withTargetLabels(s.labels, target), t: s.t ?? t, v: s.v }));
     } catch (err) {
       up = 0;

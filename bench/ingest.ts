@@ -35,12 +35,30 @@ interface Bodies {
   /** bodies[round] = the round's request bodies, each BATCH samples. */
   rounds: Uint8Array[][];
   bytes: number;
+  /** Unmeasured rounds over other series first, so both receivers are warm (JIT, allocator). */
+  warmup: Uint8Array[][];
 }
 
-/** Realistic series: 50 metric names over 2,000 hosts; counters and gauges at 15 s intervals. */
+/** Series like a node fleet's: 50 metric names over 2,000 hosts, half counters, half gauges, every 15 s. */
 function generate(): Bodies {
+  const warmup: Uint8Array[][] = [];
+  for (let r = 0; r < 3; r++) {
+    const bodies: Uint8Array[] = [];
+    for (let from = 0; from < 5000; from += BATCH) {
+      const timeseries: WriteTimeSeries[] = [];
+      for (let i = from; i < Math.min(5000, from + BATCH); i++) {
+        const labels = [
+          { name: "__name__", value: "bench_warmup" },
+          { name: "i", value: String(i) },
+        ];
+        timeseries.push({ labels, samples: [{ value: i + r, timestamp: Date.now() - 3_600_000 + r * STEP_MS }] });
+      }
+      bodies.push(encodeRemoteWriteBody({ timeseries }));
+    }
+    warmup.push(bodies);
+  }
   const t0 = Date.now() - ROUNDS * STEP_MS - 60_000;
-  const counters = new Float64Array(SERIES);
+  const last = new Float64Array(SERIES);
   const rounds: Uint8Array[][] = [];
   let bytes = 0;
   let seed = 1;
@@ -56,9 +74,11 @@ function generate(): Bodies {
     for (let from = 0; from < SERIES; from += BATCH) {
       const timeseries: WriteTimeSeries[] = [];
       for (let i = from; i < Math.min(SERIES, from + BATCH); i++) {
+        // Counters grow by a varying integer; gauges keep their value 70% of the time, else drift.
         let v: number;
-        if (i % 2 === 0) v = counters[i] += Math.floor(rand() * 10);
-        else v = Math.round(rand() * 10000) / 100;
+        if (i % 2 === 0) v = last[i] += Math.floor(rand() * 20);
+        else if (r > 0 && rand() < 0.7) v = last[i];
+        else v = last[i] = Math.round((r === 0 ? rand() * 1000 : last[i] + (rand() - 0.5) * 10) * 100) / 100;
         timeseries.push({ labels: labels[i], samples: [{ value: v, timestamp: t0 + r * STEP_MS }] });
       }
       const body = encodeRemoteWriteBody({ timeseries });
@@ -67,7 +87,7 @@ function generate(): Bodies {
     }
     rounds.push(bodies);
   }
-  return { rounds, bytes };
+  return { rounds, bytes, warmup };
 }
 
 async function freePort(): Promise<number> {
@@ -127,6 +147,7 @@ interface RunResult {
 
 /** Rounds one after another (as a remote_write shard keeps each series in order), writers within one. */
 async function runAgainst(url: string, bodies: Bodies, cpu: () => Promise<number>): Promise<RunResult> {
+  for (const round of bodies.warmup) await send(url, round);
   const cpuStart = await cpu();
   const first = await send(url, bodies.rounds[0]);
   const steady: SendResult = { seconds: 0, failures: 0 };

@@ -3,12 +3,8 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi, parseDuration, SelfScraper } from "../api/index.js";
 import { Engine } from "../engine/index.js";
-import * as stores from "../stores/index.js";
-import type { RemoteWriteHandler } from "../api/index.js";
-
-// TEMPORARY until the receiver lands in stores/index.ts: the name it will export.
-type ReceiverFn = (head: stores.Head, body: Buffer, headers: Record<string, string | string[] | undefined>) => Promise<{ status: number; message?: string }>;
-const handleRemoteWrite = (stores as unknown as { handleRemoteWrite?: ReceiverFn }).handleRemoteWrite;
+import { createRemoteWriteContext, handleRemoteWrite, METRIC_TYPES, type MetricType, openHead, type RemoteWriteContext } from "../stores/index.js";
+import type { ExemplarQuerier, MetadataQuerier } from "../api/index.js";
 
 interface FlagSpec {
   name: string;
@@ -174,12 +170,11 @@ export async function run(argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry });
 
   log.info(`opening head store in ${cfg.dataDir}`);
-  const opened = await stores.openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs });
+  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs });
   const head = opened.head;
   head.start();
   if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
-  const remoteWrite: RemoteWriteHandler | undefined =
-    handleRemoteWrite === undefined ? undefined : (body, headers) => handleRemoteWrite(head, body, headers);
+  const received = createRemoteWriteContext({ registry });
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs });
   let scraper: SelfScraper | undefined;
   const app = buildApi({
@@ -192,8 +187,9 @@ export async function run(argv: string[]): Promise<number> {
     lookbackDeltaMs: cfg.lookbackDeltaMs,
     maxConcurrency: cfg.maxConcurrency,
     maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
-    remoteWrite,
-    metadata: { get: () => metadataFromScrape(scraper) },
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
+    exemplars: exemplarQuerier(received),
+    metadata: metadataQuerier(received),
     storageRetention: flagValues["storage.tsdb.retention.time"],
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
   });
@@ -220,6 +216,7 @@ export async function run(argv: string[]): Promise<number> {
         await head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: [s.v] })));
       },
       onError: (err) => log.warn(`self-scrape failed: ${(err as Error).message}`),
+      onMetadata: (family, m) => received.metadata.add({ metricFamilyName: family, type: metricType(m.type), help: m.help, unit: "" }),
     });
     scraper.start();
   }
@@ -245,11 +242,22 @@ function describeReplay(replay: object): string {
     .join(" ");
 }
 
-function metadataFromScrape(scraper: SelfScraper | undefined) {
-  const out: Record<string, { type: string; help: string; unit: string }[]> = {};
-  if (scraper === undefined) return out;
-  for (const [name, m] of scraper.metadata) out[name] = [{ type: m.type, help: m.help, unit: "" }];
-  return out;
+function exemplarQuerier(received: RemoteWriteContext): ExemplarQuerier {
+  return {
+    select: (start, end, sets) =>
+      received.exemplars.select(sets, start, end).map((s) => ({
+        seriesLabels: s.seriesLabels,
+        exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: e.value, t: e.timestamp })),
+      })),
+  };
+}
+
+function metadataQuerier(received: RemoteWriteContext): MetadataQuerier {
+  return { get: (metric) => received.metadata.get(metric) };
+}
+
+function metricType(type: string): MetricType {
+  return (METRIC_TYPES as readonly string[]).includes(type) ? (type as MetricType) : "unknown";
 }
 
 /** Resolves on the first SIGINT or SIGTERM. */

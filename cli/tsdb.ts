@@ -77,9 +77,9 @@ async function importFile(args: ImportArgs): Promise<number> {
   const started = Date.now();
   const progress = process.stderr.isTTY ? new ProgressBar() : undefined;
   // Import takes samples of any age; fsync once at close rather than per batch.
-  const { head, replay } = await openHead(args.dir, { minValidTime: -Infinity, fsync: "never" });
+  const { head, warnings } = await openHead(args.dir, { minValidTime: -Infinity, fsync: "never" });
   try {
-    for (const w of replay?.warnings ?? []) console.error(`orrery tsdb import: WAL: ${w}`);
+    for (const w of warnings) console.error(`orrery tsdb import: ${w}`);
     const report = await importExpositionFile(head, args.file, {
       format: args.format,
       onProgress: progress && ((p) => progress.update(p)),

@@ -110,3 +110,41 @@ test("statistics count samples read", async () => {
   assert.equal(r.stats.totalSamples, 6);
   assert.ok(r.stats.peakSamples >= 6);
 });
+
+test("a parse error is bad_data with the position in the query", () => {
+  assert.throws(
+    () => new Engine().instantQuery(counters(), "sum(x_total", 0),
+    (e: { kind?: string; pos?: { start: number } }) => e.kind === "bad_data" && e.pos !== undefined,
+  );
+});
+
+test("a range query over a range vector is bad_data", () => {
+  assert.throws(() => new Engine().rangeQuery(counters(), "x_total[5m]", 0, 60_000, 60_000), (e: { kind?: string; message?: string }) =>
+    e.kind === "bad_data" && /range vector/.test(e.message ?? ""),
+  );
+});
+
+test("a query over a store that never answers times out with kind timeout", async () => {
+  const hanging: Store = {
+    info: () => new Promise(() => undefined),
+    series: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }) }),
+    labelNames: () => new Promise(() => undefined),
+    labelValues: () => new Promise(() => undefined),
+  };
+  const q = new Engine().instantQuery(hanging, "x_total", 0, { timeoutMs: 20 });
+  await assert.rejects(q.exec(), (e: { kind?: string }) => e.kind === "timeout");
+});
+
+test("explain shows the operator tree", async () => {
+  const ex = await new Engine().explain(counters(), "sum by (job) (rate(x_total[5m])) / 2", 0, 60_000, 60_000);
+  assert.match(ex.name, /scalarBinary/);
+  assert.match(ex.children[0]!.name, /aggregate\] sum by \(job\)/);
+  assert.match(ex.children[0]!.children[0]!.name, /rangeFunction\] rate/);
+});
+
+test("parsed queries run end to end", async () => {
+  const r = await new Engine().instantQuery(counters(), 'sum by (job) (x_total{job="b"}) + on(job) group_left y or vector(7)', 5 * MIN).exec();
+  assert.deepEqual(vec(r), { "": 7 });
+  const r2 = await new Engine().instantQuery(counters(), 'x_total{job="a"} + on(job) y', 5 * MIN).exec();
+  assert.deepEqual(vec(r2), { "job=a": 51 });
+});

@@ -1,6 +1,7 @@
 // Every error class, with its message and position (1-based line:column).
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { parse, ParseError } from "./index.js";
 
 /** input → [line:col, message substring]. */
@@ -171,5 +172,22 @@ test("nesting deeper than the limits is a ParseError, not a crash", () => {
   assert.throws(() => parse("-".repeat(5000) + "x"), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
   assert.throws(() => parse(Array(3000).fill("a").join(" + ")), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
   assert.doesNotThrow(() => parse(Array(500).fill("a").join(" or ")));
-  assert.doesNotThrow(() => parse("(".repeat(200) + "1" + ")".repeat(200)));
+  assert.doesNotThrow(() => parse("(".repeat(128) + "1" + ")".repeat(128)));
+  assert.doesNotThrow(() => parse("sum(".repeat(128) + "x" + ")".repeat(128)));
+});
+
+test("a stack overflow on a small stack still ends in a ParseError, and the parser recovers", () => {
+  const script = [
+    `const { parse, ParseError } = await import(${JSON.stringify(new URL("./index.js", import.meta.url).href)});`,
+    `const deep = "sum(".repeat(120) + "x" + ")".repeat(120);`,
+    `let kind = "none";`,
+    `try { parse(deep); kind = "ok"; } catch (e) { kind = e instanceof ParseError ? "ParseError" : String(e); }`,
+    `const after = parse("rate(x[5m])").type;`,
+    `console.log(JSON.stringify({ kind, after }));`,
+  ].join("\n");
+  const r = spawnSync(process.execPath, ["--stack-size=200", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim()) as { kind: string; after: string };
+  assert.ok(out.kind === "ParseError" || out.kind === "ok", out.kind);
+  assert.equal(out.after, "Call");
 });

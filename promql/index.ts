@@ -73,7 +73,12 @@ function syntaxProblems(input: string, p: PromQLParser): RawProblem[] {
 
 type Entry = "expression" | "vectorSelector";
 
-function run<T>(input: string, experimental: boolean, entry: Entry, finish: (r: T, problems: RawProblem[], p: PromQLParser) => void): T {
+function run<T>(
+  input: string,
+  experimental: boolean,
+  entry: Entry,
+  finish: (r: T, problems: RawProblem[], p: PromQLParser, tokenCount: number) => void,
+): T {
   if (typeof input !== "string") throw new ParseError(String(input), [{ message: "input is not a string", pos: { offset: 0, line: 1, column: 1 } }]);
   const lexed = lex(input);
   if (lexed.error !== undefined) throw toParseError(input, [lexed.error]);
@@ -83,11 +88,10 @@ function run<T>(input: string, experimental: boolean, entry: Entry, finish: (r: 
   p.input = lexed.tokens;
   const result = (entry === "expression" ? p.expression() : p.vectorSelector()) as T;
   const problems = p.state.problems;
-  const syntax = syntaxProblems(input, p);
-  p.input = [];
+  const syntax = p.errors.length > 0 ? syntaxProblems(input, p) : [];
   if (syntax.length > 0) throw toParseError(input, [...problems.filter((q) => q.start < syntax[0]!.start), syntax[0]!]);
   if (problems.length > 0) throw toParseError(input, problems);
-  finish(result, problems, p);
+  finish(result, problems, p, lexed.tokens.length);
   if (problems.length > 0) throw toParseError(input, problems);
   return result;
 }
@@ -100,9 +104,9 @@ function internalError(input: string, err: unknown): ParseError {
 /** Parses and type-checks a PromQL expression. Throws ParseError, and nothing else. */
 export function parse(input: string, options?: ParseOptions): Expr {
   try {
-    return run<Expr>(input, options?.experimental ?? true, "expression", (expr, problems, p) => {
-      const depth = treeDepth(expr, maxTreeDepth);
-      if (depth > maxTreeDepth) {
+    return run<Expr>(input, options?.experimental ?? true, "expression", (expr, problems, p, tokenCount) => {
+      // Every node owns at least one token, so short inputs cannot be too deep.
+      if (tokenCount > maxTreeDepth && treeDepth(expr, maxTreeDepth) > maxTreeDepth) {
         problems.push({ message: `expression nested too deeply (more than ${maxTreeDepth} levels)`, start: 0, end: input.length });
         return;
       }

@@ -7,7 +7,7 @@ import * as T from "./tokens.js";
 import { durationToMs } from "./duration.js";
 
 /** Deepest nesting of (), [] and {} accepted; beyond it the parser would only recurse. */
-export const maxNesting = 256;
+export const maxNesting = 128;
 
 export interface LexError {
   message: string;
@@ -96,28 +96,35 @@ export function lex(input: string): LexResult {
     // Words.
     if (isAlpha(c) || (c === 58 && braces === 0 && brackets === 0)) {
       const colonOk = braces === 0 && brackets === 0;
-      let hasColon = false;
+      let hasColon = c === 58;
+      let hasUpper = c >= 65 && c <= 90;
       i++;
       while (i < n) {
         const d = input.charCodeAt(i);
-        if (isAlnum(d)) i++;
-        else if (d === 58 && colonOk) {
+        if (isAlnum(d)) {
+          if (d >= 65 && d <= 90) hasUpper = true;
+          i++;
+        } else if (d === 58 && colonOk) {
           hasColon = true;
           i++;
         } else break;
       }
       const image = input.slice(start, i);
-      if (hasColon || c === 58) {
+      if (hasColon) {
         tokens.push(make(T.MetricIdentifier, image, start));
         continue;
       }
-      const lower = image.toLowerCase();
-      if (braces === 0 && (lower === "inf" || lower === "nan")) {
+      if (braces > 0) {
+        tokens.push(make(T.Identifier, image, start));
+        continue;
+      }
+      // Keywords and Inf/NaN are case-insensitive; most words are lower case already.
+      const word = hasUpper ? image.toLowerCase() : image;
+      if (word.length === 3 && (word === "inf" || word === "nan")) {
         tokens.push(make(T.NumberTok, image, start));
         continue;
       }
-      const kw = braces === 0 ? T.keywords.get(lower) : undefined;
-      tokens.push(make(kw ?? T.Identifier, image, start));
+      tokens.push(make(T.keywords.get(word) ?? T.Identifier, image, start));
       continue;
     }
     // Numbers and durations.

@@ -1,15 +1,11 @@
 // Per-query state shared by the operators: the store, limits, annotations, pools and the fetch cache.
-import type { Labels, Store } from "../../storeapi/index.js";
+import type { Store } from "../../storeapi/index.js";
 import type { Annotation, PosRange } from "../types.js";
 import { canceled, timeout, tooManySamples } from "../errors.js";
 import { VectorPool } from "../model.js";
 
-/** One series as loaded from the store: its samples in time order (stale markers kept). */
-export interface LoadedSeries {
-  labels: Labels;
-  t: Float64Array;
-  v: Float64Array;
-}
+import type { LoadedSeries } from "../scan/fetch.js";
+export type { LoadedSeries };
 
 export class Annotations {
   readonly warnings: Annotation[] = [];

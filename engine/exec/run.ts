@@ -98,10 +98,13 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
   }
   // An operator emits a series at most once per step, so only merged series can collide.
   const mayCollide = outLabels.length < meta.length;
-  // Per output series: its values by step index, and which steps have one.
-  const values: (Float64Array | undefined)[] = new Array(outLabels.length);
-  const present: (Uint8Array | undefined)[] = new Array(outLabels.length);
-  const counts = new Int32Array(outLabels.length);
+  // Values by (output series, step) in one flat column per series, and which cells hold one.
+  const nOut = outLabels.length;
+  const steps = tl.steps;
+  const values = new Float64Array(nOut * steps);
+  const present = new Uint8Array(nOut * steps);
+  const counts = new Int32Array(nOut);
+  ctx.samples.hold(nOut * steps);
   let step = 0;
   let batches = 0;
   for (;;) {
@@ -111,15 +114,10 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
     for (const sv of batch) {
       for (let k = 0; k < sv.n; k++) {
         const o = outOf[sv.ids[k]!]!;
-        let vals = values[o];
-        let pres = present[o];
-        if (vals === undefined || pres === undefined) {
-          vals = values[o] = new Float64Array(tl.steps);
-          pres = present[o] = new Uint8Array(tl.steps);
-        }
-        if (mayCollide && pres[step] === 1) throw execution(DUPLICATE);
-        pres[step] = 1;
-        vals[step] = sv.v[k]!;
+        const cell = o * steps + step;
+        if (mayCollide && present[cell] === 1) throw execution(DUPLICATE);
+        present[cell] = 1;
+        values[cell] = sv.v[k]!;
         counts[o]++;
       }
       ctx.pool.put(sv);
@@ -128,18 +126,17 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
     if (++batches % 8 === 0) await yieldToLoop();
   }
   const series: MatrixSeries[] = [];
-  for (let o = 0; o < outLabels.length; o++) {
-    const vals = values[o];
-    const pres = present[o];
-    if (vals === undefined || pres === undefined) continue;
+  for (let o = 0; o < nOut; o++) {
     const n = counts[o]!;
+    if (n === 0) continue;
     const t = new Float64Array(n);
     const v = new Float64Array(n);
     let j = 0;
-    for (let s = 0; s < tl.steps; s++) {
-      if (pres[s] === 0) continue;
+    const base = o * steps;
+    for (let s = 0; s < steps; s++) {
+      if (present[base + s] === 0) continue;
       t[j] = tl.start + s * tl.step;
-      v[j++] = vals[s]!;
+      v[j++] = values[base + s]!;
     }
     series.push({ labels: outLabels[o]!, t, v });
   }
@@ -163,18 +160,20 @@ async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): 
   const from = ref - source.rangeMs;
   const series: MatrixSeries[] = [];
   const seen = new Set<string>();
-  for (let i = 0; i < d.t.length; i++) {
-    const ts = d.t[i]!;
+  for (let i = 0; i < d.buffers.length; i++) {
+    const b = d.buffers[i]!;
+    b.fill(ref);
+    const ts = b.t;
     let s = 0;
-    while (s < ts.length && ts[s]! <= from) s++;
+    while (s < b.len && ts[s]! <= from) s++;
     let e = s;
-    while (e < ts.length && ts[e]! <= ref) e++;
+    while (e < b.len && ts[e]! <= ref) e++;
     if (e === s) continue;
     const labels = finalLabels(d.meta[i]!);
     const key = labelsKey(labels);
     if (seen.has(key)) throw execution(DUPLICATE);
     seen.add(key);
-    series.push({ labels, t: ts.slice(s, e), v: d.v[i]!.slice(s, e) });
+    series.push({ labels, t: ts.slice(s, e), v: b.v.slice(s, e) });
   }
   series.sort((a, b) => compareLabelSets(a.labels, b.labels));
   return { type: "matrix", series };

@@ -18,8 +18,6 @@ export class RangeFunctionOperator implements Operator {
   readonly kind = "vector";
   private data: RangeData | undefined;
   private meta: SeriesMeta[] | undefined;
-  private startIdx = new Int32Array(0);
-  private endIdx = new Int32Array(0);
   private emitted = new Uint8Array(0);
   private step = 0;
   private readonly fn: RangeFunction;
@@ -58,9 +56,7 @@ export class RangeFunctionOperator implements Operator {
     this.data = d;
     const keep = NAME_KEEPING.has(this.name);
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
-    this.startIdx = new Int32Array(d.t.length);
-    this.endIdx = new Int32Array(d.t.length);
-    this.emitted = new Uint8Array(d.t.length);
+    this.emitted = new Uint8Array(d.buffers.length);
     return d;
   }
 
@@ -78,6 +74,7 @@ export class RangeFunctionOperator implements Operator {
     const out: StepVector[] = [];
     const w = this.window;
     const extended = this.source.anchored || this.source.smoothed;
+    const ahead = this.source.smoothed ? this.ctx.lookbackMs : 0;
     const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
     for (; this.step < last; this.step++) {
       const t = this.tl.start + this.step * this.tl.step;
@@ -87,24 +84,26 @@ export class RangeFunctionOperator implements Operator {
       w.rangeStartMs = from;
       w.rangeEndMs = ref;
       w.evalTimeMs = t;
-      const sv = this.ctx.pool.get(t, d.t.length);
+      const sv = this.ctx.pool.get(t, d.buffers.length);
       let n = 0;
       let read = 0;
-      for (let i = 0; i < d.t.length; i++) {
-        const ts = d.t[i]!;
-        let s = this.startIdx[i]!;
-        let e = this.endIdx[i]!;
-        if (s > 0 && ts[s - 1]! > from) s = 0;
-        if (e > 0 && ts[e - 1]! > ref) e = 0;
-        while (s < ts.length && ts[s]! <= from) s++;
-        if (e < s) e = s;
-        while (e < ts.length && ts[e]! <= ref) e++;
-        this.startIdx[i] = s;
-        this.endIdx[i] = e;
+      for (let i = 0; i < d.buffers.length; i++) {
+        const b = d.buffers[i]!;
+        b.fill(ref + ahead);
+        const ts = b.t;
+        // Window (from, ref]: a is its first index, e one past its last; steps only move forward.
+        let s = b.a;
+        while (s < b.len && ts[s]! <= from) s++;
+        let e = b.b < s ? s : b.b;
+        while (e < b.len && ts[e]! <= ref) e++;
+        b.a = s;
+        b.b = e;
+        // The anchor sample just before the window stays for anchored/smoothed windows.
+        b.keep = s > 0 ? s - 1 : 0;
         if (s === e && !extended) continue;
         read += e - s;
         w.t = ts;
-        w.v = d.v[i]!;
+        w.v = b.v;
         w.start = s;
         w.end = e;
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));

@@ -1,15 +1,14 @@
-// What a range function reads: every input series' samples (stale markers removed), in time order.
+// What a range function reads: every input series' samples (stale markers removed), in time order,
+// through a sliding buffer per series.
 import type { SeriesMeta } from "../model.js";
+import type { SampleBuffer } from "../scan/sample_buffer.js";
 
 export interface RangeData {
   meta: SeriesMeta[];
-  t: Float64Array[];
-  v: Float64Array[];
-  /** Samples held for the query's sample limit; released when the query ends. */
-  samples: number;
+  buffers: SampleBuffer[];
 }
 
-/** A matrix selector or subquery, loaded in full before its windows are evaluated. */
+/** A matrix selector or subquery whose windows a range function evaluates. */
 export interface RangeSource {
   load(): Promise<RangeData>;
   /** The window's reference time for an evaluation step: (at ?? t) − offset. */

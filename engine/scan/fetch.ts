@@ -1,18 +1,26 @@
-// Reads one selector's series from the store and decodes only the chunks that overlap the range.
-import type { Matcher } from "../../storeapi/index.js";
-import { ChunkEncoding, decodeXorChunk, xorChunkNumSamples } from "../../storeapi/index.js";
+// Reads one selector's series from the store, keeping only the chunks that overlap the range;
+// they are decoded later, chunk by chunk, as the steps reach them (sample_buffer.ts).
+import type { Labels, Matcher } from "../../storeapi/index.js";
+import { ChunkEncoding } from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
-import { execution } from "../errors.js";
-import { checkAborted, type LoadedSeries, type QueryContext } from "../exec/context.js";
+import { checkAborted, type QueryContext } from "../exec/context.js";
 import { compareLabelSets } from "../labels.js";
+import { inputSamples, SampleBuffer, type SeriesInput } from "./sample_buffer.js";
+
+/** One series as fetched: its labels and its chunk input. */
+export interface LoadedSeries {
+  labels: Labels;
+  input: SeriesInput;
+}
 
 /** The selector's series over its fetch range; identical fetches in one query share the result. */
 export function fetchSeries(ctx: QueryContext, sel: SelectorNode, fallback: FetchSpec): Promise<LoadedSeries[]> {
   const spec = sel.fetch ?? fallback;
-  let p = ctx.fetches.get(spec.key + "\xfd" + spec.minTime + ":" + spec.maxTime);
+  const key = spec.key + "\xfd" + spec.minTime + ":" + spec.maxTime;
+  let p = ctx.fetches.get(key);
   if (p === undefined) {
     p = load(ctx, sel, spec);
-    ctx.fetches.set(spec.key + "\xfd" + spec.minTime + ":" + spec.maxTime, p);
+    ctx.fetches.set(key, p);
   }
   return p;
 }
@@ -25,51 +33,27 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   for await (const frame of ctx.store.series(req, ctx.signal)) {
     for (const w of frame.warnings) ctx.annotations.warn(w);
     for (const s of frame.series) {
-      const loaded = decodeSeries(s.chunks, spec.minTime, spec.maxTime);
-      if (loaded === undefined) continue;
-      ctx.samples.hold(loaded.t.length);
-      out.push({ labels: s.labels, t: loaded.t, v: loaded.v });
+      const chunks: Uint8Array[] = [];
+      for (const c of s.chunks) {
+        if (c.maxTime < spec.minTime || c.minTime > spec.maxTime || c.raw === undefined) continue;
+        if (c.raw.encoding !== ChunkEncoding.XOR) continue; // Native histogram chunks: not supported yet.
+        chunks.push(c.raw.data);
+      }
+      if (chunks.length === 0) continue;
+      const input: SeriesInput = { chunks, minTime: spec.minTime, maxTime: spec.maxTime };
+      ctx.samples.hold(inputSamples(input));
+      out.push({ labels: s.labels, input });
     }
     checkAborted(ctx.signal);
   }
   return mergeDuplicates(out);
 }
 
-interface ChunkRef {
-  minTime: number;
-  maxTime: number;
-  raw?: { encoding: ChunkEncoding; data: Uint8Array };
-}
-
-function decodeSeries(chunks: readonly ChunkRef[], mint: number, maxt: number): { t: Float64Array; v: Float64Array } | undefined {
-  let total = 0;
-  for (const c of chunks) {
-    if (c.maxTime < mint || c.minTime > maxt || c.raw === undefined) continue;
-    if (c.raw.encoding !== ChunkEncoding.XOR) continue; // Native histogram chunks: not supported yet.
-    total += xorChunkNumSamples(c.raw.data);
-  }
-  if (total === 0) return undefined;
-  const t = new Float64Array(total);
-  const v = new Float64Array(total);
-  let n = 0;
-  for (const c of chunks) {
-    if (c.maxTime < mint || c.minTime > maxt || c.raw === undefined || c.raw.encoding !== ChunkEncoding.XOR) continue;
-    try {
-      n += decodeXorChunk(c.raw.data, mint, maxt, t, v, n);
-    } catch (e) {
-      throw execution(e instanceof Error ? e.message : String(e));
-    }
-  }
-  if (n === 0) return undefined;
-  return n === total ? { t, v } : { t: t.subarray(0, n), v: v.subarray(0, n) };
-}
-
 /** A store may send one label set twice (replicas, overlapping stores): merge by time, first wins. */
 function mergeDuplicates(series: LoadedSeries[]): LoadedSeries[] {
   let sorted = true;
-  for (let i = 1; i < series.length; i++) {
-    const c = compareLabelSets(series[i - 1]!.labels, series[i]!.labels);
-    if (c >= 0) sorted = false;
+  for (let i = 1; i < series.length && sorted; i++) {
+    if (compareLabelSets(series[i - 1]!.labels, series[i]!.labels) >= 0) sorted = false;
   }
   if (sorted) return series;
   series.sort((a, b) => compareLabelSets(a.labels, b.labels));
@@ -82,7 +66,15 @@ function mergeDuplicates(series: LoadedSeries[]): LoadedSeries[] {
   return out;
 }
 
-function mergeTwo(a: LoadedSeries, b: LoadedSeries): LoadedSeries {
+function decodeAll(s: LoadedSeries): { t: Float64Array; v: Float64Array } {
+  const buf = new SampleBuffer(s.input, false);
+  buf.fill(Infinity);
+  return { t: buf.t.subarray(0, buf.len), v: buf.v.subarray(0, buf.len) };
+}
+
+function mergeTwo(x: LoadedSeries, y: LoadedSeries): LoadedSeries {
+  const a = decodeAll(x);
+  const b = decodeAll(y);
   const t = new Float64Array(a.t.length + b.t.length);
   const v = new Float64Array(t.length);
   let i = 0;
@@ -98,5 +90,6 @@ function mergeTwo(a: LoadedSeries, b: LoadedSeries): LoadedSeries {
       v[n++] = b.v[j++]!;
     }
   }
-  return { labels: a.labels, t: t.subarray(0, n), v: v.subarray(0, n) };
+  const input: SeriesInput = { chunks: [], minTime: x.input.minTime, maxTime: x.input.maxTime, decoded: { t: t.subarray(0, n), v: v.subarray(0, n) } };
+  return { labels: x.labels, input };
 }

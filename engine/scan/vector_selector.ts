@@ -2,9 +2,10 @@
 // unless that sample is a stale marker (Prometheus 3 semantics).
 import type { SelectorNode } from "../../planner/index.js";
 import { isStaleNaN } from "../../storeapi/index.js";
-import type { LoadedSeries, QueryContext } from "../exec/context.js";
+import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
 import { fetchSeries } from "./fetch.js";
+import { SampleBuffer } from "./sample_buffer.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -13,9 +14,8 @@ export interface VectorSelectorOptions {
 
 export class VectorSelectorOperator implements Operator {
   readonly kind = "vector";
-  private data: LoadedSeries[] | undefined;
+  private buffers: SampleBuffer[] | undefined;
   private meta: SeriesMeta[] | undefined;
-  private cursors = new Int32Array(0);
   private step = 0;
 
   constructor(
@@ -25,17 +25,17 @@ export class VectorSelectorOperator implements Operator {
     private readonly opts: VectorSelectorOptions = {},
   ) {}
 
-  private async load(): Promise<LoadedSeries[]> {
-    if (this.data !== undefined) return this.data;
+  private async load(): Promise<SampleBuffer[]> {
+    if (this.buffers !== undefined) return this.buffers;
     const n = this.node;
     const ext = n.smoothed ? this.ctx.lookbackMs : 0;
     const refStart = (n.atMs ?? this.tl.start) - n.offsetMs;
     const refEnd = (n.atMs ?? this.tl.end) - n.offsetMs;
     const fallback = { key: "vs" + n.pos.start, minTime: refStart - this.ctx.lookbackMs + 1, maxTime: refEnd + ext };
-    this.data = await fetchSeries(this.ctx, n, fallback);
-    this.meta = this.data.map((s) => ({ labels: s.labels, dropName: !!this.opts.timestampValues }));
-    this.cursors = new Int32Array(this.data.length);
-    return this.data;
+    const data = await fetchSeries(this.ctx, n, fallback);
+    this.meta = data.map((s) => ({ labels: s.labels, dropName: !!this.opts.timestampValues }));
+    this.buffers = data.map((s) => new SampleBuffer(s.input, false));
+    return this.buffers;
   }
 
   async series(): Promise<readonly SeriesMeta[]> {
@@ -44,7 +44,7 @@ export class VectorSelectorOperator implements Operator {
   }
 
   async next(): Promise<StepVector[] | null> {
-    const data = await this.load();
+    const bufs = await this.load();
     if (this.step >= this.tl.steps) return null;
     const out: StepVector[] = [];
     const lookback = this.ctx.lookbackMs;
@@ -54,31 +54,31 @@ export class VectorSelectorOperator implements Operator {
     for (; this.step < last; this.step++) {
       const t = this.tl.start + this.step * this.tl.step;
       const ref = (this.node.atMs ?? t) - this.node.offsetMs;
-      const sv = this.ctx.pool.get(t, data.length);
+      const sv = this.ctx.pool.get(t, bufs.length);
       let n = 0;
-      for (let i = 0; i < data.length; i++) {
-        const s = data[i]!;
-        const ts = s.t;
-        let c = this.cursors[i]!;
-        // Advance to the last sample at or before ref (steps only move forward unless `@` pins them).
-        if (c > 0 && ts[c - 1]! > ref) c = 0;
-        while (c < ts.length && ts[c]! <= ref) c++;
-        this.cursors[i] = c;
-        const idx = c - 1;
-        if (idx < 0 || ts[idx]! <= ref - lookback) continue;
-        const v = s.v[idx]!;
+      for (let i = 0; i < bufs.length; i++) {
+        const b = bufs[i]!;
+        b.fill(ref);
+        const ts = b.t;
+        // Cursor a: the last sample at or before ref (steps only move forward).
+        let a = b.a;
+        while (a + 1 < b.len && ts[a + 1]! <= ref) a++;
+        b.a = a;
+        b.keep = a;
+        if (a >= b.len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
+        const v = b.v[a]!;
         if (v !== v && isStaleNaN(v)) continue;
-        if (smoothed && ts[idx]! < ref && c < ts.length && ts[c]! - ref < lookback) {
-          const nv = s.v[c]!;
+        if (smoothed && ts[a]! < ref && a + 1 < b.len && ts[a + 1]! - ref < lookback) {
+          const nv = b.v[a + 1]!;
           if (!(nv !== nv && isStaleNaN(nv))) {
-            const f = (ref - ts[idx]!) / (ts[c]! - ts[idx]!);
+            const f = (ref - ts[a]!) / (ts[a + 1]! - ts[a]!);
             sv.ids[n] = i;
             sv.v[n++] = v + (nv - v) * f;
             continue;
           }
         }
         sv.ids[n] = i;
-        sv.v[n++] = tsValues ? ts[idx]! / 1000 : v;
+        sv.v[n++] = tsValues ? ts[a]! / 1000 : v;
       }
       sv.n = n;
       this.ctx.samples.read(n);

@@ -4,6 +4,7 @@ import type { SubqueryNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext, yieldToLoop } from "../exec/context.js";
 import type { RangeData, RangeSource } from "../function/range_source.js";
 import type { Operator } from "../model.js";
+import { SampleBuffer } from "../scan/sample_buffer.js";
 
 export class SubquerySource implements RangeSource {
   private data: RangeData | undefined;
@@ -28,7 +29,6 @@ export class SubquerySource implements RangeSource {
     const meta = await this.inner.series();
     const ts: number[][] = meta.map(() => []);
     const vs: number[][] = meta.map(() => []);
-    let held = 0;
     for (;;) {
       checkAborted(this.ctx.signal);
       const batch = await this.inner.next();
@@ -39,18 +39,17 @@ export class SubquerySource implements RangeSource {
           ts[id]!.push(sv.t);
           vs[id]!.push(sv.v[k]!);
         }
-        held += sv.n;
         this.ctx.pool.put(sv);
       }
       this.ctx.samples.hold(batch.reduce((a, sv) => a + sv.n, 0));
       await yieldToLoop();
     }
-    const data: RangeData = { meta: [], t: [], v: [], samples: held };
+    const data: RangeData = { meta: [], buffers: [] };
     for (let i = 0; i < meta.length; i++) {
       if (ts[i]!.length === 0) continue;
       data.meta.push(meta[i]!);
-      data.t.push(Float64Array.from(ts[i]!));
-      data.v.push(Float64Array.from(vs[i]!));
+      const decoded = { t: Float64Array.from(ts[i]!), v: Float64Array.from(vs[i]!) };
+      data.buffers.push(new SampleBuffer({ chunks: [], minTime: -Infinity, maxTime: Infinity, decoded }, false));
     }
     this.data = data;
     return data;

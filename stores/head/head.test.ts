@@ -351,3 +351,21 @@ test("label hash collisions keep distinct series apart", async () => {
   assert.equal(internals.lookup(up("c"), 42), undefined);
   assert.ok(Array.isArray(internals.byHash.get(42)));
 });
+
+test("start() runs truncation on its timer; stop() ends it", async (t) => {
+  t.mock.timers.enable({ apis: ["setInterval"] });
+  const head = new Head({ windowMs: 10_000, truncateIntervalMs: 1000 });
+  await head.appendBatch([{ labels: up("old"), t: [0], v: [1] }]);
+  await head.appendBatch([{ labels: up("new"), t: [100_000], v: [1] }]);
+  head.start();
+  t.mock.timers.tick(1000);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(head.numSeries(), 1, "the old series was truncated by the timer");
+  head.stop();
+  await head.appendBatch([{ labels: up("old2"), t: [100_000], v: [1] }]);
+  await head.appendBatch([{ labels: up("new"), t: [200_000], v: [1] }]);
+  t.mock.timers.tick(5000);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(head.numSeries(), 2, "no truncation after stop()");
+  await head.close();
+});

@@ -373,22 +373,27 @@ export class Head implements Store {
 
   /**
    * A sink for WAL replay: series records recreate series under their WAL ref,
-   * samples are committed directly (no window check; out-of-order ones are counted
-   * in `skipped`). Call before any append.
+   * samples are committed directly (no window check; out-of-order ones and those of
+   * unknown refs are counted in `skipped`; a ref reused for another label set in
+   * `conflicts`). Call before any append.
    */
-  replaySink(): ReplaySink & { skipped: () => number } {
+  replaySink(): ReplaySink & { skipped: () => number; conflicts: () => number } {
     /** WAL ref → series, for refs whose label set already exists under another ref. */
     const aliases = new Map<number, MemSeries>();
     let skipped = 0;
+    let conflicts = 0;
     const sink = {
       onSeries: (recs: readonly WalSeriesRecord[]): void => {
         for (const r of recs) {
           const labels = normaliseLabels(r.labels);
           if (labels === undefined) continue;
           const hash = seriesHashKey(labels);
-          const existing = this.lookup(labels, hash) ?? this.byId.get(r.ref);
+          const existing = this.lookup(labels, hash);
           if (existing !== undefined) {
             if (existing.id !== r.ref) aliases.set(r.ref, existing);
+          } else if (this.byId.has(r.ref)) {
+            // A ref reused for another label set: the WAL is inconsistent; its samples are skipped.
+            conflicts++;
           } else {
             this.createSeries(r.ref, labels, hash);
           }
@@ -423,6 +428,7 @@ export class Head implements Store {
         this.commit(pending);
       },
       skipped: () => skipped,
+      conflicts: () => conflicts,
     };
     return sink;
   }
@@ -474,7 +480,6 @@ export class Head implements Store {
     for (const id of gone) this.forgetSeries(this.byId.get(id)!);
     this.chunks -= chunksRemoved;
     this.headMinTime = minT;
-    if (gone.size === 0 && this.byId.size === 0) this.headMaxTime = -Infinity;
     this.metrics.chunksRemoved.inc(chunksRemoved);
     this.metrics.seriesRemoved.inc(gone.size);
     if (this.wal !== undefined) {
@@ -616,7 +621,7 @@ export class Head implements Store {
 }
 
 /** Series object, its two map entries, open XorChunk with its buffer slack and scratch. */
-const SERIES_OVERHEAD_BYTES = 1000;
+const SERIES_OVERHEAD_BYTES = 800;
 /** A closed chunk's four numbers in its series' list, with the list's slack. */
 const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
 /** An interned label, its postings list and map entry, with typical strings. */

@@ -18,6 +18,8 @@ export interface OpenedHead {
   readonly replay: ReplayReport | undefined;
   /** Replayed samples the head could not take (out of order or of an unknown series). */
   readonly replaySkipped: number;
+  /** Warnings for the operator: the WAL's own and the head's (skipped samples, conflicting refs). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -26,7 +28,9 @@ export interface OpenedHead {
  */
 export async function openHead(dir: string | undefined, opts: OpenHeadOptions = {}): Promise<OpenedHead> {
   const registry = opts.registry ?? new Registry();
-  if (dir === undefined) return { head: new Head({ ...opts, registry }), replay: undefined, replaySkipped: 0 };
+  if (dir === undefined) {
+    return { head: new Head({ ...opts, registry }), replay: undefined, replaySkipped: 0, warnings: [] };
+  }
   const wal = await Wal.open(join(dir, "wal"), {
     fsync: opts.fsync,
     segmentSize: opts.segmentSize,
@@ -36,7 +40,10 @@ export async function openHead(dir: string | undefined, opts: OpenHeadOptions = 
   try {
     const sink = head.replaySink();
     const replay = await wal.replayColumns(sink.onSeries, sink.onSamples);
-    return { head, replay, replaySkipped: sink.skipped() };
+    const warnings = [...replay.warnings];
+    if (sink.skipped() > 0) warnings.push(`WAL replay: ${sink.skipped()} samples skipped (out of order or of an unknown series)`);
+    if (sink.conflicts() > 0) warnings.push(`WAL replay: ${sink.conflicts()} series records reuse a ref of another label set; ignored`);
+    return { head, replay, replaySkipped: sink.skipped(), warnings };
   } catch (err) {
     await wal.close().catch(() => undefined);
     throw err;

@@ -1,5 +1,6 @@
 // The head's inverted index: label name → label value → sorted series ids, plus
 // the set operations matcher evaluation needs, all on Uint32Arrays.
+import { compareUtf8 } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
 
 const EMPTY = new Uint32Array(0);
@@ -168,7 +169,7 @@ export class PostingsIndex {
 
   /** Every label name, sorted. */
   labelNames(): readonly string[] {
-    this.sortedNames ??= [...this.names.keys()].sort(compareStrings);
+    this.sortedNames ??= [...this.names.keys()].sort(compareUtf8);
     return this.sortedNames;
   }
 
@@ -176,7 +177,7 @@ export class PostingsIndex {
   labelValues(name: string): readonly string[] {
     const entry = this.names.get(name);
     if (entry === undefined) return [];
-    entry.sortedValues ??= [...entry.values.keys()].sort(compareStrings);
+    entry.sortedValues ??= [...entry.values.keys()].sort(compareUtf8);
     return entry.sortedValues;
   }
 
@@ -186,11 +187,6 @@ export class PostingsIndex {
     for (const e of this.names.values()) n += e.values.size;
     return n;
   }
-}
-
-/** Byte-order comparison of strings as Go compares them (UTF-16 order matches it for BMP text). */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Ids in both a and b. Gallops through the longer list when the sizes differ a lot. */

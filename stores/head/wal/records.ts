@@ -40,10 +40,11 @@ function seal(buf: Buffer, end: number, type: RecordType): Buffer {
 
 /** Encodes one series record (empty input: an empty record is still valid). */
 export function encodeSeriesRecord(series: readonly WalSeriesRecord[]): Buffer {
+  // Upper bound without measuring: a UTF-16 unit takes at most 3 UTF-8 bytes.
   let size = RECORD_HEADER_SIZE + 10;
   for (const s of series) {
     size += 20;
-    for (const l of s.labels) size += 10 + Buffer.byteLength(l.name) + Buffer.byteLength(l.value);
+    for (const l of s.labels) size += 10 + 3 * (l.name.length + l.value.length);
   }
   const buf = Buffer.allocUnsafe(size);
   let pos = putUvarint(buf, RECORD_HEADER_SIZE, series.length);
@@ -58,7 +59,23 @@ export function encodeSeriesRecord(series: readonly WalSeriesRecord[]): Buffer {
   return seal(buf, pos, RecordType.Series);
 }
 
+/** Writes uvarint byte length + UTF-8 bytes; ASCII strings shorter than 128 take a loop, no native call. */
 function putString(buf: Buffer, pos: number, s: string): number {
+  const n = s.length;
+  if (n < 128) {
+    let p = pos + 1;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return putUtf8String(buf, pos, s);
+      buf[p++] = c;
+    }
+    buf[pos] = n;
+    return p;
+  }
+  return putUtf8String(buf, pos, s);
+}
+
+function putUtf8String(buf: Buffer, pos: number, s: string): number {
   const n = Buffer.byteLength(s);
   pos = putUvarint(buf, pos, n);
   buf.write(s, pos, n, "utf8");

@@ -1,0 +1,113 @@
+// Prometheus 2.42 closes range windows on the left ([t-r, t]); Prometheus 3 and orrery
+// leave them open ((t-r, t]). A differing point is put down to that only when the
+// reference itself shows a raw sample (or subquery point) exactly on a window's left
+// edge at that evaluation time, for a series the output could have come from.
+import { evalDuration, formatExpr, parse, walk, type Expr, type MatrixSelector, type SubqueryExpr } from "../../promql/index.js";
+import { instantQuery, type Endpoint, type RangeParams } from "./client.js";
+import type { Labels, PointDiff } from "./result.js";
+
+/** A range window evaluated at the query's own step times (not nested in a subquery). */
+interface Window {
+  /** The window as PromQL, queried as an instant query to list what it holds. */
+  text: string;
+  rangeMs: number;
+  offsetMs: number;
+  /** Fixed evaluation time from `@`, if any. */
+  at?: number | "start" | "end";
+}
+
+/** The outermost range windows of a query; undefined when it does not parse. */
+export function rangeWindows(query: string): Window[] | undefined {
+  let expr: Expr;
+  try {
+    expr = parse(query);
+  } catch {
+    return undefined;
+  }
+  const out: Window[] = [];
+  const ctx = { stepMs: 0, rangeMs: 0 };
+  walk(expr, (node) => {
+    if (node.type !== "MatrixSelector" && node.type !== "SubqueryExpr") return;
+    out.push(windowOf(node, ctx));
+    return false; // Windows inside a subquery move with its steps: not followed.
+  });
+  return out;
+}
+
+function windowOf(node: MatrixSelector | SubqueryExpr, ctx: { stepMs: number; rangeMs: number }): Window {
+  const offset = node.type === "MatrixSelector" ? node.vectorSelector.offset : node.offset;
+  const at = node.type === "MatrixSelector" ? node.vectorSelector.at : node.at;
+  return {
+    text: formatExpr(node),
+    rangeMs: evalDuration(node.range, ctx),
+    offsetMs: offset === undefined ? 0 : evalDuration(offset, ctx),
+    at: at === undefined ? undefined : at.kind === "timestamp" ? at.ms : at.kind,
+  };
+}
+
+export interface Explanation {
+  explained: boolean;
+  reason: string;
+}
+
+/** Most reference look-ups one case may spend before giving up (and calling it a failure). */
+export const MAX_PROBES = 200;
+
+/**
+ * Explains every differing point by the 2.42 window difference, or says which one it
+ * cannot. `range` is the range query's parameters, or undefined for an instant query
+ * (the diffs' times are then the evaluation time).
+ */
+export async function explainByClosedWindows(reference: Endpoint, query: string, diffs: readonly PointDiff[], range: RangeParams | undefined): Promise<Explanation> {
+  const windows = rangeWindows(query);
+  if (windows === undefined || windows.length === 0) return { explained: false, reason: "the query has no range window" };
+  const cache = new Map<string, Promise<{ t: number; metric: Labels }[] | undefined>>();
+  const samplesAt = (w: Window, t: number): Promise<{ t: number; metric: Labels }[] | undefined> => {
+    const key = `${w.text}@${t}`;
+    let p = cache.get(key);
+    if (p === undefined) {
+      p = instantQuery(reference, w.text, t).then((o) => (o.ok && o.result.resultType === "matrix" ? o.result.series.flatMap((s) => s.points.map((pt) => ({ t: pt.t, metric: s.metric }))) : undefined));
+      cache.set(key, p);
+    }
+    return p;
+  };
+  const times = [...new Set(diffs.map((d) => d.t))];
+  if (times.length * windows.length > MAX_PROBES) return { explained: false, reason: `too many differing steps (${times.length}) to check` };
+  let example = "";
+  for (const d of diffs) {
+    const found = await edgeSampleFor(d, windows, range, samplesAt);
+    if (found === undefined) return { explained: false, reason: `no sample on a window's left edge explains the difference at ${new Date(d.t).toISOString()} for ${labelsText(d.series)}` };
+    example ||= found;
+  }
+  return { explained: true, reason: `Prometheus 2.42 includes samples on the window's left edge, e.g. ${example}` };
+}
+
+async function edgeSampleFor(
+  d: PointDiff,
+  windows: readonly Window[],
+  range: RangeParams | undefined,
+  samplesAt: (w: Window, t: number) => Promise<{ t: number; metric: Labels }[] | undefined>,
+): Promise<string | undefined> {
+  for (const w of windows) {
+    const evalAt = w.at === undefined ? d.t : w.at === "start" ? (range?.startMs ?? d.t) : w.at === "end" ? (range?.endMs ?? d.t) : w.at;
+    const edge = evalAt - w.offsetMs - w.rangeMs;
+    const samples = await samplesAt(w, d.t);
+    if (samples === undefined) continue;
+    const related = samples.filter((s) => covers(s.metric, d.series));
+    const pool = related.length > 0 ? related : samples;
+    const hit = pool.find((s) => s.t === edge);
+    if (hit !== undefined) return `${w.text} has a sample at ${new Date(edge).toISOString()} (evaluated at ${new Date(d.t).toISOString()})`;
+  }
+  return undefined;
+}
+
+/** Whether an input series carries every label of an output series (metric names aside). */
+function covers(input: Labels, output: Labels): boolean {
+  for (const [k, v] of Object.entries(output)) if (k !== "__name__" && input[k] !== v) return false;
+  return true;
+}
+
+function labelsText(l: Labels): string {
+  const entries = Object.entries(l);
+  return entries.length === 0 ? "{}" : `{${entries.map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
+}

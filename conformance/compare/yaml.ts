@@ -1,0 +1,248 @@
+// A reader for the YAML subset the compliance tester's files use: block mappings and
+// sequences by indentation, flow sequences of scalars, quoted and plain scalars, comments.
+// Anything outside that subset is an error naming the line, never a silent misread.
+
+export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+
+export class YamlError extends Error {
+  override name = "YamlError";
+  constructor(
+    readonly line: number,
+    readonly detail: string,
+  ) {
+    super(`line ${line}: ${detail}`);
+  }
+}
+
+interface Line {
+  no: number;
+  indent: number;
+  text: string;
+}
+
+/** Parses a document of the supported subset; the top level must be a mapping or a sequence. */
+export function parseYaml(source: string): YamlValue {
+  const lines = significantLines(source);
+  if (lines.length === 0) return null;
+  const cursor = { i: 0 };
+  const value = parseBlock(lines, cursor, lines[0].indent);
+  if (cursor.i < lines.length) throw new YamlError(lines[cursor.i].no, "unexpected indentation");
+  return value;
+}
+
+function significantLines(source: string): Line[] {
+  const out: Line[] = [];
+  source.split(/\r?\n/).forEach((raw, idx) => {
+    if (raw.includes("\t") && /^\s*\t/.test(raw)) throw new YamlError(idx + 1, "tabs are not allowed for indentation");
+    const text = stripComment(raw, idx + 1).trimEnd();
+    if (text.trim() === "" || text === "---") return;
+    const indent = text.length - text.trimStart().length;
+    out.push({ no: idx + 1, indent, text: text.trimStart() });
+  });
+  return out;
+}
+
+/** Removes a `#` comment that starts the line or follows whitespace, outside quotes. */
+function stripComment(raw: string, no: number): string {
+  let quote: string | undefined;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (quote !== undefined) {
+      if (quote === '"' && c === "\\") i++;
+      else if (c === quote) {
+        if (quote === "'" && raw[i + 1] === "'") i++;
+        else quote = undefined;
+      }
+      continue;
+    }
+    if ((c === "'" || c === '"') && (i === 0 || /[\s:[,\-{]/.test(raw[i - 1]))) quote = c;
+    else if (c === "#" && (i === 0 || /\s/.test(raw[i - 1]))) return raw.slice(0, i);
+  }
+  if (quote !== undefined) throw new YamlError(no, `unterminated ${quote === "'" ? "single" : "double"}-quoted string`);
+  return raw;
+}
+
+function parseBlock(lines: Line[], cursor: { i: number }, indent: number): YamlValue {
+  const first = lines[cursor.i];
+  if (isSequenceItem(first.text)) return parseSequence(lines, cursor, indent);
+  if (splitKey(first.text, first.no) !== undefined) return parseMapping(lines, cursor, indent);
+  cursor.i++;
+  return parseScalarOrFlow(first.text, first.no);
+}
+
+function isSequenceItem(text: string): boolean {
+  return text === "-" || text.startsWith("- ");
+}
+
+function parseSequence(lines: Line[], cursor: { i: number }, indent: number): YamlValue[] {
+  const out: YamlValue[] = [];
+  while (cursor.i < lines.length) {
+    const line = lines[cursor.i];
+    if (line.indent < indent) break;
+    if (line.indent > indent) throw new YamlError(line.no, "unexpected indentation in sequence");
+    if (!isSequenceItem(line.text)) break;
+    const rest = line.text === "-" ? "" : line.text.slice(2).trimStart();
+    const restIndent = line.indent + (line.text.length - rest.length);
+    if (rest === "") {
+      // The item's content is on the following, more indented lines (or it is null).
+      cursor.i++;
+      const next = lines[cursor.i];
+      out.push(next !== undefined && next.indent > indent ? parseBlock(lines, cursor, next.indent) : null);
+      continue;
+    }
+    // An inline item: treat its text as a line of its own at the column where it starts.
+    lines[cursor.i] = { no: line.no, indent: restIndent, text: rest };
+    out.push(parseBlock(lines, cursor, restIndent));
+  }
+  return out;
+}
+
+function parseMapping(lines: Line[], cursor: { i: number }, indent: number): { [key: string]: YamlValue } {
+  const out: { [key: string]: YamlValue } = {};
+  while (cursor.i < lines.length) {
+    const line = lines[cursor.i];
+    if (line.indent < indent) break;
+    if (line.indent > indent) throw new YamlError(line.no, "unexpected indentation in mapping");
+    const kv = splitKey(line.text, line.no);
+    if (kv === undefined) {
+      if (isSequenceItem(line.text)) break;
+      throw new YamlError(line.no, `expected "key: value", got ${JSON.stringify(line.text)}`);
+    }
+    if (Object.prototype.hasOwnProperty.call(out, kv.key)) throw new YamlError(line.no, `duplicate key "${kv.key}"`);
+    cursor.i++;
+    if (kv.rest !== "") {
+      out[kv.key] = parseScalarOrFlow(kv.rest, line.no);
+      continue;
+    }
+    const next = lines[cursor.i];
+    // A sequence may sit at the same indentation as its key (`key:\n- a`).
+    if (next !== undefined && (next.indent > indent || (next.indent === indent && isSequenceItem(next.text)))) {
+      out[kv.key] = parseBlock(lines, cursor, next.indent);
+    } else out[kv.key] = null;
+  }
+  return out;
+}
+
+/** `key: rest` with a plain or quoted key, or undefined when the line is not a mapping entry. */
+function splitKey(text: string, no: number): { key: string; rest: string } | undefined {
+  if (text.startsWith("'") || text.startsWith('"')) {
+    const end = quotedEnd(text, 0);
+    if (end < 0 || text[end] !== ":" || (text.length > end + 1 && text[end + 1] !== " ")) return undefined;
+    return { key: unquote(text.slice(0, end), no), rest: text.slice(end + 1).trim() };
+  }
+  if (text.startsWith("[") || text.startsWith("{") || isSequenceItem(text)) return undefined;
+  const m = /^([^\s:][^:]*?)\s*:(?:\s+(.*))?$/.exec(text);
+  if (m === null) return undefined;
+  return { key: m[1], rest: (m[2] ?? "").trim() };
+}
+
+/** The index just after the closing quote of the string starting at `start`, or -1. */
+function quotedEnd(text: string, start: number): number {
+  const q = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    if (q === '"' && text[i] === "\\") {
+      i++;
+      continue;
+    }
+    if (text[i] === q) {
+      if (q === "'" && text[i + 1] === "'") {
+        i++;
+        continue;
+      }
+      return i + 1;
+    }
+  }
+  return -1;
+}
+
+function parseScalarOrFlow(text: string, no: number): YamlValue {
+  if (text.startsWith("[")) return parseFlowSequence(text, no);
+  if (text.startsWith("{")) {
+    if (/^\{\s*\}$/.test(text)) return {};
+    throw new YamlError(no, "flow mappings are not supported");
+  }
+  if (text.startsWith("|") || text.startsWith(">")) throw new YamlError(no, "block scalars (| and >) are not supported");
+  if (text.startsWith("&") || text.startsWith("*") || text.startsWith("!")) throw new YamlError(no, "anchors, aliases and tags are not supported");
+  return parseScalar(text, no);
+}
+
+function parseFlowSequence(text: string, no: number): YamlValue[] {
+  const out: YamlValue[] = [];
+  let i = 1;
+  const skipSpace = (): void => {
+    while (i < text.length && text[i] === " ") i++;
+  };
+  skipSpace();
+  if (text[i] === "]") {
+    if (text.slice(i + 1).trim() !== "") throw new YamlError(no, "text after the closing ]");
+    return out;
+  }
+  for (;;) {
+    skipSpace();
+    let item: string;
+    if (text[i] === "'" || text[i] === '"') {
+      const end = quotedEnd(text, i);
+      if (end < 0) throw new YamlError(no, "unterminated string in flow sequence");
+      item = text.slice(i, end);
+      i = end;
+    } else {
+      const start = i;
+      while (i < text.length && text[i] !== "," && text[i] !== "]") i++;
+      item = text.slice(start, i).trim();
+      if (item === "") throw new YamlError(no, "empty item in flow sequence");
+      if (item.startsWith("[") || item.startsWith("{")) throw new YamlError(no, "nested flow collections are not supported");
+    }
+    out.push(parseScalar(item, no));
+    skipSpace();
+    if (text[i] === ",") {
+      i++;
+      continue;
+    }
+    if (text[i] === "]") {
+      if (text.slice(i + 1).trim() !== "") throw new YamlError(no, "text after the closing ]");
+      return out;
+    }
+    throw new YamlError(no, "expected , or ] in flow sequence");
+  }
+}
+
+function parseScalar(text: string, no: number): YamlValue {
+  if (text.startsWith("'") || text.startsWith('"')) {
+    const end = quotedEnd(text, 0);
+    if (end !== text.length) throw new YamlError(no, end < 0 ? "unterminated string" : "text after a quoted string");
+    return unquote(text, no);
+  }
+  if (/^(true|True|TRUE)$/.test(text)) return true;
+  if (/^(false|False|FALSE)$/.test(text)) return false;
+  if (/^(~|null|Null|NULL)$/.test(text)) return null;
+  if (/^[-+]?(\d+|\d*\.\d+|\d+\.\d*)([eE][-+]?\d+)?$/.test(text)) return Number(text);
+  return text;
+}
+
+const DOUBLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", '"': '"', "\\": "\\", "/": "/", " ": " " };
+
+function unquote(text: string, no: number): string {
+  const body = text.slice(1, -1);
+  if (text[0] === "'") return body.replace(/''/g, "'");
+  let out = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    if (e === "x" || e === "u" || e === "U") {
+      const len = e === "x" ? 2 : e === "u" ? 4 : 8;
+      const hex = body.slice(i + 1, i + 1 + len);
+      if (!/^[0-9a-fA-F]+$/.test(hex) || hex.length !== len) throw new YamlError(no, `bad \\${e} escape`);
+      out += String.fromCodePoint(parseInt(hex, 16));
+      i += len;
+      continue;
+    }
+    const r = e === undefined ? undefined : DOUBLE_ESCAPES[e];
+    if (r === undefined) throw new YamlError(no, `unknown escape \\${e ?? ""}`);
+    out += r;
+  }
+  return out;
+}
