@@ -89,7 +89,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       for (const s of frame.series) for (const c of s.chunks) chunkBytes += c.raw?.data.length ?? 0;
     }
     const heap = heapUsed();
+    const walBytes = (await head.registry.getSingleMetric("orrery_tsdb_wal_bytes_written_total")?.get())?.values[0]?.value ?? 0;
     const stats = {
+      walBytes,
       series: head.numSeries(),
       chunks: head.numChunks(),
       memoryBytes: head.memoryBytes(),

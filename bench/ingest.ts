@@ -1,7 +1,8 @@
 // remote_write ingestion: orrery's receiver (head + WAL, fsync "always", in a child process) against
 // Prometheus 2.42's own receiver, fed the same pre-encoded request bodies by 4 concurrent writers.
 // Run by hand: npx tsc -p . && node dist/bench/ingest.js [--series 100000] [--batch 2500]
-//   [--rounds 20] [--writers 4] [--no-prometheus]
+//   [--rounds 20] [--writers 4] [--fsync always|batch|never] [--no-prometheus]
+// (Prometheus does not fsync its WAL per request; orrery's default "always" does, group-committed.)
 // Prints samples/s for the first round (every series created) and the steady state, the ratio, and
 // the head's bytes per series and per sample beside the Gorilla paper's 1.37 bytes/sample.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -20,6 +21,7 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "2500" },
     rounds: { type: "string", default: "20" },
     writers: { type: "string", default: "4" },
+    fsync: { type: "string", default: "always" },
     "no-prometheus": { type: "boolean", default: false },
     prometheus: { type: "string", default: "/usr/bin/prometheus" },
   },
@@ -169,7 +171,7 @@ async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
   const server = join(HERE, "ingest-server.js");
   const prof = process.env.ORRERY_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ORRERY_BENCH_PROF}`] : [];
   const v8flags = (process.env.ORRERY_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
-  const proc = spawn(process.execPath, [...prof, ...v8flags, "--expose-gc", server, "--dir", dir, "--fsync", "always"], {
+  const proc = spawn(process.execPath, [...prof, ...v8flags, "--expose-gc", server, "--dir", dir, "--fsync", args.fsync!], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
@@ -254,7 +256,7 @@ async function main(): Promise<void> {
     const perRound = SERIES;
     const steadySamples = perRound * (ROUNDS - 1);
     console.log(
-      `generated ${ROUNDS} rounds × ${SERIES.toLocaleString("en-US")} series in batches of ${BATCH} ` +
+      `orrery WAL fsync "${args.fsync}"; generated ${ROUNDS} rounds × ${SERIES.toLocaleString("en-US")} series in batches of ${BATCH} ` +
         `(${bodies.rounds.flat().length} bodies, ${(bodies.bytes / 1e6).toFixed(1)} MB snappy) in ${Date.now() - genStart} ms; ${WRITERS} writers`,
     );
     const orrery = await runOrrery(bodies, join(base, "orrery"));
@@ -289,12 +291,14 @@ async function main(): Promise<void> {
       if (failed > 0) console.log(`${name}: ${failed} requests failed, first: ${r.first.firstFailure ?? r.steady.firstFailure}`);
     }
     const s = orrery.stats!;
+    const stored = total + 3 * 5000; // with the warm-up series' samples
     console.log(
-      `orrery head after ${total.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
+      `orrery head after ${stored.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
         `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
-        `${(s.memoryBytes / total).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
-        `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / total).toFixed(2)} B/sample ` +
-        `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk)`,
+        `${(s.memoryBytes / stored).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
+        `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / stored).toFixed(2)} B/sample ` +
+        `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk); ` +
+        `WAL ${(s.walBytes / stored).toFixed(2)} B/sample (series records included)`,
     );
     if (prom?.stats) {
       console.log(

@@ -7,6 +7,7 @@ import {
   formatKnownFailures,
   formatTextReport,
   runPromqlTestFiles,
+  runCompareCommand,
   totals,
   summaryLine,
   type FileResult,
@@ -37,6 +38,8 @@ export async function run(argv: string[], io: Output = CONSOLE): Promise<number>
     case "promqltest":
       return runPromqltest(rest, io);
     // `compare`: comparing two endpoints is added here by its own helper (its own file, dispatched from this switch).
+    case "compare":
+      return runCompareCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

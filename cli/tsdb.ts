@@ -97,6 +97,12 @@ async function importFile(args: ImportArgs): Promise<number> {
       `imported ${report.accepted} of ${report.samples} samples in ${report.series} series${range} ` +
         `(${report.format}) into ${args.dir} in ${secs}s`,
     );
+    if (report.format === "prometheus" && report.samples > 0 && report.maxTime < 1e11) {
+      console.error(
+        "orrery tsdb import: warning: every timestamp is before 1973 when read as milliseconds; " +
+          "if they are seconds, import again with --format openmetrics",
+      );
+    }
     for (const r of report.rejected) {
       console.error(`rejected ${r.count} samples: ${r.reason}${r.firstError ? ` (first: ${r.firstError})` : ""}`);
     }
@@ -112,9 +118,14 @@ class ProgressBar {
   private last = 0;
   private drawn = false;
 
+  private lastDrawn = "";
+
   update(p: ImportProgress): void {
     const now = Date.now();
     if (now - this.last < 100 && p.bytes < p.totalBytes) return;
+    const key = `${p.phase} ${p.bytes} ${p.samples}`;
+    if (key === this.lastDrawn) return;
+    this.lastDrawn = key;
     this.last = now;
     const frac = p.totalBytes > 0 ? p.bytes / p.totalBytes : 1;
     const width = 30;

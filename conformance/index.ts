@@ -76,3 +76,4 @@ async function runFile(path: string, file: string, opts: PromqlTestOptions): Pro
     return [{ file, line: err.line, query: "", kind: "instant", status: "failed", message: `script error: ${err.detail}` }];
   }
 }
+export * from "./compare/index.js";

@@ -1,7 +1,7 @@
 // Element-wise arithmetic and comparison with Go float semantics where JS differs (pow).
 import type { BinaryOp } from "../../promql/index.js";
 
-export function isComparison(op: BinaryOp): boolean {
+export function isComparison(op: ArithOp): boolean {
   return op === "==" || op === "!=" || op === ">" || op === "<" || op === ">=" || op === "<=";
 }
 
@@ -16,7 +16,10 @@ export function goPow(x: number, y: number): number {
   return Math.pow(x, y);
 }
 
-export function arith(op: BinaryOp, a: number, b: number): number {
+/** Operators of two floats: PromQL's binary operators plus the scalar functions min_of/max_of. */
+export type ArithOp = BinaryOp | "min_of" | "max_of";
+
+export function arith(op: ArithOp, a: number, b: number): number {
   switch (op) {
     case "+":
       return a + b;
@@ -33,16 +36,16 @@ export function arith(op: BinaryOp, a: number, b: number): number {
     case "atan2":
       return Math.atan2(a, b);
     // The scalar functions min_of/max_of reuse this path; NaN in either gives NaN.
-    case "min_of" as BinaryOp:
+    case "min_of":
       return Math.min(a, b);
-    case "max_of" as BinaryOp:
+    case "max_of":
       return Math.max(a, b);
     default:
       return NaN;
   }
 }
 
-export function compare(op: BinaryOp, a: number, b: number): boolean {
+export function compare(op: ArithOp, a: number, b: number): boolean {
   switch (op) {
     case "==":
       return a === b;

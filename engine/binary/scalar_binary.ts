@@ -1,8 +1,7 @@
 // A binary operation with a scalar on at least one side: scalar ∘ scalar, vector ∘ scalar, scalar ∘ vector.
-import type { BinaryOp } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
-import { arith, compare, isComparison } from "./arith.js";
+import { arith, compare, isComparison, type ArithOp } from "./arith.js";
 
 export class ScalarBinaryOperator implements Operator {
   readonly kind: "vector" | "scalar";
@@ -12,7 +11,7 @@ export class ScalarBinaryOperator implements Operator {
   /** `vec` is the vector side (or the lhs when both are scalars); `scalar` holds the other side per step. */
   constructor(
     private readonly ctx: QueryContext,
-    private readonly op: BinaryOp,
+    private readonly op: ArithOp,
     private readonly vec: Operator,
     private readonly scalar: Float64Array,
     /** True when the scalar was written on the left. */

@@ -134,7 +134,7 @@ async function buildCall(ctx: QueryContext, n: CallNode, tl: Timeline): Promise<
       return new ScalarOperator(ctx, tl, Math.PI);
     case "min_of":
     case "max_of":
-      return new ScalarBinaryOperator(ctx, f === "min_of" ? "min_of" as never : "max_of" as never, await build(ctx, n.args[0]!, tl), await scalarArg(ctx, n.args[1]!, tl), false, false);
+      return new ScalarBinaryOperator(ctx, f, await build(ctx, n.args[0]!, tl), await scalarArg(ctx, n.args[1]!, tl), false, false);
     case "scalar":
       return new ScalarOfVectorOperator(ctx, await build(ctx, n.args[0]!, tl));
     case "vector":

@@ -369,3 +369,15 @@ test("start() runs truncation on its timer; stop() ends it", async (t) => {
   assert.equal(head.numSeries(), 2, "no truncation after stop()");
   await head.close();
 });
+
+test("two entries for one series in a batch are validated one after the other", async () => {
+  const head = new Head();
+  const r = await head.appendBatch([
+    { labels: up("a"), t: [1000, 2000], v: [1, 2] },
+    { labels: up("a"), t: [1500, 2000, 3000], v: [9, 2, 3] },
+  ]);
+  assert.equal(r.accepted, 4);
+  assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["out_of_order", 1]]);
+  assert.equal(head.numSeries(), 1);
+  assert.deepEqual(samplesOf((await collect(head))[0]!), { t: [1000, 2000, 3000], v: [1, 2, 3] });
+});

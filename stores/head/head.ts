@@ -5,7 +5,6 @@ import { Registry } from "prom-client";
 import {
   FloatBits,
   STALE_NAN,
-  compareLabels,
   compareUtf8,
   formatLabels,
   isStaleNaN,
@@ -29,6 +28,7 @@ import { ChunkArena } from "./arena.js";
 import { PostingsIndex } from "./postings.js";
 import { selectIds } from "./select.js";
 import { MemSeries } from "./series.js";
+import { sortByLabels } from "./sort.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 
 export const HOUR_MS = 3_600_000;
@@ -123,7 +123,6 @@ class Rejections {
 
 /** Samples accepted by validation, waiting for the WAL; one row per sample. */
 interface PendingBatch {
-  readonly seq: number;
   readonly owners: MemSeries[];
   readonly refs: Float64Array;
   readonly ts: Float64Array;
@@ -154,7 +153,6 @@ export class Head implements Store {
   /** Samples before this were truncated away; none may be appended again. */
   private truncatedBefore = -Infinity;
   private chunks = 0;
-  private seq = 0;
   /** Commits happen in validation order: each batch waits for the one before it. */
   private commitChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
@@ -196,7 +194,6 @@ export class Head implements Store {
     let total = 0;
     for (const s of batch) total += s.n ?? s.t.length;
     const pending: PendingBatch = {
-      seq: ++this.seq,
       owners: new Array<MemSeries>(total),
       refs: new Float64Array(total),
       ts: new Float64Array(total),
@@ -298,6 +295,10 @@ export class Head implements Store {
   private sameBits(a: number, b: number): boolean {
     if (a === a && b === b) return a === b && (a !== 0 || 1 / a === 1 / b);
     const bits = this.bits;
+    // A stale marker may have been quieted on its way through a plain array or field.
+    const staleA = isStaleNaN(a, bits);
+    const staleB = isStaleNaN(b, bits);
+    if (staleA || staleB) return staleA && staleB;
     bits.set(a);
     const hi = bits.hi();
     const lo = bits.lo();
@@ -402,7 +403,6 @@ export class Head implements Store {
       },
       onSamples: (refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): void => {
         const pending: PendingBatch = {
-          seq: 0,
           owners: new Array<MemSeries>(n),
           refs: new Float64Array(0),
           ts: new Float64Array(n),
@@ -519,7 +519,7 @@ export class Head implements Store {
     throwIfAborted(signal);
     const { minTime, maxTime } = request;
     let selected = this.selectSeries(request.matchers, minTime, maxTime);
-    selected.sort((a, b) => compareLabels(a.labels, b.labels));
+    sortByLabels(selected);
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);
     }

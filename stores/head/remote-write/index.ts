@@ -6,8 +6,17 @@
 //   ctx.exemplars.select(matchers, start, end)   → /api/v1/query_exemplars
 //   ctx.metadata.get(metric?, limit?)            → /api/v1/metadata
 //
-// Native histograms are not supported yet: they are dropped, counted, and answered with 400 (a 5xx
-// would make the sender retry forever); the float samples of the same request are stored.
+// Status codes: 204 stored; 400 for what the sender must not retry — bad snappy or protobuf, samples
+// rejected as out_of_order / duplicate_sample_for_timestamp / too_old / invalid_timestamp / invalid
+// labels (the accepted rest of the request stays stored: remote_write 2.0's partial-write rule);
+// 415 for another Content-Encoding/Content-Type/proto (absent headers mean 1.0, as in Prometheus);
+// 500 when the head's append (the WAL) failed, which the sender retries.
+// Native histograms are not supported yet: they are dropped, counted
+// (orrery_remote_write_dropped_total{kind="histogram",reason="not_supported"}) and answered with 400,
+// floats of the same request stored. Prometheus answers 500 when its histograms are disabled, which
+// makes senders retry forever (prometheus/prometheus#17181; the proposed fix answers 4xx).
+// Exemplars that are not newer than the series' newest one are dropped and counted, not reported,
+// as Prometheus does.
 export { handleRemoteWrite, createRemoteWriteContext, createRemoteWriteMetrics } from "./receiver.js";
 export type {
   RemoteWriteAppender,

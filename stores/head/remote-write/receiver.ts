@@ -199,10 +199,12 @@ export async function handleRemoteWrite(
   let invalidSeries = 0;
   let invalidSamples = 0;
   let firstInvalid = "";
+  const withExemplars = new Uint8Array(req.seriesCount);
+  for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
-    if (to === from && req.histograms[i] === 0 && !hasExemplars(req, i)) continue;
+    if (to === from && req.histograms[i] === 0 && withExemplars[i] === 0) continue;
     const labels = seriesLabels(req, i, text, ctx.strings);
     labelsOf[i] = labels;
     if (typeof labels === "string") {
@@ -239,12 +241,6 @@ export async function handleRemoteWrite(
 
   if (problems.length > 0) return finish(ctx, { status: 400, message: problems.join("; ") });
   return finish(ctx, { status: 204 });
-}
-
-function hasExemplars(req: DecodedWriteRequest, i: number): boolean {
-  if (req.exemplarCount === 0) return false;
-  for (let j = 0; j < req.exemplarCount; j++) if (req.exSeries[j] === i) return true;
-  return false;
 }
 
 /** Exemplar problems are counted, not reported to the sender (as Prometheus does). */

@@ -312,6 +312,23 @@ test("timestamps and refs that cannot be encoded exactly are rejected, not corru
   await again.close();
 });
 
+test("a failed write rejects its batch; the WAL moves to a new segment and keeps working", async (t) => {
+  const dir = await tempDir(t);
+  const wal = await Wal.open(dir, { fsync: "always" });
+  await wal.log([series(1, "a")], [{ ref: 1, t: 1, v: 1 }]);
+  // Pull the segment's file handle out from under the WAL: the next write fails (EBADF).
+  await (wal as unknown as { fh: { close(): Promise<void> } }).fh.close();
+  await assert.rejects(wal.log([], [{ ref: 1, t: 2, v: 2 }]));
+  const before = wal.stats().segment;
+  await wal.log([], [{ ref: 1, t: 3, v: 3 }]);
+  assert.equal(wal.stats().segment, before + 1);
+  await wal.close();
+  const again = await Wal.open(dir, { fsync: "never" });
+  const { out } = await replayAll(again);
+  assert.deepEqual(out.samples.map((s) => s.t), [1, 3]);
+  await again.close();
+});
+
 test("fsync policies: never does not sync, batch syncs in the background, closed WAL rejects", async (t) => {
   const dir = await tempDir(t);
   const never = await Wal.open(join(dir, "n"), { fsync: "never" });

@@ -437,10 +437,14 @@ export class Wal {
   /** Closes the current segment (synced unless the policy is "never") and starts the next. */
   private async nextSegment(): Promise<void> {
     if (this.fh) {
-      if (this.policy !== "never") await this.sync();
       const fh = this.fh;
-      this.fh = null;
-      await fh.close();
+      // A segment abandoned after a failed write is not synced: its tail is not acknowledged.
+      try {
+        if (this.policy !== "never" && !this.needsNewSegment) await this.sync();
+      } finally {
+        this.fh = null;
+        await fh.close().catch(() => undefined);
+      }
     }
     const next = this.segment + 1;
     this.fh = await fsp.open(join(this.dir, segmentName(next)), "w");
