@@ -85,3 +85,34 @@ export function timeline(start: number, end: number, step: number): Timeline {
   const steps = end < start ? 0 : Math.floor((end - start) / s) + 1;
   return { start, end, step: s, steps };
 }
+
+/**
+ * Steps computed in full before any is emitted (operators whose output series are only known
+ * after reading all input), replayed as pooled step-vector batches.
+ */
+export class MaterializedSteps {
+  private readonly steps: { t: number; ids: number[]; vs: number[] }[] = [];
+  private pos = 0;
+
+  push(t: number, ids: number[], vs: number[]): void {
+    this.steps.push({ t, ids, vs });
+  }
+
+  /** The next up to `batch` steps, or null when all were emitted. */
+  next(pool: VectorPool, batch: number): StepVector[] | null {
+    if (this.pos >= this.steps.length) return null;
+    const out: StepVector[] = [];
+    const last = Math.min(this.steps.length, this.pos + batch);
+    for (; this.pos < last; this.pos++) {
+      const s = this.steps[this.pos]!;
+      const sv = pool.get(s.t, s.ids.length);
+      for (let i = 0; i < s.ids.length; i++) {
+        sv.ids[i] = s.ids[i]!;
+        sv.v[i] = s.vs[i]!;
+      }
+      sv.n = s.ids.length;
+      out.push(sv);
+    }
+    return out;
+  }
+}

@@ -1,5 +1,5 @@
 // AST → logical plan: resolve durations (with the query's step and range) and `@`, drop parentheses.
-import type { AtModifier, DurationExpr, Expr } from "../promql/index.js";
+import { DurationEvalError, evalDurationSeconds, type AtModifier, type DurationExpr, type Expr } from "../promql/index.js";
 import type { PlanContext, PlanNode, SelectorNode } from "./plan.js";
 import { PlanError } from "./errors.js";
 
@@ -97,43 +97,10 @@ function resolveAt(at: AtModifier | undefined, ctx: PlanContext): number | undef
 
 /** A duration expression in ms; `step()` is the query step and `range()` its end − start. */
 export function durationMs(d: DurationExpr, ctx: PlanContext): number {
-  return Math.round(durationSeconds(d, ctx) * 1000);
-}
-
-function durationSeconds(d: DurationExpr, ctx: PlanContext): number {
-  switch (d.type) {
-    case "DurationLiteral":
-      return d.seconds;
-    case "DurationParen":
-      return durationSeconds(d.expr, ctx);
-    case "DurationUnary":
-      return d.op === "-" ? -durationSeconds(d.expr, ctx) : durationSeconds(d.expr, ctx);
-    case "DurationCall": {
-      if (d.func === "step") return ctx.stepMs / 1000;
-      if (d.func === "range") return (ctx.endMs - ctx.startMs) / 1000;
-      const a = durationSeconds(d.args[0]!, ctx);
-      const b = durationSeconds(d.args[1]!, ctx);
-      return d.func === "min_of" ? Math.min(a, b) : Math.max(a, b);
-    }
-    case "DurationBinary": {
-      const a = durationSeconds(d.lhs, ctx);
-      const b = durationSeconds(d.rhs, ctx);
-      switch (d.op) {
-        case "+":
-          return a + b;
-        case "-":
-          return a - b;
-        case "*":
-          return a * b;
-        case "/":
-          if (b === 0) throw new PlanError("division by zero", d.pos);
-          return a / b;
-        case "%":
-          if (b === 0) throw new PlanError("modulo by zero", d.pos);
-          return a % b;
-        case "^":
-          return Math.pow(a, b);
-      }
-    }
+  try {
+    return Math.round(evalDurationSeconds(d, { stepMs: ctx.stepMs, rangeMs: ctx.endMs - ctx.startMs }) * 1000);
+  } catch (err) {
+    if (err instanceof DurationEvalError) throw new PlanError(err.message, err.pos ?? d.pos);
+    throw err;
   }
 }

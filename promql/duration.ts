@@ -1,5 +1,5 @@
 // Prometheus durations: `1h30m`, `500ms`, `1y2w3d` (units in decreasing order, each once).
-import type { DurationExpr } from "./ast.js";
+import type { DurationExpr, PosRange } from "./ast.js";
 
 const unitMs: Readonly<Record<string, number>> = {
   y: 365 * 24 * 3600 * 1000,
@@ -74,6 +74,13 @@ export function secondsToMs(seconds: number): number {
 
 export class DurationEvalError extends Error {
   override name = "DurationEvalError";
+  /** The offending sub-expression's position, when one is to blame. */
+  readonly pos?: PosRange;
+
+  constructor(message: string, pos?: PosRange) {
+    super(message);
+    this.pos = pos;
+  }
 }
 
 /** Evaluates a duration expression in seconds, as Prometheus does. */
@@ -112,10 +119,10 @@ export function evalDurationSeconds(d: DurationExpr, ctx: { stepMs: number; rang
         case "*":
           return a * b;
         case "/":
-          if (b === 0) throw new DurationEvalError("division by zero in duration expression");
+          if (b === 0) throw new DurationEvalError("division by zero in duration expression", d.pos);
           return a / b;
         case "%":
-          if (b === 0) throw new DurationEvalError("modulo by zero in duration expression");
+          if (b === 0) throw new DurationEvalError("modulo by zero in duration expression", d.pos);
           return a % b;
         case "^":
           return Math.pow(a, b);

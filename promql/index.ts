@@ -23,7 +23,7 @@ export { ParseError, type ParseProblem, type SourcePos } from "./errors.js";
 export { functions, lookupFunction, type FunctionInfo } from "./functions.js";
 export { exprType, documentedType, matcherMatchesEmpty } from "./check.js";
 export { format, formatExpr, prettyExpr, formatDurationExpr, type FormatOptions } from "./printer.js";
-export { evalDuration, DurationEvalError } from "./duration.js";
+export { evalDuration, evalDurationSeconds, DurationEvalError } from "./duration.js";
 export { quote as quoteString, unquote as unquoteString } from "./strings.js";
 export {
   walk,

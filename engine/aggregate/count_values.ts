@@ -1,14 +1,13 @@
 // count_values: its output series depend on the values seen, so the input is read in full first.
 import type { QueryContext } from "../exec/context.js";
 import { labelsKey, setLabel } from "../labels.js";
-import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
 import { groupSeries } from "./grouping.js";
 
 export class CountValuesOperator implements Operator {
   readonly kind = "vector";
   private meta: SeriesMeta[] | undefined;
-  private steps: { t: number; ids: number[]; counts: number[] }[] = [];
-  private pos = 0;
+  private readonly steps = new MaterializedSteps();
 
   constructor(
     private readonly ctx: QueryContext,
@@ -41,7 +40,7 @@ export class CountValuesOperator implements Operator {
           counts.set(id, (counts.get(id) ?? 0) + 1);
         }
         const ids = [...counts.keys()].sort((a, b) => a - b);
-        this.steps.push({ t: sv.t, ids, counts: ids.map((i) => counts.get(i)!) });
+        this.steps.push(sv.t, ids, ids.map((i) => counts.get(i)!));
         this.ctx.pool.put(sv);
       }
     }
@@ -55,20 +54,7 @@ export class CountValuesOperator implements Operator {
 
   async next(): Promise<StepVector[] | null> {
     await this.init();
-    if (this.pos >= this.steps.length) return null;
-    const out: StepVector[] = [];
-    const last = Math.min(this.steps.length, this.pos + this.ctx.stepsBatch);
-    for (; this.pos < last; this.pos++) {
-      const s = this.steps[this.pos]!;
-      const sv = this.ctx.pool.get(s.t, s.ids.length);
-      for (let i = 0; i < s.ids.length; i++) {
-        sv.ids[i] = s.ids[i]!;
-        sv.v[i] = s.counts[i]!;
-      }
-      sv.n = s.ids.length;
-      out.push(sv);
-    }
-    return out;
+    return this.steps.next(this.ctx.pool, this.ctx.stepsBatch);
   }
 
   explain(): Explain {

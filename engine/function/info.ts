@@ -7,7 +7,7 @@ import type { Label, Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import { compareStrings, getLabel, labelsKey, METRIC_NAME } from "../labels.js";
-import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
+import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 import { anchoredRegExp } from "./label_functions.js";
 
@@ -29,8 +29,7 @@ export function matcherMatches(m: LabelMatcher, value: string): boolean {
 export class InfoOperator implements Operator {
   readonly kind = "vector";
   private meta: SeriesMeta[] | undefined;
-  private steps: { t: number; ids: number[]; vs: number[] }[] = [];
-  private pos = 0;
+  private readonly steps = new MaterializedSteps();
 
   constructor(
     private readonly ctx: QueryContext,
@@ -140,7 +139,7 @@ export class InfoOperator implements Operator {
           ids.push(intern(labels, bm.dropName));
           vs.push(b.v[k]!);
         }
-        this.steps.push({ t: b.t, ids, vs });
+        this.steps.push(b.t, ids, vs);
         this.ctx.pool.put(b);
         if (inf) this.ctx.pool.put(inf);
       }
@@ -155,20 +154,7 @@ export class InfoOperator implements Operator {
 
   async next(): Promise<StepVector[] | null> {
     await this.init();
-    if (this.pos >= this.steps.length) return null;
-    const out: StepVector[] = [];
-    const last = Math.min(this.steps.length, this.pos + this.ctx.stepsBatch);
-    for (; this.pos < last; this.pos++) {
-      const s = this.steps[this.pos]!;
-      const sv = this.ctx.pool.get(s.t, s.ids.length);
-      for (let i = 0; i < s.ids.length; i++) {
-        sv.ids[i] = s.ids[i]!;
-        sv.v[i] = s.vs[i]!;
-      }
-      sv.n = s.ids.length;
-      out.push(sv);
-    }
-    return out;
+    return this.steps.next(this.ctx.pool, this.ctx.stepsBatch);
   }
 
   explain(): Explain {
