@@ -74,6 +74,8 @@ export interface ApiDeps {
   /** Whether the process is ready to serve (e.g. WAL replayed). Default: always. */
   ready?: () => boolean;
   buildInfo?: Partial<BuildInfo>;
+  /** Chunks in the head, for /api/v1/status/tsdb (0 when absent). */
+  headChunkCount?: () => number;
   /** Shown by /api/v1/status/config. */
   configYaml?: string;
   /** Shown as storageRetention by /api/v1/status/runtimeinfo, e.g. "2h". */
@@ -101,6 +103,7 @@ export interface ApiContext {
   buildInfo: BuildInfo;
   configYaml: string;
   storageRetention: string;
+  headChunkCount: () => number;
   startTimeMs: number;
   now: () => number;
 }

@@ -69,6 +69,9 @@ function* encodeResult(value: Value, prefix: string): Generator<string, void, un
     case "matrix": {
       let out = prefix + "[";
       const series = value.series;
+      // Series of a range query share the step grid: format each timestamp once.
+      const gridT: number[] = [];
+      const gridS: string[] = [];
       for (let i = 0; i < series.length; i++) {
         const s = series[i];
         out += (i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels) + ',"values":[';
@@ -76,7 +79,15 @@ function* encodeResult(value: Value, prefix: string): Generator<string, void, un
         const vs = s.v;
         const n = ts.length;
         for (let j = 0; j < n; j++) {
-          out += (j > 0 ? ",[" : "[") + formatSampleTime(ts[j]) + ',"' + formatSampleValue(vs[j]) + '"]';
+          const t = ts[j];
+          let tText: string;
+          if (gridT[j] === t) tText = gridS[j];
+          else {
+            tText = formatSampleTime(t);
+            gridT[j] = t;
+            gridS[j] = tText;
+          }
+          out += (j > 0 ? ",[" : "[") + tText + ',"' + formatSampleValue(vs[j]) + '"]';
           if (out.length >= CHUNK_CHARS) {
             yield out;
             out = "";

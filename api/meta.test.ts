@@ -185,3 +185,15 @@ test("format_query and parse_query", async () => {
     { name: "a", value: "b", type: "=" },
   );
 });
+
+test("a store failure in a look-up is a 422 execution error", async () => {
+  class FailingStore extends LabelsStore {
+    override async labelNames(): Promise<never> {
+      throw new Error("store unreachable: connection refused");
+    }
+  }
+  const app = buildApi({ engine: new FakeEngine(always(result({ type: "vector", samples: [] }))), store: new FailingStore([]), registry: new Registry() });
+  const res = await app.inject({ url: "/api/v1/labels" });
+  assert.equal(res.statusCode, 422);
+  assert.deepEqual(res.json(), { status: "error", errorType: "execution", error: "store unreachable: connection refused" });
+});

@@ -8,7 +8,7 @@ import type { ApiContext, JsonBody } from "./context.js";
 import { labelsJson, stringArrayJson, successJson, toJson } from "./encode.js";
 import { formatSampleTime, formatSampleValue, jsonString } from "./format.js";
 import { ApiError, badParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, type Params, timeParam } from "./params.js";
-import { execError } from "./query.js";
+import { storeError } from "./query.js";
 
 const TRUNCATED = "results truncated due to limit";
 
@@ -75,7 +75,7 @@ export async function series(ctx: ApiContext, params: Params, signal: AbortSigna
       }
     }
   } catch (err) {
-    throw execError(err);
+    throw storeError(err, signal);
   }
   let entries = [...seen.entries()];
   if (sets.length > 1) entries.sort((a, b) => compareLabels(a[1], b[1]));
@@ -99,7 +99,7 @@ export async function labelNames(ctx: ApiContext, params: Params, signal: AbortS
       for (const v of res.values) names.add(v);
     }
   } catch (err) {
-    throw execError(err);
+    throw storeError(err, signal);
   }
   return { json: successJson(stringArrayJson(sortAndLimit(names, limit, warnings)), warnings) };
 }
@@ -119,7 +119,7 @@ export async function labelValues(ctx: ApiContext, params: Params, signal: Abort
       for (const v of res.values) values.add(v);
     }
   } catch (err) {
-    throw execError(err);
+    throw storeError(err, signal);
   }
   return { json: successJson(stringArrayJson(sortAndLimit(values, limit, warnings)), warnings) };
 }
@@ -208,7 +208,7 @@ export async function queryExemplars(ctx: ApiContext, params: Params): Promise<J
   try {
     found = await ctx.exemplars.select(start, end, sets);
   } catch (err) {
-    throw execError(err);
+    throw storeError(err);
   }
   const parts = found.map((s) => {
     const ex = s.exemplars.map(

@@ -299,3 +299,23 @@ test("responses are gzipped when the client accepts gzip, large ones streamed", 
   const small = await app.inject({ url: "/api/v1/status/buildinfo", headers: { "accept-encoding": "gzip" } });
   assert.equal(JSON.parse(gunzipSync(small.rawPayload).toString()).status, "success");
 });
+
+test("a client that disconnects cancels its query", async () => {
+  const { app, engine } = api(hang);
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const addr = app.server.address();
+    const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+    const controller = new AbortController();
+    const pending = fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`, { signal: controller.signal }).catch((e: Error) => e);
+    while (engine.calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+    controller.abort();
+    await pending;
+    const deadline = Date.now() + 5000;
+    while (engine.canceled === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(engine.canceled, 1);
+  } finally {
+    app.server.closeAllConnections();
+    await app.close();
+  }
+});

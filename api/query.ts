@@ -54,8 +54,16 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   }
   const opts0 = commonOptions(ctx, params);
   const query = params.get("query");
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(ctx.store, query, start, end, step, opts), checkRangeResult);
+  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(ctx.store, query, start, end, step, opts), RANGE_POLICY);
 }
+
+/** How a kind of query refines the engine's errors and vets its answers. */
+interface ResultPolicy {
+  refine(err: ApiError): ApiError;
+  vet(value: Value): ApiError | undefined;
+}
+
+const INSTANT_POLICY: ResultPolicy = { refine: (err) => err, vet: () => undefined };
 
 const INVALID_RANGE_TYPE = "invalid expression type";
 
@@ -63,16 +71,14 @@ const INVALID_RANGE_TYPE = "invalid expression type";
  * A range query of a string or range vector is bad data, whether the engine
  * refuses it (as an execution error) or answers it: never pass on such an answer.
  */
-function checkRangeResult(value: Value | undefined, err: ApiError | undefined): ApiError | undefined {
-  if (err !== undefined) {
-    return err.type === "execution" && err.message.startsWith(INVALID_RANGE_TYPE) ? new ApiError("bad_data", err.message) : err;
-  }
-  if (value !== undefined && value.type !== "matrix") {
+const RANGE_POLICY: ResultPolicy = {
+  refine: (err) => (err.type === "execution" && err.message.startsWith(INVALID_RANGE_TYPE) ? new ApiError("bad_data", err.message) : err),
+  vet: (value) => {
+    if (value.type === "matrix") return undefined;
     const documented = value.type === "vector" ? "instant vector" : value.type;
     return new ApiError("bad_data", `${INVALID_RANGE_TYPE} ${JSON.stringify(documented)} for range query, must be Scalar or instant Vector`);
-  }
-  return undefined;
-}
+  },
+};
 
 function requiredTime(params: Params, name: string): number {
   try {
@@ -88,7 +94,7 @@ async function runQuery(
   common: CommonOptions,
   requestSignal: AbortSignal,
   create: (opts: QueryOptions) => Query,
-  check: (value: Value | undefined, err: ApiError | undefined) => ApiError | undefined = (_v, e) => e,
+  policy: ResultPolicy = INSTANT_POLICY,
 ): Promise<JsonBody> {
   const arrived = performance.now();
   // The deadline covers the wait in the queue too, as Prometheus's context does.
@@ -109,15 +115,15 @@ async function runQuery(
         signal: controller.signal,
       });
     } catch (err) {
-      throw check(undefined, creationError(err)) ?? creationError(err);
+      throw policy.refine(creationError(err));
     }
     let result: QueryResult;
     try {
       result = await execUntilAborted(query, controller.signal);
     } catch (err) {
-      throw check(undefined, execError(err)) ?? execError(err);
+      throw policy.refine(execError(err));
     }
-    const bad = check(result.value, undefined);
+    const bad = policy.vet(result.value);
     if (bad !== undefined) throw bad;
     const total = performance.now() - arrived;
     return { json: encodeQueryResponse(responseParts(result, queryText, common, queued, total)) };
@@ -193,6 +199,17 @@ export function execError(err: unknown): ApiError {
 /** By shape, so the API needs nothing of the engine at run time. */
 function isQueryError(err: unknown): err is QueryError {
   return err instanceof Error && err.name === "QueryError" && typeof (err as QueryError).kind === "string";
+}
+
+/**
+ * A store failure in a look-up (series, labels, …): Prometheus answers these
+ * as execution errors (422); a client that went away is "canceled".
+ */
+export function storeError(err: unknown, signal?: AbortSignal): ApiError {
+  if (err instanceof ApiError) return err;
+  if (signal?.aborted) return abortError(signal);
+  if (isQueryError(err)) return execError(err);
+  return new ApiError("execution", err instanceof Error ? err.message : String(err));
 }
 
 function isParseError(err: unknown): err is Error {

@@ -36,6 +36,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => {
     const err = error as Error & { statusCode?: number };
+    if (err instanceof ApiError && err.status >= 500) request.log.error(err);
     if (err instanceof ApiError) return sendJson(request, reply, { status: err.status, json: errorJson(err.type, err.message, err.warnings) });
     const code = err.statusCode;
     if (code === 413) return sendJson(request, reply, { status: 413, json: errorJson("bad_data", "request body too large") });
@@ -131,6 +132,7 @@ function apiContext(deps: ApiDeps): ApiContext {
     },
     configYaml: deps.configYaml ?? "",
     storageRetention: deps.storageRetention ?? "",
+    headChunkCount: deps.headChunkCount ?? (() => 0),
     startTimeMs: now(),
     now,
   };

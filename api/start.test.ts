@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../testing/index.js";
+import { parseFlags, splitHostPort, startConfig } from "../cli/start.js";
 
 const MAIN = join(repoRoot(), "dist", "cli", "main.js");
 
@@ -33,6 +34,29 @@ test("orrery start --help lists every flag; a bad flag exits 2", () => {
   const unknown = spawnSync(process.execPath, [MAIN, "start", "--nope"], { encoding: "utf8" });
   assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /unknown flag --nope/);
+});
+
+test("start flags: defaults, = and space forms, --no-self-scrape, bad values", () => {
+  const defaults = startConfig(parseFlags([]).values);
+  assert.equal(defaults.host, "127.0.0.1");
+  assert.equal(defaults.port, 9090);
+  assert.equal(defaults.dataDir, "./data");
+  assert.equal(defaults.queryTimeoutMs, 120000);
+  assert.equal(defaults.maxSamples, 50000000);
+  assert.equal(defaults.maxConcurrency, 20);
+  assert.equal(defaults.lookbackDeltaMs, 300000);
+  assert.equal(defaults.selfScrape, true);
+  assert.equal(defaults.selfScrapeIntervalMs, 15000);
+  const set = startConfig(parseFlags(["--query.timeout=30s", "--web.listen-address", "[::1]:0", "--no-self-scrape", "--query.max-concurrency=4"]).values);
+  assert.deepEqual([set.queryTimeoutMs, set.host, set.port, set.selfScrape, set.maxConcurrency], [30000, "::1", 0, false, 4]);
+  assert.equal(startConfig(parseFlags(["--self-scrape.enabled=false"]).values).selfScrape, false);
+  assert.equal(startConfig(parseFlags(["--no-self-scrape.enabled"]).values).selfScrape, false);
+  assert.equal(parseFlags(["--help"]).help, true);
+  assert.throws(() => parseFlags(["--self-scrape.enabled=maybe"]), /must be true or false/);
+  assert.throws(() => parseFlags(["--query.timeout"]), /needs a value/);
+  assert.throws(() => startConfig(parseFlags(["--query.max-samples=-1"]).values), /invalid --query.max-samples/);
+  assert.throws(() => splitHostPort("localhost"), /want host:port/);
+  assert.deepEqual(splitHostPort(":9090"), { host: "0.0.0.0", port: 9090 });
 });
 
 /** Resolves with the URL once the child prints where it listens. */

@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import type { ApiContext, JsonBody } from "./context.js";
 import { successJson, toJson } from "./encode.js";
 import { ApiError, MAX_TIME_MS, MIN_TIME_MS, type Params } from "./params.js";
-import { execError } from "./query.js";
+import { storeError } from "./query.js";
 
 export async function buildInfo(ctx: ApiContext): Promise<JsonBody> {
   return { json: successJson(toJson(ctx.buildInfo)) };
@@ -31,7 +31,9 @@ export async function runtimeInfo(ctx: ApiContext): Promise<JsonBody> {
 }
 
 export async function flags(ctx: ApiContext): Promise<JsonBody> {
-  return { json: successJson(toJson(ctx.flags)) };
+  // A Go map: keys in sorted order.
+  const sorted = Object.fromEntries(Object.entries(ctx.flags).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { json: successJson(toJson(sorted)) };
 }
 
 export async function config(ctx: ApiContext): Promise<JsonBody> {
@@ -91,7 +93,7 @@ export async function tsdbStatus(ctx: ApiContext, params: Params, signal: AbortS
       }
     }
   } catch (err) {
-    throw execError(err);
+    throw storeError(err, signal);
   }
   const valueCounts = new Map<string, number>();
   const memory = new Map<string, number>();
@@ -105,7 +107,7 @@ export async function tsdbStatus(ctx: ApiContext, params: Params, signal: AbortS
     headStats: {
       numSeries,
       numLabelPairs: byPair.size,
-      chunkCount: 0,
+      chunkCount: ctx.headChunkCount(),
       minTime: info.minTime,
       maxTime: info.maxTime,
     },

@@ -90,6 +90,7 @@ async function main(): Promise<void> {
 
   let appended = 0;
   let appendMs = 0;
+  const cpu0 = process.cpuUsage();
   let firstRoundMs = 0;
   let heapAfterFirst = 0;
   const started = performance.now();
@@ -114,6 +115,8 @@ async function main(): Promise<void> {
     // Measured after the second round: the first leaves garbage a full GC does not yet release.
     if (round === 1) heapAfterFirst = heapMB();
   }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSecs = (cpu.user + cpu.system) / 1e6;
   const elapsed = appendMs / 1000;
   const wall = (performance.now() - started) / 1000;
   const heapEnd = heapMB();
@@ -139,6 +142,10 @@ async function main(): Promise<void> {
 
   console.log(`head: ${SERIES} series × ${SAMPLES} samples, batches of ${BATCH_SERIES} series × 1 sample, no WAL`);
   console.log(`append: ${appended} samples in ${elapsed.toFixed(2)} s in appendBatch (${wall.toFixed(2)} s with data generation) = ${(appended / elapsed / 1e6).toFixed(2)} M samples/s`);
+  console.log(
+    `  process CPU over the append loop (incl. data generation and GC threads): ${cpuSecs.toFixed(2)} s = ` +
+      `${(appended / cpuSecs / 1e6).toFixed(2)} M samples per CPU-second (wall figures suffer when the machine is loaded)`,
+  );
   console.log(`  first round (creates the ${SERIES} series): ${firstRoundMs.toFixed(0)} ms`);
   console.log(`chunks: ${chunks}, ${samples} samples, ${chunkBytes} bytes`);
   console.log(`bytes/sample (chunk bytes incl. 2-byte headers): ${(chunkBytes / samples).toFixed(3)}  (Gorilla paper: 1.37)`);

@@ -1,6 +1,7 @@
 // A remote_write receiver process: the head with its WAL in --dir, served on 127.0.0.1 by node:http.
 // Used by bench/ingest.ts and the head's crash test.
 //   node dist/bench/ingest-server.js --dir DIR [--fsync always|batch|never] [--port 0]
+//     [--segment-size BYTES] [--checkpoint-every-ms N]   (the last runs head truncation + WAL checkpoint)
 // Prints "READY <port> <replay report as JSON>" once listening. Endpoints:
 //   POST /api/v1/write   remote_write 1.0
 //   GET  /dump           every series and its samples as JSON (for the crash test)
@@ -16,6 +17,8 @@ const { values } = parseArgs({
     dir: { type: "string" },
     fsync: { type: "string", default: "always" },
     port: { type: "string", default: "0" },
+    "segment-size": { type: "string" },
+    "checkpoint-every-ms": { type: "string" },
   },
 });
 if (!values.dir) {
@@ -32,7 +35,23 @@ const heapAtStart = heapUsed();
 const { head, replay, replaySkipped } = await openHead(values.dir, {
   fsync: values.fsync as FsyncPolicy,
   minValidTime: -Infinity,
+  segmentSize: values["segment-size"] ? Number(values["segment-size"]) : undefined,
+  // With --checkpoint-every-ms every truncation checkpoints, however little mint has moved.
+  checkpointIntervalMs: values["checkpoint-every-ms"] ? 0 : undefined,
 });
+if (values["checkpoint-every-ms"]) {
+  const every = Number(values["checkpoint-every-ms"]);
+  const tick = (): void => {
+    head.truncate().then(
+      () => setTimeout(tick, every),
+      (err: unknown) => {
+        console.error("truncate/checkpoint failed:", err);
+        setTimeout(tick, every);
+      },
+    );
+  };
+  setTimeout(tick, every);
+}
 const ctx = createRemoteWriteContext();
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -191,6 +191,7 @@ export async function run(argv: string[]): Promise<number> {
     exemplars: exemplarQuerier(received),
     metadata: metadataQuerier(received),
     storageRetention: flagValues["storage.tsdb.retention.time"],
+    headChunkCount: () => head.numChunks(),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
   });
 

@@ -87,7 +87,9 @@ function scrapeTimes(startMs: number, endMs: number, intervalMs: number, seed: n
   const out: { ms: number; text: string }[] = [];
   const first = Math.ceil(startMs / intervalMs) * intervalMs;
   for (let t = first, k = 0; t <= endMs; t += intervalMs, k++) {
-    const jitter = hash32(hash32(seed, target), k) % 40;
+    // 1–40 ms late, never on a whole second: query steps and ranges are whole seconds, so no
+    // sample sits exactly on a window's edge (where Prometheus 2.42 and 3 disagree).
+    const jitter = 1 + (hash32(hash32(seed, target), k) % 40);
     const ts = exactTimestamp(t + jitter);
     if (ts.ms <= endMs) out.push(ts);
   }

@@ -59,8 +59,8 @@ async function post(ep: Endpoint, path: string, form: Record<string, string>): P
     });
     text = await res.text();
   } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new EndpointError(`${url}: ${cause ?? (err as Error).message}`);
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new EndpointError(`${url}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
   }
   let body: { status?: string; data?: unknown; errorType?: string; error?: string; warnings?: unknown };
   try {

@@ -2,6 +2,8 @@
 // and the comparison itself (as the PromLabs tester judges: same type, same series
 // set, values within a relative tolerance, NaN equal to NaN, exact timestamps).
 
+import { parse, type Expr } from "../../promql/index.js";
+
 export type Labels = Readonly<Record<string, string>>;
 
 /** One point: time in ms, and a float value or a histogram kept as canonical JSON text. */
@@ -259,27 +261,14 @@ function firstOrderDifference(ref: readonly Series[], tgt: readonly Series[], to
 
 /** Series order is defined by PromQL for sort*, and for ungrouped topk/bottomk at one step. */
 export function orderIsDefined(query: string): boolean {
-  const q = stripOuterParens(query.trim());
-  if (/^sort(_desc|_by_label|_by_label_desc)?\s*\(/.test(q)) return true;
-  const m = /^(topk|bottomk)\b\s*(by|without)?\s*(\(([^)]*)\))?/.exec(q);
-  if (m === null) return false;
-  if (m[2] === undefined) return true;
-  return m[2] === "by" && (m[4] ?? "").trim() === "";
-}
-
-function stripOuterParens(q: string): string {
-  while (q.startsWith("(") && q.endsWith(")") && balancedInside(q)) q = q.slice(1, -1).trim();
-  return q;
-}
-
-function balancedInside(q: string): boolean {
-  let depth = 0;
-  for (let i = 0; i < q.length; i++) {
-    if (q[i] === "(") depth++;
-    else if (q[i] === ")") {
-      depth--;
-      if (depth === 0 && i < q.length - 1) return false;
-    }
+  let e: Expr;
+  try {
+    e = parse(query);
+  } catch {
+    return false;
   }
-  return true;
+  while (e.type === "ParenExpr") e = e.expr;
+  if (e.type === "Call") return /^sort(_desc|_by_label|_by_label_desc)?$/.test(e.func);
+  if (e.type !== "AggregateExpr" || (e.op !== "topk" && e.op !== "bottomk")) return false;
+  return !e.hasGrouping || (!e.without && e.grouping.length === 0);
 }

@@ -2,7 +2,7 @@
 // a reference and a target endpoint, and judges the pair.
 import { parse, walk, type Expr } from "../../promql/index.js";
 import { EndpointError, instantQuery, rangeQuery, type Endpoint, type QueryOutcome, type RangeParams } from "./client.js";
-import { explainByClosedWindows } from "./known242.js";
+import { explainByClosedWindows, rangeWindows } from "./known242.js";
 import type { CompareCase } from "./queries.js";
 import { compareResults, isEmptyDiff, orderIsDefined, type PointDiff, type ResultDiff, type Series, type Tolerance } from "./result.js";
 
@@ -86,7 +86,7 @@ async function compareMode(c: CompareCase, mode: "range" | "instant", opts: Comp
   if (c.skipComparison) return { mode, status: "skipped", reason: "skip_comparison" };
   const diff = compareResults(ref.result, tgt.result, { tolerance: opts.tolerance, ordered: mode === "instant" && orderIsDefined(c.query) });
   if (isEmptyDiff(diff)) return { mode, status: "passed" };
-  if (opts.detectClosedWindows !== false && onlyDataDiffers(diff)) {
+  if (opts.detectClosedWindows !== false && onlyDataDiffers(diff) && (rangeWindows(c.query)?.length ?? 0) > 0) {
     const points = [...diff.points, ...seriesAsPoints(ref.result, diff.missingSeries, "reference"), ...seriesAsPoints(tgt.result, diff.extraSeries, "target")];
     const why = await explainByClosedWindows(opts.reference, c.query, points, mode === "range" ? opts.range : undefined);
     if (why.explained) return { mode, status: "known-2.42", reason: why.reason, diff };

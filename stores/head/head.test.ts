@@ -214,6 +214,13 @@ test("truncate drops chunks wholly before the window, then empty series and thei
   assert.equal(wal.checkpoints.length, 1);
   assert.equal(wal.checkpoints[0]!.mint, 90_000);
   assert.deepEqual(wal.checkpoints[0]!.live([1, 2]), [true, false]);
+  // The next checkpoint waits until the truncation point has moved half a window on.
+  await head.appendBatch([{ labels: up("a"), t: [230_000], v: [1] }]);
+  assert.equal((await head.truncate()).checkpointed, false);
+  assert.equal(wal.checkpoints.length, 1);
+  await head.appendBatch([{ labels: up("a"), t: [240_000], v: [1] }]);
+  assert.equal((await head.truncate()).checkpointed, true);
+  assert.equal(wal.checkpoints[1]!.mint, 140_000);
   assert.equal(await metricValue(registry, "orrery_head_series"), 1);
   assert.equal(await metricValue(registry, "orrery_head_chunks"), 3);
   // Samples before the truncation point are too old from now on.
@@ -380,4 +387,13 @@ test("two entries for one series in a batch are validated one after the other", 
   assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["out_of_order", 1]]);
   assert.equal(head.numSeries(), 1);
   assert.deepEqual(samplesOf((await collect(head))[0]!), { t: [1000, 2000, 3000], v: [1, 2, 3] });
+});
+
+test("with tooFarInFutureMs, samples too far ahead of the clock are rejected as too_far_in_future", async () => {
+  const head = new Head({ tooFarInFutureMs: 60_000, now: () => 1_000_000 });
+  const r = await head.appendBatch([{ labels: up("a"), t: [1_000_000, 1_060_000, 1_060_001], v: [1, 2, 3] }]);
+  assert.equal(r.accepted, 2);
+  assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["too_far_in_future", 1]]);
+  const unguarded = new Head();
+  assert.equal((await unguarded.appendBatch([{ labels: up("a"), t: [1e15], v: [1] }])).accepted, 1);
 });

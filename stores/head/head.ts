@@ -94,16 +94,34 @@ export interface HeadOptions {
    * (before newest sample - windowMs). -Infinity accepts samples of any age (import).
    */
   readonly minValidTime?: number;
+  /**
+   * Samples more than this ahead of the wall clock are rejected as
+   * too_far_in_future (Thanos receive's --tsdb.too-far-in-future.time-window).
+   * Off by default, as in Prometheus; without it one far-future sample moves the
+   * head's window forward and the next truncation drops everything else.
+   */
+  readonly tooFarInFutureMs?: number;
   /** The store's external labels, reported by info(). */
   readonly externalLabels?: Labels;
   /** Interval of the truncation timer started by start() (default 1 minute). */
   readonly truncateIntervalMs?: number;
+  /**
+   * How far the truncation point must have moved since the last WAL checkpoint for
+   * a truncation to write a new one (default windowMs / 2, at most 6h). A checkpoint rewrites
+   * the window's samples, so it runs far less often than memory truncation; the WAL
+   * holds up to windowMs + this much data.
+   */
+  readonly checkpointIntervalMs?: number;
+  /** The wall clock, in ms (tests replace it). */
+  readonly now?: () => number;
 }
 
 export interface TruncateReport {
   readonly mint: number;
   readonly chunksRemoved: number;
   readonly seriesRemoved: number;
+  /** Whether the WAL was checkpointed. */
+  readonly checkpointed: boolean;
 }
 
 /** Per-batch rejection tally. */
@@ -131,6 +149,10 @@ interface PendingBatch {
   readonly newSeries: WalSeriesRecord[];
 }
 
+/** Batch buffers kept for reuse, and the largest batch (in samples) worth keeping one for. */
+const MAX_SPARE_BUFFERS = 8;
+const MAX_POOLED_SAMPLES = 1 << 16;
+
 export class Head implements Store {
   private readonly postings = new PostingsIndex();
   /** Closed chunks' bytes. */
@@ -145,8 +167,12 @@ export class Head implements Store {
   private readonly windowMs: number;
   private readonly chunkRangeMs: number;
   private readonly fixedMinValidTime: number | undefined;
+  private readonly tooFarInFutureMs: number | undefined;
+  private readonly now: () => number;
   private readonly externalLabels: Labels;
   private readonly truncateIntervalMs: number;
+  private readonly checkpointIntervalMs: number;
+  private lastCheckpointMint = -Infinity;
   private readonly bits = new FloatBits();
   private headMinTime = Infinity;
   private headMaxTime = -Infinity;
@@ -156,6 +182,7 @@ export class Head implements Store {
   /** Commits happen in validation order: each batch waits for the one before it. */
   private commitChain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private readonly spareBuffers: PendingBatch[] = [];
   private truncating: Promise<TruncateReport> | undefined;
 
   constructor(opts: HeadOptions = {}) {
@@ -164,8 +191,11 @@ export class Head implements Store {
     this.windowMs = opts.windowMs ?? 2 * HOUR_MS;
     this.chunkRangeMs = opts.chunkRangeMs ?? 2 * HOUR_MS;
     this.fixedMinValidTime = opts.minValidTime;
+    this.tooFarInFutureMs = opts.tooFarInFutureMs;
+    this.now = opts.now ?? Date.now;
     this.externalLabels = opts.externalLabels ?? [];
     this.truncateIntervalMs = opts.truncateIntervalMs ?? 60_000;
+    this.checkpointIntervalMs = opts.checkpointIntervalMs ?? Math.min(this.windowMs / 2, 6 * HOUR_MS);
     if (!(this.windowMs > 0)) throw new RangeError(`head windowMs must be positive, got ${this.windowMs}`);
     if (!(this.chunkRangeMs > 0)) throw new RangeError(`head chunkRangeMs must be positive, got ${this.chunkRangeMs}`);
     this.metrics = createHeadMetrics(this.registry, {
@@ -193,39 +223,63 @@ export class Head implements Store {
   async appendBatch(batch: AppendBatch): Promise<AppendResult> {
     let total = 0;
     for (const s of batch) total += s.n ?? s.t.length;
-    const pending: PendingBatch = {
-      owners: new Array<MemSeries>(total),
-      refs: new Float64Array(total),
-      ts: new Float64Array(total),
-      vs: new Float64Array(total),
-      n: 0,
-      newSeries: [],
-    };
+    const pending = this.takeBuffers(total);
     const rejections = new Rejections();
     let accepted = 0;
     for (const entry of batch) accepted += this.validate(entry, pending, rejections);
     const rejected = rejections.list();
     for (const r of rejected) this.metrics.samplesRejected.labels(r.reason).inc(r.count);
-    if (this.wal === undefined) {
+    if (this.wal === undefined || (pending.n === 0 && pending.newSeries.length === 0)) {
       this.commit(pending);
+      this.giveBack(pending);
       return { accepted, rejected };
     }
-    if (pending.n === 0 && pending.newSeries.length === 0) return { accepted, rejected };
     const logged = this.wal.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries);
     const turn = this.commitChain.then(
       () => logged,
       () => logged,
     );
     const committed = turn.then(
-      () => this.commit(pending),
+      () => {
+        this.commit(pending);
+        this.giveBack(pending);
+      },
       (err: unknown) => {
         this.rollback(pending);
+        this.giveBack(pending);
         throw err;
       },
     );
     this.commitChain = committed.catch(() => undefined);
     await committed;
     return { accepted, rejected };
+  }
+
+  /** Batch buffers from the pool (big typed arrays are costly to allocate per batch). */
+  private takeBuffers(total: number): PendingBatch {
+    for (let i = this.spareBuffers.length - 1; i >= 0; i--) {
+      const b = this.spareBuffers[i]!;
+      if (b.ts.length < total) continue;
+      this.spareBuffers.splice(i, 1);
+      return b;
+    }
+    const size = Math.max(total, 1024);
+    return {
+      owners: new Array<MemSeries>(size),
+      refs: new Float64Array(size),
+      ts: new Float64Array(size),
+      vs: new Float64Array(size),
+      n: 0,
+      newSeries: [],
+    };
+  }
+
+  private giveBack(b: PendingBatch): void {
+    // Drop series references, so the pool never keeps truncated series alive.
+    b.owners.fill(undefined as unknown as MemSeries, 0, b.n);
+    b.n = 0;
+    b.newSeries.length = 0;
+    if (this.spareBuffers.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spareBuffers.push(b);
   }
 
   /** Validates one series' samples into `pending`; returns how many were accepted. */
@@ -242,6 +296,7 @@ export class Head implements Store {
     let lastT = series !== undefined ? series.lastT : -Infinity;
     let lastV = series !== undefined ? series.lastV : 0;
     const minValid = this.minValidTime();
+    const maxValid = this.tooFarInFutureMs !== undefined ? this.now() + this.tooFarInFutureMs : Infinity;
     const ts = entry.t;
     const vs = entry.v;
     const start = pending.n;
@@ -255,6 +310,10 @@ export class Head implements Store {
       }
       if (t < minValid) {
         rejections.add("too_old", 1, () => `sample at ${t} is before the head's min valid time ${minValid}, series ${formatLabels(labels)}`);
+        continue;
+      }
+      if (t > maxValid) {
+        rejections.add("too_far_in_future", 1, () => `sample at ${t} is more than ${this.tooFarInFutureMs} ms ahead of the clock, series ${formatLabels(labels)}`);
         continue;
       }
       if (v !== v && isStaleNaN(v, this.bits)) v = STALE_NAN;
@@ -451,7 +510,8 @@ export class Head implements Store {
 
   /**
    * Drops chunks wholly before mint (default: newest sample - windowMs) and series
-   * left without samples, then checkpoints the WAL. One truncation runs at a time.
+   * left without samples, then checkpoints the WAL when mint has moved on by
+   * checkpointIntervalMs since the last checkpoint. One truncation runs at a time.
    */
   async truncate(mint?: number): Promise<TruncateReport> {
     if (this.truncating !== undefined) await this.truncating.catch(() => undefined);
@@ -465,7 +525,7 @@ export class Head implements Store {
   }
 
   private async truncateNow(mint: number): Promise<TruncateReport> {
-    if (!Number.isFinite(mint)) return { mint, chunksRemoved: 0, seriesRemoved: 0 };
+    if (!Number.isFinite(mint)) return { mint, chunksRemoved: 0, seriesRemoved: 0, checkpointed: false };
     this.metrics.truncations.inc();
     if (mint > this.truncatedBefore) this.truncatedBefore = mint;
     let chunksRemoved = 0;
@@ -482,15 +542,16 @@ export class Head implements Store {
     this.headMinTime = minT;
     this.metrics.chunksRemoved.inc(chunksRemoved);
     this.metrics.seriesRemoved.inc(gone.size);
-    if (this.wal !== undefined) {
-      try {
-        await this.wal.checkpoint((ref) => this.byId.has(ref), mint);
-      } catch (err) {
-        this.metrics.truncationFailures.inc();
-        throw err;
-      }
+    const report = { mint, chunksRemoved, seriesRemoved: gone.size, checkpointed: false };
+    if (this.wal === undefined || mint - this.lastCheckpointMint < this.checkpointIntervalMs) return report;
+    try {
+      await this.wal.checkpoint((ref) => this.byId.has(ref), mint);
+    } catch (err) {
+      this.metrics.truncationFailures.inc();
+      throw err;
     }
-    return { mint, chunksRemoved, seriesRemoved: gone.size };
+    this.lastCheckpointMint = mint;
+    return { ...report, checkpointed: true };
   }
 
   /** Stops the timer and closes the WAL. */
@@ -620,8 +681,8 @@ export class Head implements Store {
   }
 }
 
-/** Series object, its two map entries, open XorChunk with its buffer slack and scratch. */
-const SERIES_OVERHEAD_BYTES = 800;
+/** Series object, its two map entries, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
+const SERIES_OVERHEAD_BYTES = 500;
 /** A closed chunk's four numbers in its series' list, with the list's slack. */
 const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
 /** An interned label, its postings list and map entry, with typical strings. */

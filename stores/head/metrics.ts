@@ -7,6 +7,7 @@ export type RejectReason =
   | "out_of_order"
   | "duplicate_sample_for_timestamp"
   | "too_old"
+  | "too_far_in_future"
   | "invalid_timestamp"
   | "invalid_labels";
 
@@ -14,6 +15,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   "out_of_order",
   "duplicate_sample_for_timestamp",
   "too_old",
+  "too_far_in_future",
   "invalid_timestamp",
   "invalid_labels",
 ];
