@@ -156,6 +156,12 @@ test("format_query and parse_query", async () => {
   const { app } = api();
   const f = await app.inject({ url: "/api/v1/format_query?query=" + encodeURIComponent("sum(up)by(job)") });
   assert.deepEqual(f.json(), { status: "success", data: "sum by (job) (up)" });
+  const long = 'sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m])) / on (job) group_left sum by (job) (rate(http_requests_total[5m]))';
+  const pretty = await app.inject({ url: "/api/v1/format_query?query=" + encodeURIComponent(long) });
+  assert.equal(
+    pretty.json().data,
+    '  sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))\n/ on (job) group_left ()\n  sum by (job) (rate(http_requests_total[5m]))',
+  );
   const fe = await app.inject({ url: "/api/v1/format_query?query=up(" });
   assert.equal(fe.statusCode, 400);
   assert.match(fe.json().error, /^invalid parameter "query": 1:\d+: parse error: /);

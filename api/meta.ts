@@ -257,7 +257,8 @@ export function selectorMatchers(expr: Expr): Matcher[][] {
 
 export async function formatQuery(_ctx: ApiContext, params: Params): Promise<JsonBody> {
   const expr = parseQueryParam(params);
-  return { json: successJson(jsonString(format(expr))) };
+  // Prometheus answers format_query with the prettified expression.
+  return { json: successJson(jsonString(format(expr, { pretty: true }))) };
 }
 
 export async function parseQuery(_ctx: ApiContext, params: Params): Promise<JsonBody> {

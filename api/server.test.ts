@@ -119,3 +119,14 @@ test("a real listen serves the API over HTTP", async () => {
     await app.close();
   }
 });
+
+test("CORS headers for browser clients, and OPTIONS preflight", async () => {
+  const { app } = api();
+  const res = await app.inject({ url: "/api/v1/labels", headers: { origin: "http://localhost:3000" } });
+  assert.equal(res.headers["access-control-allow-origin"], "http://localhost:3000");
+  assert.equal(res.headers["access-control-allow-methods"], "GET, POST, OPTIONS");
+  const pre = await app.inject({ method: "OPTIONS", url: "/api/v1/query", headers: { origin: "http://localhost:3000" } });
+  assert.equal(pre.statusCode, 200);
+  assert.equal(pre.headers["access-control-allow-origin"], "http://localhost:3000");
+  assert.equal((await app.inject({ url: "/api/v1/labels" })).headers["access-control-allow-origin"], undefined);
+});

@@ -28,6 +28,18 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
+  // CORS as Prometheus sets it for its API (--web.cors.origin defaults to any origin).
+  app.addHook("onRequest", async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || !request.url.startsWith("/api/")) return;
+    reply.header("access-control-allow-origin", origin);
+    reply.header("access-control-allow-methods", "GET, POST, OPTIONS");
+    reply.header("access-control-allow-headers", "Accept, Authorization, Content-Type, Origin");
+    reply.header("access-control-expose-headers", "Date");
+    reply.header("vary", "Origin");
+  });
+  app.options("/api/v1/*", async (request, reply) => sendJson(request, reply, { json: '{"status":"success"}' }));
+
   app.addHook("onResponse", async (request, reply) => {
     const handler = request.routeOptions.url ?? "unmatched";
     metrics.requests.inc({ handler, code: String(reply.statusCode) });

@@ -234,7 +234,12 @@ export class Head implements Store {
       this.giveBack(pending);
       return { accepted, rejected };
     }
-    const logged = this.wal.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries);
+    let logged: Promise<void>;
+    try {
+      logged = this.wal.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries);
+    } catch (err) {
+      logged = Promise.reject(err);
+    }
     const turn = this.commitChain.then(
       () => logged,
       () => logged,
