@@ -44,10 +44,12 @@ export class XorChunk {
   private vLo = 0;
   private leading = 0xff;
   private trailing = 0;
-  private readonly scratch = new FloatBits();
+  private readonly scratch: FloatBits;
 
-  constructor(capacity = 128) {
+  /** `scratch` may be shared by every chunk of one owner (a head): it is only used inside append. */
+  constructor(capacity = 128, scratch: FloatBits = new FloatBits()) {
     this.buf = new Uint8Array(Math.max(capacity, 16));
+    this.scratch = scratch;
   }
 
   /** A chunk that continues appending to existing chunk bytes (copied). Throws on corrupt bytes. */

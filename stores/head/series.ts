@@ -1,6 +1,6 @@
 // One series in the head: its interned labels, its closed (immutable) XOR chunks
 // and the open chunk appended in place, plus the state appends are validated against.
-import { ChunkEncoding, XOR_CHUNK_TARGET_SAMPLES, XorChunk } from "../../storeapi/index.js";
+import { ChunkEncoding, type FloatBits, XOR_CHUNK_TARGET_SAMPLES, XorChunk } from "../../storeapi/index.js";
 import type { AggrChunk, Labels } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
@@ -63,13 +63,13 @@ export class MemSeries {
    * the open chunk at 120 samples or at a chunk-range boundary. Returns the number of
    * bytes of the chunk it closed (0 when none), or -1 when it opened the first chunk.
    */
-  append(t: number, v: number, chunkRange: number, arena: ChunkArena): number {
+  append(t: number, v: number, chunkRange: number, arena: ChunkArena, scratch: FloatBits): number {
     let closedBytes = 0;
     let opened = false;
     if (this.open === undefined || this.open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
       if (this.open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
-      this.open = new XorChunk(64);
+      this.open = new XorChunk(64, scratch);
       this.openMinT = t;
       this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
     }
