@@ -1,0 +1,48 @@
+// `npm run bench [-- NAME…]`: runs the benchmarks one after another, each in its own
+// process so one's heap does not skew the next. With no names, runs them all.
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+interface Bench {
+  file: string;
+  nodeFlags: string[];
+  summary: string;
+}
+
+const benches: Record<string, Bench> = {
+  parser: { file: "parser.bench.js", nodeFlags: [], summary: "parse throughput vs @prometheus-io/lezer-promql" },
+  chunk: { file: "chunk.bench.js", nodeFlags: [], summary: "XOR chunk encode/decode and matcher speed" },
+  head: { file: "head.bench.js", nodeFlags: ["--expose-gc"], summary: "head append rate and bytes/sample at 100k series" },
+  engine: { file: "engine.bench.js", nodeFlags: ["--expose-gc"], summary: "range queries over 10k series × 6h" },
+  "api-encode": { file: "api-encode.bench.js", nodeFlags: [], summary: "JSON response encoder vs JSON.stringify" },
+  ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
+};
+
+function main(names: string[]): number {
+  if (names.includes("--help") || names.includes("-h")) {
+    console.log("usage: npm run bench [-- NAME…]\n");
+    for (const [name, b] of Object.entries(benches)) console.log(`  ${name.padEnd(11)} ${b.summary}`);
+    console.log("\nThe side-by-side comparison with Prometheus is `npm run bench:compare`.");
+    return 0;
+  }
+  const unknown = names.filter((n) => benches[n] === undefined);
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark(s): ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);
+    return 2;
+  }
+  const dir = dirname(fileURLToPath(import.meta.url));
+  let failed = 0;
+  for (const name of names.length > 0 ? names : Object.keys(benches)) {
+    const b = benches[name]!;
+    console.log(`\n=== ${name}: ${b.summary}`);
+    const r = spawnSync(process.execPath, [...b.nodeFlags, join(dir, b.file)], { stdio: "inherit" });
+    if (r.status !== 0) {
+      console.error(`=== ${name} failed (exit ${r.status ?? r.signal})`);
+      failed++;
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
