@@ -1,18 +1,10 @@
 // Number, timestamp and string formatting exactly as Prometheus writes them in
 // its JSON responses (checked byte for byte against Prometheus 2.42).
 
-/**
- * A float as Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest decimal
- * that round-trips, never an exponent; "NaN", "+Inf", "-Inf"; -0 is "-0".
- * Prometheus uses it for scalar and string results and for count_values labels.
- */
-export function formatFloatF(v: number): string {
-  const special = formatSpecial(v);
-  if (special !== undefined) return special;
-  const s = String(v);
-  const e = s.indexOf("e");
-  return e < 0 ? s : expandExponent(s, e);
-}
+import { formatGoFloat } from "../promql/index.js";
+
+/** Go's 'f', -1 float format, for scalar and string results (shared with the engine). */
+export const formatFloatF = formatGoFloat;
 
 /**
  * A sample value in a vector or matrix, as Prometheus's JSON codec writes it:
@@ -35,22 +27,6 @@ function formatSpecial(v: number): string | undefined {
   if (v === -Infinity) return "-Inf";
   if (v === 0) return Object.is(v, -0) ? "-0" : "0";
   return undefined;
-}
-
-/** Rewrites JS exponent notation ("1.5e-7", "1e+21") as plain decimal digits. */
-function expandExponent(s: string, e: number): string {
-  const negative = s.charCodeAt(0) === 45;
-  const mantissa = s.slice(negative ? 1 : 0, e);
-  const exp = Number(s.slice(e + 1));
-  const dot = mantissa.indexOf(".");
-  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
-  // Position of the decimal point relative to the start of `digits`.
-  const point = (dot < 0 ? mantissa.length : dot) + exp;
-  let out: string;
-  if (point <= 0) out = "0." + "0".repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
-  else out = digits.slice(0, point) + "." + digits.slice(point);
-  return negative ? "-" + out : out;
 }
 
 const FRACTION_DIGITS = ["000", "001", "002", "003", "004", "005", "006", "007", "008", "009"];

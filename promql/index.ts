@@ -141,3 +141,4 @@ export function formatDuration(ms: number): string {
 }
 
 export { maxNesting, describeToken };
+export { formatGoFloat } from "./go_float.js";

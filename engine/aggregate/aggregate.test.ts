@@ -2,7 +2,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kahanInc } from "./kahan.js";
 import { quantileOf } from "./hash_aggregate.js";
-import { formatFloat } from "./count_values.js";
 import { groupSeries } from "./grouping.js";
 
 test("kahanInc compensates the rounding error of a plain sum", () => {
@@ -24,13 +23,6 @@ test("quantileOf interpolates and handles out-of-range φ", () => {
   assert.equal(quantileOf(2, [1]), Infinity);
   assert.ok(Number.isNaN(quantileOf(NaN, [1])));
   assert.ok(Number.isNaN(quantileOf(0.5, [])));
-});
-
-test("formatFloat never uses an exponent", () => {
-  assert.equal(formatFloat(1e21), "1000000000000000000000");
-  assert.equal(formatFloat(1.5e-7), "0.00000015");
-  assert.equal(formatFloat(-2.5), "-2.5");
-  assert.equal(formatFloat(Infinity), "+Inf");
 });
 
 test("groupSeries: without drops the name, by __name__ keeps a pending name drop", () => {

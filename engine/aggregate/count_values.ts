@@ -1,4 +1,5 @@
 // count_values: its output series depend on the values seen, so the input is read in full first.
+import { formatGoFloat } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { labelsKey, setLabel } from "../labels.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
@@ -29,7 +30,7 @@ export class CountValuesOperator implements Operator {
         const counts = new Map<number, number>();
         for (let k = 0; k < sv.n; k++) {
           const grp = g.meta[g.of[sv.ids[k]!]!]!;
-          const ls = setLabel(grp.labels, this.label, formatFloat(sv.v[k]!));
+          const ls = setLabel(grp.labels, this.label, formatGoFloat(sv.v[k]!));
           const key = labelsKey(ls);
           let id = index.get(key);
           if (id === undefined) {
@@ -60,25 +61,4 @@ export class CountValuesOperator implements Operator {
   explain(): Explain {
     return { name: `[countValues] ${this.label}`, children: [this.input.explain()] };
   }
-}
-
-/** A float in plain decimal, shortest round-trip digits, never an exponent (Go's 'f', -1). */
-export function formatFloat(v: number): string {
-  if (v !== v) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  const s = String(v);
-  const e = s.indexOf("e");
-  if (e < 0) return s;
-  const neg = s.startsWith("-");
-  const mant = s.slice(neg ? 1 : 0, e);
-  const exp = Number(s.slice(e + 1));
-  const dot = mant.indexOf(".");
-  const digits = mant.replace(".", "");
-  const intLen = (dot < 0 ? mant.length : dot) + exp;
-  let out: string;
-  if (intLen <= 0) out = "0." + "0".repeat(-intLen) + digits;
-  else if (intLen >= digits.length) out = digits + "0".repeat(intLen - digits.length);
-  else out = digits.slice(0, intLen) + "." + digits.slice(intLen);
-  return (neg ? "-" : "") + out;
 }

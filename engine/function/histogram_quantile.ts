@@ -3,7 +3,7 @@
 import { classicHistogramFraction, classicHistogramQuantile } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../labels.js";
-import { formatFloat } from "../aggregate/count_values.js";
+import { formatGoFloat } from "../../promql/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
 import { formatNum } from "../aggregate/hash_aggregate.js";
@@ -166,6 +166,6 @@ function parseBound(s: string): number | undefined {
 
 /** A quantile as a label value: shortest decimal, integers with ".0" ("0.0", "0.25", "NaN"). */
 function quantileName(q: number): string {
-  const s = formatFloat(q);
+  const s = formatGoFloat(q);
   return /^-?\d+$/.test(s) ? s + ".0" : s;
 }

@@ -1,0 +1,29 @@
+// Go's strconv.FormatFloat(v, 'f', -1, 64), which Prometheus uses for scalar results,
+// count_values labels and quantile labels: shortest round-trip digits, never an exponent.
+
+/** A float as Go's 'f', -1 formatting: "NaN", "+Inf", "-Inf", "-0", else plain decimal. */
+export function formatGoFloat(v: number): string {
+  if (v !== v) return "NaN";
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+  const s = String(v);
+  const e = s.indexOf("e");
+  return e < 0 ? s : expandExponent(s, e);
+}
+
+/** Rewrites JS exponent notation ("1.5e-7", "1e+21") as plain decimal digits. */
+function expandExponent(s: string, e: number): string {
+  const negative = s.charCodeAt(0) === 45;
+  const mantissa = s.slice(negative ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mantissa.indexOf(".");
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  // Position of the decimal point relative to the start of `digits`.
+  const point = (dot < 0 ? mantissa.length : dot) + exp;
+  let out: string;
+  if (point <= 0) out = "0." + "0".repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
+  else out = digits.slice(0, point) + "." + digits.slice(point);
+  return negative ? "-" + out : out;
+}
