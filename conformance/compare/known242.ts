@@ -34,6 +34,38 @@ export function rangeWindows(query: string): Window[] | undefined {
   return out;
 }
 
+/**
+ * The query with every range window (outer and nested, selectors and subqueries) one
+ * millisecond shorter: on Prometheus 2.42, `[r - 1ms]` left-closed holds what `[r]`
+ * left-open holds on Prometheus 3. Undefined when the query does not parse. Also says
+ * whether an extrapolating function (rate, increase, delta) is involved: its value moves
+ * with the window's start, by up to 1 ms over the extrapolated span.
+ */
+export function withOpenWindows(query: string): { query: string; minRangeMs: number; extrapolates: boolean } | undefined {
+  let expr: Expr;
+  try {
+    expr = parse(query);
+  } catch {
+    return undefined;
+  }
+  const edits: { start: number; end: number; text: string }[] = [];
+  let minRangeMs = Infinity;
+  let extrapolates = false;
+  walk(expr, (node) => {
+    if (node.type === "Call" && EXTRAPOLATING.has(node.func)) extrapolates = true;
+    if (node.type !== "MatrixSelector" && node.type !== "SubqueryExpr") return;
+    const ms = evalDuration(node.range, { stepMs: 0, rangeMs: 0 });
+    minRangeMs = Math.min(minRangeMs, ms);
+    edits.push({ start: node.range.pos.start, end: node.range.pos.end, text: `${ms - 1}ms` });
+  });
+  let out = query;
+  for (const e of edits.sort((a, b) => b.start - a.start)) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  return { query: out, minRangeMs, extrapolates };
+}
+
+/** Functions whose value depends on where the window starts, not only on the samples in it. */
+const EXTRAPOLATING = new Set(["rate", "increase", "delta"]);
+
 function windowOf(node: MatrixSelector | SubqueryExpr, ctx: { stepMs: number; rangeMs: number }): Window {
   const offset = node.type === "MatrixSelector" ? node.vectorSelector.offset : node.offset;
   const at = node.type === "MatrixSelector" ? node.vectorSelector.at : node.at;

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compareResults, decodeResult, isEmptyDiff, orderIsDefined, valuesEqual, type QueryResult, type ResultDiff } from "./result.js";
 import { featureGroup } from "./run.js";
-import { rangeWindows } from "./known242.js";
+import { rangeWindows, withOpenWindows } from "./known242.js";
 
 const m = (labels: Record<string, string>, ...points: [number, number][]) => ({ metric: labels, points: points.map(([t, v]) => ({ t, v })) });
 const matrix = (...series: ReturnType<typeof m>[]): QueryResult => ({ resultType: "matrix", series });
@@ -138,4 +138,15 @@ test("range windows: outermost matrix selectors and subqueries with offset and @
   assert.deepEqual(rangeWindows("avg_over_time(rate(x[1m])[2m:10s])")?.map((w) => w.rangeMs), [120_000], "selectors inside a subquery are not outer windows");
   assert.deepEqual(rangeWindows("x + 1"), []);
   assert.equal(rangeWindows("x["), undefined);
+});
+
+test("open windows: every range, nested ones too, one millisecond shorter", () => {
+  assert.deepEqual(withOpenWindows("avg_over_time(rate(x[1m] offset 5m)[2m:10s]) + rate(y[1s])"), {
+    query: "avg_over_time(rate(x[59999ms] offset 5m)[119999ms:10s]) + rate(y[999ms])",
+    minRangeMs: 1000,
+    extrapolates: true,
+  });
+  assert.equal(withOpenWindows("sum_over_time(x[5m])")?.extrapolates, false);
+  assert.deepEqual(withOpenWindows("x"), { query: "x", minRangeMs: Infinity, extrapolates: false });
+  assert.equal(withOpenWindows("x["), undefined);
 });

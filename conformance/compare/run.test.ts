@@ -39,11 +39,12 @@ const OUT = { job: "j" };
 const kase = (query: string, extra: Partial<CompareCase> = {}): CompareCase => ({ query, shouldFail: false, skipComparison: false, template: query, ...extra });
 
 /** count_over_time over samples every 10 s: 2.42 counts the left edge's sample too. */
-function countingApi(countPerWindow: number, edgeOffsetS: number): Handler {
+function countingApi(countPerWindow: number, edgeOffsetS: number, openWindowCount = 1): Handler {
   return (path, form) => {
-    if (form.query === "count_over_time(x[10s])") {
-      if (path.endsWith("query_range")) return ok("matrix", [{ metric: OUT, values: STEPS.map((s) => [s, String(countPerWindow)]) }]);
-      return ok("vector", [{ metric: OUT, value: [Number(form.time), String(countPerWindow)] }]);
+    const count = form.query === "count_over_time(x[10s])" ? countPerWindow : form.query === "count_over_time(x[9999ms])" ? openWindowCount : undefined;
+    if (count !== undefined) {
+      if (path.endsWith("query_range")) return ok("matrix", [{ metric: OUT, values: STEPS.map((s) => [s, String(count)]) }]);
+      return ok("vector", [{ metric: OUT, value: [Number(form.time), String(count)] }]);
     }
     if (form.query === "x[10s]") {
       const t = Number(form.time);
@@ -59,10 +60,19 @@ test("a difference explained by a sample on the window's left edge is a known 2.
   const r = await compareCase(kase("count_over_time(x[10s])"), { reference, target, range: RANGE });
   assert.equal(r.status, "known-2.42", JSON.stringify(r.modes));
   assert.deepEqual(r.modes.map((m) => m.status), ["known-2.42", "known-2.42"]);
-  assert.match(r.modes[0].reason ?? "", /left edge/);
+  assert.match(r.modes[0].reason ?? "", /left edge.*agrees with the target when asked count_over_time\(x\[9999ms\]\)/);
   const text = formatTextReport([r], { reference, target, range: RANGE });
   assert.match(text, /KNOWN PROMETHEUS 2\.42 DIFFERENCES/);
   assert.equal(text.split("\n").at(-1), "0 passed, 0 failed, 1 skipped");
+});
+
+test("an edge sample does not excuse a target that disagrees with the reference's open-window answer", async (t) => {
+  const reference = { url: await fakeApi(t, countingApi(2, 0, 1)) };
+  const target = { url: await fakeApi(t, countingApi(3, 0)) };
+  const r = await compareCase(kase("count_over_time(x[10s])"), { reference, target, range: RANGE });
+  assert.equal(r.status, "failed");
+  assert.match(r.modes[0].reason ?? "", /also from the reference asked with open windows \(count_over_time\(x\[9999ms\]\)\)/);
+  assert.equal(r.modes[0].diff?.points[0].reference?.v, 1, "the diff shown is against the open-window answer");
 });
 
 test("without an edge sample the same difference is a failure", async (t) => {
