@@ -20,7 +20,7 @@ const USAGE = `usage: orrery conformance <command> [flags]
 
 commands:
   promqltest [FILES…]   run Prometheus's promqltest scripts against orrery's engine
-  compare               compare two PromQL endpoints (not yet available)
+  compare               compare two PromQL endpoints (reference vs target) over the compliance query set
 
 Run \`orrery conformance <command> --help\` for a command's flags.`;
 

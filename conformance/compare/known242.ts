@@ -143,3 +143,30 @@ function labelsText(l: Labels): string {
   const entries = Object.entries(l);
   return entries.length === 0 ? "{}" : `{${entries.map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
 }
+
+/** Label names Prometheus 2.x accepts: [a-zA-Z_][a-zA-Z0-9_]*. */
+const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * Prometheus 3 accepts any non-empty UTF-8 label name where 2.42 accepted only legacy
+ * names. A case the query set expects to fail is put down to that only when the
+ * reference's error names an invalid label name and that name, a string argument of
+ * the query, is non-empty valid UTF-8 but not a legacy name. Undefined otherwise.
+ */
+export function explainUtf8LabelName(query: string, referenceError: string): string | undefined {
+  if (!/invalid (destination |source )?label name/i.test(referenceError)) return undefined;
+  let expr: Expr;
+  try {
+    expr = parse(query);
+  } catch {
+    return undefined;
+  }
+  let name: string | undefined;
+  walk(expr, (node) => {
+    if (node.type !== "Call" || (node.func !== "label_replace" && node.func !== "label_join")) return;
+    const dst = node.args[1];
+    if (dst?.type === "StringLiteral" && dst.value !== "" && !LEGACY_LABEL_NAME.test(dst.value) && referenceError.includes(dst.value)) name = dst.value;
+  });
+  if (name === undefined) return undefined;
+  return `Prometheus 3 accepts the UTF-8 label name ${JSON.stringify(name)} that 2.42 rejects (reference: ${referenceError})`;
+}

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compareResults, decodeResult, isEmptyDiff, orderIsDefined, valuesEqual, type QueryResult, type ResultDiff } from "./result.js";
 import { featureGroup } from "./run.js";
-import { rangeWindows, withOpenWindows } from "./known242.js";
+import { explainUtf8LabelName, rangeWindows, withOpenWindows } from "./known242.js";
 
 const m = (labels: Record<string, string>, ...points: [number, number][]) => ({ metric: labels, points: points.map(([t, v]) => ({ t, v })) });
 const matrix = (...series: ReturnType<typeof m>[]): QueryResult => ({ resultType: "matrix", series });
@@ -149,4 +149,21 @@ test("open windows: every range, nested ones too, one millisecond shorter", () =
   assert.equal(withOpenWindows("sum_over_time(x[5m])")?.extrapolates, false);
   assert.deepEqual(withOpenWindows("x"), { query: "x", minRangeMs: Infinity, extrapolates: false });
   assert.equal(withOpenWindows("x["), undefined);
+});
+
+test("explainUtf8LabelName excuses only a rejected non-legacy UTF-8 destination label", () => {
+  const refError = "invalid destination label name in label_replace(): ~invalid";
+  const cases: [query: string, referenceError: string, excused: boolean][] = [
+    ['label_replace(demo_num_cpus, "~invalid", "", "src", "(.*)")', refError, true],
+    ['label_join(demo_num_cpus, "~invalid", "-", "instance")', "invalid destination label name in label_join(): ~invalid", true],
+    // A different error on the reference is not this difference.
+    ['label_replace(demo_num_cpus, "~invalid", "", "src", "(.*)")', "invalid regular expression in label_replace(): (.*", false],
+    // A legacy-valid name that 2.42 rejected would be a real difference.
+    ['label_replace(demo_num_cpus, "job", "", "src", "(.*)")', "invalid destination label name in label_replace(): job", false],
+    // The error must name the label the query sets.
+    ['label_replace(demo_num_cpus, "~other", "", "src", "(.*)")', refError, false],
+  ];
+  for (const [query, err, excused] of cases) {
+    assert.equal(explainUtf8LabelName(query, err) !== undefined, excused, `${query} / ${err}`);
+  }
 });

@@ -2,7 +2,7 @@
 // a reference and a target endpoint, and judges the pair.
 import { parse, walk, type Expr } from "../../promql/index.js";
 import { EndpointError, instantQuery, rangeQuery, type Endpoint, type QueryOutcome, type RangeParams } from "./client.js";
-import { explainByClosedWindows, rangeWindows, withOpenWindows } from "./known242.js";
+import { explainByClosedWindows, explainUtf8LabelName, rangeWindows, withOpenWindows } from "./known242.js";
 import type { CompareCase } from "./queries.js";
 import { compareResults, DEFAULT_TOLERANCE, isEmptyDiff, orderIsDefined, type PointDiff, type QueryResult, type ResultDiff, type Series, type Tolerance } from "./result.js";
 
@@ -78,7 +78,11 @@ async function compareMode(c: CompareCase, mode: "range" | "instant", opts: Comp
   if (tgt instanceof EndpointError) return { mode, status: "failed", reason: `target unreachable: ${tgt.message}` };
   if (c.shouldFail) {
     if (ref.ok) return { mode, status: "failed", reason: "expected to fail, but the reference succeeded" };
-    if (tgt.ok) return { mode, status: "failed", reason: "expected to fail, but the target succeeded" };
+    if (tgt.ok) {
+      const utf8 = explainUtf8LabelName(c.query, ref.error);
+      if (utf8 !== undefined) return { mode, status: "known-2.42", reason: utf8 };
+      return { mode, status: "failed", reason: "expected to fail, but the target succeeded" };
+    }
     return { mode, status: "passed" };
   }
   if (!ref.ok) return { mode, status: "failed", reason: `reference failed: ${ref.errorType}: ${ref.error}` };
