@@ -20,6 +20,9 @@ const cases: [string, ExpositionFormat, Expect][] = [
   ['{"my.metric", "a.b"="v"} 4 1', "prometheus", { labels: { __name__: "my.metric", "a.b": "v" }, value: 4, timestamp: 1 }],
   ["http_total 3 1700000000.5", "openmetrics", { labels: { __name__: "http_total" }, value: 3, timestamp: 1700000000500 }],
   ["http_total 3 1700000000", "openmetrics", { labels: { __name__: "http_total" }, value: 3, timestamp: 1700000000000 }],
+  // 1700000000.0009 s × 1000 is 1700000000000.9 ms: truncated as Prometheus does, not rounded.
+  ["http_total 3 1700000000.0009", "openmetrics", { labels: { __name__: "http_total" }, value: 3, timestamp: 1700000000000 }],
+  ["http_total 3 -1.5009", "openmetrics", { labels: { __name__: "http_total" }, value: 3, timestamp: -1500 }],
   ['foo_bucket{le="0.1"} 8 1.5 # {trace_id="abc"} 0.05 1.4', "openmetrics", { labels: { __name__: "foo_bucket", le: "0.1" }, value: 8, timestamp: 1500 }],
   ["nan_metric NaN 1", "prometheus", { labels: { __name__: "nan_metric" }, value: NaN, timestamp: 1 }],
   ["# TYPE up gauge", "prometheus", { kind: "type" }],

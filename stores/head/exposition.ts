@@ -128,7 +128,8 @@ class SampleLineParser {
       return Number.isSafeInteger(ms) ? ms : undefined;
     }
     if (!FLOAT.test(text)) return undefined;
-    const ms = Math.round(Number(text) * 1000);
+    // As Prometheus's OpenMetrics parser: float seconds × 1000, truncated toward zero (Go's int64()).
+    const ms = Math.trunc(Number(text) * 1000);
     return Number.isSafeInteger(ms) ? ms : undefined;
   }
 
