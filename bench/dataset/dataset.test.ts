@@ -26,7 +26,7 @@ test("the PRNG is seeded and stays in [0, 1)", () => {
   }
 });
 
-test("timestamps read back to the same ms whether truncated (Prometheus) or rounded (orrery)", () => {
+test("timestamps read back to the same ms whether truncated (as Prometheus and orrery read them) or rounded", () => {
   for (let ms = 1_767_225_600_000; ms < 1_767_225_600_000 + 5000; ms++) {
     const ts = exactTimestamp(ms);
     assert.ok(ts.ms >= ms && ts.ms < ms + 10);

@@ -54,8 +54,9 @@ export class Prng {
 }
 
 /**
- * OpenMetrics timestamps are float seconds; Prometheus truncates seconds×1000 and
- * orrery rounds it. Only times where both agree are written, so both read the same ms.
+ * OpenMetrics timestamps are float seconds, read back as seconds×1000 truncated (by
+ * Prometheus and orrery alike). Only times whose text lands on its ms whether truncated
+ * or rounded are written, so no reader's float rounding can shift a sample.
  */
 export function exactTimestamp(ms: number): { ms: number; text: string } {
   for (let m = ms; ; m++) {
