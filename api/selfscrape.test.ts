@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Counter, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
+import { isStaleNaN } from "../storeapi/index.js";
 import { parseExposition, SelfScraper, type ScrapedSample } from "./index.js";
 
 test("parseExposition reads samples, label escapes, special values and metadata", () => {
@@ -37,7 +38,7 @@ test("parseExposition reads samples, label escapes, special values and metadata"
   assert.equal(samples[6].v, 1.5e-7);
   assert.deepEqual(metadata.get("http_requests_total"), { type: "counter", help: "The total.\nSecond line." });
   assert.throws(() => parseExposition('x{a="b} 1'), /exposition line 1/);
-  assert.throws(() => parseExposition("x abc"), /bad value/);
+  assert.throws(() => parseExposition("x abc"), /exposition line 1:3: invalid value "abc"/);
 });
 
 test("SelfScraper appends the registry's samples with job/instance, plus up and scrape stats", async () => {
@@ -76,4 +77,33 @@ test("SelfScraper.start scrapes at once and on its interval; stop ends it", asyn
   assert.ok(after >= 2, `scrapes ${after}`);
   await new Promise((r) => setTimeout(r, 60));
   assert.equal(scrapes, after);
+});
+
+test("SelfScraper marks a series stale when the next scrape lacks it, and every scraped series when a scrape fails", async () => {
+  const registry = new Registry();
+  const g = new Gauge({ name: "queue_depth", help: "Depth.", labelNames: ["queue"], registers: [registry] });
+  g.set({ queue: "a" }, 1);
+  g.set({ queue: "b" }, 2);
+  const batches: ScrapedSample[][] = [];
+  let t = 1000;
+  const scraper = new SelfScraper({ registry, append: (s) => void batches.push(s), intervalMs: 60000, job: "j", instance: "i", now: () => t });
+  const staleOf = (batch: ScrapedSample[]): string[] =>
+    batch.filter((s) => isStaleNaN(s.v)).map((s) => s.labels.map((l) => `${l.name}=${l.value}`).join(",")).sort();
+  await scraper.scrapeOnce();
+  assert.deepEqual(staleOf(batches[0]!), []);
+
+  g.remove({ queue: "a" });
+  t = 2000;
+  await scraper.scrapeOnce();
+  assert.deepEqual(staleOf(batches[1]!), ["__name__=queue_depth,instance=i,job=j,queue=a"]);
+  assert.ok(batches[1]!.filter((s) => isStaleNaN(s.v)).every((s) => s.t === 2000));
+
+  registry.metrics = async () => {
+    throw new Error("collector failed");
+  };
+  t = 3000;
+  await scraper.scrapeOnce();
+  const up = batches[2]!.find((s) => s.labels.some((l) => l.name === "__name__" && l.value === "up"))!;
+  assert.equal(up.v, 0);
+  assert.deepEqual(staleOf(batches[2]!), ["__name__=queue_depth,instance=i,job=j,queue=b"]);
 });

@@ -1,7 +1,8 @@
 // The built-in self-scrape: a process's own /metrics text (Prometheus text
 // format 0.0.4), parsed and appended to its head like any scraped target.
 import type { Registry } from "prom-client";
-import type { Label, Labels } from "../storeapi/index.js";
+import { STALE_NAN, labelsKey, type Label, type Labels } from "../storeapi/index.js";
+import { formatExpositionError, parseExpositionLine } from "../stores/index.js";
 
 export interface ScrapedSample {
   /** Sorted by name, including __name__. */
@@ -25,92 +26,29 @@ export interface Exposition {
 export function parseExposition(text: string): Exposition {
   const samples: Exposition["samples"] = [];
   const metadata = new Map<string, ExpositionMetadata>();
+  const entry = (family: string): ExpositionMetadata => {
+    let m = metadata.get(family);
+    if (m === undefined) metadata.set(family, (m = { type: "unknown", help: "" }));
+    return m;
+  };
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line === "") continue;
-    if (line.startsWith("#")) {
-      readComment(line, metadata);
-      continue;
-    }
-    try {
-      samples.push(readSampleLine(line));
-    } catch (err) {
-      throw new Error(`exposition line ${i + 1}: ${(err as Error).message}`);
+    const line = parseExpositionLine(lines[i]!, i + 1, "prometheus");
+    switch (line.kind) {
+      case "sample":
+        samples.push({ labels: [...line.labels], v: line.value, t: line.timestamp });
+        break;
+      case "error":
+        throw new Error(`exposition ${formatExpositionError(line)}`);
+      case "type":
+        entry(line.metric).type = line.text.trim() || "untyped";
+        break;
+      case "help":
+        entry(line.metric).help = line.text.replace(/\\(\\|n)/g, (_s, c: string) => (c === "n" ? "\n" : "\\"));
+        break;
     }
   }
   return { samples, metadata };
-}
-
-function readComment(line: string, metadata: Map<string, ExpositionMetadata>): void {
-  const m = /^#\s+(HELP|TYPE)\s+(\S+)(?:\s(.*))?$/.exec(line);
-  if (m === null) return;
-  const entry = metadata.get(m[2]) ?? { type: "unknown", help: "" };
-  if (m[1] === "TYPE") entry.type = (m[3] ?? "untyped").trim();
-  else entry.help = (m[3] ?? "").replace(/\\(\\|n)/g, (_s, c: string) => (c === "n" ? "\n" : "\\"));
-  metadata.set(m[2], entry);
-}
-
-const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
-
-function readSampleLine(line: string): { labels: Label[]; v: number; t?: number } {
-  const nameMatch = NAME_RE.exec(line);
-  if (nameMatch === null) throw new Error("expected a metric name");
-  const labels: Label[] = [{ name: "__name__", value: nameMatch[0] }];
-  let pos = nameMatch[0].length;
-  if (line[pos] === "{") pos = readLabels(line, pos + 1, labels);
-  const rest = line.slice(pos).trim().split(/\s+/);
-  if (rest.length < 1 || rest[0] === "") throw new Error("expected a value");
-  const v = parseValue(rest[0]);
-  const t = rest.length > 1 ? Number(rest[1]) : undefined;
-  if (t !== undefined && !Number.isInteger(t)) throw new Error(`bad timestamp ${JSON.stringify(rest[1])}`);
-  labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  return { labels, v, t };
-}
-
-/** Reads `name="value",...}` from `pos`; returns the position after "}". */
-function readLabels(line: string, pos: number, out: Label[]): number {
-  for (;;) {
-    while (line[pos] === " " || line[pos] === ",") pos++;
-    if (line[pos] === "}") return pos + 1;
-    const m = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(pos));
-    if (m === null) throw new Error(`expected a label name at column ${pos + 1}`);
-    pos += m[0].length;
-    while (line[pos] === " ") pos++;
-    if (line[pos] !== "=" || line[pos + 1] !== '"') throw new Error(`expected ="value" at column ${pos + 1}`);
-    pos += 2;
-    let value = "";
-    for (;;) {
-      const c = line[pos];
-      if (c === undefined) throw new Error("unterminated label value");
-      pos++;
-      if (c === '"') break;
-      if (c === "\\") {
-        const e = line[pos++];
-        value += e === "n" ? "\n" : e;
-      } else value += c;
-    }
-    out.push({ name: m[0], value });
-  }
-}
-
-/** A float as Go's ParseFloat reads it: NaN and Inf in any case (prom-client writes "Nan"). */
-function parseValue(s: string): number {
-  switch (s.toLowerCase()) {
-    case "nan":
-      return NaN;
-    case "+inf":
-    case "inf":
-    case "+infinity":
-    case "infinity":
-      return Infinity;
-    case "-inf":
-    case "-infinity":
-      return -Infinity;
-  }
-  const v = Number(s);
-  if (Number.isNaN(v) || s === "") throw new Error(`bad value ${JSON.stringify(s)}`);
-  return v;
 }
 
 /** Adds target labels; a scraped label of the same name is kept as exported_<name>. */
@@ -144,6 +82,8 @@ export class SelfScraper {
   private running: Promise<unknown> | undefined;
   /** Metadata from the last scrape, by metric family name. */
   metadata = new Map<string, ExpositionMetadata>();
+  /** The series of the last scrape, by labelsKey: those missing from the next one go stale. */
+  private lastSeries = new Map<string, Labels>();
 
   constructor(opts: SelfScrapeOptions) {
     this.opts = opts;
@@ -197,7 +137,18 @@ export class SelfScraper {
       report("scrape_duration_seconds", (performance.now() - started) / 1000),
       report("scrape_samples_scraped", scraped.length),
     );
+    scraped.push(...this.staleMarkers(scraped, t));
     await this.opts.append(scraped);
     return scraped.length;
+  }
+
+  /** As Prometheus: a series of the last scrape that this one lacks (all of them when it failed) gets a stale marker. */
+  private staleMarkers(scraped: readonly ScrapedSample[], t: number): ScrapedSample[] {
+    const current = new Map<string, Labels>();
+    for (const s of scraped) current.set(labelsKey(s.labels), s.labels);
+    const stale: ScrapedSample[] = [];
+    for (const [key, labels] of this.lastSeries) if (!current.has(key)) stale.push({ labels, t, v: STALE_NAN });
+    this.lastSeries = current;
+    return stale;
   }
 }
