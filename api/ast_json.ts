@@ -1,6 +1,6 @@
 // /api/v1/parse_query: the AST as the JSON tree Prometheus 3 returns (the
 // shape its UI's tree view reads: "type" of camelCase node kinds, durations in ms).
-import type { AtModifier, DurationExpr, Expr, LabelMatcher } from "../promql/index.js";
+import { DurationEvalError, evalDurationSeconds, type AtModifier, type DurationExpr, type Expr, type LabelMatcher } from "../promql/index.js";
 import { formatFloatF } from "./format.js";
 
 /** What the function catalog knows of a function, for the "func" object of a call. */
@@ -117,41 +117,16 @@ function atStartOrEnd(at: AtModifier | undefined): string | null {
   return at === undefined || at.kind === "timestamp" ? null : at.kind;
 }
 
-/** A duration expression in ms; step() and range() have no value outside a query, so 0. */
+/**
+ * A duration expression in ms for display; step() and range() have no value outside a
+ * query, so 0, and an expression that cannot be evaluated (a division by zero) shows as 0.
+ */
 export function durationMs(d: DurationExpr | undefined): number {
-  return d === undefined ? 0 : Math.round(durationSeconds(d) * 1000);
-}
-
-function durationSeconds(d: DurationExpr): number {
-  switch (d.type) {
-    case "DurationLiteral":
-      return d.seconds;
-    case "DurationParen":
-      return durationSeconds(d.expr);
-    case "DurationUnary":
-      return d.op === "-" ? -durationSeconds(d.expr) : durationSeconds(d.expr);
-    case "DurationBinary": {
-      const a = durationSeconds(d.lhs);
-      const b = durationSeconds(d.rhs);
-      switch (d.op) {
-        case "+":
-          return a + b;
-        case "-":
-          return a - b;
-        case "*":
-          return a * b;
-        case "/":
-          return a / b;
-        case "%":
-          return a % b;
-        case "^":
-          return a ** b;
-      }
-      return 0;
-    }
-    case "DurationCall":
-      if (d.func === "min_of") return Math.min(...d.args.map(durationSeconds));
-      if (d.func === "max_of") return Math.max(...d.args.map(durationSeconds));
-      return 0;
+  if (d === undefined) return 0;
+  try {
+    return Math.round(evalDurationSeconds(d, { stepMs: 0, rangeMs: 0 }) * 1000);
+  } catch (err) {
+    if (err instanceof DurationEvalError) return 0;
+    throw err;
   }
 }
