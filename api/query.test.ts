@@ -300,6 +300,39 @@ test("responses are gzipped when the client accepts gzip, large ones streamed", 
   assert.equal(JSON.parse(gunzipSync(small.rawPayload).toString()).status, "success");
 });
 
+test("a query response up to 1M chars is sent whole (with a length), a larger one streamed; both bodies complete", async () => {
+  const matrix = (n: number) =>
+    result({
+      type: "matrix",
+      series: Array.from({ length: n }, (_, i) => ({
+        labels: labels({ __name__: "m", i: String(i) }),
+        t: Float64Array.from({ length: 100 }, (_, j) => j * 15000),
+        v: Float64Array.from({ length: 100 }, (_, j) => j / 7),
+      })),
+    });
+  const url = "/api/v1/query_range?query=m&start=0&end=1500&step=15";
+  for (const [n, streamed] of [[2, false], [200, false], [2000, true]] as const) {
+    const { app } = api(always(matrix(n)));
+    for (const headers of [{}, { "accept-encoding": "gzip" }]) {
+      const res = await app.inject({ url, headers });
+      const body = res.headers["content-encoding"] === "gzip" ? gunzipSync(res.rawPayload).toString() : res.body;
+      assert.equal(JSON.parse(body).data.result.length, n);
+      assert.equal(res.headers["content-length"] === undefined, streamed, `${n} series, ${JSON.stringify(headers)}`);
+    }
+  }
+});
+
+test("a tiny query response is not compressed (zlib would cost more than it saves); a bigger one is", async () => {
+  const vec = (n: number) => result({ type: "vector", samples: Array.from({ length: n }, (_, i) => ({ labels: labels({ __name__: "m", i: String(i) }), t: 1000, v: i })) });
+  const tiny = await api(always(vec(1))).app.inject({ url: "/api/v1/query?query=m", headers: { "accept-encoding": "gzip" } });
+  assert.equal(tiny.headers["content-encoding"], undefined);
+  assert.equal(tiny.headers["content-type"], "application/json");
+  assert.equal(tiny.json().data.result.length, 1);
+  const bigger = await api(always(vec(100))).app.inject({ url: "/api/v1/query?query=m", headers: { "accept-encoding": "gzip" } });
+  assert.equal(bigger.headers["content-encoding"], "gzip");
+  assert.equal(JSON.parse(gunzipSync(bigger.rawPayload).toString()).data.result.length, 100);
+});
+
 test("a client that disconnects cancels its query", async () => {
   const { app, engine } = api(hang);
   await app.listen({ host: "127.0.0.1", port: 0 });

@@ -1,7 +1,7 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
 import { pipeline, Readable } from "node:stream";
-import { createGzip, gzipSync } from "node:zlib";
+import { createGzip, gzip, gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ApiContext, ApiDeps, JsonBody } from "./context.js";
@@ -15,6 +15,10 @@ import * as status from "./status.js";
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
 /** Bodies below this are gzipped in one call rather than streamed. */
 const SMALL_BODY_CHARS = 64 * 1024;
+/** Query responses up to this size are built whole and sent at once; larger ones stream. */
+const WHOLE_BODY_CHARS = 1024 * 1024;
+/** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
+const GZIP_MIN_CHARS = 2048;
 
 type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: FastifyRequest) => Promise<JsonBody>;
 
@@ -207,10 +211,40 @@ function acceptsGzip(request: FastifyRequest): boolean {
 function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody): FastifyReply {
   reply.code(body.status ?? 200).header("content-type", "application/json");
   if (typeof body.json === "string") return sendMaybeGzipped(request, reply, body.json);
-  const chunks = Readable.from(body.json, { objectMode: false });
+  // A small body is sent whole: a stream (and a gzip stream) per response costs more than it.
+  const it = body.json[Symbol.iterator]();
+  let head = "";
+  for (;;) {
+    const r = it.next();
+    if (r.done === true) return sendWhole(request, reply, head);
+    head += r.value;
+    if (head.length > WHOLE_BODY_CHARS) break;
+  }
+  const chunks = Readable.from(continued(head, it), { objectMode: false });
   if (!acceptsGzip(request)) return reply.send(chunks);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   return reply.send(pipeline(chunks, createGzip({ level: 1 }), () => undefined));
+}
+
+/** A complete JSON body as one Buffer (a string would get "; charset=utf-8" added to its type). */
+function sendWhole(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
+  // Compressing a body this small saves less than setting up zlib costs.
+  if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(Buffer.from(text));
+  reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
+  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text, { level: 1 }));
+  // Bigger ones are compressed on the thread pool, not on the event loop.
+  gzip(text, { level: 1 }, (err, zipped) => {
+    if (err === null) return void reply.send(zipped);
+    reply.removeHeader("content-encoding");
+    reply.send(err);
+  });
+  return reply;
+}
+
+/** The chunks of a body whose first part has already been read. */
+function* continued(head: string, rest: Iterator<string>): Generator<string, void, undefined> {
+  yield head;
+  for (let r = rest.next(); r.done !== true; r = rest.next()) yield r.value;
 }
 
 function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {

@@ -5,7 +5,7 @@ import { ChunkEncoding } from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import { compareLabelSets } from "../labels.js";
-import { inputSamples, SampleBuffer, type SeriesInput } from "./sample_buffer.js";
+import { DecodeScratch, inputSamples, SampleBuffer, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -30,6 +30,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const matchers: Matcher[] = sel.matchers.map((m) => ({ name: m.name, op: m.op, value: m.value }));
   const out: LoadedSeries[] = [];
   const req = { minTime: spec.minTime, maxTime: spec.maxTime, matchers, queryHints: sel.hints };
+  const scratch = new DecodeScratch();
   for await (const frame of ctx.store.series(req, ctx.signal)) {
     for (const w of frame.warnings) ctx.annotations.warn(w);
     for (const s of frame.series) {
@@ -40,7 +41,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
         chunks.push(c.raw.data);
       }
       if (chunks.length === 0) continue;
-      const input: SeriesInput = { chunks, minTime: spec.minTime, maxTime: spec.maxTime };
+      const input: SeriesInput = { chunks, minTime: spec.minTime, maxTime: spec.maxTime, scratch };
       ctx.samples.hold(inputSamples(input));
       out.push({ labels: s.labels, input });
     }

@@ -1,6 +1,6 @@
 // A sliding buffer of one series' samples: chunks are decoded only as the steps reach them and
 // samples behind the window are dropped, so a long range query never holds a series in full.
-import { decodeXorChunk, isStaleNaN, xorChunkNumSamples } from "../../storeapi/index.js";
+import { decodeXorChunk, isStaleNaN, XorChunkIterator, xorChunkNumSamples } from "../../storeapi/index.js";
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
 export interface SeriesInput {
@@ -8,11 +8,51 @@ export interface SeriesInput {
   minTime: number;
   maxTime: number;
   decoded?: { t: Float64Array; v: Float64Array };
+  /** Shared by the series of one fetch, so each buffer need not allocate its own. */
+  scratch?: DecodeScratch;
 }
 
+/** Float64s per slab block, and the largest request served from one (bigger ones allocate alone). */
+const SLAB_FLOATS = 1 << 16;
+const SLAB_MAX_TAKE = 1024;
+
+/**
+ * What the buffers of one fetch share: one chunk iterator, and slab blocks the small first
+ * buffers are cut from — one typed-array allocation per 64K floats instead of two per series.
+ */
+export class DecodeScratch {
+  readonly iterator = new XorChunkIterator(new Uint8Array(2));
+  /** Where a chunk is decoded first, so a buffer grows by the samples in range, not the chunk's size. */
+  t = new Float64Array(128);
+  v = new Float64Array(128);
+  private slab = new Float64Array(0);
+  private used = 0;
+
+  /** Makes t and v hold at least n samples. */
+  ensure(n: number): void {
+    if (n <= this.t.length) return;
+    this.t = new Float64Array(n);
+    this.v = new Float64Array(n);
+  }
+
+  /** A zeroed Float64Array of n elements. */
+  take(n: number): Float64Array {
+    if (n > SLAB_MAX_TAKE) return new Float64Array(n);
+    if (this.used + n > this.slab.length) {
+      this.slab = new Float64Array(SLAB_FLOATS);
+      this.used = 0;
+    }
+    const a = this.slab.subarray(this.used, this.used + n);
+    this.used += n;
+    return a;
+  }
+}
+
+const EMPTY = new Float64Array(0);
+
 export class SampleBuffer {
-  t: Float64Array = new Float64Array(0);
-  v: Float64Array = new Float64Array(0);
+  t: Float64Array = EMPTY;
+  v: Float64Array = EMPTY;
   /** Valid samples are [0, len). */
   len = 0;
   /** First index still needed; everything before it may be dropped when space is short. */
@@ -53,11 +93,36 @@ export class SampleBuffer {
     const chunks = this.input.chunks;
     while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
       const bytes = chunks[this.nextChunk++]!;
+      const scratch = this.input.scratch;
+      if (scratch !== undefined) {
+        this.appendVia(scratch, bytes);
+        continue;
+      }
       this.reserve(xorChunkNumSamples(bytes));
       const from = this.len;
       const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, this.t, this.v, from);
       this.len = this.dropStale ? from + this.removeStale(from, from + got) : from + got;
     }
+  }
+
+  /** Decodes a chunk into the shared scratch, then appends only its samples in range. */
+  private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
+    scratch.ensure(xorChunkNumSamples(bytes));
+    const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
+    if (got === 0) return;
+    this.reserve(got);
+    const st = scratch.t;
+    const sv = scratch.v;
+    const t = this.t;
+    const v = this.v;
+    let n = this.len;
+    for (let k = 0; k < got; k++) {
+      const x = sv[k]!;
+      if (this.dropStale && x !== x && isStaleNaN(x)) continue;
+      t[n] = st[k]!;
+      v[n++] = x;
+    }
+    this.len = n;
   }
 
   /** Compacts [from, to) in place without stale markers; returns how many remain. */
@@ -84,9 +149,11 @@ export class SampleBuffer {
       this.keep = 0;
       if (this.len + n <= this.t.length) return;
     }
-    const cap = Math.max(2 * this.t.length, this.len + n, 128);
-    const t = new Float64Array(cap);
-    const v = new Float64Array(cap);
+    const scratch = this.input.scratch;
+    // With a shared slab the first buffer is sized to the samples in range; alone, to at least 128.
+    const cap = Math.max(2 * this.t.length, this.len + n, scratch === undefined ? 128 : 0);
+    const t = scratch === undefined ? new Float64Array(cap) : scratch.take(cap);
+    const v = scratch === undefined ? new Float64Array(cap) : scratch.take(cap);
     t.set(this.t.subarray(0, this.len));
     v.set(this.v.subarray(0, this.len));
     this.t = t;

@@ -397,3 +397,15 @@ test("with tooFarInFutureMs, samples too far ahead of the clock are rejected as 
   const unguarded = new Head();
   assert.equal((await unguarded.appendBatch([{ labels: up("a"), t: [1e15], v: [1] }])).accepted, 1);
 });
+
+test("open chunks of many series are snapshots that stay separate (shared copy blocks)", async () => {
+  const head = new Head();
+  const n = 600;
+  await head.appendBatch(Array.from({ length: n }, (_, i) => ({ labels: up("j" + String(i).padStart(4, "0")), t: [1000, 2000], v: [i, i + 0.5] })));
+  const before = await collect(head);
+  assert.equal(before.length, n);
+  await head.appendBatch(Array.from({ length: n }, (_, i) => ({ labels: up("j" + String(i).padStart(4, "0")), t: [3000], v: [-i] })));
+  for (let i = 0; i < n; i++) assert.deepEqual(samplesOf(before[i]!), { t: [1000, 2000], v: [i, i + 0.5] });
+  const after = await collect(head);
+  for (let i = 0; i < n; i++) assert.deepEqual(samplesOf(after[i]!), { t: [1000, 2000, 3000], v: [i, i + 0.5, -i] });
+});

@@ -27,7 +27,7 @@ import { createHeadMetrics, type HeadMetrics, type RejectReason } from "./metric
 import { ChunkArena } from "./arena.js";
 import { PostingsIndex } from "./postings.js";
 import { selectIds } from "./select.js";
-import { MemSeries } from "./series.js";
+import { ByteSlab, MemSeries } from "./series.js";
 import { sortByLabels } from "./sort.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 
@@ -590,6 +590,8 @@ export class Head implements Store {
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);
     }
+    // The open chunks' copies share slab blocks (see chunksIn).
+    const copies = new ByteSlab();
     for (let from = 0; from < selected.length; from += FRAME_SERIES) {
       throwIfAborted(signal);
       const frame: Series[] = [];
@@ -600,7 +602,7 @@ export class Head implements Store {
           continue;
         }
         // Chunks are gathered per frame: truncation between frames may have emptied a series.
-        const chunks = s.chunksIn(minTime, maxTime, this.arena);
+        const chunks = s.chunksIn(minTime, maxTime, this.arena, copies);
         if (chunks.length > 0) frame.push({ labels: s.labels, chunks });
       }
       yield { series: frame, warnings: [] };

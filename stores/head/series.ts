@@ -8,6 +8,29 @@ import type { ChunkArena } from "./arena.js";
 const META = 4;
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
 
+/** Bytes per ByteSlab block, and the largest copy served from one. */
+const SLAB_BYTES = 1 << 16;
+const SLAB_MAX_COPY = 4096;
+
+/** Copies small byte arrays into shared blocks: one allocation per 64 KiB instead of one per copy. */
+export class ByteSlab {
+  private block = new Uint8Array(0);
+  private used = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    const n = bytes.length;
+    if (n > SLAB_MAX_COPY) return bytes.slice();
+    if (this.used + n > this.block.length) {
+      this.block = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const out = this.block.subarray(this.used, this.used + n);
+    out.set(bytes);
+    this.used += n;
+    return out;
+  }
+}
+
 export class MemSeries {
   readonly id: number;
   readonly labels: Labels;
@@ -103,7 +126,7 @@ export class MemSeries {
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
    * bytes, so appends after this call do not change what the reader holds.
    */
-  chunksIn(mint: number, maxt: number, arena: ChunkArena): AggrChunk[] {
+  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab()): AggrChunk[] {
     const out: AggrChunk[] = [];
     const c = this.closed;
     for (let i = 0; i < c.length; i += META) {
@@ -114,7 +137,7 @@ export class MemSeries {
       out.push({ minTime, maxTime, raw: { encoding: ChunkEncoding.XOR, data } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      const data = this.open.bytes().slice();
+      const data = copies.copy(this.open.bytes());
       out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: { encoding: ChunkEncoding.XOR, data } });
     }
     return out;

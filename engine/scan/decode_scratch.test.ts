@@ -1,0 +1,74 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { MemoryStore, STALE_NAN, XorChunk } from "../../storeapi/index.js";
+import { Engine } from "../index.js";
+import { call, range, sel } from "../testing.js";
+import type { MatrixValue, VectorValue } from "../types.js";
+import { DecodeScratch, SampleBuffer } from "./sample_buffer.js";
+
+test("DecodeScratch hands out zeroed, non-overlapping arrays; big ones are allocated alone", () => {
+  const s = new DecodeScratch();
+  const a = s.take(100);
+  a.fill(1);
+  const b = s.take(50);
+  assert.equal(b.length, 50);
+  assert.ok(b.every((x) => x === 0));
+  assert.equal(a.buffer, b.buffer);
+  const big = s.take(5000);
+  assert.equal(big.length, 5000);
+  assert.notEqual(big.buffer, a.buffer);
+  // Past a block's end a new block starts; earlier arrays keep their values.
+  const many: Float64Array[] = [];
+  for (let i = 0; i < 200; i++) many.push(s.take(1000).fill(i));
+  for (let i = 0; i < 200; i++) assert.ok(many[i]!.every((x) => x === i));
+  assert.ok(a.every((x) => x === 1));
+});
+
+// Many series of several chunks each: the buffers of one fetch share the scratch and must not mix.
+function manySeries(): MemoryStore {
+  const s = new MemoryStore();
+  const n = 400;
+  const t = Array.from({ length: n }, (_, i) => i * 15_000);
+  for (let k = 0; k < 300; k++) {
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) v[i] = k * 10_000 + i;
+    s.add([{ name: "__name__", value: "m" }, { name: "k", value: String(k).padStart(3, "0") }], t, v);
+  }
+  return s;
+}
+
+test("series decoded with a shared scratch keep their own samples (instant and range)", async () => {
+  const store = manySeries();
+  const end = 399 * 15_000;
+  const inst = await new Engine().exprQuery(store, "q", sel("m"), end, end, 0).exec();
+  const samples = (inst.value as VectorValue).samples;
+  assert.equal(samples.length, 300);
+  for (let k = 0; k < 300; k++) assert.equal(samples[k]!.v, k * 10_000 + 399);
+  const r = await new Engine().exprQuery(store, "q", call("max_over_time", range(sel("m"), 60)), 0, end, 300_000).exec();
+  const series = (r.value as MatrixValue).series;
+  assert.equal(series.length, 300);
+  for (let k = 0; k < 300; k++) {
+    const s = series[k]!;
+    for (let j = 0; j < s.t.length; j++) assert.equal(s.v[j], k * 10_000 + s.t[j]! / 15_000, `series ${k} at ${s.t[j]}`);
+  }
+});
+
+test("a buffer with a scratch grows by the samples in range only, and drops stale markers when asked", () => {
+  const c = new XorChunk();
+  for (let i = 0; i < 120; i++) c.append(i * 1000, i === 115 ? STALE_NAN : i);
+  const bytes = c.bytes();
+  const scratch = new DecodeScratch();
+  const keep = new SampleBuffer({ chunks: [bytes], minTime: 110_000, maxTime: 200_000, scratch }, false);
+  keep.fill(Infinity);
+  assert.equal(keep.len, 10);
+  assert.equal(keep.t.length, 10, "sized to the 10 samples in range, not the chunk's 120");
+  assert.deepEqual(Array.from(keep.t), Array.from({ length: 10 }, (_, i) => (110 + i) * 1000));
+  const drop = new SampleBuffer({ chunks: [bytes, bytes], minTime: 110_000, maxTime: 200_000, scratch }, true);
+  drop.fill(Infinity);
+  // Both chunks decode (the same bytes twice): 9 samples each without the stale marker.
+  assert.equal(drop.len, 18);
+  assert.deepEqual(Array.from(drop.v.subarray(0, 9)), [110, 111, 112, 113, 114, 116, 117, 118, 119]);
+  const none = new SampleBuffer({ chunks: [bytes], minTime: 500_000, maxTime: 600_000, scratch }, false);
+  none.fill(Infinity);
+  assert.equal(none.len, 0);
+});
