@@ -148,3 +148,19 @@ test("parsed queries run end to end", async () => {
   const r2 = await new Engine().instantQuery(counters(), 'x_total{job="a"} + on(job) y', 5 * MIN).exec();
   assert.deepEqual(vec(r2), { "job=a": 51 });
 });
+
+test("label values containing any character never make two label sets one (grouping, matching)", async () => {
+  // Joined with a separator character these would collide: a="xÿbÿy" vs a="x",b="y".
+  const store = storeWith(MIN, [
+    [{ __name__: "m", a: "x\xffb\xffy" }, [1]],
+    [{ __name__: "m", a: "x", b: "y" }, [2]],
+    [{ __name__: "m", a: "x\xff", b: "y" }, [4]],
+    [{ __name__: "m", a: "x", b: "\xffy" }, [8]],
+  ]);
+  const without = await instant(store, agg("sum", sel("m"), [], { without: true }), 0);
+  assert.equal(Object.keys(vec(without)).length, 4);
+  const by = await instant(store, agg("sum", sel("m"), ["a", "b"]), 0);
+  assert.deepEqual(Object.values(vec(by)).sort((p, q) => p - q), [1, 2, 4, 8]);
+  const matched = await instant(store, bin("+", sel("m"), sel("m")), 0);
+  assert.deepEqual(Object.values(vec(matched)).sort((p, q) => p - q), [2, 4, 8, 16]);
+});

@@ -1,19 +1,8 @@
 // Small label-set helpers the operators use (label sets are sorted by name, names unique).
 import type { Label, Labels } from "../storeapi/index.js";
+export { getLabel, labelsKey } from "../storeapi/index.js";
 
 export const METRIC_NAME = "__name__";
-
-/** A string that is equal for equal label sets (0xff never occurs in UTF-8 text). */
-export function labelsKey(ls: Labels): string {
-  let s = "";
-  for (const l of ls) s += l.name + "\xff" + l.value + "\xff";
-  return s;
-}
-
-export function getLabel(ls: Labels, name: string): string {
-  for (const l of ls) if (l.name === name) return l.value;
-  return "";
-}
 
 /** Drops the metric name and the type/unit metadata labels that belong to it. */
 export function dropMetricName(ls: Labels): Labels {

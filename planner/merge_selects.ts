@@ -27,9 +27,9 @@ export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
 
 export function matchersKey(sel: SelectorNode): string {
   return sel.matchers
-    .map((m) => `${m.name}\xff${m.op}\xff${m.value}`)
+    .map((m) => JSON.stringify([m.name, m.op, m.value]))
     .sort()
-    .join("\xfe");
+    .join(",");
 }
 
 function collect(n: PlanNode, span: Span, ctx: PlanContext, out: { sel: SelectorNode; minTime: number; maxTime: number }[]): void {

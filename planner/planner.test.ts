@@ -61,6 +61,19 @@ test("identical selectors share one fetch over the union of their ranges", () =>
   assert.equal(a.maxTime, 3_600_000);
 });
 
+test("selectors whose matchers differ are never merged, whatever characters they hold", () => {
+  // Joined with separator characters, {a="x\xfeb\xff=\xff"} and {a="x", b=""} would be one key.
+  const withMatchers = (ms: { name: string; op: "="; value: string }[]): Expr => ({ ...sel("x"), matchers: [{ name: "__name__", op: "=", value: "x" }, ...ms] }) as Expr;
+  const lhs = withMatchers([{ name: "a", op: "=", value: "x\xfeb\xff=\xff" }]);
+  const rhs = withMatchers([{ name: "a", op: "=", value: "x" }, { name: "b", op: "=", value: "" }]);
+  const e: Expr = { type: "BinaryExpr", op: "/", lhs, rhs, returnBool: false, pos: P };
+  const n = mergeSelects(fromAst(e, ctx), ctx) as Extract<PlanNode, { type: "Binary" }>;
+  const a = n.lhs.type === "VectorSelector" ? n.lhs.fetch : undefined;
+  const b = n.rhs.type === "VectorSelector" ? n.rhs.fetch : undefined;
+  assert.ok(a && b);
+  assert.notEqual(a.key, b.key);
+});
+
 test("selector hints carry the enclosing function, range and grouping", () => {
   const e: Expr = {
     type: "AggregateExpr",

@@ -38,3 +38,20 @@ test("groupSeries: without drops the name, by __name__ keeps a pending name drop
   assert.equal(byName.meta[0]!.dropName, true);
   assert.deepEqual([...byName.of], [0, 0]);
 });
+
+test("groupSeries: by keys on values by position, so a value under another name is another group", () => {
+  const l = (rec: Record<string, string>) => Object.keys(rec).sort().map((name) => ({ name, value: rec[name]! }));
+  const input = [
+    { labels: l({ __name__: "m", a: "x" }), dropName: false },
+    { labels: l({ __name__: "m", b: "x" }), dropName: false },
+    { labels: l({ __name__: "m", a: "x", c: "1" }), dropName: false },
+    { labels: l({ __name__: "m" }), dropName: false },
+    { labels: l({ __name__: "m", a: "x", b: "x" }), dropName: false },
+  ];
+  const two = groupSeries(input, ["b", "a"], false);
+  assert.deepEqual([...two.of], [0, 1, 0, 2, 3]);
+  assert.deepEqual(two.meta.map((m) => m.labels), [l({ a: "x" }), l({ b: "x" }), [], l({ a: "x", b: "x" })]);
+  const one = groupSeries(input, ["a"], false);
+  assert.deepEqual([...one.of], [0, 1, 0, 1, 0]);
+  assert.deepEqual(one.meta.map((m) => m.labels), [l({ a: "x" }), []]);
+});

@@ -212,7 +212,7 @@ function identifyingKey(ls: Labels): string | undefined {
   for (const n of IDENTIFYING) {
     const v = getLabel(ls, n);
     if (v !== "") any = true;
-    key += v + "\xff";
+    key += v.length + ":" + v;
   }
   return any ? key : undefined;
 }

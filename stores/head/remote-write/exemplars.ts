@@ -1,6 +1,6 @@
 // Exemplars from remote_write, kept in a bounded circular buffer (oldest dropped first), served to
 // /api/v1/query_exemplars.
-import { compileMatchers, getLabel, type Labels, type Matcher } from "../../../storeapi/index.js";
+import { compileMatchers, getLabel, labelsKey, type Labels, type Matcher } from "../../../storeapi/index.js";
 
 export interface Exemplar {
   readonly labels: Labels;
@@ -18,11 +18,6 @@ export type ExemplarAddResult = "added" | "duplicate" | "out_of_order";
 
 export const DEFAULT_MAX_EXEMPLARS = 100_000;
 
-function seriesKey(labels: Labels): string {
-  let key = "";
-  for (const l of labels) key += l.name + "\xff" + l.value + "\xff";
-  return key;
-}
 
 export class ExemplarStore {
   readonly capacity: number;
@@ -51,7 +46,7 @@ export class ExemplarStore {
 
   /** Adds an exemplar unless it is not newer than the newest one kept for its series. */
   add(seriesLabels: Labels, labels: Labels, value: number, timestamp: number): ExemplarAddResult {
-    const key = seriesKey(seriesLabels);
+    const key = labelsKey(seriesLabels);
     const newest = this.newest.get(key);
     if (newest !== undefined && timestamp <= newest) return timestamp === newest ? "duplicate" : "out_of_order";
     if (this.size === this.ts.length && this.size < this.capacity) this.grow();
