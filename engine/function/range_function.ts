@@ -71,24 +71,21 @@ export class RangeFunctionOperator implements Operator {
       this.finish(d);
       return null;
     }
-    const out: StepVector[] = [];
     const w = this.window;
     const extended = this.source.anchored || this.source.smoothed;
     const ahead = this.source.smoothed ? this.ctx.lookbackMs : 0;
-    const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
-    for (; this.step < last; this.step++) {
-      const t = this.tl.start + this.step * this.tl.step;
-      const ref = this.source.refTime(t);
-      const from = ref - this.source.rangeMs;
-      for (let a = 0; a < this.args.length; a++) this.argv[a] = this.args[a]![this.step]!;
-      w.rangeStartMs = from;
-      w.rangeEndMs = ref;
-      w.evalTimeMs = t;
-      const sv = this.ctx.pool.get(t, d.buffers.length);
-      let n = 0;
-      let read = 0;
-      for (let i = 0; i < d.buffers.length; i++) {
-        const b = d.buffers[i]!;
+    const first = this.step;
+    const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
+    const out: StepVector[] = [];
+    for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, d.buffers.length));
+    let read = 0;
+    // Series outer, steps inner: one series' samples stay in cache across the batch's steps.
+    for (let i = 0; i < d.buffers.length; i++) {
+      const b = d.buffers[i]!;
+      for (let k = first; k < last; k++) {
+        const t = this.tl.start + k * this.tl.step;
+        const ref = this.source.refTime(t);
+        const from = ref - this.source.rangeMs;
         b.fill(ref + ahead);
         const ts = b.t;
         // Window (from, ref]: a is its first index, e one past its last; steps only move forward.
@@ -102,6 +99,10 @@ export class RangeFunctionOperator implements Operator {
         b.keep = s > 0 ? s - 1 : 0;
         if (s === e && !extended) continue;
         read += e - s;
+        for (let a = 0; a < this.args.length; a++) this.argv[a] = this.args[a]![k]!;
+        w.rangeStartMs = from;
+        w.rangeEndMs = ref;
+        w.evalTimeMs = t;
         w.t = ts;
         w.v = b.v;
         w.start = s;
@@ -109,14 +110,14 @@ export class RangeFunctionOperator implements Operator {
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
         const r = this.fn(w, this.argv);
         if (r === undefined) continue;
-        sv.ids[n] = i;
-        sv.v[n++] = r;
+        const sv = out[k - first]!;
+        sv.ids[sv.n] = i;
+        sv.v[sv.n++] = r;
         this.emitted[i] = 1;
       }
-      sv.n = n;
-      this.ctx.samples.read(read);
-      out.push(sv);
     }
+    this.step = last;
+    this.ctx.samples.read(read);
     return out;
   }
 
