@@ -26,6 +26,17 @@ test("formatSampleValue switches to a two-digit-exponent 'e' format below 1e-6 a
   for (const [v, want] of table) assert.equal(formatSampleValue(v), want, `formatSampleValue(${v})`);
 });
 
+test("formatSampleValue writes the shortest round-trip digits of any finite value", () => {
+  let seed = 42;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 20_000; i++) {
+    const v = (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 12);
+    const got = formatSampleValue(v);
+    assert.equal(Number(got), v, `formatSampleValue(${v}) = ${got} does not round-trip`);
+    if (Math.abs(v) >= 1e-6 && Math.abs(v) < 1e21) assert.equal(got, String(v));
+  }
+});
+
 test("sample timestamps keep three fraction digits; scalar timestamps are shortest", () => {
   const samples: [number, string][] = [
     [0, "0"],
