@@ -164,3 +164,13 @@ test("label values containing any character never make two label sets one (group
   const matched = await instant(store, bin("+", sel("m"), sel("m")), 0);
   assert.deepEqual(Object.values(vec(matched)).sort((p, q) => p - q), [2, 4, 8, 16]);
 });
+
+test("info() joins on identifying labels as values, never on a run of characters", async () => {
+  // As "value + separator" strings these two identities would be one: aÿb|c vs a|bÿc.
+  const store = storeWith(MIN, [
+    [{ __name__: "m", instance: "a\xffb", job: "c" }, [1]],
+    [{ __name__: "target_info", instance: "a", job: "b\xffc", version: "1" }, [1]],
+  ]);
+  const r = await instant(store, call("info", sel("m")), 0);
+  assert.deepEqual(vec(r), { "__name__=m,instance=a\xffb,job=c": 1 });
+});

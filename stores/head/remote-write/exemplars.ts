@@ -18,7 +18,6 @@ export type ExemplarAddResult = "added" | "duplicate" | "out_of_order";
 
 export const DEFAULT_MAX_EXEMPLARS = 100_000;
 
-
 export class ExemplarStore {
   readonly capacity: number;
   // Storage grows by doubling up to capacity, so an unused store costs little.

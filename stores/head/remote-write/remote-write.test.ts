@@ -310,6 +310,14 @@ test("ExemplarStore is a bounded ring; MetadataStore bounds families and honours
   assert.deepEqual(md.get("a", undefined), {});
 });
 
+test("ExemplarStore keeps series apart whatever characters their label values hold", () => {
+  const store = new ExemplarStore(10);
+  // Joined with a separator character these would be one series: a="xÿbÿy" vs a="x",b="y".
+  assert.equal(store.add([lbl("a", "x\xffb\xffy")], [], 1, 100), "added");
+  assert.equal(store.add([lbl("a", "x"), lbl("b", "y")], [], 2, 100), "added");
+  assert.equal(store.select([], 0, 1000).length, 2);
+});
+
 test("StringInterner returns one shared string per ASCII value, decodes UTF-8, and stays bounded", async () => {
   const { StringInterner } = await import("./intern.js");
   const strings = new StringInterner(3);
