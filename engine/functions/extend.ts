@@ -1,7 +1,7 @@
 // The samples a bare `metric[range] anchored|smoothed` selector returns (a matrix result,
 // not inside a function): one synthetic point at each window edge plus the samples between.
-import { interpolateLinear } from "./rate.js";
-import { DEFAULT_LOOKBACK_DELTA_MS, type RangeWindow } from "./window.js";
+import { anchoredFrom, interpolateLinear, smoothedTo } from "./rate.js";
+import type { RangeWindow } from "./window.js";
 
 /**
  * Writes the anchored/smoothed matrix samples of window `w` into outT/outV (which need room
@@ -14,13 +14,10 @@ import { DEFAULT_LOOKBACK_DELTA_MS, type RangeWindow } from "./window.js";
  */
 export function extendedRangeSamples(w: RangeWindow, outT: Float64Array, outV: Float64Array): number {
   const { t, v, smoothed } = w;
-  const lookback = w.lookbackDeltaMs ?? DEFAULT_LOOKBACK_DELTA_MS;
   const rangeStart = w.rangeStartMs;
   const rangeEnd = w.rangeEndMs;
-  let lo = w.start;
-  if (lo > 0 && t[lo - 1] <= rangeStart && t[lo - 1] > rangeStart - lookback) lo--;
-  let hi = w.end;
-  if (smoothed && hi < t.length && t[hi] > rangeEnd && t[hi] <= rangeEnd + lookback) hi++;
+  const lo = anchoredFrom(w);
+  const hi = smoothed ? smoothedTo(w) : w.end;
   if (hi <= lo) return 0;
   let i = lo;
   while (i < hi - 1 && t[i] <= rangeStart) i++;

@@ -43,7 +43,7 @@ export function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boo
 }
 
 /** Index of the anchor (last sample at or before rangeStartMs, within lookback), or `start`. */
-function anchoredFrom(w: RangeWindow): number {
+export function anchoredFrom(w: RangeWindow): number {
   const i = w.start - 1;
   if (i < 0) return w.start;
   const lookback = w.lookbackDeltaMs ?? DEFAULT_LOOKBACK_DELTA_MS;
@@ -52,7 +52,7 @@ function anchoredFrom(w: RangeWindow): number {
 }
 
 /** One past the first sample after rangeEndMs (within lookback), or `end`. */
-function smoothedTo(w: RangeWindow): number {
+export function smoothedTo(w: RangeWindow): number {
   const i = w.end;
   if (i >= w.t.length) return w.end;
   const lookback = w.lookbackDeltaMs ?? DEFAULT_LOOKBACK_DELTA_MS;

@@ -61,6 +61,7 @@ export class SampleBuffer {
   a = 0;
   b = 0;
   private nextChunk = 0;
+  private ownScratch: DecodeScratch | undefined;
 
   constructor(
     private readonly input: SeriesInput,
@@ -92,17 +93,13 @@ export class SampleBuffer {
   fill(upTo: number): void {
     const chunks = this.input.chunks;
     while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
-      const bytes = chunks[this.nextChunk++]!;
-      const scratch = this.input.scratch;
-      if (scratch !== undefined) {
-        this.appendVia(scratch, bytes);
-        continue;
-      }
-      this.reserve(xorChunkNumSamples(bytes));
-      const from = this.len;
-      const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, this.t, this.v, from);
-      this.len = this.dropStale ? from + this.removeStale(from, from + got) : from + got;
+      this.appendVia(this.scratch(), chunks[this.nextChunk++]!);
     }
+  }
+
+  /** The fetch's shared scratch, or (for a buffer made alone) its own. */
+  private scratch(): DecodeScratch {
+    return this.input.scratch ?? (this.ownScratch ??= new DecodeScratch());
   }
 
   /** Decodes a chunk into the shared scratch, then appends only its samples in range. */
@@ -125,18 +122,6 @@ export class SampleBuffer {
     this.len = n;
   }
 
-  /** Compacts [from, to) in place without stale markers; returns how many remain. */
-  private removeStale(from: number, to: number): number {
-    let n = from;
-    for (let i = from; i < to; i++) {
-      const x = this.v[i]!;
-      if (x !== x && isStaleNaN(x)) continue;
-      this.t[n] = this.t[i]!;
-      this.v[n++] = x;
-    }
-    return n - from;
-  }
-
   private reserve(n: number): void {
     if (this.len + n <= this.t.length) return;
     const k = this.keep;
@@ -149,11 +134,11 @@ export class SampleBuffer {
       this.keep = 0;
       if (this.len + n <= this.t.length) return;
     }
-    const scratch = this.input.scratch;
-    // With a shared slab the first buffer is sized to the samples in range; alone, to at least 128.
-    const cap = Math.max(2 * this.t.length, this.len + n, scratch === undefined ? 128 : 0);
-    const t = scratch === undefined ? new Float64Array(cap) : scratch.take(cap);
-    const v = scratch === undefined ? new Float64Array(cap) : scratch.take(cap);
+    // Cut from the scratch's slab, the first buffer is sized to the samples in range.
+    const cap = Math.max(2 * this.t.length, this.len + n);
+    const scratch = this.scratch();
+    const t = scratch.take(cap);
+    const v = scratch.take(cap);
     t.set(this.t.subarray(0, this.len));
     v.set(this.v.subarray(0, this.len));
     this.t = t;
