@@ -1,17 +1,26 @@
 // `orrery start`: the all-in-one process. A head store with its WAL, the
 // engine, the HTTP API, and a self-scrape so there is data to query at once.
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { buildApi, parseDuration, SelfScraper } from "../api/index.js";
+import { buildApi, SelfScraper } from "../api/index.js";
 import { Engine } from "../engine/index.js";
 import { createRemoteWriteContext, handleRemoteWrite, METRIC_TYPES, type MetricType, openHead, type RemoteWriteContext } from "../stores/index.js";
 import type { ExemplarQuerier, MetadataQuerier } from "../api/index.js";
+import {
+  durationFlag,
+  FlagError,
+  type FlagSpec,
+  flagUsage,
+  integerFlag,
+  joinHostPort,
+  logger,
+  logLevelFlag,
+  type ParsedFlags,
+  parseFlagsWith,
+  shutdownSignal,
+  splitHostPort,
+} from "./flags.js";
 
-interface FlagSpec {
-  name: string;
-  help: string;
-  default: string;
-  boolean?: boolean;
-}
+export { FlagError, splitHostPort } from "./flags.js";
 
 const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
@@ -33,56 +42,15 @@ const FLAGS: FlagSpec[] = [
 
 const ALIASES: Record<string, string> = { "no-self-scrape": "self-scrape.enabled=false" };
 
-export class FlagError extends Error {
-  override name = "FlagError";
-}
-
-/** Parses `--name=value`, `--name value`, `--name` / `--no-name` for booleans. */
-export function parseFlags(argv: readonly string[]): { values: Record<string, string>; help: boolean } {
-  const values: Record<string, string> = {};
-  for (const f of FLAGS) values[f.name] = f.default;
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    let arg = argv[i];
-    if (arg === "--help" || arg === "-h" || arg === "help") {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith("--")) throw new FlagError(`unexpected argument ${JSON.stringify(arg)}`);
-    arg = arg.slice(2);
-    arg = ALIASES[arg] ?? arg;
-    const eq = arg.indexOf("=");
-    let name = eq < 0 ? arg : arg.slice(0, eq);
-    let value: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
-    let spec = FLAGS.find((f) => f.name === name);
-    if (spec === undefined && name.startsWith("no-")) {
-      const positive = FLAGS.find((f) => f.name === name.slice(3) && f.boolean);
-      if (positive !== undefined && value === undefined) {
-        spec = positive;
-        name = positive.name;
-        value = "false";
-      }
-    }
-    if (spec === undefined) throw new FlagError(`unknown flag --${name}`);
-    if (value === undefined) {
-      if (spec.boolean) value = "true";
-      else if (i + 1 < argv.length) value = argv[++i];
-      else throw new FlagError(`flag --${name} needs a value`);
-    }
-    if (spec.boolean && value !== "true" && value !== "false") throw new FlagError(`flag --${name} must be true or false, got ${JSON.stringify(value)}`);
-    values[name] = value;
-  }
-  return { values, help };
+/** Parses `orrery start`'s flags. */
+export function parseFlags(argv: readonly string[]): ParsedFlags {
+  return parseFlagsWith(FLAGS, argv, ALIASES);
 }
 
 export function usage(): string {
-  const lines = ["usage: orrery start [flags]", "", "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API.", "", "flags:"];
-  for (const f of FLAGS) {
-    const shown = f.boolean ? `--[no-]${f.name}` : `--${f.name}=<value>`;
-    lines.push(`  ${shown.padEnd(36)} ${f.help} (default: ${f.default})`);
-  }
-  lines.push("  --no-self-scrape                     Same as --self-scrape.enabled=false.");
-  return lines.join("\n");
+  return flagUsage("usage: orrery start [flags]", "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API.", FLAGS, [
+    "  --no-self-scrape                         Same as --self-scrape.enabled=false.",
+  ]);
 }
 
 /** The typed settings behind the flags; throws FlagError naming a bad one. */
@@ -102,51 +70,21 @@ export interface StartConfig {
 }
 
 export function startConfig(values: Record<string, string>): StartConfig {
-  const duration = (name: string): number => {
-    try {
-      const ms = parseDuration(values[name]);
-      if (ms <= 0) throw new Error("must be positive");
-      return ms;
-    } catch (err) {
-      throw new FlagError(`invalid --${name}=${values[name]}: ${(err as Error).message}`);
-    }
-  };
-  const integer = (name: string, min: number): number => {
-    const n = Number(values[name]);
-    if (!Number.isInteger(n) || n < min) throw new FlagError(`invalid --${name}=${values[name]}: want an integer ≥ ${min}`);
-    return n;
-  };
-  const { host, port } = splitHostPort(values["web.listen-address"]);
-  const level = values["log.level"];
-  if (level !== "debug" && level !== "info" && level !== "warn" && level !== "error") {
-    throw new FlagError(`invalid --log.level=${level}: want debug, info, warn or error`);
-  }
+  const { host, port } = splitHostPort(values["web.listen-address"]!);
   return {
     host,
     port,
-    dataDir: values["storage.tsdb.path"],
-    retentionMs: duration("storage.tsdb.retention.time"),
-    lookbackDeltaMs: duration("query.lookback-delta"),
-    queryTimeoutMs: duration("query.timeout"),
-    maxSamples: integer("query.max-samples", 1),
-    maxConcurrency: integer("query.max-concurrency", 1),
-    maxQueueLength: integer("query.max-queue-length", 0),
+    dataDir: values["storage.tsdb.path"]!,
+    retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
+    lookbackDeltaMs: durationFlag(values, "query.lookback-delta"),
+    queryTimeoutMs: durationFlag(values, "query.timeout"),
+    maxSamples: integerFlag(values, "query.max-samples", 1),
+    maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
+    maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
     selfScrape: values["self-scrape.enabled"] === "true",
-    selfScrapeIntervalMs: duration("self-scrape.interval"),
-    logLevel: level,
+    selfScrapeIntervalMs: durationFlag(values, "self-scrape.interval"),
+    logLevel: logLevelFlag(values),
   };
-}
-
-export function splitHostPort(address: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(address);
-  if (m === null) throw new FlagError(`invalid --web.listen-address=${address}: want host:port`);
-  const port = Number(m[3]);
-  if (port > 65535) throw new FlagError(`invalid --web.listen-address=${address}: port out of range`);
-  return { host: m[1] ?? (m[2] === "" ? "0.0.0.0" : m[2]), port };
-}
-
-function joinHostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -259,29 +197,4 @@ function metadataQuerier(received: RemoteWriteContext): MetadataQuerier {
 
 function metricType(type: string): MetricType {
   return (METRIC_TYPES as readonly string[]).includes(type) ? (type as MetricType) : "unknown";
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function shutdownSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string): void => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(sig);
-    };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
-  });
-}
-
-const LEVELS = { debug: 0, info: 1, warn: 2, error: 3 };
-
-function logger(level: keyof typeof LEVELS) {
-  const at = (l: keyof typeof LEVELS) => (msg: string) => {
-    if (LEVELS[l] < LEVELS[level]) return;
-    const line = `ts=${new Date().toISOString()} level=${l} msg=${JSON.stringify(msg)}`;
-    if (l === "error" || l === "warn") console.error(line);
-    else console.log(line);
-  };
-  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
