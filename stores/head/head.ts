@@ -18,7 +18,7 @@ import type {
   StoreInfo,
   StringsResponse,
 } from "../../storeapi/index.js";
-import { BatchPool, Rejections, minValidTime, validateSeries, type AppendRules } from "./append.js";
+import { BatchPool, Rejections, minValidTime, validateSeries, type AppendRules, type PendingBatch } from "./append.js";
 import { CommitQueue } from "./commit.js";
 import { HeadReader } from "./read.js";
 import { createReplaySink, type CountingReplaySink } from "./replay.js";
@@ -50,7 +50,7 @@ export class Head implements Store {
   private readonly commits: CommitQueue;
   private readonly truncator: Truncator;
   private readonly reader: HeadReader;
-  private readonly giveBack = (b: Parameters<BatchPool["giveBack"]>[0]): void => this.pool.giveBack(b);
+  private readonly giveBack = (b: PendingBatch): void => this.pool.giveBack(b);
 
   constructor(opts: HeadOptions = {}) {
     const windowMs = opts.windowMs ?? 2 * HOUR_MS;
