@@ -40,19 +40,39 @@ test("a batch the WAL fails to log leaves no trace: its new series leave the pos
   assert.deepEqual(wal.seriesLogged.at(-1)!.map((s) => s.labels), [up("b")]);
 });
 
-test("rollback keeps a new series that a later batch has built on", async () => {
+test("a batch that appended to a series created by a failed batch fails too, so no sample is kept without a logged series record", async () => {
   const gates: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const logged: WalSeriesRecord[][] = [];
   const wal: HeadWal = {
-    logSamples: () => new Promise<void>((resolve, reject) => gates.push({ resolve, reject })),
+    logSamples: (_r, _t, _v, _n, series = []) => {
+      logged.push([...series]);
+      return new Promise<void>((resolve, reject) => gates.push({ resolve, reject }));
+    },
     checkpoint: async () => undefined,
     close: async () => undefined,
   };
   const head = new Head({ wal });
+  await Promise.all([head.appendBatch([{ labels: up("a"), t: [500], v: [1] }]), Promise.resolve(gates[0]!.resolve())]);
   const first = head.appendBatch([{ labels: up("b"), t: [1000], v: [1] }]);
-  const second = head.appendBatch([{ labels: up("b"), t: [2000], v: [2] }]);
-  gates[0]!.reject(new Error("disk full"));
-  gates[1]!.resolve();
+  // The second relies on the first's series record for b (it logs none itself) and creates c.
+  const second = head.appendBatch([
+    { labels: up("b"), t: [2000], v: [2] },
+    { labels: up("a"), t: [2000], v: [2] },
+    { labels: up("c"), t: [2000], v: [2] },
+  ]);
+  assert.deepEqual(logged[2]!.map((r) => r.labels), [up("c")]);
+  gates[1]!.reject(new Error("disk full"));
+  gates[2]!.resolve();
   await assert.rejects(first, /disk full/);
-  await second;
-  assert.equal(head.numSeries(), 1, "the second batch's sample keeps the series");
+  await assert.rejects(second, /earlier append whose WAL write failed/);
+  assert.equal(head.numSeries(), 1, "b and c are gone");
+  // a's sample from the failed batch no longer counts: an earlier one is accepted.
+  const earlier = head.appendBatch([{ labels: up("a"), t: [1500], v: [1] }]);
+  gates[3]!.resolve();
+  assert.deepEqual((await earlier).rejected, []);
+  // A retry of b creates it anew and logs its record.
+  const retry = head.appendBatch([{ labels: up("b"), t: [1000], v: [1] }]);
+  assert.deepEqual(logged[4]!.map((r) => r.labels), [up("b")]);
+  gates[4]!.resolve();
+  assert.equal((await retry).accepted, 1);
 });

@@ -1,7 +1,7 @@
 // Commit and rollback: a validated batch is logged to the WAL, then committed
 // to the series' chunks in validation order; when the WAL fails, the batch is
-// rolled back so it leaves no trace (series it created and nothing else used
-// are removed again, so a retry logs their series records anew).
+// rolled back so it leaves no trace (series it created are removed again, so
+// a retry logs their series records anew).
 import type { PendingBatch } from "./append.js";
 import type { MemSeries } from "./series.js";
 import type { HeadState } from "./state.js";
@@ -31,7 +31,10 @@ export function commitBatch(state: HeadState, chunkRangeMs: number, pending: Pen
 
 /**
  * After a WAL failure: forgets the batch's accepted samples where no later batch
- * built on them, and removes the series the batch created that hold nothing.
+ * built on them, and removes every series the batch created. Those hold no
+ * chunks (commits run in order, so nothing was committed to them); a later batch
+ * that used one is failed in its turn (see CommitQueue), since the series record
+ * it relied on never reached the WAL.
  */
 export function rollbackBatch(state: HeadState, pending: PendingBatch): void {
   const seen = new Set<MemSeries>();
@@ -45,18 +48,27 @@ export function rollbackBatch(state: HeadState, pending: PendingBatch): void {
       s.lastV = s.commitV;
     }
   }
-  const unused = new Set<number>();
+  const created = new Set<number>();
   for (const rec of pending.newSeries) {
     const s = state.byId.get(rec.ref);
-    if (s !== undefined && s.empty && !s.pending) unused.add(rec.ref);
+    if (s !== undefined && s.empty) created.add(rec.ref);
   }
-  state.dropSeries(unused);
+  state.dropSeries(created);
+}
+
+/** Whether a series the batch appends to was removed by a rollback since it was validated. */
+function usesDroppedSeries(state: HeadState, pending: PendingBatch): boolean {
+  const { owners, n } = pending;
+  for (let k = 0; k < n; k++) if (state.byId.get(owners[k]!.id) !== owners[k]) return true;
+  return false;
 }
 
 /** Commits batches once the WAL has them, one after another in validation order. */
 export class CommitQueue {
   /** Each batch waits for the one before it. */
   private chain: Promise<void> = Promise.resolve();
+  /** Rollbacks so far: a batch validated before one must check it still has all its series. */
+  private rollbacks = 0;
 
   constructor(
     private readonly state: HeadState,
@@ -89,17 +101,20 @@ export class CommitQueue {
       () => logged,
       () => logged,
     );
-    const committed = turn.then(
-      () => {
-        commitBatch(this.state, this.chunkRangeMs, pending);
-        done(pending);
-      },
-      (err: unknown) => {
-        rollbackBatch(this.state, pending);
-        done(pending);
-        throw err;
-      },
-    );
+    const epoch = this.rollbacks;
+    const rollback = (err: unknown): never => {
+      rollbackBatch(this.state, pending);
+      this.rollbacks++;
+      done(pending);
+      throw err;
+    };
+    const committed = turn.then(() => {
+      if (this.rollbacks !== epoch && usesDroppedSeries(this.state, pending)) {
+        rollback(new Error("append failed: it added samples to a series created by an earlier append whose WAL write failed; retry"));
+      }
+      commitBatch(this.state, this.chunkRangeMs, pending);
+      done(pending);
+    }, rollback);
     this.chain = committed.catch(() => undefined);
     return committed;
   }
