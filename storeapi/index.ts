@@ -88,6 +88,13 @@ export {
   type Re2Translation,
 } from "./re2.js";
 
+export {
+  /** Adds a store's external labels to a series' labels; the external value wins on a shared name (as in Thanos). */
+  extendLabels,
+  /** Tests matchers on external label names against their values; returns whether they pass and the other matchers. */
+  matchExternalLabels,
+} from "./external-labels.js";
+
 // ── Stores and reading series ──
 export {
   /** An in-memory Store for tests and the conformance runner. */

@@ -347,18 +347,6 @@ test("openHead replays the WAL written by a previous head on the same directory"
   }
 });
 
-test("label hash collisions keep distinct series apart", async () => {
-  const head = new Head();
-  // Force every label set onto one hash bucket through the private map, as a collision would.
-  const internals = head as unknown as { byHash: Map<number, unknown>; lookup(l: Labels, h: number): unknown; createSeries(id: number, l: Labels, h: number): unknown };
-  const a = internals.createSeries(100, up("a"), 42);
-  const b = internals.createSeries(101, up("b"), 42);
-  assert.equal(internals.lookup(up("a"), 42), a);
-  assert.equal(internals.lookup(up("b"), 42), b);
-  assert.equal(internals.lookup(up("c"), 42), undefined);
-  assert.ok(Array.isArray(internals.byHash.get(42)));
-});
-
 test("start() runs truncation on its timer; stop() ends it", async (t) => {
   t.mock.timers.enable({ apis: ["setInterval"] });
   const head = new Head({ windowMs: 10_000, truncateIntervalMs: 1000 });

@@ -77,7 +77,7 @@ export function createHeadMetrics(registry: Registry, source: HeadGaugeSource): 
     seriesCreated: new Counter({ name: "orrery_head_series_created_total", help: "Series created.", registers }),
     seriesRemoved: new Counter({
       name: "orrery_head_series_removed_total",
-      help: "Series removed by truncation.",
+      help: "Series removed: by truncation, or created by a batch the WAL failed to log.",
       registers,
     }),
     chunksCreated: new Counter({ name: "orrery_head_chunks_created_total", help: "Chunks created.", registers }),

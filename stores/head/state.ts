@@ -1,0 +1,135 @@
+// The head's in-memory data, shared by its jobs (append, commit, replay,
+// truncate, read): the series table (by id and by label hash), the postings
+// index, the chunk arena, and the head's time bounds and chunk count.
+import { Registry } from "prom-client";
+import { FloatBits, compareUtf8, labelsEqual, labelsHash } from "../../storeapi/index.js";
+import type { Label, Labels } from "../../storeapi/index.js";
+import { ChunkArena } from "./arena.js";
+import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
+import { PostingsIndex } from "./postings.js";
+import { MemSeries } from "./series.js";
+
+export class HeadState {
+  readonly postings = new PostingsIndex();
+  /** Closed chunks' bytes. */
+  readonly arena = new ChunkArena();
+  readonly byId = new Map<number, MemSeries>();
+  /** Label-set hash → series; a collision keeps an array of the series sharing the hash. */
+  readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  /** Float scratch for bit comparisons and for every open chunk (one per chunk would cost ~30% of a series). */
+  readonly bits = new FloatBits();
+  readonly metrics: HeadMetrics;
+  nextId = 1;
+  minTime = Infinity;
+  maxTime = -Infinity;
+  /** Samples before this were truncated away; none may be appended again. */
+  truncatedBefore = -Infinity;
+  chunks = 0;
+
+  constructor(registry: Registry) {
+    this.metrics = createHeadMetrics(registry, {
+      numSeries: () => this.byId.size,
+      numChunks: () => this.chunks,
+      memoryBytes: () => this.memoryBytes(),
+      minTime: () => this.minTime,
+      maxTime: () => this.maxTime,
+    });
+  }
+
+  lookup(labels: Labels, hash: number): MemSeries | undefined {
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
+    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  createSeries(id: number, labels: Labels, hash: number): MemSeries {
+    const series = new MemSeries(id, this.postings.add(id, labels), hash);
+    this.byId.set(id, series);
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) this.byHash.set(hash, series);
+    else if (Array.isArray(hit)) hit.push(series);
+    else this.byHash.set(hash, [hit, series]);
+    this.metrics.seriesCreated.inc();
+    return series;
+  }
+
+  /** Removes series (they must hold no chunks) from the postings and both maps. */
+  dropSeries(gone: ReadonlySet<number>): void {
+    if (gone.size === 0) return;
+    this.postings.remove(gone, (id) => this.byId.get(id)?.labels);
+    for (const id of gone) this.forgetSeries(this.byId.get(id)!);
+    this.metrics.seriesRemoved.inc(gone.size);
+  }
+
+  private forgetSeries(series: MemSeries): void {
+    this.byId.delete(series.id);
+    const hit = this.byHash.get(series.hash);
+    if (hit === series) this.byHash.delete(series.hash);
+    else if (Array.isArray(hit)) {
+      const rest = hit.filter((s) => s !== series);
+      if (rest.length === 1) this.byHash.set(series.hash, rest[0]!);
+      else this.byHash.set(series.hash, rest);
+    }
+  }
+
+  /**
+   * Estimated bytes held: chunk bytes plus fixed per-object overheads measured on
+   * V8 (bench/head.bench.ts prints the estimate beside the measured heap).
+   */
+  memoryBytes(): number {
+    let openBytes = 0;
+    let labelRefs = 0;
+    for (const s of this.byId.values()) {
+      openBytes += s.openBytes();
+      labelRefs += s.labels.length;
+    }
+    const closedChunks = this.chunks - this.byId.size;
+    return (
+      this.arena.allocatedBytes() +
+      openBytes +
+      this.byId.size * SERIES_OVERHEAD_BYTES +
+      Math.max(0, closedChunks) * CLOSED_CHUNK_OVERHEAD_BYTES +
+      labelRefs * 12 +
+      this.postings.labelPairCount() * LABEL_PAIR_OVERHEAD_BYTES
+    );
+  }
+}
+
+/** Series object, its two map entries, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
+const SERIES_OVERHEAD_BYTES = 500;
+/** A closed chunk's four numbers in its series' list, with the list's slack. */
+const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
+/** An interned label, its postings list and map entry, with typical strings. */
+const LABEL_PAIR_OVERHEAD_BYTES = 200;
+
+/**
+ * The series map key: 30 bits of labelsHash, so the key is a small integer (V8
+ * boxes bigger numbers, which makes Map lookups several times slower). Collisions
+ * are handled by the map's collision lists.
+ */
+export function seriesHashKey(labels: Labels): number {
+  return labelsHash(labels) % 0x40000000;
+}
+
+/**
+ * The label set as the head stores it: sorted by name, no empty names, empty
+ * values dropped (an empty value means the label is absent). Undefined when the
+ * set is empty or repeats a name.
+ */
+export function normaliseLabels(labels: Labels): Labels | undefined {
+  let clean = true;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l.name === "") return undefined;
+    if (l.value === "" || (i > 0 && compareUtf8(labels[i - 1]!.name, l.name) >= 0)) clean = false;
+  }
+  let out: Labels = labels;
+  if (!clean) {
+    const sorted: Label[] = labels.filter((l) => l.value !== "").sort((a, b) => compareUtf8(a.name, b.name));
+    for (let i = 1; i < sorted.length; i++) if (sorted[i - 1]!.name === sorted[i]!.name) return undefined;
+    out = sorted;
+  }
+  return out.length > 0 ? out : undefined;
+}

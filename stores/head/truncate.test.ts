@@ -1,0 +1,46 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { labelsFromRecord } from "../../storeapi/index.js";
+import type { Labels } from "../../storeapi/index.js";
+import { Head } from "./head.js";
+
+const up = (job: string): Labels => labelsFromRecord({ __name__: "up", job });
+
+test("truncation boundary: a chunk ending at mint is kept, one ending at mint - 1 goes; appends at mint - 1 are too old", async () => {
+  const head = new Head({ windowMs: 1e12 });
+  await head.appendBatch([
+    { labels: up("ends-at-mint"), t: [0, 10_000], v: [1, 1] },
+    { labels: up("ends-before"), t: [0, 9_999], v: [1, 1] },
+  ]);
+  const report = await head.truncate(10_000);
+  assert.deepEqual(report, { mint: 10_000, chunksRemoved: 1, seriesRemoved: 1, checkpointed: false });
+  assert.deepEqual((await head.labelValues({ minTime: 0, maxTime: 1e9, matchers: [], label: "job" })).values, ["ends-at-mint"]);
+  assert.equal((await head.info()).minTime, 0, "the kept chunk is whole");
+  assert.equal(head.minValidTime(), 10_000);
+  const r = await head.appendBatch([
+    { labels: up("new"), t: [9_999], v: [1] },
+    { labels: up("new2"), t: [10_000], v: [1] },
+  ]);
+  assert.equal(r.accepted, 1);
+  assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["too_old", 1]]);
+  // A later truncation to an earlier point does not lower the bar.
+  await head.truncate(5_000);
+  assert.equal(head.minValidTime(), 10_000);
+});
+
+test("a series with samples waiting for the WAL is never truncated away", async () => {
+  let release!: () => void;
+  const head = new Head({
+    windowMs: 1e12,
+    wal: {
+      logSamples: () => new Promise<void>((resolve) => (release = resolve)),
+      checkpoint: async () => undefined,
+      close: async () => undefined,
+    },
+  });
+  const pending = head.appendBatch([{ labels: up("a"), t: [1000], v: [1] }]);
+  assert.equal((await head.truncate(5_000)).seriesRemoved, 0);
+  release();
+  await pending;
+  assert.equal(head.numSeries(), 1);
+});

@@ -1,0 +1,99 @@
+// The head's public types: what appends take and return, the WAL it writes
+// through, the replay sink, its options and truncation report.
+import type { Registry } from "prom-client";
+import type { Labels } from "../../storeapi/index.js";
+import type { RejectReason } from "./metrics.js";
+import type { WalSeriesRecord } from "./wal/index.js";
+
+/** One series' samples in an append batch: columns, no per-sample objects. */
+export interface SeriesSamples {
+  readonly labels: Labels;
+  /** Timestamps in ms, ascending for an in-order series. */
+  readonly t: ArrayLike<number>;
+  /** Values; a Float64Array keeps stale-marker bits exactly (plain arrays quiet NaNs, which the head undoes). */
+  readonly v: ArrayLike<number>;
+  /** Samples to take from t/v (default t.length), so a decoder can reuse bigger buffers. */
+  readonly n?: number;
+}
+
+export type AppendBatch = readonly SeriesSamples[];
+
+export interface Rejection {
+  readonly reason: RejectReason;
+  readonly count: number;
+  /** A description of the first sample rejected for this reason. */
+  readonly firstError?: string;
+}
+
+export interface AppendResult {
+  /** Samples accepted, counting exact duplicates of stored samples (accepted silently, not stored twice). */
+  readonly accepted: number;
+  readonly rejected: readonly Rejection[];
+}
+
+/** The part of the WAL (./wal) the head writes through. */
+export interface HeadWal {
+  logSamples(
+    refs: ArrayLike<number>,
+    ts: ArrayLike<number>,
+    vs: Float64Array,
+    n: number,
+    series?: readonly WalSeriesRecord[],
+  ): Promise<void>;
+  checkpoint(isLive: (ref: number) => boolean, minTimeMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What the WAL replays: series records, then sample columns (valid only during the call). */
+export interface ReplaySink {
+  onSeries(recs: readonly WalSeriesRecord[]): void;
+  onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): void;
+}
+
+export interface HeadOptions {
+  /** Where accepted samples are logged before they are committed; none for an in-memory head. */
+  readonly wal?: HeadWal;
+  /** Registry for the head's metrics; a private one when absent (never the global default). */
+  readonly registry?: Registry;
+  /** How much data the head keeps behind its newest sample (default 2h); older chunks are truncated. */
+  readonly windowMs?: number;
+  /** Chunks are cut at multiples of this (default 2h), as well as at 120 samples. */
+  readonly chunkRangeMs?: number;
+  /**
+   * Samples before this are rejected as too_old, instead of the default rule
+   * (before newest sample - windowMs). -Infinity accepts samples of any age (import).
+   */
+  readonly minValidTime?: number;
+  /**
+   * Samples more than this ahead of the wall clock are rejected as
+   * too_far_in_future (Thanos receive's --tsdb.too-far-in-future.time-window).
+   * Off by default, as in Prometheus; without it one far-future sample moves the
+   * head's window forward and the next truncation drops everything else.
+   */
+  readonly tooFarInFutureMs?: number;
+  /**
+   * The store's external labels: reported by info(), added to every series
+   * series() returns (overriding a series' own label of the same name, as Thanos
+   * stores do), and matched by matchers on those names.
+   */
+  readonly externalLabels?: Labels;
+  /** Interval of the truncation timer started by start() (default 1 minute). */
+  readonly truncateIntervalMs?: number;
+  /**
+   * How far the truncation point must have moved since the last WAL checkpoint for
+   * a truncation to write a new one (default windowMs / 2, at most 6h). A checkpoint rewrites
+   * the window's samples, so it runs far less often than memory truncation; the WAL
+   * holds up to windowMs + this much data.
+   */
+  readonly checkpointIntervalMs?: number;
+  /** The wall clock, in ms (tests replace it). */
+  readonly now?: () => number;
+}
+
+export interface TruncateReport {
+  readonly mint: number;
+  readonly chunksRemoved: number;
+  readonly seriesRemoved: number;
+  /** Whether the WAL was checkpointed. */
+  readonly checkpointed: boolean;
+}
