@@ -27,6 +27,7 @@ class ByteQueue {
 
   /** Makes parts[0] hold at least n bytes (n <= length). */
   private gather(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
     const first = this.parts[0]!;
     if (first.length >= n) return first;
     const joined = new Uint8Array(this.length);
@@ -47,6 +48,7 @@ class ByteQueue {
   take(n: number): Uint8Array {
     const head = this.gather(n);
     const out = head.subarray(0, n);
+    if (n === 0) return out;
     if (head.length === n) this.parts.shift();
     else this.parts[0] = head.subarray(n);
     this.length -= n;
