@@ -97,6 +97,12 @@ test("streamed frames: split across writes, a series continued in the next frame
   const series = frames.flatMap((f) => f.series);
   assert.deepEqual(frames.flatMap((f) => f.warnings), []);
   assert.deepEqual(series.map((s) => [s.labels.map((l) => l.value).join(","), s.chunks.length]), [["up,a,eu-1", 2], ["up,b,eu-1", 1]]);
+  // Chunks pass through byte for byte, with their time bounds.
+  const first = series[0]!.chunks.map((c) => [c.minTime, c.maxTime, c.raw!.encoding, Buffer.from(c.raw!.data).toString("hex")]);
+  assert.deepEqual(first, [
+    [1000, 2000, 1, Buffer.from(chunkBytes([1000, 2000])).toString("hex")],
+    [3000, 3000, 1, Buffer.from(chunkBytes([3000])).toString("hex")],
+  ]);
   // The external label's matcher was settled here, not sent; streamed chunks were offered first.
   const sent = lastRead as { queries: { matchers: unknown[] }[]; acceptedResponseTypes: number[] };
   assert.deepEqual(sent.queries[0]!.matchers, [{ type: 0, name: "__name__", value: "up" }]);
@@ -201,4 +207,16 @@ test("external labels from Prometheus's configuration YAML", () => {
   ]);
   assert.deepEqual(externalLabelsFromConfig("global:\n  scrape_interval: 1m\n"), []);
   assert.throws(() => externalLabelsFromConfig("global:\n  external_labels: [a]\n"), /unsupported form/);
+});
+
+test("limit stops after that many series; skipChunks returns labels only", async () => {
+  const three = [1, 2, 3].map((i) => frame([{ labels: { __name__: "up", job: `j${i}` }, ts: [i] }]));
+  handler = streamed(...three);
+  const s = store();
+  const limited: string[] = [];
+  for await (const f of s.series({ ...request(), limit: 2 })) limited.push(...f.series.map((x) => x.labels[1]!.value));
+  assert.deepEqual(limited, ["j1", "j2"]);
+  const bare = [];
+  for await (const f of s.series({ ...request(), skipChunks: true })) bare.push(...f.series);
+  assert.deepEqual(bare.map((x) => x.chunks.length), [0, 0, 0]);
 });
