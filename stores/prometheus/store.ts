@@ -82,6 +82,8 @@ const OP_TO_PROMPB: Record<Matcher["op"], number> = {
   "=~": PrompbMatcherType.RE,
   "!~": PrompbMatcherType.NRE,
 };
+// A SAMPLES answer decompressing beyond this is refused rather than allocated.
+const MAX_SAMPLES_BODY_BYTES = 1 << 30;
 // The API's time bounds: beyond them a time parameter is left out rather than sent.
 const API_TIME_LIMIT_MS = 253402300799000;
 
@@ -109,8 +111,8 @@ export class PrometheusStore implements Store {
 
   /** The server's external labels, from its loaded configuration. */
   async externalLabels(signal?: AbortSignal): Promise<Labels> {
-    const data = await this.getJson<{ yaml?: unknown }>("/api/v1/status/config", new URLSearchParams(), signal);
-    if (typeof data.yaml !== "string") throw this.error("/api/v1/status/config: no yaml in the answer");
+    const data = await this.getJson<{ yaml?: unknown } | undefined>("/api/v1/status/config", new URLSearchParams(), signal);
+    if (typeof data?.yaml !== "string") throw this.error("/api/v1/status/config: no yaml in the answer");
     try {
       return externalLabelsFromConfig(data.yaml);
     } catch (err) {
@@ -273,7 +275,7 @@ export class PrometheusStore implements Store {
     const compressed = new Uint8Array(await response.arrayBuffer());
     let decoded: PrompbReadResponse;
     try {
-      decoded = prompb.ReadResponse.decode(snappy.uncompress(compressed)) as unknown as PrompbReadResponse;
+      decoded = prompb.ReadResponse.decode(snappy.uncompress(compressed, MAX_SAMPLES_BODY_BYTES)) as unknown as PrompbReadResponse;
     } catch (err) {
       throw this.error(`SAMPLES response is not a snappy ReadResponse: ${(err as Error).message}`);
     }
