@@ -110,3 +110,29 @@ export {
   /** Decodes a Series's raw chunks into sorted, de-duplicated typed arrays within [mint, maxt]. */
   mergeSeriesChunks,
 } from "./series-iterator.js";
+
+// ── Wire formats ──
+export {
+  /** CRC32C (Castagnoli) of buf[start, end), continuing from crc: WAL records and remote_read frames. */
+  crc32c,
+} from "./crc32c.js";
+export {
+  prompb,
+  PrompbResponseType,
+  PrompbMatcherType,
+  PrompbChunkEncoding,
+  int64ToNumber,
+} from "./proto/index.js";
+export type {
+  ProtoInt64,
+  PrompbLabel,
+  PrompbSample,
+  PrompbExemplar,
+  PrompbMetricMetadata,
+  PrompbTimeSeries,
+  PrompbWriteRequest,
+  PrompbReadResponse,
+  PrompbChunk,
+  PrompbChunkedSeries,
+  PrompbChunkedReadResponse,
+} from "./proto/index.js";

@@ -2,3 +2,4 @@
 export * from "./head/index.js";
 export * from "./head/wal/index.js";
 export * from "./head/remote-write/index.js";
+export * from "./prometheus/index.js";

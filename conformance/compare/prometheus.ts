@@ -75,6 +75,8 @@ export interface PrometheusOptions {
   bin?: string;
   readyTimeoutMs?: number;
   extraArgs?: string[];
+  /** The configuration file's text (default: no scrape jobs, no external labels). */
+  config?: string;
 }
 
 /** Starts Prometheus on a free 127.0.0.1 port with no scrape jobs and unlimited retention. */
@@ -82,7 +84,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
   const bin = opts.bin ?? PROMETHEUS_BIN;
   if (!existsSync(bin)) throw new Error(`${bin} not found (Debian package "prometheus")`);
   const config = join(opts.dataDir, "..", `prometheus-${Date.now()}-${process.pid}.yml`);
-  await writeFile(config, "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
+  await writeFile(config, opts.config ?? "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
   const port = await freePort();
   const p = spawn(
     bin,

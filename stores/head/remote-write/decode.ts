@@ -30,11 +30,11 @@ export interface MetricMetadata {
   readonly unit: string;
 }
 
-/** Bad protobuf: what is wrong and at which byte offset of the decompressed body. */
+/** Bad protobuf: what is wrong and at which byte offset of the decompressed body (-1: not known). */
 export class ProtoDecodeError extends Error {
   readonly offset: number;
   constructor(message: string, offset: number) {
-    super(`${message} at byte ${offset}`);
+    super(offset >= 0 ? `${message} at byte ${offset}` : message);
     this.name = "ProtoDecodeError";
     this.offset = offset;
   }
@@ -532,7 +532,15 @@ class Decoder {
   }
 }
 
-/** Decodes an uncompressed WriteRequest; throws ProtoDecodeError (message with byte offset) on bad input. */
+/** Decodes an uncompressed WriteRequest body into columns; throws ProtoDecodeError on bad input. */
+export type WriteRequestDecoder = (buf: Uint8Array) => DecodedWriteRequest;
+
+/**
+ * The hand-written decoder (the receiver's): reads straight from the buffer into columns. Kept over
+ * the protobufjs one (decode-protobufjs.ts) because it is faster (bench/remote-write-decode.bench.ts)
+ * and sees label bytes as sent, so invalid UTF-8 is rejected rather than replaced.
+ * Throws ProtoDecodeError (message with byte offset) on bad input.
+ */
 export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
   const d = new Decoder(buf);
   d.writeRequest();

@@ -26,8 +26,11 @@ export type {
   RemoteWriteResponse,
   RequestHeaders,
 } from "./receiver.js";
+// Two decoders behind one interface (WriteRequestDecoder): the hand-written one the receiver uses,
+// and the protobufjs one over storeapi's prompb types, kept to check and measure it against.
 export { decodeWriteRequest, ProtoDecodeError, METRIC_TYPES } from "./decode.js";
-export type { DecodedWriteRequest, MetricMetadata, MetricType } from "./decode.js";
+export { decodeWriteRequestProtobufjs } from "./decode-protobufjs.js";
+export type { DecodedWriteRequest, MetricMetadata, MetricType, WriteRequestDecoder } from "./decode.js";
 export { seriesLabels, exemplarLabels, isValidUtf8 } from "./labels.js";
 export { ExemplarStore, DEFAULT_MAX_EXEMPLARS } from "./exemplars.js";
 export type { Exemplar, SeriesExemplars, ExemplarAddResult } from "./exemplars.js";

@@ -189,7 +189,7 @@ export async function handleRemoteWrite(
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
   }
-  const text = asBuffer(raw);
+  const text = asBuffer(req.buf);
   const problems: string[] = [];
   const metrics = ctx.metrics;
   metrics?.samplesReceived.inc(req.sampleCount);

@@ -4,6 +4,7 @@ import protobuf from "protobufjs";
 import snappy from "snappyjs";
 import { Registry } from "prom-client";
 import { Head, type AppendBatch, type AppendResult } from "../index.js";
+import { prompb } from "../../../storeapi/index.js";
 import {
   ExemplarStore,
   MetadataStore,
@@ -17,32 +18,10 @@ import {
   type RemoteWriteAppender,
 } from "./index.js";
 
-// prompb's remote.proto and types.proto, trimmed to what remote_write 1.0 sends, plus fields a newer
-// sender might add (the decoder must skip them).
-const PROTO = `
-syntax = "proto3";
-package prometheus;
-message WriteRequest { repeated TimeSeries timeseries = 1; repeated MetricMetadata metadata = 3; string future = 9; }
-message MetricMetadata {
-  enum MetricType { UNKNOWN = 0; COUNTER = 1; GAUGE = 2; HISTOGRAM = 3; GAUGEHISTOGRAM = 4; SUMMARY = 5; INFO = 6; STATESET = 7; }
-  MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5;
-}
-message Sample { double value = 1; int64 timestamp = 2; }
-message Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
-message BucketSpan { sint32 offset = 1; uint32 length = 2; }
-message Histogram {
-  oneof count { uint64 count_int = 1; double count_float = 2; }
-  double sum = 3; sint32 schema = 4; double zero_threshold = 5;
-  repeated BucketSpan positive_spans = 11; repeated sint64 positive_deltas = 12; int64 timestamp = 15;
-}
-message TimeSeries {
-  repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
-  repeated Histogram histograms = 4; fixed32 extra32 = 14; fixed64 extra64 = 15;
-}
-message Label { string name = 1; string value = 2; }
-`;
-
-const root = protobuf.parse(PROTO).root;
+// storeapi's prompb types, plus fields a newer sender might add (the decoder must skip them).
+const root = protobuf.Root.fromJSON(prompb.root.toJSON());
+root.lookupType("prometheus.WriteRequest").add(new protobuf.Field("future", 9, "string"));
+root.lookupType("prometheus.TimeSeries").add(new protobuf.Field("extra32", 14, "fixed32")).add(new protobuf.Field("extra64", 15, "fixed64"));
 const WriteRequest = root.lookupType("prometheus.WriteRequest");
 
 function pbEncode(obj: Record<string, unknown>, verify = true): Uint8Array {

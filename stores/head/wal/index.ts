@@ -14,4 +14,3 @@ export type { FsyncPolicy, WalOptions, ReplayReport, WalCorruption, SampleColumn
 export type { WalSeriesRecord, WalSampleRecord } from "./records.js";
 export { createWalMetrics } from "./metrics.js";
 export type { WalMetrics } from "./metrics.js";
-export { crc32c } from "./crc32c.js";

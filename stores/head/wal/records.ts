@@ -7,7 +7,7 @@
 // Samples payload: uvarint count, then per sample zigzag(ref - previous ref), zigzag(t - previous t)
 // (previous starts at 0) and the value's 8 raw little-endian bytes, so stale-NaN bits survive.
 import type { Labels, Label } from "../../../storeapi/index.js";
-import { crc32c } from "./crc32c.js";
+import { crc32c } from "../../../storeapi/index.js";
 import { ByteReader, putUvarint, zigzag } from "./varint.js";
 
 export const RECORD_HEADER_SIZE = 9;

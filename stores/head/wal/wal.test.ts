@@ -4,7 +4,7 @@ import { promises as fsp } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { Wal, createWalMetrics, crc32c, segmentName, type WalSeriesRecord, type WalSampleRecord } from "./index.js";
+import { Wal, createWalMetrics, segmentName, type WalSeriesRecord, type WalSampleRecord } from "./index.js";
 
 const STALE_BITS = [0x00000002, 0x7ff00000]; // low, high words of Prometheus's stale marker (little-endian)
 
@@ -62,14 +62,6 @@ function expectBits(v: number): string {
   f[0] = v; // not new Float64Array([v]): an array literal of doubles may quiet a signalling NaN
   return bitsOf(f, 0);
 }
-
-test("crc32c matches the Castagnoli check value and continues across calls", () => {
-  const data = Buffer.from("123456789");
-  assert.equal(crc32c(data), 0xe3069283);
-  const long = Buffer.from("The quick brown fox jumps over the lazy dog, twice over to pass eight bytes.");
-  assert.equal(crc32c(long, 10, long.length, crc32c(long, 0, 10)), crc32c(long));
-  assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa);
-});
 
 test("round trip: series and samples replay exactly, stale NaN bits included", async (t) => {
   const dir = await tempDir(t);
