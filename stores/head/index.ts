@@ -1,6 +1,9 @@
 // The head store: recent samples in memory as Prometheus XOR chunks, a postings
 // index for label matchers, appends validated per sample and logged to a WAL,
-// and truncation of data older than the head's window. It implements Store.
+// and truncation of data older than the head's window. It implements Store,
+// adding its external labels (HeadOptions.externalLabels) to every series, as
+// Thanos stores do. Head (head.ts) is the face; one file per job behind it:
+// append.ts, commit.ts, replay.ts, truncate.ts, read.ts, over state.ts.
 //
 //   const { head } = await openHead("data", { registry });   // opens data/wal and replays it
 //   head.start();                                             // truncation timer
