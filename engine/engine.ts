@@ -18,16 +18,19 @@ const DEFAULTS = {
   defaultEvaluationIntervalMs: 60_000,
 };
 
+/** The options an Engine runs with once defaults are filled in (the registry is only read at construction). */
+type Settings = Required<Omit<EngineOptions, "registry">>;
+
 /** Steps per batch an operator returns from next(). */
 const STEPS_BATCH = 10;
 
 export class Engine implements QueryEngine {
-  private readonly opts: Required<Omit<EngineOptions, "registry">>;
+  private readonly opts: Settings;
   private readonly metrics: EngineMetrics;
 
   constructor(opts: EngineOptions = {}) {
     const { registry, ...rest } = opts;
-    this.opts = { ...DEFAULTS, enableExperimental: true, ...rest } as Required<Omit<EngineOptions, "registry">>;
+    this.opts = { ...DEFAULTS, enableExperimental: true, ...rest } as Settings;
     this.metrics = createEngineMetrics(registry ?? new Registry());
   }
 
