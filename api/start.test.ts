@@ -96,6 +96,7 @@ test("orrery start serves `up` for its own metrics within 30s and shuts down cle
     assert.equal(sample.value[1], "1");
     const names = (await (await fetch(`${url}/api/v1/label/__name__/values`)).json()) as { data: string[] };
     assert.ok(names.data.includes("process_cpu_user_seconds_total"));
+    assert.ok(names.data.includes("orrery_engine_chunks_skipped_total"), "the engine's metrics are on the served registry");
     assert.ok(existsSync(join(dir, "wal")));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     child.kill("SIGTERM");

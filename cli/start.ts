@@ -113,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   head.start();
   if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
   const received = createRemoteWriteContext({ registry });
-  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs });
+  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   let scraper: SelfScraper | undefined;
   const app = buildApi({
     engine,

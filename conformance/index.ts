@@ -32,6 +32,8 @@ export {
   formatJsonReport,
   formatKnownFailures,
   parseKnownFailures,
+  parseUnsupportedPin,
+  checkUnsupportedPin,
   checkRatchet,
   summaryLine,
   totals,

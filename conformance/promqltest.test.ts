@@ -7,7 +7,17 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Engine } from "../engine/index.js";
 import { NO_SHARED, repoRoot, sharedDir } from "../testing/index.js";
-import { checkRatchet, evalId, parseKnownFailures, parseScript, runPromqlTestFiles, summaryLine, totals } from "./index.js";
+import {
+  checkRatchet,
+  checkUnsupportedPin,
+  evalId,
+  parseKnownFailures,
+  parseScript,
+  parseUnsupportedPin,
+  runPromqlTestFiles,
+  summaryLine,
+  totals,
+} from "./index.js";
 
 function scriptPaths(shared: string): string[] {
   const dir = join(shared, "promqltest");
@@ -31,7 +41,8 @@ test("promqltest evals fail exactly as listed in conformance/known-failures.txt"
   const shared = sharedDir();
   if (shared === undefined) return t.skip(NO_SHARED);
   const files = await runPromqlTestFiles(scriptPaths(shared), { engineFactory: () => new Engine({}) });
-  const known = parseKnownFailures(readFileSync(join(repoRoot(), "conformance", "known-failures.txt"), "utf8"));
+  const knownText = readFileSync(join(repoRoot(), "conformance", "known-failures.txt"), "utf8");
+  const known = parseKnownFailures(knownText);
   const verdict = checkRatchet(files, known);
   t.diagnostic(summaryLine(totals(files)));
   const regenerate = "(after a real fix, regenerate: node dist/cli/main.js conformance promqltest --write-known-failures)";
@@ -41,4 +52,6 @@ test("promqltest evals fail exactly as listed in conformance/known-failures.txt"
     `${verdict.newFailures.length} eval(s) fail that known-failures.txt does not list`,
   );
   assert.deepEqual(verdict.stale, [], `listed in known-failures.txt but no longer failing; remove them ${regenerate}`);
+  const pin = checkUnsupportedPin(files, parseUnsupportedPin(knownText));
+  assert.equal(pin, undefined, pin);
 });

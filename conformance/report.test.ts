@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { EvalResult } from "./promqltest/runner.js";
-import { checkRatchet, formatJsonReport, formatKnownFailures, formatTextReport, parseKnownFailures, type FileResult } from "./report.js";
+import {
+  checkRatchet,
+  checkUnsupportedPin,
+  formatJsonReport,
+  formatKnownFailures,
+  formatTextReport,
+  parseKnownFailures,
+  parseUnsupportedPin,
+  type FileResult,
+} from "./report.js";
 
 function r(file: string, line: number, status: EvalResult["status"], message?: string): EvalResult {
   return { file, line, query: `q${line}`, kind: "instant", status, message };
@@ -44,4 +53,14 @@ test("known failures round-trip and the ratchet catches both directions", () => 
 
   const more = new Set(["a.test:7", "b.test:1", "a.test:3", "a.test:9", "gone.test:5"]);
   assert.deepEqual(checkRatchet(run, more).stale, ["a.test:3", "a.test:9", "gone.test:5"]);
+});
+
+test("the unsupported count is pinned: written by formatKnownFailures, a change in either direction fails with how to update", () => {
+  const text = formatKnownFailures(run);
+  assert.equal(parseUnsupportedPin(text), 1);
+  assert.equal(checkUnsupportedPin(run, parseUnsupportedPin(text)), undefined);
+  assert.match(checkUnsupportedPin(run, 0)!, /^1 evals are unsupported \(skipped\) but known-failures.txt pins 0: .*update the `unsupported-evals:` line .* to 1/);
+  assert.match(checkUnsupportedPin(run, 2)!, /pins 2/);
+  assert.match(checkUnsupportedPin(run, undefined)!, /has no `unsupported-evals:` pin \(this run: 1\)/);
+  assert.equal(parseUnsupportedPin("# unsupported-evals: 5\n"), undefined, "a commented-out pin is no pin");
 });

@@ -119,25 +119,51 @@ export const KNOWN_FAILURES_HEADER = [
   "# and always tells the truth. Regenerate it with",
   "#   node dist/cli/main.js conformance promqltest --write-known-failures",
   "# One `file:line` (the eval command's line) per entry; text after `#` is a comment.",
-  "# Evals on native histograms or start timestamps are counted as unsupported, not listed.",
+  "# Evals on native histograms or start timestamps are counted as unsupported, not listed;",
+  "# their number is pinned by the `unsupported-evals:` line, so an eval cannot drift from failed",
+  "# to unsupported (or a fix hide behind a new skip) unnoticed.",
 ].join("\n");
+
+/** The line of known-failures.txt that pins the number of unsupported evals. */
+const UNSUPPORTED_PIN = /^unsupported-evals:\s*(\d+)$/;
 
 export function evalId(r: Pick<EvalResult, "file" | "line">): string {
   return `${r.file}:${r.line}`;
 }
 
-/** Reads known-failures.txt: one `file:line` per line; `#` starts a comment. */
+/** Reads known-failures.txt: one `file:line` per line; `#` starts a comment; the unsupported pin is not an id. */
 export function parseKnownFailures(text: string): Set<string> {
   const ids = new Set<string>();
   for (const raw of text.split("\n")) {
     const l = raw.replace(/#.*/, "").trim();
-    if (l !== "") ids.add(l);
+    if (l !== "" && !UNSUPPORTED_PIN.test(l)) ids.add(l);
   }
   return ids;
 }
 
+/** The number of unsupported evals known-failures.txt pins, or undefined when it has no pin. */
+export function parseUnsupportedPin(text: string): number | undefined {
+  for (const raw of text.split("\n")) {
+    const m = UNSUPPORTED_PIN.exec(raw.replace(/#.*/, "").trim());
+    if (m !== null) return Number(m[1]);
+  }
+  return undefined;
+}
+
+/** Why a run's unsupported count does not match the pin (a message for the developer), or undefined. */
+export function checkUnsupportedPin(files: readonly FileResult[], pinned: number | undefined): string | undefined {
+  const actual = totals(files).skipped;
+  if (pinned === actual) return undefined;
+  const how =
+    "If the change is deliberate (an eval now supported, or newly unsupported for a reason you can name), " +
+    "update the `unsupported-evals:` line of conformance/known-failures.txt to " +
+    `${actual}, or regenerate it: node dist/cli/main.js conformance promqltest --write-known-failures`;
+  if (pinned === undefined) return `conformance/known-failures.txt has no \`unsupported-evals:\` pin (this run: ${actual}). ${how}`;
+  return `${actual} evals are unsupported (skipped) but known-failures.txt pins ${pinned}: an eval may have drifted between failed and unsupported. ${how}`;
+}
+
 export function formatKnownFailures(files: readonly FileResult[]): string {
-  const lines = [KNOWN_FAILURES_HEADER, ""];
+  const lines = [KNOWN_FAILURES_HEADER, "", `unsupported-evals: ${totals(files).skipped}`, ""];
   for (const r of files.flatMap((f) => f.results)) {
     if (r.status !== "failed") continue;
     const query = r.query.length > 100 ? `${r.query.slice(0, 97)}...` : r.query;

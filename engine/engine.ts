@@ -1,4 +1,5 @@
 // The Engine: parse, plan, build operators, run, with limits, timeout, cancel and statistics.
+import { Registry } from "prom-client";
 import { exprType, parse } from "../promql/index.js";
 import type { Expr } from "../promql/index.js";
 import { plan, PlanError, type PlanNode } from "../planner/index.js";
@@ -6,6 +7,7 @@ import type { Store } from "../storeapi/index.js";
 import { badData, canceled, QueryError, timeout } from "./errors.js";
 import { Annotations, type LoadedSeries, type QueryContext, SampleTracker } from "./exec/context.js";
 import { evaluate, explainPlan } from "./exec/run.js";
+import { createEngineMetrics, type EngineMetrics } from "./metrics.js";
 import { type Explain, timeline, VectorPool } from "./model.js";
 import type { EngineOptions, Query, QueryEngine, QueryOptions, QueryResult } from "./types.js";
 
@@ -16,14 +18,20 @@ const DEFAULTS = {
   defaultEvaluationIntervalMs: 60_000,
 };
 
+/** The options an Engine runs with once defaults are filled in (the registry is only read at construction). */
+type Settings = Required<Omit<EngineOptions, "registry">>;
+
 /** Steps per batch an operator returns from next(). */
 const STEPS_BATCH = 10;
 
 export class Engine implements QueryEngine {
-  private readonly opts: Required<EngineOptions>;
+  private readonly opts: Settings;
+  private readonly metrics: EngineMetrics;
 
   constructor(opts: EngineOptions = {}) {
-    this.opts = { ...DEFAULTS, enableExperimental: true, ...opts } as Required<EngineOptions>;
+    const { registry, ...rest } = opts;
+    this.opts = { ...DEFAULTS, enableExperimental: true, ...rest } as Settings;
+    this.metrics = createEngineMetrics(registry ?? new Registry());
   }
 
   instantQuery(store: Store, query: string, timeMs: number, opts: QueryOptions = {}): Query {
@@ -47,7 +55,7 @@ export class Engine implements QueryEngine {
     const expr = parseQuery(query, this.opts.enableExperimental);
     const lookbackMs = this.opts.lookbackDeltaMs;
     const root = planOrThrow(expr, startMs, endMs, stepMs, lookbackMs, this.opts.defaultEvaluationIntervalMs);
-    const ctx = newContext(store, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
+    const ctx = newContext(store, this.metrics, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
     return explainPlan(ctx, root, timeline(startMs, endMs, stepMs));
   }
 
@@ -64,7 +72,7 @@ export class Engine implements QueryEngine {
     const root = planOrThrow(expr, start, end, step, lookbackMs, o.defaultEvaluationIntervalMs);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
-      const ctx = newContext(store, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0);
+      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0);
       const value = await evaluate(ctx, root, timeline(start, end, step));
       return {
         value,
@@ -98,9 +106,17 @@ export class Engine implements QueryEngine {
   }
 }
 
-function newContext(store: Store, signal: AbortSignal, lookbackMs: number, maxSamples: number, isRangeQuery: boolean): QueryContext {
+function newContext(
+  store: Store,
+  metrics: EngineMetrics,
+  signal: AbortSignal,
+  lookbackMs: number,
+  maxSamples: number,
+  isRangeQuery: boolean,
+): QueryContext {
   return {
     store,
+    metrics,
     signal,
     lookbackMs,
     pool: new VectorPool(),

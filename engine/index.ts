@@ -1,6 +1,7 @@
 // The vectorized PromQL engine: instant and range queries over any Store.
 //
-//   new Engine(opts)                       lookback delta, max samples, timeout, `[range:]` step
+//   new Engine(opts)                       lookback delta, max samples, timeout, `[range:]` step,
+//                                          the prom-client Registry for orrery_engine_* metrics
 //   engine.instantQuery(store, q, t)       → Query (parse + plan now; bad query → QueryError bad_data)
 //   engine.rangeQuery(store, q, s, e, st)  → Query; query.exec() → QueryResult, query.cancel()
 //   engine.explain(store, q, s, e, st)     → the operator tree, without running it
@@ -9,6 +10,8 @@
 // subtrees marked, identical selectors merged into one fetch, store hints filled) → operators
 // built per plan node, one family per folder:
 //   scan/            vector selectors, matrix selectors, the store fetch and chunk decoding
+//                    (a series' chunks merged by time through storeapi's mergeXorChunks; chunks
+//                    it cannot read are a warning and orrery_engine_chunks_skipped_total{reason})
 //   function/        range functions over windows, element-wise and label functions, sort,
 //                    absent, histogram_quantile(s)/histogram_fraction, info, timestamp
 //   functions/       the numeric function library (another helper's)

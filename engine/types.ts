@@ -1,5 +1,6 @@
 // The engine's public contract: what the API, the ruler and the conformance
 // runner call, and the result shapes they consume.
+import type { Registry } from "prom-client";
 import type { Labels, Store } from "../storeapi/index.js";
 
 export interface EngineOptions {
@@ -13,6 +14,8 @@ export interface EngineOptions {
   defaultEvaluationIntervalMs?: number;
   /** Accept experimental syntax and functions. Default true. */
   enableExperimental?: boolean;
+  /** Where the engine's metrics (orrery_engine_*) are registered. Default: a registry of its own. */
+  registry?: Registry;
 }
 
 /** Per-query overrides. */

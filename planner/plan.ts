@@ -1,6 +1,7 @@
 // The logical plan: the AST with durations and `@` resolved to milliseconds, parentheses gone,
 // step-invariant subtrees marked, and selector fetches/hints filled in by the passes.
 import type { AggregateOp, BinaryOp, LabelMatcher, PosRange, ValueType, VectorMatching } from "../promql/index.js";
+import { lookupFunction } from "../promql/index.js";
 import type { QueryHints } from "../storeapi/index.js";
 
 /** What a selector asks the store for; identical selectors share one fetch (merge_selects). */
@@ -107,9 +108,6 @@ export interface PlanContext {
   defaultEvaluationIntervalMs: number;
 }
 
-/** Functions whose result is a scalar; every other function returns an instant vector. */
-const SCALAR_FUNCTIONS = new Set(["time", "pi", "scalar", "min_of", "max_of"]);
-
 export function planType(n: PlanNode): ValueType {
   switch (n.type) {
     case "NumberLiteral":
@@ -123,7 +121,7 @@ export function planType(n: PlanNode): ValueType {
     case "Subquery":
       return "matrix";
     case "Call":
-      return SCALAR_FUNCTIONS.has(n.func) ? "scalar" : "vector";
+      return lookupFunction(n.func)?.returnType === "scalar" ? "scalar" : "vector";
     case "Binary":
       return planType(n.lhs) === "scalar" && planType(n.rhs) === "scalar" ? "scalar" : "vector";
     case "Unary":

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DurationExpr, Expr } from "../promql/index.js";
-import { fillSelectorHints, fromAst, mergeSelects, plan, subquerySpan, wrapStepInvariant } from "./index.js";
+import { fillSelectorHints, fromAst, mergeSelects, plan, planType, subquerySpan, wrapStepInvariant } from "./index.js";
+import { functions } from "../promql/index.js";
 import type { PlanContext, PlanNode } from "./index.js";
 
 const P = { start: 0, end: 1 };
@@ -98,4 +99,21 @@ test("subquery steps align to multiples of the subquery step", () => {
 test("plan does not wrap anything for instant queries", () => {
   const n = plan(sel("x", 100), { ...ctx, endMs: 0, stepMs: 0 });
   assert.equal(n.type, "VectorSelector");
+});
+
+test("a call's type and step dependence come from the function catalog, for every function", () => {
+  for (const f of Object.values(functions)) {
+    const n = fromAst({ type: "Call", func: f.name, args: [], pos: P }, ctx);
+    assert.equal(planType(n), f.returnType === "scalar" ? "scalar" : "vector", f.name);
+  }
+  // start(), end(), range() and step() are scalars, like time().
+  assert.equal(planType(fromAst({ type: "Call", func: "step", args: [], pos: P }, ctx)), "scalar");
+  const stepDependent = Object.values(functions).filter((f) => f.stepDependent && f.argTypes[0] === "vector");
+  assert.ok(stepDependent.length > 0);
+  for (const f of stepDependent) {
+    const n = wrapStepInvariant(fromAst({ type: "Call", func: f.name, args: [sel("x", 5)], pos: P }, ctx));
+    assert.equal(n.type, "Call", `${f.name}(x @ 5) is evaluated at every step`);
+  }
+  const unknown = wrapStepInvariant(fromAst({ type: "Call", func: "no_such_function", args: [sel("x", 5)], pos: P }, ctx));
+  assert.equal(unknown.type, "Call", "an unknown function is never taken as step invariant");
 });

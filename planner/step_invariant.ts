@@ -1,22 +1,8 @@
 // Pass: wrap subtrees whose value is the same at every step (`x @ 100`, `rate(x[5m] @ end())`,
 // arithmetic on those) so the engine evaluates them once and repeats the result.
+import { lookupFunction } from "../promql/index.js";
 import type { PlanNode } from "./plan.js";
 import { planType } from "./plan.js";
-
-/** Functions whose result depends on the evaluation time even when their input does not. */
-const STEP_DEPENDENT_FUNCTIONS = new Set([
-  "days_in_month",
-  "day_of_month",
-  "day_of_week",
-  "day_of_year",
-  "hour",
-  "minute",
-  "month",
-  "year",
-  "predict_linear",
-  "time",
-  "timestamp",
-]);
 
 export function wrapStepInvariant(root: PlanNode): PlanNode {
   return invariant(root) ? wrap(root) : root;
@@ -70,7 +56,9 @@ function invariant(n: PlanNode): boolean {
     }
     case "Call": {
       const flags = n.args.map(invariant);
-      if (!STEP_DEPENDENT_FUNCTIONS.has(n.func) && flags.every((f) => f)) return true;
+      // An unknown function is taken as step dependent: evaluating it at every step is always right.
+      const stepDependent = lookupFunction(n.func)?.stepDependent ?? true;
+      if (!stepDependent && flags.every((f) => f)) return true;
       n.args = n.args.map((a, i) => (flags[i] ? wrap(a) : a));
       return false;
     }

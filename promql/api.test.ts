@@ -7,6 +7,7 @@ import {
   format,
   formatDuration,
   functions,
+  functionsWith,
   isAggregateExpr,
   isCall,
   isMatrixSelector,
@@ -95,7 +96,20 @@ test("evalDuration does seconds arithmetic and returns ms", () => {
 });
 
 test("the function catalog holds Prometheus 3 functions with their types", () => {
-  assert.deepEqual(functions.rate, { name: "rate", argTypes: ["matrix"], variadic: 0, returnType: "vector", experimental: false });
+  assert.deepEqual(functions.rate, {
+    name: "rate",
+    argTypes: ["matrix"],
+    variadic: 0,
+    returnType: "vector",
+    experimental: false,
+    stepDependent: false,
+    histogramOnly: false,
+    keepsMetricName: false,
+    counterInput: true,
+    warnsNonCounter: true,
+    anchored: true,
+    smoothed: true,
+  });
   assert.deepEqual(functions.label_join!.argTypes, ["vector", "string", "string", "string"]);
   assert.equal(functions.label_join!.variadic, -1);
   assert.equal(functions.round!.variadic, 1);
@@ -212,4 +226,24 @@ test("a hand-built tree prints with the parentheses its structure needs", () => 
   assert.equal(format(times), "(a + b) * c");
   const neg = { type: "BinaryExpr", op: "^", lhs: parse("-1"), rhs: parse("2"), returnBool: false, pos: { start: 0, end: 0 } } as const;
   assert.equal(format(neg), "(-1) ^ 2");
+});
+
+test("the function catalog holds the facts planner and engine read (step dependence, histogram-only, name keeping, counters, range modifiers)", () => {
+  const names = (fact: (f: (typeof functions)[string]) => boolean) =>
+    Object.values(functions)
+      .filter(fact)
+      .map((f) => f.name)
+      .sort();
+  assert.deepEqual(names((f) => f.stepDependent), [
+    "day_of_month", "day_of_week", "day_of_year", "days_in_month", "hour", "minute", "month", "predict_linear", "time", "timestamp", "year",
+  ]);
+  assert.deepEqual(names((f) => f.histogramOnly), ["histogram_avg", "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum"]);
+  assert.deepEqual(names((f) => f.keepsMetricName), [
+    "first_over_time", "info", "label_join", "label_replace", "last_over_time", "sort", "sort_by_label", "sort_by_label_desc", "sort_desc",
+  ]);
+  assert.deepEqual(names((f) => f.counterInput), ["increase", "irate", "rate", "resets"]);
+  assert.deepEqual(names((f) => f.warnsNonCounter), ["increase", "rate"]);
+  assert.deepEqual(functionsWith("anchored"), ["changes", "delta", "increase", "rate", "resets"]);
+  assert.deepEqual(functionsWith("smoothed"), ["delta", "increase", "rate"]);
+  assert.deepEqual(names((f) => f.returnType === "scalar"), ["end", "max_of", "min_of", "pi", "range", "scalar", "start", "step", "time"]);
 });

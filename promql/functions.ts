@@ -1,5 +1,6 @@
-// The function catalog: the single source of PromQL function names and types,
-// shared by the parser (type checking) and the engine (dispatch).
+// The function catalog: the single source of facts about PromQL functions (names, argument and
+// return types, step dependence, histogram-only, name keeping, counter input, range modifiers),
+// shared by the parser (type checking), the planner and the engine; none of them keeps its own list.
 import type { ValueType } from "./ast.js";
 
 export interface FunctionInfo {
@@ -14,6 +15,23 @@ export interface FunctionInfo {
   returnType: ValueType;
   /** Needs `--enable-feature=promql-experimental-functions` in Prometheus. */
   experimental: boolean;
+  /**
+   * The result depends on the evaluation time even when the arguments do not, so a call is
+   * never step invariant (Prometheus's AtModifierUnsafeFunctions).
+   */
+  stepDependent: boolean;
+  /** Reads native histograms only: float samples give no output. */
+  histogramOnly: boolean;
+  /** Returns input samples with their labels, __name__ included (every other function drops it). */
+  keepsMetricName: boolean;
+  /** Reads its range as a counter (resets compensated). */
+  counterInput: boolean;
+  /** Gets Prometheus's info "metric might not be a counter" for a name without a counter suffix. */
+  warnsNonCounter: boolean;
+  /** Accepts the `anchored` range modifier. */
+  anchored: boolean;
+  /** Accepts the `smoothed` range modifier. */
+  smoothed: boolean;
 }
 
 type Spec = [args: ValueType[], ret: ValueType, variadic?: number, experimental?: boolean];
@@ -116,10 +134,53 @@ const specs: Record<string, Spec> = {
   year: [[v], v, 1],
 };
 
+const stepDependent = new Set([
+  "days_in_month",
+  "day_of_month",
+  "day_of_week",
+  "day_of_year",
+  "hour",
+  "minute",
+  "month",
+  "year",
+  "predict_linear",
+  "time",
+  "timestamp",
+]);
+const histogramOnly = new Set(["histogram_avg", "histogram_count", "histogram_stddev", "histogram_stdvar", "histogram_sum"]);
+const keepsMetricName = new Set([
+  "first_over_time",
+  "info",
+  "last_over_time",
+  "label_join",
+  "label_replace",
+  "sort",
+  "sort_by_label",
+  "sort_by_label_desc",
+  "sort_desc",
+]);
+const counterInput = new Set(["increase", "irate", "rate", "resets"]);
+const warnsNonCounter = new Set(["increase", "rate"]);
+const anchored = new Set(["changes", "delta", "increase", "rate", "resets"]);
+const smoothed = new Set(["delta", "increase", "rate"]);
+
 function build(): Readonly<Record<string, FunctionInfo>> {
   const out: Record<string, FunctionInfo> = Object.create(null) as Record<string, FunctionInfo>;
   for (const [name, [argTypes, returnType, variadic = 0, experimental = false]] of Object.entries(specs)) {
-    out[name] = Object.freeze({ name, argTypes: Object.freeze(argTypes) as ValueType[], variadic, returnType, experimental });
+    out[name] = Object.freeze({
+      name,
+      argTypes: Object.freeze(argTypes) as ValueType[],
+      variadic,
+      returnType,
+      experimental,
+      stepDependent: stepDependent.has(name),
+      histogramOnly: histogramOnly.has(name),
+      keepsMetricName: keepsMetricName.has(name),
+      counterInput: counterInput.has(name),
+      warnsNonCounter: warnsNonCounter.has(name),
+      anchored: anchored.has(name),
+      smoothed: smoothed.has(name),
+    });
   }
   return Object.freeze(out);
 }
@@ -129,6 +190,13 @@ export const functions: Readonly<Record<string, FunctionInfo>> = build();
 
 /** Aggregations that Prometheus only accepts with experimental functions enabled. */
 export const experimentalAggregations: ReadonlySet<string> = new Set(["limitk", "limit_ratio"]);
+
+/** Names of the functions with a fact set, in name order (for messages such as "can only be used with: …"). */
+export function functionsWith(fact: "anchored" | "smoothed" | "counterInput" | "histogramOnly"): string[] {
+  return Object.keys(functions)
+    .filter((name) => functions[name]![fact])
+    .sort();
+}
 
 /** The catalog entry for a name, or undefined (safe for names like "__proto__"). */
 export function lookupFunction(name: string): FunctionInfo | undefined {

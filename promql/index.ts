@@ -20,7 +20,7 @@ import { durationToMs, formatDurationMs } from "./duration.js";
 import { treeDepth } from "./walk.js";
 
 export { ParseError, type ParseProblem, type SourcePos } from "./errors.js";
-export { functions, lookupFunction, type FunctionInfo } from "./functions.js";
+export { functions, functionsWith, lookupFunction, type FunctionInfo } from "./functions.js";
 export { exprType, documentedType, matcherMatchesEmpty } from "./check.js";
 export { format, formatExpr, prettyExpr, formatDurationExpr, type FormatOptions } from "./printer.js";
 export { evalDuration, evalDurationSeconds, DurationEvalError } from "./duration.js";

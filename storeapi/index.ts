@@ -109,6 +109,12 @@ export {
   seriesSampleIterator,
   /** Decodes a Series's raw chunks into sorted, de-duplicated typed arrays within [mint, maxt]. */
   mergeSeriesChunks,
+  /** The one time-merge of XOR chunks: each timestamp once, the chunk listed first winning ties. */
+  mergeXorChunks,
+  /** Whether chunks overlap or are out of time order, so must go through mergeXorChunks. */
+  chunksNeedMerge,
+  /** mergeXorChunks's result. */
+  type MergedSamples,
 } from "./series-iterator.js";
 
 // ── Wire formats ──

@@ -152,3 +152,21 @@ test("numSeries, and XorChunk.lastTime", async () => {
   c.append(5, 1);
   assert.equal(c.lastTime(), 5);
 });
+
+test("external labels are attached to returned series, seen by matchers and label APIs, and win over a series label", async () => {
+  const store = new MemoryStore({ externalLabels: L({ region: "eu", zone: "b" }) });
+  store.add(L({ __name__: "up", job: "a" }), [1], [1]);
+  store.add(L({ __name__: "up", job: "b", zone: "own" }), [1], [1]);
+  const all = await collect(store.series(req()));
+  assert.deepEqual(all.map((s) => formatLabels(s.labels)), [
+    '{__name__="up", job="a", region="eu", zone="b"}',
+    '{__name__="up", job="b", region="eu", zone="b"}',
+  ]);
+  assert.equal((await collect(store.series(req({ matchers: [{ name: "region", op: "=", value: "eu" }] })))).length, 2);
+  assert.equal((await collect(store.series(req({ matchers: [{ name: "region", op: "=", value: "us" }] })))).length, 0);
+  const names = await store.labelNames({ minTime: 0, maxTime: 9, matchers: [] });
+  assert.deepEqual(names.values, ["__name__", "job", "region", "zone"]);
+  const zones = await store.labelValues({ label: "zone", minTime: 0, maxTime: 9, matchers: [] });
+  assert.deepEqual(zones.values, ["b"]);
+  assert.deepEqual((await store.info()).labelSets, [L({ region: "eu", zone: "b" })]);
+});

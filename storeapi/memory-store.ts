@@ -1,6 +1,9 @@
 // An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120.
+// Like a Thanos store, it attaches its external labels to every series it returns (an external
+// label replaces a series label of the same name), and matchers see them.
 import type {
   AggrChunk,
+  Label,
   Labels,
   LabelNamesRequest,
   LabelValuesRequest,
@@ -24,6 +27,7 @@ class MemorySeries {
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
+  /** @param labels the series' labels with the store's external labels attached. */
   constructor(readonly labels: Labels) {}
 
   get length(): number {
@@ -110,7 +114,7 @@ class MemorySeries {
 }
 
 export interface MemoryStoreOptions {
-  /** External labels the store is known by (reported by info(), not added to series). */
+  /** External labels the store is known by: reported by info() and attached to every series returned. */
   readonly externalLabels?: Labels;
   /** Series per frame of the series() stream. */
   readonly frameSize?: number;
@@ -132,7 +136,7 @@ export class MemoryStore implements Store {
     this.frameSize = Math.max(1, options.frameSize ?? 256);
   }
 
-  /** Appends samples to a series (labels must be sorted, as Labels always are). */
+  /** Appends samples to a series (labels must be sorted, as Labels always are; without the external labels). */
   add(labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>): void {
     if (ts.length !== vs.length) throw new Error(`MemoryStore.add: ${ts.length} timestamps but ${vs.length} values`);
     const s = this.seriesFor(labels);
@@ -159,7 +163,7 @@ export class MemoryStore implements Store {
     const key = labelsKey(labels);
     let s = this.byKey.get(key);
     if (s === undefined) {
-      s = new MemorySeries(labels);
+      s = new MemorySeries(withExternalLabels(labels, this.externalLabels));
       this.byKey.set(key, s);
       this.sortedCache = undefined;
     }
@@ -233,6 +237,23 @@ export class MemoryStore implements Store {
     }
     return { values: sortAndLimit(values, request.limit), warnings: [] };
   }
+}
+
+/** A sorted label set with external labels attached; an external label wins over a series label of its name. */
+function withExternalLabels(labels: Labels, external: Labels): Labels {
+  if (external.length === 0) return labels;
+  const out: Label[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < labels.length || j < external.length) {
+    const order = i >= labels.length ? 1 : j >= external.length ? -1 : compareUtf8(labels[i]!.name, external[j]!.name);
+    if (order < 0) out.push(labels[i++]!);
+    else {
+      if (order === 0) i++;
+      out.push(external[j++]!);
+    }
+  }
+  return out;
 }
 
 function sortAndLimit(values: Set<string>, limit: number | undefined): string[] {

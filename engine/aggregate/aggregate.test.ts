@@ -1,15 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { kahanInc } from "./kahan.js";
+import { kahanSumInc } from "../functions/index.js";
 import { quantileOf } from "./hash_aggregate.js";
 import { groupSeries } from "./grouping.js";
 
-test("kahanInc compensates the rounding error of a plain sum", () => {
+test("kahanSumInc compensates the rounding error of a plain sum", () => {
   const pair = new Float64Array(2);
   let sum = 1e16;
   let c = 0;
   for (const x of [1, 1, -1e16]) {
-    kahanInc(x, sum, c, pair);
+    kahanSumInc(x, sum, c, pair);
     sum = pair[0]!;
     c = pair[1]!;
   }

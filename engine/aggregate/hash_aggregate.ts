@@ -5,7 +5,7 @@ import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
-import { kahanInc } from "./kahan.js";
+import { kahanSumInc } from "../functions/index.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
@@ -95,7 +95,7 @@ export class HashAggregateOperator implements Operator {
           this.value[grp] = f;
           this.comp[grp] = 0;
         } else {
-          kahanInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
+          kahanSumInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
           this.value[grp] = this.pair[0]!;
           this.comp[grp] = this.pair[1]!;
         }
@@ -139,7 +139,7 @@ export class HashAggregateOperator implements Operator {
       return;
     }
     if (this.incremental[grp] === 0) {
-      kahanInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
+      kahanSumInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
       if (this.pair[0] !== Infinity && this.pair[0] !== -Infinity) {
         this.value[grp] = this.pair[0]!;
         this.comp[grp] = this.pair[1]!;
@@ -155,7 +155,7 @@ export class HashAggregateOperator implements Operator {
       if (f !== Infinity && f !== -Infinity && f === f) return;
     }
     const cur = mean + this.comp[grp]!;
-    kahanInc(f / c - cur / c, mean, this.comp[grp]!, this.pair);
+    kahanSumInc(f / c - cur / c, mean, this.comp[grp]!, this.pair);
     this.mean[grp] = this.pair[0]!;
     this.comp[grp] = this.pair[1]!;
   }

@@ -1,7 +1,7 @@
 // Logical plan → operator tree, one operator family per folder.
 import type { AggregateNode, BinaryNode, CallNode, PlanNode, SelectorNode } from "../../planner/index.js";
 import { planType, subquerySpan } from "../../planner/index.js";
-import type { VectorMatching } from "../../promql/index.js";
+import { lookupFunction, type VectorMatching } from "../../promql/index.js";
 import { extendedRangeModifierError, instantFunctions, rangeFunctions, doubleExponentialSmoothingArgsError } from "../functions/index.js";
 import { badData } from "../errors.js";
 import { CountValuesOperator } from "../aggregate/count_values.js";
@@ -37,15 +37,6 @@ const DEFAULT_MATCHING: VectorMatching = {
   matchingLabels: [],
   include: [],
 };
-
-/** Functions over native histograms only: floats give no output. */
-const HISTOGRAM_ONLY = new Set([
-  "histogram_count",
-  "histogram_sum",
-  "histogram_avg",
-  "histogram_stddev",
-  "histogram_stdvar",
-]);
 
 export async function build(ctx: QueryContext, n: PlanNode, tl: Timeline): Promise<Operator> {
   switch (n.type) {
@@ -194,7 +185,7 @@ async function buildCall(ctx: QueryContext, n: CallNode, tl: Timeline): Promise<
     case "info":
       return new InfoOperator(ctx, n, tl, await build(ctx, n.args[0]!, tl));
   }
-  if (HISTOGRAM_ONLY.has(f)) return new EmptyOperator(ctx, await build(ctx, n.args[0]!, tl), f);
+  if (lookupFunction(f)?.histogramOnly) return new EmptyOperator(ctx, await build(ctx, n.args[0]!, tl), f);
   if (instantFunctions[f] !== undefined) {
     if (n.args.length === 0) return new TimeFunctionOperator(ctx, f, tl);
     const input = await build(ctx, n.args[0]!, tl);

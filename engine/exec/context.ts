@@ -2,6 +2,7 @@
 import type { Store } from "../../storeapi/index.js";
 import type { Annotation, PosRange } from "../types.js";
 import { canceled, timeout, tooManySamples } from "../errors.js";
+import type { EngineMetrics } from "../metrics.js";
 import { VectorPool } from "../model.js";
 
 import type { LoadedSeries } from "../scan/fetch.js";
@@ -48,6 +49,7 @@ export class SampleTracker {
 
 export interface QueryContext {
   readonly store: Store;
+  readonly metrics: EngineMetrics;
   readonly signal: AbortSignal;
   readonly lookbackMs: number;
   readonly pool: VectorPool;

@@ -1,4 +1,6 @@
-// Element-wise functions (abs, round, clamp, hour, …): each sample mapped on its own, name dropped.
+// Element-wise functions (abs, round, clamp, hour, …): each sample mapped on its own, name dropped
+// unless the catalog says the function keeps it.
+import { lookupFunction } from "../../promql/index.js";
 import { clampHasOutput, instantFunctions } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
@@ -25,7 +27,10 @@ export class InstantFunctionOperator implements Operator {
   }
 
   async series(): Promise<readonly SeriesMeta[]> {
-    if (this.meta === undefined) this.meta = (await this.input.series()).map((m) => ({ labels: m.labels, dropName: true }));
+    if (this.meta === undefined) {
+      const keep = lookupFunction(this.name)?.keepsMetricName === true;
+      this.meta = (await this.input.series()).map((m) => (keep ? m : { labels: m.labels, dropName: true }));
+    }
     return this.meta;
   }
 

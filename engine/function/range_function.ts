@@ -1,14 +1,11 @@
 // A range-vector function (rate, *_over_time, …) evaluated over sliding windows of a range source.
-import { rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import { lookupFunction } from "../../promql/index.js";
+import { mightNotBeCounter, rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
 import { getLabel, METRIC_NAME } from "../labels.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
-
-/** Range functions that return the input sample unchanged and so keep the metric name. */
-const NAME_KEEPING = new Set(["last_over_time", "first_over_time"]);
-const COUNTER_FUNCTIONS = new Set(["rate", "increase"]);
 
 export function hasRangeFunction(name: string): boolean {
   return rangeFunctions[name] !== undefined;
@@ -54,7 +51,7 @@ export class RangeFunctionOperator implements Operator {
     if (this.data !== undefined) return this.data;
     const d = await this.source.load();
     this.data = d;
-    const keep = NAME_KEEPING.has(this.name);
+    const keep = lookupFunction(this.name)?.keepsMetricName === true;
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
     this.emitted = new Uint8Array(d.buffers.length);
     return d;
@@ -123,11 +120,11 @@ export class RangeFunctionOperator implements Operator {
 
   /** Prometheus's hint that rate/increase over a non-counter name is probably a mistake. */
   private finish(d: RangeData): void {
-    if (!COUNTER_FUNCTIONS.has(this.name)) return;
+    if (lookupFunction(this.name)?.warnsNonCounter !== true) return;
     for (let i = 0; i < d.meta.length; i++) {
       if (this.emitted[i] === 0) continue;
       const name = getLabel(d.meta[i]!.labels, METRIC_NAME);
-      if (name === "" || /_(total|sum|count|bucket)$/.test(name)) continue;
+      if (!mightNotBeCounter(name)) continue;
       this.ctx.annotations.info(
         `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`,
         this.argPos,

@@ -1,5 +1,6 @@
 // Value of an instant selector with the `smoothed` modifier, and which functions
 // accept the anchored/smoothed modifiers.
+import { functionsWith, lookupFunction } from "../../promql/index.js";
 import { interpolateLinear } from "./rate.js";
 import { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
 
@@ -52,19 +53,18 @@ export function firstIndexAfter(t: Float64Array, x: number): number {
   return lo;
 }
 
-const ANCHORED_SAFE = ["changes", "delta", "increase", "rate", "resets"];
-const SMOOTHED_SAFE = ["delta", "increase", "rate"];
 
 /**
  * The error Prometheus raises (bad_data, at parse/plan time) when `anchored` or `smoothed`
  * is used inside a function that does not support it, or undefined when it is fine.
  */
 export function extendedRangeModifierError(functionName: string, anchored: boolean, smoothed: boolean): string | undefined {
-  if (anchored && !ANCHORED_SAFE.includes(functionName)) {
-    return `anchored modifier can only be used with: ${ANCHORED_SAFE.join(", ")} - not with ${functionName}`;
+  const info = lookupFunction(functionName);
+  if (anchored && info?.anchored !== true) {
+    return `anchored modifier can only be used with: ${functionsWith("anchored").join(", ")} - not with ${functionName}`;
   }
-  if (smoothed && !SMOOTHED_SAFE.includes(functionName)) {
-    return `smoothed modifier can only be used with: ${SMOOTHED_SAFE.join(", ")} - not with ${functionName}`;
+  if (smoothed && info?.smoothed !== true) {
+    return `smoothed modifier can only be used with: ${functionsWith("smoothed").join(", ")} - not with ${functionName}`;
   }
   return undefined;
 }

@@ -1,11 +1,16 @@
 // Reads one selector's series from the store, keeping only the chunks that overlap the range;
 // they are decoded later, chunk by chunk, as the steps reach them (sample_buffer.ts).
-import type { Labels, Matcher } from "../../storeapi/index.js";
-import { ChunkEncoding } from "../../storeapi/index.js";
+//
+// The store contract: series come sorted by labels, each label set once. The engine does no
+// replica dedup (that is the federation proxy's job). A label set sent again (several stores or
+// blocks holding one series, adjacent after a proxy's merge) is one series: its chunks are
+// merged by time. Series out of label order are sorted, merged the same way, and warned about.
+import type { AggrChunk, Labels, Matcher, Series } from "../../storeapi/index.js";
+import { ChunkEncoding, compareLabels, formatSeries, xorChunkNumSamples } from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
-import { compareLabelSets } from "../labels.js";
-import { DecodeScratch, inputSamples, SampleBuffer, type SeriesInput } from "./sample_buffer.js";
+import type { ChunkSkipReason } from "../metrics.js";
+import { DecodeScratch, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -25,72 +30,122 @@ export function fetchSeries(ctx: QueryContext, sel: SelectorNode, fallback: Fetc
   return p;
 }
 
+/** A series' readable chunks, gathered across every time the store sent its label set. */
+interface Gathered {
+  labels: Labels;
+  chunks: AggrChunk[];
+}
+
 async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Promise<LoadedSeries[]> {
   checkAborted(ctx.signal);
   const matchers: Matcher[] = sel.matchers.map((m) => ({ name: m.name, op: m.op, value: m.value }));
-  const out: LoadedSeries[] = [];
   const req = { minTime: spec.minTime, maxTime: spec.maxTime, matchers, queryHints: sel.hints };
-  const scratch = new DecodeScratch();
+  const gathered: Gathered[] = [];
+  const skipped = new SkippedChunks();
+  let outOfOrder: [Labels, Labels] | undefined;
   for await (const frame of ctx.store.series(req, ctx.signal)) {
     for (const w of frame.warnings) ctx.annotations.warn(w);
     for (const s of frame.series) {
-      const chunks: Uint8Array[] = [];
-      for (const c of s.chunks) {
-        if (c.maxTime < spec.minTime || c.minTime > spec.maxTime || c.raw === undefined) continue;
-        if (c.raw.encoding !== ChunkEncoding.XOR) continue; // Native histogram chunks: not supported yet.
-        chunks.push(c.raw.data);
-      }
-      if (chunks.length === 0) continue;
-      const input: SeriesInput = { chunks, minTime: spec.minTime, maxTime: spec.maxTime, scratch };
-      ctx.samples.hold(inputSamples(input));
-      out.push({ labels: s.labels, input });
+      const chunks = readableChunks(ctx, s, spec, skipped);
+      const last = gathered[gathered.length - 1];
+      const order = last === undefined ? 1 : compareLabels(s.labels, last.labels);
+      if (order === 0) last!.chunks.push(...chunks);
+      else gathered.push({ labels: s.labels, chunks });
+      if (order < 0) outOfOrder ??= [last!.labels, s.labels];
     }
     checkAborted(ctx.signal);
   }
-  return mergeDuplicates(out);
-}
-
-/** A store may send one label set twice (replicas, overlapping stores): merge by time, first wins. */
-function mergeDuplicates(series: LoadedSeries[]): LoadedSeries[] {
-  let sorted = true;
-  for (let i = 1; i < series.length && sorted; i++) {
-    if (compareLabelSets(series[i - 1]!.labels, series[i]!.labels) >= 0) sorted = false;
+  skipped.report(ctx, sel);
+  if (outOfOrder !== undefined) {
+    const [before, after] = outOfOrder;
+    ctx.annotations.warn(
+      `store sent series out of label order (${formatSeries(after)} after ${formatSeries(before)}); the engine sorted them`,
+      sel.pos,
+    );
   }
-  if (sorted) return series;
-  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  const series = outOfOrder === undefined ? gathered : sortAndJoin(gathered);
+  const scratch = new DecodeScratch();
   const out: LoadedSeries[] = [];
-  for (const s of series) {
-    const last = out[out.length - 1];
-    if (last !== undefined && compareLabelSets(last.labels, s.labels) === 0) out[out.length - 1] = mergeTwo(last, s);
-    else out.push(s);
+  for (const g of series) {
+    if (g.chunks.length > 0) out.push({ labels: g.labels, input: seriesInput(g.chunks, spec.minTime, spec.maxTime, scratch) });
   }
   return out;
 }
 
-function decodeAll(s: LoadedSeries): { t: Float64Array; v: Float64Array } {
-  const buf = new SampleBuffer(s.input, false);
-  buf.fill(Infinity);
-  return { t: buf.t.subarray(0, buf.len), v: buf.v.subarray(0, buf.len) };
+/** The series' raw XOR chunks in the fetch range, holding their samples; the rest are counted as skipped. */
+function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks): AggrChunk[] {
+  const out: AggrChunk[] = [];
+  for (const c of s.chunks) {
+    if (c.maxTime < spec.minTime || c.minTime > spec.maxTime) continue;
+    const reason = unreadable(c);
+    if (reason !== undefined) {
+      skipped.add(reason, s.labels);
+      continue;
+    }
+    ctx.samples.hold(xorChunkNumSamples(c.raw!.data));
+    out.push(c);
+  }
+  return out;
 }
 
-function mergeTwo(x: LoadedSeries, y: LoadedSeries): LoadedSeries {
-  const a = decodeAll(x);
-  const b = decodeAll(y);
-  const t = new Float64Array(a.t.length + b.t.length);
-  const v = new Float64Array(t.length);
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.t.length || j < b.t.length) {
-    if (j >= b.t.length || (i < a.t.length && a.t[i]! <= b.t[j]!)) {
-      if (j < b.t.length && a.t[i] === b.t[j]) j++;
-      t[n] = a.t[i]!;
-      v[n++] = a.v[i++]!;
-    } else {
-      t[n] = b.t[j]!;
-      v[n++] = b.v[j++]!;
+/** Why the engine cannot read a chunk yet, or undefined for a raw XOR chunk. */
+function unreadable(c: AggrChunk): ChunkSkipReason | undefined {
+  if (c.raw === undefined) return "downsampled";
+  switch (c.raw.encoding) {
+    case ChunkEncoding.XOR:
+      return undefined;
+    case ChunkEncoding.Histogram:
+      return "histogram";
+    case ChunkEncoding.FloatHistogram:
+      return "float_histogram";
+    default:
+      return "unknown_encoding";
+  }
+}
+
+const SKIP_WHAT: Record<ChunkSkipReason, string> = {
+  histogram: "native histogram chunks",
+  float_histogram: "float histogram chunks",
+  downsampled: "downsampled chunks without raw data",
+  unknown_encoding: "chunks of an unknown encoding",
+};
+
+/** Series named in a skipped-chunks warning before the rest are only counted. */
+const NAMED_SERIES = 3;
+
+/** The chunks one fetch could not read, by reason, with the series they belong to. */
+class SkippedChunks {
+  private readonly byReason = new Map<ChunkSkipReason, { chunks: number; series: Labels[] }>();
+
+  add(reason: ChunkSkipReason, labels: Labels): void {
+    let r = this.byReason.get(reason);
+    if (r === undefined) this.byReason.set(reason, (r = { chunks: 0, series: [] }));
+    r.chunks++;
+    if (r.series[r.series.length - 1] !== labels) r.series.push(labels);
+  }
+
+  /** One warning per reason naming the series, and the counter. */
+  report(ctx: QueryContext, sel: SelectorNode): void {
+    for (const [reason, r] of this.byReason) {
+      ctx.metrics.chunksSkipped.labels(reason).inc(r.chunks);
+      const named = r.series.slice(0, NAMED_SERIES).map(formatSeries).join(", ");
+      const more = r.series.length > NAMED_SERIES ? ` and ${r.series.length - NAMED_SERIES} more` : "";
+      ctx.annotations.warn(
+        `the engine cannot read ${SKIP_WHAT[reason]} yet: skipped ${r.chunks} chunk(s) of series ${named}${more}`,
+        sel.pos,
+      );
     }
   }
-  const input: SeriesInput = { chunks: [], minTime: x.input.minTime, maxTime: x.input.maxTime, decoded: { t: t.subarray(0, n), v: v.subarray(0, n) } };
-  return { labels: x.labels, input };
+}
+
+/** Sorts series by labels (stable, so stream order still decides ties) and joins equal label sets. */
+function sortAndJoin(gathered: Gathered[]): Gathered[] {
+  const sorted = [...gathered].sort((a, b) => compareLabels(a.labels, b.labels));
+  const out: Gathered[] = [];
+  for (const g of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && compareLabels(last.labels, g.labels) === 0) last.chunks.push(...g.chunks);
+    else out.push(g);
+  }
+  return out;
 }

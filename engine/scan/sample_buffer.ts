@@ -1,6 +1,7 @@
 // A sliding buffer of one series' samples: chunks are decoded only as the steps reach them and
 // samples behind the window are dropped, so a long range query never holds a series in full.
-import { decodeXorChunk, isStaleNaN, XorChunkIterator, xorChunkNumSamples } from "../../storeapi/index.js";
+import type { AggrChunk } from "../../storeapi/index.js";
+import { chunksNeedMerge, decodeXorChunk, isStaleNaN, mergeXorChunks, XorChunkIterator, xorChunkNumSamples } from "../../storeapi/index.js";
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
 export interface SeriesInput {
@@ -10,6 +11,18 @@ export interface SeriesInput {
   decoded?: { t: Float64Array; v: Float64Array };
   /** Shared by the series of one fetch, so each buffer need not allocate its own. */
   scratch?: DecodeScratch;
+}
+
+/**
+ * A series' input from its raw XOR chunks (in the order the store sent them): read lazily chunk
+ * by chunk when they follow one another in time, as they normally do; merged by time once,
+ * through storeapi's one merge, when they overlap or are out of order.
+ */
+export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number, scratch?: DecodeScratch): SeriesInput {
+  const bytes = chunks.map((c) => c.raw!.data);
+  if (!chunksNeedMerge(chunks)) return { chunks: bytes, minTime, maxTime, scratch };
+  const m = mergeXorChunks(bytes, minTime, maxTime);
+  return { chunks: [], minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };
 }
 
 /** Float64s per slab block, and the largest request served from one (bigger ones allocate alone). */
@@ -145,12 +158,3 @@ export class SampleBuffer {
     this.v = v;
   }
 }
-
-/** Chunk samples a series input holds in total (for the query's sample limit). */
-export function inputSamples(input: SeriesInput): number {
-  if (input.decoded !== undefined) return input.decoded.t.length;
-  let n = 0;
-  for (const c of input.chunks) n += xorChunkNumSamples(c);
-  return n;
-}
-

@@ -1,0 +1,115 @@
+// The fetch path against stores that send what real fleets send: overlapping chunks, a label set
+// twice, series out of order, and chunks the engine cannot read yet.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Registry } from "prom-client";
+import { Engine } from "../index.js";
+import { call, labels, range, sel } from "../testing.js";
+import { ChunkEncoding, XorChunk } from "../../storeapi/index.js";
+import type { AggrChunk, Series, SeriesFrame, Store } from "../../storeapi/index.js";
+import type { MatrixValue, QueryResult, VectorValue } from "../types.js";
+
+function xor(ts: number[], vs: number[]): AggrChunk {
+  const c = new XorChunk();
+  ts.forEach((t, i) => c.append(t, vs[i]!));
+  return { minTime: ts[0]!, maxTime: ts[ts.length - 1]!, raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() } };
+}
+
+const seconds = (...s: number[]): number[] => s.map((x) => x * 1000);
+
+/** A store that streams exactly the series it is given, in the given order, one per frame. */
+function scripted(series: Series[]): Store {
+  return {
+    info: async () => ({ labelSets: [], minTime: 0, maxTime: 1e12, resolutions: [0], supportsAggregationPushdown: false }),
+    async *series(): AsyncIterable<SeriesFrame> {
+      for (const s of series) yield { series: [s], warnings: [] };
+    },
+    labelNames: async () => ({ values: [], warnings: [] }),
+    labelValues: async () => ({ values: [], warnings: [] }),
+  };
+}
+
+async function matrixAt(store: Store, t: number, engine = new Engine()): Promise<{ r: QueryResult; m: MatrixValue }> {
+  const r = await engine.exprQuery(store, "x[1m]", range(sel("x"), 60), t, t, 0).exec();
+  return { r, m: r.value as MatrixValue };
+}
+
+const X = labels({ __name__: "x" });
+
+test("overlapping chunks of one series give each sample once, merged by time", async () => {
+  const store = scripted([{ labels: X, chunks: [xor(seconds(0, 10, 20, 30), [0, 1, 2, 3]), xor(seconds(15, 20, 25, 40), [15, 99, 25, 4])] }]);
+  const { m } = await matrixAt(store, 50_000);
+  assert.equal(m.series.length, 1);
+  assert.deepEqual([...m.series[0]!.t], seconds(0, 10, 15, 20, 25, 30, 40));
+  // At an equal timestamp the chunk the store listed first wins.
+  assert.deepEqual([...m.series[0]!.v], [0, 1, 15, 2, 25, 3, 4]);
+  const c = await new Engine().exprQuery(store, "q", call("count_over_time", range(sel("x"), 60)), 50_000, 50_000, 0).exec();
+  assert.equal((c.value as VectorValue).samples[0]!.v, 7);
+});
+
+test("a label set sent twice is one series, its chunks merged by time (no replica dedup)", async () => {
+  const a = labels({ __name__: "x", replica: "a" });
+  const b = labels({ __name__: "x", replica: "b" });
+  const store = scripted([
+    { labels: a, chunks: [xor(seconds(0, 10), [1, 2])] },
+    { labels: a, chunks: [xor(seconds(10, 20), [9, 3])] },
+    { labels: b, chunks: [xor(seconds(0, 10), [5, 6])] },
+  ]);
+  const { r, m } = await matrixAt(store, 30_000);
+  assert.deepEqual(r.warnings, []);
+  assert.deepEqual(m.series.map((s) => s.labels), [a, b], "replicas with distinct labels stay distinct");
+  assert.deepEqual([...m.series[0]!.t], seconds(0, 10, 20));
+  assert.deepEqual([...m.series[0]!.v], [1, 2, 3]);
+});
+
+test("series out of label order are sorted, joined, and warned about", async () => {
+  const a = labels({ __name__: "x", i: "a" });
+  const b = labels({ __name__: "x", i: "b" });
+  const store = scripted([
+    { labels: b, chunks: [xor(seconds(0), [2])] },
+    { labels: a, chunks: [xor(seconds(0), [1])] },
+    { labels: b, chunks: [xor(seconds(10), [3])] },
+  ]);
+  const { r, m } = await matrixAt(store, 30_000);
+  assert.deepEqual(m.series.map((s) => s.labels), [a, b]);
+  assert.deepEqual([...m.series[1]!.v], [2, 3]);
+  assert.equal(r.warnings.length, 1);
+  assert.match(r.warnings[0]!.message, /out of label order \(x\{i="a"\} after x\{i="b"\}\)/);
+});
+
+test("chunks the engine cannot read are a warning naming the series and a counter, never a silent drop", async () => {
+  const h = labels({ __name__: "x", kind: "histogram" });
+  const d = labels({ __name__: "x", kind: "downsampled" });
+  const f = labels({ __name__: "x", kind: "float" });
+  const store = scripted([
+    { labels: d, chunks: [{ minTime: 0, maxTime: 20_000, sum: { encoding: ChunkEncoding.XOR, data: new Uint8Array(2) } }] },
+    { labels: f, chunks: [xor(seconds(0, 10), [1, 2])] },
+    {
+      labels: h,
+      chunks: [
+        { minTime: 0, maxTime: 10_000, raw: { encoding: ChunkEncoding.Histogram, data: new Uint8Array(2) } },
+        { minTime: 11_000, maxTime: 20_000, raw: { encoding: ChunkEncoding.Histogram, data: new Uint8Array(2) } },
+      ],
+    },
+  ]);
+  const registry = new Registry();
+  const { r, m } = await matrixAt(store, 30_000, new Engine({ registry }));
+  assert.deepEqual(m.series.map((s) => s.labels), [f]);
+  const messages = r.warnings.map((w) => w.message).sort();
+  assert.deepEqual(messages, [
+    'the engine cannot read downsampled chunks without raw data yet: skipped 1 chunk(s) of series x{kind="downsampled"}',
+    'the engine cannot read native histogram chunks yet: skipped 2 chunk(s) of series x{kind="histogram"}',
+  ]);
+  const counter = (await registry.getSingleMetric("orrery_engine_chunks_skipped_total")!.get()).values;
+  const byReason = Object.fromEntries(counter.map((v) => [v.labels.reason, v.value]));
+  assert.deepEqual(byReason, { histogram: 2, float_histogram: 0, downsampled: 1, unknown_encoding: 0 });
+});
+
+test("engines sharing a registry share the skipped-chunks counter", async () => {
+  const registry = new Registry();
+  const store = scripted([{ labels: X, chunks: [{ minTime: 0, maxTime: 1, raw: { encoding: ChunkEncoding.FloatHistogram, data: new Uint8Array(2) } }] }]);
+  await matrixAt(store, 30_000, new Engine({ registry }));
+  await matrixAt(store, 30_000, new Engine({ registry }));
+  const values = (await registry.getSingleMetric("orrery_engine_chunks_skipped_total")!.get()).values;
+  assert.equal(values.find((v) => v.labels.reason === "float_histogram")!.value, 2);
+});
