@@ -2,7 +2,26 @@
 // protobuf layer; shared by the server and the client.
 import type * as grpc from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
-import { THANOS_METHODS, decodeWire, encodeWire, thanosTypes } from "../proto/index.js";
+import { THANOS_METHODS, WireDecodeError, decodeWire, encodeWire, thanosTypes } from "../proto/index.js";
+
+/**
+ * A request that did not decode. grpc-js hides a throwing deserializer's message from the
+ * caller, so the server's deserializer returns this and the handler answers INVALID_ARGUMENT.
+ */
+export class UndecodableRequest {
+  constructor(readonly message: string) {}
+}
+
+function requestDeserializer(type: protobuf.Type): (bytes: Buffer) => object {
+  return (bytes) => {
+    try {
+      return decodeWire<object>(type, bytes);
+    } catch (err) {
+      if (err instanceof WireDecodeError) return new UndecodableRequest(err.message);
+      throw err;
+    }
+  };
+}
 
 function method(path: string, request: protobuf.Type, response: protobuf.Type, responseStream: boolean): grpc.MethodDefinition<object, object> {
   const serialize = (type: protobuf.Type) => (value: object): Buffer => {
@@ -15,7 +34,7 @@ function method(path: string, request: protobuf.Type, response: protobuf.Type, r
     requestStream: false,
     responseStream,
     requestSerialize: serialize(request),
-    requestDeserialize: deserialize(request),
+    requestDeserialize: requestDeserializer(request),
     responseSerialize: serialize(response),
     responseDeserialize: deserialize(response),
   };

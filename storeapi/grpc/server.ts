@@ -25,7 +25,7 @@ import {
   seriesToWire,
   storeInfoToWire,
 } from "./convert.js";
-import { INFO_METHODS, STORE_METHODS } from "./methods.js";
+import { INFO_METHODS, STORE_METHODS, UndecodableRequest } from "./methods.js";
 import { DEFAULT_GRPC_ADDRESS, serverChannelOptions, serverCredentials, type StoreApiServerOptions } from "./options.js";
 
 /** A running StoreAPI server. */
@@ -55,11 +55,20 @@ const STORE_TYPES: Record<string, WireStoreType> = {
   receive: WireStoreType.Receive,
 };
 
+function checkDecoded(request: unknown): void {
+  if (request instanceof UndecodableRequest) throw new StoreApiError(GRPC_INVALID_ARGUMENT, request.message);
+}
+
 function unary<Req, Res>(handle: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const controller = new AbortController();
     call.on("cancelled", () => controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client")));
-    handle(call.request, controller.signal).then(
+    Promise.resolve(call.request)
+      .then((request) => {
+        checkDecoded(request);
+        return handle(request, controller.signal);
+      })
+      .then(
       (response) => callback(null, response),
       (err: unknown) => callback(toStatus(err) as grpc.ServiceError),
     );
@@ -72,25 +81,21 @@ async function write(call: grpc.ServerWritableStream<WireSeriesRequest, WireSeri
 }
 
 async function streamSeries(store: Store, call: grpc.ServerWritableStream<WireSeriesRequest, WireSeriesResponse>, signal: AbortSignal): Promise<void> {
+  checkDecoded(call.request);
   const request = seriesRequestFromWire(call.request);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
-  let batch: WireSeries[] = [];
   for await (const frame of store.series(request, signal)) {
     for (const warning of frame.warnings) await write(call, { warning }, signal);
-    for (const s of frame.series) {
-      const wire = seriesToWire(s);
-      if (batchSize <= 1) {
-        await write(call, { series: wire }, signal);
-        continue;
-      }
-      batch.push(wire);
-      if (batch.length >= batchSize) {
-        await write(call, { batch: { series: batch } }, signal);
-        batch = [];
-      }
+    if (batchSize <= 1) {
+      for (const s of frame.series) await write(call, { series: seriesToWire(s) }, signal);
+      continue;
+    }
+    // Batches never span frames: a store's next frame may be slow to come.
+    for (let start = 0; start < frame.series.length; start += batchSize) {
+      const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
+      await write(call, { batch: { series } }, signal);
     }
   }
-  if (batch.length > 0) await write(call, { batch: { series: batch } }, signal);
 }
 
 function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, WireSeriesResponse> {
