@@ -7,6 +7,8 @@ export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:10901";
 /** Largest message either side accepts (Thanos sets math.MaxInt32; grpc-js's default receive limit is 4 MB). */
 export const GRPC_MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 
+const FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
+
 export interface GrpcServerTlsOptions {
   readonly certFile: string;
   readonly keyFile: string;
@@ -149,6 +151,8 @@ export function serverChannelOptions(o: StoreApiServerOptions): grpc.ChannelOpti
   const out: grpc.ChannelOptions = {
     "grpc.max_receive_message_length": o.maxReceiveMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": o.maxSendMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
+    // HTTP/2's default 64 KB window stalls large Series streams on window updates.
+    "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
   };
   if (o.keepaliveTimeMs) out["grpc.keepalive_time_ms"] = o.keepaliveTimeMs;
   if (o.keepaliveTimeoutMs) out["grpc.keepalive_timeout_ms"] = o.keepaliveTimeoutMs;
@@ -170,6 +174,7 @@ export function clientChannelOptions(o: GrpcStoreClientOptions): grpc.ChannelOpt
     "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
     "grpc.keepalive_time_ms": o.keepaliveTimeMs ?? 10_000,
     "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs ?? 5_000,
+    "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
   };
   if (o.tls?.serverName !== undefined) {
     out["grpc.ssl_target_name_override"] = o.tls.serverName;
