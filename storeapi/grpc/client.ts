@@ -95,16 +95,22 @@ export class GrpcStoreClient implements Store {
     });
   }
 
-  /** thanos.info.Info/Info, or the deprecated thanos.Store/Info on peers older than Thanos v0.37's API. */
+  /** thanos.info.Info/Info, or the deprecated thanos.Store/Info on peers that lack the Info API. */
   async info(): Promise<StoreInfo> {
+    let r: WireInfoResponse;
     try {
-      const r = await this.unary<WireInfoResponse>(INFO_METHODS.Info, {});
-      if (r.store == null) throw new StoreApiError(GRPC_UNIMPLEMENTED, `store ${this.address}: Info reports no StoreAPI (component ${JSON.stringify(r.ComponentType)})`);
-      return infoFromWire(r.labelSets, r.store.minTime, r.store.maxTime);
+      r = await this.unary<WireInfoResponse>(INFO_METHODS.Info, {});
     } catch (err) {
-      if (!(err instanceof StoreApiError) || err.code !== GRPC_UNIMPLEMENTED || err.message.includes("no StoreAPI")) throw err;
+      if (err instanceof StoreApiError && err.code === GRPC_UNIMPLEMENTED) return this.legacyInfo();
+      throw err;
     }
+    if (r.store == null) throw new StoreApiError(GRPC_UNIMPLEMENTED, `store ${this.address}: Info reports no StoreAPI (component ${JSON.stringify(r.ComponentType)})`);
+    return infoFromWire(r.labelSets, r.store.minTime, r.store.maxTime);
+  }
+
+  private async legacyInfo(): Promise<StoreInfo> {
     const r = await this.unary<WireStoreInfoResponse>(STORE_METHODS.Info, {});
+    // Before label_sets, a store had one label set in the now deprecated labels field.
     const labelSets = r.labelSets.length > 0 || r.labels.length === 0 ? r.labelSets : [{ labels: r.labels }];
     return infoFromWire(labelSets, r.minTime, r.maxTime);
   }
