@@ -12,6 +12,8 @@ export {
   decodeXorChunk,
   /** Sample count of an XOR chunk, from its 2-byte header. */
   xorChunkNumSamples,
+  /** Why an XOR chunk's bytes cannot hold what its header claims, or undefined (a cheap check for foreign chunks). */
+  xorChunkHeaderError,
   /** Samples per chunk at which stores cut a new chunk (120, as Prometheus's head). */
   XOR_CHUNK_TARGET_SAMPLES,
 } from "./chunkenc/index.js";
@@ -142,3 +144,40 @@ export type {
   PrompbChunkedSeries,
   PrompbChunkedReadResponse,
 } from "./proto/index.js";
+
+// ── The StoreAPI over gRPC (Thanos wire format: thanos.Store, thanos.info.Info) ──
+export {
+  /** Serves a Store as thanos.Store and thanos.info.Info; resolves once listening. */
+  serveStoreApi,
+  /** A running server: address, port, close(), forceClose(). */
+  type StoreApiServer,
+} from "./grpc/server.js";
+export {
+  /** A Store backed by a remote StoreAPI endpoint; checks order and chunks, names the endpoint. */
+  GrpcStoreClient,
+  /** Why the client dropped a chunk: "unknown_encoding" | "corrupt_chunk". */
+  type ChunkDropReason,
+} from "./grpc/client.js";
+export {
+  /** A failure carrying its gRPC status code; client-side ones name the endpoint. */
+  StoreApiError,
+} from "./grpc/convert.js";
+export {
+  /** 127.0.0.1:10901. */
+  DEFAULT_GRPC_ADDRESS,
+  /** Thanos's gRPC server flags (--grpc-address, --grpc-server-tls-*), in cli/'s flag-spec shape. */
+  GRPC_SERVER_FLAGS,
+  /** Thanos's gRPC client flags (--grpc-client-tls-*, --grpc-client-server-name). */
+  GRPC_CLIENT_FLAGS,
+  /** Server options from flag values; throws GrpcFlagError. */
+  grpcServerOptionsFromFlags,
+  /** Client options from flag values; throws GrpcFlagError. */
+  grpcClientOptionsFromFlags,
+  /** A bad gRPC flag combination or unreadable TLS file. */
+  GrpcFlagError,
+  type GrpcFlagSpec,
+  type StoreApiServerOptions,
+  type GrpcServerTlsOptions,
+  type GrpcStoreClientOptions,
+  type GrpcClientTlsOptions,
+} from "./grpc/options.js";

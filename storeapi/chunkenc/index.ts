@@ -4,6 +4,7 @@ export {
   XorChunkIterator,
   decodeXorChunk,
   xorChunkNumSamples,
+  xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";

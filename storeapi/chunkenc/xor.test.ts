@@ -5,6 +5,7 @@ import {
   XorChunkIterator,
   decodeXorChunk,
   xorChunkNumSamples,
+  xorChunkHeaderError,
   STALE_NAN,
   isStaleNaN,
   FloatBits,
@@ -267,4 +268,18 @@ test("decodeXorChunk agrees with XorChunkIterator on Prometheus's chunks, and th
     while (it.next());
     assert.ok(it.err !== undefined, `cut ${cut}`);
   }
+});
+
+test("xorChunkHeaderError: accepts real chunks of any length, rejects bytes too short for the header's count", () => {
+  const c = new XorChunk();
+  assert.equal(xorChunkHeaderError(c.bytes()), undefined, "an empty chunk is its 2-byte header");
+  for (let i = 0; i < 300; i++) {
+    c.append(i * 1000, i % 3 === 0 ? 1 : i * 0.5);
+    assert.equal(xorChunkHeaderError(c.bytes()), undefined, `a real chunk of ${i + 1} samples`);
+  }
+  for (const h of PROMETHEUS_XOR_CHUNKS) assert.equal(xorChunkHeaderError(Buffer.from(h, "hex")), undefined, "Prometheus's own chunks");
+  assert.match(xorChunkHeaderError(Uint8Array.of(0))!, /1 bytes, shorter than the 2-byte header/);
+  assert.match(xorChunkHeaderError(Uint8Array.of(0, 0, 7))!, /header says 0 samples but 1 bytes follow/);
+  assert.match(xorChunkHeaderError(Uint8Array.of(0, 1, 0, 0, 0))!, /header says 1 samples but only 5 bytes/);
+  assert.match(xorChunkHeaderError(Uint8Array.of(0xff, 0xff, ...new Array(40).fill(0)))!, /header says 65535 samples/);
 });

@@ -19,6 +19,21 @@ export function xorChunkNumSamples(bytes: Uint8Array): number {
   return (bytes[0]! << 8) | bytes[1]!;
 }
 
+/**
+ * Why an XOR chunk's bytes cannot be what its header claims (too short for the sample count,
+ * or bytes after a zero count), or undefined. A cheap check for chunks from other processes.
+ */
+export function xorChunkHeaderError(bytes: Uint8Array): string | undefined {
+  if (bytes.length < HEADER_BYTES) return `${bytes.length} bytes, shorter than the ${HEADER_BYTES}-byte header`;
+  const n = xorChunkNumSamples(bytes);
+  if (n === 0) return bytes.length === HEADER_BYTES ? undefined : `header says 0 samples but ${bytes.length - HEADER_BYTES} bytes follow`;
+  // Fewest bits: sample 0 a 1-byte varint and 64 value bits; sample 1 a 1-byte uvarint and a '0'; then '0' dod + '0' value.
+  const minBits = 72 + (n > 1 ? 9 : 0) + Math.max(0, n - 2) * 2;
+  const minBytes = HEADER_BYTES + Math.ceil(minBits / 8);
+  if (bytes.length < minBytes) return `header says ${n} samples but only ${bytes.length} bytes (at least ${minBytes} needed)`;
+  return undefined;
+}
+
 function leadingZeros64(hi: number, lo: number): number {
   return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(lo);
 }

@@ -1,4 +1,52 @@
-// The one protobuf layer: orrery's protobufjs definitions of every wire format it speaks.
+// The one protobuf layer: wire formats orrery speaks, each defined once (protobufjs, parsed at load).
+
+// ── Thanos StoreAPI (thanos.Store) and Info API (thanos.info.Info) ──
+export {
+  /** The message types (protobufjs Type) of the StoreAPI and Info API. */
+  thanosTypes,
+  /** gRPC method paths: /thanos.Store/Series, /thanos.info.Info/Info, … */
+  THANOS_METHODS,
+  /** thanos.Chunk.Encoding: XOR=0, HISTOGRAM=1, FLOAT_HISTOGRAM=2. */
+  WireChunkEncoding,
+  /** thanos.LabelMatcher.Type. */
+  WireMatcherType,
+  /** thanos.Aggr. */
+  WireAggr,
+  /** thanos.PartialResponseStrategy. */
+  WirePartialResponseStrategy,
+  /** thanos.StoreType. */
+  WireStoreType,
+  /** Decodes bytes into a message's plain-object shape; throws WireDecodeError. */
+  decodeWire,
+  /** Encodes a message's plain-object shape. */
+  encodeWire,
+  /** A message that does not decode, naming its type. */
+  WireDecodeError,
+} from "./thanos.js";
+export type {
+  WireInt64,
+  WireLabel,
+  WireLabelSet,
+  WireChunk,
+  WireAggrChunk,
+  WireSeries,
+  WireLabelMatcher,
+  WireAny,
+  WireQueryHints,
+  WireShardInfo,
+  WireSeriesRequest,
+  WireSeriesResponse,
+  WireLabelNamesRequest,
+  WireLabelValuesRequest,
+  WireLabelNamesResponse,
+  WireLabelValuesResponse,
+  WireTsdbInfo,
+  WireStoreInfo,
+  WireInfoResponse,
+  WireStoreInfoResponse,
+} from "./thanos.js";
+
+// ── Prometheus remote_write / remote_read (prompb) ──
 export {
   /** prompb (Prometheus remote_write / remote_read) message types, parsed once at load. */
   prompb,

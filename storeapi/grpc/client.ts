@@ -1,0 +1,253 @@
+// A remote StoreAPI (Thanos or orrery) as an in-process Store. The stream is checked as it
+// arrives: unsorted series are an error, unusable chunks a warning and a counted drop, each
+// naming the endpoint.
+import * as grpc from "@grpc/grpc-js";
+import type {
+  AggrChunk,
+  Chunk,
+  Labels,
+  LabelNamesRequest,
+  LabelValuesRequest,
+  Series,
+  SeriesFrame,
+  SeriesRequest,
+  Store,
+  StoreInfo,
+  StringsResponse,
+} from "../types.js";
+import { ChunkEncoding } from "../types.js";
+import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
+import { xorChunkHeaderError } from "../chunkenc/index.js";
+import {
+  type WireAggrChunk,
+  type WireChunk,
+  type WireInfoResponse,
+  type WireLabelNamesResponse,
+  type WireLabelValuesResponse,
+  type WireSeries,
+  type WireSeriesResponse,
+  type WireStoreInfoResponse,
+} from "../proto/index.js";
+import {
+  GRPC_INTERNAL,
+  GRPC_UNIMPLEMENTED,
+  GRPC_UNKNOWN,
+  StoreApiError,
+  chunkEncodingFromWire,
+  fromWireInt64,
+  infoFromWire,
+  labelNamesRequestToWire,
+  labelValuesRequestToWire,
+  seriesLabelsFromWire,
+  seriesRequestToWire,
+} from "./convert.js";
+import { INFO_METHODS, STORE_METHODS } from "./methods.js";
+import { clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
+
+/** Why the client dropped a chunk (the label of its drop counter). */
+export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
+
+/** A Store backed by a StoreAPI endpoint over gRPC. close() when done. */
+export class GrpcStoreClient implements Store {
+  private readonly client: grpc.Client;
+  private readonly frameSize: number;
+  private readonly responseBatchSize: number;
+  private readonly drops = new Map<ChunkDropReason, number>();
+
+  /** `address` is host:port. Throws GrpcFlagError when a TLS file cannot be read. */
+  constructor(
+    readonly address: string,
+    options: GrpcStoreClientOptions = {},
+  ) {
+    this.client = new grpc.Client(address, clientCredentials(options.tls), clientChannelOptions(options));
+    this.frameSize = Math.max(1, options.frameSize ?? 256);
+    this.responseBatchSize = Math.max(0, options.responseBatchSize ?? 64);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  /** Chunks dropped so far, by reason. */
+  droppedChunks(): ReadonlyMap<ChunkDropReason, number> {
+    return this.drops;
+  }
+
+  private fail(err: unknown): StoreApiError {
+    const e = err as Partial<grpc.ServiceError>;
+    const code = typeof e.code === "number" ? e.code : GRPC_UNKNOWN;
+    const details = e.details ?? e.message ?? String(err);
+    return new StoreApiError(code, `store ${this.address}: ${details}`);
+  }
+
+  private unary<Res>(m: grpc.MethodDefinition<object, object>, request: object, signal?: AbortSignal): Promise<Res> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Res>((resolve, reject) => {
+      const deserialize = m.responseDeserialize as (bytes: Buffer) => Res;
+      const call = this.client.makeUnaryRequest<object, Res>(m.path, m.requestSerialize, deserialize, request, (err, response) => {
+        signal?.removeEventListener("abort", onAbort);
+        if (signal?.aborted) reject(signal.reason);
+        else if (err !== null || response === undefined) reject(this.fail(err));
+        else resolve(response);
+      });
+      const onAbort = (): void => call.cancel();
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** thanos.info.Info/Info, or the deprecated thanos.Store/Info on peers that lack the Info API. */
+  async info(): Promise<StoreInfo> {
+    let r: WireInfoResponse;
+    try {
+      r = await this.unary<WireInfoResponse>(INFO_METHODS.Info, {});
+    } catch (err) {
+      if (err instanceof StoreApiError && err.code === GRPC_UNIMPLEMENTED) return this.legacyInfo();
+      throw err;
+    }
+    if (r.store == null) throw new StoreApiError(GRPC_UNIMPLEMENTED, `store ${this.address}: Info reports no StoreAPI (component ${JSON.stringify(r.ComponentType)})`);
+    return infoFromWire(r.labelSets, r.store.minTime, r.store.maxTime);
+  }
+
+  private async legacyInfo(): Promise<StoreInfo> {
+    const r = await this.unary<WireStoreInfoResponse>(STORE_METHODS.Info, {});
+    // Before label_sets, a store had one label set in the now deprecated labels field.
+    const labelSets = r.labelSets.length > 0 || r.labels.length === 0 ? r.labelSets : [{ labels: r.labels }];
+    return infoFromWire(labelSets, r.minTime, r.maxTime);
+  }
+
+  async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    signal?.throwIfAborted();
+    const wire = seriesRequestToWire(request, this.responseBatchSize);
+    const call = this.client.makeServerStreamRequest<object, WireSeriesResponse>(
+      STORE_METHODS.Series.path,
+      STORE_METHODS.Series.requestSerialize,
+      STORE_METHODS.Series.responseDeserialize as (bytes: Buffer) => WireSeriesResponse,
+      wire,
+    );
+    const onAbort = (): void => call.cancel();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const checker = new SeriesStreamChecker(this.address, request.skipChunks === true, this.drops);
+    try {
+      for await (const responses of readBatches<WireSeriesResponse>(call, this.frameSize)) {
+        const frame = checker.frame(responses);
+        if (frame.series.length > 0 || frame.warnings.length > 0) yield frame;
+      }
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason;
+      throw err instanceof StoreApiError ? err : this.fail(err);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      call.cancel(); // a no-op after the stream ended; stops it when the reader left early
+    }
+  }
+
+  async labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    const r = await this.unary<WireLabelNamesResponse>(STORE_METHODS.LabelNames, labelNamesRequestToWire(request), signal);
+    return { values: r.names, warnings: r.warnings };
+  }
+
+  async labelValues(request: LabelValuesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    const r = await this.unary<WireLabelValuesResponse>(STORE_METHODS.LabelValues, labelValuesRequestToWire(request), signal);
+    return { values: r.values, warnings: r.warnings };
+  }
+}
+
+/** Yields what the stream has buffered, up to `max` messages at a time; throws its error. */
+async function* readBatches<T>(stream: grpc.ClientReadableStream<T>, max: number): AsyncGenerator<T[]> {
+  let ended = false;
+  let failure: unknown;
+  stream.on("end", () => (ended = true));
+  stream.on("error", (err) => (failure = err));
+  for (;;) {
+    const batch: T[] = [];
+    let message: T | null;
+    while (batch.length < max && (message = stream.read() as T | null) !== null) batch.push(message);
+    if (batch.length > 0) {
+      yield batch;
+      continue;
+    }
+    if (failure !== undefined) throw failure;
+    if (ended) return;
+    await new Promise<void>((resolve) => {
+      const wake = (): void => {
+        stream.off("readable", wake).off("end", wake).off("error", wake);
+        resolve();
+      };
+      stream.on("readable", wake).on("end", wake).on("error", wake);
+    });
+  }
+}
+
+/** Checks and converts one Series stream: order, label sets, chunk encodings and headers. */
+class SeriesStreamChecker {
+  private previous: Labels | undefined;
+
+  constructor(
+    private readonly store: string,
+    private readonly skipChunks: boolean,
+    private readonly drops: Map<ChunkDropReason, number>,
+  ) {}
+
+  frame(responses: readonly WireSeriesResponse[]): SeriesFrame {
+    const series: Series[] = [];
+    const warnings: string[] = [];
+    for (const r of responses) {
+      if (r.series != null) series.push(this.series(r.series, warnings));
+      else if (r.batch != null) for (const s of r.batch.series) series.push(this.series(s, warnings));
+      else if (r.result === "warning") warnings.push(r.warning ?? "");
+      // hints (an Any of store-specific data) are not used.
+    }
+    return { series, warnings };
+  }
+
+  private series(wire: WireSeries, warnings: string[]): Series {
+    const labels = seriesLabelsFromWire(wire);
+    this.checkLabels(labels);
+    // Equal label sets in a row are one series split by time (allowed); going back is not.
+    if (this.previous !== undefined && compareLabels(this.previous, labels) > 0) {
+      throw new StoreApiError(GRPC_INTERNAL, `store ${this.store}: series not sorted: ${formatLabels(labels)} after ${formatLabels(this.previous)}`);
+    }
+    this.previous = labels;
+    if (this.skipChunks || wire.chunks.length === 0) return { labels, chunks: [] };
+    const chunks: AggrChunk[] = [];
+    for (const c of wire.chunks) {
+      const converted = this.aggrChunk(labels, c, warnings);
+      if (converted !== undefined) chunks.push(converted);
+    }
+    return { labels, chunks };
+  }
+
+  private checkLabels(labels: Labels): void {
+    for (let i = 1; i < labels.length; i++) {
+      if (compareUtf8(labels[i - 1]!.name, labels[i]!.name) >= 0) {
+        throw new StoreApiError(GRPC_INTERNAL, `store ${this.store}: series ${formatLabels(labels)} has unsorted or duplicate label names`);
+      }
+    }
+  }
+
+  private aggrChunk(labels: Labels, c: WireAggrChunk, warnings: string[]): AggrChunk | undefined {
+    const minTime = fromWireInt64(c.minTime);
+    const maxTime = fromWireInt64(c.maxTime);
+    const drop = (reason: ChunkDropReason, why: string): undefined => {
+      this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+      warnings.push(`store ${this.store}: series ${formatLabels(labels)}: dropped chunk [${minTime}, ${maxTime}]: ${why}`);
+      return undefined;
+    };
+    if (minTime > maxTime) return drop("corrupt_chunk", "min_time after max_time");
+    const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
+    let parts = 0;
+    for (const part of ["raw", "count", "sum", "min", "max", "counter"] as const) {
+      const w: WireChunk | null | undefined = c[part];
+      if (w == null) continue;
+      const encoding = chunkEncodingFromWire(w.type);
+      if (encoding === undefined) return drop("unknown_encoding", `${part} chunk has unknown encoding ${w.type}`);
+      const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : undefined;
+      if (problem !== undefined) return drop("corrupt_chunk", `${part} XOR chunk: ${problem}`);
+      const chunk: Chunk = { encoding, data: w.data };
+      out[part] = chunk;
+      parts++;
+    }
+    if (parts === 0) return drop("corrupt_chunk", "no chunk data");
+    return out;
+  }
+}

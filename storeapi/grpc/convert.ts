@@ -1,0 +1,312 @@
+// In-process Store types ↔ Thanos StoreAPI wire objects. Chunk bytes pass through untouched;
+// only the encoding number changes (StoreAPI XOR=0… against chunkenc's XOR=1…).
+import type {
+  AggrChunk,
+  Aggregate,
+  Chunk,
+  Labels,
+  LabelNamesRequest,
+  LabelValuesRequest,
+  Matcher,
+  MatcherOp,
+  QueryHints,
+  Series,
+  SeriesRequest,
+  StoreInfo,
+} from "../types.js";
+import { ChunkEncoding } from "../types.js";
+import {
+  WireAggr,
+  WireChunkEncoding,
+  WireMatcherType,
+  WirePartialResponseStrategy,
+  type WireAggrChunk,
+  type WireChunk,
+  type WireInfoResponse,
+  type WireInt64,
+  type WireLabel,
+  type WireLabelMatcher,
+  type WireLabelNamesRequest,
+  type WireLabelSet,
+  type WireLabelValuesRequest,
+  type WireQueryHints,
+  type WireSeries,
+  type WireSeriesRequest,
+  type WireStoreInfoResponse,
+} from "../proto/index.js";
+
+/** A failure with its gRPC status code (grpc-js `status`), raised on either side of the wire. */
+export class StoreApiError extends Error {
+  override name = "StoreApiError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// gRPC status codes used here (numbers fixed by the gRPC spec).
+export const GRPC_CANCELLED = 1;
+export const GRPC_UNKNOWN = 2;
+export const GRPC_INVALID_ARGUMENT = 3;
+export const GRPC_UNIMPLEMENTED = 12;
+export const GRPC_INTERNAL = 13;
+
+const INT64_MIN = "-9223372036854775808";
+const INT64_MAX = "9223372036854775807";
+
+/** A ms timestamp for the wire: beyond ±2^53 (orrery's unbounded) it becomes math.MinInt64/MaxInt64. */
+export function toWireInt64(ms: number): WireInt64 {
+  if (Number.isNaN(ms)) throw new StoreApiError(GRPC_INVALID_ARGUMENT, "timestamp is NaN");
+  if (ms >= Number.MAX_SAFE_INTEGER) return INT64_MAX;
+  if (ms <= Number.MIN_SAFE_INTEGER) return INT64_MIN;
+  return Math.trunc(ms);
+}
+
+/** A wire int64 as a safe integer (math.MinInt64/MaxInt64 become ∓MAX_SAFE_INTEGER). */
+export function fromWireInt64(v: WireInt64 | undefined): number {
+  const n = typeof v === "string" ? Number(v) : (v ?? 0);
+  if (n >= Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+  if (n <= Number.MIN_SAFE_INTEGER) return Number.MIN_SAFE_INTEGER;
+  return n;
+}
+
+const OP_TO_WIRE: Record<MatcherOp, WireMatcherType> = {
+  "=": WireMatcherType.EQ,
+  "!=": WireMatcherType.NEQ,
+  "=~": WireMatcherType.RE,
+  "!~": WireMatcherType.NRE,
+};
+const WIRE_TO_OP: readonly MatcherOp[] = ["=", "!=", "=~", "!~"];
+
+export function matchersToWire(matchers: readonly Matcher[]): WireLabelMatcher[] {
+  return matchers.map((m) => ({ type: OP_TO_WIRE[m.op], name: m.name, value: m.value }));
+}
+
+/** Throws INVALID_ARGUMENT naming the matcher with an unknown type. */
+export function matchersFromWire(matchers: readonly WireLabelMatcher[]): Matcher[] {
+  return matchers.map((m, i) => {
+    const op = WIRE_TO_OP[m.type];
+    if (op === undefined) throw new StoreApiError(GRPC_INVALID_ARGUMENT, `matcher ${i} (${m.name}): unknown LabelMatcher.Type ${m.type}`);
+    return { name: m.name, op, value: m.value };
+  });
+}
+
+const AGGR_TO_WIRE: Record<Aggregate, WireAggr> = {
+  count: WireAggr.Count,
+  sum: WireAggr.Sum,
+  min: WireAggr.Min,
+  max: WireAggr.Max,
+  counter: WireAggr.Counter,
+};
+const WIRE_TO_AGGR: readonly (Aggregate | undefined)[] = [undefined, "count", "sum", "min", "max", "counter"];
+
+function labelsToWire(labels: Labels): WireLabel[] {
+  return labels.map((l) => ({ name: l.name, value: l.value }));
+}
+
+function labelsFromWire(labels: readonly WireLabel[]): Labels {
+  return labels.map((l) => ({ name: l.name, value: l.value }));
+}
+
+export function labelSetsToWire(sets: readonly Labels[]): WireLabelSet[] {
+  return sets.map((s) => ({ labels: labelsToWire(s) }));
+}
+
+export function labelSetsFromWire(sets: readonly WireLabelSet[]): Labels[] {
+  return sets.map((s) => labelsFromWire(s.labels));
+}
+
+// ── Series requests ──
+
+function queryHintsToWire(h: QueryHints): WireQueryHints {
+  return {
+    stepMillis: h.stepMillis ?? 0,
+    func: h.func !== undefined ? { name: h.func } : null,
+    grouping: h.grouping !== undefined ? { by: h.grouping.by, labels: [...h.grouping.labels] } : null,
+    range: h.rangeMillis !== undefined ? { millis: h.rangeMillis } : null,
+  };
+}
+
+/** The wire request; the deprecated step/range fields are filled too, for older stores. */
+export function seriesRequestToWire(r: SeriesRequest, responseBatchSize: number): WireSeriesRequest {
+  const disabled = r.partialResponseDisabled === true;
+  return {
+    minTime: toWireInt64(r.minTime),
+    maxTime: toWireInt64(r.maxTime),
+    matchers: matchersToWire(r.matchers),
+    maxResolutionWindow: r.maxResolutionWindow ?? 0,
+    aggregates: (r.aggregates ?? []).map((a) => AGGR_TO_WIRE[a]),
+    partialResponseDisabled: disabled,
+    partialResponseStrategy: disabled ? WirePartialResponseStrategy.Abort : WirePartialResponseStrategy.Warn,
+    skipChunks: r.skipChunks === true,
+    step: r.queryHints?.stepMillis ?? 0,
+    range: r.queryHints?.rangeMillis ?? 0,
+    queryHints: r.queryHints !== undefined ? queryHintsToWire(r.queryHints) : null,
+    limit: r.limit ?? 0,
+    responseBatchSize,
+  };
+}
+
+function queryHintsFromWire(w: WireSeriesRequest): QueryHints | undefined {
+  const h = w.queryHints;
+  if (h == null) {
+    // Older queriers send only the deprecated step/range fields.
+    const step = fromWireInt64(w.step);
+    const range = fromWireInt64(w.range);
+    if (step === 0 && range === 0) return undefined;
+    return { stepMillis: step, ...(range !== 0 ? { rangeMillis: range } : {}) };
+  }
+  return {
+    stepMillis: fromWireInt64(h.stepMillis),
+    ...(h.func?.name ? { func: h.func.name } : {}),
+    ...(h.grouping != null ? { grouping: { by: h.grouping.by, labels: h.grouping.labels } } : {}),
+    ...(h.range != null ? { rangeMillis: fromWireInt64(h.range.millis) } : {}),
+  };
+}
+
+/**
+ * The in-process request of a wire request. Ignored, as a store without these capabilities may:
+ * hints (Any), without_replica_labels (Info says unsupported; the querier deduplicates),
+ * projection hints (advisory). Sharding is refused: returning every series to every shard
+ * would double-count.
+ */
+export function seriesRequestFromWire(w: WireSeriesRequest): SeriesRequest {
+  if (w.shardInfo != null && fromWireInt64(w.shardInfo.totalShards) > 1) {
+    throw new StoreApiError(GRPC_UNIMPLEMENTED, "shard_info: this store does not support sharding (Info reports supports_sharding=false)");
+  }
+  const aggregates: Aggregate[] = [];
+  for (const a of w.aggregates ?? []) {
+    const name = WIRE_TO_AGGR[a];
+    if (a === WireAggr.Raw) continue;
+    if (name === undefined) throw new StoreApiError(GRPC_INVALID_ARGUMENT, `aggregates: unknown Aggr ${a}`);
+    aggregates.push(name);
+  }
+  const queryHints = queryHintsFromWire(w);
+  const limit = fromWireInt64(w.limit);
+  return {
+    minTime: fromWireInt64(w.minTime),
+    maxTime: fromWireInt64(w.maxTime),
+    matchers: matchersFromWire(w.matchers),
+    maxResolutionWindow: fromWireInt64(w.maxResolutionWindow),
+    ...(aggregates.length > 0 ? { aggregates } : {}),
+    partialResponseDisabled: w.partialResponseDisabled === true || w.partialResponseStrategy === WirePartialResponseStrategy.Abort,
+    skipChunks: w.skipChunks === true,
+    ...(queryHints !== undefined ? { queryHints } : {}),
+    ...(limit > 0 ? { limit } : {}),
+  };
+}
+
+// ── Label names and values ──
+
+export function labelNamesRequestToWire(r: LabelNamesRequest): WireLabelNamesRequest {
+  return {
+    start: toWireInt64(r.minTime),
+    end: toWireInt64(r.maxTime),
+    matchers: matchersToWire(r.matchers),
+    limit: r.limit ?? 0,
+  };
+}
+
+export function labelValuesRequestToWire(r: LabelValuesRequest): WireLabelValuesRequest {
+  return { ...labelNamesRequestToWire(r), label: r.label };
+}
+
+export function labelNamesRequestFromWire(w: WireLabelNamesRequest): LabelNamesRequest {
+  const limit = fromWireInt64(w.limit);
+  return {
+    minTime: fromWireInt64(w.start),
+    maxTime: fromWireInt64(w.end),
+    matchers: matchersFromWire(w.matchers),
+    ...(limit > 0 ? { limit } : {}),
+  };
+}
+
+export function labelValuesRequestFromWire(w: WireLabelValuesRequest): LabelValuesRequest {
+  if (w.label === "") throw new StoreApiError(GRPC_INVALID_ARGUMENT, "label: empty label name");
+  return { ...labelNamesRequestFromWire(w), label: w.label };
+}
+
+// ── Series and chunks ──
+
+const ENCODING_TO_WIRE: Partial<Record<number, WireChunkEncoding>> = {
+  [ChunkEncoding.XOR]: WireChunkEncoding.XOR,
+  [ChunkEncoding.Histogram]: WireChunkEncoding.Histogram,
+  [ChunkEncoding.FloatHistogram]: WireChunkEncoding.FloatHistogram,
+};
+const WIRE_TO_ENCODING: readonly ChunkEncoding[] = [ChunkEncoding.XOR, ChunkEncoding.Histogram, ChunkEncoding.FloatHistogram];
+
+function chunkToWire(c: Chunk | undefined): WireChunk | null {
+  if (c === undefined) return null;
+  const type = ENCODING_TO_WIRE[c.encoding];
+  if (type === undefined) throw new StoreApiError(GRPC_INTERNAL, `store returned a chunk with unknown encoding ${c.encoding}`);
+  return { type, data: c.data };
+}
+
+function aggrChunkToWire(c: AggrChunk): WireAggrChunk {
+  return {
+    minTime: c.minTime,
+    maxTime: c.maxTime,
+    raw: chunkToWire(c.raw),
+    count: chunkToWire(c.count),
+    sum: chunkToWire(c.sum),
+    min: chunkToWire(c.min),
+    max: chunkToWire(c.max),
+    counter: chunkToWire(c.counter),
+  };
+}
+
+export function seriesToWire(s: Series): WireSeries {
+  return { labels: labelsToWire(s.labels), chunks: s.chunks.map(aggrChunkToWire) };
+}
+
+/** The in-process encoding of a wire chunk encoding, or undefined when unknown. */
+export function chunkEncodingFromWire(type: number): ChunkEncoding | undefined {
+  return WIRE_TO_ENCODING[type];
+}
+
+/** Series labels only; chunks are converted (and checked) by the client, which names the store. */
+export function seriesLabelsFromWire(s: WireSeries): Labels {
+  return labelsFromWire(s.labels);
+}
+
+// ── Info ──
+
+export function infoToWire(info: StoreInfo, componentType: string): WireInfoResponse {
+  return {
+    labelSets: labelSetsToWire(info.labelSets),
+    ComponentType: componentType,
+    store: {
+      minTime: toWireInt64(info.minTime),
+      maxTime: toWireInt64(info.maxTime),
+      supportsSharding: false,
+      supportsWithoutReplicaLabels: false,
+      tsdbInfos: [],
+    },
+  };
+}
+
+export function storeInfoToWire(info: StoreInfo, storeType: number): WireStoreInfoResponse {
+  return {
+    labels: [],
+    minTime: toWireInt64(info.minTime),
+    maxTime: toWireInt64(info.maxTime),
+    storeType,
+    labelSets: labelSetsToWire(info.labelSets),
+  };
+}
+
+/**
+ * The wire carries no resolutions or push-down capability: a remote store reports raw data
+ * ([0]) and no push-down; downsampled data is asked for through max_resolution_window.
+ */
+export function infoFromWire(labelSets: readonly WireLabelSet[], minTime: WireInt64, maxTime: WireInt64): StoreInfo {
+  return {
+    labelSets: labelSetsFromWire(labelSets),
+    minTime: fromWireInt64(minTime),
+    maxTime: fromWireInt64(maxTime),
+    resolutions: [0],
+    supportsAggregationPushdown: false,
+  };
+}

@@ -1,0 +1,149 @@
+// A Store served over gRPC as thanos.Store (Series, LabelNames, LabelValues, and the deprecated
+// Info) and thanos.info.Info: a thin adapter; one SeriesResponse per series or per batch.
+import { once } from "node:events";
+import * as grpc from "@grpc/grpc-js";
+import type { Store } from "../types.js";
+import { MatcherError } from "../matchers.js";
+import {
+  WireStoreType,
+  type WireLabelNamesRequest,
+  type WireLabelValuesRequest,
+  type WireSeries,
+  type WireSeriesRequest,
+  type WireSeriesResponse,
+} from "../proto/index.js";
+import {
+  GRPC_CANCELLED,
+  GRPC_INTERNAL,
+  GRPC_INVALID_ARGUMENT,
+  StoreApiError,
+  fromWireInt64,
+  infoToWire,
+  labelNamesRequestFromWire,
+  labelValuesRequestFromWire,
+  seriesRequestFromWire,
+  seriesToWire,
+  storeInfoToWire,
+} from "./convert.js";
+import { INFO_METHODS, STORE_METHODS, UndecodableRequest } from "./methods.js";
+import { DEFAULT_GRPC_ADDRESS, serverChannelOptions, serverCredentials, type StoreApiServerOptions } from "./options.js";
+
+/** A running StoreAPI server. */
+export interface StoreApiServer {
+  /** The bound host:port (the real port when 0 was asked for). */
+  readonly address: string;
+  readonly port: number;
+  /** Stops accepting calls and waits for running ones. */
+  close(): Promise<void>;
+  /** Cancels running calls and stops. */
+  forceClose(): void;
+}
+
+/** The gRPC status of a failure: bad matchers are the caller's fault, the rest the store's. */
+function toStatus(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof StoreApiError) return { code: err.code, details: err.message };
+  if (err instanceof MatcherError) return { code: GRPC_INVALID_ARGUMENT, details: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: GRPC_INTERNAL, details: message };
+}
+
+const STORE_TYPES: Record<string, WireStoreType> = {
+  query: WireStoreType.Query,
+  rule: WireStoreType.Rule,
+  sidecar: WireStoreType.Sidecar,
+  store: WireStoreType.Store,
+  receive: WireStoreType.Receive,
+};
+
+function checkDecoded(request: unknown): void {
+  if (request instanceof UndecodableRequest) throw new StoreApiError(GRPC_INVALID_ARGUMENT, request.message);
+}
+
+function unary<Req, Res>(handle: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client")));
+    Promise.resolve(call.request)
+      .then((request) => {
+        checkDecoded(request);
+        return handle(request, controller.signal);
+      })
+      .then(
+      (response) => callback(null, response),
+      (err: unknown) => callback(toStatus(err) as grpc.ServiceError),
+    );
+  };
+}
+
+/** Writes one response, waiting for the client when the send buffer is full. */
+async function write(call: grpc.ServerWritableStream<WireSeriesRequest, WireSeriesResponse>, message: WireSeriesResponse, signal: AbortSignal): Promise<void> {
+  if (!call.write(message)) await once(call, "drain", { signal });
+}
+
+async function streamSeries(store: Store, call: grpc.ServerWritableStream<WireSeriesRequest, WireSeriesResponse>, signal: AbortSignal): Promise<void> {
+  checkDecoded(call.request);
+  const request = seriesRequestFromWire(call.request);
+  const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
+  for await (const frame of store.series(request, signal)) {
+    for (const warning of frame.warnings) await write(call, { warning }, signal);
+    if (batchSize <= 1) {
+      for (const s of frame.series) await write(call, { series: seriesToWire(s) }, signal);
+      continue;
+    }
+    // Batches never span frames: a store's next frame may be slow to come.
+    for (let start = 0; start < frame.series.length; start += batchSize) {
+      const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
+      await write(call, { batch: { series } }, signal);
+    }
+  }
+}
+
+function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, WireSeriesResponse> {
+  return (call) => {
+    const controller = new AbortController();
+    call.on("cancelled", () => controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client")));
+    streamSeries(store, call, controller.signal).then(
+      () => call.end(),
+      (err: unknown) => {
+        if (controller.signal.aborted) return;
+        call.emit("error", toStatus(err));
+      },
+    );
+  };
+}
+
+/** Starts a gRPC server for a store. Rejects naming the address when it cannot bind. */
+export async function serveStoreApi(store: Store, options: StoreApiServerOptions = {}): Promise<StoreApiServer> {
+  const componentType = options.componentType ?? "store";
+  const server = new grpc.Server(serverChannelOptions(options));
+  server.addService(STORE_METHODS as unknown as grpc.ServiceDefinition, {
+    Info: unary(async () => storeInfoToWire(await store.info(), STORE_TYPES[componentType] ?? WireStoreType.Unknown)),
+    Series: seriesHandler(store),
+    LabelNames: unary(async (r: WireLabelNamesRequest, signal) => {
+      const res = await store.labelNames(labelNamesRequestFromWire(r), signal);
+      return { names: [...res.values], warnings: [...res.warnings] };
+    }),
+    LabelValues: unary(async (r: WireLabelValuesRequest, signal) => {
+      const res = await store.labelValues(labelValuesRequestFromWire(r), signal);
+      return { values: [...res.values], warnings: [...res.warnings] };
+    }),
+  });
+  server.addService(INFO_METHODS as unknown as grpc.ServiceDefinition, {
+    Info: unary(async () => infoToWire(await store.info(), componentType)),
+  });
+  const address = options.address ?? DEFAULT_GRPC_ADDRESS;
+  const credentials = serverCredentials(options.tls);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, bound) => {
+      if (err !== null) reject(new Error(`gRPC server: cannot listen on ${address}: ${err.message}`));
+      else resolve(bound);
+    });
+  });
+  const host = address.slice(0, address.lastIndexOf(":"));
+  return {
+    address: `${host}:${port}`,
+    port,
+    close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+    forceClose: () => server.forceShutdown(),
+  };
+}
