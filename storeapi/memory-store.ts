@@ -19,6 +19,7 @@ import { ChunkEncoding } from "./types.js";
 import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
+import { extendLabels } from "./external-labels.js";
 
 /** One series' samples; values live in a Float64Array so stale-marker bits survive. */
 class MemorySeries {
@@ -163,7 +164,7 @@ export class MemoryStore implements Store {
     const key = labelsKey(labels);
     let s = this.byKey.get(key);
     if (s === undefined) {
-      s = new MemorySeries(withExternalLabels(labels, this.externalLabels));
+      s = new MemorySeries(extendLabels(labels, this.externalLabels));
       this.byKey.set(key, s);
       this.sortedCache = undefined;
     }
@@ -237,23 +238,6 @@ export class MemoryStore implements Store {
     }
     return { values: sortAndLimit(values, request.limit), warnings: [] };
   }
-}
-
-/** A sorted label set with external labels attached; an external label wins over a series label of its name. */
-function withExternalLabels(labels: Labels, external: Labels): Labels {
-  if (external.length === 0) return labels;
-  const out: Label[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < labels.length || j < external.length) {
-    const order = i >= labels.length ? 1 : j >= external.length ? -1 : compareUtf8(labels[i]!.name, external[j]!.name);
-    if (order < 0) out.push(labels[i++]!);
-    else {
-      if (order === 0) i++;
-      out.push(external[j++]!);
-    }
-  }
-  return out;
 }
 
 function sortAndLimit(values: Set<string>, limit: number | undefined): string[] {
