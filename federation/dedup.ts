@@ -7,9 +7,9 @@
 //   - each replica's scrape interval is estimated from its own samples (median delta);
 //   - while following replica c, its next sample is a hole when it lies later than
 //     lastEmitted + holeFactor × interval(c) (or c has no more samples);
-//   - at a hole, switch to the replica with the earliest sample after lastEmitted (skipping samples
-//     within half an interval of lastEmitted when a later one also fills the hole), and stay on it
-//     until it has a hole itself;
+//   - at a hole, switch to the replica with the earliest sample after lastEmitted (skipping one within
+//     a fifth of an interval of lastEmitted when a later one also fills the hole: no near-duplicates),
+//     and stay on it until it has a hole itself;
 //   - a stale marker of c is kept only if no other replica has data right after it (else: a hole).
 // Counter mode (the enclosing function is rate/increase/irate/resets): the switched-to replica's values
 // get an offset so the output continues from the last emitted value plus that replica's own increase
@@ -38,6 +38,8 @@ export interface DedupResult extends ReplicaSamples {
 }
 
 export const DEFAULT_HOLE_FACTOR = 2;
+/** At a switch, a sample closer than interval/this to the last one is skipped when a later one fills the hole. */
+const MIN_SPACING_DIVISOR = 5;
 
 /** Median delta between consecutive samples, or NaN with fewer than two. */
 export function estimateInterval(r: ReplicaSamples): number {
@@ -70,7 +72,7 @@ class DedupWalk {
   private n = 0;
   private cur = -1;
   private lastT = -Infinity;
-  /** Raw value of the followed replica at lastT (counter mode). */
+  /** Raw value of the followed replica at lastT (counter mode; NaN right after a switch). */
   private lastRaw = NaN;
   /** Last emitted non-stale value (with offset). */
   private lastValue = NaN;
@@ -144,7 +146,7 @@ class DedupWalk {
       if (o === this.cur) continue;
       const r = this.replicas[o]!;
       const bound = around ? until + this.interval[o]! : until;
-      let j = this.nextData(o, this.lastT + this.interval[o]! / 2);
+      let j = this.nextData(o, this.lastT + this.interval[o]! / MIN_SPACING_DIVISOR);
       if (!(j < r.length && r.ts[j]! < bound)) j = this.nextData(o, this.lastT);
       if (!(j < r.length && r.ts[j]! < bound) || r.ts[j]! >= bestT) continue;
       if (around && this.counter && this.resetsAt(o, j)) continue;
@@ -164,6 +166,7 @@ class DedupWalk {
     if (this.counter) this.offset[o] = this.switchOffset(o, j);
     this.cur = o;
     this.switches++;
+    this.lastRaw = NaN;
     this.emit(o, j);
   }
 
