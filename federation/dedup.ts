@@ -16,7 +16,7 @@
 // since then (linearly interpolated), never a fake reset from another scrape phase or start value. A
 // reset of the followed replica alone is treated like a hole when another replica did not reset then;
 // when every replica resets, the output resets (values restart from the raw counter).
-import { ChunkEncoding, XorChunk, XOR_CHUNK_TARGET_SAMPLES, isStaleNaN } from "../storeapi/index.js";
+import { ChunkEncoding, FloatBits, XorChunk, XOR_CHUNK_TARGET_SAMPLES, isStaleNaN } from "../storeapi/index.js";
 import type { AggrChunk } from "../storeapi/index.js";
 
 export interface ReplicaSamples {
@@ -41,13 +41,21 @@ export const DEFAULT_HOLE_FACTOR = 2;
 /** At a switch, a sample closer than interval/this to the last one is skipped when a later one fills the hole. */
 const MIN_SPACING_DIVISOR = 5;
 
-/** Median delta between consecutive samples, or NaN with fewer than two. */
+/** Deltas sampled for the interval estimate: enough for a robust median, cheap on long series. */
+const INTERVAL_PROBES = 63;
+
+/** Median delta between consecutive samples (over at most 63 evenly spread deltas), or NaN with fewer than two. */
 export function estimateInterval(r: ReplicaSamples): number {
-  if (r.length < 2) return NaN;
-  const deltas = new Float64Array(r.length - 1);
-  for (let i = 1; i < r.length; i++) deltas[i - 1] = r.ts[i]! - r.ts[i - 1]!;
+  const n = r.length - 1;
+  if (n < 1) return NaN;
+  const probes = Math.min(n, INTERVAL_PROBES);
+  const deltas = new Float64Array(probes);
+  for (let k = 0; k < probes; k++) {
+    const i = 1 + Math.floor((k * n) / probes);
+    deltas[k] = r.ts[i]! - r.ts[i - 1]!;
+  }
   deltas.sort();
-  return deltas[deltas.length >> 1]!;
+  return deltas[probes >> 1]!;
 }
 
 function intervals(replicas: readonly ReplicaSamples[]): Float64Array {
@@ -145,6 +153,8 @@ class DedupWalk {
     for (let o = 0; o < this.replicas.length; o++) {
       if (o === this.cur) continue;
       const r = this.replicas[o]!;
+      // Replicas not followed move their cursor here, so each walks its samples once in all.
+      this.seekAfter(o, this.lastT);
       const bound = around ? until + this.interval[o]! : until;
       let j = this.nextData(o, this.lastT + this.interval[o]! / MIN_SPACING_DIVISOR);
       if (!(j < r.length && r.ts[j]! < bound)) j = this.nextData(o, this.lastT);
@@ -246,11 +256,12 @@ export function dedupSamples(replicas: readonly ReplicaSamples[], options: Dedup
 }
 
 /** XOR chunks of at most XOR_CHUNK_TARGET_SAMPLES samples each. */
-export function encodeXorChunks(samples: ReplicaSamples): AggrChunk[] {
+export function encodeXorChunks(samples: ReplicaSamples, scratch: FloatBits = new FloatBits()): AggrChunk[] {
   const out: AggrChunk[] = [];
   for (let start = 0; start < samples.length; start += XOR_CHUNK_TARGET_SAMPLES) {
     const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, samples.length);
-    const chunk = new XorChunk();
+    // ~2 bytes a sample for regular scrapes; sized up front so the buffer rarely grows.
+    const chunk = new XorChunk(16 + (end - start) * 4, scratch);
     for (let i = start; i < end; i++) chunk.append(samples.ts[i]!, samples.vs[i]!);
     out.push({
       minTime: samples.ts[start]!,

@@ -117,3 +117,21 @@ test("file SD parsing errors name the file and the entry", () => {
   assert.throws(() => parseSdTargets("targets: ['h:1']\n", "x.yaml"), /x\.yaml: expected a list of target groups/);
   assert.throws(() => parseSdTargets('[{"targets": "h:1"}]', "x.json"), /x\.json: group 0: "targets" must be a list/);
 });
+
+test("start() polls in the background until stop()", async () => {
+  const fleet = fakeFleet();
+  const set = new EndpointSet({ factory: fleet.factory, staticAddresses: ["a:1"], tickMs: 10, infoIntervalMs: 10 });
+  set.start();
+  try {
+    const deadline = Date.now() + 2000;
+    while ((fleet.calls.get("a:1") ?? 0) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.ok((fleet.calls.get("a:1") ?? 0) >= 3);
+    assert.deepEqual(set.storeRefs().map((r) => r.name), ["a:1"]);
+  } finally {
+    set.stop();
+  }
+  const calls = fleet.calls.get("a:1");
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(fleet.calls.get("a:1"), calls, "no polling after stop()");
+  assert.deepEqual(fleet.closed, ["a:1"]);
+});

@@ -17,7 +17,7 @@ import type {
   StoreInfo,
   StringsResponse,
 } from "../storeapi/index.js";
-import { ChunkEncoding } from "../storeapi/index.js";
+import { ChunkEncoding, FloatBits } from "../storeapi/index.js";
 import { StoreCursor, StoreFailure } from "./cursor.js";
 import { dedupSamples, encodeXorChunks, type ReplicaSamples } from "./dedup.js";
 import { matchesExternalLabels, overlapsTime } from "./select.js";
@@ -148,6 +148,7 @@ export class ProxyStore implements Store {
     try {
       await Promise.all(sources.map(step));
       const counter = isCounterFunction(request.queryHints?.func);
+      const scratch = new FloatBits();
       const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Infinity;
       let emitted = 0;
       let batch: Series[] = [];
@@ -163,7 +164,7 @@ export class ProxyStore implements Store {
           }
         }
         active = active.filter((s) => s.head !== undefined);
-        batch.push(dedup ? dedupSeries(min, parts, counter, warnings) : { labels: min, chunks: mergeChunks(parts) });
+        batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
         emitted++;
         if (batch.length >= this.frameSize) {
           yield { series: batch, warnings: warnings.splice(0) };
@@ -306,7 +307,7 @@ function isRawXor(c: AggrChunk): boolean {
 }
 
 /** One series from replicas' parts: one replica passes through; several are deduplicated and re-encoded. */
-function dedupSeries(labels: Labels, parts: readonly Part[], counter: boolean, warnings: string[]): Series {
+function dedupSeries(labels: Labels, parts: readonly Part[], counter: boolean, warnings: string[], scratch: FloatBits): Series {
   const byReplica = new Map<string, Part[]>();
   for (const p of parts) {
     const list = byReplica.get(p.replica);
@@ -323,5 +324,5 @@ function dedupSeries(labels: Labels, parts: readonly Part[], counter: boolean, w
     const chunks = mergeChunks(group);
     replicas.push(mergeSeriesChunks({ labels, chunks }, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER));
   }
-  return { labels, chunks: encodeXorChunks(dedupSamples(replicas, { counter })) };
+  return { labels, chunks: encodeXorChunks(dedupSamples(replicas, { counter }), scratch) };
 }
