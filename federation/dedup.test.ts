@@ -221,3 +221,10 @@ test("dedup where replica labels live in series labels (no external labels): re-
   const z2 = mergeSeriesChunks(series[1]!, 0, END);
   assert.ok(maxGap(z2) <= 2 * INTERVAL + 2_000);
 });
+
+test("the dedup view hides replica labels from label names too", async () => {
+  const proxy = await proxyOf(scrape(A), scrape(B));
+  const req = { minTime: 0, maxTime: END, matchers: [] };
+  assert.deepEqual((await proxy.labelNames(req)).values, ["__name__", "replica"]);
+  assert.deepEqual((await proxy.deduplicated(["replica"]).labelNames(req)).values, ["__name__"]);
+});
