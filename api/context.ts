@@ -49,6 +49,19 @@ export interface BuildInfo {
   goVersion: string;
 }
 
+/** One StoreAPI endpoint as /api/v1/stores shows it (federation's EndpointSet.status() gives these). */
+export interface StoreEndpointStatus {
+  readonly name: string;
+  /** When the endpoint was last checked, ms; undefined: never. */
+  readonly lastCheckMs: number | undefined;
+  readonly lastError: string | undefined;
+  readonly labelSets: readonly Labels[];
+  readonly minTime: number;
+  readonly maxTime: number;
+  /** Thanos component type the endpoint is listed under (default "store"). */
+  readonly type?: string;
+}
+
 export interface ApiDeps {
   engine: QueryEngine;
   store: Store;
@@ -78,6 +91,8 @@ export interface ApiDeps {
   headChunkCount?: () => number;
   /** Shown by /api/v1/status/config. */
   configYaml?: string;
+  /** The StoreAPI endpoints for /api/v1/stores (absent: empty data). */
+  storeStatus?: () => readonly StoreEndpointStatus[];
   /** Shown as storageRetention by /api/v1/status/runtimeinfo, e.g. "2h". */
   storageRetention?: string;
   /** Fastify's logger option (default off). */
@@ -104,6 +119,7 @@ export interface ApiContext {
   configYaml: string;
   storageRetention: string;
   headChunkCount: () => number;
+  storeStatus: () => readonly StoreEndpointStatus[];
   startTimeMs: number;
   now: () => number;
 }

@@ -11,6 +11,7 @@ export type {
   MetadataQuerier,
   MetricMetadata,
   RemoteWriteHandler,
+  StoreEndpointStatus,
 } from "./context.js";
 export { ApiError, parseDuration, parseTime } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";

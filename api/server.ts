@@ -96,6 +96,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   route("/api/v1/targets", status.targets, ["GET"]);
   route("/api/v1/targets/metadata", async () => ({ json: '{"status":"success","data":[]}' }), ["GET"]);
   route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
+  route("/api/v1/stores", status.stores, ["GET"]);
 
   app.post("/api/v1/write", async (request, reply) => {
     if (ctx.remoteWrite === undefined) {
@@ -149,6 +150,7 @@ function apiContext(deps: ApiDeps): ApiContext {
     configYaml: deps.configYaml ?? "",
     storageRetention: deps.storageRetention ?? "",
     headChunkCount: deps.headChunkCount ?? (() => 0),
+    storeStatus: deps.storeStatus ?? (() => []),
     startTimeMs: now(),
     now,
   };

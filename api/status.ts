@@ -1,7 +1,8 @@
-// /api/v1/status/*, rules, alerts, targets: the informational endpoints.
+// /api/v1/status/*, rules, alerts, targets, stores: the informational endpoints.
 import { availableParallelism } from "node:os";
-import type { ApiContext, JsonBody } from "./context.js";
-import { successJson, toJson } from "./encode.js";
+import type { ApiContext, JsonBody, StoreEndpointStatus } from "./context.js";
+import { labelsJson, successJson, toJson } from "./encode.js";
+import { jsonString } from "./format.js";
 import { ApiError, MAX_TIME_MS, MIN_TIME_MS, type Params } from "./params.js";
 import { storeError } from "./query.js";
 
@@ -128,4 +129,42 @@ function top(m: Map<string, number>, limit: number): Count[] {
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
     .map(([name, value]) => ({ name, value }));
+}
+
+/** Go's time.Time JSON (RFC3339Nano in UTC: fraction without trailing zeros); the zero time before any check. */
+export function goTimeJson(ms: number | undefined): string {
+  if (ms === undefined) return '"0001-01-01T00:00:00Z"';
+  const iso = new Date(ms).toISOString();
+  return jsonString(iso.replace(/\.(\d*?)0*Z$/, (_m, digits: string) => (digits === "" ? "Z" : `.${digits}Z`)));
+}
+
+function storeStatusJson(s: StoreEndpointStatus): string {
+  return (
+    '{"name":' +
+    jsonString(s.name) +
+    ',"lastCheck":' +
+    goTimeJson(s.lastCheckMs) +
+    ',"lastError":' +
+    (s.lastError === undefined ? "null" : jsonString(s.lastError)) +
+    ',"labelSets":[' +
+    s.labelSets.map(labelsJson).join(",") +
+    '],"minTime":' +
+    String(s.minTime) +
+    ',"maxTime":' +
+    String(s.maxTime) +
+    "}"
+  );
+}
+
+/** Thanos Query's /api/v1/stores: endpoints grouped by component type. */
+export async function stores(ctx: ApiContext): Promise<JsonBody> {
+  const byType = new Map<string, string[]>();
+  for (const s of ctx.storeStatus()) {
+    const type = s.type ?? "store";
+    const list = byType.get(type) ?? [];
+    list.push(storeStatusJson(s));
+    byType.set(type, list);
+  }
+  const groups = [...byType].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { json: successJson("{" + groups.map(([type, list]) => jsonString(type) + ":[" + list.join(",") + "]").join(",") + "}") };
 }

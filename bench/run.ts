@@ -15,6 +15,7 @@ const benches: Record<string, Bench> = {
   chunk: { file: "chunk.bench.js", nodeFlags: [], summary: "XOR chunk encode/decode and matcher speed" },
   head: { file: "head.bench.js", nodeFlags: ["--expose-gc"], summary: "head append rate and bytes/sample at 100k series" },
   engine: { file: "engine.bench.js", nodeFlags: ["--expose-gc"], summary: "range queries over 10k series × 6h" },
+  federation: { file: "federation.bench.js", nodeFlags: [], summary: "proxy store k-way merge and replica dedup" },
   "api-encode": { file: "api-encode.bench.js", nodeFlags: [], summary: "JSON response encoder vs JSON.stringify" },
   "remote-write-decode": { file: "remote-write-decode.bench.js", nodeFlags: [], summary: "remote_write decode: hand-written vs protobufjs (prompb)" },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
