@@ -9,7 +9,8 @@
 //
 // Strings: escapes producing bytes that are not valid UTF-8 (`"\xff"`) are kept as lone
 // surrogates U+DC80..U+DCFF, so such a value is recognisably invalid and prints back as written.
-// Regular expressions in matchers are not compiled here (RE2 ≠ JS RegExp); the engine does that.
+// Regular expressions are RE2 (Go's dialect), translated to JS RegExp in one place (re2.ts):
+// the parser rejects a matcher regex Go would not compile; stores and the engine compile through it.
 export type * from "./ast.js";
 import type { Expr, LabelMatcher } from "./ast.js";
 import { lex, maxNesting } from "./lexer.js";
@@ -142,3 +143,15 @@ export function formatDuration(ms: number): string {
 
 export { maxNesting, describeToken };
 export { formatGoFloat } from "./go_float.js";
+export {
+  /** Compiles a pattern as Prometheus does: `^(?s:` + pattern + `)$`; a Go-style error otherwise. */
+  compileAnchoredRe2,
+  /** compileAnchoredRe2's result: a RegExp with each capture group's RE2 name ("" when unnamed), or an error. */
+  type AnchoredRe2,
+  /** Translates an unanchored RE2 pattern to JS RegExp source and flags, or a Go-style error. */
+  translateRe2,
+  /** translateRe2's result. */
+  type Re2Translation,
+  /** Whether a pattern, fully anchored, matches "" (false for an invalid pattern). */
+  re2MatchesEmpty,
+} from "./re2.js";

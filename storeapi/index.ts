@@ -70,10 +70,6 @@ export {
   compileMatcher,
   /** Compiles a list of matchers to (name, test) pairs. */
   compileMatchers,
-  /** Whether a matcher matches the empty value (series lacking the label). */
-  matcherMatchesEmpty,
-  /** The error message for a bad regex (report as bad_data), or undefined. */
-  validateMatcherRegex,
   /** A matcher's text form: name=~"value". */
   formatMatcher,
   /** The error compileMatcher throws for a bad regex. */
@@ -81,12 +77,6 @@ export {
   /** A compiled matcher's test. */
   type ValueMatcher,
 } from "./matchers.js";
-export {
-  /** Translates an RE2 pattern to JS RegExp source and flags, or a Go-style error. */
-  translateRe2,
-  /** translateRe2's result. */
-  type Re2Translation,
-} from "./re2.js";
 
 // ── Stores and reading series ──
 export {
