@@ -142,7 +142,7 @@ export function formatDuration(ms: number): string {
 }
 
 export { maxNesting, describeToken };
-export { formatGoFloat } from "./go_float.js";
+export { formatGoFloat, formatGoG } from "./go_float.js";
 export {
   /** Compiles a pattern as Prometheus does: `^(?s:` + pattern + `)$`; a Go-style error otherwise. */
   compileAnchoredRe2,

@@ -1,6 +1,7 @@
 // A range-vector function (rate, *_over_time, …) evaluated over sliding windows of a range source.
 import { rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
+import { possibleNonCounterInfo } from "../annotations.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
 import { getLabel, METRIC_NAME } from "../labels.js";
 import type { PosRange } from "../types.js";
@@ -128,10 +129,7 @@ export class RangeFunctionOperator implements Operator {
       if (this.emitted[i] === 0) continue;
       const name = getLabel(d.meta[i]!.labels, METRIC_NAME);
       if (name === "" || /_(total|sum|count|bucket)$/.test(name)) continue;
-      this.ctx.annotations.info(
-        `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`,
-        this.argPos,
-      );
+      this.ctx.annotations.report(possibleNonCounterInfo(name), this.argPos);
     }
   }
 
