@@ -52,8 +52,16 @@ export {
   getLabel,
   /** Whether a label is present. */
   hasLabel,
-  /** The label set without __name__. */
+  /** The label set without __name__ (and __type__/__unit__, which belong to it), as PromQL drops the name. */
   dropMetricName,
+  /** Only the named labels. */
+  keepLabels,
+  /** All but the named labels. */
+  removeLabels,
+  /** One label set (or deleted with ""), in Go's byte order. */
+  setLabel,
+  /** Sorts a mutable label list by name in Go's byte order. */
+  sortLabelsByName,
   /** Go's strconv.Quote. */
   goQuote,
   /** Prometheus's Labels.String(): {__name__="up", job="x"}. */

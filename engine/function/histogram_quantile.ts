@@ -2,7 +2,7 @@
 // but `le`, buckets sorted by upper bound each step, then the library's bucket interpolation.
 import { classicHistogramFraction, classicHistogramQuantile } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../labels.js";
+import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../../storeapi/index.js";
 import { formatGoFloat } from "../../promql/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";

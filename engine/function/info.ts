@@ -3,10 +3,9 @@
 // Output label sets depend on the data, so the result is computed in full before emitting.
 import type { CallNode, PlanNode, SelectorNode } from "../../planner/index.js";
 import type { LabelMatcher } from "../../promql/index.js";
-import { compileMatcher, type Label, type Labels } from "../../storeapi/index.js";
+import { compileMatcher, getLabel, labelsKey, METRIC_NAME, sortLabelsByName, type Label, type Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { compareStrings, getLabel, labelsKey, METRIC_NAME } from "../labels.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 
@@ -122,7 +121,7 @@ export class InfoOperator implements Operator {
             }
           }
           const labels: Label[] = [...bm.labels, ...[...extra].map(([name, value]) => ({ name, value }))];
-          labels.sort((x, y) => compareStrings(x.name, y.name));
+          sortLabelsByName(labels);
           ids.push(intern(labels, bm.dropName));
           vs.push(b.v[k]!);
         }

@@ -1,8 +1,8 @@
 // label_replace and label_join: rewrite each input series' labels once, before any step.
-import { compileAnchoredRe2 } from "../../promql/index.js";
+import { compileAnchoredRe2, isWellFormed } from "../../promql/index.js";
 import { badData } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { getLabel, METRIC_NAME, setLabel } from "../labels.js";
+import { getLabel, METRIC_NAME, setLabel } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -12,8 +12,8 @@ export function checkLabelName(name: string, fn: string): void {
 }
 
 function isValidLabelName(name: string): boolean {
-  // Prometheus 3 accepts any UTF-8 name; reject only what cannot be one.
-  return LABEL_NAME.test(name) || !/[\ud800-\udfff]/.test(name);
+  // Prometheus 3 accepts any UTF-8 name; reject only what cannot be one (a lone surrogate).
+  return LABEL_NAME.test(name) || isWellFormed(name);
 }
 
 /**

@@ -3,7 +3,7 @@ import { rangeFunctions, type RangeFunction, type RangeWindow } from "../functio
 import type { QueryContext } from "../exec/context.js";
 import { possibleNonCounterInfo } from "../annotations.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
-import { getLabel, METRIC_NAME } from "../labels.js";
+import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 

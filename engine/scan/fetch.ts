@@ -1,10 +1,9 @@
 // Reads one selector's series from the store, keeping only the chunks that overlap the range;
 // they are decoded later, chunk by chunk, as the steps reach them (sample_buffer.ts).
 import type { Labels, Matcher } from "../../storeapi/index.js";
-import { ChunkEncoding } from "../../storeapi/index.js";
+import { ChunkEncoding, compareLabels } from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
-import { compareLabelSets } from "../labels.js";
 import { DecodeScratch, inputSamples, SampleBuffer, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
@@ -54,14 +53,14 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 function mergeDuplicates(series: LoadedSeries[]): LoadedSeries[] {
   let sorted = true;
   for (let i = 1; i < series.length && sorted; i++) {
-    if (compareLabelSets(series[i - 1]!.labels, series[i]!.labels) >= 0) sorted = false;
+    if (compareLabels(series[i - 1]!.labels, series[i]!.labels) >= 0) sorted = false;
   }
   if (sorted) return series;
-  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  series.sort((a, b) => compareLabels(a.labels, b.labels));
   const out: LoadedSeries[] = [];
   for (const s of series) {
     const last = out[out.length - 1];
-    if (last !== undefined && compareLabelSets(last.labels, s.labels) === 0) out[out.length - 1] = mergeTwo(last, s);
+    if (last !== undefined && compareLabels(last.labels, s.labels) === 0) out[out.length - 1] = mergeTwo(last, s);
     else out.push(s);
   }
   return out;
