@@ -1,6 +1,6 @@
 // label_replace and label_join: rewrite each input series' labels once, before any step.
 import { compileAnchoredRe2, isWellFormed } from "../../promql/index.js";
-import { badData } from "../errors.js";
+import { badData, execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import { getLabel, METRIC_NAME, setLabel } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
@@ -91,7 +91,8 @@ export class RelabelOperator implements Operator {
 
 export function labelReplace(input: Operator, dst: string, repl: string, src: string, regex: string): Operator {
   const compiled = compileAnchoredRe2(regex);
-  if ("error" in compiled) throw badData(`invalid regular expression in label_replace(): ${regex}`);
+  // An execution error, as in Prometheus: the parser does not look inside function arguments.
+  if ("error" in compiled) throw execution(`invalid regular expression in label_replace(): ${regex}`);
   const { regexp, groupNames } = compiled;
   checkLabelName(dst, "label_replace");
   return new RelabelOperator(input, "label_replace", (m) => {
