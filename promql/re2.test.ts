@@ -18,6 +18,8 @@ const accepted: [string, string, string[], string[]][] = [
   ["(?-s) turns that off", "(?-s)a.b", ["axb"], ["a\nb"]],
   ["(?i) whole pattern", "(?i)orrery", ["ORRERY", "Orrery"], ["orrer"]],
   ["(?i) with non-ASCII", "(?i)straße", ["STRAßE"], ["strasse"]],
+  ["(?i) folds whole orbits: k K U+212A, s S U+017F", "(?i)ks", ["\u212Aſ", "KS"], ["k"]],
+  ["(?i) ends with the wrapping group it is in", "(?i)a)|(b", ["A", "xb"], ["xB"]],
   ["(?i:...) scoped", "(?i:a)b", ["Ab", "ab"], ["aB"]],
   ["(?i) mid-pattern", "a(?i)b", ["aB", "ab"], ["AB"]],
   ["(?U) ungreedy leaves anchored matches alone", "(?U)a+", ["aaa"], [""]],

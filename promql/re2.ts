@@ -103,10 +103,15 @@ class Translator {
   /** RE2 names of the capture groups in order ("" for an unnamed group); JS gets plain groups. */
   private readonly groupNames: string[] = [];
 
-  constructor(private readonly src: string) {
+  /** Set when a cased character appears outside (?i) while the JS i flag is in use: translate again without it. */
+  jsIgnoreCaseWrong = false;
+
+  constructor(
+    private readonly src: string,
+    useJsIgnoreCase: boolean,
+  ) {
     this.chars = [...src];
-    // A pattern that only ever sets (?i) at its very start can use the JS i flag (Unicode folding, as RE2).
-    this.useJsIgnoreCase = /^\(\?i\)/.test(src) && !/\(\?[a-zA-Z-]/.test(src.slice(4));
+    this.useJsIgnoreCase = useJsIgnoreCase;
   }
 
   translate(): Re2Translation {
@@ -223,6 +228,7 @@ class Translator {
   }
 
   private emitLiteral(c: number, flags: Flags): void {
+    if (this.useJsIgnoreCase && !flags.i && caseVariants(c).length > 1) this.jsIgnoreCaseWrong = true;
     if (flags.i && !this.useJsIgnoreCase) {
       const variants = caseVariants(c);
       if (variants.length > 1) {
@@ -455,6 +461,7 @@ class Translator {
         ranges.push([lo, lo]);
       }
     }
+    if (this.useJsIgnoreCase && !flags.i) this.jsIgnoreCaseWrong = true;
     const folded = flags.i && !this.useJsIgnoreCase ? foldRanges(ranges) : ranges;
     return "[" + (negated ? "^" : "") + rangesToClassBody(folded) + extra + "]";
   }
@@ -470,8 +477,22 @@ class Translator {
 
 /** Translates an RE2 pattern (unanchored, as Go's MatchString uses it) to JS source and flags, or an error. */
 export function translateRe2(pattern: string): Re2Translation {
+  return translate(pattern, startsCaseInsensitive(pattern));
+}
+
+/**
+ * Whether a pattern sets (?i) first and no flag after: then the JS i flag can fold case for all of it,
+ * with Unicode's full fold orbits (k, K, U+212A) as RE2 folds them. The translator checks the guess.
+ */
+function startsCaseInsensitive(pattern: string): boolean {
+  return pattern.startsWith("(?i)") && !/\(\?[a-zA-Z-]/.test(pattern.slice(4));
+}
+
+function translate(pattern: string, jsIgnoreCase: boolean): Re2Translation {
   try {
-    const t = new Translator(pattern).translate();
+    const translator = new Translator(pattern, jsIgnoreCase);
+    const t = translator.translate();
+    if (translator.jsIgnoreCaseWrong) return translate(pattern, false);
     if ("error" in t) return t;
     new RegExp(t.source, t.flags); // anything we let through must compile
     return t;
@@ -486,7 +507,7 @@ export type AnchoredRe2 = { readonly regexp: RegExp; readonly groupNames: readon
 
 /** Compiles a pattern as Prometheus does (`^(?s:` + pattern + `)$`, so errors quote that whole text as Go's do). */
 export function compileAnchoredRe2(pattern: string): AnchoredRe2 {
-  const t = translateRe2("^(?s:" + pattern + ")$");
+  const t = translate("^(?s:" + pattern + ")$", startsCaseInsensitive(pattern));
   if ("error" in t) return t;
   return { regexp: new RegExp(t.source, t.flags), groupNames: t.groupNames };
 }
