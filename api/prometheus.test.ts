@@ -3,18 +3,16 @@
 // both must return the same series and values, and promtool must work against orrery.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Engine } from "../engine/index.js";
 import { createRemoteWriteContext, handleRemoteWrite, openHead } from "../stores/index.js";
+import { freePort, hasPrometheus, NO_PROMETHEUS, PROMTOOL_BIN, startPrometheus } from "../testing/index.js";
 import { buildApi } from "./index.js";
 
-const PROMETHEUS = "/usr/bin/prometheus";
-const PROMTOOL = "/usr/bin/promtool";
 const SCRAPE_SECONDS = 48;
 
 
@@ -49,21 +47,9 @@ interface PromSeries {
 /** Runs promtool without blocking the event loop (the orrery under test lives in this process). */
 function promtool(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(PROMTOOL, args, { encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile(PROMTOOL_BIN, args, { encoding: "utf8", timeout: 20_000 }, (err, stdout, stderr) => {
       const status = err === null ? 0 : typeof (err as { code?: unknown }).code === "number" ? ((err as { code: number }).code) : null;
       resolve({ status, stdout, stderr });
-    });
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
     });
   });
 }
@@ -119,7 +105,7 @@ function compare(query: string, want: { resultType: string; result: unknown }, g
 }
 
 test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into it", { timeout: 120_000 }, async (t) => {
-  if (!existsSync(PROMETHEUS) || !existsSync(PROMTOOL)) return t.skip("did not run: /usr/bin/prometheus and /usr/bin/promtool are not installed");
+  if (!hasPrometheus()) return t.skip(NO_PROMETHEUS);
   const dir = mkdtempSync(join(tmpdir(), "orrery-e2e-"));
   const registry = new Registry();
   const { head } = await openHead(join(dir, "orrery"), { registry });
@@ -130,39 +116,25 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
   const orrery = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
   const promPort = await freePort();
   const prom = `http://127.0.0.1:${promPort}`;
-  writeFileSync(
-    join(dir, "prometheus.yml"),
-    [
-      "global:",
-      "  scrape_interval: 1s",
-      "  evaluation_interval: 1s",
-      "scrape_configs:",
-      "  - job_name: prometheus",
-      "    static_configs:",
-      `      - targets: ["127.0.0.1:${promPort}"]`,
-      "remote_write:",
-      `  - url: ${orrery}/api/v1/write`,
-      "    queue_config:",
-      "      batch_send_deadline: 500ms",
-      "      max_samples_per_send: 5000",
-      "      min_backoff: 100ms",
-      "    metadata_config:",
-      "      send: false",
-      "",
-    ].join("\n"),
-  );
-  const child = spawn(
-    PROMETHEUS,
-    [
-      `--config.file=${join(dir, "prometheus.yml")}`,
-      `--storage.tsdb.path=${join(dir, "prometheus")}`,
-      `--web.listen-address=127.0.0.1:${promPort}`,
-      "--log.level=warn",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let promLog = "";
-  child.stderr!.on("data", (d: Buffer) => (promLog += d.toString()));
+  const config = [
+    "global:",
+    "  scrape_interval: 1s",
+    "  evaluation_interval: 1s",
+    "scrape_configs:",
+    "  - job_name: prometheus",
+    "    static_configs:",
+    `      - targets: ["127.0.0.1:${promPort}"]`,
+    "remote_write:",
+    `  - url: ${orrery}/api/v1/write`,
+    "    queue_config:",
+    "      batch_send_deadline: 500ms",
+    "      max_samples_per_send: 5000",
+    "      min_backoff: 100ms",
+    "    metadata_config:",
+    "      send: false",
+    "",
+  ].join("\n");
+  const server = await startPrometheus(dir, config, [], promPort);
   try {
     await new Promise((r) => setTimeout(r, SCRAPE_SECONDS * 1000));
     // A whole second well behind now, so every sample up to it has been delivered.
@@ -189,7 +161,7 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
         problems.push(...compare(q, want.data, got.data));
       }
     }
-    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}\n${promLog.slice(-2000)}`);
+    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}\n${server.log().slice(-2000)}`);
     const upSeries = (await getJson(`${orrery}/api/v1/query?query=up&time=${end}`)).data.result as PromSeries[];
     assert.equal(upSeries.length, 1);
 
@@ -206,8 +178,7 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
     assert.equal(labels.status, 0, labels.stderr);
     assert.match(labels.stdout, /prometheus/);
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(undefined)));
+    await server.stop();
     await app.close();
     await head.close();
     rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 import type { BinaryExpr, Expr, LabelMatcher, ValueType, VectorSelector } from "./ast.js";
 import { lookupFunction } from "./functions.js";
 import type { RawProblem } from "./errors.js";
+import { re2MatchesEmpty } from "./re2.js";
 
 /** The type an expression evaluates to. */
 export function exprType(e: Expr): ValueType {
@@ -37,30 +38,6 @@ export function documentedType(t: ValueType): string {
 const comparison = new Set(["==", "!=", "<", "<=", ">", ">="]);
 const setOps = new Set(["and", "or", "unless"]);
 
-/** Translates the RE2 constructs that JS lacks, well enough to ask "does it match ''?". */
-function re2ToJs(re: string): string {
-  return re
-    .replace(/\\Q(.*?)(\\E|$)/gs, (_m, lit: string) => lit.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"))
-    .replace(/\(\?[imsU-]+\)/g, "")
-    .replace(/\(\?[imsU-]+:/g, "(?:")
-    .replace(/\(\?P</g, "(?<")
-    .replace(/\\z/g, "$")
-    .replace(/\\A/g, "^");
-}
-
-/** Whether an anchored RE2 regex matches the empty string; undefined when it cannot tell. */
-export function regexMatchesEmpty(re: string): boolean | undefined {
-  const js = re2ToJs(re);
-  for (const flags of ["s", "su"]) {
-    try {
-      return new RegExp(`^(?:${js})$`, flags).test("");
-    } catch {
-      // try the next dialect
-    }
-  }
-  return undefined;
-}
-
 /** Whether a label matcher selects series that lack the label. */
 export function matcherMatchesEmpty(m: LabelMatcher): boolean {
   switch (m.op) {
@@ -69,9 +46,9 @@ export function matcherMatchesEmpty(m: LabelMatcher): boolean {
     case "!=":
       return m.value !== "";
     case "=~":
-      return regexMatchesEmpty(m.value) ?? false;
+      return re2MatchesEmpty(m.value);
     case "!~":
-      return !(regexMatchesEmpty(m.value) ?? true);
+      return !re2MatchesEmpty(m.value);
   }
 }
 

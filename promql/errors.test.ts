@@ -30,6 +30,15 @@ const errors: [string, string, string][] = [
   ["foo{a{", "1:6", "unexpected left brace inside braces"],
   ["foo:bar{a:b=\"c\"}", "1:10", "unexpected colon"],
   // Syntax.
+  // Matcher regexes Go's regexp rejects, over the whole matcher, with Go's message (as Prometheus 3).
+  ['up{x=~"("}', "1:4", "error parsing regexp: missing closing ): `^(?s:()$`"],
+  ['up{a="b", x!~"a{1001}"}', "1:11", "error parsing regexp: invalid repeat count: `{1001}`"],
+  ['rate(up{x=~"(a)\\\\1"}[5m])', "1:9", "error parsing regexp: invalid escape sequence: `\\1`"],
+  ['{x=~"(?=a)"}', "1:2", "error parsing regexp: invalid or unsupported Perl syntax: `(?=`"],
+  // A selector whose matchers all match the empty value, RE2 constructs included.
+  ['{a=~"[[:alpha:]]*"}', "1:1", "vector selector must contain at least one non-empty matcher"],
+  ['{a=~"\\\\pL*|x"}', "1:1", "vector selector must contain at least one non-empty matcher"],
+  ['{a!~"(?i)[[:alpha:]]+"}', "1:1", "vector selector must contain at least one non-empty matcher"],
   ["1 +", "1:4", "unexpected end of input"],
   ["foo bar", "1:5", 'unexpected identifier "bar"'],
   ["sum by (a) (x) by (b)", "1:16", 'unexpected keyword "by"'],

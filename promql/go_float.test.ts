@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { formatGoFloat } from "./index.js";
+import { formatGoFloat, formatGoG } from "./index.js";
 
 test("formatGoFloat writes Go's 'f' format with the shortest round-trip digits", () => {
   const table: [number, string][] = [
@@ -44,3 +44,12 @@ test("formatGoFloat round-trips random values", () => {
   }
 });
 
+
+test("formatGoG writes Go's %g: shortest digits, exponent when exp < -4 or >= 6", () => {
+  const cases: [number, string][] = [
+    [2, "2"], [-1, "-1"], [1.01, "1.01"], [-0.1, "-0.1"], [NaN, "NaN"], [Infinity, "+Inf"], [-Infinity, "-Inf"],
+    [100000, "100000"], [1e6, "1e+06"], [1234567, "1.234567e+06"], [0.0001, "0.0001"], [0.00001, "1e-05"],
+    [1.5e-300, "1.5e-300"], [1e21, "1e+21"], [0, "0"], [-0, "-0"], [123456.7, "123456.7"],
+  ];
+  for (const [x, want] of cases) assert.equal(formatGoG(x), want, String(x));
+});

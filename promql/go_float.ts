@@ -1,5 +1,6 @@
-// Go's strconv.FormatFloat(v, 'f', -1, 64), which Prometheus uses for scalar results,
-// count_values labels and quantile labels: shortest round-trip digits, never an exponent.
+// Go's float formatting as Prometheus uses it: strconv.FormatFloat(v, 'f', -1, 64) for scalar
+// results, count_values labels and quantile labels (shortest round-trip digits, never an
+// exponent), and fmt's %g for numbers in messages and annotations.
 
 /** A float as Go's 'f', -1 formatting: "NaN", "+Inf", "-Inf", "-0", else plain decimal. */
 export function formatGoFloat(v: number): string {
@@ -27,4 +28,20 @@ function expandExponent(s: string, e: number): string {
   else if (point >= digits.length) out = digits + "0".repeat(point - digits.length);
   else out = digits.slice(0, point) + "." + digits.slice(point);
   return negative ? "-" + out : out;
+}
+
+/** Go's fmt "%g" (strconv.FormatFloat(x, 'g', -1, 64)): shortest digits, exponent form when exp < -4 or exp >= 6. */
+export function formatGoG(x: number): string {
+  if (x !== x) return "NaN";
+  if (x === Infinity) return "+Inf";
+  if (x === -Infinity) return "-Inf";
+  if (x === 0) return Object.is(x, -0) ? "-0" : "0";
+  const e = x.toExponential(); // Shortest round-trip digits, e.g. "-1.234567e+6".
+  const at = e.indexOf("e");
+  const exp = Number(e.slice(at + 1));
+  if (exp < -4 || exp >= 6) {
+    const digits = Math.abs(exp) < 10 ? `0${Math.abs(exp)}` : `${Math.abs(exp)}`;
+    return `${e.slice(0, at)}e${exp < 0 ? "-" : "+"}${digits}`;
+  }
+  return String(x); // JS prints fixed notation for these exponents, with the same digits.
 }

@@ -9,7 +9,8 @@
 //
 // Strings: escapes producing bytes that are not valid UTF-8 (`"\xff"`) are kept as lone
 // surrogates U+DC80..U+DCFF, so such a value is recognisably invalid and prints back as written.
-// Regular expressions in matchers are not compiled here (RE2 ≠ JS RegExp); the engine does that.
+// Regular expressions are RE2 (Go's dialect), translated to JS RegExp in one place (re2.ts):
+// the parser rejects a matcher regex Go would not compile; stores and the engine compile through it.
 export type * from "./ast.js";
 import type { Expr, LabelMatcher } from "./ast.js";
 import { lex, maxNesting } from "./lexer.js";
@@ -24,7 +25,7 @@ export { functions, functionsWith, lookupFunction, type FunctionInfo } from "./f
 export { exprType, documentedType, matcherMatchesEmpty } from "./check.js";
 export { format, formatExpr, prettyExpr, formatDurationExpr, type FormatOptions } from "./printer.js";
 export { evalDuration, evalDurationSeconds, DurationEvalError } from "./duration.js";
-export { quote as quoteString, unquote as unquoteString } from "./strings.js";
+export { quote as quoteString, unquote as unquoteString, isWellFormed } from "./strings.js";
 export {
   walk,
   children,
@@ -141,4 +142,16 @@ export function formatDuration(ms: number): string {
 }
 
 export { maxNesting, describeToken };
-export { formatGoFloat } from "./go_float.js";
+export { formatGoFloat, formatGoG } from "./go_float.js";
+export {
+  /** Compiles a pattern as Prometheus does: `^(?s:` + pattern + `)$`; a Go-style error otherwise. */
+  compileAnchoredRe2,
+  /** compileAnchoredRe2's result: a RegExp with each capture group's RE2 name ("" when unnamed), or an error. */
+  type AnchoredRe2,
+  /** Translates an unanchored RE2 pattern to JS RegExp source and flags, or a Go-style error. */
+  translateRe2,
+  /** translateRe2's result. */
+  type Re2Translation,
+  /** Whether a pattern, fully anchored, matches "" (false for an invalid pattern). */
+  re2MatchesEmpty,
+} from "./re2.js";

@@ -25,6 +25,7 @@ import { durationToMs, maxDurationMs } from "./duration.js";
 import { experimentalAggregations, lookupFunction } from "./functions.js";
 import { isWellFormed, unquote } from "./strings.js";
 import type { RawProblem } from "./errors.js";
+import { compileAnchoredRe2 } from "./re2.js";
 
 interface Operand {
   signs: IToken[];
@@ -905,6 +906,12 @@ export class PromQLParser extends EmbeddedActionsParser {
     return e;
   }
 
+  /** A matcher regex that Prometheus would not compile is a parse error over the whole matcher. */
+  private checkMatcherRegex(m: RawMatcher): void {
+    const compiled = compileAnchoredRe2(m.value);
+    if ("error" in compiled) this.problem(compiled.error, m.start, m.end);
+  }
+
   private buildSelector(nameTok: IToken | undefined, list: MatcherList | undefined): VectorSelector {
     const matchers: LabelMatcher[] = [];
     let name = "";
@@ -927,6 +934,7 @@ export class PromQLParser extends EmbeddedActionsParser {
         continue;
       }
       if (m.name === "__name__") explicitName = m;
+      if (m.op === "=~" || m.op === "!~") this.checkMatcherRegex(m);
       matchers.push({ name: m.name, op: m.op!, value: m.value });
     }
     if (nameMatcher !== undefined && explicitName !== undefined) {

@@ -54,8 +54,16 @@ export {
   getLabel,
   /** Whether a label is present. */
   hasLabel,
-  /** The label set without __name__. */
+  /** The label set without __name__ (and __type__/__unit__, which belong to it), as PromQL drops the name. */
   dropMetricName,
+  /** Only the named labels. */
+  keepLabels,
+  /** All but the named labels. */
+  removeLabels,
+  /** One label set (or deleted with ""), in Go's byte order. */
+  setLabel,
+  /** Sorts a mutable label list by name in Go's byte order. */
+  sortLabelsByName,
   /** Go's strconv.Quote. */
   goQuote,
   /** Prometheus's Labels.String(): {__name__="up", job="x"}. */
@@ -72,10 +80,6 @@ export {
   compileMatcher,
   /** Compiles a list of matchers to (name, test) pairs. */
   compileMatchers,
-  /** Whether a matcher matches the empty value (series lacking the label). */
-  matcherMatchesEmpty,
-  /** The error message for a bad regex (report as bad_data), or undefined. */
-  validateMatcherRegex,
   /** A matcher's text form: name=~"value". */
   formatMatcher,
   /** The error compileMatcher throws for a bad regex. */
@@ -83,12 +87,6 @@ export {
   /** A compiled matcher's test. */
   type ValueMatcher,
 } from "./matchers.js";
-export {
-  /** Translates an RE2 pattern to JS RegExp source and flags, or a Go-style error. */
-  translateRe2,
-  /** translateRe2's result. */
-  type Re2Translation,
-} from "./re2.js";
 
 export {
   /** Adds a store's external labels to a series' labels; the external value wins on a shared name (as in Thanos). */

@@ -108,12 +108,47 @@ export function hasLabel(labels: Labels, name: string): boolean {
   return false;
 }
 
-/** The labels without the metric name. */
+/** The labels without the metric name and the type/unit metadata labels that belong to it (as PromQL drops them). */
 export function dropMetricName(labels: Labels): Labels {
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i]!.name === METRIC_NAME) return labels.slice(0, i).concat(labels.slice(i + 1));
+  for (const l of labels) {
+    if (isMetricNameLabel(l.name)) return labels.filter((x) => !isMetricNameLabel(x.name));
   }
   return labels;
+}
+
+function isMetricNameLabel(name: string): boolean {
+  return name === METRIC_NAME || name === "__type__" || name === "__unit__";
+}
+
+/** Only the named labels. */
+export function keepLabels(labels: Labels, names: ReadonlySet<string>): Labels {
+  return labels.filter((l) => names.has(l.name));
+}
+
+/** All but the named labels. */
+export function removeLabels(labels: Labels, names: ReadonlySet<string>): Labels {
+  return labels.filter((l) => !names.has(l.name));
+}
+
+/** Sets (or with "" deletes) one label, keeping the set in Go's byte order. */
+export function setLabel(labels: Labels, name: string, value: string): Labels {
+  const out: Label[] = [];
+  let done = false;
+  for (const l of labels) {
+    if (!done && compareUtf8(l.name, name) >= 0) {
+      if (value !== "") out.push({ name, value });
+      done = true;
+      if (l.name === name) continue;
+    }
+    out.push(l);
+  }
+  if (!done && value !== "") out.push({ name, value });
+  return out;
+}
+
+/** Sorts a mutable list of labels by name in Go's byte order (names must be unique). */
+export function sortLabelsByName(labels: Label[]): Label[] {
+  return labels.sort(byName);
 }
 
 /** A stable 53-bit hash of a label set (two 32-bit halves: FNV-1a and a murmur3-style mix), for series ids. */
@@ -209,7 +244,7 @@ export function formatLabels(labels: Labels): string {
 export function formatSeries(labels: Labels): string {
   const name = getLabel(labels, METRIC_NAME);
   if (name === "" || !LEGACY_NAME.test(name)) return formatLabels(labels);
-  const rest = dropMetricName(labels);
+  const rest = labels.filter((l) => l.name !== METRIC_NAME);
   return rest.length === 0 ? name : name + formatLabels(rest);
 }
 

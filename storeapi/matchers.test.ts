@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Matcher, MatcherOp } from "./types.js";
-import { compileMatcher, matcherMatchesEmpty, MatcherError, validateMatcherRegex, formatMatcher } from "./matchers.js";
+import { compileMatcher, MatcherError, formatMatcher } from "./matchers.js";
 
 const m = (op: MatcherOp, value: string): Matcher => ({ name: "l", op, value });
 const re = (value: string): ((v: string) => boolean) => compileMatcher(m("=~", value));
@@ -62,7 +62,6 @@ test("RE2 syntax is translated", () => {
     ["\\Aab", "ab", true],
     ["\\Qa.b\\E", "a.b", true],
     ["\\Qa.b\\E", "axb", false],
-    ["\\Qa.b", "a.b", true],
     ["[[:alpha:]]+", "abZ", true],
     ["[[:^digit:]]+", "ab", true],
     ["[[:^digit:]]+", "a1", false],
@@ -95,24 +94,11 @@ test("RE2 syntax is translated", () => {
 });
 
 test("bad regexes give a clear error", () => {
-  for (const bad of ["(", "a)", "[a", "*a", "a**", "x{1001}", "x{3,2}", "\\1", "\\C", "(?U)a", "\\q", "[z-a]", "\\p{NotAClass}"]) {
-    const msg = validateMatcherRegex(bad);
-    assert.ok(msg !== undefined && msg.startsWith("error parsing regexp: "), `${bad}: ${msg}`);
-    assert.throws(() => compileMatcher(m("=~", bad)), MatcherError, bad);
+  for (const bad of ["(", "a)", "[a", "*a", "a**", "x{1001}", "x{3,2}", "\\1", "\\C", "\\q", "[z-a]", "\\p{NotAClass}", "\\Qa.b"]) {
+    assert.throws(() => compileMatcher(m("=~", bad)), (e: unknown) => e instanceof MatcherError && e.message.startsWith("error parsing regexp: "), bad);
     assert.throws(() => compileMatcher(m("!~", bad)), MatcherError, bad);
   }
-  assert.equal(validateMatcherRegex("a(b|c)*"), undefined);
-});
-
-test("matcherMatchesEmpty", () => {
-  assert.ok(matcherMatchesEmpty(m("=", "")));
-  assert.ok(!matcherMatchesEmpty(m("=", "a")));
-  assert.ok(matcherMatchesEmpty(m("!=", "a")));
-  assert.ok(matcherMatchesEmpty(m("=~", ".*")));
-  assert.ok(!matcherMatchesEmpty(m("=~", ".+")));
-  assert.ok(matcherMatchesEmpty(m("=~", "a|")));
-  assert.ok(matcherMatchesEmpty(m("!~", ".+")));
-  assert.ok(!matcherMatchesEmpty(m("!~", "")));
+  assert.doesNotThrow(() => compileMatcher(m("=~", "a(b|c)*")));
 });
 
 test("formatMatcher", () => {

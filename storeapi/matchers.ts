@@ -1,7 +1,7 @@
 // Label matchers with Prometheus semantics: regexes are RE2, fully anchored, and `.` matches newlines.
 // Common regex shapes take fast paths (literal, alternation of literals, prefix/suffix/contains, .* and .+).
 import type { Matcher } from "./types.js";
-import { translateRe2 } from "./re2.js";
+import { compileAnchoredRe2 } from "../promql/index.js";
 import { goQuote } from "./labels.js";
 
 /** A compiled matcher: does this label value (\"\" when the label is absent) match? */
@@ -69,9 +69,9 @@ function fastRegexPath(pattern: string): ValueMatcher | undefined {
 function compileRegex(m: Matcher): ValueMatcher {
   const fast = fastRegexPath(m.value);
   if (fast !== undefined) return fast;
-  const t = translateRe2(m.value);
-  if ("error" in t) throw new MatcherError(t.error, m);
-  const re = new RegExp("^(?:" + t.source + ")$", t.flags);
+  const compiled = compileAnchoredRe2(m.value);
+  if ("error" in compiled) throw new MatcherError(compiled.error, m);
+  const re = compiled.regexp;
   return (v) => re.test(v);
 }
 
@@ -96,17 +96,6 @@ export function compileMatcher(m: Matcher): ValueMatcher {
 /** Compiles matchers as pairs of (label name, test). Throws MatcherError. */
 export function compileMatchers(ms: readonly Matcher[]): { readonly name: string; readonly matches: ValueMatcher }[] {
   return ms.map((m) => ({ name: m.name, matches: compileMatcher(m) }));
-}
-
-/** Whether the matcher matches the empty string (i.e. series without the label). */
-export function matcherMatchesEmpty(m: Matcher): boolean {
-  return compileMatcher(m)("");
-}
-
-/** The error message for a bad matcher regex, or undefined when it is valid. */
-export function validateMatcherRegex(pattern: string): string | undefined {
-  const t = translateRe2(pattern);
-  return "error" in t ? t.error : undefined;
 }
 
 /** Prometheus's text form of a matcher: name="value" (value quoted as Go's strconv.Quote). */

@@ -1,6 +1,6 @@
 // Reads a promqltest script (see ../shared/promqltest/FORMAT.md) into commands.
 // Every problem is a ScriptError naming the file and the 1-based line.
-import { translateRe2 } from "../../storeapi/index.js";
+import { translateRe2 } from "../../promql/index.js";
 import {
   NotationError,
   parseBareNumber,

@@ -1,7 +1,7 @@
 // count_values: its output series depend on the values seen, so the input is read in full first.
 import { formatGoFloat } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { labelsKey, setLabel } from "../labels.js";
+import { labelsKey, setLabel } from "../../storeapi/index.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
 import { groupSeries } from "./grouping.js";
 

@@ -1,6 +1,5 @@
 // Which output group each input series falls into for `by (…)` / `without (…)`.
-import type { Labels } from "../../storeapi/index.js";
-import { getLabel, keepLabels, METRIC_NAME, removeLabels } from "../labels.js";
+import { getLabel, keepLabels, METRIC_NAME, removeLabels, type Labels } from "../../storeapi/index.js";
 import type { SeriesMeta } from "../model.js";
 
 export interface Groups {

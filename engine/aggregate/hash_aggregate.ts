@@ -2,6 +2,7 @@
 // in typed arrays indexed by group, filled step by step.
 import type { AggregateOp } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
+import { invalidQuantileWarning } from "../annotations.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
@@ -74,7 +75,8 @@ export class HashAggregateOperator implements Operator {
     let q = NaN;
     if (op === "quantile") {
       q = this.param ? this.param[this.step]! : NaN;
-      if (!(q >= 0 && q <= 1)) this.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatNum(q)}`, this.paramPos);
+      const invalid = invalidQuantileWarning(q);
+      if (invalid !== undefined) this.ctx.annotations.report(invalid, this.paramPos);
     }
     for (let grp = 0; grp < ng; grp++) {
       const c = this.count[grp]!;
@@ -207,10 +209,3 @@ export function quantileOf(q: number, values: number[]): number {
   return values[lower]! * (1 - weight) + values[upper]! * weight;
 }
 
-/** A float as Prometheus prints it in messages (Go's %g-ish / strconv 'g'). */
-export function formatNum(v: number): string {
-  if (v !== v) return "NaN";
-  if (v === Infinity) return "+Inf";
-  if (v === -Infinity) return "-Inf";
-  return String(v);
-}

@@ -6,7 +6,8 @@ import type { QueryContext } from "../exec/context.js";
 import { labelsHash } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
-import { formatNum } from "./hash_aggregate.js";
+import { formatGoG } from "../../promql/index.js";
+import { invalidRatioWarning } from "../annotations.js";
 import { groupSeries, type Groups } from "./grouping.js";
 
 export class KAggregateOperator implements Operator {
@@ -60,7 +61,7 @@ export class KAggregateOperator implements Operator {
     res.n = 0;
     if (this.op === "limit_ratio") return this.ratioStep(sv, p, res);
     if (p !== p) throw execution("Parameter value is NaN", this.paramPos);
-    if (p >= 2 ** 63) throw execution(`Scalar value ${formatNum(p)} overflows int64`, this.paramPos);
+    if (p >= 2 ** 63) throw execution(`Scalar value ${formatGoG(p)} overflows int64`, this.paramPos);
     const k = Math.trunc(p);
     if (k < 1 || sv.n === 0) return res;
     for (const b of this.buckets) b.length = 0;
@@ -87,7 +88,7 @@ export class KAggregateOperator implements Operator {
     let r = p;
     if (r > 1 || r < -1) {
       r = r > 1 ? 1 : -1;
-      this.ctx.annotations.warn(`ratio value should be between -1 and 1, got ${formatNum(p)}, capping to ${r}`, this.paramPos);
+      this.ctx.annotations.report(invalidRatioWarning(p, r), this.paramPos);
     }
     for (let i = 0; i < sv.n; i++) {
       const h = this.ratioHash[sv.ids[i]!]!;

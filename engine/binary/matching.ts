@@ -1,7 +1,6 @@
 // Vector matching signatures: which labels decide that a left and a right sample belong together.
 import type { VectorMatching } from "../../promql/index.js";
-import type { Labels } from "../../storeapi/index.js";
-import { keepLabels, labelsKey, METRIC_NAME, removeLabels } from "../labels.js";
+import { keepLabels, labelsKey, METRIC_NAME, removeLabels, type Labels } from "../../storeapi/index.js";
 
 export interface Signer {
   /** The labels a sample is matched on (`on`: those named; otherwise all but those named and the name). */

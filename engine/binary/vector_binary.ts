@@ -2,10 +2,9 @@
 // matching, and the experimental fill modifiers. Output series are every pairing the
 // signatures allow, known before any sample is read.
 import type { BinaryOp, VectorMatching } from "../../promql/index.js";
-import type { Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { compareLabelSets, labelsKey, labelsString, keepLabels, removeLabels, setLabel, getLabel } from "../labels.js";
+import { compareLabels, labelsKey, formatLabels, keepLabels, removeLabels, setLabel, getLabel, type Labels } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
 import { arith, compare, isComparison } from "./arith.js";
@@ -201,10 +200,10 @@ export class VectorBinaryOperator implements Operator {
   private duplicateOnOneSide(first: number, second: number): never {
     const a = this.oneMeta[first]!.labels;
     const b = this.oneMeta[second]!.labels;
-    const [x, y] = compareLabelSets(a, b) < 0 ? [a, b] : [b, a];
+    const [x, y] = compareLabels(a, b) < 0 ? [a, b] : [b, a];
     const side = this.swapped ? "left" : "right";
     throw execution(
-      `found duplicate series for the match group ${labelsString(this.sign.matchLabels(a))} on the ${side} hand-side of the operation: [${labelsString(x)}, ${labelsString(y)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+      `found duplicate series for the match group ${formatLabels(this.sign.matchLabels(a))} on the ${side} hand-side of the operation: [${formatLabels(x)}, ${formatLabels(y)}];many-to-many matching not allowed: matching labels must be unique on one side`,
       this.pos,
     );
   }

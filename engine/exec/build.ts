@@ -4,6 +4,7 @@ import { planType, subquerySpan } from "../../planner/index.js";
 import { lookupFunction, type VectorMatching } from "../../promql/index.js";
 import { extendedRangeModifierError, instantFunctions, rangeFunctions, doubleExponentialSmoothingArgsError } from "../functions/index.js";
 import { badData } from "../errors.js";
+import { invalidQuantileWarning, sortIneffectiveWarning } from "../annotations.js";
 import { CountValuesOperator } from "../aggregate/count_values.js";
 import { HashAggregateOperator } from "../aggregate/hash_aggregate.js";
 import { KAggregateOperator } from "../aggregate/k_aggregate.js";
@@ -159,7 +160,7 @@ async function buildCall(ctx: QueryContext, n: CallNode, tl: Timeline): Promise<
     case "sort_by_label":
     case "sort_by_label_desc": {
       if (ctx.isRangeQuery && tl.steps > 1) {
-        ctx.annotations.warn("sort is ineffective for range queries since results are always ordered by labels", n.pos);
+        ctx.annotations.report(sortIneffectiveWarning(), n.pos);
       }
       const labels = n.args.slice(1).map((a) => stringArg(a, f));
       return new SortOperator(ctx, f, await build(ctx, n.args[0]!, tl), labels);
@@ -218,18 +219,15 @@ async function buildRangeCall(ctx: QueryContext, n: CallNode, tl: Timeline, matr
   if (f === "quantile_over_time") {
     const q = args[0]!;
     for (let i = 0; i < q.length; i++) {
-      if (!(q[i]! >= 0 && q[i]! <= 1)) {
-        ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatQ(q[i]!)}`, n.args[0]!.pos);
+      const invalid = invalidQuantileWarning(q[i]!);
+      if (invalid !== undefined) {
+        ctx.annotations.report(invalid, n.args[0]!.pos);
         break;
       }
     }
   }
   if (rangeFunctions[f] === undefined) throw badData(`unknown function with name ${JSON.stringify(f)}`, n.pos);
   return new RangeFunctionOperator(ctx, f, source, args, tl, m.pos);
-}
-
-function formatQ(v: number): string {
-  return v !== v ? "NaN" : String(v);
 }
 
 async function rangeSource(ctx: QueryContext, m: PlanNode, tl: Timeline): Promise<RangeSource> {

@@ -1,6 +1,7 @@
 // Per-query state shared by the operators: the store, limits, annotations, pools and the fetch cache.
 import type { Store } from "../../storeapi/index.js";
 import type { Annotation, PosRange } from "../types.js";
+import type { AnnotationText } from "../annotations.js";
 import { canceled, timeout, tooManySamples } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
 import { VectorPool } from "../model.js";
@@ -18,6 +19,10 @@ export class Annotations {
   }
   info(message: string, pos?: PosRange): void {
     this.add(this.infos, "info", message, pos);
+  }
+  /** Records an annotation made by one of engine/annotations.ts's constructors. */
+  report(a: AnnotationText, pos?: PosRange): void {
+    this.add(a.kind === "warning" ? this.warnings : this.infos, a.kind, a.message, pos);
   }
   private add(list: Annotation[], kind: "warning" | "info", message: string, pos?: PosRange): void {
     const key = kind + message + (pos ? `@${pos.start}:${pos.end}` : "");

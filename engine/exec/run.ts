@@ -3,7 +3,7 @@
 import type { PlanNode } from "../../planner/index.js";
 import { planType } from "../../planner/index.js";
 import { execution } from "../errors.js";
-import { dropMetricName, labelsKey, compareLabelSets } from "../labels.js";
+import { dropMetricName, labelsKey, compareLabels } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, Timeline } from "../model.js";
 import type { MatrixSeries, Sample, Value } from "../types.js";
 import { build } from "./build.js";
@@ -140,7 +140,7 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
     }
     series.push({ labels: outLabels[o]!, t, v });
   }
-  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
 }
 
@@ -175,6 +175,6 @@ async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): 
     seen.add(key);
     series.push({ labels, t: ts.slice(s, e), v: b.v.slice(s, e) });
   }
-  series.sort((a, b) => compareLabelSets(a.labels, b.labels));
+  series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
 }

@@ -1,8 +1,7 @@
 // absent(v) / absent_over_time(m): one series, 1 at the steps where the input has no sample.
-import type { Labels } from "../../storeapi/index.js";
 import type { SelectorNode } from "../../planner/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { METRIC_NAME } from "../labels.js";
+import { METRIC_NAME, sortLabelsByName, type Labels } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 
 /** Labels of absent()'s result: the selector's equality matchers (a name seen twice is left out). */
@@ -13,7 +12,7 @@ export function absentLabels(sel: SelectorNode | undefined): Labels {
   const out = sel.matchers
     .filter((m) => m.op === "=" && m.name !== METRIC_NAME && counts.get(m.name) === 1)
     .map((m) => ({ name: m.name, value: m.value }));
-  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return sortLabelsByName(out);
 }
 
 export class AbsentOperator implements Operator {

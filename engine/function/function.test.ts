@@ -1,21 +1,21 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { anchoredRegExp, expandTemplate } from "./label_functions.js";
+import { compileAnchoredRe2 } from "../../promql/index.js";
+import { expandTemplate } from "./label_functions.js";
 import { naturalCompare } from "./sort.js";
 import { absentLabels } from "./absent.js";
 
 test("expandTemplate follows Go's regexp.Expand", () => {
-  const m = anchoredRegExp("(?P<a>x)(y)").exec("xy")!;
-  assert.equal(expandTemplate("$1-$2", m), "x-y");
-  assert.equal(expandTemplate("${1}z", m), "xz");
-  assert.equal(expandTemplate("$1z", m), ""); // "$1z" names group "1z", which does not exist.
-  assert.equal(expandTemplate("$a$$", m), "x$");
+  const c = compileAnchoredRe2("(?P<a>x)(y)");
+  assert.ok("regexp" in c);
+  const m = c.regexp.exec("xy")!;
+  assert.equal(expandTemplate("$1-$2", m, c.groupNames), "x-y");
+  assert.equal(expandTemplate("${1}z", m, c.groupNames), "xz");
+  assert.equal(expandTemplate("$1z", m, c.groupNames), ""); // "$1z" names group "1z", which does not exist.
+  assert.equal(expandTemplate("$a$$", m, c.groupNames), "x$");
+  assert.equal(expandTemplate("$b", m, c.groupNames), "");
 });
 
-test("regexes are fully anchored and dot matches newlines", () => {
-  assert.equal(anchoredRegExp("a.").test("xab"), false);
-  assert.equal(anchoredRegExp("a.").test("a\n"), true);
-});
 
 test("naturalCompare orders digit runs numerically", () => {
   assert.ok(naturalCompare("a2", "a10") < 0);

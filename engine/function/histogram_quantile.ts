@@ -2,11 +2,11 @@
 // but `le`, buckets sorted by upper bound each step, then the library's bucket interpolation.
 import { classicHistogramFraction, classicHistogramQuantile } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../labels.js";
+import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../../storeapi/index.js";
 import { formatGoFloat } from "../../promql/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
-import { formatNum } from "../aggregate/hash_aggregate.js";
+import { badBucketLabelWarning, histogramQuantileForcedMonotonicityInfo, invalidQuantileWarning } from "../annotations.js";
 
 export class HistogramQuantileOperator implements Operator {
   readonly kind = "vector";
@@ -44,10 +44,7 @@ export class HistogramQuantileOperator implements Operator {
       const raw = getLabel(m.labels, "le");
       const ub = parseBound(raw);
       if (ub === undefined) {
-        this.ctx.annotations.warn(
-          `bucket label "le" is missing or has a malformed value of ${JSON.stringify(raw)} for metric name ${JSON.stringify(getLabel(m.labels, METRIC_NAME))}`,
-          this.inputPos,
-        );
+        this.ctx.annotations.report(badBucketLabelWarning(getLabel(m.labels, METRIC_NAME), raw), this.inputPos);
         continue;
       }
       const ls = removeLabels(m.labels, le);
@@ -98,7 +95,8 @@ export class HistogramQuantileOperator implements Operator {
     if (this.name !== "histogram_fraction") {
       for (const q of this.params) {
         const v = q[this.step]!;
-        if (!(v >= 0 && v <= 1)) this.ctx.annotations.warn(`quantile value should be between 0 and 1, got ${formatNum(v)}`, this.paramPos);
+        const invalid = invalidQuantileWarning(v);
+        if (invalid !== undefined) this.ctx.annotations.report(invalid, this.paramPos);
       }
     }
     for (let g = 0; g < this.members.length; g++) {
@@ -142,10 +140,7 @@ export class HistogramQuantileOperator implements Operator {
   }
 
   private monotonicityInfo(m: SeriesMeta): void {
-    this.ctx.annotations.info(
-      `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name ${JSON.stringify(getLabel(m.labels, METRIC_NAME))}`,
-      this.inputPos,
-    );
+    this.ctx.annotations.report(histogramQuantileForcedMonotonicityInfo(getLabel(m.labels, METRIC_NAME)), this.inputPos);
   }
 
   explain(): Explain {

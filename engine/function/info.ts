@@ -3,28 +3,13 @@
 // Output label sets depend on the data, so the result is computed in full before emitting.
 import type { CallNode, PlanNode, SelectorNode } from "../../planner/index.js";
 import type { LabelMatcher } from "../../promql/index.js";
-import type { Label, Labels } from "../../storeapi/index.js";
+import { compileMatcher, getLabel, labelsKey, METRIC_NAME, sortLabelsByName, type Label, type Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { compareStrings, getLabel, labelsKey, METRIC_NAME } from "../labels.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
-import { anchoredRegExp } from "./label_functions.js";
 
 const IDENTIFYING = ["instance", "job"];
-
-export function matcherMatches(m: LabelMatcher, value: string): boolean {
-  switch (m.op) {
-    case "=":
-      return value === m.value;
-    case "!=":
-      return value !== m.value;
-    case "=~":
-      return anchoredRegExp(m.value).test(value);
-    case "!~":
-      return !anchoredRegExp(m.value).test(value);
-  }
-}
 
 export class InfoOperator implements Operator {
   readonly kind = "vector";
@@ -65,8 +50,9 @@ export class InfoOperator implements Operator {
     const infoOp = new VectorSelectorOperator(this.ctx, sel, this.tl, { timestampValues: true });
     const infoMeta = await infoOp.series();
     const baseMeta = await this.base.series();
-    const isInfo = baseMeta.map((m) => nameMatchers.every((nm) => matcherMatches(nm, getLabel(m.labels, METRIC_NAME))));
-    const dropIfUnmatched = dataMatchers.some((m) => !matcherMatches(m, ""));
+    const nameTests = nameMatchers.map(compileMatcher);
+    const isInfo = baseMeta.map((m) => nameTests.every((matches) => matches(getLabel(m.labels, METRIC_NAME))));
+    const dropIfUnmatched = dataMatchers.some((m) => !compileMatcher(m)(""));
     const wanted = dataMatchers.length > 0 ? new Set(dataMatchers.map((m) => m.name)) : undefined;
     const infoKey = infoMeta.map((m) => identifyingKey(m.labels));
 
@@ -135,7 +121,7 @@ export class InfoOperator implements Operator {
             }
           }
           const labels: Label[] = [...bm.labels, ...[...extra].map(([name, value]) => ({ name, value }))];
-          labels.sort((x, y) => compareStrings(x.name, y.name));
+          sortLabelsByName(labels);
           ids.push(intern(labels, bm.dropName));
           vs.push(b.v[k]!);
         }

@@ -1,7 +1,8 @@
 // label_replace and label_join: rewrite each input series' labels once, before any step.
-import { badData } from "../errors.js";
+import { compileAnchoredRe2, isWellFormed } from "../../promql/index.js";
+import { badData, execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { getLabel, METRIC_NAME, setLabel } from "../labels.js";
+import { getLabel, METRIC_NAME, setLabel } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -11,12 +12,15 @@ export function checkLabelName(name: string, fn: string): void {
 }
 
 function isValidLabelName(name: string): boolean {
-  // Prometheus 3 accepts any UTF-8 name; reject only what cannot be one.
-  return LABEL_NAME.test(name) || !/[\ud800-\udfff]/.test(name);
+  // Prometheus 3 accepts any UTF-8 name; reject only what cannot be one (a lone surrogate).
+  return LABEL_NAME.test(name) || isWellFormed(name);
 }
 
-/** Go regexp.Expand: $1, ${1}, $name, ${name}, $$; an unknown or empty name expands to "". */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
+/**
+ * Go regexp.Expand: $1, ${1}, $name, ${name}, $$; an unknown or empty name expands to "".
+ * groupNames are the RE2 names of the capture groups in order ("" when unnamed).
+ */
+export function expandTemplate(template: string, m: RegExpExecArray, groupNames: readonly string[]): string {
   let out = "";
   for (let i = 0; i < template.length; i++) {
     const c = template[i]!;
@@ -52,14 +56,12 @@ export function expandTemplate(template: string, m: RegExpExecArray): string {
       i += name.length;
     }
     if (/^[0-9]+$/.test(name)) out += m[Number(name)] ?? "";
-    else out += m.groups?.[name] ?? "";
+    else {
+      const group = groupNames.indexOf(name); // Go takes the first group of that name
+      if (group >= 0) out += m[group + 1] ?? "";
+    }
   }
   return out;
-}
-
-/** A fully anchored RegExp for a Go (RE2) pattern; named groups `(?P<n>…)` become `(?<n>…)`. */
-export function anchoredRegExp(pattern: string): RegExp {
-  return new RegExp("^(?:" + pattern.replace(/\(\?P</g, "(?<") + ")$", "s");
 }
 
 export class RelabelOperator implements Operator {
@@ -88,17 +90,15 @@ export class RelabelOperator implements Operator {
 }
 
 export function labelReplace(input: Operator, dst: string, repl: string, src: string, regex: string): Operator {
-  let re: RegExp;
-  try {
-    re = anchoredRegExp(regex);
-  } catch (e) {
-    throw badData(`invalid regular expression in label_replace(): ${regex}`);
-  }
+  const compiled = compileAnchoredRe2(regex);
+  // An execution error, as in Prometheus: the parser does not look inside function arguments.
+  if ("error" in compiled) throw execution(`invalid regular expression in label_replace(): ${regex}`);
+  const { regexp, groupNames } = compiled;
   checkLabelName(dst, "label_replace");
   return new RelabelOperator(input, "label_replace", (m) => {
-    const match = re.exec(getLabel(m.labels, src));
+    const match = regexp.exec(getLabel(m.labels, src));
     if (match === null) return m;
-    const labels = setLabel(m.labels, dst, expandTemplate(repl, match));
+    const labels = setLabel(m.labels, dst, expandTemplate(repl, match, groupNames));
     return { labels, dropName: dst === METRIC_NAME ? false : m.dropName };
   });
 }

@@ -2,8 +2,9 @@
 import { lookupFunction } from "../../promql/index.js";
 import { mightNotBeCounter, rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
+import { possibleNonCounterInfo } from "../annotations.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
-import { getLabel, METRIC_NAME } from "../labels.js";
+import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 
@@ -125,10 +126,7 @@ export class RangeFunctionOperator implements Operator {
       if (this.emitted[i] === 0) continue;
       const name = getLabel(d.meta[i]!.labels, METRIC_NAME);
       if (!mightNotBeCounter(name)) continue;
-      this.ctx.annotations.info(
-        `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: ${JSON.stringify(name)}`,
-        this.argPos,
-      );
+      this.ctx.annotations.report(possibleNonCounterInfo(name), this.argPos);
     }
   }
 

@@ -1,6 +1,6 @@
 // sort, sort_desc, sort_by_label, sort_by_label_desc: reorder an instant query's samples.
 import type { QueryContext } from "../exec/context.js";
-import { compareLabelSets, getLabel } from "../labels.js";
+import { compareLabels, compareUtf8, getLabel } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 
 export class SortOperator implements Operator {
@@ -50,7 +50,7 @@ export class SortOperator implements Operator {
             const c = naturalCompare(getLabel(la, name), getLabel(lb, name));
             if (c !== 0) return desc ? -c : c;
           }
-          const c = compareLabelSets(la, lb);
+          const c = compareLabels(la, lb);
           return desc ? -c : c;
         });
       }
@@ -96,7 +96,7 @@ export function naturalCompare(a: string, b: string): number {
       j = ej;
       continue;
     }
-    if (ca !== cb) return ca - cb;
+    if (ca !== cb) return compareUtf8(a.slice(i, i + 2), b.slice(j, j + 2)); // Go compares bytes
     i++;
     j++;
   }

@@ -25,7 +25,7 @@
 // double_exponential_smoothing: Prometheus raises doubleExponentialSmoothingArgsError(sf, tf)
 // as an execution error only when the range argument has at least one series at that step.
 // quantile_over_time / histogram_quantile: φ outside [0, 1] or NaN gives ±Inf/NaN here; the
-// engine adds the warning text from invalidQuantileWarning(φ).
+// engine adds the warning (engine/annotations.ts's invalidQuantileWarning).
 //
 // ## Summation helpers for the engine
 // Prometheus's Kahan–Neumaier step: `c = kahanCompensation(x, sum, c); sum += x;` and the total
@@ -54,7 +54,6 @@ export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate } f
 export { doubleExponentialSmoothingArgsError, formatGoF } from "./over_time.js";
 export { clampHasOutput } from "./math.js";
 export { extendedRangeSamples } from "./extend.js";
-export { formatGoG, invalidQuantileWarning } from "./format.js";
 export {
   smoothedValueAt,
   firstIndexAtOrAfter,

@@ -10,6 +10,7 @@ import { ChunkEncoding, compareLabels, formatSeries, xorChunkNumSamples } from "
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
+import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
 import { DecodeScratch, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
@@ -58,10 +59,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   skipped.report(ctx, sel);
   if (outOfOrder !== undefined) {
     const [before, after] = outOfOrder;
-    ctx.annotations.warn(
-      `store sent series out of label order (${formatSeries(after)} after ${formatSeries(before)}); the engine sorted them`,
-      sel.pos,
-    );
+    ctx.annotations.report(seriesOutOfOrderWarning(formatSeries(after), formatSeries(before)), sel.pos);
   }
   const series = outOfOrder === undefined ? gathered : sortAndJoin(gathered);
   const scratch = new DecodeScratch();
@@ -130,10 +128,7 @@ class SkippedChunks {
       ctx.metrics.chunksSkipped.labels(reason).inc(r.chunks);
       const named = r.series.slice(0, NAMED_SERIES).map(formatSeries).join(", ");
       const more = r.series.length > NAMED_SERIES ? ` and ${r.series.length - NAMED_SERIES} more` : "";
-      ctx.annotations.warn(
-        `the engine cannot read ${SKIP_WHAT[reason]} yet: skipped ${r.chunks} chunk(s) of series ${named}${more}`,
-        sel.pos,
-      );
+      ctx.annotations.report(chunksSkippedWarning(SKIP_WHAT[reason], r.chunks, named + more), sel.pos);
     }
   }
 }

@@ -1,16 +1,22 @@
 // Translates Go RE2 syntax (what Prometheus matchers use) into an equivalent JS RegExp with the u flag.
 // Differences handled: inline flags (?i) (?s) (?m) and scoped (?i:...), (?P<name>...), \z \A \Q..\E,
 // RE2's \s, \pN and \p{Greek}, \x{...}, octal escapes, POSIX [[:alpha:]], literal ] { } where RE2
-// takes them literally, and repeat counts above 1000. `.` matches newlines (Prometheus wraps in (?s:...)).
+// takes them literally, (?U) ungreedy, and repeat counts above 1000. `.` matches newlines (Prometheus 3
+// compiles matchers and label_replace regexes as `^(?s:` + pattern + `)$`; compileAnchoredRe2 does the same).
+// The one RE2 dialect of orrery: the parser's checks, the store matchers and label_replace all use it.
 
 interface Flags {
   readonly i: boolean;
   readonly s: boolean;
   readonly m: boolean;
+  /** (?U): repetitions are lazy unless followed by `?`. */
+  readonly U: boolean;
 }
 
-/** A translated pattern, or a Go-style error message. */
-export type Re2Translation = { readonly source: string; readonly flags: string } | { readonly error: string };
+/** A translated pattern (JS source, flags, and each capture group's RE2 name, "" when unnamed), or a Go-style error message. */
+export type Re2Translation =
+  | { readonly source: string; readonly flags: string; readonly groupNames: readonly string[] }
+  | { readonly error: string };
 
 class Re2Error extends Error {}
 
@@ -94,18 +100,25 @@ class Translator {
   private canRepeat = false;
   private lastWasRepeat = false;
   private readonly useJsIgnoreCase: boolean;
+  /** RE2 names of the capture groups in order ("" for an unnamed group); JS gets plain groups. */
+  private readonly groupNames: string[] = [];
 
-  constructor(private readonly src: string) {
+  /** Set when a cased character appears outside (?i) while the JS i flag is in use: translate again without it. */
+  jsIgnoreCaseWrong = false;
+
+  constructor(
+    private readonly src: string,
+    useJsIgnoreCase: boolean,
+  ) {
     this.chars = [...src];
-    // A pattern that only ever sets (?i) at its very start can use the JS i flag (Unicode folding, as RE2).
-    this.useJsIgnoreCase = /^\(\?i\)/.test(src) && !/\(\?[a-zA-Z-]/.test(src.slice(4));
+    this.useJsIgnoreCase = useJsIgnoreCase;
   }
 
   translate(): Re2Translation {
-    const flags: Flags = { i: false, s: true, m: false };
+    const flags: Flags = { i: false, s: true, m: false, U: false };
     this.parseAlternation(flags, 0);
     if (this.pos < this.chars.length) throw new Re2Error(`unexpected ): \`${this.src}\``);
-    return { source: this.out, flags: this.useJsIgnoreCase ? "ui" : "u" };
+    return { source: this.out, flags: this.useJsIgnoreCase ? "ui" : "u", groupNames: this.groupNames };
   }
 
   private peek(off = 0): string | undefined {
@@ -144,10 +157,10 @@ class Translator {
         case "*":
         case "+":
         case "?":
-          this.repeat(c);
+          this.repeat(c, flags);
           break;
         case "{":
-          if (!this.tryRepeatCount()) this.emitLiteral(0x7b, flags);
+          if (!this.tryRepeatCount(flags)) this.emitLiteral(0x7b, flags);
           break;
         case "\\":
           this.parseEscape(flags);
@@ -167,6 +180,7 @@ class Translator {
       const named = /^P?<([A-Za-z0-9_]+)>/.exec(rest);
       if (named) {
         this.pos += 1 + named[0].length;
+        this.groupNames.push(named[1]!);
         this.out += "(";
       } else {
         const m = /^([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])/.exec(rest);
@@ -180,6 +194,7 @@ class Translator {
         this.out += "(?:";
       }
     } else {
+      this.groupNames.push("");
       this.out += "(";
     }
     this.canRepeat = false;
@@ -199,6 +214,7 @@ class Translator {
         if (f === "i") next.i = value;
         else if (f === "s") next.s = value;
         else if (f === "m") next.m = value;
+        else if (f === "U") next.U = value;
         else throw new Re2Error(`invalid or unsupported Perl syntax: \`(?${rest.slice(0, rest.indexOf(f) + 1)}\``);
       }
     }
@@ -212,6 +228,7 @@ class Translator {
   }
 
   private emitLiteral(c: number, flags: Flags): void {
+    if (this.useJsIgnoreCase && !flags.i && caseVariants(c).length > 1) this.jsIgnoreCaseWrong = true;
     if (flags.i && !this.useJsIgnoreCase) {
       const variants = caseVariants(c);
       if (variants.length > 1) {
@@ -223,17 +240,22 @@ class Translator {
     this.emit(/[A-Za-z0-9_ ]/.test(ch) ? ch : cp(c), true);
   }
 
-  private repeat(op: string): void {
+  private repeat(op: string, flags: Flags): void {
     if (this.lastWasRepeat) throw new Re2Error(`invalid nested repetition operator: \`${this.prevOpText()}${op}\``);
     if (!this.canRepeat) throw new Re2Error(`missing argument to repetition operator: \`${op}\``);
-    let text = op;
-    if (this.peek() === "?") {
-      this.pos++;
-      text += "?";
-    }
-    this.out += text;
+    this.out += op + this.laziness(flags);
     this.lastWasRepeat = true;
     this.canRepeat = false;
+  }
+
+  /** Consumes a `?` after a repetition; "?" when the repetition is lazy (a `?` flips it under (?U)). */
+  private laziness(flags: Flags): string {
+    let lazy = flags.U;
+    if (this.peek() === "?") {
+      this.pos++;
+      lazy = !lazy;
+    }
+    return lazy ? "?" : "";
   }
 
   private prevOpText(): string {
@@ -241,7 +263,7 @@ class Translator {
   }
 
   /** After '{': a repeat count {n}, {n,}, {n,m}; false (and nothing consumed) when it is a literal brace. */
-  private tryRepeatCount(): boolean {
+  private tryRepeatCount(flags: Flags): boolean {
     const rest = this.chars.slice(this.pos, this.pos + 16).join("");
     const m = /^(\d+)(,(\d*))?\}/.exec(rest);
     if (!m) return false;
@@ -253,12 +275,7 @@ class Translator {
     if (this.lastWasRepeat) throw new Re2Error(`invalid nested repetition operator: \`{${m[0]}\``);
     if (!this.canRepeat) throw new Re2Error(`missing argument to repetition operator: \`{${m[0]}\``);
     this.pos += m[0].length;
-    let text = "{" + m[0];
-    if (this.peek() === "?") {
-      this.pos++;
-      text += "?";
-    }
-    this.out += text;
+    this.out += "{" + m[0] + this.laziness(flags);
     this.lastWasRepeat = true;
     this.canRepeat = false;
     return true;
@@ -444,6 +461,7 @@ class Translator {
         ranges.push([lo, lo]);
       }
     }
+    if (this.useJsIgnoreCase && !flags.i) this.jsIgnoreCaseWrong = true;
     const folded = flags.i && !this.useJsIgnoreCase ? foldRanges(ranges) : ranges;
     return "[" + (negated ? "^" : "") + rangesToClassBody(folded) + extra + "]";
   }
@@ -457,10 +475,24 @@ class Translator {
   }
 }
 
-/** Translates an RE2 pattern (unanchored, as written in a matcher) to JS source and flags, or an error. */
+/** Translates an RE2 pattern (unanchored, as Go's MatchString uses it) to JS source and flags, or an error. */
 export function translateRe2(pattern: string): Re2Translation {
+  return translate(pattern, startsCaseInsensitive(pattern));
+}
+
+/**
+ * Whether a pattern sets (?i) first and no flag after: then the JS i flag can fold case for all of it,
+ * with Unicode's full fold orbits (k, K, U+212A) as RE2 folds them. The translator checks the guess.
+ */
+function startsCaseInsensitive(pattern: string): boolean {
+  return pattern.startsWith("(?i)") && !/\(\?[a-zA-Z-]/.test(pattern.slice(4));
+}
+
+function translate(pattern: string, jsIgnoreCase: boolean): Re2Translation {
   try {
-    const t = new Translator(pattern).translate();
+    const translator = new Translator(pattern, jsIgnoreCase);
+    const t = translator.translate();
+    if (translator.jsIgnoreCaseWrong) return translate(pattern, false);
     if ("error" in t) return t;
     new RegExp(t.source, t.flags); // anything we let through must compile
     return t;
@@ -468,4 +500,20 @@ export function translateRe2(pattern: string): Re2Translation {
     const msg = e instanceof Re2Error ? e.message : `invalid or unsupported regular expression: ${(e as Error).message}`;
     return { error: `error parsing regexp: ${msg}` };
   }
+}
+
+/** A regex as Prometheus 3 compiles matchers and label_replace's: the pattern inside `^(?s:` … `)$`. */
+export type AnchoredRe2 = { readonly regexp: RegExp; readonly groupNames: readonly string[] } | { readonly error: string };
+
+/** Compiles a pattern as Prometheus does (`^(?s:` + pattern + `)$`, so errors quote that whole text as Go's do). */
+export function compileAnchoredRe2(pattern: string): AnchoredRe2 {
+  const t = translate("^(?s:" + pattern + ")$", startsCaseInsensitive(pattern));
+  if ("error" in t) return t;
+  return { regexp: new RegExp(t.source, t.flags), groupNames: t.groupNames };
+}
+
+/** Whether a (valid) pattern, fully anchored, matches the empty string; false for an invalid one. */
+export function re2MatchesEmpty(pattern: string): boolean {
+  const c = compileAnchoredRe2(pattern);
+  return "regexp" in c && c.regexp.test("");
 }
