@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Engine } from "../engine/index.js";
 import { createRemoteWriteContext, handleRemoteWrite, openHead } from "../stores/index.js";
-import { freePort, hasPrometheus, NO_PROMETHEUS, PROMTOOL_BIN, startPrometheus } from "../testing/index.js";
+import { freePort, hasPrometheus, NO_PROMETHEUS, PROMTOOL_BIN, startPrometheus } from "../conformance/index.js";
 import { buildApi } from "./index.js";
 
 const SCRAPE_SECONDS = 48;
@@ -134,7 +134,7 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
     "      send: false",
     "",
   ].join("\n");
-  const server = await startPrometheus(dir, config, [], promPort);
+  const server = await startPrometheus({ dataDir: join(dir, "prometheus"), config, port: promPort });
   try {
     await new Promise((r) => setTimeout(r, SCRAPE_SECONDS * 1000));
     // A whole second well behind now, so every sample up to it has been delivered.
@@ -161,7 +161,7 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
         problems.push(...compare(q, want.data, got.data));
       }
     }
-    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}\n${server.log().slice(-2000)}`);
+    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}\n${server.logTail().slice(-2000)}`);
     const upSeries = (await getJson(`${orrery}/api/v1/query?query=up&time=${end}`)).data.result as PromSeries[];
     assert.equal(upSeries.length, 1);
 

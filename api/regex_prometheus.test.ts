@@ -12,7 +12,7 @@ import { Registry } from "prom-client";
 import { Engine } from "../engine/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { createRemoteWriteContext, encodeRemoteWriteBody, handleRemoteWrite, openHead, type WriteTimeSeries } from "../stores/index.js";
-import { hasPrometheus, NO_PROMETHEUS, startPrometheus } from "../testing/index.js";
+import { hasPrometheus, NO_PROMETHEUS, startPrometheus } from "../conformance/index.js";
 import { buildApi } from "./index.js";
 
 const STEP_S = 15;
@@ -150,7 +150,7 @@ test("regex matchers, label_replace and label order answer as Prometheus 2.42 do
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const orrery = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
-  const prom = await startPrometheus(dir, "global:\n  scrape_interval: 1h\n", ["--web.enable-remote-write-receiver"]);
+  const prom = await startPrometheus({ dataDir: join(dir, "prometheus"), config: "global:\n  scrape_interval: 1h\n", extraArgs: ["--web.enable-remote-write-receiver"] });
   try {
     const end = Math.floor(Date.now() / 1000) - 60;
     const body = encodeRemoteWriteBody({ timeseries: series(end) });
@@ -169,7 +169,7 @@ test("regex matchers, label_replace and label order answer as Prometheus 2.42 do
         compared++;
       }
     }
-    assert.deepEqual(problems, [], `differences from Prometheus 2.42:\n${problems.join("\n")}\n${prom.log().slice(-1000)}`);
+    assert.deepEqual(problems, [], `differences from Prometheus 2.42:\n${problems.join("\n")}\n${prom.logTail().slice(-1000)}`);
     assert.ok(CASES.length >= 40, `${CASES.length} cases`);
     t.diagnostic(`${CASES.length} queries, ${compared} instant and range answers identical to Prometheus 2.42`);
 

@@ -23,4 +23,3 @@ export function sharedDir(): string | undefined {
 /** The reason a test that needs ../shared gives when it does not run. */
 export const NO_SHARED = "did not run: ../shared (promqltest, compliance) is not beside this clone";
 
-export { PROMETHEUS_BIN, PROMTOOL_BIN, NO_PROMETHEUS, hasPrometheus, freePort, startPrometheus, type RunningPrometheus } from "./prometheus.js";

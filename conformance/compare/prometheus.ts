@@ -8,6 +8,13 @@ import { join } from "node:path";
 export const PROMETHEUS_BIN = "/usr/bin/prometheus";
 export const PROMTOOL_BIN = "/usr/bin/promtool";
 
+/** The reason a test that needs Prometheus gives when it does not run. */
+export const NO_PROMETHEUS = `did not run: ${PROMETHEUS_BIN} and ${PROMTOOL_BIN} are not installed`;
+
+export function hasPrometheus(): boolean {
+  return existsSync(PROMETHEUS_BIN) && existsSync(PROMTOOL_BIN);
+}
+
 /** A port the OS says is free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -77,6 +84,8 @@ export interface PrometheusOptions {
   extraArgs?: string[];
   /** The configuration file's text (default: no scrape jobs, no external labels). */
   config?: string;
+  /** Listen on this port (default: a free one), e.g. to restart on the same address. */
+  port?: number;
 }
 
 /** Starts Prometheus on a free 127.0.0.1 port with no scrape jobs and unlimited retention. */
@@ -85,7 +94,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
   if (!existsSync(bin)) throw new Error(`${bin} not found (Debian package "prometheus")`);
   const config = join(opts.dataDir, "..", `prometheus-${Date.now()}-${process.pid}.yml`);
   await writeFile(config, opts.config ?? "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const p = spawn(
     bin,
     [
