@@ -129,7 +129,7 @@ interface StoreProcess {
 }
 
 function startStoreProcess(argv: string[]): Promise<StoreProcess> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), "--serve-stores", ...argv], { stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--serve-stores", ...argv], { stdio: ["pipe", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code, signal) => reject(new Error(`store process exited (${code ?? signal}) before it was ready`)));
@@ -138,6 +138,16 @@ function startStoreProcess(argv: string[]): Promise<StoreProcess> {
       resolve({ child, ...ready });
     });
   });
+}
+
+/** Closes the child's stdin (it exits, writing a --cpu-prof profile if asked); kills it by pid if it lingers. */
+async function stopStoreProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.stdin!.end();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
 }
 
 interface Case {
@@ -248,8 +258,7 @@ async function query(args: Args, argv: string[]): Promise<number> {
     console.log(`\nall ${cases.length * 2 * (SPLITS.length - 1)} answers of the split cases equal the 1-store case`);
     return 0;
   } finally {
-    proc.child.stdin!.end();
-    proc.child.kill();
+    await stopStoreProcess(proc.child);
   }
 }
 
