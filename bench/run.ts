@@ -16,6 +16,11 @@ const benches: Record<string, Bench> = {
   head: { file: "head.bench.js", nodeFlags: ["--expose-gc"], summary: "head append rate and bytes/sample at 100k series" },
   engine: { file: "engine.bench.js", nodeFlags: ["--expose-gc"], summary: "range queries over 10k series × 6h" },
   federation: { file: "federation.bench.js", nodeFlags: [], summary: "proxy store k-way merge and replica dedup" },
+  "federation-split": {
+    file: "federation-split.bench.js",
+    nodeFlags: [],
+    summary: "compliance queries over the same data split over 1, 4 and 16 gRPC stores (starts a store process)",
+  },
   "api-encode": { file: "api-encode.bench.js", nodeFlags: [], summary: "JSON response encoder vs JSON.stringify" },
   "remote-write-decode": { file: "remote-write-decode.bench.js", nodeFlags: [], summary: "remote_write decode: hand-written vs protobufjs (prompb)" },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
@@ -24,7 +29,7 @@ const benches: Record<string, Bench> = {
 function main(names: string[]): number {
   if (names.includes("--help") || names.includes("-h")) {
     console.log("usage: npm run bench [-- NAME…]\n");
-    for (const [name, b] of Object.entries(benches)) console.log(`  ${name.padEnd(11)} ${b.summary}`);
+    for (const [name, b] of Object.entries(benches)) console.log(`  ${name.padEnd(17)} ${b.summary}`);
     console.log("\nThe side-by-side comparison with Prometheus is `npm run bench:compare`.");
     return 0;
   }

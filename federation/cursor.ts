@@ -65,6 +65,7 @@ export class StoreCursor {
       const frame = await this.pull();
       if (frame === undefined) {
         this.done = true;
+        this.iterator = undefined; // finished: close() has nothing to cancel
         continue;
       }
       for (const w of frame.warnings) this.warnings.push(w);
@@ -87,9 +88,11 @@ export class StoreCursor {
 
   /** Stops the store's stream (cancels its request); the cursor is then at its end. */
   close(): void {
+    // A stream that ended has nothing to cancel: no abort, no Error (and its stack) per store per query.
+    const ended = this.done && this.iterator === undefined;
     this.head = undefined;
     this.done = true;
-    this.controller.abort(new Error("stream closed"));
+    if (!ended) this.controller.abort(new Error("stream closed"));
     const it = this.iterator;
     this.iterator = undefined;
     // A stuck generator's return() only settles after its pending next(); never wait for it.

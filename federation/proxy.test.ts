@@ -194,3 +194,47 @@ test("engine over the proxy of two stores equals the engine over one store holdi
     });
   }
 });
+
+test("a fan-out to more than ten stores prints no MaxListenersExceededWarning", async () => {
+  const stores = Array.from({ length: 16 }, () => new MemoryStore());
+  stores.forEach((s, i) => fill(s, { __name__: "m", i: String(i) }, 0, 60_000));
+  const proxy = new ProxyStore({ stores: await Promise.all(stores.map((s, i) => memoryRef(`s${i}`, s))) });
+  const seen: string[] = [];
+  const onWarning = (w: Error): void => void seen.push(`${w.name}: ${w.message}`);
+  process.on("warning", onWarning);
+  try {
+    const caller = new AbortController();
+    assert.equal((await drain(proxy.series(ALL, caller.signal))).series.length, 16);
+    assert.ok((await proxy.labelNames({ minTime: 0, maxTime: 1e12, matchers: [] }, caller.signal)).values.includes("i"));
+    assert.equal((await proxy.labelValues({ label: "i", minTime: 0, maxTime: 1e12, matchers: [] }, caller.signal)).values.length, 16);
+    await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(seen, []);
+});
+
+test("a store stream that ended is not aborted when the proxy closes it (only unfinished ones are)", async () => {
+  const signals: AbortSignal[] = [];
+  const watched = (store: MemoryStore): MemoryStore => {
+    const series = store.series.bind(store);
+    store.series = (request, signal) => {
+      signals.push(signal!);
+      return series(request, signal);
+    };
+    return store;
+  };
+  const a = watched(new MemoryStore());
+  const b = watched(new MemoryStore());
+  fill(a, { __name__: "m", i: "1" }, 0, 60_000);
+  fill(a, { __name__: "m", i: "4" }, 0, 60_000);
+  fill(b, { __name__: "m", i: "2" }, 0, 60_000);
+  fill(b, { __name__: "m", i: "3" }, 0, 60_000);
+  const proxy = new ProxyStore({ stores: [await memoryRef("a", a), await memoryRef("b", b)], frameSize: 1 });
+  assert.equal((await drain(proxy.series(ALL))).series.length, 4);
+  assert.deepEqual(signals.map((s) => s.aborted), [false, false]);
+  signals.length = 0;
+  // A consumer that leaves after the first frame leaves both streams unfinished: they must be cancelled.
+  for await (const _ of proxy.series(ALL)) break;
+  assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
+});

@@ -2,6 +2,7 @@
 // concurrently, k-way merges their sorted streams (one frame per store in memory, pulled as the
 // consumer pulls), merges the same series from several stores, deduplicates replicas on request,
 // and turns store failures into warnings (partial response) or an error naming the store (abort).
+import { setMaxListeners } from "node:events";
 import { compareLabels, compareUtf8, formatLabels, labelsEqual, labelsKey, mergeSeriesChunks } from "../storeapi/index.js";
 import type {
   AggrChunk,
@@ -23,6 +24,16 @@ import { dedupSamples, encodeXorChunks, type ReplicaSamples } from "./dedup.js";
 import { matchesExternalLabels, overlapsTime } from "./select.js";
 import { BufferedSource, replicaLabelsPinned, type SeriesSource } from "./sources.js";
 import { isCounterFunction } from "./counter-functions.js";
+
+/**
+ * The controller of one fan-out: every store's call listens to its signal, so it may hold a
+ * listener per store; past Node's default of 10 that would print MaxListenersExceededWarning.
+ */
+function fanOutController(stores: number): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(stores + 1, controller.signal);
+  return controller;
+}
 
 /** Thanos's warning when no store can hold data for the request. */
 export const NO_STORES_MATCHED = "No StoreAPIs matched for this query";
@@ -126,7 +137,7 @@ export class ProxyStore implements Store {
     }
     const { replicaLabels = [], ...storeRequest } = request;
     const dedup = replicaLabels.length > 0;
-    const controller = new AbortController();
+    const controller = fanOutController(refs.length);
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     const sources = refs.map((ref) => this.source(ref, storeRequest, replicaLabels, controller.signal));
@@ -220,7 +231,16 @@ export class ProxyStore implements Store {
     signal?.throwIfAborted();
     const refs = this.selectStores(request.minTime, request.maxTime, request.matchers);
     if (refs.length === 0) return { values: [], warnings: [NO_STORES_MATCHED] };
-    const results = await Promise.allSettled(refs.map((ref) => this.withTimeout(ref, signal, call)));
+    // One listener on the caller's signal, however many stores; each store's call listens to `fanOut`.
+    const fanOut = fanOutController(refs.length);
+    const onAbort = (): void => fanOut.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let results: PromiseSettledResult<StringsResponse>[];
+    try {
+      results = await Promise.allSettled(refs.map((ref) => this.withTimeout(ref, fanOut.signal, call)));
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
     signal?.throwIfAborted();
     const values = new Set<string>();
     const warnings: string[] = [];
