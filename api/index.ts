@@ -13,7 +13,7 @@ export type {
   RemoteWriteHandler,
   StoreEndpointStatus,
 } from "./context.js";
-export { ApiError, parseDuration, parseTime } from "./params.js";
+export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
 export { encodeQueryResponse, formatAnnotation, labelsJson } from "./encode.js";
 export { QueryGate } from "./gate.js";

@@ -128,6 +128,8 @@ function apiContext(deps: ApiDeps): ApiContext {
   return {
     engine: deps.engine,
     store: deps.store,
+    storeFor: deps.storeFor,
+    storeViewDefaults: { replicaLabels: deps.replicaLabels ?? [], partialResponse: deps.partialResponse ?? true },
     registry: deps.registry,
     flags: deps.flags ?? {},
     queryTimeoutMs: deps.queryTimeoutMs ?? 120_000,
