@@ -1,7 +1,7 @@
 // orrery's Prometheus-compatible HTTP API (/api/v1/*, /-/healthy, /-/ready,
 // /metrics, remote_write), built on fastify, and the self-scrape that feeds a
 // process's own metrics into its head.
-export { buildApi } from "./server.js";
+export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
 export type {
   ApiDeps,
   BuildInfo,
