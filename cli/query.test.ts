@@ -2,18 +2,17 @@
 // answering the compliance query set as one `orrery start` holding all the data does.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateDatasetText } from "../bench/dataset/index.js";
 import { runCompareCommand, stopProcess } from "../conformance/index.js";
 import { labelsHash, mergeSeriesChunks, type Series } from "../storeapi/index.js";
-import { encodeRemoteWriteBody, importExpositionFile, openHead, type WriteTimeSeries } from "../stores/index.js";
-import { repoRoot } from "../testing/index.js";
+import { importExpositionFile, openHead, type WriteTimeSeries } from "../stores/index.js";
 import { parseFlags, queryCommandConfig } from "./query.js";
+import { logged, MAIN, orrery, remoteWrite } from "./testkit.js";
 
-const MAIN = join(repoRoot(), "dist", "cli", "main.js");
 
 test("query flags: Thanos's names, defaults, repeatable stores; bad flags exit 2 naming the flag", () => {
   const cfg = queryCommandConfig(parseFlags(["--endpoint=a:10901", "--endpoint", "b:10901", "--prometheus.url=http://p:9090", "--query.replica-label=replica"]));
@@ -61,25 +60,6 @@ test("query flags: Thanos's names, defaults, repeatable stores; bad flags exit 2
   }
 });
 
-/** Resolves with the first match of `pattern` in the child's stdout. */
-export function logged(child: ChildProcess, pattern: RegExp, what: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m !== null) resolve(m[1]!);
-    });
-    child.once("exit", (code) => reject(new Error(`${what} exited ${code} before logging ${pattern}:\n${out}`)));
-  });
-}
-
-function orrery(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  child.stderr!.on("data", () => undefined);
-  return child;
-}
-
 /** Every series of an in-memory head, as remote_write time series. */
 async function writeSeries(series: AsyncIterable<{ series: readonly Series[] }>): Promise<WriteTimeSeries[]> {
   const out: WriteTimeSeries[] = [];
@@ -92,17 +72,6 @@ async function writeSeries(series: AsyncIterable<{ series: readonly Series[] }>)
     }
   }
   return out;
-}
-
-async function remoteWrite(url: string, timeseries: readonly WriteTimeSeries[]): Promise<void> {
-  for (let i = 0; i < timeseries.length; i += 200) {
-    const res = await fetch(`${url}/api/v1/write`, {
-      method: "POST",
-      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
-      body: encodeRemoteWriteBody({ timeseries: timeseries.slice(i, i + 200) }),
-    });
-    assert.equal(res.status, 204, await res.text());
-  }
 }
 
 test("orrery query over two orrery receive (halves plus an overlap, replica labels) answers the compliance queries as one orrery start", { timeout: 120_000 }, async (t) => {
