@@ -5,6 +5,7 @@ import type { FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
 import type { Labels, Matcher, Store } from "../storeapi/index.js";
 import type { QueryGate } from "./gate.js";
+import type { StoreViewOptions } from "./params.js";
 
 /** A remote_write request handler, e.g. the head's receiver bound to the head. */
 export type RemoteWriteHandler = (
@@ -65,6 +66,15 @@ export interface StoreEndpointStatus {
 export interface ApiDeps {
   engine: QueryEngine;
   store: Store;
+  /**
+   * The store a request reads from, given its `dedup` / `replicaLabels[]` / `partial_response`
+   * (e.g. a ProxyStore's view); absent: `store` for every request.
+   */
+  storeFor?: (options: StoreViewOptions) => Store;
+  /** Replica labels deduplicated on by default (`--query.replica-label`). */
+  replicaLabels?: readonly string[];
+  /** Whether a failing store gives a partial answer with warnings by default (`--query.partial-response`, default true). */
+  partialResponse?: boolean;
   /** Where the API's own metrics are registered and what /metrics serves. */
   registry: Registry;
   /** Command-line flags as shown by /api/v1/status/flags. */
@@ -105,6 +115,8 @@ export interface ApiDeps {
 export interface ApiContext {
   engine: QueryEngine;
   store: Store;
+  storeFor: ((options: StoreViewOptions) => Store) | undefined;
+  storeViewDefaults: StoreViewOptions;
   registry: Registry;
   flags: Record<string, string>;
   queryTimeoutMs: number;

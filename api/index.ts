@@ -1,7 +1,7 @@
 // orrery's Prometheus-compatible HTTP API (/api/v1/*, /-/healthy, /-/ready,
 // /metrics, remote_write), built on fastify, and the self-scrape that feeds a
 // process's own metrics into its head.
-export { buildApi } from "./server.js";
+export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
 export type {
   ApiDeps,
   BuildInfo,
@@ -13,7 +13,7 @@ export type {
   RemoteWriteHandler,
   StoreEndpointStatus,
 } from "./context.js";
-export { ApiError, parseDuration, parseTime } from "./params.js";
+export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
 export { encodeQueryResponse, formatAnnotation, labelsJson } from "./encode.js";
 export { QueryGate } from "./gate.js";

@@ -8,7 +8,7 @@ import type { ApiContext, JsonBody } from "./context.js";
 import { labelsJson, stringArrayJson, successJson, toJson } from "./encode.js";
 import { formatSampleTime, formatSampleValue, jsonString } from "./format.js";
 import { ApiError, badParam, limitParam, MAX_TIME_MS, MIN_TIME_MS, type Params, timeParam } from "./params.js";
-import { storeError } from "./query.js";
+import { requestStore, storeError } from "./query.js";
 
 const TRUNCATED = "results truncated due to limit";
 
@@ -61,12 +61,13 @@ export async function series(ctx: ApiContext, params: Params, signal: AbortSigna
   const { start, end } = timeRange(params);
   const sets = parseMatcherSets(selectors);
   const limit = limitParam(params);
+  const store = requestStore(ctx, params);
   const warnings: string[] = [];
   const seen = new Map<string, Labels>();
   try {
     for (const matchers of sets) {
       const request = { minTime: start, maxTime: end, matchers, skipChunks: true, limit: limit > 0 ? limit + 1 : undefined };
-      for await (const frame of ctx.store.series(request, signal)) {
+      for await (const frame of store.series(request, signal)) {
         warnings.push(...frame.warnings);
         for (const s of frame.series) {
           const json = labelsJson(s.labels);
@@ -90,11 +91,12 @@ export async function labelNames(ctx: ApiContext, params: Params, signal: AbortS
   const { start, end } = timeRange(params);
   const sets = parseMatcherSets(params.all("match[]"));
   const limit = limitParam(params);
+  const store = requestStore(ctx, params);
   const warnings: string[] = [];
   const names = new Set<string>();
   try {
     for (const matchers of sets.length === 0 ? [[]] : sets) {
-      const res = await ctx.store.labelNames({ minTime: start, maxTime: end, matchers, limit: limit > 0 ? limit + 1 : undefined }, signal);
+      const res = await store.labelNames({ minTime: start, maxTime: end, matchers, limit: limit > 0 ? limit + 1 : undefined }, signal);
       warnings.push(...res.warnings);
       for (const v of res.values) names.add(v);
     }
@@ -109,12 +111,13 @@ export async function labelValues(ctx: ApiContext, params: Params, signal: Abort
   const { start, end } = timeRange(params);
   const sets = parseMatcherSets(params.all("match[]"));
   const limit = limitParam(params);
+  const store = requestStore(ctx, params);
   const warnings: string[] = [];
   const values = new Set<string>();
   try {
     for (const matchers of sets.length === 0 ? [[]] : sets) {
       const request = { minTime: start, maxTime: end, matchers, label: name, limit: limit > 0 ? limit + 1 : undefined };
-      const res = await ctx.store.labelValues(request, signal);
+      const res = await store.labelValues(request, signal);
       warnings.push(...res.warnings);
       for (const v of res.values) values.add(v);
     }

@@ -182,3 +182,34 @@ export function limitParam(params: Params, name = "limit"): number {
   if (n < 0) throw badParam(name, "limit must be non-negative");
   return n;
 }
+
+const GO_TRUE = new Set(["1", "t", "T", "TRUE", "true", "True"]);
+const GO_FALSE = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/** A boolean parameter as Go's strconv.ParseBool reads it; `dflt` when absent or empty. */
+export function boolParam(params: Params, name: string, dflt: boolean): boolean {
+  const v = params.get(name);
+  if (v === "") return dflt;
+  if (GO_TRUE.has(v)) return true;
+  if (GO_FALSE.has(v)) return false;
+  throw badParam(name, `strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+}
+
+/** The store view a request asks for: Thanos's `dedup`, `replicaLabels[]` and `partial_response`. */
+export interface StoreViewOptions {
+  /** Replica labels to deduplicate on; empty: no deduplication. */
+  readonly replicaLabels: readonly string[];
+  readonly partialResponse: boolean;
+}
+
+/**
+ * Thanos's query parameters: `dedup` (default true), `replicaLabels[]` (overrides the configured
+ * replica labels), `partial_response` (default from --query.partial-response).
+ */
+export function storeViewParams(params: Params, defaults: StoreViewOptions): StoreViewOptions {
+  const dedup = boolParam(params, "dedup", true);
+  const partialResponse = boolParam(params, "partial_response", defaults.partialResponse);
+  const asked = params.all("replicaLabels[]").filter((l) => l !== "");
+  const labels = asked.length > 0 ? asked : defaults.replicaLabels;
+  return { replicaLabels: dedup ? labels : [], partialResponse };
+}

@@ -3,11 +3,29 @@
 import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../engine/index.js";
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
-import { ApiError, type ApiErrorType, badParam, durationParam, limitParam, parseDuration, parseTime, type Params, timeParam } from "./params.js";
+import type { Store } from "../storeapi/index.js";
+import {
+  ApiError,
+  type ApiErrorType,
+  badParam,
+  durationParam,
+  limitParam,
+  parseDuration,
+  parseTime,
+  type Params,
+  storeViewParams,
+  timeParam,
+} from "./params.js";
 
 /** Prometheus refuses range queries with more points than this per series. */
 const MAX_POINTS_PER_SERIES = 11000;
 const TRUNCATED = "results truncated due to limit";
+
+/** The store this request reads from: the view its dedup / replicaLabels[] / partial_response ask for. */
+export function requestStore(ctx: ApiContext, params: Params): Store {
+  const view = storeViewParams(params, ctx.storeViewDefaults);
+  return ctx.storeFor === undefined ? ctx.store : ctx.storeFor(view);
+}
 
 interface CommonOptions {
   timeoutMs: number;
@@ -33,7 +51,8 @@ export async function instantQuery(ctx: ApiContext, params: Params, signal: Abor
   const opts0 = commonOptions(ctx, params);
   const time = timeParam(params, "time", ctx.now());
   const query = params.get("query");
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.instantQuery(ctx.store, query, time, opts));
+  const store = requestStore(ctx, params);
+  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.instantQuery(store, query, time, opts));
 }
 
 export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
@@ -54,7 +73,8 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   }
   const opts0 = commonOptions(ctx, params);
   const query = params.get("query");
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(ctx.store, query, start, end, step, opts), RANGE_POLICY);
+  const store = requestStore(ctx, params);
+  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
 }
 
 /** How a kind of query refines the engine's errors and vets its answers. */

@@ -4,7 +4,9 @@ import { pipeline, Readable } from "node:stream";
 import { createGzip, gzip, gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
-import type { ApiContext, ApiDeps, JsonBody } from "./context.js";
+import type { Registry } from "prom-client";
+import type { FastifyServerOptions } from "fastify";
+import type { ApiContext, ApiDeps, JsonBody, RemoteWriteHandler } from "./context.js";
 import { errorJson } from "./encode.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
@@ -29,8 +31,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   // Forms (Grafana POSTs queries), remote_write's protobuf, and anything else as bytes.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  bodyParsers(app);
 
   // CORS as Prometheus sets it for its API (--web.cors.origin defaults to any origin).
   app.addHook("onRequest", async (request, reply) => {
@@ -98,12 +99,44 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
   route("/api/v1/stores", status.stores, ["GET"]);
 
+  serviceRoutes(app, ctx.registry, ctx.ready, ctx.remoteWrite);
+  return app;
+}
+
+/** What a process that only receives remote_write serves over HTTP (Thanos Receive's remote-write address). */
+export interface WriteApiDeps {
+  remoteWrite: RemoteWriteHandler;
+  registry: Registry;
+  ready?: () => boolean;
+  bodyLimitBytes?: number;
+  logger?: FastifyServerOptions["logger"];
+}
+
+/** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
+export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  bodyParsers(app);
+  serviceRoutes(app, deps.registry, deps.ready ?? (() => true), deps.remoteWrite);
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
+  });
+  return app;
+}
+
+/** remote_write's protobuf, and anything else, as bytes. */
+function bodyParsers(app: FastifyInstance): void {
+  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+}
+
+/** The routes every orrery HTTP server has: remote_write (when the process has a head), health, readiness, metrics. */
+function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => boolean, remoteWrite: RemoteWriteHandler | undefined): void {
   app.post("/api/v1/write", async (request, reply) => {
-    if (ctx.remoteWrite === undefined) {
+    if (remoteWrite === undefined) {
       return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const res = await ctx.remoteWrite(body, request.headers);
+    const res = await remoteWrite(body, request.headers);
     reply.code(res.status);
     if (res.message === undefined || res.message === "") return reply.send();
     return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
@@ -111,15 +144,14 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
   app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery is Healthy.\n"));
   app.get("/-/ready", async (_request, reply) => {
-    if (ctx.ready()) return reply.type("text/plain; charset=utf-8").send("orrery is Ready.\n");
+    if (ready()) return reply.type("text/plain; charset=utf-8").send("orrery is Ready.\n");
     return reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable\n");
   });
   app.get("/metrics", async (request, reply) => {
-    const text = await ctx.registry.metrics();
-    reply.header("content-type", ctx.registry.contentType);
+    const text = await registry.metrics();
+    reply.header("content-type", registry.contentType);
     return sendMaybeGzipped(request, reply, text);
   });
-  return app;
 }
 
 function apiContext(deps: ApiDeps): ApiContext {
@@ -128,6 +160,8 @@ function apiContext(deps: ApiDeps): ApiContext {
   return {
     engine: deps.engine,
     store: deps.store,
+    storeFor: deps.storeFor,
+    storeViewDefaults: { replicaLabels: deps.replicaLabels ?? [], partialResponse: deps.partialResponse ?? true },
     registry: deps.registry,
     flags: deps.flags ?? {},
     queryTimeoutMs: deps.queryTimeoutMs ?? 120_000,

@@ -37,7 +37,7 @@ test("orrery start --help lists every flag; a bad flag exits 2", () => {
 });
 
 test("start flags: defaults, = and space forms, --no-self-scrape, bad values", () => {
-  const defaults = startConfig(parseFlags([]).values);
+  const defaults = startConfig(parseFlags([]));
   assert.equal(defaults.host, "127.0.0.1");
   assert.equal(defaults.port, 9090);
   assert.equal(defaults.dataDir, "./data");
@@ -47,14 +47,14 @@ test("start flags: defaults, = and space forms, --no-self-scrape, bad values", (
   assert.equal(defaults.lookbackDeltaMs, 300000);
   assert.equal(defaults.selfScrape, true);
   assert.equal(defaults.selfScrapeIntervalMs, 15000);
-  const set = startConfig(parseFlags(["--query.timeout=30s", "--web.listen-address", "[::1]:0", "--no-self-scrape", "--query.max-concurrency=4"]).values);
+  const set = startConfig(parseFlags(["--query.timeout=30s", "--web.listen-address", "[::1]:0", "--no-self-scrape", "--query.max-concurrency=4"]));
   assert.deepEqual([set.queryTimeoutMs, set.host, set.port, set.selfScrape, set.maxConcurrency], [30000, "::1", 0, false, 4]);
-  assert.equal(startConfig(parseFlags(["--self-scrape.enabled=false"]).values).selfScrape, false);
-  assert.equal(startConfig(parseFlags(["--no-self-scrape.enabled"]).values).selfScrape, false);
+  assert.equal(startConfig(parseFlags(["--self-scrape.enabled=false"])).selfScrape, false);
+  assert.equal(startConfig(parseFlags(["--no-self-scrape.enabled"])).selfScrape, false);
   assert.equal(parseFlags(["--help"]).help, true);
   assert.throws(() => parseFlags(["--self-scrape.enabled=maybe"]), /must be true or false/);
   assert.throws(() => parseFlags(["--query.timeout"]), /needs a value/);
-  assert.throws(() => startConfig(parseFlags(["--query.max-samples=-1"]).values), /invalid --query.max-samples/);
+  assert.throws(() => startConfig(parseFlags(["--query.max-samples=-1"])), /invalid --query.max-samples/);
   assert.throws(() => splitHostPort("localhost"), /want host:port/);
   assert.deepEqual(splitHostPort(":9090"), { host: "0.0.0.0", port: 9090 });
 });

@@ -3,22 +3,29 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi, SelfScraper } from "../api/index.js";
 import { Engine } from "../engine/index.js";
-import { createRemoteWriteContext, handleRemoteWrite, METRIC_TYPES, type MetricType, openHead, type RemoteWriteContext } from "../stores/index.js";
-import type { ExemplarQuerier, MetadataQuerier } from "../api/index.js";
+import { grpcServerOptionsFromFlags, type Labels, serveStoreApi, type StoreApiServer, type StoreApiServerOptions } from "../storeapi/index.js";
+import { openHead } from "../stores/index.js";
+import { durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
 import {
-  durationFlag,
-  FlagError,
-  type FlagSpec,
-  flagUsage,
-  integerFlag,
-  joinHostPort,
-  logger,
-  logLevelFlag,
-  type ParsedFlags,
-  parseFlagsWith,
-  shutdownSignal,
-  splitHostPort,
-} from "./flags.js";
+  describeReplay,
+  EXTERNAL_LABEL_FLAG,
+  externalLabelsFlag,
+  FEDERATION_FLAGS,
+  type FederationConfig,
+  federationConfig,
+  GRPC_CLIENT_FLAG_SPECS,
+  grpcFlags,
+  hasRemoteStores,
+  headWriting,
+  localStoreRef,
+  LOG_FLAG,
+  metricType,
+  openFederation,
+  OPTIONAL_GRPC_SERVER_FLAG_SPECS,
+  QUERY_FLAGS,
+  type QueryConfig,
+  queryConfig,
+} from "./roles.js";
 
 export { FlagError, splitHostPort } from "./flags.js";
 
@@ -26,18 +33,14 @@ const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
   { name: "storage.tsdb.path", default: "./data", help: "Directory of the head store's write-ahead log." },
   { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
-  { name: "query.lookback-delta", default: "5m", help: "How far back an instant selector looks for a sample." },
-  { name: "query.timeout", default: "2m", help: "Maximum time a query may take before it is aborted." },
-  { name: "query.max-samples", default: "50000000", help: "Maximum samples a single query may hold in memory at once." },
-  { name: "query.max-concurrency", default: "20", help: "Maximum queries evaluated at the same time." },
-  {
-    name: "query.max-queue-length",
-    default: "0",
-    help: "Queries that may wait for a free slot before new ones are refused with 503 (0: 10 × max-concurrency).",
-  },
+  ...QUERY_FLAGS,
   { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
   { name: "self-scrape.interval", default: "15s", help: "Interval of the self-scrape." },
-  { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." },
+  EXTERNAL_LABEL_FLAG,
+  ...FEDERATION_FLAGS,
+  ...OPTIONAL_GRPC_SERVER_FLAG_SPECS,
+  ...GRPC_CLIENT_FLAG_SPECS,
+  LOG_FLAG,
 ];
 
 const ALIASES: Record<string, string> = { "no-self-scrape": "self-scrape.enabled=false" };
@@ -48,42 +51,48 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 }
 
 export function usage(): string {
-  return flagUsage("usage: orrery start [flags]", "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API.", FLAGS, [
-    "  --no-self-scrape                         Same as --self-scrape.enabled=false.",
-  ]);
+  return flagUsage(
+    "usage: orrery start [flags]",
+    "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API. With --endpoint or\n--prometheus.url it also queries those stores beside its head; with --grpc-address it serves its head as a StoreAPI.",
+    FLAGS,
+    [
+      "  --no-self-scrape                         Same as --self-scrape.enabled=false.",
+    ],
+  );
 }
 
 /** The typed settings behind the flags; throws FlagError naming a bad one. */
-export interface StartConfig {
+export interface StartConfig extends QueryConfig {
   host: string;
   port: number;
   dataDir: string;
   retentionMs: number;
-  lookbackDeltaMs: number;
-  queryTimeoutMs: number;
-  maxSamples: number;
-  maxConcurrency: number;
-  maxQueueLength: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
+  externalLabels: Labels;
+  federation: FederationConfig;
+  /** The StoreAPI server over the head; undefined: off. */
+  grpcServer: StoreApiServerOptions | undefined;
 }
 
-export function startConfig(values: Record<string, string>): StartConfig {
+export function startConfig(parsed: ParsedFlags): StartConfig {
+  const values = parsed.values;
   const { host, port } = splitHostPort(values["web.listen-address"]!);
+  const grpcAddress = values["grpc-address"] ?? "";
+  if (grpcAddress !== "") splitHostPort(grpcAddress, "grpc-address");
   return {
     host,
     port,
     dataDir: values["storage.tsdb.path"]!,
     retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
-    lookbackDeltaMs: durationFlag(values, "query.lookback-delta"),
-    queryTimeoutMs: durationFlag(values, "query.timeout"),
-    maxSamples: integerFlag(values, "query.max-samples", 1),
-    maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
-    maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
+    ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
     selfScrapeIntervalMs: durationFlag(values, "self-scrape.interval"),
     logLevel: logLevelFlag(values),
+    externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
+    federation: federationConfig(parsed),
+    grpcServer: grpcAddress === "" ? undefined : grpcFlags(() => grpcServerOptionsFromFlags(values)),
   };
 }
 
@@ -97,7 +106,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     flagValues = parsed.values;
-    cfg = startConfig(flagValues);
+    cfg = startConfig(parsed);
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
     console.error(`orrery start: ${err.message}\n\n${usage()}`);
@@ -108,16 +117,24 @@ export async function run(argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry });
 
   log.info(`opening head store in ${cfg.dataDir}`);
-  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs });
+  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels });
   const head = opened.head;
   head.start();
   if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
-  const received = createRemoteWriteContext({ registry });
+  const writing = headWriting(head, registry);
+  // Without other stores the head is queried directly: no proxy in the path.
+  const federation = hasRemoteStores(cfg.federation)
+    ? openFederation(cfg.federation, { registry, local: [localStoreRef("head", head, cfg.externalLabels)] })
+    : undefined;
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   let scraper: SelfScraper | undefined;
   const app = buildApi({
     engine,
-    store: head,
+    store: federation?.store ?? head,
+    storeFor: federation?.storeFor,
+    replicaLabels: cfg.federation.replicaLabels,
+    partialResponse: cfg.federation.partialResponse,
+    storeStatus: federation?.storeStatus,
     registry,
     flags: flagValues,
     queryTimeoutMs: cfg.queryTimeoutMs,
@@ -125,18 +142,33 @@ export async function run(argv: string[]): Promise<number> {
     lookbackDeltaMs: cfg.lookbackDeltaMs,
     maxConcurrency: cfg.maxConcurrency,
     maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
-    exemplars: exemplarQuerier(received),
-    metadata: metadataQuerier(received),
+    remoteWrite: writing.remoteWrite,
+    exemplars: writing.exemplars,
+    metadata: writing.metadata,
     storageRetention: flagValues["storage.tsdb.retention.time"],
     headChunkCount: () => head.numChunks(),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
   });
 
+  let grpc: StoreApiServer | undefined;
+  if (cfg.grpcServer !== undefined) {
+    try {
+      grpc = await serveStoreApi(head, cfg.grpcServer);
+    } catch (err) {
+      log.error(`cannot serve the StoreAPI on ${cfg.grpcServer.address}: ${(err as Error).message}`);
+      await head.close();
+      return 1;
+    }
+    log.info(`serving the head over the gRPC StoreAPI on ${grpc.address}`);
+  }
+  federation?.start();
+
   try {
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {
     log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
+    federation?.stop();
+    await grpc?.close();
     await head.close();
     return 1;
   }
@@ -155,7 +187,7 @@ export async function run(argv: string[]): Promise<number> {
         await head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: [s.v] })));
       },
       onError: (err) => log.warn(`self-scrape failed: ${(err as Error).message}`),
-      onMetadata: (family, m) => received.metadata.add({ metricFamilyName: family, type: metricType(m.type), help: m.help, unit: "" }),
+      onMetadata: (family, m) => writing.received.metadata.add({ metricFamilyName: family, type: metricType(m.type), help: m.help, unit: "" }),
     });
     scraper.start();
   }
@@ -169,32 +201,10 @@ export async function run(argv: string[]): Promise<number> {
   log.info("shutting down: stopping the API and flushing the WAL");
   await scraper?.stop();
   await app.close();
+  federation?.stop();
+  await grpc?.close();
   await head.close();
   log.info("bye");
   return 0;
 }
 
-function describeReplay(replay: object): string {
-  return Object.entries(replay)
-    .filter(([, v]) => typeof v === "number")
-    .map(([k, v]) => `${k}=${v as number}`)
-    .join(" ");
-}
-
-function exemplarQuerier(received: RemoteWriteContext): ExemplarQuerier {
-  return {
-    select: (start, end, sets) =>
-      received.exemplars.select(sets, start, end).map((s) => ({
-        seriesLabels: s.seriesLabels,
-        exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: e.value, t: e.timestamp })),
-      })),
-  };
-}
-
-function metadataQuerier(received: RemoteWriteContext): MetadataQuerier {
-  return { get: (metric) => received.metadata.get(metric) };
-}
-
-function metricType(type: string): MetricType {
-  return (METRIC_TYPES as readonly string[]).includes(type) ? (type as MetricType) : "unknown";
-}

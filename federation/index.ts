@@ -8,6 +8,8 @@
 //   proxy.deduplicated(replicaLabels)                    the per-query dedup view (Thanos `dedup=true`,
 //       `replicaLabels[]` or `--query.replica-label`): series differing only in replica labels become one,
 //       without those labels; equivalently pass `replicaLabels` in a ProxySeriesRequest.
+//   proxy.view({ replicaLabels, partialResponseDisabled }) the per-request view the HTTP API queries through
+//       (`dedup`, `replicaLabels[]`, `partial_response`).
 //   new EndpointSet({ factory, staticAddresses, sdFiles }) endpoints from `--endpoint` and
 //       `--endpoint.sd-files`, info() polled, unhealthy ones retried with backoff; `storeRefs()` feeds
 //       ProxyStore's `stores`, `status()` feeds /api/v1/stores.
@@ -18,6 +20,7 @@ export {
   mergeChunks,
   type StoreRef,
   type ProxyStoreOptions,
+  type ProxyViewOptions,
   type ProxySeriesRequest,
   type ProxyLabelNamesRequest,
   type ProxyLabelValuesRequest,

@@ -51,6 +51,12 @@ export interface ProxySeriesRequest extends SeriesRequest {
   readonly replicaLabels?: readonly string[];
 }
 
+/** What a per-request view of the proxy applies to every request (see ProxyStore.view). */
+export interface ProxyViewOptions {
+  readonly replicaLabels?: readonly string[];
+  readonly partialResponseDisabled?: boolean;
+}
+
 /** Label requests with Thanos's partial response switch. */
 export interface ProxyLabelNamesRequest extends LabelNamesRequest {
   readonly partialResponseDisabled?: boolean;
@@ -78,16 +84,26 @@ export class ProxyStore implements Store {
 
   /** A view of this proxy that deduplicates on the given replica labels (one per query: `dedup=true`). */
   deduplicated(replicaLabels: readonly string[]): Store {
-    if (replicaLabels.length === 0) return this;
+    return this.view({ replicaLabels });
+  }
+
+  /**
+   * The per-request view the query API uses: replica labels to deduplicate on (none: no dedup) and
+   * Thanos's partial response switch, applied to every series and label request made through it.
+   */
+  view(options: ProxyViewOptions): Store {
+    const replicaLabels = options.replicaLabels ?? [];
+    const partialResponseDisabled = options.partialResponseDisabled === true;
+    if (replicaLabels.length === 0 && !partialResponseDisabled) return this;
     const drop = new Set(replicaLabels);
     return {
       info: () => this.info(),
-      series: (request, signal) => this.series({ ...request, replicaLabels }, signal),
+      series: (request, signal) => this.series({ ...request, replicaLabels, partialResponseDisabled }, signal),
       labelNames: async (request, signal) => {
-        const res = await this.labelNames(request, signal);
-        return { values: res.values.filter((n) => !drop.has(n)), warnings: res.warnings };
+        const res = await this.labelNames({ ...request, partialResponseDisabled }, signal);
+        return drop.size === 0 ? res : { values: res.values.filter((n) => !drop.has(n)), warnings: res.warnings };
       },
-      labelValues: (request, signal) => this.labelValues(request, signal),
+      labelValues: (request, signal) => this.labelValues({ ...request, partialResponseDisabled }, signal),
     };
   }
 

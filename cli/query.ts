@@ -1,0 +1,114 @@
+// `orrery query`: the querier (Thanos Query's role). The Prometheus HTTP API over the federated view
+// of StoreAPI endpoints and Prometheus servers; no head, no data of its own.
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { buildApi } from "../api/index.js";
+import { Engine } from "../engine/index.js";
+import { FlagError, type FlagSpec, flagUsage, joinHostPort, logger, type LogLevel, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
+import {
+  FEDERATION_FLAGS,
+  type FederationConfig,
+  federationConfig,
+  GRPC_CLIENT_FLAG_SPECS,
+  hasRemoteStores,
+  LOG_FLAG,
+  openFederation,
+  QUERY_FLAGS,
+  type QueryConfig,
+  queryConfig,
+} from "./roles.js";
+
+const FLAGS: FlagSpec[] = [
+  // Thanos listens on 0.0.0.0:10902; orrery keeps to loopback unless told, as `orrery start` does.
+  { name: "web.listen-address", default: "127.0.0.1:10902", help: "Address to listen on for the HTTP API." },
+  ...FEDERATION_FLAGS,
+  ...QUERY_FLAGS,
+  ...GRPC_CLIENT_FLAG_SPECS,
+  LOG_FLAG,
+];
+
+export function parseFlags(argv: readonly string[]): ParsedFlags {
+  return parseFlagsWith(FLAGS, argv);
+}
+
+export function usage(): string {
+  return flagUsage(
+    "usage: orrery query [flags]",
+    "Runs the querier (Thanos Query's role): the Prometheus HTTP API over StoreAPI endpoints and Prometheus servers,\nmerged and deduplicated. Give at least one --endpoint, --endpoint.sd-files or --prometheus.url.",
+    FLAGS,
+  );
+}
+
+export interface QueryCommandConfig extends QueryConfig {
+  host: string;
+  port: number;
+  federation: FederationConfig;
+  logLevel: LogLevel;
+}
+
+/** The typed settings behind the flags; throws FlagError naming a bad one. */
+export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
+  const values = parsed.values;
+  const { host, port } = splitHostPort(values["web.listen-address"]!);
+  const federation = federationConfig(parsed);
+  if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
+  return { host, port, ...queryConfig(values), federation, logLevel: logLevelFlag(values) };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let cfg: QueryCommandConfig;
+  let parsed: ParsedFlags;
+  try {
+    parsed = parseFlags(argv);
+    if (parsed.help) {
+      console.log(usage());
+      return 0;
+    }
+    cfg = queryCommandConfig(parsed);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    console.error(`orrery query: ${err.message}\n\n${usage()}`);
+    return 2;
+  }
+  const log = logger(cfg.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const federation = openFederation(cfg.federation, { registry });
+  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
+  const app = buildApi({
+    engine,
+    store: federation.store,
+    storeFor: federation.storeFor,
+    replicaLabels: cfg.federation.replicaLabels,
+    partialResponse: cfg.federation.partialResponse,
+    storeStatus: federation.storeStatus,
+    registry,
+    flags: parsed.values,
+    queryTimeoutMs: cfg.queryTimeoutMs,
+    maxSamples: cfg.maxSamples,
+    lookbackDeltaMs: cfg.lookbackDeltaMs,
+    maxConcurrency: cfg.maxConcurrency,
+    maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
+    logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
+  });
+  federation.start();
+  try {
+    await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (err) {
+    log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
+    federation.stop();
+    return 1;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
+  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const { endpoints, sdFiles, prometheusUrls, replicaLabels } = cfg.federation;
+  log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
+  log.info(`orrery query is listening on ${url}`);
+
+  await shutdownSignal();
+  log.info("shutting down");
+  await app.close();
+  federation.stop();
+  log.info("bye");
+  return 0;
+}

@@ -1,0 +1,129 @@
+// `orrery receive`: Thanos Receive's role. A head fed by remote_write (WAL on disk), served to
+// queriers over the gRPC StoreAPI with its external labels (--label).
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { buildWriteApi } from "../api/index.js";
+import { grpcServerOptionsFromFlags, type Labels, serveStoreApi, type StoreApiServer, type StoreApiServerOptions } from "../storeapi/index.js";
+import { openHead } from "../stores/index.js";
+import {
+  durationFlag,
+  FlagError,
+  type FlagSpec,
+  flagUsage,
+  joinHostPort,
+  logger,
+  type LogLevel,
+  logLevelFlag,
+  type ParsedFlags,
+  parseFlagsWith,
+  shutdownSignal,
+  splitHostPort,
+} from "./flags.js";
+import { describeReplay, EXTERNAL_LABEL_FLAG, externalLabelsFlag, GRPC_SERVER_FLAG_SPECS, grpcFlags, headWriting, LOG_FLAG } from "./roles.js";
+
+const FLAGS: FlagSpec[] = [
+  { name: "remote-write.address", default: "127.0.0.1:19291", help: "Address to listen on for remote_write (POST /api/v1/write), /-/healthy, /-/ready, /metrics." },
+  ...GRPC_SERVER_FLAG_SPECS,
+  { name: "tsdb.path", default: "./data", help: "Directory of the head store's write-ahead log." },
+  {
+    name: "tsdb.retention",
+    default: "2h",
+    // Thanos Receive keeps 15d in blocks; orrery's head is in memory, so this is its window.
+    help: "How much data the in-memory head keeps behind its newest sample (Thanos's 15d needs blocks, which the head does not cut).",
+  },
+  EXTERNAL_LABEL_FLAG,
+  LOG_FLAG,
+];
+
+export function parseFlags(argv: readonly string[]): ParsedFlags {
+  return parseFlagsWith(FLAGS, argv);
+}
+
+export function usage(): string {
+  return flagUsage(
+    "usage: orrery receive [flags]",
+    "Runs the receiver (Thanos Receive's role): remote_write into a head store, served over the gRPC StoreAPI.",
+    FLAGS,
+  );
+}
+
+export interface ReceiveConfig {
+  host: string;
+  port: number;
+  grpc: StoreApiServerOptions;
+  dataDir: string;
+  retentionMs: number;
+  externalLabels: Labels;
+  logLevel: LogLevel;
+}
+
+/** The typed settings behind the flags; throws FlagError naming a bad one. */
+export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
+  const values = parsed.values;
+  const { host, port } = splitHostPort(values["remote-write.address"]!, "remote-write.address");
+  splitHostPort(values["grpc-address"]!, "grpc-address");
+  return {
+    host,
+    port,
+    grpc: grpcFlags(() => grpcServerOptionsFromFlags(values)),
+    dataDir: values["tsdb.path"]!,
+    retentionMs: durationFlag(values, "tsdb.retention"),
+    externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
+    logLevel: logLevelFlag(values),
+  };
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let cfg: ReceiveConfig;
+  try {
+    const parsed = parseFlags(argv);
+    if (parsed.help) {
+      console.log(usage());
+      return 0;
+    }
+    cfg = receiveConfig(parsed);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    console.error(`orrery receive: ${err.message}\n\n${usage()}`);
+    return 2;
+  }
+  const log = logger(cfg.logLevel);
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  log.info(`opening head store in ${cfg.dataDir}`);
+  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels });
+  const head = opened.head;
+  head.start();
+  if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
+  const writing = headWriting(head, registry);
+  const app = buildWriteApi({ remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
+
+  let grpc: StoreApiServer;
+  try {
+    grpc = await serveStoreApi(head, { ...cfg.grpc, componentType: "receive" });
+  } catch (err) {
+    log.error(`cannot serve the StoreAPI on ${cfg.grpc.address}: ${(err as Error).message}`);
+    await head.close();
+    return 1;
+  }
+  try {
+    await app.listen({ host: cfg.host, port: cfg.port });
+  } catch (err) {
+    log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
+    await grpc.close();
+    await head.close();
+    return 1;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
+  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  log.info(`serving the head over the gRPC StoreAPI on ${grpc.address}`);
+  log.info(`orrery receive is listening on ${url} (remote_write to ${url}/api/v1/write)`);
+
+  await shutdownSignal();
+  log.info("shutting down: stopping remote_write and the StoreAPI, flushing the WAL");
+  await app.close();
+  await grpc.close();
+  await head.close();
+  log.info("bye");
+  return 0;
+}

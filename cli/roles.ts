@@ -1,0 +1,287 @@
+// What the role subcommands (start, query, receive) share: their flag groups, the typed settings
+// behind them, the federated store (endpoints, Prometheus servers, the proxy), and the head's
+// remote_write wiring. One place, so a flag means the same thing in every command.
+import { Counter, type Registry } from "prom-client";
+import type { ExemplarQuerier, MetadataQuerier, RemoteWriteHandler, StoreEndpointStatus, StoreViewOptions } from "../api/index.js";
+import { EndpointSet, ProxyStore, type StoreFactory, type StoreRef } from "../federation/index.js";
+import {
+  GRPC_CLIENT_FLAGS,
+  GRPC_SERVER_FLAGS,
+  GrpcFlagError,
+  GrpcStoreClient,
+  grpcClientOptionsFromFlags,
+  labelsFromList,
+  type GrpcStoreClientOptions,
+  type Label,
+  type Labels,
+  type Store,
+} from "../storeapi/index.js";
+import { createRemoteWriteContext, handleRemoteWrite, type Head, METRIC_TYPES, type MetricType, PrometheusStore, type RemoteWriteContext } from "../stores/index.js";
+import { durationFlag, FlagError, type FlagSpec, integerFlag, type ParsedFlags } from "./flags.js";
+
+// ── Flag groups ──
+
+/** The engine's and the API's limits (`orrery start` and `orrery query`). */
+export const QUERY_FLAGS: readonly FlagSpec[] = [
+  { name: "query.lookback-delta", default: "5m", help: "How far back an instant selector looks for a sample." },
+  { name: "query.timeout", default: "2m", help: "Maximum time a query may take before it is aborted." },
+  { name: "query.max-samples", default: "50000000", help: "Maximum samples a single query may hold in memory at once." },
+  { name: "query.max-concurrency", default: "20", help: "Maximum queries evaluated at the same time." },
+  {
+    name: "query.max-queue-length",
+    default: "0",
+    help: "Queries that may wait for a free slot before new ones are refused with 503 (0: 10 × max-concurrency).",
+  },
+];
+
+/** Thanos Query's flags for the stores it federates. */
+export const FEDERATION_FLAGS: readonly FlagSpec[] = [
+  { name: "endpoint", default: "", repeatable: true, help: "host:port of a StoreAPI (Thanos sidecar, store, receive, orrery) to query." },
+  { name: "endpoint.sd-files", default: "", repeatable: true, help: "File SD (YAML or JSON) listing StoreAPI host:port targets; re-read on change." },
+  { name: "prometheus.url", default: "", repeatable: true, help: "URL of a Prometheus server to query through remote_read." },
+  { name: "query.replica-label", default: "", repeatable: true, help: "Label whose values tell replicas apart; series differing only in it are deduplicated." },
+  {
+    name: "query.partial-response",
+    default: "true",
+    boolean: true,
+    help: "Answer with the stores that respond (and warnings) when some fail; the partial_response parameter overrides it.",
+  },
+  { name: "store.response-timeout", default: "0ms", help: "Longest wait for each response of a store before it counts as failed (0ms: none)." },
+];
+
+/** `--label name="value"`: the external labels of a process's head, as Thanos spells them. */
+export const EXTERNAL_LABEL_FLAG: FlagSpec = {
+  name: "label",
+  default: "",
+  repeatable: true,
+  help: 'External label of this process\'s head, name="value" (what a querier deduplicates and selects stores by).',
+};
+
+export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
+
+export const GRPC_CLIENT_FLAG_SPECS: readonly FlagSpec[] = GRPC_CLIENT_FLAGS;
+export const GRPC_SERVER_FLAG_SPECS: readonly FlagSpec[] = GRPC_SERVER_FLAGS;
+
+/** The gRPC server flags with --grpc-address off unless given (`orrery start`). */
+export const OPTIONAL_GRPC_SERVER_FLAG_SPECS: readonly FlagSpec[] = GRPC_SERVER_FLAGS.map((f) =>
+  f.name === "grpc-address" ? { ...f, default: "", help: "Listen host:port for the gRPC StoreAPI serving this process's head; empty: off." } : f,
+);
+
+// ── Typed settings ──
+
+export interface QueryConfig {
+  lookbackDeltaMs: number;
+  queryTimeoutMs: number;
+  maxSamples: number;
+  maxConcurrency: number;
+  maxQueueLength: number;
+}
+
+export function queryConfig(values: Record<string, string>): QueryConfig {
+  return {
+    lookbackDeltaMs: durationFlag(values, "query.lookback-delta"),
+    queryTimeoutMs: durationFlag(values, "query.timeout"),
+    maxSamples: integerFlag(values, "query.max-samples", 1),
+    maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
+    maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
+  };
+}
+
+export interface FederationConfig {
+  endpoints: string[];
+  sdFiles: string[];
+  prometheusUrls: string[];
+  replicaLabels: string[];
+  partialResponse: boolean;
+  storeResponseTimeoutMs: number;
+  grpcClient: GrpcStoreClientOptions;
+}
+
+export function federationConfig(flags: ParsedFlags): FederationConfig {
+  const { values, lists } = flags;
+  const nonEmpty = (name: string): string[] => (lists[name] ?? []).filter((v) => v !== "");
+  const prometheusUrls = nonEmpty("prometheus.url");
+  for (const url of prometheusUrls) {
+    if (!/^https?:\/\/[^/]+/.test(url)) throw new FlagError(`invalid --prometheus.url=${url}: want http://host:port or https://host:port`);
+  }
+  const endpoints = nonEmpty("endpoint");
+  for (const e of endpoints) {
+    if (!/^(\[[^\]]+\]|[^:/\s]+):\d+$/.test(e)) throw new FlagError(`invalid --endpoint=${e}: want host:port`);
+  }
+  return {
+    endpoints,
+    sdFiles: nonEmpty("endpoint.sd-files"),
+    prometheusUrls,
+    replicaLabels: nonEmpty("query.replica-label"),
+    partialResponse: values["query.partial-response"] === "true",
+    storeResponseTimeoutMs: durationFlag(values, "store.response-timeout", true),
+    grpcClient: grpcFlags(() => grpcClientOptionsFromFlags(values)),
+  };
+}
+
+/** Whether any store besides the process's own head is configured. */
+export function hasRemoteStores(cfg: FederationConfig): boolean {
+  return cfg.endpoints.length + cfg.sdFiles.length + cfg.prometheusUrls.length > 0;
+}
+
+/** Runs a gRPC flag parser, reporting its error as a FlagError (exit 2). */
+export function grpcFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof GrpcFlagError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
+/** `--label name="value"` values as a label set; throws a FlagError naming the bad one. */
+export function externalLabelsFlag(values: readonly string[]): Labels {
+  const out: Label[] = [];
+  const seen = new Set<string>();
+  for (const v of values) {
+    if (v === "") continue;
+    const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=("(?:[^"\\]|\\.)*")$/.exec(v);
+    if (m === null) throw new FlagError(`invalid --label=${v}: want name="value"`);
+    const name = m[1]!;
+    if (seen.has(name)) throw new FlagError(`invalid --label=${v}: label ${name} given twice`);
+    seen.add(name);
+    let value: string;
+    try {
+      value = JSON.parse(m[2]!) as string;
+    } catch {
+      throw new FlagError(`invalid --label=${v}: bad escape in the quoted value`);
+    }
+    out.push({ name, value });
+  }
+  return labelsFromList(out);
+}
+
+// ── The federated store ──
+
+/** Addresses of `--prometheus.url` stores in the endpoint set: the URL itself. */
+const isPrometheusUrl = (address: string): boolean => /^https?:\/\//.test(address);
+
+export interface Federation {
+  /** The store a query reads by default (the proxy over every store). */
+  readonly store: Store;
+  /** The per-request view for the API (dedup, replicaLabels[], partial_response). */
+  readonly storeFor: (options: StoreViewOptions) => Store;
+  readonly storeStatus: () => readonly StoreEndpointStatus[];
+  start(): void;
+  stop(): void;
+}
+
+export interface FederationDeps {
+  readonly registry: Registry;
+  /** Stores of the process itself, always queried (e.g. `orrery start`'s head). */
+  readonly local?: readonly StoreRef[];
+  /** Endpoint-set timing, for tests. */
+  readonly tickMs?: number;
+}
+
+/**
+ * The proxy over `--endpoint`s, `--endpoint.sd-files` targets and `--prometheus.url`s: one endpoint
+ * set polls them all (a Prometheus server is keyed by its URL), unhealthy ones are left out.
+ */
+export function openFederation(cfg: FederationConfig, deps: FederationDeps): Federation {
+  const clients = new Map<string, GrpcStoreClient>();
+  const retired = new Map<string, number>();
+  const factory: StoreFactory = (address) => {
+    if (isPrometheusUrl(address)) return new PrometheusStore({ url: address, timeoutMs: cfg.storeResponseTimeoutMs > 0 ? cfg.storeResponseTimeoutMs : 120_000 });
+    // A re-created client's predecessor keeps its counts, so the counter never goes down.
+    for (const [reason, n] of clients.get(address)?.droppedChunks() ?? []) retired.set(`${address}\n${reason}`, (retired.get(`${address}\n${reason}`) ?? 0) + n);
+    const client = new GrpcStoreClient(address, cfg.grpcClient);
+    clients.set(address, client);
+    return client;
+  };
+  registerDroppedChunks(deps.registry, clients, retired);
+  const endpoints = new EndpointSet({
+    factory,
+    staticAddresses: [...cfg.endpoints, ...cfg.prometheusUrls],
+    sdFiles: cfg.sdFiles,
+    tickMs: deps.tickMs,
+  });
+  const local = deps.local ?? [];
+  const proxy = new ProxyStore({
+    stores: () => [...local, ...endpoints.storeRefs()],
+    storeResponseTimeoutMs: cfg.storeResponseTimeoutMs,
+  });
+  return {
+    store: proxy,
+    storeFor: (o) => proxy.view({ replicaLabels: o.replicaLabels, partialResponseDisabled: !o.partialResponse }),
+    storeStatus: () => endpoints.status(),
+    start: () => endpoints.start(),
+    stop: () => endpoints.stop(),
+  };
+}
+
+/** orrery_storeapi_client_chunks_dropped_total{endpoint,reason}, read from the clients at scrape time. */
+function registerDroppedChunks(registry: Registry, clients: ReadonlyMap<string, GrpcStoreClient>, retired: ReadonlyMap<string, number>): void {
+  new Counter({
+    name: "orrery_storeapi_client_chunks_dropped_total",
+    help: "Chunks a StoreAPI client could not use (unknown encoding, corrupt bytes), by endpoint and reason.",
+    labelNames: ["endpoint", "reason"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, n] of retired) {
+        const [endpoint, reason] = key.split("\n");
+        this.inc({ endpoint, reason }, n);
+      }
+      for (const [endpoint, client] of clients) for (const [reason, n] of client.droppedChunks()) this.inc({ endpoint, reason }, n);
+    },
+  });
+}
+
+/** A store of the process itself as the proxy sees it: always selected, whatever the time range. */
+export function localStoreRef(name: string, store: Store, externalLabels: Labels): StoreRef {
+  return {
+    name,
+    store,
+    info: {
+      labelSets: externalLabels.length > 0 ? [externalLabels] : [],
+      minTime: Number.MIN_SAFE_INTEGER,
+      maxTime: Number.MAX_SAFE_INTEGER,
+      resolutions: [0],
+      supportsAggregationPushdown: false,
+    },
+  };
+}
+
+// ── The head's remote_write receiver ──
+
+export interface HeadWriting {
+  readonly remoteWrite: RemoteWriteHandler;
+  readonly exemplars: ExemplarQuerier;
+  readonly metadata: MetadataQuerier;
+  readonly received: RemoteWriteContext;
+}
+
+/** remote_write into the head, with the exemplars and metadata it carries kept for the API. */
+export function headWriting(head: Head, registry: Registry): HeadWriting {
+  const received = createRemoteWriteContext({ registry });
+  return {
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
+    exemplars: {
+      select: (start, end, sets) =>
+        received.exemplars.select(sets, start, end).map((s) => ({
+          seriesLabels: s.seriesLabels,
+          exemplars: s.exemplars.map((e) => ({ labels: e.labels, value: e.value, t: e.timestamp })),
+        })),
+    },
+    metadata: { get: (metric) => received.metadata.get(metric) },
+    received,
+  };
+}
+
+export function metricType(type: string): MetricType {
+  return (METRIC_TYPES as readonly string[]).includes(type) ? (type as MetricType) : "unknown";
+}
+
+/** A WAL replay summary for the log: its numeric fields as key=value. */
+export function describeReplay(replay: object): string {
+  return Object.entries(replay)
+    .filter(([, v]) => typeof v === "number")
+    .map(([k, v]) => `${k}=${v as number}`)
+    .join(" ");
+}
