@@ -77,6 +77,8 @@ export interface PrometheusOptions {
   extraArgs?: string[];
   /** The configuration file's text (default: no scrape jobs, no external labels). */
   config?: string;
+  /** Port on 127.0.0.1 (default: a free one); a restart passes the port it had. */
+  port?: number;
 }
 
 /** Starts Prometheus on a free 127.0.0.1 port with no scrape jobs and unlimited retention. */
@@ -85,7 +87,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
   if (!existsSync(bin)) throw new Error(`${bin} not found (Debian package "prometheus")`);
   const config = join(opts.dataDir, "..", `prometheus-${Date.now()}-${process.pid}.yml`);
   await writeFile(config, opts.config ?? "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const p = spawn(
     bin,
     [
