@@ -25,6 +25,16 @@ test("orrery start --help lists every flag; a bad flag exits 2", () => {
     "--[no-]self-scrape.enabled",
     "--no-self-scrape",
     "--log.level",
+    "--endpoint=",
+    "--endpoint.sd-files",
+    "--prometheus.url",
+    "--query.replica-label",
+    "--[no-]query.partial-response",
+    "--store.response-timeout",
+    "--label",
+    "--grpc-address",
+    "--grpc-server-tls-cert",
+    "--[no-]grpc-client-tls-secure",
   ]) {
     assert.ok(help.stdout.includes(flag), flag);
   }
