@@ -109,6 +109,19 @@ test("counter mode: one replica restarting alone is bridged by the other", () =>
   assert.equal(resets(out), 0);
 });
 
+test("a gap every replica shares: no near-duplicate from the other replica, one copy of each sample", () => {
+  // An intermittent series: both replicas scrape every 5s but have no sample in odd minutes; B scrapes 7ms after A.
+  const ts: number[] = [];
+  for (let t = 0; t < 4 * MIN; t += 5_000) if (Math.floor(t / MIN) % 2 === 0) ts.push(t + 11);
+  const a = { ts: Float64Array.from(ts), vs: new Float64Array(ts.length).fill(1), length: ts.length };
+  const b = { ts: Float64Array.from(ts, (t) => t + 7), vs: new Float64Array(ts.length).fill(1), length: ts.length };
+  for (const counter of [false, true]) {
+    const out = dedupSamples([a, b], { counter });
+    assert.deepEqual([...out.ts], ts, `counter=${counter}: A's samples only, no B sample 7ms after A's last before the gap`);
+    assert.equal(out.switches, 0);
+  }
+});
+
 test("a stale marker is dropped when another replica has data right after it, kept when none has", () => {
   const mk = (ts: number[], vs: number[]) => ({ ts: Float64Array.from(ts), vs: Float64Array.from(vs), length: ts.length });
   const a = mk([0, 15_000, 30_000, 45_000], [1, 1, 1, STALE_NAN]);

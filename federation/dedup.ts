@@ -7,9 +7,9 @@
 //   - each replica's scrape interval is estimated from its own samples (median delta);
 //   - while following replica c, its next sample is a hole when it lies later than
 //     lastEmitted + holeFactor × interval(c) (or c has no more samples);
-//   - at a hole, switch to the replica with the earliest sample after lastEmitted (skipping one within
-//     a fifth of an interval of lastEmitted when a later one also fills the hole: no near-duplicates),
-//     and stay on it until it has a hole itself;
+//   - at a hole, switch to the replica with the earliest sample after lastEmitted (ignoring samples within
+//     a fifth of an interval of lastEmitted: a near-duplicate fills no hole, so a gap every replica shares
+//     stays one copy), and stay on it until it has a hole itself;
 //   - a stale marker of c is kept only if no other replica has data right after it (else: a hole).
 // Counter mode (the enclosing function is rate/increase/irate/resets): the switched-to replica's values
 // get an offset so the output continues from the last emitted value plus that replica's own increase
@@ -156,8 +156,8 @@ class DedupWalk {
       // Replicas not followed move their cursor here, so each walks its samples once in all.
       this.seekAfter(o, this.lastT);
       const bound = around ? until + this.interval[o]! : until;
-      let j = this.nextData(o, this.lastT + this.interval[o]! / MIN_SPACING_DIVISOR);
-      if (!(j < r.length && r.ts[j]! < bound)) j = this.nextData(o, this.lastT);
+      // A sample within a fifth of an interval of lastT only repeats it: the gap after it is the same hole.
+      const j = this.nextData(o, this.lastT + this.interval[o]! / MIN_SPACING_DIVISOR);
       if (!(j < r.length && r.ts[j]! < bound) || r.ts[j]! >= bestT) continue;
       if (around && this.counter && this.resetsAt(o, j)) continue;
       best = { replica: o, index: j };

@@ -39,9 +39,10 @@ test("endpoint health: unreachable endpoints are unhealthy with their error, ret
     backoffMaxMs: 8000,
     now: () => now,
   });
-  assert.deepEqual(set.storeRefs(), [], "an endpoint that never answered is not queried");
+  assert.deepEqual(set.storeRefs(), [], "an endpoint not yet checked is not queried");
   await set.update();
-  assert.deepEqual(set.storeRefs().map((r) => r.name), ["a:1"]);
+  assert.deepEqual(set.storeRefs().map((r) => r.name), ["a:1", "b:1"]);
+  await assertUnavailable(set, "b:1", "unhealthy: dial tcp b:1: connection refused");
   const b = set.status().find((s) => s.name === "b:1")!;
   assert.equal(b.healthy, false);
   assert.equal(b.lastError, "dial tcp b:1: connection refused");
@@ -69,7 +70,42 @@ test("endpoint health: unreachable endpoints are unhealthy with their error, ret
   fleet.up.set("a:1", false);
   now = 40_000;
   await set.update();
-  assert.deepEqual(set.storeRefs().map((r) => r.name), ["b:1"], "a failing endpoint leaves the query set");
+  await assertUnavailable(set, "a:1", "unhealthy: dial tcp a:1: connection refused");
+  const a = set.storeRefs().find((r) => r.name === "a:1")!;
+  assert.deepEqual(a.info.labelSets, [labelsFromRecord({ addr: "a:1" })], "a failing endpoint keeps its last known info");
+});
+
+/** The endpoint stands in the query set as a store failing at once with its error, never calling it. */
+async function assertUnavailable(set: EndpointSet, name: string, error: string): Promise<void> {
+  const ref = set.storeRefs().find((r) => r.name === name);
+  assert.ok(ref !== undefined, `${name} is in the query set`);
+  const request = { minTime: 0, maxTime: 1e12, matchers: [] };
+  await assert.rejects(async () => {
+    for await (const _ of ref.store.series(request)) assert.fail("no frame");
+  }, { message: error });
+  await assert.rejects(ref.store.labelNames(request), { message: error });
+  await assert.rejects(ref.store.labelValues({ ...request, label: "up" }), { message: error });
+}
+
+test("an unhealthy endpoint is named: a warning under partial response, an error when it is disabled", async () => {
+  const fleet = fakeFleet();
+  fleet.up.set("b:1", false);
+  const set = new EndpointSet({ factory: fleet.factory, staticAddresses: ["a:1", "b:1"] });
+  await set.update();
+  const proxy = new ProxyStore({ stores: () => set.storeRefs() });
+  const request = { minTime: 0, maxTime: 1e12, matchers: [{ name: "__name__", op: "=" as const, value: "up" }] };
+  const series: string[] = [];
+  const warnings: string[] = [];
+  for await (const f of proxy.series(request)) {
+    series.push(...f.series.map((s) => s.labels.map((l) => l.value).join(",")));
+    warnings.push(...f.warnings);
+  }
+  assert.deepEqual(series, ["up,a:1"]);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^store b:1: .*unhealthy: dial tcp b:1: connection refused/);
+  await assert.rejects(async () => {
+    for await (const _ of proxy.series({ ...request, partialResponseDisabled: true })) continue;
+  }, /b:1.*unhealthy: dial tcp b:1: connection refused/);
 });
 
 test("queries never wait on a hanging info(): the proxy uses the healthy endpoints' cached info", async () => {

@@ -1,6 +1,7 @@
 // The endpoint set: stores from static addresses (`--endpoint`) and file SD (`--endpoint.sd-files`),
 // each polled for info(); unreachable ones are marked unhealthy with their error and retried with
-// exponential backoff. Queries use only healthy endpoints and their cached info, never waiting on a check.
+// exponential backoff. Queries use only healthy endpoints and their cached info, never waiting on a check;
+// an unhealthy endpoint is not contacted but named in a warning (or error), never silently left out.
 import { readFile } from "node:fs/promises";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
 import type { Labels, Store, StoreInfo } from "../storeapi/index.js";
@@ -77,6 +78,28 @@ export function parseSdTargets(source: string, path: string): string[] {
   return out;
 }
 
+/** Info of an endpoint never heard from: selected by every query. */
+const MATCH_ALL_INFO: StoreInfo = {
+  labelSets: [],
+  minTime: Number.MIN_SAFE_INTEGER,
+  maxTime: Number.MAX_SAFE_INTEGER,
+  resolutions: [0],
+  supportsAggregationPushdown: false,
+};
+
+/** A store standing for an unhealthy endpoint: every call fails with its health check's error. */
+function unavailableStore(lastError: string): Store {
+  const fail = (): Error => new Error(`unhealthy: ${lastError}`);
+  return {
+    info: () => Promise.reject(fail()),
+    series: async function* () {
+      throw fail();
+    },
+    labelNames: () => Promise.reject(fail()),
+    labelValues: () => Promise.reject(fail()),
+  };
+}
+
 export class EndpointSet {
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly sdFiles = new Map<string, SdFileState>();
@@ -110,10 +133,18 @@ export class EndpointSet {
     return this.updating;
   }
 
-  /** Healthy endpoints with their cached info, for ProxyStore's `stores`. */
+  /**
+   * ProxyStore's `stores`: healthy endpoints with their cached info, and each checked unhealthy one as a
+   * store that fails at once with its last error, never contacted: its data are missing, so the query
+   * gets a warning naming it (or, partial response off, an error) instead of a silently smaller answer.
+   * It keeps its last known info (selection by external labels and time as before), or matches all.
+   */
   storeRefs(): StoreRef[] {
     const out: StoreRef[] = [];
-    for (const e of this.endpoints.values()) if (e.healthy && e.info !== undefined) out.push({ name: e.address, store: e.store, info: e.info });
+    for (const e of this.endpoints.values()) {
+      if (e.healthy && e.info !== undefined) out.push({ name: e.address, store: e.store, info: e.info });
+      else if (e.lastError !== undefined) out.push({ name: e.address, store: unavailableStore(e.lastError), info: e.info ?? MATCH_ALL_INFO });
+    }
     return out;
   }
 

@@ -12,7 +12,8 @@
 //       (`dedup`, `replicaLabels[]`, `partial_response`).
 //   new EndpointSet({ factory, staticAddresses, sdFiles }) endpoints from `--endpoint` and
 //       `--endpoint.sd-files`, info() polled, unhealthy ones retried with backoff; `storeRefs()` feeds
-//       ProxyStore's `stores`, `status()` feeds /api/v1/stores.
+//       ProxyStore's `stores` (an unhealthy endpoint as a store failing at once with its last error: named
+//       in a warning, or an error under abort, never contacted), `status()` feeds /api/v1/stores.
 //   dedupSamples(replicas, { counter })                  the replica dedup walk itself (see dedup.ts).
 export {
   ProxyStore,
