@@ -189,6 +189,35 @@ test("aborting the signal cancels the gRPC call and the server's store sees it",
   });
 });
 
+test("a finished call's signal is never aborted (grpc-js reports every ended call as cancelled)", async () => {
+  const inner = fixture();
+  const signals: AbortSignal[] = [];
+  const recording: Store = {
+    info: () => inner.info(),
+    series: (r, s) => {
+      signals.push(s!);
+      return inner.series(r, s);
+    },
+    labelNames: (r, s) => {
+      signals.push(s!);
+      return inner.labelNames(r, s);
+    },
+    labelValues: (r, s) => inner.labelValues(r, s),
+  };
+  await withServer(recording, async (server) => {
+    await withClient(server.address, async (client) => {
+      assert.equal((await collect(client.series(ALL))).series.length, 7);
+      assert.ok((await client.labelNames(ALL)).values.includes("job"));
+      await new Promise((r) => setTimeout(r, 50));
+    });
+  });
+  assert.equal(signals.length, 2);
+  assert.deepEqual(
+    signals.map((s) => s.aborted),
+    [false, false],
+  );
+});
+
 // ── A raw server sending hand-made responses, to test the client's checks ──
 
 async function fakeStore(series: (WireSeriesResponse | Buffer)[], fn: (address: string) => Promise<void>, withInfo = true): Promise<void> {
