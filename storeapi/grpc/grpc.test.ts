@@ -15,7 +15,7 @@ import { serveStoreApi, type StoreApiServer } from "./server.js";
 import { GrpcStoreClient } from "./client.js";
 import { StoreApiError } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
-import { GrpcFlagError, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
+import { GrpcFlagError, clientChannelOptions, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, serverChannelOptions, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
 
 const ALL: SeriesRequest = { minTime: -Infinity, maxTime: Infinity, matchers: [] };
 
@@ -216,6 +216,11 @@ test("a finished call's signal is never aborted (grpc-js reports every ended cal
     signals.map((s) => s.aborted),
     [false, false],
   );
+});
+
+test("channelz, which traces every call, is off on both sides", () => {
+  assert.equal(clientChannelOptions({})["grpc.enable_channelz"], 0);
+  assert.equal(serverChannelOptions({})["grpc.enable_channelz"], 0);
 });
 
 // ── A raw server sending hand-made responses, to test the client's checks ──
