@@ -1,7 +1,7 @@
 // The same data split over 1, 4 and 16 stores behind the proxy store (issue 11): range and
 // instant latency of the compliance query set, and whether the split changes any answer.
 //
-//   node dist/bench/federation-split.bench.js [--series 3000 --hours 3 --runs 3 --step 15 --limit N]
+//   node dist/bench/federation-split.bench.js [--series 3000 --hours 3 --runs 3 --step 15 --limit N] [--calls N]
 //
 // One child process (this file with --serve-stores) holds every store and serves each over
 // gRPC, so the process count is the same in every case: that store process + this querier.
@@ -9,6 +9,10 @@
 // GrpcStoreClients behind a ProxyStore with the Engine. A first pass over every query checks
 // the 4- and 16-store answers against the 1-store one (series, timestamps and value bits);
 // the timed passes then alternate the cases query by query.
+//
+// --calls N (default 300; 0 skips it) first times N bare Series fan-outs of one small selector
+// per case and prints the CPU each store call costs the querier and the store process: the
+// fixed per-call cost that a split multiplies.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +38,7 @@ interface Args {
   runs: number;
   stepMs: number;
   limit: number;
+  calls: number;
 }
 
 function parseCli(argv: string[]): Args {
@@ -45,6 +50,7 @@ function parseCli(argv: string[]): Args {
       runs: { type: "string", default: "3" },
       step: { type: "string", default: "15" },
       limit: { type: "string", default: "0" },
+      calls: { type: "string", default: "300" },
       "serve-stores": { type: "boolean", default: false },
     },
   });
@@ -54,12 +60,14 @@ function parseCli(argv: string[]): Args {
     runs: Number(values.runs),
     stepMs: Number(values.step) * 1000,
     limit: Number(values.limit),
+    calls: Number(values.calls),
   };
   if (!Number.isInteger(args.series) || args.series < 0) throw new Error(`--series ${values.series}: want an integer ≥ 0`);
   if (!(args.hours >= 1)) throw new Error(`--hours ${values.hours}: want at least 1 (queries cover the last hour)`);
   if (!Number.isInteger(args.runs) || args.runs < 1) throw new Error(`--runs ${values.runs}: want an integer ≥ 1`);
   if (!(args.stepMs >= 1000)) throw new Error(`--step ${values.step}: want seconds ≥ 1`);
   if (!Number.isInteger(args.limit) || args.limit < 0) throw new Error(`--limit ${values.limit}: want an integer ≥ 0 (0: all queries)`);
+  if (!Number.isInteger(args.calls) || args.calls < 0) throw new Error(`--calls ${values.calls}: want an integer ≥ 0 (0: no per-call section)`);
   return args;
 }
 
@@ -113,15 +121,26 @@ async function serveStores(args: Args): Promise<void> {
   }
   const loadSeconds = (performance.now() - began) / 1000;
   process.stdout.write(JSON.stringify({ addresses, series: data.length, samples, loadSeconds }) + "\n");
-  process.stdin.resume();
-  await new Promise<void>((resolve) => process.stdin.on("end", resolve).on("close", resolve));
+  // Each "cpu" line on stdin is answered with this process's CPU time so far, µs.
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => {
+    if (line.trim() === "cpu") process.stdout.write(JSON.stringify(cpuMicros()) + "\n");
+  });
+  await new Promise<void>((resolve) => lines.on("close", resolve));
   process.exit(0);
+}
+
+function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
 }
 
 // ── the querier ──
 
 interface StoreProcess {
   child: ChildProcess;
+  /** The store process's CPU time so far, µs. */
+  cpu(): Promise<number>;
   addresses: Record<string, string[]>;
   series: number;
   samples: number;
@@ -130,12 +149,18 @@ interface StoreProcess {
 
 function startStoreProcess(argv: string[]): Promise<StoreProcess> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), "--serve-stores", ...argv], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const cpu = (): Promise<number> =>
+    new Promise((resolve) => {
+      lines.once("line", (line) => resolve(JSON.parse(line) as number));
+      child.stdin!.write("cpu\n");
+    });
   return new Promise((resolve, reject) => {
     child.on("error", reject);
     child.on("exit", (code, signal) => reject(new Error(`store process exited (${code ?? signal}) before it was ready`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      const ready = JSON.parse(line) as Omit<StoreProcess, "child">;
-      resolve({ child, ...ready });
+    lines.once("line", (line) => {
+      const ready = JSON.parse(line) as Omit<StoreProcess, "child" | "cpu">;
+      resolve({ child, cpu, ...ready });
     });
   });
 }
@@ -246,6 +271,7 @@ async function query(args: Args, argv: string[]): Promise<number> {
     );
     console.log(`${cases.length} compliance queries (variants expanded); range: last hour at a ${args.stepMs / 1000}s step; instant: at its end; ${args.runs} timed runs`);
     const all = await Promise.all(SPLITS.map((n) => connect(n, proc.addresses[n]!)));
+    if (args.calls > 0) await timeCalls(proc, all, args.calls);
     const engine = new Engine({ timeoutMs: 600_000 });
     const failures = await checkAnswers(engine, all, cases, args);
     const timings = await time(engine, all, cases, args);
@@ -260,6 +286,38 @@ async function query(args: Args, argv: string[]): Promise<number> {
   } finally {
     await stopStoreProcess(proc.child);
   }
+}
+
+// One small selector (a handful of series), so the fixed cost of a call dominates.
+const CALL_REQUEST = {
+  minTime: END_MS - 3_600_000,
+  maxTime: END_MS,
+  matchers: [{ name: "__name__", op: "=" as const, value: "demo_num_cpus" }],
+};
+
+/** `calls` Series fan-outs per case (after a warm-up); prints wall time and CPU per fan-out, and the CPU each extra store adds. */
+async function timeCalls(proc: StoreProcess, all: readonly Case[], calls: number): Promise<void> {
+  const fanOut = async (c: Case): Promise<void> => {
+    for await (const _ of c.proxy.series(CALL_REQUEST));
+  };
+  const row = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(10) : c.padStart(19))).join("");
+  console.log(`\nper-call cost: ${calls} Series fan-outs of {__name__="demo_num_cpus"} per case`);
+  console.log(row(["stores", "wall / fan-out", "querier CPU", "store proc. CPU", "CPU / extra store"]));
+  let first: { stores: number; cpu: number } | undefined;
+  for (const c of all) {
+    for (let i = 0; i < Math.min(calls, 100); i++) await fanOut(c);
+    const storeBefore = await proc.cpu();
+    const before = cpuMicros();
+    const began = performance.now();
+    for (let i = 0; i < calls; i++) await fanOut(c);
+    const wall = (performance.now() - began) / calls;
+    const querier = (cpuMicros() - before) / calls / 1000;
+    const store = ((await proc.cpu()) - storeBefore) / calls / 1000;
+    first ??= { stores: c.stores, cpu: querier + store };
+    const extra = c.stores > first.stores ? `${((querier + store - first.cpu) / (c.stores - first.stores)).toFixed(3)} ms` : "";
+    console.log(row([String(c.stores), `${wall.toFixed(2)} ms`, `${querier.toFixed(3)} ms`, `${store.toFixed(3)} ms`, extra]));
+  }
+  console.log(`(CPU per fan-out; "extra store": the added CPU of both processes per store beyond the first case's, ÷ the added stores)`);
 }
 
 /** The untimed first pass (connections, JIT): every answer of the split cases against the 1-store case. */

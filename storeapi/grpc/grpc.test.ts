@@ -15,7 +15,7 @@ import { serveStoreApi, type StoreApiServer } from "./server.js";
 import { GrpcStoreClient } from "./client.js";
 import { StoreApiError } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
-import { GrpcFlagError, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
+import { GrpcFlagError, clientChannelOptions, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, serverChannelOptions, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
 
 const ALL: SeriesRequest = { minTime: -Infinity, maxTime: Infinity, matchers: [] };
 
@@ -187,6 +187,40 @@ test("aborting the signal cancels the gRPC call and the server's store sees it",
       await until(() => seen.aborted, "unary call cancelled on the server");
     });
   });
+});
+
+test("a finished call's signal is never aborted (grpc-js reports every ended call as cancelled)", async () => {
+  const inner = fixture();
+  const signals: AbortSignal[] = [];
+  const recording: Store = {
+    info: () => inner.info(),
+    series: (r, s) => {
+      signals.push(s!);
+      return inner.series(r, s);
+    },
+    labelNames: (r, s) => {
+      signals.push(s!);
+      return inner.labelNames(r, s);
+    },
+    labelValues: (r, s) => inner.labelValues(r, s),
+  };
+  await withServer(recording, async (server) => {
+    await withClient(server.address, async (client) => {
+      assert.equal((await collect(client.series(ALL))).series.length, 7);
+      assert.ok((await client.labelNames(ALL)).values.includes("job"));
+      await new Promise((r) => setTimeout(r, 50));
+    });
+  });
+  assert.equal(signals.length, 2);
+  assert.deepEqual(
+    signals.map((s) => s.aborted),
+    [false, false],
+  );
+});
+
+test("channelz, which traces every call, is off on both sides", () => {
+  assert.equal(clientChannelOptions({})["grpc.enable_channelz"], 0);
+  assert.equal(serverChannelOptions({})["grpc.enable_channelz"], 0);
 });
 
 // ── A raw server sending hand-made responses, to test the client's checks ──

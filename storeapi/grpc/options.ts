@@ -153,6 +153,8 @@ export function serverChannelOptions(o: StoreApiServerOptions): grpc.ChannelOpti
     "grpc.max_send_message_length": o.maxSendMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
     // HTTP/2's default 64 KB window stalls large Series streams on window updates.
     "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
+    // channelz (on by default in grpc-js, unused by orrery) traces every call: CPU per store call.
+    "grpc.enable_channelz": 0,
   };
   if (o.keepaliveTimeMs) out["grpc.keepalive_time_ms"] = o.keepaliveTimeMs;
   if (o.keepaliveTimeoutMs) out["grpc.keepalive_timeout_ms"] = o.keepaliveTimeoutMs;
@@ -175,6 +177,7 @@ export function clientChannelOptions(o: GrpcStoreClientOptions): grpc.ChannelOpt
     "grpc.keepalive_time_ms": o.keepaliveTimeMs ?? 10_000,
     "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs ?? 5_000,
     "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
+    "grpc.enable_channelz": 0,
   };
   if (o.tls?.serverName !== undefined) {
     out["grpc.ssl_target_name_override"] = o.tls.serverName;

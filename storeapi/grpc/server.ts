@@ -59,19 +59,44 @@ function checkDecoded(request: unknown): void {
   if (request instanceof UndecodableRequest) throw new StoreApiError(GRPC_INVALID_ARGUMENT, request.message);
 }
 
+/** A call's abort signal, aborted when the client cancels. */
+interface CallSignal {
+  readonly controller: AbortController;
+  /** The handler is done: a later "cancelled" is not the client's. */
+  finish(): void;
+}
+
+/**
+ * grpc-js emits "cancelled" after every call, finished ones too; aborting (and building the
+ * reason's Error) only for unfinished calls keeps that off every call's path.
+ */
+function callSignal(call: NodeJS.EventEmitter): CallSignal {
+  const controller = new AbortController();
+  let finished = false;
+  call.once("cancelled", () => {
+    if (!finished) controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client"));
+  });
+  return { controller, finish: () => (finished = true) };
+}
+
 function unary<Req, Res>(handle: (request: Req, signal: AbortSignal) => Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, callback) => {
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client")));
+    const cancel = callSignal(call);
     Promise.resolve(call.request)
       .then((request) => {
         checkDecoded(request);
-        return handle(request, controller.signal);
+        return handle(request, cancel.controller.signal);
       })
       .then(
-      (response) => callback(null, response),
-      (err: unknown) => callback(toStatus(err) as grpc.ServiceError),
-    );
+        (response) => {
+          cancel.finish();
+          callback(null, response);
+        },
+        (err: unknown) => {
+          cancel.finish();
+          callback(toStatus(err) as grpc.ServiceError);
+        },
+      );
   };
 }
 
@@ -100,13 +125,17 @@ async function streamSeries(store: Store, call: grpc.ServerWritableStream<WireSe
 
 function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, WireSeriesResponse> {
   return (call) => {
-    const controller = new AbortController();
-    call.on("cancelled", () => controller.abort(new StoreApiError(GRPC_CANCELLED, "cancelled by the client")));
-    streamSeries(store, call, controller.signal).then(
-      () => call.end(),
+    const cancel = callSignal(call);
+    const signal = cancel.controller.signal;
+    streamSeries(store, call, signal).then(
+      () => {
+        cancel.finish();
+        call.end();
+      },
       (err: unknown) => {
-        if (controller.signal.aborted) return;
-        call.emit("error", toStatus(err));
+        const aborted = signal.aborted;
+        cancel.finish();
+        if (!aborted) call.emit("error", toStatus(err));
       },
     );
   };
