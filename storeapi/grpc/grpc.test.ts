@@ -405,6 +405,9 @@ test("TLS and mTLS, configured from Thanos's flags", async (t) => {
 
 test("flags: defaults, and combinations that cannot work are errors naming the flags", () => {
   assert.deepEqual(grpcServerOptionsFromFlags({}), { address: "127.0.0.1:10901" });
+  assert.deepEqual(grpcServerOptionsFromFlags({ "grpc-server-max-connection-age": "60m" }), { address: "127.0.0.1:10901", maxConnectionAgeMs: 3_600_000 });
+  assert.deepEqual(grpcServerOptionsFromFlags({ "grpc-server-max-connection-age": "0" }), { address: "127.0.0.1:10901" });
+  assert.throws(() => grpcServerOptionsFromFlags({ "grpc-server-max-connection-age": "soon" }), /--grpc-server-max-connection-age=soon/);
   assert.deepEqual(grpcClientOptionsFromFlags({}), {});
   assert.throws(() => grpcServerOptionsFromFlags({ "grpc-server-tls-cert": "a.crt" }), /--grpc-server-tls-cert and --grpc-server-tls-key/);
   assert.throws(() => grpcServerOptionsFromFlags({ "grpc-server-tls-client-ca": "ca.crt" }), GrpcFlagError);

@@ -1,4 +1,5 @@
 // gRPC server and client settings, Thanos's flag names, and the credentials built from them.
+import { parseDuration } from "../../promql/index.js";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 
@@ -68,6 +69,7 @@ export const GRPC_SERVER_FLAGS: readonly GrpcFlagSpec[] = [
   { name: "grpc-server-tls-cert", default: "", help: "TLS certificate for the gRPC server; empty disables TLS." },
   { name: "grpc-server-tls-key", default: "", help: "TLS key for the gRPC server; empty disables TLS." },
   { name: "grpc-server-tls-client-ca", default: "", help: "CA to verify client certificates with; empty: no client verification." },
+  { name: "grpc-server-max-connection-age", default: "60m", help: "How long a client connection lives before the server asks it to reconnect (and redo TLS); 0: forever." },
 ];
 
 /** Thanos's gRPC client flags (for talking to StoreAPI endpoints). */
@@ -100,8 +102,19 @@ export function grpcServerOptionsFromFlags(values: Readonly<Record<string, strin
   if (certFile === "" && clientCaFile !== "") {
     throw new GrpcFlagError("--grpc-server-tls-client-ca needs --grpc-server-tls-cert and --grpc-server-tls-key");
   }
-  if (certFile === "") return { address };
-  return { address, tls: { certFile, keyFile, ...(clientCaFile !== "" ? { clientCaFile } : {}) } };
+  const age = maxConnectionAge(flag(values, "grpc-server-max-connection-age"));
+  const base = age > 0 ? { address, maxConnectionAgeMs: age } : { address };
+  if (certFile === "") return base;
+  return { ...base, tls: { certFile, keyFile, ...(clientCaFile !== "" ? { clientCaFile } : {}) } };
+}
+
+function maxConnectionAge(text: string): number {
+  if (text === "") return 0;
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new GrpcFlagError(`--grpc-server-max-connection-age=${text} is not a duration (e.g. 60m)`);
+  }
 }
 
 /** Client options from flag values. Throws GrpcFlagError. */
