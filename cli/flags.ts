@@ -66,6 +66,31 @@ export function parseFlagsWith(specs: readonly FlagSpec[], argv: readonly string
   return { values, lists, help };
 }
 
+/**
+ * A subcommand's flags turned into its config; or, after printing the help (exit 0) or
+ * the flag error with the usage (exit 2), the exit code.
+ */
+export function commandConfig<T>(
+  command: string,
+  argv: readonly string[],
+  parse: (argv: readonly string[]) => ParsedFlags,
+  toConfig: (flags: ParsedFlags) => T,
+  usage: () => string,
+): { config: T; flags: ParsedFlags } | number {
+  try {
+    const flags = parse(argv);
+    if (flags.help) {
+      console.log(usage());
+      return 0;
+    }
+    return { config: toConfig(flags), flags };
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    console.error(`orrery ${command}: ${err.message}\n\n${usage()}`);
+    return 2;
+  }
+}
+
 /** The help text of a subcommand: its usage line, a description, then one line a flag. */
 export function flagUsage(usageLine: string, description: string, specs: readonly FlagSpec[], extra: readonly string[] = []): string {
   const lines = [usageLine, "", description, "", "flags:"];

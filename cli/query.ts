@@ -3,7 +3,7 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi } from "../api/index.js";
 import { Engine } from "../engine/index.js";
-import { FlagError, type FlagSpec, flagUsage, joinHostPort, logger, type LogLevel, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
+import { commandConfig, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, type LogLevel, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
 import {
   FEDERATION_FLAGS,
   type FederationConfig,
@@ -55,20 +55,9 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let cfg: QueryCommandConfig;
-  let parsed: ParsedFlags;
-  try {
-    parsed = parseFlags(argv);
-    if (parsed.help) {
-      console.log(usage());
-      return 0;
-    }
-    cfg = queryCommandConfig(parsed);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    console.error(`orrery query: ${err.message}\n\n${usage()}`);
-    return 2;
-  }
+  const parsed = commandConfig("query", argv, parseFlags, queryCommandConfig, usage);
+  if (typeof parsed === "number") return parsed;
+  const cfg = parsed.config;
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -82,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
     partialResponse: cfg.federation.partialResponse,
     storeStatus: federation.storeStatus,
     registry,
-    flags: parsed.values,
+    flags: parsed.flags.values,
     queryTimeoutMs: cfg.queryTimeoutMs,
     maxSamples: cfg.maxSamples,
     lookbackDeltaMs: cfg.lookbackDeltaMs,

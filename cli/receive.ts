@@ -3,10 +3,9 @@
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildWriteApi } from "../api/index.js";
 import { grpcServerOptionsFromFlags, type Labels, serveStoreApi, type StoreApiServer, type StoreApiServerOptions } from "../storeapi/index.js";
-import { openHead } from "../stores/index.js";
 import {
+  commandConfig,
   durationFlag,
-  FlagError,
   type FlagSpec,
   flagUsage,
   joinHostPort,
@@ -18,7 +17,7 @@ import {
   shutdownSignal,
   splitHostPort,
 } from "./flags.js";
-import { describeReplay, EXTERNAL_LABEL_FLAG, externalLabelsFlag, GRPC_SERVER_FLAG_SPECS, grpcFlags, headWriting, LOG_FLAG } from "./roles.js";
+import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, GRPC_SERVER_FLAG_SPECS, grpcFlags, headWriting, LOG_FLAG, openLoggedHead } from "./roles.js";
 
 const FLAGS: FlagSpec[] = [
   { name: "remote-write.address", default: "127.0.0.1:19291", help: "Address to listen on for remote_write (POST /api/v1/write), /-/healthy, /-/ready, /metrics." },
@@ -73,27 +72,13 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let cfg: ReceiveConfig;
-  try {
-    const parsed = parseFlags(argv);
-    if (parsed.help) {
-      console.log(usage());
-      return 0;
-    }
-    cfg = receiveConfig(parsed);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    console.error(`orrery receive: ${err.message}\n\n${usage()}`);
-    return 2;
-  }
+  const parsed = commandConfig("receive", argv, parseFlags, receiveConfig, usage);
+  if (typeof parsed === "number") return parsed;
+  const cfg = parsed.config;
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  log.info(`opening head store in ${cfg.dataDir}`);
-  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels });
-  const head = opened.head;
-  head.start();
-  if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
+  const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
   const writing = headWriting(head, registry);
   const app = buildWriteApi({ remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
 

@@ -16,8 +16,8 @@ import {
   type Labels,
   type Store,
 } from "../storeapi/index.js";
-import { createRemoteWriteContext, handleRemoteWrite, type Head, METRIC_TYPES, type MetricType, PrometheusStore, type RemoteWriteContext } from "../stores/index.js";
-import { durationFlag, FlagError, type FlagSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import { createRemoteWriteContext, handleRemoteWrite, type Head, METRIC_TYPES, type MetricType, openHead, type OpenHeadOptions, PrometheusStore, type RemoteWriteContext } from "../stores/index.js";
+import { durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
 
@@ -278,8 +278,18 @@ export function metricType(type: string): MetricType {
   return (METRIC_TYPES as readonly string[]).includes(type) ? (type as MetricType) : "unknown";
 }
 
+/** Opens the head, replaying its WAL, starts it, and logs what the replay found. */
+export async function openLoggedHead(dataDir: string, options: OpenHeadOptions, log: Logger): Promise<Head> {
+  log.info(`opening head store in ${dataDir}`);
+  const opened = await openHead(dataDir, options);
+  opened.head.start();
+  if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
+  for (const w of opened.warnings) log.warn(w);
+  return opened.head;
+}
+
 /** A WAL replay summary for the log: its numeric fields as key=value. */
-export function describeReplay(replay: object): string {
+function describeReplay(replay: object): string {
   return Object.entries(replay)
     .filter(([, v]) => typeof v === "number")
     .map(([k, v]) => `${k}=${v as number}`)

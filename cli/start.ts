@@ -4,10 +4,8 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi, SelfScraper } from "../api/index.js";
 import { Engine } from "../engine/index.js";
 import { grpcServerOptionsFromFlags, type Labels, serveStoreApi, type StoreApiServer, type StoreApiServerOptions } from "../storeapi/index.js";
-import { openHead } from "../stores/index.js";
-import { durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
+import { commandConfig, durationFlag, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
 import {
-  describeReplay,
   EXTERNAL_LABEL_FLAG,
   externalLabelsFlag,
   FEDERATION_FLAGS,
@@ -18,6 +16,7 @@ import {
   hasRemoteStores,
   headWriting,
   localStoreRef,
+  openLoggedHead,
   LOG_FLAG,
   metricType,
   openFederation,
@@ -97,30 +96,15 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  let cfg: StartConfig;
-  let flagValues: Record<string, string>;
-  try {
-    const parsed = parseFlags(argv);
-    if (parsed.help) {
-      console.log(usage());
-      return 0;
-    }
-    flagValues = parsed.values;
-    cfg = startConfig(parsed);
-  } catch (err) {
-    if (!(err instanceof FlagError)) throw err;
-    console.error(`orrery start: ${err.message}\n\n${usage()}`);
-    return 2;
-  }
+  const parsed = commandConfig("start", argv, parseFlags, startConfig, usage);
+  if (typeof parsed === "number") return parsed;
+  const cfg = parsed.config;
+  const flagValues = parsed.flags.values;
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  log.info(`opening head store in ${cfg.dataDir}`);
-  const opened = await openHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels });
-  const head = opened.head;
-  head.start();
-  if (opened.replay !== undefined) log.info(`replayed the WAL: ${describeReplay(opened.replay)}, ${opened.replaySkipped} samples skipped`);
+  const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
   const writing = headWriting(head, registry);
   // Without other stores the head is queried directly: no proxy in the path.
   const federation = hasRemoteStores(cfg.federation)
