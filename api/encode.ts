@@ -184,8 +184,9 @@ export function errorJson(errorType: string, message: string, warnings: readonly
   return '{"status":"error","errorType":' + jsonString(errorType) + ',"error":' + jsonString(message) + annotationsJson(warnings, []) + "}";
 }
 
-/** An annotation as Prometheus prints it: `PromQL warning: <message> (<line>:<col>)`. */
+/** An annotation as Prometheus prints it: `PromQL warning: <message> (<line>:<col>)`; a store's warning as the store worded it. */
 export function formatAnnotation(a: Annotation, query: string): string {
+  if (a.fromStore === true) return a.message;
   const prefix = a.kind === "warning" ? "PromQL warning: " : "PromQL info: ";
   if (a.pos === undefined || query === "") return prefix + a.message;
   return prefix + a.message + " (" + positionString(query, a.pos.start) + ")";

@@ -40,6 +40,8 @@ export interface Annotation {
   message: string;
   /** Position of the offending expression in the query, when known. */
   pos?: PosRange;
+  /** A store's own warning, shown as the store worded it (Prometheus prints storage warnings without the PromQL prefix). */
+  fromStore?: boolean;
 }
 
 export interface QueryStats {

@@ -21,6 +21,13 @@ export class Annotations {
     this.add(this.infos, "info", message, pos);
   }
   /** Records an annotation made by one of engine/annotations.ts's constructors. */
+  /** A warning a store sent, kept in its own words. */
+  storeWarning(message: string): void {
+    const key = "store" + message;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.warnings.push({ kind: "warning", message, fromStore: true });
+  }
   report(a: AnnotationText, pos?: PosRange): void {
     this.add(a.kind === "warning" ? this.warnings : this.infos, a.kind, a.message, pos);
   }

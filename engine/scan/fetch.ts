@@ -45,7 +45,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const skipped = new SkippedChunks();
   let outOfOrder: [Labels, Labels] | undefined;
   for await (const frame of ctx.store.series(req, ctx.signal)) {
-    for (const w of frame.warnings) ctx.annotations.warn(w);
+    for (const w of frame.warnings) ctx.annotations.storeWarning(w);
     for (const s of frame.series) {
       const chunks = readableChunks(ctx, s, spec, skipped);
       const last = gathered[gathered.length - 1];
