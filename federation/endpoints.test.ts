@@ -39,7 +39,13 @@ test("endpoint health: unreachable endpoints are unhealthy with their error, ret
     backoffMaxMs: 8000,
     now: () => now,
   });
-  assert.deepEqual(set.storeRefs(), [], "an endpoint not yet checked is not queried");
+  const unchecked = set.storeRefs();
+  assert.deepEqual(unchecked.map((r) => r.name), ["a:1", "b:1"], "an endpoint not yet checked is never left out");
+  assert.ok(unchecked.every((r) => r.info.minTime === Number.MIN_SAFE_INTEGER && r.info.labelSets.length === 0), "with no info yet, it matches every query");
+  const early = await new ProxyStore({ stores: unchecked }).labelValues({ minTime: 0, maxTime: 1e12, matchers: [], label: "addr" });
+  assert.deepEqual(early.values, ["a:1"], "a query before the first check waits for it, then reads the healthy endpoint");
+  assert.match(early.warnings.join("\n"), /b:1.*unhealthy: dial tcp b:1: connection refused/, "and names the one the check found down");
+  assert.equal(fleet.calls.get("a:1"), 1, "the query's wait is the set's own first check, not another one");
   await set.update();
   assert.deepEqual(set.storeRefs().map((r) => r.name), ["a:1", "b:1"]);
   await assertUnavailable(set, "b:1", "unhealthy: dial tcp b:1: connection refused");

@@ -138,14 +138,35 @@ export class EndpointSet {
    * store that fails at once with its last error, never contacted: its data are missing, so the query
    * gets a warning naming it (or, partial response off, an error) instead of a silently smaller answer.
    * It keeps its last known info (selection by external labels and time as before), or matches all.
+   * An endpoint not checked yet matches every query, which waits for its first check (at most the info
+   * timeout) and then reads it, or fails naming it: its data are never left out unnoticed.
    */
   storeRefs(): StoreRef[] {
     const out: StoreRef[] = [];
     for (const e of this.endpoints.values()) {
       if (e.healthy && e.info !== undefined) out.push({ name: e.address, store: e.store, info: e.info });
       else if (e.lastError !== undefined) out.push({ name: e.address, store: unavailableStore(e.lastError), info: e.info ?? MATCH_ALL_INFO });
+      // Not checked yet (just started or just discovered): never silently left out.
+      else out.push({ name: e.address, store: this.awaitingFirstCheck(e), info: MATCH_ALL_INFO });
     }
     return out;
+  }
+
+  /** A store for an endpoint before its first check: each call waits for that check, then goes on as it found. */
+  private awaitingFirstCheck(e: Endpoint): Store {
+    const ready = async (): Promise<Store> => {
+      if (e.lastCheckMs === undefined) await this.update();
+      if (e.healthy || e.lastError === undefined) return e.store;
+      return unavailableStore(e.lastError);
+    };
+    return {
+      info: async () => (await ready()).info(),
+      series: async function* (request, signal) {
+        yield* (await ready()).series(request, signal);
+      },
+      labelNames: async (request, signal) => (await ready()).labelNames(request, signal),
+      labelValues: async (request, signal) => (await ready()).labelValues(request, signal),
+    };
   }
 
   /** Every endpoint's status, sorted by address. */
