@@ -7,11 +7,8 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Registry } from "prom-client";
-import { Engine } from "../engine/index.js";
-import { createRemoteWriteContext, handleRemoteWrite, openHead } from "../stores/index.js";
 import { freePort, hasPrometheus, NO_PROMETHEUS, PROMTOOL_BIN, startPrometheus } from "../conformance/index.js";
-import { buildApi } from "./index.js";
+import { startOrreryApi } from "./testkit.js";
 
 const SCRAPE_SECONDS = 48;
 
@@ -107,13 +104,8 @@ function compare(query: string, want: { resultType: string; result: unknown }, g
 test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into it", { timeout: 120_000 }, async (t) => {
   if (!hasPrometheus()) return t.skip(NO_PROMETHEUS);
   const dir = mkdtempSync(join(tmpdir(), "orrery-e2e-"));
-  const registry = new Registry();
-  const { head } = await openHead(join(dir, "orrery"), { registry });
-  const received = createRemoteWriteContext({ registry });
-  const app = buildApi({ engine: new Engine({}), store: head, registry, remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received) });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const addr = app.server.address();
-  const orrery = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+  const api = await startOrreryApi(join(dir, "orrery"));
+  const orrery = api.url;
   const promPort = await freePort();
   const prom = `http://127.0.0.1:${promPort}`;
   const config = [
@@ -179,8 +171,7 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
     assert.match(labels.stdout, /prometheus/);
   } finally {
     await server.stop();
-    await app.close();
-    await head.close();
+    await api.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -8,12 +8,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Registry } from "prom-client";
-import { Engine } from "../engine/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
-import { createRemoteWriteContext, encodeRemoteWriteBody, handleRemoteWrite, openHead, type WriteTimeSeries } from "../stores/index.js";
+import { encodeRemoteWriteBody, type WriteTimeSeries } from "../stores/index.js";
 import { hasPrometheus, NO_PROMETHEUS, startPrometheus } from "../conformance/index.js";
-import { buildApi } from "./index.js";
+import { startOrreryApi } from "./testkit.js";
 
 const STEP_S = 15;
 const POINTS = 20;
@@ -143,13 +141,8 @@ function differences(query: string, want: Answer, got: Answer): string[] {
 test("regex matchers, label_replace and label order answer as Prometheus 2.42 does", { timeout: 120_000 }, async (t) => {
   if (!hasPrometheus()) return t.skip(NO_PROMETHEUS);
   const dir = mkdtempSync(join(tmpdir(), "orrery-regex-e2e-"));
-  const registry = new Registry();
-  const { head } = await openHead(join(dir, "orrery"), { registry });
-  const received = createRemoteWriteContext({ registry });
-  const app = buildApi({ engine: new Engine({}), store: head, registry, remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received) });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const addr = app.server.address();
-  const orrery = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+  const api = await startOrreryApi(join(dir, "orrery"));
+  const orrery = api.url;
   const prom = await startPrometheus({ dataDir: join(dir, "prometheus"), config: "global:\n  scrape_interval: 1h\n", extraArgs: ["--web.enable-remote-write-receiver"] });
   try {
     const end = Math.floor(Date.now() / 1000) - 60;
@@ -191,8 +184,7 @@ test("regex matchers, label_replace and label order answer as Prometheus 2.42 do
     }
   } finally {
     await prom.stop();
-    await app.close();
-    await head.close();
+    await api.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

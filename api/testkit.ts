@@ -1,6 +1,9 @@
 // Stand-ins for tests: an engine whose answers a test scripts, and a store
 // over a fixed list of label sets (labels only, no chunks).
-import type { Query, QueryEngine, QueryOptions, QueryResult, Value } from "../engine/index.js";
+import { Registry } from "prom-client";
+import { Engine, type Query, type QueryEngine, type QueryOptions, type QueryResult, type Value } from "../engine/index.js";
+import { createRemoteWriteContext, handleRemoteWrite, openHead } from "../stores/index.js";
+import { buildApi } from "./server.js";
 import type {
   LabelNamesRequest,
   Labels,
@@ -133,4 +136,22 @@ export function labels(obj: Record<string, string>): Labels {
   return Object.entries(obj)
     .map(([name, value]) => ({ name, value }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** A real orrery on 127.0.0.1: a head with its WAL in `dir`, the engine and the API with remote_write. */
+export async function startOrreryApi(dir: string): Promise<{ url: string; close(): Promise<void> }> {
+  const registry = new Registry();
+  const { head } = await openHead(dir, { registry });
+  const received = createRemoteWriteContext({ registry });
+  const app = buildApi({ engine: new Engine({}), store: head, registry, remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received) });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+  return {
+    url,
+    close: async () => {
+      await app.close();
+      await head.close();
+    },
+  };
 }
