@@ -122,26 +122,8 @@ export {
   /** CRC32C (Castagnoli) of buf[start, end), continuing from crc: WAL records and remote_read frames. */
   crc32c,
 } from "./crc32c.js";
-export {
-  prompb,
-  PrompbResponseType,
-  PrompbMatcherType,
-  PrompbChunkEncoding,
-  int64ToNumber,
-} from "./proto/index.js";
-export type {
-  ProtoInt64,
-  PrompbLabel,
-  PrompbSample,
-  PrompbExemplar,
-  PrompbMetricMetadata,
-  PrompbTimeSeries,
-  PrompbWriteRequest,
-  PrompbReadResponse,
-  PrompbChunk,
-  PrompbChunkedSeries,
-  PrompbChunkedReadResponse,
-} from "./proto/index.js";
+// prompb (Prometheus remote_write / remote_read) and the Thanos StoreAPI messages: the one protobuf layer.
+export * from "./proto/index.js";
 
 // ── The StoreAPI over gRPC (Thanos wire format: thanos.Store, thanos.info.Info) ──
 export {

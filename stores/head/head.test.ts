@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { Registry } from "prom-client";
 import { FloatBits, STALE_NAN, XorChunkIterator, isStaleNaN, labelsFromRecord } from "../../storeapi/index.js";
 import type { Labels, Series, SeriesRequest } from "../../storeapi/index.js";
-import { Head, type HeadWal } from "./head.js";
+import { Head } from "./head.js";
+import type { HeadWal } from "./types.js";
 import { openHead } from "./open.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 

@@ -26,17 +26,6 @@ import { HeadState, normaliseLabels } from "./state.js";
 import { Truncator } from "./truncate.js";
 import type { AppendBatch, AppendResult, HeadOptions, HeadWal, TruncateReport } from "./types.js";
 
-export { normaliseLabels } from "./state.js";
-export type {
-  AppendBatch,
-  AppendResult,
-  HeadOptions,
-  HeadWal,
-  Rejection,
-  ReplaySink,
-  SeriesSamples,
-  TruncateReport,
-} from "./types.js";
 
 export const HOUR_MS = 3_600_000;
 

@@ -19,7 +19,8 @@ import {
   type ExpositionError,
   type ExpositionFormat,
 } from "./exposition.js";
-import type { Head, Rejection, SeriesSamples } from "./head.js";
+import type { Head } from "./head.js";
+import type { Rejection, SeriesSamples } from "./types.js";
 
 export interface ImportProgress {
   readonly phase: "check" | "import";

@@ -10,7 +10,8 @@
 //   await head.appendBatch([{ labels, t: [1000, 2000], v: [1, 2] }]);
 //   for await (const frame of head.series({ minTime, maxTime, matchers })) …
 //   await head.close();
-export { Head, HOUR_MS, normaliseLabels } from "./head.js";
+export { Head, HOUR_MS } from "./head.js";
+export { normaliseLabels } from "./state.js";
 export type {
   AppendBatch,
   AppendResult,
@@ -20,7 +21,7 @@ export type {
   ReplaySink,
   SeriesSamples,
   TruncateReport,
-} from "./head.js";
+} from "./types.js";
 export { openHead } from "./open.js";
 export type { OpenHeadOptions, OpenedHead } from "./open.js";
 export { REJECT_REASONS } from "./metrics.js";

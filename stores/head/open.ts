@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Wal, createWalMetrics, type FsyncPolicy, type ReplayReport } from "./wal/index.js";
-import { Head, type HeadOptions } from "./head.js";
+import { Head } from "./head.js";
+import type { HeadOptions } from "./types.js";
 
 export interface OpenHeadOptions extends Omit<HeadOptions, "wal"> {
   /** When the WAL fsyncs (default "always": an append resolves once durable). */
