@@ -1,0 +1,186 @@
+// A bucket in a local directory: the embedded default, and Thanos's `type: FILESYSTEM`. Objects are
+// files under the directory; a put writes a temp file and renames it into place, so a reader sees
+// the old object or the new one, never part of one.
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { BucketError, checkObjectName, checkRange, listPrefix, ObjectNotFoundError, type ListOptions, type ObjectAttributes, type ObjectBucket, type ObjectContent } from "./bucket.js";
+
+/** Where puts write before the rename; inside the directory so the rename stays on one filesystem. */
+const TEMP_DIR = ".orrery-tmp";
+
+export class FilesystemBucket implements ObjectBucket {
+  readonly name: string;
+  private readonly root: string;
+
+  constructor(directory: string) {
+    this.root = resolve(directory);
+    this.name = `filesystem bucket ${this.root}`;
+  }
+
+  async get(name: string): Promise<Uint8Array> {
+    checkObjectName(this.name, "get", name);
+    try {
+      return await readFile(this.path(name));
+    } catch (err) {
+      throw this.error("get", name, err);
+    }
+  }
+
+  async getRange(name: string, offset: number, length: number): Promise<Uint8Array> {
+    checkObjectName(this.name, "get range of", name);
+    checkRange(this.name, name, offset, length);
+    let handle;
+    try {
+      handle = await open(this.path(name), "r");
+      const { size } = await handle.stat();
+      if (offset > size) throw new BucketError(this.name, "get range of", name, `offset ${offset} is past the end of the object (${size} bytes)`);
+      const buf = Buffer.alloc(Math.min(length, size - offset));
+      let done = 0;
+      while (done < buf.length) {
+        const { bytesRead } = await handle.read(buf, done, buf.length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buf.subarray(0, done);
+    } catch (err) {
+      throw this.error("get range of", name, err);
+    } finally {
+      await handle?.close();
+    }
+  }
+
+  async put(name: string, content: ObjectContent): Promise<void> {
+    checkObjectName(this.name, "put", name);
+    const tempDir = join(this.root, TEMP_DIR);
+    const temp = join(tempDir, randomUUID());
+    try {
+      await mkdir(tempDir, { recursive: true });
+      await writeContent(temp, content);
+      const target = this.path(name);
+      await mkdir(dirname(target), { recursive: true });
+      await rename(temp, target);
+    } catch (err) {
+      await rm(temp, { force: true });
+      throw this.error("put", name, err);
+    }
+  }
+
+  async delete(name: string): Promise<void> {
+    checkObjectName(this.name, "delete", name);
+    try {
+      await rm(this.path(name), { force: true });
+      await this.removeEmptyParents(name);
+    } catch (err) {
+      throw this.error("delete", name, err);
+    }
+  }
+
+  async *list(dir: string, options: ListOptions = {}): AsyncIterable<string> {
+    const prefix = listPrefix(this.name, dir);
+    let names: string[];
+    try {
+      names = options.recursive === true ? await this.walk(prefix) : await this.entries(prefix);
+    } catch (err) {
+      throw this.error("list", dir, err);
+    }
+    yield* names.sort();
+  }
+
+  async exists(name: string): Promise<boolean> {
+    checkObjectName(this.name, "check existence of", name);
+    try {
+      return (await stat(this.path(name))).isFile();
+    } catch (err) {
+      if (isMissing(err)) return false;
+      throw this.error("check existence of", name, err);
+    }
+  }
+
+  async attributes(name: string): Promise<ObjectAttributes> {
+    checkObjectName(this.name, "get attributes of", name);
+    try {
+      const st = await stat(this.path(name));
+      if (!st.isFile()) throw Object.assign(new Error("is a directory"), { code: "ENOENT" });
+      return { size: st.size, lastModified: st.mtimeMs };
+    } catch (err) {
+      throw this.error("get attributes of", name, err);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  private path(name: string): string {
+    return join(this.root, ...name.split("/"));
+  }
+
+  /** The objects and "sub/" directories directly in `prefix` (which ends in "/" or is ""). */
+  private async entries(prefix: string): Promise<string[]> {
+    const dirents = await readdirOrEmpty(join(this.root, ...prefix.split("/")));
+    return dirents.filter((d) => !(prefix === "" && d.name === TEMP_DIR)).map((d) => (d.isDirectory() ? `${prefix}${d.name}/` : `${prefix}${d.name}`));
+  }
+
+  /** Every object below `prefix`. */
+  private async walk(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for (const entry of await this.entries(prefix)) {
+      if (entry.endsWith("/")) out.push(...(await this.walk(entry)));
+      else out.push(entry);
+    }
+    return out;
+  }
+
+  /** Removes the directories a delete left empty, as S3 has no empty directories. */
+  private async removeEmptyParents(name: string): Promise<void> {
+    const parts = name.split("/").slice(0, -1);
+    for (let n = parts.length; n > 0; n--) {
+      try {
+        await rmdir(join(this.root, ...parts.slice(0, n)));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") return;
+        throw err;
+      }
+    }
+  }
+
+  private error(operation: string, name: string, err: unknown): BucketError {
+    if (err instanceof BucketError) return err;
+    if (isMissing(err)) return new ObjectNotFoundError(this.name, operation, name, "object not found", { cause: err });
+    return new BucketError(this.name, operation, name, (err as Error).message, { cause: err });
+  }
+}
+
+async function writeContent(path: string, content: ObjectContent): Promise<void> {
+  if (content instanceof Uint8Array) {
+    const handle = await open(path, "w");
+    try {
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return;
+  }
+  if ("path" in content) {
+    await copyFile(content.path, path);
+    return;
+  }
+  await pipeline(content, createWriteStream(path));
+}
+
+async function readdirOrEmpty(dir: string) {
+  try {
+    return await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === "ENOTDIR") return [];
+    throw err;
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR";
+}
