@@ -1,6 +1,7 @@
 // What the role subcommands (start, query, receive) share: their flag groups, the typed settings
 // behind them, the federated store (endpoints, Prometheus servers, the proxy), and the head's
 // remote_write wiring. One place, so a flag means the same thing in every command.
+import { readFileSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
 import type { ExemplarQuerier, MetadataQuerier, RemoteWriteHandler, StoreEndpointStatus, StoreViewOptions } from "../api/index.js";
 import { EndpointSet, ProxyStore, type StoreFactory, type StoreRef } from "../federation/index.js";
@@ -16,7 +17,20 @@ import {
   type Labels,
   type Store,
 } from "../storeapi/index.js";
-import { createRemoteWriteContext, handleRemoteWrite, type Head, METRIC_TYPES, type MetricType, openHead, type OpenHeadOptions, PrometheusStore, type RemoteWriteContext } from "../stores/index.js";
+import {
+  createRemoteWriteContext,
+  handleRemoteWrite,
+  type Head,
+  METRIC_TYPES,
+  type MetricType,
+  ObjstoreConfigError,
+  openHead,
+  type ObjstoreConfig,
+  type OpenHeadOptions,
+  parseObjstoreConfig,
+  PrometheusStore,
+  type RemoteWriteContext,
+} from "../stores/index.js";
 import { durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
@@ -56,6 +70,12 @@ export const EXTERNAL_LABEL_FLAG: FlagSpec = {
   repeatable: true,
   help: 'External label of this process\'s head, name="value" (what a querier deduplicates and selects stores by).',
 };
+
+/** Thanos's flags for a bucket (store gateway, shipper, compactor): its objstore YAML, as a file or inline. */
+export const OBJSTORE_FLAGS: readonly FlagSpec[] = [
+  { name: "objstore.config-file", default: "", help: "Object store configuration file, in Thanos's objstore YAML (type: FILESYSTEM or S3)." },
+  { name: "objstore.config", default: "", help: "Object store configuration as YAML text, instead of --objstore.config-file." },
+];
 
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
 
@@ -122,6 +142,34 @@ export function federationConfig(flags: ParsedFlags): FederationConfig {
 /** Whether any store besides the process's own head is configured. */
 export function hasRemoteStores(cfg: FederationConfig): boolean {
   return cfg.endpoints.length + cfg.sdFiles.length + cfg.prometheusUrls.length > 0;
+}
+
+/**
+ * The object store the OBJSTORE_FLAGS give (open it with openBucket), or undefined when neither flag
+ * is and the bucket is optional; a FlagError when both are, or the file or its content is bad.
+ */
+export function objstoreConfigFlag(values: Record<string, string>, required: boolean): ObjstoreConfig | undefined {
+  const file = values["objstore.config-file"] ?? "";
+  const inline = values["objstore.config"] ?? "";
+  if (file !== "" && inline !== "") throw new FlagError("--objstore.config-file and --objstore.config are both given: give one");
+  if (file === "" && inline === "") {
+    if (required) throw new FlagError("one of --objstore.config-file or --objstore.config is required");
+    return undefined;
+  }
+  let text = inline;
+  if (file !== "") {
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new FlagError(`invalid --objstore.config-file=${file}: ${(err as Error).message}`);
+    }
+  }
+  try {
+    return parseObjstoreConfig(text, file !== "" ? file : "--objstore.config");
+  } catch (err) {
+    if (err instanceof ObjstoreConfigError) throw new FlagError(err.message);
+    throw err;
+  }
 }
 
 /** Runs a gRPC flag parser, reporting its error as a FlagError (exit 2). */
