@@ -91,6 +91,14 @@ export function listPrefix(bucket: string, dir: string): string {
   return `${trimmed}/`;
 }
 
+/** The chunks of a content stream, checked to be bytes (a stream with an encoding gives strings). */
+export async function* byteChunks(source: AsyncIterable<unknown>): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    if (!(chunk instanceof Uint8Array)) throw new TypeError(`the content stream gave a ${typeof chunk} chunk; want bytes (a stream without an encoding)`);
+    yield chunk;
+  }
+}
+
 /** Reads a stream of chunks in pieces of at most `limit` bytes (the parts of a multipart upload). */
 export class PieceReader {
   private readonly chunks: AsyncIterator<Uint8Array>;
@@ -98,7 +106,7 @@ export class PieceReader {
   private ended = false;
 
   constructor(source: AsyncIterable<Uint8Array>) {
-    this.chunks = source[Symbol.asyncIterator]();
+    this.chunks = byteChunks(source)[Symbol.asyncIterator]();
   }
 
   /** The next piece: `limit` bytes, or fewer (maybe none) with `done` when the stream ended. */

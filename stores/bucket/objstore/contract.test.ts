@@ -159,6 +159,15 @@ function contract(kind: string, open: () => Promise<Subject>): void {
       }
     });
 
+    test("a stream of strings is refused, naming the object, and writes nothing", async () => {
+      await assert.rejects(bucket.put("stream/text", Readable.from(["not bytes"])), (err: unknown) => {
+        assert.ok(err instanceof BucketError, String(err));
+        assert.match(err.message, /put "(tenant-a\/)?stream\/text": .*gave a string chunk; want bytes/);
+        return true;
+      });
+      assert.equal(await bucket.exists("stream/text"), false);
+    });
+
     test(`objects larger than part_size (${PART_SIZE} bytes), from bytes and from a stream`, async () => {
       const data = pattern(PART_SIZE * 2 + 1000, 3);
       const partsBefore = subject.s3?.requests().get("upload part of") ?? 0;

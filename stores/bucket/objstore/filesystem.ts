@@ -6,7 +6,7 @@ import { createWriteStream } from "node:fs";
 import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { BucketError, checkObjectName, checkRange, listPrefix, ObjectNotFoundError, type ListOptions, type ObjectAttributes, type ObjectBucket, type ObjectContent } from "./bucket.js";
+import { BucketError, byteChunks, checkObjectName, checkRange, listPrefix, ObjectNotFoundError, type ListOptions, type ObjectAttributes, type ObjectBucket, type ObjectContent } from "./bucket.js";
 
 /** Where puts write before the rename; inside the directory so the rename stays on one filesystem. */
 const TEMP_DIR = ".orrery-tmp";
@@ -168,7 +168,7 @@ async function writeContent(path: string, content: ObjectContent): Promise<void>
     await copyFile(content.path, path);
     return;
   }
-  await pipeline(content, createWriteStream(path));
+  await pipeline(byteChunks(content), createWriteStream(path));
 }
 
 async function readdirOrEmpty(dir: string) {

@@ -77,6 +77,30 @@ test("a 503 is retried after a backoff and counted; the answer that follows is u
   assert.ok(elapsed >= 60, `retried after ${elapsed} ms`);
 });
 
+test("an answer cut short is retried, never returned as a shorter object", async (t) => {
+  let answered = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    if (answered++ === 0) {
+      // Promise ten bytes, send five, drop the connection.
+      res.socket?.end("HTTP/1.1 200 OK\r\nContent-Length: 10\r\nContent-Type: application/octet-stream\r\n\r\n01234");
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/octet-stream" });
+    res.end("0123456789");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const bucket = await openFake(`127.0.0.1:${(server.address() as AddressInfo).port}`);
+  t.after(async () => {
+    await bucket.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  assert.equal(new TextDecoder().decode(await bucket.get("short")), "0123456789");
+  assert.equal(answered, 2);
+  assert.equal(bucket.retries().get("get"), 1);
+});
+
 test("retries are bounded: the last error names the bucket, the object and the HTTP status", async (t) => {
   const server = await fakeS3(() => s3Error("InternalError", 500));
   const bucket = await openFake(server.endpoint);

@@ -96,7 +96,7 @@ export class S3Bucket implements ObjectBucket {
     checkObjectName(this.name, "get", name);
     return this.send("get", name, async () => {
       const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: name }));
-      return bodyBytes(out.Body);
+      return wholeBody(out);
     });
   }
 
@@ -108,7 +108,7 @@ export class S3Bucket implements ObjectBucket {
     try {
       return await this.send(op, name, async () => {
         const out = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: name, Range: `bytes=${offset}-${offset + length - 1}` }));
-        return bodyBytes(out.Body);
+        return wholeBody(out);
       });
     } catch (err) {
       // S3 answers 416 for a range starting at or past the end; at the end exactly, the range is empty.
@@ -342,9 +342,13 @@ async function* oneChunk(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
-async function bodyBytes(body: unknown): Promise<Uint8Array> {
-  if (body === undefined) return new Uint8Array(0);
-  return (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+/** The body of a GET, checked against its Content-Length: a short one is a broken connection (and retried), never a short object. */
+async function wholeBody(out: { Body?: unknown; ContentLength?: number }): Promise<Uint8Array> {
+  const bytes = out.Body === undefined ? new Uint8Array(0) : await (out.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray();
+  if (out.ContentLength !== undefined && bytes.length !== out.ContentLength) {
+    throw Object.assign(new Error(`the answer ended after ${bytes.length} of its ${out.ContentLength} bytes`), { code: "ECONNRESET" });
+  }
+  return bytes;
 }
 
 function httpStatus(err: unknown): number | undefined {
