@@ -1,5 +1,6 @@
-// A reader for the YAML subset the compliance tester's files use: block mappings and
-// sequences by indentation, flow sequences of scalars, quoted and plain scalars, comments.
+// A reader for the YAML subset orrery's files use (the compliance tester's, file SD, objstore):
+// block mappings and sequences by indentation, one-line flow collections (`[a, b]`, `{k: v}`,
+// nested), quoted and plain scalars, comments.
 // Anything outside that subset is an error naming the line, never a silent misread.
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
@@ -156,54 +157,81 @@ function quotedEnd(text: string, start: number): number {
 }
 
 function parseScalarOrFlow(text: string, no: number): YamlValue {
-  if (text.startsWith("[")) return parseFlowSequence(text, no);
-  if (text.startsWith("{")) {
-    if (/^\{\s*\}$/.test(text)) return {};
-    throw new YamlError(no, "flow mappings are not supported");
-  }
+  if (text.startsWith("[") || text.startsWith("{")) return parseFlow(text, no);
   if (text.startsWith("|") || text.startsWith(">")) throw new YamlError(no, "block scalars (| and >) are not supported");
   if (text.startsWith("&") || text.startsWith("*") || text.startsWith("!")) throw new YamlError(no, "anchors, aliases and tags are not supported");
   return parseScalar(text, no);
 }
 
-function parseFlowSequence(text: string, no: number): YamlValue[] {
-  const out: YamlValue[] = [];
-  let i = 1;
-  const skipSpace = (): void => {
-    while (i < text.length && text[i] === " ") i++;
-  };
-  skipSpace();
-  if (text[i] === "]") {
-    if (text.slice(i + 1).trim() !== "") throw new YamlError(no, "text after the closing ]");
-    return out;
+/** A flow collection on one line (`[a, b]`, `{k: v, n: {m: [1]}}`), nested as deep as it goes. */
+function parseFlow(text: string, no: number): YamlValue {
+  const cursor = { i: 0 };
+  const value = parseFlowValue(text, cursor, no);
+  skipFlowSpace(text, cursor);
+  if (cursor.i < text.length) throw new YamlError(no, `text after the closing ${text[0] === "[" ? "]" : "}"}`);
+  return value;
+}
+
+function skipFlowSpace(text: string, cursor: { i: number }): void {
+  while (cursor.i < text.length && text[cursor.i] === " ") cursor.i++;
+}
+
+function parseFlowValue(text: string, cursor: { i: number }, no: number): YamlValue {
+  skipFlowSpace(text, cursor);
+  if (text[cursor.i] === "[") return parseFlowCollection(text, cursor, no, "]");
+  if (text[cursor.i] === "{") return parseFlowCollection(text, cursor, no, "}");
+  return parseFlowScalar(text, cursor, no, "sequence");
+}
+
+function parseFlowCollection(text: string, cursor: { i: number }, no: number, close: "]" | "}"): YamlValue {
+  const kind = close === "]" ? "sequence" : "mapping";
+  const list: YamlValue[] = [];
+  const map: { [key: string]: YamlValue } = {};
+  cursor.i++;
+  skipFlowSpace(text, cursor);
+  if (text[cursor.i] === close) {
+    cursor.i++;
+    return kind === "sequence" ? list : map;
   }
   for (;;) {
-    skipSpace();
-    let item: string;
-    if (text[i] === "'" || text[i] === '"') {
-      const end = quotedEnd(text, i);
-      if (end < 0) throw new YamlError(no, "unterminated string in flow sequence");
-      item = text.slice(i, end);
-      i = end;
-    } else {
-      const start = i;
-      while (i < text.length && text[i] !== "," && text[i] !== "]") i++;
-      item = text.slice(start, i).trim();
-      if (item === "") throw new YamlError(no, "empty item in flow sequence");
-      if (item.startsWith("[") || item.startsWith("{")) throw new YamlError(no, "nested flow collections are not supported");
+    if (kind === "sequence") list.push(parseFlowValue(text, cursor, no));
+    else {
+      skipFlowSpace(text, cursor);
+      const key = String(parseFlowScalar(text, cursor, no, "mapping"));
+      if (text[cursor.i] !== ":") throw new YamlError(no, `expected ":" after the key "${key}" in flow mapping`);
+      cursor.i++;
+      skipFlowSpace(text, cursor);
+      if (Object.prototype.hasOwnProperty.call(map, key)) throw new YamlError(no, `duplicate key "${key}"`);
+      map[key] = text[cursor.i] === "," || text[cursor.i] === "}" ? null : parseFlowValue(text, cursor, no);
     }
-    out.push(parseScalar(item, no));
-    skipSpace();
-    if (text[i] === ",") {
-      i++;
+    skipFlowSpace(text, cursor);
+    if (text[cursor.i] === ",") {
+      cursor.i++;
       continue;
     }
-    if (text[i] === "]") {
-      if (text.slice(i + 1).trim() !== "") throw new YamlError(no, "text after the closing ]");
-      return out;
+    if (text[cursor.i] === close) {
+      cursor.i++;
+      return kind === "sequence" ? list : map;
     }
-    throw new YamlError(no, "expected , or ] in flow sequence");
+    throw new YamlError(no, `expected , or ${close} in flow ${kind}`);
   }
+}
+
+/** A quoted or plain scalar inside a flow collection; a plain one ends at , ] } or ": ". */
+function parseFlowScalar(text: string, cursor: { i: number }, no: number, kind: "sequence" | "mapping"): YamlValue {
+  if (text[cursor.i] === "'" || text[cursor.i] === '"') {
+    const end = quotedEnd(text, cursor.i);
+    if (end < 0) throw new YamlError(no, `unterminated string in flow ${kind}`);
+    const quoted = text.slice(cursor.i, end);
+    cursor.i = end;
+    skipFlowSpace(text, cursor);
+    return parseScalar(quoted, no);
+  }
+  const start = cursor.i;
+  while (cursor.i < text.length && !",]}".includes(text[cursor.i]) && !(text[cursor.i] === ":" && /^(?:$|[\s,\]}])/.test(text.slice(cursor.i + 1, cursor.i + 2)))) cursor.i++;
+  const item = text.slice(start, cursor.i).trim();
+  if (item === "") throw new YamlError(no, `empty item in flow ${kind}`);
+  return parseScalar(item, no);
 }
 
 function parseScalar(text: string, no: number): YamlValue {

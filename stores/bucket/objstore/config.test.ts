@@ -167,3 +167,10 @@ test("openBucket: a FILESYSTEM config with a prefix keeps its objects under dire
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a one-line config, as given inline to --objstore.config, reads as its block form", () => {
+  assert.deepEqual(
+    parseObjstoreConfig("{type: FILESYSTEM, config: {directory: /data/bucket}, prefix: t}", "--objstore.config"),
+    parseObjstoreConfig("type: FILESYSTEM\nconfig:\n  directory: /data/bucket\nprefix: t\n", "--objstore.config"),
+  );
+});
