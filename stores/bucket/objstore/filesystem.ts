@@ -103,7 +103,7 @@ export class FilesystemBucket implements ObjectBucket {
     checkObjectName(this.name, "get attributes of", name);
     try {
       const st = await stat(this.path(name));
-      if (!st.isFile()) throw Object.assign(new Error("is a directory"), { code: "ENOENT" });
+      if (!st.isFile()) throw new ObjectNotFoundError(this.name, "get attributes of", name, "object not found (a directory is there)");
       return { size: st.size, lastModified: st.mtimeMs };
     } catch (err) {
       throw this.error("get attributes of", name, err);

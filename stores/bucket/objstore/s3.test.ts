@@ -189,6 +189,15 @@ test("ListObjectsV2 is followed page by page with its continuation tokens", asyn
   assert.match(server.requests[0]!.url, /delimiter=%2F/);
 });
 
+test("an unreadable tls_config file is an error naming the bucket, the key and the file", async () => {
+  const parsed = parseObjstoreConfig(configYaml("127.0.0.1:9", "fake-bucket"), "test") as { s3: S3Config };
+  const s3 = parsed.s3;
+  await assert.rejects(
+    S3Bucket.open({ ...s3, http: { ...s3.http, tls: { ...s3.http.tls, caFile: "/nonexistent/ca.pem" } } }),
+    /^Error: s3 bucket "fake-bucket": http_config\.tls_config\.ca_file: cannot read \/nonexistent\/ca\.pem: ENOENT/,
+  );
+});
+
 test("opening an S3 bucket prints no NodeVersionSupportWarning, and leaves the SDK's switch as it was", () => {
   const s3js = fileURLToPath(new URL("./s3.js", import.meta.url));
   const script = (useBucket: boolean): string =>

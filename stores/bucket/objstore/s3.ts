@@ -78,7 +78,12 @@ export class S3Bucket implements ObjectBucket {
   static async open(config: S3Config, options: S3BucketOptions = {}): Promise<S3Bucket> {
     const sdk = await import("@aws-sdk/client-s3");
     const env = options.env ?? process.env;
-    const client = withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(config, env)));
+    let client: Sdk.S3Client;
+    try {
+      client = withoutNodeVersionWarning(() => new sdk.S3Client(clientConfig(config, env)));
+    } catch (err) {
+      throw new Error(`s3 bucket ${JSON.stringify(config.bucket)}: ${(err as Error).message}`, { cause: err });
+    }
     return new S3Bucket(sdk, client, config, options);
   }
 
