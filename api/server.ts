@@ -125,6 +125,8 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
 
 /** remote_write's protobuf, and anything else, as bytes. */
 function bodyParsers(app: FastifyInstance): void {
+  // Fastify's own JSON and text parsers would refuse a remote_write body sent under those types, which Prometheus reads by its encoding.
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 }
@@ -174,7 +176,7 @@ function plainClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
     socket.destroy();
     return;
   }
-  const body = `${status}\n`;
+  const body = status;
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
 
