@@ -73,6 +73,9 @@ test("file errors in the command are one line naming the path", () => {
     assert.equal(missing.stderr, `orrery: ${join(dir, "missing.om")}: no such file or directory\n`);
     const notFile = orrerySync(["tsdb", "import", "openmetrics", dir, "--storage.tsdb.path", join(dir, "data")]);
     assert.equal(notFile.stderr, `orrery tsdb import: ${dir}: not a regular file\n`);
+    const queries = orrerySync(["conformance", "compare", "--reference", "http://127.0.0.1:1", "--target", "http://127.0.0.1:1", "--queries", join(dir, "q.yml")]);
+    assert.equal(queries.status, 1);
+    assert.equal(queries.stderr, `orrery: ${join(dir, "q.yml")}: no such file or directory\n`);
     const file = join(dir, "plain");
     writeFileSync(file, "x");
     const notDir = orrerySync(["start", "--storage.tsdb.path", file, "--web.listen-address", "127.0.0.1:0", "--no-self-scrape"]);

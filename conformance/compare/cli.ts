@@ -160,11 +160,10 @@ export async function runCompareCommand(argv: readonly string[], io: CompareOutp
   try {
     cases = expandQueryFile(parseQueryFile(await readFile(file, "utf8")));
   } catch (err) {
-    if (err instanceof QueryFileError || (err as NodeJS.ErrnoException).code !== undefined) {
-      io.err(`orrery conformance compare: ${file}: ${(err as Error).message}`);
-      return 2;
-    }
-    throw err;
+    // A file that cannot be read reaches the command's top, which names its path and the problem in one line.
+    if (!(err instanceof QueryFileError)) throw err;
+    io.err(`orrery conformance compare: ${file}: ${err.message}`);
+    return 2;
   }
   const results = await runComparison(cases, {
     reference: args.reference,
