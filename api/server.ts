@@ -1,6 +1,6 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
-import { pipeline, Readable } from "node:stream";
+import { pipeline, Readable, type Duplex } from "node:stream";
 import { createGzip, gzip, gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
@@ -26,7 +26,7 @@ type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: F
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const ctx = apiContext(deps);
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, clientErrorHandler: plainClientError });
   const metrics = apiMetrics(ctx);
 
   // Forms (Grafana POSTs queries), remote_write's protobuf, and anything else as bytes.
@@ -114,7 +114,7 @@ export interface WriteApiDeps {
 
 /** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
 export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, clientErrorHandler: plainClientError });
   bodyParsers(app);
   serviceRoutes(app, deps.registry, deps.ready ?? (() => true), deps.remoteWrite);
   app.setNotFoundHandler((_request, reply) => {
@@ -125,21 +125,26 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
 
 /** remote_write's protobuf, and anything else, as bytes. */
 function bodyParsers(app: FastifyInstance): void {
+  // Fastify's own JSON and text parsers would refuse a remote_write body sent under those types, which Prometheus reads by its encoding.
+  app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 }
 
 /** The routes every orrery HTTP server has: remote_write (when the process has a head), health, readiness, metrics. */
 function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => boolean, remoteWrite: RemoteWriteHandler | undefined): void {
-  app.post("/api/v1/write", async (request, reply) => {
+  // A body over the limit is answered as the receiver's own errors are: the status and one text line.
+  const writeErrors = (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    if (error.statusCode === 413) return sendWriteResponse(reply, { status: 413, message: `request body too large: more than ${app.initialConfig.bodyLimit} bytes` });
+    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    return sendWriteResponse(reply, { status, message: error.message });
+  };
+  app.post("/api/v1/write", { errorHandler: writeErrors }, async (request, reply) => {
     if (remoteWrite === undefined) {
       return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
     }
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const res = await remoteWrite(body, request.headers);
-    reply.code(res.status);
-    if (res.message === undefined || res.message === "") return reply.send();
-    return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
+    return sendWriteResponse(reply, await remoteWrite(body, request.headers));
   });
 
   app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery is Healthy.\n"));
@@ -152,6 +157,27 @@ function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => bo
     reply.header("content-type", registry.contentType);
     return sendMaybeGzipped(request, reply, text);
   });
+}
+
+function sendWriteResponse(reply: FastifyReply, res: { status: number; message?: string }): FastifyReply {
+  reply.code(res.status);
+  if (res.message === undefined || res.message === "") return reply.send();
+  return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
+}
+
+/**
+ * Requests Node's parser refuses (headers over the limit: 431; malformed: 400) answered as Go's
+ * server answers them for Prometheus: the status line repeated as a plain-text body, connection closed.
+ */
+function plainClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = status;
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 function apiContext(deps: ApiDeps): ApiContext {

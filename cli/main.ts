@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `orrery` command: one file per subcommand, loaded on demand.
+import { describeFailure } from "./failure.js";
 const subcommands: Record<string, { file: string; summary: string }> = {
   start: { file: "./start.js", summary: "run the all-in-one server (head store, engine, HTTP API)" },
   query: { file: "./query.js", summary: "run the querier: the HTTP API over StoreAPI endpoints and Prometheus servers (Thanos Query)" },
@@ -36,7 +37,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`orrery: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`orrery: ${describeFailure(err)}`);
     process.exitCode = 1;
   },
 );

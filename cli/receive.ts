@@ -17,7 +17,17 @@ import {
   shutdownSignal,
   splitHostPort,
 } from "./flags.js";
-import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, GRPC_SERVER_FLAG_SPECS, grpcFlags, headWriting, LOG_FLAG, openLoggedHead } from "./roles.js";
+import {
+  EXTERNAL_LABEL_FLAG,
+  externalLabelsFlag,
+  GRPC_SERVER_FLAG_SPECS,
+  grpcFlags,
+  headWriting,
+  LOG_FLAG,
+  openLoggedHead,
+  TOO_FAR_IN_FUTURE_FLAG,
+  tooFarInFutureFlag,
+} from "./roles.js";
 
 const FLAGS: FlagSpec[] = [
   { name: "remote-write.address", default: "127.0.0.1:19291", help: "Address to listen on for remote_write (POST /api/v1/write), /-/healthy, /-/ready, /metrics." },
@@ -29,6 +39,7 @@ const FLAGS: FlagSpec[] = [
     // Thanos Receive keeps 15d in blocks; orrery's head is in memory, so this is its window.
     help: "How much data the in-memory head keeps behind its newest sample (Thanos's 15d needs blocks, which the head does not cut).",
   },
+  TOO_FAR_IN_FUTURE_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
 ];
@@ -51,6 +62,8 @@ export interface ReceiveConfig {
   grpc: StoreApiServerOptions;
   dataDir: string;
   retentionMs: number;
+  /** Samples further ahead of the clock are rejected; undefined: no limit. */
+  tooFarInFutureMs: number | undefined;
   externalLabels: Labels;
   logLevel: LogLevel;
 }
@@ -66,6 +79,7 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     grpc: grpcFlags(() => grpcServerOptionsFromFlags(values)),
     dataDir: values["tsdb.path"]!,
     retentionMs: durationFlag(values, "tsdb.retention"),
+    tooFarInFutureMs: tooFarInFutureFlag(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
   };
@@ -78,8 +92,12 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
-  const writing = headWriting(head, registry);
+  const head = await openLoggedHead(
+    cfg.dataDir,
+    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
+    log,
+  );
+  const writing = headWriting(head, registry, log);
   const app = buildWriteApi({ remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
 
   let grpc: StoreApiServer;

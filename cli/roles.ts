@@ -77,6 +77,23 @@ export const OBJSTORE_FLAGS: readonly FlagSpec[] = [
   { name: "objstore.config", default: "", help: "Object store configuration as YAML text, instead of --objstore.config-file." },
 ];
 
+/**
+ * Thanos Receive's flag. Off there by default; here 10m, Mimir's default grace period for samples
+ * ahead of the clock: it absorbs sender clock skew, while one sample from a clock years ahead is
+ * refused instead of moving the head's window forward and making every later sample too_old.
+ */
+export const TOO_FAR_IN_FUTURE_FLAG: FlagSpec = {
+  name: "tsdb.too-far-in-future.time-window",
+  default: "10m",
+  help: "Samples more than this ahead of the wall clock are rejected as too_far_in_future (0s: no limit).",
+};
+
+/** The too-far-in-future window in ms; undefined when the flag is 0 (no limit). */
+export function tooFarInFutureFlag(values: Record<string, string>): number | undefined {
+  const ms = durationFlag(values, TOO_FAR_IN_FUTURE_FLAG.name, true);
+  return ms > 0 ? ms : undefined;
+}
+
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
 
 export const GRPC_CLIENT_FLAG_SPECS: readonly FlagSpec[] = GRPC_CLIENT_FLAGS;
@@ -305,9 +322,9 @@ export interface HeadWriting {
   readonly received: RemoteWriteContext;
 }
 
-/** remote_write into the head, with the exemplars and metadata it carries kept for the API. */
-export function headWriting(head: Head, registry: Registry): HeadWriting {
-  const received = createRemoteWriteContext({ registry });
+/** remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections logged as warnings. */
+export function headWriting(head: Head, registry: Registry, log: Logger): HeadWriting {
+  const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line) });
   return {
     remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
     exemplars: {

@@ -24,6 +24,8 @@ import {
   QUERY_FLAGS,
   type QueryConfig,
   queryConfig,
+  TOO_FAR_IN_FUTURE_FLAG,
+  tooFarInFutureFlag,
 } from "./roles.js";
 
 export { FlagError, splitHostPort } from "./flags.js";
@@ -32,6 +34,7 @@ const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
   { name: "storage.tsdb.path", default: "./data", help: "Directory of the head store's write-ahead log." },
   { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
+  TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
   { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
   { name: "self-scrape.interval", default: "15s", help: "Interval of the self-scrape." },
@@ -66,6 +69,8 @@ export interface StartConfig extends QueryConfig {
   port: number;
   dataDir: string;
   retentionMs: number;
+  /** Samples further ahead of the clock are rejected; undefined: no limit. */
+  tooFarInFutureMs: number | undefined;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -85,6 +90,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     port,
     dataDir: values["storage.tsdb.path"]!,
     retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
+    tooFarInFutureMs: tooFarInFutureFlag(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
     selfScrapeIntervalMs: durationFlag(values, "self-scrape.interval"),
@@ -104,8 +110,12 @@ export async function run(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
-  const writing = headWriting(head, registry);
+  const head = await openLoggedHead(
+    cfg.dataDir,
+    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
+    log,
+  );
+  const writing = headWriting(head, registry, log);
   // Without other stores the head is queried directly: no proxy in the path.
   const federation = hasRemoteStores(cfg.federation)
     ? openFederation(cfg.federation, { registry, local: [localStoreRef("head", head, cfg.externalLabels)] })

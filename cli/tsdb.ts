@@ -2,6 +2,7 @@
 // store's WAL from a text exposition file, so `orrery start` on DIR serves it.
 import { openHead, importExpositionFile, formatExpositionError, type ImportProgress } from "../stores/index.js";
 import type { ExpositionFormat } from "../stores/index.js";
+import { stat } from "node:fs/promises";
 
 const USAGE = `usage: orrery tsdb import openmetrics FILE [flags]
 
@@ -10,11 +11,15 @@ head store's write-ahead log in DIR/wal; \`orrery start --storage.tsdb.path DIR\
 serves them. Samples of any age are accepted here, but the head that serves them
 keeps only its window (2h by default) behind its newest sample.
 
+The whole file is checked first and nothing is imported when a line does not parse,
+when an OpenMetrics file does not end with "# EOF" (as promtool refuses it), or when a
+timestamp lies outside 1973-03-03..2286-11-20 (seconds read as milliseconds, or the
+reverse). DIR must not be in use by a running orrery (its DIR/lock).
+
 flags:
   --storage.tsdb.path DIR   storage directory (default "data/")
-  --format FORMAT           openmetrics (float-second timestamps) or prometheus
-                            (ms timestamps); default: openmetrics when the file ends
-                            with "# EOF", else prometheus
+  --format FORMAT           openmetrics (default: float-second timestamps, "# EOF" last)
+                            or prometheus (Prometheus text, millisecond timestamps)
   -h, --help                this text`;
 
 interface ImportArgs {
@@ -74,6 +79,11 @@ function parseArgs(argv: string[]): ImportArgs | string {
 }
 
 async function importFile(args: ImportArgs): Promise<number> {
+  // Before the head is opened, so a wrong path creates no storage directory; a missing file is one line (cli/failure.ts).
+  if (!(await stat(args.file)).isFile()) {
+    console.error(`orrery tsdb import: ${args.file}: not a regular file`);
+    return 1;
+  }
   const started = Date.now();
   const progress = process.stderr.isTTY ? new ProgressBar() : undefined;
   // Import takes samples of any age; fsync once at close rather than per batch.
@@ -87,7 +97,7 @@ async function importFile(args: ImportArgs): Promise<number> {
     progress?.done();
     if (report.errors.length > 0) {
       for (const e of report.errors) console.error(formatExpositionError(e, args.file));
-      console.error(`orrery tsdb import: ${args.file} has errors; nothing imported`);
+      console.error(`orrery tsdb import: ${args.file} refused; nothing imported (--format is ${report.format})`);
       return 1;
     }
     const secs = ((Date.now() - started) / 1000).toFixed(1);
@@ -97,12 +107,6 @@ async function importFile(args: ImportArgs): Promise<number> {
       `imported ${report.accepted} of ${report.samples} samples in ${report.series} series${range} ` +
         `(${report.format}) into ${args.dir} in ${secs}s`,
     );
-    if (report.format === "prometheus" && report.samples > 0 && report.maxTime < 1e11) {
-      console.error(
-        "orrery tsdb import: warning: every timestamp is before 1973 when read as milliseconds; " +
-          "if they are seconds, import again with --format openmetrics",
-      );
-    }
     for (const r of report.rejected) {
       console.error(`rejected ${r.count} samples: ${r.reason}${r.firstError ? ` (first: ${r.firstError})` : ""}`);
     }

@@ -32,6 +32,7 @@ export {
 } from "./result.js";
 export { instantQuery, rangeQuery, EndpointError, type Endpoint, type Auth, type QueryOutcome, type RangeParams } from "./client.js";
 export { explainByClosedWindows, rangeWindows, withOpenWindows } from "./known242.js";
+export { explainByZeroPointOrder, extrapolatedCounterRate, extrapolatingCalls, withoutSeries, type ZeroPointOrder } from "./known-zero-point.js";
 export { runComparison, compareCase, featureGroup, countResults, type CaseResult, type CaseStatus, type ModeResult, type CompareRunOptions, type Totals as CompareTotals } from "./run.js";
 export { formatTextReport as formatCompareTextReport, formatJsonReport as formatCompareJsonReport, summaryLine as compareSummaryLine, formatDiff } from "./report.js";
 export { runCompareCommand, parseCompareArgs, parseTimeFlag, COMPARE_USAGE, type CompareArgs } from "./cli.js";

@@ -134,12 +134,12 @@ async function edgeSampleFor(
 }
 
 /** Whether an input series carries every label of an output series (metric names aside). */
-function covers(input: Labels, output: Labels): boolean {
+export function covers(input: Labels, output: Labels): boolean {
   for (const [k, v] of Object.entries(output)) if (k !== "__name__" && input[k] !== v) return false;
   return true;
 }
 
-function labelsText(l: Labels): string {
+export function labelsText(l: Labels): string {
   const entries = Object.entries(l);
   return entries.length === 0 ? "{}" : `{${entries.map(([k, v]) => `${k}="${v}"`).join(", ")}}`;
 }

@@ -3,6 +3,7 @@
 import { parse, walk, type Expr } from "../../promql/index.js";
 import { EndpointError, instantQuery, rangeQuery, type Endpoint, type QueryOutcome, type RangeParams } from "./client.js";
 import { explainByClosedWindows, explainUtf8LabelName, rangeWindows, withOpenWindows } from "./known242.js";
+import { explainByZeroPointOrder } from "./known-zero-point.js";
 import type { CompareCase } from "./queries.js";
 import { compareResults, DEFAULT_TOLERANCE, isEmptyDiff, orderIsDefined, type PointDiff, type QueryResult, type ResultDiff, type Series, type Tolerance } from "./result.js";
 
@@ -31,7 +32,7 @@ export interface CompareRunOptions {
   tolerance?: Tolerance;
   /** Queries in flight at once (default 4). */
   parallelism?: number;
-  /** Check differing points against Prometheus 2.42's closed windows (default true). */
+  /** Check differing points against the known 2.x differences: closed windows, first-sample extrapolation order (default true). */
   detectClosedWindows?: boolean;
   onCase?: (r: CaseResult) => void;
 }
@@ -92,9 +93,12 @@ async function compareMode(c: CompareCase, mode: "range" | "instant", opts: Comp
   if (isEmptyDiff(diff)) return { mode, status: "passed" };
   if (opts.detectClosedWindows !== false && onlyDataDiffers(diff) && (rangeWindows(c.query)?.length ?? 0) > 0) {
     const points = [...diff.points, ...seriesAsPoints(ref.result, diff.missingSeries, "reference"), ...seriesAsPoints(tgt.result, diff.extraSeries, "target")];
-    const why = await explainByClosedWindows(opts.reference, c.query, points, mode === "range" ? opts.range : undefined);
-    if (!why.explained) return { mode, status: "failed", reason: `results differ (not explained by 2.42's closed windows: ${why.reason})`, diff };
-    return confirmOpenWindows(c, mode, opts, tgt.result, why.reason, diff);
+    const range = mode === "range" ? opts.range : undefined;
+    const why = await explainByClosedWindows(opts.reference, c.query, points, range);
+    if (why.explained) return confirmOpenWindows(c, mode, opts, tgt.result, why.reason, diff);
+    const zero = await explainByZeroPointOrder(opts.reference, opts.target, c.query, points, range, opts.tolerance);
+    if (zero.explained) return { mode, status: "known-2.42", reason: zero.reason, diff };
+    return { mode, status: "failed", reason: `results differ (not explained by 2.42's closed windows: ${why.reason}; nor by the first-sample extrapolation order: ${zero.reason})`, diff };
   }
   return { mode, status: "failed", reason: "results differ", diff };
 }

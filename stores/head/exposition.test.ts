@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detectExpositionFormat, parseExpositionLine, type ExpositionFormat } from "./exposition.js";
+import { parseExpositionLine, type ExpositionFormat } from "./exposition.js";
 import { Head } from "./head.js";
 import { importExpositionFile } from "./import.js";
 
@@ -65,12 +65,6 @@ test("parseExpositionLine: samples, comments and errors with their column", () =
   }
 });
 
-test("detectExpositionFormat: OpenMetrics by its # EOF line", () => {
-  assert.equal(detectExpositionFormat("a 1 1\n# EOF\n"), "openmetrics");
-  assert.equal(detectExpositionFormat("a 1 1\n# EOF"), "openmetrics");
-  assert.equal(detectExpositionFormat("a 1 1\n"), "prometheus");
-});
-
 test("importExpositionFile: checks first (a bad line imports nothing), then imports in time order per series", async () => {
   const dir = await mkdtemp(join(tmpdir(), "orrery-import-"));
   try {
@@ -94,18 +88,55 @@ test("importExpositionFile: checks first (a bad line imports nothing), then impo
     assert.equal(head.numSeries(), 2);
 
     const bad = join(dir, "bad.txt");
-    await writeFile(bad, 'ok 1 1000\nbroken{ 1 1000\nno_ts 1\nok 2 2000\n');
+    await writeFile(bad, 'ok 1 1700000000000\nbroken{ 1 1700000000000\nno_ts 1\nok 2 1700000001000\n');
     const head2 = new Head({ minValidTime: -Infinity });
-    const r2 = await importExpositionFile(head2, bad);
+    const r2 = await importExpositionFile(head2, bad, { format: "prometheus" });
     assert.deepEqual(r2.errors.map((e) => e.line), [2, 3]);
     assert.match(r2.errors[1]!.message, /no timestamp/);
     assert.equal(head2.numSeries(), 0, "nothing imported from a file with errors");
 
     const afterEof = join(dir, "eof.txt");
-    await writeFile(afterEof, "ok 1 1\n# EOF\nok 2 2\n");
+    await writeFile(afterEof, "ok 1 1700000000\n# EOF\nok 2 1700000001\n");
     const r3 = await importExpositionFile(new Head({ minValidTime: -Infinity }), afterEof);
     assert.match(r3.errors[0]!.message, /after "# EOF"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** Imports `text` into a fresh head; the report and how many series the head got. */
+async function importText(text: string, format?: ExpositionFormat): Promise<{ errors: string[]; lines: number[]; series: number }> {
+  const dir = await mkdtemp(join(tmpdir(), "orrery-import-"));
+  try {
+    const file = join(dir, "in.txt");
+    await writeFile(file, text);
+    const head = new Head({ minValidTime: -Infinity });
+    const report = await importExpositionFile(head, file, { format });
+    return { errors: report.errors.map((e) => e.message), lines: report.errors.map((e) => e.line), series: head.numSeries() };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test("import refuses an OpenMetrics file without its closing # EOF, as promtool does; nothing is imported", async () => {
+  const r = await importText("a 1 1700000000\na 2 1700000015\n");
+  assert.deepEqual(r.lines, [3]);
+  assert.match(r.errors[0]!, /does not end with "# EOF"/);
+  assert.equal(r.series, 0);
+  assert.deepEqual((await importText("a 1 1700000000\na 2 1700000015\n# EOF\n")).errors, []);
+  assert.deepEqual((await importText("a 1 1700000000000\n", "prometheus")).errors, [], "Prometheus text needs no # EOF");
+});
+
+test("import refuses millisecond timestamps read as OpenMetrics seconds (year 55000+), naming the first such line", async () => {
+  const r = await importText("# TYPE a gauge\na 1 1700000000000\na 2 1700000015000\n# EOF\n");
+  assert.deepEqual(r.lines, [2]);
+  assert.match(r.errors[0]!, /read as OpenMetrics seconds is \+?0?5\d{4}-.*outside the plausible .*prometheus format \(the first of 2 such samples\)/);
+  assert.equal(r.series, 0);
+});
+
+test("import refuses second timestamps read as Prometheus milliseconds (1970), naming the first such line", async () => {
+  const r = await importText("a 1 1700000000000\na 1 1700000000\nb 2 1700000015\n", "prometheus");
+  assert.deepEqual(r.lines, [2]);
+  assert.match(r.errors[0]!, /read as Prometheus milliseconds is 1970-01-20T.*openmetrics format \(the first of 2 such samples\)/);
+  assert.equal(r.series, 0);
 });

@@ -30,11 +30,6 @@ export type ExpositionLine =
   | { readonly kind: "type" | "help" | "unit"; readonly metric: string; readonly text: string }
   | { readonly kind: "eof" | "comment" | "blank" };
 
-/** "openmetrics" when the text ends with OpenMetrics's `# EOF` line, else "prometheus". */
-export function detectExpositionFormat(tail: string): ExpositionFormat {
-  return /(^|\n)# EOF\s*$/.test(tail) ? "openmetrics" : "prometheus";
-}
-
 export function formatExpositionError(e: ExpositionError, file?: string): string {
   return `${file !== undefined ? file + ":" : "line "}${e.line}:${e.column}: ${e.message}`;
 }

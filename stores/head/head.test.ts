@@ -387,6 +387,16 @@ test("with tooFarInFutureMs, samples too far ahead of the clock are rejected as 
   assert.equal((await unguarded.appendBatch([{ labels: up("a"), t: [1e15], v: [1] }])).accepted, 1);
 });
 
+test("a sample years ahead of the clock is rejected and counted without blocking later samples (no too_old after it)", async () => {
+  const now = 1_700_000_000_000;
+  const head = new Head({ tooFarInFutureMs: 600_000, now: () => now });
+  const ahead = await head.appendBatch([{ labels: up("a"), t: [now + 10 * 365 * 86_400_000], v: [1] }]);
+  assert.deepEqual(ahead.rejected.map((x) => [x.reason, x.count]), [["too_far_in_future", 1]]);
+  const later = await head.appendBatch([{ labels: up("b"), t: [now - 60_000, now], v: [1, 2] }]);
+  assert.deepEqual([later.accepted, later.rejected], [2, []]);
+  assert.match(await head.registry.metrics(), /orrery_head_samples_rejected_total\{reason="too_far_in_future"\} 1\n/);
+});
+
 test("open chunks of many series are snapshots that stay separate (shared copy blocks)", async () => {
   const head = new Head();
   const n = 600;

@@ -7,18 +7,16 @@
 // so the next `orrery start` on the directory replays them. That head truncates
 // what lies more than its window behind its newest sample, so only the window's
 // worth of imported history stays queryable.
+//
+// A file is refused whole (nothing imported) when a line does not parse, when an
+// OpenMetrics file lacks its closing `# EOF` (as promtool refuses it), or when a timestamp
+// is implausible for the format: the sign of a unit mix-up (see PLAUSIBLE_MIN_MS).
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
-import { open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
 import { labelsKey } from "../../storeapi/index.js";
 import type { Labels } from "../../storeapi/index.js";
-import {
-  detectExpositionFormat,
-  parseExpositionLine,
-  type ExpositionError,
-  type ExpositionFormat,
-} from "./exposition.js";
+import { parseExpositionLine, type ExpositionError, type ExpositionFormat } from "./exposition.js";
 import type { Head } from "./head.js";
 import type { Rejection, SeriesSamples } from "./types.js";
 
@@ -30,7 +28,7 @@ export interface ImportProgress {
 }
 
 export interface ImportOptions {
-  /** The file's format; detected from its `# EOF` line when absent. */
+  /** The file's format (default openmetrics: float-second timestamps, ending with `# EOF`). */
   readonly format?: ExpositionFormat;
   /** Samples per appendBatch (default 50,000). */
   readonly batchSamples?: number;
@@ -59,7 +57,7 @@ export interface ImportReport {
  */
 export async function importExpositionFile(head: Head, file: string, opts: ImportOptions = {}): Promise<ImportReport> {
   const totalBytes = (await stat(file)).size;
-  const format = opts.format ?? detectExpositionFormat(await readTail(file, totalBytes));
+  const format = opts.format ?? "openmetrics";
   const maxErrors = opts.maxErrors ?? 20;
   const errors: ExpositionError[] = [];
   let lines = 0;
@@ -68,6 +66,7 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
   let maxTime = -Infinity;
   const seriesKeys = new Set<string>();
   let eofLine = 0;
+  let implausible: { error: ExpositionError; count: number } | undefined;
   await forEachLine(file, totalBytes, "check", opts.onProgress, () => samples, (line, lineNo) => {
     lines = lineNo;
     const parsed = parseExpositionLine(line, lineNo, format);
@@ -80,6 +79,12 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
     } else if (parsed.kind === "sample") {
       if (parsed.timestamp === undefined) {
         errors.push({ kind: "error", line: lineNo, column: line.length + 1, message: "sample has no timestamp; importing needs one" });
+      } else if (!isPlausible(parsed.timestamp)) {
+        if (implausible === undefined) {
+          implausible = { error: { kind: "error", line: lineNo, column: 1, message: implausibleTimestamp(parsed.timestamp, format) }, count: 0 };
+          errors.push(implausible.error);
+        }
+        implausible.count++;
       } else {
         samples++;
         seriesKeys.add(labelsKey(parsed.labels));
@@ -89,6 +94,19 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
     }
     return errors.length < maxErrors;
   });
+  if (implausible !== undefined && implausible.count > 1) {
+    const i = errors.indexOf(implausible.error);
+    errors[i] = { ...implausible.error, message: `${implausible.error.message} (the first of ${implausible.count} such samples)` };
+  }
+  if (format === "openmetrics" && eofLine === 0 && errors.length < maxErrors) {
+    errors.push({
+      kind: "error",
+      line: lines + 1,
+      column: 1,
+      message: 'the file does not end with "# EOF", which OpenMetrics requires (promtool refuses it too); ' +
+        "a Prometheus text file, with millisecond timestamps, is imported with the prometheus format",
+    });
+  }
   const base = { format, lines, samples, series: seriesKeys.size, minTime, maxTime };
   if (errors.length > 0) return { ...base, accepted: 0, rejected: [], errors };
 
@@ -161,16 +179,26 @@ function sortedByTime(s: { labels: Labels; t: number[]; v: number[] }): SeriesSa
   return { labels: s.labels, t: order.map((i) => s.t[i]!), v: order.map((i) => s.v[i]!) };
 }
 
-async function readTail(file: string, size: number): Promise<string> {
-  const fh = await open(file, "r");
-  try {
-    const len = Math.min(size, 256);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    return buf.toString("utf8");
-  } finally {
-    await fh.close();
-  }
+/**
+ * Timestamps outside [1973-03-03, 2286-11-20] are refused: a seconds timestamp from after
+ * 1973 read as milliseconds lands before 1973, and a milliseconds one read as seconds lands
+ * after year 5138. Nothing scraped from a live system lies outside this range.
+ */
+export const PLAUSIBLE_MIN_MS = 1e11;
+export const PLAUSIBLE_MAX_MS = 1e13;
+
+function isPlausible(ms: number): boolean {
+  return ms >= PLAUSIBLE_MIN_MS && ms <= PLAUSIBLE_MAX_MS;
+}
+
+function implausibleTimestamp(ms: number, format: ExpositionFormat): string {
+  const when = Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : `beyond year 275760`;
+  const hint =
+    format === "openmetrics"
+      ? "millisecond timestamps mean a Prometheus text file: import it with the prometheus format"
+      : "second timestamps mean an OpenMetrics file: import it with the openmetrics format";
+  return `timestamp read as ${format === "openmetrics" ? "OpenMetrics seconds" : "Prometheus milliseconds"} is ${when}, ` +
+    `outside the plausible 1973-03-03..2286-11-20; ${hint}`;
 }
 
 /**

@@ -23,10 +23,12 @@ export type {
   TruncateReport,
 } from "./types.js";
 export { openHead } from "./open.js";
+export { DirLockError, LOCK_FILE, lockDir } from "./lock.js";
+export type { DirLock } from "./lock.js";
 export type { OpenHeadOptions, OpenedHead } from "./open.js";
 export { REJECT_REASONS } from "./metrics.js";
 export type { RejectReason } from "./metrics.js";
-export { detectExpositionFormat, formatExpositionError, parseExpositionLine } from "./exposition.js";
+export { formatExpositionError, parseExpositionLine } from "./exposition.js";
 export type { ExpositionError, ExpositionFormat, ExpositionLine, ExpositionSample } from "./exposition.js";
 export { importExpositionFile } from "./import.js";
 export type { ImportOptions, ImportProgress, ImportReport } from "./import.js";

@@ -1,10 +1,12 @@
 // Opening a head on a storage directory: open its WAL (DIR/wal, as Prometheus lays
-// it out), replay it into memory, and hand back the head ready for appends.
+// it out) under the directory's lock, replay it into memory, and hand back the head
+// ready for appends. Closing the head releases the lock.
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Wal, createWalMetrics, type FsyncPolicy, type ReplayReport } from "./wal/index.js";
 import { Head } from "./head.js";
-import type { HeadOptions } from "./types.js";
+import { lockDir, type DirLock } from "./lock.js";
+import type { HeadOptions, HeadWal } from "./types.js";
 
 export interface OpenHeadOptions extends Omit<HeadOptions, "wal"> {
   /** When the WAL fsyncs (default "always": an append resolves once durable). */
@@ -26,18 +28,26 @@ export interface OpenedHead {
 /**
  * Opens the head stored under `dir` (its WAL in `dir/wal`), or an in-memory head
  * when dir is undefined. The WAL's metrics go to the same registry as the head's.
+ * Throws DirLockError when a live process owns the directory.
  */
 export async function openHead(dir: string | undefined, opts: OpenHeadOptions = {}): Promise<OpenedHead> {
   const registry = opts.registry ?? new Registry();
   if (dir === undefined) {
     return { head: new Head({ ...opts, registry }), replay: undefined, replaySkipped: 0, warnings: [] };
   }
-  const wal = await Wal.open(join(dir, "wal"), {
-    fsync: opts.fsync,
-    segmentSize: opts.segmentSize,
-    metrics: createWalMetrics(registry),
-  });
-  const head = new Head({ ...opts, registry, wal });
+  const lock = await lockDir(dir);
+  let wal: Wal;
+  try {
+    wal = await Wal.open(join(dir, "wal"), {
+      fsync: opts.fsync,
+      segmentSize: opts.segmentSize,
+      metrics: createWalMetrics(registry),
+    });
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+  const head = new Head({ ...opts, registry, wal: releasingOnClose(wal, lock) });
   try {
     const sink = head.replaySink();
     const replay = await wal.replayColumns(sink.onSeries, sink.onSamples);
@@ -47,6 +57,19 @@ export async function openHead(dir: string | undefined, opts: OpenHeadOptions = 
     return { head, replay, replaySkipped: sink.skipped(), warnings };
   } catch (err) {
     await wal.close().catch(() => undefined);
+    await lock.release();
     throw err;
   }
+}
+
+/** The WAL as the head writes through it, releasing the directory's lock once it is closed. */
+function releasingOnClose(wal: Wal, lock: DirLock): HeadWal {
+  return {
+    logSamples: (refs, ts, vs, n, series) => wal.logSamples(refs, ts, vs, n, series),
+    checkpoint: (isLive, minTimeMs) => wal.checkpoint(isLive, minTimeMs),
+    close: async () => {
+      await wal.close();
+      await lock.release();
+    },
+  };
 }

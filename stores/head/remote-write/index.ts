@@ -9,15 +9,17 @@
 // Status codes: 204 stored; 400 for what the sender must not retry — bad snappy or protobuf, samples
 // rejected as out_of_order / duplicate_sample_for_timestamp / too_old / invalid_timestamp / invalid
 // labels (the accepted rest of the request stays stored: remote_write 2.0's partial-write rule);
-// 415 for another Content-Encoding/Content-Type/proto (absent headers mean 1.0, as in Prometheus);
+// 415 for another Content-Encoding or a protobuf message of another protocol (proto=…); any other
+// Content-Type, or none, is read as 1.0, as Prometheus 2.x does;
 // 500 when the head's append (the WAL) failed, which the sender retries.
 // Native histograms are not supported yet: they are dropped, counted
 // (orrery_remote_write_dropped_total{kind="histogram",reason="not_supported"}) and answered with 400,
 // floats of the same request stored. Prometheus answers 500 when its histograms are disabled, which
 // makes senders retry forever (prometheus/prometheus#17181; the proposed fix answers 4xx).
 // Exemplars that are not newer than the series' newest one are dropped and counted, not reported,
-// as Prometheus does.
-export { handleRemoteWrite, createRemoteWriteContext, createRemoteWriteMetrics } from "./receiver.js";
+// as Prometheus does. With a log (createRemoteWriteContext({ log })), every 400 that lost data is
+// also logged with its first series and reason per kind, at most one line per 10 s.
+export { handleRemoteWrite, createRemoteWriteContext, createRemoteWriteMetrics, RateLimitedLog } from "./receiver.js";
 export type {
   RemoteWriteAppender,
   RemoteWriteContext,

@@ -75,6 +75,32 @@ export interface RemoteWriteContext {
   readonly maxDecodedBytes: number;
   /** Label names and values shared across requests and series. */
   readonly strings: StringInterner;
+  /** Where requests that lost data are logged, at most once per interval. */
+  readonly rejectionLog?: RateLimitedLog;
+}
+
+/** Writes a line at most once per interval; lines in between are counted and the count told with the next one. */
+export class RateLimitedLog {
+  private last = -Infinity;
+  private suppressed = 0;
+
+  constructor(
+    private readonly write: (line: string) => void,
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  log(line: string): void {
+    const t = this.now();
+    if (t - this.last < this.intervalMs) {
+      this.suppressed++;
+      return;
+    }
+    const note = this.suppressed > 0 ? ` (${this.suppressed} more such requests since the last message)` : "";
+    this.last = t;
+    this.suppressed = 0;
+    this.write(line + note);
+  }
 }
 
 export interface RemoteWriteContextOptions {
@@ -87,6 +113,12 @@ export interface RemoteWriteContextOptions {
   readonly maxDecodedBytes?: number;
   /** Distinct label strings interned before the table is cleared (default 1,000,000). */
   readonly maxInternedStrings?: number;
+  /** Logs requests whose samples were rejected (the first series and reason of each kind), rate-limited. */
+  readonly log?: (line: string) => void;
+  /** At most one rejection line per this many ms (default 10 s). */
+  readonly logIntervalMs?: number;
+  /** The clock of the rate limit (tests replace it). */
+  readonly now?: () => number;
 }
 
 export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): RemoteWriteContext {
@@ -96,6 +128,7 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
     strings: new StringInterner(opts.maxInternedStrings),
+    rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
   };
 }
 
@@ -110,8 +143,10 @@ function header(headers: RequestHeaders, name: string): string | undefined {
 }
 
 /**
- * Checks Content-Encoding and Content-Type as Prometheus's receiver does: absent headers are taken as
- * remote_write 1.0 (snappy, application/x-protobuf); anything else is 415.
+ * Checks Content-Encoding and Content-Type. Prometheus 2.x reads the body as snappy-compressed
+ * remote_write 1.0 whatever Content-Type says, so another media type (or none) is read the same
+ * way; only a protobuf message named as another protocol (remote_write 2.0), or an encoding other
+ * than snappy, is 415 — the answer that makes a 2.0 sender fall back to 1.0.
  */
 function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined {
   const encoding = header(headers, "content-encoding");
@@ -119,11 +154,9 @@ function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined 
     return { status: 415, message: `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote_write 1.0 requires snappy` };
   }
   const type = header(headers, "content-type");
-  if (type === undefined || type.trim() === "") return undefined;
+  if (type === undefined) return undefined;
   const [media, ...params] = type.split(";").map((s) => s.trim());
-  if (media.toLowerCase() !== "application/x-protobuf") {
-    return { status: 415, message: `unsupported Content-Type ${JSON.stringify(type)}: want application/x-protobuf` };
-  }
+  if (media.toLowerCase() !== "application/x-protobuf") return undefined;
   for (const p of params) {
     const [k, v] = p.split("=").map((s) => s.trim());
     if (k.toLowerCase() === "proto" && v !== "prometheus.WriteRequest") {
@@ -239,8 +272,10 @@ export async function handleRemoteWrite(
   for (const m of req.metadata) ctx.metadata.add(m);
   metrics?.metadataReceived.inc(req.metadata.length);
 
-  if (problems.length > 0) return finish(ctx, { status: 400, message: problems.join("; ") });
-  return finish(ctx, { status: 204 });
+  if (problems.length === 0) return finish(ctx, { status: 204 });
+  const message = problems.join("; ");
+  ctx.rejectionLog?.log(`remote_write: answered 400, data not stored: ${message}`);
+  return finish(ctx, { status: 400, message });
 }
 
 /** Exemplar problems are counted, not reported to the sender (as Prometheus does). */

@@ -150,7 +150,7 @@ class FakeHead implements RemoteWriteAppender {
 
 const HEADERS = { "content-encoding": "snappy", "content-type": "application/x-protobuf", "x-prometheus-remote-write-version": "0.1.0" };
 
-test("handler: 204 on success; header checks as Prometheus (absent → v1, others 415)", async () => {
+test("handler: 204 on success; header checks as Prometheus 2.x (absent or another Content-Type → v1; gzip or proto=v2 → 415)", async () => {
   const head = new FakeHead();
   const body = encodeRemoteWriteBody({ timeseries: [{ labels: [lbl("job", "a"), lbl("__name__", "up")], samples: [{ value: 1, timestamp: 10 }] }] });
   assert.deepEqual(await handleRemoteWrite(head, body, HEADERS), { status: 204 });
@@ -158,7 +158,9 @@ test("handler: 204 on success; header checks as Prometheus (absent → v1, other
   assert.equal((await handleRemoteWrite(head, body, {})).status, 204);
   assert.equal((await handleRemoteWrite(head, body, new Headers(HEADERS))).status, 204);
   assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-encoding": "gzip" })).status, 415);
-  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/json" })).status, 415);
+  for (const type of ["application/json", "text/plain; charset=utf-8", "application/octet-stream", ""]) {
+    assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": type })).status, 204, `read by its encoding when sent as ${type}`);
+  }
   const v2 = await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" });
   assert.equal(v2.status, 415);
   assert.match(v2.message!, /only prometheus\.WriteRequest/);
@@ -334,4 +336,24 @@ test("series labels: sorted in UTF-8 order, empty values dropped, bad UTF-8 / em
       else assert.deepEqual(got, want);
     }
   }
+});
+
+test("handler: a request that lost data is logged with its first series and reason, at most once per interval", async () => {
+  let answer: AppendResult = { accepted: 1, rejected: [{ reason: "too_far_in_future", count: 2, firstError: 'sample at 9e12 is more than 600000 ms ahead of the clock, series {__name__="up"}' }] };
+  const head = new FakeHead(() => answer);
+  const lines: string[] = [];
+  let now = 0;
+  const ctx = createRemoteWriteContext({ log: (l) => lines.push(l), logIntervalMs: 10_000, now: () => now });
+  const body = encodeRemoteWriteBody({ timeseries: [{ labels: [lbl("__name__", "up")], samples: [{ value: 1, timestamp: 10 }] }] });
+  for (let i = 0; i < 3; i++) assert.equal((await handleRemoteWrite(head, body, HEADERS, ctx)).status, 400);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^remote_write: answered 400, data not stored: 2 samples rejected as too_far_in_future \(first: .*series \{__name__="up"\}\)$/);
+  now = 10_000;
+  await handleRemoteWrite(head, body, HEADERS, ctx);
+  assert.equal(lines.length, 2);
+  assert.match(lines[1]!, /\(2 more such requests since the last message\)$/);
+  answer = { accepted: 1, rejected: [] };
+  now = 30_000;
+  assert.equal((await handleRemoteWrite(head, body, HEADERS, ctx)).status, 204);
+  assert.equal(lines.length, 2, "a request that stored everything is not logged");
 });
