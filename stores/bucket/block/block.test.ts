@@ -224,6 +224,9 @@ test("an index in memory reads through bytesSource as through a file", async () 
     const index = await IndexReader.open(bytesSource(await readFile(join(dir, meta.ulid, "index"))), meta.ulid);
     const refs = await index.postingsForMatchers([{ name: "job", op: "=", value: "db" }]);
     assert.equal(refs.length, 2);
+    assert.deepEqual(await index.postings("job", "db"), refs);
+    assert.equal((await index.postings("job", "zz")).length, 0);
+    assert.equal((await index.postings("nope", "db")).length, 0);
     const s = await index.series(refs[1]!);
     assert.deepEqual(s.labels, labelsFromRecord({ __name__: "up", job: "db", instance: "a" }));
     assert.deepEqual(s.chunks.map((c) => [c.minTime, c.maxTime]), [[0, 135_000]]);

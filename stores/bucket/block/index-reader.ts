@@ -1,7 +1,7 @@
 // Reads a block's index (format v2) through a ByteRangeSource: the TOC, symbol table and
 // postings offset table once at open; postings lists and series entries on demand.
 // Every check failure is a BlockError naming the block and "index".
-import { compileMatcher, crc32c, type Label, type Labels, type Matcher } from "../../../storeapi/index.js";
+import { compareUtf8, compileMatcher, crc32c, type Label, type Labels, type Matcher } from "../../../storeapi/index.js";
 import { BlockError, INDEX_FILE, INDEX_MAGIC, INDEX_TOC_BYTES, INDEX_VERSION_V2 } from "./format.js";
 import { Decbuf, be32At } from "./decbuf.js";
 import { WindowedReader, type ByteRangeSource } from "./source.js";
@@ -97,7 +97,7 @@ export class IndexReader {
   async postings(name: string, value: string): Promise<Uint32Array> {
     const entry = this.table.get(name);
     if (entry === undefined) return new Uint32Array(0);
-    const i = entry.values.indexOf(value);
+    const i = findSorted(entry.values, value);
     return i < 0 ? new Uint32Array(0) : this.postingsAt(entry.offsets[i]!, name, value);
   }
 
@@ -226,6 +226,18 @@ async function readSection<T>(
   } catch (err) {
     return fail(`${what} at ${offset}: ${(err as Error).message}`);
   }
+}
+
+/** Index of `value` in `values` (sorted in Go's byte order), or -1. */
+function findSorted(values: readonly string[], value: string): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(values[mid]!, value) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < values.length && values[lo] === value ? lo : -1;
 }
 
 function hex(n: number): string {
