@@ -23,6 +23,11 @@ const benches: Record<string, Bench> = {
   },
   "api-encode": { file: "api-encode.bench.js", nodeFlags: [], summary: "JSON response encoder vs JSON.stringify" },
   "remote-write-decode": { file: "remote-write-decode.bench.js", nodeFlags: [], summary: "remote_write decode: hand-written vs protobufjs (prompb)" },
+  "create-blocks": {
+    file: "create-blocks.bench.js",
+    nodeFlags: [],
+    summary: "tsdb create-blocks-from openmetrics vs promtool 2.42 (runs promtool)",
+  },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

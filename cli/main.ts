@@ -7,7 +7,7 @@ const subcommands: Record<string, { file: string; summary: string }> = {
   receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)" },
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
-  tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store" },
+  tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store, or write TSDB blocks from it" },
 };
 
 function usage(): string {

@@ -34,6 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (sub === "create-blocks-from") return (await import("./tsdb-create-blocks.js")).run(argv.slice(1));
   if (sub !== "import" || kind !== "openmetrics") {
     console.error(`orrery tsdb: unknown command "${[sub, kind].filter(Boolean).join(" ")}"\n\n${USAGE}`);
     return 2;

@@ -1,0 +1,113 @@
+// One block opened for reading: meta.json, the index and the chunk segments, each a
+// ByteRangeSource. `openBlockDir` opens a local block directory; object storage opens
+// the same files through its own sources.
+import { readdir, readFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { labelsFromRecord, type AggrChunk, type Labels, type Matcher } from "../../../storeapi/index.js";
+import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
+import { ChunkReader } from "./chunk-reader.js";
+import { IndexReader } from "./index-reader.js";
+import { openFileSource, type ByteRangeSource } from "./source.js";
+
+/** The files of one block, wherever they are. */
+export interface BlockFiles {
+  readonly metaJson: string;
+  readonly index: ByteRangeSource;
+  /** Segment files in order (000001 first). */
+  readonly chunks: readonly ByteRangeSource[];
+}
+
+/** A series of one block, without the block's external labels. */
+export interface BlockSeries {
+  readonly labels: Labels;
+  readonly chunks: readonly AggrChunk[];
+}
+
+export class Block {
+  /** The block's Thanos external labels. */
+  readonly externalLabels: Labels;
+
+  private constructor(
+    readonly meta: BlockMeta,
+    readonly index: IndexReader,
+    readonly chunks: ChunkReader,
+    private readonly files: BlockFiles,
+  ) {
+    this.externalLabels = labelsFromRecord(metaExternalLabels(meta));
+  }
+
+  /** `name` names the block in errors until meta.json gives its ULID (the directory name). */
+  static async open(files: BlockFiles, name: string): Promise<Block> {
+    const meta = parseMeta(files.metaJson, name);
+    const index = await IndexReader.open(files.index, meta.ulid);
+    const chunks = await ChunkReader.open(files.chunks, meta.ulid);
+    return new Block(meta, index, chunks, files);
+  }
+
+  get ulid(): string {
+    return this.meta.ulid;
+  }
+
+  /** Whether the block's [minTime, maxTime) touches the inclusive range [mint, maxt]. */
+  overlaps(mint: number, maxt: number): boolean {
+    return this.meta.minTime <= maxt && this.meta.maxTime > mint;
+  }
+
+  /**
+   * Series matching `matchers` (on the block's own labels) with their chunks overlapping the
+   * inclusive [mint, maxt], in label order. Series with no such chunk are left out;
+   * with `skipChunks`, series are kept by their chunk metas but no chunk is read.
+   */
+  async *select(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries> {
+    const refs = await this.index.postingsForMatchers(matchers);
+    for (const ref of refs) {
+      const s = await this.index.series(ref);
+      const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
+      if (metas.length === 0) continue;
+      if (skipChunks) {
+        yield { labels: s.labels, chunks: [] };
+        continue;
+      }
+      const chunks: AggrChunk[] = [];
+      for (const m of metas) chunks.push({ minTime: m.minTime, maxTime: m.maxTime, raw: await this.chunks.chunk(m.ref) });
+      yield { labels: s.labels, chunks };
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.files.index.close(), ...this.files.chunks.map((c) => c.close())]);
+  }
+}
+
+/** Opens a local block directory. Every failure is a BlockError naming the block and the file. */
+export async function openBlockDir(dir: string): Promise<Block> {
+  const name = basename(dir);
+  const metaJson = await readFile(join(dir, META_FILE), "utf8").catch((err: NodeJS.ErrnoException) => {
+    throw new BlockError(name, META_FILE, err.code === "ENOENT" ? "missing" : err.message);
+  });
+  const ulid = parseMeta(metaJson, name).ulid;
+  const opened: ByteRangeSource[] = [];
+  try {
+    const index = await openFileSource(join(dir, INDEX_FILE)).catch((err: NodeJS.ErrnoException) => {
+      throw new BlockError(ulid, INDEX_FILE, err.code === "ENOENT" ? "missing" : err.message);
+    });
+    opened.push(index);
+    const names = await readdir(join(dir, CHUNKS_DIR)).catch((err: NodeJS.ErrnoException) => {
+      throw new BlockError(ulid, CHUNKS_DIR, err.code === "ENOENT" ? "missing" : err.message);
+    });
+    const segments = names.filter((n) => /^\d{6}$/.test(n)).sort();
+    segments.forEach((n, i) => {
+      if (Number(n) !== i + 1) throw new BlockError(ulid, `${CHUNKS_DIR}/${n}`, `segment files are not numbered 000001 onwards without gaps`);
+    });
+    const chunks: ByteRangeSource[] = [];
+    for (const n of segments) {
+      const src = await openFileSource(join(dir, CHUNKS_DIR, n));
+      opened.push(src);
+      chunks.push(src);
+    }
+    return await Block.open({ metaJson, index, chunks }, name);
+  } catch (err) {
+    await Promise.allSettled(opened.map((s) => s.close()));
+    throw err;
+  }
+}

@@ -1,0 +1,63 @@
+// Prometheus TSDB blocks (index v2, XOR chunk segments, meta.json with Thanos's section),
+// byte-compatible with Prometheus 2.42 both ways: a streaming writer, readers over byte-range
+// sources (a local file here, object storage's ranges later), and a Store over local blocks.
+export {
+  /** Writes one block directory: `create(parentDir, {symbols, source, externalLabels})`, `addSeries` in label order, `finish()`. */
+  BlockWriter,
+  type BlockWriterOptions,
+  /** A chunk to write: bytes as chunkenc encodes them, first and last sample times. */
+  type BlockChunk,
+} from "./writer.js";
+export {
+  /** One file readable by byte range: `{ size, read(offset, length), close() }`. */
+  type ByteRangeSource,
+  /** A ByteRangeSource over a local file (fs.FileHandle). */
+  openFileSource,
+  /** A ByteRangeSource over bytes in memory. */
+  bytesSource,
+} from "./source.js";
+export {
+  /** A block opened for reading from its files' sources: meta, index, chunks; select(matchers, mint, maxt). */
+  Block,
+  /** Opens a local block directory. */
+  openBlockDir,
+  type BlockFiles,
+  type BlockSeries,
+} from "./block.js";
+export {
+  /** Reads a block's index: postings, matchers → series refs, series and chunk metas. */
+  IndexReader,
+  type ChunkMeta,
+  type IndexSeries,
+} from "./index-reader.js";
+export {
+  /** Reads chunks by ref from a block's segment files, CRC-checked. */
+  ChunkReader,
+} from "./chunk-reader.js";
+export {
+  /** The Store over a directory of local blocks. */
+  BlocksStore,
+  type BlocksStoreOptions,
+} from "./store.js";
+export {
+  /** A block failure naming the block (ULID) and the file. */
+  BlockError,
+  parseMeta,
+  formatMeta,
+  isUlid,
+  type BlockMeta,
+  type ThanosSource,
+  DEFAULT_SEGMENT_BYTES,
+} from "./format.js";
+export {
+  /** A new ULID (time-ordered, Crockford base32). */
+  newUlid,
+  /** The millisecond time in a ULID. */
+  ulidTime,
+} from "./ulid.js";
+export {
+  /** `orrery tsdb create-blocks-from openmetrics`: 2h-aligned blocks from an exposition file. */
+  createBlocksFromExposition,
+  type CreateBlocksOptions,
+  type CreateBlocksReport,
+} from "./create-from-exposition.js";

@@ -1,0 +1,80 @@
+// Byte-range access to a block's files: a local file here; object storage's getRange plugs in
+// through the same interface, so the readers never know where the bytes live.
+import { open, type FileHandle } from "node:fs/promises";
+
+/** One file readable by range. Reads past the end return fewer bytes, never throw for that. */
+export interface ByteRangeSource {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array>;
+  close(): Promise<void>;
+}
+
+/** A local file read with an fs.FileHandle. */
+export async function openFileSource(path: string): Promise<ByteRangeSource> {
+  const fh = await open(path, "r");
+  try {
+    const { size } = await fh.stat();
+    return new FileSource(fh, size);
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+class FileSource implements ByteRangeSource {
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const n = Math.max(0, Math.min(length, this.size - offset));
+    const buf = new Uint8Array(n);
+    let done = 0;
+    while (done < n) {
+      const { bytesRead } = await this.fh.read(buf, done, n - done, offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === n ? buf : buf.subarray(0, done);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+/** Bytes in memory as a source (tests, small files). */
+export function bytesSource(bytes: Uint8Array): ByteRangeSource {
+  return {
+    size: bytes.length,
+    read: async (offset, length) => bytes.subarray(Math.min(offset, bytes.length), Math.min(offset + length, bytes.length)),
+    close: async () => {},
+  };
+}
+
+/**
+ * Reads forward through a source in windows, so many small adjacent reads (series entries,
+ * chunks of one series) cost one I/O each window rather than one each.
+ */
+export class WindowedReader {
+  private window: Uint8Array = new Uint8Array(0);
+  private windowStart = 0;
+
+  constructor(
+    private readonly source: ByteRangeSource,
+    private readonly windowBytes = 64 * 1024,
+  ) {}
+
+  /** Bytes [offset, offset+length), fewer at the end of the file. The view is valid until the next call. */
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
+    if (offset >= this.windowStart && end <= this.windowStart + this.window.length) {
+      return this.window.subarray(offset - this.windowStart, end - this.windowStart);
+    }
+    if (length > this.windowBytes) return this.source.read(offset, length);
+    this.window = await this.source.read(offset, this.windowBytes);
+    this.windowStart = offset;
+    return this.window.subarray(0, Math.min(length, this.window.length));
+  }
+}

@@ -1,0 +1,191 @@
+// A Store over a directory of local blocks: each block's Thanos external labels attached,
+// series sorted by labels, the same series from overlapping blocks merged by time, and a
+// block that cannot be opened skipped with a warning naming it.
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ChunkEncoding,
+  XorChunk,
+  XOR_CHUNK_TARGET_SAMPLES,
+  chunksNeedMerge,
+  compareLabels,
+  compareUtf8,
+  extendLabels,
+  getLabel,
+  labelsEqual,
+  matchExternalLabels,
+  mergeXorChunks,
+  type AggrChunk,
+  type Labels,
+  type LabelNamesRequest,
+  type LabelValuesRequest,
+  type Matcher,
+  type Series,
+  type SeriesFrame,
+  type SeriesRequest,
+  type Store,
+  type StoreInfo,
+  type StringsResponse,
+} from "../../../storeapi/index.js";
+import { Block, openBlockDir } from "./block.js";
+import { BlockError, isUlid } from "./format.js";
+
+export interface BlocksStoreOptions {
+  /** Told about every block skipped (default: none; the warnings are also in every response). */
+  readonly onWarning?: (warning: string) => void;
+  /** Series per frame of the series() stream (default 256). */
+  readonly frameSize?: number;
+}
+
+export class BlocksStore implements Store {
+  private constructor(
+    readonly blocks: readonly Block[],
+    /** Why blocks were skipped at open, one line each naming the block. */
+    readonly openWarnings: readonly string[],
+    private readonly frameSize: number,
+  ) {}
+
+  /** Opens every block directory (named by a ULID) under `dir`. */
+  static async open(dir: string, opts: BlocksStoreOptions = {}): Promise<BlocksStore> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    const blocks: Block[] = [];
+    const warnings: string[] = [];
+    for (const e of entries.filter((e) => e.isDirectory() && isUlid(e.name)).sort((a, b) => compareUtf8(a.name, b.name))) {
+      try {
+        blocks.push(await openBlockDir(join(dir, e.name)));
+      } catch (err) {
+        const w = `skipping block ${e.name}: ${(err as Error).message}`;
+        warnings.push(w);
+        opts.onWarning?.(w);
+      }
+    }
+    return new BlocksStore(blocks, warnings, Math.max(1, opts.frameSize ?? 256));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.blocks.map((b) => b.close()));
+  }
+
+  async info(): Promise<StoreInfo> {
+    const labelSets: Labels[] = [];
+    for (const b of this.blocks) {
+      if (b.externalLabels.length > 0 && !labelSets.some((l) => labelsEqual(l, b.externalLabels))) labelSets.push(b.externalLabels);
+    }
+    const minTime = Math.min(...this.blocks.map((b) => b.meta.minTime));
+    const maxTime = Math.max(...this.blocks.map((b) => b.meta.maxTime - 1));
+    return {
+      labelSets,
+      minTime: Number.isFinite(minTime) ? minTime : Number.MAX_SAFE_INTEGER,
+      maxTime: Number.isFinite(maxTime) ? maxTime : Number.MIN_SAFE_INTEGER,
+      resolutions: [0],
+      supportsAggregationPushdown: false,
+    };
+  }
+
+  async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    const skipChunks = request.skipChunks ?? false;
+    const { series: found, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal);
+    found.sort((a, b) => compareLabels(a.labels, b.labels));
+    const merged = mergeSameSeries(found, skipChunks);
+    const limited = request.limit !== undefined && request.limit > 0 ? merged.slice(0, request.limit) : merged;
+    let warnings: readonly string[] = [...this.openWarnings, ...readWarnings];
+    if (limited.length === 0 && warnings.length > 0) yield { series: [], warnings };
+    for (let start = 0; start < limited.length; start += this.frameSize) {
+      signal?.throwIfAborted();
+      yield { series: limited.slice(start, start + this.frameSize), warnings };
+      warnings = [];
+    }
+  }
+
+  /**
+   * Every matching series of every overlapping block, external labels attached (unsorted across
+   * blocks). A block that fails mid-read is left out with a warning naming it, or fails the
+   * request when partial response is disabled.
+   */
+  private async selectAll(
+    request: LabelNamesRequest & { readonly partialResponseDisabled?: boolean },
+    skipChunks: boolean,
+    signal: AbortSignal | undefined,
+  ): Promise<{ series: Series[]; warnings: string[] }> {
+    const { matchers, minTime, maxTime } = request;
+    const series: Series[] = [];
+    const warnings: string[] = [];
+    for (const b of this.blocks) {
+      if (!b.overlaps(minTime, maxTime)) continue;
+      const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
+      if (!matches) continue;
+      const fromBlock: Series[] = [];
+      try {
+        for await (const s of b.select(rest, minTime, maxTime, skipChunks)) {
+          signal?.throwIfAborted();
+          fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
+        }
+      } catch (err) {
+        if (!(err instanceof BlockError) || request.partialResponseDisabled) throw err;
+        warnings.push(`skipping block ${b.ulid} for this request: ${err.message}`);
+        continue;
+      }
+      series.push(...fromBlock);
+    }
+    return { series, warnings };
+  }
+
+  async labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    const { series, warnings } = await this.selectAll(request, true, signal);
+    const names = new Set<string>();
+    for (const s of series) for (const l of s.labels) names.add(l.name);
+    return { values: sortAndLimit(names, request.limit), warnings: [...this.openWarnings, ...warnings] };
+  }
+
+  async labelValues(request: LabelValuesRequest, signal?: AbortSignal): Promise<StringsResponse> {
+    const { series, warnings } = await this.selectAll(request, true, signal);
+    const values = new Set<string>();
+    for (const s of series) {
+      const v = getLabel(s.labels, request.label);
+      if (v !== "") values.add(v);
+    }
+    return { values: sortAndLimit(values, request.limit), warnings: [...this.openWarnings, ...warnings] };
+  }
+}
+
+/** Joins runs of equal label sets (sorted input): chunks in time order, overlapping ones merged so each sample counts once. */
+function mergeSameSeries(sorted: readonly Series[], skipChunks: boolean): Series[] {
+  const out: Series[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i + 1;
+    while (j < sorted.length && labelsEqual(sorted[j]!.labels, sorted[i]!.labels)) j++;
+    if (j === i + 1 || skipChunks) out.push(sorted[i]!);
+    else {
+      const chunks = sorted.slice(i, j).flatMap((s) => s.chunks);
+      chunks.sort((a, b) => a.minTime - b.minTime);
+      out.push({ labels: sorted[i]!.labels, chunks: chunksNeedMerge(chunks) ? rechunk(chunks) : chunks });
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** Merges overlapping XOR chunks by time and cuts the samples into fresh chunks of 120. */
+function rechunk(chunks: readonly AggrChunk[]): AggrChunk[] {
+  const merged = mergeXorChunks(
+    chunks.map((c, i) => {
+      if (c.raw?.encoding !== ChunkEncoding.XOR) throw new Error(`chunk ${i} is not an XOR chunk; only float chunks can be merged`);
+      return c.raw.data;
+    }),
+    Number.MIN_SAFE_INTEGER,
+    Number.MAX_SAFE_INTEGER,
+  );
+  const out: AggrChunk[] = [];
+  for (let start = 0; start < merged.length; start += XOR_CHUNK_TARGET_SAMPLES) {
+    const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, merged.length);
+    const c = new XorChunk();
+    for (let k = start; k < end; k++) c.append(merged.ts[k]!, merged.vs[k]!);
+    out.push({ minTime: merged.ts[start]!, maxTime: merged.ts[end - 1]!, raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() } });
+  }
+  return out;
+}
+
+function sortAndLimit(values: Set<string>, limit: number | undefined): string[] {
+  const sorted = [...values].sort(compareUtf8);
+  return limit !== undefined && limit > 0 ? sorted.slice(0, limit) : sorted;
+}
