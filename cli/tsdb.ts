@@ -5,6 +5,7 @@ import type { ExpositionFormat } from "../stores/index.js";
 import { stat } from "node:fs/promises";
 
 const USAGE = `usage: orrery tsdb import openmetrics FILE [flags]
+       orrery tsdb create-blocks-from openmetrics FILE [DIR] [flags]   (see its --help)
 
 Imports samples with timestamps from an OpenMetrics or Prometheus text file into the
 head store's write-ahead log in DIR/wal; \`orrery start --storage.tsdb.path DIR\` then

@@ -5,7 +5,7 @@
 // is an error). The samples of all windows are held as XOR chunks (about 1-2 bytes a sample),
 // then each block is written and its chunks let go.
 import { createReadStream } from "node:fs";
-import { mkdir, open, stat } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import {
   FloatBits,
@@ -15,7 +15,7 @@ import {
   labelsKey,
   type Labels,
 } from "../../../storeapi/index.js";
-import { detectExpositionFormat, formatExpositionError, parseExpositionLine, type ExpositionFormat } from "../../head/index.js";
+import { formatExpositionError, parseExpositionLine, type ExpositionFormat } from "../../head/index.js";
 import { BlockWriter, type BlockChunk } from "./writer.js";
 import type { BlockMeta } from "./format.js";
 
@@ -26,7 +26,7 @@ export const DEFAULT_BLOCK_DURATION_MS = 2 * HOUR_MS;
 export interface CreateBlocksOptions {
   /** Largest block duration; the block duration is the largest of 2h·3^k not above it (default 2h). */
   readonly maxBlockDurationMs?: number;
-  /** Detected from the file's `# EOF` line when absent. */
+  /** Default openmetrics, as promtool's `create-blocks-from openmetrics` reads. */
   readonly format?: ExpositionFormat;
   /** Chunk segment size (tests). */
   readonly segmentBytes?: number;
@@ -48,7 +48,7 @@ export function compatibleBlockDuration(maxBlockDurationMs: number): number {
 /** Reads `file` and writes its blocks under `outDir`. Throws an Error naming file:line:column on a bad line. */
 export async function createBlocksFromExposition(file: string, outDir: string, opts: CreateBlocksOptions = {}): Promise<CreateBlocksReport> {
   const blockDurationMs = compatibleBlockDuration(opts.maxBlockDurationMs ?? DEFAULT_BLOCK_DURATION_MS);
-  const format = opts.format ?? detectExpositionFormat(await readTail(file));
+  const format = opts.format ?? "openmetrics";
   const windows = new Map<number, Map<string, SeriesBuilder>>();
   const bits = new FloatBits();
   let samples = 0;
@@ -143,15 +143,3 @@ class SeriesBuilder {
   }
 }
 
-async function readTail(file: string): Promise<string> {
-  const size = (await stat(file)).size;
-  const fh = await open(file, "r");
-  try {
-    const len = Math.min(size, 256);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    return buf.toString("utf8");
-  } finally {
-    await fh.close();
-  }
-}
