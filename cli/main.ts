@@ -7,6 +7,7 @@ const subcommands: Record<string, { file: string; summary: string }> = {
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
   tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store" },
+  rule: { file: "./rule.js", summary: "validate rule files (`rule check`), as promtool check rules does" },
 };
 
 function usage(): string {

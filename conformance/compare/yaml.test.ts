@@ -55,3 +55,7 @@ test("yaml: positions of mappings, sequence items and values, 1-based as yaml.v3
   assert.deepEqual(positions.get(rule)!.values["record"], { line: 4, column: 13 });
   assert.deepEqual(positions.get(rule)!.values["expr"], { line: 5, column: 11 });
 });
+
+test("yaml: a block scalar under a `- key: |` item ends at the next key of that item", () => {
+  assert.deepEqual(parseYaml("- expr: |\n    a\n  record: r\n- expr: b\n"), [{ expr: "a\n", record: "r" }, { expr: "b" }]);
+});

@@ -68,7 +68,7 @@ function significantLines(source: string): Line[] {
     out.push(line);
     const m = BLOCK_INDICATOR.exec(line.text);
     if (m === null) continue;
-    const end = blockEnd(raws, idx + 1, indent);
+    const end = blockEnd(raws, idx + 1, indent + (/^(?:-\s+)*/.exec(line.text)?.[0].length ?? 0));
     line.block = blockScalar(raws.slice(idx + 1, end), m[1] === ">", m[2], idx + 2);
     idx = end - 1;
   }
