@@ -13,7 +13,7 @@ export type { Template, TemplateContext, TemplateSample } from "./template.js";
 //   engineQuerier(engine, storeFor) / httpQuerier(urls)  → where rule queries go
 //   Notifier                     → Alertmanager v2 (POST /api/v2/alerts), batched, retried, to every URL
 export { Ruler, loadRuleFiles, expandGlobs } from "./manager.js";
-export type { RulerOptions, ApiRuleGroup, ApiRule, ApiAlert } from "./manager.js";
+export type { RulerOptions } from "./manager.js";
 export { RuleGroup, groupOffsetMs, evalTimestamp } from "./group.js";
 export type { GroupDeps } from "./group.js";
 export { engineQuerier, httpQuerier } from "./querier.js";

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { Counter, Gauge, Summary, type Registry } from "prom-client";
+import type { ApiAlert, ApiRule, ApiRuleGroup, RulesSource } from "../api/index.js";
 import { formatGoG } from "../promql/index.js";
 import { labelsToRecord } from "../storeapi/index.js";
 import { RuleGroup, type GroupDeps } from "./group.js";
@@ -20,7 +21,7 @@ export interface RulerOptions extends GroupDeps {
   log?: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
 
-export class Ruler {
+export class Ruler implements RulesSource {
   private groups: RuleGroup[] = [];
   private fingerprint = "";
   private watchTimer: NodeJS.Timeout | undefined;
@@ -70,7 +71,7 @@ export class Ruler {
   /** Loads the rule files and starts every group; resolves with the load errors (then no group runs). */
   async start(): Promise<string[]> {
     this.started = true;
-    const errors = await this.reload(true);
+    const errors = await this.load(true);
     const every = this.opts.watchIntervalMs ?? 0;
     if (every > 0) {
       this.watchTimer = setInterval(() => void this.reloadIfChanged(), every);
@@ -80,7 +81,11 @@ export class Ruler {
   }
 
   /** Re-reads the rule files; a bad file keeps the running rules and is reported. Unchanged rules keep their alerts. */
-  async reload(initial = false): Promise<string[]> {
+  reload(): Promise<string[]> {
+    return this.load(false);
+  }
+
+  private async load(initial: boolean): Promise<string[]> {
     const loaded = await loadRuleFiles(this.opts.files);
     if (loaded.errors.length > 0) {
       this.lastReloadError = loaded.errors.join("\n");
@@ -134,42 +139,6 @@ export class Ruler {
       partialResponseStrategy: g.config.partialResponseStrategy.toUpperCase(),
     }));
   }
-}
-
-export interface ApiAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  state: string;
-  activeAt: string;
-  keepFiringSince?: string;
-  value: string;
-}
-
-export interface ApiRule {
-  type: "recording" | "alerting";
-  name: string;
-  query: string;
-  labels: Record<string, string>;
-  health: string;
-  lastError?: string;
-  evaluationTime: number;
-  lastEvaluation: string;
-  state?: string;
-  duration?: number;
-  keepFiringFor?: number;
-  annotations?: Record<string, string>;
-  alerts?: ApiAlert[];
-}
-
-export interface ApiRuleGroup {
-  name: string;
-  file: string;
-  rules: ApiRule[];
-  interval: number;
-  limit: number;
-  evaluationTime: number;
-  lastEvaluation: string;
-  partialResponseStrategy: string;
 }
 
 function apiRule(r: RuleState): ApiRule {
