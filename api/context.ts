@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
 import type { Labels, Matcher, Store } from "../storeapi/index.js";
+import type { RulesSource } from "./rules.js";
 import type { QueryGate } from "./gate.js";
 import type { StoreViewOptions } from "./params.js";
 
@@ -109,6 +110,8 @@ export interface ApiDeps {
   logger?: FastifyServerOptions["logger"];
   /** The clock, ms (tests pin it). */
   now?: () => number;
+  /** The ruler behind /api/v1/rules, /api/v1/alerts and POST /-/reload (absent: empty lists). */
+  rules?: RulesSource;
 }
 
 /** The deps with defaults filled in, plus the parts buildApi creates. */

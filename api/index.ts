@@ -2,6 +2,7 @@
 // /metrics, remote_write), built on fastify, and the self-scrape that feeds a
 // process's own metrics into its head.
 export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
+export { filterGroups, type ApiAlert, type ApiRule, type ApiRuleGroup, type RulesSource } from "./rules.js";
 export type {
   ApiDeps,
   BuildInfo,

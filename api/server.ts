@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
+import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, RemoteWriteHandler } from "./context.js";
 import { errorJson } from "./encode.js";
 import { QueryGate } from "./gate.js";
@@ -92,8 +93,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   route("/api/v1/status/flags", status.flags, ["GET"]);
   route("/api/v1/status/config", status.config, ["GET"]);
   route("/api/v1/status/tsdb", status.tsdbStatus, ["GET"]);
-  route("/api/v1/rules", status.rules, ["GET"]);
-  route("/api/v1/alerts", status.alerts, ["GET"]);
+  if (deps.rules === undefined) {
+    route("/api/v1/rules", status.rules, ["GET"]);
+    route("/api/v1/alerts", status.alerts, ["GET"]);
+  } else ruleRoutes(app, deps.rules);
   route("/api/v1/targets", status.targets, ["GET"]);
   route("/api/v1/targets/metadata", async () => ({ json: '{"status":"success","data":[]}' }), ["GET"]);
   route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);

@@ -8,6 +8,7 @@ const subcommands: Record<string, { file: string; summary: string }> = {
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
   tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store, or write TSDB blocks from it" },
+  rule: { file: "./rule.js", summary: "run the ruler: recording and alerting rules over a querier, alerts to Alertmanager (Thanos Ruler); `rule check` validates rule files" },
 };
 
 function usage(): string {

@@ -27,6 +27,8 @@ import {
   TOO_FAR_IN_FUTURE_FLAG,
   tooFarInFutureFlag,
 } from "./roles.js";
+import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
+import { engineQuerier } from "../ruler/index.js";
 
 export { FlagError, splitHostPort } from "./flags.js";
 
@@ -40,6 +42,7 @@ const FLAGS: FlagSpec[] = [
   { name: "self-scrape.interval", default: "15s", help: "Interval of the self-scrape." },
   EXTERNAL_LABEL_FLAG,
   ...FEDERATION_FLAGS,
+  ...RULER_FLAGS,
   ...OPTIONAL_GRPC_SERVER_FLAG_SPECS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
@@ -78,6 +81,8 @@ export interface StartConfig extends QueryConfig {
   federation: FederationConfig;
   /** The StoreAPI server over the head; undefined: off. */
   grpcServer: StoreApiServerOptions | undefined;
+  /** The ruler; on when rule files are given. */
+  ruler: RulerConfig;
 }
 
 export function startConfig(parsed: ParsedFlags): StartConfig {
@@ -98,6 +103,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     federation: federationConfig(parsed),
     grpcServer: grpcAddress === "" ? undefined : grpcFlags(() => grpcServerOptionsFromFlags(values)),
+    ruler: rulerConfig(parsed),
   };
 }
 
@@ -122,6 +128,20 @@ export async function run(argv: string[]): Promise<number> {
     : undefined;
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   let scraper: SelfScraper | undefined;
+  // Rules read the global view; an `abort` group's queries fail instead of answering partially.
+  const ruling =
+    cfg.ruler.files.length === 0
+      ? undefined
+      : openRuler(cfg.ruler, {
+          querier: engineQuerier(engine, (strategy) =>
+            federation === undefined ? head : federation.storeFor({ replicaLabels: cfg.federation.replicaLabels, partialResponse: strategy === "warn" }),
+          ),
+          head,
+          externalLabels: cfg.externalLabels,
+          registry,
+          log,
+          defaultQueryUrl: `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, cfg.port)}`,
+        });
   const app = buildApi({
     engine,
     store: federation?.store ?? head,
@@ -142,6 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     storageRetention: flagValues["storage.tsdb.retention.time"],
     headChunkCount: () => head.numChunks(),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
+    rules: ruling?.ruler,
   });
 
   let grpc: StoreApiServer | undefined;
@@ -186,6 +207,11 @@ export async function run(argv: string[]): Promise<number> {
     scraper.start();
   }
 
+  const ruleErrors = (await ruling?.ruler.start()) ?? [];
+  for (const e of ruleErrors) log.error(`rule file: ${e}`);
+  const stopSighup = ruling === undefined ? undefined : reloadOnSighup(ruling.ruler, log);
+  if (ruling !== undefined) log.info(`ruler: evaluating ${ruling.ruler.ruleGroups().length} rule groups`);
+
   log.info(`orrery is listening on ${url}`);
   log.info(`query it: curl '${url}/api/v1/query?query=up'`);
   log.info(`Grafana: add a data source of type Prometheus with URL ${url}`);
@@ -193,6 +219,9 @@ export async function run(argv: string[]): Promise<number> {
 
   await shutdownSignal();
   log.info("shutting down: stopping the API and flushing the WAL");
+  stopSighup?.();
+  await ruling?.ruler.stop();
+  await ruling?.notifier.flush();
   await scraper?.stop();
   await app.close();
   federation?.stop();

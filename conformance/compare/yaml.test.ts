@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseYaml, YamlError } from "./yaml.js";
+import { parseYaml, YamlError, type YamlPositions } from "./yaml.js";
 
 test("yaml: one-line flow mappings and sequences, nested, as values, list items or the whole document", () => {
   assert.deepEqual(parseYaml("type: FILESYSTEM\nconfig: {directory: /var/lib/x, 'quoted key': \"v, w\"}\n"), {
@@ -24,4 +24,62 @@ test("yaml: flow errors name the line and what is wrong", () => {
     ["a: {b: 'open}\n", /^line 1: unterminated/],
   ];
   for (const [text, want] of cases) assert.throws(() => parseYaml(text), (e: unknown) => e instanceof YamlError && want.test(e.message), text);
+});
+
+test("yaml: literal and folded block scalars with chomping; # inside a block is content", () => {
+  const doc = parseYaml(`a: |
+  sum(rate(x[5m])) # not a comment
+
+  by (job)
+b: |-
+  one
+    two
+c: >
+  folded
+  line
+
+  para
+d: >-
+  x
+  y
+e: |+
+  kept
+
+f: after
+`);
+  assert.deepEqual(doc, {
+    a: "sum(rate(x[5m])) # not a comment\n\nby (job)\n",
+    b: "one\n  two",
+    c: "folded line\npara\n",
+    d: "x y",
+    e: "kept\n\n",
+    f: "after",
+  });
+});
+
+test("yaml: a block scalar inside a sequence item", () => {
+  const doc = parseYaml(`groups:
+- name: g
+  rules:
+  - alert: A
+    expr: |
+      up
+      == 0
+    for: 5m
+`);
+  assert.deepEqual(doc, { groups: [{ name: "g", rules: [{ alert: "A", expr: "up\n== 0\n", for: "5m" }] }] });
+});
+
+test("yaml: positions of mappings, sequence items and values, 1-based as yaml.v3", () => {
+  const positions: YamlPositions = new Map();
+  const doc = parseYaml("groups:\n- name: g\n  rules:\n  - record: a b\n    expr: up\n", positions) as { groups: { rules: object[] }[] };
+  const group = doc.groups[0]!;
+  assert.deepEqual({ line: positions.get(group)!.line, column: positions.get(group)!.column }, { line: 2, column: 3 });
+  const rule = group.rules[0]!;
+  assert.deepEqual(positions.get(rule)!.values["record"], { line: 4, column: 13 });
+  assert.deepEqual(positions.get(rule)!.values["expr"], { line: 5, column: 11 });
+});
+
+test("yaml: a block scalar under a `- key: |` item ends at the next key of that item", () => {
+  assert.deepEqual(parseYaml("- expr: |\n    a\n  record: r\n- expr: b\n"), [{ expr: "a\n", record: "r" }, { expr: "b" }]);
 });

@@ -1,7 +1,10 @@
-// A reader for the YAML subset orrery's files use (the compliance tester's, file SD, objstore):
-// block mappings and sequences by indentation, one-line flow collections (`[a, b]`, `{k: v}`,
-// nested), quoted and plain scalars, comments.
+// A reader for the YAML subset orrery's files use (compliance tester, file SD, objstore, rule
+// files): block mappings and sequences by indentation, one-line flow collections (`[a, b]`,
+// `{k: v}`, nested), quoted and plain scalars, literal (|) and folded (>) block scalars with
+// chomping, comments.
 // Anything outside that subset is an error naming the line, never a silent misread.
+// With a positions map, each mapping and sequence is recorded with its line and column and
+// those of its values (1-based, as yaml.v3 reports them), for errors that point into a file.
 
 export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
@@ -15,31 +18,105 @@ export class YamlError extends Error {
   }
 }
 
+export interface YamlPosition {
+  line: number;
+  column: number;
+}
+
+/** Where a mapping or sequence starts, and where each of its values starts (by key, or index as a string). */
+export interface YamlNodePosition extends YamlPosition {
+  values: Record<string, YamlPosition>;
+}
+
+export type YamlPositions = Map<object, YamlNodePosition>;
+
 interface Line {
   no: number;
   indent: number;
   text: string;
+  /** The content of a block scalar whose indicator ends this line. */
+  block?: string;
+}
+
+interface Cursor {
+  i: number;
+  positions: YamlPositions | undefined;
 }
 
 /** Parses a document of the supported subset; the top level must be a mapping or a sequence. */
-export function parseYaml(source: string): YamlValue {
+export function parseYaml(source: string, positions?: YamlPositions): YamlValue {
   const lines = significantLines(source);
   if (lines.length === 0) return null;
-  const cursor = { i: 0 };
+  const cursor: Cursor = { i: 0, positions };
   const value = parseBlock(lines, cursor, lines[0].indent);
   if (cursor.i < lines.length) throw new YamlError(lines[cursor.i].no, "unexpected indentation");
   return value;
 }
 
+/** `key: |`, `key: >-`, …: a block scalar indicator as a mapping value. */
+const BLOCK_INDICATOR = /:\s+([|>])([-+]?)$/;
+
 function significantLines(source: string): Line[] {
   const out: Line[] = [];
-  source.split(/\r?\n/).forEach((raw, idx) => {
+  const raws = source.split(/\r?\n/);
+  for (let idx = 0; idx < raws.length; idx++) {
+    const raw = raws[idx];
     if (raw.includes("\t") && /^\s*\t/.test(raw)) throw new YamlError(idx + 1, "tabs are not allowed for indentation");
     const text = stripComment(raw, idx + 1).trimEnd();
-    if (text.trim() === "" || text === "---") return;
+    if (text.trim() === "" || text === "---") continue;
     const indent = text.length - text.trimStart().length;
-    out.push({ no: idx + 1, indent, text: text.trimStart() });
+    const line: Line = { no: idx + 1, indent, text: text.trimStart() };
+    out.push(line);
+    const m = BLOCK_INDICATOR.exec(line.text);
+    if (m === null) continue;
+    const end = blockEnd(raws, idx + 1, indent + (/^(?:-\s+)*/.exec(line.text)?.[0].length ?? 0));
+    line.block = blockScalar(raws.slice(idx + 1, end), m[1] === ">", m[2], idx + 2);
+    idx = end - 1;
+  }
+  return out;
+}
+
+/** The index of the first raw line after a block scalar: the first non-blank line not indented past its key. */
+function blockEnd(raws: string[], from: number, keyIndent: number): number {
+  let i = from;
+  for (; i < raws.length; i++) {
+    const raw = raws[i];
+    if (raw.trim() === "") continue;
+    if (raw.length - raw.trimStart().length <= keyIndent) break;
+  }
+  // Trailing blank lines belong to the block only for keep chomping; they are harmless either way.
+  return i;
+}
+
+/** A block scalar's value from its raw lines: indentation of the first content line removed, folded or literal, chomped. */
+function blockScalar(raws: string[], folded: boolean, chomp: string, firstNo: number): string {
+  const first = raws.find((r) => r.trim() !== "");
+  if (first === undefined) return "";
+  const indent = first.length - first.trimStart().length;
+  const lines = raws.map((r, k) => {
+    if (r.trim() === "") return "";
+    if (r.length - r.trimStart().length < indent) throw new YamlError(firstNo + k, "block scalar line is less indented than its first line");
+    return r.slice(indent);
   });
+  let trailing = 0;
+  while (trailing < lines.length && lines[lines.length - 1 - trailing] === "") trailing++;
+  const content = lines.slice(0, lines.length - trailing);
+  const body = folded ? foldLines(content) : content.join("\n");
+  if (chomp === "-") return body;
+  if (chomp === "+") return body + "\n".repeat(trailing + 1);
+  return body + "\n";
+}
+
+/** YAML folding: a line break between two plain lines becomes a space; a blank line is a line break; more-indented lines keep theirs. */
+function foldLines(lines: string[]): string {
+  let out = lines[0] ?? "";
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i];
+    const prev = lines[i - 1];
+    if (line === "") out += "\n";
+    else if (prev === "") out += line;
+    else out += (line.startsWith(" ") || prev.startsWith(" ") ? "\n" : " ") + line;
+  }
   return out;
 }
 
@@ -63,7 +140,7 @@ function stripComment(raw: string, no: number): string {
   return raw;
 }
 
-function parseBlock(lines: Line[], cursor: { i: number }, indent: number): YamlValue {
+function parseBlock(lines: Line[], cursor: Cursor, indent: number): YamlValue {
   const first = lines[cursor.i];
   if (isSequenceItem(first.text)) return parseSequence(lines, cursor, indent);
   if (splitKey(first.text, first.no) !== undefined) return parseMapping(lines, cursor, indent);
@@ -75,8 +152,9 @@ function isSequenceItem(text: string): boolean {
   return text === "-" || text.startsWith("- ");
 }
 
-function parseSequence(lines: Line[], cursor: { i: number }, indent: number): YamlValue[] {
+function parseSequence(lines: Line[], cursor: Cursor, indent: number): YamlValue[] {
   const out: YamlValue[] = [];
+  const pos = record(cursor, out, lines[cursor.i].no, indent);
   while (cursor.i < lines.length) {
     const line = lines[cursor.i];
     if (line.indent < indent) break;
@@ -88,18 +166,21 @@ function parseSequence(lines: Line[], cursor: { i: number }, indent: number): Ya
       // The item's content is on the following, more indented lines (or it is null).
       cursor.i++;
       const next = lines[cursor.i];
+      if (pos !== undefined && next !== undefined) pos.values[String(out.length)] = { line: next.no, column: next.indent + 1 };
       out.push(next !== undefined && next.indent > indent ? parseBlock(lines, cursor, next.indent) : null);
       continue;
     }
     // An inline item: treat its text as a line of its own at the column where it starts.
-    lines[cursor.i] = { no: line.no, indent: restIndent, text: rest };
+    lines[cursor.i] = { no: line.no, indent: restIndent, text: rest, block: line.block };
+    if (pos !== undefined) pos.values[String(out.length)] = { line: line.no, column: restIndent + 1 };
     out.push(parseBlock(lines, cursor, restIndent));
   }
   return out;
 }
 
-function parseMapping(lines: Line[], cursor: { i: number }, indent: number): { [key: string]: YamlValue } {
+function parseMapping(lines: Line[], cursor: Cursor, indent: number): { [key: string]: YamlValue } {
   const out: { [key: string]: YamlValue } = {};
+  const pos = record(cursor, out, lines[cursor.i].no, indent);
   while (cursor.i < lines.length) {
     const line = lines[cursor.i];
     if (line.indent < indent) break;
@@ -112,16 +193,25 @@ function parseMapping(lines: Line[], cursor: { i: number }, indent: number): { [
     if (Object.prototype.hasOwnProperty.call(out, kv.key)) throw new YamlError(line.no, `duplicate key "${kv.key}"`);
     cursor.i++;
     if (kv.rest !== "") {
-      out[kv.key] = parseScalarOrFlow(kv.rest, line.no);
+      if (pos !== undefined) pos.values[kv.key] = { line: line.no, column: line.indent + line.text.length - kv.rest.length + 1 };
+      out[kv.key] = line.block !== undefined && /^[|>][-+]?$/.test(kv.rest) ? line.block : parseScalarOrFlow(kv.rest, line.no);
       continue;
     }
     const next = lines[cursor.i];
+    if (pos !== undefined && next !== undefined) pos.values[kv.key] = { line: next.no, column: next.indent + 1 };
     // A sequence may sit at the same indentation as its key (`key:\n- a`).
     if (next !== undefined && (next.indent > indent || (next.indent === indent && isSequenceItem(next.text)))) {
       out[kv.key] = parseBlock(lines, cursor, next.indent);
     } else out[kv.key] = null;
   }
   return out;
+}
+
+function record(cursor: Cursor, node: object, line: number, indent: number): YamlNodePosition | undefined {
+  if (cursor.positions === undefined) return undefined;
+  const pos: YamlNodePosition = { line, column: indent + 1, values: {} };
+  cursor.positions.set(node, pos);
+  return pos;
 }
 
 /** `key: rest` with a plain or quoted key, or undefined when the line is not a mapping entry. */
@@ -158,7 +248,7 @@ function quotedEnd(text: string, start: number): number {
 
 function parseScalarOrFlow(text: string, no: number): YamlValue {
   if (text.startsWith("[") || text.startsWith("{")) return parseFlow(text, no);
-  if (text.startsWith("|") || text.startsWith(">")) throw new YamlError(no, "block scalars (| and >) are not supported");
+  if (text.startsWith("|") || text.startsWith(">")) throw new YamlError(no, "block scalars with indentation indicators (|2) or outside a mapping value are not supported");
   if (text.startsWith("&") || text.startsWith("*") || text.startsWith("!")) throw new YamlError(no, "anchors, aliases and tags are not supported");
   return parseScalar(text, no);
 }
