@@ -5,6 +5,7 @@
 export { QueryFrontend, type FrontendOptions, type FrontendRequest, type StageResponse, type Downstream } from "./frontend.js";
 export { InMemoryBackend, type CacheBackend, type InMemoryOptions } from "./backend.js";
 export { buildFrontendServer, httpDownstream, tenantOf, asksNoStore, type FrontendServerOptions } from "./http.js";
+export { frontendStage } from "./stage.js";
 export { queryShape, type QueryShape } from "./query.js";
 export { alignToStep, splitByInterval, type RangePiece } from "./split.js";
 export { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
