@@ -1,6 +1,7 @@
 // A range query's answer as time extents: parsed from Prometheus JSON, cut to a
 // range, found missing, and joined back into one sorted matrix.
 import type { MatrixSeries } from "../engine/index.js";
+import { parseSampleValue } from "../conformance/index.js";
 import { compareLabels, labelsFromRecord, labelsKey } from "../storeapi/index.js";
 
 /** The answer for the steps [start, end] of one query: what a cache entry holds. */
@@ -37,12 +38,15 @@ interface SeriesJson {
  * must pass on untouched (an error, another result type, native histograms).
  */
 export function parseMatrixBody(body: string): ParsedMatrix | undefined {
-  let doc: MatrixJson;
   try {
-    doc = JSON.parse(body) as MatrixJson;
+    return parseMatrix(JSON.parse(body) as MatrixJson);
   } catch {
+    // Not JSON, or a value that is not a sample: not ours to rewrite.
     return undefined;
   }
+}
+
+function parseMatrix(doc: MatrixJson): ParsedMatrix | undefined {
   if (doc.status !== "success" || doc.data?.resultType !== "matrix" || !Array.isArray(doc.data.result)) return undefined;
   const series: MatrixSeries[] = [];
   for (const s of doc.data.result as SeriesJson[]) {
@@ -62,13 +66,6 @@ export function parseMatrixBody(body: string): ParsedMatrix | undefined {
 
 function stringList(x: unknown): string[] {
   return Array.isArray(x) ? x.map(String) : [];
-}
-
-/** A sample value as Prometheus writes it ("1.5", "NaN", "+Inf", "-Inf", "1e-07"). */
-export function parseSampleValue(s: string): number {
-  if (s === "+Inf") return Infinity;
-  if (s === "-Inf") return -Infinity;
-  return Number(s);
 }
 
 /** Index of the first t[i] ≥ x. */

@@ -4,7 +4,7 @@
 // (api's QueryStage) and in `orrery frontend` in front of any Prometheus API.
 export { QueryFrontend, type FrontendOptions, type FrontendRequest, type StageResponse, type Downstream } from "./frontend.js";
 export { startRedisServer, hasRedis, REDIS_BIN, type RunningRedis } from "./redis_server.js";
-export { RedisBackend, type RedisBackendOptions } from "./redis.js";
+export { RedisBackend, hostPort as redisHostPort, type RedisBackendOptions } from "./redis.js";
 export { InMemoryBackend, type CacheBackend, type InMemoryOptions } from "./backend.js";
 export { buildFrontendServer, httpDownstream, tenantOf, asksNoStore, type FrontendServerOptions } from "./http.js";
 export { frontendStage } from "./stage.js";
