@@ -23,6 +23,7 @@ const benches: Record<string, Bench> = {
   },
   "api-encode": { file: "api-encode.bench.js", nodeFlags: [], summary: "JSON response encoder vs JSON.stringify" },
   "remote-write-decode": { file: "remote-write-decode.bench.js", nodeFlags: [], summary: "remote_write decode: hand-written vs protobufjs (prompb)" },
+  frontend: { file: "frontend.bench.js", nodeFlags: [], summary: "query frontend: 20-panel 24h dashboard refreshed every 10s, LRU and Redis vs Prometheus 2.42 (starts both)" },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

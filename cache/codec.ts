@@ -34,9 +34,11 @@ class Writer {
     this.at += 8;
   }
 
+  /** The array's bytes as they are in memory: little-endian on every platform Node runs on. */
   f64s(xs: Float64Array): void {
-    this.room(xs.length * 8);
-    for (let i = 0; i < xs.length; i++) this.at = this.buf.writeDoubleLE(xs[i]!, this.at);
+    this.room(xs.byteLength);
+    this.buf.set(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength), this.at);
+    this.at += xs.byteLength;
   }
 
   str(s: string): void {
@@ -73,10 +75,11 @@ class Reader {
     return x;
   }
 
+  /** n float64s copied out in one go (a copy, since the entry's bytes need not be 8-byte aligned). */
   f64s(n: number): Float64Array {
     this.need(n * 8);
     const out = new Float64Array(n);
-    for (let i = 0; i < n; i++) out[i] = this.buf.readDoubleLE(this.at + i * 8);
+    new Uint8Array(out.buffer).set(this.buf.subarray(this.at, this.at + n * 8));
     this.at += n * 8;
     return out;
   }

@@ -3,6 +3,7 @@
 // other request passed through. The same stage runs inside `orrery start`
 // and as `orrery frontend` in front of any Prometheus-compatible API.
 import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
 import { encodeQueryResponse, errorJson, parseDuration, parseTime } from "../api/index.js";
 import type { CacheBackend } from "./backend.js";
@@ -76,6 +77,8 @@ export class QueryFrontend {
   private readonly cacheTimeoutMs: number;
   private readonly retryBackoffMs: number;
   private readonly now: () => number;
+  /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
+  private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
 
   constructor(options: FrontendOptions) {
     this.metrics = createFrontendMetrics(options.registry);
@@ -117,9 +120,18 @@ export class QueryFrontend {
     }
     if (step <= 0 || end < start || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return undefined;
     if (this.align) ({ start, end } = alignToStep(start, end, step));
-    const shape = queryShape(params.get("query") ?? "", start, end, step);
+    const shape = this.shapeOf(params.get("query") ?? "", start, end, step);
     if (shape === undefined) return undefined;
     return { start, end, step, shape };
+  }
+
+  private shapeOf(query: string, start: number, end: number, step: number): QueryShape | undefined {
+    const key = step + "\n" + query;
+    const known = this.shapes.get(key);
+    if (known !== undefined) return known;
+    const shape = queryShape(query, start, end, step);
+    if (shape?.rangeFree === true) this.shapes.set(key, shape);
+    return shape;
   }
 
   private async rangeQuery(

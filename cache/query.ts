@@ -15,6 +15,8 @@ export interface QueryShape {
   latestAtMs: number;
   /** How far past a step the query reads (the sum of its negative offsets, ms). */
   lookAheadMs: number;
+  /** True when the shape is the same for any range at this step (no `@ start()` / `@ end()`, no `range()`): it may be reused. */
+  rangeFree: boolean;
 }
 
 /** The shape of `query` for a range [startMs, endMs] at stepMs; undefined when it does not parse (downstream reports the error). */
@@ -54,6 +56,7 @@ export function queryShape(query: string, startMs: number, endMs: number, stepMs
     splittable: shape.splittable,
     latestAtMs: shape.latestAtMs,
     lookAheadMs: shape.lookAheadMs,
+    rangeFree: !shape.rewritten && shape.splittable,
   };
 }
 
