@@ -22,7 +22,7 @@ const WHOLE_BODY_CHARS = 1024 * 1024;
 /** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
 const GZIP_MIN_CHARS = 2048;
 /** The routes a QueryStage (the query frontend) sits in front of. */
-const STAGED_ROUTES = new Set(["/api/v1/query_range"]);
+const STAGED_ROUTES = new Set(["/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values"]);
 
 type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: FastifyRequest) => Promise<JsonBody>;
 
@@ -243,7 +243,13 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
       return { status: err.status, body: errorJson(err.type, err.message, err.warnings), headers: { "content-type": "application/json" } };
     }
   };
-  return stage({ path, params, headers: request.headers }, next, signal);
+  return stage({ path: pathOf(request.raw.url ?? path), params, headers: request.headers }, next, signal);
+}
+
+/** The path of a request URL (no query string). */
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
 }
 
 function sendStaged(reply: FastifyReply, answer: StageAnswer): FastifyReply {

@@ -9,6 +9,7 @@ import { encodeQueryResponse, errorJson, parseDuration, parseTime } from "../api
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, parseMatrixBody } from "./extents.js";
+import { decodeMetaAnswer, encodeMetaAnswer, joinMetaAnswers, type MetaAnswer, type MetaKind, metaKind, parseMetaBody } from "./meta.js";
 import { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
 import { queryShape, type QueryShape } from "./query.js";
 import { alignToStep, lastStepAtOrBefore, type RangePiece, splitByInterval } from "./split.js";
@@ -52,6 +53,8 @@ export interface FrontendOptions {
   maxFreshnessMs?: number;
   /** How long a cache read or write may take before the request goes on uncached. */
   cacheTimeoutMs?: number;
+  /** --labels.default-time-range: the range of a labels / series request that gives none. */
+  labelsDefaultRangeMs?: number;
   /** First retry back-off; doubles per attempt, at most 1s. */
   retryBackoffMs?: number;
   now?: () => number;
@@ -76,6 +79,7 @@ export class QueryFrontend {
   private readonly maxFreshnessMs: number;
   private readonly cacheTimeoutMs: number;
   private readonly retryBackoffMs: number;
+  private readonly labelsDefaultRangeMs: number;
   private readonly now: () => number;
   /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
   private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
@@ -91,11 +95,14 @@ export class QueryFrontend {
     this.maxFreshnessMs = options.maxFreshnessMs ?? 60_000;
     this.cacheTimeoutMs = options.cacheTimeoutMs ?? 500;
     this.retryBackoffMs = options.retryBackoffMs ?? 50;
+    this.labelsDefaultRangeMs = options.labelsDefaultRangeMs ?? 24 * 3600_000;
     this.now = options.now ?? Date.now;
   }
 
   /** Answers one request: a range query through split and cache, anything else straight downstream. */
   async handle(request: FrontendRequest, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
+    const meta = metaKind(request.path);
+    if (meta !== undefined) return this.metaQuery(request, meta, downstream, signal);
     if (request.path !== RANGE_ROUTE) return downstream(request.path, request.params, signal);
     const range = this.rangeOf(request.params);
     if (range === undefined) {
@@ -241,6 +248,92 @@ export class QueryFrontend {
     return out;
   }
 
+  /**
+   * Labels, label values or series: the range (or the default one) cut at every split
+   * interval; a whole window older than the freshness limit is cached, the rest fetched.
+   */
+  private async metaQuery(request: FrontendRequest, kind: MetaKind, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
+    const range = this.metaRange(request.params);
+    if (range === undefined) {
+      this.metrics.requests.inc({ route: request.path, path: "passthrough" });
+      return this.fetchWithRetries(request.path, request.params, downstream, signal);
+    }
+    const interval = this.splitIntervalMs;
+    const pieces: { start: number; end: number; whole: boolean }[] = [];
+    for (let s = range.start; s <= range.end; ) {
+      const windowStart = interval > 0 ? Math.floor(s / interval) * interval : s;
+      const windowEnd = interval > 0 ? windowStart + interval - 1 : range.end;
+      const e = Math.min(range.end, windowEnd);
+      pieces.push({ start: s, end: e, whole: interval > 0 && s === windowStart && e === windowEnd });
+      s = e + 1;
+    }
+    const freshLimit = this.now() - this.maxFreshnessMs;
+    const cacheable = this.backend !== undefined && !request.noStore;
+    this.metrics.requests.inc({ route: request.path, path: cacheable ? "cache" : "split" });
+    const answers = await runLimited(pieces, this.maxParallelism, async (piece): Promise<MetaAnswer | StageResponse> => {
+      const storable = cacheable && piece.whole && piece.end <= freshLimit;
+      const key = storable ? this.metaKey(request, piece.start, piece.end) : "";
+      if (storable) {
+        const cached = await this.readBytes(key);
+        this.metrics.lookups.inc({ backend: this.backendName, result: cached === undefined ? "miss" : "hit" });
+        if (cached !== undefined) return cached;
+      }
+      const params = new URLSearchParams(request.params);
+      params.set("start", String(piece.start / 1000));
+      params.set("end", String(piece.end / 1000));
+      const response = await this.fetchWithRetries(request.path, params, downstream, signal);
+      const answer = response.status === 200 ? parseMetaBody(kind, response.body) : undefined;
+      if (answer === undefined) return response;
+      if (!storable) return answer;
+      if (answer.warnings.length > 0) this.notStored("warnings");
+      else if (/\bno-store\b/i.test(response.headers["cache-control"] ?? "")) this.notStored("no_store");
+      else await this.writeBytes(key, encodeMetaAnswer(answer));
+      return answer;
+    });
+    const failed = answers.find((a): a is StageResponse => "status" in a);
+    if (failed !== undefined) return failed;
+    return { status: 200, body: joinMetaAnswers(answers as MetaAnswer[]), headers: JSON_HEADERS };
+  }
+
+  /** The range of a metadata request, the default one where none is given; undefined leaves it to downstream. */
+  private metaRange(params: URLSearchParams): { start: number; end: number } | undefined {
+    if ((params.get("limit") ?? "0") !== "0") return undefined;
+    try {
+      const end = params.has("end") ? parseTime(params.get("end")!) : this.now();
+      const start = params.has("start") ? parseTime(params.get("start")!) : end - this.labelsDefaultRangeMs;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return undefined;
+      // A range as long as "all time" would be millions of pieces: leave it whole.
+      if (this.splitIntervalMs > 0 && (end - start) / this.splitIntervalMs > 1000) return undefined;
+      return { start, end };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private metaKey(request: FrontendRequest, start: number, end: number): string {
+    const identity = JSON.stringify([request.tenant, request.path, start, end, request.params.getAll("match[]").sort(), ANSWER_PARAMS.map((n) => request.params.getAll(n))]);
+    return "md:" + createHash("sha256").update(identity).digest("base64url");
+  }
+
+  private async readBytes(key: string): Promise<MetaAnswer | undefined> {
+    try {
+      const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
+      return buf === undefined ? undefined : decodeMetaAnswer(buf);
+    } catch {
+      this.metrics.backendErrors.inc({ backend: this.backendName, op: "get" });
+      return undefined;
+    }
+  }
+
+  private async writeBytes(key: string, buf: Buffer): Promise<void> {
+    try {
+      await withTimeout(this.backend!.set(key, buf), this.cacheTimeoutMs, "set");
+      this.metrics.bytesStored.inc({ backend: this.backendName }, buf.length);
+    } catch {
+      this.metrics.backendErrors.inc({ backend: this.backendName, op: "set" });
+    }
+  }
+
   /** One downstream request, retried with back-off while it fails with a 5xx or does not connect. */
   private async fetchWithRetries(path: string, params: URLSearchParams, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
     for (let attempt = 0; ; attempt++) {
@@ -285,14 +378,8 @@ export class QueryFrontend {
     }
   }
 
-  private async writeCache(key: string, extents: Extent[]): Promise<void> {
-    const buf = encodeExtents(extents);
-    try {
-      await withTimeout(this.backend!.set(key, buf), this.cacheTimeoutMs, "set");
-      this.metrics.bytesStored.inc({ backend: this.backendName }, buf.length);
-    } catch {
-      this.metrics.backendErrors.inc({ backend: this.backendName, op: "set" });
-    }
+  private writeCache(key: string, extents: Extent[]): Promise<void> {
+    return this.writeBytes(key, encodeExtents(extents));
   }
 }
 

@@ -9,16 +9,19 @@ import type { Downstream, QueryFrontend, StageResponse } from "./frontend.js";
 /** Request headers passed downstream: who is asking, and for which tenant. */
 const FORWARDED_HEADERS = ["authorization", "x-scope-orgid", "thanos-tenant", "cache-control"];
 
-/** query_range answered through the frontend over HTTP; its parameters are POSTed as a form (long queries fit). */
+/** Longest query string sent with GET; longer parameters are POSTed as a form (label values accept only GET, so they stay short). */
+const MAX_GET_QUERY = 4096;
+
+/** The frontend's requests to a Prometheus-compatible API over HTTP. */
 export function httpDownstream(baseUrl: string, headers: Record<string, string>, timeoutMs: number): Downstream {
   const base = baseUrl.replace(/\/+$/, "");
   return async (path, params, signal) => {
-    const res = await fetch(base + path, {
-      method: "POST",
-      headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
-      body: params.toString(),
-      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
-    });
+    const query = params.toString();
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    const res =
+      query.length <= MAX_GET_QUERY
+        ? await fetch(`${base}${path}?${query}`, { headers, signal: timeout })
+        : await fetch(base + path, { method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: query, signal: timeout });
     return { status: res.status, body: await res.text(), headers: responseHeaders(res) };
   };
 }
@@ -58,19 +61,21 @@ export function buildFrontendServer(options: FrontendServerOptions): FastifyInst
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
-  app.route({
-    method: ["GET", "POST"],
-    url: "/api/v1/query_range",
-    handler: async (request, reply) => {
-      const params = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "");
-      for (const [k, v] of new URLSearchParams(queryString(request))) params.append(k, v);
-      const headers = forwardedHeaders(request);
-      const signal = requestSignal(reply);
-      const downstream = httpDownstream(base, headers, options.downstreamTimeoutMs);
-      const answer = await options.frontend.handle({ path: "/api/v1/query_range", params, tenant: tenantOf(request.headers), noStore: asksNoStore(request.headers) }, downstream, signal);
-      return send(reply, answer);
-    },
-  });
+  // The routes the frontend answers; the path (with a label name in it) is part of the cache key.
+  for (const url of ["/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values"]) {
+    app.route({
+      method: ["GET", "POST"],
+      url,
+      handler: async (request, reply) => {
+        const params = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "");
+        for (const [k, v] of new URLSearchParams(queryString(request))) params.append(k, v);
+        const path = (request.raw.url ?? url).split("?")[0]!;
+        const downstream = httpDownstream(base, forwardedHeaders(request), options.downstreamTimeoutMs);
+        const answer = await options.frontend.handle({ path, params, tenant: tenantOf(request.headers), noStore: asksNoStore(request.headers) }, downstream, requestSignal(reply));
+        return send(reply, answer);
+      },
+    });
+  }
   app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery frontend is Healthy.\n"));
   app.get("/-/ready", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery frontend is Ready.\n"));
   app.get("/metrics", async (_request, reply) => reply.header("content-type", options.registry.contentType).send(await options.registry.metrics()));

@@ -91,6 +91,14 @@ test("orrery frontend in front of Prometheus 2.42: cold, warm and shifted range 
   }
   const labels = await fetch(`${url}/api/v1/labels`);
   assert.equal(await labels.text(), await (await fetch(`${prometheus.url}/api/v1/labels`)).text());
+  // Split in 10-minute windows and united, labels, values and series equal Prometheus's.
+  const range = `start=${start / 1000}&end=${end / 1000}`;
+  for (const path of [`/api/v1/labels?${range}`, `/api/v1/label/instance/values?${range}`, `/api/v1/series?match[]=demo_num_cpus&${range}`]) {
+    const want = await (await fetch(`${prometheus.url}${path}`)).text();
+    assert.match(want, /"data":\[./, path);
+    assert.equal(await (await fetch(`${url}${path}`)).text(), want, `cold ${path}`);
+    assert.equal(await (await fetch(`${url}${path}`)).text(), want, `warm ${path}`);
+  }
   const bad = await fetch(`${url}/api/v1/query_range?query=sum(&start=0&end=60&step=15`);
   assert.equal(bad.status, 400);
   const metrics = await (await fetch(`${url}/metrics`)).text();

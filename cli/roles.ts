@@ -309,6 +309,7 @@ export const FRONTEND_FLAGS: readonly FlagSpec[] = [
   { name: "query-range.response-cache-max-freshness", default: "1m", help: "Steps newer than now minus this are never cached (late samples can still change them)." },
   { name: "query-range.response-cache-config", default: "", help: "Results cache config as Thanos YAML (type: IN-MEMORY or REDIS, config: …); overrides the cache.* flags." },
   { name: "query-range.response-cache-config-file", default: "", help: "File holding the results cache config YAML." },
+  { name: "labels.default-time-range", default: "24h", help: "Range of a labels, label values or series request that gives no start and end." },
   { name: "cache.in-memory.max-size", default: "256MB", help: "Largest size of the in-process results cache (B, KB, MB, GB; powers of 1024); 0 turns caching off." },
   { name: "cache.redis.address", default: "", help: "host:port of a Redis to keep the results cache in (shared by frontend replicas) instead of in process." },
   { name: "cache.redis.db", default: "0", help: "Redis database number." },
@@ -331,6 +332,7 @@ export interface FrontendConfig {
   maxParallelism: number;
   maxRetries: number;
   maxFreshnessMs: number;
+  labelsDefaultRangeMs: number;
   cacheTimeoutMs: number;
   cache: CacheBackendConfig;
 }
@@ -353,6 +355,7 @@ export function frontendConfig(values: Record<string, string>, readFile: (path: 
     maxParallelism: integerFlag(values, "query-range.max-query-parallelism", 1),
     maxRetries: integerFlag(values, "query-range.max-retries-per-request", 0),
     maxFreshnessMs: durationFlag(values, "query-range.response-cache-max-freshness", true),
+    labelsDefaultRangeMs: durationFlag(values, "labels.default-time-range"),
     cacheTimeoutMs,
     cache: yaml !== "" ? cacheConfigYaml(yaml, file !== "" ? file : "--query-range.response-cache-config", cacheTimeoutMs) : cacheFlags(values, cacheTimeoutMs),
   };
@@ -449,6 +452,7 @@ export function openQueryFrontend(cfg: FrontendConfig, registry: Registry): { fr
     maxParallelism: cfg.maxParallelism,
     maxRetries: cfg.maxRetries,
     maxFreshnessMs: cfg.maxFreshnessMs,
+    labelsDefaultRangeMs: cfg.labelsDefaultRangeMs,
     cacheTimeoutMs: cfg.cacheTimeoutMs,
   });
   return { frontend, close: async () => backend?.close() };
