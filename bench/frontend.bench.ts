@@ -3,7 +3,8 @@
 // promtool). Latency per panel request, p50 and p99: Prometheus answering directly,
 // and `orrery frontend` in front of it with the in-process LRU and with Redis —
 // cold (empty cache), refresh (the dashboard 10 s later) and repeat (another viewer
-// of the same dashboard at the same moment).
+// of the same dashboard at the same moment), all 20 panels in flight at once as
+// Grafana sends them; "alone" is one panel at a time, without the others' queueing.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,8 @@ interface Timing {
   cold: number[];
   refresh: number[];
   repeat: number[];
+  /** The panel alone, asked again at the last moment (no other panel in flight). */
+  alone: number[];
 }
 
 async function panelRequest(url: string, query: string, nowMs: number): Promise<number> {
@@ -58,7 +61,7 @@ async function panelRequest(url: string, query: string, nowMs: number): Promise<
 
 /** One dashboard: every refresh asks all panels at once, as Grafana does. */
 async function dashboard(url: string, t0: number, refreshes: number, setNow: (ms: number) => void): Promise<Timing[]> {
-  const timings: Timing[] = PANELS.map(() => ({ cold: [], refresh: [], repeat: [] }));
+  const timings: Timing[] = PANELS.map(() => ({ cold: [], refresh: [], repeat: [], alone: [] }));
   for (let r = 0; r < refreshes; r++) {
     const now = t0 + r * 10 * SEC;
     setNow(now);
@@ -67,6 +70,8 @@ async function dashboard(url: string, t0: number, refreshes: number, setNow: (ms
     const again = await Promise.all(PANELS.map((q) => panelRequest(url, q, now)));
     again.forEach((ms, i) => timings[i]!.repeat.push(ms));
   }
+  const last = t0 + (refreshes - 1) * 10 * SEC;
+  for (let k = 0; k < 5; k++) for (const [i, q] of PANELS.entries()) timings[i]!.alone.push(await panelRequest(url, q, last));
   return timings;
 }
 
@@ -80,10 +85,12 @@ const f = (x: number): string => (Number.isNaN(x) ? "-" : x.toFixed(1)).padStart
 
 function report(name: string, timings: Timing[]): void {
   console.log(`\n${name}: ms per panel request (p50 / p99)`);
-  console.log(`${"panel".padEnd(6)} ${"cold".padStart(7)} ${"refresh p50".padStart(12)} ${"p99".padStart(7)} ${"repeat p50".padStart(11)} ${"p99".padStart(7)}`);
-  timings.forEach((t, i) => console.log(`${String(i + 1).padEnd(6)} ${f(t.cold[0] ?? NaN)} ${f(quantile(t.refresh, 0.5)).padStart(12)} ${f(quantile(t.refresh, 0.99))} ${f(quantile(t.repeat, 0.5)).padStart(11)} ${f(quantile(t.repeat, 0.99))}`));
+  console.log(`${"panel".padEnd(6)} ${"cold".padStart(7)} ${"refresh p50".padStart(12)} ${"p99".padStart(7)} ${"repeat p50".padStart(11)} ${"p99".padStart(7)} ${"alone p50".padStart(10)}`);
+  const row = (label: string, t: Timing) =>
+    `${label.padEnd(6)} ${f(quantile(t.cold, 0.5))} ${f(quantile(t.refresh, 0.5)).padStart(12)} ${f(quantile(t.refresh, 0.99))} ${f(quantile(t.repeat, 0.5)).padStart(11)} ${f(quantile(t.repeat, 0.99))} ${f(quantile(t.alone, 0.5)).padStart(10)}`;
+  timings.forEach((t, i) => console.log(row(String(i + 1), t)));
   const all = (k: keyof Timing) => timings.flatMap((t) => t[k]);
-  console.log(`all    ${f(quantile(all("cold"), 0.5))} ${f(quantile(all("refresh"), 0.5)).padStart(12)} ${f(quantile(all("refresh"), 0.99))} ${f(quantile(all("repeat"), 0.5)).padStart(11)} ${f(quantile(all("repeat"), 0.99))}   (all: p50 of the panels' values)`);
+  console.log(row("all", { cold: all("cold"), refresh: all("refresh"), repeat: all("repeat"), alone: all("alone") }) + "   (all panels' requests together)");
 }
 
 async function withFrontend(prometheusUrl: string, backend: CacheBackend, t0: number, refreshes: number): Promise<Timing[]> {
