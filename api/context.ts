@@ -64,9 +64,29 @@ export interface StoreEndpointStatus {
   readonly type?: string;
 }
 
+/** A complete answer from a stage or from the routes behind it. */
+export interface StageAnswer {
+  status: number;
+  body: string;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+}
+
+/**
+ * A stage in front of the engine for the routes in STAGED_ROUTES (the query
+ * frontend): it answers from its cache or calls `next` with parameters of its own.
+ */
+export type QueryStage = (
+  request: { path: string; params: URLSearchParams; headers: Readonly<Record<string, string | string[] | undefined>> },
+  next: (params: URLSearchParams, signal: AbortSignal) => Promise<StageAnswer>,
+  signal: AbortSignal,
+) => Promise<StageAnswer>;
+
 export interface ApiDeps {
   engine: QueryEngine;
   store: Store;
+  /** Runs in front of the engine for query_range (see QueryStage); absent: none. */
+  queryStage?: QueryStage;
   /**
    * The store a request reads from, given its `dedup` / `replicaLabels[]` / `partial_response`
    * (e.g. a ProxyStore's view); absent: `store` for every request.

@@ -11,12 +11,14 @@ export type {
   ExemplarSeries,
   MetadataQuerier,
   MetricMetadata,
+  QueryStage,
   RemoteWriteHandler,
+  StageAnswer,
   StoreEndpointStatus,
 } from "./context.js";
 export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
-export { encodeQueryResponse, formatAnnotation, labelsJson } from "./encode.js";
+export { encodeQueryResponse, errorJson, formatAnnotation, labelsJson, stringArrayJson, successJson } from "./encode.js";
 export { QueryGate } from "./gate.js";
 export { astToJson } from "./ast_json.js";
 export { parseExposition, SelfScraper, withTargetLabels } from "./selfscrape.js";

@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
 import { ruleRoutes } from "./rules.js";
-import type { ApiContext, ApiDeps, JsonBody, RemoteWriteHandler } from "./context.js";
+import type { ApiContext, ApiDeps, JsonBody, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
 import { errorJson } from "./encode.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
@@ -22,6 +22,8 @@ const SMALL_BODY_CHARS = 64 * 1024;
 const WHOLE_BODY_CHARS = 1024 * 1024;
 /** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
 const GZIP_MIN_CHARS = 2048;
+/** The routes a QueryStage (the query frontend) sits in front of. */
+const STAGED_ROUTES = new Set(["/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values"]);
 
 type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: FastifyRequest) => Promise<JsonBody>;
 
@@ -68,10 +70,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   const route = (url: string, handler: Handler, methods: ("GET" | "POST")[] = ["GET", "POST"]): void => {
+    const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
     app.route({
       method: methods,
       url,
       handler: async (request, reply) => {
+        if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, ctx, request, requestSignal(reply)));
         const params = new Params(urlParams(request.raw.url ?? ""), formBody(request));
         const body = await handler(ctx, params, requestSignal(reply), request);
         return sendJson(request, reply, body);
@@ -251,6 +255,36 @@ function apiMetrics(ctx: ApiContext) {
     },
   });
   return { requests, duration };
+}
+
+/** The request through the stage; the stage's `next` runs the route's handler with the parameters it chooses. */
+async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx: ApiContext, request: FastifyRequest, signal: AbortSignal): Promise<StageAnswer> {
+  // Form values first, as Params reads them.
+  const params = new URLSearchParams(formBody(request));
+  for (const [k, v] of urlParams(request.raw.url ?? "")) params.append(k, v);
+  const next = async (p: URLSearchParams, s: AbortSignal): Promise<StageAnswer> => {
+    try {
+      const body = await handler(ctx, new Params(p), s, request);
+      const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+      return { status: body.status ?? 200, body: json, headers: { "content-type": "application/json" } };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      return { status: err.status, body: errorJson(err.type, err.message, err.warnings), headers: { "content-type": "application/json" } };
+    }
+  };
+  return stage({ path: pathOf(request.raw.url ?? path), params, headers: request.headers }, next, signal);
+}
+
+/** The path of a request URL (no query string). */
+function pathOf(url: string): string {
+  const q = url.indexOf("?");
+  return q < 0 ? url : url.slice(0, q);
+}
+
+function sendStaged(reply: FastifyReply, answer: StageAnswer): FastifyReply {
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+  return sendWhole(reply.request, reply, answer.body);
 }
 
 function formBody(request: FastifyRequest): URLSearchParams | undefined {

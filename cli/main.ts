@@ -4,6 +4,7 @@ import { describeFailure } from "./failure.js";
 const subcommands: Record<string, { file: string; summary: string }> = {
   start: { file: "./start.js", summary: "run the all-in-one server (head store, engine, HTTP API)" },
   query: { file: "./query.js", summary: "run the querier: the HTTP API over StoreAPI endpoints and Prometheus servers (Thanos Query)" },
+  frontend: { file: "./frontend.js", summary: "run the query frontend: split, align and cache range queries in front of any Prometheus API (Thanos Query Frontend)" },
   receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)" },
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },

@@ -31,6 +31,8 @@ import {
   PrometheusStore,
   type RemoteWriteContext,
 } from "../stores/index.js";
+import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
+import { parseYaml, type YamlValue } from "../conformance/index.js";
 import { durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
@@ -359,4 +361,175 @@ function describeReplay(replay: object): string {
     .filter(([, v]) => typeof v === "number")
     .map(([k, v]) => `${k}=${v as number}`)
     .join(" ");
+}
+
+// ── The query frontend (`orrery start` and `orrery frontend`) ──
+
+/** Thanos Query Frontend's flags, and orrery's for the cache backends. */
+export const FRONTEND_FLAGS: readonly FlagSpec[] = [
+  { name: "query-range.split-interval", default: "24h", help: "Split range queries by this interval (pieces aligned to it, UTC) and run them in parallel; 0 turns splitting off." },
+  { name: "query-range.align-range-with-step", default: "true", boolean: true, help: "Move start and end of range queries down to multiples of the step, so dashboards hit the cache." },
+  { name: "query-range.max-query-parallelism", default: "14", help: "Pieces of one range query sent downstream at the same time." },
+  { name: "query-range.max-retries-per-request", default: "5", help: "Retries of a piece that failed with a 5xx or a connection error (with back-off)." },
+  { name: "query-range.response-cache-max-freshness", default: "1m", help: "Steps newer than now minus this are never cached (late samples can still change them)." },
+  { name: "query-range.response-cache-config", default: "", help: "Results cache config as Thanos YAML (type: IN-MEMORY or REDIS, config: …); overrides the cache.* flags." },
+  { name: "query-range.response-cache-config-file", default: "", help: "File holding the results cache config YAML." },
+  { name: "labels.default-time-range", default: "24h", help: "Range of a labels, label values or series request that gives no start and end." },
+  { name: "cache.in-memory.max-size", default: "256MB", help: "Largest size of the in-process results cache (B, KB, MB, GB; powers of 1024); 0 turns caching off." },
+  { name: "cache.redis.address", default: "", help: "host:port of a Redis to keep the results cache in (shared by frontend replicas) instead of in process." },
+  { name: "cache.redis.db", default: "0", help: "Redis database number." },
+  { name: "cache.redis.username", default: "", help: "Redis ACL user name." },
+  { name: "cache.redis.password", default: "", help: "Redis password." },
+  { name: "cache.redis.tls", default: "false", boolean: true, help: "Connect to Redis over TLS." },
+  { name: "cache.redis.key-prefix", default: "orrery:", help: "Prefix of every key orrery writes to Redis." },
+  { name: "cache.redis.ttl", default: "24h", help: "Expiry of every results cache entry in Redis." },
+  { name: "cache.timeout", default: "500ms", help: "Longest wait for a cache read or write; past it the request goes on uncached." },
+];
+
+export type CacheBackendConfig =
+  | { type: "none" }
+  | { type: "in-memory"; maxSizeBytes: number; ttlMs: number }
+  | { type: "redis"; redis: RedisBackendOptions };
+
+export interface FrontendConfig {
+  splitIntervalMs: number;
+  alignRangeWithStep: boolean;
+  maxParallelism: number;
+  maxRetries: number;
+  maxFreshnessMs: number;
+  labelsDefaultRangeMs: number;
+  cacheTimeoutMs: number;
+  cache: CacheBackendConfig;
+}
+
+/** The frontend's settings from its flags (and cache config YAML); throws FlagError naming a bad one. */
+export function frontendConfig(values: Record<string, string>, readFile: (path: string) => string): FrontendConfig {
+  const cacheTimeoutMs = durationFlag(values, "cache.timeout");
+  const file = values["query-range.response-cache-config-file"] ?? "";
+  let yaml = values["query-range.response-cache-config"] ?? "";
+  if (yaml === "" && file !== "") {
+    try {
+      yaml = readFile(file);
+    } catch (err) {
+      throw new FlagError(`cannot read --query-range.response-cache-config-file=${file}: ${(err as Error).message}`);
+    }
+  }
+  return {
+    splitIntervalMs: durationFlag(values, "query-range.split-interval", true),
+    alignRangeWithStep: values["query-range.align-range-with-step"] === "true",
+    maxParallelism: integerFlag(values, "query-range.max-query-parallelism", 1),
+    maxRetries: integerFlag(values, "query-range.max-retries-per-request", 0),
+    maxFreshnessMs: durationFlag(values, "query-range.response-cache-max-freshness", true),
+    labelsDefaultRangeMs: durationFlag(values, "labels.default-time-range"),
+    cacheTimeoutMs,
+    cache: yaml !== "" ? cacheConfigYaml(yaml, file !== "" ? file : "--query-range.response-cache-config", cacheTimeoutMs) : cacheFlags(values, cacheTimeoutMs),
+  };
+}
+
+function cacheFlags(values: Record<string, string>, timeoutMs: number): CacheBackendConfig {
+  const address = values["cache.redis.address"] ?? "";
+  if (address !== "") {
+    return {
+      type: "redis",
+      redis: {
+        address: checkedRedisAddress(address, "--cache.redis.address"),
+        db: integerFlag(values, "cache.redis.db", 0),
+        username: values["cache.redis.username"],
+        password: values["cache.redis.password"],
+        tls: values["cache.redis.tls"] === "true",
+        keyPrefix: values["cache.redis.key-prefix"],
+        ttlMs: durationFlag(values, "cache.redis.ttl", true),
+        timeoutMs,
+      },
+    };
+  }
+  const size = byteSize(values["cache.in-memory.max-size"]!, "--cache.in-memory.max-size");
+  return size === 0 ? { type: "none" } : { type: "in-memory", maxSizeBytes: size, ttlMs: 0 };
+}
+
+/** Thanos's response cache config: `type: IN-MEMORY|REDIS` and its `config:` mapping. */
+export function cacheConfigYaml(text: string, where: string, timeoutMs: number): CacheBackendConfig {
+  let doc: YamlValue;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new FlagError(`invalid cache config in ${where}: ${(err as Error).message}`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw new FlagError(`invalid cache config in ${where}: want a mapping with type and config`);
+  const type = String(doc["type"] ?? "").toUpperCase();
+  const config = doc["config"] ?? {};
+  if (config === null || typeof config !== "object" || Array.isArray(config)) throw new FlagError(`invalid cache config in ${where}: config must be a mapping`);
+  const str = (key: string, dflt: string): string => (config[key] === undefined || config[key] === null ? dflt : String(config[key]));
+  const duration = (key: string, dflt: string): number => durationFlag({ [`${key} in ${where}`]: str(key, dflt) }, `${key} in ${where}`, true);
+  if (type === "IN-MEMORY" || type === "INMEMORY") {
+    const size = byteSize(str("max_size", "256MB"), `max_size in ${where}`);
+    return size === 0 ? { type: "none" } : { type: "in-memory", maxSizeBytes: size, ttlMs: duration("validity", "0s") };
+  }
+  if (type === "REDIS") {
+    const addr = str("addr", "");
+    if (addr === "") throw new FlagError(`invalid cache config in ${where}: a REDIS cache needs config.addr`);
+    const db = Number(str("db", "0"));
+    if (!Number.isInteger(db) || db < 0) throw new FlagError(`invalid cache config in ${where}: db must be a whole number ≥ 0, got ${str("db", "")}`);
+    return {
+      type: "redis",
+      redis: {
+        address: checkedRedisAddress(addr, `config.addr in ${where}`),
+        db,
+        username: str("username", ""),
+        password: str("password", ""),
+        tls: str("tls_enabled", "false") === "true",
+        keyPrefix: str("key_prefix", "orrery:"),
+        ttlMs: duration("expiration", "24h"),
+        timeoutMs,
+      },
+    };
+  }
+  throw new FlagError(`invalid cache config in ${where}: unknown type ${JSON.stringify(doc["type"] ?? "")} (want IN-MEMORY or REDIS)`);
+}
+
+function checkedRedisAddress(address: string, where: string): string {
+  try {
+    redisHostPort(address);
+  } catch (err) {
+    throw new FlagError(`invalid ${where}: ${(err as Error).message}`);
+  }
+  return address;
+}
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3, TB: 1024 ** 4, TIB: 1024 ** 4 };
+
+/** "256MB", "1GiB", "0": bytes, units powers of 1024 as Thanos reads them. */
+export function byteSize(text: string, where: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
+  const unit = BYTE_UNITS[(m?.[2] ?? "").toUpperCase() || "B"];
+  if (m === null || unit === undefined) throw new FlagError(`invalid ${where}=${text}: want a size such as 512MB or 1GB`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** The frontend its config describes, on `registry`; close() disconnects its cache. */
+export function openQueryFrontend(cfg: FrontendConfig, registry: Registry): { frontend: QueryFrontend; close(): Promise<void> } {
+  const backend = cacheBackend(cfg.cache);
+  const frontend = new QueryFrontend({
+    registry,
+    backend,
+    splitIntervalMs: cfg.splitIntervalMs,
+    alignRangeWithStep: cfg.alignRangeWithStep,
+    maxParallelism: cfg.maxParallelism,
+    maxRetries: cfg.maxRetries,
+    maxFreshnessMs: cfg.maxFreshnessMs,
+    labelsDefaultRangeMs: cfg.labelsDefaultRangeMs,
+    cacheTimeoutMs: cfg.cacheTimeoutMs,
+  });
+  return { frontend, close: async () => backend?.close() };
+}
+
+function cacheBackend(cfg: CacheBackendConfig): CacheBackend | undefined {
+  switch (cfg.type) {
+    case "none":
+      return undefined;
+    case "in-memory":
+      return new InMemoryBackend({ maxSizeBytes: cfg.maxSizeBytes, ttlMs: cfg.ttlMs });
+    case "redis":
+      return new RedisBackend(cfg.redis);
+  }
 }

@@ -1,7 +1,9 @@
 // `orrery start`: the all-in-one process. A head store with its WAL, the
 // engine, the HTTP API, and a self-scrape so there is data to query at once.
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { readFileSync } from "node:fs";
 import { buildApi, SelfScraper } from "../api/index.js";
+import { frontendStage } from "../cache/index.js";
 import { Engine } from "../engine/index.js";
 import { grpcServerOptionsFromFlags, type Labels, serveStoreApi, type StoreApiServer, type StoreApiServerOptions } from "../storeapi/index.js";
 import { commandConfig, durationFlag, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
@@ -10,6 +12,10 @@ import {
   externalLabelsFlag,
   FEDERATION_FLAGS,
   type FederationConfig,
+  FRONTEND_FLAGS,
+  type FrontendConfig,
+  frontendConfig,
+  openQueryFrontend,
   federationConfig,
   GRPC_CLIENT_FLAG_SPECS,
   grpcFlags,
@@ -38,6 +44,8 @@ const FLAGS: FlagSpec[] = [
   { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
   TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
+  { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
+  ...FRONTEND_FLAGS,
   { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
   { name: "self-scrape.interval", default: "15s", help: "Interval of the self-scrape." },
   EXTERNAL_LABEL_FLAG,
@@ -79,6 +87,8 @@ export interface StartConfig extends QueryConfig {
   logLevel: "debug" | "info" | "warn" | "error";
   externalLabels: Labels;
   federation: FederationConfig;
+  /** The query frontend in front of the engine; undefined: off. */
+  frontend: FrontendConfig | undefined;
   /** The StoreAPI server over the head; undefined: off. */
   grpcServer: StoreApiServerOptions | undefined;
   /** The ruler; on when rule files are given. */
@@ -104,6 +114,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     federation: federationConfig(parsed),
     grpcServer: grpcAddress === "" ? undefined : grpcFlags(() => grpcServerOptionsFromFlags(values)),
     ruler: rulerConfig(parsed),
+    frontend: values["query-frontend.enabled"] === "true" ? frontendConfig(values, (path) => readFileSync(path, "utf8")) : undefined,
   };
 }
 
@@ -142,7 +153,9 @@ export async function run(argv: string[]): Promise<number> {
           log,
           defaultQueryUrl: `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, cfg.port)}`,
         });
+  const queryFrontend = cfg.frontend === undefined ? undefined : openQueryFrontend(cfg.frontend, registry);
   const app = buildApi({
+    queryStage: queryFrontend === undefined ? undefined : frontendStage(queryFrontend.frontend),
     engine,
     store: federation?.store ?? head,
     storeFor: federation?.storeFor,
@@ -182,6 +195,7 @@ export async function run(argv: string[]): Promise<number> {
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {
     log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
+    await queryFrontend?.close();
     federation?.stop();
     await grpc?.close();
     await head.close();
@@ -224,6 +238,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruling?.notifier.flush();
   await scraper?.stop();
   await app.close();
+  await queryFrontend?.close();
   federation?.stop();
   await grpc?.close();
   await head.close();

@@ -1,0 +1,144 @@
+// The query frontend under a Grafana-like dashboard: 20 panels over 24h, refreshed
+// every 10 s for 5 minutes of simulated time, against Prometheus 2.42 (blocks made by
+// promtool). Latency per panel request, p50 and p99: Prometheus answering directly,
+// and `orrery frontend` in front of it with the in-process LRU and with Redis —
+// cold (empty cache), refresh (the dashboard 10 s later) and repeat (another viewer
+// of the same dashboard at the same moment), all 20 panels in flight at once as
+// Grafana sends them; "alone" is one panel at a time, without the others' queueing.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Registry } from "prom-client";
+import { buildFrontendServer, type CacheBackend, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
+import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
+import { generateDatasetText } from "./dataset/index.js";
+
+const SEC = 1000;
+const MIN = 60 * SEC;
+const HOUR = 60 * MIN;
+const STEP_S = 60;
+
+const PANELS = [
+  'sum by (mode) (rate(demo_cpu_usage_seconds_total[5m]))',
+  'sum by (instance) (rate(demo_cpu_usage_seconds_total{mode!="idle"}[5m]))',
+  'avg by (instance) (demo_memory_usage_bytes)',
+  'max(demo_memory_usage_bytes) / 1e9',
+  'sum(demo_disk_usage_bytes) / sum(demo_disk_total_bytes)',
+  'demo_disk_usage_bytes / demo_disk_total_bytes',
+  'histogram_quantile(0.99, sum by (le) (rate(demo_api_request_duration_seconds_bucket[5m])))',
+  'histogram_quantile(0.5, sum by (le, path) (rate(demo_api_request_duration_seconds_bucket[5m])))',
+  'sum by (status) (rate(demo_api_request_duration_seconds_count[5m]))',
+  'sum by (path) (rate(demo_api_request_duration_seconds_count{status="500"}[5m])) / sum by (path) (rate(demo_api_request_duration_seconds_count[5m]))',
+  'sum(rate(demo_api_request_duration_seconds_sum[5m])) / sum(rate(demo_api_request_duration_seconds_count[5m]))',
+  'topk(3, sum by (path) (rate(demo_api_request_duration_seconds_count[5m])))',
+  'count by (instance) (demo_cpu_usage_seconds_total)',
+  'demo_num_cpus',
+  'time() - demo_batch_last_success_timestamp_seconds',
+  'demo_batch_last_run_processed_bytes',
+  'avg_over_time(demo_memory_usage_bytes[10m])',
+  'deriv(demo_disk_usage_bytes[15m])',
+  'sum(increase(demo_api_request_duration_seconds_count[1h]))',
+  'demo_intermittent_metric',
+];
+
+interface Timing {
+  cold: number[];
+  refresh: number[];
+  repeat: number[];
+  /** The panel alone, asked again at the last moment (no other panel in flight). */
+  alone: number[];
+}
+
+async function panelRequest(url: string, query: string, nowMs: number): Promise<number> {
+  const start = nowMs - 24 * HOUR;
+  const t0 = performance.now();
+  const res = await fetch(`${url}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start / 1000}&end=${nowMs / 1000}&step=${STEP_S}`);
+  const body = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`${query}: ${res.status} ${body.slice(0, 300)}`);
+  return ms;
+}
+
+/** One dashboard: every refresh asks all panels at once, as Grafana does. */
+async function dashboard(url: string, t0: number, refreshes: number, setNow: (ms: number) => void): Promise<Timing[]> {
+  const timings: Timing[] = PANELS.map(() => ({ cold: [], refresh: [], repeat: [], alone: [] }));
+  for (let r = 0; r < refreshes; r++) {
+    const now = t0 + r * 10 * SEC;
+    setNow(now);
+    const first = await Promise.all(PANELS.map((q) => panelRequest(url, q, now)));
+    first.forEach((ms, i) => (r === 0 ? timings[i]!.cold : timings[i]!.refresh).push(ms));
+    const again = await Promise.all(PANELS.map((q) => panelRequest(url, q, now)));
+    again.forEach((ms, i) => timings[i]!.repeat.push(ms));
+  }
+  const last = t0 + (refreshes - 1) * 10 * SEC;
+  for (let k = 0; k < 5; k++) for (const [i, q] of PANELS.entries()) timings[i]!.alone.push(await panelRequest(url, q, last));
+  return timings;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const f = (x: number): string => (Number.isNaN(x) ? "-" : x.toFixed(1)).padStart(7);
+
+function report(name: string, timings: Timing[]): void {
+  console.log(`\n${name}: ms per panel request (p50 / p99)`);
+  console.log(`${"panel".padEnd(6)} ${"cold".padStart(7)} ${"refresh p50".padStart(12)} ${"p99".padStart(7)} ${"repeat p50".padStart(11)} ${"p99".padStart(7)} ${"alone p50".padStart(10)}`);
+  const row = (label: string, t: Timing) =>
+    `${label.padEnd(6)} ${f(quantile(t.cold, 0.5))} ${f(quantile(t.refresh, 0.5)).padStart(12)} ${f(quantile(t.refresh, 0.99))} ${f(quantile(t.repeat, 0.5)).padStart(11)} ${f(quantile(t.repeat, 0.99))} ${f(quantile(t.alone, 0.5)).padStart(10)}`;
+  timings.forEach((t, i) => console.log(row(String(i + 1), t)));
+  const all = (k: keyof Timing) => timings.flatMap((t) => t[k]);
+  console.log(row("all", { cold: all("cold"), refresh: all("refresh"), repeat: all("repeat"), alone: all("alone") }) + "   (all panels' requests together)");
+}
+
+async function withFrontend(prometheusUrl: string, backend: CacheBackend, t0: number, refreshes: number): Promise<Timing[]> {
+  let now = t0;
+  const frontend = new QueryFrontend({ registry: new Registry(), backend, now: () => now });
+  const app = buildFrontendServer({ frontend, downstreamUrl: prometheusUrl, registry: new Registry(), downstreamTimeoutMs: 120_000 });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+  try {
+    return await dashboard(url, t0, refreshes, (ms) => (now = ms));
+  } finally {
+    await app.close();
+    await backend.close();
+  }
+}
+
+async function main(): Promise<void> {
+  if (!hasPrometheus()) {
+    console.log("skipped: Prometheus 2.42 is not installed");
+    return;
+  }
+  const refreshes = Number(process.env.FRONTEND_BENCH_REFRESHES ?? 30);
+  const dir = mkdtempSync(join(tmpdir(), "orrery-frontend-bench-"));
+  let prometheus: RunningServer | undefined;
+  let redis: RunningRedis | undefined;
+  try {
+    // 24h of the demo families at 30 s, and 5 more minutes for the simulated refreshes.
+    const t0 = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
+    const file = join(dir, "data.om");
+    writeFileSync(file, generateDatasetText({ endMs: t0 + refreshes * 10 * SEC, hours: 24.2, benchSeries: 0, demoIntervalMs: 30 * SEC }));
+    await createBlocks(file, join(dir, "tsdb"));
+    prometheus = await startPrometheus({ dataDir: join(dir, "tsdb") });
+    console.log(`dataset: demo families, 24h at 30s; ${PANELS.length} panels, range 24h, step ${STEP_S}s, ${refreshes} refreshes 10s apart`);
+
+    report("Prometheus 2.42 directly", await dashboard(prometheus.url, t0, refreshes, () => undefined));
+    report("orrery frontend, in-memory LRU, before Prometheus", await withFrontend(prometheus.url, new InMemoryBackend({ maxSizeBytes: 256 << 20 }), t0, refreshes));
+    if (hasRedis()) {
+      const port = await freePort();
+      redis = await startRedisServer(port);
+      const backend = new RedisBackend({ address: `127.0.0.1:${port}`, timeoutMs: 1000 });
+      report("orrery frontend, Redis, before Prometheus", await withFrontend(prometheus.url, backend, t0, refreshes));
+    }
+  } finally {
+    await redis?.stop();
+    await prometheus?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

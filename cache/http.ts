@@ -1,0 +1,127 @@
+// `orrery frontend`'s HTTP side: a fastify server whose query_range goes
+// through the QueryFrontend and whose other routes are proxied as they are
+// to the downstream Prometheus-compatible API (orrery, Prometheus, Thanos).
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Registry } from "prom-client";
+import { errorJson } from "../api/index.js";
+import type { Downstream, QueryFrontend, StageResponse } from "./frontend.js";
+
+/** Request headers passed downstream: who is asking, and for which tenant. */
+const FORWARDED_HEADERS = ["authorization", "x-scope-orgid", "thanos-tenant", "cache-control"];
+
+/** Longest query string sent with GET; longer parameters are POSTed as a form (label values accept only GET, so they stay short). */
+const MAX_GET_QUERY = 4096;
+
+/** The frontend's requests to a Prometheus-compatible API over HTTP. */
+export function httpDownstream(baseUrl: string, headers: Record<string, string>, timeoutMs: number): Downstream {
+  const base = baseUrl.replace(/\/+$/, "");
+  return async (path, params, signal) => {
+    const query = params.toString();
+    const timeout = AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]);
+    const res =
+      query.length <= MAX_GET_QUERY
+        ? await fetch(`${base}${path}?${query}`, { headers, signal: timeout })
+        : await fetch(base + path, { method: "POST", headers: { ...headers, "content-type": "application/x-www-form-urlencoded" }, body: query, signal: timeout });
+    return { status: res.status, body: await res.text(), headers: responseHeaders(res) };
+  };
+}
+
+function responseHeaders(res: Response): Record<string, string> {
+  const out: Record<string, string> = { "content-type": res.headers.get("content-type") ?? "application/json" };
+  const cacheControl = res.headers.get("cache-control");
+  if (cacheControl !== null) out["cache-control"] = cacheControl;
+  return out;
+}
+
+/** The request's tenant: Cortex's X-Scope-OrgID or Thanos's THANOS-TENANT header; "" when neither. */
+export function tenantOf(headers: Readonly<Record<string, string | string[] | undefined>>): string {
+  const h = headers["x-scope-orgid"] ?? headers["thanos-tenant"] ?? "";
+  return Array.isArray(h) ? h.join(",") : h;
+}
+
+/** Whether the client asked not to be served from (or stored into) a cache. */
+export function asksNoStore(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
+  const h = headers["cache-control"];
+  return /\bno-store\b/i.test(Array.isArray(h) ? h.join(",") : (h ?? ""));
+}
+
+export interface FrontendServerOptions {
+  frontend: QueryFrontend;
+  downstreamUrl: string;
+  registry: Registry;
+  /** How long one downstream request may take, ms. */
+  downstreamTimeoutMs: number;
+  logger?: boolean;
+}
+
+/** The standalone frontend: query_range through the cache, everything else proxied, plus its own /metrics and health. */
+export function buildFrontendServer(options: FrontendServerOptions): FastifyInstance {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  const base = options.downstreamUrl.replace(/\/+$/, "");
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+
+  // The routes the frontend answers; the path (with a label name in it) is part of the cache key.
+  for (const url of ["/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values"]) {
+    app.route({
+      method: ["GET", "POST"],
+      url,
+      handler: async (request, reply) => {
+        const params = new URLSearchParams(Buffer.isBuffer(request.body) ? request.body.toString("utf8") : "");
+        for (const [k, v] of new URLSearchParams(queryString(request))) params.append(k, v);
+        const path = (request.raw.url ?? url).split("?")[0]!;
+        const downstream = httpDownstream(base, forwardedHeaders(request), options.downstreamTimeoutMs);
+        const answer = await options.frontend.handle({ path, params, tenant: tenantOf(request.headers), noStore: asksNoStore(request.headers) }, downstream, requestSignal(reply));
+        return send(reply, answer);
+      },
+    });
+  }
+  app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery frontend is Healthy.\n"));
+  app.get("/-/ready", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery frontend is Ready.\n"));
+  app.get("/metrics", async (_request, reply) => reply.header("content-type", options.registry.contentType).send(await options.registry.metrics()));
+  app.all("/*", async (request, reply) => send(reply, await proxy(base, request, options.downstreamTimeoutMs)));
+  return app;
+}
+
+function queryString(request: FastifyRequest): string {
+  const url = request.raw.url ?? "";
+  const q = url.indexOf("?");
+  return q < 0 ? "" : url.slice(q + 1);
+}
+
+function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED_HEADERS) {
+    const v = request.headers[name];
+    if (typeof v === "string") out[name] = v;
+  }
+  return out;
+}
+
+/** Any other request, as it came, to the downstream API. */
+async function proxy(base: string, request: FastifyRequest, timeoutMs: number): Promise<StageResponse> {
+  const body = Buffer.isBuffer(request.body) && request.method !== "GET" && request.method !== "HEAD" ? request.body : undefined;
+  const headers = forwardedHeaders(request);
+  const type = request.headers["content-type"];
+  if (body !== undefined && typeof type === "string") headers["content-type"] = type;
+  try {
+    const res = await fetch(base + (request.raw.url ?? "/"), { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, body: await res.text(), headers: responseHeaders(res) };
+  } catch (err) {
+    return { status: 503, body: errorJson("unavailable", `query frontend: downstream ${base} did not answer: ${(err as Error).message}`), headers: { "content-type": "application/json" } };
+  }
+}
+
+function send(reply: FastifyReply, answer: StageResponse): FastifyReply {
+  reply.code(answer.status);
+  for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
+  return reply.send(answer.body);
+}
+
+function requestSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort(new Error("client went away"));
+  });
+  return controller.signal;
+}

@@ -1,0 +1,77 @@
+// The results cache in Redis (shared by every frontend replica), through
+// ioredis. When Redis is down or slow, commands fail fast instead of queueing,
+// so requests go on uncached; the client reconnects by itself.
+import { Redis } from "ioredis";
+import type { CacheBackend } from "./backend.js";
+
+export interface RedisBackendOptions {
+  /** host:port. */
+  address: string;
+  db?: number;
+  username?: string;
+  password?: string;
+  /** Connect with TLS (system CAs). */
+  tls?: boolean;
+  /** Prepended to every key, so several orrery fleets can share one Redis. */
+  keyPrefix?: string;
+  /** Expiry of every entry, ms; 0: none. */
+  ttlMs?: number;
+  /** Longest wait for one command or for a connection, ms. */
+  timeoutMs?: number;
+}
+
+export class RedisBackend implements CacheBackend {
+  readonly name = "redis";
+  private readonly client: Redis;
+  private readonly ttlMs: number;
+
+  constructor(options: RedisBackendOptions) {
+    const { host, port } = hostPort(options.address);
+    const timeout = options.timeoutMs ?? 500;
+    this.ttlMs = options.ttlMs ?? 0;
+    this.client = new Redis({
+      host,
+      port,
+      db: options.db ?? 0,
+      username: options.username || undefined,
+      password: options.password || undefined,
+      tls: options.tls === true ? {} : undefined,
+      keyPrefix: options.keyPrefix ?? "",
+      connectTimeout: timeout,
+      commandTimeout: timeout,
+      // Fail at once while disconnected: a cache that is down must not hold requests back.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    });
+    // Connection errors surface as failed commands, which the frontend counts; without a listener ioredis logs each one.
+    this.client.on("error", () => undefined);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return (await this.client.getBuffer(key)) ?? undefined;
+  }
+
+  async set(key: string, value: Buffer): Promise<void> {
+    if (this.ttlMs > 0) await this.client.set(key, value, "PX", this.ttlMs);
+    else await this.client.set(key, value);
+  }
+
+  /** Whether the client is connected now. */
+  get connected(): boolean {
+    return this.client.status === "ready";
+  }
+
+  async close(): Promise<void> {
+    this.client.disconnect();
+  }
+}
+
+/** host and port of "host:port" or "[v6]:port"; the port defaults to 6379. */
+export function hostPort(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d+))?$/.exec(address.trim());
+  if (m === null) throw new Error(`invalid Redis address ${JSON.stringify(address)}: want host:port`);
+  const port = m[3] === undefined ? 6379 : Number(m[3]);
+  if (port < 1 || port > 65535) throw new Error(`invalid Redis address ${JSON.stringify(address)}: port out of range`);
+  return { host: m[1] ?? m[2]!, port };
+}
