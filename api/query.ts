@@ -203,6 +203,8 @@ const ERROR_TYPE_BY_KIND: Record<QueryError["kind"], ApiErrorType> = {
 /** An error thrown while preparing a query: a bad query names the parameter. */
 function creationError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // Prometheus names no parameter when the query parses but its type cannot be graphed.
+  if (isQueryError(err) && err.kind === "bad_data" && err.message.startsWith(INVALID_RANGE_TYPE)) return new ApiError("bad_data", err.message);
   if (isQueryError(err) && err.kind === "bad_data") return badParam("query", err.message);
   return execError(err);
 }

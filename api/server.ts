@@ -10,11 +10,22 @@ import type { ApiContext, ApiDeps, JsonBody, RemoteWriteHandler } from "./contex
 import { errorJson } from "./encode.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
+import { multipartBoundary, parseMultipartFields } from "./multipart.js";
 import { ApiError, Params, urlParams } from "./params.js";
 import { instantQuery, rangeQuery } from "./query.js";
 import * as status from "./status.js";
 
+/** orrery's own release (package.json's version). */
+export const ORRERY_VERSION = "0.1.0";
+/** The Prometheus release whose HTTP API orrery is tested against, end to end. */
+export const PROMETHEUS_API_VERSION = "2.42.0";
+
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+/** Go's http.DefaultMaxHeaderBytes: the request line (URL) and headers together. */
+const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
+/** Methods a route may be asked with; those it does not serve answer 405. */
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
+type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bodies below this are gzipped in one call rather than streamed. */
 const SMALL_BODY_CHARS = 64 * 1024;
 /** Query responses up to this size are built whole and sent at once; larger ones stream. */
@@ -26,12 +37,12 @@ type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: F
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const ctx = apiContext(deps);
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
+  const app = newFastify(deps);
   const metrics = apiMetrics(ctx);
 
-  // Forms (Grafana POSTs queries), remote_write's protobuf, and anything else as bytes.
+  // Forms (Grafana POSTs queries, urlencoded or multipart), and anything else as bytes.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, body));
-  bodyParsers(app);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   // CORS as Prometheus sets it for its API (--web.cors.origin defaults to any origin).
   app.addHook("onRequest", async (request, reply) => {
@@ -43,7 +54,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header("access-control-expose-headers", "Date");
     reply.header("vary", "Origin");
   });
-  app.options("/api/v1/*", async (request, reply) => sendJson(request, reply, { json: '{"status":"success"}' }));
 
   app.addHook("onResponse", async (request, reply) => {
     const handler = request.routeOptions.url ?? "unmatched";
@@ -66,15 +76,11 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
   });
 
-  const route = (url: string, handler: Handler, methods: ("GET" | "POST")[] = ["GET", "POST"]): void => {
-    app.route({
-      method: methods,
-      url,
-      handler: async (request, reply) => {
-        const params = new Params(urlParams(request.raw.url ?? ""), formBody(request));
-        const body = await handler(ctx, params, requestSignal(reply), request);
-        return sendJson(request, reply, body);
-      },
+  const route = (url: string, handler: Handler, methods: HttpMethod[] = ["GET", "POST"]): void => {
+    routeWithMethods(app, url, methods, async (request, reply) => {
+      const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
+      const body = await handler(ctx, params, requestSignal(reply), request);
+      return sendJson(request, reply, body);
     });
   };
 
@@ -109,13 +115,13 @@ export interface WriteApiDeps {
   registry: Registry;
   ready?: () => boolean;
   bodyLimitBytes?: number;
+  maxHeaderBytes?: number;
   logger?: FastifyServerOptions["logger"];
 }
 
 /** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
 export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT });
-  bodyParsers(app);
+  const app = newFastify(deps);
   serviceRoutes(app, deps.registry, deps.ready ?? (() => true), deps.remoteWrite);
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
@@ -123,34 +129,85 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
   return app;
 }
 
-/** remote_write's protobuf, and anything else, as bytes. */
-function bodyParsers(app: FastifyInstance): void {
-  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+/** The limits both servers share: body size, and a URL plus headers as large as Go's server takes. */
+function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number }): FastifyInstance {
+  return Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    http: { maxHeaderSize: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
+    // A label name in /api/v1/label/:name/values may be as long as the URL.
+    maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    // HEAD is answered only where Prometheus answers it (405 elsewhere).
+    exposeHeadRoutes: false,
+    clientErrorHandler: goClientError,
+  });
+}
+
+/** Answers a request Node's parser refused as Go's server does: plain text naming the status. */
+function goClientError(err: Error & { code?: string }, socket: import("node:net").Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const status = err.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n${status}`);
+}
+
+/**
+ * Registers `handler` for `methods` and, as Prometheus's router does, 405 Method Not
+ * Allowed (with Allow) for the other methods; OPTIONS is left to the caller's route.
+ */
+function routeWithMethods(
+  app: FastifyInstance,
+  url: string,
+  methods: readonly HttpMethod[],
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+): void {
+  app.route({ method: [...methods], url, handler });
+  const others = HTTP_METHODS.filter((m) => !methods.includes(m));
+  if (others.length === 0) return;
+  const allow = [...methods, "OPTIONS"].sort().join(", ");
+  app.route({
+    method: others,
+    url,
+    handler: async (_request, reply) =>
+      reply.code(405).header("allow", allow).header("x-content-type-options", "nosniff").type("text/plain; charset=utf-8").send("Method Not Allowed\n"),
+  });
 }
 
 /** The routes every orrery HTTP server has: remote_write (when the process has a head), health, readiness, metrics. */
 function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => boolean, remoteWrite: RemoteWriteHandler | undefined): void {
-  app.post("/api/v1/write", async (request, reply) => {
-    if (remoteWrite === undefined) {
-      return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const res = await remoteWrite(body, request.headers);
-    reply.code(res.status);
-    if (res.message === undefined || res.message === "") return reply.send();
-    return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
+  // Prometheus answers OPTIONS on any API path with 204 and no body (CORS preflight).
+  app.options("/api/v1/*", async (_request, reply) => reply.code(204).send());
+  // remote_write reads the body by its encoding whatever its Content-Type, as Prometheus 2.x does.
+  void app.register(async (writes) => {
+    writes.removeAllContentTypeParsers();
+    writes.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    writes.setErrorHandler((error, _request, reply) => {
+      const code = (error as { statusCode?: number }).statusCode;
+      const status = code !== undefined && code >= 400 && code < 500 ? code : 500;
+      const message = status === 413 ? "request body too large" : (error as Error).message;
+      return reply.code(status).type("text/plain; charset=utf-8").send(message + "\n");
+    });
+    routeWithMethods(writes, "/api/v1/write", ["POST"], async (request, reply) => {
+      if (remoteWrite === undefined) {
+        return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
+      }
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const res = await remoteWrite(body, request.headers);
+      reply.code(res.status);
+      if (res.message === undefined || res.message === "") return reply.send();
+      return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
+    });
   });
 
-  app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery is Healthy.\n"));
-  app.get("/-/ready", async (_request, reply) => {
-    if (ready()) return reply.type("text/plain; charset=utf-8").send("orrery is Ready.\n");
-    return reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable\n");
+  const text = (reply: FastifyReply, body: string): FastifyReply => reply.type("text/plain; charset=utf-8").send(body);
+  routeWithMethods(app, "/-/healthy", ["GET", "HEAD"], async (_request, reply) => text(reply, "orrery is Healthy.\n"));
+  routeWithMethods(app, "/-/ready", ["GET", "HEAD"], async (_request, reply) => {
+    if (ready()) return text(reply, "orrery is Ready.\n");
+    return text(reply.code(503), "Service Unavailable\n");
   });
-  app.get("/metrics", async (request, reply) => {
-    const text = await registry.metrics();
+  routeWithMethods(app, "/metrics", ["GET"], async (request, reply) => {
+    const body = await registry.metrics();
     reply.header("content-type", registry.contentType);
-    return sendMaybeGzipped(request, reply, text);
+    return sendMaybeGzipped(request, reply, body);
   });
 }
 
@@ -173,8 +230,10 @@ function apiContext(deps: ApiDeps): ApiContext {
     metadata: deps.metadata,
     ready: deps.ready ?? (() => true),
     buildInfo: {
-      version: "0.1.0",
-      revision: "",
+      // Grafana reads `version` as the Prometheus release whose API it talks to; orrery answers as
+      // 2.42 does (its end-to-end reference) and names itself in the build metadata, as Debian's "+ds".
+      version: `${PROMETHEUS_API_VERSION}+orrery.${ORRERY_VERSION}`,
+      revision: `orrery-${ORRERY_VERSION}`,
       branch: "",
       buildUser: "",
       buildDate: "",
@@ -222,6 +281,17 @@ function apiMetrics(ctx: ApiContext) {
     },
   });
   return { requests, duration };
+}
+
+/** A multipart form's text fields; a malformed one has none (Go's r.FormValue ignores its error). */
+function multipartFields(request: FastifyRequest): URLSearchParams | undefined {
+  const boundary = multipartBoundary(request.headers["content-type"] ?? "");
+  if (boundary === undefined || !Buffer.isBuffer(request.body)) return undefined;
+  try {
+    return parseMultipartFields(request.body, boundary);
+  } catch {
+    return undefined;
+  }
 }
 
 function formBody(request: FastifyRequest): URLSearchParams | undefined {

@@ -110,8 +110,10 @@ function header(headers: RequestHeaders, name: string): string | undefined {
 }
 
 /**
- * Checks Content-Encoding and Content-Type as Prometheus's receiver does: absent headers are taken as
- * remote_write 1.0 (snappy, application/x-protobuf); anything else is 415.
+ * Checks Content-Encoding and Content-Type: absent headers are taken as remote_write 1.0 (snappy,
+ * application/x-protobuf). Any other Content-Type is read by the body's encoding, as Prometheus 2.x
+ * reads it; only a protobuf that declares another message (remote_write 2.0) or a non-snappy encoding
+ * is 415, since decoding those as 1.0 would misread them.
  */
 function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined {
   const encoding = header(headers, "content-encoding");
@@ -121,9 +123,7 @@ function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined 
   const type = header(headers, "content-type");
   if (type === undefined || type.trim() === "") return undefined;
   const [media, ...params] = type.split(";").map((s) => s.trim());
-  if (media.toLowerCase() !== "application/x-protobuf") {
-    return { status: 415, message: `unsupported Content-Type ${JSON.stringify(type)}: want application/x-protobuf` };
-  }
+  if (media.toLowerCase() !== "application/x-protobuf") return undefined;
   for (const p of params) {
     const [k, v] = p.split("=").map((s) => s.trim());
     if (k.toLowerCase() === "proto" && v !== "prometheus.WriteRequest") {

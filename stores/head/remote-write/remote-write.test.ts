@@ -150,7 +150,7 @@ class FakeHead implements RemoteWriteAppender {
 
 const HEADERS = { "content-encoding": "snappy", "content-type": "application/x-protobuf", "x-prometheus-remote-write-version": "0.1.0" };
 
-test("handler: 204 on success; header checks as Prometheus (absent → v1, others 415)", async () => {
+test("handler: 204 on success; header checks (absent → v1, other Content-Types read by encoding as Prometheus 2.x, RW 2.0 and gzip 415)", async () => {
   const head = new FakeHead();
   const body = encodeRemoteWriteBody({ timeseries: [{ labels: [lbl("job", "a"), lbl("__name__", "up")], samples: [{ value: 1, timestamp: 10 }] }] });
   assert.deepEqual(await handleRemoteWrite(head, body, HEADERS), { status: 204 });
@@ -158,7 +158,8 @@ test("handler: 204 on success; header checks as Prometheus (absent → v1, other
   assert.equal((await handleRemoteWrite(head, body, {})).status, 204);
   assert.equal((await handleRemoteWrite(head, body, new Headers(HEADERS))).status, 204);
   assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-encoding": "gzip" })).status, 415);
-  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/json" })).status, 415);
+  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/json" })).status, 204);
+  assert.equal((await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "text/plain" })).status, 204);
   const v2 = await handleRemoteWrite(head, body, { ...HEADERS, "content-type": "application/x-protobuf;proto=io.prometheus.write.v2.Request" });
   assert.equal(v2.status, 415);
   assert.match(v2.message!, /only prometheus\.WriteRequest/);
