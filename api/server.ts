@@ -136,7 +136,7 @@ function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBy
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
     http: { maxHeaderSize: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
     // A label name in /api/v1/label/:name/values may be as long as the URL.
-    maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    routerOptions: { maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
     // HEAD is answered only where Prometheus answers it (405 elsewhere).
     exposeHeadRoutes: false,
     clientErrorHandler: goClientError,
