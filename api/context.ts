@@ -112,6 +112,8 @@ export interface ApiDeps {
   maxQueuedQueries?: number;
   /** Largest request body accepted, bytes (default 32 MiB). */
   bodyLimitBytes?: number;
+  /** Largest request line (URL) plus headers accepted, bytes (default 1 MiB, as Go's server). */
+  maxHeaderBytes?: number;
   remoteWrite?: RemoteWriteHandler;
   exemplars?: ExemplarQuerier;
   metadata?: MetadataQuerier;

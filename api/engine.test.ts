@@ -54,8 +54,14 @@ test("real engine: bad queries, range queries of the wrong type, too many sample
       const res = await app.inject({ url: `/api/v1/query_range?query=${encodeURIComponent(q)}&start=0&end=60&step=15` });
       assert.equal(res.statusCode, 400, q);
       assert.equal(res.json().errorType, "bad_data");
-      assert.match(res.json().error, /invalid expression type "(range vector|string)" for range query, must be Scalar or instant Vector/);
+      // Prometheus names no parameter here: the query parsed, its type is what is wrong.
+      assert.match(res.json().error, /^invalid expression type "(range vector|string)" for range query, must be Scalar or instant Vector$/);
     }
+    // An invalid label_replace regex is an execution error (422), as Prometheus answers it.
+    const replace = await app.inject({ url: `/api/v1/query?query=${encodeURIComponent('label_replace(vector(1), "a", "b", "c", "(")')}&time=60` });
+    assert.equal(replace.statusCode, 422, replace.body);
+    assert.equal(replace.json().errorType, "execution");
+    assert.match(replace.json().error, /^invalid regular expression in label_replace\(\): \(/);
     const many = await app.inject({ url: "/api/v1/query_range?query=foo_total&start=0&end=60&step=15" });
     assert.equal(many.statusCode, 422);
     assert.deepEqual(many.json(), {

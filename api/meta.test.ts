@@ -148,7 +148,8 @@ test("query_exemplars passes the query's selectors and encodes exemplars as Prom
   assert.deepEqual(bad.json(), { status: "error", errorType: "bad_data", error: "end timestamp must not be before start timestamp" });
   const badQuery = await app.inject({ url: "/api/v1/query_exemplars?query=up(" });
   assert.equal(badQuery.statusCode, 400);
-  assert.match(badQuery.json().error, /^invalid parameter "query": 1:\d+: parse error/);
+  // Prometheus 2.42 answers an exemplar query's parse error bare, without naming the parameter.
+  assert.match(badQuery.json().error, /^1:\d+: parse error/);
   assert.deepEqual((await api().app.inject({ url: "/api/v1/query_exemplars?query=up" })).json(), { status: "success", data: [] });
 });
 

@@ -12,17 +12,20 @@ import { requestStore, storeError } from "./query.js";
 
 const TRUNCATED = "results truncated due to limit";
 
-/** Parses each match[] selector; every set needs a matcher that does not match "". */
-export function parseMatcherSets(selectors: readonly string[], param = "match[]"): Matcher[][] {
+/**
+ * Parses each match[] selector; every set needs a matcher that does not match "". A parse error
+ * names `param` when given (series); the label endpoints answer the bare parse error, as Prometheus.
+ */
+export function parseMatcherSets(selectors: readonly string[], param?: string): Matcher[][] {
   const sets: Matcher[][] = [];
   for (const s of selectors) {
     let matchers: LabelMatcher[];
     try {
       matchers = parseMetricSelector(s);
     } catch (err) {
-      throw badParam(param, parseErrorMessage(err));
+      throw param === undefined ? new ApiError("bad_data", parseErrorMessage(err)) : badParam(param, parseErrorMessage(err));
     }
-    if (matchers.every(matcherMatchesEmpty)) throw badParam(param, "match[] must contain at least one non-empty matcher");
+    if (matchers.every(matcherMatchesEmpty)) throw badParam(param ?? "match[]", "match[] must contain at least one non-empty matcher");
     sets.push(matchers);
   }
   return sets;
@@ -33,11 +36,12 @@ export function parseErrorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function parseQueryParam(params: Params): Expr {
+/** The query parameter's expression; a parse error names the parameter unless `bare` (exemplars, as Prometheus). */
+function parseQueryParam(params: Params, bare = false): Expr {
   try {
     return parse(params.get("query"));
   } catch (err) {
-    throw badParam("query", parseErrorMessage(err));
+    throw bare ? new ApiError("bad_data", parseErrorMessage(err)) : badParam("query", parseErrorMessage(err));
   }
 }
 
@@ -59,7 +63,7 @@ export async function series(ctx: ApiContext, params: Params, signal: AbortSigna
   const selectors = params.all("match[]");
   if (selectors.length === 0) throw new ApiError("bad_data", "no match[] parameter provided");
   const { start, end } = timeRange(params);
-  const sets = parseMatcherSets(selectors);
+  const sets = parseMatcherSets(selectors, "match[]");
   const limit = limitParam(params);
   const store = requestStore(ctx, params);
   const warnings: string[] = [];
@@ -204,7 +208,7 @@ function optionalCount(params: Params, name: string): number {
 export async function queryExemplars(ctx: ApiContext, params: Params): Promise<JsonBody> {
   const { start, end } = timeRange(params);
   if (end < start) throw new ApiError("bad_data", "end timestamp must not be before start timestamp");
-  const expr = parseQueryParam(params);
+  const expr = parseQueryParam(params, true);
   const sets = selectorMatchers(expr);
   if (ctx.exemplars === undefined || sets.length === 0) return { json: successJson("[]") };
   let found;

@@ -35,22 +35,26 @@ export const badParam = (param: string, message: string): ApiError =>
 
 /**
  * Form values: the POST body's first (when form-encoded), then the URL's, as
- * Go's r.Form orders them.
+ * Go's r.Form orders them. A multipart form's fields come after the URL's and
+ * are seen only by get(): Prometheus reads them through r.FormValue alone, so a
+ * multipart `match[]` is not read, there as here.
  */
 export class Params {
   private readonly body: URLSearchParams | undefined;
   private readonly query: URLSearchParams;
+  private readonly multipart: URLSearchParams | undefined;
 
-  constructor(query: URLSearchParams, body?: URLSearchParams) {
+  constructor(query: URLSearchParams, body?: URLSearchParams, multipart?: URLSearchParams) {
     this.query = query;
     this.body = body;
+    this.multipart = multipart;
   }
 
   /** The first value of `name`, or "" when absent (r.FormValue). */
   get(name: string): string {
     const fromBody = this.body?.get(name);
     if (fromBody !== null && fromBody !== undefined) return fromBody;
-    return this.query.get(name) ?? "";
+    return this.query.get(name) ?? this.multipart?.get(name) ?? "";
   }
 
   /** Every value of `name`, body values first (r.Form[name]). */
@@ -61,7 +65,7 @@ export class Params {
   }
 
   has(name: string): boolean {
-    return (this.body?.has(name) ?? false) || this.query.has(name);
+    return (this.body?.has(name) ?? false) || this.query.has(name) || (this.multipart?.has(name) ?? false);
   }
 }
 

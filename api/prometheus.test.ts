@@ -175,3 +175,103 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+interface Answer {
+  status: number;
+  allow: string | null;
+  body: string;
+}
+
+async function ask(base: string, method: string, path: string, init: { body?: FormData | string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const res = await fetch(base + path, { method, ...init });
+  return { status: res.status, allow: res.headers.get("allow"), body: await res.text() };
+}
+
+/** What must agree: the status, Allow, and for JSON errors the error type and message. */
+function comparable(a: Answer): unknown {
+  if (!a.body.startsWith("{")) return { status: a.status, allow: a.allow };
+  const json = JSON.parse(a.body) as { status: string; errorType?: string; error?: string; data?: { resultType?: string; result?: unknown } };
+  if (json.status === "error") return { status: a.status, errorType: json.errorType, error: json.error };
+  // Successful answers: the data without evaluation timestamps (both ask "now" a few ms apart).
+  return { status: a.status, data: JSON.stringify(json.data).replace(/\[\d+(\.\d+)?,/g, "[T,") };
+}
+
+function multipartForm(fields: [string, string][]): FormData {
+  const form = new FormData();
+  for (const [k, v] of fields) form.append(k, v);
+  return form;
+}
+
+test("orrery answers methods, long URLs, multipart forms and bad queries as Prometheus 2.42 does", { timeout: 120_000 }, async (t) => {
+  if (!hasPrometheus()) return t.skip(NO_PROMETHEUS);
+  const dir = mkdtempSync(join(tmpdir(), "orrery-e2e-http-"));
+  const api = await startOrreryApi(join(dir, "orrery"));
+  const server = await startPrometheus({ dataDir: join(dir, "prometheus") });
+  try {
+    const alternation = Array.from({ length: 14_000 }, (_, i) => `v${i}`).join("|");
+    const bad = [
+      "foo{",
+      'foo{a="1"',
+      '"é" + foo{',
+      '"éé" + foo[5m] + bar{',
+      "é",
+      "foo !x",
+      "foo{a!x}",
+      "foo)",
+      "foo]",
+      'foo{a="1"}}',
+      "sum(",
+      "rate(foo[5m]",
+      "1 +",
+      "foo ==",
+      "",
+      'label_replace(vector(1), "a", "b", "c", "(")',
+      "rate(foo)",
+    ];
+    const requests: [string, string, { body?: FormData | string; headers?: Record<string, string> }?][] = [
+      ["PUT", "/api/v1/query?query=1"],
+      ["DELETE", "/api/v1/labels"],
+      ["PATCH", "/api/v1/label/job/values"],
+      ["HEAD", "/api/v1/query?query=1"],
+      ["OPTIONS", "/api/v1/query"],
+      ["OPTIONS", "/api/v1/nonexistent"],
+      ["GET", "/api/v1/nonexistent"],
+      ["GET", "/api/v1/write"],
+      ["PUT", "/-/healthy"],
+      ["GET", `/api/v1/query?time=100&query=${encodeURIComponent(`count(up{job=~"${alternation}"})`)}`],
+      ["POST", "/api/v1/query", { body: multipartForm([["query", "1+1"], ["time", "100"]]) }],
+      ["POST", "/api/v1/query?query=3&time=100", { body: multipartForm([["query", "1"]]) }],
+      ["POST", "/api/v1/query", { body: multipartForm([["query", 'foo{a="1"']]) }],
+      ["POST", "/api/v1/format_query", { body: multipartForm([["query", 'foo{b="1",a="2"}']]) }],
+      ["POST", "/api/v1/series", { body: multipartForm([["match[]", "up"]]) }],
+      ["GET", `/api/v1/format_query?query=${encodeURIComponent('sum by (b, a) (foo{z="1",a!="2"}) + {__name__="x",b="1",a="2"}')}`],
+      ["GET", "/api/v1/query_range?query=foo%5B5m%5D&start=1&end=2&step=1"],
+      ["GET", "/api/v1/series?match[]=foo%7B"],
+      ["GET", "/api/v1/labels?match[]=foo%7B"],
+      ["GET", "/api/v1/label/job/values?match[]=foo%7B"],
+      ["GET", "/api/v1/query_exemplars?query=foo%7B&start=1&end=2"],
+      ...bad.map((q): [string, string] => ["GET", `/api/v1/query?time=100&query=${encodeURIComponent(q)}`]),
+      ...bad.map((q): [string, string, { body: FormData | string; headers: Record<string, string> }] => [
+        "POST",
+        "/api/v1/query_range",
+        { body: new URLSearchParams({ query: q, start: "0", end: "100", step: "10" }).toString(), headers: { "content-type": "application/x-www-form-urlencoded" } },
+      ]),
+    ];
+    assert.ok(requests[9]![1].length > 100_000, "the long URL is over 100 KB");
+    const problems: string[] = [];
+    for (const [method, path, init] of requests) {
+      const want = comparable(await ask(server.url, method, path, init));
+      const got = comparable(await ask(api.url, method, path, init));
+      try {
+        assert.deepEqual(got, want);
+      } catch {
+        problems.push(`${method} ${path.slice(0, 120)}: orrery ${JSON.stringify(got)}, Prometheus ${JSON.stringify(want)}`);
+      }
+    }
+    assert.deepEqual(problems, [], `differences from Prometheus:\n${problems.join("\n")}`);
+  } finally {
+    await server.stop();
+    await api.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -85,6 +85,8 @@ interface ResultPolicy {
 
 const INSTANT_POLICY: ResultPolicy = { refine: (err) => err, vet: () => undefined };
 
+const QUERY_PARAM_PREFIX = 'invalid parameter "query": ';
+
 const INVALID_RANGE_TYPE = "invalid expression type";
 
 /**
@@ -92,7 +94,12 @@ const INVALID_RANGE_TYPE = "invalid expression type";
  * refuses it (as an execution error) or answers it: never pass on such an answer.
  */
 const RANGE_POLICY: ResultPolicy = {
-  refine: (err) => (err.type === "execution" && err.message.startsWith(INVALID_RANGE_TYPE) ? new ApiError("bad_data", err.message) : err),
+  refine: (err) => {
+    if (err.type === "execution" && err.message.startsWith(INVALID_RANGE_TYPE)) return new ApiError("bad_data", err.message);
+    // Prometheus 2.42's query_range answers a parse error bare, without naming the parameter.
+    if (err.type === "bad_data" && err.message.startsWith(QUERY_PARAM_PREFIX)) return new ApiError("bad_data", err.message.slice(QUERY_PARAM_PREFIX.length));
+    return err;
+  },
   vet: (value) => {
     if (value.type === "matrix") return undefined;
     const documented = value.type === "vector" ? "instant vector" : value.type;
@@ -203,6 +210,8 @@ const ERROR_TYPE_BY_KIND: Record<QueryError["kind"], ApiErrorType> = {
 /** An error thrown while preparing a query: a bad query names the parameter. */
 function creationError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // Prometheus names no parameter when the query parses but its type cannot be graphed.
+  if (isQueryError(err) && err.kind === "bad_data" && err.message.startsWith(INVALID_RANGE_TYPE)) return new ApiError("bad_data", err.message);
   if (isQueryError(err) && err.kind === "bad_data") return badParam("query", err.message);
   return execError(err);
 }

@@ -126,7 +126,7 @@ test("CORS headers for browser clients, and OPTIONS preflight", async () => {
   assert.equal(res.headers["access-control-allow-origin"], "http://localhost:3000");
   assert.equal(res.headers["access-control-allow-methods"], "GET, POST, OPTIONS");
   const pre = await app.inject({ method: "OPTIONS", url: "/api/v1/query", headers: { origin: "http://localhost:3000" } });
-  assert.equal(pre.statusCode, 200);
+  assert.equal(pre.statusCode, 204);
   assert.equal(pre.headers["access-control-allow-origin"], "http://localhost:3000");
   assert.equal((await app.inject({ url: "/api/v1/labels" })).headers["access-control-allow-origin"], undefined);
 });

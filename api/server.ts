@@ -11,11 +11,22 @@ import type { ApiContext, ApiDeps, JsonBody, QueryStage, RemoteWriteHandler, Sta
 import { errorJson } from "./encode.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
+import { multipartBoundary, parseMultipartFields } from "./multipart.js";
 import { ApiError, Params, urlParams } from "./params.js";
 import { instantQuery, rangeQuery } from "./query.js";
 import * as status from "./status.js";
 
+/** orrery's own release (package.json's version). */
+export const ORRERY_VERSION = "0.1.0";
+/** The Prometheus release whose HTTP API orrery is tested against, end to end. */
+export const PROMETHEUS_API_VERSION = "2.42.0";
+
 const DEFAULT_BODY_LIMIT = 32 * 1024 * 1024;
+/** Go's http.DefaultMaxHeaderBytes: the request line (URL) and headers together. */
+const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
+/** Methods a route may be asked with; those it does not serve answer 405. */
+const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
+type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bodies below this are gzipped in one call rather than streamed. */
 const SMALL_BODY_CHARS = 64 * 1024;
 /** Query responses up to this size are built whole and sent at once; larger ones stream. */
@@ -29,12 +40,12 @@ type Handler = (ctx: ApiContext, params: Params, signal: AbortSignal, request: F
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const ctx = apiContext(deps);
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, clientErrorHandler: plainClientError });
+  const app = newFastify(deps);
   const metrics = apiMetrics(ctx);
 
-  // Forms (Grafana POSTs queries), remote_write's protobuf, and anything else as bytes.
+  // Forms (Grafana POSTs queries, urlencoded or multipart), and anything else as bytes.
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => done(null, body));
-  bodyParsers(app);
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
 
   // CORS as Prometheus sets it for its API (--web.cors.origin defaults to any origin).
   app.addHook("onRequest", async (request, reply) => {
@@ -46,7 +57,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.header("access-control-expose-headers", "Date");
     reply.header("vary", "Origin");
   });
-  app.options("/api/v1/*", async (request, reply) => sendJson(request, reply, { json: '{"status":"success"}' }));
 
   app.addHook("onResponse", async (request, reply) => {
     const handler = request.routeOptions.url ?? "unmatched";
@@ -69,17 +79,13 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
   });
 
-  const route = (url: string, handler: Handler, methods: ("GET" | "POST")[] = ["GET", "POST"]): void => {
+  const route = (url: string, handler: Handler, methods: HttpMethod[] = ["GET", "POST"]): void => {
     const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
-    app.route({
-      method: methods,
-      url,
-      handler: async (request, reply) => {
-        if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, ctx, request, requestSignal(reply)));
-        const params = new Params(urlParams(request.raw.url ?? ""), formBody(request));
-        const body = await handler(ctx, params, requestSignal(reply), request);
-        return sendJson(request, reply, body);
-      },
+    routeWithMethods(app, url, methods, async (request, reply) => {
+      if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, ctx, request, requestSignal(reply)));
+      const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
+      const body = await handler(ctx, params, requestSignal(reply), request);
+      return sendJson(request, reply, body);
     });
   };
 
@@ -116,13 +122,13 @@ export interface WriteApiDeps {
   registry: Registry;
   ready?: () => boolean;
   bodyLimitBytes?: number;
+  maxHeaderBytes?: number;
   logger?: FastifyServerOptions["logger"];
 }
 
 /** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
 export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT, clientErrorHandler: plainClientError });
-  bodyParsers(app);
+  const app = newFastify(deps);
   serviceRoutes(app, deps.registry, deps.ready ?? (() => true), deps.remoteWrite);
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n");
@@ -130,39 +136,75 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
   return app;
 }
 
-/** remote_write's protobuf, and anything else, as bytes. */
-function bodyParsers(app: FastifyInstance): void {
-  // Fastify's own JSON and text parsers would refuse a remote_write body sent under those types, which Prometheus reads by its encoding.
-  app.removeContentTypeParser(["application/json", "text/plain"]);
-  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+/** The limits both servers share: body size, and a URL plus headers as large as Go's server takes. */
+function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number }): FastifyInstance {
+  return Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
+    http: { maxHeaderSize: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
+    // A label name in /api/v1/label/:name/values may be as long as the URL.
+    routerOptions: { maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
+    // HEAD is answered only where Prometheus answers it (405 elsewhere).
+    exposeHeadRoutes: false,
+    clientErrorHandler: plainClientError,
+  });
+}
+
+/**
+ * Registers `handler` for `methods` and, as Prometheus's router does, 405 Method Not
+ * Allowed (with Allow) for the other methods; OPTIONS is left to the caller's route.
+ */
+function routeWithMethods(
+  app: FastifyInstance,
+  url: string,
+  methods: readonly HttpMethod[],
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>,
+): void {
+  app.route({ method: [...methods], url, handler });
+  const others = HTTP_METHODS.filter((m) => !methods.includes(m));
+  if (others.length === 0) return;
+  const allow = [...methods, "OPTIONS"].sort().join(", ");
+  app.route({
+    method: others,
+    url,
+    handler: async (_request, reply) =>
+      reply.code(405).header("allow", allow).header("x-content-type-options", "nosniff").type("text/plain; charset=utf-8").send("Method Not Allowed\n"),
+  });
 }
 
 /** The routes every orrery HTTP server has: remote_write (when the process has a head), health, readiness, metrics. */
 function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => boolean, remoteWrite: RemoteWriteHandler | undefined): void {
-  // A body over the limit is answered as the receiver's own errors are: the status and one text line.
-  const writeErrors = (error: Error & { statusCode?: number }, _request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    if (error.statusCode === 413) return sendWriteResponse(reply, { status: 413, message: `request body too large: more than ${app.initialConfig.bodyLimit} bytes` });
-    const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    return sendWriteResponse(reply, { status, message: error.message });
-  };
-  app.post("/api/v1/write", { errorHandler: writeErrors }, async (request, reply) => {
-    if (remoteWrite === undefined) {
-      return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
-    }
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    return sendWriteResponse(reply, await remoteWrite(body, request.headers));
+  // Prometheus answers OPTIONS on any API path with 204 and no body (CORS preflight).
+  app.options("/api/v1/*", async (_request, reply) => reply.code(204).send());
+  // remote_write reads the body by its encoding whatever its Content-Type, as Prometheus 2.x does.
+  void app.register(async (writes) => {
+    writes.removeAllContentTypeParsers();
+    writes.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    // A refused body is answered as the receiver's own errors are: the status and one text line.
+    writes.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+      if (error.statusCode === 413) return sendWriteResponse(reply, { status: 413, message: `request body too large: more than ${app.initialConfig.bodyLimit} bytes` });
+      const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      return sendWriteResponse(reply, { status, message: error.message });
+    });
+    routeWithMethods(writes, "/api/v1/write", ["POST"], async (request, reply) => {
+      if (remoteWrite === undefined) {
+        return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver is not enabled in this process\n");
+      }
+      const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      return sendWriteResponse(reply, await remoteWrite(body, request.headers));
+    });
   });
 
-  app.get("/-/healthy", async (_request, reply) => reply.type("text/plain; charset=utf-8").send("orrery is Healthy.\n"));
-  app.get("/-/ready", async (_request, reply) => {
-    if (ready()) return reply.type("text/plain; charset=utf-8").send("orrery is Ready.\n");
-    return reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable\n");
+  const text = (reply: FastifyReply, body: string): FastifyReply => reply.type("text/plain; charset=utf-8").send(body);
+  routeWithMethods(app, "/-/healthy", ["GET", "HEAD"], async (_request, reply) => text(reply, "orrery is Healthy.\n"));
+  routeWithMethods(app, "/-/ready", ["GET", "HEAD"], async (_request, reply) => {
+    if (ready()) return text(reply, "orrery is Ready.\n");
+    return text(reply.code(503), "Service Unavailable\n");
   });
-  app.get("/metrics", async (request, reply) => {
-    const text = await registry.metrics();
+  routeWithMethods(app, "/metrics", ["GET"], async (request, reply) => {
+    const body = await registry.metrics();
     reply.header("content-type", registry.contentType);
-    return sendMaybeGzipped(request, reply, text);
+    return sendMaybeGzipped(request, reply, body);
   });
 }
 
@@ -206,8 +248,10 @@ function apiContext(deps: ApiDeps): ApiContext {
     metadata: deps.metadata,
     ready: deps.ready ?? (() => true),
     buildInfo: {
-      version: "0.1.0",
-      revision: "",
+      // Grafana reads `version` as the Prometheus release whose API it talks to; orrery answers as
+      // 2.42 does (its end-to-end reference) and names itself in the build metadata, as Debian's "+ds".
+      version: `${PROMETHEUS_API_VERSION}+orrery.${ORRERY_VERSION}`,
+      revision: `orrery-${ORRERY_VERSION}`,
       branch: "",
       buildUser: "",
       buildDate: "",
@@ -262,6 +306,8 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
   // Form values first, as Params reads them.
   const params = new URLSearchParams(formBody(request));
   for (const [k, v] of urlParams(request.raw.url ?? "")) params.append(k, v);
+  // Multipart fields last: they fill single values only, never match[] (as Params reads them).
+  for (const [k, v] of multipartFields(request) ?? []) if (k !== "match[]" && !params.has(k)) params.append(k, v);
   const next = async (p: URLSearchParams, s: AbortSignal): Promise<StageAnswer> => {
     try {
       const body = await handler(ctx, new Params(p), s, request);
@@ -285,6 +331,17 @@ function sendStaged(reply: FastifyReply, answer: StageAnswer): FastifyReply {
   reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
   return sendWhole(reply.request, reply, answer.body);
+}
+
+/** A multipart form's text fields; a malformed one has none (Go's r.FormValue ignores its error). */
+function multipartFields(request: FastifyRequest): URLSearchParams | undefined {
+  const boundary = multipartBoundary(request.headers["content-type"] ?? "");
+  if (boundary === undefined || !Buffer.isBuffer(request.body)) return undefined;
+  try {
+    return parseMultipartFields(request.body, boundary);
+  } catch {
+    return undefined;
+  }
 }
 
 function formBody(request: FastifyRequest): URLSearchParams | undefined {

@@ -196,12 +196,12 @@ test("strings quote and unquote losslessly, bytes that are not UTF-8 included", 
 
 test("pretty output follows promtool's layout: split past 100 columns, two-space indent", () => {
   const q =
-    'sum by (job) (rate(http_requests_total{job="apiserver", handler="/api/comments", instance="localhost:9090"}[5m])) / on (job) group_left sum by (job) (up{job="apiserver"})';
+    'sum by (job) (rate(http_requests_total{handler="/api/comments",instance="localhost:9090",job="apiserver"}[5m])) / on (job) group_left sum by (job) (up{job="apiserver"})';
   assert.equal(
     format(parse(q), { pretty: true }),
     [
       "  sum by (job) (",
-      '    rate(http_requests_total{job="apiserver", handler="/api/comments", instance="localhost:9090"}[5m])',
+      '    rate(http_requests_total{handler="/api/comments",instance="localhost:9090",job="apiserver"}[5m])',
       "  )",
       "/ on (job) group_left ()",
       '  sum by (job) (up{job="apiserver"})',
@@ -209,7 +209,7 @@ test("pretty output follows promtool's layout: split past 100 columns, two-space
   );
   assert.equal(
     format(parse('histogram_quantile(0.9, sum by (le, job) (rate(http_request_duration_seconds_bucket{job="apiserver", verb!="WATCH"}[5m])))'), { pretty: true }),
-    ["histogram_quantile(", "  0.9,", '  sum by (le, job) (rate(http_request_duration_seconds_bucket{job="apiserver", verb!="WATCH"}[5m]))', ")"].join("\n"),
+    ["histogram_quantile(", "  0.9,", '  sum by (le, job) (rate(http_request_duration_seconds_bucket{job="apiserver",verb!="WATCH"}[5m]))', ")"].join("\n"),
   );
   assert.equal(format(parse("sum(rate(x[5m]))"), { pretty: true }), "sum(rate(x[5m]))");
   const long = `max_over_time((${"a".repeat(60)} - ${"b".repeat(60)})[5m:1m])`;

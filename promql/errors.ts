@@ -5,7 +5,7 @@ export interface SourcePos {
   offset: number;
   /** 1-based. */
   line: number;
-  /** 1-based, in UTF-16 code units from the start of the line. */
+  /** 1-based, in UTF-8 bytes from the start of the line, as Prometheus counts. */
   column: number;
 }
 
@@ -24,7 +24,22 @@ export function sourcePos(input: string, offset: number): SourcePos {
     line++;
     lineStart = i + 1;
   }
-  return { offset: o, line, column: o - lineStart + 1 };
+  return { offset: o, line, column: utf8Length(input, lineStart, o) + 1 };
+}
+
+/** Bytes the UTF-8 encoding of input[from, to) takes (a lone surrogate as U+FFFD's three). */
+function utf8Length(input: string, from: number, to: number): number {
+  let bytes = 0;
+  for (let i = from; i < to; i++) {
+    const c = input.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < to && (input.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }
 
 export class ParseError extends Error {

@@ -25,7 +25,7 @@ export { functions, functionsWith, lookupFunction, type FunctionInfo } from "./f
 export { exprType, documentedType, matcherMatchesEmpty } from "./check.js";
 export { format, formatExpr, prettyExpr, formatDurationExpr, type FormatOptions } from "./printer.js";
 export { evalDuration, evalDurationSeconds, DurationEvalError } from "./duration.js";
-export { quote as quoteString, unquote as unquoteString, isWellFormed } from "./strings.js";
+export { compareUtf8, quote as quoteString, unquote as unquoteString, isWellFormed } from "./strings.js";
 export {
   walk,
   children,

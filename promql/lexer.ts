@@ -43,9 +43,15 @@ function make(type: TokenType, image: string, start: number): IToken {
   } as IToken;
 }
 
+/** The character at `i` as Go's %q prints a rune (Prometheus's lexer errors): 'é', '\x00'. */
 function describeChar(input: string, i: number): string {
   const cp = input.codePointAt(i) ?? 0;
-  return JSON.stringify(String.fromCodePoint(cp));
+  const escapes: Record<number, string> = { 7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 39: "\\'", 92: "\\\\" };
+  const escaped = escapes[cp];
+  if (escaped !== undefined) return `'${escaped}'`;
+  if (cp < 0x20 || cp === 0x7f) return `'\\x${cp.toString(16).padStart(2, "0")}'`;
+  if ((cp >= 0x80 && cp < 0xa0) || cp === 0xfeff) return `'\\u${cp.toString(16).padStart(4, "0")}'`;
+  return `'${String.fromCodePoint(cp)}'`;
 }
 
 /** Scans a number per Prometheus (decimal, hex, fraction, exponent); returns its end. */
@@ -192,7 +198,9 @@ export function lex(input: string): LexResult {
         const want = c === 41 ? 40 : c === 93 ? 91 : 123;
         const name = c === 41 ? "parenthesis" : c === 93 ? "bracket" : "brace";
         if (open.length === 0 || open[open.length - 1] !== want) {
-          return fail(`unexpected right ${name} ${JSON.stringify(String.fromCharCode(c))}`, i);
+          // Prometheus's lexer reports a stray ")" after consuming it, and "}" as any other character.
+          if (c === 125) return fail(`unexpected character: '}'`, i);
+          return fail(`unexpected right ${name} '${String.fromCharCode(c)}'`, c === 41 ? i + 1 : i);
         }
         open.pop();
         if (c === 93) brackets--;
@@ -205,6 +213,7 @@ export function lex(input: string): LexResult {
         break;
       case 58:
         type = T.Colon;
+        if (braces > 0) return fail(`unexpected character inside braces: ':'`, i);
         if (brackets === 0) return fail(`unexpected colon ":"`, i);
         break;
       case 64:
@@ -236,7 +245,10 @@ export function lex(input: string): LexResult {
       case 33: // !
         if (d === 61) [type, len] = [T.Neq, 2];
         else if (d === 126) [type, len] = [T.NeqRegex, 2];
-        else return fail(`unexpected character after "!": ${i + 1 < n ? describeChar(input, i + 1) : "end of input"}`, i);
+        else {
+          const where = braces > 0 ? " inside braces" : "";
+          return fail(`unexpected character after '!'${where}: ${i + 1 < n ? describeChar(input, i + 1) : "end of input"}`, i);
+        }
         break;
       case 60:
         if (d === 61) [type, len] = [T.Lte, 2];
@@ -258,8 +270,8 @@ export function lex(input: string): LexResult {
   }
   if (open.length > 0) {
     const top = open[open.length - 1];
-    const name = top === 40 ? "left parenthesis" : top === 91 ? "left bracket" : "left brace";
-    return fail(`unclosed ${name}`, n, n);
+    if (top === 123) return fail("unexpected end of input inside braces", n, n);
+    return fail(`unclosed ${top === 40 ? "left parenthesis" : "left bracket"}`, n, n);
   }
   return { tokens };
 }

@@ -161,8 +161,7 @@ const messages: IParserErrorMessageProvider = {
   buildNoViableAltMessage({ actual, ruleName }) {
     const t = actual[0];
     const what = t === undefined ? "end of input" : describeToken(t);
-    const expected = ruleName === "primary" || ruleName === "unary" ? ", expected expression" : "";
-    return `unexpected ${what}${ruleContext[ruleName] ?? ""}${expected}`;
+    return `unexpected ${what}${ruleContext[ruleName] ?? ""}`;
   },
   buildEarlyExitMessage({ actual, ruleName }) {
     const t = actual[0];

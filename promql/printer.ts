@@ -4,7 +4,7 @@
 // tree would otherwise read back differently; a parsed tree keeps its own ParenExprs.
 import type { AggregateExpr, AtModifier, BinaryExpr, DurationExpr, Expr, LabelMatcher, VectorMatching, VectorSelector } from "./ast.js";
 import { formatDurationMs } from "./duration.js";
-import { isLegacyLabelName, isLegacyMetricName, quote } from "./strings.js";
+import { compareUtf8, isLegacyLabelName, isLegacyMetricName, quote } from "./strings.js";
 
 export interface FormatOptions {
   pretty?: boolean;
@@ -141,10 +141,12 @@ function formatSelectorBody(vs: VectorSelector): string {
     }
     rest.push(formatMatcher(m));
   });
-  if (vs.name === "") return `{${rest.join(", ")}}`;
+  // Prometheus's printer sorts the matchers' text (Go byte order) and joins them with ",".
+  rest.sort(compareUtf8);
+  if (vs.name === "") return `{${rest.join(",")}}`;
   const bare = isLegacyMetricName(vs.name) && !notMetricWords.has(vs.name.toLowerCase());
-  if (bare) return rest.length === 0 ? vs.name : `${vs.name}{${rest.join(", ")}}`;
-  return `{${[quote(vs.name), ...rest].join(", ")}}`;
+  if (bare) return rest.length === 0 ? vs.name : `${vs.name}{${rest.join(",")}}`;
+  return `{${[quote(vs.name), ...rest].join(",")}}`;
 }
 
 function matchingString(e: BinaryExpr): string {

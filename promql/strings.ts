@@ -211,3 +211,22 @@ export function isLegacyLabelName(s: string): boolean {
 export function isLegacyMetricName(s: string): boolean {
   return legacyMetric.test(s);
 }
+
+/**
+ * Compares strings in UTF-8 byte order, as Go does (JS's < compares UTF-16 units, which
+ * puts U+E000..U+FFFF after astral characters; UTF-8 puts them before).
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    let x = a.charCodeAt(i);
+    let y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Surrogates encode code points above U+FFFF: lift them above every BMP unit.
+    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
+    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
+    return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}

@@ -1,31 +1,15 @@
 // Helpers on Labels (a sorted array of {name, value}), matching Prometheus's labels package:
 // ordering, equality, map keys, hashing, text form, and a builder for the engine.
+import { compareUtf8 } from "../promql/index.js";
 import type { Label, Labels } from "./types.js";
+
+export { compareUtf8 };
 
 /** The metric name label. */
 export const METRIC_NAME = "__name__";
 
 /** The empty label set. */
 export const EMPTY_LABELS: Labels = Object.freeze([]) as Labels;
-
-/**
- * Compares strings in UTF-8 byte order, as Go does (JS's < compares UTF-16 units, which
- * puts U+E000..U+FFFF after astral characters; UTF-8 puts them before).
- */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) {
-    let x = a.charCodeAt(i);
-    let y = b.charCodeAt(i);
-    if (x === y) continue;
-    // Surrogates encode code points above U+FFFF: lift them above every BMP unit.
-    if (x >= 0xd800 && x <= 0xdfff) x += 0x10000;
-    if (y >= 0xd800 && y <= 0xdfff) y += 0x10000;
-    return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
-}
 
 function byName(a: Label, b: Label): number {
   return compareUtf8(a.name, b.name);
