@@ -5,7 +5,7 @@ import { format, parse, type AtModifier, type Expr, type LabelMatcher } from "..
 import { evalDuration } from "../promql/index.js";
 
 export interface QueryShape {
-  /** The query as orrery's printer writes it: spacing and label order do not split the cache. */
+  /** The query as orrery's printer writes it (matchers sorted, as Prometheus prints them): spacing and label order do not split the cache. */
   canonical: string;
   /** What to send downstream: the user's text, or the text with `@ start()` / `@ end()` made absolute. */
   downstream: string;
@@ -31,8 +31,6 @@ export function queryShape(query: string, startMs: number, endMs: number, stepMs
   const shape = { splittable: !usesRange(expr), latestAtMs: -Infinity, lookAheadMs: 0, rewritten: false };
   try {
     visitModifiers(expr, (holder) => {
-      // Matcher order never changes an answer; sorted, it never splits the cache either.
-      holder.matchers?.sort(compareMatchers);
       if (holder.at !== undefined) {
         const absolute = absoluteAt(holder.at, startMs, endMs);
         if (holder.at.kind !== "timestamp") {
@@ -58,12 +56,6 @@ export function queryShape(query: string, startMs: number, endMs: number, stepMs
     lookAheadMs: shape.lookAheadMs,
     rangeFree: !shape.rewritten && shape.splittable,
   };
-}
-
-function compareMatchers(a: LabelMatcher, b: LabelMatcher): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  if (a.op !== b.op) return a.op < b.op ? -1 : 1;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
 }
 
 function absoluteAt(at: AtModifier, startMs: number, endMs: number): { kind: "timestamp"; ms: number } {

@@ -26,7 +26,7 @@ test("splitByInterval: pieces per UTC day, ends on the grid, no step lost or rep
 
 test("queryShape: canonical text, absolute @ start()/end(), negative offsets and range()", () => {
   const s = queryShape('rate( m{b="1",a="2"}[5m]  @ end() offset -1h)', 1000, 5000, 1000)!;
-  assert.equal(s.canonical, 'rate(m{a="2", b="1"}[5m] @ 5.000 offset -1h)');
+  assert.equal(s.canonical, 'rate(m{a="2",b="1"}[5m] @ 5.000 offset -1h)');
   assert.equal(s.downstream, s.canonical);
   assert.equal(s.latestAtMs, 5000);
   assert.equal(s.lookAheadMs, 3600_000);

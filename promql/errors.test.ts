@@ -71,8 +71,9 @@ const errors: [string, string, string][] = [
   ['{a=~".*"}', "1:1", "at least one non-empty matcher"],
   ['{a!~".+"}', "1:1", "at least one non-empty matcher"],
   ['{a!="x"}', "1:1", "at least one non-empty matcher"],
-  ['foo{__name__="bar"}', "1:5", "metric name must not be set twice"],
-  ['foo{"bar"}', "1:5", "metric name must not be set twice"],
+  // Over the whole selector, as Prometheus's parse_test.go has it (Start: 0, End: 19).
+  ['foo{__name__="bar"}', "1:1", "metric name must not be set twice"],
+  ['foo{"bar"}', "1:1", "metric name must not be set twice"],
   ['{"a", "b"}', "1:7", "metric name must not be set twice"],
   ['sum by ("") (x)', "1:9", "invalid label name"],
   // Modifiers.

@@ -917,9 +917,12 @@ export class PromQLParser extends EmbeddedActionsParser {
     let nameMatcher: LabelMatcher | undefined;
     let start = nameTok?.startOffset ?? list?.start ?? 0;
     const endOffset = list?.end ?? (nameTok === undefined ? start : end(nameTok));
+    // A name outside the braces set again inside is reported over the whole selector, as Prometheus's checkAST does.
+    const selectorStart = Math.min(start, list?.start ?? start);
+    const twiceAt = (at: number, atEnd: number): [number, number] => (nameTok !== undefined ? [selectorStart, endOffset] : [at, atEnd]);
     const setName = (n: string, at: number, atEnd: number): void => {
       if (nameMatcher !== undefined) {
-        this.problem(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(n)}`, at, atEnd);
+        this.problem(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(n)}`, ...twiceAt(at, atEnd));
         return;
       }
       name = n;
@@ -937,7 +940,7 @@ export class PromQLParser extends EmbeddedActionsParser {
       matchers.push({ name: m.name, op: m.op!, value: m.value });
     }
     if (nameMatcher !== undefined && explicitName !== undefined) {
-      this.problem(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(explicitName.value)}`, explicitName.start, explicitName.end);
+      this.problem(`metric name must not be set twice: ${JSON.stringify(name)} or ${JSON.stringify(explicitName.value)}`, ...twiceAt(explicitName.start, explicitName.end));
     }
     // The matcher implied by the name comes last, as in Prometheus.
     if (nameMatcher !== undefined) matchers.push(nameMatcher);

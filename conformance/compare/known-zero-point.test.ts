@@ -45,8 +45,8 @@ test("the isolating forms: rate/increase over range selectors outside subqueries
   ]);
   assert.equal(
     out,
-    'sum by (job) ((rate(x{job="a"}[5m] offset 1m) unless (last_over_time({__name__="x", job="a", i="1"}[5m] offset 1m) or ' +
-      'last_over_time({__name__="x", job="a", i="2"}[5m] offset 1m)))) / (increase(y[1m]) unless (last_over_time({__name__="y"}[1m]))) + ' +
+    'sum by (job) ((rate(x{job="a"}[5m] offset 1m) unless (last_over_time({__name__="x",i="1",job="a"}[5m] offset 1m) or ' +
+      'last_over_time({__name__="x",i="2",job="a"}[5m] offset 1m)))) / (increase(y[1m]) unless (last_over_time({__name__="y"}[1m]))) + ' +
       "avg_over_time(rate(z[1m])[5m:1m]) + delta(w[1m])",
   );
   assert.equal(extrapolatingCalls("rate("), undefined);
