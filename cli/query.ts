@@ -13,6 +13,9 @@ import {
   LOG_FLAG,
   openFederation,
   QUERY_FLAGS,
+  REQUEST_LIMIT_FLAGS,
+  requestLimits,
+  type RequestLimits,
   type QueryConfig,
   queryConfig,
 } from "./roles.js";
@@ -22,6 +25,7 @@ const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:10902", help: "Address to listen on for the HTTP API." },
   ...FEDERATION_FLAGS,
   ...QUERY_FLAGS,
+  ...REQUEST_LIMIT_FLAGS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
 ];
@@ -42,6 +46,7 @@ export interface QueryCommandConfig extends QueryConfig {
   host: string;
   port: number;
   federation: FederationConfig;
+  limits: RequestLimits;
   logLevel: LogLevel;
 }
 
@@ -51,7 +56,7 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const { host, port } = splitHostPort(values["web.listen-address"]!);
   const federation = federationConfig(parsed);
   if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
-  return { host, port, ...queryConfig(values), federation, logLevel: logLevelFlag(values) };
+  return { host, port, ...queryConfig(values), limits: requestLimits(values), federation, logLevel: logLevelFlag(values) };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -64,6 +69,7 @@ export async function run(argv: string[]): Promise<number> {
   const federation = openFederation(cfg.federation, { registry });
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   const app = buildApi({
+    ...cfg.limits,
     engine,
     store: federation.store,
     storeFor: federation.storeFor,

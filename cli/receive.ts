@@ -27,6 +27,11 @@ import {
   openLoggedHead,
   TOO_FAR_IN_FUTURE_FLAG,
   tooFarInFutureFlag,
+  REQUEST_LIMIT_FLAGS,
+  requestLimits,
+  type RequestLimits,
+  REMOTE_WRITE_DECODED_FLAG,
+  remoteWriteDecodedLimit,
 } from "./roles.js";
 
 const FLAGS: FlagSpec[] = [
@@ -40,6 +45,8 @@ const FLAGS: FlagSpec[] = [
     help: "How much data the in-memory head keeps behind its newest sample (Thanos's 15d needs blocks, which the head does not cut).",
   },
   TOO_FAR_IN_FUTURE_FLAG,
+  ...REQUEST_LIMIT_FLAGS,
+  REMOTE_WRITE_DECODED_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
 ];
@@ -64,6 +71,8 @@ export interface ReceiveConfig {
   retentionMs: number;
   /** Samples further ahead of the clock are rejected; undefined: no limit. */
   tooFarInFutureMs: number | undefined;
+  limits: RequestLimits;
+  maxDecodedBytes: number;
   externalLabels: Labels;
   logLevel: LogLevel;
 }
@@ -80,6 +89,8 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     dataDir: values["tsdb.path"]!,
     retentionMs: durationFlag(values, "tsdb.retention"),
     tooFarInFutureMs: tooFarInFutureFlag(values),
+    limits: requestLimits(values),
+    maxDecodedBytes: remoteWriteDecodedLimit(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
   };
@@ -97,8 +108,8 @@ export async function run(argv: string[]): Promise<number> {
     { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
     log,
   );
-  const writing = headWriting(head, registry, log);
-  const app = buildWriteApi({ remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
+  const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
 
   let grpc: StoreApiServer;
   try {

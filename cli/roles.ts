@@ -96,6 +96,39 @@ export function tooFarInFutureFlag(values: Record<string, string>): number | und
   return ms > 0 ? ms : undefined;
 }
 
+/** Request size limits of the HTTP servers: Go's header limit and orrery's body limits, as flags. */
+export const REQUEST_LIMIT_FLAGS: readonly FlagSpec[] = [
+  { name: "web.max-request-body-size", default: "32MiB", help: "Largest request body (query forms, remote_write), compressed; beyond it 413." },
+  { name: "web.max-request-header-size", default: "1MiB", help: "Largest request line (URL) plus headers, as Go's http.DefaultMaxHeaderBytes; beyond it 431." },
+];
+
+/** The remote_write limit of a process with a head. */
+export const REMOTE_WRITE_DECODED_FLAG: FlagSpec = {
+  name: "remote-write.max-decoded-size",
+  default: "64MiB",
+  help: "Largest remote_write body after snappy decompression; beyond it 400 naming both sizes.",
+};
+
+export interface RequestLimits {
+  bodyLimitBytes: number;
+  maxHeaderBytes: number;
+}
+
+export function requestLimits(values: Record<string, string>): RequestLimits {
+  const positive = (name: string): number => {
+    const n = byteSize(values[name]!, `--${name}`);
+    if (n <= 0) throw new FlagError(`invalid --${name}=${values[name]}: want a size above 0`);
+    return n;
+  };
+  return { bodyLimitBytes: positive("web.max-request-body-size"), maxHeaderBytes: positive("web.max-request-header-size") };
+}
+
+export function remoteWriteDecodedLimit(values: Record<string, string>): number {
+  const n = byteSize(values[REMOTE_WRITE_DECODED_FLAG.name]!, `--${REMOTE_WRITE_DECODED_FLAG.name}`);
+  if (n <= 0) throw new FlagError(`invalid --${REMOTE_WRITE_DECODED_FLAG.name}=${values[REMOTE_WRITE_DECODED_FLAG.name]}: want a size above 0`);
+  return n;
+}
+
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
 
 export const GRPC_CLIENT_FLAG_SPECS: readonly FlagSpec[] = GRPC_CLIENT_FLAGS;
@@ -325,8 +358,8 @@ export interface HeadWriting {
 }
 
 /** remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections logged as warnings. */
-export function headWriting(head: Head, registry: Registry, log: Logger): HeadWriting {
-  const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line) });
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number): HeadWriting {
+  const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
   return {
     remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
     exemplars: {

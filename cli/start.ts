@@ -32,6 +32,11 @@ import {
   queryConfig,
   TOO_FAR_IN_FUTURE_FLAG,
   tooFarInFutureFlag,
+  REQUEST_LIMIT_FLAGS,
+  requestLimits,
+  type RequestLimits,
+  REMOTE_WRITE_DECODED_FLAG,
+  remoteWriteDecodedLimit,
 } from "./roles.js";
 import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
 import { engineQuerier } from "../ruler/index.js";
@@ -44,6 +49,8 @@ const FLAGS: FlagSpec[] = [
   { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
   TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
+  ...REQUEST_LIMIT_FLAGS,
+  REMOTE_WRITE_DECODED_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
   { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
@@ -82,6 +89,8 @@ export interface StartConfig extends QueryConfig {
   retentionMs: number;
   /** Samples further ahead of the clock are rejected; undefined: no limit. */
   tooFarInFutureMs: number | undefined;
+  limits: RequestLimits;
+  maxDecodedBytes: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -106,6 +115,8 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     dataDir: values["storage.tsdb.path"]!,
     retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
     tooFarInFutureMs: tooFarInFutureFlag(values),
+    limits: requestLimits(values),
+    maxDecodedBytes: remoteWriteDecodedLimit(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
     selfScrapeIntervalMs: durationFlag(values, "self-scrape.interval"),
@@ -132,7 +143,7 @@ export async function run(argv: string[]): Promise<number> {
     { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
     log,
   );
-  const writing = headWriting(head, registry, log);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   // Without other stores the head is queried directly: no proxy in the path.
   const federation = hasRemoteStores(cfg.federation)
     ? openFederation(cfg.federation, { registry, local: [localStoreRef("head", head, cfg.externalLabels)] })
@@ -155,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
         });
   const queryFrontend = cfg.frontend === undefined ? undefined : openQueryFrontend(cfg.frontend, registry);
   const app = buildApi({
+    ...cfg.limits,
     queryStage: queryFrontend === undefined ? undefined : frontendStage(queryFrontend.frontend),
     engine,
     store: federation?.store ?? head,
