@@ -71,44 +71,62 @@ export class Shipper {
   private stopped = false;
   private failures = 0;
 
-  private constructor(
-    private readonly opts: ShipperOptions,
-    /** Cut, not yet uploaded: ULID → meta, oldest first by ULID. */
-    private readonly pending: Map<string, BlockMeta>,
-    private uploaded: string[],
-    private cutBefore: number,
-  ) {
+  /** Cut, not yet uploaded: ULID → meta. */
+  private readonly pending = new Map<string, BlockMeta>();
+  private uploaded: string[] = [];
+  private cutBefore = -Infinity;
+  private loaded = false;
+
+  /**
+   * A shipper that holds back all truncation until load() has read its directory: create it
+   * before the head (whose truncationLimit it gives), load it once the head holds the directory's lock.
+   */
+  constructor(private readonly opts: ShipperOptions) {
+    if (!(opts.blockDurationMs > 0)) throw new RangeError(`shipper block duration must be positive, got ${opts.blockDurationMs}`);
     this.log = opts.log ?? SILENT;
     this.metrics = createMetrics(opts.registry ?? new Registry(), this);
   }
 
-  /**
-   * Opens the shipper's directory: reads thanos.shipper.json, removes half-written blocks,
-   * and finds the blocks a previous run cut but did not upload (the next sync uploads them).
-   */
+  /** A loaded shipper (tests, and callers that own the directory already). */
   static async open(opts: ShipperOptions): Promise<Shipper> {
-    if (!(opts.blockDurationMs > 0)) throw new RangeError(`shipper block duration must be positive, got ${opts.blockDurationMs}`);
-    await mkdir(opts.dir, { recursive: true });
-    const meta = await readShipperMeta(opts.dir);
+    const shipper = new Shipper(opts);
+    await shipper.load();
+    return shipper;
+  }
+
+  /**
+   * Reads the shipper's directory: thanos.shipper.json, half-written blocks (removed), blocks
+   * already uploaded (removed), and blocks a previous run cut but did not upload (the next sync uploads them).
+   */
+  async load(): Promise<void> {
+    const dir = this.opts.dir;
+    await mkdir(dir, { recursive: true });
+    const meta = await readShipperMeta(dir);
     const uploaded = new Set(meta.uploaded);
-    const pending = new Map<string, BlockMeta>();
     let cutBefore = meta.cutBefore;
-    for (const name of (await readdir(opts.dir)).sort()) {
+    for (const name of (await readdir(dir)).sort()) {
       if (name.endsWith(TMP_SUFFIX)) {
-        await rm(join(opts.dir, name), { recursive: true, force: true });
+        await rm(join(dir, name), { recursive: true, force: true });
         continue;
       }
       if (!isUlid(name)) continue;
-      const block = parseMeta(await readFile(join(opts.dir, name, META_FILE), "utf8"), name);
+      const metaPath = join(dir, name, META_FILE);
+      const text = await readFile(metaPath, "utf8").catch((err: Error) => {
+        throw new Error(`local block ${name}: cannot read ${metaPath}: ${err.message}`);
+      });
+      const block = parseMeta(text, name);
       cutBefore = Math.max(cutBefore, block.maxTime);
-      if (uploaded.has(name)) await rm(join(opts.dir, name), { recursive: true, force: true });
-      else pending.set(name, block);
+      if (uploaded.has(name)) await rm(join(dir, name), { recursive: true, force: true });
+      else this.pending.set(name, block);
     }
-    return new Shipper(opts, pending, [...uploaded], cutBefore);
+    this.uploaded = [...uploaded];
+    this.cutBefore = cutBefore;
+    this.loaded = true;
   }
 
   /** The head must keep every sample at or after this: the oldest block not yet uploaded, or the first time not yet cut. */
   readonly truncationLimit = (): number => {
+    if (!this.loaded) return -Infinity;
     let limit = this.cutBefore;
     for (const m of this.pending.values()) limit = Math.min(limit, m.minTime);
     return limit;
@@ -170,6 +188,7 @@ export class Shipper {
   }
 
   private async syncNow(head: ShippableHead): Promise<SyncReport> {
+    if (!this.loaded) throw new Error(`shipper for ${this.opts.dir}: sync before load()`);
     try {
       const cut = await this.cutDue(head);
       const uploaded = await this.uploadPending();
