@@ -229,8 +229,8 @@ export interface ShippingDeps {
 export interface Shipping {
   readonly shipper: Shipper;
   readonly bucket: ObjectBucket;
-  /** What the head must be opened with: chunks cut at block edges, truncation held back until upload. */
-  readonly headOptions: { readonly chunkRangeMs: number; readonly truncationLimit: () => number };
+  /** What the head must be opened with: chunks cut at block edges, truncation held back until upload, no sample into a cut range. */
+  readonly headOptions: { readonly chunkRangeMs: number; readonly truncationLimit: () => number; readonly appendFloor: () => number };
   /** Loads the shipper's state (call once the head holds the directory's lock) and starts its timer. */
   start(head: Head): Promise<void>;
   /** Stops the timer after a last sync (what is due is cut and everything pending uploaded), and closes the bucket. */
@@ -253,7 +253,7 @@ export async function openShipping(cfg: ShippingConfig, deps: ShippingDeps): Pro
   return {
     shipper,
     bucket,
-    headOptions: { chunkRangeMs: cfg.blockDurationMs, truncationLimit: shipper.truncationLimit },
+    headOptions: { chunkRangeMs: cfg.blockDurationMs, truncationLimit: shipper.truncationLimit, appendFloor: shipper.appendFloor },
     async start(head) {
       await shipper.load();
       deps.log.info(`shipping ${cfg.blockDurationMs / 60_000}m blocks of the head to ${bucket.name}`);

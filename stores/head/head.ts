@@ -54,6 +54,7 @@ export class Head implements Store {
     this.rules = {
       windowMs,
       fixedMinValidTime: opts.minValidTime,
+      floor: opts.appendFloor,
       tooFarInFutureMs: opts.tooFarInFutureMs,
       now: opts.now ?? Date.now,
     };

@@ -58,3 +58,14 @@ test("truncationLimit: truncation never drops samples at or after the limit, wha
   assert.equal(head.bounds().minTime, 20_000);
   assert.equal(head.minValidTime(), 30_000, "the window still decides what is too old");
 });
+
+test("appendFloor: samples before it are too_old whatever the window allows", async () => {
+  let floor = -Infinity;
+  const head = new Head({ windowMs: 1e12, appendFloor: () => floor });
+  assert.equal((await head.appendBatch([{ labels: up("a"), t: [1000], v: [1] }])).accepted, 1);
+  floor = 5000;
+  assert.equal(head.minValidTime(), 5000);
+  const r = await head.appendBatch([{ labels: up("b"), t: [4999, 5000], v: [1, 2] }]);
+  assert.equal(r.accepted, 1);
+  assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["too_old", 1]]);
+});

@@ -82,6 +82,12 @@ export interface HeadOptions {
    * time not yet safe in the bucket), whatever the window says. No limit when absent.
    */
   readonly truncationLimit?: () => number;
+  /**
+   * Samples before the time this returns are refused as too_old, whatever the window
+   * says: a shipper's end of the last block cut, whose range is final (Prometheus
+   * refuses samples before its last block's end the same way).
+   */
+  readonly appendFloor?: () => number;
   /** Interval of the truncation timer started by start() (default 1 minute). */
   readonly truncateIntervalMs?: number;
   /**

@@ -3,7 +3,7 @@
 // keeps thanos.shipper.json as Thanos's shipper does, and only then lets the head truncate.
 //
 //   const shipper = await Shipper.open({ dir, bucket, blockDurationMs, source: "receive", externalLabels });
-//   const { head } = await openHead(dir, { chunkRangeMs: blockDurationMs, truncationLimit: shipper.truncationLimit });
+//   const { head } = await openHead(dir, { chunkRangeMs: blockDurationMs, truncationLimit: shipper.truncationLimit, appendFloor: shipper.appendFloor });
 //   shipper.start(head);   // sync every 30 s, backoff after failures
 //   await shipper.stop();
 export { Shipper } from "./shipper.js";

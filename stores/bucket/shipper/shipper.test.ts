@@ -144,7 +144,9 @@ test("restart after cutting, before uploading: the next run uploads those blocks
     const second = await Shipper.open(shipperOptions(join(dir, "data"), bucket));
     assert.deepEqual(second.pendingBlocks(), cutBlocks);
     assert.equal(second.cutUntil(), T0 + 6 * HOUR);
-    const head = await headWith(second, series); // as the WAL replays it
+    const head = await headWith(second, series, true);
+    const late = await head.appendBatch([{ labels: series[0]!.labels, t: [T0 + 6 * HOUR - 1], v: [1] }]);
+    assert.deepEqual(late.rejected.map((r) => r.reason), ["too_old"], "a cut range is final: no sample may land in it");
     const report = await second.sync(head);
     assert.deepEqual(report.cut, []);
     assert.deepEqual(report.uploaded, cutBlocks);

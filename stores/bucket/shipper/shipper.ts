@@ -137,6 +137,9 @@ export class Shipper {
     return this.cutBefore;
   }
 
+  /** The head must refuse samples before this (their block is cut and final); before load(), every sample. */
+  readonly appendFloor = (): number => (this.loaded ? this.cutBefore : Infinity);
+
   /** Blocks cut and waiting for upload. */
   pendingBlocks(): string[] {
     return [...this.pending.keys()];

@@ -31,9 +31,21 @@ export function testSeries(hours: number): Written[] {
   return out;
 }
 
-/** A head as `orrery start` opens it for shipping, with `series` appended. */
-export async function headWith(shipper: Shipper, series: readonly Written[]): Promise<Head> {
-  const head = new Head({ windowMs: BLOCK, chunkRangeMs: BLOCK, truncationLimit: shipper.truncationLimit });
+/**
+ * A head as `orrery start` opens it for shipping, with `series` appended (remote_write's path,
+ * validated) or, with `replay`, committed as the WAL replays them on a restart (not validated).
+ */
+export async function headWith(shipper: Shipper, series: readonly Written[], replay = false): Promise<Head> {
+  const head = new Head({ windowMs: BLOCK, chunkRangeMs: BLOCK, truncationLimit: shipper.truncationLimit, appendFloor: shipper.appendFloor });
+  if (replay) {
+    const sink = head.replaySink();
+    sink.onSeries(series.map((s, i) => ({ ref: i + 1, labels: s.labels })));
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      sink.onSamples(new Float64Array(s.ts.length).fill(i + 1), s.ts, Float64Array.from(s.vs), s.ts.length);
+    }
+    return head;
+  }
   // In time order across series, 10 minutes a batch, as remote_write sends it.
   const n = Math.max(...series.map((s) => s.ts.length));
   for (let from = 0; from < n; from += 20) {
