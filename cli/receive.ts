@@ -24,7 +24,13 @@ import {
   grpcFlags,
   headWriting,
   LOG_FLAG,
+  blockDurationFlagSpec,
+  OBJSTORE_FLAGS,
   openLoggedHead,
+  openShipping,
+  type Shipping,
+  type ShippingConfig,
+  shippingConfig,
   TOO_FAR_IN_FUTURE_FLAG,
   tooFarInFutureFlag,
   REQUEST_LIMIT_FLAGS,
@@ -34,6 +40,8 @@ import {
   remoteWriteDecodedLimit,
 } from "./roles.js";
 
+const BLOCK_DURATION_FLAG = "tsdb.min-block-duration";
+
 const FLAGS: FlagSpec[] = [
   { name: "remote-write.address", default: "127.0.0.1:19291", help: "Address to listen on for remote_write (POST /api/v1/write), /-/healthy, /-/ready, /metrics." },
   ...GRPC_SERVER_FLAG_SPECS,
@@ -41,9 +49,11 @@ const FLAGS: FlagSpec[] = [
   {
     name: "tsdb.retention",
     default: "2h",
-    // Thanos Receive keeps 15d in blocks; orrery's head is in memory, so this is its window.
-    help: "How much data the in-memory head keeps behind its newest sample (Thanos's 15d needs blocks, which the head does not cut).",
+    // Thanos Receive keeps 15d in local blocks; orrery's head is in memory and its blocks go to the bucket, so this is the head's window.
+    help: "How much data the in-memory head keeps behind its newest sample (blocks go to the bucket with --objstore.config*, not to local disk).",
   },
+  blockDurationFlagSpec(BLOCK_DURATION_FLAG),
+  ...OBJSTORE_FLAGS,
   TOO_FAR_IN_FUTURE_FLAG,
   ...REQUEST_LIMIT_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
@@ -58,7 +68,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 export function usage(): string {
   return flagUsage(
     "usage: orrery receive [flags]",
-    "Runs the receiver (Thanos Receive's role): remote_write into a head store, served over the gRPC StoreAPI.",
+    "Runs the receiver (Thanos Receive's role): remote_write into a head store, served over the gRPC StoreAPI;\nwith --objstore.config-file it cuts blocks from the head and ships them to the bucket (thanos.source \"receive\").",
     FLAGS,
   );
 }
@@ -75,6 +85,8 @@ export interface ReceiveConfig {
   maxDecodedBytes: number;
   externalLabels: Labels;
   logLevel: LogLevel;
+  /** Blocks cut from the head and shipped to a bucket; objstore undefined: off. */
+  shipping: ShippingConfig;
 }
 
 /** The typed settings behind the flags; throws FlagError naming a bad one. */
@@ -93,6 +105,7 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
+    shipping: shippingConfig(values, BLOCK_DURATION_FLAG),
   };
 }
 
@@ -103,11 +116,26 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let shipping: Shipping | undefined;
+  try {
+    shipping = await openShipping(cfg.shipping, { dataDir: cfg.dataDir, source: "receive", externalLabels: cfg.externalLabels, registry, log });
+  } catch (err) {
+    log.error(`cannot open the bucket: ${(err as Error).message}`);
+    return 1;
+  }
   const head = await openLoggedHead(
     cfg.dataDir,
-    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
+    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels, ...shipping?.headOptions },
     log,
   );
+  try {
+    await shipping?.start(head);
+  } catch (err) {
+    log.error(`cannot start shipping blocks: ${(err as Error).message}`);
+    await shipping?.bucket.close();
+    await head.close();
+    return 1;
+  }
   const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
 
@@ -116,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     grpc = await serveStoreApi(head, { ...cfg.grpc, componentType: "receive" });
   } catch (err) {
     log.error(`cannot serve the StoreAPI on ${cfg.grpc.address}: ${(err as Error).message}`);
+    await shipping?.close(head);
     await head.close();
     return 1;
   }
@@ -124,6 +153,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
     await grpc.close();
+    await shipping?.close(head);
     await head.close();
     return 1;
   }
@@ -131,12 +161,15 @@ export async function run(argv: string[]): Promise<number> {
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
   const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
   log.info(`serving the head over the gRPC StoreAPI on ${grpc.address}`);
+  // Listen for SIGTERM before saying we listen: a caller may stop us as soon as it reads that line.
+  const stopping = shutdownSignal();
   log.info(`orrery receive is listening on ${url} (remote_write to ${url}/api/v1/write)`);
 
-  await shutdownSignal();
+  await stopping;
   log.info("shutting down: stopping remote_write and the StoreAPI, flushing the WAL");
   await app.close();
   await grpc.close();
+  await shipping?.close(head);
   await head.close();
   log.info("bye");
   return 0;

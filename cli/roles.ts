@@ -23,13 +23,17 @@ import {
   type Head,
   METRIC_TYPES,
   type MetricType,
+  type ObjectBucket,
   ObjstoreConfigError,
+  openBucket,
   openHead,
   type ObjstoreConfig,
   type OpenHeadOptions,
   parseObjstoreConfig,
   PrometheusStore,
   type RemoteWriteContext,
+  Shipper,
+  type ThanosSource,
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
@@ -78,6 +82,15 @@ export const OBJSTORE_FLAGS: readonly FlagSpec[] = [
   { name: "objstore.config-file", default: "", help: "Object store configuration file, in Thanos's objstore YAML (type: FILESYSTEM or S3)." },
   { name: "objstore.config", default: "", help: "Object store configuration as YAML text, instead of --objstore.config-file." },
 ];
+
+/** The length of blocks cut from the head: Prometheus's --storage.tsdb.min-block-duration, Thanos Receive's --tsdb.min-block-duration. */
+export function blockDurationFlagSpec(name: string): FlagSpec {
+  return {
+    name,
+    default: "2h",
+    help: "Length of the blocks cut from the head and shipped to the bucket (with --objstore.config*), aligned to multiples of it; also the head's chunk range.",
+  };
+}
 
 /**
  * Thanos Receive's flag. Off there by default; here 10m, Mimir's default grace period for samples
@@ -222,6 +235,71 @@ export function objstoreConfigFlag(values: Record<string, string>, required: boo
     if (err instanceof ObjstoreConfigError) throw new FlagError(err.message);
     throw err;
   }
+}
+
+// ── Shipping the head's blocks to a bucket ──
+
+export interface ShippingConfig {
+  /** undefined: no bucket; the head cuts no blocks and only truncates to its window. */
+  readonly objstore: ObjstoreConfig | undefined;
+  readonly blockDurationMs: number;
+}
+
+/** The shipping settings from OBJSTORE_FLAGS and the block duration flag named `blockDurationFlag`. */
+export function shippingConfig(values: Record<string, string>, blockDurationFlag: string): ShippingConfig {
+  return { objstore: objstoreConfigFlag(values, false), blockDurationMs: durationFlag(values, blockDurationFlag) };
+}
+
+export interface ShippingDeps {
+  /** The head's data directory: blocks wait there for upload, beside thanos.shipper.json. */
+  readonly dataDir: string;
+  /** meta.json's thanos.source. */
+  readonly source: ThanosSource;
+  readonly externalLabels: Labels;
+  readonly registry: Registry;
+  readonly log: Logger;
+}
+
+/** The head → block → bucket shipper of one command, with its bucket. */
+export interface Shipping {
+  readonly shipper: Shipper;
+  readonly bucket: ObjectBucket;
+  /** What the head must be opened with: chunks cut at block edges, truncation held back until upload, no sample into a cut range. */
+  readonly headOptions: { readonly chunkRangeMs: number; readonly truncationLimit: () => number; readonly appendFloor: () => number };
+  /** Loads the shipper's state (call once the head holds the directory's lock) and starts its timer. */
+  start(head: Head): Promise<void>;
+  /** Stops the timer after a last sync (what is due is cut and everything pending uploaded), and closes the bucket. */
+  close(head: Head): Promise<void>;
+}
+
+/** Opens the bucket and the shipper when an objstore is configured; undefined (nothing shipped) otherwise. */
+export async function openShipping(cfg: ShippingConfig, deps: ShippingDeps): Promise<Shipping | undefined> {
+  if (cfg.objstore === undefined) return undefined;
+  const bucket = await openBucket(cfg.objstore);
+  const shipper = new Shipper({
+    dir: deps.dataDir,
+    bucket,
+    blockDurationMs: cfg.blockDurationMs,
+    source: deps.source,
+    externalLabels: deps.externalLabels,
+    registry: deps.registry,
+    log: deps.log,
+  });
+  return {
+    shipper,
+    bucket,
+    headOptions: { chunkRangeMs: cfg.blockDurationMs, truncationLimit: shipper.truncationLimit, appendFloor: shipper.appendFloor },
+    async start(head) {
+      await shipper.load();
+      deps.log.info(`shipping ${cfg.blockDurationMs / 60_000}m blocks of the head to ${bucket.name}`);
+      shipper.start(head);
+    },
+    async close(head) {
+      await shipper.stop();
+      await shipper.sync(head).catch((err: Error) => deps.log.warn(`last block shipment before shutdown failed; the WAL keeps the data for the next start: ${err.message}`));
+      await bucket.close();
+    },
+  };
 }
 
 /** Runs a gRPC flag parser, reporting its error as a FlagError (exit 2). */

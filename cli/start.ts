@@ -24,7 +24,13 @@ import {
   localStoreRef,
   openLoggedHead,
   LOG_FLAG,
+  blockDurationFlagSpec,
   metricType,
+  OBJSTORE_FLAGS,
+  openShipping,
+  type Shipping,
+  type ShippingConfig,
+  shippingConfig,
   openFederation,
   OPTIONAL_GRPC_SERVER_FLAG_SPECS,
   QUERY_FLAGS,
@@ -43,10 +49,14 @@ import { engineQuerier } from "../ruler/index.js";
 
 export { FlagError, splitHostPort } from "./flags.js";
 
+const BLOCK_DURATION_FLAG = "storage.tsdb.min-block-duration";
+
 const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
   { name: "storage.tsdb.path", default: "./data", help: "Directory of the head store's write-ahead log." },
   { name: "storage.tsdb.retention.time", default: "2h", help: "How much data the head keeps in memory behind its newest sample." },
+  blockDurationFlagSpec(BLOCK_DURATION_FLAG),
+  ...OBJSTORE_FLAGS,
   TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
@@ -73,7 +83,7 @@ export function parseFlags(argv: readonly string[]): ParsedFlags {
 export function usage(): string {
   return flagUsage(
     "usage: orrery start [flags]",
-    "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API. With --endpoint or\n--prometheus.url it also queries those stores beside its head; with --grpc-address it serves its head as a StoreAPI.",
+    "Runs the all-in-one server: head store (WAL on disk), PromQL engine, Prometheus HTTP API. With --endpoint or\n--prometheus.url it also queries those stores beside its head; with --grpc-address it serves its head as a StoreAPI.\nWith --objstore.config-file it cuts blocks from the head and ships them to the bucket (thanos.source \"sidecar\").",
     FLAGS,
     [
       "  --no-self-scrape                         Same as --self-scrape.enabled=false.",
@@ -102,6 +112,8 @@ export interface StartConfig extends QueryConfig {
   grpcServer: StoreApiServerOptions | undefined;
   /** The ruler; on when rule files are given. */
   ruler: RulerConfig;
+  /** Blocks cut from the head and shipped to a bucket; objstore undefined: off. */
+  shipping: ShippingConfig;
 }
 
 export function startConfig(parsed: ParsedFlags): StartConfig {
@@ -126,6 +138,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     grpcServer: grpcAddress === "" ? undefined : grpcFlags(() => grpcServerOptionsFromFlags(values)),
     ruler: rulerConfig(parsed),
     frontend: values["query-frontend.enabled"] === "true" ? frontendConfig(values, (path) => readFileSync(path, "utf8")) : undefined,
+    shipping: shippingConfig(values, BLOCK_DURATION_FLAG),
   };
 }
 
@@ -138,11 +151,27 @@ export async function run(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
+  // An all-in-one server shipping its own head's blocks is in Thanos's sidecar position.
+  let shipping: Shipping | undefined;
+  try {
+    shipping = await openShipping(cfg.shipping, { dataDir: cfg.dataDir, source: "sidecar", externalLabels: cfg.externalLabels, registry, log });
+  } catch (err) {
+    log.error(`cannot open the bucket: ${(err as Error).message}`);
+    return 1;
+  }
   const head = await openLoggedHead(
     cfg.dataDir,
-    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels },
+    { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels, ...shipping?.headOptions },
     log,
   );
+  try {
+    await shipping?.start(head);
+  } catch (err) {
+    log.error(`cannot start shipping blocks: ${(err as Error).message}`);
+    await shipping?.bucket.close();
+    await head.close();
+    return 1;
+  }
   const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   // Without other stores the head is queried directly: no proxy in the path.
   const federation = hasRemoteStores(cfg.federation)
@@ -196,6 +225,7 @@ export async function run(argv: string[]): Promise<number> {
       grpc = await serveStoreApi(head, cfg.grpcServer);
     } catch (err) {
       log.error(`cannot serve the StoreAPI on ${cfg.grpcServer.address}: ${(err as Error).message}`);
+      await shipping?.close(head);
       await head.close();
       return 1;
     }
@@ -210,6 +240,7 @@ export async function run(argv: string[]): Promise<number> {
     await queryFrontend?.close();
     federation?.stop();
     await grpc?.close();
+    await shipping?.close(head);
     await head.close();
     return 1;
   }
@@ -238,12 +269,14 @@ export async function run(argv: string[]): Promise<number> {
   const stopSighup = ruling === undefined ? undefined : reloadOnSighup(ruling.ruler, log);
   if (ruling !== undefined) log.info(`ruler: evaluating ${ruling.ruler.ruleGroups().length} rule groups`);
 
+  // Listen for SIGTERM before saying we listen: a caller may stop us as soon as it reads that line.
+  const stopping = shutdownSignal();
   log.info(`orrery is listening on ${url}`);
   log.info(`query it: curl '${url}/api/v1/query?query=up'`);
   log.info(`Grafana: add a data source of type Prometheus with URL ${url}`);
   log.info(`Prometheus: remote_write to ${url}/api/v1/write`);
 
-  await shutdownSignal();
+  await stopping;
   log.info("shutting down: stopping the API and flushing the WAL");
   stopSighup?.();
   await ruling?.ruler.stop();
@@ -253,6 +286,7 @@ export async function run(argv: string[]): Promise<number> {
   await queryFrontend?.close();
   federation?.stop();
   await grpc?.close();
+  await shipping?.close(head);
   await head.close();
   log.info("bye");
   return 0;

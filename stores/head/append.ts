@@ -78,6 +78,8 @@ export interface AppendRules {
   readonly windowMs: number;
   /** Overrides the window rule for too_old (undefined: newest sample - windowMs). */
   readonly fixedMinValidTime: number | undefined;
+  /** Samples before this are too_old whatever the window says (see HeadOptions.appendFloor). */
+  readonly floor: (() => number) | undefined;
   readonly tooFarInFutureMs: number | undefined;
   readonly now: () => number;
 }
@@ -85,7 +87,7 @@ export interface AppendRules {
 /** Samples before this are rejected as too_old. */
 export function minValidTime(state: HeadState, rules: AppendRules): number {
   const base = rules.fixedMinValidTime ?? state.maxTime - rules.windowMs;
-  return Math.max(base, state.truncatedBefore);
+  return Math.max(base, state.truncatedBefore, rules.floor?.() ?? -Infinity);
 }
 
 /**

@@ -20,11 +20,12 @@ import type {
 } from "../../storeapi/index.js";
 import { BatchPool, Rejections, minValidTime, validateSeries, type AppendRules, type PendingBatch } from "./append.js";
 import { CommitQueue } from "./commit.js";
+import { blockSeries } from "./cut.js";
 import { HeadReader } from "./read.js";
 import { createReplaySink, type CountingReplaySink } from "./replay.js";
 import { HeadState, normaliseLabels } from "./state.js";
 import { Truncator } from "./truncate.js";
-import type { AppendBatch, AppendResult, HeadOptions, HeadWal, TruncateReport } from "./types.js";
+import type { AppendBatch, AppendResult, HeadBlockSeries, HeadOptions, HeadWal, TruncateReport } from "./types.js";
 
 
 export const HOUR_MS = 3_600_000;
@@ -53,6 +54,7 @@ export class Head implements Store {
     this.rules = {
       windowMs,
       fixedMinValidTime: opts.minValidTime,
+      floor: opts.appendFloor,
       tooFarInFutureMs: opts.tooFarInFutureMs,
       now: opts.now ?? Date.now,
     };
@@ -61,6 +63,7 @@ export class Head implements Store {
       windowMs,
       intervalMs: opts.truncateIntervalMs ?? 60_000,
       checkpointIntervalMs: opts.checkpointIntervalMs ?? Math.min(windowMs / 2, 6 * HOUR_MS),
+      limit: opts.truncationLimit,
     });
     this.reader = new HeadReader(this.state, externalLabels);
   }
@@ -133,6 +136,24 @@ export class Head implements Store {
     await this.commits.settled();
     await this.truncator.settled();
     await this.wal?.close();
+  }
+
+  // ---- cutting blocks ----
+
+  /** Oldest and newest sample times held (Infinity and -Infinity when empty). */
+  bounds(): { minTime: number; maxTime: number } {
+    return { minTime: this.state.minTime, maxTime: this.state.maxTime };
+  }
+
+  /**
+   * The series with samples in [mint, maxt) and their chunks there, own labels only, in
+   * label order: a block's content. Waits for appends already accepted to be committed;
+   * call it for a range before minValidTime(), where no new sample can land. The chunk
+   * bytes stay valid until the range is truncated.
+   */
+  async blockSeries(mint: number, maxt: number): Promise<HeadBlockSeries[]> {
+    await this.commits.settled();
+    return blockSeries(this.state, mint, maxt);
   }
 
   // ---- reading: the Store interface ----

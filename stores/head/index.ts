@@ -15,6 +15,7 @@ export { normaliseLabels } from "./state.js";
 export type {
   AppendBatch,
   AppendResult,
+  HeadBlockSeries,
   HeadOptions,
   HeadWal,
   Rejection,

@@ -44,3 +44,28 @@ test("a series with samples waiting for the WAL is never truncated away", async 
   await pending;
   assert.equal(head.numSeries(), 1);
 });
+
+test("truncationLimit: truncation never drops samples at or after the limit, whatever mint or the window ask", async () => {
+  let limit = -Infinity;
+  const head = new Head({ windowMs: 10_000, chunkRangeMs: 10_000, truncationLimit: () => limit });
+  await head.appendBatch([{ labels: up("a"), t: [0, 10_000, 20_000, 30_000, 40_000], v: [1, 2, 3, 4, 5] }]);
+  assert.equal((await head.truncate()).chunksRemoved, 0, "no limit yet: nothing may go");
+  assert.equal((await head.truncate(35_000)).chunksRemoved, 0);
+  assert.equal(head.bounds().minTime, 0);
+  limit = 20_000;
+  const r = await head.truncate(35_000);
+  assert.equal(r.mint, 20_000);
+  assert.equal(head.bounds().minTime, 20_000);
+  assert.equal(head.minValidTime(), 30_000, "the window still decides what is too old");
+});
+
+test("appendFloor: samples before it are too_old whatever the window allows", async () => {
+  let floor = -Infinity;
+  const head = new Head({ windowMs: 1e12, appendFloor: () => floor });
+  assert.equal((await head.appendBatch([{ labels: up("a"), t: [1000], v: [1] }])).accepted, 1);
+  floor = 5000;
+  assert.equal(head.minValidTime(), 5000);
+  const r = await head.appendBatch([{ labels: up("b"), t: [4999, 5000], v: [1, 2] }]);
+  assert.equal(r.accepted, 1);
+  assert.deepEqual(r.rejected.map((x) => [x.reason, x.count]), [["too_old", 1]]);
+});

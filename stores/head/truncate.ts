@@ -8,6 +8,8 @@ export interface TruncateOptions {
   readonly windowMs: number;
   readonly intervalMs: number;
   readonly checkpointIntervalMs: number;
+  /** Samples at or after this are never truncated (see HeadOptions.truncationLimit). */
+  readonly limit?: () => number;
 }
 
 export class Truncator {
@@ -35,10 +37,11 @@ export class Truncator {
     this.timer = undefined;
   }
 
-  /** Truncates before mint (default: newest sample - windowMs), after any truncation already running. */
+  /** Truncates before mint (default: newest sample - windowMs; never past the limit), after any truncation already running. */
   async truncate(mint?: number): Promise<TruncateReport> {
     if (this.running !== undefined) await this.running.catch(() => undefined);
-    const run = this.truncateNow(mint ?? this.state.maxTime - this.opts.windowMs);
+    const wanted = mint ?? this.state.maxTime - this.opts.windowMs;
+    const run = this.truncateNow(Math.min(wanted, this.opts.limit?.() ?? Infinity));
     this.running = run;
     try {
       return await run;

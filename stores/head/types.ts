@@ -77,6 +77,17 @@ export interface HeadOptions {
    * stores do), and matched by matchers on those names.
    */
   readonly externalLabels?: Labels;
+  /**
+   * Truncation never drops samples at or after the time this returns (a shipper's first
+   * time not yet safe in the bucket), whatever the window says. No limit when absent.
+   */
+  readonly truncationLimit?: () => number;
+  /**
+   * Samples before the time this returns are refused as too_old, whatever the window
+   * says: a shipper's end of the last block cut, whose range is final (Prometheus
+   * refuses samples before its last block's end the same way).
+   */
+  readonly appendFloor?: () => number;
   /** Interval of the truncation timer started by start() (default 1 minute). */
   readonly truncateIntervalMs?: number;
   /**
@@ -88,6 +99,12 @@ export interface HeadOptions {
   readonly checkpointIntervalMs?: number;
   /** The wall clock, in ms (tests replace it). */
   readonly now?: () => number;
+}
+
+/** One series of a block cut from the head: its own labels (no external ones) and its chunks. */
+export interface HeadBlockSeries {
+  readonly labels: Labels;
+  readonly chunks: readonly { readonly minTime: number; readonly maxTime: number; readonly data: Uint8Array }[];
 }
 
 export interface TruncateReport {

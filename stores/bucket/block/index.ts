@@ -48,6 +48,10 @@ export {
   type BlockMeta,
   type ThanosSource,
   DEFAULT_SEGMENT_BYTES,
+  /** A block's file and directory names: meta.json, index, chunks/. */
+  META_FILE,
+  INDEX_FILE,
+  CHUNKS_DIR,
 } from "./format.js";
 export {
   /** A new ULID (time-ordered, Crockford base32). */
