@@ -172,3 +172,13 @@ export function shutdownSignal(): Promise<string> {
     process.on("SIGTERM", on);
   });
 }
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3, TB: 1024 ** 4, TIB: 1024 ** 4 };
+
+/** A size flag as Thanos writes them ("250MB": units of 1024, as Go's units.Base2Bytes; "0" allowed). */
+export function bytesFlag(values: Record<string, string>, name: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?$/i.exec(values[name] ?? "");
+  const unit = m === null ? undefined : BYTE_UNITS[(m[2] ?? "B").toUpperCase()];
+  if (m === null || unit === undefined) throw new FlagError(`invalid --${name}=${values[name]}: want a size such as 250MB, 1GB or 0`);
+  return Math.floor(Number(m[1]) * unit);
+}

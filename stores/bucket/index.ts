@@ -1,3 +1,4 @@
-// The bucket store's parts: object storage (objstore/), where blocks live, and the TSDB block format (block/).
+// The bucket store's parts: object storage (objstore/), where blocks live, the TSDB block format (block/), and the store gateway over a bucket (gateway/).
 export * from "./objstore/index.js";
 export * from "./block/index.js";
+export * from "./gateway/index.js";

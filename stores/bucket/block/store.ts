@@ -37,13 +37,34 @@ export interface BlocksStoreOptions {
   readonly frameSize?: number;
 }
 
+/** The blocks a BlocksStore serves right now, and why others are not served (one line each naming the block). */
+export interface BlocksView {
+  readonly blocks: readonly Block[];
+  readonly warnings: readonly string[];
+}
+
 export class BlocksStore implements Store {
   private constructor(
-    readonly blocks: readonly Block[],
-    /** Why blocks were skipped at open, one line each naming the block. */
-    readonly openWarnings: readonly string[],
+    private readonly view: () => BlocksView,
     private readonly frameSize: number,
   ) {}
+
+  /**
+   * A store over a set of blocks that changes (the bucket gateway's sync): each request reads
+   * `view()` once. The caller owns the blocks; close() does not close them.
+   */
+  static over(view: () => BlocksView, opts: Pick<BlocksStoreOptions, "frameSize"> = {}): BlocksStore {
+    return new BlocksStore(view, Math.max(1, opts.frameSize ?? 256));
+  }
+
+  get blocks(): readonly Block[] {
+    return this.view().blocks;
+  }
+
+  /** Why blocks were skipped, one line each naming the block. */
+  get openWarnings(): readonly string[] {
+    return this.view().warnings;
+  }
 
   /** Opens every block directory (named by a ULID) under `dir`. */
   static async open(dir: string, opts: BlocksStoreOptions = {}): Promise<BlocksStore> {
@@ -59,7 +80,8 @@ export class BlocksStore implements Store {
         opts.onWarning?.(w);
       }
     }
-    return new BlocksStore(blocks, warnings, Math.max(1, opts.frameSize ?? 256));
+    const view: BlocksView = { blocks, warnings };
+    return new BlocksStore(() => view, Math.max(1, opts.frameSize ?? 256));
   }
 
   async close(): Promise<void> {
@@ -67,12 +89,17 @@ export class BlocksStore implements Store {
   }
 
   async info(): Promise<StoreInfo> {
+    const blocks = this.blocks;
     const labelSets: Labels[] = [];
-    for (const b of this.blocks) {
+    for (const b of blocks) {
       if (b.externalLabels.length > 0 && !labelSets.some((l) => labelsEqual(l, b.externalLabels))) labelSets.push(b.externalLabels);
     }
-    const minTime = Math.min(...this.blocks.map((b) => b.meta.minTime));
-    const maxTime = Math.max(...this.blocks.map((b) => b.meta.maxTime - 1));
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (const b of blocks) {
+      minTime = Math.min(minTime, b.meta.minTime);
+      maxTime = Math.max(maxTime, b.meta.maxTime - 1);
+    }
     return {
       labelSets,
       minTime: Number.isFinite(minTime) ? minTime : Number.MAX_SAFE_INTEGER,
