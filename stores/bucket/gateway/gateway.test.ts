@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { labelsFromRecord, StoreApiError, type Store } from "../../../storeapi/index.js";
 import { BlocksStore, FilesystemBucket, S3Bucket, type ObjectBucket } from "../index.js";
 import { dumpStore, withTempDir, writeTestBlock, type TestSeries } from "../block/test-helpers.js";
 import { startS3rver } from "../objstore/testkit.js";
-import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE } from "./index.js";
+import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE, uploadBlockDir } from "./index.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -15,26 +15,12 @@ function series(name: string, instance: string, n: number, from = T0, step = 15_
   return { labels: { __name__: name, instance }, ts, vs: ts.map((_, i) => i * 1.5) };
 }
 
-/** Uploads a local block directory as Thanos does: chunks and index first, meta.json last. */
-async function uploadBlock(bucket: ObjectBucket, blockDir: string, ulid: string): Promise<void> {
-  const files: string[] = [];
-  const walk = async (d: string): Promise<void> => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      if (e.isDirectory()) await walk(join(d, e.name));
-      else files.push(join(d, e.name));
-    }
-  };
-  await walk(blockDir);
-  files.sort((a, b) => Number(a.endsWith("meta.json")) - Number(b.endsWith("meta.json")));
-  for (const f of files) await bucket.put(`${ulid}/${relative(blockDir, f)}`, { path: f });
-}
-
 /** Writes blocks under dir/local and uploads them; returns their ULIDs in order. */
 async function blocksInBucket(dir: string, bucket: ObjectBucket, sets: readonly (readonly TestSeries[])[], ext?: Record<string, string>): Promise<string[]> {
   const ulids: string[] = [];
   for (const s of sets) {
     const meta = await writeTestBlock(join(dir, "local"), s, { externalLabels: ext === undefined ? undefined : labelsFromRecord(ext) });
-    await uploadBlock(bucket, join(dir, "local", meta.ulid), meta.ulid);
+    await uploadBlockDir(bucket, join(dir, "local", meta.ulid), meta.ulid);
     ulids.push(meta.ulid);
   }
   return ulids;
@@ -77,6 +63,14 @@ async function gatewayOverBucket(bucket: ObjectBucket, dir: string): Promise<voi
     await store.close();
   }
 }
+
+test("uploadBlockDir writes meta.json last", () =>
+  withTempDir("orrery-gw-up-", async (dir) => {
+    const meta = await writeTestBlock(join(dir, "local"), [series("up", "a", 10)]);
+    const names = await uploadBlockDir(new FilesystemBucket(join(dir, "bucket")), join(dir, "local", meta.ulid), meta.ulid);
+    assert.equal(names.at(-1), `${meta.ulid}/meta.json`);
+    assert.ok(names.includes(`${meta.ulid}/chunks/000001`) && names.includes(`${meta.ulid}/index`));
+  }));
 
 test("gateway over a FILESYSTEM bucket answers as the local blocks store, with external labels and time range in info()", () =>
   withTempDir("orrery-gw-", async (dir) => {

@@ -22,3 +22,7 @@ export {
   /** The byte-bounded LRU of postings and series. */
   LruIndexCache,
 } from "./cache.js";
+export {
+  /** Uploads a local block directory, meta.json last (as Thanos's shipper). */
+  uploadBlockDir,
+} from "./upload.js";
