@@ -28,6 +28,11 @@ const benches: Record<string, Bench> = {
     nodeFlags: [],
     summary: "tsdb create-blocks-from openmetrics vs promtool 2.42 (runs promtool)",
   },
+  store: {
+    file: "store.bench.js",
+    nodeFlags: [],
+    summary: "orrery store (gateway) vs Prometheus 2.42 on the same blocks, and its RSS over ~1 GB of index (starts Prometheus)",
+  },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 
