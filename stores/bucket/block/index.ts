@@ -44,6 +44,9 @@ export {
   type BlocksStoreOptions,
   /** The blocks a BlocksStore.over(view) serves at one moment, and why others are not. */
   type BlocksView,
+  type BlocksStoreOverOptions,
+  /** A per-request check on every series read (throws to stop the request). */
+  type SeriesCheck,
 } from "./store.js";
 export {
   /** A block failure naming the block (ULID) and the file. */

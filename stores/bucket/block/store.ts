@@ -27,7 +27,7 @@ import {
   type StoreInfo,
   type StringsResponse,
 } from "../../../storeapi/index.js";
-import { Block, openBlockDir } from "./block.js";
+import { Block, openBlockDir, type BlockSeries } from "./block.js";
 import { BlockError, isUlid } from "./format.js";
 
 export interface BlocksStoreOptions {
@@ -43,18 +43,28 @@ export interface BlocksView {
   readonly warnings: readonly string[];
 }
 
+/** Per request, a check every series read from a block passes through; it throws to stop the request (the gateway's limits). */
+export type SeriesCheck = (series: BlockSeries) => void;
+
+export interface BlocksStoreOverOptions {
+  readonly frameSize?: number;
+  /** A fresh check for each series request, called on every series as it is read, before the next is. */
+  readonly seriesCheck?: () => SeriesCheck;
+}
+
 export class BlocksStore implements Store {
   private constructor(
     private readonly view: () => BlocksView,
     private readonly frameSize: number,
+    private readonly seriesCheck?: () => SeriesCheck,
   ) {}
 
   /**
    * A store over a set of blocks that changes (the bucket gateway's sync): each request reads
    * `view()` once. The caller owns the blocks; close() does not close them.
    */
-  static over(view: () => BlocksView, opts: Pick<BlocksStoreOptions, "frameSize"> = {}): BlocksStore {
-    return new BlocksStore(view, Math.max(1, opts.frameSize ?? 256));
+  static over(view: () => BlocksView, opts: BlocksStoreOverOptions = {}): BlocksStore {
+    return new BlocksStore(view, Math.max(1, opts.frameSize ?? 256), opts.seriesCheck);
   }
 
   get blocks(): readonly Block[] {
@@ -137,6 +147,7 @@ export class BlocksStore implements Store {
     const { matchers, minTime, maxTime } = request;
     const series: Series[] = [];
     const warnings: string[] = [];
+    const check = this.seriesCheck?.();
     for (const b of this.blocks) {
       if (!b.overlaps(minTime, maxTime)) continue;
       const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
@@ -145,6 +156,7 @@ export class BlocksStore implements Store {
       try {
         for await (const s of b.select(rest, minTime, maxTime, skipChunks)) {
           signal?.throwIfAborted();
+          check?.(s);
           fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
         }
       } catch (err) {

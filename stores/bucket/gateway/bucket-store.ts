@@ -25,6 +25,7 @@ import {
   CHUNKS_DIR,
   segmentFileName,
   type BlocksView,
+  type SeriesCheck,
 } from "../block/index.js";
 import { isNotFound, type ObjectBucket } from "../objstore/index.js";
 import { LruIndexCache } from "./cache.js";
@@ -89,7 +90,7 @@ export class BucketStore implements Store {
   ) {
     const cacheBytes = opts.indexCacheBytes ?? DEFAULT_INDEX_CACHE_BYTES;
     this.cache = cacheBytes > 0 ? new LruIndexCache(cacheBytes) : undefined;
-    this.store = BlocksStore.over(() => this.view);
+    this.store = BlocksStore.over(() => this.view, { seriesCheck: () => limitCheck(opts.limits ?? {}) });
     this.metrics = opts.registry === undefined ? undefined : storeMetrics(opts.registry, this);
   }
 
@@ -230,26 +231,8 @@ export class BucketStore implements Store {
   }
 
   /** The blocks' series, merged; over a limit, a RESOURCE_EXHAUSTED error naming the limit and its flag. */
-  async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
-    const { requestSeries = 0, requestSamples = 0 } = this.opts.limits ?? {};
-    if (requestSeries <= 0 && requestSamples <= 0) {
-      yield* this.store.series(request, signal);
-      return;
-    }
-    // BlocksStore has every series in memory before its first frame; holding the frames until they are counted costs nothing more.
-    const frames: SeriesFrame[] = [];
-    let series = 0;
-    let samples = 0;
-    for await (const frame of this.store.series(request, signal)) {
-      series += frame.series.length;
-      if (requestSeries > 0 && series > requestSeries) throw limitError("series", requestSeries, series);
-      for (const s of frame.series) {
-        for (const c of s.chunks) if (c.raw?.encoding === ChunkEncoding.XOR) samples += xorChunkNumSamples(c.raw.data);
-      }
-      if (requestSamples > 0 && samples > requestSamples) throw limitError("samples", requestSamples, samples);
-      frames.push(frame);
-    }
-    yield* frames;
+  series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    return this.store.series(request, signal);
   }
 
   labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {
@@ -269,6 +252,22 @@ export class BucketStore implements Store {
     this.view = { blocks: [], warnings: [] };
     await Promise.all(blocks.map((b) => b.close()));
   }
+}
+
+/**
+ * Counts series and samples of one request as blocks are read, so a request over a limit stops
+ * before it reads the rest (a series in several blocks counts once per block, as in Thanos).
+ */
+function limitCheck({ requestSeries = 0, requestSamples = 0 }: BucketStoreLimits): SeriesCheck {
+  let series = 0;
+  let samples = 0;
+  return (s) => {
+    series++;
+    if (requestSeries > 0 && series > requestSeries) throw limitError("series", requestSeries, series);
+    if (requestSamples <= 0) return;
+    for (const c of s.chunks) if (c.raw?.encoding === ChunkEncoding.XOR) samples += xorChunkNumSamples(c.raw.data);
+    if (samples > requestSamples) throw limitError("samples", requestSamples, samples);
+  };
 }
 
 function limitError(what: "series" | "samples", limit: number, got: number): StoreApiError {
