@@ -118,7 +118,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
 
 /** What a process that only receives remote_write serves over HTTP (Thanos Receive's remote-write address). */
 export interface WriteApiDeps {
-  remoteWrite: RemoteWriteHandler;
+  /** Absent: a process without a head (the store gateway) answers POST /api/v1/write with 404. */
+  remoteWrite?: RemoteWriteHandler;
   registry: Registry;
   ready?: () => boolean;
   bodyLimitBytes?: number;

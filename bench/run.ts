@@ -30,6 +30,11 @@ const benches: Record<string, Bench> = {
   },
   frontend: { file: "frontend.bench.js", nodeFlags: [], summary: "query frontend: 20-panel 24h dashboard refreshed every 10s, LRU and Redis vs Prometheus 2.42 (starts both)" },
   ruler: { file: "ruler.bench.js", nodeFlags: [], summary: "ruler: 1,000 groups × 10 rules at 15s over 10k series (BENCH_GROUPS, BENCH_SECONDS)" },
+  store: {
+    file: "store.bench.js",
+    nodeFlags: [],
+    summary: "orrery store (gateway) vs Prometheus 2.42 on the same blocks, and its RSS over ~1 GB of index (starts Prometheus)",
+  },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

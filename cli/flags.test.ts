@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { durationFlag, FlagError, parseFlagsWith, type FlagSpec } from "./flags.js";
+import { bytesFlag, durationFlag, FlagError, parseFlagsWith, type FlagSpec } from "./flags.js";
 
 const SPECS: FlagSpec[] = [
   { name: "endpoint", default: "", help: "", repeatable: true },
@@ -25,4 +25,13 @@ test("durations: zero only where it means off", () => {
   assert.equal(durationFlag({ x: "0s" }, "x", true), 0);
   assert.throws(() => durationFlag({ x: "0s" }, "x"), /invalid --x=0s: must be positive/);
   assert.throws(() => durationFlag({ x: "soon" }, "x", true), /invalid --x=soon/);
+});
+
+test("sizes as Thanos writes them: units of 1024, 0 allowed, a bad one named", () => {
+  assert.equal(bytesFlag({ x: "250MB" }, "x"), 250 * 1024 * 1024);
+  assert.equal(bytesFlag({ x: "1GiB" }, "x"), 1024 ** 3);
+  assert.equal(bytesFlag({ x: "512kb" }, "x"), 512 * 1024);
+  assert.equal(bytesFlag({ x: "0" }, "x"), 0);
+  assert.throws(() => bytesFlag({ x: "lots" }, "x"), /invalid --x=lots: want a size such as 250MB/);
+  assert.throws(() => bytesFlag({ x: "-1MB" }, "x"), /invalid --x=-1MB/);
 });

@@ -172,3 +172,18 @@ export function shutdownSignal(): Promise<string> {
     process.on("SIGTERM", on);
   });
 }
+
+const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3, TB: 1024 ** 4, TIB: 1024 ** 4 };
+
+/** A size as Thanos writes them ("250MB", "1GiB", "0": units of 1024, as Go's units.Base2Bytes); `where` names the flag or key in the error. */
+export function byteSize(text: string, where: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*$/i.exec(text);
+  const unit = m === null ? undefined : BYTE_UNITS[(m[2] ?? "B").toUpperCase()];
+  if (m === null || unit === undefined) throw new FlagError(`invalid ${where}=${text}: want a size such as 250MB, 1GB or 0`);
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** A size flag's value in bytes (see byteSize). */
+export function bytesFlag(values: Record<string, string>, name: string): number {
+  return byteSize(values[name] ?? "", `--${name}`);
+}

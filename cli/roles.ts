@@ -37,7 +37,7 @@ import {
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
-import { durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
+import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
 
@@ -605,16 +605,6 @@ function checkedRedisAddress(address: string, where: string): string {
     throw new FlagError(`invalid ${where}: ${(err as Error).message}`);
   }
   return address;
-}
-
-const BYTE_UNITS: Record<string, number> = { B: 1, KB: 1024, KIB: 1024, MB: 1024 ** 2, MIB: 1024 ** 2, GB: 1024 ** 3, GIB: 1024 ** 3, TB: 1024 ** 4, TIB: 1024 ** 4 };
-
-/** "256MB", "1GiB", "0": bytes, units powers of 1024 as Thanos reads them. */
-export function byteSize(text: string, where: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(text);
-  const unit = BYTE_UNITS[(m?.[2] ?? "").toUpperCase() || "B"];
-  if (m === null || unit === undefined) throw new FlagError(`invalid ${where}=${text}: want a size such as 512MB or 1GB`);
-  return Math.floor(Number(m[1]) * unit);
 }
 
 /** The frontend its config describes, on `registry`; close() disconnects its cache. */

@@ -1,4 +1,6 @@
-// The bucket store's parts: object storage (objstore/), where blocks live, the TSDB block format (block/), and the shipper from head to bucket (shipper/).
+// The bucket store's parts: object storage (objstore/), where blocks live, the TSDB block format (block/),
+// the shipper from head to bucket (shipper/) and the store gateway over a bucket (gateway/).
 export * from "./objstore/index.js";
 export * from "./block/index.js";
 export * from "./shipper/index.js";
+export * from "./gateway/index.js";

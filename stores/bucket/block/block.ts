@@ -6,7 +6,7 @@ import { basename, join } from "node:path";
 import { labelsFromRecord, type AggrChunk, type Labels, type Matcher } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
 import { ChunkReader } from "./chunk-reader.js";
-import { IndexReader } from "./index-reader.js";
+import { IndexReader, type IndexCache } from "./index-reader.js";
 import { openFileSource, type ByteRangeSource } from "./source.js";
 
 /** The files of one block, wherever they are. */
@@ -37,9 +37,9 @@ export class Block {
   }
 
   /** `name` names the block in errors until meta.json gives its ULID (the directory name). */
-  static async open(files: BlockFiles, name: string): Promise<Block> {
+  static async open(files: BlockFiles, name: string, cache?: IndexCache): Promise<Block> {
     const meta = parseMeta(files.metaJson, name);
-    const index = await IndexReader.open(files.index, meta.ulid);
+    const index = await IndexReader.open(files.index, meta.ulid, cache);
     const chunks = await ChunkReader.open(files.chunks, meta.ulid);
     return new Block(meta, index, chunks, files);
   }

@@ -28,6 +28,17 @@ interface Toc {
   readonly postingsTable: number;
 }
 
+/**
+ * Where an index reader keeps postings lists and series it has read (the bucket gateway's
+ * byte-bounded LRU); keys are per block. Absent: every read goes to the source.
+ */
+export interface IndexCache {
+  getPostings(block: string, name: string, value: string): Uint32Array | undefined;
+  setPostings(block: string, name: string, value: string, postings: Uint32Array): void;
+  getSeries(block: string, ref: number): IndexSeries | undefined;
+  setSeries(block: string, ref: number, series: IndexSeries): void;
+}
+
 /** A label name's values (sorted) and where each value's postings list starts. */
 interface NamePostings {
   readonly values: string[];
@@ -42,11 +53,12 @@ export class IndexReader {
     readonly block: string,
     private readonly symbols: readonly string[],
     private readonly table: ReadonlyMap<string, NamePostings>,
+    private readonly cache: IndexCache | undefined,
   ) {
     this.seriesReader = new WindowedReader(source);
   }
 
-  static async open(source: ByteRangeSource, block: string): Promise<IndexReader> {
+  static async open(source: ByteRangeSource, block: string, cache?: IndexCache): Promise<IndexReader> {
     const fail = (detail: string): never => {
       throw new BlockError(block, INDEX_FILE, detail);
     };
@@ -76,7 +88,7 @@ export class IndexReader {
       }
       return out;
     });
-    return new IndexReader(source, block, symbols, table);
+    return new IndexReader(source, block, symbols, table, cache);
   }
 
   private fail(detail: string): never {
@@ -102,6 +114,14 @@ export class IndexReader {
   }
 
   private async postingsAt(offset: number, name: string, value: string): Promise<Uint32Array> {
+    const cached = this.cache?.getPostings(this.block, name, value);
+    if (cached !== undefined) return cached;
+    const postings = await this.readPostingsAt(offset, name, value);
+    this.cache?.setPostings(this.block, name, value, postings);
+    return postings;
+  }
+
+  private async readPostingsAt(offset: number, name: string, value: string): Promise<Uint32Array> {
     const what = `postings of ${name}=${JSON.stringify(value)}`;
     return readSection(this.source, offset, what, (d) => this.fail(d), (d) => {
       const n = d.be32();
@@ -143,6 +163,14 @@ export class IndexReader {
 
   /** One series' labels and chunk metas. Reads forward through a window, so ascending refs are cheap. */
   async series(ref: number): Promise<IndexSeries> {
+    const cached = this.cache?.getSeries(this.block, ref);
+    if (cached !== undefined) return cached;
+    const series = await this.readSeries(ref);
+    this.cache?.setSeries(this.block, ref, series);
+    return series;
+  }
+
+  private async readSeries(ref: number): Promise<IndexSeries> {
     const offset = ref * 16;
     const where = `series ${ref} (offset ${offset})`;
     if (offset >= this.source.size) this.fail(`${where} is past the end of the file (${this.source.size} bytes)`);

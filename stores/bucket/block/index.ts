@@ -15,6 +15,8 @@ export {
   openFileSource,
   /** A ByteRangeSource over bytes in memory. */
   bytesSource,
+  /** A ByteRangeSource over an object in an ObjectBucket: range GETs, small nearby reads sharing one. */
+  bucketObjectSource,
 } from "./source.js";
 export {
   /** A block opened for reading from its files' sources: meta, index, chunks; select(matchers, mint, maxt). */
@@ -29,6 +31,8 @@ export {
   IndexReader,
   type ChunkMeta,
   type IndexSeries,
+  /** Where an IndexReader keeps postings and series it read (the gateway's LRU). */
+  type IndexCache,
 } from "./index-reader.js";
 export {
   /** Reads chunks by ref from a block's segment files, CRC-checked. */
@@ -38,6 +42,11 @@ export {
   /** The Store over a directory of local blocks. */
   BlocksStore,
   type BlocksStoreOptions,
+  /** The blocks a BlocksStore.over(view) serves at one moment, and why others are not. */
+  type BlocksView,
+  type BlocksStoreOverOptions,
+  /** A per-request check on every series read (throws to stop the request). */
+  type SeriesCheck,
 } from "./store.js";
 export {
   /** A block failure naming the block (ULID) and the file. */
@@ -48,11 +57,18 @@ export {
   type BlockMeta,
   type ThanosSource,
   DEFAULT_SEGMENT_BYTES,
-  /** A block's file and directory names: meta.json, index, chunks/. */
+  /** File names inside a block directory, and the index TOC's size. */
   META_FILE,
   INDEX_FILE,
   CHUNKS_DIR,
+  INDEX_TOC_BYTES,
+  /** chunks/ segment file name of sequence number i (0 → "000001"). */
+  segmentFileName,
 } from "./format.js";
+export {
+  /** Uploads a local block directory: chunks, index, then meta.json (as Thanos's block.Upload). */
+  uploadBlock,
+} from "./upload.js";
 export {
   /** A new ULID (time-ordered, Crockford base32). */
   newUlid,

@@ -1,6 +1,7 @@
 // Byte-range access to a block's files: a local file here; object storage's getRange plugs in
 // through the same interface, so the readers never know where the bytes live.
 import { open, type FileHandle } from "node:fs/promises";
+import type { ObjectBucket } from "../objstore/index.js";
 
 /** One file readable by range. Reads past the end return fewer bytes, never throw for that. */
 export interface ByteRangeSource {
@@ -77,4 +78,29 @@ export class WindowedReader {
     this.windowStart = offset;
     return this.window.subarray(0, Math.min(length, this.window.length));
   }
+}
+
+/**
+ * An object in a bucket as a source, read by range GETs. A read shorter than `minReadBytes` fetches
+ * that much and keeps it, so nearby small reads (a section's length, then its body; neighbouring
+ * postings lists) share one GET.
+ */
+export function bucketObjectSource(bucket: ObjectBucket, name: string, size: number, minReadBytes = 16 * 1024): ByteRangeSource {
+  let kept: Uint8Array = new Uint8Array(0);
+  let keptStart = 0;
+  return {
+    size,
+    async read(offset, length) {
+      const end = Math.min(offset + length, size);
+      if (offset >= size) return new Uint8Array(0);
+      if (offset >= keptStart && end <= keptStart + kept.length) return kept.subarray(offset - keptStart, end - keptStart);
+      if (end - offset >= minReadBytes) return bucket.getRange(name, offset, end - offset);
+      kept = await bucket.getRange(name, offset, Math.min(minReadBytes, size - offset));
+      keptStart = offset;
+      return kept.subarray(0, Math.min(end - offset, kept.length));
+    },
+    close: async () => {
+      kept = new Uint8Array(0);
+    },
+  };
 }

@@ -27,7 +27,7 @@ import {
   type StoreInfo,
   type StringsResponse,
 } from "../../../storeapi/index.js";
-import { Block, openBlockDir } from "./block.js";
+import { Block, openBlockDir, type BlockSeries } from "./block.js";
 import { BlockError, isUlid } from "./format.js";
 
 export interface BlocksStoreOptions {
@@ -37,13 +37,44 @@ export interface BlocksStoreOptions {
   readonly frameSize?: number;
 }
 
+/** The blocks a BlocksStore serves right now, and why others are not served (one line each naming the block). */
+export interface BlocksView {
+  readonly blocks: readonly Block[];
+  readonly warnings: readonly string[];
+}
+
+/** Per request, a check every series read from a block passes through; it throws to stop the request (the gateway's limits). */
+export type SeriesCheck = (series: BlockSeries) => void;
+
+export interface BlocksStoreOverOptions {
+  readonly frameSize?: number;
+  /** A fresh check for each series request, called on every series as it is read, before the next is. */
+  readonly seriesCheck?: () => SeriesCheck;
+}
+
 export class BlocksStore implements Store {
   private constructor(
-    readonly blocks: readonly Block[],
-    /** Why blocks were skipped at open, one line each naming the block. */
-    readonly openWarnings: readonly string[],
+    private readonly view: () => BlocksView,
     private readonly frameSize: number,
+    private readonly seriesCheck?: () => SeriesCheck,
   ) {}
+
+  /**
+   * A store over a set of blocks that changes (the bucket gateway's sync): each request reads
+   * `view()` once. The caller owns the blocks; close() does not close them.
+   */
+  static over(view: () => BlocksView, opts: BlocksStoreOverOptions = {}): BlocksStore {
+    return new BlocksStore(view, Math.max(1, opts.frameSize ?? 256), opts.seriesCheck);
+  }
+
+  get blocks(): readonly Block[] {
+    return this.view().blocks;
+  }
+
+  /** Why blocks were skipped, one line each naming the block. */
+  get openWarnings(): readonly string[] {
+    return this.view().warnings;
+  }
 
   /** Opens every block directory (named by a ULID) under `dir`. */
   static async open(dir: string, opts: BlocksStoreOptions = {}): Promise<BlocksStore> {
@@ -59,7 +90,8 @@ export class BlocksStore implements Store {
         opts.onWarning?.(w);
       }
     }
-    return new BlocksStore(blocks, warnings, Math.max(1, opts.frameSize ?? 256));
+    const view: BlocksView = { blocks, warnings };
+    return new BlocksStore(() => view, Math.max(1, opts.frameSize ?? 256));
   }
 
   async close(): Promise<void> {
@@ -67,12 +99,17 @@ export class BlocksStore implements Store {
   }
 
   async info(): Promise<StoreInfo> {
+    const blocks = this.blocks;
     const labelSets: Labels[] = [];
-    for (const b of this.blocks) {
+    for (const b of blocks) {
       if (b.externalLabels.length > 0 && !labelSets.some((l) => labelsEqual(l, b.externalLabels))) labelSets.push(b.externalLabels);
     }
-    const minTime = Math.min(...this.blocks.map((b) => b.meta.minTime));
-    const maxTime = Math.max(...this.blocks.map((b) => b.meta.maxTime - 1));
+    let minTime = Infinity;
+    let maxTime = -Infinity;
+    for (const b of blocks) {
+      minTime = Math.min(minTime, b.meta.minTime);
+      maxTime = Math.max(maxTime, b.meta.maxTime - 1);
+    }
     return {
       labelSets,
       minTime: Number.isFinite(minTime) ? minTime : Number.MAX_SAFE_INTEGER,
@@ -110,6 +147,7 @@ export class BlocksStore implements Store {
     const { matchers, minTime, maxTime } = request;
     const series: Series[] = [];
     const warnings: string[] = [];
+    const check = this.seriesCheck?.();
     for (const b of this.blocks) {
       if (!b.overlaps(minTime, maxTime)) continue;
       const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
@@ -118,6 +156,7 @@ export class BlocksStore implements Store {
       try {
         for await (const s of b.select(rest, minTime, maxTime, skipChunks)) {
           signal?.throwIfAborted();
+          check?.(s);
           fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
         }
       } catch (err) {

@@ -7,9 +7,8 @@
 //   shipper.start(head);   // sync every 30 s, backoff after failures
 //   await shipper.stop();
 export { Shipper } from "./shipper.js";
-export type { ShippableHead, ShipperLog, ShipperOptions, SyncReport } from "./shipper.js";
+export type { ShippableHead, ShipperLog, ShipperOptions, ShipperSyncReport } from "./shipper.js";
 export { alignedRange, nextBlockRange } from "./plan.js";
 export type { BlockRange, HeadSpan } from "./plan.js";
 export { readShipperMeta, SHIPPER_META_FILE, ShipperMetaError, writeShipperMeta } from "./meta-file.js";
 export type { ShipperMeta } from "./meta-file.js";
-export { uploadBlock } from "./upload.js";

@@ -8,11 +8,10 @@ import { join } from "node:path";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { Labels } from "../../../storeapi/index.js";
 import type { HeadBlockSeries } from "../../head/index.js";
-import { BlockWriter, isUlid, META_FILE, parseMeta, type BlockMeta, type ThanosSource } from "../block/index.js";
+import { BlockWriter, isUlid, META_FILE, parseMeta, uploadBlock, type BlockMeta, type ThanosSource } from "../block/index.js";
 import type { ObjectBucket } from "../objstore/index.js";
 import { readShipperMeta, writeShipperMeta } from "./meta-file.js";
 import { nextBlockRange, type BlockRange } from "./plan.js";
-import { uploadBlock } from "./upload.js";
 
 /** What the shipper needs of the head (Head has it all). */
 export interface ShippableHead {
@@ -46,7 +45,7 @@ export interface ShipperOptions {
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
 }
 
-export interface SyncReport {
+export interface ShipperSyncReport {
   /** Blocks cut from the head by this sync (ULIDs). */
   readonly cut: readonly string[];
   /** Blocks uploaded by this sync. */
@@ -66,7 +65,7 @@ interface ShipperMetrics {
 export class Shipper {
   private readonly log: ShipperLog;
   private readonly metrics: ShipperMetrics;
-  private running: Promise<SyncReport> | undefined;
+  private running: Promise<ShipperSyncReport> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failures = 0;
@@ -146,7 +145,7 @@ export class Shipper {
   }
 
   /** Cuts the blocks due, uploads every pending block, then truncates the head. One sync runs at a time. */
-  async sync(head: ShippableHead): Promise<SyncReport> {
+  async sync(head: ShippableHead): Promise<ShipperSyncReport> {
     if (this.running !== undefined) await this.running.catch(() => undefined);
     const run = this.syncNow(head);
     this.running = run;
@@ -190,7 +189,7 @@ export class Shipper {
     this.timer.unref();
   }
 
-  private async syncNow(head: ShippableHead): Promise<SyncReport> {
+  private async syncNow(head: ShippableHead): Promise<ShipperSyncReport> {
     if (!this.loaded) throw new Error(`shipper for ${this.opts.dir}: sync before load()`);
     try {
       const cut = await this.cutDue(head);

@@ -1,0 +1,221 @@
+// npm run bench -- store [-- --hours 6 --series 10000 --runs 5 --index-gb 1 --only latency|rss]
+//
+// `orrery store` (the store gateway) on a FILESYSTEM bucket, two figures:
+//  1. latency: the bench:compare dataset as promtool's blocks, served by Prometheus 2.42 from its
+//     data dir and by `orrery store` from a bucket (queried through `orrery query --endpoint`);
+//     the bench:compare queries timed alternately; ratio orrery/Prometheus and the RSS of all three.
+//  2. rss: blocks with about --index-gb of index written straight into a bucket, then `orrery store`
+//     started on it cold (index-headers built) and queried; its RSS against the index bytes.
+// Every process is stopped on the way out, also on error.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
+import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
+import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
+import { benchmark, formatRows, peakRssMb } from "./compare-kit.js";
+import { writeDatasetFile } from "./dataset/index.js";
+
+const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
+
+function log(msg: string): void {
+  process.stderr.write(`[bench:store ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+function currentRssMb(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m === null ? undefined : Number(m[1]) / 1024;
+  } catch {
+    return undefined;
+  }
+}
+
+function startOrrery(args: readonly string[], readyUrl: string, timeoutMs = 600_000): Promise<RunningServer> {
+  const p: ChildProcess = spawn(process.execPath, [ORRERY_MAIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let buf = "";
+  p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
+  const server: RunningServer = { url: readyUrl.replace(/(https?:\/\/[^/]+).*/, "$1"), pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
+  return waitReady(readyUrl, p, timeoutMs, () => buf).then(
+    () => server,
+    async (err: unknown) => {
+      await server.stop();
+      throw err;
+    },
+  );
+}
+
+/** `orrery store` on a FILESYSTEM bucket directory, and `orrery query` over it. */
+async function startGateway(bucketDir: string, dataDir: string, servers: RunningServer[]): Promise<{ store: RunningServer; query: RunningServer; readyMs: number }> {
+  const [grpcPort, httpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
+  const t0 = performance.now();
+  const store = await startOrrery(
+    ["store", `--objstore.config=type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`, `--grpc-address=127.0.0.1:${grpcPort}`, `--http-address=127.0.0.1:${httpPort}`, `--data-dir=${dataDir}`, "--log.level=warn"],
+    `http://127.0.0.1:${httpPort}/-/ready`,
+  );
+  servers.push(store);
+  const readyMs = performance.now() - t0;
+  const query = await startOrrery(
+    ["query", `--web.listen-address=127.0.0.1:${queryPort}`, `--endpoint=127.0.0.1:${grpcPort}`, "--query.timeout=5m", "--log.level=warn"],
+    `http://127.0.0.1:${queryPort}/api/v1/query?query=1`,
+  );
+  servers.push(query);
+  return { store, query, readyMs };
+}
+
+/** Polls until the querier answers `query` with data (it learns the store's range in the background). */
+async function waitForData(url: string, query: string, timeSec: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    const r = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}&time=${timeSec}`)).json()) as { data?: { result: unknown[] } };
+    if ((r.data?.result.length ?? 0) > 0) return;
+    await new Promise((res) => setTimeout(res, 300));
+  }
+  throw new Error(`${url} never answered ${query} with data`);
+}
+
+async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number }, servers: RunningServer[]): Promise<void> {
+  const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+  const startMs = endMs - Math.round(args.hours * 3_600_000);
+  const file = join(work, "data.om");
+  writeDatasetFile(file, { endMs, hours: args.hours, benchSeries: args.series });
+  let t0 = Date.now();
+  await createBlocks(file, join(work, "prometheus"));
+  await rm(file);
+  log(`promtool create-blocks-from openmetrics: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const bucketDir = join(work, "bucket");
+  const bucket = new FilesystemBucket(bucketDir);
+  const ulids = readdirSync(join(work, "prometheus")).filter(isUlid);
+  t0 = Date.now();
+  for (const u of ulids) await uploadBlock(bucket, join(work, "prometheus", u), u);
+  log(`uploaded ${ulids.length} blocks to the bucket in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const prom = await startPrometheus({ dataDir: join(work, "prometheus"), readyTimeoutMs: 600_000 });
+  servers.push(prom);
+  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers);
+  log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${ulids.length} blocks, index-headers built)`);
+  await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
+  const rows = await benchmark(prom, query, startMs, endMs, args, log);
+  console.log("");
+  console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
+  console.log(formatRows(rows));
+  const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
+  console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
+}
+
+/** A 3-sample XOR chunk starting at `t`, shared by every series (the index is what this part measures). */
+function tinyChunk(t: number): BlockChunk {
+  const c = new XorChunk();
+  for (let i = 0; i < 3; i++) c.append(t + i * 15_000, i);
+  return { minTime: t, maxTime: t + 30_000, data: c.bytes().slice() };
+}
+
+/**
+ * One block of 100 metrics × 3 zones × `instances` × 10 pods, labels in sorted order by construction
+ * (__name__, az, instance, job, pod, team), 3 chunks a series. Returns the index bytes.
+ */
+async function writeBigBlock(dir: string, blockNo: number, instances: number): Promise<number> {
+  const pad = (n: number, w: number): string => String(n).padStart(w, "0");
+  const symbols = new Set<string>(["__name__", "az", "instance", "job", "pod", "team"]);
+  for (let m = 0; m < 100; m++) symbols.add(`metric_${pad(m, 3)}`);
+  for (let a = 0; a < 3; a++) symbols.add(`az-${a}`);
+  for (let i = 0; i < 3 * instances; i++) symbols.add(`host-${pad(i, 6)}`);
+  for (let j = 0; j < 10; j++) symbols.add(`job-${j}`);
+  for (let p = 0; p < 3 * instances * 10; p++) symbols.add(`pod-${pad(p, 7)}`);
+  for (let t = 0; t < 4; t++) symbols.add(`team-${t}`);
+  const t0 = Date.UTC(2025, 0, 1) + blockNo * 7_200_000;
+  const chunks = [tinyChunk(t0), tinyChunk(t0 + 2_400_000), tinyChunk(t0 + 4_800_000)];
+  const w = await BlockWriter.create(dir, { symbols, source: "test", minTime: t0, maxTime: t0 + 7_200_000 });
+  for (let m = 0; m < 100; m++) {
+    for (let a = 0; a < 3; a++) {
+      for (let i = 0; i < instances; i++) {
+        const host = a * instances + i;
+        for (let p = 0; p < 10; p++) {
+          const pod = host * 10 + p;
+          const labels = labelsFromPairs("__name__", `metric_${pad(m, 3)}`, "az", `az-${a}`, "instance", `host-${pad(host, 6)}`, "job", `job-${host % 10}`, "pod", `pod-${pad(pod, 7)}`, "team", `team-${p % 4}`);
+          await w.addSeries(labels, chunks);
+        }
+      }
+    }
+  }
+  const meta = await w.finish();
+  return statSync(join(dir, meta.ulid, "index")).size;
+}
+
+async function rss(work: string, indexGb: number, servers: RunningServer[]): Promise<void> {
+  const bucketDir = join(work, "big-bucket");
+  const target = indexGb * 1024 ** 3;
+  let indexBytes = 0;
+  let blocks = 0;
+  const t0 = Date.now();
+  while (indexBytes < target) {
+    indexBytes += await writeBigBlock(bucketDir, blocks, 700);
+    blocks++;
+    log(`block ${blocks}: ${(indexBytes / 1024 ** 2).toFixed(0)} MB of index so far (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const genS = (Date.now() - t0) / 1000;
+  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "big-gateway"), servers);
+  const readyRss = currentRssMb(store.pid);
+  const endSec = (Date.UTC(2025, 0, 1) + blocks * 7_200_000) / 1000;
+  // The last sample of the last block's last chunk (see writeBigBlock).
+  const lastSampleSec = endSec - 7200 + 4830;
+  await waitForData(query.url, 'count(metric_042{pod="pod-0000123"})', lastSampleSec);
+  const queries = ['metric_042{pod="pod-0000123"}', 'sum by (team) (metric_007{instance="host-000321"})', 'count(metric_099{az="az-2", job="job-3"})'];
+  const timings: string[] = [];
+  for (const q of queries) {
+    const started = performance.now();
+    const res = await fetch(`${query.url}/api/v1/query_range?query=${encodeURIComponent(q)}&start=${endSec - blocks * 7200}&end=${endSec}&step=300`);
+    await res.arrayBuffer();
+    timings.push(`${q}: ${res.status} in ${(performance.now() - started).toFixed(0)} ms`);
+  }
+  const peak = peakRssMb(store.pid) ?? NaN;
+  const indexMb = indexBytes / 1024 ** 2;
+  console.log("");
+  console.log(`bench store (rss) — ${blocks} blocks, ${indexMb.toFixed(0)} MB of index in a FILESYSTEM bucket, generated in ${genS.toFixed(0)} s`);
+  console.log(`orrery store cold start (index-headers built from the bucket): ${(readyMs / 1000).toFixed(1)} s; RSS when ready ${readyRss?.toFixed(0) ?? "?"} MB`);
+  for (const t of timings) console.log(`  ${t}`);
+  console.log(`orrery store peak RSS (VmHWM) ${peak.toFixed(0)} MB = ${((100 * peak) / indexMb).toFixed(1)} % of the index bytes (target < 25 %)`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      hours: { type: "string", default: "6" },
+      series: { type: "string", default: "10000" },
+      runs: { type: "string", default: "5" },
+      step: { type: "string", default: "30" },
+      "index-gb": { type: "string", default: "1" },
+      only: { type: "string", default: "" },
+    },
+  });
+  if (!existsSync(PROMETHEUS_BIN) || !existsSync(PROMTOOL_BIN)) {
+    console.error(`bench store: needs ${PROMETHEUS_BIN} and ${PROMTOOL_BIN} (apt-get install prometheus)`);
+    return 2;
+  }
+  const work = await mkdtemp(join(tmpdir(), "orrery-bench-store-"));
+  const servers: RunningServer[] = [];
+  try {
+    if (values.only !== "rss") {
+      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step) }, servers);
+    }
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    if (values.only !== "latency") await rss(work, Number(values["index-gb"]), servers);
+    return 0;
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`bench store: ${(err as Error).stack ?? err}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,249 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { labelsFromRecord, StoreApiError, type Store } from "../../../storeapi/index.js";
+import { BlocksStore, FilesystemBucket, S3Bucket, uploadBlock, type ObjectBucket } from "../index.js";
+import { dumpStore, withTempDir, writeTestBlock, type TestSeries } from "../block/test-helpers.js";
+import { startS3rver } from "../objstore/testkit.js";
+import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE } from "./index.js";
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function series(name: string, instance: string, n: number, from = T0, step = 15_000): TestSeries {
+  const ts = Array.from({ length: n }, (_, i) => from + i * step);
+  return { labels: { __name__: name, instance }, ts, vs: ts.map((_, i) => i * 1.5) };
+}
+
+/** Writes blocks under dir/local and uploads them; returns their ULIDs in order. */
+async function blocksInBucket(dir: string, bucket: ObjectBucket, sets: readonly (readonly TestSeries[])[], ext?: Record<string, string>): Promise<string[]> {
+  const ulids: string[] = [];
+  for (const s of sets) {
+    const meta = await writeTestBlock(join(dir, "local"), s, { externalLabels: ext === undefined ? undefined : labelsFromRecord(ext) });
+    await uploadBlock(bucket, join(dir, "local", meta.ulid), meta.ulid);
+    ulids.push(meta.ulid);
+  }
+  return ulids;
+}
+
+const TWO_BLOCKS: TestSeries[][] = [
+  [series("up", "a", 200), series("up", "b", 200), series("load", "a", 50)],
+  // Overlaps the first block on up{instance="a"}: the gateway merges as the local store does.
+  [series("up", "a", 300, T0 + 100 * 15_000 + 7), series("mem", "c", 400, T0 + 3_600_000)],
+];
+
+async function sameAsLocal(store: Store, localDir: string): Promise<void> {
+  const local = await BlocksStore.open(localDir);
+  try {
+    const want = await dumpStore(local);
+    const got = await dumpStore(store);
+    assert.deepEqual(got.order, want.order);
+    assert.deepEqual(got.series, want.series);
+    assert.deepEqual(got.warnings, []);
+  } finally {
+    await local.close();
+  }
+}
+
+async function gatewayOverBucket(bucket: ObjectBucket, dir: string): Promise<void> {
+  const ulids = await blocksInBucket(dir, bucket, TWO_BLOCKS, { region: "eu" });
+  const dataDir = join(dir, "data");
+  const store = await BucketStore.open(bucket, { dataDir });
+  try {
+    assert.deepEqual(store.blockIds, [...ulids].sort());
+    await sameAsLocal(store, join(dir, "local"));
+    const info = await store.info();
+    assert.deepEqual(info.labelSets, [labelsFromRecord({ region: "eu" })]);
+    assert.equal(info.minTime, T0);
+    assert.equal(info.maxTime, T0 + 3_600_000 + 399 * 15_000);
+    for (const u of ulids) assert.ok((await stat(join(dataDir, u, INDEX_HEADER_FILE))).size > 0, `index-header of ${u} in --data-dir`);
+    const names = await store.labelValues({ label: "__name__", matchers: [], minTime: T0, maxTime: T0 + 86_400_000 });
+    assert.deepEqual(names.values, ["load", "mem", "up"]);
+  } finally {
+    await store.close();
+  }
+}
+
+test("uploadBlock writes chunks and index first, meta.json last, no tombstones", () =>
+  withTempDir("orrery-gw-up-", async (dir) => {
+    const meta = await writeTestBlock(join(dir, "local"), [series("up", "a", 10)]);
+    const names = await uploadBlock(new FilesystemBucket(join(dir, "bucket")), join(dir, "local", meta.ulid), meta.ulid);
+    assert.equal(names.at(-1), `${meta.ulid}/meta.json`);
+    assert.deepEqual(names, [`${meta.ulid}/chunks/000001`, `${meta.ulid}/index`, `${meta.ulid}/meta.json`]);
+  }));
+
+test("gateway over a FILESYSTEM bucket answers as the local blocks store, with external labels and time range in info()", () =>
+  withTempDir("orrery-gw-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await gatewayOverBucket(bucket, dir);
+  }));
+
+test("gateway over S3 (s3rver) answers as the local blocks store", async () => {
+  const s3 = await startS3rver();
+  try {
+    await withTempDir("orrery-gw-s3-", async (dir) => {
+      const bucket = await S3Bucket.open(s3.config());
+      try {
+        await gatewayOverBucket(bucket, dir);
+      } finally {
+        await bucket.close();
+      }
+    });
+  } finally {
+    await s3.stop();
+  }
+});
+
+test("gateway: index-headers are reused after a restart and rebuilt when corrupt or missing", () =>
+  withTempDir("orrery-gw-ih-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    const [a, b] = await blocksInBucket(dir, bucket, TWO_BLOCKS);
+    const dataDir = join(dir, "data");
+    await (await BucketStore.open(bucket, { dataDir })).close();
+    const headerA = join(dataDir, a!, INDEX_HEADER_FILE);
+    const good = await readFile(headerA);
+    const flipped = Buffer.from(good);
+    flipped[flipped.length >> 1]! ^= 0xff;
+    await writeFile(headerA, flipped);
+    await writeFile(join(dataDir, b!, INDEX_HEADER_FILE), "");
+    const store = await BucketStore.open(bucket, { dataDir });
+    try {
+      await sameAsLocal(store, join(dir, "local"));
+      assert.deepEqual(await readFile(headerA), good, "the corrupt header was rebuilt from the bucket");
+      assert.ok((await stat(join(dataDir, b!, INDEX_HEADER_FILE))).size > 0);
+    } finally {
+      await store.close();
+    }
+  }));
+
+test("gateway sync: picks up a new block, drops a deleted one and one marked for deletion, ignores a partial upload", () =>
+  withTempDir("orrery-gw-sync-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    const [first] = await blocksInBucket(dir, bucket, [TWO_BLOCKS[0]!]);
+    const warnings: string[] = [];
+    let now = Date.now();
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), onWarning: (w) => warnings.push(w), ignoreDeletionMarksDelayMs: 3_600_000, now: () => now });
+    try {
+      assert.deepEqual(store.blockIds, [first]);
+      const [second, third] = await blocksInBucket(dir, bucket, [TWO_BLOCKS[1]!, [series("late", "z", 10, T0 + 7_200_000)]]);
+      // A partial upload: everything but meta.json.
+      await bucket.delete(`${third}/meta.json`);
+      let report = await store.sync();
+      assert.deepEqual(report.loaded, [second]);
+      assert.deepEqual(store.blockIds, [first, second].sort());
+      assert.deepEqual(warnings, [], "a block still uploading is not a warning");
+
+      await bucket.put(`${second}/${DELETION_MARK_FILE}`, Buffer.from(JSON.stringify({ id: second, deletion_time: Math.floor(now / 1000), version: 1 })));
+      report = await store.sync();
+      assert.deepEqual(store.blockIds, [first, second].sort(), "served until the deletion delay has passed");
+      now += 3_600_000;
+      report = await store.sync();
+      assert.deepEqual(report.dropped, [second]);
+      assert.deepEqual(store.blockIds, [first]);
+
+      for await (const name of bucket.list(first!, { recursive: true })) await bucket.delete(name);
+      report = await store.sync();
+      assert.deepEqual(report.dropped, [first]);
+      assert.deepEqual(store.blockIds, []);
+      const { series: got } = await dumpStore(store);
+      assert.equal(got.size, 0);
+    } finally {
+      await store.close();
+    }
+  }));
+
+test("gateway: a corrupt block is a warning naming it; the others are served", async (t) => {
+  const cases: { name: string; atSync: boolean; damage: (bucketDir: string, ulid: string) => Promise<void> }[] = [
+    { name: "meta.json that does not parse", atSync: true, damage: (d, u) => writeFile(join(d, u, "meta.json"), "{ not json") },
+    { name: "block missing its index", atSync: true, damage: (d, u) => import("node:fs/promises").then((fs) => fs.rm(join(d, u, "index"))) },
+    {
+      name: "truncated chunk file",
+      atSync: false,
+      damage: async (d, u) => truncate(join(d, u, "chunks", "000001"), (await stat(join(d, u, "chunks", "000001"))).size - 40),
+    },
+    {
+      name: "bad CRC in a series entry of the index",
+      atSync: false,
+      damage: async (d, u) => {
+        const path = join(d, u, "index");
+        const bytes = await readFile(path);
+        // The first series entry (16-byte aligned after the symbol table): flip a byte of its label refs.
+        const symbolsLen = bytes.readUInt32BE(5);
+        const firstSeries = Math.ceil((5 + 4 + symbolsLen + 4) / 16) * 16;
+        bytes[firstSeries + 2]! ^= 0x01;
+        await writeFile(path, bytes);
+      },
+    },
+  ];
+  for (const c of cases) {
+    await t.test(c.name, () =>
+      withTempDir("orrery-gw-bad-", async (dir) => {
+        const bucketDir = join(dir, "bucket");
+        const bucket = new FilesystemBucket(bucketDir);
+        const [good, bad] = await blocksInBucket(dir, bucket, [[series("up", "good", 100)], [series("up", "bad", 100)]]);
+        await c.damage(bucketDir, bad!);
+        const warnings: string[] = [];
+        const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), onWarning: (w) => warnings.push(w) });
+        try {
+          assert.deepEqual(store.blockIds, c.atSync ? [good] : [good, bad].sort());
+          if (c.atSync) assert.match(warnings.join("\n"), new RegExp(`skipping block ${bad}`));
+          const got = await dumpStore(store);
+          assert.ok(got.series.has('{__name__="up", instance="good"}'), "the good block is served");
+          assert.equal(got.series.get('{__name__="up", instance="good"}')!.length, 100);
+          assert.ok(got.warnings.length > 0 && got.warnings.every((w) => w.includes(bad!)), `warnings name ${bad}: ${got.warnings.join("; ")}`);
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+  }
+});
+
+test("gateway limits: --store.limits.request-series and request-samples refuse with an error naming the limit", () =>
+  withTempDir("orrery-gw-lim-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await blocksInBucket(dir, bucket, [[series("up", "a", 100), series("up", "b", 100), series("up", "c", 100)]]);
+    const all = [{ name: "__name__", op: "=" as const, value: "up" }];
+    const one = [...all, { name: "instance", op: "=" as const, value: "a" }];
+    const run = async (limits: { requestSeries?: number; requestSamples?: number }, matchers: typeof all): Promise<number> => {
+      const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), limits });
+      try {
+        let n = 0;
+        for await (const f of store.series({ matchers, minTime: T0, maxTime: T0 + 86_400_000 })) n += f.series.length;
+        return n;
+      } finally {
+        await store.close();
+      }
+    };
+    assert.equal(await run({ requestSeries: 3 }, all), 3);
+    await assert.rejects(run({ requestSeries: 2 }, all), (err: Error) => {
+      assert.ok(err instanceof StoreApiError && err.code === 8, "RESOURCE_EXHAUSTED");
+      assert.match(err.message, /exceeded series limit: limit 2 violated .*--store\.limits\.request-series/);
+      return true;
+    });
+    assert.equal(await run({ requestSamples: 100 }, one), 1);
+    await assert.rejects(run({ requestSamples: 250 }, all), /exceeded samples limit: limit 250 violated .*--store\.limits\.request-samples/);
+  }));
+
+test("gateway index cache: a repeated query is served from the LRU, which stays within its byte bound", () =>
+  withTempDir("orrery-gw-cache-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await blocksInBucket(dir, bucket, TWO_BLOCKS);
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), indexCacheBytes: 64 * 1024 });
+    try {
+      await dumpStore(store);
+      const { hits } = store.indexCache!.stats;
+      await dumpStore(store);
+      assert.ok(store.indexCache!.stats.hits > hits, "second query hits the cache");
+      assert.ok(store.indexCache!.size > 0 && store.indexCache!.size <= 64 * 1024);
+    } finally {
+      await store.close();
+    }
+    const tiny = await BucketStore.open(bucket, { dataDir: join(dir, "data"), indexCacheBytes: 300 });
+    try {
+      await dumpStore(tiny);
+      assert.ok(tiny.indexCache!.size <= 300);
+    } finally {
+      await tiny.close();
+    }
+  }));
