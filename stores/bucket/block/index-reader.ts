@@ -5,7 +5,8 @@ import { compareUtf8, compileMatcher, crc32c, type Label, type Labels, type Matc
 import { BlockError, INDEX_FILE, INDEX_MAGIC, INDEX_TOC_BYTES, INDEX_VERSION_V2 } from "./format.js";
 import { Decbuf, be32At } from "./decbuf.js";
 import { WindowedReader, type ByteRangeSource } from "./source.js";
-import { intersectPostings, subtractPostings, unionPostings } from "./postings.js";
+// One sorted-postings algebra for the head and the blocks.
+import { intersect, subtract, union } from "../../head/postings.js";
 
 /** A chunk's place in the chunk segments and its first and last sample times. */
 export interface ChunkMeta {
@@ -149,11 +150,11 @@ export class IndexReader {
       if (matchesEmpty) exclude.push(...lists);
       else {
         if (lists.length === 0) return new Uint32Array(0);
-        include.push(unionPostings(lists));
+        include.push(union(lists, true)); // values of one label name never share a series
       }
     }
-    let result = include.length > 0 ? intersectPostings(include) : await this.allPostings();
-    if (exclude.length > 0) result = subtractPostings(result, unionPostings(exclude));
+    let result = include.length > 0 ? [...include].sort((a, b) => a.length - b.length).reduce((acc, l) => intersect(acc, l)) : await this.allPostings();
+    if (exclude.length > 0) result = subtract(result, union(exclude, false));
     return result;
   }
 
