@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateDatasetText } from "../bench/dataset/index.js";
 import { runCompareCommand, stopProcess } from "../conformance/index.js";
-import { labelsHash, mergeSeriesChunks, type Series } from "../storeapi/index.js";
+import { labelsHash } from "../storeapi/index.js";
 import { importExpositionFile, openHead, type WriteTimeSeries } from "../stores/index.js";
 import { parseFlags, queryCommandConfig } from "./query.js";
-import { logged, MAIN, orrery, remoteWrite } from "./testkit.js";
+import { assertSameAsOrreryReference, logged, MAIN, orrery, remoteWrite, writeSeries } from "./testkit.js";
 
 
 test("query flags: Thanos's names, defaults, repeatable stores; bad flags exit 2 naming the flag", () => {
@@ -60,20 +60,6 @@ test("query flags: Thanos's names, defaults, repeatable stores; bad flags exit 2
   }
 });
 
-/** Every series of an in-memory head, as remote_write time series. */
-async function writeSeries(series: AsyncIterable<{ series: readonly Series[] }>): Promise<WriteTimeSeries[]> {
-  const out: WriteTimeSeries[] = [];
-  for await (const frame of series) {
-    for (const s of frame.series) {
-      const m = mergeSeriesChunks(s, -Infinity, Infinity);
-      const samples = [];
-      for (let i = 0; i < m.length; i++) samples.push({ timestamp: m.ts[i]!, value: m.vs[i]! });
-      out.push({ labels: s.labels, samples });
-    }
-  }
-  return out;
-}
-
 // Four orrery processes answer the whole compliance set: about 60 s on a quiet machine, twice that under load.
 test("orrery query over two orrery receive (halves plus an overlap, replica labels) answers the compliance queries as one orrery start", { timeout: 300_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "orrery-query-e2e-"));
@@ -121,17 +107,5 @@ test("orrery query over two orrery receive (halves plus an overlap, replica labe
     ["--reference", referenceUrl, "--target", targetUrl, "--start", String((endMs - 25 * 60_000) / 1000), "--end", String((endMs - 60_000) / 1000), "--step", "60s", "--parallelism", "6"],
     { out: (s) => out.push(s), err: (s) => out.push(s) },
   );
-  const text = out.join("\n");
-  assert.match(text.split("\n").at(-1)!, /^\d+ passed, \d+ failed, 0 skipped$/, text.slice(0, 6000));
-  // The one kind of failure allowed is the reference's own: a should_fail case that orrery start
-  // answers (names like "~invalid", valid UTF-8 label names since Prometheus 3); the querier must
-  // then answer exactly as the reference does.
-  const failed = [...(/FAILED \(\d+\):\n([\s\S]*?)\n\n/.exec(text)?.[1] ?? "").matchAll(/^- (.*)\n((?:  .*\n?)*)/gm)];
-  assert.equal(failed.length, Number(/(\d+) failed/.exec(text.split("\n").at(-1)!)![1]), text.slice(0, 6000));
-  for (const [, queryText, reasons] of failed) {
-    for (const reason of reasons!.trim().split("\n")) assert.match(reason, /expected to fail, but the reference succeeded/, text.slice(0, 6000));
-    const at = `query=${encodeURIComponent(queryText!)}&time=${(endMs - 60_000) / 1000}`;
-    const [a, b] = await Promise.all([referenceUrl, targetUrl].map(async (u) => (await fetch(`${u}/api/v1/query?${at}`)).json()));
-    assert.deepEqual(b, a, queryText);
-  }
+  await assertSameAsOrreryReference(out.join("\n"), referenceUrl, targetUrl, endMs - 60_000);
 });

@@ -258,6 +258,8 @@ export interface ShippingDeps {
   readonly externalLabels: Labels;
   readonly registry: Registry;
   readonly log: Logger;
+  /** After an upload, before the head truncates: what reads the bucket catches up. */
+  readonly onUploaded?: (ulids: readonly string[]) => Promise<void>;
 }
 
 /** The head → block → bucket shipper of one command, with its bucket. */
@@ -284,6 +286,7 @@ export async function openShipping(cfg: ShippingConfig, deps: ShippingDeps): Pro
     externalLabels: deps.externalLabels,
     registry: deps.registry,
     log: deps.log,
+    onUploaded: deps.onUploaded,
   });
   return {
     shipper,

@@ -46,10 +46,15 @@ import {
 } from "./roles.js";
 import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
 import { engineQuerier } from "../ruler/index.js";
+import { BucketStore } from "../stores/index.js";
+import { join } from "node:path";
 
 export { FlagError, splitHostPort } from "./flags.js";
 
 const BLOCK_DURATION_FLAG = "storage.tsdb.min-block-duration";
+
+/** How often `orrery start` re-reads the bucket's block list (beside the sync after each upload), as Thanos Store's --sync-block-duration. */
+const BUCKET_SYNC_INTERVAL_MS = 3 * 60_000;
 
 const FLAGS: FlagSpec[] = [
   { name: "web.listen-address", default: "127.0.0.1:9090", help: "Address to listen on for the HTTP API, Grafana and remote_write." },
@@ -153,10 +158,29 @@ export async function run(argv: string[]): Promise<number> {
 
   // An all-in-one server shipping its own head's blocks is in Thanos's sidecar position.
   let shipping: Shipping | undefined;
+  // The blocks shipped are queried back through the store gateway's reader; it catches up before the head lets them go.
+  let history: BucketStore | undefined;
   try {
-    shipping = await openShipping(cfg.shipping, { dataDir: cfg.dataDir, source: "sidecar", externalLabels: cfg.externalLabels, registry, log });
+    shipping = await openShipping(cfg.shipping, {
+      dataDir: cfg.dataDir,
+      source: "sidecar",
+      externalLabels: cfg.externalLabels,
+      registry,
+      log,
+      onUploaded: async () => void (await history?.sync()),
+    });
+    if (shipping !== undefined) {
+      history = await BucketStore.open(shipping.bucket, {
+        dataDir: join(cfg.dataDir, "index-headers"),
+        registry,
+        onWarning: (w) => log.warn(w),
+        onInfo: (m) => log.info(m),
+      });
+      history.syncEvery(BUCKET_SYNC_INTERVAL_MS, (err) => log.warn(`bucket sync failed (the blocks already loaded are still served): ${err.message}`));
+    }
   } catch (err) {
     log.error(`cannot open the bucket: ${(err as Error).message}`);
+    await shipping?.bucket.close();
     return 1;
   }
   const head = await openLoggedHead(
@@ -174,9 +198,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   // Without other stores the head is queried directly: no proxy in the path.
-  const federation = hasRemoteStores(cfg.federation)
-    ? openFederation(cfg.federation, { registry, local: [localStoreRef("head", head, cfg.externalLabels)] })
-    : undefined;
+  const local = [localStoreRef("head", head, cfg.externalLabels)];
+  if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
+  const federation = hasRemoteStores(cfg.federation) || history !== undefined ? openFederation(cfg.federation, { registry, local }) : undefined;
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   let scraper: SelfScraper | undefined;
   // Rules read the global view; an `abort` group's queries fail instead of answering partially.
@@ -226,6 +250,7 @@ export async function run(argv: string[]): Promise<number> {
     } catch (err) {
       log.error(`cannot serve the StoreAPI on ${cfg.grpcServer.address}: ${(err as Error).message}`);
       await shipping?.close(head);
+      await history?.close();
       await head.close();
       return 1;
     }
@@ -241,6 +266,7 @@ export async function run(argv: string[]): Promise<number> {
     federation?.stop();
     await grpc?.close();
     await shipping?.close(head);
+    await history?.close();
     await head.close();
     return 1;
   }
@@ -287,6 +313,7 @@ export async function run(argv: string[]): Promise<number> {
   federation?.stop();
   await grpc?.close();
   await shipping?.close(head);
+  await history?.close();
   await head.close();
   log.info("bye");
   return 0;

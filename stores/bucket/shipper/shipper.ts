@@ -41,6 +41,8 @@ export interface ShipperOptions {
   readonly log?: ShipperLog;
   /** How often start()'s timer syncs (default 30 s). */
   readonly intervalMs?: number;
+  /** Runs after blocks are uploaded and before the head truncates them (a reader of the bucket syncs here, so no range goes unseen). */
+  readonly onUploaded?: (ulids: readonly string[]) => Promise<void>;
   /** After a failed sync the next waits minMs, doubling per failure up to maxMs (default 1 s … 5 min). */
   readonly backoff?: { readonly minMs: number; readonly maxMs: number };
 }
@@ -194,7 +196,10 @@ export class Shipper {
     try {
       const cut = await this.cutDue(head);
       const uploaded = await this.uploadPending();
-      if (uploaded.length > 0) await head.truncate();
+      if (uploaded.length > 0) {
+        await this.opts.onUploaded?.(uploaded);
+        await head.truncate();
+      }
       return { cut, uploaded };
     } catch (err) {
       this.metrics.syncFailures.inc();
