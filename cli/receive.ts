@@ -28,6 +28,7 @@ import {
   OBJSTORE_FLAGS,
   openLoggedHead,
   openShipping,
+  startShipping,
   type Shipping,
   type ShippingConfig,
   shippingConfig,
@@ -128,14 +129,7 @@ export async function run(argv: string[]): Promise<number> {
     { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels, ...shipping?.headOptions },
     log,
   );
-  try {
-    await shipping?.start(head);
-  } catch (err) {
-    log.error(`cannot start shipping blocks: ${(err as Error).message}`);
-    await shipping?.bucket.close();
-    await head.close();
-    return 1;
-  }
+  if (!(await startShipping(shipping, head, log))) return 1;
   const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
 

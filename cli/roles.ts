@@ -305,6 +305,19 @@ export async function openShipping(cfg: ShippingConfig, deps: ShippingDeps): Pro
   };
 }
 
+/** Starts shipping from `head` (none: true); on failure logs it, closes the bucket and the head, and says false. */
+export async function startShipping(shipping: Shipping | undefined, head: Head, log: Logger): Promise<boolean> {
+  try {
+    await shipping?.start(head);
+    return true;
+  } catch (err) {
+    log.error(`cannot start shipping blocks: ${(err as Error).message}`);
+    await shipping?.bucket.close();
+    await head.close();
+    return false;
+  }
+}
+
 /** Runs a gRPC flag parser, reporting its error as a FlagError (exit 2). */
 export function grpcFlags<T>(parse: () => T): T {
   try {

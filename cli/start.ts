@@ -28,6 +28,7 @@ import {
   metricType,
   OBJSTORE_FLAGS,
   openShipping,
+  startShipping,
   type Shipping,
   type ShippingConfig,
   shippingConfig,
@@ -188,14 +189,7 @@ export async function run(argv: string[]): Promise<number> {
     { registry, windowMs: cfg.retentionMs, tooFarInFutureMs: cfg.tooFarInFutureMs, externalLabels: cfg.externalLabels, ...shipping?.headOptions },
     log,
   );
-  try {
-    await shipping?.start(head);
-  } catch (err) {
-    log.error(`cannot start shipping blocks: ${(err as Error).message}`);
-    await shipping?.bucket.close();
-    await head.close();
-    return 1;
-  }
+  if (!(await startShipping(shipping, head, log))) return 1;
   const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
   // Without other stores the head is queried directly: no proxy in the path.
   const local = [localStoreRef("head", head, cfg.externalLabels)];
