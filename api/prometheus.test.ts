@@ -228,6 +228,14 @@ test("orrery answers methods, long URLs, multipart forms and bad queries as Prom
       'label_replace(vector(1), "a", "b", "c", "(")',
       "rate(foo)",
     ];
+    // A thousand levels, as Prometheus's parser accepts; and an error at the bottom of them.
+    const deep = [
+      "(".repeat(1000) + "vector(1)" + ")".repeat(1000),
+      "abs(".repeat(1000) + "vector(-2)" + ")".repeat(1000),
+      "sum by (a) (".repeat(1000) + "vector(3)" + ")".repeat(1000),
+      "-(".repeat(1000) + "4" + ")".repeat(1000),
+      "(".repeat(1000) + "1 +" + ")".repeat(1000),
+    ];
     const requests: [string, string, { body?: FormData | string; headers?: Record<string, string> }?][] = [
       ["PUT", "/api/v1/query?query=1"],
       ["DELETE", "/api/v1/labels"],
@@ -251,6 +259,7 @@ test("orrery answers methods, long URLs, multipart forms and bad queries as Prom
       ["GET", "/api/v1/label/job/values?match[]=foo%7B"],
       ["GET", "/api/v1/query_exemplars?query=foo%7B&start=1&end=2"],
       ...bad.map((q): [string, string] => ["GET", `/api/v1/query?time=100&query=${encodeURIComponent(q)}`]),
+      ...deep.map((q): [string, string] => ["GET", `/api/v1/query?time=100&query=${encodeURIComponent(q)}`]),
       ...bad.map((q): [string, string, { body: FormData | string; headers: Record<string, string> }] => [
         "POST",
         "/api/v1/query_range",

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { parse, ParseError } from "./index.js";
+import { format, parse, ParseError, treeDepth, type Expr } from "./index.js";
 
 /** input → [line:col, message substring]. */
 const errors: [string, string, string][] = [
@@ -192,9 +192,59 @@ test("nesting deeper than the limits is a ParseError, not a crash", () => {
   assert.throws(() => parse("(".repeat(10000) + "1" + ")".repeat(10000)), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
   assert.throws(() => parse("-".repeat(5000) + "x"), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
   assert.throws(() => parse(Array(3000).fill("a").join(" + ")), (e: unknown) => e instanceof ParseError && /nested too deeply/.test(e.message));
+  assert.throws(() => parse("abs(".repeat(1025) + "x" + ")".repeat(1025)), (e: unknown) => e instanceof ParseError && /nested too deeply \(more than 1024 levels\)/.test(e.message));
   assert.doesNotThrow(() => parse(Array(500).fill("a").join(" or ")));
-  assert.doesNotThrow(() => parse("(".repeat(128) + "1" + ")".repeat(128)));
-  assert.doesNotThrow(() => parse("sum(".repeat(128) + "x" + ")".repeat(128)));
+});
+
+test("a thousand levels of parentheses, calls, aggregations and subqueries parse, as in Prometheus", () => {
+  const deep: [string, (n: number) => string][] = [
+    ["parentheses", (n) => "(".repeat(n) + "1" + ")".repeat(n)],
+    ["calls", (n) => "abs(".repeat(n) + "x" + ")".repeat(n)],
+    ["aggregations", (n) => "sum(".repeat(n) + "x" + ")".repeat(n)],
+    ["aggregations with grouping first", (n) => "sum by (a) (".repeat(n) + "x" + ")".repeat(n)],
+    ["aggregations with grouping last", (n) => "sum(".repeat(n) + "x" + ") by (a)".repeat(n)],
+    ["subqueries", (n) => "min_over_time(".repeat(n) + "x" + "[1m:])".repeat(n)],
+    ["binary operands", (n) => "(x + ".repeat(n) + "x" + ")".repeat(n)],
+    ["call arguments", (n) => 'label_replace('.repeat(n) + "x" + ', "a", "$1", "b", "(.*)")'.repeat(n)],
+  ];
+  for (const [what, make] of deep) {
+    const q = make(1000);
+    const expr = parse(q);
+    assert.equal(format(expr), format(parse(format(expr))), what);
+    assert.ok(treeDepth(expr, 10_000) >= 1000, what);
+  }
+});
+
+test("deep input parsed in layers keeps every node's position in the original text", () => {
+  const n = 300;
+  const q = "(".repeat(n) + "rate(x[5m])" + ")".repeat(n);
+  let e = parse(q);
+  for (let depth = 0; depth < n; depth++) {
+    assert.equal(e.type, "ParenExpr");
+    assert.deepEqual(e.pos, { start: depth, end: q.length - depth });
+    e = (e as Extract<Expr, { type: "ParenExpr" }>).expr;
+  }
+  assert.equal(e.type, "Call");
+  assert.deepEqual(e.pos, { start: n, end: n + "rate(x[5m])".length });
+});
+
+test("a syntax error deep inside layered input is reported where it is, with Prometheus's message", () => {
+  const n = 500;
+  const q = "(".repeat(n) + "1 +" + ")".repeat(n);
+  assert.throws(() => parse(q), (e: unknown) => e instanceof ParseError && e.message === `1:${n + 4}: parse error: unexpected ")"`);
+  const messageOf = (input: string): string => {
+    try {
+      parse(input);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "parsed";
+  };
+  const shallow = /^1:(\d+): (.*)$/.exec(messageOf("abs(foo{a=1})"))!;
+  const r = "abs(".repeat(n) + "foo{a=1}" + ")".repeat(n);
+  assert.equal(messageOf(r), `1:${Number(shallow[1]) + (n - 1) * 4}: ${shallow[2]}`);
+  const t = "(".repeat(n) + "rate(x)" + ")".repeat(n);
+  assert.throws(() => parse(t), (e: unknown) => e instanceof ParseError && /expected type range vector in call to function "rate"/.test(e.message));
 });
 
 test("a stack overflow on a small stack still ends in a ParseError, and the parser recovers", () => {

@@ -19,6 +19,7 @@ import { Checker } from "./check.js";
 import { ParseError, sourcePos, toParseError, type RawProblem } from "./errors.js";
 import { durationToMs, formatDurationMs } from "./duration.js";
 import { treeDepth } from "./walk.js";
+import { foldDeepSlots, layerDepth, nestingDepth } from "./fold.js";
 
 export { ParseError, type ParseProblem, type SourcePos } from "./errors.js";
 export { functions, functionsWith, lookupFunction, type FunctionInfo } from "./functions.js";
@@ -53,7 +54,7 @@ export interface ParseOptions {
 }
 
 /** Deepest expression tree accepted (binary chains and unary signs count too). */
-export const maxTreeDepth = 1000;
+export const maxTreeDepth = 2048;
 
 // Chevrotain's grammar analysis is costly; it runs once, on first use. Parsing is
 // synchronous, so one instance serves every call.
@@ -63,8 +64,8 @@ function parser(): PromQLParser {
   return sharedParser;
 }
 
-function syntaxProblems(input: string, p: PromQLParser): RawProblem[] {
-  return p.errors.map((err) => {
+function syntaxProblems(input: string, errors: PromQLParser["errors"]): RawProblem[] {
+  return errors.map((err) => {
     const t = err.token;
     const start = Number.isFinite(t.startOffset) ? t.startOffset : input.length;
     const end = Number.isFinite(t.startOffset) ? start + t.image.length : input.length;
@@ -86,11 +87,23 @@ function run<T>(
   if (lexed.tokens.length === 0) throw toParseError(input, [{ message: "no expression found in input", start: 0, end: input.length }]);
   const p = parser();
   p.state = { experimental, problems: [], withModifiers: new Set() };
-  p.input = lexed.tokens;
-  const result = (entry === "expression" ? p.expression() : p.vectorSelector()) as T;
   const problems = p.state.problems;
-  const syntax = p.errors.length > 0 ? syntaxProblems(input, p) : [];
-  if (syntax.length > 0) throw toParseError(input, [...problems.filter((q) => q.start < syntax[0]!.start), syntax[0]!]);
+  const failOnSyntax = (errors: PromQLParser["errors"]): void => {
+    const syntax = syntaxProblems(input, errors);
+    if (syntax.length > 0) throw toParseError(input, [...problems.filter((q) => q.start < syntax[0]!.start), syntax[0]!]);
+  };
+  let tokens = lexed.tokens;
+  if (entry === "expression" && nestingDepth(tokens) >= layerDepth) {
+    tokens = foldDeepSlots(tokens, (slot, closer) => {
+      p.input = [...slot, closer];
+      const expr = p.expression();
+      failOnSyntax(p.errors.filter((err) => !(err.name === "NotAllInputParsedException" && err.token === closer)));
+      return expr;
+    });
+  }
+  p.input = tokens;
+  const result = (entry === "expression" ? p.expression() : p.vectorSelector()) as T;
+  failOnSyntax(p.errors);
   if (problems.length > 0) throw toParseError(input, problems);
   finish(result, problems, p, lexed.tokens.length);
   if (problems.length > 0) throw toParseError(input, problems);

@@ -7,7 +7,7 @@ import * as T from "./tokens.js";
 import { durationToMs } from "./duration.js";
 
 /** Deepest nesting of (), [] and {} accepted; beyond it the parser would only recurse. */
-export const maxNesting = 128;
+export const maxNesting = 1024;
 
 export interface LexError {
   message: string;

@@ -21,6 +21,7 @@ import type {
   VectorSelector,
 } from "./ast.js";
 import * as T from "./tokens.js";
+import type { FoldedToken } from "./fold.js";
 import { durationToMs, maxDurationMs } from "./duration.js";
 import { experimentalAggregations, lookupFunction } from "./functions.js";
 import { isWellFormed, unquote } from "./strings.js";
@@ -359,6 +360,12 @@ export class PromQLParser extends EmbeddedActionsParser {
     this.OR({
       IGNORE_AMBIGUITIES: true,
       DEF: [
+        {
+          ALT: () => {
+            const t = this.CONSUME(T.Folded);
+            return this.ACTION((): Expr => (t as FoldedToken).expr);
+          },
+        },
         {
           ALT: () => {
             const t = this.CONSUME(T.NumberTok);

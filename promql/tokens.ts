@@ -48,6 +48,8 @@ export const EqlRegex = tok("EqlRegex", [MatchOp], '"=~"');
 export const NeqRegex = tok("NeqRegex", [MatchOp], '"!~"');
 
 export const NumberTok = tok("Number", [], "number");
+/** Never lexed: stands for an expression parsed in an earlier layer (fold.ts). */
+export const Folded = tok("Folded", [], "expression");
 export const DurationTok = tok("Duration", [], "duration");
 export const StringTok = tok("String", [], "string");
 export const Identifier = tok("Identifier", [MetricName, LabelName, FunctionName], "identifier");
@@ -110,6 +112,6 @@ export const allTokens: TokenType[] = [
   BinOp, DurOp, AggOp, MetricName, LabelName, MatchOp, FunctionName,
   LParen, RParen, LBrace, RBrace, LBracket, RBracket, Comma, Colon, At,
   Plus, Minus, Mul, Div, Mod, Pow, EqlC, Neq, Lss, Lte, Gtr, Gte, TrimUpper, TrimLower, Eql, EqlRegex, NeqRegex,
-  NumberTok, DurationTok, StringTok, Identifier, MetricIdentifier,
+  NumberTok, DurationTok, StringTok, Identifier, MetricIdentifier, Folded,
   ...keywords.values(),
 ];
