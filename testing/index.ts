@@ -23,3 +23,5 @@ export function sharedDir(): string | undefined {
 /** The reason a test that needs ../shared gives when it does not run. */
 export const NO_SHARED = "did not run: ../shared (promqltest, compliance) is not beside this clone";
 
+
+export { rng } from "./random.js";

@@ -1,0 +1,176 @@
+// Sends fuzz inputs to a running orrery process and watches it: a crash is the process
+// exiting, a hang is an input unanswered past the timeout, and memory is read from /proc.
+import { request as httpRequest, Agent } from "node:http";
+import { connect, type ClientHttp2Session } from "node:http2";
+import { readFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { rng } from "../random.js";
+import { nextInput, type FuzzInput } from "./inputs.js";
+
+export interface FuzzTarget {
+  readonly process: ChildProcess;
+  /** http://host:port of the HTTP API. */
+  readonly httpUrl: string;
+  /** host:port of the gRPC StoreAPI, when the process serves one. */
+  readonly grpcAddress?: string;
+}
+
+export interface FuzzOptions {
+  readonly seed: number;
+  /** Stop after this many inputs… */
+  readonly count: number;
+  /** …or after this long, whichever comes first. */
+  readonly seconds: number;
+  /** Inputs in flight at once. */
+  readonly concurrency: number;
+  /** An input unanswered for this long is a hang. */
+  readonly timeoutMs: number;
+  readonly seeds: readonly string[];
+  /** The clock the data was written at (ms); inputs ask around it. */
+  readonly nowMs: number;
+  /** Called every second with the figures so far. */
+  readonly progress?: (report: FuzzReport) => void;
+}
+
+export interface FuzzFailure {
+  readonly what: "crash" | "hang" | "5xx";
+  readonly input: string;
+  readonly detail: string;
+}
+
+export interface FuzzReport {
+  inputs: number;
+  crashes: number;
+  hangs: number;
+  /** Responses by status code (gRPC: "grpc-<status>"). */
+  statuses: Record<string, number>;
+  /** The first few failures, each with the input that caused it. */
+  failures: FuzzFailure[];
+  baselineRssBytes: number;
+  peakRssBytes: number;
+  finalRssBytes: number;
+  elapsedMs: number;
+}
+
+/** VmRSS and VmHWM of a process, in bytes (0 when /proc has no such process). */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb("VmRSS"), peak: kb("VmHWM") };
+  } catch {
+    return { rss: 0, peak: 0 };
+  }
+}
+
+function describe(input: FuzzInput): string {
+  const body = input.body === undefined ? "" : ` body(${input.body.length} B)=${Buffer.from(input.body.subarray(0, 200)).toString("base64")}`;
+  return input.kind === "http" ? `${input.method} ${input.path.slice(0, 500)}${body}` : `gRPC ${input.path}${body}`;
+}
+
+type Outcome = { status: string } | { hang: true } | { error: string };
+
+function sendHttp(agent: Agent, base: URL, input: Extract<FuzzInput, { kind: "http" }>, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const headers: Record<string, string | number> = { ...input.headers };
+    if (input.body !== undefined) headers["content-length"] = input.body.length;
+    const req = httpRequest({ agent, host: base.hostname, port: base.port, method: input.method, path: input.path, headers }, (res) => {
+      res.on("data", () => undefined);
+      res.on("end", () => resolve({ status: String(res.statusCode) }));
+      res.on("error", (err) => resolve({ error: err.message }));
+    });
+    req.setTimeout(timeoutMs, () => {
+      req.destroy();
+      resolve({ hang: true });
+    });
+    req.on("error", (err) => resolve({ error: err.message }));
+    req.end(input.body === undefined ? undefined : Buffer.from(input.body));
+  });
+}
+
+function sendGrpc(session: ClientHttp2Session, input: Extract<FuzzInput, { kind: "grpc" }>, timeoutMs: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const stream = session.request({ ":method": "POST", ":path": input.path, "content-type": "application/grpc", te: "trailers" });
+    let status = "";
+    const timer = setTimeout(() => {
+      stream.close();
+      resolve({ hang: true });
+    }, timeoutMs);
+    stream.on("response", (headers) => (status = String(headers["grpc-status"] ?? "")));
+    stream.on("trailers", (trailers) => (status = String(trailers["grpc-status"] ?? status)));
+    stream.on("data", () => undefined);
+    stream.on("close", () => {
+      clearTimeout(timer);
+      resolve({ status: `grpc-${status === "" ? "none" : status}` });
+    });
+    stream.on("error", (err) => {
+      clearTimeout(timer);
+      resolve({ error: err.message });
+    });
+    stream.end(Buffer.from(input.body));
+  });
+}
+
+/** Runs the fuzzer against `target` until the count or time is reached, or the process dies. */
+export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<FuzzReport> {
+  const r = rng(options.seed);
+  const pid = target.process.pid!;
+  const started = Date.now();
+  const report: FuzzReport = { inputs: 0, crashes: 0, hangs: 0, statuses: {}, failures: [], baselineRssBytes: processMemory(pid).rss, peakRssBytes: 0, finalRssBytes: 0, elapsedMs: 0 };
+  let exited = target.process.exitCode !== null;
+  const onExit = (code: number | null, signal: string | null): void => {
+    exited = true;
+    report.crashes++;
+    report.failures.push({ what: "crash", input: lastInputs.join("\n"), detail: `exited ${code ?? signal}` });
+  };
+  target.process.once("exit", onExit);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const base = new URL(target.httpUrl);
+  let session: ClientHttp2Session | undefined;
+  const grpcSession = (): ClientHttp2Session => {
+    if (session === undefined || session.closed || session.destroyed) {
+      session = connect(`http://${target.grpcAddress}`);
+      session.on("error", () => undefined);
+    }
+    return session;
+  };
+  const lastInputs: string[] = [];
+  const deadline = started + options.seconds * 1000;
+  const ticker = setInterval(() => {
+    report.elapsedMs = Date.now() - started;
+    options.progress?.(report);
+  }, 1000);
+  const worker = async (): Promise<void> => {
+    while (!exited && report.inputs < options.count && Date.now() < deadline) {
+      const input = nextInput(r, options.seeds, options.nowMs, target.grpcAddress !== undefined);
+      report.inputs++;
+      const text = describe(input);
+      lastInputs.push(text);
+      if (lastInputs.length > options.concurrency) lastInputs.shift();
+      const outcome = input.kind === "http" ? await sendHttp(agent, base, input, options.timeoutMs) : await sendGrpc(grpcSession(), input, options.timeoutMs);
+      if ("hang" in outcome) {
+        report.hangs++;
+        if (report.failures.length < 20) report.failures.push({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms` });
+        continue;
+      }
+      const key = "status" in outcome ? outcome.status : "transport-error";
+      report.statuses[key] = (report.statuses[key] ?? 0) + 1;
+      if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503" && report.failures.length < 20) {
+        report.failures.push({ what: "5xx", input: text, detail: `status ${outcome.status}` });
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, worker));
+  } finally {
+    clearInterval(ticker);
+    target.process.off("exit", onExit);
+    agent.destroy();
+    session?.close();
+  }
+  const memory = processMemory(pid);
+  report.peakRssBytes = memory.peak;
+  report.finalRssBytes = memory.rss;
+  report.elapsedMs = Date.now() - started;
+  return report;
+}
