@@ -15,10 +15,14 @@
 //   the window, or an overflowing sum, goes to the direct function (Prometheus's NaN/Inf and
 //   incremental-mean rules).
 // - min/max_over_time: a monotone deque of sample numbers per series (NaN tracked apart).
-// - stddev/stdvar_over_time, quantile/mad_over_time and the rest stay direct: Welford with
-//   removal is not exact, and steps at the bench's shapes rarely overlap enough to pay.
+// - quantile_over_time: the window's values kept sorted per series (binary search, then one
+//   native copyWithin per insertion or removal), NaNs counted apart as sorting first; the
+//   quantile reads the two ranks it interpolates between, exactly as the direct sort does.
+// - stddev/stdvar_over_time, mad_over_time and the rest stay direct: Welford with removal is
+//   not exact, and the median of deviations has no cheap sliding form.
 //   irate/idelta and count/last/first_over_time are O(1) per window already.
 import { avgOverTime, sumOverTime } from "./over_time.js";
+import { quantileOfSorted } from "./quantile.js";
 import { anchoredFrom, extrapolate, extrapolatedRate } from "./rate.js";
 import type { RangeWindow } from "./window.js";
 
@@ -46,6 +50,8 @@ export function slidingEvaluator(name: string, series: number, anchored: boolean
     case "sum_over_time":
     case "avg_over_time":
       return anchored ? undefined : new SumEvaluator(series, name === "avg_over_time");
+    case "quantile_over_time":
+      return anchored ? undefined : new QuantileEvaluator(series);
     case "max_over_time":
     case "min_over_time":
       return anchored ? undefined : new ExtremumEvaluator(series, name === "max_over_time");
@@ -312,5 +318,88 @@ class ExtremumEvaluator implements SlidingEvaluator {
     if (end <= start) return undefined;
     // Only NaN in the window: NaN, as the direct scan gives.
     return h < tl ? v[q[h] - base] : NaN;
+  }
+}
+
+/** Typed-array sort's order: numeric, -0 before +0 (NaN is kept out of the sorted values). */
+function before(a: number, b: number): boolean {
+  return a < b || (a === 0 && b === 0 && 1 / a < 1 / b);
+}
+
+/** The first index in sorted[0, n) whose value is not before x. */
+function lowerBound(sorted: Float64Array, n: number, x: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (before(sorted[mid], x)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** quantile_over_time: per series, the window's non-NaN values in sorted order. */
+class QuantileEvaluator implements SlidingEvaluator {
+  private readonly track: WindowTrack;
+  private readonly sorted: Float64Array[];
+  private readonly size: Int32Array;
+  private readonly nans: Int32Array;
+
+  constructor(series: number) {
+    this.track = new WindowTrack(series);
+    this.sorted = new Array<Float64Array>(series);
+    this.size = new Int32Array(series);
+    this.nans = new Int32Array(series);
+  }
+
+  value(i: number, w: RangeWindow, base: number, args: number[]): number | undefined {
+    const v = w.v;
+    const tr = this.track;
+    const start = w.start + base;
+    const end = w.end + base;
+    let sorted = this.sorted[i] ?? (this.sorted[i] = new Float64Array(16));
+    let n = this.size[i];
+    let nans = this.nans[i];
+    let addFrom: number;
+    if (tr.overlaps(i, start)) {
+      const leaveTo = Math.min(start, tr.to[i]);
+      for (let k = tr.from[i]; k < leaveTo; k++) {
+        const x = v[k - base];
+        if (x !== x) {
+          nans--;
+          continue;
+        }
+        const at = lowerBound(sorted, n, x);
+        sorted.copyWithin(at, at + 1, n);
+        n--;
+      }
+      addFrom = Math.max(tr.to[i], start);
+    } else {
+      n = 0;
+      nans = 0;
+      addFrom = start;
+    }
+    for (let k = addFrom; k < end; k++) {
+      const x = v[k - base];
+      if (x !== x) {
+        nans++;
+        continue;
+      }
+      if (n === sorted.length) {
+        const bigger = new Float64Array(2 * n);
+        bigger.set(sorted);
+        sorted = this.sorted[i] = bigger;
+      }
+      const at = lowerBound(sorted, n, x);
+      sorted.copyWithin(at + 1, at, n);
+      sorted[at] = x;
+      n++;
+    }
+    tr.from[i] = start;
+    tr.to[i] = end;
+    this.size[i] = n;
+    this.nans[i] = nans;
+    if (end <= start) return undefined;
+    return quantileOfSorted(args[0], sorted, nans, n + nans);
   }
 }
