@@ -2,6 +2,7 @@
 // Run by hand: npx tsc -p . && node dist/bench/engine.bench.js [seriesScale] [baseline]
 // baseline: another build's dist/engine/index.js (e.g. main's); each query then runs on both
 // engines alternately over the same store, and the answers are checked to agree (1e-9 relative).
+// ENGINE_BENCH_ONLY=<regexp> runs only the queries it matches (e.g. to profile a few).
 import { Engine } from "../engine/index.js";
 import { MemoryStore, type Labels } from "../storeapi/index.js";
 
@@ -108,7 +109,7 @@ async function compareWith(baselinePath: string, store: MemoryStore, end: number
   const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
   await base.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`query | baseline s | this build s | ratio | same answer`);
-  for (const q of QUERIES) {
+  for (const q of selectedQueries()) {
     const tb: number[] = [];
     const to: number[] = [];
     let same = true;
@@ -124,6 +125,11 @@ async function compareWith(baselinePath: string, store: MemoryStore, end: number
     const med = (xs: number[]): number => xs.sort((x, y) => x - y)[1]!;
     console.log(`${q} | ${med(tb).toFixed(3)} | ${med(to).toFixed(3)} | ${(med(to) / med(tb)).toFixed(2)} | ${same ? "yes" : "NO"}`);
   }
+}
+
+function selectedQueries(): string[] {
+  const only = process.env.ENGINE_BENCH_ONLY;
+  return only === undefined ? QUERIES : QUERIES.filter((q) => new RegExp(only).test(q));
 }
 
 function mb(n: number): string {
@@ -142,7 +148,7 @@ async function main(): Promise<void> {
   await engine.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`warm-up (chunk encoding in the store) ${((performance.now() - w0) / 1000).toFixed(1)} s`);
   if (process.argv[3] !== undefined) return compareWith(process.argv[3], store, end);
-  for (const q of QUERIES) {
+  for (const q of selectedQueries()) {
     global.gc?.();
     const before = process.memoryUsage();
     let peakRss = before.rss;
