@@ -89,10 +89,11 @@ export async function benchmark(
   endMs: number,
   args: { readonly runs: number; readonly stepS: number },
   log: (msg: string) => void,
+  queries: readonly BenchQuery[] = BENCH_QUERIES,
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const sec = (ms: number): string => String(ms / 1000);
-  for (const q of BENCH_QUERIES) {
+  for (const q of queries) {
     for (const mode of ["range", "instant"] as const) {
       const path = mode === "range" ? "/api/v1/query_range" : "/api/v1/query";
       const form: Record<string, string> = mode === "range" ? { query: q.query, start: sec(startMs), end: sec(endMs), step: String(args.stepS) } : { query: q.query, time: sec(endMs) };

@@ -16,7 +16,15 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { benchLayout, writeDatasetFile } from "./dataset/index.js";
-import { BENCH_QUERIES, benchmark, formatRows, peakRssMb } from "./compare-kit.js";
+import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery } from "./compare-kit.js";
+
+/** Long windows, where evaluating each step's window from scratch costs most (issue 19). */
+const LONG_WINDOW_QUERIES: BenchQuery[] = [
+  { name: "sum by code (rate 1h)", query: "sum by (code) (rate(bench_http_requests_total[1h]))" },
+  { name: "sum (increase 1h)", query: "sum(increase(bench_http_requests_total[1h]))" },
+  { name: "max_over_time 1h", query: "max_over_time(bench_memory_usage_bytes[1h])" },
+  { name: "sum_over_time 1h", query: "sum_over_time(bench_memory_usage_bytes[1h])" },
+];
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DIST = join(HERE, "..");
@@ -94,6 +102,8 @@ async function startOrrery(dataDir: string, hours: number): Promise<RunningServe
       `--storage.tsdb.retention.time=${Math.ceil(hours) + 1}h`,
       "--query.timeout=5m",
       "--log.level=warn",
+      // The engine is what is compared: no results cache or splitting in front of it.
+      "--no-query-frontend.enabled",
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
@@ -174,8 +184,9 @@ async function main(): Promise<number> {
       );
     }
 
-    log(`benchmark: ${BENCH_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
-    const rows = await benchmark(prom, orrery, startMs, endMs, args, log);
+    log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
+    const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
+    const rows = await benchmark(prom, orrery, startMs, endMs, args, log, queries);
     console.log("");
     console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs`);
     console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s`);

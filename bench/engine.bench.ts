@@ -1,5 +1,8 @@
 // Engine benchmark: range queries over 10,000 series × 6h at a 30s step (15s scrape interval).
-// Run by hand: npx tsc -p . && node dist/bench/engine.bench.js [seriesScale]
+// Run by hand: npx tsc -p . && node dist/bench/engine.bench.js [seriesScale] [baseline]
+// baseline: another build's dist/engine/index.js (e.g. main's); each query then runs on both
+// engines alternately over the same store, and the answers are checked to agree (1e-9 relative).
+// ENGINE_BENCH_ONLY=<regexp> runs only the queries it matches (e.g. to profile a few).
 import { Engine } from "../engine/index.js";
 import { MemoryStore, type Labels } from "../storeapi/index.js";
 
@@ -58,7 +61,76 @@ const QUERIES = [
   "histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))",
   "topk(5, rate(x_total[5m]))",
   'sum by (job) (rate(x_total{code="500"}[5m])) / sum by (job) (rate(x_total[5m]))',
+  // Long windows: what evaluating every window from scratch costs most (issue 19).
+  "sum by (job) (rate(x_total[1h]))",
+  "sum(increase(x_total[1h]))",
+  "max_over_time(x_total[1h])",
+  "sum by (job) (sum_over_time(x_total[1h]))",
+  'quantile_over_time(0.9, x_total{job="job-1"}[1h])',
+  "sum by (job) (changes(x_total[1h]))",
 ];
+
+interface EngineLike {
+  rangeQuery(store: MemoryStore, q: string, start: number, end: number, step: number): { exec(): Promise<QueryResult> };
+  instantQuery(store: MemoryStore, q: string, t: number): { exec(): Promise<unknown> };
+}
+
+interface QueryResult {
+  value: { type: string; series?: { labels: unknown; points?: unknown; t?: ArrayLike<number>; v?: ArrayLike<number> }[] };
+  stats: { totalSamples: number };
+}
+
+async function timed(engine: EngineLike, store: MemoryStore, q: string, end: number): Promise<{ secs: number; res: QueryResult }> {
+  const start = performance.now();
+  const res = await engine.rangeQuery(store, q, 0, end, STEP_MS).exec();
+  return { secs: (performance.now() - start) / 1000, res };
+}
+
+/** Whether two results hold the same values to 1e-9 relative (NaN equal to NaN). */
+function sameAnswer(a: QueryResult, b: QueryResult): boolean {
+  const ja = JSON.stringify(a.value, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v));
+  const jb = JSON.stringify(b.value, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v));
+  if (ja === jb) return true;
+  const na = ja.split(/[\[\]{},:]/);
+  const nb = jb.split(/[\[\]{},:]/);
+  if (na.length !== nb.length) return false;
+  for (let i = 0; i < na.length; i++) {
+    if (na[i] === nb[i]) continue;
+    const x = Number(na[i]);
+    const y = Number(nb[i]);
+    if (!(Math.abs(x - y) <= 1e-9 * Math.max(Math.abs(x), Math.abs(y)))) return false;
+  }
+  return true;
+}
+
+async function compareWith(baselinePath: string, store: MemoryStore, end: number): Promise<void> {
+  const mod = (await import(baselinePath)) as { Engine: new (o: object) => EngineLike };
+  const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 }) as unknown as EngineLike;
+  const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
+  await base.instantQuery(store, 'count({__name__=~".+"})', end).exec();
+  console.log(`query | baseline s | this build s | ratio | same answer`);
+  for (const q of selectedQueries()) {
+    const tb: number[] = [];
+    const to: number[] = [];
+    let same = true;
+    for (let run = 0; run < 3; run++) {
+      global.gc?.();
+      const b = await timed(base, store, q, end);
+      global.gc?.();
+      const o = await timed(ours, store, q, end);
+      tb.push(b.secs);
+      to.push(o.secs);
+      if (run === 0) same = sameAnswer(b.res, o.res);
+    }
+    const med = (xs: number[]): number => xs.sort((x, y) => x - y)[1]!;
+    console.log(`${q} | ${med(tb).toFixed(3)} | ${med(to).toFixed(3)} | ${(med(to) / med(tb)).toFixed(2)} | ${same ? "yes" : "NO"}`);
+  }
+}
+
+function selectedQueries(): string[] {
+  const only = process.env.ENGINE_BENCH_ONLY;
+  return only === undefined ? QUERIES : QUERIES.filter((q) => new RegExp(only).test(q));
+}
 
 function mb(n: number): string {
   return (n / 1024 / 1024).toFixed(0) + " MB";
@@ -75,7 +147,8 @@ async function main(): Promise<void> {
   const w0 = performance.now();
   await engine.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`warm-up (chunk encoding in the store) ${((performance.now() - w0) / 1000).toFixed(1)} s`);
-  for (const q of QUERIES) {
+  if (process.argv[3] !== undefined) return compareWith(process.argv[3], store, end);
+  for (const q of selectedQueries()) {
     global.gc?.();
     const before = process.memoryUsage();
     let peakRss = before.rss;

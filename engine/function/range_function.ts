@@ -1,6 +1,6 @@
 // A range-vector function (rate, *_over_time, …) evaluated over sliding windows of a range source.
 import { lookupFunction } from "../../promql/index.js";
-import { mightNotBeCounter, rangeFunctions, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import { mightNotBeCounter, rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { possibleNonCounterInfo } from "../annotations.js";
 import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
@@ -19,6 +19,8 @@ export class RangeFunctionOperator implements Operator {
   private emitted = new Uint8Array(0);
   private step = 0;
   private readonly fn: RangeFunction;
+  /** Incremental state across steps, for the functions that have it (set once series are known). */
+  private sliding: SlidingEvaluator | undefined;
   private readonly window: RangeWindow;
   private readonly argv: number[];
 
@@ -55,6 +57,7 @@ export class RangeFunctionOperator implements Operator {
     const keep = lookupFunction(this.name)?.keepsMetricName === true;
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
     this.emitted = new Uint8Array(d.buffers.length);
+    this.sliding = slidingEvaluator(this.name, d.buffers.length, this.source.anchored, this.source.smoothed);
     return d;
   }
 
@@ -77,6 +80,7 @@ export class RangeFunctionOperator implements Operator {
     const out: StepVector[] = [];
     for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, d.buffers.length));
     let read = 0;
+    const sliding = this.sliding;
     // Series outer, steps inner: one series' samples stay in cache across the batch's steps.
     for (let i = 0; i < d.buffers.length; i++) {
       const b = d.buffers[i]!;
@@ -106,7 +110,7 @@ export class RangeFunctionOperator implements Operator {
         w.start = s;
         w.end = e;
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
-        const r = this.fn(w, this.argv);
+        const r = sliding !== undefined ? sliding.value(i, w, b.offset, this.argv) : this.fn(w, this.argv);
         if (r === undefined) continue;
         const sv = out[k - first]!;
         sv.ids[sv.n] = i;

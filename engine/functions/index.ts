@@ -27,6 +27,11 @@
 // quantile_over_time / histogram_quantile: φ outside [0, 1] or NaN gives ±Inf/NaN here; the
 // engine adds the warning (engine/annotations.ts's invalidQuantileWarning).
 //
+// ## Incremental evaluation
+// `slidingEvaluator(name, series, anchored, smoothed)` gives, for the functions that have one,
+// per-series state that follows forward-moving windows (O(samples + steps)); see sliding.ts.
+// The engine calls `value(i, window, base, args)` in place of `rangeFunctions[name]`.
+//
 // ## Summation helpers for the engine
 // Prometheus's Kahan–Neumaier step: `c = kahanCompensation(x, sum, c); sum += x;` and the total
 // is `sum + c` (just `sum` when it is ±Inf). kahanSumInc does the same through an out array.
@@ -54,6 +59,7 @@ export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate } f
 export { doubleExponentialSmoothingArgsError, formatGoF } from "./over_time.js";
 export { clampHasOutput } from "./math.js";
 export { extendedRangeSamples } from "./extend.js";
+export { slidingEvaluator, type SlidingEvaluator } from "./sliding.js";
 export {
   smoothedValueAt,
   firstIndexAtOrAfter,

@@ -23,6 +23,16 @@ export function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boo
       if (v[i] < v[i - 1]) result += v[i - 1];
     }
   }
+  return extrapolate(w, result, isCounter, isRate);
+}
+
+/**
+ * The extrapolation step of extrapolatedRate, given the window's (reset-corrected) value
+ * change `result`; the window holds at least two samples.
+ */
+export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, isRate: boolean): number {
+  const { t, v, start, end } = w;
+  const last = end - 1;
   const firstT = t[start];
   const lastT = t[last];
   let durationToStart = (firstT - w.rangeStartMs) / 1000;

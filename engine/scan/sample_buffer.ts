@@ -73,6 +73,8 @@ export class SampleBuffer {
   /** Two cursors owned by the reader, shifted when the buffer compacts. */
   a = 0;
   b = 0;
+  /** Samples dropped from the front so far: slot i holds the series' sample number offset + i. */
+  offset = 0;
   private nextChunk = 0;
   private ownScratch: DecodeScratch | undefined;
 
@@ -145,6 +147,7 @@ export class SampleBuffer {
       this.a -= k;
       this.b -= k;
       this.keep = 0;
+      this.offset += k;
       if (this.len + n <= this.t.length) return;
     }
     // Cut from the scratch's slab, the first buffer is sized to the samples in range.

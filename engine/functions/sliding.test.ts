@@ -1,0 +1,127 @@
+// Property test: every incremental evaluator equals the direct per-window function (the
+// reference) on random series — resets, NaN, ±Inf, stale markers, gaps, cancellation — over
+// random ranges and steps, with the buffer compacting under it as the engine's does.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { STALE_NAN, isStaleNaN } from "../../storeapi/index.js";
+import { rangeFunctions, slidingEvaluator, type RangeWindow } from "./index.js";
+
+/** Deterministic PRNG (mulberry32), so a failure names a reproducible seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Series {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/** A random series as the engine sees it: stale markers written, then removed. */
+function randomSeries(r: () => number): Series {
+  const n = Math.floor(r() * 400);
+  const ts: number[] = [];
+  const vs: number[] = [];
+  let t = Math.floor(r() * 60_000);
+  let x = r() < 0.3 ? 1e12 * r() : 100 * r();
+  const shape = r();
+  for (let i = 0; i < n; i++) {
+    t += r() < 0.05 ? Math.floor(r() * 1_200_000) : 1_000 + Math.floor(r() * 29_000);
+    const p = r();
+    let v: number;
+    if (p < 0.02) v = NaN;
+    else if (p < 0.03) v = Infinity;
+    else if (p < 0.04) v = -Infinity;
+    else if (p < 0.07) v = STALE_NAN;
+    else if (p < 0.12) v = x = r() * 10; // counter reset
+    else if (p < 0.2) v = x; // unchanged
+    else if (shape > 0.9 && p < 0.3) v = (r() < 0.5 ? -1 : 1) * 1e18 * r(); // spikes among small values
+    else if (shape < 0.3) v = x = (r() - 0.5) * 1e6; // gauge around zero: cancellation
+    else v = x += r() * 50;
+    ts.push(t);
+    vs.push(v);
+  }
+  const keep = vs.map((v) => !(v !== v && isStaleNaN(v)));
+  return { t: Float64Array.from(ts.filter((_, i) => keep[i])), v: Float64Array.from(vs.filter((_, i) => keep[i])) };
+}
+
+function sameValue(got: number | undefined, want: number | undefined, msg: string): void {
+  if (got === undefined || want === undefined) return assert.equal(got, want, msg);
+  if (want !== want) return assert.ok(got !== got, `${msg}: want NaN, got ${got}`);
+  if (got === want) return;
+  const diff = Math.abs(got - want);
+  assert.ok(diff <= 1e-9 * Math.max(Math.abs(got), Math.abs(want)), `${msg}: want ${want}, got ${got}`);
+}
+
+const CASES: { name: string; anchored: boolean }[] = [
+  { name: "rate", anchored: false },
+  { name: "increase", anchored: false },
+  { name: "resets", anchored: false },
+  { name: "resets", anchored: true },
+  { name: "changes", anchored: false },
+  { name: "changes", anchored: true },
+  { name: "sum_over_time", anchored: false },
+  { name: "avg_over_time", anchored: false },
+  { name: "max_over_time", anchored: false },
+  { name: "min_over_time", anchored: false },
+  { name: "quantile_over_time", anchored: false },
+];
+
+describe("sliding evaluators equal the direct functions", () => {
+  for (const c of CASES) {
+    it(`${c.name}${c.anchored ? " anchored" : ""}`, () => {
+      for (let seed = 1; seed <= 25; seed++) checkSeed(c.name, c.anchored, seed);
+    });
+  }
+});
+
+/** Walks the steps as RangeFunctionOperator does, compacting the arrays at random. */
+function checkSeed(name: string, anchored: boolean, seed: number): void {
+  const r = rng(seed);
+  const all = Array.from({ length: 1 + Math.floor(r() * 4) }, () => randomSeries(r));
+  const ev = slidingEvaluator(name, all.length, anchored, false);
+  assert.ok(ev !== undefined, `${name} has an evaluator`);
+  const rangeMs = 1_000 + Math.floor(r() * 3_600_000);
+  const stepMs = 1_000 + Math.floor(r() * 600_000);
+  const steps = 1 + Math.floor(r() * 300);
+  const fn = rangeFunctions[name];
+  for (let i = 0; i < all.length; i++) {
+    const { t, v } = all[i];
+    let base = 0;
+    let s = 0;
+    let e = 0;
+    for (let k = 0; k < steps; k++) {
+      const ref = k * stepMs;
+      const from = ref - rangeMs;
+      const prevStart = s;
+      while (s < t.length && t[s] <= from) s++;
+      if (e < s) e = s;
+      while (e < t.length && t[e] <= ref) e++;
+      if (s === e && !anchored) continue;
+      // The buffer may have dropped anything before the previous window's anchor.
+      if (r() < 0.3) base = Math.max(base, Math.floor(r() * Math.max(0, prevStart - 1)));
+      const direct: RangeWindow = { t, v, start: s, end: e, rangeStartMs: from, rangeEndMs: ref, evalTimeMs: ref, anchored, smoothed: false };
+      const buffered: RangeWindow = { ...direct, t: t.subarray(base), v: v.subarray(base), start: s - base, end: e - base };
+      // quantile_over_time's φ, per step as a scalar argument may be: mostly in [0, 1], sometimes not.
+      const args = [r() < 0.9 ? r() : [NaN, -0.5, 1.5, 0, 1][Math.floor(r() * 5)]];
+      const want = fn({ ...direct, scratch: new Float64Array(e - s) }, args);
+      const got = ev.value(i, buffered, base, args);
+      sameValue(got, want, `${name} seed ${seed} series ${i} step ${k} window [${s}, ${e})`);
+    }
+  }
+}
+
+describe("sliding evaluator choice", () => {
+  it("only where the result stays the direct one's", () => {
+    assert.equal(slidingEvaluator("rate", 1, false, true), undefined, "smoothed rate is direct");
+    assert.equal(slidingEvaluator("rate", 1, true, false), undefined, "anchored rate is direct");
+    assert.equal(slidingEvaluator("stddev_over_time", 1, false, false), undefined);
+    assert.ok(slidingEvaluator("changes", 1, true, false) !== undefined);
+  });
+});
