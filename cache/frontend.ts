@@ -5,12 +5,13 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
-import { encodeQueryResponse, errorJson, parseDuration, parseTime } from "../api/index.js";
+import { errorJson, parseDuration, parseTime } from "../api/index.js";
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type ParsedMatrix, parseMatrixBody } from "./extents.js";
 import { decodeMetaAnswer, encodeMetaAnswer, joinMetaAnswers, type MetaAnswer, type MetaKind, metaKind, parseMetaBody } from "./meta.js";
 import { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
+import { matrixBody, seriesPoints } from "./points.js";
 import { queryShape, type QueryShape } from "./query.js";
 import { joinShardAnswers, type ShardBy, shardInfoJson } from "./shard.js";
 import { alignToStep, lastStepAtOrBefore, type RangePiece, splitByInterval } from "./split.js";
@@ -88,6 +89,8 @@ export class QueryFrontend {
   private readonly labelsDefaultRangeMs: number;
   private readonly verticalShards: number;
   private readonly now: () => number;
+  /** Entries decoded, by the bytes they came from: the in-process LRU hands back the same Buffer on every hit. */
+  private readonly decoded = new WeakMap<Buffer, Extent[]>();
   /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
   private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
 
@@ -173,8 +176,7 @@ export class QueryFrontend {
       for (const w of r.warnings) warnings.add(w);
       noStore ||= r.noStore;
     }
-    const series = joinExtents(extents, start, end);
-    const body = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [...warnings], infos: joinInfos(extents, start, end) })].join("");
+    const body = matrixBody(extents, start, end, [...warnings], joinInfos(extents, start, end));
     return { status: 200, body, headers: noStore ? { ...JSON_HEADERS, "cache-control": "no-store" } : JSON_HEADERS };
   }
 
@@ -243,6 +245,8 @@ export class QueryFrontend {
     const answer = shape.shardBy !== undefined && this.verticalShards > 1 ? await this.fetchSharded(request.path, params, shape.shardBy, downstream, signal) : undefined;
     const f = answer ?? (await this.fetchMatrix(request.path, params, downstream, signal));
     if (!f.ok) return f;
+    // Formatted once here, the points' text serves the answer and the cache entry alike.
+    for (const s of f.parsed.series) seriesPoints(s);
     return { ok: true, extent: { start, end, infos: f.parsed.infos, series: f.parsed.series }, warnings: f.parsed.warnings, noStore: f.noStore };
   }
 
@@ -405,7 +409,13 @@ export class QueryFrontend {
   private async readCache(key: string): Promise<Extent[]> {
     try {
       const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
-      return buf === undefined ? [] : decodeExtents(buf);
+      if (buf === undefined) return [];
+      let extents = this.decoded.get(buf);
+      if (extents === undefined) {
+        extents = decodeExtents(buf);
+        this.decoded.set(buf, extents);
+      }
+      return extents;
     } catch {
       this.metrics.backendErrors.inc({ backend: this.backendName, op: "get" });
       return [];
