@@ -6,11 +6,15 @@
 // of the same dashboard at the same moment), all 20 panels in flight at once as
 // Grafana sends them; "alone" is one panel at a time, without the others' queueing.
 // The three are interleaved refresh by refresh, so a loaded machine weighs on all alike.
+// First, the frontend's own cost of a hit: in process, no HTTP, a 24h range older than the
+// freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { buildFrontendServer, type CacheBackend, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
+import { encodeQueryResponse } from "../api/index.js";
+import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
+import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
 import { generateDatasetText } from "./dataset/index.js";
 
@@ -140,7 +144,43 @@ function ratios(targets: readonly Target[]): void {
   }
 }
 
+/** p50 / p99 of warm hits of 20 panels (10 series × 1,441 points each) answered in process. */
+async function inProcessHits(): Promise<void> {
+  const now = 30 * 24 * HOUR;
+  const end = now - 10 * MIN;
+  const downstream: Downstream = async (_path, params) => {
+    const start = Number(params.get("start")) * 1000;
+    const stop = Number(params.get("end")) * 1000;
+    const steps: number[] = [];
+    for (let t = start; t <= stop; t += STEP_S * SEC) steps.push(t);
+    const series = Array.from({ length: 10 }, (_, k) => ({
+      labels: labelsFromRecord({ instance: `host-${k}` }),
+      t: Float64Array.from(steps),
+      v: Float64Array.from(steps, (t) => Math.sin(t / 1e7 + k) * 1234.5678),
+    }));
+    return { status: 200, body: [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [], infos: [] })].join(""), headers: { "content-type": "application/json" } };
+  };
+  const frontend = new QueryFrontend({ registry: new Registry(), backend: new InMemoryBackend({ maxSizeBytes: 1 << 30 }), now: () => now });
+  const signal = new AbortController().signal;
+  const ask = (query: string) =>
+    frontend.handle({ path: "/api/v1/query_range", params: new URLSearchParams({ query, start: String((end - 24 * HOUR) / 1000), end: String(end / 1000), step: String(STEP_S) }), tenant: "", noStore: false }, downstream, signal);
+  const queries = Array.from({ length: 20 }, (_, i) => `sum by (instance) (rate(panel_${i}[5m]))`);
+  for (const q of queries) await ask(q);
+  const times: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < 20; r++) {
+    for (const q of queries) {
+      const t0 = performance.now();
+      bytes = (await ask(q)).body.length;
+      times.push(performance.now() - t0);
+    }
+  }
+  console.log(`in-process warm hit, LRU, one panel (10 series × 1441 points, ${(bytes / 1024).toFixed(0)} KiB): p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms`);
+}
+
 async function main(): Promise<void> {
+  await inProcessHits();
+  if (process.env.FRONTEND_BENCH_HITS_ONLY === "1") return;
   if (!hasPrometheus()) {
     console.log("skipped: Prometheus 2.42 is not installed");
     return;
