@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { limitParam, Params, parseDuration, parseTime } from "./params.js";
+import { limitParam, Params, parseDuration, parseTime, shardInfoParam } from "./params.js";
 
 test("parseTime reads Unix seconds and RFC 3339 as Prometheus does", () => {
   const table: [string, number][] = [
@@ -62,4 +62,17 @@ test("limitParam rejects non-numbers and negatives naming the parameter", () => 
   assert.equal(limitParam(new Params(new URLSearchParams(""))), 0);
   assert.throws(() => limitParam(new Params(new URLSearchParams("limit=x"))), /invalid parameter "limit"/);
   assert.throws(() => limitParam(new Params(new URLSearchParams("limit=-1"))), /invalid parameter "limit": limit must be non-negative/);
+});
+
+test("shard_info: Thanos's JSON ShardInfo, checked, with errors naming the parameter", () => {
+  const p = (json: string) => shardInfoParam(new Params(new URLSearchParams({ shard_info: json })));
+  assert.equal(shardInfoParam(new Params(new URLSearchParams(""))), undefined);
+  assert.deepEqual(p('{"shard_index":1,"total_shards":4,"by":true,"labels":["job"]}'), { shardIndex: 1, totalShards: 4, by: true, labels: ["job"] });
+  assert.deepEqual(p('{"shard_index":"2","total_shards":"3"}'), { shardIndex: 2, totalShards: 3, by: false, labels: [] });
+  assert.throws(() => p("{"), /invalid parameter "shard_info": not JSON/);
+  assert.throws(() => p("[1]"), /invalid parameter "shard_info": want a JSON object/);
+  assert.throws(() => p('{"shard_index":4,"total_shards":4}'), /invalid parameter "shard_info": shard_index 4 is not in \[0, 4\)/);
+  assert.throws(() => p('{"total_shards":1.5}'), /total_shards must be an integer, got 1.5/);
+  assert.throws(() => p('{"total_shards":2,"labels":"job"}'), /labels must be a list of strings/);
+  assert.throws(() => p('{"total_shards":2,"by":"yes"}'), /by must be true or false/);
 });

@@ -1,5 +1,6 @@
 // Request parameters as Prometheus reads them (r.FormValue / r.Form), and the
 // parsers for timestamps and durations with Prometheus's error messages.
+import { type ShardInfo, shardInfoError } from "../storeapi/index.js";
 
 /** An API error: Prometheus's errorType, its HTTP status, and the message. */
 export type ApiErrorType = "bad_data" | "execution" | "timeout" | "canceled" | "unavailable" | "internal" | "not_found";
@@ -216,4 +217,35 @@ export function storeViewParams(params: Params, defaults: StoreViewOptions): Sto
   const asked = params.all("replicaLabels[]").filter((l) => l !== "");
   const labels = asked.length > 0 ? asked : defaults.replicaLabels;
   return { replicaLabels: dedup ? labels : [], partialResponse };
+}
+
+/**
+ * Thanos's `shard_info` parameter (what its query frontend sends with vertical sharding): the JSON of
+ * a storepb.ShardInfo, `{"shard_index":0,"total_shards":4,"by":true,"labels":["job"]}`. Undefined when absent.
+ */
+export function shardInfoParam(params: Params): ShardInfo | undefined {
+  const raw = params.get("shard_info");
+  if (raw === "") return undefined;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw);
+  } catch (err) {
+    throw badParam("shard_info", `not JSON: ${(err as Error).message}`);
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) throw badParam("shard_info", "want a JSON object with shard_index, total_shards, by, labels");
+  const o = doc as Record<string, unknown>;
+  const int = (key: string): number => {
+    const v = o[key] ?? 0;
+    // Go's json sends int64 as a number; a quoted one is accepted as protobuf JSON writes it.
+    const n = typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isSafeInteger(n)) throw badParam("shard_info", `${key} must be an integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const labels = o["labels"] ?? [];
+  if (!Array.isArray(labels) || !labels.every((l) => typeof l === "string")) throw badParam("shard_info", "labels must be a list of strings");
+  if (o["by"] !== undefined && typeof o["by"] !== "boolean") throw badParam("shard_info", "by must be true or false");
+  const info: ShardInfo = { shardIndex: int("shard_index"), totalShards: int("total_shards"), by: o["by"] === true, labels };
+  const problem = shardInfoError(info);
+  if (problem !== undefined) throw badParam("shard_info", problem);
+  return info;
 }

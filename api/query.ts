@@ -3,7 +3,7 @@
 import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../engine/index.js";
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
-import type { Store } from "../storeapi/index.js";
+import { shardedStore, shardIgnoringLabels, type Store } from "../storeapi/index.js";
 import {
   ApiError,
   type ApiErrorType,
@@ -13,6 +13,7 @@ import {
   parseDuration,
   parseTime,
   type Params,
+  shardInfoParam,
   storeViewParams,
   timeParam,
 } from "./params.js";
@@ -24,7 +25,9 @@ const TRUNCATED = "results truncated due to limit";
 /** The store this request reads from: the view its dedup / replicaLabels[] / partial_response ask for. */
 export function requestStore(ctx: ApiContext, params: Params): Store {
   const view = storeViewParams(params, ctx.storeViewDefaults);
-  return ctx.storeFor === undefined ? ctx.store : ctx.storeFor(view);
+  const store = ctx.storeFor === undefined ? ctx.store : ctx.storeFor(view);
+  const shard = shardInfoParam(params);
+  return shard === undefined ? store : shardedStore(store, shardIgnoringLabels(shard, view.replicaLabels));
 }
 
 interface CommonOptions {

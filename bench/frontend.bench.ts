@@ -5,11 +5,16 @@
 // cold (empty cache), refresh (the dashboard 10 s later) and repeat (another viewer
 // of the same dashboard at the same moment), all 20 panels in flight at once as
 // Grafana sends them; "alone" is one panel at a time, without the others' queueing.
+// The three are interleaved refresh by refresh, so a loaded machine weighs on all alike.
+// First, the frontend's own cost of a hit: in process, no HTTP, a 24h range older than the
+// freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
-import { buildFrontendServer, type CacheBackend, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
+import { encodeQueryResponse } from "../api/index.js";
+import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
+import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
 import { generateDatasetText } from "./dataset/index.js";
 
@@ -59,21 +64,36 @@ async function panelRequest(url: string, query: string, nowMs: number): Promise<
   return ms;
 }
 
-/** One dashboard: every refresh asks all panels at once, as Grafana does. */
-async function dashboard(url: string, t0: number, refreshes: number, setNow: (ms: number) => void): Promise<Timing[]> {
-  const timings: Timing[] = PANELS.map(() => ({ cold: [], refresh: [], repeat: [], alone: [] }));
+/** Something answering the dashboard: Prometheus itself, or a frontend whose clock the bench moves. */
+interface Target {
+  name: string;
+  url: string;
+  setNow: (ms: number) => void;
+  timings: Timing[];
+}
+
+/**
+ * The dashboard against every target, interleaved so they share the machine's load alike:
+ * each refresh asks all panels at once (as Grafana does) of one target, then of the next.
+ */
+async function dashboards(targets: readonly Target[], t0: number, refreshes: number): Promise<void> {
   for (let r = 0; r < refreshes; r++) {
     const now = t0 + r * 10 * SEC;
-    setNow(now);
-    const first = await Promise.all(PANELS.map((q) => panelRequest(url, q, now)));
-    first.forEach((ms, i) => (r === 0 ? timings[i]!.cold : timings[i]!.refresh).push(ms));
-    const again = await Promise.all(PANELS.map((q) => panelRequest(url, q, now)));
-    again.forEach((ms, i) => timings[i]!.repeat.push(ms));
+    for (const target of targets) {
+      target.setNow(now);
+      const first = await Promise.all(PANELS.map((q) => panelRequest(target.url, q, now)));
+      first.forEach((ms, i) => (r === 0 ? target.timings[i]!.cold : target.timings[i]!.refresh).push(ms));
+      const again = await Promise.all(PANELS.map((q) => panelRequest(target.url, q, now)));
+      again.forEach((ms, i) => target.timings[i]!.repeat.push(ms));
+    }
   }
   const last = t0 + (refreshes - 1) * 10 * SEC;
-  for (let k = 0; k < 5; k++) for (const [i, q] of PANELS.entries()) timings[i]!.alone.push(await panelRequest(url, q, last));
-  return timings;
+  for (let k = 0; k < 5; k++) {
+    for (const [i, q] of PANELS.entries()) for (const target of targets) target.timings[i]!.alone.push(await panelRequest(target.url, q, last));
+  }
 }
+
+const newTimings = (): Timing[] => PANELS.map(() => ({ cold: [], refresh: [], repeat: [], alone: [] }));
 
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;
@@ -93,22 +113,74 @@ function report(name: string, timings: Timing[]): void {
   console.log(row("all", { cold: all("cold"), refresh: all("refresh"), repeat: all("repeat"), alone: all("alone") }) + "   (all panels' requests together)");
 }
 
-async function withFrontend(prometheusUrl: string, backend: CacheBackend, t0: number, refreshes: number): Promise<Timing[]> {
+/** `orrery frontend` before Prometheus with this cache, listening; close() stops it. */
+async function frontendTarget(name: string, prometheusUrl: string, backend: CacheBackend, t0: number): Promise<Target & { close(): Promise<void> }> {
   let now = t0;
   const frontend = new QueryFrontend({ registry: new Registry(), backend, now: () => now });
   const app = buildFrontendServer({ frontend, downstreamUrl: prometheusUrl, registry: new Registry(), downstreamTimeoutMs: 120_000 });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
-  try {
-    return await dashboard(url, t0, refreshes, (ms) => (now = ms));
-  } finally {
-    await app.close();
-    await backend.close();
+  return {
+    name,
+    url,
+    setNow: (ms) => (now = ms),
+    timings: newTimings(),
+    close: async () => {
+      await app.close();
+      await backend.close();
+    },
+  };
+}
+
+/** Warm p50s of each target against the first (Prometheus), as ratios. */
+function ratios(targets: readonly Target[]): void {
+  const p50 = (t: Target, k: keyof Timing) => quantile(t.timings.flatMap((x) => x[k]), 0.5);
+  const base = targets[0]!;
+  console.log(`\nratios to ${base.name} (p50 of all panels' requests; < 1 is faster)`);
+  for (const t of targets.slice(1)) {
+    const r = (k: keyof Timing) => (p50(t, k) / p50(base, k)).toFixed(3).padStart(7);
+    console.log(`${t.name.padEnd(44)} cold ${r("cold")}  refresh ${r("refresh")}  repeat ${r("repeat")}  alone ${r("alone")}`);
   }
 }
 
+/** p50 / p99 of warm hits of 20 panels (10 series × 1,441 points each) answered in process. */
+async function inProcessHits(): Promise<void> {
+  const now = 30 * 24 * HOUR;
+  const end = now - 10 * MIN;
+  const downstream: Downstream = async (_path, params) => {
+    const start = Number(params.get("start")) * 1000;
+    const stop = Number(params.get("end")) * 1000;
+    const steps: number[] = [];
+    for (let t = start; t <= stop; t += STEP_S * SEC) steps.push(t);
+    const series = Array.from({ length: 10 }, (_, k) => ({
+      labels: labelsFromRecord({ instance: `host-${k}` }),
+      t: Float64Array.from(steps),
+      v: Float64Array.from(steps, (t) => Math.sin(t / 1e7 + k) * 1234.5678),
+    }));
+    return { status: 200, body: [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [], infos: [] })].join(""), headers: { "content-type": "application/json" } };
+  };
+  const frontend = new QueryFrontend({ registry: new Registry(), backend: new InMemoryBackend({ maxSizeBytes: 1 << 30 }), now: () => now });
+  const signal = new AbortController().signal;
+  const ask = (query: string) =>
+    frontend.handle({ path: "/api/v1/query_range", params: new URLSearchParams({ query, start: String((end - 24 * HOUR) / 1000), end: String(end / 1000), step: String(STEP_S) }), tenant: "", noStore: false }, downstream, signal);
+  const queries = Array.from({ length: 20 }, (_, i) => `sum by (instance) (rate(panel_${i}[5m]))`);
+  for (const q of queries) await ask(q);
+  const times: number[] = [];
+  let bytes = 0;
+  for (let r = 0; r < 20; r++) {
+    for (const q of queries) {
+      const t0 = performance.now();
+      bytes = (await ask(q)).body.length;
+      times.push(performance.now() - t0);
+    }
+  }
+  console.log(`in-process warm hit, LRU, one panel (10 series × 1441 points, ${(bytes / 1024).toFixed(0)} KiB): p50 ${quantile(times, 0.5).toFixed(2)} ms, p99 ${quantile(times, 0.99).toFixed(2)} ms`);
+}
+
 async function main(): Promise<void> {
+  await inProcessHits();
+  if (process.env.FRONTEND_BENCH_HITS_ONLY === "1") return;
   if (!hasPrometheus()) {
     console.log("skipped: Prometheus 2.42 is not installed");
     return;
@@ -126,14 +198,25 @@ async function main(): Promise<void> {
     prometheus = await startPrometheus({ dataDir: join(dir, "tsdb") });
     console.log(`dataset: demo families, 24h at 30s; ${PANELS.length} panels, range 24h, step ${STEP_S}s, ${refreshes} refreshes 10s apart`);
 
-    report("Prometheus 2.42 directly", await dashboard(prometheus.url, t0, refreshes, () => undefined));
-    report("orrery frontend, in-memory LRU, before Prometheus", await withFrontend(prometheus.url, new InMemoryBackend({ maxSizeBytes: 256 << 20 }), t0, refreshes));
+    const targets: Target[] = [{ name: "Prometheus 2.42 directly", url: prometheus.url, setNow: () => undefined, timings: newTimings() }];
+    const closers: (() => Promise<void>)[] = [];
+    const lru = await frontendTarget("orrery frontend, in-memory LRU, before Prometheus", prometheus.url, new InMemoryBackend({ maxSizeBytes: 256 << 20 }), t0);
+    targets.push(lru);
+    closers.push(lru.close);
     if (hasRedis()) {
       const port = await freePort();
       redis = await startRedisServer(port);
-      const backend = new RedisBackend({ address: `127.0.0.1:${port}`, timeoutMs: 1000 });
-      report("orrery frontend, Redis, before Prometheus", await withFrontend(prometheus.url, backend, t0, refreshes));
+      const viaRedis = await frontendTarget("orrery frontend, Redis, before Prometheus", prometheus.url, new RedisBackend({ address: `127.0.0.1:${port}`, timeoutMs: 1000 }), t0);
+      targets.push(viaRedis);
+      closers.push(viaRedis.close);
     }
+    try {
+      await dashboards(targets, t0, refreshes);
+    } finally {
+      for (const close of closers) await close();
+    }
+    for (const t of targets) report(t.name, t.timings);
+    ratios(targets);
   } finally {
     await redis?.stop();
     await prometheus?.stop();

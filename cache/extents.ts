@@ -3,6 +3,12 @@
 import type { MatrixSeries } from "../engine/index.js";
 import { parseSampleValue } from "../conformance/index.js";
 import { compareLabels, labelsFromRecord, labelsKey } from "../storeapi/index.js";
+import type { PointsText } from "./points.js";
+
+/** A series of an extent; its points' JSON text is kept once formatted (points.ts). */
+export interface CachedSeries extends MatrixSeries {
+  points?: PointsText;
+}
 
 /** The answer for the steps [start, end] of one query: what a cache entry holds. */
 export interface Extent {
@@ -10,7 +16,7 @@ export interface Extent {
   end: number;
   /** Info annotations of the answer (warnings are never cached). */
   infos: string[];
-  series: MatrixSeries[];
+  series: CachedSeries[];
 }
 
 /** A success response to query_range, parsed. */
@@ -95,14 +101,24 @@ export function missingRanges(extents: readonly Extent[], start: number, end: nu
   return gaps;
 }
 
+/** Points [lo, hi) of a series: typed-array views, and its JSON text when it has been formatted. */
+interface Piece {
+  t: Float64Array;
+  v: Float64Array;
+  points: PointsText | undefined;
+  lo: number;
+  hi: number;
+}
+
 /**
  * One matrix from extents: the points in [start, end], each timestamp taken
  * once (an extent adds only what lies after the ones before it), series sorted
- * by labels as Prometheus sorts a range query's result.
+ * by labels as Prometheus sorts a range query's result. Points' JSON text is
+ * carried along (cut and joined, never formatted again) where every piece has it.
  */
-export function joinExtents(extents: readonly Extent[], start: number, end: number): MatrixSeries[] {
+export function joinExtents(extents: readonly Extent[], start: number, end: number): CachedSeries[] {
   const sorted = [...extents].sort((a, b) => a.start - b.start);
-  const parts = new Map<string, { labels: MatrixSeries["labels"]; pieces: { t: Float64Array; v: Float64Array }[]; n: number }>();
+  const parts = new Map<string, { labels: MatrixSeries["labels"]; pieces: Piece[]; n: number }>();
   let covered = start - 1;
   for (const e of sorted) {
     const from = Math.max(start, covered + 1);
@@ -118,28 +134,57 @@ export function joinExtents(extents: readonly Extent[], start: number, end: numb
         entry = { labels: s.labels, pieces: [], n: 0 };
         parts.set(key, entry);
       }
-      entry.pieces.push({ t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi) });
+      entry.pieces.push({ t: s.t, v: s.v, points: s.points, lo, hi });
       entry.n += hi - lo;
     }
     covered = Math.max(covered, to);
   }
-  const out: MatrixSeries[] = [];
-  for (const { labels, pieces, n } of parts.values()) {
-    if (pieces.length === 1) {
-      out.push({ labels, t: pieces[0]!.t, v: pieces[0]!.v });
-      continue;
-    }
-    const t = new Float64Array(n);
-    const v = new Float64Array(n);
-    let at = 0;
-    for (const p of pieces) {
-      t.set(p.t, at);
-      v.set(p.v, at);
-      at += p.t.length;
-    }
-    out.push({ labels, t, v });
-  }
+  const out: CachedSeries[] = [];
+  for (const { labels, pieces, n } of parts.values()) out.push(joinPieces(labels, pieces, n));
   return out.sort((a, b) => compareLabels(a.labels, b.labels));
+}
+
+function joinPieces(labels: MatrixSeries["labels"], pieces: readonly Piece[], n: number): CachedSeries {
+  const withText = pieces.every((p) => p.points !== undefined);
+  if (pieces.length === 1) {
+    const { t, v, lo, hi } = pieces[0]!;
+    const series: CachedSeries = { labels, t: t.subarray(lo, hi), v: v.subarray(lo, hi) };
+    if (withText) series.points = cutPoints(pieces[0]!.points!, lo, hi);
+    return series;
+  }
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  const offsets = withText ? new Uint32Array(n + 1) : undefined;
+  const texts: string[] = [];
+  let at = 0;
+  let chars = 0;
+  for (const p of pieces) {
+    t.set(p.t.subarray(p.lo, p.hi), at);
+    v.set(p.v.subarray(p.lo, p.hi), at);
+    if (offsets !== undefined) {
+      const src = p.points!.offsets;
+      const base = src[p.lo]!;
+      for (let i = p.lo; i < p.hi; i++) offsets[at + i - p.lo] = src[i]! - base + chars;
+      texts.push(p.points!.text.substring(base, src[p.hi]!));
+      chars += src[p.hi]! - base;
+    }
+    at += p.hi - p.lo;
+  }
+  const series: CachedSeries = { labels, t, v };
+  if (offsets !== undefined) {
+    offsets[n] = chars;
+    series.points = { text: texts.join(""), offsets };
+  }
+  return series;
+}
+
+/** Points [lo, hi) of a points text, offsets from 0. */
+function cutPoints(p: PointsText, lo: number, hi: number): PointsText {
+  if (lo === 0 && hi === p.offsets.length - 1) return p;
+  const base = p.offsets[lo]!;
+  const offsets = new Uint32Array(hi - lo + 1);
+  for (let i = lo; i <= hi; i++) offsets[i - lo] = p.offsets[i]! - base;
+  return { text: p.text.substring(base, p.offsets[hi]!), offsets };
 }
 
 /** The infos of the extents that overlap [start, end], each once, in order. */

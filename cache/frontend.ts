@@ -5,13 +5,15 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
-import { encodeQueryResponse, errorJson, parseDuration, parseTime } from "../api/index.js";
+import { errorJson, parseDuration, parseTime } from "../api/index.js";
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
-import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, parseMatrixBody } from "./extents.js";
+import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type ParsedMatrix, parseMatrixBody } from "./extents.js";
 import { decodeMetaAnswer, encodeMetaAnswer, joinMetaAnswers, type MetaAnswer, type MetaKind, metaKind, parseMetaBody } from "./meta.js";
 import { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
+import { matrixBody, seriesPoints } from "./points.js";
 import { queryShape, type QueryShape } from "./query.js";
+import { joinShardAnswers, type ShardBy, shardInfoJson } from "./shard.js";
 import { alignToStep, lastStepAtOrBefore, type RangePiece, splitByInterval } from "./split.js";
 
 /** A request as the frontend sees it. */
@@ -57,6 +59,8 @@ export interface FrontendOptions {
   labelsDefaultRangeMs?: number;
   /** First retry back-off; doubles per attempt, at most 1s. */
   retryBackoffMs?: number;
+  /** --query-frontend.vertical-shards: shardable queries are run as this many shards (≤ 1: off). */
+  verticalShards?: number;
   now?: () => number;
 }
 
@@ -64,6 +68,9 @@ const RANGE_ROUTE = "/api/v1/query_range";
 /** Parameters that change a range query's answer besides query, step and range (Prometheus and Thanos). */
 const ANSWER_PARAMS = ["max_source_resolution", "dedup", "replicaLabels[]", "partial_response", "lookback_delta", "engine"];
 const JSON_HEADERS = { "content-type": "application/json" };
+
+/** A downstream range answer parsed, or the response to pass on instead (mergeable: an error; not: one the frontend cannot join). */
+type FetchedMatrix = { ok: true; parsed: ParsedMatrix; noStore: boolean } | { ok: false; response: StageResponse; mergeable: boolean };
 
 /** A fetched sub-range: its answer, whether downstream forbade storing it, or the response to pass on instead. */
 type Fetched = { ok: true; extent: Extent; warnings: string[]; noStore: boolean } | { ok: false; response: StageResponse; mergeable: boolean };
@@ -80,7 +87,10 @@ export class QueryFrontend {
   private readonly cacheTimeoutMs: number;
   private readonly retryBackoffMs: number;
   private readonly labelsDefaultRangeMs: number;
+  private readonly verticalShards: number;
   private readonly now: () => number;
+  /** Entries decoded, by the bytes they came from: the in-process LRU hands back the same Buffer on every hit. */
+  private readonly decoded = new WeakMap<Buffer, Extent[]>();
   /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
   private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
 
@@ -96,6 +106,7 @@ export class QueryFrontend {
     this.cacheTimeoutMs = options.cacheTimeoutMs ?? 500;
     this.retryBackoffMs = options.retryBackoffMs ?? 50;
     this.labelsDefaultRangeMs = options.labelsDefaultRangeMs ?? 24 * 3600_000;
+    this.verticalShards = Math.max(1, Math.floor(options.verticalShards ?? 1));
     this.now = options.now ?? Date.now;
   }
 
@@ -165,8 +176,7 @@ export class QueryFrontend {
       for (const w of r.warnings) warnings.add(w);
       noStore ||= r.noStore;
     }
-    const series = joinExtents(extents, start, end);
-    const body = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [...warnings], infos: joinInfos(extents, start, end) })].join("");
+    const body = matrixBody(extents, start, end, [...warnings], joinInfos(extents, start, end));
     return { status: 200, body, headers: noStore ? { ...JSON_HEADERS, "cache-control": "no-store" } : JSON_HEADERS };
   }
 
@@ -232,12 +242,40 @@ export class QueryFrontend {
   private async fetchRange(request: FrontendRequest, shape: QueryShape, start: number, end: number, step: number, downstream: Downstream, signal: AbortSignal): Promise<Fetched> {
     const params = this.withRange(request.params, shape, start, end);
     params.set("step", String(step / 1000));
-    const response = await this.fetchWithRetries(request.path, params, downstream, signal);
+    const answer = shape.shardBy !== undefined && this.verticalShards > 1 ? await this.fetchSharded(request.path, params, shape.shardBy, downstream, signal) : undefined;
+    const f = answer ?? (await this.fetchMatrix(request.path, params, downstream, signal));
+    if (!f.ok) return f;
+    // Formatted once here, the points' text serves the answer and the cache entry alike.
+    for (const s of f.parsed.series) seriesPoints(s);
+    return { ok: true, extent: { start, end, infos: f.parsed.infos, series: f.parsed.series }, warnings: f.parsed.warnings, noStore: f.noStore };
+  }
+
+  private async fetchMatrix(path: string, params: URLSearchParams, downstream: Downstream, signal: AbortSignal): Promise<FetchedMatrix> {
+    const response = await this.fetchWithRetries(path, params, downstream, signal);
     if (response.status !== 200) return { ok: false, response, mergeable: true };
     const parsed = parseMatrixBody(response.body);
     if (parsed === undefined) return { ok: false, response, mergeable: false };
-    const noStore = /\bno-store\b/i.test(response.headers["cache-control"] ?? "");
-    return { ok: true, extent: { start, end, infos: parsed.infos, series: parsed.series }, warnings: parsed.warnings, noStore };
+    return { ok: true, parsed, noStore: /\bno-store\b/i.test(response.headers["cache-control"] ?? "") };
+  }
+
+  /** The range as vertical shards joined; undefined when it must be asked unsharded (shards overlap, or an answer the frontend cannot join). */
+  private async fetchSharded(path: string, params: URLSearchParams, shardBy: ShardBy, downstream: Downstream, signal: AbortSignal): Promise<FetchedMatrix | undefined> {
+    const shards = Array.from({ length: this.verticalShards }, (_, i) => {
+      const p = new URLSearchParams(params);
+      p.set("shard_info", shardInfoJson(shardBy, i, this.verticalShards));
+      return p;
+    });
+    const answers = await runLimited(shards, this.maxParallelism, (p) => this.fetchMatrix(path, p, downstream, signal));
+    const parsed: ParsedMatrix[] = [];
+    let noStore = false;
+    for (const a of answers) {
+      if (!a.ok) return a.mergeable ? a : undefined;
+      parsed.push(a.parsed);
+      noStore ||= a.noStore;
+    }
+    const joined = joinShardAnswers(parsed);
+    this.metrics.verticalShards.inc({ result: joined === undefined ? "overlap" : "joined" });
+    return joined === undefined ? undefined : { ok: true, parsed: joined, noStore };
   }
 
   private withRange(params: URLSearchParams, shape: QueryShape, start: number, end: number): URLSearchParams {
@@ -371,7 +409,13 @@ export class QueryFrontend {
   private async readCache(key: string): Promise<Extent[]> {
     try {
       const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
-      return buf === undefined ? [] : decodeExtents(buf);
+      if (buf === undefined) return [];
+      let extents = this.decoded.get(buf);
+      if (extents === undefined) {
+        extents = decodeExtents(buf);
+        this.decoded.set(buf, extents);
+      }
+      return extents;
     } catch {
       this.metrics.backendErrors.inc({ backend: this.backendName, op: "get" });
       return [];

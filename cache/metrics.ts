@@ -16,6 +16,8 @@ export interface FrontendMetrics {
   readonly notStored: Counter<"reason">;
   /** Downstream requests retried after a 5xx or a connection failure. */
   readonly retries: Counter;
+  /** Range fetches split into vertical shards, by result (joined, or overlap: asked again unsharded). */
+  readonly verticalShards: Counter<"result">;
 }
 
 function counter<L extends string>(registry: Registry, name: string, help: string, labelNames: readonly L[]): Counter<L> {
@@ -34,5 +36,11 @@ export function createFrontendMetrics(registry: Registry): FrontendMetrics {
     backendErrors: counter(registry, "orrery_frontend_cache_errors_total", "Results cache operations that failed or timed out; the request was answered uncached.", ["backend", "op"]),
     notStored: counter(registry, "orrery_frontend_not_stored_total", "Fetched answers kept out of the cache, by reason (warnings, no_store, fresh).", ["reason"]),
     retries: counter(registry, "orrery_frontend_retries_total", "Downstream requests retried after a 5xx answer or a connection failure.", []),
+    verticalShards: counter(
+      registry,
+      "orrery_frontend_vertical_sharded_total",
+      "Range fetches split into vertical shards, by result (joined; overlap: the downstream ignored shard_info, asked again unsharded).",
+      ["result"],
+    ),
   };
 }

@@ -3,6 +3,7 @@
 // and what makes its answer depend on the whole range or on the future.
 import { format, parse, type AtModifier, type Expr, type LabelMatcher } from "../promql/index.js";
 import { evalDuration } from "../promql/index.js";
+import { type ShardBy, shardByOf } from "./shard.js";
 
 export interface QueryShape {
   /** The query as orrery's printer writes it (matchers sorted, as Prometheus prints them): spacing and label order do not split the cache. */
@@ -17,6 +18,8 @@ export interface QueryShape {
   lookAheadMs: number;
   /** True when the shape is the same for any range at this step (no `@ start()` / `@ end()`, no `range()`): it may be reused. */
   rangeFree: boolean;
+  /** How the query may be split into vertical shards, or undefined when it may not. */
+  shardBy: ShardBy | undefined;
 }
 
 /** The shape of `query` for a range [startMs, endMs] at stepMs; undefined when it does not parse (downstream reports the error). */
@@ -28,6 +31,7 @@ export function queryShape(query: string, startMs: number, endMs: number, stepMs
     return undefined;
   }
   const ctx = { stepMs, rangeMs: endMs - startMs };
+  const shardBy = shardByOf(expr);
   const shape = { splittable: !usesRange(expr), latestAtMs: -Infinity, lookAheadMs: 0, rewritten: false };
   try {
     visitModifiers(expr, (holder) => {
@@ -55,6 +59,7 @@ export function queryShape(query: string, startMs: number, endMs: number, stepMs
     latestAtMs: shape.latestAtMs,
     lookAheadMs: shape.lookAheadMs,
     rangeFree: !shape.rewritten && shape.splittable,
+    shardBy,
   };
 }
 

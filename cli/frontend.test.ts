@@ -28,19 +28,22 @@ test("frontend flags: Thanos's names and defaults; the downstream URL is require
   assert.deepEqual(redis.cache.type === "redis" && [redis.cache.redis.address, redis.cache.redis.db, redis.cache.redis.keyPrefix, redis.cache.redis.ttlMs], ["r:6380", 2, "x:", 24 * 3600_000]);
   assert.equal(frontendCommandConfig(parseFlags(["--query-frontend.downstream-url=http://p", "--cache.in-memory.max-size=0"])).cache.type, "none");
   assert.equal(frontendCommandConfig(parseFlags(["--query-frontend.downstream-url=http://p", "--no-query-range.align-range-with-step"])).alignRangeWithStep, false);
+  assert.equal(cfg.verticalShards, 1, "vertical sharding is off by default");
+  assert.equal(frontendCommandConfig(parseFlags(["--query-frontend.downstream-url=http://p", "--query-frontend.vertical-shards=4"])).verticalShards, 4);
   for (const [args, message] of [
     [[], /--query-frontend.downstream-url is required/],
     [["--query-frontend.downstream-url=prom:9090"], /invalid --query-frontend.downstream-url=prom:9090/],
     [["--query-frontend.downstream-url=http://p", "--query-range.split-interval=daily"], /invalid --query-range.split-interval=daily/],
     [["--query-frontend.downstream-url=http://p", "--cache.in-memory.max-size=lots"], /invalid --cache.in-memory.max-size=lots/],
     [["--query-frontend.downstream-url=http://p", "--cache.redis.address=a:b:c"], /invalid --cache.redis.address/],
+    [["--query-frontend.downstream-url=http://p", "--query-frontend.vertical-shards=0"], /invalid --query-frontend.vertical-shards=0: want an integer ≥ 1/],
   ] as const) {
     const bad = spawnSync(process.execPath, [MAIN, "frontend", ...args], { encoding: "utf8" });
     assert.equal(bad.status, 2, args.join(" "));
     assert.match(bad.stderr, message);
   }
   const help = spawnSync(process.execPath, [MAIN, "frontend", "--help"], { encoding: "utf8" });
-  for (const flag of ["--query-frontend.downstream-url", "--query-range.split-interval", "--[no-]query-range.align-range-with-step", "--query-range.max-query-parallelism", "--query-range.max-retries-per-request", "--query-range.response-cache-max-freshness", "--cache.redis.address", "--query-range.response-cache-config"]) {
+  for (const flag of ["--query-frontend.downstream-url", "--query-range.split-interval", "--[no-]query-range.align-range-with-step", "--query-range.max-query-parallelism", "--query-range.max-retries-per-request", "--query-range.response-cache-max-freshness", "--cache.redis.address", "--query-range.response-cache-config", "--query-frontend.vertical-shards"]) {
     assert.ok(help.stdout.includes(flag), flag);
   }
   // orrery start: on by default, off for engine benchmarks.

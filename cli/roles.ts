@@ -501,6 +501,11 @@ export const FRONTEND_FLAGS: readonly FlagSpec[] = [
   { name: "query-range.response-cache-max-freshness", default: "1m", help: "Steps newer than now minus this are never cached (late samples can still change them)." },
   { name: "query-range.response-cache-config", default: "", help: "Results cache config as Thanos YAML (type: IN-MEMORY or REDIS, config: …); overrides the cache.* flags." },
   { name: "query-range.response-cache-config-file", default: "", help: "File holding the results cache config YAML." },
+  {
+    name: "query-frontend.vertical-shards",
+    default: "1",
+    help: "Run a range query whose aggregations group by labels (sum by (job), …) as this many queries, each over the series hashed into its shard (Thanos shard_info; downstream must be orrery or Thanos Query); 1: off.",
+  },
   { name: "labels.default-time-range", default: "24h", help: "Range of a labels, label values or series request that gives no start and end." },
   { name: "cache.in-memory.max-size", default: "256MB", help: "Largest size of the in-process results cache (B, KB, MB, GB; powers of 1024); 0 turns caching off." },
   { name: "cache.redis.address", default: "", help: "host:port of a Redis to keep the results cache in (shared by frontend replicas) instead of in process." },
@@ -526,6 +531,7 @@ export interface FrontendConfig {
   maxFreshnessMs: number;
   labelsDefaultRangeMs: number;
   cacheTimeoutMs: number;
+  verticalShards: number;
   cache: CacheBackendConfig;
 }
 
@@ -549,6 +555,7 @@ export function frontendConfig(values: Record<string, string>, readFile: (path: 
     maxFreshnessMs: durationFlag(values, "query-range.response-cache-max-freshness", true),
     labelsDefaultRangeMs: durationFlag(values, "labels.default-time-range"),
     cacheTimeoutMs,
+    verticalShards: integerFlag(values, "query-frontend.vertical-shards", 1),
     cache: yaml !== "" ? cacheConfigYaml(yaml, file !== "" ? file : "--query-range.response-cache-config", cacheTimeoutMs) : cacheFlags(values, cacheTimeoutMs),
   };
 }
@@ -636,6 +643,7 @@ export function openQueryFrontend(cfg: FrontendConfig, registry: Registry): { fr
     maxFreshnessMs: cfg.maxFreshnessMs,
     labelsDefaultRangeMs: cfg.labelsDefaultRangeMs,
     cacheTimeoutMs: cfg.cacheTimeoutMs,
+    verticalShards: cfg.verticalShards,
   });
   return { frontend, close: async () => backend?.close() };
 }

@@ -95,6 +95,29 @@ export {
   matchExternalLabels,
 } from "./external-labels.js";
 
+// ── Vertical sharding (Thanos shard_info) ──
+export {
+  /** xxHash64 (seed 0) on uint32 halves: hash(bytes, length), then hi / lo or mod(n). */
+  XxHash64,
+} from "./xxhash.js";
+export {
+  /** Whether a label set is in one shard (Thanos's ShardMatcher: xxHash64 of name 0xff value 0xff… mod total). */
+  ShardMatcher,
+  /** A ShardMatcher for a request's shard info, or undefined when it is not sharded. */
+  shardMatcher,
+  /** Whether shard info asks for sharding (total_shards ≥ 1). */
+  isSharded,
+  /** What is wrong with a shard info (index out of range, bad total), or undefined. */
+  shardInfoError,
+  /** A series stream with only one shard's series. */
+  shardFrames,
+  /** A store seen as one shard: shard info sent down, and the answer filtered again. */
+  shardedStore,
+  /** The same shard with some labels never hashed (replica labels that deduplication removes). */
+  shardIgnoringLabels,
+  MAX_TOTAL_SHARDS,
+} from "./shard.js";
+
 // ── Stores and reading series ──
 export {
   /** An in-memory Store for tests and the conformance runner. */

@@ -20,6 +20,7 @@ import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
 import { extendLabels } from "./external-labels.js";
+import { shardMatcher } from "./shard.js";
 
 /** One series' samples; values live in a Float64Array so stale-marker bits survive. */
 class MemorySeries {
@@ -207,6 +208,8 @@ export class MemoryStore implements Store {
     throwIfAborted(signal);
     const { minTime, maxTime } = request;
     let selected = this.select(request.matchers, minTime, maxTime);
+    const shard = shardMatcher(request.shardInfo);
+    if (shard !== undefined) selected = selected.filter((s) => shard.matches(s.labels));
     if (request.limit !== undefined && request.limit > 0) selected = selected.slice(0, request.limit);
     for (let start = 0; start < selected.length; start += this.frameSize) {
       const batch: Series[] = [];

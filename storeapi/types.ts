@@ -66,6 +66,18 @@ export interface QueryHints {
   readonly rangeMillis?: number;
 }
 
+/**
+ * One shard of a vertically sharded query (Thanos ShardInfo): only series whose xxHash64 over
+ * the sharding labels, modulo totalShards, is shardIndex. `by`: hash the listed labels;
+ * otherwise hash every label but the listed ones.
+ */
+export interface ShardInfo {
+  readonly shardIndex: number;
+  readonly totalShards: number;
+  readonly by: boolean;
+  readonly labels: readonly string[];
+}
+
 export interface SeriesRequest {
   /** Inclusive bounds in ms. */
   readonly minTime: number;
@@ -80,6 +92,8 @@ export interface SeriesRequest {
   readonly queryHints?: QueryHints;
   /** Maximum number of series to return (0 or absent: no limit). */
   readonly limit?: number;
+  /** Only this shard's series (hashed over the labels as returned, external labels included). */
+  readonly shardInfo?: ShardInfo;
 }
 
 /**

@@ -12,9 +12,11 @@ import type {
   QueryHints,
   Series,
   SeriesRequest,
+  ShardInfo,
   StoreInfo,
 } from "../types.js";
 import { ChunkEncoding } from "../types.js";
+import { isSharded, shardInfoError } from "../shard.js";
 import {
   WireAggr,
   WireChunkEncoding,
@@ -144,6 +146,7 @@ export function seriesRequestToWire(r: SeriesRequest, responseBatchSize: number)
     step: r.queryHints?.stepMillis ?? 0,
     range: r.queryHints?.rangeMillis ?? 0,
     queryHints: r.queryHints !== undefined ? queryHintsToWire(r.queryHints) : null,
+    shardInfo: r.shardInfo !== undefined ? { ...r.shardInfo, labels: [...r.shardInfo.labels] } : null,
     limit: r.limit ?? 0,
     responseBatchSize,
   };
@@ -166,16 +169,23 @@ function queryHintsFromWire(w: WireSeriesRequest): QueryHints | undefined {
   };
 }
 
+/** The request's shard, or undefined; INVALID_ARGUMENT for an index outside the total. */
+function shardInfoFromWire(w: WireSeriesRequest): ShardInfo | undefined {
+  const s = w.shardInfo;
+  if (s == null) return undefined;
+  const info = { shardIndex: fromWireInt64(s.shardIndex), totalShards: fromWireInt64(s.totalShards), by: s.by === true, labels: s.labels ?? [] };
+  const problem = shardInfoError(info);
+  if (problem !== undefined) throw new StoreApiError(GRPC_INVALID_ARGUMENT, `shard_info: ${problem}`);
+  return isSharded(info) ? info : undefined;
+}
+
 /**
  * The in-process request of a wire request. Ignored, as a store without these capabilities may:
  * hints (Any), without_replica_labels (Info says unsupported; the querier deduplicates),
- * projection hints (advisory). Sharding is refused: returning every series to every shard
- * would double-count.
+ * projection hints (advisory).
  */
 export function seriesRequestFromWire(w: WireSeriesRequest): SeriesRequest {
-  if (w.shardInfo != null && fromWireInt64(w.shardInfo.totalShards) > 1) {
-    throw new StoreApiError(GRPC_UNIMPLEMENTED, "shard_info: this store does not support sharding (Info reports supports_sharding=false)");
-  }
+  const shardInfo = shardInfoFromWire(w);
   const aggregates: Aggregate[] = [];
   for (const a of w.aggregates ?? []) {
     const name = WIRE_TO_AGGR[a];
@@ -195,6 +205,7 @@ export function seriesRequestFromWire(w: WireSeriesRequest): SeriesRequest {
     skipChunks: w.skipChunks === true,
     ...(queryHints !== undefined ? { queryHints } : {}),
     ...(limit > 0 ? { limit } : {}),
+    ...(shardInfo !== undefined ? { shardInfo } : {}),
   };
 }
 
@@ -280,7 +291,8 @@ export function infoToWire(info: StoreInfo, componentType: string): WireInfoResp
     store: {
       minTime: toWireInt64(info.minTime),
       maxTime: toWireInt64(info.maxTime),
-      supportsSharding: false,
+      // The server filters every answer by shard_info (server.ts), whatever the store behind it does.
+      supportsSharding: true,
       supportsWithoutReplicaLabels: false,
       tsdbInfos: [],
     },

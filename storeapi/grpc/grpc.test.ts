@@ -162,6 +162,31 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.ok(cond(), what);
 }
 
+test("shard_info crosses the wire: each shard gets its series, groups whole, and the server filters for a store that ignores it", async () => {
+  const inner = fixture();
+  const ignoring: Store = {
+    info: () => inner.info(),
+    series: ({ shardInfo: _ignored, ...rest }, signal) => inner.series(rest, signal),
+    labelNames: (r, signal) => inner.labelNames(r, signal),
+    labelValues: (r, signal) => inner.labelValues(r, signal),
+  };
+  for (const store of [fixture(), ignoring]) {
+    await withServer(store, async (server) => {
+      await withClient(server.address, async (client) => {
+        const info = await client.info();
+        assert.ok(info !== undefined);
+        const shards = [];
+        for (let shardIndex = 0; shardIndex < 3; shardIndex++) {
+          const got = await collect(client.series({ ...ALL, shardInfo: { shardIndex, totalShards: 3, by: true, labels: ["job"] } }));
+          shards.push(got.series.map((s) => s.labels.find((l) => l.name === "job")!.value + "/" + (s.labels.find((l) => l.name === "instance")?.value ?? "")));
+        }
+        assert.deepEqual(shards.flat().sort(), ["api/1", "api/2", "db/", "db/1", "db/2", "web/1", "web/2"]);
+        for (const part of shards) for (const job of ["api", "db", "web"]) assert.ok(part.filter((x) => x.startsWith(job)).length % (job === "db" ? 3 : 2) === 0, `${job} whole`);
+      });
+    });
+  }
+});
+
 test("aborting the signal cancels the gRPC call and the server's store sees it", async () => {
   const seen = { aborted: false };
   await withServer(hangingStore(seen), async (server) => {
@@ -331,7 +356,7 @@ test("client: info falls back to the deprecated Store/Info; an Info without Stor
   });
 });
 
-test("server: garbage requests, unknown matcher types and sharding are clear errors", async () => {
+test("server: garbage requests, unknown matcher types and a shard outside the total are clear errors", async () => {
   await withServer(fixture(), async (server) => {
     const raw = new grpc.Client(server.address, grpc.credentials.createInsecure());
     try {
@@ -355,11 +380,11 @@ test("server: garbage requests, unknown matcher types and sharding are clear err
         STORE_METHODS.Series.path,
         STORE_METHODS.Series.requestSerialize,
         STORE_METHODS.Series.responseDeserialize,
-        { minTime: 0, maxTime: 1, matchers: [], shardInfo: { shardIndex: 0, totalShards: 2, by: false, labels: [] } },
+        { minTime: 0, maxTime: 1, matchers: [], shardInfo: { shardIndex: 2, totalShards: 2, by: false, labels: [] } },
       );
       const err = await new Promise<grpc.ServiceError>((resolve) => sharded.on("error", resolve).on("data", () => {}));
-      assert.equal(err.code, grpc.status.UNIMPLEMENTED);
-      assert.match(err.details, /does not support sharding/);
+      assert.equal(err.code, grpc.status.INVALID_ARGUMENT);
+      assert.match(err.details, /shard_info: shard_index 2 is not in \[0, 2\)/);
     } finally {
       raw.close();
     }

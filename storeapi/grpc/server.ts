@@ -4,6 +4,7 @@ import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import type { Store } from "../types.js";
 import { MatcherError } from "../matchers.js";
+import { shardFrames } from "../shard.js";
 import {
   WireStoreType,
   type WireLabelNamesRequest,
@@ -109,7 +110,8 @@ async function streamSeries(store: Store, call: grpc.ServerWritableStream<WireSe
   checkDecoded(call.request);
   const request = seriesRequestFromWire(call.request);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
-  for await (const frame of store.series(request, signal)) {
+  // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
+  for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
     for (const warning of frame.warnings) await write(call, { warning }, signal);
     if (batchSize <= 1) {
       for (const s of frame.series) await write(call, { series: seriesToWire(s) }, signal);

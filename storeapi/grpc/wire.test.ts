@@ -159,7 +159,7 @@ test("Info responses: thanos.info.InfoResponse and the deprecated thanos.InfoRes
   const store = one(b, 3);
   assert.equal(varint(store, 1), 10n, "StoreInfo.min_time = 1");
   assert.equal(varint(store, 2), 20n, "StoreInfo.max_time = 2");
-  assert.equal(varint(store, 3), 0n, "supports_sharding = 3");
+  assert.equal(varint(store, 3), 1n, "supports_sharding = 3 (the server filters by shard_info)");
   assert.equal(varint(store, 5), 0n, "supports_without_replica_labels = 5");
   assert.equal(fields(store, 4, VARINT).length, 0, "4 is reserved");
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { labelsFromRecord } from "../../storeapi/index.js";
+import { formatLabels, labelsFromRecord, ShardMatcher } from "../../storeapi/index.js";
 import type { Labels, Matcher, Series } from "../../storeapi/index.js";
 import { Head } from "./head.js";
 
@@ -60,4 +60,23 @@ test("external labels with a repeated or empty name or an empty value are refuse
   assert.throws(() => new Head({ externalLabels: [{ name: "a", value: "1" }, { name: "a", value: "2" }] }), /externalLabels \{a="1", a="2"\}/);
   assert.throws(() => new Head({ externalLabels: [{ name: "", value: "1" }] }), /externalLabels/);
   assert.throws(() => new Head({ externalLabels: [{ name: "a", value: "" }] }), /externalLabels/);
+});
+
+test("shard_info: each shard returns the series whose hash over the sharding labels (external ones included) is its index", async () => {
+  const head = await withExternal();
+  await head.appendBatch(Array.from({ length: 30 }, (_, i) => ({ labels: lbl({ __name__: "m", job: `j${i % 5}`, instance: `i${i}` }), t: [1000], v: [i] })));
+  const all = await collect(head);
+  for (const by of [true, false]) {
+    const labels = by ? ["job", "cluster"] : ["instance", "__name__"];
+    const seen: string[] = [];
+    for (let shardIndex = 0; shardIndex < 3; shardIndex++) {
+      const info = { shardIndex, totalShards: 3, by, labels };
+      const got: string[] = [];
+      for await (const f of head.series({ minTime: 0, maxTime: 1e9, matchers: [], shardInfo: info })) got.push(...f.series.map((s) => formatLabels(s.labels)));
+      const matcher = new ShardMatcher(info);
+      assert.deepEqual(got, all.filter((s) => matcher.matches(s.labels)).map((s) => formatLabels(s.labels)));
+      seen.push(...got);
+    }
+    assert.equal(seen.length, all.length, "the shards cover every series once");
+  }
 });

@@ -1,7 +1,7 @@
 // Reads: the Store interface over the head's data. Series stream sorted by
 // labels in frames, with copies of open chunks; external labels are added to
 // every series and matched by the head itself, as Thanos stores do.
-import { compareUtf8, extendLabels, matchExternalLabels } from "../../storeapi/index.js";
+import { compareUtf8, extendLabels, matchExternalLabels, shardMatcher } from "../../storeapi/index.js";
 import type {
   Labels,
   LabelNamesRequest,
@@ -49,6 +49,8 @@ export class HeadReader {
     const ext = matchExternalLabels(request.matchers, this.externalLabels);
     if (!ext.matches) return;
     let selected = this.labelled(this.selectSeries(ext.rest, minTime, maxTime));
+    const shard = shardMatcher(request.shardInfo);
+    if (shard !== undefined) selected = selected.filter((s) => shard.matches(s.labels));
     sortByLabels(selected);
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);

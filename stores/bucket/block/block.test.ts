@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, readdir, writeFile, rm, truncate, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { labelsFromRecord, type Matcher } from "../../../storeapi/index.js";
+import { formatLabels, labelsFromRecord, ShardMatcher, type Labels, type Matcher, type ShardInfo } from "../../../storeapi/index.js";
 import { BlockError, BlockWriter, BlocksStore, newUlid, openBlockDir, ulidTime, isUlid, bytesSource, IndexReader } from "./index.js";
 import { dumpStore, withTempDir, writeTestBlock, xorChunks, type TestSeries } from "./test-helpers.js";
 
@@ -150,6 +150,37 @@ test("the store merges the same series from overlapping blocks by time and keeps
     }
   });
 });
+
+test("shard_info: the store returns each shard's series, hashed over the labels as returned", async () => {
+  await withTempDir("orrery-block-", async (dir) => {
+    await writeTestBlock(dir, SERIES);
+    const store = await BlocksStore.open(dir);
+    try {
+      const names = async (shardInfo?: ShardInfo): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const f of store.series({ minTime: 0, maxTime: 1e9, matchers: [], ...(shardInfo ? { shardInfo } : {}) })) out.push(...f.series.map((s) => formatLabels(s.labels)));
+        return out;
+      };
+      const all = await names();
+      const seen: string[] = [];
+      for (let shardIndex = 0; shardIndex < 2; shardIndex++) {
+        const info = { shardIndex, totalShards: 2, by: true, labels: ["instance"] };
+        const matcher = new ShardMatcher(info);
+        const got = await names(info);
+        assert.deepEqual(got, all.filter((l) => matcher.matches(labelsOf(l))));
+        seen.push(...got);
+      }
+      assert.deepEqual(seen.sort(), [...all].sort());
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+/** Labels back from their formatLabels text (test values hold no quotes or commas). */
+function labelsOf(text: string): Labels {
+  return labelsFromRecord(Object.fromEntries([...text.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!])));
+}
 
 /** Writes a good block and a broken one; returns the broken block's ULID and dir. */
 async function oneGoodOneBroken(dir: string): Promise<{ bad: string; badDir: string }> {

@@ -10,6 +10,7 @@ import {
   chunksNeedMerge,
   compareLabels,
   compareUtf8,
+  shardMatcher,
   extendLabels,
   getLabel,
   labelsEqual,
@@ -121,7 +122,9 @@ export class BlocksStore implements Store {
 
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     const skipChunks = request.skipChunks ?? false;
-    const { series: found, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal);
+    const { series: selected, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal);
+    const shard = shardMatcher(request.shardInfo);
+    const found = shard === undefined ? selected : selected.filter((s) => shard.matches(s.labels));
     found.sort((a, b) => compareLabels(a.labels, b.labels));
     const merged = mergeSameSeries(found, skipChunks);
     const limited = request.limit !== undefined && request.limit > 0 ? merged.slice(0, request.limit) : merged;
