@@ -98,3 +98,23 @@ test("retention: raw past --retention.resolution-raw is kept while no 5m block h
     assert.deepEqual(await listBlocks(bucket), []);
   });
 });
+
+test("stopped between uploading a deduplicated block and marking its replicas: the gateway serves the new block only; the next pass marks them", async () => {
+  await withTempDir("orrery-compactor-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await seedBucket(bucket, join(dir, "local"), [[0, 2 * H]], { externalLabels: { cluster: "x", replica: "a" } });
+    await seedBucket(bucket, join(dir, "local"), [[0, 2 * H]], { externalLabels: { cluster: "x", replica: "b" } });
+    const stopAfterUpload = (e: CompactorEvent): void => {
+      if (e.kind === "uploaded") throw new Error("stopped");
+    };
+    const opts = { bucket, dataDir: join(dir, "data"), now: () => NOW, deleteDelayMs: 0, replicaLabels: ["replica"] };
+    await assert.rejects(new Compactor({ ...opts, onEvent: stopAfterUpload }).run(), /stopped/);
+    const during = await bucketAnswers(bucket, join(dir, "gw"));
+    assert.equal((await listBlocks(bucket)).length, 3);
+    assert.ok([...during.series.keys()].every((k) => !k.includes("replica")), `no replica series beside the merged ones: ${[...during.series.keys()]}`);
+    const resumed = await new Compactor(opts).run();
+    assert.equal(resumed.compactions, 0);
+    assert.equal(resumed.marked, 2);
+    assert.equal((await listBlocks(bucket)).length, 1);
+  });
+});
