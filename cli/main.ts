@@ -7,6 +7,7 @@ const subcommands: Record<string, { file: string; summary: string }> = {
   frontend: { file: "./frontend.js", summary: "run the query frontend: split, align and cache range queries in front of any Prometheus API (Thanos Query Frontend)" },
   receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)" },
   store: { file: "./store.js", summary: "run the store gateway: the TSDB blocks of a bucket served over the gRPC StoreAPI (Thanos Store)" },
+  compact: { file: "./compact.js", summary: "run the compactor: merge, downsample, apply retention to and delete a bucket's blocks (Thanos Compactor)" },
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
   tsdb: { file: "./tsdb.js", summary: "import OpenMetrics text into the head store, or write TSDB blocks from it" },

@@ -69,7 +69,12 @@ export interface BlockMeta {
   /** Exclusive: one past the last sample's timestamp, as Prometheus writes it. */
   readonly maxTime: number;
   readonly stats: { readonly numSamples: number; readonly numSeries: number; readonly numChunks: number };
-  readonly compaction: { readonly level: number; readonly sources: readonly string[] };
+  readonly compaction: {
+    readonly level: number;
+    readonly sources: readonly string[];
+    /** The blocks a compaction merged (Prometheus's BlockDesc: ulid, minTime, maxTime). */
+    readonly parents?: readonly { readonly ulid: string; readonly minTime: number; readonly maxTime: number }[];
+  };
   readonly version: 1;
   /** Absent in blocks written by Prometheus itself. */
   readonly thanos?: {

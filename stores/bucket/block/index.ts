@@ -66,6 +66,12 @@ export {
   segmentFileName,
 } from "./format.js";
 export {
+  /** ULIDs of blocks whose compaction sources another block of the same resolution holds (Thanos's DeduplicateFilter). */
+  coveredBlocks,
+  /** A block's downsampling resolution in ms (0: raw). */
+  resolution as blockResolution,
+} from "./covered.js";
+export {
   /** Uploads a local block directory: chunks, index, then meta.json (as Thanos's block.Upload). */
   uploadBlock,
 } from "./upload.js";

@@ -28,13 +28,13 @@ export function xorChunks(ts: readonly number[], vs: readonly number[], perChunk
 export async function writeTestBlock(
   dir: string,
   series: readonly TestSeries[],
-  opts: { externalLabels?: Labels; segmentBytes?: number; perChunk?: number } = {},
+  opts: { externalLabels?: Labels; segmentBytes?: number; perChunk?: number; minTime?: number; maxTime?: number } = {},
 ): Promise<BlockMeta> {
   const sorted = series.map((s) => ({ labels: labelsFromRecord(s.labels), s }));
   sorted.sort((a, b) => compareLabels(a.labels, b.labels));
   const symbols = new Set<string>();
   for (const { labels } of sorted) for (const l of labels) symbols.add(l.name).add(l.value);
-  const w = await BlockWriter.create(dir, { symbols, source: "test", externalLabels: opts.externalLabels, segmentBytes: opts.segmentBytes });
+  const w = await BlockWriter.create(dir, { symbols, source: "test", externalLabels: opts.externalLabels, segmentBytes: opts.segmentBytes, minTime: opts.minTime, maxTime: opts.maxTime });
   for (const { labels, s } of sorted) await w.addSeries(labels, xorChunks(s.ts, s.vs, opts.perChunk));
   return w.finish();
 }

@@ -19,6 +19,7 @@ import {
   Block,
   BlocksStore,
   bucketObjectSource,
+  coveredBlocks,
   INDEX_FILE,
   isUlid,
   META_FILE,
@@ -176,7 +177,9 @@ export class BucketStore implements Store {
       // In-flight requests may still read it; its sources only hold a small buffer, so closing is safe to defer.
       setTimeout(() => void block.close(), 60_000).unref();
     }
-    this.view = { blocks: [...this.loaded.values()], warnings: [...this.failures.values()] };
+    // A compaction's sources stay in the bucket until their deletion: read each sample once, from the compacted block.
+    const covered = coveredBlocks([...this.loaded.values()].map((b) => b.meta));
+    this.view = { blocks: [...this.loaded.values()].filter((b) => !covered.has(b.ulid)), warnings: [...this.failures.values()] };
     if (loaded.length + dropped.length > 0) this.opts.onInfo?.(`bucket sync: ${loaded.length} blocks loaded, ${dropped.length} dropped, ${this.loaded.size} served`);
     return { loaded, dropped, failed };
   }
