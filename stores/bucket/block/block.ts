@@ -6,7 +6,10 @@ import { basename, join } from "node:path";
 import { labelsFromRecord, type AggrChunk, type Labels, type Matcher } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
 import { ChunkReader } from "./chunk-reader.js";
-import { IndexReader, type IndexCache } from "./index-reader.js";
+import { IndexReader, type ChunkMeta, type IndexCache } from "./index-reader.js";
+
+/** Series read per batch of select(): their entries, then their chunks, each in few range reads. */
+const SELECT_BATCH_SERIES = 4096;
 import { openFileSource, type ByteRangeSource } from "./source.js";
 
 /** The files of one block, wherever they are. */
@@ -60,17 +63,25 @@ export class Block {
    */
   async *select(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries> {
     const refs = await this.index.postingsForMatchers(matchers);
-    for (const ref of refs) {
-      const s = await this.index.series(ref);
-      const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
-      if (metas.length === 0) continue;
-      if (skipChunks) {
-        yield { labels: s.labels, chunks: [] };
-        continue;
+    for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
+      const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
+      const kept: { labels: Labels; metas: ChunkMeta[] }[] = [];
+      const chunkRefs: number[] = [];
+      for (const s of entries) {
+        const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
+        if (metas.length === 0) continue;
+        kept.push({ labels: s.labels, metas });
+        if (!skipChunks) for (const m of metas) chunkRefs.push(m.ref);
       }
-      const chunks: AggrChunk[] = [];
-      for (const m of metas) chunks.push({ minTime: m.minTime, maxTime: m.maxTime, raw: await this.chunks.chunk(m.ref) });
-      yield { labels: s.labels, chunks };
+      const chunks = skipChunks ? [] : await this.chunks.chunksBatch(chunkRefs);
+      let next = 0;
+      for (const { labels, metas } of kept) {
+        if (skipChunks) {
+          yield { labels, chunks: [] };
+          continue;
+        }
+        yield { labels, chunks: metas.map((m) => ({ minTime: m.minTime, maxTime: m.maxTime, raw: chunks[next++]! })) };
+      }
     }
   }
 
