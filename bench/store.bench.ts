@@ -7,7 +7,9 @@
 //  2. rss: blocks with about --index-gb of index written straight into a bucket, then `orrery store`
 //     started on it cold (index-headers built) and queried; its RSS against the index bytes.
 // Every process is stopped on the way out, also on error. `--profile DIR` runs both orrery
-// processes with --cpu-prof into DIR (written when they stop).
+// processes with --cpu-prof into DIR (written when they stop). `--baseline-main PATH` (another
+// build's dist/cli/main.js) also starts that build's store and query on the same bucket and times
+// it against this build, interleaved in the same run (ratio this/baseline).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -18,7 +20,7 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
 import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
-import { benchmark, formatRows, peakRssMb } from "./compare-kit.js";
+import { benchmark, formatRows, peakRssMb, type Row } from "./compare-kit.js";
 import { writeDatasetFile } from "./dataset/index.js";
 
 const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
@@ -36,8 +38,8 @@ function currentRssMb(pid: number): number | undefined {
   }
 }
 
-function startOrrery(args: readonly string[], readyUrl: string, nodeArgs: readonly string[], timeoutMs = 600_000): Promise<RunningServer> {
-  const p: ChildProcess = spawn(process.execPath, [...nodeArgs, ORRERY_MAIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+function startOrrery(args: readonly string[], readyUrl: string, nodeArgs: readonly string[], main = ORRERY_MAIN, timeoutMs = 600_000): Promise<RunningServer> {
+  const p: ChildProcess = spawn(process.execPath, [...nodeArgs, main, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let buf = "";
   p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
   const server: RunningServer = { url: readyUrl.replace(/(https?:\/\/[^/]+).*/, "$1"), pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
@@ -51,13 +53,14 @@ function startOrrery(args: readonly string[], readyUrl: string, nodeArgs: readon
 }
 
 /** `orrery store` on a FILESYSTEM bucket directory, and `orrery query` over it. */
-async function startGateway(bucketDir: string, dataDir: string, servers: RunningServer[], nodeArgs: readonly string[]): Promise<{ store: RunningServer; query: RunningServer; readyMs: number }> {
+async function startGateway(bucketDir: string, dataDir: string, servers: RunningServer[], nodeArgs: readonly string[], main = ORRERY_MAIN): Promise<{ store: RunningServer; query: RunningServer; readyMs: number }> {
   const [grpcPort, httpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
   const t0 = performance.now();
   const store = await startOrrery(
     ["store", `--objstore.config=type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`, `--grpc-address=127.0.0.1:${grpcPort}`, `--http-address=127.0.0.1:${httpPort}`, `--data-dir=${dataDir}`, "--log.level=warn"],
     `http://127.0.0.1:${httpPort}/-/ready`,
     nodeArgs,
+    main,
   );
   servers.push(store);
   const readyMs = performance.now() - t0;
@@ -65,6 +68,7 @@ async function startGateway(bucketDir: string, dataDir: string, servers: Running
     ["query", `--web.listen-address=127.0.0.1:${queryPort}`, `--endpoint=127.0.0.1:${grpcPort}`, "--query.timeout=5m", "--log.level=warn"],
     `http://127.0.0.1:${queryPort}/api/v1/query?query=1`,
     nodeArgs,
+    main,
   );
   servers.push(query);
   return { store, query, readyMs };
@@ -81,7 +85,7 @@ async function waitForData(url: string, query: string, timeSec: number): Promise
   throw new Error(`${url} never answered ${query} with data`);
 }
 
-async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number; nodeArgs: readonly string[] }, servers: RunningServer[]): Promise<void> {
+async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number; nodeArgs: readonly string[]; baselineMain?: string }, servers: RunningServer[]): Promise<void> {
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
   const startMs = endMs - Math.round(args.hours * 3_600_000);
   const file = join(work, "data.om");
@@ -102,10 +106,22 @@ async function latency(work: string, args: { hours: number; series: number; runs
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${ulids.length} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
   const rows = await benchmark(prom, query, startMs, endMs, args, log);
+  let baselineRows: Row[] | undefined;
+  if (args.baselineMain !== undefined) {
+    const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
+    await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
+    // "prometheus" columns are the baseline build here.
+    baselineRows = await benchmark(baseline.query, query, startMs, endMs, args, log);
+  }
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
   console.log(formatRows(rows));
   const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
+  if (baselineRows !== undefined) {
+    console.log("");
+    console.log(`this build against the baseline build ${args.baselineMain} (columns: "prometheus" = baseline, "orrery" = this build)`);
+    console.log(formatRows(baselineRows));
+  }
   console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
 }
 
@@ -193,6 +209,7 @@ async function main(): Promise<number> {
       "index-gb": { type: "string", default: "1" },
       only: { type: "string", default: "" },
       profile: { type: "string" },
+      "baseline-main": { type: "string" },
     },
   });
   const nodeArgs = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
@@ -204,7 +221,7 @@ async function main(): Promise<number> {
   const servers: RunningServer[] = [];
   try {
     if (values.only !== "rss") {
-      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step), nodeArgs }, servers);
+      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step), nodeArgs, baselineMain: values["baseline-main"] }, servers);
     }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
     if (values.only !== "latency") await rss(work, Number(values["index-gb"]), servers, nodeArgs);
