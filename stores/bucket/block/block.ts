@@ -62,6 +62,11 @@ export class Block {
    * with `skipChunks`, series are kept by their chunk metas but no chunk is read.
    */
   async *select(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries> {
+    for await (const batch of this.selectBatches(matchers, mint, maxt, skipChunks)) yield* batch;
+  }
+
+  /** select() a batch at a time (up to 4096 series): one await per batch, not per series. */
+  async *selectBatches(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries[]> {
     const refs = await this.index.postingsForMatchers(matchers);
     for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
       const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
@@ -73,15 +78,13 @@ export class Block {
         kept.push({ labels: s.labels, metas });
         if (!skipChunks) for (const m of metas) chunkRefs.push(m.ref);
       }
-      const chunks = skipChunks ? [] : await this.chunks.chunksBatch(chunkRefs);
-      let next = 0;
-      for (const { labels, metas } of kept) {
-        if (skipChunks) {
-          yield { labels, chunks: [] };
-          continue;
-        }
-        yield { labels, chunks: metas.map((m) => ({ minTime: m.minTime, maxTime: m.maxTime, raw: chunks[next++]! })) };
+      if (skipChunks) {
+        yield kept.map(({ labels }) => ({ labels, chunks: [] }));
+        continue;
       }
+      const chunks = await this.chunks.chunksBatch(chunkRefs);
+      let next = 0;
+      yield kept.map(({ labels, metas }) => ({ labels, chunks: metas.map((m) => ({ minTime: m.minTime, maxTime: m.maxTime, raw: chunks[next++]! })) }));
     }
   }
 
