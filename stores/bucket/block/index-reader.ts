@@ -191,7 +191,7 @@ export class IndexReader {
     const offsets = missing.map((i) => refs[i]! * 16);
     const reads = partitionReads(offsets, SERIES_ENTRY_ESTIMATE, SERIES_MAX_GAP);
     await mapLimited(reads, READ_CONCURRENCY, async (r) => {
-      const bytes = await this.source.read(r.start, Math.min(r.end, this.source.size) - r.start);
+      const bytes = await this.source.read(r.start, Math.max(0, Math.min(r.end, this.source.size) - r.start));
       for (let k = r.first; k <= r.last; k++) {
         const ref = refs[missing[k]!]!;
         // An entry running past the bytes read (longer than estimated, or truncated) is read alone.
