@@ -6,7 +6,10 @@
 //     the bench:compare queries timed alternately; ratio orrery/Prometheus and the RSS of all three.
 //  2. rss: blocks with about --index-gb of index written straight into a bucket, then `orrery store`
 //     started on it cold (index-headers built) and queried; its RSS against the index bytes.
-// Every process is stopped on the way out, also on error.
+// Every process is stopped on the way out, also on error. `--profile DIR` runs both orrery
+// processes with --cpu-prof into DIR (written when they stop). `--baseline-main PATH` (another
+// build's dist/cli/main.js) also starts that build's store and query on the same bucket and times
+// it against this build, interleaved in the same run (ratio this/baseline).
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -17,7 +20,7 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
 import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
-import { benchmark, formatRows, peakRssMb } from "./compare-kit.js";
+import { benchmark, formatRows, peakRssMb, type Row } from "./compare-kit.js";
 import { writeDatasetFile } from "./dataset/index.js";
 
 const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
@@ -35,8 +38,8 @@ function currentRssMb(pid: number): number | undefined {
   }
 }
 
-function startOrrery(args: readonly string[], readyUrl: string, timeoutMs = 600_000): Promise<RunningServer> {
-  const p: ChildProcess = spawn(process.execPath, [ORRERY_MAIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+function startOrrery(args: readonly string[], readyUrl: string, nodeArgs: readonly string[], main = ORRERY_MAIN, timeoutMs = 600_000): Promise<RunningServer> {
+  const p: ChildProcess = spawn(process.execPath, [...nodeArgs, main, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let buf = "";
   p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
   const server: RunningServer = { url: readyUrl.replace(/(https?:\/\/[^/]+).*/, "$1"), pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
@@ -50,18 +53,22 @@ function startOrrery(args: readonly string[], readyUrl: string, timeoutMs = 600_
 }
 
 /** `orrery store` on a FILESYSTEM bucket directory, and `orrery query` over it. */
-async function startGateway(bucketDir: string, dataDir: string, servers: RunningServer[]): Promise<{ store: RunningServer; query: RunningServer; readyMs: number }> {
+async function startGateway(bucketDir: string, dataDir: string, servers: RunningServer[], nodeArgs: readonly string[], main = ORRERY_MAIN): Promise<{ store: RunningServer; query: RunningServer; readyMs: number }> {
   const [grpcPort, httpPort, queryPort] = [await freePort(), await freePort(), await freePort()];
   const t0 = performance.now();
   const store = await startOrrery(
     ["store", `--objstore.config=type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}\n`, `--grpc-address=127.0.0.1:${grpcPort}`, `--http-address=127.0.0.1:${httpPort}`, `--data-dir=${dataDir}`, "--log.level=warn"],
     `http://127.0.0.1:${httpPort}/-/ready`,
+    nodeArgs,
+    main,
   );
   servers.push(store);
   const readyMs = performance.now() - t0;
   const query = await startOrrery(
     ["query", `--web.listen-address=127.0.0.1:${queryPort}`, `--endpoint=127.0.0.1:${grpcPort}`, "--query.timeout=5m", "--log.level=warn"],
     `http://127.0.0.1:${queryPort}/api/v1/query?query=1`,
+    nodeArgs,
+    main,
   );
   servers.push(query);
   return { store, query, readyMs };
@@ -78,7 +85,7 @@ async function waitForData(url: string, query: string, timeSec: number): Promise
   throw new Error(`${url} never answered ${query} with data`);
 }
 
-async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number }, servers: RunningServer[]): Promise<void> {
+async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number; nodeArgs: readonly string[]; baselineMain?: string }, servers: RunningServer[]): Promise<void> {
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
   const startMs = endMs - Math.round(args.hours * 3_600_000);
   const file = join(work, "data.om");
@@ -95,14 +102,26 @@ async function latency(work: string, args: { hours: number; series: number; runs
   log(`uploaded ${ulids.length} blocks to the bucket in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const prom = await startPrometheus({ dataDir: join(work, "prometheus"), readyTimeoutMs: 600_000 });
   servers.push(prom);
-  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers);
+  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers, args.nodeArgs);
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${ulids.length} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
   const rows = await benchmark(prom, query, startMs, endMs, args, log);
+  let baselineRows: Row[] | undefined;
+  if (args.baselineMain !== undefined) {
+    const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
+    await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
+    // "prometheus" columns are the baseline build here.
+    baselineRows = await benchmark(baseline.query, query, startMs, endMs, args, log);
+  }
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
   console.log(formatRows(rows));
   const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
+  if (baselineRows !== undefined) {
+    console.log("");
+    console.log(`this build against the baseline build ${args.baselineMain} (columns: "prometheus" = baseline, "orrery" = this build)`);
+    console.log(formatRows(baselineRows));
+  }
   console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
 }
 
@@ -145,7 +164,7 @@ async function writeBigBlock(dir: string, blockNo: number, instances: number): P
   return statSync(join(dir, meta.ulid, "index")).size;
 }
 
-async function rss(work: string, indexGb: number, servers: RunningServer[]): Promise<void> {
+async function rss(work: string, indexGb: number, servers: RunningServer[], nodeArgs: readonly string[]): Promise<void> {
   const bucketDir = join(work, "big-bucket");
   const target = indexGb * 1024 ** 3;
   let indexBytes = 0;
@@ -157,7 +176,7 @@ async function rss(work: string, indexGb: number, servers: RunningServer[]): Pro
     log(`block ${blocks}: ${(indexBytes / 1024 ** 2).toFixed(0)} MB of index so far (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
   const genS = (Date.now() - t0) / 1000;
-  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "big-gateway"), servers);
+  const { store, query, readyMs } = await startGateway(bucketDir, join(work, "big-gateway"), servers, nodeArgs);
   const readyRss = currentRssMb(store.pid);
   const endSec = (Date.UTC(2025, 0, 1) + blocks * 7_200_000) / 1000;
   // The last sample of the last block's last chunk (see writeBigBlock).
@@ -189,8 +208,11 @@ async function main(): Promise<number> {
       step: { type: "string", default: "30" },
       "index-gb": { type: "string", default: "1" },
       only: { type: "string", default: "" },
+      profile: { type: "string" },
+      "baseline-main": { type: "string" },
     },
   });
+  const nodeArgs = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
   if (!existsSync(PROMETHEUS_BIN) || !existsSync(PROMTOOL_BIN)) {
     console.error(`bench store: needs ${PROMETHEUS_BIN} and ${PROMTOOL_BIN} (apt-get install prometheus)`);
     return 2;
@@ -199,10 +221,10 @@ async function main(): Promise<number> {
   const servers: RunningServer[] = [];
   try {
     if (values.only !== "rss") {
-      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step) }, servers);
+      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step), nodeArgs, baselineMain: values["baseline-main"] }, servers);
     }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
-    if (values.only !== "latency") await rss(work, Number(values["index-gb"]), servers);
+    if (values.only !== "latency") await rss(work, Number(values["index-gb"]), servers, nodeArgs);
     return 0;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));

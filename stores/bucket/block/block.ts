@@ -6,7 +6,10 @@ import { basename, join } from "node:path";
 import { labelsFromRecord, type AggrChunk, type Labels, type Matcher } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
 import { ChunkReader } from "./chunk-reader.js";
-import { IndexReader, type IndexCache } from "./index-reader.js";
+import { IndexReader, type ChunkMeta, type IndexCache } from "./index-reader.js";
+
+/** Series read per batch of select(): their entries, then their chunks, each in few range reads. */
+const SELECT_BATCH_SERIES = 4096;
 import { openFileSource, type ByteRangeSource } from "./source.js";
 
 /** The files of one block, wherever they are. */
@@ -59,18 +62,29 @@ export class Block {
    * with `skipChunks`, series are kept by their chunk metas but no chunk is read.
    */
   async *select(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries> {
+    for await (const batch of this.selectBatches(matchers, mint, maxt, skipChunks)) yield* batch;
+  }
+
+  /** select() a batch at a time (up to 4096 series): one await per batch, not per series. */
+  async *selectBatches(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries[]> {
     const refs = await this.index.postingsForMatchers(matchers);
-    for (const ref of refs) {
-      const s = await this.index.series(ref);
-      const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
-      if (metas.length === 0) continue;
+    for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
+      const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
+      const kept: { labels: Labels; metas: ChunkMeta[] }[] = [];
+      const chunkRefs: number[] = [];
+      for (const s of entries) {
+        const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
+        if (metas.length === 0) continue;
+        kept.push({ labels: s.labels, metas });
+        if (!skipChunks) for (const m of metas) chunkRefs.push(m.ref);
+      }
       if (skipChunks) {
-        yield { labels: s.labels, chunks: [] };
+        yield kept.map(({ labels }) => ({ labels, chunks: [] }));
         continue;
       }
-      const chunks: AggrChunk[] = [];
-      for (const m of metas) chunks.push({ minTime: m.minTime, maxTime: m.maxTime, raw: await this.chunks.chunk(m.ref) });
-      yield { labels: s.labels, chunks };
+      const chunks = await this.chunks.chunksBatch(chunkRefs);
+      let next = 0;
+      yield kept.map(({ labels, metas }) => ({ labels, chunks: metas.map((m) => ({ minTime: m.minTime, maxTime: m.maxTime, raw: chunks[next++]! })) }));
     }
   }
 

@@ -3,7 +3,13 @@
 import { crc32c, type Chunk, type ChunkEncoding } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, CHUNKS_FORMAT_V1, CHUNKS_HEADER_BYTES, CHUNKS_MAGIC, chunkRefOffset, chunkRefSegment, segmentFileName } from "./format.js";
 import { Decbuf, be32At } from "./decbuf.js";
-import { WindowedReader, type ByteRangeSource } from "./source.js";
+import { mapLimited, partitionReads, READ_CONCURRENCY, WindowedReader, type ByteRangeSource } from "./source.js";
+
+/** What one chunk is assumed to take when reads are planned (a longer one is re-read alone). */
+const CHUNK_ESTIMATE = 2048;
+/** Chunks this close are read together: reading the gap costs less than another request. */
+const CHUNKS_MAX_GAP = 64 * 1024;
+
 
 export class ChunkReader {
   private readonly readers: WindowedReader[];
@@ -26,6 +32,35 @@ export class ChunkReader {
       if (h[4] !== CHUNKS_FORMAT_V1) throw new BlockError(block, file, `unsupported chunks format version ${h[4]}`);
     }
     return new ChunkReader(segments, block);
+  }
+
+  /**
+   * The chunks at `refs` (any order), in that order: sorted by place, nearby ones read in one
+   * range, several ranges in flight. Corruption throws as chunk() does.
+   */
+  async chunksBatch(refs: readonly number[]): Promise<Chunk[]> {
+    const order = refs.map((_, i) => i).sort((a, b) => refs[a]! - refs[b]!);
+    const out: Chunk[] = new Array(refs.length);
+    const reads: { seg: number; sorted: number[]; start: number; end: number }[] = [];
+    for (let i = 0; i < order.length; ) {
+      const seg = chunkRefSegment(refs[order[i]!]!);
+      let j = i;
+      while (j < order.length && chunkRefSegment(refs[order[j]!]!) === seg) j++;
+      const sorted = order.slice(i, j);
+      const offsets = sorted.map((k) => chunkRefOffset(refs[k]!));
+      for (const r of partitionReads(offsets, CHUNK_ESTIMATE, CHUNKS_MAX_GAP)) reads.push({ seg, sorted: sorted.slice(r.first, r.last + 1), start: r.start, end: r.end });
+      i = j;
+    }
+    await mapLimited(reads, READ_CONCURRENCY, async ({ seg, sorted, start, end }) => {
+      const source = this.segments[seg];
+      const bytes = source === undefined ? new Uint8Array(0) : await source.read(start, Math.max(0, Math.min(end, source.size) - start));
+      for (const k of sorted) {
+        // A chunk running past the bytes read (longer than estimated, truncated, or bad) goes the checked single path.
+        const offset = chunkRefOffset(refs[k]!);
+        out[k] = (offset >= CHUNKS_HEADER_BYTES ? chunkIn(bytes, offset - start) : undefined) ?? (await this.chunk(refs[k]!));
+      }
+    });
+    return out;
   }
 
   /** The chunk at `ref` (a copy of its bytes). Throws BlockError naming the segment file on any corruption. */
@@ -55,4 +90,19 @@ export class ChunkReader {
     if (want !== got) return fail(`CRC32 mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
     return { encoding: bytes[dataStart - 1]! as ChunkEncoding, data: bytes.slice(dataStart, dataStart + len) };
   }
+}
+
+/** The chunk at `pos` in `bytes` when it lies wholly inside and its CRC32C checks, else undefined. */
+function chunkIn(bytes: Uint8Array, pos: number): Chunk | undefined {
+  const d = new Decbuf(bytes, pos);
+  let len: number;
+  try {
+    len = d.uvarint();
+  } catch {
+    return undefined;
+  }
+  const dataStart = d.pos + 1;
+  if (dataStart + len + 4 > bytes.length) return undefined;
+  if (be32At(bytes, dataStart + len) !== crc32c(bytes, dataStart - 1, dataStart + len)) return undefined;
+  return { encoding: bytes[dataStart - 1]! as ChunkEncoding, data: bytes.slice(dataStart, dataStart + len) };
 }

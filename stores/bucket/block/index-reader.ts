@@ -4,7 +4,7 @@
 import { compareUtf8, compileMatcher, crc32c, type Label, type Labels, type Matcher } from "../../../storeapi/index.js";
 import { BlockError, INDEX_FILE, INDEX_MAGIC, INDEX_TOC_BYTES, INDEX_VERSION_V2 } from "./format.js";
 import { Decbuf, be32At } from "./decbuf.js";
-import { WindowedReader, type ByteRangeSource } from "./source.js";
+import { mapLimited, partitionReads, READ_CONCURRENCY, WindowedReader, type ByteRangeSource } from "./source.js";
 // One sorted-postings algebra for the head and the blocks.
 import { intersect, subtract, union } from "../../head/postings.js";
 
@@ -19,6 +19,11 @@ export interface IndexSeries {
   readonly labels: Labels;
   readonly chunks: readonly ChunkMeta[];
 }
+
+/** What one series entry is assumed to take when reads are planned (a longer one is re-read alone). */
+const SERIES_ENTRY_ESTIMATE = 1024;
+/** Series entries this close are read together: reading the gap costs less than another request. */
+const SERIES_MAX_GAP = 64 * 1024;
 
 interface Toc {
   readonly symbols: number;
@@ -171,6 +176,46 @@ export class IndexReader {
     return series;
   }
 
+  /**
+   * The series entries of `refs` (ascending), in that order: cached ones from the cache, the rest
+   * in few range reads (entries close together share one), several in flight.
+   */
+  async seriesBatch(refs: ArrayLike<number>): Promise<IndexSeries[]> {
+    const out: IndexSeries[] = new Array(refs.length);
+    const missing: number[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const cached = this.cache?.getSeries(this.block, refs[i]!);
+      if (cached === undefined) missing.push(i);
+      else out[i] = cached;
+    }
+    const offsets = missing.map((i) => refs[i]! * 16);
+    const reads = partitionReads(offsets, SERIES_ENTRY_ESTIMATE, SERIES_MAX_GAP);
+    await mapLimited(reads, READ_CONCURRENCY, async (r) => {
+      const bytes = await this.source.read(r.start, Math.max(0, Math.min(r.end, this.source.size) - r.start));
+      for (let k = r.first; k <= r.last; k++) {
+        const ref = refs[missing[k]!]!;
+        // An entry running past the bytes read (longer than estimated, or truncated) is read alone.
+        const series = this.seriesIn(bytes, ref * 16 - r.start, ref) ?? (await this.readSeries(ref));
+        this.cache?.setSeries(this.block, ref, series);
+        out[missing[k]!] = series;
+      }
+    });
+    return out;
+  }
+
+  /** The entry of series `ref` at `pos` in `bytes`, or undefined when `bytes` end before it does. */
+  private seriesIn(bytes: Uint8Array, pos: number, ref: number): IndexSeries | undefined {
+    const d = new Decbuf(bytes, pos);
+    let len: number;
+    try {
+      len = d.uvarint();
+    } catch {
+      return undefined;
+    }
+    if (d.pos + len + 4 > bytes.length) return undefined;
+    return this.checkedSeries(bytes.subarray(d.pos, d.pos + len + 4), len, ref);
+  }
+
   private async readSeries(ref: number): Promise<IndexSeries> {
     const offset = ref * 16;
     const where = `series ${ref} (offset ${offset})`;
@@ -182,12 +227,22 @@ export class IndexReader {
       const start = offset + lenBuf.pos;
       const body = await this.seriesReader.read(start, len + 4);
       if (body.length < len + 4) this.fail(`${where}: truncated (the file ends inside the entry)`);
-      const want = be32At(body, len);
-      const got = crc32c(body, 0, len);
-      if (want !== got) this.fail(`${where}: CRC32 mismatch (stored 0x${hex(want)}, computed 0x${hex(got)})`);
-      return this.decodeSeries(new Decbuf(body, 0, len));
+      return this.checkedSeries(body, len, ref);
     } catch (err) {
       if (err instanceof BlockError) throw err;
+      return this.fail(`${where}: ${(err as Error).message}`);
+    }
+  }
+
+  /** Checks the CRC32 after the `len` bytes of an entry's body and decodes it. */
+  private checkedSeries(body: Uint8Array, len: number, ref: number): IndexSeries {
+    const where = `series ${ref} (offset ${ref * 16})`;
+    const want = be32At(body, len);
+    const got = crc32c(body, 0, len);
+    if (want !== got) this.fail(`${where}: CRC32 mismatch (stored 0x${hex(want)}, computed 0x${hex(got)})`);
+    try {
+      return this.decodeSeries(new Decbuf(body, 0, len));
+    } catch (err) {
       return this.fail(`${where}: ${(err as Error).message}`);
     }
   }

@@ -17,6 +17,9 @@ export {
   bytesSource,
   /** A ByteRangeSource over an object in an ObjectBucket: range GETs, small nearby reads sharing one. */
   bucketObjectSource,
+  /** Groups ascending offsets into few range reads (gap-based, as Thanos's partitioner). */
+  partitionReads,
+  type ReadPartition,
 } from "./source.js";
 export {
   /** A block opened for reading from its files' sources: meta, index, chunks; select(matchers, mint, maxt). */

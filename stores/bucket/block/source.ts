@@ -104,3 +104,53 @@ export function bucketObjectSource(bucket: ObjectBucket, name: string, size: num
     },
   };
 }
+
+/** Range reads of one batch (series entries, chunks) in flight at once. */
+export const READ_CONCURRENCY = 8;
+
+/** One read covering several wanted offsets: bytes [start, end) hold items first..last (indices into the sorted offsets). */
+export interface ReadPartition {
+  readonly start: number;
+  readonly end: number;
+  readonly first: number;
+  readonly last: number;
+}
+
+/**
+ * Groups ascending `offsets` into few reads (Thanos's gap-based partitioner): an item joins the
+ * previous read when it starts within `maxGap` bytes of that read's end; each item is assumed to
+ * take at most `itemBytes` (a reader re-reads alone any item that turns out longer).
+ */
+export function partitionReads(offsets: ArrayLike<number>, itemBytes: number, maxGap: number): ReadPartition[] {
+  const out: ReadPartition[] = [];
+  let first = 0;
+  let start = 0;
+  let end = 0;
+  for (let i = 0; i < offsets.length; i++) {
+    const o = offsets[i]!;
+    if (i > 0 && o <= end + maxGap) {
+      end = Math.max(end, o + itemBytes);
+      continue;
+    }
+    if (i > 0) out.push({ start, end, first, last: i - 1 });
+    first = i;
+    start = o;
+    end = o + itemBytes;
+  }
+  if (offsets.length > 0) out.push({ start, end, first, last: offsets.length - 1 });
+  return out;
+}
+
+/** Runs `work` on every item with at most `limit` running at once; results in item order. */
+export async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -49,7 +49,7 @@ export type SeriesCheck = (series: BlockSeries) => void;
 
 export interface BlocksStoreOverOptions {
   readonly frameSize?: number;
-  /** A fresh check for each series request, called on every series as it is read, before the next is. */
+  /** A fresh check for each series request, called on every series as it is read (a block is read a batch of up to 4096 series at a time). */
   readonly seriesCheck?: () => SeriesCheck;
 }
 
@@ -157,10 +157,12 @@ export class BlocksStore implements Store {
       if (!matches) continue;
       const fromBlock: Series[] = [];
       try {
-        for await (const s of b.select(rest, minTime, maxTime, skipChunks)) {
+        for await (const batch of b.selectBatches(rest, minTime, maxTime, skipChunks)) {
           signal?.throwIfAborted();
-          check?.(s);
-          fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
+          for (const s of batch) {
+            check?.(s);
+            fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
+          }
         }
       } catch (err) {
         if (!(err instanceof BlockError) || request.partialResponseDisabled) throw err;

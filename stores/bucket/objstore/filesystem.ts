@@ -3,7 +3,7 @@
 // the old object or the new one, never part of one.
 import { randomUUID } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, type FileHandle } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { BucketError, byteChunks, checkObjectName, checkRange, listPrefix, ObjectNotFoundError, type ListOptions, type ObjectAttributes, type ObjectBucket, type ObjectContent } from "./bucket.js";
@@ -11,9 +11,25 @@ import { BucketError, byteChunks, checkObjectName, checkRange, listPrefix, Objec
 /** Where puts write before the rename; inside the directory so the rename stays on one filesystem. */
 const TEMP_DIR = ".orrery-tmp";
 
+/** Read handles kept open for range GETs (a store gateway reads the same index and chunk files over and over). */
+const MAX_OPEN_HANDLES = 128;
+
+/** An object open for range reads: which file it was (to notice a replacement) and who is reading it. */
+interface OpenObject {
+  readonly handle: FileHandle;
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly size: number;
+  users: number;
+  evicted: boolean;
+  closed: boolean;
+}
+
 export class FilesystemBucket implements ObjectBucket {
   readonly name: string;
   private readonly root: string;
+  /** Open read handles by object name, least recently used first. */
+  private readonly handles = new Map<string, Promise<OpenObject>>();
 
   constructor(directory: string) {
     this.root = resolve(directory);
@@ -32,24 +48,65 @@ export class FilesystemBucket implements ObjectBucket {
   async getRange(name: string, offset: number, length: number): Promise<Uint8Array> {
     checkObjectName(this.name, "get range of", name);
     checkRange(this.name, name, offset, length);
-    let handle;
     try {
-      handle = await open(this.path(name), "r");
-      const { size } = await handle.stat();
-      if (offset > size) throw new BucketError(this.name, "get range of", name, `offset ${offset} is past the end of the object (${size} bytes)`);
-      const buf = Buffer.alloc(Math.min(length, size - offset));
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesRead } = await handle.read(buf, done, buf.length - done, offset + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
+      const path = this.path(name);
+      for (;;) {
+        const o = await this.acquire(name, path);
+        try {
+          // The stat runs beside the read: a file replaced or removed since it was opened is noticed at no extra wait.
+          const [st, bytes] = await Promise.all([stat(path), readRange(o, offset, length)]);
+          if (st.ino === o.ino && st.mtimeMs === o.mtimeMs && st.size === o.size) return bytes;
+        } finally {
+          this.release(o);
+        }
+        this.forget(name);
       }
-      return buf.subarray(0, done);
     } catch (err) {
       throw this.error("get range of", name, err);
-    } finally {
-      await handle?.close();
     }
+  }
+
+  /** The object's open handle, opened now or shared with earlier reads (least recently used ones closed beyond the bound). */
+  private async acquire(name: string, path: string): Promise<OpenObject> {
+    let opening = this.handles.get(name);
+    if (opening === undefined) {
+      opening = openObject(path);
+      const mine = opening;
+      mine.catch(() => {
+        if (this.handles.get(name) === mine) this.handles.delete(name);
+      });
+      this.handles.set(name, mine);
+      for (const old of this.handles.keys()) {
+        if (this.handles.size <= MAX_OPEN_HANDLES) break;
+        this.forget(old);
+      }
+    } else {
+      this.handles.delete(name);
+      this.handles.set(name, opening);
+    }
+    const o = await opening;
+    if (o.closed) return this.acquire(name, path);
+    o.users++;
+    return o;
+  }
+
+  private release(o: OpenObject): void {
+    o.users--;
+    if (o.evicted && o.users === 0) closeObject(o);
+  }
+
+  /** Drops the object's handle (closed once its last reader is done). */
+  private forget(name: string): void {
+    const opening = this.handles.get(name);
+    if (opening === undefined) return;
+    this.handles.delete(name);
+    opening.then(
+      (o) => {
+        o.evicted = true;
+        if (o.users === 0) closeObject(o);
+      },
+      () => undefined,
+    );
   }
 
   async put(name: string, content: ObjectContent): Promise<void> {
@@ -62,6 +119,7 @@ export class FilesystemBucket implements ObjectBucket {
       const target = this.path(name);
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
+      this.forget(name);
     } catch (err) {
       await rm(temp, { force: true });
       throw this.error("put", name, err);
@@ -72,6 +130,7 @@ export class FilesystemBucket implements ObjectBucket {
     checkObjectName(this.name, "delete", name);
     try {
       await rm(this.path(name), { force: true });
+      this.forget(name);
       await this.removeEmptyParents(name);
     } catch (err) {
       throw this.error("delete", name, err);
@@ -110,7 +169,10 @@ export class FilesystemBucket implements ObjectBucket {
     }
   }
 
-  async close(): Promise<void> {}
+  /** Closes the open read handles (reads in flight finish first); the bucket stays usable. */
+  async close(): Promise<void> {
+    for (const name of [...this.handles.keys()]) this.forget(name);
+  }
 
   private path(name: string): string {
     return join(this.root, ...name.split("/"));
@@ -151,6 +213,36 @@ export class FilesystemBucket implements ObjectBucket {
     if (isMissing(err)) return new ObjectNotFoundError(this.name, operation, name, "object not found", { cause: err });
     return new BucketError(this.name, operation, name, (err as Error).message, { cause: err });
   }
+}
+
+async function openObject(path: string): Promise<OpenObject> {
+  const handle = await open(path, "r");
+  try {
+    const st = await handle.stat();
+    return { handle, ino: st.ino, mtimeMs: st.mtimeMs, size: st.size, users: 0, evicted: false, closed: false };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+function closeObject(o: OpenObject): void {
+  if (o.closed) return;
+  o.closed = true;
+  void o.handle.close().catch(() => undefined);
+}
+
+/** Bytes [offset, offset+length) of an open object, fewer at its end. */
+async function readRange(o: OpenObject, offset: number, length: number): Promise<Uint8Array> {
+  if (offset > o.size) throw new Error(`offset ${offset} is past the end of the object (${o.size} bytes)`);
+  const buf = Buffer.allocUnsafe(Math.min(length, o.size - offset));
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesRead } = await o.handle.read(buf, done, buf.length - done, offset + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return buf.subarray(0, done);
 }
 
 async function writeContent(path: string, content: ObjectContent): Promise<void> {
