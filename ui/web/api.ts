@@ -20,9 +20,11 @@ export async function apiGet<T>(path: string, params: Record<string, string | st
   const url = q.size === 0 ? path : `${path}?${q}`;
   const res = await fetch(url, { signal });
   const text = await res.text();
+  performance.mark("orrery:body");
   let body: { status?: string; data?: T; error?: string; errorType?: string; warnings?: string[] };
   try {
     body = JSON.parse(text) as typeof body;
+    performance.mark("orrery:parsed");
   } catch {
     throw new ApiFailure(`${path}: HTTP ${res.status}: ${text.slice(0, 200)}`, "http");
   }

@@ -16,6 +16,8 @@ export interface GraphOptions {
   stacked: boolean;
   width: number;
   height?: number;
+  /** Draw every point, no downsampling (the render bench's baseline; URL `draw_all_points=1`). */
+  drawAllPoints?: boolean;
   /** A selection was dragged: the new window, ms. */
   onZoom?: (startMs: number, endMs: number) => void;
 }
@@ -35,11 +37,12 @@ function onGrid(s: SeriesMatrix, startMs: number, stepMs: number, steps: number)
 }
 
 /**
- * Bucket boundaries for `steps` points drawn `targetPoints` wide: each bucket becomes two
- * points (its first and last step), so a series keeps its min and max per bucket.
+ * Steps per bucket for `steps` points drawn `targetPoints` wide: each bucket becomes two
+ * points (its first and last step), so a series keeps its min and max per bucket. Below
+ * twice the target every point is drawn (the render bench: bucketing costs more than it saves).
  */
 export function downsampleBuckets(steps: number, targetPoints: number): number {
-  return steps <= targetPoints ? 1 : Math.ceil(steps / Math.max(1, Math.floor(targetPoints / 2)));
+  return steps <= 2 * targetPoints ? 1 : Math.ceil(steps / Math.max(1, Math.floor(targetPoints / 2)));
 }
 
 function downsample(grid: Float64Array, bucket: number, out: (number | null)[]): void {
@@ -100,7 +103,7 @@ export interface Graph {
 
 export function renderGraph(result: SeriesMatrix[], o: GraphOptions): Graph {
   const steps = Math.floor((o.endMs - o.startMs) / o.stepMs) + 1;
-  const bucket = downsampleBuckets(steps, Math.round(o.width * POINTS_PER_PIXEL));
+  const bucket = o.drawAllPoints === true ? 1 : downsampleBuckets(steps, Math.round(o.width * POINTS_PER_PIXEL));
   const xs = xAxis(o.startMs, o.stepMs, steps, bucket);
   const sum = o.stacked ? new Float64Array(steps) : undefined;
   const data: (number | null)[][] = [xs];
