@@ -1,7 +1,7 @@
 // What the API is built from: the engine, the store and the optional parts a
 // process may have (remote_write receiver, exemplars, metadata, head stats).
 import type { Registry } from "prom-client";
-import type { FastifyServerOptions } from "fastify";
+import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
 import type { Labels, Matcher, Store } from "../storeapi/index.js";
 import type { RulesSource } from "./rules.js";
@@ -132,6 +132,8 @@ export interface ApiDeps {
   logger?: FastifyServerOptions["logger"];
   /** The clock, ms (tests pin it). */
   now?: () => number;
+  /** Registers the web UI's routes (ui/'s uiRoutes); absent: no UI, `/` answers 404. */
+  uiRoutes?: (app: FastifyInstance) => void;
   /** The ruler behind /api/v1/rules, /api/v1/alerts and POST /-/reload (absent: empty lists). */
   rules?: RulesSource;
 }

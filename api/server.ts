@@ -9,6 +9,7 @@ import type { FastifyServerOptions } from "fastify";
 import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
 import { errorJson } from "./encode.js";
+import { explainQuery } from "./explain.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
@@ -111,6 +112,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   route("/api/v1/targets/metadata", async () => ({ json: '{"status":"success","data":[]}' }), ["GET"]);
   route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
   route("/api/v1/stores", status.stores, ["GET"]);
+  route("/api/v1/explain", explainQuery);
+  deps.uiRoutes?.(app);
 
   serviceRoutes(app, ctx.registry, ctx.ready, ctx.remoteWrite);
   return app;

@@ -35,6 +35,7 @@ const benches: Record<string, Bench> = {
     nodeFlags: [],
     summary: "orrery store (gateway) vs Prometheus 2.42 on the same blocks, and its RSS over ~1 GB of index (starts Prometheus)",
   },
+  "ui-render": { file: "ui-render.bench.js", nodeFlags: [], summary: "web UI: 1,000 series × 1,441 points graphed in headless Chromium, downsampled vs every point (needs chromium)" },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

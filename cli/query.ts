@@ -1,6 +1,7 @@
 // `orrery query`: the querier (Thanos Query's role). The Prometheus HTTP API over the federated view
 // of StoreAPI endpoints and Prometheus servers; no head, no data of its own.
 import { collectDefaultMetrics, Registry } from "prom-client";
+import { uiRoutes } from "../ui/index.js";
 import { buildApi } from "../api/index.js";
 import { Engine } from "../engine/index.js";
 import { commandConfig, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, type LogLevel, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
@@ -70,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   const app = buildApi({
     ...cfg.limits,
+    uiRoutes: uiRoutes(),
     engine,
     store: federation.store,
     storeFor: federation.storeFor,

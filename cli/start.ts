@@ -2,6 +2,7 @@
 // engine, the HTTP API, and a self-scrape so there is data to query at once.
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { readFileSync } from "node:fs";
+import { uiRoutes } from "../ui/index.js";
 import { buildApi, SelfScraper } from "../api/index.js";
 import { frontendStage } from "../cache/index.js";
 import { Engine } from "../engine/index.js";
@@ -214,6 +215,7 @@ export async function run(argv: string[]): Promise<number> {
   const queryFrontend = cfg.frontend === undefined ? undefined : openQueryFrontend(cfg.frontend, registry);
   const app = buildApi({
     ...cfg.limits,
+    uiRoutes: uiRoutes(),
     queryStage: queryFrontend === undefined ? undefined : frontendStage(queryFrontend.frontend),
     engine,
     store: federation?.store ?? head,

@@ -6,10 +6,10 @@ import { plan, PlanError, type PlanNode } from "../planner/index.js";
 import type { Store } from "../storeapi/index.js";
 import { badData, canceled, QueryError, timeout } from "./errors.js";
 import { Annotations, type LoadedSeries, type QueryContext, SampleTracker } from "./exec/context.js";
-import { evaluate, explainPlan } from "./exec/run.js";
+import { analyzePlan, evaluate, explainPlan } from "./exec/run.js";
 import { createEngineMetrics, type EngineMetrics } from "./metrics.js";
 import { type Explain, timeline, VectorPool } from "./model.js";
-import type { EngineOptions, Query, QueryEngine, QueryOptions, QueryResult } from "./types.js";
+import type { EngineOptions, ExplainOptions, Query, QueryEngine, QueryOptions, QueryResult } from "./types.js";
 
 const DEFAULTS = {
   lookbackDeltaMs: 300_000,
@@ -50,13 +50,29 @@ export class Engine implements QueryEngine {
     return this.newQuery(store, query, expr, startMs, endMs, stepMs, opts);
   }
 
-  /** The operator tree a query would run, without running it. */
-  async explain(store: Store, query: string, startMs: number, endMs: number, stepMs: number): Promise<Explain> {
+  /**
+   * The operator tree a query would run, without running it; with `analyze`, the query is run
+   * (under the engine's timeout and sample limit) and each operator carries what it did.
+   */
+  async explain(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts: ExplainOptions = {}): Promise<Explain> {
     const expr = parseQuery(query, this.opts.enableExperimental);
     const lookbackMs = this.opts.lookbackDeltaMs;
     const root = planOrThrow(expr, startMs, endMs, stepMs, lookbackMs, this.opts.defaultEvaluationIntervalMs);
-    const ctx = newContext(store, this.metrics, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
-    return explainPlan(ctx, root, timeline(startMs, endMs, stepMs));
+    const tl = timeline(startMs, endMs, stepMs);
+    if (opts.analyze !== true) {
+      const ctx = newContext(store, this.metrics, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
+      return explainPlan(ctx, root, tl);
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(timeout()), this.opts.timeoutMs);
+    const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, this.opts.maxSamples, stepMs > 0, true);
+    try {
+      return await raceAbort(analyzePlan(ctx, root, tl), controller.signal);
+    } catch (e) {
+      throw toQueryError(e, controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs an already parsed expression (for callers holding an AST, such as the ruler and tests). */
@@ -113,6 +129,7 @@ function newContext(
   lookbackMs: number,
   maxSamples: number,
   isRangeQuery: boolean,
+  analyze = false,
 ): QueryContext {
   return {
     store,
@@ -125,6 +142,7 @@ function newContext(
     annotations: new Annotations(),
     samples: new SampleTracker(maxSamples),
     fetches: new Map<string, Promise<LoadedSeries[]>>(),
+    analyze,
   };
 }
 

@@ -27,4 +27,4 @@
 export type * from "./types.js";
 export { QueryError } from "./errors.js";
 export { Engine } from "./engine.js";
-export type { Operator, StepVector, SeriesMeta, Explain } from "./model.js";
+export type { Operator, StepVector, SeriesMeta, Explain, OperatorAnalysis } from "./model.js";

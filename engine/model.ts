@@ -26,6 +26,18 @@ export interface StepVector {
 export interface Explain {
   name: string;
   children: Explain[];
+  /** What the operator did, when the query was run to be analysed (`explain analyze`). */
+  analysis?: OperatorAnalysis;
+}
+
+/** One operator's work in an analysed run; time includes its children's. */
+export interface OperatorAnalysis {
+  /** Output series. */
+  series: number;
+  /** Output samples (float and histogram) over all steps. */
+  samples: number;
+  /** Wall time inside series() and next(), ms. */
+  timeMs: number;
 }
 
 /** Every operator: output series up front, then batches of step vectors until null. */

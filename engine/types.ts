@@ -2,6 +2,7 @@
 // runner call, and the result shapes they consume.
 import type { Registry } from "prom-client";
 import type { Labels, Store } from "../storeapi/index.js";
+import type { Explain } from "./model.js";
 
 export interface EngineOptions {
   /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
@@ -109,4 +110,11 @@ export interface QueryEngine {
   /** Parses and plans; throws QueryError (kind bad_data) for a bad query. */
   instantQuery(store: Store, query: string, timeMs: number, opts?: QueryOptions): Query;
   rangeQuery(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts?: QueryOptions): Query;
+  /** The operator tree (stepMs 0: an instant query); absent on engines that cannot tell. */
+  explain?(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts?: ExplainOptions): Promise<Explain>;
+}
+
+export interface ExplainOptions {
+  /** Run the query and attach each operator's series, samples and time (`explain analyze`). */
+  analyze?: boolean;
 }

@@ -5,6 +5,7 @@
 //   format(expr, {pretty})   → canonical PromQL; parse(format(parse(q))) equals parse(q).
 //   parseMetricSelector(s)   → label matchers of `foo{a="b"}` (HTTP match[], test series).
 //   functions / exprType     → the function catalog and the type of an expression.
+//   tokenize(q)              → token ranges with a kind (aggregation, string, …), for highlighting.
 //   parseDuration / formatDuration / evalDuration → Prometheus durations in milliseconds.
 //
 // Strings: escapes producing bytes that are not valid UTF-8 (`"\xff"`) are kept as lone
@@ -22,6 +23,7 @@ import { treeDepth } from "./walk.js";
 import { foldDeepSlots, layerDepth, nestingDepth } from "./fold.js";
 
 export { ParseError, type ParseProblem, type SourcePos } from "./errors.js";
+export { tokenize, type LexedToken, type TokenKind, type Tokenized } from "./tokenize.js";
 export { functions, functionsWith, lookupFunction, type FunctionInfo } from "./functions.js";
 export { exprType, documentedType, matcherMatchesEmpty } from "./check.js";
 export { format, formatExpr, prettyExpr, formatDurationExpr, type FormatOptions } from "./printer.js";

@@ -41,11 +41,27 @@ export function needsBuild(root) {
   return newestSourceMs(root) > built;
 }
 
+/** Whether the web UI's bundle is missing or older than a source under ui/web. */
+export function needsUiBuild(root) {
+  let built;
+  try {
+    built = statSync(join(root, "dist", "ui", "index.html")).mtimeMs;
+  } catch {
+    return true;
+  }
+  const web = join(root, "ui", "web");
+  return readdirSync(web).some((f) => statSync(join(web, f)).mtimeMs > built);
+}
+
 async function main() {
   if (needsBuild(ROOT)) {
     process.stderr.write("orrery: dist/ is older than the sources; compiling (tsc -p .)\n");
     const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", ROOT], { stdio: "inherit" });
     if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  }
+  if (needsUiBuild(ROOT)) {
+    process.stderr.write("orrery: bundling the web UI (scripts/build-ui.mjs)\n");
+    await (await import("./build-ui.mjs")).buildUi();
   }
   // main.js reads process.argv: make it `orrery start FLAGS`.
   process.argv = [process.argv[0], join(ROOT, ENTRY), "start", ...process.argv.slice(2)];

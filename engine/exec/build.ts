@@ -28,6 +28,7 @@ import { MatrixSelectorSource } from "../scan/matrix_selector.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 import { StepInvariantOperator } from "../step-invariant/step_invariant.js";
 import { SubquerySource } from "../subquery/subquery.js";
+import { AnalyzedOperator } from "./analyze.js";
 import type { QueryContext } from "./context.js";
 import { materializeScalar } from "./scalars.js";
 
@@ -40,6 +41,11 @@ const DEFAULT_MATCHING: VectorMatching = {
 };
 
 export async function build(ctx: QueryContext, n: PlanNode, tl: Timeline): Promise<Operator> {
+  const op = await buildOperator(ctx, n, tl);
+  return ctx.analyze === true ? new AnalyzedOperator(op) : op;
+}
+
+async function buildOperator(ctx: QueryContext, n: PlanNode, tl: Timeline): Promise<Operator> {
   switch (n.type) {
     case "NumberLiteral":
       return new ScalarOperator(ctx, tl, n.value);
@@ -48,7 +54,7 @@ export async function build(ctx: QueryContext, n: PlanNode, tl: Timeline): Promi
     case "StepInvariant":
       return new StepInvariantOperator(ctx, await build(ctx, n.expr, timeline(tl.start, tl.start, tl.step)), tl);
     case "Unary":
-      if (n.op === "+") return build(ctx, n.expr, tl);
+      if (n.op === "+") return buildOperator(ctx, n.expr, tl);
       return new ScalarBinaryOperator(ctx, "*", await build(ctx, n.expr, tl), new Float64Array(tl.steps).fill(-1), false, false);
     case "Binary":
       return buildBinary(ctx, n, tl);

@@ -70,6 +70,8 @@ export interface QueryContext {
   readonly annotations: Annotations;
   readonly samples: SampleTracker;
   readonly fetches: Map<string, Promise<LoadedSeries[]>>;
+  /** Wrap every operator built in an AnalyzedOperator (`explain analyze`). */
+  readonly analyze?: boolean;
 }
 
 /** Throws the query's abort reason (timeout or cancel) if it was aborted. */

@@ -23,9 +23,21 @@ export async function evaluate(ctx: QueryContext, root: PlanNode, tl: Timeline):
     return { type: "string", t: tl.start, v: root.value };
   }
   if (type === "matrix") return evaluateMatrix(ctx, root, tl);
-  const op = await build(ctx, root, tl);
+  return evaluateOperator(ctx, await build(ctx, root, tl), tl);
+}
+
+function evaluateOperator(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
   if (op.kind === "scalar") return evaluateScalar(ctx, op, tl);
   return ctx.isRangeQuery ? evaluateRange(ctx, op, tl) : evaluateInstant(ctx, op, tl);
+}
+
+/** Runs the plan as a query would (ctx.analyze set: every operator measured) and returns the measured tree. */
+export async function analyzePlan(ctx: QueryContext, root: PlanNode, tl: Timeline): Promise<Explain> {
+  const type = planType(root);
+  if (type === "string" || type === "matrix") return explainPlan(ctx, root, tl);
+  const op = await build(ctx, root, tl);
+  await evaluateOperator(ctx, op, tl);
+  return op.explain();
 }
 
 /** The operator tree for a plan (range vectors at the root have none: they are read directly). */
