@@ -23,6 +23,7 @@ export const RULER_FLAGS: readonly FlagSpec[] = [
   { name: "resend-delay", default: "1m", help: "Minimum time before a firing alert is sent to Alertmanager again." },
   { name: "for-outage-tolerance", default: "1h", help: "How long the ruler may be down and still restore the `for` state of alerts." },
   { name: "for-grace-period", default: "10m", help: "Minimum `for` left after a restore, for alerts whose `for` is at least this long." },
+  { name: "rules.dir", default: "", help: "Directory of the rule groups managed over the Cortex/Mimir ruler configuration API (one file per namespace); empty: that API is off." },
   { name: "rule-file.watch-interval", default: "5s", help: "How often rule files are checked for changes and reloaded (0s: only on SIGHUP or POST /-/reload)." },
 ];
 
@@ -36,6 +37,7 @@ export interface RulerConfig {
   outageToleranceMs: number;
   forGracePeriodMs: number;
   watchIntervalMs: number;
+  rulesDir: string;
 }
 
 export function rulerConfig(flags: ParsedFlags): RulerConfig {
@@ -53,6 +55,7 @@ export function rulerConfig(flags: ParsedFlags): RulerConfig {
     outageToleranceMs: durationFlag(values, "for-outage-tolerance"),
     forGracePeriodMs: durationFlag(values, "for-grace-period"),
     watchIntervalMs: durationFlag(values, "rule-file.watch-interval", true),
+    rulesDir: values["rules.dir"]!,
   };
 }
 
@@ -71,6 +74,7 @@ export function openRuler(cfg: RulerConfig, deps: RulerDeps): { ruler: Ruler; no
   const notifier = new Notifier({ urls: cfg.alertmanagerUrls, externalLabels: deps.externalLabels, labelDrop: cfg.labelDrop, registry: deps.registry });
   const ruler = new Ruler({
     files: cfg.files,
+    rulesDir: cfg.rulesDir,
     querier: deps.querier,
     append: async (samples) => {
       await deps.head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: Float64Array.of(s.v) })));
@@ -131,7 +135,7 @@ function ruleCommandConfig(parsed: ParsedFlags): RuleCommandConfig {
   if (queryUrls.length === 0) throw new FlagError("--query is required: the querier URL rules are evaluated against");
   for (const u of queryUrls) if (!/^https?:\/\/[^/]+/.test(u)) throw new FlagError(`invalid --query=${u}: want http://host:port`);
   const ruler = rulerConfig(parsed);
-  if (ruler.files.length === 0) throw new FlagError("--rule-file is required");
+  if (ruler.files.length === 0 && ruler.rulesDir === "") throw new FlagError("--rule-file or --rules.dir is required");
   return {
     ...splitHostPort(values["http-address"]!, "http-address"),
     dataDir: values["data-dir"]!,
