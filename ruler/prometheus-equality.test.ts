@@ -15,9 +15,9 @@ import { join } from "node:path";
 import { generateDatasetText } from "../bench/dataset/index.js";
 import { hasPrometheus, NO_PROMETHEUS, startPrometheus, valuesEqual, type RunningServer } from "../conformance/index.js";
 import { Engine } from "../engine/index.js";
-import { isStaleNaN, labelsKey, type Labels } from "../storeapi/index.js";
+import { isStaleNaN, labelsKey, STALE_NAN, type Labels } from "../storeapi/index.js";
 import { encodeRemoteWriteBody, Head, parseExpositionLine, type WriteTimeSeries } from "../stores/index.js";
-import { engineQuerier, groupOffsetMs, parseRuleFile, RuleGroup, type GroupDeps } from "./index.js";
+import { engineQuerier, groupOffsetMs, parseRuleFile, remoteWriteAppender, RuleGroup, type GroupDeps } from "./index.js";
 
 const INTERVAL_MS = 250;
 const EVALUATIONS = 8;
@@ -189,4 +189,25 @@ test("recorded series and ALERTS equal Prometheus 2.42's evaluation of the same 
   for (const n of ["instance_mode:demo_cpu_usage_seconds:rate1m", "path:demo_api_request_duration_seconds:p90_1m", "status:demo_api_requests:rate2m", "ALERTS", "ALERTS_FOR_STATE"]) assert.ok(names.has(n), `no ${n} from Prometheus`);
   const states = new Set([...want.values()].flatMap((s) => s.labels.filter((l) => l.name === "alertstate").map((l) => l.value)));
   assert.deepEqual([...states].sort(), ["firing", "pending"]);
+});
+
+test("stateless mode: remoteWriteAppender's samples (and stale markers) land in Prometheus 2.42's remote_write receiver", { skip: !hasPrometheus() && NO_PROMETHEUS }, async () => {
+  const url = prometheus!.url;
+  const append = remoteWriteAppender(`${url}/api/v1/write`);
+  const t = Date.now() - 5_000;
+  const series = (instance: string): Labels => [{ name: "__name__", value: "job:stateless:sum" }, { name: "instance", value: instance }, { name: "job", value: "rw" }];
+  await append([{ labels: series("a"), t, v: 1.5 }, { labels: series("b"), t, v: 2 }, { labels: series("a"), t: t + 1000, v: 3 }]);
+  await append([{ labels: series("b"), t: t + 1000, v: STALE_NAN }]);
+  const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent("job:stateless:sum[1m]")}&time=${(t + 2000) / 1000}`);
+  const json = (await res.json()) as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+  assert.deepEqual(
+    json.data.result.map((s) => [s.metric["instance"], s.values]),
+    [["a", [[t / 1000, "1.5"], [(t + 1000) / 1000, "3"]]], ["b", [[t / 1000, "2"]]]],
+  );
+  // The stale marker ended b: an instant query right after finds only a.
+  const now = await fetch(`${url}/api/v1/query?query=job:stateless:sum&time=${(t + 2000) / 1000}`);
+  const inst = (await now.json()) as { data: { result: { metric: Record<string, string> }[] } };
+  assert.deepEqual(inst.data.result.map((s) => s.metric["instance"]), ["a"]);
+  // A refused request (Prometheus: 400 for an out-of-order sample) is an error naming the URL, not retried into silence.
+  await assert.rejects(append([{ labels: series("a"), t: t - 60_000, v: 1 }]), /remote_write refused: .*\/api\/v1\/write: HTTP 400/);
 });
