@@ -3,6 +3,7 @@
 // process's own metrics into its head.
 export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
 export { filterGroups, type ApiAlert, type ApiRule, type ApiRuleGroup, type RulesSource } from "./rules.js";
+export { RuleConfigError, ruleConfigRoutes, type RuleConfigSource } from "./rules_config.js";
 export type {
   ApiDeps,
   BuildInfo,

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { successJson } from "./encode.js";
 import { ApiError } from "./params.js";
+import { ruleConfigRoutes, type RuleConfigSource } from "./rules_config.js";
 
 export interface ApiAlert {
   labels: Record<string, string>;
@@ -46,6 +47,8 @@ export interface RulesSource {
   apiGroups(): ApiRuleGroup[];
   /** Re-reads the rule files; the errors (empty: reloaded). */
   reload(): Promise<string[]>;
+  /** Rule groups managed over the Cortex/Mimir ruler configuration API (absent: not served). */
+  readonly ruleConfig?: RuleConfigSource;
 }
 
 export function ruleRoutes(app: FastifyInstance, source: RulesSource): void {
@@ -62,6 +65,7 @@ export function ruleRoutes(app: FastifyInstance, source: RulesSource): void {
     if (errors.length === 0) return reply.type("text/plain; charset=utf-8").send("");
     return reply.code(500).type("text/plain; charset=utf-8").send(`failed to reload config: ${errors.join("; ")}\n`);
   });
+  if (source.ruleConfig !== undefined) ruleConfigRoutes(app, source.ruleConfig);
 }
 
 function queryString(request: FastifyRequest): string {

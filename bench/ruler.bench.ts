@@ -1,8 +1,10 @@
 // The ruler at scale: 1,000 rule groups of 10 rules each at a 15s interval over 10,000 series,
 // scheduled as in production (hash offsets, real timers) for BENCH_SECONDS (default 60).
 // Reports missed iterations, the CPU share of the process and the p50/p99 group evaluation time.
+// Rules read and write an in-memory head, as in `orrery start` and `orrery rule` (indexed selects).
 import { Engine } from "../engine/index.js";
-import { labelsFromRecord, MemoryStore } from "../storeapi/index.js";
+import { labelsFromRecord } from "../storeapi/index.js";
+import { Head } from "../stores/index.js";
 import { RuleGroup, engineQuerier, parseRuleFile, type GroupDeps } from "../ruler/index.js";
 
 const GROUPS = Number(process.env.BENCH_GROUPS ?? 1000);
@@ -11,8 +13,8 @@ const JOBS = 100;
 const INSTANCES = 100;
 const INTERVAL = 15_000;
 
-function dataset(now: number): MemoryStore {
-  const store = new MemoryStore();
+async function dataset(now: number): Promise<Head> {
+  const store = new Head({ windowMs: 3_600_000 });
   const start = now - 10 * 60_000;
   const end = now + (SECONDS + 30) * 1000;
   const n = Math.floor((end - start) / INTERVAL);
@@ -24,7 +26,7 @@ function dataset(now: number): MemoryStore {
         t[k] = start + k * INTERVAL;
         v[k] = k * (1 + ((i * 7 + j) % 13));
       }
-      store.add(labelsFromRecord({ __name__: "bench_requests_total", job: `j${j}`, instance: `i${i}` }), t, v);
+      await store.appendBatch([{ labels: labelsFromRecord({ __name__: "bench_requests_total", job: `j${j}`, instance: `i${i}` }), t, v }]);
     }
   }
   return store;
@@ -51,7 +53,7 @@ function rulesYaml(): string {
 
 async function main(): Promise<void> {
   const now = Date.now();
-  const store = dataset(now);
+  const store = await dataset(now);
   const { groups, errors } = parseRuleFile(rulesYaml(), "bench.yml");
   if (errors.length > 0) throw new Error(errors.join("\n"));
   let written = 0;
@@ -60,7 +62,8 @@ async function main(): Promise<void> {
     querier: engineQuerier(new Engine(), () => store),
     append: async (samples) => {
       written += samples.length;
-      for (const s of samples) store.appendSample(s.labels, s.t, s.v);
+      const res = await store.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: Float64Array.of(s.v) })));
+      if (res.rejected.length > 0) throw new Error(`head rejected rule samples: ${JSON.stringify(res.rejected)}`);
     },
     notify: (alerts) => (notified += alerts.length),
     externalLabels: [],

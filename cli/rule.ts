@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi } from "../api/index.js";
 import { Engine } from "../engine/index.js";
-import { Notifier, parseRuleFile, Ruler, httpQuerier, type RuleQuerier } from "../ruler/index.js";
+import { Notifier, parseRuleFile, Ruler, httpQuerier, remoteWriteAppender, type AppendFunc, type RuleQuerier } from "../ruler/index.js";
 import { grpcServerOptionsFromFlags, serveStoreApi, type Labels } from "../storeapi/index.js";
 import type { Head } from "../stores/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type Logger, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
@@ -23,6 +23,7 @@ export const RULER_FLAGS: readonly FlagSpec[] = [
   { name: "resend-delay", default: "1m", help: "Minimum time before a firing alert is sent to Alertmanager again." },
   { name: "for-outage-tolerance", default: "1h", help: "How long the ruler may be down and still restore the `for` state of alerts." },
   { name: "for-grace-period", default: "10m", help: "Minimum `for` left after a restore, for alerts whose `for` is at least this long." },
+  { name: "rules.dir", default: "", help: "Directory of the rule groups managed over the Cortex/Mimir ruler configuration API (one file per namespace); empty: that API is off." },
   { name: "rule-file.watch-interval", default: "5s", help: "How often rule files are checked for changes and reloaded (0s: only on SIGHUP or POST /-/reload)." },
 ];
 
@@ -36,6 +37,7 @@ export interface RulerConfig {
   outageToleranceMs: number;
   forGracePeriodMs: number;
   watchIntervalMs: number;
+  rulesDir: string;
 }
 
 export function rulerConfig(flags: ParsedFlags): RulerConfig {
@@ -53,6 +55,7 @@ export function rulerConfig(flags: ParsedFlags): RulerConfig {
     outageToleranceMs: durationFlag(values, "for-outage-tolerance"),
     forGracePeriodMs: durationFlag(values, "for-grace-period"),
     watchIntervalMs: durationFlag(values, "rule-file.watch-interval", true),
+    rulesDir: values["rules.dir"]!,
   };
 }
 
@@ -64,6 +67,8 @@ export interface RulerDeps {
   log: Logger;
   /** The URL alerts link back to when --alert.query-url is not given. */
   defaultQueryUrl: string;
+  /** Where samples go instead of the head (stateless mode). */
+  append?: AppendFunc;
 }
 
 /** A ruler writing into the head and notifying the configured Alertmanagers; not started. */
@@ -71,10 +76,14 @@ export function openRuler(cfg: RulerConfig, deps: RulerDeps): { ruler: Ruler; no
   const notifier = new Notifier({ urls: cfg.alertmanagerUrls, externalLabels: deps.externalLabels, labelDrop: cfg.labelDrop, registry: deps.registry });
   const ruler = new Ruler({
     files: cfg.files,
+    rulesDir: cfg.rulesDir,
     querier: deps.querier,
-    append: async (samples) => {
-      await deps.head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: Float64Array.of(s.v) })));
-    },
+    append:
+      deps.append ??
+      (async (samples) => {
+        const res = await deps.head.appendBatch(samples.map((s) => ({ labels: s.labels, t: [s.t], v: Float64Array.of(s.v) })));
+        if (res.rejected.length > 0) throw new Error(`head rejected samples: ${res.rejected.map((r) => `${r.count} ${r.reason}${r.firstError ? ` (${r.firstError})` : ""}`).join(", ")}`);
+      }),
     notify: (alerts) => notifier.send(alerts),
     externalLabels: deps.externalLabels,
     externalURL: cfg.queryUrl !== "" ? cfg.queryUrl : deps.defaultQueryUrl,
@@ -108,6 +117,7 @@ const FLAGS: FlagSpec[] = [
   { name: "tsdb.retention", default: "2h", help: "How much data the head keeps in memory." },
   { name: "query", default: "", repeatable: true, help: "URL of a Prometheus-API querier (Thanos Query, orrery) rules are evaluated against; tried in order." },
   { name: "grpc-address", default: "", help: "Listen host:port for the gRPC StoreAPI serving the ruler's head; empty: off." },
+  { name: "remote-write.url", default: "", help: "Stateless mode: remote_write recorded series and ALERTS to this URL (e.g. http://receive:19291/api/v1/receive) instead of the head." },
   ...RULER_FLAGS,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
@@ -120,6 +130,7 @@ interface RuleCommandConfig {
   retentionMs: number;
   queryUrls: string[];
   grpcAddress: string;
+  remoteWriteUrl: string;
   ruler: RulerConfig;
   externalLabels: Labels;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -130,14 +141,17 @@ function ruleCommandConfig(parsed: ParsedFlags): RuleCommandConfig {
   const queryUrls = (lists["query"] ?? []).filter((v) => v !== "");
   if (queryUrls.length === 0) throw new FlagError("--query is required: the querier URL rules are evaluated against");
   for (const u of queryUrls) if (!/^https?:\/\/[^/]+/.test(u)) throw new FlagError(`invalid --query=${u}: want http://host:port`);
+  const remoteWrite = values["remote-write.url"]!;
+  if (remoteWrite !== "" && !/^https?:\/\/[^/]+/.test(remoteWrite)) throw new FlagError(`invalid --remote-write.url=${remoteWrite}: want http://host:port/path`);
   const ruler = rulerConfig(parsed);
-  if (ruler.files.length === 0) throw new FlagError("--rule-file is required");
+  if (ruler.files.length === 0 && ruler.rulesDir === "") throw new FlagError("--rule-file or --rules.dir is required");
   return {
     ...splitHostPort(values["http-address"]!, "http-address"),
     dataDir: values["data-dir"]!,
     retentionMs: durationFlag(values, "tsdb.retention"),
     queryUrls,
     grpcAddress: values["grpc-address"]!,
+    remoteWriteUrl: values["remote-write.url"]!,
     ruler,
     externalLabels: externalLabelsFlag(lists["label"] ?? []),
     logLevel: logLevelFlag(values),
@@ -162,7 +176,8 @@ export async function run(argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: registry });
   const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
   const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, cfg.port)}`;
-  const { ruler, notifier } = openRuler(cfg.ruler, { querier: httpQuerier(cfg.queryUrls), head, externalLabels: cfg.externalLabels, registry, log, defaultQueryUrl: url });
+  const append = cfg.remoteWriteUrl === "" ? undefined : remoteWriteAppender(cfg.remoteWriteUrl);
+  const { ruler, notifier } = openRuler(cfg.ruler, { querier: httpQuerier(cfg.queryUrls), head, externalLabels: cfg.externalLabels, registry, log, defaultQueryUrl: url, append });
   const app = buildApi({ engine: new Engine({ registry }), store: head, registry, flags: parsed.flags.values, rules: ruler });
   const grpc = cfg.grpcAddress === "" ? undefined : await serveStoreApi(head, grpcFlags(() => grpcServerOptionsFromFlags(parsed.flags.values)));
   await app.listen({ host: cfg.host, port: cfg.port });

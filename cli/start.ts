@@ -200,7 +200,7 @@ export async function run(argv: string[]): Promise<number> {
   let scraper: SelfScraper | undefined;
   // Rules read the global view; an `abort` group's queries fail instead of answering partially.
   const ruling =
-    cfg.ruler.files.length === 0
+    cfg.ruler.files.length === 0 && cfg.ruler.rulesDir === ""
       ? undefined
       : openRuler(cfg.ruler, {
           querier: engineQuerier(engine, (strategy) =>

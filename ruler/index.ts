@@ -18,5 +18,10 @@ export { RuleGroup, groupOffsetMs, evalTimestamp } from "./group.js";
 export type { GroupDeps } from "./group.js";
 export { engineQuerier, httpQuerier } from "./querier.js";
 export { Notifier } from "./notifier.js";
+//   RulesDir                     → groups of the Cortex/Mimir ruler config API as rule files in --rules.dir (Ruler.ruleConfig)
+export { RulesDir } from "./rulesdir.js";
+//   remoteWriteAppender(url)     → the stateless mode's AppendFunc (remote_write, retried)
+export { remoteWriteAppender } from "./remotewrite.js";
+export type { RemoteWriteOptions } from "./remotewrite.js";
 export type { NotifierOptions } from "./notifier.js";
 export type { RuleQuerier, RuleSample, RuleSeries, OutputSample, AppendFunc, NotifyAlert, NotifyFunc, AlertState, Health } from "./types.js";

@@ -11,10 +11,13 @@ import { labelsToRecord } from "../storeapi/index.js";
 import { RuleGroup, type GroupDeps } from "./group.js";
 import { parseRuleFile, type RuleGroupConfig } from "./rulefile.js";
 import type { RuleState } from "./rule.js";
+import { RulesDir } from "./rulesdir.js";
 
 export interface RulerOptions extends GroupDeps {
   /** Rule file paths or globs (`*`, `?` in the last path element). */
   files: readonly string[];
+  /** Where groups written through the ruler configuration API are kept (--rules.dir; absent: no API). */
+  rulesDir?: string;
   /** Poll for changed rule files every this many ms (0: off). */
   watchIntervalMs?: number;
   registry?: Registry;
@@ -29,8 +32,13 @@ export class Ruler implements RulesSource {
   lastReloadError = "";
   lastReloadSuccess = false;
   private readonly reloads: Counter | undefined;
+  /** The groups managed over the Cortex/Mimir ruler configuration API, when --rules.dir is set. */
+  readonly ruleConfig: RulesDir | undefined;
+  private readonly files: readonly string[];
 
   constructor(private readonly opts: RulerOptions) {
+    this.ruleConfig = opts.rulesDir === undefined || opts.rulesDir === "" ? undefined : new RulesDir(opts.rulesDir, () => this.reload());
+    this.files = this.ruleConfig === undefined ? opts.files : [...opts.files, this.ruleConfig.glob];
     if (opts.registry !== undefined) {
       const registers = [opts.registry];
       const groups = (): RuleGroup[] => this.groups;
@@ -86,7 +94,7 @@ export class Ruler implements RulesSource {
   }
 
   private async load(initial: boolean): Promise<string[]> {
-    const loaded = await loadRuleFiles(this.opts.files);
+    const loaded = await loadRuleFiles(this.files);
     if (loaded.errors.length > 0) {
       this.lastReloadError = loaded.errors.join("\n");
       this.lastReloadSuccess = false;
@@ -113,7 +121,7 @@ export class Ruler implements RulesSource {
   }
 
   private async reloadIfChanged(): Promise<void> {
-    const loaded = await loadRuleFiles(this.opts.files, true);
+    const loaded = await loadRuleFiles(this.files, true);
     if (loaded.fingerprint !== this.fingerprint) await this.reload();
   }
 

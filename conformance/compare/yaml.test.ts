@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseYaml, YamlError, type YamlPositions } from "./yaml.js";
+import { formatYaml, parseYaml, YamlError, type YamlPositions, type YamlValue } from "./yaml.js";
 
 test("yaml: one-line flow mappings and sequences, nested, as values, list items or the whole document", () => {
   assert.deepEqual(parseYaml("type: FILESYSTEM\nconfig: {directory: /var/lib/x, 'quoted key': \"v, w\"}\n"), {
@@ -82,4 +82,28 @@ test("yaml: positions of mappings, sequence items and values, 1-based as yaml.v3
 
 test("yaml: a block scalar under a `- key: |` item ends at the next key of that item", () => {
   assert.deepEqual(parseYaml("- expr: |\n    a\n  record: r\n- expr: b\n"), [{ expr: "a\n", record: "r" }, { expr: "b" }]);
+});
+
+test("yaml: formatYaml writes block YAML that parseYaml reads back to the same value", () => {
+  const group: YamlValue = {
+    name: "slo/api: 99.9%",
+    interval: "30s",
+    limit: 0,
+    labels: {},
+    rules: [
+      { record: "job:http_requests:rate5m", expr: 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))' },
+      {
+        alert: "HighErrors",
+        expr: "job:http_requests:rate5m > 0.5\nand on (job) up == 1",
+        for: "10m",
+        labels: { severity: "page", "true": "yes", empty: "" },
+        annotations: { summary: "{{ $labels.job }}: {{ $value | humanizePercentage }} \\ \"quoted\" #no-comment\ttab\u0001" },
+      },
+    ],
+    list: [],
+    flags: [true, false, null, 1.5, "null", "- dash", "a: b", " padded ", "ends:", "10", "1e3"],
+  };
+  const text = formatYaml({ groups: [group] });
+  assert.deepEqual(parseYaml(text), { groups: [group] });
+  assert.match(text, /^groups:\n- name: "slo\/api: 99.9%"\n  interval: 30s\n[^]*  - record: job:http_requests:rate5m\n/);
 });

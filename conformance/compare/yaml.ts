@@ -337,7 +337,7 @@ function parseScalar(text: string, no: number): YamlValue {
   return text;
 }
 
-const DOUBLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", '"': '"', "\\": "\\", "/": "/", " ": " " };
+const DOUBLE_ESCAPES: Record<string, string> = { n: "\n", t: "\t", r: "\r", b: "\b", f: "\f", "0": "\0", '"': '"', "\\": "\\", "/": "/", " ": " " };
 
 function unquote(text: string, no: number): string {
   const body = text.slice(1, -1);
@@ -363,4 +363,50 @@ function unquote(text: string, no: number): string {
     out += r;
   }
   return out;
+}
+
+/**
+ * A value as block YAML that parseYaml reads back to the same value: mappings and sequences by
+ * indentation, strings plain when that reads back as the same string, else double-quoted
+ * (JSON's escapes are YAML's); a mapping's keys in insertion order.
+ */
+export function formatYaml(value: YamlValue): string {
+  if (value === null || typeof value !== "object" || isEmpty(value)) return `${formatScalar(value)}\n`;
+  return formatBlock(value, "").join("\n") + "\n";
+}
+
+function isEmpty(v: YamlValue[] | { [key: string]: YamlValue }): boolean {
+  return Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
+}
+
+function formatBlock(value: YamlValue[] | { [key: string]: YamlValue }, indent: string): string[] {
+  const out: string[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (item === null || typeof item !== "object" || isEmpty(item)) {
+        out.push(`${indent}- ${formatScalar(item)}`);
+        continue;
+      }
+      // The item's first line goes after the dash; the rest keep the item's indentation.
+      const lines = formatBlock(item, `${indent}  `);
+      out.push(`${indent}- ${lines[0]!.slice(indent.length + 2)}`, ...lines.slice(1));
+    }
+    return out;
+  }
+  for (const [k, v] of Object.entries(value)) {
+    const key = formatScalar(k);
+    if (v === null || typeof v !== "object" || isEmpty(v)) out.push(`${indent}${key}: ${formatScalar(v)}`);
+    else if (Array.isArray(v)) out.push(`${indent}${key}:`, ...formatBlock(v, indent));
+    else out.push(`${indent}${key}:`, ...formatBlock(v, `${indent}  `));
+  }
+  return out;
+}
+
+function formatScalar(v: YamlValue): string {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "[]";
+  if (typeof v === "object") return "{}";
+  if (typeof v === "boolean") return String(v);
+  if (typeof v === "number") return Number.isNaN(v) ? ".nan" : v === Infinity ? ".inf" : v === -Infinity ? "-.inf" : String(v);
+  return /^[A-Za-z0-9_\/][A-Za-z0-9_.\/:-]*$/.test(v) && !v.endsWith(":") && typeof parseScalar(v, 0) === "string" ? v : JSON.stringify(v);
 }
