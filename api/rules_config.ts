@@ -40,7 +40,8 @@ export function ruleConfigRoutes(app: FastifyInstance, source: RuleConfigSource)
     throw err;
   };
   for (const prefix of PREFIXES) {
-    if (prefix !== "/api/v1/rules") app.get(prefix, async (_req, reply) => yaml(reply, await source.listYaml(), "no rule groups found"));
+    // Bare /api/v1/rules is Prometheus's rules JSON and bare /rules the web UI's page, as in Prometheus.
+    if (prefix !== "/api/v1/rules" && prefix !== "/rules") app.get(prefix, async (_req, reply) => yaml(reply, await source.listYaml(), "no rule groups found"));
     app.get(`${prefix}/:namespace`, async (req: FastifyRequest<{ Params: Params }>, reply) => yaml(reply, await source.listYaml(req.params.namespace), "no rule groups found"));
     app.get(`${prefix}/:namespace/:group`, async (req: FastifyRequest<{ Params: Params }>, reply) =>
       yaml(reply, await source.groupYaml(req.params.namespace, req.params.group), "group does not exist"),
