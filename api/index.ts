@@ -21,6 +21,7 @@ export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./par
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
 export { encodeQueryResponse, errorJson, formatAnnotation, labelsJson, stringArrayJson, successJson } from "./encode.js";
 export { QueryGate } from "./gate.js";
+export { MAX_POINTS_PER_SERIES } from "./query.js";
 export { astToJson } from "./ast_json.js";
 export { parseExposition, SelfScraper, withTargetLabels } from "./selfscrape.js";
 export type { ScrapedSample, SelfScrapeOptions, Exposition } from "./selfscrape.js";

@@ -19,7 +19,8 @@ import {
 } from "./params.js";
 
 /** Prometheus refuses range queries with more points than this per series. */
-const MAX_POINTS_PER_SERIES = 11000;
+/** Prometheus's cap on the steps of a range query; past it the query is refused, not run. */
+export const MAX_POINTS_PER_SERIES = 11000;
 const TRUNCATED = "results truncated due to limit";
 
 /** The store this request reads from: the view its dedup / replicaLabels[] / partial_response ask for. */

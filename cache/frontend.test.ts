@@ -195,6 +195,15 @@ test("a query that does not parse, a stats request and other routes go downstrea
   assert.equal(ds.calls.length, 2, "stats asked for: not split");
 });
 
+test("a range over 11,000 steps goes downstream whole, to be refused there as Prometheus refuses it, not split into days", async () => {
+  const { fe } = frontend();
+  const ds = scriptedDownstream();
+  ds.script.push(() => errorAnswer(400, "bad_data", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)"));
+  const answer = await ask(fe, ds, "step()", 0, 10 * DAY, 60_000);
+  assert.equal(answer.status, 400);
+  assert.equal(ds.calls.length, 1, "one request, not one per day");
+});
+
 test("a query using range() is not split, since each piece would see its own range", async () => {
   const { fe } = frontend();
   const ds = scriptedDownstream();

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
-import { errorJson, parseDuration, parseTime } from "../api/index.js";
+import { errorJson, MAX_POINTS_PER_SERIES, parseDuration, parseTime } from "../api/index.js";
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type ParsedMatrix, parseMatrixBody } from "./extents.js";
@@ -137,6 +137,8 @@ export class QueryFrontend {
       return undefined;
     }
     if (step <= 0 || end < start || !Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return undefined;
+    // Downstream refuses the whole range; split into pieces it would be run, day by day.
+    if (Math.floor((end - start) / step) > MAX_POINTS_PER_SERIES) return undefined;
     if (this.align) ({ start, end } = alignToStep(start, end, step));
     const shape = this.shapeOf(params.get("query") ?? "", start, end, step);
     if (shape === undefined) return undefined;
