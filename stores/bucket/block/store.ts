@@ -249,7 +249,8 @@ export function blocksForResolution(blocks: readonly Block[], mint: number, maxt
     if (level >= byLevel.length || from > to) return;
     let start = from;
     for (const b of byLevel[level]!) {
-      if (b.meta.maxTime <= start || b.meta.minTime > to) continue;
+      // Overlapping blocks of one resolution are all read; only what none covers falls to finer ones.
+      if (b.meta.maxTime <= from || b.meta.minTime > to) continue;
       fill(start, b.meta.minTime - 1, level + 1);
       out.push(b);
       start = Math.max(start, b.meta.maxTime);
