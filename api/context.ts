@@ -106,6 +106,8 @@ export interface ApiDeps {
   maxSamples?: number;
   /** Default lookback delta, ms (the engine's default when absent). */
   lookbackDeltaMs?: number;
+  /** Without max_source_resolution, read downsampled data up to step/5 (`--query.auto-downsampling`, default false). */
+  autoDownsampling?: boolean;
   /** Queries running at once (default 20, `--query.max-concurrency`). */
   maxConcurrency?: number;
   /** Queries waiting for a slot before new ones get 503 (default 10 × maxConcurrency). */
@@ -149,6 +151,7 @@ export interface ApiContext {
   queryTimeoutMs: number;
   maxSamples: number;
   lookbackDeltaMs: number | undefined;
+  autoDownsampling: boolean;
   gate: QueryGate;
   remoteWrite: RemoteWriteHandler | undefined;
   exemplars: ExemplarQuerier | undefined;

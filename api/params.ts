@@ -249,3 +249,21 @@ export function shardInfoParam(params: Params): ShardInfo | undefined {
   if (problem !== undefined) throw badParam("shard_info", problem);
   return info;
 }
+
+/**
+ * Thanos's `max_source_resolution` in ms: a duration (`0s`, `5m`, `1h`) or `auto`, the coarsest
+ * resolution not above step/5 (also the default under `--query.auto-downsampling`; else 0, raw).
+ */
+export function maxSourceResolutionParam(params: Params, stepMs: number, autoDownsampling: boolean): number {
+  const raw = params.get("max_source_resolution");
+  if (raw === "auto" || (raw === "" && autoDownsampling)) return Math.max(0, Math.floor(stepMs / 5));
+  if (raw === "") return 0;
+  let ms: number;
+  try {
+    ms = parseDuration(raw);
+  } catch (err) {
+    throw badParam("max_source_resolution", `${(err as Error).message} (want a duration such as 0s, 5m, 1h, or auto)`);
+  }
+  if (ms < 0) throw badParam("max_source_resolution", `negative resolution ${JSON.stringify(raw)}`);
+  return Math.floor(ms);
+}

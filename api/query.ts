@@ -10,6 +10,7 @@ import {
   badParam,
   durationParam,
   limitParam,
+  maxSourceResolutionParam,
   parseDuration,
   parseTime,
   type Params,
@@ -34,6 +35,8 @@ export function requestStore(ctx: ApiContext, params: Params): Store {
 interface CommonOptions {
   timeoutMs: number;
   lookbackDeltaMs: number | undefined;
+  /** max_source_resolution in ms (0: raw). */
+  maxResolutionMs?: number;
   limit: number;
   stats: boolean;
 }
@@ -52,7 +55,7 @@ function commonOptions(ctx: ApiContext, params: Params): CommonOptions {
 }
 
 export async function instantQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
-  const opts0 = commonOptions(ctx, params);
+  const opts0 = { ...commonOptions(ctx, params), maxResolutionMs: maxSourceResolutionParam(params, 0, ctx.autoDownsampling) };
   const time = timeParam(params, "time", ctx.now());
   const query = params.get("query");
   const store = requestStore(ctx, params);
@@ -75,7 +78,7 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   if (Math.floor((end - start) / step) > MAX_POINTS_PER_SERIES) {
     throw new ApiError("bad_data", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
   }
-  const opts0 = commonOptions(ctx, params);
+  const opts0 = { ...commonOptions(ctx, params), maxResolutionMs: maxSourceResolutionParam(params, step, ctx.autoDownsampling) };
   const query = params.get("query");
   const store = requestStore(ctx, params);
   return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
@@ -142,6 +145,7 @@ async function runQuery(
       query = create({
         timeoutMs: Math.max(1, common.timeoutMs - queued),
         lookbackDeltaMs: common.lookbackDeltaMs,
+        maxResolutionMs: common.maxResolutionMs,
         maxSamples: ctx.maxSamples,
         signal: controller.signal,
       });

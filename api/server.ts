@@ -246,6 +246,7 @@ function apiContext(deps: ApiDeps): ApiContext {
     queryTimeoutMs: deps.queryTimeoutMs ?? 120_000,
     maxSamples: deps.maxSamples ?? 50_000_000,
     lookbackDeltaMs: deps.lookbackDeltaMs,
+    autoDownsampling: deps.autoDownsampling ?? false,
     gate: new QueryGate(maxConcurrency, deps.maxQueuedQueries ?? maxConcurrency * 10),
     remoteWrite: deps.remoteWrite,
     exemplars: deps.exemplars,

@@ -5,8 +5,7 @@
 import { mkdir } from "node:fs/promises";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildWriteApi } from "../api/index.js";
-import * as stores from "../stores/index.js";
-import { CompactionHaltError, Compactor, openBucket, type CompactorEvent, type Downsampler, type ObjstoreConfig, type RetentionPolicy } from "../stores/index.js";
+import { CompactionHaltError, Compactor, downsampleBlock, openBucket, type CompactorEvent, type ObjstoreConfig, type RetentionPolicy } from "../stores/index.js";
 import {
   commandConfig,
   durationFlag,
@@ -92,12 +91,6 @@ export function compactConfig(parsed: ParsedFlags): CompactConfig {
   };
 }
 
-/** stores/bucket/downsample's downsampleBlock when this build has it. */
-function builtInDownsampler(): Downsampler | undefined {
-  const candidate = (stores as Record<string, unknown>)["downsampleBlock"];
-  return typeof candidate === "function" ? (candidate as Downsampler) : undefined;
-}
-
 /** A one-line summary of the pass so far, rewritten in place on a terminal. */
 function progressLine(log: Logger): (e: CompactorEvent) => void {
   const counts = { compacted: 0, marked: 0, downsampled: 0, deleted: 0 };
@@ -124,8 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   await mkdir(cfg.dataDir, { recursive: true });
-  const downsampler = cfg.downsampling ? builtInDownsampler() : undefined;
-  if (cfg.downsampling && downsampler === undefined) log.warn("this build has no downsampler: running without downsampling, as with --downsampling.disable");
+  const downsampler = cfg.downsampling ? downsampleBlock : undefined;
   const bucket = await openBucket(cfg.objstore);
   let ready = false;
   const app = buildWriteApi({ registry, ready: () => ready });

@@ -83,6 +83,7 @@ export async function run(argv: string[]): Promise<number> {
     queryTimeoutMs: cfg.queryTimeoutMs,
     maxSamples: cfg.maxSamples,
     lookbackDeltaMs: cfg.lookbackDeltaMs,
+    autoDownsampling: cfg.autoDownsampling,
     maxConcurrency: cfg.maxConcurrency,
     maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,

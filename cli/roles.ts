@@ -52,6 +52,12 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
     default: "0",
     help: "Queries that may wait for a free slot before new ones are refused with 503 (0: 10 × max-concurrency).",
   },
+  {
+    name: "query.auto-downsampling",
+    default: "false",
+    boolean: true,
+    help: "Without max_source_resolution, read the coarsest downsampled data not above step/5 (as max_source_resolution=auto).",
+  },
 ];
 
 /** Thanos Query's flags for the stores it federates. */
@@ -160,6 +166,7 @@ export interface QueryConfig {
   maxSamples: number;
   maxConcurrency: number;
   maxQueueLength: number;
+  autoDownsampling: boolean;
 }
 
 export function queryConfig(values: Record<string, string>): QueryConfig {
@@ -169,6 +176,7 @@ export function queryConfig(values: Record<string, string>): QueryConfig {
     maxSamples: integerFlag(values, "query.max-samples", 1),
     maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
     maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
+    autoDownsampling: values["query.auto-downsampling"] === "true",
   };
 }
 

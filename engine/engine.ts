@@ -83,12 +83,13 @@ export class Engine implements QueryEngine {
   private newQuery(store: Store, query: string, expr: Expr, start: number, end: number, step: number, opts: QueryOptions): Query {
     const controller = new AbortController();
     const o = this.opts;
-    const lookbackMs = opts.lookbackDeltaMs ?? o.lookbackDeltaMs;
+    const maxResolutionMs = Math.max(0, opts.maxResolutionMs ?? 0);
+    const lookbackMs = lookbackForResolution(opts.lookbackDeltaMs ?? o.lookbackDeltaMs, maxResolutionMs);
     // Planning needs no data: a bad duration fails here, before exec, as bad_data.
-    const root = planOrThrow(expr, start, end, step, lookbackMs, o.defaultEvaluationIntervalMs);
+    const root = planOrThrow(expr, start, end, step, lookbackMs, o.defaultEvaluationIntervalMs, maxResolutionMs);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
-      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0);
+      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs);
       const value = await evaluate(ctx, root, timeline(start, end, step));
       return {
         value,
@@ -130,12 +131,14 @@ function newContext(
   maxSamples: number,
   isRangeQuery: boolean,
   analyze = false,
+  maxResolutionMs = 0,
 ): QueryContext {
   return {
     store,
     metrics,
     signal,
     lookbackMs,
+    maxResolutionMs,
     pool: new VectorPool(),
     stepsBatch: STEPS_BATCH,
     isRangeQuery,
@@ -146,9 +149,27 @@ function newContext(
   };
 }
 
-function planOrThrow(expr: Expr, start: number, end: number, step: number, lookbackMs: number, evalIntervalMs: number): PlanNode {
+/** Downsampling resolutions a lookback widens to (Thanos's dynamic lookback delta): 5m, 1h. */
+const RESOLUTION_LEVELS_MS = [300_000, 3_600_000];
+
+/** The lookback, widened to the coarsest resolution the query may read so instant selectors see its points. */
+export function lookbackForResolution(lookbackMs: number, maxResolutionMs: number): number {
+  let out = lookbackMs;
+  for (const r of RESOLUTION_LEVELS_MS) if (r <= maxResolutionMs) out = Math.max(out, r);
+  return out;
+}
+
+function planOrThrow(
+  expr: Expr,
+  start: number,
+  end: number,
+  step: number,
+  lookbackMs: number,
+  evalIntervalMs: number,
+  maxResolutionMs = 0,
+): PlanNode {
   try {
-    return plan(expr, { startMs: start, endMs: end, stepMs: step, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: evalIntervalMs });
+    return plan(expr, { startMs: start, endMs: end, stepMs: step, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: evalIntervalMs, maxResolutionMs });
   } catch (e) {
     if (e instanceof PlanError) throw badData(e.message, e.pos);
     throw e;

@@ -22,6 +22,11 @@ export interface EngineOptions {
 /** Per-query overrides. */
 export interface QueryOptions {
   lookbackDeltaMs?: number;
+  /**
+   * Coarsest downsampling resolution to read, ms (Thanos's max_source_resolution; 0 or absent: raw).
+   * Above 0, selectors read the aggregate their function needs and the lookback widens to the resolution.
+   */
+  maxResolutionMs?: number;
   timeoutMs?: number;
   maxSamples?: number;
   signal?: AbortSignal;

@@ -146,7 +146,11 @@ export class ProxyStore implements Store {
 
   async *series(request: ProxySeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     signal?.throwIfAborted();
-    const refs = this.selectStores(request.minTime, request.maxTime, request.matchers);
+    // A store holding only resolutions coarser than the request allows has nothing to give it.
+    const maxResolution = request.maxResolutionWindow ?? 0;
+    const refs = this.selectStores(request.minTime, request.maxTime, request.matchers).filter(
+      (r) => r.info.resolutions.length === 0 || r.info.resolutions.some((res) => res <= maxResolution),
+    );
     if (refs.length === 0) {
       yield { series: [], warnings: [NO_STORES_MATCHED] };
       return;

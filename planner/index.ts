@@ -4,6 +4,7 @@ import { fromAst } from "./from_ast.js";
 import { mergeSelects } from "./merge_selects.js";
 import type { PlanContext, PlanNode } from "./plan.js";
 import { fillSelectorHints } from "./selector_hints.js";
+import { planDownsampledReads } from "./downsampled_reads.js";
 import { wrapStepInvariant } from "./step_invariant.js";
 
 export type * from "./plan.js";
@@ -13,6 +14,7 @@ export { fromAst, durationMs } from "./from_ast.js";
 export { wrapStepInvariant } from "./step_invariant.js";
 export { mergeSelects, matchersKey } from "./merge_selects.js";
 export { fillSelectorHints } from "./selector_hints.js";
+export { planDownsampledReads } from "./downsampled_reads.js";
 export { subquerySpan, selectorDataRange, type Span } from "./timelines.js";
 
 /** Builds the optimised logical plan for a parsed query. */
@@ -21,6 +23,7 @@ export function plan(expr: Expr, ctx: PlanContext): PlanNode {
   // Only range queries gain from evaluating invariant subtrees once.
   if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) root = wrapStepInvariant(root);
   root = fillSelectorHints(root, ctx);
+  root = planDownsampledReads(root, ctx);
   root = mergeSelects(root, ctx);
   return root;
 }

@@ -26,7 +26,9 @@ export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
 }
 
 export function matchersKey(sel: SelectorNode): string {
-  return sel.matchers
+  // Reads of different aggregates of one selector are different fetches.
+  const read = sel.read === undefined ? "" : sel.read + "\xfe";
+  return read + sel.matchers
     .map((m) => JSON.stringify([m.name, m.op, m.value]))
     .sort()
     .join(",");

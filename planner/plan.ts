@@ -2,7 +2,7 @@
 // step-invariant subtrees marked, and selector fetches/hints filled in by the passes.
 import type { AggregateOp, BinaryOp, LabelMatcher, PosRange, ValueType, VectorMatching } from "../promql/index.js";
 import { lookupFunction } from "../promql/index.js";
-import type { QueryHints } from "../storeapi/index.js";
+import type { QueryHints, ReadAggregate } from "../storeapi/index.js";
 
 /** What a selector asks the store for; identical selectors share one fetch (merge_selects). */
 export interface FetchSpec {
@@ -33,6 +33,8 @@ export interface SelectorNode {
   pos: PosRange;
   hints: QueryHints;
   fetch?: FetchSpec;
+  /** The aggregate read where data is downsampled (set only when the query allows downsampled data). */
+  read?: ReadAggregate;
 }
 export interface MatrixNode {
   type: "MatrixSelector";
@@ -106,6 +108,8 @@ export interface PlanContext {
   stepMs: number;
   lookbackDeltaMs: number;
   defaultEvaluationIntervalMs: number;
+  /** Coarsest downsampling resolution the query may read, ms (0 or absent: raw only). */
+  maxResolutionMs?: number;
 }
 
 export function planType(n: PlanNode): ValueType {

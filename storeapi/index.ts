@@ -25,6 +25,25 @@ export {
   /** A float64 scratch with uint32 halves, for bit-level float work without BigInt. */
   FloatBits,
 } from "./chunkenc/index.js";
+export {
+  /** Thanos's aggregate chunk data (the bytes after encoding 0xff): five uvarint-length-prefixed sub-chunks. */
+  encodeAggrChunk,
+  /** The sub-chunks of an aggregate chunk (views); throws naming the sub-chunk on bad bytes. */
+  decodeAggrChunk,
+  /** count, sum, min, max, counter: the sub-chunks' order (Thanos's AggrType numbers). */
+  AGGREGATE_ORDER,
+  type AggrParts,
+} from "./chunkenc/index.js";
+export {
+  /** A series' chunks, raw or downsampled, as samples of one aggregate (the one reader of downsampled data). */
+  aggregateSamples,
+  /** The sub-chunks a read aggregate needs (avg: count and sum). */
+  aggregatesFor,
+  /** Whether any chunk carries downsampled aggregates rather than raw data. */
+  hasAggregateChunks,
+  /** What a selector reads from downsampled data: one aggregate, or avg (sum / count). */
+  type ReadAggregate,
+} from "./downsampled.js";
 
 // ── Labels ──
 export {

@@ -23,6 +23,8 @@ export const enum ChunkEncoding {
   XOR = 1,
   Histogram = 2,
   FloatHistogram = 3,
+  /** Thanos's aggregate chunk (count, sum, min, max, counter sub-chunks) in a downsampled block's chunk file. */
+  Aggr = 0xff,
 }
 
 export interface Chunk {

@@ -64,6 +64,8 @@ export interface QueryContext {
   readonly metrics: EngineMetrics;
   readonly signal: AbortSignal;
   readonly lookbackMs: number;
+  /** Coarsest downsampling resolution the selectors may read, ms (0: raw only). */
+  readonly maxResolutionMs: number;
   readonly pool: VectorPool;
   readonly stepsBatch: number;
   readonly isRangeQuery: boolean;

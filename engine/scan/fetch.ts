@@ -5,8 +5,16 @@
 // replica dedup (that is the federation proxy's job). A label set sent again (several stores or
 // blocks holding one series, adjacent after a proxy's merge) is one series: its chunks are
 // merged by time. Series out of label order are sorted, merged the same way, and warned about.
-import type { AggrChunk, Labels, Matcher, Series } from "../../storeapi/index.js";
-import { ChunkEncoding, compareLabels, formatSeries, xorChunkNumSamples } from "../../storeapi/index.js";
+import type { AggrChunk, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
+import {
+  ChunkEncoding,
+  aggregateSamples,
+  aggregatesFor,
+  compareLabels,
+  formatSeries,
+  hasAggregateChunks,
+  xorChunkNumSamples,
+} from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
@@ -40,14 +48,20 @@ interface Gathered {
 async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Promise<LoadedSeries[]> {
   checkAborted(ctx.signal);
   const matchers: Matcher[] = sel.matchers.map((m) => ({ name: m.name, op: m.op, value: m.value }));
-  const req = { minTime: spec.minTime, maxTime: spec.maxTime, matchers, queryHints: sel.hints };
+  const req: SeriesRequest = {
+    minTime: spec.minTime,
+    maxTime: spec.maxTime,
+    matchers,
+    queryHints: sel.hints,
+    ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs, aggregates: aggregatesFor(sel.read) } : {}),
+  };
   const gathered: Gathered[] = [];
   const skipped = new SkippedChunks();
   let outOfOrder: [Labels, Labels] | undefined;
   for await (const frame of ctx.store.series(req, ctx.signal)) {
     for (const w of frame.warnings) ctx.annotations.storeWarning(w);
     for (const s of frame.series) {
-      const chunks = readableChunks(ctx, s, spec, skipped);
+      const chunks = readableChunks(ctx, s, spec, skipped, sel.read);
       const last = gathered[gathered.length - 1];
       const order = last === undefined ? 1 : compareLabels(s.labels, last.labels);
       if (order === 0) last!.chunks.push(...chunks);
@@ -65,30 +79,47 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const scratch = new DecodeScratch();
   const out: LoadedSeries[] = [];
   for (const g of series) {
-    if (g.chunks.length > 0) out.push({ labels: g.labels, input: seriesInput(g.chunks, spec.minTime, spec.maxTime, scratch) });
+    if (g.chunks.length === 0) continue;
+    out.push({ labels: g.labels, input: readsAggregates(g.chunks, sel.read) ? aggregateInput(g.chunks, sel.read!, spec) : seriesInput(g.chunks, spec.minTime, spec.maxTime, scratch) });
   }
   return out;
 }
 
-/** The series' raw XOR chunks in the fetch range, holding their samples; the rest are counted as skipped. */
-function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks): AggrChunk[] {
+/** Whether a series must go through the aggregate reader: downsampled chunks, or raw ones read as counts. */
+function readsAggregates(chunks: readonly AggrChunk[], read: ReadAggregate | undefined): boolean {
+  return read !== undefined && (read === "count" || hasAggregateChunks(chunks));
+}
+
+/** A series read as one aggregate, decoded up front (downsampled series are short). */
+function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec): SeriesInput {
+  chunks.sort((a, b) => a.minTime - b.minTime);
+  const m = aggregateSamples(chunks, read, spec.minTime, spec.maxTime);
+  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: m.ts, v: m.vs } };
+}
+
+/** The series' chunks the engine can read in the fetch range, holding their samples; the rest are counted as skipped. */
+function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): AggrChunk[] {
   const out: AggrChunk[] = [];
   for (const c of s.chunks) {
     if (c.maxTime < spec.minTime || c.minTime > spec.maxTime) continue;
-    const reason = unreadable(c);
+    const reason = unreadable(c, read);
     if (reason !== undefined) {
       skipped.add(reason, s.labels);
       continue;
     }
-    ctx.samples.hold(xorChunkNumSamples(c.raw!.data));
+    const held = c.raw ?? c[aggregatesFor(read!)[0]!]!;
+    ctx.samples.hold(xorChunkNumSamples(held.data));
     out.push(c);
   }
   return out;
 }
 
-/** Why the engine cannot read a chunk yet, or undefined for a raw XOR chunk. */
-function unreadable(c: AggrChunk): ChunkSkipReason | undefined {
-  if (c.raw === undefined) return "downsampled";
+/** Why the engine cannot read a chunk, or undefined for a raw XOR chunk or one with the aggregates it reads. */
+function unreadable(c: AggrChunk, read: ReadAggregate | undefined): ChunkSkipReason | undefined {
+  if (c.raw === undefined) {
+    if (read === undefined) return "downsampled";
+    return aggregatesFor(read).every((a) => c[a]?.encoding === ChunkEncoding.XOR) ? undefined : "downsampled";
+  }
   switch (c.raw.encoding) {
     case ChunkEncoding.XOR:
       return undefined;

@@ -8,3 +8,4 @@ export {
   XOR_CHUNK_TARGET_SAMPLES,
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";
+export { encodeAggrChunk, decodeAggrChunk, AGGREGATE_ORDER, type AggrParts } from "./aggr.js";

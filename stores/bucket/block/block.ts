@@ -3,7 +3,16 @@
 // the same files through its own sources.
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { labelsFromRecord, type AggrChunk, type Labels, type Matcher } from "../../../storeapi/index.js";
+import {
+  ChunkEncoding,
+  decodeAggrChunk,
+  labelsFromRecord,
+  type Aggregate,
+  type AggrChunk,
+  type Chunk,
+  type Labels,
+  type Matcher,
+} from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
 import { ChunkReader } from "./chunk-reader.js";
 import { IndexReader, type ChunkMeta, type IndexCache } from "./index-reader.js";
@@ -59,14 +68,27 @@ export class Block {
   /**
    * Series matching `matchers` (on the block's own labels) with their chunks overlapping the
    * inclusive [mint, maxt], in label order. Series with no such chunk are left out;
-   * with `skipChunks`, series are kept by their chunk metas but no chunk is read.
+   * with `skipChunks`, series are kept by their chunk metas but no chunk is read. A downsampled
+   * block's chunks carry the `aggregates` asked for (all it holds when none are).
    */
-  async *select(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries> {
-    for await (const batch of this.selectBatches(matchers, mint, maxt, skipChunks)) yield* batch;
+  async *select(
+    matchers: readonly Matcher[],
+    mint: number,
+    maxt: number,
+    skipChunks = false,
+    aggregates?: readonly Aggregate[],
+  ): AsyncGenerator<BlockSeries> {
+    for await (const batch of this.selectBatches(matchers, mint, maxt, skipChunks, aggregates)) yield* batch;
   }
 
   /** select() a batch at a time (up to 4096 series): one await per batch, not per series. */
-  async *selectBatches(matchers: readonly Matcher[], mint: number, maxt: number, skipChunks = false): AsyncGenerator<BlockSeries[]> {
+  async *selectBatches(
+    matchers: readonly Matcher[],
+    mint: number,
+    maxt: number,
+    skipChunks = false,
+    aggregates?: readonly Aggregate[],
+  ): AsyncGenerator<BlockSeries[]> {
     const refs = await this.index.postingsForMatchers(matchers);
     for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
       const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
@@ -84,8 +106,31 @@ export class Block {
       }
       const chunks = await this.chunks.chunksBatch(chunkRefs);
       let next = 0;
-      yield kept.map(({ labels, metas }) => ({ labels, chunks: metas.map((m) => ({ minTime: m.minTime, maxTime: m.maxTime, raw: chunks[next++]! })) }));
+      yield kept.map(({ labels, metas }) => ({ labels, chunks: metas.map((m) => this.toAggrChunk(m.minTime, m.maxTime, chunks[next++]!, aggregates)) }));
     }
+  }
+
+  /** A chunk as read from the chunk file: raw, or (encoding 0xff) split into the aggregates asked for. */
+  toAggrChunk(minTime: number, maxTime: number, c: Chunk, aggregates?: readonly Aggregate[]): AggrChunk {
+    if (c.encoding !== ChunkEncoding.Aggr) return { minTime, maxTime, raw: c };
+    let parts;
+    try {
+      parts = decodeAggrChunk(c.data);
+    } catch (err) {
+      throw new BlockError(this.ulid, "chunks", `chunk [${minTime}, ${maxTime}]: ${(err as Error).message}`);
+    }
+    if (aggregates === undefined || aggregates.length === 0) return { minTime, maxTime, ...parts };
+    const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
+    for (const a of aggregates) {
+      if (parts[a] === undefined) throw new BlockError(this.ulid, "chunks", `chunk [${minTime}, ${maxTime}] has no ${a} aggregate`);
+      out[a] = parts[a];
+    }
+    return out;
+  }
+
+  /** Downsampling resolution in ms (0: raw). */
+  get resolution(): number {
+    return this.meta.thanos?.downsample.resolution ?? 0;
   }
 
   async close(): Promise<void> {

@@ -50,6 +50,8 @@ export {
   type BlocksStoreOverOptions,
   /** A per-request check on every series read (throws to stop the request). */
   type SeriesCheck,
+  /** The blocks a series request reads: the coarsest resolution allowed, gaps filled from finer ones. */
+  blocksForResolution,
 } from "./store.js";
 export {
   /** A block failure naming the block (ULID) and the file. */

@@ -16,6 +16,7 @@ import {
   labelsEqual,
   matchExternalLabels,
   mergeXorChunks,
+  type Aggregate,
   type AggrChunk,
   type Labels,
   type LabelNamesRequest,
@@ -107,22 +108,25 @@ export class BlocksStore implements Store {
     }
     let minTime = Infinity;
     let maxTime = -Infinity;
+    const resolutions = new Set<number>();
     for (const b of blocks) {
       minTime = Math.min(minTime, b.meta.minTime);
       maxTime = Math.max(maxTime, b.meta.maxTime - 1);
+      resolutions.add(b.resolution);
     }
     return {
       labelSets,
       minTime: Number.isFinite(minTime) ? minTime : Number.MAX_SAFE_INTEGER,
       maxTime: Number.isFinite(maxTime) ? maxTime : Number.MIN_SAFE_INTEGER,
-      resolutions: [0],
+      resolutions: resolutions.size === 0 ? [0] : [...resolutions].sort((a, b) => a - b),
       supportsAggregationPushdown: false,
     };
   }
 
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     const skipChunks = request.skipChunks ?? false;
-    const { series: selected, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal);
+    const blocks = blocksForResolution(this.blocks, request.minTime, request.maxTime, request.maxResolutionWindow ?? 0);
+    const { series: selected, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal, blocks);
     const shard = shardMatcher(request.shardInfo);
     const found = shard === undefined ? selected : selected.filter((s) => shard.matches(s.labels));
     found.sort((a, b) => compareLabels(a.labels, b.labels));
@@ -143,21 +147,22 @@ export class BlocksStore implements Store {
    * request when partial response is disabled.
    */
   private async selectAll(
-    request: LabelNamesRequest & { readonly partialResponseDisabled?: boolean },
+    request: LabelNamesRequest & { readonly partialResponseDisabled?: boolean; readonly aggregates?: readonly Aggregate[] },
     skipChunks: boolean,
     signal: AbortSignal | undefined,
+    blocks: readonly Block[] = this.blocks,
   ): Promise<{ series: Series[]; warnings: string[] }> {
     const { matchers, minTime, maxTime } = request;
     const series: Series[] = [];
     const warnings: string[] = [];
     const check = this.seriesCheck?.();
-    for (const b of this.blocks) {
+    for (const b of blocks) {
       if (!b.overlaps(minTime, maxTime)) continue;
       const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
       if (!matches) continue;
       const fromBlock: Series[] = [];
       try {
-        for await (const batch of b.selectBatches(rest, minTime, maxTime, skipChunks)) {
+        for await (const batch of b.selectBatches(rest, minTime, maxTime, skipChunks, request.aggregates)) {
           signal?.throwIfAborted();
           for (const s of batch) {
             check?.(s);
@@ -202,7 +207,9 @@ function mergeSameSeries(sorted: readonly Series[], skipChunks: boolean): Series
     else {
       const chunks = sorted.slice(i, j).flatMap((s) => s.chunks);
       chunks.sort((a, b) => a.minTime - b.minTime);
-      out.push({ labels: sorted[i]!.labels, chunks: chunksNeedMerge(chunks) ? rechunk(chunks) : chunks });
+      // Downsampled chunks are not re-cut: where tiers overlap, their reader keeps the first at each time.
+      const merge = chunksNeedMerge(chunks) && chunks.every((c) => c.raw !== undefined);
+      out.push({ labels: sorted[i]!.labels, chunks: merge ? rechunk(chunks) : chunks });
     }
     i = j;
   }
@@ -232,4 +239,29 @@ function rechunk(chunks: readonly AggrChunk[]): AggrChunk[] {
 function sortAndLimit(values: Set<string>, limit: number | undefined): string[] {
   const sorted = [...values].sort(compareUtf8);
   return limit !== undefined && limit > 0 ? sorted.slice(0, limit) : sorted;
+}
+
+/**
+ * The blocks a series request reads (Thanos's bucket block set): those of the coarsest resolution
+ * not above `maxResolution`, and for every part of [mint, maxt] they leave uncovered, the blocks of
+ * the next finer resolution, recursively down to raw, so no range goes missing at a tier's edge.
+ */
+export function blocksForResolution(blocks: readonly Block[], mint: number, maxt: number, maxResolution: number): Block[] {
+  const levels = [...new Set(blocks.map((b) => b.resolution))].filter((r) => r <= maxResolution).sort((a, b) => b - a);
+  const byLevel = levels.map((r) => blocks.filter((b) => b.resolution === r).sort((a, b) => a.meta.minTime - b.meta.minTime));
+  const out: Block[] = [];
+  const fill = (from: number, to: number, level: number): void => {
+    if (level >= byLevel.length || from > to) return;
+    let start = from;
+    for (const b of byLevel[level]!) {
+      // Overlapping blocks of one resolution are all read; only what none covers falls to finer ones.
+      if (b.meta.maxTime <= from || b.meta.minTime > to) continue;
+      fill(start, b.meta.minTime - 1, level + 1);
+      out.push(b);
+      start = Math.max(start, b.meta.maxTime);
+    }
+    fill(start, to, level + 1);
+  };
+  fill(mint, maxt, 0);
+  return out;
 }

@@ -3,7 +3,7 @@
 // series is added, so memory holds only the symbols and the postings, never the chunks.
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compareLabels, compareUtf8, crc32c, formatLabels, labelsToRecord, xorChunkNumSamples } from "../../../storeapi/index.js";
+import { compareLabels, compareUtf8, crc32c, decodeAggrChunk, formatLabels, labelsToRecord, xorChunkNumSamples } from "../../../storeapi/index.js";
 import { ChunkEncoding, type Labels } from "../../../storeapi/index.js";
 import {
   BlockError,
@@ -48,6 +48,10 @@ export interface BlockWriterOptions {
   readonly ulid?: string;
   /** Chunk segment files are cut before passing this size (default 512 MiB, as Prometheus). */
   readonly segmentBytes?: number;
+  /** meta.json `thanos.downsample.resolution` in ms (default 0: raw). */
+  readonly resolution?: number;
+  /** meta.json `compaction` (default: level 1, this block its own source). */
+  readonly compaction?: BlockMeta["compaction"];
 }
 
 const TMP_SUFFIX = ".tmp-for-creation";
@@ -219,6 +223,8 @@ export class BlockWriter {
       await this.segment.write(head.buf.subarray(encByte + 1, head.len));
       this.numChunks++;
       if (encoding === ChunkEncoding.XOR) this.numSamples += xorChunkNumSamples(c.data);
+      // A downsampled block counts its windows, the points of the count aggregate.
+      if (encoding === ChunkEncoding.Aggr) this.numSamples += xorChunkNumSamples(decodeAggrChunk(c.data).count?.data ?? new Uint8Array(0));
       if (c.minTime < this.dataMin) this.dataMin = c.minTime;
       if (c.maxTime > this.dataMax) this.dataMax = c.maxTime;
     }
@@ -337,11 +343,11 @@ export class BlockWriter {
       minTime,
       maxTime,
       stats: { numSamples: this.numSamples, numSeries: this.allSeries.length, numChunks: this.numChunks },
-      compaction: { level: 1, sources: [this.ulid] },
+      compaction: this.opts.compaction ?? { level: 1, sources: [this.ulid] },
       version: 1,
       thanos: {
         labels: labelsToRecord(this.opts.externalLabels ?? []),
-        downsample: { resolution: 0 },
+        downsample: { resolution: this.opts.resolution ?? 0 },
         source: this.opts.source,
         files,
       },

@@ -5,7 +5,7 @@ import { Registry } from "prom-client";
 import { FilesystemBucket } from "../objstore/index.js";
 import { withTempDir } from "../block/test-helpers.js";
 import { Compactor, type CompactorEvent, type Downsampler } from "./compactor.js";
-import { RESOLUTION_5M_MS } from "./plan.js";
+import { RESOLUTION_5M } from "../downsample/index.js";
 import { bucketAnswers, copyingDownsampler, seedBucket } from "./test-helpers.js";
 
 const H = 3600_000;
@@ -75,7 +75,7 @@ test("downsampling: a raw block spanning ≥ 40h goes to the Downsampler once; -
     const compactor = new Compactor({ bucket, dataDir: join(dir, "data"), now: () => NOW, downsampler });
     const report = await compactor.run();
     assert.equal(report.downsamplings, 1);
-    assert.deepEqual(calls.map(([d, r]) => [d.endsWith(raw!.ulid), r]), [[true, RESOLUTION_5M_MS]]);
+    assert.deepEqual(calls.map(([d, r]) => [d.endsWith(raw!.ulid), r]), [[true, RESOLUTION_5M]]);
     assert.equal((await compactor.run()).downsamplings, 0, "a block already downsampled is not again");
     assert.equal((await listBlocks(bucket)).length, 2);
   });

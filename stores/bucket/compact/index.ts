@@ -36,8 +36,6 @@ export {
   type RetentionPolicy,
   type RetentionPlan,
   DEFAULT_COMPACTION_RANGES_MS,
-  RESOLUTION_5M_MS,
-  RESOLUTION_1H_MS,
   DOWNSAMPLE_RAW_MIN_SPAN_MS,
   DOWNSAMPLE_5M_MIN_SPAN_MS,
 } from "./plan.js";

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { coveredBlocks, newUlid, type BlockMeta } from "../block/index.js";
-import { planCompactions, planDownsampling, planGroup, planRetention, RESOLUTION_1H_MS, RESOLUTION_5M_MS, DEFAULT_COMPACTION_RANGES_MS } from "./plan.js";
+import { planCompactions, planDownsampling, planGroup, planRetention, DEFAULT_COMPACTION_RANGES_MS } from "./plan.js";
+import { RESOLUTION_1H, RESOLUTION_5M } from "../downsample/index.js";
 
 const H = 3600_000;
 let seq = 0;
@@ -52,7 +53,7 @@ test("groups split by resolution and external labels; replica labels join HA pai
   const a = meta(0, 2, { labels: { cluster: "a", replica: "0" } });
   const b = meta(0, 2, { labels: { cluster: "a", replica: "1" } });
   const c = meta(0, 2, { labels: { cluster: "b", replica: "0" } });
-  const d = meta(0, 2, { labels: { cluster: "a", replica: "0" }, res: RESOLUTION_5M_MS });
+  const d = meta(0, 2, { labels: { cluster: "a", replica: "0" }, res: RESOLUTION_5M });
   assert.deepEqual(planCompactions([a, b, c, d]), []);
   const plans = planCompactions([a, b, c, d], { replicaLabels: ["replica"] });
   assert.equal(plans.length, 1);
@@ -70,7 +71,7 @@ test("no-compact blocks are never planned", () => {
 test("a block whose sources another holds is covered; equal sources keep the newer block", () => {
   const [s1, s2] = [meta(0, 2), meta(2, 4)];
   const merged = meta(0, 4, { sources: [s1!.ulid, s2!.ulid] });
-  const down = meta(0, 4, { sources: [s1!.ulid, s2!.ulid], res: RESOLUTION_5M_MS });
+  const down = meta(0, 4, { sources: [s1!.ulid, s2!.ulid], res: RESOLUTION_5M });
   assert.deepEqual([...coveredBlocks([s1!, s2!, merged, down])].sort(), [s1!.ulid, s2!.ulid].sort());
   const again = meta(0, 4, { sources: [s1!.ulid, s2!.ulid], ulid: newUlid(9_000_000) });
   assert.deepEqual([...coveredBlocks([merged, again])], [merged.ulid]);
@@ -79,15 +80,15 @@ test("a block whose sources another holds is covered; equal sources keep the new
 test("downsampling: raw ≥ 40h → 5m, 5m ≥ 10d → 1h, not twice", () => {
   const short = meta(0, 39);
   const raw = meta(0, 48);
-  const five = meta(0, 240, { res: RESOLUTION_5M_MS });
+  const five = meta(0, 240, { res: RESOLUTION_5M });
   assert.deepEqual(
     planDownsampling([short, raw, five]).map((t) => [t.meta.ulid, t.resolution]),
     [
-      [raw.ulid, RESOLUTION_5M_MS],
-      [five.ulid, RESOLUTION_1H_MS],
+      [raw.ulid, RESOLUTION_5M],
+      [five.ulid, RESOLUTION_1H],
     ],
   );
-  const done = meta(0, 48, { res: RESOLUTION_5M_MS, sources: raw.compaction.sources as string[] });
+  const done = meta(0, 48, { res: RESOLUTION_5M, sources: raw.compaction.sources as string[] });
   assert.deepEqual(planDownsampling([raw, done]), []);
 });
 
@@ -95,7 +96,7 @@ test("retention deletes per resolution but keeps raw data not yet downsampled (t
   const now = 1000 * H;
   const oldRaw = meta(0, 48);
   const oldRawDone = meta(48, 96);
-  const fiveOfDone = meta(48, 96, { res: RESOLUTION_5M_MS, sources: oldRawDone.compaction.sources as string[] });
+  const fiveOfDone = meta(48, 96, { res: RESOLUTION_5M, sources: oldRawDone.compaction.sources as string[] });
   const newRaw = meta(990, 992);
   const policy = { raw: 24 * H, fiveMinutes: 0, oneHour: 0 };
   const plan = planRetention([oldRaw, oldRawDone, fiveOfDone, newRaw], policy, now, true);

@@ -2,12 +2,11 @@
 // merge (Prometheus's and Thanos's leveled planner over the ranges 2h → 8h → 2d → 14d, overlapping
 // blocks first), which to downsample, and which retention deletes.
 import { blockResolution, type BlockMeta } from "../block/index.js";
+import { RESOLUTION_1H, RESOLUTION_5M } from "../downsample/index.js";
 
 const HOUR = 3600_000;
 /** Thanos's default compaction levels: 2h, 8h, 2d, 14d. */
 export const DEFAULT_COMPACTION_RANGES_MS: readonly number[] = [2 * HOUR, 8 * HOUR, 48 * HOUR, 14 * 24 * HOUR];
-export const RESOLUTION_5M_MS = 5 * 60_000;
-export const RESOLUTION_1H_MS = HOUR;
 /** A raw block is downsampled to 5m once it spans this much (Thanos's downsample.ResLevel1DownsampleRange). */
 export const DOWNSAMPLE_RAW_MIN_SPAN_MS = 40 * HOUR;
 /** A 5m block is downsampled to 1h once it spans this much (ResLevel2DownsampleRange). */
@@ -140,8 +139,8 @@ export function planDownsampling(metas: readonly BlockMeta[]): DownsampleTask[] 
 
 function downsampleTarget(m: BlockMeta): { resolution: number; minSpan: number } | undefined {
   const r = blockResolution(m);
-  if (r === 0) return { resolution: RESOLUTION_5M_MS, minSpan: DOWNSAMPLE_RAW_MIN_SPAN_MS };
-  if (r === RESOLUTION_5M_MS) return { resolution: RESOLUTION_1H_MS, minSpan: DOWNSAMPLE_5M_MIN_SPAN_MS };
+  if (r === 0) return { resolution: RESOLUTION_5M, minSpan: DOWNSAMPLE_RAW_MIN_SPAN_MS };
+  if (r === RESOLUTION_5M) return { resolution: RESOLUTION_1H, minSpan: DOWNSAMPLE_5M_MIN_SPAN_MS };
   return undefined;
 }
 
@@ -179,9 +178,9 @@ export function planRetention(metas: readonly BlockMeta[], policy: RetentionPoli
   const kept: BlockMeta[] = [];
   for (const m of metas) {
     const r = blockResolution(m);
-    const keepFor = r === 0 ? policy.raw : r === RESOLUTION_5M_MS ? policy.fiveMinutes : policy.oneHour;
+    const keepFor = r === 0 ? policy.raw : r === RESOLUTION_5M ? policy.fiveMinutes : policy.oneHour;
     if (keepFor <= 0 || m.maxTime >= now - keepFor) continue;
-    const coarser = r === 0 ? { resolution: RESOLUTION_5M_MS, keepFor: policy.fiveMinutes } : r === RESOLUTION_5M_MS ? { resolution: RESOLUTION_1H_MS, keepFor: policy.oneHour } : undefined;
+    const coarser = r === 0 ? { resolution: RESOLUTION_5M, keepFor: policy.fiveMinutes } : r === RESOLUTION_5M ? { resolution: RESOLUTION_1H, keepFor: policy.oneHour } : undefined;
     const coarserOutlives = coarser !== undefined && (coarser.keepFor === 0 || coarser.keepFor > keepFor);
     if (downsampling && coarserOutlives && !heldAt(m, coarser.resolution, metas)) kept.push(m);
     else expired.push(m);
