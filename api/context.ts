@@ -1,5 +1,6 @@
 // What the API is built from: the engine, the store and the optional parts a
 // process may have (remote_write receiver, exemplars, metadata, head stats).
+import type { LiveWebConfig } from "./webserver.js";
 import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
@@ -130,6 +131,8 @@ export interface ApiDeps {
   storageRetention?: string;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions["logger"];
+  /** --web.config.file in force: TLS, basic auth and headers on this listener; absent: plain HTTP, open. */
+  web?: LiveWebConfig;
   /** The clock, ms (tests pin it). */
   now?: () => number;
   /** The ruler behind /api/v1/rules, /api/v1/alerts and POST /-/reload (absent: empty lists). */

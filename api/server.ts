@@ -9,6 +9,7 @@ import type { FastifyServerOptions } from "fastify";
 import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
 import { errorJson } from "./encode.js";
+import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
 import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
@@ -125,6 +126,7 @@ export interface WriteApiDeps {
   bodyLimitBytes?: number;
   maxHeaderBytes?: number;
   logger?: FastifyServerOptions["logger"];
+  web?: LiveWebConfig;
 }
 
 /** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
@@ -138,17 +140,22 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
 }
 
 /** The limits both servers share: body size, and a URL plus headers as large as Go's server takes. */
-function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number }): FastifyInstance {
-  return Fastify({
+function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number; web?: LiveWebConfig }): FastifyInstance {
+  const maxHeaderSize = deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const web = deps.web;
+  const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-    http: { maxHeaderSize: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
+    http: { maxHeaderSize },
+    ...(web === undefined ? {} : { serverFactory: (handler: Parameters<LiveWebConfig["createServer"]>[0]) => web.createServer(handler, { maxHeaderSize }) }),
     // A label name in /api/v1/label/:name/values may be as long as the URL.
     routerOptions: { maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
     // HEAD is answered only where Prometheus answers it (405 elsewhere).
     exposeHeadRoutes: false,
     clientErrorHandler: plainClientError,
   });
+  web?.install(app);
+  return app;
 }
 
 /**

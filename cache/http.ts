@@ -3,7 +3,7 @@
 // to the downstream Prometheus-compatible API (orrery, Prometheus, Thanos).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
-import { errorJson } from "../api/index.js";
+import { errorJson, type LiveWebConfig } from "../api/index.js";
 import type { Downstream, QueryFrontend, StageResponse } from "./frontend.js";
 
 /** Request headers passed downstream: who is asking, and for which tenant. */
@@ -52,11 +52,19 @@ export interface FrontendServerOptions {
   /** How long one downstream request may take, ms. */
   downstreamTimeoutMs: number;
   logger?: boolean;
+  /** --web.config.file in force on the frontend's listener (TLS, basic auth, headers). */
+  web?: LiveWebConfig;
 }
 
 /** The standalone frontend: query_range through the cache, everything else proxied, plus its own /metrics and health. */
 export function buildFrontendServer(options: FrontendServerOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  const web = options.web;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 32 * 1024 * 1024,
+    ...(web === undefined ? {} : { serverFactory: (handler: Parameters<LiveWebConfig["createServer"]>[0]) => web.createServer(handler) }),
+  });
+  web?.install(app);
   const base = options.downstreamUrl.replace(/\/+$/, "");
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => done(null, body));

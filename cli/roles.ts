@@ -3,7 +3,17 @@
 // remote_write wiring. One place, so a flag means the same thing in every command.
 import { readFileSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
-import type { ExemplarQuerier, MetadataQuerier, RemoteWriteHandler, StoreEndpointStatus, StoreViewOptions } from "../api/index.js";
+import {
+  type ExemplarQuerier,
+  LiveWebConfig,
+  loadWebConfig,
+  type MetadataQuerier,
+  type RemoteWriteHandler,
+  type StoreEndpointStatus,
+  type StoreViewOptions,
+  type WebConfig,
+  WebConfigError,
+} from "../api/index.js";
 import { EndpointSet, ProxyStore, type StoreFactory, type StoreRef } from "../federation/index.js";
 import {
   GRPC_CLIENT_FLAGS,
@@ -37,7 +47,7 @@ import {
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
-import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
+import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
 
@@ -140,6 +150,46 @@ export function remoteWriteDecodedLimit(values: Record<string, string>): number 
   const n = byteSize(values[REMOTE_WRITE_DECODED_FLAG.name]!, `--${REMOTE_WRITE_DECODED_FLAG.name}`);
   if (n <= 0) throw new FlagError(`invalid --${REMOTE_WRITE_DECODED_FLAG.name}=${values[REMOTE_WRITE_DECODED_FLAG.name]}: want a size above 0`);
   return n;
+}
+
+/** Prometheus's --web.config.file (exporter-toolkit format); Thanos calls the same file --http.config. */
+export const WEB_CONFIG_FLAGS: readonly FlagSpec[] = [
+  { name: "web.config.file", default: "", help: "Web config file (Prometheus's exporter-toolkit format): TLS, basic auth and headers for the HTTP listener; reloaded on change." },
+  { name: "http.config", default: "", help: "Thanos's name for --web.config.file." },
+];
+
+/** The web config file the flags name, read and checked; undefined when none is given. */
+export interface WebConfigFlag {
+  readonly file: string;
+  readonly initial: WebConfig;
+}
+
+export function webConfigFlag(values: Record<string, string>): WebConfigFlag | undefined {
+  const web = values["web.config.file"] ?? "";
+  const http = values["http.config"] ?? "";
+  if (web !== "" && http !== "" && web !== http) throw new FlagError("--web.config.file and --http.config are both given: give one");
+  const file = web !== "" ? web : http;
+  if (file === "") return undefined;
+  try {
+    return { file, initial: loadWebConfig(file) };
+  } catch (err) {
+    if (err instanceof WebConfigError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
+/** The web config in force on the listener, watched for changes until close(); undefined when none is given. */
+export function openWebConfig(flag: WebConfigFlag | undefined, registry: Registry, log: Logger): LiveWebConfig | undefined {
+  if (flag === undefined) return undefined;
+  const web = new LiveWebConfig(flag.file, flag.initial, { registry, log });
+  web.start();
+  log.info(`web config ${flag.file}: ${web.scheme === "https" ? "TLS" : "no TLS"}, ${flag.initial.users.size > 0 ? "basic auth" : "no authentication"}`);
+  return web;
+}
+
+/** The URL a process listening on host:port is reached at. */
+export function listenUrl(web: LiveWebConfig | undefined, host: string, port: number): string {
+  return `${web?.scheme ?? "http"}://${joinHostPort(host === "0.0.0.0" ? "127.0.0.1" : host, port)}`;
 }
 
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };

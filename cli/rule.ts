@@ -11,7 +11,7 @@ import { Notifier, parseRuleFile, Ruler, httpQuerier, type RuleQuerier } from ".
 import { grpcServerOptionsFromFlags, serveStoreApi, type Labels } from "../storeapi/index.js";
 import type { Head } from "../stores/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type Logger, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
-import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, grpcFlags, LOG_FLAG, openLoggedHead } from "./roles.js";
+import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, grpcFlags, listenUrl, LOG_FLAG, openLoggedHead, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
 
 /** Thanos Ruler's flags for rules and Alertmanager. */
 export const RULER_FLAGS: readonly FlagSpec[] = [
@@ -110,6 +110,7 @@ const FLAGS: FlagSpec[] = [
   { name: "grpc-address", default: "", help: "Listen host:port for the gRPC StoreAPI serving the ruler's head; empty: off." },
   ...RULER_FLAGS,
   EXTERNAL_LABEL_FLAG,
+  ...WEB_CONFIG_FLAGS,
   LOG_FLAG,
 ];
 
@@ -122,6 +123,7 @@ interface RuleCommandConfig {
   grpcAddress: string;
   ruler: RulerConfig;
   externalLabels: Labels;
+  web: WebConfigFlag | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -135,6 +137,7 @@ function ruleCommandConfig(parsed: ParsedFlags): RuleCommandConfig {
   return {
     ...splitHostPort(values["http-address"]!, "http-address"),
     dataDir: values["data-dir"]!,
+    web: webConfigFlag(values),
     retentionMs: durationFlag(values, "tsdb.retention"),
     queryUrls,
     grpcAddress: values["grpc-address"]!,
@@ -160,10 +163,11 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
   const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, cfg.port)}`;
+  const url = listenUrl(web, cfg.host, cfg.port);
   const { ruler, notifier } = openRuler(cfg.ruler, { querier: httpQuerier(cfg.queryUrls), head, externalLabels: cfg.externalLabels, registry, log, defaultQueryUrl: url });
-  const app = buildApi({ engine: new Engine({ registry }), store: head, registry, flags: parsed.flags.values, rules: ruler });
+  const app = buildApi({ engine: new Engine({ registry }), store: head, registry, flags: parsed.flags.values, rules: ruler, web });
   const grpc = cfg.grpcAddress === "" ? undefined : await serveStoreApi(head, grpcFlags(() => grpcServerOptionsFromFlags(parsed.flags.values)));
   await app.listen({ host: cfg.host, port: cfg.port });
   const errors = await ruler.start();
@@ -181,6 +185,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruler.stop();
   await notifier.flush();
   await app.close();
+  web?.close();
   await grpc?.close();
   await head.close();
   return 0;

@@ -44,6 +44,11 @@ import {
   type RequestLimits,
   REMOTE_WRITE_DECODED_FLAG,
   remoteWriteDecodedLimit,
+  listenUrl,
+  openWebConfig,
+  WEB_CONFIG_FLAGS,
+  type WebConfigFlag,
+  webConfigFlag,
 } from "./roles.js";
 import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
 import { engineQuerier } from "../ruler/index.js";
@@ -66,6 +71,7 @@ const FLAGS: FlagSpec[] = [
   TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
+  ...WEB_CONFIG_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
@@ -106,6 +112,7 @@ export interface StartConfig extends QueryConfig {
   /** Samples further ahead of the clock are rejected; undefined: no limit. */
   tooFarInFutureMs: number | undefined;
   limits: RequestLimits;
+  web: WebConfigFlag | undefined;
   maxDecodedBytes: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
@@ -134,6 +141,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
     tooFarInFutureMs: tooFarInFutureFlag(values),
     limits: requestLimits(values),
+    web: webConfigFlag(values),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
@@ -156,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
 
   // An all-in-one server shipping its own head's blocks is in Thanos's sidecar position.
   let shipping: Shipping | undefined;
@@ -235,6 +244,7 @@ export async function run(argv: string[]): Promise<number> {
     headChunkCount: () => head.numChunks(),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     rules: ruling?.ruler,
+    web,
   });
 
   let grpc: StoreApiServer | undefined;
@@ -262,12 +272,13 @@ export async function run(argv: string[]): Promise<number> {
     await shipping?.close(head);
     await history?.close();
     await head.close();
+    web?.close();
     return 1;
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
   const listen = joinHostPort(cfg.host, port);
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const url = listenUrl(web, cfg.host, port);
 
   if (cfg.selfScrape) {
     scraper = new SelfScraper({
@@ -303,6 +314,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruling?.notifier.flush();
   await scraper?.stop();
   await app.close();
+  web?.close();
   await queryFrontend?.close();
   federation?.stop();
   await grpc?.close();

@@ -23,3 +23,4 @@ export function sharedDir(): string | undefined {
 /** The reason a test that needs ../shared gives when it does not run. */
 export const NO_SHARED = "did not run: ../shared (promqltest, compliance) is not beside this clone";
 
+export { makeCerts, httpsGet, DEFAULT_LEAVES, type HttpsAnswer, type LeafCert } from "./tls.js";
