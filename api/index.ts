@@ -3,6 +3,7 @@
 // process's own metrics into its head.
 export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
 export { loadWebConfig, parseWebConfig, WebConfigError, type ClientAuthType, type TlsServerSettings, type WebConfig } from "./webconfig.js";
+export { DEFAULT_TENANCY, tenantOf, tenantStore, withTenantMatcher, type TenancyConfig } from "./tenancy.js";
 export { BasicAuthVerifier, basicCredentials, LiveWebConfig, type WebConfigDeps } from "./webserver.js";
 export { filterGroups, type ApiAlert, type ApiRule, type ApiRuleGroup, type RulesSource } from "./rules.js";
 export type {

@@ -3,7 +3,7 @@
 // to the downstream Prometheus-compatible API (orrery, Prometheus, Thanos).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
-import { errorJson, type LiveWebConfig } from "../api/index.js";
+import { errorJson, type LiveWebConfig, tenantOf } from "../api/index.js";
 import type { Downstream, QueryFrontend, StageResponse } from "./frontend.js";
 
 /** Request headers passed downstream: who is asking, and for which tenant. */
@@ -33,11 +33,8 @@ function responseHeaders(res: Response): Record<string, string> {
   return out;
 }
 
-/** The request's tenant: Cortex's X-Scope-OrgID or Thanos's THANOS-TENANT header; "" when neither. */
-export function tenantOf(headers: Readonly<Record<string, string | string[] | undefined>>): string {
-  const h = headers["x-scope-orgid"] ?? headers["thanos-tenant"] ?? "";
-  return Array.isArray(h) ? h.join(",") : h;
-}
+/** The one tenant resolver lives in api/ (tenancy.ts); the cache key and the API agree on it. */
+export { tenantOf };
 
 /** Whether the client asked not to be served from (or stored into) a cache. */
 export function asksNoStore(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {

@@ -23,7 +23,10 @@ import {
   WEB_CONFIG_FLAGS,
   type WebConfigFlag,
   webConfigFlag,
+  QUERY_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 
 const FLAGS: FlagSpec[] = [
   // Thanos listens on 0.0.0.0:10902; orrery keeps to loopback unless told, as `orrery start` does.
@@ -32,6 +35,7 @@ const FLAGS: FlagSpec[] = [
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
+  ...QUERY_TENANCY_FLAGS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
 ];
@@ -54,6 +58,7 @@ export interface QueryCommandConfig extends QueryConfig {
   federation: FederationConfig;
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   logLevel: LogLevel;
 }
 
@@ -63,7 +68,8 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const { host, port } = splitHostPort(values["web.listen-address"]!);
   const federation = federationConfig(parsed);
   if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
-  return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values), federation, logLevel: logLevelFlag(values) };
+  return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "query"), federation, logLevel: logLevelFlag(values) };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -93,6 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     web,
+    tenancy: cfg.tenancy,
   });
   federation.start();
   try {

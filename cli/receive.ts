@@ -44,7 +44,10 @@ import {
   WEB_CONFIG_FLAGS,
   type WebConfigFlag,
   webConfigFlag,
+  RECEIVE_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 
 const BLOCK_DURATION_FLAG = "tsdb.min-block-duration";
 
@@ -63,6 +66,7 @@ const FLAGS: FlagSpec[] = [
   TOO_FAR_IN_FUTURE_FLAG,
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
+  ...RECEIVE_TENANCY_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
@@ -90,6 +94,7 @@ export interface ReceiveConfig {
   tooFarInFutureMs: number | undefined;
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   maxDecodedBytes: number;
   externalLabels: Labels;
   logLevel: LogLevel;
@@ -111,6 +116,7 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     tooFarInFutureMs: tooFarInFutureFlag(values),
     limits: requestLimits(values),
     web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "receive"),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
@@ -139,7 +145,7 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false, web });
 
   let grpc: StoreApiServer;

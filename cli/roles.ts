@@ -11,6 +11,8 @@ import {
   type RemoteWriteHandler,
   type StoreEndpointStatus,
   type StoreViewOptions,
+  type TenancyConfig,
+  tenantOf,
   type WebConfig,
   WebConfigError,
 } from "../api/index.js";
@@ -190,6 +192,36 @@ export function openWebConfig(flag: WebConfigFlag | undefined, registry: Registr
 /** The URL a process listening on host:port is reached at. */
 export function listenUrl(web: LiveWebConfig | undefined, host: string, port: number): string {
   return `${web?.scheme ?? "http"}://${joinHostPort(host === "0.0.0.0" ? "127.0.0.1" : host, port)}`;
+}
+
+/** Thanos Query's tenancy flags (`orrery start`, `orrery query`). */
+export const QUERY_TENANCY_FLAGS: readonly FlagSpec[] = [
+  { name: "query.tenant-header", default: "THANOS-TENANT", help: "Request header naming the tenant (X-Scope-OrgID, Mimir's, is accepted too)." },
+  { name: "query.default-tenant-id", default: "default-tenant", help: "Tenant of a request that names none." },
+  { name: "query.tenant-label-name", default: "tenant_id", help: "Series label carrying the tenant." },
+  {
+    name: "query.enforce-tenancy",
+    default: "false",
+    boolean: true,
+    help: "Every selector of a request gets tenant_label=\"<tenant>\" (queries, series, labels, exemplars, metadata, status); with a head, remote_write labels series with the writer's tenant.",
+  },
+];
+
+/** Thanos Receive's tenancy flags: remote_write series are labelled with the writer's tenant. */
+export const RECEIVE_TENANCY_FLAGS: readonly FlagSpec[] = [
+  { name: "receive.tenant-header", default: "THANOS-TENANT", help: "Request header naming the writing tenant (X-Scope-OrgID accepted too)." },
+  { name: "receive.default-tenant-id", default: "default-tenant", help: "Tenant of a remote_write request that names none." },
+  { name: "receive.tenant-label-name", default: "tenant_id", help: "Label set on every received series to its tenant, replacing any the sender gave." },
+];
+
+/** The tenancy settings of the flags with `prefix` ("query" or "receive"). */
+export function tenancyFlags(values: Record<string, string>, prefix: "query" | "receive"): TenancyConfig {
+  const get = (name: string): string => values[`${prefix}.${name}`] ?? "";
+  const cfg = { header: get("tenant-header"), defaultTenant: get("default-tenant-id"), labelName: get("tenant-label-name"), enforce: get("enforce-tenancy") === "true" };
+  if (!/^[A-Za-z0-9-]+$/.test(cfg.header)) throw new FlagError(`invalid --${prefix}.tenant-header=${cfg.header}: want an HTTP header name`);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(cfg.labelName)) throw new FlagError(`invalid --${prefix}.tenant-label-name=${cfg.labelName}: want a label name`);
+  if (cfg.defaultTenant === "") throw new FlagError(`invalid --${prefix}.default-tenant-id: must not be empty`);
+  return cfg;
 }
 
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
@@ -501,11 +533,15 @@ export interface HeadWriting {
   readonly received: RemoteWriteContext;
 }
 
-/** remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections logged as warnings. */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number): HeadWriting {
+/**
+ * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
+ * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
+ */
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig): HeadWriting {
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
   return {
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
+    remoteWrite: (body, headers) =>
+      handleRemoteWrite(head, body, headers, received, tenancy === undefined ? undefined : { name: tenancy.labelName, value: tenantOf(headers, tenancy) }),
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({

@@ -49,7 +49,10 @@ import {
   WEB_CONFIG_FLAGS,
   type WebConfigFlag,
   webConfigFlag,
+  QUERY_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
 import { engineQuerier } from "../ruler/index.js";
 import { BucketStore } from "../stores/index.js";
@@ -72,6 +75,7 @@ const FLAGS: FlagSpec[] = [
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
+  ...QUERY_TENANCY_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
@@ -113,6 +117,7 @@ export interface StartConfig extends QueryConfig {
   tooFarInFutureMs: number | undefined;
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   maxDecodedBytes: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
@@ -142,6 +147,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     tooFarInFutureMs: tooFarInFutureFlag(values),
     limits: requestLimits(values),
     web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "query"),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
@@ -199,7 +205,7 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined);
   // Without other stores the head is queried directly: no proxy in the path.
   const local = [localStoreRef("head", head, cfg.externalLabels)];
   if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
@@ -245,6 +251,7 @@ export async function run(argv: string[]): Promise<number> {
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     rules: ruling?.ruler,
     web,
+    tenancy: cfg.tenancy,
   });
 
   let grpc: StoreApiServer | undefined;
