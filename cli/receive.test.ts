@@ -78,7 +78,7 @@ test("receive serves remote_write over the StoreAPI; start --grpc-address serves
   const fromReceive = new GrpcStoreClient(await receiveGrpc);
   clients.push(fromReceive);
   const got = await readAll(fromReceive, "from_receive");
-  assert.deepEqual(got.map((s) => formatLabels(s.labels)), ['{__name__="from_receive", job="j", replica="r", tenant_id="default-tenant"}']);
+  assert.deepEqual(got.map((s) => formatLabels(s.labels)), ['{__name__="from_receive", job="j", replica="r"}']);
   assert.equal(mergeSeriesChunks(got[0]!, 0, Number.MAX_SAFE_INTEGER).vs[0], 7);
 
   const start = orrery([
@@ -112,7 +112,7 @@ test("receive serves remote_write over the StoreAPI; start --grpc-address serves
   assert.deepEqual(
     res.data.result.map((r) => r.metric).sort((a, b) => a.__name__!.localeCompare(b.__name__!)),
     [
-      { __name__: "from_receive", job: "j", replica: "r", tenant_id: "default-tenant" },
+      { __name__: "from_receive", job: "j", replica: "r" },
       { __name__: "from_start", site: "s" },
     ],
   );

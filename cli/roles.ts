@@ -539,9 +539,14 @@ export interface HeadWriting {
  */
 export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig): HeadWriting {
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
+  const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
+    if (tenancy === undefined) return undefined;
+    // Without enforcement, a request naming no tenant is stored as sent (an empty default resolves to "").
+    const tenant = tenantOf(headers, tenancy.enforce ? tenancy : { ...tenancy, defaultTenant: "" });
+    return tenant === "" ? undefined : { name: tenancy.labelName, value: tenant };
+  };
   return {
-    remoteWrite: (body, headers) =>
-      handleRemoteWrite(head, body, headers, received, tenancy === undefined ? undefined : { name: tenancy.labelName, value: tenantOf(headers, tenancy) }),
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers)),
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopProcess } from "../conformance/index.js";
-import { formatLabels, labelsFromRecord, mergeSeriesChunks, setLabel } from "../storeapi/index.js";
+import { formatLabels, labelsFromRecord, mergeSeriesChunks } from "../storeapi/index.js";
 import { isUlid, openBlockDir, SHIPPER_META_FILE, type WriteTimeSeries } from "../stores/index.js";
 import { parseFlags as receiveFlags, receiveConfig } from "./receive.js";
 import { parseFlags as startFlags, startConfig } from "./start.js";
@@ -95,8 +95,7 @@ for (const [command, source, dataFlag, listenFlag, extra] of [
     }
     const want = new Map<string, string[]>();
     for (const s of written) {
-      // Receive labels every series with its writer's tenant, as Thanos Receive does (none named: the default tenant).
-      const key = formatLabels(command === "receive" ? setLabel(s.labels, "tenant_id", "default-tenant") : s.labels);
+      const key = formatLabels(s.labels);
       const lines = want.get(key) ?? [];
       for (const x of s.samples) if (x.timestamp < cutBefore) lines.push(`${x.timestamp} ${x.value}`);
       want.set(key, lines);
