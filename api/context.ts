@@ -1,5 +1,7 @@
 // What the API is built from: the engine, the store and the optional parts a
 // process may have (remote_write receiver, exemplars, metadata, head stats).
+import type { LiveWebConfig } from "./webserver.js";
+import type { TenancyConfig } from "./tenancy.js";
 import type { Registry } from "prom-client";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
@@ -132,6 +134,10 @@ export interface ApiDeps {
   storageRetention?: string;
   /** Fastify's logger option (default off). */
   logger?: FastifyServerOptions["logger"];
+  /** Tenant header, default tenant, tenant label and whether reads are limited to the tenant (--query.tenant-*). */
+  tenancy?: TenancyConfig;
+  /** --web.config.file in force: TLS, basic auth and headers on this listener; absent: plain HTTP, open. */
+  web?: LiveWebConfig;
   /** The clock, ms (tests pin it). */
   now?: () => number;
   /** Registers the web UI's routes (ui/'s uiRoutes); absent: no UI, `/` answers 404. */
@@ -142,6 +148,7 @@ export interface ApiDeps {
 
 /** The deps with defaults filled in, plus the parts buildApi creates. */
 export interface ApiContext {
+  tenancy: TenancyConfig;
   engine: QueryEngine;
   store: Store;
   storeFor: ((options: StoreViewOptions) => Store) | undefined;

@@ -2,6 +2,9 @@
 // /metrics, remote_write), built on fastify, and the self-scrape that feeds a
 // process's own metrics into its head.
 export { buildApi, buildWriteApi, type WriteApiDeps } from "./server.js";
+export { loadWebConfig, parseWebConfig, WebConfigError, type ClientAuthType, type TlsServerSettings, type WebConfig } from "./webconfig.js";
+export { DEFAULT_TENANCY, tenantOf, tenantStore, withTenantMatcher, type TenancyConfig } from "./tenancy.js";
+export { BasicAuthVerifier, basicCredentials, LiveWebConfig, type WebConfigDeps } from "./webserver.js";
 export { filterGroups, type ApiAlert, type ApiRule, type ApiRuleGroup, type RulesSource } from "./rules.js";
 export { RuleConfigError, ruleConfigRoutes, type RuleConfigSource } from "./rules_config.js";
 export type {

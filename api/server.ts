@@ -7,10 +7,13 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
 import { ruleRoutes } from "./rules.js";
-import type { ApiContext, ApiDeps, JsonBody, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
+import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
+import type { Store } from "../storeapi/index.js";
 import { errorJson } from "./encode.js";
 import { explainQuery } from "./explain.js";
+import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
+import { DEFAULT_TENANCY, tenantOf, tenantStore, withTenantMatcher } from "./tenancy.js";
 import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
 import { ApiError, Params, urlParams } from "./params.js";
@@ -83,9 +86,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const route = (url: string, handler: Handler, methods: HttpMethod[] = ["GET", "POST"]): void => {
     const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
     routeWithMethods(app, url, methods, async (request, reply) => {
-      if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, ctx, request, requestSignal(reply)));
+      const c = tenantContext(ctx, request.headers);
+      if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, c, request, requestSignal(reply)));
       const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
-      const body = await handler(ctx, params, requestSignal(reply), request);
+      const body = await handler(c, params, requestSignal(reply), request);
       return sendJson(request, reply, body);
     });
   };
@@ -128,6 +132,7 @@ export interface WriteApiDeps {
   bodyLimitBytes?: number;
   maxHeaderBytes?: number;
   logger?: FastifyServerOptions["logger"];
+  web?: LiveWebConfig;
 }
 
 /** POST /api/v1/write, /-/healthy, /-/ready and /metrics; nothing else. */
@@ -141,17 +146,22 @@ export function buildWriteApi(deps: WriteApiDeps): FastifyInstance {
 }
 
 /** The limits both servers share: body size, and a URL plus headers as large as Go's server takes. */
-function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number }): FastifyInstance {
-  return Fastify({
+function newFastify(deps: { logger?: FastifyServerOptions["logger"]; bodyLimitBytes?: number; maxHeaderBytes?: number; web?: LiveWebConfig }): FastifyInstance {
+  const maxHeaderSize = deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const web = deps.web;
+  const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes ?? DEFAULT_BODY_LIMIT,
-    http: { maxHeaderSize: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
+    http: { maxHeaderSize },
+    ...(web === undefined ? {} : { serverFactory: (handler: Parameters<LiveWebConfig["createServer"]>[0]) => web.createServer(handler, { maxHeaderSize }) }),
     // A label name in /api/v1/label/:name/values may be as long as the URL.
     routerOptions: { maxParamLength: deps.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES },
     // HEAD is answered only where Prometheus answers it (405 elsewhere).
     exposeHeadRoutes: false,
     clientErrorHandler: plainClientError,
   });
+  web?.install(app);
+  return app;
 }
 
 /**
@@ -233,10 +243,33 @@ function plainClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
 }
 
+/** The context of one request: with enforced tenancy, every store and exemplar read carries the tenant's matcher. */
+function tenantContext(ctx: ApiContext, headers: FastifyRequest["headers"]): ApiContext {
+  if (!ctx.tenancy.enforce) return ctx;
+  const tenant = tenantOf(headers, ctx.tenancy);
+  const label = ctx.tenancy.labelName;
+  const { storeFor, exemplars, metadata } = ctx;
+  const store = tenantStore(ctx.store, label, tenant);
+  return {
+    ...ctx,
+    store,
+    // Metadata is kept by metric name: a tenant sees that of the metrics it has series of.
+    metadata: metadata === undefined ? undefined : { get: async (metric) => ownMetrics(await metadata.get(metric), store) },
+    storeFor: storeFor === undefined ? undefined : (options) => tenantStore(storeFor(options), label, tenant),
+    exemplars: exemplars === undefined ? undefined : { select: (start, end, sets) => exemplars.select(start, end, sets.map((m) => withTenantMatcher(m, label, tenant))) },
+  };
+}
+
+async function ownMetrics(all: Record<string, MetricMetadata[]>, store: Store): Promise<Record<string, MetricMetadata[]>> {
+  const names = new Set((await store.labelValues({ label: "__name__", minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, matchers: [] })).values);
+  return Object.fromEntries(Object.entries(all).filter(([name]) => names.has(name)));
+}
+
 function apiContext(deps: ApiDeps): ApiContext {
   const maxConcurrency = deps.maxConcurrency ?? 20;
   const now = deps.now ?? Date.now;
   return {
+    tenancy: deps.tenancy ?? DEFAULT_TENANCY,
     engine: deps.engine,
     store: deps.store,
     storeFor: deps.storeFor,
@@ -323,7 +356,9 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
       return { status: err.status, body: errorJson(err.type, err.message, err.warnings), headers: { "content-type": "application/json" } };
     }
   };
-  return stage({ path: pathOf(request.raw.url ?? path), params, headers: request.headers }, next, signal);
+  // The stage keys its cache by the standard tenant headers: give it the tenant this API resolved (a custom header included).
+  const headers = { ...request.headers, "x-scope-orgid": tenantOf(request.headers, ctx.tenancy), "thanos-tenant": undefined };
+  return stage({ path: pathOf(request.raw.url ?? path), params, headers }, next, signal);
 }
 
 /** The path of a request URL (no query string). */

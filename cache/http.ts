@@ -3,7 +3,7 @@
 // to the downstream Prometheus-compatible API (orrery, Prometheus, Thanos).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Registry } from "prom-client";
-import { errorJson } from "../api/index.js";
+import { errorJson, type LiveWebConfig, tenantOf } from "../api/index.js";
 import type { Downstream, QueryFrontend, StageResponse } from "./frontend.js";
 
 /** Request headers passed downstream: who is asking, and for which tenant. */
@@ -33,11 +33,8 @@ function responseHeaders(res: Response): Record<string, string> {
   return out;
 }
 
-/** The request's tenant: Cortex's X-Scope-OrgID or Thanos's THANOS-TENANT header; "" when neither. */
-export function tenantOf(headers: Readonly<Record<string, string | string[] | undefined>>): string {
-  const h = headers["x-scope-orgid"] ?? headers["thanos-tenant"] ?? "";
-  return Array.isArray(h) ? h.join(",") : h;
-}
+/** The one tenant resolver lives in api/ (tenancy.ts); the cache key and the API agree on it. */
+export { tenantOf };
 
 /** Whether the client asked not to be served from (or stored into) a cache. */
 export function asksNoStore(headers: Readonly<Record<string, string | string[] | undefined>>): boolean {
@@ -52,11 +49,19 @@ export interface FrontendServerOptions {
   /** How long one downstream request may take, ms. */
   downstreamTimeoutMs: number;
   logger?: boolean;
+  /** --web.config.file in force on the frontend's listener (TLS, basic auth, headers). */
+  web?: LiveWebConfig;
 }
 
 /** The standalone frontend: query_range through the cache, everything else proxied, plus its own /metrics and health. */
 export function buildFrontendServer(options: FrontendServerOptions): FastifyInstance {
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 32 * 1024 * 1024 });
+  const web = options.web;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: 32 * 1024 * 1024,
+    ...(web === undefined ? {} : { serverFactory: (handler: Parameters<LiveWebConfig["createServer"]>[0]) => web.createServer(handler) }),
+  });
+  web?.install(app);
   const base = options.downstreamUrl.replace(/\/+$/, "");
   app.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "buffer" }, (_req, body, done) => done(null, body));

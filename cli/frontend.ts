@@ -5,13 +5,14 @@ import { readFileSync } from "node:fs";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildFrontendServer } from "../cache/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type LogLevel, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
-import { FRONTEND_FLAGS, type FrontendConfig, frontendConfig, LOG_FLAG, openQueryFrontend } from "./roles.js";
+import { FRONTEND_FLAGS, type FrontendConfig, frontendConfig, listenUrl, LOG_FLAG, openQueryFrontend, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
 
 const FLAGS: FlagSpec[] = [
   { name: "http-address", default: "127.0.0.1:10902", help: "Address to listen on for the Prometheus HTTP API (Grafana points here)." },
   { name: "query-frontend.downstream-url", default: "", help: "URL of the Prometheus-compatible API behind the frontend (orrery, Prometheus, Thanos Query)." },
   { name: "query-frontend.downstream-timeout", default: "2m", help: "Longest wait for one downstream request." },
   ...FRONTEND_FLAGS,
+  ...WEB_CONFIG_FLAGS,
   LOG_FLAG,
 ];
 
@@ -32,6 +33,7 @@ export interface FrontendCommandConfig extends FrontendConfig {
   port: number;
   downstreamUrl: string;
   downstreamTimeoutMs: number;
+  web: WebConfigFlag | undefined;
   logLevel: LogLevel;
 }
 
@@ -46,6 +48,7 @@ export function frontendCommandConfig(parsed: ParsedFlags): FrontendCommandConfi
     port,
     downstreamUrl,
     downstreamTimeoutMs: durationFlag(values, "query-frontend.downstream-timeout"),
+    web: webConfigFlag(values),
     logLevel: logLevelFlag(values),
     ...frontendConfig(values, (path) => readFileSync(path, "utf8")),
   };
@@ -58,8 +61,9 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
   const { frontend, close } = openQueryFrontend(cfg, registry);
-  const app = buildFrontendServer({ frontend, downstreamUrl: cfg.downstreamUrl, registry, downstreamTimeoutMs: cfg.downstreamTimeoutMs });
+  const app = buildFrontendServer({ frontend, downstreamUrl: cfg.downstreamUrl, registry, downstreamTimeoutMs: cfg.downstreamTimeoutMs, web });
   try {
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (err) {
@@ -69,12 +73,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const url = listenUrl(web, cfg.host, port);
   log.info(`orrery frontend is listening on ${url}`);
   log.info(`downstream: ${cfg.downstreamUrl}; results cache: ${cfg.cache.type}`);
   await shutdownSignal();
   log.info("shutting down");
   await app.close();
+  web?.close();
   await close();
   return 0;
 }

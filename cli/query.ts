@@ -19,7 +19,15 @@ import {
   type RequestLimits,
   type QueryConfig,
   queryConfig,
+  listenUrl,
+  openWebConfig,
+  WEB_CONFIG_FLAGS,
+  type WebConfigFlag,
+  webConfigFlag,
+  QUERY_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 
 const FLAGS: FlagSpec[] = [
   // Thanos listens on 0.0.0.0:10902; orrery keeps to loopback unless told, as `orrery start` does.
@@ -27,6 +35,8 @@ const FLAGS: FlagSpec[] = [
   ...FEDERATION_FLAGS,
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
+  ...WEB_CONFIG_FLAGS,
+  ...QUERY_TENANCY_FLAGS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
 ];
@@ -48,6 +58,8 @@ export interface QueryCommandConfig extends QueryConfig {
   port: number;
   federation: FederationConfig;
   limits: RequestLimits;
+  web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   logLevel: LogLevel;
 }
 
@@ -57,7 +69,8 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const { host, port } = splitHostPort(values["web.listen-address"]!);
   const federation = federationConfig(parsed);
   if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
-  return { host, port, ...queryConfig(values), limits: requestLimits(values), federation, logLevel: logLevelFlag(values) };
+  return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "query"), federation, logLevel: logLevelFlag(values) };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const federation = openFederation(cfg.federation, { registry });
+  const web = openWebConfig(cfg.web, registry, log);
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
   const app = buildApi({
     ...cfg.limits,
@@ -87,6 +101,8 @@ export async function run(argv: string[]): Promise<number> {
     maxConcurrency: cfg.maxConcurrency,
     maxQueuedQueries: cfg.maxQueueLength > 0 ? cfg.maxQueueLength : undefined,
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
+    web,
+    tenancy: cfg.tenancy,
   });
   federation.start();
   try {
@@ -94,11 +110,12 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     log.error(`cannot listen on ${joinHostPort(cfg.host, cfg.port)}: ${(err as Error).message}`);
     federation.stop();
+    web?.close();
     return 1;
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const url = listenUrl(web, cfg.host, port);
   const { endpoints, sdFiles, prometheusUrls, replicaLabels } = cfg.federation;
   log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
   log.info(`orrery query is listening on ${url}`);
@@ -106,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
   await shutdownSignal();
   log.info("shutting down");
   await app.close();
+  web?.close();
   federation.stop();
   log.info("bye");
   return 0;

@@ -39,7 +39,15 @@ import {
   type RequestLimits,
   REMOTE_WRITE_DECODED_FLAG,
   remoteWriteDecodedLimit,
+  listenUrl,
+  openWebConfig,
+  WEB_CONFIG_FLAGS,
+  type WebConfigFlag,
+  webConfigFlag,
+  RECEIVE_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 
 const BLOCK_DURATION_FLAG = "tsdb.min-block-duration";
 
@@ -57,6 +65,8 @@ const FLAGS: FlagSpec[] = [
   ...OBJSTORE_FLAGS,
   TOO_FAR_IN_FUTURE_FLAG,
   ...REQUEST_LIMIT_FLAGS,
+  ...WEB_CONFIG_FLAGS,
+  ...RECEIVE_TENANCY_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
@@ -83,6 +93,8 @@ export interface ReceiveConfig {
   /** Samples further ahead of the clock are rejected; undefined: no limit. */
   tooFarInFutureMs: number | undefined;
   limits: RequestLimits;
+  web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   maxDecodedBytes: number;
   externalLabels: Labels;
   logLevel: LogLevel;
@@ -103,6 +115,8 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     retentionMs: durationFlag(values, "tsdb.retention"),
     tooFarInFutureMs: tooFarInFutureFlag(values),
     limits: requestLimits(values),
+    web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "receive"),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
@@ -117,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
   let shipping: Shipping | undefined;
   try {
     shipping = await openShipping(cfg.shipping, { dataDir: cfg.dataDir, source: "receive", externalLabels: cfg.externalLabels, registry, log });
@@ -130,8 +145,8 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
-  const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false });
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy);
+  const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false, web });
 
   let grpc: StoreApiServer;
   try {
@@ -153,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const url = listenUrl(web, cfg.host, port);
   log.info(`serving the head over the gRPC StoreAPI on ${grpc.address}`);
   // Listen for SIGTERM before saying we listen: a caller may stop us as soon as it reads that line.
   const stopping = shutdownSignal();
@@ -162,6 +177,7 @@ export async function run(argv: string[]): Promise<number> {
   await stopping;
   log.info("shutting down: stopping remote_write and the StoreAPI, flushing the WAL");
   await app.close();
+  web?.close();
   await grpc.close();
   await shipping?.close(head);
   await head.close();

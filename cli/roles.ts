@@ -3,7 +3,19 @@
 // remote_write wiring. One place, so a flag means the same thing in every command.
 import { readFileSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
-import type { ExemplarQuerier, MetadataQuerier, RemoteWriteHandler, StoreEndpointStatus, StoreViewOptions } from "../api/index.js";
+import {
+  type ExemplarQuerier,
+  LiveWebConfig,
+  loadWebConfig,
+  type MetadataQuerier,
+  type RemoteWriteHandler,
+  type StoreEndpointStatus,
+  type StoreViewOptions,
+  type TenancyConfig,
+  tenantOf,
+  type WebConfig,
+  WebConfigError,
+} from "../api/index.js";
 import { EndpointSet, ProxyStore, type StoreFactory, type StoreRef } from "../federation/index.js";
 import {
   GRPC_CLIENT_FLAGS,
@@ -37,7 +49,7 @@ import {
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
-import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, type Logger, type ParsedFlags } from "./flags.js";
+import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags } from "./flags.js";
 
 // ── Flag groups ──
 
@@ -146,6 +158,76 @@ export function remoteWriteDecodedLimit(values: Record<string, string>): number 
   const n = byteSize(values[REMOTE_WRITE_DECODED_FLAG.name]!, `--${REMOTE_WRITE_DECODED_FLAG.name}`);
   if (n <= 0) throw new FlagError(`invalid --${REMOTE_WRITE_DECODED_FLAG.name}=${values[REMOTE_WRITE_DECODED_FLAG.name]}: want a size above 0`);
   return n;
+}
+
+/** Prometheus's --web.config.file (exporter-toolkit format); Thanos calls the same file --http.config. */
+export const WEB_CONFIG_FLAGS: readonly FlagSpec[] = [
+  { name: "web.config.file", default: "", help: "Web config file (Prometheus's exporter-toolkit format): TLS, basic auth and headers for the HTTP listener; reloaded on change." },
+  { name: "http.config", default: "", help: "Thanos's name for --web.config.file." },
+];
+
+/** The web config file the flags name, read and checked; undefined when none is given. */
+export interface WebConfigFlag {
+  readonly file: string;
+  readonly initial: WebConfig;
+}
+
+export function webConfigFlag(values: Record<string, string>): WebConfigFlag | undefined {
+  const web = values["web.config.file"] ?? "";
+  const http = values["http.config"] ?? "";
+  if (web !== "" && http !== "" && web !== http) throw new FlagError("--web.config.file and --http.config are both given: give one");
+  const file = web !== "" ? web : http;
+  if (file === "") return undefined;
+  try {
+    return { file, initial: loadWebConfig(file) };
+  } catch (err) {
+    if (err instanceof WebConfigError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
+/** The web config in force on the listener, watched for changes until close(); undefined when none is given. */
+export function openWebConfig(flag: WebConfigFlag | undefined, registry: Registry, log: Logger): LiveWebConfig | undefined {
+  if (flag === undefined) return undefined;
+  const web = new LiveWebConfig(flag.file, flag.initial, { registry, log });
+  web.start();
+  log.info(`web config ${flag.file}: ${web.scheme === "https" ? "TLS" : "no TLS"}, ${flag.initial.users.size > 0 ? "basic auth" : "no authentication"}`);
+  return web;
+}
+
+/** The URL a process listening on host:port is reached at. */
+export function listenUrl(web: LiveWebConfig | undefined, host: string, port: number): string {
+  return `${web?.scheme ?? "http"}://${joinHostPort(host === "0.0.0.0" ? "127.0.0.1" : host, port)}`;
+}
+
+/** Thanos Query's tenancy flags (`orrery start`, `orrery query`). */
+export const QUERY_TENANCY_FLAGS: readonly FlagSpec[] = [
+  { name: "query.tenant-header", default: "THANOS-TENANT", help: "Request header naming the tenant (X-Scope-OrgID, Mimir's, is accepted too)." },
+  { name: "query.default-tenant-id", default: "default-tenant", help: "Tenant of a request that names none." },
+  { name: "query.tenant-label-name", default: "tenant_id", help: "Series label carrying the tenant." },
+  {
+    name: "query.enforce-tenancy",
+    default: "false",
+    boolean: true,
+    help: "Every selector of a request gets tenant_label=\"<tenant>\" (queries, series, labels, exemplars, metadata, status); with a head, remote_write labels series with the writer's tenant.",
+  },
+];
+
+/** Thanos Receive's tenancy flags: remote_write series are labelled with the writer's tenant. */
+export const RECEIVE_TENANCY_FLAGS: readonly FlagSpec[] = [
+  { name: "receive.tenant-header", default: "THANOS-TENANT", help: "Request header naming the writing tenant (X-Scope-OrgID accepted too)." },
+  { name: "receive.default-tenant-id", default: "default-tenant", help: "Tenant of a remote_write request that names none." },
+  { name: "receive.tenant-label-name", default: "tenant_id", help: "Label set on every received series to its tenant, replacing any the sender gave." },
+];
+
+/** The tenancy settings of the flags with `prefix` ("query" or "receive"). */
+export function tenancyFlags(values: Record<string, string>, prefix: "query" | "receive"): TenancyConfig {
+  const get = (name: string): string => values[`${prefix}.${name}`] ?? "";
+  const cfg = { header: get("tenant-header"), defaultTenant: get("default-tenant-id"), labelName: get("tenant-label-name"), enforce: get("enforce-tenancy") === "true" };
+  if (!/^[A-Za-z0-9-]+$/.test(cfg.header)) throw new FlagError(`invalid --${prefix}.tenant-header=${cfg.header}: want an HTTP header name`);
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(cfg.labelName)) throw new FlagError(`invalid --${prefix}.tenant-label-name=${cfg.labelName}: want a label name`);
+  if (cfg.defaultTenant === "") throw new FlagError(`invalid --${prefix}.default-tenant-id: must not be empty`);
+  return cfg;
 }
 
 export const LOG_FLAG: FlagSpec = { name: "log.level", default: "info", help: "Only log messages at or above this level: debug, info, warn, error." };
@@ -459,11 +541,20 @@ export interface HeadWriting {
   readonly received: RemoteWriteContext;
 }
 
-/** remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections logged as warnings. */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number): HeadWriting {
+/**
+ * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
+ * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
+ */
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig): HeadWriting {
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
+  const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
+    if (tenancy === undefined) return undefined;
+    // Without enforcement, a request naming no tenant is stored as sent (an empty default resolves to "").
+    const tenant = tenantOf(headers, tenancy.enforce ? tenancy : { ...tenancy, defaultTenant: "" });
+    return tenant === "" ? undefined : { name: tenancy.labelName, value: tenant };
+  };
   return {
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received),
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers)),
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({

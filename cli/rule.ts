@@ -11,7 +11,7 @@ import { Notifier, parseRuleFile, Ruler, httpQuerier, remoteWriteAppender, type 
 import { grpcServerOptionsFromFlags, serveStoreApi, type Labels } from "../storeapi/index.js";
 import type { Head } from "../stores/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type Logger, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
-import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, grpcFlags, LOG_FLAG, openLoggedHead } from "./roles.js";
+import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, grpcFlags, listenUrl, LOG_FLAG, openLoggedHead, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
 
 /** Thanos Ruler's flags for rules and Alertmanager. */
 export const RULER_FLAGS: readonly FlagSpec[] = [
@@ -120,6 +120,7 @@ const FLAGS: FlagSpec[] = [
   { name: "remote-write.url", default: "", help: "Stateless mode: remote_write recorded series and ALERTS to this URL (e.g. http://receive:19291/api/v1/receive) instead of the head." },
   ...RULER_FLAGS,
   EXTERNAL_LABEL_FLAG,
+  ...WEB_CONFIG_FLAGS,
   LOG_FLAG,
 ];
 
@@ -133,6 +134,7 @@ interface RuleCommandConfig {
   remoteWriteUrl: string;
   ruler: RulerConfig;
   externalLabels: Labels;
+  web: WebConfigFlag | undefined;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -148,6 +150,7 @@ function ruleCommandConfig(parsed: ParsedFlags): RuleCommandConfig {
   return {
     ...splitHostPort(values["http-address"]!, "http-address"),
     dataDir: values["data-dir"]!,
+    web: webConfigFlag(values),
     retentionMs: durationFlag(values, "tsdb.retention"),
     queryUrls,
     grpcAddress: values["grpc-address"]!,
@@ -174,11 +177,12 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
   const head = await openLoggedHead(cfg.dataDir, { registry, windowMs: cfg.retentionMs, externalLabels: cfg.externalLabels }, log);
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, cfg.port)}`;
+  const url = listenUrl(web, cfg.host, cfg.port);
   const append = cfg.remoteWriteUrl === "" ? undefined : remoteWriteAppender(cfg.remoteWriteUrl);
   const { ruler, notifier } = openRuler(cfg.ruler, { querier: httpQuerier(cfg.queryUrls), head, externalLabels: cfg.externalLabels, registry, log, defaultQueryUrl: url, append });
-  const app = buildApi({ engine: new Engine({ registry }), store: head, registry, flags: parsed.flags.values, rules: ruler });
+  const app = buildApi({ engine: new Engine({ registry }), store: head, registry, flags: parsed.flags.values, rules: ruler, web });
   const grpc = cfg.grpcAddress === "" ? undefined : await serveStoreApi(head, grpcFlags(() => grpcServerOptionsFromFlags(parsed.flags.values)));
   await app.listen({ host: cfg.host, port: cfg.port });
   const errors = await ruler.start();
@@ -196,6 +200,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruler.stop();
   await notifier.flush();
   await app.close();
+  web?.close();
   await grpc?.close();
   await head.close();
   return 0;

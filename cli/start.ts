@@ -45,7 +45,15 @@ import {
   type RequestLimits,
   REMOTE_WRITE_DECODED_FLAG,
   remoteWriteDecodedLimit,
+  listenUrl,
+  openWebConfig,
+  WEB_CONFIG_FLAGS,
+  type WebConfigFlag,
+  webConfigFlag,
+  QUERY_TENANCY_FLAGS,
+  tenancyFlags,
 } from "./roles.js";
+import type { TenancyConfig } from "../api/index.js";
 import { openRuler, reloadOnSighup, RULER_FLAGS, type RulerConfig, rulerConfig } from "./rule.js";
 import { engineQuerier } from "../ruler/index.js";
 import { BucketStore } from "../stores/index.js";
@@ -67,6 +75,8 @@ const FLAGS: FlagSpec[] = [
   TOO_FAR_IN_FUTURE_FLAG,
   ...QUERY_FLAGS,
   ...REQUEST_LIMIT_FLAGS,
+  ...WEB_CONFIG_FLAGS,
+  ...QUERY_TENANCY_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
@@ -107,6 +117,8 @@ export interface StartConfig extends QueryConfig {
   /** Samples further ahead of the clock are rejected; undefined: no limit. */
   tooFarInFutureMs: number | undefined;
   limits: RequestLimits;
+  web: WebConfigFlag | undefined;
+  tenancy: TenancyConfig;
   maxDecodedBytes: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
@@ -135,6 +147,8 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     retentionMs: durationFlag(values, "storage.tsdb.retention.time"),
     tooFarInFutureMs: tooFarInFutureFlag(values),
     limits: requestLimits(values),
+    web: webConfigFlag(values),
+    tenancy: tenancyFlags(values, "query"),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
@@ -157,6 +171,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
 
   // An all-in-one server shipping its own head's blocks is in Thanos's sidecar position.
   let shipping: Shipping | undefined;
@@ -191,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined);
   // Without other stores the head is queried directly: no proxy in the path.
   const local = [localStoreRef("head", head, cfg.externalLabels)];
   if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
@@ -238,6 +253,8 @@ export async function run(argv: string[]): Promise<number> {
     headChunkCount: () => head.numChunks(),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     rules: ruling?.ruler,
+    web,
+    tenancy: cfg.tenancy,
   });
 
   let grpc: StoreApiServer | undefined;
@@ -265,12 +282,13 @@ export async function run(argv: string[]): Promise<number> {
     await shipping?.close(head);
     await history?.close();
     await head.close();
+    web?.close();
     return 1;
   }
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
   const listen = joinHostPort(cfg.host, port);
-  const url = `http://${joinHostPort(cfg.host === "0.0.0.0" ? "127.0.0.1" : cfg.host, port)}`;
+  const url = listenUrl(web, cfg.host, port);
 
   if (cfg.selfScrape) {
     scraper = new SelfScraper({
@@ -306,6 +324,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruling?.notifier.flush();
   await scraper?.stop();
   await app.close();
+  web?.close();
   await queryFrontend?.close();
   federation?.stop();
   await grpc?.close();

@@ -21,10 +21,11 @@ import {
   shutdownSignal,
   splitHostPort,
 } from "./flags.js";
-import { GRPC_SERVER_FLAG_SPECS, grpcFlags, LOG_FLAG, OBJSTORE_FLAGS, objstoreConfigFlag } from "./roles.js";
+import { GRPC_SERVER_FLAG_SPECS, grpcFlags, LOG_FLAG, OBJSTORE_FLAGS, objstoreConfigFlag, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
 
 const FLAGS: FlagSpec[] = [
   ...OBJSTORE_FLAGS,
+  ...WEB_CONFIG_FLAGS,
   ...GRPC_SERVER_FLAG_SPECS,
   { name: "http-address", default: "127.0.0.1:10902", help: "Listen host:port for /metrics, /-/healthy and /-/ready." },
   { name: "data-dir", default: "./data", help: "Directory of the blocks' local index-headers (rebuilt from the bucket when missing)." },
@@ -53,6 +54,7 @@ export interface StoreConfig {
   grpc: StoreApiServerOptions;
   httpHost: string;
   httpPort: number;
+  web: WebConfigFlag | undefined;
   dataDir: string;
   syncIntervalMs: number;
   ignoreDeletionMarksDelayMs: number;
@@ -71,6 +73,7 @@ export function storeConfig(parsed: ParsedFlags): StoreConfig {
     grpc: grpcFlags(() => grpcServerOptionsFromFlags(values)),
     httpHost: host,
     httpPort: port,
+    web: webConfigFlag(values),
     dataDir: values["data-dir"]!,
     syncIntervalMs: durationFlag(values, "sync-block-duration"),
     ignoreDeletionMarksDelayMs: durationFlag(values, "ignore-deletion-marks-delay", true),
@@ -90,10 +93,11 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const web = openWebConfig(cfg.web, registry, log);
   await mkdir(cfg.dataDir, { recursive: true });
   const bucket = await openBucket(cfg.objstore);
   let ready = false;
-  const app = buildWriteApi({ registry, ready: () => ready });
+  const app = buildWriteApi({ registry, ready: () => ready, web });
   try {
     await app.listen({ host: cfg.httpHost, port: cfg.httpPort });
   } catch (err) {
@@ -135,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
   await shutdownSignal();
   log.info("shutting down");
   await app.close();
+  web?.close();
   await grpc.close();
   await store.close();
   await bucket.close();

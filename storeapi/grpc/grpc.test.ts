@@ -1,6 +1,5 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import type { WireSeries, WireSeriesResponse } from "../proto/index.js";
 import { serveStoreApi, type StoreApiServer } from "./server.js";
 import { GrpcStoreClient } from "./client.js";
 import { StoreApiError } from "./convert.js";
+import { makeCerts } from "../../testing/index.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
 import { GrpcFlagError, clientChannelOptions, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, serverChannelOptions, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
 
@@ -392,20 +392,6 @@ test("server: garbage requests, unknown matcher types and a shard outside the to
 });
 
 // ── TLS ──
-
-function makeCerts(dir: string): void {
-  const ssl = (...args: string[]): void => {
-    execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  };
-  ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=orrery test CA");
-  const leaf = (name: string, ext: string): void => {
-    writeFileSync(join(dir, `${name}.ext`), ext);
-    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", `${name}.crt`, "-days", "1", "-extfile", `${name}.ext`);
-  };
-  leaf("server", "subjectAltName=DNS:store.orrery.test\nextendedKeyUsage=serverAuth\n");
-  leaf("client", "extendedKeyUsage=clientAuth\n");
-}
 
 test("TLS and mTLS, configured from Thanos's flags", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "orrery-grpc-tls-"));

@@ -2,7 +2,7 @@
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import snappy from "snappyjs";
 import { Counter, type Registry } from "prom-client";
-import type { Labels } from "../../../storeapi/index.js";
+import { type Label, type Labels, setLabel } from "../../../storeapi/index.js";
 import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
 import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
 import { ExemplarStore } from "./exemplars.js";
@@ -197,6 +197,8 @@ export async function handleRemoteWrite(
   body: Uint8Array,
   headers: RequestHeaders,
   ctx: RemoteWriteContext = createRemoteWriteContext(),
+  /** Set on every series (and its exemplars), replacing any value the sender gave: the writing tenant's label. */
+  tenantLabel?: Label,
 ): Promise<RemoteWriteResponse> {
   const bad = checkHeaders(headers);
   if (bad) return finish(ctx, bad);
@@ -238,7 +240,8 @@ export async function handleRemoteWrite(
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
     if (to === from && req.histograms[i] === 0 && withExemplars[i] === 0) continue;
-    const labels = seriesLabels(req, i, text, ctx.strings);
+    const sent = seriesLabels(req, i, text, ctx.strings);
+    const labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
     labelsOf[i] = labels;
     if (typeof labels === "string") {
       invalidSeries++;
