@@ -66,8 +66,6 @@ const CASES: { name: string; anchored: boolean }[] = [
   { name: "resets", anchored: true },
   { name: "changes", anchored: false },
   { name: "changes", anchored: true },
-  { name: "sum_over_time", anchored: false },
-  { name: "avg_over_time", anchored: false },
   { name: "max_over_time", anchored: false },
   { name: "min_over_time", anchored: false },
   { name: "quantile_over_time", anchored: false },

@@ -9,19 +9,14 @@
 //   Prometheus computes it, and the same extrapolation follows. A window holding a reset is
 //   evaluated directly, so the correction sums v[i-1] in Prometheus's order, bit for bit.
 // - resets/changes (plain and anchored): integer counts of the qualifying pairs; exact.
-// - sum/avg_over_time: a Kahan–Neumaier running sum (adds entering, subtracts leaving
-//   samples). The bits touched since the last recomputation bound its error; once they exceed
-//   2^20 times the current sum (cancellation), the window is summed afresh. Any NaN/±Inf in
-//   the window, or an overflowing sum, goes to the direct function (Prometheus's NaN/Inf and
-//   incremental-mean rules).
 // - min/max_over_time: a monotone deque of sample numbers per series (NaN tracked apart).
 // - quantile_over_time: the window's values kept sorted per series (binary search, then one
 //   native copyWithin per insertion or removal), NaNs counted apart as sorting first; the
 //   quantile reads the two ranks it interpolates between, exactly as the direct sort does.
-// - stddev/stdvar_over_time, mad_over_time and the rest stay direct: Welford with removal is
-//   not exact, and the median of deviations has no cheap sliding form.
+// - sum/avg_over_time, stddev/stdvar_over_time, mad_over_time and the rest stay direct: a
+//   running sum (or Welford with removal) is not bit-exact, and its last digits would depend on
+//   where the range starts, so a split range (the query frontend) would answer differently.
 //   irate/idelta and count/last/first_over_time are O(1) per window already.
-import { avgOverTime, sumOverTime } from "./over_time.js";
 import { quantileOfSorted } from "./quantile.js";
 import { anchoredFrom, extrapolate, extrapolatedRate } from "./rate.js";
 import type { RangeWindow } from "./window.js";
@@ -47,9 +42,6 @@ export function slidingEvaluator(name: string, series: number, anchored: boolean
       return new PairCountEvaluator(series, false, anchored);
     case "changes":
       return new PairCountEvaluator(series, true, anchored);
-    case "sum_over_time":
-    case "avg_over_time":
-      return anchored ? undefined : new SumEvaluator(series, name === "avg_over_time");
     case "quantile_over_time":
       return anchored ? undefined : new QuantileEvaluator(series);
     case "max_over_time":
@@ -162,102 +154,6 @@ class PairCountEvaluator implements SlidingEvaluator {
     // The anchor adds one pair: (anchor, first sample of the window).
     if (this.anchored && anchoredFrom(w) < w.start && this.pairs.at(w.v, w.start)) n++;
     return n;
-  }
-}
-
-/** A value is summed when finite; NaN and ±Inf are counted and leave the sum alone. */
-function isFiniteValue(x: number): boolean {
-  return x - x === 0;
-}
-
-/** Recompute once the magnitudes added and removed exceed this multiple of the sum. */
-const CANCELLATION_LIMIT = 2 ** 20;
-
-class SumEvaluator implements SlidingEvaluator {
-  private readonly track: WindowTrack;
-  private readonly sum: Float64Array;
-  private readonly comp: Float64Array;
-  private readonly touched: Float64Array;
-  private readonly nonFinite: Int32Array;
-
-  constructor(series: number, private readonly avg: boolean) {
-    this.track = new WindowTrack(series);
-    this.sum = new Float64Array(series);
-    this.comp = new Float64Array(series);
-    this.touched = new Float64Array(series);
-    this.nonFinite = new Int32Array(series);
-  }
-
-  value(i: number, w: RangeWindow, base: number): number | undefined {
-    const v = w.v;
-    const tr = this.track;
-    const start = w.start + base;
-    const end = w.end + base;
-    let sum = this.sum[i];
-    let c = this.comp[i];
-    let touched = this.touched[i];
-    let nonFinite = this.nonFinite[i];
-    let addFrom: number;
-    if (tr.overlaps(i, start)) {
-      const oldFrom = tr.from[i];
-      const leaveTo = Math.min(start, tr.to[i]);
-      for (let k = oldFrom; k < leaveTo; k++) {
-        const x = -v[k - base];
-        if (!isFiniteValue(x)) {
-          nonFinite--;
-          continue;
-        }
-        const t = sum + x;
-        c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-        sum = t;
-        touched += Math.abs(x);
-      }
-      addFrom = Math.max(tr.to[i], start);
-    } else {
-      sum = 0;
-      c = 0;
-      touched = 0;
-      nonFinite = 0;
-      addFrom = start;
-    }
-    for (let k = addFrom; k < end; k++) {
-      const x = v[k - base];
-      if (!isFiniteValue(x)) {
-        nonFinite++;
-        continue;
-      }
-      const t = sum + x;
-      c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-      sum = t;
-      touched += Math.abs(x);
-    }
-    tr.from[i] = start;
-    tr.to[i] = end;
-    const n = end - start;
-    let result: number | undefined;
-    if (n === 0) result = undefined;
-    else if (nonFinite > 0 || !isFiniteValue(sum + c)) result = this.avg ? avgOverTime(w) : sumOverTime(w);
-    else {
-      if (touched > CANCELLATION_LIMIT * Math.abs(sum + c)) {
-        // Cancellation: sum the window afresh, in order, as the direct function does.
-        sum = 0;
-        c = 0;
-        touched = 0;
-        for (let k = w.start; k < w.end; k++) {
-          const x = v[k];
-          const t = sum + x;
-          c += Math.abs(sum) >= Math.abs(x) ? sum - t + x : x - t + sum;
-          sum = t;
-          touched += Math.abs(x);
-        }
-      }
-      result = this.avg ? sum / n + c / n : sum + c;
-    }
-    this.sum[i] = sum;
-    this.comp[i] = c;
-    this.touched[i] = touched;
-    this.nonFinite[i] = nonFinite;
-    return result;
   }
 }
 
