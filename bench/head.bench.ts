@@ -5,22 +5,12 @@
 // series, and selector latencies at that many series.
 import { Head } from "../stores/index.js";
 import type { Label, Labels, Matcher } from "../storeapi/index.js";
+import { rng } from "../testing/index.js";
 
 const SERIES = Number(process.argv[2] ?? 100_000);
 const SAMPLES = Number(process.argv[3] ?? 240);
 const BATCH_SERIES = 1000;
 const INTERVAL = 15_000;
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Label sets shaped like a Kubernetes fleet: 200 metric names × 500 instances, a few jobs and zones. */
 function makeLabels(i: number): Labels {
