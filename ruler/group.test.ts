@@ -151,4 +151,7 @@ test("evaluation slots: aligned to the interval plus the group's hash offset", (
   assert.ok(ts <= T0 + 1234 && ts > T0 + 1234 - 15_000);
   assert.equal(((ts - Math.floor(offset)) % 15_000 + 15_000) % 15_000, 0);
   assert.notEqual(groupOffsetMs("g2", "rules.yml", 15_000), offset);
+  // labels.Hash of {file, name} (xxHash64) modulo the interval in ns, short and ≥ 32-byte inputs.
+  assert.equal(offset, 1632.510205);
+  assert.equal(groupOffsetMs("a".repeat(40), "b".repeat(50), 15_000), 7922.792015);
 });

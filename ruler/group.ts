@@ -2,11 +2,10 @@
 // hash-based offset within the interval, rules in order (a recording rule's output is
 // written before the next rule runs, so later rules see it), stale markers for series a
 // rule stops producing, missed iterations counted, `for` state restored after a restart.
-import { labelsKey, STALE_NAN, type Labels } from "../storeapi/index.js";
+import { labelsKey, STALE_NAN, XxHash64, type Labels } from "../storeapi/index.js";
 import { RuleState, type RuleEnv } from "./rule.js";
 import type { RuleGroupConfig } from "./rulefile.js";
 import type { AppendFunc, NotifyFunc, OutputSample, RuleQuerier } from "./types.js";
-import { xxhash64 } from "./xxhash.js";
 
 export interface GroupDeps {
   querier: RuleQuerier;
@@ -30,7 +29,8 @@ export interface GroupDeps {
 export function groupOffsetMs(name: string, file: string, intervalMs: number): number {
   const raw = hashInput(name, file);
   const intervalNs = BigInt(intervalMs) * 1_000_000n;
-  return Number(xxhash64(raw) % intervalNs) / 1e6;
+  const h = new XxHash64().hash(raw, raw.length);
+  return Number(((BigInt(h.hi) << 32n) | BigInt(h.lo)) % intervalNs) / 1e6;
 }
 
 /** labels.Hash's input for {file, name}: each name and value followed by the byte 0xff (not valid UTF-8, so written as a byte). */
