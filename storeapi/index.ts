@@ -1,6 +1,7 @@
 // The Store interface the engine reads from, and the chunk encoding every store speaks.
 export type * from "./types.js";
 export { ChunkEncoding } from "./types.js";
+export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js";
 
 // ── XOR chunks (byte-identical to Prometheus's chunkenc) and stale markers ──
 export {

@@ -41,6 +41,7 @@ import {
   type Store,
   type StoreInfo,
   type StringsResponse,
+  snappyUncompress,
 } from "../../storeapi/index.js";
 import { parseYaml } from "../../conformance/index.js";
 import { readChunkedFrames } from "./frames.js";
@@ -275,7 +276,7 @@ export class PrometheusStore implements Store {
     const compressed = new Uint8Array(await response.arrayBuffer());
     let decoded: PrompbReadResponse;
     try {
-      decoded = prompb.ReadResponse.decode(snappy.uncompress(compressed, MAX_SAMPLES_BODY_BYTES)) as unknown as PrompbReadResponse;
+      decoded = prompb.ReadResponse.decode(snappyUncompress(compressed, MAX_SAMPLES_BODY_BYTES)) as unknown as PrompbReadResponse;
     } catch (err) {
       throw this.error(`SAMPLES response is not a snappy ReadResponse: ${(err as Error).message}`);
     }

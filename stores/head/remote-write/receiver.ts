@@ -1,8 +1,7 @@
 // The remote_write 1.0 receiver: checks headers, decompresses, decodes, appends to the head, keeps
 // exemplars and metadata, and answers with the status codes the protocol specifies.
-import snappy from "snappyjs";
 import { Counter, type Registry } from "prom-client";
-import { type Label, type Labels, setLabel } from "../../../storeapi/index.js";
+import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
 import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
 import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
 import { ExemplarStore } from "./exemplars.js";
@@ -170,17 +169,6 @@ function asBuffer(b: Uint8Array): Buffer {
   return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** The uncompressed length a snappy block declares (its leading varint), or -1 when malformed. */
-function snappyDeclaredLength(b: Uint8Array): number {
-  let result = 0;
-  for (let i = 0, shift = 0; i < 5 && i < b.length; i++, shift += 7) {
-    const c = b[i];
-    result += (c & 0x7f) * 2 ** shift;
-    if (c < 0x80) return result <= 0xffffffff ? result : -1;
-  }
-  return -1;
-}
-
 function finish(ctx: RemoteWriteContext, res: RemoteWriteResponse): RemoteWriteResponse {
   ctx.metrics?.requests.labels(String(res.status)).inc();
   return res;
@@ -213,7 +201,7 @@ export async function handleRemoteWrite(
   }
   let raw: Uint8Array;
   try {
-    raw = snappy.uncompress(asBuffer(body), ctx.maxDecodedBytes);
+    raw = snappyUncompress(body, ctx.maxDecodedBytes);
   } catch (err) {
     return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
   }

@@ -176,6 +176,10 @@ test("handler: bad snappy, bad protobuf and random bytes → 400 with a message,
   assert.equal(r2.status, 400);
   assert.match(r2.message!, /protobuf decode error: WriteRequest\.1: wire type 0/);
   assert.equal((await handleRemoteWrite(head, new Uint8Array(0), HEADERS)).status, 400);
+  // A literal whose 4-byte length has the top bit set: snappyjs's decoder loops on it forever (found by npm run fuzz).
+  const loop = await handleRemoteWrite(head, Buffer.from("18fc1a598af59128e4fd3a4111212734cc0a320a10", "hex"), HEADERS);
+  assert.equal(loop.status, 400);
+  assert.match(loop.message!, /^snappy decode error: /);
   const bomb = await handleRemoteWrite(head, Uint8Array.from([0xff, 0xff, 0xff, 0x7f, 0x00]), HEADERS);
   assert.match(bomb.message!, /declared length \d+ is impossible/);
   let seed = 7;

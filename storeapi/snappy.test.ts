@@ -1,0 +1,40 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import snappy from "snappyjs";
+import { SnappyError, snappyUncompress } from "./snappy.js";
+import { rng } from "../testing/index.js";
+
+test("snappy blocks from snappyjs's encoder decode to the bytes encoded: random, runs, long literals, empty", () => {
+  const r = rng(3);
+  const inputs: Uint8Array[] = [new Uint8Array(0), new Uint8Array(100_000).fill(7)];
+  for (let k = 0; k < 200; k++) {
+    const n = Math.floor(r() * (k % 10 === 0 ? 200_000 : 2_000));
+    // Mostly text-like bytes from a small alphabet so the encoder finds copies of every length and offset size.
+    inputs.push(Uint8Array.from({ length: n }, () => (r() < 0.9 ? 97 + Math.floor(r() * 4) : Math.floor(r() * 256))));
+  }
+  for (const input of inputs) assert.deepEqual(snappyUncompress(snappy.compress(input), 1 << 20), input);
+});
+
+test("damaged snappy is a SnappyError naming the fault, never a loop or an overrun", () => {
+  const cases: [string, Uint8Array, RegExp][] = [
+    ["negative literal length (snappyjs loops on it)", Buffer.from("18fc1a598af59128e4fd3a4111212734cc0a320a10", "hex"), /runs past the input/],
+    ["bad length header", Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), /bad length header/],
+    ["over the limit", Uint8Array.from([0x80, 0x80, 0x80, 0x01]), /exceeds the limit/],
+    ["copy before any output", Uint8Array.from([0x05, 0x01, 0x01]), /copy offset 1 at output byte 0/],
+    ["literal past the end", Uint8Array.from([0x05, 0x10, 0x61]), /runs past the input/],
+    ["output over the declared length", Uint8Array.from([0x01, 0x04, 0x61, 0x62]), /exceeds the declared length 1/],
+    ["output short of the declared length", Uint8Array.from([0x03, 0x00, 0x61]), /decoded 1 bytes, the header declares 3/],
+  ];
+  for (const [what, input, message] of cases) assert.throws(() => snappyUncompress(input, 1 << 20), (e: unknown) => e instanceof SnappyError && message.test(e.message), what);
+  const r = rng(4);
+  const good = snappy.compress(Uint8Array.from({ length: 3000 }, () => 97 + Math.floor(r() * 3)));
+  for (let k = 0; k < 3000; k++) {
+    const bad = Uint8Array.from(good.subarray(0, 1 + Math.floor(r() * good.length)));
+    for (let f = 0; f < 3; f++) bad[Math.floor(r() * bad.length)] = Math.floor(r() * 256);
+    try {
+      assert.ok(snappyUncompress(bad, 1 << 20).length <= 1 << 20);
+    } catch (e) {
+      assert.ok(e instanceof SnappyError, String(e));
+    }
+  }
+});

@@ -1,0 +1,78 @@
+// Snappy block decoding with every length and offset checked: damaged or hostile input is an
+// error naming what is wrong, never an endless loop or a write past the output (snappyjs's
+// decoder loops forever on some 21-byte inputs, so remote_write and remote_read decode here).
+
+export class SnappyError extends Error {}
+
+/** The uncompressed length a snappy block declares (its leading varint), or -1 when malformed. */
+export function snappyDeclaredLength(b: Uint8Array): number {
+  let result = 0;
+  for (let i = 0, shift = 0; i < 5 && i < b.length; i++, shift += 7) {
+    const c = b[i]!;
+    result += (c & 0x7f) * 2 ** shift;
+    if (c < 0x80) return result <= 0xffffffff ? result : -1;
+  }
+  return -1;
+}
+
+function varintSize(b: Uint8Array): number {
+  let i = 0;
+  while (b[i]! >= 0x80) i++;
+  return i + 1;
+}
+
+/** The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. */
+export function snappyUncompress(src: Uint8Array, maxBytes: number): Uint8Array {
+  const len = snappyDeclaredLength(src);
+  if (len < 0) throw new SnappyError("bad length header");
+  if (len > maxBytes) throw new SnappyError(`declared length ${len} exceeds the limit of ${maxBytes}`);
+  const out = new Uint8Array(len);
+  let pos = varintSize(src);
+  let o = 0;
+  while (pos < src.length) {
+    const tag = src[pos++]!;
+    const kind = tag & 3;
+    let n: number;
+    if (kind === 0) {
+      n = tag >>> 2;
+      if (n >= 60) {
+        const extra = n - 59;
+        if (pos + extra > src.length) throw new SnappyError(`literal length at byte ${pos - 1} runs past the input`);
+        n = 0;
+        for (let k = 0; k < extra; k++) n += src[pos + k]! * 2 ** (8 * k);
+        pos += extra;
+      }
+      n += 1;
+      if (n > src.length - pos) throw new SnappyError(`literal of ${n} bytes at byte ${pos} runs past the input`);
+      if (n > len - o) throw new SnappyError(`output exceeds the declared length ${len}`);
+      out.set(src.subarray(pos, pos + n), o);
+      pos += n;
+      o += n;
+      continue;
+    }
+    let offset: number;
+    if (kind === 1) {
+      if (pos + 1 > src.length) throw new SnappyError(`copy at byte ${pos - 1} runs past the input`);
+      n = ((tag >>> 2) & 7) + 4;
+      offset = ((tag >>> 5) << 8) | src[pos]!;
+      pos += 1;
+    } else if (kind === 2) {
+      if (pos + 2 > src.length) throw new SnappyError(`copy at byte ${pos - 1} runs past the input`);
+      n = (tag >>> 2) + 1;
+      offset = src[pos]! | (src[pos + 1]! << 8);
+      pos += 2;
+    } else {
+      if (pos + 4 > src.length) throw new SnappyError(`copy at byte ${pos - 1} runs past the input`);
+      n = (tag >>> 2) + 1;
+      offset = (src[pos]! | (src[pos + 1]! << 8) | (src[pos + 2]! << 16)) + src[pos + 3]! * 2 ** 24;
+      pos += 4;
+    }
+    if (offset === 0 || offset > o) throw new SnappyError(`copy offset ${offset} at output byte ${o} is out of range`);
+    if (n > len - o) throw new SnappyError(`output exceeds the declared length ${len}`);
+    // Byte by byte: a copy may overlap the bytes it writes (a run).
+    for (let k = 0; k < n; k++) out[o + k] = out[o - offset + k]!;
+    o += n;
+  }
+  if (o !== len) throw new SnappyError(`decoded ${o} bytes, the header declares ${len}`);
+  return out;
+}
