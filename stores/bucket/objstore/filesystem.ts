@@ -59,7 +59,7 @@ export class FilesystemBucket implements ObjectBucket {
         } finally {
           this.release(o);
         }
-        this.forget(name);
+        void this.forget(name);
       }
     } catch (err) {
       throw this.error("get range of", name, err);
@@ -78,7 +78,7 @@ export class FilesystemBucket implements ObjectBucket {
       this.handles.set(name, mine);
       for (const old of this.handles.keys()) {
         if (this.handles.size <= MAX_OPEN_HANDLES) break;
-        this.forget(old);
+        void this.forget(old);
       }
     } else {
       this.handles.delete(name);
@@ -92,18 +92,18 @@ export class FilesystemBucket implements ObjectBucket {
 
   private release(o: OpenObject): void {
     o.users--;
-    if (o.evicted && o.users === 0) closeObject(o);
+    if (o.evicted && o.users === 0) void closeObject(o);
   }
 
-  /** Drops the object's handle (closed once its last reader is done). */
-  private forget(name: string): void {
+  /** Drops the object's handle (closed once its last reader is done); resolves when closed now or left to that reader. */
+  private forget(name: string): Promise<void> {
     const opening = this.handles.get(name);
-    if (opening === undefined) return;
+    if (opening === undefined) return Promise.resolve();
     this.handles.delete(name);
-    opening.then(
+    return opening.then(
       (o) => {
         o.evicted = true;
-        if (o.users === 0) closeObject(o);
+        return o.users === 0 ? closeObject(o) : undefined;
       },
       () => undefined,
     );
@@ -119,7 +119,7 @@ export class FilesystemBucket implements ObjectBucket {
       const target = this.path(name);
       await mkdir(dirname(target), { recursive: true });
       await rename(temp, target);
-      this.forget(name);
+      void this.forget(name);
     } catch (err) {
       await rm(temp, { force: true });
       throw this.error("put", name, err);
@@ -130,7 +130,7 @@ export class FilesystemBucket implements ObjectBucket {
     checkObjectName(this.name, "delete", name);
     try {
       await rm(this.path(name), { force: true });
-      this.forget(name);
+      void this.forget(name);
       await this.removeEmptyParents(name);
     } catch (err) {
       throw this.error("delete", name, err);
@@ -171,7 +171,7 @@ export class FilesystemBucket implements ObjectBucket {
 
   /** Closes the open read handles (reads in flight finish first); the bucket stays usable. */
   async close(): Promise<void> {
-    for (const name of [...this.handles.keys()]) this.forget(name);
+    await Promise.all([...this.handles.keys()].map((name) => this.forget(name)));
   }
 
   private path(name: string): string {
@@ -226,10 +226,10 @@ async function openObject(path: string): Promise<OpenObject> {
   }
 }
 
-function closeObject(o: OpenObject): void {
-  if (o.closed) return;
+function closeObject(o: OpenObject): Promise<void> {
+  if (o.closed) return Promise.resolve();
   o.closed = true;
-  void o.handle.close().catch(() => undefined);
+  return o.handle.close().catch(() => undefined);
 }
 
 /** Bytes [offset, offset+length) of an open object, fewer at its end. */
