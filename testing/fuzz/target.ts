@@ -1,32 +1,17 @@
 // The process a fuzz run aims at: `orrery start` in a temp directory, with a little data
 // remote-written into it and its StoreAPI served over gRPC.
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { encodeRemoteWriteBody, type WriteTimeSeries } from "../../stores/index.js";
-import { repoRoot } from "../index.js";
+import type { WriteTimeSeries } from "../../stores/index.js";
+import { logged, orrery, remoteWrite } from "../../cli/testkit.js";
+import { stopProcess } from "../../conformance/index.js";
 import type { FuzzTarget } from "./run.js";
 
 export interface RunningTarget extends FuzzTarget {
   /** The clock the data was written at, ms. */
   readonly nowMs: number;
   stop(): Promise<void>;
-}
-
-function firstMatch(child: ChildProcess, pattern: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (d: Buffer): void => {
-      out += d.toString();
-      const m = pattern.exec(out);
-      if (m === null) return;
-      child.stdout!.off("data", onData);
-      resolve(m[1]!);
-    };
-    child.stdout!.on("data", onData);
-    child.once("exit", (code) => reject(new Error(`orrery exited ${code} before logging ${pattern}:\n${out}`)));
-  });
 }
 
 /** A few hundred series of counters and gauges over the last hour, so queries find data. */
@@ -48,29 +33,15 @@ function seedData(nowMs: number): WriteTimeSeries[] {
 
 export async function startFuzzTarget(extraArgs: readonly string[] = []): Promise<RunningTarget> {
   const dir = mkdtempSync(join(tmpdir(), "orrery-fuzz-"));
-  const main = join(repoRoot(), "dist", "cli", "main.js");
-  const args = [main, "start", `--storage.tsdb.path=${dir}`, "--web.listen-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--no-self-scrape", "--query.timeout=5s", ...extraArgs];
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  child.stderr!.on("data", () => undefined);
+  const child = orrery(["start", `--storage.tsdb.path=${dir}`, "--web.listen-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--no-self-scrape", "--query.timeout=5s", ...extraArgs]);
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [httpUrl, grpcAddress] = await Promise.all([firstMatch(child, /listening on (http:\/\/[^\s"]+)/), firstMatch(child, /gRPC StoreAPI on ([^\s"]+)/)]);
+    const [httpUrl, grpcAddress] = await Promise.all([logged(child, /listening on (http:\/\/[^\s"]+)/, "start"), logged(child, /gRPC StoreAPI on ([^\s"]+)/, "start")]);
     const nowMs = Date.now();
-    const res = await fetch(`${httpUrl}/api/v1/write`, {
-      method: "POST",
-      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
-      body: encodeRemoteWriteBody({ timeseries: seedData(nowMs) }),
-    });
-    if (res.status !== 204) throw new Error(`seeding the fuzz target: ${res.status} ${await res.text()}`);
+    await remoteWrite(httpUrl, seedData(nowMs));
     return { process: child, httpUrl, grpcAddress, nowMs, stop };
   } catch (err) {
     await stop();
