@@ -1,6 +1,14 @@
 // The Store interface the engine reads from, and the chunk encoding every store speaks.
 export type * from "./types.js";
 export { ChunkEncoding } from "./types.js";
+export {
+  CounterResetHint,
+  CUSTOM_BUCKETS_SCHEMA,
+  MIN_EXPONENTIAL_SCHEMA,
+  MAX_EXPONENTIAL_SCHEMA,
+  type NativeHistogram,
+  type HistogramSpan,
+} from "./histogram.js";
 export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js";
 
 // ── XOR chunks (byte-identical to Prometheus's chunkenc) and stale markers ──
