@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Labels } from "../../storeapi/index.js";
 import { parseExpositionLine, type ExpositionFormat } from "./exposition.js";
 import { Head } from "./head.js";
 import { importExpositionFile } from "./import.js";
@@ -63,6 +64,25 @@ test("parseExpositionLine: samples, comments and errors with their column", () =
       assert.equal(got.timestamp, want.timestamp, line);
     }
   }
+});
+
+test("parseExpositionLine with a series cache: every case parses as without it, twice over, and a series is parsed once", () => {
+  const extra: [string, ExpositionFormat][] = [
+    ['up {job="a"} 1 2', "prometheus"],
+    ['up{job="a}b"} 1 2', "prometheus"],
+    ['up{job="a\\"} 3', "prometheus"],
+    ["up\t1", "prometheus"],
+  ];
+  const cache = new Map<string, Labels>();
+  for (const [line, format] of [...cases.map(([l, f]) => [l, f] as [string, ExpositionFormat]), ...extra]) {
+    const plain = parseExpositionLine(line, 7, format);
+    for (let i = 0; i < 2; i++) assert.deepEqual(parseExpositionLine(line, 7, format, cache), plain, `${line} (pass ${i + 1})`);
+  }
+  const a = parseExpositionLine('x{a="1"} 1 5', 1, "prometheus", cache);
+  const b = parseExpositionLine('x{a="1"} 2 6', 2, "prometheus", cache);
+  assert.ok(a.kind === "sample" && b.kind === "sample" && a.labels === b.labels, "the second line reuses the first one's labels");
+  const bad = parseExpositionLine('x{a="1"} zz', 3, "prometheus", cache);
+  assert.ok(bad.kind === "error" && bad.column === 10, "a bad value after a cached series names its column");
 });
 
 test("importExpositionFile: checks first (a bad line imports nothing), then imports in time order per series", async () => {

@@ -34,16 +34,59 @@ export function formatExpositionError(e: ExpositionError, file?: string): string
   return `${file !== undefined ? file + ":" : "line "}${e.line}:${e.column}: ${e.message}`;
 }
 
-const NAME_START = /[a-zA-Z_:]/;
-const NAME_CHAR = /[a-zA-Z0-9_:]/;
+/** `[a-zA-Z_:]` first and `[a-zA-Z0-9_:]` after, as the exposition formats name metrics; label names start without `:`. */
+function isNameChar(c: number, noColon: boolean, first: boolean): boolean {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) return true;
+  if (c === 58) return !noColon;
+  return !first && c >= 48 && c <= 57;
+}
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Parses one line (without its newline); `lineNo` is 1-based, for errors. */
-export function parseExpositionLine(line: string, lineNo: number, format: ExpositionFormat): ExpositionLine {
+/**
+ * Parses one line (without its newline); `lineNo` is 1-based, for errors. A file's lines repeat
+ * the same series text, so a caller parsing many lines passes one `seriesCache` (series text →
+ * its sorted labels) and each series is parsed once.
+ */
+export function parseExpositionLine(line: string, lineNo: number, format: ExpositionFormat, seriesCache?: Map<string, Labels>): ExpositionLine {
   if (line.endsWith("\r")) line = line.slice(0, -1);
   if (line.trim() === "") return { kind: "blank" };
   if (line.startsWith("#")) return parseComment(line);
-  return new SampleLineParser(line, lineNo, format).parse();
+  return new SampleLineParser(line, lineNo, format).parse(seriesCache);
+}
+
+/** Series caches stop growing here, so a file of endless distinct series cannot use up memory. */
+const SERIES_CACHE_LIMIT = 100_000;
+
+/**
+ * Where the series text (`name`, `name{…}` or `{…}`) of a sample line ends, or -1 when the line
+ * is not plain enough to tell without parsing.
+ */
+function seriesTextEnd(line: string): number {
+  const n = line.length;
+  let i = 0;
+  if (line.charCodeAt(0) !== 123) {
+    while (i < n && !isSpaceOrBrace(line.charCodeAt(i))) i++;
+    if (i >= n) return -1;
+    if (line.charCodeAt(i) !== 123) {
+      let j = i;
+      while (j < n && (line.charCodeAt(j) === 32 || line.charCodeAt(j) === 9)) j++;
+      return line.charCodeAt(j) === 123 ? -1 : i;
+    }
+  }
+  let inQuote = false;
+  for (i++; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (inQuote) {
+      if (c === 92) i++;
+      else if (c === 34) inQuote = false;
+    } else if (c === 34) inQuote = true;
+    else if (c === 125) return i + 1;
+  }
+  return -1;
+}
+
+function isSpaceOrBrace(c: number): boolean {
+  return c === 32 || c === 9 || c === 123;
 }
 
 function parseComment(line: string): ExpositionLine {
@@ -69,29 +112,49 @@ class SampleLineParser {
     return { kind: "error", line: this.lineNo, column: at + 1, message };
   }
 
-  parse(): ExpositionLine {
+  parse(seriesCache?: Map<string, Labels>): ExpositionLine {
+    const end = seriesCache === undefined ? -1 : seriesTextEnd(this.line);
+    const cached = end < 0 ? undefined : seriesCache!.get(this.line.slice(0, end));
+    if (cached !== undefined) {
+      this.pos = end;
+      return this.parseValueAndTimestamp(cached, this.skipSpaces());
+    }
+    const series = this.parseSeries();
+    if (!Array.isArray(series)) return series as ExpositionError;
+    const labels = series as Labels;
+    if (end >= 0 && this.pos === end && seriesCache!.size < SERIES_CACHE_LIMIT) seriesCache!.set(this.line.slice(0, end), labels);
+    return this.parseValueAndTimestamp(labels, this.skipSpaces());
+  }
+
+  /** The series' labels, sorted, with __name__ and without empty values; `pos` just after the series text. */
+  private parseSeries(): Labels | ExpositionError {
     const labels: Label[] = [];
     let name: string | undefined;
     if (this.line[0] !== "{") {
-      name = this.readName(NAME_START);
+      name = this.readName(false);
       if (name === undefined) return this.fail(`expected a metric name, found ${this.describeHere()}`);
     }
-    let spaced = this.skipSpaces();
+    const afterName = this.pos;
+    this.skipSpaces();
     if (this.line[this.pos] === "{") {
       const err = this.readLabels(labels, name === undefined);
       if (err !== undefined) return err;
       if (this.quotedName !== undefined) name = this.quotedName;
-      spaced = this.skipSpaces();
+    } else {
+      this.pos = afterName;
     }
     if (name === undefined) return this.fail("the sample has no metric name", 0);
-    const cleanLabels = labels;
     const seen = new Set<string>();
-    for (const l of cleanLabels) {
+    for (const l of labels) {
       if (l.name === METRIC_NAME) return this.fail(`label ${METRIC_NAME} repeats the metric name`, 0);
       if (seen.has(l.name)) return this.fail(`duplicate label name "${l.name}"`, 0);
       seen.add(l.name);
     }
-    cleanLabels.push({ name: METRIC_NAME, value: name });
+    labels.push({ name: METRIC_NAME, value: name });
+    return labels.filter((l) => l.value !== "").sort((a, b) => compareUtf8(a.name, b.name));
+  }
+
+  private parseValueAndTimestamp(labels: Labels, spaced: boolean): ExpositionLine {
     if (!spaced || this.pos >= this.line.length) {
       return this.fail(`expected a space and a value after the series, found ${this.describeHere()}`);
     }
@@ -112,8 +175,7 @@ class SampleLineParser {
     if (this.pos < this.line.length && !(this.format === "openmetrics" && this.line[this.pos] === "#")) {
       return this.fail(`unexpected ${this.describeHere()} after the sample`);
     }
-    const sorted = cleanLabels.filter((l) => l.value !== "").sort((a, b) => compareUtf8(a.name, b.name));
-    return { kind: "sample", labels: sorted, value, timestamp };
+    return { kind: "sample", labels, value, timestamp };
   }
 
   private parseTimestamp(text: string): number | undefined {
@@ -153,7 +215,7 @@ class SampleLineParser {
           continue;
         }
       } else {
-        labelName = this.readName(/[a-zA-Z_]/);
+        labelName = this.readName(true);
         if (labelName === undefined) return this.fail(`expected a label name, found ${this.describeHere()}`);
       }
       this.skipSpaces();
@@ -197,11 +259,12 @@ class SampleLineParser {
     return this.fail("unterminated quoted string", start);
   }
 
-  private readName(start: RegExp): string | undefined {
+  /** A metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`) or, with `labelName`, a label name (no colons). */
+  private readName(labelName: boolean): string | undefined {
     const from = this.pos;
-    if (this.pos >= this.line.length || !start.test(this.line[this.pos]!)) return undefined;
+    if (this.pos >= this.line.length || !isNameChar(this.line.charCodeAt(this.pos), labelName, true)) return undefined;
     this.pos++;
-    while (this.pos < this.line.length && NAME_CHAR.test(this.line[this.pos]!)) this.pos++;
+    while (this.pos < this.line.length && isNameChar(this.line.charCodeAt(this.pos), false, false)) this.pos++;
     return this.line.slice(from, this.pos);
   }
 

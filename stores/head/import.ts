@@ -65,11 +65,13 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
   let minTime = Infinity;
   let maxTime = -Infinity;
   const seriesKeys = new Set<string>();
+  const seriesCache = new Map<string, Labels>();
+  const countedLabels = new Set<Labels>();
   let eofLine = 0;
   let implausible: { error: ExpositionError; count: number } | undefined;
   await forEachLine(file, totalBytes, "check", opts.onProgress, () => samples, (line, lineNo) => {
     lines = lineNo;
-    const parsed = parseExpositionLine(line, lineNo, format);
+    const parsed = parseExpositionLine(line, lineNo, format, seriesCache);
     if (eofLine > 0 && parsed.kind !== "blank") {
       errors.push({ kind: "error", line: lineNo, column: 1, message: `content after "# EOF" (line ${eofLine})` });
     } else if (parsed.kind === "error") {
@@ -87,7 +89,10 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
         implausible.count++;
       } else {
         samples++;
-        seriesKeys.add(labelsKey(parsed.labels));
+        if (!countedLabels.has(parsed.labels)) {
+          countedLabels.add(parsed.labels);
+          seriesKeys.add(labelsKey(parsed.labels));
+        }
         if (parsed.timestamp < minTime) minTime = parsed.timestamp;
         if (parsed.timestamp > maxTime) maxTime = parsed.timestamp;
       }
@@ -113,7 +118,7 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
   const batch = new ImportBatch(head, opts.batchSamples ?? 50_000);
   let appended = 0;
   await forEachLine(file, totalBytes, "import", opts.onProgress, () => appended, (line, lineNo) => {
-    const parsed = parseExpositionLine(line, lineNo, format);
+    const parsed = parseExpositionLine(line, lineNo, format, seriesCache);
     if (parsed.kind !== "sample" || parsed.timestamp === undefined) return true;
     batch.add(parsed.labels, parsed.timestamp, parsed.value);
     appended++;
@@ -126,6 +131,8 @@ export async function importExpositionFile(head: Head, file: string, opts: Impor
 /** Samples grouped by series until a batch is full. */
 class ImportBatch {
   private readonly bySeries = new Map<string, { labels: Labels; t: number[]; v: number[] }>();
+  /** The same entries by label-set object: a parser's series cache hands out one object per series. */
+  private readonly byLabels = new Map<Labels, { labels: Labels; t: number[]; v: number[] }>();
   private size = 0;
   accepted = 0;
   private readonly rejected = new Map<string, Rejection>();
@@ -136,11 +143,15 @@ class ImportBatch {
   ) {}
 
   add(labels: Labels, t: number, v: number): void {
-    const key = labelsKey(labels);
-    let s = this.bySeries.get(key);
+    let s = this.byLabels.get(labels);
     if (s === undefined) {
-      s = { labels, t: [], v: [] };
-      this.bySeries.set(key, s);
+      const key = labelsKey(labels);
+      s = this.bySeries.get(key);
+      if (s === undefined) {
+        s = { labels, t: [], v: [] };
+        this.bySeries.set(key, s);
+      }
+      this.byLabels.set(labels, s);
     }
     s.t.push(t);
     s.v.push(v);
@@ -156,6 +167,7 @@ class ImportBatch {
     const entries: SeriesSamples[] = [];
     for (const s of this.bySeries.values()) entries.push(sortedByTime(s));
     this.bySeries.clear();
+    this.byLabels.clear();
     this.size = 0;
     const result = await this.head.appendBatch(entries);
     this.accepted += result.accepted;

@@ -54,10 +54,11 @@ export async function createBlocksFromExposition(file: string, outDir: string, o
   let samples = 0;
   let lineNo = 0;
   let eofLine = 0;
+  const seriesCache = new Map<string, Labels>();
   const lines = createInterface({ input: createReadStream(file, { highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   for await (const line of lines) {
     lineNo++;
-    const parsed = parseExpositionLine(line, lineNo, format);
+    const parsed = parseExpositionLine(line, lineNo, format, seriesCache);
     if (parsed.kind === "blank") continue;
     if (eofLine > 0) throw new Error(`${file}:${lineNo}:1: content after "# EOF" (line ${eofLine})`);
     if (parsed.kind === "error") throw new Error(formatExpositionError(parsed, file));
