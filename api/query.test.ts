@@ -94,6 +94,30 @@ test("range query: matrix encoded as Prometheus; start/end/step passed in ms", a
   assert.deepEqual([engine.calls[1].start, engine.calls[1].end, engine.calls[1].step], [1435781451781, 1435781511781, 60000]);
 });
 
+test("range query with layout=grid: each series' values on the step grid as numbers, null where missing; a bad layout is 400", async () => {
+  const matrix = result({
+    type: "matrix",
+    series: [
+      { labels: labels({ __name__: "x" }), t: new Float64Array([1500, 2500, 3000]), v: new Float64Array([1e-7, NaN, -Infinity]) },
+      { labels: labels({ a: "b" }), t: new Float64Array([2000]), v: new Float64Array([-0]) },
+    ],
+  });
+  const { app } = api(always(matrix));
+  const res = await app.inject({ url: "/api/v1/query_range?query=x&start=1.5&end=3&step=0.5&layout=grid" });
+  assert.equal(res.statusCode, 200);
+  assert.equal(
+    res.body,
+    '{"status":"success","data":{"resultType":"matrix","layout":"grid","start":1.5,"step":0.5,"result":[' +
+      '{"metric":{"__name__":"x"},"values":[1e-07,null,"NaN","-Inf"]},' +
+      '{"metric":{"a":"b"},"values":[null,-0,null,null]}]}}',
+  );
+  const parsed = JSON.parse(res.body) as { data: { result: { values: unknown[] }[] } };
+  assert.ok(Object.is(parsed.data.result[1]!.values[1], -0), "-0 reads back as -0");
+  const bad = await app.inject({ url: "/api/v1/query_range?query=x&start=1.5&end=3&step=0.5&layout=columns" });
+  assert.equal(bad.statusCode, 400);
+  assert.match(bad.body, /invalid parameter \\"layout\\": unknown layout/);
+});
+
 test("scalar and string results use Prometheus's scalar formatting", async () => {
   const { app } = api((call) => ({
     exec: async () =>

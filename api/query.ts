@@ -3,6 +3,7 @@
 import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../engine/index.js";
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
+import { encodeGridResponse } from "./encode_grid.js";
 import { shardedStore, shardIgnoringLabels, type Store } from "../storeapi/index.js";
 import {
   ApiError,
@@ -39,6 +40,8 @@ interface CommonOptions {
   maxResolutionMs?: number;
   limit: number;
   stats: boolean;
+  /** A range query answered in the grid layout (`layout=grid`): its start, step and steps. */
+  grid?: { startMs: number; stepMs: number; steps: number };
 }
 
 function commonOptions(ctx: ApiContext, params: Params): CommonOptions {
@@ -78,10 +81,21 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   if (Math.floor((end - start) / step) > MAX_POINTS_PER_SERIES) {
     throw new ApiError("bad_data", "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
   }
-  const opts0 = { ...commonOptions(ctx, params), maxResolutionMs: maxSourceResolutionParam(params, step, ctx.autoDownsampling) };
+  const opts0 = {
+    ...commonOptions(ctx, params),
+    maxResolutionMs: maxSourceResolutionParam(params, step, ctx.autoDownsampling),
+    grid: layoutParam(params) === "grid" ? { startMs: start, stepMs: step, steps: Math.floor((end - start) / step) + 1 } : undefined,
+  };
   const query = params.get("query");
   const store = requestStore(ctx, params);
   return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
+}
+
+/** `layout`: empty for Prometheus's [time, "value"] pairs, `grid` for the grid layout (api/encode_grid.ts). */
+function layoutParam(params: Params): "" | "grid" {
+  const layout = params.get("layout");
+  if (layout === "" || layout === "grid") return layout;
+  throw badParam("layout", `unknown layout ${JSON.stringify(layout)}; "grid" is the one there is`);
 }
 
 /** How a kind of query refines the engine's errors and vets its answers. */
@@ -161,7 +175,9 @@ async function runQuery(
     const bad = policy.vet(result.value);
     if (bad !== undefined) throw bad;
     const total = performance.now() - arrived;
-    return { json: encodeQueryResponse(responseParts(result, queryText, common, queued, total)) };
+    const parts = responseParts(result, queryText, common, queued, total);
+    if (common.grid !== undefined && parts.value.type === "matrix") return { json: encodeGridResponse({ ...parts, value: parts.value, ...common.grid }) };
+    return { json: encodeQueryResponse(parts) };
   } finally {
     clearTimeout(deadline);
     requestSignal.removeEventListener("abort", onRequestAbort);

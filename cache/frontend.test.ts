@@ -183,7 +183,7 @@ test("5xx answers are retried with back-off; 4xx errors are passed on as they ar
   assert.equal(ds2.calls.length, 3);
 });
 
-test("a query that does not parse, a stats request and other routes go downstream untouched", async () => {
+test("a query that does not parse, a stats or grid-layout request and other routes go downstream untouched", async () => {
   const { fe } = frontend();
   const ds = scriptedDownstream();
   ds.script.push(() => errorAnswer(400, "bad_data", "parse error"));
@@ -193,6 +193,10 @@ test("a query that does not parse, a stats request and other routes go downstrea
   const params = new URLSearchParams({ query: "m", start: String(DAY / 1000), end: String(3 * DAY / 1000), step: "60", stats: "all" });
   await fe.handle({ path: "/api/v1/query_range", params, tenant: "", noStore: false }, ds.downstream, new AbortController().signal);
   assert.equal(ds.calls.length, 2, "stats asked for: not split");
+  params.delete("stats");
+  params.set("layout", "grid");
+  await fe.handle({ path: "/api/v1/query_range", params, tenant: "", noStore: false }, ds.downstream, new AbortController().signal);
+  assert.equal(ds.calls.length, 3, "grid layout asked for: not split");
 });
 
 test("a range over 11,000 steps goes downstream whole, to be refused there as Prometheus refuses it, not split into days", async () => {

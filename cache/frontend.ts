@@ -125,7 +125,8 @@ export class QueryFrontend {
 
   /** The query, range and step the frontend can work with; undefined leaves the request (and its error) to downstream. */
   private rangeOf(params: URLSearchParams): { start: number; end: number; step: number; shape: QueryShape } | undefined {
-    if (params.has("stats") || (params.get("limit") ?? "0") !== "0") return undefined;
+    // Answers the cache cannot hold as they are asked for (stats, a cut, orrery's grid layout) pass through.
+    if (params.has("stats") || params.has("layout") || (params.get("limit") ?? "0") !== "0") return undefined;
     let start: number;
     let end: number;
     let step: number;

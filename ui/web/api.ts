@@ -42,7 +42,16 @@ export interface SeriesSample {
   value: [number, string];
 }
 
+/** A range query's series in orrery's grid layout (`layout=grid`): values on the step grid, null where missing. */
+export interface GridSeries {
+  metric: Record<string, string>;
+  values: (number | string | null)[];
+}
+
 export type QueryData =
   | { resultType: "matrix"; result: SeriesMatrix[] }
   | { resultType: "vector"; result: SeriesSample[] }
   | { resultType: "scalar" | "string"; result: [number, string] };
+
+/** A range query's answer: the grid layout when the server speaks it, else Prometheus's. */
+export type RangeData = { resultType: "matrix"; layout: "grid"; start: number; step: number; result: GridSeries[] } | (QueryData & { layout?: undefined });

@@ -2,7 +2,7 @@
 // it is drawn on (min and max of each bucket, so peaks survive), drawn with uPlot; stacked
 // or not; a legend with each label set and, on hover, the exact value from the answer.
 import uPlot from "uplot";
-import type { SeriesMatrix } from "./api.js";
+import type { RangeData, SeriesMatrix } from "./api.js";
 import { formatLabels, formatTime, h } from "./dom.js";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
@@ -26,14 +26,50 @@ export function seriesColor(i: number): string {
   return i < PALETTE.length ? PALETTE[i]! : `hsl(${(i * 137.508) % 360} 65% 45%)`;
 }
 
-/** Values of one series on the step grid (NaN where it has no sample). */
-function onGrid(s: SeriesMatrix, startMs: number, stepMs: number, steps: number): Float64Array {
+/** One series on the step grid: its values (NaN where it has no sample) and whether each is one. */
+export interface GraphSeries {
+  metric: Record<string, string>;
+  values: Float64Array;
+  present: Uint8Array;
+}
+
+/** A range query's matrix on the step grid, from either layout of the answer. */
+export function matrixOnGrid(data: RangeData, startMs: number, stepMs: number, steps: number): GraphSeries[] {
+  if (data.resultType !== "matrix") return [];
+  if (data.layout === "grid") return data.result.map((s) => gridFromLayout(s.metric, s.values, Math.round((data.start * 1000 - startMs) / stepMs), steps));
+  return data.result.map((s) => gridFromPairs(s, startMs, stepMs, steps));
+}
+
+function gridFromLayout(metric: Record<string, string>, values: (number | string | null)[], offset: number, steps: number): GraphSeries {
   const out = new Float64Array(steps).fill(NaN);
+  const present = new Uint8Array(steps);
+  for (let j = 0; j < values.length; j++) {
+    const v = values[j];
+    const i = j + offset;
+    if (v === null || v === undefined || i < 0 || i >= steps) continue;
+    out[i] = typeof v === "number" ? v : Number(v.replace("Inf", "Infinity"));
+    present[i] = 1;
+  }
+  return { metric, values: out, present };
+}
+
+function gridFromPairs(s: SeriesMatrix, startMs: number, stepMs: number, steps: number): GraphSeries {
+  const out = new Float64Array(steps).fill(NaN);
+  const present = new Uint8Array(steps);
   for (const [t, v] of s.values) {
     const i = Math.round((t * 1000 - startMs) / stepMs);
-    if (i >= 0 && i < steps) out[i] = Number(v);
+    if (i < 0 || i >= steps) continue;
+    out[i] = Number(v.replace("Inf", "Infinity"));
+    present[i] = 1;
   }
-  return out;
+  return { metric: s.metric, values: out, present };
+}
+
+/** A value as the API writes it: digits that read back as the same float; NaN, +Inf, -Inf. */
+function valueText(v: number): string {
+  if (v === Infinity) return "+Inf";
+  if (v === -Infinity) return "-Inf";
+  return Object.is(v, -0) ? "-0" : String(v);
 }
 
 /**
@@ -80,19 +116,10 @@ function xAxis(startMs: number, stepMs: number, steps: number, bucket: number): 
   return xs;
 }
 
-/** The exact sample string a series has at `t` (seconds), by binary search. */
-function sampleAt(s: SeriesMatrix, t: number, stepMs: number): string | undefined {
-  const vs = s.values;
-  let lo = 0;
-  let hi = vs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const d = vs[mid]![0] - t;
-    if (Math.abs(d) * 1000 < stepMs / 2) return vs[mid]![1];
-    if (d < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return undefined;
+/** The value a series has at the grid step nearest `t` (seconds), if it has one there. */
+function sampleAt(s: GraphSeries, t: number, o: GraphOptions): string | undefined {
+  const i = Math.round((t * 1000 - o.startMs) / o.stepMs);
+  return i >= 0 && i < s.values.length && s.present[i] === 1 ? valueText(s.values[i]!) : undefined;
 }
 
 export interface Graph {
@@ -101,14 +128,14 @@ export interface Graph {
   destroy(): void;
 }
 
-export function renderGraph(result: SeriesMatrix[], o: GraphOptions): Graph {
+export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
   const steps = Math.floor((o.endMs - o.startMs) / o.stepMs) + 1;
   const bucket = o.drawAllPoints === true ? 1 : downsampleBuckets(steps, Math.round(o.width * POINTS_PER_PIXEL));
   const xs = xAxis(o.startMs, o.stepMs, steps, bucket);
   const sum = o.stacked ? new Float64Array(steps) : undefined;
   const data: (number | null)[][] = [xs];
   for (const s of result) {
-    const grid = onGrid(s, o.startMs, o.stepMs, steps);
+    const grid = sum !== undefined ? s.values.slice() : s.values;
     if (sum !== undefined) {
       for (let i = 0; i < steps; i++) {
         if (Number.isNaN(grid[i]!)) continue;
@@ -170,7 +197,7 @@ export function renderGraph(result: SeriesMatrix[], o: GraphOptions): Graph {
           const t = xs[idx]!;
           hoverTime.textContent = formatTime(Math.round(t));
           result.forEach((s, i) => {
-            legendValues[i]!.textContent = sampleAt(s, t, o.stepMs * bucket) ?? "";
+            legendValues[i]!.textContent = sampleAt(s, t, o) ?? "";
           });
         },
       ],

@@ -1,10 +1,10 @@
 // One query panel: editor, Graph / Table tabs, range / end / step / stacked controls,
 // Thanos's query options, and its state as URL parameters named as Prometheus's (g0.expr, …).
 import { formatDuration, parseDuration } from "../../promql/index.js";
-import { apiGet, type QueryData, type SeriesMatrix } from "./api.js";
+import { apiGet, type QueryData, type RangeData } from "./api.js";
 import { NameSource, QueryEditor } from "./editor.js";
 import { h } from "./dom.js";
-import { renderGraph, type Graph } from "./graph.js";
+import { matrixOnGrid, renderGraph, type Graph } from "./graph.js";
 import { renderTable } from "./table.js";
 
 export interface PanelState {
@@ -171,9 +171,10 @@ export class QueryPanel {
       const rangeMs = parseDuration(s.range);
       const stepMs = s.step === "" ? autoStepMs(rangeMs) : parseDuration(s.step);
       const start = end - rangeMs;
-      const answer = await apiGet<QueryData>("/api/v1/query_range", { ...this.params(), start: String(start / 1000), end: String(end / 1000), step: String(stepMs / 1000) }, controller.signal);
+      const range = { start: String(start / 1000), end: String(end / 1000), step: String(stepMs / 1000), layout: "grid" };
+      const answer = await apiGet<RangeData>("/api/v1/query_range", { ...this.params(), ...range }, controller.signal);
       const fetched = performance.now();
-      const result = answer.data.resultType === "matrix" ? answer.data.result : ([] as SeriesMatrix[]);
+      const result = matrixOnGrid(answer.data, start, stepMs, Math.floor((end - start) / stepMs) + 1);
       this.graph?.destroy();
       this.graph = renderGraph(result, {
         startMs: start,
