@@ -71,20 +71,25 @@ export function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
+/** One server timed in the comparison, under the name its column carries. */
+export interface Contender {
+  name: string;
+  server: RunningServer;
+}
+
 export interface Row {
   name: string;
   mode: "range" | "instant";
-  promMs: number;
-  orreryMs: number;
-  promBytes: number;
-  orreryBytes: number;
+  /** Median ms per contender, in the contenders' order. */
+  ms: number[];
+  /** Response bytes per contender. */
+  bytes: number[];
   error?: string;
 }
 
-/** Times every bench query (range and instant) against both servers, alternating, `runs` times each. */
+/** Times every bench query (range and instant) against every contender, rotating who goes first, `runs` times each. */
 export async function benchmark(
-  prom: RunningServer,
-  orrery: RunningServer,
+  contenders: readonly Contender[],
   startMs: number,
   endMs: number,
   args: { readonly runs: number; readonly stepS: number },
@@ -93,46 +98,54 @@ export async function benchmark(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const sec = (ms: number): string => String(ms / 1000);
+  const n = contenders.length;
   for (const q of queries) {
     for (const mode of ["range", "instant"] as const) {
       const path = mode === "range" ? "/api/v1/query_range" : "/api/v1/query";
       const form: Record<string, string> = mode === "range" ? { query: q.query, start: sec(startMs), end: sec(endMs), step: String(args.stepS) } : { query: q.query, time: sec(endMs) };
-      // One unmeasured round each to warm caches and JITs, then alternate A/B.
-      await timeQuery(prom.url, path, form);
-      await timeQuery(orrery.url, path, form);
-      const p: Timing[] = [];
-      const o: Timing[] = [];
+      // One unmeasured round each to warm caches and JITs, then rotate the order run by run.
+      for (const c of contenders) await timeQuery(c.server.url, path, form);
+      const timings: Timing[][] = contenders.map(() => []);
       for (let i = 0; i < args.runs; i++) {
-        if (i % 2 === 0) {
-          p.push(await timeQuery(prom.url, path, form));
-          o.push(await timeQuery(orrery.url, path, form));
-        } else {
-          o.push(await timeQuery(orrery.url, path, form));
-          p.push(await timeQuery(prom.url, path, form));
+        for (let k = 0; k < n; k++) {
+          const at = (i + k) % n;
+          timings[at]!.push(await timeQuery(contenders[at]!.server.url, path, form));
         }
       }
-      const failed = [...p.map((t) => (t.ok ? undefined : `prometheus: ${t.error}`)), ...o.map((t) => (t.ok ? undefined : `orrery: ${t.error}`))].find((e) => e !== undefined);
-      const row: Row = { name: q.name, mode, promMs: median(p.map((t) => t.ms)), orreryMs: median(o.map((t) => t.ms)), promBytes: p[0].bytes, orreryBytes: o[0].bytes, error: failed };
+      const failed = timings.flatMap((ts, k) => ts.map((t) => (t.ok ? undefined : `${contenders[k]!.name}: ${t.error}`))).find((e) => e !== undefined);
+      const row: Row = { name: q.name, mode, ms: timings.map((ts) => median(ts.map((t) => t.ms))), bytes: timings.map((ts) => ts[0]!.bytes), error: failed };
       rows.push(row);
-      log(`${q.name} (${mode}): prometheus ${row.promMs.toFixed(1)} ms, orrery ${row.orreryMs.toFixed(1)} ms${failed ? ` — ERROR ${failed}` : ""}`);
+      log(`${q.name} (${mode}): ${contenders.map((c, k) => `${c.name} ${row.ms[k]!.toFixed(1)} ms`).join(", ")}${failed ? ` — ERROR ${failed}` : ""}`);
     }
   }
   return rows;
 }
 
-export function formatRows(rows: Row[]): string {
+/** The table: ms per contender, then the subject's ratio to each other contender, and the median ratios. */
+export function formatRows(rows: Row[], names: readonly string[], subject: number): string {
   const w = Math.max(...rows.map((r) => r.name.length)) + 10;
-  const out = [`${"query".padEnd(w)}  ${"prometheus ms".padStart(13)}  ${"orrery ms".padStart(10)}  ${"ratio".padStart(6)}  ${"resp KB (P/o)".padStart(15)}`];
+  const others = names.map((_, k) => k).filter((k) => k !== subject);
+  const ratioName = (k: number): string => `${names[subject]}/${names[k]}`;
+  const header = [`${"query".padEnd(w)}`, ...names.map((nm) => `${nm} ms`.padStart(Math.max(10, nm.length + 3))), ...others.map((k) => ratioName(k).padStart(Math.max(6, ratioName(k).length))), "resp KB".padStart(12)];
+  const out = [header.join("  ")];
   for (const r of rows) {
-    const ratio = r.error ? "error" : (r.orreryMs / r.promMs).toFixed(2);
-    out.push(
-      `${`${r.name} [${r.mode}]`.padEnd(w)}  ${r.promMs.toFixed(1).padStart(13)}  ${r.orreryMs.toFixed(1).padStart(10)}  ${ratio.padStart(6)}  ${`${Math.round(r.promBytes / 1024)}/${Math.round(r.orreryBytes / 1024)}`.padStart(15)}`,
-    );
+    const cells = [
+      `${r.name} [${r.mode}]`.padEnd(w),
+      ...names.map((nm, k) => r.ms[k]!.toFixed(1).padStart(Math.max(10, nm.length + 3))),
+      ...others.map((k) => (r.error ? "error" : (r.ms[subject]! / r.ms[k]!).toFixed(2)).padStart(Math.max(6, ratioName(k).length))),
+      r.bytes.map((b) => Math.round(b / 1024)).join("/").padStart(12),
+    ];
+    out.push(cells.join("  "));
   }
-  const ratios = rows.filter((r) => !r.error).map((r) => r.orreryMs / r.promMs);
-  out.push("", `median ratio orrery/Prometheus over ${ratios.length} query runs: ${ratios.length ? median(ratios).toFixed(2) : "n/a"}`);
+  out.push("");
+  const ok = rows.filter((r) => !r.error);
+  for (const k of others) {
+    for (const mode of ["range", "instant"] as const) {
+      const ratios = ok.filter((r) => r.mode === mode).map((r) => r.ms[subject]! / r.ms[k]!);
+      out.push(`median ${mode} ratio ${ratioName(k)} over ${ratios.length} queries: ${ratios.length ? median(ratios).toFixed(2) : "n/a"}`);
+    }
+  }
   const errors = rows.filter((r) => r.error);
   if (errors.length > 0) out.push(`${errors.length} queries errored: ${errors.map((r) => `${r.name} [${r.mode}]: ${r.error}`).join("; ")}`);
   return out.join("\n");
 }
-

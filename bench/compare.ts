@@ -1,11 +1,12 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --keep]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep]
 //
-// orrery beside Prometheus 2.42 on this machine, on the same synthetic data:
-// generate the dataset, build Prometheus blocks with promtool, import it into orrery,
-// start both on 127.0.0.1, run `orrery conformance compare` (reference Prometheus,
-// target orrery) over the compliance query set, then time a list of queries against
-// both (alternating, several runs) and print median latencies, ratios and peak RSS.
-// Both servers are stopped on the way out, also on error or Ctrl-C.
+// orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
+// data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
+// and into VictoriaMetrics (when /usr/bin/victoria-metrics is there), start them on 127.0.0.1,
+// run `orrery conformance compare` (reference Prometheus, target orrery) over the compliance
+// query set, then time a list of queries against each (rotating who goes first, several runs)
+// and print median latencies, ratios and peak RSS. Every server is stopped on the way out,
+// also on error or Ctrl-C.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -16,7 +17,8 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { benchLayout, writeDatasetFile } from "./dataset/index.js";
-import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery } from "./compare-kit.js";
+import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
+import { importOpenMetrics, startVictoriaMetrics, VICTORIA_METRICS_BIN } from "./victoria.js";
 
 /** Long windows, where evaluating each step's window from scratch costs most (issue 19). */
 const LONG_WINDOW_QUERIES: BenchQuery[] = [
@@ -36,6 +38,7 @@ interface Args {
   runs: number;
   stepS: number;
   compliance: boolean;
+  victoriaMetrics: boolean;
   keep: boolean;
 }
 
@@ -47,6 +50,7 @@ function parseCli(): Args {
       runs: { type: "string", default: "5" },
       step: { type: "string", default: "30" },
       "no-compliance": { type: "boolean", default: false },
+      "no-victoria-metrics": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
     },
   });
@@ -56,6 +60,7 @@ function parseCli(): Args {
     runs: Number(values.runs),
     stepS: Number(values.step),
     compliance: !values["no-compliance"],
+    victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
   };
   if (!(args.hours > 0) || !Number.isInteger(args.series) || args.series < 0 || !Number.isInteger(args.runs) || args.runs < 1 || !(args.stepS > 0)) {
@@ -160,6 +165,17 @@ async function main(): Promise<number> {
     await runChild(process.execPath, [ORRERY_MAIN, "tsdb", "import", "openmetrics", file, "--storage.tsdb.path", join(work, "orrery")]);
     const importS = (Date.now() - t0) / 1000;
     log(`orrery tsdb import openmetrics: ${importS.toFixed(1)} s`);
+    let victoria: RunningServer | undefined;
+    let victoriaS = 0;
+    if (args.victoriaMetrics && !existsSync(VICTORIA_METRICS_BIN)) log(`no VictoriaMetrics column: ${VICTORIA_METRICS_BIN} is not installed (apt-get install victoria-metrics)`);
+    else if (args.victoriaMetrics) {
+      t0 = Date.now();
+      victoria = await startVictoriaMetrics(join(work, "victoria-metrics"));
+      servers.push(victoria);
+      const sent = await importOpenMetrics(victoria, file);
+      victoriaS = (Date.now() - t0) / 1000;
+      log(`victoria-metrics import of ${sent} samples: ${victoriaS.toFixed(1)} s`);
+    }
     await rm(file);
 
     t0 = Date.now();
@@ -186,14 +202,15 @@ async function main(): Promise<number> {
 
     log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
     const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
-    const rows = await benchmark(prom, orrery, startMs, endMs, args, log, queries);
+    const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
+    if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
+    const rows = await benchmark(contenders, startMs, endMs, args, log, queries);
     console.log("");
-    console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs`);
-    console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s`);
-    console.log(formatRows(rows));
-    const promRss = peakRssMb(prom.pid);
-    const orreryRss = peakRssMb(orrery.pid);
-    console.log(`peak RSS (VmHWM): prometheus ${promRss?.toFixed(0) ?? "?"} MB, orrery ${orreryRss?.toFixed(0) ?? "?"} MB`);
+    console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs; orrery's query frontend off, VictoriaMetrics' cache off`);
+    console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s${victoria !== undefined ? `, victoria-metrics import ${victoriaS.toFixed(1)} s` : ""}`);
+    console.log(formatRows(rows, contenders.map((c) => c.name), 1));
+    const rss = contenders.map((c) => `${c.name} ${peakRssMb(c.server.pid)?.toFixed(0) ?? "?"} MB`);
+    console.log(`peak RSS (VmHWM): ${rss.join(", ")}`);
     if (complianceExit !== undefined) console.log(`conformance compare exit status: ${complianceExit}${complianceExit === 0 ? " (no failures)" : " (failures, see above)"}`);
     return 0;
   } finally {

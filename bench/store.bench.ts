@@ -105,22 +105,21 @@ async function latency(work: string, args: { hours: number; series: number; runs
   const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers, args.nodeArgs);
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${ulids.length} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-  const rows = await benchmark(prom, query, startMs, endMs, args, log);
+  const rows = await benchmark([{ name: "prometheus", server: prom }, { name: "orrery", server: query }], startMs, endMs, args, log);
   let baselineRows: Row[] | undefined;
   if (args.baselineMain !== undefined) {
     const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
     await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-    // "prometheus" columns are the baseline build here.
-    baselineRows = await benchmark(baseline.query, query, startMs, endMs, args, log);
+    baselineRows = await benchmark([{ name: "baseline", server: baseline.query }, { name: "this", server: query }], startMs, endMs, args, log);
   }
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
-  console.log(formatRows(rows));
+  console.log(formatRows(rows, ["prometheus", "orrery"], 1));
   const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
   if (baselineRows !== undefined) {
     console.log("");
-    console.log(`this build against the baseline build ${args.baselineMain} (columns: "prometheus" = baseline, "orrery" = this build)`);
-    console.log(formatRows(baselineRows));
+    console.log(`this build against the baseline build ${args.baselineMain}`);
+    console.log(formatRows(baselineRows, ["baseline", "this"], 1));
   }
   console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
 }
