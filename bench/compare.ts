@@ -7,14 +7,14 @@
 // query set, then time a list of queries against each (rotating who goes first, several runs)
 // and print median latencies, ratios and peak RSS. Every server is stopped on the way out,
 // also on error or Ctrl-C.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
+import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, startServer, type RunningServer } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { benchLayout, writeDatasetFile } from "./dataset/index.js";
 import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
@@ -96,33 +96,19 @@ function runChild(cmd: string, args: string[], opts: { allowExit?: number[] } = 
 
 async function startOrrery(dataDir: string, hours: number): Promise<RunningServer> {
   const port = await freePort();
-  const p: ChildProcess = spawn(
-    process.execPath,
-    [
-      ORRERY_MAIN,
-      "start",
-      `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${dataDir}`,
-      "--no-self-scrape",
-      `--storage.tsdb.retention.time=${Math.ceil(hours) + 1}h`,
-      "--query.timeout=5m",
-      "--log.level=warn",
-      // The engine is what is compared: no results cache or splitting in front of it.
-      "--no-query-frontend.enabled",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let buf = "";
-  p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
-  const url = `http://127.0.0.1:${port}`;
-  const server: RunningServer = { url, pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
-  try {
-    await waitReady(`${url}/api/v1/query?query=1`, p, 600_000, () => buf);
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  return server;
+  const args = [
+    ORRERY_MAIN,
+    "start",
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--storage.tsdb.path=${dataDir}`,
+    "--no-self-scrape",
+    `--storage.tsdb.retention.time=${Math.ceil(hours) + 1}h`,
+    "--query.timeout=5m",
+    "--log.level=warn",
+    // The engine is what is compared: no results cache or splitting in front of it.
+    "--no-query-frontend.enabled",
+  ];
+  return startServer(process.execPath, args, `http://127.0.0.1:${port}`, "/api/v1/query?query=1", 600_000);
 }
 
 async function main(): Promise<number> {

@@ -1,10 +1,9 @@
 // VictoriaMetrics (Debian's `victoria-metrics`) as bench:compare's third contender: started on
 // 127.0.0.1 with its results cache off and no latency offset (as Prometheus answers), and fed the
 // bench dataset through its Prometheus text import.
-import { spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { freePort, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
+import { freePort, startServer, type RunningServer } from "../conformance/index.js";
 
 export const VICTORIA_METRICS_BIN = "/usr/bin/victoria-metrics";
 
@@ -13,30 +12,16 @@ const IMPORT_BATCH_CHARS = 8 << 20;
 
 export async function startVictoriaMetrics(dataDir: string): Promise<RunningServer> {
   const port = await freePort();
-  const p = spawn(
-    VICTORIA_METRICS_BIN,
-    [
-      `-storageDataPath=${dataDir}`,
-      `-httpListenAddr=127.0.0.1:${port}`,
-      "-retentionPeriod=100y",
-      // Prometheus has no results cache and answers up to the query's end: compare engines alike.
-      "-search.disableCache",
-      "-search.latencyOffset=0s",
-      "-loggerLevel=ERROR",
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let buf = "";
-  p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
-  const url = `http://127.0.0.1:${port}`;
-  const server: RunningServer = { url, pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
-  try {
-    await waitReady(`${url}/health`, p, 120_000, () => buf);
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  return server;
+  const args = [
+    `-storageDataPath=${dataDir}`,
+    `-httpListenAddr=127.0.0.1:${port}`,
+    "-retentionPeriod=100y",
+    // Prometheus has no results cache and answers up to the query's end: compare engines alike.
+    "-search.disableCache",
+    "-search.latencyOffset=0s",
+    "-loggerLevel=ERROR",
+  ];
+  return startServer(VICTORIA_METRICS_BIN, args, `http://127.0.0.1:${port}`, "/health", 120_000);
 }
 
 /**

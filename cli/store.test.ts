@@ -3,14 +3,14 @@
 // answer the compliance query set as Prometheus 2.42 serving blocks orrery wrote of the same data.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeDatasetFile } from "../bench/dataset/index.js";
-import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, runCompareCommand, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
+import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, runCompareCommand, startPrometheus, startServer, type RunningServer } from "../conformance/index.js";
 import { createBlocksFromExposition, FilesystemBucket, isUlid, uploadBlock } from "../stores/index.js";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "main.js");
@@ -40,18 +40,8 @@ test("orrery store refuses bad flags naming them", () => {
 });
 
 function startOrrery(args: readonly string[], readyUrl: string): Promise<RunningServer> {
-  const p: ChildProcess = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  let buf = "";
-  p.stderr?.on("data", (d: Buffer) => (buf = (buf + d.toString()).slice(-8192)));
   const url = readyUrl.replace(/(https?:\/\/[^/]+).*/, "$1");
-  const server: RunningServer = { url, pid: p.pid ?? -1, process: p, logTail: () => buf, stop: () => stopProcess(p) };
-  return waitReady(readyUrl, p, 60_000, () => buf).then(
-    () => server,
-    async (err: unknown) => {
-      await server.stop();
-      throw err;
-    },
-  );
+  return startServer(process.execPath, [MAIN, ...args], url, readyUrl.slice(url.length), 60_000);
 }
 
 test("interop: promtool's blocks in a bucket, served by orrery store through orrery query, answer the compliance set as Prometheus 2.42 serving orrery's blocks", { timeout: 300_000 }, async (t) => {

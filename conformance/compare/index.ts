@@ -36,4 +36,4 @@ export { explainByZeroPointOrder, extrapolatedCounterRate, extrapolatingCalls, w
 export { runComparison, compareCase, featureGroup, countResults, type CaseResult, type CaseStatus, type ModeResult, type CompareRunOptions, type Totals as CompareTotals } from "./run.js";
 export { formatTextReport as formatCompareTextReport, formatJsonReport as formatCompareJsonReport, summaryLine as compareSummaryLine, formatDiff } from "./report.js";
 export { runCompareCommand, parseCompareArgs, parseTimeFlag, COMPARE_USAGE, type CompareArgs } from "./cli.js";
-export { startPrometheus, createBlocks, freePort, stopProcess, waitReady, hasPrometheus, NO_PROMETHEUS, PROMETHEUS_BIN, PROMTOOL_BIN, type RunningServer, type PrometheusOptions } from "./prometheus.js";
+export { startPrometheus, startServer, createBlocks, freePort, stopProcess, waitReady, hasPrometheus, NO_PROMETHEUS, PROMETHEUS_BIN, PROMTOOL_BIN, type RunningServer, type PrometheusOptions } from "./prometheus.js";

@@ -95,23 +95,27 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningS
   const config = join(opts.dataDir, "..", `prometheus-${Date.now()}-${process.pid}.yml`);
   await writeFile(config, opts.config ?? "global:\n  scrape_interval: 1m\nscrape_configs: []\n");
   const port = opts.port ?? (await freePort());
-  const p = spawn(
-    bin,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${opts.dataDir}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      "--storage.tsdb.retention.time=100y",
-      "--log.level=warn",
-      ...(opts.extraArgs ?? []),
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${opts.dataDir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--storage.tsdb.retention.time=100y",
+    "--log.level=warn",
+    ...(opts.extraArgs ?? []),
+  ];
+  return startServer(bin, args, `http://127.0.0.1:${port}`, "/-/ready", opts.readyTimeoutMs ?? 60_000);
+}
+
+/**
+ * Starts a server process and waits until `url` + `readyPath` answers 200; on failure it is
+ * stopped and the error carries the end of its stderr.
+ */
+export async function startServer(command: string, args: readonly string[], url: string, readyPath: string, readyTimeoutMs: number): Promise<RunningServer> {
+  const p = spawn(command, args, { stdio: ["ignore", "ignore", "pipe"] });
   const log = tail(p.stderr);
-  const url = `http://127.0.0.1:${port}`;
   const server: RunningServer = { url, pid: p.pid ?? -1, process: p, logTail: log, stop: () => stopProcess(p) };
   try {
-    await waitReady(`${url}/-/ready`, p, opts.readyTimeoutMs ?? 60_000, log);
+    await waitReady(url + readyPath, p, readyTimeoutMs, log);
   } catch (err) {
     await server.stop();
     throw err;
