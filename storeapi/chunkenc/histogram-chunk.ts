@@ -143,6 +143,11 @@ export abstract class HistogramChunkBase {
     return this.n === 0 ? undefined : this.lastT;
   }
 
+  /** The last sample's total count (undefined when empty). */
+  lastSampleCount(): number | undefined {
+    return this.n === 0 ? undefined : this.lastCount;
+  }
+
   counterResetHeader(): CounterResetHint {
     return histogramChunkHeader(this.w.bytes());
   }

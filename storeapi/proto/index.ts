@@ -72,3 +72,15 @@ export type {
   PrompbChunkedSeries,
   PrompbChunkedReadResponse,
 } from "./prompb.js";
+
+// ── The exposition format's protobuf (io.prometheus.client), for scrape targets in tests ──
+export {
+  /** io.prometheus.client message types (MetricFamily and what it holds). */
+  metricsProto,
+  /** MetricType numbers: COUNTER=0 … HISTOGRAM=4, GAUGE_HISTOGRAM=5. */
+  ExpositionMetricType,
+  /** The Content-Type of a length-delimited protobuf scrape body. */
+  PROTOBUF_EXPOSITION_CONTENT_TYPE,
+  /** MetricFamily objects → a length-delimited scrape body. */
+  encodeDelimitedMetricFamilies,
+} from "./metrics.js";
