@@ -2,6 +2,7 @@
 // a small exporter serving native histograms in the protobuf exposition format; a head snapshot
 // (admin API) is read with orrery's block reader, and the histogram chunks are recorded exactly as
 // Prometheus wrote them, beside every histogram the exporter served, in order.
+// A recording rule (sum of a histogram) adds FLOAT_HISTOGRAM chunks, with no served counterpart.
 // Run by hand: node dist/storeapi/chunkenc/make-histogram-fixture.js (needs /usr/bin/prometheus).
 import { createServer, type Server } from "node:http";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -133,10 +134,14 @@ async function main(): Promise<void> {
       res.end(encodeDelimitedMetricFamilies(now.map(family)));
     });
     await new Promise<void>((resolve) => server!.listen(port, "127.0.0.1", resolve));
+    // A recording rule over the histograms makes Prometheus write FLOAT_HISTOGRAM chunks too.
+    const rules = join(dir, "rules.yml");
+    writeFileSync(rules, "groups:\n  - name: fx\n    interval: 500ms\n    rules:\n      - record: fx:rpc_seconds:sum\n        expr: sum(fx_rpc_seconds)\n");
     const config = [
       "global:",
       "  scrape_interval: 500ms",
       "  scrape_timeout: 500ms",
+      `rule_files: ["${rules}"]`,
       "scrape_configs:",
       "  - job_name: fx",
       "    static_configs:",
@@ -160,7 +165,7 @@ async function main(): Promise<void> {
     const series: { labels: Record<string, string>; chunks: { encoding: number; minTime: number; maxTime: number; hex: string }[] }[] = [];
     for (const b of blocks) {
       const block = await openBlockDir(join(snap, b));
-      for await (const s of block.select([{ op: "=~", name: "__name__", value: "fx_.*" }], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) {
+      for await (const s of block.select([{ op: "=~", name: "__name__", value: "fx[_:].*" }], Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)) {
         series.push({
           labels: Object.fromEntries(s.labels.map((l) => [l.name, l.value])),
           chunks: s.chunks.map((c) => ({ encoding: c.raw!.encoding, minTime: c.minTime, maxTime: c.maxTime, hex: Buffer.from(c.raw!.data).toString("hex") })),
