@@ -1,4 +1,5 @@
-// An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120.
+// An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120,
+// native histograms in HISTOGRAM / FLOAT_HISTOGRAM chunks cut where Prometheus's head cuts them.
 // Like a Thanos store, it attaches its external labels to every series it returns (an external
 // label replaces a series label of the same name), and matchers see them.
 import type {
@@ -16,16 +17,27 @@ import type {
   StringsResponse,
 } from "./types.js";
 import { ChunkEncoding } from "./types.js";
-import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
+import {
+  FloatHistogramChunk,
+  HistogramChunkCutter,
+  XorChunk,
+  XOR_CHUNK_TARGET_SAMPLES,
+  histogramShapeError,
+  isStaleNaN,
+  type CutHistogramChunk,
+} from "./chunkenc/index.js";
+import type { NativeHistogram } from "./histogram.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
 import { extendLabels } from "./external-labels.js";
 import { shardMatcher } from "./shard.js";
 
-/** One series' samples; values live in a Float64Array so stale-marker bits survive. */
+/** One series' samples; values live in a Float64Array so stale-marker bits survive. Histograms are kept beside. */
 class MemorySeries {
   ts: number[] = [];
   vs = new Float64Array(16);
+  hts: number[] = [];
+  hs: NativeHistogram[] = [];
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
@@ -33,7 +45,7 @@ class MemorySeries {
   constructor(readonly labels: Labels) {}
 
   get length(): number {
-    return this.ts.length;
+    return this.ts.length + this.hts.length;
   }
 
   append(t: number, v: number): void {
@@ -47,6 +59,15 @@ class MemorySeries {
     }
     this.ts.push(t);
     this.vs[n] = v;
+    this.chunkCache = undefined;
+  }
+
+  appendHistogram(t: number, h: NativeHistogram): void {
+    if (!Number.isSafeInteger(t)) throw new RangeError(`MemoryStore: timestamp ${t} is not a safe integer`);
+    const n = this.hts.length;
+    if (n > 0 && t <= this.hts[n - 1]!) this.sorted = false;
+    this.hts.push(t);
+    this.hs.push(h);
     this.chunkCache = undefined;
   }
 
@@ -69,36 +90,47 @@ class MemorySeries {
     }
     this.ts = ts;
     this.vs = vs;
+    const horder = Array.from({ length: this.hts.length }, (_, i) => i).sort((a, b) => this.hts[a]! - this.hts[b]! || a - b);
+    const hts: number[] = [];
+    const hs: NativeHistogram[] = [];
+    for (const i of horder) {
+      const t = this.hts[i]!;
+      if (hts.length > 0 && hts[hts.length - 1] === t) {
+        hs[hs.length - 1] = this.hs[i]!;
+        continue;
+      }
+      hts.push(t);
+      hs.push(this.hs[i]!);
+    }
+    this.hts = hts;
+    this.hs = hs;
     this.sorted = true;
   }
 
   minTime(): number {
     this.ensureSorted();
-    return this.ts[0]!;
+    return Math.min(this.ts[0] ?? Infinity, this.hts[0] ?? Infinity);
   }
 
   maxTime(): number {
     this.ensureSorted();
-    return this.ts[this.ts.length - 1]!;
+    return Math.max(this.ts[this.ts.length - 1] ?? -Infinity, this.hts[this.hts.length - 1] ?? -Infinity);
   }
 
   /** Whether any sample lies in [mint, maxt]. */
   hasSamplesIn(mint: number, maxt: number): boolean {
     this.ensureSorted();
-    const ts = this.ts;
-    let lo = 0;
-    let hi = ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid]! < mint) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < ts.length && ts[lo]! <= maxt;
+    return anyIn(this.ts, mint, maxt) || anyIn(this.hts, mint, maxt);
   }
 
   chunks(): AggrChunk[] {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
+    this.chunkCache = this.hts.length === 0 ? this.floatChunks() : this.mixedChunks();
+    return this.chunkCache;
+  }
+
+  private floatChunks(): AggrChunk[] {
     const out: AggrChunk[] = [];
     for (let start = 0; start < this.ts.length; start += XOR_CHUNK_TARGET_SAMPLES) {
       const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, this.ts.length);
@@ -110,9 +142,60 @@ class MemorySeries {
         raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() },
       });
     }
-    this.chunkCache = out;
     return out;
   }
+
+  /**
+   * Floats and histograms in time order, each kind switch starting a new chunk, as in Prometheus's head.
+   * Where a float and a histogram share a timestamp the histogram is kept (a head would refuse the second).
+   */
+  private mixedChunks(): AggrChunk[] {
+    const out: (OpenXorChunk | CutHistogramChunk)[] = [];
+    const cutter = new HistogramChunkCutter();
+    let xor: OpenXorChunk | undefined;
+    let i = 0;
+    let j = 0;
+    while (i < this.ts.length || j < this.hts.length) {
+      if (j < this.hts.length && (i >= this.ts.length || this.hts[j]! <= this.ts[i]!)) {
+        if (i < this.ts.length && this.hts[j] === this.ts[i]) i++;
+        xor = undefined;
+        const before = cutter.chunks.length;
+        cutter.append(this.hts[j]!, this.hs[j]!);
+        if (cutter.chunks.length > before) out.push(cutter.chunks[cutter.chunks.length - 1]!);
+        j++;
+        continue;
+      }
+      cutter.interrupt();
+      if (xor === undefined || xor.chunk.numSamples() >= XOR_CHUNK_TARGET_SAMPLES) {
+        xor = { chunk: new XorChunk(), minTime: this.ts[i]!, maxTime: this.ts[i]! };
+        out.push(xor);
+      }
+      xor.chunk.append(this.ts[i]!, this.vs[i]!);
+      xor.maxTime = this.ts[i]!;
+      i++;
+    }
+    return out.map((c) => {
+      const encoding = c.chunk instanceof XorChunk ? ChunkEncoding.XOR : c.chunk instanceof FloatHistogramChunk ? ChunkEncoding.FloatHistogram : ChunkEncoding.Histogram;
+      return { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding, data: c.chunk.bytes().slice() } };
+    });
+  }
+}
+
+interface OpenXorChunk {
+  readonly chunk: XorChunk;
+  readonly minTime: number;
+  maxTime: number;
+}
+
+function anyIn(ts: readonly number[], mint: number, maxt: number): boolean {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < mint) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ts.length && ts[lo]! <= maxt;
 }
 
 export interface MemoryStoreOptions {
@@ -148,6 +231,18 @@ export class MemoryStore implements Store {
   /** Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value. */
   appendSample(labels: Labels, t: number, v: number): void {
     this.seriesFor(labels).append(t, v);
+  }
+
+  /**
+   * Appends one native histogram sample (a stale marker: sum STALE_NAN). Out-of-order samples are sorted in and a
+   * repeated timestamp replaces the histogram. Throws RangeError naming the series on a malformed histogram.
+   */
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
+    if (!isStaleNaN(h.sum)) {
+      const err = histogramShapeError(h);
+      if (err !== undefined) throw new RangeError(`MemoryStore.appendHistogram: ${labelsKey(labels)}: ${err}`);
+    }
+    this.seriesFor(labels).appendHistogram(t, h);
   }
 
   /** Removes all series. */

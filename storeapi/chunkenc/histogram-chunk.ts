@@ -215,13 +215,6 @@ export abstract class HistogramChunkBase {
     }
     const err = histogramShapeError(h);
     if (err !== undefined) throw new RangeError(`histogram chunk: ${err}`);
-    if (!this.isFloat) {
-      for (const [name, v] of [["count", h.count], ["zero count", h.zeroCount]] as const) {
-        if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`histogram chunk: ${name} ${v} is not a non-negative integer`);
-      }
-      for (const b of h.positiveBuckets) if (!Number.isSafeInteger(b) || b < 0) throw new RangeError(`histogram chunk: positive bucket count ${b} is not a non-negative integer`);
-      for (const b of h.negativeBuckets) if (!Number.isSafeInteger(b) || b < 0) throw new RangeError(`histogram chunk: negative bucket count ${b} is not a non-negative integer`);
-    }
   }
 
   /** Prometheus's appendable (counter histograms): why h cannot join this chunk, or None. */
