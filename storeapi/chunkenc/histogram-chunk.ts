@@ -73,6 +73,20 @@ export function histogramChunkNumSamples(bytes: Uint8Array): number {
   return bytes.length < 2 ? 0 : (bytes[0]! << 8) | bytes[1]!;
 }
 
+/**
+ * Why histogram chunk bytes cannot be what their header claims (shorter than the header, bytes after a zero
+ * count, or too short for one sample), or undefined. A cheap check for chunks from other processes.
+ */
+export function histogramChunkHeaderError(bytes: Uint8Array): string | undefined {
+  if (bytes.length < HISTOGRAM_HEADER_BYTES) return `${bytes.length} bytes, shorter than the ${HISTOGRAM_HEADER_BYTES}-byte header`;
+  const n = histogramChunkNumSamples(bytes);
+  if (n === 0) return bytes.length === HISTOGRAM_HEADER_BYTES ? undefined : `header says 0 samples but ${bytes.length - HISTOGRAM_HEADER_BYTES} bytes follow`;
+  // Fewest bits: a 1-byte zero threshold, 1-bit schema and span counts, then 1-bit t, count, zero count and a 64-bit sum.
+  const minBytes = HISTOGRAM_HEADER_BYTES + Math.ceil((8 + 3 + 3 + 64) / 8);
+  if (bytes.length < minBytes) return `header says ${n} samples but only ${bytes.length} bytes (at least ${minBytes} needed)`;
+  return undefined;
+}
+
 /** Why a new sample cannot go into the chunk (Prometheus's appendable outcomes). */
 export const enum Refusal {
   None = 0,

@@ -19,6 +19,7 @@ export {
   HistogramIteratorBase,
   histogramChunkHeader,
   histogramChunkNumSamples,
+  histogramChunkHeaderError,
   HISTOGRAM_CHUNK_TARGET_BYTES,
   HISTOGRAM_CHUNK_MIN_SAMPLES,
 } from "./histogram-chunk.js";
