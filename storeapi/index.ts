@@ -60,6 +60,10 @@ export {
   HISTOGRAM_CHUNK_MIN_SAMPLES,
 } from "./chunkenc/index.js";
 export {
+  /** A series' floats and histograms as chunks: XOR of 120, histograms cut as the head cuts, a new chunk per kind switch. */
+  chunksOfSamples,
+} from "./series-chunks.js";
+export {
   /** Prometheus's stale-marker NaN (bits 0x7ff0000000000002). */
   STALE_NAN,
   /** Whether a value is a stale marker (also in the quieted form V8 gives it inside number[]). */

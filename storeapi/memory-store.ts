@@ -16,16 +16,8 @@ import type {
   StoreInfo,
   StringsResponse,
 } from "./types.js";
-import { ChunkEncoding } from "./types.js";
-import {
-  FloatHistogramChunk,
-  HistogramChunkCutter,
-  XorChunk,
-  XOR_CHUNK_TARGET_SAMPLES,
-  histogramShapeError,
-  isStaleNaN,
-  type CutHistogramChunk,
-} from "./chunkenc/index.js";
+import { histogramShapeError, isStaleNaN } from "./chunkenc/index.js";
+import { chunksOfSamples } from "./series-chunks.js";
 import type { NativeHistogram } from "./histogram.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
@@ -126,65 +118,9 @@ class MemorySeries {
   chunks(): AggrChunk[] {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
-    this.chunkCache = this.hts.length === 0 ? this.floatChunks() : this.mixedChunks();
+    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hts, this.hs);
     return this.chunkCache;
   }
-
-  private floatChunks(): AggrChunk[] {
-    const out: AggrChunk[] = [];
-    for (let start = 0; start < this.ts.length; start += XOR_CHUNK_TARGET_SAMPLES) {
-      const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, this.ts.length);
-      const c = new XorChunk();
-      for (let i = start; i < end; i++) c.append(this.ts[i]!, this.vs[i]!);
-      out.push({
-        minTime: this.ts[start]!,
-        maxTime: this.ts[end - 1]!,
-        raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() },
-      });
-    }
-    return out;
-  }
-
-  /**
-   * Floats and histograms in time order, each kind switch starting a new chunk, as in Prometheus's head.
-   * Where a float and a histogram share a timestamp the histogram is kept (a head would refuse the second).
-   */
-  private mixedChunks(): AggrChunk[] {
-    const out: (OpenXorChunk | CutHistogramChunk)[] = [];
-    const cutter = new HistogramChunkCutter();
-    let xor: OpenXorChunk | undefined;
-    let i = 0;
-    let j = 0;
-    while (i < this.ts.length || j < this.hts.length) {
-      if (j < this.hts.length && (i >= this.ts.length || this.hts[j]! <= this.ts[i]!)) {
-        if (i < this.ts.length && this.hts[j] === this.ts[i]) i++;
-        xor = undefined;
-        const before = cutter.chunks.length;
-        cutter.append(this.hts[j]!, this.hs[j]!);
-        if (cutter.chunks.length > before) out.push(cutter.chunks[cutter.chunks.length - 1]!);
-        j++;
-        continue;
-      }
-      cutter.interrupt();
-      if (xor === undefined || xor.chunk.numSamples() >= XOR_CHUNK_TARGET_SAMPLES) {
-        xor = { chunk: new XorChunk(), minTime: this.ts[i]!, maxTime: this.ts[i]! };
-        out.push(xor);
-      }
-      xor.chunk.append(this.ts[i]!, this.vs[i]!);
-      xor.maxTime = this.ts[i]!;
-      i++;
-    }
-    return out.map((c) => {
-      const encoding = c.chunk instanceof XorChunk ? ChunkEncoding.XOR : c.chunk instanceof FloatHistogramChunk ? ChunkEncoding.FloatHistogram : ChunkEncoding.Histogram;
-      return { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding, data: c.chunk.bytes().slice() } };
-    });
-  }
-}
-
-interface OpenXorChunk {
-  readonly chunk: XorChunk;
-  readonly minTime: number;
-  maxTime: number;
 }
 
 function anyIn(ts: readonly number[], mint: number, maxt: number): boolean {

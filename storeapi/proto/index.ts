@@ -58,6 +58,8 @@ export {
   PrompbChunkEncoding,
   /** A decoded int64 (number or Long) as a number; throws beyond ±2^53. */
   int64ToNumber,
+  /** A decoded prompb.Histogram as a NativeHistogram (integer deltas made absolute). */
+  nativeHistogramFromPrompb,
 } from "./prompb.js";
 export type {
   ProtoInt64,
@@ -66,6 +68,8 @@ export type {
   PrompbExemplar,
   PrompbMetricMetadata,
   PrompbTimeSeries,
+  PrompbHistogram,
+  PrompbBucketSpan,
   PrompbWriteRequest,
   PrompbReadResponse,
   PrompbChunk,
