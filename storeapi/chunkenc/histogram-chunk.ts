@@ -208,6 +208,10 @@ export abstract class HistogramChunkBase {
       this.put(t, 0, 0, h.sum, true, this.pLast, this.nLast);
       return true;
     }
+    if (this.sameLayout(h)) {
+      this.put(t, h.count, h.zeroCount, h.sum, false, toFloat64(h.positiveBuckets, this.pScratch), toFloat64(h.negativeBuckets, this.nScratch));
+      return true;
+    }
     const hp = spanIndexes(h.positiveSpans);
     const hn = spanIndexes(h.negativeSpans);
     const pCmp = compareBuckets(this.pIdx, this.pLast, hp, h.positiveBuckets, false);
@@ -241,11 +245,20 @@ export abstract class HistogramChunkBase {
     if (h.schema !== this.layout.schema || h.zeroThreshold !== this.layout.zeroThreshold) return Refusal.Unknown;
     if (h.schema === CUSTOM_BUCKETS_SCHEMA && !customBoundsMatch(h.customValues, this.layout.customValues)) return Refusal.Reset;
     if (h.zeroCount < this.lastZeroCount) return Refusal.Reset;
+    if (this.sameLayout(h)) {
+      // The common case, without allocating: bucket by bucket in layout order.
+      return anyDecrease(this.pLast, h.positiveBuckets) || anyDecrease(this.nLast, h.negativeBuckets) ? Refusal.Reset : Refusal.None;
+    }
     const hp = spanIndexes(h.positiveSpans);
     if (compareBuckets(this.pIdx, this.pLast, hp, h.positiveBuckets, true) === BUCKET_RESET) return Refusal.Reset;
     const hn = spanIndexes(h.negativeSpans);
     if (compareBuckets(this.nIdx, this.nLast, hn, h.negativeBuckets, true) === BUCKET_RESET) return Refusal.Reset;
     return Refusal.None;
+  }
+
+  /** Whether h's spans are the chunk's, span for span. */
+  private sameLayout(h: NativeHistogram): boolean {
+    return sameSpans(h.positiveSpans, this.layout.positiveSpans) && sameSpans(h.negativeSpans, this.layout.negativeSpans);
   }
 
   /** Prometheus's appendableGauge: any bucket change merges layouts; schema, threshold, bounds or kind cut. */
@@ -356,6 +369,18 @@ export abstract class HistogramChunkBase {
       if (n !== this.nLast) this.nLast.set(n);
     }
   }
+}
+
+function sameSpans(a: readonly HistogramSpan[], b: readonly HistogramSpan[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.offset !== b[i]!.offset || a[i]!.length !== b[i]!.length) return false;
+  return true;
+}
+
+function anyDecrease(last: Float64Array, now: readonly number[]): boolean {
+  for (let i = 0; i < last.length; i++) if (last[i]! > now[i]!) return true;
+  return false;
 }
 
 function copySpans(spans: readonly HistogramSpan[]): HistogramSpan[] {
