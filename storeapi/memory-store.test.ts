@@ -227,6 +227,14 @@ test("MemoryStore.appendHistogram: series come back with HISTOGRAM / FLOAT_HISTO
   assert.deepEqual(histogramSamples(lat!).map((s) => [s.t, s.h.count, s.h.positiveBuckets]), [[10, 2, [1, 1]], [20, 5, [2, 3]], [30, 6, [3, 3]]]);
   assert.deepEqual((await store.info()).minTime, 10);
   assert.equal((await collect(store.series(req({ minTime: 31 })))).length, 0);
+  // Across kinds too, the sample appended last at a timestamp wins.
+  const m = L({ __name__: "mixed" });
+  store.appendSample(m, 40, 1);
+  store.appendHistogram(m, 40, nh(1, [1]));
+  store.appendHistogram(m, 50, nh(2, [2]));
+  store.appendSample(m, 50, 5);
+  const [mixed] = await collect(store.series(req({ matchers: [{ name: "__name__", op: "=", value: "mixed" }] })));
+  assert.deepEqual(mixed!.chunks.map((c) => [c.raw!.encoding, c.minTime, c.maxTime]), [[ChunkEncoding.Histogram, 40, 40], [ChunkEncoding.XOR, 50, 50]]);
 });
 
 test("MemoryStore.appendHistogram: chunks are cut as Prometheus's head cuts them", async () => {

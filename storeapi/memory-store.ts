@@ -24,12 +24,14 @@ import { compileMatchers } from "./matchers.js";
 import { extendLabels } from "./external-labels.js";
 import { shardMatcher } from "./shard.js";
 
-/** One series' samples; values live in a Float64Array so stale-marker bits survive. Histograms are kept beside. */
+/**
+ * One series' samples; values live in a Float64Array so stale-marker bits survive. hs[i] holds sample i's
+ * histogram when it is one (hs stays empty until the series gets its first histogram).
+ */
 class MemorySeries {
   ts: number[] = [];
   vs = new Float64Array(16);
-  hts: number[] = [];
-  hs: NativeHistogram[] = [];
+  hs: (NativeHistogram | undefined)[] = [];
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
@@ -37,7 +39,7 @@ class MemorySeries {
   constructor(readonly labels: Labels) {}
 
   get length(): number {
-    return this.ts.length + this.hts.length;
+    return this.ts.length;
   }
 
   append(t: number, v: number): void {
@@ -51,87 +53,70 @@ class MemorySeries {
     }
     this.ts.push(t);
     this.vs[n] = v;
+    if (this.hs.length > 0) this.hs[n] = undefined;
     this.chunkCache = undefined;
   }
 
   appendHistogram(t: number, h: NativeHistogram): void {
-    if (!Number.isSafeInteger(t)) throw new RangeError(`MemoryStore: timestamp ${t} is not a safe integer`);
-    const n = this.hts.length;
-    if (n > 0 && t <= this.hts[n - 1]!) this.sorted = false;
-    this.hts.push(t);
-    this.hs.push(h);
-    this.chunkCache = undefined;
+    const n = this.ts.length;
+    this.append(t, 0);
+    if (this.hs.length < n) this.hs.length = n;
+    this.hs[n] = h;
   }
 
-  /** Sorts by time; at equal timestamps the sample appended last wins. */
+  /** Sorts by time; at equal timestamps the sample appended last wins, float or histogram. */
   private ensureSorted(): void {
     if (this.sorted) return;
     const n = this.ts.length;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ts[a]! - this.ts[b]! || a - b);
     const ts: number[] = [];
     const vs = new Float64Array(Math.max(16, n));
+    const hs: (NativeHistogram | undefined)[] = [];
+    const withHistograms = this.hs.length > 0;
     for (const i of order) {
       const t = this.ts[i]!;
       const last = ts.length - 1;
-      if (last >= 0 && ts[last] === t) {
-        vs[last] = this.vs[i]!;
-        continue;
-      }
-      vs[ts.length] = this.vs[i]!;
-      ts.push(t);
+      const at = last >= 0 && ts[last] === t ? last : ts.length;
+      vs[at] = this.vs[i]!;
+      if (withHistograms) hs[at] = this.hs[i];
+      if (at === ts.length) ts.push(t);
     }
     this.ts = ts;
     this.vs = vs;
-    const horder = Array.from({ length: this.hts.length }, (_, i) => i).sort((a, b) => this.hts[a]! - this.hts[b]! || a - b);
-    const hts: number[] = [];
-    const hs: NativeHistogram[] = [];
-    for (const i of horder) {
-      const t = this.hts[i]!;
-      if (hts.length > 0 && hts[hts.length - 1] === t) {
-        hs[hs.length - 1] = this.hs[i]!;
-        continue;
-      }
-      hts.push(t);
-      hs.push(this.hs[i]!);
-    }
-    this.hts = hts;
     this.hs = hs;
     this.sorted = true;
   }
 
   minTime(): number {
     this.ensureSorted();
-    return Math.min(this.ts[0] ?? Infinity, this.hts[0] ?? Infinity);
+    return this.ts[0]!;
   }
 
   maxTime(): number {
     this.ensureSorted();
-    return Math.max(this.ts[this.ts.length - 1] ?? -Infinity, this.hts[this.hts.length - 1] ?? -Infinity);
+    return this.ts[this.ts.length - 1]!;
   }
 
   /** Whether any sample lies in [mint, maxt]. */
   hasSamplesIn(mint: number, maxt: number): boolean {
     this.ensureSorted();
-    return anyIn(this.ts, mint, maxt) || anyIn(this.hts, mint, maxt);
+    const ts = this.ts;
+    let lo = 0;
+    let hi = ts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid]! < mint) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < ts.length && ts[lo]! <= maxt;
   }
 
   chunks(): AggrChunk[] {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
-    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hts, this.hs);
+    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hs);
     return this.chunkCache;
   }
-}
-
-function anyIn(ts: readonly number[], mint: number, maxt: number): boolean {
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid]! < mint) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < ts.length && ts[lo]! <= maxt;
 }
 
 export interface MemoryStoreOptions {
@@ -171,7 +156,7 @@ export class MemoryStore implements Store {
 
   /**
    * Appends one native histogram sample (a stale marker: sum STALE_NAN). Out-of-order samples are sorted in and a
-   * repeated timestamp replaces the histogram. Throws RangeError naming the series on a malformed histogram.
+   * repeated timestamp replaces the sample, float or histogram. Throws RangeError naming the series on a malformed histogram.
    */
   appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
     if (!isStaleNaN(h.sum)) {

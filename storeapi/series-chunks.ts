@@ -13,39 +13,35 @@ interface OpenXorChunk {
 }
 
 /**
- * Chunks of a series from its float samples (ts, vs) and histogram samples (hts, hs), each sorted by time with
- * unique timestamps. Where a float and a histogram share a timestamp the histogram is kept (a head refuses the second).
+ * Chunks of a series from its first n samples: times ts, float values vs, and hs[i] the histogram when sample i is
+ * one (undefined or missing: a float). Times must be strictly increasing.
  */
 export function chunksOfSamples(
   ts: ArrayLike<number>,
   vs: ArrayLike<number>,
-  nts: number,
-  hts: readonly number[] = [],
-  hs: readonly NativeHistogram[] = [],
+  n: number,
+  hs: readonly (NativeHistogram | undefined)[] = [],
 ): AggrChunk[] {
   const out: (OpenXorChunk | CutHistogramChunk)[] = [];
   const cutter = new HistogramChunkCutter();
   let xor: OpenXorChunk | undefined;
-  let i = 0;
-  let j = 0;
-  while (i < nts || j < hts.length) {
-    if (j < hts.length && (i >= nts || hts[j]! <= ts[i]!)) {
-      if (i < nts && hts[j] === ts[i]) i++;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    const h = hs[i];
+    if (h !== undefined) {
       xor = undefined;
       const before = cutter.chunks.length;
-      cutter.append(hts[j]!, hs[j]!);
+      cutter.append(t, h);
       if (cutter.chunks.length > before) out.push(cutter.chunks[cutter.chunks.length - 1]!);
-      j++;
       continue;
     }
     cutter.interrupt();
     if (xor === undefined || xor.chunk.numSamples() >= XOR_CHUNK_TARGET_SAMPLES) {
-      xor = { chunk: new XorChunk(), minTime: ts[i]!, maxTime: ts[i]! };
+      xor = { chunk: new XorChunk(), minTime: t, maxTime: t };
       out.push(xor);
     }
-    xor.chunk.append(ts[i]!, vs[i]!);
-    xor.maxTime = ts[i]!;
-    i++;
+    xor.chunk.append(t, vs[i]!);
+    xor.maxTime = t;
   }
   return out.map((c) => {
     const encoding = c.chunk instanceof XorChunk ? ChunkEncoding.XOR : c.chunk instanceof FloatHistogramChunk ? ChunkEncoding.FloatHistogram : ChunkEncoding.Histogram;

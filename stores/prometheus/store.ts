@@ -33,6 +33,7 @@ import {
   type LabelNamesRequest,
   type LabelValuesRequest,
   type Matcher,
+  type NativeHistogram,
   type PrompbChunkedSeries,
   type PrompbLabel,
   type PrompbReadResponse,
@@ -301,22 +302,34 @@ export class PrometheusStore implements Store {
 
   /** A SAMPLES time series as chunks (floats as XOR, histograms as histogram chunks), its times checked for order. */
   private chunks(ts: PrompbTimeSeries, labels: Labels): AggrChunk[] {
-    const times = ts.samples.map((x) => int64ToNumber(x.timestamp));
-    const values = new Float64Array(ts.samples.length);
-    for (let i = 0; i < values.length; i++) values[i] = ts.samples[i]!.value;
-    const htimes = ts.histograms.map((h) => int64ToNumber(h.timestamp));
-    for (const [kind, t] of [["sample", times], ["histogram", htimes]] as const) {
+    const floatTimes = ts.samples.map((x) => int64ToNumber(x.timestamp));
+    const histTimes = ts.histograms.map((h) => int64ToNumber(h.timestamp));
+    for (const [kind, t] of [["sample", floatTimes], ["histogram", histTimes]] as const) {
       for (let i = 1; i < t.length; i++) {
         if (t[i]! <= t[i - 1]!) throw this.error(`SAMPLES response: ${formatLabels(labels)} has ${kind} at ${t[i]} after ${t[i - 1]}`);
       }
     }
-    const hs = ts.histograms.map((h, i) => {
-      const native = nativeHistogramFromPrompb(h);
-      const problem = isStaleNaN(native.sum) ? undefined : histogramShapeError(native);
-      if (problem !== undefined) throw this.error(`SAMPLES response: ${formatLabels(labels)} has a bad histogram at ${htimes[i]}: ${problem}`);
-      return native;
-    });
-    return chunksOfSamples(times, values, times.length, htimes, hs);
+    // One timeline: floats and histograms merged by time (a histogram wins a shared timestamp).
+    const n = floatTimes.length + histTimes.length;
+    const times: number[] = [];
+    const values = new Float64Array(n);
+    const hs: (NativeHistogram | undefined)[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < floatTimes.length || j < histTimes.length) {
+      if (j < histTimes.length && (i >= floatTimes.length || histTimes[j]! <= floatTimes[i]!)) {
+        if (i < floatTimes.length && floatTimes[i] === histTimes[j]) i++;
+        const h = nativeHistogramFromPrompb(ts.histograms[j]!);
+        const problem = isStaleNaN(h.sum) ? undefined : histogramShapeError(h);
+        if (problem !== undefined) throw this.error(`SAMPLES response: ${formatLabels(labels)} has a bad histogram at ${histTimes[j]}: ${problem}`);
+        hs[times.length] = h;
+        times.push(histTimes[j++]!);
+      } else {
+        values[times.length] = ts.samples[i]!.value;
+        times.push(floatTimes[i++]!);
+      }
+    }
+    return chunksOfSamples(times, values, times.length, hs);
   }
 
   private async getStrings(
