@@ -56,7 +56,11 @@ function headerBits(hint: CounterResetHint): number {
 
 /** The counter-reset header of histogram chunk bytes. */
 export function histogramChunkHeader(bytes: Uint8Array): CounterResetHint {
-  switch ((bytes[FLAG_BYTE] ?? 0) >>> 6) {
+  return headerFromFlags(bytes[FLAG_BYTE] ?? 0);
+}
+
+function headerFromFlags(flags: number): CounterResetHint {
+  switch (flags >>> 6) {
     case 2:
       return CounterResetHint.CounterReset;
     case 1:
@@ -163,7 +167,7 @@ export abstract class HistogramChunkBase {
   }
 
   counterResetHeader(): CounterResetHint {
-    return histogramChunkHeader(this.w.bytes());
+    return headerFromFlags(this.w.byteAt(FLAG_BYTE));
   }
 
   setCounterResetHeader(hint: CounterResetHint): void {
