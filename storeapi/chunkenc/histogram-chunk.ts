@@ -498,7 +498,10 @@ export abstract class HistogramIteratorBase {
     return false;
   }
 
-  /** The current sample as a NativeHistogram (a fresh object; a stale marker has no buckets). */
+  /**
+   * The current sample as a NativeHistogram: a fresh object with its own bucket arrays; spans and custom values
+   * are the chunk layout's, shared by every sample of the chunk (read-only). A stale marker has no buckets.
+   */
   at(): NativeHistogram {
     const hint = this.hint();
     if (this.isStale()) {
