@@ -28,3 +28,22 @@ export type * from "./types.js";
 export { QueryError } from "./errors.js";
 export { Engine } from "./engine.js";
 export type { Operator, StepVector, SeriesMeta, Explain, OperatorAnalysis } from "./model.js";
+export {
+  FloatHistogram,
+  CombineFlags,
+  HistogramError,
+  BucketIterator,
+  histogramQuantile,
+  histogramFraction,
+  histogramCount,
+  histogramSum,
+  histogramAvg,
+  histogramStdDev,
+  histogramStdVar,
+  histogramWindowDelta,
+  histogramInstantDelta,
+  type Bucket,
+  type BucketOrder,
+  type HistogramResult,
+  type HistogramDelta,
+} from "./histogram/index.js";
