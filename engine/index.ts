@@ -42,6 +42,7 @@ export {
   histogramStdVar,
   histogramWindowDelta,
   histogramInstantDelta,
+  trimBuckets,
   type Bucket,
   type BucketOrder,
   type HistogramResult,
