@@ -279,3 +279,17 @@ test("hasOverflow spots an infinite count, sum or bucket (avg switches to increm
   big.add(hist("{{count:1e308 sum:1 buckets:[1]}}"));
   assert.ok(big.hasOverflow());
 });
+
+test("add leaves out the other's buckets inside the zero bucket, also for identical layouts (Prometheus's addBuckets)", () => {
+  // Hand-derived: buckets (0.25,0.5] and (0.5,1] both end at or below z_bucket_w:1.
+  const h = hist("{{count:3 sum:3 z_bucket:1 z_bucket_w:1 offset:-1 buckets:[1 1]}}");
+  h.add(h.copy());
+  assertHistogram(h, "{{count:6 sum:6 z_bucket:2 z_bucket_w:1 offset:-1 buckets:[1 1]}}");
+  // Identical layouts above the threshold add bucket by bucket, in place, keeping the spans as they are.
+  const a = hist("{{count:3 sum:3 z_bucket:1 z_bucket_w:0.001 offset:-1 buckets:[1 1]}}");
+  a.positiveSpans = [{ offset: -1, length: 1 }, { offset: 0, length: 1 }];
+  const b = a.copy();
+  a.sub(b);
+  assert.deepEqual(a.positiveSpans, [{ offset: -1, length: 1 }, { offset: 0, length: 1 }]);
+  assert.deepEqual([a.count, a.zeroCount, a.positiveBuckets], [0, 0, [0, 0]]);
+});

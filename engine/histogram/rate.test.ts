@@ -103,3 +103,12 @@ test("irate/idelta over NHCBs with different bounds: native_histograms.test:2014
   assert.equal(idelta.histogram!.counterResetHint, CounterResetHint.Gauge);
   assert.equal(idelta.annotations[0].message, 'this native histogram metric is not a gauge: ""');
 });
+
+test("a start-timestamp reset counts like a detected one (start_timestamps.test, cumulative histograms)", () => {
+  // Hand-derived: 10 → 15 → 18 with the counter restarted (by its start timestamp) before 18.
+  const window = [hist("{{count:10 sum:10}}"), hist("{{count:15 sum:15}}"), hist("{{count:18 sum:18}}")];
+  assertHistogram(histogramWindowDelta(window, true).histogram, "{{count:8 sum:8}}");
+  assertHistogram(histogramWindowDelta(window, true, "", [false, false, true]).histogram, "{{count:23 sum:23}}");
+  assertHistogram(histogramWindowDelta(window, true, "", [false, true, false]).histogram, "{{count:18 sum:18}}");
+  assertHistogram(histogramInstantDelta(window[1], window[2], true, "", true).histogram, "{{count:18 sum:18}}");
+});
