@@ -293,9 +293,3 @@ test("add leaves out the other's buckets inside the zero bucket, also for identi
   assert.deepEqual(a.positiveSpans, [{ offset: -1, length: 1 }, { offset: 0, length: 1 }]);
   assert.deepEqual([a.count, a.zeroCount, a.positiveBuckets], [0, 0, [0, 0]]);
 });
-
-test("toString is Prometheus's text form, as count_values labels it: aggregators.test:447", () => {
-  const h = hist("{{schema:0 sum:10 count:20 z_bucket_w:0.001 z_bucket:2 buckets:[1 2] n_buckets:[1 2]}}");
-  assert.equal(`${h}`, "{count:20, sum:10, [-2,-1):2, [-1,-0.5):1, [-0.001,0.001]:2, (0.5,1]:1, (1,2]:2}");
-  assert.equal(hist("{{schema:-53 sum:1 count:3 custom_values:[5 10] buckets:[1 0 2]}}").toString(), "{count:3, sum:1, [-Inf,5]:1, (10,+Inf]:2}");
-});

@@ -2,7 +2,6 @@
 // following Prometheus's model/histogram FloatHistogram rules (schema reduction, zero-threshold
 // widening, NHCB reconciliation, counter-reset hints and reset detection).
 import { CounterResetHint, FloatBits, type NativeHistogram } from "../../storeapi/index.js";
-import { formatGoG } from "../../promql/index.js";
 import {
   bucketBound,
   customBoundsMatch,
@@ -22,7 +21,7 @@ import {
   type Span,
   type SpanBuilder,
 } from "./spans.js";
-import { BucketIterator, type Bucket, type BucketOrder, type HistogramLayout } from "./buckets.js";
+import { BucketIterator, type BucketOrder, type HistogramLayout } from "./buckets.js";
 import {
   kahanCompactBuckets,
   kahanDenseToSpans,
@@ -274,21 +273,6 @@ export class FloatHistogram implements HistogramLayout {
     curr.reset(this.negativeSpans, this.negativeBuckets, this.schema, this.schema, this.zeroThreshold);
     prev.reset(previous.negativeSpans, previous.negativeBuckets, previous.schema, this.schema, this.zeroThreshold);
     return bucketDecreased(curr, prev);
-  }
-
-  /**
-   * Prometheus's text form of a histogram (its String(), which count_values uses as a label value):
-   * `{count:N, sum:N` then every populated bucket ascending by value — `[-2,-1):2`, the zero
-   * bucket `[-z,z]:N`, `(1,2]:2` — and `}`, numbers as Go's %g.
-   */
-  toString(): string {
-    let out = `{count:${formatGoG(this.count)}, sum:${formatGoG(this.sum)}`;
-    const negative: string[] = [];
-    for (const it = this.buckets("negative"); it.next(); ) if (it.count !== 0) negative.push(bucketText(it));
-    for (let i = negative.length - 1; i >= 0; i--) out += `, ${negative[i]}`;
-    if (this.zeroCount !== 0) out += `, [${formatGoG(-this.zeroThreshold)},${formatGoG(this.zeroThreshold)}]:${formatGoG(this.zeroCount)}`;
-    for (const it = this.buckets("positive"); it.next(); ) if (it.count !== 0) out += `, ${bucketText(it)}`;
-    return `${out}}`;
   }
 
   /** The buckets with their bounds, in the given order (see BucketOrder). */
@@ -754,10 +738,4 @@ function kahanAddInPlace(target: number[], compensation: number[], other: readon
     compensation[i] = kahanCompensation(other[i], target[i], compensation[i]);
     target[i] += other[i];
   }
-}
-
-function bucketText(b: Bucket): string {
-  const open = b.lowerInclusive ? "[" : "(";
-  const close = b.upperInclusive ? "]" : ")";
-  return `${open}${formatGoG(b.lower)},${formatGoG(b.upper)}${close}:${formatGoG(b.count)}`;
 }
