@@ -189,6 +189,9 @@ test("bucket bounds: exponential (positive and negative schemas, Prometheus's fl
   assert.equal(exponentialBound(-1, -4), 2 ** -16);
   assert.equal(exponentialBound(1024, 0), Number.MAX_VALUE, "the top bucket ends at the largest float");
   assert.equal(exponentialBound(-1075, 0), 0);
+  assert.equal(exponentialBound(-1074, 0), 2 ** -1074, "the smallest subnormal");
+  assert.equal(exponentialBound(1023, 0), 2 ** 1023);
+  assert.equal(exponentialBound(-3, 8), 0.9919100824251095, "index -3 at schema 8 is fraction 253 of [0.5, 1)");
   assert.equal(bucketBound(-1, -53, [1, 2]), -Infinity);
   assert.equal(bucketBound(2, -53, [1, 2]), Infinity);
   assert.throws(() => bucketBound(3, -53, [1, 2]), /out of range/);
