@@ -26,6 +26,30 @@ export {
   /** Samples per chunk at which stores cut a new chunk (120, as Prometheus's head). */
   XOR_CHUNK_TARGET_SAMPLES,
 } from "./chunkenc/index.js";
+// ── Native histogram chunks (HISTOGRAM and FLOAT_HISTOGRAM, byte-identical to Prometheus's chunkenc) ──
+export {
+  /**
+   * Integer-count histogram chunk: append(t, h) → false when Prometheus would cut a new chunk (cutHeader then says
+   * the new chunk's counter-reset header); new buckets recode it in place; bytes(), numSamples(), lastTime(),
+   * counterResetHeader()/setCounterResetHeader(), nextChunkHeader(h) for a chunk a head cuts by size or time.
+   */
+  HistogramChunk,
+  /** Float-count histogram chunk, the same interface as HistogramChunk. */
+  FloatHistogramChunk,
+  /**
+   * Iterators: next(), then t, count, zeroCount, sum, positiveBuckets/negativeBuckets (absolute counts in layout
+   * order, Float64Arrays reused between samples), isStale(), hint(); at() for a NativeHistogram copy; seek(t); err.
+   */
+  HistogramChunkIterator,
+  FloatHistogramChunkIterator,
+  /** The counter-reset header of histogram chunk bytes (as a CounterResetHint). */
+  histogramChunkHeader,
+  /** Sample count of a histogram chunk, from its header. */
+  histogramChunkNumSamples,
+  /** Prometheus's head cuts a histogram chunk near 1024 bytes but not below 10 samples. */
+  HISTOGRAM_CHUNK_TARGET_BYTES,
+  HISTOGRAM_CHUNK_MIN_SAMPLES,
+} from "./chunkenc/index.js";
 export {
   /** Prometheus's stale-marker NaN (bits 0x7ff0000000000002). */
   STALE_NAN,

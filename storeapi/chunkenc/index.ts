@@ -9,3 +9,16 @@ export {
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";
 export { encodeAggrChunk, decodeAggrChunk, AGGREGATE_ORDER, type AggrParts } from "./aggr.js";
+export {
+  HistogramChunk,
+  HistogramChunkIterator,
+} from "./histogram.js";
+export { FloatHistogramChunk, FloatHistogramChunkIterator } from "./float-histogram.js";
+export {
+  HistogramChunkBase,
+  HistogramIteratorBase,
+  histogramChunkHeader,
+  histogramChunkNumSamples,
+  HISTOGRAM_CHUNK_TARGET_BYTES,
+  HISTOGRAM_CHUNK_MIN_SAMPLES,
+} from "./histogram-chunk.js";
