@@ -236,3 +236,46 @@ test("fromNative/toNative round-trip without sharing arrays; validate names what
   assert.match(FloatHistogram.fromNative({ ...native, count: -1 }).validate()!, /observation count is negative/);
   assert.match(hist("{{schema:-53 custom_values:[2 1]}}").validate()!, /strictly increasing/);
 });
+
+/** sum() as Prometheus aggregates: kahanAdd into the first, then the compensation added once. */
+function kahanSum(literals: string[]): FloatHistogram {
+  const sum = hist(literals[0]);
+  let c: FloatHistogram | undefined;
+  for (const l of literals.slice(1)) c = sum.kahanAdd(hist(l), c).compensation;
+  if (c !== undefined) sum.add(c);
+  return sum;
+}
+
+test("kahanAdd keeps what plain addition absorbs: native_histograms.test:1415 sum(histogram_sum), 4.4 across ±1e100", () => {
+  const inputs = [
+    "{{schema:0 count:25 sum:3.1 z_bucket:4 z_bucket_w:0.001 buckets:[1 2 0 1 1] n_buckets:[2 4 0 0 1 9]}}",
+    "{{schema:0 count:41 sum:1e100 z_bucket:5 z_bucket_w:0.001 buckets:[1 3 1 2 1 1 1] n_buckets:[0 1 4 2 7 0 0 0 0 5 5 2]}}",
+    "{{schema:0 count:41 sum:-1e100 z_bucket:5 z_bucket_w:0.001 buckets:[1 3 1 2 1 1 1] n_buckets:[0 1 4 2 7 0 0 0 0 5 5 2]}}",
+    "{{schema:1 count:0 sum:1.3 z_bucket:3 z_bucket_w:0.001 buckets:[2 4 2 3 2 2] n_buckets:[1 2 5 3 8 1 1 1 1 6 3]}}",
+  ];
+  assertHistogram(
+    kahanSum(inputs),
+    "{{schema:0 count:107 sum:4.4 z_bucket:17 z_bucket_w:0.001 buckets:[5 14 7 7 3 2 2] n_buckets:[3 13 19 6 17 18 0 0 0 10 10 4]}}",
+  );
+  const plain = hist(inputs[0]);
+  for (const l of inputs.slice(1)) plain.add(hist(l));
+  assert.notEqual(plain.sum, 4.4, "plain addition loses 3.1 next to 1e100 (the comment at :1426)");
+  // native_histograms.test:1508 sum_over_time(histogram_sum_over_time_3) folds the same way.
+  assertHistogram(kahanSum(["{{schema:0 count:1 sum:1}}", "{{schema:0 count:2 sum:1e100}}", "{{schema:0 count:3 sum:1}}", "{{schema:0 count:4 sum:-1e100}}"]), "{{schema:0 count:10 sum:2}}");
+});
+
+test("kahanAdd over NHCBs reconciles bounds and reports it; exponential with custom is refused", () => {
+  const sum = hist("{{schema:-53 sum:1 count:1 custom_values:[5 10] buckets:[1]}}");
+  const r = sum.kahanAdd(hist("{{schema:-53 sum:1 count:1 custom_values:[10] buckets:[1]}}"), undefined);
+  assert.equal(r.flags, CombineFlags.CustomBoundsReconciled);
+  sum.add(r.compensation!);
+  assertHistogram(sum, "{{schema:-53 count:2 sum:2 custom_values:[10] buckets:[2]}}");
+  assert.equal(hist("{{count:1}}").kahanAdd(hist("{{schema:-53 custom_values:[1]}}"), undefined).flags, CombineFlags.IncompatibleSchema);
+});
+
+test("hasOverflow spots an infinite count, sum or bucket (avg switches to incremental mean then)", () => {
+  assert.ok(!hist(MUL_DIV).hasOverflow());
+  const big = hist("{{count:1.7976931348623157e+308 sum:1 buckets:[1.7976931348623157e+308]}}");
+  big.add(hist("{{count:1e308 sum:1 buckets:[1]}}"));
+  assert.ok(big.hasOverflow());
+});

@@ -21,6 +21,15 @@ import {
   type SpanBuilder,
 } from "./spans.js";
 import { BucketIterator, type BucketOrder, type HistogramLayout } from "./buckets.js";
+import {
+  kahanCompactBuckets,
+  kahanDenseToSpans,
+  kahanMapCustomBuckets,
+  kahanMergeBuckets,
+  kahanReduceBuckets,
+  type KahanSpanBuilder,
+} from "./kahan.js";
+import { kahanCompensation } from "../functions/kahan.js";
 
 /** What add/sub report besides the result (bit flags; 0 is a clean operation). */
 export const enum CombineFlags {
@@ -247,7 +256,7 @@ export class FloatHistogram implements HistogramLayout {
     }
     if (this.schema > previous.schema) return true;
     if (this.zeroThreshold < previous.zeroThreshold) return true;
-    const [previousZeroCount, threshold] = previous.zeroCountForLargerThreshold(this.zeroThreshold);
+    const [previousZeroCount, threshold] = previous.zeroCountForLargerThreshold(this.zeroThreshold, undefined);
     if (threshold !== this.zeroThreshold) return true;
     if (this.zeroCount < previousZeroCount) return true;
     const curr = new BucketCursor();
@@ -299,7 +308,7 @@ export class FloatHistogram implements HistogramLayout {
     let flags = this.adjustCounterReset(other) ? CombineFlags.CounterResetCollision : CombineFlags.None;
     if (!this.usesCustomBuckets()) {
       // Reconcile first: it may widen this zero bucket (and its count) before other's is added.
-      const otherZeroCount = this.reconcileZeroBuckets(other);
+      const [otherZeroCount] = this.reconcileZeroBuckets(other, undefined);
       this.zeroCount += sign * otherZeroCount;
     }
     this.count += sign * other.count;
@@ -337,6 +346,106 @@ export class FloatHistogram implements HistogramLayout {
     return flags;
   }
 
+  /**
+   * add with Kahan compensation, as Prometheus's sum and avg aggregate: `compensation` (a histogram
+   * of this one's layout, created when undefined) collects the rounding error; the caller adds it
+   * to the sum at the end (`sum.add(compensation)`). Returns the compensation to pass next time.
+   */
+  kahanAdd(other: FloatHistogram, compensation: FloatHistogram | undefined): { compensation: FloatHistogram | undefined; flags: CombineFlags } {
+    if (this.usesCustomBuckets() !== other.usesCustomBuckets()) return { compensation: undefined, flags: CombineFlags.IncompatibleSchema };
+    const flags = this.adjustCounterReset(other) ? CombineFlags.CounterResetCollision : CombineFlags.None;
+    const c = compensation ?? this.newCompensation();
+    if (!this.usesCustomBuckets()) {
+      const [otherZeroCount, otherZeroCompensation] = this.reconcileZeroBuckets(other, c);
+      c.zeroCount = kahanCompensation(otherZeroCount, this.zeroCount, c.zeroCount);
+      this.zeroCount += otherZeroCount;
+      c.zeroCount = kahanCompensation(otherZeroCompensation, this.zeroCount, c.zeroCount);
+      this.zeroCount += otherZeroCompensation;
+    }
+    c.count = kahanCompensation(other.count, this.count, c.count);
+    this.count += other.count;
+    c.sum = kahanCompensation(other.sum, this.sum, c.sum);
+    this.sum += other.sum;
+    if (this.usesCustomBuckets()) {
+      if (customBoundsMatch(this.customValues, other.customValues)) {
+        const merged = kahanMergeBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, other.positiveSpans, other.positiveBuckets, undefined, this.schema, 0);
+        setKahanPositive(this, c, merged);
+        return { compensation: c, flags };
+      }
+      const bounds = intersectCustomBounds(this.customValues, other.customValues);
+      const dense = new Float64Array(bounds.length + 1);
+      const denseComp = new Float64Array(bounds.length + 1);
+      kahanMapCustomBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, this.customValues, bounds, dense, denseComp);
+      kahanMapCustomBuckets(other.positiveSpans, other.positiveBuckets, undefined, other.customValues, bounds, dense, denseComp);
+      setKahanPositive(this, c, kahanDenseToSpans(dense, denseComp));
+      this.customValues = bounds;
+      c.customValues = bounds;
+      return { compensation: c, flags: flags | CombineFlags.CustomBoundsReconciled };
+    }
+    let otherPositiveSpans: readonly Span[] = other.positiveSpans;
+    let otherPositiveBuckets: readonly number[] = other.positiveBuckets;
+    let otherNegativeSpans: readonly Span[] = other.negativeSpans;
+    let otherNegativeBuckets: readonly number[] = other.negativeBuckets;
+    let otherPositiveComp: readonly number[] | undefined;
+    let otherNegativeComp: readonly number[] | undefined;
+    if (other.schema < this.schema) {
+      setKahanPositive(this, c, kahanReduceBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, this.schema, other.schema));
+      setKahanNegative(this, c, kahanReduceBuckets(this.negativeSpans, this.negativeBuckets, c.negativeBuckets, this.schema, other.schema));
+      this.schema = other.schema;
+    } else if (other.schema > this.schema) {
+      // Merging other's buckets down has its own rounding error, carried as other's compensation.
+      if (otherPositiveBuckets.length > 0) {
+        const zeros = new Array<number>(otherPositiveBuckets.length).fill(0);
+        const pos = kahanReduceBuckets(otherPositiveSpans, otherPositiveBuckets, zeros, other.schema, this.schema);
+        otherPositiveSpans = pos.spans;
+        otherPositiveBuckets = pos.buckets;
+        otherPositiveComp = pos.compensation;
+      }
+      if (otherNegativeBuckets.length > 0) {
+        const zeros = new Array<number>(otherNegativeBuckets.length).fill(0);
+        const neg = kahanReduceBuckets(otherNegativeSpans, otherNegativeBuckets, zeros, other.schema, this.schema);
+        otherNegativeSpans = neg.spans;
+        otherNegativeBuckets = neg.buckets;
+        otherNegativeComp = neg.compensation;
+      }
+    }
+    const zt = this.zeroThreshold;
+    setKahanPositive(this, c, kahanMergeBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, otherPositiveSpans, otherPositiveBuckets, otherPositiveComp, this.schema, zt));
+    setKahanNegative(this, c, kahanMergeBuckets(this.negativeSpans, this.negativeBuckets, c.negativeBuckets, otherNegativeSpans, otherNegativeBuckets, otherNegativeComp, this.schema, zt));
+    c.schema = this.schema;
+    c.zeroThreshold = this.zeroThreshold;
+    return { compensation: c, flags };
+  }
+
+  /** Whether a count, the sum, a bucket or a custom bound is ±Inf (an aggregation overflowed). */
+  hasOverflow(): boolean {
+    const inf = (v: number) => v === Infinity || v === -Infinity;
+    return (
+      inf(this.zeroCount) ||
+      inf(this.count) ||
+      inf(this.sum) ||
+      this.positiveBuckets.some(inf) ||
+      this.negativeBuckets.some(inf) ||
+      (this.customValues !== undefined && this.customValues.some(inf))
+    );
+  }
+
+  /** A zero histogram of this one's layout, to hold Kahan compensation terms. */
+  private newCompensation(): FloatHistogram {
+    const c = new FloatHistogram();
+    c.counterResetHint = this.counterResetHint;
+    c.schema = this.schema;
+    c.zeroThreshold = this.zeroThreshold;
+    c.customValues = this.customValues;
+    c.positiveSpans = copySpans(this.positiveSpans);
+    c.positiveBuckets = new Array<number>(this.positiveBuckets.length).fill(0);
+    if (!this.usesCustomBuckets()) {
+      c.negativeSpans = copySpans(this.negativeSpans);
+      c.negativeBuckets = new Array<number>(this.negativeBuckets.length).fill(0);
+    }
+    return c;
+  }
+
   /** Prometheus's hint rule for + and -: equal stays, gauge wins, unknown wins next, reset vs not-reset collides. */
   private adjustCounterReset(other: FloatHistogram): boolean {
     const mine = this.counterResetHint;
@@ -354,79 +463,93 @@ export class FloatHistogram implements HistogramLayout {
   /**
    * Widens this zero bucket and/or counts other's buckets into a virtual wider one until both
    * thresholds agree at a bound not inside a populated bucket of either; returns other's zero count
-   * at that threshold (other is not changed).
+   * at that threshold and its Kahan compensation (other is not changed). `c`, when given, is this
+   * histogram's compensation and is widened alike.
    */
-  private reconcileZeroBuckets(other: FloatHistogram): number {
+  private reconcileZeroBuckets(other: FloatHistogram, c: FloatHistogram | undefined): [number, number] {
     let otherZeroCount = other.zeroCount;
     let otherThreshold = other.zeroThreshold;
+    let otherCompensation = 0;
     while (otherThreshold !== this.zeroThreshold) {
       if (this.zeroThreshold > otherThreshold) {
-        [otherZeroCount, otherThreshold] = other.zeroCountForLargerThreshold(this.zeroThreshold);
+        [otherZeroCount, otherThreshold, otherCompensation] = other.zeroCountForLargerThreshold(this.zeroThreshold, undefined);
       }
       if (otherThreshold > this.zeroThreshold) {
-        [this.zeroCount, this.zeroThreshold] = this.zeroCountForLargerThreshold(otherThreshold);
-        this.trimBucketsInZeroBucket();
+        const [zeroCount, threshold, compensation] = this.zeroCountForLargerThreshold(otherThreshold, c);
+        this.zeroCount = zeroCount;
+        this.zeroThreshold = threshold;
+        if (c !== undefined) c.zeroCount = compensation;
+        this.trimBucketsInZeroBucket(c);
       }
     }
-    return otherZeroCount;
+    return [otherZeroCount, otherCompensation];
   }
 
   /**
-   * [zero count, threshold] this histogram would have with a zero bucket of `threshold` (≥ the
-   * current one); a threshold falling inside a populated bucket moves up to that bucket's bound.
+   * [zero count, threshold, compensation] this histogram would have with a zero bucket of
+   * `threshold` (≥ the current one); a threshold falling inside a populated bucket moves up to that
+   * bucket's bound. Counts are Kahan-summed, with `c`'s terms when given (its compensation).
    */
-  zeroCountForLargerThreshold(threshold: number): [number, number] {
-    if (threshold === this.zeroThreshold) return [this.zeroCount, threshold];
+  zeroCountForLargerThreshold(threshold: number, c: FloatHistogram | undefined): [number, number, number] {
+    let compensation = c === undefined ? 0 : c.zeroCount;
+    if (threshold === this.zeroThreshold) return [this.zeroCount, threshold, compensation];
     if (threshold < this.zeroThreshold) {
       throw new HistogramError(`new zero threshold ${threshold} is less than old threshold ${this.zeroThreshold}`);
     }
     const cursor = new BucketCursor();
     for (;;) {
+      // As Prometheus: a restart recounts the zero count but keeps the compensation gathered so far.
       let zeroCount = this.zeroCount;
-      cursor.reset(this.positiveSpans, this.positiveBuckets);
-      while (cursor.next()) {
-        if (bucketBound(cursor.index - 1, this.schema, undefined) >= threshold) break;
-        zeroCount += cursor.count;
-        const upper = bucketBound(cursor.index, this.schema, undefined);
-        if (upper > threshold) {
-          if (cursor.count !== 0) threshold = upper;
-          break;
-        }
-      }
       let restart = false;
-      cursor.reset(this.negativeSpans, this.negativeBuckets);
-      while (cursor.next()) {
-        if (bucketBound(cursor.index - 1, this.schema, undefined) >= threshold) break;
-        zeroCount += cursor.count;
-        const upper = bucketBound(cursor.index, this.schema, undefined);
-        if (upper > threshold) {
-          // A populated negative bucket straddles: widen and recount the positive side too.
-          if (cursor.count !== 0) {
-            threshold = upper;
-            restart = true;
+      for (let side = 0; side < 2 && !restart; side++) {
+        const positive = side === 0;
+        cursor.reset(positive ? this.positiveSpans : this.negativeSpans, positive ? this.positiveBuckets : this.negativeBuckets);
+        const comp = c === undefined ? undefined : positive ? c.positiveBuckets : c.negativeBuckets;
+        while (cursor.next()) {
+          if (bucketBound(cursor.index - 1, this.schema, undefined) >= threshold) break;
+          compensation = kahanCompensation(cursor.count, zeroCount, compensation);
+          zeroCount += cursor.count;
+          if (comp !== undefined) {
+            compensation = kahanCompensation(comp[cursor.position], zeroCount, compensation);
+            zeroCount += comp[cursor.position];
           }
-          break;
+          const upper = bucketBound(cursor.index, this.schema, undefined);
+          if (upper > threshold) {
+            if (cursor.count !== 0) {
+              threshold = upper;
+              // A populated negative bucket straddling it means recounting the positive side.
+              restart = !positive;
+            }
+            break;
+          }
         }
       }
-      if (!restart) return [zeroCount, threshold];
+      if (!restart) return [zeroCount, threshold, compensation];
     }
   }
 
-  /** Empties the buckets inside the zero bucket (already counted in it) and compacts. */
-  private trimBucketsInZeroBucket(): void {
+  /** Empties the buckets inside the zero bucket (already counted in it) and compacts (with `c`, jointly). */
+  private trimBucketsInZeroBucket(c: FloatHistogram | undefined): void {
     const zt = this.zeroThreshold;
     const cursor = new BucketCursor();
     cursor.reset(this.positiveSpans, this.positiveBuckets);
     for (let i = 0; cursor.next(); i++) {
       if (bucketBound(cursor.index - 1, this.schema, undefined) >= zt) break;
       this.positiveBuckets[i] = 0;
+      if (c !== undefined) c.positiveBuckets[i] = 0;
     }
     cursor.reset(this.negativeSpans, this.negativeBuckets);
     for (let i = 0; cursor.next(); i++) {
       if (bucketBound(cursor.index - 1, this.schema, undefined) >= zt) break;
       this.negativeBuckets[i] = 0;
+      if (c !== undefined) c.negativeBuckets[i] = 0;
     }
-    this.compact(0);
+    if (c === undefined) {
+      this.compact(0);
+      return;
+    }
+    setKahanPositive(this, c, kahanCompactBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, 0));
+    setKahanNegative(this, c, kahanCompactBuckets(this.negativeSpans, this.negativeBuckets, c.negativeBuckets, 0));
   }
 
   /** Reset check for NHCBs with different bounds: both mapped onto the bounds they share. */
@@ -546,4 +669,18 @@ function sameBucketBits(a: readonly number[], b: readonly number[], bits: FloatB
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (!sameBits(a[i], b[i], bits)) return false;
   return true;
+}
+
+function setKahanPositive(h: FloatHistogram, c: FloatHistogram, side: KahanSpanBuilder): void {
+  h.positiveSpans = side.spans;
+  h.positiveBuckets = side.buckets;
+  c.positiveSpans = copySpans(side.spans);
+  c.positiveBuckets = side.compensation;
+}
+
+function setKahanNegative(h: FloatHistogram, c: FloatHistogram, side: KahanSpanBuilder): void {
+  h.negativeSpans = side.spans;
+  h.negativeBuckets = side.buckets;
+  c.negativeSpans = copySpans(side.spans);
+  c.negativeBuckets = side.compensation;
 }

@@ -47,6 +47,8 @@ export class SpanBuilder {
 export class BucketCursor {
   index = 0;
   count = 0;
+  /** Position of the current bucket in the buckets array (when not merging schemas). */
+  position = 0;
   private spans: readonly Span[] = [];
   private buckets: readonly number[] = [];
   private schema = 0;
@@ -92,6 +94,7 @@ export class BucketCursor {
     this.pending = false;
     this.index = this.schema === this.targetSchema ? this.rawIndex : targetIndex(this.rawIndex, this.schema, this.targetSchema);
     this.count = this.rawCount;
+    this.position = this.bucketIdx - 1;
     if (this.schema === this.targetSchema) return true;
     while (this.rawNext()) {
       if (targetIndex(this.rawIndex, this.schema, this.targetSchema) !== this.index) {
