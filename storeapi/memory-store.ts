@@ -16,7 +16,8 @@ import type {
   StringsResponse,
 } from "./types.js";
 import { ChunkEncoding } from "./types.js";
-import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
+import { FloatHistogramChunk, HistogramChunk, XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
+import { CounterResetHint, type NativeHistogram } from "./histogram.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
 import { extendLabels } from "./external-labels.js";
@@ -26,6 +27,8 @@ import { shardMatcher } from "./shard.js";
 class MemorySeries {
   ts: number[] = [];
   vs = new Float64Array(16);
+  /** Histogram samples by index (undefined: a float); empty until the series gets its first histogram. */
+  hs: (NativeHistogram | undefined)[] = [];
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
@@ -47,7 +50,15 @@ class MemorySeries {
     }
     this.ts.push(t);
     this.vs[n] = v;
+    if (this.hs.length > 0) this.hs[n] = undefined;
     this.chunkCache = undefined;
+  }
+
+  appendHistogram(t: number, h: NativeHistogram): void {
+    const n = this.ts.length;
+    this.append(t, 0);
+    if (this.hs.length < n) this.hs.length = n;
+    this.hs[n] = h;
   }
 
   /** Sorts by time; at equal timestamps the sample appended last wins. */
@@ -56,18 +67,22 @@ class MemorySeries {
     const n = this.ts.length;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ts[a]! - this.ts[b]! || a - b);
     const ts: number[] = [];
+    const hs: (NativeHistogram | undefined)[] = [];
     const vs = new Float64Array(Math.max(16, n));
     for (const i of order) {
       const t = this.ts[i]!;
       const last = ts.length - 1;
       if (last >= 0 && ts[last] === t) {
         vs[last] = this.vs[i]!;
+        if (this.hs.length > 0) hs[last] = this.hs[i];
         continue;
       }
       vs[ts.length] = this.vs[i]!;
+      if (this.hs.length > 0) hs[ts.length] = this.hs[i];
       ts.push(t);
     }
     this.ts = ts;
+    this.hs = hs;
     this.vs = vs;
     this.sorted = true;
   }
@@ -100,19 +115,46 @@ class MemorySeries {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
     const out: AggrChunk[] = [];
-    for (let start = 0; start < this.ts.length; start += XOR_CHUNK_TARGET_SAMPLES) {
-      const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, this.ts.length);
-      const c = new XorChunk();
-      for (let i = start; i < end; i++) c.append(this.ts[i]!, this.vs[i]!);
-      out.push({
-        minTime: this.ts[start]!,
-        maxTime: this.ts[end - 1]!,
-        raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() },
-      });
-    }
+    for (let i = 0; i < this.ts.length; ) i = this.hs[i] === undefined ? this.xorChunk(i, out) : this.histogramChunk(i, out);
     this.chunkCache = out;
     return out;
   }
+
+  /** An XOR chunk of the floats from index start (up to 120, until a histogram); returns where it stopped. */
+  private xorChunk(start: number, out: AggrChunk[]): number {
+    const c = new XorChunk();
+    let i = start;
+    for (; i < this.ts.length && i - start < XOR_CHUNK_TARGET_SAMPLES && this.hs[i] === undefined; i++) c.append(this.ts[i]!, this.vs[i]!);
+    out.push({ minTime: this.ts[start]!, maxTime: this.ts[i - 1]!, raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() } });
+    return i;
+  }
+
+  /** A histogram chunk of the histograms of one kind from index start, cut where Prometheus would cut; returns where it stopped. */
+  private histogramChunk(start: number, out: AggrChunk[]): number {
+    const first = this.hs[start]!;
+    const encoding = first.float ? ChunkEncoding.FloatHistogram : ChunkEncoding.Histogram;
+    const c = first.float ? new FloatHistogramChunk() : new HistogramChunk();
+    // A chunk continuing a cut histogram chunk takes the header the cut decided.
+    if (out[out.length - 1]?.raw?.encoding === encoding) c.setCounterResetHeader(this.cutHeader);
+    let i = start;
+    for (; i < this.ts.length; i++) {
+      const h = this.hs[i];
+      if (h === undefined || h.float !== first.float) break;
+      if (i - start === XOR_CHUNK_TARGET_SAMPLES) {
+        this.cutHeader = c.nextChunkHeader(h);
+        break;
+      }
+      if (!c.append(this.ts[i]!, h)) {
+        this.cutHeader = c.cutHeader;
+        break;
+      }
+    }
+    out.push({ minTime: this.ts[start]!, maxTime: this.ts[i - 1]!, raw: { encoding, data: c.bytes().slice() } });
+    return i;
+  }
+
+  /** The counter-reset header of the next histogram chunk, when the last one was cut by a refusal. */
+  private cutHeader = CounterResetHint.Unknown;
 }
 
 export interface MemoryStoreOptions {
@@ -148,6 +190,11 @@ export class MemoryStore implements Store {
   /** Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value. */
   appendSample(labels: Labels, t: number, v: number): void {
     this.seriesFor(labels).append(t, v);
+  }
+
+  /** Appends one native histogram sample (a float or histogram at the same timestamp is replaced). */
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
+    this.seriesFor(labels).appendHistogram(t, h);
   }
 
   /** Removes all series. */
