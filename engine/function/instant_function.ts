@@ -48,6 +48,8 @@ export class InstantFunctionOperator implements Operator {
         continue;
       }
       for (let k = 0; k < sv.n; k++) sv.v[k] = fn(sv.v[k]!, this.argv);
+      // These functions are defined on floats only: Prometheus drops histogram samples silently.
+      sv.hn = 0;
     }
     return batch;
   }
