@@ -118,11 +118,12 @@ export function timeline(start: number, end: number, step: number): Timeline {
  * after reading all input), replayed as pooled step-vector batches.
  */
 export class MaterializedSteps {
-  private readonly steps: { t: number; ids: number[]; vs: number[] }[] = [];
+  private readonly steps: { t: number; ids: number[]; vs: number[]; hs: readonly (FloatHistogram | undefined)[] | undefined }[] = [];
   private pos = 0;
 
-  push(t: number, ids: number[], vs: number[]): void {
-    this.steps.push({ t, ids, vs });
+  /** One step's samples; `hs[i]` set makes sample i that histogram instead of the float vs[i]. */
+  push(t: number, ids: number[], vs: number[], hs?: readonly (FloatHistogram | undefined)[]): void {
+    this.steps.push({ t, ids, vs, hs });
   }
 
   /** The next up to `batch` steps, or null when all were emitted. */
@@ -133,11 +134,17 @@ export class MaterializedSteps {
     for (; this.pos < last; this.pos++) {
       const s = this.steps[this.pos]!;
       const sv = pool.get(s.t, s.ids.length);
+      let n = 0;
       for (let i = 0; i < s.ids.length; i++) {
-        sv.ids[i] = s.ids[i]!;
-        sv.v[i] = s.vs[i]!;
+        const h = s.hs?.[i];
+        if (h !== undefined) {
+          pushHistogram(sv, s.ids[i]!, h);
+          continue;
+        }
+        sv.ids[n] = s.ids[i]!;
+        sv.v[n++] = s.vs[i]!;
       }
-      sv.n = s.ids.length;
+      sv.n = n;
       out.push(sv);
     }
     return out;

@@ -139,3 +139,13 @@ test("range functions: *_over_time on histograms, and floats-only functions with
   assert.deepEqual(messages(mixedRate), ['warning: encountered a mix of histograms and floats for metric name "g"']);
   assert.equal(only(await instant("changes(g[5m])", 2 * MIN)).v, 2);
 });
+
+test("count_values counts a histogram by its text; info() and clamp() treat histograms as Prometheus does", async () => {
+  const counted = samples(await instant('count_values("v", g)', MIN));
+  assert.deepEqual(
+    counted.map((s) => [s.labels.find((l) => l.name === "v")?.value, s.v]),
+    [["{count:8, sum:8, (0.5,1]:4, (1,2]:4}", 1]],
+  );
+  assert.equal(only(await instant("info(h)", MIN)).h!.count, 60);
+  assert.equal(samples(await instant("clamp(h, 5, -5)", MIN)).length, 0);
+});
