@@ -19,6 +19,8 @@
 //   binary/          scalar and vector arithmetic/comparison with matching and fill, and/or/unless
 //   subquery/        a subquery as a range source; step-invariant/: evaluate once, repeat
 //   literal/         number literals, time(), pi(), scalar(), vector()
+//   histogram/       native histogram arithmetic (FloatHistogram: add/sub/mul/div, schema
+//                    reduction, reset detection; quantile, fraction, stats, rate deltas, trim)
 //   exec/            context (limits, annotations, cancellation), builder, result assembly
 // Every operator knows its output series up front (`series()`), then returns batches of step
 // vectors (`next()`: per step, series ids and float values in typed arrays, with a slot for
@@ -42,6 +44,7 @@ export {
   histogramStdVar,
   histogramWindowDelta,
   histogramInstantDelta,
+  trimBuckets,
   type Bucket,
   type BucketOrder,
   type HistogramResult,

@@ -43,18 +43,20 @@ const DONE = 3;
 /**
  * Iterates a histogram's buckets with their bounds: call next(), then read the fields (one object,
  * reused: copy what you keep). Buckets with a zero count are included, except the zero bucket.
+ * Bounds are computed when first read, so walking counts alone (as quantiles do) stays cheap.
  */
 export class BucketIterator implements Bucket {
-  lower = 0;
-  upper = 0;
-  lowerInclusive = false;
-  upperInclusive = false;
   count = 0;
   index = 0;
   private readonly forward = new BucketCursor();
   private readonly backward = new ReverseBucketCursor();
   private state = NEGATIVE;
   private readonly clip: boolean;
+  /** Side of the current bucket: POSITIVE, NEGATIVE or ZERO (the zero bucket). */
+  private side = POSITIVE;
+  private boundsReady = false;
+  private lowerBound = 0;
+  private upperBound = 0;
 
   constructor(
     private readonly h: HistogramLayout,
@@ -81,12 +83,34 @@ export class BucketIterator implements Bucket {
     }
   }
 
+  get lower(): number {
+    if (!this.boundsReady) this.computeBounds();
+    return this.lowerBound;
+  }
+
+  get upper(): number {
+    if (!this.boundsReady) this.computeBounds();
+    return this.upperBound;
+  }
+
+  get lowerInclusive(): boolean {
+    if (this.side === ZERO) return true;
+    if (isCustomBucketsSchema(this.h.schema)) return this.index === 0;
+    return this.lower < 0;
+  }
+
+  get upperInclusive(): boolean {
+    if (this.side === ZERO || isCustomBucketsSchema(this.h.schema)) return true;
+    return this.upper > 0;
+  }
+
   next(): boolean {
+    this.boundsReady = false;
     switch (this.order) {
       case "positive":
-        return this.fromCursor(this.forward, true);
+        return this.fromCursor(this.forward, POSITIVE);
       case "negative":
-        return this.fromCursor(this.forward, false);
+        return this.fromCursor(this.forward, NEGATIVE);
       case "all":
         return this.nextAll(false);
       case "allReverse":
@@ -96,53 +120,53 @@ export class BucketIterator implements Bucket {
 
   private nextAll(reverse: boolean): boolean {
     if (this.state === NEGATIVE) {
-      if (this.fromCursor(this.backward, reverse)) return true;
+      if (this.fromCursor(this.backward, reverse ? POSITIVE : NEGATIVE)) return true;
       this.state = ZERO;
     }
     if (this.state === ZERO) {
       this.state = POSITIVE;
       if (this.h.zeroCount > 0) {
-        this.lower = -this.h.zeroThreshold;
-        this.upper = this.h.zeroThreshold;
-        this.lowerInclusive = true;
-        this.upperInclusive = true;
+        this.side = ZERO;
         this.count = this.h.zeroCount;
         this.index = 0;
         return true;
       }
     }
     if (this.state === POSITIVE) {
-      if (this.fromCursor(this.forward, !reverse)) return true;
+      if (this.fromCursor(this.forward, reverse ? NEGATIVE : POSITIVE)) return true;
       this.state = DONE;
     }
     return false;
   }
 
-  private fromCursor(cursor: BucketCursor | ReverseBucketCursor, positive: boolean): boolean {
+  private fromCursor(cursor: BucketCursor | ReverseBucketCursor, side: number): boolean {
     if (!cursor.next()) return false;
-    const h = this.h;
-    const i = cursor.index;
-    this.index = i;
+    this.side = side;
+    this.index = cursor.index;
     this.count = cursor.count;
-    if (positive) {
-      this.upper = bucketBound(i, h.schema, h.customValues);
-      this.lower = bucketBound(i - 1, h.schema, h.customValues);
-    } else {
-      this.lower = -bucketBound(i, h.schema, h.customValues);
-      this.upper = -bucketBound(i - 1, h.schema, h.customValues);
-    }
-    if (isCustomBucketsSchema(h.schema)) {
-      this.lowerInclusive = i === 0;
-      this.upperInclusive = true;
-    } else {
-      this.lowerInclusive = this.lower < 0;
-      this.upperInclusive = this.upper > 0;
-    }
-    if (this.clip) {
-      const zt = h.zeroThreshold;
-      if (this.upper < 0 && this.upper > -zt) this.upper = -zt;
-      else if (this.lower > 0 && this.lower < zt) this.lower = zt;
-    }
     return true;
+  }
+
+  private computeBounds(): void {
+    this.boundsReady = true;
+    const h = this.h;
+    const i = this.index;
+    if (this.side === ZERO) {
+      this.lowerBound = -h.zeroThreshold;
+      this.upperBound = h.zeroThreshold;
+      return;
+    }
+    if (this.side === POSITIVE) {
+      this.upperBound = bucketBound(i, h.schema, h.customValues);
+      this.lowerBound = bucketBound(i - 1, h.schema, h.customValues);
+    } else {
+      this.lowerBound = -bucketBound(i, h.schema, h.customValues);
+      this.upperBound = -bucketBound(i - 1, h.schema, h.customValues);
+    }
+    if (!this.clip) return;
+    // Clipping to the zero threshold never changes a bound's sign, so inclusivity is unaffected.
+    const zt = h.zeroThreshold;
+    if (this.upperBound < 0 && this.upperBound > -zt) this.upperBound = -zt;
+    else if (this.lowerBound > 0 && this.lowerBound < zt) this.lowerBound = zt;
   }
 }

@@ -50,7 +50,7 @@ test("sub reduces the finer operand to the coarser schema: native_histograms.tes
   assertHistogram(b, "{{schema:0 count:-30 sum:-1111.1 z_bucket:-2 z_bucket_w:0.001 buckets:[-1 0 -1 -2 -1 -1 -1] n_buckets:[0 2 -2 -2 -7 0 0 0 0 -5 -5 -2]}}");
 });
 
-test("add merges layouts; custom buckets add when bounds match: native_histograms.test:1211 sum(metric) at 0 and 6m", () => {
+test("add merges layouts; custom buckets add when bounds match: native_histograms.test:1209 sum(metric) at 0 and 6m", () => {
   const exp = hist("{{sum:4 count:3 buckets:[1 2 1]}}");
   assert.equal(exp.add(hist("{{sum:3 count:2 buckets:[1 1 1]}}")), CombineFlags.None);
   assertHistogram(exp, "{{sum:7 count:5 buckets:[2 3 2]}}");
@@ -78,7 +78,7 @@ test("mismatched custom bounds are reconciled to the shared bounds: native_histo
   assertHistogram(diff, "{{schema:-53 custom_values:[10]}}");
 });
 
-test("sum over three mismatched NHCBs: native_histograms.test:1227 (custom_values:[10] buckets:[2])", () => {
+test("sum over three mismatched NHCBs: native_histograms.test:1225 (custom_values:[10] buckets:[2])", () => {
   const h = hist("{{schema:-53 sum:1 count:1 custom_values:[5 10] buckets:[1]}}");
   h.add(hist("{{schema:-53 sum:1 count:1 custom_values:[10] buckets:[1]}}"));
   // native_histograms.test:1395-1403: [5 10] + [10] → every observation ≤ 10 lands in the shared bucket.
@@ -174,7 +174,7 @@ test("detectReset: count, bucket, vanished bucket, schema and zero-threshold rul
   assert.ok(hist("{{schema:-53 count:9 custom_values:[1] buckets:[9]}}").detectReset(prev), "exponential → custom");
 });
 
-test("detectReset across NHCB bounds compares the shared buckets: native_histograms.test:2030 (counter reset in one bucket)", () => {
+test("detectReset across NHCB bounds compares the shared buckets: native_histograms.test:2033 (irate: counter reset in one bucket)", () => {
   const prev = hist("{{schema:-53 sum:55 count:15 custom_values:[2 4 6] buckets:[1 2 5 7]}}");
   assert.ok(hist("{{schema:-53 sum:56 count:15 custom_values:[2 3 4 6] buckets:[1 0 1 5 8]}}").detectReset(prev));
   assert.ok(!hist("{{schema:-53 sum:555 count:450 custom_values:[1 2 3 4 5 6 7 8] buckets:[10 20 30 40 50 60 70 80 90]}}").detectReset(prev));
@@ -278,4 +278,18 @@ test("hasOverflow spots an infinite count, sum or bucket (avg switches to increm
   const big = hist("{{count:1.7976931348623157e+308 sum:1 buckets:[1.7976931348623157e+308]}}");
   big.add(hist("{{count:1e308 sum:1 buckets:[1]}}"));
   assert.ok(big.hasOverflow());
+});
+
+test("add leaves out the other's buckets inside the zero bucket, also for identical layouts (Prometheus's addBuckets)", () => {
+  // Hand-derived: buckets (0.25,0.5] and (0.5,1] both end at or below z_bucket_w:1.
+  const h = hist("{{count:3 sum:3 z_bucket:1 z_bucket_w:1 offset:-1 buckets:[1 1]}}");
+  h.add(h.copy());
+  assertHistogram(h, "{{count:6 sum:6 z_bucket:2 z_bucket_w:1 offset:-1 buckets:[1 1]}}");
+  // Identical layouts above the threshold add bucket by bucket, in place, keeping the spans as they are.
+  const a = hist("{{count:3 sum:3 z_bucket:1 z_bucket_w:0.001 offset:-1 buckets:[1 1]}}");
+  a.positiveSpans = [{ offset: -1, length: 1 }, { offset: 0, length: 1 }];
+  const b = a.copy();
+  a.sub(b);
+  assert.deepEqual(a.positiveSpans, [{ offset: -1, length: 1 }, { offset: 0, length: 1 }]);
+  assert.deepEqual([a.count, a.zeroCount, a.positiveBuckets], [0, 0, [0, 0]]);
 });

@@ -5,6 +5,7 @@ import { CounterResetHint, FloatBits, type NativeHistogram } from "../../storeap
 import {
   bucketBound,
   customBoundsMatch,
+  exponentialBound,
   intersectCustomBounds,
   isCustomBucketsSchema,
   isExponentialSchema,
@@ -256,8 +257,13 @@ export class FloatHistogram implements HistogramLayout {
     }
     if (this.schema > previous.schema) return true;
     if (this.zeroThreshold < previous.zeroThreshold) return true;
-    const [previousZeroCount, threshold] = previous.zeroCountForLargerThreshold(this.zeroThreshold, undefined);
-    if (threshold !== this.zeroThreshold) return true;
+    let previousZeroCount = previous.zeroCount;
+    if (this.zeroThreshold !== previous.zeroThreshold) {
+      const [widened, threshold] = previous.zeroCountForLargerThreshold(this.zeroThreshold, undefined);
+      // The wider zero bucket cuts through a populated bucket of previous: only a reset does that.
+      if (threshold !== this.zeroThreshold) return true;
+      previousZeroCount = widened;
+    }
     if (this.zeroCount < previousZeroCount) return true;
     const curr = new BucketCursor();
     const prev = new BucketCursor();
@@ -313,6 +319,11 @@ export class FloatHistogram implements HistogramLayout {
     }
     this.count += sign * other.count;
     this.sum += sign * other.sum;
+    if (this.sameLayout(other)) {
+      addInPlace(this.positiveBuckets, other.positiveBuckets, sign);
+      addInPlace(this.negativeBuckets, other.negativeBuckets, sign);
+      return flags;
+    }
     if (this.usesCustomBuckets()) {
       if (customBoundsMatch(this.customValues, other.customValues)) {
         this.setPositive(this, mergeBuckets(this.positiveSpans, this.positiveBuckets, other.positiveSpans, other.positiveBuckets, sign, this.schema, 0));
@@ -366,6 +377,11 @@ export class FloatHistogram implements HistogramLayout {
     this.count += other.count;
     c.sum = kahanCompensation(other.sum, this.sum, c.sum);
     this.sum += other.sum;
+    if (this.sameLayout(other)) {
+      kahanAddInPlace(this.positiveBuckets, c.positiveBuckets, other.positiveBuckets);
+      kahanAddInPlace(this.negativeBuckets, c.negativeBuckets, other.negativeBuckets);
+      return { compensation: c, flags };
+    }
     if (this.usesCustomBuckets()) {
       if (customBoundsMatch(this.customValues, other.customValues)) {
         const merged = kahanMergeBuckets(this.positiveSpans, this.positiveBuckets, c.positiveBuckets, other.positiveSpans, other.positiveBuckets, undefined, this.schema, 0);
@@ -428,6 +444,22 @@ export class FloatHistogram implements HistogramLayout {
       this.negativeBuckets.some(inf) ||
       (this.customValues !== undefined && this.customValues.some(inf))
     );
+  }
+
+  /**
+   * Whether other's buckets line up one to one with this histogram's (schema, zero threshold, spans,
+   * custom bounds) with none at or below the zero threshold, which add leaves out: then + and -
+   * work bucket by bucket in place, the common case of one series over time or alike series.
+   */
+  private sameLayout(other: FloatHistogram): boolean {
+    if (this.schema !== other.schema || this.zeroThreshold !== other.zeroThreshold) return false;
+    if (this.usesCustomBuckets() && !customBoundsMatch(this.customValues, other.customValues)) return false;
+    if (!sameSpans(this.positiveSpans, other.positiveSpans) || !sameSpans(this.negativeSpans, other.negativeSpans)) return false;
+    if (this.positiveBuckets.length !== other.positiveBuckets.length || this.negativeBuckets.length !== other.negativeBuckets.length) {
+      return false;
+    }
+    if (this.zeroThreshold === 0 || this.usesCustomBuckets()) return true;
+    return firstBucketAbove(other.positiveSpans, this.schema, this.zeroThreshold) && firstBucketAbove(other.negativeSpans, this.schema, this.zeroThreshold);
   }
 
   /** A zero histogram of this one's layout, to hold Kahan compensation terms. */
@@ -683,4 +715,27 @@ function setKahanNegative(h: FloatHistogram, c: FloatHistogram, side: KahanSpanB
   h.negativeBuckets = side.buckets;
   c.negativeSpans = copySpans(side.spans);
   c.negativeBuckets = side.compensation;
+}
+
+function sameSpans(a: readonly Span[], b: readonly Span[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i].offset !== b[i].offset || a[i].length !== b[i].length) return false;
+  return true;
+}
+
+/** Whether the first bucket of these spans ends above the zero threshold (so does every later one). */
+function firstBucketAbove(spans: readonly Span[], schema: number, threshold: number): boolean {
+  if (spans.length === 0) return true;
+  return spans[0].length > 0 && exponentialBound(spans[0].offset, schema) > threshold;
+}
+
+function addInPlace(target: number[], other: readonly number[], sign: 1 | -1): void {
+  for (let i = 0; i < target.length; i++) target[i] += sign * other[i];
+}
+
+function kahanAddInPlace(target: number[], compensation: number[], other: readonly number[]): void {
+  for (let i = 0; i < target.length; i++) {
+    compensation[i] = kahanCompensation(other[i], target[i], compensation[i]);
+    target[i] += other[i];
+  }
 }

@@ -7,6 +7,7 @@
 //   histogramCount/Sum/Avg/StdDev/StdVar
 //   histogramWindowDelta       rate/increase/delta's change over a window, resets added back
 //   histogramInstantDelta      irate/idelta's change between the last two samples
+//   trimBuckets                the `</` and `>/` operators (keep observations below / above x)
 // Annotation texts live in engine/annotations.ts with every other annotation.
 export { FloatHistogram, CombineFlags, HistogramError } from "./float_histogram.js";
 export { BucketIterator, type Bucket, type BucketOrder, type HistogramLayout } from "./buckets.js";
@@ -23,3 +24,4 @@ export {
 export { histogramQuantile, histogramFraction, type HistogramResult } from "./quantile.js";
 export { histogramCount, histogramSum, histogramAvg, histogramStdDev, histogramStdVar } from "./stats.js";
 export { histogramWindowDelta, histogramInstantDelta, type HistogramDelta } from "./rate.js";
+export { trimBuckets } from "./trim.js";

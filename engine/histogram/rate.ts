@@ -21,9 +21,16 @@ export interface HistogramDelta {
  * last − first of `window` (≥ 2 histograms in time order), as rate/increase (isCounter: each
  * detected counter reset adds the histogram before it back, a reset at the second sample makes the
  * first count from empty) and delta (!isCounter) need it. Mixed exponential and custom schemas give
- * no result; the result has the lowest schema of the window.
+ * no result; the result has the lowest schema of the window. `startTimestampResets[i]` (optional,
+ * from the caller's start-timestamp rule) marks a reset between samples i-1 and i beside detectReset.
  */
-export function histogramWindowDelta(window: readonly FloatHistogram[], isCounter: boolean, metricName = ""): HistogramDelta {
+export function histogramWindowDelta(
+  window: readonly FloatHistogram[],
+  isCounter: boolean,
+  metricName = "",
+  startTimestampResets?: ArrayLike<boolean>,
+): HistogramDelta {
+  const startReset = (i: number): boolean => startTimestampResets !== undefined && i < startTimestampResets.length && startTimestampResets[i];
   const annotations: AnnotationText[] = [];
   const first = window[0];
   const last = window[window.length - 1];
@@ -32,7 +39,7 @@ export function histogramWindowDelta(window: readonly FloatHistogram[], isCounte
   if (isCounter && (first.counterResetHint === CounterResetHint.Gauge || last.counterResetHint === CounterResetHint.Gauge)) {
     add(annotations, nativeHistogramNotCounterWarning(metricName));
   }
-  if (isCounter && window[1].detectReset(prev)) {
+  if (isCounter && (startReset(1) || window[1].detectReset(prev))) {
     // The counter restarted right after the first sample: count from an empty histogram.
     prev = new FloatHistogram();
     prev.schema = window[1].schema;
@@ -63,7 +70,7 @@ export function histogramWindowDelta(window: readonly FloatHistogram[], isCounte
   if (isCounter) {
     for (let i = 1; i < window.length; i++) {
       const curr = window[i];
-      if (curr.detectReset(prev)) {
+      if (startReset(i) || curr.detectReset(prev)) {
         const added = h.add(prev);
         if (added & CombineFlags.IncompatibleSchema) {
           return { histogram: undefined, annotations: [mixedExponentialCustomHistogramsWarning(metricName)] };
@@ -80,17 +87,24 @@ export function histogramWindowDelta(window: readonly FloatHistogram[], isCounte
 }
 
 /**
- * curr − prev for irate (isCounter: a reset between them gives curr itself) and idelta; the caller
- * divides by the interval for irate. A compacted gauge histogram, or undefined on mixed schemas.
+ * curr − prev for irate (isCounter: a reset between them, detected or marked by `startTimestampReset`,
+ * gives curr itself) and idelta; the caller divides by the interval for irate. A compacted gauge
+ * histogram, or undefined on mixed schemas.
  */
-export function histogramInstantDelta(prev: FloatHistogram, curr: FloatHistogram, isCounter: boolean, metricName = ""): HistogramDelta {
+export function histogramInstantDelta(
+  prev: FloatHistogram,
+  curr: FloatHistogram,
+  isCounter: boolean,
+  metricName = "",
+  startTimestampReset = false,
+): HistogramDelta {
   const annotations: AnnotationText[] = [];
   const h = curr.copy();
   const gauges = curr.counterResetHint === CounterResetHint.Gauge || prev.counterResetHint === CounterResetHint.Gauge;
   if (isCounter && gauges) add(annotations, nativeHistogramNotCounterWarning(metricName));
   const bothGauges = curr.counterResetHint === CounterResetHint.Gauge && prev.counterResetHint === CounterResetHint.Gauge;
   if (!isCounter && !bothGauges) add(annotations, nativeHistogramNotGaugeWarning(metricName));
-  if (!isCounter || !curr.detectReset(prev)) {
+  if (!isCounter || (!startTimestampReset && !curr.detectReset(prev))) {
     const flags = h.sub(prev);
     if (flags & CombineFlags.IncompatibleSchema) {
       add(annotations, mixedExponentialCustomHistogramsWarning(metricName));
