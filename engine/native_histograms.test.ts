@@ -149,3 +149,10 @@ test("count_values counts a histogram by its text; info() and clamp() treat hist
   assert.equal(only(await instant("info(h)", MIN)).h!.count, 60);
   assert.equal(samples(await instant("clamp(h, 5, -5)", MIN)).length, 0);
 });
+
+test("trim operators keep the observations below (</) or above (>/) a bound", async () => {
+  // Bucket bounds are 0.5, 1, 2: trimming at 1 splits the histogram in its two halves.
+  assert.equal(only(await instant("h </ 1", MIN)).h!.count, 30);
+  assert.equal(only(await instant("h >/ 1", MIN)).h!.count, 30);
+  assert.equal(only(await instant("h >/ 0", MIN)).h!.count, 60);
+});

@@ -1,5 +1,6 @@
 // One binary operation where at least one operand is a native histogram, by Prometheus's rules:
-// histogram * float, float * histogram and histogram / float scale it; histogram + histogram and
+// histogram * float, float * histogram and histogram / float scale it; histogram </ float and
+// histogram >/ float keep the observations below / above the float; histogram + histogram and
 // histogram - histogram combine (the difference is a gauge); == and != compare histograms; every
 // other pairing is dropped with the incompatible-sample-types info.
 import type { AnnotationText } from "../annotations.js";
@@ -9,7 +10,7 @@ import {
   incompatibleTypesInBinOpInfo,
   mismatchedCustomBucketsHistogramsInfo,
 } from "../annotations.js";
-import { CombineFlags, type FloatHistogram } from "../histogram/index.js";
+import { CombineFlags, trimBuckets, type FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint } from "../../storeapi/index.js";
 import type { ArithOp } from "./arith.js";
 
@@ -58,6 +59,7 @@ function combine(
   if (rh === undefined) {
     if (op === "*") return lh.copy().mul(rf).compact(0);
     if (op === "/") return lh.copy().div(rf).compact(0);
+    if (op === "</" || op === ">/") return trimBuckets(lh.copy(), rf, op === "</");
     return "incompatible";
   }
   switch (op) {
