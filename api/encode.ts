@@ -1,7 +1,7 @@
 // The response encoder: Prometheus's JSON written straight into string chunks
 // (no object tree, no JSON.stringify), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
-import type { Annotation, QueryStats, Value } from "../engine/index.js";
+import type { Annotation, FloatHistogram, QueryStats, Sample, Value } from "../engine/index.js";
 import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
 
 /** Chunks are handed to the socket once they pass this many UTF-16 units. */
@@ -51,13 +51,12 @@ function* encodeResult(value: Value, prefix: string): Generator<string, void, un
       yield prefix + "[" + formatScalarTime(value.t) + "," + jsonString(value.v) + "]";
       return;
     case "vector": {
-      // Histogram samples will be written here as "histogram":[t,{...}] beside "value".
       let out = prefix + "[";
       const samples = value.samples;
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i];
         if (i > 0) out += ",";
-        out += '{"metric":' + labelsJson(s.labels) + ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]}';
+        out += '{"metric":' + labelsJson(s.labels) + sampleJson(s) + "}";
         if (out.length >= CHUNK_CHARS) {
           yield out;
           out = "";
@@ -74,10 +73,12 @@ function* encodeResult(value: Value, prefix: string): Generator<string, void, un
       const gridS: string[] = [];
       for (let i = 0; i < series.length; i++) {
         const s = series[i];
-        out += (i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels) + ',"values":[';
+        out += (i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels);
         const ts = s.t;
         const vs = s.v;
         const n = ts.length;
+        // As Prometheus: "values" only when there are float points, "histograms" only when there are histogram points.
+        if (n > 0) out += ',"values":[';
         for (let j = 0; j < n; j++) {
           const t = ts[j];
           let tText: string;
@@ -93,12 +94,52 @@ function* encodeResult(value: Value, prefix: string): Generator<string, void, un
             out = "";
           }
         }
-        out += "]}";
+        if (n > 0) out += "]";
+        const hs = s.histograms;
+        if (hs !== undefined && hs.t.length > 0) {
+          out += ',"histograms":[';
+          for (let j = 0; j < hs.t.length; j++) {
+            out += (j > 0 ? ",[" : "[") + formatSampleTime(hs.t[j]!) + "," + histogramJson(hs.h[j]!) + "]";
+            if (out.length >= CHUNK_CHARS) {
+              yield out;
+              out = "";
+            }
+          }
+          out += "]";
+        }
+        out += "}";
       }
       yield out + "]";
       return;
     }
   }
+}
+
+/** A vector sample's point: `"value":[t,"v"]` or `"histogram":[t,{…}]`. */
+function sampleJson(s: Sample): string {
+  if (s.h !== undefined) return ',"histogram":[' + formatSampleTime(s.t) + "," + histogramJson(s.h) + "]";
+  return ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]';
+}
+
+/**
+ * A histogram as Prometheus's JSON codec writes it: count and sum as strings, then the non-empty
+ * buckets from lowest to highest as [boundaryRule, lower, upper, count], where the rule is
+ * 0 (lower exclusive, upper inclusive), 1 (lower inclusive, upper exclusive), 2 (both
+ * exclusive) or 3 (both inclusive); no "buckets" field when every bucket is empty.
+ */
+export function histogramJson(h: FloatHistogram): string {
+  let out = '{"count":"' + formatSampleValue(h.count) + '","sum":"' + formatSampleValue(h.sum) + '"';
+  let found = false;
+  const it = h.buckets("all");
+  while (it.next()) {
+    if (it.count === 0) continue;
+    out += found ? ",[" : ',"buckets":[[';
+    found = true;
+    const rule = it.lowerInclusive ? (it.upperInclusive ? 3 : 1) : it.upperInclusive ? 0 : 2;
+    out += rule + ',"' + formatSampleValue(it.lower) + '","' + formatSampleValue(it.upper) + '","' + formatSampleValue(it.count) + '"]';
+  }
+  if (found) out += "]";
+  return out + "}";
 }
 
 function statsJson(s: ResponseStats): string {

@@ -2,9 +2,9 @@
 import { Counter, type Registry } from "prom-client";
 
 /** Why the engine could not read a chunk; each is a value of the `reason` label. */
-export type ChunkSkipReason = "histogram" | "float_histogram" | "downsampled" | "unknown_encoding";
+export type ChunkSkipReason = "downsampled" | "unknown_encoding";
 
-export const CHUNK_SKIP_REASONS: readonly ChunkSkipReason[] = ["histogram", "float_histogram", "downsampled", "unknown_encoding"];
+export const CHUNK_SKIP_REASONS: readonly ChunkSkipReason[] = ["downsampled", "unknown_encoding"];
 
 export interface EngineMetrics {
   readonly chunksSkipped: Counter<"reason">;
@@ -18,7 +18,7 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
   if (existing !== undefined) return { chunksSkipped: existing as Counter<"reason"> };
   const chunksSkipped = new Counter({
     name: CHUNKS_SKIPPED,
-    help: "Chunks a query could not read (native histogram, downsampled without raw data, unknown encoding), by reason.",
+    help: "Chunks a query could not read (downsampled without raw data, unknown encoding), by reason.",
     labelNames: ["reason"] as const,
     registers: [registry],
   });

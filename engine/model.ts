@@ -1,5 +1,6 @@
 // The engine's data model: step vectors in typed arrays, operators over them, pooled buffers.
 import type { Labels } from "../storeapi/index.js";
+import type { FloatHistogram } from "./histogram/index.js";
 
 /** One output series of an operator: its labels and whether `__name__` is to be dropped at the end. */
 export interface SeriesMeta {
@@ -10,7 +11,9 @@ export interface SeriesMeta {
 
 /**
  * The samples of one step: parallel columns of series ids and float values (first `n` entries),
- * plus a slot for histogram samples beside them (native histograms are not implemented yet).
+ * plus a slot for histogram samples beside them (first `hn` of hIds/h). The histogram columns are
+ * allocated on a vector's first histogram and stay with it in the pool, so float-only steps never
+ * allocate for them. A series has at most one sample per step, float or histogram.
  */
 export interface StepVector {
   t: number;
@@ -19,8 +22,18 @@ export interface StepVector {
   n: number;
   /** Series ids of histogram samples; `hn` of them are valid. */
   hIds: Uint32Array | undefined;
-  h: unknown[] | undefined;
+  h: FloatHistogram[] | undefined;
   hn: number;
+}
+
+/** Appends a histogram sample to a step vector (its owner may keep or mutate `h` afterwards; it is not copied). */
+export function pushHistogram(sv: StepVector, id: number, h: FloatHistogram): void {
+  if (sv.hIds === undefined || sv.h === undefined) {
+    sv.hIds = new Uint32Array(sv.ids.length);
+    sv.h = [];
+  }
+  sv.hIds[sv.hn] = id;
+  sv.h[sv.hn++] = h;
 }
 
 export interface Explain {
@@ -68,6 +81,8 @@ export class VectorPool {
 
   put(sv: StepVector): void {
     const cls = sv.ids.length;
+    // Histograms are objects: drop the references so a pooled vector does not keep them alive.
+    if (sv.h !== undefined) sv.h.length = 0;
     let list = this.free.get(cls);
     if (list === undefined) this.free.set(cls, (list = []));
     if (list.length < 64) list.push(sv);
@@ -103,11 +118,12 @@ export function timeline(start: number, end: number, step: number): Timeline {
  * after reading all input), replayed as pooled step-vector batches.
  */
 export class MaterializedSteps {
-  private readonly steps: { t: number; ids: number[]; vs: number[] }[] = [];
+  private readonly steps: { t: number; ids: number[]; vs: number[]; hs: readonly (FloatHistogram | undefined)[] | undefined }[] = [];
   private pos = 0;
 
-  push(t: number, ids: number[], vs: number[]): void {
-    this.steps.push({ t, ids, vs });
+  /** One step's samples; `hs[i]` set makes sample i that histogram instead of the float vs[i]. */
+  push(t: number, ids: number[], vs: number[], hs?: readonly (FloatHistogram | undefined)[]): void {
+    this.steps.push({ t, ids, vs, hs });
   }
 
   /** The next up to `batch` steps, or null when all were emitted. */
@@ -118,11 +134,17 @@ export class MaterializedSteps {
     for (; this.pos < last; this.pos++) {
       const s = this.steps[this.pos]!;
       const sv = pool.get(s.t, s.ids.length);
+      let n = 0;
       for (let i = 0; i < s.ids.length; i++) {
-        sv.ids[i] = s.ids[i]!;
-        sv.v[i] = s.vs[i]!;
+        const h = s.hs?.[i];
+        if (h !== undefined) {
+          pushHistogram(sv, s.ids[i]!, h);
+          continue;
+        }
+        sv.ids[n] = s.ids[i]!;
+        sv.v[n++] = s.vs[i]!;
       }
-      sv.n = s.ids.length;
+      sv.n = n;
       out.push(sv);
     }
     return out;

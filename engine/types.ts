@@ -3,6 +3,7 @@
 import type { Registry } from "prom-client";
 import type { Labels, Store } from "../storeapi/index.js";
 import type { Explain } from "./model.js";
+import type { FloatHistogram } from "./histogram/index.js";
 
 export interface EngineOptions {
   /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
@@ -71,11 +72,12 @@ export interface StringValue {
   v: string;
 }
 
-/** Histogram samples will sit beside floats: see ARCHITECTURE "Samples". */
+/** One sample of an instant vector: a float `v`, or a native histogram `h` (then `v` is 0 and meaningless). */
 export interface Sample {
   labels: Labels;
   t: number;
   v: number;
+  h?: FloatHistogram;
 }
 
 export interface VectorValue {
@@ -85,9 +87,17 @@ export interface VectorValue {
 
 export interface MatrixSeries {
   labels: Labels;
-  /** Timestamps (ms) and values, same length, ascending time. */
+  /** Timestamps (ms) and values of the float points, same length, ascending time. */
   t: Float64Array;
   v: Float64Array;
+  /** The histogram points, when the series has any (Prometheus's `histograms`, beside `values`). */
+  histograms?: HistogramPoints;
+}
+
+/** Histogram points of a series: timestamps (ms) and histograms, same length, ascending time. */
+export interface HistogramPoints {
+  t: number[];
+  h: FloatHistogram[];
 }
 
 export interface MatrixValue {

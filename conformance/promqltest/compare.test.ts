@@ -95,7 +95,7 @@ test("matrices: points at start + i*step, omitted points skipped, timestamps che
     [{ a: "2" }, [[0, 1], [60_000, 1], [120_000, 1]]],
   );
   assert.equal(compareResult(e, good), undefined);
-  assert.match(compareResult(e, matrix([{ a: "1" }, [[0, 1], [60_000, 2], [120_000, 3]]], [{ a: "2" }, [[0, 1], [60_000, 1], [120_000, 1]]])) ?? "", /expected 2 float points for \{a="1"\}/);
+  assert.match(compareResult(e, matrix([{ a: "1" }, [[0, 1], [60_000, 2], [120_000, 3]]], [{ a: "2" }, [[0, 1], [60_000, 1], [120_000, 1]]])) ?? "", /expected 2 float points and 0 histogram points for \{a="1"\}/);
   assert.match(compareResult(e, matrix([{ a: "1" }, [[0, 1], [60_000, 3]]], [{ a: "2" }, [[0, 1], [60_000, 1], [120_000, 1]]])) ?? "", /at t=120000, but it was at t=60000/);
   assert.match(compareResult(e, matrix([{ a: "2" }, [[0, 1], [60_000, 1], [120_000, 1]]], [{ a: "1" }, [[0, 1], [120_000, 3]]])) ?? "", /should be sorted by labels/);
   assert.match(compareResult(ev("eval range from 0 to 1m step 1m x\n  {} 1 2 3\n"), matrix([{}, [[0, 1], [60_000, 2]]])) ?? "", /cannot return this many/);

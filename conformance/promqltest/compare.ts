@@ -5,6 +5,7 @@ import type { Annotation, MatrixSeries, QueryResult, Sample, Value } from "../..
 import { compareLabels, type Labels } from "../../storeapi/index.js";
 import { isOrdered, type EvalCommand, type ExpectedSeries, type MessageMatcher } from "./script.js";
 import type { ScriptLabel, SequenceValue } from "./values.js";
+import { expandHistograms, formatHistogram, histogramsMatch, type HistogramFields } from "./histograms.js";
 
 /** Relative error allowed for sample values (the reference runner's defaultEpsilon). */
 export const DEFAULT_EPSILON = 1e-6;
@@ -142,7 +143,7 @@ export function compareResult(ev: EvalCommand, value: Value): string | undefined
     case "scalar": {
       if (ev.expectedScalar === undefined) return `expected vector or matrix result, but got scalar ${formatNumber(value.v)}`;
       const exp = expectedFloat(ev.expectedScalar);
-      if (exp === "histogram") return `expected a histogram but got scalar ${formatNumber(value.v)}`;
+      if (exp === "histogram") return `expected histogram ${ev.expectedScalar.kind === "histogram" ? ev.expectedScalar.histogram.text : ""} but got scalar ${formatNumber(value.v)}`;
       if (!almostEqual(exp, value.v)) return `expected scalar ${formatNumber(exp)} but got ${formatNumber(value.v)}`;
       return undefined;
     }
@@ -165,17 +166,41 @@ function compareVector(ev: EvalCommand, samples: readonly Sample[]): string | un
     const s = samples[i];
     const key = labelSetKey(s.labels);
     const exp = expected.get(key);
-    if (exp === undefined) return `unexpected series ${formatLabelSet(s.labels)} in result, has value ${formatNumber(s.v)}`;
+    if (exp === undefined) return `unexpected series ${formatLabelSet(s.labels)} in result, has value ${sampleText(s)}`;
     if (ordered && exp.pos !== i + 1) return `expected series ${formatLabelSet(s.labels)} at position ${exp.pos} but it was at ${i + 1}`;
-    const want = exp.values.length === 0 ? 0 : expectedFloat(exp.values[0]);
-    if (want === "histogram") return `expected a histogram for ${formatLabelSet(s.labels)} but got float value ${formatNumber(s.v)}`;
-    if (!almostEqual(want, s.v)) return `expected ${formatNumber(want)} for ${formatLabelSet(s.labels)} but got ${formatNumber(s.v)}`;
+    const problem = compareSample(exp, s);
+    if (problem !== undefined) return problem;
     seen.add(key);
   }
   for (const [key, exp] of expected) {
     if (!seen.has(key)) return `expected series ${formatLabelSet(exp.labels)} not found in result`;
   }
   return undefined;
+}
+
+function sampleText(s: Sample): string {
+  return s.h !== undefined ? formatHistogram(s.h) : formatNumber(s.v);
+}
+
+/** One sample against the first value of its expected series (float or histogram). */
+function compareSample(exp: ExpectedSeries, s: Sample): string | undefined {
+  const name = formatLabelSet(s.labels);
+  const first = exp.values[0];
+  if (first !== undefined && first.kind === "histogram") {
+    if (s.h === undefined) return `expected histogram ${first.histogram.text} for ${name} but got float value ${formatNumber(s.v)}`;
+    const want = expandHistograms(exp.values.slice(0, 1))[0]!;
+    if (!histogramsMatch(want, s.h, hintWritten(first))) return `expected ${formatHistogram(want)} for ${name} but got ${formatHistogram(s.h)}`;
+    return undefined;
+  }
+  const want = first === undefined ? 0 : (expectedFloat(first) as number);
+  if (s.h !== undefined) return `expected float value ${formatNumber(want)} for ${name} but got histogram ${formatHistogram(s.h)}`;
+  if (!almostEqual(want, s.v)) return `expected ${formatNumber(want)} for ${name} but got ${formatNumber(s.v)}`;
+  return undefined;
+}
+
+/** Whether the script wrote a counter_reset_hint for this value (the increment's, for a `{{a}}+{{b}}xN` point), so it must match. */
+function hintWritten(v: Extract<SequenceValue, { kind: "histogram" }>): boolean {
+  return (v.step?.histogram ?? v.histogram).counterResetHint !== undefined;
 }
 
 function compareMatrix(ev: EvalCommand, series: readonly MatrixSeries[]): string | undefined {
@@ -202,17 +227,33 @@ function compareMatrix(ev: EvalCommand, series: readonly MatrixSeries[]): string
 function compareSeriesPoints(ev: EvalCommand, exp: ExpectedSeries, s: MatrixSeries): string | undefined {
   const wantT: number[] = [];
   const wantV: number[] = [];
+  const wantHT: number[] = [];
+  const wantH: { h: HistogramFields; hintSet: boolean }[] = [];
+  const histograms = expandHistograms(exp.values);
   for (let i = 0; i < exp.values.length; i++) {
     const t = ev.startMs + i * ev.stepMs;
     if (t > ev.endMs) return `expected ${exp.values.length} points for ${formatLabelSet(exp.labels)}, but the query time range cannot return this many`;
     const v = exp.values[i];
     if (v.kind === "omitted") continue;
-    if (v.kind === "histogram") return `expected histogram points for ${formatLabelSet(exp.labels)}, which this runner does not compare`;
+    if (v.kind === "histogram") {
+      wantHT.push(t);
+      wantH.push({ h: histograms[i]!, hintSet: hintWritten(v) });
+      continue;
+    }
     wantT.push(t);
     wantV.push(expectedFloat(v) as number);
   }
   const name = formatLabelSet(exp.labels);
-  if (wantT.length !== s.t.length) return `expected ${wantT.length} float points for ${name}, but got ${formatPoints(s)}`;
+  const gotH = s.histograms ?? { t: [], h: [] };
+  if (wantT.length !== s.t.length || wantHT.length !== gotH.t.length) {
+    return `expected ${wantT.length} float points and ${wantHT.length} histogram points for ${name}, but got ${formatPoints(s)}`;
+  }
+  for (let i = 0; i < wantHT.length; i++) {
+    if (wantHT[i] !== gotH.t[i]) return `expected histogram point ${i} of ${name} at t=${wantHT[i]}, but it was at t=${gotH.t[i]} (result has ${formatPoints(s)})`;
+    if (!histogramsMatch(wantH[i]!.h, gotH.h[i]!, wantH[i]!.hintSet)) {
+      return `expected histogram point ${i} (t=${gotH.t[i]}) of ${name} to be ${formatHistogram(wantH[i]!.h)}, but got ${formatHistogram(gotH.h[i]!)}`;
+    }
+  }
   for (let i = 0; i < wantT.length; i++) {
     if (wantT[i] !== s.t[i]) return `expected point ${i} of ${name} at t=${wantT[i]}, but it was at t=${s.t[i]} (result has ${formatPoints(s)})`;
     if (!almostEqual(wantV[i], s.v[i])) return `expected point ${i} (t=${s.t[i]}) of ${name} to be ${formatNumber(wantV[i])}, but got ${formatNumber(s.v[i])} (result has ${formatPoints(s)})`;
@@ -238,13 +279,17 @@ export function formatNumber(v: number): string {
 }
 
 function formatVector(samples: readonly Sample[]): string {
-  return samples.map((s) => `${formatLabelSet(s.labels)} ${formatNumber(s.v)}`).join(", ");
+  return samples.map((s) => `${formatLabelSet(s.labels)} ${sampleText(s)}`).join(", ");
 }
 
 function formatPoints(s: MatrixSeries): string {
   const points: string[] = [];
   for (let i = 0; i < s.t.length; i++) points.push(`${formatNumber(s.v[i])}@${s.t[i] / 1000}s`);
-  return `${s.t.length} point${s.t.length === 1 ? "" : "s"} [${points.join(" ")}]`;
+  const text = `${s.t.length} point${s.t.length === 1 ? "" : "s"} [${points.join(" ")}]`;
+  const hs = s.histograms;
+  if (hs === undefined) return text;
+  const hp = hs.t.map((t, i) => `${formatHistogram(hs.h[i]!)}@${t / 1000}s`);
+  return `${text} and ${hs.t.length} histogram point${hs.t.length === 1 ? "" : "s"} [${hp.join(" ")}]`;
 }
 
 /** A compact rendering of any query value, for reports. */
@@ -255,7 +300,7 @@ export function formatValue(value: Value, maxSeries = 20): string {
     case "string":
       return `string ${JSON.stringify(value.v)}`;
     case "vector": {
-      const shown = value.samples.slice(0, maxSeries).map((s) => `${formatLabelSet(s.labels)} ${formatNumber(s.v)}`);
+      const shown = value.samples.slice(0, maxSeries).map((s) => `${formatLabelSet(s.labels)} ${sampleText(s)}`);
       if (value.samples.length > maxSeries) shown.push(`… ${value.samples.length - maxSeries} more`);
       return value.samples.length === 0 ? "empty vector" : shown.join("\n");
     }

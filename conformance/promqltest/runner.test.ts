@@ -3,15 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { QueryError, type Query, type QueryEngine, type QueryResult, type Value } from "../../engine/index.js";
-import { isStaleNaN, type Labels, type SeriesFrame, type StoreInfo, type StringsResponse } from "../../storeapi/index.js";
+import { isStaleNaN, type Labels, type NativeHistogram, type SeriesFrame, type StoreInfo, type StringsResponse } from "../../storeapi/index.js";
 import { runScript, type LoadableStore } from "./runner.js";
 import { parseScript } from "./script.js";
 
 class RecordingStore implements LoadableStore {
   readonly appended: { labels: string; t: number; v: number }[] = [];
+  readonly histograms: { labels: string; t: number; h: NativeHistogram }[] = [];
   clears = 0;
   appendSample(labels: Labels, t: number, v: number): void {
     this.appended.push({ labels: labels.map((l) => `${l.name}=${l.value}`).join(","), t, v });
+  }
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
+    this.histograms.push({ labels: labels.map((l) => `${l.name}=${l.value}`).join(","), t, h });
   }
   clear(): void {
     this.clears++;
@@ -139,7 +143,7 @@ test("expected errors: a query error matches, a crash never does", async () => {
   assert.match(succeeded[0].message ?? "", /expected an error but the query succeeded/);
 });
 
-test("evals touching native histograms or start timestamps are unsupported, others run", async () => {
+test("native histograms are loaded and judged; a failing eval on them counts as unsupported, start timestamps are not run", async () => {
   const script = [
     "load 1m",
     "  h {{schema:0 sum:1 count:1}}x2",
@@ -175,12 +179,13 @@ test("evals touching native histograms or start timestamps are unsupported, othe
     "  x 5",
     "",
   ].join("\n");
-  const results = await run(script, new FakeEngine(constantX));
+  const store = new RecordingStore();
+  const results = await run(script, new FakeEngine(constantX), store);
   assert.deepEqual(
     results.map((r) => [r.line, r.status]),
     [
       [11, "unsupported"],
-      [14, "unsupported"],
+      [14, "passed"],
       [17, "unsupported"],
       [20, "unsupported"],
       [23, "unsupported"],
@@ -188,10 +193,22 @@ test("evals touching native histograms or start timestamps are unsupported, othe
       [31, "passed"],
     ],
   );
-  assert.match(results[0].message ?? "", /selects h\{\}, which has native histogram samples/);
-  assert.match(results[2].message ?? "", /expected result contains a native histogram/);
+  assert.match(results[0].message ?? "", /selects h\{\}, which has native histogram samples; unexpected series x/);
+  assert.match(results[2].message ?? "", /expected result contains a native histogram; expected histogram \{\{schema:0 sum:1 count:1\}\} for x\{\} but got float value 5/);
   assert.match(results[3].message ?? "", /selects lat\{\}/);
   assert.match(results[4].message ?? "", /start timestamps/);
+  assert.deepEqual(
+    store.histograms.map((s) => [s.labels, s.t, s.h.count, s.h.schema]),
+    [
+      ["__name__=h", 0, 1, 0],
+      ["__name__=h", 60_000, 1, 0],
+      ["__name__=h", 120_000, 1, 0],
+      ["__name__=lat", 0, 2, -53],
+      ["__name__=lat", 60_000, 3, -53],
+    ],
+  );
+  assert.deepEqual(store.histograms[4]!.h.customValues, [1]);
+  assert.deepEqual(store.histograms[4]!.h.positiveBuckets, [2, 1]);
 });
 
 test("a query the parser rejects fails the eval", async () => {

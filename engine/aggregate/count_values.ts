@@ -1,5 +1,6 @@
 // count_values: its output series depend on the values seen, so the input is read in full first.
-import { formatGoFloat } from "../../promql/index.js";
+import { formatGoFloat, formatGoG } from "../../promql/index.js";
+import type { Bucket, FloatHistogram } from "../histogram/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { labelsKey, setLabel } from "../../storeapi/index.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
@@ -28,9 +29,12 @@ export class CountValuesOperator implements Operator {
       if (batch === null) break;
       for (const sv of batch) {
         const counts = new Map<number, number>();
-        for (let k = 0; k < sv.n; k++) {
-          const grp = g.meta[g.of[sv.ids[k]!]!]!;
-          const ls = setLabel(grp.labels, this.label, formatGoFloat(sv.v[k]!));
+        // A histogram counts by its text (Prometheus's FloatHistogram.String()), after the floats.
+        for (let k = 0; k < sv.n + sv.hn; k++) {
+          const sid = k < sv.n ? sv.ids[k]! : sv.hIds![k - sv.n]!;
+          const grp = g.meta[g.of[sid]!]!;
+          const text = k < sv.n ? formatGoFloat(sv.v[k]!) : histogramText(sv.h![k - sv.n]!);
+          const ls = setLabel(grp.labels, this.label, text);
           const key = labelsKey(ls);
           let id = index.get(key);
           if (id === undefined) {
@@ -61,4 +65,19 @@ export class CountValuesOperator implements Operator {
   explain(): Explain {
     return { name: `[countValues] ${this.label}`, children: [this.input.explain()] };
   }
+}
+
+/** `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (0.5,1]:1}`: Prometheus's FloatHistogram.String(). */
+export function histogramText(h: FloatHistogram): string {
+  let out = `{count:${formatGoG(h.count)}, sum:${formatGoG(h.sum)}`;
+  const negative: string[] = [];
+  for (const it = h.buckets("negative"); it.next(); ) if (it.count !== 0) negative.push(bucketText(it));
+  for (let i = negative.length - 1; i >= 0; i--) out += ", " + negative[i];
+  if (h.zeroCount !== 0) out += `, [${formatGoG(-h.zeroThreshold)},${formatGoG(h.zeroThreshold)}]:${formatGoG(h.zeroCount)}`;
+  for (const it = h.buckets("positive"); it.next(); ) if (it.count !== 0) out += ", " + bucketText(it);
+  return out + "}";
+}
+
+function bucketText(b: Bucket): string {
+  return `${b.lowerInclusive ? "[" : "("}${formatGoG(b.lower)},${formatGoG(b.upper)}${b.upperInclusive ? "]" : ")"}:${formatGoG(b.count)}`;
 }

@@ -2,8 +2,17 @@
 // in typed arrays indexed by group, filled step by step.
 import type { AggregateOp } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { invalidQuantileWarning } from "../annotations.js";
-import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import {
+  histogramCounterResetCollisionWarning,
+  histogramIgnoredInAggregationInfo,
+  invalidQuantileWarning,
+  mismatchedCustomBucketsHistogramsInfo,
+  mixedExponentialCustomHistogramsWarning,
+  mixedFloatsHistogramsAggWarning,
+} from "../annotations.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
+import { CombineFlags, type FloatHistogram } from "../histogram/index.js";
+import { CounterResetHint, getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
 import { kahanSumInc } from "../functions/index.js";
@@ -19,6 +28,9 @@ export class HashAggregateOperator implements Operator {
   private lists: number[][] = [];
   private readonly pair = new Float64Array(2);
   private step = 0;
+  /** Histogram state per group, made on the first histogram a query meets (float-only queries never pay for it). */
+  private hist: HistogramGroups | undefined;
+  private inputMeta: readonly SeriesMeta[] = [];
 
   constructor(
     private readonly ctx: QueryContext,
@@ -29,11 +41,14 @@ export class HashAggregateOperator implements Operator {
     /** quantile's φ per step. */
     private readonly param: Float64Array | undefined,
     private readonly paramPos: PosRange | undefined,
+    /** The aggregated expression, where histogram annotations point. */
+    private readonly exprPos: PosRange | undefined = undefined,
   ) {}
 
   private async init(): Promise<Groups> {
     if (this.groups !== undefined) return this.groups;
-    const g = groupSeries(await this.input.series(), this.grouping, this.without);
+    this.inputMeta = await this.input.series();
+    const g = groupSeries(this.inputMeta, this.grouping, this.without);
     const n = g.meta.length;
     this.value = new Float64Array(n);
     this.comp = new Float64Array(n);
@@ -70,6 +85,7 @@ export class HashAggregateOperator implements Operator {
       const grp = g.of[sv.ids[k]!]!;
       this.add(grp, sv.v[k]!, op);
     }
+    const hist = sv.hn > 0 ? this.addHistograms(g, sv) : undefined;
     const res = this.ctx.pool.get(sv.t, ng);
     let n = 0;
     let q = NaN;
@@ -81,11 +97,87 @@ export class HashAggregateOperator implements Operator {
     for (let grp = 0; grp < ng; grp++) {
       const c = this.count[grp]!;
       if (c === 0) continue;
+      if (hist !== undefined && hist.touched[grp] === 1) {
+        this.histogramResult(hist, grp, c, res);
+        continue;
+      }
       res.ids[n] = grp;
       res.v[n++] = this.result(grp, c, q);
     }
     res.n = n;
     return res;
+  }
+
+  /**
+   * A step's histogram samples: sum and avg add them up per group (a group mixing them with floats
+   * gives no result), count and group count them, the other aggregations ignore them with an info.
+   */
+  private addHistograms(g: Groups, sv: StepVector): HistogramGroups | undefined {
+    const op = this.op;
+    if (op !== "sum" && op !== "avg" && op !== "count" && op !== "group") {
+      this.ctx.annotations.report(histogramIgnoredInAggregationInfo(op), this.exprPos);
+      return undefined;
+    }
+    if (op === "count" || op === "group") {
+      for (let k = 0; k < sv.hn; k++) this.count[g.of[sv.hIds![k]!]!]++;
+      return undefined;
+    }
+    const hist = (this.hist ??= new HistogramGroups(g.meta.length));
+    hist.touched.fill(0);
+    for (let k = 0; k < sv.hn; k++) {
+      const id = sv.hIds![k]!;
+      const grp = g.of[id]!;
+      const h = sv.h![k]!;
+      const first = hist.touched[grp] === 0;
+      if (first) {
+        hist.touched[grp] = 1;
+        hist.sum[grp] = undefined;
+        hist.compensation[grp] = undefined;
+        hist.flags[grp] = 0;
+        hist.histograms[grp] = 0;
+      }
+      this.count[grp]++;
+      hist.histograms[grp]++;
+      if (h.counterResetHint === CounterResetHint.CounterReset) hist.flags[grp] |= RESET_SEEN;
+      else if (h.counterResetHint === CounterResetHint.NotCounterReset) hist.flags[grp] |= NOT_RESET_SEEN;
+      if ((hist.flags[grp]! & INCOMPATIBLE) !== 0) continue;
+      const acc = hist.sum[grp];
+      if (acc === undefined) {
+        hist.sum[grp] = h.copy();
+        continue;
+      }
+      const r = acc.kahanAdd(h, hist.compensation[grp]);
+      hist.compensation[grp] = r.compensation;
+      const flags = r.flags;
+      if ((flags & CombineFlags.IncompatibleSchema) !== 0) {
+        this.ctx.annotations.report(mixedExponentialCustomHistogramsWarning(getLabel(this.inputMeta[id]!.labels, METRIC_NAME)), this.exprPos);
+        hist.flags[grp] |= INCOMPATIBLE;
+      }
+      if ((flags & CombineFlags.CustomBoundsReconciled) !== 0) this.ctx.annotations.report(mismatchedCustomBucketsHistogramsInfo("aggregation"), this.exprPos);
+    }
+    return hist;
+  }
+
+  /** The result of a group that met histograms this step (sum or avg). */
+  private histogramResult(hist: HistogramGroups, grp: number, c: number, res: StepVector): void {
+    if (hist.histograms[grp] !== c) {
+      this.ctx.annotations.report(mixedFloatsHistogramsAggWarning(), this.exprPos);
+      return;
+    }
+    const flags = hist.flags[grp]!;
+    if ((flags & INCOMPATIBLE) !== 0) return;
+    const h = hist.sum[grp]!;
+    const comp = hist.compensation[grp];
+    if (this.op === "avg") {
+      h.div(c);
+      comp?.div(c);
+    }
+    if (comp !== undefined) h.add(comp);
+    h.compact(0);
+    if ((flags & RESET_SEEN) !== 0 && (flags & NOT_RESET_SEEN) !== 0) {
+      this.ctx.annotations.report(histogramCounterResetCollisionWarning("aggregation"), this.exprPos);
+    }
+    pushHistogram(res, grp, h);
   }
 
   private add(grp: number, f: number, op: AggregateOp): void {
@@ -192,6 +284,27 @@ export class HashAggregateOperator implements Operator {
   explain(): Explain {
     const by = this.without ? "without" : "by";
     return { name: `[aggregate] ${this.op} ${by} (${this.grouping.join(", ")})`, children: [this.input.explain()] };
+  }
+}
+
+const RESET_SEEN = 1;
+const NOT_RESET_SEEN = 2;
+const INCOMPATIBLE = 4;
+
+/** Per-group histogram accumulators of sum and avg, reset per step by `touched`. */
+class HistogramGroups {
+  readonly touched: Uint8Array;
+  readonly flags: Uint8Array;
+  readonly histograms: Float64Array;
+  readonly sum: (FloatHistogram | undefined)[];
+  /** Kahan compensation of each group's sum. */
+  readonly compensation: (FloatHistogram | undefined)[];
+  constructor(n: number) {
+    this.touched = new Uint8Array(n);
+    this.flags = new Uint8Array(n);
+    this.histograms = new Float64Array(n);
+    this.sum = new Array<FloatHistogram | undefined>(n);
+    this.compensation = new Array<FloatHistogram | undefined>(n);
   }
 }
 

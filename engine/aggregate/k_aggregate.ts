@@ -4,10 +4,10 @@ import type { AggregateOp } from "../../promql/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import { labelsHash } from "../../storeapi/index.js";
-import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
 import { formatGoG } from "../../promql/index.js";
-import { invalidRatioWarning } from "../annotations.js";
+import { histogramIgnoredInAggregationInfo, invalidRatioWarning } from "../annotations.js";
 import { groupSeries, type Groups } from "./grouping.js";
 
 export class KAggregateOperator implements Operator {
@@ -26,6 +26,8 @@ export class KAggregateOperator implements Operator {
     private readonly without: boolean,
     private readonly param: Float64Array,
     private readonly paramPos: PosRange | undefined,
+    /** The whole aggregation, where topk/bottomk's ignored-histogram info points. */
+    private readonly pos: PosRange | undefined = undefined,
   ) {}
 
   private async init(): Promise<Groups> {
@@ -57,12 +59,17 @@ export class KAggregateOperator implements Operator {
   }
 
   private selectStep(g: Groups, sv: StepVector, p: number): StepVector {
-    const res = this.ctx.pool.get(sv.t, sv.n);
+    const res = this.ctx.pool.get(sv.t, sv.n + sv.hn);
     res.n = 0;
     if (this.op === "limit_ratio") return this.ratioStep(sv, p, res);
     if (p !== p) throw execution("Parameter value is NaN", this.paramPos);
     if (p >= 2 ** 63) throw execution(`Scalar value ${formatGoG(p)} overflows int64`, this.paramPos);
     const k = Math.trunc(p);
+    if (k >= 1 && sv.hn > 0) {
+      // topk/bottomk rank floats only; limitk keeps histograms like any sample.
+      if (this.op !== "limitk") this.ctx.annotations.report(histogramIgnoredInAggregationInfo(this.op), this.pos);
+      else return this.limitkMixed(g, sv, k, res);
+    }
     if (k < 1 || sv.n === 0) return res;
     for (const b of this.buckets) b.length = 0;
     for (let i = 0; i < sv.n; i++) this.buckets[g.of[sv.ids[i]!]!]!.push(i);
@@ -83,6 +90,29 @@ export class KAggregateOperator implements Operator {
     return res;
   }
 
+  /** limitk over a step holding histograms: the first k samples of each group in series order, of either kind. */
+  private limitkMixed(g: Groups, sv: StepVector, k: number, res: StepVector): StepVector {
+    const order: number[] = [];
+    for (let i = 0; i < sv.n; i++) order.push(i);
+    for (let j = 0; j < sv.hn; j++) order.push(sv.n + j);
+    const idOf = (x: number): number => (x < sv.n ? sv.ids[x]! : sv.hIds![x - sv.n]!);
+    order.sort((a, b) => idOf(a) - idOf(b));
+    for (const b of this.buckets) b.length = 0;
+    for (const x of order) {
+      const bucket = this.buckets[g.of[idOf(x)]!]!;
+      if (bucket.length < k) bucket.push(x);
+    }
+    for (const b of this.buckets) {
+      for (const x of b) {
+        if (x < sv.n) {
+          res.ids[res.n] = sv.ids[x]!;
+          res.v[res.n++] = sv.v[x]!;
+        } else pushHistogram(res, sv.hIds![x - sv.n]!, sv.h![x - sv.n]!);
+      }
+    }
+    return res;
+  }
+
   private ratioStep(sv: StepVector, p: number, res: StepVector): StepVector {
     if (p !== p) throw execution("Ratio value is NaN", this.paramPos);
     let r = p;
@@ -96,6 +126,11 @@ export class KAggregateOperator implements Operator {
       if (!keep) continue;
       res.ids[res.n] = sv.ids[i]!;
       res.v[res.n++] = sv.v[i]!;
+    }
+    for (let j = 0; j < sv.hn; j++) {
+      const id = sv.hIds![j]!;
+      const h = this.ratioHash[id]!;
+      if (r >= 0 ? h < r : h >= 1 + r) pushHistogram(res, id, sv.h![j]!);
     }
     return res;
   }

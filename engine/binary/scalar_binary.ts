@@ -1,7 +1,10 @@
 // A binary operation with a scalar on at least one side: scalar ∘ scalar, vector ∘ scalar, scalar ∘ vector.
 import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import type { PosRange } from "../types.js";
+import type { AnnotationText } from "../annotations.js";
 import { arith, compare, isComparison, type ArithOp } from "./arith.js";
+import { histogramBinop } from "./histogram_binop.js";
 
 export class ScalarBinaryOperator implements Operator {
   readonly kind: "vector" | "scalar";
@@ -17,6 +20,8 @@ export class ScalarBinaryOperator implements Operator {
     /** True when the scalar was written on the left. */
     private readonly scalarLeft: boolean,
     private readonly returnBool: boolean,
+    /** The binary expression, where histogram annotations point. */
+    private readonly pos: PosRange | undefined = undefined,
   ) {
     this.kind = vec.kind;
   }
@@ -53,8 +58,29 @@ export class ScalarBinaryOperator implements Operator {
         sv.v[n++] = out;
       }
       sv.n = n;
+      if (sv.hn > 0) this.histograms(sv, s);
     }
     return batch;
+  }
+
+  /** The step's histogram samples ∘ the scalar; results that are floats (bool) join the float columns. */
+  private histograms(sv: StepVector, s: number): void {
+    const report = (a: AnnotationText): void => this.ctx.annotations.report(a, this.pos);
+    let hn = 0;
+    for (let k = 0; k < sv.hn; k++) {
+      const h = sv.h![k]!;
+      const r = this.scalarLeft ? histogramBinop(this.op, s, undefined, 0, h, this.returnBool, report) : histogramBinop(this.op, 0, h, s, undefined, this.returnBool, report);
+      if (r === undefined) continue;
+      const id = sv.hIds![k]!;
+      if (r.h === undefined) {
+        sv.ids[sv.n] = id;
+        sv.v[sv.n++] = r.v;
+        continue;
+      }
+      sv.hIds![hn] = id;
+      sv.h![hn++] = r.h;
+    }
+    sv.hn = hn;
   }
 
   explain(): Explain {

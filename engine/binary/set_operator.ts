@@ -1,7 +1,7 @@
 // and / or / unless: keep or drop whole samples by whether their signature occurs on the other side.
 import type { BinaryExpr } from "../../promql/index.js";
 import type { QueryContext } from "../exec/context.js";
-import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
 import { signatureIds, signer } from "./matching.js";
 
 export class SetOperator implements Operator {
@@ -61,18 +61,29 @@ export class SetOperator implements Operator {
         res.ids[n] = l.ids[k]!;
         res.v[n++] = l.v[k]!;
       }
+      for (let k = 0; k < l.hn; k++) {
+        seen[this.lSig[l.hIds![k]!]!] = stamp;
+        pushHistogram(res, l.hIds![k]!, l.h![k]!);
+      }
       if (r) {
         for (let k = 0; k < r.n; k++) {
           if (seen[this.rSig[r.ids[k]!]!] === stamp) continue;
           res.ids[n] = this.nLeft + r.ids[k]!;
           res.v[n++] = r.v[k]!;
         }
+        for (let k = 0; k < r.hn; k++) {
+          if (seen[this.rSig[r.hIds![k]!]!] === stamp) continue;
+          pushHistogram(res, this.nLeft + r.hIds![k]!, r.h![k]!);
+        }
       }
       res.n = n;
       this.ctx.pool.put(l);
       return res;
     }
-    if (r) for (let k = 0; k < r.n; k++) seen[this.rSig[r.ids[k]!]!] = stamp;
+    if (r) {
+      for (let k = 0; k < r.n; k++) seen[this.rSig[r.ids[k]!]!] = stamp;
+      for (let k = 0; k < r.hn; k++) seen[this.rSig[r.hIds![k]!]!] = stamp;
+    }
     const wantSeen = this.op === "and";
     let n = 0;
     for (let k = 0; k < l.n; k++) {
@@ -81,6 +92,13 @@ export class SetOperator implements Operator {
       l.v[n++] = l.v[k]!;
     }
     l.n = n;
+    let hn = 0;
+    for (let k = 0; k < l.hn; k++) {
+      if ((seen[this.lSig[l.hIds![k]!]!] === stamp) !== wantSeen) continue;
+      l.hIds![hn] = l.hIds![k]!;
+      l.h![hn++] = l.h![k]!;
+    }
+    l.hn = hn;
     return l;
   }
 

@@ -5,7 +5,10 @@ import type { BinaryOp, VectorMatching } from "../../promql/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import { compareLabels, labelsKey, formatLabels, keepLabels, removeLabels, setLabel, getLabel, type Labels } from "../../storeapi/index.js";
-import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
+import type { AnnotationText } from "../annotations.js";
+import type { FloatHistogram } from "../histogram/index.js";
+import { histogramBinop } from "./histogram_binop.js";
 import type { PosRange } from "../types.js";
 import { arith, compare, isComparison } from "./arith.js";
 import { signatureIds, signer, type Signer } from "./matching.js";
@@ -132,6 +135,7 @@ export class VectorBinaryOperator implements Operator {
   }
 
   private combine(many: StepVector, one: StepVector): StepVector {
+    if (many.hn > 0 || one.hn > 0) return this.combineWithHistograms(many, one);
     const stamp = this.stamp++;
     const res = this.ctx.pool.get(many.t, this.meta!.length);
     let n = 0;
@@ -143,30 +147,14 @@ export class VectorBinaryOperator implements Operator {
       this.oneAt[s] = k;
     }
     const cmp = isComparison(this.op);
-    const nOne = this.oneMeta.length;
     for (let k = 0; k < many.n; k++) {
       const mid = many.ids[k]!;
-      const s = this.manySig[mid]!;
-      let ov: number;
-      let outId: number;
-      if (this.oneStamp[s] === stamp) {
-        const ok = this.oneAt[s]!;
-        ov = one.v[ok]!;
-        outId = this.pairOut.get(mid * nOne + one.ids[ok]!)!;
-        if (this.matching.card === "one-to-one" && this.matchStamp[s] === stamp) {
-          throw execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)", this.pos);
-        }
-        this.matchStamp[s] = stamp;
-      } else if (this.fillOne !== undefined) {
-        ov = this.fillOne;
-        outId = this.manyAlone[mid]!;
-      } else continue;
-      const value = this.apply(many.v[k]!, ov, cmp);
+      const outId = this.matchOut(mid, one, stamp);
+      if (outId === NONE) continue;
+      const ok = this.matched;
+      const value = this.apply(many.v[k]!, ok >= 0 ? one.v[ok]! : this.fillOne!, cmp);
       if (value === undefined) continue;
-      if (this.outStamp[outId] === stamp) {
-        throw execution("multiple matches for labels: grouping labels must ensure unique matches", this.pos);
-      }
-      this.outStamp[outId] = stamp;
+      this.claim(outId, stamp);
       res.ids[n] = outId;
       res.v[n++] = value;
     }
@@ -184,6 +172,96 @@ export class VectorBinaryOperator implements Operator {
       }
     }
     res.n = n;
+    return res;
+  }
+
+  /** Index in `one` of the sample matched by the last matchOut (-1: filled). */
+  private matched = -1;
+
+  /** The output id of many-side series `mid` this step (NONE: no match and no fill); sets `matched`. */
+  private matchOut(mid: number, one: StepVector, stamp: number): number {
+    const s = this.manySig[mid]!;
+    if (this.oneStamp[s] === stamp) {
+      const ok = this.oneAt[s]!;
+      this.matched = ok;
+      const oid = ok < one.n ? one.ids[ok]! : one.hIds![ok - one.n]!;
+      if (this.matching.card === "one-to-one" && this.matchStamp[s] === stamp) {
+        throw execution("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)", this.pos);
+      }
+      this.matchStamp[s] = stamp;
+      return this.pairOut.get(mid * this.oneMeta.length + oid)!;
+    }
+    this.matched = -1;
+    return this.fillOne !== undefined ? this.manyAlone[mid]! : NONE;
+  }
+
+  private claim(outId: number, stamp: number): void {
+    if (this.outStamp[outId] === stamp) throw execution("multiple matches for labels: grouping labels must ensure unique matches", this.pos);
+    this.outStamp[outId] = stamp;
+  }
+
+  /**
+   * combine() for a step with histograms on either side: sample k of a side is its float k for
+   * k < n, else its histogram k − n; a pairing with a histogram follows histogramBinop's rules.
+   */
+  private combineWithHistograms(many: StepVector, one: StepVector): StepVector {
+    const stamp = this.stamp++;
+    const res = this.ctx.pool.get(many.t, this.meta!.length);
+    const report = (a: AnnotationText): void => this.ctx.annotations.report(a, this.pos);
+    const oneTotal = one.n + one.hn;
+    for (let k = 0; k < oneTotal; k++) {
+      const id = k < one.n ? one.ids[k]! : one.hIds![k - one.n]!;
+      const s = this.oneSig[id]!;
+      if (this.oneStamp[s] === stamp) {
+        const prev = this.oneAt[s]!;
+        this.duplicateOnOneSide(prev < one.n ? one.ids[prev]! : one.hIds![prev - one.n]!, id);
+      }
+      this.oneStamp[s] = stamp;
+      this.oneAt[s] = k;
+    }
+    const cmp = isComparison(this.op);
+    const emit = (outId: number, mf: number, mh: FloatHistogram | undefined, of: number, oh: FloatHistogram | undefined): void => {
+      const [lf, lh, rf, rh] = this.swapped ? [of, oh, mf, mh] : [mf, mh, of, oh];
+      if (lh === undefined && rh === undefined) {
+        const value = this.apply(mf, of, cmp);
+        if (value === undefined) return;
+        this.claim(outId, stamp);
+        res.ids[res.n] = outId;
+        res.v[res.n++] = value;
+        return;
+      }
+      const r = histogramBinop(this.op, lf, lh, rf, rh, this.returnBool, report);
+      if (r === undefined) return;
+      this.claim(outId, stamp);
+      if (r.h !== undefined) pushHistogram(res, outId, r.h);
+      else {
+        res.ids[res.n] = outId;
+        res.v[res.n++] = r.v;
+      }
+    };
+    const manyTotal = many.n + many.hn;
+    for (let k = 0; k < manyTotal; k++) {
+      const isFloat = k < many.n;
+      const mid = isFloat ? many.ids[k]! : many.hIds![k - many.n]!;
+      const outId = this.matchOut(mid, one, stamp);
+      if (outId === NONE) continue;
+      const ok = this.matched;
+      const mf = isFloat ? many.v[k]! : 0;
+      const mh = isFloat ? undefined : many.h![k - many.n]!;
+      if (ok < 0) emit(outId, mf, mh, this.fillOne!, undefined);
+      else if (ok < one.n) emit(outId, mf, mh, one.v[ok]!, undefined);
+      else emit(outId, mf, mh, 0, one.h![ok - one.n]!);
+    }
+    if (this.fillMany !== undefined) {
+      for (let k = 0; k < oneTotal; k++) {
+        const isFloat = k < one.n;
+        const oid = isFloat ? one.ids[k]! : one.hIds![k - one.n]!;
+        if (this.matchStamp[this.oneSig[oid]!] === stamp) continue;
+        const outId = this.oneAlone[oid]!;
+        if (this.outStamp[outId] === stamp) continue;
+        emit(outId, this.fillMany, undefined, isFloat ? one.v[k]! : 0, isFloat ? undefined : one.h![k - one.n]!);
+      }
+    }
     return res;
   }
 

@@ -20,7 +20,7 @@ import { RangeFunctionOperator } from "../function/range_function.js";
 import type { RangeSource } from "../function/range_source.js";
 import { SortOperator } from "../function/sort.js";
 import { TimestampOperator } from "../function/timestamp.js";
-import { EmptyOperator } from "../function/empty.js";
+import { HistogramStatOperator, isHistogramStat } from "../function/histogram_stats.js";
 import { InfoOperator } from "../function/info.js";
 import { ScalarOfVectorOperator, ScalarOperator, VectorOfScalarOperator } from "../literal/literal.js";
 import { type Operator, type Timeline, timeline } from "../model.js";
@@ -55,7 +55,7 @@ async function buildOperator(ctx: QueryContext, n: PlanNode, tl: Timeline): Prom
       return new StepInvariantOperator(ctx, await build(ctx, n.expr, timeline(tl.start, tl.start, tl.step)), tl);
     case "Unary":
       if (n.op === "+") return buildOperator(ctx, n.expr, tl);
-      return new ScalarBinaryOperator(ctx, "*", await build(ctx, n.expr, tl), new Float64Array(tl.steps).fill(-1), false, false);
+      return new ScalarBinaryOperator(ctx, "*", await build(ctx, n.expr, tl), new Float64Array(tl.steps).fill(-1), false, false, n.pos);
     case "Binary":
       return buildBinary(ctx, n, tl);
     case "Aggregate":
@@ -81,10 +81,10 @@ async function buildBinary(ctx: QueryContext, n: BinaryNode, tl: Timeline): Prom
     return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.lhs, tl), await scalarArg(ctx, n.rhs, tl), false, n.returnBool || isComparison(n.op));
   }
   if (rt === "scalar") {
-    return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.lhs, tl), await scalarArg(ctx, n.rhs, tl), false, n.returnBool);
+    return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.lhs, tl), await scalarArg(ctx, n.rhs, tl), false, n.returnBool, n.pos);
   }
   if (lt === "scalar") {
-    return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.rhs, tl), await scalarArg(ctx, n.lhs, tl), true, n.returnBool);
+    return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.rhs, tl), await scalarArg(ctx, n.lhs, tl), true, n.returnBool, n.pos);
   }
   const [l, r] = [await build(ctx, n.lhs, tl), await build(ctx, n.rhs, tl)];
   if (isSetOp(n.op)) return new SetOperator(ctx, n.op as "and" | "or" | "unless", l, r, n.matching);
@@ -98,16 +98,16 @@ async function buildAggregate(ctx: QueryContext, n: AggregateNode, tl: Timeline)
     case "bottomk":
     case "limitk":
     case "limit_ratio":
-      return new KAggregateOperator(ctx, n.op, input, n.grouping, n.without, await scalarArg(ctx, n.param!, tl), n.param?.pos);
+      return new KAggregateOperator(ctx, n.op, input, n.grouping, n.without, await scalarArg(ctx, n.param!, tl), n.param?.pos, n.pos);
     case "count_values": {
       if (n.param?.type !== "StringLiteral") throw badData("count_values: label must be a string", n.pos);
       checkLabelName(n.param.value, "");
       return new CountValuesOperator(ctx, input, n.param.value, n.grouping, n.without);
     }
     case "quantile":
-      return new HashAggregateOperator(ctx, n.op, input, n.grouping, n.without, await scalarArg(ctx, n.param!, tl), n.param?.pos);
+      return new HashAggregateOperator(ctx, n.op, input, n.grouping, n.without, await scalarArg(ctx, n.param!, tl), n.param?.pos, n.expr.pos);
     default:
-      return new HashAggregateOperator(ctx, n.op, input, n.grouping, n.without, undefined, undefined);
+      return new HashAggregateOperator(ctx, n.op, input, n.grouping, n.without, undefined, undefined, n.expr.pos);
   }
 }
 
@@ -192,7 +192,7 @@ async function buildCall(ctx: QueryContext, n: CallNode, tl: Timeline): Promise<
     case "info":
       return new InfoOperator(ctx, n, tl, await build(ctx, n.args[0]!, tl));
   }
-  if (lookupFunction(f)?.histogramOnly) return new EmptyOperator(ctx, await build(ctx, n.args[0]!, tl), f);
+  if (isHistogramStat(f)) return new HistogramStatOperator(await build(ctx, n.args[0]!, tl), f);
   if (instantFunctions[f] !== undefined) {
     if (n.args.length === 0) return new TimeFunctionOperator(ctx, f, tl);
     const input = await build(ctx, n.args[0]!, tl);

@@ -5,7 +5,9 @@ import { planType } from "../../planner/index.js";
 import { execution } from "../errors.js";
 import { dropMetricName, labelsKey, compareLabels } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, Timeline } from "../model.js";
-import type { MatrixSeries, Sample, Value } from "../types.js";
+import type { HistogramPoints, MatrixSeries, Sample, Value } from "../types.js";
+import type { FloatHistogram } from "../histogram/index.js";
+import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { build } from "./build.js";
 import { checkAborted, type QueryContext, yieldToLoop } from "./context.js";
 import type { RangeSource } from "../function/range_source.js";
@@ -67,6 +69,13 @@ async function evaluateInstant(ctx: QueryContext, op: Operator, tl: Timeline): P
         seen.add(key);
         samples.push({ labels, t: tl.start, v: sv.v[k]! });
       }
+      for (let k = 0; k < sv.hn; k++) {
+        const labels = finalLabels(meta[sv.hIds![k]!]!);
+        const key = labelsKey(labels);
+        if (seen.has(key)) throw execution(DUPLICATE);
+        seen.add(key);
+        samples.push({ labels, t: tl.start, v: 0, h: sv.h![k]! });
+      }
       ctx.pool.put(sv);
     }
   }
@@ -116,6 +125,8 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
   const values = new Float64Array(nOut * steps);
   const present = new Uint8Array(nOut * steps);
   const counts = new Int32Array(nOut);
+  // Histogram cells exist only once a histogram arrives, so float-only queries pay nothing for them.
+  let histograms: (FloatHistogram | undefined)[] | undefined;
   ctx.samples.hold(nOut * steps);
   let step = 0;
   let batches = 0;
@@ -127,10 +138,18 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
       for (let k = 0; k < sv.n; k++) {
         const o = outOf[sv.ids[k]!]!;
         const cell = o * steps + step;
-        if (mayCollide && present[cell] === 1) throw execution(DUPLICATE);
+        if (mayCollide && present[cell] !== 0) throw execution(DUPLICATE);
         present[cell] = 1;
         values[cell] = sv.v[k]!;
         counts[o]++;
+      }
+      for (let k = 0; k < sv.hn; k++) {
+        const o = outOf[sv.hIds![k]!]!;
+        const cell = o * steps + step;
+        if (present[cell] !== 0) throw execution(DUPLICATE);
+        present[cell] = 2;
+        histograms ??= new Array<FloatHistogram | undefined>(nOut * steps);
+        histograms[cell] = sv.h![k]!;
       }
       ctx.pool.put(sv);
       step++;
@@ -140,20 +159,33 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
   const series: MatrixSeries[] = [];
   for (let o = 0; o < nOut; o++) {
     const n = counts[o]!;
-    if (n === 0) continue;
+    const base = o * steps;
+    const hs = histograms === undefined ? undefined : histogramPoints(histograms, present, base, tl);
+    if (n === 0 && hs === undefined) continue;
     const t = new Float64Array(n);
     const v = new Float64Array(n);
     let j = 0;
-    const base = o * steps;
     for (let s = 0; s < steps; s++) {
-      if (present[base + s] === 0) continue;
+      if (present[base + s] !== 1) continue;
       t[j] = tl.start + s * tl.step;
       v[j++] = values[base + s]!;
     }
-    series.push({ labels: outLabels[o]!, t, v });
+    series.push(hs === undefined ? { labels: outLabels[o]!, t, v } : { labels: outLabels[o]!, t, v, histograms: hs });
   }
   series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
+}
+
+/** One output series' histogram cells as points, or undefined when it has none. */
+function histogramPoints(cells: (FloatHistogram | undefined)[], present: Uint8Array, base: number, tl: Timeline): HistogramPoints | undefined {
+  let out: HistogramPoints | undefined;
+  for (let s = 0; s < tl.steps; s++) {
+    if (present[base + s] !== 2) continue;
+    out ??= { t: [], h: [] };
+    out.t.push(tl.start + s * tl.step);
+    out.h.push(cells[base + s]!);
+  }
+  return out;
 }
 
 /** An instant query for a range vector (`x[5m]`, `rate(x[5m])[10m:1m]`): its raw points. */
@@ -185,8 +217,30 @@ async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): 
     const key = labelsKey(labels);
     if (seen.has(key)) throw execution(DUPLICATE);
     seen.add(key);
-    series.push({ labels, t: ts.slice(s, e), v: b.v.slice(s, e) });
+    series.push(rangePoints(labels, b, s, e));
   }
   series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
+}
+
+/** Samples [s, e) of a buffer as a series, its histogram samples apart from its floats. */
+function rangePoints(labels: SeriesMeta["labels"], b: SampleBuffer, s: number, e: number): MatrixSeries {
+  const hs = b.h;
+  if (hs === undefined) return { labels, t: b.t.slice(s, e), v: b.v.slice(s, e) };
+  const t: number[] = [];
+  const v: number[] = [];
+  const histograms: HistogramPoints = { t: [], h: [] };
+  for (let i = s; i < e; i++) {
+    const h = hs[i];
+    if (h === undefined) {
+      t.push(b.t[i]!);
+      v.push(b.v[i]!);
+    } else {
+      histograms.t.push(b.t[i]!);
+      histograms.h.push(h);
+    }
+  }
+  const out: MatrixSeries = { labels, t: Float64Array.from(t), v: Float64Array.from(v) };
+  if (histograms.t.length > 0) out.histograms = histograms;
+  return out;
 }

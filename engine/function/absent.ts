@@ -36,7 +36,7 @@ export class AbsentOperator implements Operator {
     const out: StepVector[] = [];
     for (const sv of batch) {
       const res = this.ctx.pool.get(sv.t, 1);
-      if (sv.n === 0) {
+      if (sv.n === 0 && sv.hn === 0) {
         res.ids[0] = 0;
         res.v[0] = 1;
         res.n = 1;

@@ -1,17 +1,26 @@
 // histogram_quantile / histogram_fraction over classic `le` buckets: series grouped by all labels
 // but `le`, buckets sorted by upper bound each step, then the library's bucket interpolation.
+// Native histogram samples are evaluated one by one into an output series with their own labels
+// (a series without a valid `le`); where one meets classic buckets with the same labels at a step,
+// neither is evaluated and Prometheus's mixed classic/native warning is raised.
 import { classicHistogramFraction, classicHistogramQuantile } from "../functions/index.js";
+import { histogramFraction, histogramQuantile, type HistogramResult } from "../histogram/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { getLabel, labelsKey, METRIC_NAME, removeLabels, setLabel } from "../../storeapi/index.js";
 import { formatGoFloat } from "../../promql/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
-import { badBucketLabelWarning, histogramQuantileForcedMonotonicityInfo, invalidQuantileWarning } from "../annotations.js";
+import { badBucketLabelWarning, histogramQuantileForcedMonotonicityInfo, invalidQuantileWarning, mixedClassicNativeHistogramsWarning } from "../annotations.js";
 
 export class HistogramQuantileOperator implements Operator {
   readonly kind = "vector";
   private meta: SeriesMeta[] | undefined;
   private groupOf = new Int32Array(0);
+  /** Output group of each input series' native histogram samples (-1: a classic bucket series). */
+  private nativeOf = new Int32Array(0);
+  /** Input series whose float samples carry a missing or malformed `le` (warned when a float arrives). */
+  private badLe: (string | undefined)[] = [];
+  private names: string[] = [];
   private upper = new Float64Array(0);
   private members: number[][] = [];
   private step = 0;
@@ -31,23 +40,20 @@ export class HistogramQuantileOperator implements Operator {
     private readonly quantileLabel = "",
   ) {}
 
+  private inputLabels: SeriesMeta["labels"][] = [];
+
   async series(): Promise<readonly SeriesMeta[]> {
     if (this.meta !== undefined) return this.meta;
     const input = await this.input.series();
+    this.inputLabels = input.map((m) => m.labels);
     const index = new Map<string, number>();
     const meta: SeriesMeta[] = [];
     const le = new Set(["le"]);
     this.groupOf = new Int32Array(input.length).fill(-1);
+    this.nativeOf = new Int32Array(input.length).fill(-1);
+    this.badLe = new Array<string | undefined>(input.length);
     this.upper = new Float64Array(input.length);
-    for (let i = 0; i < input.length; i++) {
-      const m = input[i]!;
-      const raw = getLabel(m.labels, "le");
-      const ub = parseBound(raw);
-      if (ub === undefined) {
-        this.ctx.annotations.report(badBucketLabelWarning(getLabel(m.labels, METRIC_NAME), raw), this.inputPos);
-        continue;
-      }
-      const ls = removeLabels(m.labels, le);
+    const groupFor = (ls: SeriesMeta["labels"]): number => {
       const key = labelsKey(ls);
       let g = index.get(key);
       if (g === undefined) {
@@ -56,9 +62,22 @@ export class HistogramQuantileOperator implements Operator {
         meta.push({ labels: ls, dropName: true });
         this.members.push([]);
       }
-      this.groupOf[i] = g;
+      return g;
+    };
+    for (let i = 0; i < input.length; i++) {
+      const m = input[i]!;
+      const raw = getLabel(m.labels, "le");
+      const ub = parseBound(raw);
+      if (ub === undefined) {
+        // Floats here have no bucket to be; histograms are evaluated under the series' own labels.
+        this.badLe[i] = raw;
+        this.nativeOf[i] = groupFor(m.labels);
+        continue;
+      }
+      this.groupOf[i] = groupFor(removeLabels(m.labels, le));
       this.upper[i] = ub;
     }
+    this.names = meta.map((m) => getLabel(m.labels, METRIC_NAME));
     if (this.name === "histogram_quantiles") {
       this.meta = [];
       for (const g of meta) {
@@ -86,8 +105,10 @@ export class HistogramQuantileOperator implements Operator {
   private evalStep(sv: StepVector, meta: readonly SeriesMeta[]): StepVector {
     for (const m of this.members) m.length = 0;
     for (let k = 0; k < sv.n; k++) {
-      const g = this.groupOf[sv.ids[k]!]!;
+      const id = sv.ids[k]!;
+      const g = this.groupOf[id]!;
       if (g >= 0) this.members[g]!.push(k);
+      else this.warnBadLe(id);
     }
     const res = this.ctx.pool.get(sv.t, meta.length);
     let n = 0;
@@ -99,6 +120,7 @@ export class HistogramQuantileOperator implements Operator {
         if (invalid !== undefined) this.ctx.annotations.report(invalid, this.paramPos);
       }
     }
+    n = this.evalNative(sv, res, n);
     for (let g = 0; g < this.members.length; g++) {
       const ks = this.members[g]!;
       if (ks.length === 0) continue;
@@ -137,6 +159,38 @@ export class HistogramQuantileOperator implements Operator {
     }
     res.n = n;
     return res;
+  }
+
+  /** A float sample from a series without a valid `le`: Prometheus's bad-bucket-label warning. */
+  private warnBadLe(id: number): void {
+    this.ctx.annotations.report(badBucketLabelWarning(getLabel(this.inputLabels[id]!, METRIC_NAME), this.badLe[id] ?? ""), this.inputPos);
+  }
+
+  /** The native histogram samples of a step, each into its own output series; returns the new count. */
+  private evalNative(sv: StepVector, res: StepVector, n: number): number {
+    const nq = this.name === "histogram_quantiles" ? this.params.length : 1;
+    for (let k = 0; k < sv.hn; k++) {
+      const g = this.nativeOf[sv.hIds![k]!]!;
+      if (g < 0) continue;
+      const name = this.names[g]!;
+      if (this.members[g]!.length > 0) {
+        // Classic buckets and a native histogram with the same labels: neither is evaluated.
+        this.ctx.annotations.report(mixedClassicNativeHistogramsWarning(name), this.inputPos);
+        this.members[g]!.length = 0;
+        continue;
+      }
+      const h = sv.h![k]!;
+      for (let qi = 0; qi < nq; qi++) {
+        const r: HistogramResult =
+          this.name === "histogram_fraction"
+            ? histogramFraction(this.params[0]![this.step]!, this.params[1]![this.step]!, h, name)
+            : histogramQuantile(this.params[qi]![this.step]!, h, name);
+        if (r.annotation !== undefined) this.ctx.annotations.report(r.annotation, this.inputPos);
+        res.ids[n] = g * nq + qi;
+        res.v[n++] = r.value;
+      }
+    }
+    return n;
   }
 
   private monotonicityInfo(m: SeriesMeta): void {

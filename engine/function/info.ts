@@ -6,6 +6,7 @@ import type { LabelMatcher } from "../../promql/index.js";
 import { compileMatcher, getLabel, labelsKey, METRIC_NAME, sortLabelsByName, type Label, type Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
+import type { FloatHistogram } from "../histogram/index.js";
 import { MaterializedSteps, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 
@@ -93,12 +94,15 @@ export class InfoOperator implements Operator {
         }
         const ids: number[] = [];
         const vs: number[] = [];
-        for (let k = 0; k < b.n; k++) {
-          const bid = b.ids[k]!;
+        // Histogram samples of the base follow its floats (k >= b.n) and keep their histogram.
+        const hs: (FloatHistogram | undefined)[] = [];
+        for (let k = 0; k < b.n + b.hn; k++) {
+          const bid = k < b.n ? b.ids[k]! : b.hIds![k - b.n]!;
           const bm = baseMeta[bid]!;
+          hs[ids.length] = k < b.n ? undefined : b.h![k - b.n];
           if (isInfo[bid]) {
             ids.push(intern(bm.labels, bm.dropName));
-            vs.push(b.v[k]!);
+            vs.push(k < b.n ? b.v[k]! : 0);
             continue;
           }
           const key = identifyingKey(bm.labels);
@@ -106,7 +110,7 @@ export class InfoOperator implements Operator {
           if (!matched || matched.size === 0) {
             if (dropIfUnmatched) continue;
             ids.push(intern(bm.labels, bm.dropName));
-            vs.push(b.v[k]!);
+            vs.push(k < b.n ? b.v[k]! : 0);
             continue;
           }
           const extra = new Map<string, string>();
@@ -123,9 +127,10 @@ export class InfoOperator implements Operator {
           const labels: Label[] = [...bm.labels, ...[...extra].map(([name, value]) => ({ name, value }))];
           sortLabelsByName(labels);
           ids.push(intern(labels, bm.dropName));
-          vs.push(b.v[k]!);
+          vs.push(k < b.n ? b.v[k]! : 0);
         }
-        this.steps.push(b.t, ids, vs);
+        hs.length = ids.length;
+        this.steps.push(b.t, ids, vs, hs);
         this.ctx.pool.put(b);
         if (inf) this.ctx.pool.put(inf);
       }

@@ -45,9 +45,12 @@ export class InstantFunctionOperator implements Operator {
       this.step++;
       if (clamp && !clampHasOutput(this.argv[0]!, this.argv[1]!)) {
         sv.n = 0;
+        sv.hn = 0;
         continue;
       }
       for (let k = 0; k < sv.n; k++) sv.v[k] = fn(sv.v[k]!, this.argv);
+      // These functions are defined on floats only: Prometheus drops histogram samples silently.
+      sv.hn = 0;
     }
     return batch;
   }

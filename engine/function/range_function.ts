@@ -3,10 +3,12 @@ import { lookupFunction } from "../../promql/index.js";
 import { mightNotBeCounter, rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { possibleNonCounterInfo } from "../annotations.js";
-import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
+import { HistogramWindows } from "./histogram_range.js";
 import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
+import type { SampleBuffer } from "../scan/sample_buffer.js";
 
 export function hasRangeFunction(name: string): boolean {
   return rangeFunctions[name] !== undefined;
@@ -16,6 +18,7 @@ export class RangeFunctionOperator implements Operator {
   readonly kind = "vector";
   private data: RangeData | undefined;
   private meta: SeriesMeta[] | undefined;
+  /** Series that gave a float result (the possible-non-counter info is about floats only). */
   private emitted = new Uint8Array(0);
   private step = 0;
   private readonly fn: RangeFunction;
@@ -23,6 +26,8 @@ export class RangeFunctionOperator implements Operator {
   private sliding: SlidingEvaluator | undefined;
   private readonly window: RangeWindow;
   private readonly argv: number[];
+  /** Windows of series holding histograms go here (made on the first such series). */
+  private histogramWindows: HistogramWindows | undefined;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -110,6 +115,10 @@ export class RangeFunctionOperator implements Operator {
         w.start = s;
         w.end = e;
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
+        if (b.h !== undefined) {
+          this.emitHistogramWindow(d, i, b, out[k - first]!);
+          continue;
+        }
         const r = sliding !== undefined ? sliding.value(i, w, b.offset, this.argv) : this.fn(w, this.argv);
         if (r === undefined) continue;
         const sv = out[k - first]!;
@@ -121,6 +130,20 @@ export class RangeFunctionOperator implements Operator {
     this.step = last;
     this.ctx.samples.read(read);
     return out;
+  }
+
+  /** One window of a series holding histograms, through Prometheus's histogram rules. */
+  private emitHistogramWindow(d: RangeData, i: number, b: SampleBuffer, sv: StepVector): void {
+    this.histogramWindows ??= new HistogramWindows(this.ctx, this.name, this.fn, this.argPos);
+    const r = this.histogramWindows.eval(b, this.window, this.argv, getLabel(d.meta[i]!.labels, METRIC_NAME));
+    if (r === undefined) return;
+    if (typeof r === "number") {
+      sv.ids[sv.n] = i;
+      sv.v[sv.n++] = r;
+      this.emitted[i] = 1;
+      return;
+    }
+    pushHistogram(sv, i, r);
   }
 
   /** Prometheus's hint that rate/increase over a non-counter name is probably a mistake. */

@@ -28,6 +28,8 @@ export class SortOperator implements Operator {
   }
 
   private sortStep(sv: StepVector): void {
+    // sort and sort_desc order floats only and drop histograms, as Prometheus does.
+    if (this.name === "sort" || this.name === "sort_desc") sv.hn = 0;
     const idx = this.order;
     idx.length = 0;
     for (let k = 0; k < sv.n; k++) idx.push(k);

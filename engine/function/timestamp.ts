@@ -15,7 +15,15 @@ export class TimestampOperator implements Operator {
     await this.series();
     const batch = await this.input.next();
     if (batch === null) return null;
-    for (const sv of batch) for (let k = 0; k < sv.n; k++) sv.v[k] = sv.t / 1000;
+    for (const sv of batch) {
+      for (let k = 0; k < sv.n; k++) sv.v[k] = sv.t / 1000;
+      // A histogram sample has a timestamp too: it becomes a float like the others.
+      for (let k = 0; k < sv.hn; k++) {
+        sv.ids[sv.n] = sv.hIds![k]!;
+        sv.v[sv.n++] = sv.t / 1000;
+      }
+      sv.hn = 0;
+    }
     return batch;
   }
 

@@ -31,7 +31,16 @@ export function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boo
  * change `result`; the window holds at least two samples.
  */
 export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, isRate: boolean): number {
-  const { t, v, start, end } = w;
+  return result * extrapolationFactor(w, w.v[w.start], result, isCounter, isRate);
+}
+
+/**
+ * The factor rate/increase/delta scale a window's change by: the sampled interval extended
+ * towards the window edges (a counter never below its zero point, found from the first value
+ * `first` and the change `result`), divided by the range for a rate. Histograms use their count.
+ */
+export function extrapolationFactor(w: Pick<RangeWindow, "t" | "start" | "end" | "rangeStartMs" | "rangeEndMs">, first: number, result: number, isCounter: boolean, isRate: boolean): number {
+  const { t, start, end } = w;
   const last = end - 1;
   const firstT = t[start];
   const lastT = t[last];
@@ -41,15 +50,15 @@ export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, 
   const averageInterval = sampledInterval / (last - start);
   const threshold = averageInterval * 1.1;
   if (durationToStart >= threshold) durationToStart = averageInterval / 2;
-  if (isCounter && result > 0 && v[start] >= 0) {
+  if (isCounter && result > 0 && first >= 0) {
     // Counters cannot go negative: stop extrapolating at the zero point.
-    const durationToZero = sampledInterval * (v[start] / result);
+    const durationToZero = sampledInterval * (first / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
   if (isRate) factor /= (w.rangeEndMs - w.rangeStartMs) / 1000;
-  return result * factor;
+  return factor;
 }
 
 /** Index of the anchor (last sample at or before rangeStartMs, within lookback), or `start`. */

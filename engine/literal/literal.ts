@@ -54,10 +54,12 @@ export class ScalarOfVectorOperator implements Operator {
     const batch = await this.input.next();
     if (batch === null) return null;
     for (const sv of batch) {
+      // Histograms do not count: only a single float sample gives a value (as Prometheus).
       const v = sv.n === 1 ? sv.v[0]! : NaN;
       sv.ids[0] = 0;
       sv.v[0] = v;
       sv.n = 1;
+      sv.hn = 0;
     }
     return batch;
   }

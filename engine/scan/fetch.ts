@@ -19,7 +19,7 @@ import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
 import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
-import { DecodeScratch, seriesInput, type SeriesInput } from "./sample_buffer.js";
+import { DecodeScratch, hasHistogramChunks, histogramSeriesInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -80,9 +80,16 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const out: LoadedSeries[] = [];
   for (const g of series) {
     if (g.chunks.length === 0) continue;
-    out.push({ labels: g.labels, input: readsAggregates(g.chunks, sel.read) ? aggregateInput(g.chunks, sel.read!, spec) : seriesInput(g.chunks, spec.minTime, spec.maxTime, scratch) });
+    out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
   }
   return out;
+}
+
+/** How a series' chunks are read: as an aggregate, with histograms (decoded up front), or lazily as XOR. */
+function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
+  if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec);
+  if (hasHistogramChunks(chunks)) return histogramSeriesInput(chunks, spec.minTime, spec.maxTime);
+  return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
 }
 
 /** Whether a series must go through the aggregate reader: downsampled chunks, or raw ones read as counts. */
@@ -108,6 +115,7 @@ function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: 
       continue;
     }
     const held = c.raw ?? c[aggregatesFor(read!)[0]!]!;
+    // Every chunk encoding starts with its 2-byte sample count.
     ctx.samples.hold(xorChunkNumSamples(held.data));
     out.push(c);
   }
@@ -122,19 +130,15 @@ function unreadable(c: AggrChunk, read: ReadAggregate | undefined): ChunkSkipRea
   }
   switch (c.raw.encoding) {
     case ChunkEncoding.XOR:
-      return undefined;
     case ChunkEncoding.Histogram:
-      return "histogram";
     case ChunkEncoding.FloatHistogram:
-      return "float_histogram";
+      return undefined;
     default:
       return "unknown_encoding";
   }
 }
 
 const SKIP_WHAT: Record<ChunkSkipReason, string> = {
-  histogram: "native histogram chunks",
-  float_histogram: "float histogram chunks",
   downsampled: "downsampled chunks without raw data",
   unknown_encoding: "chunks of an unknown encoding",
 };

@@ -1,14 +1,33 @@
 // A sliding buffer of one series' samples: chunks are decoded only as the steps reach them and
 // samples behind the window are dropped, so a long range query never holds a series in full.
 import type { AggrChunk } from "../../storeapi/index.js";
-import { chunksNeedMerge, decodeXorChunk, isStaleNaN, mergeXorChunks, XorChunkIterator, xorChunkNumSamples } from "../../storeapi/index.js";
+import {
+  ChunkEncoding,
+  chunksNeedMerge,
+  decodeXorChunk,
+  FloatHistogramChunkIterator,
+  HistogramChunkIterator,
+  isStaleNaN,
+  mergeXorChunks,
+  STALE_NAN,
+  XorChunkIterator,
+  xorChunkNumSamples,
+} from "../../storeapi/index.js";
+import { FloatHistogram } from "../histogram/index.js";
+
+/** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0). */
+export interface DecodedSamples {
+  t: Float64Array;
+  v: Float64Array;
+  h?: (FloatHistogram | undefined)[];
+}
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
 export interface SeriesInput {
   chunks: readonly Uint8Array[];
   minTime: number;
   maxTime: number;
-  decoded?: { t: Float64Array; v: Float64Array };
+  decoded?: DecodedSamples;
   /** Shared by the series of one fetch, so each buffer need not allocate its own. */
   scratch?: DecodeScratch;
 }
@@ -23,6 +42,57 @@ export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTi
   if (!chunksNeedMerge(chunks)) return { chunks: bytes, minTime, maxTime, scratch };
   const m = mergeXorChunks(bytes, minTime, maxTime);
   return { chunks: [], minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };
+}
+
+/** Whether a series' chunks hold native histograms (then it is read through histogramSeriesInput). */
+export function hasHistogramChunks(chunks: readonly AggrChunk[]): boolean {
+  for (const c of chunks) {
+    const e = c.raw?.encoding;
+    if (e === ChunkEncoding.Histogram || e === ChunkEncoding.FloatHistogram) return true;
+  }
+  return false;
+}
+
+/**
+ * A series with histogram chunks (alone or beside XOR chunks), decoded up front and merged by
+ * time (a timestamp sent twice counts once, the first chunk's sample kept). A stale histogram
+ * becomes the float stale marker, so staleness is handled in one place.
+ */
+export function histogramSeriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number): SeriesInput {
+  const points: { t: number; v: number; h: FloatHistogram | undefined }[] = [];
+  for (const c of chunks) decodeInto(c.raw!.encoding, c.raw!.data, minTime, maxTime, points);
+  // Stable, so the first chunk's sample wins a tie.
+  points.sort((a, b) => a.t - b.t);
+  const t: number[] = [];
+  const v: number[] = [];
+  const h: (FloatHistogram | undefined)[] = [];
+  for (const p of points) {
+    if (t.length > 0 && t[t.length - 1] === p.t) continue;
+    t.push(p.t);
+    v.push(p.v);
+    h.push(p.h);
+  }
+  return { chunks: [], minTime, maxTime, decoded: { t: Float64Array.from(t), v: Float64Array.from(v), h } };
+}
+
+function decodeInto(encoding: ChunkEncoding, data: Uint8Array, minTime: number, maxTime: number, out: { t: number; v: number; h: FloatHistogram | undefined }[]): void {
+  if (encoding === ChunkEncoding.XOR) {
+    const it = new XorChunkIterator(data);
+    while (it.next()) {
+      if (it.t < minTime) continue;
+      if (it.t > maxTime) break;
+      out.push({ t: it.t, v: it.v, h: undefined });
+    }
+    return;
+  }
+  const it = encoding === ChunkEncoding.Histogram ? new HistogramChunkIterator(data) : new FloatHistogramChunkIterator(data);
+  while (it.next()) {
+    if (it.t < minTime) continue;
+    if (it.t > maxTime) break;
+    const nh = it.at();
+    if (isStaleNaN(nh.sum)) out.push({ t: it.t, v: STALE_NAN, h: undefined });
+    else out.push({ t: it.t, v: 0, h: FloatHistogram.fromNative(nh) });
+  }
 }
 
 /** Float64s per slab block, and the largest request served from one (bigger ones allocate alone). */
@@ -66,6 +136,8 @@ const EMPTY = new Float64Array(0);
 export class SampleBuffer {
   t: Float64Array = EMPTY;
   v: Float64Array = EMPTY;
+  /** Histogram samples by slot (undefined slots are floats); undefined when the series has none. */
+  h: (FloatHistogram | undefined)[] | undefined;
   /** Valid samples are [0, len). */
   len = 0;
   /** First index still needed; everything before it may be dropped when space is short. */
@@ -85,19 +157,22 @@ export class SampleBuffer {
     if (input.decoded !== undefined) this.useDecoded(input.decoded);
   }
 
-  private useDecoded(d: { t: Float64Array; v: Float64Array }): void {
+  private useDecoded(d: DecodedSamples): void {
     if (!this.dropStale) {
       this.t = d.t;
       this.v = d.v;
+      this.h = d.h;
       this.len = d.t.length;
       return;
     }
     this.t = new Float64Array(d.t.length);
     this.v = new Float64Array(d.t.length);
+    if (d.h !== undefined) this.h = [];
     let n = 0;
     for (let i = 0; i < d.t.length; i++) {
       const x = d.v[i]!;
       if (x !== x && isStaleNaN(x)) continue;
+      if (this.h !== undefined) this.h[n] = d.h![i];
       this.t[n] = d.t[i]!;
       this.v[n++] = x;
     }

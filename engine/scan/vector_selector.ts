@@ -3,7 +3,7 @@
 import type { SelectorNode } from "../../planner/index.js";
 import { isStaleNaN } from "../../storeapi/index.js";
 import type { QueryContext } from "../exec/context.js";
-import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { fetchSeries } from "./fetch.js";
 import { SampleBuffer } from "./sample_buffer.js";
 
@@ -68,9 +68,17 @@ export class VectorSelectorOperator implements Operator {
         if (a >= b.len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
         const v = b.v[a]!;
         if (v !== v && isStaleNaN(v)) continue;
+        const h = b.h?.[a];
+        if (h !== undefined) {
+          if (tsValues) {
+            sv.ids[n] = i;
+            sv.v[n++] = ts[a]! / 1000;
+          } else if (!smoothed) pushHistogram(sv, i, h);
+          continue;
+        }
         if (smoothed && ts[a]! < ref && a + 1 < b.len && ts[a + 1]! - ref < lookback) {
           const nv = b.v[a + 1]!;
-          if (!(nv !== nv && isStaleNaN(nv))) {
+          if (!(nv !== nv && isStaleNaN(nv)) && b.h?.[a + 1] === undefined) {
             const f = (ref - ts[a]!) / (ts[a + 1]! - ts[a]!);
             sv.ids[n] = i;
             sv.v[n++] = v + (nv - v) * f;
@@ -81,7 +89,7 @@ export class VectorSelectorOperator implements Operator {
         sv.v[n++] = tsValues ? ts[a]! / 1000 : v;
       }
       sv.n = n;
-      this.ctx.samples.read(n);
+      this.ctx.samples.read(n + sv.hn);
       out.push(sv);
     }
     return out;

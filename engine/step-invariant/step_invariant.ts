@@ -1,6 +1,6 @@
 // Evaluates a step-invariant subtree once and repeats its one step for every step of the query.
 import type { QueryContext } from "../exec/context.js";
-import type { Explain, Operator, SeriesMeta, StepVector, Timeline } from "../model.js";
+import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 
 export class StepInvariantOperator implements Operator {
   readonly kind: "vector" | "scalar";
@@ -47,6 +47,8 @@ export class StepInvariantOperator implements Operator {
       if (one) {
         sv.ids.set(one.ids.subarray(0, n));
         sv.v.set(one.v.subarray(0, n));
+        // Histograms are read-only once in a step vector, so every step may share them.
+        for (let k = 0; k < one.hn; k++) pushHistogram(sv, one.hIds![k]!, one.h![k]!);
       }
       sv.n = n;
       out.push(sv);

@@ -5,6 +5,7 @@ import { checkAborted, type QueryContext, yieldToLoop } from "../exec/context.js
 import type { RangeData, RangeSource } from "../function/range_source.js";
 import type { Operator } from "../model.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
+import type { FloatHistogram } from "../histogram/index.js";
 
 export class SubquerySource implements RangeSource {
   private data: RangeData | undefined;
@@ -29,6 +30,8 @@ export class SubquerySource implements RangeSource {
     const meta = await this.inner.series();
     const ts: number[][] = meta.map(() => []);
     const vs: number[][] = meta.map(() => []);
+    // Histogram points by series, made for the series that have any (a step holds one sample per series).
+    const hs: (FloatHistogram | undefined)[][] = [];
     for (;;) {
       checkAborted(this.ctx.signal);
       const batch = await this.inner.next();
@@ -38,17 +41,25 @@ export class SubquerySource implements RangeSource {
           const id = sv.ids[k]!;
           ts[id]!.push(sv.t);
           vs[id]!.push(sv.v[k]!);
+          hs[id]?.push(undefined);
+        }
+        for (let k = 0; k < sv.hn; k++) {
+          const id = sv.hIds![k]!;
+          hs[id] ??= new Array<FloatHistogram | undefined>(ts[id]!.length).fill(undefined);
+          ts[id]!.push(sv.t);
+          vs[id]!.push(0);
+          hs[id].push(sv.h![k]!);
         }
         this.ctx.pool.put(sv);
       }
-      this.ctx.samples.hold(batch.reduce((a, sv) => a + sv.n, 0));
+      this.ctx.samples.hold(batch.reduce((a, sv) => a + sv.n + sv.hn, 0));
       await yieldToLoop();
     }
     const data: RangeData = { meta: [], buffers: [] };
     for (let i = 0; i < meta.length; i++) {
       if (ts[i]!.length === 0) continue;
       data.meta.push(meta[i]!);
-      const decoded = { t: Float64Array.from(ts[i]!), v: Float64Array.from(vs[i]!) };
+      const decoded = { t: Float64Array.from(ts[i]!), v: Float64Array.from(vs[i]!), h: hs[i] };
       data.buffers.push(new SampleBuffer({ chunks: [], minTime: -Infinity, maxTime: Infinity, decoded }, false));
     }
     this.data = data;

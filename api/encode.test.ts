@@ -1,0 +1,79 @@
+// Native histograms in query responses, in the shape Prometheus's JSON codec writes
+// (web/api/v1/json_codec.go, util/jsonutil.MarshalHistogram).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FloatHistogram, type Value } from "../engine/index.js";
+import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Labels } from "../storeapi/index.js";
+import { encodeQueryResponse, histogramJson } from "./encode.js";
+
+const X: Labels = [{ name: "__name__", value: "x" }];
+
+/** Schema 0, zero bucket ±0.001 with 2, (0.5,1] 3, (1,2] empty, (2,4] 1, and [-1,-0.5) 1. */
+function exponential(): FloatHistogram {
+  return FloatHistogram.fromNative({
+    float: true,
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 0,
+    zeroThreshold: 0.001,
+    zeroCount: 2,
+    count: 7,
+    sum: 3.5,
+    positiveSpans: [{ offset: 0, length: 3 }],
+    positiveBuckets: [3, 0, 1],
+    negativeSpans: [{ offset: 0, length: 1 }],
+    negativeBuckets: [1],
+  });
+}
+
+const body = (value: Value): string => [...encodeQueryResponse({ value, warnings: [], infos: [] })].join("");
+
+test("a histogram: count and sum as strings, non-empty buckets low to high with Prometheus's boundary rules", () => {
+  assert.equal(
+    histogramJson(exponential()),
+    '{"count":"7","sum":"3.5","buckets":[[1,"-1","-0.5","1"],[3,"-0.001","0.001","2"],[0,"0.5","1","3"],[0,"2","4","1"]]}',
+  );
+});
+
+test("custom buckets: the first is closed at -Inf, the overflow bucket ends at +Inf; no buckets field when all are empty", () => {
+  const nhcb = FloatHistogram.fromNative({
+    float: false,
+    counterResetHint: CounterResetHint.Unknown,
+    schema: CUSTOM_BUCKETS_SCHEMA,
+    zeroThreshold: 0,
+    zeroCount: 0,
+    count: 6,
+    sum: 12,
+    positiveSpans: [{ offset: 0, length: 3 }],
+    positiveBuckets: [1, 2, 3],
+    negativeSpans: [],
+    negativeBuckets: [],
+    customValues: [1, 5],
+  });
+  assert.equal(histogramJson(nhcb), '{"count":"6","sum":"12","buckets":[[3,"-Inf","1","1"],[0,"1","5","2"],[0,"5","+Inf","3"]]}');
+  assert.equal(histogramJson(new FloatHistogram()), '{"count":"0","sum":"0"}');
+});
+
+test('vector samples carry "histogram" in place of "value"', () => {
+  const json = body({ type: "vector", samples: [{ labels: X, t: 1500, v: 0, h: exponential() }, { labels: [], t: 1500, v: 2 }] });
+  const parsed = JSON.parse(json) as { data: { result: Record<string, unknown>[] } };
+  assert.deepEqual(Object.keys(parsed.data.result[0]!), ["metric", "histogram"]);
+  assert.deepEqual(parsed.data.result[0]!.histogram, [1.5, JSON.parse(histogramJson(exponential()))]);
+  assert.deepEqual(parsed.data.result[1]!.value, [1.5, "2"]);
+});
+
+test('matrix series: "values" only with float points, "histograms" only with histogram points', () => {
+  const h = exponential();
+  const json = body({
+    type: "matrix",
+    series: [
+      { labels: X, t: new Float64Array(0), v: new Float64Array(0), histograms: { t: [1000, 2000], h: [h, h] } },
+      { labels: [], t: Float64Array.from([1000]), v: Float64Array.from([1]), histograms: { t: [2000], h: [h] } },
+      { labels: [{ name: "a", value: "b" }], t: Float64Array.from([1000]), v: Float64Array.from([3]) },
+    ],
+  });
+  const [onlyH, both, onlyF] = (JSON.parse(json) as { data: { result: Record<string, unknown>[] } }).data.result;
+  assert.deepEqual(Object.keys(onlyH!), ["metric", "histograms"]);
+  assert.deepEqual(Object.keys(both!), ["metric", "values", "histograms"]);
+  assert.deepEqual(Object.keys(onlyF!), ["metric", "values"]);
+  assert.deepEqual((both!.histograms as unknown[])[0], [2, JSON.parse(histogramJson(h))]);
+});

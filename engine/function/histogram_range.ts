@@ -1,0 +1,185 @@
+// Range functions over a series that holds native histograms (the float-only fast path never
+// comes here): Prometheus's rules for each function on histogram and mixed windows.
+//   rate/increase/delta, irate/idelta, sum/avg_over_time  computed on histograms; a window mixing
+//                                                          floats and histograms gives no result
+//                                                          and a warning
+//   count/present/first/last/ts_of_first/ts_of_last_over_time, changes, resets
+//                                                          count every sample, of either kind
+//   every other function                                   reads the floats only; histograms
+//                                                          beside floats are ignored with an info
+import type { AnnotationText } from "../annotations.js";
+import {
+  histogramCounterResetCollisionWarning,
+  histogramIgnoredInMixedRangeInfo,
+  mismatchedCustomBucketsHistogramsInfo,
+  mixedExponentialCustomHistogramsWarning,
+  mixedFloatsHistogramsWarning,
+} from "../annotations.js";
+import type { QueryContext } from "../exec/context.js";
+import { extrapolationFactor, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import { CombineFlags, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
+import type { SampleBuffer } from "../scan/sample_buffer.js";
+import { CounterResetHint } from "../../storeapi/index.js";
+import type { PosRange } from "../types.js";
+
+/** What a window gives: a float, a histogram, or nothing. */
+export type WindowValue = number | FloatHistogram | undefined;
+
+const ALL_SAMPLES = new Set(["count_over_time", "present_over_time", "ts_of_first_over_time", "ts_of_last_over_time"]);
+
+export class HistogramWindows {
+  private ft = new Float64Array(64);
+  private fv = new Float64Array(64);
+  private readonly hs: FloatHistogram[] = [];
+  private readonly ht: number[] = [];
+
+  constructor(
+    private readonly ctx: QueryContext,
+    private readonly name: string,
+    private readonly fn: RangeFunction,
+    private readonly pos: PosRange,
+  ) {}
+
+  /** The function over window [w.start, w.end) of buffer `b` (w.t/w.v are b's arrays). */
+  eval(b: SampleBuffer, w: RangeWindow, argv: number[], metricName: string): WindowValue {
+    const h = b.h!;
+    this.hs.length = 0;
+    this.ht.length = 0;
+    let floats = 0;
+    for (let i = w.start; i < w.end; i++) {
+      const x = h[i];
+      if (x === undefined) floats++;
+      else {
+        this.hs.push(x);
+        this.ht.push(w.t[i]!);
+      }
+    }
+    // Without histograms in the window, the float function sees its floats (and boundary samples) alone.
+    if (this.hs.length === 0) return this.floatsOnly(b, w, argv);
+    const mixed = floats > 0;
+    switch (this.name) {
+      case "rate":
+      case "increase":
+      case "delta":
+        if (mixed) return this.warn(mixedFloatsHistogramsWarning(metricName));
+        return this.windowDelta(w, this.name !== "delta", this.name === "rate", metricName);
+      case "irate":
+      case "idelta":
+        return this.instantDelta(b, w, this.name === "irate", metricName);
+      case "sum_over_time":
+      case "avg_over_time":
+        if (mixed) return this.warn(mixedFloatsHistogramsWarning(metricName));
+        return this.sumOverTime(this.name === "avg_over_time", metricName);
+      case "last_over_time":
+        return h[w.end - 1] ?? w.v[w.end - 1];
+      case "first_over_time":
+        return h[w.start] ?? w.v[w.start];
+      case "changes":
+      case "resets":
+        return this.countTransitions(b, w, this.name === "resets");
+    }
+    if (ALL_SAMPLES.has(this.name)) return this.fn(w, argv);
+    if (floats === 0) return undefined;
+    this.ctx.annotations.report(histogramIgnoredInMixedRangeInfo(metricName), this.pos);
+    return this.floatsOnly(b, w, argv);
+  }
+
+  private warn(a: AnnotationText): undefined {
+    this.ctx.annotations.report(a, this.pos);
+    return undefined;
+  }
+
+  /** The float function over the window's floats, keeping one sample either side for anchored/smoothed windows. */
+  private floatsOnly(b: SampleBuffer, w: RangeWindow, argv: number[]): WindowValue {
+    const h = b.h!;
+    const lo = Math.max(0, w.start - 1);
+    const hi = Math.min(b.len, w.end + 1);
+    if (this.ft.length < hi - lo) {
+      this.ft = new Float64Array(2 * (hi - lo));
+      this.fv = new Float64Array(2 * (hi - lo));
+    }
+    let n = 0;
+    let start = -1;
+    let end = 0;
+    for (let i = lo; i < hi; i++) {
+      if (i === w.start) start = n;
+      if (i === w.end) end = n;
+      if (h[i] !== undefined) continue;
+      this.ft[n] = w.t[i]!;
+      this.fv[n++] = w.v[i]!;
+    }
+    if (start < 0) start = n;
+    if (w.end >= hi) end = n;
+    const fw: RangeWindow = { ...w, t: this.ft.subarray(0, n), v: this.fv.subarray(0, n), start, end };
+    return this.fn(fw, argv);
+  }
+
+  /** rate/increase/delta on histograms: the window's change, extrapolated as for floats (by the count). */
+  private windowDelta(w: RangeWindow, isCounter: boolean, isRate: boolean, metricName: string): WindowValue {
+    if (this.hs.length < 2) return undefined;
+    const d = histogramWindowDelta(this.hs, isCounter, metricName);
+    for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
+    if (d.histogram === undefined) return undefined;
+    const times = { t: Float64Array.from(this.ht), start: 0, end: this.ht.length, rangeStartMs: w.rangeStartMs, rangeEndMs: w.rangeEndMs };
+    const factor = extrapolationFactor(times, this.hs[0]!.count, d.histogram.count, isCounter, isRate);
+    return d.histogram.mul(factor);
+  }
+
+  /** irate/idelta: the last two samples, both histograms (a float among them: no result, a warning). */
+  private instantDelta(b: SampleBuffer, w: RangeWindow, isRate: boolean, metricName: string): WindowValue {
+    if (w.end - w.start < 2) return undefined;
+    const prev = b.h![w.end - 2];
+    const curr = b.h![w.end - 1];
+    if (prev === undefined || curr === undefined) return this.warn(mixedFloatsHistogramsWarning(metricName));
+    const dt = w.t[w.end - 1]! - w.t[w.end - 2]!;
+    if (dt === 0) return undefined;
+    const d = histogramInstantDelta(prev, curr, isRate, metricName);
+    for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
+    if (d.histogram === undefined) return undefined;
+    return isRate ? d.histogram.div(dt / 1000) : d.histogram;
+  }
+
+  /** sum_over_time / avg_over_time of histograms. */
+  private sumOverTime(avg: boolean, metricName: string): WindowValue {
+    const acc = this.hs[0]!.copy();
+    let resetSeen = this.hs[0]!.counterResetHint === CounterResetHint.CounterReset;
+    let notResetSeen = this.hs[0]!.counterResetHint === CounterResetHint.NotCounterReset;
+    let reconciled = false;
+    let compensation: FloatHistogram | undefined;
+    for (let i = 1; i < this.hs.length; i++) {
+      const x = this.hs[i]!;
+      if (x.counterResetHint === CounterResetHint.CounterReset) resetSeen = true;
+      else if (x.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true;
+      const r = acc.kahanAdd(x, compensation);
+      compensation = r.compensation;
+      const flags = r.flags;
+      if ((flags & CombineFlags.IncompatibleSchema) !== 0) return this.warn(mixedExponentialCustomHistogramsWarning(metricName));
+      if ((flags & CombineFlags.CustomBoundsReconciled) !== 0) reconciled = true;
+    }
+    if (resetSeen && notResetSeen) this.warn(histogramCounterResetCollisionWarning("aggregation"));
+    if (reconciled) this.warn(mismatchedCustomBucketsHistogramsInfo("aggregation"));
+    if (avg) {
+      acc.div(this.hs.length);
+      compensation?.div(this.hs.length);
+    }
+    if (compensation !== undefined) acc.add(compensation);
+    return acc.compact(0);
+  }
+
+  /** changes/resets over samples of either kind: a switch between kinds counts as one. */
+  private countTransitions(b: SampleBuffer, w: RangeWindow, resets: boolean): WindowValue {
+    const h = b.h!;
+    let count = 0;
+    for (let i = w.start + 1; i < w.end; i++) {
+      const ph = h[i - 1];
+      const ch = h[i];
+      if (ph === undefined && ch === undefined) {
+        const p = w.v[i - 1]!;
+        const c = w.v[i]!;
+        if (resets ? c < p : c !== p && !(c !== c && p !== p)) count++;
+      } else if (ph === undefined || ch === undefined) count++;
+      else if (resets ? ch.detectReset(ph) : !ch.equals(ph)) count++;
+    }
+    return count;
+  }
+}
