@@ -146,9 +146,14 @@ function dropStale(m: MergedSamples): MergedSamples {
   return { ts: ts.subarray(0, n), vs: vs.subarray(0, n), length: n };
 }
 
-/** Start of the window holding t. */
+/**
+ * Start of the window holding t: windows are (start, start + res], left-open like PromQL's ranges,
+ * so a sample exactly on a window boundary is in the window a range ending there reads. (Thanos's
+ * [start, start + res) put it in the next window: count/min/max and the counter's first sample of
+ * every window-aligned range were off by that sample.)
+ */
 function windowStart(t: number, res: number): number {
-  return t - (((t % res) + res) % res);
+  return t - 1 - ((((t - 1) % res) + res) % res);
 }
 
 /**
@@ -163,7 +168,7 @@ export function downsampleWindows(input: AggregateInput, res: number): Windows {
     let k = w.t.length - 1;
     if (k < 0 || starts[k] !== start) {
       starts.push(start);
-      w.t.push(start + res - 1);
+      w.t.push(start + res);
       w.count.push(0);
       w.sum.push(0);
       w.min.push(NaN);
