@@ -56,6 +56,11 @@ test("counter points by hand: each window's first and last raw sample and both s
   assert.equal(resets, 2);
 });
 
+test("without keepResets (a gauge) the counter keeps each window's first and last sample only", () => {
+  const w = downsampleWindows(rawInput(TS, VS), RESOLUTION_5M, false);
+  assert.deepEqual(w.counterT.map((t) => t / S), [15, 255, 375, 495, 1215, 1275]);
+});
+
 test("a series that stops and restarts: no window in the gap, the restart's reset kept", () => {
   const ts = [0, 60, 120, 7200, 7260].map((s) => s * S + 30 * S);
   const vs = [100, 110, 120, 2, 9];
