@@ -124,7 +124,7 @@ async function main(): Promise<number> {
 
     t = Date.now();
     const out = await runCompact(bucketDir, join(dir, "compact"));
-    const pass = /pass done: .*/.exec(out)?.[0] ?? "?";
+    const pass = /pass done: [^"\n]*/.exec(out)?.[0] ?? "?";
     log(`orrery compact: ${pass} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
 
     let failures = 0;
