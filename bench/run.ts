@@ -36,6 +36,11 @@ const benches: Record<string, Bench> = {
     summary: "orrery store (gateway) vs Prometheus 2.42 on the same blocks, and its RSS over ~1 GB of index (starts Prometheus)",
   },
   "ui-render": { file: "ui-render.bench.js", nodeFlags: [], summary: "web UI: 1,000 series × 1,441 points graphed in headless Chromium, downsampled vs every point (needs chromium)" },
+  downsample: {
+    file: "downsample.bench.js",
+    nodeFlags: [],
+    summary: "30 days × ~1,000 series through orrery compact: auto resolution vs raw (answers, latency ratio) and bytes per tier (BENCH_DAYS, BENCH_SCALE)",
+  },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

@@ -30,6 +30,7 @@ const FLAGS: FlagSpec[] = [
   { name: "data-dir", default: "./data", help: "Local working space: blocks are downloaded, merged and downsampled here." },
   { name: "wait", default: "false", boolean: true, help: "Keep running: a pass every --wait-interval (otherwise one pass, then exit)." },
   { name: "wait-interval", default: "5m", help: "Time between passes with --wait." },
+  { name: "consistency-delay", default: "30m", help: "Blocks younger than this (by meta.json upload_time, else their ULID time) are left alone, except the compactor's own: their objects may not all be listed yet." },
   { name: "delete-delay", default: "48h", help: "How long a block marked for deletion (deletion-mark.json) stays before it is deleted; readers stop using it first." },
   { name: "retention.resolution-raw", default: "0d", help: "How long raw blocks are kept (0d: forever). Raw data no 5m block holds yet is kept while downsampling is on." },
   { name: "retention.resolution-5m", default: "0d", help: "How long 5m-resolution blocks are kept (0d: forever). 5m data no 1h block holds yet is kept while downsampling is on." },
@@ -59,6 +60,7 @@ export interface CompactConfig {
   dataDir: string;
   wait: boolean;
   waitIntervalMs: number;
+  consistencyDelayMs: number;
   deleteDelayMs: number;
   retention: RetentionPolicy;
   replicaLabels: string[];
@@ -78,6 +80,7 @@ export function compactConfig(parsed: ParsedFlags): CompactConfig {
     dataDir: values["data-dir"]!,
     wait: values.wait === "true",
     waitIntervalMs: durationFlag(values, "wait-interval"),
+    consistencyDelayMs: durationFlag(values, "consistency-delay", true),
     deleteDelayMs: durationFlag(values, "delete-delay", true),
     retention: {
       raw: durationFlag(values, "retention.resolution-raw", true),
@@ -133,6 +136,7 @@ export async function run(argv: string[]): Promise<number> {
     bucket,
     dataDir: cfg.dataDir,
     deleteDelayMs: cfg.deleteDelayMs,
+    consistencyDelayMs: cfg.consistencyDelayMs,
     retention: cfg.retention,
     replicaLabels: cfg.replicaLabels,
     concurrency: cfg.concurrency,

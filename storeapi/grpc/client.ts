@@ -105,14 +105,14 @@ export class GrpcStoreClient implements Store {
       throw err;
     }
     if (r.store == null) throw new StoreApiError(GRPC_UNIMPLEMENTED, `store ${this.address}: Info reports no StoreAPI (component ${JSON.stringify(r.ComponentType)})`);
-    return infoFromWire(r.labelSets, r.store.minTime, r.store.maxTime);
+    return infoFromWire(r.labelSets, r.store.minTime, r.store.maxTime, r.store.orreryResolutions);
   }
 
   private async legacyInfo(): Promise<StoreInfo> {
     const r = await this.unary<WireStoreInfoResponse>(STORE_METHODS.Info, {});
     // Before label_sets, a store had one label set in the now deprecated labels field.
     const labelSets = r.labelSets.length > 0 || r.labels.length === 0 ? r.labelSets : [{ labels: r.labels }];
-    return infoFromWire(labelSets, r.minTime, r.maxTime);
+    return infoFromWire(labelSets, r.minTime, r.maxTime, r.orreryResolutions);
   }
 
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {

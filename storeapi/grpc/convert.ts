@@ -295,6 +295,7 @@ export function infoToWire(info: StoreInfo, componentType: string): WireInfoResp
       supportsSharding: true,
       supportsWithoutReplicaLabels: false,
       tsdbInfos: [],
+      orreryResolutions: info.resolutions.map(toWireInt64),
     },
   };
 }
@@ -306,19 +307,27 @@ export function storeInfoToWire(info: StoreInfo, storeType: number): WireStoreIn
     maxTime: toWireInt64(info.maxTime),
     storeType,
     labelSets: labelSetsToWire(info.labelSets),
+    orreryResolutions: info.resolutions.map(toWireInt64),
   };
 }
 
 /**
- * The wire carries no resolutions or push-down capability: a remote store reports raw data
- * ([0]) and no push-down; downsampled data is asked for through max_resolution_window.
+ * Thanos's Info carries no resolutions (its querier sends max_resolution_window to every store), so
+ * a peer without orrery's field 1001 is taken as holding raw data, which every request may read.
+ * The wire carries no push-down capability.
  */
-export function infoFromWire(labelSets: readonly WireLabelSet[], minTime: WireInt64, maxTime: WireInt64): StoreInfo {
+export function infoFromWire(
+  labelSets: readonly WireLabelSet[],
+  minTime: WireInt64,
+  maxTime: WireInt64,
+  resolutions: readonly WireInt64[] | undefined,
+): StoreInfo {
+  const held = (resolutions ?? []).map(fromWireInt64).sort((a, b) => a - b);
   return {
     labelSets: labelSetsFromWire(labelSets),
     minTime: fromWireInt64(minTime),
     maxTime: fromWireInt64(maxTime),
-    resolutions: [0],
+    resolutions: held.length === 0 ? [0] : held,
     supportsAggregationPushdown: false,
   };
 }

@@ -6,7 +6,7 @@ import { encodeWire, thanosTypes } from "../proto/index.js";
 import { ChunkEncoding } from "../types.js";
 import { XorChunk } from "../chunkenc/index.js";
 import { labelsFromRecord as L } from "../labels.js";
-import { infoToWire, seriesRequestToWire, seriesToWire } from "./convert.js";
+import { infoToWire, seriesRequestToWire, seriesToWire, storeInfoToWire } from "./convert.js";
 
 const VARINT = 0;
 const LEN = 2;
@@ -151,7 +151,7 @@ test("SeriesResponse: series (labels, AggrChunk, StoreAPI chunk numbering), warn
 });
 
 test("Info responses: thanos.info.InfoResponse and the deprecated thanos.InfoResponse", () => {
-  const info = { labelSets: [L({ region: "eu" })], minTime: 10, maxTime: 20, resolutions: [0], supportsAggregationPushdown: false };
+  const info = { labelSets: [L({ region: "eu" })], minTime: 10, maxTime: 20, resolutions: [0, 300_000], supportsAggregationPushdown: false };
   const b = encodeWire(thanosTypes.InfoResponse, infoToWire(info, "store"));
   const set = one(b, 1);
   assert.deepEqual(bytes(set, 1).map((l) => [str(l, 1)[0], str(l, 2)[0]]), [["region", "eu"]], "label_sets = 1 of Label");
@@ -162,4 +162,9 @@ test("Info responses: thanos.info.InfoResponse and the deprecated thanos.InfoRes
   assert.equal(varint(store, 3), 1n, "supports_sharding = 3 (the server filters by shard_info)");
   assert.equal(varint(store, 5), 0n, "supports_without_replica_labels = 5");
   assert.equal(fields(store, 4, VARINT).length, 0, "4 is reserved");
+  // orrery's extension, a field number Thanos does not use (its decoder skips it): packed int64s.
+  const packed = one(store, 1001);
+  assert.deepEqual([...packed], [0x00, 0xe0, 0xa7, 0x12], "orrery_resolutions = 1001: 0 and 300000, packed");
+  const legacy = encodeWire(thanosTypes.StoreInfoResponse, storeInfoToWire(info, 4));
+  assert.deepEqual([...one(legacy, 1001)], [0x00, 0xe0, 0xa7, 0x12], "and in the deprecated Store/Info");
 });

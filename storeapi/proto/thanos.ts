@@ -114,6 +114,8 @@ message InfoResponse {
   int64 max_time = 3;
   StoreType storeType = 4;
   repeated LabelSet label_sets = 5;
+  // orrery's extension (Thanos skips unknown fields): the downsampling resolutions held, ms.
+  repeated int64 orrery_resolutions = 1001;
 }
 
 message Func {
@@ -240,6 +242,8 @@ message StoreInfo {
   bool supports_without_replica_labels = 5;
   repeated TSDBInfo tsdb_infos = 6;
   bool supports_projections = 7;
+  // orrery's extension (Thanos skips unknown fields): the downsampling resolutions held, ms.
+  repeated int64 orrery_resolutions = 1001;
 }
 
 message RulesInfo {}
@@ -460,6 +464,8 @@ export interface WireStoreInfo {
   supportsWithoutReplicaLabels?: boolean;
   tsdbInfos?: WireTsdbInfo[];
   supportsProjections?: boolean;
+  /** orrery's extension (field 1001): resolutions held, ms; empty from a Thanos peer. */
+  orreryResolutions?: WireInt64[];
 }
 export interface WireInfoResponse {
   labelSets: WireLabelSet[];
@@ -473,6 +479,8 @@ export interface WireStoreInfoResponse {
   maxTime: WireInt64;
   storeType: number;
   labelSets: WireLabelSet[];
+  /** orrery's extension (field 1001), as in WireStoreInfo. */
+  orreryResolutions?: WireInt64[];
 }
 
 const DECODE_OPTIONS: protobuf.IConversionOptions = { longs: Number, defaults: true, arrays: true, oneofs: true };

@@ -87,6 +87,8 @@ export interface BlockMeta {
     readonly labels: Readonly<Record<string, string>>;
     readonly downsample: { readonly resolution: number };
     readonly source: ThanosSource | string;
+    /** When meta.json was uploaded (RFC 3339), set by Thanos's uploads. */
+    readonly upload_time?: string;
     readonly segment_files?: readonly string[];
     readonly files?: readonly { readonly rel_path: string; readonly size_bytes?: number }[];
   };

@@ -118,3 +118,26 @@ test("stopped between uploading a deduplicated block and marking its replicas: t
     assert.equal((await listBlocks(bucket)).length, 1);
   });
 });
+
+test("consistency delay: blocks younger than it (upload_time, else ULID time) are left alone; the compactor's own are not", async () => {
+  await withTempDir("orrery-compactor-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    const seeded = await seedBucket(bucket, join(dir, "local"), twoHourBlocks(5));
+    const now = Date.now();
+    const opts = { bucket, dataDir: join(dir, "data"), now: () => now, consistencyDelayMs: 30 * 60_000, deleteDelayMs: 0 };
+    const fresh = await new Compactor(opts).run();
+    assert.deepEqual([fresh.compactions, fresh.marked], [0, 0], "ULIDs of now: too fresh");
+    assert.equal((await new Compactor(opts).sync()).live.length, 0);
+    // upload_time, when present, wins over the ULID time (as Thanos's ConsistencyDelayMetaFilter).
+    for (const m of seeded) {
+      const meta = JSON.parse(Buffer.from(await bucket.get(`${m.ulid}/meta.json`)).toString("utf8"));
+      meta.thanos.upload_time = new Date(now - H).toISOString();
+      await bucket.put(`${m.ulid}/meta.json`, Buffer.from(JSON.stringify(meta)));
+    }
+    const old = await new Compactor(opts).run();
+    assert.deepEqual([old.compactions, old.marked, old.deleted], [1, 4, 4]);
+    const state = await new Compactor(opts).sync();
+    assert.equal(state.live.length, 2, "the new 8h block (source compactor, ULID of now) is seen at once");
+    assert.equal(state.live.filter((m) => m.thanos?.source === "compactor").length, 1);
+  });
+});

@@ -62,6 +62,11 @@ export interface CompactorOptions {
   /** Absent: downsampling is off (--downsampling.disable). */
   readonly downsampler?: Downsampler;
   readonly ranges?: readonly number[];
+  /**
+   * --consistency-delay: a block younger than this (by meta.json's thanos.upload_time, else its ULID
+   * time) is left out of the pass, unless the compactor wrote it (default 0 here; the CLI's is 30m, as Thanos).
+   */
+  readonly consistencyDelayMs?: number;
   /** A block without meta.json older than this (by its ULID) is an aborted upload and removed (default 48h, as Thanos). */
   readonly partialUploadThresholdMs?: number;
   readonly registry?: Registry;
@@ -170,10 +175,22 @@ export class Compactor {
       if (markedAt !== undefined) continue;
       const meta = parseMeta(text, ulid);
       if (meta.ulid !== ulid) throw new CompactionHaltError(`block ${ulid}: meta.json names block ${meta.ulid}`);
+      if (this.tooFresh(meta)) continue;
       live.push(meta);
       if (await bucket.exists(`${ulid}/${NO_COMPACT_MARK_FILE}`)) noCompact.add(ulid);
     }
     return { live, marked, noCompact, partial };
+  }
+
+  /**
+   * Thanos's consistency delay: an eventually consistent bucket may not list all of a new block's
+   * objects yet. Blocks the compactor itself writes are uploaded whole, so they are never too fresh.
+   */
+  private tooFresh(meta: BlockMeta): boolean {
+    const delay = this.opts.consistencyDelayMs ?? 0;
+    if (delay <= 0 || meta.thanos?.source === "compactor" || meta.thanos?.source === "compactor.repair" || meta.thanos?.source === "bucket.repair") return false;
+    const uploaded = Date.parse(meta.thanos?.upload_time ?? "");
+    return this.now() - (Number.isNaN(uploaded) ? ulidTime(meta.ulid) : uploaded) < delay;
   }
 
   private async mark(ulid: string, reason: string): Promise<void> {

@@ -2,6 +2,7 @@
 // argv: <bucket dir> <data dir> <kill point> where the kill point is "none", "before-put:<suffix>:<n>"
 // (before the n-th upload of an object whose name ends with suffix) or "event:<kind>:<n>" (after the n-th event).
 import { FilesystemBucket, type ObjectBucket, type ObjectContent } from "../objstore/index.js";
+import { downsampleBlock } from "../downsample/index.js";
 import { Compactor } from "./compactor.js";
 
 const [bucketDir, dataDir, killPoint = "none"] = process.argv.slice(2);
@@ -31,6 +32,7 @@ const compactor = new Compactor({
   dataDir: dataDir!,
   deleteDelayMs: 0,
   partialUploadThresholdMs: 0,
+  downsampler: downsampleBlock,
   onEvent: (e) => {
     if (where === "event" && e.kind === what) hit();
   },

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { FilesystemBucket } from "../objstore/index.js";
 import { withTempDir } from "../block/test-helpers.js";
 import { bucketAnswers, seedBucket } from "./test-helpers.js";
+import { rng } from "../../../testing/index.js";
+import { downsampleBlock } from "../downsample/index.js";
 import { Compactor } from "./compactor.js";
 
 const CHILD = fileURLToPath(new URL("./crash-child.js", import.meta.url));
@@ -47,7 +49,7 @@ test("killed before the new block's meta.json and after the first deletion mark:
       assert.deepEqual(during.series, before.series, `answers after a kill at ${killPoint}`);
     }
     // The restart in-process (one child start less): the same pass the child runs.
-    await new Compactor({ bucket, dataDir: join(dir, "data"), deleteDelayMs: 0, partialUploadThresholdMs: 0 }).run();
+    await new Compactor({ bucket, dataDir: join(dir, "data"), deleteDelayMs: 0, partialUploadThresholdMs: 0, downsampler: downsampleBlock }).run();
     const after = await bucketAnswers(bucket, join(dir, "gw"));
     assert.deepEqual(after.series, before.series);
     // The 8h block and the newest 2h block; the sources and the partial upload of the first run are gone.
@@ -59,28 +61,39 @@ const randomKills = Number(process.env.ORRERY_COMPACT_CRASH_RANDOM ?? 0);
 test(`killed at ${randomKills} random moments (ORRERY_COMPACT_CRASH_RANDOM), restarted each time`, { skip: randomKills <= 0 && "set ORRERY_COMPACT_CRASH_RANDOM=<kills> to run" }, async () => {
   await withTempDir("orrery-crash-", async (dir) => {
     const bucket = new FilesystemBucket(join(dir, "bucket"));
-    // 13 2h blocks: three 8h compactions, then a 2d-range one, each killed and resumed.
-    await seedBucket(bucket, join(dir, "local"), Array.from({ length: 13 }, (_, i) => [i * 2 * H, (i + 1) * 2 * H] as const), { stepMs: 15_000 });
+    // 25 2h blocks: six 8h compactions, a 2d one, its 5m downsampling, each killed and resumed.
+    const blocks = Array.from({ length: 25 }, (_, i) => [i * 2 * H, (i + 1) * 2 * H] as const);
+    await seedBucket(bucket, join(dir, "local"), blocks, { stepMs: 15_000 });
     const before = await bucketAnswers(bucket, join(dir, "gw"));
     const args = [join(dir, "bucket"), join(dir, "data"), "none"];
     // How long an uninterrupted run takes on this machine, from a copy, to spread the kills over it.
     const probe = await withTempDir("orrery-crash-probe-", async (copy) => {
       const b = new FilesystemBucket(join(copy, "bucket"));
-      await seedBucket(b, join(copy, "local"), Array.from({ length: 13 }, (_, i) => [i * 2 * H, (i + 1) * 2 * H] as const), { stepMs: 15_000 });
+      await seedBucket(b, join(copy, "local"), blocks, { stepMs: 15_000 });
       const t0 = Date.now();
       await runChild([join(copy, "bucket"), join(copy, "data"), "none"]);
       return Date.now() - t0;
     });
+    const seed = Number(process.env.ORRERY_COMPACT_CRASH_SEED ?? Date.now() % 1_000_000);
+    console.log(`# kill times from seed ${seed} (ORRERY_COMPACT_CRASH_SEED) over a ${probe} ms pass`);
+    const random = rng(seed);
+    // Half the kills at a random time of a pass (deletions included), half before a random one of the
+    // next 8 object uploads (mid-upload and mid-marking), until `randomKills` runs were really killed.
     let kills = 0;
-    for (let i = 0; i < randomKills; i++) {
-      const run = await runChild(args, Math.floor(Math.random() * probe));
+    let runs = 0;
+    for (; kills < randomKills && runs < 4 * randomKills; runs++) {
+      const byTime = random() < 0.5;
+      const run = byTime ? await runChild(args, Math.floor(random() * probe)) : await runChild([...args.slice(0, 2), `before-put::${1 + Math.floor(random() * 8)}`]);
       if (run.signal === "SIGKILL") kills++;
       const during = await bucketAnswers(bucket, join(dir, "gw"));
-      assert.deepEqual(during.series, before.series, `answers after kill ${i + 1}`);
+      assert.deepEqual(during.series, before.series, `answers after run ${runs + 1} (${byTime ? "timed kill" : "kill before an upload"})`);
     }
+    assert.equal(kills, randomKills, `only ${kills} of ${runs} runs were killed before the work ran out`);
     const finish = await runChild(args);
     assert.equal(finish.code, 0, finish.stderr);
     assert.deepEqual((await bucketAnswers(bucket, join(dir, "gw"))).series, before.series);
-    console.log(`# ${kills} of ${randomKills} runs were killed mid-pass (the others had finished)`);
+    const live = (await new Compactor({ bucket, dataDir: join(dir, "data") }).sync()).live;
+    assert.equal(live.filter((m) => m.thanos?.downsample.resolution === 300_000).length, 1, "the 2d block was downsampled to 5m");
+    console.log(`# ${kills} of ${runs} runs were killed mid-pass (the others had finished)`);
   });
 });

@@ -21,7 +21,7 @@ const VS = [10, 20, 30, 5, 8, NaN, 12, STALE_NAN, 1, 3, 4];
 
 test("5m windows by hand: count, sum, min, max at the window end; NaN counted and summed, ignored by min/max; stale markers dropped; gaps leave no window", () => {
   const w = downsampleWindows(rawInput(TS, VS), RESOLUTION_5M);
-  assert.deepEqual(w.t, [299_999, 599_999, 1_499_999]);
+  assert.deepEqual(w.t, [300_000, 600_000, 1_500_000]);
   assert.deepEqual(w.count, [5, 3, 2]);
   assert.equal(w.sum[0], 73);
   assert.ok(Number.isNaN(w.sum[1]));
@@ -29,6 +29,13 @@ test("5m windows by hand: count, sum, min, max at the window end; NaN counted an
   assert.deepEqual(w.min, [5, 1, 3]);
   assert.deepEqual(w.max, [30, 12, 4]);
   assert.deepEqual(w.lastInput, [255_000, 495_000, 1_275_000]);
+});
+
+test("a sample exactly on a window boundary belongs to the window ending there (ranges are left-open)", () => {
+  const w = downsampleWindows(rawInput([60, 300, 360, 600].map((s) => s * S), [1, 2, 3, 4]), RESOLUTION_5M);
+  assert.deepEqual(w.t, [300_000, 600_000]);
+  assert.deepEqual(w.count, [2, 2]);
+  assert.deepEqual(w.counterT.map((t) => t / S), [60, 300, 360, 600]);
 });
 
 test("counter points by hand: each window's first and last raw sample and both sides of every reset, at raw times and values", () => {
@@ -49,11 +56,16 @@ test("counter points by hand: each window's first and last raw sample and both s
   assert.equal(resets, 2);
 });
 
+test("without keepResets (a gauge) the counter keeps each window's first and last sample only", () => {
+  const w = downsampleWindows(rawInput(TS, VS), RESOLUTION_5M, false);
+  assert.deepEqual(w.counterT.map((t) => t / S), [15, 255, 375, 495, 1215, 1275]);
+});
+
 test("a series that stops and restarts: no window in the gap, the restart's reset kept", () => {
   const ts = [0, 60, 120, 7200, 7260].map((s) => s * S + 30 * S);
   const vs = [100, 110, 120, 2, 9];
   const w = downsampleWindows(rawInput(ts, vs), RESOLUTION_5M);
-  assert.deepEqual(w.t, [299_999, 7_499_999]);
+  assert.deepEqual(w.t, [300_000, 7_500_000]);
   assert.deepEqual(w.count, [3, 2]);
   assert.deepEqual(w.counterV, [100, 120, 2, 9]);
 });

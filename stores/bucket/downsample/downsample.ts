@@ -89,7 +89,7 @@ export async function downsampleBlock(src: string, resolutionMs: number, outDir:
         for (const m of s.chunks) chunks.push(await readChunk(block, m.minTime, m.maxTime, m.ref));
         const input = seriesInput(block.ulid, s.labels, chunks);
         if (input === undefined) continue;
-        const out = encodeWindows(downsampleWindows(input, resolutionMs));
+        const out = encodeWindows(downsampleWindows(input, resolutionMs, readAsCounter(s.labels, input.counter)));
         if (out.length > 0) await w.addSeries(s.labels, out);
       }
       return await w.finish();
@@ -133,6 +133,22 @@ function seriesInput(block: string, labels: Labels, chunks: readonly AggrChunk[]
   }
 }
 
+/** Prometheus's counter name suffixes (its "possible non-counter" annotation checks the same). */
+const COUNTER_NAME = /(_total|_count|_sum|_bucket)$/;
+
+/**
+ * Whether a series' counter aggregate keeps both samples around every fall (exact resets() and
+ * rate()). A gauge falls at every other sample, which would keep most raw samples; so a series
+ * not named as a counter keeps them only if at most 1 in 20 of its samples falls, as a counter's
+ * restarts do. Otherwise it keeps each window's first and last sample (rate of a gauge means nothing).
+ */
+function readAsCounter(labels: Labels, c: MergedSamples): boolean {
+  if (COUNTER_NAME.test(labels.find((l) => l.name === "__name__")?.value ?? "")) return true;
+  let falls = 0;
+  for (let i = 1; i < c.length; i++) if (c.vs[i]! < c.vs[i - 1]!) falls++;
+  return falls * 20 <= c.length;
+}
+
 function dropStale(m: MergedSamples): MergedSamples {
   const ts = new Float64Array(m.length);
   const vs = new Float64Array(m.length);
@@ -146,16 +162,21 @@ function dropStale(m: MergedSamples): MergedSamples {
   return { ts: ts.subarray(0, n), vs: vs.subarray(0, n), length: n };
 }
 
-/** Start of the window holding t. */
+/**
+ * Start of the window holding t: windows are (start, start + res], left-open like PromQL's ranges,
+ * so a sample exactly on a window boundary is in the window a range ending there reads. (Thanos's
+ * [start, start + res) put it in the next window: count/min/max and the counter's first sample of
+ * every window-aligned range were off by that sample.)
+ */
 function windowStart(t: number, res: number): number {
-  return t - (((t % res) + res) % res);
+  return t - 1 - ((((t - 1) % res) + res) % res);
 }
 
 /**
  * The windows of a series at resolution `res`: count and sum add up, min and max ignore NaN unless
  * every value is NaN (as min_over_time), each stamped at its window's end; counter points as above.
  */
-export function downsampleWindows(input: AggregateInput, res: number): Windows {
+export function downsampleWindows(input: AggregateInput, res: number, keepResets = true): Windows {
   const w: Windows = { t: [], count: [], sum: [], min: [], max: [], lastInput: [], counterT: [], counterV: [], counterWindow: [] };
   const starts: number[] = [];
   for (let i = 0; i < input.t.length; i++) {
@@ -163,7 +184,7 @@ export function downsampleWindows(input: AggregateInput, res: number): Windows {
     let k = w.t.length - 1;
     if (k < 0 || starts[k] !== start) {
       starts.push(start);
-      w.t.push(start + res - 1);
+      w.t.push(start + res);
       w.count.push(0);
       w.sum.push(0);
       w.min.push(NaN);
@@ -179,12 +200,12 @@ export function downsampleWindows(input: AggregateInput, res: number): Windows {
     if (lo < w.min[k]! || w.min[k] !== w.min[k]) w.min[k] = lo;
     if (hi > w.max[k]! || w.max[k] !== w.max[k]) w.max[k] = hi;
   }
-  counterPoints(input.counter, res, starts, w);
+  counterPoints(input.counter, res, starts, w, keepResets);
   return w;
 }
 
-/** Each window's first and last counter sample and both sides of every reset (NaN values skipped). */
-function counterPoints(c: MergedSamples, res: number, starts: readonly number[], w: Windows): void {
+/** Each window's first and last counter sample and (with keepResets) both sides of every reset (NaN values skipped). */
+function counterPoints(c: MergedSamples, res: number, starts: readonly number[], w: Windows, keepResets: boolean): void {
   let k = 0;
   let prevT = NaN;
   let prevV = NaN;
@@ -203,7 +224,7 @@ function counterPoints(c: MergedSamples, res: number, starts: readonly number[],
     while (k < starts.length && starts[k]! < start) k++;
     const window = Math.min(k, starts.length - 1);
     const first = window !== prevWindow;
-    const reset = prevWindow >= 0 && v < prevV;
+    const reset = keepResets && prevWindow >= 0 && v < prevV;
     // The previous sample closes its window, or sits before a reset: keep it unless kept already.
     if (prevWindow >= 0 && !prevKept && (first || reset)) keep(prevT, prevV, prevWindow);
     prevKept = first || reset;

@@ -2,8 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { labelsFromRecord, StoreApiError, type Store } from "../../../storeapi/index.js";
-import { BlocksStore, FilesystemBucket, S3Bucket, uploadBlock, type ObjectBucket } from "../index.js";
+import { GrpcStoreClient, labelsFromRecord, serveStoreApi, StoreApiError, type SeriesRequest, type Store } from "../../../storeapi/index.js";
+import { ProxyStore } from "../../../federation/index.js";
+import { BlocksStore, downsampleBlock, FilesystemBucket, RESOLUTION_5M, S3Bucket, uploadBlock, type ObjectBucket } from "../index.js";
 import { dumpStore, withTempDir, writeTestBlock, type TestSeries } from "../block/test-helpers.js";
 import { startS3rver } from "../objstore/testkit.js";
 import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE } from "./index.js";
@@ -245,5 +246,46 @@ test("gateway index cache: a repeated query is served from the LRU, which stays 
       assert.ok(tiny.indexCache!.size <= 300);
     } finally {
       await tiny.close();
+    }
+  }));
+
+test("gateway Info over gRPC carries the resolutions it holds; the proxy skips a 5m-only gateway for raw reads", () =>
+  withTempDir("orrery-gw-res-", async (dir) => {
+    const raw = new FilesystemBucket(join(dir, "raw"));
+    const fiveMin = new FilesystemBucket(join(dir, "5m"));
+    const [ulid] = await blocksInBucket(dir, raw, [[series("up", "a", 400)]]);
+    const meta = await downsampleBlock(join(dir, "local", ulid!), RESOLUTION_5M, join(dir, "ds"));
+    await uploadBlock(fiveMin, join(dir, "ds", meta.ulid), meta.ulid);
+    const rawStore = await BucketStore.open(raw, { dataDir: join(dir, "data-raw") });
+    const dsStore = await BucketStore.open(fiveMin, { dataDir: join(dir, "data-5m") });
+    const asked: (number | undefined)[] = [];
+    const counted: Store = {
+      info: () => dsStore.info(),
+      series: (r, s) => (asked.push(r.maxResolutionWindow), dsStore.series(r, s)),
+      labelNames: (r, s) => dsStore.labelNames(r, s),
+      labelValues: (r, s) => dsStore.labelValues(r, s),
+    };
+    const servers = [await serveStoreApi(rawStore, { address: "127.0.0.1:0" }), await serveStoreApi(counted, { address: "127.0.0.1:0" })];
+    const clients = servers.map((s) => new GrpcStoreClient(s.address));
+    try {
+      const infos = await Promise.all(clients.map((c) => c.info()));
+      assert.deepEqual(infos.map((i) => i.resolutions), [[0], [RESOLUTION_5M]]);
+      const proxy = new ProxyStore({ stores: clients.map((store, i) => ({ name: servers[i]!.address, store, info: infos[i]! })) });
+      assert.deepEqual((await proxy.info()).resolutions, [0, RESOLUTION_5M]);
+      const seriesRead = async (maxResolutionWindow: number): Promise<number> => {
+        const request: SeriesRequest = { minTime: T0, maxTime: T0 + 86_400_000, matchers: [{ name: "__name__", op: "=", value: "up" }], maxResolutionWindow };
+        let n = 0;
+        for await (const f of proxy.series(request)) n += f.series.length;
+        return n;
+      };
+      assert.equal(await seriesRead(0), 1);
+      assert.deepEqual(asked, [], "a raw read never reaches the 5m-only gateway");
+      assert.equal(await seriesRead(RESOLUTION_5M), 1);
+      assert.deepEqual(asked, [RESOLUTION_5M], "a 5m read does");
+    } finally {
+      for (const c of clients) c.close();
+      for (const s of servers) s.forceClose();
+      await rawStore.close();
+      await dsStore.close();
     }
   }));

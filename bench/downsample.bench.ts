@@ -1,0 +1,192 @@
+// npm run bench -- downsample   (env: BENCH_DAYS=30, BENCH_SCALE=1, BENCH_RUNS=3, BENCH_DIR, BENCH_KEEP=1)
+//
+// 30 days of a deterministic dataset (about 1,000 series at 15 s: counters with resets, gauges,
+// classic histograms, a series that stops and restarts daily) written as raw 2h blocks into a
+// FILESYSTEM bucket, then one `orrery compact` pass (compaction 8h/2d/14d, 5m and 1h downsampling).
+// Reports:
+//  1. correctness: every bench query at 7d (step 1h: 5m tier) and 30d (step 6h: 1h tier) ranges,
+//     auto resolution (step/5, as Thanos) against the raw answers taken before compaction: exact
+//     functions to float tolerance, rate/increase of the flapping series and plain selectors within
+//     their stated bounds (stores/bucket/compact/tier-checks.ts);
+//  2. latency: 30-day range queries at auto resolution against raw only, interleaved in one run,
+//     median of BENCH_RUNS, ratio auto/raw (target ≤ 0.1);
+//  3. bucket bytes per raw sample of each tier, and the tiers' bytes against raw (target ≤ 0.1).
+// Queries run in-process (engine over the store gateway's BucketStore, index cache off).
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BucketStore, FilesystemBucket, RESOLUTION_1H, RESOLUTION_5M, type BlockMeta } from "../stores/index.js";
+import type { Store } from "../storeapi/index.js";
+import { blockRanges, DAY, HOUR, writeDataset, datasetSeries } from "../stores/bucket/compact/dataset.js";
+import { boundedRateQueries, differences, exactQueries, rangeAnswer, rateOutsideBound, selectorOutsideBounds, type Answer } from "../stores/bucket/compact/tier-checks.js";
+import { MAIN } from "../cli/testkit.js";
+
+const DAYS = Number(process.env.BENCH_DAYS ?? 30);
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SCRAPE_MS = 15_000;
+
+function log(msg: string): void {
+  process.stderr.write(`[bench:downsample ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** Bytes of every block in the bucket directory by resolution (blocks without meta.json left out). */
+function bytesByResolution(bucketDir: string): Map<number, { bytes: number; blocks: number; samples: number; spanMs: number }> {
+  const out = new Map<number, { bytes: number; blocks: number; samples: number; spanMs: number }>();
+  const size = (p: string): number => (statSync(p).isDirectory() ? readdirSync(p).reduce((s, n) => s + size(join(p, n)), 0) : statSync(p).size);
+  for (const name of readdirSync(bucketDir)) {
+    let meta: BlockMeta;
+    try {
+      meta = JSON.parse(readFileSync(join(bucketDir, name, "meta.json"), "utf8")) as BlockMeta;
+    } catch {
+      continue;
+    }
+    try {
+      statSync(join(bucketDir, name, "deletion-mark.json"));
+      continue;
+    } catch {
+      // not marked
+    }
+    const res = meta.thanos?.downsample.resolution ?? 0;
+    const e = out.get(res) ?? { bytes: 0, blocks: 0, samples: 0, spanMs: 0 };
+    e.spanMs += meta.maxTime - meta.minTime;
+    e.bytes += size(join(bucketDir, name));
+    e.blocks++;
+    e.samples += meta.stats.numSamples;
+    out.set(res, e);
+  }
+  return out;
+}
+
+function runCompact(bucketDir: string, dataDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [MAIN, "compact", `--objstore.config=type: FILESYSTEM\nconfig:\n  directory: ${bucketDir}`, `--data-dir=${dataDir}`, "--consistency-delay=0s", "--delete-delay=0s", "--http-address=127.0.0.1:0"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    child.stderr.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+    child.on("error", reject);
+    child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`orrery compact exited ${code}: ${out}`))));
+  });
+}
+
+async function withStore<T>(bucket: FilesystemBucket, dataDir: string, fn: (s: Store) => Promise<T>): Promise<T> {
+  const store = await BucketStore.open(bucket, { dataDir, indexCacheBytes: 0 });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<number> {
+  const dir = process.env.BENCH_DIR ?? (await mkdtemp(join(tmpdir(), "orrery-bench-ds-")));
+  const bucketDir = join(dir, "bucket");
+  const bucket = new FilesystemBucket(bucketDir);
+  // A 14-day boundary, so the first 28 days fill two 14d compaction ranges.
+  const t0 = Math.floor(Date.UTC(2026, 0, 1) / (14 * DAY)) * 14 * DAY;
+  const end = t0 + DAYS * DAY;
+  const opts = {
+    blocks: blockRanges(t0, end, 2 * HOUR),
+    scrapeMs: SCRAPE_MS,
+    counters: Math.round(500 * SCALE),
+    gauges: Math.round(300 * SCALE),
+    histograms: Math.round(16 * SCALE),
+    seed: 42,
+  };
+  try {
+    log(`writing ${DAYS} days × ${datasetSeries(opts)} series at ${SCRAPE_MS / 1000}s as ${opts.blocks.length} raw 2h blocks into ${bucketDir}`);
+    let t = Date.now();
+    const { samples } = await writeDataset(bucket, join(dir, "gen"), opts);
+    const rawBytes = bytesByResolution(bucketDir).get(0)!.bytes;
+    log(`written: ${(samples / 1e6).toFixed(1)} M samples, ${(rawBytes / 2 ** 20).toFixed(0)} MiB (${(rawBytes / samples).toFixed(3)} B/sample) in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+
+    // Raw answers before compaction: the reference.
+    const cases = [
+      { name: "7d", start: end - 7 * DAY, step: HOUR, range: "1h", resolution: RESOLUTION_5M },
+      { name: `${DAYS}d`, start: t0 + 6 * HOUR, step: 6 * HOUR, range: "6h", resolution: RESOLUTION_1H },
+    ];
+    const raw = new Map<string, Answer>();
+    t = Date.now();
+    await withStore(bucket, join(dir, "gw-raw"), async (store) => {
+      for (const c of cases) {
+        for (const q of [...exactQueries(c.range), ...boundedRateQueries(c.range)]) raw.set(`${c.name} ${q}`, (await rangeAnswer(store, q, c.start, end, c.step, 0)).answer);
+      }
+    });
+    log(`raw reference answers in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+
+    t = Date.now();
+    const out = await runCompact(bucketDir, join(dir, "compact"));
+    const pass = /pass done: [^"\n]*/.exec(out)?.[0] ?? "?";
+    log(`orrery compact: ${pass} in ${((Date.now() - t) / 1000).toFixed(0)} s`);
+
+    let failures = 0;
+    await withStore(bucket, join(dir, "gw-tiered"), async (store) => {
+      for (const c of cases) {
+        const problems: string[] = [];
+        let queries = 0;
+        for (const q of exactQueries(c.range)) {
+          const { answer } = await rangeAnswer(store, q, c.start, end, c.step, c.step / 5);
+          problems.push(...differences(`[${c.name}] ${q}`, answer, raw.get(`${c.name} ${q}`)!));
+          queries++;
+        }
+        const counts = raw.get(`${c.name} count_over_time(bench_flapping_total[${c.range}])`)!;
+        for (const q of boundedRateQueries(c.range)) {
+          const { answer } = await rangeAnswer(store, q, c.start, end, c.step, c.step / 5);
+          problems.push(...rateOutsideBound(`[${c.name}] ${q}`, answer, raw.get(`${c.name} ${q}`)!, counts, c.resolution, SCRAPE_MS));
+          queries++;
+        }
+        problems.push(...(await selectorOutsideBounds(store, store, "bench_temperature", c.start, end, c.step, c.resolution)));
+        queries++;
+        failures += problems.length;
+        log(`correctness ${c.name} (step ${c.step / HOUR}h, auto → ${c.resolution / 60_000}m tier): ${queries} queries, ${problems.length === 0 ? "all equal to raw (exact or within bound)" : `${problems.length} differences:\n  ${problems.join("\n  ")}`}`);
+      }
+
+      // Latency, interleaved: auto resolution against raw only, same store, same process.
+      const latency = [
+        { q: "sum by (job) (rate(bench_requests_total[1h]))", step: HOUR },
+        { q: "sum by (job) (rate(bench_requests_total[6h]))", step: 6 * HOUR },
+        { q: "max_over_time(bench_temperature[6h])", step: 6 * HOUR },
+      ];
+      for (const { q, step } of latency) {
+        const times = { auto: [] as number[], raw: [] as number[] };
+        const samplesRead = { auto: 0, raw: 0 };
+        for (let r = 0; r < RUNS; r++) {
+          for (const mode of r % 2 === 0 ? (["raw", "auto"] as const) : (["auto", "raw"] as const)) {
+            const t1 = performance.now();
+            const res = await rangeAnswer(store, q, t0, end, step, mode === "auto" ? step / 5 : 0);
+            times[mode].push(performance.now() - t1);
+            samplesRead[mode] = res.samples;
+          }
+        }
+        const [a, b] = [median(times.auto), median(times.raw)];
+        log(
+          `latency ${DAYS}d ${q} step ${step / HOUR}h: auto ${a.toFixed(0)} ms (${samplesRead.auto} samples) vs raw ${b.toFixed(0)} ms (${samplesRead.raw} samples): ratio ${(a / b).toFixed(3)} (median of ${RUNS}, interleaved)`,
+        );
+      }
+    });
+
+    const tiers = bytesByResolution(bucketDir);
+    const rawTier = tiers.get(0)!;
+    for (const [res, e] of [...tiers].sort((x, y) => x[0] - y[0])) {
+      // Per raw sample of the time the tier covers (the newest days are not downsampled yet).
+      const covered = e.spanMs / (end - t0);
+      log(
+        `tier ${res === 0 ? "raw" : `${res / 60_000}m`}: ${e.blocks} blocks over ${(e.spanMs / DAY).toFixed(1)} days, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, ` +
+          `${(e.bytes / (samples * covered)).toFixed(4)} B per raw sample covered, ${(e.bytes / (rawTier.bytes * covered)).toFixed(4)} of raw's bytes for the same time`,
+      );
+    }
+    return failures > 0 ? 1 : 0;
+  } finally {
+    if (process.env.BENCH_KEEP === undefined && process.env.BENCH_DIR === undefined) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
