@@ -28,4 +28,4 @@ export type { NotifierOptions } from "./notifier.js";
 //                                (Thanos's --alertmanagers.config-file format, or --alertmanagers.url)
 export { AlertmanagerConfigError, alertmanagerSetsFromUrls, parseAlertingConfig } from "./alertmanagers.js";
 export type { AlertmanagerSetConfig, FileSdConfig, HttpClientConfig, TlsClientConfig } from "./alertmanagers.js";
-export type { RuleQuerier, RuleSample, RuleSeries, OutputSample, AppendFunc, NotifyAlert, NotifyFunc, AlertState, Health } from "./types.js";
+export type { EvaluationQuerier, RuleQuerier, RuleSample, RuleSeries, OutputSample, AppendFunc, NotifyAlert, NotifyFunc, AlertState, Health } from "./types.js";
