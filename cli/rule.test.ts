@@ -63,6 +63,10 @@ test("Alertmanagers from --alertmanagers.url, --alertmanagers.config-file or --a
     assert.deepEqual(cfg(), []);
     assert.throws(() => cfg("--alertmanagers.url=http://am:9093", `--alertmanagers.config-file=${join(dir, "am.yml")}`), (e: Error) => e instanceof FlagError && /--alertmanagers\.url and --alertmanagers\.config-file are both given/.test(e.message));
     assert.throws(() => cfg(`--alertmanagers.config-file=${join(dir, "missing.yml")}`), /invalid --alertmanagers\.config-file=.*missing\.yml/);
+    assert.throws(
+      () => cfg("--alertmanagers.config=alertmanagers: [{scheme: https, static_configs: [am:9093], http_config: {tls_config: {ca_file: /nonexistent/ca.crt}}}]"),
+      (e: Error) => e instanceof FlagError && /--alertmanagers\.config: http_config\.tls_config\.ca_file: cannot read \/nonexistent\/ca\.crt/.test(e.message),
+    );
     assert.throws(() => cfg("--alertmanagers.config=alertmanagers: [{static_configs: [am:9093], timeout: x}]"), (e: Error) => e instanceof FlagError && /--alertmanagers\.config: alertmanagers\[0\]\.timeout/.test(e.message));
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { Engine } from "../engine/index.js";
 import {
   AlertmanagerConfigError,
   alertmanagerSetsFromUrls,
+  checkTlsFiles,
   Notifier,
   parseAlertingConfig,
   parseRuleFile,
@@ -83,7 +84,7 @@ function alertmanagersFlags(flags: ParsedFlags): AlertmanagerSetConfig[] {
   if (given.length > 1) throw new FlagError(`${given.join(" and ")} are both given: give one`);
   try {
     if (urls.length > 0) return alertmanagerSetsFromUrls(urls, durationFlag(flags.values, "alertmanagers.send-timeout"));
-    if (inline !== "") return parseAlertingConfig(inline, "--alertmanagers.config", process.env);
+    if (inline !== "") return checked(parseAlertingConfig(inline, "--alertmanagers.config", process.env), "--alertmanagers.config");
     if (file === "") return [];
     let text: string;
     try {
@@ -91,11 +92,22 @@ function alertmanagersFlags(flags: ParsedFlags): AlertmanagerSetConfig[] {
     } catch (err) {
       throw new FlagError(`invalid --alertmanagers.config-file=${file}: ${(err as Error).message}`);
     }
-    return parseAlertingConfig(text, file, process.env);
+    return checked(parseAlertingConfig(text, file, process.env), file);
   } catch (err) {
     if (err instanceof AlertmanagerConfigError) throw new FlagError(err.message);
     throw err;
   }
+}
+
+/** The configuration, once its TLS files are known to be readable (a flag error, not a failure after the head opened). */
+function checked(sets: AlertmanagerSetConfig[], source: string): AlertmanagerSetConfig[] {
+  try {
+    checkTlsFiles(sets);
+  } catch (err) {
+    if (err instanceof AlertmanagerConfigError) throw new FlagError(`${source}: ${err.message}`);
+    throw err;
+  }
+  return sets;
 }
 
 export interface RulerDeps {

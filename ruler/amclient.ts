@@ -82,6 +82,11 @@ export class AlertmanagerClient {
   }
 }
 
+/** Reads the TLS files of every https cluster, as the notifier will: a missing one is an AlertmanagerConfigError naming the key and path. */
+export function checkTlsFiles(sets: readonly AlertmanagerSetConfig[]): void {
+  for (const set of sets) if (set.scheme === "https") tlsOptions(set.http);
+}
+
 function tlsOptions(http: HttpClientConfig): { ca?: string; cert?: string; key?: string; servername?: string; rejectUnauthorized: boolean } {
   const t = http.tls;
   return {
