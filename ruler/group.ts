@@ -65,6 +65,8 @@ export class RuleGroup {
   readonly durations: number[] = [];
   private readonly offsetMs: number;
   private readonly seriesReturned: Map<string, Labels>[];
+  /** Alerting rules' generatorURL, built at the first notification. */
+  private readonly generatorURLs: (string | undefined)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextEval = 0;
   private running: Promise<void> | undefined;
@@ -194,7 +196,7 @@ export class RuleGroup {
       this.deps.onError?.(this.name, rule.config.name, err as Error);
     }
     if (rule.kind === "alerting") {
-      const alerts = rule.alertsToSend(t, this.deps.resendDelayMs, this.intervalMs, `${this.deps.externalURL}/graph?g0.expr=${encodeURIComponent(rule.config.expr)}&g0.tab=1`);
+      const alerts = rule.alertsToSend(t, this.deps.resendDelayMs, this.intervalMs, (this.generatorURLs[i] ??= `${this.deps.externalURL}/graph?g0.expr=${encodeURIComponent(rule.config.expr)}&g0.tab=1`));
       if (alerts.length > 0) this.deps.notify(alerts);
     }
     rule.evaluationMs = performance.now() - start;

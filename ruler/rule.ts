@@ -30,6 +30,8 @@ export interface Alert {
   lastSentAt: number;
   validUntil: number;
   keepFiringSince: number;
+  /** The ALERTS labels of the state they were last built for, and the ALERTS_FOR_STATE labels: built once, not every evaluation. */
+  series?: { state: AlertState; alerts: Labels; forState: Labels };
 }
 
 export class RuleState {
@@ -138,8 +140,9 @@ export class RuleState {
         a.firedAt = tMs;
       }
       if (this.restored) {
-        out.push({ labels: withName(a.labels, "ALERTS", a.state), t: tMs, v: 1 });
-        out.push({ labels: withName(a.labels, "ALERTS_FOR_STATE"), t: tMs, v: Math.floor(a.activeAt / 1000) });
+        if (a.series?.state !== a.state) a.series = { state: a.state, alerts: withName(a.labels, "ALERTS", a.state), forState: a.series?.forState ?? withName(a.labels, "ALERTS_FOR_STATE") };
+        out.push({ labels: a.series.alerts, t: tMs, v: 1 });
+        out.push({ labels: a.series.forState, t: tMs, v: Math.floor(a.activeAt / 1000) });
       }
     }
     if (env.limit > 0 && activeCount > env.limit) {
