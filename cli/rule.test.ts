@@ -5,6 +5,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { repoRoot } from "../testing/index.js";
+import { FlagError, parseFlagsWith } from "./flags.js";
+import { RULER_FLAGS, rulerConfig } from "./rule.js";
 import { logged, MAIN, orrery } from "./testkit.js";
 
 const RULES = `groups:
@@ -43,6 +45,33 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
     child.kill(signal);
   });
 }
+
+test("Alertmanagers from --alertmanagers.url, --alertmanagers.config-file or --alertmanagers.config, never two of them", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "orrery-rule-am-"));
+  try {
+    const cfg = (...argv: string[]) => rulerConfig(parseFlagsWith(RULER_FLAGS, argv)).alertmanagers;
+    assert.deepEqual(
+      cfg("--alertmanagers.url=http://am-1:9093", "--alertmanagers.url=https://am-2:9093/am", "--alertmanagers.send-timeout=3s").map((a) => [a.scheme, a.staticAddresses[0], a.pathPrefix, a.timeoutMs]),
+      [
+        ["http", "am-1:9093", "", 3000],
+        ["https", "am-2:9093", "/am", 3000],
+      ],
+    );
+    await writeFile(join(dir, "am.yml"), "alertmanagers:\n- static_configs: [am-3:9093]\n  scheme: https\n");
+    assert.deepEqual(cfg(`--alertmanagers.config-file=${join(dir, "am.yml")}`)[0]?.staticAddresses, ["am-3:9093"]);
+    assert.deepEqual(cfg("--alertmanagers.config=alertmanagers: [{static_configs: [am-4:9093]}]")[0]?.staticAddresses, ["am-4:9093"]);
+    assert.deepEqual(cfg(), []);
+    assert.throws(() => cfg("--alertmanagers.url=http://am:9093", `--alertmanagers.config-file=${join(dir, "am.yml")}`), (e: Error) => e instanceof FlagError && /--alertmanagers\.url and --alertmanagers\.config-file are both given/.test(e.message));
+    assert.throws(() => cfg(`--alertmanagers.config-file=${join(dir, "missing.yml")}`), /invalid --alertmanagers\.config-file=.*missing\.yml/);
+    assert.throws(
+      () => cfg("--alertmanagers.config=alertmanagers: [{scheme: https, static_configs: [am:9093], http_config: {tls_config: {ca_file: /nonexistent/ca.crt}}}]"),
+      (e: Error) => e instanceof FlagError && /--alertmanagers\.config: http_config\.tls_config\.ca_file: cannot read \/nonexistent\/ca\.crt/.test(e.message),
+    );
+    assert.throws(() => cfg("--alertmanagers.config=alertmanagers: [{static_configs: [am:9093], timeout: x}]"), (e: Error) => e instanceof FlagError && /--alertmanagers\.config: alertmanagers\[0\]\.timeout/.test(e.message));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
 
 test("orrery rule check: exit 0 on good files, 1 with promtool's errors on a bad one", () => {
   const good = spawnSync(process.execPath, [MAIN, "rule", "check", join(repoRoot(), "ruler/testdata/good/node-alerts.yml")], { encoding: "utf8" });

@@ -3,11 +3,25 @@
 // over the HTTP API and, with --grpc-address, the StoreAPI), alerts sent to Alertmanager.
 // `orrery rule check FILE…`: validates rule files as `promtool check rules` does.
 // The ruler's flags (RULER_FLAGS) are shared with `orrery start`, which runs a ruler when given --rule-file.
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildApi } from "../api/index.js";
 import { Engine } from "../engine/index.js";
-import { Notifier, parseRuleFile, Ruler, httpQuerier, remoteWriteAppender, type AppendFunc, type RuleQuerier } from "../ruler/index.js";
+import {
+  AlertmanagerConfigError,
+  alertmanagerSetsFromUrls,
+  checkTlsFiles,
+  Notifier,
+  parseAlertingConfig,
+  parseRuleFile,
+  Ruler,
+  httpQuerier,
+  remoteWriteAppender,
+  type AlertmanagerSetConfig,
+  type AppendFunc,
+  type RuleQuerier,
+} from "../ruler/index.js";
 import { grpcServerOptionsFromFlags, serveStoreApi, type Labels } from "../storeapi/index.js";
 import type { Head } from "../stores/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type Logger, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
@@ -17,7 +31,10 @@ import { EXTERNAL_LABEL_FLAG, externalLabelsFlag, grpcFlags, listenUrl, LOG_FLAG
 export const RULER_FLAGS: readonly FlagSpec[] = [
   { name: "rule-file", default: "", repeatable: true, help: "Rule file (Prometheus format) or glob of rule files to evaluate." },
   { name: "eval-interval", default: "1m", help: "Evaluation interval of groups that set none." },
-  { name: "alertmanagers.url", default: "", repeatable: true, help: "Alertmanager URL to send alerts to (every one of an HA cluster)." },
+  { name: "alertmanagers.url", default: "", repeatable: true, help: "Alertmanager URL to send alerts to (every one of an HA cluster); user:password@ in the URL is basic auth, its path a path prefix." },
+  { name: "alertmanagers.send-timeout", default: "10s", help: "Timeout of one send to an --alertmanagers.url." },
+  { name: "alertmanagers.config-file", default: "", help: "Alertmanager configuration in Thanos's format (alertmanagers: static_configs, file_sd_configs, scheme, path_prefix, timeout, http_config with basic_auth, bearer token, tls_config); $(VAR) is replaced by the environment variable. Instead of --alertmanagers.url." },
+  { name: "alertmanagers.config", default: "", help: "The content of --alertmanagers.config-file, given inline." },
   { name: "alert.label-drop", default: "", repeatable: true, help: "Label name dropped from alerts before sending (e.g. the replica label)." },
   { name: "alert.query-url", default: "", help: "The URL alerts link back to (generatorURL)." },
   { name: "resend-delay", default: "1m", help: "Minimum time before a firing alert is sent to Alertmanager again." },
@@ -30,7 +47,8 @@ export const RULER_FLAGS: readonly FlagSpec[] = [
 export interface RulerConfig {
   files: string[];
   evalIntervalMs: number;
-  alertmanagerUrls: string[];
+  /** The Alertmanager clusters, from --alertmanagers.url or the configuration file. */
+  alertmanagers: AlertmanagerSetConfig[];
   labelDrop: string[];
   queryUrl: string;
   resendDelayMs: number;
@@ -43,12 +61,10 @@ export interface RulerConfig {
 export function rulerConfig(flags: ParsedFlags): RulerConfig {
   const { values, lists } = flags;
   const nonEmpty = (name: string): string[] => (lists[name] ?? []).filter((v) => v !== "");
-  const urls = nonEmpty("alertmanagers.url");
-  for (const u of urls) if (!/^https?:\/\/[^/]+/.test(u)) throw new FlagError(`invalid --alertmanagers.url=${u}: want http://host:port`);
   return {
     files: nonEmpty("rule-file"),
     evalIntervalMs: durationFlag(values, "eval-interval"),
-    alertmanagerUrls: urls,
+    alertmanagers: alertmanagersFlags(flags),
     labelDrop: nonEmpty("alert.label-drop"),
     queryUrl: values["alert.query-url"]!,
     resendDelayMs: durationFlag(values, "resend-delay"),
@@ -57,6 +73,41 @@ export function rulerConfig(flags: ParsedFlags): RulerConfig {
     watchIntervalMs: durationFlag(values, "rule-file.watch-interval", true),
     rulesDir: values["rules.dir"]!,
   };
+}
+
+/** --alertmanagers.url (with --alertmanagers.send-timeout), or the configuration file or inline text; at most one of the three. */
+function alertmanagersFlags(flags: ParsedFlags): AlertmanagerSetConfig[] {
+  const urls = (flags.lists["alertmanagers.url"] ?? []).filter((v) => v !== "");
+  const file = flags.values["alertmanagers.config-file"] ?? "";
+  const inline = flags.values["alertmanagers.config"] ?? "";
+  const given = [urls.length > 0 && "--alertmanagers.url", file !== "" && "--alertmanagers.config-file", inline !== "" && "--alertmanagers.config"].filter((g) => g !== false);
+  if (given.length > 1) throw new FlagError(`${given.join(" and ")} are both given: give one`);
+  try {
+    if (urls.length > 0) return alertmanagerSetsFromUrls(urls, durationFlag(flags.values, "alertmanagers.send-timeout"));
+    if (inline !== "") return checked(parseAlertingConfig(inline, "--alertmanagers.config", process.env), "--alertmanagers.config");
+    if (file === "") return [];
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new FlagError(`invalid --alertmanagers.config-file=${file}: ${(err as Error).message}`);
+    }
+    return checked(parseAlertingConfig(text, file, process.env), file);
+  } catch (err) {
+    if (err instanceof AlertmanagerConfigError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
+/** The configuration, once its TLS files are known to be readable (a flag error, not a failure after the head opened). */
+function checked(sets: AlertmanagerSetConfig[], source: string): AlertmanagerSetConfig[] {
+  try {
+    checkTlsFiles(sets);
+  } catch (err) {
+    if (err instanceof AlertmanagerConfigError) throw new FlagError(`${source}: ${err.message}`);
+    throw err;
+  }
+  return sets;
 }
 
 export interface RulerDeps {
@@ -73,7 +124,7 @@ export interface RulerDeps {
 
 /** A ruler writing into the head and notifying the configured Alertmanagers; not started. */
 export function openRuler(cfg: RulerConfig, deps: RulerDeps): { ruler: Ruler; notifier: Notifier } {
-  const notifier = new Notifier({ urls: cfg.alertmanagerUrls, externalLabels: deps.externalLabels, labelDrop: cfg.labelDrop, registry: deps.registry });
+  const notifier = new Notifier({ alertmanagers: cfg.alertmanagers, externalLabels: deps.externalLabels, labelDrop: cfg.labelDrop, registry: deps.registry, log: deps.log });
   const ruler = new Ruler({
     files: cfg.files,
     rulesDir: cfg.rulesDir,
@@ -198,7 +249,7 @@ export async function run(argv: string[]): Promise<number> {
   await shutdownSignal();
   stopSighup();
   await ruler.stop();
-  await notifier.flush();
+  await notifier.close();
   await app.close();
   web?.close();
   await grpc?.close();

@@ -321,7 +321,7 @@ export async function run(argv: string[]): Promise<number> {
   log.info("shutting down: stopping the API and flushing the WAL");
   stopSighup?.();
   await ruling?.ruler.stop();
-  await ruling?.notifier.flush();
+  await ruling?.notifier.close();
   await scraper?.stop();
   await app.close();
   web?.close();

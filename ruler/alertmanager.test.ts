@@ -11,6 +11,7 @@ import { freePort, stopProcess, waitReady } from "../conformance/index.js";
 import { Engine } from "../engine/index.js";
 import { labelsFromRecord, MemoryStore } from "../storeapi/index.js";
 import { Ruler } from "./manager.js";
+import { alertmanagerSetsFromUrls } from "./alertmanagers.js";
 import { Notifier } from "./notifier.js";
 import { engineQuerier } from "./querier.js";
 
@@ -65,7 +66,7 @@ test("alert pending → firing → resolved, seen in Alertmanager 0.25's API", {
     const series = labelsFromRecord({ __name__: "queue_length", instance: "q1" });
     const now = Date.now();
     store.add(series, [now - 1000], [9]);
-    const notifier = new Notifier({ urls: [amUrl], externalLabels: labelsFromRecord({ cluster: "eu1", replica: "r1" }), labelDrop: ["replica"] });
+    const notifier = new Notifier({ alertmanagers: alertmanagerSetsFromUrls([amUrl]), externalLabels: labelsFromRecord({ cluster: "eu1", replica: "r1" }), labelDrop: ["replica"] });
     ruler = new Ruler({
       files: [join(dir, "rules*.yml")],
       querier: engineQuerier(new Engine(), () => store),

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../engine/index.js";
-import { isStaleNaN, labelsFromRecord, MemoryStore } from "../storeapi/index.js";
+import { isStaleNaN, labelsFromRecord, MemoryStore, type Store } from "../storeapi/index.js";
 import { evalTimestamp, groupOffsetMs, RuleGroup, type GroupDeps } from "./group.js";
 import { engineQuerier } from "./querier.js";
 import { parseRuleFile } from "./rulefile.js";
@@ -10,13 +10,13 @@ import type { NotifyAlert, OutputSample } from "./types.js";
 const T0 = 1_700_000_000_000;
 const MIN = 60_000;
 
-function setup(rules: string, opts: { restore?: boolean; store?: MemoryStore } = {}) {
+function setup(rules: string, opts: { restore?: boolean; store?: MemoryStore; read?: Store } = {}) {
   const store = opts.store ?? new MemoryStore();
   const written: OutputSample[] = [];
   const notified: NotifyAlert[][] = [];
   let now = T0;
   const deps: GroupDeps = {
-    querier: engineQuerier(new Engine(), () => store),
+    querier: engineQuerier(new Engine(), () => opts.read ?? store),
     append: async (samples) => {
       for (const s of samples) {
         written.push(s);
@@ -154,4 +154,48 @@ test("evaluation slots: aligned to the interval plus the group's hash offset", (
   // labels.Hash of {file, name} (xxHash64) modulo the interval in ns, short and ≥ 32-byte inputs.
   assert.equal(offset, 1632.510205);
   assert.equal(groupOffsetMs("a".repeat(40), "b".repeat(50), 15_000), 7922.792015);
+});
+
+test("one store read serves the rules of a group that select the same series, until a rule writes a series it could hold", async () => {
+  const store = new MemoryStore();
+  for (const [job, v] of [["a", 1], ["b", 2]] as const) store.add(labelsFromRecord({ __name__: "x", job }), [T0 - 2 * MIN, T0 - MIN, T0], [v, v * 2, v * 3]);
+  let reads = 0;
+  const counting: Store = {
+    info: () => store.info(),
+    labelNames: (r, signal) => store.labelNames(r, signal),
+    labelValues: (r, signal) => store.labelValues(r, signal),
+    series: (r, signal) => {
+      reads++;
+      return store.series(r, signal);
+    },
+  };
+  const { at } = setup(
+    `groups:
+- name: shared
+  rules:
+  - record: job:x:max
+    expr: max by (job) (x)
+  - record: job:x:min
+    expr: min by (job) (x)
+  - alert: XHigh
+    expr: x > 2
+  - record: x_count
+    expr: count({__name__=~"x.*"})
+  - record: all_x_count
+    expr: count({__name__=~"x.*"})
+  - record: job:x:rate
+    expr: rate(x[5m])
+  - record: job:x:irate
+    expr: irate(x[5m])
+`,
+    { store, read: counting },
+  );
+  const out = show(await at(T0));
+  // x is read once for the first three rules; rule 4 reads {__name__=~"x.*"} and writes x_count, which that read could hold, so rule 5
+  // reads again and counts rule 4's output; rate and irate share one read of x[5m] (a counter read: replicas dedup differently).
+  assert.equal(reads, 4);
+  assert.ok(out.includes("x_count{} 2"), out.join("\n"));
+  assert.ok(out.includes("all_x_count{} 3"), out.join("\n"));
+  assert.ok(out.includes('job:x:max{job="b"} 6'), out.join("\n"));
+  assert.ok(out.includes('ALERTS{alertname="XHigh", alertstate="firing", job="a"} 1'), out.join("\n"));
 });

@@ -5,7 +5,7 @@
 import { labelsKey, STALE_NAN, XxHash64, type Labels } from "../storeapi/index.js";
 import { RuleState, type RuleEnv } from "./rule.js";
 import type { RuleGroupConfig } from "./rulefile.js";
-import type { AppendFunc, NotifyFunc, OutputSample, RuleQuerier } from "./types.js";
+import type { AppendFunc, EvaluationQuerier, NotifyFunc, OutputSample, RuleQuerier } from "./types.js";
 
 export interface GroupDeps {
   querier: RuleQuerier;
@@ -65,6 +65,8 @@ export class RuleGroup {
   readonly durations: number[] = [];
   private readonly offsetMs: number;
   private readonly seriesReturned: Map<string, Labels>[];
+  /** Alerting rules' generatorURL, built at the first notification. */
+  private readonly generatorURLs: (string | undefined)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextEval = 0;
   private running: Promise<void> | undefined;
@@ -81,7 +83,7 @@ export class RuleGroup {
     this.intervalMs = config.intervalMs ?? deps.defaultIntervalMs;
     this.queryOffsetMs = config.queryOffsetMs ?? deps.defaultQueryOffsetMs;
     this.offsetMs = groupOffsetMs(config.name, config.file, this.intervalMs);
-    this.rules = config.rules.map((r) => new RuleState(r));
+    this.rules = config.rules.map((r) => new RuleState(r, config.labels));
     this.seriesReturned = this.rules.map(() => new Map());
     this.shouldRestore = restore;
     if (previous !== undefined) this.adopt(previous);
@@ -143,7 +145,8 @@ export class RuleGroup {
   async evaluate(ts: number): Promise<void> {
     const start = performance.now();
     const t = ts - this.queryOffsetMs;
-    for (let i = 0; i < this.rules.length; i++) await this.evalRule(i, t);
+    const evaluation = this.deps.querier.forEvaluation?.(this.deps.externalLabels) ?? { querier: this.deps.querier, written: () => undefined };
+    for (let i = 0; i < this.rules.length; i++) await this.evalRule(i, t, evaluation);
     if (this.shouldRestore) {
       this.shouldRestore = false;
       await this.restoreForState(t);
@@ -155,15 +158,14 @@ export class RuleGroup {
     if (this.durations.length > 1000) this.durations.shift();
   }
 
-  private async evalRule(i: number, t: number): Promise<void> {
+  private async evalRule(i: number, t: number, evaluation: EvaluationQuerier): Promise<void> {
     const rule = this.rules[i]!;
     const env: RuleEnv = {
-      querier: this.deps.querier,
+      querier: evaluation.querier,
       externalLabels: this.deps.externalLabels,
       externalURL: this.deps.externalURL,
       strategy: this.config.partialResponseStrategy,
       limit: this.config.limit,
-      groupLabels: this.config.labels,
     };
     const start = performance.now();
     rule.lastEvaluation = this.deps.now();
@@ -182,8 +184,10 @@ export class RuleGroup {
     const stale: OutputSample[] = [];
     for (const [k, l] of this.seriesReturned[i]!) if (!current.has(k)) stale.push({ labels: l, t, v: STALE_NAN });
     this.seriesReturned[i] = current;
+    for (const s of samples) evaluation.written(s.labels);
+    for (const s of stale) evaluation.written(s.labels);
     try {
-      await this.deps.append([...samples, ...stale]);
+      await this.deps.append(samples.length === 0 ? stale : stale.length === 0 ? samples : [...samples, ...stale]);
       rule.health = "ok";
       rule.lastError = "";
     } catch (err) {
@@ -192,7 +196,7 @@ export class RuleGroup {
       this.deps.onError?.(this.name, rule.config.name, err as Error);
     }
     if (rule.kind === "alerting") {
-      const alerts = rule.alertsToSend(t, this.deps.resendDelayMs, this.intervalMs, `${this.deps.externalURL}/graph?g0.expr=${encodeURIComponent(rule.config.expr)}&g0.tab=1`);
+      const alerts = rule.alertsToSend(t, this.deps.resendDelayMs, this.intervalMs, (this.generatorURLs[i] ??= `${this.deps.externalURL}/graph?g0.expr=${encodeURIComponent(rule.config.expr)}&g0.tab=1`));
       if (alerts.length > 0) this.deps.notify(alerts);
     }
     rule.evaluationMs = performance.now() - start;

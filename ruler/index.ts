@@ -24,4 +24,9 @@ export { RulesDir } from "./rulesdir.js";
 export { remoteWriteAppender } from "./remotewrite.js";
 export type { RemoteWriteOptions } from "./remotewrite.js";
 export type { NotifierOptions } from "./notifier.js";
-export type { RuleQuerier, RuleSample, RuleSeries, OutputSample, AppendFunc, NotifyAlert, NotifyFunc, AlertState, Health } from "./types.js";
+//   parseAlertingConfig(text, source, env) / alertmanagerSetsFromUrls(urls) → the Notifier's Alertmanager clusters
+//                                (Thanos's --alertmanagers.config-file format, or --alertmanagers.url)
+export { AlertmanagerConfigError, alertmanagerSetsFromUrls, parseAlertingConfig } from "./alertmanagers.js";
+export { checkTlsFiles } from "./amclient.js";
+export type { AlertmanagerSetConfig, FileSdConfig, HttpClientConfig, TlsClientConfig } from "./alertmanagers.js";
+export type { EvaluationQuerier, RuleQuerier, RuleSample, RuleSeries, OutputSample, AppendFunc, NotifyAlert, NotifyFunc, AlertState, Health } from "./types.js";

@@ -1,27 +1,73 @@
 // Where the ruler's queries go: the in-process engine over the federated store, or a list of
 // querier URLs (`--query`) tried in order until one answers.
-import type { QueryEngine } from "../engine/index.js";
+import type { Engine } from "../engine/index.js";
+import { parse, type Expr } from "../promql/index.js";
 import type { Labels, Store } from "../storeapi/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import type { PartialResponseStrategy } from "./rulefile.js";
-import type { RuleQuerier, RuleSample, RuleSeries } from "./types.js";
+import { SharedSelects } from "./shared_selects.js";
+import type { EvaluationQuerier, RuleQuerier, RuleSample, RuleSeries } from "./types.js";
 
-/** The engine over a store; `abort` groups read through a view that fails instead of answering partially. */
-export function engineQuerier(engine: QueryEngine, storeFor: (strategy: PartialResponseStrategy) => Store): RuleQuerier {
-  return {
+/** Parsed expressions kept by one querier; rule expressions are few, template `query` strings may not be, so the cache starts over when full. */
+const MAX_PARSED = 100_000;
+
+/**
+ * The engine over a store; `abort` groups read through a view that fails instead of answering partially.
+ * Each expression is parsed once (rules run the same ones every interval); forEvaluation shares store reads within a group evaluation.
+ */
+export function engineQuerier(engine: Pick<Engine, "instantQuery" | "exprQuery">, storeFor: (strategy: PartialResponseStrategy) => Store): RuleQuerier {
+  const parsed = new Map<string, Expr | undefined>();
+  const query = (store: Store, expr: string, tMs: number) => {
+    let ast = parsed.get(expr);
+    if (!parsed.has(expr)) {
+      if (parsed.size >= MAX_PARSED) parsed.clear();
+      ast = tryParse(expr);
+      parsed.set(expr, ast);
+    }
+    // A bad expression goes to the engine as text, for its own bad_data error.
+    return ast === undefined ? engine.instantQuery(store, expr, tMs) : engine.exprQuery(store, expr, ast, tMs, tMs, 0);
+  };
+  const over = (storeOf: (strategy: PartialResponseStrategy) => Store): RuleQuerier => ({
     async instant(expr, tMs, strategy) {
-      const res = await engine.instantQuery(storeFor(strategy), expr, tMs).exec();
+      const res = await query(storeOf(strategy), expr, tMs).exec();
       const v = res.value;
       if (v.type === "vector") return v.samples.map((s) => ({ labels: s.labels, v: s.v }));
       if (v.type === "scalar") return [{ labels: [], v: v.v }];
       throw new Error(`rule result is not a vector or scalar: ${v.type}`);
     },
     async matrix(expr, tMs) {
-      const res = await engine.instantQuery(storeFor("warn"), expr, tMs).exec();
+      const res = await query(storeOf("warn"), expr, tMs).exec();
       if (res.value.type !== "matrix") throw new Error(`expected a matrix from ${expr}, got ${res.value.type}`);
       return res.value.series;
     },
+  });
+  return {
+    ...over(storeFor),
+    forEvaluation(externalLabels: Labels): EvaluationQuerier {
+      const names = new Set(externalLabels.map((l) => l.name));
+      const shared = new Map<PartialResponseStrategy, SharedSelects>();
+      const storeOf = (strategy: PartialResponseStrategy): SharedSelects => {
+        let s = shared.get(strategy);
+        if (s === undefined) shared.set(strategy, (s = new SharedSelects(storeFor(strategy), names)));
+        return s;
+      };
+      return {
+        querier: over(storeOf),
+        written(labels) {
+          for (const s of shared.values()) s.written(labels);
+        },
+      };
+    },
   };
+}
+
+/** Standard PromQL only: experimental syntax goes to the engine as text, which knows whether it is enabled. */
+function tryParse(expr: string): Expr | undefined {
+  try {
+    return parse(expr, { experimental: false });
+  } catch {
+    return undefined;
+  }
 }
 
 interface PromResponse {

@@ -4,7 +4,7 @@
 // and ALERTS_FOR_STATE samples.
 import { compareLabels, labelsFromRecord, labelsKey, labelsToRecord, LabelsBuilder, METRIC_NAME, type Labels } from "../storeapi/index.js";
 import type { PartialResponseStrategy, RuleConfig } from "./rulefile.js";
-import { expandAlertTemplate, type TemplateSample } from "./template.js";
+import { prepareAlertTemplate, type AlertTemplateFn, type TemplateSample } from "./template.js";
 import type { AlertState, Health, NotifyAlert, OutputSample, RuleQuerier } from "./types.js";
 
 /** How long a resolved alert is kept (and re-sent as resolved) after it stops firing (Prometheus's resolvedRetention). */
@@ -17,8 +17,6 @@ export interface RuleEnv {
   strategy: PartialResponseStrategy;
   /** The group's `limit` (0: none). */
   limit: number;
-  /** The group's labels, applied under the rule's own. */
-  groupLabels: Record<string, string>;
 }
 
 export interface Alert {
@@ -32,6 +30,8 @@ export interface Alert {
   lastSentAt: number;
   validUntil: number;
   keepFiringSince: number;
+  /** The ALERTS labels of the state they were last built for, and the ALERTS_FOR_STATE labels: built once, not every evaluation. */
+  series?: { state: AlertState; alerts: Labels; forState: Labels };
 }
 
 export class RuleState {
@@ -43,8 +43,22 @@ export class RuleState {
   readonly active = new Map<string, Alert>();
   /** Alerting rules: whether `for` state has been restored (ALERTS is written only after). */
   restored = false;
+  /** The group's labels under the rule's own, in the order they are set. */
+  private readonly ruleLabels: readonly [string, string][];
+  /** Alerting rules: the label and annotation templates, parsed once. */
+  private readonly labelTemplates: readonly [string, AlertTemplateFn][];
+  private readonly annotationTemplates: readonly [string, AlertTemplateFn][];
 
-  constructor(readonly config: RuleConfig) {}
+  constructor(
+    readonly config: RuleConfig,
+    /** The group's labels, applied under the rule's own. */
+    groupLabels: Record<string, string> = {},
+  ) {
+    this.ruleLabels = Object.entries({ ...groupLabels, ...config.labels });
+    const prepared = (entries: [string, string][]): [string, AlertTemplateFn][] => (config.kind === "alerting" ? entries.map(([k, v]) => [k, prepareAlertTemplate(config.name, v)]) : []);
+    this.labelTemplates = prepared([...this.ruleLabels]);
+    this.annotationTemplates = prepared(Object.entries(config.annotations));
+  }
 
   get kind(): "recording" | "alerting" {
     return this.config.kind;
@@ -59,11 +73,10 @@ export class RuleState {
   private record(vector: { labels: Labels; v: number }[], tMs: number, env: RuleEnv): OutputSample[] {
     const out: OutputSample[] = [];
     const seen = new Set<string>();
-    const ruleLabels = { ...env.groupLabels, ...this.config.labels };
     for (const s of vector) {
       const b = new LabelsBuilder(s.labels);
       b.set(METRIC_NAME, this.config.name);
-      for (const [k, v] of Object.entries(ruleLabels)) b.set(k, v);
+      for (const [k, v] of this.ruleLabels) b.set(k, v);
       const labels = b.build();
       const key = labelsKey(labels);
       if (seen.has(key)) throw new Error("vector contains metrics with the same labelset after applying rule labels");
@@ -78,7 +91,6 @@ export class RuleState {
     const name = this.config.name;
     const externalLabels = labelsToRecord(env.externalLabels);
     const current = new Map<string, { labels: Labels; annotations: Labels; value: number }>();
-    const ruleLabels = { ...env.groupLabels, ...this.config.labels };
     for (const s of vector) {
       const sampleLabels = labelsToRecord(s.labels);
       const ctx = {
@@ -88,10 +100,10 @@ export class RuleState {
       };
       const b = new LabelsBuilder(s.labels);
       b.set(METRIC_NAME, "");
-      for (const [k, v] of Object.entries(ruleLabels)) b.set(k, await expandAlertTemplate(name, v, ctx));
+      for (const [k, expand] of this.labelTemplates) b.set(k, await expand(ctx));
       b.set("alertname", name);
       const annotations: Record<string, string> = {};
-      for (const [k, v] of Object.entries(this.config.annotations)) annotations[k] = await expandAlertTemplate(name, v, ctx);
+      for (const [k, expand] of this.annotationTemplates) annotations[k] = await expand(ctx);
       const labels = b.build();
       const key = labelsKey(labels);
       if (current.has(key)) throw new Error("vector contains metrics with the same labelset after applying alert labels");
@@ -128,8 +140,9 @@ export class RuleState {
         a.firedAt = tMs;
       }
       if (this.restored) {
-        out.push({ labels: withName(a.labels, "ALERTS", a.state), t: tMs, v: 1 });
-        out.push({ labels: withName(a.labels, "ALERTS_FOR_STATE"), t: tMs, v: Math.floor(a.activeAt / 1000) });
+        if (a.series?.state !== a.state) a.series = { state: a.state, alerts: withName(a.labels, "ALERTS", a.state), forState: a.series?.forState ?? withName(a.labels, "ALERTS_FOR_STATE") };
+        out.push({ labels: a.series.alerts, t: tMs, v: 1 });
+        out.push({ labels: a.series.forState, t: tMs, v: Math.floor(a.activeAt / 1000) });
       }
     }
     if (env.limit > 0 && activeCount > env.limit) {

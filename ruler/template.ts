@@ -67,15 +67,27 @@ export function parseAlertTemplate(alert: string, text: string): Template {
 }
 
 /** Expands an alert template; a failure renders Prometheus's error text instead of stopping the rule. */
-export async function expandAlertTemplate(alert: string, text: string, ctx: TemplateContext): Promise<string> {
-  if (!text.includes("{{")) return text;
-  try {
-    return await parseAlertTemplate(alert, text).execute(ctx);
-  } catch (err) {
-    const msg = (err as Error).message;
+export function expandAlertTemplate(alert: string, text: string, ctx: TemplateContext): Promise<string> {
+  return prepareAlertTemplate(alert, text)(ctx);
+}
+
+/** An alert label or annotation template parsed once (when the rule loads) and expanded per alert, as expandAlertTemplate. */
+export type AlertTemplateFn = (ctx: TemplateContext) => Promise<string>;
+
+export function prepareAlertTemplate(alert: string, text: string): AlertTemplateFn {
+  if (!text.includes("{{")) return () => Promise.resolve(text);
+  const failed = (err: unknown): string => {
     const prefix = err instanceof ExecError ? "error executing template" : "error parsing template";
-    return `<error expanding template: ${prefix} __alert_${alert}: ${msg}>`;
+    return `<error expanding template: ${prefix} __alert_${alert}: ${(err as Error).message}>`;
+  };
+  let template: Template;
+  try {
+    template = parseAlertTemplate(alert, text);
+  } catch (err) {
+    const rendered = failed(err);
+    return () => Promise.resolve(rendered);
   }
+  return (ctx) => template.execute(ctx).catch(failed);
 }
 
 class ExecError extends Error {}

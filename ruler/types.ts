@@ -19,6 +19,14 @@ export interface RuleQuerier {
   instant(expr: string, tMs: number, strategy: PartialResponseStrategy): Promise<RuleSample[]>;
   /** Raw samples of a range selector (`m{…}[d]`) at tMs: restores `for` state from ALERTS_FOR_STATE. */
   matrix(expr: string, tMs: number): Promise<RuleSeries[]>;
+  /** A querier for one group evaluation, its store reads shared between the group's rules until `written` says a series they could hold was written (absent: every query reads). */
+  forEvaluation?(externalLabels: Labels): EvaluationQuerier;
+}
+
+export interface EvaluationQuerier {
+  querier: RuleQuerier;
+  /** A series the group wrote (labels as written, without external labels). */
+  written(labels: Labels): void;
 }
 
 export interface OutputSample {

@@ -24,6 +24,16 @@ test("DecodeScratch hands out zeroed, non-overlapping arrays; big ones are alloc
   assert.ok(a.every((x) => x === 1));
 });
 
+test("DecodeScratch blocks grow from 4K floats, doubling up to 64K: a small fetch does not zero half a megabyte", () => {
+  const s = new DecodeScratch();
+  const sizes: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const a = s.take(1000);
+    if (sizes[sizes.length - 1] !== a.buffer.byteLength / 8) sizes.push(a.buffer.byteLength / 8);
+  }
+  assert.deepEqual(sizes.slice(0, 6), [4096, 8192, 16384, 32768, 65536]);
+});
+
 // Many series of several chunks each: the buffers of one fetch share the scratch and must not mix.
 function manySeries(): MemoryStore {
   const s = new MemoryStore();

@@ -95,7 +95,8 @@ function decodeInto(encoding: ChunkEncoding, data: Uint8Array, minTime: number, 
   }
 }
 
-/** Float64s per slab block, and the largest request served from one (bigger ones allocate alone). */
+/** Float64s of the first slab block and the most of any (each next one doubles), and the largest request served from one (bigger ones allocate alone). */
+const SLAB_FIRST_FLOATS = 1 << 12;
 const SLAB_FLOATS = 1 << 16;
 const SLAB_MAX_TAKE = 1024;
 
@@ -110,6 +111,8 @@ export class DecodeScratch {
   v = new Float64Array(128);
   private slab = new Float64Array(0);
   private used = 0;
+  /** Small fetches (a rule's instant query over a hundred series) need a fraction of a full block: blocks grow from small. */
+  private nextSlab = SLAB_FIRST_FLOATS;
 
   /** Makes t and v hold at least n samples. */
   ensure(n: number): void {
@@ -122,7 +125,8 @@ export class DecodeScratch {
   take(n: number): Float64Array {
     if (n > SLAB_MAX_TAKE) return new Float64Array(n);
     if (this.used + n > this.slab.length) {
-      this.slab = new Float64Array(SLAB_FLOATS);
+      this.slab = new Float64Array(this.nextSlab);
+      this.nextSlab = Math.min(SLAB_FLOATS, 2 * this.nextSlab);
       this.used = 0;
     }
     const a = this.slab.subarray(this.used, this.used + n);
