@@ -3,6 +3,7 @@
 import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../engine/index.js";
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
+import { costRefusal, processCostLimits } from "./cost.js";
 import { shardedStore, shardIgnoringLabels, type Store } from "../storeapi/index.js";
 import {
   ApiError,
@@ -59,7 +60,7 @@ export async function instantQuery(ctx: ApiContext, params: Params, signal: Abor
   const time = timeParam(params, "time", ctx.now());
   const query = params.get("query");
   const store = requestStore(ctx, params);
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.instantQuery(store, query, time, opts));
+  return runQuery(ctx, query, store, opts0, signal, (opts) => ctx.engine.instantQuery(store, query, time, opts));
 }
 
 export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
@@ -81,7 +82,7 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   const opts0 = { ...commonOptions(ctx, params), maxResolutionMs: maxSourceResolutionParam(params, step, ctx.autoDownsampling) };
   const query = params.get("query");
   const store = requestStore(ctx, params);
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
+  return runQuery(ctx, query, store, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
 }
 
 /** How a kind of query refines the engine's errors and vets its answers. */
@@ -125,6 +126,7 @@ function requiredTime(params: Params, name: string): number {
 async function runQuery(
   ctx: ApiContext,
   queryText: string,
+  store: Store,
   common: CommonOptions,
   requestSignal: AbortSignal,
   create: (opts: QueryOptions) => Query,
@@ -152,6 +154,9 @@ async function runQuery(
     } catch (err) {
       throw policy.refine(creationError(err));
     }
+    // Refused on its estimate before any chunk is fetched; the engine's own limit still holds while it runs.
+    const refused = await costRefusal(query, store, processCostLimits(ctx.maxSamples), controller.signal);
+    if (refused !== undefined) throw refused;
     let result: QueryResult;
     try {
       result = await execUntilAborted(query, controller.signal);
