@@ -29,6 +29,6 @@ export async function costRefusal(query: Query, store: Store, limits: CostLimits
   if (limits.samples === undefined && limits.series === undefined) return undefined;
   const cost = await queryCost(query, store, signal);
   if (cost === undefined || query.plan === undefined) return undefined;
-  const refusal = checkQueryCost(cost, limits, query.plan.context);
+  const refusal = await checkQueryCost(cost, limits, query.plan.context, store, signal).catch(() => undefined);
   return refusal === undefined ? undefined : new ApiError("execution", refusal.message);
 }

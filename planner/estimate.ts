@@ -21,6 +21,10 @@ export interface SelectorCost {
   /** The selector as PromQL, e.g. `demo_total{job="api"}[5m]` (the first selector of the fetch). */
   readonly selector: string;
   readonly pos: PosRange;
+  /** The series request the engine will send (matchers, range, hints). */
+  readonly request: SeriesRequest;
+  /** Whether `@` pins the selector's time (its range does not move with the query's). */
+  readonly pinned: boolean;
   /** The fetch's inclusive time range, ms. */
   readonly minTime: number;
   readonly maxTime: number;
@@ -100,7 +104,7 @@ async function estimateFetch(f: Fetch, ctx: PlanContext, store: Store, signal?: 
     ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs ?? 0, aggregates: aggregatesFor(sel.read) } : {}),
   };
   const e = await estimateSeries(store, request, signal);
-  return { selector: selectorText(sel, f.rangeMs), pos: sel.pos, minTime, maxTime, series: e.series, samples: e.samples, basis: e.basis, stores: e.stores ?? [] };
+  return { selector: selectorText(sel, f.rangeMs), pos: sel.pos, request, pinned: sel.atMs !== undefined, minTime, maxTime, series: e.series, samples: e.samples, basis: e.basis, stores: e.stores ?? [] };
 }
 
 function selectorText(sel: SelectorNode, rangeMs: number): string {
@@ -200,37 +204,68 @@ const TOO_MANY_SERIES = "query would fetch too many series";
  * over the limit; one on statistics only over STATISTICS_FACTOR × the limit; samples assumed from a
  * scrape interval never refuse (the engine's own limit still applies while the query runs).
  */
-export function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext): CostRefusal | undefined {
+export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<CostRefusal | undefined> {
   const slack = cost.basis === "exact" ? 1 : STATISTICS_FACTOR;
   const samples = limits.samples;
   if (samples !== undefined && cost.basis !== "assumed" && cost.samples > samples.max * slack) {
     const what = `estimated ${cost.samples} samples before any chunk was read (limit ${samples.max}, ${samples.name})`;
-    return { limit: "samples", message: `${TOO_MANY_SAMPLES}: ${what}; ${advice(cost, samples.max * slack, cost.samples, ctx, true)}` };
+    const parts = [topSelectors(cost)];
+    if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) {
+      const fit = await fittingRange(cost, ctx, samples.max, store, signal);
+      parts.push(fit === undefined ? "no shorter range would fit" : `a range of at most about ${formatDuration(fit)} would fit`);
+      parts.push(stepAdvice(cost, samples.max, ctx.endMs - ctx.startMs));
+    }
+    return { limit: "samples", message: `${TOO_MANY_SAMPLES}: ${what}; ${parts.join("; ")}` };
   }
   const series = limits.series;
   if (series !== undefined && cost.series > series.max * slack) {
     const what = `estimated ${cost.series} series before any chunk was read (limit ${series.max}, ${series.name})`;
-    return { limit: "series", message: `${TOO_MANY_SERIES}: ${what}; ${advice(cost, series.max * slack, cost.series, ctx, false)}` };
+    return { limit: "series", message: `${TOO_MANY_SERIES}: ${what}; ${topSelectors(cost)}` };
   }
   return undefined;
 }
 
-/** The selectors matching the most series, and the range or step that would fit under `budget`. */
-function advice(cost: QueryCost, budget: number, estimate: number, ctx: PlanContext, samples: boolean): string {
+function topSelectors(cost: QueryCost): string {
   const top = [...cost.selectors].sort((a, b) => b.series - a.series || b.samples - a.samples).slice(0, 3);
-  const parts = [`selectors matching the most series: ${top.map((s) => `${s.selector} (${s.series} series, ${s.samples} samples)`).join(", ")}`];
+  return `selectors matching the most series: ${top.map((s) => `${s.selector} (${s.series} series, ${s.samples} samples)`).join(", ")}`;
+}
+
+/** Estimates tried while searching for a range that fits. */
+const RANGE_SEARCH_STEPS = 8;
+
+/**
+ * The longest range (whole minutes, or seconds under a minute; same end) whose estimate fits `max`,
+ * by re-estimating every selector over the shorter range: chunk edges do not shrink with the range.
+ */
+async function fittingRange(cost: QueryCost, ctx: PlanContext, max: number, store: Store, signal?: AbortSignal): Promise<number | undefined> {
   const rangeMs = ctx.endMs - ctx.startMs;
-  const ratio = budget / estimate;
-  if (ctx.stepMs > 0 && rangeMs > 0) {
-    const fit = Math.floor(rangeMs * ratio);
-    parts.push(fit >= ctx.stepMs ? `a range of at most about ${formatDuration(roundDown(fit))} would fit` : "no shorter range would fit");
-    if (samples) parts.push(stepAdvice(cost, budget, rangeMs));
-  } else {
-    const widest = Math.max(0, ...cost.selectors.map((s) => s.maxTime - s.minTime + 1));
-    const fit = Math.floor(widest * ratio);
-    if (widest > 1 && fit >= 1000) parts.push(`selecting at most about ${formatDuration(roundDown(fit))} of data would fit`);
+  const fits = async (r: number): Promise<boolean> => (await costOverRange(cost, ctx, r, store, signal)) <= max;
+  let lo = 0;
+  let hi = rangeMs;
+  for (let i = 0; i < RANGE_SEARCH_STEPS && hi - lo > 1000; i++) {
+    const mid = roundDown((lo + hi) / 2);
+    if (mid <= lo || mid >= hi) break;
+    if (await fits(mid)) lo = mid;
+    else hi = mid;
   }
-  return parts.join("; ");
+  return lo >= ctx.stepMs && lo > 0 ? lo : undefined;
+}
+
+/** The estimate of the same query over the last `r` ms of its range. */
+async function costOverRange(cost: QueryCost, ctx: PlanContext, r: number, store: Store, signal?: AbortSignal): Promise<number> {
+  const shift = ctx.endMs - ctx.startMs - r;
+  const fetched = await Promise.all(
+    cost.selectors.map(async (s) => {
+      if (s.pinned) return s.samples;
+      const minTime = Math.min(s.request.minTime + shift, s.request.maxTime);
+      return (await estimateSeries(store, { ...s.request, minTime }, signal)).samples;
+    }),
+  );
+  const steps = Math.floor(r / ctx.stepMs) + 1;
+  const fetchedNow = cost.selectors.reduce((a, s) => a + s.samples, 0);
+  const subqueries = cost.samples - cost.resultSamples - fetchedNow;
+  const scale = r / (ctx.endMs - ctx.startMs);
+  return fetched.reduce((a, n) => a + n, 0) + (cost.resultSamples / cost.steps) * steps + subqueries * scale;
 }
 
 function stepAdvice(cost: QueryCost, budget: number, rangeMs: number): string {
