@@ -25,12 +25,12 @@ interface Source {
   inHead: boolean;
 }
 
-/** 30 + 5 series in both stores at 15 s and 30 s, 10 only in the block (1 min), 10 only in the head (15 s). */
+/** 30 + 5 series in both stores at 15 s and 45 s, 10 only in the block (50 s), 10 only in the head (15 s): chunks of 120 samples and shorter ones. */
 function dataset(): Source[] {
   const out: Source[] = [];
   for (let i = 0; i < 30; i++) out.push({ labels: { __name__: "demo_total", job: "api", instance: `i${i}` }, intervalMs: 15_000, inBlock: true, inHead: true });
-  for (let i = 0; i < 5; i++) out.push({ labels: { __name__: "demo_total", job: "db", instance: `d${i}` }, intervalMs: 30_000, inBlock: true, inHead: true });
-  for (let i = 0; i < 10; i++) out.push({ labels: { __name__: "old_metric", instance: `o${i}` }, intervalMs: 60_000, inBlock: true, inHead: false });
+  for (let i = 0; i < 5; i++) out.push({ labels: { __name__: "demo_total", job: "db", instance: `d${i}` }, intervalMs: 45_000, inBlock: true, inHead: true });
+  for (let i = 0; i < 10; i++) out.push({ labels: { __name__: "old_metric", instance: `o${i}` }, intervalMs: 50_000, inBlock: true, inHead: false });
   for (let i = 0; i < 10; i++) out.push({ labels: { __name__: "new_metric", instance: `n${i}` }, intervalMs: 15_000, inBlock: false, inHead: true });
   return out;
 }
@@ -146,6 +146,7 @@ test(`estimates are within ${STATISTICS_FACTOR}× of what the engine holds, over
   for (const [query, s, e, step] of CASES) {
     const { cost, peak } = await estimateAndRun(query, s, e, step);
     assert.ok(peak > 0, query);
+    if (process.env.ORRERY_COST_RATIOS) console.log(`${query}\t${cost.samples}\t${peak}\t${(cost.samples / peak).toFixed(2)}`);
     assert.ok(within(cost.samples, peak, STATISTICS_FACTOR), `${query}: estimated ${cost.samples} samples, the engine held ${peak}`);
     const reachesBlocks = cost.selectors.some((sel) => sel.stores.some((st) => st.name === "bucket"));
     assert.equal(cost.basis, reachesBlocks ? "statistics" : "exact", `${query}: the blocks' share is estimated from statistics`);
