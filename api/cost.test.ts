@@ -198,6 +198,7 @@ test("over --query.max-samples: refused before any chunk is fetched, in Promethe
     assert.equal(body.errorType, "execution");
     assert.equal(chunksFetched(), before, "no store returned a chunk");
     const msg: string = body.error;
+    if (process.env.ORRERY_COST_RATIOS) console.log(msg);
     assert.match(msg, /^query processing would load too many samples into memory in query execution: estimated \d+ samples before any chunk was read \(limit 5000, --query\.max-samples\)/);
     assert.match(msg, /selectors matching the most series: demo_total\[5m\] \(35 series, \d+ samples\)/);
     assert.match(msg, /a range of at most about (\d+[hm])+ would fit/);
