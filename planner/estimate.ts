@@ -201,8 +201,9 @@ const TOO_MANY_SERIES = "query would fetch too many series";
 
 /**
  * The refusal of a query whose estimate is over a limit, or undefined. An exact estimate is refused
- * over the limit; one on statistics only over STATISTICS_FACTOR × the limit; samples assumed from a
- * scrape interval never refuse (the engine's own limit still applies while the query runs).
+ * over the limit; any other only over STATISTICS_FACTOR × the limit (series too: a proxy combines its
+ * stores' series by rule); samples assumed from a scrape interval never refuse. The engine's own limit
+ * still applies while the query runs. The advice (range, step) is against the limit itself.
  */
 export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<CostRefusal | undefined> {
   const slack = cost.basis === "exact" ? 1 : STATISTICS_FACTOR;
