@@ -4,6 +4,7 @@ import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../eng
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
 import { encodeGridResponse } from "./encode_grid.js";
+import { costRefusal, processCostLimits } from "./cost.js";
 import { shardedStore, shardIgnoringLabels, type Store } from "../storeapi/index.js";
 import {
   ApiError,
@@ -62,7 +63,7 @@ export async function instantQuery(ctx: ApiContext, params: Params, signal: Abor
   const time = timeParam(params, "time", ctx.now());
   const query = params.get("query");
   const store = requestStore(ctx, params);
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.instantQuery(store, query, time, opts));
+  return runQuery(ctx, query, store, opts0, signal, (opts) => ctx.engine.instantQuery(store, query, time, opts));
 }
 
 export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
@@ -88,7 +89,7 @@ export async function rangeQuery(ctx: ApiContext, params: Params, signal: AbortS
   };
   const query = params.get("query");
   const store = requestStore(ctx, params);
-  return runQuery(ctx, query, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
+  return runQuery(ctx, query, store, opts0, signal, (opts) => ctx.engine.rangeQuery(store, query, start, end, step, opts), RANGE_POLICY);
 }
 
 /** `layout`: empty for Prometheus's [time, "value"] pairs, `grid` for the grid layout (api/encode_grid.ts). */
@@ -139,6 +140,7 @@ function requiredTime(params: Params, name: string): number {
 async function runQuery(
   ctx: ApiContext,
   queryText: string,
+  store: Store,
   common: CommonOptions,
   requestSignal: AbortSignal,
   create: (opts: QueryOptions) => Query,
@@ -166,6 +168,9 @@ async function runQuery(
     } catch (err) {
       throw policy.refine(creationError(err));
     }
+    // Refused on its estimate before any chunk is fetched; the engine's own limit still holds while it runs.
+    const refused = await costRefusal(query, store, processCostLimits(ctx.maxSamples), controller.signal);
+    if (refused !== undefined) throw refused;
     let result: QueryResult;
     try {
       result = await execUntilAborted(query, controller.signal);

@@ -44,5 +44,7 @@ export function tenantStore(store: Store, labelName: string, tenant: string): St
     series: (request, signal) => store.series(scoped(request), signal),
     labelNames: (request, signal) => store.labelNames(scoped(request), signal),
     labelValues: (request, signal) => store.labelValues(scoped(request), signal),
+    // Without an estimate of its own, the store is estimated through `series` above, scoped too.
+    ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal) => store.estimate!(scoped(request), signal) }),
   };
 }

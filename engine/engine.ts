@@ -2,7 +2,7 @@
 import { Registry } from "prom-client";
 import { exprType, parse } from "../promql/index.js";
 import type { Expr } from "../promql/index.js";
-import { plan, PlanError, type PlanNode } from "../planner/index.js";
+import { plan, PlanError, type PlanContext, type PlanNode } from "../planner/index.js";
 import type { Store } from "../storeapi/index.js";
 import { badData, canceled, QueryError, timeout } from "./errors.js";
 import { Annotations, type LoadedSeries, type QueryContext, SampleTracker } from "./exec/context.js";
@@ -57,7 +57,7 @@ export class Engine implements QueryEngine {
   async explain(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts: ExplainOptions = {}): Promise<Explain> {
     const expr = parseQuery(query, this.opts.enableExperimental);
     const lookbackMs = this.opts.lookbackDeltaMs;
-    const root = planOrThrow(expr, startMs, endMs, stepMs, lookbackMs, this.opts.defaultEvaluationIntervalMs);
+    const root = planOrThrow(expr, { startMs, endMs, stepMs, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: this.opts.defaultEvaluationIntervalMs });
     const tl = timeline(startMs, endMs, stepMs);
     if (opts.analyze !== true) {
       const ctx = newContext(store, this.metrics, new AbortController().signal, lookbackMs, this.opts.maxSamples, stepMs > 0);
@@ -86,7 +86,8 @@ export class Engine implements QueryEngine {
     const maxResolutionMs = Math.max(0, opts.maxResolutionMs ?? 0);
     const lookbackMs = lookbackForResolution(opts.lookbackDeltaMs ?? o.lookbackDeltaMs, maxResolutionMs);
     // Planning needs no data: a bad duration fails here, before exec, as bad_data.
-    const root = planOrThrow(expr, start, end, step, lookbackMs, o.defaultEvaluationIntervalMs, maxResolutionMs);
+    const context: PlanContext = { startMs: start, endMs: end, stepMs: step, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: o.defaultEvaluationIntervalMs, maxResolutionMs };
+    const root = planOrThrow(expr, context);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
       const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs);
@@ -101,6 +102,7 @@ export class Engine implements QueryEngine {
     let started = false;
     return {
       query,
+      plan: { root, context },
       exec: async () => {
         if (started) throw new QueryError("internal", "query already executed");
         started = true;
@@ -159,17 +161,9 @@ export function lookbackForResolution(lookbackMs: number, maxResolutionMs: numbe
   return out;
 }
 
-function planOrThrow(
-  expr: Expr,
-  start: number,
-  end: number,
-  step: number,
-  lookbackMs: number,
-  evalIntervalMs: number,
-  maxResolutionMs = 0,
-): PlanNode {
+function planOrThrow(expr: Expr, context: PlanContext): PlanNode {
   try {
-    return plan(expr, { startMs: start, endMs: end, stepMs: step, lookbackDeltaMs: lookbackMs, defaultEvaluationIntervalMs: evalIntervalMs, maxResolutionMs });
+    return plan(expr, context);
   } catch (e) {
     if (e instanceof PlanError) throw badData(e.message, e.pos);
     throw e;

@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { Labels, Store } from "../storeapi/index.js";
 import type { Explain } from "./model.js";
 import type { FloatHistogram } from "./histogram/index.js";
+import type { PlanContext, PlanNode } from "../planner/index.js";
 
 export interface EngineOptions {
   /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
@@ -117,6 +118,8 @@ export interface QueryResult {
 /** A prepared query; `exec` runs it once, `cancel` aborts it with kind "canceled". */
 export interface Query {
   readonly query: string;
+  /** The plan exec() will run, for a cost estimate before it runs (absent on engines without a planner). */
+  readonly plan?: { readonly root: PlanNode; readonly context: PlanContext };
   exec(): Promise<QueryResult>;
   cancel(): void;
 }

@@ -27,6 +27,7 @@ export {
   type ProxyLabelValuesRequest,
 } from "./proxy.js";
 export { StoreFailure } from "./cursor.js";
+export { combineStoreEstimates, type StoreShare } from "./estimate.js";
 export {
   dedupSamples,
   encodeXorChunks,

@@ -3,7 +3,7 @@
 // consumer pulls), merges the same series from several stores, deduplicates replicas on request,
 // and turns store failures into warnings (partial response) or an error naming the store (abort).
 import { setMaxListeners } from "node:events";
-import { compareLabels, compareUtf8, formatLabels, labelsEqual, labelsKey, mergeSeriesChunks } from "../storeapi/index.js";
+import { compareLabels, compareUtf8, estimateSeries, formatLabels, labelsEqual, labelsKey, mergeSeriesChunks } from "../storeapi/index.js";
 import type {
   AggrChunk,
   Chunk,
@@ -12,6 +12,7 @@ import type {
   LabelValuesRequest,
   Matcher,
   Series,
+  SeriesEstimate,
   SeriesFrame,
   SeriesRequest,
   Store,
@@ -20,6 +21,7 @@ import type {
 } from "../storeapi/index.js";
 import { ChunkEncoding, FloatBits } from "../storeapi/index.js";
 import { StoreCursor, StoreFailure } from "./cursor.js";
+import { combineStoreEstimates, type StoreShare } from "./estimate.js";
 import { dedupSamples, encodeXorChunks, type ReplicaSamples } from "./dedup.js";
 import { matchesExternalLabels, overlapsTime } from "./select.js";
 import { BufferedSource, replicaLabelsPinned, type SeriesSource } from "./sources.js";
@@ -110,6 +112,7 @@ export class ProxyStore implements Store {
     return {
       info: () => this.info(),
       series: (request, signal) => this.series({ ...request, replicaLabels, partialResponseDisabled }, signal),
+      estimate: (request, signal) => this.estimate({ ...request, replicaLabels, partialResponseDisabled }, signal),
       labelNames: async (request, signal) => {
         const res = await this.labelNames({ ...request, partialResponseDisabled }, signal);
         return drop.size === 0 ? res : { values: res.values.filter((n) => !drop.has(n)), warnings: res.warnings };
@@ -144,13 +147,37 @@ export class ProxyStore implements Store {
     return this.storesOf().filter((r) => overlapsTime(r.info, minTime, maxTime) && matchesExternalLabels(r.info.labelSets, matchers));
   }
 
-  async *series(request: ProxySeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
-    signal?.throwIfAborted();
+  /** The stores a series request goes to: by time, external labels and resolution. */
+  private seriesStores(request: SeriesRequest): StoreRef[] {
     // A store holding only resolutions coarser than the request allows has nothing to give it.
     const maxResolution = request.maxResolutionWindow ?? 0;
-    const refs = this.selectStores(request.minTime, request.maxTime, request.matchers).filter(
+    return this.selectStores(request.minTime, request.maxTime, request.matchers).filter(
       (r) => r.info.resolutions.length === 0 || r.info.resolutions.some((res) => res <= maxResolution),
     );
+  }
+
+  /**
+   * What series(request) would return, from the estimates of the stores it reaches (each named, with
+   * its share); a store that fails to estimate is left out and makes the basis "assumed".
+   */
+  async estimate(request: ProxySeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+    signal?.throwIfAborted();
+    const { replicaLabels = [], ...storeRequest } = request;
+    const refs = this.seriesStores(request);
+    const results = await Promise.allSettled(refs.map((ref) => this.withTimeout(ref, signal, (r, s) => estimateSeries(r.store, storeRequest, s))));
+    signal?.throwIfAborted();
+    const shares: StoreShare[] = [];
+    results.forEach((r, i) => {
+      if (r.status !== "fulfilled") return;
+      const { series, samples, basis } = r.value;
+      shares.push({ labelSets: refs[i]!.info.labelSets, estimate: { name: refs[i]!.name, series, samples, basis } });
+    });
+    return combineStoreEstimates(shares, replicaLabels, shares.length === refs.length);
+  }
+
+  async *series(request: ProxySeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    signal?.throwIfAborted();
+    const refs = this.seriesStores(request);
     if (refs.length === 0) {
       yield { series: [], warnings: [NO_STORES_MATCHED] };
       return;

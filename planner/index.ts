@@ -16,6 +16,17 @@ export { mergeSelects, matchersKey } from "./merge_selects.js";
 export { fillSelectorHints } from "./selector_hints.js";
 export { planDownsampledReads } from "./downsampled_reads.js";
 export { subquerySpan, selectorDataRange, type Span } from "./timelines.js";
+export {
+  estimateCost,
+  checkQueryCost,
+  STATISTICS_FACTOR,
+  TOO_MANY_SAMPLES,
+  type QueryCost,
+  type SelectorCost,
+  type CostLimit,
+  type CostLimits,
+  type CostRefusal,
+} from "./estimate.js";
 
 /** Builds the optimised logical plan for a parsed query. */
 export function plan(expr: Expr, ctx: PlanContext): PlanNode {

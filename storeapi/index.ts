@@ -160,6 +160,16 @@ export {
   matchExternalLabels,
 } from "./external-labels.js";
 
+// ── Cost estimates (the planner's check before any chunk is read) ──
+export {
+  /** A store's estimate of a Series request, or its series counted with skip_chunks when it has no estimate. */
+  estimateSeries,
+  /** The sample spacing assumed for a store that cannot count its chunks (Prometheus's default scrape_interval). */
+  ASSUMED_SCRAPE_INTERVAL_MS,
+  /** The weaker of two estimate bases (exact < statistics < assumed). */
+  weakerBasis,
+} from "./estimate.js";
+
 // ── Vertical sharding (Thanos shard_info) ──
 export {
   /** xxHash64 (seed 0) on uint32 halves: hash(bytes, length), then hi / lo or mod(n). */

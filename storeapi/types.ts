@@ -135,10 +135,45 @@ export interface StoreInfo {
   readonly supportsAggregationPushdown: boolean;
 }
 
+/**
+ * What an estimate's samples rest on, best first: "exact" (counted from chunk headers: the head),
+ * "statistics" (chunk refs × mean samples per chunk from meta.json: blocks), "assumed" (series
+ * counted with skip_chunks, one sample per assumed scrape interval: stores without an estimate).
+ */
+export type EstimateBasis = "exact" | "statistics" | "assumed";
+
+/** One store's share of an estimate (how a proxy tells which stores a request reaches). */
+export interface StoreEstimate {
+  /** The store as the proxy names it (its address, or "head" / "bucket" for a process's own). */
+  readonly name: string;
+  readonly series: number;
+  readonly samples: number;
+  readonly basis: EstimateBasis;
+}
+
+/**
+ * What a Series request would return, counted from postings and chunk statistics without reading a
+ * chunk: the series, and the samples of the chunks overlapping [minTime, maxTime] (whole chunks, as
+ * a reader holds them).
+ */
+export interface SeriesEstimate {
+  readonly series: number;
+  readonly samples: number;
+  /** What the samples rest on (the weakest basis of the stores counted). */
+  readonly basis: EstimateBasis;
+  /** The stores the request reaches, each with its share (a proxy's answer; absent from a single store's). */
+  readonly stores?: readonly StoreEstimate[];
+}
+
 export interface Store {
   info(): Promise<StoreInfo>;
   /** Streams matching series sorted by labels. Aborting the signal stops the stream. */
   series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame>;
   labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse>;
   labelValues(request: LabelValuesRequest, signal?: AbortSignal): Promise<StringsResponse>;
+  /**
+   * The series and samples `series(request)` would return, from postings and chunk statistics, no
+   * chunk read. Optional: storeapi's estimateSeries counts a store without it through `series` with skipChunks.
+   */
+  estimate?(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate>;
 }

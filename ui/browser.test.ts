@@ -122,6 +122,12 @@ test("Explain: the plan tree with each operator's series, samples and time", { s
   assert.match(cells[0]!, /rate/);
   assert.equal(cells[1], "3", "rate() outputs three series");
   assert.equal(cells[2], "3");
+  // Each selector's estimate beside what was fetched, and the stores it reached.
+  const selector = await page.locator(".explain-selector").first().locator("td").allTextContents();
+  assert.match(selector[0]!, /^demo_requests_total\[5m\]$/);
+  assert.equal(selector[1], selector[2], "the head's series estimate is exact");
+  assert.equal(selector[3], selector[4], "the head's samples estimate is exact");
+  assert.equal(selector[5], "exact");
   await shot("explain");
 });
 

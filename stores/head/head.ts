@@ -12,6 +12,7 @@ import type {
   Labels,
   LabelNamesRequest,
   LabelValuesRequest,
+  SeriesEstimate,
   SeriesFrame,
   SeriesRequest,
   Store,
@@ -164,6 +165,11 @@ export class Head implements Store {
 
   series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     return this.reader.series(request, signal);
+  }
+
+  /** Series and samples series(request) would return, exactly, from postings and chunk headers. */
+  estimate(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+    return this.reader.estimate(request, signal);
   }
 
   labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {

@@ -8,6 +8,7 @@ import type {
   LabelValuesRequest,
   Matcher,
   Series,
+  SeriesEstimate,
   SeriesFrame,
   SeriesRequest,
   StoreInfo,
@@ -73,6 +74,23 @@ export class HeadReader {
       }
       yield { series: frame, warnings: [] };
     }
+  }
+
+  /** What series(request) would return, counted exactly from postings and chunk headers; no chunk is copied. */
+  async estimate(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+    throwIfAborted(signal);
+    const { minTime, maxTime } = request;
+    const ext = matchExternalLabels(request.matchers, this.externalLabels);
+    if (!ext.matches) return { series: 0, samples: 0, basis: "exact" };
+    let selected = this.selectSeries(ext.rest, minTime, maxTime);
+    const shard = shardMatcher(request.shardInfo);
+    if (shard !== undefined) selected = this.labelled(selected).filter((s) => shard.matches(s.labels)).map((s) => s.series);
+    // A limit keeps the first series in label order: which ones only a sort can tell, so count all.
+    const limited = request.limit !== undefined && request.limit > 0 && selected.length > request.limit;
+    let samples = 0;
+    for (const s of selected) samples += s.samplesIn(minTime, maxTime, this.state.arena);
+    if (!limited) return { series: selected.length, samples, basis: "exact" };
+    return { series: request.limit!, samples: Math.round((samples * request.limit!) / selected.length), basis: "statistics" };
   }
 
   async labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {

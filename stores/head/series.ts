@@ -1,6 +1,6 @@
 // One series in the head: its interned labels, its closed (immutable) XOR chunks
 // and the open chunk appended in place, plus the state appends are validated against.
-import { ChunkEncoding, type FloatBits, XOR_CHUNK_TARGET_SAMPLES, XorChunk } from "../../storeapi/index.js";
+import { ChunkEncoding, type FloatBits, XOR_CHUNK_TARGET_SAMPLES, XorChunk, xorChunkNumSamples } from "../../storeapi/index.js";
 import type { AggrChunk, Labels } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
@@ -120,6 +120,18 @@ export class MemSeries {
     const c = this.closed;
     for (let i = 0; i < c.length; i += META) if (c[i + 1]! >= mint && c[i]! <= maxt) return true;
     return false;
+  }
+
+  /** Samples in the chunks overlapping [mint, maxt] (whole chunks, as chunksIn returns them), from their headers. */
+  samplesIn(mint: number, maxt: number, arena: ChunkArena): number {
+    let n = 0;
+    const c = this.closed;
+    for (let i = 0; i < c.length; i += META) {
+      if (c[i + 1]! < mint || c[i]! > maxt) continue;
+      n += xorChunkNumSamples(arena.view(c[i + 2]!, c[i + 3]!));
+    }
+    if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) n += this.open.numSamples();
+    return n;
   }
 
   /**

@@ -39,6 +39,34 @@ function explainRows(n: ExplainNode, depth: number, rows: HTMLElement[]): void {
   for (const c of n.children) explainRows(c, depth + 1, rows);
 }
 
+interface SelectorRow {
+  selector: string;
+  estimate: { series: number; samples: number; basis: string };
+  actual?: { series: number; samples: number };
+  stores: { name: string; series: number; samples: number }[];
+}
+
+/** Per selector: the planner's estimate beside what the stores returned (analyze), and the stores it reaches. */
+function selectorTable(selectors: readonly SelectorRow[]): HTMLElement {
+  const cell = (s: string): HTMLElement => h("td", { class: "num" }, s);
+  const rows = selectors.map((s) =>
+    h(
+      "tr",
+      { class: "explain-selector" },
+      h("td", {}, h("code", {}, s.selector)),
+      cell(String(s.estimate.series)),
+      cell(s.actual === undefined ? "" : String(s.actual.series)),
+      cell(String(s.estimate.samples)),
+      cell(s.actual === undefined ? "" : String(s.actual.samples)),
+      h("td", {}, s.estimate.basis),
+      // A query served by one store directly (no proxy) names none: this process's own.
+      h("td", {}, s.stores.length === 0 ? "this process" : s.stores.map((st) => `${st.name} (${st.series} series)`).join(", ")),
+    ),
+  );
+  const head = ["Selector", "Series est.", "Series", "Samples est.", "Samples", "Estimate from", "Stores"];
+  return h("table", { class: "data explain-selectors" }, h("thead", {}, h("tr", {}, ...head.map((t) => h("th", {}, t)))), h("tbody", {}, ...rows));
+}
+
 export function explainPage(root: HTMLElement, names: NameSource): void {
   const q = new URLSearchParams(location.search);
   const out = h("div", { class: "explain-output" });
@@ -57,11 +85,12 @@ export function explainPage(root: HTMLElement, names: NameSource): void {
         const rangeMs = parseDuration(range.value.trim());
         Object.assign(params, { start: String((now - rangeMs) / 1000), end: String(now / 1000), step: String(autoStepMs(rangeMs) / 1000) });
       }
-      const { data } = await apiGet<{ plan: ExplainNode }>("/api/v1/explain", params);
+      const { data } = await apiGet<{ plan: ExplainNode; selectors?: SelectorRow[] }>("/api/v1/explain", params);
       const rows: HTMLElement[] = [];
       explainRows(data.plan, 0, rows);
       out.replaceChildren(
         h("table", { class: "data explain" }, h("thead", {}, h("tr", {}, ...["Operator", "Series", "Samples", "Time (ms)", "Self (ms)"].map((t) => h("th", {}, t)))), h("tbody", {}, ...rows)),
+        ...(data.selectors === undefined || data.selectors.length === 0 ? [] : [h("h2", {}, "Selectors"), selectorTable(data.selectors)]),
       );
     });
   };
@@ -70,7 +99,7 @@ export function explainPage(root: HTMLElement, names: NameSource): void {
   button.addEventListener("click", () => void run());
   root.append(
     h("h1", {}, "Explain"),
-    h("p", { class: "hint" }, "The operator tree a query runs; with analyze, the query is run and each operator shows its output series, samples and time (its own and with its children). The same data: GET /api/v1/explain?query=…&analyze=true."),
+    h("p", { class: "hint" }, "The operator tree a query runs; with analyze, the query is run and each operator shows its output series, samples and time (its own and with its children). Below it, each selector's estimated series and samples (made before any chunk is read) beside what the stores returned, and the stores it reaches. The same data: GET /api/v1/explain?query=…&analyze=true."),
     h("div", { class: "panel-head" }, editor.element, button),
     h("div", { class: "panel-controls" }, h("label", {}, analyze, " analyze (run the query)"), " Range ", range),
     out,

@@ -110,6 +110,29 @@ export class Block {
     }
   }
 
+  /**
+   * The series matching `matchers` with chunks overlapping [mint, maxt], each with how many: read
+   * from postings and series entries only, never a chunk (the planner's estimate).
+   */
+  async chunkCounts(matchers: readonly Matcher[], mint: number, maxt: number): Promise<{ labels: Labels; chunks: number }[]> {
+    const refs = await this.index.postingsForMatchers(matchers);
+    const out: { labels: Labels; chunks: number }[] = [];
+    for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
+      for (const s of await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES))) {
+        let chunks = 0;
+        for (const c of s.chunks) if (c.maxTime >= mint && c.minTime <= maxt) chunks++;
+        if (chunks > 0) out.push({ labels: s.labels, chunks });
+      }
+    }
+    return out;
+  }
+
+  /** Mean samples per chunk, from meta.json's stats (0 for a block without chunks). */
+  get samplesPerChunk(): number {
+    const { numSamples, numChunks } = this.meta.stats;
+    return numChunks > 0 ? numSamples / numChunks : 0;
+  }
+
   /** A chunk as read from the chunk file: raw, or (encoding 0xff) split into the aggregates asked for. */
   toAggrChunk(minTime: number, maxTime: number, c: Chunk, aggregates?: readonly Aggregate[]): AggrChunk {
     if (c.encoding !== ChunkEncoding.Aggr) return { minTime, maxTime, raw: c };

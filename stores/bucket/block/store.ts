@@ -14,6 +14,7 @@ import {
   extendLabels,
   getLabel,
   labelsEqual,
+  labelsKey,
   matchExternalLabels,
   mergeXorChunks,
   type Aggregate,
@@ -23,6 +24,7 @@ import {
   type LabelValuesRequest,
   type Matcher,
   type Series,
+  type SeriesEstimate,
   type SeriesFrame,
   type SeriesRequest,
   type Store,
@@ -139,6 +141,33 @@ export class BlocksStore implements Store {
       yield { series: limited.slice(start, start + this.frameSize), warnings };
       warnings = [];
     }
+  }
+
+  /**
+   * What series(request) would return, from each block's postings and series entries (chunk refs)
+   * and meta.json's mean samples per chunk; no chunk is read. A series in several blocks counts once.
+   */
+  async estimate(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+    const { matchers, minTime, maxTime } = request;
+    const shard = shardMatcher(request.shardInfo);
+    const seen = new Set<string>();
+    let samples = 0;
+    for (const b of blocksForResolution(this.blocks, minTime, maxTime, request.maxResolutionWindow ?? 0)) {
+      if (!b.overlaps(minTime, maxTime)) continue;
+      const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
+      if (!matches) continue;
+      signal?.throwIfAborted();
+      const perChunk = b.samplesPerChunk;
+      for (const s of await b.chunkCounts(rest, minTime, maxTime)) {
+        const labels = extendLabels(s.labels, b.externalLabels);
+        if (shard !== undefined && !shard.matches(labels)) continue;
+        seen.add(labelsKey(labels));
+        samples += s.chunks * perChunk;
+      }
+    }
+    const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Infinity;
+    const series = Math.min(seen.size, limit);
+    return { series, samples: Math.round(seen.size === 0 ? 0 : (samples * series) / seen.size), basis: "statistics" };
   }
 
   /**

@@ -9,6 +9,7 @@ import {
   xorChunkNumSamples,
   type LabelNamesRequest,
   type LabelValuesRequest,
+  type SeriesEstimate,
   type SeriesFrame,
   type SeriesRequest,
   type Store,
@@ -236,6 +237,11 @@ export class BucketStore implements Store {
   /** The blocks' series, merged; over a limit, a RESOURCE_EXHAUSTED error naming the limit and its flag. */
   series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     return this.store.series(request, signal);
+  }
+
+  /** The blocks' estimate of series(request): postings and chunk refs from the index, samples per chunk from meta.json. */
+  estimate(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+    return this.store.estimate(request, signal);
   }
 
   labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {

@@ -1,0 +1,285 @@
+// Cost before execution: the series and samples a plan will touch, estimated from the stores'
+// postings and chunk statistics (Store.estimate) before any chunk is fetched. Samples are counted
+// as the engine holds them against --query.max-samples: every chunk sample of each distinct fetch,
+// each subquery's inner result (series × inner steps), and a range query's result (series × steps).
+import { formatDuration, formatExpr, lookupFunction, type PosRange, type VectorSelector } from "../promql/index.js";
+import {
+  aggregatesFor,
+  estimateSeries,
+  weakerBasis,
+  type EstimateBasis,
+  type SeriesRequest,
+  type Store,
+  type StoreEstimate,
+} from "../storeapi/index.js";
+import type { PlanContext, PlanNode, SelectorNode } from "./plan.js";
+import { children, planType } from "./plan.js";
+import { subquerySpan, type Span } from "./timelines.js";
+
+/** One distinct store fetch of the plan (identical selectors share one, as the engine shares them). */
+export interface SelectorCost {
+  /** The selector as PromQL, e.g. `demo_total{job="api"}[5m]` (the first selector of the fetch). */
+  readonly selector: string;
+  readonly pos: PosRange;
+  /** The series request the engine will send (matchers, range, hints). */
+  readonly request: SeriesRequest;
+  /** Whether `@` pins the selector's time (its range does not move with the query's). */
+  readonly pinned: boolean;
+  /** The fetch's inclusive time range, ms. */
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly series: number;
+  /** Samples of the chunks overlapping the range. */
+  readonly samples: number;
+  readonly basis: EstimateBasis;
+  /** The stores the fetch reaches with their shares (empty when the store is not a proxy). */
+  readonly stores: readonly StoreEstimate[];
+}
+
+export interface QueryCost {
+  /** Series fetched, summed over the distinct fetches. */
+  readonly series: number;
+  /** Samples the engine would hold (what --query.max-samples limits). */
+  readonly samples: number;
+  readonly basis: EstimateBasis;
+  /** Steps of the query (1 for an instant query). */
+  readonly steps: number;
+  /** The part of `samples` that shrinks with a longer step: the range query's result. */
+  readonly resultSamples: number;
+  readonly selectors: readonly SelectorCost[];
+}
+
+interface Fetch {
+  readonly id: string;
+  readonly node: SelectorNode;
+  readonly rangeMs: number;
+}
+
+/** Estimates a plan's cost against `store`; runs one estimate per distinct fetch, concurrently. */
+export async function estimateCost(root: PlanNode, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<QueryCost> {
+  const fetches = new Map<string, Fetch>();
+  collectFetches(root, fetches);
+  const costs = await Promise.all([...fetches.values()].map((f) => estimateFetch(f, ctx, store, signal)));
+  const seriesById = new Map<string, number>();
+  [...fetches.keys()].forEach((id, i) => seriesById.set(id, costs[i]!.series));
+  const seriesOf = (sel: SelectorNode): number => seriesById.get(fetchId(sel)) ?? 0;
+  const steps = stepsOf({ start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs });
+  const isRangeQuery = ctx.stepMs > 0;
+  const resultSamples = isRangeQuery && planType(root) === "vector" ? outputSeries(root, seriesOf) * steps : 0;
+  let samples = resultSamples + subqueryHeld(root, { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 }, seriesOf);
+  let series = 0;
+  let basis: EstimateBasis = "exact";
+  for (const c of costs) {
+    samples += c.samples;
+    series += c.series;
+    basis = weakerBasis(basis, c.basis);
+  }
+  return { series, samples, basis, steps, resultSamples, selectors: costs };
+}
+
+/** The engine's key for a fetch: the same matchers and aggregate over the same range are read once. */
+function fetchId(sel: SelectorNode): string {
+  const f = sel.fetch;
+  return f === undefined ? "" : `${f.key}\xfd${f.minTime}:${f.maxTime}`;
+}
+
+function collectFetches(n: PlanNode, out: Map<string, Fetch>): void {
+  if (n.type === "VectorSelector" || n.type === "MatrixSelector") {
+    const node = n.type === "VectorSelector" ? n : n.selector;
+    const id = fetchId(node);
+    if (node.fetch !== undefined && !out.has(id)) out.set(id, { id, node, rangeMs: n.type === "MatrixSelector" ? n.rangeMs : 0 });
+    return;
+  }
+  for (const c of children(n)) collectFetches(c, out);
+}
+
+async function estimateFetch(f: Fetch, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<SelectorCost> {
+  const sel = f.node;
+  const { minTime, maxTime } = sel.fetch!;
+  const request: SeriesRequest = {
+    minTime,
+    maxTime,
+    matchers: sel.matchers.map((m) => ({ name: m.name, op: m.op, value: m.value })),
+    queryHints: sel.hints,
+    ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs ?? 0, aggregates: aggregatesFor(sel.read) } : {}),
+  };
+  const e = await estimateSeries(store, request, signal);
+  return { selector: selectorText(sel, f.rangeMs), pos: sel.pos, request, pinned: sel.atMs !== undefined, minTime, maxTime, series: e.series, samples: e.samples, basis: e.basis, stores: e.stores ?? [] };
+}
+
+function selectorText(sel: SelectorNode, rangeMs: number): string {
+  const vs: VectorSelector = { type: "VectorSelector", name: sel.name, matchers: sel.matchers, anchored: sel.anchored, smoothed: sel.smoothed, pos: sel.pos };
+  return formatExpr(vs) + (rangeMs > 0 ? `[${formatDuration(rangeMs)}]` : "");
+}
+
+function stepsOf(span: Span): number {
+  return span.step > 0 && span.end >= span.start ? Math.floor((span.end - span.start) / span.step) + 1 : 1;
+}
+
+/** Samples held by subqueries' inner results: their output series × their steps, nested spans followed. */
+function subqueryHeld(n: PlanNode, span: Span, seriesOf: (sel: SelectorNode) => number): number {
+  switch (n.type) {
+    case "Subquery": {
+      const inner = subquerySpan(span, n.rangeMs, n.stepMs, n.offsetMs, n.atMs);
+      return outputSeries(n.expr, seriesOf) * stepsOf(inner) + subqueryHeld(n.expr, inner, seriesOf);
+    }
+    case "StepInvariant":
+      return subqueryHeld(n.expr, { start: span.start, end: span.start, step: span.step }, seriesOf);
+    default:
+      return children(n).reduce((a, c) => a + subqueryHeld(c, span, seriesOf), 0);
+  }
+}
+
+/** Functions whose result has at most one series whatever the input (lower bound: one if there is input). */
+const ONE_SERIES_FUNCTIONS = new Set(["histogram_quantile", "histogram_fraction", "histogram_quantiles"]);
+/** Functions whose result may be empty however large the input. */
+const MAYBE_EMPTY_FUNCTIONS = new Set(["absent", "absent_over_time"]);
+const COMPARISONS = new Set(["==", "!=", ">", "<", ">=", "<="]);
+
+/**
+ * A lower bound of the series a node outputs: selectors and per-series functions keep their input's
+ * series, aggregations at least one group, filters and vector matching possibly none. A lower bound
+ * keeps the estimate from refusing a query the engine would have answered.
+ */
+function outputSeries(n: PlanNode, seriesOf: (sel: SelectorNode) => number): number {
+  switch (n.type) {
+    case "VectorSelector":
+      return seriesOf(n);
+    case "MatrixSelector":
+      return seriesOf(n.selector);
+    case "Subquery":
+    case "Unary":
+    case "StepInvariant":
+      return outputSeries(n.expr, seriesOf);
+    case "Aggregate":
+      return Math.min(1, outputSeries(n.expr, seriesOf));
+    case "Call": {
+      if (n.func === "vector") return 1;
+      if (MAYBE_EMPTY_FUNCTIONS.has(n.func) || lookupFunction(n.func) === undefined) return 0;
+      const arg = n.args.find((a) => planType(a) === "vector" || planType(a) === "matrix");
+      if (arg === undefined) return 0;
+      const input = outputSeries(arg, seriesOf);
+      return ONE_SERIES_FUNCTIONS.has(n.func) ? Math.min(1, input) : input;
+    }
+    case "Binary": {
+      const l = planType(n.lhs) === "scalar";
+      const r = planType(n.rhs) === "scalar";
+      if (l === r || (COMPARISONS.has(n.op) && !n.returnBool)) return 0;
+      return outputSeries(l ? n.rhs : n.lhs, seriesOf);
+    }
+    default:
+      return 0;
+  }
+}
+
+// ── The check before execution ──
+
+/** How far above the samples actually held an estimate on statistics may be (the factor the tests hold it to). */
+export const STATISTICS_FACTOR = 2;
+
+/** A limit the check enforces: its value and how the user names it (a flag, a per-tenant setting). */
+export interface CostLimit {
+  readonly max: number;
+  readonly name: string;
+}
+
+export interface CostLimits {
+  /** Samples one query may hold (--query.max-samples). */
+  readonly samples?: CostLimit;
+  /** Series one query may fetch. */
+  readonly series?: CostLimit;
+}
+
+export interface CostRefusal {
+  readonly limit: "samples" | "series";
+  readonly message: string;
+}
+
+/** Prometheus's ErrTooManySamples for a query refused in execution. */
+export const TOO_MANY_SAMPLES = "query processing would load too many samples into memory in query execution";
+const TOO_MANY_SERIES = "query would fetch too many series";
+
+/**
+ * The refusal of a query whose estimate is over a limit, or undefined. An exact estimate is refused
+ * over the limit; any other only over STATISTICS_FACTOR × the limit (series too: a proxy combines its
+ * stores' series by rule); samples assumed from a scrape interval never refuse. The engine's own limit
+ * still applies while the query runs. The advice (range, step) is against the limit itself.
+ */
+export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<CostRefusal | undefined> {
+  const slack = cost.basis === "exact" ? 1 : STATISTICS_FACTOR;
+  const samples = limits.samples;
+  if (samples !== undefined && cost.basis !== "assumed" && cost.samples > samples.max * slack) {
+    const what = `estimated ${cost.samples} samples before any chunk was read (limit ${samples.max}, ${samples.name})`;
+    const parts = [topSelectors(cost)];
+    if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) {
+      const fit = await fittingRange(cost, ctx, samples.max, store, signal);
+      parts.push(fit === undefined ? "no shorter range would fit" : `a range of at most about ${formatDuration(fit)} would fit`);
+      parts.push(stepAdvice(cost, samples.max, ctx.endMs - ctx.startMs));
+    }
+    return { limit: "samples", message: `${TOO_MANY_SAMPLES}: ${what}; ${parts.join("; ")}` };
+  }
+  const series = limits.series;
+  if (series !== undefined && cost.series > series.max * slack) {
+    const what = `estimated ${cost.series} series before any chunk was read (limit ${series.max}, ${series.name})`;
+    return { limit: "series", message: `${TOO_MANY_SERIES}: ${what}; ${topSelectors(cost)}` };
+  }
+  return undefined;
+}
+
+function topSelectors(cost: QueryCost): string {
+  const top = [...cost.selectors].sort((a, b) => b.series - a.series || b.samples - a.samples).slice(0, 3);
+  return `selectors matching the most series: ${top.map((s) => `${s.selector} (${s.series} series, ${s.samples} samples)`).join(", ")}`;
+}
+
+/** Estimates tried while searching for a range that fits. */
+const RANGE_SEARCH_STEPS = 8;
+
+/**
+ * The longest range (whole minutes, or seconds under a minute; same end) whose estimate fits `max`,
+ * by re-estimating every selector over the shorter range: chunk edges do not shrink with the range.
+ */
+async function fittingRange(cost: QueryCost, ctx: PlanContext, max: number, store: Store, signal?: AbortSignal): Promise<number | undefined> {
+  const rangeMs = ctx.endMs - ctx.startMs;
+  const fits = async (r: number): Promise<boolean> => (await costOverRange(cost, ctx, r, store, signal)) <= max;
+  let lo = 0;
+  let hi = rangeMs;
+  for (let i = 0; i < RANGE_SEARCH_STEPS && hi - lo > 1000; i++) {
+    const mid = roundDown((lo + hi) / 2);
+    if (mid <= lo || mid >= hi) break;
+    if (await fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo >= ctx.stepMs && lo > 0 ? lo : undefined;
+}
+
+/** The estimate of the same query over the last `r` ms of its range. */
+async function costOverRange(cost: QueryCost, ctx: PlanContext, r: number, store: Store, signal?: AbortSignal): Promise<number> {
+  const shift = ctx.endMs - ctx.startMs - r;
+  const fetched = await Promise.all(
+    cost.selectors.map(async (s) => {
+      if (s.pinned) return s.samples;
+      const minTime = Math.min(s.request.minTime + shift, s.request.maxTime);
+      return (await estimateSeries(store, { ...s.request, minTime }, signal)).samples;
+    }),
+  );
+  const steps = Math.floor(r / ctx.stepMs) + 1;
+  const fetchedNow = cost.selectors.reduce((a, s) => a + s.samples, 0);
+  const subqueries = cost.samples - cost.resultSamples - fetchedNow;
+  const scale = r / (ctx.endMs - ctx.startMs);
+  return fetched.reduce((a, n) => a + n, 0) + (cost.resultSamples / cost.steps) * steps + subqueries * scale;
+}
+
+function stepAdvice(cost: QueryCost, budget: number, rangeMs: number): string {
+  const fixed = cost.samples - cost.resultSamples;
+  if (cost.resultSamples === 0 || fixed >= budget) return `no step would fit: the selectors alone hold about ${fixed} samples`;
+  const perStep = cost.resultSamples / cost.steps;
+  const maxSteps = Math.floor((budget - fixed) / perStep);
+  if (maxSteps < 2) return "no step would fit";
+  return `a step of at least ${formatDuration(Math.ceil(rangeMs / (maxSteps - 1) / 1000) * 1000)} would fit`;
+}
+
+/** A duration rounded down to a whole minute (a whole second under a minute). */
+function roundDown(ms: number): number {
+  const unit = ms >= 60_000 ? 60_000 : 1000;
+  return Math.max(unit, Math.floor(ms / unit) * unit);
+}

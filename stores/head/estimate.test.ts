@@ -1,0 +1,44 @@
+// The head's estimate is exact: the series and chunk samples series() would return, without copying a chunk.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { labelsFromRecord, xorChunkNumSamples, type Matcher, type Store } from "../../storeapi/index.js";
+import { openHead } from "../index.js";
+
+async function actual(store: Store, matchers: Matcher[], minTime: number, maxTime: number): Promise<{ series: number; samples: number }> {
+  let series = 0;
+  let samples = 0;
+  for await (const f of store.series({ matchers, minTime, maxTime })) {
+    for (const s of f.series) {
+      series++;
+      for (const c of s.chunks) samples += xorChunkNumSamples(c.raw!.data);
+    }
+  }
+  return { series, samples };
+}
+
+test("head estimate equals what series() returns, for every matcher kind and range, external labels included", async () => {
+  const { head } = await openHead(undefined, { externalLabels: labelsFromRecord({ region: "eu" }) });
+  try {
+    // 300 samples a series at 10 s: three chunks (120, 120, 60 open).
+    const batch = ["a", "b", "c", "d"].map((job, i) => {
+      const t = Array.from({ length: 300 - i * 50 }, (_, k) => k * 10_000);
+      return { labels: labelsFromRecord({ __name__: "m", job }), t, v: t.map((_, k) => k) };
+    });
+    await head.appendBatch(batch);
+    const cases: [Matcher[], number, number][] = [
+      [[{ name: "__name__", op: "=", value: "m" }], 0, 3_000_000],
+      [[{ name: "job", op: "=~", value: "a|c" }], 1_300_000, 1_300_000],
+      [[{ name: "job", op: "!=", value: "a" }], 2_000_000, 2_900_000],
+      [[{ name: "region", op: "=", value: "eu" }, { name: "job", op: "!~", value: "b" }], 0, 10_000],
+      [[{ name: "region", op: "=", value: "us" }], 0, 3_000_000],
+      [[{ name: "__name__", op: "=", value: "m" }], 5_000_000, 6_000_000],
+    ];
+    for (const [matchers, minTime, maxTime] of cases) {
+      const est = await head.estimate({ matchers, minTime, maxTime });
+      assert.deepEqual({ series: est.series, samples: est.samples }, await actual(head, matchers, minTime, maxTime), JSON.stringify(matchers));
+      assert.equal(est.basis, "exact");
+    }
+  } finally {
+    await head.close();
+  }
+});
