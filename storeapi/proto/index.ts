@@ -72,3 +72,9 @@ export type {
   PrompbChunkedSeries,
   PrompbChunkedReadResponse,
 } from "./prompb.js";
+
+// ── Prometheus remote_write 2.0 (io.prometheus.write.v2) ──
+export {
+  /** io.prometheus.write.v2 message types (Request, TimeSeries, Histogram), parsed once at load. */
+  writeV2,
+} from "./writev2.js";

@@ -25,6 +25,7 @@ export type {
   RemoteWriteContext,
   RemoteWriteContextOptions,
   RemoteWriteMetrics,
+  RemoteWriteProtocol,
   RemoteWriteResponse,
   RequestHeaders,
 } from "./receiver.js";
@@ -32,11 +33,13 @@ export type {
 // and the protobufjs one over storeapi's prompb types, kept to check and measure it against.
 export { decodeWriteRequest, ProtoDecodeError, METRIC_TYPES } from "./decode.js";
 export { decodeWriteRequestProtobufjs } from "./decode-protobufjs.js";
+export { decodeWriteRequestV2 } from "./decode-v2.js";
+export { WRITE_V1_PROTO, WRITE_V2_PROTO } from "./receiver.js";
 export type { DecodedWriteRequest, MetricMetadata, MetricType, WriteRequestDecoder } from "./decode.js";
 export { seriesLabels, exemplarLabels, isValidUtf8 } from "./labels.js";
 export { ExemplarStore, DEFAULT_MAX_EXEMPLARS } from "./exemplars.js";
 export type { Exemplar, SeriesExemplars, ExemplarAddResult } from "./exemplars.js";
 export { MetadataStore } from "./metadata.js";
 export type { MetadataEntry, MetadataStoreOptions } from "./metadata.js";
-export { encodeWriteRequest, encodeRemoteWriteBody } from "./encode.js";
-export type { WriteRequestInput, WriteTimeSeries, WriteSample } from "./encode.js";
+export { encodeWriteRequest, encodeRemoteWriteBody, encodeWriteRequestV2, prompbHistogram } from "./encode.js";
+export type { WriteRequestInput, WriteTimeSeries, WriteSample, WriteHistogram, WriteTimeSeriesV2 } from "./encode.js";
