@@ -87,7 +87,8 @@ class V2Decoder extends Decoder {
       } else if (field === 5) {
         this.expect(wt, WireType.Bytes, "TimeSeries", 5, at);
         metadataAt = this.pos;
-        this.pos += this.length(end);
+        const n = this.length(end);
+        this.pos += n;
       } else {
         this.skip(wt, end, field);
       }
