@@ -46,10 +46,23 @@ export {
   histogramChunkHeader,
   /** Sample count of a histogram chunk, from its header. */
   histogramChunkNumSamples,
+  /** Why histogram chunk bytes cannot hold what their header claims, or undefined (a cheap check for foreign chunks). */
+  histogramChunkHeaderError,
+  /** Why a NativeHistogram is malformed (schema, spans vs buckets, negative or fractional counts), or undefined. */
+  histogramShapeError,
+  /** Cuts one series' histogram samples into chunks where Prometheus's head does (kind, refusal, ~1 KiB, range end). */
+  HistogramChunkCutter,
+  type CutHistogramChunk,
+  /** Prometheus's default head chunk range, 2h. */
+  DEFAULT_CHUNK_RANGE_MS,
   /** Prometheus's head cuts a histogram chunk near 1024 bytes but not below 10 samples. */
   HISTOGRAM_CHUNK_TARGET_BYTES,
   HISTOGRAM_CHUNK_MIN_SAMPLES,
 } from "./chunkenc/index.js";
+export {
+  /** A series' floats and histograms as chunks: XOR of 120, histograms cut as the head cuts, a new chunk per kind switch. */
+  chunksOfSamples,
+} from "./series-chunks.js";
 export {
   /** Prometheus's stale-marker NaN (bits 0x7ff0000000000002). */
   STALE_NAN,

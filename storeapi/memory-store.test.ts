@@ -6,7 +6,17 @@ import { MemoryStore } from "./memory-store.js";
 import { labelsFromRecord as L, formatLabels } from "./labels.js";
 import { MatcherError } from "./matchers.js";
 import { mergeSeriesChunks, seriesSampleIterator } from "./series-iterator.js";
-import { STALE_NAN, isStaleNaN, xorChunkNumSamples, XorChunk } from "./chunkenc/index.js";
+import {
+  STALE_NAN,
+  isStaleNaN,
+  xorChunkNumSamples,
+  XorChunk,
+  HistogramChunkIterator,
+  FloatHistogramChunkIterator,
+  histogramChunkHeader,
+  histogramChunkNumSamples,
+} from "./chunkenc/index.js";
+import { CounterResetHint, type NativeHistogram } from "./histogram.js";
 
 async function collect(frames: AsyncIterable<SeriesFrame>): Promise<Series[]> {
   const out: Series[] = [];
@@ -169,4 +179,115 @@ test("external labels are attached to returned series, seen by matchers and labe
   const zones = await store.labelValues({ label: "zone", minTime: 0, maxTime: 9, matchers: [] });
   assert.deepEqual(zones.values, ["b"]);
   assert.deepEqual((await store.info()).labelSets, [L({ region: "eu", zone: "b" })]);
+});
+
+// ── native histograms ──
+
+function nh(count: number, buckets: number[], extra: Partial<NativeHistogram> = {}): NativeHistogram {
+  return {
+    float: false,
+    counterResetHint: CounterResetHint.Unknown,
+    schema: 2,
+    zeroThreshold: 2 ** -128,
+    zeroCount: 0,
+    count,
+    sum: count * 1.5,
+    positiveSpans: buckets.length > 0 ? [{ offset: 0, length: buckets.length }] : [],
+    positiveBuckets: buckets,
+    negativeSpans: [],
+    negativeBuckets: [],
+    ...extra,
+  };
+}
+
+function histogramSamples(s: Series): { t: number; h: NativeHistogram; encoding: ChunkEncoding }[] {
+  const out: { t: number; h: NativeHistogram; encoding: ChunkEncoding }[] = [];
+  for (const c of s.chunks) {
+    const raw = c.raw!;
+    if (raw.encoding === ChunkEncoding.XOR) continue;
+    const it = raw.encoding === ChunkEncoding.Histogram ? new HistogramChunkIterator(raw.data) : new FloatHistogramChunkIterator(raw.data);
+    while (it.next()) out.push({ t: it.t, h: it.at(), encoding: raw.encoding });
+    assert.equal(it.err, undefined);
+  }
+  return out;
+}
+
+test("MemoryStore.appendHistogram: series come back with HISTOGRAM / FLOAT_HISTOGRAM chunks holding the samples", async () => {
+  const store = new MemoryStore();
+  const l = L({ __name__: "lat" });
+  store.appendHistogram(l, 30, nh(6, [3, 3]));
+  store.appendHistogram(l, 10, nh(2, [1, 1]));
+  store.appendHistogram(l, 20, nh(4, [2, 2]));
+  store.appendHistogram(l, 20, nh(5, [2, 3])); // a repeated timestamp replaces
+  store.appendHistogram(L({ __name__: "fl" }), 10, { ...nh(1, [1]), float: true, count: 1.5, positiveBuckets: [1.5] });
+  const [fl, lat] = await collect(store.series(req()));
+  assert.deepEqual(fl!.chunks.map((c) => c.raw!.encoding), [ChunkEncoding.FloatHistogram]);
+  assert.equal(histogramSamples(fl!)[0]!.h.count, 1.5);
+  assert.deepEqual(lat!.chunks.map((c) => [c.raw!.encoding, c.minTime, c.maxTime]), [[ChunkEncoding.Histogram, 10, 30]]);
+  assert.deepEqual(histogramSamples(lat!).map((s) => [s.t, s.h.count, s.h.positiveBuckets]), [[10, 2, [1, 1]], [20, 5, [2, 3]], [30, 6, [3, 3]]]);
+  assert.deepEqual((await store.info()).minTime, 10);
+  assert.equal((await collect(store.series(req({ minTime: 31 })))).length, 0);
+  // Across kinds too, the sample appended last at a timestamp wins.
+  const m = L({ __name__: "mixed" });
+  store.appendSample(m, 40, 1);
+  store.appendHistogram(m, 40, nh(1, [1]));
+  store.appendHistogram(m, 50, nh(2, [2]));
+  store.appendSample(m, 50, 5);
+  const [mixed] = await collect(store.series(req({ matchers: [{ name: "__name__", op: "=", value: "mixed" }] })));
+  assert.deepEqual(mixed!.chunks.map((c) => [c.raw!.encoding, c.minTime, c.maxTime]), [[ChunkEncoding.Histogram, 40, 40], [ChunkEncoding.XOR, 50, 50]]);
+});
+
+test("MemoryStore.appendHistogram: chunks are cut as Prometheus's head cuts them", async () => {
+  const store = new MemoryStore();
+  const l = L({ __name__: "h" });
+  // float → histogram → float switches kind each time; a counter reset starts a chunk marked as a reset.
+  store.appendSample(l, 0, 1);
+  store.appendHistogram(l, 1000, nh(10, [5, 5]));
+  store.appendHistogram(l, 2000, nh(12, [6, 6]));
+  store.appendHistogram(l, 3000, nh(3, [1, 2]));
+  store.appendSample(l, 4000, 2);
+  store.appendHistogram(l, 5000, { ...nh(1, [1]), counterResetHint: CounterResetHint.Gauge });
+  const [s] = await collect(store.series(req()));
+  assert.deepEqual(
+    s!.chunks.map((c) => [c.raw!.encoding, c.minTime, c.maxTime]),
+    [
+      [ChunkEncoding.XOR, 0, 0],
+      [ChunkEncoding.Histogram, 1000, 2000],
+      [ChunkEncoding.Histogram, 3000, 3000],
+      [ChunkEncoding.XOR, 4000, 4000],
+      [ChunkEncoding.Histogram, 5000, 5000],
+    ],
+  );
+  assert.deepEqual(s!.chunks.map((c) => (c.raw!.encoding === ChunkEncoding.XOR ? -1 : histogramChunkHeader(c.raw!.data))), [
+    -1,
+    CounterResetHint.Unknown,
+    CounterResetHint.CounterReset,
+    -1,
+    CounterResetHint.Gauge,
+  ]);
+  // By size: many wide samples make chunks near 1 KiB (never past 2 KiB), each of at least 10 samples.
+  const wide = new MemoryStore();
+  const buckets = Array.from({ length: 40 }, () => 0);
+  for (let i = 0; i < 400; i++) {
+    for (let b = 0; b < buckets.length; b++) buckets[b]! += (i * 7 + b * 13) % 5;
+    wide.appendHistogram(l, i * 15000, nh(buckets.reduce((a, b) => a + b, 0), [...buckets]));
+  }
+  const [w] = await collect(wide.series(req()));
+  assert.ok(w!.chunks.length > 3, `${w!.chunks.length} chunks`);
+  for (const c of w!.chunks.slice(0, -1)) {
+    assert.ok(c.raw!.data.length < 2048 + 512, `chunk of ${c.raw!.data.length} bytes`);
+    assert.ok(histogramChunkNumSamples(c.raw!.data) >= 10);
+    assert.equal(histogramChunkHeader(c.raw!.data) === CounterResetHint.NotCounterReset || c === w!.chunks[0], true, "a size cut continues the counter");
+  }
+  assert.equal(histogramSamples(w!).length, 400);
+});
+
+test("MemoryStore.appendHistogram: a malformed histogram is rejected naming the series and the reason", () => {
+  const store = new MemoryStore();
+  assert.throws(() => store.appendHistogram(L({ __name__: "bad", job: "x" }), 1, nh(1, [1, 2], { positiveSpans: [{ offset: 0, length: 1 }] })), /bad.*job.*x.*positive spans cover 1 buckets but 2/);
+  assert.throws(() => store.appendHistogram(L({ __name__: "bad" }), 1, nh(1, [], { schema: 12 })), /schema 12 is out of range/);
+  assert.throws(() => store.appendHistogram(L({ __name__: "bad" }), 1, nh(-3, [])), /count -3/);
+  assert.equal(store.numSeries(), 0);
+  store.appendHistogram(L({ __name__: "ok" }), 1, nh(0, [], { sum: STALE_NAN, schema: 99 })); // stale markers carry no shape
+  assert.equal(store.numSeries(), 1);
 });

@@ -1,4 +1,5 @@
-// An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120.
+// An in-memory Store for tests and the conformance runner: samples per series, XOR chunks cut every 120,
+// native histograms in HISTOGRAM / FLOAT_HISTOGRAM chunks cut where Prometheus's head cuts them.
 // Like a Thanos store, it attaches its external labels to every series it returns (an external
 // label replaces a series label of the same name), and matchers see them.
 import type {
@@ -15,17 +16,22 @@ import type {
   StoreInfo,
   StringsResponse,
 } from "./types.js";
-import { ChunkEncoding } from "./types.js";
-import { XorChunk, XOR_CHUNK_TARGET_SAMPLES } from "./chunkenc/index.js";
+import { histogramShapeError, isStaleNaN } from "./chunkenc/index.js";
+import { chunksOfSamples } from "./series-chunks.js";
+import type { NativeHistogram } from "./histogram.js";
 import { compareLabels, compareUtf8, getLabel, labelsKey } from "./labels.js";
 import { compileMatchers } from "./matchers.js";
 import { extendLabels } from "./external-labels.js";
 import { shardMatcher } from "./shard.js";
 
-/** One series' samples; values live in a Float64Array so stale-marker bits survive. */
+/**
+ * One series' samples; values live in a Float64Array so stale-marker bits survive. hs[i] holds sample i's
+ * histogram when it is one (hs stays empty until the series gets its first histogram).
+ */
 class MemorySeries {
   ts: number[] = [];
   vs = new Float64Array(16);
+  hs: (NativeHistogram | undefined)[] = [];
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
@@ -47,28 +53,37 @@ class MemorySeries {
     }
     this.ts.push(t);
     this.vs[n] = v;
+    if (this.hs.length > 0) this.hs[n] = undefined;
     this.chunkCache = undefined;
   }
 
-  /** Sorts by time; at equal timestamps the sample appended last wins. */
+  appendHistogram(t: number, h: NativeHistogram): void {
+    const n = this.ts.length;
+    this.append(t, 0);
+    if (this.hs.length < n) this.hs.length = n;
+    this.hs[n] = h;
+  }
+
+  /** Sorts by time; at equal timestamps the sample appended last wins, float or histogram. */
   private ensureSorted(): void {
     if (this.sorted) return;
     const n = this.ts.length;
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.ts[a]! - this.ts[b]! || a - b);
     const ts: number[] = [];
     const vs = new Float64Array(Math.max(16, n));
+    const hs: (NativeHistogram | undefined)[] = [];
+    const withHistograms = this.hs.length > 0;
     for (const i of order) {
       const t = this.ts[i]!;
       const last = ts.length - 1;
-      if (last >= 0 && ts[last] === t) {
-        vs[last] = this.vs[i]!;
-        continue;
-      }
-      vs[ts.length] = this.vs[i]!;
-      ts.push(t);
+      const at = last >= 0 && ts[last] === t ? last : ts.length;
+      vs[at] = this.vs[i]!;
+      if (withHistograms) hs[at] = this.hs[i];
+      if (at === ts.length) ts.push(t);
     }
     this.ts = ts;
     this.vs = vs;
+    this.hs = hs;
     this.sorted = true;
   }
 
@@ -99,19 +114,8 @@ class MemorySeries {
   chunks(): AggrChunk[] {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
-    const out: AggrChunk[] = [];
-    for (let start = 0; start < this.ts.length; start += XOR_CHUNK_TARGET_SAMPLES) {
-      const end = Math.min(start + XOR_CHUNK_TARGET_SAMPLES, this.ts.length);
-      const c = new XorChunk();
-      for (let i = start; i < end; i++) c.append(this.ts[i]!, this.vs[i]!);
-      out.push({
-        minTime: this.ts[start]!,
-        maxTime: this.ts[end - 1]!,
-        raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() },
-      });
-    }
-    this.chunkCache = out;
-    return out;
+    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hs);
+    return this.chunkCache;
   }
 }
 
@@ -148,6 +152,18 @@ export class MemoryStore implements Store {
   /** Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value. */
   appendSample(labels: Labels, t: number, v: number): void {
     this.seriesFor(labels).append(t, v);
+  }
+
+  /**
+   * Appends one native histogram sample (a stale marker: sum STALE_NAN). Out-of-order samples are sorted in and a
+   * repeated timestamp replaces the sample, float or histogram. Throws RangeError naming the series on a malformed histogram.
+   */
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
+    if (!isStaleNaN(h.sum)) {
+      const err = histogramShapeError(h);
+      if (err !== undefined) throw new RangeError(`MemoryStore.appendHistogram: ${labelsKey(labels)}: ${err}`);
+    }
+    this.seriesFor(labels).appendHistogram(t, h);
   }
 
   /** Removes all series. */

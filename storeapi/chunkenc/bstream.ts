@@ -7,6 +7,8 @@ const TWO_32 = 4294967296;
 
 /** Varbit buckets: payload bit sizes after a prefix of k ones and a zero (the last prefix, eight ones, has no zero). */
 const VARBIT_SIZES = [0, 3, 6, 9, 12, 18, 25, 56] as const;
+/** 2^(size-1) per bucket: the largest value the bucket holds; values above it are negative. */
+const VARBIT_HALF = VARBIT_SIZES.map((n) => (n === 0 ? 0 : 2 ** (n - 1)));
 
 /** A growing byte buffer written bit by bit; bytes() is a view of what was written. */
 export class BitWriter {
@@ -85,7 +87,7 @@ export class BitWriter {
     // bitRange(x, n): -(2^(n-1) - 1) <= x <= 2^(n-1).
     for (let k = 1; k < VARBIT_SIZES.length; k++) {
       const n = VARBIT_SIZES[k]!;
-      const half = 2 ** (n - 1);
+      const half = VARBIT_HALF[k]!;
       if (x >= 1 - half && x <= half) {
         this.writeBits((1 << (k + 1)) - 2, k + 1); // k ones and a zero
         this.writeTwosComplement(x, n);
@@ -104,7 +106,7 @@ export class BitWriter {
     }
     for (let k = 1; k < VARBIT_SIZES.length; k++) {
       const n = VARBIT_SIZES[k]!;
-      if (x < 2 ** n) {
+      if (x < 2 * VARBIT_HALF[k]!) {
         this.writeBits((1 << (k + 1)) - 2, k + 1);
         this.writeTwosComplement(x, n);
         return;
@@ -281,24 +283,30 @@ export class BitReader {
 
   /** Reads n (1..32) bits as an unsigned number. */
   bits(n: number): number {
-    if (this.pos + n > this.bitLen) {
+    const pos = this.pos;
+    if (pos + n > this.bitLen) {
       this.fail();
       return 0;
     }
+    this.pos = pos + n;
+    return this.peekAt(pos, n);
+  }
+
+  /** The n (1..32) bits at pos, which the caller has checked are in bounds. */
+  private peekAt(pos: number, n: number): number {
     const d = this.data;
-    let result = 0;
-    let pos = this.pos;
-    let left = n;
-    while (left > 0) {
-      const used = pos & 7;
-      const avail = 8 - used;
-      const take = left < avail ? left : avail;
-      const b = (d[pos >>> 3]! >>> (avail - take)) & ((1 << take) - 1);
-      result = result * (1 << take) + b;
-      pos += take;
-      left -= take;
+    const i = pos >>> 3;
+    const o = pos & 7;
+    if (i + 4 < d.length) {
+      // Five bytes hold any 32 bits at any offset: four shifted up, the top of the fifth shifted in.
+      const w = ((d[i]! << 24) | (d[i + 1]! << 16) | (d[i + 2]! << 8) | d[i + 3]!) << o;
+      return ((w | (d[i + 4]! >>> (8 - o))) >>> 0) >>> (32 - n);
     }
-    this.pos = pos;
+    let result = 0;
+    for (let k = 0; k < n; k++) {
+      const p = pos + k;
+      result = result * 2 + ((d[p >>> 3]! >>> (7 - (p & 7))) & 1);
+    }
     return result;
   }
 
@@ -317,7 +325,7 @@ export class BitReader {
     if (k === 8) return this.signed64();
     const n = VARBIT_SIZES[k]!;
     const v = n <= 32 ? this.bits(n) : this.bits(n - 32) * TWO_32 + this.bits(32);
-    const half = 2 ** (n - 1);
+    const half = VARBIT_HALF[k]!;
     return v > half ? v - 2 * half : v;
   }
 
@@ -332,13 +340,19 @@ export class BitReader {
 
   /** Number of leading ones (up to 8) ending in a zero: the varbit bucket. -1 on error. */
   private prefix(): number {
-    let k = 0;
-    while (k < 8) {
-      const b = this.bit();
-      if (this.err !== undefined) return -1;
-      if (b === 0) break;
-      k++;
+    const left = this.bitLen - this.pos;
+    if (left <= 0) {
+      this.fail();
+      return -1;
     }
+    const take = left < 8 ? left : 8;
+    const p = this.peekAt(this.pos, take) << (8 - take);
+    const k = Math.min(8, Math.clz32(~(p << 24)));
+    if (k === 8 ? take < 8 : k >= take) {
+      this.fail();
+      return -1;
+    }
+    this.pos += k === 8 ? 8 : k + 1;
     return k;
   }
 

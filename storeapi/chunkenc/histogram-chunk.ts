@@ -56,7 +56,11 @@ function headerBits(hint: CounterResetHint): number {
 
 /** The counter-reset header of histogram chunk bytes. */
 export function histogramChunkHeader(bytes: Uint8Array): CounterResetHint {
-  switch ((bytes[FLAG_BYTE] ?? 0) >>> 6) {
+  return headerFromFlags(bytes[FLAG_BYTE] ?? 0);
+}
+
+function headerFromFlags(flags: number): CounterResetHint {
+  switch (flags >>> 6) {
     case 2:
       return CounterResetHint.CounterReset;
     case 1:
@@ -71,6 +75,20 @@ export function histogramChunkHeader(bytes: Uint8Array): CounterResetHint {
 /** Sample count of a histogram chunk, from its header. */
 export function histogramChunkNumSamples(bytes: Uint8Array): number {
   return bytes.length < 2 ? 0 : (bytes[0]! << 8) | bytes[1]!;
+}
+
+/**
+ * Why histogram chunk bytes cannot be what their header claims (shorter than the header, bytes after a zero
+ * count, or too short for one sample), or undefined. A cheap check for chunks from other processes.
+ */
+export function histogramChunkHeaderError(bytes: Uint8Array): string | undefined {
+  if (bytes.length < HISTOGRAM_HEADER_BYTES) return `${bytes.length} bytes, shorter than the ${HISTOGRAM_HEADER_BYTES}-byte header`;
+  const n = histogramChunkNumSamples(bytes);
+  if (n === 0) return bytes.length === HISTOGRAM_HEADER_BYTES ? undefined : `header says 0 samples but ${bytes.length - HISTOGRAM_HEADER_BYTES} bytes follow`;
+  // Fewest bits: a 1-byte zero threshold, 1-bit schema and span counts, then 1-bit t, count, zero count and a 64-bit sum.
+  const minBytes = HISTOGRAM_HEADER_BYTES + Math.ceil((8 + 3 + 3 + 64) / 8);
+  if (bytes.length < minBytes) return `header says ${n} samples but only ${bytes.length} bytes (at least ${minBytes} needed)`;
+  return undefined;
 }
 
 /** Why a new sample cannot go into the chunk (Prometheus's appendable outcomes). */
@@ -143,8 +161,13 @@ export abstract class HistogramChunkBase {
     return this.n === 0 ? undefined : this.lastT;
   }
 
+  /** The last sample's total count (undefined when empty). */
+  lastSampleCount(): number | undefined {
+    return this.n === 0 ? undefined : this.lastCount;
+  }
+
   counterResetHeader(): CounterResetHint {
-    return histogramChunkHeader(this.w.bytes());
+    return headerFromFlags(this.w.byteAt(FLAG_BYTE));
   }
 
   setCounterResetHeader(hint: CounterResetHint): void {
@@ -189,6 +212,10 @@ export abstract class HistogramChunkBase {
       this.put(t, 0, 0, h.sum, true, this.pLast, this.nLast);
       return true;
     }
+    if (this.sameLayout(h)) {
+      this.put(t, h.count, h.zeroCount, h.sum, false, toFloat64(h.positiveBuckets, this.pScratch), toFloat64(h.negativeBuckets, this.nScratch));
+      return true;
+    }
     const hp = spanIndexes(h.positiveSpans);
     const hn = spanIndexes(h.negativeSpans);
     const pCmp = compareBuckets(this.pIdx, this.pLast, hp, h.positiveBuckets, false);
@@ -210,13 +237,6 @@ export abstract class HistogramChunkBase {
     }
     const err = histogramShapeError(h);
     if (err !== undefined) throw new RangeError(`histogram chunk: ${err}`);
-    if (!this.isFloat) {
-      for (const [name, v] of [["count", h.count], ["zero count", h.zeroCount]] as const) {
-        if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`histogram chunk: ${name} ${v} is not a non-negative integer`);
-      }
-      for (const b of h.positiveBuckets) if (!Number.isSafeInteger(b) || b < 0) throw new RangeError(`histogram chunk: positive bucket count ${b} is not a non-negative integer`);
-      for (const b of h.negativeBuckets) if (!Number.isSafeInteger(b) || b < 0) throw new RangeError(`histogram chunk: negative bucket count ${b} is not a non-negative integer`);
-    }
   }
 
   /** Prometheus's appendable (counter histograms): why h cannot join this chunk, or None. */
@@ -229,11 +249,20 @@ export abstract class HistogramChunkBase {
     if (h.schema !== this.layout.schema || h.zeroThreshold !== this.layout.zeroThreshold) return Refusal.Unknown;
     if (h.schema === CUSTOM_BUCKETS_SCHEMA && !customBoundsMatch(h.customValues, this.layout.customValues)) return Refusal.Reset;
     if (h.zeroCount < this.lastZeroCount) return Refusal.Reset;
+    if (this.sameLayout(h)) {
+      // The common case, without allocating: bucket by bucket in layout order.
+      return anyDecrease(this.pLast, h.positiveBuckets) || anyDecrease(this.nLast, h.negativeBuckets) ? Refusal.Reset : Refusal.None;
+    }
     const hp = spanIndexes(h.positiveSpans);
     if (compareBuckets(this.pIdx, this.pLast, hp, h.positiveBuckets, true) === BUCKET_RESET) return Refusal.Reset;
     const hn = spanIndexes(h.negativeSpans);
     if (compareBuckets(this.nIdx, this.nLast, hn, h.negativeBuckets, true) === BUCKET_RESET) return Refusal.Reset;
     return Refusal.None;
+  }
+
+  /** Whether h's spans are the chunk's, span for span. */
+  private sameLayout(h: NativeHistogram): boolean {
+    return sameSpans(h.positiveSpans, this.layout.positiveSpans) && sameSpans(h.negativeSpans, this.layout.negativeSpans);
   }
 
   /** Prometheus's appendableGauge: any bucket change merges layouts; schema, threshold, bounds or kind cut. */
@@ -344,6 +373,18 @@ export abstract class HistogramChunkBase {
       if (n !== this.nLast) this.nLast.set(n);
     }
   }
+}
+
+function sameSpans(a: readonly HistogramSpan[], b: readonly HistogramSpan[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.offset !== b[i]!.offset || a[i]!.length !== b[i]!.length) return false;
+  return true;
+}
+
+function anyDecrease(last: Float64Array, now: readonly number[]): boolean {
+  for (let i = 0; i < last.length; i++) if (last[i]! > now[i]!) return true;
+  return false;
 }
 
 function copySpans(spans: readonly HistogramSpan[]): HistogramSpan[] {
@@ -457,7 +498,10 @@ export abstract class HistogramIteratorBase {
     return false;
   }
 
-  /** The current sample as a NativeHistogram (a fresh object; a stale marker has no buckets). */
+  /**
+   * The current sample as a NativeHistogram: a fresh object with its own bucket arrays; spans and custom values
+   * are the chunk layout's, shared by every sample of the chunk (read-only). A stale marker has no buckets.
+   */
   at(): NativeHistogram {
     const hint = this.hint();
     if (this.isStale()) {

@@ -217,7 +217,7 @@ export function customBoundsMatch(a: readonly number[] | undefined, b: readonly 
   return true;
 }
 
-/** Why h cannot be stored in a histogram chunk (bad schema, spans not matching buckets, bad counts), or undefined. */
+/** Why h cannot be stored in a histogram chunk (bad schema, spans not matching buckets, negative or, for integer histograms, fractional counts), or undefined. */
 export function histogramShapeError(h: NativeHistogram): string | undefined {
   const custom = h.schema === CUSTOM_BUCKETS_SCHEMA;
   if (!Number.isInteger(h.schema) || (!custom && (h.schema < MIN_EXPONENTIAL_SCHEMA || h.schema > MAX_EXPONENTIAL_SCHEMA))) {
@@ -236,5 +236,22 @@ export function histogramShapeError(h: NativeHistogram): string | undefined {
     if (n !== buckets.length) return `${name} spans cover ${n} buckets but ${buckets.length} bucket counts are given`;
   }
   if (custom && h.negativeSpans.length > 0) return "a custom-buckets histogram has negative buckets";
+  return countError("count", h.count, h.float) ??
+    countError("zero count", h.zeroCount, h.float) ??
+    bucketsError("positive", h.positiveBuckets, h.float) ??
+    bucketsError("negative", h.negativeBuckets, h.float);
+}
+
+/** Integer histograms count whole observations; float ones may hold fractions, never negative counts. */
+function countError(name: string, v: number, float: boolean): string | undefined {
+  if (float) return v < 0 ? `${name} ${v} is negative` : undefined;
+  return Number.isSafeInteger(v) && v >= 0 ? undefined : `${name} ${v} is not a non-negative integer`;
+}
+
+function bucketsError(side: string, buckets: readonly number[], float: boolean): string | undefined {
+  for (let i = 0; i < buckets.length; i++) {
+    const err = countError(`${side} bucket ${i} count`, buckets[i]!, float);
+    if (err !== undefined) return err;
+  }
   return undefined;
 }

@@ -19,6 +19,9 @@ export {
   HistogramIteratorBase,
   histogramChunkHeader,
   histogramChunkNumSamples,
+  histogramChunkHeaderError,
   HISTOGRAM_CHUNK_TARGET_BYTES,
   HISTOGRAM_CHUNK_MIN_SAMPLES,
 } from "./histogram-chunk.js";
+export { histogramShapeError } from "./histogram-layout.js";
+export { HistogramChunkCutter, DEFAULT_CHUNK_RANGE_MS, type CutHistogramChunk } from "./histogram-cutter.js";

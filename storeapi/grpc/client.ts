@@ -17,7 +17,7 @@ import type {
 } from "../types.js";
 import { ChunkEncoding } from "../types.js";
 import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
-import { xorChunkHeaderError } from "../chunkenc/index.js";
+import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
 import {
   type WireAggrChunk,
   type WireChunk,
@@ -241,8 +241,8 @@ class SeriesStreamChecker {
       if (w == null) continue;
       const encoding = chunkEncodingFromWire(w.type);
       if (encoding === undefined) return drop("unknown_encoding", `${part} chunk has unknown encoding ${w.type}`);
-      const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : undefined;
-      if (problem !== undefined) return drop("corrupt_chunk", `${part} XOR chunk: ${problem}`);
+      const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : histogramChunkHeaderError(w.data);
+      if (problem !== undefined) return drop("corrupt_chunk", `${part} ${encoding === ChunkEncoding.XOR ? "XOR" : "histogram"} chunk: ${problem}`);
       const chunk: Chunk = { encoding, data: w.data };
       out[part] = chunk;
       parts++;

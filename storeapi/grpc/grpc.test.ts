@@ -7,7 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { Series, SeriesFrame, SeriesRequest, Store, StoreInfo, StringsResponse } from "../types.js";
 import { ChunkEncoding } from "../types.js";
 import { MemoryStore } from "../memory-store.js";
-import { XorChunk } from "../chunkenc/index.js";
+import { HistogramChunk, HistogramChunkIterator, FloatHistogramChunkIterator, XorChunk } from "../chunkenc/index.js";
 import { formatLabels, labelsFromRecord as L } from "../labels.js";
 import type { WireSeries, WireSeriesResponse } from "../proto/index.js";
 import { serveStoreApi, type StoreApiServer } from "./server.js";
@@ -107,6 +107,48 @@ test("round trip: info, series with external labels and warnings, chunk bytes un
         { responseBatchSize, frameSize: 256 },
       );
     }
+  });
+});
+
+test("round trip: native histogram series cross the wire as HISTOGRAM (1) / FLOAT_HISTOGRAM (2) chunks, unchanged", async () => {
+  const store = new MemoryStore();
+  for (let i = 0; i < 30; i++) {
+    const buckets = [i, 2 * i, ...(i >= 10 ? [i - 9] : [])];
+    const h = {
+      float: false,
+      counterResetHint: 0,
+      schema: 1,
+      zeroThreshold: 2 ** -128,
+      zeroCount: i,
+      count: i + buckets.reduce((a, b) => a + b, 0),
+      sum: i * 0.75,
+      positiveSpans: [{ offset: -1, length: buckets.length }],
+      positiveBuckets: buckets,
+      negativeSpans: [],
+      negativeBuckets: [],
+    } as const;
+    store.appendHistogram(L({ __name__: "lat", kind: "int" }), i * 15_000, h);
+    store.appendHistogram(L({ __name__: "lat", kind: "float" }), i * 15_000, { ...h, float: true, sum: i / 3 });
+  }
+  const direct = await collect(store.series(ALL));
+  await withServer(store, async (server) => {
+    await withClient(server.address, async (client) => {
+      const got = await collect(client.series(ALL));
+      assert.deepEqual(got.warnings, []);
+      assert.deepEqual(
+        got.series.map((s) => s.chunks.map((c) => c.raw!.encoding)),
+        [[ChunkEncoding.FloatHistogram], [ChunkEncoding.Histogram]],
+      );
+      const plain = (series: Series[]): unknown =>
+        series.map((x) => ({ labels: x.labels, chunks: x.chunks.map((c) => [c.minTime, c.maxTime, c.raw!.encoding, Buffer.from(c.raw!.data).toString("hex")]) }));
+      assert.deepEqual(plain(got.series), plain(direct.series));
+      const it = new HistogramChunkIterator(got.series[1]!.chunks[0]!.raw!.data);
+      let n = 0;
+      while (it.next()) n++;
+      assert.equal(n, 30);
+      const fit = new FloatHistogramChunkIterator(got.series[0]!.chunks[0]!.raw!.data);
+      while (fit.next()) assert.equal(fit.at().sum, fit.t / 15_000 / 3);
+    });
   });
 });
 
@@ -295,7 +337,9 @@ test("client: unsorted series from a store are an error naming it", async () => 
   });
 });
 
-test("client: corrupt XOR chunks and unknown encodings are dropped with a warning naming the store; histograms pass", async () => {
+test("client: corrupt XOR and histogram chunks and unknown encodings are dropped with a warning naming the store; histograms pass", async () => {
+  const hist = new HistogramChunk();
+  hist.append(1, { float: false, counterResetHint: 0, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1], negativeSpans: [], negativeBuckets: [] });
   const good = new XorChunk();
   good.append(1, 1);
   good.append(2, 2);
@@ -308,7 +352,10 @@ test("client: corrupt XOR chunks and unknown encodings are dropped with a warnin
         { minTime: 3, maxTime: 4, raw: { type: 0, data: truncated } },
       ]),
       wireSeries({ __name__: "b" }, [{ minTime: 1, maxTime: 2, raw: { type: 7, data } }]),
-      wireSeries({ __name__: "c" }, [{ minTime: 1, maxTime: 2, raw: { type: 1, data: Uint8Array.from([9, 9]) } }]),
+      wireSeries({ __name__: "c" }, [
+        { minTime: 1, maxTime: 1, raw: { type: 1, data: hist.bytes().slice() } },
+        { minTime: 2, maxTime: 2, raw: { type: 2, data: Uint8Array.from([9, 9]) } },
+      ]),
     ],
     async (address) => {
       await withClient(address, async (client) => {
@@ -316,10 +363,11 @@ test("client: corrupt XOR chunks and unknown encodings are dropped with a warnin
         assert.deepEqual(got.series.map((s) => s.chunks.length), [1, 0, 1]);
         assert.deepEqual(Buffer.from(got.series[0]!.chunks[0]!.raw!.data), Buffer.from(data));
         assert.equal(got.series[2]!.chunks[0]!.raw!.encoding, ChunkEncoding.Histogram);
-        assert.equal(got.warnings.length, 2);
+        assert.equal(got.warnings.length, 3);
         assert.match(got.warnings[0]!, new RegExp(`^store ${address}: series \\{__name__="a"\\}: dropped chunk \\[3, 4\\]: raw XOR chunk: header says 50 samples`));
         assert.match(got.warnings[1]!, new RegExp(`^store ${address}: series \\{__name__="b"\\}: dropped chunk \\[1, 2\\]: raw chunk has unknown encoding 7`));
-        assert.deepEqual([...client.droppedChunks()].sort(), [["corrupt_chunk", 1], ["unknown_encoding", 1]]);
+        assert.match(got.warnings[2]!, /series \{__name__="c"\}: dropped chunk \[2, 2\]: raw histogram chunk: 2 bytes, shorter than the 3-byte header/);
+        assert.deepEqual([...client.droppedChunks()].sort(), [["corrupt_chunk", 2], ["unknown_encoding", 1]]);
       });
     },
   );

@@ -58,6 +58,8 @@ export {
   PrompbChunkEncoding,
   /** A decoded int64 (number or Long) as a number; throws beyond ±2^53. */
   int64ToNumber,
+  /** A decoded prompb.Histogram as a NativeHistogram (integer deltas made absolute). */
+  nativeHistogramFromPrompb,
 } from "./prompb.js";
 export type {
   ProtoInt64,
@@ -66,6 +68,8 @@ export type {
   PrompbExemplar,
   PrompbMetricMetadata,
   PrompbTimeSeries,
+  PrompbHistogram,
+  PrompbBucketSpan,
   PrompbWriteRequest,
   PrompbReadResponse,
   PrompbChunk,
@@ -78,3 +82,15 @@ export {
   /** io.prometheus.write.v2 message types (Request, TimeSeries, Histogram), parsed once at load. */
   writeV2,
 } from "./writev2.js";
+
+// ── The exposition format's protobuf (io.prometheus.client), for scrape targets in tests ──
+export {
+  /** io.prometheus.client message types (MetricFamily and what it holds). */
+  metricsProto,
+  /** MetricType numbers: COUNTER=0 … HISTOGRAM=4, GAUGE_HISTOGRAM=5. */
+  ExpositionMetricType,
+  /** The Content-Type of a length-delimited protobuf scrape body. */
+  PROTOBUF_EXPOSITION_CONTENT_TYPE,
+  /** MetricFamily objects → a length-delimited scrape body. */
+  encodeDelimitedMetricFamilies,
+} from "./metrics.js";

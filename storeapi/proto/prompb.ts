@@ -3,6 +3,7 @@
 // change only Go code generation, not the wire). Decoded int64 fields come back as a number or a
 // Long (protobufjs picks Long when the `long` package is installed): read them with int64ToNumber.
 import protobuf from "protobufjs";
+import type { CounterResetHint, NativeHistogram } from "../histogram.js";
 
 const PROMPB_PROTO = `
 syntax = "proto3";
@@ -171,11 +172,35 @@ export interface PrompbMetricMetadata {
   help: string;
   unit: string;
 }
+export interface PrompbBucketSpan {
+  offset: number;
+  length: number;
+}
+/** A decoded prompb.Histogram: `count` names the oneof member set ("countInt" for integer histograms). */
+export interface PrompbHistogram {
+  count?: "countInt" | "countFloat";
+  countInt?: ProtoInt64;
+  countFloat?: number;
+  sum: number;
+  schema: number;
+  zeroThreshold: number;
+  zeroCountInt?: ProtoInt64;
+  zeroCountFloat?: number;
+  negativeSpans: PrompbBucketSpan[];
+  negativeDeltas: ProtoInt64[];
+  negativeCounts: number[];
+  positiveSpans: PrompbBucketSpan[];
+  positiveDeltas: ProtoInt64[];
+  positiveCounts: number[];
+  resetHint: number;
+  timestamp: ProtoInt64;
+  customValues: number[];
+}
 export interface PrompbTimeSeries {
   labels: PrompbLabel[];
   samples: PrompbSample[];
   exemplars: PrompbExemplar[];
-  histograms: unknown[];
+  histograms: PrompbHistogram[];
 }
 export interface PrompbWriteRequest {
   timeseries: PrompbTimeSeries[];
@@ -197,4 +222,32 @@ export interface PrompbChunkedSeries {
 export interface PrompbChunkedReadResponse {
   chunkedSeries: PrompbChunkedSeries[];
   queryIndex: ProtoInt64;
+}
+
+/** Absolute counts from prompb's delta-encoded integer buckets. */
+function absoluteCounts(deltas: readonly ProtoInt64[]): number[] {
+  let last = 0;
+  return deltas.map((d) => (last += int64ToNumber(d)));
+}
+
+/**
+ * A prompb.Histogram (remote_write 1.0, remote_read SAMPLES) as the shared NativeHistogram: integer histograms
+ * (count_int) have their delta-encoded buckets made absolute; the reset hint numbers are the same.
+ */
+export function nativeHistogramFromPrompb(h: PrompbHistogram): NativeHistogram {
+  const float = h.count === "countFloat";
+  return {
+    float,
+    counterResetHint: h.resetHint as CounterResetHint,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: float ? (h.zeroCountFloat ?? 0) : int64ToNumber(h.zeroCountInt),
+    count: float ? (h.countFloat ?? 0) : int64ToNumber(h.countInt),
+    sum: h.sum,
+    positiveSpans: h.positiveSpans.map((s) => ({ offset: s.offset, length: s.length })),
+    positiveBuckets: float ? [...h.positiveCounts] : absoluteCounts(h.positiveDeltas),
+    negativeSpans: h.negativeSpans.map((s) => ({ offset: s.offset, length: s.length })),
+    negativeBuckets: float ? [...h.negativeCounts] : absoluteCounts(h.negativeDeltas),
+    ...(h.customValues.length > 0 ? { customValues: [...h.customValues] } : {}),
+  };
 }

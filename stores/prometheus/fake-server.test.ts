@@ -3,7 +3,17 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import snappy from "snappyjs";
-import { crc32c, prompb, XorChunk, type Matcher, type SeriesFrame } from "../../storeapi/index.js";
+import {
+  CounterResetHint,
+  FloatHistogramChunkIterator,
+  HistogramChunkIterator,
+  crc32c,
+  prompb,
+  XorChunk,
+  type Matcher,
+  type NativeHistogram,
+  type SeriesFrame,
+} from "../../storeapi/index.js";
 import { PrometheusStore, PrometheusStoreError, externalLabelsFromConfig } from "./index.js";
 
 const STREAMED = "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
@@ -219,4 +229,41 @@ test("limit stops after that many series; skipChunks returns labels only", async
   const bare = [];
   for await (const f of s.series({ ...request(), skipChunks: true })) bare.push(...f.series);
   assert.deepEqual(bare.map((x) => x.chunks.length), [0, 0, 0]);
+});
+
+test("SAMPLES answers with native histograms (integer deltas, float counts) become histogram chunks; bad ones are errors", async () => {
+  const labels = [{ name: "__name__", value: "lat" }];
+  const answer = (histograms: object[]): void => {
+    handler = (_req, _body, res) => {
+      res.setHeader("Content-Type", "application/x-protobuf");
+      const msg = prompb.ReadResponse.encode(prompb.ReadResponse.fromObject({ results: [{ timeseries: [{ labels, samples: [{ value: 7, timestamp: 500 }], histograms }] }] })).finish();
+      res.end(Buffer.from(snappy.compress(msg)));
+    };
+  };
+  const span = [{ offset: -1, length: 3 }];
+  answer([
+    { countInt: 9, sum: 4.5, schema: 1, zeroThreshold: 2 ** -128, zeroCountInt: 1, positiveSpans: span, positiveDeltas: [2, 1, -1], timestamp: 1000 },
+    { countInt: 12, sum: 6, schema: 1, zeroThreshold: 2 ** -128, zeroCountInt: 2, positiveSpans: span, positiveDeltas: [3, 1, -1], timestamp: 2000 },
+    { countFloat: 2.5, sum: 1, schema: 0, zeroThreshold: 0, zeroCountFloat: 0.5, positiveSpans: [{ offset: 0, length: 1 }], positiveCounts: [2], resetHint: 3, timestamp: 3000 },
+  ]);
+  const store = new PrometheusStore({ url, timeoutMs: 5000, responseTypes: ["samples"] });
+  const frames: SeriesFrame[] = [];
+  for await (const f of store.series({ minTime: 0, maxTime: 10_000, matchers: [] })) frames.push(f);
+  const chunks = frames.flatMap((f) => f.series).flatMap((s) => s.chunks);
+  assert.deepEqual(chunks.map((c) => [c.raw!.encoding, c.minTime, c.maxTime]), [[1, 500, 500], [2, 1000, 2000], [3, 3000, 3000]]);
+  const it = new HistogramChunkIterator(chunks[1]!.raw!.data);
+  const got: NativeHistogram[] = [];
+  while (it.next()) got.push(it.at());
+  assert.deepEqual(got.map((h) => [h.count, h.zeroCount, h.positiveBuckets, h.positiveSpans]), [
+    [9, 1, [2, 3, 2], span],
+    [12, 2, [3, 4, 3], span],
+  ]);
+  const f = new FloatHistogramChunkIterator(chunks[2]!.raw!.data);
+  assert.ok(f.next());
+  assert.deepEqual([f.at().count, f.at().zeroCount, f.at().positiveBuckets, f.at().counterResetHint], [2.5, 0.5, [2], CounterResetHint.Gauge]);
+
+  answer([{ countInt: 1, sum: 1, schema: 1, positiveSpans: span, positiveDeltas: [1], timestamp: 1000 }]);
+  await assert.rejects(async () => {
+    for await (const _ of store.series({ minTime: 0, maxTime: 10_000, matchers: [] })) void _;
+  }, /SAMPLES response: \{__name__="lat"\} has a bad histogram at 1000: positive spans cover 3 buckets but 1 bucket counts/);
 });

@@ -1,10 +1,10 @@
 // A Store over an existing Prometheus server, through its remote_read API (no sidecar).
 //
 // series(): POST {url}/api/v1/read, a snappy ReadRequest asking for STREAMED_XOR_CHUNKS, then SAMPLES.
-// Streamed chunks pass through as Prometheus wrote them; SAMPLES answers are cut into XOR chunks of
-// 120 samples. Prometheus's read handler itself attaches its external labels to every series and
-// turns `name="value"` matchers on them into `name=""`; this store therefore does not add them
-// again, and settles every matcher on an external label itself (no series when it fails, removed
+// Streamed chunks (XOR and histogram) pass through as Prometheus wrote them; SAMPLES answers (floats and
+// histograms) are cut into chunks as our stores cut them. Prometheus's read handler itself attaches its
+// external labels to every series and turns `name="value"` matchers on them into `name=""`; this store
+// therefore does not add them again, and settles every matcher on an external label itself (no series when it fails, removed
 // from the query when it holds), since Prometheus would test other matcher kinds against series
 // that lack the label. External labels come from GET /api/v1/status/config (global.external_labels).
 // info(): Prometheus has no cheap endpoint for the oldest sample, so min/max time are unbounded
@@ -13,13 +13,15 @@ import snappy from "snappyjs";
 import {
   ChunkEncoding,
   EMPTY_LABELS,
-  XOR_CHUNK_TARGET_SAMPLES,
-  XorChunk,
+  chunksOfSamples,
   compareLabels,
   compileMatcher,
   formatMatcher,
   formatLabels,
+  histogramShapeError,
   int64ToNumber,
+  isStaleNaN,
+  nativeHistogramFromPrompb,
   labelsFromList,
   labelsFromRecord,
   prompb,
@@ -31,6 +33,7 @@ import {
   type LabelNamesRequest,
   type LabelValuesRequest,
   type Matcher,
+  type NativeHistogram,
   type PrompbChunkedSeries,
   type PrompbLabel,
   type PrompbReadResponse,
@@ -271,7 +274,7 @@ export class PrometheusStore implements Store {
     return out;
   }
 
-  /** Series of a SAMPLES body, sorted (Prometheus does not sort them here) and cut into XOR chunks. */
+  /** Series of a SAMPLES body, sorted (Prometheus does not sort them here) and cut into chunks as our stores cut them. */
   private async *sampledSeries(response: Response, request: SeriesRequest): AsyncGenerator<SeriesFrame> {
     const compressed = new Uint8Array(await response.arrayBuffer());
     let decoded: PrompbReadResponse;
@@ -281,7 +284,6 @@ export class PrometheusStore implements Store {
       throw this.error(`SAMPLES response is not a snappy ReadResponse: ${(err as Error).message}`);
     }
     if (decoded.results.length !== 1) throw this.error(`SAMPLES response has ${decoded.results.length} results for 1 query`);
-    const warnings: string[] = [];
     const all = decoded.results[0]!.timeseries.map((ts) => ({ labels: labelsOf(ts.labels), ts }));
     all.sort((a, b) => compareLabels(a.labels, b.labels));
     const max = request.limit !== undefined && request.limit > 0 ? Math.min(request.limit, all.length) : all.length;
@@ -289,40 +291,45 @@ export class PrometheusStore implements Store {
     let batch: Series[] = [];
     for (let i = 0; i < max; i++) {
       const { labels, ts } = all[i]!;
-      if (ts.histograms.length > 0) {
-        warnings.push(`${this.base}: ${ts.histograms.length} native histogram samples of ${formatLabels(labels)} skipped: not supported in SAMPLES responses`);
-      }
-      batch.push({ labels, chunks: request.skipChunks ? [] : this.xorChunks(ts, labels) });
+      batch.push({ labels, chunks: request.skipChunks ? [] : this.chunks(ts, labels) });
       if (batch.length >= frameSize) {
-        yield { series: batch, warnings: warnings.splice(0) };
+        yield { series: batch, warnings: [] };
         batch = [];
       }
     }
-    if (batch.length > 0 || warnings.length > 0) yield { series: batch, warnings };
+    if (batch.length > 0) yield { series: batch, warnings: [] };
   }
 
-  private xorChunks(ts: PrompbTimeSeries, labels: Labels): AggrChunk[] {
-    const out: AggrChunk[] = [];
-    let chunk: XorChunk | undefined;
-    let minTime = 0;
-    let maxTime = 0;
-    const cut = (): void => {
-      if (chunk !== undefined) out.push({ minTime, maxTime, raw: { encoding: ChunkEncoding.XOR, data: chunk.bytes().slice() } });
-    };
-    for (const s of ts.samples) {
-      const t = int64ToNumber(s.timestamp);
-      if (chunk === undefined || chunk.numSamples() >= XOR_CHUNK_TARGET_SAMPLES) {
-        cut();
-        chunk = new XorChunk();
-        minTime = t;
-      } else if (t <= maxTime) {
-        throw this.error(`SAMPLES response: ${formatLabels(labels)} has sample at ${t} after ${maxTime}`);
+  /** A SAMPLES time series as chunks (floats as XOR, histograms as histogram chunks), its times checked for order. */
+  private chunks(ts: PrompbTimeSeries, labels: Labels): AggrChunk[] {
+    const floatTimes = ts.samples.map((x) => int64ToNumber(x.timestamp));
+    const histTimes = ts.histograms.map((h) => int64ToNumber(h.timestamp));
+    for (const [kind, t] of [["sample", floatTimes], ["histogram", histTimes]] as const) {
+      for (let i = 1; i < t.length; i++) {
+        if (t[i]! <= t[i - 1]!) throw this.error(`SAMPLES response: ${formatLabels(labels)} has ${kind} at ${t[i]} after ${t[i - 1]}`);
       }
-      chunk.append(t, s.value);
-      maxTime = t;
     }
-    cut();
-    return out;
+    // One timeline: floats and histograms merged by time (a histogram wins a shared timestamp).
+    const n = floatTimes.length + histTimes.length;
+    const times: number[] = [];
+    const values = new Float64Array(n);
+    const hs: (NativeHistogram | undefined)[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < floatTimes.length || j < histTimes.length) {
+      if (j < histTimes.length && (i >= floatTimes.length || histTimes[j]! <= floatTimes[i]!)) {
+        if (i < floatTimes.length && floatTimes[i] === histTimes[j]) i++;
+        const h = nativeHistogramFromPrompb(ts.histograms[j]!);
+        const problem = isStaleNaN(h.sum) ? undefined : histogramShapeError(h);
+        if (problem !== undefined) throw this.error(`SAMPLES response: ${formatLabels(labels)} has a bad histogram at ${histTimes[j]}: ${problem}`);
+        hs[times.length] = h;
+        times.push(histTimes[j++]!);
+      } else {
+        values[times.length] = ts.samples[i]!.value;
+        times.push(floatTimes[i++]!);
+      }
+    }
+    return chunksOfSamples(times, values, times.length, hs);
   }
 
   private async getStrings(

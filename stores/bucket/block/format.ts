@@ -68,7 +68,13 @@ export interface BlockMeta {
   readonly minTime: number;
   /** Exclusive: one past the last sample's timestamp, as Prometheus writes it. */
   readonly maxTime: number;
-  readonly stats: { readonly numSamples: number; readonly numSeries: number; readonly numChunks: number };
+  readonly stats: {
+    readonly numSamples: number;
+    readonly numSeries: number;
+    readonly numChunks: number;
+    /** Native histogram samples among numSamples (Prometheus writes it when non-zero). */
+    readonly numHistogramSamples?: number;
+  };
   readonly compaction: {
     readonly level: number;
     readonly sources: readonly string[];

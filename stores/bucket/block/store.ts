@@ -208,7 +208,8 @@ function mergeSameSeries(sorted: readonly Series[], skipChunks: boolean): Series
       const chunks = sorted.slice(i, j).flatMap((s) => s.chunks);
       chunks.sort((a, b) => a.minTime - b.minTime);
       // Downsampled chunks are not re-cut: where tiers overlap, their reader keeps the first at each time.
-      const merge = chunksNeedMerge(chunks) && chunks.every((c) => c.raw !== undefined);
+      // Nor are histogram chunks: they go out overlapping, for the reader to merge by time (the Store contract).
+      const merge = chunksNeedMerge(chunks) && chunks.every((c) => c.raw?.encoding === ChunkEncoding.XOR);
       out.push({ labels: sorted[i]!.labels, chunks: merge ? rechunk(chunks) : chunks });
     }
     i = j;

@@ -3,7 +3,7 @@
 // series is added, so memory holds only the symbols and the postings, never the chunks.
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { compareLabels, compareUtf8, crc32c, decodeAggrChunk, formatLabels, labelsToRecord, xorChunkNumSamples } from "../../../storeapi/index.js";
+import { compareLabels, compareUtf8, crc32c, decodeAggrChunk, formatLabels, histogramChunkNumSamples, labelsToRecord, xorChunkNumSamples } from "../../../storeapi/index.js";
 import { ChunkEncoding, type Labels } from "../../../storeapi/index.js";
 import {
   BlockError,
@@ -74,6 +74,7 @@ export class BlockWriter {
   private readonly enc = new Encbuf();
   private readonly chunkHead = new Encbuf();
   private numSamples = 0;
+  private numHistogramSamples = 0;
   private numChunks = 0;
   private dataMin = Infinity;
   private dataMax = -Infinity;
@@ -223,6 +224,11 @@ export class BlockWriter {
       await this.segment.write(head.buf.subarray(encByte + 1, head.len));
       this.numChunks++;
       if (encoding === ChunkEncoding.XOR) this.numSamples += xorChunkNumSamples(c.data);
+      if (encoding === ChunkEncoding.Histogram || encoding === ChunkEncoding.FloatHistogram) {
+        const n = histogramChunkNumSamples(c.data);
+        this.numSamples += n;
+        this.numHistogramSamples += n;
+      }
       // A downsampled block counts its windows, the points of the count aggregate.
       if (encoding === ChunkEncoding.Aggr) this.numSamples += xorChunkNumSamples(decodeAggrChunk(c.data).count?.data ?? new Uint8Array(0));
       if (c.minTime < this.dataMin) this.dataMin = c.minTime;
@@ -342,7 +348,12 @@ export class BlockWriter {
       ulid: this.ulid,
       minTime,
       maxTime,
-      stats: { numSamples: this.numSamples, numSeries: this.allSeries.length, numChunks: this.numChunks },
+      stats: {
+        numSamples: this.numSamples,
+        numSeries: this.allSeries.length,
+        numChunks: this.numChunks,
+        ...(this.numHistogramSamples > 0 ? { numHistogramSamples: this.numHistogramSamples } : {}),
+      },
       compaction: this.opts.compaction ?? { level: 1, sources: [this.ulid] },
       version: 1,
       thanos: {

@@ -8,35 +8,16 @@ import { createServer, type Server } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import protobuf from "protobufjs";
 import { NO_PROMETHEUS, freePort, hasPrometheus, startPrometheus, type RunningServer } from "../../../conformance/index.js";
-import type { NativeHistogram } from "../../../storeapi/index.js";
+import {
+  ExpositionMetricType,
+  PROTOBUF_EXPOSITION_CONTENT_TYPE,
+  encodeDelimitedMetricFamilies,
+  type NativeHistogram,
+} from "../../../storeapi/index.js";
 import { Head } from "../index.js";
 import { headHistograms } from "../histogram-fixtures.js";
 import { createRemoteWriteContext, handleRemoteWrite } from "./index.js";
-
-// The exposition format's messages (io.prometheus.client, metrics.proto), as much as the exporter sends.
-const METRICS_PROTO = `
-syntax = "proto2";
-package io.prometheus.client;
-message LabelPair { optional string name = 1; optional string value = 2; }
-message BucketSpan { optional sint32 offset = 1; optional uint32 length = 2; }
-message Histogram {
-  optional uint64 sample_count = 1;
-  optional double sample_sum = 2;
-  optional sint32 schema = 5;
-  optional double zero_threshold = 6;
-  optional uint64 zero_count = 7;
-  repeated BucketSpan negative_span = 9;
-  repeated sint64 negative_delta = 10;
-  repeated BucketSpan positive_span = 12;
-  repeated sint64 positive_delta = 13;
-}
-message Metric { repeated LabelPair label = 1; optional Histogram histogram = 7; }
-message MetricFamily { optional string name = 1; optional string help = 2; optional int32 type = 3; repeated Metric metric = 4; }
-`;
-const MetricFamily = protobuf.parse(METRICS_PROTO).root.lookupType("io.prometheus.client.MetricFamily");
-const HISTOGRAM_TYPE = 4;
 
 /** Schema 0 (bucket i is (2^(i-1), 2^i]); counts grow with each scrape. */
 function exposition(scrape: number): Uint8Array {
@@ -44,10 +25,10 @@ function exposition(scrape: number): Uint8Array {
   const deltas = b.map((c, i) => c - (i > 0 ? b[i - 1]! : 0));
   const zero = 1;
   const negative = 2;
-  const msg = MetricFamily.fromObject({
+  return encodeDelimitedMetricFamilies([{
     name: "e2e_latency_seconds",
     help: "Latency of the test exporter.",
-    type: HISTOGRAM_TYPE,
+    type: ExpositionMetricType.HISTOGRAM,
     metric: [
       {
         label: [{ name: "route", value: "/api" }],
@@ -67,8 +48,7 @@ function exposition(scrape: number): Uint8Array {
         },
       },
     ],
-  });
-  return MetricFamily.encodeDelimited(msg).finish();
+  }]);
 }
 
 interface PromBucket {
@@ -116,7 +96,7 @@ test("Prometheus 2.42 scrapes a native histogram and remote_writes it: the head 
   try {
     let scrapes = 0;
     const exporter = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited" });
+      res.writeHead(200, { "content-type": PROTOBUF_EXPOSITION_CONTENT_TYPE });
       res.end(exposition(scrapes++));
     });
     const receiver = createServer((req, res) => {
