@@ -14,7 +14,7 @@ import type { StoreViewOptions } from "./params.js";
 export type RemoteWriteHandler = (
   body: Buffer,
   headers: Record<string, string | string[] | undefined>,
-) => Promise<{ status: number; message?: string }>;
+) => Promise<{ status: number; message?: string; headers?: Readonly<Record<string, string>> }>;
 
 export interface Exemplar {
   labels: Labels;

@@ -222,8 +222,10 @@ function serviceRoutes(app: FastifyInstance, registry: Registry, ready: () => bo
   });
 }
 
-function sendWriteResponse(reply: FastifyReply, res: { status: number; message?: string }): FastifyReply {
+function sendWriteResponse(reply: FastifyReply, res: { status: number; message?: string; headers?: Readonly<Record<string, string>> }): FastifyReply {
   reply.code(res.status);
+  // remote_write 2.0's written counts (X-Prometheus-Remote-Write-*-Written).
+  if (res.headers !== undefined) void reply.headers(res.headers);
   if (res.message === undefined || res.message === "") return reply.send();
   return reply.type("text/plain; charset=utf-8").send(res.message.endsWith("\n") ? res.message : res.message + "\n");
 }

@@ -77,6 +77,12 @@ export type {
   PrompbChunkedReadResponse,
 } from "./prompb.js";
 
+// ── Prometheus remote_write 2.0 (io.prometheus.write.v2) ──
+export {
+  /** io.prometheus.write.v2 message types (Request, TimeSeries, Histogram), parsed once at load. */
+  writeV2,
+} from "./writev2.js";
+
 // ── The exposition format's protobuf (io.prometheus.client), for scrape targets in tests ──
 export {
   /** io.prometheus.client message types (MetricFamily and what it holds). */

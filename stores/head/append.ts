@@ -2,25 +2,27 @@
 // sample and the head's valid time range; accepted samples go into a pending
 // batch (columns) that waits for the WAL, rejections are tallied by reason.
 import { type FloatBits, STALE_NAN, formatLabels, isStaleNaN } from "../../storeapi/index.js";
-import type { Labels } from "../../storeapi/index.js";
+import type { Labels, NativeHistogram } from "../../storeapi/index.js";
+import { checkHistogram } from "./histogram-check.js";
 import type { RejectReason } from "./metrics.js";
 import type { MemSeries } from "./series.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
-import type { Rejection, SeriesSamples } from "./types.js";
+import type { Rejection, SampleKind, SeriesSamples } from "./types.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 
 /** Per-batch rejection tally. */
 export class Rejections {
-  private readonly counts = new Map<RejectReason, { count: number; firstError: string }>();
+  private readonly counts = new Map<string, { reason: RejectReason; kind: SampleKind; count: number; firstError: string }>();
 
-  add(reason: RejectReason, count: number, describe: () => string): void {
-    const r = this.counts.get(reason);
+  add(reason: RejectReason, count: number, describe: () => string, kind: SampleKind = "sample"): void {
+    const key = kind === "sample" ? reason : `${kind}:${reason}`;
+    const r = this.counts.get(key);
     if (r !== undefined) r.count += count;
-    else this.counts.set(reason, { count, firstError: describe() });
+    else this.counts.set(key, { reason, kind, count, firstError: describe() });
   }
 
   list(): Rejection[] {
-    return [...this.counts].map(([reason, r]) => ({ reason, count: r.count, firstError: r.firstError }));
+    return [...this.counts.values()].map((r) => ({ reason: r.reason, kind: r.kind, count: r.count, firstError: r.firstError }));
   }
 }
 
@@ -30,6 +32,10 @@ export interface PendingBatch {
   readonly refs: Float64Array;
   readonly ts: Float64Array;
   readonly vs: Float64Array;
+  /** Row k is a histogram sample when hs[k] is set (vs[k] is then unused); none set in float-only batches. */
+  readonly hs: (NativeHistogram | undefined)[];
+  /** Whether any row is a histogram (hs needs clearing and the WAL gets it). */
+  histograms: boolean;
   n: number;
   /** Series this batch created, logged to the WAL before its samples. */
   readonly newSeries: WalSeriesRecord[];
@@ -56,6 +62,8 @@ export class BatchPool {
   giveBack(b: PendingBatch): void {
     // Drop series references, so the pool never keeps truncated series alive.
     b.owners.fill(undefined as unknown as MemSeries, 0, b.n);
+    if (b.histograms) b.hs.fill(undefined, 0, b.n);
+    b.histograms = false;
     b.n = 0;
     b.newSeries.length = 0;
     if (this.spare.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spare.push(b);
@@ -68,6 +76,8 @@ export function newPendingBatch(size: number): PendingBatch {
     refs: new Float64Array(size),
     ts: new Float64Array(size),
     vs: new Float64Array(size),
+    hs: new Array<NativeHistogram | undefined>(size),
+    histograms: false,
     n: 0,
     newSeries: [],
   };
@@ -102,16 +112,19 @@ export function validateSeries(
   rejections: Rejections,
 ): number {
   const n = entry.n ?? entry.t.length;
-  if (n === 0) return 0;
+  const nh = entry.histograms?.h.length ?? 0;
+  if (n === 0 && nh === 0) return 0;
   const labels = normaliseLabels(entry.labels);
   if (labels === undefined) {
-    rejections.add("invalid_labels", n, () => `invalid label set ${describeLabels(entry.labels)}`);
+    if (n > 0) rejections.add("invalid_labels", n, () => `invalid label set ${describeLabels(entry.labels)}`);
+    if (nh > 0) rejections.add("invalid_labels", nh, () => `invalid label set ${describeLabels(entry.labels)}`, "histogram");
     return 0;
   }
   const hash = seriesHashKey(labels);
   let series = state.lookup(labels, hash);
   let lastT = series !== undefined ? series.lastT : -Infinity;
   let lastV = series !== undefined ? series.lastV : 0;
+  let lastH = series?.lastH;
   const minValid = minValidTime(state, rules);
   const maxValid = rules.tooFarInFutureMs !== undefined ? rules.now() + rules.tooFarInFutureMs : Infinity;
   const bits = state.bits;
@@ -140,11 +153,11 @@ export function validateSeries(
       continue;
     }
     if (t === lastT) {
-      if (sameBits(v, lastV, bits)) {
+      if (lastH === undefined && sameBits(v, lastV, bits)) {
         accepted++;
         continue;
       }
-      rejections.add("duplicate_sample_for_timestamp", 1, () => `sample at ${t} has value ${v}, the stored one ${lastV}, series ${formatLabels(labels)}`);
+      rejections.add("duplicate_sample_for_timestamp", 1, () => `sample at ${t} has value ${v}, the stored one ${lastH ? "a histogram" : lastV}, series ${formatLabels(labels)}`);
       continue;
     }
     const k = pending.n++;
@@ -152,6 +165,50 @@ export function validateSeries(
     pending.vs[k] = v;
     lastT = t;
     lastV = v;
+    lastH = undefined;
+    accepted++;
+  }
+  const hist = entry.histograms;
+  for (let i = 0; i < nh; i++) {
+    const t = hist!.t[i]!;
+    const h = hist!.h[i]!;
+    const what = () => `histogram at ${t}, series ${formatLabels(labels)}`;
+    if (!Number.isSafeInteger(t)) {
+      rejections.add("invalid_timestamp", 1, () => `timestamp ${t} is not an integer of ms, series ${formatLabels(labels)}`, "histogram");
+      continue;
+    }
+    if (t < minValid) {
+      rejections.add("too_old", 1, () => `${what()} is before the head's min valid time ${minValid}`, "histogram");
+      continue;
+    }
+    if (t > maxValid) {
+      rejections.add("too_far_in_future", 1, () => `${what()} is more than ${rules.tooFarInFutureMs} ms ahead of the clock`, "histogram");
+      continue;
+    }
+    const bad = checkHistogram(h, h.sum !== h.sum && isStaleNaN(h.sum, bits));
+    if (bad !== undefined) {
+      rejections.add(bad.reason, 1, () => `${what()}: ${bad.message}`, "histogram");
+      continue;
+    }
+    if (t < lastT) {
+      rejections.add("out_of_order", 1, () => `${what()} is before the series' last sample at ${lastT}`, "histogram");
+      continue;
+    }
+    if (t === lastT) {
+      if (lastH !== undefined && sameHistogram(h, lastH, bits)) {
+        accepted++;
+        continue;
+      }
+      rejections.add("duplicate_sample_for_timestamp", 1, () => `${what()} differs from the sample stored at that time`, "histogram");
+      continue;
+    }
+    const k = pending.n++;
+    pending.ts[k] = t;
+    pending.vs[k] = 0;
+    pending.hs[k] = h;
+    pending.histograms = true;
+    lastT = t;
+    lastH = h;
     accepted++;
   }
   if (pending.n === start) return accepted;
@@ -165,7 +222,37 @@ export function validateSeries(
   }
   series.lastT = lastT;
   series.lastV = lastV;
+  series.lastH = lastH;
   return accepted;
+}
+
+/** Whether two histograms are the same sample (Prometheus's Equals: bit-equal sums, same layout and counts). */
+function sameHistogram(a: NativeHistogram, b: NativeHistogram, bits: FloatBits): boolean {
+  return (
+    a.float === b.float &&
+    a.schema === b.schema &&
+    a.zeroThreshold === b.zeroThreshold &&
+    a.zeroCount === b.zeroCount &&
+    a.count === b.count &&
+    sameBits(a.sum, b.sum, bits) &&
+    sameList(a.positiveBuckets, b.positiveBuckets) &&
+    sameList(a.negativeBuckets, b.negativeBuckets) &&
+    sameSpans(a.positiveSpans, b.positiveSpans) &&
+    sameSpans(a.negativeSpans, b.negativeSpans) &&
+    sameList(a.customValues ?? [], b.customValues ?? [])
+  );
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameSpans(a: NativeHistogram["positiveSpans"], b: NativeHistogram["positiveSpans"]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]!.offset !== b[i]!.offset || a[i]!.length !== b[i]!.length) return false;
+  return true;
 }
 
 /** Compares float bits, so NaN equals NaN and stale equals stale but not each other. */

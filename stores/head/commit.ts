@@ -9,7 +9,7 @@ import type { HeadWal } from "./types.js";
 
 /** Writes a pending batch's samples into its series' chunks and updates the head's bounds. */
 export function commitBatch(state: HeadState, chunkRangeMs: number, pending: PendingBatch): void {
-  const { owners, ts, vs, n } = pending;
+  const { owners, ts, vs, hs, n } = pending;
   const arena = state.arena;
   const bits = state.bits;
   let chunksCreated = 0;
@@ -17,7 +17,8 @@ export function commitBatch(state: HeadState, chunkRangeMs: number, pending: Pen
   let maxT = state.maxTime;
   for (let k = 0; k < n; k++) {
     const t = ts[k]!;
-    const cut = owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, bits);
+    const h = pending.histograms ? hs[k] : undefined;
+    const cut = h === undefined ? owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, bits) : owners[k]!.appendHistogram(t, h, chunkRangeMs, arena);
     if (cut !== 0) chunksCreated++;
     if (t < minT) minT = t;
     if (t > maxT) maxT = t;
@@ -46,6 +47,7 @@ export function rollbackBatch(state: HeadState, pending: PendingBatch): void {
     if (s.lastT === pending.ts[k]) {
       s.lastT = s.commitT;
       s.lastV = s.commitV;
+      s.lastH = s.commitH;
     }
   }
   const created = new Set<number>();
@@ -93,7 +95,7 @@ export class CommitQueue {
   logThenCommit(pending: PendingBatch, done: (b: PendingBatch) => void): Promise<void> {
     let logged: Promise<void>;
     try {
-      logged = this.wal!.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries);
+      logged = this.wal!.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries, pending.histograms ? pending.hs : undefined);
     } catch (err) {
       logged = Promise.reject(err);
     }

@@ -20,7 +20,7 @@ export function blockSeries(state: HeadState, mint: number, maxt: number): HeadB
         );
       }
       // A view into the arena: valid while the range is not truncated, which the shipper holds back until it is uploaded.
-      return { minTime: c.minTime, maxTime: c.maxTime, data: c.raw!.data };
+      return { minTime: c.minTime, maxTime: c.maxTime, encoding: c.raw!.encoding, data: c.raw!.data };
     });
     out.push({ labels: s.labels, chunks });
   }

@@ -83,7 +83,7 @@ export class Head implements Store {
    */
   async appendBatch(batch: AppendBatch): Promise<AppendResult> {
     let total = 0;
-    for (const s of batch) total += s.n ?? s.t.length;
+    for (const s of batch) total += (s.n ?? s.t.length) + (s.histograms?.h.length ?? 0);
     const pending = this.pool.take(total);
     const rejections = new Rejections();
     let accepted = 0;

@@ -20,6 +20,8 @@ export type {
   HeadWal,
   Rejection,
   ReplaySink,
+  SampleKind,
+  SeriesHistograms,
   SeriesSamples,
   TruncateReport,
 } from "./types.js";

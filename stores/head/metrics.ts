@@ -1,6 +1,7 @@
 // The head's Prometheus metrics, registered on the Registry the owner passes in.
 // Gauges are computed on scrape from the head's own counters, so appends pay nothing for them.
 import { Counter, Gauge, type Registry } from "prom-client";
+import { HISTOGRAM_REJECT_REASONS, type HistogramRejectReason } from "./histogram-check.js";
 
 /** Why a sample was not stored; each is a value of the `reason` label. */
 export type RejectReason =
@@ -9,7 +10,8 @@ export type RejectReason =
   | "too_old"
   | "too_far_in_future"
   | "invalid_timestamp"
-  | "invalid_labels";
+  | "invalid_labels"
+  | HistogramRejectReason;
 
 export const REJECT_REASONS: readonly RejectReason[] = [
   "out_of_order",
@@ -18,6 +20,7 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   "too_far_in_future",
   "invalid_timestamp",
   "invalid_labels",
+  ...HISTOGRAM_REJECT_REASONS,
 ];
 
 /** What the gauges read when scraped. */

@@ -50,7 +50,7 @@ export async function openHead(dir: string | undefined, opts: OpenHeadOptions = 
   const head = new Head({ ...opts, registry, wal: releasingOnClose(wal, lock) });
   try {
     const sink = head.replaySink();
-    const replay = await wal.replayColumns(sink.onSeries, sink.onSamples);
+    const replay = await wal.replayColumns(sink.onSeries, sink.onSamples, sink.onHistograms);
     const warnings = [...replay.warnings];
     if (sink.skipped() > 0) warnings.push(`WAL replay: ${sink.skipped()} samples skipped (out of order or of an unknown series)`);
     if (sink.conflicts() > 0) warnings.push(`WAL replay: ${sink.conflicts()} series records reuse a ref of another label set; ignored`);
@@ -65,7 +65,7 @@ export async function openHead(dir: string | undefined, opts: OpenHeadOptions = 
 /** The WAL as the head writes through it, releasing the directory's lock once it is closed. */
 function releasingOnClose(wal: Wal, lock: DirLock): HeadWal {
   return {
-    logSamples: (refs, ts, vs, n, series) => wal.logSamples(refs, ts, vs, n, series),
+    logSamples: (refs, ts, vs, n, series, hs) => wal.logSamples(refs, ts, vs, n, series, hs),
     checkpoint: (isLive, minTimeMs) => wal.checkpoint(isLive, minTimeMs),
     close: async () => {
       await wal.close();

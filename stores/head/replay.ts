@@ -5,6 +5,7 @@ import { commitBatch } from "./commit.js";
 import type { MemSeries } from "./series.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
 import type { ReplaySink } from "./types.js";
+import type { NativeHistogram } from "../../storeapi/index.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 
 export interface CountingReplaySink extends ReplaySink {
@@ -59,7 +60,27 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         pending.vs.set(vs.subarray(i, i + 1), k);
         s.lastT = t;
         s.lastV = pending.vs[k]!;
+        s.lastH = undefined;
       }
+      commitBatch(state, chunkRangeMs, pending);
+    },
+    onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number): void {
+      const pending = newPendingBatch(n);
+      for (let i = 0; i < n; i++) {
+        const s = aliases.get(refs[i]!) ?? state.byId.get(refs[i]!);
+        const t = ts[i]!;
+        if (s === undefined || !(t > s.lastT)) {
+          skipped++;
+          continue;
+        }
+        const k = pending.n++;
+        pending.owners[k] = s;
+        pending.ts[k] = t;
+        pending.hs[k] = hs[i]!;
+        s.lastT = t;
+        s.lastH = hs[i]!;
+      }
+      pending.histograms = true;
       commitBatch(state, chunkRangeMs, pending);
     },
     skipped: () => skipped,

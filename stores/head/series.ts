@@ -1,11 +1,29 @@
 // One series in the head: its interned labels, its closed (immutable) XOR chunks
 // and the open chunk appended in place, plus the state appends are validated against.
-import { ChunkEncoding, type FloatBits, XOR_CHUNK_TARGET_SAMPLES, XorChunk, xorChunkNumSamples } from "../../storeapi/index.js";
-import type { AggrChunk, Labels } from "../../storeapi/index.js";
+import {
+  ChunkEncoding,
+  CounterResetHint,
+  FloatHistogramChunk,
+  type FloatBits,
+  HISTOGRAM_CHUNK_MIN_SAMPLES,
+  HISTOGRAM_CHUNK_TARGET_BYTES,
+  HistogramChunk,
+  XOR_CHUNK_TARGET_SAMPLES,
+  XorChunk,
+  xorChunkNumSamples,
+} from "../../storeapi/index.js";
+import type { AggrChunk, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
-/** Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length. */
-const META = 4;
+/** Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, encoding. */
+const META = 5;
+
+type OpenChunk = XorChunk | HistogramChunk | FloatHistogramChunk;
+
+function encodingOf(c: OpenChunk): ChunkEncoding {
+  if (c instanceof XorChunk) return ChunkEncoding.XOR;
+  return c instanceof HistogramChunk ? ChunkEncoding.Histogram : ChunkEncoding.FloatHistogram;
+}
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
 
 /** Bytes per ByteSlab block, and the largest copy served from one. */
@@ -37,7 +55,7 @@ export class MemSeries {
   readonly hash: number;
   /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
   private closed: number[] = NO_CHUNKS as number[];
-  private open: XorChunk | undefined = undefined;
+  private open: OpenChunk | undefined = undefined;
   private openMinT = 0;
   private openMaxT = 0;
   /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
@@ -45,9 +63,12 @@ export class MemSeries {
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   lastT = -Infinity;
   lastV = 0;
+  /** The last accepted sample's histogram (undefined when it was a float). */
+  lastH: NativeHistogram | undefined = undefined;
   /** Last sample committed to the chunks. */
   commitT = -Infinity;
   commitV = 0;
+  commitH: NativeHistogram | undefined = undefined;
 
   constructor(id: number, labels: Labels, hash: number) {
     this.id = id;
@@ -89,18 +110,60 @@ export class MemSeries {
   append(t: number, v: number, chunkRange: number, arena: ChunkArena, scratch: FloatBits): number {
     let closedBytes = 0;
     let opened = false;
-    if (this.open === undefined || this.open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
-      if (this.open !== undefined) closedBytes = this.cut(arena);
+    const open = this.open;
+    if (!(open instanceof XorChunk) || open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
+      if (open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
-      this.open = new XorChunk(64, scratch);
-      this.openMinT = t;
-      this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
+      this.startChunk(new XorChunk(64, scratch), t, chunkRange);
     }
-    this.open.append(t, v);
+    (this.open as XorChunk).append(t, v);
     this.openMaxT = t;
     this.commitT = t;
     this.commitV = v;
+    this.commitH = undefined;
     return opened ? -1 : closedBytes;
+  }
+
+  /**
+   * Appends a committed histogram sample (validated: t after the previous one). Cuts the open chunk
+   * where Prometheus's head does: a change of kind, a chunk-range boundary, about 1 KiB (but not below
+   * 10 samples), or a sample the chunk refuses (counter reset, schema or zero-threshold change, …),
+   * with the counter-reset header the chunk codec says the new chunk gets. Returns as append does.
+   */
+  appendHistogram(t: number, h: NativeHistogram, chunkRange: number, arena: ChunkArena): number {
+    const open = this.open;
+    const sameKind = h.float ? open instanceof FloatHistogramChunk : open instanceof HistogramChunk;
+    let closedBytes = 0;
+    let header = CounterResetHint.Unknown;
+    if (sameKind) {
+      const chunk = open as HistogramChunk | FloatHistogramChunk;
+      const full = chunk.numSamples() >= HISTOGRAM_CHUNK_MIN_SAMPLES && chunk.bytes().length >= HISTOGRAM_CHUNK_TARGET_BYTES;
+      if (!full && t < this.openEnd && chunk.append(t, h)) {
+        this.committedHistogram(t, h);
+        return 0;
+      }
+      header = full || t >= this.openEnd ? chunk.nextChunkHeader(h) : chunk.cutHeader;
+    }
+    if (open !== undefined) closedBytes = this.cut(arena);
+    const chunk = h.float ? new FloatHistogramChunk() : new HistogramChunk();
+    this.startChunk(chunk, t, chunkRange);
+    chunk.append(t, h);
+    if (header !== CounterResetHint.Unknown) chunk.setCounterResetHeader(header);
+    this.committedHistogram(t, h);
+    return open === undefined ? -1 : closedBytes;
+  }
+
+  private startChunk(chunk: OpenChunk, t: number, chunkRange: number): void {
+    this.open = chunk;
+    this.openMinT = t;
+    this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
+  }
+
+  private committedHistogram(t: number, h: NativeHistogram): void {
+    this.openMaxT = t;
+    this.commitT = t;
+    this.commitV = 0;
+    this.commitH = h;
   }
 
   /** Moves the open chunk's bytes into the arena; returns their size. */
@@ -109,7 +172,7 @@ export class MemSeries {
     const handle = arena.store(bytes);
     // Readers copy what they need (chunksIn), so growing the list in place is safe.
     if (this.closed === NO_CHUNKS) this.closed = [];
-    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length);
+    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, encodingOf(this.open!));
     this.open = undefined;
     return bytes.length;
   }
@@ -146,11 +209,11 @@ export class MemSeries {
       const maxTime = c[i + 1]!;
       if (maxTime < mint || minTime > maxt) continue;
       const data = arena.view(c[i + 2]!, c[i + 3]!);
-      out.push({ minTime, maxTime, raw: { encoding: ChunkEncoding.XOR, data } });
+      out.push({ minTime, maxTime, raw: { encoding: c[i + 4]! as ChunkEncoding, data } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
       const data = copies.copy(this.open.bytes());
-      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: { encoding: ChunkEncoding.XOR, data } });
+      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: { encoding: encodingOf(this.open), data } });
     }
     return out;
   }

@@ -1,7 +1,7 @@
 // The head's public types: what appends take and return, the WAL it writes
 // through, the replay sink, its options and truncation report.
 import type { Registry } from "prom-client";
-import type { Labels } from "../../storeapi/index.js";
+import type { ChunkEncoding, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { RejectReason } from "./metrics.js";
 import type { WalSeriesRecord } from "./wal/index.js";
 
@@ -14,12 +14,24 @@ export interface SeriesSamples {
   readonly v: ArrayLike<number>;
   /** Samples to take from t/v (default t.length), so a decoder can reuse bigger buffers. */
   readonly n?: number;
+  /** Native histogram samples of the series, validated and appended after its floats. */
+  readonly histograms?: SeriesHistograms;
+}
+
+/** One series' native histograms: times ascending, one histogram each. */
+export interface SeriesHistograms {
+  readonly t: ArrayLike<number>;
+  readonly h: readonly NativeHistogram[];
 }
 
 export type AppendBatch = readonly SeriesSamples[];
 
+/** What a rejected sample was: a float sample or a native histogram sample. */
+export type SampleKind = "sample" | "histogram";
+
 export interface Rejection {
   readonly reason: RejectReason;
+  readonly kind: SampleKind;
   readonly count: number;
   /** A description of the first sample rejected for this reason. */
   readonly firstError?: string;
@@ -39,6 +51,8 @@ export interface HeadWal {
     vs: Float64Array,
     n: number,
     series?: readonly WalSeriesRecord[],
+    /** Row k is a histogram sample when hs[k] is set (its vs[k] is then unused). */
+    hs?: readonly (NativeHistogram | undefined)[],
   ): Promise<void>;
   checkpoint(isLive: (ref: number) => boolean, minTimeMs: number): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +62,7 @@ export interface HeadWal {
 export interface ReplaySink {
   onSeries(recs: readonly WalSeriesRecord[]): void;
   onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): void;
+  onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number): void;
 }
 
 export interface HeadOptions {
@@ -104,7 +119,7 @@ export interface HeadOptions {
 /** One series of a block cut from the head: its own labels (no external ones) and its chunks. */
 export interface HeadBlockSeries {
   readonly labels: Labels;
-  readonly chunks: readonly { readonly minTime: number; readonly maxTime: number; readonly data: Uint8Array }[];
+  readonly chunks: readonly { readonly minTime: number; readonly maxTime: number; readonly encoding: ChunkEncoding; readonly data: Uint8Array }[];
 }
 
 export interface TruncateReport {

@@ -27,7 +27,11 @@ function startServer(dir: string): Promise<Child> {
   const args = [SERVER, "--dir", dir, "--fsync", "always", "--segment-size", "65536", "--checkpoint-every-ms", "50"];
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("receiver did not start within 15 s")), 15_000);
+    // A receiver that never got ready is killed too: the test's after hook only knows started ones.
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error("receiver did not start within 15 s"));
+    }, 15_000);
     proc.once("exit", (code) => reject(new Error(`receiver exited with ${code} before it was ready`)));
     createInterface({ input: proc.stdout! }).on("line", (line) => {
       const m = /^READY (\d+) /.exec(line);

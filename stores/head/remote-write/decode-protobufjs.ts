@@ -2,7 +2,7 @@
 // interface as the hand-written one: it decodes to objects, then lays them out as DecodedWriteRequest
 // columns over a buffer of the label texts re-encoded as UTF-8. protobufjs replaces invalid UTF-8 with
 // U+FFFD, so this path cannot reject it; the receiver uses the hand-written decoder.
-import { prompb, int64ToNumber, type PrompbLabel, type PrompbWriteRequest } from "../../../storeapi/index.js";
+import { prompb, int64ToNumber, type NativeHistogram, type PrompbLabel, type PrompbWriteRequest, type ProtoInt64 } from "../../../storeapi/index.js";
 import { METRIC_TYPES, ProtoDecodeError, type DecodedWriteRequest, type WriteRequestDecoder } from "./decode.js";
 
 /** Label texts packed into one buffer, with each label's name and value byte ranges. */
@@ -52,7 +52,9 @@ export const decodeWriteRequestProtobufjs: WriteRequestDecoder = (buf) => {
   const exText = new LabelTextColumns();
   const labelStart = new Int32Array(series.length + 1);
   const sampleStart = new Int32Array(series.length + 1);
-  const histograms = new Int32Array(series.length);
+  const histogramStart = new Int32Array(series.length + 1);
+  const ht: number[] = [];
+  const hs: NativeHistogram[] = [];
   const keyStart = new Int32Array(series.length).fill(-1);
   const keyEnd = new Int32Array(series.length).fill(-1);
   const t = new Float64Array(sampleCount);
@@ -79,11 +81,16 @@ export const decodeWriteRequestProtobufjs: WriteRequestDecoder = (buf) => {
       exT[e] = toTimestamp(ex.timestamp);
       exV[e++] = ex.value;
     }
-    histograms[i] = ts.histograms.length;
+    histogramStart[i] = hs.length;
+    for (const h of ts.histograms as PrompbHistogram[]) {
+      ht.push(toTimestamp(h.timestamp));
+      hs.push(toNativeHistogram(h));
+    }
   }
   labelStart[series.length] = text.nameStart.length;
   sampleStart[series.length] = s;
   exLabelStart[exemplarCount] = exText.nameStart.length;
+  histogramStart[series.length] = hs.length;
   // Series labels first, exemplar labels after them, in one text buffer.
   const shift = text.bytes;
   const shifted = (xs: number[]) => Int32Array.from(xs, (x) => x + shift);
@@ -101,8 +108,12 @@ export const decodeWriteRequestProtobufjs: WriteRequestDecoder = (buf) => {
     sampleStart,
     t,
     v,
-    histograms,
+    st: undefined,
+    histogramStart,
     histogramCount,
+    ht,
+    hs,
+    hst: ht.map(() => 0),
     exemplarCount,
     exSeries,
     exLabelStart,
@@ -127,4 +138,49 @@ function toTimestamp(v: Parameters<typeof int64ToNumber>[0]): number {
   } catch (err) {
     throw new ProtoDecodeError((err as Error).message, -1);
   }
+}
+
+/** prometheus.Histogram as protobufjs decodes it (`count`/`zeroCount`: the oneof's chosen field name). */
+interface PrompbHistogram {
+  count?: "countInt" | "countFloat";
+  countInt?: ProtoInt64;
+  countFloat?: number;
+  sum: number;
+  schema: number;
+  zeroThreshold: number;
+  zeroCount?: "zeroCountInt" | "zeroCountFloat";
+  zeroCountInt?: ProtoInt64;
+  zeroCountFloat?: number;
+  negativeSpans: { offset: number; length: number }[];
+  negativeDeltas: ProtoInt64[];
+  negativeCounts: number[];
+  positiveSpans: { offset: number; length: number }[];
+  positiveDeltas: ProtoInt64[];
+  positiveCounts: number[];
+  resetHint: number;
+  timestamp: ProtoInt64;
+  customValues: number[];
+}
+
+function toNativeHistogram(h: PrompbHistogram): NativeHistogram {
+  const float = h.count === "countFloat";
+  const absolute = (deltas: ProtoInt64[]): number[] => {
+    let c = 0;
+    return deltas.map((d) => (c += int64ToNumber(d)));
+  };
+  const spans = (xs: { offset: number; length: number }[]) => xs.map((s) => ({ offset: s.offset, length: s.length }));
+  return {
+    float,
+    counterResetHint: h.resetHint,
+    schema: h.schema,
+    zeroThreshold: h.zeroThreshold,
+    zeroCount: h.zeroCount === "zeroCountFloat" ? h.zeroCountFloat! : int64ToNumber(h.zeroCountInt),
+    count: float ? h.countFloat! : int64ToNumber(h.countInt),
+    sum: h.sum,
+    positiveSpans: spans(h.positiveSpans),
+    positiveBuckets: float ? h.positiveCounts.slice() : absolute(h.positiveDeltas),
+    negativeSpans: spans(h.negativeSpans),
+    negativeBuckets: float ? h.negativeCounts.slice() : absolute(h.negativeDeltas),
+    ...(h.customValues.length > 0 ? { customValues: h.customValues.slice() } : {}),
+  };
 }

@@ -7,18 +7,11 @@
 //   Label { string name = 1; string value = 2; }   Sample { double value = 1; int64 timestamp = 2; }
 //   Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
+// Histogram (shared with remote_write 2.0) is read by WireReader.histogram (wire.ts).
+import type { NativeHistogram } from "../../../storeapi/index.js";
+import { WireReader, WireType } from "./wire.js";
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const TWO_32 = 4294967296;
-
-export const enum WireType {
-  Varint = 0,
-  Fixed64 = 1,
-  Bytes = 2,
-  StartGroup = 3,
-  EndGroup = 4,
-  Fixed32 = 5,
-}
+export { ProtoDecodeError, WireType } from "./wire.js";
 
 export const METRIC_TYPES = ["unknown", "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset"] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
@@ -30,18 +23,8 @@ export interface MetricMetadata {
   readonly unit: string;
 }
 
-/** Bad protobuf: what is wrong and at which byte offset of the decompressed body (-1: not known). */
-export class ProtoDecodeError extends Error {
-  readonly offset: number;
-  constructor(message: string, offset: number) {
-    super(offset >= 0 ? `${message} at byte ${offset}` : message);
-    this.name = "ProtoDecodeError";
-    this.offset = offset;
-  }
-}
-
 /** Int32 column that doubles when full. */
-class IntColumn {
+export class IntColumn {
   data: Int32Array;
   constructor(cap: number) {
     this.data = new Int32Array(Math.max(16, cap));
@@ -76,9 +59,15 @@ export interface DecodedWriteRequest {
   readonly sampleStart: Int32Array;
   readonly t: Float64Array;
   readonly v: Float64Array;
-  /** Native histograms per series (decoded no further: not supported yet). */
-  readonly histograms: Int32Array;
+  /** Start (created) timestamp of each sample (remote_write 2.0; 0: none given), or undefined when no sample has one. */
+  readonly st: Float64Array | undefined;
+  /** Series i has native histograms [histogramStart[i], histogramStart[i+1]) of ht/hs/hst. */
+  readonly histogramStart: Int32Array;
   readonly histogramCount: number;
+  readonly ht: readonly number[];
+  readonly hs: readonly NativeHistogram[];
+  /** Start timestamps of the histograms (0: none given). */
+  readonly hst: readonly number[];
   readonly exemplarCount: number;
   readonly exSeries: Int32Array;
   readonly exLabelStart: Int32Array;
@@ -92,7 +81,7 @@ export interface DecodedWriteRequest {
 }
 
 /** Label byte ranges, for series labels or exemplar labels. */
-class LabelColumns {
+export class LabelColumns {
   count = 0;
   nameStart: IntColumn;
   nameEnd: IntColumn;
@@ -119,16 +108,17 @@ class LabelColumns {
   }
 }
 
-class Decoder {
-  readonly buf: Uint8Array;
-  pos = 0;
+export class Decoder extends WireReader {
   series = 0;
   labelStart: IntColumn;
   keyStart: IntColumn;
   keyEnd: IntColumn;
   sampleStart: IntColumn;
-  histograms: IntColumn;
-  histogramCount = 0;
+  histogramStart: IntColumn;
+  readonly ht: number[] = [];
+  readonly hs: NativeHistogram[] = [];
+  readonly hst: number[] = [];
+  st: Float64Array | undefined;
   labels: LabelColumns;
   samples = 0;
   t: Float64Array;
@@ -141,10 +131,10 @@ class Decoder {
   exT: Float64Array;
   exV: Float64Array;
   metadata: MetricMetadata[] = [];
-  private readonly text: Buffer;
+  protected readonly text: Buffer;
 
   constructor(buf: Uint8Array) {
-    this.buf = buf;
+    super(buf);
     this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     const sampleCap = Math.floor(buf.length / 48) + 16;
     this.t = new Float64Array(sampleCap);
@@ -155,121 +145,13 @@ class Decoder {
     this.keyStart = new IntColumn(seriesCap);
     this.keyEnd = new IntColumn(seriesCap);
     this.sampleStart = new IntColumn(seriesCap + 1);
-    this.histograms = new IntColumn(seriesCap);
+    this.histogramStart = new IntColumn(seriesCap + 1);
     this.labels = new LabelColumns(seriesCap * 4);
     this.exSeries = new IntColumn(4);
     this.exLabelStart = new IntColumn(5);
     this.exLabels = new LabelColumns(4);
     this.exT = new Float64Array(16);
     this.exV = new Float64Array(16);
-  }
-
-  fail(message: string, at = this.pos): never {
-    throw new ProtoDecodeError(message, at);
-  }
-
-  varint32(end: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (pos >= end) this.fail("truncated varint");
-      const b = buf[pos++];
-      if (shift === 28 && b > 0x0f) {
-        // A 64-bit varint where 32 bits were expected (e.g. a negative enum): accept its low 32 bits.
-        let more = b;
-        while (more >= 0x80) {
-          if (pos >= end || pos - this.pos >= 10) this.fail("truncated or overlong varint");
-          more = buf[pos++];
-        }
-        this.pos = pos;
-        return (result | ((b & 0x0f) << 28)) >>> 0;
-      }
-      result |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return result >>> 0;
-      }
-    }
-    return this.fail("overlong varint");
-  }
-
-  /** An int64 varint as a JS number: two 32-bit halves, no BigInt; values beyond 2^53 are rejected. */
-  int64(end: number): number {
-    const buf = this.buf;
-    let pos = this.pos;
-    let lo = 0;
-    let b = 0;
-    for (let shift = 0; shift < 28; shift += 7) {
-      if (pos >= end) this.fail("truncated varint");
-      b = buf[pos++];
-      lo |= (b & 0x7f) << shift;
-      if (b < 0x80) {
-        this.pos = pos;
-        return lo;
-      }
-    }
-    if (pos >= end) this.fail("truncated varint");
-    b = buf[pos++];
-    lo |= (b & 0x0f) << 28;
-    let hi = (b & 0x7f) >> 4;
-    if (b >= 0x80) {
-      for (let shift = 3; ; shift += 7) {
-        if (shift > 31) this.fail("overlong varint");
-        if (pos >= end) this.fail("truncated varint");
-        b = buf[pos++];
-        hi |= (b & 0x7f) << shift;
-        if (b < 0x80) break;
-      }
-    }
-    const start = this.pos;
-    this.pos = pos;
-    hi |= 0;
-    if (hi >= 0x200000 || hi < -0x200000) this.fail("int64 beyond ±2^53", start);
-    return hi * TWO_32 + (lo >>> 0);
-  }
-
-  /** Length of a length-delimited field; checks it fits before end. */
-  length(end: number): number {
-    const n = this.varint32(end);
-    if (n > end - this.pos) this.fail(`length ${n} runs past the end of its message (${end - this.pos} bytes left)`);
-    return n;
-  }
-
-  skip(wireType: number, end: number, field: number): void {
-    switch (wireType) {
-      case WireType.Varint:
-        this.int64Skip(end);
-        return;
-      case WireType.Fixed64:
-        if (end - this.pos < 8) this.fail("truncated fixed64");
-        this.pos += 8;
-        return;
-      case WireType.Bytes: {
-        const n = this.length(end);
-        this.pos += n;
-        return;
-      }
-      case WireType.Fixed32:
-        if (end - this.pos < 4) this.fail("truncated fixed32");
-        this.pos += 4;
-        return;
-      default:
-        this.fail(`field ${field}: unsupported wire type ${wireType}`);
-    }
-  }
-
-  private int64Skip(end: number): void {
-    const buf = this.buf;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) this.fail("truncated varint");
-      if (buf[this.pos++] < 0x80) return;
-    }
-    this.fail("overlong varint");
-  }
-
-  expect(wireType: number, want: WireType, message: string, field: number, at: number): void {
-    if (wireType !== want) this.fail(`${message}.${field}: wire type ${wireType}, want ${want}`, at);
   }
 
   writeRequest(): void {
@@ -294,23 +176,38 @@ class Decoder {
     }
   }
 
-  private timeSeries(end: number): void {
+  /** Opens series s: its label, sample and histogram ranges start here. */
+  protected beginSeries(): number {
     const s = this.series++;
     if (s + 1 >= this.labelStart.data.length) {
       this.labelStart.grow();
       this.sampleStart.grow();
+      this.histogramStart.grow();
     }
     if (s >= this.keyStart.data.length) {
       this.keyStart.grow();
       this.keyEnd.grow();
-      this.histograms.grow();
     }
     this.labelStart.data[s] = this.labels.count;
     this.sampleStart.data[s] = this.samples;
+    this.histogramStart.data[s] = this.hs.length;
+    return s;
+  }
+
+  /** Closes series s; keyStart/keyEnd: the byte range of its contiguous label fields, or -1. */
+  protected endSeries(s: number, keyStart: number, keyEnd: number): void {
+    this.keyStart.data[s] = keyStart;
+    this.keyEnd.data[s] = keyEnd;
+    this.labelStart.data[s + 1] = this.labels.count;
+    this.sampleStart.data[s + 1] = this.samples;
+    this.histogramStart.data[s + 1] = this.hs.length;
+  }
+
+  private timeSeries(end: number): void {
+    const s = this.beginSeries();
     let keyStart = -1;
     let keyEnd = -1;
     let contiguous = true;
-    let histograms = 0;
     while (this.pos < end) {
       const at = this.pos;
       const tag = this.varint32(end);
@@ -327,29 +224,23 @@ class Decoder {
       } else if (field === 2) {
         this.expect(wt, WireType.Bytes, "TimeSeries", 2, at);
         const n = this.length(end);
-        this.sample(this.pos + n);
+        this.sample(this.pos + n, false);
       } else if (field === 3) {
         this.expect(wt, WireType.Bytes, "TimeSeries", 3, at);
         const n = this.length(end);
         this.exemplar(this.pos + n, s);
       } else if (field === 4) {
         this.expect(wt, WireType.Bytes, "TimeSeries", 4, at);
-        histograms++;
         const n = this.length(end);
-        this.pos += n;
+        this.histogramField(this.pos + n);
       } else {
         this.skip(wt, end, field);
       }
     }
-    this.keyStart.data[s] = contiguous ? keyStart : -1;
-    this.keyEnd.data[s] = contiguous ? keyEnd : -1;
-    this.histograms.data[s] = histograms;
-    this.histogramCount += histograms;
-    this.labelStart.data[s + 1] = this.labels.count;
-    this.sampleStart.data[s + 1] = this.samples;
+    this.endSeries(s, contiguous ? keyStart : -1, contiguous ? keyEnd : -1);
   }
 
-  private label(end: number, into: LabelColumns): void {
+  protected label(end: number, into: LabelColumns): void {
     let ns = 0;
     let ne = 0;
     let vs = 0;
@@ -377,19 +268,6 @@ class Decoder {
     into.add(ns, ne, vs, ve);
   }
 
-  /** Copies 8 little-endian bytes at pos into a float column's raw bytes at index i. */
-  private double(into: Uint8Array, i: number): void {
-    const buf = this.buf;
-    const p = this.pos;
-    const o = i * 8;
-    if (LITTLE_ENDIAN) {
-      for (let k = 0; k < 8; k++) into[o + k] = buf[p + k];
-    } else {
-      for (let k = 0; k < 8; k++) into[o + k] = buf[p + 7 - k];
-    }
-    this.pos = p + 8;
-  }
-
   private growSamples(): void {
     const t = new Float64Array(this.t.length * 2);
     t.set(this.t);
@@ -401,11 +279,13 @@ class Decoder {
     this.vb = vb;
   }
 
-  private sample(end: number): void {
+  /** One Sample message; `withStart`: 2.0's, whose field 3 is the start timestamp. */
+  protected sample(end: number, withStart: boolean): void {
     const i = this.samples++;
     if (i === this.t.length) this.growSamples();
     this.t[i] = 0;
     this.v[i] = 0;
+    if (this.st !== undefined) this.st[i] = 0;
     while (this.pos < end) {
       const at = this.pos;
       const tag = this.varint32(end);
@@ -413,11 +293,14 @@ class Decoder {
       const wt = tag & 7;
       if (field === 1) {
         this.expect(wt, WireType.Fixed64, "Sample", 1, at);
-        if (end - this.pos < 8) this.fail("truncated double");
-        this.double(this.vb, i);
+        this.doubleInto(this.vb, i, end);
       } else if (field === 2) {
         this.expect(wt, WireType.Varint, "Sample", 2, at);
         this.t[i] = this.int64(end);
+      } else if (field === 3 && withStart) {
+        this.expect(wt, WireType.Varint, "Sample", 3, at);
+        const st = this.int64(end);
+        if (st !== 0) this.startTimes()[i] = st;
       } else {
         if (field === 0) this.fail("invalid field number 0", at);
         this.skip(wt, end, field);
@@ -425,7 +308,26 @@ class Decoder {
     }
   }
 
-  private exemplar(end: number, series: number): void {
+  /** The start-timestamp column, created (zeroed) on the first sample that has one. */
+  private startTimes(): Float64Array {
+    if (this.st === undefined || this.st.length < this.t.length) {
+      const st = new Float64Array(this.t.length);
+      if (this.st !== undefined) st.set(this.st);
+      this.st = st;
+    }
+    return this.st;
+  }
+
+  /** One Histogram message, appended to ht/hs/hst. */
+  protected histogramField(end: number): void {
+    const w = this.histogram(end);
+    this.ht.push(w.t);
+    this.hs.push(w.h);
+    this.hst.push(w.startT);
+  }
+
+  /** Starts exemplar j of a series: its columns grown and zeroed; labels follow. */
+  protected newExemplar(series: number): number {
     const j = this.exemplars++;
     if (j + 1 >= this.exLabelStart.data.length) {
       this.exSeries.grow();
@@ -443,6 +345,11 @@ class Decoder {
     this.exLabelStart.data[j] = this.exLabels.count;
     this.exT[j] = 0;
     this.exV[j] = 0;
+    return j;
+  }
+
+  private exemplar(end: number, series: number): void {
+    const j = this.newExemplar(series);
     while (this.pos < end) {
       const at = this.pos;
       const tag = this.varint32(end);
@@ -454,8 +361,7 @@ class Decoder {
         this.label(this.pos + n, this.exLabels);
       } else if (field === 2) {
         this.expect(wt, WireType.Fixed64, "Exemplar", 2, at);
-        if (end - this.pos < 8) this.fail("truncated double");
-        this.double(new Uint8Array(this.exV.buffer), j);
+        this.doubleInto(new Uint8Array(this.exV.buffer), j, end);
       } else if (field === 3) {
         this.expect(wt, WireType.Varint, "Exemplar", 3, at);
         this.exT[j] = this.int64(end);
@@ -500,6 +406,7 @@ class Decoder {
     if (this.series === 0) {
       this.labelStart.data[0] = 0;
       this.sampleStart.data[0] = 0;
+      this.histogramStart.data[0] = 0;
     }
     if (this.exemplars === 0) this.exLabelStart.data[0] = 0;
     return {
@@ -516,8 +423,12 @@ class Decoder {
       sampleStart: this.sampleStart.data,
       t: this.t,
       v: this.v,
-      histograms: this.histograms.data,
-      histogramCount: this.histogramCount,
+      st: this.st,
+      histogramStart: this.histogramStart.data,
+      histogramCount: this.hs.length,
+      ht: this.ht,
+      hs: this.hs,
+      hst: this.hst,
       exemplarCount: this.exemplars,
       exSeries: this.exSeries.data,
       exLabelStart: this.exLabelStart.data,

@@ -1,9 +1,10 @@
-// The remote_write 1.0 receiver: checks headers, decompresses, decodes, appends to the head, keeps
+// The remote_write receiver (1.0 and 2.0): checks headers, decompresses, decodes, appends to the head, keeps
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import { Counter, type Registry } from "prom-client";
 import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
 import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
 import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
+import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
 import { StringInterner } from "./intern.js";
@@ -17,6 +18,8 @@ export interface RemoteWriteAppender {
 export interface RemoteWriteResponse {
   readonly status: number;
   readonly message?: string;
+  /** Response headers: remote_write 2.0's X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type HeaderValue = string | readonly string[] | undefined;
@@ -26,6 +29,7 @@ export type RequestHeaders = Readonly<Record<string, HeaderValue>> | Headers;
 export interface RemoteWriteMetrics {
   readonly requests: Counter<"code">;
   readonly samplesReceived: Counter;
+  readonly histogramsReceived: Counter;
   /** Everything received and not stored, by kind (sample, histogram, exemplar) and reason. */
   readonly dropped: Counter<"kind" | "reason">;
   readonly exemplarsStored: Counter;
@@ -44,6 +48,11 @@ export function createRemoteWriteMetrics(registry: Registry): RemoteWriteMetrics
     samplesReceived: new Counter({
       name: "orrery_remote_write_samples_received_total",
       help: "Float samples received through remote_write.",
+      registers,
+    }),
+    histogramsReceived: new Counter({
+      name: "orrery_remote_write_histograms_received_total",
+      help: "Native histogram samples received through remote_write.",
       registers,
     }),
     dropped: new Counter({
@@ -141,28 +150,36 @@ function header(headers: RequestHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v.join(", ") : (v as string | undefined);
 }
 
+/** The remote_write protocol a request's Content-Type names. */
+export type RemoteWriteProtocol = "1.0" | "2.0";
+
+export const WRITE_V1_PROTO = "prometheus.WriteRequest";
+export const WRITE_V2_PROTO = "io.prometheus.write.v2.Request";
+
 /**
- * Checks Content-Encoding and Content-Type. Prometheus 2.x reads the body as snappy-compressed
- * remote_write 1.0 whatever Content-Type says, so another media type (or none) is read the same
- * way; only a protobuf message named as another protocol (remote_write 2.0), or an encoding other
- * than snappy, is 415 — the answer that makes a 2.0 sender fall back to 1.0.
+ * Checks Content-Encoding and picks the protocol from Content-Type. Prometheus reads a body as
+ * snappy-compressed remote_write 1.0 whatever Content-Type says, so another media type (or none) is
+ * read as 1.0; `application/x-protobuf;proto=io.prometheus.write.v2.Request` is 2.0; a protobuf
+ * message of any other name, or an encoding other than snappy, is 415.
  */
-function checkHeaders(headers: RequestHeaders): RemoteWriteResponse | undefined {
+function negotiate(headers: RequestHeaders): RemoteWriteResponse | RemoteWriteProtocol {
   const encoding = header(headers, "content-encoding");
   if (encoding !== undefined && encoding.trim() !== "" && encoding.trim().toLowerCase() !== "snappy") {
-    return { status: 415, message: `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote_write 1.0 requires snappy` };
+    return { status: 415, message: `unsupported Content-Encoding ${JSON.stringify(encoding)}: remote_write requires snappy` };
   }
   const type = header(headers, "content-type");
-  if (type === undefined) return undefined;
+  if (type === undefined) return "1.0";
   const [media, ...params] = type.split(";").map((s) => s.trim());
-  if (media.toLowerCase() !== "application/x-protobuf") return undefined;
+  if (media.toLowerCase() !== "application/x-protobuf") return "1.0";
   for (const p of params) {
     const [k, v] = p.split("=").map((s) => s.trim());
-    if (k.toLowerCase() === "proto" && v !== "prometheus.WriteRequest") {
-      return { status: 415, message: `unsupported protobuf message ${JSON.stringify(v)}: only prometheus.WriteRequest (remote_write 1.0) is accepted` };
+    if (k.toLowerCase() !== "proto") continue;
+    if (v === WRITE_V2_PROTO) return "2.0";
+    if (v !== WRITE_V1_PROTO) {
+      return { status: 415, message: `unsupported protobuf message ${JSON.stringify(v)}: accepted are ${WRITE_V1_PROTO} (remote_write 1.0) and ${WRITE_V2_PROTO} (2.0)` };
     }
   }
-  return undefined;
+  return "1.0";
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -175,10 +192,11 @@ function finish(ctx: RemoteWriteContext, res: RemoteWriteResponse): RemoteWriteR
 }
 
 /**
- * Handles one remote_write 1.0 request body. 204 on success; 400 for what the sender must not retry
- * (bad snappy or protobuf, rejected samples — accepted ones stay stored, as in remote_write 2.0's
- * partial-write rule —, native histograms); 415 for another protocol; 500 when the append itself
- * failed (WAL error), which the sender retries.
+ * Handles one remote_write request body, 1.0 or 2.0 by its Content-Type. 204 on success; 400 for
+ * what the sender must not retry (bad snappy or protobuf, rejected samples or histograms — accepted
+ * ones stay stored, as in remote_write 2.0's partial-write rule); 415 for another protocol; 500 when
+ * the append itself failed (WAL error), which the sender retries. 2.0 answers carry the written
+ * counts in X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written.
  */
 export async function handleRemoteWrite(
   head: RemoteWriteAppender,
@@ -188,8 +206,8 @@ export async function handleRemoteWrite(
   /** Set on every series (and its exemplars), replacing any value the sender gave: the writing tenant's label. */
   tenantLabel?: Label,
 ): Promise<RemoteWriteResponse> {
-  const bad = checkHeaders(headers);
-  if (bad) return finish(ctx, bad);
+  const protocol = negotiate(headers);
+  if (typeof protocol !== "string") return finish(ctx, protocol);
   const declared = snappyDeclaredLength(body);
   if (declared < 0) return finish(ctx, { status: 400, message: "snappy decode error: bad length header" });
   // One snappy tag of at most 3 bytes yields at most 64 bytes: reject impossible lengths before allocating.
@@ -207,71 +225,113 @@ export async function handleRemoteWrite(
   }
   let req: DecodedWriteRequest;
   try {
-    req = decodeWriteRequest(raw);
+    req = protocol === "2.0" ? decodeWriteRequestV2(raw) : decodeWriteRequest(raw);
   } catch (err) {
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
   }
+  const stored = await storeRequest(head, req, ctx, tenantLabel);
+  if ("status" in stored) return finish(ctx, stored);
+  const written =
+    protocol === "2.0"
+      ? {
+          "X-Prometheus-Remote-Write-Samples-Written": String(stored.samples),
+          "X-Prometheus-Remote-Write-Histograms-Written": String(stored.histograms),
+          "X-Prometheus-Remote-Write-Exemplars-Written": String(stored.exemplars),
+        }
+      : undefined;
+  const withHeaders = written !== undefined ? { headers: written } : {};
+  if (stored.problems.length === 0) return finish(ctx, { status: 204, ...withHeaders });
+  const message = stored.problems.join("; ");
+  ctx.rejectionLog?.log(`remote_write: answered 400, data not stored: ${message}`);
+  return finish(ctx, { status: 400, message, ...withHeaders });
+}
+
+/** What storing a request did: counts written and the problems to report (any: a 400). */
+interface StoreOutcome {
+  readonly samples: number;
+  readonly histograms: number;
+  readonly exemplars: number;
+  readonly problems: readonly string[];
+}
+
+/** Appends a decoded request (either protocol) to the head, keeps its exemplars and metadata. */
+async function storeRequest(
+  head: RemoteWriteAppender,
+  req: DecodedWriteRequest,
+  ctx: RemoteWriteContext,
+  tenantLabel: Label | undefined,
+): Promise<StoreOutcome | RemoteWriteResponse> {
   const text = asBuffer(req.buf);
   const problems: string[] = [];
   const metrics = ctx.metrics;
   metrics?.samplesReceived.inc(req.sampleCount);
+  metrics?.histogramsReceived.inc(req.histogramCount);
 
   const batch: SeriesSamples[] = [];
   const labelsOf: (Labels | string)[] = new Array(req.seriesCount);
   let invalidSeries = 0;
   let invalidSamples = 0;
+  let invalidHistograms = 0;
   let firstInvalid = "";
   const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
-    if (to === from && req.histograms[i] === 0 && withExemplars[i] === 0) continue;
+    const hFrom = req.histogramStart[i];
+    const hTo = req.histogramStart[i + 1];
+    if (to === from && hTo === hFrom && withExemplars[i] === 0) continue;
     const sent = seriesLabels(req, i, text, ctx.strings);
     const labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
     labelsOf[i] = labels;
     if (typeof labels === "string") {
       invalidSeries++;
       invalidSamples += to - from;
+      invalidHistograms += hTo - hFrom;
       if (firstInvalid === "") firstInvalid = labels;
       continue;
     }
-    if (to > from) batch.push({ labels, t: req.t.subarray(from, to), v: req.v.subarray(from, to) });
+    if (to === from && hTo === hFrom) continue;
+    batch.push({
+      labels,
+      t: req.t.subarray(from, to),
+      v: req.v.subarray(from, to),
+      ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo) } } : {}),
+    });
   }
   if (invalidSeries > 0) {
-    metrics?.dropped.labels("sample", "invalid_labels").inc(invalidSamples);
-    problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples dropped), first: ${firstInvalid}`);
+    if (invalidSamples > 0) metrics?.dropped.labels("sample", "invalid_labels").inc(invalidSamples);
+    if (invalidHistograms > 0) metrics?.dropped.labels("histogram", "invalid_labels").inc(invalidHistograms);
+    const histograms = invalidHistograms > 0 ? `, ${invalidHistograms} histogram samples` : "";
+    problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples${histograms} dropped), first: ${firstInvalid}`);
   }
 
   let result: AppendResult;
   try {
     result = batch.length > 0 ? await head.appendBatch(batch) : { accepted: 0, rejected: [] };
   } catch (err) {
-    return finish(ctx, { status: 500, message: `append failed, retry: ${(err as Error).message}` });
+    return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
+  let samples = req.sampleCount - invalidSamples;
+  let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
-    metrics?.dropped.labels("sample", r.reason).inc(r.count);
-    problems.push(`${r.count} samples rejected as ${r.reason}${r.firstError ? ` (first: ${r.firstError})` : ""}`);
+    metrics?.dropped.labels(r.kind, r.reason).inc(r.count);
+    if (r.kind === "histogram") histograms -= r.count;
+    else samples -= r.count;
+    const what = r.kind === "histogram" ? "histogram samples" : "samples";
+    problems.push(`${r.count} ${what} rejected as ${r.reason}${r.firstError ? ` (first: ${r.firstError})` : ""}`);
   }
-
-  if (req.histogramCount > 0) {
-    metrics?.dropped.labels("histogram", "not_supported").inc(req.histogramCount);
-    problems.push(`${req.histogramCount} native histogram samples dropped: native histograms are not supported yet`);
-  }
-  storeExemplars(ctx, req, labelsOf, text);
+  const exemplars = storeExemplars(ctx, req, labelsOf, text);
   for (const m of req.metadata) ctx.metadata.add(m);
   metrics?.metadataReceived.inc(req.metadata.length);
-
-  if (problems.length === 0) return finish(ctx, { status: 204 });
-  const message = problems.join("; ");
-  ctx.rejectionLog?.log(`remote_write: answered 400, data not stored: ${message}`);
-  return finish(ctx, { status: 400, message });
+  return { samples, histograms, exemplars, problems };
 }
 
-/** Exemplar problems are counted, not reported to the sender (as Prometheus does). */
-function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, labelsOf: (Labels | string)[], text: Buffer): void {
+/** Exemplar problems are counted, not reported to the sender (as Prometheus does). Returns how many were stored. */
+function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, labelsOf: (Labels | string)[], text: Buffer): number {
   const metrics = ctx.metrics;
+  let stored = 0;
   for (let j = 0; j < req.exemplarCount; j++) {
     const series = labelsOf[req.exSeries[j]];
     if (series === undefined || typeof series === "string") {
@@ -284,7 +344,10 @@ function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, label
       continue;
     }
     const added = ctx.exemplars.add(series, labels, req.exV[j], req.exT[j]);
-    if (added === "added") metrics?.exemplarsStored.inc();
-    else metrics?.dropped.labels("exemplar", added).inc();
+    if (added === "added") {
+      stored++;
+      metrics?.exemplarsStored.inc();
+    } else metrics?.dropped.labels("exemplar", added).inc();
   }
+  return stored;
 }

@@ -10,7 +10,7 @@
 // `await wal.checkpoint(isLive, minTimeMs)` when the head drops old data; `await wal.close()`.
 // `replayColumns` is the columnar replay. Metrics: `createWalMetrics(registry)` → `opts.metrics`.
 export { Wal, DEFAULT_SEGMENT_SIZE, segmentName } from "./wal.js";
-export type { FsyncPolicy, WalOptions, ReplayReport, WalCorruption, SampleColumnsCallback } from "./wal.js";
+export type { FsyncPolicy, WalOptions, ReplayReport, WalCorruption, SampleColumnsCallback, HistogramColumnsCallback } from "./wal.js";
 export type { WalSeriesRecord, WalSampleRecord } from "./records.js";
 export { createWalMetrics } from "./metrics.js";
 export type { WalMetrics } from "./metrics.js";

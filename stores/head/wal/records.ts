@@ -15,6 +15,8 @@ export const RECORD_HEADER_SIZE = 9;
 export const enum RecordType {
   Series = 1,
   Samples = 2,
+  /** Native histogram samples (histogram-records.ts). */
+  Histograms = 3,
 }
 
 export interface WalSeriesRecord {
@@ -31,7 +33,7 @@ export interface WalSampleRecord {
 const MAX_DELTA = 2 ** 52;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-function seal(buf: Buffer, end: number, type: RecordType): Buffer {
+export function seal(buf: Buffer, end: number, type: RecordType): Buffer {
   buf[8] = type;
   buf.writeUInt32LE(end - 8, 0);
   buf.writeUInt32LE(crc32c(buf, 8, end), 4);

@@ -16,6 +16,8 @@ import {
   type WalSeriesRecord,
 } from "./records.js";
 import type { WalMetrics } from "./metrics.js";
+import type { NativeHistogram } from "../../../storeapi/index.js";
+import { HistogramColumns, decodeHistogramsPayload, encodeHistogramsRecord } from "./histogram-records.js";
 
 /**
  * When a write is made durable.
@@ -59,12 +61,15 @@ export interface ReplayReport {
 
 /** Columns valid only during the call: copy what you keep. `vs` holds the raw float bits. */
 export type SampleColumnsCallback = (refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number) => void;
+/** Native histogram samples as replayed: rows i < n of refs/ts/hs (the arrays are reused after the call). */
+export type HistogramColumnsCallback = (refs: readonly number[], ts: readonly number[], hs: readonly NativeHistogram[], n: number) => void;
 
 export const DEFAULT_SEGMENT_SIZE = 128 * 1024 * 1024;
 const SEGMENT_RE = /^\d{8}$/;
 const CHECKPOINT_RE = /^checkpoint\.(\d{8})$/;
 const CHECKPOINT_TMP_RE = /^checkpoint\.\d{8}\.tmp$/;
 const MAX_SAMPLES_PER_RECORD = 16384;
+const MAX_HISTOGRAMS_PER_RECORD = 1024;
 
 export function segmentName(index: number): string {
   return String(index).padStart(8, "0");
@@ -126,6 +131,19 @@ function moveSample(cols: SampleColumns, i: number, k: number): void {
   cols.refs[k] = cols.refs[i];
   cols.ts[k] = cols.ts[i];
   cols.vb.copyWithin(k * 8, i * 8, i * 8 + 8);
+}
+
+function moveHistogram(cols: HistogramColumns, i: number, k: number): void {
+  cols.refs[k] = cols.refs[i]!;
+  cols.ts[k] = cols.ts[i]!;
+  cols.hs[k] = cols.hs[i]!;
+}
+
+/** Moves the rows of known refs to the front; returns how many. */
+function keepKnown(cols: HistogramColumns, known: ReadonlySet<number>): number {
+  let k = 0;
+  for (let i = 0; i < cols.n; i++) if (known.has(cols.refs[i]!)) moveHistogram(cols, i, k++);
+  return k;
 }
 
 export class Wal {
@@ -214,11 +232,14 @@ export class Wal {
   async replayColumns(
     onSeries: (recs: WalSeriesRecord[]) => void,
     onSamples: SampleColumnsCallback,
+    /** Without it, histogram records are skipped and counted in droppedSamples. */
+    onHistograms?: HistogramColumnsCallback,
   ): Promise<ReplayReport> {
     const report: ReplayReport = { series: 0, samples: 0, warnings: [], corruptions: [], droppedSamples: 0 };
     const files = await this.replayFiles(report);
     const known = new Set<number>();
     const cols = new SampleColumns();
+    const hcols = new HistogramColumns();
     for (const file of files) {
       const buf = await fsp.readFile(file.path);
       let off = 0;
@@ -232,6 +253,7 @@ export class Wal {
         try {
           if (frame.type === RecordType.Series) series = decodeSeriesPayload(buf, frame.payloadStart, frame.end);
           else if (frame.type === RecordType.Samples) decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols);
+          else if (frame.type === RecordType.Histograms) decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols);
           else throw new RangeError(`unknown record type ${frame.type}`);
         } catch (err) {
           await this.reportCorruption(report, file, off, (err as Error).message, false);
@@ -241,6 +263,12 @@ export class Wal {
           for (const s of series) known.add(s.ref);
           report.series += series.length;
           onSeries(series);
+        } else if (frame.type === RecordType.Histograms) {
+          const k = keepKnown(hcols, known);
+          const kept = onHistograms !== undefined ? k : 0;
+          report.droppedSamples += hcols.n - kept;
+          report.samples += kept;
+          if (kept > 0) onHistograms!(hcols.refs, hcols.ts, hcols.hs, kept);
         } else {
           let k = 0;
           for (let i = 0; i < cols.n; i++) {
@@ -330,15 +358,21 @@ export class Wal {
     vs: Float64Array,
     n: number,
     series: readonly WalSeriesRecord[] = [],
+    hs?: readonly (NativeHistogram | undefined)[],
   ): Promise<void> {
     if (this.closed) return Promise.reject(new Error("WAL is closed"));
     if (series.length === 0 && n === 0) return Promise.resolve();
     const records: Buffer[] = [];
     try {
       if (series.length > 0) records.push(encodeSeriesRecord(series));
-      const perRecord = Math.max(1, Math.min(MAX_SAMPLES_PER_RECORD, Math.floor((this.segmentSize - 32) / 24)));
-      for (let from = 0; from < n; from += perRecord) {
-        records.push(encodeSamplesRecord(refs, ts, vs, from, Math.min(n, from + perRecord)));
+      // Rows keep their order across kinds: each run of floats or histograms becomes its own records.
+      for (let from = 0; from < n; ) {
+        const histogram = hs !== undefined && hs[from] !== undefined;
+        let to = from + 1;
+        while (to < n && (hs !== undefined && hs[to] !== undefined) === histogram) to++;
+        if (histogram) this.encodeHistogramRun(refs, ts, hs!, from, to, records);
+        else this.encodeSampleRun(refs, ts, vs, from, to, records);
+        from = to;
       }
     } catch (err) {
       return Promise.reject(err);
@@ -348,6 +382,35 @@ export class Wal {
       this.waiters.push({ resolve, reject });
       if (!this.flushing) this.flushing = this.flushLoop();
     });
+  }
+
+  private encodeSampleRun(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, from: number, to: number, out: Buffer[]): void {
+    const perRecord = Math.max(1, Math.min(MAX_SAMPLES_PER_RECORD, Math.floor((this.segmentSize - 32) / 24)));
+    for (let i = from; i < to; i += perRecord) out.push(encodeSamplesRecord(refs, ts, vs, i, Math.min(to, i + perRecord)));
+  }
+
+  /** Histograms vary in size: a record is closed at MAX_HISTOGRAMS_PER_RECORD or a quarter segment of buckets. */
+  private encodeHistogramRun(
+    refs: ArrayLike<number>,
+    ts: ArrayLike<number>,
+    hs: readonly (NativeHistogram | undefined)[],
+    from: number,
+    to: number,
+    out: Buffer[],
+  ): void {
+    const budget = Math.max(64, this.segmentSize / 4);
+    let start = from;
+    let bytes = 0;
+    for (let i = from; i < to; i++) {
+      const h = hs[i]!;
+      bytes += 64 + 8 * (h.positiveBuckets.length + h.negativeBuckets.length + h.positiveSpans.length + h.negativeSpans.length);
+      if (i + 1 - start >= MAX_HISTOGRAMS_PER_RECORD || bytes >= budget) {
+        out.push(encodeHistogramsRecord(refs, ts, hs, start, i + 1));
+        start = i + 1;
+        bytes = 0;
+      }
+    }
+    if (start < to) out.push(encodeHistogramsRecord(refs, ts, hs, start, to));
   }
 
   // Group commit: one batch is written and synced at a time; calls arriving meanwhile form the next.
@@ -522,6 +585,7 @@ export class Wal {
   ): Promise<void> {
     const buf = await fsp.readFile(path);
     const cols = new SampleColumns();
+    const hcols = new HistogramColumns();
     let off = 0;
     while (off < buf.length) {
       const frame = readFrame(buf, off);
@@ -529,6 +593,14 @@ export class Wal {
       if (frame.type === RecordType.Series) {
         const kept = decodeSeriesPayload(buf, frame.payloadStart, frame.end).filter((s) => isLive(s.ref));
         if (kept.length > 0) await out.add(encodeSeriesRecord(kept));
+      } else if (frame.type === RecordType.Histograms) {
+        decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols);
+        let k = 0;
+        for (let i = 0; i < hcols.n; i++) {
+          if (hcols.ts[i]! < minTimeMs || !isLive(hcols.refs[i]!)) continue;
+          moveHistogram(hcols, i, k++);
+        }
+        if (k > 0) await out.add(encodeHistogramsRecord(hcols.refs, hcols.ts, hcols.hs, 0, k));
       } else if (frame.type === RecordType.Samples) {
         decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols);
         let k = 0;
