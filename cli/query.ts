@@ -68,7 +68,7 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const values = parsed.values;
   const { host, port } = splitHostPort(values["web.listen-address"]!);
   const federation = federationConfig(parsed);
-  if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
+  if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files, --prometheus.url or --prometheus.config-file");
   return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values),
     tenancy: tenancyFlags(values, "query"), federation, logLevel: logLevelFlag(values) };
 }
@@ -116,8 +116,8 @@ export async function run(argv: string[]): Promise<number> {
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
   const url = listenUrl(web, cfg.host, port);
-  const { endpoints, sdFiles, prometheusUrls, replicaLabels } = cfg.federation;
-  log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
+  const { endpoints, sdFiles, prometheusUrls, remoteReads, replicaLabels } = cfg.federation;
+  log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length + remoteReads.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
   log.info(`orrery query is listening on ${url}`);
 
   await shutdownSignal();
