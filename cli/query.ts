@@ -25,6 +25,10 @@ import {
   type WebConfigFlag,
   webConfigFlag,
   QUERY_TENANCY_FLAGS,
+  LIMITS_FLAGS,
+  limitsConfig,
+  type LimitsConfig,
+  openLimiter,
   tenancyFlags,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
@@ -37,6 +41,7 @@ const FLAGS: FlagSpec[] = [
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
   ...QUERY_TENANCY_FLAGS,
+  ...LIMITS_FLAGS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
 ];
@@ -60,6 +65,8 @@ export interface QueryCommandConfig extends QueryConfig {
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
   tenancy: TenancyConfig;
+  /** Per-tenant limits (--limits.*); undefined: none. */
+  tenantLimits: LimitsConfig | undefined;
   logLevel: LogLevel;
 }
 
@@ -70,7 +77,7 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const federation = federationConfig(parsed);
   if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files, --prometheus.url or --prometheus.config-file");
   return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values),
-    tenancy: tenancyFlags(values, "query"), federation, logLevel: logLevelFlag(values) };
+    tenancy: tenancyFlags(values, "query"), tenantLimits: limitsConfig(values), federation, logLevel: logLevelFlag(values) };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -80,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
   const federation = openFederation(cfg.federation, { registry });
   const web = openWebConfig(cfg.web, registry, log);
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
@@ -103,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     web,
     tenancy: cfg.tenancy,
+    limits: limiter,
   });
   federation.start();
   try {

@@ -5,12 +5,17 @@ import { readFileSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
 import {
   type ExemplarQuerier,
+  LimitsConfigError,
   LiveWebConfig,
+  parseLimitsOverrides,
   loadWebConfig,
+  TenantLimiter,
+  type TenantLimits,
   type MetadataQuerier,
   type RemoteWriteHandler,
   type StoreEndpointStatus,
   type StoreViewOptions,
+  DEFAULT_TENANCY,
   type TenancyConfig,
   tenantOf,
   type WebConfig,
@@ -222,6 +227,66 @@ export const QUERY_TENANCY_FLAGS: readonly FlagSpec[] = [
     help: "Every selector of a request gets tenant_label=\"<tenant>\" (queries, series, labels, exemplars, metadata, status); with a head, remote_write labels series with the writer's tenant.",
   },
 ];
+
+/** Per-tenant limits: the defaults of every tenant, and a Mimir-like overrides file (`orrery start`, `query`). */
+export const LIMITS_FLAGS: readonly FlagSpec[] = [
+  { name: "limits.config-file", default: "", help: "Per-tenant limit overrides, as Mimir's runtime config (overrides: {<tenant>: {ingestion_rate: 1000, …}}); re-read when it changes." },
+  { name: "limits.reload-period", default: "10s", help: "How often --limits.config-file is checked for a change." },
+  { name: "limits.ingestion-rate", default: "0", help: "Default samples per second a tenant may remote_write (0: unlimited); over it, 429." },
+  { name: "limits.ingestion-burst-size", default: "0", help: "Default samples a tenant may send at once above the rate (0: one second's worth)." },
+  { name: "limits.max-global-series-per-user", default: "0", help: "Default series a tenant may have in the head (0: unlimited)." },
+  { name: "limits.max-concurrent-queries", default: "0", help: "Default API requests a tenant may run at once (0: unlimited); over it, 429." },
+  { name: "limits.max-fetched-series-per-query", default: "0", help: "Default series one request of a tenant may fetch (0: unlimited)." },
+  { name: "limits.max-samples-per-query", default: "0", help: "Default samples (in fetched chunks) one request of a tenant may fetch (0: unlimited)." },
+  { name: "limits.max-query-length", default: "0s", help: "Default time range one request of a tenant may read (0s: unlimited)." },
+  { name: "limits.max-response-size", default: "0", help: "Default size of a tenant's JSON answer (e.g. 10MB; 0: unlimited)." },
+];
+
+export interface LimitsConfig {
+  readonly defaults: TenantLimits;
+  readonly file: string | undefined;
+  readonly reloadMs: number;
+}
+
+/** The limits the flags give; undefined when none is set (no limiter, no per-request cost). */
+export function limitsConfig(values: Record<string, string>): LimitsConfig | undefined {
+  const rate = Number(values["limits.ingestion-rate"] ?? "0");
+  if (!Number.isFinite(rate) || rate < 0) throw new FlagError(`invalid --limits.ingestion-rate=${values["limits.ingestion-rate"]}: want a number of samples per second ≥ 0`);
+  const defaults: TenantLimits = {
+    ingestionRate: rate,
+    ingestionBurstSize: integerFlag(values, "limits.ingestion-burst-size", 0),
+    maxGlobalSeriesPerUser: integerFlag(values, "limits.max-global-series-per-user", 0),
+    maxConcurrentQueries: integerFlag(values, "limits.max-concurrent-queries", 0),
+    maxFetchedSeriesPerQuery: integerFlag(values, "limits.max-fetched-series-per-query", 0),
+    maxSamplesPerQuery: integerFlag(values, "limits.max-samples-per-query", 0),
+    maxQueryLengthMs: durationFlag(values, "limits.max-query-length", true),
+    maxResponseSizeBytes: byteSize(values["limits.max-response-size"] ?? "0", "--limits.max-response-size"),
+  };
+  const file = values["limits.config-file"] || undefined;
+  if (file === undefined && Object.values(defaults).every((v) => v === 0)) return undefined;
+  if (file !== undefined) checkLimitsFile(file, defaults);
+  return { defaults, file, reloadMs: durationFlag(values, "limits.reload-period") };
+}
+
+function checkLimitsFile(file: string, defaults: TenantLimits): void {
+  try {
+    parseLimitsOverrides(readFileSync(file, "utf8"), file, defaults);
+  } catch (err) {
+    throw new FlagError(err instanceof LimitsConfigError ? err.message : `invalid --limits.config-file=${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The limiter the config describes, its file loaded (a bad one is a FlagError naming the file and key) and its reloading started. */
+export function openLimiter(cfg: LimitsConfig, registry: Registry, log: Logger): TenantLimiter {
+  try {
+    const limiter = new TenantLimiter({ defaults: cfg.defaults, file: cfg.file, reloadMs: cfg.reloadMs, registry, log: (line) => log.warn(line) });
+    limiter.start();
+    return limiter;
+  } catch (err) {
+    if (err instanceof LimitsConfigError) throw new FlagError(err.message);
+    throw err;
+  }
+}
 
 /** Thanos Receive's tenancy flags: remote_write series are labelled with the writer's tenant. */
 export const RECEIVE_TENANCY_FLAGS: readonly FlagSpec[] = [
@@ -567,7 +632,7 @@ export interface HeadWriting {
  * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
  * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
  */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig): HeadWriting {
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter): HeadWriting {
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
   const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
     if (tenancy === undefined) return undefined;
@@ -576,7 +641,7 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     return tenant === "" ? undefined : { name: tenancy.labelName, value: tenant };
   };
   return {
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers)),
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers), limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy ?? DEFAULT_TENANCY, headers)),
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({
@@ -587,6 +652,26 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     metadata: { get: (metric) => received.metadata.get(metric) },
     received,
   };
+}
+
+/** The remote_write admission of the writing tenant: its series in the head, then its samples per second. */
+function ingestionLimits(head: Head, limiter: TenantLimiter, tenancy: TenancyConfig, headers: Parameters<RemoteWriteHandler>[1]): (samples: number) => Promise<{ status: number; message: string } | undefined> {
+  const tenant = tenantOf(headers, tenancy);
+  return async (samples) => {
+    if (limiter.limits(tenant).maxGlobalSeriesPerUser > 0) {
+      const refused = limiter.admitSeries(tenant, await tenantSeries(head, tenancy.labelName, tenant));
+      if (refused !== undefined) return refused;
+    }
+    return limiter.admitSamples(tenant, samples);
+  };
+}
+
+/** How many series of the tenant the head holds (labels only, no chunks read). */
+async function tenantSeries(head: Head, labelName: string, tenant: string): Promise<number> {
+  let n = 0;
+  const request = { matchers: [{ name: labelName, op: "=" as const, value: tenant }], minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, skipChunks: true };
+  for await (const frame of head.series(request)) n += frame.series.length;
+  return n;
 }
 
 export function metricType(type: string): MetricType {

@@ -187,6 +187,8 @@ export async function handleRemoteWrite(
   ctx: RemoteWriteContext = createRemoteWriteContext(),
   /** Set on every series (and its exemplars), replacing any value the sender gave: the writing tenant's label. */
   tenantLabel?: Label,
+  /** Per-tenant ingestion limits: told the decoded request's sample count, a refusal stops it before anything is appended. */
+  admit?: (samples: number) => Promise<RemoteWriteResponse | undefined>,
 ): Promise<RemoteWriteResponse> {
   const bad = checkHeaders(headers);
   if (bad) return finish(ctx, bad);
@@ -212,6 +214,8 @@ export async function handleRemoteWrite(
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
   }
+  const refused = await admit?.(req.sampleCount + req.histogramCount);
+  if (refused !== undefined) return finish(ctx, refused);
   const text = asBuffer(req.buf);
   const problems: string[] = [];
   const metrics = ctx.metrics;
