@@ -2,6 +2,7 @@
 // process may have (remote_write receiver, exemplars, metadata, head stats).
 import type { LiveWebConfig } from "./webserver.js";
 import type { TenancyConfig } from "./tenancy.js";
+import type { TenantLimiter } from "./limits.js";
 import type { Registry } from "prom-client";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
@@ -144,11 +145,14 @@ export interface ApiDeps {
   uiRoutes?: (app: FastifyInstance) => void;
   /** The ruler behind /api/v1/rules, /api/v1/alerts and POST /-/reload (absent: empty lists). */
   rules?: RulesSource;
+  /** Per-tenant query limits (concurrency, series, samples, length, response size); absent: none. */
+  limits?: TenantLimiter;
 }
 
 /** The deps with defaults filled in, plus the parts buildApi creates. */
 export interface ApiContext {
   tenancy: TenancyConfig;
+  limits: TenantLimiter | undefined;
   engine: QueryEngine;
   store: Store;
   storeFor: ((options: StoreViewOptions) => Store) | undefined;

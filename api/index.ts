@@ -28,3 +28,5 @@ export { MAX_POINTS_PER_SERIES } from "./query.js";
 export { astToJson } from "./ast_json.js";
 export { parseExposition, SelfScraper, withTargetLabels } from "./selfscrape.js";
 export type { ScrapedSample, SelfScrapeOptions, Exposition } from "./selfscrape.js";
+// Per-tenant limits (Mimir-like overrides file, reloaded): ingestion rate and series, query concurrency, series, samples, length, response size.
+export { TenantLimiter, parseLimitsOverrides, LimitsConfigError, UNLIMITED, LIMIT_KEYS, type TenantLimits, type TenantLimiterOptions, type IngestionRefusal } from "./limits.js";

@@ -13,6 +13,7 @@ import { errorJson } from "./encode.js";
 import { explainQuery } from "./explain.js";
 import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
+import type { TenantLimiter } from "./limits.js";
 import { DEFAULT_TENANCY, tenantOf, tenantStore, withTenantMatcher } from "./tenancy.js";
 import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
@@ -84,14 +85,30 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   const route = (url: string, handler: Handler, methods: HttpMethod[] = ["GET", "POST"]): void => {
-    const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
     routeWithMethods(app, url, methods, async (request, reply) => {
-      const c = tenantContext(ctx, request.headers);
-      if (stage !== undefined) return sendStaged(reply, await runStaged(stage, url, handler, c, request, requestSignal(reply)));
-      const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
-      const body = await handler(c, params, requestSignal(reply), request);
-      return sendJson(request, reply, body);
+      const limits = ctx.limits;
+      if (limits === undefined) return answer(url, handler, request, reply, tenantContext(ctx, request.headers));
+      const tenant = tenantOf(request.headers, ctx.tenancy);
+      const release = limits.acquireQuery(tenant);
+      try {
+        const checkSize = limits.limits(tenant).maxResponseSizeBytes > 0 ? (bytes: number) => limits.checkResponseSize(tenant, bytes) : undefined;
+        return await answer(url, handler, request, reply, limitedContext(tenantContext(ctx, request.headers), limits, tenant), checkSize);
+      } finally {
+        release();
+      }
     });
+  };
+  /** Runs the route's handler (through the stage when it has one); `checkSize` may refuse the answer's size. */
+  const answer = async (url: string, handler: Handler, request: FastifyRequest, reply: FastifyReply, c: ApiContext, checkSize?: (bytes: number) => void): Promise<FastifyReply> => {
+    const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
+    if (stage !== undefined) {
+      const staged = await runStaged(stage, url, handler, c, request, requestSignal(reply));
+      if (staged.status === 200) checkSize?.(Buffer.byteLength(staged.body));
+      return sendStaged(reply, staged);
+    }
+    const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
+    const body = await handler(c, params, requestSignal(reply), request);
+    return sendJson(request, reply, checkSize === undefined ? body : sizedBody(body, checkSize));
   };
 
   route("/api/v1/query", instantQuery);
@@ -262,6 +279,19 @@ function tenantContext(ctx: ApiContext, headers: FastifyRequest["headers"]): Api
   };
 }
 
+/** The context of one request under the tenant's limits: its stores count series, samples and time range. */
+function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string): ApiContext {
+  const { storeFor } = ctx;
+  return { ...ctx, store: limits.requestStore(ctx.store, tenant), storeFor: storeFor === undefined ? undefined : (options) => limits.requestStore(storeFor(options), tenant) };
+}
+
+/** The body whole, once `checkSize` accepts its size (a limited tenant's answer is held to measure it). */
+function sizedBody(body: JsonBody, checkSize: (bytes: number) => void): JsonBody {
+  const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+  checkSize(Buffer.byteLength(json));
+  return { ...body, json };
+}
+
 async function ownMetrics(all: Record<string, MetricMetadata[]>, store: Store): Promise<Record<string, MetricMetadata[]>> {
   const names = new Set((await store.labelValues({ label: "__name__", minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, matchers: [] })).values);
   return Object.fromEntries(Object.entries(all).filter(([name]) => names.has(name)));
@@ -272,6 +302,7 @@ function apiContext(deps: ApiDeps): ApiContext {
   const now = deps.now ?? Date.now;
   return {
     tenancy: deps.tenancy ?? DEFAULT_TENANCY,
+    limits: deps.limits,
     engine: deps.engine,
     store: deps.store,
     storeFor: deps.storeFor,

@@ -3,8 +3,8 @@
 // rest fetched downstream — in `orrery start` as a stage before the engine
 // (api's QueryStage) and in `orrery frontend` in front of any Prometheus API.
 export { QueryFrontend, type FrontendOptions, type FrontendRequest, type StageResponse, type Downstream } from "./frontend.js";
-export { startRedisServer, hasRedis, REDIS_BIN, type RunningRedis } from "./redis_server.js";
-export { RedisBackend, hostPort as redisHostPort, type RedisBackendOptions } from "./redis.js";
+export { startRedisServer, hasRedis, REDIS_BIN, type RunningRedis, type RedisServerOptions, type RedisServerTls } from "./redis_server.js";
+export { RedisBackend, hostPort as redisHostPort, type RedisBackendOptions, type RedisTlsOptions } from "./redis.js";
 export { InMemoryBackend, type CacheBackend, type InMemoryOptions } from "./backend.js";
 export { buildFrontendServer, httpDownstream, tenantOf, asksNoStore, type FrontendServerOptions } from "./http.js";
 export { frontendStage } from "./stage.js";

@@ -1,6 +1,7 @@
 // The results cache in Redis (shared by every frontend replica), through
 // ioredis. When Redis is down or slow, commands fail fast instead of queueing,
 // so requests go on uncached; the client reconnects by itself.
+import type { ConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
 import type { CacheBackend } from "./backend.js";
 
@@ -10,14 +11,23 @@ export interface RedisBackendOptions {
   db?: number;
   username?: string;
   password?: string;
-  /** Connect with TLS (system CAs). */
-  tls?: boolean;
+  /** Connect with TLS: true trusts the system CAs; an object gives a CA, a client certificate, a server name. */
+  tls?: boolean | RedisTlsOptions;
   /** Prepended to every key, so several orrery fleets can share one Redis. */
   keyPrefix?: string;
   /** Expiry of every entry, ms; 0: none. */
   ttlMs?: number;
   /** Longest wait for one command or for a connection, ms. */
   timeoutMs?: number;
+}
+
+/** TLS to Redis, as Thanos's redis `tls_config`; certificates and keys as PEM text. */
+export interface RedisTlsOptions {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+  insecureSkipVerify?: boolean;
 }
 
 export class RedisBackend implements CacheBackend {
@@ -35,7 +45,7 @@ export class RedisBackend implements CacheBackend {
       db: options.db ?? 0,
       username: options.username || undefined,
       password: options.password || undefined,
-      tls: options.tls === true ? {} : undefined,
+      tls: tlsOptions(options.tls),
       keyPrefix: options.keyPrefix ?? "",
       connectTimeout: timeout,
       commandTimeout: timeout,
@@ -65,6 +75,12 @@ export class RedisBackend implements CacheBackend {
   async close(): Promise<void> {
     this.client.disconnect();
   }
+}
+
+function tlsOptions(tls: RedisBackendOptions["tls"]): ConnectionOptions | undefined {
+  if (tls === undefined || tls === false) return undefined;
+  if (tls === true) return {};
+  return { ca: tls.ca || undefined, cert: tls.cert || undefined, key: tls.key || undefined, servername: tls.serverName || undefined, rejectUnauthorized: tls.insecureSkipVerify !== true };
 }
 
 /** host and port of "host:port" or "[v6]:port"; the port defaults to 6379. */

@@ -17,9 +17,25 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
+/** TLS for a test's redis-server: its certificate and key, and the CA its clients' certificates must chain to. */
+export interface RedisServerTls {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+export interface RedisServerOptions {
+  /** Serve TLS only (no plaintext port), requiring a client certificate. */
+  tls?: RedisServerTls;
+  /** requirepass. */
+  password?: string;
+}
+
 /** Starts redis-server on 127.0.0.1:port (no persistence) and waits until it accepts connections. */
-export async function startRedisServer(port: number, timeoutMs = 10_000): Promise<RunningRedis> {
-  const child = spawn(REDIS_BIN, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
+export async function startRedisServer(port: number, timeoutMs = 10_000, options: RedisServerOptions = {}): Promise<RunningRedis> {
+  const tls = options.tls === undefined ? ["--port", String(port)] : ["--port", "0", "--tls-port", String(port), "--tls-cert-file", options.tls.certFile, "--tls-key-file", options.tls.keyFile, "--tls-ca-cert-file", options.tls.caFile, "--tls-auth-clients", "yes"];
+  const auth = options.password === undefined ? [] : ["--requirepass", options.password];
+  const child = spawn(REDIS_BIN, [...tls, ...auth, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   await waitForLine(child, /Ready to accept connections/, timeoutMs);

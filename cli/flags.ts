@@ -1,6 +1,7 @@
 // Command-line flags as Prometheus and Thanos spell them: `--name=value`, `--name value`,
 // `--name` / `--no-name` for booleans, and repeatable flags (`--endpoint=a --endpoint=b`).
 // Every subcommand declares its flags as specs and parses them here.
+import { readFileSync } from "node:fs";
 import { parseDuration } from "../api/index.js";
 
 export interface FlagSpec {
@@ -186,4 +187,36 @@ export function byteSize(text: string, where: string): number {
 /** A size flag's value in bytes (see byteSize). */
 export function bytesFlag(values: Record<string, string>, name: string): number {
   return byteSize(values[name] ?? "", `--${name}`);
+}
+
+/**
+ * Thanos's environment substitution in config files: every `$(NAME)` becomes the variable's value,
+ * so a secret can come from the environment instead of the file or the command line. An unset
+ * variable is an error naming it and `where` (Thanos refuses it too).
+ */
+export function expandEnv(text: string, where: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return text.replace(/\$\(([a-zA-Z_0-9]+)\)/g, (_, name: string) => {
+    const value = env[name];
+    if (value === undefined) throw new FlagError(`invalid ${where}: found reference to unset environment variable ${JSON.stringify(name)}`);
+    return value;
+  });
+}
+
+/**
+ * A Thanos path-or-content flag pair (`--<name>-file` / `--<name>`): the config text, environment
+ * substituted, and its source for error messages; undefined when neither flag is given.
+ */
+export function pathOrContent(values: Record<string, string>, name: string, env: Readonly<Record<string, string | undefined>> = process.env): { text: string; source: string } | undefined {
+  const file = values[`${name}-file`] ?? "";
+  const inline = values[name] ?? "";
+  if (file !== "" && inline !== "") throw new FlagError(`--${name}-file and --${name} are both given: give one`);
+  if (file === "" && inline === "") return undefined;
+  if (inline !== "") return { text: expandEnv(inline, `--${name}`, env), source: `--${name}` };
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new FlagError(`invalid --${name}-file=${file}: ${(err as Error).message}`);
+  }
+  return { text: expandEnv(text, `--${name}-file=${file}`, env), source: file };
 }

@@ -25,6 +25,10 @@ import {
   type WebConfigFlag,
   webConfigFlag,
   QUERY_TENANCY_FLAGS,
+  LIMITS_FLAGS,
+  limitsConfig,
+  type LimitsConfig,
+  openLimiter,
   tenancyFlags,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
@@ -37,6 +41,7 @@ const FLAGS: FlagSpec[] = [
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
   ...QUERY_TENANCY_FLAGS,
+  ...LIMITS_FLAGS,
   ...GRPC_CLIENT_FLAG_SPECS,
   LOG_FLAG,
 ];
@@ -60,6 +65,8 @@ export interface QueryCommandConfig extends QueryConfig {
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
   tenancy: TenancyConfig;
+  /** Per-tenant limits (--limits.*); undefined: none. */
+  tenantLimits: LimitsConfig | undefined;
   logLevel: LogLevel;
 }
 
@@ -68,9 +75,9 @@ export function queryCommandConfig(parsed: ParsedFlags): QueryCommandConfig {
   const values = parsed.values;
   const { host, port } = splitHostPort(values["web.listen-address"]!);
   const federation = federationConfig(parsed);
-  if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files or --prometheus.url");
+  if (!hasRemoteStores(federation)) throw new FlagError("no stores to query: give --endpoint, --endpoint.sd-files, --prometheus.url or --prometheus.config-file");
   return { host, port, ...queryConfig(values), limits: requestLimits(values), web: webConfigFlag(values),
-    tenancy: tenancyFlags(values, "query"), federation, logLevel: logLevelFlag(values) };
+    tenancy: tenancyFlags(values, "query"), tenantLimits: limitsConfig(values), federation, logLevel: logLevelFlag(values) };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -80,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = logger(cfg.logLevel);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
   const federation = openFederation(cfg.federation, { registry });
   const web = openWebConfig(cfg.web, registry, log);
   const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
@@ -103,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     web,
     tenancy: cfg.tenancy,
+    limits: limiter,
   });
   federation.start();
   try {
@@ -116,8 +125,8 @@ export async function run(argv: string[]): Promise<number> {
   const addr = app.server.address();
   const port = typeof addr === "object" && addr !== null ? addr.port : cfg.port;
   const url = listenUrl(web, cfg.host, port);
-  const { endpoints, sdFiles, prometheusUrls, replicaLabels } = cfg.federation;
-  log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
+  const { endpoints, sdFiles, prometheusUrls, remoteReads, replicaLabels } = cfg.federation;
+  log.info(`querying ${endpoints.length} endpoint(s), ${sdFiles.length} SD file(s), ${prometheusUrls.length + remoteReads.length} Prometheus server(s); replica labels: ${replicaLabels.join(",") || "none"}`);
   log.info(`orrery query is listening on ${url}`);
 
   await shutdownSignal();

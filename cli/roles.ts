@@ -5,12 +5,17 @@ import { readFileSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
 import {
   type ExemplarQuerier,
+  LimitsConfigError,
   LiveWebConfig,
+  parseLimitsOverrides,
   loadWebConfig,
+  TenantLimiter,
+  type TenantLimits,
   type MetadataQuerier,
   type RemoteWriteHandler,
   type StoreEndpointStatus,
   type StoreViewOptions,
+  DEFAULT_TENANCY,
   type TenancyConfig,
   tenantOf,
   type WebConfig,
@@ -42,14 +47,18 @@ import {
   type ObjstoreConfig,
   type OpenHeadOptions,
   parseObjstoreConfig,
+  parseRemoteReadConfig,
   PrometheusStore,
+  RemoteReadConfigError,
+  type RemoteReadEndpoint,
+  remoteReadStoreOptions,
   type RemoteWriteContext,
   Shipper,
   type ThanosSource,
 } from "../stores/index.js";
-import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, redisHostPort } from "../cache/index.js";
+import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, type RedisTlsOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
-import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags } from "./flags.js";
+import { byteSize, durationFlag, expandEnv, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags, pathOrContent } from "./flags.js";
 
 // ── Flag groups ──
 
@@ -77,6 +86,12 @@ export const FEDERATION_FLAGS: readonly FlagSpec[] = [
   { name: "endpoint", default: "", repeatable: true, help: "host:port of a StoreAPI (Thanos sidecar, store, receive, orrery) to query." },
   { name: "endpoint.sd-files", default: "", repeatable: true, help: "File SD (YAML or JSON) listing StoreAPI host:port targets; re-read on change." },
   { name: "prometheus.url", default: "", repeatable: true, help: "URL of a Prometheus server to query through remote_read." },
+  {
+    name: "prometheus.config-file",
+    default: "",
+    help: "Prometheus servers to query, as Prometheus's remote_read section (url, remote_timeout, headers, basic_auth, authorization, tls_config); $(ENV) is substituted.",
+  },
+  { name: "prometheus.config", default: "", help: "The --prometheus.config-file content, inline." },
   { name: "query.replica-label", default: "", repeatable: true, help: "Label whose values tell replicas apart; series differing only in it are deduplicated." },
   {
     name: "query.partial-response",
@@ -213,6 +228,66 @@ export const QUERY_TENANCY_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** Per-tenant limits: the defaults of every tenant, and a Mimir-like overrides file (`orrery start`, `query`). */
+export const LIMITS_FLAGS: readonly FlagSpec[] = [
+  { name: "limits.config-file", default: "", help: "Per-tenant limit overrides, as Mimir's runtime config (overrides: {<tenant>: {ingestion_rate: 1000, …}}); re-read when it changes." },
+  { name: "limits.reload-period", default: "10s", help: "How often --limits.config-file is checked for a change." },
+  { name: "limits.ingestion-rate", default: "0", help: "Default samples per second a tenant may remote_write (0: unlimited); over it, 429." },
+  { name: "limits.ingestion-burst-size", default: "0", help: "Default samples a tenant may send at once above the rate (0: one second's worth)." },
+  { name: "limits.max-global-series-per-user", default: "0", help: "Default series a tenant may have in the head (0: unlimited)." },
+  { name: "limits.max-concurrent-queries", default: "0", help: "Default API requests a tenant may run at once (0: unlimited); over it, 429." },
+  { name: "limits.max-fetched-series-per-query", default: "0", help: "Default series one request of a tenant may fetch (0: unlimited)." },
+  { name: "limits.max-samples-per-query", default: "0", help: "Default samples (in fetched chunks) one request of a tenant may fetch (0: unlimited)." },
+  { name: "limits.max-query-length", default: "0s", help: "Default time range one request of a tenant may read (0s: unlimited)." },
+  { name: "limits.max-response-size", default: "0", help: "Default size of a tenant's JSON answer (e.g. 10MB; 0: unlimited)." },
+];
+
+export interface LimitsConfig {
+  readonly defaults: TenantLimits;
+  readonly file: string | undefined;
+  readonly reloadMs: number;
+}
+
+/** The limits the flags give; undefined when none is set (no limiter, no per-request cost). */
+export function limitsConfig(values: Record<string, string>): LimitsConfig | undefined {
+  const rate = Number(values["limits.ingestion-rate"] ?? "0");
+  if (!Number.isFinite(rate) || rate < 0) throw new FlagError(`invalid --limits.ingestion-rate=${values["limits.ingestion-rate"]}: want a number of samples per second ≥ 0`);
+  const defaults: TenantLimits = {
+    ingestionRate: rate,
+    ingestionBurstSize: integerFlag(values, "limits.ingestion-burst-size", 0),
+    maxGlobalSeriesPerUser: integerFlag(values, "limits.max-global-series-per-user", 0),
+    maxConcurrentQueries: integerFlag(values, "limits.max-concurrent-queries", 0),
+    maxFetchedSeriesPerQuery: integerFlag(values, "limits.max-fetched-series-per-query", 0),
+    maxSamplesPerQuery: integerFlag(values, "limits.max-samples-per-query", 0),
+    maxQueryLengthMs: durationFlag(values, "limits.max-query-length", true),
+    maxResponseSizeBytes: byteSize(values["limits.max-response-size"] ?? "0", "--limits.max-response-size"),
+  };
+  const file = values["limits.config-file"] || undefined;
+  if (file === undefined && Object.values(defaults).every((v) => v === 0)) return undefined;
+  if (file !== undefined) checkLimitsFile(file, defaults);
+  return { defaults, file, reloadMs: durationFlag(values, "limits.reload-period") };
+}
+
+function checkLimitsFile(file: string, defaults: TenantLimits): void {
+  try {
+    parseLimitsOverrides(readFileSync(file, "utf8"), file, defaults);
+  } catch (err) {
+    throw new FlagError(err instanceof LimitsConfigError ? err.message : `invalid --limits.config-file=${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The limiter the config describes, its file loaded (a bad one is a FlagError naming the file and key) and its reloading started. */
+export function openLimiter(cfg: LimitsConfig, registry: Registry, log: Logger): TenantLimiter {
+  try {
+    const limiter = new TenantLimiter({ defaults: cfg.defaults, file: cfg.file, reloadMs: cfg.reloadMs, registry, log: (line) => log.warn(line) });
+    limiter.start();
+    return limiter;
+  } catch (err) {
+    if (err instanceof LimitsConfigError) throw new FlagError(err.message);
+    throw err;
+  }
+}
+
 /** Thanos Receive's tenancy flags: remote_write series are labelled with the writer's tenant. */
 export const RECEIVE_TENANCY_FLAGS: readonly FlagSpec[] = [
   { name: "receive.tenant-header", default: "THANOS-TENANT", help: "Request header naming the writing tenant (X-Scope-OrgID accepted too)." },
@@ -266,6 +341,8 @@ export interface FederationConfig {
   endpoints: string[];
   sdFiles: string[];
   prometheusUrls: string[];
+  /** Prometheus servers from --prometheus.config-file, with their credentials and TLS. */
+  remoteReads: RemoteReadEndpoint[];
   replicaLabels: string[];
   partialResponse: boolean;
   storeResponseTimeoutMs: number;
@@ -283,10 +360,15 @@ export function federationConfig(flags: ParsedFlags): FederationConfig {
   for (const e of endpoints) {
     if (!/^(\[[^\]]+\]|[^:/\s]+):\d+$/.test(e)) throw new FlagError(`invalid --endpoint=${e}: want host:port`);
   }
+  const remoteReads = remoteReadFlag(values);
+  for (const r of remoteReads) {
+    if (prometheusUrls.some((u) => u.replace(/\/+$/, "") === r.url)) throw new FlagError(`${r.url} is given both by --prometheus.url and by --prometheus.config-file: give it once`);
+  }
   return {
     endpoints,
     sdFiles: nonEmpty("endpoint.sd-files"),
     prometheusUrls,
+    remoteReads,
     replicaLabels: nonEmpty("query.replica-label"),
     partialResponse: values["query.partial-response"] === "true",
     storeResponseTimeoutMs: durationFlag(values, "store.response-timeout", true),
@@ -296,7 +378,18 @@ export function federationConfig(flags: ParsedFlags): FederationConfig {
 
 /** Whether any store besides the process's own head is configured. */
 export function hasRemoteStores(cfg: FederationConfig): boolean {
-  return cfg.endpoints.length + cfg.sdFiles.length + cfg.prometheusUrls.length > 0;
+  return cfg.endpoints.length + cfg.sdFiles.length + cfg.prometheusUrls.length + cfg.remoteReads.length > 0;
+}
+
+function remoteReadFlag(values: Record<string, string>): RemoteReadEndpoint[] {
+  const config = pathOrContent(values, "prometheus.config");
+  if (config === undefined) return [];
+  try {
+    return parseRemoteReadConfig(config.text, config.source);
+  } catch (err) {
+    if (err instanceof RemoteReadConfigError) throw new FlagError(err.message);
+    throw err;
+  }
 }
 
 /**
@@ -304,23 +397,13 @@ export function hasRemoteStores(cfg: FederationConfig): boolean {
  * is and the bucket is optional; a FlagError when both are, or the file or its content is bad.
  */
 export function objstoreConfigFlag(values: Record<string, string>, required: boolean): ObjstoreConfig | undefined {
-  const file = values["objstore.config-file"] ?? "";
-  const inline = values["objstore.config"] ?? "";
-  if (file !== "" && inline !== "") throw new FlagError("--objstore.config-file and --objstore.config are both given: give one");
-  if (file === "" && inline === "") {
+  const config = pathOrContent(values, "objstore.config");
+  if (config === undefined) {
     if (required) throw new FlagError("one of --objstore.config-file or --objstore.config is required");
     return undefined;
   }
-  let text = inline;
-  if (file !== "") {
-    try {
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      throw new FlagError(`invalid --objstore.config-file=${file}: ${(err as Error).message}`);
-    }
-  }
   try {
-    return parseObjstoreConfig(text, file !== "" ? file : "--objstore.config");
+    return parseObjstoreConfig(config.text, config.source);
   } catch (err) {
     if (err instanceof ObjstoreConfigError) throw new FlagError(err.message);
     throw err;
@@ -470,8 +553,12 @@ export interface FederationDeps {
 export function openFederation(cfg: FederationConfig, deps: FederationDeps): Federation {
   const clients = new Map<string, GrpcStoreClient>();
   const retired = new Map<string, number>();
+  const timeoutMs = cfg.storeResponseTimeoutMs > 0 ? cfg.storeResponseTimeoutMs : 120_000;
+  const remoteReads = new Map(cfg.remoteReads.map((r) => [r.url, r]));
   const factory: StoreFactory = (address) => {
-    if (isPrometheusUrl(address)) return new PrometheusStore({ url: address, timeoutMs: cfg.storeResponseTimeoutMs > 0 ? cfg.storeResponseTimeoutMs : 120_000 });
+    const remoteRead = remoteReads.get(address);
+    if (remoteRead !== undefined) return new PrometheusStore(remoteReadStoreOptions(remoteRead, timeoutMs));
+    if (isPrometheusUrl(address)) return new PrometheusStore({ url: address, timeoutMs });
     // A re-created client's predecessor keeps its counts, so the counter never goes down.
     for (const [reason, n] of clients.get(address)?.droppedChunks() ?? []) retired.set(`${address}\n${reason}`, (retired.get(`${address}\n${reason}`) ?? 0) + n);
     const client = new GrpcStoreClient(address, cfg.grpcClient);
@@ -481,7 +568,7 @@ export function openFederation(cfg: FederationConfig, deps: FederationDeps): Fed
   registerDroppedChunks(deps.registry, clients, retired);
   const endpoints = new EndpointSet({
     factory,
-    staticAddresses: [...cfg.endpoints, ...cfg.prometheusUrls],
+    staticAddresses: [...cfg.endpoints, ...cfg.prometheusUrls, ...remoteReads.keys()],
     sdFiles: cfg.sdFiles,
     tickMs: deps.tickMs,
   });
@@ -545,7 +632,7 @@ export interface HeadWriting {
  * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
  * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
  */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig): HeadWriting {
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter): HeadWriting {
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
   const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
     if (tenancy === undefined) return undefined;
@@ -554,7 +641,7 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     return tenant === "" ? undefined : { name: tenancy.labelName, value: tenant };
   };
   return {
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers)),
+    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers), limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy ?? DEFAULT_TENANCY, headers)),
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({
@@ -565,6 +652,26 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     metadata: { get: (metric) => received.metadata.get(metric) },
     received,
   };
+}
+
+/** The remote_write admission of the writing tenant: its series in the head, then its samples per second. */
+function ingestionLimits(head: Head, limiter: TenantLimiter, tenancy: TenancyConfig, headers: Parameters<RemoteWriteHandler>[1]): (samples: number) => Promise<{ status: number; message: string } | undefined> {
+  const tenant = tenantOf(headers, tenancy);
+  return async (samples) => {
+    if (limiter.limits(tenant).maxGlobalSeriesPerUser > 0) {
+      const refused = limiter.admitSeries(tenant, await tenantSeries(head, tenancy.labelName, tenant));
+      if (refused !== undefined) return refused;
+    }
+    return limiter.admitSamples(tenant, samples);
+  };
+}
+
+/** How many series of the tenant the head holds (labels only, no chunks read). */
+async function tenantSeries(head: Head, labelName: string, tenant: string): Promise<number> {
+  let n = 0;
+  const request = { matchers: [{ name: labelName, op: "=" as const, value: tenant }], minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, skipChunks: true };
+  for await (const frame of head.series(request)) n += frame.series.length;
+  return n;
 }
 
 export function metricType(type: string): MetricType {
@@ -610,8 +717,13 @@ export const FRONTEND_FLAGS: readonly FlagSpec[] = [
   { name: "cache.redis.address", default: "", help: "host:port of a Redis to keep the results cache in (shared by frontend replicas) instead of in process." },
   { name: "cache.redis.db", default: "0", help: "Redis database number." },
   { name: "cache.redis.username", default: "", help: "Redis ACL user name." },
-  { name: "cache.redis.password", default: "", help: "Redis password." },
+  { name: "cache.redis.password", default: "", help: "Redis password (visible in the process list: prefer --cache.redis.password-file)." },
+  { name: "cache.redis.password-file", default: "", help: "File holding the Redis password." },
   { name: "cache.redis.tls", default: "false", boolean: true, help: "Connect to Redis over TLS." },
+  { name: "cache.redis.tls-ca-file", default: "", help: "CA certificate(s) that sign Redis's certificate (default: the system's)." },
+  { name: "cache.redis.tls-cert-file", default: "", help: "Client certificate for Redis (with --cache.redis.tls-key-file), for tls-auth-clients." },
+  { name: "cache.redis.tls-key-file", default: "", help: "Key of the client certificate for Redis." },
+  { name: "cache.redis.tls-server-name", default: "", help: "Name to verify Redis's certificate against (default: the address's host)." },
   { name: "cache.redis.key-prefix", default: "orrery:", help: "Prefix of every key orrery writes to Redis." },
   { name: "cache.redis.ttl", default: "24h", help: "Expiry of every results cache entry in Redis." },
   { name: "cache.timeout", default: "500ms", help: "Longest wait for a cache read or write; past it the request goes on uncached." },
@@ -646,6 +758,7 @@ export function frontendConfig(values: Record<string, string>, readFile: (path: 
       throw new FlagError(`cannot read --query-range.response-cache-config-file=${file}: ${(err as Error).message}`);
     }
   }
+  yaml = expandEnv(yaml, file !== "" ? `--query-range.response-cache-config-file=${file}` : "--query-range.response-cache-config");
   return {
     splitIntervalMs: durationFlag(values, "query-range.split-interval", true),
     alignRangeWithStep: values["query-range.align-range-with-step"] === "true",
@@ -668,8 +781,8 @@ function cacheFlags(values: Record<string, string>, timeoutMs: number): CacheBac
         address: checkedRedisAddress(address, "--cache.redis.address"),
         db: integerFlag(values, "cache.redis.db", 0),
         username: values["cache.redis.username"],
-        password: values["cache.redis.password"],
-        tls: values["cache.redis.tls"] === "true",
+        password: redisPasswordFlags(values),
+        tls: values["cache.redis.tls"] === "true" ? redisTls({ caFile: values["cache.redis.tls-ca-file"] ?? "", certFile: values["cache.redis.tls-cert-file"] ?? "", keyFile: values["cache.redis.tls-key-file"] ?? "", serverName: values["cache.redis.tls-server-name"] ?? "", insecureSkipVerify: false }, (key) => `--cache.redis.tls-${key.replace("_file", "-file").replace("_", "-")}`) : false,
         keyPrefix: values["cache.redis.key-prefix"],
         ttlMs: durationFlag(values, "cache.redis.ttl", true),
         timeoutMs,
@@ -710,7 +823,7 @@ export function cacheConfigYaml(text: string, where: string, timeoutMs: number):
         db,
         username: str("username", ""),
         password: str("password", ""),
-        tls: str("tls_enabled", "false") === "true",
+        tls: str("tls_enabled", "false") === "true" ? redisTlsYaml(config["tls_config"] ?? null, where) : false,
         keyPrefix: str("key_prefix", "orrery:"),
         ttlMs: duration("expiration", "24h"),
         timeoutMs,
@@ -718,6 +831,53 @@ export function cacheConfigYaml(text: string, where: string, timeoutMs: number):
     };
   }
   throw new FlagError(`invalid cache config in ${where}: unknown type ${JSON.stringify(doc["type"] ?? "")} (want IN-MEMORY or REDIS)`);
+}
+
+function redisPasswordFlags(values: Record<string, string>): string {
+  const file = values["cache.redis.password-file"] ?? "";
+  if (file === "") return values["cache.redis.password"] ?? "";
+  if ((values["cache.redis.password"] ?? "") !== "") throw new FlagError("--cache.redis.password and --cache.redis.password-file are both given: give one");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch (err) {
+    throw new FlagError(`invalid --cache.redis.password-file=${file}: ${(err as Error).message}`);
+  }
+}
+
+interface RedisTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  serverName: string;
+  insecureSkipVerify: boolean;
+}
+
+/** Thanos's redis `tls_config` (ca_file, cert_file, key_file, server_name, insecure_skip_verify). */
+function redisTlsYaml(value: YamlValue, where: string): true | RedisTlsOptions {
+  if (value === null) return true;
+  if (typeof value !== "object" || Array.isArray(value)) throw new FlagError(`invalid cache config in ${where}: config.tls_config must be a mapping`);
+  const known = ["ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify", "min_version"];
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) throw new FlagError(`invalid cache config in ${where}: config.tls_config.${key}: unknown key (known here: ${known.join(", ")})`);
+  }
+  const str = (key: string): string => (value[key] === undefined || value[key] === null ? "" : String(value[key]));
+  const files = { caFile: str("ca_file"), certFile: str("cert_file"), keyFile: str("key_file"), serverName: str("server_name"), insecureSkipVerify: value["insecure_skip_verify"] === true };
+  return redisTls(files, (key) => `cache config in ${where}: config.tls_config.${key}`);
+}
+
+/** The TLS options for Redis with the files read; `name` turns a key (ca_file …) into what the error calls it. */
+function redisTls(files: RedisTlsFiles, name: (key: string) => string): true | RedisTlsOptions {
+  if (files.caFile === "" && files.certFile === "" && files.keyFile === "" && files.serverName === "" && !files.insecureSkipVerify) return true;
+  if ((files.certFile === "") !== (files.keyFile === "")) throw new FlagError(`invalid ${name(files.certFile === "" ? "cert_file" : "key_file")}: missing; give a client certificate and its key together`);
+  const read = (key: string, path: string): string | undefined => {
+    if (path === "") return undefined;
+    try {
+      return readFileSync(path, "utf8");
+    } catch (err) {
+      throw new FlagError(`invalid ${name(key)}: cannot read ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { ca: read("ca_file", files.caFile), cert: read("cert_file", files.certFile), key: read("key_file", files.keyFile), serverName: files.serverName || undefined, insecureSkipVerify: files.insecureSkipVerify };
 }
 
 function checkedRedisAddress(address: string, where: string): string {

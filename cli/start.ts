@@ -51,6 +51,10 @@ import {
   type WebConfigFlag,
   webConfigFlag,
   QUERY_TENANCY_FLAGS,
+  LIMITS_FLAGS,
+  limitsConfig,
+  type LimitsConfig,
+  openLimiter,
   tenancyFlags,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
@@ -77,6 +81,7 @@ const FLAGS: FlagSpec[] = [
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
   ...QUERY_TENANCY_FLAGS,
+  ...LIMITS_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
@@ -119,6 +124,8 @@ export interface StartConfig extends QueryConfig {
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
   tenancy: TenancyConfig;
+  /** Per-tenant limits (--limits.*); undefined: none. */
+  tenantLimits: LimitsConfig | undefined;
   maxDecodedBytes: number;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
@@ -149,6 +156,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     limits: requestLimits(values),
     web: webConfigFlag(values),
     tenancy: tenancyFlags(values, "query"),
+    tenantLimits: limitsConfig(values),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
@@ -206,7 +214,8 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined);
+  const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined, limiter);
   // Without other stores the head is queried directly: no proxy in the path.
   const local = [localStoreRef("head", head, cfg.externalLabels)];
   if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
@@ -255,6 +264,7 @@ export async function run(argv: string[]): Promise<number> {
     rules: ruling?.ruler,
     web,
     tenancy: cfg.tenancy,
+    limits: limiter,
   });
 
   let grpc: StoreApiServer | undefined;

@@ -4,3 +4,9 @@
 export { PrometheusStore, PrometheusStoreError, queryMatchers, externalLabelsFromConfig } from "./store.js";
 export type { PrometheusStoreOptions } from "./store.js";
 export { readChunkedFrames, FrameError, MAX_FRAME_BYTES } from "./frames.js";
+// Prometheus's remote_read section (url, remote_timeout, headers, basic_auth, authorization,
+// tls_config) and its HTTP client config, which every outbound HTTP client can share.
+export { parseRemoteReadConfig, remoteReadStoreOptions, RemoteReadConfigError } from "./config.js";
+export type { RemoteReadEndpoint } from "./config.js";
+export { parseHttpClientConfig, httpClientFetch, authorizationHeader, HTTP_CLIENT_KEYS } from "./httpclient.js";
+export type { HttpClientConfig, HttpClientTls } from "./httpclient.js";

@@ -2,8 +2,7 @@
 // `config` and `prefix` at the top; under `config` the provider's keys with Thanos's names and
 // defaults. Unknown keys are errors, as Thanos's strict YAML decoding makes them; so are settings
 // orrery cannot honour (server-side encryption, signature v2), rather than being quietly ignored.
-import { parseYaml, YamlError, type YamlValue } from "../../../conformance/index.js";
-import { parseDuration } from "../../../promql/index.js";
+import { parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../../../conformance/index.js";
 import type { ObjectBucket } from "./bucket.js";
 import { FilesystemBucket } from "./filesystem.js";
 import { withPrefix } from "./prefixed.js";
@@ -20,7 +19,7 @@ export class ObjstoreConfigError extends Error {
 const MIB = 1024 * 1024;
 export const DEFAULT_PART_SIZE = 64 * MIB;
 
-type Mapping = { readonly [key: string]: YamlValue };
+type Mapping = YamlMapping;
 
 /** Keys Thanos accepts that change nothing here (tracing, dual-stack, MD5 headers, Go transport knobs). */
 const S3_KEYS = [
@@ -69,7 +68,7 @@ export function parseObjstoreConfig(text: string, source: string): ObjstoreConfi
     if (err instanceof YamlError) throw new ObjstoreConfigError(`${source}: ${err.message}`);
     throw err;
   }
-  const r = new KeyReader(source);
+  const r = new YamlKeyReader(source, (message) => new ObjstoreConfigError(message));
   const top = r.mapping(doc, "");
   r.onlyKeys(top, "", ["type", "config", "prefix"]);
   const type = r.string(top, "", "type", "");
@@ -96,7 +95,7 @@ export async function openBucket(config: ObjstoreConfig, options: S3BucketOption
   return withPrefix(bucket, config.prefix);
 }
 
-function s3Config(r: KeyReader, c: Mapping): S3Config {
+function s3Config(r: YamlKeyReader, c: Mapping): S3Config {
   const at = "config";
   r.onlyKeys(c, at, S3_KEYS);
   const cfg = {
@@ -127,7 +126,7 @@ function s3Config(r: KeyReader, c: Mapping): S3Config {
 }
 
 /** Settings orrery does not implement: an error, so that nothing is written unencrypted or signed wrongly without notice. */
-function refuseUnsupported(r: KeyReader, c: Mapping): void {
+function refuseUnsupported(r: YamlKeyReader, c: Mapping): void {
   if (r.bool(c, "config", "signature_version2", false)) throw r.error("config.signature_version2", "true is not supported by orrery (signature v4 only)");
   const sse = r.mapping(c.sse_config ?? {}, "config.sse_config");
   r.onlyKeys(sse, "config.sse_config", SSE_KEYS);
@@ -139,18 +138,18 @@ function refuseUnsupported(r: KeyReader, c: Mapping): void {
   r.string(c, "config", "sts_endpoint", "");
 }
 
-function lookupType(r: KeyReader, value: string): S3Config["bucketLookupType"] {
+function lookupType(r: YamlKeyReader, value: string): S3Config["bucketLookupType"] {
   if (value === "auto" || value === "virtual-hosted" || value === "path") return value;
   throw r.error("config.bucket_lookup_type", `${JSON.stringify(value)}: want auto, virtual-hosted or path`);
 }
 
-function listVersion(r: KeyReader, value: string): S3Config["listObjectsVersion"] {
+function listVersion(r: YamlKeyReader, value: string): S3Config["listObjectsVersion"] {
   if (value === "" || value === "v2") return "v2";
   if (value === "v1") return value;
   throw r.error("config.list_objects_version", `${JSON.stringify(value)}: want v1 or v2`);
 }
 
-function httpConfig(r: KeyReader, h: Mapping): S3HttpConfig {
+function httpConfig(r: YamlKeyReader, h: Mapping): S3HttpConfig {
   const at = "config.http_config";
   r.onlyKeys(h, at, HTTP_KEYS);
   const tlsAt = `${at}.tls_config`;
@@ -177,75 +176,4 @@ function httpConfig(r: KeyReader, h: Mapping): S3HttpConfig {
     insecureSkipVerify: r.bool(h, at, "insecure_skip_verify", false) || r.bool(t, tlsAt, "insecure_skip_verify", false),
     tls,
   };
-}
-
-/** Typed reads of YAML values; every error names the source and the key's path. */
-class KeyReader {
-  constructor(private readonly source: string) {}
-
-  error(path: string, detail: string): ObjstoreConfigError {
-    return new ObjstoreConfigError(`${this.source}: ${path}: ${detail}`);
-  }
-
-  mapping(value: YamlValue, path: string): Mapping {
-    if (value === null) return {};
-    if (typeof value !== "object" || Array.isArray(value)) throw this.error(path === "" ? "top level" : path, `want a mapping of keys, got ${describe(value)}`);
-    return value;
-  }
-
-  onlyKeys(m: Mapping, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(m)) {
-      if (!known.includes(key)) throw this.error(join(path, key), `unknown key (known here: ${known.join(", ")})`);
-    }
-  }
-
-  string(m: Mapping, path: string, key: string, dflt: string): string {
-    const v = m[key];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v === "string") return v;
-    if (typeof v === "number" || typeof v === "boolean") return String(v);
-    throw this.error(join(path, key), `want a string, got ${describe(v)}`);
-  }
-
-  bool(m: Mapping, path: string, key: string, dflt: boolean): boolean {
-    const v = m[key];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v === "boolean") return v;
-    throw this.error(join(path, key), `want true or false, got ${describe(v)}`);
-  }
-
-  integer(m: Mapping, path: string, key: string, dflt: number, min: number): number {
-    const v = m[key];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v === "number" && Number.isSafeInteger(v) && v >= min) return v;
-    throw this.error(join(path, key), `want an integer ≥ ${min}, got ${describe(v)}`);
-  }
-
-  duration(m: Mapping, path: string, key: string, dfltMs: number): number {
-    const v = m[key];
-    if (v === undefined || v === null) return dfltMs;
-    try {
-      if (typeof v !== "string" && typeof v !== "number") throw new Error();
-      return parseDuration(String(v));
-    } catch {
-      throw this.error(join(path, key), `want a duration such as 90s or 1m30s, got ${describe(v)}`);
-    }
-  }
-
-  stringMap(m: Mapping, path: string, key: string): Record<string, string> {
-    const inner = this.mapping(m[key] ?? {}, join(path, key));
-    const out: Record<string, string> = {};
-    for (const k of Object.keys(inner)) out[k] = this.string(inner, join(path, key), k, "");
-    return out;
-  }
-}
-
-function join(path: string, key: string): string {
-  return path === "" ? key : `${path}.${key}`;
-}
-
-function describe(v: YamlValue): string {
-  if (Array.isArray(v)) return "a list";
-  if (v !== null && typeof v === "object") return "a mapping";
-  return JSON.stringify(v);
 }

@@ -7,6 +7,9 @@ declare module "s3rver" {
     silent?: boolean;
     directory?: string;
     configureBuckets?: { name: string }[];
+    /** PEM: with both, s3rver serves HTTPS. */
+    cert?: string;
+    key?: string;
   }
   export default class S3rver {
     constructor(options: S3rverOptions);

@@ -18,11 +18,11 @@ export interface RunningS3rver {
   stop(): Promise<void>;
 }
 
-/** Starts s3rver on a free port with one bucket (names must be ≥ 3 characters); stop() closes it and removes its files. */
-export async function startS3rver(bucket = "orrery-test"): Promise<RunningS3rver> {
+/** Starts s3rver on a free port with one bucket (names must be ≥ 3 characters), over HTTPS when given a certificate and key (PEM); stop() closes it and removes its files. */
+export async function startS3rver(bucket = "orrery-test", tls?: { cert: string; key: string }): Promise<RunningS3rver> {
   if (bucket.length < 3) throw new Error(`s3 bucket name ${JSON.stringify(bucket)}: must be at least 3 characters`);
   const directory = await mkdtemp(join(tmpdir(), "orrery-s3rver-"));
-  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory, configureBuckets: [{ name: bucket }], ...tls });
   let address;
   try {
     address = await server.run();

@@ -205,6 +205,8 @@ export async function handleRemoteWrite(
   ctx: RemoteWriteContext = createRemoteWriteContext(),
   /** Set on every series (and its exemplars), replacing any value the sender gave: the writing tenant's label. */
   tenantLabel?: Label,
+  /** Per-tenant ingestion limits: told the decoded request's sample count, a refusal stops it before anything is appended. */
+  admit?: (samples: number) => Promise<RemoteWriteResponse | undefined>,
 ): Promise<RemoteWriteResponse> {
   const protocol = negotiate(headers);
   if (typeof protocol !== "string") return finish(ctx, protocol);
@@ -230,6 +232,8 @@ export async function handleRemoteWrite(
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
   }
+  const refused = await admit?.(req.sampleCount + req.histogramCount);
+  if (refused !== undefined) return finish(ctx, refused);
   const stored = await storeRequest(head, req, ctx, tenantLabel);
   if ("status" in stored) return finish(ctx, stored);
   const written =
