@@ -6,8 +6,12 @@ export {
   CUSTOM_BUCKETS_SCHEMA,
   MIN_EXPONENTIAL_SCHEMA,
   MAX_EXPONENTIAL_SCHEMA,
+  HISTOGRAM_REJECT_REASONS,
+  histogramProblem,
   type NativeHistogram,
   type HistogramSpan,
+  type HistogramProblem,
+  type HistogramRejectReason,
 } from "./histogram.js";
 export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js";
 

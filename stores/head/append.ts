@@ -1,9 +1,8 @@
 // Append validation: each sample is checked against its series' last accepted
 // sample and the head's valid time range; accepted samples go into a pending
 // batch (columns) that waits for the WAL, rejections are tallied by reason.
-import { type FloatBits, STALE_NAN, formatLabels, isStaleNaN } from "../../storeapi/index.js";
+import { type FloatBits, STALE_NAN, formatLabels, histogramProblem, isStaleNaN } from "../../storeapi/index.js";
 import type { Labels, NativeHistogram } from "../../storeapi/index.js";
-import { checkHistogram } from "./histogram-check.js";
 import type { RejectReason } from "./metrics.js";
 import type { MemSeries } from "./series.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
@@ -185,7 +184,7 @@ export function validateSeries(
       rejections.add("too_far_in_future", 1, () => `${what()} is more than ${rules.tooFarInFutureMs} ms ahead of the clock`, "histogram");
       continue;
     }
-    const bad = checkHistogram(h, h.sum !== h.sum && isStaleNaN(h.sum, bits));
+    const bad = h.sum !== h.sum && isStaleNaN(h.sum, bits) ? undefined : histogramProblem(h);
     if (bad !== undefined) {
       rejections.add(bad.reason, 1, () => `${what()}: ${bad.message}`, "histogram");
       continue;

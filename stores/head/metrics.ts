@@ -1,7 +1,7 @@
 // The head's Prometheus metrics, registered on the Registry the owner passes in.
 // Gauges are computed on scrape from the head's own counters, so appends pay nothing for them.
 import { Counter, Gauge, type Registry } from "prom-client";
-import { HISTOGRAM_REJECT_REASONS, type HistogramRejectReason } from "./histogram-check.js";
+import { HISTOGRAM_REJECT_REASONS, type HistogramRejectReason } from "../../storeapi/index.js";
 
 /** Why a sample was not stored; each is a value of the `reason` label. */
 export type RejectReason =
