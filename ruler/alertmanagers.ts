@@ -5,7 +5,7 @@
 // (password_file, bearer_token_file), read at every send so a rotated secret is picked up, and
 // from the environment (`$(VAR)` in the file), so none has to be given on the command line.
 // Unknown keys are errors, as Thanos's strict YAML decoding makes them.
-import { parseYaml, YamlError, type YamlValue } from "../conformance/index.js";
+import { joinKey, parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../conformance/index.js";
 import { parseDuration } from "../promql/index.js";
 
 export class AlertmanagerConfigError extends Error {
@@ -47,8 +47,6 @@ export interface AlertmanagerSetConfig {
 /** Prometheus's default file_sd refresh interval. */
 const DEFAULT_FILE_SD_REFRESH_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-type Mapping = { readonly [key: string]: YamlValue };
 
 const NO_TLS: TlsClientConfig = { caFile: "", certFile: "", keyFile: "", serverName: "", insecureSkipVerify: false };
 
@@ -92,30 +90,30 @@ export function parseAlertingConfig(text: string, source: string, env: Readonly<
     if (err instanceof YamlError) throw new AlertmanagerConfigError(`${source}: ${err.message}`);
     throw err;
   }
-  const r = new KeyReader(source);
+  const r = new YamlKeyReader(source, (message) => new AlertmanagerConfigError(message));
   const top = r.mapping(doc, "");
   r.onlyKeys(top, "", ["alertmanagers"]);
-  return r.list(top, "", "alertmanagers").map((item, i) => alertmanagerSet(r, r.mapping(item, `alertmanagers[${i}]`), `alertmanagers[${i}]`));
+  return r.list(top["alertmanagers"], joinKey("", "alertmanagers")).map((item, i) => alertmanagerSet(r, r.mapping(item, `alertmanagers[${i}]`), `alertmanagers[${i}]`));
 }
 
-function alertmanagerSet(r: KeyReader, m: Mapping, at: string): AlertmanagerSetConfig {
+function alertmanagerSet(r: YamlKeyReader, m: YamlMapping, at: string): AlertmanagerSetConfig {
   r.onlyKeys(m, at, ["http_config", "static_configs", "file_sd_configs", "scheme", "path_prefix", "timeout", "api_version"]);
   const scheme = r.string(m, at, "scheme", "http");
   if (scheme !== "http" && scheme !== "https") throw r.error(`${at}.scheme`, `${JSON.stringify(scheme)}: want http or https`);
   const apiVersion = r.string(m, at, "api_version", "v2");
   if (apiVersion === "v1") throw r.error(`${at}.api_version`, "v1 is not supported by orrery (Alertmanager's v1 API is gone since 0.27); use v2");
   if (apiVersion !== "v2") throw r.error(`${at}.api_version`, `expected Alertmanager API version to be one of [v1 v2] but got ${JSON.stringify(apiVersion)}`);
-  const staticAddresses = r.list(m, at, "static_configs").map((v, i) => {
+  const staticAddresses = r.list(m["static_configs"], joinKey(at, "static_configs")).map((v, i) => {
     const addr = r.scalar(v, `${at}.static_configs[${i}]`);
     if (/^dns(srv)?(noa)?\+/i.test(addr)) throw r.error(`${at}.static_configs[${i}]`, `${JSON.stringify(addr)}: DNS service discovery is not supported by orrery; list host:port addresses or use file_sd_configs`);
     if (addr.includes("/") || addr === "") throw r.error(`${at}.static_configs[${i}]`, `${JSON.stringify(addr)}: want host:port (the scheme and path_prefix are separate keys)`);
     return addr;
   });
-  const fileSd = r.list(m, at, "file_sd_configs").map((v, i) => {
+  const fileSd = r.list(m["file_sd_configs"], joinKey(at, "file_sd_configs")).map((v, i) => {
     const fAt = `${at}.file_sd_configs[${i}]`;
     const f = r.mapping(v, fAt);
     r.onlyKeys(f, fAt, ["files", "refresh_interval"]);
-    const files = r.list(f, fAt, "files").map((p, j) => r.scalar(p, `${fAt}.files[${j}]`));
+    const files = r.list(f["files"], joinKey(fAt, "files")).map((p, j) => r.scalar(p, `${fAt}.files[${j}]`));
     if (files.length === 0) throw r.error(`${fAt}.files`, "missing (the files that list Alertmanager targets)");
     return { files, refreshIntervalMs: r.duration(f, fAt, "refresh_interval", DEFAULT_FILE_SD_REFRESH_MS) || DEFAULT_FILE_SD_REFRESH_MS };
   });
@@ -137,7 +135,7 @@ function normalPathPrefix(prefix: string): string {
   return trimmed === "" ? "" : `/${trimmed}`;
 }
 
-function httpClientConfig(r: KeyReader, h: Mapping, at: string): HttpClientConfig {
+function httpClientConfig(r: YamlKeyReader, h: YamlMapping, at: string): HttpClientConfig {
   r.onlyKeys(h, at, ["basic_auth", "bearer_token", "bearer_token_file", "proxy_url", "tls_config", "transport_config"]);
   const proxy = r.string(h, at, "proxy_url", "");
   if (proxy !== "") throw r.error(`${at}.proxy_url`, "is not supported by orrery; leave it empty");
@@ -171,69 +169,4 @@ function httpClientConfig(r: KeyReader, h: Mapping, at: string): HttpClientConfi
   const tr = r.mapping(h["transport_config"] ?? null, trAt);
   r.onlyKeys(tr, trAt, ["max_idle_conns", "max_idle_conns_per_host", "idle_conn_timeout", "response_header_timeout", "expect_continue_timeout", "max_conns_per_host", "disable_compression", "tls_handshake_timeout", "dialer_timeout"]);
   return { basicAuth, bearerToken, bearerTokenFile, tls };
-}
-
-/** Typed reads of YAML values; every error names the source and the key's path. */
-class KeyReader {
-  constructor(private readonly source: string) {}
-
-  error(path: string, detail: string): AlertmanagerConfigError {
-    return new AlertmanagerConfigError(`${this.source}: ${path === "" ? "top level" : path}: ${detail}`);
-  }
-
-  mapping(value: YamlValue | undefined, path: string): Mapping {
-    if (value === null || value === undefined) return {};
-    if (typeof value !== "object" || Array.isArray(value)) throw this.error(path, `want a mapping of keys, got ${describe(value)}`);
-    return value;
-  }
-
-  list(m: Mapping, path: string, key: string): YamlValue[] {
-    const v = m[key];
-    if (v === undefined || v === null) return [];
-    if (!Array.isArray(v)) throw this.error(join(path, key), `want a list, got ${describe(v)}`);
-    return v;
-  }
-
-  onlyKeys(m: Mapping, path: string, known: readonly string[]): void {
-    for (const key of Object.keys(m)) if (!known.includes(key)) throw this.error(join(path, key), `unknown key (known here: ${known.join(", ")})`);
-  }
-
-  scalar(v: YamlValue, path: string): string {
-    if (typeof v === "string") return v;
-    if (typeof v === "number" || typeof v === "boolean") return String(v);
-    throw this.error(path, `want a string, got ${describe(v)}`);
-  }
-
-  string(m: Mapping, path: string, key: string, dflt: string): string {
-    const v = m[key];
-    return v === undefined || v === null ? dflt : this.scalar(v, join(path, key));
-  }
-
-  bool(m: Mapping, path: string, key: string, dflt: boolean): boolean {
-    const v = m[key];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v === "boolean") return v;
-    throw this.error(join(path, key), `want true or false, got ${describe(v)}`);
-  }
-
-  duration(m: Mapping, path: string, key: string, dfltMs: number): number {
-    const v = m[key];
-    if (v === undefined || v === null) return dfltMs;
-    try {
-      if (typeof v !== "string") throw new Error();
-      return parseDuration(v);
-    } catch {
-      throw this.error(join(path, key), `want a duration such as 10s or 1m30s, got ${describe(v)}`);
-    }
-  }
-}
-
-function join(path: string, key: string): string {
-  return path === "" ? key : `${path}.${key}`;
-}
-
-function describe(v: YamlValue): string {
-  if (Array.isArray(v)) return "a list";
-  if (v !== null && typeof v === "object") return "a mapping";
-  return JSON.stringify(v);
 }

@@ -41,10 +41,14 @@ export class YamlKeyReader {
 
   string(m: YamlMapping, path: string, key: string, dflt: string): string {
     const v = m[key];
-    if (v === undefined || v === null) return dflt;
+    return v === undefined || v === null ? dflt : this.scalar(v, joinKey(path, key));
+  }
+
+  /** A scalar read as a string (numbers and booleans as written). */
+  scalar(v: YamlValue, path: string): string {
     if (typeof v === "string") return v;
     if (typeof v === "number" || typeof v === "boolean") return String(v);
-    throw this.error(joinKey(path, key), `want a string, got ${describeYaml(v)}`);
+    throw this.error(path, `want a string, got ${describeYaml(v)}`);
   }
 
   bool(m: YamlMapping, path: string, key: string, dflt: boolean): boolean {
