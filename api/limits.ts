@@ -258,6 +258,8 @@ export class TenantLimiter {
     };
     return {
       info: () => store.info(),
+      // The cost estimate reads no chunks: it passes through, so only the query's own reads are checked and counted.
+      ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal) => store.estimate!(request, signal) }),
       async *series(request: SeriesRequest, signal?: AbortSignal) {
         checkLength(request.minTime, request.maxTime);
         for await (const frame of store.series(request, signal)) {
