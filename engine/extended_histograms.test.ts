@@ -93,3 +93,17 @@ test("info() fails on a histogram sample in an info series it selects, not in on
   await assert.rejects(range('info(metric, {__name__="histogram"})'), /this should be an info metric, with float samples: \{__name__="histogram", instance="a", job="1"\}/);
   await range('info(metric, {__name__="other"})');
 });
+
+test("a bare `x[r] anchored|smoothed` gives edge points around the samples; over histograms it is an error", async () => {
+  const s = load(new MemoryStore(), name("metric"), 60_000, 1, 2, 3, 4, 5);
+  load(s, name("h"), 60_000, "{{count:1 sum:1}}", "{{count:2 sum:2}}", "{{count:3 sum:3}}");
+  const points = async (q: string) => {
+    const r = await instant(s, q, 150_000);
+    assert.equal(r.value.type, "matrix");
+    return (r.value as { series: { t: Float64Array; v: Float64Array }[] }).series.map((x) => [Array.from(x.t), Array.from(x.v)]);
+  };
+  assert.deepEqual(await points("metric[2m] anchored"), [[[30_000, 60_000, 120_000, 150_000], [1, 2, 3, 3]]]);
+  assert.deepEqual(await points("metric[90s] smoothed"), [[[60_000, 120_000, 150_000], [2, 3, 3.5]]]);
+  await assert.rejects(instant(s, "h[2m] anchored", 150_000), /anchored modifier is not supported with histograms/);
+  await assert.rejects(instant(s, "h[2m] smoothed", 150_000), /smoothed modifier is not supported with histograms/);
+});
