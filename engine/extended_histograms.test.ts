@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Engine } from "./index.js";
 import { hist } from "./histogram/fixtures.js";
 import type { QueryResult, VectorValue } from "./types.js";
-import { MemoryStore, type Labels } from "../storeapi/index.js";
+import { MemoryStore, STALE_NAN, type Labels } from "../storeapi/index.js";
 
 const name = (n: string, extra: Record<string, string> = {}): Labels =>
   [{ name: "__name__", value: n }, ...Object.entries(extra).map(([k, v]) => ({ name: k, value: v }))].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -106,4 +106,16 @@ test("a bare `x[r] anchored|smoothed` gives edge points around the samples; over
   assert.deepEqual(await points("metric[90s] smoothed"), [[[60_000, 120_000, 150_000], [2, 3, 3.5]]]);
   await assert.rejects(instant(s, "h[2m] anchored", 150_000), /anchored modifier is not supported with histograms/);
   await assert.rejects(instant(s, "h[2m] smoothed", 150_000), /smoothed modifier is not supported with histograms/);
+});
+
+test("`x smoothed` over floats reads the selection Prometheus does: stale markers skipped, a next sample at t + lookback counts", async () => {
+  const s = new MemoryStore();
+  s.appendSample(name("stale"), 0, 1);
+  s.appendSample(name("stale"), 30_000, 2);
+  s.appendSample(name("stale"), 60_000, STALE_NAN);
+  s.appendSample(name("far"), 0, 0);
+  s.appendSample(name("far"), 400_000, 10);
+  assert.equal(samples(await instant(s, "stale", 70_000)).length, 0);
+  assert.equal(await count(s, "stale smoothed", 70_000), 2);
+  assert.equal(await count(s, "far smoothed", 100_000), 2.5);
 });
