@@ -102,6 +102,9 @@ test("goQuote follows strconv.Quote", () => {
   assert.equal(goQuote("\u00a0\u200b"), '"\\u00a0\\u200b"');
   assert.equal(goQuote("\x07\x08\x0c\x0b\r"), '"\\a\\b\\f\\v\\r"');
   assert.equal(goQuote("\u{e0001}"), '"\\U000e0001"');
+  // A byte that was not UTF-8 (kept as U+DC00+byte) prints as Go prints it; other lone surrogates as U+FFFD.
+  assert.equal(goQuote("a\udcc5z"), '"a\\xc5z"');
+  assert.equal(goQuote("\ud800"), '"\ufffd"');
 });
 
 test("LabelsBuilder set/del/keep/drop", () => {

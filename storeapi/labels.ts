@@ -179,7 +179,11 @@ function finalMix(h: number): number {
 const LEGACY_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const PRINTABLE = /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u;
 
-/** Quotes a string as Go's strconv.Quote does (lone surrogates print as U+FFFD, as Go sees them after UTF-8 decoding). */
+/**
+ * Quotes a string as Go's strconv.Quote does. A lone surrogate U+DC80..U+DCFF is a raw byte that
+ * was not UTF-8 (PromQL's unquote keeps `"\xc5"` so) and prints as Go prints that byte, `\xc5`;
+ * any other lone surrogate prints as U+FFFD, as Go sees it after UTF-8 encoding.
+ */
 export function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
@@ -199,6 +203,8 @@ export function goQuote(s: string): string {
       out += ch;
     } else if (c < 0x20 || c === 0x7f) {
       out += "\\x" + c.toString(16).padStart(2, "0");
+    } else if (c >= 0xdc80 && c <= 0xdcff) {
+      out += "\\x" + (c - 0xdc00).toString(16);
     } else if (c >= 0xd800 && c <= 0xdfff) {
       out += "\ufffd";
     } else if (PRINTABLE.test(ch)) {

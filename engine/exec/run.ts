@@ -8,6 +8,7 @@ import type { Explain, Operator, SeriesMeta, Timeline } from "../model.js";
 import type { HistogramPoints, MatrixSeries, Sample, Value } from "../types.js";
 import type { FloatHistogram } from "../histogram/index.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
+import { extendedRangeSamples, type RangeWindow } from "../functions/index.js";
 import { build } from "./build.js";
 import { checkAborted, type QueryContext, yieldToLoop } from "./context.js";
 import type { RangeSource } from "../function/range_source.js";
@@ -202,25 +203,60 @@ async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): 
   const d = await source.load();
   const ref = source.refTime(tl.start);
   const from = ref - source.rangeMs;
+  const extended = source.anchored || source.smoothed;
   const series: MatrixSeries[] = [];
   const seen = new Set<string>();
   for (let i = 0; i < d.buffers.length; i++) {
     const b = d.buffers[i]!;
-    b.fill(ref);
+    b.fill(source.smoothed ? ref + ctx.lookbackMs : ref);
     const ts = b.t;
     let s = 0;
     while (s < b.len && ts[s]! <= from) s++;
     let e = s;
     while (e < b.len && ts[e]! <= ref) e++;
-    if (e === s) continue;
+    if (e === s && !extended) continue;
     const labels = finalLabels(d.meta[i]!);
+    const points = extended ? extendedPoints(ctx, source, labels, b, s, e, from, ref) : rangePoints(labels, b, s, e);
+    if (points === undefined) continue;
     const key = labelsKey(labels);
     if (seen.has(key)) throw execution(DUPLICATE);
     seen.add(key);
-    series.push(rangePoints(labels, b, s, e));
+    series.push(points);
   }
   series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
+}
+
+/**
+ * A bare `x[r] anchored|smoothed`: a point at each window edge (the anchor's value, or for
+ * smoothed the value interpolated there) around the samples inside, or undefined when nothing
+ * lies after the window's start. Histograms anywhere in the selection are an error, as in
+ * Prometheus, which defines these points for floats only.
+ */
+function extendedPoints(ctx: QueryContext, source: RangeSource, labels: SeriesMeta["labels"], b: SampleBuffer, s: number, e: number, from: number, ref: number): MatrixSeries | undefined {
+  if (b.h !== undefined) {
+    const lo = from - ctx.lookbackMs;
+    const hi = source.smoothed ? ref + ctx.lookbackMs : ref;
+    for (let i = 0; i < b.len && b.t[i]! <= hi; i++) {
+      if (b.t[i]! > lo && b.h[i] !== undefined) throw execution(`${source.anchored ? "anchored" : "smoothed"} modifier is not supported with histograms`);
+    }
+  }
+  const w: RangeWindow = {
+    t: b.t,
+    v: b.v,
+    start: s,
+    end: e,
+    rangeStartMs: from,
+    rangeEndMs: ref,
+    evalTimeMs: ref,
+    anchored: source.anchored,
+    smoothed: source.smoothed,
+    lookbackDeltaMs: ctx.lookbackMs,
+  };
+  const t = new Float64Array(e - s + 2);
+  const v = new Float64Array(e - s + 2);
+  const n = extendedRangeSamples(w, t, v);
+  return n === 0 ? undefined : { labels, t: t.subarray(0, n), v: v.subarray(0, n) };
 }
 
 /** Samples [s, e) of a buffer as a series, its histogram samples apart from its floats. */

@@ -3,8 +3,11 @@
 //   rate/increase/delta, irate/idelta, sum/avg_over_time  computed on histograms; a window mixing
 //                                                          floats and histograms gives no result
 //                                                          and a warning
+//                                                          (anchored/smoothed: between the window's
+//                                                          boundary values, no extrapolation)
 //   count/present/first/last/ts_of_first/ts_of_last_over_time, changes, resets
 //                                                          count every sample, of either kind
+//                                                          (anchored: from the anchor, of either kind)
 //   every other function                                   reads the floats only; histograms
 //                                                          beside floats are ignored with an info
 import type { AnnotationText } from "../annotations.js";
@@ -16,8 +19,8 @@ import {
   mixedFloatsHistogramsWarning,
 } from "../annotations.js";
 import type { QueryContext } from "../exec/context.js";
-import { extrapolationFactor, type RangeFunction, type RangeWindow } from "../functions/index.js";
-import { CombineFlags, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
+import { anchoredFrom, DEFAULT_LOOKBACK_DELTA_MS, extrapolationFactor, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import { CombineFlags, extendedHistogramDelta, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { CounterResetHint } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
@@ -43,6 +46,17 @@ export class HistogramWindows {
   /** The function over window [w.start, w.end) of buffer `b` (w.t/w.v are b's arrays). */
   eval(b: SampleBuffer, w: RangeWindow, argv: number[], metricName: string): WindowValue {
     const h = b.h!;
+    if (w.anchored || w.smoothed) {
+      switch (this.name) {
+        case "rate":
+        case "increase":
+        case "delta":
+          return this.extendedDelta(b, w, argv, this.name !== "delta", this.name === "rate", metricName);
+        case "changes":
+        case "resets":
+          return this.countTransitions(b, w, this.name === "resets");
+      }
+    }
     this.hs.length = 0;
     this.ht.length = 0;
     let floats = 0;
@@ -125,6 +139,38 @@ export class HistogramWindows {
     return d.histogram.mul(factor);
   }
 
+  /**
+   * rate/increase/delta over an anchored or smoothed window: every sample of the selection
+   * Prometheus makes, (rangeStart − lookback, rangeEnd (+ lookback when smoothed)], decides —
+   * floats and histograms mixed give no result and a warning, floats alone go to the float function.
+   * A histogram series' buffer holds the whole series, so the samples before the window are there.
+   */
+  private extendedDelta(b: SampleBuffer, w: RangeWindow, argv: number[], isCounter: boolean, isRate: boolean, metricName: string): WindowValue {
+    const h = b.h!;
+    const lookback = w.lookbackDeltaMs ?? DEFAULT_LOOKBACK_DELTA_MS;
+    let lo = w.start;
+    while (lo > 0 && w.t[lo - 1]! > w.rangeStartMs - lookback) lo--;
+    let hi = w.end;
+    if (w.smoothed) while (hi < b.len && w.t[hi]! <= w.rangeEndMs + lookback) hi++;
+    this.hs.length = 0;
+    this.ht.length = 0;
+    let floats = 0;
+    for (let i = lo; i < hi; i++) {
+      const x = h[i];
+      if (x === undefined) floats++;
+      else {
+        this.hs.push(x);
+        this.ht.push(w.t[i]!);
+      }
+    }
+    if (this.hs.length === 0) return floats === 0 ? undefined : this.floatsOnly(b, w, argv);
+    if (floats > 0) return this.warn(mixedFloatsHistogramsWarning(metricName));
+    const d = extendedHistogramDelta(Float64Array.from(this.ht), this.hs, w.rangeStartMs, w.rangeEndMs, w.smoothed, isCounter, metricName);
+    for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
+    if (d.histogram === undefined) return undefined;
+    return isRate ? d.histogram.div((w.rangeEndMs - w.rangeStartMs) / 1000) : d.histogram;
+  }
+
   /** irate/idelta: the last two samples, both histograms (a float among them: no result, a warning). */
   private instantDelta(b: SampleBuffer, w: RangeWindow, isRate: boolean, metricName: string): WindowValue {
     if (w.end - w.start < 2) return undefined;
@@ -166,11 +212,16 @@ export class HistogramWindows {
     return acc.compact(0);
   }
 
-  /** changes/resets over samples of either kind: a switch between kinds counts as one. */
+  /**
+   * changes/resets over samples of either kind: a switch between kinds counts as one. Anchored,
+   * the count starts from the anchor, of either kind; nothing after rangeStart gives no result.
+   */
   private countTransitions(b: SampleBuffer, w: RangeWindow, resets: boolean): WindowValue {
     const h = b.h!;
+    if (w.end <= w.start) return undefined;
+    const from = w.anchored ? anchoredFrom(w) : w.start;
     let count = 0;
-    for (let i = w.start + 1; i < w.end; i++) {
+    for (let i = from + 1; i < w.end; i++) {
       const ph = h[i - 1];
       const ch = h[i];
       if (ph === undefined && ch === undefined) {

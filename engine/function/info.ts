@@ -1,9 +1,10 @@
 // info(v, {data selector}): enrich each series with the data labels of the info series
 // (target_info by default) that share its identifying labels (instance, job) at that step.
 // Output label sets depend on the data, so the result is computed in full before emitting.
+// A histogram sample in a selected info series is an error, as in Prometheus.
 import type { CallNode, PlanNode, SelectorNode } from "../../planner/index.js";
 import type { LabelMatcher } from "../../promql/index.js";
-import { compileMatcher, getLabel, labelsKey, METRIC_NAME, sortLabelsByName, type Label, type Labels } from "../../storeapi/index.js";
+import { compileMatcher, formatLabels, getLabel, labelsKey, METRIC_NAME, sortLabelsByName, type Label, type Labels } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import type { FloatHistogram } from "../histogram/index.js";
@@ -48,11 +49,15 @@ export class InfoOperator implements Operator {
       pos: arg?.pos ?? this.node.pos,
       hints: {},
     };
-    const infoOp = new VectorSelectorOperator(this.ctx, sel, this.tl, { timestampValues: true });
+    let selected: boolean[] = [];
+    const histogramError = (i: number): Error | undefined =>
+      selected[i] ? execution(`this should be an info metric, with float samples: ${formatLabels(infoMeta[i]!.labels)}`) : undefined;
+    const infoOp = new VectorSelectorOperator(this.ctx, sel, this.tl, { timestampValues: true, histogramError });
     const infoMeta = await infoOp.series();
     const baseMeta = await this.base.series();
     const nameTests = nameMatchers.map(compileMatcher);
     const isInfo = baseMeta.map((m) => nameTests.every((matches) => matches(getLabel(m.labels, METRIC_NAME))));
+    selected = selectedInfoSeries(baseMeta, isInfo, infoMeta);
     const dropIfUnmatched = dataMatchers.some((m) => !compileMatcher(m)(""));
     const wanted = dataMatchers.length > 0 ? new Set(dataMatchers.map((m) => m.name)) : undefined;
     const infoKey = infoMeta.map((m) => identifyingKey(m.labels));
@@ -195,6 +200,26 @@ function referenceTime(n: PlanNode): { atMs?: number; offsetMs: number } {
     }
   }
   return { atMs, offsetMs };
+}
+
+/**
+ * The info series Prometheus selects (and so checks): for each identifying label the base series
+ * carry (info series among them excepted), the info series' value is one of theirs.
+ */
+function selectedInfoSeries(baseMeta: readonly SeriesMeta[], isInfo: readonly boolean[], infoMeta: readonly SeriesMeta[]): boolean[] {
+  const values = new Map<string, Set<string>>();
+  for (let i = 0; i < baseMeta.length; i++) {
+    if (isInfo[i]) continue;
+    for (const name of IDENTIFYING) {
+      const v = getLabel(baseMeta[i]!.labels, name);
+      if (v === "") continue;
+      let set = values.get(name);
+      if (set === undefined) values.set(name, (set = new Set()));
+      set.add(v);
+    }
+  }
+  if (values.size === 0) return infoMeta.map(() => false);
+  return infoMeta.map((m) => [...values].every(([name, set]) => set.has(getLabel(m.labels, name))));
 }
 
 function identifyingKey(ls: Labels): string | undefined {

@@ -2,13 +2,13 @@
 import { compileAnchoredRe2, isWellFormed } from "../../promql/index.js";
 import { badData, execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
-import { getLabel, METRIC_NAME, setLabel } from "../../storeapi/index.js";
+import { getLabel, goQuote, METRIC_NAME, setLabel } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function checkLabelName(name: string, fn: string): void {
-  if (name === "" || !isValidLabelName(name)) throw badData(`invalid label name ${JSON.stringify(name)}` + (fn ? ` in ${fn}()` : ""));
+  if (name === "" || !isValidLabelName(name)) throw badData(`invalid label name ${goQuote(name)}` + (fn ? ` in ${fn}()` : ""));
 }
 
 function isValidLabelName(name: string): boolean {

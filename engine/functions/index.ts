@@ -55,7 +55,7 @@ export type { RangeWindow, RangeFunction } from "./window.js";
 export { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
 export { kahanSumInc, kahanCompensation } from "./kahan.js";
 export { quantileInPlace } from "./quantile.js";
-export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate, extrapolationFactor } from "./rate.js";
+export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate, extrapolationFactor, anchoredFrom } from "./rate.js";
 export { doubleExponentialSmoothingArgsError, formatGoF } from "./over_time.js";
 export { clampHasOutput } from "./math.js";
 export { extendedRangeSamples } from "./extend.js";

@@ -7,6 +7,8 @@
 //   histogramCount/Sum/Avg/StdDev/StdVar
 //   histogramWindowDelta       rate/increase/delta's change over a window, resets added back
 //   histogramInstantDelta      irate/idelta's change between the last two samples
+//   extendedHistogramDelta     rate/increase/delta's change over an anchored/smoothed window
+//   interpolateHistograms      a histogram between two samples (smoothed windows and selectors)
 //   trimBuckets                the `</` and `>/` operators (keep observations below / above x)
 // Annotation texts live in engine/annotations.ts with every other annotation.
 export { FloatHistogram, CombineFlags, HistogramError } from "./float_histogram.js";
@@ -24,4 +26,5 @@ export {
 export { histogramQuantile, histogramFraction, type HistogramResult } from "./quantile.js";
 export { histogramCount, histogramSum, histogramAvg, histogramStdDev, histogramStdVar } from "./stats.js";
 export { histogramWindowDelta, histogramInstantDelta, type HistogramDelta } from "./rate.js";
+export { extendedHistogramDelta, interpolateHistograms } from "./extended.js";
 export { trimBuckets } from "./trim.js";
