@@ -19,7 +19,7 @@
 //   t[end] <= rangeEndMs + lookbackDeltaMs.
 // For both, call the function even when start === end (the boundary samples may suffice).
 // Any other function with either modifier is a bad_data error: extendedRangeModifierError().
-// `smoothed` on an instant selector: smoothedValueAt(t, v, refMs, lookbackDeltaMs).
+// `smoothed` on an instant selector: engine/scan/vector_selector.ts.
 // A bare `metric[5m] anchored|smoothed` (matrix result): extendedRangeSamples(window, outT, outV).
 //
 // double_exponential_smoothing: Prometheus raises doubleExponentialSmoothingArgsError(sf, tf)
@@ -61,7 +61,6 @@ export { clampHasOutput } from "./math.js";
 export { extendedRangeSamples } from "./extend.js";
 export { slidingEvaluator, type SlidingEvaluator } from "./sliding.js";
 export {
-  smoothedValueAt,
   firstIndexAtOrAfter,
   firstIndexAfter,
   extendedRangeModifierError,

@@ -1,4 +1,4 @@
-// `smoothed` instant selectors, modifier validation, counter-name hints, Kahan steps and the
+// Modifier validation, counter-name hints, Kahan steps and the
 // completeness of the function tables — expectations from /work/shared/promqltest.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -9,39 +9,8 @@ import {
   kahanSumInc,
   mightNotBeCounter,
   rangeFunctions,
-  smoothedValueAt,
 } from "./index.js";
 import { load, s } from "./testutil.js";
-
-describe("smoothed instant selector (extended_vectors.test)", () => {
-  const metric = load("1+1x10", s(10));
-  const withreset = load("1+1x4 1+1x5", s(10));
-  const notregular = load("0 5 100 2 8", s(10));
-  const cases: Array<[string, Float64Array, Float64Array, number, number | undefined]> = [
-    ["eval instant at 10s metric smoothed 2", metric.t, metric.v, s(10), 2],
-    ["eval instant at 15s metric smoothed 2.5", metric.t, metric.v, s(15), 2.5],
-    ["eval instant at 5s metric smoothed 1.5", metric.t, metric.v, s(5), 1.5],
-    ["eval instant at 105s metric smoothed 11 (carried forward)", metric.t, metric.v, s(105), 11],
-    ["eval instant at 45s withreset smoothed 3 (floats are not counter-interpolated)", withreset.t, withreset.v, s(45), 3],
-    ["eval instant at 30s notregular smoothed 2", notregular.t, notregular.v, s(30), 2],
-    ["before the first sample: no output", load("_ 5", s(10)).t, load("_ 5", s(10)).v, s(5), undefined],
-    ["previous sample beyond the lookback delta: no output", metric.t, metric.v, s(100) + 300_000, undefined],
-  ];
-  for (const [name, t, v, ref, want] of cases) {
-    it(name, () => assert.equal(smoothedValueAt(t, v, ref), want));
-  }
-  it("eval range from 0s to 60s step 15s metric offset -100 smoothed: 10 11.5 13 14.5 16", () => {
-    const m = load("0+1x20", s(10));
-    const got = [0, 15, 30, 45, 60].map((step) => smoothedValueAt(m.t, m.v, s(step + 100)));
-    assert.deepEqual(got, [10, 11.5, 13, 14.5, 16]);
-  });
-  it("a next sample beyond the lookback delta is not used for interpolation", () => {
-    const t = Float64Array.from([0, 600_000]);
-    const v = Float64Array.from([1, 2]);
-    assert.equal(smoothedValueAt(t, v, 60_000), 1);
-    assert.equal(smoothedValueAt(t, v, 60_000, 600_000), 1.1);
-  });
-});
 
 describe("anchored/smoothed modifier validation (extended_vectors.test)", () => {
   const cases: Array<[string, boolean, boolean, string | undefined]> = [

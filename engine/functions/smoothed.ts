@@ -1,33 +1,6 @@
-// Value of an instant selector with the `smoothed` modifier, and which functions
-// accept the anchored/smoothed modifiers.
+// Which functions accept the anchored/smoothed modifiers, and the window searches they use.
+// (The `smoothed` instant selector itself lives in engine/scan/vector_selector.ts.)
 import { functionsWith, lookupFunction } from "../../promql/index.js";
-import { interpolateLinear } from "./rate.js";
-import { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
-
-/**
- * The value of `metric smoothed` at `refMs` (the step time minus offset), from one series'
- * samples `t/v` (ascending, stale markers removed). Only samples with
- * `refMs - lookbackDeltaMs < t <= refMs + lookbackDeltaMs` are considered:
- * a sample exactly at refMs is taken as is; otherwise the value is linearly interpolated
- * between the last sample before and the first after (never counter-aware for floats);
- * with no sample after, the last one before is carried forward; with none before,
- * undefined (no output). The output sample's timestamp is refMs.
- */
-export function smoothedValueAt(
-  t: Float64Array,
-  v: Float64Array,
-  refMs: number,
-  lookbackDeltaMs: number = DEFAULT_LOOKBACK_DELTA_MS,
-): number | undefined {
-  const i = firstIndexAtOrAfter(t, refMs);
-  const n = t.length;
-  if (i < n && t[i] === refMs) return v[i];
-  const hasPrev = i > 0 && t[i - 1] > refMs - lookbackDeltaMs;
-  if (!hasPrev) return undefined;
-  const hasNext = i < n && t[i] <= refMs + lookbackDeltaMs;
-  if (hasNext) return interpolateLinear(t[i - 1], v[i - 1], t[i], v[i], refMs, false);
-  return v[i - 1];
-}
 
 /** Binary search: the first index with t[i] >= x (t.length if none). */
 export function firstIndexAtOrAfter(t: Float64Array, x: number): number {
