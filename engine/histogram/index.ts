@@ -7,6 +7,7 @@
 //   histogramCount/Sum/Avg/StdDev/StdVar
 //   histogramWindowDelta       rate/increase/delta's change over a window, resets added back
 //   histogramInstantDelta      irate/idelta's change between the last two samples
+//   HistogramMean              avg / avg_over_time's mean (direct, incremental once the sum overflows)
 //   trimBuckets                the `</` and `>/` operators (keep observations below / above x)
 // Annotation texts live in engine/annotations.ts with every other annotation.
 export { FloatHistogram, CombineFlags, HistogramError } from "./float_histogram.js";
@@ -25,3 +26,4 @@ export { histogramQuantile, histogramFraction, type HistogramResult } from "./qu
 export { histogramCount, histogramSum, histogramAvg, histogramStdDev, histogramStdVar } from "./stats.js";
 export { histogramWindowDelta, histogramInstantDelta, type HistogramDelta } from "./rate.js";
 export { trimBuckets } from "./trim.js";
+export { HistogramMean } from "./mean.js";
