@@ -6,6 +6,7 @@ import type { RangeData, RangeSource } from "../function/range_source.js";
 import type { Operator } from "../model.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
 import type { FloatHistogram } from "../histogram/index.js";
+import { CounterResetHint } from "../../storeapi/index.js";
 
 export class SubquerySource implements RangeSource {
   private data: RangeData | undefined;
@@ -48,7 +49,7 @@ export class SubquerySource implements RangeSource {
           hs[id] ??= new Array<FloatHistogram | undefined>(ts[id]!.length).fill(undefined);
           ts[id]!.push(sv.t);
           vs[id]!.push(0);
-          hs[id].push(sv.h![k]!);
+          hs[id].push(withoutResetHint(sv.h![k]!));
         }
         this.ctx.pool.put(sv);
       }
@@ -69,4 +70,16 @@ export class SubquerySource implements RangeSource {
   describe(): string {
     return `[subquery] [${this.node.rangeMs}ms:${this.node.stepMs}ms]`;
   }
+}
+
+/**
+ * A subquery's points need not be consecutive samples (a reset may fall between two, or one sample
+ * repeat over steps), so as Prometheus does, reset and not-reset hints become unknown and the
+ * functions detect resets from the buckets.
+ */
+function withoutResetHint(h: FloatHistogram): FloatHistogram {
+  if (h.counterResetHint !== CounterResetHint.CounterReset && h.counterResetHint !== CounterResetHint.NotCounterReset) return h;
+  const c = h.copy();
+  c.counterResetHint = CounterResetHint.Unknown;
+  return c;
 }
