@@ -65,3 +65,9 @@ test("the inputs are left untouched", () => {
   assertHistogram(first, "{{schema:0 count:2 sum:2 buckets:[2]}}");
   assertHistogram(second, "{{schema:0 count:4 sum:4 buckets:[4]}}");
 });
+
+test("large values that do not overflow keep the direct mean", () => {
+  // The magnitudes add up past the safe bound, so the sum is tried on a copy; it stays finite.
+  assertHistogram(meanOf(["{{schema:0 count:1 sum:1e308}}", "{{schema:0 count:3 sum:-1e308}}"]), "{{schema:0 count:2 sum:0}}");
+  assertHistogram(meanOf(["{{schema:0 count:8e307 sum:1}}", "{{schema:0 count:8e307 sum:3}}"]), "{{schema:0 count:8e307 sum:2}}");
+});
