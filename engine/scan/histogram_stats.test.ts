@@ -36,7 +36,7 @@ test("an unknown hint becomes reset or not-reset against the histogram read befo
 
 test("nothing read before a histogram since the last seek: its hint stays unknown", () => {
   const early = series([3, 2, 2, 3], [Unknown, Unknown, NotCounterReset, NotCounterReset]);
-  assert.equal(withStatsReadHints(early, instant(30_000), 5 * MIN), early, "one sample read: the input as it was");
+  assert.deepEqual(hintsOf(withStatsReadHints(early, instant(30_000), 5 * MIN)), [Unknown, Unknown, NotCounterReset, NotCounterReset]);
   // Steps at 1m and 21m with a 5m window: the second seek lands past where the iterator stands
   // (at 1m) and forgets what was read.
   const gap = series([3, 2, 1], [Unknown, Unknown, Unknown], [0, MIN, 20 * MIN]);
@@ -47,4 +47,14 @@ test("nothing read before a histogram since the last seek: its hint stays unknow
   const near = series([3, 2], [Unknown, Unknown], [0, 2 * MIN]);
   const on = readSteps({ start: MIN, end: 7 * MIN, step: 6 * MIN, steps: 2 }, undefined, 0);
   assert.deepEqual(hintsOf(withStatsReadHints(near, on, 5 * MIN)), [Unknown, CounterReset]);
+});
+
+test("a stats read returns schema, count and sum without buckets; custom buckets need no reconciling", () => {
+  const nhcb = hist("{{schema:-53 sum:5 count:3 custom_values:[1 2] buckets:[1 1 1]}}");
+  const exp = hist("{{schema:2 sum:5 count:3 z_bucket:1 z_bucket_w:0.001 buckets:[1 1]}}");
+  const input: SeriesInput = { chunks: [], minTime: 0, maxTime: Infinity, decoded: { t: Float64Array.from([0, MIN]), v: new Float64Array(2), h: [nhcb, exp] } };
+  const [a, b] = withStatsReadHints(input, instant(MIN), 5 * MIN).decoded!.h!;
+  assert.deepEqual([a!.schema, a!.count, a!.sum, a!.positiveBuckets, a!.customValues], [-53, 3, 5, [], []]);
+  assert.deepEqual([b!.schema, b!.count, b!.sum, b!.positiveBuckets, b!.zeroCount, b!.zeroThreshold], [2, 3, 5, [], 0, 0]);
+  assert.deepEqual(nhcb.positiveBuckets, [1, 1, 1], "the input keeps its buckets");
 });

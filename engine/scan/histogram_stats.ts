@@ -1,11 +1,14 @@
-// The histograms of a selector only histogram_count/sum/avg read (planner/histogram_stats.ts), with
-// the counter-reset hints Prometheus's HistogramStatsIterator gives them: it reads a series in
-// time order from each seek, and a histogram with an unknown hint gets "reset" or "not reset" by
-// comparison with the histogram read just before it, when there is one since the last seek.
-// Those hints decide whether sum/avg warn about conflicting counter resets.
+// The histograms of a selector only histogram_count/sum/avg read (planner/histogram_stats.ts), as
+// Prometheus's HistogramStatsIterator returns them: schema, count and sum without buckets, and a
+// counter-reset hint detected on the fly — it reads a series in time order from each seek, and a
+// histogram with an unknown hint gets "reset" or "not reset" by comparison (buckets included) with
+// the histogram read just before it, when there is one since the last seek. Those hints decide
+// whether sum/avg warn about conflicting counter resets; without buckets, custom bounds never need
+// reconciling.
 import { CounterResetHint } from "../../storeapi/index.js";
 import type { DecodedSamples, SeriesInput } from "./sample_buffer.js";
 import type { Timeline } from "../model.js";
+import { FloatHistogram } from "../histogram/index.js";
 
 /** The reference times a selector is read at: `first`, `first + step`, … (`steps` of them). */
 export interface ReadSteps {
@@ -15,24 +18,27 @@ export interface ReadSteps {
 }
 
 /**
- * `input` with the hints a stats read gives (histograms whose hint changes are copied; the input
- * is left untouched, since merged selectors share it). `windowMs`: the lookback of a vector
- * selector, the range of a matrix selector; a step reads from its window's first millisecond on.
+ * `input` as a stats read returns it (new histograms: the input is shared by merged selectors and
+ * left untouched). `windowMs`: the lookback of a vector selector, the range of a matrix selector;
+ * a step reads from its window's first millisecond on.
  */
 export function withStatsReadHints(input: SeriesInput, steps: ReadSteps, windowMs: number): SeriesInput {
   const d = input.decoded;
   if (d?.h === undefined) return input;
   const hints = statsReadHints(d, steps, windowMs);
-  if (hints === undefined) return input;
-  const h = d.h.slice();
-  for (let i = 0; i < h.length; i++) {
-    const x = h[i];
-    if (x === undefined || hints[i] === x.counterResetHint) continue;
-    const c = x.copy();
-    c.counterResetHint = hints[i]!;
-    h[i] = c;
-  }
+  const h = d.h.map((x, i) => (x === undefined ? undefined : statsOf(x, hints?.[i] ?? x.counterResetHint)));
   return { ...input, decoded: { t: d.t, v: d.v, h } };
+}
+
+/** A histogram's schema, count and sum with the given hint (custom buckets keep an empty bound list). */
+function statsOf(x: FloatHistogram, hint: CounterResetHint): FloatHistogram {
+  const s = new FloatHistogram();
+  s.schema = x.schema;
+  s.count = x.count;
+  s.sum = x.sum;
+  s.counterResetHint = hint;
+  if (x.usesCustomBuckets()) s.customValues = [];
+  return s;
 }
 
 /** Each sample's hint after the read, or undefined when none changes. */
