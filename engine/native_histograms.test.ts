@@ -156,3 +156,20 @@ test("trim operators keep the observations below (</) or above (>/) a bound", as
   assert.equal(only(await instant("h >/ 1", MIN)).h!.count, 30);
   assert.equal(only(await instant("h >/ 0", MIN)).h!.count, 60);
 });
+
+test("trim operators keep the metric name, as comparisons do; arithmetic drops it", async () => {
+  const name = (r: QueryResult) => samples(r)[0]!.labels.find((l) => l.name === "__name__")?.value;
+  assert.equal(name(await instant("h </ 1", MIN)), "h");
+  assert.equal(name(await instant("h >/ ignoring(x) vector(1)", MIN)), "h");
+  assert.equal(name(await instant("h * 1", MIN)), undefined);
+});
+
+test("a trim of floats gives no sample and the incompatible-types info; of two scalars, an error", async () => {
+  const floats = await instant("f </ 1", MIN);
+  assert.equal(samples(floats).length, 0);
+  assert.deepEqual(messages(floats), ['info: incompatible sample types encountered for binary operator "</": float </ float']);
+  const vectors = await instant("f >/ on() vector(1)", MIN);
+  assert.equal(samples(vectors).length, 0);
+  assert.deepEqual(messages(vectors), ['info: incompatible sample types encountered for binary operator ">/": float >/ float']);
+  await assert.rejects(instant("1 </ 2", MIN), /operator "<\/" not allowed for scalar operations/);
+});

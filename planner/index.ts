@@ -6,6 +6,7 @@ import type { PlanContext, PlanNode } from "./plan.js";
 import { fillSelectorHints } from "./selector_hints.js";
 import { planDownsampledReads } from "./downsampled_reads.js";
 import { wrapStepInvariant } from "./step_invariant.js";
+import { markHistogramStatsReads } from "./histogram_stats.js";
 
 export type * from "./plan.js";
 export { planType, children } from "./plan.js";
@@ -14,6 +15,7 @@ export { fromAst, durationMs } from "./from_ast.js";
 export { wrapStepInvariant } from "./step_invariant.js";
 export { mergeSelects, matchersKey } from "./merge_selects.js";
 export { fillSelectorHints } from "./selector_hints.js";
+export { markHistogramStatsReads, statsReadExtension } from "./histogram_stats.js";
 export { planDownsampledReads } from "./downsampled_reads.js";
 export { subquerySpan, selectorDataRange, type Span } from "./timelines.js";
 export {
@@ -34,6 +36,7 @@ export function plan(expr: Expr, ctx: PlanContext): PlanNode {
   // Only range queries gain from evaluating invariant subtrees once.
   if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) root = wrapStepInvariant(root);
   root = fillSelectorHints(root, ctx);
+  root = markHistogramStatsReads(root);
   root = planDownsampledReads(root, ctx);
   root = mergeSelects(root, ctx);
   return root;

@@ -3,6 +3,7 @@
 import type { PlanContext, PlanNode, SelectorNode } from "./plan.js";
 import { children } from "./plan.js";
 import { selectorDataRange, subquerySpan, type Span } from "./timelines.js";
+import { statsReadExtension } from "./histogram_stats.js";
 
 export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
   const found: { sel: SelectorNode; minTime: number; maxTime: number }[] = [];
@@ -38,13 +39,13 @@ function collect(n: PlanNode, span: Span, ctx: PlanContext, out: { sel: Selector
   switch (n.type) {
     case "VectorSelector": {
       const ext = n.smoothed ? ctx.lookbackDeltaMs : 0;
-      const r = selectorDataRange(span, ctx.lookbackDeltaMs, n.offsetMs, n.atMs, 0, ext);
+      const r = selectorDataRange(span, ctx.lookbackDeltaMs, n.offsetMs, n.atMs, statsReadExtension(n), ext);
       out.push({ sel: n, ...r });
       return;
     }
     case "MatrixSelector": {
       const s = n.selector;
-      const left = s.anchored || s.smoothed ? ctx.lookbackDeltaMs : 0;
+      const left = s.anchored || s.smoothed ? ctx.lookbackDeltaMs : statsReadExtension(s);
       const right = s.smoothed ? ctx.lookbackDeltaMs : 0;
       const r = selectorDataRange(span, n.rangeMs, s.offsetMs, s.atMs, left, right);
       out.push({ sel: s, ...r });

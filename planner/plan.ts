@@ -35,6 +35,11 @@ export interface SelectorNode {
   fetch?: FetchSpec;
   /** The aggregate read where data is downsampled (set only when the query allows downsampled data). */
   read?: ReadAggregate;
+  /**
+   * Only histogram_count/sum/avg use its histograms: read them as Prometheus's HistogramStatsIterator
+   * does, detecting counter resets on the fly (histogram_stats.ts).
+   */
+  histogramStats?: boolean;
 }
 export interface MatrixNode {
   type: "MatrixSelector";

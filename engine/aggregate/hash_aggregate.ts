@@ -11,7 +11,7 @@ import {
   mixedFloatsHistogramsAggWarning,
 } from "../annotations.js";
 import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
-import { CombineFlags, type FloatHistogram } from "../histogram/index.js";
+import { CombineFlags, HistogramMean, type FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint, getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
@@ -133,6 +133,7 @@ export class HashAggregateOperator implements Operator {
         hist.touched[grp] = 1;
         hist.sum[grp] = undefined;
         hist.compensation[grp] = undefined;
+        hist.mean[grp] = undefined;
         hist.flags[grp] = 0;
         hist.histograms[grp] = 0;
       }
@@ -141,14 +142,7 @@ export class HashAggregateOperator implements Operator {
       if (h.counterResetHint === CounterResetHint.CounterReset) hist.flags[grp] |= RESET_SEEN;
       else if (h.counterResetHint === CounterResetHint.NotCounterReset) hist.flags[grp] |= NOT_RESET_SEEN;
       if ((hist.flags[grp]! & INCOMPATIBLE) !== 0) continue;
-      const acc = hist.sum[grp];
-      if (acc === undefined) {
-        hist.sum[grp] = h.copy();
-        continue;
-      }
-      const r = acc.kahanAdd(h, hist.compensation[grp]);
-      hist.compensation[grp] = r.compensation;
-      const flags = r.flags;
+      const flags = op === "avg" ? addToMean(hist, grp, h) : addToSum(hist, grp, h);
       if ((flags & CombineFlags.IncompatibleSchema) !== 0) {
         this.ctx.annotations.report(mixedExponentialCustomHistogramsWarning(getLabel(this.inputMeta[id]!.labels, METRIC_NAME)), this.exprPos);
         hist.flags[grp] |= INCOMPATIBLE;
@@ -166,14 +160,7 @@ export class HashAggregateOperator implements Operator {
     }
     const flags = hist.flags[grp]!;
     if ((flags & INCOMPATIBLE) !== 0) return;
-    const h = hist.sum[grp]!;
-    const comp = hist.compensation[grp];
-    if (this.op === "avg") {
-      h.div(c);
-      comp?.div(c);
-    }
-    if (comp !== undefined) h.add(comp);
-    h.compact(0);
+    const h = this.op === "avg" ? hist.mean[grp]!.result() : sumResult(hist, grp);
     if ((flags & RESET_SEEN) !== 0 && (flags & NOT_RESET_SEEN) !== 0) {
       this.ctx.annotations.report(histogramCounterResetCollisionWarning("aggregation"), this.exprPos);
     }
@@ -299,13 +286,45 @@ class HistogramGroups {
   readonly sum: (FloatHistogram | undefined)[];
   /** Kahan compensation of each group's sum. */
   readonly compensation: (FloatHistogram | undefined)[];
+  /** avg's accumulator per group. */
+  readonly mean: (HistogramMean | undefined)[];
   constructor(n: number) {
+    this.mean = new Array<HistogramMean | undefined>(n);
     this.touched = new Uint8Array(n);
     this.flags = new Uint8Array(n);
     this.histograms = new Float64Array(n);
     this.sum = new Array<FloatHistogram | undefined>(n);
     this.compensation = new Array<FloatHistogram | undefined>(n);
   }
+}
+
+/** sum: adds h to the group's Kahan sum (the first histogram starts it); kahanAdd's flags. */
+function addToSum(hist: HistogramGroups, grp: number, h: FloatHistogram): CombineFlags {
+  const acc = hist.sum[grp];
+  if (acc === undefined) {
+    hist.sum[grp] = h.copy();
+    return CombineFlags.None;
+  }
+  const r = acc.kahanAdd(h, hist.compensation[grp]);
+  hist.compensation[grp] = r.compensation;
+  return r.flags;
+}
+
+/** avg: adds h to the group's mean (the first histogram starts it); kahanAdd's flags. */
+function addToMean(hist: HistogramGroups, grp: number, h: FloatHistogram): CombineFlags {
+  const acc = hist.mean[grp];
+  if (acc === undefined) {
+    hist.mean[grp] = new HistogramMean(h);
+    return CombineFlags.None;
+  }
+  return acc.add(h);
+}
+
+function sumResult(hist: HistogramGroups, grp: number): FloatHistogram {
+  const h = hist.sum[grp]!;
+  const comp = hist.compensation[grp];
+  if (comp !== undefined) h.add(comp);
+  return h.compact(0);
 }
 
 /** φ-quantile with linear interpolation between neighbours; NaN sorts first. */

@@ -5,6 +5,19 @@ export function isComparison(op: ArithOp): boolean {
   return op === "==" || op === "!=" || op === ">" || op === "<" || op === ">=" || op === "<=";
 }
 
+/** The native histogram trim operators `</` and `>/`: histogram on the left, float bound on the right. */
+export function isTrim(op: ArithOp): boolean {
+  return op === "</" || op === ">/";
+}
+
+/**
+ * Whether the result keeps the left side's metric name: comparisons without `bool` and the trims
+ * keep it (Prometheus's changesMetricSchema is false for them); arithmetic drops it.
+ */
+export function keepsMetricName(op: ArithOp, returnBool: boolean): boolean {
+  return (isComparison(op) || isTrim(op)) && !returnBool;
+}
+
 export function isSetOp(op: BinaryOp): boolean {
   return op === "and" || op === "or" || op === "unless";
 }

@@ -2,8 +2,8 @@
 import type { QueryContext } from "../exec/context.js";
 import type { Explain, Operator, SeriesMeta, StepVector } from "../model.js";
 import type { PosRange } from "../types.js";
-import type { AnnotationText } from "../annotations.js";
-import { arith, compare, isComparison, type ArithOp } from "./arith.js";
+import { incompatibleTypesInBinOpInfo, type AnnotationText } from "../annotations.js";
+import { arith, compare, isComparison, isTrim, keepsMetricName, type ArithOp } from "./arith.js";
 import { histogramBinop } from "./histogram_binop.js";
 
 export class ScalarBinaryOperator implements Operator {
@@ -29,7 +29,7 @@ export class ScalarBinaryOperator implements Operator {
   async series(): Promise<readonly SeriesMeta[]> {
     if (this.meta !== undefined) return this.meta;
     const input = await this.vec.series();
-    const keepName = isComparison(this.op) && !this.returnBool;
+    const keepName = keepsMetricName(this.op, this.returnBool);
     this.meta = input.map((m) => (keepName || this.kind === "scalar" ? m : { labels: m.labels, dropName: true }));
     return this.meta;
   }
@@ -42,6 +42,7 @@ export class ScalarBinaryOperator implements Operator {
     const op = this.op;
     for (const sv of batch) {
       const s = this.scalar[this.step++]!;
+      if (isTrim(op)) this.dropFloatsOfTrim(sv);
       let n = 0;
       for (let k = 0; k < sv.n; k++) {
         const x = sv.v[k]!;
@@ -61,6 +62,13 @@ export class ScalarBinaryOperator implements Operator {
       if (sv.hn > 0) this.histograms(sv, s);
     }
     return batch;
+  }
+
+  /** A trim needs a histogram on the left; float samples give none, as in Prometheus. */
+  private dropFloatsOfTrim(sv: StepVector): void {
+    if (sv.n === 0) return;
+    this.ctx.annotations.report(incompatibleTypesInBinOpInfo("float", this.op, "float"), this.pos);
+    sv.n = 0;
   }
 
   /** The step's histogram samples ∘ the scalar; results that are floats (bool) join the float columns. */

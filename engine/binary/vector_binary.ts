@@ -6,11 +6,11 @@ import { execution } from "../errors.js";
 import type { QueryContext } from "../exec/context.js";
 import { compareLabels, labelsKey, formatLabels, keepLabels, removeLabels, setLabel, getLabel, type Labels } from "../../storeapi/index.js";
 import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector } from "../model.js";
-import type { AnnotationText } from "../annotations.js";
+import { incompatibleTypesInBinOpInfo, type AnnotationText } from "../annotations.js";
 import type { FloatHistogram } from "../histogram/index.js";
 import { histogramBinop } from "./histogram_binop.js";
 import type { PosRange } from "../types.js";
-import { arith, compare, isComparison } from "./arith.js";
+import { arith, compare, isComparison, isTrim, keepsMetricName } from "./arith.js";
 import { signatureIds, signer, type Signer } from "./matching.js";
 
 const NONE = -1;
@@ -84,7 +84,7 @@ export class VectorBinaryOperator implements Operator {
       if (list) list.push(j);
       else bySig.set(s, [j]);
     }
-    const keepsName = isComparison(this.op) && !this.returnBool;
+    const keepsName = keepsMetricName(this.op, this.returnBool);
     const nOne = this.oneMeta.length;
     this.manyAlone = new Int32Array(this.manyMeta.length).fill(NONE);
     for (let i = 0; i < this.manyMeta.length; i++) {
@@ -269,6 +269,11 @@ export class VectorBinaryOperator implements Operator {
   private apply(mv: number, ov: number, cmp: boolean): number | undefined {
     const a = this.swapped ? ov : mv;
     const b = this.swapped ? mv : ov;
+    if (isTrim(this.op)) {
+      // A trim needs a histogram on the left; two floats give no sample, as in Prometheus.
+      this.ctx.annotations.report(incompatibleTypesInBinOpInfo("float", this.op, "float"), this.pos);
+      return undefined;
+    }
     if (!cmp) return arith(this.op, a, b);
     const keep = compare(this.op, a, b);
     if (this.returnBool) return keep ? 1 : 0;

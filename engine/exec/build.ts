@@ -3,12 +3,12 @@ import type { AggregateNode, BinaryNode, CallNode, PlanNode, SelectorNode } from
 import { planType, subquerySpan } from "../../planner/index.js";
 import { lookupFunction, type VectorMatching } from "../../promql/index.js";
 import { extendedRangeModifierError, instantFunctions, rangeFunctions, doubleExponentialSmoothingArgsError } from "../functions/index.js";
-import { badData } from "../errors.js";
+import { badData, execution } from "../errors.js";
 import { invalidQuantileWarning, sortIneffectiveWarning } from "../annotations.js";
 import { CountValuesOperator } from "../aggregate/count_values.js";
 import { HashAggregateOperator } from "../aggregate/hash_aggregate.js";
 import { KAggregateOperator } from "../aggregate/k_aggregate.js";
-import { isComparison, isSetOp } from "../binary/arith.js";
+import { isComparison, isSetOp, isTrim } from "../binary/arith.js";
 import { ScalarBinaryOperator } from "../binary/scalar_binary.js";
 import { SetOperator } from "../binary/set_operator.js";
 import { VectorBinaryOperator } from "../binary/vector_binary.js";
@@ -78,6 +78,7 @@ async function buildBinary(ctx: QueryContext, n: BinaryNode, tl: Timeline): Prom
   const lt = planType(n.lhs);
   const rt = planType(n.rhs);
   if (lt === "scalar" && rt === "scalar") {
+    if (isTrim(n.op)) throw execution(`operator ${JSON.stringify(n.op)} not allowed for scalar operations: trimming needs a histogram on the left`, n.pos);
     return new ScalarBinaryOperator(ctx, n.op, await build(ctx, n.lhs, tl), await scalarArg(ctx, n.rhs, tl), false, n.returnBool || isComparison(n.op));
   }
   if (rt === "scalar") {

@@ -20,7 +20,7 @@ import {
 } from "../annotations.js";
 import type { QueryContext } from "../exec/context.js";
 import { anchoredFrom, DEFAULT_LOOKBACK_DELTA_MS, extrapolationFactor, type RangeFunction, type RangeWindow } from "../functions/index.js";
-import { CombineFlags, extendedHistogramDelta, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
+import { CombineFlags, extendedHistogramDelta, HistogramMean, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { CounterResetHint } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
@@ -187,27 +187,30 @@ export class HistogramWindows {
 
   /** sum_over_time / avg_over_time of histograms. */
   private sumOverTime(avg: boolean, metricName: string): WindowValue {
-    const acc = this.hs[0]!.copy();
-    let resetSeen = this.hs[0]!.counterResetHint === CounterResetHint.CounterReset;
-    let notResetSeen = this.hs[0]!.counterResetHint === CounterResetHint.NotCounterReset;
+    const first = this.hs[0]!;
+    const mean = avg ? new HistogramMean(first) : undefined;
+    const acc = avg ? first : first.copy(); // avg leaves acc untouched
+    let resetSeen = first.counterResetHint === CounterResetHint.CounterReset;
+    let notResetSeen = first.counterResetHint === CounterResetHint.NotCounterReset;
     let reconciled = false;
     let compensation: FloatHistogram | undefined;
     for (let i = 1; i < this.hs.length; i++) {
       const x = this.hs[i]!;
       if (x.counterResetHint === CounterResetHint.CounterReset) resetSeen = true;
       else if (x.counterResetHint === CounterResetHint.NotCounterReset) notResetSeen = true;
-      const r = acc.kahanAdd(x, compensation);
-      compensation = r.compensation;
-      const flags = r.flags;
+      let flags: CombineFlags;
+      if (mean !== undefined) flags = mean.add(x);
+      else {
+        const r = acc.kahanAdd(x, compensation);
+        compensation = r.compensation;
+        flags = r.flags;
+      }
       if ((flags & CombineFlags.IncompatibleSchema) !== 0) return this.warn(mixedExponentialCustomHistogramsWarning(metricName));
       if ((flags & CombineFlags.CustomBoundsReconciled) !== 0) reconciled = true;
     }
     if (resetSeen && notResetSeen) this.warn(histogramCounterResetCollisionWarning("aggregation"));
     if (reconciled) this.warn(mismatchedCustomBucketsHistogramsInfo("aggregation"));
-    if (avg) {
-      acc.div(this.hs.length);
-      compensation?.div(this.hs.length);
-    }
+    if (mean !== undefined) return mean.result();
     if (compensation !== undefined) acc.add(compensation);
     return acc.compact(0);
   }

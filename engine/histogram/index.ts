@@ -9,6 +9,7 @@
 //   histogramInstantDelta      irate/idelta's change between the last two samples
 //   extendedHistogramDelta     rate/increase/delta's change over an anchored/smoothed window
 //   interpolateHistograms      a histogram between two samples (smoothed windows and selectors)
+//   HistogramMean              avg / avg_over_time's mean (direct, incremental once the sum overflows)
 //   trimBuckets                the `</` and `>/` operators (keep observations below / above x)
 // Annotation texts live in engine/annotations.ts with every other annotation.
 export { FloatHistogram, CombineFlags, HistogramError } from "./float_histogram.js";
@@ -28,3 +29,4 @@ export { histogramCount, histogramSum, histogramAvg, histogramStdDev, histogramS
 export { histogramWindowDelta, histogramInstantDelta, type HistogramDelta } from "./rate.js";
 export { extendedHistogramDelta, interpolateHistograms } from "./extended.js";
 export { trimBuckets } from "./trim.js";
+export { HistogramMean } from "./mean.js";

@@ -1,9 +1,10 @@
 // Matrix selector as a range source: the selector's series with stale markers dropped.
-import type { MatrixNode } from "../../planner/index.js";
+import { statsReadExtension, type MatrixNode } from "../../planner/index.js";
 import type { QueryContext } from "../exec/context.js";
 import type { RangeData, RangeSource } from "../function/range_source.js";
 import type { Timeline } from "../model.js";
-import { fetchSeries } from "./fetch.js";
+import { fetchSeries, type LoadedSeries } from "./fetch.js";
+import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { SampleBuffer } from "./sample_buffer.js";
 
 export class MatrixSelectorSource implements RangeSource {
@@ -28,16 +29,19 @@ export class MatrixSelectorSource implements RangeSource {
 
   async load(): Promise<RangeData> {
     if (this.data !== undefined) return this.data;
-    const ext = this.anchored || this.smoothed ? this.ctx.lookbackMs : 0;
+    const sel = this.node.selector;
+    const ext = this.anchored || this.smoothed ? this.ctx.lookbackMs : statsReadExtension(sel);
     const fallback = {
       key: "ms" + this.node.pos.start,
       minTime: this.refTime(this.tl.start) - this.rangeMs + 1 - ext,
       maxTime: this.refTime(this.tl.end) + (this.smoothed ? ext : 0),
     };
-    const loaded = await fetchSeries(this.ctx, this.node.selector, fallback);
+    const loaded = await fetchSeries(this.ctx, sel, fallback);
+    const steps = readSteps(this.tl, sel.atMs, sel.offsetMs);
+    const input = (s: LoadedSeries) => (sel.histogramStats ? withStatsReadHints(s.input, steps, this.rangeMs) : s.input);
     this.data = {
       meta: loaded.map((s) => ({ labels: s.labels, dropName: false })),
-      buffers: loaded.map((s) => new SampleBuffer(s.input, true)),
+      buffers: loaded.map((s) => new SampleBuffer(input(s), true)),
     };
     return this.data;
   }

@@ -8,7 +8,9 @@ import { interpolateHistograms, type FloatHistogram } from "../histogram/index.j
 import { CounterResetHint, getLabel, isStaleNaN, METRIC_NAME } from "../../storeapi/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
-import { fetchSeries } from "./fetch.js";
+import { fetchSeries, type LoadedSeries } from "./fetch.js";
+import { readSteps, withStatsReadHints } from "./histogram_stats.js";
+import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer } from "./sample_buffer.js";
 
 export interface VectorSelectorOptions {
@@ -37,10 +39,12 @@ export class VectorSelectorOperator implements Operator {
     const ext = n.smoothed ? this.ctx.lookbackMs : 0;
     const refStart = (n.atMs ?? this.tl.start) - n.offsetMs;
     const refEnd = (n.atMs ?? this.tl.end) - n.offsetMs;
-    const fallback = { key: "vs" + n.pos.start, minTime: refStart - this.ctx.lookbackMs + 1, maxTime: refEnd + ext };
+    const fallback = { key: "vs" + n.pos.start, minTime: refStart - this.ctx.lookbackMs + 1 - statsReadExtension(n), maxTime: refEnd + ext };
     const data = await fetchSeries(this.ctx, n, fallback);
     this.meta = data.map((s) => ({ labels: s.labels, dropName: !!this.opts.timestampValues }));
-    this.buffers = data.map((s) => new SampleBuffer(s.input, false));
+    const steps = readSteps(this.tl, n.atMs, n.offsetMs);
+    const input = (s: LoadedSeries) => (n.histogramStats ? withStatsReadHints(s.input, steps, this.ctx.lookbackMs) : s.input);
+    this.buffers = data.map((s) => new SampleBuffer(input(s), false));
     return this.buffers;
   }
 
