@@ -17,6 +17,8 @@ import {
 import { openBlockDir } from "../block/block.js";
 import { withTempDir, xorChunks } from "../block/test-helpers.js";
 import { BlockWriter, type BlockChunk } from "../block/writer.js";
+import { BlocksStore } from "../block/store.js";
+import { Engine, type VectorValue } from "../../../engine/index.js";
 import { RESOLUTION_1H, RESOLUTION_5M, downsampleBlock } from "./downsample.js";
 
 const S = 1000;
@@ -151,6 +153,24 @@ test("a histogram aggregate chunk reads without min and max: the block returns w
       }
     } finally {
       await block.close();
+    }
+  });
+});
+
+test("the engine reads a 5m histogram tier's count aggregate, and skips what it cannot read yet with a warning", async () => {
+  await withTempDir("orrery-ds-hist-query-", async (dir) => {
+    const src = await writeBlock(join(dir, "raw"));
+    await downsampleBlock(src, RESOLUTION_5M, join(dir, "5m"));
+    const store = await BlocksStore.open(join(dir, "5m"));
+    try {
+      const at = 1_200 * S;
+      const count = await new Engine().instantQuery(store, "count_over_time(z_latency_seconds[10m])", at, { maxResolutionMs: RESOLUTION_5M }).exec();
+      assert.deepEqual((count.value as VectorValue).samples.map((x) => x.v), [40]);
+      const rate = await new Engine().instantQuery(store, "rate(z_latency_seconds[10m])", at, { maxResolutionMs: RESOLUTION_5M }).exec();
+      assert.equal((rate.value as VectorValue).samples.length, 0);
+      assert.ok(rate.warnings.some((w) => w.message.includes("downsampled")), JSON.stringify(rate.warnings));
+    } finally {
+      await store.close();
     }
   });
 });
