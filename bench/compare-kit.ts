@@ -1,7 +1,11 @@
 // The side-by-side query timing bench:compare and the store bench share: the queries Grafana
 // dashboards send, timed alternately against Prometheus and an orrery endpoint, medians, ratios, RSS.
 import { readFileSync } from "node:fs";
-import type { RunningServer } from "../conformance/index.js";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, startServer, type RunningServer } from "../conformance/index.js";
+
+const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
 
 export interface BenchQuery {
   name: string;
@@ -29,6 +33,24 @@ export const BENCH_QUERIES: BenchQuery[] = [
   { name: "count by", query: "count by (handler) (bench_http_requests_total)" },
   { name: "demo rate", query: "rate(demo_cpu_usage_seconds_total[5m])" },
 ];
+
+/** `orrery start` on a free port over `dataDir`, the query frontend off so the engine is what is timed. */
+export async function startOrrery(dataDir: string, hours: number): Promise<RunningServer> {
+  const port = await freePort();
+  const args = [
+    ORRERY_MAIN,
+    "start",
+    `--web.listen-address=127.0.0.1:${port}`,
+    `--storage.tsdb.path=${dataDir}`,
+    "--no-self-scrape",
+    `--storage.tsdb.retention.time=${Math.ceil(hours) + 1}h`,
+    "--query.timeout=5m",
+    "--log.level=warn",
+    // The engine is what is compared: no results cache or splitting in front of it.
+    "--no-query-frontend.enabled",
+  ];
+  return startServer(process.execPath, args, `http://127.0.0.1:${port}`, "/api/v1/query?query=1", 600_000);
+}
 
 /** Peak RSS (VmHWM) of a process, MB. */
 export function peakRssMb(pid: number): number | undefined {

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, startServer, type RunningServer } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { benchLayout, writeDatasetFile } from "./dataset/index.js";
-import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
+import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, startOrrery, type BenchQuery, type Contender } from "./compare-kit.js";
 import { importOpenMetrics, startVictoriaMetrics, VICTORIA_METRICS_BIN } from "./victoria.js";
 
 /** Long windows, where evaluating each step's window from scratch costs most (issue 19). */
@@ -92,23 +92,6 @@ function runChild(cmd: string, args: string[], opts: { allowExit?: number[] } = 
       else reject(new Error(`${cmd} ${args.slice(0, 3).join(" ")} … exited ${code}`));
     });
   });
-}
-
-async function startOrrery(dataDir: string, hours: number): Promise<RunningServer> {
-  const port = await freePort();
-  const args = [
-    ORRERY_MAIN,
-    "start",
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--storage.tsdb.path=${dataDir}`,
-    "--no-self-scrape",
-    `--storage.tsdb.retention.time=${Math.ceil(hours) + 1}h`,
-    "--query.timeout=5m",
-    "--log.level=warn",
-    // The engine is what is compared: no results cache or splitting in front of it.
-    "--no-query-frontend.enabled",
-  ];
-  return startServer(process.execPath, args, `http://127.0.0.1:${port}`, "/api/v1/query?query=1", 600_000);
 }
 
 async function main(): Promise<number> {

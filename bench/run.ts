@@ -41,6 +41,11 @@ const benches: Record<string, Bench> = {
     nodeFlags: [],
     summary: "30 days × ~1,000 series through orrery compact: auto resolution vs raw (answers, latency ratio) and bytes per tier (BENCH_DAYS, BENCH_SCALE)",
   },
+  histograms: {
+    file: "histograms.bench.js",
+    nodeFlags: [],
+    summary: "native histograms, 6h × 200 series: p99 by route vs Prometheus 2.42 (feature flag on), answers checked; bytes/histogram sample, head vs its blocks",
+  },
   ingest: { file: "ingest.js", nodeFlags: [], summary: "remote_write ingest vs Prometheus 2.42 (starts Prometheus)" },
 };
 

@@ -150,7 +150,10 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
         if (present[cell] !== 0) throw execution(DUPLICATE);
         present[cell] = 2;
         histograms ??= new Array<FloatHistogram | undefined>(nOut * steps);
-        histograms[cell] = sv.h![k]!;
+        const h = sv.h![k]!;
+        // The cell was held as one float; a histogram weighs more.
+        ctx.samples.hold(h.sampleWeight() - 1);
+        histograms[cell] = h;
       }
       ctx.pool.put(sv);
       step++;

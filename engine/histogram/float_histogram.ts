@@ -51,6 +51,9 @@ export class HistogramError extends Error {
 const copySpans = (spans: readonly { offset: number; length: number }[]): Span[] =>
   spans.map((s) => ({ offset: s.offset, length: s.length }));
 
+/** Bytes of Prometheus's FloatHistogram struct before its slices' elements (model/histogram Size()). */
+const HISTOGRAM_STRUCT_BYTES = 168;
+
 export class FloatHistogram implements HistogramLayout {
   counterResetHint: CounterResetHint = CounterResetHint.Unknown;
   schema = 0;
@@ -101,6 +104,16 @@ export class FloatHistogram implements HistogramLayout {
       negativeBuckets: this.negativeBuckets.slice(),
     };
     return this.customValues === undefined ? h : { ...h, customValues: this.customValues };
+  }
+
+  /**
+   * Samples this histogram counts as against --query.max-samples: Prometheus weighs a histogram by
+   * its in-memory size on a 64-bit machine (168 bytes + 8 per span, bucket and custom bound) as
+   * (size + 8) / 16 floats, a float sample with its timestamp being 16 bytes.
+   */
+  sampleWeight(): number {
+    const slots = this.positiveSpans.length + this.negativeSpans.length + this.positiveBuckets.length + this.negativeBuckets.length + (this.customValues?.length ?? 0);
+    return Math.floor((HISTOGRAM_STRUCT_BYTES + 8 * slots + 8) / 16);
   }
 
   usesCustomBuckets(): boolean {

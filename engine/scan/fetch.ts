@@ -80,7 +80,9 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const out: LoadedSeries[] = [];
   for (const g of series) {
     if (g.chunks.length === 0) continue;
-    out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
+    const input = inputOf(g.chunks, sel.read, spec, scratch);
+    ctx.samples.hold(heldSamples(g.chunks, input, sel.read));
+    out.push({ labels: g.labels, input });
   }
   return out;
 }
@@ -90,6 +92,23 @@ function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: Fet
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec);
   if (hasHistogramChunks(chunks)) return histogramSeriesInput(chunks, spec.minTime, spec.maxTime);
   return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
+}
+
+/**
+ * What a series holds against --query.max-samples: every sample of its chunks, or, when histograms
+ * were decoded up front, the decoded samples with each histogram weighed by its size as Prometheus does.
+ */
+function heldSamples(chunks: readonly AggrChunk[], input: SeriesInput, read: ReadAggregate | undefined): number {
+  const h = input.decoded?.h;
+  if (h !== undefined) {
+    let n = 0;
+    for (const x of h) n += x === undefined ? 1 : x.sampleWeight();
+    return n;
+  }
+  let n = 0;
+  // Every chunk encoding starts with its 2-byte sample count.
+  for (const c of chunks) n += xorChunkNumSamples((c.raw ?? c[aggregatesFor(read!)[0]!]!).data);
+  return n;
 }
 
 /** Whether a series must go through the aggregate reader: downsampled chunks, or raw ones read as counts. */
@@ -114,9 +133,6 @@ function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: 
       skipped.add(reason, s.labels);
       continue;
     }
-    const held = c.raw ?? c[aggregatesFor(read!)[0]!]!;
-    // Every chunk encoding starts with its 2-byte sample count.
-    ctx.samples.hold(xorChunkNumSamples(held.data));
     out.push(c);
   }
   return out;

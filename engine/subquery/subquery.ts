@@ -50,10 +50,11 @@ export class SubquerySource implements RangeSource {
           ts[id]!.push(sv.t);
           vs[id]!.push(0);
           hs[id].push(withoutResetHint(sv.h![k]!));
+          this.ctx.samples.hold(sv.h![k]!.sampleWeight());
         }
+        this.ctx.samples.hold(sv.n);
         this.ctx.pool.put(sv);
       }
-      this.ctx.samples.hold(batch.reduce((a, sv) => a + sv.n + sv.hn, 0));
       await yieldToLoop();
     }
     const data: RangeData = { meta: [], buffers: [] };

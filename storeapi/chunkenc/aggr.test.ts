@@ -71,3 +71,12 @@ test("aggregateSamples: raw chunks stand for themselves (count: 1 per sample, st
   assert.deepEqual([...a.vs], [6, 2.5]);
   assert.throws(() => aggregateSamples([down], "min", 0, 1000), /chunk 0 \[100, 599\] has no min aggregate/);
 });
+
+test("aggregate chunk of a native histogram series (Thanos): histogram sum and counter sub-chunks decode; a histogram min does not", () => {
+  const h = { encoding: ChunkEncoding.FloatHistogram, data: new Uint8Array([0, 1, 0x40]) };
+  const parts = decodeAggrChunk(encodeAggrChunk({ count: xor([[1, 1]]), sum: h, counter: h }));
+  assert.equal(parts.sum!.encoding, ChunkEncoding.FloatHistogram);
+  assert.equal(parts.counter!.encoding, ChunkEncoding.FloatHistogram);
+  assert.equal(parts.min, undefined);
+  assert.throws(() => decodeAggrChunk(encodeAggrChunk({ count: xor([[1, 1]]), min: h })), /min sub-chunk has encoding 3; XOR \(1\) is defined$/);
+});

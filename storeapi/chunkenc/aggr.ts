@@ -1,7 +1,8 @@
 // Thanos's aggregate chunk, the unit of downsampled data: chunk encoding 0xff in a block's chunk
 // file, its data five sub-chunks in the order count, sum, min, max, counter. Each sub-chunk is a
 // uvarint length of its bytes, then (when the length is not 0) its encoding byte and its bytes;
-// length 0 marks the aggregate absent. Byte-compatible with Thanos's downsample.AggrChunk.
+// length 0 marks the aggregate absent. Byte-compatible with Thanos's downsample.AggrChunk (whose
+// native histogram series carry sum and counter as histogram chunks, and no min or max).
 import { ChunkEncoding, type Aggregate, type Chunk } from "../types.js";
 
 /** The sub-chunks in their order inside the aggregate chunk (Thanos's AggrType numbers 0..4). */
@@ -46,11 +47,21 @@ export function decodeAggrChunk(data: Uint8Array): AggrParts {
       throw new Error(`aggregate chunk: ${a} sub-chunk: ${len.value} bytes claimed at byte ${pos}, only ${Math.max(0, data.length - pos - 1)} follow`);
     }
     const encoding = data[pos]! as ChunkEncoding;
-    if (encoding !== ChunkEncoding.XOR) throw new Error(`aggregate chunk: ${a} sub-chunk has encoding ${encoding}; only XOR (1) is defined`);
+    if (!encodingAllowed(a, encoding)) {
+      throw new Error(`aggregate chunk: ${a} sub-chunk has encoding ${encoding}; XOR (1) is defined${HISTOGRAM_AGGREGATES.has(a) ? ", and for a native histogram series HISTOGRAM (2) or FLOAT_HISTOGRAM (3)" : ""}`);
+    }
     parts[a] = { encoding, data: data.subarray(pos + 1, pos + 1 + len.value) };
     pos += 1 + len.value;
   }
   return parts;
+}
+
+/** Thanos's histogram aggregate chunks: count stays XOR, sum and counter are histogram chunks, min and max absent. */
+const HISTOGRAM_AGGREGATES: ReadonlySet<Aggregate> = new Set(["sum", "counter"]);
+
+function encodingAllowed(a: Aggregate, e: ChunkEncoding): boolean {
+  if (e === ChunkEncoding.XOR) return true;
+  return (e === ChunkEncoding.Histogram || e === ChunkEncoding.FloatHistogram) && HISTOGRAM_AGGREGATES.has(a);
 }
 
 // Sub-chunk lengths fit 32 bits; storeapi sits below stores/, whose WAL varint code it cannot import.

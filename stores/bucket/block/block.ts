@@ -144,9 +144,11 @@ export class Block {
     }
     if (aggregates === undefined || aggregates.length === 0) return { minTime, maxTime, ...parts };
     const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
+    // A native histogram series has no min or max (Thanos): the chunk goes without, and the reader says it skipped it.
+    const histogram = parts.counter !== undefined && parts.counter.encoding !== ChunkEncoding.XOR;
     for (const a of aggregates) {
-      if (parts[a] === undefined) throw new BlockError(this.ulid, "chunks", `chunk [${minTime}, ${maxTime}] has no ${a} aggregate`);
-      out[a] = parts[a];
+      if (parts[a] === undefined && !histogram) throw new BlockError(this.ulid, "chunks", `chunk [${minTime}, ${maxTime}] has no ${a} aggregate`);
+      if (parts[a] !== undefined) out[a] = parts[a];
     }
     return out;
   }

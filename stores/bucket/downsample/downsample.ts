@@ -15,6 +15,7 @@ import {
   isStaleNaN,
   mergeSeriesChunks,
   type Aggregate,
+  formatLabels,
   type AggrChunk,
   type Labels,
   type MergedSamples,
@@ -22,14 +23,13 @@ import {
 import { openBlockDir, type Block } from "../block/block.js";
 import { BlockError, type BlockMeta } from "../block/format.js";
 import { BlockWriter, type BlockChunk } from "../block/writer.js";
+import { encodeHistogramWindows, histogramInput, histogramWindows, isHistogramSeries } from "./histograms.js";
+import { WINDOWS_PER_CHUNK, windowStart } from "./windows.js";
 
 /** Thanos's downsampling resolutions, in ms. */
 export const RESOLUTION_RAW = 0;
 export const RESOLUTION_5M = 5 * 60_000;
 export const RESOLUTION_1H = 60 * 60_000;
-
-/** Windows per aggregate chunk: 10h of 5m windows, 5 days of 1h windows. */
-const WINDOWS_PER_CHUNK = 120;
 
 /** One series' input as five aligned streams: per point, its count, sum, min and max; the counter separately. */
 export interface AggregateInput {
@@ -60,7 +60,7 @@ export interface Windows {
  * Downsamples the local block directory `src` to `resolutionMs` (5m from raw, 1h from 5m, as Thanos)
  * into a new block under `outDir`, keeping the source's time range, external labels and compaction
  * sources. Returns the new block's meta. Throws a BlockError naming the block on a bad resolution
- * or a chunk it cannot downsample (native histograms).
+ * or a chunk it cannot read. Native histogram series become count, sum and counter aggregates (histograms.ts).
  */
 export async function downsampleBlock(src: string, resolutionMs: number, outDir: string): Promise<BlockMeta> {
   const block = await openBlockDir(src);
@@ -87,9 +87,7 @@ export async function downsampleBlock(src: string, resolutionMs: number, outDir:
         const s = await block.index.series(ref);
         const chunks: AggrChunk[] = [];
         for (const m of s.chunks) chunks.push(await readChunk(block, m.minTime, m.maxTime, m.ref));
-        const input = seriesInput(block.ulid, s.labels, chunks);
-        if (input === undefined) continue;
-        const out = encodeWindows(downsampleWindows(input, resolutionMs, readAsCounter(s.labels, input.counter)));
+        const out = downsampleSeries(block.ulid, s.labels, chunks, resolutionMs);
         if (out.length > 0) await w.addSeries(s.labels, out);
       }
       return await w.finish();
@@ -100,6 +98,27 @@ export async function downsampleBlock(src: string, resolutionMs: number, outDir:
   } finally {
     await block.close();
   }
+}
+
+/**
+ * A series' aggregate chunks at `res`: floats through the float path, native histograms through
+ * Thanos's histogram aggregates (count, sum, counter); a series holding both gets both, in time order.
+ */
+function downsampleSeries(block: string, labels: Labels, chunks: readonly AggrChunk[], res: number): BlockChunk[] {
+  if (!isHistogramSeries(chunks)) {
+    const input = seriesInput(block, labels, chunks);
+    return input === undefined ? [] : encodeWindows(downsampleWindows(input, res, readAsCounter(labels, input.counter)));
+  }
+  const out: BlockChunk[] = [];
+  try {
+    out.push(...encodeHistogramWindows(histogramWindows(histogramInput(chunks), res)));
+  } catch (err) {
+    throw new BlockError(block, "chunks", `series ${formatLabels(labels)}: ${(err as Error).message}`);
+  }
+  const floats = chunks.filter((c) => (c.raw ?? c.counter)?.encoding === ChunkEncoding.XOR);
+  const input = floats.length > 0 ? seriesInput(block, labels, floats) : undefined;
+  if (input !== undefined) out.push(...encodeWindows(downsampleWindows(input, res, readAsCounter(labels, input.counter))));
+  return out.sort((a, b) => a.minTime - b.minTime);
 }
 
 function checkResolutions(block: string, from: number, to: number): void {
@@ -160,16 +179,6 @@ function dropStale(m: MergedSamples): MergedSamples {
     vs[n++] = v;
   }
   return { ts: ts.subarray(0, n), vs: vs.subarray(0, n), length: n };
-}
-
-/**
- * Start of the window holding t: windows are (start, start + res], left-open like PromQL's ranges,
- * so a sample exactly on a window boundary is in the window a range ending there reads. (Thanos's
- * [start, start + res) put it in the next window: count/min/max and the counter's first sample of
- * every window-aligned range were off by that sample.)
- */
-function windowStart(t: number, res: number): number {
-  return t - 1 - ((((t - 1) % res) + res) % res);
 }
 
 /**
