@@ -74,6 +74,11 @@ export function nativeHistogramNotCounterWarning(metricName: string): Annotation
   return warning(`this native histogram metric is not a counter: ${JSON.stringify(metricName)}`);
 }
 
+/** rate/increase over a counter whose sample starts (start timestamp) before the previous sample without sharing its start. */
+export function startTimeOverlapWarning(metricName: string): AnnotationText {
+  return warning(`sample has start time that overlaps with previous sample timestamp for metric ${JSON.stringify(metricName)}`);
+}
+
 /** delta/idelta over a counter histogram. */
 export function nativeHistogramNotGaugeWarning(metricName: string): AnnotationText {
   return warning(`this native histogram metric is not a gauge: ${JSON.stringify(metricName)}`);

@@ -10,6 +10,8 @@ import { SampleBuffer } from "./sample_buffer.js";
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
   timestampValues?: boolean;
+  /** Output the sample's start timestamp in seconds (0 when it has none) instead of its value (for `start_timestamp(x)`). */
+  startTimestampValues?: boolean;
 }
 
 export class VectorSelectorOperator implements Operator {
@@ -33,7 +35,8 @@ export class VectorSelectorOperator implements Operator {
     const refEnd = (n.atMs ?? this.tl.end) - n.offsetMs;
     const fallback = { key: "vs" + n.pos.start, minTime: refStart - this.ctx.lookbackMs + 1, maxTime: refEnd + ext };
     const data = await fetchSeries(this.ctx, n, fallback);
-    this.meta = data.map((s) => ({ labels: s.labels, dropName: !!this.opts.timestampValues }));
+    const dropName = !!this.opts.timestampValues || !!this.opts.startTimestampValues;
+    this.meta = data.map((s) => ({ labels: s.labels, dropName }));
     this.buffers = data.map((s) => new SampleBuffer(s.input, false));
     return this.buffers;
   }
@@ -50,6 +53,7 @@ export class VectorSelectorOperator implements Operator {
     const lookback = this.ctx.lookbackMs;
     const smoothed = this.node.smoothed;
     const tsValues = !!this.opts.timestampValues;
+    const stValues = !!this.opts.startTimestampValues;
     const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
     for (; this.step < last; this.step++) {
       const t = this.tl.start + this.step * this.tl.step;
@@ -68,6 +72,11 @@ export class VectorSelectorOperator implements Operator {
         if (a >= b.len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
         const v = b.v[a]!;
         if (v !== v && isStaleNaN(v)) continue;
+        if (stValues) {
+          sv.ids[n] = i;
+          sv.v[n++] = (b.st?.[a] ?? 0) / 1000;
+          continue;
+        }
         const h = b.h?.[a];
         if (h !== undefined) {
           if (tsValues) {
