@@ -10,6 +10,7 @@ import { XorChunkIterator, labelsFromRecord, type AggrChunk, type Labels } from 
 import type { Head } from "./head.js";
 import { openHead } from "./open.js";
 import { intHistogram } from "./histogram-fixtures.js";
+import { RECORD_HEADER_SIZE, RecordType, SampleColumns, decodeSamplesPayload, encodeSamplesRecord } from "./wal/records.js";
 
 const c = (job: string): Labels => labelsFromRecord({ __name__: "c_total", job });
 
@@ -96,4 +97,22 @@ test("start timestamps: kept beside the chunks across a chunk cut, absent where 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("WAL samples record: no start timestamps (or all 0) writes the plain record byte for byte; given ones round-trip", () => {
+  const refs = Float64Array.from([1, 1, 2]);
+  const ts = Float64Array.from([1000, 2000, 3000]);
+  const vs = Float64Array.from([1, 2, 3]);
+  const plain = encodeSamplesRecord(refs, ts, vs, 0, 3);
+  assert.deepEqual(encodeSamplesRecord(refs, ts, vs, 0, 3, new Float64Array(3)), plain);
+  assert.equal(plain[8], RecordType.Samples);
+  const sts = Float64Array.from([500, 0, 3000]);
+  const withStart = encodeSamplesRecord(refs, ts, vs, 0, 3, sts);
+  assert.equal(withStart[8], RecordType.SamplesWithStart);
+  const cols = new SampleColumns();
+  decodeSamplesPayload(withStart, RECORD_HEADER_SIZE, withStart.length, cols, true);
+  assert.deepEqual([...cols.sts.subarray(0, cols.n)], [500, 0, 3000]);
+  assert.deepEqual([...cols.vs.subarray(0, cols.n)], [1, 2, 3]);
+  // A plain payload read as one with starts runs out of bytes: an error, never a guess.
+  assert.throws(() => decodeSamplesPayload(plain, RECORD_HEADER_SIZE, plain.length, new SampleColumns(), true));
 });
