@@ -6,6 +6,8 @@ import { formatGoG } from "../promql/index.js";
 export interface AnnotationText {
   readonly kind: "warning" | "info";
   readonly message: string;
+  /** Raised again at the same place, it is counted into one: "<message> (N occurrences)" (Prometheus's merging ones). */
+  readonly countsOccurrences?: boolean;
 }
 
 const warning = (message: string): AnnotationText => ({ kind: "warning", message });
@@ -76,7 +78,7 @@ export function nativeHistogramNotCounterWarning(metricName: string): Annotation
 
 /** rate/increase over a counter whose sample starts (start timestamp) before the previous sample without sharing its start. */
 export function startTimeOverlapWarning(metricName: string): AnnotationText {
-  return warning(`sample has start time that overlaps with previous sample timestamp for metric ${JSON.stringify(metricName)}`);
+  return { ...warning(`sample has start time that overlaps with previous sample timestamp for metric ${JSON.stringify(metricName)}`), countsOccurrences: true };
 }
 
 /** delta/idelta over a counter histogram. */
