@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { Engine } from "./index.js";
 import { storeWith } from "./testing.js";
 import { invalidQuantileWarning, invalidRatioWarning } from "./annotations.js";
+import { MemoryStore, labelsFromRecord } from "../storeapi/index.js";
 
 const MIN = 60_000;
 
@@ -45,4 +46,18 @@ describe("the engine raises the same text from every operator", () => {
       );
     });
   }
+});
+
+describe("startTimeOverlapWarning", () => {
+  it("is counted per metric and place, as Prometheus merges it: one series at one step once, every further raise an occurrence", async () => {
+    const store = new MemoryStore();
+    const l = labelsFromRecord({ __name__: "counter_total", type: "overlap" });
+    // Each sample starts 2m before itself, reaching back past the one before: an overlap at every pair.
+    for (let i = 2; i <= 6; i++) store.appendSample(l, i * MIN, 60 * i, (i - 2) * MIN);
+    const engine = new Engine();
+    const one = await engine.instantQuery(store, "rate(counter_total[3m])", 4 * MIN).exec();
+    assert.deepEqual(one.warnings.map((w) => w.message), ['sample has start time that overlaps with previous sample timestamp for metric "counter_total"']);
+    const range = await engine.rangeQuery(store, "rate(counter_total[3m])", 4 * MIN, 6 * MIN, MIN).exec();
+    assert.deepEqual(range.warnings.map((w) => w.message), ['sample has start time that overlaps with previous sample timestamp for metric "counter_total" (3 occurrences)']);
+  });
 });

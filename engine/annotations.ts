@@ -6,6 +6,8 @@ import { formatGoG } from "../promql/index.js";
 export interface AnnotationText {
   readonly kind: "warning" | "info";
   readonly message: string;
+  /** Raised again at the same place, it is counted into one: "<message> (N occurrences)" (Prometheus's merging ones). */
+  readonly countsOccurrences?: boolean;
 }
 
 const warning = (message: string): AnnotationText => ({ kind: "warning", message });
@@ -72,6 +74,11 @@ export function mixedClassicNativeHistogramsWarning(metricName: string): Annotat
 /** rate/increase over a gauge histogram. */
 export function nativeHistogramNotCounterWarning(metricName: string): AnnotationText {
   return warning(`this native histogram metric is not a counter: ${JSON.stringify(metricName)}`);
+}
+
+/** rate/increase over a counter whose sample starts (start timestamp) before the previous sample without sharing its start. */
+export function startTimeOverlapWarning(metricName: string): AnnotationText {
+  return { ...warning(`sample has start time that overlaps with previous sample timestamp for metric ${JSON.stringify(metricName)}`), countsOccurrences: true };
 }
 
 /** delta/idelta over a counter histogram. */

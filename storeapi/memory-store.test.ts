@@ -291,3 +291,31 @@ test("MemoryStore.appendHistogram: a malformed histogram is rejected naming the 
   store.appendHistogram(L({ __name__: "ok" }), 1, nh(0, [], { sum: STALE_NAN, schema: 99 })); // stale markers carry no shape
   assert.equal(store.numSeries(), 1);
 });
+
+test("start timestamps: a column per chunk beside unchanged XOR bytes, sorted with their samples, absent where none is given", async () => {
+  const store = new MemoryStore();
+  const withSt = L({ __name__: "c", st: "yes" });
+  const without = L({ __name__: "c", st: "no" });
+  for (let i = 0; i < 130; i++) {
+    const t = 1000 * (i + 1);
+    // Appended out of order for the first two, so sorting must carry the column along.
+    const at = i === 0 ? 2000 : i === 1 ? 1000 : t;
+    store.appendSample(withSt, at, i, i % 2 === 0 ? at - 500 : 0);
+    store.appendSample(without, at, i);
+  }
+  const h: NativeHistogram = { float: false, counterResetHint: CounterResetHint.Unknown, schema: 0, count: 1, sum: 1, zeroThreshold: 0, zeroCount: 1, positiveSpans: [], positiveBuckets: [], negativeSpans: [], negativeBuckets: [] };
+  store.appendHistogram(withSt, 200_000, h, 150_000);
+  const [no, yes] = await collect(store.series(req()));
+  assert.equal(yes!.chunks.length, 3, "120 + 10 floats, then a histogram chunk");
+  for (let k = 0; k < 2; k++) {
+    assert.deepEqual(yes!.chunks[k]!.raw!.data, no!.chunks[k]!.raw!.data, "the XOR bytes do not carry start timestamps");
+    assert.equal(no!.chunks[k]!.raw!.startTimestamps, undefined);
+  }
+  const first = yes!.chunks[0]!.raw!.startTimestamps!;
+  assert.equal(first.length, 120);
+  // Sample at 1000 was appended second (i = 1, no start); the one at 2000 first (i = 0, start 1500).
+  assert.deepEqual([...first.subarray(0, 4)], [0, 1500, 2500, 0]);
+  assert.equal(yes!.chunks[1]!.raw!.startTimestamps!.length, 10);
+  assert.deepEqual([...yes!.chunks[2]!.raw!.startTimestamps!], [150_000]);
+  assert.throws(() => store.appendSample(withSt, 1, 1, 0.5), /start timestamp 0.5 is not a safe integer/);
+});

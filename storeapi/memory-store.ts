@@ -26,12 +26,14 @@ import { shardMatcher } from "./shard.js";
 
 /**
  * One series' samples; values live in a Float64Array so stale-marker bits survive. hs[i] holds sample i's
- * histogram when it is one (hs stays empty until the series gets its first histogram).
+ * histogram when it is one (hs stays empty until the series gets its first histogram); sts[i] its start
+ * timestamp, 0 for none (sts stays empty until the series gets its first one).
  */
 class MemorySeries {
   ts: number[] = [];
   vs = new Float64Array(16);
   hs: (NativeHistogram | undefined)[] = [];
+  sts: number[] = [];
   private sorted = true;
   private chunkCache: AggrChunk[] | undefined;
 
@@ -42,8 +44,9 @@ class MemorySeries {
     return this.ts.length;
   }
 
-  append(t: number, v: number): void {
+  append(t: number, v: number, st = 0): void {
     if (!Number.isSafeInteger(t)) throw new RangeError(`MemoryStore: timestamp ${t} is not a safe integer`);
+    if (!Number.isSafeInteger(st)) throw new RangeError(`MemoryStore: start timestamp ${st} is not a safe integer`);
     const n = this.ts.length;
     if (n > 0 && t <= this.ts[n - 1]!) this.sorted = false;
     if (n === this.vs.length) {
@@ -54,12 +57,14 @@ class MemorySeries {
     this.ts.push(t);
     this.vs[n] = v;
     if (this.hs.length > 0) this.hs[n] = undefined;
+    if (st !== 0 && this.sts.length < n) this.sts.length = n;
+    if (st !== 0 || this.sts.length > 0) this.sts[n] = st;
     this.chunkCache = undefined;
   }
 
-  appendHistogram(t: number, h: NativeHistogram): void {
+  appendHistogram(t: number, h: NativeHistogram, st = 0): void {
     const n = this.ts.length;
-    this.append(t, 0);
+    this.append(t, 0, st);
     if (this.hs.length < n) this.hs.length = n;
     this.hs[n] = h;
   }
@@ -72,18 +77,22 @@ class MemorySeries {
     const ts: number[] = [];
     const vs = new Float64Array(Math.max(16, n));
     const hs: (NativeHistogram | undefined)[] = [];
+    const sts: number[] = [];
     const withHistograms = this.hs.length > 0;
+    const withStartTimestamps = this.sts.length > 0;
     for (const i of order) {
       const t = this.ts[i]!;
       const last = ts.length - 1;
       const at = last >= 0 && ts[last] === t ? last : ts.length;
       vs[at] = this.vs[i]!;
       if (withHistograms) hs[at] = this.hs[i];
+      if (withStartTimestamps) sts[at] = this.sts[i] ?? 0;
       if (at === ts.length) ts.push(t);
     }
     this.ts = ts;
     this.vs = vs;
     this.hs = hs;
+    this.sts = sts;
     this.sorted = true;
   }
 
@@ -114,7 +123,7 @@ class MemorySeries {
   chunks(): AggrChunk[] {
     if (this.chunkCache !== undefined) return this.chunkCache;
     this.ensureSorted();
-    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hs);
+    this.chunkCache = chunksOfSamples(this.ts, this.vs, this.ts.length, this.hs, this.sts.length > 0 ? this.sts : undefined);
     return this.chunkCache;
   }
 }
@@ -149,21 +158,24 @@ export class MemoryStore implements Store {
     for (let i = 0; i < ts.length; i++) s.append(ts[i]!, vs[i]!);
   }
 
-  /** Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value. */
-  appendSample(labels: Labels, t: number, v: number): void {
-    this.seriesFor(labels).append(t, v);
+  /**
+   * Appends one sample; out-of-order samples are sorted in, and a repeated timestamp replaces the value.
+   * st: its start (created) timestamp, 0 for none.
+   */
+  appendSample(labels: Labels, t: number, v: number, st = 0): void {
+    this.seriesFor(labels).append(t, v, st);
   }
 
   /**
    * Appends one native histogram sample (a stale marker: sum STALE_NAN). Out-of-order samples are sorted in and a
    * repeated timestamp replaces the sample, float or histogram. Throws RangeError naming the series on a malformed histogram.
    */
-  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram, st = 0): void {
     if (!isStaleNaN(h.sum)) {
       const err = histogramShapeError(h);
       if (err !== undefined) throw new RangeError(`MemoryStore.appendHistogram: ${labelsKey(labels)}: ${err}`);
     }
-    this.seriesFor(labels).appendHistogram(t, h);
+    this.seriesFor(labels).appendHistogram(t, h, st);
   }
 
   /** Removes all series. */

@@ -14,13 +14,15 @@ interface OpenXorChunk {
 
 /**
  * Chunks of a series from its first n samples: times ts, float values vs, and hs[i] the histogram when sample i is
- * one (undefined or missing: a float). Times must be strictly increasing.
+ * one (undefined or missing: a float). Times must be strictly increasing. sts[i] (optional) is sample i's start
+ * timestamp (0: none); each chunk holding one gets its samples' column beside its bytes.
  */
 export function chunksOfSamples(
   ts: ArrayLike<number>,
   vs: ArrayLike<number>,
   n: number,
   hs: readonly (NativeHistogram | undefined)[] = [],
+  sts?: ArrayLike<number>,
 ): AggrChunk[] {
   const out: (OpenXorChunk | CutHistogramChunk)[] = [];
   const cutter = new HistogramChunkCutter();
@@ -43,8 +45,23 @@ export function chunksOfSamples(
     xor.chunk.append(t, vs[i]!);
     xor.maxTime = t;
   }
+  let first = 0;
   return out.map((c) => {
     const encoding = c.chunk instanceof XorChunk ? ChunkEncoding.XOR : c.chunk instanceof FloatHistogramChunk ? ChunkEncoding.FloatHistogram : ChunkEncoding.Histogram;
-    return { minTime: c.minTime, maxTime: c.maxTime, raw: { encoding, data: c.chunk.bytes().slice() } };
+    const count = c.chunk.numSamples();
+    const startTimestamps = sts === undefined ? undefined : startTimestampColumn(sts, first, count);
+    first += count;
+    const raw = startTimestamps === undefined ? { encoding, data: c.chunk.bytes().slice() } : { encoding, data: c.chunk.bytes().slice(), startTimestamps };
+    return { minTime: c.minTime, maxTime: c.maxTime, raw };
   });
+}
+
+/** sts[first, first + count) as a column, or undefined when none of them is set. */
+export function startTimestampColumn(sts: ArrayLike<number>, first: number, count: number): Float64Array | undefined {
+  let any = false;
+  for (let i = first; i < first + count && !any; i++) any = (sts[i] ?? 0) !== 0;
+  if (!any) return undefined;
+  const col = new Float64Array(count);
+  for (let i = 0; i < count; i++) col[i] = sts[first + i] ?? 0;
+  return col;
 }

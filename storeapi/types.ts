@@ -31,6 +31,12 @@ export interface Chunk {
   readonly encoding: ChunkEncoding;
   /** The chunk's bytes exactly as Prometheus's chunkenc writes them. */
   readonly data: Uint8Array;
+  /**
+   * Start (created) timestamps of the chunk's samples in sample order, 0 where a sample has none;
+   * absent when none has one. Kept beside the bytes so they stay Prometheus's XOR/histogram encoding;
+   * in-process only (the Thanos StoreAPI wire has no field for them).
+   */
+  readonly startTimestamps?: Float64Array;
 }
 
 /**

@@ -8,11 +8,12 @@ import { runScript, type LoadableStore } from "./runner.js";
 import { parseScript } from "./script.js";
 
 class RecordingStore implements LoadableStore {
-  readonly appended: { labels: string; t: number; v: number }[] = [];
+  readonly appended: { labels: string; t: number; v: number; st?: number }[] = [];
   readonly histograms: { labels: string; t: number; h: NativeHistogram }[] = [];
   clears = 0;
-  appendSample(labels: Labels, t: number, v: number): void {
-    this.appended.push({ labels: labels.map((l) => `${l.name}=${l.value}`).join(","), t, v });
+  appendSample(labels: Labels, t: number, v: number, st = 0): void {
+    const labelText = labels.map((l) => `${l.name}=${l.value}`).join(",");
+    this.appended.push(st === 0 ? { labels: labelText, t, v } : { labels: labelText, t, v, st });
   }
   appendHistogram(labels: Labels, t: number, h: NativeHistogram): void {
     this.histograms.push({ labels: labels.map((l) => `${l.name}=${l.value}`).join(","), t, h });
@@ -143,7 +144,7 @@ test("expected errors: a query error matches, a crash never does", async () => {
   assert.match(succeeded[0].message ?? "", /expected an error but the query succeeded/);
 });
 
-test("native histograms are loaded and judged; a failing eval on them counts as unsupported, start timestamps are not run", async () => {
+test("native histograms are loaded and judged; a failing eval on them counts as unsupported; start timestamps are loaded and judged", async () => {
   const script = [
     "load 1m",
     "  h {{schema:0 sum:1 count:1}}x2",
@@ -188,7 +189,7 @@ test("native histograms are loaded and judged; a failing eval on them counts as 
       [14, "passed"],
       [17, "unsupported"],
       [20, "unsupported"],
-      [23, "unsupported"],
+      [23, "failed"],
       [26, "passed"],
       [31, "passed"],
     ],
@@ -196,7 +197,14 @@ test("native histograms are loaded and judged; a failing eval on them counts as 
   assert.match(results[0].message ?? "", /selects h\{\}, which has native histogram samples; unexpected series x/);
   assert.match(results[2].message ?? "", /expected result contains a native histogram; expected histogram \{\{schema:0 sum:1 count:1\}\} for x\{\} but got float value 5/);
   assert.match(results[3].message ?? "", /selects lat\{\}/);
-  assert.match(results[4].message ?? "", /start timestamps/);
+  // An @st offset is relative to its sample; a start timestamp of 0 is "none", as in Prometheus's runner.
+  assert.deepEqual(
+    store.appended.filter((s) => s.labels === "__name__=c"),
+    [
+      { labels: "__name__=c", t: 0, v: 1, st: -60_000 },
+      { labels: "__name__=c", t: 60_000, v: 2 },
+    ],
+  );
   assert.deepEqual(
     store.histograms.map((s) => [s.labels, s.t, s.h.count, s.h.schema]),
     [

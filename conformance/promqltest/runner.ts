@@ -35,10 +35,10 @@ export interface EvalResult {
   got?: string;
 }
 
-/** The store the runner loads into: any Store it can append floats and histograms to and clear. */
+/** The store the runner loads into: any Store it can append floats and histograms (with start timestamps, 0: none) to and clear. */
 export interface LoadableStore extends Store {
-  appendSample(labels: Labels, t: number, v: number): void;
-  appendHistogram(labels: Labels, t: number, h: NativeHistogram): void;
+  appendSample(labels: Labels, t: number, v: number, st?: number): void;
+  appendHistogram(labels: Labels, t: number, h: NativeHistogram, st?: number): void;
   clear(): void;
 }
 
@@ -57,11 +57,10 @@ export interface RunOptions {
 
 export type EngineFactory = () => QueryEngine;
 
-/** What the loaded data holds that the engine cannot yet be judged on (start timestamps) or not fully (histograms). */
+/** What the loaded data holds that the engine cannot yet be judged on fully (histograms). */
 interface LoadedSeries {
   labels: ScriptLabel[];
   histograms: boolean;
-  startTimestamps: boolean;
 }
 
 interface RunContext {
@@ -125,16 +124,19 @@ function load(ctx: RunContext, cmd: LoadCommand): void {
       for (let i = 0; i < s.values.length; i++) {
         const v = s.values[i];
         const t = i * cmd.intervalMs;
-        if (v.kind === "float") ctx.store.appendSample(labels, t, v.value);
-        else if (v.kind === "stale") ctx.store.appendSample(labels, t, STALE_NAN);
-        else if (v.kind === "histogram") ctx.store.appendHistogram(labels, t, histograms![i]!);
+        // As Prometheus's runner: an @st offset is relative to the sample's time, and 0 means "no start timestamp".
+        const offset = s.startTimestamps?.[i];
+        const st = offset?.kind === "offset" ? t + offset.ms : 0;
+        if (v.kind === "float") ctx.store.appendSample(labels, t, v.value, st);
+        else if (v.kind === "stale") ctx.store.appendSample(labels, t, STALE_NAN, st);
+        else if (v.kind === "histogram") ctx.store.appendHistogram(labels, t, histograms![i]!, st);
       }
-      noteLoaded(ctx, s.labels, histograms !== undefined, s.startTimestamps?.some((st) => st.kind === "offset") ?? false);
+      noteLoaded(ctx, s.labels, histograms !== undefined);
     }
     if (cmd.withNhcb) {
       for (const s of classicToCustomBuckets(cmd.series, cmd.intervalMs)) {
         for (const p of s.points) ctx.store.appendHistogram(s.labels, p.t, p.h);
-        noteLoaded(ctx, s.labels, true, false);
+        noteLoaded(ctx, s.labels, true);
       }
     }
   } catch (err) {
@@ -142,14 +144,10 @@ function load(ctx: RunContext, cmd: LoadCommand): void {
   }
 }
 
-function noteLoaded(ctx: RunContext, labels: ScriptLabel[], histograms: boolean, startTimestamps: boolean): void {
+function noteLoaded(ctx: RunContext, labels: ScriptLabel[], histograms: boolean): void {
   const key = labelSetKey(labels);
   const prev = ctx.loaded.get(key);
-  ctx.loaded.set(key, {
-    labels,
-    histograms: histograms || (prev?.histograms ?? false),
-    startTimestamps: startTimestamps || (prev?.startTimestamps ?? false),
-  });
+  ctx.loaded.set(key, { labels, histograms: histograms || (prev?.histograms ?? false) });
 }
 
 type Outcome = Pick<EvalResult, "status" | "message" | "expected" | "got">;
@@ -161,8 +159,6 @@ async function runEval(ctx: RunContext, ev: EvalCommand): Promise<Outcome> {
   } catch (err) {
     return { status: "failed", message: `the parser rejects the query: ${errorText(err)}` };
   }
-  const unsupported = unsupportedData(ctx, expr);
-  if (unsupported !== undefined) return { status: "unsupported", message: unsupported };
   if (ctx.loadError !== undefined) return { status: "failed", message: ctx.loadError };
   const failure = ev.kind === "range" ? await runRangeEval(ctx, ev) : await runInstantEval(ctx, ev, expr);
   if (failure === undefined) return { status: "passed" };
@@ -181,18 +177,6 @@ function histogramInvolvement(ctx: RunContext, ev: EvalCommand, expr: Expr): str
   for (const matchers of selectorMatchers(expr)) {
     for (const s of ctx.loaded.values()) {
       if (s.histograms && matchesAll(matchers, s.labels)) return `the query selects ${formatLabelSet(s.labels)}, which has native histogram samples`;
-    }
-  }
-  return undefined;
-}
-
-/** Why the query touches data the engine cannot be judged on yet (start timestamps), if it does. */
-function unsupportedData(ctx: RunContext, expr: Expr): string | undefined {
-  for (const matchers of selectorMatchers(expr)) {
-    for (const s of ctx.loaded.values()) {
-      if (!s.startTimestamps) continue;
-      if (!matchesAll(matchers, s.labels)) continue;
-      return `the query selects ${formatLabelSet(s.labels)}, which has start timestamps (@st)`;
     }
   }
   return undefined;

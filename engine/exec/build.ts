@@ -19,7 +19,7 @@ import { checkLabelName, labelJoin, labelReplace } from "../function/label_funct
 import { RangeFunctionOperator } from "../function/range_function.js";
 import type { RangeSource } from "../function/range_source.js";
 import { SortOperator } from "../function/sort.js";
-import { TimestampOperator } from "../function/timestamp.js";
+import { NoStartTimestampsOperator, TimestampOperator } from "../function/timestamp.js";
 import { HistogramStatOperator, isHistogramStat } from "../function/histogram_stats.js";
 import { InfoOperator } from "../function/info.js";
 import { ScalarOfVectorOperator, ScalarOperator, VectorOfScalarOperator } from "../literal/literal.js";
@@ -142,6 +142,11 @@ async function buildCall(ctx: QueryContext, n: CallNode, tl: Timeline): Promise<
       const arg = unwrap(n.args[0]!);
       if (arg.type === "VectorSelector") return new VectorSelectorOperator(ctx, arg, tl, { timestampValues: true });
       return new TimestampOperator(await build(ctx, n.args[0]!, tl));
+    }
+    case "start_timestamp": {
+      const arg = unwrap(n.args[0]!);
+      if (arg.type === "VectorSelector") return new VectorSelectorOperator(ctx, arg, tl, { startTimestampValues: true });
+      return new NoStartTimestampsOperator(await build(ctx, n.args[0]!, tl));
     }
     case "absent": {
       const arg = unwrap(n.args[0]!);

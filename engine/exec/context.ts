@@ -13,6 +13,8 @@ export class Annotations {
   readonly warnings: Annotation[] = [];
   readonly infos: Annotation[] = [];
   private readonly seen = new Set<string>();
+  /** Annotations that count their occurrences, by key: the one recorded and how often it was raised. */
+  private readonly counted = new Map<string, { annotation: Annotation; base: string; count: number }>();
 
   warn(message: string, pos?: PosRange): void {
     this.add(this.warnings, "warning", message, pos);
@@ -29,7 +31,21 @@ export class Annotations {
     this.warnings.push({ kind: "warning", message, fromStore: true });
   }
   report(a: AnnotationText, pos?: PosRange): void {
-    this.add(a.kind === "warning" ? this.warnings : this.infos, a.kind, a.message, pos);
+    const list = a.kind === "warning" ? this.warnings : this.infos;
+    if (a.countsOccurrences === true) this.count(list, a, pos);
+    else this.add(list, a.kind, a.message, pos);
+  }
+  private count(list: Annotation[], a: AnnotationText, pos?: PosRange): void {
+    const key = a.kind + a.message + (pos ? `@${pos.start}:${pos.end}` : "");
+    const prev = this.counted.get(key);
+    if (prev !== undefined) {
+      prev.count++;
+      prev.annotation.message = `${prev.base} (${prev.count} occurrences)`;
+      return;
+    }
+    const annotation: Annotation = pos ? { kind: a.kind, message: a.message, pos } : { kind: a.kind, message: a.message };
+    this.counted.set(key, { annotation, base: a.message, count: 1 });
+    list.push(annotation);
   }
   private add(list: Annotation[], kind: "warning" | "info", message: string, pos?: PosRange): void {
     const key = kind + message + (pos ? `@${pos.start}:${pos.end}` : "");

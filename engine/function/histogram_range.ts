@@ -17,9 +17,19 @@ import {
   mismatchedCustomBucketsHistogramsInfo,
   mixedExponentialCustomHistogramsWarning,
   mixedFloatsHistogramsWarning,
+  startTimeOverlapWarning,
 } from "../annotations.js";
 import type { QueryContext } from "../exec/context.js";
-import { anchoredFrom, DEFAULT_LOOKBACK_DELTA_MS, extrapolationFactor, type RangeFunction, type RangeWindow } from "../functions/index.js";
+import {
+  anchoredFrom,
+  DEFAULT_LOOKBACK_DELTA_MS,
+  extrapolationFactor,
+  isStartTimestampReset,
+  startTimeOverlaps,
+  zeroPointInWindow,
+  type RangeFunction,
+  type RangeWindow,
+} from "../functions/index.js";
 import { CombineFlags, extendedHistogramDelta, HistogramMean, histogramInstantDelta, histogramWindowDelta, type FloatHistogram } from "../histogram/index.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { CounterResetHint } from "../../storeapi/index.js";
@@ -33,6 +43,7 @@ const ALL_SAMPLES = new Set(["count_over_time", "present_over_time", "ts_of_firs
 export class HistogramWindows {
   private ft = new Float64Array(64);
   private fv = new Float64Array(64);
+  private fst = new Float64Array(64);
   private readonly hs: FloatHistogram[] = [];
   private readonly ht: number[] = [];
 
@@ -76,7 +87,7 @@ export class HistogramWindows {
       case "increase":
       case "delta":
         if (mixed) return this.warn(mixedFloatsHistogramsWarning(metricName));
-        return this.windowDelta(w, this.name !== "delta", this.name === "rate", metricName);
+        return this.windowDelta(b, w, this.name !== "delta", this.name === "rate", metricName);
       case "irate":
       case "idelta":
         return this.instantDelta(b, w, this.name === "irate", metricName);
@@ -111,6 +122,7 @@ export class HistogramWindows {
     if (this.ft.length < hi - lo) {
       this.ft = new Float64Array(2 * (hi - lo));
       this.fv = new Float64Array(2 * (hi - lo));
+      this.fst = new Float64Array(2 * (hi - lo));
     }
     let n = 0;
     let start = -1;
@@ -119,24 +131,55 @@ export class HistogramWindows {
       if (i === w.start) start = n;
       if (i === w.end) end = n;
       if (h[i] !== undefined) continue;
+      if (w.st !== undefined) this.fst[n] = w.st[i]!;
       this.ft[n] = w.t[i]!;
       this.fv[n++] = w.v[i]!;
     }
     if (start < 0) start = n;
     if (w.end >= hi) end = n;
-    const fw: RangeWindow = { ...w, t: this.ft.subarray(0, n), v: this.fv.subarray(0, n), start, end };
-    return this.fn(fw, argv);
+    const st = w.st === undefined ? undefined : this.fst.subarray(0, n);
+    const fw: RangeWindow = { ...w, t: this.ft.subarray(0, n), v: this.fv.subarray(0, n), st, start, end, startTimeOverlap: false };
+    const r = this.fn(fw, argv);
+    if (fw.startTimeOverlap === true) w.startTimeOverlap = true;
+    return r;
   }
 
-  /** rate/increase/delta on histograms: the window's change, extrapolated as for floats (by the count). */
-  private windowDelta(w: RangeWindow, isCounter: boolean, isRate: boolean, metricName: string): WindowValue {
-    if (this.hs.length < 2) return undefined;
-    const d = histogramWindowDelta(this.hs, isCounter, metricName);
-    for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
-    if (d.histogram === undefined) return undefined;
+  /**
+   * rate/increase/delta on histograms: the window's change, extrapolated as for floats (by the count). A counter's
+   * start timestamps mark resets too, and a first sample starting inside the window counts from empty there.
+   */
+  private windowDelta(b: SampleBuffer, w: RangeWindow, isCounter: boolean, isRate: boolean, metricName: string): WindowValue {
+    // No floats in the window here, so its histograms are buffer slots w.start … w.end-1.
+    const st = isCounter ? b.st : undefined;
+    const zeroAt = zeroPointInWindow(st, w.start, w.t[w.start]!, w.rangeStartMs);
+    if (this.hs.length < 2 && zeroAt === 0) return undefined;
+    let histogram: FloatHistogram | undefined;
+    if (this.hs.length >= 2) {
+      const d = histogramWindowDelta(this.hs, isCounter, metricName, st === undefined ? undefined : this.startTimestampResets(st, w, metricName));
+      for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
+      if (d.histogram === undefined) return undefined;
+      histogram = d.histogram;
+    }
+    if (zeroAt !== 0) {
+      // Counted from an empty histogram at the first sample's start.
+      if (histogram === undefined) histogram = this.hs[0]!.copy();
+      else if ((histogram.add(this.hs[0]!) & CombineFlags.IncompatibleSchema) !== 0) return this.warn(mixedExponentialCustomHistogramsWarning(metricName));
+    }
     const times = { t: Float64Array.from(this.ht), start: 0, end: this.ht.length, rangeStartMs: w.rangeStartMs, rangeEndMs: w.rangeEndMs };
-    const factor = extrapolationFactor(times, this.hs[0]!.count, d.histogram.count, isCounter, isRate);
-    return d.histogram.mul(factor);
+    const factor = extrapolationFactor(times, this.hs[0]!.count, histogram!.count, isCounter, isRate, zeroAt);
+    return histogram!.mul(factor);
+  }
+
+  /** resets[k]: the start timestamps say the counter restarted between window samples k-1 and k; warns on an overlap. */
+  private startTimestampResets(st: Float64Array, w: RangeWindow, metricName: string): boolean[] {
+    const resets = [false];
+    let overlap = false;
+    for (let i = w.start + 1; i < w.end; i++) {
+      resets.push(isStartTimestampReset(st[i - 1]!, w.t[i - 1]!, st[i]!, w.t[i]!));
+      overlap ||= startTimeOverlaps(st[i - 1]!, w.t[i - 1]!, st[i]!);
+    }
+    if (overlap) this.warn(startTimeOverlapWarning(metricName));
+    return resets;
   }
 
   /**
@@ -179,7 +222,9 @@ export class HistogramWindows {
     if (prev === undefined || curr === undefined) return this.warn(mixedFloatsHistogramsWarning(metricName));
     const dt = w.t[w.end - 1]! - w.t[w.end - 2]!;
     if (dt === 0) return undefined;
-    const d = histogramInstantDelta(prev, curr, isRate, metricName);
+    const a = w.end - 2;
+    const stReset = isRate && b.st !== undefined && isStartTimestampReset(b.st[a]!, w.t[a]!, b.st[a + 1]!, w.t[a + 1]!);
+    const d = histogramInstantDelta(prev, curr, isRate, metricName, stReset);
     for (const a of d.annotations) this.ctx.annotations.report(a, this.pos);
     if (d.histogram === undefined) return undefined;
     return isRate ? d.histogram.div(dt / 1000) : d.histogram;
@@ -216,17 +261,23 @@ export class HistogramWindows {
   }
 
   /**
-   * changes/resets over samples of either kind: a switch between kinds counts as one. Anchored,
-   * the count starts from the anchor, of either kind; nothing after rangeStart gives no result.
+   * changes/resets over samples of either kind: a switch between kinds counts as one; resets also by
+   * start timestamps. Anchored, the count starts from the anchor, of either kind; nothing after
+   * rangeStart gives no result.
    */
   private countTransitions(b: SampleBuffer, w: RangeWindow, resets: boolean): WindowValue {
     const h = b.h!;
+    const st = resets ? b.st : undefined;
     if (w.end <= w.start) return undefined;
     const from = w.anchored ? anchoredFrom(w) : w.start;
     let count = 0;
     for (let i = from + 1; i < w.end; i++) {
       const ph = h[i - 1];
       const ch = h[i];
+      if (st !== undefined && (ph === undefined) === (ch === undefined) && isStartTimestampReset(st[i - 1]!, w.t[i - 1]!, st[i]!, w.t[i]!)) {
+        count++;
+        continue;
+      }
       if (ph === undefined && ch === undefined) {
         const p = w.v[i - 1]!;
         const c = w.v[i]!;

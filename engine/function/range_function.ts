@@ -2,7 +2,7 @@
 import { lookupFunction } from "../../promql/index.js";
 import { mightNotBeCounter, rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { possibleNonCounterInfo } from "../annotations.js";
+import { possibleNonCounterInfo, startTimeOverlapWarning } from "../annotations.js";
 import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { HistogramWindows } from "./histogram_range.js";
 import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
@@ -112,6 +112,7 @@ export class RangeFunctionOperator implements Operator {
         w.evalTimeMs = t;
         w.t = ts;
         w.v = b.v;
+        w.st = b.st;
         w.start = s;
         w.end = e;
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
@@ -119,7 +120,9 @@ export class RangeFunctionOperator implements Operator {
           this.emitHistogramWindow(d, i, b, out[k - first]!);
           continue;
         }
-        const r = sliding !== undefined ? sliding.value(i, w, b.offset, this.argv) : this.fn(w, this.argv);
+        // The incremental evaluators know nothing of start timestamps.
+        const r = sliding !== undefined && b.st === undefined ? sliding.value(i, w, b.offset, this.argv) : this.fn(w, this.argv);
+        if (w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
         if (r === undefined) continue;
         const sv = out[k - first]!;
         sv.ids[sv.n] = i;
@@ -144,6 +147,11 @@ export class RangeFunctionOperator implements Operator {
       return;
     }
     pushHistogram(sv, i, r);
+  }
+
+  private reportStartTimeOverlap(d: RangeData, i: number): void {
+    this.window.startTimeOverlap = false;
+    this.ctx.annotations.report(startTimeOverlapWarning(getLabel(d.meta[i]!.labels, METRIC_NAME)), this.argPos);
   }
 
   /** Prometheus's hint that rate/increase over a non-counter name is probably a mistake. */

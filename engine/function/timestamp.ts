@@ -31,3 +31,27 @@ export class TimestampOperator implements Operator {
     return { name: "[function] timestamp", children: [this.input.explain()] };
   }
 }
+
+/** start_timestamp(v) of a computed vector: its samples carry no start timestamps, so no output (as Prometheus). */
+export class NoStartTimestampsOperator implements Operator {
+  readonly kind = "vector";
+  constructor(private readonly input: Operator) {}
+
+  async series(): Promise<readonly SeriesMeta[]> {
+    return (await this.input.series()).map((m) => ({ labels: m.labels, dropName: true }));
+  }
+
+  async next(): Promise<StepVector[] | null> {
+    const batch = await this.input.next();
+    if (batch === null) return null;
+    for (const sv of batch) {
+      sv.n = 0;
+      sv.hn = 0;
+    }
+    return batch;
+  }
+
+  explain(): Explain {
+    return { name: "[function] start_timestamp", children: [this.input.explain()] };
+  }
+}

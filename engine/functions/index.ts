@@ -56,6 +56,7 @@ export { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
 export { kahanSumInc, kahanCompensation } from "./kahan.js";
 export { quantileInPlace } from "./quantile.js";
 export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate, extrapolationFactor, anchoredFrom } from "./rate.js";
+export { isStartTimestampReset, startTimeOverlaps, zeroPointInWindow } from "./start_timestamps.js";
 export { doubleExponentialSmoothingArgsError, formatGoF } from "./over_time.js";
 export { clampHasOutput } from "./math.js";
 export { extendedRangeSamples } from "./extend.js";

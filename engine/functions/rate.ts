@@ -1,6 +1,7 @@
 // rate, increase, delta (extrapolated, anchored, smoothed), irate/idelta,
 // changes/resets, deriv/predict_linear: Prometheus 3 numerics on typed arrays.
 import { kahanCompensation } from "./kahan.js";
+import { isStartTimestampReset, startTimeOverlaps, zeroPointInWindow } from "./start_timestamps.js";
 import { DEFAULT_LOOKBACK_DELTA_MS, type RangeWindow } from "./window.js";
 
 /** Linear interpolation at `t` between (t1, v1) and (t2, v2); a counter that dropped restarts at 0. */
@@ -11,18 +12,25 @@ export function interpolateLinear(t1: number, v1: number, t2: number, v2: number
 
 /**
  * rate/increase/delta over a plain window: extrapolate towards the window edges by up to
- * half the average sample interval, never below a counter's zero point.
+ * half the average sample interval, never below a counter's zero point. A counter's start
+ * timestamps (w.st) mark resets too, and a first sample starting inside the window counts
+ * from zero at its start (then one sample is enough).
  */
 export function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boolean): number | undefined {
-  const { t, v, start, end } = w;
+  const { t, v, start, end, st } = w;
   const last = end - 1;
-  if (end - start < 2) return undefined;
+  if (end <= start) return undefined;
   let result = v[last] - v[start];
   if (isCounter) {
     for (let i = start + 1; i <= last; i++) {
       if (v[i] < v[i - 1]) result += v[i - 1];
+      else if (st !== undefined && isStartTimestampReset(st[i - 1], t[i - 1], st[i], t[i])) result += v[i - 1];
+      if (st !== undefined && startTimeOverlaps(st[i - 1], t[i - 1], st[i])) w.startTimeOverlap = true;
     }
   }
+  const zeroAt = isCounter ? zeroPointInWindow(st, start, t[start], w.rangeStartMs) : 0;
+  if (zeroAt !== 0) return (result + v[start]) * extrapolationFactor(w, v[start], result, isCounter, isRate, zeroAt);
+  if (end - start < 2) return undefined;
   return extrapolate(w, result, isCounter, isRate);
 }
 
@@ -38,22 +46,36 @@ export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, 
  * The factor rate/increase/delta scale a window's change by: the sampled interval extended
  * towards the window edges (a counter never below its zero point, found from the first value
  * `first` and the change `result`), divided by the range for a rate. Histograms use their count.
+ * `zeroAtMs` (not 0): the first sample's start timestamp inside the window, where the counter
+ * counts from zero instead of being extrapolated left.
  */
-export function extrapolationFactor(w: Pick<RangeWindow, "t" | "start" | "end" | "rangeStartMs" | "rangeEndMs">, first: number, result: number, isCounter: boolean, isRate: boolean): number {
+export function extrapolationFactor(
+  w: Pick<RangeWindow, "t" | "start" | "end" | "rangeStartMs" | "rangeEndMs">,
+  first: number,
+  result: number,
+  isCounter: boolean,
+  isRate: boolean,
+  zeroAtMs = 0,
+): number {
   const { t, start, end } = w;
   const last = end - 1;
   const firstT = t[start];
   const lastT = t[last];
   let durationToStart = (firstT - w.rangeStartMs) / 1000;
   let durationToEnd = (w.rangeEndMs - lastT) / 1000;
-  const sampledInterval = (lastT - firstT) / 1000;
-  const averageInterval = sampledInterval / (last - start);
+  let sampledInterval = (lastT - firstT) / 1000;
+  const averageInterval = last > start ? sampledInterval / (last - start) : 0;
   const threshold = averageInterval * 1.1;
-  if (durationToStart >= threshold) durationToStart = averageInterval / 2;
-  if (isCounter && result > 0 && first >= 0) {
-    // Counters cannot go negative: stop extrapolating at the zero point.
-    const durationToZero = sampledInterval * (first / result);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  if (zeroAtMs !== 0) {
+    durationToStart = 0;
+    sampledInterval = (lastT - zeroAtMs) / 1000;
+  } else {
+    if (durationToStart >= threshold) durationToStart = averageInterval / 2;
+    if (isCounter && result > 0 && first >= 0) {
+      // Counters cannot go negative: stop extrapolating at the zero point.
+      const durationToZero = sampledInterval * (first / result);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
   }
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
@@ -147,7 +169,8 @@ function instantValue(w: RangeWindow, isRate: boolean): number | undefined {
   const interval = t[b] - t[a];
   if (interval === 0) return undefined;
   // `!(x < y)` keeps NaN on the subtraction path, as Prometheus does.
-  const result = isRate && v[b] < v[a] ? v[b] : v[b] - v[a];
+  const reset = isRate && (v[b] < v[a] || (w.st !== undefined && isStartTimestampReset(w.st[a], t[a], w.st[b], t[b])));
+  const result = reset ? v[b] : v[b] - v[a];
   return isRate ? result / (interval / 1000) : result;
 }
 
@@ -173,12 +196,12 @@ export function changes(w: RangeWindow): number | undefined {
 }
 
 export function resets(w: RangeWindow): number | undefined {
-  const { v, end } = w;
+  const { t, v, end, st } = w;
   if (w.end <= w.start) return undefined;
   const from = changesFrom(w);
   let n = 0;
   for (let i = from + 1; i < end; i++) {
-    if (v[i] < v[i - 1]) n++;
+    if (v[i] < v[i - 1] || (st !== undefined && isStartTimestampReset(st[i - 1], t[i - 1], st[i], t[i]))) n++;
   }
   return n;
 }

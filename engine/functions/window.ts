@@ -37,6 +37,14 @@ export interface RangeWindow {
   smoothed: boolean;
   /** Not read by any function here: rate/increase are always counters, delta never is. */
   isCounter?: boolean;
+  /**
+   * Start (created) timestamps aligned with t, 0 where none; only when the store gave the series some
+   * and the samples come straight from a selector (a subquery's have none). rate, increase, irate and
+   * resets read them (start_timestamps.ts).
+   */
+  st?: Float64Array;
+  /** Set by rate/increase when a sample's start time overlaps the previous sample; the caller warns and clears it. */
+  startTimeOverlap?: boolean;
   /** Lookback delta (ms) bounding the anchored/smoothed boundary samples. Default 300000. */
   lookbackDeltaMs?: number;
   /**

@@ -19,7 +19,7 @@ import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
 import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
-import { DecodeScratch, hasHistogramChunks, histogramSeriesInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
+import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -87,10 +87,10 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   return out;
 }
 
-/** How a series' chunks are read: as an aggregate, with histograms (decoded up front), or lazily as XOR. */
+/** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
 function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec);
-  if (hasHistogramChunks(chunks)) return histogramSeriesInput(chunks, spec.minTime, spec.maxTime);
+  if (needsDecodedInput(chunks)) return decodedSeriesInput(chunks, spec.minTime, spec.maxTime);
   return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
 }
 

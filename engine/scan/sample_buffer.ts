@@ -15,11 +15,12 @@ import {
 } from "../../storeapi/index.js";
 import { FloatHistogram } from "../histogram/index.js";
 
-/** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0). */
+/** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0); st[i] its start timestamp (0: none). */
 export interface DecodedSamples {
   t: Float64Array;
   v: Float64Array;
   h?: (FloatHistogram | undefined)[];
+  st?: Float64Array;
 }
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
@@ -44,54 +45,76 @@ export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTi
   return { chunks: [], minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };
 }
 
-/** Whether a series' chunks hold native histograms (then it is read through histogramSeriesInput). */
-export function hasHistogramChunks(chunks: readonly AggrChunk[]): boolean {
+/** Whether a series' chunks hold native histograms or start timestamps (then it is read through decodedSeriesInput). */
+export function needsDecodedInput(chunks: readonly AggrChunk[]): boolean {
   for (const c of chunks) {
     const e = c.raw?.encoding;
-    if (e === ChunkEncoding.Histogram || e === ChunkEncoding.FloatHistogram) return true;
+    if (e === ChunkEncoding.Histogram || e === ChunkEncoding.FloatHistogram || c.raw?.startTimestamps !== undefined) return true;
   }
   return false;
 }
 
+interface DecodedPoint {
+  t: number;
+  v: number;
+  h: FloatHistogram | undefined;
+  st: number;
+}
+
 /**
- * A series with histogram chunks (alone or beside XOR chunks), decoded up front and merged by
- * time (a timestamp sent twice counts once, the first chunk's sample kept). A stale histogram
- * becomes the float stale marker, so staleness is handled in one place.
+ * A series with histogram chunks (alone or beside XOR chunks) or start timestamps, decoded up front
+ * and merged by time (a timestamp sent twice counts once, the first chunk's sample kept). A stale
+ * histogram becomes the float stale marker, so staleness is handled in one place.
  */
-export function histogramSeriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number): SeriesInput {
-  const points: { t: number; v: number; h: FloatHistogram | undefined }[] = [];
-  for (const c of chunks) decodeInto(c.raw!.encoding, c.raw!.data, minTime, maxTime, points);
+export function decodedSeriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number): SeriesInput {
+  const points: DecodedPoint[] = [];
+  let withStartTimestamps = false;
+  let withHistograms = false;
+  for (const c of chunks) {
+    decodeInto(c.raw!.encoding, c.raw!.data, c.raw!.startTimestamps, minTime, maxTime, points);
+    withStartTimestamps ||= c.raw!.startTimestamps !== undefined;
+    withHistograms ||= c.raw!.encoding !== ChunkEncoding.XOR;
+  }
   // Stable, so the first chunk's sample wins a tie.
   points.sort((a, b) => a.t - b.t);
   const t: number[] = [];
   const v: number[] = [];
   const h: (FloatHistogram | undefined)[] = [];
+  const st: number[] = [];
   for (const p of points) {
     if (t.length > 0 && t[t.length - 1] === p.t) continue;
     t.push(p.t);
     v.push(p.v);
     h.push(p.h);
+    st.push(p.st);
   }
-  return { chunks: [], minTime, maxTime, decoded: { t: Float64Array.from(t), v: Float64Array.from(v), h } };
+  const decoded: DecodedSamples = { t: Float64Array.from(t), v: Float64Array.from(v) };
+  if (withHistograms) decoded.h = h;
+  if (withStartTimestamps) decoded.st = Float64Array.from(st);
+  return { chunks: [], minTime, maxTime, decoded };
 }
 
-function decodeInto(encoding: ChunkEncoding, data: Uint8Array, minTime: number, maxTime: number, out: { t: number; v: number; h: FloatHistogram | undefined }[]): void {
+function decodeInto(encoding: ChunkEncoding, data: Uint8Array, sts: Float64Array | undefined, minTime: number, maxTime: number, out: DecodedPoint[]): void {
+  let k = -1;
   if (encoding === ChunkEncoding.XOR) {
     const it = new XorChunkIterator(data);
     while (it.next()) {
+      k++;
       if (it.t < minTime) continue;
       if (it.t > maxTime) break;
-      out.push({ t: it.t, v: it.v, h: undefined });
+      out.push({ t: it.t, v: it.v, h: undefined, st: sts?.[k] ?? 0 });
     }
     return;
   }
   const it = encoding === ChunkEncoding.Histogram ? new HistogramChunkIterator(data) : new FloatHistogramChunkIterator(data);
   while (it.next()) {
+    k++;
     if (it.t < minTime) continue;
     if (it.t > maxTime) break;
     const nh = it.at();
-    if (isStaleNaN(nh.sum)) out.push({ t: it.t, v: STALE_NAN, h: undefined });
-    else out.push({ t: it.t, v: 0, h: FloatHistogram.fromNative(nh) });
+    const st = sts?.[k] ?? 0;
+    if (isStaleNaN(nh.sum)) out.push({ t: it.t, v: STALE_NAN, h: undefined, st });
+    else out.push({ t: it.t, v: 0, h: FloatHistogram.fromNative(nh), st });
   }
 }
 
@@ -142,6 +165,8 @@ export class SampleBuffer {
   v: Float64Array = EMPTY;
   /** Histogram samples by slot (undefined slots are floats); undefined when the series has none. */
   h: (FloatHistogram | undefined)[] | undefined;
+  /** Start timestamps by slot (0: none); undefined when the store gave the series none. */
+  st: Float64Array | undefined;
   /** Valid samples are [0, len). */
   len = 0;
   /** First index still needed; everything before it may be dropped when space is short. */
@@ -166,17 +191,20 @@ export class SampleBuffer {
       this.t = d.t;
       this.v = d.v;
       this.h = d.h;
+      this.st = d.st;
       this.len = d.t.length;
       return;
     }
     this.t = new Float64Array(d.t.length);
     this.v = new Float64Array(d.t.length);
     if (d.h !== undefined) this.h = [];
+    if (d.st !== undefined) this.st = new Float64Array(d.t.length);
     let n = 0;
     for (let i = 0; i < d.t.length; i++) {
       const x = d.v[i]!;
       if (x !== x && isStaleNaN(x)) continue;
       if (this.h !== undefined) this.h[n] = d.h![i];
+      if (this.st !== undefined) this.st[n] = d.st![i]!;
       this.t[n] = d.t[i]!;
       this.v[n++] = x;
     }

@@ -18,6 +18,8 @@ export interface VectorSelectorOptions {
   timestampValues?: boolean;
   /** With timestampValues: the error a histogram sample of series i raises (info series must be floats), if any. */
   histogramError?: (series: number) => Error | undefined;
+  /** Output the sample's start timestamp in seconds (0 when it has none) instead of its value (for `start_timestamp(x)`). */
+  startTimestampValues?: boolean;
 }
 
 export class VectorSelectorOperator implements Operator {
@@ -41,7 +43,8 @@ export class VectorSelectorOperator implements Operator {
     const refEnd = (n.atMs ?? this.tl.end) - n.offsetMs;
     const fallback = { key: "vs" + n.pos.start, minTime: refStart - this.ctx.lookbackMs + 1 - statsReadExtension(n), maxTime: refEnd + ext };
     const data = await fetchSeries(this.ctx, n, fallback);
-    this.meta = data.map((s) => ({ labels: s.labels, dropName: !!this.opts.timestampValues }));
+    const dropName = !!this.opts.timestampValues || !!this.opts.startTimestampValues;
+    this.meta = data.map((s) => ({ labels: s.labels, dropName }));
     const steps = readSteps(this.tl, n.atMs, n.offsetMs);
     const input = (s: LoadedSeries) => (n.histogramStats ? withStatsReadHints(s.input, steps, this.ctx.lookbackMs) : s.input);
     this.buffers = data.map((s) => new SampleBuffer(input(s), false));
@@ -60,6 +63,7 @@ export class VectorSelectorOperator implements Operator {
     const lookback = this.ctx.lookbackMs;
     const smoothed = this.node.smoothed;
     const tsValues = !!this.opts.timestampValues;
+    const stValues = !!this.opts.startTimestampValues;
     const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
     for (; this.step < last; this.step++) {
       const t = this.tl.start + this.step * this.tl.step;
@@ -87,6 +91,11 @@ export class VectorSelectorOperator implements Operator {
         if (a >= b.len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
         const v = b.v[a]!;
         if (v !== v && isStaleNaN(v)) continue;
+        if (stValues) {
+          sv.ids[n] = i;
+          sv.v[n++] = (b.st?.[a] ?? 0) / 1000;
+          continue;
+        }
         const h = b.h?.[a];
         if (h !== undefined) {
           if (tsValues) {

@@ -35,6 +35,10 @@ export interface PendingBatch {
   readonly hs: (NativeHistogram | undefined)[];
   /** Whether any row is a histogram (hs needs clearing and the WAL gets it). */
   histograms: boolean;
+  /** Row k's start timestamp, 0 for none. */
+  readonly sts: Float64Array;
+  /** Whether any row has a start timestamp (sts needs clearing and the WAL gets it). */
+  startTimestamps: boolean;
   n: number;
   /** Series this batch created, logged to the WAL before its samples. */
   readonly newSeries: WalSeriesRecord[];
@@ -62,7 +66,9 @@ export class BatchPool {
     // Drop series references, so the pool never keeps truncated series alive.
     b.owners.fill(undefined as unknown as MemSeries, 0, b.n);
     if (b.histograms) b.hs.fill(undefined, 0, b.n);
+    if (b.startTimestamps) b.sts.fill(0, 0, b.n);
     b.histograms = false;
+    b.startTimestamps = false;
     b.n = 0;
     b.newSeries.length = 0;
     if (this.spare.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spare.push(b);
@@ -77,6 +83,8 @@ export function newPendingBatch(size: number): PendingBatch {
     vs: new Float64Array(size),
     hs: new Array<NativeHistogram | undefined>(size),
     histograms: false,
+    sts: new Float64Array(size),
+    startTimestamps: false,
     n: 0,
     newSeries: [],
   };
@@ -129,6 +137,7 @@ export function validateSeries(
   const bits = state.bits;
   const ts = entry.t;
   const vs = entry.v;
+  const sts = entry.st;
   const start = pending.n;
   let accepted = 0;
   for (let i = 0; i < n; i++) {
@@ -136,6 +145,11 @@ export function validateSeries(
     let v = vs[i]!;
     if (!Number.isSafeInteger(t)) {
       rejections.add("invalid_timestamp", 1, () => `timestamp ${t} is not an integer of ms, series ${formatLabels(labels)}`);
+      continue;
+    }
+    const st = sts?.[i] ?? 0;
+    if (!Number.isSafeInteger(st)) {
+      rejections.add("invalid_timestamp", 1, () => `start timestamp ${st} of the sample at ${t} is not an integer of ms, series ${formatLabels(labels)}`);
       continue;
     }
     if (t < minValid) {
@@ -162,6 +176,10 @@ export function validateSeries(
     const k = pending.n++;
     pending.ts[k] = t;
     pending.vs[k] = v;
+    if (st !== 0) {
+      pending.sts[k] = st;
+      pending.startTimestamps = true;
+    }
     lastT = t;
     lastV = v;
     lastH = undefined;
@@ -174,6 +192,11 @@ export function validateSeries(
     const what = () => `histogram at ${t}, series ${formatLabels(labels)}`;
     if (!Number.isSafeInteger(t)) {
       rejections.add("invalid_timestamp", 1, () => `timestamp ${t} is not an integer of ms, series ${formatLabels(labels)}`, "histogram");
+      continue;
+    }
+    const st = hist!.st?.[i] ?? 0;
+    if (!Number.isSafeInteger(st)) {
+      rejections.add("invalid_timestamp", 1, () => `start timestamp ${st} of the ${what()} is not an integer of ms`, "histogram");
       continue;
     }
     if (t < minValid) {
@@ -206,6 +229,10 @@ export function validateSeries(
     pending.vs[k] = 0;
     pending.hs[k] = h;
     pending.histograms = true;
+    if (st !== 0) {
+      pending.sts[k] = st;
+      pending.startTimestamps = true;
+    }
     lastT = t;
     lastH = h;
     accepted++;

@@ -9,7 +9,8 @@ import type { HeadWal } from "./types.js";
 
 /** Writes a pending batch's samples into its series' chunks and updates the head's bounds. */
 export function commitBatch(state: HeadState, chunkRangeMs: number, pending: PendingBatch): void {
-  const { owners, ts, vs, hs, n } = pending;
+  const { owners, ts, vs, hs, sts, n } = pending;
+  const withSt = pending.startTimestamps;
   const arena = state.arena;
   const bits = state.bits;
   let chunksCreated = 0;
@@ -18,7 +19,8 @@ export function commitBatch(state: HeadState, chunkRangeMs: number, pending: Pen
   for (let k = 0; k < n; k++) {
     const t = ts[k]!;
     const h = pending.histograms ? hs[k] : undefined;
-    const cut = h === undefined ? owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, bits) : owners[k]!.appendHistogram(t, h, chunkRangeMs, arena);
+    const st = withSt ? sts[k]! : 0;
+    const cut = h === undefined ? owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, bits, st) : owners[k]!.appendHistogram(t, h, chunkRangeMs, arena, st);
     if (cut !== 0) chunksCreated++;
     if (t < minT) minT = t;
     if (t > maxT) maxT = t;
@@ -95,7 +97,15 @@ export class CommitQueue {
   logThenCommit(pending: PendingBatch, done: (b: PendingBatch) => void): Promise<void> {
     let logged: Promise<void>;
     try {
-      logged = this.wal!.logSamples(pending.refs, pending.ts, pending.vs, pending.n, pending.newSeries, pending.histograms ? pending.hs : undefined);
+      logged = this.wal!.logSamples(
+        pending.refs,
+        pending.ts,
+        pending.vs,
+        pending.n,
+        pending.newSeries,
+        pending.histograms ? pending.hs : undefined,
+        pending.startTimestamps ? pending.sts : undefined,
+      );
     } catch (err) {
       logged = Promise.reject(err);
     }

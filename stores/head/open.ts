@@ -65,7 +65,7 @@ export async function openHead(dir: string | undefined, opts: OpenHeadOptions = 
 /** The WAL as the head writes through it, releasing the directory's lock once it is closed. */
 function releasingOnClose(wal: Wal, lock: DirLock): HeadWal {
   return {
-    logSamples: (refs, ts, vs, n, series, hs) => wal.logSamples(refs, ts, vs, n, series, hs),
+    logSamples: (refs, ts, vs, n, series, hs, sts) => wal.logSamples(refs, ts, vs, n, series, hs, sts),
     checkpoint: (isLive, minTimeMs) => wal.checkpoint(isLive, minTimeMs),
     close: async () => {
       await wal.close();

@@ -1,6 +1,6 @@
 // WAL replay: series records recreate series under their WAL ref, sample records
 // are committed directly (no window check), skipping what the head cannot take.
-import { newPendingBatch } from "./append.js";
+import { newPendingBatch, type PendingBatch } from "./append.js";
 import { commitBatch } from "./commit.js";
 import type { MemSeries } from "./series.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
@@ -43,7 +43,7 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         if (r.ref >= state.nextId) state.nextId = r.ref + 1;
       }
     },
-    onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): void {
+    onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number, sts?: Float64Array): void {
       const pending = newPendingBatch(n);
       for (let i = 0; i < n; i++) {
         const ref = refs[i]!;
@@ -58,13 +58,14 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         pending.ts[k] = t;
         // Copied through subarray so stale-marker bits stay exact.
         pending.vs.set(vs.subarray(i, i + 1), k);
+        keepStartTimestamp(pending, k, sts, i);
         s.lastT = t;
         s.lastV = pending.vs[k]!;
         s.lastH = undefined;
       }
       commitBatch(state, chunkRangeMs, pending);
     },
-    onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number): void {
+    onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number, sts?: Float64Array): void {
       const pending = newPendingBatch(n);
       for (let i = 0; i < n; i++) {
         const s = aliases.get(refs[i]!) ?? state.byId.get(refs[i]!);
@@ -77,6 +78,7 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         pending.owners[k] = s;
         pending.ts[k] = t;
         pending.hs[k] = hs[i]!;
+        keepStartTimestamp(pending, k, sts, i);
         s.lastT = t;
         s.lastH = hs[i]!;
       }
@@ -86,4 +88,12 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
     skipped: () => skipped,
     conflicts: () => conflicts,
   };
+}
+
+/** Row k of a replayed batch gets row i's start timestamp, when the record had one. */
+function keepStartTimestamp(pending: PendingBatch, k: number, sts: Float64Array | undefined, i: number): void {
+  const st = sts?.[i] ?? 0;
+  if (st === 0) return;
+  pending.sts[k] = st;
+  pending.startTimestamps = true;
 }

@@ -60,6 +60,13 @@ export class MemSeries {
   private openMaxT = 0;
   /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
   private openEnd = 0;
+  /**
+   * Start timestamps beside the chunk bytes (which stay Prometheus's encodings): per closed chunk
+   * (by index, undefined for one without) and for the open chunk's samples, 0 for none. Both stay
+   * undefined until the series gets its first start timestamp.
+   */
+  private closedSt: (Float64Array | undefined)[] | undefined = undefined;
+  private openSt: number[] | undefined = undefined;
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   lastT = -Infinity;
   lastV = 0;
@@ -107,7 +114,7 @@ export class MemSeries {
    * the open chunk at 120 samples or at a chunk-range boundary. Returns the number of
    * bytes of the chunk it closed (0 when none), or -1 when it opened the first chunk.
    */
-  append(t: number, v: number, chunkRange: number, arena: ChunkArena, scratch: FloatBits): number {
+  append(t: number, v: number, chunkRange: number, arena: ChunkArena, scratch: FloatBits, st = 0): number {
     let closedBytes = 0;
     let opened = false;
     const open = this.open;
@@ -117,6 +124,7 @@ export class MemSeries {
       this.startChunk(new XorChunk(64, scratch), t, chunkRange);
     }
     (this.open as XorChunk).append(t, v);
+    this.noteStartTimestamp(st);
     this.openMaxT = t;
     this.commitT = t;
     this.commitV = v;
@@ -130,7 +138,7 @@ export class MemSeries {
    * 10 samples), or a sample the chunk refuses (counter reset, schema or zero-threshold change, …),
    * with the counter-reset header the chunk codec says the new chunk gets. Returns as append does.
    */
-  appendHistogram(t: number, h: NativeHistogram, chunkRange: number, arena: ChunkArena): number {
+  appendHistogram(t: number, h: NativeHistogram, chunkRange: number, arena: ChunkArena, st = 0): number {
     const open = this.open;
     const sameKind = h.float ? open instanceof FloatHistogramChunk : open instanceof HistogramChunk;
     let closedBytes = 0;
@@ -139,6 +147,7 @@ export class MemSeries {
       const chunk = open as HistogramChunk | FloatHistogramChunk;
       const full = chunk.numSamples() >= HISTOGRAM_CHUNK_MIN_SAMPLES && chunk.bytes().length >= HISTOGRAM_CHUNK_TARGET_BYTES;
       if (!full && t < this.openEnd && chunk.append(t, h)) {
+        this.noteStartTimestamp(st);
         this.committedHistogram(t, h);
         return 0;
       }
@@ -148,13 +157,24 @@ export class MemSeries {
     const chunk = h.float ? new FloatHistogramChunk() : new HistogramChunk();
     this.startChunk(chunk, t, chunkRange);
     chunk.append(t, h);
+    this.noteStartTimestamp(st);
     if (header !== CounterResetHint.Unknown) chunk.setCounterResetHeader(header);
     this.committedHistogram(t, h);
     return open === undefined ? -1 : closedBytes;
   }
 
+  /** Records the start timestamp of the sample just appended to the open chunk. */
+  private noteStartTimestamp(st: number): void {
+    if (this.openSt !== undefined) this.openSt.push(st);
+    else if (st !== 0) {
+      this.openSt = new Array<number>(this.open!.numSamples() - 1).fill(0);
+      this.openSt.push(st);
+    }
+  }
+
   private startChunk(chunk: OpenChunk, t: number, chunkRange: number): void {
     this.open = chunk;
+    this.openSt = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
   }
@@ -172,8 +192,13 @@ export class MemSeries {
     const handle = arena.store(bytes);
     // Readers copy what they need (chunksIn), so growing the list in place is safe.
     if (this.closed === NO_CHUNKS) this.closed = [];
+    if (this.openSt !== undefined || this.closedSt !== undefined) {
+      this.closedSt ??= new Array<Float64Array | undefined>(this.closed.length / META);
+      this.closedSt.push(this.openSt === undefined ? undefined : Float64Array.from(this.openSt));
+    }
     this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, encodingOf(this.open!));
     this.open = undefined;
+    this.openSt = undefined;
     return bytes.length;
   }
 
@@ -209,11 +234,16 @@ export class MemSeries {
       const maxTime = c[i + 1]!;
       if (maxTime < mint || minTime > maxt) continue;
       const data = arena.view(c[i + 2]!, c[i + 3]!);
-      out.push({ minTime, maxTime, raw: { encoding: c[i + 4]! as ChunkEncoding, data } });
+      const startTimestamps = this.closedSt?.[i / META];
+      const encoding = c[i + 4]! as ChunkEncoding;
+      out.push({ minTime, maxTime, raw: startTimestamps === undefined ? { encoding, data } : { encoding, data, startTimestamps } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
       const data = copies.copy(this.open.bytes());
-      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: { encoding: encodingOf(this.open), data } });
+      const encoding = encodingOf(this.open);
+      // A copy, as the bytes are: later appends must not change what the reader holds.
+      const raw = this.openSt === undefined ? { encoding, data } : { encoding, data, startTimestamps: Float64Array.from(this.openSt) };
+      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw });
     }
     return out;
   }
@@ -234,8 +264,10 @@ export class MemSeries {
     }
     let chunks = keepFrom / META;
     if (keepFrom > 0) this.closed = keepFrom === c.length ? (NO_CHUNKS as number[]) : c.slice(keepFrom);
+    if (chunks > 0 && this.closedSt !== undefined) this.closedSt = this.closedSt.slice(chunks);
     if (this.open !== undefined && this.openMaxT < mint && !this.pending) {
       this.open = undefined;
+      this.openSt = undefined;
       chunks++;
     }
     return { chunks, bytes };

@@ -16,12 +16,16 @@ export interface SeriesSamples {
   readonly n?: number;
   /** Native histogram samples of the series, validated and appended after its floats. */
   readonly histograms?: SeriesHistograms;
+  /** Start (created) timestamps beside t, 0 where none (remote_write 2.0); absent when none is given. */
+  readonly st?: ArrayLike<number>;
 }
 
 /** One series' native histograms: times ascending, one histogram each. */
 export interface SeriesHistograms {
   readonly t: ArrayLike<number>;
   readonly h: readonly NativeHistogram[];
+  /** Start timestamps beside t, 0 where none; absent when none is given. */
+  readonly st?: ArrayLike<number>;
 }
 
 export type AppendBatch = readonly SeriesSamples[];
@@ -53,6 +57,8 @@ export interface HeadWal {
     series?: readonly WalSeriesRecord[],
     /** Row k is a histogram sample when hs[k] is set (its vs[k] is then unused). */
     hs?: readonly (NativeHistogram | undefined)[],
+    /** Row k's start timestamp (0: none); absent when no row has one. */
+    sts?: Float64Array,
   ): Promise<void>;
   checkpoint(isLive: (ref: number) => boolean, minTimeMs: number): Promise<void>;
   close(): Promise<void>;
@@ -61,8 +67,9 @@ export interface HeadWal {
 /** What the WAL replays: series records, then sample columns (valid only during the call). */
 export interface ReplaySink {
   onSeries(recs: readonly WalSeriesRecord[]): void;
-  onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number): void;
-  onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number): void;
+  /** sts: the rows' start timestamps (0: none), absent when the record had none. */
+  onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number, sts?: Float64Array): void;
+  onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number, sts?: Float64Array): void;
 }
 
 export interface HeadOptions {

@@ -301,7 +301,8 @@ async function storeRequest(
       labels,
       t: req.t.subarray(from, to),
       v: req.v.subarray(from, to),
-      ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo) } } : {}),
+      ...(req.st !== undefined ? { st: req.st.subarray(from, to) } : {}),
+      ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } } : {}),
     });
   }
   if (invalidSeries > 0) {

@@ -6,7 +6,7 @@
 // per span zigzag offset and uvarint length; uvarint bucket count and 8 bytes per absolute count),
 // and uvarint (custom value count + 1, 0 when absent) with 8 bytes per custom value.
 import { type CounterResetHint, type HistogramSpan, type NativeHistogram, STALE_NAN, isStaleNaN, FloatBits } from "../../../storeapi/index.js";
-import { RECORD_HEADER_SIZE, RecordType, seal } from "./records.js";
+import { RECORD_HEADER_SIZE, RecordType, START_COLUMN_BYTES_PER_ROW, hasStartTimestamps, putStartColumn, readStartColumn, seal } from "./records.js";
 import { ByteReader, putUvarint, zigzag } from "./varint.js";
 
 const MAX_DELTA = 2 ** 52;
@@ -16,6 +16,9 @@ export class HistogramColumns {
   refs: number[] = [];
   ts: number[] = [];
   hs: NativeHistogram[] = [];
+  /** Start timestamps (0: none), valid when the record had them (withStart). */
+  sts: number[] = [];
+  withStart = false;
   n = 0;
 }
 
@@ -32,9 +35,12 @@ export function encodeHistogramsRecord(
   hs: readonly (NativeHistogram | undefined)[],
   from: number,
   to: number,
+  /** Start timestamps by row (0: none); the record carries them (HistogramsWithStart) when a row in range has one. */
+  sts?: ArrayLike<number>,
 ): Buffer {
+  const withStart = hasStartTimestamps(sts, from, to);
   let size = RECORD_HEADER_SIZE + 10;
-  for (let i = from; i < to; i++) size += 20 + histogramBytes(hs[i]!);
+  for (let i = from; i < to; i++) size += 20 + histogramBytes(hs[i]!) + (withStart ? START_COLUMN_BYTES_PER_ROW : 0);
   const buf = Buffer.allocUnsafe(size);
   let pos = putUvarint(buf, RECORD_HEADER_SIZE, to - from);
   let prevRef = 0;
@@ -53,7 +59,8 @@ export function encodeHistogramsRecord(
     prevT = t;
     pos = putHistogram(buf, pos, hs[i]!);
   }
-  return seal(buf, pos, RecordType.Histograms);
+  if (!withStart) return seal(buf, pos, RecordType.Histograms);
+  return seal(buf, putStartColumn(buf, pos, ts, sts, from, to), RecordType.HistogramsWithStart);
 }
 
 function putHistogram(buf: Buffer, pos: number, h: NativeHistogram): number {
@@ -84,7 +91,7 @@ function putSide(buf: Buffer, pos: number, spans: readonly HistogramSpan[], buck
 }
 
 /** Decodes a histograms payload in buf[start, end) into cols (replacing its contents). */
-export function decodeHistogramsPayload(buf: Uint8Array, start: number, end: number, cols: HistogramColumns, bits = new FloatBits()): void {
+export function decodeHistogramsPayload(buf: Uint8Array, start: number, end: number, cols: HistogramColumns, bits = new FloatBits(), withStart = false): void {
   const r = new ByteReader(buf, start, end);
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const n = r.uvarint();
@@ -102,7 +109,12 @@ export function decodeHistogramsPayload(buf: Uint8Array, start: number, end: num
     cols.ts[i] = t;
     cols.hs[i] = readHistogram(r, b, bits);
   }
+  if (withStart) {
+    cols.sts.length = n;
+    readStartColumn(r, cols.ts, n, cols.sts);
+  }
   if (r.pos !== end) throw new RangeError(`${end - r.pos} trailing bytes after ${n} histograms`);
+  cols.withStart = withStart;
   cols.n = n;
 }
 

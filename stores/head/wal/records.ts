@@ -6,9 +6,11 @@
 // uvarint byte length + UTF-8 name, uvarint byte length + UTF-8 value.
 // Samples payload: uvarint count, then per sample zigzag(ref - previous ref), zigzag(t - previous t)
 // (previous starts at 0) and the value's 8 raw little-endian bytes, so stale-NaN bits survive.
+// The *WithStart kinds (written only when a row has a start timestamp) add, after the rows, a start
+// column: per row uvarint 0 for none, else zigzag(start - t) + 1.
 import type { Labels, Label } from "../../../storeapi/index.js";
 import { crc32c } from "../../../storeapi/index.js";
-import { ByteReader, putUvarint, zigzag } from "./varint.js";
+import { ByteReader, putUvarint, unzigzag, zigzag } from "./varint.js";
 
 export const RECORD_HEADER_SIZE = 9;
 
@@ -17,6 +19,43 @@ export const enum RecordType {
   Samples = 2,
   /** Native histogram samples (histogram-records.ts). */
   Histograms = 3,
+  /** Samples with their start timestamps. */
+  SamplesWithStart = 4,
+  /** Histograms with their start timestamps. */
+  HistogramsWithStart = 5,
+}
+
+/** Whether rows [from, to) have any start timestamp (the record then carries the column). */
+export function hasStartTimestamps(sts: ArrayLike<number> | undefined, from: number, to: number): sts is ArrayLike<number> {
+  if (sts === undefined) return false;
+  for (let i = from; i < to; i++) if (sts[i] !== 0) return true;
+  return false;
+}
+
+/** Bytes the start column of n rows may take. */
+export const START_COLUMN_BYTES_PER_ROW = 10;
+
+/** Writes the start column of rows [from, to). */
+export function putStartColumn(buf: Uint8Array, pos: number, ts: ArrayLike<number>, sts: ArrayLike<number>, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const st = sts[i]!;
+    if (st === 0) {
+      buf[pos++] = 0;
+      continue;
+    }
+    const d = st - ts[i]!;
+    if (!Number.isSafeInteger(st) || !(Math.abs(d) < MAX_DELTA)) throw new RangeError(`row ${i}: start timestamp ${st} must be an integer within 2^52 of its sample's time`);
+    pos = putUvarint(buf, pos, zigzag(d) + 1);
+  }
+  return pos;
+}
+
+/** Reads the start column of n rows whose times are ts into sts. */
+export function readStartColumn(r: ByteReader, ts: ArrayLike<number>, n: number, sts: { [i: number]: number }): void {
+  for (let i = 0; i < n; i++) {
+    const u = r.uvarint();
+    sts[i] = u === 0 ? 0 : ts[i]! + unzigzag(u - 1);
+  }
 }
 
 export interface WalSeriesRecord {
@@ -94,9 +133,12 @@ export function encodeSamplesRecord(
   vs: Float64Array,
   from: number,
   to: number,
+  /** Start timestamps by row (0: none); the record carries them when a row in range has one. */
+  sts?: ArrayLike<number>,
 ): Buffer {
   const n = to - from;
-  const buf = Buffer.allocUnsafe(RECORD_HEADER_SIZE + 10 + n * 24);
+  const withStart = hasStartTimestamps(sts, from, to);
+  const buf = Buffer.allocUnsafe(RECORD_HEADER_SIZE + 10 + n * (24 + (withStart ? START_COLUMN_BYTES_PER_ROW : 0)));
   const vb = new Uint8Array(vs.buffer, vs.byteOffset, vs.length * 8);
   let pos = putUvarint(buf, RECORD_HEADER_SIZE, n);
   let prevRef = 0;
@@ -129,7 +171,8 @@ export function encodeSamplesRecord(
     }
     pos += 8;
   }
-  return seal(buf, pos, RecordType.Samples);
+  if (!withStart) return seal(buf, pos, RecordType.Samples);
+  return seal(buf, putStartColumn(buf, pos, ts, sts, from, to), RecordType.SamplesWithStart);
 }
 
 /** Growable columns a samples record decodes into; valid up to `n`. */
@@ -138,6 +181,9 @@ export class SampleColumns {
   ts = new Float64Array(1024);
   vs = new Float64Array(1024);
   vb = new Uint8Array(this.vs.buffer);
+  /** Start timestamps (0: none), valid when the record had them (withStart). */
+  sts = new Float64Array(1024);
+  withStart = false;
   n = 0;
 
   reserve(n: number): void {
@@ -148,11 +194,12 @@ export class SampleColumns {
     this.ts = new Float64Array(cap);
     this.vs = new Float64Array(cap);
     this.vb = new Uint8Array(this.vs.buffer);
+    this.sts = new Float64Array(cap);
   }
 }
 
-/** Decodes a samples payload in buf[start, end) into cols (replacing its contents). */
-export function decodeSamplesPayload(buf: Uint8Array, start: number, end: number, cols: SampleColumns): void {
+/** Decodes a samples payload in buf[start, end) into cols (replacing its contents); withStart: a SamplesWithStart record's. */
+export function decodeSamplesPayload(buf: Uint8Array, start: number, end: number, cols: SampleColumns, withStart = false): void {
   const r = new ByteReader(buf, start, end);
   const n = r.uvarint();
   // Each sample takes at least 10 bytes: reject counts the payload cannot hold before allocating.
@@ -174,7 +221,9 @@ export function decodeSamplesPayload(buf: Uint8Array, start: number, end: number
       for (let k = 0; k < 8; k++) vb[o + k] = buf[p + 7 - k];
     }
   }
+  if (withStart) readStartColumn(r, ts, n, cols.sts);
   if (r.pos !== end) throw new RangeError(`${end - r.pos} trailing bytes after ${n} samples`);
+  cols.withStart = withStart;
   cols.n = n;
 }
 

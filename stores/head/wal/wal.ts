@@ -5,6 +5,7 @@ import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import {
   RecordType,
+  START_COLUMN_BYTES_PER_ROW,
   SampleColumns,
   decodeSamplesPayload,
   decodeSeriesPayload,
@@ -60,9 +61,9 @@ export interface ReplayReport {
 }
 
 /** Columns valid only during the call: copy what you keep. `vs` holds the raw float bits. */
-export type SampleColumnsCallback = (refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number) => void;
-/** Native histogram samples as replayed: rows i < n of refs/ts/hs (the arrays are reused after the call). */
-export type HistogramColumnsCallback = (refs: readonly number[], ts: readonly number[], hs: readonly NativeHistogram[], n: number) => void;
+export type SampleColumnsCallback = (refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number, sts?: Float64Array) => void;
+/** Native histogram samples as replayed: rows i < n of refs/ts/hs, sts their start timestamps when the record had them (the arrays are reused after the call). */
+export type HistogramColumnsCallback = (refs: readonly number[], ts: readonly number[], hs: readonly NativeHistogram[], n: number, sts?: Float64Array) => void;
 
 export const DEFAULT_SEGMENT_SIZE = 128 * 1024 * 1024;
 const SEGMENT_RE = /^\d{8}$/;
@@ -131,12 +132,27 @@ function moveSample(cols: SampleColumns, i: number, k: number): void {
   cols.refs[k] = cols.refs[i];
   cols.ts[k] = cols.ts[i];
   cols.vb.copyWithin(k * 8, i * 8, i * 8 + 8);
+  cols.sts[k] = cols.sts[i];
 }
 
 function moveHistogram(cols: HistogramColumns, i: number, k: number): void {
   cols.refs[k] = cols.refs[i]!;
   cols.ts[k] = cols.ts[i]!;
   cols.hs[k] = cols.hs[i]!;
+  if (cols.withStart) cols.sts[k] = cols.sts[i]!;
+}
+
+function isSamplesRecord(type: number): boolean {
+  return type === RecordType.Samples || type === RecordType.SamplesWithStart;
+}
+
+function isHistogramsRecord(type: number): boolean {
+  return type === RecordType.Histograms || type === RecordType.HistogramsWithStart;
+}
+
+/** A histograms record's start column as the callbacks take it. */
+function histogramStarts(cols: HistogramColumns): Float64Array | undefined {
+  return cols.withStart ? Float64Array.from(cols.sts) : undefined;
 }
 
 /** Moves the rows of known refs to the front; returns how many. */
@@ -252,8 +268,8 @@ export class Wal {
         let series: WalSeriesRecord[] | null = null;
         try {
           if (frame.type === RecordType.Series) series = decodeSeriesPayload(buf, frame.payloadStart, frame.end);
-          else if (frame.type === RecordType.Samples) decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols);
-          else if (frame.type === RecordType.Histograms) decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols);
+          else if (isSamplesRecord(frame.type)) decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols, frame.type === RecordType.SamplesWithStart);
+          else if (isHistogramsRecord(frame.type)) decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols, undefined, frame.type === RecordType.HistogramsWithStart);
           else throw new RangeError(`unknown record type ${frame.type}`);
         } catch (err) {
           await this.reportCorruption(report, file, off, (err as Error).message, false);
@@ -263,12 +279,12 @@ export class Wal {
           for (const s of series) known.add(s.ref);
           report.series += series.length;
           onSeries(series);
-        } else if (frame.type === RecordType.Histograms) {
+        } else if (isHistogramsRecord(frame.type)) {
           const k = keepKnown(hcols, known);
           const kept = onHistograms !== undefined ? k : 0;
           report.droppedSamples += hcols.n - kept;
           report.samples += kept;
-          if (kept > 0) onHistograms!(hcols.refs, hcols.ts, hcols.hs, kept);
+          if (kept > 0) onHistograms!(hcols.refs, hcols.ts, hcols.hs, kept, histogramStarts(hcols));
         } else {
           let k = 0;
           for (let i = 0; i < cols.n; i++) {
@@ -278,7 +294,7 @@ export class Wal {
           }
           report.droppedSamples += cols.n - k;
           report.samples += k;
-          if (k > 0) onSamples(cols.refs, cols.ts, cols.vs, k);
+          if (k > 0) onSamples(cols.refs, cols.ts, cols.vs, k, cols.withStart ? cols.sts : undefined);
         }
         off = frame.end;
       }
@@ -359,6 +375,8 @@ export class Wal {
     n: number,
     series: readonly WalSeriesRecord[] = [],
     hs?: readonly (NativeHistogram | undefined)[],
+    /** Row k's start timestamp (0: none); records whose rows have some carry them. */
+    sts?: Float64Array,
   ): Promise<void> {
     if (this.closed) return Promise.reject(new Error("WAL is closed"));
     if (series.length === 0 && n === 0) return Promise.resolve();
@@ -370,8 +388,8 @@ export class Wal {
         const histogram = hs !== undefined && hs[from] !== undefined;
         let to = from + 1;
         while (to < n && (hs !== undefined && hs[to] !== undefined) === histogram) to++;
-        if (histogram) this.encodeHistogramRun(refs, ts, hs!, from, to, records);
-        else this.encodeSampleRun(refs, ts, vs, from, to, records);
+        if (histogram) this.encodeHistogramRun(refs, ts, hs!, from, to, records, sts);
+        else this.encodeSampleRun(refs, ts, vs, from, to, records, sts);
         from = to;
       }
     } catch (err) {
@@ -384,9 +402,10 @@ export class Wal {
     });
   }
 
-  private encodeSampleRun(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, from: number, to: number, out: Buffer[]): void {
-    const perRecord = Math.max(1, Math.min(MAX_SAMPLES_PER_RECORD, Math.floor((this.segmentSize - 32) / 24)));
-    for (let i = from; i < to; i += perRecord) out.push(encodeSamplesRecord(refs, ts, vs, i, Math.min(to, i + perRecord)));
+  private encodeSampleRun(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, from: number, to: number, out: Buffer[], sts?: Float64Array): void {
+    const rowBytes = sts === undefined ? 24 : 24 + START_COLUMN_BYTES_PER_ROW;
+    const perRecord = Math.max(1, Math.min(MAX_SAMPLES_PER_RECORD, Math.floor((this.segmentSize - 32) / rowBytes)));
+    for (let i = from; i < to; i += perRecord) out.push(encodeSamplesRecord(refs, ts, vs, i, Math.min(to, i + perRecord), sts));
   }
 
   /** Histograms vary in size: a record is closed at MAX_HISTOGRAMS_PER_RECORD or a quarter segment of buckets. */
@@ -397,6 +416,7 @@ export class Wal {
     from: number,
     to: number,
     out: Buffer[],
+    sts?: Float64Array,
   ): void {
     const budget = Math.max(64, this.segmentSize / 4);
     let start = from;
@@ -405,12 +425,12 @@ export class Wal {
       const h = hs[i]!;
       bytes += 64 + 8 * (h.positiveBuckets.length + h.negativeBuckets.length + h.positiveSpans.length + h.negativeSpans.length);
       if (i + 1 - start >= MAX_HISTOGRAMS_PER_RECORD || bytes >= budget) {
-        out.push(encodeHistogramsRecord(refs, ts, hs, start, i + 1));
+        out.push(encodeHistogramsRecord(refs, ts, hs, start, i + 1, sts));
         start = i + 1;
         bytes = 0;
       }
     }
-    if (start < to) out.push(encodeHistogramsRecord(refs, ts, hs, start, to));
+    if (start < to) out.push(encodeHistogramsRecord(refs, ts, hs, start, to, sts));
   }
 
   // Group commit: one batch is written and synced at a time; calls arriving meanwhile form the next.
@@ -593,23 +613,23 @@ export class Wal {
       if (frame.type === RecordType.Series) {
         const kept = decodeSeriesPayload(buf, frame.payloadStart, frame.end).filter((s) => isLive(s.ref));
         if (kept.length > 0) await out.add(encodeSeriesRecord(kept));
-      } else if (frame.type === RecordType.Histograms) {
-        decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols);
+      } else if (isHistogramsRecord(frame.type)) {
+        decodeHistogramsPayload(buf, frame.payloadStart, frame.end, hcols, undefined, frame.type === RecordType.HistogramsWithStart);
         let k = 0;
         for (let i = 0; i < hcols.n; i++) {
           if (hcols.ts[i]! < minTimeMs || !isLive(hcols.refs[i]!)) continue;
           moveHistogram(hcols, i, k++);
         }
-        if (k > 0) await out.add(encodeHistogramsRecord(hcols.refs, hcols.ts, hcols.hs, 0, k));
-      } else if (frame.type === RecordType.Samples) {
-        decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols);
+        if (k > 0) await out.add(encodeHistogramsRecord(hcols.refs, hcols.ts, hcols.hs, 0, k, hcols.withStart ? hcols.sts : undefined));
+      } else if (isSamplesRecord(frame.type)) {
+        decodeSamplesPayload(buf, frame.payloadStart, frame.end, cols, frame.type === RecordType.SamplesWithStart);
         let k = 0;
         for (let i = 0; i < cols.n; i++) {
           if (cols.ts[i] < minTimeMs || !isLive(cols.refs[i])) continue;
           if (k !== i) moveSample(cols, i, k);
           k++;
         }
-        if (k > 0) await out.add(encodeSamplesRecord(cols.refs, cols.ts, cols.vs, 0, k));
+        if (k > 0) await out.add(encodeSamplesRecord(cols.refs, cols.ts, cols.vs, 0, k, cols.withStart ? cols.sts : undefined));
       } else {
         throw new Error(`checkpoint: ${path} at offset ${off}: unknown record type ${frame.type}`);
       }
