@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decimate, drawBuckets, drawnTimes } from "./decimate.js";
+import { bucketPixels, decimate, drawBuckets, drawnTimes } from "./decimate.js";
 
 test("decimation: at most two points per bucket, each bucket's min and max in time order, gaps as null", () => {
   // 10 steps in 4 buckets: [0,2) [2,5) [5,7) [7,10).
@@ -35,4 +35,11 @@ test("decimation: 1,441 steps over 600 buckets draw 1,200 points and keep the se
   assert.equal(Math.min(...drawn), Math.min(...grid));
   // Every bucket spans two or more steps, so its first and last step are distinct times.
   for (let k = 0; k + 1 < starts.length; k++) assert.ok(starts[k + 1]! - starts[k]! >= 2, `bucket ${k}`);
+});
+
+test("decimation: a bucket per pixel column while the series fit the drawing budget, wider for more series", () => {
+  assert.equal(bucketPixels(3, 1120), 1);
+  assert.equal(bucketPixels(200, 1120), 1);
+  assert.equal(bucketPixels(1000, 1120), 4);
+  assert.equal(bucketPixels(100_000, 1120), 8);
 });

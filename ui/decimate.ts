@@ -3,6 +3,20 @@
 // order, so every peak and trough is still drawn while the canvas strokes a few points per pixel
 // instead of every step. Hover values and the table read the exact grid, never these points.
 
+/** Points drawn over all series that a loaded 2-core machine still paints in well under a second (bench/ui-render). */
+export const DRAWN_POINTS_BUDGET = 600_000;
+/** Widest bucket: beyond it the shape of a series coarsens visibly; more series then simply take longer. */
+const MAX_BUCKET_PX = 8;
+
+/**
+ * Pixel columns per bucket: one (each column's min and max) while `series` lines fit the budget,
+ * wider as they do not (1,000 series over 1,120 px: 4).
+ */
+export function bucketPixels(series: number, plotWidthPx: number): number {
+  const wanted = Math.ceil((series * 2 * plotWidthPx) / DRAWN_POINTS_BUDGET);
+  return Math.min(MAX_BUCKET_PX, Math.max(1, wanted));
+}
+
 /**
  * Where each bucket starts on a grid of `steps` (one entry more: `steps`, the end), for `buckets`
  * buckets; undefined when two points per bucket would be no fewer than the steps: draw every step.

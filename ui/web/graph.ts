@@ -2,13 +2,11 @@
 // it is drawn on (min and max of each bucket of pixel columns, so peaks survive), drawn with
 // uPlot; stacked or not; a legend with each label set and, on hover, the exact value from the answer.
 import uPlot from "uplot";
-import { decimate, drawBuckets, drawnTimes } from "../decimate.js";
+import { bucketPixels, decimate, drawBuckets, drawnTimes } from "../decimate.js";
 import type { RangeData, SeriesMatrix } from "./api.js";
 import { formatLabels, formatTime, h } from "./dom.js";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-/** Pixel columns per decimation bucket: its two points (min and max) per this many CSS pixels of plot. */
-const PIXELS_PER_BUCKET = 2;
 /** uPlot's y axis (axes[1].size) and gaps: the plot is this much narrower than the graph. */
 const PLOT_MARGIN_PX = 80;
 
@@ -21,7 +19,7 @@ export interface GraphOptions {
   height?: number;
   /** Draw every point, no decimation (the render bench's baseline; URL `draw_all_points=1`). */
   drawAllPoints?: boolean;
-  /** Pixel columns per decimation bucket (default PIXELS_PER_BUCKET; URL `draw_px`, for the render bench). */
+  /** Pixel columns per decimation bucket (default: bucketPixels by series count; URL `draw_px`, for the render bench). */
   pixelsPerBucket?: number;
   /** A selection was dragged: the new window, ms. */
   onZoom?: (startMs: number, endMs: number) => void;
@@ -91,7 +89,8 @@ export interface Graph {
 
 export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
   const steps = Math.floor((o.endMs - o.startMs) / o.stepMs) + 1;
-  const buckets = (o.width - PLOT_MARGIN_PX) / (o.pixelsPerBucket ?? PIXELS_PER_BUCKET);
+  const plotWidth = o.width - PLOT_MARGIN_PX;
+  const buckets = plotWidth / (o.pixelsPerBucket ?? bucketPixels(result.length, plotWidth));
   const starts = o.drawAllPoints === true ? undefined : drawBuckets(steps, buckets);
   const xs = drawnTimes(starts, o.startMs, o.stepMs, steps);
   const sum = o.stacked ? new Float64Array(steps) : undefined;
