@@ -54,6 +54,12 @@ export interface BuildInfo {
   goVersion: string;
 }
 
+/** A store under the name /api/v1/stores and the proxy give it (an endpoint's address, "head"). */
+export interface NamedStore {
+  readonly name: string;
+  readonly store: Store;
+}
+
 /** One StoreAPI endpoint as /api/v1/stores shows it (federation's EndpointSet.status() gives these). */
 export interface StoreEndpointStatus {
   readonly name: string;
@@ -63,6 +69,8 @@ export interface StoreEndpointStatus {
   readonly labelSets: readonly Labels[];
   readonly minTime: number;
   readonly maxTime: number;
+  /** Downsampling resolutions held, ms (0: raw data); absent or empty: not known. */
+  readonly resolutions?: readonly number[];
   /** Thanos component type the endpoint is listed under (default "store"). */
   readonly type?: string;
 }
@@ -131,6 +139,8 @@ export interface ApiDeps {
   configYaml?: string;
   /** The StoreAPI endpoints for /api/v1/stores (absent: empty data). */
   storeStatus?: () => readonly StoreEndpointStatus[];
+  /** Each store the query's view merges, on its own (per-store cardinality); absent: none listed. */
+  individualStores?: () => readonly NamedStore[];
   /** Shown as storageRetention by /api/v1/status/runtimeinfo, e.g. "2h". */
   storageRetention?: string;
   /** Fastify's logger option (default off). */
@@ -173,6 +183,7 @@ export interface ApiContext {
   storageRetention: string;
   headChunkCount: () => number;
   storeStatus: () => readonly StoreEndpointStatus[];
+  individualStores: () => readonly NamedStore[];
   startTimeMs: number;
   now: () => number;
 }

@@ -19,6 +19,7 @@ export type {
   RemoteWriteHandler,
   StageAnswer,
   StoreEndpointStatus,
+  NamedStore,
 } from "./context.js";
 export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";

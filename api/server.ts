@@ -19,6 +19,7 @@ import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
 import { ApiError, Params, urlParams } from "./params.js";
 import { instantQuery, rangeQuery } from "./query.js";
+import { cardinality, tsdbStatus } from "./cardinality.js";
 import * as status from "./status.js";
 
 /** orrery's own release (package.json's version). */
@@ -124,7 +125,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   route("/api/v1/status/runtimeinfo", status.runtimeInfo, ["GET"]);
   route("/api/v1/status/flags", status.flags, ["GET"]);
   route("/api/v1/status/config", status.config, ["GET"]);
-  route("/api/v1/status/tsdb", status.tsdbStatus, ["GET"]);
+  route("/api/v1/status/tsdb", tsdbStatus, ["GET"]);
+  route("/api/v1/status/cardinality", cardinality, ["GET"]);
   if (deps.rules === undefined) {
     route("/api/v1/rules", status.rules, ["GET"]);
     route("/api/v1/alerts", status.alerts, ["GET"]);
@@ -267,11 +269,12 @@ function tenantContext(ctx: ApiContext, headers: FastifyRequest["headers"]): Api
   if (!ctx.tenancy.enforce) return ctx;
   const tenant = tenantOf(headers, ctx.tenancy);
   const label = ctx.tenancy.labelName;
-  const { storeFor, exemplars, metadata } = ctx;
+  const { storeFor, exemplars, metadata, individualStores } = ctx;
   const store = tenantStore(ctx.store, label, tenant);
   return {
     ...ctx,
     store,
+    individualStores: () => individualStores().map((s) => ({ name: s.name, store: tenantStore(s.store, label, tenant) })),
     // Metadata is kept by metric name: a tenant sees that of the metrics it has series of.
     metadata: metadata === undefined ? undefined : { get: async (metric) => ownMetrics(await metadata.get(metric), store) },
     storeFor: storeFor === undefined ? undefined : (options) => tenantStore(storeFor(options), label, tenant),
@@ -281,8 +284,13 @@ function tenantContext(ctx: ApiContext, headers: FastifyRequest["headers"]): Api
 
 /** The context of one request under the tenant's limits: its stores count series, samples and time range. */
 function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string): ApiContext {
-  const { storeFor } = ctx;
-  return { ...ctx, store: limits.requestStore(ctx.store, tenant), storeFor: storeFor === undefined ? undefined : (options) => limits.requestStore(storeFor(options), tenant) };
+  const { storeFor, individualStores } = ctx;
+  return {
+    ...ctx,
+    store: limits.requestStore(ctx.store, tenant),
+    storeFor: storeFor === undefined ? undefined : (options) => limits.requestStore(storeFor(options), tenant),
+    individualStores: () => individualStores().map((s) => ({ name: s.name, store: limits.requestStore(s.store, tenant) })),
+  };
 }
 
 /** The body whole, once `checkSize` accepts its size (a limited tenant's answer is held to measure it). */
@@ -333,6 +341,7 @@ function apiContext(deps: ApiDeps): ApiContext {
     storageRetention: deps.storageRetention ?? "",
     headChunkCount: deps.headChunkCount ?? (() => 0),
     storeStatus: deps.storeStatus ?? (() => []),
+    individualStores: deps.individualStores ?? (() => []),
     startTimeMs: now(),
     now,
   };

@@ -23,16 +23,16 @@ test("/api/v1/stores lists endpoints by type as Thanos Query does", async () => 
     storeStatus: () => [
       { name: "10.0.0.1:10901", lastCheckMs: Date.UTC(2024, 0, 2, 3, 4, 5, 120), lastError: undefined, labelSets: [labelsFromRecord({ replica: "a", "1x": "y" })], minTime: 1000, maxTime: 2000 },
       { name: "10.0.0.2:10901", lastCheckMs: undefined, lastError: "connection refused", labelSets: [], minTime: 0, maxTime: 0 },
-      { name: "10.0.0.3:10901", lastCheckMs: Date.UTC(2024, 0, 2), lastError: undefined, labelSets: [], minTime: 5, maxTime: 6, type: "sidecar" },
+      { name: "10.0.0.3:10901", lastCheckMs: Date.UTC(2024, 0, 2), lastError: undefined, labelSets: [], minTime: 5, maxTime: 6, resolutions: [0, 300_000, 3_600_000], type: "sidecar" },
     ],
   });
   const res = await app.inject({ url: "/api/v1/stores" });
   assert.equal(
     res.body,
     '{"status":"success","data":{' +
-      '"sidecar":[{"name":"10.0.0.3:10901","lastCheck":"2024-01-02T00:00:00Z","lastError":null,"labelSets":[],"minTime":5,"maxTime":6}],' +
-      '"store":[{"name":"10.0.0.1:10901","lastCheck":"2024-01-02T03:04:05.12Z","lastError":null,"labelSets":[{"1x":"y","replica":"a"}],"minTime":1000,"maxTime":2000},' +
-      '{"name":"10.0.0.2:10901","lastCheck":"0001-01-01T00:00:00Z","lastError":"connection refused","labelSets":[],"minTime":0,"maxTime":0}]}}',
+      '"sidecar":[{"name":"10.0.0.3:10901","lastCheck":"2024-01-02T00:00:00Z","lastError":null,"labelSets":[],"minTime":5,"maxTime":6,"resolutions":[0,300000,3600000]}],' +
+      '"store":[{"name":"10.0.0.1:10901","lastCheck":"2024-01-02T03:04:05.12Z","lastError":null,"labelSets":[{"1x":"y","replica":"a"}],"minTime":1000,"maxTime":2000,"resolutions":[]},' +
+      '{"name":"10.0.0.2:10901","lastCheck":"0001-01-01T00:00:00Z","lastError":"connection refused","labelSets":[],"minTime":0,"maxTime":0,"resolutions":[]}]}}',
   );
 });
 
@@ -46,12 +46,12 @@ test("/api/v1/stores from an EndpointSet", async () => {
   });
   await set.update();
   const res = await api({ storeStatus: () => set.status() }).inject({ url: "/api/v1/stores" });
-  const body = JSON.parse(res.body) as { data: { store: { name: string; lastError: string | null; labelSets: unknown[]; minTime: number }[] } };
+  const body = JSON.parse(res.body) as { data: { store: { name: string; lastError: string | null; labelSets: unknown[]; minTime: number; resolutions: number[] }[] } };
   assert.deepEqual(
-    body.data.store.map((s) => [s.name, s.lastError, s.labelSets, s.minTime]),
+    body.data.store.map((s) => [s.name, s.lastError, s.labelSets, s.minTime, s.resolutions]),
     [
-      ["down:1", "connection refused", [], 0],
-      ["up:1", null, [{ replica: "a" }], 5000],
+      ["down:1", "connection refused", [], 0, []],
+      ["up:1", null, [{ replica: "a" }], 5000, [0]],
     ],
   );
 });

@@ -1,7 +1,9 @@
 // The web UI at 1,000 series × 1,441 points (24h at 60s): a range query graphed in headless
 // Chromium, measured in the page from the click to the frame after the canvas is drawn, and
-// from the response's end to that frame (render). Downsampled drawing (the UI's default)
-// and every point drawn (`draw_all_points=1`) run interleaved in one browser, one server.
+// from the response's end to that frame (render). Decimated drawing (the UI's default: min
+// and max per bucket of pixel columns, 4 px for 1,000 series) and every point drawn
+// (`draw_all_points=1`) run interleaved in one browser, one server; BENCH_DRAW_PX=1,2 adds
+// modes with that many pixel columns per bucket (`draw_px`).
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Registry } from "prom-client";
@@ -39,7 +41,8 @@ const MEASURE = `(async () => {
   const mark = (name) => performance.getEntriesByName(name).at(-1).startTime;
   const parseMs = mark("orrery:parsed") - mark("orrery:body");
   const graphMs = mark("orrery:graphed") - mark("orrery:parsed");
-  return { totalMs: t1 - t0, renderMs: t1 - last.responseEnd, parseMs, graphMs, paintMs: t1 - mark("orrery:graphed"), points: Number(document.querySelector(".graph").dataset.points) };
+  const drawMs = mark("orrery:drawn") - mark("orrery:draw-start");
+  return { totalMs: t1 - t0, renderMs: t1 - last.responseEnd, parseMs, graphMs, drawMs, paintMs: t1 - mark("orrery:graphed"), points: Number(document.querySelector(".graph").dataset.points) };
 })()`;
 
 interface Measured {
@@ -49,8 +52,10 @@ interface Measured {
   parseMs: number[];
   /** Parsed answer → graph built (grid, downsampling, uPlot's draw, legend). */
   graphMs: number[];
-  /** Graph built → the next frames painted. */
+  /** Graph built → the next frames painted: uPlot's drawing, layout, rasterising. */
   paintMs: number[];
+  /** uPlot's drawing alone (paths built and stroked onto the canvas), part of paint. */
+  drawMs: number[];
   points: number;
 }
 
@@ -82,25 +87,26 @@ async function main(): Promise<void> {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const panel = new URLSearchParams({ "g0.expr": "bench_series", "g0.tab": "0", "g0.range_input": "1d", "g0.end_input": String(end / 1000), "g0.step_input": "60s" });
-    const modes = { downsampled: `${url}/graph?${panel}`, "all points": `${url}/graph?${panel}&draw_all_points=1` };
+    const modes: Record<string, string> = { decimated: `${url}/graph?${panel}`, "all points": `${url}/graph?${panel}&draw_all_points=1` };
+    for (const px of (process.env.BENCH_DRAW_PX ?? "").split(",").filter((x) => x !== "")) modes[`${px} px/bucket`] = `${url}/graph?${panel}&draw_px=${px}`;
     const results: Record<string, Measured> = {};
     for (let round = 0; round < ROUNDS; round++) {
       for (const [mode, pageUrl] of Object.entries(modes)) {
         await page.goto(pageUrl);
         await page.locator(".graph canvas").waitFor({ timeout: 120_000 });
         const r = (await page.evaluate(MEASURE)) as Omit<Measured, "points"> & { points: number };
-        const acc = (results[mode] ??= { totalMs: [], renderMs: [], parseMs: [], graphMs: [], paintMs: [], points: r.points });
-        for (const k of ["totalMs", "renderMs", "parseMs", "graphMs", "paintMs"] as const) acc[k].push(r[k] as never);
+        const acc = (results[mode] ??= { totalMs: [], renderMs: [], parseMs: [], graphMs: [], paintMs: [], drawMs: [], points: r.points });
+        for (const k of ["totalMs", "renderMs", "parseMs", "graphMs", "paintMs", "drawMs"] as const) acc[k].push(r[k] as never);
       }
     }
     console.log(`ui-render: ${SERIES} series × ${POINTS} points, ${ROUNDS} rounds interleaved, medians (machine shared: compare the ratio)`);
     for (const [mode, r] of Object.entries(results)) {
       const ms = (xs: number[]): string => median(xs).toFixed(0).padStart(6);
-      console.log(`  ${mode.padEnd(12)} points/series ${String(r.points).padStart(5)}  render ${ms(r.renderMs)} ms (JSON.parse ${ms(r.parseMs)}, graph ${ms(r.graphMs)}, paint ${ms(r.paintMs)})  click→drawn ${ms(r.totalMs)} ms`);
+      console.log(`  ${mode.padEnd(12)} points/series ${String(r.points).padStart(5)}  render ${ms(r.renderMs)} ms (JSON.parse ${ms(r.parseMs)}, graph ${ms(r.graphMs)}, paint ${ms(r.paintMs)} of which uPlot draw ${ms(r.drawMs)})  click→drawn ${ms(r.totalMs)} ms`);
     }
-    const d = results["downsampled"]!;
+    const d = results["decimated"]!;
     const a = results["all points"]!;
-    console.log(`  render ratio all points / downsampled: ${(median(a.renderMs) / median(d.renderMs)).toFixed(2)}×; under 1 s: ${median(d.renderMs) < 1000 ? "yes" : "NO"}`);
+    console.log(`  render ratio all points / decimated: ${(median(a.renderMs) / median(d.renderMs)).toFixed(2)}×; under 1 s: ${median(d.renderMs) < 1000 ? "yes" : "NO"}`);
   } finally {
     await browser.close();
     await app.close();

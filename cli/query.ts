@@ -100,6 +100,7 @@ export async function run(argv: string[]): Promise<number> {
     replicaLabels: cfg.federation.replicaLabels,
     partialResponse: cfg.federation.partialResponse,
     storeStatus: federation.storeStatus,
+    individualStores: federation.stores,
     registry,
     flags: parsed.flags.values,
     queryTimeoutMs: cfg.queryTimeoutMs,

@@ -534,6 +534,8 @@ export interface Federation {
   /** The per-request view for the API (dedup, replicaLabels[], partial_response). */
   readonly storeFor: (options: StoreViewOptions) => Store;
   readonly storeStatus: () => readonly StoreEndpointStatus[];
+  /** Every store the proxy reads, each on its own: the process's own, then the endpoints. */
+  readonly stores: () => readonly StoreRef[];
   start(): void;
   stop(): void;
 }
@@ -573,14 +575,16 @@ export function openFederation(cfg: FederationConfig, deps: FederationDeps): Fed
     tickMs: deps.tickMs,
   });
   const local = deps.local ?? [];
+  const stores = (): StoreRef[] => [...local, ...endpoints.storeRefs()];
   const proxy = new ProxyStore({
-    stores: () => [...local, ...endpoints.storeRefs()],
+    stores,
     storeResponseTimeoutMs: cfg.storeResponseTimeoutMs,
   });
   return {
     store: proxy,
     storeFor: (o) => proxy.view({ replicaLabels: o.replicaLabels, partialResponseDisabled: !o.partialResponse }),
     storeStatus: () => endpoints.status(),
+    stores,
     start: () => endpoints.start(),
     stop: () => endpoints.stop(),
   };

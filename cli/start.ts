@@ -247,6 +247,7 @@ export async function run(argv: string[]): Promise<number> {
     replicaLabels: cfg.federation.replicaLabels,
     partialResponse: cfg.federation.partialResponse,
     storeStatus: federation?.storeStatus,
+    individualStores: federation?.stores ?? (() => local),
     registry,
     flags: flagValues,
     queryTimeoutMs: cfg.queryTimeoutMs,

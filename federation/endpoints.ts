@@ -39,6 +39,8 @@ export interface EndpointStatus {
   readonly labelSets: readonly Labels[];
   readonly minTime: number;
   readonly maxTime: number;
+  /** Downsampling resolutions the endpoint holds, ms (0: raw); empty before its first info(). */
+  readonly resolutions: readonly number[];
 }
 
 interface Endpoint {
@@ -181,6 +183,7 @@ export class EndpointSet {
         labelSets: e.info?.labelSets ?? [],
         minTime: e.info?.minTime ?? 0,
         maxTime: e.info?.maxTime ?? 0,
+        resolutions: e.info?.resolutions ?? [],
       }));
   }
 

@@ -1,13 +1,14 @@
-// The time-series graph: a range query's matrix on the step grid, downsampled to the pixels
-// it is drawn on (min and max of each bucket, so peaks survive), drawn with uPlot; stacked
-// or not; a legend with each label set and, on hover, the exact value from the answer.
+// The time-series graph: a range query's matrix on the step grid, decimated to the pixels
+// it is drawn on (min and max of each bucket of pixel columns, so peaks survive), drawn with
+// uPlot; stacked or not; a legend with each label set and, on hover, the exact value from the answer.
 import uPlot from "uplot";
+import { bucketPixels, decimate, drawBuckets, drawnTimes } from "../decimate.js";
 import type { RangeData, SeriesMatrix } from "./api.js";
 import { formatLabels, formatTime, h } from "./dom.js";
 
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-/** Drawn points per CSS pixel of plot width: two (a bucket's min and max) per two pixels. */
-const POINTS_PER_PIXEL = 1;
+/** uPlot's y axis (axes[1].size) and gaps: the plot is this much narrower than the graph. */
+const PLOT_MARGIN_PX = 80;
 
 export interface GraphOptions {
   startMs: number;
@@ -16,8 +17,10 @@ export interface GraphOptions {
   stacked: boolean;
   width: number;
   height?: number;
-  /** Draw every point, no downsampling (the render bench's baseline; URL `draw_all_points=1`). */
+  /** Draw every point, no decimation (the render bench's baseline; URL `draw_all_points=1`). */
   drawAllPoints?: boolean;
+  /** Pixel columns per decimation bucket (default: bucketPixels by series count; URL `draw_px`, for the render bench). */
+  pixelsPerBucket?: number;
   /** A selection was dragged: the new window, ms. */
   onZoom?: (startMs: number, endMs: number) => void;
 }
@@ -72,50 +75,6 @@ function valueText(v: number): string {
   return Object.is(v, -0) ? "-0" : String(v);
 }
 
-/**
- * Steps per bucket for `steps` points drawn `targetPoints` wide: each bucket becomes two
- * points (its first and last step), so a series keeps its min and max per bucket. Below
- * twice the target every point is drawn (the render bench: bucketing costs more than it saves).
- */
-export function downsampleBuckets(steps: number, targetPoints: number): number {
-  return steps <= 2 * targetPoints ? 1 : Math.ceil(steps / Math.max(1, Math.floor(targetPoints / 2)));
-}
-
-function downsample(grid: Float64Array, bucket: number, out: (number | null)[]): void {
-  if (bucket === 1) {
-    for (let i = 0; i < grid.length; i++) out[i] = Number.isNaN(grid[i]!) ? null : grid[i]!;
-    return;
-  }
-  let o = 0;
-  for (let b = 0; b < grid.length; b += bucket) {
-    let min = NaN;
-    let max = NaN;
-    let minAt = -1;
-    let maxAt = -1;
-    const end = Math.min(b + bucket, grid.length);
-    for (let i = b; i < end; i++) {
-      const v = grid[i]!;
-      if (Number.isNaN(v)) continue;
-      if (minAt < 0 || v < min) [min, minAt] = [v, i];
-      if (maxAt < 0 || v > max) [max, maxAt] = [v, i];
-    }
-    const first = minAt <= maxAt ? min : max;
-    const second = minAt <= maxAt ? max : min;
-    out[o++] = minAt < 0 ? null : first;
-    out[o++] = minAt < 0 ? null : second;
-  }
-}
-
-function xAxis(startMs: number, stepMs: number, steps: number, bucket: number): number[] {
-  if (bucket === 1) return Array.from({ length: steps }, (_, i) => (startMs + i * stepMs) / 1000);
-  const xs: number[] = [];
-  for (let b = 0; b < steps; b += bucket) {
-    const last = Math.min(b + bucket, steps) - 1;
-    xs.push((startMs + b * stepMs) / 1000, (startMs + (last === b ? b : last) * stepMs) / 1000 + (last === b ? stepMs / 2000 : 0));
-  }
-  return xs;
-}
-
 /** The value a series has at the grid step nearest `t` (seconds), if it has one there. */
 function sampleAt(s: GraphSeries, t: number, o: GraphOptions): string | undefined {
   const i = Math.round((t * 1000 - o.startMs) / o.stepMs);
@@ -130,8 +89,10 @@ export interface Graph {
 
 export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
   const steps = Math.floor((o.endMs - o.startMs) / o.stepMs) + 1;
-  const bucket = o.drawAllPoints === true ? 1 : downsampleBuckets(steps, Math.round(o.width * POINTS_PER_PIXEL));
-  const xs = xAxis(o.startMs, o.stepMs, steps, bucket);
+  const plotWidth = o.width - PLOT_MARGIN_PX;
+  const buckets = plotWidth / (o.pixelsPerBucket ?? bucketPixels(result.length, plotWidth));
+  const starts = o.drawAllPoints === true ? undefined : drawBuckets(steps, buckets);
+  const xs = drawnTimes(starts, o.startMs, o.stepMs, steps);
   const sum = o.stacked ? new Float64Array(steps) : undefined;
   const data: (number | null)[][] = [xs];
   for (const s of result) {
@@ -144,7 +105,7 @@ export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
       }
     }
     const ys: (number | null)[] = new Array(xs.length);
-    downsample(grid, bucket, ys);
+    decimate(grid, starts, ys);
     data.push(ys);
   }
 
@@ -177,6 +138,9 @@ export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
     axes: [{}, { size: 70 }],
     cursor: { drag: { x: true, y: false, setScale: false }, points: { show: false } },
     hooks: {
+      // For the render bench: uPlot's own drawing (paths built and stroked) apart from the browser's paint.
+      drawClear: [() => performance.mark("orrery:draw-start")],
+      draw: [() => performance.mark("orrery:drawn")],
       setSelect: [
         (u) => {
           if (u.select.width < 5 || o.onZoom === undefined) return;
@@ -188,14 +152,16 @@ export function renderGraph(result: GraphSeries[], o: GraphOptions): Graph {
       ],
       setCursor: [
         (u) => {
-          const idx = u.cursor.idx;
-          if (idx === null || idx === undefined) {
+          const left = u.cursor.left;
+          if (left === undefined || left < 0) {
             hoverTime.textContent = "";
             for (const v of legendValues) v.textContent = "";
             return;
           }
-          const t = xs[idx]!;
-          hoverTime.textContent = formatTime(Math.round(t));
+          // The grid step under the pointer, not the nearest drawn point: every step is hoverable, its value exact.
+          const step = Math.min(steps - 1, Math.max(0, Math.round((u.posToVal(left, "x") * 1000 - o.startMs) / o.stepMs)));
+          const t = (o.startMs + step * o.stepMs) / 1000;
+          hoverTime.textContent = formatTime(t);
           result.forEach((s, i) => {
             legendValues[i]!.textContent = sampleAt(s, t, o) ?? "";
           });

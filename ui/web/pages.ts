@@ -1,7 +1,7 @@
 // The pages besides Query: Explain, Stores, Rules, Alerts, Cardinality and Status, each
 // drawn from one or two API calls.
-import { parseDuration } from "../../promql/index.js";
-import { apiGet, type QueryData } from "./api.js";
+import { formatDuration, parseDuration } from "../../promql/index.js";
+import { apiGet } from "./api.js";
 import { NameSource, QueryEditor } from "./editor.js";
 import { emptyState, formatLabels, formatTime, h, table } from "./dom.js";
 import { autoStepMs } from "./panel.js";
@@ -114,6 +114,14 @@ interface StoreStatus {
   labelSets: Record<string, string>[];
   minTime: number;
   maxTime: number;
+  /** ms; 0 is raw data. Absent from a server older than the field. */
+  resolutions?: number[];
+}
+
+/** A store's resolutions as Thanos names them: raw, 5m, 1h. */
+function resolutionsText(resolutions: readonly number[] | undefined): string {
+  if (resolutions === undefined || resolutions.length === 0) return "unknown";
+  return resolutions.map((r) => (r === 0 ? "raw" : formatDuration(r))).join(", ");
 }
 
 function timeRange(ms: number): string {
@@ -131,7 +139,7 @@ export function storesPage(root: HTMLElement): void {
       ...types.flatMap((type) => [
         h("h2", {}, `${type} (${data[type]!.length})`),
         table(
-          ["Endpoint", "Health", "Last check", "Last error", "Label sets", "Min time", "Max time"],
+          ["Endpoint", "Health", "Last check", "Last error", "Label sets", "Min time", "Max time", "Resolutions"],
           data[type]!.map((s) => [
             s.name,
             h("span", { class: s.lastError === null ? "health-up" : "health-down" }, s.lastError === null ? "UP" : "DOWN"),
@@ -140,6 +148,7 @@ export function storesPage(root: HTMLElement): void {
             h("div", {}, ...s.labelSets.map((l) => h("div", {}, h("code", {}, formatLabels(l))))),
             timeRange(s.minTime),
             timeRange(s.maxTime),
+            h("span", { class: "resolutions" }, resolutionsText(s.resolutions)),
           ]),
         ),
       ]),
@@ -205,58 +214,120 @@ interface TsdbStatus {
   seriesCountByLabelValuePair: { name: string; value: number }[];
 }
 
-const SERIES_BY_METRIC = 'count by (__name__) ({__name__=~".+"})';
+interface Count {
+  name: string;
+  value: number;
+}
 
-async function seriesByMetricAt(timeSec: number): Promise<Map<string, number>> {
-  const { data } = await apiGet<QueryData>("/api/v1/query", { query: SERIES_BY_METRIC, time: String(timeSec) });
-  const out = new Map<string, number>();
-  if (data.resultType === "vector") for (const s of data.result) out.set(s.metric["__name__"] ?? "", Number(s.value[1]));
+/** One view of /api/v1/status/cardinality: the merged one or a store's. */
+interface CardinalityView {
+  name?: string;
+  error?: string | null;
+  numSeries?: number;
+  truncated?: boolean;
+  seriesCountByMetricName?: Count[];
+  labelValueCountByLabelName?: Count[];
+  seriesCountByLabelValuePair?: Count[];
+  growth?: { numSeriesThen: number; truncatedThen: boolean; seriesCountByMetricName: { name: string; then: number; now: number }[] };
+}
+
+interface CardinalityData {
+  time: number;
+  since: number | null;
+  window: number;
+  seriesLimit: number;
+  merged: CardinalityView;
+  stores: CardinalityView[];
+}
+
+function signed(n: number): string {
+  return `${n >= 0 ? "+" : ""}${n}`;
+}
+
+function counted(rows: Count[] | undefined, head: string): HTMLElement {
+  return rows === undefined || rows.length === 0 ? emptyState("None") : table(["Name", head], rows.map((r) => [h("code", {}, r.name), String(r.value)]));
+}
+
+/** One view's tables: growth per metric (with a `since`), top metrics, label names and label-value pairs. */
+function cardinalityTables(v: CardinalityView): HTMLElement[] {
+  if (v.error !== undefined && v.error !== null) return [h("div", { class: "error" }, `Error: ${v.error}`)];
+  const out: HTMLElement[] = [];
+  if (v.truncated === true) out.push(h("div", { class: "warning" }, "Counted from the first series only: the store has more than the series limit."));
+  if (v.growth !== undefined) {
+    const g = v.growth.seriesCountByMetricName;
+    out.push(
+      h("h3", {}, "Growth by metric"),
+      g.length === 0 ? emptyState("No series at either time.") : table(["Metric", "Series then", "Series now", "Growth"], g.map((r) => [h("code", {}, r.name), String(r.then), String(r.now), signed(r.now - r.then)]), "data cardinality-growth"),
+    );
+  }
+  out.push(
+    h("h3", {}, "Top metrics by series"),
+    counted(v.seriesCountByMetricName, "Series"),
+    h("h3", {}, "Top label names by value count"),
+    counted(v.labelValueCountByLabelName, "Values"),
+    h("h3", {}, "Top label-value pairs by series"),
+    counted(v.seriesCountByLabelValuePair, "Series"),
+  );
   return out;
 }
 
 export function cardinalityPage(root: HTMLElement): void {
-  const out = h("div", {});
-  const growthOut = h("div", {});
-  const since = h("input", { class: "in-since", size: "6", value: "1h" });
-  const growth = h("button", {}, "Compare");
-  const limit = 20;
+  const q = new URLSearchParams(location.search);
+  const out = h("div", { class: "cardinality-output" });
+  const since = h("input", { class: "in-since", size: "6", placeholder: "none", value: q.get("since") ?? "1h" });
+  const windowInput = h("input", { class: "in-window", size: "4", value: q.get("window") ?? "5m" });
+  const view = h("select", { class: "in-store" });
+  const refresh = h("button", { class: "execute" }, "Refresh");
+  let data: CardinalityData | undefined;
+  const views = (): CardinalityView[] => (data === undefined ? [] : [{ ...data.merged, name: "merged" }, ...data.stores]);
+  const show = (): void => {
+    if (data === undefined) return;
+    const all = views();
+    const chosen = all.find((v) => v.name === view.value) ?? all[0]!;
+    const withGrowth = data.since !== null;
+    const summary = table(
+      ["Store", "Series now", ...(withGrowth ? ["Series then", "Growth"] : []), ""],
+      all.map((v) => [
+        v.name === "merged" ? h("strong", {}, "merged (the query's view)") : h("code", {}, v.name ?? ""),
+        v.numSeries === undefined ? "" : String(v.numSeries),
+        ...(withGrowth ? [v.growth === undefined ? "" : String(v.growth.numSeriesThen), v.growth === undefined || v.numSeries === undefined ? "" : signed(v.numSeries - v.growth.numSeriesThen)] : []),
+        v.error !== undefined && v.error !== null ? h("span", { class: "health-down" }, v.error) : v.truncated === true ? "truncated" : "",
+      ]),
+      "data cardinality-stores",
+    );
+    out.replaceChildren(
+      h("p", { class: "hint" }, `Series with data in the ${windowInput.value} before ${formatTime(data.time)}${withGrowth ? `, against the ${windowInput.value} before ${formatTime(data.since!)}` : ""}.`),
+      summary,
+      h("h2", {}, chosen.name === "merged" ? "Merged" : `Store ${chosen.name ?? ""}`),
+      ...cardinalityTables(chosen),
+    );
+  };
+  const load = (): Promise<void> =>
+    guarded(out, async () => {
+      const now = Date.now() / 1000;
+      const params: Record<string, string> = { limit: "20", time: String(now), window: windowInput.value.trim() };
+      if (since.value.trim() !== "") params["since"] = String(now - parseDuration(since.value.trim()) / 1000);
+      history.replaceState(null, "", `/cardinality?${new URLSearchParams({ since: since.value.trim(), window: windowInput.value.trim(), store: view.value || "merged" })}`);
+      const answer = await apiGet<CardinalityData>("/api/v1/status/cardinality", params);
+      data = answer.data;
+      const chosen = view.value || q.get("store") || "merged";
+      view.replaceChildren(...views().map((v) => h("option", { value: v.name ?? "" }, v.name === "merged" ? "merged" : `store ${v.name ?? ""}`)));
+      view.value = views().some((v) => v.name === chosen) ? chosen : "merged";
+      show();
+    });
+  view.addEventListener("change", () => {
+    history.replaceState(null, "", `/cardinality?${new URLSearchParams({ since: since.value.trim(), window: windowInput.value.trim(), store: view.value })}`);
+    show();
+  });
+  refresh.addEventListener("click", () => void load());
+  for (const input of [since, windowInput]) input.addEventListener("change", () => void load());
   root.append(
     h("h1", {}, "Cardinality"),
+    h("p", { class: "hint" }, "Top metrics, label names and label-value pairs by series count, merged and per store, and each metric's growth since a time ago. The same data: GET /api/v1/status/cardinality."),
+    h("div", { class: "panel-controls" }, "View ", view, " Since ", since, " ago (blank: no growth) · Window ", windowInput, " ", refresh),
     out,
-    h("h2", {}, "Growth"),
-    h("p", { class: "hint" }, "Series per metric now against some time ago (", h("code", {}, SERIES_BY_METRIC), " at both times)."),
-    h("div", { class: "panel-controls" }, "Since ", since, " ago ", growth),
-    growthOut,
   );
-  void guarded(out, async () => {
-    const { data } = await apiGet<TsdbStatus>("/api/v1/status/tsdb", { limit: String(limit) });
-    const top = (title: string, head: string, rows: { name: string; value: number }[]): HTMLElement[] => [
-      h("h2", {}, title),
-      rows.length === 0 ? emptyState("None") : table(["Name", head], rows.map((r) => [h("code", {}, r.name), String(r.value)])),
-    ];
-    const s = data.headStats;
-    out.replaceChildren(
-      h("p", {}, `${s.numSeries} series, ${s.numLabelPairs} label pairs, ${s.chunkCount} chunks.`),
-      ...top("Top metrics by series", "Series", data.seriesCountByMetricName),
-      ...top("Top label names by value count", "Values", data.labelValueCountByLabelName),
-      ...top("Top label-value pairs by series", "Series", data.seriesCountByLabelValuePair),
-      ...top("Top label names by memory of values", "Bytes", data.memoryInBytesByLabelName),
-    );
-  });
-  const compare = (): Promise<void> =>
-    guarded(growthOut, async () => {
-      const now = Date.now() / 1000;
-      const then = now - parseDuration(since.value.trim()) / 1000;
-      const [a, b] = await Promise.all([seriesByMetricAt(then), seriesByMetricAt(now)]);
-      const rows = [...new Set([...a.keys(), ...b.keys()])]
-        .map((name) => ({ name, before: a.get(name) ?? 0, after: b.get(name) ?? 0 }))
-        .sort((x, y) => y.after - y.before - (x.after - x.before) || (x.name < y.name ? -1 : 1))
-        .slice(0, limit);
-      growthOut.replaceChildren(
-        rows.length === 0 ? emptyState("No series at either time.") : table(["Metric", "Series then", "Series now", "Growth"], rows.map((r) => [h("code", {}, r.name), String(r.before), String(r.after), `${r.after - r.before >= 0 ? "+" : ""}${r.after - r.before}`])),
-      );
-    });
-  growth.addEventListener("click", () => void compare());
+  void load();
 }
 
 export function statusPage(root: HTMLElement): void {

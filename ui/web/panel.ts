@@ -65,6 +65,7 @@ export function panelsToUrl(panels: PanelState[]): URLSearchParams {
 
 /** Read at load: the panels rewrite the URL once they run. */
 const DRAW_ALL_POINTS = new URLSearchParams(location.search).get("draw_all_points") === "1";
+const DRAW_PX = Number(new URLSearchParams(location.search).get("draw_px") ?? "") || undefined;
 
 /** The evaluation end, ms: blank is now. */
 function endMs(end: string): number {
@@ -183,6 +184,7 @@ export class QueryPanel {
         stacked: s.stacked,
         width: Math.max(300, this.output.clientWidth || this.element.clientWidth - 20),
         drawAllPoints: DRAW_ALL_POINTS,
+        pixelsPerBucket: DRAW_PX,
         onZoom: (from, to) => {
           s.range = formatDuration(Math.max(1000, Math.round((to - from) / 1000) * 1000));
           s.end = new Date(to).toISOString();
