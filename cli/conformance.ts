@@ -56,16 +56,15 @@ const PROMQLTEST_USAGE = `usage: orrery conformance promqltest [FILES…] [flags
 
 Runs every eval of the given promqltest scripts (default: every .test file in
 ../shared/promqltest) against orrery's engine and prints, per file, how many
-passed, failed and are unsupported (native histograms, start timestamps), then
-each failure, and last "N passed, N failed, N skipped". Exit status 1 when any
-eval failed.
+passed and failed, then each failure, and last "N passed, N failed". Exit
+status 1 when any eval failed.
 
 FILES are .test files or folders of them; a bare name (functions.test) is looked
 up in ../shared/promqltest; NAME:LINE[,LINE…] runs only the evals at those lines.
 
 flags:
   --json                    print the report as JSON
-  --verbose                 also list passed evals and why each unsupported one is
+  --verbose                 also list passed evals
   --write-known-failures    rewrite conformance/known-failures.txt from this run (exit 0)
   --no-at-variants          skip the @-pinned re-runs of instant queries
   --no-range-check          skip the range-mode re-check of instant queries

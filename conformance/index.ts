@@ -1,5 +1,5 @@
 // Conformance: runs Prometheus's promqltest scripts (../shared/promqltest)
-// against orrery's engine and reports, per eval, passed / failed / unsupported.
+// against orrery's engine and reports, per eval, passed / failed.
 //
 // Judged as Prometheus's own runner judges (promql/promqltest/test.go):
 // - series matched by label set; values equal within a relative 1e-6, any NaN equals NaN;
@@ -12,8 +12,7 @@
 // - an expected error is matched by message or regex; only a QueryError of kind bad_data,
 //   execution or too_many_samples can satisfy it (a crash or timeout never does);
 // - a query our parser rejects fails (Prometheus's parser accepts every eval query).
-// Evals whose query selects series holding native histograms (literals or load_with_nhcb) or
-// start timestamps (@st), or whose expected result has a histogram, are "unsupported".
+// Every eval is run, native histograms (literals, load_with_nhcb) and start timestamps (@st) included.
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { FileResult } from "./report.js";
@@ -32,8 +31,6 @@ export {
   formatJsonReport,
   formatKnownFailures,
   parseKnownFailures,
-  parseUnsupportedPin,
-  checkUnsupportedPin,
   checkRatchet,
   summaryLine,
   totals,

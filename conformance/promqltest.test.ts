@@ -9,11 +9,9 @@ import { Engine } from "../engine/index.js";
 import { NO_SHARED, repoRoot, sharedDir } from "../testing/index.js";
 import {
   checkRatchet,
-  checkUnsupportedPin,
   evalId,
   parseKnownFailures,
   parseScript,
-  parseUnsupportedPin,
   runPromqlTestFiles,
   summaryLine,
   totals,
@@ -52,6 +50,4 @@ test("promqltest evals fail exactly as listed in conformance/known-failures.txt"
     `${verdict.newFailures.length} eval(s) fail that known-failures.txt does not list`,
   );
   assert.deepEqual(verdict.stale, [], `listed in known-failures.txt but no longer failing; remove them ${regenerate}`);
-  const pin = checkUnsupportedPin(files, parseUnsupportedPin(knownText));
-  assert.equal(pin, undefined, pin);
 });

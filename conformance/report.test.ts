@@ -3,12 +3,10 @@ import { test } from "node:test";
 import type { EvalResult } from "./promqltest/runner.js";
 import {
   checkRatchet,
-  checkUnsupportedPin,
   formatJsonReport,
   formatKnownFailures,
   formatTextReport,
   parseKnownFailures,
-  parseUnsupportedPin,
   type FileResult,
 } from "./report.js";
 
@@ -17,27 +15,25 @@ function r(file: string, line: number, status: EvalResult["status"], message?: s
 }
 
 const run: FileResult[] = [
-  { file: "a.test", path: "/x/a.test", results: [r("a.test", 3, "passed"), r("a.test", 7, "failed", "expected 1 but got 2"), r("a.test", 9, "unsupported", "histograms")] },
+  { file: "a.test", path: "/x/a.test", results: [r("a.test", 3, "passed"), r("a.test", 7, "failed", "expected 1 but got 2")] },
   { file: "b.test", path: "/x/b.test", results: [r("b.test", 1, "failed", "boom"), r("b.test", 4, "passed")] },
 ];
 
 test("text report: a row per file, failures with file:line, last line the summary", () => {
   const text = formatTextReport(run);
   const lines = text.split("\n");
-  assert.match(lines[1], /^a\.test\s+1\s+1\s+1$/);
-  assert.match(lines[2], /^b\.test\s+1\s+1\s+0$/);
+  assert.match(lines[1], /^a\.test\s+1\s+1$/);
+  assert.match(lines[2], /^b\.test\s+1\s+1$/);
   assert.match(text, /a\.test:7: q7\n    expected 1 but got 2/);
-  assert.match(text, /Unsupported \(counted as skipped[^\n]*\n  a\.test: 9\n/);
-  assert.match(formatTextReport(run, { verbose: true }), /a\.test:9: q9\n    histograms/);
-  assert.equal(lines[lines.length - 1], "2 passed, 2 failed, 1 skipped");
+  assert.equal(lines[lines.length - 1], "2 passed, 2 failed");
   assert.doesNotMatch(text, /Passed:/);
   assert.match(formatTextReport(run, { verbose: true }), /Passed:\na\.test:3: q3/);
 });
 
 test("JSON report carries the same counts and every eval", () => {
   const json = JSON.parse(formatJsonReport(run)) as { totals: unknown; files: { file: string; passed: number; evals: unknown[] }[] };
-  assert.deepEqual(json.totals, { passed: 2, failed: 2, skipped: 1 });
-  assert.equal(json.files[0].evals.length, 3);
+  assert.deepEqual(json.totals, { passed: 2, failed: 2 });
+  assert.equal(json.files[0].evals.length, 2);
   assert.equal(json.files[1].passed, 1);
 });
 
@@ -51,16 +47,6 @@ test("known failures round-trip and the ratchet catches both directions", () => 
   const fewer = new Set(["a.test:7"]);
   assert.deepEqual(checkRatchet(run, fewer).newFailures.map((x) => `${x.file}:${x.line}`), ["b.test:1"]);
 
-  const more = new Set(["a.test:7", "b.test:1", "a.test:3", "a.test:9", "gone.test:5"]);
-  assert.deepEqual(checkRatchet(run, more).stale, ["a.test:3", "a.test:9", "gone.test:5"]);
-});
-
-test("the unsupported count is pinned: written by formatKnownFailures, a change in either direction fails with how to update", () => {
-  const text = formatKnownFailures(run);
-  assert.equal(parseUnsupportedPin(text), 1);
-  assert.equal(checkUnsupportedPin(run, parseUnsupportedPin(text)), undefined);
-  assert.match(checkUnsupportedPin(run, 0)!, /^1 evals are unsupported \(skipped\) but known-failures.txt pins 0: .*update the `unsupported-evals:` line .* to 1/);
-  assert.match(checkUnsupportedPin(run, 2)!, /pins 2/);
-  assert.match(checkUnsupportedPin(run, undefined)!, /has no `unsupported-evals:` pin \(this run: 1\)/);
-  assert.equal(parseUnsupportedPin("# unsupported-evals: 5\n"), undefined, "a commented-out pin is no pin");
+  const more = new Set(["a.test:7", "b.test:1", "a.test:3", "gone.test:5"]);
+  assert.deepEqual(checkRatchet(run, more).stale, ["a.test:3", "gone.test:5"]);
 });

@@ -12,16 +12,13 @@ export interface FileResult {
 export interface Totals {
   passed: number;
   failed: number;
-  /** Unsupported evals (native histograms, start timestamps): counted, listed, never hidden. */
-  skipped: number;
 }
 
 export function countStatuses(results: readonly EvalResult[]): Totals {
-  const t: Totals = { passed: 0, failed: 0, skipped: 0 };
+  const t: Totals = { passed: 0, failed: 0 };
   for (const r of results) {
     if (r.status === "passed") t.passed++;
-    else if (r.status === "failed") t.failed++;
-    else t.skipped++;
+    else t.failed++;
   }
   return t;
 }
@@ -32,22 +29,7 @@ export function totals(files: readonly FileResult[]): Totals {
 
 /** The last line of every report. */
 export function summaryLine(t: Totals): string {
-  return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`;
-}
-
-/** `head item item …` wrapped at `width` columns, continuation lines indented. */
-function wrapList(head: string, items: readonly string[], width: number): string[] {
-  const lines: string[] = [];
-  let line = `  ${head}`;
-  for (const item of items) {
-    if (line.length + 1 + item.length > width) {
-      lines.push(line);
-      line = " ".repeat(head.length + 2);
-    }
-    line += ` ${item}`;
-  }
-  lines.push(line);
-  return lines;
+  return `${t.passed} passed, ${t.failed} failed`;
 }
 
 function indent(text: string, prefix: string): string {
@@ -57,28 +39,16 @@ function indent(text: string, prefix: string): string {
     .join("\n");
 }
 
-/** Human-readable report: a table per file, then failures (and, verbose, unsupported and passed evals), then the summary line. */
+/** Human-readable report: a table per file, then failures (and, verbose, passed evals), then the summary line. */
 export function formatTextReport(files: readonly FileResult[], opts: { verbose?: boolean } = {}): string {
   const out: string[] = [];
   const width = Math.max(4, ...files.map((f) => f.file.length));
-  out.push(`${"file".padEnd(width)}  ${"passed".padStart(6)}  ${"failed".padStart(6)}  ${"unsupported".padStart(11)}`);
+  out.push(`${"file".padEnd(width)}  ${"passed".padStart(6)}  ${"failed".padStart(6)}`);
   for (const f of files) {
     const t = countStatuses(f.results);
-    out.push(`${f.file.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}  ${String(t.skipped).padStart(11)}`);
+    out.push(`${f.file.padEnd(width)}  ${String(t.passed).padStart(6)}  ${String(t.failed).padStart(6)}`);
   }
   const all = files.flatMap((f) => f.results);
-  const unsupported = all.filter((r) => r.status === "unsupported");
-  if (unsupported.length > 0) {
-    out.push("", "Unsupported (counted as skipped; native histograms or start timestamps):");
-    if (opts.verbose) {
-      for (const r of unsupported) out.push(`${r.file}:${r.line}: ${r.query}`, `    ${r.message ?? ""}`);
-    } else {
-      for (const f of files) {
-        const lines = f.results.filter((r) => r.status === "unsupported").map((r) => r.line);
-        if (lines.length > 0) out.push(...wrapList(`${f.file}:`, lines.map(String), 100));
-      }
-    }
-  }
   const failed = all.filter((r) => r.status === "failed");
   if (failed.length > 0) {
     out.push("", "Failures:");
@@ -119,51 +89,25 @@ export const KNOWN_FAILURES_HEADER = [
   "# and always tells the truth. Regenerate it with",
   "#   node dist/cli/main.js conformance promqltest --write-known-failures",
   "# One `file:line` (the eval command's line) per entry; text after `#` is a comment.",
-  "# Evals on native histograms or start timestamps are counted as unsupported, not listed;",
-  "# their number is pinned by the `unsupported-evals:` line, so an eval cannot drift from failed",
-  "# to unsupported (or a fix hide behind a new skip) unnoticed.",
+  "# Every eval is run and judged: there is no skipped or unsupported status.",
 ].join("\n");
-
-/** The line of known-failures.txt that pins the number of unsupported evals. */
-const UNSUPPORTED_PIN = /^unsupported-evals:\s*(\d+)$/;
 
 export function evalId(r: Pick<EvalResult, "file" | "line">): string {
   return `${r.file}:${r.line}`;
 }
 
-/** Reads known-failures.txt: one `file:line` per line; `#` starts a comment; the unsupported pin is not an id. */
+/** Reads known-failures.txt: one `file:line` per line; `#` starts a comment. */
 export function parseKnownFailures(text: string): Set<string> {
   const ids = new Set<string>();
   for (const raw of text.split("\n")) {
     const l = raw.replace(/#.*/, "").trim();
-    if (l !== "" && !UNSUPPORTED_PIN.test(l)) ids.add(l);
+    if (l !== "") ids.add(l);
   }
   return ids;
 }
 
-/** The number of unsupported evals known-failures.txt pins, or undefined when it has no pin. */
-export function parseUnsupportedPin(text: string): number | undefined {
-  for (const raw of text.split("\n")) {
-    const m = UNSUPPORTED_PIN.exec(raw.replace(/#.*/, "").trim());
-    if (m !== null) return Number(m[1]);
-  }
-  return undefined;
-}
-
-/** Why a run's unsupported count does not match the pin (a message for the developer), or undefined. */
-export function checkUnsupportedPin(files: readonly FileResult[], pinned: number | undefined): string | undefined {
-  const actual = totals(files).skipped;
-  if (pinned === actual) return undefined;
-  const how =
-    "If the change is deliberate (an eval now supported, or newly unsupported for a reason you can name), " +
-    "update the `unsupported-evals:` line of conformance/known-failures.txt to " +
-    `${actual}, or regenerate it: node dist/cli/main.js conformance promqltest --write-known-failures`;
-  if (pinned === undefined) return `conformance/known-failures.txt has no \`unsupported-evals:\` pin (this run: ${actual}). ${how}`;
-  return `${actual} evals are unsupported (skipped) but known-failures.txt pins ${pinned}: an eval may have drifted between failed and unsupported. ${how}`;
-}
-
 export function formatKnownFailures(files: readonly FileResult[]): string {
-  const lines = [KNOWN_FAILURES_HEADER, "", `unsupported-evals: ${totals(files).skipped}`, ""];
+  const lines = [KNOWN_FAILURES_HEADER, ""];
   for (const r of files.flatMap((f) => f.results)) {
     if (r.status !== "failed") continue;
     const query = r.query.length > 100 ? `${r.query.slice(0, 97)}...` : r.query;
@@ -175,7 +119,7 @@ export function formatKnownFailures(files: readonly FileResult[]): string {
 export interface RatchetVerdict {
   /** Failing evals that are not listed. */
   newFailures: EvalResult[];
-  /** Listed evals that do not fail any more (passed, unsupported, or gone). */
+  /** Listed evals that do not fail any more (passed, or gone). */
   stale: string[];
 }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Expr, LabelMatcher, MatrixSelector, VectorSelector } from "../../promql/index.js";
-import { atModifierVariants, matchesAll, selectorMatchers } from "./query.js";
+import { atModifierVariants } from "./query.js";
 
 // ASTs are built by hand so these tests do not depend on the parser.
 function vs(name: string, start: number, extra: LabelMatcher[] = [], at?: VectorSelector["at"]): VectorSelector {
@@ -71,32 +71,4 @@ test("no @ variants for functions that depend on the evaluation time", () => {
   for (const f of ["time", "timestamp", "hour", "predict_linear", "day_of_year", "start", "end", "step", "range"]) {
     assert.deepEqual(atModifierVariants(`${f}(foo)`, call(f, [vs("foo", f.length + 1)], 0, f.length + 5), 60_000), [], f);
   }
-});
-
-test("selectorMatchers finds every selector, and the implicit target_info of info()", () => {
-  const expr = call("info", [vs("metric", 5)], 0, 12);
-  assert.deepEqual(
-    selectorMatchers(expr).map((m) => m.map((x) => `${x.name}${x.op}${x.value}`)),
-    [["__name__=target_info"], ["__name__=metric"]],
-  );
-});
-
-test("matchesAll: missing labels are empty, regexes anchored", () => {
-  const labels = [
-    { name: "__name__", value: "http_requests" },
-    { name: "job", value: "api" },
-  ];
-  const cases: [LabelMatcher[], boolean][] = [
-    [[{ name: "__name__", op: "=", value: "http_requests" }], true],
-    [[{ name: "__name__", op: "=~", value: "http_.*" }], true],
-    [[{ name: "__name__", op: "=~", value: "http" }], false],
-    [[{ name: "job", op: "!=", value: "api" }], false],
-    [[{ name: "job", op: "!~", value: "a.*" }], false],
-    [[{ name: "instance", op: "=", value: "" }], true],
-    [[{ name: "instance", op: "!=", value: "" }], false],
-    [[{ name: "job", op: "=~", value: "api|web" }, { name: "__name__", op: "!=", value: "x" }], true],
-    // A pattern JS cannot compile is assumed to match (the safe side for "touches histograms").
-    [[{ name: "job", op: "=~", value: "(?P<x>a" }], true],
-  ];
-  for (const [m, want] of cases) assert.equal(matchesAll(m, labels), want, JSON.stringify(m));
 });

@@ -1,9 +1,6 @@
-// What the runner needs to know about an eval's query from its AST: which
-// selectors it has (to tell whether it touches unsupported data), and the
+// What the runner needs to know about an eval's query from its AST: the
 // `@`-pinned variants the reference runner also evaluates for instant queries.
-import type { Expr, LabelMatcher } from "../../promql/index.js";
-import { compileMatcher } from "../../storeapi/index.js";
-import type { ScriptLabel } from "./values.js";
+import type { Expr } from "../../promql/index.js";
 
 /** The direct sub-expressions of a node. */
 function children(e: Expr): Expr[] {
@@ -25,37 +22,6 @@ function children(e: Expr): Expr[] {
     case "BinaryExpr":
       return [e.lhs, e.rhs];
   }
-}
-
-/**
- * The matcher lists of every selector in the query, including the implicit
- * `target_info` selector of a one-argument `info()`.
- */
-export function selectorMatchers(expr: Expr): LabelMatcher[][] {
-  const out: LabelMatcher[][] = [];
-  const visit = (e: Expr): void => {
-    if (e.type === "VectorSelector") out.push(e.matchers);
-    if (e.type === "Call" && e.func === "info" && e.args.length === 1) out.push([{ name: "__name__", op: "=", value: "target_info" }]);
-    for (const c of children(e)) visit(c);
-  };
-  visit(expr);
-  return out;
-}
-
-/**
- * Whether a label set satisfies all matchers, with Prometheus semantics (a
- * missing label is "", RE2 regexes fully anchored). A matcher that does not
- * compile counts as matching: the safe side for "touches unsupported data".
- */
-export function matchesAll(matchers: readonly LabelMatcher[], labels: readonly ScriptLabel[]): boolean {
-  return matchers.every((m) => {
-    const value = labels.find((l) => l.name === m.name)?.value ?? "";
-    try {
-      return compileMatcher(m)(value);
-    } catch {
-      return true;
-    }
-  });
 }
 
 /** Functions whose result depends on the evaluation time even when their arguments are pinned with `@`. */

@@ -144,7 +144,7 @@ test("expected errors: a query error matches, a crash never does", async () => {
   assert.match(succeeded[0].message ?? "", /expected an error but the query succeeded/);
 });
 
-test("native histograms are loaded and judged; a failing eval on them counts as unsupported; start timestamps are loaded and judged", async () => {
+test("native histograms and start timestamps are loaded and judged like floats: a wrong answer on them fails", async () => {
   const script = [
     "load 1m",
     "  h {{schema:0 sum:1 count:1}}x2",
@@ -185,18 +185,17 @@ test("native histograms are loaded and judged; a failing eval on them counts as 
   assert.deepEqual(
     results.map((r) => [r.line, r.status]),
     [
-      [11, "unsupported"],
+      [11, "failed"],
       [14, "passed"],
-      [17, "unsupported"],
-      [20, "unsupported"],
+      [17, "failed"],
+      [20, "failed"],
       [23, "failed"],
       [26, "passed"],
       [31, "passed"],
     ],
   );
-  assert.match(results[0].message ?? "", /selects h\{\}, which has native histogram samples; unexpected series x/);
-  assert.match(results[2].message ?? "", /expected result contains a native histogram; expected histogram \{\{schema:0 sum:1 count:1\}\} for x\{\} but got float value 5/);
-  assert.match(results[3].message ?? "", /selects lat\{\}/);
+  assert.match(results[0].message ?? "", /unexpected series x/);
+  assert.match(results[2].message ?? "", /expected histogram \{\{schema:0 sum:1 count:1\}\} for x\{\} but got float value 5/);
   // An @st offset is relative to its sample; a start timestamp of 0 is "none", as in Prometheus's runner.
   assert.deepEqual(
     store.appended.filter((s) => s.labels === "__name__=c"),

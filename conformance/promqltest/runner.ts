@@ -9,16 +9,14 @@ import {
   compareResult,
   findUnsorted,
   formatExpected,
-  formatLabelSet,
   formatValue,
-  labelSetKey,
 } from "./compare.js";
-import { atModifierVariants, matchesAll, selectorMatchers } from "./query.js";
+import { atModifierVariants } from "./query.js";
 import { isFailExpected, isOrdered, type Command, type EvalCommand, type LoadCommand, type Script } from "./script.js";
-import { hasHistogram, type ScriptLabel } from "./values.js";
+import { hasHistogram } from "./values.js";
 import { classicToCustomBuckets, expandHistograms } from "./histograms.js";
 
-export type EvalStatus = "passed" | "failed" | "unsupported";
+export type EvalStatus = "passed" | "failed";
 
 export interface EvalResult {
   /** The script's name (the file's base name for files). */
@@ -28,7 +26,7 @@ export interface EvalResult {
   query: string;
   kind: "instant" | "range";
   status: EvalStatus;
-  /** Why it failed or is unsupported. */
+  /** Why it failed. */
   message?: string;
   /** Compact renderings for failure reports. */
   expected?: string;
@@ -57,17 +55,10 @@ export interface RunOptions {
 
 export type EngineFactory = () => QueryEngine;
 
-/** What the loaded data holds that the engine cannot yet be judged on fully (histograms). */
-interface LoadedSeries {
-  labels: ScriptLabel[];
-  histograms: boolean;
-}
-
 interface RunContext {
   script: Script;
   engine: QueryEngine;
   store: LoadableStore;
-  loaded: Map<string, LoadedSeries>;
   loadError?: string;
   opts: Required<Omit<RunOptions, "onlyLines" | "storeFactory">>;
 }
@@ -78,7 +69,6 @@ export async function runScript(script: Script, engineFactory: EngineFactory, op
     script,
     engine: engineFactory(),
     store: (options.storeFactory ?? (() => new MemoryStore()))(),
-    loaded: new Map(),
     opts: {
       atModifierVariants: options.atModifierVariants ?? true,
       rangeModeCheck: options.rangeModeCheck ?? true,
@@ -98,7 +88,6 @@ async function runCommand(ctx: RunContext, cmd: Command): Promise<EvalResult | u
   switch (cmd.type) {
     case "clear":
       ctx.store.clear();
-      ctx.loaded.clear();
       ctx.loadError = undefined;
       return undefined;
     case "load":
@@ -131,23 +120,15 @@ function load(ctx: RunContext, cmd: LoadCommand): void {
         else if (v.kind === "stale") ctx.store.appendSample(labels, t, STALE_NAN, st);
         else if (v.kind === "histogram") ctx.store.appendHistogram(labels, t, histograms![i]!, st);
       }
-      noteLoaded(ctx, s.labels, histograms !== undefined);
     }
     if (cmd.withNhcb) {
       for (const s of classicToCustomBuckets(cmd.series, cmd.intervalMs)) {
         for (const p of s.points) ctx.store.appendHistogram(s.labels, p.t, p.h);
-        noteLoaded(ctx, s.labels, true);
       }
     }
   } catch (err) {
     ctx.loadError = `load at line ${cmd.line} failed: ${errorText(err)}`;
   }
-}
-
-function noteLoaded(ctx: RunContext, labels: ScriptLabel[], histograms: boolean): void {
-  const key = labelSetKey(labels);
-  const prev = ctx.loaded.get(key);
-  ctx.loaded.set(key, { labels, histograms: histograms || (prev?.histograms ?? false) });
 }
 
 type Outcome = Pick<EvalResult, "status" | "message" | "expected" | "got">;
@@ -162,24 +143,7 @@ async function runEval(ctx: RunContext, ev: EvalCommand): Promise<Outcome> {
   if (ctx.loadError !== undefined) return { status: "failed", message: ctx.loadError };
   const failure = ev.kind === "range" ? await runRangeEval(ctx, ev) : await runInstantEval(ctx, ev, expr);
   if (failure === undefined) return { status: "passed" };
-  // Native histogram support is still being completed: an eval on them that fails is counted as
-  // unsupported (pinned in known-failures.txt and listed with its reason), never as passed.
-  const histograms = histogramInvolvement(ctx, ev, expr);
-  const status = histograms === undefined ? "failed" : "unsupported";
-  const message = histograms === undefined ? failure.message : `${histograms}; ${failure.message}`;
-  return { status, message, expected: formatExpected(ev), got: failure.got };
-}
-
-/** Why an eval involves native histograms (its expected result or the series it selects), if it does. */
-function histogramInvolvement(ctx: RunContext, ev: EvalCommand, expr: Expr): string | undefined {
-  const expects = (ev.expectedScalar !== undefined && ev.expectedScalar.kind === "histogram") || ev.expectedSeries.some((s) => hasHistogram(s.values));
-  if (expects) return "the expected result contains a native histogram";
-  for (const matchers of selectorMatchers(expr)) {
-    for (const s of ctx.loaded.values()) {
-      if (s.histograms && matchesAll(matchers, s.labels)) return `the query selects ${formatLabelSet(s.labels)}, which has native histogram samples`;
-    }
-  }
-  return undefined;
+  return { status: "failed", message: failure.message, expected: formatExpected(ev), got: failure.got };
 }
 
 interface Failure {
