@@ -8,6 +8,7 @@ import { startFuzzTarget } from "./target.js";
 async function main(): Promise<void> {
   const env = (name: string, dflt: number): number => Number(process.env[name] ?? dflt);
   const target = await startFuzzTarget();
+  const shown = new Map<string, number>();
   try {
     const report = await fuzz(target, {
       seed: env("FUZZ_SEED", 1),
@@ -17,6 +18,12 @@ async function main(): Promise<void> {
       timeoutMs: env("FUZZ_TIMEOUT_MS", 15_000),
       seeds: seedQueries(),
       nowMs: target.nowMs,
+      // The first of each kind as they happen; the summary counts them all.
+      onFailure: (f) => {
+        const seen = (shown.get(f.what) ?? 0) + 1;
+        shown.set(f.what, seen);
+        if (seen <= 50) process.stdout.write(`\n${new Date().toISOString()} ${f.what}: ${f.detail}\n  ${f.input}\n`);
+      },
       progress: (r) => process.stdout.write(`\r${r.inputs} inputs, ${r.crashes} crashes, ${r.hangs} hangs, RSS ${mb(processMemory(target.process.pid!).rss)}   `),
     });
     // Idle a while so the process can settle, then read its memory again.

@@ -30,6 +30,8 @@ export interface FuzzOptions {
   readonly nowMs: number;
   /** Called every second with the figures so far. */
   readonly progress?: (report: FuzzReport) => void;
+  /** Called on each failure as it happens (a long run's log shows it without waiting for the end). */
+  readonly onFailure?: (failure: FuzzFailure) => void;
 }
 
 export interface FuzzFailure {
@@ -118,10 +120,14 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
   const started = Date.now();
   const report: FuzzReport = { inputs: 0, crashes: 0, hangs: 0, statuses: {}, failures: [], baselineRssBytes: processMemory(pid).rss, peakRssBytes: 0, finalRssBytes: 0, elapsedMs: 0 };
   let exited = target.process.exitCode !== null;
+  const fail = (failure: FuzzFailure): void => {
+    options.onFailure?.(failure);
+    if (report.failures.length < 20 || failure.what === "crash") report.failures.push(failure);
+  };
   const onExit = (code: number | null, signal: string | null): void => {
     exited = true;
     report.crashes++;
-    report.failures.push({ what: "crash", input: lastInputs.join("\n"), detail: `exited ${code ?? signal}` });
+    fail({ what: "crash", input: lastInputs.join("\n"), detail: `exited ${code ?? signal}` });
   };
   target.process.once("exit", onExit);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -150,13 +156,13 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
       const outcome = input.kind === "http" ? await sendHttp(agent, base, input, options.timeoutMs) : await sendGrpc(grpcSession(), input, options.timeoutMs);
       if ("hang" in outcome) {
         report.hangs++;
-        if (report.failures.length < 20) report.failures.push({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms` });
+        fail({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms` });
         continue;
       }
       const key = "status" in outcome ? outcome.status : "transport-error";
       report.statuses[key] = (report.statuses[key] ?? 0) + 1;
-      if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503" && report.failures.length < 20) {
-        report.failures.push({ what: "5xx", input: text, detail: `status ${outcome.status}` });
+      if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503") {
+        fail({ what: "5xx", input: text, detail: `status ${outcome.status}` });
       }
     }
   };
