@@ -3,6 +3,7 @@
 import type { LiveWebConfig } from "./webserver.js";
 import type { TenancyConfig } from "./tenancy.js";
 import type { TenantLimiter } from "./limits.js";
+import type { CostPolicy } from "./cost.js";
 import type { Registry } from "prom-client";
 import type { FastifyInstance, FastifyServerOptions } from "fastify";
 import type { QueryEngine } from "../engine/index.js";
@@ -115,6 +116,8 @@ export interface ApiDeps {
   queryTimeoutMs?: number;
   /** Samples one query may hold (default 50,000,000, `--query.max-samples`). */
   maxSamples?: number;
+  /** Whether a query's cost is estimated and checked before it runs (default true, `--query.cost-estimate`). */
+  costEstimate?: boolean;
   /** Default lookback delta, ms (the engine's default when absent). */
   lookbackDeltaMs?: number;
   /** Without max_source_resolution, read downsampled data up to step/5 (`--query.auto-downsampling`, default false). */
@@ -171,6 +174,10 @@ export interface ApiContext {
   flags: Record<string, string>;
   queryTimeoutMs: number;
   maxSamples: number;
+  /** Whether the cost estimate runs before a query (false: only the limits checked as it runs). */
+  costEstimate: boolean;
+  /** The limits a query's estimate is checked against (the process's; a tenant's request adds its own). */
+  costPolicy: CostPolicy;
   lookbackDeltaMs: number | undefined;
   autoDownsampling: boolean;
   gate: QueryGate;

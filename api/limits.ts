@@ -5,7 +5,9 @@
 import { readFileSync, statSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
 import { parseYaml, YamlError, YamlKeyReader, type YamlMapping } from "../conformance/index.js";
-import type { SeriesFrame, SeriesRequest, Store } from "../storeapi/index.js";
+import type { EstimateOptions, SeriesFrame, SeriesRequest, Store } from "../storeapi/index.js";
+import type { CostRefusal } from "../planner/index.js";
+import type { CostPolicy } from "./cost.js";
 import { ApiError } from "./params.js";
 
 export interface TenantLimits {
@@ -226,6 +228,25 @@ export class TenantLimiter {
   }
 
   /**
+   * `policy` with the tenant's max_fetched_series_per_query checked on the cost estimate too, before
+   * any chunk is read; its refusal is worded and counted as the streaming check's.
+   */
+  costPolicy(policy: CostPolicy, tenant: string): CostPolicy {
+    const max = this.limits(tenant).maxFetchedSeriesPerQuery;
+    if (max <= 0) return policy;
+    return {
+      limits: { ...policy.limits, series: { max, name: LIMIT_KEYS.maxFetchedSeriesPerQuery } },
+      refusal: (refused: CostRefusal) => (refused.limit === "series" ? this.seriesRefusal(tenant, max, refused.detail) : policy.refusal(refused)),
+    };
+  }
+
+  /** The `execution` error (422) of a request over the tenant's max_fetched_series_per_query, counted. */
+  private seriesRefusal(tenant: string, max: number, why: string): ApiError {
+    this.refuse("maxFetchedSeriesPerQuery", tenant);
+    return new ApiError("execution", `series limit (max_fetched_series_per_query=${max}) exceeded for tenant ${JSON.stringify(tenant)}: ${why}`);
+  }
+
+  /**
    * `store` for one request of the tenant: series, samples and time range it reads are checked
    * against the tenant's limits as they stream, so a query over the limit stops before it holds more.
    */
@@ -244,10 +265,7 @@ export class TenantLimiter {
     const count = (frame: SeriesFrame): void => {
       counts.series += frame.series.length;
       const maxSeries = limits.maxFetchedSeriesPerQuery;
-      if (maxSeries > 0 && counts.series > maxSeries) {
-        this.refuse("maxFetchedSeriesPerQuery", tenant);
-        throw new ApiError("execution", `series limit (max_fetched_series_per_query=${maxSeries}) exceeded for tenant ${JSON.stringify(tenant)}: the query fetches more than ${maxSeries} series; narrow its selectors`);
-      }
+      if (maxSeries > 0 && counts.series > maxSeries) throw this.seriesRefusal(tenant, maxSeries, `the query fetches more than ${maxSeries} series; narrow its selectors`);
       const maxSamples = limits.maxSamplesPerQuery;
       if (maxSamples <= 0) return;
       for (const s of frame.series) for (const c of s.chunks) counts.samples += chunkSamples(c.raw ?? c.count);
@@ -259,7 +277,7 @@ export class TenantLimiter {
     return {
       info: () => store.info(),
       // The cost estimate reads no chunks: it passes through, so only the query's own reads are checked and counted.
-      ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal) => store.estimate!(request, signal) }),
+      ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal, options?: EstimateOptions) => store.estimate!(request, signal, options) }),
       async *series(request: SeriesRequest, signal?: AbortSignal) {
         checkLength(request.minTime, request.maxTime);
         for await (const frame of store.series(request, signal)) {

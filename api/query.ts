@@ -4,7 +4,7 @@ import type { Query, QueryError, QueryOptions, QueryResult, Value } from "../eng
 import type { ApiContext, JsonBody } from "./context.js";
 import { encodeQueryResponse, formatAnnotation } from "./encode.js";
 import { encodeGridResponse } from "./encode_grid.js";
-import { costRefusal, processCostLimits } from "./cost.js";
+import { costRefusal } from "./cost.js";
 import { shardedStore, shardIgnoringLabels, type Store } from "../storeapi/index.js";
 import {
   ApiError,
@@ -169,7 +169,7 @@ async function runQuery(
       throw policy.refine(creationError(err));
     }
     // Refused on its estimate before any chunk is fetched; the engine's own limit still holds while it runs.
-    const refused = await costRefusal(query, store, processCostLimits(ctx.maxSamples), controller.signal);
+    const refused = await costRefusal(query, store, ctx.costPolicy, controller.signal);
     if (refused !== undefined) throw refused;
     let result: QueryResult;
     try {

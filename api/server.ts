@@ -14,6 +14,7 @@ import { explainQuery } from "./explain.js";
 import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
 import type { TenantLimiter } from "./limits.js";
+import { processCostPolicy } from "./cost.js";
 import { DEFAULT_TENANCY, tenantOf, tenantStore, withTenantMatcher } from "./tenancy.js";
 import * as meta from "./meta.js";
 import { multipartBoundary, parseMultipartFields } from "./multipart.js";
@@ -282,7 +283,7 @@ function tenantContext(ctx: ApiContext, headers: FastifyRequest["headers"]): Api
   };
 }
 
-/** The context of one request under the tenant's limits: its stores count series, samples and time range. */
+/** The context of one request under the tenant's limits: its stores count series, samples and time range; its estimate is checked against them. */
 function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string): ApiContext {
   const { storeFor, individualStores } = ctx;
   return {
@@ -290,6 +291,7 @@ function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string):
     store: limits.requestStore(ctx.store, tenant),
     storeFor: storeFor === undefined ? undefined : (options) => limits.requestStore(storeFor(options), tenant),
     individualStores: () => individualStores().map((s) => ({ name: s.name, store: limits.requestStore(s.store, tenant) })),
+    costPolicy: ctx.costEstimate ? limits.costPolicy(ctx.costPolicy, tenant) : ctx.costPolicy,
   };
 }
 
@@ -319,6 +321,8 @@ function apiContext(deps: ApiDeps): ApiContext {
     flags: deps.flags ?? {},
     queryTimeoutMs: deps.queryTimeoutMs ?? 120_000,
     maxSamples: deps.maxSamples ?? 50_000_000,
+    costEstimate: deps.costEstimate ?? true,
+    costPolicy: processCostPolicy(deps.maxSamples ?? 50_000_000, deps.costEstimate ?? true),
     lookbackDeltaMs: deps.lookbackDeltaMs,
     autoDownsampling: deps.autoDownsampling ?? false,
     gate: new QueryGate(maxConcurrency, deps.maxQueuedQueries ?? maxConcurrency * 10),

@@ -1,7 +1,7 @@
 // Tenants as Thanos and Mimir name them: which tenant a request is for (one resolver, used by
 // the API, the results cache key and the remote_write receiver), and the store view that lets a
 // tenant's request read only series carrying its tenant label.
-import type { LabelNamesRequest, LabelValuesRequest, Matcher, SeriesRequest, Store } from "../storeapi/index.js";
+import type { EstimateOptions, LabelNamesRequest, LabelValuesRequest, Matcher, SeriesRequest, Store } from "../storeapi/index.js";
 
 export interface TenancyConfig {
   /** The request header naming the tenant (Thanos's THANOS-TENANT by default). */
@@ -45,6 +45,6 @@ export function tenantStore(store: Store, labelName: string, tenant: string): St
     labelNames: (request, signal) => store.labelNames(scoped(request), signal),
     labelValues: (request, signal) => store.labelValues(scoped(request), signal),
     // Without an estimate of its own, the store is estimated through `series` above, scoped too.
-    ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal) => store.estimate!(scoped(request), signal) }),
+    ...(store.estimate === undefined ? {} : { estimate: (request: SeriesRequest, signal?: AbortSignal, options?: EstimateOptions) => store.estimate!(scoped(request), signal, options) }),
   };
 }

@@ -105,6 +105,7 @@ export async function run(argv: string[]): Promise<number> {
     flags: parsed.flags.values,
     queryTimeoutMs: cfg.queryTimeoutMs,
     maxSamples: cfg.maxSamples,
+    costEstimate: cfg.costEstimate,
     lookbackDeltaMs: cfg.lookbackDeltaMs,
     autoDownsampling: cfg.autoDownsampling,
     maxConcurrency: cfg.maxConcurrency,

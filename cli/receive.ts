@@ -46,6 +46,10 @@ import {
   webConfigFlag,
   RECEIVE_TENANCY_FLAGS,
   tenancyFlags,
+  RECEIVE_LIMITS_FLAGS,
+  limitsConfig,
+  type LimitsConfig,
+  openLimiter,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
 
@@ -67,6 +71,7 @@ const FLAGS: FlagSpec[] = [
   ...REQUEST_LIMIT_FLAGS,
   ...WEB_CONFIG_FLAGS,
   ...RECEIVE_TENANCY_FLAGS,
+  ...RECEIVE_LIMITS_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
@@ -95,6 +100,8 @@ export interface ReceiveConfig {
   limits: RequestLimits;
   web: WebConfigFlag | undefined;
   tenancy: TenancyConfig;
+  /** Per-tenant remote_write limits (--limits.*); undefined: none. */
+  tenantLimits: LimitsConfig | undefined;
   maxDecodedBytes: number;
   externalLabels: Labels;
   logLevel: LogLevel;
@@ -117,6 +124,7 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     limits: requestLimits(values),
     web: webConfigFlag(values),
     tenancy: tenancyFlags(values, "receive"),
+    tenantLimits: limitsConfig(values),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
@@ -145,7 +153,8 @@ export async function run(argv: string[]): Promise<number> {
     log,
   );
   if (!(await startShipping(shipping, head, log))) return 1;
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy);
+  const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy, limiter);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false, web });
 
   let grpc: StoreApiServer;
@@ -178,6 +187,7 @@ export async function run(argv: string[]): Promise<number> {
   log.info("shutting down: stopping remote_write and the StoreAPI, flushing the WAL");
   await app.close();
   web?.close();
+  limiter?.stop();
   await grpc.close();
   await shipping?.close(head);
   await head.close();

@@ -67,6 +67,12 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
   { name: "query.lookback-delta", default: "5m", help: "How far back an instant selector looks for a sample." },
   { name: "query.timeout", default: "2m", help: "Maximum time a query may take before it is aborted." },
   { name: "query.max-samples", default: "50000000", help: "Maximum samples a single query may hold in memory at once." },
+  {
+    name: "query.cost-estimate",
+    default: "true",
+    boolean: true,
+    help: "Estimate a query's series and samples from the stores' postings and chunk statistics and refuse it over --query.max-samples or a tenant's series limit before any chunk is read; off: the limits are checked only as the query runs.",
+  },
   { name: "query.max-concurrency", default: "20", help: "Maximum queries evaluated at the same time." },
   {
     name: "query.max-queue-length",
@@ -228,19 +234,37 @@ export const QUERY_TENANCY_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
-/** Per-tenant limits: the defaults of every tenant, and a Mimir-like overrides file (`orrery start`, `query`). */
-export const LIMITS_FLAGS: readonly FlagSpec[] = [
+/** The per-tenant overrides file, shared by every process with per-tenant limits. */
+const LIMITS_FILE_FLAGS: readonly FlagSpec[] = [
   { name: "limits.config-file", default: "", help: "Per-tenant limit overrides, as Mimir's runtime config (overrides: {<tenant>: {ingestion_rate: 1000, …}}); re-read when it changes." },
   { name: "limits.reload-period", default: "10s", help: "How often --limits.config-file is checked for a change." },
+];
+
+/** The remote_write limits' defaults of every tenant. */
+const INGESTION_LIMITS_FLAGS: readonly FlagSpec[] = [
   { name: "limits.ingestion-rate", default: "0", help: "Default samples per second a tenant may remote_write (0: unlimited); over it, 429." },
   { name: "limits.ingestion-burst-size", default: "0", help: "Default samples a tenant may send at once above the rate (0: one second's worth)." },
-  { name: "limits.max-global-series-per-user", default: "0", help: "Default series a tenant may have in the head (0: unlimited)." },
+  { name: "limits.max-global-series-per-user", default: "0", help: "Default series a tenant may have in the head (0: unlimited); over it, 400." },
+];
+
+/** The query limits' defaults of every tenant. */
+const QUERY_LIMITS_FLAGS: readonly FlagSpec[] = [
   { name: "limits.max-concurrent-queries", default: "0", help: "Default API requests a tenant may run at once (0: unlimited); over it, 429." },
-  { name: "limits.max-fetched-series-per-query", default: "0", help: "Default series one request of a tenant may fetch (0: unlimited)." },
+  {
+    name: "limits.max-fetched-series-per-query",
+    default: "0",
+    help: "Default series one request of a tenant may fetch (0: unlimited); checked on the cost estimate before execution and as series stream in.",
+  },
   { name: "limits.max-samples-per-query", default: "0", help: "Default samples (in fetched chunks) one request of a tenant may fetch (0: unlimited)." },
   { name: "limits.max-query-length", default: "0s", help: "Default time range one request of a tenant may read (0s: unlimited)." },
   { name: "limits.max-response-size", default: "0", help: "Default size of a tenant's JSON answer (e.g. 10MB; 0: unlimited)." },
 ];
+
+/** Per-tenant limits: the defaults of every tenant, and a Mimir-like overrides file (`orrery start`, `query`). */
+export const LIMITS_FLAGS: readonly FlagSpec[] = [...LIMITS_FILE_FLAGS, ...INGESTION_LIMITS_FLAGS, ...QUERY_LIMITS_FLAGS];
+
+/** Per-tenant remote_write limits (`orrery receive`): the same limiter and overrides file, without the query limits. */
+export const RECEIVE_LIMITS_FLAGS: readonly FlagSpec[] = [...LIMITS_FILE_FLAGS, ...INGESTION_LIMITS_FLAGS];
 
 export interface LimitsConfig {
   readonly defaults: TenantLimits;
@@ -249,7 +273,9 @@ export interface LimitsConfig {
 }
 
 /** The limits the flags give; undefined when none is set (no limiter, no per-request cost). */
-export function limitsConfig(values: Record<string, string>): LimitsConfig | undefined {
+export function limitsConfig(given: Record<string, string>): LimitsConfig | undefined {
+  // A process with a part of the group (receive) gets the other limits' defaults: unlimited.
+  const values = Object.fromEntries(LIMITS_FLAGS.map((f) => [f.name, given[f.name] ?? f.default]));
   const rate = Number(values["limits.ingestion-rate"] ?? "0");
   if (!Number.isFinite(rate) || rate < 0) throw new FlagError(`invalid --limits.ingestion-rate=${values["limits.ingestion-rate"]}: want a number of samples per second ≥ 0`);
   const defaults: TenantLimits = {
@@ -321,6 +347,7 @@ export interface QueryConfig {
   lookbackDeltaMs: number;
   queryTimeoutMs: number;
   maxSamples: number;
+  costEstimate: boolean;
   maxConcurrency: number;
   maxQueueLength: number;
   autoDownsampling: boolean;
@@ -331,6 +358,7 @@ export function queryConfig(values: Record<string, string>): QueryConfig {
     lookbackDeltaMs: durationFlag(values, "query.lookback-delta"),
     queryTimeoutMs: durationFlag(values, "query.timeout"),
     maxSamples: integerFlag(values, "query.max-samples", 1),
+    costEstimate: values["query.cost-estimate"] === "true",
     maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
     maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
     autoDownsampling: values["query.auto-downsampling"] === "true",
@@ -645,7 +673,10 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     return tenant === "" ? undefined : { name: tenancy.labelName, value: tenant };
   };
   return {
-    remoteWrite: (body, headers) => handleRemoteWrite(head, body, headers, received, tenantLabel(headers), limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy ?? DEFAULT_TENANCY, headers)),
+    remoteWrite: (body, headers) => {
+      const label = tenantLabel(headers);
+      return handleRemoteWrite(head, body, headers, received, label, limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy, headers, label));
+    },
     exemplars: {
       select: (start, end, sets) =>
         received.exemplars.select(sets, start, end).map((s) => ({
@@ -658,22 +689,34 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
   };
 }
 
-/** The remote_write admission of the writing tenant: its series in the head, then its samples per second. */
-function ingestionLimits(head: Head, limiter: TenantLimiter, tenancy: TenancyConfig, headers: Parameters<RemoteWriteHandler>[1]): (samples: number) => Promise<{ status: number; message: string } | undefined> {
-  const tenant = tenantOf(headers, tenancy);
+/**
+ * The remote_write admission of the writing tenant: its series in the head, then its samples per
+ * second. Its series are those carrying the label its write gets (`label`); a write stored as sent
+ * under tenancy (receive without a tenant header) is the default tenant's, whose series have no tenant label.
+ */
+function ingestionLimits(
+  head: Head,
+  limiter: TenantLimiter,
+  tenancy: TenancyConfig | undefined,
+  headers: Parameters<RemoteWriteHandler>[1],
+  label: Label | undefined,
+): (samples: number) => Promise<{ status: number; message: string } | undefined> {
+  const tenant = tenantOf(headers, tenancy ?? DEFAULT_TENANCY);
+  const labelName = (tenancy ?? DEFAULT_TENANCY).labelName;
+  const own = label ?? { name: labelName, value: tenancy === undefined ? tenant : "" };
   return async (samples) => {
     if (limiter.limits(tenant).maxGlobalSeriesPerUser > 0) {
-      const refused = limiter.admitSeries(tenant, await tenantSeries(head, tenancy.labelName, tenant));
+      const refused = limiter.admitSeries(tenant, await tenantSeries(head, own));
       if (refused !== undefined) return refused;
     }
     return limiter.admitSamples(tenant, samples);
   };
 }
 
-/** How many series of the tenant the head holds (labels only, no chunks read). */
-async function tenantSeries(head: Head, labelName: string, tenant: string): Promise<number> {
+/** How many series carrying `own` the head holds (value "": those without the label; labels only, no chunks read). */
+async function tenantSeries(head: Head, own: Label): Promise<number> {
   let n = 0;
-  const request = { matchers: [{ name: labelName, op: "=" as const, value: tenant }], minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, skipChunks: true };
+  const request = { matchers: [{ name: own.name, op: "=" as const, value: own.value }], minTime: Number.MIN_SAFE_INTEGER, maxTime: Number.MAX_SAFE_INTEGER, skipChunks: true };
   for await (const frame of head.series(request)) n += frame.series.length;
   return n;
 }

@@ -252,6 +252,7 @@ export async function run(argv: string[]): Promise<number> {
     flags: flagValues,
     queryTimeoutMs: cfg.queryTimeoutMs,
     maxSamples: cfg.maxSamples,
+    costEstimate: cfg.costEstimate,
     lookbackDeltaMs: cfg.lookbackDeltaMs,
     autoDownsampling: cfg.autoDownsampling,
     maxConcurrency: cfg.maxConcurrency,

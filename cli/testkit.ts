@@ -30,13 +30,18 @@ export function orrery(args: string[]): ChildProcess {
 /** POSTs the series to a remote_write endpoint, 200 a request; each must be accepted. */
 export async function remoteWrite(url: string, timeseries: readonly WriteTimeSeries[]): Promise<void> {
   for (let i = 0; i < timeseries.length; i += 200) {
-    const res = await fetch(`${url}/api/v1/write`, {
-      method: "POST",
-      headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0" },
-      body: encodeRemoteWriteBody({ timeseries: timeseries.slice(i, i + 200) }),
-    });
+    const res = await remoteWriteAs(url, undefined, timeseries.slice(i, i + 200));
     assert.equal(res.status, 204, await res.text());
   }
+}
+
+/** One remote_write 1.0 request as `tenant` (THANOS-TENANT; undefined: none), answered as the server answers it. */
+export function remoteWriteAs(url: string, tenant: string | undefined, timeseries: readonly WriteTimeSeries[]): Promise<Response> {
+  return fetch(`${url}/api/v1/write`, {
+    method: "POST",
+    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy", "x-prometheus-remote-write-version": "0.1.0", ...(tenant === undefined ? {} : { "THANOS-TENANT": tenant }) },
+    body: encodeRemoteWriteBody({ timeseries }),
+  });
 }
 
 /** Every series of an in-memory head, as remote_write time series. */

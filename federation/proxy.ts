@@ -7,6 +7,7 @@ import { compareLabels, compareUtf8, estimateSeries, formatLabels, labelsEqual, 
 import type {
   AggrChunk,
   Chunk,
+  EstimateOptions,
   Labels,
   LabelNamesRequest,
   LabelValuesRequest,
@@ -112,7 +113,7 @@ export class ProxyStore implements Store {
     return {
       info: () => this.info(),
       series: (request, signal) => this.series({ ...request, replicaLabels, partialResponseDisabled }, signal),
-      estimate: (request, signal) => this.estimate({ ...request, replicaLabels, partialResponseDisabled }, signal),
+      estimate: (request, signal, options) => this.estimate({ ...request, replicaLabels, partialResponseDisabled }, signal, options),
       labelNames: async (request, signal) => {
         const res = await this.labelNames({ ...request, partialResponseDisabled }, signal);
         return drop.size === 0 ? res : { values: res.values.filter((n) => !drop.has(n)), warnings: res.warnings };
@@ -160,11 +161,11 @@ export class ProxyStore implements Store {
    * What series(request) would return, from the estimates of the stores it reaches (each named, with
    * its share); a store that fails to estimate is left out and makes the basis "assumed".
    */
-  async estimate(request: ProxySeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate> {
+  async estimate(request: ProxySeriesRequest, signal?: AbortSignal, options?: EstimateOptions): Promise<SeriesEstimate> {
     signal?.throwIfAborted();
     const { replicaLabels = [], ...storeRequest } = request;
     const refs = this.seriesStores(request);
-    const results = await Promise.allSettled(refs.map((ref) => this.withTimeout(ref, signal, (r, s) => estimateSeries(r.store, storeRequest, s))));
+    const results = await Promise.allSettled(refs.map((ref) => this.withTimeout(ref, signal, (r, s) => estimateSeries(r.store, storeRequest, s, options))));
     signal?.throwIfAborted();
     const shares: StoreShare[] = [];
     results.forEach((r, i) => {

@@ -26,4 +26,5 @@ test("a series limit names itself and the selectors", async () => {
   const refused = await checkQueryCost(cost(10, 501, "exact"), { series: { max: 500, name: "series per query" } }, instant, noStore);
   assert.equal(refused?.limit, "series");
   assert.match(refused!.message, /^query would fetch too many series: estimated 501 series before any chunk was read \(limit 500, series per query\); selectors matching the most series: x\{job="a"\} \(501 series/);
+  assert.equal(refused!.message, `query would fetch too many series: ${refused!.detail}`, "the detail is the message without Prometheus's words, for a caller's own");
 });

@@ -8,6 +8,7 @@ import {
   estimateSeries,
   weakerBasis,
   type EstimateBasis,
+  type EstimateOptions,
   type SeriesRequest,
   type Store,
   type StoreEstimate,
@@ -55,11 +56,14 @@ interface Fetch {
   readonly rangeMs: number;
 }
 
-/** Estimates a plan's cost against `store`; runs one estimate per distinct fetch, concurrently. */
-export async function estimateCost(root: PlanNode, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<QueryCost> {
+/**
+ * Estimates a plan's cost against `store`; runs one estimate per distinct fetch, concurrently.
+ * `options.countSeries: false` when no check needs series: stores without an estimate of their own cost no round trip.
+ */
+export async function estimateCost(root: PlanNode, ctx: PlanContext, store: Store, signal?: AbortSignal, options?: EstimateOptions): Promise<QueryCost> {
   const fetches = new Map<string, Fetch>();
   collectFetches(root, fetches);
-  const costs = await Promise.all([...fetches.values()].map((f) => estimateFetch(f, ctx, store, signal)));
+  const costs = await Promise.all([...fetches.values()].map((f) => estimateFetch(f, ctx, store, signal, options)));
   const seriesById = new Map<string, number>();
   [...fetches.keys()].forEach((id, i) => seriesById.set(id, costs[i]!.series));
   const seriesOf = (sel: SelectorNode): number => seriesById.get(fetchId(sel)) ?? 0;
@@ -93,7 +97,7 @@ function collectFetches(n: PlanNode, out: Map<string, Fetch>): void {
   for (const c of children(n)) collectFetches(c, out);
 }
 
-async function estimateFetch(f: Fetch, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<SelectorCost> {
+async function estimateFetch(f: Fetch, ctx: PlanContext, store: Store, signal?: AbortSignal, options?: EstimateOptions): Promise<SelectorCost> {
   const sel = f.node;
   const { minTime, maxTime } = sel.fetch!;
   const request: SeriesRequest = {
@@ -103,7 +107,7 @@ async function estimateFetch(f: Fetch, ctx: PlanContext, store: Store, signal?: 
     queryHints: sel.hints,
     ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs ?? 0, aggregates: aggregatesFor(sel.read) } : {}),
   };
-  const e = await estimateSeries(store, request, signal);
+  const e = await estimateSeries(store, request, signal, options);
   return { selector: selectorText(sel, f.rangeMs), pos: sel.pos, request, pinned: sel.atMs !== undefined, minTime, maxTime, series: e.series, samples: e.samples, basis: e.basis, stores: e.stores ?? [] };
 }
 
@@ -192,7 +196,10 @@ export interface CostLimits {
 
 export interface CostRefusal {
   readonly limit: "samples" | "series";
+  /** Prometheus's words for the refusal, then `detail`. */
   readonly message: string;
+  /** The estimate against the limit and the advice, for a caller that words the refusal its own way. */
+  readonly detail: string;
 }
 
 /** Prometheus's ErrTooManySamples for a query refused in execution. */
@@ -216,12 +223,14 @@ export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: P
       parts.push(fit === undefined ? "no shorter range would fit" : `a range of at most about ${formatDuration(fit)} would fit`);
       parts.push(stepAdvice(cost, samples.max, ctx.endMs - ctx.startMs));
     }
-    return { limit: "samples", message: `${TOO_MANY_SAMPLES}: ${what}; ${parts.join("; ")}` };
+    const detail = `${what}; ${parts.join("; ")}`;
+    return { limit: "samples", message: `${TOO_MANY_SAMPLES}: ${detail}`, detail };
   }
   const series = limits.series;
   if (series !== undefined && cost.series > series.max * slack) {
     const what = `estimated ${cost.series} series before any chunk was read (limit ${series.max}, ${series.name})`;
-    return { limit: "series", message: `${TOO_MANY_SERIES}: ${what}; ${topSelectors(cost)}` };
+    const detail = `${what}; ${topSelectors(cost)}`;
+    return { limit: "series", message: `${TOO_MANY_SERIES}: ${detail}`, detail };
   }
   return undefined;
 }

@@ -181,5 +181,15 @@ export interface Store {
    * The series and samples `series(request)` would return, from postings and chunk statistics, no
    * chunk read. Optional: storeapi's estimateSeries counts a store without it through `series` with skipChunks.
    */
-  estimate?(request: SeriesRequest, signal?: AbortSignal): Promise<SeriesEstimate>;
+  estimate?(request: SeriesRequest, signal?: AbortSignal, options?: EstimateOptions): Promise<SeriesEstimate>;
+}
+
+/** How an estimate may be made. */
+export interface EstimateOptions {
+  /**
+   * Whether a store without an estimate of its own is counted with a Series(skip_chunks) round trip
+   * (default true). False when no check would use its series: it is left uncounted (0 series, 0
+   * samples, basis "assumed" — a basis whose samples never refuse a query).
+   */
+  readonly countSeries?: boolean;
 }

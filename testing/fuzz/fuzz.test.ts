@@ -3,10 +3,10 @@
 // `npm run fuzz` is the long run (10^6 inputs).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fuzz } from "./run.js";
+import { fuzz, inputFromJson, inputJson, replay } from "./run.js";
 import { seedQueries, summary } from "./report.js";
 import { startFuzzTarget } from "./target.js";
-import { mutateBytes } from "./inputs.js";
+import { mutateBytes, nextInput } from "./inputs.js";
 import { rng } from "../random.js";
 
 test("byte mutations are reproducible from the seed and change the input", () => {
@@ -18,6 +18,15 @@ test("byte mutations are reproducible from the seed and change the input", () =>
   const r = rng(8);
   for (let k = 0; k < 100; k++) if (Buffer.compare(Buffer.from(mutateBytes(r, input)), Buffer.from(input)) !== 0) changed++;
   assert.ok(changed > 90, `${changed} of 100 mutations changed the input`);
+});
+
+test("a logged input reads back as the same input (FUZZ_REPLAY)", () => {
+  const r = rng(9);
+  for (let i = 0; i < 200; i++) {
+    const line = inputJson(nextInput(r, ["up", "rate(x[5m])"], 1_700_000_000_000, true));
+    assert.equal(inputJson(inputFromJson(line)), line);
+  }
+  assert.throws(() => inputFromJson('{"kind":"http","path":"/"}'), /want kind "http" with a method/);
 });
 
 test("fuzz: 2,000 generated and mutated requests through orrery start: 0 crashes, 0 hangs, 0 internal errors", { timeout: 120_000 }, async (t) => {
@@ -40,6 +49,11 @@ test("fuzz: 2,000 generated and mutated requests through orrery start: 0 crashes
     // Answers of every kind were seen: successes and refusals.
     assert.ok((report.statuses["200"] ?? 0) > 0 && (report.statuses["400"] ?? 0) > 0, JSON.stringify(report.statuses));
     assert.ok(report.peakRssBytes < 1024 * 2 ** 20, `peak RSS ${report.peakRssBytes}`);
+    // A replay sends inputs one at a time and times each.
+    const r = rng(10);
+    const replayed = await replay(target, Array.from({ length: 20 }, () => nextInput(r, seedQueries(), target.nowMs, true)), 15_000);
+    assert.equal(replayed.length, 20);
+    assert.deepEqual(replayed.filter((x) => x.outcome === "hang"), []);
   } finally {
     await target.stop();
   }

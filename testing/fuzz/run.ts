@@ -30,12 +30,17 @@ export interface FuzzOptions {
   readonly nowMs: number;
   /** Called every second with the figures so far. */
   readonly progress?: (report: FuzzReport) => void;
+  /** Called on each failure as it happens (a long run's log shows it without waiting for the end). */
+  readonly onFailure?: (failure: FuzzFailure) => void;
 }
 
 export interface FuzzFailure {
   readonly what: "crash" | "hang" | "5xx";
+  /** The input as a line to read (a crash: the inputs in flight, one a line). */
   readonly input: string;
   readonly detail: string;
+  /** The inputs behind it, to send again (replayFailures). */
+  readonly inputs: readonly FuzzInput[];
 }
 
 export interface FuzzReport {
@@ -70,7 +75,7 @@ function describe(input: FuzzInput): string {
 
 type Outcome = { status: string } | { hang: true } | { error: string };
 
-function sendHttp(agent: Agent, base: URL, input: Extract<FuzzInput, { kind: "http" }>, timeoutMs: number): Promise<Outcome> {
+export function sendHttp(agent: Agent, base: URL, input: Extract<FuzzInput, { kind: "http" }>, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const headers: Record<string, string | number> = { ...input.headers };
     if (input.body !== undefined) headers["content-length"] = input.body.length;
@@ -88,7 +93,7 @@ function sendHttp(agent: Agent, base: URL, input: Extract<FuzzInput, { kind: "ht
   });
 }
 
-function sendGrpc(session: ClientHttp2Session, input: Extract<FuzzInput, { kind: "grpc" }>, timeoutMs: number): Promise<Outcome> {
+export function sendGrpc(session: ClientHttp2Session, input: Extract<FuzzInput, { kind: "grpc" }>, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
     const stream = session.request({ ":method": "POST", ":path": input.path, "content-type": "application/grpc", te: "trailers" });
     let status = "";
@@ -118,10 +123,14 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
   const started = Date.now();
   const report: FuzzReport = { inputs: 0, crashes: 0, hangs: 0, statuses: {}, failures: [], baselineRssBytes: processMemory(pid).rss, peakRssBytes: 0, finalRssBytes: 0, elapsedMs: 0 };
   let exited = target.process.exitCode !== null;
+  const fail = (failure: FuzzFailure): void => {
+    options.onFailure?.(failure);
+    if (report.failures.length < 20 || failure.what === "crash") report.failures.push(failure);
+  };
   const onExit = (code: number | null, signal: string | null): void => {
     exited = true;
     report.crashes++;
-    report.failures.push({ what: "crash", input: lastInputs.join("\n"), detail: `exited ${code ?? signal}` });
+    fail({ what: "crash", input: lastInputs.map(describe).join("\n"), detail: `exited ${code ?? signal}`, inputs: [...lastInputs] });
   };
   target.process.once("exit", onExit);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -134,7 +143,7 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
     }
     return session;
   };
-  const lastInputs: string[] = [];
+  const lastInputs: FuzzInput[] = [];
   const deadline = started + options.seconds * 1000;
   const ticker = setInterval(() => {
     report.elapsedMs = Date.now() - started;
@@ -145,18 +154,18 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
       const input = nextInput(r, options.seeds, options.nowMs, target.grpcAddress !== undefined);
       report.inputs++;
       const text = describe(input);
-      lastInputs.push(text);
+      lastInputs.push(input);
       if (lastInputs.length > options.concurrency) lastInputs.shift();
       const outcome = input.kind === "http" ? await sendHttp(agent, base, input, options.timeoutMs) : await sendGrpc(grpcSession(), input, options.timeoutMs);
       if ("hang" in outcome) {
         report.hangs++;
-        if (report.failures.length < 20) report.failures.push({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms` });
+        fail({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms`, inputs: [input] });
         continue;
       }
       const key = "status" in outcome ? outcome.status : "transport-error";
       report.statuses[key] = (report.statuses[key] ?? 0) + 1;
-      if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503" && report.failures.length < 20) {
-        report.failures.push({ what: "5xx", input: text, detail: `status ${outcome.status}` });
+      if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503") {
+        fail({ what: "5xx", input: text, detail: `status ${outcome.status}`, inputs: [input] });
       }
     }
   };
@@ -173,4 +182,48 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
   report.finalRssBytes = memory.rss;
   report.elapsedMs = Date.now() - started;
   return report;
+}
+
+/** An input as one JSON line (bytes as base64), for a log that a replay reads back. */
+export function inputJson(input: FuzzInput): string {
+  const body = input.body === undefined ? undefined : Buffer.from(input.body).toString("base64");
+  return JSON.stringify({ ...input, body });
+}
+
+/** The input of an inputJson line; throws naming what is wrong. */
+export function inputFromJson(line: string): FuzzInput {
+  const o = JSON.parse(line) as { kind?: unknown; method?: unknown; path?: unknown; headers?: unknown; body?: unknown };
+  if (typeof o.path !== "string") throw new Error(`fuzz input ${line.slice(0, 80)}: no path`);
+  const body = typeof o.body === "string" ? new Uint8Array(Buffer.from(o.body, "base64")) : undefined;
+  if (o.kind === "grpc") return { kind: "grpc", path: o.path, body: body ?? new Uint8Array() };
+  if (o.kind !== "http" || typeof o.method !== "string") throw new Error(`fuzz input ${line.slice(0, 80)}: want kind "http" with a method, or "grpc"`);
+  return { kind: "http", method: o.method, path: o.path, headers: (o.headers ?? {}) as Record<string, string>, ...(body === undefined ? {} : { body }) };
+}
+
+export interface ReplayResult {
+  readonly input: string;
+  /** The status, "hang" or "transport-error: …". */
+  readonly outcome: string;
+  readonly ms: number;
+}
+
+/** Sends each input alone, one after another (no load beside it): what each answers and how long it takes. */
+export async function replay(target: FuzzTarget, inputs: readonly FuzzInput[], timeoutMs: number): Promise<ReplayResult[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const base = new URL(target.httpUrl);
+  const session = target.grpcAddress === undefined ? undefined : connect(`http://${target.grpcAddress}`);
+  session?.on("error", () => undefined);
+  const out: ReplayResult[] = [];
+  try {
+    for (const input of inputs) {
+      const started = performance.now();
+      const outcome = input.kind === "http" ? await sendHttp(agent, base, input, timeoutMs) : session === undefined ? { error: "no gRPC address" } : await sendGrpc(session, input, timeoutMs);
+      const text = "hang" in outcome ? "hang" : "status" in outcome ? outcome.status : `transport-error: ${outcome.error}`;
+      out.push({ input: describe(input), outcome: text, ms: performance.now() - started });
+    }
+  } finally {
+    agent.destroy();
+    session?.close();
+  }
+  return out;
 }
