@@ -6,6 +6,7 @@ import { Engine } from "./index.js";
 import type { FloatHistogram } from "./histogram/index.js";
 import type { MatrixValue, QueryResult, VectorValue } from "./types.js";
 import { CounterResetHint, MemoryStore, STALE_NAN, type Labels, type NativeHistogram } from "../storeapi/index.js";
+import { nativeHistogram } from "../testing/index.js";
 
 const MIN = 60_000;
 const H: Labels = [{ name: "__name__", value: "h" }];
@@ -14,19 +15,7 @@ const F: Labels = [{ name: "__name__", value: "f" }];
 
 /** A schema-0 histogram with `n` observations: n/2 in (0.5, 1] and n/2 in (1, 2]. */
 function hist(n: number, float = false, sum = n): NativeHistogram {
-  return {
-    float,
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: n,
-    sum,
-    positiveSpans: [{ offset: 0, length: 2 }],
-    positiveBuckets: [n / 2, n / 2],
-    negativeSpans: [],
-    negativeBuckets: [],
-  };
+  return nativeHistogram({ float, count: n, sum, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [n / 2, n / 2] });
 }
 
 /** h: a counter histogram growing by 60 observations a minute (0..5m); g: float histograms; f: floats. */

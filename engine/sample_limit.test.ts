@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "./index.js";
 import { FloatHistogram } from "./histogram/index.js";
-import { CounterResetHint, MemoryStore, type Labels, type NativeHistogram } from "../storeapi/index.js";
+import { MemoryStore, type Labels, type NativeHistogram } from "../storeapi/index.js";
+import { nativeHistogram } from "../testing/index.js";
 
 const MIN = 60_000;
 const H: Labels = [{ name: "__name__", value: "h" }];
@@ -13,19 +14,7 @@ const TOO_MANY = "query processing would load too many samples into memory in qu
 
 /** Schema 0, one span of two buckets: Size() = 168 + 8 × 3 = 192, so it weighs (192 + 8) / 16 = 12 samples. */
 function hist(n: number): NativeHistogram {
-  return {
-    float: false,
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: n,
-    sum: n,
-    positiveSpans: [{ offset: 0, length: 2 }],
-    positiveBuckets: [n / 2, n / 2],
-    negativeSpans: [],
-    negativeBuckets: [],
-  };
+  return nativeHistogram({ count: n, sum: n, positiveSpans: [{ offset: 0, length: 2 }], positiveBuckets: [n / 2, n / 2] });
 }
 
 /** One histogram sample of h and one float sample of f, both at 5m. */

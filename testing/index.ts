@@ -26,3 +26,4 @@ export const NO_SHARED = "did not run: ../shared (promqltest, compliance) is not
 
 export { rng } from "./random.js";
 export { makeCerts, httpsGet, DEFAULT_LEAVES, type HttpsAnswer, type LeafCert } from "./tls.js";
+export { nativeHistogram } from "./histogram.js";

@@ -10,6 +10,7 @@ import {
   isStaleNaN,
 } from "./index.js";
 import { CounterResetHint, type HistogramSpan, type NativeHistogram } from "../histogram.js";
+import { nativeHistogram } from "../../testing/index.js";
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
 
@@ -20,20 +21,7 @@ function hist(
   positiveBuckets: number[],
   extra: Partial<NativeHistogram> = {},
 ): NativeHistogram {
-  return {
-    float: false,
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count,
-    sum,
-    positiveSpans,
-    positiveBuckets,
-    negativeSpans: [],
-    negativeBuckets: [],
-    ...extra,
-  };
+  return nativeHistogram({ count, sum, positiveSpans, positiveBuckets, ...extra });
 }
 
 type AnyIterator = HistogramChunkIterator | FloatHistogramChunkIterator;

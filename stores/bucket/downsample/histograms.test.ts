@@ -5,7 +5,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   ChunkEncoding,
-  CounterResetHint,
   FloatHistogramChunkIterator,
   HistogramChunkCutter,
   XorChunkIterator,
@@ -14,6 +13,7 @@ import {
   type Chunk,
   type NativeHistogram,
 } from "../../../storeapi/index.js";
+import { nativeHistogram } from "../../../testing/index.js";
 import { openBlockDir } from "../block/block.js";
 import { withTempDir, xorChunks } from "../block/test-helpers.js";
 import { BlockWriter, type BlockChunk } from "../block/writer.js";
@@ -27,19 +27,7 @@ const RESET_AT = 120; // the 121st sample (30m15s) starts again from a small his
 
 /** Integer schema-0 counter histogram after `n` scrapes: n observations in (1,2], 2n in (2,4]. */
 function hist(n: number): NativeHistogram {
-  return {
-    float: false,
-    counterResetHint: CounterResetHint.Unknown,
-    schema: 0,
-    zeroThreshold: 0,
-    zeroCount: 0,
-    count: 3 * n,
-    sum: 5 * n,
-    positiveSpans: [{ offset: 1, length: 2 }],
-    positiveBuckets: [n, 2 * n],
-    negativeSpans: [],
-    negativeBuckets: [],
-  };
+  return nativeHistogram({ count: 3 * n, sum: 5 * n, positiveSpans: [{ offset: 1, length: 2 }], positiveBuckets: [n, 2 * n] });
 }
 
 /** n per sample index: 1..120, then 1..120 again after the reset. */
