@@ -2,7 +2,7 @@
 // with): every bucket keeps a compensation term in a parallel array of the same layout, updated
 // with Prometheus's Kahan–Neumaier step so aggregated histograms match its answers.
 import { kahanCompensation } from "../functions/kahan.js";
-import { BucketCursor, SpanBuilder, type Span } from "./spans.js";
+import { BucketCursor, CustomBucketSlots, SpanBuilder, type Span } from "./spans.js";
 import { isExponentialSchema, targetIndex } from "./bounds.js";
 
 /** Spans, buckets and their compensation terms, built in ascending index order. */
@@ -120,15 +120,9 @@ export function kahanMapCustomBuckets(
   targetComp: Float64Array,
 ): void {
   const cursor = new BucketCursor().reset(spans, buckets);
-  const own = ownBounds ?? [];
-  let k = 0;
+  const slots = new CustomBucketSlots(ownBounds, bounds);
   while (cursor.next()) {
-    let slot = bounds.length;
-    if (cursor.index < own.length) {
-      const upper = own[cursor.index];
-      while (k < bounds.length && bounds[k] < upper) k++;
-      if (k < bounds.length) slot = k;
-    }
+    const slot = slots.of(cursor.index);
     targetComp[slot] = kahanCompensation(cursor.count, target[slot], targetComp[slot]);
     target[slot] += cursor.count;
     if (comp !== undefined) {

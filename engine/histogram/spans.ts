@@ -197,6 +197,30 @@ export function mergeBuckets(
 }
 
 /**
+ * Where custom buckets of one layout land among the reconciled `bounds` (+Inf last): each goes to
+ * the first reconciled bound at or above its own upper bound. Asked in ascending bucket index.
+ */
+export class CustomBucketSlots {
+  private readonly own: readonly number[];
+  private k = 0;
+
+  constructor(
+    ownBounds: readonly number[] | undefined,
+    private readonly bounds: readonly number[],
+  ) {
+    this.own = ownBounds ?? [];
+  }
+
+  of(index: number): number {
+    const bounds = this.bounds;
+    if (index >= this.own.length) return bounds.length;
+    const upper = this.own[index]!;
+    while (this.k < bounds.length && bounds[this.k]! < upper) this.k++;
+    return this.k < bounds.length ? this.k : bounds.length;
+  }
+}
+
+/**
  * Adds custom buckets of one layout onto `target`, indexed by the reconciled `bounds` (+Inf last):
  * each bucket goes to the first reconciled bound at or above its own upper bound.
  */
@@ -209,15 +233,9 @@ export function mapCustomBuckets(
   target: Float64Array,
 ): void {
   const cursor = new BucketCursor().reset(spans, buckets);
-  const own = ownBounds ?? [];
-  let k = 0;
+  const slots = new CustomBucketSlots(ownBounds, bounds);
   while (cursor.next()) {
-    let slot = bounds.length;
-    if (cursor.index < own.length) {
-      const upper = own[cursor.index];
-      while (k < bounds.length && bounds[k] < upper) k++;
-      if (k < bounds.length) slot = k;
-    }
+    const slot = slots.of(cursor.index);
     target[slot] += sign * cursor.count;
   }
 }
