@@ -21,8 +21,8 @@ export function logged(child: ChildProcess, pattern: RegExp, what: string): Prom
   });
 }
 
-export function orrery(args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export function orrery(args: string[], nodeArgs: readonly string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   child.stderr!.on("data", () => undefined);
   return child;
 }

@@ -37,10 +37,11 @@ async function main(): Promise<void> {
       },
       progress: (r) => process.stdout.write(`\r${r.inputs} inputs, ${r.crashes} crashes, ${r.hangs} hangs, RSS ${mb(processMemory(target.process.pid!).rss)}   `),
     });
-    // Idle a while so the process can settle, then read its memory again.
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
-    report.finalRssBytes = processMemory(target.process.pid!).rss;
     process.stdout.write("\n" + summary(report) + "\n");
+    if (target.process.exitCode === null) {
+      const fresh = await target.freshProcessMemory();
+      process.stdout.write(`a fresh process on the same data (WAL replayed): RSS ${mb(fresh.rssBytes)} after a full GC, head series ${fresh.headSeries}\n`);
+    }
     for (const f of report.failures) process.stdout.write(`${f.what}: ${f.detail}\n  ${f.input}\n`);
     process.exitCode = report.crashes + report.hangs > 0 ? 1 : 0;
   } finally {

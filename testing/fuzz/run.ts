@@ -30,6 +30,8 @@ export interface FuzzOptions {
   readonly nowMs: number;
   /** Called every second with the figures so far. */
   readonly progress?: (report: FuzzReport) => void;
+  /** How long the target idles after the last input before its memory is read (10 s). */
+  readonly settleMs?: number;
   /** Called on each failure as it happens (a long run's log shows it without waiting for the end). */
   readonly onFailure?: (failure: FuzzFailure) => void;
 }
@@ -51,9 +53,14 @@ export interface FuzzReport {
   statuses: Record<string, number>;
   /** The first few failures, each with the input that caused it. */
   failures: FuzzFailure[];
+  /** RSS after a full collection, before the first input. */
   baselineRssBytes: number;
   peakRssBytes: number;
+  /** RSS after the last input, an idle spell and a full collection. */
   finalRssBytes: number;
+  /** Head series before and after: accepted remote_write inputs add series, and their memory is rightly kept. */
+  headSeriesBefore: number;
+  headSeriesAfter: number;
   elapsedMs: number;
 }
 
@@ -71,6 +78,27 @@ export function processMemory(pid: number): { rss: number; peak: number } {
 function describe(input: FuzzInput): string {
   const body = input.body === undefined ? "" : ` body(${input.body.length} B)=${Buffer.from(input.body.subarray(0, 200)).toString("base64")}`;
   return input.kind === "http" ? `${input.method} ${input.path.slice(0, 500)}${body}` : `gRPC ${input.path}${body}`;
+}
+
+/** RSS after a full collection (the target preloads gc-on-signal.js; without it, plain RSS). */
+export async function collectedRss(pid: number): Promise<number> {
+  try {
+    process.kill(pid, "SIGUSR2");
+  } catch {
+    return 0;
+  }
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  return processMemory(pid).rss;
+}
+
+/** The series the target's head holds (its /api/v1/status/tsdb), -1 when it does not answer. */
+export async function headSeries(httpUrl: string): Promise<number> {
+  try {
+    const body = (await (await fetch(`${httpUrl}/api/v1/status/tsdb`)).json()) as { data?: { headStats?: { numSeries?: number } } };
+    return body.data?.headStats?.numSeries ?? -1;
+  } catch {
+    return -1;
+  }
 }
 
 type Outcome = { status: string } | { hang: true } | { error: string };
@@ -121,7 +149,19 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
   const r = rng(options.seed);
   const pid = target.process.pid!;
   const started = Date.now();
-  const report: FuzzReport = { inputs: 0, crashes: 0, hangs: 0, statuses: {}, failures: [], baselineRssBytes: processMemory(pid).rss, peakRssBytes: 0, finalRssBytes: 0, elapsedMs: 0 };
+  const report: FuzzReport = {
+    inputs: 0,
+    crashes: 0,
+    hangs: 0,
+    statuses: {},
+    failures: [],
+    baselineRssBytes: await collectedRss(pid),
+    peakRssBytes: 0,
+    finalRssBytes: 0,
+    headSeriesBefore: await headSeries(target.httpUrl),
+    headSeriesAfter: -1,
+    elapsedMs: 0,
+  };
   let exited = target.process.exitCode !== null;
   const fail = (failure: FuzzFailure): void => {
     options.onFailure?.(failure);
@@ -144,6 +184,7 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
     return session;
   };
   const lastInputs: FuzzInput[] = [];
+  let answered = 0;
   const deadline = started + options.seconds * 1000;
   const ticker = setInterval(() => {
     report.elapsedMs = Date.now() - started;
@@ -156,12 +197,15 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
       const text = describe(input);
       lastInputs.push(input);
       if (lastInputs.length > options.concurrency) lastInputs.shift();
+      const answeredBefore = answered;
       const outcome = input.kind === "http" ? await sendHttp(agent, base, input, options.timeoutMs) : await sendGrpc(grpcSession(), input, options.timeoutMs);
       if ("hang" in outcome) {
         report.hangs++;
-        fail({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms`, inputs: [input] });
+        // Many answers meanwhile: this request was stuck alone; none: the whole process was.
+        fail({ what: "hang", input: text, detail: `no answer in ${options.timeoutMs} ms (${answered - answeredBefore} other answers meanwhile)`, inputs: [input] });
         continue;
       }
+      answered++;
       const key = "status" in outcome ? outcome.status : "transport-error";
       report.statuses[key] = (report.statuses[key] ?? 0) + 1;
       if ("status" in outcome && (outcome.status.startsWith("5") || outcome.status === "grpc-13") && outcome.status !== "503") {
@@ -177,10 +221,13 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
     agent.destroy();
     session?.close();
   }
-  const memory = processMemory(pid);
-  report.peakRssBytes = memory.peak;
-  report.finalRssBytes = memory.rss;
   report.elapsedMs = Date.now() - started;
+  report.peakRssBytes = processMemory(pid).peak;
+  if (exited) return report;
+  // Idle a while so in-flight work and caches settle, then read memory after a full collection.
+  await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 10_000));
+  report.finalRssBytes = await collectedRss(pid);
+  report.headSeriesAfter = await headSeries(target.httpUrl);
   return report;
 }
 

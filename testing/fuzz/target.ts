@@ -3,14 +3,21 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
 import type { WriteTimeSeries } from "../../stores/index.js";
 import { logged, orrery, remoteWrite } from "../../cli/testkit.js";
 import { stopProcess } from "../../conformance/index.js";
-import type { FuzzTarget } from "./run.js";
+import { collectedRss, headSeries, type FuzzTarget } from "./run.js";
 
 export interface RunningTarget extends FuzzTarget {
   /** The clock the data was written at, ms. */
   readonly nowMs: number;
+  /**
+   * Stops the fuzzed process and starts a fresh one on its data directory (the WAL replayed):
+   * the memory the accepted data needs, without whatever the fuzz left behind.
+   */
+  freshProcessMemory(): Promise<{ rssBytes: number; headSeries: number }>;
   stop(): Promise<void>;
 }
 
@@ -33,16 +40,28 @@ function seedData(nowMs: number): WriteTimeSeries[] {
 
 export async function startFuzzTarget(extraArgs: readonly string[] = []): Promise<RunningTarget> {
   const dir = mkdtempSync(join(tmpdir(), "orrery-fuzz-"));
-  const child = orrery(["start", `--storage.tsdb.path=${dir}`, "--web.listen-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--no-self-scrape", "--query.timeout=5s", ...extraArgs]);
+  const gcOnSignal = fileURLToPath(new URL("./gc-on-signal.js", import.meta.url));
+  const start = (): ChildProcess =>
+    orrery(["start", `--storage.tsdb.path=${dir}`, "--web.listen-address=127.0.0.1:0", "--grpc-address=127.0.0.1:0", "--no-self-scrape", "--query.timeout=5s", ...extraArgs], ["--expose-gc", "--import", gcOnSignal]);
+  const child = start();
+  let fresh: ChildProcess | undefined;
   const stop = async (): Promise<void> => {
     await stopProcess(child);
+    if (fresh !== undefined) await stopProcess(fresh);
     rmSync(dir, { recursive: true, force: true });
+  };
+  const freshProcessMemory = async (): Promise<{ rssBytes: number; headSeries: number }> => {
+    await stopProcess(child);
+    fresh = start();
+    const httpUrl = await logged(fresh, /listening on (http:\/\/[^\s"]+)/, "start");
+    const rssBytes = await collectedRss(fresh.pid!);
+    return { rssBytes, headSeries: await headSeries(httpUrl) };
   };
   try {
     const [httpUrl, grpcAddress] = await Promise.all([logged(child, /listening on (http:\/\/[^\s"]+)/, "start"), logged(child, /gRPC StoreAPI on ([^\s"]+)/, "start")]);
     const nowMs = Date.now();
     await remoteWrite(httpUrl, seedData(nowMs));
-    return { process: child, httpUrl, grpcAddress, nowMs, stop };
+    return { process: child, httpUrl, grpcAddress, nowMs, freshProcessMemory, stop };
   } catch (err) {
     await stop();
     throw err;

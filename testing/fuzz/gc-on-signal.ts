@@ -1,0 +1,4 @@
+// Preloaded into the fuzz target (node --expose-gc --import): SIGUSR2 runs a full collection, so the
+// fuzzer reads the memory the process really holds, not garbage V8 has not collected yet.
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect !== undefined) process.on("SIGUSR2", () => collect());
