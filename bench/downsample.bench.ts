@@ -10,15 +10,17 @@
 //     within their stated bound (stores/bucket/compact/tier-checks.ts);
 //  2. latency: 30-day range queries at auto resolution against raw only, interleaved in one run,
 //     median of BENCH_RUNS, ratio auto/raw (target ≤ 0.1);
-//  3. bucket bytes per raw sample of each tier, and the tiers' bytes against raw (target ≤ 0.1).
+//  3. bucket bytes per raw sample of each tier, and the tiers' bytes against raw (target ≤ 0.1), and
+//     where the tiers' bytes go: per metric, each aggregate's bytes per window.
 // Queries run in-process (engine over the store gateway's BucketStore, index cache off).
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BucketStore, FilesystemBucket, RESOLUTION_1H, RESOLUTION_5M, type BlockMeta } from "../stores/index.js";
-import type { Store } from "../storeapi/index.js";
+import { xorChunkNumSamples, type Store } from "../storeapi/index.js";
+import { openBlockDir } from "../stores/bucket/block/index.js";
 import { blockRanges, DAY, HOUR, writeDataset, datasetSeries } from "../stores/bucket/compact/dataset.js";
 import { differences, exactQueries, rangeAnswer, selectorOutsideBounds, type Answer } from "../stores/bucket/compact/tier-checks.js";
 import { MAIN } from "../cli/testkit.js";
@@ -82,6 +84,43 @@ async function withStore<T>(bucket: FilesystemBucket, dataDir: string, fn: (s: S
   } finally {
     await store.close();
   }
+}
+
+const AGGREGATES = ["count", "sum", "min", "max", "counter"] as const;
+
+/**
+ * Where a tier's chunk bytes go: per metric name, the bytes of each aggregate's sub-chunks per window
+ * (per count point), and the counter's points per window, over the tier's live blocks.
+ */
+async function bytesByAggregate(bucketDir: string, resolution: number): Promise<Map<string, { windows: number; counterPoints: number; bytes: Record<string, number> }>> {
+  const out = new Map<string, { windows: number; counterPoints: number; bytes: Record<string, number> }>();
+  for (const name of readdirSync(bucketDir)) {
+    let meta: BlockMeta;
+    try {
+      meta = JSON.parse(readFileSync(join(bucketDir, name, "meta.json"), "utf8")) as BlockMeta;
+      if ((meta.thanos?.downsample.resolution ?? 0) !== resolution || existsSync(join(bucketDir, name, "deletion-mark.json"))) continue;
+    } catch {
+      continue;
+    }
+    const block = await openBlockDir(join(bucketDir, name));
+    try {
+      for (const ref of await block.index.allPostings()) {
+        const s = await block.index.series(ref);
+        const metric = s.labels.find((l) => l.name === "__name__")?.value ?? "";
+        let e = out.get(metric);
+        if (e === undefined) out.set(metric, (e = { windows: 0, counterPoints: 0, bytes: {} }));
+        for (const m of s.chunks) {
+          const c = block.toAggrChunk(m.minTime, m.maxTime, await block.chunks.chunk(m.ref));
+          if (c.count !== undefined) e.windows += xorChunkNumSamples(c.count.data);
+          if (c.counter !== undefined) e.counterPoints += xorChunkNumSamples(c.counter.data);
+          for (const a of AGGREGATES) e.bytes[a] = (e.bytes[a] ?? 0) + (c[a]?.data.length ?? 0);
+        }
+      }
+    } finally {
+      await block.close();
+    }
+  }
+  return out;
 }
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -176,6 +215,12 @@ async function main(): Promise<number> {
         `tier ${res === 0 ? "raw" : `${res / 60_000}m`}: ${e.blocks} blocks over ${(e.spanMs / DAY).toFixed(1)} days, ${(e.bytes / 2 ** 20).toFixed(1)} MiB, ` +
           `${(e.bytes / (samples * covered)).toFixed(4)} B per raw sample covered, ${(e.bytes / (rawTier.bytes * covered)).toFixed(4)} of raw's bytes for the same time`,
       );
+    }
+    for (const res of [RESOLUTION_5M, RESOLUTION_1H]) {
+      for (const [metric, e] of [...(await bytesByAggregate(bucketDir, res))].sort()) {
+        const per = AGGREGATES.map((a) => `${a} ${(e.bytes[a]! / e.windows).toFixed(2)}`).join(", ");
+        log(`tier ${res / 60_000}m ${metric}: bytes per window ${per}; counter points per window ${(e.counterPoints / e.windows).toFixed(2)}`);
+      }
     }
     return failures > 0 ? 1 : 0;
   } finally {
