@@ -87,7 +87,7 @@ export function extrapolationFactor(
  * How many raw samples the window's points stand for: the points themselves, or over a downsampled
  * counter read the windows' raw counts (never fewer than the points, each of which is a raw sample).
  */
-export function rawSamplesInWindow(w: Pick<RangeWindow, "start" | "end" | "rawCounts">): number {
+function rawSamplesInWindow(w: Pick<RangeWindow, "start" | "end" | "rawCounts">): number {
   const points = w.end - w.start;
   const c = w.rawCounts;
   if (c === undefined) return points;

@@ -3,7 +3,7 @@
 // keep each window's first and last raw sample in the counter, and the window's count gives the
 // raw samples between them, so a window-aligned range extrapolates exactly as over raw data.
 import type { AggrChunk, MergedSamples } from "../../storeapi/index.js";
-import { ChunkEncoding, aggregateSamples, decodeXorChunk, xorChunkNumSamples } from "../../storeapi/index.js";
+import { ChunkEncoding, XorChunkIterator, aggregateSamples } from "../../storeapi/index.js";
 
 /**
  * The raw samples the counter points up to each index stand for (cumulative; RangeWindow.rawCounts):
@@ -32,22 +32,17 @@ export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: Merged
  * Whether an aggregate chunk's counter holds a point between its windows' stamps (the count's times):
  * orrery's keeps each window's first raw sample there. Thanos's stamps every counter point as its
  * window, apart from the chunk's first raw sample, so its points are the only samples it has.
+ * Walks both sub-chunks only until the first such point (orrery's has one within its first windows).
  */
 function keepsWindowFirstSamples(c: AggrChunk): boolean {
   if (c.count?.encoding !== ChunkEncoding.XOR || c.counter?.encoding !== ChunkEncoding.XOR) return false;
-  const stamps = timestamps(c.count.data);
-  const points = timestamps(c.counter.data);
-  let j = 0;
-  for (let i = 1; i < points.length; i++) {
-    while (j < stamps.length && stamps[j]! < points[i]!) j++;
-    if (j === stamps.length || stamps[j] !== points[i]) return true;
+  const stamps = new XorChunkIterator(c.count.data);
+  const points = new XorChunkIterator(c.counter.data);
+  if (!points.next()) return false;
+  let stamp = stamps.next() ? stamps.t : Infinity;
+  while (points.next()) {
+    while (stamp < points.t) stamp = stamps.next() ? stamps.t : Infinity;
+    if (stamp !== points.t) return true;
   }
   return false;
-}
-
-function timestamps(data: Uint8Array): Float64Array {
-  const n = xorChunkNumSamples(data);
-  const t = new Float64Array(n);
-  decodeXorChunk(data, -Infinity, Infinity, t, new Float64Array(n), 0);
-  return t;
 }
