@@ -113,6 +113,7 @@ export class RangeFunctionOperator implements Operator {
         w.t = ts;
         w.v = b.v;
         w.st = b.st;
+        w.rawCounts = b.rawCounts;
         w.start = s;
         w.end = e;
         if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));

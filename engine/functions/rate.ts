@@ -50,7 +50,7 @@ export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, 
  * counts from zero instead of being extrapolated left.
  */
 export function extrapolationFactor(
-  w: Pick<RangeWindow, "t" | "start" | "end" | "rangeStartMs" | "rangeEndMs">,
+  w: Pick<RangeWindow, "t" | "start" | "end" | "rangeStartMs" | "rangeEndMs" | "rawCounts">,
   first: number,
   result: number,
   isCounter: boolean,
@@ -64,7 +64,7 @@ export function extrapolationFactor(
   let durationToStart = (firstT - w.rangeStartMs) / 1000;
   let durationToEnd = (w.rangeEndMs - lastT) / 1000;
   let sampledInterval = (lastT - firstT) / 1000;
-  const averageInterval = last > start ? sampledInterval / (last - start) : 0;
+  const averageInterval = last > start ? sampledInterval / (rawSamplesInWindow(w) - 1) : 0;
   const threshold = averageInterval * 1.1;
   if (zeroAtMs !== 0) {
     durationToStart = 0;
@@ -81,6 +81,17 @@ export function extrapolationFactor(
   let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
   if (isRate) factor /= (w.rangeEndMs - w.rangeStartMs) / 1000;
   return factor;
+}
+
+/**
+ * How many raw samples the window's points stand for: the points themselves, or over a downsampled
+ * counter read the windows' raw counts (never fewer than the points, each of which is a raw sample).
+ */
+function rawSamplesInWindow(w: Pick<RangeWindow, "start" | "end" | "rawCounts">): number {
+  const points = w.end - w.start;
+  const c = w.rawCounts;
+  if (c === undefined) return points;
+  return Math.max(points, c[w.end - 1]! - (w.start > 0 ? c[w.start - 1]! : 0));
 }
 
 /** Index of the anchor (last sample at or before rangeStartMs, within lookback), or `start`. */

@@ -43,6 +43,11 @@ export interface RangeWindow {
    * resets read them (start_timestamps.ts).
    */
   st?: Float64Array;
+  /**
+   * Downsampled counter reads only: the raw samples the points up to each index stand for
+   * (cumulative), so rate/increase extrapolate by the raw sample spacing (rawSamplesInWindow).
+   */
+  rawCounts?: Float64Array;
   /** Set by rate/increase when a sample's start time overlaps the previous sample; the caller warns and clears it. */
   startTimeOverlap?: boolean;
   /** Lookback delta (ms) bounding the anchored/smoothed boundary samples. Default 300000. */

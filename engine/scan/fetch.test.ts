@@ -115,3 +115,51 @@ test("engines sharing a registry share the skipped-chunks counter", async () => 
   const values = (await registry.getSingleMetric("orrery_engine_chunks_skipped_total")!.get()).values;
   assert.equal(values.find((v) => v.labels.reason === "unknown_encoding")!.value, 2);
 });
+
+// A counter scraped every minute from 13m to 30m that resets at 22m, and its 5m tier: orrery's layout
+// (each window's first and last raw sample, both sides of the reset, then the last repeated) and
+// Thanos's (the first raw sample, one reset-corrected point per window stamp, the last raw repeated).
+const MINUTE = 60_000;
+const SCRAPES = Array.from({ length: 18 }, (_, i) => 13 + i);
+const counterAt = (m: number): number => (m <= 21 ? 100 + 10 * m : 5 + 10 * (m - 22));
+const WINDOW_COUNTS: [number, number][] = [[15, 3], [20, 5], [25, 5], [30, 5]];
+
+function subChunk(points: [number, number][]): { encoding: ChunkEncoding; data: Uint8Array } {
+  const c = new XorChunk();
+  for (const [m, v] of points) c.append(m * MINUTE, v);
+  return { encoding: ChunkEncoding.XOR, data: c.bytes().slice() };
+}
+
+function tierChunk(counter: [number, number][]): AggrChunk {
+  const zeros = subChunk(WINDOW_COUNTS.map(([m]) => [m, 0]));
+  return { minTime: 13 * MINUTE, maxTime: 30 * MINUTE, count: subChunk(WINDOW_COUNTS), sum: zeros, min: zeros, max: zeros, counter: subChunk(counter) };
+}
+
+const ORRERY_COUNTER: [number, number][] = [13, 15, 16, 20, 21, 22, 25, 26, 30, 30].map((m) => [m, counterAt(m)]);
+const THANOS_COUNTER: [number, number][] = [[13, 230], [15, 250], [20, 300], [25, 345], [30, 395], [30, counterAt(30)]];
+
+async function rangeValues(store: Store, q: string, maxResolutionMs: number): Promise<number[]> {
+  const r = await new Engine().rangeQuery(store, q, 15 * MINUTE, 30 * MINUTE, 5 * MINUTE, { maxResolutionMs }).exec();
+  return [...((r.value as MatrixValue).series[0]?.v ?? [])];
+}
+
+test("rate/increase over a downsampled counter extrapolate by the windows' raw counts: equal to raw where the series starts inside the range", async () => {
+  const raw = scripted([{ labels: X, chunks: [xor(SCRAPES.map((m) => m * MINUTE), SCRAPES.map(counterAt))] }]);
+  const tier = scripted([{ labels: X, chunks: [tierChunk(ORRERY_COUNTER)] }]);
+  for (const q of ["increase(x[15m])", "rate(x[10m])", "increase(x[5m])", "resets(x[15m])"]) {
+    const want = await rangeValues(raw, q, 0);
+    assert.equal(want.length, 4, q);
+    assert.deepEqual(await rangeValues(tier, q, 5 * MINUTE), want, q);
+  }
+});
+
+test("a Thanos-layout counter (one point per window) is extrapolated by its own points: the window's first raw sample is not in it", async () => {
+  const tier = scripted([{ labels: X, chunks: [tierChunk(THANOS_COUNTER)] }]);
+  const points = THANOS_COUNTER.slice(0, -1);
+  const asRaw = scripted([{ labels: X, chunks: [xor(points.map(([m]) => m * MINUTE), points.map(([, v]) => v))] }]);
+  const raw = scripted([{ labels: X, chunks: [xor(SCRAPES.map((m) => m * MINUTE), SCRAPES.map(counterAt))] }]);
+  const q = "increase(x[15m])";
+  const got = await rangeValues(tier, q, 5 * MINUTE);
+  assert.deepEqual(got, await rangeValues(asRaw, q, 0));
+  assert.notDeepEqual(got, await rangeValues(raw, q, 0), "Thanos's layout cannot give raw's extrapolation");
+});

@@ -5,7 +5,7 @@
 // replica dedup (that is the federation proxy's job). A label set sent again (several stores or
 // blocks holding one series, adjacent after a proxy's merge) is one series: its chunks are
 // merged by time. Series out of label order are sorted, merged the same way, and warned about.
-import type { AggrChunk, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
+import type { Aggregate, AggrChunk, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
 import {
   ChunkEncoding,
   aggregateSamples,
@@ -19,7 +19,8 @@ import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
 import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
-import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
+import { rawCountsOfCounter } from "./raw_counts.js";
+import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type DecodedSamples, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -53,7 +54,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
     maxTime: spec.maxTime,
     matchers,
     queryHints: sel.hints,
-    ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs, aggregates: aggregatesFor(sel.read) } : {}),
+    ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs, aggregates: requestedAggregates(sel.read) } : {}),
   };
   const gathered: Gathered[] = [];
   const skipped = new SkippedChunks();
@@ -116,11 +117,19 @@ function readsAggregates(chunks: readonly AggrChunk[], read: ReadAggregate | und
   return read !== undefined && (read === "count" || hasAggregateChunks(chunks));
 }
 
+/** The aggregates asked of the store: a counter read takes the count too, for rawCountsOfCounter. */
+function requestedAggregates(read: ReadAggregate): Aggregate[] {
+  return read === "counter" ? ["counter", "count"] : aggregatesFor(read);
+}
+
 /** A series read as one aggregate, decoded up front (downsampled series are short). */
 function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec): SeriesInput {
   chunks.sort((a, b) => a.minTime - b.minTime);
   const m = aggregateSamples(chunks, read, spec.minTime, spec.maxTime);
-  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: m.ts, v: m.vs } };
+  const decoded: DecodedSamples = { t: m.ts, v: m.vs };
+  const rawCounts = read === "counter" ? rawCountsOfCounter(chunks, m, spec.minTime, spec.maxTime) : undefined;
+  if (rawCounts !== undefined) decoded.rawCounts = rawCounts;
+  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded };
 }
 
 /** The series' chunks the engine can read in the fetch range, holding their samples; the rest are counted as skipped. */

@@ -21,6 +21,8 @@ export interface DecodedSamples {
   v: Float64Array;
   h?: (FloatHistogram | undefined)[];
   st?: Float64Array;
+  /** Downsampled counter reads: raw samples the points up to i stand for (RangeWindow.rawCounts). */
+  rawCounts?: Float64Array;
 }
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
@@ -167,6 +169,8 @@ export class SampleBuffer {
   h: (FloatHistogram | undefined)[] | undefined;
   /** Start timestamps by slot (0: none); undefined when the store gave the series none. */
   st: Float64Array | undefined;
+  /** Cumulative raw samples by slot for a downsampled counter read (RangeWindow.rawCounts); else undefined. */
+  rawCounts: Float64Array | undefined;
   /** Valid samples are [0, len). */
   len = 0;
   /** First index still needed; everything before it may be dropped when space is short. */
@@ -192,6 +196,7 @@ export class SampleBuffer {
       this.v = d.v;
       this.h = d.h;
       this.st = d.st;
+      this.rawCounts = d.rawCounts;
       this.len = d.t.length;
       return;
     }
@@ -199,12 +204,14 @@ export class SampleBuffer {
     this.v = new Float64Array(d.t.length);
     if (d.h !== undefined) this.h = [];
     if (d.st !== undefined) this.st = new Float64Array(d.t.length);
+    if (d.rawCounts !== undefined) this.rawCounts = new Float64Array(d.t.length);
     let n = 0;
     for (let i = 0; i < d.t.length; i++) {
       const x = d.v[i]!;
       if (x !== x && isStaleNaN(x)) continue;
       if (this.h !== undefined) this.h[n] = d.h![i];
       if (this.st !== undefined) this.st[n] = d.st![i]!;
+      if (this.rawCounts !== undefined) this.rawCounts[n] = d.rawCounts![i]!;
       this.t[n] = d.t[i]!;
       this.v[n++] = x;
     }

@@ -8,15 +8,6 @@ import { formatLabels, type Store } from "../../../storeapi/index.js";
 /** A range query's answer: series key → steps and values. */
 export type Answer = Map<string, { t: number[]; v: number[] }>;
 
-/**
- * rate/increase of a series that stops or starts inside the range (the flapping one): Prometheus
- * extrapolates by the average sample spacing, which the tier thins, so these are held to
- * rateOutsideBound's bound instead of float tolerance.
- */
-export function boundedRateQueries(range: string): string[] {
-  return [`increase(bench_flapping_total[${range}])`, `rate(bench_flapping_total[${range}])`];
-}
-
 /** The range functions a tier answers exactly at window-aligned steps (README: Downsampled data). */
 export function exactQueries(range: string): string[] {
   return [
@@ -26,6 +17,9 @@ export function exactQueries(range: string): string[] {
     `rate(bench_latency_seconds_bucket[${range}])`,
     `histogram_quantile(0.9, sum by (le) (rate(bench_latency_seconds_bucket[${range}])))`,
     `resets(bench_flapping_total[${range}])`,
+    // Stops and restarts inside ranges: extrapolated by the raw sample spacing, from the windows' counts.
+    `rate(bench_flapping_total[${range}])`,
+    `increase(bench_flapping_total[${range}])`,
     `count_over_time(bench_flapping_total[${range}])`,
     `count_over_time(bench_temperature[${range}])`,
     `min_over_time(bench_temperature[${range}])`,
@@ -108,33 +102,4 @@ export async function selectorOutsideBounds(
     }
   }
   return out;
-}
-
-/**
- * The bound for rate/increase where a series starts or stops inside the range: raw and tier use the
- * same first and last raw samples (f, l) and differ only in how far each extrapolates towards the range
- * edges, by at most 1.1 × the tier's sample spacing (≤ the resolution) per side. So
- * |tier − raw| ≤ raw × 2.2 × resolution / (l − f), with l − f = (count − 1) × scrape interval for a
- * series scraped regularly. `counts` is raw count_over_time over the same range.
- */
-export function rateOutsideBound(q: string, got: Answer, raw: Answer, counts: Answer, resolutionMs: number, scrapeMs: number): string[] {
-  const out: string[] = [];
-  for (const [k, w] of raw) {
-    const g = got.get(k);
-    const n = counts.get(k.replace(/__name__="[^"]*", /, ""));
-    if (g === undefined || n === undefined) {
-      out.push(`${q} ${k}: missing series`);
-      continue;
-    }
-    const gv = new Map(g.t.map((t, i) => [t, g.v[i]!]));
-    const nv = new Map(n.t.map((t, i) => [t, n.v[i]!]));
-    w.t.forEach((t, i) => {
-      const v = gv.get(t);
-      const spanMs = ((nv.get(t) ?? 0) - 1) * scrapeMs;
-      const bound = Math.abs(w.v[i]!) * ((2.2 * resolutionMs) / spanMs) + 1e-9;
-      if (v === undefined) out.push(`${q} ${k}: no value at ${new Date(t).toISOString()}`);
-      else if (!(Math.abs(v - w.v[i]!) <= bound)) out.push(`${q} ${k} at ${new Date(t).toISOString()}: got ${v}, raw ${w.v[i]}, bound ±${bound}`);
-    });
-  }
-  return out.slice(0, 5);
 }

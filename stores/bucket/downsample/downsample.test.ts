@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { STALE_NAN, aggregateSamples, isStaleNaN, labelsFromRecord, type AggrChunk } from "../../../storeapi/index.js";
+import { STALE_NAN, aggregateSamples, decodeAggrChunk, isStaleNaN, labelsFromRecord, type AggrChunk } from "../../../storeapi/index.js";
 import { openBlockDir } from "../block/block.js";
 import { withTempDir, writeTestBlock } from "../block/test-helpers.js";
-import { RESOLUTION_1H, RESOLUTION_5M, downsampleBlock, downsampleWindows, type AggregateInput } from "./downsample.js";
+import { RESOLUTION_1H, RESOLUTION_5M, downsampleBlock, downsampleWindows, encodeWindows, type AggregateInput } from "./downsample.js";
 
 const S = 1000;
 
@@ -56,9 +56,17 @@ test("counter points by hand: each window's first and last raw sample and both s
   assert.equal(resets, 2);
 });
 
-test("without keepResets (a gauge) the counter keeps each window's first and last sample only", () => {
+test("a gauge's counter aggregate (asCounter false) is Thanos's shape: each window's last value at the window's stamp", () => {
   const w = downsampleWindows(rawInput(TS, VS), RESOLUTION_5M, false);
-  assert.deepEqual(w.counterT.map((t) => t / S), [15, 255, 375, 495, 1215, 1275]);
+  assert.deepEqual(
+    w.counterT.map((t, i) => [t / S, w.counterV[i]]),
+    [[300, 8], [600, 1], [1500, 4]],
+  );
+  // Encoded, the last window's point moves to its stamp, the last input time, and is repeated (Thanos's true last value).
+  const [chunk] = encodeWindows(w);
+  const counter = aggregateSamples([{ minTime: chunk!.minTime, maxTime: chunk!.maxTime, ...decodeAggrChunk(chunk!.data) }], "counter", -Infinity, Infinity);
+  assert.deepEqual([...counter.ts].map((t) => t / S), [300, 600, 1275]);
+  assert.deepEqual([...counter.vs], [8, 1, 4]);
 });
 
 test("a series that stops and restarts: no window in the gap, the restart's reset kept", () => {

@@ -156,10 +156,11 @@ function seriesInput(block: string, labels: Labels, chunks: readonly AggrChunk[]
 const COUNTER_NAME = /(_total|_count|_sum|_bucket)$/;
 
 /**
- * Whether a series' counter aggregate keeps both samples around every fall (exact resets() and
- * rate()). A gauge falls at every other sample, which would keep most raw samples; so a series
- * not named as a counter keeps them only if at most 1 in 20 of its samples falls, as a counter's
- * restarts do. Otherwise it keeps each window's first and last sample (rate of a gauge means nothing).
+ * Whether a series' counter aggregate is kept as a counter's: each window's first and last sample and
+ * both samples around every fall (exact resets() and rate()). A gauge falls at every other sample,
+ * which would keep most raw samples; so a series not named as a counter is read as one only if at
+ * most 1 in 20 of its samples falls, as a counter's restarts do. Otherwise its counter aggregate is
+ * Thanos's shape: each window's last value at the window's stamp (rate of a gauge means nothing).
  */
 function readAsCounter(labels: Labels, c: MergedSamples): boolean {
   if (COUNTER_NAME.test(labels.find((l) => l.name === "__name__")?.value ?? "")) return true;
@@ -183,9 +184,10 @@ function dropStale(m: MergedSamples): MergedSamples {
 
 /**
  * The windows of a series at resolution `res`: count and sum add up, min and max ignore NaN unless
- * every value is NaN (as min_over_time), each stamped at its window's end; counter points as above.
+ * every value is NaN (as min_over_time), each stamped at its window's end; counter points as above
+ * (asCounter false: a gauge's, one per window).
  */
-export function downsampleWindows(input: AggregateInput, res: number, keepResets = true): Windows {
+export function downsampleWindows(input: AggregateInput, res: number, asCounter = true): Windows {
   const w: Windows = { t: [], count: [], sum: [], min: [], max: [], lastInput: [], counterT: [], counterV: [], counterWindow: [] };
   const starts: number[] = [];
   for (let i = 0; i < input.t.length; i++) {
@@ -209,12 +211,35 @@ export function downsampleWindows(input: AggregateInput, res: number, keepResets
     if (lo < w.min[k]! || w.min[k] !== w.min[k]) w.min[k] = lo;
     if (hi > w.max[k]! || w.max[k] !== w.max[k]) w.max[k] = hi;
   }
-  counterPoints(input.counter, res, starts, w, keepResets);
+  if (asCounter) counterPoints(input.counter, res, starts, w);
+  else lastPerWindow(input.counter, res, starts, w);
   return w;
 }
 
-/** Each window's first and last counter sample and (with keepResets) both sides of every reset (NaN values skipped). */
-function counterPoints(c: MergedSamples, res: number, starts: readonly number[], w: Windows, keepResets: boolean): void {
+/**
+ * A gauge's counter aggregate: each window's last value at the window's stamp, as Thanos writes it
+ * (regular timestamps cost a bit each; engine/scan/raw_counts.ts reads this shape by its points).
+ */
+function lastPerWindow(c: MergedSamples, res: number, starts: readonly number[], w: Windows): void {
+  let k = 0;
+  for (let i = 0; i < c.length; i++) {
+    const v = c.vs[i]!;
+    if (v !== v) continue;
+    const start = windowStart(c.ts[i]!, res);
+    while (k < starts.length && starts[k]! < start) k++;
+    const window = Math.min(k, starts.length - 1);
+    const n = w.counterT.length;
+    if (n > 0 && w.counterWindow[n - 1] === window) w.counterV[n - 1] = v;
+    else {
+      w.counterT.push(starts[window]! + res);
+      w.counterV.push(v);
+      w.counterWindow.push(window);
+    }
+  }
+}
+
+/** Each window's first and last counter sample and both sides of every reset (NaN values skipped). */
+function counterPoints(c: MergedSamples, res: number, starts: readonly number[], w: Windows): void {
   let k = 0;
   let prevT = NaN;
   let prevV = NaN;
@@ -233,7 +258,7 @@ function counterPoints(c: MergedSamples, res: number, starts: readonly number[],
     while (k < starts.length && starts[k]! < start) k++;
     const window = Math.min(k, starts.length - 1);
     const first = window !== prevWindow;
-    const reset = keepResets && prevWindow >= 0 && v < prevV;
+    const reset = prevWindow >= 0 && v < prevV;
     // The previous sample closes its window, or sits before a reset: keep it unless kept already.
     if (prevWindow >= 0 && !prevKept && (first || reset)) keep(prevT, prevV, prevWindow);
     prevKept = first || reset;
@@ -256,7 +281,9 @@ export function encodeWindows(w: Windows): BlockChunk[] {
     let lastT = NaN;
     let lastV = NaN;
     for (; c < w.counterT.length && w.counterWindow[c]! < end; c++) {
-      lastT = w.counterT[c]!;
+      // A gauge's point at its window's stamp moves with the stamp of a chunk's last window.
+      const k = w.counterWindow[c]!;
+      lastT = Math.min(w.counterT[c]!, k === end - 1 ? w.lastInput[k]! : w.t[k]!);
       lastV = w.counterV[c]!;
       counter.append(lastT, lastV);
       minTime = Math.min(minTime, lastT);
