@@ -283,3 +283,54 @@ test("xorChunkHeaderError: accepts real chunks of any length, rejects bytes too 
   assert.match(xorChunkHeaderError(Uint8Array.of(0, 1, 0, 0, 0))!, /header says 1 samples but only 5 bytes/);
   assert.match(xorChunkHeaderError(Uint8Array.of(0xff, 0xff, ...new Array(40).fill(0)))!, /header says 65535 samples/);
 });
+
+test("XorChunk.tail: the samples at or after mint, bit-exact, from random, Prometheus-written and resumed chunks", () => {
+  const rnd = makeRandom(19);
+  const chunks: Uint8Array[] = PROMETHEUS_XOR_CHUNKS.map(fromHex);
+  // A '10' window before any '11' (Prometheus's resumed appender), then a repeat in the padding bits.
+  chunks.push(fromHex("0003d00f3ff0000000000000e807" + "9ffc00000000000000"));
+  for (let round = 0; round < 300; round++) {
+    const { ts, vs } = randomSeries(rnd, 1 + Math.floor(rnd() * 120));
+    chunks.push(encode(ts, vs).bytes());
+  }
+  for (const bytes of chunks) {
+    const all = decodeAll(bytes);
+    for (let k = 0; k <= all.ts.length; k++) {
+      const mint = k < all.ts.length ? all.ts[k]! : all.ts[all.ts.length - 1]! + 1;
+      // The first sample at or after mint (equal timestamps: the first of them).
+      const from = all.ts.findIndex((t) => t >= mint);
+      const tail = XorChunk.tail(bytes, mint);
+      if (from <= 0) {
+        assert.equal(tail, undefined, "nothing skipped (or nothing left): no tail");
+        continue;
+      }
+      assert.ok(tail !== undefined);
+      assert.equal(tail.minTime, all.ts[from]);
+      assert.equal(xorChunkNumSamples(tail.bytes), all.ts.length - from);
+      assert.deepEqual(decodeAll(tail.bytes), { ts: all.ts.slice(from), bits: all.bits.slice(from) });
+      assert.equal(XorChunk.tail(bytes, mint, from + 1), undefined, "fewer skipped than asked: no tail");
+    }
+  }
+});
+
+test("XorChunk.tail: from a cursor of an earlier tail (of the same chunk, or of it before more appends) gives the same chunk", () => {
+  const rnd = makeRandom(23);
+  for (let round = 0; round < 200; round++) {
+    const n = 2 + Math.floor(rnd() * 119);
+    const { ts, vs } = randomSeries(rnd, n);
+    const grown = encode(ts, vs).bytes();
+    const shorter = encode(ts.slice(0, Math.ceil(n / 2)), vs.subarray(0, Math.ceil(n / 2))).bytes();
+    const it = new XorChunkIterator(grown);
+    for (let q = 0; q < 6; q++) {
+      const base = q % 2 === 0 ? shorter : grown;
+      const m1 = ts[Math.floor(rnd() * ts.length)]! + (rnd() < 0.3 ? 1 : 0);
+      const first = XorChunk.tail(base, m1, 1, it);
+      if (first === undefined) continue;
+      const m2 = ts[Math.floor(rnd() * ts.length)]! + (rnd() < 0.3 ? 1 : 0);
+      const direct = XorChunk.tail(grown, m2, 1, it);
+      const resumed = XorChunk.tail(grown, m2, 1, it, first.cursor);
+      assert.equal(resumed === undefined ? undefined : hex(resumed.bytes), direct === undefined ? undefined : hex(direct.bytes), `round ${round}: mint ${m1} then ${m2}`);
+      if (direct !== undefined) assert.deepEqual(resumed!.cursor, direct.cursor);
+    }
+  }
+});
