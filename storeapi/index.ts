@@ -29,8 +29,6 @@ export {
   xorChunkHeaderError,
   /** Samples per chunk at which stores cut a new chunk (120, as Prometheus's head). */
   XOR_CHUNK_TARGET_SAMPLES,
-  /** A place in an XOR chunk that XorChunk.tail returns and takes, to skip decoding up to it again. */
-  type XorCursor,
 } from "./chunkenc/index.js";
 // ── Native histogram chunks (HISTOGRAM and FLOAT_HISTOGRAM, byte-identical to Prometheus's chunkenc) ──
 export {

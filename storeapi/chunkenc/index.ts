@@ -6,7 +6,6 @@ export {
   xorChunkNumSamples,
   xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,
-  type XorCursor,
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";
 export { encodeAggrChunk, decodeAggrChunk, AGGREGATE_ORDER, type AggrParts } from "./aggr.js";

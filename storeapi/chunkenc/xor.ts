@@ -81,69 +81,6 @@ export class XorChunk {
     return chunk;
   }
 
-  /**
-   * The samples of a chunk at or after mint, as a chunk of their own, when at least `minSkipped`
-   * samples come before mint (else undefined: the whole chunk serves as well). Only the first two
-   * samples are re-encoded; the rest of the bit stream is copied, so a reader of a long chunk's
-   * newest samples decodes those alone. `from` (a cursor an earlier tail of the same bytes, or of
-   * an earlier length of the same appended chunk, returned) saves decoding up to it again.
-   * Throws on corrupt bytes.
-   */
-  static tail(
-    bytes: Uint8Array,
-    mint: number,
-    minSkipped = 1,
-    it: XorChunkIterator = new XorChunkIterator(bytes),
-    from?: XorCursor,
-  ): { bytes: Uint8Array; minTime: number; cursor: XorCursor } | undefined {
-    let prevT = -Infinity;
-    if (from !== undefined && from.prevT < mint) {
-      it.resume(bytes, from.state);
-      prevT = from.prevT;
-    } else it.reset(bytes);
-    const total = it.numSamples();
-    if (it.position() === 0 || it.t < mint) {
-      if (it.position() > 0) prevT = it.t;
-      while (it.next() && it.t < mint) prevT = it.t;
-      if (it.err !== undefined) throw new Error(`XorChunk.tail: ${it.err}`);
-    }
-    const skipped = it.position() - 1;
-    if (skipped < Math.max(1, minSkipped) || it.t < mint) return undefined;
-    const first = it.state();
-    const out = new XorChunk(bytes.length + 24, it.floatBits());
-    out.writeVarint(first.t);
-    out.writeBits(first.vHi, 32);
-    out.writeBits(first.vLo, 32);
-    out.count = total - skipped;
-    if (out.count > 1) {
-      if (!it.next()) throw new Error(`XorChunk.tail: ${it.err}`);
-      const second = it.state();
-      out.writeUvarint(second.tDelta);
-      const dHi = (first.vHi ^ second.vHi) >>> 0;
-      const dLo = (first.vLo ^ second.vLo) >>> 0;
-      if (!second.windowSet && dHi === 0 && dLo === 0) out.writeBits(0, 1);
-      else {
-        // The window the rest of the stream was written against, stated explicitly: the copied bits may reuse it ('10').
-        const sigbits = 64 - second.leading - second.trailing;
-        out.writeBits(0b11, 2);
-        out.writeBits(second.leading, 5);
-        out.writeBits(sigbits & 63, 6);
-        out.writeShifted(dHi, dLo, second.trailing, sigbits);
-      }
-      out.copyBits(bytes, second.bitPos, bytes.length * 8);
-    }
-    out.buf[0] = out.count >>> 8;
-    out.buf[1] = out.count & 0xff;
-    return { bytes: out.bytes(), minTime: first.t, cursor: { state: first, prevT } };
-  }
-
-  /** Appends the bits [from, to) of src. */
-  private copyBits(src: Uint8Array, from: number, to: number): void {
-    let p = from;
-    for (; p + 24 <= to; p += 24) this.writeBits(bitsAt(src, p, 24), 24);
-    if (p < to) this.writeBits(bitsAt(src, p, to - p), to - p);
-  }
-
   private restore(s: XorAppendState): void {
     this.count = s.count;
     this.t = s.t;
@@ -329,17 +266,8 @@ export class XorChunk {
   }
 }
 
-/**
- * An iterator's place at a sample of a chunk (state after reading it) and the time of the sample
- * before it: valid for the same bytes, or for longer bytes of the same appended chunk.
- */
-export interface XorCursor {
-  readonly state: XorAppendState;
-  readonly prevT: number;
-}
-
 /** The appender state at the end of a chunk, recovered by an iterator. */
-export interface XorAppendState {
+interface XorAppendState {
   readonly count: number;
   readonly t: number;
   readonly tDelta: number;
@@ -403,27 +331,6 @@ export class XorChunkIterator {
   /** Number of samples the chunk holds. */
   numSamples(): number {
     return this.total;
-  }
-
-  /** Samples read so far (0 before the first next()). */
-  position(): number {
-    return this.read;
-  }
-
-  /** Restarts on bytes (the same chunk, maybe longer) at a state an iterator over them reported: at that sample, as if next() had reached it. */
-  resume(bytes: Uint8Array, s: XorAppendState): void {
-    this.reset(bytes);
-    if (s.count === 0) return;
-    this.pos = s.bitPos;
-    this.read = s.count;
-    this.t = s.t;
-    this.tDelta = s.tDelta;
-    this.vHi = s.vHi;
-    this.vLo = s.vLo;
-    this.v = this.scratch.fromBits(s.vHi, s.vLo);
-    this.leading = s.leading;
-    this.trailing = s.trailing;
-    this.windowSet = s.windowSet;
   }
 
   /** Advances to the first sample at or after t (staying put if already there). */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatLabels, labelsFromRecord, ShardMatcher, XorChunkIterator } from "../../storeapi/index.js";
+import { formatLabels, labelsFromRecord, ShardMatcher } from "../../storeapi/index.js";
 import type { Labels, Matcher, Series } from "../../storeapi/index.js";
 import { Head } from "./head.js";
 
@@ -79,51 +79,4 @@ test("shard_info: each shard returns the series whose hash over the sharding lab
     }
     assert.equal(seen.length, all.length, "the shards cover every series once");
   }
-});
-
-async function readSamples(head: Head, minTime: number, maxTime = 1e12): Promise<{ chunkMinTimes: number[]; t: number[]; v: number[] }> {
-  const out = { chunkMinTimes: [] as number[], t: [] as number[], v: [] as number[] };
-  for await (const f of head.series({ minTime, maxTime, matchers: [] })) {
-    for (const s of f.series) {
-      for (const c of s.chunks) {
-        out.chunkMinTimes.push(c.minTime);
-        const it = new XorChunkIterator(c.raw!.data);
-        while (it.next()) {
-          out.t.push(it.t);
-          out.v.push(it.v);
-        }
-        assert.equal(it.err, undefined);
-      }
-    }
-  }
-  return out;
-}
-
-test("a read gets the open chunk from its minTime on when that skips 8 samples or more; closed chunks and block cuts stay whole", async () => {
-  const head = new Head({ windowMs: 24 * 3_600_000 });
-  // 130 samples: a closed chunk of 120 and an open one of 10.
-  const t = Array.from({ length: 130 }, (_, i) => 1_000_000 + i * 15_000);
-  const v = t.map((_, i) => (i * 7.25) % 13);
-  await head.appendBatch([{ labels: lbl({ __name__: "m" }), t, v }]);
-  const whole = await readSamples(head, 0);
-  assert.deepEqual(whole.t, t);
-  assert.deepEqual(whole.chunkMinTimes, [t[0], t[120]]);
-  const skipped8 = await readSamples(head, t[129]! - 15_000);
-  assert.deepEqual(skipped8.chunkMinTimes, [t[128]]);
-  assert.deepEqual(skipped8.t, t.slice(128));
-  assert.deepEqual(skipped8.v, v.slice(128));
-  const skipped7 = await readSamples(head, t[127]! - 1);
-  assert.deepEqual(skipped7.chunkMinTimes, [t[120]], "7 samples before minTime: the whole open chunk");
-  assert.deepEqual(skipped7.t, t.slice(120));
-  const acrossCut = await readSamples(head, t[60]!);
-  assert.deepEqual(acrossCut.chunkMinTimes, [t[0], t[120]], "the closed chunk whole; the open one starts after minTime");
-  // Appends after the read do not change what the reader holds.
-  const frames = head.series({ minTime: t[129]!, maxTime: 1e12, matchers: [] })[Symbol.asyncIterator]();
-  const first = await frames.next();
-  await head.appendBatch([{ labels: lbl({ __name__: "m" }), t: [t[129]! + 15_000], v: [99] }]);
-  const data = (first.value as { series: Series[] }).series[0]!.chunks[0]!.raw!.data;
-  const it = new XorChunkIterator(data);
-  const held: number[] = [];
-  while (it.next()) held.push(it.t);
-  assert.deepEqual(held, [t[129]]);
 });

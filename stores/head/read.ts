@@ -1,7 +1,7 @@
 // Reads: the Store interface over the head's data. Series stream sorted by
 // labels in frames, with copies of open chunks; external labels are added to
 // every series and matched by the head itself, as Thanos stores do.
-import { compareUtf8, extendLabels, matchExternalLabels, shardMatcher, XorChunkIterator } from "../../storeapi/index.js";
+import { compareUtf8, extendLabels, matchExternalLabels, shardMatcher } from "../../storeapi/index.js";
 import type {
   Labels,
   LabelNamesRequest,
@@ -21,9 +21,6 @@ import type { HeadState } from "./state.js";
 
 /** Series per frame of a series() stream. */
 const FRAME_SERIES = 256;
-
-/** An empty XOR chunk (its 2-byte header), to create the tail iterator with. */
-const EMPTY_CHUNK = new Uint8Array(2);
 
 const NO_STRINGS: StringsResponse = { values: [], warnings: [] };
 
@@ -61,8 +58,6 @@ export class HeadReader {
     }
     // The open chunks' copies share slab blocks (see chunksIn).
     const copies = new ByteSlab();
-    // Open chunks are served from minTime on: readers decode only what the request covers.
-    const tails = new XorChunkIterator(EMPTY_CHUNK);
     const arena = this.state.arena;
     for (let from = 0; from < selected.length; from += FRAME_SERIES) {
       throwIfAborted(signal);
@@ -74,7 +69,7 @@ export class HeadReader {
           continue;
         }
         // Chunks are gathered per frame: truncation between frames may have emptied a series.
-        const chunks = series.chunksIn(minTime, maxTime, arena, copies, tails);
+        const chunks = series.chunksIn(minTime, maxTime, arena, copies);
         if (chunks.length > 0) frame.push({ labels, chunks });
       }
       yield { series: frame, warnings: [] };

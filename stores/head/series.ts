@@ -10,8 +10,6 @@ import {
   HistogramChunk,
   XOR_CHUNK_TARGET_SAMPLES,
   XorChunk,
-  type XorChunkIterator,
-  type XorCursor,
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import type { AggrChunk, Labels, NativeHistogram } from "../../storeapi/index.js";
@@ -27,12 +25,6 @@ function encodingOf(c: OpenChunk): ChunkEncoding {
   return c instanceof HistogramChunk ? ChunkEncoding.Histogram : ChunkEncoding.FloatHistogram;
 }
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
-
-/**
- * Samples an open chunk must hold before mint for a read to get only its tail: below this, cutting
- * the tail costs about what decoding the skipped samples would.
- */
-const TAIL_MIN_SKIPPED = 8;
 
 /** Bytes of the largest and of the first ByteSlab block, and the largest copy served from one. */
 const SLAB_BYTES = 1 << 16;
@@ -79,11 +71,6 @@ export class MemSeries {
    */
   private closedSt: (Float64Array | undefined)[] | undefined = undefined;
   private openSt: number[] | undefined = undefined;
-  /**
-   * Where the open chunk's last tails began (XorChunk.tail), so the next read skips decoding up to
-   * there again. Two: a group's rules read two windows (`[5m]`, `[1m]`) that would keep moving one.
-   */
-  private tailCursors: [XorCursor | undefined, XorCursor | undefined] | undefined = undefined;
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   lastT = -Infinity;
   lastV = 0;
@@ -192,7 +179,6 @@ export class MemSeries {
   private startChunk(chunk: OpenChunk, t: number, chunkRange: number): void {
     this.open = chunk;
     this.openSt = undefined;
-    this.tailCursors = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
   }
@@ -242,11 +228,9 @@ export class MemSeries {
 
   /**
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
-   * bytes, so appends after this call do not change what the reader holds. Given an
-   * iterator, an open XOR chunk is cut to its samples from mint on (XorChunk.tail): a
-   * rule's `rate(x[5m])` then decodes 21 samples, not the up to 120 of the whole chunk.
+   * bytes, so appends after this call do not change what the reader holds.
    */
-  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab(), tailIterator?: XorChunkIterator): AggrChunk[] {
+  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab()): AggrChunk[] {
     const out: AggrChunk[] = [];
     const c = this.closed;
     for (let i = 0; i < c.length; i += META) {
@@ -259,11 +243,6 @@ export class MemSeries {
       out.push({ minTime, maxTime, raw: startTimestamps === undefined ? { encoding, data } : { encoding, data, startTimestamps } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      const tail = tailIterator !== undefined && this.openMinT < mint ? this.openTail(mint, tailIterator) : undefined;
-      if (tail !== undefined) {
-        out.push({ minTime: tail.minTime, maxTime: this.openMaxT, raw: { encoding: ChunkEncoding.XOR, data: tail.bytes } });
-        return out;
-      }
       const data = copies.copy(this.open.bytes());
       const encoding = encodingOf(this.open);
       // A copy, as the bytes are: later appends must not change what the reader holds.
@@ -271,25 +250,6 @@ export class MemSeries {
       out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw });
     }
     return out;
-  }
-
-  /** The open chunk's samples from mint on, as a chunk of their own (a new array); undefined when not worth it or not an XOR chunk without start timestamps. */
-  private openTail(mint: number, it: XorChunkIterator): { bytes: Uint8Array; minTime: number } | undefined {
-    if (!(this.open instanceof XorChunk) || this.openSt !== undefined) return undefined;
-    const cursors = (this.tailCursors ??= [undefined, undefined]);
-    // The cursor furthest on that is still before mint.
-    let best = -1;
-    for (let i = 0; i < 2; i++) {
-      const c = cursors[i];
-      if (c !== undefined && c.prevT < mint && (best < 0 || c.state.count > cursors[best]!.state.count)) best = i;
-    }
-    const tail = XorChunk.tail(this.open.bytes(), mint, TAIL_MIN_SKIPPED, it, best < 0 ? undefined : cursors[best]);
-    if (tail === undefined) return undefined;
-    // A cursor moved a little (the same window a round later) is replaced; a far one (another window) takes the other slot.
-    const near = best >= 0 && tail.cursor.state.count - cursors[best]!.state.count <= TAIL_MIN_SKIPPED;
-    const slot = near ? best : best < 0 ? (cursors[0] === undefined ? 0 : 1) : 1 - best;
-    cursors[slot] = tail.cursor;
-    return tail;
   }
 
   /**
