@@ -199,3 +199,28 @@ test("one store read serves the rules of a group that select the same series, un
   assert.ok(out.includes('job:x:max{job="b"} 6'), out.join("\n"));
   assert.ok(out.includes('ALERTS{alertname="XHigh", alertstate="firing", job="a"} 1'), out.join("\n"));
 });
+
+test("alert annotations follow the value, and a template with `query` follows the data while the value stays", async () => {
+  const { store, group, at } = setup(`groups:
+- name: alerts
+  rules:
+  - alert: High
+    expr: x > 0
+    annotations:
+      summary: 'at {{ $value }}'
+      other: 'y is {{ with query "y" }}{{ . | first | value }}{{ end }}'
+`);
+  const summaries = () => group.rules[0]!.alerts().map((a) => Object.fromEntries(a.annotations.map((l) => [l.name, l.value])));
+  store.add(labelsFromRecord({ __name__: "x" }), [T0 - 1000], [1]);
+  store.add(labelsFromRecord({ __name__: "y" }), [T0 - 1000], [10]);
+  await at(T0);
+  assert.deepEqual(summaries(), [{ summary: "at 1", other: "y is 10" }]);
+  // x unchanged (same value at the next evaluation), y changed: the query template is expanded again.
+  store.add(labelsFromRecord({ __name__: "x" }), [T0 + MIN - 1000], [1]);
+  store.add(labelsFromRecord({ __name__: "y" }), [T0 + MIN - 1000], [20]);
+  await at(T0 + MIN);
+  assert.deepEqual(summaries(), [{ summary: "at 1", other: "y is 20" }]);
+  store.add(labelsFromRecord({ __name__: "x" }), [T0 + 2 * MIN - 1000], [2]);
+  await at(T0 + 2 * MIN);
+  assert.deepEqual(summaries(), [{ summary: "at 2", other: "y is 20" }]);
+});

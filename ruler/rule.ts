@@ -48,6 +48,10 @@ export class RuleState {
   /** Alerting rules: the label and annotation templates, parsed once. */
   private readonly labelTemplates: readonly [string, AlertTemplateFn][];
   private readonly annotationTemplates: readonly [string, AlertTemplateFn][];
+  /** Whether the templates are pure functions of the sample's labels and value and the external labels and URL (no `query`). */
+  private readonly pureTemplates: boolean;
+  /** Alerting rules: the last evaluation's expansions by input series key, reused while the value stays the same. */
+  private expanded = new Map<string, Expansion>();
 
   constructor(
     readonly config: RuleConfig,
@@ -58,6 +62,7 @@ export class RuleState {
     const prepared = (entries: [string, string][]): [string, AlertTemplateFn][] => (config.kind === "alerting" ? entries.map(([k, v]) => [k, prepareAlertTemplate(config.name, v)]) : []);
     this.labelTemplates = prepared([...this.ruleLabels]);
     this.annotationTemplates = prepared(Object.entries(config.annotations));
+    this.pureTemplates = ![...this.ruleLabels.map(([, v]) => v), ...Object.values(config.annotations)].some((text) => text.includes("query"));
   }
 
   get kind(): "recording" | "alerting" {
@@ -91,24 +96,31 @@ export class RuleState {
     const name = this.config.name;
     const externalLabels = labelsToRecord(env.externalLabels);
     const current = new Map<string, { labels: Labels; annotations: Labels; value: number }>();
+    const expanded = new Map<string, Expansion>();
     for (const s of vector) {
-      const sampleLabels = labelsToRecord(s.labels);
-      const ctx = {
-        data: { Labels: sampleLabels, ExternalLabels: externalLabels, ExternalURL: env.externalURL, Value: s.v },
-        externalURL: env.externalURL,
-        query: (q: string) => templateQuery(env.querier, q, tMs),
-      };
-      const b = new LabelsBuilder(s.labels);
-      b.set(METRIC_NAME, "");
-      for (const [k, expand] of this.labelTemplates) b.set(k, await expand(ctx));
-      b.set("alertname", name);
-      const annotations: Record<string, string> = {};
-      for (const [k, expand] of this.annotationTemplates) annotations[k] = await expand(ctx);
-      const labels = b.build();
-      const key = labelsKey(labels);
-      if (current.has(key)) throw new Error("vector contains metrics with the same labelset after applying alert labels");
-      current.set(key, { labels, annotations: labelsFromRecord(annotations), value: s.v });
+      const inputKey = labelsKey(s.labels);
+      let e = this.expanded.get(inputKey);
+      // Prometheus expands every evaluation; the same inputs give the same text, so an unchanged value reuses it.
+      if (e === undefined || !this.pureTemplates || !Object.is(e.value, s.v)) {
+        const ctx = {
+          data: { Labels: labelsToRecord(s.labels), ExternalLabels: externalLabels, ExternalURL: env.externalURL, Value: s.v },
+          externalURL: env.externalURL,
+          query: (q: string) => templateQuery(env.querier, q, tMs),
+        };
+        const b = new LabelsBuilder(s.labels);
+        b.set(METRIC_NAME, "");
+        for (const [k, expand] of this.labelTemplates) b.set(k, await expand(ctx));
+        b.set("alertname", name);
+        const annotations: Record<string, string> = {};
+        for (const [k, expand] of this.annotationTemplates) annotations[k] = await expand(ctx);
+        const labels = b.build();
+        e = { value: s.v, labels, key: labelsKey(labels), annotations: labelsFromRecord(annotations) };
+      }
+      expanded.set(inputKey, e);
+      if (current.has(e.key)) throw new Error("vector contains metrics with the same labelset after applying alert labels");
+      current.set(e.key, { labels: e.labels, annotations: e.annotations, value: s.v });
     }
+    this.expanded = expanded;
     for (const [key, c] of current) {
       const existing = this.active.get(key);
       if (existing !== undefined && existing.state !== "inactive") {
@@ -180,6 +192,14 @@ export class RuleState {
     }
     return s;
   }
+}
+
+/** An alert's labels and annotations as expanded for an input series at a value. */
+interface Expansion {
+  readonly value: number;
+  readonly labels: Labels;
+  readonly key: string;
+  readonly annotations: Labels;
 }
 
 function withName(labels: Labels, name: string, alertstate?: AlertState): Labels {

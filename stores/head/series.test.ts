@@ -28,3 +28,13 @@ test("ByteSlab starts a new block when the current one is full, leaving earlier 
   for (let i = 0; i < 100; i++) assert.ok(copies[i]!.every((x) => x === i), `copy ${i}`);
   assert.notEqual(copies[0]!.buffer, copies[99]!.buffer);
 });
+
+test("ByteSlab blocks start at 1 KiB and double up to 64 KiB: a one-series read does not zero 64 KiB", () => {
+  const slab = new ByteSlab();
+  const sizes: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const c = slab.copy(new Uint8Array(600));
+    if (sizes[sizes.length - 1] !== c.buffer.byteLength || i === 0) sizes.push(c.buffer.byteLength);
+  }
+  assert.deepEqual([...new Set(sizes)], [1024, 2048, 4096, 8192, 16384, 32768, 65536]);
+});

@@ -26,20 +26,24 @@ function encodingOf(c: OpenChunk): ChunkEncoding {
 }
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
 
-/** Bytes per ByteSlab block, and the largest copy served from one. */
+/** Bytes of the largest and of the first ByteSlab block, and the largest copy served from one. */
 const SLAB_BYTES = 1 << 16;
+const SLAB_FIRST_BYTES = 1 << 10;
 const SLAB_MAX_COPY = 4096;
 
 /** Copies small byte arrays into shared blocks: one allocation per 64 KiB instead of one per copy. */
 export class ByteSlab {
   private block = new Uint8Array(0);
   private used = 0;
+  /** Blocks start small and double: a read of one series (a rule's) should not zero 64 KiB. */
+  private nextBlock = SLAB_FIRST_BYTES;
 
   copy(bytes: Uint8Array): Uint8Array {
     const n = bytes.length;
     if (n > SLAB_MAX_COPY) return bytes.slice();
     if (this.used + n > this.block.length) {
-      this.block = new Uint8Array(SLAB_BYTES);
+      this.block = new Uint8Array(Math.max(n, this.nextBlock));
+      this.nextBlock = Math.min(SLAB_BYTES, 2 * this.nextBlock);
       this.used = 0;
     }
     const out = this.block.subarray(this.used, this.used + n);
