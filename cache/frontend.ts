@@ -441,7 +441,10 @@ export class QueryFrontend {
   }
 
   private writeCache(key: string, extents: Extent[]): Promise<void> {
-    return this.writeBytes(key, encodeExtents(extents));
+    const buf = encodeExtents(extents);
+    // The in-process LRU hands these very bytes back on the next hit: no need to decode what is at hand.
+    this.decoded.set(buf, extents);
+    return this.writeBytes(key, buf);
   }
 }
 
