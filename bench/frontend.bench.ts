@@ -233,6 +233,8 @@ async function main(): Promise<void> {
     await createBlocks(file, join(dir, "tsdb"));
     prometheus = await startPrometheus({ dataDir: join(dir, "tsdb") });
     console.log(`dataset: demo families, 24h at 30s; ${PANELS.length} panels, range 24h, step ${STEP_S}s, ${refreshes} refreshes 10s apart`);
+    console.log(`cold, refresh, repeat: all ${PANELS.length} panels in flight at once, as Grafana sends them; alone: one panel refreshed at a time (5 rounds)`);
+    console.log("the viewer runs in its own process (bench/frontend-client.ts); its reading of the answers is not counted as the frontend's work");
 
     const targets: Target[] = [{ name: "Prometheus 2.42 directly", url: prometheus.url, setNow: () => undefined, timings: newTimings() }];
     const closers: (() => Promise<void>)[] = [];
