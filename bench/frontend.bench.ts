@@ -4,19 +4,25 @@
 // and `orrery frontend` in front of it with the in-process LRU and with Redis —
 // cold (empty cache), refresh (the dashboard 10 s later) and repeat (another viewer
 // of the same dashboard at the same moment), all 20 panels in flight at once as
-// Grafana sends them; "alone" is one panel at a time, without the others' queueing.
-// The three are interleaved refresh by refresh, so a loaded machine weighs on all alike.
+// Grafana sends them; "alone" is one panel at a time refreshed, without the others' queueing.
+// The viewer runs in a child process (frontend-client.ts), so reading the answers is
+// not counted as the frontend's work; it asks Prometheus the same way. The targets are
+// interleaved refresh by refresh, so a loaded machine weighs on all alike.
+// FRONTEND_BENCH_BASELINE=<another build's dist/> adds that build's frontend side by side.
 // First, the frontend's own cost of a hit: in process, no HTTP, a 24h range older than the
 // freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
+import { fork } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Registry } from "prom-client";
 import { encodeQueryResponse } from "../api/index.js";
 import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
 import { generateDatasetText } from "./dataset/index.js";
+import type { ClientAnswer, ClientRound } from "./frontend-client.js";
 
 const SEC = 1000;
 const MIN = 60 * SEC;
@@ -54,14 +60,30 @@ interface Timing {
   alone: number[];
 }
 
-async function panelRequest(url: string, query: string, nowMs: number): Promise<number> {
-  const start = nowMs - 24 * HOUR;
-  const t0 = performance.now();
-  const res = await fetch(`${url}/api/v1/query_range?query=${encodeURIComponent(query)}&start=${start / 1000}&end=${nowMs / 1000}&step=${STEP_S}`);
-  const body = await res.text();
-  const ms = performance.now() - t0;
-  if (res.status !== 200) throw new Error(`${query}: ${res.status} ${body.slice(0, 300)}`);
-  return ms;
+/** The viewer's process (frontend-client.ts): one round at a time, its milliseconds per request. */
+interface Client {
+  ask(round: ClientRound): Promise<number[]>;
+  close(): void;
+}
+
+function startClient(): Client {
+  const child = fork(fileURLToPath(new URL("./frontend-client.js", import.meta.url)), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  let pending: { resolve: (ms: number[]) => void; reject: (err: Error) => void } | undefined;
+  child.on("message", (answer: ClientAnswer) => {
+    const p = pending;
+    pending = undefined;
+    if (answer.ok) p?.resolve(answer.ms);
+    else p?.reject(new Error(answer.error));
+  });
+  child.on("exit", (code) => pending?.reject(new Error(`bench client exited with ${code}`)));
+  return {
+    ask: (round) =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject };
+        child.send(round);
+      }),
+    close: () => child.kill(),
+  };
 }
 
 /** Something answering the dashboard: Prometheus itself, or a frontend whose clock the bench moves. */
@@ -76,20 +98,28 @@ interface Target {
  * The dashboard against every target, interleaved so they share the machine's load alike:
  * each refresh asks all panels at once (as Grafana does) of one target, then of the next.
  */
-async function dashboards(targets: readonly Target[], t0: number, refreshes: number): Promise<void> {
+async function dashboards(client: Client, targets: readonly Target[], t0: number, refreshes: number): Promise<void> {
+  const round = (target: Target, nowMs: number, inFlight: ClientRound["inFlight"], queries = PANELS): Promise<number[]> =>
+    client.ask({ url: target.url, queries, nowMs, stepS: STEP_S, inFlight });
   for (let r = 0; r < refreshes; r++) {
     const now = t0 + r * 10 * SEC;
     for (const target of targets) {
       target.setNow(now);
-      const first = await Promise.all(PANELS.map((q) => panelRequest(target.url, q, now)));
+      const first = await round(target, now, "all");
       first.forEach((ms, i) => (r === 0 ? target.timings[i]!.cold : target.timings[i]!.refresh).push(ms));
-      const again = await Promise.all(PANELS.map((q) => panelRequest(target.url, q, now)));
+      const again = await round(target, now, "all");
       again.forEach((ms, i) => target.timings[i]!.repeat.push(ms));
     }
   }
-  const last = t0 + (refreshes - 1) * 10 * SEC;
+  // Alone: one panel at a time, each a refresh 10 s after the one before, so each asks downstream for the fresh part.
   for (let k = 0; k < 5; k++) {
-    for (const [i, q] of PANELS.entries()) for (const target of targets) target.timings[i]!.alone.push(await panelRequest(target.url, q, last));
+    const now = t0 + (refreshes + k) * 10 * SEC;
+    for (const [i, q] of PANELS.entries()) {
+      for (const target of targets) {
+        target.setNow(now);
+        target.timings[i]!.alone.push((await round(target, now, "one", [q]))[0]!);
+      }
+    }
   }
 }
 
@@ -113,11 +143,17 @@ function report(name: string, timings: Timing[]): void {
   console.log(row("all", { cold: all("cold"), refresh: all("refresh"), repeat: all("repeat"), alone: all("alone") }) + "   (all panels' requests together)");
 }
 
+/** The frontend's parts the bench builds a server from: this build's, or another build's (FRONTEND_BENCH_BASELINE). */
+interface FrontendBuild {
+  QueryFrontend: typeof QueryFrontend;
+  buildFrontendServer: typeof buildFrontendServer;
+}
+
 /** `orrery frontend` before Prometheus with this cache, listening; close() stops it. */
-async function frontendTarget(name: string, prometheusUrl: string, backend: CacheBackend, t0: number): Promise<Target & { close(): Promise<void> }> {
+async function frontendTarget(name: string, prometheusUrl: string, backend: CacheBackend, t0: number, build: FrontendBuild): Promise<Target & { close(): Promise<void> }> {
   let now = t0;
-  const frontend = new QueryFrontend({ registry: new Registry(), backend, now: () => now });
-  const app = buildFrontendServer({ frontend, downstreamUrl: prometheusUrl, registry: new Registry(), downstreamTimeoutMs: 120_000 });
+  const frontend = new build.QueryFrontend({ registry: new Registry(), backend, now: () => now });
+  const app = build.buildFrontendServer({ frontend, downstreamUrl: prometheusUrl, registry: new Registry(), downstreamTimeoutMs: 120_000 });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const addr = app.server.address();
   const url = `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
@@ -190,29 +226,43 @@ async function main(): Promise<void> {
   let prometheus: RunningServer | undefined;
   let redis: RunningRedis | undefined;
   try {
-    // 24h of the demo families at 30 s, and 5 more minutes for the simulated refreshes.
+    // 24h of the demo families at 30 s, and more for the simulated refreshes.
     const t0 = Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR;
     const file = join(dir, "data.om");
-    writeFileSync(file, generateDatasetText({ endMs: t0 + refreshes * 10 * SEC, hours: 24.2, benchSeries: 0, demoIntervalMs: 30 * SEC }));
+    writeFileSync(file, generateDatasetText({ endMs: t0 + (refreshes + 5) * 10 * SEC, hours: 24.2, benchSeries: 0, demoIntervalMs: 30 * SEC }));
     await createBlocks(file, join(dir, "tsdb"));
     prometheus = await startPrometheus({ dataDir: join(dir, "tsdb") });
     console.log(`dataset: demo families, 24h at 30s; ${PANELS.length} panels, range 24h, step ${STEP_S}s, ${refreshes} refreshes 10s apart`);
+    console.log(`cold, refresh, repeat: all ${PANELS.length} panels in flight at once, as Grafana sends them; alone: one panel refreshed at a time (5 rounds)`);
+    console.log("the viewer runs in its own process (bench/frontend-client.ts); its reading of the answers is not counted as the frontend's work");
 
     const targets: Target[] = [{ name: "Prometheus 2.42 directly", url: prometheus.url, setNow: () => undefined, timings: newTimings() }];
     const closers: (() => Promise<void>)[] = [];
-    const lru = await frontendTarget("orrery frontend, in-memory LRU, before Prometheus", prometheus.url, new InMemoryBackend({ maxSizeBytes: 256 << 20 }), t0);
-    targets.push(lru);
-    closers.push(lru.close);
+    const builds: [string, FrontendBuild][] = [["orrery frontend", { QueryFrontend, buildFrontendServer }]];
+    // Another build's frontend (e.g. main's dist/) side by side, interleaved with this one's.
+    const baseline = process.env.FRONTEND_BENCH_BASELINE;
+    if (baseline !== undefined && baseline !== "") builds.push([`baseline ${baseline}`, (await import(pathToFileURL(join(baseline, "cache/index.js")).href)) as FrontendBuild]);
+    for (const [label, build] of builds) {
+      const lru = await frontendTarget(`${label}, LRU`, prometheus.url, new InMemoryBackend({ maxSizeBytes: 256 << 20 }), t0, build);
+      targets.push(lru);
+      closers.push(lru.close);
+    }
     if (hasRedis()) {
       const port = await freePort();
       redis = await startRedisServer(port);
-      const viaRedis = await frontendTarget("orrery frontend, Redis, before Prometheus", prometheus.url, new RedisBackend({ address: `127.0.0.1:${port}`, timeoutMs: 1000 }), t0);
-      targets.push(viaRedis);
-      closers.push(viaRedis.close);
+      for (const [label, build] of builds) {
+        // Each build its own key prefix: one must not answer from the other's entries.
+        const backend = new RedisBackend({ address: `127.0.0.1:${port}`, timeoutMs: 1000, keyPrefix: `${targets.length}:` });
+        const viaRedis = await frontendTarget(`${label}, Redis`, prometheus.url, backend, t0, build);
+        targets.push(viaRedis);
+        closers.push(viaRedis.close);
+      }
     }
+    const client = startClient();
     try {
-      await dashboards(targets, t0, refreshes);
+      await dashboards(client, targets, t0, refreshes);
     } finally {
+      client.close();
       for (const close of closers) await close();
     }
     for (const t of targets) report(t.name, t.timings);

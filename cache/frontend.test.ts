@@ -226,3 +226,43 @@ test("a cache failing or hanging is counted and the request is answered uncached
   assert.match(errors, /backend="redis",op="get"} 1/);
   assert.match(errors, /backend="redis",op="set"} 1/);
 });
+
+test("identical requests in flight together share one computation; no-store requests and other tenants do not", async () => {
+  const { fe, registry } = frontend();
+  const ds = scriptedDownstream();
+  const [a, b] = await Promise.all([ask(fe, ds, "m", DAY, DAY + HOUR, 60_000), ask(fe, ds, "m", DAY, DAY + HOUR, 60_000)]);
+  assert.equal(ds.calls.length, 1, "one downstream request for both viewers");
+  assert.equal(a.body, direct("m", DAY, DAY + HOUR, 60_000));
+  assert.equal(b.body, a.body);
+  assert.match(await registry.getSingleMetricAsString("orrery_frontend_requests_total"), /route="\/api\/v1\/query_range",path="shared"} 1/);
+
+  ds.calls.length = 0;
+  await Promise.all([ask(fe, ds, "m", 2 * DAY, 2 * DAY + HOUR, 60_000, { noStore: true }), ask(fe, ds, "m", 2 * DAY, 2 * DAY + HOUR, 60_000, { noStore: true })]);
+  assert.equal(ds.calls.length, 2, "no-store: each asks downstream itself");
+
+  ds.calls.length = 0;
+  await Promise.all([ask(fe, ds, "m", 3 * DAY, 3 * DAY + HOUR, 60_000, { tenant: "a" }), ask(fe, ds, "m", 3 * DAY, 3 * DAY + HOUR, 60_000, { tenant: "b" })]);
+  assert.equal(ds.calls.length, 2, "tenants never share");
+});
+
+test("a viewer going away does not cut short the answer another viewer shares", async () => {
+  const { fe } = frontend();
+  const ds = scriptedDownstream();
+  let release: () => void = () => undefined;
+  const held: typeof ds.downstream = async (path, params, signal) => {
+    await new Promise<void>((resolve) => (release = resolve));
+    if (signal.aborted) throw new Error("aborted");
+    return ds.downstream(path, params, signal);
+  };
+  const params = () => new URLSearchParams({ query: "m", start: String(DAY / 1000), end: String((DAY + HOUR) / 1000), step: "60" });
+  const gone = new AbortController();
+  const first = fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, gone.signal);
+  const second = fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, new AbortController().signal);
+  await new Promise((resolve) => setImmediate(resolve));
+  gone.abort(new Error("client went away"));
+  release();
+  const [a, b] = await Promise.all([first, second]);
+  assert.equal(b.status, 200);
+  assert.equal(b.body, direct("m", DAY, DAY + HOUR, 60_000));
+  assert.equal(a.body, b.body);
+});

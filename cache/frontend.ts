@@ -9,6 +9,7 @@ import { errorJson, MAX_POINTS_PER_SERIES, parseDuration, parseTime } from "../a
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type ParsedMatrix, parseMatrixBody } from "./extents.js";
+import { InFlight } from "./inflight.js";
 import { decodeMetaAnswer, encodeMetaAnswer, joinMetaAnswers, type MetaAnswer, type MetaKind, metaKind, parseMetaBody } from "./meta.js";
 import { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
 import { matrixBody, seriesPoints } from "./points.js";
@@ -93,6 +94,8 @@ export class QueryFrontend {
   private readonly decoded = new WeakMap<Buffer, Extent[]>();
   /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
   private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
+  /** Answers being computed, by request: an identical request arriving meanwhile shares one. */
+  private readonly inFlight = new InFlight<StageResponse>();
 
   constructor(options: FrontendOptions) {
     this.metrics = createFrontendMetrics(options.registry);
@@ -110,8 +113,20 @@ export class QueryFrontend {
     this.now = options.now ?? Date.now;
   }
 
-  /** Answers one request: a range query through split and cache, anything else straight downstream. */
-  async handle(request: FrontendRequest, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
+  /**
+   * Answers one request: a range query through split and cache, anything else straight downstream.
+   * An identical request already in flight is shared where the cache could have answered it anyway
+   * (a cache is on, the client did not ask for no-store).
+   */
+  handle(request: FrontendRequest, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
+    const ours = request.path === RANGE_ROUTE || metaKind(request.path) !== undefined;
+    if (!ours || this.backend === undefined || request.noStore) return this.answer(request, downstream, signal);
+    const key = requestKey(request);
+    if (this.inFlight.has(key)) this.metrics.requests.inc({ route: request.path, path: "shared" });
+    return this.inFlight.join(key, signal, (s) => this.answer(request, downstream, s));
+  }
+
+  private async answer(request: FrontendRequest, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
     const meta = metaKind(request.path);
     if (meta !== undefined) return this.metaQuery(request, meta, downstream, signal);
     if (request.path !== RANGE_ROUTE) return downstream(request.path, request.params, signal);
@@ -426,8 +441,18 @@ export class QueryFrontend {
   }
 
   private writeCache(key: string, extents: Extent[]): Promise<void> {
-    return this.writeBytes(key, encodeExtents(extents));
+    const buf = encodeExtents(extents);
+    // The in-process LRU hands these very bytes back on the next hit: no need to decode what is at hand.
+    this.decoded.set(buf, extents);
+    return this.writeBytes(key, buf);
   }
+}
+
+/** A request's identity for sharing it in flight: tenant, route and every parameter, in any order. */
+function requestKey(request: FrontendRequest): string {
+  const params = new URLSearchParams(request.params);
+  params.sort();
+  return request.tenant + "\n" + request.path + "\n" + params.toString();
 }
 
 /** The promise, or a rejection once ms pass. */

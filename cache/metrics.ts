@@ -2,7 +2,7 @@
 import { Counter, type Registry } from "prom-client";
 
 export interface FrontendMetrics {
-  /** Requests the frontend answered, by route and how (cached / split / passed). */
+  /** Requests the frontend answered, by route and how (cached / split / passed / shared with one in flight). */
   readonly requests: Counter<"route" | "path">;
   /** Cache look-ups of one piece, by backend and result. */
   readonly lookups: Counter<"backend" | "result">;
@@ -29,7 +29,7 @@ function counter<L extends string>(registry: Registry, name: string, help: strin
 /** The frontend's metrics on `registry`; frontends sharing a registry share the counters. */
 export function createFrontendMetrics(registry: Registry): FrontendMetrics {
   return {
-    requests: counter(registry, "orrery_frontend_requests_total", "Requests through the query frontend, by route and path taken (cache, split, passthrough).", ["route", "path"]),
+    requests: counter(registry, "orrery_frontend_requests_total", "Requests through the query frontend, by route and path taken (cache, split, passthrough; shared: joined an identical request in flight).", ["route", "path"]),
     lookups: counter(registry, "orrery_frontend_cache_lookups_total", "Results cache look-ups of one split piece, by backend and result (hit, partial, miss).", ["backend", "result"]),
     extentsFetched: counter(registry, "orrery_frontend_extents_fetched_total", "Sub-ranges fetched downstream because the cache did not cover them.", ["backend"]),
     bytesStored: counter(registry, "orrery_frontend_cache_stored_bytes_total", "Bytes written to the results cache.", ["backend"]),
