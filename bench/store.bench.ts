@@ -9,7 +9,8 @@
 // Every process is stopped on the way out, also on error. `--profile DIR` runs both orrery
 // processes with --cpu-prof into DIR (written when they stop). `--baseline-main PATH` (another
 // build's dist/cli/main.js) also starts that build's store and query on the same bucket and times
-// it against this build, interleaved in the same run (ratio this/baseline). `--queries REGEX` times
+// it as a third contender, interleaved with Prometheus and this build (ratios orrery/baseline and
+// baseline/prometheus from the same run). `--queries REGEX` times
 // only the bench queries whose name matches, `--mode range|instant` only that kind. `--work DIR` keeps the latency part's blocks in DIR and
 // reuses them on the next run with the same DIR (no promtool run), so an A/B loop costs seconds.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -22,7 +23,7 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
 import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
-import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Row } from "./compare-kit.js";
+import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
 import { writeDatasetFile } from "./dataset/index.js";
 
 const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
@@ -128,22 +129,22 @@ async function latency(
   const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers, args.nodeArgs);
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${blocks} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-  const rows = await benchmark([{ name: "prometheus", server: prom }, { name: "orrery", server: query }], startMs, endMs, args, log, args.queries, args.modes);
-  let baselineRows: Row[] | undefined;
+  const contenders: Contender[] = [{ name: "prometheus", server: prom }];
   if (args.baselineMain !== undefined) {
+    // One run, all three interleaved: before/after ratios against Prometheus come from the same minutes of load.
     const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
     await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-    baselineRows = await benchmark([{ name: "baseline", server: baseline.query }, { name: "this", server: query }], startMs, endMs, args, log, args.queries, args.modes);
+    contenders.push({ name: "baseline", server: baseline.query });
   }
+  contenders.push({ name: "orrery", server: query });
+  const rows = await benchmark(contenders, startMs, endMs, args, log, args.queries, args.modes);
+  const names = contenders.map((c) => c.name);
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
-  console.log(formatRows(rows, ["prometheus", "orrery"], 1));
+  if (args.baselineMain !== undefined) console.log(`baseline: orrery store and query of ${args.baselineMain} on the same bucket, timed in turn with the others`);
+  console.log(formatRows(rows, names, names.length - 1));
+  if (args.baselineMain !== undefined) console.log(formatRows(rows, names, 1).split("\n").filter((l) => l.startsWith("median") && l.includes("baseline/prometheus")).join("\n"));
   const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
-  if (baselineRows !== undefined) {
-    console.log("");
-    console.log(`this build against the baseline build ${args.baselineMain}`);
-    console.log(formatRows(baselineRows, ["baseline", "this"], 1));
-  }
   console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
 }
 
