@@ -117,12 +117,13 @@ export async function benchmark(
   args: { readonly runs: number; readonly stepS: number },
   log: (msg: string) => void,
   queries: readonly BenchQuery[] = BENCH_QUERIES,
+  modes: readonly ("range" | "instant")[] = ["range", "instant"],
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const sec = (ms: number): string => String(ms / 1000);
   const n = contenders.length;
   for (const q of queries) {
-    for (const mode of ["range", "instant"] as const) {
+    for (const mode of modes) {
       const path = mode === "range" ? "/api/v1/query_range" : "/api/v1/query";
       const form: Record<string, string> = mode === "range" ? { query: q.query, start: sec(startMs), end: sec(endMs), step: String(args.stepS) } : { query: q.query, time: sec(endMs) };
       // One unmeasured round each to warm caches and JITs, then rotate the order run by run.

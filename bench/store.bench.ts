@@ -1,4 +1,4 @@
-// npm run bench -- store [-- --hours 6 --series 10000 --runs 5 --index-gb 1 --only latency|rss]
+// npm run bench -- store [-- --hours 6 --series 10000 --runs 5 --index-gb 1 --only latency|rss --queries REGEX --mode instant --work DIR]
 //
 // `orrery store` (the store gateway) on a FILESYSTEM bucket, two figures:
 //  1. latency: the bench:compare dataset as promtool's blocks, served by Prometheus 2.42 from its
@@ -9,10 +9,13 @@
 // Every process is stopped on the way out, also on error. `--profile DIR` runs both orrery
 // processes with --cpu-prof into DIR (written when they stop). `--baseline-main PATH` (another
 // build's dist/cli/main.js) also starts that build's store and query on the same bucket and times
-// it against this build, interleaved in the same run (ratio this/baseline).
+// it as a third contender, interleaved with Prometheus and this build (ratios orrery/baseline and
+// baseline/prometheus from the same run). `--queries REGEX` times
+// only the bench queries whose name matches, `--mode range|instant` only that kind. `--work DIR` keeps the latency part's blocks in DIR and
+// reuses them on the next run with the same DIR (no promtool run), so an A/B loop costs seconds.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +23,7 @@ import { parseArgs } from "node:util";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
 import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
 import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
-import { benchmark, formatRows, peakRssMb, type Row } from "./compare-kit.js";
+import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
 import { writeDatasetFile } from "./dataset/index.js";
 
 const ORRERY_MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "cli", "main.js");
@@ -85,42 +88,63 @@ async function waitForData(url: string, query: string, timeSec: number): Promise
   throw new Error(`${url} never answered ${query} with data`);
 }
 
-async function latency(work: string, args: { hours: number; series: number; runs: number; stepS: number; nodeArgs: readonly string[]; baselineMain?: string }, servers: RunningServer[]): Promise<void> {
+/** The dataset's time range, written beside its blocks so a kept work dir can be reused. */
+const RANGE_FILE = "range.json";
+
+/** promtool's blocks of the bench dataset in `work/prometheus` and a bucket copy in `work/bucket`; reused when `work` holds them already. */
+async function datasetBlocks(work: string, hours: number, series: number): Promise<{ startMs: number; endMs: number; blocks: number }> {
+  const rangeFile = join(work, RANGE_FILE);
+  if (existsSync(rangeFile)) {
+    const kept = JSON.parse(readFileSync(rangeFile, "utf8")) as { startMs: number; endMs: number; hours: number; series: number };
+    if (kept.hours !== hours || kept.series !== series) throw new Error(`${work} holds ${kept.hours} h × ${kept.series} series, not ${hours} h × ${series}: use another --work dir`);
+    log(`reusing the blocks in ${work}`);
+    return { ...kept, blocks: readdirSync(join(work, "prometheus")).filter(isUlid).length };
+  }
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
-  const startMs = endMs - Math.round(args.hours * 3_600_000);
+  const startMs = endMs - Math.round(hours * 3_600_000);
   const file = join(work, "data.om");
-  writeDatasetFile(file, { endMs, hours: args.hours, benchSeries: args.series });
+  writeDatasetFile(file, { endMs, hours, benchSeries: series });
   let t0 = Date.now();
   await createBlocks(file, join(work, "prometheus"));
   await rm(file);
   log(`promtool create-blocks-from openmetrics: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const bucketDir = join(work, "bucket");
-  const bucket = new FilesystemBucket(bucketDir);
+  const bucket = new FilesystemBucket(join(work, "bucket"));
   const ulids = readdirSync(join(work, "prometheus")).filter(isUlid);
   t0 = Date.now();
   for (const u of ulids) await uploadBlock(bucket, join(work, "prometheus", u), u);
   log(`uploaded ${ulids.length} blocks to the bucket in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  writeFileSync(rangeFile, JSON.stringify({ startMs, endMs, hours, series }));
+  return { startMs, endMs, blocks: ulids.length };
+}
+
+async function latency(
+  work: string,
+  args: { hours: number; series: number; runs: number; stepS: number; nodeArgs: readonly string[]; baselineMain?: string; queries: readonly BenchQuery[]; modes: readonly ("range" | "instant")[] },
+  servers: RunningServer[],
+): Promise<void> {
+  const { startMs, endMs, blocks } = await datasetBlocks(work, args.hours, args.series);
+  const bucketDir = join(work, "bucket");
   const prom = await startPrometheus({ dataDir: join(work, "prometheus"), readyTimeoutMs: 600_000 });
   servers.push(prom);
   const { store, query, readyMs } = await startGateway(bucketDir, join(work, "gateway"), servers, args.nodeArgs);
-  log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${ulids.length} blocks, index-headers built)`);
+  log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${blocks} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-  const rows = await benchmark([{ name: "prometheus", server: prom }, { name: "orrery", server: query }], startMs, endMs, args, log);
-  let baselineRows: Row[] | undefined;
+  const contenders: Contender[] = [{ name: "prometheus", server: prom }];
   if (args.baselineMain !== undefined) {
+    // One run, all three interleaved: before/after ratios against Prometheus come from the same minutes of load.
     const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
     await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
-    baselineRows = await benchmark([{ name: "baseline", server: baseline.query }, { name: "this", server: query }], startMs, endMs, args, log);
+    contenders.push({ name: "baseline", server: baseline.query });
   }
+  contenders.push({ name: "orrery", server: query });
+  const rows = await benchmark(contenders, startMs, endMs, args, log, args.queries, args.modes);
+  const names = contenders.map((c) => c.name);
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
-  console.log(formatRows(rows, ["prometheus", "orrery"], 1));
+  if (args.baselineMain !== undefined) console.log(`baseline: orrery store and query of ${args.baselineMain} on the same bucket, timed in turn with the others`);
+  console.log(formatRows(rows, names, names.length - 1));
+  if (args.baselineMain !== undefined) console.log(formatRows(rows, names, 1).split("\n").filter((l) => l.startsWith("median") && l.includes("baseline/prometheus")).join("\n"));
   const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
-  if (baselineRows !== undefined) {
-    console.log("");
-    console.log(`this build against the baseline build ${args.baselineMain}`);
-    console.log(formatRows(baselineRows, ["baseline", "this"], 1));
-  }
   console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
 }
 
@@ -165,6 +189,9 @@ async function writeBigBlock(dir: string, blockNo: number, instances: number): P
 
 async function rss(work: string, indexGb: number, servers: RunningServer[], nodeArgs: readonly string[]): Promise<void> {
   const bucketDir = join(work, "big-bucket");
+  // A kept --work dir is reused for the latency blocks only; this part always starts empty.
+  await rm(bucketDir, { recursive: true, force: true });
+  await rm(join(work, "big-gateway"), { recursive: true, force: true });
   const target = indexGb * 1024 ** 3;
   let indexBytes = 0;
   let blocks = 0;
@@ -209,6 +236,9 @@ async function main(): Promise<number> {
       only: { type: "string", default: "" },
       profile: { type: "string" },
       "baseline-main": { type: "string" },
+      queries: { type: "string" },
+      work: { type: "string" },
+      mode: { type: "string" },
     },
   });
   const nodeArgs = values.profile === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${values.profile}`];
@@ -216,18 +246,28 @@ async function main(): Promise<number> {
     console.error(`bench store: needs ${PROMETHEUS_BIN} and ${PROMTOOL_BIN} (apt-get install prometheus)`);
     return 2;
   }
-  const work = await mkdtemp(join(tmpdir(), "orrery-bench-store-"));
+  const queryFilter = values.queries === undefined ? undefined : new RegExp(values.queries);
+  const queries = BENCH_QUERIES.filter((q) => queryFilter === undefined || queryFilter.test(q.name));
+  if (values.mode !== undefined && values.mode !== "range" && values.mode !== "instant") {
+    console.error(`bench store: --mode must be range or instant, not ${JSON.stringify(values.mode)}`);
+    return 2;
+  }
+  const modes: ("range" | "instant")[] = values.mode === undefined ? ["range", "instant"] : [values.mode];
+  const keep = values.work !== undefined;
+  const work = values.work ?? (await mkdtemp(join(tmpdir(), "orrery-bench-store-")));
+  await mkdir(work, { recursive: true });
   const servers: RunningServer[] = [];
   try {
     if (values.only !== "rss") {
-      await latency(work, { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step), nodeArgs, baselineMain: values["baseline-main"] }, servers);
+      const latencyArgs = { hours: Number(values.hours), series: Number(values.series), runs: Number(values.runs), stepS: Number(values.step), nodeArgs, baselineMain: values["baseline-main"], queries, modes };
+      await latency(work, latencyArgs, servers);
     }
     await Promise.all(servers.splice(0).map((s) => s.stop()));
     if (values.only !== "latency") await rss(work, Number(values["index-gb"]), servers, nodeArgs);
     return 0;
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
-    await rm(work, { recursive: true, force: true });
+    if (!keep) await rm(work, { recursive: true, force: true });
   }
 }
 

@@ -151,6 +151,49 @@ test("the store merges the same series from overlapping blocks by time and keeps
   });
 });
 
+test("a series in two blocks whose chunks interleave in time goes out with its chunks in time order, none merged", async () => {
+  await withTempDir("orrery-block-", async (dir) => {
+    const labels = { __name__: "m", job: "x" };
+    // The first block (by minTime) has chunks on both sides of the second block's only chunk.
+    await writeTestBlock(dir, [{ labels, ts: [0, 1000, 2000, 7000, 8000], vs: [0, 1, 2, 7, 8] }], { perChunk: 3 });
+    await writeTestBlock(dir, [{ labels, ts: [4000, 5000], vs: [4, 5] }]);
+    const store = await BlocksStore.open(dir);
+    try {
+      const minTimes: number[] = [];
+      for await (const f of store.series({ minTime: 0, maxTime: 10_000, matchers: [{ name: "job", op: "=", value: "x" }] })) {
+        for (const s of f.series) for (const c of s.chunks) minTimes.push(c.minTime);
+      }
+      assert.deepEqual(minTimes, [0, 4000, 7000]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+test("one block whose external label overrides its own: series come out re-sorted and joined by the labels as returned", async () => {
+  await withTempDir("orrery-block-", async (dir) => {
+    // In index order y < z; with b="ext" over both, {a="1", b="ext", c="1"} sorts first and the last two are one series.
+    await writeTestBlock(
+      dir,
+      [
+        { labels: { a: "1", b: "y", c: "2" }, ts: [1000], vs: [1] },
+        { labels: { a: "1", b: "z", c: "1" }, ts: [1000], vs: [2] },
+        { labels: { a: "1", b: "y", c: "3" }, ts: [1000], vs: [3] },
+        { labels: { a: "1", b: "z", c: "3" }, ts: [2000], vs: [4] },
+      ],
+      { externalLabels: labelsFromRecord({ b: "ext" }) },
+    );
+    const store = await BlocksStore.open(dir);
+    try {
+      const all = await dumpStore(store, [{ name: "a", op: "=~", value: "1" }]);
+      assert.deepEqual(all.order, ['{a="1", b="ext", c="1"}', '{a="1", b="ext", c="2"}', '{a="1", b="ext", c="3"}']);
+      assert.deepEqual(all.series.get('{a="1", b="ext", c="3"}'), ["1000 3", "2000 4"]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 test("shard_info: the store returns each shard's series, hashed over the labels as returned", async () => {
   await withTempDir("orrery-block-", async (dir) => {
     await writeTestBlock(dir, SERIES);

@@ -15,7 +15,7 @@ import {
 } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
 import { ChunkReader } from "./chunk-reader.js";
-import { IndexReader, type ChunkMeta, type IndexCache } from "./index-reader.js";
+import { IndexReader, type ChunkMeta, type IndexCache, type IndexSeries } from "./index-reader.js";
 
 /** Series read per batch of select(): their entries, then their chunks, each in few range reads. */
 const SELECT_BATCH_SERIES = 4096;
@@ -92,21 +92,30 @@ export class Block {
     const refs = await this.index.postingsForMatchers(matchers);
     for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
       const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
-      const kept: { labels: Labels; metas: ChunkMeta[] }[] = [];
-      const chunkRefs: number[] = [];
+      // Only the chunk metas inside [mint, maxt] are read: an instant query reads the last chunk or two of each series.
+      const kept: IndexSeries[] = [];
+      const metas: ChunkMeta[] = [];
       for (const s of entries) {
-        const metas = s.chunks.filter((c) => c.maxTime >= mint && c.minTime <= maxt);
-        if (metas.length === 0) continue;
-        kept.push({ labels: s.labels, metas });
-        if (!skipChunks) for (const m of metas) chunkRefs.push(m.ref);
+        const before = metas.length;
+        for (const c of s.chunks) if (c.maxTime >= mint && c.minTime <= maxt) metas.push(c);
+        if (metas.length > before) kept.push({ labels: s.labels, chunks: metas.slice(before) });
       }
       if (skipChunks) {
         yield kept.map(({ labels }) => ({ labels, chunks: [] }));
         continue;
       }
+      const chunkRefs = new Array<number>(metas.length);
+      for (let i = 0; i < metas.length; i++) chunkRefs[i] = metas[i]!.ref;
       const chunks = await this.chunks.chunksBatch(chunkRefs);
+      const out = new Array<BlockSeries>(kept.length);
       let next = 0;
-      yield kept.map(({ labels, metas }) => ({ labels, chunks: metas.map((m) => this.toAggrChunk(m.minTime, m.maxTime, chunks[next++]!, aggregates)) }));
+      for (let i = 0; i < kept.length; i++) {
+        const { labels, chunks: inRange } = kept[i]!;
+        const aggr = new Array<AggrChunk>(inRange.length);
+        for (let k = 0; k < inRange.length; k++, next++) aggr[k] = this.toAggrChunk(inRange[k]!.minTime, inRange[k]!.maxTime, chunks[next]!, aggregates);
+        out[i] = { labels, chunks: aggr };
+      }
+      yield out;
     }
   }
 

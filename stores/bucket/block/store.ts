@@ -128,11 +128,12 @@ export class BlocksStore implements Store {
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     const skipChunks = request.skipChunks ?? false;
     const blocks = blocksForResolution(this.blocks, request.minTime, request.maxTime, request.maxResolutionWindow ?? 0);
-    const { series: selected, warnings: readWarnings } = await this.selectAll(request, skipChunks, signal, blocks);
+    const { series: selected, warnings: readWarnings, inIndexOrder } = await this.selectAll(request, skipChunks, signal, blocks);
     const shard = shardMatcher(request.shardInfo);
     const found = shard === undefined ? selected : selected.filter((s) => shard.matches(s.labels));
-    found.sort((a, b) => compareLabels(a.labels, b.labels));
-    const merged = mergeSameSeries(found, skipChunks);
+    // One block's index lists each series once, sorted by labels: nothing to sort or merge.
+    if (!inIndexOrder) found.sort((a, b) => compareLabels(a.labels, b.labels));
+    const merged = inIndexOrder ? found : mergeSameSeries(found, skipChunks);
     const limited = request.limit !== undefined && request.limit > 0 ? merged.slice(0, request.limit) : merged;
     let warnings: readonly string[] = [...this.openWarnings, ...readWarnings];
     if (limited.length === 0 && warnings.length > 0) yield { series: [], warnings };
@@ -180,11 +181,13 @@ export class BlocksStore implements Store {
     skipChunks: boolean,
     signal: AbortSignal | undefined,
     blocks: readonly Block[] = this.blocks,
-  ): Promise<{ series: Series[]; warnings: string[] }> {
+  ): Promise<{ series: Series[]; warnings: string[]; inIndexOrder: boolean }> {
     const { matchers, minTime, maxTime } = request;
     const series: Series[] = [];
     const warnings: string[] = [];
     const check = this.seriesCheck?.();
+    let contributing = 0;
+    let externalLabels = false;
     for (const b of blocks) {
       if (!b.overlaps(minTime, maxTime)) continue;
       const { matches, rest } = matchExternalLabels(matchers, b.externalLabels);
@@ -203,9 +206,13 @@ export class BlocksStore implements Store {
         warnings.push(`skipping block ${b.ulid} for this request: ${err.message}`);
         continue;
       }
-      series.push(...fromBlock);
+      if (fromBlock.length === 0) continue;
+      contributing++;
+      externalLabels ||= b.externalLabels.length > 0;
+      for (const s of fromBlock) series.push(s);
     }
-    return { series, warnings };
+    // External labels may override a block's own label and so reorder or join its series.
+    return { series, warnings, inIndexOrder: contributing <= 1 && !externalLabels };
   }
 
   async labelNames(request: LabelNamesRequest, signal?: AbortSignal): Promise<StringsResponse> {
@@ -230,20 +237,32 @@ export class BlocksStore implements Store {
 function mergeSameSeries(sorted: readonly Series[], skipChunks: boolean): Series[] {
   const out: Series[] = [];
   for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i]!;
     let j = i + 1;
-    while (j < sorted.length && labelsEqual(sorted[j]!.labels, sorted[i]!.labels)) j++;
-    if (j === i + 1 || skipChunks) out.push(sorted[i]!);
-    else {
-      const chunks = sorted.slice(i, j).flatMap((s) => s.chunks);
-      chunks.sort((a, b) => a.minTime - b.minTime);
-      // Downsampled chunks are not re-cut: where tiers overlap, their reader keeps the first at each time.
-      // Nor are histogram chunks: they go out overlapping, for the reader to merge by time (the Store contract).
-      const merge = chunksNeedMerge(chunks) && chunks.every((c) => c.raw?.encoding === ChunkEncoding.XOR);
-      out.push({ labels: sorted[i]!.labels, chunks: merge ? rechunk(chunks) : chunks });
-    }
+    while (j < sorted.length && labelsEqual(sorted[j]!.labels, first.labels)) j++;
+    out.push(j === i + 1 || skipChunks ? first : { labels: first.labels, chunks: joinChunks(sorted, i, j) });
     i = j;
   }
   return out;
+}
+
+/** The chunks of sorted[from..to) (one series from several blocks) in time order, overlapping XOR chunks merged. */
+function joinChunks(sorted: readonly Series[], from: number, to: number): AggrChunk[] {
+  const chunks: AggrChunk[] = [];
+  let inOrder = true;
+  let xorOnly = true;
+  for (let k = from; k < to; k++) {
+    for (const c of sorted[k]!.chunks) {
+      if (chunks.length > 0 && c.minTime < chunks[chunks.length - 1]!.minTime) inOrder = false;
+      xorOnly &&= c.raw?.encoding === ChunkEncoding.XOR;
+      chunks.push(c);
+    }
+  }
+  // Blocks are read in time order, so their chunks usually arrive sorted already.
+  if (!inOrder) chunks.sort((a, b) => a.minTime - b.minTime);
+  // Downsampled chunks are not re-cut: where tiers overlap, their reader keeps the first at each time.
+  // Nor are histogram chunks: they go out overlapping, for the reader to merge by time (the Store contract).
+  return xorOnly && chunksNeedMerge(chunks) ? rechunk(chunks) : chunks;
 }
 
 /** Merges overlapping XOR chunks by time and cuts the samples into fresh chunks of 120. */

@@ -11,13 +11,18 @@ export interface IndexCacheStats {
 
 type Entry = Uint32Array | IndexSeries;
 
+/** Series refs are below 2^32 (an index of at most 64 GiB, 16-byte aligned), so block number × 2^32 + ref is a unique safe integer. */
+const REFS_PER_BLOCK = 0x1_0000_0000;
+
 /** An IndexCache of at most `maxBytes` (estimated: postings by their bytes, series by label text and chunk metas). */
 export class LruIndexCache implements IndexCache {
-  private readonly lru: LRUCache<string, Entry>;
+  private readonly lru: LRUCache<string | number, Entry>;
+  /** A small number per block seen, so a series key is a number: no string built and hashed per series read. */
+  private readonly blockNumbers = new Map<string, number>();
   readonly stats: IndexCacheStats = { hits: 0, misses: 0 };
 
   constructor(readonly maxBytes: number) {
-    this.lru = new LRUCache<string, Entry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: entrySize });
+    this.lru = new LRUCache<string | number, Entry>({ maxSize: Math.max(1, maxBytes), sizeCalculation: entrySize });
   }
 
   /** Bytes held now. */
@@ -34,21 +39,27 @@ export class LruIndexCache implements IndexCache {
   }
 
   getSeries(block: string, ref: number): IndexSeries | undefined {
-    return this.get(`S${block}\u0000${ref}`) as IndexSeries | undefined;
+    return this.get(this.seriesKey(block, ref)) as IndexSeries | undefined;
   }
 
   setSeries(block: string, ref: number, series: IndexSeries): void {
-    this.set(`S${block}\u0000${ref}`, series);
+    this.set(this.seriesKey(block, ref), series);
   }
 
-  private get(key: string): Entry | undefined {
+  private seriesKey(block: string, ref: number): number {
+    let n = this.blockNumbers.get(block);
+    if (n === undefined) this.blockNumbers.set(block, (n = this.blockNumbers.size));
+    return n * REFS_PER_BLOCK + ref;
+  }
+
+  private get(key: string | number): Entry | undefined {
     const v = this.lru.get(key);
     if (v === undefined) this.stats.misses++;
     else this.stats.hits++;
     return v;
   }
 
-  private set(key: string, value: Entry): void {
+  private set(key: string | number, value: Entry): void {
     if (entrySize(value) <= this.maxBytes) this.lru.set(key, value);
   }
 }

@@ -7,7 +7,8 @@ import { ProxyStore } from "../../../federation/index.js";
 import { BlocksStore, downsampleBlock, FilesystemBucket, RESOLUTION_5M, S3Bucket, uploadBlock, type ObjectBucket } from "../index.js";
 import { dumpStore, withTempDir, writeTestBlock, type TestSeries } from "../block/test-helpers.js";
 import { startS3rver } from "../objstore/testkit.js";
-import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE } from "./index.js";
+import type { IndexSeries } from "../block/index.js";
+import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE, LruIndexCache } from "./index.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -248,6 +249,18 @@ test("gateway index cache: a repeated query is served from the LRU, which stays 
       await tiny.close();
     }
   }));
+
+test("gateway index cache: the same series ref in two blocks is two entries", () => {
+  const cache = new LruIndexCache(1024 * 1024);
+  const entry = (v: string): IndexSeries => ({ labels: labelsFromRecord({ b: v }), chunks: [{ ref: 8, minTime: 0, maxTime: 1 }] });
+  cache.setSeries("01AAAAAAAAAAAAAAAAAAAAAAAA", 7, entry("a"));
+  cache.setSeries("01BBBBBBBBBBBBBBBBBBBBBBBB", 7, entry("b"));
+  cache.setPostings("01AAAAAAAAAAAAAAAAAAAAAAAA", "b", "a", Uint32Array.of(7));
+  assert.deepEqual(cache.getSeries("01AAAAAAAAAAAAAAAAAAAAAAAA", 7)?.labels, labelsFromRecord({ b: "a" }));
+  assert.deepEqual(cache.getSeries("01BBBBBBBBBBBBBBBBBBBBBBBB", 7)?.labels, labelsFromRecord({ b: "b" }));
+  assert.equal(cache.getSeries("01CCCCCCCCCCCCCCCCCCCCCCCC", 7), undefined);
+  assert.deepEqual([...cache.getPostings("01AAAAAAAAAAAAAAAAAAAAAAAA", "b", "a")!], [7]);
+});
 
 test("gateway Info over gRPC carries the resolutions it holds; the proxy skips a 5m-only gateway for raw reads", () =>
   withTempDir("orrery-gw-res-", async (dir) => {
