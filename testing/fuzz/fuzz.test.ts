@@ -57,10 +57,13 @@ test("fuzz: 2,000 generated and mutated requests through orrery start: 0 crashes
     assert.deepEqual(replayed.filter((x) => x.outcome === "hang"), []);
     // Memory back to its baseline: what a fresh process holding the same accepted data needs, give or take V8's slack.
     const fresh = await target.freshProcessMemory();
-    t.diagnostic(`fresh process on the same data: RSS ${(fresh.rssBytes / 2 ** 20).toFixed(0)} MB, head series ${fresh.headSeries}`);
+    t.diagnostic(`fresh process on the same data: RSS ${(fresh.rssBytes / 2 ** 20).toFixed(0)} MB, live heap ${(fresh.heapBytes / 2 ** 20).toFixed(0)} MB, head series ${fresh.headSeries}`);
     // At least: the replayed WAL may hold a series the live head no longer counts (issue 18 note).
     assert.ok(fresh.headSeries >= report.headSeriesAfter, `the WAL replays every accepted series: ${fresh.headSeries} < ${report.headSeriesAfter}`);
     assert.ok(report.finalRssBytes < fresh.rssBytes + 100 * 2 ** 20, `RSS after the fuzz ${report.finalRssBytes}, a fresh process on the same data ${fresh.rssBytes}`);
+    // The live heap: what the data needs, plus code V8 compiled for the paths the fuzz took.
+    assert.ok(fresh.heapBytes > 0 && report.finalHeapBytes > 0, "the target reports its heap after a full GC");
+    assert.ok(report.finalHeapBytes < fresh.heapBytes + 30 * 2 ** 20, `live heap after the fuzz ${report.finalHeapBytes}, a fresh process on the same data ${fresh.heapBytes}`);
   } finally {
     await target.stop();
   }

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     process.stdout.write("\n" + summary(report) + "\n");
     if (target.process.exitCode === null) {
       const fresh = await target.freshProcessMemory();
-      process.stdout.write(`a fresh process on the same data (WAL replayed): RSS ${mb(fresh.rssBytes)} after a full GC, head series ${fresh.headSeries}\n`);
+      process.stdout.write(`a fresh process on the same data (WAL replayed): RSS ${mb(fresh.rssBytes)}, live heap ${mb(fresh.heapBytes)} after a full GC, head series ${fresh.headSeries}\n`);
     }
     for (const f of report.failures) process.stdout.write(`${f.what}: ${f.detail}\n  ${f.input}\n`);
     process.exitCode = report.crashes + report.hangs > 0 ? 1 : 0;

@@ -16,5 +16,5 @@ export function summary(report: FuzzReport): string {
     .sort()
     .map(([k, v]) => `${k}:${v}`)
     .join(" ");
-  return `${report.inputs} inputs in ${(report.elapsedMs / 1000).toFixed(0)} s, ${report.crashes} crashes, ${report.hangs} hangs; RSS baseline ${mb(report.baselineRssBytes)}, peak ${mb(report.peakRssBytes)}, after ${mb(report.finalRssBytes)} (both after a full GC); head series ${report.headSeriesBefore} → ${report.headSeriesAfter}; statuses ${statuses}`;
+  return `${report.inputs} inputs in ${(report.elapsedMs / 1000).toFixed(0)} s, ${report.crashes} crashes, ${report.hangs} hangs; RSS baseline ${mb(report.baselineRssBytes)}, peak ${mb(report.peakRssBytes)}, after ${mb(report.finalRssBytes)}; live heap baseline ${mb(report.baselineHeapBytes)}, after ${mb(report.finalHeapBytes)} (after a full GC); head series ${report.headSeriesBefore} → ${report.headSeriesAfter}; statuses ${statuses}`;
 }

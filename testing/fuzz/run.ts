@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import type { ChildProcess } from "node:child_process";
 import { rng } from "../random.js";
 import { nextInput, type FuzzInput } from "./inputs.js";
+import { takeHeapReport } from "./heap-report.js";
 
 export interface FuzzTarget {
   readonly process: ChildProcess;
@@ -53,11 +54,13 @@ export interface FuzzReport {
   statuses: Record<string, number>;
   /** The first few failures, each with the input that caused it. */
   failures: FuzzFailure[];
-  /** RSS after a full collection, before the first input. */
+  /** RSS and live heap after a full collection, before the first input. */
   baselineRssBytes: number;
+  baselineHeapBytes: number;
   peakRssBytes: number;
   /** RSS after the last input, an idle spell and a full collection. */
   finalRssBytes: number;
+  finalHeapBytes: number;
   /** Head series before and after: accepted remote_write inputs add series, and their memory is rightly kept. */
   headSeriesBefore: number;
   headSeriesAfter: number;
@@ -80,15 +83,16 @@ function describe(input: FuzzInput): string {
   return input.kind === "http" ? `${input.method} ${input.path.slice(0, 500)}${body}` : `gRPC ${input.path}${body}`;
 }
 
-/** RSS after a full collection (the target preloads gc-on-signal.js; without it, plain RSS). */
-export async function collectedRss(pid: number): Promise<number> {
+/** RSS and live heap (V8 heap used + external) after a full collection; 0 when the process is gone. */
+export async function collectedMemory(pid: number): Promise<{ rssBytes: number; heapBytes: number }> {
   try {
     process.kill(pid, "SIGUSR2");
   } catch {
-    return 0;
+    return { rssBytes: 0, heapBytes: 0 };
   }
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  return processMemory(pid).rss;
+  const heap = takeHeapReport(pid);
+  return { rssBytes: processMemory(pid).rss, heapBytes: heap === undefined ? 0 : heap.heapUsed + heap.external };
 }
 
 /** The series the target's head holds (its /api/v1/status/tsdb), -1 when it does not answer. */
@@ -155,13 +159,18 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
     hangs: 0,
     statuses: {},
     failures: [],
-    baselineRssBytes: await collectedRss(pid),
+    baselineRssBytes: 0,
+    baselineHeapBytes: 0,
     peakRssBytes: 0,
     finalRssBytes: 0,
+    finalHeapBytes: 0,
     headSeriesBefore: await headSeries(target.httpUrl),
     headSeriesAfter: -1,
     elapsedMs: 0,
   };
+  const baseline = await collectedMemory(pid);
+  report.baselineRssBytes = baseline.rssBytes;
+  report.baselineHeapBytes = baseline.heapBytes;
   let exited = target.process.exitCode !== null;
   const fail = (failure: FuzzFailure): void => {
     options.onFailure?.(failure);
@@ -226,7 +235,9 @@ export async function fuzz(target: FuzzTarget, options: FuzzOptions): Promise<Fu
   if (exited) return report;
   // Idle a while so in-flight work and caches settle, then read memory after a full collection.
   await new Promise((resolve) => setTimeout(resolve, options.settleMs ?? 10_000));
-  report.finalRssBytes = await collectedRss(pid);
+  const final = await collectedMemory(pid);
+  report.finalRssBytes = final.rssBytes;
+  report.finalHeapBytes = final.heapBytes;
   report.headSeriesAfter = await headSeries(target.httpUrl);
   return report;
 }

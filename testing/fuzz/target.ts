@@ -8,7 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import type { WriteTimeSeries } from "../../stores/index.js";
 import { logged, orrery, remoteWrite } from "../../cli/testkit.js";
 import { stopProcess } from "../../conformance/index.js";
-import { collectedRss, headSeries, type FuzzTarget } from "./run.js";
+import { collectedMemory, headSeries, type FuzzTarget } from "./run.js";
 
 export interface RunningTarget extends FuzzTarget {
   /** The clock the data was written at, ms. */
@@ -17,7 +17,7 @@ export interface RunningTarget extends FuzzTarget {
    * Stops the fuzzed process and starts a fresh one on its data directory (the WAL replayed):
    * the memory the accepted data needs, without whatever the fuzz left behind.
    */
-  freshProcessMemory(): Promise<{ rssBytes: number; headSeries: number }>;
+  freshProcessMemory(): Promise<{ rssBytes: number; heapBytes: number; headSeries: number }>;
   stop(): Promise<void>;
 }
 
@@ -50,12 +50,12 @@ export async function startFuzzTarget(extraArgs: readonly string[] = []): Promis
     if (fresh !== undefined) await stopProcess(fresh);
     rmSync(dir, { recursive: true, force: true });
   };
-  const freshProcessMemory = async (): Promise<{ rssBytes: number; headSeries: number }> => {
+  const freshProcessMemory = async (): Promise<{ rssBytes: number; heapBytes: number; headSeries: number }> => {
     await stopProcess(child);
     fresh = start();
     const httpUrl = await logged(fresh, /listening on (http:\/\/[^\s"]+)/, "start");
-    const rssBytes = await collectedRss(fresh.pid!);
-    return { rssBytes, headSeries: await headSeries(httpUrl) };
+    const memory = await collectedMemory(fresh.pid!);
+    return { ...memory, headSeries: await headSeries(httpUrl) };
   };
   try {
     const [httpUrl, grpcAddress] = await Promise.all([logged(child, /listening on (http:\/\/[^\s"]+)/, "start"), logged(child, /gRPC StoreAPI on ([^\s"]+)/, "start")]);
