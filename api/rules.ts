@@ -49,6 +49,8 @@ export interface RulesSource {
   reload(): Promise<string[]>;
   /** Rule groups managed over the Cortex/Mimir ruler configuration API (absent: not served). */
   readonly ruleConfig?: RuleConfigSource;
+  /** The alerts endpoints (URLs) notifications go to now, for /api/v1/alertmanagers (absent: none). */
+  alertmanagers?(): Promise<string[]>;
 }
 
 export function ruleRoutes(app: FastifyInstance, source: RulesSource): void {
@@ -59,6 +61,10 @@ export function ruleRoutes(app: FastifyInstance, source: RulesSource): void {
   app.get("/api/v1/alerts", async (_request, reply) => {
     const alerts = source.apiGroups().flatMap((g) => g.rules.flatMap((r) => r.alerts ?? []));
     return reply.type("application/json").send(successJson(JSON.stringify({ alerts })));
+  });
+  app.get("/api/v1/alertmanagers", async (_request, reply) => {
+    const active = ((await source.alertmanagers?.()) ?? []).map((url) => ({ url }));
+    return reply.type("application/json").send(successJson(JSON.stringify({ activeAlertmanagers: active, droppedAlertmanagers: [] })));
   });
   app.post("/-/reload", async (_request, reply) => {
     const errors = await source.reload();

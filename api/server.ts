@@ -131,10 +131,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   if (deps.rules === undefined) {
     route("/api/v1/rules", status.rules, ["GET"]);
     route("/api/v1/alerts", status.alerts, ["GET"]);
+    route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
   } else ruleRoutes(app, deps.rules);
   route("/api/v1/targets", status.targets, ["GET"]);
   route("/api/v1/targets/metadata", async () => ({ json: '{"status":"success","data":[]}' }), ["GET"]);
-  route("/api/v1/alertmanagers", status.alertmanagers, ["GET"]);
   route("/api/v1/stores", status.stores, ["GET"]);
   route("/api/v1/explain", explainQuery);
   deps.uiRoutes?.(app);

@@ -82,13 +82,16 @@ test("orrery rule check: exit 0 on good files, 1 with promtool's errors on a bad
   assert.match(bad.stderr, /duplicate-group\.yml: 6:3: groupname: "dup" is repeated in the same file/);
 });
 
-test("orrery start --rule-file: rules evaluated in order into the head, /api/v1/rules and /api/v1/alerts, a bad reload keeps the rules", { timeout: 60_000 }, async () => {
+test("orrery start --rule-file: rules evaluated in order into the head, /api/v1/rules, /api/v1/alerts and /api/v1/alertmanagers, a bad reload keeps the rules", { timeout: 60_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), "orrery-rules-"));
   const rules = join(dir, "rules.yml");
   await writeFile(rules, RULES);
-  const child = orrery(["start", "--web.listen-address=127.0.0.1:0", `--storage.tsdb.path=${join(dir, "data")}`, "--no-self-scrape", `--rule-file=${join(dir, "*.yml")}`, "--rule-file.watch-interval=0s"]);
+  const child = orrery(["start", "--web.listen-address=127.0.0.1:0", `--storage.tsdb.path=${join(dir, "data")}`, "--no-self-scrape", `--rule-file=${join(dir, "*.yml")}`, "--rule-file.watch-interval=0s", "--alertmanagers.url=http://127.0.0.1:1/am"]);
   try {
     const url = await logged(child, /listening on (http:\/\/[^\s"]+)/, "orrery start");
+    // Prometheus's shape: each Alertmanager by the URL alerts are posted to.
+    const ams = await getJson(`${url}/api/v1/alertmanagers`);
+    assert.deepEqual(ams.data, { activeAlertmanagers: [{ url: "http://127.0.0.1:1/am/api/v2/alerts" }], droppedAlertmanagers: [] });
     const two = await until("orrery_test:two", async () => {
       const r = await getJson(`${url}/api/v1/query?query=orrery_test:two`);
       return r.data.result.length === 1 ? r.data.result[0] : undefined;

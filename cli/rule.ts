@@ -146,6 +146,7 @@ export function openRuler(cfg: RulerConfig, deps: RulerDeps): { ruler: Ruler; no
     watchIntervalMs: cfg.watchIntervalMs,
     now: Date.now,
     registry: deps.registry,
+    alertmanagers: () => notifier.endpoints(Date.now()),
     log: deps.log,
     onError: (group, rule, err) => deps.log.warn(`rule evaluation failed: group=${group} rule=${rule}: ${err.message}`),
   });

@@ -21,6 +21,8 @@ export interface RulerOptions extends GroupDeps {
   /** Poll for changed rule files every this many ms (0: off). */
   watchIntervalMs?: number;
   registry?: Registry;
+  /** The Alertmanagers' alerts endpoints now (the notifier's), for /api/v1/alertmanagers. */
+  alertmanagers?: () => Promise<string[]>;
   log?: { info(m: string): void; warn(m: string): void; error(m: string): void };
 }
 
@@ -35,8 +37,10 @@ export class Ruler implements RulesSource {
   /** The groups managed over the Cortex/Mimir ruler configuration API, when --rules.dir is set. */
   readonly ruleConfig: RulesDir | undefined;
   private readonly files: readonly string[];
+  readonly alertmanagers?: () => Promise<string[]>;
 
   constructor(private readonly opts: RulerOptions) {
+    if (opts.alertmanagers !== undefined) this.alertmanagers = opts.alertmanagers;
     this.ruleConfig = opts.rulesDir === undefined || opts.rulesDir === "" ? undefined : new RulesDir(opts.rulesDir, () => this.reload());
     this.files = this.ruleConfig === undefined ? opts.files : [...opts.files, this.ruleConfig.glob];
     if (opts.registry !== undefined) {

@@ -53,6 +53,13 @@ export class Notifier {
     new Gauge({ name: "orrery_notifications_queue_length", help: "Alerts waiting to be sent.", registers, collect() { this.set(queueLength()); } });
   }
 
+  /** The alerts endpoint of every Alertmanager notifications go to now (file_sd re-read when due). */
+  async endpoints(now: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const client of this.clients) out.push(...(await client.endpoints(now)));
+    return out;
+  }
+
   /** Queues alerts; the oldest are dropped (and counted) when the queue is full. */
   send(alerts: readonly NotifyAlert[]): void {
     if (this.clients.length === 0) return;
