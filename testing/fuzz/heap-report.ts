@@ -1,5 +1,5 @@
 // Where the fuzz target's gc-on-signal preload leaves its memory figures, and reading them back.
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,14 +12,11 @@ export interface HeapReport {
 
 export const heapReportPath = (pid: number): string => join(tmpdir(), `orrery-fuzz-heap-${pid}.json`);
 
-/** The figures the process wrote after its last full collection (undefined when it wrote none), removing the file. */
+/** The figures the process wrote after its last full collection (undefined until it has), removing the file. */
 export function takeHeapReport(pid: number): HeapReport | undefined {
   const path = heapReportPath(pid);
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as HeapReport;
-  } catch {
-    return undefined;
-  } finally {
-    rmSync(path, { force: true });
-  }
+  if (!existsSync(path)) return undefined;
+  const report = JSON.parse(readFileSync(path, "utf8")) as HeapReport;
+  rmSync(path, { force: true });
+  return report;
 }

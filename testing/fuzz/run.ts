@@ -90,8 +90,12 @@ export async function collectedMemory(pid: number): Promise<{ rssBytes: number; 
   } catch {
     return { rssBytes: 0, heapBytes: 0 };
   }
-  await new Promise((resolve) => setTimeout(resolve, 2000));
-  const heap = takeHeapReport(pid);
+  // The report appears once the collection is done (poll up to 10 s).
+  let heap = takeHeapReport(pid);
+  for (let waited = 0; heap === undefined && waited < 10_000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    heap = takeHeapReport(pid);
+  }
   return { rssBytes: processMemory(pid).rss, heapBytes: heap === undefined ? 0 : heap.heapUsed + heap.external };
 }
 

@@ -231,7 +231,7 @@ function lastPerWindow(c: MergedSamples, res: number, starts: readonly number[],
     const n = w.counterT.length;
     if (n > 0 && w.counterWindow[n - 1] === window) w.counterV[n - 1] = v;
     else {
-      w.counterT.push(starts[window]! + res);
+      w.counterT.push(w.t[window]!);
       w.counterV.push(v);
       w.counterWindow.push(window);
     }
