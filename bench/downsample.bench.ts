@@ -1,4 +1,5 @@
-// npm run bench -- downsample   (env: BENCH_DAYS=30, BENCH_SCALE=1, BENCH_RUNS=3, BENCH_DIR, BENCH_KEEP=1)
+// npm run bench -- downsample   (env: BENCH_DAYS=30, BENCH_SCALE=1, BENCH_RUNS=3, BENCH_DIR, BENCH_KEEP=1,
+//                                 BENCH_ONLY=latency, BENCH_BASELINE=DIST)
 //
 // 30 days of a deterministic dataset (about 1,000 series at 15 s: counters with resets, gauges,
 // classic histograms, a series that stops and restarts daily) written as raw 2h blocks into a
@@ -13,11 +14,16 @@
 //  3. bucket bytes per raw sample of each tier, and the tiers' bytes against raw (target ≤ 0.1), and
 //     where the tiers' bytes go: per metric, each aggregate's bytes per window.
 // Queries run in-process (engine over the store gateway's BucketStore, index cache off).
+// BENCH_ONLY=latency runs part 2 alone on the compacted bucket an earlier run left in BENCH_DIR (same
+// BENCH_DAYS). BENCH_BASELINE=DIST (another build's dist, e.g. main's) also times that build's engine
+// and gateway on the same bucket in part 2, interleaved with this build's, and quotes this/baseline.
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Engine } from "../engine/index.js";
 import { BucketStore, FilesystemBucket, RESOLUTION_1H, RESOLUTION_5M, type BlockMeta } from "../stores/index.js";
 import { xorChunkNumSamples, type Store } from "../storeapi/index.js";
 import { openBlockDir } from "../stores/bucket/block/index.js";
@@ -123,6 +129,80 @@ async function bytesByAggregate(bucketDir: string, resolution: number): Promise<
   return out;
 }
 
+/** What part 2 times: one build's engine over its own gateway on the bench bucket. */
+interface Contender {
+  readonly name: string;
+  readonly store: Store;
+  readonly run: (q: string, start: number, end: number, step: number, maxResolutionMs: number) => Promise<number>;
+  readonly close: () => Promise<void>;
+}
+
+interface BuildModules {
+  Engine: new () => { rangeQuery(s: Store, q: string, a: number, b: number, c: number, o: object): { exec(): Promise<{ stats: { totalSamples: number } }> } };
+  BucketStore: { open(bucket: unknown, opts: object): Promise<Store & { close(): Promise<void> }> };
+  FilesystemBucket: new (dir: string) => unknown;
+}
+
+/** This build's modules, or another build's dist (BENCH_BASELINE) loaded beside them. */
+async function buildModules(dist: string | undefined): Promise<BuildModules> {
+  if (dist === undefined) return { Engine, BucketStore, FilesystemBucket } as unknown as BuildModules;
+  const engine = (await import(pathToFileURL(join(dist, "engine/index.js")).href)) as Pick<BuildModules, "Engine">;
+  const stores = (await import(pathToFileURL(join(dist, "stores/index.js")).href)) as Omit<BuildModules, "Engine">;
+  return { Engine: engine.Engine, BucketStore: stores.BucketStore, FilesystemBucket: stores.FilesystemBucket };
+}
+
+async function contender(name: string, dist: string | undefined, bucketDir: string, dataDir: string): Promise<Contender> {
+  const m = await buildModules(dist);
+  const store = await m.BucketStore.open(new m.FilesystemBucket(bucketDir), { dataDir, indexCacheBytes: 0 });
+  const engine = new m.Engine();
+  return {
+    name,
+    store,
+    run: async (q, start, end, step, maxResolutionMs) => (await engine.rangeQuery(store, q, start, end, step, { maxResolutionMs }).exec()).stats.totalSamples,
+    close: () => store.close(),
+  };
+}
+
+/**
+ * Part 2: 30-day range queries at auto resolution against raw only, interleaved (and, with
+ * BENCH_BASELINE, against the baseline build's), median of BENCH_RUNS each.
+ */
+async function latency(bucketDir: string, dir: string, t0: number, end: number): Promise<void> {
+  const baseline = process.env.BENCH_BASELINE;
+  const contenders = [await contender("this", undefined, bucketDir, join(dir, "gw-latency"))];
+  if (baseline !== undefined && baseline !== "") contenders.push(await contender("baseline", baseline, bucketDir, join(dir, "gw-latency-baseline")));
+  try {
+    const queries = [
+      { q: "sum by (job) (rate(bench_requests_total[1h]))", step: HOUR },
+      { q: "sum by (job) (rate(bench_requests_total[6h]))", step: 6 * HOUR },
+      { q: "max_over_time(bench_temperature[6h])", step: 6 * HOUR },
+    ];
+    for (const { q, step } of queries) {
+      const runs = contenders.flatMap((c) => (["raw", "auto"] as const).map((mode) => ({ c, mode, times: [] as number[], samples: 0 })));
+      for (let r = 0; r < RUNS; r++) {
+        for (const x of r % 2 === 0 ? runs : [...runs].reverse()) {
+          const t1 = performance.now();
+          x.samples = await x.c.run(q, t0, end, step, x.mode === "auto" ? step / 5 : 0);
+          x.times.push(performance.now() - t1);
+        }
+      }
+      const ms = (name: string, mode: string): number => median(runs.find((x) => x.c.name === name && x.mode === mode)!.times);
+      for (const c of contenders) {
+        const [a, b] = [ms(c.name, "auto"), ms(c.name, "raw")];
+        const samples = (mode: string): number => runs.find((x) => x.c === c && x.mode === mode)!.samples;
+        log(
+          `latency ${c.name === "this" ? "" : `[${c.name}] `}${DAYS}d ${q} step ${step / HOUR}h: auto ${a.toFixed(0)} ms (${samples("auto")} samples) vs raw ${b.toFixed(0)} ms (${samples("raw")} samples): ratio ${(a / b).toFixed(3)} (median of ${RUNS}, interleaved)`,
+        );
+      }
+      if (contenders.length > 1) {
+        log(`  this/baseline: auto ${(ms("this", "auto") / ms("baseline", "auto")).toFixed(3)}, raw ${(ms("this", "raw") / ms("baseline", "raw")).toFixed(3)}`);
+      }
+    }
+  } finally {
+    for (const c of contenders) await c.close();
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<number> {
@@ -140,6 +220,11 @@ async function main(): Promise<number> {
     histograms: Math.round(16 * SCALE),
     seed: 42,
   };
+  if (process.env.BENCH_ONLY === "latency") {
+    if (process.env.BENCH_DIR === undefined || !existsSync(bucketDir)) throw new Error("BENCH_ONLY=latency needs BENCH_DIR holding the bucket of an earlier run (BENCH_KEEP=1)");
+    await latency(bucketDir, dir, t0, end);
+    return 0;
+  }
   try {
     log(`writing ${DAYS} days × ${datasetSeries(opts)} series at ${SCRAPE_MS / 1000}s as ${opts.blocks.length} raw 2h blocks into ${bucketDir}`);
     let t = Date.now();
@@ -182,29 +267,8 @@ async function main(): Promise<number> {
         log(`correctness ${c.name} (step ${c.step / HOUR}h, auto → ${c.resolution / 60_000}m tier): ${queries} queries, ${problems.length === 0 ? "all equal to raw (exact or within bound)" : `${problems.length} differences:\n  ${problems.join("\n  ")}`}`);
       }
 
-      // Latency, interleaved: auto resolution against raw only, same store, same process.
-      const latency = [
-        { q: "sum by (job) (rate(bench_requests_total[1h]))", step: HOUR },
-        { q: "sum by (job) (rate(bench_requests_total[6h]))", step: 6 * HOUR },
-        { q: "max_over_time(bench_temperature[6h])", step: 6 * HOUR },
-      ];
-      for (const { q, step } of latency) {
-        const times = { auto: [] as number[], raw: [] as number[] };
-        const samplesRead = { auto: 0, raw: 0 };
-        for (let r = 0; r < RUNS; r++) {
-          for (const mode of r % 2 === 0 ? (["raw", "auto"] as const) : (["auto", "raw"] as const)) {
-            const t1 = performance.now();
-            const res = await rangeAnswer(store, q, t0, end, step, mode === "auto" ? step / 5 : 0);
-            times[mode].push(performance.now() - t1);
-            samplesRead[mode] = res.samples;
-          }
-        }
-        const [a, b] = [median(times.auto), median(times.raw)];
-        log(
-          `latency ${DAYS}d ${q} step ${step / HOUR}h: auto ${a.toFixed(0)} ms (${samplesRead.auto} samples) vs raw ${b.toFixed(0)} ms (${samplesRead.raw} samples): ratio ${(a / b).toFixed(3)} (median of ${RUNS}, interleaved)`,
-        );
-      }
     });
+    await latency(bucketDir, dir, t0, end);
 
     const tiers = bytesByResolution(bucketDir);
     const rawTier = tiers.get(0)!;

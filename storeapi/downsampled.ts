@@ -33,18 +33,35 @@ export function hasAggregateChunks(chunks: readonly AggrChunk[]): boolean {
  * Throws an Error naming the chunk when a needed sub-chunk is missing or corrupt.
  */
 export function aggregateSamples(chunks: readonly AggrChunk[], read: ReadAggregate, mint: number, maxt: number): MergedSamples {
+  return aggregateSamplesByChunk(chunks, read, mint, maxt).samples;
+}
+
+/**
+ * aggregateSamples, and which chunk gave each sample: chunk i gave samples [ends[i-1], ends[i])
+ * (ends[-1] = 0), so a reader can tell raw samples from aggregate points without decoding again.
+ */
+export function aggregateSamplesByChunk(chunks: readonly AggrChunk[], read: ReadAggregate, mint: number, maxt: number): { samples: MergedSamples; ends: Int32Array } {
   let bound = 0;
-  for (const c of chunks) bound += chunkBound(c, read);
-  const out = { ts: new Float64Array(bound), vs: new Float64Array(bound), n: 0, lastT: -Infinity };
-  const it = new XorChunkIterator(new Uint8Array(2));
-  const state = { offset: 0 };
-  chunks.forEach((c, i) => {
-    if (c.raw !== undefined) return appendRaw(out, c.raw, i, read, mint, maxt, it);
-    if (read === "counter") return appendCounter(out, need(c, "counter", i), i, state, mint, maxt, it);
-    if (read === "avg") return appendAvg(out, need(c, "sum", i), need(c, "count", i), i, mint, maxt);
-    appendPlain(out, need(c, read, i), i, mint, maxt, it);
-  });
-  return { ts: out.ts.subarray(0, out.n), vs: out.vs.subarray(0, out.n), length: out.n };
+  let widest = 0;
+  for (const c of chunks) {
+    const n = chunkBound(c, read);
+    bound += n;
+    widest = Math.max(widest, n);
+  }
+  const out: Out = { ts: new Float64Array(bound), vs: new Float64Array(bound), n: 0, lastT: -Infinity, offset: 0, it: new XorChunkIterator(new Uint8Array(2)) };
+  // Sub-chunks decoded whole before they are filtered (counter, avg) go through one scratch pair.
+  const needsScratch = chunks.some((c) => c.raw === undefined) && (read === "counter" || read === "avg");
+  const scratch = needsScratch ? new Scratch(widest) : undefined;
+  const ends = new Int32Array(chunks.length);
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    if (c.raw !== undefined) appendRaw(out, c.raw, i, read, mint, maxt);
+    else if (read === "counter") appendCounter(out, need(c, "counter", i), i, mint, maxt, scratch!);
+    else if (read === "avg") appendAvg(out, need(c, "sum", i), need(c, "count", i), i, mint, maxt, scratch!);
+    else appendPlain(out, need(c, read, i), i, "aggregate", mint, maxt);
+    ends[i] = out.n;
+  }
+  return { samples: { ts: out.ts.subarray(0, out.n), vs: out.vs.subarray(0, out.n), length: out.n }, ends };
 }
 
 interface Out {
@@ -53,6 +70,23 @@ interface Out {
   n: number;
   /** The last timestamp written: later chunks only add samples after it. */
   lastT: number;
+  /** What Thanos's reset-corrected counter points ran above the true raw values so far (appendCounter). */
+  offset: number;
+  readonly it: XorChunkIterator;
+}
+
+/** Where a whole sub-chunk is decoded (two of them for avg), sized for the largest. */
+class Scratch {
+  readonly t: Float64Array;
+  readonly v: Float64Array;
+  readonly t2: Float64Array;
+  readonly v2: Float64Array;
+  constructor(n: number) {
+    this.t = new Float64Array(n);
+    this.v = new Float64Array(n);
+    this.t2 = new Float64Array(n);
+    this.v2 = new Float64Array(n);
+  }
 }
 
 function chunkBound(c: AggrChunk, read: ReadAggregate): number {
@@ -67,79 +101,89 @@ function need(c: AggrChunk, a: Aggregate, index: number): Chunk {
   return sub;
 }
 
+function fail(index: number, what: string, err: unknown): never {
+  const reason = err instanceof Error ? err.message.replace(/^decodeXorChunk: /, "") : "corrupt";
+  throw new Error(`chunk ${index}: ${what}: ${reason}`);
+}
+
+/** Decodes a whole sub-chunk into t/v (sized by its sample count), naming the chunk when it is corrupt. */
+function decodeWhole(data: Uint8Array, t: Float64Array, v: Float64Array, index: number, what: string, it: XorChunkIterator): number {
+  try {
+    return decodeXorChunk(data, -Infinity, Infinity, t, v, 0, it);
+  } catch (err) {
+    fail(index, what, err);
+  }
+}
+
+function appendRaw(out: Out, raw: Chunk, index: number, read: ReadAggregate, mint: number, maxt: number): void {
+  if (raw.encoding !== ChunkEncoding.XOR) throw new Error(`chunk ${index} has encoding ${raw.encoding}; only XOR float chunks can be read here`);
+  const from = out.n;
+  appendPlain(out, raw, index, "raw", mint, maxt);
+  if (read !== "count") return;
+  // Each raw sample counts 1; stale markers are no samples.
+  const { ts, vs } = out;
+  let n = from;
+  for (let k = from; k < out.n; k++) {
+    const v = vs[k]!;
+    if (v !== v && isStaleNaN(v)) continue;
+    ts[n] = ts[k]!;
+    vs[n++] = 1;
+  }
+  out.n = n;
+  out.lastT = n > 0 ? ts[n - 1]! : -Infinity;
+}
+
+/** A sub-chunk's samples in [mint, maxt] after the last one written, decoded straight into the output. */
+function appendPlain(out: Out, sub: Chunk, index: number, what: string, mint: number, maxt: number): void {
+  // Timestamps are integer ms: "after lastT" is "from lastT + 1".
+  const from = Math.max(mint, out.lastT + 1);
+  let got: number;
+  try {
+    got = decodeXorChunk(sub.data, from, maxt, out.ts, out.vs, out.n, out.it);
+  } catch (err) {
+    fail(index, what, err);
+  }
+  out.n += got;
+  if (got > 0) out.lastT = out.ts[out.n - 1]!;
+}
+
+function appendAvg(out: Out, sum: Chunk, count: Chunk, index: number, mint: number, maxt: number, s: Scratch): void {
+  const n = xorChunkNumSamples(sum.data);
+  if (xorChunkNumSamples(count.data) !== n) throw new Error(`chunk ${index}: sum has ${n} points, count ${xorChunkNumSamples(count.data)}`);
+  decodeWhole(sum.data, s.t, s.v, index, "sum aggregate", out.it);
+  decodeWhole(count.data, s.t2, s.v2, index, "count aggregate", out.it);
+  for (let k = 0; k < n; k++) {
+    const t = s.t[k]!;
+    if (s.t2[k] !== t) throw new Error(`chunk ${index}: sum point ${k} at ${t} but count point at ${s.t2[k]}`);
+    if (t < mint || t <= out.lastT) continue;
+    if (t > maxt) return;
+    push(out, t, s.v[k]! / s.v2[k]!);
+  }
+}
+
 function push(out: Out, t: number, v: number): void {
   out.ts[out.n] = t;
   out.vs[out.n++] = v;
   out.lastT = t;
 }
 
-function fail(index: number, what: string, err: string | undefined): never {
-  throw new Error(`chunk ${index}: ${what}: ${err ?? "corrupt"}`);
-}
-
-function appendRaw(out: Out, raw: Chunk, index: number, read: ReadAggregate, mint: number, maxt: number, it: XorChunkIterator): void {
-  if (raw.encoding !== ChunkEncoding.XOR) throw new Error(`chunk ${index} has encoding ${raw.encoding}; only XOR float chunks can be read here`);
-  it.reset(raw.data);
-  while (it.next()) {
-    const t = it.t;
-    if (t < mint || t <= out.lastT) continue;
-    if (t > maxt) return;
-    const v = it.v;
-    if (read === "count") {
-      if (v !== v && isStaleNaN(v)) continue;
-      push(out, t, 1);
-    } else push(out, t, v);
-  }
-  if (it.err !== undefined) fail(index, "raw", it.err);
-}
-
-function appendPlain(out: Out, sub: Chunk, index: number, mint: number, maxt: number, it: XorChunkIterator): void {
-  it.reset(sub.data);
-  while (it.next()) {
-    const t = it.t;
-    if (t < mint || t <= out.lastT) continue;
-    if (t > maxt) return;
-    push(out, t, it.v);
-  }
-  if (it.err !== undefined) fail(index, "aggregate", it.err);
-}
-
-function appendAvg(out: Out, sum: Chunk, count: Chunk, index: number, mint: number, maxt: number): void {
-  const n = xorChunkNumSamples(sum.data);
-  if (xorChunkNumSamples(count.data) !== n) throw new Error(`chunk ${index}: sum has ${n} points, count ${xorChunkNumSamples(count.data)}`);
-  const st = new Float64Array(n);
-  const sv = new Float64Array(n);
-  const ct = new Float64Array(n);
-  const cv = new Float64Array(n);
-  decodeXorChunk(sum.data, -Infinity, Infinity, st, sv, 0);
-  decodeXorChunk(count.data, -Infinity, Infinity, ct, cv, 0);
-  for (let k = 0; k < n; k++) {
-    const t = st[k]!;
-    if (ct[k] !== t) throw new Error(`chunk ${index}: sum point ${k} at ${t} but count point at ${ct[k]}`);
-    if (t < mint || t <= out.lastT) continue;
-    if (t > maxt) return;
-    push(out, t, sv[k]! / cv[k]!);
-  }
-}
-
-function appendCounter(out: Out, sub: Chunk, index: number, state: { offset: number }, mint: number, maxt: number, it: XorChunkIterator): void {
-  it.reset(sub.data);
+function appendCounter(out: Out, sub: Chunk, index: number, mint: number, maxt: number, s: Scratch): void {
+  const n = decodeWhole(sub.data, s.t, s.v, index, "counter aggregate", out.it);
   let prevT = NaN;
   let prevV = NaN;
-  while (it.next()) {
-    const t = it.t;
-    const v = it.v;
+  for (let k = 0; k < n; k++) {
+    const t = s.t[k]!;
+    const v = s.v[k]!;
     if (v !== v) continue;
     if (t === prevT) {
       // The true last raw value: a Thanos chunk's reset-corrected points ran above it by this much.
-      state.offset += prevV - v;
+      out.offset += prevV - v;
       prevV = v;
       continue;
     }
     prevT = t;
     prevV = v;
     if (t < mint || t <= out.lastT || t > maxt) continue;
-    push(out, t, v + state.offset);
+    push(out, t, v + out.offset);
   }
-  if (it.err !== undefined) fail(index, "counter aggregate", it.err);
 }

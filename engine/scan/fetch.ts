@@ -9,6 +9,7 @@ import type { Aggregate, AggrChunk, Labels, Matcher, ReadAggregate, Series, Seri
 import {
   ChunkEncoding,
   aggregateSamples,
+  aggregateSamplesByChunk,
   aggregatesFor,
   compareLabels,
   formatSeries,
@@ -125,9 +126,13 @@ function requestedAggregates(read: ReadAggregate): Aggregate[] {
 /** A series read as one aggregate, decoded up front (downsampled series are short). */
 function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec): SeriesInput {
   chunks.sort((a, b) => a.minTime - b.minTime);
-  const m = aggregateSamples(chunks, read, spec.minTime, spec.maxTime);
+  if (read !== "counter") {
+    const m = aggregateSamples(chunks, read, spec.minTime, spec.maxTime);
+    return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: m.ts, v: m.vs } };
+  }
+  const { samples: m, ends } = aggregateSamplesByChunk(chunks, read, spec.minTime, spec.maxTime);
   const decoded: DecodedSamples = { t: m.ts, v: m.vs };
-  const rawCounts = read === "counter" ? rawCountsOfCounter(chunks, m, spec.minTime, spec.maxTime) : undefined;
+  const rawCounts = rawCountsOfCounter(chunks, m, ends, spec.minTime, spec.maxTime);
   if (rawCounts !== undefined) decoded.rawCounts = rawCounts;
   return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded };
 }

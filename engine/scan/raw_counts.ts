@@ -3,30 +3,50 @@
 // keep each window's first and last raw sample in the counter, and the window's count gives the
 // raw samples between them, so a window-aligned range extrapolates exactly as over raw data.
 import type { AggrChunk, MergedSamples } from "../../storeapi/index.js";
-import { ChunkEncoding, XorChunkIterator, aggregateSamples } from "../../storeapi/index.js";
+import { ChunkEncoding, XorChunkIterator, aggregateSamples, isStaleNaN } from "../../storeapi/index.js";
 
 /**
  * The raw samples the counter points up to each index stand for (cumulative; RangeWindow.rawCounts):
- * each window's count goes to its last counter point, the latest at or before the count's time (a raw
- * chunk's samples count 1 each). Undefined, so that the points alone are counted, when an aggregate
- * chunk has no count or holds one counter point per window (Thanos's layout: no window's first sample).
+ * each window's count goes to its last counter point, the latest at or before the count's time; a raw
+ * chunk's samples count 1 each, known from `ends` (aggregateSamplesByChunk) without decoding them
+ * again. Undefined, so that the points alone are counted, when an aggregate chunk has no count or
+ * holds one counter point per window (Thanos's layout: no window's first sample).
  */
-export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: MergedSamples, mint: number, maxt: number): Float64Array | undefined {
+export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: MergedSamples, ends: Int32Array, mint: number, maxt: number): Float64Array | undefined {
   if (counter.length === 0) return undefined;
-  for (const c of chunks) if (c.raw === undefined && !keepsWindowFirstSamples(c)) return undefined;
-  const counts = aggregateSamples(chunks, "count", mint, maxt);
+  const aggregates: AggrChunk[] = [];
+  const stamps = new XorChunkIterator(EMPTY_CHUNK);
+  const points = new XorChunkIterator(EMPTY_CHUNK);
+  for (const c of chunks) {
+    if (c.raw !== undefined) continue;
+    if (!keepsWindowFirstSamples(c, stamps, points)) return undefined;
+    aggregates.push(c);
+  }
+  const counts = aggregateSamples(aggregates, "count", mint, maxt);
+  const { ts, vs } = counter;
   const cum = new Float64Array(counter.length);
   let j = 0;
   // Counts before the first counter point belong to windows whose points lie before the fetch range.
-  while (j < counts.length && counts.ts[j]! < counter.ts[0]!) j++;
+  while (j < counts.length && counts.ts[j]! < ts[0]!) j++;
   let total = 0;
-  for (let i = 0; i < counter.length; i++) {
-    const next = i + 1 < counter.length ? counter.ts[i + 1]! : Infinity;
-    while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
-    cum[i] = total;
+  for (let k = 0, i = 0; k < chunks.length; k++) {
+    const to = ends[k]!;
+    const raw = chunks[k]!.raw !== undefined;
+    for (; i < to; i++) {
+      // A raw sample stands for itself (a stale marker for none).
+      if (raw) {
+        const v = vs[i]!;
+        if (!(v !== v && isStaleNaN(v))) total++;
+      }
+      const next = i + 1 < counter.length ? ts[i + 1]! : Infinity;
+      while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
+      cum[i] = total;
+    }
   }
   return cum;
 }
+
+const EMPTY_CHUNK = new Uint8Array(2);
 
 /**
  * Whether an aggregate chunk's counter holds a point between its windows' stamps (the count's times):
@@ -34,10 +54,10 @@ export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: Merged
  * window, apart from the chunk's first raw sample, so its points are the only samples it has.
  * Walks both sub-chunks only until the first such point (orrery's has one within its first windows).
  */
-function keepsWindowFirstSamples(c: AggrChunk): boolean {
+function keepsWindowFirstSamples(c: AggrChunk, stamps: XorChunkIterator, points: XorChunkIterator): boolean {
   if (c.count?.encoding !== ChunkEncoding.XOR || c.counter?.encoding !== ChunkEncoding.XOR) return false;
-  const stamps = new XorChunkIterator(c.count.data);
-  const points = new XorChunkIterator(c.counter.data);
+  stamps.reset(c.count.data);
+  points.reset(c.counter.data);
   if (!points.next()) return false;
   let stamp = stamps.next() ? stamps.t : Infinity;
   while (points.next()) {

@@ -162,6 +162,15 @@ export class DecodeScratch {
 
 const EMPTY = new Float64Array(0);
 
+/** Whether any value is a stale marker (then the samples are copied without them; else shared as they are). */
+function hasStaleMarker(v: Float64Array): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i]!;
+    if (x !== x && isStaleNaN(x)) return true;
+  }
+  return false;
+}
+
 export class SampleBuffer {
   t: Float64Array = EMPTY;
   v: Float64Array = EMPTY;
@@ -191,7 +200,7 @@ export class SampleBuffer {
   }
 
   private useDecoded(d: DecodedSamples): void {
-    if (!this.dropStale) {
+    if (!this.dropStale || !hasStaleMarker(d.v)) {
       this.t = d.t;
       this.v = d.v;
       this.h = d.h;
