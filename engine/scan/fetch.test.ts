@@ -5,11 +5,11 @@ import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { Engine } from "../index.js";
 import { call, labels, range, sel } from "../testing.js";
-import { ChunkEncoding, XorChunk } from "../../storeapi/index.js";
+import { ChunkEncoding, STALE_NAN, XorChunk } from "../../storeapi/index.js";
 import type { AggrChunk, Series, SeriesFrame, Store } from "../../storeapi/index.js";
 import type { MatrixValue, QueryResult, VectorValue } from "../types.js";
 
-function xor(ts: number[], vs: number[]): AggrChunk {
+function xor(ts: number[], vs: ArrayLike<number>): AggrChunk {
   const c = new XorChunk();
   ts.forEach((t, i) => c.append(t, vs[i]!));
   return { minTime: ts[0]!, maxTime: ts[ts.length - 1]!, raw: { encoding: ChunkEncoding.XOR, data: c.bytes().slice() } };
@@ -162,4 +162,33 @@ test("a Thanos-layout counter (one point per window) is extrapolated by its own 
   const got = await rangeValues(tier, q, 5 * MINUTE);
   assert.deepEqual(got, await rangeValues(asRaw, q, 0));
   assert.notDeepEqual(got, await rangeValues(raw, q, 0), "Thanos's layout cannot give raw's extrapolation");
+});
+
+test("a tier followed by raw chunks (the seam): the raw samples count themselves in the extrapolation, a stale marker does not", async () => {
+  // Scraped every minute from 13m to 25m, stale at 25.5m, back from 28m to 30m: window counts up to 20m, raw after.
+  const before = SCRAPES.filter((m) => m <= 25);
+  const after = [28, 29, 30];
+  const rawTs = [...before.map((m) => m * MINUTE), 25.5 * MINUTE, ...after.map((m) => m * MINUTE)];
+  // Written into a typed array, the stale marker keeps its NaN payload (a JS array literal may not).
+  const rawVs = Float64Array.from([...before.map(counterAt), 0, ...after.map(counterAt)]);
+  rawVs[before.length] = STALE_NAN;
+  const raw = scripted([{ labels: X, chunks: [xor(rawTs, rawVs)] }]);
+  const zeros = subChunk([[15, 0], [20, 0]]);
+  const tier: AggrChunk = {
+    minTime: 13 * MINUTE,
+    maxTime: 20 * MINUTE,
+    count: subChunk([[15, 3], [20, 5]]),
+    sum: zeros,
+    min: zeros,
+    max: zeros,
+    counter: subChunk([13, 15, 16, 20, 20].map((m) => [m, counterAt(m)])),
+  };
+  const tail = xor(rawTs.slice(8), rawVs.subarray(8));
+  assert.equal(tail.minTime, 21 * MINUTE);
+  const seam = scripted([{ labels: X, chunks: [tail, tier] }]);
+  for (const q of ["increase(x[5m])", "increase(x[10m])", "rate(x[15m])", "resets(x[15m])", "increase(x[15m])"]) {
+    const want = await rangeValues(raw, q, 0);
+    assert.equal(want.length, 4, q);
+    assert.deepEqual(await rangeValues(seam, q, 5 * MINUTE), want, q);
+  }
 });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ChunkEncoding, type AggrChunk } from "../types.js";
 import { XorChunk } from "./index.js";
 import { decodeAggrChunk, encodeAggrChunk } from "./aggr.js";
-import { aggregateSamples } from "../downsampled.js";
+import { aggregateSamples, aggregateSamplesByChunk } from "../downsampled.js";
 
 function xor(points: readonly [number, number][]): { encoding: ChunkEncoding; data: Uint8Array } {
   const c = new XorChunk();
@@ -70,6 +70,23 @@ test("aggregateSamples: raw chunks stand for themselves (count: 1 per sample, st
   assert.deepEqual([...a.ts], [120, 599]);
   assert.deepEqual([...a.vs], [6, 2.5]);
   assert.throws(() => aggregateSamples([down], "min", 0, 1000), /chunk 0 \[100, 599\] has no min aggregate/);
+});
+
+test("aggregateSamplesByChunk: where each chunk's samples end in the output, after the range and overlap cuts", () => {
+  const down: AggrChunk = { minTime: 0, maxTime: 599, counter: xor([[0, 1], [299, 4], [300, 5], [599, 9], [599, 9]]) };
+  const overlapped: AggrChunk = { minTime: 500, maxTime: 700, raw: xor([[500, 8], [600, 10], [700, 11]]) };
+  const late: AggrChunk = { minTime: 900, maxTime: 960, raw: xor([[900, 12], [960, 13]]) };
+  const { samples, ends } = aggregateSamplesByChunk([down, overlapped, late], "counter", 100, 950);
+  assert.deepEqual([...samples.ts], [299, 300, 599, 600, 700, 900]);
+  assert.deepEqual([...ends], [3, 5, 6]);
+  assert.deepEqual([...aggregateSamples([down, overlapped, late], "counter", 100, 950).ts], [...samples.ts]);
+});
+
+test("aggregateSamples: a corrupt sub-chunk or raw chunk fails naming the chunk", () => {
+  const good = xor([[0, 1], [60, 2], [120, 3]]);
+  const cut = { encoding: ChunkEncoding.XOR, data: good.data.subarray(0, good.data.length - 2) };
+  assert.throws(() => aggregateSamples([{ minTime: 0, maxTime: 120, counter: cut }], "counter", 0, 200), /^Error: chunk 0: counter aggregate: unexpected end of XOR chunk/);
+  assert.throws(() => aggregateSamples([{ minTime: 0, maxTime: 120, raw: good }, { minTime: 130, maxTime: 250, raw: cut }], "max", 0, 300), /^Error: chunk 1: raw: unexpected end/);
 });
 
 test("aggregate chunk of a native histogram series (Thanos): histogram sum and counter sub-chunks decode; a histogram min does not", () => {
