@@ -29,19 +29,38 @@ export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: Merged
   // Counts before the first counter point belong to windows whose points lie before the fetch range.
   while (j < counts.length && counts.ts[j]! < ts[0]!) j++;
   let total = 0;
+  const n = counter.length;
   for (let k = 0, i = 0; k < chunks.length; k++) {
     const to = ends[k]!;
-    const raw = chunks[k]!.raw !== undefined;
-    for (; i < to; i++) {
-      // A raw sample stands for itself (a stale marker for none).
+    if (i === to) continue;
+    if (chunks[k]!.raw !== undefined && !(j < counts.length && counts.ts[j]! < ts[to - 1]!)) {
+      // Raw samples with no window count among them (the usual seam): each stands for itself, a stale marker for none.
+      for (; i < to; i++) {
+        const v = vs[i]!;
+        if (v === v || !isStaleNaN(v)) total++;
+        cum[i] = total;
+      }
+    } else {
+      const raw = chunks[k]!.raw !== undefined;
+      for (; i < to - 1; i++) {
+        if (raw) {
+          const v = vs[i]!;
+          if (v === v || !isStaleNaN(v)) total++;
+        }
+        const next = ts[i + 1]!;
+        while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
+        cum[i] = total;
+      }
       if (raw) {
         const v = vs[i]!;
-        if (!(v !== v && isStaleNaN(v))) total++;
+        if (v === v || !isStaleNaN(v)) total++;
       }
-      const next = i + 1 < counter.length ? ts[i + 1]! : Infinity;
-      while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
-      cum[i] = total;
     }
+    // The chunk's last point takes the counts stamped before the next chunk's first.
+    const next = to < n ? ts[to]! : Infinity;
+    while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
+    cum[to - 1] = total;
+    i = to;
   }
   return cum;
 }
