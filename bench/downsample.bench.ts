@@ -178,20 +178,25 @@ async function latency(bucketDir: string, dir: string, t0: number, end: number):
       { q: "max_over_time(bench_temperature[6h])", step: 6 * HOUR },
     ];
     for (const { q, step } of queries) {
-      const runs = contenders.flatMap((c) => (["raw", "auto"] as const).map((mode) => ({ c, mode, times: [] as number[], samples: 0 })));
+      const runs = contenders.flatMap((c) => (["raw", "auto"] as const).map((mode) => ({ c, mode, times: [] as number[], cpu: [] as number[], samples: 0 })));
       for (let r = 0; r < RUNS; r++) {
         for (const x of r % 2 === 0 ? runs : [...runs].reverse()) {
           const t1 = performance.now();
+          const c1 = process.cpuUsage();
           x.samples = await x.c.run(q, t0, end, step, x.mode === "auto" ? step / 5 : 0);
+          const c2 = process.cpuUsage(c1);
           x.times.push(performance.now() - t1);
+          x.cpu.push((c2.user + c2.system) / 1000);
         }
       }
-      const ms = (name: string, mode: string): number => median(runs.find((x) => x.c.name === name && x.mode === mode)!.times);
+      const run = (name: string, mode: string) => runs.find((x) => x.c.name === name && x.mode === mode)!;
+      const ms = (name: string, mode: string): number => median(run(name, mode).times);
       for (const c of contenders) {
         const [a, b] = [ms(c.name, "auto"), ms(c.name, "raw")];
-        const samples = (mode: string): number => runs.find((x) => x.c === c && x.mode === mode)!.samples;
+        // CPU time (the process's, I/O threads included) moves less than wall time on a shared machine.
+        const [ca, cb] = [median(run(c.name, "auto").cpu), median(run(c.name, "raw").cpu)];
         log(
-          `latency ${c.name === "this" ? "" : `[${c.name}] `}${DAYS}d ${q} step ${step / HOUR}h: auto ${a.toFixed(0)} ms (${samples("auto")} samples) vs raw ${b.toFixed(0)} ms (${samples("raw")} samples): ratio ${(a / b).toFixed(3)} (median of ${RUNS}, interleaved)`,
+          `latency ${c.name === "this" ? "" : `[${c.name}] `}${DAYS}d ${q} step ${step / HOUR}h: auto ${a.toFixed(0)} ms (${run(c.name, "auto").samples} samples) vs raw ${b.toFixed(0)} ms (${run(c.name, "raw").samples} samples): ratio ${(a / b).toFixed(3)}; CPU ${ca.toFixed(0)} vs ${cb.toFixed(0)} ms: ratio ${(ca / cb).toFixed(3)} (medians of ${RUNS}, interleaved)`,
         );
       }
       if (contenders.length > 1) {
