@@ -14,26 +14,41 @@ import { ChunkEncoding, XorChunkIterator, aggregateSamples, isStaleNaN } from ".
  */
 export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: MergedSamples, ends: Int32Array, mint: number, maxt: number): Float64Array | undefined {
   if (counter.length === 0) return undefined;
-  const aggregates: AggrChunk[] = [];
+  const aggregates = orreryAggregateChunks(chunks);
+  return aggregates === undefined ? undefined : cumulate(chunks, ends, counter, aggregateSamples(aggregates, "count", mint, maxt));
+}
+
+/** The aggregate chunks among `chunks`, or undefined when one of them has Thanos's counter layout (or no count). */
+function orreryAggregateChunks(chunks: readonly AggrChunk[]): AggrChunk[] | undefined {
+  const out: AggrChunk[] = [];
   const stamps = new XorChunkIterator(EMPTY_CHUNK);
   const points = new XorChunkIterator(EMPTY_CHUNK);
   for (const c of chunks) {
     if (c.raw !== undefined) continue;
     if (!keepsWindowFirstSamples(c, stamps, points)) return undefined;
-    aggregates.push(c);
+    out.push(c);
   }
-  const counts = aggregateSamples(aggregates, "count", mint, maxt);
+  return out;
+}
+
+/** The cumulative raw counts of the counter points: chunk k gave points [ends[k-1], ends[k]). */
+function cumulate(chunks: readonly AggrChunk[], ends: Int32Array, counter: MergedSamples, counts: MergedSamples): Float64Array {
+  // Locals, so the hot loops read no properties.
   const { ts, vs } = counter;
-  const cum = new Float64Array(counter.length);
+  const n = counter.length;
+  const cts = counts.ts;
+  const cvs = counts.vs;
+  const cn = counts.length;
+  const cum = new Float64Array(n);
   let j = 0;
   // Counts before the first counter point belong to windows whose points lie before the fetch range.
-  while (j < counts.length && counts.ts[j]! < ts[0]!) j++;
+  while (j < cn && cts[j]! < ts[0]!) j++;
   let total = 0;
-  const n = counter.length;
   for (let k = 0, i = 0; k < chunks.length; k++) {
     const to = ends[k]!;
     if (i === to) continue;
-    if (chunks[k]!.raw !== undefined && !(j < counts.length && counts.ts[j]! < ts[to - 1]!)) {
+    const raw = chunks[k]!.raw !== undefined;
+    if (raw && !(j < cn && cts[j]! < ts[to - 1]!)) {
       // Raw samples with no window count among them (the usual seam): each stands for itself, a stale marker for none.
       for (; i < to; i++) {
         const v = vs[i]!;
@@ -41,26 +56,21 @@ export function rawCountsOfCounter(chunks: readonly AggrChunk[], counter: Merged
         cum[i] = total;
       }
     } else {
-      const raw = chunks[k]!.raw !== undefined;
-      for (; i < to - 1; i++) {
+      for (; i < to; i++) {
         if (raw) {
           const v = vs[i]!;
           if (v === v || !isStaleNaN(v)) total++;
         }
-        const next = ts[i + 1]!;
-        while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
+        // Each window's count goes to the last point before the next one.
+        const next = i + 1 < to ? ts[i + 1]! : -Infinity;
+        while (j < cn && cts[j]! < next) total += cvs[j++]!;
         cum[i] = total;
       }
-      if (raw) {
-        const v = vs[i]!;
-        if (v === v || !isStaleNaN(v)) total++;
-      }
     }
-    // The chunk's last point takes the counts stamped before the next chunk's first.
+    // The chunk's last point takes the counts stamped before the next chunk's first point.
     const next = to < n ? ts[to]! : Infinity;
-    while (j < counts.length && counts.ts[j]! < next) total += counts.vs[j++]!;
+    while (j < cn && cts[j]! < next) total += cvs[j++]!;
     cum[to - 1] = total;
-    i = to;
   }
   return cum;
 }
