@@ -33,36 +33,61 @@ export function hasAggregateChunks(chunks: readonly AggrChunk[]): boolean {
  * Throws an Error naming the chunk when a needed sub-chunk is missing or corrupt.
  */
 export function aggregateSamples(chunks: readonly AggrChunk[], read: ReadAggregate, mint: number, maxt: number): MergedSamples {
-  return aggregateSamplesByChunk(chunks, read, mint, maxt).samples;
+  let bound = 0;
+  for (const c of chunks) bound += AggregateReader.bound(c, read);
+  const ts = new Float64Array(bound);
+  const vs = new Float64Array(bound);
+  const reader = new AggregateReader(read, mint, maxt);
+  let n = 0;
+  for (let i = 0; i < chunks.length; i++) n = reader.append(chunks[i]!, i, ts, vs, n);
+  return { ts: ts.subarray(0, n), vs: vs.subarray(0, n), length: n };
 }
 
 /**
- * aggregateSamples, and which chunk gave each sample: chunk i gave samples [ends[i-1], ends[i])
- * (ends[-1] = 0), so a reader can tell raw samples from aggregate points without decoding again.
+ * aggregateSamples one chunk at a time, for a reader that decodes a series as it goes: carries what
+ * crosses chunk edges (the last time written, Thanos's counter offset) from one append to the next.
  */
-export function aggregateSamplesByChunk(chunks: readonly AggrChunk[], read: ReadAggregate, mint: number, maxt: number): { samples: MergedSamples; ends: Int32Array } {
-  let bound = 0;
-  let widest = 0;
-  for (const c of chunks) {
-    const n = chunkBound(c, read);
-    bound += n;
-    widest = Math.max(widest, n);
+export class AggregateReader {
+  private readonly out: Out = { ts: EMPTY, vs: EMPTY, n: 0, lastT: -Infinity, offset: 0, it: new XorChunkIterator(new Uint8Array(2)) };
+  private scratch: Scratch | undefined;
+
+  constructor(
+    readonly read: ReadAggregate,
+    private readonly mint: number,
+    private readonly maxt: number,
+  ) {}
+
+  /** The most samples chunk `c` can add (size the arrays append writes to with it). */
+  static bound(c: AggrChunk, read: ReadAggregate): number {
+    return chunkBound(c, read);
   }
-  const out: Out = { ts: new Float64Array(bound), vs: new Float64Array(bound), n: 0, lastT: -Infinity, offset: 0, it: new XorChunkIterator(new Uint8Array(2)) };
-  // Sub-chunks decoded whole before they are filtered (counter, avg) go through one scratch pair.
-  const needsScratch = chunks.some((c) => c.raw === undefined) && (read === "counter" || read === "avg");
-  const scratch = needsScratch ? new Scratch(widest) : undefined;
-  const ends = new Int32Array(chunks.length);
-  for (let i = 0; i < chunks.length; i++) {
-    const c = chunks[i]!;
-    if (c.raw !== undefined) appendRaw(out, c.raw, i, read, mint, maxt);
-    else if (read === "counter") appendCounter(out, need(c, "counter", i), i, mint, maxt, scratch!);
-    else if (read === "avg") appendAvg(out, need(c, "sum", i), need(c, "count", i), i, mint, maxt, scratch!);
-    else appendPlain(out, need(c, read, i), i, "aggregate", mint, maxt);
-    ends[i] = out.n;
+
+  /**
+   * Appends chunk `c`'s samples (`index`: its place, for errors) to ts/vs from `n`, which must have
+   * room for bound(c) more; returns the new length. Chunks come in minTime order.
+   */
+  append(c: AggrChunk, index: number, ts: Float64Array, vs: Float64Array, n: number): number {
+    const { out, read, mint, maxt } = this;
+    out.ts = ts;
+    out.vs = vs;
+    out.n = n;
+    if (c.raw !== undefined) appendRaw(out, c.raw, index, read, mint, maxt);
+    else if (read === "counter") appendCounter(out, need(c, "counter", index), index, mint, maxt, this.scratchFor(c.counter!));
+    else if (read === "avg") appendAvg(out, need(c, "sum", index), need(c, "count", index), index, mint, maxt, this.scratchFor(c.sum!));
+    else appendPlain(out, need(c, read, index), index, "aggregate", mint, maxt);
+    out.ts = out.vs = EMPTY;
+    return out.n;
   }
-  return { samples: { ts: out.ts.subarray(0, out.n), vs: out.vs.subarray(0, out.n), length: out.n }, ends };
+
+  /** Room to decode sub-chunk `sub` whole (grown, never shrunk). */
+  private scratchFor(sub: Chunk): Scratch {
+    const n = xorChunkNumSamples(sub.data);
+    if (this.scratch === undefined || this.scratch.t.length < n) this.scratch = new Scratch(Math.max(n, 2 * (this.scratch?.t.length ?? 0)));
+    return this.scratch;
+  }
 }
+
+const EMPTY = new Float64Array(0);
 
 interface Out {
   ts: Float64Array;
@@ -75,7 +100,7 @@ interface Out {
   readonly it: XorChunkIterator;
 }
 
-/** Where a whole sub-chunk is decoded (two of them for avg), sized for the largest. */
+/** Where a whole sub-chunk is decoded (two of them for avg). */
 class Scratch {
   readonly t: Float64Array;
   readonly v: Float64Array;

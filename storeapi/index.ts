@@ -87,8 +87,8 @@ export {
 export {
   /** A series' chunks, raw or downsampled, as samples of one aggregate (the one reader of downsampled data). */
   aggregateSamples,
-  /** aggregateSamples, and where each chunk's samples end in the output (which are raw, which aggregate points). */
-  aggregateSamplesByChunk,
+  /** aggregateSamples one chunk at a time (a series decoded as a query reaches it). */
+  AggregateReader,
   /** The sub-chunks a read aggregate needs (avg: count and sum). */
   aggregatesFor,
   /** Whether any chunk carries downsampled aggregates rather than raw data. */

@@ -8,8 +8,6 @@
 import type { Aggregate, AggrChunk, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
 import {
   ChunkEncoding,
-  aggregateSamples,
-  aggregateSamplesByChunk,
   aggregatesFor,
   compareLabels,
   formatSeries,
@@ -20,8 +18,8 @@ import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
 import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
-import { rawCountsOfCounter } from "./raw_counts.js";
-import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type DecodedSamples, type SeriesInput } from "./sample_buffer.js";
+import { countsRawSamples } from "./raw_counts.js";
+import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
 /** One series as fetched: its labels and its chunk input. */
 export interface LoadedSeries {
@@ -91,7 +89,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
 function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
-  if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec);
+  if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec, scratch);
   if (needsDecodedInput(chunks)) return decodedSeriesInput(chunks, spec.minTime, spec.maxTime);
   return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
 }
@@ -118,23 +116,16 @@ function readsAggregates(chunks: readonly AggrChunk[], read: ReadAggregate | und
   return read !== undefined && (read === "count" || hasAggregateChunks(chunks));
 }
 
-/** The aggregates asked of the store: a counter read takes the count too, for rawCountsOfCounter. */
+/** The aggregates asked of the store: a counter read takes the count too, for its raw counts (raw_counts.ts). */
 function requestedAggregates(read: ReadAggregate): Aggregate[] {
   return read === "counter" ? ["counter", "count"] : aggregatesFor(read);
 }
 
-/** A series read as one aggregate, decoded up front (downsampled series are short). */
-function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec): SeriesInput {
+/** A series read as one aggregate, decoded chunk by chunk as the steps reach them (sample_buffer.ts). */
+function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   chunks.sort((a, b) => a.minTime - b.minTime);
-  if (read !== "counter") {
-    const m = aggregateSamples(chunks, read, spec.minTime, spec.maxTime);
-    return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: m.ts, v: m.vs } };
-  }
-  const { samples: m, ends } = aggregateSamplesByChunk(chunks, read, spec.minTime, spec.maxTime);
-  const decoded: DecodedSamples = { t: m.ts, v: m.vs };
-  const rawCounts = rawCountsOfCounter(chunks, m, ends, spec.minTime, spec.maxTime);
-  if (rawCounts !== undefined) decoded.rawCounts = rawCounts;
-  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded };
+  const rawCounts = read === "counter" && countsRawSamples(chunks);
+  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
 }
 
 /** The series' chunks the engine can read in the fetch range, holding their samples; the rest are counted as skipped. */

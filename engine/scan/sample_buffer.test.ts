@@ -1,9 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MemoryStore, STALE_NAN } from "../../storeapi/index.js";
+import { ChunkEncoding, MemoryStore, STALE_NAN, XorChunk, type AggrChunk } from "../../storeapi/index.js";
 import { Engine } from "../index.js";
 import { call, range, sel } from "../testing.js";
 import type { MatrixValue } from "../types.js";
+import { SampleBuffer } from "./sample_buffer.js";
 
 // 2,000 samples at 15s: 17 chunks, so windows slide across chunk boundaries and the buffer compacts.
 function longStore(): MemoryStore {
@@ -40,4 +41,43 @@ test("an instant selector across many chunks returns the latest sample", async (
   }
   // Steps whose latest sample is the stale marker have no value.
   assert.ok(!s.t.includes(250 * 15_000));
+});
+
+test("an aggregate read decodes chunk by chunk: the buffer holds the steps' windows, not the series, and its raw counts follow compaction", () => {
+  // 40 tier chunks of 12 windows (1h each at 5m), orrery's counter layout: each window's first and last raw sample, 20 raw samples a window.
+  const MIN = 60_000;
+  const chunks: AggrChunk[] = [];
+  for (let c = 0; c < 40; c++) {
+    const count = new XorChunk();
+    const counter = new XorChunk();
+    for (let w = 1; w <= 12; w++) {
+      const end = (c * 12 + w) * 5 * MIN;
+      count.append(end, 20);
+      counter.append(end - 285_000, end / 1000 - 285);
+      counter.append(end, end / 1000);
+    }
+    const last = (c + 1) * 12 * 5 * MIN;
+    counter.append(last, last / 1000);
+    const xor = (x: XorChunk) => ({ encoding: ChunkEncoding.XOR, data: x.bytes().slice() });
+    chunks.push({ minTime: c * 60 * MIN + 15_000, maxTime: last, count: xor(count), counter: xor(counter) });
+  }
+  const b = new SampleBuffer({ chunks: [], minTime: 0, maxTime: 40 * 60 * MIN, aggregate: { chunks, read: "counter", rawCounts: true } }, true);
+  b.fill(90 * MIN);
+  assert.ok(b.len <= 3 * 24, `${b.len} points after the second chunk's first windows`);
+  let most = b.len;
+  for (let step = 2; step <= 40; step++) {
+    const ref = step * 60 * MIN;
+    b.fill(ref);
+    // The range function's window (ref - 1h, ref], and its raw samples from the cumulative counts.
+    let s = b.a;
+    while (s < b.len && b.t[s]! <= ref - 60 * MIN) s++;
+    let e = s;
+    while (e < b.len && b.t[e]! <= ref) e++;
+    b.a = s;
+    b.keep = s > 0 ? s - 1 : 0;
+    assert.equal(e - s, 24, `points in the window ending at ${ref}`);
+    assert.equal(b.rawCounts![e - 1]! - b.rawCounts![s - 1]!, 240, `raw samples in the window ending at ${ref}`);
+    most = Math.max(most, b.len);
+  }
+  assert.ok(most <= 4 * 25, `at most ${most} points held at once, of 960`);
 });

@@ -1,7 +1,8 @@
 // A sliding buffer of one series' samples: chunks are decoded only as the steps reach them and
 // samples behind the window are dropped, so a long range query never holds a series in full.
-import type { AggrChunk } from "../../storeapi/index.js";
+import type { AggrChunk, ReadAggregate } from "../../storeapi/index.js";
 import {
+  AggregateReader,
   ChunkEncoding,
   chunksNeedMerge,
   decodeXorChunk,
@@ -14,6 +15,7 @@ import {
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import { FloatHistogram } from "../histogram/index.js";
+import { RawCountJoin } from "./raw_counts.js";
 
 /** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0); st[i] its start timestamp (0: none). */
 export interface DecodedSamples {
@@ -21,8 +23,15 @@ export interface DecodedSamples {
   v: Float64Array;
   h?: (FloatHistogram | undefined)[];
   st?: Float64Array;
-  /** Downsampled counter reads: raw samples the points up to i stand for (RangeWindow.rawCounts). */
-  rawCounts?: Float64Array;
+}
+
+/** A series read as one aggregate of its chunks (downsampled, or raw read through the aggregate reader), decoded as the steps reach them. */
+export interface AggregateSeries {
+  /** In minTime order. */
+  readonly chunks: readonly AggrChunk[];
+  readonly read: ReadAggregate;
+  /** A counter read that also counts the raw samples behind its points (raw_counts.ts). */
+  readonly rawCounts: boolean;
 }
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
@@ -31,6 +40,7 @@ export interface SeriesInput {
   minTime: number;
   maxTime: number;
   decoded?: DecodedSamples;
+  aggregate?: AggregateSeries;
   /** Shared by the series of one fetch, so each buffer need not allocate its own. */
   scratch?: DecodeScratch;
 }
@@ -162,6 +172,11 @@ export class DecodeScratch {
 
 const EMPTY = new Float64Array(0);
 
+function isStaleAt(v: Float64Array, k: number): boolean {
+  const x = v[k]!;
+  return x !== x && isStaleNaN(x);
+}
+
 /** Whether any value is a stale marker (then the samples are copied without them; else shared as they are). */
 function hasStaleMarker(v: Float64Array): boolean {
   for (let i = 0; i < v.length; i++) {
@@ -191,12 +206,20 @@ export class SampleBuffer {
   offset = 0;
   private nextChunk = 0;
   private ownScratch: DecodeScratch | undefined;
+  /** An aggregate read's decoding state (each buffer its own: merged selectors share the input). */
+  private aggregate: { readonly reader: AggregateReader; readonly join: RawCountJoin | undefined } | undefined;
 
   constructor(
     private readonly input: SeriesInput,
     private readonly dropStale: boolean,
   ) {
     if (input.decoded !== undefined) this.useDecoded(input.decoded);
+    const a = input.aggregate;
+    if (a !== undefined) {
+      const join = a.rawCounts ? new RawCountJoin(input.minTime, input.maxTime) : undefined;
+      this.aggregate = { reader: new AggregateReader(a.read, input.minTime, input.maxTime), join };
+      if (join !== undefined) this.rawCounts = EMPTY;
+    }
   }
 
   private useDecoded(d: DecodedSamples): void {
@@ -205,7 +228,6 @@ export class SampleBuffer {
       this.v = d.v;
       this.h = d.h;
       this.st = d.st;
-      this.rawCounts = d.rawCounts;
       this.len = d.t.length;
       return;
     }
@@ -213,14 +235,12 @@ export class SampleBuffer {
     this.v = new Float64Array(d.t.length);
     if (d.h !== undefined) this.h = [];
     if (d.st !== undefined) this.st = new Float64Array(d.t.length);
-    if (d.rawCounts !== undefined) this.rawCounts = new Float64Array(d.t.length);
     let n = 0;
     for (let i = 0; i < d.t.length; i++) {
       const x = d.v[i]!;
       if (x !== x && isStaleNaN(x)) continue;
       if (this.h !== undefined) this.h[n] = d.h![i];
       if (this.st !== undefined) this.st[n] = d.st![i]!;
-      if (this.rawCounts !== undefined) this.rawCounts[n] = d.rawCounts![i]!;
       this.t[n] = d.t[i]!;
       this.v[n++] = x;
     }
@@ -229,10 +249,45 @@ export class SampleBuffer {
 
   /** Decodes chunks until a sample later than upTo is buffered or no chunk remains. */
   fill(upTo: number): void {
+    if (this.aggregate !== undefined) return this.fillAggregate(upTo);
     const chunks = this.input.chunks;
     while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
       this.appendVia(this.scratch(), chunks[this.nextChunk++]!);
     }
+  }
+
+  /** fill() for an aggregate read: its chunks decoded one by one (with their raw counts), stale markers dropped when asked. */
+  private fillAggregate(upTo: number): void {
+    const { reader, join } = this.aggregate!;
+    const chunks = this.input.aggregate!.chunks;
+    if (this.nextChunk >= chunks.length) return;
+    while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
+      const k = this.nextChunk++;
+      const c = chunks[k]!;
+      this.reserve(AggregateReader.bound(c, reader.read));
+      const from = this.len;
+      const to = reader.append(c, k, this.t, this.v, from);
+      join?.add(c, k, this.t, this.v, this.rawCounts!, from, to);
+      this.len = this.dropStale ? this.withoutStale(from, to) : to;
+    }
+    if (this.nextChunk === chunks.length) join?.finish(this.rawCounts!, this.len - 1);
+  }
+
+  /** Drops the stale markers among slots [from, to) (their raw counts with them); returns the new length. */
+  private withoutStale(from: number, to: number): number {
+    const { t, v } = this;
+    const cum = this.rawCounts;
+    // Stale markers are rare (a target gone): find the first before moving anything.
+    let n = from;
+    while (n < to && !isStaleAt(v, n)) n++;
+    for (let k = n; k < to; k++) {
+      if (isStaleAt(v, k)) continue;
+      t[n] = t[k]!;
+      v[n] = v[k]!;
+      if (cum !== undefined) cum[n] = cum[k]!;
+      n++;
+    }
+    return n;
   }
 
   /** The fetch's shared scratch, or (for a buffer made alone) its own. */
@@ -266,6 +321,7 @@ export class SampleBuffer {
     if (k > 0) {
       this.t.copyWithin(0, k, this.len);
       this.v.copyWithin(0, k, this.len);
+      this.rawCounts?.copyWithin(0, k, this.len);
       this.len -= k;
       this.a -= k;
       this.b -= k;
@@ -282,5 +338,10 @@ export class SampleBuffer {
     v.set(this.v.subarray(0, this.len));
     this.t = t;
     this.v = v;
+    if (this.rawCounts !== undefined) {
+      const cum = scratch.take(cap);
+      cum.set(this.rawCounts.subarray(0, this.len));
+      this.rawCounts = cum;
+    }
   }
 }

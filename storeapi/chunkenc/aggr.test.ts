@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { ChunkEncoding, type AggrChunk } from "../types.js";
 import { XorChunk } from "./index.js";
 import { decodeAggrChunk, encodeAggrChunk } from "./aggr.js";
-import { aggregateSamples, aggregateSamplesByChunk } from "../downsampled.js";
+import { AggregateReader, aggregateSamples } from "../downsampled.js";
 
 function xor(points: readonly [number, number][]): { encoding: ChunkEncoding; data: Uint8Array } {
   const c = new XorChunk();
@@ -72,14 +72,25 @@ test("aggregateSamples: raw chunks stand for themselves (count: 1 per sample, st
   assert.throws(() => aggregateSamples([down], "min", 0, 1000), /chunk 0 \[100, 599\] has no min aggregate/);
 });
 
-test("aggregateSamplesByChunk: where each chunk's samples end in the output, after the range and overlap cuts", () => {
-  const down: AggrChunk = { minTime: 0, maxTime: 599, counter: xor([[0, 1], [299, 4], [300, 5], [599, 9], [599, 9]]) };
-  const overlapped: AggrChunk = { minTime: 500, maxTime: 700, raw: xor([[500, 8], [600, 10], [700, 11]]) };
-  const late: AggrChunk = { minTime: 900, maxTime: 960, raw: xor([[900, 12], [960, 13]]) };
-  const { samples, ends } = aggregateSamplesByChunk([down, overlapped, late], "counter", 100, 950);
-  assert.deepEqual([...samples.ts], [299, 300, 599, 600, 700, 900]);
-  assert.deepEqual([...ends], [3, 5, 6]);
-  assert.deepEqual([...aggregateSamples([down, overlapped, late], "counter", 100, 950).ts], [...samples.ts]);
+test("AggregateReader: chunk by chunk as aggregateSamples, the overlap and range cuts and the counter offset carried across appends", () => {
+  // A Thanos counter chunk whose reset-corrected points ran 5 above the raw value: the offset carries into the next chunk.
+  const down: AggrChunk = { minTime: 0, maxTime: 599, counter: xor([[0, 1], [299, 4], [300, 5], [599, 14], [599, 9]]) };
+  const next: AggrChunk = { minTime: 600, maxTime: 899, counter: xor([[600, 10], [899, 12], [899, 12]]) };
+  const overlapped: AggrChunk = { minTime: 500, maxTime: 950, raw: xor([[500, 8], [899, 12], [950, 13]]) };
+  const late: AggrChunk = { minTime: 960, maxTime: 990, raw: xor([[960, 14], [990, 15]]) };
+  const chunks = [down, next, overlapped, late];
+  const reader = new AggregateReader("counter", 100, 970);
+  const ts = new Float64Array(chunks.reduce((n, c) => n + AggregateReader.bound(c, "counter"), 0));
+  const vs = new Float64Array(ts.length);
+  const lengths: number[] = [];
+  let n = 0;
+  chunks.forEach((c, i) => lengths.push((n = reader.append(c, i, ts, vs, n))));
+  assert.deepEqual(lengths, [3, 5, 6, 7]);
+  assert.deepEqual([...ts.subarray(0, n)], [299, 300, 599, 600, 899, 950, 960]);
+  assert.deepEqual([...vs.subarray(0, n)], [4, 5, 14, 15, 17, 13, 14]);
+  const all = aggregateSamples(chunks, "counter", 100, 970);
+  assert.deepEqual([...all.ts], [...ts.subarray(0, n)]);
+  assert.deepEqual([...all.vs], [...vs.subarray(0, n)]);
 });
 
 test("aggregateSamples: a corrupt sub-chunk or raw chunk fails naming the chunk", () => {
