@@ -140,7 +140,7 @@ interface Contender {
 interface BuildModules {
   Engine: new () => { rangeQuery(s: Store, q: string, a: number, b: number, c: number, o: object): { exec(): Promise<{ stats: { totalSamples: number } }> } };
   BucketStore: { open(bucket: unknown, opts: object): Promise<Store & { close(): Promise<void> }> };
-  FilesystemBucket: new (dir: string) => unknown;
+  FilesystemBucket: new (dir: string) => { close(): Promise<void> };
 }
 
 /** This build's modules, or another build's dist (BENCH_BASELINE) loaded beside them. */
@@ -153,12 +153,17 @@ async function buildModules(dist: string | undefined): Promise<BuildModules> {
 
 async function contender(name: string, dist: string | undefined, bucketDir: string, dataDir: string): Promise<Contender> {
   const m = await buildModules(dist);
-  const store = await m.BucketStore.open(new m.FilesystemBucket(bucketDir), { dataDir, indexCacheBytes: 0 });
+  const bucket = new m.FilesystemBucket(bucketDir);
+  const store = await m.BucketStore.open(bucket, { dataDir, indexCacheBytes: 0 });
   const engine = new m.Engine();
   return {
     name,
     run: async (q, start, end, step, maxResolutionMs) => (await engine.rangeQuery(store, q, start, end, step, { maxResolutionMs }).exec()).stats.totalSamples,
-    close: () => store.close(),
+    // The gateway leaves the bucket (and its open read handles) to its owner.
+    close: async () => {
+      await store.close();
+      await bucket.close();
+    },
   };
 }
 
@@ -294,6 +299,7 @@ async function main(): Promise<number> {
     }
     return failures > 0 ? 1 : 0;
   } finally {
+    await bucket.close();
     if (process.env.BENCH_KEEP === undefined && process.env.BENCH_DIR === undefined) await rm(dir, { recursive: true, force: true });
   }
 }
