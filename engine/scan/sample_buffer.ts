@@ -172,6 +172,7 @@ export class DecodeScratch {
 
 const EMPTY = new Float64Array(0);
 
+/** Whether v[k] is a stale marker (the NaN test first: most values are not NaN). */
 function isStaleAt(v: Float64Array, k: number): boolean {
   const x = v[k]!;
   return x !== x && isStaleNaN(x);
@@ -179,10 +180,7 @@ function isStaleAt(v: Float64Array, k: number): boolean {
 
 /** Whether any value is a stale marker (then the samples are copied without them; else shared as they are). */
 function hasStaleMarker(v: Float64Array): boolean {
-  for (let i = 0; i < v.length; i++) {
-    const x = v[i]!;
-    if (x !== x && isStaleNaN(x)) return true;
-  }
+  for (let i = 0; i < v.length; i++) if (isStaleAt(v, i)) return true;
   return false;
 }
 
