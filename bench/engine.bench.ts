@@ -3,7 +3,11 @@
 // baseline: another build's dist/engine/index.js (e.g. main's); each query then runs on both
 // engines alternately over the same store, and the answers are checked to agree (1e-9 relative).
 // ENGINE_BENCH_ONLY=<regexp> runs only the queries it matches (e.g. to profile a few).
-import { Engine } from "../engine/index.js";
+// ENGINE_BENCH_WORKERS=<n>: window worker threads this build's engine uses (default: CPUs − 1, as
+// `orrery start`); ENGINE_BENCH_MIN_SAMPLES=<n>: their threshold. Give this build's own
+// dist/engine/index.js as the baseline to measure the workers alone (the baseline runs without).
+import { availableParallelism } from "node:os";
+import { DEFAULT_PARALLEL_MIN_SAMPLES, Engine, WindowWorkerPool } from "../engine/index.js";
 import { MemoryStore, type Labels } from "../storeapi/index.js";
 
 const SCRAPE_MS = 15_000;
@@ -103,9 +107,16 @@ function sameAnswer(a: QueryResult, b: QueryResult): boolean {
   return true;
 }
 
-async function compareWith(baselinePath: string, store: MemoryStore, end: number): Promise<void> {
+/** The window workers this build's engine uses, or undefined for none. */
+function benchPool(): WindowWorkerPool | undefined {
+  const size = Number(process.env.ENGINE_BENCH_WORKERS ?? Math.max(0, availableParallelism() - 1));
+  if (!(size > 0)) return undefined;
+  return new WindowWorkerPool({ size, minSamples: Number(process.env.ENGINE_BENCH_MIN_SAMPLES ?? DEFAULT_PARALLEL_MIN_SAMPLES) });
+}
+
+async function compareWith(baselinePath: string, store: MemoryStore, end: number, pool: WindowWorkerPool | undefined): Promise<void> {
   const mod = (await import(baselinePath)) as { Engine: new (o: object) => EngineLike };
-  const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 }) as unknown as EngineLike;
+  const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool }) as unknown as EngineLike;
   const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
   await base.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`query | baseline s | this build s | ratio | same answer`);
@@ -141,13 +152,18 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const { store, series, samples } = generate(scale);
   console.log(`generated ${series} series, ${samples} samples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
+  const pool = benchPool();
+  console.log(`window workers: ${pool?.size ?? 0}`);
+  const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool });
   const end = HOURS * 3600_000;
   // Warm-up: the store encodes its chunks on first read, and the parser builds its grammar once.
   const w0 = performance.now();
   await engine.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`warm-up (chunk encoding in the store) ${((performance.now() - w0) / 1000).toFixed(1)} s`);
-  if (process.argv[3] !== undefined) return compareWith(process.argv[3], store, end);
+  if (process.argv[3] !== undefined) {
+    await compareWith(process.argv[3], store, end, pool);
+    return pool?.close();
+  }
   for (const q of selectedQueries()) {
     global.gc?.();
     const before = process.memoryUsage();
@@ -171,6 +187,7 @@ async function main(): Promise<void> {
         `${out} output series, peak rss ${mb(peakRss)}, peak heap ${mb(peakHeap)}`,
     );
   }
+  await pool?.close();
 }
 
 main().catch((e: unknown) => {

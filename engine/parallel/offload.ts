@@ -1,0 +1,228 @@
+// Hands parts of one range function call to window workers: the trailing float-only series of the
+// call (raw XOR chunks, no histograms, no start timestamps) are split among the workers the pool
+// can spare; the query's thread evaluates the rest meanwhile and merges the workers' results step
+// by step, in series order, so the operator's output is the same as evaluated alone.
+import type { Worker } from "node:worker_threads";
+import { xorChunkNumSamples } from "../../storeapi/index.js";
+import { execution } from "../errors.js";
+import type { StepTimes, WindowShape } from "../function/range_windows.js";
+import type { StepVector } from "../model.js";
+import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
+import type { WindowWorkerPool } from "./pool.js";
+import { packSeries, transferList, type FromWorker, type JobMessage, type SliceRequest, type SliceResult } from "./protocol.js";
+
+/** Cells (series × steps) of one slice's result: 512K cells are 4.5 MB, and at most SLICES_AHEAD + 1 slices exist per worker. */
+const SLICE_CELLS = 1 << 19;
+/** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
+const SLICES_AHEAD = 2;
+
+/** A query's leases: every part still open when the query ends is closed then. */
+export class WorkerLeases {
+  private readonly open = new Set<WorkerPart>();
+
+  constructor(
+    readonly pool: WindowWorkerPool,
+    readonly signal: AbortSignal,
+  ) {}
+
+  track(p: WorkerPart): void {
+    this.open.add(p);
+  }
+
+  untrack(p: WorkerPart): void {
+    this.open.delete(p);
+  }
+
+  closeAll(): void {
+    for (const p of [...this.open]) p.close();
+  }
+}
+
+/** How a call's series are shared: the query's thread takes [0, mainSeries), the parts the rest in order. */
+export interface Offload {
+  mainSeries: number;
+  parts: WorkerPart[];
+}
+
+/**
+ * Offloads the trailing float-only series of a call to idle workers when the call's work (samples
+ * decoded + windows evaluated) reaches the pool's threshold; each of the k workers and the query's
+ * thread get about 1/(k+1) of the series.
+ */
+export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+  const n = buffers.length;
+  const none: Offload = { mainSeries: n, parts: [] };
+  if (leases === undefined || leases.pool.size === 0 || n < 2) return none;
+  const inputs: SeriesInput[] = [];
+  let work = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const input = buffers[i]!.unreadXorInput();
+    if (input === undefined) break;
+    inputs.push(input);
+    for (const c of input.chunks) work += xorChunkNumSamples(c);
+    work += steps.times.length;
+  }
+  if (inputs.length === 0 || work < leases.pool.minSamples) return none;
+  inputs.reverse();
+  const workers = leases.pool.lease(Math.min(leases.pool.size, inputs.length));
+  if (workers.length === 0) return none;
+  const take = Math.min(inputs.length, Math.round((n * workers.length) / (workers.length + 1)));
+  const mainSeries = n - take;
+  const parts: WorkerPart[] = [];
+  workers.forEach((w, p) => {
+    const from = Math.floor((take * p) / workers.length);
+    const to = Math.floor((take * (p + 1)) / workers.length);
+    const part = new WorkerPart(leases, w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch);
+    parts.push(part);
+  });
+  return { mainSeries, parts };
+}
+
+/** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to SLICE_CELLS. */
+function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
+  const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
+  const ends: number[] = [];
+  let width = stepsBatch;
+  for (let k = 0; k < steps; ) {
+    k = Math.min(steps, k + width);
+    ends.push(k);
+    width = Math.min(most, 2 * width);
+  }
+  return ends;
+}
+
+/** One worker's part of a call: series [firstId, firstId + count) of the operator, for every step. */
+export class WorkerPart {
+  readonly count: number;
+  private readonly ends: number[];
+  private requested = 0;
+  private readonly received: SliceResult[] = [];
+  /** The slice the operator's batches read now. */
+  private current: SliceResult | undefined;
+  private readonly spare: SliceResult[] = [];
+  private failure: Error | undefined;
+  private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private done = false;
+  private readonly onMessage = (m: FromWorker): void => this.receive(m);
+  private readonly onError = (e: Error): void => this.fail(execution(`window worker failed: ${e.message}`));
+  private readonly onExit = (code: number): void => this.fail(execution(`window worker exited with code ${code}`));
+  private readonly onAbort = (): void => this.fail(abortReason(this.leases.signal));
+
+  constructor(
+    private readonly leases: WorkerLeases,
+    private readonly worker: Worker,
+    readonly firstId: number,
+    inputs: readonly SeriesInput[],
+    shape: WindowShape,
+    private readonly steps: StepTimes,
+    stepsBatch: number,
+  ) {
+    this.count = inputs.length;
+    this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
+    leases.track(this);
+    worker.on("message", this.onMessage);
+    worker.on("error", this.onError);
+    worker.on("exit", this.onExit);
+    leases.signal.addEventListener("abort", this.onAbort);
+    const job: JobMessage = { type: "job", shape, series: packSeries(inputs), steps };
+    worker.postMessage(job, transferList(job));
+    this.request();
+    if (leases.signal.aborted) this.onAbort();
+  }
+
+  /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator. */
+  private request(): void {
+    while (this.requested < this.ends.length && this.requested - this.taken() < SLICES_AHEAD) {
+      const k0 = this.requested === 0 ? 0 : this.ends[this.requested - 1]!;
+      const k1 = this.ends[this.requested++]!;
+      const cells = this.count * (k1 - k0);
+      const reuse = this.spare.pop();
+      const values = reuse !== undefined && reuse.values.length >= cells ? reuse.values : new Float64Array(cells);
+      const present = reuse !== undefined && reuse.present.length >= cells ? reuse.present : new Uint8Array(cells);
+      const m: SliceRequest = { type: "slice", k0, k1, values, present };
+      this.worker.postMessage(m, transferList(m));
+    }
+  }
+
+  /** Slices the operator has started reading. */
+  private taken(): number {
+    const inHand = this.received.length + (this.current === undefined ? 0 : 1);
+    return this.requested - inHand;
+  }
+
+  private receive(m: FromWorker): void {
+    if (m.type === "error") return this.fail(execution(`window worker failed: ${m.message}`));
+    this.received.push(m);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve();
+  }
+
+  /**
+   * Appends the part's results for steps [first, last) (one operator batch) to the batch's step
+   * vectors, marking the series that gave a float; returns the samples read (a slice's, at its first batch).
+   */
+  async appendTo(out: StepVector[], first: number, last: number, emitted: Uint8Array): Promise<number> {
+    let read = 0;
+    while (this.current === undefined || first >= this.current.k1) {
+      if (this.current !== undefined) this.spare.push(this.current);
+      this.current = undefined;
+      await this.arrived();
+      this.current = this.received.shift()!;
+      read += this.current.read;
+      this.request();
+    }
+    const s = this.current;
+    const width = s.k1 - s.k0;
+    for (let k = first; k < last; k++) {
+      const sv = out[k - first]!;
+      for (let j = 0, cell = k - s.k0; j < this.count; j++, cell += width) {
+        if (s.present[cell] === 0) continue;
+        sv.ids[sv.n] = this.firstId + j;
+        sv.v[sv.n++] = s.values[cell]!;
+        emitted[this.firstId + j] = 1;
+      }
+    }
+    if (last >= this.steps.times.length) this.close();
+    return read;
+  }
+
+  /** Resolves once a slice has arrived; rejects with the part's failure. */
+  private arrived(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.received.length > 0) return Promise.resolve();
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+
+  private fail(e: Error): void {
+    if (this.done) return;
+    this.failure = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    this.release(false);
+    w?.reject(e);
+  }
+
+  /** Ends the part: a worker with nothing outstanding goes back to the pool, one still working is stopped. */
+  close(): void {
+    if (this.done) return;
+    this.release(this.received.length + (this.current === undefined ? 0 : 1) === this.requested);
+  }
+
+  private release(clean: boolean): void {
+    this.done = true;
+    this.leases.untrack(this);
+    this.leases.signal.removeEventListener("abort", this.onAbort);
+    this.worker.off("message", this.onMessage);
+    this.worker.off("error", this.onError);
+    this.worker.off("exit", this.onExit);
+    if (!clean) return this.leases.pool.discard(this.worker);
+    this.worker.postMessage({ type: "end" });
+    this.leases.pool.giveBack(this.worker);
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : execution("query aborted");
+}
