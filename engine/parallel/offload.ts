@@ -96,6 +96,10 @@ export class WorkerPart {
   readonly count: number;
   private readonly ends: number[];
   private requested = 0;
+  /** Slices the operator has started reading. */
+  private taken = 0;
+  /** Slices requested and not yet back. */
+  private pending = 0;
   private readonly received: SliceResult[] = [];
   /** The slice the operator's batches read now. */
   private current: SliceResult | undefined;
@@ -132,7 +136,7 @@ export class WorkerPart {
 
   /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator. */
   private request(): void {
-    while (this.requested < this.ends.length && this.requested - this.taken() < SLICES_AHEAD) {
+    while (this.requested < this.ends.length && this.requested - this.taken < SLICES_AHEAD) {
       const k0 = this.requested === 0 ? 0 : this.ends[this.requested - 1]!;
       const k1 = this.ends[this.requested++]!;
       const cells = this.count * (k1 - k0);
@@ -141,17 +145,13 @@ export class WorkerPart {
       const present = reuse !== undefined && reuse.present.length >= cells ? reuse.present : new Uint8Array(cells);
       const m: SliceRequest = { type: "slice", k0, k1, values, present };
       this.worker.postMessage(m, transferList(m));
+      this.pending++;
     }
-  }
-
-  /** Slices the operator has started reading. */
-  private taken(): number {
-    const inHand = this.received.length + (this.current === undefined ? 0 : 1);
-    return this.requested - inHand;
   }
 
   private receive(m: FromWorker): void {
     if (m.type === "error") return this.fail(execution(`window worker failed: ${m.message}`));
+    this.pending--;
     this.received.push(m);
     const w = this.waiter;
     this.waiter = undefined;
@@ -169,6 +169,7 @@ export class WorkerPart {
       this.current = undefined;
       await this.arrived();
       this.current = this.received.shift()!;
+      this.taken++;
       read += this.current.read;
       this.request();
     }
@@ -206,7 +207,7 @@ export class WorkerPart {
   /** Ends the part: a worker with nothing outstanding goes back to the pool, one still working is stopped. */
   close(): void {
     if (this.done) return;
-    this.release(this.received.length + (this.current === undefined ? 0 : 1) === this.requested);
+    this.release(this.pending === 0);
   }
 
   private release(clean: boolean): void {

@@ -18,6 +18,8 @@ export interface WindowWorkerPoolOptions {
 export class WindowWorkerPool {
   readonly size: number;
   readonly minSamples: number;
+  /** Parts of calls handed to workers. */
+  parts = 0;
   /** Workers stopped mid-job (a canceled query, a failure) and replaced. */
   discarded = 0;
   private readonly script: URL;
@@ -51,6 +53,7 @@ export class WindowWorkerPool {
     if (this.closed || n <= 0) return [];
     const out = this.idle.splice(Math.max(0, this.idle.length - n));
     for (const w of out) w.ref();
+    this.parts += out.length;
     return out;
   }
 
