@@ -6,6 +6,8 @@
 // ENGINE_BENCH_WORKERS=<n>: window worker threads this build's engine uses (default: CPUs − 1, as
 // `orrery start`); ENGINE_BENCH_MIN_SAMPLES=<n>: their threshold. Give this build's own
 // dist/engine/index.js as the baseline to measure the workers alone (the baseline runs without).
+// ENGINE_BENCH_SWEEP=1: where handing a call to the workers starts to pay (--query.parallel-min-samples):
+// small stores of n counters, one thread against the workers at a threshold of 0, interleaved.
 import { availableParallelism } from "node:os";
 import { DEFAULT_PARALLEL_MIN_SAMPLES, Engine, WindowWorkerPool } from "../engine/index.js";
 import { MemoryStore, type Labels } from "../storeapi/index.js";
@@ -147,7 +149,42 @@ function mb(n: number): string {
   return (n / 1024 / 1024).toFixed(0) + " MB";
 }
 
+/** One thread against the pool at threshold 0, on calls of growing work; prints the work (samples decoded + windows) and the time ratio. */
+async function sweep(): Promise<void> {
+  const size = Number(process.env.ENGINE_BENCH_WORKERS ?? Math.max(1, availableParallelism() - 1));
+  const pool = new WindowWorkerPool({ size, minSamples: 0 });
+  const alone = new Engine({});
+  const pooled = new Engine({ windowWorkers: pool });
+  console.log(`series | steps | work | one thread ms | ${size} worker(s) ms | ratio`);
+  for (const n of [4, 16, 64, 256, 1024]) {
+    const store = new MemoryStore();
+    const points = (HOURS * 3600_000) / SCRAPE_MS + 1;
+    const ts = Float64Array.from({ length: points }, (_, i) => i * SCRAPE_MS);
+    for (let s = 0; s < n; s++) store.add(lbl({ __name__: "x_total", instance: `i-${s}` }), ts, Float64Array.from(ts, (t) => t / 1000 + s));
+    for (const hours of [0.5, 2, 6]) {
+      const end = HOURS * 3600_000;
+      const start = end - hours * 3600_000;
+      const steps = (end - start) / STEP_MS + 1;
+      // Samples decoded: the range plus the window, rounded up to whole 120-sample chunks.
+      const work = n * (Math.ceil(((hours * 3600_000 + 300_000) / SCRAPE_MS) / 120) * 120 + steps);
+      const a: number[] = [];
+      const p: number[] = [];
+      for (let run = 0; run < 9; run++) {
+        for (const [engine, out] of [[alone, a], [pooled, p]] as const) {
+          const t0 = performance.now();
+          await engine.rangeQuery(store, "rate(x_total[5m])", start, end, STEP_MS).exec();
+          out.push(performance.now() - t0);
+        }
+      }
+      const med = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+      console.log(`${n} | ${steps} | ${work} | ${med(a).toFixed(2)} | ${med(p).toFixed(2)} | ${(med(p) / med(a)).toFixed(2)}`);
+    }
+  }
+  await pool.close();
+}
+
 async function main(): Promise<void> {
+  if (process.env.ENGINE_BENCH_SWEEP === "1") return sweep();
   const scale = Number(process.argv[2] ?? "1");
   const t0 = performance.now();
   const { store, series, samples } = generate(scale);

@@ -99,7 +99,8 @@ export interface StepTimes {
 
 /**
  * Evaluates float-only series (no histograms, no start timestamps) for steps [k0, k1): series j's
- * result at step k goes to values[j·(k1−k0) + k−k0], with present[·] = 1 when there is one.
+ * result at step k goes to values[(k−k0)·series + j], with present[·] = 1 when there is one —
+ * step-major, so whoever merges the cells into step vectors reads them in order.
  * Returns the samples read. What a window worker runs over its part.
  */
 export function evaluateFloatSteps(
@@ -111,13 +112,13 @@ export function evaluateFloatSteps(
   values: Float64Array,
   present: Uint8Array,
 ): number {
-  const width = k1 - k0;
+  const series = buffers.length;
   const argv = steps.args.map(() => NaN);
-  present.fill(0, 0, buffers.length * width);
+  present.fill(0, 0, series * (k1 - k0));
   let read = 0;
-  for (let j = 0; j < buffers.length; j++) {
+  // Series outer, steps inner: one series' samples stay in cache across the steps.
+  for (let j = 0; j < series; j++) {
     const b = buffers[j]!;
-    const row = j * width;
     for (let k = k0; k < k1; k++) {
       const n = sw.place(b, steps.times[k]!, steps.refs[k]!);
       if (n < 0) continue;
@@ -125,8 +126,9 @@ export function evaluateFloatSteps(
       for (let a = 0; a < argv.length; a++) argv[a] = steps.args[a]![k]!;
       const r = sw.value(j, b, argv);
       if (r === undefined) continue;
-      values[row + k - k0] = r;
-      present[row + k - k0] = 1;
+      const cell = (k - k0) * series + j;
+      values[cell] = r;
+      present[cell] = 1;
     }
   }
   return read;

@@ -16,25 +16,115 @@ const SLICE_CELLS = 1 << 19;
 /** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
 const SLICES_AHEAD = 2;
 
-/** A query's leases: every part still open when the query ends is closed then. */
+/**
+ * The window workers one query holds: leased from the pool by its first heavy call and shared by
+ * the query's later calls (their slices interleave on a worker as the operators advance together),
+ * given back when the query ends. Cancellation or a failure stops them.
+ */
 export class WorkerLeases {
-  private readonly open = new Set<WorkerPart>();
+  private readonly held: HeldWorker[] = [];
+  private nextJob = 0;
+  private readonly onAbort = (): void => this.failAll(abortReason(this.signal));
 
   constructor(
     readonly pool: WindowWorkerPool,
     readonly signal: AbortSignal,
-  ) {}
-
-  track(p: WorkerPart): void {
-    this.open.add(p);
+  ) {
+    signal.addEventListener("abort", this.onAbort);
   }
 
-  untrack(p: WorkerPart): void {
-    this.open.delete(p);
+  /** Up to n workers for a call: those the query holds, then more from the pool while it has idle ones. */
+  workersFor(n: number): HeldWorker[] {
+    if (this.signal.aborted) return [];
+    if (this.held.length < n) for (const w of this.pool.lease(n - this.held.length)) this.held.push(new HeldWorker(w, this));
+    return this.held.slice(0, n);
   }
 
+  newJob(): number {
+    return this.nextJob++;
+  }
+
+  /** A worker failed: stopped, and its parts fail with the error. */
+  failed(h: HeldWorker, e: Error): void {
+    const i = this.held.indexOf(h);
+    if (i < 0) return;
+    this.held.splice(i, 1);
+    h.stop(e);
+  }
+
+  private failAll(e: Error): void {
+    for (const h of this.held.splice(0)) h.stop(e);
+  }
+
+  /** The query ended: idle workers go back to the pool, ones still working on a part are stopped. */
   closeAll(): void {
-    for (const p of [...this.open]) p.close();
+    this.signal.removeEventListener("abort", this.onAbort);
+    for (const h of this.held.splice(0)) h.giveBack();
+  }
+}
+
+/** One leased worker and the parts it evaluates for the query; routes its messages to them. */
+export class HeldWorker {
+  private readonly parts = new Map<number, WorkerPart>();
+  private done = false;
+  private readonly onMessage = (m: FromWorker): void => {
+    if (m.type === "error") return this.leases.failed(this, execution(`window worker failed: ${m.message}`));
+    this.parts.get(m.job)?.receive(m);
+  };
+  private readonly onError = (e: Error): void => this.leases.failed(this, execution(`window worker failed: ${e.message}`));
+  private readonly onExit = (code: number): void => this.leases.failed(this, execution(`window worker exited with code ${code}`));
+
+  constructor(
+    readonly worker: Worker,
+    private readonly leases: WorkerLeases,
+  ) {
+    worker.on("message", this.onMessage);
+    worker.on("error", this.onError);
+    worker.on("exit", this.onExit);
+  }
+
+  /** Starts a part on this worker. */
+  start(part: WorkerPart, job: JobMessage): void {
+    this.parts.set(job.job, part);
+    this.worker.postMessage(job, transferList(job));
+    this.leases.pool.partStarted();
+  }
+
+  post(m: SliceRequest): void {
+    this.worker.postMessage(m, transferList(m));
+  }
+
+  /** A part read to its end: the worker drops its state. */
+  end(job: number): void {
+    this.parts.delete(job);
+    if (!this.done) this.worker.postMessage({ type: "end", job });
+  }
+
+  private detach(): void {
+    this.done = true;
+    this.worker.off("message", this.onMessage);
+    this.worker.off("error", this.onError);
+    this.worker.off("exit", this.onExit);
+  }
+
+  /** Terminates the worker (the pool starts another) and fails its open parts. */
+  stop(e: Error): void {
+    if (this.done) return;
+    this.detach();
+    this.leases.pool.discard(this.worker);
+    for (const p of this.parts.values()) p.fail(e);
+    this.parts.clear();
+  }
+
+  giveBack(): void {
+    if (this.done) return;
+    let busy = false;
+    for (const p of this.parts.values()) busy ||= p.busy();
+    if (busy) return this.stop(execution("query ended"));
+    for (const job of this.parts.keys()) this.worker.postMessage({ type: "end", job });
+    this.parts.clear();
+    this.detach();
+    this.leases.pool.giveBack(this.worker);
   }
 }
 
@@ -64,7 +154,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   }
   if (inputs.length === 0 || work < leases.pool.minSamples) return none;
   inputs.reverse();
-  const workers = leases.pool.lease(Math.min(leases.pool.size, inputs.length));
+  const workers = leases.workersFor(Math.min(leases.pool.size, inputs.length));
   if (workers.length === 0) return none;
   const take = Math.min(inputs.length, Math.round((n * workers.length) / (workers.length + 1)));
   const mainSeries = n - take;
@@ -72,7 +162,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   workers.forEach((w, p) => {
     const from = Math.floor((take * p) / workers.length);
     const to = Math.floor((take * (p + 1)) / workers.length);
-    const part = new WorkerPart(leases, w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch);
+    const part = new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch);
     parts.push(part);
   });
   return { mainSeries, parts };
@@ -106,15 +196,11 @@ export class WorkerPart {
   private readonly spare: SliceResult[] = [];
   private failure: Error | undefined;
   private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  private done = false;
-  private readonly onMessage = (m: FromWorker): void => this.receive(m);
-  private readonly onError = (e: Error): void => this.fail(execution(`window worker failed: ${e.message}`));
-  private readonly onExit = (code: number): void => this.fail(execution(`window worker exited with code ${code}`));
-  private readonly onAbort = (): void => this.fail(abortReason(this.leases.signal));
+  private ended = false;
 
   constructor(
-    private readonly leases: WorkerLeases,
-    private readonly worker: Worker,
+    private readonly job: number,
+    private readonly held: HeldWorker,
     readonly firstId: number,
     inputs: readonly SeriesInput[],
     shape: WindowShape,
@@ -123,15 +209,13 @@ export class WorkerPart {
   ) {
     this.count = inputs.length;
     this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
-    leases.track(this);
-    worker.on("message", this.onMessage);
-    worker.on("error", this.onError);
-    worker.on("exit", this.onExit);
-    leases.signal.addEventListener("abort", this.onAbort);
-    const job: JobMessage = { type: "job", shape, series: packSeries(inputs), steps };
-    worker.postMessage(job, transferList(job));
+    held.start(this, { type: "job", job, shape, series: packSeries(inputs), steps });
     this.request();
-    if (leases.signal.aborted) this.onAbort();
+  }
+
+  /** Whether the worker still owes this part a slice. */
+  busy(): boolean {
+    return this.pending > 0;
   }
 
   /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator. */
@@ -143,19 +227,25 @@ export class WorkerPart {
       const reuse = this.spare.pop();
       const values = reuse !== undefined && reuse.values.length >= cells ? reuse.values : new Float64Array(cells);
       const present = reuse !== undefined && reuse.present.length >= cells ? reuse.present : new Uint8Array(cells);
-      const m: SliceRequest = { type: "slice", k0, k1, values, present };
-      this.worker.postMessage(m, transferList(m));
+      this.held.post({ type: "slice", job: this.job, k0, k1, values, present });
       this.pending++;
     }
   }
 
-  private receive(m: FromWorker): void {
-    if (m.type === "error") return this.fail(execution(`window worker failed: ${m.message}`));
+  receive(m: SliceResult): void {
     this.pending--;
     this.received.push(m);
     const w = this.waiter;
     this.waiter = undefined;
     w?.resolve();
+  }
+
+  fail(e: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
   }
 
   /**
@@ -174,17 +264,19 @@ export class WorkerPart {
       this.request();
     }
     const s = this.current;
-    const width = s.k1 - s.k0;
     for (let k = first; k < last; k++) {
       const sv = out[k - first]!;
-      for (let j = 0, cell = k - s.k0; j < this.count; j++, cell += width) {
+      for (let j = 0, cell = (k - s.k0) * this.count; j < this.count; j++, cell++) {
         if (s.present[cell] === 0) continue;
         sv.ids[sv.n] = this.firstId + j;
         sv.v[sv.n++] = s.values[cell]!;
         emitted[this.firstId + j] = 1;
       }
     }
-    if (last >= this.steps.times.length) this.close();
+    if (last >= this.steps.times.length && !this.ended) {
+      this.ended = true;
+      this.held.end(this.job);
+    }
     return read;
   }
 
@@ -193,33 +285,6 @@ export class WorkerPart {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.received.length > 0) return Promise.resolve();
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-
-  private fail(e: Error): void {
-    if (this.done) return;
-    this.failure = e;
-    const w = this.waiter;
-    this.waiter = undefined;
-    this.release(false);
-    w?.reject(e);
-  }
-
-  /** Ends the part: a worker with nothing outstanding goes back to the pool, one still working is stopped. */
-  close(): void {
-    if (this.done) return;
-    this.release(this.pending === 0);
-  }
-
-  private release(clean: boolean): void {
-    this.done = true;
-    this.leases.untrack(this);
-    this.leases.signal.removeEventListener("abort", this.onAbort);
-    this.worker.off("message", this.onMessage);
-    this.worker.off("error", this.onError);
-    this.worker.off("exit", this.onExit);
-    if (!clean) return this.leases.pool.discard(this.worker);
-    this.worker.postMessage({ type: "end" });
-    this.leases.pool.giveBack(this.worker);
   }
 }
 

@@ -175,7 +175,20 @@ test("a busy pool leaves the call on the query's thread", async () => {
     const qs = ["rate(m_total[5m])", "max_over_time(g[17m])", "quantile_over_time(0.9, g[17m])"];
     const got = await Promise.all(qs.map((q) => pooled.rangeQuery(store, q, 20 * MIN, END, 30_000).exec()));
     for (const [i, q] of qs.entries()) assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 30_000).exec(), got[i]!);
-    assert.equal(one.parts, 1);
+    assert.equal(one.leased, 1);
+  } finally {
+    await one.close();
+  }
+});
+
+test("the calls of one query share the workers it holds", async () => {
+  const store = randomStore(13, 16);
+  const one = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  try {
+    const q = "sum by (i) (rate(m_total[5m])) / sum by (i) (rate(m_total[17m]))";
+    const r = await new Engine({ windowWorkers: one }).rangeQuery(store, q, 20 * MIN, END, 30_000).exec();
+    assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 30_000).exec(), r);
+    assert.deepEqual({ leased: one.leased, parts: one.parts }, { leased: 1, parts: 2 });
   } finally {
     await one.close();
   }
@@ -186,6 +199,7 @@ test("canceling a query stops its window worker, and the pool goes on with a fre
   const pooled = new Engine({ windowWorkers: pool, timeoutMs: 60_000 });
   const q = "quantile_over_time(0.5, g[1h])";
   const before = { parts: pool.parts, discarded: pool.discarded };
+  // Small steps: the workers are still busy when the cancel comes.
   const query = pooled.rangeQuery(store, q, 20 * MIN, END, 1_000);
   const running = query.exec();
   while (pool.parts === before.parts) await new Promise((r) => setImmediate(r));

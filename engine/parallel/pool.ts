@@ -4,7 +4,7 @@
 import { Worker } from "node:worker_threads";
 
 /** Default least work (samples decoded + windows evaluated) for a call to use workers; see the README's speed section. */
-export const DEFAULT_PARALLEL_MIN_SAMPLES = 2_000_000;
+export const DEFAULT_PARALLEL_MIN_SAMPLES = 1_000_000;
 
 export interface WindowWorkerPoolOptions {
   /** Worker threads. */
@@ -18,7 +18,8 @@ export interface WindowWorkerPoolOptions {
 export class WindowWorkerPool {
   readonly size: number;
   readonly minSamples: number;
-  /** Parts of calls handed to workers. */
+  /** Workers leased to queries, and parts of range function calls started on them. */
+  leased = 0;
   parts = 0;
   /** Workers stopped mid-job (a canceled query, a failure) and replaced. */
   discarded = 0;
@@ -53,8 +54,13 @@ export class WindowWorkerPool {
     if (this.closed || n <= 0) return [];
     const out = this.idle.splice(Math.max(0, this.idle.length - n));
     for (const w of out) w.ref();
-    this.parts += out.length;
+    this.leased += out.length;
     return out;
+  }
+
+  /** Counts a part of a call started on a leased worker. */
+  partStarted(): void {
+    this.parts++;
   }
 
   /** A leased worker that finished its job cleanly. */

@@ -13,17 +13,22 @@ export interface PackedSeries {
   maxTime: Float64Array;
 }
 
+// A worker may hold several parts of one query at once (each call of the query has its own);
+// every message names its part by job number.
+
 /** Starts a part: its series and every step's times and arguments. */
 export interface JobMessage {
   type: "job";
+  job: number;
   shape: WindowShape;
   series: PackedSeries;
   steps: StepTimes;
 }
 
-/** Evaluate steps [k0, k1) into the given arrays (series-major cells; see evaluateFloatSteps) and send them back. */
+/** Evaluate steps [k0, k1) into the given arrays (step-major cells; see evaluateFloatSteps) and send them back. */
 export interface SliceRequest {
   type: "slice";
+  job: number;
   k0: number;
   k1: number;
   values: Float64Array;
@@ -33,6 +38,7 @@ export interface SliceRequest {
 /** The part is done: the worker drops its state. */
 export interface EndMessage {
   type: "end";
+  job: number;
 }
 
 export type ToWorker = JobMessage | SliceRequest | EndMessage;
@@ -40,6 +46,7 @@ export type ToWorker = JobMessage | SliceRequest | EndMessage;
 /** A slice evaluated: the request's arrays, filled, and the samples its windows read. */
 export interface SliceResult {
   type: "slice";
+  job: number;
   k0: number;
   k1: number;
   values: Float64Array;
@@ -47,6 +54,7 @@ export interface SliceResult {
   read: number;
 }
 
+/** A part failed; the worker is stopped and every part it held fails with it. */
 export interface WorkerFailure {
   type: "error";
   message: string;

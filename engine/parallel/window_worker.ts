@@ -12,24 +12,25 @@ interface Part {
 }
 
 function serve(port: MessagePort): void {
-  let part: Part | undefined;
+  const parts = new Map<number, Part>();
   port.on("message", (m: ToWorker) => {
     try {
       if (m.type === "job") {
         const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, true));
-        part = { windows: new SeriesWindows(m.shape, buffers.length), buffers, steps: m.steps };
+        parts.set(m.job, { windows: new SeriesWindows(m.shape, buffers.length), buffers, steps: m.steps });
         return;
       }
       if (m.type === "end") {
-        part = undefined;
+        parts.delete(m.job);
         return;
       }
-      if (part === undefined) throw new Error("slice requested before its job");
+      const part = parts.get(m.job);
+      if (part === undefined) throw new Error(`slice requested for unknown part ${m.job}`);
       const read = evaluateFloatSteps(part.windows, part.buffers, part.steps, m.k0, m.k1, m.values, m.present);
-      const out: SliceResult = { type: "slice", k0: m.k0, k1: m.k1, values: m.values, present: m.present, read };
+      const out: SliceResult = { type: "slice", job: m.job, k0: m.k0, k1: m.k1, values: m.values, present: m.present, read };
       port.postMessage(out, transferList(out));
     } catch (e) {
-      part = undefined;
+      parts.clear();
       const failure: FromWorker = { type: "error", message: e instanceof Error ? e.message : String(e) };
       port.postMessage(failure);
     }
