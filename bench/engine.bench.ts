@@ -153,6 +153,7 @@ function mb(n: number): string {
 async function sweep(): Promise<void> {
   const size = Number(process.env.ENGINE_BENCH_WORKERS ?? Math.max(1, availableParallelism() - 1));
   const pool = new WindowWorkerPool({ size, minSamples: 0 });
+  await pool.ready();
   const alone = new Engine({});
   const pooled = new Engine({ windowWorkers: pool });
   console.log(`series | steps | work | one thread ms | ${size} worker(s) ms | ratio`);
@@ -190,6 +191,7 @@ async function main(): Promise<void> {
   const { store, series, samples } = generate(scale);
   console.log(`generated ${series} series, ${samples} samples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const pool = benchPool();
+  await pool?.ready();
   console.log(`window workers: ${pool?.size ?? 0}`);
   const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool });
   const end = HOURS * 3600_000;

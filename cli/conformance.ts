@@ -176,6 +176,7 @@ async function runPromqltest(argv: string[], io: Output): Promise<number> {
     return 2;
   }
   const windowWorkers = args.parallelism > 0 ? new WindowWorkerPool({ size: args.parallelism, minSamples: args.parallelMinSamples }) : undefined;
+  await windowWorkers?.ready();
   const files = await runPromqlTestFiles(args.files, {
     engineFactory: () => new Engine({ windowWorkers }),
     atModifierVariants: args.atModifierVariants,

@@ -5,3 +5,4 @@ import { parentPort } from "node:worker_threads";
 parentPort!.on("message", () => {
   throw new Error("injected failure");
 });
+parentPort!.postMessage({ type: "ready" });

@@ -75,7 +75,7 @@ export class HeldWorker {
   private done = false;
   private readonly onMessage = (m: FromWorker): void => {
     if (m.type === "error") return this.leases.failed(this, execution(`window worker failed: ${m.message}`));
-    this.parts.get(m.job)?.receive(m);
+    if (m.type === "slice") this.parts.get(m.job)?.receive(m);
   };
   private readonly onError = (e: Error): void => this.leases.failed(this, execution(`window worker failed: ${e.message}`));
   private readonly onExit = (code: number): void => this.leases.failed(this, execution(`window worker exited with code ${code}`));

@@ -130,6 +130,7 @@ const alone = new Engine({});
 before(() => {
   // Two workers and a threshold of 0: every call with two or more series is split three ways.
   pool = new WindowWorkerPool({ size: 2, minSamples: 0 });
+  return pool.ready();
 });
 
 after(() => pool.close());
@@ -170,6 +171,7 @@ test("the possible-non-counter info comes from a worker's series too", async () 
 test("a busy pool leaves the call on the query's thread", async () => {
   const store = randomStore(11, 16);
   const one = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  await one.ready();
   try {
     const pooled = new Engine({ windowWorkers: one });
     const qs = ["rate(m_total[5m])", "max_over_time(g[17m])", "quantile_over_time(0.9, g[17m])"];
@@ -181,9 +183,27 @@ test("a busy pool leaves the call on the query's thread", async () => {
   }
 });
 
+test("a pool starts its threads on the first heavy call, which stays on the query's thread", async () => {
+  const store = randomStore(17, 8);
+  const lazy = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  try {
+    const e = new Engine({ windowWorkers: lazy });
+    const q = "rate(m_total[5m])";
+    const want = await alone.rangeQuery(store, q, 20 * MIN, END, 60_000).exec();
+    assertSame(q, want, await e.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
+    assert.equal(lazy.leased, 0);
+    await lazy.ready();
+    assertSame(q, want, await e.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
+    assert.equal(lazy.leased, 1);
+  } finally {
+    await lazy.close();
+  }
+});
+
 test("the calls of one query share the workers it holds", async () => {
   const store = randomStore(13, 16);
   const one = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  await one.ready();
   try {
     const q = "sum by (i) (rate(m_total[5m])) / sum by (i) (rate(m_total[17m]))";
     const r = await new Engine({ windowWorkers: one }).rangeQuery(store, q, 20 * MIN, END, 30_000).exec();
@@ -206,11 +226,13 @@ test("canceling a query stops its window worker, and the pool goes on with a fre
   query.cancel();
   await assert.rejects(running, (e: unknown) => e instanceof QueryError && e.kind === "canceled");
   assert.equal(pool.discarded - before.discarded, 2, "both busy workers terminated");
+  await pool.ready();
   assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 60_000).exec(), await pooled.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
 });
 
 test("a worker that fails gives an execution error naming it, not a crash or a partial answer", async () => {
   const failing = new WindowWorkerPool({ size: 1, minSamples: 0, script: new URL("./failing_worker.js", import.meta.url) });
+  await failing.ready();
   try {
     const store = randomStore(5, 8);
     const e = new Engine({ windowWorkers: failing });

@@ -60,7 +60,12 @@ export interface WorkerFailure {
   message: string;
 }
 
-export type FromWorker = SliceResult | WorkerFailure;
+/** The worker has loaded its modules and takes jobs. */
+export interface WorkerReady {
+  type: "ready";
+}
+
+export type FromWorker = SliceResult | WorkerFailure | WorkerReady;
 
 /** Copies the series' chunk bytes into one buffer (transferable) with the index to cut them apart again. */
 export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {

@@ -38,3 +38,4 @@ function serve(port: MessagePort): void {
 }
 
 serve(parentPort!);
+parentPort!.postMessage({ type: "ready" } satisfies FromWorker);
