@@ -148,7 +148,7 @@ function newContext(
   windowWorkers?: WindowWorkerPool,
 ): QueryContext {
   return {
-    workers: windowWorkers === undefined ? undefined : new WorkerLeases(windowWorkers, signal),
+    workers: windowWorkers === undefined ? undefined : new WorkerLeases(windowWorkers, signal, metrics),
     store,
     metrics,
     signal,

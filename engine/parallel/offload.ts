@@ -5,6 +5,7 @@
 import type { Worker } from "node:worker_threads";
 import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
+import type { EngineMetrics } from "../metrics.js";
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
@@ -35,6 +36,7 @@ export class WorkerLeases {
   constructor(
     readonly pool: WindowWorkerPool,
     readonly signal: AbortSignal,
+    readonly metrics: EngineMetrics,
   ) {
     signal.addEventListener("abort", this.onAbort);
   }
@@ -94,6 +96,7 @@ export class HeldWorker {
     this.parts.set(job.job, part);
     this.worker.postMessage(job, transferList(job));
     this.leases.pool.partStarted();
+    this.leases.metrics.windowWorkerParts.inc();
   }
 
   post(m: SliceRequest): void {
