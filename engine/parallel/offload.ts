@@ -55,8 +55,7 @@ export class WorkerLeases {
   /** A worker failed: stopped, and its parts fail with the error. */
   failed(h: HeldWorker, e: Error): void {
     const i = this.held.indexOf(h);
-    if (i < 0) return;
-    this.held.splice(i, 1);
+    if (i >= 0) this.held.splice(i, 1);
     h.stop(e);
   }
 
@@ -64,7 +63,7 @@ export class WorkerLeases {
     for (const h of this.held.splice(0)) h.stop(e);
   }
 
-  /** The query ended: idle workers go back to the pool, ones still working on a part are stopped. */
+  /** The query ended: its workers go back to the pool, each once it has sent the slices still owed. */
   closeAll(): void {
     this.signal.removeEventListener("abort", this.onAbort);
     for (const h of this.held.splice(0)) h.giveBack();
@@ -75,9 +74,13 @@ export class WorkerLeases {
 export class HeldWorker {
   private readonly parts = new Map<number, WorkerPart>();
   private done = false;
+  /** The query ended while a part was still owed slices: given back once they are in. */
+  private draining = false;
   private readonly onMessage = (m: FromWorker): void => {
     if (m.type === "error") return this.leases.failed(this, execution(`window worker failed: ${m.message}`));
-    if (m.type === "slice") this.parts.get(m.job)?.receive(m);
+    if (m.type !== "slice") return;
+    this.parts.get(m.job)?.receive(m);
+    if (this.draining) this.giveBack();
   };
   private readonly onError = (e: Error): void => this.leases.failed(this, execution(`window worker failed: ${e.message}`));
   private readonly onExit = (code: number): void => this.leases.failed(this, execution(`window worker exited with code ${code}`));
@@ -129,7 +132,9 @@ export class HeldWorker {
     if (this.done) return;
     let busy = false;
     for (const p of this.parts.values()) busy ||= p.busy();
-    if (busy) return this.stop(execution("query ended"));
+    // A query that ended early (it failed elsewhere) leaves at most SLICES_AHEAD slices to finish.
+    this.draining = busy;
+    if (busy) return;
     for (const job of this.parts.keys()) this.worker.postMessage({ type: "end", job });
     this.parts.clear();
     this.detach();

@@ -214,6 +214,24 @@ test("the calls of one query share the workers it holds", async () => {
   }
 });
 
+test("a query that fails elsewhere gives its workers back once they finish the slices it asked for", async () => {
+  const store = randomStore(19, 16);
+  const e = new Engine({ windowWorkers: pool });
+  const before = { leased: pool.leased, discarded: pool.discarded };
+  const q = 'label_replace(rate(m_total[5m]), "i", "x", "i", ".*")';
+  await assert.rejects(e.rangeQuery(store, q, 20 * MIN, END, 15_000).exec(), /vector cannot contain metrics with the same labelset/);
+  assert.equal(pool.leased - before.leased, 2);
+  const ok = "rate(m_total[5m])";
+  let both = false;
+  for (let i = 0; i < 100 && !both; i++) {
+    const leased = pool.leased;
+    await e.rangeQuery(store, ok, 20 * MIN, END, 60_000).exec();
+    both = pool.leased - leased === 2;
+  }
+  assert.ok(both, "both workers leased again");
+  assert.equal(pool.discarded, before.discarded, "none stopped");
+});
+
 test("canceling a query stops its window worker, and the pool goes on with a fresh one", async () => {
   const store = randomStore(3, 120);
   const pooled = new Engine({ windowWorkers: pool, timeoutMs: 60_000 });
