@@ -177,8 +177,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   workers.forEach((w, p) => {
     const from = Math.floor((take * p) / workers.length);
     const to = Math.floor((take * (p + 1)) / workers.length);
-    const part = new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch);
-    parts.push(part);
+    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch));
   });
   return { mainSeries, parts };
 }
