@@ -3,7 +3,13 @@
 // baseline: another build's dist/engine/index.js (e.g. main's); each query then runs on both
 // engines alternately over the same store, and the answers are checked to agree (1e-9 relative).
 // ENGINE_BENCH_ONLY=<regexp> runs only the queries it matches (e.g. to profile a few).
-import { Engine } from "../engine/index.js";
+// ENGINE_BENCH_WORKERS=<n>: window worker threads this build's engine uses (default: CPUs − 1, as
+// `orrery start`); ENGINE_BENCH_MIN_SAMPLES=<n>: their threshold. Give this build's own
+// dist/engine/index.js as the baseline to measure the workers alone (the baseline runs without).
+// ENGINE_BENCH_SWEEP=1: where handing a call to the workers starts to pay (--query.parallel-min-samples):
+// small stores of n counters, one thread against the workers at a threshold of 0, interleaved.
+import { availableParallelism } from "node:os";
+import { DEFAULT_PARALLEL_MIN_SAMPLES, Engine, WindowWorkerPool } from "../engine/index.js";
 import { MemoryStore, type Labels } from "../storeapi/index.js";
 
 const SCRAPE_MS = 15_000;
@@ -103,9 +109,16 @@ function sameAnswer(a: QueryResult, b: QueryResult): boolean {
   return true;
 }
 
-async function compareWith(baselinePath: string, store: MemoryStore, end: number): Promise<void> {
+/** The window workers this build's engine uses, or undefined for none. */
+function benchPool(): WindowWorkerPool | undefined {
+  const size = Number(process.env.ENGINE_BENCH_WORKERS ?? Math.max(0, availableParallelism() - 1));
+  if (!(size > 0)) return undefined;
+  return new WindowWorkerPool({ size, minSamples: Number(process.env.ENGINE_BENCH_MIN_SAMPLES ?? DEFAULT_PARALLEL_MIN_SAMPLES) });
+}
+
+async function compareWith(baselinePath: string, store: MemoryStore, end: number, pool: WindowWorkerPool | undefined): Promise<void> {
   const mod = (await import(baselinePath)) as { Engine: new (o: object) => EngineLike };
-  const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 }) as unknown as EngineLike;
+  const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool }) as unknown as EngineLike;
   const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
   await base.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`query | baseline s | this build s | ratio | same answer`);
@@ -136,18 +149,60 @@ function mb(n: number): string {
   return (n / 1024 / 1024).toFixed(0) + " MB";
 }
 
+/** One thread against the pool at threshold 0, on calls of growing work; prints the work (samples decoded + windows) and the time ratio. */
+async function sweep(): Promise<void> {
+  const size = Number(process.env.ENGINE_BENCH_WORKERS ?? Math.max(1, availableParallelism() - 1));
+  const pool = new WindowWorkerPool({ size, minSamples: 0 });
+  await pool.ready();
+  const alone = new Engine({});
+  const pooled = new Engine({ windowWorkers: pool });
+  console.log(`series | steps | work | one thread ms | ${size} worker(s) ms | ratio`);
+  for (const n of [4, 16, 64, 256, 1024]) {
+    const store = new MemoryStore();
+    const points = (HOURS * 3600_000) / SCRAPE_MS + 1;
+    const ts = Float64Array.from({ length: points }, (_, i) => i * SCRAPE_MS);
+    for (let s = 0; s < n; s++) store.add(lbl({ __name__: "x_total", instance: `i-${s}` }), ts, Float64Array.from(ts, (t) => t / 1000 + s));
+    for (const hours of [0.5, 2, 6]) {
+      const end = HOURS * 3600_000;
+      const start = end - hours * 3600_000;
+      const steps = (end - start) / STEP_MS + 1;
+      // Samples decoded: the range plus the window, rounded up to whole 120-sample chunks.
+      const work = n * (Math.ceil(((hours * 3600_000 + 300_000) / SCRAPE_MS) / 120) * 120 + steps);
+      const a: number[] = [];
+      const p: number[] = [];
+      for (let run = 0; run < 9; run++) {
+        for (const [engine, out] of [[alone, a], [pooled, p]] as const) {
+          const t0 = performance.now();
+          await engine.rangeQuery(store, "rate(x_total[5m])", start, end, STEP_MS).exec();
+          out.push(performance.now() - t0);
+        }
+      }
+      const med = (xs: number[]): number => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+      console.log(`${n} | ${steps} | ${work} | ${med(a).toFixed(2)} | ${med(p).toFixed(2)} | ${(med(p) / med(a)).toFixed(2)}`);
+    }
+  }
+  await pool.close();
+}
+
 async function main(): Promise<void> {
+  if (process.env.ENGINE_BENCH_SWEEP === "1") return sweep();
   const scale = Number(process.argv[2] ?? "1");
   const t0 = performance.now();
   const { store, series, samples } = generate(scale);
   console.log(`generated ${series} series, ${samples} samples in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
+  const pool = benchPool();
+  await pool?.ready();
+  console.log(`window workers: ${pool?.size ?? 0}`);
+  const engine = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool });
   const end = HOURS * 3600_000;
   // Warm-up: the store encodes its chunks on first read, and the parser builds its grammar once.
   const w0 = performance.now();
   await engine.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`warm-up (chunk encoding in the store) ${((performance.now() - w0) / 1000).toFixed(1)} s`);
-  if (process.argv[3] !== undefined) return compareWith(process.argv[3], store, end);
+  if (process.argv[3] !== undefined) {
+    await compareWith(process.argv[3], store, end, pool);
+    return pool?.close();
+  }
   for (const q of selectedQueries()) {
     global.gc?.();
     const before = process.memoryUsage();
@@ -171,6 +226,7 @@ async function main(): Promise<void> {
         `${out} output series, peak rss ${mb(peakRss)}, peak heap ${mb(peakHeap)}`,
     );
   }
+  await pool?.close();
 }
 
 main().catch((e: unknown) => {

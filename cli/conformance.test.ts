@@ -27,6 +27,9 @@ test("promqltest rejects unknown flags and missing files", async () => {
   const flag = capture();
   assert.equal(await run(["promqltest", "--bogus"], flag.io), 2);
   assert.match(flag.err.join("\n"), /unknown flag "--bogus"/);
+  const workers = capture();
+  assert.equal(await run(["promqltest", "--query.parallelism", "-2"], workers.io), 2);
+  assert.match(workers.err.join("\n"), /--query.parallelism needs an integer ≥ 0, got "-2"/);
   const partial = capture();
   assert.equal(await run(["promqltest", "--write-known-failures", "literals.test"], partial.io), 2);
   assert.match(partial.err.join("\n"), /give no FILES/);

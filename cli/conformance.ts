@@ -13,7 +13,7 @@ import {
   type FileResult,
   type PromqlTestFile,
 } from "../conformance/index.js";
-import { Engine } from "../engine/index.js";
+import { DEFAULT_PARALLEL_MIN_SAMPLES, Engine, WindowWorkerPool } from "../engine/index.js";
 import { repoRoot, sharedDir } from "../testing/index.js";
 
 const USAGE = `usage: orrery conformance <command> [flags]
@@ -68,7 +68,11 @@ flags:
   --write-known-failures    rewrite conformance/known-failures.txt from this run (exit 0)
   --no-at-variants          skip the @-pinned re-runs of instant queries
   --no-range-check          skip the range-mode re-check of instant queries
-  --timeout <ms>            per-query timeout (default 30000)`;
+  --timeout <ms>            per-query timeout (default 30000)
+  --query.parallelism <n>   window worker threads for range functions (default 0: one thread)
+  --query.parallel-min-samples <n>
+                            least work for a range function call to use them (default
+                            ${DEFAULT_PARALLEL_MIN_SAMPLES}; 0 sends every call of two or more series)`;
 
 interface PromqltestArgs {
   files: PromqlTestFile[];
@@ -78,6 +82,8 @@ interface PromqltestArgs {
   atModifierVariants: boolean;
   rangeModeCheck: boolean;
   timeoutMs: number;
+  parallelism: number;
+  parallelMinSamples: number;
 }
 
 function parseArgs(argv: string[]): PromqltestArgs | string {
@@ -89,6 +95,8 @@ function parseArgs(argv: string[]): PromqltestArgs | string {
     atModifierVariants: true,
     rangeModeCheck: true,
     timeoutMs: 30_000,
+    parallelism: 0,
+    parallelMinSamples: DEFAULT_PARALLEL_MIN_SAMPLES,
   };
   const specs: string[] = [];
   let allDefaults = true;
@@ -107,6 +115,11 @@ function parseArgs(argv: string[]): PromqltestArgs | string {
       const v = Number(argv[++i]);
       if (!Number.isFinite(v) || v <= 0) return `--timeout needs a positive number of milliseconds, got "${argv[i] ?? ""}"`;
       args.timeoutMs = v;
+    } else if (a === "--query.parallelism" || a === "--query.parallel-min-samples") {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 0) return `${a} needs an integer ≥ 0, got "${argv[i] ?? ""}"`;
+      if (a === "--query.parallelism") args.parallelism = v;
+      else args.parallelMinSamples = v;
     } else if (a.startsWith("-")) return `unknown flag "${a}"`;
     else specs.push(a);
   }
@@ -162,12 +175,14 @@ async function runPromqltest(argv: string[], io: Output): Promise<number> {
     io.err(`orrery conformance promqltest: ${args}\n\n${PROMQLTEST_USAGE}`);
     return 2;
   }
+  const windowWorkers = args.parallelism > 0 ? new WindowWorkerPool({ size: args.parallelism, minSamples: args.parallelMinSamples }) : undefined;
+  await windowWorkers?.ready();
   const files = await runPromqlTestFiles(args.files, {
-    engineFactory: () => new Engine({}),
+    engineFactory: () => new Engine({ windowWorkers }),
     atModifierVariants: args.atModifierVariants,
     rangeModeCheck: args.rangeModeCheck,
     queryTimeoutMs: args.timeoutMs,
-  });
+  }).finally(() => windowWorkers?.close());
   const missing = missingEvalLines(args.files, files);
   if (missing.length > 0) {
     io.err(`orrery conformance promqltest: no eval command at ${missing.join(", ")}`);

@@ -44,6 +44,8 @@ test("query flags: Thanos's names, defaults, repeatable stores; bad flags exit 2
     "--query.lookback-delta",
     "--query.max-concurrency",
     "--query.max-queue-length",
+    "--query.parallelism",
+    "--query.parallel-min-samples",
     "--[no-]grpc-client-tls-secure",
     "--log.level",
   ]) {

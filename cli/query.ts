@@ -29,6 +29,7 @@ import {
   limitsConfig,
   type LimitsConfig,
   openLimiter,
+  openWindowWorkers,
   tenancyFlags,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
@@ -90,7 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
   const federation = openFederation(cfg.federation, { registry });
   const web = openWebConfig(cfg.web, registry, log);
-  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
+  const windowWorkers = openWindowWorkers(cfg);
+  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry, windowWorkers });
   const app = buildApi({
     ...cfg.limits,
     uiRoutes: uiRoutes(),
@@ -136,6 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   await app.close();
   web?.close();
   federation.stop();
+  await windowWorkers?.close();
   log.info("bye");
   return 0;
 }

@@ -2,8 +2,21 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { ChunkEncoding, labelsFromRecord, serveStoreApi, type SeriesFrame, type Store, type StoreInfo } from "../storeapi/index.js";
-import { externalLabelsFlag, federationConfig, openFederation } from "./roles.js";
+import { availableParallelism } from "node:os";
+import { externalLabelsFlag, federationConfig, openFederation, openWindowWorkers, queryConfig } from "./roles.js";
 import { parseFlags } from "./query.js";
+
+test("--query.parallelism: auto is CPUs − 1 worker threads, 0 none; bad values name the flag", async () => {
+  const cfg = (...argv: string[]) => queryConfig(parseFlags(["--endpoint=a:1", ...argv]).values);
+  assert.equal(cfg().parallelism, Math.max(0, availableParallelism() - 1));
+  assert.equal(cfg().parallelMinSamples, 1_000_000);
+  assert.equal(openWindowWorkers(cfg("--query.parallelism=0")), undefined);
+  const pool = openWindowWorkers(cfg("--query.parallelism=3", "--query.parallel-min-samples=5"));
+  assert.deepEqual({ size: pool?.size, minSamples: pool?.minSamples }, { size: 3, minSamples: 5 });
+  await pool?.close();
+  assert.throws(() => cfg("--query.parallelism=-1"), /invalid --query.parallelism=-1: want an integer ≥ 0/);
+  assert.throws(() => cfg("--query.parallel-min-samples=x"), /invalid --query.parallel-min-samples=x/);
+});
 
 test("--label name=\"value\" as Thanos spells it; bad ones name the flag", () => {
   assert.deepEqual(externalLabelsFlag(['replica="a"', 'region="eu \\"west\\""', ""]), labelsFromRecord({ region: 'eu "west"', replica: "a" }));

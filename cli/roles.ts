@@ -2,6 +2,7 @@
 // behind them, the federated store (endpoints, Prometheus servers, the proxy), and the head's
 // remote_write wiring. One place, so a flag means the same thing in every command.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { Counter, type Registry } from "prom-client";
 import {
   type ExemplarQuerier,
@@ -58,6 +59,7 @@ import {
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, type RedisTlsOptions, redisHostPort } from "../cache/index.js";
 import { parseYaml, type YamlValue } from "../conformance/index.js";
+import { DEFAULT_PARALLEL_MIN_SAMPLES, WindowWorkerPool } from "../engine/index.js";
 import { byteSize, durationFlag, expandEnv, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags, pathOrContent } from "./flags.js";
 
 // ── Flag groups ──
@@ -84,6 +86,16 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
     default: "false",
     boolean: true,
     help: "Without max_source_resolution, read the coarsest downsampled data not above step/5 (as max_source_resolution=auto).",
+  },
+  {
+    name: "query.parallelism",
+    default: "auto",
+    help: "Worker threads a heavy range function call shares its chunk decoding and window evaluation with (auto: CPUs − 1; 0: every query on one thread).",
+  },
+  {
+    name: "query.parallel-min-samples",
+    default: String(DEFAULT_PARALLEL_MIN_SAMPLES),
+    help: "Least work (samples decoded + windows evaluated) for a range function call to use the worker threads; smaller calls stay on one thread.",
   },
 ];
 
@@ -351,6 +363,9 @@ export interface QueryConfig {
   maxConcurrency: number;
   maxQueueLength: number;
   autoDownsampling: boolean;
+  /** Window worker threads (--query.parallelism resolved; 0: none). */
+  parallelism: number;
+  parallelMinSamples: number;
 }
 
 export function queryConfig(values: Record<string, string>): QueryConfig {
@@ -362,7 +377,14 @@ export function queryConfig(values: Record<string, string>): QueryConfig {
     maxConcurrency: integerFlag(values, "query.max-concurrency", 1),
     maxQueueLength: integerFlag(values, "query.max-queue-length", 0),
     autoDownsampling: values["query.auto-downsampling"] === "true",
+    parallelism: values["query.parallelism"] === "auto" ? Math.max(0, availableParallelism() - 1) : integerFlag(values, "query.parallelism", 0),
+    parallelMinSamples: integerFlag(values, "query.parallel-min-samples", 0),
   };
+}
+
+/** The engine's window workers for --query.parallelism, or undefined for none; close it on shutdown. */
+export function openWindowWorkers(cfg: QueryConfig): WindowWorkerPool | undefined {
+  return cfg.parallelism > 0 ? new WindowWorkerPool({ size: cfg.parallelism, minSamples: cfg.parallelMinSamples }) : undefined;
 }
 
 export interface FederationConfig {

@@ -55,6 +55,7 @@ import {
   limitsConfig,
   type LimitsConfig,
   openLimiter,
+  openWindowWorkers,
   tenancyFlags,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
@@ -220,7 +221,8 @@ export async function run(argv: string[]): Promise<number> {
   const local = [localStoreRef("head", head, cfg.externalLabels)];
   if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
   const federation = hasRemoteStores(cfg.federation) || history !== undefined ? openFederation(cfg.federation, { registry, local }) : undefined;
-  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry });
+  const windowWorkers = openWindowWorkers(cfg);
+  const engine = new Engine({ lookbackDeltaMs: cfg.lookbackDeltaMs, maxSamples: cfg.maxSamples, timeoutMs: cfg.queryTimeoutMs, registry, windowWorkers });
   let scraper: SelfScraper | undefined;
   // Rules read the global view; an `abort` group's queries fail instead of answering partially.
   const ruling =
@@ -343,6 +345,7 @@ export async function run(argv: string[]): Promise<number> {
   await shipping?.close(head);
   await history?.close();
   await head.close();
+  await windowWorkers?.close();
   log.info("bye");
   return 0;
 }

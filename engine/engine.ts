@@ -9,7 +9,9 @@ import { Annotations, type LoadedSeries, type QueryContext, SampleTracker } from
 import { analyzePlan, evaluate, explainPlan } from "./exec/run.js";
 import { createEngineMetrics, type EngineMetrics } from "./metrics.js";
 import { type Explain, timeline, VectorPool } from "./model.js";
-import type { EngineOptions, ExplainOptions, Query, QueryEngine, QueryOptions, QueryResult } from "./types.js";
+import type { EngineOptions, ExplainOptions, Query, QueryEngine, QueryOptions, QueryResult, Value } from "./types.js";
+import { WorkerLeases } from "./parallel/offload.js";
+import type { WindowWorkerPool } from "./parallel/pool.js";
 
 const DEFAULTS = {
   lookbackDeltaMs: 300_000,
@@ -19,7 +21,7 @@ const DEFAULTS = {
 };
 
 /** The options an Engine runs with once defaults are filled in (the registry is only read at construction). */
-type Settings = Required<Omit<EngineOptions, "registry">>;
+type Settings = Required<Omit<EngineOptions, "registry" | "windowWorkers">>;
 
 /** Steps per batch an operator returns from next(). */
 const STEPS_BATCH = 10;
@@ -27,10 +29,12 @@ const STEPS_BATCH = 10;
 export class Engine implements QueryEngine {
   private readonly opts: Settings;
   private readonly metrics: EngineMetrics;
+  private readonly windowWorkers: WindowWorkerPool | undefined;
 
   constructor(opts: EngineOptions = {}) {
-    const { registry, ...rest } = opts;
+    const { registry, windowWorkers, ...rest } = opts;
     this.opts = { ...DEFAULTS, enableExperimental: true, ...rest } as Settings;
+    this.windowWorkers = windowWorkers;
     this.metrics = createEngineMetrics(registry ?? new Registry());
   }
 
@@ -65,13 +69,14 @@ export class Engine implements QueryEngine {
     }
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(timeout()), this.opts.timeoutMs);
-    const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, this.opts.maxSamples, stepMs > 0, true);
+    const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, this.opts.maxSamples, stepMs > 0, true, 0, this.windowWorkers);
     try {
       return await raceAbort(analyzePlan(ctx, root, tl), controller.signal);
     } catch (e) {
       throw toQueryError(e, controller.signal);
     } finally {
       clearTimeout(timer);
+      ctx.workers?.closeAll();
     }
   }
 
@@ -90,8 +95,14 @@ export class Engine implements QueryEngine {
     const root = planOrThrow(expr, context);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
-      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs);
-      const value = await evaluate(ctx, root, timeline(start, end, step));
+      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs, this.windowWorkers);
+      let value: Value;
+      try {
+        value = await evaluate(ctx, root, timeline(start, end, step));
+      } finally {
+        // A part an operator did not read to its end (the query failed elsewhere) frees its worker here.
+        ctx.workers?.closeAll();
+      }
       return {
         value,
         warnings: ctx.annotations.warnings,
@@ -134,8 +145,10 @@ function newContext(
   isRangeQuery: boolean,
   analyze = false,
   maxResolutionMs = 0,
+  windowWorkers?: WindowWorkerPool,
 ): QueryContext {
   return {
+    workers: windowWorkers === undefined ? undefined : new WorkerLeases(windowWorkers, signal, metrics),
     store,
     metrics,
     signal,

@@ -22,6 +22,8 @@
 //   histogram/       native histogram arithmetic (FloatHistogram: add/sub/mul/div, schema
 //                    reduction, reset detection; quantile, fraction, stats, rate deltas, trim)
 //   exec/            context (limits, annotations, cancellation), builder, result assembly
+//   parallel/        window workers: a heavy range function call's float series decoded and
+//                    evaluated on worker threads (WindowWorkerPool, passed in as windowWorkers)
 // Every operator knows its output series up front (`series()`), then returns batches of step
 // vectors (`next()`: per step, series ids and float values in typed arrays, with a slot for
 // histogram samples) from a per-query pool; `explain()` describes it. `__name__` removal is
@@ -29,6 +31,7 @@
 export type * from "./types.js";
 export { QueryError } from "./errors.js";
 export { Engine } from "./engine.js";
+export { WindowWorkerPool, DEFAULT_PARALLEL_MIN_SAMPLES, type WindowWorkerPoolOptions } from "./parallel/pool.js";
 export type { Operator, StepVector, SeriesMeta, Explain, OperatorAnalysis } from "./model.js";
 export {
   FloatHistogram,

@@ -8,14 +8,17 @@ export const CHUNK_SKIP_REASONS: readonly ChunkSkipReason[] = ["downsampled", "u
 
 export interface EngineMetrics {
   readonly chunksSkipped: Counter<"reason">;
+  /** Parts of range function calls evaluated on window worker threads. */
+  readonly windowWorkerParts: Counter;
 }
 
 const CHUNKS_SKIPPED = "orrery_engine_chunks_skipped_total";
+const WINDOW_WORKER_PARTS = "orrery_engine_window_worker_parts_total";
 
 /** The engine's metrics on `registry`; engines sharing a registry share the counters. */
 export function createEngineMetrics(registry: Registry): EngineMetrics {
   const existing = registry.getSingleMetric(CHUNKS_SKIPPED);
-  if (existing !== undefined) return { chunksSkipped: existing as Counter<"reason"> };
+  if (existing !== undefined) return { chunksSkipped: existing as Counter<"reason">, windowWorkerParts: registry.getSingleMetric(WINDOW_WORKER_PARTS) as Counter };
   const chunksSkipped = new Counter({
     name: CHUNKS_SKIPPED,
     help: "Chunks a query could not read (downsampled without raw data, unknown encoding), by reason.",
@@ -24,5 +27,10 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
   });
   // Every reason is exported from the start, so rate() over it works before the first skip.
   for (const reason of CHUNK_SKIP_REASONS) chunksSkipped.labels(reason).inc(0);
-  return { chunksSkipped };
+  const windowWorkerParts = new Counter({
+    name: WINDOW_WORKER_PARTS,
+    help: "Parts of range function calls (chunk decoding and window evaluation) run on window worker threads (--query.parallelism).",
+    registers: [registry],
+  });
+  return { chunksSkipped, windowWorkerParts };
 }

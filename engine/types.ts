@@ -5,6 +5,7 @@ import type { Labels, Store } from "../storeapi/index.js";
 import type { Explain } from "./model.js";
 import type { FloatHistogram } from "./histogram/index.js";
 import type { PlanContext, PlanNode } from "../planner/index.js";
+import type { WindowWorkerPool } from "./parallel/pool.js";
 
 export interface EngineOptions {
   /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
@@ -19,6 +20,11 @@ export interface EngineOptions {
   enableExperimental?: boolean;
   /** Where the engine's metrics (orrery_engine_*) are registered. Default: a registry of its own. */
   registry?: Registry;
+  /**
+   * Worker threads for the heavy part of a range function call (chunk decoding and window
+   * evaluation), shared by the engine's queries. Default: none, every query runs on the caller's thread.
+   */
+  windowWorkers?: WindowWorkerPool;
 }
 
 /** Per-query overrides. */

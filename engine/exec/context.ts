@@ -7,6 +7,7 @@ import type { EngineMetrics } from "../metrics.js";
 import { VectorPool } from "../model.js";
 
 import type { LoadedSeries } from "../scan/fetch.js";
+import type { WorkerLeases } from "../parallel/offload.js";
 export type { LoadedSeries };
 
 export class Annotations {
@@ -90,6 +91,8 @@ export interface QueryContext {
   readonly fetches: Map<string, Promise<LoadedSeries[]>>;
   /** Wrap every operator built in an AnalyzedOperator (`explain analyze`). */
   readonly analyze?: boolean;
+  /** Window workers heavy range function calls may use; absent: everything runs on this thread. */
+  readonly workers?: WorkerLeases;
 }
 
 /** Throws the query's abort reason (timeout or cancel) if it was aborted. */

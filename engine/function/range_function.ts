@@ -1,6 +1,6 @@
 // A range-vector function (rate, *_over_time, …) evaluated over sliding windows of a range source.
 import { lookupFunction } from "../../promql/index.js";
-import { mightNotBeCounter, rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
+import { mightNotBeCounter, rangeFunctions, type RangeFunction } from "../functions/index.js";
 import type { QueryContext } from "../exec/context.js";
 import { possibleNonCounterInfo, startTimeOverlapWarning } from "../annotations.js";
 import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
@@ -9,6 +9,8 @@ import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
+import { SeriesWindows, type StepTimes, type WindowShape } from "./range_windows.js";
+import { offloadWindows, type Offload } from "../parallel/offload.js";
 
 export function hasRangeFunction(name: string): boolean {
   return rangeFunctions[name] !== undefined;
@@ -22,9 +24,12 @@ export class RangeFunctionOperator implements Operator {
   private emitted = new Uint8Array(0);
   private step = 0;
   private readonly fn: RangeFunction;
-  /** Incremental state across steps, for the functions that have it (set once series are known). */
-  private sliding: SlidingEvaluator | undefined;
-  private readonly window: RangeWindow;
+  /** Where each series' window lies at a step and what the function gives there (set once series are known). */
+  private windows: SeriesWindows | undefined;
+  /** Every step's times and scalar arguments. */
+  private readonly steps: StepTimes;
+  /** Series [0, offload.mainSeries) are evaluated here, the rest by window workers. */
+  private offload: Offload | undefined;
   private readonly argv: number[];
   /** Windows of series holding histograms go here (made on the first such series). */
   private histogramWindows: HistogramWindows | undefined;
@@ -34,25 +39,19 @@ export class RangeFunctionOperator implements Operator {
     private readonly name: string,
     private readonly source: RangeSource,
     /** Scalar arguments per step, in argument order (without the range vector). */
-    private readonly args: Float64Array[],
+    args: Float64Array[],
     private readonly tl: Timeline,
     private readonly argPos: PosRange,
   ) {
     this.fn = rangeFunctions[name]!;
     this.argv = args.map(() => NaN);
-    this.window = {
-      t: new Float64Array(0),
-      v: new Float64Array(0),
-      start: 0,
-      end: 0,
-      rangeStartMs: 0,
-      rangeEndMs: 0,
-      evalTimeMs: 0,
-      anchored: source.anchored,
-      smoothed: source.smoothed,
-      lookbackDeltaMs: ctx.lookbackMs,
-      scratch: new Float64Array(256),
-    };
+    const times = new Float64Array(tl.steps);
+    const refs = new Float64Array(tl.steps);
+    for (let k = 0; k < tl.steps; k++) {
+      times[k] = tl.start + k * tl.step;
+      refs[k] = source.refTime(times[k]!);
+    }
+    this.steps = { times, refs, args };
   }
 
   private async load(): Promise<RangeData> {
@@ -62,7 +61,9 @@ export class RangeFunctionOperator implements Operator {
     const keep = lookupFunction(this.name)?.keepsMetricName === true;
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
     this.emitted = new Uint8Array(d.buffers.length);
-    this.sliding = slidingEvaluator(this.name, d.buffers.length, this.source.anchored, this.source.smoothed);
+    const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs };
+    this.windows = new SeriesWindows(shape, d.buffers.length);
+    this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
     return d;
   }
 
@@ -77,53 +78,27 @@ export class RangeFunctionOperator implements Operator {
       this.finish(d);
       return null;
     }
-    const w = this.window;
-    const extended = this.source.anchored || this.source.smoothed;
-    const ahead = this.source.smoothed ? this.ctx.lookbackMs : 0;
+    const sw = this.windows!;
+    const { times, refs, args } = this.steps;
     const first = this.step;
     const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
-    for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, d.buffers.length));
+    for (let k = first; k < last; k++) out.push(this.ctx.pool.get(times[k]!, d.buffers.length));
     let read = 0;
-    const sliding = this.sliding;
     // Series outer, steps inner: one series' samples stay in cache across the batch's steps.
-    for (let i = 0; i < d.buffers.length; i++) {
+    for (let i = 0; i < this.offload!.mainSeries; i++) {
       const b = d.buffers[i]!;
       for (let k = first; k < last; k++) {
-        const t = this.tl.start + k * this.tl.step;
-        const ref = this.source.refTime(t);
-        const from = ref - this.source.rangeMs;
-        b.fill(ref + ahead);
-        const ts = b.t;
-        // Window (from, ref]: a is its first index, e one past its last; steps only move forward.
-        let s = b.a;
-        while (s < b.len && ts[s]! <= from) s++;
-        let e = b.b < s ? s : b.b;
-        while (e < b.len && ts[e]! <= ref) e++;
-        b.a = s;
-        b.b = e;
-        // The anchor sample just before the window stays for anchored/smoothed windows.
-        b.keep = s > 0 ? s - 1 : 0;
-        if (s === e && !extended) continue;
-        read += e - s;
-        for (let a = 0; a < this.args.length; a++) this.argv[a] = this.args[a]![k]!;
-        w.rangeStartMs = from;
-        w.rangeEndMs = ref;
-        w.evalTimeMs = t;
-        w.t = ts;
-        w.v = b.v;
-        w.st = b.st;
-        w.rawCounts = b.rawCounts;
-        w.start = s;
-        w.end = e;
-        if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
+        const n = sw.place(b, times[k]!, refs[k]!);
+        if (n < 0) continue;
+        read += n;
+        for (let a = 0; a < args.length; a++) this.argv[a] = args[a]![k]!;
         if (b.h !== undefined) {
           this.emitHistogramWindow(d, i, b, out[k - first]!);
           continue;
         }
-        // The incremental evaluators know nothing of start timestamps.
-        const r = sliding !== undefined && b.st === undefined ? sliding.value(i, w, b.offset, this.argv) : this.fn(w, this.argv);
-        if (w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
+        const r = sw.value(i, b, this.argv);
+        if (sw.w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
         if (r === undefined) continue;
         const sv = out[k - first]!;
         sv.ids[sv.n] = i;
@@ -131,6 +106,8 @@ export class RangeFunctionOperator implements Operator {
         this.emitted[i] = 1;
       }
     }
+    // The workers' series come after this thread's, so each step's ids stay in series order.
+    for (const part of this.offload!.parts) read += await part.appendTo(out, first, last, this.emitted);
     this.step = last;
     this.ctx.samples.read(read);
     return out;
@@ -139,7 +116,7 @@ export class RangeFunctionOperator implements Operator {
   /** One window of a series holding histograms, through Prometheus's histogram rules. */
   private emitHistogramWindow(d: RangeData, i: number, b: SampleBuffer, sv: StepVector): void {
     this.histogramWindows ??= new HistogramWindows(this.ctx, this.name, this.fn, this.argPos);
-    const r = this.histogramWindows.eval(b, this.window, this.argv, getLabel(d.meta[i]!.labels, METRIC_NAME));
+    const r = this.histogramWindows.eval(b, this.windows!.w, this.argv, getLabel(d.meta[i]!.labels, METRIC_NAME));
     if (r === undefined) return;
     if (typeof r === "number") {
       sv.ids[sv.n] = i;
@@ -151,7 +128,7 @@ export class RangeFunctionOperator implements Operator {
   }
 
   private reportStartTimeOverlap(d: RangeData, i: number): void {
-    this.window.startTimeOverlap = false;
+    this.windows!.w.startTimeOverlap = false;
     this.ctx.annotations.report(startTimeOverlapWarning(getLabel(d.meta[i]!.labels, METRIC_NAME)), this.argPos);
   }
 

@@ -245,6 +245,15 @@ export class SampleBuffer {
     this.len = n;
   }
 
+  /**
+   * The raw XOR chunks this buffer would read lazily (stale markers dropped), while it has read none:
+   * what a window worker can read in its place. Undefined for samples decoded up front.
+   */
+  unreadXorInput(): SeriesInput | undefined {
+    if (this.input.decoded !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
+    return this.input;
+  }
+
   /** Decodes chunks until a sample later than upTo is buffered or no chunk remains. */
   fill(upTo: number): void {
     if (this.aggregate !== undefined) return this.fillAggregate(upTo);

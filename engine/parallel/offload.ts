@@ -1,0 +1,308 @@
+// Hands parts of one range function call to window workers: the trailing float-only series of the
+// call (raw XOR chunks, no histograms, no start timestamps) are split among the workers the pool
+// can spare; the query's thread evaluates the rest meanwhile and merges the workers' results step
+// by step, in series order, so the operator's output is the same as evaluated alone.
+import type { Worker } from "node:worker_threads";
+import { xorChunkNumSamples } from "../../storeapi/index.js";
+import { execution } from "../errors.js";
+import type { EngineMetrics } from "../metrics.js";
+import type { StepTimes, WindowShape } from "../function/range_windows.js";
+import type { StepVector } from "../model.js";
+import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
+import type { WindowWorkerPool } from "./pool.js";
+import { packSeries, transferList, type FromWorker, type JobMessage, type SliceRequest, type SliceResult } from "./protocol.js";
+
+/** Cells (series × steps) of one slice's result: 512K cells are 4.5 MB, and at most SLICES_AHEAD + 1 slices exist per worker. */
+const SLICE_CELLS = 1 << 19;
+/**
+ * A worker's share of a call's series against the query's thread, which also runs the operators
+ * above and assembles the result: with one worker it takes 60% of the series (A/B on a loaded
+ * machine: 1.5 no worse than 1 or 2.2 on the engine bench's heavy queries).
+ */
+const WORKER_WEIGHT = 1.5;
+/** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
+const SLICES_AHEAD = 2;
+
+/**
+ * The window workers one query holds: leased from the pool by its first heavy call and shared by
+ * the query's later calls (their slices interleave on a worker as the operators advance together),
+ * given back when the query ends. Cancellation or a failure stops them.
+ */
+export class WorkerLeases {
+  private readonly held: HeldWorker[] = [];
+  private nextJob = 0;
+  private readonly onAbort = (): void => this.failAll(abortReason(this.signal));
+
+  constructor(
+    readonly pool: WindowWorkerPool,
+    readonly signal: AbortSignal,
+    readonly metrics: EngineMetrics,
+  ) {
+    signal.addEventListener("abort", this.onAbort);
+  }
+
+  /** Up to n workers for a call: those the query holds, then more from the pool while it has idle ones. */
+  workersFor(n: number): HeldWorker[] {
+    if (this.signal.aborted) return [];
+    if (this.held.length < n) for (const w of this.pool.lease(n - this.held.length)) this.held.push(new HeldWorker(w, this));
+    return this.held.slice(0, n);
+  }
+
+  newJob(): number {
+    return this.nextJob++;
+  }
+
+  /** A worker failed: stopped, and its parts fail with the error. */
+  failed(h: HeldWorker, e: Error): void {
+    const i = this.held.indexOf(h);
+    if (i >= 0) this.held.splice(i, 1);
+    h.stop(e);
+  }
+
+  private failAll(e: Error): void {
+    for (const h of this.held.splice(0)) h.stop(e);
+  }
+
+  /** The query ended: its workers go back to the pool, each once it has sent the slices still owed. */
+  closeAll(): void {
+    this.signal.removeEventListener("abort", this.onAbort);
+    for (const h of this.held.splice(0)) h.giveBack();
+  }
+}
+
+/** One leased worker and the parts it evaluates for the query; routes its messages to them. */
+export class HeldWorker {
+  private readonly parts = new Map<number, WorkerPart>();
+  private done = false;
+  /** The query ended while a part was still owed slices: given back once they are in. */
+  private draining = false;
+  private readonly onMessage = (m: FromWorker): void => {
+    if (m.type === "error") return this.leases.failed(this, execution(`window worker failed: ${m.message}`));
+    if (m.type !== "slice") return;
+    this.parts.get(m.job)?.receive(m);
+    if (this.draining) this.giveBack();
+  };
+  private readonly onError = (e: Error): void => this.leases.failed(this, execution(`window worker failed: ${e.message}`));
+  private readonly onExit = (code: number): void => this.leases.failed(this, execution(`window worker exited with code ${code}`));
+
+  constructor(
+    readonly worker: Worker,
+    private readonly leases: WorkerLeases,
+  ) {
+    worker.on("message", this.onMessage);
+    worker.on("error", this.onError);
+    worker.on("exit", this.onExit);
+  }
+
+  /** Starts a part on this worker. */
+  start(part: WorkerPart, job: JobMessage): void {
+    this.parts.set(job.job, part);
+    this.worker.postMessage(job, transferList(job));
+    this.leases.pool.partStarted();
+    this.leases.metrics.windowWorkerParts.inc();
+  }
+
+  post(m: SliceRequest): void {
+    this.worker.postMessage(m, transferList(m));
+  }
+
+  /** A part read to its end: the worker drops its state. */
+  end(job: number): void {
+    this.parts.delete(job);
+    if (!this.done) this.worker.postMessage({ type: "end", job });
+  }
+
+  private detach(): void {
+    this.done = true;
+    this.worker.off("message", this.onMessage);
+    this.worker.off("error", this.onError);
+    this.worker.off("exit", this.onExit);
+  }
+
+  /** Terminates the worker (the pool starts another) and fails its open parts. */
+  stop(e: Error): void {
+    if (this.done) return;
+    this.detach();
+    this.leases.pool.discard(this.worker);
+    for (const p of this.parts.values()) p.fail(e);
+    this.parts.clear();
+  }
+
+  giveBack(): void {
+    if (this.done) return;
+    let busy = false;
+    for (const p of this.parts.values()) busy ||= p.busy();
+    // A query that ended early (it failed elsewhere) leaves at most SLICES_AHEAD slices to finish.
+    this.draining = busy;
+    if (busy) return;
+    for (const job of this.parts.keys()) this.worker.postMessage({ type: "end", job });
+    this.parts.clear();
+    this.detach();
+    this.leases.pool.giveBack(this.worker);
+  }
+}
+
+/** How a call's series are shared: the query's thread takes [0, mainSeries), the parts the rest in order. */
+export interface Offload {
+  mainSeries: number;
+  parts: WorkerPart[];
+}
+
+/**
+ * Offloads the trailing float-only series of a call to idle workers when the call's work (samples
+ * decoded + windows evaluated) reaches the pool's threshold; the k workers and the query's thread
+ * share the series by WORKER_WEIGHT.
+ */
+export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+  const n = buffers.length;
+  const none: Offload = { mainSeries: n, parts: [] };
+  if (leases === undefined || leases.pool.size === 0 || n < 2) return none;
+  const inputs: SeriesInput[] = [];
+  let work = 0;
+  for (let i = n - 1; i >= 0; i--) {
+    const input = buffers[i]!.unreadXorInput();
+    if (input === undefined) break;
+    inputs.push(input);
+    for (const c of input.chunks) work += xorChunkNumSamples(c);
+    work += steps.times.length;
+  }
+  if (inputs.length === 0 || work < leases.pool.minSamples) return none;
+  inputs.reverse();
+  const workers = leases.workersFor(Math.min(leases.pool.size, inputs.length));
+  if (workers.length === 0) return none;
+  const weight = workers.length * WORKER_WEIGHT;
+  const take = Math.min(inputs.length, Math.round((n * weight) / (weight + 1)));
+  const mainSeries = n - take;
+  const parts: WorkerPart[] = [];
+  workers.forEach((w, p) => {
+    const from = Math.floor((take * p) / workers.length);
+    const to = Math.floor((take * (p + 1)) / workers.length);
+    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch));
+  });
+  return { mainSeries, parts };
+}
+
+/** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to SLICE_CELLS. */
+function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
+  const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
+  const ends: number[] = [];
+  let width = stepsBatch;
+  for (let k = 0; k < steps; ) {
+    k = Math.min(steps, k + width);
+    ends.push(k);
+    width = Math.min(most, 2 * width);
+  }
+  return ends;
+}
+
+/** One worker's part of a call: series [firstId, firstId + count) of the operator, for every step. */
+export class WorkerPart {
+  readonly count: number;
+  private readonly ends: number[];
+  private requested = 0;
+  /** Slices the operator has started reading. */
+  private taken = 0;
+  /** Slices requested and not yet back. */
+  private pending = 0;
+  private readonly received: SliceResult[] = [];
+  /** The slice the operator's batches read now. */
+  private current: SliceResult | undefined;
+  private readonly spare: SliceResult[] = [];
+  private failure: Error | undefined;
+  private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private ended = false;
+
+  constructor(
+    private readonly job: number,
+    private readonly held: HeldWorker,
+    readonly firstId: number,
+    inputs: readonly SeriesInput[],
+    shape: WindowShape,
+    private readonly steps: StepTimes,
+    stepsBatch: number,
+  ) {
+    this.count = inputs.length;
+    this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
+    held.start(this, { type: "job", job, shape, series: packSeries(inputs), steps });
+    this.request();
+  }
+
+  /** Whether the worker still owes this part a slice. */
+  busy(): boolean {
+    return this.pending > 0;
+  }
+
+  /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator. */
+  private request(): void {
+    while (this.requested < this.ends.length && this.requested - this.taken < SLICES_AHEAD) {
+      const k0 = this.requested === 0 ? 0 : this.ends[this.requested - 1]!;
+      const k1 = this.ends[this.requested++]!;
+      const cells = this.count * (k1 - k0);
+      const reuse = this.spare.pop();
+      const values = reuse !== undefined && reuse.values.length >= cells ? reuse.values : new Float64Array(cells);
+      const present = reuse !== undefined && reuse.present.length >= cells ? reuse.present : new Uint8Array(cells);
+      this.held.post({ type: "slice", job: this.job, k0, k1, values, present });
+      this.pending++;
+    }
+  }
+
+  receive(m: SliceResult): void {
+    this.pending--;
+    this.received.push(m);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve();
+  }
+
+  fail(e: Error): void {
+    if (this.failure !== undefined) return;
+    this.failure = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
+  }
+
+  /**
+   * Appends the part's results for steps [first, last) (one operator batch) to the batch's step
+   * vectors, marking the series that gave a float; returns the samples read (a slice's, at its first batch).
+   */
+  async appendTo(out: StepVector[], first: number, last: number, emitted: Uint8Array): Promise<number> {
+    let read = 0;
+    while (this.current === undefined || first >= this.current.k1) {
+      if (this.current !== undefined) this.spare.push(this.current);
+      this.current = undefined;
+      await this.arrived();
+      this.current = this.received.shift()!;
+      this.taken++;
+      read += this.current.read;
+      this.request();
+    }
+    const s = this.current;
+    for (let k = first; k < last; k++) {
+      const sv = out[k - first]!;
+      for (let j = 0, cell = (k - s.k0) * this.count; j < this.count; j++, cell++) {
+        if (s.present[cell] === 0) continue;
+        sv.ids[sv.n] = this.firstId + j;
+        sv.v[sv.n++] = s.values[cell]!;
+        emitted[this.firstId + j] = 1;
+      }
+    }
+    if (last >= this.steps.times.length && !this.ended) {
+      this.ended = true;
+      this.held.end(this.job);
+    }
+    return read;
+  }
+
+  /** Resolves once a slice has arrived; rejects with the part's failure. */
+  private arrived(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.received.length > 0) return Promise.resolve();
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : execution("query aborted");
+}

@@ -1,0 +1,267 @@
+// Window workers: a range function call evaluated partly on worker threads answers exactly as on one
+// thread (values bit for bit, series order, annotations, samples read); cancellation stops the
+// worker; a failing worker is a query error.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
+import { MemoryStore, STALE_NAN, type Labels } from "../../storeapi/index.js";
+import { nativeHistogram, rng } from "../../testing/index.js";
+
+const MIN = 60_000;
+const END = 120 * MIN;
+
+function lbl(rec: Record<string, string>): Labels {
+  return Object.keys(rec)
+    .sort()
+    .map((name) => ({ name, value: rec[name]! }));
+}
+
+/**
+ * Counters with resets, NaN, ±Inf, stale markers, gaps and jittered scrapes under `m_total` and
+ * `g` (a gauge name, for the possible-non-counter info), plus one histogram series and one with
+ * start timestamps in the middle of the label order (the engine keeps those on its own thread).
+ */
+function randomStore(seed: number, series: number): MemoryStore {
+  const r = rng(seed);
+  const store = new MemoryStore();
+  for (let s = 0; s < series; s++) {
+    for (const name of ["m_total", "g"]) {
+      const labels = lbl({ __name__: name, i: String(s).padStart(3, "0") });
+      let v = r() * 100;
+      for (let t = Math.floor(r() * 15_000); t <= END; t += 5_000 + Math.floor(r() * 20_000)) {
+        const x = r();
+        if (x < 0.03) t += 10 * MIN * r(); // a gap
+        else if (x < 0.06) v = r() * 10; // a reset
+        v += r() * 5;
+        const y = r();
+        const value = y < 0.01 ? NaN : y < 0.015 ? Infinity : y < 0.02 ? -Infinity : y < 0.03 ? STALE_NAN : v;
+        store.appendSample(labels, Math.floor(t), value);
+      }
+    }
+  }
+  const middle = String(Math.floor(series / 2)).padStart(3, "0");
+  for (let t = 0; t <= END; t += 15_000) {
+    const n = t / 15_000;
+    store.appendHistogram(lbl({ __name__: "m_total", i: middle + "h" }), t, nativeHistogram({ count: n, sum: n, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [n] }));
+    store.appendSample(lbl({ __name__: "m_total", i: middle + "s" }), t, n, t - 15_000);
+  }
+  return store;
+}
+
+const QUERIES = [
+  "rate(m_total[5m])",
+  "increase(m_total[17m])",
+  "irate(m_total[5m])",
+  "delta(g[5m])",
+  "idelta(g[3m])",
+  "resets(m_total[17m])",
+  "changes(g[17m])",
+  "deriv(g[10m])",
+  "predict_linear(g[10m], 600)",
+  "avg_over_time(g[17m])",
+  "min_over_time(g[17m])",
+  "max_over_time(g[17m])",
+  "sum_over_time(g[5m])",
+  "count_over_time(g[5m])",
+  "stddev_over_time(g[17m])",
+  "stdvar_over_time(g[17m])",
+  "last_over_time(g[5m])",
+  "first_over_time(g[5m])",
+  "present_over_time(g[5m])",
+  "quantile_over_time(0.3, g[17m])",
+  "mad_over_time(g[17m])",
+  "ts_of_min_over_time(g[17m])",
+  "ts_of_max_over_time(g[17m])",
+  "ts_of_first_over_time(g[5m])",
+  "ts_of_last_over_time(g[5m])",
+  "double_exponential_smoothing(g[17m], 0.5, 0.3)",
+  "rate(m_total[5m] anchored)",
+  "increase(m_total[5m] smoothed)",
+  "delta(g[5m] smoothed)",
+  "changes(g[5m] anchored)",
+  "resets(m_total[5m] anchored)",
+  "rate(g[5m])",
+  "rate(m_total[5m] offset 3m)",
+  "max_over_time(g[5m] @ 3600)",
+  "sum by (i) (rate(m_total[1h]))",
+  "absent_over_time(g[1m])",
+];
+
+/** Values compared by their bits (so -0 counts), except that a NaN's sign, which JIT tiers set differently and no API shows, does not. */
+function assertSameFloats(actual: Float64Array, expected: Float64Array, what: string): void {
+  assert.equal(actual.length, expected.length, what);
+  const a = new Uint32Array(actual.buffer, actual.byteOffset, 2 * actual.length);
+  const e = new Uint32Array(expected.buffer, expected.byteOffset, 2 * expected.length);
+  for (let i = 0; i < actual.length; i++) {
+    if (Number.isNaN(actual[i]) && Number.isNaN(expected[i])) continue;
+    if (a[2 * i] !== e[2 * i] || a[2 * i + 1] !== e[2 * i + 1]) assert.fail(`${what}: point ${i} is ${actual[i]}, want ${expected[i]}`);
+  }
+}
+
+function assertSame(q: string, alone: QueryResult, pooled: QueryResult): void {
+  assert.deepEqual(pooled.warnings, alone.warnings, q);
+  assert.deepEqual(pooled.infos, alone.infos, q);
+  assert.equal(pooled.stats.totalSamples, alone.stats.totalSamples, q);
+  assert.equal(pooled.value.type, "matrix", q);
+  assert.equal(alone.value.type, "matrix", q);
+  if (pooled.value.type !== "matrix" || alone.value.type !== "matrix") return;
+  const a = alone.value.series;
+  const p = pooled.value.series;
+  assert.equal(p.length, a.length, q);
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual(p[i]!.labels, a[i]!.labels, q);
+    assertSameFloats(p[i]!.t, a[i]!.t, `${q}: timestamps of series ${i}`);
+    assertSameFloats(p[i]!.v, a[i]!.v, `${q}: values of series ${i}`);
+    assert.equal(JSON.stringify(p[i]!.histograms), JSON.stringify(a[i]!.histograms), q);
+  }
+}
+
+async function outcome(e: Engine, store: MemoryStore, q: string, step: number): Promise<QueryResult | string> {
+  try {
+    return await e.rangeQuery(store, q, 20 * MIN, END, step).exec();
+  } catch (err) {
+    return String(err);
+  }
+}
+
+let pool: WindowWorkerPool;
+const alone = new Engine({});
+
+before(() => {
+  // Two workers and a threshold of 0: every call with two or more series is split three ways.
+  pool = new WindowWorkerPool({ size: 2, minSamples: 0 });
+  return pool.ready();
+});
+
+after(() => pool.close());
+
+test("range functions evaluated on window workers answer exactly as on one thread", async () => {
+  const store = randomStore(7, 24);
+  const pooled = new Engine({ windowWorkers: pool });
+  const before = pool.parts;
+  for (const [n, q] of QUERIES.entries()) {
+    const step = [30_000, 37_000, 61_000][n % 3]!;
+    const a = await outcome(alone, store, q, step);
+    const p = await outcome(pooled, store, q, step);
+    if (typeof a === "string" || typeof p === "string") {
+      assert.equal(p, a, q);
+      continue;
+    }
+    assertSame(q, a, p);
+  }
+  assert.ok(pool.parts - before >= 2 * QUERIES.length - 2, `parts handed to workers: ${pool.parts - before}`);
+  assert.equal(pool.discarded, 0);
+});
+
+test("the possible-non-counter info comes from a worker's series too", async () => {
+  // Three series: the query's thread takes `aaa` (one sample: no rate), the two workers the others.
+  const store = new MemoryStore();
+  store.appendSample(lbl({ __name__: "aaa", i: "a" }), 0, 1);
+  for (const name of ["bbb", "ccc"]) for (let t = 0; t <= END; t += 15_000) store.appendSample(lbl({ __name__: name, i: name }), t, t);
+  const before = pool.parts;
+  const r = await new Engine({ windowWorkers: pool }).rangeQuery(store, "rate({__name__=~'aaa|bbb|ccc'}[5m])", 20 * MIN, END, 60_000).exec();
+  assert.equal(pool.parts - before, 2);
+  assert.deepEqual(
+    r.infos.map((a) => a.message),
+    ["bbb", "ccc"].map((n) => `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${n}"`),
+  );
+  assert.equal(r.value.type === "matrix" ? r.value.series.length : 0, 2);
+});
+
+test("a busy pool leaves the call on the query's thread", async () => {
+  const store = randomStore(11, 16);
+  const one = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  await one.ready();
+  try {
+    const pooled = new Engine({ windowWorkers: one });
+    const qs = ["rate(m_total[5m])", "max_over_time(g[17m])", "quantile_over_time(0.9, g[17m])"];
+    const got = await Promise.all(qs.map((q) => pooled.rangeQuery(store, q, 20 * MIN, END, 30_000).exec()));
+    for (const [i, q] of qs.entries()) assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 30_000).exec(), got[i]!);
+    assert.equal(one.leased, 1);
+  } finally {
+    await one.close();
+  }
+});
+
+test("a pool starts its threads on the first heavy call, which stays on the query's thread", async () => {
+  const store = randomStore(17, 8);
+  const lazy = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  try {
+    const e = new Engine({ windowWorkers: lazy });
+    const q = "rate(m_total[5m])";
+    const want = await alone.rangeQuery(store, q, 20 * MIN, END, 60_000).exec();
+    assertSame(q, want, await e.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
+    assert.equal(lazy.leased, 0);
+    await lazy.ready();
+    assertSame(q, want, await e.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
+    assert.equal(lazy.leased, 1);
+  } finally {
+    await lazy.close();
+  }
+});
+
+test("the calls of one query share the workers it holds", async () => {
+  const store = randomStore(13, 16);
+  const one = new WindowWorkerPool({ size: 1, minSamples: 0 });
+  await one.ready();
+  try {
+    const q = "sum by (i) (rate(m_total[5m])) / sum by (i) (rate(m_total[17m]))";
+    const r = await new Engine({ windowWorkers: one }).rangeQuery(store, q, 20 * MIN, END, 30_000).exec();
+    assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 30_000).exec(), r);
+    assert.deepEqual({ leased: one.leased, parts: one.parts }, { leased: 1, parts: 2 });
+  } finally {
+    await one.close();
+  }
+});
+
+test("a query that fails elsewhere gives its workers back once they finish the slices it asked for", async () => {
+  const store = randomStore(19, 16);
+  const e = new Engine({ windowWorkers: pool });
+  const before = { leased: pool.leased, discarded: pool.discarded };
+  const q = 'label_replace(rate(m_total[5m]), "i", "x", "i", ".*")';
+  await assert.rejects(e.rangeQuery(store, q, 20 * MIN, END, 15_000).exec(), /vector cannot contain metrics with the same labelset/);
+  assert.equal(pool.leased - before.leased, 2);
+  const ok = "rate(m_total[5m])";
+  let both = false;
+  for (let i = 0; i < 100 && !both; i++) {
+    const leased = pool.leased;
+    await e.rangeQuery(store, ok, 20 * MIN, END, 60_000).exec();
+    both = pool.leased - leased === 2;
+  }
+  assert.ok(both, "both workers leased again");
+  assert.equal(pool.discarded, before.discarded, "none stopped");
+});
+
+test("canceling a query stops its window worker, and the pool goes on with a fresh one", async () => {
+  const store = randomStore(3, 120);
+  const pooled = new Engine({ windowWorkers: pool, timeoutMs: 60_000 });
+  const q = "quantile_over_time(0.5, g[1h])";
+  const before = { parts: pool.parts, discarded: pool.discarded };
+  // Small steps: the workers are still busy when the cancel comes.
+  const query = pooled.rangeQuery(store, q, 20 * MIN, END, 1_000);
+  const running = query.exec();
+  while (pool.parts === before.parts) await new Promise((r) => setImmediate(r));
+  query.cancel();
+  await assert.rejects(running, (e: unknown) => e instanceof QueryError && e.kind === "canceled");
+  assert.equal(pool.discarded - before.discarded, 2, "both busy workers terminated");
+  await pool.ready();
+  assertSame(q, await alone.rangeQuery(store, q, 20 * MIN, END, 60_000).exec(), await pooled.rangeQuery(store, q, 20 * MIN, END, 60_000).exec());
+});
+
+test("a worker that fails gives an execution error naming it, not a crash or a partial answer", async () => {
+  const failing = new WindowWorkerPool({ size: 1, minSamples: 0, script: new URL("./failing_worker.js", import.meta.url) });
+  await failing.ready();
+  try {
+    const store = randomStore(5, 8);
+    const e = new Engine({ windowWorkers: failing });
+    await assert.rejects(e.rangeQuery(store, "rate(m_total[5m])", 20 * MIN, END, 60_000).exec(), (err: unknown) => {
+      assert.ok(err instanceof QueryError);
+      assert.equal(err.kind, "execution");
+      assert.match(err.message, /window worker failed: injected failure/);
+      return true;
+    });
+    assert.equal(failing.discarded, 1);
+  } finally {
+    await failing.close();
+  }
+});

@@ -1,0 +1,125 @@
+// What the engine and a window worker say to each other: one job per part of a range function
+// call (its series' chunk bytes packed in one transferred buffer), then slices of steps whose
+// results come back as transferred typed arrays. No per-sample messages.
+import type { StepTimes, WindowShape } from "../function/range_windows.js";
+import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
+
+/** Series' XOR chunks in one buffer: series j's chunks are chunk numbers [seriesEnds[j−1], seriesEnds[j]), chunk c is bytes [chunkEnds[c−1], chunkEnds[c]). */
+export interface PackedSeries {
+  bytes: Uint8Array;
+  chunkEnds: Float64Array;
+  seriesEnds: Float64Array;
+  minTime: Float64Array;
+  maxTime: Float64Array;
+}
+
+// A worker may hold several parts of one query at once (each call of the query has its own);
+// every message names its part by job number.
+
+/** Starts a part: its series and every step's times and arguments. */
+export interface JobMessage {
+  type: "job";
+  job: number;
+  shape: WindowShape;
+  series: PackedSeries;
+  steps: StepTimes;
+}
+
+/** Evaluate steps [k0, k1) into the given arrays (step-major cells; see evaluateFloatSteps) and send them back. */
+export interface SliceRequest {
+  type: "slice";
+  job: number;
+  k0: number;
+  k1: number;
+  values: Float64Array;
+  present: Uint8Array;
+}
+
+/** The part is done: the worker drops its state. */
+export interface EndMessage {
+  type: "end";
+  job: number;
+}
+
+export type ToWorker = JobMessage | SliceRequest | EndMessage;
+
+/** A slice evaluated: the request's arrays, filled, and the samples its windows read. */
+export interface SliceResult {
+  type: "slice";
+  job: number;
+  k0: number;
+  k1: number;
+  values: Float64Array;
+  present: Uint8Array;
+  read: number;
+}
+
+/** A part failed; the worker is stopped and every part it held fails with it. */
+export interface WorkerFailure {
+  type: "error";
+  message: string;
+}
+
+/** The worker has loaded its modules and takes jobs. */
+export interface WorkerReady {
+  type: "ready";
+}
+
+export type FromWorker = SliceResult | WorkerFailure | WorkerReady;
+
+/** Copies the series' chunk bytes into one buffer (transferable) with the index to cut them apart again. */
+export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
+  let bytes = 0;
+  let chunks = 0;
+  for (const s of inputs) {
+    chunks += s.chunks.length;
+    for (const c of s.chunks) bytes += c.length;
+  }
+  const out: PackedSeries = {
+    bytes: new Uint8Array(bytes),
+    chunkEnds: new Float64Array(chunks),
+    seriesEnds: new Float64Array(inputs.length),
+    minTime: new Float64Array(inputs.length),
+    maxTime: new Float64Array(inputs.length),
+  };
+  let at = 0;
+  let c = 0;
+  inputs.forEach((s, j) => {
+    for (const chunk of s.chunks) {
+      out.bytes.set(chunk, at);
+      at += chunk.length;
+      out.chunkEnds[c++] = at;
+    }
+    out.seriesEnds[j] = c;
+    out.minTime[j] = s.minTime;
+    out.maxTime[j] = s.maxTime;
+  });
+  return out;
+}
+
+/** The series of a packed buffer as lazy chunk inputs (views into it), sharing one decode scratch. */
+export function unpackSeries(p: PackedSeries): SeriesInput[] {
+  const scratch = new DecodeScratch();
+  const out: SeriesInput[] = [];
+  let c = 0;
+  let at = 0;
+  for (let j = 0; j < p.seriesEnds.length; j++) {
+    const chunks: Uint8Array[] = [];
+    for (; c < p.seriesEnds[j]!; c++) {
+      const end = p.chunkEnds[c]!;
+      chunks.push(p.bytes.subarray(at, end));
+      at = end;
+    }
+    out.push({ chunks, minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
+  }
+  return out;
+}
+
+/** The buffers a message's typed arrays live in, to transfer rather than copy. */
+export function transferList(m: JobMessage | SliceRequest | SliceResult): ArrayBuffer[] {
+  if (m.type === "job") {
+    const s = m.series;
+    return [s.bytes.buffer, s.chunkEnds.buffer, s.seriesEnds.buffer, s.minTime.buffer, s.maxTime.buffer] as ArrayBuffer[];
+  }
+  return [m.values.buffer, m.present.buffer] as ArrayBuffer[];
+}
