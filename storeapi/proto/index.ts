@@ -23,6 +23,12 @@ export {
   /** A message that does not decode, naming its type. */
   WireDecodeError,
 } from "./thanos.js";
+export {
+  /** A SeriesResponse's bytes, written by hand in one pass (the Series stream's hot path). */
+  encodeSeriesResponse,
+  /** A SeriesResponse from its bytes, chunk data as views; throws WireDecodeError. */
+  decodeSeriesResponse,
+} from "./series-response.js";
 export type {
   WireInt64,
   WireLabel,
