@@ -19,6 +19,7 @@ import { ChunkEncoding } from "../types.js";
 import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
 import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
 import {
+  SeriesResponseDecoder,
   type WireAggrChunk,
   type WireChunk,
   type WireInfoResponse,
@@ -118,10 +119,11 @@ export class GrpcStoreClient implements Store {
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     signal?.throwIfAborted();
     const wire = seriesRequestToWire(request, this.responseBatchSize);
+    const decoder = new SeriesResponseDecoder();
     const call = this.client.makeServerStreamRequest<object, WireSeriesResponse>(
       STORE_METHODS.Series.path,
       STORE_METHODS.Series.requestSerialize,
-      STORE_METHODS.Series.responseDeserialize as (bytes: Buffer) => WireSeriesResponse,
+      (bytes: Buffer) => decoder.decode(bytes),
       wire,
     );
     const onAbort = (): void => call.cancel();

@@ -28,6 +28,10 @@ export {
   encodeSeriesResponse,
   /** A SeriesResponse from its bytes, chunk data as views; throws WireDecodeError. */
   decodeSeriesResponse,
+  /** One stream's encoder: label strings' bytes kept across its messages. */
+  SeriesResponseEncoder,
+  /** One stream's decoder: short label strings shared across its messages. */
+  SeriesResponseDecoder,
 } from "./series-response.js";
 export type {
   WireInt64,

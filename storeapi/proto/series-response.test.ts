@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WireDecodeError, decodeWire, encodeWire, thanosTypes, type WireSeries, type WireSeriesResponse } from "./thanos.js";
-import { decodeSeriesResponse, encodeSeriesResponse } from "./series-response.js";
+import { SeriesResponseDecoder, decodeSeriesResponse, encodeSeriesResponse } from "./series-response.js";
 
 const data = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -114,4 +114,29 @@ test("decodeSeriesResponse: truncated, overlong and mistyped input is a WireDeco
       `${Buffer.from(bytes).toString("hex")}`,
     );
   }
+});
+
+test("SeriesResponseDecoder: a label equal to the one at its place in the series before is that label again, across messages", () => {
+  const series = (instance: string, city: string): WireSeries => ({
+    labels: [
+      { name: "__name__", value: "up" },
+      { name: "city", value: city },
+      { name: "instance", value: instance },
+    ],
+    chunks: [],
+  });
+  const decoder = new SeriesResponseDecoder();
+  const [a, b] = decoder.decode(encodeSeriesResponse({ batch: { series: [series("h1", "Zürich"), series("h2", "Zürich")] } })).batch!.series;
+  const c = decoder.decode(encodeSeriesResponse({ series: series("h2", "Ã©") })).series!;
+  const d = decoder.decode(encodeSeriesResponse({ series: series("h2", "é") })).series!;
+  assert.equal(b!.labels[0], a!.labels[0], "the same label object");
+  assert.notEqual(b!.labels[2], a!.labels[2]);
+  assert.equal(b!.labels[2]!.name, a!.labels[2]!.name);
+  assert.deepEqual(b!.labels[1], { name: "city", value: "Zürich" }, "non-ASCII values are decoded anew, and right");
+  assert.equal(c.labels[2], b!.labels[2], "the series of the message before counts");
+  assert.deepEqual(
+    d.labels.map((l) => l.value),
+    ["up", "é", "h2"],
+    "bytes C3 A9 are é, not the Ã© before, whose char codes they equal",
+  );
 });

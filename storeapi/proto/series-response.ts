@@ -60,34 +60,12 @@ function int64Size(v: WireInt64 | undefined): number {
   return bits === 0n ? 0 : 1 + Math.ceil(bits.toString(2).length / 7);
 }
 
-/** UTF-8 byte length; ASCII (label names and most values) without leaving JS. */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s, "utf8");
-  return s.length;
-}
-
 function lenFieldSize(bodyBytes: number): number {
   return 1 + varintSize(bodyBytes) + bodyBytes;
 }
 
-/** Sizes of every nested message, in the order the writer needs them (pre-order). */
-class Sizes {
-  readonly list: number[] = [];
-  private next = 0;
-
-  /** Reserves a slot for a message size, to fill once its fields are counted. */
-  open(): number {
-    this.list.push(0);
-    return this.list.length - 1;
-  }
-
-  take(): number {
-    return this.list[this.next++]!;
-  }
-}
-
-function stringFieldSize(s: string): number {
-  return s === "" ? 0 : lenFieldSize(utf8Length(s));
+function bytesFieldSize(b: Uint8Array): number {
+  return b.length === 0 ? 0 : lenFieldSize(b.length);
 }
 
 function chunkSize(c: WireChunk): number {
@@ -97,27 +75,30 @@ function chunkSize(c: WireChunk): number {
   return n + int64Size(c.hash);
 }
 
-function aggrChunkSize(c: WireAggrChunk, sizes: Sizes): number {
-  const slot = sizes.open();
-  let n = int64Size(c.minTime) + int64Size(c.maxTime);
-  for (const part of AGGR_PARTS) {
-    const chunk = c[part];
-    if (chunk != null) n += lenFieldSize(chunkSize(chunk));
+/**
+ * What the write pass needs from the size pass, in write order: the body size of every nested
+ * message (series, label, aggregate chunk) and the UTF-8 bytes of every label string.
+ */
+class Plan {
+  readonly sizes: number[] = [];
+  readonly strings: Uint8Array[] = [];
+  private nextSize = 0;
+  private nextString = 0;
+
+  /** Reserves a size slot, filled once the message's fields are counted. */
+  open(): number {
+    this.sizes.push(0);
+    return this.sizes.length - 1;
   }
-  sizes.list[slot] = n;
-  return n;
-}
 
-function seriesSize(s: WireSeries, sizes: Sizes): number {
-  const slot = sizes.open();
-  let n = 0;
-  for (const l of s.labels) n += lenFieldSize(stringFieldSize(l.name) + stringFieldSize(l.value));
-  for (const c of s.chunks) n += lenFieldSize(aggrChunkSize(c, sizes));
-  sizes.list[slot] = n;
-  return n;
-}
+  size(): number {
+    return this.sizes[this.nextSize++]!;
+  }
 
-// ── writing ──
+  string(): Uint8Array {
+    return this.strings[this.nextString++]!;
+  }
+}
 
 /** Writes into a Buffer sized in advance. */
 class Writer {
@@ -158,24 +139,19 @@ class Writer {
     buf[this.pos++] = lo;
   }
 
-  string(key: number, s: string): void {
-    if (s === "") return;
-    const bytes = utf8Length(s);
-    this.buf[this.pos++] = key;
-    this.varint(bytes);
-    if (bytes === s.length && bytes <= 32) {
-      for (let i = 0; i < bytes; i++) this.buf[this.pos++] = s.charCodeAt(i);
+  bytes(key: number, data: Uint8Array): void {
+    const n = data.length;
+    if (n === 0) return;
+    const buf = this.buf;
+    buf[this.pos++] = key;
+    this.varint(n);
+    if (n > 32) {
+      buf.set(data, this.pos);
+      this.pos += n;
       return;
     }
-    this.pos += this.buf.write(s, this.pos, bytes, "utf8");
-  }
-
-  bytes(key: number, data: Uint8Array): void {
-    if (data.length === 0) return;
-    this.buf[this.pos++] = key;
-    this.varint(data.length);
-    this.buf.set(data, this.pos);
-    this.pos += data.length;
+    // A short copy in JS beats the native call's overhead.
+    for (let i = 0; i < n; i++) buf[this.pos++] = data[i]!;
   }
 
   int64(key: number, v: WireInt64 | undefined): void {
@@ -223,59 +199,107 @@ function writeAggrChunk(w: Writer, c: WireAggrChunk): void {
   }
 }
 
-function writeSeries(w: Writer, s: WireSeries, sizes: Sizes): void {
-  for (const l of s.labels) {
-    w.open(SERIES_LABELS, stringFieldSize(l.name) + stringFieldSize(l.value));
-    w.string(LABEL_NAME, l.name);
-    w.string(LABEL_VALUE, l.value);
+function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
+  for (let i = 0; i < s.labels.length; i++) {
+    w.open(SERIES_LABELS, plan.size());
+    w.bytes(LABEL_NAME, plan.string());
+    w.bytes(LABEL_VALUE, plan.string());
   }
   for (const c of s.chunks) {
-    w.open(SERIES_CHUNKS, sizes.take());
+    w.open(SERIES_CHUNKS, plan.size());
     writeAggrChunk(w, c);
   }
 }
 
-function anySize(a: WireAny): number {
-  return stringFieldSize(a.typeUrl) + (a.value.length > 0 ? lenFieldSize(a.value.length) : 0);
+/** Most distinct label strings one encoder keeps the bytes of. */
+const STRING_CACHE_LIMIT = 1 << 16;
+
+/**
+ * Encodes the SeriesResponses of one stream. Label names and values come from a store's symbol
+ * table, so the same strings recur series after series: their UTF-8 bytes are kept (up to
+ * STRING_CACHE_LIMIT strings) and copied, not encoded again.
+ */
+export class SeriesResponseEncoder {
+  private readonly utf8 = new Map<string, Uint8Array>();
+
+  private stringBytes(s: string): Uint8Array {
+    let bytes = this.utf8.get(s);
+    if (bytes !== undefined) return bytes;
+    bytes = Buffer.from(s, "utf8");
+    if (this.utf8.size < STRING_CACHE_LIMIT) this.utf8.set(s, bytes);
+    return bytes;
+  }
+
+  private aggrChunkSize(c: WireAggrChunk, plan: Plan): number {
+    const slot = plan.open();
+    let n = int64Size(c.minTime) + int64Size(c.maxTime);
+    for (const part of AGGR_PARTS) {
+      const chunk = c[part];
+      if (chunk != null) n += lenFieldSize(chunkSize(chunk));
+    }
+    plan.sizes[slot] = n;
+    return n;
+  }
+
+  private seriesSize(s: WireSeries, plan: Plan): number {
+    const slot = plan.open();
+    let n = 0;
+    for (const l of s.labels) {
+      const name = this.stringBytes(l.name);
+      const value = this.stringBytes(l.value);
+      plan.strings.push(name, value);
+      const body = bytesFieldSize(name) + bytesFieldSize(value);
+      plan.sizes.push(body);
+      n += lenFieldSize(body);
+    }
+    for (const c of s.chunks) n += lenFieldSize(this.aggrChunkSize(c, plan));
+    plan.sizes[slot] = n;
+    return n;
+  }
+
+  /** The bytes of a SeriesResponse: whichever of series, batch, hints, warning is set (in that order of precedence). */
+  encode(r: WireSeriesResponse): Buffer {
+    const plan = new Plan();
+    if (r.series != null) {
+      const body = this.seriesSize(r.series, plan);
+      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      w.open(RESPONSE_SERIES, plan.size());
+      writeSeries(w, r.series, plan);
+      return w.buf;
+    }
+    if (r.batch != null) {
+      let body = 0;
+      for (const s of r.batch.series) body += lenFieldSize(this.seriesSize(s, plan));
+      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      w.open(RESPONSE_BATCH, body);
+      for (const s of r.batch.series) {
+        w.open(BATCH_SERIES, plan.size());
+        writeSeries(w, s, plan);
+      }
+      return w.buf;
+    }
+    if (r.hints != null) {
+      const typeUrl = Buffer.from(r.hints.typeUrl, "utf8");
+      const body = bytesFieldSize(typeUrl) + bytesFieldSize(r.hints.value);
+      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      w.open(RESPONSE_HINTS, body);
+      w.bytes(ANY_TYPE_URL, typeUrl);
+      w.bytes(ANY_VALUE, r.hints.value);
+      return w.buf;
+    }
+    if (r.warning === undefined) return Buffer.alloc(0);
+    // An empty warning is still a warning: the oneof case is set even when the string is empty.
+    const warning = Buffer.from(r.warning, "utf8");
+    const w = new Writer(Buffer.allocUnsafe(lenFieldSize(warning.length)));
+    w.open(RESPONSE_WARNING, warning.length);
+    w.buf.set(warning, w.pos);
+    return w.buf;
+  }
 }
 
-/** The bytes of a SeriesResponse: whichever of series, batch, warning, hints is set (in that order of precedence). */
+/** The bytes of one SeriesResponse (a stream writes through one SeriesResponseEncoder instead). */
 export function encodeSeriesResponse(r: WireSeriesResponse): Buffer {
-  const sizes = new Sizes();
-  if (r.series != null) {
-    const body = seriesSize(r.series, sizes);
-    const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
-    w.open(RESPONSE_SERIES, sizes.take());
-    writeSeries(w, r.series, sizes);
-    return w.buf;
-  }
-  if (r.batch != null) {
-    let body = 0;
-    for (const s of r.batch.series) body += lenFieldSize(seriesSize(s, sizes));
-    const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
-    w.open(RESPONSE_BATCH, body);
-    for (const s of r.batch.series) {
-      w.open(BATCH_SERIES, sizes.take());
-      writeSeries(w, s, sizes);
-    }
-    return w.buf;
-  }
-  if (r.hints != null) {
-    const body = anySize(r.hints);
-    const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
-    w.open(RESPONSE_HINTS, body);
-    w.string(ANY_TYPE_URL, r.hints.typeUrl);
-    w.bytes(ANY_VALUE, r.hints.value);
-    return w.buf;
-  }
-  const warning = r.warning;
-  if (warning === undefined) return Buffer.alloc(0);
-  const bytes = utf8Length(warning);
-  const w = new Writer(Buffer.allocUnsafe(lenFieldSize(bytes)));
-  // An empty warning is still a warning: the oneof case is set even when the string is empty.
-  w.open(RESPONSE_WARNING, bytes);
-  w.pos += w.buf.write(warning, w.pos, bytes, "utf8");
-  return w.buf;
+  return new SeriesResponseEncoder().encode(r);
 }
 
 // ── reading ──
@@ -286,6 +310,8 @@ class Reader {
     readonly buf: Buffer,
     public pos: number,
     public end: number,
+    /** The labels of the series read last (see readSeries). */
+    public previous: readonly WireLabel[],
   ) {}
 
   /** Reads a length-delimited field's length and makes its body the message being read; returns the outer end. */
@@ -303,76 +329,65 @@ class Reader {
     return new WireDecodeError(`truncated at byte ${this.pos}`);
   }
 
-  /** A varint that must fit 32 bits unsigned (keys, lengths, enums). */
-  uint32(): number {
+  /**
+   * A varint as a number: an int64's two's complement comes out negative; beyond ±2^53 it is
+   * rounded, as protobufjs's longs: Number (fromWireInt64 clamps such bounds).
+   */
+  varint(): number {
     const buf = this.buf;
-    if (this.pos < this.end && buf[this.pos]! < 0x80) return buf[this.pos++]!;
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= this.end) throw this.truncated();
-      const b = buf[this.pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
+    const end = this.end;
+    let pos = this.pos;
+    if (pos >= end) throw this.truncated();
+    let b = buf[pos++]!;
+    if (b < 0x80) {
+      this.pos = pos;
+      return b;
+    }
+    let lo = b & 0x7f;
+    for (let shift = 7; shift < 28; shift += 7) {
+      if (pos >= end) throw this.truncated();
+      b = buf[pos++]!;
+      lo |= (b & 0x7f) << shift;
       if (b < 0x80) {
-        if (result >= TWO_32) break;
-        return result;
+        this.pos = pos;
+        return lo;
       }
     }
-    // Enums are int32 on the wire: a negative one is 10 bytes; keep reading to its end, as a value.
-    return this.int64FromRest(result);
-  }
-
-  private int64FromRest(partial: number): number {
-    let lo = partial % TWO_32 >>> 0;
-    let hi = Math.floor(partial / TWO_32) >>> 0;
-    let shift = 3; // bits of hi already taken from the first five bytes
-    const buf = this.buf;
-    if (buf[this.pos - 1]! < 0x80) return hi * TWO_32 + lo;
-    for (;;) {
-      if (this.pos >= this.end) throw this.truncated();
-      if (shift > 31) throw new WireDecodeError(`varint longer than 10 bytes at byte ${this.pos}`);
-      const b = buf[this.pos++]!;
+    if (pos >= end) throw this.truncated();
+    b = buf[pos++]!;
+    lo = (lo | ((b & 0x0f) << 28)) >>> 0;
+    let hi = (b & 0x7f) >>> 4;
+    for (let shift = 3; b >= 0x80; shift += 7) {
+      if (shift > 31) throw new WireDecodeError(`varint longer than 10 bytes at byte ${pos}`);
+      if (pos >= end) throw this.truncated();
+      b = buf[pos++]!;
       hi = (hi | ((b & 0x7f) << shift)) >>> 0;
-      shift += 7;
-      if (b < 0x80) break;
     }
+    this.pos = pos;
     if (hi < 0x80000000) return hi * TWO_32 + lo;
-    // Negative: the two's complement's magnitude (exact within ±2^53, as protobufjs with longs: Number).
-    lo = ~lo >>> 0;
-    hi = ~hi >>> 0;
-    return -(hi * TWO_32 + lo + 1);
-  }
-
-  /** An int64 varint as a number (beyond ±2^53 rounded; fromWireInt64 clamps such bounds). */
-  int64(): number {
-    const buf = this.buf;
-    let result = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      if (this.pos >= this.end) throw this.truncated();
-      const b = buf[this.pos++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return result;
-    }
-    return this.int64FromRest(result);
+    return -((~hi >>> 0) * TWO_32 + (~lo >>> 0) + 1);
   }
 
   /** A field's key; field number 0 does not exist. */
   key(): number {
-    const key = this.uint32();
+    const key = this.varint();
     if (key >>> 3 === 0) throw new WireDecodeError(`field number 0 at byte ${this.pos}`);
     return key;
   }
 
   /** The end of a length-delimited field's body, checked against the message's end. */
   length(): number {
-    const n = this.uint32();
+    const n = this.varint();
     if (n > this.end - this.pos) throw new WireDecodeError(`field length ${n} at byte ${this.pos} runs past the end (${this.end - this.pos} bytes left)`);
     return this.pos + n;
   }
 
-  string(): string {
+  /** A string field; `same` when its bytes are that string's (ASCII), so no new string is made. */
+  string(same?: string): string {
     const end = this.length();
     const start = this.pos;
     this.pos = end;
+    if (same !== undefined && sameAscii(same, this.buf, start, end)) return same;
     return this.buf.toString("utf8", start, end);
   }
 
@@ -387,7 +402,7 @@ class Reader {
   skip(key: number): void {
     switch (key & 7) {
       case VARINT:
-        this.int64();
+        this.varint();
         return;
       case I64:
         this.advance(8);
@@ -414,17 +429,31 @@ class Reader {
   }
 }
 
-function readLabel(r: Reader): WireLabel {
+/** Whether the bytes are the string's, all ASCII (a non-ASCII string is decoded anew). */
+function sameAscii(s: string, buf: Buffer, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i - start);
+    if (c !== buf[i] || c >= 0x80) return false;
+  }
+  return true;
+}
+
+/**
+ * One label. Series arrive sorted, so a label is often the one at the same place in the series
+ * before (its name nearly always): then that label's strings, or the label itself, are reused.
+ */
+function readLabel(r: Reader, before: WireLabel | undefined): WireLabel {
   let name = "";
   let value = "";
   while (r.pos < r.end) {
     const key = r.key();
-    if (key === LABEL_NAME) name = r.string();
-    else if (key === LABEL_VALUE) value = r.string();
+    if (key === LABEL_NAME) name = r.string(before?.name);
+    else if (key === LABEL_VALUE) value = r.string(before?.value);
     else if (key >>> 3 <= 2) throw r.wrongType(key);
     else r.skip(key);
   }
-  return { name, value };
+  return before !== undefined && name === before.name && value === before.value ? before : { name, value };
 }
 
 function readChunk(r: Reader): WireChunk {
@@ -433,9 +462,9 @@ function readChunk(r: Reader): WireChunk {
   let hash = 0;
   while (r.pos < r.end) {
     const key = r.key();
-    if (key === CHUNK_TYPE) type = r.uint32();
+    if (key === CHUNK_TYPE) type = r.varint();
     else if (key === CHUNK_DATA) data = r.bytes();
-    else if (key === CHUNK_HASH) hash = r.int64();
+    else if (key === CHUNK_HASH) hash = r.varint();
     else if (key >>> 3 <= 3) throw r.wrongType(key);
     else r.skip(key);
   }
@@ -447,8 +476,8 @@ function readAggrChunk(r: Reader): WireAggrChunk {
   while (r.pos < r.end) {
     const key = r.key();
     const field = key >>> 3;
-    if (key === AGGR_MIN_TIME) c.minTime = r.int64();
-    else if (key === AGGR_MAX_TIME) c.maxTime = r.int64();
+    if (key === AGGR_MIN_TIME) c.minTime = r.varint();
+    else if (key === AGGR_MAX_TIME) c.maxTime = r.varint();
     else if (field <= 2) throw r.wrongType(key);
     else if (field <= 8) {
       if ((key & 7) !== LEN) throw r.wrongType(key);
@@ -468,7 +497,7 @@ function readSeries(r: Reader): WireSeries {
     const key = r.key();
     if (key === SERIES_LABELS) {
       const outer = r.enter();
-      labels.push(readLabel(r));
+      labels.push(readLabel(r, r.previous[labels.length]));
       r.leave(outer);
     } else if (key === SERIES_CHUNKS) {
       const outer = r.enter();
@@ -478,6 +507,7 @@ function readSeries(r: Reader): WireSeries {
     else if (key >>> 3 === 1 || key >>> 3 === 2) throw r.wrongType(key);
     else r.skip(key);
   }
+  r.previous = labels;
   return { labels, chunks };
 }
 
@@ -509,31 +539,42 @@ function readBatch(r: Reader): WireSeries[] {
   return series;
 }
 
-/**
- * A SeriesResponse from its bytes: the oneof case set in `result` (the last one on the wire wins),
- * chunk data as views into `bytes`. Throws WireDecodeError naming the message and what is wrong.
- */
-export function decodeSeriesResponse(bytes: Uint8Array): WireSeriesResponse {
-  const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf, 0, buf.length);
-  let out: WireSeriesResponse = {};
-  try {
-    while (r.pos < r.end) {
-      const key = r.key();
-      const field = key >>> 3;
-      if (field >= 1 && field <= 4 && (key & 7) !== LEN) throw r.wrongType(key);
-      if (key === RESPONSE_WARNING) out = { warning: r.string(), result: "warning" };
-      else if (field >= 1 && field <= 4) {
-        const outer = r.enter();
-        if (key === RESPONSE_SERIES) out = { series: readSeries(r), result: "series" };
-        else if (key === RESPONSE_HINTS) out = { hints: readAny(r), result: "hints" };
-        else out = { batch: { series: readBatch(r) }, result: "batch" };
-        r.leave(outer);
-      } else r.skip(key);
+/** Decodes the SeriesResponses of one stream, reusing a series' labels in the next (see readLabel). */
+export class SeriesResponseDecoder {
+  private previous: readonly WireLabel[] = [];
+
+  /**
+   * A SeriesResponse from its bytes: the oneof case set in `result` (the last one on the wire wins),
+   * chunk data as views into `bytes`. Throws WireDecodeError naming the message and what is wrong.
+   */
+  decode(bytes: Uint8Array): WireSeriesResponse {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const r = new Reader(buf, 0, buf.length, this.previous);
+    let out: WireSeriesResponse = {};
+    try {
+      while (r.pos < r.end) {
+        const key = r.key();
+        const field = key >>> 3;
+        if (field >= 1 && field <= 4 && (key & 7) !== LEN) throw r.wrongType(key);
+        if (key === RESPONSE_WARNING) out = { warning: r.string(), result: "warning" };
+        else if (field >= 1 && field <= 4) {
+          const outer = r.enter();
+          if (key === RESPONSE_SERIES) out = { series: readSeries(r), result: "series" };
+          else if (key === RESPONSE_HINTS) out = { hints: readAny(r), result: "hints" };
+          else out = { batch: { series: readBatch(r) }, result: "batch" };
+          r.leave(outer);
+        } else r.skip(key);
+      }
+    } catch (err) {
+      if (!(err instanceof WireDecodeError)) throw err;
+      throw new WireDecodeError(`cannot decode thanos.SeriesResponse from ${buf.length} bytes: ${err.message}`);
     }
-  } catch (err) {
-    if (!(err instanceof WireDecodeError)) throw err;
-    throw new WireDecodeError(`cannot decode thanos.SeriesResponse from ${buf.length} bytes: ${err.message}`);
+    this.previous = r.previous;
+    return out;
   }
-  return out;
+}
+
+/** One SeriesResponse from its bytes (a stream reads through one SeriesResponseDecoder instead). */
+export function decodeSeriesResponse(bytes: Uint8Array): WireSeriesResponse {
+  return new SeriesResponseDecoder().decode(bytes);
 }
