@@ -45,6 +45,21 @@ import {
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
 import { clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
 
+/**
+ * Makes a grpc-js call without the Error grpc-js builds per call to keep its caller's stack (some
+ * microseconds of stack capture per store per query): this client remakes every failure as a
+ * StoreApiError naming the store, so that stack is never shown. The previous limit is restored at once.
+ */
+export function withoutCallerStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
+
 /** Why the client dropped a chunk (the label of its drop counter). */
 export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
 
@@ -85,12 +100,14 @@ export class GrpcStoreClient implements Store {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Res>((resolve, reject) => {
       const deserialize = m.responseDeserialize as (bytes: Buffer) => Res;
-      const call = this.client.makeUnaryRequest<object, Res>(m.path, m.requestSerialize, deserialize, request, (err, response) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (signal?.aborted) reject(signal.reason);
-        else if (err !== null || response === undefined) reject(this.fail(err));
-        else resolve(response);
-      });
+      const call = withoutCallerStack(() =>
+        this.client.makeUnaryRequest<object, Res>(m.path, m.requestSerialize, deserialize, request, (err, response) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (signal?.aborted) reject(signal.reason);
+          else if (err !== null || response === undefined) reject(this.fail(err));
+          else resolve(response);
+        }),
+      );
       const onAbort = (): void => call.cancel();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -120,11 +137,13 @@ export class GrpcStoreClient implements Store {
     signal?.throwIfAborted();
     const wire = seriesRequestToWire(request, this.responseBatchSize);
     const decoder = new SeriesResponseDecoder();
-    const call = this.client.makeServerStreamRequest<object, WireSeriesResponse>(
-      STORE_METHODS.Series.path,
-      STORE_METHODS.Series.requestSerialize,
-      (bytes: Buffer) => decoder.decode(bytes),
-      wire,
+    const call = withoutCallerStack(() =>
+      this.client.makeServerStreamRequest<object, WireSeriesResponse>(
+        STORE_METHODS.Series.path,
+        STORE_METHODS.Series.requestSerialize,
+        (bytes: Buffer) => decoder.decode(bytes),
+        wire,
+      ),
     );
     const onAbort = (): void => call.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });

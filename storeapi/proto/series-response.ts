@@ -391,11 +391,13 @@ class Reader {
     return this.buf.toString("utf8", start, end);
   }
 
+  /** A bytes field as a plain Uint8Array view (cheaper to make than a Buffer's subarray). */
   bytes(): Uint8Array {
     const end = this.length();
     const start = this.pos;
     this.pos = end;
-    return this.buf.subarray(start, end);
+    const buf = this.buf;
+    return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
   }
 
   /** Skips a field of an unknown number (proto3: unknown fields are ignored). */
@@ -431,7 +433,8 @@ class Reader {
 
 /** Whether the bytes are the string's, all ASCII (a non-ASCII string is decoded anew). */
 function sameAscii(s: string, buf: Buffer, start: number, end: number): boolean {
-  if (s.length !== end - start) return false;
+  // Values of neighbouring series often differ only at the end (host-1, host-2).
+  if (s.length !== end - start || (end > start && s.charCodeAt(end - start - 1) !== buf[end - 1])) return false;
   for (let i = start; i < end; i++) {
     const c = s.charCodeAt(i - start);
     if (c !== buf[i] || c >= 0x80) return false;
