@@ -72,7 +72,21 @@ export class StoreCursor {
       this.frame = frame.series;
       this.index = 0;
     }
-    const original = this.frame[this.index]!;
+    this.setHead(this.frame[this.index]!);
+  }
+
+  /**
+   * Moves to the next series when the frame in hand holds it, without awaiting (the merge's common
+   * case); false, not moved, when the next series needs a pull (then await advance()). Throws StoreFailure.
+   */
+  advanceBuffered(): boolean {
+    if (this.index + 1 >= this.frame.length) return false;
+    this.index++;
+    this.setHead(this.frame[this.index]!);
+    return true;
+  }
+
+  private setHead(original: Series): void {
     if (this.previous !== undefined && compareLabels(this.previous, original.labels) > 0) {
       throw this.fail(`series out of order: ${formatLabels(original.labels)} after ${formatLabels(this.previous)}`);
     }
@@ -92,6 +106,7 @@ export class StoreCursor {
     const ended = this.done && this.iterator === undefined;
     this.head = undefined;
     this.done = true;
+    this.frame = [];
     if (!ended) this.controller.abort(new Error("stream closed"));
     const it = this.iterator;
     this.iterator = undefined;

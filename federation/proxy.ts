@@ -204,6 +204,15 @@ export class ProxyStore implements Store {
       }
       for (const w of source.warnings.splice(0)) warnings.push(w);
     };
+    // Moves a source on within the frame in hand (warnings only come with frames); false when it must pull.
+    const stepBuffered = (source: SeriesSource): boolean => {
+      try {
+        return source.advanceBuffered();
+      } catch (e) {
+        failed(source, e);
+        return true;
+      }
+    };
     try {
       await Promise.all(sources.map(step));
       const counter = isCounterFunction(request.queryHints?.func);
@@ -214,15 +223,17 @@ export class ProxyStore implements Store {
       let active = sources.filter((s) => s.head !== undefined);
       while (active.length > 0 && emitted < limit) {
         let min = active[0]!.head!.labels;
-        for (const s of active) if (compareLabels(s.head!.labels, min) < 0) min = s.head!.labels;
+        for (let i = 1; i < active.length; i++) if (compareLabels(active[i]!.head!.labels, min) < 0) min = active[i]!.head!.labels;
         const parts: Part[] = [];
+        let ended = false;
         for (const s of active) {
           while (s.head !== undefined && labelsEqual(s.head.labels, min)) {
             parts.push({ replica: s.headReplica, chunks: s.head.chunks });
-            await step(s);
+            if (!stepBuffered(s)) await step(s);
           }
+          if (s.head === undefined) ended = true;
         }
-        active = active.filter((s) => s.head !== undefined);
+        if (ended) active = active.filter((s) => s.head !== undefined);
         batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
         emitted++;
         if (batch.length >= this.frameSize) {
