@@ -330,6 +330,12 @@ test("client: unsorted series from a store are an error naming it", async () => 
     });
   });
   const unsortedNames = { series: { labels: [{ name: "z", value: "1" }, { name: "a", value: "1" }], chunks: [] } };
+  const sortedNames = { series: { labels: [{ name: "a", value: "0" }, { name: "z", value: "1" }], chunks: [] } };
+  await fakeStore([sortedNames, unsortedNames], async (address) => {
+    await withClient(address, async (client) => {
+      await assert.rejects(collect(client.series(ALL)), /series \{z="1", a="1"\} has unsorted or duplicate label names/, "also after a good series with the same names");
+    });
+  });
   await fakeStore([unsortedNames], async (address) => {
     await withClient(address, async (client) => {
       await assert.rejects(collect(client.series(ALL)), /unsorted or duplicate label names/);
