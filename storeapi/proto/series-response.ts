@@ -22,15 +22,18 @@ const LABEL_NAME = (1 << 3) | LEN;
 const LABEL_VALUE = (2 << 3) | LEN;
 const AGGR_MIN_TIME = (1 << 3) | VARINT;
 const AGGR_MAX_TIME = (2 << 3) | VARINT;
+const AGGR_RAW = (3 << 3) | LEN;
+const AGGR_COUNT = (4 << 3) | LEN;
+const AGGR_SUM = (5 << 3) | LEN;
+const AGGR_MIN = (6 << 3) | LEN;
+const AGGR_MAX = (7 << 3) | LEN;
+const AGGR_COUNTER = (8 << 3) | LEN;
 const CHUNK_TYPE = (1 << 3) | VARINT;
 const CHUNK_DATA = (2 << 3) | LEN;
 const CHUNK_HASH = (3 << 3) | VARINT;
 const ANY_TYPE_URL = (1 << 3) | LEN;
 const ANY_VALUE = (2 << 3) | LEN;
 
-/** AggrChunk's sub-chunks in field order (raw = 3 … counter = 8). */
-const AGGR_PARTS = ["raw", "count", "sum", "min", "max", "counter"] as const;
-type AggrPart = (typeof AGGR_PARTS)[number];
 
 const TWO_32 = 4294967296;
 
@@ -179,6 +182,14 @@ class Writer {
   }
 }
 
+/** A part's field size, its body size planned for the write. */
+function partSize(chunk: WireChunk | null | undefined, plan: Plan): number {
+  if (chunk == null) return 0;
+  const body = chunkSize(chunk);
+  plan.sizes.push(body);
+  return lenFieldSize(body);
+}
+
 function writeChunk(w: Writer, c: WireChunk): void {
   if (c.type !== 0) {
     w.buf[w.pos++] = CHUNK_TYPE;
@@ -188,15 +199,22 @@ function writeChunk(w: Writer, c: WireChunk): void {
   w.int64(CHUNK_HASH, c.hash);
 }
 
-function writeAggrChunk(w: Writer, c: WireAggrChunk): void {
+function writePart(w: Writer, key: number, chunk: WireChunk | null | undefined, plan: Plan): void {
+  if (chunk == null) return;
+  w.open(key, plan.size());
+  writeChunk(w, chunk);
+}
+
+// Each part by name, not by a loop over names: one object shape, plain property reads.
+function writeAggrChunk(w: Writer, c: WireAggrChunk, plan: Plan): void {
   w.int64(AGGR_MIN_TIME, c.minTime);
   w.int64(AGGR_MAX_TIME, c.maxTime);
-  for (let i = 0; i < AGGR_PARTS.length; i++) {
-    const chunk = c[AGGR_PARTS[i]!];
-    if (chunk == null) continue;
-    w.open(((i + 3) << 3) | LEN, chunkSize(chunk));
-    writeChunk(w, chunk);
-  }
+  writePart(w, AGGR_RAW, c.raw, plan);
+  writePart(w, AGGR_COUNT, c.count, plan);
+  writePart(w, AGGR_SUM, c.sum, plan);
+  writePart(w, AGGR_MIN, c.min, plan);
+  writePart(w, AGGR_MAX, c.max, plan);
+  writePart(w, AGGR_COUNTER, c.counter, plan);
 }
 
 function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
@@ -207,7 +225,7 @@ function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
   }
   for (const c of s.chunks) {
     w.open(SERIES_CHUNKS, plan.size());
-    writeAggrChunk(w, c);
+    writeAggrChunk(w, c, plan);
   }
 }
 
@@ -232,11 +250,15 @@ export class SeriesResponseEncoder {
 
   private aggrChunkSize(c: WireAggrChunk, plan: Plan): number {
     const slot = plan.open();
-    let n = int64Size(c.minTime) + int64Size(c.maxTime);
-    for (const part of AGGR_PARTS) {
-      const chunk = c[part];
-      if (chunk != null) n += lenFieldSize(chunkSize(chunk));
-    }
+    const n =
+      int64Size(c.minTime) +
+      int64Size(c.maxTime) +
+      partSize(c.raw, plan) +
+      partSize(c.count, plan) +
+      partSize(c.sum, plan) +
+      partSize(c.min, plan) +
+      partSize(c.max, plan) +
+      partSize(c.counter, plan);
     plan.sizes[slot] = n;
     return n;
   }
@@ -475,7 +497,8 @@ function readChunk(r: Reader): WireChunk {
 }
 
 function readAggrChunk(r: Reader): WireAggrChunk {
-  const c: { -readonly [K in keyof WireAggrChunk]: WireAggrChunk[K] } = { minTime: 0, maxTime: 0 };
+  // Every field present from the start: one object shape for all aggregate chunks.
+  const c: { -readonly [K in keyof WireAggrChunk]: WireAggrChunk[K] } = { minTime: 0, maxTime: 0, raw: null, count: null, sum: null, min: null, max: null, counter: null };
   while (r.pos < r.end) {
     const key = r.key();
     const field = key >>> 3;
@@ -484,10 +507,15 @@ function readAggrChunk(r: Reader): WireAggrChunk {
     else if (field <= 2) throw r.wrongType(key);
     else if (field <= 8) {
       if ((key & 7) !== LEN) throw r.wrongType(key);
-      const part: AggrPart = AGGR_PARTS[field - 3]!;
       const outer = r.enter();
-      c[part] = readChunk(r);
+      const chunk = readChunk(r);
       r.leave(outer);
+      if (key === AGGR_RAW) c.raw = chunk;
+      else if (key === AGGR_COUNT) c.count = chunk;
+      else if (key === AGGR_SUM) c.sum = chunk;
+      else if (key === AGGR_MIN) c.min = chunk;
+      else if (key === AGGR_MAX) c.max = chunk;
+      else c.counter = chunk;
     } else r.skip(key);
   }
   return c;
