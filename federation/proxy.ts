@@ -224,17 +224,27 @@ export class ProxyStore implements Store {
       while (active.length > 0 && emitted < limit) {
         let min = active[0]!.head!.labels;
         for (let i = 1; i < active.length; i++) if (compareLabels(active[i]!.head!.labels, min) < 0) min = active[i]!.head!.labels;
-        const parts: Part[] = [];
+        // The series as one store sent it, until a second part turns up (the common case: no new objects).
+        let single: Series | undefined;
+        let singleReplica = "";
+        let parts: Part[] | undefined;
         let ended = false;
         for (const s of active) {
           while (s.head !== undefined && labelsEqual(s.head.labels, min)) {
-            parts.push({ replica: s.headReplica, chunks: s.head.chunks });
+            if (single === undefined) {
+              single = s.head;
+              singleReplica = s.headReplica;
+            } else {
+              parts ??= [{ replica: singleReplica, chunks: single.chunks }];
+              parts.push({ replica: s.headReplica, chunks: s.head.chunks });
+            }
             if (!stepBuffered(s)) await step(s);
           }
           if (s.head === undefined) ended = true;
         }
         if (ended) active = active.filter((s) => s.head !== undefined);
-        batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
+        if (parts === undefined) batch.push(single!);
+        else batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
         emitted++;
         if (batch.length >= this.frameSize) {
           yield { series: batch, warnings: warnings.splice(0) };
