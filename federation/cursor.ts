@@ -42,6 +42,10 @@ export class StoreCursor {
   private iterator: AsyncIterator<SeriesFrame> | undefined;
   private done = false;
   private readonly controller = new AbortController();
+  /** Rejects the pull waiting now, if any (see pull). */
+  private rejectPull: ((reason: unknown) => void) | undefined;
+  /** Whether the abort listener that calls rejectPull is in place (added once, on the first pull). */
+  private listening = false;
 
   constructor(
     readonly name: string,
@@ -144,12 +148,15 @@ export class StoreCursor {
     const timeoutMs = this.options.responseTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const signal = this.controller.signal;
-    let onAbort: (() => void) | undefined;
+    // A store that ignores the signal must not hold the query after a cancel. One listener per
+    // cursor, not one added and removed per pull (an AbortSignal's listeners cost microseconds).
+    if (!this.listening) {
+      this.listening = true;
+      signal.addEventListener("abort", () => this.rejectPull?.(signal.reason), { once: true });
+    }
     const cutOff = new Promise<"timeout">((resolve, reject) => {
       if (timeoutMs > 0) timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      // A store that ignores the signal must not hold the query after a cancel.
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
+      this.rejectPull = reject;
     });
     cutOff.catch(() => undefined);
     next.catch(() => undefined);
@@ -163,7 +170,7 @@ export class StoreCursor {
       throw this.fail(errorText(e));
     } finally {
       clearTimeout(timer);
-      if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+      this.rejectPull = undefined;
     }
   }
 }

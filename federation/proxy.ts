@@ -216,7 +216,7 @@ export class ProxyStore implements Store {
     try {
       await Promise.all(sources.map(step));
       const counter = isCounterFunction(request.queryHints?.func);
-      const scratch = new FloatBits();
+      let scratch: FloatBits | undefined; // only deduplication re-encodes chunks
       const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Infinity;
       let emitted = 0;
       let batch: Series[] = [];
@@ -244,7 +244,7 @@ export class ProxyStore implements Store {
         }
         if (ended) active = active.filter((s) => s.head !== undefined);
         if (parts === undefined) batch.push(single!);
-        else batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
+        else batch.push(dedup ? dedupSeries(min, parts, counter, warnings, (scratch ??= new FloatBits())) : { labels: min, chunks: mergeChunks(parts) });
         emitted++;
         if (batch.length >= this.frameSize) {
           yield { series: batch, warnings: warnings.splice(0) };
