@@ -42,6 +42,10 @@ export class StoreCursor {
   private iterator: AsyncIterator<SeriesFrame> | undefined;
   private done = false;
   private readonly controller = new AbortController();
+  /** Rejects the pull waiting now, if any (see pull). */
+  private rejectPull: ((reason: unknown) => void) | undefined;
+  /** Whether the abort listener that calls rejectPull is in place (added once, on the first pull). */
+  private listening = false;
 
   constructor(
     readonly name: string,
@@ -72,7 +76,21 @@ export class StoreCursor {
       this.frame = frame.series;
       this.index = 0;
     }
-    const original = this.frame[this.index]!;
+    this.setHead(this.frame[this.index]!);
+  }
+
+  /**
+   * Moves to the next series when the frame in hand holds it, without awaiting (the merge's common
+   * case); false, not moved, when the next series needs a pull (then await advance()). Throws StoreFailure.
+   */
+  advanceBuffered(): boolean {
+    if (this.index + 1 >= this.frame.length) return false;
+    this.index++;
+    this.setHead(this.frame[this.index]!);
+    return true;
+  }
+
+  private setHead(original: Series): void {
     if (this.previous !== undefined && compareLabels(this.previous, original.labels) > 0) {
       throw this.fail(`series out of order: ${formatLabels(original.labels)} after ${formatLabels(this.previous)}`);
     }
@@ -92,6 +110,7 @@ export class StoreCursor {
     const ended = this.done && this.iterator === undefined;
     this.head = undefined;
     this.done = true;
+    this.frame = [];
     if (!ended) this.controller.abort(new Error("stream closed"));
     const it = this.iterator;
     this.iterator = undefined;
@@ -129,12 +148,15 @@ export class StoreCursor {
     const timeoutMs = this.options.responseTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const signal = this.controller.signal;
-    let onAbort: (() => void) | undefined;
+    // A store that ignores the signal must not hold the query after a cancel. One listener per
+    // cursor, not one added and removed per pull (an AbortSignal's listeners cost microseconds).
+    if (!this.listening) {
+      this.listening = true;
+      signal.addEventListener("abort", () => this.rejectPull?.(signal.reason), { once: true });
+    }
     const cutOff = new Promise<"timeout">((resolve, reject) => {
       if (timeoutMs > 0) timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      // A store that ignores the signal must not hold the query after a cancel.
-      onAbort = () => reject(signal.reason);
-      signal.addEventListener("abort", onAbort, { once: true });
+      this.rejectPull = reject;
     });
     cutOff.catch(() => undefined);
     next.catch(() => undefined);
@@ -148,7 +170,7 @@ export class StoreCursor {
       throw this.fail(errorText(e));
     } finally {
       clearTimeout(timer);
-      if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
+      this.rejectPull = undefined;
     }
   }
 }

@@ -204,26 +204,47 @@ export class ProxyStore implements Store {
       }
       for (const w of source.warnings.splice(0)) warnings.push(w);
     };
+    // Moves a source on within the frame in hand (warnings only come with frames); false when it must pull.
+    const stepBuffered = (source: SeriesSource): boolean => {
+      try {
+        return source.advanceBuffered();
+      } catch (e) {
+        failed(source, e);
+        return true;
+      }
+    };
     try {
       await Promise.all(sources.map(step));
       const counter = isCounterFunction(request.queryHints?.func);
-      const scratch = new FloatBits();
+      let scratch: FloatBits | undefined; // only deduplication re-encodes chunks
       const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Infinity;
       let emitted = 0;
       let batch: Series[] = [];
       let active = sources.filter((s) => s.head !== undefined);
       while (active.length > 0 && emitted < limit) {
         let min = active[0]!.head!.labels;
-        for (const s of active) if (compareLabels(s.head!.labels, min) < 0) min = s.head!.labels;
-        const parts: Part[] = [];
+        for (let i = 1; i < active.length; i++) if (compareLabels(active[i]!.head!.labels, min) < 0) min = active[i]!.head!.labels;
+        // The series as one store sent it, until a second part turns up (the common case: no new objects).
+        let single: Series | undefined;
+        let singleReplica = "";
+        let parts: Part[] | undefined;
+        let ended = false;
         for (const s of active) {
           while (s.head !== undefined && labelsEqual(s.head.labels, min)) {
-            parts.push({ replica: s.headReplica, chunks: s.head.chunks });
-            await step(s);
+            if (single === undefined) {
+              single = s.head;
+              singleReplica = s.headReplica;
+            } else {
+              parts ??= [{ replica: singleReplica, chunks: single.chunks }];
+              parts.push({ replica: s.headReplica, chunks: s.head.chunks });
+            }
+            if (!stepBuffered(s)) await step(s);
           }
+          if (s.head === undefined) ended = true;
         }
-        active = active.filter((s) => s.head !== undefined);
-        batch.push(dedup ? dedupSeries(min, parts, counter, warnings, scratch) : { labels: min, chunks: mergeChunks(parts) });
+        if (ended) active = active.filter((s) => s.head !== undefined);
+        if (parts === undefined) batch.push(single!);
+        else batch.push(dedup ? dedupSeries(min, parts, counter, warnings, (scratch ??= new FloatBits())) : { labels: min, chunks: mergeChunks(parts) });
         emitted++;
         if (batch.length >= this.frameSize) {
           yield { series: batch, warnings: warnings.splice(0) };

@@ -10,6 +10,8 @@ export interface SeriesSource {
   readonly headReplica: string;
   readonly warnings: string[];
   advance(): Promise<void>;
+  /** Moves on without awaiting when the next series is in hand; false (not moved) when advance() is needed. */
+  advanceBuffered(): boolean;
   close(): void;
 }
 
@@ -42,8 +44,18 @@ export class BufferedSource implements SeriesSource {
 
   async advance(): Promise<void> {
     if (this.items === undefined) this.items = await this.drain();
+    this.next();
+  }
+
+  advanceBuffered(): boolean {
+    if (this.items === undefined) return false;
+    this.next();
+    return true;
+  }
+
+  private next(): void {
     this.index++;
-    const item = this.items[this.index];
+    const item = this.items![this.index];
     this.head = item?.series;
     this.headReplica = item?.replica ?? "";
   }

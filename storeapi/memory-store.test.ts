@@ -63,6 +63,28 @@ test("series(): sorted by labels, filtered by matchers and time", async () => {
   assert.equal(all[0]!.chunks[0]!.raw!.encoding, ChunkEncoding.XOR);
 });
 
+test("series(): equality matchers select through postings that follow later adds and external labels", async () => {
+  const store = new MemoryStore({ externalLabels: L({ region: "eu" }) });
+  store.add(L({ __name__: "up", job: "a", instance: "1" }), [0], [1]);
+  store.add(L({ __name__: "up", job: "b", instance: "1" }), [0], [1]);
+  const names = async (...matchers: SeriesRequest["matchers"]): Promise<string[]> =>
+    (await collect(store.series(req({ matchers })))).map((s) => formatLabels(s.labels));
+  assert.deepEqual(await names({ name: "__name__", op: "=", value: "up" }, { name: "job", op: "=", value: "b" }), [
+    '{__name__="up", instance="1", job="b", region="eu"}',
+  ]);
+  assert.deepEqual(await names({ name: "job", op: "=", value: "c" }), [], "a value no series has");
+  store.add(L({ __name__: "up", job: "b", instance: "0" }), [0], [1]);
+  assert.deepEqual(
+    await names({ name: "job", op: "=", value: "b" }, { name: "instance", op: "!=", value: "x" }),
+    ['{__name__="up", instance="0", job="b", region="eu"}', '{__name__="up", instance="1", job="b", region="eu"}'],
+    "a series added after a select is found, in label order",
+  );
+  assert.equal((await names({ name: "region", op: "=", value: "eu" })).length, 3, "an external label is in the postings");
+  assert.equal((await names({ name: "region", op: "=", value: "us" })).length, 0);
+  store.clear();
+  assert.deepEqual(await names({ name: "job", op: "=", value: "b" }), []);
+});
+
 test("series(): skipChunks, limit, frames", async () => {
   const store = fixture();
   const frames: SeriesFrame[] = [];

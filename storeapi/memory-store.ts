@@ -143,6 +143,8 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 export class MemoryStore implements Store {
   private readonly byKey = new Map<string, MemorySeries>();
   private sortedCache: MemorySeries[] | undefined;
+  /** label name → value → the series holding that pair, in label order; rebuilt with sortedCache. */
+  private postingsCache: Map<string, Map<string, MemorySeries[]>> | undefined;
   private readonly externalLabels: Labels;
   private readonly frameSize: number;
 
@@ -182,6 +184,7 @@ export class MemoryStore implements Store {
   clear(): void {
     this.byKey.clear();
     this.sortedCache = undefined;
+    this.postingsCache = undefined;
   }
 
   /** Number of series held. */
@@ -196,6 +199,7 @@ export class MemoryStore implements Store {
       s = new MemorySeries(extendLabels(labels, this.externalLabels));
       this.byKey.set(key, s);
       this.sortedCache = undefined;
+      this.postingsCache = undefined;
     }
     return s;
   }
@@ -207,11 +211,41 @@ export class MemoryStore implements Store {
     return this.sortedCache;
   }
 
+  private postings(): Map<string, Map<string, MemorySeries[]>> {
+    if (this.postingsCache !== undefined) return this.postingsCache;
+    const index = new Map<string, Map<string, MemorySeries[]>>();
+    for (const s of this.sortedSeries()) {
+      for (const l of s.labels) {
+        let values = index.get(l.name);
+        if (values === undefined) index.set(l.name, (values = new Map()));
+        const list = values.get(l.value);
+        if (list === undefined) values.set(l.value, [s]);
+        else list.push(s);
+      }
+    }
+    this.postingsCache = index;
+    return index;
+  }
+
+  /**
+   * The fewest series the matchers can match, in label order: the shortest postings list of an
+   * equality matcher on a non-empty value, or every series when there is none.
+   */
+  private candidates(matchers: readonly Matcher[]): readonly MemorySeries[] {
+    let best: readonly MemorySeries[] | undefined;
+    for (const m of matchers) {
+      if (m.op !== "=" || m.value === "") continue;
+      const list = this.postings().get(m.name)?.get(m.value) ?? [];
+      if (best === undefined || list.length < best.length) best = list;
+    }
+    return best ?? this.sortedSeries();
+  }
+
   /** Series matching all matchers with samples in [mint, maxt], in label order. Throws MatcherError. */
   private select(matchers: readonly Matcher[], mint: number, maxt: number): MemorySeries[] {
     const compiled = compileMatchers(matchers);
-    return this.sortedSeries().filter(
-      (s) => s.length > 0 && s.hasSamplesIn(mint, maxt) && compiled.every((m) => m.matches(getLabel(s.labels, m.name))),
+    return this.candidates(matchers).filter(
+      (s) => compiled.every((m) => m.matches(getLabel(s.labels, m.name))) && s.length > 0 && s.hasSamplesIn(mint, maxt),
     );
   }
 

@@ -70,9 +70,13 @@ export function shardMatcher(info: ShardInfo | undefined): ShardMatcher | undefi
 }
 
 /** The frames with only the series of the shard; frames left empty still carry their warnings. */
-export async function* shardFrames(frames: AsyncIterable<SeriesFrame>, info: ShardInfo | undefined): AsyncIterable<SeriesFrame> {
+export function shardFrames(frames: AsyncIterable<SeriesFrame>, info: ShardInfo | undefined): AsyncIterable<SeriesFrame> {
   const matcher = shardMatcher(info);
-  if (matcher === undefined) return yield* frames;
+  // Unsharded (nearly every request): the frames themselves, no generator between them and the reader.
+  return matcher === undefined ? frames : shardedFrames(frames, matcher);
+}
+
+async function* shardedFrames(frames: AsyncIterable<SeriesFrame>, matcher: ShardMatcher): AsyncIterable<SeriesFrame> {
   for await (const frame of frames) {
     const series = frame.series.filter((s) => matcher.matches(s.labels));
     if (series.length > 0 || frame.warnings.length > 0) yield { series, warnings: frame.warnings };

@@ -19,6 +19,7 @@ import { ChunkEncoding } from "../types.js";
 import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
 import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
 import {
+  SeriesResponseDecoder,
   type WireAggrChunk,
   type WireChunk,
   type WireInfoResponse,
@@ -43,6 +44,21 @@ import {
 } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
 import { clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
+
+/**
+ * Makes a grpc-js call without the Error grpc-js builds per call to keep its caller's stack (some
+ * microseconds of stack capture per store per query): this client remakes every failure as a
+ * StoreApiError naming the store, so that stack is never shown. The previous limit is restored at once.
+ */
+export function withoutCallerStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+}
 
 /** Why the client dropped a chunk (the label of its drop counter). */
 export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
@@ -84,12 +100,14 @@ export class GrpcStoreClient implements Store {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Res>((resolve, reject) => {
       const deserialize = m.responseDeserialize as (bytes: Buffer) => Res;
-      const call = this.client.makeUnaryRequest<object, Res>(m.path, m.requestSerialize, deserialize, request, (err, response) => {
-        signal?.removeEventListener("abort", onAbort);
-        if (signal?.aborted) reject(signal.reason);
-        else if (err !== null || response === undefined) reject(this.fail(err));
-        else resolve(response);
-      });
+      const call = withoutCallerStack(() =>
+        this.client.makeUnaryRequest<object, Res>(m.path, m.requestSerialize, deserialize, request, (err, response) => {
+          signal?.removeEventListener("abort", onAbort);
+          if (signal?.aborted) reject(signal.reason);
+          else if (err !== null || response === undefined) reject(this.fail(err));
+          else resolve(response);
+        }),
+      );
       const onAbort = (): void => call.cancel();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
@@ -118,11 +136,14 @@ export class GrpcStoreClient implements Store {
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     signal?.throwIfAborted();
     const wire = seriesRequestToWire(request, this.responseBatchSize);
-    const call = this.client.makeServerStreamRequest<object, WireSeriesResponse>(
-      STORE_METHODS.Series.path,
-      STORE_METHODS.Series.requestSerialize,
-      STORE_METHODS.Series.responseDeserialize as (bytes: Buffer) => WireSeriesResponse,
-      wire,
+    const decoder = new SeriesResponseDecoder();
+    const call = withoutCallerStack(() =>
+      this.client.makeServerStreamRequest<object, WireSeriesResponse>(
+        STORE_METHODS.Series.path,
+        STORE_METHODS.Series.requestSerialize,
+        (bytes: Buffer) => decoder.decode(bytes),
+        wire,
+      ),
     );
     const onAbort = (): void => call.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -218,36 +239,54 @@ class SeriesStreamChecker {
   }
 
   private checkLabels(labels: Labels): void {
+    const before = this.previous;
     for (let i = 1; i < labels.length; i++) {
-      if (compareUtf8(labels[i - 1]!.name, labels[i]!.name) >= 0) {
+      const a = labels[i - 1]!.name;
+      const b = labels[i]!.name;
+      // The same two names as the series before (the decoder hands back the same strings): checked then.
+      if (before !== undefined && a === before[i - 1]?.name && b === before[i]?.name) continue;
+      if (compareUtf8(a, b) >= 0) {
         throw new StoreApiError(GRPC_INTERNAL, `store ${this.store}: series ${formatLabels(labels)} has unsorted or duplicate label names`);
       }
     }
   }
 
+  private drop(labels: Labels, minTime: number, maxTime: number, warnings: string[], reason: ChunkDropReason, why: string): undefined {
+    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    warnings.push(`store ${this.store}: series ${formatLabels(labels)}: dropped chunk [${minTime}, ${maxTime}]: ${why}`);
+    return undefined;
+  }
+
+  /** One part of an aggregate chunk, or why it is unusable. */
+  private static part(w: WireChunk, part: string): Chunk | { reason: ChunkDropReason; why: string } {
+    const encoding = chunkEncodingFromWire(w.type);
+    if (encoding === undefined) return { reason: "unknown_encoding", why: `${part} chunk has unknown encoding ${w.type}` };
+    const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : histogramChunkHeaderError(w.data);
+    if (problem !== undefined) return { reason: "corrupt_chunk", why: `${part} ${encoding === ChunkEncoding.XOR ? "XOR" : "histogram"} chunk: ${problem}` };
+    return { encoding, data: w.data };
+  }
+
   private aggrChunk(labels: Labels, c: WireAggrChunk, warnings: string[]): AggrChunk | undefined {
     const minTime = fromWireInt64(c.minTime);
     const maxTime = fromWireInt64(c.maxTime);
-    const drop = (reason: ChunkDropReason, why: string): undefined => {
-      this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
-      warnings.push(`store ${this.store}: series ${formatLabels(labels)}: dropped chunk [${minTime}, ${maxTime}]: ${why}`);
-      return undefined;
-    };
-    if (minTime > maxTime) return drop("corrupt_chunk", "min_time after max_time");
+    if (minTime > maxTime) return this.drop(labels, minTime, maxTime, warnings, "corrupt_chunk", "min_time after max_time");
+    // Raw data (the common case) has only `raw`.
+    if (c.raw != null && c.count == null && c.sum == null && c.min == null && c.max == null && c.counter == null) {
+      const raw = SeriesStreamChecker.part(c.raw, "raw");
+      if ("reason" in raw) return this.drop(labels, minTime, maxTime, warnings, raw.reason, raw.why);
+      return { minTime, maxTime, raw };
+    }
     const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
     let parts = 0;
     for (const part of ["raw", "count", "sum", "min", "max", "counter"] as const) {
       const w: WireChunk | null | undefined = c[part];
       if (w == null) continue;
-      const encoding = chunkEncodingFromWire(w.type);
-      if (encoding === undefined) return drop("unknown_encoding", `${part} chunk has unknown encoding ${w.type}`);
-      const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : histogramChunkHeaderError(w.data);
-      if (problem !== undefined) return drop("corrupt_chunk", `${part} ${encoding === ChunkEncoding.XOR ? "XOR" : "histogram"} chunk: ${problem}`);
-      const chunk: Chunk = { encoding, data: w.data };
+      const chunk = SeriesStreamChecker.part(w, part);
+      if ("reason" in chunk) return this.drop(labels, minTime, maxTime, warnings, chunk.reason, chunk.why);
       out[part] = chunk;
       parts++;
     }
-    if (parts === 0) return drop("corrupt_chunk", "no chunk data");
+    if (parts === 0) return this.drop(labels, minTime, maxTime, warnings, "corrupt_chunk", "no chunk data");
     return out;
   }
 }

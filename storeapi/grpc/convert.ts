@@ -268,8 +268,9 @@ function aggrChunkToWire(c: AggrChunk): WireAggrChunk {
   };
 }
 
+/** The labels are the series' own (an encoder only reads them). */
 export function seriesToWire(s: Series): WireSeries {
-  return { labels: labelsToWire(s.labels), chunks: s.chunks.map(aggrChunkToWire) };
+  return { labels: s.labels, chunks: s.chunks.map(aggrChunkToWire) };
 }
 
 /** The in-process encoding of a wire chunk encoding, or undefined when unknown. */
@@ -277,9 +278,9 @@ export function chunkEncodingFromWire(type: number): ChunkEncoding | undefined {
   return WIRE_TO_ENCODING[type];
 }
 
-/** Series labels only; chunks are converted (and checked) by the client, which names the store. */
+/** Series labels only (the decoded objects, not copied); chunks are converted (and checked) by the client, which names the store. */
 export function seriesLabelsFromWire(s: WireSeries): Labels {
-  return labelsFromWire(s.labels);
+  return s.labels;
 }
 
 // ── Info ──

@@ -11,7 +11,7 @@ import { HistogramChunk, HistogramChunkIterator, FloatHistogramChunkIterator, Xo
 import { formatLabels, labelsFromRecord as L } from "../labels.js";
 import type { WireSeries, WireSeriesResponse } from "../proto/index.js";
 import { serveStoreApi, type StoreApiServer } from "./server.js";
-import { GrpcStoreClient } from "./client.js";
+import { GrpcStoreClient, withoutCallerStack } from "./client.js";
 import { StoreApiError } from "./convert.js";
 import { makeCerts } from "../../testing/index.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
@@ -330,6 +330,12 @@ test("client: unsorted series from a store are an error naming it", async () => 
     });
   });
   const unsortedNames = { series: { labels: [{ name: "z", value: "1" }, { name: "a", value: "1" }], chunks: [] } };
+  const sortedNames = { series: { labels: [{ name: "a", value: "0" }, { name: "z", value: "1" }], chunks: [] } };
+  await fakeStore([sortedNames, unsortedNames], async (address) => {
+    await withClient(address, async (client) => {
+      await assert.rejects(collect(client.series(ALL)), /series \{z="1", a="1"\} has unsorted or duplicate label names/, "also after a good series with the same names");
+    });
+  });
   await fakeStore([unsortedNames], async (address) => {
     await withClient(address, async (client) => {
       await assert.rejects(collect(client.series(ALL)), /unsorted or duplicate label names/);
@@ -473,4 +479,14 @@ test("flags: defaults, and combinations that cannot work are errors naming the f
   assert.throws(() => grpcClientOptionsFromFlags({ "grpc-client-tls-ca": "ca.crt" }), /need --grpc-client-tls-secure/);
   assert.throws(() => grpcClientOptionsFromFlags({ "grpc-client-tls-secure": "yes" }), /must be true or false/);
   assert.throws(() => new GrpcStoreClient("127.0.0.1:1", { tls: { caFile: "/nonexistent/ca.crt" } }), /cannot read gRPC client TLS CA \/nonexistent\/ca.crt/);
+});
+
+test("client: a grpc-js call is made with no caller stack to capture, and the stack limit is restored, also on a throw", () => {
+  const before = Error.stackTraceLimit;
+  const inside = withoutCallerStack(() => new Error("x").stack ?? "");
+  assert.equal(inside.split("\n").length, 1, "only the message line: no frames captured");
+  assert.equal(Error.stackTraceLimit, before);
+  assert.throws(() => withoutCallerStack(() => { throw new Error("boom"); }), /boom/);
+  assert.equal(Error.stackTraceLimit, before);
+  assert.ok((new Error("y").stack ?? "").split("\n").length > 1, "stacks outside are whole");
 });

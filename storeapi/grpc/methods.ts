@@ -2,7 +2,7 @@
 // protobuf layer; shared by the server and the client.
 import type * as grpc from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
-import { THANOS_METHODS, WireDecodeError, decodeWire, encodeWire, thanosTypes } from "../proto/index.js";
+import { THANOS_METHODS, WireDecodeError, decodeSeriesResponse, decodeWire, encodeSeriesResponse, encodeWire, thanosTypes } from "../proto/index.js";
 
 /**
  * A request that did not decode. grpc-js hides a throwing deserializer's message from the
@@ -43,7 +43,12 @@ function method(path: string, request: protobuf.Type, response: protobuf.Type, r
 /** thanos.Store (with the deprecated Info, removed from Thanos in v0.37). */
 export const STORE_METHODS = {
   Info: method(THANOS_METHODS.storeInfo, thanosTypes.StoreInfoRequest, thanosTypes.StoreInfoResponse, false),
-  Series: method(THANOS_METHODS.series, thanosTypes.SeriesRequest, thanosTypes.SeriesResponse, true),
+  // The stream's messages are the hot path: written and read by hand (proto/series-response.ts).
+  Series: {
+    ...method(THANOS_METHODS.series, thanosTypes.SeriesRequest, thanosTypes.SeriesResponse, true),
+    responseSerialize: (value: object): Buffer => encodeSeriesResponse(value),
+    responseDeserialize: (bytes: Buffer): object => decodeSeriesResponse(bytes),
+  },
   LabelNames: method(THANOS_METHODS.labelNames, thanosTypes.LabelNamesRequest, thanosTypes.LabelNamesResponse, false),
   LabelValues: method(THANOS_METHODS.labelValues, thanosTypes.LabelValuesRequest, thanosTypes.LabelValuesResponse, false),
 } as const;

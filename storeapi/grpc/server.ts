@@ -6,6 +6,7 @@ import type { Store } from "../types.js";
 import { MatcherError } from "../matchers.js";
 import { shardFrames } from "../shard.js";
 import {
+  SeriesResponseEncoder,
   WireStoreType,
   type WireLabelNamesRequest,
   type WireLabelValuesRequest,
@@ -101,31 +102,37 @@ function unary<Req, Res>(handle: (request: Req, signal: AbortSignal) => Promise<
   };
 }
 
-/** Writes one response, waiting for the client when the send buffer is full. */
-async function write(call: grpc.ServerWritableStream<WireSeriesRequest, WireSeriesResponse>, message: WireSeriesResponse, signal: AbortSignal): Promise<void> {
-  if (!call.write(message)) await once(call, "drain", { signal });
+/** thanos.Store as served: a Series call writes its messages already encoded, through one SeriesResponseEncoder per call. */
+const SERVED_STORE_METHODS = { ...STORE_METHODS, Series: { ...STORE_METHODS.Series, responseSerialize: (bytes: Buffer): Buffer => bytes } };
+
+type SeriesCall = grpc.ServerWritableStream<WireSeriesRequest, Buffer>;
+
+/** Encodes and writes one response, waiting for the client when the send buffer is full. */
+async function write(call: SeriesCall, encoder: SeriesResponseEncoder, message: WireSeriesResponse, signal: AbortSignal): Promise<void> {
+  if (!call.write(encoder.encode(message))) await once(call, "drain", { signal });
 }
 
-async function streamSeries(store: Store, call: grpc.ServerWritableStream<WireSeriesRequest, WireSeriesResponse>, signal: AbortSignal): Promise<void> {
+async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal): Promise<void> {
   checkDecoded(call.request);
   const request = seriesRequestFromWire(call.request);
+  const encoder = new SeriesResponseEncoder();
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
-    for (const warning of frame.warnings) await write(call, { warning }, signal);
+    for (const warning of frame.warnings) await write(call, encoder, { warning }, signal);
     if (batchSize <= 1) {
-      for (const s of frame.series) await write(call, { series: seriesToWire(s) }, signal);
+      for (const s of frame.series) await write(call, encoder, { series: seriesToWire(s) }, signal);
       continue;
     }
     // Batches never span frames: a store's next frame may be slow to come.
     for (let start = 0; start < frame.series.length; start += batchSize) {
       const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
-      await write(call, { batch: { series } }, signal);
+      await write(call, encoder, { batch: { series } }, signal);
     }
   }
 }
 
-function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, WireSeriesResponse> {
+function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
   return (call) => {
     const cancel = callSignal(call);
     const signal = cancel.controller.signal;
@@ -147,7 +154,7 @@ function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesR
 export async function serveStoreApi(store: Store, options: StoreApiServerOptions = {}): Promise<StoreApiServer> {
   const componentType = options.componentType ?? "store";
   const server = new grpc.Server(serverChannelOptions(options));
-  server.addService(STORE_METHODS as unknown as grpc.ServiceDefinition, {
+  server.addService(SERVED_STORE_METHODS as unknown as grpc.ServiceDefinition, {
     Info: unary(async () => storeInfoToWire(await store.info(), STORE_TYPES[componentType] ?? WireStoreType.Unknown)),
     Series: seriesHandler(store),
     LabelNames: unary(async (r: WireLabelNamesRequest, signal) => {

@@ -23,6 +23,16 @@ export {
   /** A message that does not decode, naming its type. */
   WireDecodeError,
 } from "./thanos.js";
+export {
+  /** A SeriesResponse's bytes, written by hand in one pass (the Series stream's hot path). */
+  encodeSeriesResponse,
+  /** A SeriesResponse from its bytes, chunk data as views; throws WireDecodeError. */
+  decodeSeriesResponse,
+  /** One stream's encoder: label strings' bytes kept across its messages. */
+  SeriesResponseEncoder,
+  /** One stream's decoder: short label strings shared across its messages. */
+  SeriesResponseDecoder,
+} from "./series-response.js";
 export type {
   WireInt64,
   WireLabel,

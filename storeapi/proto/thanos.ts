@@ -376,8 +376,8 @@ export interface WireAggrChunk {
   counter?: WireChunk | null;
 }
 export interface WireSeries {
-  labels: WireLabel[];
-  chunks: WireAggrChunk[];
+  labels: readonly WireLabel[];
+  chunks: readonly WireAggrChunk[];
 }
 export interface WireLabelMatcher {
   type: number;
