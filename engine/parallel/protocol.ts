@@ -26,8 +26,12 @@ export interface JobMessage {
 }
 
 /** Evaluate steps [k0, k1) into the given arrays (step-major cells; see evaluateFloatSteps) and send them back. */
-export interface SliceRequest {
+export interface SliceRequest extends SliceCells {
   type: "slice";
+}
+
+/** Steps [k0, k1) of a part and the arrays that carry them (filled on the way back). */
+interface SliceCells {
   job: number;
   k0: number;
   k1: number;
@@ -44,13 +48,8 @@ export interface EndMessage {
 export type ToWorker = JobMessage | SliceRequest | EndMessage;
 
 /** A slice evaluated: the request's arrays, filled, and the samples its windows read. */
-export interface SliceResult {
+export interface SliceResult extends SliceCells {
   type: "slice";
-  job: number;
-  k0: number;
-  k1: number;
-  values: Float64Array;
-  present: Uint8Array;
   read: number;
 }
 
