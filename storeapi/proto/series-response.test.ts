@@ -101,6 +101,8 @@ test("decodeSeriesResponse: truncated, overlong and mistyped input is a WireDeco
     [Buffer.from([0x00, 0x00]), /field number 0/],
     [Buffer.from([(9 << 3) | 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]), /varint longer than 10 bytes/],
     [Buffer.from([(9 << 3) | 1, 1, 2]), /truncated/],
+    // A length whose varint is a negative int64 must not send the reader backwards.
+    [Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0x0a, 0x00]), /negative field length at byte 11/],
   ];
   for (const [bytes, why] of cases) {
     assert.throws(

@@ -400,6 +400,7 @@ class Reader {
   /** The end of a length-delimited field's body, checked against the message's end. */
   length(): number {
     const n = this.varint();
+    if (n < 0) throw new WireDecodeError(`negative field length at byte ${this.pos}`);
     if (n > this.end - this.pos) throw new WireDecodeError(`field length ${n} at byte ${this.pos} runs past the end (${this.end - this.pos} bytes left)`);
     return this.pos + n;
   }
