@@ -24,6 +24,10 @@ test("in-memory LRU: a kept form lives beside its bytes only, and counts in the 
   assert.equal(await lru.get("a"), undefined, "evicted by b's form");
   assert.ok(lru.sizeBytes <= 1000);
   assert.equal(lru.keptForm("b", b), "form-b");
+  // A form too big for the bound is not kept, and its entry stays.
+  lru.keepForm("b", b, "huge", 1000);
+  assert.equal(await lru.get("b"), b);
+  assert.equal(lru.keptForm("b", b), "form-b");
 });
 
 test("kept forms of bytes read again (Redis) are used only while the bytes are equal", () => {

@@ -59,6 +59,8 @@ export class ByteLru {
   }
 
   keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
+    // lru-cache drops an entry too big for the bound: keep the bytes then, without the form.
+    if (value.length + bytes + key.length * 2 > this.lru.maxSize) return;
     // Keeping a form does not make the entry younger.
     this.lru.set(key, { value, form, formBytes: bytes }, { noUpdateTTL: true });
   }
