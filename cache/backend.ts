@@ -8,6 +8,10 @@ export interface CacheBackend {
   readonly name: string;
   get(key: string): Promise<Buffer | undefined>;
   set(key: string, value: Buffer): Promise<void>;
+  /** The form kept for key by keepForm, while key still holds these bytes; undefined otherwise. */
+  keptForm(key: string, value: Buffer): unknown;
+  /** Keeps a form derived from value (its decoded, rendered answer) in process beside key, counted as `bytes` in a byte bound. */
+  keepForm(key: string, value: Buffer, form: unknown, bytes: number): void;
   close(): Promise<void>;
 }
 
@@ -18,35 +22,91 @@ export interface InMemoryOptions {
   ttlMs?: number;
 }
 
-/** Entries in this process, least recently used dropped first once maxSizeBytes is reached. */
-export class InMemoryBackend implements CacheBackend {
-  readonly name = "inmemory";
-  private readonly lru: LRUCache<string, Buffer>;
+/** A value, and the form derived from it kept beside it with that form's size. */
+interface Entry {
+  value: Buffer;
+  form: unknown;
+  formBytes: number;
+}
+
+/** Values with their derived forms in process, least recently used dropped first once maxSizeBytes is reached. */
+export class ByteLru {
+  private readonly lru: LRUCache<string, Entry>;
 
   constructor(options: InMemoryOptions) {
-    this.lru = new LRUCache<string, Buffer>({
+    this.lru = new LRUCache<string, Entry>({
       maxSize: options.maxSizeBytes,
-      // A key costs its UTF-16 string beside the value.
-      sizeCalculation: (value, key) => value.length + key.length * 2,
+      // A key costs its UTF-16 string beside the value and its kept form.
+      sizeCalculation: (e, key) => Math.max(1, e.value.length + e.formBytes + key.length * 2),
       ...(options.ttlMs !== undefined && options.ttlMs > 0 ? { ttl: options.ttlMs } : {}),
     });
   }
 
-  async get(key: string): Promise<Buffer | undefined> {
-    return this.lru.get(key);
+  get(key: string): Buffer | undefined {
+    return this.lru.get(key)?.value;
   }
 
-  async set(key: string, value: Buffer): Promise<void> {
-    // An entry larger than the whole cache is refused by lru-cache; it simply stays uncached.
-    this.lru.set(key, value);
+  /** A new value drops the form kept for the old one. An entry larger than the whole bound is refused by lru-cache; it stays uncached. */
+  set(key: string, value: Buffer): void {
+    this.lru.set(key, { value, form: undefined, formBytes: 0 });
   }
 
-  /** Bytes held now. */
+  keptForm(key: string, value: Buffer): unknown {
+    const e = this.lru.peek(key);
+    // The same Buffer in process; equal bytes when they came again from elsewhere (Redis).
+    if (e === undefined || (e.value !== value && !e.value.equals(value))) return undefined;
+    return e.form;
+  }
+
+  keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
+    // lru-cache drops an entry too big for the bound: keep the bytes then, without the form.
+    if (value.length + bytes + key.length * 2 > this.lru.maxSize) return;
+    // Keeping a form does not make the entry younger.
+    this.lru.set(key, { value, form, formBytes: bytes }, { noUpdateTTL: true });
+  }
+
+  /** Bytes held now, values and kept forms together. */
   get sizeBytes(): number {
     return this.lru.calculatedSize;
   }
 
-  async close(): Promise<void> {
+  clear(): void {
     this.lru.clear();
+  }
+}
+
+/** Entries in this process, their decoded forms counted in the same byte bound. */
+export class InMemoryBackend implements CacheBackend {
+  readonly name = "inmemory";
+  private readonly entries: ByteLru;
+
+  constructor(options: InMemoryOptions) {
+    this.entries = new ByteLru(options);
+  }
+
+  async get(key: string): Promise<Buffer | undefined> {
+    return this.entries.get(key);
+  }
+
+  async set(key: string, value: Buffer): Promise<void> {
+    this.entries.set(key, value);
+  }
+
+  keptForm(key: string, value: Buffer): unknown {
+    return this.entries.keptForm(key, value);
+  }
+
+  keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
+    // Kept only beside the value the key holds now: a form never outlives its bytes.
+    if (this.entries.get(key) === value) this.entries.keepForm(key, value, form, bytes);
+  }
+
+  /** Bytes held now, values and kept forms together. */
+  get sizeBytes(): number {
+    return this.entries.sizeBytes;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
   }
 }

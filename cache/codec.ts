@@ -1,12 +1,11 @@
 // The binary form of a cache entry (a list of extents), the same for the
-// in-process LRU and Redis: float64 timestamps and values, length-prefixed
-// UTF-8 strings, and each series' points as JSON text with their offsets, so a
-// hit is answered by splicing text (points.ts). Decoded without parsing text.
+// in-process LRU and Redis: float64 timestamps and values and length-prefixed
+// UTF-8 strings, no JSON text. Decoded without parsing text; the points' JSON
+// text is rendered once after decoding and kept in process (backend.ts keepForm).
 import type { Labels } from "../storeapi/index.js";
 import type { Extent } from "./extents.js";
-import { seriesPoints } from "./points.js";
 
-const MAGIC = 0x4f584532; // "OXE2": OXE1 plus the points' JSON text
+const MAGIC = 0x4f584533; // "OXE3": OXE2 without the points' JSON text
 
 /** A cache entry that is not ours or is cut short; the frontend treats it as a miss. */
 export class CodecError extends Error {
@@ -41,20 +40,6 @@ class Writer {
     this.room(xs.byteLength);
     this.buf.set(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength), this.at);
     this.at += xs.byteLength;
-  }
-
-  /** The array's bytes as they are in memory (little-endian). */
-  u32s(xs: Uint32Array): void {
-    this.room(xs.byteLength);
-    this.buf.set(new Uint8Array(xs.buffer, xs.byteOffset, xs.byteLength), this.at);
-    this.at += xs.byteLength;
-  }
-
-  /** A string of ASCII only (the points' JSON), one byte a character. */
-  ascii(s: string): void {
-    this.u32(s.length);
-    this.room(s.length);
-    this.at += this.buf.write(s, this.at, "latin1");
   }
 
   str(s: string): void {
@@ -100,23 +85,6 @@ class Reader {
     return out;
   }
 
-  /** n uint32s copied out (the entry's bytes need not be 4-byte aligned). */
-  u32s(n: number): Uint32Array {
-    this.need(n * 4);
-    const out = new Uint32Array(n);
-    new Uint8Array(out.buffer).set(this.buf.subarray(this.at, this.at + n * 4));
-    this.at += n * 4;
-    return out;
-  }
-
-  ascii(): string {
-    const n = this.u32();
-    this.need(n);
-    const s = this.buf.toString("latin1", this.at, this.at + n);
-    this.at += n;
-    return s;
-  }
-
   str(): string {
     const n = this.u32();
     this.need(n);
@@ -145,9 +113,6 @@ export function encodeExtents(extents: readonly Extent[]): Buffer {
       w.u32(s.t.length);
       w.f64s(s.t);
       w.f64s(s.v);
-      const points = seriesPoints(s);
-      w.ascii(points.text);
-      w.u32s(points.offsets);
     }
   }
   return w.done();
@@ -169,10 +134,7 @@ export function decodeExtents(buf: Buffer): Extent[] {
       const n = r.u32();
       const t = r.f64s(n);
       const v = r.f64s(n);
-      const text = r.ascii();
-      const offsets = r.u32s(n + 1);
-      if (offsets[n] !== text.length) throw new CodecError(`cache entry's points text of ${text.length} characters does not end at its last offset ${offsets[n]}`);
-      series.push({ labels: labels as Labels, t, v, points: { text, offsets } });
+      series.push({ labels: labels as Labels, t, v });
     }
     extents.push({ start, end, infos, series });
   }

@@ -101,24 +101,29 @@ export function missingRanges(extents: readonly Extent[], start: number, end: nu
   return gaps;
 }
 
-/** Points [lo, hi) of a series: typed-array views, and its JSON text when it has been formatted. */
-interface Piece {
-  t: Float64Array;
-  v: Float64Array;
-  points: PointsText | undefined;
+/** Points [lo, hi) of one extent's series. */
+export interface Piece {
+  series: CachedSeries;
   lo: number;
   hi: number;
 }
 
+/** A series of a joined matrix as the pieces of extents it is made of, in time order. */
+export interface SeriesPieces {
+  labels: MatrixSeries["labels"];
+  pieces: Piece[];
+  /** Points in all pieces. */
+  n: number;
+}
+
 /**
- * One matrix from extents: the points in [start, end], each timestamp taken
- * once (an extent adds only what lies after the ones before it), series sorted
- * by labels as Prometheus sorts a range query's result. Points' JSON text is
- * carried along (cut and joined, never formatted again) where every piece has it.
+ * The series of one matrix from extents, as pieces: the points in [start, end], each
+ * timestamp taken once (an extent adds only what lies after the ones before it),
+ * series sorted by labels as Prometheus sorts a range query's result.
  */
-export function joinExtents(extents: readonly Extent[], start: number, end: number): CachedSeries[] {
+export function seriesPieces(extents: readonly Extent[], start: number, end: number): SeriesPieces[] {
   const sorted = [...extents].sort((a, b) => a.start - b.start);
-  const parts = new Map<string, { labels: MatrixSeries["labels"]; pieces: Piece[]; n: number }>();
+  const parts = new Map<string, SeriesPieces>();
   let covered = start - 1;
   for (const e of sorted) {
     const from = Math.max(start, covered + 1);
@@ -134,22 +139,28 @@ export function joinExtents(extents: readonly Extent[], start: number, end: numb
         entry = { labels: s.labels, pieces: [], n: 0 };
         parts.set(key, entry);
       }
-      entry.pieces.push({ t: s.t, v: s.v, points: s.points, lo, hi });
+      entry.pieces.push({ series: s, lo, hi });
       entry.n += hi - lo;
     }
     covered = Math.max(covered, to);
   }
-  const out: CachedSeries[] = [];
-  for (const { labels, pieces, n } of parts.values()) out.push(joinPieces(labels, pieces, n));
-  return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  return [...parts.values()].sort((a, b) => compareLabels(a.labels, b.labels));
 }
 
-function joinPieces(labels: MatrixSeries["labels"], pieces: readonly Piece[], n: number): CachedSeries {
-  const withText = pieces.every((p) => p.points !== undefined);
+/**
+ * One matrix from extents (seriesPieces joined into arrays). Points' JSON text is
+ * carried along (cut and joined, never formatted again) where every piece has it.
+ */
+export function joinExtents(extents: readonly Extent[], start: number, end: number): CachedSeries[] {
+  return seriesPieces(extents, start, end).map(joinPieces);
+}
+
+function joinPieces({ labels, pieces, n }: SeriesPieces): CachedSeries {
+  const withText = pieces.every((p) => p.series.points !== undefined);
   if (pieces.length === 1) {
-    const { t, v, lo, hi } = pieces[0]!;
-    const series: CachedSeries = { labels, t: t.subarray(lo, hi), v: v.subarray(lo, hi) };
-    if (withText) series.points = cutPoints(pieces[0]!.points!, lo, hi);
+    const { series: s, lo, hi } = pieces[0]!;
+    const series: CachedSeries = { labels, t: s.t.subarray(lo, hi), v: s.v.subarray(lo, hi) };
+    if (withText) series.points = cutPoints(s.points!, lo, hi);
     return series;
   }
   const t = new Float64Array(n);
@@ -158,17 +169,17 @@ function joinPieces(labels: MatrixSeries["labels"], pieces: readonly Piece[], n:
   const texts: string[] = [];
   let at = 0;
   let chars = 0;
-  for (const p of pieces) {
-    t.set(p.t.subarray(p.lo, p.hi), at);
-    v.set(p.v.subarray(p.lo, p.hi), at);
+  for (const { series: s, lo, hi } of pieces) {
+    t.set(s.t.subarray(lo, hi), at);
+    v.set(s.v.subarray(lo, hi), at);
     if (offsets !== undefined) {
-      const src = p.points!.offsets;
-      const base = src[p.lo]!;
-      for (let i = p.lo; i < p.hi; i++) offsets[at + i - p.lo] = src[i]! - base + chars;
-      texts.push(p.points!.text.substring(base, src[p.hi]!));
-      chars += src[p.hi]! - base;
+      const src = s.points!.offsets;
+      const base = src[lo]!;
+      for (let i = lo; i < hi; i++) offsets[at + i - lo] = src[i]! - base + chars;
+      texts.push(s.points!.text.substring(base, src[hi]!));
+      chars += src[hi]! - base;
     }
-    at += p.hi - p.lo;
+    at += hi - lo;
   }
   const series: CachedSeries = { labels, t, v };
   if (offsets !== undefined) {

@@ -12,7 +12,7 @@ import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type 
 import { InFlight } from "./inflight.js";
 import { decodeMetaAnswer, encodeMetaAnswer, joinMetaAnswers, type MetaAnswer, type MetaKind, metaKind, parseMetaBody } from "./meta.js";
 import { createFrontendMetrics, type FrontendMetrics } from "./metrics.js";
-import { matrixBody, seriesPoints } from "./points.js";
+import { matrixBody, renderExtents, seriesPoints } from "./points.js";
 import { queryShape, type QueryShape } from "./query.js";
 import { joinShardAnswers, type ShardBy, shardInfoJson } from "./shard.js";
 import { alignToStep, lastStepAtOrBefore, type RangePiece, splitByInterval } from "./split.js";
@@ -90,8 +90,6 @@ export class QueryFrontend {
   private readonly labelsDefaultRangeMs: number;
   private readonly verticalShards: number;
   private readonly now: () => number;
-  /** Entries decoded, by the bytes they came from: the in-process LRU hands back the same Buffer on every hit. */
-  private readonly decoded = new WeakMap<Buffer, Extent[]>();
   /** Shapes of recent queries by step and text: dashboards ask the same ones again and again, and parsing is not free. */
   private readonly shapes = new LRUCache<string, QueryShape>({ max: 2000 });
   /** Answers being computed, by request: an identical request arriving meanwhile shares one. */
@@ -424,15 +422,15 @@ export class QueryFrontend {
     return "qr:" + createHash("sha256").update(identity).digest("base64url");
   }
 
+  /** The extents under key, rendered: decoded and rendered once, then kept by the backend beside the bytes they came from. */
   private async readCache(key: string): Promise<Extent[]> {
     try {
       const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
       if (buf === undefined) return [];
-      let extents = this.decoded.get(buf);
-      if (extents === undefined) {
-        extents = decodeExtents(buf);
-        this.decoded.set(buf, extents);
-      }
+      const kept = this.backend!.keptForm(key, buf) as Extent[] | undefined;
+      if (kept !== undefined) return kept;
+      const extents = decodeExtents(buf);
+      this.backend!.keepForm(key, buf, extents, renderExtents(extents));
       return extents;
     } catch {
       this.metrics.backendErrors.inc({ backend: this.backendName, op: "get" });
@@ -440,11 +438,11 @@ export class QueryFrontend {
     }
   }
 
-  private writeCache(key: string, extents: Extent[]): Promise<void> {
+  private async writeCache(key: string, extents: Extent[]): Promise<void> {
     const buf = encodeExtents(extents);
-    // The in-process LRU hands these very bytes back on the next hit: no need to decode what is at hand.
-    this.decoded.set(buf, extents);
-    return this.writeBytes(key, buf);
+    await this.writeBytes(key, buf);
+    // The next hit gets these very extents back, their points' text already rendered.
+    this.backend!.keepForm(key, buf, extents, renderExtents(extents));
   }
 }
 

@@ -4,7 +4,7 @@ import { encodeQueryResponse } from "../api/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, mergeExtents } from "./extents.js";
-import { matrixBody, pointsText } from "./points.js";
+import { matrixBody, pointsText, renderExtents } from "./points.js";
 
 const STEP = 1000;
 
@@ -41,8 +41,45 @@ test("answers spliced from the points' text are byte for byte the encoder's, how
     }
     // Through a merge and the binary codec, as a cache entry goes.
     const stored = decodeExtents(encodeExtents(mergeExtents(extents, STEP)));
-    assert.equal(matrixBody(stored, 2000, 39_000, [], []), direct(extents, 2000, 39_000));
+    assert.ok(stored.every((e) => e.series.every((s) => s.points === undefined)), "the binary entry holds no JSON text");
+    assert.ok(renderExtents(stored) > 0);
     assert.ok(stored.every((e) => e.series.every((s) => s.points !== undefined && s.points.offsets.length === s.t.length + 1)));
+    assert.equal(matrixBody(stored, 2000, 39_000, [], []), direct(extents, 2000, 39_000));
   }
   assert.equal(matrixBody([], 0, 1000, [], []), direct([], 0, 1000));
+});
+
+test("a cached part and a fresh part concatenated equal the encoder's answer: series in one part only, empty series", () => {
+  const series = (name: string, ts: number[], k: number) => {
+    const t = Float64Array.from(ts);
+    const v = Float64Array.from(ts, (x) => (x % 3000 === 0 ? NaN : x / 7 + k));
+    return { labels: labelsFromRecord({ __name__: "m", s: name }), t, v };
+  };
+  const steps = (from: number, to: number) => Array.from({ length: (to - from) / STEP + 1 }, (_, i) => from + i * STEP);
+  // As a hit after a refresh: the cached part rendered through the codec, the fresh minute as fetched.
+  const cachedPart: Extent = {
+    start: 0,
+    end: 20_000,
+    infos: [],
+    series: [series("both", steps(0, 20_000), 1), series("cached-only", steps(5000, 12_000), 2), series("empty", [], 3)],
+  };
+  const freshPart: Extent = {
+    start: 21_000,
+    end: 30_000,
+    infos: [],
+    series: [series("both", steps(21_000, 30_000), 1), series("fresh-only", steps(25_000, 30_000), 4), series("empty", [], 3), series("a-fresh", steps(30_000, 30_000), 5)],
+  };
+  const cached = decodeExtents(encodeExtents([cachedPart]));
+  renderExtents(cached);
+  const fresh = { ...freshPart, series: freshPart.series.map((s) => ({ ...s, points: pointsText(s.t, s.v) })) };
+  const concat = (a: Float64Array, b: Float64Array) => Float64Array.from([...a, ...b]);
+  const [both0, cachedOnly] = cachedPart.series;
+  const [both1, freshOnly, , aFresh] = freshPart.series;
+  // What the encoder writes for the whole matrix, built by hand; empty series are not in a range answer.
+  const whole = [aFresh!, { labels: both0!.labels, t: concat(both0!.t, both1!.t), v: concat(both0!.v, both1!.v) }, cachedOnly!, freshOnly!];
+  const encoded = [...encodeQueryResponse({ value: { type: "matrix", series: whole }, warnings: ["w"], infos: [] })].join("");
+  assert.equal(matrixBody([...cached, fresh], 0, 30_000, ["w"], []), encoded);
+  // Cut inside both parts: a series left with no point in the range is left out.
+  const cut = whole.map((s) => ({ labels: s.labels, t: s.t.filter((x) => x >= 13_000 && x <= 26_000), v: s.v.filter((_, i) => s.t[i]! >= 13_000 && s.t[i]! <= 26_000) })).filter((s) => s.t.length > 0);
+  assert.equal(matrixBody([...cached, fresh], 13_000, 26_000, [], []), [...encodeQueryResponse({ value: { type: "matrix", series: cut }, warnings: [], infos: [] })].join(""));
 });

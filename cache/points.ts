@@ -3,7 +3,7 @@
 // cuts and splices strings instead of formatting numbers again. The envelope
 // (status, warnings, infos) comes from api's encoder, so the bytes are the same.
 import { encodeQueryResponse, formatSampleTime, formatSampleValue, labelsJson } from "../api/index.js";
-import { type Extent, joinExtents } from "./extents.js";
+import { type Extent, seriesPieces } from "./extents.js";
 
 /** A series' points as JSON: point i is text[offsets[i], offsets[i+1]), `[t,"v"],` with its trailing comma. */
 export interface PointsText {
@@ -30,15 +30,38 @@ export function seriesPoints(s: Extent["series"][number]): PointsText {
 }
 
 /**
+ * Renders every series' points of a cache entry and returns the bytes the entry now
+ * holds in process (values, text and offsets), to count it in a cache's byte bound.
+ */
+export function renderExtents(extents: readonly Extent[]): number {
+  let bytes = 0;
+  for (const e of extents) {
+    for (const s of e.series) {
+      const points = seriesPoints(s);
+      // One byte a character: the text is ASCII, which V8 stores one-byte.
+      bytes += s.t.byteLength + s.v.byteLength + points.offsets.byteLength + points.text.length;
+      for (const l of s.labels) bytes += 2 * (l.name.length + l.value.length);
+    }
+  }
+  return bytes;
+}
+
+/**
  * The query_range success body of [start, end] from extents, byte for byte what
- * encodeQueryResponse writes for joinExtents' matrix, but from the points' text.
+ * encodeQueryResponse writes for joinExtents' matrix, but spliced from the points'
+ * text of each piece: no number formatted, no point copied.
  */
 export function matrixBody(extents: readonly Extent[], start: number, end: number, warnings: readonly string[], infos: readonly string[]): string {
   const series: string[] = [];
-  for (const s of joinExtents(extents, start, end)) {
-    const text = seriesPoints(s).text;
-    // The last point's trailing comma closes nothing.
-    series.push('{"metric":' + labelsJson(s.labels) + ',"values":[' + text.substring(0, text.length - 1) + "]}");
+  for (const { labels, pieces } of seriesPieces(extents, start, end)) {
+    let values = "";
+    for (let k = 0; k < pieces.length; k++) {
+      const { series: s, lo, hi } = pieces[k]!;
+      const { text, offsets } = seriesPoints(s);
+      // The last point's trailing comma closes nothing.
+      values += text.substring(offsets[lo]!, offsets[hi]! - (k === pieces.length - 1 ? 1 : 0));
+    }
+    series.push('{"metric":' + labelsJson(labels) + ',"values":[' + values + "]}");
   }
   const envelope = [...encodeQueryResponse({ value: { type: "matrix", series: [] }, warnings, infos })].join("");
   const cut = envelope.indexOf('"result":[]') + '"result":['.length;

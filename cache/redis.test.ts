@@ -46,6 +46,8 @@ test("Redis: entries are shared in binary form; with Redis killed the frontend a
     assert.equal(keys.length, 2);
     const value = await peek.getBuffer(keys[0]!);
     assert.notEqual(value![0], "{".charCodeAt(0), "not JSON text");
+    assert.ok(!value!.includes('"],['), "no points' JSON text in the entry");
+    assert.ok(backend.keptBytes > value!.length, "the rendered form is kept in process, counted in bytes");
     assert.ok((await peek.pttl(keys[0]!)) > 0, "entries expire");
     // A second frontend on the same Redis is warm at once.
     const other = new QueryFrontend({ registry: new Registry(), backend, now: () => 10 * DAY });

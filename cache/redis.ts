@@ -3,7 +3,7 @@
 // so requests go on uncached; the client reconnects by itself.
 import type { ConnectionOptions } from "node:tls";
 import { Redis } from "ioredis";
-import type { CacheBackend } from "./backend.js";
+import { ByteLru, type CacheBackend } from "./backend.js";
 
 export interface RedisBackendOptions {
   /** host:port. */
@@ -19,7 +19,11 @@ export interface RedisBackendOptions {
   ttlMs?: number;
   /** Longest wait for one command or for a connection, ms. */
   timeoutMs?: number;
+  /** Bytes of entries read and their decoded forms kept in this process (checked against Redis's bytes on every read); default 64 MiB, 0: none. */
+  keptMaxBytes?: number;
 }
+
+const KEPT_MAX_BYTES = 64 << 20;
 
 /** TLS to Redis, as Thanos's redis `tls_config`; certificates and keys as PEM text. */
 export interface RedisTlsOptions {
@@ -34,8 +38,11 @@ export class RedisBackend implements CacheBackend {
   readonly name = "redis";
   private readonly client: Redis;
   private readonly ttlMs: number;
+  private readonly kept: ByteLru | undefined;
 
   constructor(options: RedisBackendOptions) {
+    const keptMaxBytes = options.keptMaxBytes ?? KEPT_MAX_BYTES;
+    this.kept = keptMaxBytes > 0 ? new ByteLru({ maxSizeBytes: keptMaxBytes, ...(options.ttlMs !== undefined ? { ttlMs: options.ttlMs } : {}) }) : undefined;
     const { host, port } = hostPort(options.address);
     const timeout = options.timeoutMs ?? 500;
     this.ttlMs = options.ttlMs ?? 0;
@@ -67,12 +74,26 @@ export class RedisBackend implements CacheBackend {
     else await this.client.set(key, value);
   }
 
+  keptForm(key: string, value: Buffer): unknown {
+    return this.kept?.keptForm(key, value);
+  }
+
+  keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
+    this.kept?.keepForm(key, value, form, bytes);
+  }
+
+  /** Bytes of entries and forms kept in this process now. */
+  get keptBytes(): number {
+    return this.kept?.sizeBytes ?? 0;
+  }
+
   /** Whether the client is connected now. */
   get connected(): boolean {
     return this.client.status === "ready";
   }
 
   async close(): Promise<void> {
+    this.kept?.clear();
     this.client.disconnect();
   }
 }
