@@ -5,7 +5,8 @@
 // ENGINE_BENCH_ONLY=<regexp> runs only the queries it matches (e.g. to profile a few).
 // ENGINE_BENCH_WORKERS=<n>: window worker threads this build's engine uses (default: CPUs − 1, as
 // `orrery start`); ENGINE_BENCH_MIN_SAMPLES=<n>: their threshold. Give this build's own
-// dist/engine/index.js as the baseline to measure the workers alone (the baseline runs without).
+// dist/engine/index.js as the baseline to measure the workers alone (the baseline runs without,
+// unless ENGINE_BENCH_BASELINE_WORKERS=<n> gives it its own pool of n, to compare two builds' workers).
 // ENGINE_BENCH_SWEEP=1: where handing a call to the workers starts to pay (--query.parallel-min-samples):
 // small stores of n counters, one thread against the workers at a threshold of 0, interleaved.
 import { availableParallelism } from "node:os";
@@ -117,9 +118,13 @@ function benchPool(): WindowWorkerPool | undefined {
 }
 
 async function compareWith(baselinePath: string, store: MemoryStore, end: number, pool: WindowWorkerPool | undefined): Promise<void> {
-  const mod = (await import(baselinePath)) as { Engine: new (o: object) => EngineLike };
+  const mod = (await import(baselinePath)) as { Engine: new (o: object) => EngineLike; WindowWorkerPool?: typeof WindowWorkerPool };
   const ours = new Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: pool }) as unknown as EngineLike;
-  const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000 });
+  const baseWorkers = Number(process.env.ENGINE_BENCH_BASELINE_WORKERS ?? 0);
+  const basePool = baseWorkers > 0 && mod.WindowWorkerPool !== undefined ? new mod.WindowWorkerPool({ size: baseWorkers, minSamples: pool?.minSamples }) : undefined;
+  await basePool?.ready();
+  console.log(`baseline window workers: ${basePool?.size ?? 0}`);
+  const base = new mod.Engine({ timeoutMs: 600_000, maxSamples: 200_000_000, windowWorkers: basePool });
   await base.instantQuery(store, 'count({__name__=~".+"})', end).exec();
   console.log(`query | baseline s | this build s | ratio | same answer`);
   for (const q of selectedQueries()) {
@@ -138,6 +143,7 @@ async function compareWith(baselinePath: string, store: MemoryStore, end: number
     const med = (xs: number[]): number => xs.sort((x, y) => x - y)[1]!;
     console.log(`${q} | ${med(tb).toFixed(3)} | ${med(to).toFixed(3)} | ${(med(to) / med(tb)).toFixed(2)} | ${same ? "yes" : "NO"}`);
   }
+  await basePool?.close();
 }
 
 function selectedQueries(): string[] {
