@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --only range|instant --no-compliance --no-victoria-metrics --keep]
 //
 // orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
 // data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
@@ -40,6 +40,7 @@ interface Args {
   compliance: boolean;
   victoriaMetrics: boolean;
   keep: boolean;
+  modes: ("range" | "instant")[];
 }
 
 function parseCli(): Args {
@@ -52,6 +53,7 @@ function parseCli(): Args {
       "no-compliance": { type: "boolean", default: false },
       "no-victoria-metrics": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      only: { type: "string" },
     },
   });
   const args = {
@@ -62,7 +64,9 @@ function parseCli(): Args {
     compliance: !values["no-compliance"],
     victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
+    modes: values.only === undefined ? (["range", "instant"] as ("range" | "instant")[]) : [values.only as "range" | "instant"],
   };
+  if (values.only !== undefined && values.only !== "range" && values.only !== "instant") throw new Error("bad flags: --only range|instant");
   if (!(args.hours > 0) || !Number.isInteger(args.series) || args.series < 0 || !Number.isInteger(args.runs) || args.runs < 1 || !(args.stepS > 0)) {
     throw new Error("bad flags: --hours > 0, --series ≥ 0, --runs ≥ 1, --step > 0 (seconds)");
   }
@@ -169,11 +173,11 @@ async function main(): Promise<number> {
       );
     }
 
-    log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
+    log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (${args.modes.map((m) => (m === "range" ? `range over ${args.hours} h at ${args.stepS} s steps` : "instant at the end")).join(", ")}), ${args.runs} runs each, alternating`);
     const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
     const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
-    const rows = await benchmark(contenders, startMs, endMs, args, log, queries);
+    const rows = await benchmark(contenders, startMs, endMs, args, log, queries, args.modes);
     console.log("");
     console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs; orrery's query frontend off, VictoriaMetrics' cache off`);
     console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s${victoria !== undefined ? `, victoria-metrics import ${victoriaS.toFixed(1)} s` : ""}`);
