@@ -37,6 +37,20 @@ export interface Chunk {
    * in-process only (the Thanos StoreAPI wire has no field for them).
    */
   readonly startTimestamps?: Float64Array;
+  /**
+   * The chunk's samples with minTime ≤ t ≤ maxTime (the read's range), already decoded: what
+   * decoding `data` over that range gives, from a store that keeps them (the head's open chunk).
+   * In-process only, like startTimestamps; a reader may always decode `data` instead.
+   */
+  readonly decoded?: DecodedChunkSamples;
+}
+
+/** Decoded float samples of a chunk over [minTime, maxTime]: timestamps and values side by side. */
+export interface DecodedChunkSamples {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly t: Float64Array;
+  readonly v: Float64Array;
 }
 
 /**

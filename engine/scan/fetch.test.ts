@@ -6,8 +6,9 @@ import { Registry } from "prom-client";
 import { Engine } from "../index.js";
 import { call, labels, range, sel } from "../testing.js";
 import { ChunkEncoding, STALE_NAN, XorChunk } from "../../storeapi/index.js";
-import type { AggrChunk, Series, SeriesFrame, Store } from "../../storeapi/index.js";
+import type { AggrChunk, Series, SeriesFrame, SeriesRequest, Store } from "../../storeapi/index.js";
 import type { MatrixValue, QueryResult, VectorValue } from "../types.js";
+import type { Expr } from "../../promql/index.js";
 
 function xor(ts: number[], vs: ArrayLike<number>): AggrChunk {
   const c = new XorChunk();
@@ -191,4 +192,36 @@ test("a tier followed by raw chunks (the seam): the raw samples count themselves
     assert.equal(want.length, 4, q);
     assert.deepEqual(await rangeValues(seam, q, 5 * MINUTE), want, q);
   }
+});
+
+/** A store sending one chunk whose bytes say 1 everywhere and whose decoded samples (for the range `decodedFor` gives) say 2, stale at 40 s. */
+function withDecoded(decodedFor: (req: SeriesRequest) => { minTime: number; maxTime: number }): Store {
+  const ts = seconds(0, 10, 20, 30, 40, 50);
+  return {
+    ...scripted([]),
+    async *series(req: SeriesRequest): AsyncIterable<SeriesFrame> {
+      const chunk = xor(ts, [1, 1, 1, 1, STALE_NAN, 1]);
+      const { minTime, maxTime } = decodedFor(req);
+      const inRange = ts.filter((t) => t >= minTime && t <= maxTime);
+      const v = Float64Array.from(inRange, (t) => (t === 40_000 ? STALE_NAN : 2));
+      yield { series: [{ labels: X, chunks: [{ ...chunk, raw: { ...chunk.raw!, decoded: { minTime, maxTime, t: Float64Array.from(inRange), v } } }] }], warnings: [] };
+    },
+  };
+}
+
+test("samples a store sends decoded for the fetch's range are read instead of the chunk's bytes (stale markers honoured)", async () => {
+  const store = withDecoded((req) => ({ minTime: req.minTime, maxTime: req.maxTime }));
+  const at = async (q: string, expr: Expr, t: number): Promise<number[]> => {
+    const r = await new Engine().exprQuery(store, q, expr, t, t, 0).exec();
+    return (r.value as VectorValue).samples.map((s) => s.v);
+  };
+  assert.deepEqual(await at("x", sel("x"), 35_000), [2]);
+  assert.deepEqual(await at("x", sel("x"), 45_000), [], "the stale marker ends the series");
+  assert.deepEqual(await at("sum_over_time(x[25s])", call("sum_over_time", range(sel("x"), 25)), 50_000), [4], "the stale marker is dropped from the window");
+});
+
+test("decoded samples for another range than the fetch's are ignored: the chunk's bytes are read", async () => {
+  const store = withDecoded((req) => ({ minTime: req.minTime + 1, maxTime: req.maxTime }));
+  const r = await new Engine().exprQuery(store, "x", sel("x"), 35_000, 35_000, 0).exec();
+  assert.deepEqual((r.value as VectorValue).samples.map((s) => s.v), [1]);
 });

@@ -5,7 +5,7 @@
 // replica dedup (that is the federation proxy's job). A label set sent again (several stores or
 // blocks holding one series, adjacent after a proxy's merge) is one series: its chunks are
 // merged by time. Series out of label order are sorted, merged the same way, and warned about.
-import type { Aggregate, AggrChunk, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
+import type { Aggregate, AggrChunk, DecodedChunkSamples, Labels, Matcher, ReadAggregate, Series, SeriesRequest } from "../../storeapi/index.js";
 import {
   ChunkEncoding,
   aggregatesFor,
@@ -90,8 +90,19 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
 function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec, scratch);
+  const tail = decodedByStore(chunks, spec);
+  if (tail !== undefined) return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: tail.t, v: tail.v } };
   if (needsDecodedInput(chunks)) return decodedSeriesInput(chunks, spec.minTime, spec.maxTime);
   return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
+}
+
+/** The samples in the fetch range a store sent decoded (the head's open chunk near now), when they are the series' only chunk there. */
+function decodedByStore(chunks: readonly AggrChunk[], spec: FetchSpec): DecodedChunkSamples | undefined {
+  if (chunks.length !== 1) return undefined;
+  const raw = chunks[0]!.raw;
+  const d = raw?.decoded;
+  if (d === undefined || raw!.encoding !== ChunkEncoding.XOR || raw!.startTimestamps !== undefined) return undefined;
+  return d.minTime === spec.minTime && d.maxTime === spec.maxTime ? d : undefined;
 }
 
 /**

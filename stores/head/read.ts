@@ -56,7 +56,7 @@ export class HeadReader {
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);
     }
-    // The open chunks' copies share slab blocks (see chunksIn).
+    // The open chunks' copies (and decoded tails) share slab blocks (see chunksIn).
     const copies = new ByteSlab();
     const arena = this.state.arena;
     for (let from = 0; from < selected.length; from += FRAME_SERIES) {
@@ -69,7 +69,7 @@ export class HeadReader {
           continue;
         }
         // Chunks are gathered per frame: truncation between frames may have emptied a series.
-        const chunks = series.chunksIn(minTime, maxTime, arena, copies);
+        const chunks = series.chunksIn(minTime, maxTime, arena, copies, true);
         if (chunks.length > 0) frame.push({ labels, chunks });
       }
       yield { series: frame, warnings: [] };

@@ -67,3 +67,38 @@ test("replay of a checkpoint plus the segments after it rebuilds the head from t
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("after a WAL replay, a read near now gets the open chunk's samples decoded, equal to its bytes, and later appends join them", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "orrery-replay-tail-"));
+  const opts = { fsync: "never" as const, segmentSize: 1 << 16, windowMs: 3_600_000, chunkRangeMs: 3_600_000 };
+  const t = Array.from({ length: 50 }, (_, i) => i * 15_000);
+  const nearNow = async (head: Head, end: number): Promise<{ decoded: number[]; bytes: number[] }> => {
+    const frames = [];
+    for await (const f of head.series({ minTime: end - 60_000, maxTime: end, matchers: [] })) frames.push(...f.series);
+    const raw = frames[0]!.chunks[0]!.raw!;
+    const bytes: number[] = [];
+    const it = new XorChunkIterator(raw.data);
+    while (it.next()) if (it.t >= end - 60_000 && it.t <= end) bytes.push(it.v);
+    assert.ok(raw.decoded !== undefined, "the open chunk comes decoded");
+    return { decoded: [...raw.decoded.v], bytes };
+  };
+  try {
+    const first = await openHead(dir, opts);
+    await first.head.appendBatch([{ labels: up("a"), t, v: t.map((x) => x / 1000) }]);
+    await first.head.close();
+    const second = await openHead(dir, opts);
+    try {
+      const replayed = await nearNow(second.head, t[49]!);
+      assert.deepEqual(replayed.decoded, [675, 690, 705, 720, 735]);
+      assert.deepEqual(replayed.decoded, replayed.bytes);
+      await second.head.appendBatch([{ labels: up("a"), t: [750_000, 765_000], v: [1, 2] }]);
+      const later = await nearNow(second.head, 765_000);
+      assert.deepEqual(later.decoded, [705, 720, 735, 1, 2]);
+      assert.deepEqual(later.decoded, later.bytes);
+    } finally {
+      await second.head.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

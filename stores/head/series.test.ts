@@ -38,3 +38,106 @@ test("ByteSlab blocks start at 1 KiB and double up to 64 KiB: a one-series read 
   }
   assert.deepEqual([...new Set(sizes)], [1024, 2048, 4096, 8192, 16384, 32768, 65536]);
 });
+
+// The decoded tail of the open chunk (issue 19): a read near now gets the samples the chunk's bytes hold, undecoded.
+import { decodeXorChunk, isStaleNaN, STALE_NAN, FloatBits } from "../../storeapi/index.js";
+import type { AggrChunk, NativeHistogram } from "../../storeapi/index.js";
+import { ChunkArena } from "./arena.js";
+import { MemSeries, TAIL_SAMPLES } from "./series.js";
+import { rng } from "./test-helpers.js";
+
+/** The one chunk's samples in [mint, maxt], decoded from its bytes. */
+function decodedFromBytes(chunk: AggrChunk, mint: number, maxt: number): { t: Float64Array; v: Float64Array } {
+  const t = new Float64Array(200);
+  const v = new Float64Array(200);
+  const n = decodeXorChunk(chunk.raw!.data, mint, maxt, t, v, 0);
+  return { t: t.subarray(0, n), v: v.subarray(0, n) };
+}
+
+/** Bit patterns read straight from the typed array (a number[] would quiet NaN payloads), so stale markers are told apart. */
+const bits = (xs: Float64Array): number[] => Array.from(new Uint32Array(xs.buffer, xs.byteOffset, 2 * xs.length));
+
+test("the open chunk's decoded tail equals decoding its bytes, across chunk cuts, stale markers and later appends", () => {
+  const random = rng(19);
+  const arena = new ChunkArena();
+  const scratch = new FloatBits();
+  const s = new MemSeries(1, [], 0);
+  const chunkRange = 7_200_000;
+  let t = 1_000_000;
+  let served = 0;
+  let staleServed = 0;
+  for (let i = 0; i < 700; i++) {
+    t += random() < 0.1 ? 1 + Math.floor(random() * 60_000) : 15_000;
+    const v = random() < 0.05 ? STALE_NAN : random() < 0.03 ? NaN : Math.round(random() * 1000) / 10;
+    s.append(t, v, chunkRange, arena, scratch);
+    if (i % 7 !== 0) continue;
+    // Windows ending at the newest sample and inside the series, short and long.
+    for (const span of [1, 60_000, 300_000, 600_000, 3_600_000]) {
+      for (const end of [t, t - 20_000]) {
+        const mint = end - span;
+        const chunks = s.chunksIn(mint, end, arena, new ByteSlab(), true);
+        const overlapping = s.chunksIn(-Infinity, Infinity, arena).filter((c) => c.maxTime >= mint && c.minTime <= end);
+        assert.deepEqual(chunks.map((c) => [c.minTime, c.maxTime]), overlapping.map((c) => [c.minTime, c.maxTime]), "the chunks overlapping the range");
+        assert.equal(s.hasDataIn(mint, end), overlapping.length > 0);
+        const open = chunks[chunks.length - 1]?.raw;
+        if (open?.decoded === undefined) continue;
+        served++;
+        assert.equal(chunks.length, 1, "decoded only when the range starts inside the open chunk");
+        const want = decodedFromBytes(chunks[0]!, mint, end);
+        assert.equal(open.decoded.minTime, mint);
+        assert.equal(open.decoded.maxTime, end);
+        assert.deepEqual([...open.decoded.t], [...want.t], `timestamps at sample ${i}, span ${span}`);
+        assert.deepEqual(bits(open.decoded.v), bits(want.v), `values at sample ${i}, span ${span}`);
+        for (const x of open.decoded.v) if (isStaleNaN(x)) staleServed++;
+      }
+    }
+  }
+  assert.ok(served > 300, `the tail served ${served} reads`);
+  assert.ok(staleServed > 10, `stale markers among them: ${staleServed}`);
+});
+
+test("a decoded tail handed to a reader does not change with later appends", () => {
+  const arena = new ChunkArena();
+  const scratch = new FloatBits();
+  const s = new MemSeries(1, [], 0);
+  for (let i = 0; i < 10; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
+  const got = s.chunksIn(4500, 9000, arena, new ByteSlab(), true)[0]!.raw!.decoded!;
+  for (let i = 10; i < 100; i++) s.append(i * 1000, -i, 7_200_000, arena, scratch);
+  assert.deepEqual([...got.t], [5000, 6000, 7000, 8000, 9000]);
+  assert.deepEqual([...got.v], [5, 6, 7, 8, 9]);
+});
+
+test("the tail is not used when it does not reach back to the range's start, nor without being asked", () => {
+  const arena = new ChunkArena();
+  const scratch = new FloatBits();
+  const s = new MemSeries(1, [], 0);
+  for (let i = 0; i < 100; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
+  // The ring holds the last TAIL_SAMPLES samples: 68..99 s.
+  const oldest = (100 - TAIL_SAMPLES) * 1000;
+  assert.equal(s.chunksIn(oldest, 99_000, arena, new ByteSlab(), true)[0]!.raw!.decoded, undefined, "sample 67 s is not held");
+  assert.deepEqual([...s.chunksIn(oldest + 1, 99_000, arena, new ByteSlab(), true)[0]!.raw!.decoded!.t].length, TAIL_SAMPLES - 1);
+  assert.equal(s.chunksIn(90_000, 99_000, arena, new ByteSlab(), false)[0]!.raw!.decoded, undefined);
+  assert.equal(s.chunksIn(0, 99_000, arena, new ByteSlab(), true)[0]!.raw!.decoded, undefined, "the range takes the whole chunk");
+});
+
+test("histogram chunks and chunks with start timestamps carry no decoded tail; truncation drops it", () => {
+  const arena = new ChunkArena();
+  const scratch = new FloatBits();
+  const h: NativeHistogram = { float: false, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1], negativeSpans: [], negativeBuckets: [] } as unknown as NativeHistogram;
+  const hs = new MemSeries(1, [], 0);
+  for (let i = 0; i < 5; i++) hs.appendHistogram(i * 1000, h, 7_200_000, arena);
+  assert.equal(hs.chunksIn(2000, 4000, arena, new ByteSlab(), true)[0]!.raw!.decoded, undefined);
+  const st = new MemSeries(2, [], 0);
+  for (let i = 0; i < 5; i++) st.append(i * 1000, i, 7_200_000, arena, scratch, 1);
+  const raw = st.chunksIn(2000, 4000, arena, new ByteSlab(), true)[0]!.raw!;
+  assert.equal(raw.decoded, undefined);
+  assert.ok(raw.startTimestamps !== undefined);
+  const s = new MemSeries(3, [], 0);
+  for (let i = 0; i < 5; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
+  s.lastT = s.commitT;
+  const before = s.openBytes();
+  s.chunksIn(2000, 4000, arena, new ByteSlab(), true);
+  assert.equal(s.openBytes(), before + 2 * TAIL_SAMPLES * 8, "the tail counts in the memory estimate");
+  s.truncateBefore(10_000, arena);
+  assert.equal(s.openBytes(), 0, "truncation let the tail go with the open chunk");
+});

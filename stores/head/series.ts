@@ -10,9 +10,10 @@ import {
   HistogramChunk,
   XOR_CHUNK_TARGET_SAMPLES,
   XorChunk,
+  decodeXorChunk,
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
-import type { AggrChunk, Labels, NativeHistogram } from "../../storeapi/index.js";
+import type { AggrChunk, Chunk, DecodedChunkSamples, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
 /** Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, encoding. */
@@ -31,12 +32,36 @@ const SLAB_BYTES = 1 << 16;
 const SLAB_FIRST_BYTES = 1 << 10;
 const SLAB_MAX_COPY = 4096;
 
-/** Copies small byte arrays into shared blocks: one allocation per 64 KiB instead of one per copy. */
+/**
+ * Samples of the open XOR chunk's end the head keeps decoded once a read has asked for them:
+ * 32 covers a 5-minute lookback at a 10 s scrape interval, for 512 bytes a series.
+ */
+export const TAIL_SAMPLES = 32;
+
+/** Copies small byte arrays (and float columns) into shared blocks: one allocation per 64 KiB instead of one per copy. */
 export class ByteSlab {
   private block = new Uint8Array(0);
   private used = 0;
   /** Blocks start small and double: a read of one series (a rule's) should not zero 64 KiB. */
   private nextBlock = SLAB_FIRST_BYTES;
+  private floatBlock = new Float64Array(0);
+  private floatsUsed = 0;
+  private nextFloatBlock = SLAB_FIRST_BYTES / 8;
+  /** Where a chunk is decoded to fill a series' tail (the chunk's samples, at most 65535). */
+  decodeT = new Float64Array(XOR_CHUNK_TARGET_SAMPLES);
+  decodeV = new Float64Array(XOR_CHUNK_TARGET_SAMPLES);
+
+  /** An uninitialised Float64Array of n elements (n ≤ TAIL_SAMPLES) cut from a shared block. */
+  floats(n: number): Float64Array {
+    if (this.floatsUsed + n > this.floatBlock.length) {
+      this.floatBlock = new Float64Array(Math.max(n, this.nextFloatBlock));
+      this.nextFloatBlock = Math.min(SLAB_BYTES / 8, 2 * this.nextFloatBlock);
+      this.floatsUsed = 0;
+    }
+    const out = this.floatBlock.subarray(this.floatsUsed, this.floatsUsed + n);
+    this.floatsUsed += n;
+    return out;
+  }
 
   copy(bytes: Uint8Array): Uint8Array {
     const n = bytes.length;
@@ -71,6 +96,14 @@ export class MemSeries {
    */
   private closedSt: (Float64Array | undefined)[] | undefined = undefined;
   private openSt: number[] | undefined = undefined;
+  /**
+   * The open XOR chunk's last samples, decoded: a ring of TAIL_SAMPLES timestamps then as many
+   * values, created by the first read that can use it (chunksIn), kept up by append after that.
+   */
+  private tail: Float64Array | undefined = undefined;
+  /** Samples of the open chunk the ring holds (at most TAIL_SAMPLES), and the slot the next one goes to. */
+  private tailCount = 0;
+  private tailNext = 0;
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   lastT = -Infinity;
   lastV = 0;
@@ -128,6 +161,7 @@ export class MemSeries {
       this.startChunk(new XorChunk(64, scratch), t, chunkRange);
     }
     (this.open as XorChunk).append(t, v);
+    if (this.tail !== undefined) this.pushTail(t, v);
     this.noteStartTimestamp(st);
     this.openMaxT = t;
     this.commitT = t;
@@ -179,6 +213,9 @@ export class MemSeries {
   private startChunk(chunk: OpenChunk, t: number, chunkRange: number): void {
     this.open = chunk;
     this.openSt = undefined;
+    this.tailCount = 0;
+    this.tailNext = 0;
+    if (!(chunk instanceof XorChunk)) this.tail = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
   }
@@ -210,16 +247,27 @@ export class MemSeries {
   hasDataIn(mint: number, maxt: number): boolean {
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) return true;
     const c = this.closed;
-    for (let i = 0; i < c.length; i += META) if (c[i + 1]! >= mint && c[i]! <= maxt) return true;
+    for (let i = this.firstClosedEndingFrom(mint); i < c.length; i += META) if (c[i]! <= maxt) return true;
     return false;
+  }
+
+  /**
+   * Offset in `closed` of the first chunk ending at or after mint (closed.length when none). Chunks
+   * are in time order and reads are mostly near now: counted back from the newest.
+   */
+  private firstClosedEndingFrom(mint: number): number {
+    const c = this.closed;
+    let i = c.length;
+    while (i > 0 && c[i - META + 1]! >= mint) i -= META;
+    return i;
   }
 
   /** Samples in the chunks overlapping [mint, maxt] (whole chunks, as chunksIn returns them), from their headers. */
   samplesIn(mint: number, maxt: number, arena: ChunkArena): number {
     let n = 0;
     const c = this.closed;
-    for (let i = 0; i < c.length; i += META) {
-      if (c[i + 1]! < mint || c[i]! > maxt) continue;
+    for (let i = this.firstClosedEndingFrom(mint); i < c.length; i += META) {
+      if (c[i]! > maxt) break;
       n += xorChunkNumSamples(arena.view(c[i + 2]!, c[i + 3]!));
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) n += this.open.numSamples();
@@ -228,28 +276,86 @@ export class MemSeries {
 
   /**
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
-   * bytes, so appends after this call do not change what the reader holds.
+   * bytes, so appends after this call do not change what the reader holds. With
+   * `decodeTail`, an open XOR chunk whose samples in range the tail holds also
+   * carries them decoded (see openChunk).
    */
-  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab()): AggrChunk[] {
+  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab(), decodeTail = false): AggrChunk[] {
     const out: AggrChunk[] = [];
     const c = this.closed;
-    for (let i = 0; i < c.length; i += META) {
+    for (let i = this.firstClosedEndingFrom(mint); i < c.length; i += META) {
       const minTime = c[i]!;
       const maxTime = c[i + 1]!;
-      if (maxTime < mint || minTime > maxt) continue;
+      if (minTime > maxt) break;
       const data = arena.view(c[i + 2]!, c[i + 3]!);
       const startTimestamps = this.closedSt?.[i / META];
       const encoding = c[i + 4]! as ChunkEncoding;
       out.push({ minTime, maxTime, raw: startTimestamps === undefined ? { encoding, data } : { encoding, data, startTimestamps } });
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      const data = copies.copy(this.open.bytes());
-      const encoding = encodingOf(this.open);
-      // A copy, as the bytes are: later appends must not change what the reader holds.
-      const raw = this.openSt === undefined ? { encoding, data } : { encoding, data, startTimestamps: Float64Array.from(this.openSt) };
-      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw });
+      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: this.openChunk(mint, maxt, copies, decodeTail) });
     }
     return out;
+  }
+
+  /**
+   * A copy of the open chunk (later appends must not change what the reader holds). When
+   * asked, the range starts inside an XOR chunk and the tail reaches back to it, the copy also
+   * carries the samples in [mint, maxt] decoded, so a read near now decodes nothing.
+   */
+  private openChunk(mint: number, maxt: number, copies: ByteSlab, decodeTail: boolean): Chunk {
+    const open = this.open!;
+    const data = copies.copy(open.bytes());
+    const encoding = encodingOf(open);
+    if (this.openSt !== undefined) return { encoding, data, startTimestamps: Float64Array.from(this.openSt) };
+    if (!decodeTail || !(open instanceof XorChunk) || mint <= this.openMinT) return { encoding, data };
+    const decoded = this.tailSamples(open, mint, maxt, copies);
+    return decoded === undefined ? { encoding, data } : { encoding, data, decoded };
+  }
+
+  /** The open chunk's samples in [mint, maxt] from the tail (filled by decoding the chunk once), or undefined when it does not reach back to mint. */
+  private tailSamples(open: XorChunk, mint: number, maxt: number, copies: ByteSlab): DecodedChunkSamples | undefined {
+    if (this.tail === undefined) this.fillTail(open, copies);
+    const ring = this.tail!;
+    const count = this.tailCount;
+    const oldest = (this.tailNext - count + TAIL_SAMPLES) % TAIL_SAMPLES;
+    // Whole chunk held, or its oldest held sample before mint: nothing in range is missing.
+    if (count < open.numSamples() && ring[oldest]! >= mint) return undefined;
+    let from = 0;
+    while (from < count && ring[(oldest + from) % TAIL_SAMPLES]! < mint) from++;
+    let to = from;
+    while (to < count && ring[(oldest + to) % TAIL_SAMPLES]! <= maxt) to++;
+    const t = copies.floats(to - from);
+    const v = copies.floats(to - from);
+    for (let k = from; k < to; k++) {
+      const slot = (oldest + k) % TAIL_SAMPLES;
+      t[k - from] = ring[slot]!;
+      v[k - from] = ring[TAIL_SAMPLES + slot]!;
+    }
+    return { minTime: mint, maxTime: maxt, t, v };
+  }
+
+  /** Decodes the open chunk once and keeps its last TAIL_SAMPLES samples. */
+  private fillTail(open: XorChunk, copies: ByteSlab): void {
+    const bytes = open.bytes();
+    const n = xorChunkNumSamples(bytes);
+    if (copies.decodeT.length < n) {
+      copies.decodeT = new Float64Array(n);
+      copies.decodeV = new Float64Array(n);
+    }
+    decodeXorChunk(bytes, -Infinity, Infinity, copies.decodeT, copies.decodeV, 0);
+    this.tail = new Float64Array(2 * TAIL_SAMPLES);
+    this.tailCount = 0;
+    this.tailNext = 0;
+    for (let k = Math.max(0, n - TAIL_SAMPLES); k < n; k++) this.pushTail(copies.decodeT[k]!, copies.decodeV[k]!);
+  }
+
+  private pushTail(t: number, v: number): void {
+    const ring = this.tail!;
+    ring[this.tailNext] = t;
+    ring[TAIL_SAMPLES + this.tailNext] = v;
+    this.tailNext = (this.tailNext + 1) % TAIL_SAMPLES;
+    if (this.tailCount < TAIL_SAMPLES) this.tailCount++;
   }
 
   /**
@@ -272,13 +378,15 @@ export class MemSeries {
     if (this.open !== undefined && this.openMaxT < mint && !this.pending) {
       this.open = undefined;
       this.openSt = undefined;
+      this.tail = undefined;
       chunks++;
     }
     return { chunks, bytes };
   }
 
-  /** Bytes held in the open chunk (for the memory estimate). */
+  /** Bytes held in the open chunk and its decoded tail (for the memory estimate). */
   openBytes(): number {
-    return this.open !== undefined ? this.open.bytes().length : 0;
+    const tailBytes = this.tail !== undefined ? this.tail.byteLength : 0;
+    return (this.open !== undefined ? this.open.bytes().length : 0) + tailBytes;
   }
 }
