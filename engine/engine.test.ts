@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "./index.js";
-import type { Expr } from "../promql/index.js";
+import type { Expr, LabelMatcher } from "../promql/index.js";
 import type { Store } from "../storeapi/index.js";
 import type { MatrixValue, QueryOptions, QueryResult, VectorValue } from "./types.js";
 import { agg, bin, call, num, range, sel, storeWith, str, subquery } from "./testing.js";
@@ -76,6 +76,16 @@ test("name collision after a name-dropping function is an error", async () => {
   ]);
   const e: Expr = { type: "VectorSelector", name: "", matchers: [{ name: "job", op: "=", value: "x" }], anchored: false, smoothed: false, pos: { start: 0, end: 1 } };
   await assert.rejects(instant(store, call("abs", e), 0), /same labelset/);
+  // The same through operators whose own series are distinct: the names dropped differ.
+  const counters = storeWith(MIN, [
+    [{ __name__: "a", job: "x" }, [1, 2, 3]],
+    [{ __name__: "b", job: "x" }, [2, 4, 6]],
+  ]);
+  await assert.rejects(instant(counters, call("rate", range(e, 300)), 2 * MIN), /same labelset/);
+  await assert.rejects(instant(counters, call("timestamp", e), 2 * MIN), /same labelset/);
+  await assert.rejects(instant(counters, agg("topk", call("rate", range(e, 300)), [], { param: num(5) }), 2 * MIN), /same labelset/);
+  const one: Expr = { ...e, matchers: [...(e as { matchers: LabelMatcher[] }).matchers, { name: "__name__", op: "=", value: "a" }] } as Expr;
+  assert.equal(vec(await instant(counters, call("rate", range(one, 300)), 2 * MIN))["job=x"] !== undefined, true, "one name dropped from all: no collision");
 });
 
 test("topk keeps the largest per step and count_values counts by value", async () => {

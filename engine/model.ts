@@ -56,6 +56,8 @@ export interface OperatorAnalysis {
 /** Every operator: output series up front, then batches of step vectors until null. */
 export interface Operator {
   readonly kind: "vector" | "scalar";
+  /** True when series() never lists one label set twice (before the delayed `__name__` drop): a selector's series, aggregation groups. */
+  readonly distinctLabels?: boolean;
   series(): Promise<readonly SeriesMeta[]>;
   /** Up to `stepsBatch` consecutive steps; null when done. Give the vectors back to the pool after use. */
   next(): Promise<StepVector[] | null>;

@@ -19,6 +19,8 @@ import { kahanSumInc } from "../functions/index.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
+  /** One output series per group. */
+  readonly distinctLabels = true;
   private groups: Groups | undefined;
   private value = new Float64Array(0);
   private comp = new Float64Array(0);

@@ -18,6 +18,11 @@ export class KAggregateOperator implements Operator {
   private buckets: number[][] = [];
   private step = 0;
 
+  /** Its output series are some of its input's. */
+  get distinctLabels(): boolean {
+    return this.input.distinctLabels === true;
+  }
+
   constructor(
     private readonly ctx: QueryContext,
     private readonly op: AggregateOp,

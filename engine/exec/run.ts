@@ -3,7 +3,7 @@
 import type { PlanNode } from "../../planner/index.js";
 import { planType } from "../../planner/index.js";
 import { execution } from "../errors.js";
-import { dropMetricName, labelsKey, compareLabels } from "../../storeapi/index.js";
+import { dropMetricName, getLabel, labelsKey, compareLabels, METRIC_NAME } from "../../storeapi/index.js";
 import type { Explain, Operator, SeriesMeta, Timeline } from "../model.js";
 import type { HistogramPoints, MatrixSeries, Sample, Value } from "../types.js";
 import type { FloatHistogram } from "../histogram/index.js";
@@ -54,9 +54,25 @@ function finalLabels(m: SeriesMeta): SeriesMeta["labels"] {
   return m.dropName ? dropMetricName(m.labels) : m.labels;
 }
 
+/**
+ * Whether two output series may end up with one label set: not when the operator's series are
+ * distinct and the delayed name drop takes from all of them one same name (or from none).
+ */
+function mayRepeatLabels(op: Operator, meta: readonly SeriesMeta[]): boolean {
+  if (op.distinctLabels !== true || meta.length === 0) return true;
+  const dropName = meta[0]!.dropName;
+  const name = getLabel(meta[0]!.labels, METRIC_NAME);
+  for (const m of meta) {
+    if (m.dropName !== dropName) return true;
+    if (dropName && getLabel(m.labels, METRIC_NAME) !== name) return true;
+  }
+  return false;
+}
+
 async function evaluateInstant(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {
   const meta = await op.series();
   const samples: Sample[] = [];
+  const check = mayRepeatLabels(op, meta);
   const seen = new Set<string>();
   for (;;) {
     checkAborted(ctx.signal);
@@ -65,22 +81,25 @@ async function evaluateInstant(ctx: QueryContext, op: Operator, tl: Timeline): P
     for (const sv of batch) {
       for (let k = 0; k < sv.n; k++) {
         const labels = finalLabels(meta[sv.ids[k]!]!);
-        const key = labelsKey(labels);
-        if (seen.has(key)) throw execution(DUPLICATE);
-        seen.add(key);
+        if (check) noteLabels(seen, labels);
         samples.push({ labels, t: tl.start, v: sv.v[k]! });
       }
       for (let k = 0; k < sv.hn; k++) {
         const labels = finalLabels(meta[sv.hIds![k]!]!);
-        const key = labelsKey(labels);
-        if (seen.has(key)) throw execution(DUPLICATE);
-        seen.add(key);
+        if (check) noteLabels(seen, labels);
         samples.push({ labels, t: tl.start, v: 0, h: sv.h![k]! });
       }
       ctx.pool.put(sv);
     }
   }
   return { type: "vector", samples };
+}
+
+/** Adds a sample's label set to those of its step's vector; a second one is the duplicate-labelset error. */
+function noteLabels(seen: Set<string>, labels: SeriesMeta["labels"]): void {
+  const key = labelsKey(labels);
+  if (seen.has(key)) throw execution(DUPLICATE);
+  seen.add(key);
 }
 
 async function evaluateScalar(ctx: QueryContext, op: Operator, tl: Timeline): Promise<Value> {

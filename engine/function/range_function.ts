@@ -54,6 +54,11 @@ export class RangeFunctionOperator implements Operator {
     this.steps = { times, refs, args };
   }
 
+  /** One output series per input series, labels kept (the name dropped after, if at all). */
+  get distinctLabels(): boolean {
+    return this.source.distinctLabels;
+  }
+
   private async load(): Promise<RangeData> {
     if (this.data !== undefined) return this.data;
     const d = await this.source.load();

@@ -16,5 +16,7 @@ export interface RangeSource {
   readonly rangeMs: number;
   readonly anchored: boolean;
   readonly smoothed: boolean;
+  /** True when the loaded series never repeat a label set (a selector's, joined by the fetch). */
+  readonly distinctLabels: boolean;
   describe(): string;
 }

@@ -12,6 +12,7 @@ export class MatrixSelectorSource implements RangeSource {
   readonly rangeMs: number;
   readonly anchored: boolean;
   readonly smoothed: boolean;
+  readonly distinctLabels = true;
 
   constructor(
     private readonly ctx: QueryContext,

@@ -24,6 +24,8 @@ export interface VectorSelectorOptions {
 
 export class VectorSelectorOperator implements Operator {
   readonly kind = "vector";
+  /** The fetch joins every label set the stores send more than once. */
+  readonly distinctLabels = true;
   private buffers: SampleBuffer[] | undefined;
   private meta: SeriesMeta[] | undefined;
   private step = 0;

@@ -13,6 +13,7 @@ export class SubquerySource implements RangeSource {
   readonly rangeMs: number;
   readonly anchored = false;
   readonly smoothed = false;
+  readonly distinctLabels = false;
 
   constructor(
     private readonly ctx: QueryContext,

@@ -38,6 +38,12 @@ const SLAB_MAX_COPY = 4096;
  */
 export const TAIL_SAMPLES = 32;
 
+/** Ring index of the k-th held tail sample counted from the oldest (at ring index `oldest`). */
+function ringSlot(oldest: number, k: number): number {
+  const i = oldest + k;
+  return i < TAIL_SAMPLES ? i : i - TAIL_SAMPLES;
+}
+
 /** Copies small byte arrays (and float columns) into shared blocks: one allocation per 64 KiB instead of one per copy. */
 export class ByteSlab {
   private block = new Uint8Array(0);
@@ -321,14 +327,14 @@ export class MemSeries {
     const oldest = (this.tailNext - count + TAIL_SAMPLES) % TAIL_SAMPLES;
     // Whole chunk held, or its oldest held sample before mint: nothing in range is missing.
     if (count < open.numSamples() && ring[oldest]! >= mint) return undefined;
-    let from = 0;
-    while (from < count && ring[(oldest + from) % TAIL_SAMPLES]! < mint) from++;
-    let to = from;
-    while (to < count && ring[(oldest + to) % TAIL_SAMPLES]! <= maxt) to++;
+    let to = count;
+    while (to > 0 && ring[ringSlot(oldest, to - 1)]! > maxt) to--;
+    let from = to;
+    while (from > 0 && ring[ringSlot(oldest, from - 1)]! >= mint) from--;
     const t = copies.floats(to - from);
     const v = copies.floats(to - from);
     for (let k = from; k < to; k++) {
-      const slot = (oldest + k) % TAIL_SAMPLES;
+      const slot = ringSlot(oldest, k);
       t[k - from] = ring[slot]!;
       v[k - from] = ring[TAIL_SAMPLES + slot]!;
     }
