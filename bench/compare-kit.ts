@@ -1,5 +1,6 @@
 // The side-by-side query timing bench:compare and the store bench share: the queries Grafana
 // dashboards send, timed alternately against Prometheus and an orrery endpoint, medians, ratios, RSS.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,11 +35,11 @@ export const BENCH_QUERIES: BenchQuery[] = [
   { name: "demo rate", query: "rate(demo_cpu_usage_seconds_total[5m])" },
 ];
 
-/** `orrery start` on a free port over `dataDir`, the query frontend off so the engine is what is timed. */
-export async function startOrrery(dataDir: string, hours: number): Promise<RunningServer> {
+/** `orrery start` (this build's, or the one at `main`) on a free port over `dataDir`, the query frontend off so the engine is what is timed. */
+export async function startOrrery(dataDir: string, hours: number, main = ORRERY_MAIN): Promise<RunningServer> {
   const port = await freePort();
   const args = [
-    ORRERY_MAIN,
+    main,
     "start",
     `--web.listen-address=127.0.0.1:${port}`,
     `--storage.tsdb.path=${dataDir}`,
@@ -67,6 +68,8 @@ export interface Timing {
   bytes: number;
   ok: boolean;
   error?: string;
+  /** SHA-1 of the response body, to tell whether two servers answered alike. */
+  hash: string;
 }
 
 export async function timeQuery(url: string, path: string, form: Record<string, string>): Promise<Timing> {
@@ -81,9 +84,10 @@ export async function timeQuery(url: string, path: string, form: Record<string, 
     const body = await res.arrayBuffer();
     const ms = performance.now() - started;
     const ok = res.status === 200;
-    return { ms, bytes: body.byteLength, ok, error: ok ? undefined : Buffer.from(body).toString("utf8").slice(0, 200) };
+    const hash = createHash("sha1").update(Buffer.from(body)).digest("hex");
+    return { ms, bytes: body.byteLength, ok, error: ok ? undefined : Buffer.from(body).toString("utf8").slice(0, 200), hash };
   } catch (err) {
-    return { ms: performance.now() - started, bytes: 0, ok: false, error: (err as Error).message };
+    return { ms: performance.now() - started, bytes: 0, ok: false, error: (err as Error).message, hash: "" };
   }
 }
 
@@ -106,6 +110,8 @@ export interface Row {
   ms: number[];
   /** Response bytes per contender. */
   bytes: number[];
+  /** Response body hash per contender (the first timed run's). */
+  hashes: string[];
   error?: string;
 }
 
@@ -136,7 +142,7 @@ export async function benchmark(
         }
       }
       const failed = timings.flatMap((ts, k) => ts.map((t) => (t.ok ? undefined : `${contenders[k]!.name}: ${t.error}`))).find((e) => e !== undefined);
-      const row: Row = { name: q.name, mode, ms: timings.map((ts) => median(ts.map((t) => t.ms))), bytes: timings.map((ts) => ts[0]!.bytes), error: failed };
+      const row: Row = { name: q.name, mode, ms: timings.map((ts) => median(ts.map((t) => t.ms))), bytes: timings.map((ts) => ts[0]!.bytes), hashes: timings.map((ts) => ts[0]!.hash), error: failed };
       rows.push(row);
       log(`${q.name} (${mode}): ${contenders.map((c, k) => `${c.name} ${row.ms[k]!.toFixed(1)} ms`).join(", ")}${failed ? ` — ERROR ${failed}` : ""}`);
     }
@@ -149,7 +155,7 @@ export function formatRows(rows: Row[], names: readonly string[], subject: numbe
   const w = Math.max(...rows.map((r) => r.name.length)) + 10;
   const others = names.map((_, k) => k).filter((k) => k !== subject);
   const ratioName = (k: number): string => `${names[subject]}/${names[k]}`;
-  const header = [`${"query".padEnd(w)}`, ...names.map((nm) => `${nm} ms`.padStart(Math.max(10, nm.length + 3))), ...others.map((k) => ratioName(k).padStart(Math.max(6, ratioName(k).length))), "resp KB".padStart(12)];
+  const header = [`${"query".padEnd(w)}`, ...names.map((nm) => `${nm} ms`.padStart(Math.max(10, nm.length + 3))), ...others.map((k) => ratioName(k).padStart(Math.max(6, ratioName(k).length))), "resp KB".padStart(12), `body = ${names[subject]}'s`];
   const out = [header.join("  ")];
   for (const r of rows) {
     const cells = [
@@ -157,6 +163,8 @@ export function formatRows(rows: Row[], names: readonly string[], subject: numbe
       ...names.map((nm, k) => r.ms[k]!.toFixed(1).padStart(Math.max(10, nm.length + 3))),
       ...others.map((k) => (r.error ? "error" : (r.ms[subject]! / r.ms[k]!).toFixed(2)).padStart(Math.max(6, ratioName(k).length))),
       r.bytes.map((b) => Math.round(b / 1024)).join("/").padStart(12),
+      // Byte-identical responses (Prometheus orders and formats some answers its own way: ≠ there is not a wrong answer).
+      r.hashes.map((h) => (h === r.hashes[subject] ? "=" : "≠")).join(""),
     ];
     out.push(cells.join("  "));
   }

@@ -1,15 +1,17 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --only range|instant --no-compliance --no-victoria-metrics --keep]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --only range|instant --baseline OTHER_DIST --no-compliance --no-victoria-metrics --keep]
 //
 // orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
 // data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
 // and into VictoriaMetrics (when /usr/bin/victoria-metrics is there), start them on 127.0.0.1,
 // run `orrery conformance compare` (reference Prometheus, target orrery) over the compliance
 // query set, then time a list of queries against each (rotating who goes first, several runs)
-// and print median latencies, ratios and peak RSS. Every server is stopped on the way out,
+// and print median latencies, ratios and peak RSS. With --baseline, another build's orrery
+// (e.g. main's dist) serves a copy of the same data as one more column, so a change is measured
+// against it in the same run, its answers compared byte for byte. Every server is stopped on the way out,
 // also on error or Ctrl-C.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,6 +43,8 @@ interface Args {
   victoriaMetrics: boolean;
   keep: boolean;
   modes: ("range" | "instant")[];
+  /** Another build's dist directory, timed as the "baseline" column. */
+  baseline: string | undefined;
 }
 
 function parseCli(): Args {
@@ -54,6 +58,7 @@ function parseCli(): Args {
       "no-victoria-metrics": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       only: { type: "string" },
+      baseline: { type: "string" },
     },
   });
   const args = {
@@ -64,6 +69,7 @@ function parseCli(): Args {
     compliance: !values["no-compliance"],
     victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
+    baseline: values.baseline,
     modes: values.only === undefined ? (["range", "instant"] as ("range" | "instant")[]) : [values.only as "range" | "instant"],
   };
   if (values.only !== undefined && values.only !== "range" && values.only !== "instant") throw new Error("bad flags: --only range|instant");
@@ -74,11 +80,12 @@ function parseCli(): Args {
 }
 
 /** What this machine lacks to run the comparison (nothing is installed for you). */
-function missingPrerequisites(): string[] {
+function missingPrerequisites(args: Args): string[] {
   const missing: string[] = [];
   if (!existsSync(PROMETHEUS_BIN)) missing.push(`${PROMETHEUS_BIN} (apt-get install prometheus)`);
   if (!existsSync(PROMTOOL_BIN)) missing.push(`${PROMTOOL_BIN} (apt-get install prometheus)`);
   if (!existsSync(ORRERY_MAIN)) missing.push(`${ORRERY_MAIN} (run: npx tsc -p .)`);
+  if (args.baseline !== undefined && !existsSync(join(args.baseline, "cli", "main.js"))) missing.push(`${join(args.baseline, "cli", "main.js")} (--baseline names a built dist directory)`);
   return missing;
 }
 
@@ -100,7 +107,7 @@ function runChild(cmd: string, args: string[], opts: { allowExit?: number[] } = 
 
 async function main(): Promise<number> {
   const args = parseCli();
-  const missing = missingPrerequisites();
+  const missing = missingPrerequisites(args);
   if (missing.length > 0) {
     console.error(`bench:compare: missing prerequisites:\n  ${missing.join("\n  ")}`);
     return 2;
@@ -138,6 +145,8 @@ async function main(): Promise<number> {
     await runChild(process.execPath, [ORRERY_MAIN, "tsdb", "import", "openmetrics", file, "--storage.tsdb.path", join(work, "orrery")]);
     const importS = (Date.now() - t0) / 1000;
     log(`orrery tsdb import openmetrics: ${importS.toFixed(1)} s`);
+    // The baseline build serves a copy: a data directory serves one process.
+    if (args.baseline !== undefined) await cp(join(work, "orrery"), join(work, "baseline"), { recursive: true });
     let victoria: RunningServer | undefined;
     let victoriaS = 0;
     if (args.victoriaMetrics && !existsSync(VICTORIA_METRICS_BIN)) log(`no VictoriaMetrics column: ${VICTORIA_METRICS_BIN} is not installed (apt-get install victoria-metrics)`);
@@ -159,6 +168,12 @@ async function main(): Promise<number> {
     const orrery = await startOrrery(join(work, "orrery"), args.hours);
     servers.push(orrery);
     log(`orrery ready at ${orrery.url} (pid ${orrery.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    let baseline: RunningServer | undefined;
+    if (args.baseline !== undefined) {
+      baseline = await startOrrery(join(work, "baseline"), args.hours, join(args.baseline, "cli", "main.js"));
+      servers.push(baseline);
+      log(`baseline orrery (${args.baseline}) ready at ${baseline.url} (pid ${baseline.pid})`);
+    }
 
     let complianceExit: number | undefined;
     if (args.compliance && sharedDir() === undefined) log("skipping conformance compare: ../shared/compliance/promql-test-queries.yml is not beside this clone (set ORRERY_SHARED)");
@@ -176,6 +191,7 @@ async function main(): Promise<number> {
     log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (${args.modes.map((m) => (m === "range" ? `range over ${args.hours} h at ${args.stepS} s steps` : "instant at the end")).join(", ")}), ${args.runs} runs each, alternating`);
     const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
     const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
+    if (baseline !== undefined) contenders.push({ name: "baseline", server: baseline });
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
     const rows = await benchmark(contenders, startMs, endMs, args, log, queries, args.modes);
     console.log("");

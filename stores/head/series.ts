@@ -37,6 +37,8 @@ const SLAB_MAX_COPY = 4096;
  * 32 covers a 5-minute lookback at a 10 s scrape interval, for 512 bytes a series.
  */
 export const TAIL_SAMPLES = 32;
+/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its 512 data bytes (measured on Node 20). */
+export const TAIL_OBJECT_BYTES = 190;
 
 /** Ring index of the k-th held tail sample counted from the oldest (at ring index `oldest`). */
 function ringSlot(oldest: number, k: number): number {
@@ -392,7 +394,7 @@ export class MemSeries {
 
   /** Bytes held in the open chunk and its decoded tail (for the memory estimate). */
   openBytes(): number {
-    const tailBytes = this.tail !== undefined ? this.tail.byteLength : 0;
+    const tailBytes = this.tail !== undefined ? this.tail.byteLength + TAIL_OBJECT_BYTES : 0;
     return (this.open !== undefined ? this.open.bytes().length : 0) + tailBytes;
   }
 }
