@@ -40,6 +40,8 @@ export interface PendingBatch {
   /** Whether any row has a start timestamp (sts needs clearing and the WAL gets it). */
   startTimestamps: boolean;
   n: number;
+  /** Id of the series validateSeries last resolved (0: it does not exist). */
+  lastSeriesId: number;
   /** Series this batch created, logged to the WAL before its samples. */
   readonly newSeries: WalSeriesRecord[];
 }
@@ -70,6 +72,7 @@ export class BatchPool {
     b.histograms = false;
     b.startTimestamps = false;
     b.n = 0;
+    b.lastSeriesId = 0;
     b.newSeries.length = 0;
     if (this.spare.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spare.push(b);
   }
@@ -86,6 +89,7 @@ export function newPendingBatch(size: number): PendingBatch {
     sts: new Float64Array(size),
     startTimestamps: false,
     n: 0,
+    lastSeriesId: 0,
     newSeries: [],
   };
 }
@@ -120,15 +124,18 @@ export function validateSeries(
 ): number {
   const n = entry.n ?? entry.t.length;
   const nh = entry.histograms?.h.length ?? 0;
+  pending.lastSeriesId = 0;
   if (n === 0 && nh === 0) return 0;
-  const labels = normaliseLabels(entry.labels);
+  let series = knownSeries(state, entry);
+  const labels = series !== undefined ? series.labels : normaliseLabels(entry.labels);
   if (labels === undefined) {
     if (n > 0) rejections.add("invalid_labels", n, () => `invalid label set ${describeLabels(entry.labels)}`);
     if (nh > 0) rejections.add("invalid_labels", nh, () => `invalid label set ${describeLabels(entry.labels)}`, "histogram");
     return 0;
   }
-  const hash = seriesHashKey(labels);
-  let series = state.lookup(labels, hash);
+  const hash = series !== undefined ? series.hash : seriesHashKey(labels);
+  series ??= state.lookup(labels, hash);
+  if (series !== undefined) pending.lastSeriesId = series.id;
   let lastT = series !== undefined ? series.lastT : -Infinity;
   let lastV = series !== undefined ? series.lastV : 0;
   let lastH = series?.lastH;
@@ -241,6 +248,7 @@ export function validateSeries(
   if (series === undefined) {
     series = state.createSeries(state.nextId++, labels, hash);
     pending.newSeries.push({ ref: series.id, labels: series.labels });
+    pending.lastSeriesId = series.id;
   }
   for (let k = start; k < pending.n; k++) {
     pending.owners[k] = series;
@@ -250,6 +258,13 @@ export function validateSeries(
   series.lastV = lastV;
   series.lastH = lastH;
   return accepted;
+}
+
+/** The series entry.ref names, when entry.labels is that series' own label set (the object, not a copy). */
+function knownSeries(state: HeadState, entry: SeriesSamples): MemSeries | undefined {
+  if (entry.ref === undefined) return undefined;
+  const series = state.byId.get(entry.ref);
+  return series !== undefined && series.labels === entry.labels ? series : undefined;
 }
 
 /** Whether two histograms are the same sample (Prometheus's Equals: bit-equal sums, same layout and counts). */

@@ -81,13 +81,20 @@ export class Head implements Store {
    * then commits them to memory. Rejections are counted and reported, never thrown;
    * a WAL failure rejects the promise and nothing of the batch is committed.
    */
-  async appendBatch(batch: AppendBatch): Promise<AppendResult> {
+  async appendBatch(
+    batch: AppendBatch,
+    /** Filled with each entry's series id (0: none, when the series does not exist), to give as SeriesSamples.ref later. */
+    refs?: Float64Array,
+  ): Promise<AppendResult> {
     let total = 0;
     for (const s of batch) total += (s.n ?? s.t.length) + (s.histograms?.h.length ?? 0);
     const pending = this.pool.take(total);
     const rejections = new Rejections();
     let accepted = 0;
-    for (const entry of batch) accepted += validateSeries(this.state, this.rules, entry, pending, rejections);
+    for (let i = 0; i < batch.length; i++) {
+      accepted += validateSeries(this.state, this.rules, batch[i]!, pending, rejections);
+      if (refs !== undefined) refs[i] = pending.lastSeriesId;
+    }
     const rejected = rejections.list();
     for (const r of rejected) this.state.metrics.samplesRejected.labels(r.reason).inc(r.count);
     if (!this.commits.needsLog(pending)) {
@@ -97,6 +104,11 @@ export class Head implements Store {
     }
     await this.commits.logThenCommit(pending, this.giveBack);
     return { accepted, rejected };
+  }
+
+  /** The label set of the series with this id (undefined when there is none): what SeriesSamples.ref pairs with. */
+  labelsOf(ref: number): Labels | undefined {
+    return this.state.byId.get(ref)?.labels;
   }
 
   // ---- WAL replay ----

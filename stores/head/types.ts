@@ -18,6 +18,12 @@ export interface SeriesSamples {
   readonly histograms?: SeriesHistograms;
   /** Start (created) timestamps beside t, 0 where none (remote_write 2.0); absent when none is given. */
   readonly st?: ArrayLike<number>;
+  /**
+   * The series' id from an earlier append, with `labels` the very label set Head.labelsOf(ref) gave:
+   * then the series is taken by its id, its labels neither checked, hashed nor looked up again.
+   * Any other labels (or a series since removed) go the usual way.
+   */
+  readonly ref?: number;
 }
 
 /** One series' native histograms: times ascending, one histogram each. */

@@ -8,11 +8,16 @@ import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
 import { StringInterner } from "./intern.js";
+import { KnownSeries } from "./known-series.js";
 import { MetadataStore } from "./metadata.js";
 
-/** What the receiver appends to: the head's appendBatch. */
+/**
+ * What the receiver appends to: the head's appendBatch. With labelsOf (and appendBatch filling `refs`),
+ * series already in the head are found from their label bytes (known-series.ts).
+ */
 export interface RemoteWriteAppender {
-  appendBatch(batch: AppendBatch): Promise<AppendResult>;
+  appendBatch(batch: AppendBatch, refs?: Float64Array): Promise<AppendResult>;
+  labelsOf?(ref: number): Labels | undefined;
 }
 
 export interface RemoteWriteResponse {
@@ -83,6 +88,8 @@ export interface RemoteWriteContext {
   readonly maxDecodedBytes: number;
   /** Label names and values shared across requests and series. */
   readonly strings: StringInterner;
+  /** Series already in the head, by the bytes of their labels. */
+  readonly known: KnownSeries;
   /** Where requests that lost data are logged, at most once per interval. */
   readonly rejectionLog?: RateLimitedLog;
 }
@@ -121,6 +128,9 @@ export interface RemoteWriteContextOptions {
   readonly maxDecodedBytes?: number;
   /** Distinct label strings interned before the table is cleared (default 1,000,000). */
   readonly maxInternedStrings?: number;
+  /** Series remembered by their label bytes before the table is cleared (default 1,000,000). */
+  readonly maxKnownSeries?: number;
+  readonly known?: KnownSeries;
   /** Logs requests whose samples were rejected (the first series and reason of each kind), rate-limited. */
   readonly log?: (line: string) => void;
   /** At most one rejection line per this many ms (default 10 s). */
@@ -136,6 +146,7 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
     strings: new StringInterner(opts.maxInternedStrings),
+    known: opts.known ?? new KnownSeries({ maxEntries: opts.maxKnownSeries }),
     rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
   };
 }
@@ -280,14 +291,29 @@ async function storeRequest(
   let firstInvalid = "";
   const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
+  const known = head.labelsOf !== undefined ? ctx.known : undefined;
+  const headLabels = (ref: number): Labels | undefined => head.labelsOf!(ref);
+  // Per series its label-bytes hash; per batch entry its series' index when that was not known yet, else -1.
+  const hashes = known !== undefined ? new Int32Array(req.seriesCount) : undefined;
+  const unknownSeries = known !== undefined ? new Int32Array(req.seriesCount) : undefined;
+  let unknown = 0;
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
     const hFrom = req.histogramStart[i];
     const hTo = req.histogramStart[i + 1];
     if (to === from && hTo === hFrom && withExemplars[i] === 0) continue;
-    const sent = seriesLabels(req, i, text, ctx.strings);
-    const labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
+    let ref: number | undefined;
+    let labels: Labels | string | undefined;
+    if (known !== undefined) {
+      const hash = (hashes![i] = known.hash(req, i));
+      labels = known.find(req, i, hash, headLabels, tenantLabel);
+      if (labels !== undefined) ref = known.foundRef;
+    }
+    if (labels === undefined) {
+      const sent = seriesLabels(req, i, text, ctx.strings);
+      labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
+    }
     labelsOf[i] = labels;
     if (typeof labels === "string") {
       invalidSeries++;
@@ -297,10 +323,15 @@ async function storeRequest(
       continue;
     }
     if (to === from && hTo === hFrom) continue;
+    if (unknownSeries !== undefined) {
+      unknownSeries[batch.length] = ref === undefined ? i : -1;
+      if (ref === undefined) unknown++;
+    }
     batch.push({
       labels,
       t: req.t.subarray(from, to),
       v: req.v.subarray(from, to),
+      ...(ref !== undefined ? { ref } : {}),
       ...(req.st !== undefined ? { st: req.st.subarray(from, to) } : {}),
       ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } } : {}),
     });
@@ -312,12 +343,14 @@ async function storeRequest(
     problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples${histograms} dropped), first: ${firstInvalid}`);
   }
 
+  const refs = unknown > 0 ? new Float64Array(batch.length) : undefined;
   let result: AppendResult;
   try {
-    result = batch.length > 0 ? await head.appendBatch(batch) : { accepted: 0, rejected: [] };
+    result = batch.length > 0 ? await head.appendBatch(batch, refs) : { accepted: 0, rejected: [] };
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
+  if (refs !== undefined) learnSeries(known!, req, hashes!, unknownSeries!, refs, headLabels, tenantLabel);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
@@ -331,6 +364,25 @@ async function storeRequest(
   for (const m of req.metadata) ctx.metadata.add(m);
   metrics?.metadataReceived.inc(req.metadata.length);
   return { samples, histograms, exemplars, problems };
+}
+
+/** Remembers the series of the batch that were not known, by their label bytes, under the refs the head gave. */
+function learnSeries(
+  known: KnownSeries,
+  req: DecodedWriteRequest,
+  hashes: Int32Array,
+  unknownSeries: Int32Array,
+  refs: Float64Array,
+  headLabels: (ref: number) => Labels | undefined,
+  tenantLabel: Label | undefined,
+): void {
+  for (let k = 0; k < refs.length; k++) {
+    const i = unknownSeries[k];
+    const labels = i >= 0 && refs[k] > 0 ? headLabels(refs[k]) : undefined;
+    if (labels === undefined) continue;
+    // A concurrent request may have learnt it meanwhile.
+    if (known.find(req, i, hashes[i], headLabels, tenantLabel) === undefined) known.learn(req, i, hashes[i], refs[k], labels, tenantLabel);
+  }
 }
 
 /** Exemplar problems are counted, not reported to the sender (as Prometheus does). Returns how many were stored. */

@@ -1,0 +1,141 @@
+// Series seen before, found from the label bytes of a decoded request: hashed, then compared byte for
+// byte with the head's label set, so a known series costs no string decoding, no label objects, no
+// sorting and no label-set hashing. Only exact matches hit (labels sorted, no empty values, ASCII), so
+// every request the fast path takes would have decoded to the same label set on the slow path.
+import type { Label, Labels } from "../../../storeapi/index.js";
+import type { DecodedWriteRequest } from "./decode.js";
+import { equalsAscii } from "./intern.js";
+
+/** 32-bit hash of series i's label bytes: FNV-1a over names and values with separators, then a final mix. */
+export function rawLabelsHash(req: DecodedWriteRequest, i: number): number {
+  const buf = req.buf;
+  let h = 0x811c9dc5;
+  for (let j = req.labelStart[i]; j < req.labelStart[i + 1]; j++) {
+    for (let p = req.nameStart[j], e = req.nameEnd[j]; p < e; p++) h = Math.imul(h ^ buf[p], 0x01000193);
+    // Separators no byte equals, so ("ab","c") and ("a","bc") differ.
+    h = Math.imul(h ^ 0x100, 0x01000193);
+    for (let p = req.valueStart[j], e = req.valueEnd[j]; p < e; p++) h = Math.imul(h ^ buf[p], 0x01000193);
+    h = Math.imul(h ^ 0x101, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/**
+ * Whether series i's labels, in the order sent, are exactly `labels` (the head's sorted set) — with
+ * `tenant`, less the tenant label, which `labels` must carry with the tenant's value.
+ */
+export function sameLabelBytes(req: DecodedWriteRequest, i: number, labels: Labels, tenant: Label | undefined): boolean {
+  const from = req.labelStart[i];
+  const to = req.labelStart[i + 1];
+  // A series sent without labels is invalid even when the tenant label would be its only one.
+  if (to === from) return false;
+  const buf = req.buf;
+  let k = 0;
+  let sawTenant = false;
+  for (let j = from; j <= to; j++) {
+    if (tenant !== undefined && k < labels.length && labels[k]!.name === tenant.name) {
+      if (labels[k]!.value !== tenant.value) return false;
+      sawTenant = true;
+      k++;
+    }
+    if (j === to) break;
+    if (k === labels.length) return false;
+    const l = labels[k++]!;
+    if (!equalsAscii(l.name, buf, req.nameStart[j], req.nameEnd[j])) return false;
+    if (!equalsAscii(l.value, buf, req.valueStart[j], req.valueEnd[j])) return false;
+  }
+  return k === labels.length && (tenant === undefined || sawTenant === (tenant.value !== ""));
+}
+
+/** What the known-series table needs from the head: the label set of a series by its ref. */
+export type LabelsOfRef = (ref: number) => Labels | undefined;
+
+export interface KnownSeriesOptions {
+  /** Entries kept before the table is cleared (default 1,000,000), so series gone from the head do not pile up. */
+  readonly maxEntries?: number;
+  /** The hash of a series' label bytes (tests force collisions with it). */
+  readonly hash?: (req: DecodedWriteRequest, i: number) => number;
+}
+
+/** Label-bytes hash → head series ref, open addressing on typed arrays (about 20 bytes per series). */
+export class KnownSeries {
+  /** Entry index + 1 per slot, 0 when empty; at most half full. */
+  private slots = new Int32Array(1024);
+  private hashes = new Int32Array(512);
+  private refs = new Float64Array(512);
+  private count = 0;
+  private readonly maxEntries: number;
+  readonly hash: (req: DecodedWriteRequest, i: number) => number;
+  /** The ref of the series the last find() returned. */
+  foundRef = 0;
+
+  constructor(opts: KnownSeriesOptions = {}) {
+    this.maxEntries = opts.maxEntries ?? 1_000_000;
+    this.hash = opts.hash ?? rawLabelsHash;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * The head's label set of series i of req when it is known (its ref in foundRef), else undefined.
+   * `hash` is this.hash(req, i).
+   */
+  find(req: DecodedWriteRequest, i: number, hash: number, labelsOf: LabelsOfRef, tenant: Label | undefined): Labels | undefined {
+    const mask = this.slots.length - 1;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s]! - 1;
+      if (e < 0) return undefined;
+      if (this.hashes[e] !== hash) continue;
+      const ref = this.refs[e]!;
+      const labels = labelsOf(ref);
+      if (labels !== undefined && sameLabelBytes(req, i, labels, tenant)) {
+        this.foundRef = ref;
+        return labels;
+      }
+    }
+  }
+
+  /** Remembers series i of req as the head's series `ref` when its bytes are exactly its labels. */
+  learn(req: DecodedWriteRequest, i: number, hash: number, ref: number, labels: Labels, tenant: Label | undefined): void {
+    if (!sameLabelBytes(req, i, labels, tenant)) return;
+    if (this.count >= this.maxEntries) this.clear();
+    if (this.count === this.hashes.length) this.growEntries();
+    if (2 * (this.count + 1) > this.slots.length) this.rehash(this.slots.length * 2);
+    const e = this.count++;
+    this.hashes[e] = hash;
+    this.refs[e] = ref;
+    this.place(e);
+  }
+
+  clear(): void {
+    this.slots.fill(0);
+    this.count = 0;
+  }
+
+  private place(e: number): void {
+    const mask = this.slots.length - 1;
+    let s = this.hashes[e]! & mask;
+    while (this.slots[s] !== 0) s = (s + 1) & mask;
+    this.slots[s] = e + 1;
+  }
+
+  private growEntries(): void {
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
+    const refs = new Float64Array(this.refs.length * 2);
+    refs.set(this.refs);
+    this.refs = refs;
+  }
+
+  private rehash(size: number): void {
+    this.slots = new Int32Array(size);
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+}
