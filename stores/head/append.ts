@@ -40,8 +40,8 @@ export interface PendingBatch {
   /** Whether any row has a start timestamp (sts needs clearing and the WAL gets it). */
   startTimestamps: boolean;
   n: number;
-  /** Id of the series validateSeries last resolved (0: it does not exist). */
-  lastSeriesId: number;
+  /** The series validateSeries last resolved (undefined: it does not exist). */
+  lastSeries: MemSeries | undefined;
   /** Series this batch created, logged to the WAL before its samples. */
   readonly newSeries: WalSeriesRecord[];
 }
@@ -72,7 +72,7 @@ export class BatchPool {
     b.histograms = false;
     b.startTimestamps = false;
     b.n = 0;
-    b.lastSeriesId = 0;
+    b.lastSeries = undefined;
     b.newSeries.length = 0;
     if (this.spare.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spare.push(b);
   }
@@ -89,7 +89,7 @@ export function newPendingBatch(size: number): PendingBatch {
     sts: new Float64Array(size),
     startTimestamps: false,
     n: 0,
-    lastSeriesId: 0,
+    lastSeries: undefined,
     newSeries: [],
   };
 }
@@ -124,7 +124,7 @@ export function validateSeries(
 ): number {
   const n = entry.n ?? entry.t.length;
   const nh = entry.histograms?.h.length ?? 0;
-  pending.lastSeriesId = 0;
+  pending.lastSeries = undefined;
   if (n === 0 && nh === 0) return 0;
   let series = knownSeries(state, entry);
   const labels = series !== undefined ? series.labels : normaliseLabels(entry.labels);
@@ -135,7 +135,7 @@ export function validateSeries(
   }
   const hash = series !== undefined ? series.hash : seriesHashKey(labels);
   series ??= state.lookup(labels, hash);
-  if (series !== undefined) pending.lastSeriesId = series.id;
+  pending.lastSeries = series;
   let lastT = series !== undefined ? series.lastT : -Infinity;
   let lastV = series !== undefined ? series.lastV : 0;
   let lastH = series?.lastH;
@@ -145,9 +145,10 @@ export function validateSeries(
   const ts = entry.t;
   const vs = entry.v;
   const sts = entry.st;
+  const from = entry.from ?? 0;
   const start = pending.n;
   let accepted = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < from + n; i++) {
     const t = ts[i]!;
     let v = vs[i]!;
     if (!Number.isSafeInteger(t)) {
@@ -248,7 +249,7 @@ export function validateSeries(
   if (series === undefined) {
     series = state.createSeries(state.nextId++, labels, hash);
     pending.newSeries.push({ ref: series.id, labels: series.labels });
-    pending.lastSeriesId = series.id;
+    pending.lastSeries = series;
   }
   for (let k = start; k < pending.n; k++) {
     pending.owners[k] = series;
@@ -260,11 +261,10 @@ export function validateSeries(
   return accepted;
 }
 
-/** The series entry.ref names, when entry.labels is that series' own label set (the object, not a copy). */
+/** The series entry.series is, when it is this head's, still held, and entry.labels is its own label set (the object). */
 function knownSeries(state: HeadState, entry: SeriesSamples): MemSeries | undefined {
-  if (entry.ref === undefined) return undefined;
-  const series = state.byId.get(entry.ref);
-  return series !== undefined && series.labels === entry.labels ? series : undefined;
+  const series = entry.series as MemSeries | undefined;
+  return series !== undefined && series.owner === state && series.labels === entry.labels ? series : undefined;
 }
 
 /** Whether two histograms are the same sample (Prometheus's Equals: bit-equal sums, same layout and counts). */

@@ -26,7 +26,7 @@ import { HeadReader } from "./read.js";
 import { createReplaySink, type CountingReplaySink } from "./replay.js";
 import { HeadState, normaliseLabels } from "./state.js";
 import { Truncator } from "./truncate.js";
-import type { AppendBatch, AppendResult, HeadBlockSeries, HeadOptions, HeadWal, TruncateReport } from "./types.js";
+import type { AppendBatch, AppendResult, HeadBlockSeries, HeadOptions, HeadWal, SeriesHandle, TruncateReport } from "./types.js";
 
 
 export const HOUR_MS = 3_600_000;
@@ -83,8 +83,8 @@ export class Head implements Store {
    */
   async appendBatch(
     batch: AppendBatch,
-    /** Filled with each entry's series id (0: none, when the series does not exist), to give as SeriesSamples.ref later. */
-    refs?: Float64Array,
+    /** Filled with each entry's series (undefined when it does not exist), to give as SeriesSamples.series later. */
+    handles?: (SeriesHandle | undefined)[],
   ): Promise<AppendResult> {
     let total = 0;
     for (const s of batch) total += (s.n ?? s.t.length) + (s.histograms?.h.length ?? 0);
@@ -93,7 +93,7 @@ export class Head implements Store {
     let accepted = 0;
     for (let i = 0; i < batch.length; i++) {
       accepted += validateSeries(this.state, this.rules, batch[i]!, pending, rejections);
-      if (refs !== undefined) refs[i] = pending.lastSeriesId;
+      if (handles !== undefined) handles[i] = pending.lastSeries;
     }
     const rejected = rejections.list();
     for (const r of rejected) this.state.metrics.samplesRejected.labels(r.reason).inc(r.count);
@@ -104,11 +104,6 @@ export class Head implements Store {
     }
     await this.commits.logThenCommit(pending, this.giveBack);
     return { accepted, rejected };
-  }
-
-  /** The label set of the series with this id (undefined when there is none): what SeriesSamples.ref pairs with. */
-  labelsOf(ref: number): Labels | undefined {
-    return this.state.byId.get(ref)?.labels;
   }
 
   // ---- WAL replay ----

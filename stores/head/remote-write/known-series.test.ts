@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import snappy from "snappyjs";
 import { labelsFromRecord, labelsKey, mergeSeriesChunks, type Label, type Labels } from "../../../storeapi/index.js";
-import { Head } from "../index.js";
+import { Head, type SeriesHandle } from "../index.js";
 import {
   KnownSeries,
   createRemoteWriteContext,
@@ -200,22 +200,35 @@ test("a known series the head has since removed is created again", async () => {
   assert.deepEqual(await dump(head), { [labelsKey(labelsFromRecord({ __name__: "up", job: "api" }))]: [[20_000, 2], [30_000, 3]] });
 });
 
-test("Head.appendBatch: refs out, and a ref is taken only with its series' own label set", async () => {
-  const head = new Head();
+test("Head.appendBatch: handles out, and a handle is taken only with its series' own label set, from this head, while held", async () => {
+  const head = new Head({ minValidTime: -Infinity });
   const a = labelsFromRecord({ __name__: "up", job: "a" });
   const b = labelsFromRecord({ __name__: "up", job: "b" });
-  const refs = new Float64Array(3);
-  await head.appendBatch([{ labels: a, t: [1000], v: [1] }, { labels: b, t: [1000], v: [2] }, { labels: [], t: [1000], v: [3] }], refs);
-  assert.ok(refs[0] > 0 && refs[1] > 0 && refs[0] !== refs[1]);
-  assert.equal(refs[2], 0);
-  const ownA = head.labelsOf(refs[0])!;
-  assert.equal(labelsKey(ownA), labelsKey(a));
-  // b's ref with a's labels: a's series (the labels win); a's ref with its own set: a's series.
-  await head.appendBatch([{ labels: a, t: [2000], v: [10], ref: refs[1] }, { labels: ownA, t: [3000], v: [11], ref: refs[0] }]);
-  // A ref to no series at all: the labels again.
-  await head.appendBatch([{ labels: labelsFromRecord({ __name__: "up", job: "b" }), t: [2000], v: [20], ref: 999 }]);
+  const handles: (SeriesHandle | undefined)[] = [];
+  await head.appendBatch([{ labels: a, t: [1000], v: [1] }, { labels: b, t: [1000], v: [2] }, { labels: [], t: [1000], v: [3] }], handles);
+  const [ha, hb] = handles;
+  assert.ok(ha !== undefined && hb !== undefined && ha !== hb);
+  assert.equal(handles[2], undefined);
+  assert.equal(labelsKey(ha.labels), labelsKey(a));
+  // b's handle with a's labels: a's series (the labels win); a's handle with its own set: a's series.
+  await head.appendBatch([{ labels: a, t: [2000], v: [10], series: hb }, { labels: ha.labels, t: [3000], v: [11], series: ha }], handles);
+  assert.equal(handles[0], ha);
+  // Another head's handle with its own labels: this head's series of those labels.
+  const other = new Head();
+  const otherHandles: (SeriesHandle | undefined)[] = [];
+  await other.appendBatch([{ labels: b, t: [1000], v: [1] }], otherHandles);
+  await head.appendBatch([{ labels: otherHandles[0]!.labels, t: [2000], v: [20], series: otherHandles[0] }], handles);
+  assert.equal(handles[0], hb);
+  // Samples from an offset into shared columns.
+  await head.appendBatch([{ labels: b, t: [0, 3000, 4000, 0], v: Float64Array.of(0, 30, 40, 0), from: 1, n: 2 }]);
   assert.deepEqual(await dump(head), {
     [labelsKey(a)]: [[1000, 1], [2000, 10], [3000, 11]],
-    [labelsKey(b)]: [[1000, 2], [2000, 20]],
+    [labelsKey(b)]: [[1000, 2], [2000, 20], [3000, 30], [4000, 40]],
   });
+  // A removed series' handle is refused: the labels create the series again.
+  await head.truncate(10_000);
+  assert.equal(head.numSeries(), 0);
+  await head.appendBatch([{ labels: ha.labels, t: [20_000], v: [1], series: ha }], handles);
+  assert.notEqual(handles[0], ha);
+  assert.equal(head.numSeries(), 1);
 });

@@ -3,6 +3,7 @@
 // sorting and no label-set hashing. Only exact matches hit (labels sorted, no empty values, ASCII), so
 // every request the fast path takes would have decoded to the same label set on the slow path.
 import type { Label, Labels } from "../../../storeapi/index.js";
+import type { SeriesHandle } from "../types.js";
 import type { DecodedWriteRequest } from "./decode.js";
 import { equalsAscii } from "./intern.js";
 
@@ -51,9 +52,6 @@ export function sameLabelBytes(req: DecodedWriteRequest, i: number, labels: Labe
   return k === labels.length && (tenant === undefined || sawTenant === (tenant.value !== ""));
 }
 
-/** What the known-series table needs from the head: the label set of a series by its ref. */
-export type LabelsOfRef = (ref: number) => Labels | undefined;
-
 export interface KnownSeriesOptions {
   /** Entries kept before the table is cleared (default 1,000,000), so series gone from the head do not pile up. */
   readonly maxEntries?: number;
@@ -61,17 +59,15 @@ export interface KnownSeriesOptions {
   readonly hash?: (req: DecodedWriteRequest, i: number) => number;
 }
 
-/** Label-bytes hash → head series ref, open addressing on typed arrays (about 20 bytes per series). */
+/** Label-bytes hash → head series handle, open addressing (about 24 bytes per series). */
 export class KnownSeries {
   /** Entry index + 1 per slot, 0 when empty; at most half full. */
   private slots = new Int32Array(1024);
   private hashes = new Int32Array(512);
-  private refs = new Float64Array(512);
+  private handles: (SeriesHandle | undefined)[] = new Array(512).fill(undefined);
   private count = 0;
   private readonly maxEntries: number;
   readonly hash: (req: DecodedWriteRequest, i: number) => number;
-  /** The ref of the series the last find() returned. */
-  foundRef = 0;
 
   constructor(opts: KnownSeriesOptions = {}) {
     this.maxEntries = opts.maxEntries ?? 1_000_000;
@@ -82,40 +78,46 @@ export class KnownSeries {
     return this.count;
   }
 
-  /**
-   * The head's label set of series i of req when it is known (its ref in foundRef), else undefined.
-   * `hash` is this.hash(req, i).
-   */
-  find(req: DecodedWriteRequest, i: number, hash: number, labelsOf: LabelsOfRef, tenant: Label | undefined): Labels | undefined {
-    const mask = this.slots.length - 1;
-    for (let s = hash & mask; ; s = (s + 1) & mask) {
-      const e = this.slots[s]! - 1;
-      if (e < 0) return undefined;
-      if (this.hashes[e] !== hash) continue;
-      const ref = this.refs[e]!;
-      const labels = labelsOf(ref);
-      if (labels !== undefined && sameLabelBytes(req, i, labels, tenant)) {
-        this.foundRef = ref;
-        return labels;
-      }
-    }
+  /** The head series whose label set is exactly series i's bytes (`hash`: this.hash(req, i)), else undefined. */
+  find(req: DecodedWriteRequest, i: number, hash: number, tenant: Label | undefined): SeriesHandle | undefined {
+    const e = this.entryOf(req, i, hash, tenant);
+    return e < 0 ? undefined : this.handles[e];
   }
 
-  /** Remembers series i of req as the head's series `ref` when its bytes are exactly its labels. */
-  learn(req: DecodedWriteRequest, i: number, hash: number, ref: number, labels: Labels, tenant: Label | undefined): void {
-    if (!sameLabelBytes(req, i, labels, tenant)) return;
-    if (this.count >= this.maxEntries) this.clear();
+  /**
+   * Remembers `series` for series i's bytes when they are exactly its label set, replacing the entry
+   * of an earlier series with those labels (one the head has since removed). `liveSeries`: the head's
+   * series count; a table grown well beyond it (series gone from the head) is cleared first.
+   */
+  learn(req: DecodedWriteRequest, i: number, hash: number, series: SeriesHandle, tenant: Label | undefined, liveSeries: number): void {
+    if (!sameLabelBytes(req, i, series.labels, tenant)) return;
+    const known = this.entryOf(req, i, hash, tenant);
+    if (known >= 0) {
+      this.handles[known] = series;
+      return;
+    }
+    if (this.count >= this.maxEntries || this.count >= 2 * liveSeries + 1024) this.clear();
     if (this.count === this.hashes.length) this.growEntries();
     if (2 * (this.count + 1) > this.slots.length) this.rehash(this.slots.length * 2);
     const e = this.count++;
     this.hashes[e] = hash;
-    this.refs[e] = ref;
+    this.handles[e] = series;
     this.place(e);
   }
 
   clear(): void {
     this.slots.fill(0);
+    this.handles.fill(undefined, 0, this.count);
     this.count = 0;
+  }
+
+  private entryOf(req: DecodedWriteRequest, i: number, hash: number, tenant: Label | undefined): number {
+    const mask = this.slots.length - 1;
+    for (let s = hash & mask; ; s = (s + 1) & mask) {
+      const e = this.slots[s]! - 1;
+      if (e < 0) return -1;
+      if (this.hashes[e] === hash && sameLabelBytes(req, i, this.handles[e]!.labels, tenant)) return e;
+    }
   }
 
   private place(e: number): void {
@@ -129,9 +131,9 @@ export class KnownSeries {
     const hashes = new Int32Array(this.hashes.length * 2);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    const refs = new Float64Array(this.refs.length * 2);
-    refs.set(this.refs);
-    this.refs = refs;
+    const handles = new Array<SeriesHandle | undefined>(this.hashes.length).fill(undefined);
+    for (let e = 0; e < this.count; e++) handles[e] = this.handles[e];
+    this.handles = handles;
   }
 
   private rehash(size: number): void {

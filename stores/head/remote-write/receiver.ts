@@ -2,7 +2,7 @@
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import { Counter, type Registry } from "prom-client";
 import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
-import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
+import type { AppendBatch, AppendResult, SeriesHandle, SeriesSamples } from "../index.js";
 import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
 import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
@@ -12,12 +12,13 @@ import { KnownSeries } from "./known-series.js";
 import { MetadataStore } from "./metadata.js";
 
 /**
- * What the receiver appends to: the head's appendBatch. With labelsOf (and appendBatch filling `refs`),
- * series already in the head are found from their label bytes (known-series.ts).
+ * What the receiver appends to: the head's appendBatch. When it fills `handles`, series already in the
+ * head are found from their label bytes next time (known-series.ts).
  */
 export interface RemoteWriteAppender {
-  appendBatch(batch: AppendBatch, refs?: Float64Array): Promise<AppendResult>;
-  labelsOf?(ref: number): Labels | undefined;
+  appendBatch(batch: AppendBatch, handles?: (SeriesHandle | undefined)[]): Promise<AppendResult>;
+  /** Series held: a known-series table grown well beyond it is cleared. */
+  numSeries?(): number;
 }
 
 export interface RemoteWriteResponse {
@@ -291,26 +292,22 @@ async function storeRequest(
   let firstInvalid = "";
   const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
-  const known = head.labelsOf !== undefined ? ctx.known : undefined;
-  const headLabels = (ref: number): Labels | undefined => head.labelsOf!(ref);
-  // Per series its label-bytes hash; per batch entry its series' index when that was not known yet, else -1.
-  const hashes = known !== undefined ? new Int32Array(req.seriesCount) : undefined;
-  const unknownSeries = known !== undefined ? new Int32Array(req.seriesCount) : undefined;
-  let unknown = 0;
+  const known = ctx.known;
+  // Per series its label-bytes hash; per batch entry the series it was found as, or its index to learn.
+  const hashes = new Int32Array(req.seriesCount);
+  const entrySeries = new Int32Array(req.seriesCount);
+  const found: (SeriesHandle | undefined)[] = [];
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
     const hFrom = req.histogramStart[i];
     const hTo = req.histogramStart[i + 1];
     if (to === from && hTo === hFrom && withExemplars[i] === 0) continue;
-    let ref: number | undefined;
-    let labels: Labels | string | undefined;
-    if (known !== undefined) {
-      const hash = (hashes![i] = known.hash(req, i));
-      labels = known.find(req, i, hash, headLabels, tenantLabel);
-      if (labels !== undefined) ref = known.foundRef;
-    }
-    if (labels === undefined) {
+    const hash = (hashes[i] = known.hash(req, i));
+    const series = known.find(req, i, hash, tenantLabel);
+    let labels: Labels | string;
+    if (series !== undefined) labels = series.labels;
+    else {
       const sent = seriesLabels(req, i, text, ctx.strings);
       labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
     }
@@ -323,17 +320,18 @@ async function storeRequest(
       continue;
     }
     if (to === from && hTo === hFrom) continue;
-    if (unknownSeries !== undefined) {
-      unknownSeries[batch.length] = ref === undefined ? i : -1;
-      if (ref === undefined) unknown++;
-    }
+    entrySeries[batch.length] = i;
+    found.push(series);
+    // One shape for every entry, the decoder's columns shared (no views): this loop runs per series.
     batch.push({
       labels,
-      t: req.t.subarray(from, to),
-      v: req.v.subarray(from, to),
-      ...(ref !== undefined ? { ref } : {}),
-      ...(req.st !== undefined ? { st: req.st.subarray(from, to) } : {}),
-      ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } } : {}),
+      t: req.t,
+      v: req.v,
+      from,
+      n: to - from,
+      st: req.st,
+      series,
+      histograms: hTo > hFrom ? { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } : undefined,
     });
   }
   if (invalidSeries > 0) {
@@ -343,14 +341,14 @@ async function storeRequest(
     problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples${histograms} dropped), first: ${firstInvalid}`);
   }
 
-  const refs = unknown > 0 ? new Float64Array(batch.length) : undefined;
+  const handles = new Array<SeriesHandle | undefined>(batch.length);
   let result: AppendResult;
   try {
-    result = batch.length > 0 ? await head.appendBatch(batch, refs) : { accepted: 0, rejected: [] };
+    result = batch.length > 0 ? await head.appendBatch(batch, handles) : { accepted: 0, rejected: [] };
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
-  if (refs !== undefined) learnSeries(known!, req, hashes!, unknownSeries!, refs, headLabels, tenantLabel);
+  learnSeries(known, req, hashes, entrySeries, found, handles, tenantLabel, head.numSeries?.() ?? 0);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
@@ -366,22 +364,22 @@ async function storeRequest(
   return { samples, histograms, exemplars, problems };
 }
 
-/** Remembers the series of the batch that were not known, by their label bytes, under the refs the head gave. */
+/** Remembers the batch's series the head gave other than they were found as (new ones, or created again), by their label bytes. */
 function learnSeries(
   known: KnownSeries,
   req: DecodedWriteRequest,
   hashes: Int32Array,
-  unknownSeries: Int32Array,
-  refs: Float64Array,
-  headLabels: (ref: number) => Labels | undefined,
+  entrySeries: Int32Array,
+  found: readonly (SeriesHandle | undefined)[],
+  handles: readonly (SeriesHandle | undefined)[],
   tenantLabel: Label | undefined,
+  liveSeries: number,
 ): void {
-  for (let k = 0; k < refs.length; k++) {
-    const i = unknownSeries[k];
-    const labels = i >= 0 && refs[k] > 0 ? headLabels(refs[k]) : undefined;
-    if (labels === undefined) continue;
-    // A concurrent request may have learnt it meanwhile.
-    if (known.find(req, i, hashes[i], headLabels, tenantLabel) === undefined) known.learn(req, i, hashes[i], refs[k], labels, tenantLabel);
+  for (let k = 0; k < handles.length; k++) {
+    const series = handles[k];
+    if (series === undefined || series === found[k]) continue;
+    const i = entrySeries[k];
+    known.learn(req, i, hashes[i], series, tenantLabel, liveSeries);
   }
 }
 
