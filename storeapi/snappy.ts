@@ -15,6 +15,9 @@ export function snappyDeclaredLength(b: Uint8Array): number {
   return -1;
 }
 
+/** Literals up to this many bytes are copied in a loop rather than through a view. */
+const SHORT_LITERAL = 64;
+
 function varintSize(b: Uint8Array): number {
   let i = 0;
   while (b[i]! >= 0x80) i++;
@@ -45,7 +48,9 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Uint8Array 
       n += 1;
       if (n > src.length - pos) throw new SnappyError(`literal of ${n} bytes at byte ${pos} runs past the input`);
       if (n > len - o) throw new SnappyError(`output exceeds the declared length ${len}`);
-      out.set(src.subarray(pos, pos + n), o);
+      // Short literals (most of them) byte by byte: a subarray view per literal costs more than the copy.
+      if (n <= SHORT_LITERAL) for (let k = 0; k < n; k++) out[o + k] = src[pos + k]!;
+      else out.set(src.subarray(pos, pos + n), o);
       pos += n;
       o += n;
       continue;
