@@ -216,8 +216,9 @@ async function runOrrery(bodies: Bodies, dir: string, server: string): Promise<R
     const base = `http://127.0.0.1:${port}`;
     const cpu = async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
     result = await runAgainst(`${base}/api/v1/write`, bodies, cpu);
-    result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
+    // Before /stats, which reads every series back (not part of ingestion).
     result.peakRss = await peakRss(proc.pid);
+    result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
   } finally {
     proc.kill("SIGTERM");
     await waitExit(proc);

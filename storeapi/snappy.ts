@@ -24,12 +24,15 @@ function varintSize(b: Uint8Array): number {
   return i + 1;
 }
 
-/** The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. */
-export function snappyUncompress(src: Uint8Array, maxBytes: number): Uint8Array {
+/**
+ * The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. With `into` at
+ * least the declared length, they are written there (the result is a view of it).
+ */
+export function snappyUncompress(src: Uint8Array, maxBytes: number, into?: Uint8Array): Uint8Array {
   const len = snappyDeclaredLength(src);
   if (len < 0) throw new SnappyError("bad length header");
   if (len > maxBytes) throw new SnappyError(`declared length ${len} exceeds the limit of ${maxBytes}`);
-  const out = new Uint8Array(len);
+  const out = into !== undefined && into.length >= len ? into.subarray(0, len) : new Uint8Array(len);
   let pos = varintSize(src);
   let o = 0;
   while (pos < src.length) {

@@ -3,7 +3,7 @@
 import { Counter, type Registry } from "prom-client";
 import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
 import type { AppendBatch, AppendResult, SeriesHandle, SeriesSamples } from "../index.js";
-import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
+import { DecodeScratchPool, ProtoDecodeError, decodeWriteRequest, type DecodeScratch, type DecodedWriteRequest } from "./decode.js";
 import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
@@ -91,6 +91,8 @@ export interface RemoteWriteContext {
   readonly strings: StringInterner;
   /** Series already in the head, by the bytes of their labels. */
   readonly known: KnownSeries;
+  /** Decoding buffers of the requests in flight, reused by the next ones. */
+  readonly scratch: DecodeScratchPool;
   /** Where requests that lost data are logged, at most once per interval. */
   readonly rejectionLog?: RateLimitedLog;
 }
@@ -148,6 +150,7 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
     strings: new StringInterner(opts.maxInternedStrings),
     known: opts.known ?? new KnownSeries({ maxEntries: opts.maxKnownSeries }),
+    scratch: new DecodeScratchPool(),
     rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
   };
 }
@@ -231,15 +234,34 @@ export async function handleRemoteWrite(
   if (declared > ctx.maxDecodedBytes) {
     return finish(ctx, { status: 400, message: `decompressed body of ${declared} bytes exceeds the limit of ${ctx.maxDecodedBytes}` });
   }
+  const scratch = ctx.scratch.take();
+  try {
+    return await decodeAndStore(head, body, protocol, ctx, scratch, tenantLabel, admit);
+  } finally {
+    ctx.scratch.giveBack(scratch);
+  }
+}
+
+/** handleRemoteWrite after the header and size checks; the decoded request lives in `scratch` until it returns. */
+async function decodeAndStore(
+  head: RemoteWriteAppender,
+  body: Uint8Array,
+  protocol: RemoteWriteProtocol,
+  ctx: RemoteWriteContext,
+  scratch: DecodeScratch,
+  tenantLabel: Label | undefined,
+  admit: ((samples: number) => Promise<RemoteWriteResponse | undefined>) | undefined,
+): Promise<RemoteWriteResponse> {
   let raw: Uint8Array;
   try {
-    raw = snappyUncompress(body, ctx.maxDecodedBytes);
+    raw = snappyUncompress(body, ctx.maxDecodedBytes, scratch.raw);
   } catch (err) {
     return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
   }
+  if (raw.buffer !== scratch.raw.buffer) scratch.raw = raw;
   let req: DecodedWriteRequest;
   try {
-    req = protocol === "2.0" ? decodeWriteRequestV2(raw) : decodeWriteRequest(raw);
+    req = protocol === "2.0" ? decodeWriteRequestV2(raw, scratch) : decodeWriteRequest(raw, scratch);
   } catch (err) {
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
