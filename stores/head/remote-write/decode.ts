@@ -105,11 +105,14 @@ export class DecodeScratchPool {
   }
 
   giveBack(s: DecodeScratch): void {
-    if (this.spare.length < MAX_SPARE_SCRATCH) this.spare.push(s);
+    // The columns are sized from the body: one huge request must not stay resident in the pool.
+    if (this.spare.length < MAX_SPARE_SCRATCH && s.raw.length <= MAX_POOLED_BODY_BYTES) this.spare.push(s);
   }
 }
 
 const MAX_SPARE_SCRATCH = 4;
+/** Largest decompressed body whose buffers are kept (Prometheus's requests are well below). */
+export const MAX_POOLED_BODY_BYTES = 4 << 20;
 
 function intColumn(kept: IntColumn | undefined, cap: number): IntColumn {
   return kept !== undefined && kept.data.length >= cap ? kept : new IntColumn(cap);

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { labelsFromRecord, labelsKey, xorChunkNumSamples } from "../../../storeapi/index.js";
 import { Head } from "../index.js";
-import { DecodeScratch, DecodeScratchPool, decodeWriteRequest } from "./decode.js";
+import { DecodeScratch, DecodeScratchPool, MAX_POOLED_BODY_BYTES, decodeWriteRequest } from "./decode.js";
 import { seriesLabels } from "./labels.js";
 import { createRemoteWriteContext, encodeRemoteWriteBody, encodeWriteRequest, handleRemoteWrite, type WriteTimeSeries } from "./index.js";
 
@@ -37,6 +37,10 @@ test("the pool hands a scratch set to one request at a time and keeps it for the
   assert.notEqual(a, b);
   pool.giveBack(a);
   assert.equal(pool.take(), a);
+  const huge = new DecodeScratch();
+  huge.raw = new Uint8Array(MAX_POOLED_BODY_BYTES + 1);
+  pool.giveBack(huge);
+  assert.notEqual(pool.take(), huge, "a huge request's buffers are left to the GC");
 });
 
 test("concurrent and successive requests through one context store exactly their own samples", async () => {
