@@ -215,6 +215,20 @@ test("over --query.max-samples: refused before any chunk is fetched, in Promethe
   }
 });
 
+test("a query whose fetched chunks hold more samples than the limit, but whose outputs and windows fit, is not refused", async () => {
+  const app = buildApi({ engine: new Engine({}), store: proxy, registry: new Registry(), maxSamples: 4_000 });
+  try {
+    // About 14,400 samples in the chunks (30 series × 2h at 15s); held: 30 series × 121 steps of rate + one 5m window.
+    const q = new URLSearchParams({ query: 'sum(rate(demo_total{job="api"}[5m]))', start: String((T0 - HOUR) / 1000), end: String((T0 + HOUR) / 1000), step: "60" });
+    const res = await app.inject({ url: `/api/v1/query_range?${q}&stats=all` });
+    assert.equal(res.statusCode, 200, res.body);
+    const stats = res.json().data.stats.samples;
+    assert.ok(stats.peakSamples <= 4_000 && stats.peakSamples >= 30 * 121, JSON.stringify(stats));
+  } finally {
+    await app.close();
+  }
+});
+
 test("a step that would fit is named when the result's steps are what overflows", async () => {
   const app = buildApi({ engine: new Engine({}), store: head, registry: new Registry(), maxSamples: 1_000 });
   try {
