@@ -173,7 +173,7 @@ test("per selector: series and chunk samples within the factor of what the store
   assert.equal(old.cost.selectors[0]!.series, 0);
 });
 
-test("the head alone is exact: the estimate equals what the engine holds", async () => {
+test("the head alone: the estimate is within 5% of what the engine holds (outputs exact, a window estimated as its share of the chunks)", async () => {
   for (const [query, s, e, step] of [
     ["demo_total", T0 + HOUR - 60_000, T0 + HOUR - 60_000, 0],
     ['rate(demo_total{job="api"}[5m])', T0 + 10 * 60_000, T0 + HOUR - 60_000, 60_000],
@@ -183,12 +183,13 @@ test("the head alone is exact: the estimate equals what the engine holds", async
   ] as const) {
     const { cost, peak } = await estimateAndRun(query, s, e, step, head);
     assert.equal(cost.basis, "exact", query);
-    assert.equal(cost.samples, peak, query);
+    if (process.env.ORRERY_COST_RATIOS) console.log(`${query}\t${cost.samples}\t${peak}`);
+    assert.ok(within(cost.samples, peak, 1.05), `${query}: estimated ${cost.samples}, the engine held ${peak}`);
   }
 });
 
 test("over --query.max-samples: refused before any chunk is fetched, in Prometheus's words with advice", async () => {
-  const app = buildApi({ engine: new Engine({}), store: proxy, registry: new Registry(), maxSamples: 5_000 });
+  const app = buildApi({ engine: new Engine({}), store: proxy, registry: new Registry(), maxSamples: 2_000 });
   try {
     const before = chunksFetched();
     const q = new URLSearchParams({ query: "sum by (job) (rate(demo_total[5m]))", start: String((T0 - HOUR) / 1000), end: String((T0 + HOUR) / 1000), step: "60" });
@@ -199,10 +200,10 @@ test("over --query.max-samples: refused before any chunk is fetched, in Promethe
     assert.equal(chunksFetched(), before, "no store returned a chunk");
     const msg: string = body.error;
     if (process.env.ORRERY_COST_RATIOS) console.log(msg);
-    assert.match(msg, /^query processing would load too many samples into memory in query execution: estimated \d+ samples before any chunk was read \(limit 5000, --query\.max-samples\)/);
+    assert.match(msg, /^query processing would load too many samples into memory in query execution: estimated \d+ samples before any chunk was read \(limit 2000, --query\.max-samples\)/);
     assert.match(msg, /selectors matching the most series: demo_total\[5m\] \(35 series, \d+ samples\)/);
     assert.match(msg, /a range of at most about (\d+[hm])+ would fit/);
-    assert.match(msg, /no step would fit: the selectors alone hold about \d+ samples/);
+    assert.match(msg, /a step of at least (\d+[hms])+ would fit/);
     // The advice holds: the range it names runs.
     const fit = parseDuration(/at most about ((\d+[hm])+)/.exec(msg)![1]!) / 1000;
     const shorter = new URLSearchParams({ ...Object.fromEntries(q), start: String((T0 + HOUR) / 1000 - fit) });
@@ -214,8 +215,22 @@ test("over --query.max-samples: refused before any chunk is fetched, in Promethe
   }
 });
 
+test("a query whose fetched chunks hold more samples than the limit, but whose outputs and windows fit, is not refused", async () => {
+  const app = buildApi({ engine: new Engine({}), store: proxy, registry: new Registry(), maxSamples: 4_000 });
+  try {
+    // About 14,400 samples in the chunks (30 series × 2h at 15s); held: 30 series × 121 steps of rate + one 5m window.
+    const q = new URLSearchParams({ query: 'sum(rate(demo_total{job="api"}[5m]))', start: String((T0 - HOUR) / 1000), end: String((T0 + HOUR) / 1000), step: "60" });
+    const res = await app.inject({ url: `/api/v1/query_range?${q}&stats=all` });
+    assert.equal(res.statusCode, 200, res.body);
+    const stats = res.json().data.stats.samples;
+    assert.ok(stats.peakSamples <= 4_000 && stats.peakSamples >= 30 * 121, JSON.stringify(stats));
+  } finally {
+    await app.close();
+  }
+});
+
 test("a step that would fit is named when the result's steps are what overflows", async () => {
-  const app = buildApi({ engine: new Engine({}), store: head, registry: new Registry(), maxSamples: 4_000 });
+  const app = buildApi({ engine: new Engine({}), store: head, registry: new Registry(), maxSamples: 1_000 });
   try {
     const q = new URLSearchParams({ query: "new_metric", start: String(T0 / 1000), end: String((T0 + HOUR) / 1000), step: "15" });
     const res = await app.inject({ url: `/api/v1/query_range?${q}` });

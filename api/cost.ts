@@ -44,6 +44,6 @@ export async function costRefusal(query: Query, store: Store, policy: CostPolicy
   if (limits.samples === undefined && limits.series === undefined) return undefined;
   const cost = await queryCost(query, store, signal, { countSeries: limits.series !== undefined });
   if (cost === undefined || query.plan === undefined) return undefined;
-  const refused = await checkQueryCost(cost, limits, query.plan.context, store, signal).catch(() => undefined);
+  const refused = await checkQueryCost(cost, limits, query.plan.context).catch(() => undefined);
   return refused === undefined ? undefined : policy.refusal(refused);
 }

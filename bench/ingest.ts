@@ -2,6 +2,9 @@
 // Prometheus 2.42's own receiver, fed the same pre-encoded request bodies by 4 concurrent writers.
 // Run by hand: npx tsc -p . && node dist/bench/ingest.js [--series 100000] [--batch 2500]
 //   [--rounds 20] [--writers 4] [--fsync always|batch|never] [--no-prometheus]
+//   [--baseline /other/dist] [--repeat N]
+// --baseline runs another build's receiver (its bench/ingest-server.js) beside this one; --repeat runs
+// every receiver N times, in alternating order, and reports medians. Peak RSS is each process's VmHWM.
 // (Prometheus does not fsync its WAL per request; orrery's default "always" does, group-committed.)
 // Env: ORRERY_BENCH_PROF=<dir> writes a CPU profile of the orrery receiver; ORRERY_BENCH_NODE_FLAGS adds
 // node flags to it. On a shared machine, compare the CPU line: wall-clock rates follow other load.
@@ -26,6 +29,8 @@ const { values: args } = parseArgs({
     fsync: { type: "string", default: "always" },
     "no-prometheus": { type: "boolean", default: false },
     prometheus: { type: "string", default: "/usr/bin/prometheus" },
+    baseline: { type: "string" },
+    repeat: { type: "string", default: "1" },
   },
 });
 const SERIES = Number(args.series);
@@ -146,6 +151,8 @@ interface RunResult {
   steady: SendResult;
   /** CPU seconds the receiver process used for the whole ingestion. */
   cpuSeconds: number;
+  /** The receiver's peak resident set (VmHWM), bytes. */
+  peakRss: number;
   stats?: Record<string, number>;
 }
 
@@ -161,7 +168,18 @@ async function runAgainst(url: string, bodies: Bodies, cpu: () => Promise<number
     steady.failures += r.failures;
     steady.firstFailure ??= r.firstFailure;
   }
-  return { first, steady, cpuSeconds: (await cpu()) - cpuStart };
+  return { first, steady, cpuSeconds: (await cpu()) - cpuStart, peakRss: 0 };
+}
+
+/** A process's peak resident set size (Linux VmHWM), bytes; NaN where /proc does not tell. */
+async function peakRss(pid: number | undefined): Promise<number> {
+  try {
+    const status = await fsp.readFile(`/proc/${pid}/status`, "utf8");
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 function waitExit(proc: ChildProcess): Promise<void> {
@@ -170,8 +188,7 @@ function waitExit(proc: ChildProcess): Promise<void> {
 }
 
 /** Starts the orrery receiver on dir; resolves with its port and the child once it printed READY. */
-async function startOrrery(dir: string): Promise<{ proc: ChildProcess; port: number }> {
-  const server = join(HERE, "ingest-server.js");
+async function startOrrery(dir: string, server: string): Promise<{ proc: ChildProcess; port: number }> {
   const prof = process.env.ORRERY_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ORRERY_BENCH_PROF}`] : [];
   const v8flags = (process.env.ORRERY_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
   const proc = spawn(process.execPath, [...prof, ...v8flags, "--expose-gc", server, "--dir", dir, "--fsync", args.fsync!], {
@@ -192,13 +209,15 @@ async function startOrrery(dir: string): Promise<{ proc: ChildProcess; port: num
   }
 }
 
-async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
-  const { proc, port } = await startOrrery(dir);
+async function runOrrery(bodies: Bodies, dir: string, server: string): Promise<RunResult> {
+  const { proc, port } = await startOrrery(dir, server);
   let result: RunResult;
   try {
     const base = `http://127.0.0.1:${port}`;
     const cpu = async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
     result = await runAgainst(`${base}/api/v1/write`, bodies, cpu);
+    // Before /stats, which reads every series back (not part of ingestion).
+    result.peakRss = await peakRss(proc.pid);
     result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
   } finally {
     proc.kill("SIGTERM");
@@ -206,7 +225,7 @@ async function runOrrery(bodies: Bodies, dir: string): Promise<RunResult> {
   }
   // Restart on the same directory: the time to READY is dominated by the WAL replay.
   const restartAt = process.hrtime.bigint();
-  const again = await startOrrery(dir);
+  const again = await startOrrery(dir, server);
   result.stats.restartSeconds = Number(process.hrtime.bigint() - restartAt) / 1e9;
   again.proc.kill("SIGTERM");
   await waitExit(again.proc);
@@ -255,6 +274,7 @@ async function runPrometheus(bodies: Bodies, dir: string): Promise<RunResult> {
       series: await metricValue(base, "prometheus_tsdb_head_series"),
       heapInuse: await metricValue(base, "go_memstats_heap_inuse_bytes"),
     };
+    result.peakRss = await peakRss(proc.pid);
     return result;
   } finally {
     proc.kill("SIGTERM");
@@ -268,6 +288,39 @@ function rate(samples: number, r: SendResult): string {
 
 const pad = (s: string, n: number) => s.padEnd(n);
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The median run of several (by steady-state time), its first round, CPU and peak RSS medians too. */
+function medianRun(runs: RunResult[]): RunResult {
+  const bySteady = [...runs].sort((a, b) => a.steady.seconds - b.steady.seconds);
+  const mid = bySteady[(bySteady.length - 1) >> 1];
+  return {
+    ...mid,
+    first: { ...mid.first, seconds: median(runs.map((r) => r.first.seconds)) },
+    steady: { ...mid.steady, seconds: median(runs.map((r) => r.steady.seconds)) },
+    cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
+    peakRss: median(runs.map((r) => r.peakRss)),
+  };
+}
+
+/** Every run of every receiver holds the same series; orrery's builds the same chunk bytes (same samples stored). */
+function checkSameData(results: { name: string; result: RunResult }[]): void {
+  const seen = results.map((r) => `${r.name}: ${r.result.stats?.series} series${r.result.stats?.chunkBytes !== undefined ? `, ${r.result.stats.chunkBytes} chunk bytes` : ""}`);
+  const series = new Set(results.map((r) => r.result.stats?.series));
+  const chunkBytes = new Set(results.filter((r) => r.result.stats?.chunkBytes !== undefined).map((r) => r.result.stats!.chunkBytes));
+  console.log(`${series.size === 1 && chunkBytes.size <= 1 ? "same data stored" : "DATA DIFFERS"}: ${seen.join("; ")}`);
+}
+
+interface Receiver {
+  readonly name: string;
+  readonly run: (bodies: Bodies, dir: string) => Promise<RunResult>;
+  readonly runs: RunResult[];
+}
+
 async function main(): Promise<void> {
   const base = await fsp.mkdtemp(join(tmpdir(), "orrery-ingest-bench-"));
   try {
@@ -275,52 +328,76 @@ async function main(): Promise<void> {
     const bodies = generate();
     const perRound = SERIES;
     const steadySamples = perRound * (ROUNDS - 1);
+    const repeat = Math.max(1, Number(args.repeat));
     console.log(
       `orrery WAL fsync "${args.fsync}"; generated ${ROUNDS} rounds × ${SERIES.toLocaleString("en-US")} series in batches of ${BATCH} ` +
-        `(${bodies.rounds.flat().length} bodies, ${(bodies.bytes / 1e6).toFixed(1)} MB snappy) in ${Date.now() - genStart} ms; ${WRITERS} writers`,
+        `(${bodies.rounds.flat().length} bodies, ${(bodies.bytes / 1e6).toFixed(1)} MB snappy) in ${Date.now() - genStart} ms; ${WRITERS} writers` +
+        (repeat > 1 ? `; ${repeat} runs each, alternating order, medians` : ""),
     );
-    const orrery = await runOrrery(bodies, join(base, "orrery"));
-    let prom: RunResult | undefined;
-    if (!args["no-prometheus"] && existsSync(args.prometheus!)) {
-      await fsp.mkdir(join(base, "prometheus"));
-      prom = await runPrometheus(bodies, join(base, "prometheus"));
+    const receivers: Receiver[] = [{ name: "orrery", run: (b, d) => runOrrery(b, d, join(HERE, "ingest-server.js")), runs: [] }];
+    if (args.baseline !== undefined) {
+      const server = join(args.baseline, "bench", "ingest-server.js");
+      receivers.push({ name: "baseline", run: (b, d) => runOrrery(b, d, server), runs: [] });
     }
-    const rows: string[][] = [["phase", "orrery", "prometheus 2.42", "orrery/prometheus"]];
-    const phase = (name: string, samples: number, o: SendResult, p: SendResult | undefined) =>
+    if (!args["no-prometheus"] && existsSync(args.prometheus!)) {
+      receivers.push({ name: "prometheus 2.42", run: runPrometheus, runs: [] });
+    }
+    for (let rep = 0; rep < repeat; rep++) {
+      const order = rep % 2 === 0 ? receivers : [...receivers].reverse();
+      for (const r of order) {
+        const dir = join(base, `${r.name.replace(/\W/g, "")}-${rep}`);
+        await fsp.mkdir(dir, { recursive: true });
+        r.runs.push(await r.run(bodies, dir));
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    }
+    const results = receivers.map((r) => ({ name: r.name, result: medianRun(r.runs) }));
+    const orrery = results[0].result;
+    const peers = results.slice(1);
+    const rows: string[][] = [["phase", ...results.map((r) => r.name), ...peers.map((p) => `orrery/${p.name}`)]];
+    const phase = (name: string, samples: number, pick: (r: RunResult) => SendResult) =>
       rows.push([
         name,
-        rate(samples, o),
-        p ? rate(samples, p) : "-",
-        p ? (p.seconds / o.seconds).toFixed(2) + "×" : "-",
+        ...results.map((r) => rate(samples, pick(r.result))),
+        ...peers.map((p) => (pick(p.result).seconds / pick(orrery).seconds).toFixed(2) + "×"),
       ]);
-    phase(`first round (${SERIES} new series)`, perRound, orrery.first, prom?.first);
-    phase(`steady state (${ROUNDS - 1} rounds)`, steadySamples, orrery.steady, prom?.steady);
+    phase(`first round (${SERIES} new series)`, perRound, (r) => r.first);
+    phase(`steady state (${ROUNDS - 1} rounds)`, steadySamples, (r) => r.steady);
     const total = SERIES * ROUNDS;
-    const cpuRate = (r: RunResult) => `${Math.round(total / r.cpuSeconds).toLocaleString("en-US")}/cpu-s`;
     rows.push([
       "receiver CPU: samples per CPU-second",
-      cpuRate(orrery),
-      prom ? cpuRate(prom) : "-",
-      prom ? (prom.cpuSeconds / orrery.cpuSeconds).toFixed(2) + "×" : "-",
+      ...results.map((r) => `${Math.round(total / r.result.cpuSeconds).toLocaleString("en-US")}/cpu-s`),
+      ...peers.map((p) => (p.result.cpuSeconds / orrery.cpuSeconds).toFixed(2) + "×"),
+    ]);
+    rows.push([
+      "peak RSS (VmHWM)",
+      ...results.map((r) => `${(r.result.peakRss / 1e6).toFixed(0)} MB`),
+      ...peers.map((p) => (orrery.peakRss / p.result.peakRss).toFixed(2) + "×"),
     ]);
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
     for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c])).join(""));
-    for (const [name, r] of [["orrery", orrery], ["prometheus", prom]] as const) {
-      if (!r) continue;
-      const failed = r.first.failures + r.steady.failures;
-      if (failed > 0) console.log(`${name}: ${failed} requests failed, first: ${r.first.firstFailure ?? r.steady.firstFailure}`);
+    console.log("(rates and CPU: orrery/peer > 1 means orrery is faster; peak RSS: orrery/peer < 1 means orrery is smaller)");
+    for (const r of receivers) {
+      const failed = r.runs.reduce((n, x) => n + x.first.failures + x.steady.failures, 0);
+      const first = r.runs.find((x) => x.first.firstFailure ?? x.steady.firstFailure);
+      if (failed > 0) console.log(`${r.name}: ${failed} requests failed, first: ${first?.first.firstFailure ?? first?.steady.firstFailure}`);
     }
-    const s = orrery.stats!;
-    const stored = total + 3 * 5000; // with the warm-up series' samples
-    console.log(
-      `orrery head after ${stored.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
-        `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
-        `${(s.memoryBytes / stored).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
-        `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / stored).toFixed(2)} B/sample ` +
-        `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk); ` +
-        `WAL ${(s.walBytes / stored).toFixed(2)} B/sample (series records included)`,
-    );
-    console.log(`orrery restart on the same directory (WAL replay of ${stored.toLocaleString("en-US")} samples): ${s.restartSeconds.toFixed(2)} s to ready`);
+    for (const { name, result } of results) {
+      if (name === "prometheus 2.42") continue;
+      const s = result.stats!;
+      const stored = total + 3 * 5000; // with the warm-up series' samples
+      console.log(
+        `${name} head after ${stored.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
+          `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
+          `${(s.memoryBytes / stored).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
+          `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / stored).toFixed(2)} B/sample ` +
+          `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk); ` +
+          `WAL ${(s.walBytes / stored).toFixed(2)} B/sample (series records included)`,
+      );
+      console.log(`${name} restart on the same directory (WAL replay of ${stored.toLocaleString("en-US")} samples): ${s.restartSeconds.toFixed(2)} s to ready`);
+    }
+    checkSameData(results);
+    const prom = results.find((r) => r.name === "prometheus 2.42")?.result;
     if (prom?.stats) {
       console.log(
         `prometheus after the same: ${prom.stats.series} head series, heap in use ${(prom.stats.heapInuse / 1e6).toFixed(1)} MB ` +

@@ -27,6 +27,13 @@ export interface StepVector {
 }
 
 /** Appends a histogram sample to a step vector (its owner may keep or mutate `h` afterwards; it is not copied). */
+/** A step vector's points as --query.max-samples weighs them: a float is one, a histogram weighs by its size. */
+export function stepVectorWeight(sv: StepVector): number {
+  let n = sv.n;
+  for (let k = 0; k < sv.hn; k++) n += sv.h![k]!.sampleWeight();
+  return n;
+}
+
 export function pushHistogram(sv: StepVector, id: number, h: FloatHistogram): void {
   if (sv.hIds === undefined || sv.h === undefined) {
     sv.hIds = new Uint32Array(sv.ids.length);

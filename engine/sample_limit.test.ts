@@ -50,12 +50,12 @@ test("a histogram selector that fits the limit as one float is refused by the hi
 
 test("a range query's histogram results and a subquery's histogram points count by size", async () => {
   const engine = new Engine();
-  // Selector: the fetched histogram (12) + the result cell (12).
+  // Selector: the result point (12); the fetched chunk counts nothing, as in Prometheus.
   const range = (maxSamples: number) => engine.rangeQuery(store(), "h", 5 * MIN, 5 * MIN, MIN, { maxSamples }).exec();
-  await assert.rejects(range(23), (e: { kind?: string }) => e.kind === "too_many_samples");
-  assert.equal((await range(24)).value.type, "matrix");
-  // Subquery: the fetch (12) + one inner point at 5m (12).
+  await assert.rejects(range(11), (e: { kind?: string }) => e.kind === "too_many_samples");
+  assert.equal((await range(12)).value.type, "matrix");
+  // Subquery: its one point at 5m (12), held while count_over_time reads it as a window (12) and gives 1.
   const sub = (maxSamples: number) => engine.instantQuery(store(), "count_over_time(h[1m:1m])", 5 * MIN, { maxSamples }).exec();
-  await assert.rejects(sub(23), (e: { kind?: string }) => e.kind === "too_many_samples");
-  assert.equal((await sub(24)).value.type, "vector");
+  await assert.rejects(sub(24), (e: { kind?: string }) => e.kind === "too_many_samples");
+  assert.equal((await sub(25)).value.type, "vector");
 });

@@ -10,7 +10,7 @@ import type { WindowWorkerPool } from "./parallel/pool.js";
 export interface EngineOptions {
   /** Lookback delta for instant selectors, ms. Default 300000 (5m). */
   lookbackDeltaMs?: number;
-  /** Maximum samples loaded at once by one query; exceeding it fails with kind "too_many_samples". Default 50,000,000. */
+  /** Maximum decoded points one query holds at once, as Prometheus counts them; exceeding it fails with kind "too_many_samples". Default 50,000,000. */
   maxSamples?: number;
   /** Query timeout, ms. Default 120000. */
   timeoutMs?: number;

@@ -1,7 +1,9 @@
 // Cost before execution: the series and samples a plan will touch, estimated from the stores'
 // postings and chunk statistics (Store.estimate) before any chunk is fetched. Samples are counted
-// as the engine holds them against --query.max-samples: every chunk sample of each distinct fetch,
-// each subquery's inner result (series × inner steps), and a range query's result (series × steps).
+// as the engine counts them against --query.max-samples (engine/exec/context.ts), the largest of
+// what it holds at once: the result (series × steps), a subquery's points (series × inner steps), a
+// range function's outputs with one series' window (and its subquery's points). Fetched chunks
+// count only as that window's share of them.
 import { formatDuration, formatExpr, lookupFunction, type PosRange, type VectorSelector } from "../promql/index.js";
 import {
   aggregatesFor,
@@ -40,12 +42,12 @@ export interface SelectorCost {
 export interface QueryCost {
   /** Series fetched, summed over the distinct fetches. */
   readonly series: number;
-  /** Samples the engine would hold (what --query.max-samples limits). */
+  /** Samples the engine would hold at once at its peak (what --query.max-samples limits). */
   readonly samples: number;
   readonly basis: EstimateBasis;
   /** Steps of the query (1 for an instant query). */
   readonly steps: number;
-  /** The part of `samples` that shrinks with a longer step: the range query's result. */
+  /** The part of `samples` that shrinks with a longer step: outputs over the query's own steps. */
   readonly resultSamples: number;
   readonly selectors: readonly SelectorCost[];
 }
@@ -64,21 +66,91 @@ export async function estimateCost(root: PlanNode, ctx: PlanContext, store: Stor
   const fetches = new Map<string, Fetch>();
   collectFetches(root, fetches);
   const costs = await Promise.all([...fetches.values()].map((f) => estimateFetch(f, ctx, store, signal, options)));
-  const seriesById = new Map<string, number>();
-  [...fetches.keys()].forEach((id, i) => seriesById.set(id, costs[i]!.series));
-  const seriesOf = (sel: SelectorNode): number => seriesById.get(fetchId(sel)) ?? 0;
+  const byId = new Map<string, SelectorCost>();
+  [...fetches.keys()].forEach((id, i) => byId.set(id, costs[i]!));
+  const seriesOf = (sel: SelectorNode): number => byId.get(fetchId(sel))?.series ?? 0;
+  const span = { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 };
   const steps = stepsOf({ start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs });
-  const isRangeQuery = ctx.stepMs > 0;
-  const resultSamples = isRangeQuery && planType(root) === "vector" ? outputSeries(root, seriesOf) * steps : 0;
-  let samples = resultSamples + subqueryHeld(root, { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 }, seriesOf);
+  const peak = largest(rootHeld(root, span, ctx.stepMs > 0, byId, seriesOf), heldWithin(root, span, true, byId, seriesOf));
   let series = 0;
   let basis: EstimateBasis = "exact";
   for (const c of costs) {
-    samples += c.samples;
     series += c.series;
     basis = weakerBasis(basis, c.basis);
   }
-  return { series, samples, basis, steps, resultSamples, selectors: costs };
+  return { series, samples: peak.samples, basis, steps, resultSamples: peak.perQueryStep, selectors: costs };
+}
+
+/** Samples held at one moment, and the part of them that grows with the query's own steps. */
+interface Held {
+  readonly samples: number;
+  readonly perQueryStep: number;
+}
+
+const NOTHING: Held = { samples: 0, perQueryStep: 0 };
+
+function largest(a: Held, b: Held): Held {
+  return b.samples > a.samples ? b : a;
+}
+
+/** The result the engine keeps: a range query's points (series × steps), an instant vector, or a range vector's points. */
+function rootHeld(root: PlanNode, span: Span, isRangeQuery: boolean, byId: Map<string, SelectorCost>, seriesOf: (sel: SelectorNode) => number): Held {
+  const type = planType(root);
+  if (type === "vector") {
+    const n = outputSeries(root, seriesOf) * (isRangeQuery ? stepsOf(span) : 1);
+    return { samples: n, perQueryStep: isRangeQuery ? n : 0 };
+  }
+  if (type === "scalar") return { samples: stepsOf(span), perQueryStep: isRangeQuery ? stepsOf(span) : 0 };
+  if (root.type === "MatrixSelector") return { samples: windowSamples(root.selector, root.rangeMs, byId), perQueryStep: 0 };
+  return NOTHING;
+}
+
+/**
+ * The largest set of points held at once inside the plan (its result apart): a subquery's points,
+ * a range function's outputs with one series' window and its subquery's points, a selector's step.
+ * `ownSteps`: the span is the query's own, so outputs over it shrink with a longer step.
+ */
+function heldWithin(n: PlanNode, span: Span, ownSteps: boolean, byId: Map<string, SelectorCost>, seriesOf: (sel: SelectorNode) => number): Held {
+  switch (n.type) {
+    case "VectorSelector":
+      return { samples: seriesOf(n), perQueryStep: 0 };
+    case "StepInvariant":
+      return heldWithin(n.expr, { start: span.start, end: span.start, step: span.step }, false, byId, seriesOf);
+    case "Subquery": {
+      const inner = subquerySpan(span, n.rangeMs, n.stepMs, n.offsetMs, n.atMs);
+      const points = outputSeries(n.expr, seriesOf) * stepsOf(inner);
+      return largest({ samples: points, perQueryStep: 0 }, heldWithin(n.expr, inner, false, byId, seriesOf));
+    }
+    case "Call": {
+      const inside = children(n).reduce<Held>((a, c) => largest(a, heldWithin(c, span, ownSteps, byId, seriesOf)), NOTHING);
+      const arg = n.args.find((a) => a.type === "MatrixSelector" || a.type === "Subquery");
+      if (arg === undefined) return inside;
+      return largest(inside, rangeFunctionHeld(n, arg, span, ownSteps, byId, seriesOf));
+    }
+    default:
+      return children(n).reduce<Held>((a, c) => largest(a, heldWithin(c, span, ownSteps, byId, seriesOf)), NOTHING);
+  }
+}
+
+/** A range function at its last series: every series' outputs, that series' window, the subquery's points it reads. */
+function rangeFunctionHeld(call: PlanNode, arg: PlanNode, span: Span, ownSteps: boolean, byId: Map<string, SelectorCost>, seriesOf: (sel: SelectorNode) => number): Held {
+  const atFixed = (arg.type === "MatrixSelector" ? arg.selector.atMs : arg.type === "Subquery" ? arg.atMs : undefined) !== undefined;
+  const outputs = outputSeries(call, seriesOf) * (atFixed ? 1 : stepsOf(span));
+  const perQueryStep = ownSteps && !atFixed ? outputs : 0;
+  if (arg.type === "MatrixSelector") return { samples: outputs + windowSamples(arg.selector, arg.rangeMs, byId), perQueryStep };
+  if (arg.type !== "Subquery") return NOTHING;
+  const inner = subquerySpan(span, arg.rangeMs, arg.stepMs, arg.offsetMs, arg.atMs);
+  const series = outputSeries(arg.expr, seriesOf);
+  const window = series > 0 ? Math.min(stepsOf(inner), Math.ceil(arg.rangeMs / arg.stepMs)) : 0;
+  return { samples: outputs + series * stepsOf(inner) + window, perQueryStep };
+}
+
+/** One series' window of a range selector: its share of the series' fetched samples. */
+function windowSamples(sel: SelectorNode, rangeMs: number, byId: Map<string, SelectorCost>): number {
+  const c = byId.get(fetchId(sel));
+  if (c === undefined || c.series === 0) return 0;
+  const fetchedMs = Math.max(1, c.maxTime - c.minTime + 1);
+  return Math.floor((c.samples / c.series) * Math.min(1, rangeMs / fetchedMs));
 }
 
 /** The engine's key for a fetch: the same matchers and aggregate over the same range are read once. */
@@ -118,20 +190,6 @@ function selectorText(sel: SelectorNode, rangeMs: number): string {
 
 function stepsOf(span: Span): number {
   return span.step > 0 && span.end >= span.start ? Math.floor((span.end - span.start) / span.step) + 1 : 1;
-}
-
-/** Samples held by subqueries' inner results: their output series × their steps, nested spans followed. */
-function subqueryHeld(n: PlanNode, span: Span, seriesOf: (sel: SelectorNode) => number): number {
-  switch (n.type) {
-    case "Subquery": {
-      const inner = subquerySpan(span, n.rangeMs, n.stepMs, n.offsetMs, n.atMs);
-      return outputSeries(n.expr, seriesOf) * stepsOf(inner) + subqueryHeld(n.expr, inner, seriesOf);
-    }
-    case "StepInvariant":
-      return subqueryHeld(n.expr, { start: span.start, end: span.start, step: span.step }, seriesOf);
-    default:
-      return children(n).reduce((a, c) => a + subqueryHeld(c, span, seriesOf), 0);
-  }
 }
 
 /** Functions whose result has at most one series whatever the input (lower bound: one if there is input). */
@@ -207,19 +265,21 @@ export const TOO_MANY_SAMPLES = "query processing would load too many samples in
 const TOO_MANY_SERIES = "query would fetch too many series";
 
 /**
- * The refusal of a query whose estimate is over a limit, or undefined. An exact estimate is refused
- * over the limit; any other only over STATISTICS_FACTOR × the limit (series too: a proxy combines its
- * stores' series by rule); samples assumed from a scrape interval never refuse. The engine's own limit
- * still applies while the query runs. The advice (range, step) is against the limit itself.
+ * The refusal of a query whose estimate is over a limit, or undefined. An exact series estimate is
+ * refused over the limit; any other only over STATISTICS_FACTOR × the limit (series too: a proxy
+ * combines its stores' series by rule). Samples are always refused only over that factor: the engine
+ * counts the steps that have data, which no estimate sees; samples assumed from a scrape interval never
+ * refuse. The engine's own limit still applies while the query runs. The advice (range, step) is
+ * against the limit itself.
  */
-export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext, store: Store, signal?: AbortSignal): Promise<CostRefusal | undefined> {
+export async function checkQueryCost(cost: QueryCost, limits: CostLimits, ctx: PlanContext): Promise<CostRefusal | undefined> {
   const slack = cost.basis === "exact" ? 1 : STATISTICS_FACTOR;
   const samples = limits.samples;
-  if (samples !== undefined && cost.basis !== "assumed" && cost.samples > samples.max * slack) {
+  if (samples !== undefined && cost.basis !== "assumed" && cost.samples > samples.max * STATISTICS_FACTOR) {
     const what = `estimated ${cost.samples} samples before any chunk was read (limit ${samples.max}, ${samples.name})`;
     const parts = [topSelectors(cost)];
     if (ctx.stepMs > 0 && ctx.endMs > ctx.startMs) {
-      const fit = await fittingRange(cost, ctx, samples.max, store, signal);
+      const fit = fittingRange(cost, ctx, samples.max);
       parts.push(fit === undefined ? "no shorter range would fit" : `a range of at most about ${formatDuration(fit)} would fit`);
       parts.push(stepAdvice(cost, samples.max, ctx.endMs - ctx.startMs));
     }
@@ -240,47 +300,22 @@ function topSelectors(cost: QueryCost): string {
   return `selectors matching the most series: ${top.map((s) => `${s.selector} (${s.series} series, ${s.samples} samples)`).join(", ")}`;
 }
 
-/** Estimates tried while searching for a range that fits. */
-const RANGE_SEARCH_STEPS = 8;
-
 /**
- * The longest range (whole minutes, or seconds under a minute; same end) whose estimate fits `max`,
- * by re-estimating every selector over the shorter range: chunk edges do not shrink with the range.
+ * The longest range (whole minutes, or seconds under a minute; same end and step) whose estimate
+ * fits `max`: a shorter range has fewer steps, so fewer outputs; windows and subqueries stay.
  */
-async function fittingRange(cost: QueryCost, ctx: PlanContext, max: number, store: Store, signal?: AbortSignal): Promise<number | undefined> {
-  const rangeMs = ctx.endMs - ctx.startMs;
-  const fits = async (r: number): Promise<boolean> => (await costOverRange(cost, ctx, r, store, signal)) <= max;
-  let lo = 0;
-  let hi = rangeMs;
-  for (let i = 0; i < RANGE_SEARCH_STEPS && hi - lo > 1000; i++) {
-    const mid = roundDown((lo + hi) / 2);
-    if (mid <= lo || mid >= hi) break;
-    if (await fits(mid)) lo = mid;
-    else hi = mid;
-  }
-  return lo >= ctx.stepMs && lo > 0 ? lo : undefined;
-}
-
-/** The estimate of the same query over the last `r` ms of its range. */
-async function costOverRange(cost: QueryCost, ctx: PlanContext, r: number, store: Store, signal?: AbortSignal): Promise<number> {
-  const shift = ctx.endMs - ctx.startMs - r;
-  const fetched = await Promise.all(
-    cost.selectors.map(async (s) => {
-      if (s.pinned) return s.samples;
-      const minTime = Math.min(s.request.minTime + shift, s.request.maxTime);
-      return (await estimateSeries(store, { ...s.request, minTime }, signal)).samples;
-    }),
-  );
-  const steps = Math.floor(r / ctx.stepMs) + 1;
-  const fetchedNow = cost.selectors.reduce((a, s) => a + s.samples, 0);
-  const subqueries = cost.samples - cost.resultSamples - fetchedNow;
-  const scale = r / (ctx.endMs - ctx.startMs);
-  return fetched.reduce((a, n) => a + n, 0) + (cost.resultSamples / cost.steps) * steps + subqueries * scale;
+function fittingRange(cost: QueryCost, ctx: PlanContext, max: number): number | undefined {
+  const fixed = cost.samples - cost.resultSamples;
+  if (cost.resultSamples === 0 || fixed >= max) return undefined;
+  const steps = Math.floor((max - fixed) / (cost.resultSamples / cost.steps));
+  if (steps < 2) return undefined;
+  const r = roundDown((steps - 1) * ctx.stepMs);
+  return r >= ctx.stepMs ? r : undefined;
 }
 
 function stepAdvice(cost: QueryCost, budget: number, rangeMs: number): string {
   const fixed = cost.samples - cost.resultSamples;
-  if (cost.resultSamples === 0 || fixed >= budget) return `no step would fit: the selectors alone hold about ${fixed} samples`;
+  if (cost.resultSamples === 0 || fixed >= budget) return `no step would fit: windows and subqueries alone hold about ${fixed} samples`;
   const perStep = cost.resultSamples / cost.steps;
   const maxSteps = Math.floor((budget - fixed) / perStep);
   if (maxSteps < 2) return "no step would fit";

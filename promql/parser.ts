@@ -3,7 +3,8 @@
 // Binary expressions are read flat (operand op operand …) and folded into a tree by
 // precedence afterwards, iteratively; unary signs are kept with their operand so that
 // `-a ^ b` is `-(a ^ b)` while `-a * b` is `(-a) * b`, as in Prometheus.
-import { EmbeddedActionsParser, type IParserErrorMessageProvider, type IToken, type TokenType } from "chevrotain";
+import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
+import { EmbeddedActionsParser } from "./chevrotain.js";
 import type {
   AggregateExpr,
   AggregateOp,

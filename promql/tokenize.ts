@@ -1,6 +1,7 @@
 // The lexer's tokens as plain ranges with a kind, for editors that highlight PromQL
 // (the web UI) without knowing Chevrotain's token types.
-import { tokenMatcher, type IToken } from "chevrotain";
+import type { IToken } from "chevrotain";
+import { tokenMatcher } from "./chevrotain.js";
 import { lex } from "./lexer.js";
 import * as T from "./tokens.js";
 

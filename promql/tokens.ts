@@ -1,6 +1,7 @@
 // Token types shared by the hand-written lexer and the Chevrotain parser.
 // The lexer is ours (one pass over char codes); Chevrotain only sees the tokens.
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import type { TokenType } from "chevrotain";
+import { createToken, Lexer } from "./chevrotain.js";
 
 function tok(name: string, categories: TokenType[] = [], label?: string): TokenType {
   return createToken({ name, pattern: Lexer.NA, categories, label: label ?? name });

@@ -121,6 +121,9 @@ export {
   labelsKey,
   /** A stable 53-bit hash of a label set (for series ids). */
   labelsHash,
+  /** murmur3's round and finaliser, for hashes of other bytes. */
+  murmurMix,
+  murmurFinalMix,
   /** The value of a label, or "". */
   getLabel,
   /** Whether a label is present. */

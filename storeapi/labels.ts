@@ -146,19 +146,20 @@ export function labelsHash(labels: Labels): number {
       for (let k = 0; k < s.length; k++) {
         const c = s.charCodeAt(k);
         h1 = Math.imul(h1 ^ c, 0x01000193);
-        h2 = mix(h2, c);
+        h2 = murmurMix(h2, c);
       }
       // A separator no UTF-16 unit equals, so ("ab","c") and ("a","bc") differ.
       h1 = Math.imul(h1 ^ 0x10000 ^ part, 0x01000193);
-      h2 = mix(h2, 0x10000 + part);
+      h2 = murmurMix(h2, 0x10000 + part);
     }
   }
-  h2 = finalMix(h2 ^ labels.length);
-  h1 = finalMix(h1);
+  h2 = murmurFinalMix(h2 ^ labels.length);
+  h1 = murmurFinalMix(h1);
   return (h1 & 0x1fffff) * 4294967296 + (h2 >>> 0);
 }
 
-function mix(h: number, k: number): number {
+/** One murmur3 round: mixes the 32-bit word k into the hash h. */
+export function murmurMix(h: number, k: number): number {
   k = Math.imul(k, 0xcc9e2d51);
   k = (k << 15) | (k >>> 17);
   k = Math.imul(k, 0x1b873593);
@@ -167,7 +168,8 @@ function mix(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finalMix(h: number): number {
+/** murmur3's finaliser (unsigned 32-bit result). */
+export function murmurFinalMix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

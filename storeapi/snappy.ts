@@ -15,18 +15,24 @@ export function snappyDeclaredLength(b: Uint8Array): number {
   return -1;
 }
 
+/** Literals up to this many bytes are copied in a loop rather than through a view. */
+const SHORT_LITERAL = 64;
+
 function varintSize(b: Uint8Array): number {
   let i = 0;
   while (b[i]! >= 0x80) i++;
   return i + 1;
 }
 
-/** The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. */
-export function snappyUncompress(src: Uint8Array, maxBytes: number): Uint8Array {
+/**
+ * The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. With `into` at
+ * least the declared length, they are written there (the result is a view of it).
+ */
+export function snappyUncompress(src: Uint8Array, maxBytes: number, into?: Uint8Array): Uint8Array {
   const len = snappyDeclaredLength(src);
   if (len < 0) throw new SnappyError("bad length header");
   if (len > maxBytes) throw new SnappyError(`declared length ${len} exceeds the limit of ${maxBytes}`);
-  const out = new Uint8Array(len);
+  const out = into !== undefined && into.length >= len ? into.subarray(0, len) : new Uint8Array(len);
   let pos = varintSize(src);
   let o = 0;
   while (pos < src.length) {
@@ -45,7 +51,9 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number): Uint8Array 
       n += 1;
       if (n > src.length - pos) throw new SnappyError(`literal of ${n} bytes at byte ${pos} runs past the input`);
       if (n > len - o) throw new SnappyError(`output exceeds the declared length ${len}`);
-      out.set(src.subarray(pos, pos + n), o);
+      // Short literals (most of them) byte by byte: a subarray view per literal costs more than the copy.
+      if (n <= SHORT_LITERAL) for (let k = 0; k < n; k++) out[o + k] = src[pos + k]!;
+      else out.set(src.subarray(pos, pos + n), o);
       pos += n;
       o += n;
       continue;

@@ -56,7 +56,12 @@ export class Annotations {
   }
 }
 
-/** Samples held and read; exceeding maxSamples fails the query. */
+/**
+ * Decoded points a query holds, against maxSamples (--query.max-samples), counted as Prometheus
+ * counts its currentSamples: the result held (hold), and, checked one at a time (check), each set
+ * of points Prometheus holds at once while it builds that result (a step vector, a subquery's
+ * points, a range function's window with the outputs before it). Compressed chunks count nothing.
+ */
 export class SampleTracker {
   current = 0;
   peak = 0;
@@ -65,11 +70,15 @@ export class SampleTracker {
 
   hold(n: number): void {
     this.current += n;
-    if (this.current > this.max) throw tooManySamples();
-    if (this.current > this.peak) this.peak = this.current;
+    this.check(this.current);
   }
   release(n: number): void {
     this.current -= n;
+  }
+  /** Fails the query if n points held at once are over the limit; each check stands alone, so it never adds to another. */
+  check(n: number): void {
+    if (n > this.max) throw tooManySamples();
+    if (n > this.peak) this.peak = n;
   }
   read(n: number): void {
     this.total += n;

@@ -15,7 +15,7 @@ import type { RangeSource } from "../function/range_source.js";
 import { MatrixSelectorSource } from "../scan/matrix_selector.js";
 import { SubquerySource } from "../subquery/subquery.js";
 import { subquerySpan } from "../../planner/index.js";
-import { timeline } from "../model.js";
+import { stepVectorWeight, timeline } from "../model.js";
 
 const DUPLICATE = "vector cannot contain metrics with the same labelset";
 
@@ -89,6 +89,7 @@ async function evaluateInstant(ctx: QueryContext, op: Operator, tl: Timeline): P
         if (check) noteLabels(seen, labels);
         samples.push({ labels, t: tl.start, v: 0, h: sv.h![k]! });
       }
+      ctx.samples.hold(stepVectorWeight(sv));
       ctx.pool.put(sv);
     }
   }
@@ -115,6 +116,7 @@ async function evaluateScalar(ctx: QueryContext, op: Operator, tl: Timeline): Pr
       v.push(sv.n > 0 ? sv.v[0]! : NaN);
       ctx.pool.put(sv);
     }
+    ctx.samples.hold(batch.length);
   }
   if (!ctx.isRangeQuery) return { type: "scalar", t: tl.start, v: v[0] ?? NaN };
   return { type: "matrix", series: [{ labels: [], t: Float64Array.from(t), v: Float64Array.from(v) }] };
@@ -147,7 +149,6 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
   const counts = new Int32Array(nOut);
   // Histogram cells exist only once a histogram arrives, so float-only queries pay nothing for them.
   let histograms: (FloatHistogram | undefined)[] | undefined;
-  ctx.samples.hold(nOut * steps);
   let step = 0;
   let batches = 0;
   for (;;) {
@@ -169,11 +170,9 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
         if (present[cell] !== 0) throw execution(DUPLICATE);
         present[cell] = 2;
         histograms ??= new Array<FloatHistogram | undefined>(nOut * steps);
-        const h = sv.h![k]!;
-        // The cell was held as one float; a histogram weighs more.
-        ctx.samples.hold(h.sampleWeight() - 1);
-        histograms[cell] = h;
+        histograms[cell] = sv.h![k]!;
       }
+      ctx.samples.hold(stepVectorWeight(sv));
       ctx.pool.put(sv);
       step++;
     }
@@ -244,9 +243,17 @@ async function evaluateMatrix(ctx: QueryContext, root: PlanNode, tl: Timeline): 
     if (seen.has(key)) throw execution(DUPLICATE);
     seen.add(key);
     series.push(points);
+    ctx.samples.hold(matrixSeriesWeight(points));
   }
   series.sort((a, b) => compareLabels(a.labels, b.labels));
   return { type: "matrix", series };
+}
+
+/** A result series' points as --query.max-samples weighs them. */
+function matrixSeriesWeight(s: MatrixSeries): number {
+  let n = s.t.length;
+  for (const h of s.histograms?.h ?? []) n += h.sampleWeight();
+  return n;
 }
 
 /**

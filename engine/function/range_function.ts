@@ -22,6 +22,10 @@ export class RangeFunctionOperator implements Operator {
   private meta: SeriesMeta[] | undefined;
   /** Series that gave a float result (the possible-non-counter info is about floats only). */
   private emitted = new Uint8Array(0);
+  /** Each series' outputs so far, as --query.max-samples weighs them. */
+  private outPoints = new Float64Array(0);
+  /** Whether every step reads the same window (an @ modifier). */
+  private readonly atFixed: boolean;
   private step = 0;
   private readonly fn: RangeFunction;
   /** Where each series' window lies at a step and what the function gives there (set once series are known). */
@@ -52,6 +56,7 @@ export class RangeFunctionOperator implements Operator {
       refs[k] = source.refTime(times[k]!);
     }
     this.steps = { times, refs, args };
+    this.atFixed = tl.steps > 1 && refs[0] === refs[tl.steps - 1];
   }
 
   /** One output series per input series, labels kept (the name dropped after, if at all). */
@@ -66,6 +71,7 @@ export class RangeFunctionOperator implements Operator {
     const keep = lookupFunction(this.name)?.keepsMetricName === true;
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
     this.emitted = new Uint8Array(d.buffers.length);
+    this.outPoints = new Float64Array(d.buffers.length);
     const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs };
     this.windows = new SeriesWindows(shape, d.buffers.length);
     this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
@@ -90,26 +96,39 @@ export class RangeFunctionOperator implements Operator {
     const out: StepVector[] = [];
     for (let k = first; k < last; k++) out.push(this.ctx.pool.get(times[k]!, d.buffers.length));
     let read = 0;
+    // As Prometheus counts a function over windows series by series: the source's points, the
+    // outputs of the series before, this window; after a series' last step, its outputs too.
+    const held = d.points ?? 0;
+    let before = 0;
     // Series outer, steps inner: one series' samples stay in cache across the batch's steps.
     for (let i = 0; i < this.offload!.mainSeries; i++) {
       const b = d.buffers[i]!;
+      let window = 0;
       for (let k = first; k < last; k++) {
         const n = sw.place(b, times[k]!, refs[k]!);
+        window = n < 0 ? 0 : b.h === undefined ? n : histogramWindowWeight(b, sw.w.start, sw.w.end);
         if (n < 0) continue;
         read += n;
+        this.ctx.samples.check(held + before + window);
         for (let a = 0; a < args.length; a++) this.argv[a] = args[a]![k]!;
+        const sv = out[k - first]!;
+        // An @-fixed window is evaluated once by Prometheus (a step-invariant expression): its output counts once.
+        const counted = k === 0 || !this.atFixed;
         if (b.h !== undefined) {
-          this.emitHistogramWindow(d, i, b, out[k - first]!);
+          const weight = this.emitHistogramWindow(d, i, b, sv);
+          if (counted) this.outPoints[i] += weight;
           continue;
         }
         const r = sw.value(i, b, this.argv);
         if (sw.w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
         if (r === undefined) continue;
-        const sv = out[k - first]!;
         sv.ids[sv.n] = i;
         sv.v[sv.n++] = r;
         this.emitted[i] = 1;
+        if (counted) this.outPoints[i]++;
       }
+      if (last === this.tl.steps) this.ctx.samples.check(held + before + this.outPoints[i]! + window);
+      before += this.outPoints[i]!;
     }
     // The workers' series come after this thread's, so each step's ids stay in series order.
     for (const part of this.offload!.parts) read += await part.appendTo(out, first, last, this.emitted);
@@ -118,18 +137,19 @@ export class RangeFunctionOperator implements Operator {
     return out;
   }
 
-  /** One window of a series holding histograms, through Prometheus's histogram rules. */
-  private emitHistogramWindow(d: RangeData, i: number, b: SampleBuffer, sv: StepVector): void {
+  /** One window of a series holding histograms, through Prometheus's histogram rules; returns the output's weight (0: none). */
+  private emitHistogramWindow(d: RangeData, i: number, b: SampleBuffer, sv: StepVector): number {
     this.histogramWindows ??= new HistogramWindows(this.ctx, this.name, this.fn, this.argPos);
     const r = this.histogramWindows.eval(b, this.windows!.w, this.argv, getLabel(d.meta[i]!.labels, METRIC_NAME));
-    if (r === undefined) return;
+    if (r === undefined) return 0;
     if (typeof r === "number") {
       sv.ids[sv.n] = i;
       sv.v[sv.n++] = r;
       this.emitted[i] = 1;
-      return;
+      return 1;
     }
     pushHistogram(sv, i, r);
+    return r.sampleWeight();
   }
 
   private reportStartTimeOverlap(d: RangeData, i: number): void {
@@ -151,4 +171,11 @@ export class RangeFunctionOperator implements Operator {
   explain(): Explain {
     return { name: `[rangeFunction] ${this.name}`, children: [{ name: this.source.describe(), children: [] }] };
   }
+}
+
+/** Samples [s, e) of a series holding histograms, each histogram weighed by its size. */
+function histogramWindowWeight(b: SampleBuffer, s: number, e: number): number {
+  let n = 0;
+  for (let j = s; j < e; j++) n += b.h![j]?.sampleWeight() ?? 1;
+  return n;
 }

@@ -6,6 +6,8 @@ import type { SampleBuffer } from "../scan/sample_buffer.js";
 export interface RangeData {
   meta: SeriesMeta[];
   buffers: SampleBuffer[];
+  /** Points the source holds for the whole evaluation (a subquery's; none for a selector's chunks), as --query.max-samples weighs them. */
+  points?: number;
 }
 
 /** A matrix selector or subquery whose windows a range function evaluates. */

@@ -12,7 +12,6 @@ import {
   compareLabels,
   formatSeries,
   hasAggregateChunks,
-  xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
@@ -80,9 +79,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const out: LoadedSeries[] = [];
   for (const g of series) {
     if (g.chunks.length === 0) continue;
-    const input = inputOf(g.chunks, sel.read, spec, scratch);
-    ctx.samples.hold(heldSamples(g.chunks, input, sel.read));
-    out.push({ labels: g.labels, input });
+    out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
   }
   return out;
 }
@@ -105,23 +102,6 @@ function decodedByStore(chunks: readonly AggrChunk[], spec: FetchSpec): DecodedC
   return d.minTime === spec.minTime && d.maxTime === spec.maxTime ? d : undefined;
 }
 
-/**
- * What a series holds against --query.max-samples: every sample of its chunks, or, when histograms
- * were decoded up front, the decoded samples with each histogram weighed by its size as Prometheus does.
- */
-function heldSamples(chunks: readonly AggrChunk[], input: SeriesInput, read: ReadAggregate | undefined): number {
-  const h = input.decoded?.h;
-  if (h !== undefined) {
-    let n = 0;
-    for (const x of h) n += x === undefined ? 1 : x.sampleWeight();
-    return n;
-  }
-  let n = 0;
-  // Every chunk encoding starts with its 2-byte sample count.
-  for (const c of chunks) n += xorChunkNumSamples((c.raw ?? c[aggregatesFor(read!)[0]!]!).data);
-  return n;
-}
-
 /** Whether a series must go through the aggregate reader: downsampled chunks, or raw ones read as counts. */
 function readsAggregates(chunks: readonly AggrChunk[], read: ReadAggregate | undefined): boolean {
   return read !== undefined && (read === "count" || hasAggregateChunks(chunks));
@@ -139,7 +119,7 @@ function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpe
   return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
 }
 
-/** The series' chunks the engine can read in the fetch range, holding their samples; the rest are counted as skipped. */
+/** The series' chunks the engine can read in the fetch range; the rest are counted as skipped. */
 function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): AggrChunk[] {
   const out: AggrChunk[] = [];
   for (const c of s.chunks) {

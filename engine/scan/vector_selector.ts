@@ -7,7 +7,7 @@ import { interpolateLinear } from "../functions/index.js";
 import { interpolateHistograms, type FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint, getLabel, isStaleNaN, METRIC_NAME } from "../../storeapi/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { pushHistogram, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
+import { pushHistogram, stepVectorWeight, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { fetchSeries, type LoadedSeries } from "./fetch.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
@@ -113,6 +113,7 @@ export class VectorSelectorOperator implements Operator {
       }
       sv.n = n;
       this.ctx.samples.read(n + sv.hn);
+      this.ctx.samples.check(stepVectorWeight(sv));
       out.push(sv);
     }
     return out;

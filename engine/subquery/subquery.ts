@@ -3,7 +3,7 @@
 import type { SubqueryNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext, yieldToLoop } from "../exec/context.js";
 import type { RangeData, RangeSource } from "../function/range_source.js";
-import type { Operator } from "../model.js";
+import { stepVectorWeight, type Operator } from "../model.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
 import type { FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint } from "../../storeapi/index.js";
@@ -34,6 +34,7 @@ export class SubquerySource implements RangeSource {
     const vs: number[][] = meta.map(() => []);
     // Histogram points by series, made for the series that have any (a step holds one sample per series).
     const hs: (FloatHistogram | undefined)[][] = [];
+    let points = 0;
     for (;;) {
       checkAborted(this.ctx.signal);
       const batch = await this.inner.next();
@@ -51,14 +52,15 @@ export class SubquerySource implements RangeSource {
           ts[id]!.push(sv.t);
           vs[id]!.push(0);
           hs[id].push(withoutResetHint(sv.h![k]!));
-          this.ctx.samples.hold(sv.h![k]!.sampleWeight());
         }
-        this.ctx.samples.hold(sv.n);
+        // Prometheus holds every point of a subquery at once.
+        points += stepVectorWeight(sv);
+        this.ctx.samples.check(points);
         this.ctx.pool.put(sv);
       }
       await yieldToLoop();
     }
-    const data: RangeData = { meta: [], buffers: [] };
+    const data: RangeData = { meta: [], buffers: [], points };
     for (let i = 0; i < meta.length; i++) {
       if (ts[i]!.length === 0) continue;
       data.meta.push(meta[i]!);

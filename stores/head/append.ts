@@ -40,6 +40,8 @@ export interface PendingBatch {
   /** Whether any row has a start timestamp (sts needs clearing and the WAL gets it). */
   startTimestamps: boolean;
   n: number;
+  /** The series validateSeries last resolved (undefined: it does not exist). */
+  lastSeries: MemSeries | undefined;
   /** Series this batch created, logged to the WAL before its samples. */
   readonly newSeries: WalSeriesRecord[];
 }
@@ -70,6 +72,7 @@ export class BatchPool {
     b.histograms = false;
     b.startTimestamps = false;
     b.n = 0;
+    b.lastSeries = undefined;
     b.newSeries.length = 0;
     if (this.spare.length < MAX_SPARE_BUFFERS && b.ts.length <= MAX_POOLED_SAMPLES) this.spare.push(b);
   }
@@ -86,6 +89,7 @@ export function newPendingBatch(size: number): PendingBatch {
     sts: new Float64Array(size),
     startTimestamps: false,
     n: 0,
+    lastSeries: undefined,
     newSeries: [],
   };
 }
@@ -120,15 +124,18 @@ export function validateSeries(
 ): number {
   const n = entry.n ?? entry.t.length;
   const nh = entry.histograms?.h.length ?? 0;
+  pending.lastSeries = undefined;
   if (n === 0 && nh === 0) return 0;
-  const labels = normaliseLabels(entry.labels);
+  let series = knownSeries(state, entry);
+  const labels = series !== undefined ? series.labels : normaliseLabels(entry.labels);
   if (labels === undefined) {
     if (n > 0) rejections.add("invalid_labels", n, () => `invalid label set ${describeLabels(entry.labels)}`);
     if (nh > 0) rejections.add("invalid_labels", nh, () => `invalid label set ${describeLabels(entry.labels)}`, "histogram");
     return 0;
   }
-  const hash = seriesHashKey(labels);
-  let series = state.lookup(labels, hash);
+  const hash = series !== undefined ? series.hash : seriesHashKey(labels);
+  series ??= state.lookup(labels, hash);
+  pending.lastSeries = series;
   let lastT = series !== undefined ? series.lastT : -Infinity;
   let lastV = series !== undefined ? series.lastV : 0;
   let lastH = series?.lastH;
@@ -138,9 +145,10 @@ export function validateSeries(
   const ts = entry.t;
   const vs = entry.v;
   const sts = entry.st;
+  const from = entry.from ?? 0;
   const start = pending.n;
   let accepted = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < from + n; i++) {
     const t = ts[i]!;
     let v = vs[i]!;
     if (!Number.isSafeInteger(t)) {
@@ -241,6 +249,7 @@ export function validateSeries(
   if (series === undefined) {
     series = state.createSeries(state.nextId++, labels, hash);
     pending.newSeries.push({ ref: series.id, labels: series.labels });
+    pending.lastSeries = series;
   }
   for (let k = start; k < pending.n; k++) {
     pending.owners[k] = series;
@@ -250,6 +259,12 @@ export function validateSeries(
   series.lastV = lastV;
   series.lastH = lastH;
   return accepted;
+}
+
+/** The series entry.series is, when it is this head's, still held, and entry.labels is its own label set (the object). */
+function knownSeries(state: HeadState, entry: SeriesSamples): MemSeries | undefined {
+  const series = entry.series as MemSeries | undefined;
+  return series !== undefined && series.owner === state && series.labels === entry.labels ? series : undefined;
 }
 
 /** Whether two histograms are the same sample (Prometheus's Equals: bit-equal sums, same layout and counts). */

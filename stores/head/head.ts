@@ -26,7 +26,7 @@ import { HeadReader } from "./read.js";
 import { createReplaySink, type CountingReplaySink } from "./replay.js";
 import { HeadState, normaliseLabels } from "./state.js";
 import { Truncator } from "./truncate.js";
-import type { AppendBatch, AppendResult, HeadBlockSeries, HeadOptions, HeadWal, TruncateReport } from "./types.js";
+import type { AppendBatch, AppendResult, HeadBlockSeries, HeadOptions, HeadWal, SeriesHandle, TruncateReport } from "./types.js";
 
 
 export const HOUR_MS = 3_600_000;
@@ -81,13 +81,20 @@ export class Head implements Store {
    * then commits them to memory. Rejections are counted and reported, never thrown;
    * a WAL failure rejects the promise and nothing of the batch is committed.
    */
-  async appendBatch(batch: AppendBatch): Promise<AppendResult> {
+  async appendBatch(
+    batch: AppendBatch,
+    /** Filled with each entry's series (undefined when it does not exist), to give as SeriesSamples.series later. */
+    handles?: (SeriesHandle | undefined)[],
+  ): Promise<AppendResult> {
     let total = 0;
     for (const s of batch) total += (s.n ?? s.t.length) + (s.histograms?.h.length ?? 0);
     const pending = this.pool.take(total);
     const rejections = new Rejections();
     let accepted = 0;
-    for (const entry of batch) accepted += validateSeries(this.state, this.rules, entry, pending, rejections);
+    for (let i = 0; i < batch.length; i++) {
+      accepted += validateSeries(this.state, this.rules, batch[i]!, pending, rejections);
+      if (handles !== undefined) handles[i] = pending.lastSeries;
+    }
     const rejected = rejections.list();
     for (const r of rejected) this.state.metrics.samplesRejected.labels(r.reason).inc(r.count);
     if (!this.commits.needsLog(pending)) {

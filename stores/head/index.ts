@@ -23,6 +23,7 @@ export type {
   SampleKind,
   SeriesHistograms,
   SeriesSamples,
+  SeriesHandle,
   TruncateReport,
 } from "./types.js";
 export { openHead } from "./open.js";

@@ -117,6 +117,8 @@ export class MemSeries {
   lastV = 0;
   /** The last accepted sample's histogram (undefined when it was a float). */
   lastH: NativeHistogram | undefined = undefined;
+  /** The head state holding the series; undefined once removed (a handle of it is then refused). */
+  owner: object | undefined = undefined;
   /** Last sample committed to the chunks. */
   commitT = -Infinity;
   commitV = 0;

@@ -46,6 +46,7 @@ export class HeadState {
 
   createSeries(id: number, labels: Labels, hash: number): MemSeries {
     const series = new MemSeries(id, this.postings.add(id, labels), hash);
+    series.owner = this;
     this.byId.set(id, series);
     const hit = this.byHash.get(hash);
     if (hit === undefined) this.byHash.set(hash, series);
@@ -65,6 +66,7 @@ export class HeadState {
 
   private forgetSeries(series: MemSeries): void {
     this.byId.delete(series.id);
+    series.owner = undefined;
     const hit = this.byHash.get(series.hash);
     if (hit === series) this.byHash.delete(series.hash);
     else if (Array.isArray(hit)) {

@@ -14,10 +14,23 @@ export interface SeriesSamples {
   readonly v: ArrayLike<number>;
   /** Samples to take from t/v (default t.length), so a decoder can reuse bigger buffers. */
   readonly n?: number;
+  /** Index of the first sample in t, v and st (default 0), so series can share a decoder's columns. */
+  readonly from?: number;
   /** Native histogram samples of the series, validated and appended after its floats. */
   readonly histograms?: SeriesHistograms;
   /** Start (created) timestamps beside t, 0 where none (remote_write 2.0); absent when none is given. */
   readonly st?: ArrayLike<number>;
+  /**
+   * The series as an earlier append of this head gave it (appendBatch's `handles`), with `labels` its
+   * very label set (handle.labels): then its labels are neither checked, hashed nor looked up again.
+   * Any other labels, a series since removed or another head's handle go the usual way.
+   */
+  readonly series?: SeriesHandle;
+}
+
+/** A head series as appendBatch hands it out: its label set; opaque otherwise. */
+export interface SeriesHandle {
+  readonly labels: Labels;
 }
 
 /** One series' native histograms: times ascending, one histogram each. */

@@ -9,7 +9,7 @@
 //   Sample { double value = 1; int64 timestamp = 2; int64 start_timestamp = 3; }
 //   Exemplar { repeated uint32 labels_refs = 1; double value = 2; int64 timestamp = 3; }
 //   Metadata { MetricType type = 1; uint32 help_ref = 3; uint32 unit_ref = 4; }
-import { Decoder, METRIC_TYPES, type DecodedWriteRequest, type LabelColumns } from "./decode.js";
+import { Decoder, METRIC_TYPES, type DecodeScratch, type DecodedWriteRequest, type LabelColumns } from "./decode.js";
 import { WireType } from "./wire.js";
 
 const NAME_LABEL = Buffer.from("__name__");
@@ -206,8 +206,9 @@ class V2Decoder extends Decoder {
  * carry their start timestamps in `st`). Throws ProtoDecodeError on bad input, including a label
  * reference outside the symbol table or an odd number of references.
  */
-export function decodeWriteRequestV2(buf: Uint8Array): DecodedWriteRequest {
-  const d = new V2Decoder(buf);
+export function decodeWriteRequestV2(buf: Uint8Array, scratch?: DecodeScratch): DecodedWriteRequest {
+  const d = new V2Decoder(buf, scratch);
   d.request();
+  if (scratch !== undefined) d.keep(scratch);
   return d.result();
 }

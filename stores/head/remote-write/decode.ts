@@ -80,6 +80,48 @@ export interface DecodedWriteRequest {
   readonly metadata: readonly MetricMetadata[];
 }
 
+/**
+ * The columns a Decoder fills and the buffer snappy decodes into, kept for the next request once one
+ * is answered (DecodeScratchPool), so each request does not allocate (and leave to the GC) its own.
+ */
+export class DecodeScratch {
+  raw: Uint8Array = new Uint8Array(0);
+  t: Float64Array = new Float64Array(0);
+  v: Float64Array = new Float64Array(0);
+  labelStart = new IntColumn(0);
+  keyStart = new IntColumn(0);
+  keyEnd = new IntColumn(0);
+  sampleStart = new IntColumn(0);
+  histogramStart = new IntColumn(0);
+  labels = new LabelColumns(0);
+}
+
+/** Scratch column sets for the requests in flight; at most a few kept while idle. */
+export class DecodeScratchPool {
+  private readonly spare: DecodeScratch[] = [];
+
+  take(): DecodeScratch {
+    return this.spare.pop() ?? new DecodeScratch();
+  }
+
+  giveBack(s: DecodeScratch): void {
+    // The columns are sized from the body: one huge request must not stay resident in the pool.
+    if (this.spare.length < MAX_SPARE_SCRATCH && s.raw.length <= MAX_POOLED_BODY_BYTES) this.spare.push(s);
+  }
+}
+
+const MAX_SPARE_SCRATCH = 4;
+/** Largest decompressed body whose buffers are kept (Prometheus's requests are well below). */
+export const MAX_POOLED_BODY_BYTES = 4 << 20;
+
+function intColumn(kept: IntColumn | undefined, cap: number): IntColumn {
+  return kept !== undefined && kept.data.length >= cap ? kept : new IntColumn(cap);
+}
+
+function floatColumn(kept: Float64Array | undefined, cap: number): Float64Array {
+  return kept !== undefined && kept.length >= cap ? kept : new Float64Array(cap);
+}
+
 /** Label byte ranges, for series labels or exemplar labels. */
 export class LabelColumns {
   count = 0;
@@ -133,20 +175,25 @@ export class Decoder extends WireReader {
   metadata: MetricMetadata[] = [];
   protected readonly text: Buffer;
 
-  constructor(buf: Uint8Array) {
+  /** With `scratch`, its columns are filled when big enough (and keep() puts the ones used back). */
+  constructor(buf: Uint8Array, scratch?: DecodeScratch) {
     super(buf);
     this.text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     const sampleCap = Math.floor(buf.length / 48) + 16;
-    this.t = new Float64Array(sampleCap);
-    this.v = new Float64Array(sampleCap);
+    this.t = floatColumn(scratch?.t, sampleCap);
+    this.v = floatColumn(scratch?.v, sampleCap);
     this.vb = new Uint8Array(this.v.buffer);
     const seriesCap = Math.floor(buf.length / 64) + 1;
-    this.labelStart = new IntColumn(seriesCap + 1);
-    this.keyStart = new IntColumn(seriesCap);
-    this.keyEnd = new IntColumn(seriesCap);
-    this.sampleStart = new IntColumn(seriesCap + 1);
-    this.histogramStart = new IntColumn(seriesCap + 1);
-    this.labels = new LabelColumns(seriesCap * 4);
+    this.labelStart = intColumn(scratch?.labelStart, seriesCap + 1);
+    this.keyStart = intColumn(scratch?.keyStart, seriesCap);
+    this.keyEnd = intColumn(scratch?.keyEnd, seriesCap);
+    this.sampleStart = intColumn(scratch?.sampleStart, seriesCap + 1);
+    this.histogramStart = intColumn(scratch?.histogramStart, seriesCap + 1);
+    const labels = scratch?.labels;
+    if (labels !== undefined && labels.nameStart.data.length >= seriesCap * 4) {
+      labels.count = 0;
+      this.labels = labels;
+    } else this.labels = new LabelColumns(seriesCap * 4);
     this.exSeries = new IntColumn(4);
     this.exLabelStart = new IntColumn(5);
     this.exLabels = new LabelColumns(4);
@@ -402,6 +449,18 @@ export class Decoder extends WireReader {
     this.metadata.push({ type: METRIC_TYPES[type] ?? "unknown", metricFamilyName: family, help, unit });
   }
 
+  /** Puts the columns this decoder filled (grown ones included) into `scratch`, for the next request. */
+  keep(scratch: DecodeScratch): void {
+    scratch.t = this.t;
+    scratch.v = this.v;
+    scratch.labelStart = this.labelStart;
+    scratch.keyStart = this.keyStart;
+    scratch.keyEnd = this.keyEnd;
+    scratch.sampleStart = this.sampleStart;
+    scratch.histogramStart = this.histogramStart;
+    scratch.labels = this.labels;
+  }
+
   result(): DecodedWriteRequest {
     if (this.series === 0) {
       this.labelStart.data[0] = 0;
@@ -452,8 +511,9 @@ export type WriteRequestDecoder = (buf: Uint8Array) => DecodedWriteRequest;
  * and sees label bytes as sent, so invalid UTF-8 is rejected rather than replaced.
  * Throws ProtoDecodeError (message with byte offset) on bad input.
  */
-export function decodeWriteRequest(buf: Uint8Array): DecodedWriteRequest {
-  const d = new Decoder(buf);
+export function decodeWriteRequest(buf: Uint8Array, scratch?: DecodeScratch): DecodedWriteRequest {
+  const d = new Decoder(buf, scratch);
   d.writeRequest();
+  if (scratch !== undefined) d.keep(scratch);
   return d.result();
 }

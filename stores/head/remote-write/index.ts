@@ -38,6 +38,8 @@ export { decodeWriteRequestV2 } from "./decode-v2.js";
 export { WRITE_V1_PROTO, WRITE_V2_PROTO } from "./receiver.js";
 export type { DecodedWriteRequest, MetricMetadata, MetricType, WriteRequestDecoder } from "./decode.js";
 export { seriesLabels, exemplarLabels, isValidUtf8 } from "./labels.js";
+export { KnownSeries, rawLabelsHash, sameLabelBytes } from "./known-series.js";
+export type { KnownSeriesOptions } from "./known-series.js";
 export { ExemplarStore, DEFAULT_MAX_EXEMPLARS } from "./exemplars.js";
 export type { Exemplar, SeriesExemplars, ExemplarAddResult } from "./exemplars.js";
 export { MetadataStore } from "./metadata.js";

@@ -2,9 +2,13 @@
 // compare, no allocation, and every series shares one copy of each name and value.
 import { isValidUtf8 } from "./labels.js";
 
-function equalsAscii(s: string, buf: Uint8Array, start: number, end: number): boolean {
+/** Whether buf[start, end) holds the ASCII string s (false for any non-ASCII character of s). */
+export function equalsAscii(s: string, buf: Uint8Array, start: number, end: number): boolean {
   if (s.length !== end - start) return false;
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || c !== buf[start + i]) return false;
+  }
   return true;
 }
 

@@ -2,17 +2,23 @@
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import { Counter, type Registry } from "prom-client";
 import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
-import type { AppendBatch, AppendResult, SeriesSamples } from "../index.js";
-import { ProtoDecodeError, decodeWriteRequest, type DecodedWriteRequest } from "./decode.js";
+import type { AppendBatch, AppendResult, SeriesHandle, SeriesSamples } from "../index.js";
+import { DecodeScratchPool, ProtoDecodeError, decodeWriteRequest, type DecodeScratch, type DecodedWriteRequest } from "./decode.js";
 import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
 import { StringInterner } from "./intern.js";
+import { KnownSeries } from "./known-series.js";
 import { MetadataStore } from "./metadata.js";
 
-/** What the receiver appends to: the head's appendBatch. */
+/**
+ * What the receiver appends to: the head's appendBatch. When it fills `handles`, series already in the
+ * head are found from their label bytes next time (known-series.ts).
+ */
 export interface RemoteWriteAppender {
-  appendBatch(batch: AppendBatch): Promise<AppendResult>;
+  appendBatch(batch: AppendBatch, handles?: (SeriesHandle | undefined)[]): Promise<AppendResult>;
+  /** Series held: a known-series table grown well beyond it is cleared. */
+  numSeries?(): number;
 }
 
 export interface RemoteWriteResponse {
@@ -83,6 +89,10 @@ export interface RemoteWriteContext {
   readonly maxDecodedBytes: number;
   /** Label names and values shared across requests and series. */
   readonly strings: StringInterner;
+  /** Series already in the head, by the bytes of their labels. */
+  readonly known: KnownSeries;
+  /** Decoding buffers of the requests in flight, reused by the next ones. */
+  readonly scratch: DecodeScratchPool;
   /** Where requests that lost data are logged, at most once per interval. */
   readonly rejectionLog?: RateLimitedLog;
 }
@@ -121,6 +131,9 @@ export interface RemoteWriteContextOptions {
   readonly maxDecodedBytes?: number;
   /** Distinct label strings interned before the table is cleared (default 1,000,000). */
   readonly maxInternedStrings?: number;
+  /** Series remembered by their label bytes before the table is cleared (default 1,000,000). */
+  readonly maxKnownSeries?: number;
+  readonly known?: KnownSeries;
   /** Logs requests whose samples were rejected (the first series and reason of each kind), rate-limited. */
   readonly log?: (line: string) => void;
   /** At most one rejection line per this many ms (default 10 s). */
@@ -136,6 +149,8 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
     strings: new StringInterner(opts.maxInternedStrings),
+    known: opts.known ?? new KnownSeries({ maxEntries: opts.maxKnownSeries }),
+    scratch: new DecodeScratchPool(),
     rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
   };
 }
@@ -219,15 +234,34 @@ export async function handleRemoteWrite(
   if (declared > ctx.maxDecodedBytes) {
     return finish(ctx, { status: 400, message: `decompressed body of ${declared} bytes exceeds the limit of ${ctx.maxDecodedBytes}` });
   }
+  const scratch = ctx.scratch.take();
+  try {
+    return await decodeAndStore(head, body, protocol, ctx, scratch, tenantLabel, admit);
+  } finally {
+    ctx.scratch.giveBack(scratch);
+  }
+}
+
+/** handleRemoteWrite after the header and size checks; the decoded request lives in `scratch` until it returns. */
+async function decodeAndStore(
+  head: RemoteWriteAppender,
+  body: Uint8Array,
+  protocol: RemoteWriteProtocol,
+  ctx: RemoteWriteContext,
+  scratch: DecodeScratch,
+  tenantLabel: Label | undefined,
+  admit: ((samples: number) => Promise<RemoteWriteResponse | undefined>) | undefined,
+): Promise<RemoteWriteResponse> {
   let raw: Uint8Array;
   try {
-    raw = snappyUncompress(body, ctx.maxDecodedBytes);
+    raw = snappyUncompress(body, ctx.maxDecodedBytes, scratch.raw);
   } catch (err) {
     return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
   }
+  if (raw.buffer !== scratch.raw.buffer) scratch.raw = raw;
   let req: DecodedWriteRequest;
   try {
-    req = protocol === "2.0" ? decodeWriteRequestV2(raw) : decodeWriteRequest(raw);
+    req = protocol === "2.0" ? decodeWriteRequestV2(raw, scratch) : decodeWriteRequest(raw, scratch);
   } catch (err) {
     if (err instanceof ProtoDecodeError) return finish(ctx, { status: 400, message: `protobuf decode error: ${err.message}` });
     throw err;
@@ -280,14 +314,25 @@ async function storeRequest(
   let firstInvalid = "";
   const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
+  const known = ctx.known;
+  // Per series its label-bytes hash; per batch entry the series it was found as, or its index to learn.
+  const hashes = new Int32Array(req.seriesCount);
+  const entrySeries = new Int32Array(req.seriesCount);
+  const found: (SeriesHandle | undefined)[] = [];
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
     const hFrom = req.histogramStart[i];
     const hTo = req.histogramStart[i + 1];
     if (to === from && hTo === hFrom && withExemplars[i] === 0) continue;
-    const sent = seriesLabels(req, i, text, ctx.strings);
-    const labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
+    const hash = (hashes[i] = known.hash(req, i));
+    const series = known.find(req, i, hash, tenantLabel);
+    let labels: Labels | string;
+    if (series !== undefined) labels = series.labels;
+    else {
+      const sent = seriesLabels(req, i, text, ctx.strings);
+      labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
+    }
     labelsOf[i] = labels;
     if (typeof labels === "string") {
       invalidSeries++;
@@ -297,12 +342,18 @@ async function storeRequest(
       continue;
     }
     if (to === from && hTo === hFrom) continue;
+    entrySeries[batch.length] = i;
+    found.push(series);
+    // One shape for every entry, the decoder's columns shared (no views): this loop runs per series.
     batch.push({
       labels,
-      t: req.t.subarray(from, to),
-      v: req.v.subarray(from, to),
-      ...(req.st !== undefined ? { st: req.st.subarray(from, to) } : {}),
-      ...(hTo > hFrom ? { histograms: { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } } : {}),
+      t: req.t,
+      v: req.v,
+      from,
+      n: to - from,
+      st: req.st,
+      series,
+      histograms: hTo > hFrom ? { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } : undefined,
     });
   }
   if (invalidSeries > 0) {
@@ -312,12 +363,14 @@ async function storeRequest(
     problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples${histograms} dropped), first: ${firstInvalid}`);
   }
 
+  const handles = new Array<SeriesHandle | undefined>(batch.length);
   let result: AppendResult;
   try {
-    result = batch.length > 0 ? await head.appendBatch(batch) : { accepted: 0, rejected: [] };
+    result = batch.length > 0 ? await head.appendBatch(batch, handles) : { accepted: 0, rejected: [] };
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
+  learnSeries(known, req, hashes, entrySeries, found, handles, tenantLabel, head.numSeries?.() ?? 0);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
@@ -331,6 +384,25 @@ async function storeRequest(
   for (const m of req.metadata) ctx.metadata.add(m);
   metrics?.metadataReceived.inc(req.metadata.length);
   return { samples, histograms, exemplars, problems };
+}
+
+/** Remembers the batch's series the head gave other than they were found as (new ones, or created again), by their label bytes. */
+function learnSeries(
+  known: KnownSeries,
+  req: DecodedWriteRequest,
+  hashes: Int32Array,
+  entrySeries: Int32Array,
+  found: readonly (SeriesHandle | undefined)[],
+  handles: readonly (SeriesHandle | undefined)[],
+  tenantLabel: Label | undefined,
+  liveSeries: number,
+): void {
+  for (let k = 0; k < handles.length; k++) {
+    const series = handles[k];
+    if (series === undefined || series === found[k]) continue;
+    const i = entrySeries[k];
+    known.learn(req, i, hashes[i], series, tenantLabel, liveSeries);
+  }
 }
 
 /** Exemplar problems are counted, not reported to the sender (as Prometheus does). Returns how many were stored. */

@@ -1,0 +1,59 @@
+// Decoding buffers are reused across requests: a smaller request after a bigger one, and requests
+// in flight together, each decode and store exactly their own series.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { labelsFromRecord, labelsKey, xorChunkNumSamples } from "../../../storeapi/index.js";
+import { Head } from "../index.js";
+import { DecodeScratch, DecodeScratchPool, MAX_POOLED_BODY_BYTES, decodeWriteRequest } from "./decode.js";
+import { seriesLabels } from "./labels.js";
+import { createRemoteWriteContext, encodeRemoteWriteBody, encodeWriteRequest, handleRemoteWrite, type WriteTimeSeries } from "./index.js";
+
+const HEADERS = { "content-encoding": "snappy" };
+
+function series(n: number, job: string, t: number): WriteTimeSeries[] {
+  return Array.from({ length: n }, (_, i) => ({ labels: labelsFromRecord({ __name__: "m", i: String(i), job }), samples: [{ value: i, timestamp: t }] }));
+}
+
+test("a decode into reused scratch columns sees only its own request", () => {
+  const scratch = new DecodeScratch();
+  const big = decodeWriteRequest(encodeWriteRequest({ timeseries: series(50, "big", 1000) }), scratch);
+  assert.equal(big.seriesCount, 50);
+  const t = scratch.t;
+  const small = decodeWriteRequest(encodeWriteRequest({ timeseries: series(2, "small", 2000) }), scratch);
+  assert.equal(scratch.t, t, "the columns were reused");
+  assert.equal(small.seriesCount, 2);
+  assert.equal(small.sampleCount, 2);
+  assert.deepEqual(
+    [0, 1].map((i) => labelsKey(seriesLabels(small, i, Buffer.from(small.buf)) as never)),
+    [0, 1].map((i) => labelsKey(labelsFromRecord({ __name__: "m", i: String(i), job: "small" }))),
+  );
+  assert.deepEqual([...small.t.subarray(0, 2)], [2000, 2000]);
+});
+
+test("the pool hands a scratch set to one request at a time and keeps it for the next", () => {
+  const pool = new DecodeScratchPool();
+  const a = pool.take();
+  const b = pool.take();
+  assert.notEqual(a, b);
+  pool.giveBack(a);
+  assert.equal(pool.take(), a);
+  const huge = new DecodeScratch();
+  huge.raw = new Uint8Array(MAX_POOLED_BODY_BYTES + 1);
+  pool.giveBack(huge);
+  assert.notEqual(pool.take(), huge, "a huge request's buffers are left to the GC");
+});
+
+test("concurrent and successive requests through one context store exactly their own samples", async () => {
+  const head = new Head();
+  const ctx = createRemoteWriteContext();
+  const bodies = [series(300, "a", 1000), series(5, "b", 1000), series(120, "c", 1000)].map((timeseries) => encodeRemoteWriteBody({ timeseries }));
+  const answers = await Promise.all(bodies.map((body) => handleRemoteWrite(head, body, HEADERS, ctx)));
+  assert.deepEqual(answers.map((a) => a.status), [204, 204, 204]);
+  const again = await handleRemoteWrite(head, encodeRemoteWriteBody({ timeseries: series(5, "b", 2000) }), HEADERS, ctx);
+  assert.equal(again.status, 204);
+  assert.equal(head.numSeries(), 425);
+  const request = { minTime: 0, maxTime: 10_000, matchers: [{ name: "job", op: "=" as const, value: "b" }] };
+  let samples = 0;
+  for await (const frame of head.series(request)) for (const s of frame.series) for (const c of s.chunks) samples += xorChunkNumSamples(c.raw!.data);
+  assert.equal(samples, 10);
+});
