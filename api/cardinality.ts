@@ -1,7 +1,7 @@
 // Cardinality from series labels (chunks skipped): /api/v1/status/tsdb's statistics over the
 // merged view, and /api/v1/status/cardinality's per store and merged, with growth since a time.
 import type { Store } from "../storeapi/index.js";
-import type { ApiContext, JsonBody } from "./context.js";
+import type { ApiContext, HeadStatus, JsonBody } from "./context.js";
 import { successJson, toJson } from "./encode.js";
 import { ApiError, badParam, durationParam, MAX_TIME_MS, MIN_TIME_MS, timeParam, type Params } from "./params.js";
 import { storeError } from "./query.js";
@@ -151,6 +151,14 @@ export async function cardinality(ctx: ApiContext, params: Params, signal: Abort
   return { json: successJson(toJson(data), warnings) };
 }
 
+/** Prometheus's headStats, and orrery's resident bytes of the head per series and per sample when there is a head. */
+function headStats(head: HeadStatus | undefined, counts: SeriesCounts, minTime: number, maxTime: number): Record<string, number> {
+  const stats = { numSeries: counts.numSeries, numLabelPairs: counts.byPair.size, chunkCount: head?.chunkCount ?? 0, minTime, maxTime };
+  if (head === undefined) return stats;
+  const per = (n: number): number => (n === 0 ? 0 : Math.round((head.memoryBytes / n) * 100) / 100);
+  return { ...stats, numSamples: head.numSamples, memoryBytes: head.memoryBytes, memoryBytesPerSeries: per(head.numSeries), memoryBytesPerSample: per(head.numSamples) };
+}
+
 /** Prometheus's /api/v1/status/tsdb, computed from the store's series (labels only, all time). */
 export async function tsdbStatus(ctx: ApiContext, params: Params, signal: AbortSignal): Promise<JsonBody> {
   const limitText = params.get("limit");
@@ -171,13 +179,7 @@ export async function tsdbStatus(ctx: ApiContext, params: Params, signal: AbortS
     memory.set(name, bytes);
   }
   const data = {
-    headStats: {
-      numSeries: counts.numSeries,
-      numLabelPairs: counts.byPair.size,
-      chunkCount: ctx.headChunkCount(),
-      minTime: info.minTime,
-      maxTime: info.maxTime,
-    },
+    headStats: headStats(ctx.headStatus?.(), counts, info.minTime, info.maxTime),
     seriesCountByMetricName: top(counts.byMetric, limit),
     labelValueCountByLabelName: top(valueCounts(counts), limit),
     memoryInBytesByLabelName: top(memory, limit),

@@ -46,6 +46,16 @@ export interface MetadataQuerier {
   get(metric?: string): Promise<Record<string, MetricMetadata[]>> | Record<string, MetricMetadata[]>;
 }
 
+/** A head's sizes, as /api/v1/status/tsdb reports them. */
+export interface HeadStatus {
+  numSeries: number;
+  chunkCount: number;
+  /** Samples in the head's chunks. */
+  numSamples: number;
+  /** Estimated resident bytes of its series, chunks and index (orrery_head_memory_bytes). */
+  memoryBytes: number;
+}
+
 export interface BuildInfo {
   version: string;
   revision: string;
@@ -136,8 +146,8 @@ export interface ApiDeps {
   /** Whether the process is ready to serve (e.g. WAL replayed). Default: always. */
   ready?: () => boolean;
   buildInfo?: Partial<BuildInfo>;
-  /** Chunks in the head, for /api/v1/status/tsdb (0 when absent). */
-  headChunkCount?: () => number;
+  /** The head's figures for /api/v1/status/tsdb (absent: no head, chunkCount 0 and no memory figures). */
+  headStatus?: () => HeadStatus;
   /** Shown by /api/v1/status/config. */
   configYaml?: string;
   /** The StoreAPI endpoints for /api/v1/stores (absent: empty data). */
@@ -188,7 +198,7 @@ export interface ApiContext {
   buildInfo: BuildInfo;
   configYaml: string;
   storageRetention: string;
-  headChunkCount: () => number;
+  headStatus: (() => HeadStatus) | undefined;
   storeStatus: () => readonly StoreEndpointStatus[];
   individualStores: () => readonly NamedStore[];
   startTimeMs: number;

@@ -37,7 +37,7 @@ test("status endpoints answer in Prometheus's shapes", async () => {
 });
 
 test("status/tsdb counts series by metric, label and pair", async () => {
-  const { app } = api({ headChunkCount: () => 0 });
+  const { app } = api({});
   const data = (await app.inject({ url: "/api/v1/status/tsdb" })).json().data;
   assert.deepEqual(data.headStats, { numSeries: 3, numLabelPairs: 7, chunkCount: 0, minTime: 1000, maxTime: 2000 });
   assert.deepEqual(data.seriesCountByMetricName, [
@@ -49,6 +49,22 @@ test("status/tsdb counts series by metric, label and pair", async () => {
   assert.deepEqual(data.seriesCountByLabelValuePair[0], { name: "__name__=up", value: 2 });
   assert.equal((await app.inject({ url: "/api/v1/status/tsdb?limit=1" })).json().data.seriesCountByMetricName.length, 1);
   assert.equal((await app.inject({ url: "/api/v1/status/tsdb?limit=0" })).statusCode, 400);
+});
+
+test("status/tsdb reports the head's resident bytes per series and per sample beside Prometheus's headStats", async () => {
+  const { app } = api({ headStatus: () => ({ numSeries: 2, chunkCount: 4, numSamples: 500, memoryBytes: 10_001 }) });
+  const stats = (await app.inject({ url: "/api/v1/status/tsdb" })).json().data.headStats;
+  assert.deepEqual(stats, {
+    numSeries: 3,
+    numLabelPairs: 7,
+    chunkCount: 4,
+    minTime: 1000,
+    maxTime: 2000,
+    numSamples: 500,
+    memoryBytes: 10_001,
+    memoryBytesPerSeries: 5000.5,
+    memoryBytesPerSample: 20,
+  });
 });
 
 test("/api/v1/write hands the raw protobuf body and headers to the receiver", async () => {

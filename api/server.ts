@@ -343,7 +343,7 @@ function apiContext(deps: ApiDeps): ApiContext {
     },
     configYaml: deps.configYaml ?? "",
     storageRetention: deps.storageRetention ?? "",
-    headChunkCount: deps.headChunkCount ?? (() => 0),
+    headStatus: deps.headStatus,
     storeStatus: deps.storeStatus ?? (() => []),
     individualStores: deps.individualStores ?? (() => []),
     startTimeMs: now(),

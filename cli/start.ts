@@ -263,7 +263,7 @@ export async function run(argv: string[]): Promise<number> {
     exemplars: writing.exemplars,
     metadata: writing.metadata,
     storageRetention: flagValues["storage.tsdb.retention.time"],
-    headChunkCount: () => head.numChunks(),
+    headStatus: () => ({ numSeries: head.numSeries(), chunkCount: head.numChunks(), numSamples: head.numSamples(), memoryBytes: head.memoryBytes() }),
     logger: cfg.logLevel === "debug" ? { level: "debug" } : false,
     rules: ruling?.ruler,
     web,

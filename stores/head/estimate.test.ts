@@ -42,3 +42,24 @@ test("head estimate equals what series() returns, for every matcher kind and ran
     await head.close();
   }
 });
+
+test("numSamples counts every chunk's samples, closed and open, and drops with truncation", async () => {
+  const { head } = await openHead(undefined, {});
+  try {
+    assert.equal(head.numSamples(), 0);
+    // 300 and 250 samples at 10 s: chunks of 120, 120, 60 (open) and 120, 120, 10 (open).
+    const batch = ["a", "b"].map((job, i) => {
+      const t = Array.from({ length: 300 - i * 50 }, (_, k) => k * 10_000);
+      return { labels: labelsFromRecord({ __name__: "m", job }), t, v: t.map((_, k) => k) };
+    });
+    await head.appendBatch(batch);
+    assert.equal(head.numSamples(), 550);
+    assert.equal(head.numChunks(), 6);
+    assert.ok(head.memoryBytes() > 0);
+    // Chunks wholly before 1,200 s go: the first 120 of each series.
+    await head.truncate(1_200_000);
+    assert.equal(head.numSamples(), 310);
+  } finally {
+    await head.close();
+  }
+});

@@ -197,6 +197,11 @@ export class Head implements Store {
     return this.state.chunks;
   }
 
+  /** Samples in the head's chunks, from their headers. */
+  numSamples(): number {
+    return this.state.numSamples();
+  }
+
   /** Estimated bytes held (see HeadState.memoryBytes). */
   memoryBytes(): number {
     return this.state.memoryBytes();

@@ -76,6 +76,13 @@ export class HeadState {
     }
   }
 
+  /** Samples in every series' chunks, from the chunk headers. */
+  numSamples(): number {
+    let n = 0;
+    for (const s of this.byId.values()) n += s.samplesIn(-Infinity, Infinity, this.arena);
+    return n;
+  }
+
   /**
    * Estimated bytes held: chunk bytes plus fixed per-object overheads measured on
    * V8 (bench/head.bench.ts prints the estimate beside the measured heap).
