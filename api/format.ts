@@ -93,3 +93,67 @@ export function jsonString(s: string): string {
   if (from < n) out += s.slice(from);
   return out + '"';
 }
+
+/** Below this a float's integer and short-decimal forms are exact in float64 arithmetic (fast path of writeSampleValue). */
+const EXACT_BELOW = 2 ** 49;
+/** Decimal places the short-decimal fast path tries; six keeps it ≥ 1e-6, where JS and Go write no exponent. */
+const SHORT_DECIMALS = 6;
+const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
+/**
+ * formatSampleValue(v)'s bytes written at buf[pos], returning the position after them.
+ * Integers and values with at most six decimal places are written from their digits (the
+ * shortest round-trip form: k / 10^d === v exactly, and no smaller d does); the rest go
+ * through formatSampleValue. The caller leaves room for 32 bytes.
+ */
+export function writeSampleValue(buf: Uint8Array, pos: number, v: number): number {
+  const a = v < 0 ? -v : v;
+  const d = shortDecimalPlaces(a);
+  if (d < 0) return writeAscii(buf, pos, formatSampleValue(v));
+  if (v < 0) buf[pos++] = 45; // "-"
+  return writeDigits(buf, pos, d === 0 ? a : Math.round(a * POW10[d]!), d);
+}
+
+/** The fewest decimal places (0–6) that write a > 0 exactly as its shortest round-trip form; -1 when none does (or a is 0, NaN, ∞). */
+function shortDecimalPlaces(a: number): number {
+  if (!(a < EXACT_BELOW) || a === 0) return -1;
+  if (Number.isInteger(a)) return 0;
+  for (let d = 1; d <= SHORT_DECIMALS; d++) {
+    const scale = POW10[d]!;
+    const k = Math.round(a * scale);
+    if (k >= EXACT_BELOW) return -1;
+    if (k / scale === a) return d;
+  }
+  return -1;
+}
+
+/** The integer k < 2^49 written with its last `decimals` digits after a point ("0.05" for 5, 2). */
+function writeDigits(buf: Uint8Array, pos: number, k: number, decimals: number): number {
+  const frac = k % POW10[decimals]!;
+  let whole = (k - frac) / POW10[decimals]!;
+  let len = 1;
+  while (len < 16 && whole >= POW10[len]!) len++;
+  let p = pos + len;
+  do {
+    const q = Math.floor(whole / 10);
+    buf[--p] = 48 + whole - q * 10;
+    whole = q;
+  } while (whole > 0);
+  if (decimals === 0) return pos + len;
+  const end = pos + len + 1 + decimals;
+  buf[pos + len] = 46; // "."
+  let f = frac;
+  for (p = end; p > pos + len + 1; ) {
+    const q = Math.floor(f / 10);
+    buf[--p] = 48 + f - q * 10;
+    f = q;
+  }
+  return end;
+}
+
+/** An ASCII string's bytes at buf[pos] (room for them is the caller's), returning the position after them. */
+export function writeAscii(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
+  return pos + n;
+}

@@ -36,8 +36,8 @@ const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
 type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bodies below this are gzipped in one call rather than streamed. */
 const SMALL_BODY_CHARS = 64 * 1024;
-/** Query responses up to this size are built whole and sent at once; larger ones stream. */
-const WHOLE_BODY_CHARS = 1024 * 1024;
+/** Query responses up to this many bytes are built whole and sent at once; larger ones stream. */
+const WHOLE_BODY_BYTES = 1024 * 1024;
 /** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
 const GZIP_MIN_CHARS = 2048;
 /** The routes a QueryStage (the query frontend) sits in front of. */
@@ -297,7 +297,7 @@ function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string):
 
 /** The body whole, once `checkSize` accepts its size (a limited tenant's answer is held to measure it). */
 function sizedBody(body: JsonBody, checkSize: (bytes: number) => void): JsonBody {
-  const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+  const json = typeof body.json === "string" ? body.json : wholeBody(body.json);
   checkSize(Buffer.byteLength(json));
   return { ...body, json };
 }
@@ -395,7 +395,7 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
   const next = async (p: URLSearchParams, s: AbortSignal): Promise<StageAnswer> => {
     try {
       const body = await handler(ctx, new Params(p), s, request);
-      const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+      const json = typeof body.json === "string" ? body.json : wholeBody(body.json);
       return { status: body.status ?? 200, body: json, headers: { "content-type": "application/json" } };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -455,12 +455,15 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   if (typeof body.json === "string") return sendMaybeGzipped(request, reply, body.json);
   // A small body is sent whole: a stream (and a gzip stream) per response costs more than it.
   const it = body.json[Symbol.iterator]();
-  let head = "";
+  const head: Buffer[] = [];
+  let headBytes = 0;
   for (;;) {
     const r = it.next();
-    if (r.done === true) return sendWhole(request, reply, head);
-    head += r.value;
-    if (head.length > WHOLE_BODY_CHARS) break;
+    if (r.done === true) return sendWhole(request, reply, Buffer.concat(head, headBytes));
+    const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+    head.push(chunk);
+    headBytes += chunk.length;
+    if (headBytes > WHOLE_BODY_BYTES) break;
   }
   const chunks = Readable.from(continued(head, it), { objectMode: false });
   if (!acceptsGzip(request)) return reply.send(chunks);
@@ -468,14 +471,21 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   return reply.send(pipeline(chunks, createGzip({ level: 1 }), () => undefined));
 }
 
+/** A chunked body as one string. */
+function wholeBody(chunks: Iterable<string | Buffer>): string {
+  const parts: Buffer[] = [];
+  for (const c of chunks) parts.push(typeof c === "string" ? Buffer.from(c) : c);
+  return Buffer.concat(parts).toString("utf8");
+}
+
 /** A complete JSON body as one Buffer (a string would get "; charset=utf-8" added to its type). */
-function sendWhole(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
+function sendWhole(request: FastifyRequest, reply: FastifyReply, body: string | Buffer): FastifyReply {
   // Compressing a body this small saves less than setting up zlib costs.
-  if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(Buffer.from(text));
+  if (body.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(typeof body === "string" ? Buffer.from(body) : body);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text, { level: 1 }));
+  if (body.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(body, { level: 1 }));
   // Bigger ones are compressed on the thread pool, not on the event loop.
-  gzip(text, { level: 1 }, (err, zipped) => {
+  gzip(body, { level: 1 }, (err, zipped) => {
     if (err === null) return void reply.send(zipped);
     reply.removeHeader("content-encoding");
     reply.send(err);
@@ -483,9 +493,9 @@ function sendWhole(request: FastifyRequest, reply: FastifyReply, text: string): 
   return reply;
 }
 
-/** The chunks of a body whose first part has already been read. */
-function* continued(head: string, rest: Iterator<string>): Generator<string, void, undefined> {
-  yield head;
+/** The chunks of a body whose first ones have already been read. */
+function* continued(head: readonly Buffer[], rest: Iterator<string | Buffer>): Generator<string | Buffer, void, undefined> {
+  yield* head;
   for (let r = rest.next(); r.done !== true; r = rest.next()) yield r.value;
 }
 
