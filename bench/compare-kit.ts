@@ -1,5 +1,6 @@
 // The side-by-side query timing bench:compare and the store bench share: the queries Grafana
 // dashboards send, timed alternately against Prometheus and an orrery endpoint, medians, ratios, RSS.
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,10 +36,10 @@ export const BENCH_QUERIES: BenchQuery[] = [
 ];
 
 /** `orrery start` on a free port over `dataDir`, the query frontend off so the engine is what is timed. */
-export async function startOrrery(dataDir: string, hours: number): Promise<RunningServer> {
+export async function startOrrery(dataDir: string, hours: number, main = ORRERY_MAIN): Promise<RunningServer> {
   const port = await freePort();
   const args = [
-    ORRERY_MAIN,
+    main,
     "start",
     `--web.listen-address=127.0.0.1:${port}`,
     `--storage.tsdb.path=${dataDir}`,
@@ -65,6 +66,8 @@ export function peakRssMb(pid: number): number | undefined {
 export interface Timing {
   ms: number;
   bytes: number;
+  /** SHA-1 of the (decompressed) body, taken after the clock stops. */
+  sha1?: string;
   ok: boolean;
   error?: string;
 }
@@ -81,7 +84,7 @@ export async function timeQuery(url: string, path: string, form: Record<string, 
     const body = await res.arrayBuffer();
     const ms = performance.now() - started;
     const ok = res.status === 200;
-    return { ms, bytes: body.byteLength, ok, error: ok ? undefined : Buffer.from(body).toString("utf8").slice(0, 200) };
+    return { ms, bytes: body.byteLength, sha1: createHash("sha1").update(new Uint8Array(body)).digest("hex"), ok, error: ok ? undefined : Buffer.from(body).toString("utf8").slice(0, 200) };
   } catch (err) {
     return { ms: performance.now() - started, bytes: 0, ok: false, error: (err as Error).message };
   }
@@ -106,6 +109,8 @@ export interface Row {
   ms: number[];
   /** Response bytes per contender. */
   bytes: number[];
+  /** Whether each contender's first timed body was byte for byte the subject's (contender 1). */
+  sameAsSubject: boolean[];
   error?: string;
 }
 
@@ -136,9 +141,9 @@ export async function benchmark(
         }
       }
       const failed = timings.flatMap((ts, k) => ts.map((t) => (t.ok ? undefined : `${contenders[k]!.name}: ${t.error}`))).find((e) => e !== undefined);
-      const row: Row = { name: q.name, mode, ms: timings.map((ts) => median(ts.map((t) => t.ms))), bytes: timings.map((ts) => ts[0]!.bytes), error: failed };
+      const row: Row = { name: q.name, mode, ms: timings.map((ts) => median(ts.map((t) => t.ms))), bytes: timings.map((ts) => ts[0]!.bytes), sameAsSubject: timings.map((ts) => ts[0]!.sha1 === timings[1]?.[0]?.sha1), error: failed };
       rows.push(row);
-      log(`${q.name} (${mode}): ${contenders.map((c, k) => `${c.name} ${row.ms[k]!.toFixed(1)} ms`).join(", ")}${failed ? ` — ERROR ${failed}` : ""}`);
+      log(`${q.name} (${mode}): ${contenders.map((c, k) => `${c.name} ${row.ms[k]!.toFixed(1)} ms${row.sameAsSubject[k] ? " (same bytes)" : ""}`).join(", ")}${failed ? ` — ERROR ${failed}` : ""}`);
     }
   }
   return rows;

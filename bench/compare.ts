@@ -1,15 +1,17 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep --baseline /path/to/other/dist]
 //
 // orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
 // data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
 // and into VictoriaMetrics (when /usr/bin/victoria-metrics is there), start them on 127.0.0.1,
 // run `orrery conformance compare` (reference Prometheus, target orrery) over the compliance
 // query set, then time a list of queries against each (rotating who goes first, several runs)
-// and print median latencies, ratios and peak RSS. Every server is stopped on the way out,
+// and print median latencies, ratios and peak RSS. --baseline adds another orrery build (e.g.
+// main's dist) as a fourth column on a copy of the same data, for an A/B in the same run; the log
+// says which answers were byte for byte orrery's. Every server is stopped on the way out,
 // also on error or Ctrl-C.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,6 +42,8 @@ interface Args {
   compliance: boolean;
   victoriaMetrics: boolean;
   keep: boolean;
+  /** Another build's dist/ directory, timed as "baseline" beside this one. */
+  baseline?: string;
 }
 
 function parseCli(): Args {
@@ -52,6 +56,7 @@ function parseCli(): Args {
       "no-compliance": { type: "boolean", default: false },
       "no-victoria-metrics": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
+      baseline: { type: "string" },
     },
   });
   const args = {
@@ -62,6 +67,7 @@ function parseCli(): Args {
     compliance: !values["no-compliance"],
     victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
+    baseline: values.baseline,
   };
   if (!(args.hours > 0) || !Number.isInteger(args.series) || args.series < 0 || !Number.isInteger(args.runs) || args.runs < 1 || !(args.stepS > 0)) {
     throw new Error("bad flags: --hours > 0, --series ≥ 0, --runs ≥ 1, --step > 0 (seconds)");
@@ -133,6 +139,8 @@ async function main(): Promise<number> {
     t0 = Date.now();
     await runChild(process.execPath, [ORRERY_MAIN, "tsdb", "import", "openmetrics", file, "--storage.tsdb.path", join(work, "orrery")]);
     const importS = (Date.now() - t0) / 1000;
+    // The baseline gets its own copy, taken before either server opens the data.
+    if (args.baseline !== undefined) await cp(join(work, "orrery"), join(work, "baseline"), { recursive: true });
     log(`orrery tsdb import openmetrics: ${importS.toFixed(1)} s`);
     let victoria: RunningServer | undefined;
     let victoriaS = 0;
@@ -172,6 +180,13 @@ async function main(): Promise<number> {
     log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
     const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
     const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
+    if (args.baseline !== undefined) {
+      t0 = Date.now();
+      const baseline = await startOrrery(join(work, "baseline"), args.hours, join(args.baseline, "cli", "main.js"));
+      servers.push(baseline);
+      contenders.push({ name: "baseline", server: baseline });
+      log(`baseline orrery (${args.baseline}) ready at ${baseline.url} (pid ${baseline.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
     const rows = await benchmark(contenders, startMs, endMs, args, log, queries);
     console.log("");
