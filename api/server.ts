@@ -1,7 +1,7 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
-import { pipeline, Readable, type Duplex } from "node:stream";
-import { createGzip, gzip, gzipSync } from "node:zlib";
+import { Readable, type Duplex } from "node:stream";
+import { gzip, gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
@@ -10,6 +10,7 @@ import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
 import type { Store } from "../storeapi/index.js";
 import { errorJson } from "./encode.js";
+import { gzipBlocks } from "./gzip_blocks.js";
 import { explainQuery } from "./explain.js";
 import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
@@ -465,10 +466,9 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
     headBytes += chunk.length;
     if (headBytes > WHOLE_BODY_BYTES) break;
   }
-  const chunks = Readable.from(continued(head, it), { objectMode: false });
-  if (!acceptsGzip(request)) return reply.send(chunks);
+  if (!acceptsGzip(request)) return reply.send(Readable.from(continued(head, it), { objectMode: false }));
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  return reply.send(pipeline(chunks, createGzip({ level: 1 }), () => undefined));
+  return reply.send(Readable.from(gzipBlocks(continued(head, it)), { objectMode: false }));
 }
 
 /** A chunked body as one string. */
@@ -503,5 +503,5 @@ function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: st
   if (!acceptsGzip(request)) return reply.send(text);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text));
-  return reply.send(pipeline(Readable.from([text]), createGzip({ level: 1 }), () => undefined));
+  return reply.send(Readable.from(gzipBlocks([text]), { objectMode: false }));
 }
