@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep --baseline /path/to/other/dist]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --no-compliance --no-victoria-metrics --keep --baseline /path/to/other/dist --queries <regexp> --range-only]
 //
 // orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
 // data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
@@ -44,6 +44,9 @@ interface Args {
   keep: boolean;
   /** Another build's dist/ directory, timed as "baseline" beside this one. */
   baseline?: string;
+  /** Only the queries whose names match. */
+  queries?: RegExp;
+  rangeOnly: boolean;
 }
 
 function parseCli(): Args {
@@ -57,6 +60,8 @@ function parseCli(): Args {
       "no-victoria-metrics": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       baseline: { type: "string" },
+      queries: { type: "string" },
+      "range-only": { type: "boolean", default: false },
     },
   });
   const args = {
@@ -68,6 +73,8 @@ function parseCli(): Args {
     victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
     baseline: values.baseline,
+    queries: values.queries === undefined ? undefined : new RegExp(values.queries),
+    rangeOnly: values["range-only"],
   };
   if (!(args.hours > 0) || !Number.isInteger(args.series) || args.series < 0 || !Number.isInteger(args.runs) || args.runs < 1 || !(args.stepS > 0)) {
     throw new Error("bad flags: --hours > 0, --series ≥ 0, --runs ≥ 1, --step > 0 (seconds)");
@@ -177,8 +184,8 @@ async function main(): Promise<number> {
       );
     }
 
-    log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (range over ${args.hours} h at ${args.stepS} s steps, instant at the end), ${args.runs} runs each, alternating`);
-    const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
+    const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES].filter((q) => args.queries === undefined || args.queries.test(q.name));
+    log(`benchmark: ${queries.length} queries × (range over ${args.hours} h at ${args.stepS} s steps${args.rangeOnly ? "" : ", instant at the end"}), ${args.runs} runs each, alternating`);
     const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
     if (args.baseline !== undefined) {
       t0 = Date.now();
@@ -188,7 +195,7 @@ async function main(): Promise<number> {
       log(`baseline orrery (${args.baseline}) ready at ${baseline.url} (pid ${baseline.pid}) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
-    const rows = await benchmark(contenders, startMs, endMs, args, log, queries);
+    const rows = await benchmark(contenders, startMs, endMs, args, log, queries, args.rangeOnly ? ["range"] : ["range", "instant"]);
     console.log("");
     console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs; orrery's query frontend off, VictoriaMetrics' cache off`);
     console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s${victoria !== undefined ? `, victoria-metrics import ${victoriaS.toFixed(1)} s` : ""}`);
