@@ -205,8 +205,8 @@ export interface ApiContext {
   now: () => number;
 }
 
-/** A handler's answer: HTTP status (default 200) and the JSON body, whole or in chunks. */
+/** A handler's answer: HTTP status (default 200) and the JSON body, whole or in chunks (text or UTF-8 bytes). */
 export interface JsonBody {
   status?: number;
-  json: string | Iterable<string>;
+  json: string | Iterable<string | Buffer>;
 }

@@ -2,14 +2,16 @@
 // (web/api/v1/json_codec.go, util/jsonutil.MarshalHistogram).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FloatHistogram, type Value } from "../engine/index.js";
+import { FloatHistogram, type MatrixSeries, type Value } from "../engine/index.js";
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Labels } from "../storeapi/index.js";
-import { encodeQueryResponse, histogramJson } from "./encode.js";
+import { CHUNK_BYTES } from "./chunks.js";
+import { encodeQueryResponse, histogramJson, queryResponseText } from "./encode.js";
+import { randomMatrix, referenceMatrix, sameText } from "./testkit.js";
 
 const X: Labels = [{ name: "__name__", value: "x" }];
 
 /** Schema 0, zero bucket ±0.001 with 2, (0.5,1] 3, (1,2] empty, (2,4] 1, and [-1,-0.5) 1. */
-function exponential(): FloatHistogram {
+export function exponential(): FloatHistogram {
   return FloatHistogram.fromNative({
     float: true,
     counterResetHint: CounterResetHint.Unknown,
@@ -25,7 +27,7 @@ function exponential(): FloatHistogram {
   });
 }
 
-const body = (value: Value): string => [...encodeQueryResponse({ value, warnings: [], infos: [] })].join("");
+const body = (value: Value): string => queryResponseText({ value, warnings: [], infos: [] });
 
 test("a histogram: count and sum as strings, non-empty buckets low to high with Prometheus's boundary rules", () => {
   assert.equal(
@@ -77,3 +79,24 @@ test('matrix series: "values" only with float points, "histograms" only with his
   assert.deepEqual(Object.keys(onlyF!), ["metric", "values"]);
   assert.deepEqual((both!.histograms as unknown[])[0], [2, JSON.parse(histogramJson(h))]);
 });
+
+const WARNED = ',"warnings":["w\\u003c"]';
+
+test("a matrix is written byte for byte as the point-by-point formatting writes it, whatever its values and grid", () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const series = randomMatrix(seed, 1 + (seed % 7) * 3, seed * 37, exponential);
+    const want = referenceMatrix(series, WARNED);
+    const chunks = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: ["w<"], infos: [] })];
+    sameText(Buffer.concat(chunks).toString("utf8"), want, `seed ${seed}`);
+  }
+});
+
+test("a large matrix comes in chunks of about 64 KiB, every chunk its own Buffer", () => {
+  const series = randomMatrix(99, 300, 720, exponential);
+  const chunks = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: ["w<"], infos: [] })];
+  assert.ok(chunks.length > 50);
+  for (const c of chunks.slice(0, -1)) assert.ok(c.length >= CHUNK_BYTES && c.length < CHUNK_BYTES + 4096, `chunk of ${c.length} bytes`);
+  assert.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length);
+  sameText(Buffer.concat(chunks).toString("utf8"), referenceMatrix(series, WARNED), "300 series");
+});
+

@@ -1,10 +1,11 @@
-// The response encoder: Prometheus's JSON written straight into string chunks
-// (no object tree, no JSON.stringify), so a large matrix streams to the client.
+// The response encoder: Prometheus's JSON written straight into Buffers of about 64 KiB
+// (no object tree, no JSON.stringify, no strings per point), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
-import type { Annotation, FloatHistogram, QueryStats, Sample, Value } from "../engine/index.js";
-import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
+import type { Annotation, FloatHistogram, MatrixSeries, QueryStats, Value } from "../engine/index.js";
+import { ChunkWriter, CHUNK_BYTES } from "./chunks.js";
+import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeAscii, writeSampleValue } from "./format.js";
 
-/** Chunks are handed to the socket once they pass this many UTF-16 units. */
+/** The grid layout's chunks are handed to the socket once they pass this many UTF-16 units. */
 export const CHUNK_CHARS = 64 * 1024;
 
 /** Timings in seconds, as Prometheus's stats=all reports them. */
@@ -31,94 +32,161 @@ export function labelsJson(labels: Labels): string {
   return out + "}";
 }
 
-/** The whole success envelope of a query or query_range response, in chunks. */
-export function* encodeQueryResponse(parts: QueryResponseParts): Generator<string, void, undefined> {
-  const head = '{"status":"success","data":{"resultType":' + jsonString(parts.value.type) + ',"result":';
-  yield* encodeResult(parts.value, head);
+/** The whole success envelope of a query or query_range response, in chunks of about CHUNK_BYTES. */
+export function* encodeQueryResponse(parts: QueryResponseParts): Generator<Buffer, void, undefined> {
+  const w = new ChunkWriter();
+  w.ascii('{"status":"success","data":{"resultType":' + jsonString(parts.value.type) + ',"result":');
+  yield* encodeResult(parts.value, w);
   let tail = "";
   if (parts.stats !== undefined) tail += ',"stats":' + statsJson(parts.stats);
   tail += "}";
   tail += annotationsJson(parts.warnings, parts.infos);
-  yield tail + "}";
+  w.text(tail + "}");
+  yield w.take();
 }
 
-function* encodeResult(value: Value, prefix: string): Generator<string, void, undefined> {
+/** The response as one string (tests, and callers that keep the text). */
+export function queryResponseText(parts: QueryResponseParts): string {
+  return Buffer.concat([...encodeQueryResponse(parts)]).toString("utf8");
+}
+
+function* encodeResult(value: Value, w: ChunkWriter): Generator<Buffer, void, undefined> {
   switch (value.type) {
     case "scalar":
-      yield prefix + "[" + formatScalarTime(value.t) + ',"' + formatFloatF(value.v) + '"]';
+      w.ascii("[" + formatScalarTime(value.t) + ',"' + formatFloatF(value.v) + '"]');
       return;
     case "string":
-      yield prefix + "[" + formatScalarTime(value.t) + "," + jsonString(value.v) + "]";
+      w.text("[" + formatScalarTime(value.t) + "," + jsonString(value.v) + "]");
       return;
     case "vector": {
-      let out = prefix + "[";
+      w.ascii("[");
       const samples = value.samples;
       for (let i = 0; i < samples.length; i++) {
-        const s = samples[i];
-        if (i > 0) out += ",";
-        out += '{"metric":' + labelsJson(s.labels) + sampleJson(s) + "}";
-        if (out.length >= CHUNK_CHARS) {
-          yield out;
-          out = "";
+        const s = samples[i]!;
+        w.text(i > 0 ? ',{"metric":' + labelsJson(s.labels) : '{"metric":' + labelsJson(s.labels));
+        if (s.h !== undefined) w.ascii(',"histogram":[' + formatSampleTime(s.t) + "," + histogramJson(s.h) + "]}");
+        else {
+          w.ascii(',"value":[' + formatSampleTime(s.t) + ',"');
+          w.pos = writeSampleValue(w.buf, w.pos, s.v);
+          w.ascii('"]}');
         }
+        if (w.full) yield w.take();
       }
-      yield out + "]";
+      w.ascii("]");
       return;
     }
-    case "matrix": {
-      let out = prefix + "[";
-      const series = value.series;
-      // Series of a range query share the step grid: format each timestamp once.
-      const gridT: number[] = [];
-      const gridS: string[] = [];
-      for (let i = 0; i < series.length; i++) {
-        const s = series[i];
-        out += (i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels);
-        const ts = s.t;
-        const vs = s.v;
-        const n = ts.length;
-        // As Prometheus: "values" only when there are float points, "histograms" only when there are histogram points.
-        if (n > 0) out += ',"values":[';
-        for (let j = 0; j < n; j++) {
-          const t = ts[j];
-          let tText: string;
-          if (gridT[j] === t) tText = gridS[j];
-          else {
-            tText = formatSampleTime(t);
-            gridT[j] = t;
-            gridS[j] = tText;
-          }
-          out += (j > 0 ? ",[" : "[") + tText + ',"' + formatSampleValue(vs[j]) + '"]';
-          if (out.length >= CHUNK_CHARS) {
-            yield out;
-            out = "";
-          }
-        }
-        if (n > 0) out += "]";
-        const hs = s.histograms;
-        if (hs !== undefined && hs.t.length > 0) {
-          out += ',"histograms":[';
-          for (let j = 0; j < hs.t.length; j++) {
-            out += (j > 0 ? ",[" : "[") + formatSampleTime(hs.t[j]!) + "," + histogramJson(hs.h[j]!) + "]";
-            if (out.length >= CHUNK_CHARS) {
-              yield out;
-              out = "";
-            }
-          }
-          out += "]";
-        }
-        out += "}";
-      }
-      yield out + "]";
+    case "matrix":
+      yield* encodeMatrix(value.series, w);
       return;
-    }
   }
 }
 
-/** A vector sample's point: `"value":[t,"v"]` or `"histogram":[t,{…}]`. */
-function sampleJson(s: Sample): string {
-  if (s.h !== undefined) return ',"histogram":[' + formatSampleTime(s.t) + "," + histogramJson(s.h) + "]";
-  return ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]';
+const COMMA = 44;
+const QUOTE = 34;
+const CLOSE_BRACKET = 93;
+
+function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generator<Buffer, void, undefined> {
+  w.ascii("[");
+  const stamps = new StampCache(series);
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i]!;
+    w.text((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels));
+    const ts = s.t;
+    const vs = s.v;
+    const n = ts.length;
+    // As Prometheus: "values" only when there are float points, "histograms" only when there are histogram points.
+    if (n > 0) w.ascii(',"values":[');
+    let buf = w.buf;
+    let pos = w.pos;
+    for (let j = 0; j < n; j++) {
+      if (pos >= CHUNK_BYTES) {
+        w.pos = pos;
+        yield w.take();
+        buf = w.buf;
+        pos = 0;
+      }
+      if (j > 0) buf[pos++] = COMMA;
+      pos = stamps.write(buf, pos, ts[j]!);
+      pos = writeSampleValue(buf, pos, vs[j]!);
+      buf[pos++] = QUOTE;
+      buf[pos++] = CLOSE_BRACKET;
+    }
+    w.pos = pos;
+    if (n > 0) w.ascii("]");
+    const hs = s.histograms;
+    if (hs !== undefined && hs.t.length > 0) {
+      w.ascii(',"histograms":[');
+      for (let j = 0; j < hs.t.length; j++) {
+        w.ascii((j > 0 ? ",[" : "[") + formatSampleTime(hs.t[j]!) + "," + histogramJson(hs.h[j]!) + "]");
+        if (w.full) yield w.take();
+      }
+      w.ascii("]");
+    }
+    w.ascii("}");
+    if (w.full) yield w.take();
+  }
+  w.ascii("]");
+}
+
+/** Most slots of the timestamp cache: more than a range query's 11,001 steps. */
+const MAX_STAMP_SLOTS = 16384;
+/** Bytes a slot holds: `[`, the timestamp (at most 21 characters for a safe integer), `,"`. */
+const STAMP_BYTES = 32;
+
+/**
+ * Each point's `[<t>,"` prefix, formatted once per timestamp and copied after: the series of a
+ * range query share the step grid. A direct-mapped cache on t / step, the step being the smallest
+ * gap between the first series' points; a point off the grid just costs a formatting.
+ */
+class StampCache {
+  private readonly mask: number;
+  private readonly keys: Float64Array;
+  private readonly lens: Uint8Array;
+  private readonly bytes: Buffer;
+  private readonly step: number;
+
+  constructor(series: readonly MatrixSeries[]) {
+    this.step = gridStep(series);
+    let slots = 16;
+    for (const s of series) while (slots < s.t.length && slots < MAX_STAMP_SLOTS) slots *= 2;
+    this.mask = slots - 1;
+    this.keys = new Float64Array(slots).fill(NaN);
+    this.lens = new Uint8Array(slots);
+    this.bytes = Buffer.allocUnsafe(slots * STAMP_BYTES);
+  }
+
+  /** `[<t>,"` at buf[pos]; returns the position after it. */
+  write(buf: Uint8Array, pos: number, t: number): number {
+    const slot = Math.floor(t / this.step) & this.mask;
+    if (this.keys[slot] !== t && !this.fill(slot, t)) return writeAscii(buf, pos, "[" + formatSampleTime(t) + ',"');
+    const bytes = this.bytes;
+    const from = slot * STAMP_BYTES;
+    const n = this.lens[slot]!;
+    for (let k = 0; k < n; k++) buf[pos + k] = bytes[from + k]!;
+    return pos + n;
+  }
+
+  /** Formats t into its slot; false when it does not fit one (a timestamp no engine makes). */
+  private fill(slot: number, t: number): boolean {
+    const text = "[" + formatSampleTime(t) + ',"';
+    if (text.length > STAMP_BYTES) return false;
+    this.lens[slot] = text.length;
+    writeAscii(this.bytes, slot * STAMP_BYTES, text);
+    this.keys[slot] = t;
+    return true;
+  }
+}
+
+/** The smallest positive gap between the points of the first series with two (1 when none has). */
+function gridStep(series: readonly MatrixSeries[]): number {
+  for (const s of series) {
+    const ts = s.t;
+    if (ts.length < 2) continue;
+    let step = Infinity;
+    for (let j = 1; j < ts.length; j++) if (ts[j]! - ts[j - 1]! < step) step = ts[j]! - ts[j - 1]!;
+    return step > 0 && step < Infinity ? step : 1;
+  }
+  return 1;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Formatting tables; expected strings were checked against Prometheus 2.42's responses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
+import { formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleValue } from "./format.js";
 
 test("formatSampleValue switches to a two-digit-exponent 'e' format below 1e-6 and from 1e21", () => {
   const table: [number, string][] = [
@@ -74,4 +74,33 @@ test("jsonString escapes as Go's encoding/json", () => {
   ];
   for (const [s, want] of table) assert.equal(jsonString(s), want, `jsonString(${JSON.stringify(s)})`);
   for (const [s] of table.slice(0, 4)) assert.equal(JSON.parse(jsonString(s)), s);
+});
+
+test("writeSampleValue writes formatSampleValue's bytes: integers, short decimals, long fractions, edges", () => {
+  const buf = Buffer.alloc(64);
+  const check = (v: number): void => {
+    const end = writeSampleValue(buf, 3, v);
+    assert.equal(buf.toString("latin1", 3, end), formatSampleValue(v), `writeSampleValue(${v})`);
+  };
+  const edges = [0, -0, NaN, Infinity, -Infinity, 1, -1, 0.1, 0.000001, 0.0000015, 9.999999e-7, 1e-6 - 1e-22, 0.30000000000000004, 2 ** 49, 2 ** 49 - 1, 2 ** 49 + 1];
+  edges.push(2 ** 49 - 0.5, 2 ** 48 + 0.25, 562949953421311.9, 1e15, 1e16, 1e20, 1e21, 5e-324, Number.MAX_VALUE, Number.MIN_VALUE, 123456.789, 0.5, 12.25, 1.005);
+  for (let e = -8; e <= 16; e++) edges.push(10 ** e, 10 ** e - 10 ** (e - 7), 10 ** e + 10 ** (e - 15), 9.999999 * 10 ** e);
+  for (const v of edges) {
+    check(v);
+    check(-v);
+  }
+  let seed = 7;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  for (let i = 0; i < 200_000; i++) {
+    const d = Math.floor(rand() * 9);
+    const k = Math.floor(rand() * 10 ** Math.floor(rand() * 17));
+    check(k / 10 ** d); // short decimals of every length, and integers (d = 0)
+    check((rand() - 0.5) * 10 ** Math.floor(rand() * 30 - 10)); // long fractions
+    check(Math.round(rand() * 2 ** 53) * (rand() < 0.5 ? 1 : 2 ** -Math.floor(rand() * 60)));
+    words[0] = Math.floor(rand() * 2 ** 32);
+    words[1] = Math.floor(rand() * 2 ** 32);
+    check(bits[0]!); // any bit pattern
+  }
 });

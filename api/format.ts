@@ -93,3 +93,77 @@ export function jsonString(s: string): string {
   if (from < n) out += s.slice(from);
   return out + '"';
 }
+
+/** Below this a float's integer and short-decimal forms are exact in float64 arithmetic (fast path of writeSampleValue). */
+const EXACT_BELOW = 2 ** 49;
+/** Decimal places the short-decimal fast path tries; six keeps it ≥ 1e-6, where JS and Go write no exponent. */
+const SHORT_DECIMALS = 6;
+const POW10 = Array.from({ length: 17 }, (_, i) => 10 ** i);
+
+/**
+ * formatSampleValue(v)'s bytes written at buf[pos], returning the position after them.
+ * Integers below 2^49 and values with at most six decimal places are written from their
+ * digits; the rest go through formatSampleValue. The caller leaves room for 32 bytes.
+ */
+export function writeSampleValue(buf: Uint8Array, pos: number, v: number): number {
+  const a = v < 0 ? -v : v;
+  if (Number.isInteger(a)) {
+    if (a === 0 || a >= EXACT_BELOW) return writeAscii(buf, pos, formatSampleValue(v));
+    if (v < 0) buf[pos++] = 45; // "-"
+    return writeUint(buf, pos, a);
+  }
+  if (!(a < EXACT_BELOW)) return writeAscii(buf, pos, formatSampleValue(v));
+  // The most decimal places (≤ 6) whose scaled value is exact: then at most one multiple of
+  // 10^-d lies within half an ulp of a, so k / 10^d === a says k's digits are a's shortest form.
+  let d = SHORT_DECIMALS;
+  while (d > 0 && a * POW10[d]! >= EXACT_BELOW) d--;
+  let k = Math.round(a * POW10[d]!);
+  if (k / POW10[d]! !== a) return writeAscii(buf, pos, formatSampleValue(v));
+  for (; d > 0 && k % 10 === 0; d--) k /= 10;
+  if (v < 0) buf[pos++] = 45;
+  return writeDigits(buf, pos, k, d);
+}
+
+/** The integer k < 2^49 written with its last `decimals` digits after a point ("0.05" for 5, 2). */
+function writeDigits(buf: Uint8Array, pos: number, k: number, decimals: number): number {
+  if (decimals === 0) return writeUint(buf, pos, k);
+  const scale = POW10[decimals]!;
+  const frac = k % scale;
+  const end = writeUint(buf, pos, (k - frac) / scale);
+  buf[end] = 46; // "."
+  writeFixedWidth(buf, end + 1, frac, decimals);
+  return end + 1 + decimals;
+}
+
+/** The integer n < 2^49 in decimal, in two int32 halves of up to eight digits (no float division per digit). */
+function writeUint(buf: Uint8Array, pos: number, n: number): number {
+  if (n < 1e8) return writeSmallUint(buf, pos, n);
+  const high = Math.floor(n / 1e8);
+  const end = writeSmallUint(buf, pos, high);
+  writeFixedWidth(buf, end, n - high * 1e8, 8);
+  return end + 8;
+}
+
+function writeSmallUint(buf: Uint8Array, pos: number, n: number): number {
+  let width = 1;
+  while (width < 8 && n >= POW10[width]!) width++;
+  writeFixedWidth(buf, pos, n, width);
+  return pos + width;
+}
+
+/** n < 2^31 as exactly `width` digits, zero-padded on the left. */
+function writeFixedWidth(buf: Uint8Array, pos: number, n: number, width: number): void {
+  let m = n | 0;
+  for (let p = pos + width - 1; p >= pos; p--) {
+    const q = (m / 10) | 0;
+    buf[p] = 48 + m - q * 10;
+    m = q;
+  }
+}
+
+/** An ASCII string's bytes at buf[pos] (room for them is the caller's), returning the position after them. */
+export function writeAscii(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
+  return pos + n;
+}

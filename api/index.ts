@@ -23,7 +23,7 @@ export type {
 } from "./context.js";
 export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";
 export { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString } from "./format.js";
-export { encodeQueryResponse, errorJson, formatAnnotation, labelsJson, stringArrayJson, successJson } from "./encode.js";
+export { encodeQueryResponse, errorJson, formatAnnotation, labelsJson, queryResponseText, stringArrayJson, successJson } from "./encode.js";
 export { QueryGate } from "./gate.js";
 export { MAX_POINTS_PER_SERIES } from "./query.js";
 export { astToJson } from "./ast_json.js";

@@ -1,6 +1,7 @@
 // series, labels, label values, metadata, exemplars, format_query, parse_query.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { gunzipSync } from "node:zlib";
 import { Registry } from "prom-client";
 import { buildApi } from "./index.js";
 import type { ApiDeps } from "./index.js";
@@ -203,4 +204,15 @@ test("a store failure in a look-up is a 422 execution error", async () => {
   const res = await app.inject({ url: "/api/v1/labels" });
   assert.equal(res.statusCode, 422);
   assert.deepEqual(res.json(), { status: "error", errorType: "execution", error: "store unreachable: connection refused" });
+});
+
+test("a large series answer is gzipped in blocks that gunzip back to the plain answer", async () => {
+  const many = Array.from({ length: 20_000 }, (_, i) => labels({ __name__: "up", job: "api", instance: `host-${i}.example:9100` }));
+  const app = buildApi({ engine: new FakeEngine(always(result({ type: "vector", samples: [] }))), store: new LabelsStore(many), registry: new Registry() });
+  const url = "/api/v1/series?match[]=up&start=1&end=2";
+  const plain = await app.inject({ url });
+  const zipped = await app.inject({ url, headers: { "accept-encoding": "gzip" } });
+  assert.equal(zipped.headers["content-encoding"], "gzip");
+  assert.ok(plain.body.length > 1_000_000);
+  assert.equal(gunzipSync(zipped.rawPayload).toString(), plain.body);
 });

@@ -1,13 +1,15 @@
 // /api/v1/query and /api/v1/query_range through HTTP, with a scripted engine.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { get as httpGet } from "node:http";
 import { gunzipSync } from "node:zlib";
+import type { FastifyInstance } from "fastify";
 import { Registry } from "prom-client";
 import { QueryError } from "../engine/index.js";
-import type { QueryResult } from "../engine/index.js";
+import type { MatrixSeries, QueryResult } from "../engine/index.js";
 import { buildApi } from "./index.js";
 import type { ApiDeps } from "./index.js";
-import { always, FakeEngine, hang, labels, LabelsStore, result, type FakeAnswer } from "./testkit.js";
+import { always, FakeEngine, hang, labels, LabelsStore, randomMatrix, referenceMatrix, result, sameText, type FakeAnswer } from "./testkit.js";
 
 const NOW = 1700000000000;
 
@@ -375,6 +377,89 @@ test("a client that disconnects cancels its query", async () => {
     const deadline = Date.now() + 5000;
     while (engine.canceled === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     assert.equal(engine.canceled, 1);
+  } finally {
+    app.server.closeAllConnections();
+    await app.close();
+  }
+});
+
+test("a range query's matrix over HTTP is byte for byte the point-by-point formatting, whole or streamed, plain or gzipped", async () => {
+  const url = "/api/v1/query_range?query=m&start=0&end=1500&step=15";
+  for (const [n, streamed] of [[3, false], [400, true]] as const) {
+    const series = randomMatrix(n, n, 400);
+    const { app } = api(always(result({ type: "matrix", series })));
+    for (const headers of [{}, { "accept-encoding": "gzip" }]) {
+      const res = await app.inject({ url, headers });
+      assert.equal(res.headers["content-length"] === undefined, streamed, `${n} series, ${JSON.stringify(headers)}`);
+      const body = res.headers["content-encoding"] === "gzip" ? gunzipSync(res.rawPayload).toString() : res.body;
+      sameText(body, referenceMatrix(series), `${n} series, ${JSON.stringify(headers)}`);
+    }
+  }
+});
+
+/** A matrix of `count` series whose labels are read only when the encoder reaches them; `reached()` says how many it did. */
+function watchedMatrix(count: number, points: number, failAt = -1) {
+  let reached = 0;
+  const t = Float64Array.from({ length: points }, (_, j) => 1700000000000 + j * 15000);
+  const v = Float64Array.from({ length: points }, (_, j) => j / 7);
+  const series = Array.from({ length: count }, (_, i) => {
+    const s = { t, v } as MatrixSeries;
+    Object.defineProperty(s, "labels", {
+      get: () => {
+        reached++;
+        if (i === failAt) throw new Error("encoding failed");
+        return labels({ __name__: "m", i: String(i) });
+      },
+    });
+    return s;
+  });
+  return { value: result({ type: "matrix", series }), reached: () => reached };
+}
+
+/** GETs a URL on a listening app and stops reading after the first chunk of the body. */
+async function readFirstChunkThenHangUp(app: FastifyInstance, path: string, headers: Record<string, string>): Promise<void> {
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const addr = app.server.address();
+  const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+  await new Promise<void>((resolve, reject) => {
+    const req = httpGet({ host: "127.0.0.1", port, path, headers }, (res) => {
+      res.once("data", () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+test("a client that hangs up mid-stream stops the encoding (the rest of the matrix is never written), plain or gzipped", async () => {
+  for (const headers of [{}, { "accept-encoding": "gzip" }] as Record<string, string>[]) {
+    const watched = watchedMatrix(20_000, 500);
+    const { app } = api(always(watched.value));
+    try {
+      await readFirstChunkThenHangUp(app, "/api/v1/query_range?query=m&start=0&end=1500&step=15", headers);
+      await new Promise((r) => setTimeout(r, 300));
+      const after = watched.reached();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(watched.reached(), after, `the encoder went on after the hang-up (${JSON.stringify(headers)})`);
+      assert.ok(after < 20_000 / 4, `encoded ${after} of 20000 series after the hang-up (${JSON.stringify(headers)})`);
+    } finally {
+      app.server.closeAllConnections();
+      await app.close();
+    }
+  }
+});
+
+test("an encoding failure after the head was sent cuts the connection: the client never gets a complete-looking body", async () => {
+  const watched = watchedMatrix(2_000, 500, 1_500);
+  const { app } = api(always(watched.value));
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const addr = app.server.address();
+    const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+    const res = await fetch(`http://127.0.0.1:${port}/api/v1/query_range?query=m&start=0&end=1500&step=15`);
+    assert.equal(res.status, 200);
+    await assert.rejects(res.arrayBuffer());
   } finally {
     app.server.closeAllConnections();
     await app.close();

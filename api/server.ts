@@ -1,7 +1,7 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
-import { pipeline, Readable, type Duplex } from "node:stream";
-import { createGzip, gzip, gzipSync } from "node:zlib";
+import { Readable, type Duplex } from "node:stream";
+import { gzip, gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
@@ -10,6 +10,7 @@ import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
 import type { Store } from "../storeapi/index.js";
 import { errorJson } from "./encode.js";
+import { gzipBlocks } from "./gzip_blocks.js";
 import { explainQuery } from "./explain.js";
 import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
@@ -36,8 +37,8 @@ const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
 type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bodies below this are gzipped in one call rather than streamed. */
 const SMALL_BODY_CHARS = 64 * 1024;
-/** Query responses up to this size are built whole and sent at once; larger ones stream. */
-const WHOLE_BODY_CHARS = 1024 * 1024;
+/** Query responses up to this many bytes are built whole and sent at once; larger ones stream. */
+const WHOLE_BODY_BYTES = 1024 * 1024;
 /** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
 const GZIP_MIN_CHARS = 2048;
 /** The routes a QueryStage (the query frontend) sits in front of. */
@@ -297,7 +298,7 @@ function limitedContext(ctx: ApiContext, limits: TenantLimiter, tenant: string):
 
 /** The body whole, once `checkSize` accepts its size (a limited tenant's answer is held to measure it). */
 function sizedBody(body: JsonBody, checkSize: (bytes: number) => void): JsonBody {
-  const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+  const json = typeof body.json === "string" ? body.json : wholeBody(body.json);
   checkSize(Buffer.byteLength(json));
   return { ...body, json };
 }
@@ -395,7 +396,7 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
   const next = async (p: URLSearchParams, s: AbortSignal): Promise<StageAnswer> => {
     try {
       const body = await handler(ctx, new Params(p), s, request);
-      const json = typeof body.json === "string" ? body.json : [...body.json].join("");
+      const json = typeof body.json === "string" ? body.json : wholeBody(body.json);
       return { status: body.status ?? 200, body: json, headers: { "content-type": "application/json" } };
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
@@ -455,27 +456,36 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   if (typeof body.json === "string") return sendMaybeGzipped(request, reply, body.json);
   // A small body is sent whole: a stream (and a gzip stream) per response costs more than it.
   const it = body.json[Symbol.iterator]();
-  let head = "";
+  const head: Buffer[] = [];
+  let headBytes = 0;
   for (;;) {
     const r = it.next();
-    if (r.done === true) return sendWhole(request, reply, head);
-    head += r.value;
-    if (head.length > WHOLE_BODY_CHARS) break;
+    if (r.done === true) return sendWhole(request, reply, Buffer.concat(head, headBytes));
+    const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
+    head.push(chunk);
+    headBytes += chunk.length;
+    if (headBytes > WHOLE_BODY_BYTES) break;
   }
-  const chunks = Readable.from(continued(head, it), { objectMode: false });
-  if (!acceptsGzip(request)) return reply.send(chunks);
+  if (!acceptsGzip(request)) return reply.send(Readable.from(continued(head, it), { objectMode: false }));
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  return reply.send(pipeline(chunks, createGzip({ level: 1 }), () => undefined));
+  return reply.send(Readable.from(gzipBlocks(continued(head, it)), { objectMode: false }));
+}
+
+/** A chunked body as one string. */
+function wholeBody(chunks: Iterable<string | Buffer>): string {
+  const parts: Buffer[] = [];
+  for (const c of chunks) parts.push(typeof c === "string" ? Buffer.from(c) : c);
+  return Buffer.concat(parts).toString("utf8");
 }
 
 /** A complete JSON body as one Buffer (a string would get "; charset=utf-8" added to its type). */
-function sendWhole(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
+function sendWhole(request: FastifyRequest, reply: FastifyReply, body: string | Buffer): FastifyReply {
   // Compressing a body this small saves less than setting up zlib costs.
-  if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(Buffer.from(text));
+  if (body.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(typeof body === "string" ? Buffer.from(body) : body);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text, { level: 1 }));
+  if (body.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(body, { level: 1 }));
   // Bigger ones are compressed on the thread pool, not on the event loop.
-  gzip(text, { level: 1 }, (err, zipped) => {
+  gzip(body, { level: 1 }, (err, zipped) => {
     if (err === null) return void reply.send(zipped);
     reply.removeHeader("content-encoding");
     reply.send(err);
@@ -483,9 +493,9 @@ function sendWhole(request: FastifyRequest, reply: FastifyReply, text: string): 
   return reply;
 }
 
-/** The chunks of a body whose first part has already been read. */
-function* continued(head: string, rest: Iterator<string>): Generator<string, void, undefined> {
-  yield head;
+/** The chunks of a body whose first ones have already been read. */
+function* continued(head: readonly Buffer[], rest: Iterator<string | Buffer>): Generator<string | Buffer, void, undefined> {
+  yield* head;
   for (let r = rest.next(); r.done !== true; r = rest.next()) yield r.value;
 }
 
@@ -493,5 +503,5 @@ function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: st
   if (!acceptsGzip(request)) return reply.send(text);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text));
-  return reply.send(pipeline(Readable.from([text]), createGzip({ level: 1 }), () => undefined));
+  return reply.send(Readable.from(gzipBlocks([text]), { objectMode: false }));
 }

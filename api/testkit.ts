@@ -1,7 +1,10 @@
 // Stand-ins for tests: an engine whose answers a test scripts, and a store
 // over a fixed list of label sets (labels only, no chunks).
 import { Registry } from "prom-client";
-import { Engine, type Query, type QueryEngine, type QueryOptions, type QueryResult, type Value } from "../engine/index.js";
+import assert from "node:assert/strict";
+import { Engine, FloatHistogram, type MatrixSeries, type Query, type QueryEngine, type QueryOptions, type QueryResult, type Value } from "../engine/index.js";
+import { histogramJson, labelsJson } from "./encode.js";
+import { formatSampleTime, formatSampleValue } from "./format.js";
 import { createRemoteWriteContext, handleRemoteWrite, openHead } from "../stores/index.js";
 import { buildApi } from "./server.js";
 import type {
@@ -154,4 +157,49 @@ export async function startOrreryApi(dir: string): Promise<{ url: string; close(
       await head.close();
     },
   };
+}
+
+/** The matrix body written point by point from the formatting functions (the encoder before it wrote bytes); `annotations` is the text after "data". */
+export function referenceMatrix(series: MatrixSeries[], annotations = ""): string {
+  const out = series.map((s) => {
+    let text = '{"metric":' + labelsJson(s.labels);
+    if (s.t.length > 0) text += ',"values":[' + Array.from(s.t, (t, j) => "[" + formatSampleTime(t) + ',"' + formatSampleValue(s.v[j]!) + '"]').join(",") + "]";
+    if (s.histograms !== undefined && s.histograms.t.length > 0) {
+      text += ',"histograms":[' + s.histograms.t.map((t, j) => "[" + formatSampleTime(t) + "," + histogramJson(s.histograms!.h[j]!) + "]").join(",") + "]";
+    }
+    return text + "}";
+  });
+  return '{"status":"success","data":{"resultType":"matrix","result":[' + out.join(",") + ']}' + annotations + "}";
+}
+
+/** A random matrix on a step grid: gaps, off-grid points, NaN (and the stale NaN), ±Inf, -0, huge and tiny values, integers, short decimals, histograms, non-ASCII labels. */
+export function randomMatrix(seed: number, seriesCount: number, steps: number, histogram: () => FloatHistogram = () => new FloatHistogram()): MatrixSeries[] {
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const stale = new Float64Array(new Uint32Array([2, 0x7ff00000]).buffer)[0]!;
+  const specials = [NaN, stale, Infinity, -Infinity, -0, 0, 1e-300, -5e-324, 1.7e308, 1e21, 1e-7, 2 ** 49, 2 ** 53 + 2];
+  const value = (): number => {
+    const r = rand();
+    if (r < 0.1) return specials[Math.floor(rand() * specials.length)]!;
+    if (r < 0.4) return Math.floor((rand() - 0.3) * 1e10);
+    if (r < 0.6) return Math.floor(rand() * 1e6) / 10 ** Math.floor(rand() * 8);
+    return (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+  };
+  const start = 1764600000000 + Math.floor(rand() * 1000);
+  const step = [1, 15000, 30000, 1500][Math.floor(rand() * 4)]!;
+  return Array.from({ length: seriesCount }, (_, i) => {
+    const t: number[] = [];
+    for (let j = 0; j < steps; j++) if (rand() > 0.2) t.push(start + j * step + (rand() < 0.05 ? Math.floor(rand() * step) : 0));
+    const sorted = Float64Array.from(new Set(t)).sort();
+    const s: MatrixSeries = { labels: [{ name: "__name__", value: "m" }, { name: "i", value: i % 3 === 0 ? `ü"${i}\u2028` : String(i) }], t: sorted, v: Float64Array.from(sorted, value) };
+    if (i % 5 === 4) s.histograms = { t: [start + 1, start + 2], h: [histogram(), new FloatHistogram()] };
+    return s;
+  });
+}
+
+/** Equal texts; on a difference, the text around its first byte rather than megabytes. */
+export function sameText(got: string, want: string, what: string): void {
+  if (got === want) return;
+  let i = 0;
+  while (i < got.length && got[i] === want[i]) i++;
+  assert.fail(`${what}: differs at ${i}: got …${got.slice(i - 60, i + 60)}… want …${want.slice(i - 60, i + 60)}…`);
 }

@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --only range|instant --baseline OTHER_DIST --no-compliance --no-victoria-metrics --keep]
+// npm run bench:compare [-- --hours 6 --series 10000 --runs 5 --only range|instant --queries REGEX --baseline OTHER_DIST --no-compliance --no-victoria-metrics --keep]
 //
 // orrery beside Prometheus 2.42 and VictoriaMetrics on this machine, on the same synthetic
 // data: generate the dataset, build Prometheus blocks with promtool, import it into orrery
@@ -45,6 +45,8 @@ interface Args {
   modes: ("range" | "instant")[];
   /** Another build's dist directory, timed as the "baseline" column. */
   baseline: string | undefined;
+  /** Only the queries whose names match. */
+  queries: RegExp | undefined;
 }
 
 function parseCli(): Args {
@@ -59,6 +61,7 @@ function parseCli(): Args {
       keep: { type: "boolean", default: false },
       only: { type: "string" },
       baseline: { type: "string" },
+      queries: { type: "string" },
     },
   });
   const args = {
@@ -70,6 +73,7 @@ function parseCli(): Args {
     victoriaMetrics: !values["no-victoria-metrics"],
     keep: values.keep,
     baseline: values.baseline,
+    queries: values.queries === undefined ? undefined : new RegExp(values.queries),
     modes: values.only === undefined ? (["range", "instant"] as ("range" | "instant")[]) : [values.only as "range" | "instant"],
   };
   if (values.only !== undefined && values.only !== "range" && values.only !== "instant") throw new Error("bad flags: --only range|instant");
@@ -188,8 +192,8 @@ async function main(): Promise<number> {
       );
     }
 
-    log(`benchmark: ${BENCH_QUERIES.length + LONG_WINDOW_QUERIES.length} queries × (${args.modes.map((m) => (m === "range" ? `range over ${args.hours} h at ${args.stepS} s steps` : "instant at the end")).join(", ")}), ${args.runs} runs each, alternating`);
-    const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES];
+    const queries = [...BENCH_QUERIES, ...LONG_WINDOW_QUERIES].filter((q) => args.queries === undefined || args.queries.test(q.name));
+    log(`benchmark: ${queries.length} queries × (${args.modes.map((m) => (m === "range" ? `range over ${args.hours} h at ${args.stepS} s steps` : "instant at the end")).join(", ")}), ${args.runs} runs each, alternating`);
     const contenders: Contender[] = [{ name: "prometheus", server: prom }, { name: "orrery", server: orrery }];
     if (baseline !== undefined) contenders.push({ name: "baseline", server: baseline });
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Registry } from "prom-client";
-import { encodeQueryResponse } from "../api/index.js";
+import { queryResponseText } from "../api/index.js";
 import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
@@ -194,7 +194,7 @@ async function inProcessHits(): Promise<void> {
       t: Float64Array.from(steps),
       v: Float64Array.from(steps, (t) => Math.sin(t / 1e7 + k) * 1234.5678),
     }));
-    return { status: 200, body: [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [], infos: [] })].join(""), headers: { "content-type": "application/json" } };
+    return { status: 200, body: queryResponseText({ value: { type: "matrix", series }, warnings: [], infos: [] }), headers: { "content-type": "application/json" } };
   };
   const frontend = new QueryFrontend({ registry: new Registry(), backend: new InMemoryBackend({ maxSizeBytes: 1 << 30 }), now: () => now });
   const signal = new AbortController().signal;

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeQueryResponse } from "../api/index.js";
+import { queryResponseText } from "../api/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, mergeExtents } from "./extents.js";
@@ -21,7 +21,7 @@ function extent(start: number, end: number, withText: boolean, seed: number): Ex
 }
 
 const direct = (extents: Extent[], start: number, end: number, warnings: string[] = [], infos: string[] = []) =>
-  [...encodeQueryResponse({ value: { type: "matrix", series: joinExtents(extents, start, end) }, warnings, infos })].join("");
+  queryResponseText({ value: { type: "matrix", series: joinExtents(extents, start, end) }, warnings, infos });
 
 test("answers spliced from the points' text are byte for byte the encoder's, however extents are cut, joined and stored", () => {
   for (const [a, b] of [
@@ -77,9 +77,9 @@ test("a cached part and a fresh part concatenated equal the encoder's answer: se
   const [both1, freshOnly, , aFresh] = freshPart.series;
   // What the encoder writes for the whole matrix, built by hand; empty series are not in a range answer.
   const whole = [aFresh!, { labels: both0!.labels, t: concat(both0!.t, both1!.t), v: concat(both0!.v, both1!.v) }, cachedOnly!, freshOnly!];
-  const encoded = [...encodeQueryResponse({ value: { type: "matrix", series: whole }, warnings: ["w"], infos: [] })].join("");
+  const encoded = queryResponseText({ value: { type: "matrix", series: whole }, warnings: ["w"], infos: [] });
   assert.equal(matrixBody([...cached, fresh], 0, 30_000, ["w"], []), encoded);
   // Cut inside both parts: a series left with no point in the range is left out.
   const cut = whole.map((s) => ({ labels: s.labels, t: s.t.filter((x) => x >= 13_000 && x <= 26_000), v: s.v.filter((_, i) => s.t[i]! >= 13_000 && s.t[i]! <= 26_000) })).filter((s) => s.t.length > 0);
-  assert.equal(matrixBody([...cached, fresh], 13_000, 26_000, [], []), [...encodeQueryResponse({ value: { type: "matrix", series: cut }, warnings: [], infos: [] })].join(""));
+  assert.equal(matrixBody([...cached, fresh], 13_000, 26_000, [], []), queryResponseText({ value: { type: "matrix", series: cut }, warnings: [], infos: [] }));
 });

@@ -2,7 +2,7 @@
 // JSON text: each series' `[t,"v"],` pieces with their offsets, so a cache hit
 // cuts and splices strings instead of formatting numbers again. The envelope
 // (status, warnings, infos) comes from api's encoder, so the bytes are the same.
-import { encodeQueryResponse, formatSampleTime, formatSampleValue, labelsJson } from "../api/index.js";
+import { formatSampleTime, formatSampleValue, labelsJson, queryResponseText } from "../api/index.js";
 import { type Extent, seriesPieces } from "./extents.js";
 
 /** A series' points as JSON: point i is text[offsets[i], offsets[i+1]), `[t,"v"],` with its trailing comma. */
@@ -63,7 +63,7 @@ export function matrixBody(extents: readonly Extent[], start: number, end: numbe
     }
     series.push('{"metric":' + labelsJson(labels) + ',"values":[' + values + "]}");
   }
-  const envelope = [...encodeQueryResponse({ value: { type: "matrix", series: [] }, warnings, infos })].join("");
+  const envelope = queryResponseText({ value: { type: "matrix", series: [] }, warnings, infos });
   const cut = envelope.indexOf('"result":[]') + '"result":['.length;
   return envelope.substring(0, cut) + series.join(",") + envelope.substring(cut);
 }

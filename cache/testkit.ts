@@ -1,6 +1,6 @@
 // Stand-ins for the frontend's tests: a scripted downstream that answers
 // query_range like an engine over two series, and records what it was asked.
-import { encodeQueryResponse, errorJson } from "../api/index.js";
+import { errorJson, queryResponseText } from "../api/index.js";
 import type { MatrixSeries } from "../engine/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import type { Downstream, StageResponse } from "./frontend.js";
@@ -29,7 +29,7 @@ export function matrixAnswer(call: DownstreamCall, warnings: string[] = [], info
   series.push({ labels: labelsFromRecord({ __name__: "m", i: "1" }), t: Float64Array.from(steps), v: Float64Array.from(steps, (t) => t / 1000) });
   const late = steps.filter((t) => t >= APPEARS_AT);
   if (late.length > 0) series.push({ labels: labelsFromRecord({ __name__: "m", i: "2" }), t: Float64Array.from(late), v: Float64Array.from(late, (t) => (2 * t) / 1000) });
-  return [...encodeQueryResponse({ value: { type: "matrix", series }, warnings, infos })].join("");
+  return queryResponseText({ value: { type: "matrix", series }, warnings, infos });
 }
 
 export function scriptedDownstream(): ScriptedDownstream {

@@ -1,0 +1,53 @@
+// A streamed body gzipped in independent blocks on the thread pool, several at a time, while the
+// encoder writes the next (pigz's layout): each block is raw deflate ended by a sync flush, so
+// their concatenation is one deflate stream, closed by an empty final block; the CRC-32 and
+// length of the whole go in one gzip trailer. One standard gzip member: every client reads it.
+import { promisify } from "node:util";
+import { constants, crc32, deflateRaw } from "node:zlib";
+
+const deflateRawAsync = promisify(deflateRaw);
+
+/** Bytes of body a block holds before it goes to the thread pool. */
+export const GZIP_BLOCK_BYTES = 1024 * 1024;
+/** Blocks compressed at once: both cores, with the encoder writing the next. */
+export const GZIP_BLOCKS_IN_FLIGHT = 2;
+
+/** The gzip header: deflate, no name or flags, no time, OS unknown (as Go writes it). */
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+/** An empty final block with fixed codes: the end of the deflate stream. */
+const FINAL_BLOCK = Buffer.from([3, 0]);
+
+/** The gzip of the chunks, in order, compressing up to `inFlight` blocks at a time. */
+export async function* gzipBlocks(chunks: Iterable<string | Buffer>, blockBytes = GZIP_BLOCK_BYTES, inFlight = GZIP_BLOCKS_IN_FLIGHT): AsyncGenerator<Buffer, void, undefined> {
+  yield HEADER;
+  let crc = 0;
+  let size = 0;
+  let block: Buffer[] = [];
+  let blockSize = 0;
+  const pending: Promise<Buffer>[] = [];
+  for (const chunk of chunks) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    crc = crc32(bytes, crc);
+    size += bytes.length;
+    block.push(bytes);
+    blockSize += bytes.length;
+    if (blockSize < blockBytes) continue;
+    pending.push(compressBlock(Buffer.concat(block, blockSize)));
+    block = [];
+    blockSize = 0;
+    if (pending.length >= inFlight) yield await pending.shift()!;
+  }
+  if (blockSize > 0) pending.push(compressBlock(Buffer.concat(block, blockSize)));
+  for (const p of pending) yield await p;
+  const trailer = Buffer.allocUnsafe(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size % 2 ** 32, 4);
+  yield Buffer.concat([FINAL_BLOCK, trailer]);
+}
+
+function compressBlock(block: Buffer): Promise<Buffer> {
+  const done = deflateRawAsync(block, { level: 1, finishFlush: constants.Z_SYNC_FLUSH });
+  // A body abandoned mid-stream leaves its blocks unawaited: their failure is no one's to report.
+  done.catch(() => undefined);
+  return done;
+}
