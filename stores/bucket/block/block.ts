@@ -14,7 +14,7 @@ import {
   type Matcher,
 } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
-import { ChunkReader } from "./chunk-reader.js";
+import { ChunkReader, type ChunkCache } from "./chunk-reader.js";
 import { IndexReader, type ChunkMeta, type IndexCache, type IndexSeries } from "./index-reader.js";
 
 /** Series read per batch of select(): their entries, then their chunks, each in few range reads. */
@@ -48,11 +48,14 @@ export class Block {
     this.externalLabels = labelsFromRecord(metaExternalLabels(meta));
   }
 
-  /** `name` names the block in errors until meta.json gives its ULID (the directory name). */
-  static async open(files: BlockFiles, name: string, cache?: IndexCache): Promise<Block> {
+  /**
+   * `name` names the block in errors until meta.json gives its ULID (the directory name).
+   * `chunkCache` is given the ULID and the segment count once meta.json has named the block.
+   */
+  static async open(files: BlockFiles, name: string, cache?: IndexCache, chunkCache?: (ulid: string, segments: number) => ChunkCache): Promise<Block> {
     const meta = parseMeta(files.metaJson, name);
     const index = await IndexReader.open(files.index, meta.ulid, cache);
-    const chunks = await ChunkReader.open(files.chunks, meta.ulid);
+    const chunks = await ChunkReader.open(files.chunks, meta.ulid, chunkCache?.(meta.ulid, files.chunks.length));
     return new Block(meta, index, chunks, files);
   }
 
