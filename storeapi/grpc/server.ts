@@ -8,6 +8,7 @@ import { shardFrames } from "../shard.js";
 import {
   SeriesResponseEncoder,
   WireStoreType,
+  type LabelFieldsCache,
   type WireLabelNamesRequest,
   type WireLabelValuesRequest,
   type WireSeries,
@@ -112,10 +113,10 @@ async function write(call: SeriesCall, encoder: SeriesResponseEncoder, message: 
   if (!call.write(encoder.encode(message))) await once(call, "drain", { signal });
 }
 
-async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal): Promise<void> {
+async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal, labelFields: LabelFieldsCache): Promise<void> {
   checkDecoded(call.request);
   const request = seriesRequestFromWire(call.request);
-  const encoder = new SeriesResponseEncoder();
+  const encoder = new SeriesResponseEncoder(labelFields);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
@@ -133,10 +134,12 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal)
 }
 
 function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
+  // Shared by every call: a label set the store hands out again is encoded once (see LabelFieldsCache).
+  const labelFields: LabelFieldsCache = new WeakMap();
   return (call) => {
     const cancel = callSignal(call);
     const signal = cancel.controller.signal;
-    streamSeries(store, call, signal).then(
+    streamSeries(store, call, signal, labelFields).then(
       () => {
         cancel.finish();
         call.end();

@@ -6,6 +6,7 @@ import { basename, join } from "node:path";
 import {
   ChunkEncoding,
   decodeAggrChunk,
+  extendLabels,
   labelsFromRecord,
   type Aggregate,
   type AggrChunk,
@@ -38,6 +39,8 @@ export interface BlockSeries {
 export class Block {
   /** The block's Thanos external labels. */
   readonly externalLabels: Labels;
+  /** Series labels with the external labels, by the series' own labels (kept while those are, e.g. in the index cache). */
+  private readonly extended = new WeakMap<Labels, Labels>();
 
   private constructor(
     readonly meta: BlockMeta,
@@ -61,6 +64,17 @@ export class Block {
 
   get ulid(): string {
     return this.meta.ulid;
+  }
+
+  /**
+   * A series' labels with the block's external labels: the same object each time for the same
+   * labels object, so what is derived from a label set (its encoded fields) is derived once.
+   */
+  withExternalLabels(labels: Labels): Labels {
+    if (this.externalLabels.length === 0) return labels;
+    let out = this.extended.get(labels);
+    if (out === undefined) this.extended.set(labels, (out = extendLabels(labels, this.externalLabels)));
+    return out;
   }
 
   /** Whether the block's [minTime, maxTime) touches the inclusive range [mint, maxt]. */

@@ -16,7 +16,10 @@ type Entry = Uint32Array | IndexSeries;
 /** Series refs are below 2^32 (an index of at most 64 GiB, 16-byte aligned), so block number × 2^32 + ref is a unique safe integer. */
 const REFS_PER_BLOCK = 0x1_0000_0000;
 
-/** An IndexCache of at most `maxBytes` (estimated: postings by their bytes, series by label text and chunk metas). */
+/**
+ * An IndexCache of at most `maxBytes` (estimated: postings by their bytes, series by label text,
+ * chunk metas, and what is kept while the entry is: the labels with external labels and encoded for the wire).
+ */
 export class LruIndexCache implements IndexCache {
   private readonly lru: LRUCache<string | number, Entry>;
   /** A small number per block seen, so a series key is a number: no string built and hashed per series read. */
@@ -68,8 +71,9 @@ export class LruIndexCache implements IndexCache {
 
 function entrySize(e: Entry): number {
   if (e instanceof Uint32Array) return 64 + e.byteLength;
-  let n = 64 + e.chunks.length * 48;
-  for (const l of e.labels) n += 32 + 2 * (l.name.length + l.value.length);
+  let n = 128 + e.chunks.length * 48;
+  // UTF-16 text, and about as many bytes again plus field keys for the encoded label fields.
+  for (const l of e.labels) n += 48 + 3 * (l.name.length + l.value.length);
   return n;
 }
 

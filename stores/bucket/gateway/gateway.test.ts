@@ -336,6 +336,27 @@ test("gateway chunk cache: a block no longer served leaves the cache; a new bloc
     }
   }));
 
+test("gateway: a series' labels with external labels are the same object query after query (its encoded fields are kept), equal to the labels extended afresh", () =>
+  withTempDir("orrery-gw-ext-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await blocksInBucket(dir, bucket, TWO_BLOCKS, { region: "eu", zone: "a" });
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data") });
+    try {
+      const request: SeriesRequest = { minTime: T0, maxTime: T0 + 86_400_000, matchers: [{ name: "__name__", op: "=", value: "mem" }] };
+      const labelsOnce = async () => {
+        const out = [];
+        for await (const f of store.series(request)) for (const s of f.series) out.push(s.labels);
+        return out;
+      };
+      const [first] = await labelsOnce();
+      const [again] = await labelsOnce();
+      assert.deepEqual(first, labelsFromRecord({ __name__: "mem", instance: "c", region: "eu", zone: "a" }));
+      assert.equal(again, first, "the same labels object");
+    } finally {
+      await store.close();
+    }
+  }));
+
 test("gateway chunk cache: keys are per block and segment; a ref outside a block's segments never reaches another block's chunks", () => {
   const cache = new LruChunkCache(1024 * 1024);
   const chunk = (b: number) => ({ encoding: 1, data: Uint8Array.of(b, b, b) });
