@@ -91,6 +91,10 @@ async function startGateway(bucketDir: string, dataDir: string, servers: Running
   return { store, query, readyMs };
 }
 
+function mb(n: number | undefined): string {
+  return n?.toFixed(0) ?? "?";
+}
+
 /** Polls until the querier answers `query` with data (it learns the store's range in the background). */
 async function waitForData(url: string, query: string, timeSec: number): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -144,11 +148,13 @@ async function latency(
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${blocks} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
   const contenders: Contender[] = [{ name: "prometheus", server: prom }];
+  let baselineRss = (): string => "";
   if (args.baselineMain !== undefined) {
     // One run, all three interleaved: before/after ratios against Prometheus come from the same minutes of load.
     const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
     await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
     contenders.push({ name: "baseline", server: baseline.query });
+    baselineRss = () => `; baseline store ${mb(peakRssMb(baseline.store.pid))} MB + query ${mb(peakRssMb(baseline.query.pid))} MB`;
   }
   contenders.push({ name: "orrery", server: query });
   const rows = await benchmark(contenders, startMs, endMs, args, log, args.queries, args.modes);
@@ -160,8 +166,7 @@ async function latency(
   console.log(formatRows(rows, names, names.length - 1));
   if (args.baselineMain !== undefined) console.log(formatRows(rows, names, 1).split("\n").filter((l) => l.startsWith("median") && l.includes("baseline/prometheus")).join("\n"));
   for (const line of answers) console.log(line);
-  const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
-  console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
+  console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB${baselineRss()}`);
 }
 
 /**
