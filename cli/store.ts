@@ -129,7 +129,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   let grpc: StoreApiServer;
   try {
-    grpc = await serveStoreApi(store, { ...cfg.grpc, componentType: "store" });
+    // The index cache bounds the label sets, so their encoded fields can be kept across calls.
+    grpc = await serveStoreApi(store, { ...cfg.grpc, componentType: "store", labelFields: new WeakMap() });
   } catch (err) {
     log.error(`cannot serve the StoreAPI on ${cfg.grpc.address}: ${(err as Error).message}`);
     await Promise.all([app.close(), store.close()]);

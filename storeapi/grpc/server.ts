@@ -133,13 +133,12 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal,
   }
 }
 
-function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
-  // Shared by every call: a label set the store hands out again is encoded once (see LabelFieldsCache).
-  const labelFields: LabelFieldsCache = new WeakMap();
+function seriesHandler(store: Store, shared: LabelFieldsCache | undefined): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
   return (call) => {
     const cancel = callSignal(call);
     const signal = cancel.controller.signal;
-    streamSeries(store, call, signal, labelFields).then(
+    // Shared, a label set the store hands out again in a later call is encoded once (see LabelFieldsCache).
+    streamSeries(store, call, signal, shared ?? new WeakMap()).then(
       () => {
         cancel.finish();
         call.end();
@@ -159,7 +158,7 @@ export async function serveStoreApi(store: Store, options: StoreApiServerOptions
   const server = new grpc.Server(serverChannelOptions(options));
   server.addService(SERVED_STORE_METHODS as unknown as grpc.ServiceDefinition, {
     Info: unary(async () => storeInfoToWire(await store.info(), STORE_TYPES[componentType] ?? WireStoreType.Unknown)),
-    Series: seriesHandler(store),
+    Series: seriesHandler(store, options.labelFields),
     LabelNames: unary(async (r: WireLabelNamesRequest, signal) => {
       const res = await store.labelNames(labelNamesRequestFromWire(r), signal);
       return { names: [...res.values], warnings: [...res.warnings] };
