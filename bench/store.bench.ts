@@ -20,7 +20,21 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "../conformance/index.js";
+import {
+  compareResults,
+  createBlocks,
+  freePort,
+  instantQuery,
+  isEmptyDiff,
+  PROMETHEUS_BIN,
+  PROMTOOL_BIN,
+  rangeQuery,
+  startPrometheus,
+  stopProcess,
+  waitReady,
+  type QueryOutcome,
+  type RunningServer,
+} from "../conformance/index.js";
 import { labelsFromPairs, XorChunk } from "../storeapi/index.js";
 import { BlockWriter, FilesystemBucket, isUlid, uploadBlock, type BlockChunk } from "../stores/index.js";
 import { BENCH_QUERIES, benchmark, formatRows, peakRssMb, type BenchQuery, type Contender } from "./compare-kit.js";
@@ -77,6 +91,10 @@ async function startGateway(bucketDir: string, dataDir: string, servers: Running
   return { store, query, readyMs };
 }
 
+function mb(n: number | undefined): string {
+  return n?.toFixed(0) ?? "?";
+}
+
 /** Polls until the querier answers `query` with data (it learns the store's range in the background). */
 async function waitForData(url: string, query: string, timeSec: number): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -130,22 +148,53 @@ async function latency(
   log(`orrery store ready in ${(readyMs / 1000).toFixed(1)} s (${blocks} blocks, index-headers built)`);
   await waitForData(query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
   const contenders: Contender[] = [{ name: "prometheus", server: prom }];
+  let baselineRss = (): string => "";
   if (args.baselineMain !== undefined) {
     // One run, all three interleaved: before/after ratios against Prometheus come from the same minutes of load.
     const baseline = await startGateway(bucketDir, join(work, "gateway-baseline"), servers, [], args.baselineMain);
     await waitForData(baseline.query.url, "count(demo_memory_usage_bytes)", endMs / 1000);
     contenders.push({ name: "baseline", server: baseline.query });
+    baselineRss = () => `; baseline store ${mb(peakRssMb(baseline.store.pid))} MB + query ${mb(peakRssMb(baseline.query.pid))} MB`;
   }
   contenders.push({ name: "orrery", server: query });
   const rows = await benchmark(contenders, startMs, endMs, args, log, args.queries, args.modes);
+  const answers = await checkAnswers(contenders, startMs, endMs, args);
   const names = contenders.map((c) => c.name);
   console.log("");
   console.log(`bench store (latency) — ${args.hours} h, ${args.series} benchmark series + demo families; Prometheus 2.42 on its data dir vs orrery query → orrery store on a FILESYSTEM bucket; medians of ${args.runs} runs`);
   if (args.baselineMain !== undefined) console.log(`baseline: orrery store and query of ${args.baselineMain} on the same bucket, timed in turn with the others`);
   console.log(formatRows(rows, names, names.length - 1));
   if (args.baselineMain !== undefined) console.log(formatRows(rows, names, 1).split("\n").filter((l) => l.startsWith("median") && l.includes("baseline/prometheus")).join("\n"));
-  const mb = (n: number | undefined): string => n?.toFixed(0) ?? "?";
-  console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB`);
+  for (const line of answers) console.log(line);
+  console.log(`peak RSS (VmHWM): prometheus ${mb(peakRssMb(prom.pid))} MB; orrery store ${mb(peakRssMb(store.pid))} MB + orrery query ${mb(peakRssMb(query.pid))} MB${baselineRss()}`);
+}
+
+/**
+ * Every timed query asked once more of each contender, the answers compared with orrery's (the
+ * last contender): the baseline build's exactly, Prometheus's as the compliance tester judges floats.
+ */
+async function checkAnswers(contenders: readonly Contender[], startMs: number, endMs: number, args: { stepS: number; queries: readonly BenchQuery[]; modes: readonly ("range" | "instant")[] }): Promise<string[]> {
+  const subject = contenders[contenders.length - 1]!;
+  const equal = new Map<string, number>();
+  const differing: string[] = [];
+  let asked = 0;
+  for (const q of args.queries) {
+    for (const mode of args.modes) {
+      const ask = (c: Contender): Promise<QueryOutcome> =>
+        mode === "instant" ? instantQuery({ url: c.server.url }, q.query, endMs) : rangeQuery({ url: c.server.url }, q.query, { startMs, endMs, stepMs: args.stepS * 1000 });
+      const mine = await ask(subject);
+      asked++;
+      for (const other of contenders.slice(0, -1)) {
+        const theirs = await ask(other);
+        const tolerance = other.name === "prometheus" ? undefined : { fraction: 0, margin: 0 };
+        const same = mine.ok && theirs.ok ? isEmptyDiff(compareResults(theirs.result, mine.result, { tolerance })) : !mine.ok && !theirs.ok;
+        if (same) equal.set(other.name, (equal.get(other.name) ?? 0) + 1);
+        else differing.push(`${q.name} [${mode}] differs from ${other.name}`);
+      }
+    }
+  }
+  const counts = contenders.slice(0, -1).map((c) => `${equal.get(c.name) ?? 0}/${asked} equal to ${c.name}${c.name === "prometheus" ? " (compliance tolerance)" : " (exactly)"}`);
+  return [`answers of ${subject.name}: ${counts.join(", ")}`, ...differing.map((d) => `  ${d}`)];
 }
 
 /** A 3-sample XOR chunk starting at `t`, shared by every series (the index is what this part measures). */

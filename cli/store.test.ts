@@ -19,7 +19,7 @@ const END_MS = Date.UTC(2026, 0, 1, 0, 0, 0);
 test("orrery store --help names Thanos Store's flags", () => {
   const help = spawnSync(process.execPath, [MAIN, "store", "--help"], { encoding: "utf8" });
   assert.equal(help.status, 0);
-  for (const flag of ["objstore.config-file", "objstore.config", "grpc-address", "http-address", "data-dir", "sync-block-duration", "index-cache-size", "store.limits.request-series", "store.limits.request-samples"]) {
+  for (const flag of ["objstore.config-file", "objstore.config", "grpc-address", "http-address", "data-dir", "sync-block-duration", "index-cache-size", "chunk-cache-size", "store.limits.request-series", "store.limits.request-samples"]) {
     assert.match(help.stdout, new RegExp(`--${flag.replace(/\./g, "\\.")}=`), flag);
   }
   assert.match(help.stdout, /sync-block-duration=<value>.*default: 3m/);

@@ -32,6 +32,7 @@ const FLAGS: FlagSpec[] = [
   { name: "sync-block-duration", default: "3m", help: "How often the bucket is listed for new, deleted and marked blocks." },
   { name: "ignore-deletion-marks-delay", default: "24h", help: "A block marked for deletion (deletion-mark.json) longer ago than this is no longer served." },
   { name: "index-cache-size", default: "250MB", help: "Bytes of postings and series kept in memory (0: no cache)." },
+  { name: "chunk-cache-size", default: "64MB", help: "Bytes of chunks (read and CRC-checked) kept in memory (0: no cache)." },
   { name: "store.limits.request-series", default: "0", help: "Most series one Series request may touch; more is a RESOURCE_EXHAUSTED error (0: no limit)." },
   { name: "store.limits.request-samples", default: "0", help: "Most samples one Series request may return; more is a RESOURCE_EXHAUSTED error (0: no limit)." },
   LOG_FLAG,
@@ -59,6 +60,7 @@ export interface StoreConfig {
   syncIntervalMs: number;
   ignoreDeletionMarksDelayMs: number;
   indexCacheBytes: number;
+  chunkCacheBytes: number;
   limits: BucketStoreLimits;
   logLevel: LogLevel;
 }
@@ -78,6 +80,7 @@ export function storeConfig(parsed: ParsedFlags): StoreConfig {
     syncIntervalMs: durationFlag(values, "sync-block-duration"),
     ignoreDeletionMarksDelayMs: durationFlag(values, "ignore-deletion-marks-delay", true),
     indexCacheBytes: bytesFlag(values, "index-cache-size"),
+    chunkCacheBytes: bytesFlag(values, "chunk-cache-size"),
     limits: {
       requestSeries: integerFlag(values, "store.limits.request-series", 0),
       requestSamples: integerFlag(values, "store.limits.request-samples", 0),
@@ -111,6 +114,7 @@ export async function run(argv: string[]): Promise<number> {
     store = await BucketStore.open(bucket, {
       dataDir: cfg.dataDir,
       indexCacheBytes: cfg.indexCacheBytes,
+      chunkCacheBytes: cfg.chunkCacheBytes,
       limits: cfg.limits,
       ignoreDeletionMarksDelayMs: cfg.ignoreDeletionMarksDelayMs,
       registry,
@@ -125,7 +129,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   let grpc: StoreApiServer;
   try {
-    grpc = await serveStoreApi(store, { ...cfg.grpc, componentType: "store" });
+    // The index cache bounds the label sets, so their encoded fields can be kept across calls.
+    grpc = await serveStoreApi(store, { ...cfg.grpc, componentType: "store", labelFields: new WeakMap() });
   } catch (err) {
     log.error(`cannot serve the StoreAPI on ${cfg.grpc.address}: ${(err as Error).message}`);
     await Promise.all([app.close(), store.close()]);

@@ -9,7 +9,7 @@ import { ChunkEncoding } from "../types.js";
 import { MemoryStore } from "../memory-store.js";
 import { HistogramChunk, HistogramChunkIterator, FloatHistogramChunkIterator, XorChunk } from "../chunkenc/index.js";
 import { formatLabels, labelsFromRecord as L } from "../labels.js";
-import type { WireSeries, WireSeriesResponse } from "../proto/index.js";
+import type { LabelFieldsCache, WireSeries, WireSeriesResponse } from "../proto/index.js";
 import { serveStoreApi, type StoreApiServer } from "./server.js";
 import { GrpcStoreClient, withoutCallerStack } from "./client.js";
 import { StoreApiError } from "./convert.js";
@@ -489,4 +489,34 @@ test("client: a grpc-js call is made with no caller stack to capture, and the st
   assert.throws(() => withoutCallerStack(() => { throw new Error("boom"); }), /boom/);
   assert.equal(Error.stackTraceLimit, before);
   assert.ok((new Error("y").stack ?? "").split("\n").length > 1, "stacks outside are whole");
+});
+
+test("serveStoreApi with labelFields: each series' encoded label fields are kept across calls, by the store's label set objects; answers unchanged", async () => {
+  const labels = [L({ __name__: "up", job: "a" }), L({ __name__: "up", job: "b" })];
+  const chunk = new XorChunk();
+  chunk.append(1_000, 1);
+  const series: Series[] = labels.map((l) => ({ labels: l, chunks: [{ minTime: 1_000, maxTime: 1_000, raw: { encoding: ChunkEncoding.XOR, data: chunk.bytes().slice() } }] }));
+  const store: Store = {
+    info: async () => ({ labelSets: [], minTime: 0, maxTime: 2_000, resolutions: [0], supportsAggregationPushdown: false }),
+    async *series() {
+      yield { series, warnings: [] };
+    },
+    labelNames: async () => ({ values: [], warnings: [] }),
+    labelValues: async () => ({ values: [], warnings: [] }),
+  };
+  const labelFields: LabelFieldsCache = new WeakMap();
+  const request: SeriesRequest = { minTime: 0, maxTime: 2_000, matchers: [] };
+  await withServer(
+    store,
+    (server) =>
+      withClient(server.address, async (client) => {
+        const first = await collect(client.series(request));
+        assert.ok(labels.every((l) => labelFields.has(l)), "kept after the first call");
+        const kept = labels.map((l) => labelFields.get(l));
+        const second = await collect(client.series(request));
+        assert.deepEqual(labels.map((l) => labelFields.get(l)), kept, "the second call used the same bytes");
+        for (const got of [first, second]) assert.deepEqual(got.series.map((s) => formatLabels(s.labels)), ['{__name__="up", job="a"}', '{__name__="up", job="b"}']);
+      }),
+    { labelFields },
+  );
 });

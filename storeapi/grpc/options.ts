@@ -2,6 +2,7 @@
 import { parseDuration } from "../../promql/index.js";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
+import type { LabelFieldsCache } from "../proto/index.js";
 
 /** Thanos's default StoreAPI address. */
 export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:10901";
@@ -30,6 +31,11 @@ export interface StoreApiServerOptions {
   readonly keepaliveTimeoutMs?: number;
   /** Close connections after this long (Thanos --grpc-server-max-connection-age); 0 or absent: never. */
   readonly maxConnectionAgeMs?: number;
+  /**
+   * Series' encoded label fields kept across calls, by label set object: for a store whose label
+   * sets are bounded elsewhere (the gateway's index cache). Absent: kept for one call only.
+   */
+  readonly labelFields?: LabelFieldsCache;
 }
 
 export interface GrpcClientTlsOptions {

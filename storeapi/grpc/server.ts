@@ -8,6 +8,7 @@ import { shardFrames } from "../shard.js";
 import {
   SeriesResponseEncoder,
   WireStoreType,
+  type LabelFieldsCache,
   type WireLabelNamesRequest,
   type WireLabelValuesRequest,
   type WireSeries,
@@ -112,10 +113,10 @@ async function write(call: SeriesCall, encoder: SeriesResponseEncoder, message: 
   if (!call.write(encoder.encode(message))) await once(call, "drain", { signal });
 }
 
-async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal): Promise<void> {
+async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal, labelFields: LabelFieldsCache): Promise<void> {
   checkDecoded(call.request);
   const request = seriesRequestFromWire(call.request);
-  const encoder = new SeriesResponseEncoder();
+  const encoder = new SeriesResponseEncoder(labelFields);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
@@ -132,11 +133,12 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal)
   }
 }
 
-function seriesHandler(store: Store): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
+function seriesHandler(store: Store, shared: LabelFieldsCache | undefined): grpc.handleServerStreamingCall<WireSeriesRequest, Buffer> {
   return (call) => {
     const cancel = callSignal(call);
     const signal = cancel.controller.signal;
-    streamSeries(store, call, signal).then(
+    // Shared, a label set the store hands out again in a later call is encoded once (see LabelFieldsCache).
+    streamSeries(store, call, signal, shared ?? new WeakMap()).then(
       () => {
         cancel.finish();
         call.end();
@@ -156,7 +158,7 @@ export async function serveStoreApi(store: Store, options: StoreApiServerOptions
   const server = new grpc.Server(serverChannelOptions(options));
   server.addService(SERVED_STORE_METHODS as unknown as grpc.ServiceDefinition, {
     Info: unary(async () => storeInfoToWire(await store.info(), STORE_TYPES[componentType] ?? WireStoreType.Unknown)),
-    Series: seriesHandler(store),
+    Series: seriesHandler(store, options.labelFields),
     LabelNames: unary(async (r: WireLabelNamesRequest, signal) => {
       const res = await store.labelNames(labelNamesRequestFromWire(r), signal);
       return { names: [...res.values], warnings: [...res.warnings] };

@@ -28,8 +28,10 @@ export {
   encodeSeriesResponse,
   /** A SeriesResponse from its bytes, chunk data as views; throws WireDecodeError. */
   decodeSeriesResponse,
-  /** One stream's encoder: label strings' bytes kept across its messages. */
+  /** One stream's encoder: label strings' bytes kept across its messages, label sets' fields in a LabelFieldsCache. */
   SeriesResponseEncoder,
+  /** A series' encoded label fields by label set object, shared by a server's streams. */
+  type LabelFieldsCache,
   /** One stream's decoder: short label strings shared across its messages. */
   SeriesResponseDecoder,
 } from "./series-response.js";

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WireDecodeError, decodeWire, encodeWire, thanosTypes, type WireSeries, type WireSeriesResponse } from "./thanos.js";
-import { SeriesResponseDecoder, decodeSeriesResponse, encodeSeriesResponse } from "./series-response.js";
+import { SeriesResponseDecoder, SeriesResponseEncoder, decodeSeriesResponse, encodeSeriesResponse, type LabelFieldsCache } from "./series-response.js";
 
 const data = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -141,4 +141,24 @@ test("SeriesResponseDecoder: a label equal to the one at its place in the series
     ["up", "é", "h2"],
     "bytes C3 A9 are é, not the Ã© before, whose char codes they equal",
   );
+});
+
+test("SeriesResponseEncoder: a label set met before is copied from the shared LabelFieldsCache; the bytes are those encoded afresh", () => {
+  const cache: LabelFieldsCache = new WeakMap();
+  const other = { labels: [{ name: "job", value: "api" }], chunks: [] };
+  const batch: WireSeriesResponse = { batch: { series: [SERIES, other, SERIES] } };
+  const fresh = encodeSeriesResponse(batch);
+  assert.deepEqual([...new SeriesResponseEncoder(cache).encode(batch)], [...fresh]);
+  assert.ok(cache.has(SERIES.labels) && cache.has(other.labels), "both label sets kept");
+  // A second stream's encoder reads the cache: what it holds is what goes out (here a stand-in for `job`).
+  const kept = cache.get(other.labels)!;
+  cache.set(other.labels, encodeSeriesResponse({ series: { labels: [{ name: "job", value: "web" }], chunks: [] } }).subarray(2));
+  const decoded = decodeSeriesResponse(new SeriesResponseEncoder(cache).encode({ series: other }));
+  assert.deepEqual(decoded.series?.labels, [{ name: "job", value: "web" }]);
+  cache.set(other.labels, kept);
+  assert.deepEqual([...new SeriesResponseEncoder(cache).encode(batch)], [...fresh]);
+  // A new label set object with equal labels is encoded on its own (the cache goes by object).
+  const copy = { labels: SERIES.labels.map((l) => ({ ...l })), chunks: SERIES.chunks };
+  assert.deepEqual([...new SeriesResponseEncoder(cache).encode({ series: copy })], [...encodeSeriesResponse({ series: SERIES })]);
+  assert.ok(cache.has(copy.labels));
 });

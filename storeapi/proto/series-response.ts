@@ -80,13 +80,13 @@ function chunkSize(c: WireChunk): number {
 
 /**
  * What the write pass needs from the size pass, in write order: the body size of every nested
- * message (series, label, aggregate chunk) and the UTF-8 bytes of every label string.
+ * message (series, aggregate chunk, chunk part) and the encoded label fields of every series.
  */
 class Plan {
   readonly sizes: number[] = [];
-  readonly strings: Uint8Array[] = [];
+  readonly labels: Uint8Array[] = [];
   private nextSize = 0;
-  private nextString = 0;
+  private nextLabels = 0;
 
   /** Reserves a size slot, filled once the message's fields are counted. */
   open(): number {
@@ -98,15 +98,15 @@ class Plan {
     return this.sizes[this.nextSize++]!;
   }
 
-  string(): Uint8Array {
-    return this.strings[this.nextString++]!;
+  labelFields(): Uint8Array {
+    return this.labels[this.nextLabels++]!;
   }
 }
 
-/** Writes into a Buffer sized in advance. */
+/** Writes into a buffer sized in advance. */
 class Writer {
   pos = 0;
-  constructor(readonly buf: Buffer) {}
+  constructor(readonly buf: Uint8Array) {}
 
   varint(n: number): void {
     const buf = this.buf;
@@ -145,9 +145,15 @@ class Writer {
   bytes(key: number, data: Uint8Array): void {
     const n = data.length;
     if (n === 0) return;
-    const buf = this.buf;
-    buf[this.pos++] = key;
+    this.buf[this.pos++] = key;
     this.varint(n);
+    this.raw(data);
+  }
+
+  /** Bytes already encoded, copied as they are. */
+  raw(data: Uint8Array): void {
+    const n = data.length;
+    const buf = this.buf;
     if (n > 32) {
       buf.set(data, this.pos);
       this.pos += n;
@@ -218,11 +224,7 @@ function writeAggrChunk(w: Writer, c: WireAggrChunk, plan: Plan): void {
 }
 
 function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
-  for (let i = 0; i < s.labels.length; i++) {
-    w.open(SERIES_LABELS, plan.size());
-    w.bytes(LABEL_NAME, plan.string());
-    w.bytes(LABEL_VALUE, plan.string());
-  }
+  w.raw(plan.labelFields());
   for (const c of s.chunks) {
     w.open(SERIES_CHUNKS, plan.size());
     writeAggrChunk(w, c, plan);
@@ -233,12 +235,22 @@ function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
 const STRING_CACHE_LIMIT = 1 << 16;
 
 /**
+ * A series' label fields as encoded (keys, lengths and UTF-8 bytes of every label), by label set.
+ * Stores hand out the same label set object query after query (the gateway's index cache, the
+ * head's series): shared by the encoders of a server, such a series' labels are encoded once.
+ */
+export type LabelFieldsCache = WeakMap<readonly WireLabel[], Uint8Array>;
+
+/**
  * Encodes the SeriesResponses of one stream. Label names and values come from a store's symbol
  * table, so the same strings recur series after series: their UTF-8 bytes are kept (up to
- * STRING_CACHE_LIMIT strings) and copied, not encoded again.
+ * STRING_CACHE_LIMIT strings) and copied, not encoded again; a label set met before (in
+ * `labelFields`, shared across streams) is copied whole.
  */
 export class SeriesResponseEncoder {
   private readonly utf8 = new Map<string, Uint8Array>();
+
+  constructor(private readonly labelFieldsCache: LabelFieldsCache = new WeakMap()) {}
 
   private stringBytes(s: string): Uint8Array {
     let bytes = this.utf8.get(s);
@@ -263,17 +275,30 @@ export class SeriesResponseEncoder {
     return n;
   }
 
-  private seriesSize(s: WireSeries, plan: Plan): number {
-    const slot = plan.open();
-    let n = 0;
-    for (const l of s.labels) {
+  /** The series' repeated `labels` field, encoded (from the cache when this label set was met before). */
+  private labelFields(labels: readonly WireLabel[]): Uint8Array {
+    const cached = this.labelFieldsCache.get(labels);
+    if (cached !== undefined) return cached;
+    let size = 0;
+    for (const l of labels) size += lenFieldSize(bytesFieldSize(this.stringBytes(l.name)) + bytesFieldSize(this.stringBytes(l.value)));
+    // Its own small buffer, not a slice of Node's shared pool (which a kept slice would pin whole).
+    const w = new Writer(new Uint8Array(size));
+    for (const l of labels) {
       const name = this.stringBytes(l.name);
       const value = this.stringBytes(l.value);
-      plan.strings.push(name, value);
-      const body = bytesFieldSize(name) + bytesFieldSize(value);
-      plan.sizes.push(body);
-      n += lenFieldSize(body);
+      w.open(SERIES_LABELS, bytesFieldSize(name) + bytesFieldSize(value));
+      w.bytes(LABEL_NAME, name);
+      w.bytes(LABEL_VALUE, value);
     }
+    this.labelFieldsCache.set(labels, w.buf);
+    return w.buf;
+  }
+
+  private seriesSize(s: WireSeries, plan: Plan): number {
+    const slot = plan.open();
+    const labels = this.labelFields(s.labels);
+    plan.labels.push(labels);
+    let n = labels.length;
     for (const c of s.chunks) n += lenFieldSize(this.aggrChunkSize(c, plan));
     plan.sizes[slot] = n;
     return n;
@@ -284,38 +309,42 @@ export class SeriesResponseEncoder {
     const plan = new Plan();
     if (r.series != null) {
       const body = this.seriesSize(r.series, plan);
-      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      const buf = Buffer.allocUnsafe(lenFieldSize(body));
+      const w = new Writer(buf);
       w.open(RESPONSE_SERIES, plan.size());
       writeSeries(w, r.series, plan);
-      return w.buf;
+      return buf;
     }
     if (r.batch != null) {
       let body = 0;
       for (const s of r.batch.series) body += lenFieldSize(this.seriesSize(s, plan));
-      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      const buf = Buffer.allocUnsafe(lenFieldSize(body));
+      const w = new Writer(buf);
       w.open(RESPONSE_BATCH, body);
       for (const s of r.batch.series) {
         w.open(BATCH_SERIES, plan.size());
         writeSeries(w, s, plan);
       }
-      return w.buf;
+      return buf;
     }
     if (r.hints != null) {
       const typeUrl = Buffer.from(r.hints.typeUrl, "utf8");
       const body = bytesFieldSize(typeUrl) + bytesFieldSize(r.hints.value);
-      const w = new Writer(Buffer.allocUnsafe(lenFieldSize(body)));
+      const buf = Buffer.allocUnsafe(lenFieldSize(body));
+      const w = new Writer(buf);
       w.open(RESPONSE_HINTS, body);
       w.bytes(ANY_TYPE_URL, typeUrl);
       w.bytes(ANY_VALUE, r.hints.value);
-      return w.buf;
+      return buf;
     }
     if (r.warning === undefined) return Buffer.alloc(0);
     // An empty warning is still a warning: the oneof case is set even when the string is empty.
     const warning = Buffer.from(r.warning, "utf8");
-    const w = new Writer(Buffer.allocUnsafe(lenFieldSize(warning.length)));
+    const buf = Buffer.allocUnsafe(lenFieldSize(warning.length));
+    const w = new Writer(buf);
     w.open(RESPONSE_WARNING, warning.length);
     w.buf.set(warning, w.pos);
-    return w.buf;
+    return buf;
   }
 }
 

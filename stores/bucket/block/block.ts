@@ -6,6 +6,7 @@ import { basename, join } from "node:path";
 import {
   ChunkEncoding,
   decodeAggrChunk,
+  extendLabels,
   labelsFromRecord,
   type Aggregate,
   type AggrChunk,
@@ -14,7 +15,7 @@ import {
   type Matcher,
 } from "../../../storeapi/index.js";
 import { BlockError, CHUNKS_DIR, INDEX_FILE, META_FILE, metaExternalLabels, parseMeta, type BlockMeta } from "./format.js";
-import { ChunkReader } from "./chunk-reader.js";
+import { ChunkReader, type ChunkCache } from "./chunk-reader.js";
 import { IndexReader, type ChunkMeta, type IndexCache, type IndexSeries } from "./index-reader.js";
 
 /** Series read per batch of select(): their entries, then their chunks, each in few range reads. */
@@ -38,6 +39,8 @@ export interface BlockSeries {
 export class Block {
   /** The block's Thanos external labels. */
   readonly externalLabels: Labels;
+  /** Series labels with the external labels, by the series' own labels (kept while those are, e.g. in the index cache). */
+  private readonly extended = new WeakMap<Labels, Labels>();
 
   private constructor(
     readonly meta: BlockMeta,
@@ -48,16 +51,30 @@ export class Block {
     this.externalLabels = labelsFromRecord(metaExternalLabels(meta));
   }
 
-  /** `name` names the block in errors until meta.json gives its ULID (the directory name). */
-  static async open(files: BlockFiles, name: string, cache?: IndexCache): Promise<Block> {
+  /**
+   * `name` names the block in errors until meta.json gives its ULID (the directory name).
+   * `chunkCache` is given the ULID and the segment count once meta.json has named the block.
+   */
+  static async open(files: BlockFiles, name: string, cache?: IndexCache, chunkCache?: (ulid: string, segments: number) => ChunkCache): Promise<Block> {
     const meta = parseMeta(files.metaJson, name);
     const index = await IndexReader.open(files.index, meta.ulid, cache);
-    const chunks = await ChunkReader.open(files.chunks, meta.ulid);
+    const chunks = await ChunkReader.open(files.chunks, meta.ulid, chunkCache?.(meta.ulid, files.chunks.length));
     return new Block(meta, index, chunks, files);
   }
 
   get ulid(): string {
     return this.meta.ulid;
+  }
+
+  /**
+   * A series' labels with the block's external labels: the same object each time for the same
+   * labels object, so what is derived from a label set (its encoded fields) is derived once.
+   */
+  withExternalLabels(labels: Labels): Labels {
+    if (this.externalLabels.length === 0) return labels;
+    let out = this.extended.get(labels);
+    if (out === undefined) this.extended.set(labels, (out = extendLabels(labels, this.externalLabels)));
+    return out;
   }
 
   /** Whether the block's [minTime, maxTime) touches the inclusive range [mint, maxt]. */

@@ -10,6 +10,14 @@ const CHUNK_ESTIMATE = 2048;
 /** Chunks this close are read together: reading the gap costs less than another request. */
 const CHUNKS_MAX_GAP = 64 * 1024;
 
+/**
+ * Where a ChunkReader keeps chunks it read and CRC-checked (the gateway's chunk LRU); keys are the
+ * block's chunk refs. A kept chunk owns its bytes, so it pins no read buffer. Absent: every read goes to the source.
+ */
+export interface ChunkCache {
+  get(ref: number): Chunk | undefined;
+  set(ref: number, chunk: Chunk): void;
+}
 
 export class ChunkReader {
   private readonly readers: WindowedReader[];
@@ -17,12 +25,13 @@ export class ChunkReader {
   private constructor(
     private readonly segments: readonly ByteRangeSource[],
     readonly block: string,
+    private readonly cache: ChunkCache | undefined,
   ) {
     this.readers = segments.map((s) => new WindowedReader(s));
   }
 
   /** `segments` in file order (000001 first). */
-  static async open(segments: readonly ByteRangeSource[], block: string): Promise<ChunkReader> {
+  static async open(segments: readonly ByteRangeSource[], block: string, cache?: ChunkCache): Promise<ChunkReader> {
     for (let i = 0; i < segments.length; i++) {
       const file = `${CHUNKS_DIR}/${segmentFileName(i)}`;
       const h = await segments[i]!.read(0, CHUNKS_HEADER_BYTES);
@@ -31,7 +40,7 @@ export class ChunkReader {
       if (magic !== CHUNKS_MAGIC) throw new BlockError(block, file, `bad magic 0x${magic.toString(16)} (want 0x${CHUNKS_MAGIC.toString(16)})`);
       if (h[4] !== CHUNKS_FORMAT_V1) throw new BlockError(block, file, `unsupported chunks format version ${h[4]}`);
     }
-    return new ChunkReader(segments, block);
+    return new ChunkReader(segments, block, cache);
   }
 
   /**
@@ -39,8 +48,10 @@ export class ChunkReader {
    * range, several ranges in flight. Corruption throws as chunk() does.
    */
   async chunksBatch(refs: readonly number[]): Promise<Chunk[]> {
-    const order = refs.map((_, i) => i).sort((a, b) => refs[a]! - refs[b]!);
     const out: Chunk[] = new Array(refs.length);
+    const order = this.uncached(refs, out);
+    if (order.length === 0) return out;
+    order.sort((a, b) => refs[a]! - refs[b]!);
     const reads: { seg: number; sorted: number[]; start: number; end: number }[] = [];
     for (let i = 0; i < order.length; ) {
       const seg = chunkRefSegment(refs[order[i]!]!);
@@ -57,10 +68,32 @@ export class ChunkReader {
       for (const k of sorted) {
         // A chunk running past the bytes read (longer than estimated, truncated, or bad) goes the checked single path.
         const offset = chunkRefOffset(refs[k]!);
-        out[k] = (offset >= CHUNKS_HEADER_BYTES ? chunkIn(bytes, offset - start) : undefined) ?? (await this.chunk(refs[k]!));
+        const inRange = offset >= CHUNKS_HEADER_BYTES ? chunkIn(bytes, offset - start) : undefined;
+        out[k] = inRange === undefined ? await this.chunk(refs[k]!) : this.keep(refs[k]!, inRange);
       }
     });
     return out;
+  }
+
+  /** Fills `out` from the cache; the indexes of refs still to read. */
+  private uncached(refs: readonly number[], out: Chunk[]): number[] {
+    const cache = this.cache;
+    const missing: number[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const hit = cache?.get(refs[i]!);
+      if (hit === undefined) missing.push(i);
+      else out[i] = hit;
+    }
+    return missing;
+  }
+
+  /** A chunk just read from a wider range: cached as a copy of its own bytes (the range's buffer is not kept alive). */
+  private keep(ref: number, c: Chunk): Chunk {
+    if (this.cache === undefined) return c;
+    // new Uint8Array(view) copies; a Buffer's slice() would be another view.
+    const own: Chunk = { encoding: c.encoding, data: new Uint8Array(c.data) };
+    this.cache.set(ref, own);
+    return own;
   }
 
   /** The chunk at `ref` (a copy of its bytes). Throws BlockError naming the segment file on any corruption. */
@@ -88,7 +121,8 @@ export class ChunkReader {
     const want = be32At(bytes, dataStart + len);
     const got = crc32c(bytes, dataStart - 1, dataStart + len);
     if (want !== got) return fail(`CRC32 mismatch (stored 0x${want.toString(16)}, computed 0x${got.toString(16)})`);
-    return { encoding: bytes[dataStart - 1]! as ChunkEncoding, data: bytes.slice(dataStart, dataStart + len) };
+    const c: Chunk = { encoding: bytes[dataStart - 1]! as ChunkEncoding, data: bytes.slice(dataStart, dataStart + len) };
+    return this.keep(ref, c);
   }
 }
 

@@ -40,6 +40,8 @@ export {
 export {
   /** Reads chunks by ref from a block's segment files, CRC-checked. */
   ChunkReader,
+  /** Where a ChunkReader keeps chunks it read and checked (the gateway's chunk LRU). */
+  type ChunkCache,
 } from "./chunk-reader.js";
 export {
   /** The Store over a directory of local blocks. */

@@ -198,7 +198,7 @@ export class BlocksStore implements Store {
           signal?.throwIfAborted();
           for (const s of batch) {
             check?.(s);
-            fromBlock.push({ labels: extendLabels(s.labels, b.externalLabels), chunks: s.chunks });
+            fromBlock.push({ labels: b.withExternalLabels(s.labels), chunks: s.chunks });
           }
         }
       } catch (err) {

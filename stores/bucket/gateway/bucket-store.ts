@@ -30,7 +30,7 @@ import {
   type SeriesCheck,
 } from "../block/index.js";
 import { isNotFound, type ObjectBucket } from "../objstore/index.js";
-import { LruIndexCache } from "./cache.js";
+import { LruChunkCache, LruIndexCache } from "./cache.js";
 import { headerBackedSource, loadIndexHeader } from "./index-header.js";
 
 /** Thanos's marker files. */
@@ -51,6 +51,8 @@ export interface BucketStoreOptions {
   readonly dataDir: string;
   /** Bytes of postings and series kept in memory (--store.index-cache-size; 0: no cache). Default 250 MiB, as Thanos. */
   readonly indexCacheBytes?: number;
+  /** Bytes of chunks (read and CRC-checked) kept in memory (--chunk-cache-size; 0: no cache). Default 64 MiB. */
+  readonly chunkCacheBytes?: number;
   readonly limits?: BucketStoreLimits;
   /** A block marked for deletion longer ago than this is no longer served (Thanos's --ignore-deletion-marks-delay; default 24h). */
   readonly ignoreDeletionMarksDelayMs?: number;
@@ -73,6 +75,7 @@ export interface MetaSyncReport {
 }
 
 export const DEFAULT_INDEX_CACHE_BYTES = 250 * 1024 * 1024;
+export const DEFAULT_CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_IGNORE_DELETION_MARKS_DELAY_MS = 24 * 3600 * 1000;
 
 export class BucketStore implements Store {
@@ -82,6 +85,7 @@ export class BucketStore implements Store {
   private view: BlocksView = { blocks: [], warnings: [] };
   private readonly store: BlocksStore;
   private readonly cache: LruIndexCache | undefined;
+  private readonly chunkCache: LruChunkCache | undefined;
   private readonly metrics: ReturnType<typeof storeMetrics> | undefined;
   private syncing: Promise<MetaSyncReport> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -92,6 +96,8 @@ export class BucketStore implements Store {
   ) {
     const cacheBytes = opts.indexCacheBytes ?? DEFAULT_INDEX_CACHE_BYTES;
     this.cache = cacheBytes > 0 ? new LruIndexCache(cacheBytes) : undefined;
+    const chunkCacheBytes = opts.chunkCacheBytes ?? DEFAULT_CHUNK_CACHE_BYTES;
+    this.chunkCache = chunkCacheBytes > 0 ? new LruChunkCache(chunkCacheBytes) : undefined;
     this.store = BlocksStore.over(() => this.view, { seriesCheck: () => limitCheck(opts.limits ?? {}) });
     this.metrics = opts.registry === undefined ? undefined : storeMetrics(opts.registry, this);
   }
@@ -115,6 +121,10 @@ export class BucketStore implements Store {
 
   get indexCache(): LruIndexCache | undefined {
     return this.cache;
+  }
+
+  get chunksCache(): LruChunkCache | undefined {
+    return this.chunkCache;
   }
 
   /** Brings the served blocks in line with the bucket; concurrent calls share one sync. */
@@ -174,6 +184,7 @@ export class BucketStore implements Store {
     for (const ulid of dropped) {
       const block = this.loaded.get(ulid)!;
       this.loaded.delete(ulid);
+      this.chunkCache?.dropBlock(ulid);
       this.metrics?.drops.inc();
       // In-flight requests may still read it; its sources only hold a small buffer, so closing is safe to defer.
       setTimeout(() => void block.close(), 60_000).unref();
@@ -224,7 +235,8 @@ export class BucketStore implements Store {
     const { header } = await loadIndexHeader(this.bucket, ulid, this.opts.dataDir, rebuildHeader);
     const index = headerBackedSource(header, bucketObjectSource(this.bucket, `${ulid}/${INDEX_FILE}`, header.indexSize));
     const chunks = header.segmentSizes.map((size, i) => bucketObjectSource(this.bucket, `${ulid}/${CHUNKS_DIR}/${segmentFileName(i)}`, size));
-    const block = await Block.open({ metaJson, index, chunks }, ulid, this.cache);
+    const chunkCache = this.chunkCache;
+    const block = await Block.open({ metaJson, index, chunks }, ulid, this.cache, chunkCache === undefined ? undefined : (u, n) => chunkCache.forBlock(u, n));
     if (block.ulid !== ulid) throw new Error(`meta.json names block ${block.ulid}, not its directory ${ulid}`);
     index.dropSpans();
     return block;
@@ -306,6 +318,14 @@ function storeMetrics(registry: Registry, store: BucketStore) {
     registers: [registry],
     collect() {
       this.set(store.indexCache?.size ?? 0);
+    },
+  });
+  new Gauge({
+    name: "orrery_bucket_store_chunk_cache_bytes",
+    help: "Bytes of chunks in the chunk cache.",
+    registers: [registry],
+    collect() {
+      this.set(store.chunksCache?.size ?? 0);
     },
   });
   return {

@@ -8,7 +8,7 @@ import { BlocksStore, downsampleBlock, FilesystemBucket, RESOLUTION_5M, S3Bucket
 import { dumpStore, withTempDir, writeTestBlock, type TestSeries } from "../block/test-helpers.js";
 import { startS3rver } from "../objstore/testkit.js";
 import type { IndexSeries } from "../block/index.js";
-import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE, LruIndexCache } from "./index.js";
+import { BucketStore, DELETION_MARK_FILE, INDEX_HEADER_FILE, LruChunkCache, LruIndexCache } from "./index.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -260,6 +260,128 @@ test("gateway index cache: the same series ref in two blocks is two entries", ()
   assert.deepEqual(cache.getSeries("01BBBBBBBBBBBBBBBBBBBBBBBB", 7)?.labels, labelsFromRecord({ b: "b" }));
   assert.equal(cache.getSeries("01CCCCCCCCCCCCCCCCCCCCCCCC", 7), undefined);
   assert.deepEqual([...cache.getPostings("01AAAAAAAAAAAAAAAAAAAAAAAA", "b", "a")!], [7]);
+});
+
+/** A bucket that counts range GETs of chunk segment files. */
+function countingChunkReads(bucket: ObjectBucket): { bucket: ObjectBucket; reads: () => number } {
+  let reads = 0;
+  const counted: ObjectBucket = Object.create(bucket) as ObjectBucket;
+  counted.getRange = (name, offset, length) => {
+    if (name.includes("/chunks/")) reads++;
+    return bucket.getRange(name, offset, length);
+  };
+  return { bucket: counted, reads: () => reads };
+}
+
+test("gateway chunk cache: a repeated query reads no chunk from the bucket, answers the same, and stays within its byte bound", () =>
+  withTempDir("orrery-gw-chunks-", async (dir) => {
+    const fs = new FilesystemBucket(join(dir, "bucket"));
+    // Chunk files well over the 16 KiB a bucket source keeps of its last small read.
+    const many = Array.from({ length: 40 }, (_, i) => series("big", `i${String(i).padStart(2, "0")}`, 1000));
+    await blocksInBucket(dir, fs, [...TWO_BLOCKS, many]);
+    const { bucket, reads } = countingChunkReads(fs);
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), chunkCacheBytes: 1024 * 1024 });
+    try {
+      await sameAsLocal(store, join(dir, "local"));
+      const first = reads();
+      assert.ok(first > 0, "the first query reads chunks");
+      await sameAsLocal(store, join(dir, "local"));
+      assert.equal(reads(), first, "the second query reads every chunk from the cache");
+      assert.ok(store.chunksCache!.stats.hits > 0);
+      assert.ok(store.chunksCache!.size > 0 && store.chunksCache!.size <= 1024 * 1024);
+    } finally {
+      await store.close();
+    }
+    // Too small for most chunks: still the same answers, never over the bound.
+    const tiny = await BucketStore.open(bucket, { dataDir: join(dir, "data"), chunkCacheBytes: 300 });
+    try {
+      await sameAsLocal(tiny, join(dir, "local"));
+      await sameAsLocal(tiny, join(dir, "local"));
+      assert.ok(tiny.chunksCache!.size <= 300);
+    } finally {
+      await tiny.close();
+    }
+    const off = await BucketStore.open(bucket, { dataDir: join(dir, "data"), chunkCacheBytes: 0 });
+    try {
+      assert.equal(off.chunksCache, undefined);
+      await sameAsLocal(off, join(dir, "local"));
+      const before = reads();
+      await sameAsLocal(off, join(dir, "local"));
+      assert.ok(reads() > before, "without the cache a repeated query reads chunks again (what the cache saves)");
+    } finally {
+      await off.close();
+    }
+  }));
+
+test("gateway chunk cache: a block no longer served leaves the cache; a new block is read from the bucket", () =>
+  withTempDir("orrery-gw-chunks-sync-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    const [first, second] = await blocksInBucket(dir, bucket, TWO_BLOCKS);
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data"), chunkCacheBytes: 1024 * 1024 });
+    try {
+      await dumpStore(store);
+      const both = store.chunksCache!.size;
+      for await (const name of bucket.list(second!, { recursive: true })) await bucket.delete(name);
+      assert.deepEqual((await store.sync()).dropped, [second]);
+      const firstOnly = store.chunksCache!.size;
+      assert.ok(firstOnly > 0 && firstOnly < both, `the dropped block's chunks are gone (${both} → ${firstOnly} bytes)`);
+      const [third] = await blocksInBucket(dir, bucket, [[series("late", "z", 10, T0 + 7_200_000)]]);
+      await store.sync();
+      assert.deepEqual(store.blockIds, [first, third].sort());
+      const got = await dumpStore(store);
+      assert.equal(got.series.get('{__name__="late", instance="z"}')?.length, 10);
+      assert.equal(got.series.get('{__name__="mem", instance="c"}'), undefined, "nothing of the dropped block is served from the cache");
+    } finally {
+      await store.close();
+    }
+  }));
+
+test("gateway: a series' labels with external labels are the same object query after query (its encoded fields are kept), equal to the labels extended afresh", () =>
+  withTempDir("orrery-gw-ext-", async (dir) => {
+    const bucket = new FilesystemBucket(join(dir, "bucket"));
+    await blocksInBucket(dir, bucket, TWO_BLOCKS, { region: "eu", zone: "a" });
+    const store = await BucketStore.open(bucket, { dataDir: join(dir, "data") });
+    try {
+      const request: SeriesRequest = { minTime: T0, maxTime: T0 + 86_400_000, matchers: [{ name: "__name__", op: "=", value: "mem" }] };
+      const labelsOnce = async () => {
+        const out = [];
+        for await (const f of store.series(request)) for (const s of f.series) out.push(s.labels);
+        return out;
+      };
+      const [first] = await labelsOnce();
+      const [again] = await labelsOnce();
+      assert.deepEqual(first, labelsFromRecord({ __name__: "mem", instance: "c", region: "eu", zone: "a" }));
+      assert.equal(again, first, "the same labels object");
+    } finally {
+      await store.close();
+    }
+  }));
+
+test("gateway chunk cache: keys are per block and segment; a ref outside a block's segments never reaches another block's chunks", () => {
+  const cache = new LruChunkCache(1024 * 1024);
+  const chunk = (b: number) => ({ encoding: 1, data: Uint8Array.of(b, b, b) });
+  const a = cache.forBlock("01AAAAAAAAAAAAAAAAAAAAAAAA", 1);
+  const b = cache.forBlock("01BBBBBBBBBBBBBBBBBBBBBBBB", 2);
+  a.set(8, chunk(1));
+  b.set(8, chunk(2));
+  b.set(0x1_0000_0000 + 8, chunk(3));
+  assert.deepEqual([...a.get(8)!.data], [1, 1, 1]);
+  assert.deepEqual([...b.get(8)!.data], [2, 2, 2]);
+  assert.deepEqual([...b.get(0x1_0000_0000 + 8)!.data], [3, 3, 3]);
+  // Block A has one segment: its segment 1 would be block B's segment 0 if keys were not checked.
+  assert.equal(a.get(0x1_0000_0000 + 8), undefined);
+  a.set(0x1_0000_0000 + 8, chunk(9));
+  assert.deepEqual([...b.get(8)!.data], [2, 2, 2]);
+  cache.dropBlock("01BBBBBBBBBBBBBBBBBBBBBBBB");
+  assert.equal(b.get(8), undefined);
+  assert.deepEqual([...a.get(8)!.data], [1, 1, 1]);
+  // When segment numbers run out they start afresh: an older block's view then misses, it never reads another's chunk.
+  const huge = cache.forBlock("01CCCCCCCCCCCCCCCCCCCCCCCC", (1 << 21) - 10);
+  const late = cache.forBlock("01DDDDDDDDDDDDDDDDDDDDDDDD", 20);
+  late.set(8, chunk(4));
+  assert.deepEqual([...late.get(8)!.data], [4, 4, 4]);
+  assert.equal(a.get(8), undefined);
+  assert.equal(huge.get(8), undefined);
 });
 
 test("gateway Info over gRPC carries the resolutions it holds; the proxy skips a 5m-only gateway for raw reads", () =>

@@ -10,6 +10,7 @@ export {
   type BucketStoreLimits,
   type MetaSyncReport,
   DEFAULT_INDEX_CACHE_BYTES,
+  DEFAULT_CHUNK_CACHE_BYTES,
   DEFAULT_IGNORE_DELETION_MARKS_DELAY_MS,
   /** "deletion-mark.json", as Thanos names it. */
   DELETION_MARK_FILE,
@@ -21,4 +22,6 @@ export {
 export {
   /** The byte-bounded LRU of postings and series. */
   LruIndexCache,
+  /** The byte-bounded LRU of chunks read and CRC-checked. */
+  LruChunkCache,
 } from "./cache.js";
