@@ -7,6 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse, walk } from "../../promql/index.js";
 import { repoRoot } from "../../testing/index.js";
 import { extrapolatedCounterRate, extrapolatingCalls, withoutSeries } from "./known-zero-point.js";
 import { createBlocks, freePort, PROMETHEUS_BIN, PROMTOOL_BIN, startPrometheus, stopProcess, waitReady, type RunningServer } from "./prometheus.js";
@@ -50,6 +51,17 @@ test("the isolating forms: rate/increase over range selectors outside subqueries
       "avg_over_time(rate(z[1m])[5m:1m]) + delta(w[1m])",
   );
   assert.equal(extrapolatingCalls("rate("), undefined);
+});
+
+test("thousands of affected series are left out in a query that nests log2(n) deep, which a parser accepts", () => {
+  const q = "sum by (code) (rate(x[5m]))";
+  const call = extrapolatingCalls(q)![0]!;
+  const out = withoutSeries(q, Array.from({ length: 5000 }, (_, i) => ({ call, metric: { __name__: "x", instance: `i${i}` } })));
+  let terms = 0;
+  walk(parse(out), (n) => {
+    if (n.type === "Call" && n.func === "last_over_time") terms++;
+  });
+  assert.equal(terms, 5000);
 });
 
 type Form = Record<string, string>;

@@ -228,10 +228,18 @@ export function withoutSeries(query: string, affected: readonly { call: Extrapol
   for (const a of affected) byCall.set(a.call, [...(byCall.get(a.call) ?? []), a.metric]);
   let out = query;
   for (const [call, metrics] of [...byCall].sort((a, b) => b[0].start - a[0].start)) {
-    const excluded = metrics.map((m) => `last_over_time(${exactSelector(call.matrix, m)})`).join(" or ");
+    const excluded = balancedOr(metrics.map((m) => `last_over_time(${exactSelector(call.matrix, m)})`));
     out = out.slice(0, call.start) + `(${call.text} unless (${excluded}))` + out.slice(call.end);
   }
   return out;
+}
+
+/** `a or b or …` as a balanced tree, so thousands of series nest log2(n) deep, within a parser's nesting limit. */
+function balancedOr(terms: readonly string[]): string {
+  if (terms.length === 1) return terms[0]!;
+  const half = terms.length >> 1;
+  const side = (part: readonly string[]): string => (part.length === 1 ? part[0]! : `(${balancedOr(part)})`);
+  return `${side(terms.slice(0, half))} or ${side(terms.slice(half))}`;
 }
 
 /** The call's range selector narrowed to one series by an equality matcher per label. */
