@@ -250,7 +250,8 @@ export class SampleBuffer {
    * what a window worker can read in its place. Undefined for samples decoded up front.
    */
   unreadXorInput(): SeriesInput | undefined {
-    if (this.input.decoded !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
+    // An aggregate read's chunks are not XOR samples a worker can decode (its input has none).
+    if (this.input.decoded !== undefined || this.aggregate !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
     return this.input;
   }
 

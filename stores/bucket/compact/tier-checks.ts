@@ -29,8 +29,8 @@ export function exactQueries(range: string): string[] {
   ];
 }
 
-export async function rangeAnswer(store: Store, q: string, start: number, end: number, step: number, maxResolutionMs: number): Promise<{ answer: Answer; samples: number }> {
-  const res = await new Engine().rangeQuery(store, q, start, end, step, { maxResolutionMs }).exec();
+export async function rangeAnswer(store: Store, q: string, start: number, end: number, step: number, maxResolutionMs: number, engine = new Engine()): Promise<{ answer: Answer; samples: number }> {
+  const res = await engine.rangeQuery(store, q, start, end, step, { maxResolutionMs }).exec();
   const answer: Answer = new Map();
   for (const s of (res.value as MatrixValue).series) answer.set(formatLabels(s.labels), { t: [...s.t], v: [...s.v] });
   return { answer, samples: res.stats.totalSamples };

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { Store } from "../../../storeapi/index.js";
+import { Engine, WindowWorkerPool } from "../../../engine/index.js";
 import { FilesystemBucket } from "../objstore/index.js";
 import { withTempDir } from "../block/test-helpers.js";
 import { BucketStore } from "../gateway/index.js";
@@ -52,6 +53,10 @@ test("13 days compacted and downsampled by the compactor: auto resolution equals
     assert.equal(report.downsamplings, 3, "10.5d raw → 5m → 1h, 2d raw → 5m");
     const resolutions = (await compactor.sync()).live.map((m) => m.thanos?.downsample.resolution ?? 0);
     assert.deepEqual([RESOLUTION_5M, RESOLUTION_1H].map((r) => resolutions.filter((x) => x === r).length), [2, 1]);
+    // Window workers with a threshold of 0 take every call of two or more series: tier reads stay on the query's thread.
+    const pool = new WindowWorkerPool({ size: 1, minSamples: 0 });
+    await pool.ready();
+    const pooled = new Engine({ windowWorkers: pool });
     const check = async (label: string, cases: readonly (typeof CASES)[number][]): Promise<void> => {
       await withGateway(bucket, join(dir, `gw-${label}`), async (store) => {
         const problems: string[] = [];
@@ -60,12 +65,17 @@ test("13 days compacted and downsampled by the compactor: auto resolution equals
             const { answer, samples } = await rangeAnswer(store, q, start, end, step, step / 5);
             assert.ok(samples > 0, q);
             problems.push(...differences(`[${label}, step ${step / HOUR}h] ${q}`, answer, raw.get(`${step} ${q}`)!));
+            assert.deepEqual((await rangeAnswer(store, q, start, end, step, step / 5, pooled)).answer, answer, `${q} with window workers`);
           }
         }
         assert.deepEqual(problems, []);
       });
     };
-    await check("compacted", CASES);
+    try {
+      await check("compacted", CASES);
+    } finally {
+      await pool.close();
+    }
     // The bound for plain selectors, before retention removes the raw data the bound is read from.
     await withGateway(bucket, join(dir, "gw-bounds"), async (store) => {
       for (const { step, start } of CASES) assert.deepEqual(await selectorOutsideBounds(store, store, "bench_temperature", start, end, step, step === HOUR ? RESOLUTION_5M : RESOLUTION_1H), []);
