@@ -315,10 +315,9 @@ async function storeRequest(
   const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
   const known = ctx.known;
-  // Per series its label-bytes hash; per batch entry the series it was found as, or its index to learn.
+  // Per series its label-bytes hash; per batch entry its series index, to learn it by.
   const hashes = new Int32Array(req.seriesCount);
   const entrySeries = new Int32Array(req.seriesCount);
-  const found: (SeriesHandle | undefined)[] = [];
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
@@ -343,7 +342,6 @@ async function storeRequest(
     }
     if (to === from && hTo === hFrom) continue;
     entrySeries[batch.length] = i;
-    found.push(series);
     // One shape for every entry, the decoder's columns shared (no views): this loop runs per series.
     batch.push({
       labels,
@@ -370,7 +368,7 @@ async function storeRequest(
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
-  learnSeries(known, req, hashes, entrySeries, found, handles, tenantLabel, head.numSeries?.() ?? 0);
+  learnSeries(known, req, hashes, entrySeries, batch, handles, tenantLabel, head.numSeries?.() ?? 0);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
@@ -392,14 +390,14 @@ function learnSeries(
   req: DecodedWriteRequest,
   hashes: Int32Array,
   entrySeries: Int32Array,
-  found: readonly (SeriesHandle | undefined)[],
+  batch: AppendBatch,
   handles: readonly (SeriesHandle | undefined)[],
   tenantLabel: Label | undefined,
   liveSeries: number,
 ): void {
   for (let k = 0; k < handles.length; k++) {
     const series = handles[k];
-    if (series === undefined || series === found[k]) continue;
+    if (series === undefined || series === batch[k]!.series) continue;
     const i = entrySeries[k];
     known.learn(req, i, hashes[i], series, tenantLabel, liveSeries);
   }
