@@ -283,3 +283,97 @@ test("xorChunkHeaderError: accepts real chunks of any length, rejects bytes too 
   assert.match(xorChunkHeaderError(Uint8Array.of(0, 1, 0, 0, 0))!, /header says 1 samples but only 5 bytes/);
   assert.match(xorChunkHeaderError(Uint8Array.of(0xff, 0xff, ...new Array(40).fill(0)))!, /header says 65535 samples/);
 });
+
+/** The next time delta for a delta-of-delta of the given encoded width (0: '0', 64: the widest bucket). */
+function deltaForWidth(rnd: () => number, prev: number, width: 0 | 14 | 17 | 20 | 64): number {
+  const pick = (lo: number, hi: number): number => (rnd() < 0.5 ? -1 : 1) * (lo + Math.floor(rnd() * (hi - lo + 1)));
+  // Each bucket's edges too: Prometheus's '10' bucket holds -8191..8192, and so on.
+  const edges: Record<number, number[]> = { 14: [-8191, 8192, 1, -1], 17: [-65535, 65536, 8193, -8192], 20: [-524287, 524288, 65537], 64: [524289, -524288, 2 ** 40] };
+  let dod = 0;
+  if (width === 14) dod = rnd() < 0.2 ? edges[14]![Math.floor(rnd() * 4)]! : pick(1, 8191);
+  else if (width === 17) dod = rnd() < 0.2 ? edges[17]![Math.floor(rnd() * 4)]! : pick(8193, 65535);
+  else if (width === 20) dod = rnd() < 0.2 ? edges[20]![Math.floor(rnd() * 3)]! : pick(65537, 524287);
+  else if (width === 64) dod = rnd() < 0.2 ? edges[64]![Math.floor(rnd() * 3)]! : pick(524289, 1e12);
+  // Timestamps never go back: a delta below 0 is clamped (then the dod is whatever that gives).
+  return Math.max(0, prev + dod);
+}
+
+/** A series whose dods take every bucket width and whose values need every XOR window kind. */
+function everyWidthSeries(rnd: () => number, n: number): { ts: number[]; vs: Float64Array } {
+  const widths = [0, 14, 17, 20, 64] as const;
+  const fb = new FloatBits();
+  const ts: number[] = [];
+  const vs = new Float64Array(n);
+  let t = Math.floor((rnd() - 0.5) * 2e12);
+  let delta = 15_000;
+  let v = Math.floor(rnd() * 1e6);
+  for (let i = 0; i < n; i++) {
+    ts.push(t);
+    const r = rnd();
+    if (r < 0.1) v = SPECIALS[Math.floor(rnd() * SPECIALS.length)]!;
+    else if (r < 0.3) v = v; // '0': the same value
+    else if (r < 0.5) v = v + Math.floor(rnd() * 100); // a counter: mostly the '10' window
+    else if (r < 0.65) v = fb.fromBits((rnd() * 4294967296) >>> 0, ((rnd() * 4294967296) >>> 0) | 1); // all 64 bits
+    else if (r < 0.8) v = (rnd() - 0.5) * Math.pow(10, Math.floor(rnd() * 60) - 30);
+    else v = Math.floor(rnd() * 1048576); // a small integer: its window lies in the high word (trailing >= 32)
+    vs[i] = v;
+    delta = deltaForWidth(rnd, delta, widths[Math.floor(rnd() * widths.length)]!);
+    t += delta;
+  }
+  return { ts, vs };
+}
+
+/** What decodeXorChunk must give, from the iterator: samples in [mint, maxt] up to the first later one, or its error. */
+function expectedDecode(bytes: Uint8Array, mint: number, maxt: number): { ts: number[]; bits: string[] } | string {
+  const it = new XorChunkIterator(bytes);
+  const ts: number[] = [];
+  const bits: string[] = [];
+  while (it.next()) {
+    if (it.t > maxt) return { ts, bits };
+    if (it.t < mint) continue;
+    ts.push(it.t);
+    bits.push(bitsOf(it.v));
+  }
+  return it.err === undefined ? { ts, bits } : `decodeXorChunk: ${it.err}`;
+}
+
+function actualDecode(bytes: Uint8Array, mint: number, maxt: number, offset: number, it: XorChunkIterator): { ts: number[]; bits: string[] } | string {
+  const outT = new Float64Array(offset + xorChunkNumSamples(bytes));
+  const outV = new Float64Array(outT.length);
+  try {
+    const n = decodeXorChunk(bytes, mint, maxt, outT, outV, offset, it);
+    return { ts: Array.from(outT.subarray(offset, offset + n)), bits: Array.from(outV.subarray(offset, offset + n), bitsOf) };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+test("decodeXorChunk equals XorChunkIterator on random chunks: every dod width and window, specials, range cuts, truncated and corrupt bytes", () => {
+  const rnd = makeRandom(19);
+  const it = new XorChunkIterator(new Uint8Array(2));
+  let truncatedSeen = 0;
+  let badWindowSeen = 0;
+  for (let round = 0; round < 1500; round++) {
+    const { ts, vs } = everyWidthSeries(rnd, 1 + Math.floor(rnd() * 150));
+    const bytes = encode(ts, vs).bytes().slice();
+    const at = (): number => ts[Math.floor(rnd() * ts.length)]! + Math.floor((rnd() - 0.5) * 30_000);
+    const cut = rnd();
+    const mint = cut < 0.3 ? -Infinity : at();
+    const maxt = cut > 0.7 ? Infinity : Math.max(mint, at());
+    const offset = Math.floor(rnd() * 3);
+    const whole = actualDecode(bytes, mint, maxt, offset, it);
+    assert.deepEqual(whole, expectedDecode(bytes, mint, maxt), `round ${round}`);
+    if (round % 10 === 0) assert.deepEqual(actualDecode(bytes, -Infinity, Infinity, 0, it), { ts, bits: Array.from(vs, storedBits) });
+    // Truncated anywhere, or with a few bits flipped after the header: the same samples or the same error.
+    const short = bytes.subarray(0, Math.floor(rnd() * bytes.length));
+    const corrupt = bytes.slice();
+    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) corrupt[2 + Math.floor(rnd() * (corrupt.length - 2))]! ^= 1 << Math.floor(rnd() * 8);
+    for (const bad of [short, corrupt]) {
+      const want = expectedDecode(bad, mint, maxt);
+      assert.deepEqual(actualDecode(bad, mint, maxt, offset, it), want, `round ${round}, ${bad.length} of ${bytes.length} bytes`);
+      if (typeof want === "string" && want.includes("unexpected end")) truncatedSeen++;
+      if (typeof want === "string" && want.includes("bad XOR window")) badWindowSeen++;
+    }
+  }
+  assert.ok(truncatedSeen > 500 && badWindowSeen > 20, `errors exercised: ${truncatedSeen} truncated, ${badWindowSeen} bad windows`);
+});

@@ -302,6 +302,8 @@ export class XorChunkIterator {
   private trailing = 0;
   private windowSet = false;
   private readonly scratch = new FloatBits();
+  /** decodeXorChunk's padded copy of the chunk, made on first use. */
+  private padded = { bytes: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)) };
 
   constructor(bytes: Uint8Array) {
     this.data = bytes;
@@ -372,6 +374,15 @@ export class XorChunkIterator {
   /** The iterator's own float scratch (for decodeXorChunk's loop). */
   floatBits(): FloatBits {
     return this.scratch;
+  }
+
+  /** A scratch of at least n bytes for decodeXorChunk, with its view (grown, never shrunk). */
+  byteScratch(n: number): { readonly bytes: Uint8Array; readonly view: DataView } {
+    if (this.padded.bytes.length < n) {
+      const bytes = new Uint8Array(Math.max(n, 256, 2 * this.padded.bytes.length));
+      this.padded = { bytes, view: new DataView(bytes.buffer) };
+    }
+    return this.padded;
   }
 
   /** State for continuing to append after the samples read so far. */
@@ -557,10 +568,39 @@ function truncated(index: number, total: number): Error {
   return new Error(`decodeXorChunk: unexpected end of XOR chunk (sample ${index} of ${total})`);
 }
 
+/** Zero bytes after a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
+const PAD_BYTES = 32;
+
+/** The chunk's bytes copied into the iterator's scratch, zero-padded by PAD_BYTES, as a big-endian view. */
+function loadPadded(d: Uint8Array, it: XorChunkIterator): DataView {
+  const len = d.length;
+  const s = it.byteScratch(len + PAD_BYTES);
+  s.bytes.set(d);
+  s.bytes.fill(0, len, len + PAD_BYTES);
+  return s.view;
+}
+
+/** The 32 bits from bit position pos, as an int32 (the first bit is the sign). */
+function peek32(v: DataView, pos: number): number {
+  const i = pos >>> 3;
+  const o = pos & 7;
+  return (v.getInt32(i) << o) | (v.getUint8(i + 4) >>> (8 - o));
+}
+
+/** The 64-bit mask keeping bits at and above `trailing` (0..63), as its high and low words. */
+function windowMaskHi(trailing: number): number {
+  return trailing >= 32 ? -1 << (trailing - 32) : -1;
+}
+function windowMaskLo(trailing: number): number {
+  return trailing >= 32 ? 0 : -1 << trailing;
+}
+
 /**
  * Decodes the samples of an XOR chunk with mint <= t <= maxt into outT/outV from outOffset;
- * returns how many were written. Size the arrays with xorChunkNumSamples. Throws on corrupt bytes.
- * A dedicated loop over local state: the fastest way to get a chunk's samples. Pass an iterator to reuse it.
+ * returns how many were written. Size the arrays with xorChunkNumSamples. Throws on corrupt bytes
+ * (the iterator's reason, prefixed "decodeXorChunk: "). Pass an iterator to reuse its scratch.
+ * The fastest way to get a chunk's samples: the bytes are read as zero-padded 32-bit words, so a
+ * sample's fields need no bounds checks; one check per sample finds a read past the end.
  */
 export function decodeXorChunk(
   bytes: Uint8Array,
@@ -588,105 +628,79 @@ export function decodeXorChunk(
   if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
   if (total <= 2) return n - outOffset;
   const st = it.state();
-  const scratch = it.floatBits();
-  const d = bytes;
+  const w = loadPadded(bytes, it);
+  const fb = it.floatBits();
+  const fu = fb.u;
+  const ff = fb.f;
   const bitLen = bytes.length * 8;
-  const u = scratch.u;
-  const f = scratch.f;
   let pos = st.bitPos;
   let t = st.t;
   let tDelta = st.tDelta;
-  let vHi = st.vHi;
-  let vLo = st.vLo;
+  let vHi = st.vHi | 0;
+  let vLo = st.vLo | 0;
   let leading = st.leading;
   let trailing = st.trailing;
+  let width = 64 - leading - trailing;
+  let maskHi = windowMaskHi(trailing);
+  let maskLo = windowMaskLo(trailing);
   for (let index = 2; index < total; index++) {
     // delta of delta: '0' | '10' 14 | '110' 17 | '1110' 20 | '1111' 64
-    if (pos + 4 > bitLen && pos + 1 > bitLen) throw truncated(index, total);
-    const prefix = pos + 4 <= bitLen ? bitsAt(d, pos, 4) : bitsAt(d, pos, bitLen - pos) << (4 - (bitLen - pos));
-    if (prefix < 8) {
-      pos += 1;
+    const p = peek32(w, pos);
+    // Bits of p the dod used; the value's control and window header follow in p when they fit.
+    let used: number;
+    if (p >= 0) {
+      used = 1;
+    } else if (p << 1 >= 0) {
+      tDelta += signExtend((p << 2) >>> 18, 14);
+      used = 16;
+    } else if (p << 2 >= 0) {
+      tDelta += signExtend((p << 3) >>> 15, 17);
+      used = 20;
+    } else if (p << 3 >= 0) {
+      tDelta += signExtend((p << 4) >>> 12, 20);
+      used = 24;
     } else {
-      let size: number;
-      if (prefix < 12) {
-        pos += 2;
-        size = 14;
-      } else if (prefix < 14) {
-        pos += 3;
-        size = 17;
-      } else if (prefix < 15) {
-        pos += 4;
-        size = 20;
-      } else {
-        pos += 4;
-        size = 64;
-      }
-      if (pos + size > bitLen) throw truncated(index, total);
-      if (size === 64) {
-        const hi = wideBitsAt(d, pos, 32);
-        const lo = wideBitsAt(d, pos + 32, 32);
-        tDelta += (hi | 0) * TWO_32 + lo;
-      } else {
-        const bits = bitsAt(d, pos, size);
-        tDelta += bits > 1 << (size - 1) ? bits - (1 << size) : bits;
-      }
-      pos += size;
+      tDelta += peek32(w, pos + 4) * TWO_32 + (peek32(w, pos + 36) >>> 0);
+      used = 68;
     }
-    t += tDelta;
     // value: '0' same | '10' window | '11' 5b leading, 6b sigbits, bits
-    if (pos + 1 > bitLen) throw truncated(index, total);
-    const control = pos + 2 <= bitLen ? bitsAt(d, pos, 2) : bitsAt(d, pos, 1) << 1;
-    if (control < 2) {
+    const c = used <= 19 ? p << used : peek32(w, pos + used);
+    pos += used;
+    if (c >= 0) {
       pos += 1;
     } else {
-      pos += 2;
-      if (control === 3) {
-        if (pos + 11 > bitLen) throw truncated(index, total);
-        const w = bitsAt(d, pos, 11);
-        pos += 11;
-        leading = w >>> 6;
-        let mbits = w & 63;
-        if (mbits === 0) mbits = 64;
-        trailing = 64 - leading - mbits;
-        if (trailing < 0) throw new Error(`decodeXorChunk: bad XOR window (sample ${index} of ${total})`);
-      }
-      const mbits = 64 - leading - trailing;
-      if (pos + mbits > bitLen) throw truncated(index, total);
-      let dHi: number;
-      let dLo: number;
-      if (mbits > 32) {
-        const a = wideBitsAt(d, pos, mbits - 32);
-        const b = wideBitsAt(d, pos + mbits - 32, 32);
-        if (trailing === 0) {
-          dHi = a;
-          dLo = b;
-        } else {
-          dHi = (a << trailing) | (b >>> (32 - trailing));
-          dLo = b << trailing;
+      if (c << 1 < 0) {
+        const head = (c << 2) >>> 21;
+        const lead = head >>> 6;
+        const mbits = (head & 63) === 0 ? 64 : head & 63;
+        pos += 13;
+        if (lead + mbits > 64) {
+          if (pos > bitLen) throw truncated(index, total);
+          throw new Error(`decodeXorChunk: bad XOR window (leading ${lead}, significant bits ${mbits}) (sample ${index} of ${total})`);
         }
+        leading = lead;
+        trailing = 64 - lead - mbits;
+        width = mbits;
+        maskHi = windowMaskHi(trailing);
+        maskLo = windowMaskLo(trailing);
       } else {
-        const b = wideBitsAt(d, pos, mbits);
-        if (trailing >= 32) {
-          dHi = b << (trailing - 32);
-          dLo = 0;
-        } else if (trailing === 0) {
-          dHi = 0;
-          dLo = b;
-        } else {
-          dHi = b >>> (32 - trailing);
-          dLo = b << trailing;
-        }
+        pos += 2;
       }
-      pos += mbits;
-      vHi = (vHi ^ dHi) >>> 0;
-      vLo = (vLo ^ dLo) >>> 0;
+      // The window's bits, read 64 at a time from its start: shifted down by `leading`, then masked.
+      const hi = peek32(w, pos);
+      vHi ^= (hi >>> leading) & maskHi;
+      // A window ending in the high word (trailing >= 32) needs no second read.
+      if (maskLo !== 0) vLo ^= ((peek32(w, pos + 32) >>> leading) | ((hi << 1) << (31 - leading))) & maskLo;
+      pos += width;
     }
+    if (pos > bitLen) throw truncated(index, total);
+    t += tDelta;
     if (t < mint) continue;
     if (t > maxt) break;
-    u[HI] = vHi;
-    u[LO] = vLo;
     outT[n] = t;
-    outV[n] = f[0]!;
+    fu[LO] = vLo;
+    fu[HI] = vHi;
+    outV[n] = ff[0]!;
     n++;
   }
   return n - outOffset;
