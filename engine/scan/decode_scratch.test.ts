@@ -82,3 +82,24 @@ test("a buffer with a scratch grows by the samples in range only, and drops stal
   none.fill(Infinity);
   assert.equal(none.len, 0);
 });
+
+test("a buffer with room for a whole chunk decodes it straight into itself (not through the scratch), in range and without stale markers", () => {
+  // Eight chunks of 10 samples at 1 s: the buffer grows to 10, 20, 40, 80, so chunks 4, 6, 7 and 8 find room.
+  const chunks: Uint8Array[] = [];
+  for (let c = 0; c < 8; c++) {
+    const x = new XorChunk();
+    for (let i = 0; i < 10; i++) {
+      const k = c * 10 + i;
+      x.append(k * 1000, k % 7 === 3 ? STALE_NAN : k);
+    }
+    chunks.push(x.bytes().slice());
+  }
+  const scratch = new DecodeScratch();
+  const buf = new SampleBuffer({ chunks, minTime: 2000, maxTime: 76_000, scratch }, true);
+  buf.fill(Infinity);
+  const want = Array.from({ length: 80 }, (_, k) => k).filter((k) => k >= 2 && k <= 76 && k % 7 !== 3);
+  assert.deepEqual(Array.from(buf.t.subarray(0, buf.len)), want.map((k) => k * 1000));
+  assert.deepEqual(Array.from(buf.v.subarray(0, buf.len)), want);
+  // The last chunk went straight into the buffer: the scratch never held its samples.
+  assert.ok(!scratch.t.includes(75_000), "chunk 8 was not decoded into the scratch");
+});

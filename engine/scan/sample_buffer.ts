@@ -303,9 +303,20 @@ export class SampleBuffer {
     return this.input.scratch ?? (this.ownScratch ??= new DecodeScratch());
   }
 
-  /** Decodes a chunk into the shared scratch, then appends only its samples in range. */
+  /**
+   * Appends a chunk's samples in range. Decoded straight into the buffer when it has room for the whole
+   * chunk; otherwise into the shared scratch first, so the buffer grows by the samples in range only.
+   */
   private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
-    scratch.ensure(xorChunkNumSamples(bytes));
+    const total = xorChunkNumSamples(bytes);
+    if (this.len + total > this.t.length) this.compact();
+    if (this.len + total <= this.t.length) {
+      const from = this.len;
+      const to = from + decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, this.t, this.v, from, scratch.iterator);
+      this.len = this.dropStale ? this.withoutStale(from, to) : to;
+      return;
+    }
+    scratch.ensure(total);
     const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
     this.reserve(got);
@@ -323,20 +334,24 @@ export class SampleBuffer {
     this.len = n;
   }
 
+  /** Drops the samples before `keep` (no longer needed) by moving the rest to the front. */
+  private compact(): void {
+    const k = this.keep;
+    if (k === 0) return;
+    this.t.copyWithin(0, k, this.len);
+    this.v.copyWithin(0, k, this.len);
+    this.rawCounts?.copyWithin(0, k, this.len);
+    this.len -= k;
+    this.a -= k;
+    this.b -= k;
+    this.keep = 0;
+    this.offset += k;
+  }
+
   private reserve(n: number): void {
     if (this.len + n <= this.t.length) return;
-    const k = this.keep;
-    if (k > 0) {
-      this.t.copyWithin(0, k, this.len);
-      this.v.copyWithin(0, k, this.len);
-      this.rawCounts?.copyWithin(0, k, this.len);
-      this.len -= k;
-      this.a -= k;
-      this.b -= k;
-      this.keep = 0;
-      this.offset += k;
-      if (this.len + n <= this.t.length) return;
-    }
+    this.compact();
+    if (this.len + n <= this.t.length) return;
     // Cut from the scratch's slab, the first buffer is sized to the samples in range.
     const cap = Math.max(2 * this.t.length, this.len + n);
     const scratch = this.scratch();

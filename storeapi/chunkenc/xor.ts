@@ -599,7 +599,7 @@ function windowMaskLo(trailing: number): number {
  * Decodes the samples of an XOR chunk with mint <= t <= maxt into outT/outV from outOffset;
  * returns how many were written. Size the arrays with xorChunkNumSamples. Throws on corrupt bytes
  * (the iterator's reason, prefixed "decodeXorChunk: "). Pass an iterator to reuse its scratch.
- * The fastest way to get a chunk's samples: the bytes are read as zero-padded 32-bit words, so a
+ * The fastest way to get a chunk's samples: the bytes are read from a zero-padded copy, so a
  * sample's fields need no bounds checks; one check per sample finds a read past the end.
  */
 export function decodeXorChunk(
