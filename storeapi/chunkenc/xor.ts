@@ -638,6 +638,8 @@ export function decodeXorChunk(
   let tDelta = st.tDelta;
   let vHi = st.vHi | 0;
   let vLo = st.vLo | 0;
+  // The value as a float, made from its words only when they change (a repeated value costs no conversion).
+  let v = it.v;
   let leading = st.leading;
   let trailing = st.trailing;
   let width = 64 - leading - trailing;
@@ -692,15 +694,16 @@ export function decodeXorChunk(
       // A window ending in the high word (trailing >= 32) needs no second read.
       if (maskLo !== 0) vLo ^= ((peek32(w, pos + 32) >>> leading) | ((hi << 1) << (31 - leading))) & maskLo;
       pos += width;
+      fu[LO] = vLo;
+      fu[HI] = vHi;
+      v = ff[0]!;
     }
     if (pos > bitLen) throw truncated(index, total);
     t += tDelta;
     if (t < mint) continue;
     if (t > maxt) break;
     outT[n] = t;
-    fu[LO] = vLo;
-    fu[HI] = vHi;
-    outV[n] = ff[0]!;
+    outV[n] = v;
     n++;
   }
   return n - outOffset;
