@@ -1,5 +1,6 @@
 // What a process pays before its first request: `orrery receive` and `orrery start` load no package
-// they do not use (a resolve hook fails the run if one is resolved).
+// they do not use (a resolve hook fails the run if one is resolved), and the receiver keeps V8's young
+// generation at its initial 1 MB semi-spaces while its modules load.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -32,3 +33,22 @@ for (const command of ["receive", "start"]) {
     assert.match(r.stdout, new RegExp(`usage: orrery ${command}`));
   });
 }
+
+/** Prints the young generation's size (V8's new_space, both semi-spaces) at exit. */
+const REPORT_NEW_SPACE = `import { getHeapSpaceStatistics } from "node:v8";
+process.on("exit", () => process.stderr.write("new_space " + getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size + "\\n"));`;
+
+function newSpaceBytes(args: string[], nodeFlags: string[] = []): number {
+  const r = run(args, nodeFlags, REPORT_NEW_SPACE);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /new_space (\d+)/.exec(r.stderr);
+  assert.ok(m !== null, r.stderr);
+  return Number(m[1]);
+}
+
+test("orrery receive keeps the young generation at 1 MB semi-spaces while its modules load; a node semi-space flag wins", () => {
+  assert.ok(newSpaceBytes(["receive", "--help"]) <= 2.5 * 2 ** 20, "receive: semi-spaces of 1 MB");
+  // The same module graph without the setting grows them (start), and so does receive when node is told a growth factor.
+  assert.ok(newSpaceBytes(["start", "--help"]) >= 8 * 2 ** 20, "start: semi-spaces grown");
+  assert.ok(newSpaceBytes(["receive", "--help"], ["--semi-space-growth-factor=2"]) >= 8 * 2 ** 20, "receive with a node flag: grown");
+});
