@@ -9,8 +9,13 @@
 // SIGTERM closes the head (WAL synced) and exits.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
-import { labelsToRecord, mergeSeriesChunks } from "../storeapi/index.js";
-import { openHead, createRemoteWriteContext, handleRemoteWrite, type FsyncPolicy } from "../stores/index.js";
+import type { FsyncPolicy } from "../stores/index.js";
+import { keepYoungGenerationSmall } from "../cli/young-generation.js";
+
+// As `orrery receive` does, before the stores are loaded (loading them alone grows the young generation).
+keepYoungGenerationSmall();
+const { labelsToRecord, mergeSeriesChunks } = await import("../storeapi/index.js");
+const { openHead, createRemoteWriteContext, handleRemoteWrite } = await import("../stores/index.js");
 
 const { values } = parseArgs({
   options: {

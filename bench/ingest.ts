@@ -2,9 +2,11 @@
 // Prometheus 2.42's own receiver, fed the same pre-encoded request bodies by 4 concurrent writers.
 // Run by hand: npx tsc -p . && node dist/bench/ingest.js [--series 100000] [--batch 2500]
 //   [--rounds 20] [--writers 4] [--fsync always|batch|never] [--no-prometheus]
-//   [--baseline /other/dist] [--repeat N]
+//   [--baseline /other/dist] [--repeat N] [--receive]
 // --baseline runs another build's receiver (its bench/ingest-server.js) beside this one; --repeat runs
 // every receiver N times, in alternating order, and reports medians. Peak RSS is each process's VmHWM.
+// --receive runs the real `orrery receive` (each build's dist/cli/main.js) instead: CPU from /proc, the
+// series count from its /metrics, no head estimate.
 // (Prometheus does not fsync its WAL per request; orrery's default "always" does, group-committed.)
 // Env: ORRERY_BENCH_PROF=<dir> writes a CPU profile of the orrery receiver; ORRERY_BENCH_NODE_FLAGS adds
 // node flags to it. On a shared machine, compare the CPU line: wall-clock rates follow other load.
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     prometheus: { type: "string", default: "/usr/bin/prometheus" },
     baseline: { type: "string" },
     repeat: { type: "string", default: "1" },
+    receive: { type: "boolean", default: false },
   },
 });
 const SERIES = Number(args.series);
@@ -153,6 +156,8 @@ interface RunResult {
   cpuSeconds: number;
   /** The receiver's peak resident set (VmHWM), bytes. */
   peakRss: number;
+  /** Its resident set (VmRSS) once ready, before the first request, bytes. */
+  readyRss?: number;
   stats?: Record<string, number>;
 }
 
@@ -172,10 +177,10 @@ async function runAgainst(url: string, bodies: Bodies, cpu: () => Promise<number
 }
 
 /** A process's peak resident set size (Linux VmHWM), bytes; NaN where /proc does not tell. */
-async function peakRss(pid: number | undefined): Promise<number> {
+async function peakRss(pid: number | undefined, field = "VmHWM"): Promise<number> {
   try {
     const status = await fsp.readFile(`/proc/${pid}/status`, "utf8");
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
     return m ? Number(m[1]) * 1024 : NaN;
   } catch {
     return NaN;
@@ -187,10 +192,35 @@ function waitExit(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => proc.once("exit", () => resolve()));
 }
 
+/** A process's CPU seconds so far (Linux /proc, clock ticks of 1/100 s). */
+async function procCpuSeconds(pid: number | undefined): Promise<number> {
+  const fields = (await fsp.readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Starts `orrery receive` (dist/cli/main.js of `dist`) on dir; resolves once it is ready. */
+async function startReceive(dir: string, dist: string, nodeFlags: string[]): Promise<{ proc: ChildProcess; port: number }> {
+  const port = await freePort();
+  const grpcPort = await freePort();
+  const proc = spawn(
+    process.execPath,
+    [...nodeFlags, join(dist, "cli", "main.js"), "receive", `--remote-write.address=127.0.0.1:${port}`, `--grpc-address=127.0.0.1:${grpcPort}`, `--tsdb.path=${dir}`, "--log.level=warn"],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  try {
+    await waitReady(`http://127.0.0.1:${port}/-/ready`, proc, "orrery receive");
+    return { proc, port };
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
+  }
+}
+
 /** Starts the orrery receiver on dir; resolves with its port and the child once it printed READY. */
 async function startOrrery(dir: string, server: string): Promise<{ proc: ChildProcess; port: number }> {
   const prof = process.env.ORRERY_BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.ORRERY_BENCH_PROF}`] : [];
   const v8flags = (process.env.ORRERY_BENCH_NODE_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  if (args.receive) return startReceive(dir, join(dirname(server), ".."), [...prof, ...v8flags]);
   const proc = spawn(process.execPath, [...prof, ...v8flags, "--expose-gc", server, "--dir", dir, "--fsync", args.fsync!], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -211,14 +241,20 @@ async function startOrrery(dir: string, server: string): Promise<{ proc: ChildPr
 
 async function runOrrery(bodies: Bodies, dir: string, server: string): Promise<RunResult> {
   const { proc, port } = await startOrrery(dir, server);
+  const readyRss = await peakRss(proc.pid, "VmRSS");
   let result: RunResult;
   try {
     const base = `http://127.0.0.1:${port}`;
-    const cpu = async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
+    const cpu = args.receive
+      ? () => procCpuSeconds(proc.pid)
+      : async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
     result = await runAgainst(`${base}/api/v1/write`, bodies, cpu);
     // Before /stats, which reads every series back (not part of ingestion).
     result.peakRss = await peakRss(proc.pid);
-    result.stats = (await (await fetch(`${base}/stats`)).json()) as Record<string, number>;
+    result.readyRss = readyRss;
+    result.stats = args.receive
+      ? { series: await metricValue(base, "orrery_head_series") }
+      : ((await (await fetch(`${base}/stats`)).json()) as Record<string, number>);
   } finally {
     proc.kill("SIGTERM");
     await waitExit(proc);
@@ -232,9 +268,9 @@ async function runOrrery(bodies: Bodies, dir: string, server: string): Promise<R
   return result;
 }
 
-async function waitReady(url: string, proc: ChildProcess): Promise<void> {
+async function waitReady(url: string, proc: ChildProcess, what = "prometheus"): Promise<void> {
   for (let i = 0; i < 300; i++) {
-    if (proc.exitCode !== null) throw new Error(`prometheus exited with ${proc.exitCode}`);
+    if (proc.exitCode !== null) throw new Error(`${what} exited with ${proc.exitCode}`);
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -242,7 +278,7 @@ async function waitReady(url: string, proc: ChildProcess): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error("prometheus did not become ready in 30 s");
+  throw new Error(`${what} did not become ready in 30 s`);
 }
 
 async function metricValue(base: string, name: string): Promise<number> {
@@ -269,12 +305,14 @@ async function runPrometheus(bodies: Bodies, dir: string): Promise<RunResult> {
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/-/ready`, proc);
+    const readyRss = await peakRss(proc.pid, "VmRSS");
     const result = await runAgainst(`${base}/api/v1/write`, bodies, () => metricValue(base, "process_cpu_seconds_total"));
     result.stats = {
       series: await metricValue(base, "prometheus_tsdb_head_series"),
       heapInuse: await metricValue(base, "go_memstats_heap_inuse_bytes"),
     };
     result.peakRss = await peakRss(proc.pid);
+    result.readyRss = readyRss;
     return result;
   } finally {
     proc.kill("SIGTERM");
@@ -304,6 +342,7 @@ function medianRun(runs: RunResult[]): RunResult {
     steady: { ...mid.steady, seconds: median(runs.map((r) => r.steady.seconds)) },
     cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     peakRss: median(runs.map((r) => r.peakRss)),
+    readyRss: median(runs.map((r) => r.readyRss ?? NaN)),
   };
 }
 
@@ -370,6 +409,11 @@ async function main(): Promise<void> {
       ...peers.map((p) => (p.result.cpuSeconds / orrery.cpuSeconds).toFixed(2) + "×"),
     ]);
     rows.push([
+      "RSS at ready (VmRSS)",
+      ...results.map((r) => `${(r.result.readyRss! / 1e6).toFixed(0)} MB`),
+      ...peers.map((p) => (orrery.readyRss! / p.result.readyRss!).toFixed(2) + "×"),
+    ]);
+    rows.push([
       "peak RSS (VmHWM)",
       ...results.map((r) => `${(r.result.peakRss / 1e6).toFixed(0)} MB`),
       ...peers.map((p) => (orrery.peakRss / p.result.peakRss).toFixed(2) + "×"),
@@ -383,7 +427,7 @@ async function main(): Promise<void> {
       if (failed > 0) console.log(`${r.name}: ${failed} requests failed, first: ${first?.first.firstFailure ?? first?.steady.firstFailure}`);
     }
     for (const { name, result } of results) {
-      if (name === "prometheus 2.42") continue;
+      if (name === "prometheus 2.42" || args.receive) continue;
       const s = result.stats!;
       const stored = total + 3 * 5000; // with the warm-up series' samples
       console.log(

@@ -10,6 +10,7 @@
 // Histogram (shared with remote_write 2.0) is read by WireReader.histogram (wire.ts).
 import type { NativeHistogram } from "../../../storeapi/index.js";
 import { WireReader, WireType } from "./wire.js";
+import { BatchScratch } from "./batch-scratch.js";
 
 export { ProtoDecodeError, WireType } from "./wire.js";
 
@@ -94,6 +95,8 @@ export class DecodeScratch {
   sampleStart = new IntColumn(0);
   histogramStart = new IntColumn(0);
   labels = new LabelColumns(0);
+  /** The head batch the receiver builds from these columns. */
+  readonly batch = new BatchScratch();
 }
 
 /** Scratch column sets for the requests in flight; at most a few kept while idle. */

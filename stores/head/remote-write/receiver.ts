@@ -2,18 +2,21 @@
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import { Counter, type Registry } from "prom-client";
 import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
-import type { AppendBatch, AppendResult, SeriesHandle, SeriesSamples } from "../index.js";
+import type { AppendBatch, AppendResult, SeriesHandle } from "../index.js";
 import { DecodeScratchPool, ProtoDecodeError, decodeWriteRequest, type DecodeScratch, type DecodedWriteRequest } from "./decode.js";
 import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
 import { StringInterner } from "./intern.js";
 import { KnownSeries } from "./known-series.js";
+import type { BatchScratch } from "./batch-scratch.js";
 import { MetadataStore } from "./metadata.js";
 
 /**
  * What the receiver appends to: the head's appendBatch. When it fills `handles`, series already in the
- * head are found from their label bytes next time (known-series.ts).
+ * head are found from their label bytes next time (known-series.ts). The batch, its entries and the
+ * columns they point into are reused by the next request once appendBatch has settled: an appender
+ * reads them during the call and keeps none of them (label sets and handles excepted).
  */
 export interface RemoteWriteAppender {
   appendBatch(batch: AppendBatch, handles?: (SeriesHandle | undefined)[]): Promise<AppendResult>;
@@ -268,7 +271,12 @@ async function decodeAndStore(
   }
   const refused = await admit?.(req.sampleCount + req.histogramCount);
   if (refused !== undefined) return finish(ctx, refused);
-  const stored = await storeRequest(head, req, ctx, tenantLabel);
+  let stored: StoreOutcome | RemoteWriteResponse;
+  try {
+    stored = await storeRequest(head, req, ctx, scratch.batch, tenantLabel);
+  } finally {
+    scratch.batch.clear(req.seriesCount);
+  }
   if ("status" in stored) return finish(ctx, stored);
   const written =
     protocol === "2.0"
@@ -298,6 +306,7 @@ async function storeRequest(
   head: RemoteWriteAppender,
   req: DecodedWriteRequest,
   ctx: RemoteWriteContext,
+  scratch: BatchScratch,
   tenantLabel: Label | undefined,
 ): Promise<StoreOutcome | RemoteWriteResponse> {
   const text = asBuffer(req.buf);
@@ -306,18 +315,15 @@ async function storeRequest(
   metrics?.samplesReceived.inc(req.sampleCount);
   metrics?.histogramsReceived.inc(req.histogramCount);
 
-  const batch: SeriesSamples[] = [];
-  const labelsOf: (Labels | string)[] = new Array(req.seriesCount);
+  scratch.begin(req.seriesCount);
+  const { labelsOf, hashes, entrySeries, withExemplars } = scratch;
+  let entries = 0;
   let invalidSeries = 0;
   let invalidSamples = 0;
   let invalidHistograms = 0;
   let firstInvalid = "";
-  const withExemplars = new Uint8Array(req.seriesCount);
   for (let j = 0; j < req.exemplarCount; j++) withExemplars[req.exSeries[j]] = 1;
   const known = ctx.known;
-  // Per series its label-bytes hash; per batch entry its series index, to learn it by.
-  const hashes = new Int32Array(req.seriesCount);
-  const entrySeries = new Int32Array(req.seriesCount);
   for (let i = 0; i < req.seriesCount; i++) {
     const from = req.sampleStart[i];
     const to = req.sampleStart[i + 1];
@@ -341,18 +347,9 @@ async function storeRequest(
       continue;
     }
     if (to === from && hTo === hFrom) continue;
-    entrySeries[batch.length] = i;
-    // One shape for every entry, the decoder's columns shared (no views): this loop runs per series.
-    batch.push({
-      labels,
-      t: req.t,
-      v: req.v,
-      from,
-      n: to - from,
-      st: req.st,
-      series,
-      histograms: hTo > hFrom ? { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } : undefined,
-    });
+    entrySeries[entries++] = i;
+    const histograms = hTo > hFrom ? { t: req.ht.slice(hFrom, hTo), h: req.hs.slice(hFrom, hTo), st: req.hst.slice(hFrom, hTo) } : undefined;
+    scratch.add(labels, req.t, req.v, from, to - from, req.st, series, histograms);
   }
   if (invalidSeries > 0) {
     if (invalidSamples > 0) metrics?.dropped.labels("sample", "invalid_labels").inc(invalidSamples);
@@ -361,7 +358,8 @@ async function storeRequest(
     problems.push(`${invalidSeries} series with invalid labels (${invalidSamples} samples${histograms} dropped), first: ${firstInvalid}`);
   }
 
-  const handles = new Array<SeriesHandle | undefined>(batch.length);
+  const batch = scratch.seal();
+  const handles = scratch.handles;
   let result: AppendResult;
   try {
     result = batch.length > 0 ? await head.appendBatch(batch, handles) : { accepted: 0, rejected: [] };
@@ -404,7 +402,7 @@ function learnSeries(
 }
 
 /** Exemplar problems are counted, not reported to the sender (as Prometheus does). Returns how many were stored. */
-function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, labelsOf: (Labels | string)[], text: Buffer): number {
+function storeExemplars(ctx: RemoteWriteContext, req: DecodedWriteRequest, labelsOf: readonly (Labels | string | undefined)[], text: Buffer): number {
   const metrics = ctx.metrics;
   let stored = 0;
   for (let j = 0; j < req.exemplarCount; j++) {

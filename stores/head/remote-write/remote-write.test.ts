@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import snappy from "snappyjs";
 import { Registry } from "prom-client";
-import { Head, type AppendBatch, type AppendResult } from "../index.js";
+import { Head, type AppendBatch, type AppendResult, type SeriesSamples } from "../index.js";
 import { prompb } from "../../../storeapi/index.js";
 import {
   ExemplarStore,
@@ -137,12 +137,21 @@ test("malformed protobuf: every truncation and wrong wire types give ProtoDecode
   assert.throws(() => decodeWriteRequest(Uint8Array.from([0x0a, 0x7f, 0x00])), /runs past the end/);
 });
 
-/** An appender that records batches and answers as configured. */
+/** An entry with its own copy of its samples, from index 0. */
+function copyEntry(e: SeriesSamples): SeriesSamples {
+  const from = e.from ?? 0;
+  const n = e.n ?? e.t.length;
+  const t = Array.from({ length: n }, (_, i) => e.t[from + i]!);
+  const v = Float64Array.from({ length: n }, (_, i) => e.v[from + i]!);
+  return { labels: e.labels, t, v, n, from: 0, histograms: e.histograms, series: e.series };
+}
+
+/** An appender that records batches (copied: the receiver reuses its entries and columns) and answers as configured. */
 class FakeHead implements RemoteWriteAppender {
   batches: AppendBatch[] = [];
   constructor(private readonly answer: (batch: AppendBatch) => AppendResult | Error = () => ({ accepted: 0, rejected: [] })) {}
   async appendBatch(batch: AppendBatch): Promise<AppendResult> {
-    this.batches.push(batch);
+    this.batches.push(batch.map(copyEntry));
     const a = this.answer(batch);
     if (a instanceof Error) throw a;
     return a;

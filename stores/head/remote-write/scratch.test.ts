@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { labelsFromRecord, labelsKey, xorChunkNumSamples } from "../../../storeapi/index.js";
-import { Head } from "../index.js";
+import { Head, type SeriesHandle, type SeriesSamples } from "../index.js";
 import { DecodeScratch, DecodeScratchPool, MAX_POOLED_BODY_BYTES, decodeWriteRequest } from "./decode.js";
 import { seriesLabels } from "./labels.js";
 import { createRemoteWriteContext, encodeRemoteWriteBody, encodeWriteRequest, handleRemoteWrite, type WriteTimeSeries } from "./index.js";
@@ -56,4 +56,35 @@ test("concurrent and successive requests through one context store exactly their
   let samples = 0;
   for await (const frame of head.series(request)) for (const s of frame.series) for (const c of s.chunks) samples += xorChunkNumSamples(c.raw!.data);
   assert.equal(samples, 10);
+});
+
+test("the head batch's entries are reused by the next request and hold no labels or series once it is answered", async () => {
+  const head = new Head();
+  const seen: (readonly SeriesSamples[])[] = [];
+  const firstEntries: SeriesSamples[] = [];
+  const lengths: number[] = [];
+  const appender = {
+    appendBatch: (batch: readonly SeriesSamples[], handles?: (SeriesHandle | undefined)[]) => {
+      seen.push(batch);
+      firstEntries.push(batch[0]!);
+      lengths.push(batch.length);
+      return head.appendBatch(batch, handles);
+    },
+    numSeries: () => head.numSeries(),
+  };
+  const ctx = createRemoteWriteContext();
+  for (const [n, t] of [[40, 1000], [40, 2000], [10, 3000]] as const) {
+    assert.equal((await handleRemoteWrite(appender, encodeRemoteWriteBody({ timeseries: series(n, "r", t) }), HEADERS, ctx)).status, 204);
+  }
+  assert.equal(seen[1], seen[0], "the same batch array");
+  assert.equal(firstEntries[1], firstEntries[0], "the same entry objects");
+  assert.equal(firstEntries[2], firstEntries[0]);
+  assert.deepEqual(lengths, [40, 40, 10], "a smaller request's batch is cut to its own series");
+  for (const e of seen[2]!) {
+    assert.equal(e.labels.length, 0, "no label set kept");
+    assert.equal(e.series, undefined, "no series kept");
+  }
+  assert.equal(head.numSeries(), 40);
+  const request = { minTime: 0, maxTime: 10_000, matchers: [{ name: "i", op: "=" as const, value: "5" }] };
+  for await (const frame of head.series(request)) for (const s of frame.series) assert.equal(xorChunkNumSamples(s.chunks[0]!.raw!.data), 3);
 });

@@ -1,0 +1,54 @@
+// What a process pays before its first request: `orrery receive` and `orrery start` load no package
+// they do not use (a resolve hook fails the run if one is resolved), and the receiver keeps V8's young
+// generation at its initial 1 MB semi-spaces while its modules load.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { MAIN } from "./testkit.js";
+
+/** Packages loaded only when configured: ioredis (a Redis cache), the S3 SDK (an S3 bucket). */
+const LAZY_PACKAGES = ["/node_modules/ioredis/", "/node_modules/@aws-sdk/"];
+
+const REFUSE_HOOK = `export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  for (const p of ${JSON.stringify(LAZY_PACKAGES)}) if (r.url.includes(p)) throw new Error("loaded at start-up: " + r.url);
+  return r;
+}`;
+
+/** Runs `orrery <args>` with node flags and a preloaded script; returns its status, stdout and stderr. */
+function run(args: string[], nodeFlags: string[], preload: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...nodeFlags, "--import", `data:text/javascript,${encodeURIComponent(preload)}`, MAIN, ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+for (const command of ["receive", "start"]) {
+  test(`orrery ${command} loads neither ioredis nor the S3 SDK when no Redis cache or S3 bucket is configured`, () => {
+    const preload = `import { register } from "node:module"; register("data:text/javascript," + encodeURIComponent(${JSON.stringify(REFUSE_HOOK)}));`;
+    // --help loads the subcommand's whole module graph, then returns before serving.
+    const r = run([command, "--help"], [], preload);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`usage: orrery ${command}`));
+  });
+}
+
+/** Prints the young generation's size (V8's new_space, both semi-spaces) at exit. */
+const REPORT_NEW_SPACE = `import { getHeapSpaceStatistics } from "node:v8";
+process.on("exit", () => process.stderr.write("new_space " + getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size + "\\n"));`;
+
+function newSpaceBytes(args: string[], nodeFlags: string[] = []): number {
+  const r = run(args, nodeFlags, REPORT_NEW_SPACE);
+  assert.equal(r.status, 0, r.stderr);
+  const m = /new_space (\d+)/.exec(r.stderr);
+  assert.ok(m !== null, r.stderr);
+  return Number(m[1]);
+}
+
+test("orrery receive keeps the young generation at 1 MB semi-spaces while its modules load; a node semi-space flag wins", () => {
+  assert.ok(newSpaceBytes(["receive", "--help"]) <= 2.5 * 2 ** 20, "receive: semi-spaces of 1 MB");
+  // The same module graph without the setting grows them (start), and so does receive when node is told a growth factor.
+  assert.ok(newSpaceBytes(["start", "--help"]) >= 8 * 2 ** 20, "start: semi-spaces grown");
+  assert.ok(newSpaceBytes(["receive", "--help"], ["--semi-space-growth-factor=2"]) >= 8 * 2 ** 20, "receive with a node flag: grown");
+});
