@@ -2,8 +2,8 @@
 // (no object tree, no JSON.stringify, no strings per point), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
 import type { Annotation, FloatHistogram, MatrixSeries, QueryStats, Value } from "../engine/index.js";
-import { ChunkWriter, CHUNK_BYTES } from "./chunks.js";
-import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeAscii, writeSampleValue } from "./format.js";
+import { ChunkWriter } from "./chunks.js";
+import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleTime, writeSampleValue } from "./format.js";
 
 /** The grid layout's chunks are handed to the socket once they pass this many UTF-16 units. */
 export const CHUNK_CHARS = 64 * 1024;
@@ -34,7 +34,7 @@ export function labelsJson(labels: Labels): string {
 
 /** The whole success envelope of a query or query_range response, in chunks of about CHUNK_BYTES. */
 export function* encodeQueryResponse(parts: QueryResponseParts): Generator<Buffer, void, undefined> {
-  const w = new ChunkWriter();
+  const w = new ChunkWriter(expectedBytes(parts.value));
   w.ascii('{"status":"success","data":{"resultType":' + jsonString(parts.value.type) + ',"result":');
   yield* encodeResult(parts.value, w);
   let tail = "";
@@ -42,7 +42,20 @@ export function* encodeQueryResponse(parts: QueryResponseParts): Generator<Buffe
   tail += "}";
   tail += annotationsJson(parts.warnings, parts.infos);
   w.text(tail + "}");
-  yield w.take();
+  yield w.last();
+}
+
+/** Bytes per point and per series a first chunk is sized by (labels and digits of a typical answer). */
+const POINT_BYTES = 32;
+const SERIES_BYTES = 256;
+
+/** About the size of a value's JSON, for the first chunk. */
+function expectedBytes(value: Value): number {
+  if (value.type === "vector") return SERIES_BYTES * (1 + value.samples.length);
+  if (value.type !== "matrix") return SERIES_BYTES;
+  let points = 0;
+  for (const s of value.series) points += s.t.length + (s.histograms === undefined ? 0 : 16 * s.histograms.t.length);
+  return SERIES_BYTES * (1 + value.series.length) + POINT_BYTES * points;
 }
 
 /** The response as one string (tests, and callers that keep the text). */
@@ -83,11 +96,11 @@ function* encodeResult(value: Value, w: ChunkWriter): Generator<Buffer, void, un
 
 const COMMA = 44;
 const QUOTE = 34;
+const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 
 function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generator<Buffer, void, undefined> {
   w.ascii("[");
-  const stamps = new StampCache(series);
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     w.text((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels));
@@ -98,15 +111,21 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
     if (n > 0) w.ascii(',"values":[');
     let buf = w.buf;
     let pos = w.pos;
+    let limit = w.limit;
     for (let j = 0; j < n; j++) {
-      if (pos >= CHUNK_BYTES) {
+      if (pos >= limit) {
         w.pos = pos;
-        yield w.take();
+        if (w.full) yield w.take();
+        else w.grow();
         buf = w.buf;
-        pos = 0;
+        pos = w.pos;
+        limit = w.limit;
       }
       if (j > 0) buf[pos++] = COMMA;
-      pos = stamps.write(buf, pos, ts[j]!);
+      buf[pos++] = OPEN_BRACKET;
+      pos = writeSampleTime(buf, pos, ts[j]!);
+      buf[pos++] = COMMA;
+      buf[pos++] = QUOTE;
       pos = writeSampleValue(buf, pos, vs[j]!);
       buf[pos++] = QUOTE;
       buf[pos++] = CLOSE_BRACKET;
@@ -126,67 +145,6 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
     if (w.full) yield w.take();
   }
   w.ascii("]");
-}
-
-/** Most slots of the timestamp cache: more than a range query's 11,001 steps. */
-const MAX_STAMP_SLOTS = 16384;
-/** Bytes a slot holds: `[`, the timestamp (at most 21 characters for a safe integer), `,"`. */
-const STAMP_BYTES = 32;
-
-/**
- * Each point's `[<t>,"` prefix, formatted once per timestamp and copied after: the series of a
- * range query share the step grid. A direct-mapped cache on t / step, the step being the smallest
- * gap between the first series' points; a point off the grid just costs a formatting.
- */
-class StampCache {
-  private readonly mask: number;
-  private readonly keys: Float64Array;
-  private readonly lens: Uint8Array;
-  private readonly bytes: Buffer;
-  private readonly step: number;
-
-  constructor(series: readonly MatrixSeries[]) {
-    this.step = gridStep(series);
-    let slots = 16;
-    for (const s of series) while (slots < s.t.length && slots < MAX_STAMP_SLOTS) slots *= 2;
-    this.mask = slots - 1;
-    this.keys = new Float64Array(slots).fill(NaN);
-    this.lens = new Uint8Array(slots);
-    this.bytes = Buffer.allocUnsafe(slots * STAMP_BYTES);
-  }
-
-  /** `[<t>,"` at buf[pos]; returns the position after it. */
-  write(buf: Uint8Array, pos: number, t: number): number {
-    const slot = Math.floor(t / this.step) & this.mask;
-    if (this.keys[slot] !== t && !this.fill(slot, t)) return writeAscii(buf, pos, "[" + formatSampleTime(t) + ',"');
-    const bytes = this.bytes;
-    const from = slot * STAMP_BYTES;
-    const n = this.lens[slot]!;
-    for (let k = 0; k < n; k++) buf[pos + k] = bytes[from + k]!;
-    return pos + n;
-  }
-
-  /** Formats t into its slot; false when it does not fit one (a timestamp no engine makes). */
-  private fill(slot: number, t: number): boolean {
-    const text = "[" + formatSampleTime(t) + ',"';
-    if (text.length > STAMP_BYTES) return false;
-    this.lens[slot] = text.length;
-    writeAscii(this.bytes, slot * STAMP_BYTES, text);
-    this.keys[slot] = t;
-    return true;
-  }
-}
-
-/** The smallest positive gap between the points of the first series with two (1 when none has). */
-function gridStep(series: readonly MatrixSeries[]): number {
-  for (const s of series) {
-    const ts = s.t;
-    if (ts.length < 2) continue;
-    let step = Infinity;
-    for (let j = 1; j < ts.length; j++) if (ts[j]! - ts[j - 1]! < step) step = ts[j]! - ts[j - 1]!;
-    return step > 0 && step < Infinity ? step : 1;
-  }
-  return 1;
 }
 
 /**

@@ -460,7 +460,7 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   let headBytes = 0;
   for (;;) {
     const r = it.next();
-    if (r.done === true) return sendWhole(request, reply, Buffer.concat(head, headBytes));
+    if (r.done === true) return sendWhole(request, reply, head.length === 1 ? head[0]! : Buffer.concat(head, headBytes));
     const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
     head.push(chunk);
     headBytes += chunk.length;
