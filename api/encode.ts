@@ -101,6 +101,7 @@ const CLOSE_BRACKET = 93;
 
 function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generator<Buffer, void, undefined> {
   w.ascii("[");
+  const stamps = series.length > 1 ? new StampCache(series) : undefined;
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     w.text((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels));
@@ -122,10 +123,7 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
         limit = w.limit;
       }
       if (j > 0) buf[pos++] = COMMA;
-      buf[pos++] = OPEN_BRACKET;
-      pos = writeSampleTime(buf, pos, ts[j]!);
-      buf[pos++] = COMMA;
-      buf[pos++] = QUOTE;
+      pos = stamps === undefined ? writeStamp(buf, pos, ts[j]!) : stamps.write(buf, pos, ts[j]!);
       pos = writeSampleValue(buf, pos, vs[j]!);
       buf[pos++] = QUOTE;
       buf[pos++] = CLOSE_BRACKET;
@@ -145,6 +143,78 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
     if (w.full) yield w.take();
   }
   w.ascii("]");
+}
+
+/** Most slots of the timestamp cache: more than a range query's 11,001 steps. */
+const MAX_STAMP_SLOTS = 16384;
+/** Bytes a slot holds: `[`, the timestamp (at most 21 characters below 2^49 ms), `,"`. */
+const STAMP_BYTES = 32;
+/** Times the cache holds: whole ms whose text fits a slot. */
+const STAMP_BELOW = 2 ** 49;
+
+/**
+ * Each point's `[<t>,"` prefix, written once per timestamp and copied after: the series of a range
+ * query share the step grid (with one series there is nothing to share: it is not made). A
+ * direct-mapped cache on t / step, the step being the smallest gap between the first series'
+ * points; a point off the grid just costs a writing.
+ */
+class StampCache {
+  private readonly mask: number;
+  private readonly keys: Float64Array;
+  private readonly lens: Uint8Array;
+  private readonly bytes: Buffer;
+  private readonly step: number;
+
+  constructor(series: readonly MatrixSeries[]) {
+    this.step = gridStep(series);
+    let slots = 16;
+    for (const s of series) while (slots < s.t.length && slots < MAX_STAMP_SLOTS) slots *= 2;
+    this.mask = slots - 1;
+    this.keys = new Float64Array(slots).fill(NaN);
+    this.lens = new Uint8Array(slots);
+    this.bytes = Buffer.allocUnsafe(slots * STAMP_BYTES);
+  }
+
+  /** `[<t>,"` at buf[pos]; returns the position after it. */
+  write(buf: Uint8Array, pos: number, t: number): number {
+    const slot = Math.floor(t / this.step) & this.mask;
+    if (this.keys[slot] !== t && !this.fill(slot, t)) return writeStamp(buf, pos, t);
+    const bytes = this.bytes;
+    const from = slot * STAMP_BYTES;
+    const n = this.lens[slot]!;
+    for (let k = 0; k < n; k++) buf[pos + k] = bytes[from + k]!;
+    return pos + n;
+  }
+
+  /** Writes t into its slot; false when it might not fit one (a timestamp no engine makes). */
+  private fill(slot: number, t: number): boolean {
+    if (!Number.isInteger(t) || Math.abs(t) >= STAMP_BELOW) return false;
+    const from = slot * STAMP_BYTES;
+    this.lens[slot] = writeStamp(this.bytes, from, t) - from;
+    this.keys[slot] = t;
+    return true;
+  }
+}
+
+/** `[<t>,"` at buf[pos]; returns the position after it. */
+function writeStamp(buf: Uint8Array, pos: number, t: number): number {
+  buf[pos] = OPEN_BRACKET;
+  const end = writeSampleTime(buf, pos + 1, t);
+  buf[end] = COMMA;
+  buf[end + 1] = QUOTE;
+  return end + 2;
+}
+
+/** The smallest positive gap between the points of the first series with two (1 when none has). */
+function gridStep(series: readonly MatrixSeries[]): number {
+  for (const s of series) {
+    const ts = s.t;
+    if (ts.length < 2) continue;
+    let step = Infinity;
+    for (let j = 1; j < ts.length; j++) if (ts[j]! - ts[j - 1]! < step) step = ts[j]! - ts[j - 1]!;
+    return step > 0 && step < Infinity ? step : 1;
+  }
+  return 1;
 }
 
 /**

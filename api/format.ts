@@ -311,21 +311,14 @@ function writeSmallUint(buf: Uint8Array, pos: number, n: number): number {
   return pos + width;
 }
 
-/** "00" to "99" as ASCII byte pairs: two digits per division. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i & 1 ? (i >> 1) % 10 : Math.floor(i / 20)));
-
 /** n < 2^31 as exactly `width` digits, zero-padded on the left. */
 function writeFixedWidth(buf: Uint8Array, pos: number, n: number, width: number): void {
   let m = n | 0;
-  let p = pos + width - 1;
-  for (; p > pos; p -= 2) {
-    const q = (m / 100) | 0;
-    const r = (m - q * 100) << 1;
-    buf[p] = DIGIT_PAIRS[r + 1]!;
-    buf[p - 1] = DIGIT_PAIRS[r]!;
+  for (let p = pos + width - 1; p >= pos; p--) {
+    const q = (m / 10) | 0;
+    buf[p] = 48 + m - q * 10;
     m = q;
   }
-  if (p === pos) buf[p] = 48 + m - ((m / 10) | 0) * 10;
 }
 
 /** An ASCII string's bytes at buf[pos] (room for them is the caller's), returning the position after them. */
