@@ -9,11 +9,21 @@ export const CHUNK_BYTES = 64 * 1024;
 export const POINT_ROOM = 256;
 
 export class ChunkWriter {
-  buf: Buffer = Buffer.allocUnsafe(CHUNK_BYTES + POINT_ROOM);
+  buf: Buffer;
   pos = 0;
+
+  /** `expectedBytes`: about how much will be written, so a small answer gets a small first chunk. */
+  constructor(expectedBytes = CHUNK_BYTES) {
+    this.buf = Buffer.allocUnsafe(Math.min(expectedBytes, CHUNK_BYTES) + POINT_ROOM);
+  }
 
   get full(): boolean {
     return this.pos >= CHUNK_BYTES;
+  }
+
+  /** Where the hot loops stop to take or grow: POINT_ROOM short of the buffer's end. */
+  get limit(): number {
+    return this.buf.length - POINT_ROOM;
   }
 
   /** The bytes written since the last take; writing goes on in a new Buffer. */
@@ -22,6 +32,16 @@ export class ChunkWriter {
     this.buf = Buffer.allocUnsafe(CHUNK_BYTES + POINT_ROOM);
     this.pos = 0;
     return out;
+  }
+
+  /** The bytes written since the last take, when nothing more will be written. */
+  last(): Buffer {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** At the limit of a first chunk smaller than CHUNK_BYTES: a buffer twice as big (at most CHUNK_BYTES), the bytes copied. */
+  grow(): void {
+    this.room(Math.min(this.buf.length, CHUNK_BYTES + POINT_ROOM - this.pos));
   }
 
   /** Room for n more bytes, in a bigger Buffer (the written bytes copied) when this one lacks it. */

@@ -100,3 +100,12 @@ test("a large matrix comes in chunks of about 64 KiB, every chunk its own Buffer
   sameText(Buffer.concat(chunks).toString("utf8"), referenceMatrix(series, WARNED), "300 series");
 });
 
+
+test("a small matrix is one chunk in a Buffer sized to it, not a 64 KiB one", () => {
+  const t = Float64Array.from({ length: 721 }, (_, j) => 1796199480000 + j * 30000);
+  const series: MatrixSeries[] = [{ labels: X, t, v: Float64Array.from(t, (_, j) => j * 1e6 + 0.25) }];
+  const chunks = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: [], infos: [] })];
+  assert.equal(chunks.length, 1);
+  assert.ok(chunks[0]!.buffer.byteLength < 2 * chunks[0]!.length, `${chunks[0]!.buffer.byteLength} bytes held for ${chunks[0]!.length}`);
+  sameText(chunks[0]!.toString("utf8"), referenceMatrix(series), "721 points");
+});

@@ -2,8 +2,8 @@
 // (no object tree, no JSON.stringify, no strings per point), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
 import type { Annotation, FloatHistogram, MatrixSeries, QueryStats, Value } from "../engine/index.js";
-import { ChunkWriter, CHUNK_BYTES } from "./chunks.js";
-import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeAscii, writeSampleValue } from "./format.js";
+import { ChunkWriter } from "./chunks.js";
+import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleTime, writeSampleValue } from "./format.js";
 
 /** The grid layout's chunks are handed to the socket once they pass this many UTF-16 units. */
 export const CHUNK_CHARS = 64 * 1024;
@@ -34,7 +34,7 @@ export function labelsJson(labels: Labels): string {
 
 /** The whole success envelope of a query or query_range response, in chunks of about CHUNK_BYTES. */
 export function* encodeQueryResponse(parts: QueryResponseParts): Generator<Buffer, void, undefined> {
-  const w = new ChunkWriter();
+  const w = new ChunkWriter(expectedBytes(parts.value));
   w.ascii('{"status":"success","data":{"resultType":' + jsonString(parts.value.type) + ',"result":');
   yield* encodeResult(parts.value, w);
   let tail = "";
@@ -42,7 +42,20 @@ export function* encodeQueryResponse(parts: QueryResponseParts): Generator<Buffe
   tail += "}";
   tail += annotationsJson(parts.warnings, parts.infos);
   w.text(tail + "}");
-  yield w.take();
+  yield w.last();
+}
+
+/** Bytes per point and per series a first chunk is sized by (labels and digits of a typical answer). */
+const POINT_BYTES = 32;
+const SERIES_BYTES = 256;
+
+/** About the size of a value's JSON, for the first chunk. */
+function expectedBytes(value: Value): number {
+  if (value.type === "vector") return SERIES_BYTES * (1 + value.samples.length);
+  if (value.type !== "matrix") return SERIES_BYTES;
+  let points = 0;
+  for (const s of value.series) points += s.t.length + (s.histograms === undefined ? 0 : 16 * s.histograms.t.length);
+  return SERIES_BYTES * (1 + value.series.length) + POINT_BYTES * points;
 }
 
 /** The response as one string (tests, and callers that keep the text). */
@@ -83,11 +96,12 @@ function* encodeResult(value: Value, w: ChunkWriter): Generator<Buffer, void, un
 
 const COMMA = 44;
 const QUOTE = 34;
+const OPEN_BRACKET = 91;
 const CLOSE_BRACKET = 93;
 
 function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generator<Buffer, void, undefined> {
   w.ascii("[");
-  const stamps = new StampCache(series);
+  const stamps = series.length > 1 ? new StampCache(series) : undefined;
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
     w.text((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels));
@@ -98,15 +112,18 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
     if (n > 0) w.ascii(',"values":[');
     let buf = w.buf;
     let pos = w.pos;
+    let limit = w.limit;
     for (let j = 0; j < n; j++) {
-      if (pos >= CHUNK_BYTES) {
+      if (pos >= limit) {
         w.pos = pos;
-        yield w.take();
+        if (w.full) yield w.take();
+        else w.grow();
         buf = w.buf;
-        pos = 0;
+        pos = w.pos;
+        limit = w.limit;
       }
       if (j > 0) buf[pos++] = COMMA;
-      pos = stamps.write(buf, pos, ts[j]!);
+      pos = stamps === undefined ? writeStamp(buf, pos, ts[j]!) : stamps.write(buf, pos, ts[j]!);
       pos = writeSampleValue(buf, pos, vs[j]!);
       buf[pos++] = QUOTE;
       buf[pos++] = CLOSE_BRACKET;
@@ -130,13 +147,16 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
 
 /** Most slots of the timestamp cache: more than a range query's 11,001 steps. */
 const MAX_STAMP_SLOTS = 16384;
-/** Bytes a slot holds: `[`, the timestamp (at most 21 characters for a safe integer), `,"`. */
+/** Bytes a slot holds: `[`, the timestamp (at most 21 characters below 2^49 ms), `,"`. */
 const STAMP_BYTES = 32;
+/** Times the cache holds: whole ms whose text fits a slot. */
+const STAMP_BELOW = 2 ** 49;
 
 /**
- * Each point's `[<t>,"` prefix, formatted once per timestamp and copied after: the series of a
- * range query share the step grid. A direct-mapped cache on t / step, the step being the smallest
- * gap between the first series' points; a point off the grid just costs a formatting.
+ * Each point's `[<t>,"` prefix, written once per timestamp and copied after: the series of a range
+ * query share the step grid (with one series there is nothing to share: it is not made). A
+ * direct-mapped cache on t / step, the step being the smallest gap between the first series'
+ * points; a point off the grid just costs a writing.
  */
 class StampCache {
   private readonly mask: number;
@@ -158,7 +178,7 @@ class StampCache {
   /** `[<t>,"` at buf[pos]; returns the position after it. */
   write(buf: Uint8Array, pos: number, t: number): number {
     const slot = Math.floor(t / this.step) & this.mask;
-    if (this.keys[slot] !== t && !this.fill(slot, t)) return writeAscii(buf, pos, "[" + formatSampleTime(t) + ',"');
+    if (this.keys[slot] !== t && !this.fill(slot, t)) return writeStamp(buf, pos, t);
     const bytes = this.bytes;
     const from = slot * STAMP_BYTES;
     const n = this.lens[slot]!;
@@ -166,15 +186,23 @@ class StampCache {
     return pos + n;
   }
 
-  /** Formats t into its slot; false when it does not fit one (a timestamp no engine makes). */
+  /** Writes t into its slot; false when it might not fit one (a timestamp no engine makes). */
   private fill(slot: number, t: number): boolean {
-    const text = "[" + formatSampleTime(t) + ',"';
-    if (text.length > STAMP_BYTES) return false;
-    this.lens[slot] = text.length;
-    writeAscii(this.bytes, slot * STAMP_BYTES, text);
+    if (!Number.isInteger(t) || Math.abs(t) >= STAMP_BELOW) return false;
+    const from = slot * STAMP_BYTES;
+    this.lens[slot] = writeStamp(this.bytes, from, t) - from;
     this.keys[slot] = t;
     return true;
   }
+}
+
+/** `[<t>,"` at buf[pos]; returns the position after it. */
+function writeStamp(buf: Uint8Array, pos: number, t: number): number {
+  buf[pos] = OPEN_BRACKET;
+  const end = writeSampleTime(buf, pos + 1, t);
+  buf[end] = COMMA;
+  buf[end + 1] = QUOTE;
+  return end + 2;
 }
 
 /** The smallest positive gap between the points of the first series with two (1 when none has). */

@@ -1,7 +1,7 @@
 // Formatting tables; expected strings were checked against Prometheus 2.42's responses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleValue } from "./format.js";
+import { formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleTime, writeSampleValue, writeShortestFraction } from "./format.js";
 
 test("formatSampleValue switches to a two-digit-exponent 'e' format below 1e-6 and from 1e21", () => {
   const table: [number, string][] = [
@@ -102,5 +102,51 @@ test("writeSampleValue writes formatSampleValue's bytes: integers, short decimal
     words[0] = Math.floor(rand() * 2 ** 32);
     words[1] = Math.floor(rand() * 2 ** 32);
     check(bits[0]!); // any bit pattern
+  }
+});
+
+test("writeShortestFraction writes String(v)'s digits for a million fractions, declining almost none", () => {
+  const buf = Buffer.alloc(64);
+  let seed = 11;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer);
+  let tried = 0;
+  let declined = 0;
+  const check = (a: number): void => {
+    if (!(a >= 1e-6 && a < 2 ** 53) || Number.isInteger(a)) return;
+    tried++;
+    const end = writeShortestFraction(buf, 5, a);
+    // Nine digits or fewer are the short-decimal path's: declining them is by design.
+    if (end < 0 && String(a).replace(/^[0.]+|\./g, "").length > 9) declined++;
+    if (end < 0) return;
+    assert.equal(buf.toString("latin1", 5, end), String(a), `writeShortestFraction(${a})`);
+  };
+  for (let i = 0; i < 200_000; i++) {
+    // Any mantissa with a binary exponent from −20 to 52.
+    words[0] = Math.floor(rand() * 2 ** 32);
+    words[1] = Math.floor(rand() * 2 ** 20) + (1003 + Math.floor(rand() * 73)) * 2 ** 20;
+    check(bits[0]!);
+    check(Math.floor(rand() * 1e9) / (1 + Math.floor(rand() * 1e4))); // rates: counts over seconds
+    const short = Math.floor(rand() * 1e6) / 10 ** Math.floor(rand() * 9);
+    check(short * (1 + 2 ** -52)); // a short decimal's neighbours: 16 or 17 digits
+    check(short * (1 - 2 ** -53));
+    // 2^50 + k + 0.25: halfway between two 17-digit candidates (the even one wins).
+    check(2 ** 50 + Math.floor(rand() * 2 ** 49) + 0.25 + 0.5 * Math.floor(rand() * 2));
+  }
+  for (const a of [1e-6 + 2 ** -72, 2 ** 53 - 0.5, 2 ** 52 + 0.5, 0.1 + 0.2, 1 / 3, 2 / 3, 0.9999999999999999, 1.0000000000000002, 4.35, 9007199254740.991]) check(a);
+  assert.ok(tried > 900_000);
+  assert.ok(declined < tried / 100_000, `declined ${declined} of ${tried}`);
+});
+
+test("writeSampleTime writes formatSampleTime's bytes, negative, fractional and huge times included", () => {
+  const buf = Buffer.alloc(64);
+  const times = [0, 1, 5, 999, 1000, 1050, 1500, -1, -500, -1500, -1000, 1435781451780, 1435781451781, 1796221080000, 2 ** 49 - 1, 2 ** 49, 2 ** 53, 1.5, -2.25];
+  let seed = 5;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let i = 0; i < 100_000; i++) times.push(Math.floor((rand() - 0.1) * 10 ** Math.floor(rand() * 14)));
+  for (const t of times) {
+    const end = writeSampleTime(buf, 2, t);
+    assert.equal(buf.toString("latin1", 2, end), formatSampleTime(t), `writeSampleTime(${t})`);
   }
 });

@@ -216,3 +216,17 @@ test("a large series answer is gzipped in blocks that gunzip back to the plain a
   assert.ok(plain.body.length > 1_000_000);
   assert.equal(gunzipSync(zipped.rawPayload).toString(), plain.body);
 });
+
+test("a tiny answer of a non-query endpoint is not compressed, a bigger one is, as query answers are", async () => {
+  const few = [labels({ __name__: "up", job: "api" })];
+  const many = Array.from({ length: 200 }, (_, i) => labels({ __name__: "up", job: "api", instance: `host-${i}.example:9100` }));
+  const url = "/api/v1/series?match[]=up&start=1&end=2";
+  const headers = { "accept-encoding": "gzip" };
+  const engine = new FakeEngine(always(result({ type: "vector", samples: [] })));
+  const tiny = await buildApi({ engine, store: new LabelsStore(few), registry: new Registry() }).inject({ url, headers });
+  assert.equal(tiny.headers["content-encoding"], undefined);
+  assert.equal(tiny.json().data.length, 1);
+  const bigger = await buildApi({ engine, store: new LabelsStore(many), registry: new Registry() }).inject({ url, headers });
+  assert.equal(bigger.headers["content-encoding"], "gzip");
+  assert.equal(JSON.parse(gunzipSync(bigger.rawPayload).toString()).data.length, 200);
+});

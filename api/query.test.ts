@@ -326,8 +326,10 @@ test("responses are gzipped when the client accepts gzip, large ones streamed", 
   assert.equal(body, plain.body);
   assert.ok(body.length > 200_000);
   assert.equal(JSON.parse(body).data.result.length, 200);
+  // Under 2 KiB a body goes out as it is, whichever endpoint answers it.
   const small = await app.inject({ url: "/api/v1/status/buildinfo", headers: { "accept-encoding": "gzip" } });
-  assert.equal(JSON.parse(gunzipSync(small.rawPayload).toString()).status, "success");
+  assert.equal(small.headers["content-encoding"], undefined);
+  assert.equal(small.json().status, "success");
 });
 
 test("a query response up to 1M chars is sent whole (with a length), a larger one streamed; both bodies complete", async () => {

@@ -39,7 +39,7 @@ type HttpMethod = (typeof HTTP_METHODS)[number];
 const SMALL_BODY_CHARS = 64 * 1024;
 /** Query responses up to this many bytes are built whole and sent at once; larger ones stream. */
 const WHOLE_BODY_BYTES = 1024 * 1024;
-/** Query responses shorter than this are sent uncompressed even to clients accepting gzip. */
+/** Responses shorter than this are sent uncompressed even to clients accepting gzip. */
 const GZIP_MIN_CHARS = 2048;
 /** The routes a QueryStage (the query frontend) sits in front of. */
 const STAGED_ROUTES = new Set(["/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values"]);
@@ -460,7 +460,7 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   let headBytes = 0;
   for (;;) {
     const r = it.next();
-    if (r.done === true) return sendWhole(request, reply, Buffer.concat(head, headBytes));
+    if (r.done === true) return sendWhole(request, reply, head.length === 1 ? head[0]! : Buffer.concat(head, headBytes));
     const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
     head.push(chunk);
     headBytes += chunk.length;
@@ -500,7 +500,8 @@ function* continued(head: readonly Buffer[], rest: Iterator<string | Buffer>): G
 }
 
 function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: string): FastifyReply {
-  if (!acceptsGzip(request)) return reply.send(text);
+  // As for query answers: compressing a body this small saves less than setting up zlib costs.
+  if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(text);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text));
   return reply.send(Readable.from(gzipBlocks([text]), { objectMode: false }));

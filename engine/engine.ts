@@ -11,6 +11,7 @@ import { createEngineMetrics, type EngineMetrics } from "./metrics.js";
 import { type Explain, timeline, VectorPool } from "./model.js";
 import type { EngineOptions, ExplainOptions, Query, QueryEngine, QueryOptions, QueryResult, Value } from "./types.js";
 import { WorkerLeases } from "./parallel/offload.js";
+import { ParsedQueries } from "./parsed_queries.js";
 import type { WindowWorkerPool } from "./parallel/pool.js";
 
 const DEFAULTS = {
@@ -25,11 +26,16 @@ type Settings = Required<Omit<EngineOptions, "registry" | "windowWorkers">>;
 
 /** Steps per batch an operator returns from next(). */
 const STEPS_BATCH = 10;
+/** Parsed queries kept, and the longest query text kept. */
+const PARSED_QUERIES = 512;
+const PARSED_QUERY_MAX_CHARS = 4096;
 
 export class Engine implements QueryEngine {
   private readonly opts: Settings;
   private readonly metrics: EngineMetrics;
   private readonly windowWorkers: WindowWorkerPool | undefined;
+  /** Dashboards repeat their queries: a query parsed lately skips the parser. */
+  private readonly parsed = new ParsedQueries(PARSED_QUERIES, PARSED_QUERY_MAX_CHARS);
 
   constructor(opts: EngineOptions = {}) {
     const { registry, windowWorkers, ...rest } = opts;
@@ -39,13 +45,13 @@ export class Engine implements QueryEngine {
   }
 
   instantQuery(store: Store, query: string, timeMs: number, opts: QueryOptions = {}): Query {
-    return this.newQuery(store, query, parseQuery(query, this.opts.enableExperimental), timeMs, timeMs, 0, opts);
+    return this.newQuery(store, query, this.parse(query), timeMs, timeMs, 0, opts);
   }
 
   rangeQuery(store: Store, query: string, startMs: number, endMs: number, stepMs: number, opts: QueryOptions = {}): Query {
     if (!(stepMs > 0)) throw badData("zero or negative query resolution step widths are not accepted. Try a positive integer");
     if (endMs < startMs) throw badData("end timestamp must not be before start time");
-    const expr = parseQuery(query, this.opts.enableExperimental);
+    const expr = this.parse(query);
     const type = exprType(expr);
     if (type !== "scalar" && type !== "vector") {
       const name = type === "matrix" ? "range vector" : type;
@@ -78,6 +84,10 @@ export class Engine implements QueryEngine {
       clearTimeout(timer);
       ctx.workers?.closeAll();
     }
+  }
+
+  private parse(query: string): Expr {
+    return this.parsed.get(query, () => parseQuery(query, this.opts.enableExperimental));
   }
 
   /** Runs an already parsed expression (for callers holding an AST, such as the ruler and tests). */
