@@ -303,24 +303,16 @@ export class SampleBuffer {
     return this.input.scratch ?? (this.ownScratch ??= new DecodeScratch());
   }
 
-  /** Decodes a chunk into the shared scratch, then appends only its samples in range. */
+  /** Decodes a chunk into the shared scratch, then appends only its samples in range (copied whole, stale markers dropped after when asked). */
   private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
     scratch.ensure(xorChunkNumSamples(bytes));
     const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
     this.reserve(got);
-    const st = scratch.t;
-    const sv = scratch.v;
-    const t = this.t;
-    const v = this.v;
-    let n = this.len;
-    for (let k = 0; k < got; k++) {
-      const x = sv[k]!;
-      if (this.dropStale && x !== x && isStaleNaN(x)) continue;
-      t[n] = st[k]!;
-      v[n++] = x;
-    }
-    this.len = n;
+    const from = this.len;
+    this.t.set(scratch.t.subarray(0, got), from);
+    this.v.set(scratch.v.subarray(0, got), from);
+    this.len = this.dropStale ? this.withoutStale(from, from + got) : from + got;
   }
 
   private reserve(n: number): void {
