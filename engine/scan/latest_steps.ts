@@ -26,18 +26,26 @@ export function readLatestSteps(
 ): number {
   const series = buffers.length;
   present.fill(0, 0, series * (k1 - k0));
-  const lastRef = refs[k1 - 1]!;
   let written = 0;
   for (let j = 0; j < series; j++) {
     const b = buffers[j]!;
-    b.fill(lastRef);
-    const ts = b.t;
-    const vs = b.v;
-    const len = b.len;
+    let ts = b.t;
+    let vs = b.v;
+    let len = b.len;
     // Cursor a: the last sample at or before the step's reference.
     let a = b.a;
     for (let k = k0; k < k1; k++) {
       const ref = refs[k]!;
+      if (len === 0 || ts[len - 1]! <= ref) {
+        // Decoded only as the steps reach it, so the buffer holds about a chunk (filling may compact it).
+        b.a = a;
+        b.keep = a;
+        b.fill(ref);
+        ts = b.t;
+        vs = b.v;
+        len = b.len;
+        a = b.a;
+      }
       while (a + 1 < len && ts[a + 1]! <= ref) a++;
       if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
       const v = vs[a]!;
