@@ -304,15 +304,21 @@ export class SampleBuffer {
     return this.input.scratch ?? (this.ownScratch ??= new DecodeScratch());
   }
 
-  /** Decodes a chunk into the shared scratch, then appends only its samples in range (copied whole, stale markers dropped after when asked). */
+  /** Decodes a chunk into the shared scratch, then appends only its samples in range (stale markers dropped after, when asked). */
   private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
     scratch.ensure(xorChunkNumSamples(bytes));
     const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
     this.reserve(got);
     const from = this.len;
-    this.t.set(scratch.t.subarray(0, got), from);
-    this.v.set(scratch.v.subarray(0, got), from);
+    const { t, v } = this;
+    const st = scratch.t;
+    const sv = scratch.v;
+    // A plain copy (no subarray views: an instant read copies a few samples per chunk, and views are garbage).
+    for (let k = 0; k < got; k++) {
+      t[from + k] = st[k]!;
+      v[from + k] = sv[k]!;
+    }
     this.len = this.dropStale ? this.withoutStale(from, from + got) : from + got;
   }
 
