@@ -153,27 +153,6 @@ test("range functions evaluated on window workers answer exactly as on one threa
   assert.equal(pool.discarded, 0);
 });
 
-test("bare selectors read on window workers answer exactly as on one thread", async () => {
-  const store = randomStore(37, 24);
-  const pooled = new Engine({ windowWorkers: pool });
-  // Float-only series go to the workers; `m_total` holds a histogram series and `smoothed` reads around each step: both stay here.
-  const offloaded = ["g", "g offset 3m", "g @ 3600", "timestamp(g)", "count by (i) (g)"];
-  const local = ["m_total", "g smoothed", "timestamp(m_total)", "{__name__=~'g|m_total'} @ 5000"];
-  const before = pool.parts;
-  for (const [n, q] of [...offloaded, ...local].entries()) {
-    const step = [30_000, 37_000, 61_000][n % 3]!;
-    const a = await outcome(alone, store, q, step);
-    const p = await outcome(pooled, store, q, step);
-    if (typeof a === "string" || typeof p === "string") {
-      assert.equal(p, a, q);
-      continue;
-    }
-    assertSame(q, a, p);
-  }
-  assert.equal(pool.parts - before, 2 * offloaded.length, "parts handed to workers");
-  assert.equal(pool.discarded, 0);
-});
-
 test("the possible-non-counter info comes from a worker's series too", async () => {
   // Three series: the query's thread takes `aaa` (one sample: no rate), the two workers the others.
   const store = new MemoryStore();
