@@ -74,7 +74,7 @@ export class RangeFunctionOperator implements Operator {
     this.outPoints = new Float64Array(d.buffers.length);
     const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs };
     this.windows = new SeriesWindows(shape, d.buffers.length);
-    this.offload = offloadWindows(this.ctx.workers, { kind: "windows", shape }, d.buffers, this.steps, this.ctx.stepsBatch);
+    this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
     return d;
   }
 

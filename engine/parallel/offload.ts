@@ -6,11 +6,11 @@ import type { Worker } from "node:worker_threads";
 import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
-import type { StepTimes } from "../function/range_windows.js";
+import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { dropsStale, packSeries, transferList, type FromWorker, type JobMessage, type PartTask, type SliceRequest, type SliceResult } from "./protocol.js";
+import { packSeries, transferList, type FromWorker, type JobMessage, type SliceRequest, type SliceResult } from "./protocol.js";
 
 /** Cells (series × steps) of one slice's result: 512K cells are 4.5 MB, and at most SLICES_AHEAD + 1 slices exist per worker. */
 const SLICE_CELLS = 1 << 19;
@@ -153,14 +153,14 @@ export interface Offload {
  * decoded + windows evaluated) reaches the pool's threshold; the k workers and the query's thread
  * share the series by WORKER_WEIGHT.
  */
-export function offloadWindows(leases: WorkerLeases | undefined, task: PartTask, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
   if (leases === undefined || leases.pool.size === 0 || n < 2) return none;
   const inputs: SeriesInput[] = [];
   let work = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const input = buffers[i]!.unreadXorInput(dropsStale(task));
+    const input = buffers[i]!.unreadXorInput();
     if (input === undefined) break;
     inputs.push(input);
     for (const c of input.chunks) work += xorChunkNumSamples(c);
@@ -177,7 +177,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, task: PartTask,
   workers.forEach((w, p) => {
     const from = Math.floor((take * p) / workers.length);
     const to = Math.floor((take * (p + 1)) / workers.length);
-    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), task, steps, stepsBatch));
+    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch));
   });
   return { mainSeries, parts };
 }
@@ -217,13 +217,13 @@ export class WorkerPart {
     private readonly held: HeldWorker,
     readonly firstId: number,
     inputs: readonly SeriesInput[],
-    task: PartTask,
+    shape: WindowShape,
     private readonly steps: StepTimes,
     stepsBatch: number,
   ) {
     this.count = inputs.length;
     this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
-    held.start(this, { type: "job", job, task, series: packSeries(inputs), steps });
+    held.start(this, { type: "job", job, shape, series: packSeries(inputs), steps });
     this.request();
   }
 

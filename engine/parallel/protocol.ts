@@ -2,7 +2,6 @@
 // call (its series' chunk bytes packed in one transferred buffer), then slices of steps whose
 // results come back as transferred typed arrays. No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
-import type { LatestRead } from "../scan/latest_steps.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
 /** Series' XOR chunks in one buffer: series j's chunks are chunk numbers [seriesEnds[j−1], seriesEnds[j]), chunk c is bytes [chunkEnds[c−1], chunkEnds[c]). */
@@ -17,27 +16,16 @@ export interface PackedSeries {
 // A worker may hold several parts of one query at once (each call of the query has its own);
 // every message names its part by job number.
 
-/**
- * What a part evaluates: a range function's windows (stale markers dropped from its series), or a
- * vector selector's latest sample in the lookback at each step (stale markers kept: they end a series).
- */
-export type PartTask = { kind: "windows"; shape: WindowShape } | { kind: "latest"; lookbackMs: number; read: LatestRead };
-
-/** Whether a task's series are read with their stale markers dropped. */
-export function dropsStale(task: PartTask): boolean {
-  return task.kind === "windows";
-}
-
 /** Starts a part: its series and every step's times and arguments. */
 export interface JobMessage {
   type: "job";
   job: number;
-  task: PartTask;
+  shape: WindowShape;
   series: PackedSeries;
   steps: StepTimes;
 }
 
-/** Evaluate steps [k0, k1) into the given arrays (step-major cells; see evaluateFloatSteps, readLatestSteps) and send them back. */
+/** Evaluate steps [k0, k1) into the given arrays (step-major cells; see evaluateFloatSteps) and send them back. */
 export interface SliceRequest extends SliceCells {
   type: "slice";
 }

@@ -246,13 +246,12 @@ export class SampleBuffer {
   }
 
   /**
-   * The raw XOR chunks this buffer would read lazily, while it has read none: what a window worker
-   * can read in its place, given that it drops stale markers when dropStale (as this buffer must).
-   * Undefined for samples decoded up front.
+   * The raw XOR chunks this buffer would read lazily (stale markers dropped), while it has read none:
+   * what a window worker can read in its place. Undefined for samples decoded up front.
    */
-  unreadXorInput(dropStale: boolean): SeriesInput | undefined {
+  unreadXorInput(): SeriesInput | undefined {
     // An aggregate read's chunks are not XOR samples a worker can decode (its input has none).
-    if (this.input.decoded !== undefined || this.aggregate !== undefined || this.dropStale !== dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
+    if (this.input.decoded !== undefined || this.aggregate !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
     return this.input;
   }
 

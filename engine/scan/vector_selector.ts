@@ -13,7 +13,6 @@ import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
-import { offloadWindows, type WorkerPart } from "../parallel/offload.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -60,7 +59,7 @@ export class VectorSelectorOperator implements Operator {
     for (let k = 0; k < this.tl.steps; k++) this.refs[k] = this.refAt(k);
     const floats = !this.buffers.some((b) => b.h !== undefined);
     // `x smoothed` reads around each step (not under timestamp(), which reads plain).
-    if (floats && (!n.smoothed || this.opts.timestampValues)) this.cells = this.latestCells(this.buffers);
+    if (floats && (!n.smoothed || this.opts.timestampValues)) this.cells = new LatestCells(this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
     return this.buffers;
   }
 
@@ -76,7 +75,7 @@ export class VectorSelectorOperator implements Operator {
     const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
     for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, bufs.length));
-    if (this.cells !== undefined) await this.cells.emit(out, first);
+    if (this.cells !== undefined) this.fromCells(bufs, out, first);
     const failure = this.cells !== undefined ? undefined : this.node.smoothed && !this.opts.timestampValues ? this.smoothedSteps(bufs, out, first) : this.latestSamples(bufs, out, first);
     for (let j = 0; j < out.length; j++) {
       // Thrown where a step-by-step evaluation would have met it: before that step's count.
@@ -94,15 +93,27 @@ export class VectorSelectorOperator implements Operator {
     return (this.node.atMs ?? this.tl.start + k * this.tl.step) - this.node.offsetMs;
   }
 
-  /** Float-only series read in slices of steps; the trailing ones by window workers when the read is heavy enough. */
-  private latestCells(bufs: SampleBuffer[]): LatestCells {
-    const read: LatestRead = this.opts.timestampValues ? "timestamp" : this.opts.startTimestampValues ? "startTimestamp" : "value";
-    const lookbackMs = this.ctx.lookbackMs;
-    const times = new Float64Array(this.tl.steps);
-    for (let k = 0; k < this.tl.steps; k++) times[k] = this.tl.start + k * this.tl.step;
-    const steps = { times, refs: this.refs, args: [] };
-    const offload = offloadWindows(this.ctx.workers, { kind: "latest", lookbackMs, read }, bufs, steps, this.ctx.stepsBatch);
-    return new LatestCells(bufs.slice(0, offload.mainSeries), offload.parts, this.refs, lookbackMs, read, this.ctx.stepsBatch);
+  /** The batch's steps (out[j] is step first + j) from the cells of the slice holding them, read first when it is not. */
+  private fromCells(bufs: readonly SampleBuffer[], out: StepVector[], first: number): void {
+    const c = this.cells!;
+    if (first >= c.k1) {
+      c.k0 = first;
+      c.k1 = Math.min(this.tl.steps, first + c.width);
+      const read: LatestRead = this.opts.timestampValues ? "timestamp" : this.opts.startTimestampValues ? "startTimestamp" : "value";
+      readLatestSteps(bufs, this.refs, c.k0, c.k1, this.ctx.lookbackMs, read, c.values, c.present);
+    }
+    const series = bufs.length;
+    const { values, present } = c;
+    for (let j = 0; j < out.length; j++) {
+      const sv = out[j]!;
+      let n = 0;
+      for (let i = 0, cell = (first + j - c.k0) * series; i < series; i++, cell++) {
+        if (present[cell] === 0) continue;
+        sv.ids[n] = i;
+        sv.v[n++] = values[cell]!;
+      }
+      sv.n = n;
+    }
   }
 
   /**
@@ -249,58 +260,20 @@ export class VectorSelectorOperator implements Operator {
 /** Cells (series × steps) of one slice: 512K cells are 4.5 MB. */
 const SLICE_CELLS = 1 << 19;
 
-/**
- * Float-only series read a slice of steps [k0, k1) at a time into step-major cells (latest_steps.ts):
- * this thread's series [0, main.length), then the window workers' parts, which hold the rest in order.
- */
+/** The slice of steps [k0, k1) read series by series into step-major cells (latest_steps.ts). */
 class LatestCells {
-  private k0 = 0;
-  private k1 = 0;
+  k0 = 0;
+  k1 = 0;
   /** Steps in a slice: whole batches, as many as SLICE_CELLS hold. */
-  private readonly width: number;
-  private readonly values: Float64Array;
-  private readonly present: Uint8Array;
-  /** What the workers' parts mark (every series that gave a float); unread. */
-  private readonly emitted: Uint8Array;
+  readonly width: number;
+  readonly values: Float64Array;
+  readonly present: Uint8Array;
 
-  constructor(
-    private readonly main: readonly SampleBuffer[],
-    private readonly parts: readonly WorkerPart[],
-    private readonly refs: Float64Array,
-    private readonly lookbackMs: number,
-    private readonly read: LatestRead,
-    stepsBatch: number,
-  ) {
-    const series = main.length;
+  constructor(series: number, steps: number, stepsBatch: number) {
     const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
-    this.width = Math.min(most, refs.length);
+    this.width = Math.min(most, steps);
     this.values = new Float64Array(series * this.width);
     this.present = new Uint8Array(series * this.width);
-    const last = parts[parts.length - 1];
-    this.emitted = new Uint8Array(last === undefined ? 0 : last.firstId + last.count);
-  }
-
-  /** The batch's steps (out[j] is step first + j; batches come in order), their slice read first when it is not yet. */
-  async emit(out: StepVector[], first: number): Promise<void> {
-    if (first >= this.k1) {
-      this.k0 = first;
-      this.k1 = Math.min(this.refs.length, first + this.width);
-      readLatestSteps(this.main, this.refs, this.k0, this.k1, this.lookbackMs, this.read, this.values, this.present);
-    }
-    const series = this.main.length;
-    const { values, present } = this;
-    for (let j = 0; j < out.length; j++) {
-      const sv = out[j]!;
-      let n = 0;
-      for (let i = 0, cell = (first + j - this.k0) * series; i < series; i++, cell++) {
-        if (present[cell] === 0) continue;
-        sv.ids[n] = i;
-        sv.v[n++] = values[cell]!;
-      }
-      sv.n = n;
-    }
-    // The workers' series come after this thread's, so each step's ids stay in series order.
-    for (const part of this.parts) await part.appendTo(out, first, first + out.length, this.emitted);
   }
 }
 
