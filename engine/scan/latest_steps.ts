@@ -1,7 +1,6 @@
 // A vector selector's float reads over a slice of steps, series by series: each series' latest
-// sample in (ref − lookback, ref] at every step, into step-major cells. One series' samples are
-// decoded and read while they are in cache. The selector (vector_selector.ts) and its window
-// workers (engine/parallel/) both read through this, so they cannot disagree.
+// sample in (ref − lookback, ref] at every step, into step-major cells (the layout window workers
+// return, engine/parallel/). One series' samples are decoded and read while they are in cache.
 import { isStaleNaN } from "../../storeapi/index.js";
 import type { SampleBuffer } from "./sample_buffer.js";
 
