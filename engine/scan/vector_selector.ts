@@ -58,8 +58,8 @@ export class VectorSelectorOperator implements Operator {
     this.refs = new Float64Array(this.tl.steps);
     for (let k = 0; k < this.tl.steps; k++) this.refs[k] = this.refAt(k);
     const floats = !this.buffers.some((b) => b.h !== undefined);
-    // `x smoothed` reads around each step (not under timestamp(), which reads plain).
-    if (floats && (!n.smoothed || this.opts.timestampValues)) this.cells = new LatestCells(this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
+    // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
+    if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) this.cells = new LatestCells(this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
     return this.buffers;
   }
 
