@@ -63,6 +63,8 @@ function generate(scale: number): { store: MemoryStore; series: number; samples:
 
 const QUERIES = [
   "x_total",
+  // A bare selector under an aggregation: decoding and step selection, no result to encode.
+  "count by (job) (x_total)",
   "rate(x_total[5m])",
   "sum by (job) (rate(x_total[5m]))",
   "histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m])))",

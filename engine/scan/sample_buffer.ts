@@ -320,18 +320,16 @@ export class SampleBuffer {
     const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
     this.reserve(got);
+    const from = this.len;
+    const { t, v } = this;
     const st = scratch.t;
     const sv = scratch.v;
-    const t = this.t;
-    const v = this.v;
-    let n = this.len;
+    // A plain copy (no subarray views: an instant read copies a few samples per chunk, and views are garbage).
     for (let k = 0; k < got; k++) {
-      const x = sv[k]!;
-      if (this.dropStale && x !== x && isStaleNaN(x)) continue;
-      t[n] = st[k]!;
-      v[n++] = x;
+      t[from + k] = st[k]!;
+      v[from + k] = sv[k]!;
     }
-    this.len = n;
+    this.len = this.dropStale ? this.withoutStale(from, from + got) : from + got;
   }
 
   /** Drops the samples before `keep` (no longer needed) by moving the rest to the front. */

@@ -12,6 +12,7 @@ import { fetchSeries, type LoadedSeries } from "./fetch.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer } from "./sample_buffer.js";
+import { readLatestSteps, type LatestRead } from "./latest_steps.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -29,6 +30,10 @@ export class VectorSelectorOperator implements Operator {
   private buffers: SampleBuffer[] | undefined;
   private meta: SeriesMeta[] | undefined;
   private step = 0;
+  /** Each step's reference time, (at ?? t) − offset. */
+  private refs = new Float64Array(0);
+  /** Set when every series holds floats only: they are read a slice of steps at a time. */
+  private cells: LatestCells | undefined;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -50,6 +55,11 @@ export class VectorSelectorOperator implements Operator {
     const steps = readSteps(this.tl, n.atMs, n.offsetMs);
     const input = (s: LoadedSeries) => (n.histogramStats ? withStatsReadHints(s.input, steps, this.ctx.lookbackMs) : s.input);
     this.buffers = data.map((s) => new SampleBuffer(input(s), false));
+    this.refs = new Float64Array(this.tl.steps);
+    for (let k = 0; k < this.tl.steps; k++) this.refs[k] = this.refAt(k);
+    const floats = !this.buffers.some((b) => b.h !== undefined);
+    // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
+    if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) this.cells = new LatestCells(this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
     return this.buffers;
   }
 
@@ -61,62 +71,132 @@ export class VectorSelectorOperator implements Operator {
   async next(): Promise<StepVector[] | null> {
     const bufs = await this.load();
     if (this.step >= this.tl.steps) return null;
+    const first = this.step;
+    const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
-    const lookback = this.ctx.lookbackMs;
-    const smoothed = this.node.smoothed;
-    const tsValues = !!this.opts.timestampValues;
-    const stValues = !!this.opts.startTimestampValues;
-    const last = Math.min(this.tl.steps, this.step + this.ctx.stepsBatch);
-    for (; this.step < last; this.step++) {
-      const t = this.tl.start + this.step * this.tl.step;
-      const ref = (this.node.atMs ?? t) - this.node.offsetMs;
-      const sv = this.ctx.pool.get(t, bufs.length);
+    for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, bufs.length));
+    if (this.cells !== undefined) this.fromCells(bufs, out, first);
+    const failure = this.cells !== undefined ? undefined : this.node.smoothed && !this.opts.timestampValues ? this.smoothedSteps(bufs, out, first) : this.latestSamples(bufs, out, first);
+    for (let j = 0; j < out.length; j++) {
+      // Thrown where a step-by-step evaluation would have met it: before that step's count.
+      if (failure?.step === j) throw failure.error;
+      const sv = out[j]!;
+      this.ctx.samples.read(sv.n + sv.hn);
+      this.ctx.samples.check(stepVectorWeight(sv));
+    }
+    this.step = last;
+    return out;
+  }
+
+  /** Step k's reference time: (at ?? t) − offset. */
+  private refAt(k: number): number {
+    return (this.node.atMs ?? this.tl.start + k * this.tl.step) - this.node.offsetMs;
+  }
+
+  /** The batch's steps (out[j] is step first + j) from the cells of the slice holding them, read first when it is not. */
+  private fromCells(bufs: readonly SampleBuffer[], out: StepVector[], first: number): void {
+    const c = this.cells!;
+    if (first >= c.k1) {
+      c.k0 = first;
+      c.k1 = Math.min(this.tl.steps, first + c.width);
+      const read: LatestRead = this.opts.timestampValues ? "timestamp" : this.opts.startTimestampValues ? "startTimestamp" : "value";
+      readLatestSteps(bufs, this.refs, c.k0, c.k1, this.ctx.lookbackMs, read, c.values, c.present);
+    }
+    const series = bufs.length;
+    const { values, present } = c;
+    for (let j = 0; j < out.length; j++) {
+      const sv = out[j]!;
       let n = 0;
-      for (let i = 0; i < bufs.length; i++) {
-        const b = bufs[i]!;
-        if (smoothed && !tsValues) {
-          const x = this.smoothedValue(i, b, ref);
-          if (x === undefined) continue;
-          if (typeof x === "number") {
-            sv.ids[n] = i;
-            sv.v[n++] = x;
-          } else pushHistogram(sv, i, x);
-          continue;
-        }
-        b.fill(ref);
-        const ts = b.t;
-        // Cursor a: the last sample at or before ref (steps only move forward).
-        let a = b.a;
-        while (a + 1 < b.len && ts[a + 1]! <= ref) a++;
-        b.a = a;
-        b.keep = a;
-        if (a >= b.len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
-        const v = b.v[a]!;
-        if (v !== v && isStaleNaN(v)) continue;
-        if (stValues) {
-          sv.ids[n] = i;
-          sv.v[n++] = (b.st?.[a] ?? 0) / 1000;
-          continue;
-        }
-        const h = b.h?.[a];
-        if (h !== undefined) {
-          if (tsValues) {
-            const err = this.opts.histogramError?.(i);
-            if (err !== undefined) throw err;
-            sv.ids[n] = i;
-            sv.v[n++] = ts[a]! / 1000;
-          } else pushHistogram(sv, i, h);
-          continue;
-        }
+      for (let i = 0, cell = (first + j - c.k0) * series; i < series; i++, cell++) {
+        if (present[cell] === 0) continue;
         sv.ids[n] = i;
-        sv.v[n++] = tsValues ? ts[a]! / 1000 : v;
+        sv.v[n++] = values[cell]!;
       }
       sv.n = n;
-      this.ctx.samples.read(n + sv.hn);
-      this.ctx.samples.check(stepVectorWeight(sv));
-      out.push(sv);
     }
-    return out;
+  }
+
+  /**
+   * The batch's steps (out[j] is step first + j): each series' latest sample in (ref − lookback, ref],
+   * series outer and steps inner, so one series' samples stay in cache across the batch. Returns the
+   * first step (then lowest series) whose histogram a timestamp() read may not take, if any.
+   */
+  private latestSamples(bufs: readonly SampleBuffer[], out: StepVector[], first: number): StepFailure | undefined {
+    const lookback = this.ctx.lookbackMs;
+    const steps = out.length;
+    const plain = !this.opts.timestampValues && !this.opts.startTimestampValues;
+    // Steps only move forward: the last step's reference is the batch's latest.
+    const lastRef = this.refs[first + steps - 1]!;
+    let failure: StepFailure | undefined;
+    for (let i = 0; i < bufs.length; i++) {
+      const b = bufs[i]!;
+      b.fill(lastRef);
+      const ts = b.t;
+      const vs = b.v;
+      const len = b.len;
+      const floats = plain && b.h === undefined;
+      // Cursor a: the last sample at or before the step's reference.
+      let a = b.a;
+      for (let j = 0; j < steps; j++) {
+        const ref = this.refs[first + j]!;
+        while (a + 1 < len && ts[a + 1]! <= ref) a++;
+        if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
+        const v = vs[a]!;
+        if (v !== v && isStaleNaN(v)) continue;
+        const sv = out[j]!;
+        if (floats) {
+          sv.ids[sv.n] = i;
+          sv.v[sv.n++] = v;
+          continue;
+        }
+        const error = this.pushRead(sv, i, b, a);
+        if (error !== undefined && (failure === undefined || j < failure.step)) failure = { step: j, error };
+      }
+      b.a = a;
+      b.keep = a;
+    }
+    return failure;
+  }
+
+  /** Series i's sample a as the read asks for it (its start time, its timestamp, a histogram); the error a histogram raises under timestamp(), if any. */
+  private pushRead(sv: StepVector, i: number, b: SampleBuffer, a: number): Error | undefined {
+    if (this.opts.startTimestampValues) {
+      sv.ids[sv.n] = i;
+      sv.v[sv.n++] = (b.st?.[a] ?? 0) / 1000;
+      return undefined;
+    }
+    const tsValues = !!this.opts.timestampValues;
+    const h = b.h?.[a];
+    if (h !== undefined && !tsValues) {
+      pushHistogram(sv, i, h);
+      return undefined;
+    }
+    if (h !== undefined) {
+      const error = this.opts.histogramError?.(i);
+      if (error !== undefined) return error;
+    }
+    sv.ids[sv.n] = i;
+    sv.v[sv.n++] = tsValues ? b.t[a]! / 1000 : b.v[a]!;
+    return undefined;
+  }
+
+  /** The batch's steps of `x smoothed`, step by step (its annotations come in step order). */
+  private smoothedSteps(bufs: readonly SampleBuffer[], out: StepVector[], first: number): undefined {
+    for (let j = 0; j < out.length; j++) {
+      const ref = this.refs[first + j]!;
+      const sv = out[j]!;
+      for (let i = 0; i < bufs.length; i++) {
+        const x = this.smoothedValue(i, bufs[i]!, ref);
+        if (x === undefined) continue;
+        if (typeof x !== "number") {
+          pushHistogram(sv, i, x);
+          continue;
+        }
+        sv.ids[sv.n] = i;
+        sv.v[sv.n++] = x;
+      }
+    }
+    return undefined;
   }
 
   /**
@@ -175,6 +255,32 @@ export class VectorSelectorOperator implements Operator {
     const n = this.node;
     return { name: `[vectorSelector] {${n.matchers.map((m) => `${m.name}${m.op}"${m.value}"`).join(", ")}}`, children: [] };
   }
+}
+
+/** Cells (series × steps) of one slice: 512K cells are 4.5 MB. */
+const SLICE_CELLS = 1 << 19;
+
+/** The slice of steps [k0, k1) read series by series into step-major cells (latest_steps.ts). */
+class LatestCells {
+  k0 = 0;
+  k1 = 0;
+  /** Steps in a slice: whole batches, as many as SLICE_CELLS hold. */
+  readonly width: number;
+  readonly values: Float64Array;
+  readonly present: Uint8Array;
+
+  constructor(series: number, steps: number, stepsBatch: number) {
+    const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
+    this.width = Math.min(most, steps);
+    this.values = new Float64Array(series * this.width);
+    this.present = new Uint8Array(series * this.width);
+  }
+}
+
+/** An error met at one of a batch's steps (its index in the batch). */
+interface StepFailure {
+  step: number;
+  error: Error;
 }
 
 function isStaleAt(b: SampleBuffer, i: number): boolean {

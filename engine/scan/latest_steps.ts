@@ -1,0 +1,61 @@
+// A vector selector's float reads over a slice of steps, series by series: each series' latest
+// sample in (ref − lookback, ref] at every step, into step-major cells (the layout window workers
+// return, engine/parallel/). One series' samples are decoded and read while they are in cache.
+import { isStaleNaN } from "../../storeapi/index.js";
+import type { SampleBuffer } from "./sample_buffer.js";
+
+/** What a float read gives: the sample's value, its timestamp in seconds (timestamp()), its start timestamp in seconds, 0 for none (start_timestamp()). */
+export type LatestRead = "value" | "timestamp" | "startTimestamp";
+
+/**
+ * Reads float-only series (no histograms) at steps [k0, k1): series j's output at step k goes to
+ * values[(k−k0)·series + j], with present[·] = 1 when it has one (a sample in the lookback that is
+ * not a stale marker). refs: each step's reference time, (at ?? t) − offset, never decreasing.
+ * Returns the outputs written.
+ */
+export function readLatestSteps(
+  buffers: readonly SampleBuffer[],
+  refs: Float64Array,
+  k0: number,
+  k1: number,
+  lookbackMs: number,
+  read: LatestRead,
+  values: Float64Array,
+  present: Uint8Array,
+): number {
+  const series = buffers.length;
+  present.fill(0, 0, series * (k1 - k0));
+  let written = 0;
+  for (let j = 0; j < series; j++) {
+    const b = buffers[j]!;
+    let ts = b.t;
+    let vs = b.v;
+    let len = b.len;
+    // Cursor a: the last sample at or before the step's reference.
+    let a = b.a;
+    for (let k = k0; k < k1; k++) {
+      const ref = refs[k]!;
+      if (len === 0 || ts[len - 1]! <= ref) {
+        // Decoded only as the steps reach it, so the buffer holds about a chunk (filling may compact it).
+        b.a = a;
+        b.keep = a;
+        b.fill(ref);
+        ts = b.t;
+        vs = b.v;
+        len = b.len;
+        a = b.a;
+      }
+      while (a + 1 < len && ts[a + 1]! <= ref) a++;
+      if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
+      const v = vs[a]!;
+      if (v !== v && isStaleNaN(v)) continue;
+      const cell = (k - k0) * series + j;
+      values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
+      present[cell] = 1;
+      written++;
+    }
+    b.a = a;
+    b.keep = a;
+  }
+  return written;
+}
