@@ -81,3 +81,19 @@ test("an aggregate read decodes chunk by chunk: the buffer holds the steps' wind
   }
   assert.ok(most <= 4 * 25, `at most ${most} points held at once, of 960`);
 });
+
+test("a read to the end (an instant window) reserves the later chunks once and decodes them in place, stale markers dropped", () => {
+  const chunks = [0, 1, 2].map((c) => {
+    const x = new XorChunk();
+    for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c === 2 && i === 5 ? STALE_NAN : c * 120 + i);
+    return x.bytes();
+  });
+  // From sample 80 of the first chunk to the end: 40 + 120 + 119 samples, no stale marker.
+  const b = new SampleBuffer({ chunks, minTime: 80_000, maxTime: 359_000 }, true);
+  b.fill(359_000);
+  assert.equal(b.len, 279);
+  assert.equal(b.t.length, 40 + 240, "one reservation: the first chunk's samples in range and the later chunks' whole");
+  const expected = Array.from({ length: 280 }, (_, i) => 80 + i).filter((i) => i !== 245);
+  assert.deepEqual(Array.from(b.v.subarray(0, b.len)), expected);
+  assert.deepEqual(Array.from(b.t.subarray(0, b.len)), expected.map((i) => i * 1000));
+});

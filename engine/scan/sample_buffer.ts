@@ -259,8 +259,10 @@ export class SampleBuffer {
   fill(upTo: number): void {
     if (this.aggregate !== undefined) return this.fillAggregate(upTo);
     const chunks = this.input.chunks;
+    // Nothing in range is later than upTo: this fill reads every chunk left.
+    const toEnd = upTo >= this.input.maxTime;
     while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
-      this.appendVia(this.scratch(), chunks[this.nextChunk++]!);
+      this.appendChunk(chunks[this.nextChunk++]!, toEnd);
     }
   }
 
@@ -303,12 +305,26 @@ export class SampleBuffer {
     return this.input.scratch ?? (this.ownScratch ??= new DecodeScratch());
   }
 
-  /** Decodes a chunk into the shared scratch, then appends only its samples in range. */
-  private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
-    scratch.ensure(xorChunkNumSamples(bytes));
-    const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
+  /**
+   * Appends a chunk's samples in range (stale markers dropped when asked): decoded straight into
+   * the buffer when it has room for the whole chunk, else through the shared scratch, so the buffer
+   * grows by the samples in range only — plus, when the fill reads to the end (`toEnd`: an instant
+   * query's window), the later chunks' samples at once, which then decode in place.
+   */
+  private appendChunk(bytes: Uint8Array, toEnd: boolean): void {
+    const total = xorChunkNumSamples(bytes);
+    const scratch = this.scratch();
+    const { minTime, maxTime } = this.input;
+    const from = this.len;
+    if (from + total <= this.t.length) {
+      const to = from + decodeXorChunk(bytes, minTime, maxTime, this.t, this.v, from, scratch.iterator);
+      this.len = this.dropStale ? this.withoutStale(from, to) : to;
+      return;
+    }
+    scratch.ensure(total);
+    const got = decodeXorChunk(bytes, minTime, maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
-    this.reserve(got);
+    this.reserve(got + (toEnd ? this.samplesAfter(this.nextChunk) : 0));
     const st = scratch.t;
     const sv = scratch.v;
     const t = this.t;
@@ -321,6 +337,14 @@ export class SampleBuffer {
       v[n++] = x;
     }
     this.len = n;
+  }
+
+  /** Samples in the input's chunks from index k on, by their headers. */
+  private samplesAfter(k: number): number {
+    const chunks = this.input.chunks;
+    let n = 0;
+    for (let i = k; i < chunks.length; i++) n += xorChunkNumSamples(chunks[i]!);
+    return n;
   }
 
   private reserve(n: number): void {
