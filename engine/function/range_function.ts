@@ -127,7 +127,10 @@ export class RangeFunctionOperator implements Operator {
         this.emitted[i] = 1;
         if (counted) this.outPoints[i]++;
       }
-      if (last === this.tl.steps) this.ctx.samples.check(held + before + this.outPoints[i]! + window);
+      if (last === this.tl.steps) {
+        this.ctx.samples.check(held + before + this.outPoints[i]! + window);
+        b.release();
+      }
       before += this.outPoints[i]!;
     }
     // The workers' series come after this thread's, so each step's ids stay in series order.
