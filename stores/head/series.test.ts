@@ -158,8 +158,8 @@ test("a first read over a chunk cut, the open chunk short, is served whole: the 
   assert.equal(chunks.length, 2);
   assert.deepEqual(chunks.map((c) => [...c.raw!.decoded!.t]), [[115_000, 116_000, 117_000, 118_000, 119_000], Array.from({ length: 10 }, (_, i) => (120 + i) * 1000)]);
   assert.deepEqual([...chunks[0]!.raw!.decoded!.v], [115, 116, 117, 118, 119]);
-  // The ring holds the last TAIL_SAMPLES: 98..129 s; a read from 97 s on is not served, its closed chunk's samples may be missing.
-  const further = s.chunksIn(97_000, 129_000, arena, new ByteSlab(), true);
+  // The ring holds the last TAIL_SAMPLES samples; a read from the sample before them is not served, its closed chunk's samples may be missing.
+  const further = s.chunksIn((130 - TAIL_SAMPLES - 1) * 1000, 129_000, arena, new ByteSlab(), true);
   assert.equal(further[0]!.raw!.decoded, undefined);
   assert.deepEqual(further[1]!.raw!.decoded!.t.length, 10, "the open chunk, held whole, still is");
 });

@@ -33,11 +33,12 @@ const SLAB_FIRST_BYTES = 1 << 10;
 const SLAB_MAX_COPY = 4096;
 
 /**
- * Samples of a series' end (its open XOR chunk and the one before) the head keeps decoded once a read has asked for them:
- * 32 covers a 5-minute lookback at a 10 s scrape interval, for 512 bytes a series.
+ * Samples of a series' end (its open XOR chunk and the one before) the head keeps decoded once a
+ * read has asked for them: 64 cover a 10-minute window at a 10 s scrape interval (a 5-minute
+ * lookback at 5 s), for 1 KiB a series.
  */
-export const TAIL_SAMPLES = 32;
-/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its 512 data bytes (measured on Node 20). */
+export const TAIL_SAMPLES = 64;
+/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its data bytes (measured on Node 20). */
 export const TAIL_OBJECT_BYTES = 190;
 
 /** Ring index of the k-th held tail sample counted from the oldest (at ring index `oldest`). */
