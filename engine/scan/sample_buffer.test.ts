@@ -97,3 +97,21 @@ test("a read to the end (an instant window) reserves the later chunks once and d
   assert.deepEqual(Array.from(b.v.subarray(0, b.len)), expected);
   assert.deepEqual(Array.from(b.t.subarray(0, b.len)), expected.map((i) => i * 1000));
 });
+
+test("a short read reserves its few later chunks with the first; a long one grows as the steps reach its chunks", () => {
+  const chunksOf = (count: number): Uint8Array[] =>
+    Array.from({ length: count }, (_, c) => {
+      const x = new XorChunk();
+      for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c * 120 + i);
+      return x.bytes();
+    });
+  const short = new SampleBuffer({ chunks: chunksOf(3), minTime: 80_000, maxTime: 1_000_000 }, true);
+  short.fill(100_000);
+  assert.equal(short.t.length, 40 + 240, "the later 240 samples are reserved with the first chunk's 40");
+  short.fill(Infinity);
+  assert.equal(short.len, 280);
+  assert.deepEqual(Array.from(short.v.subarray(0, short.len)), Array.from({ length: 280 }, (_, i) => 80 + i));
+  const long = new SampleBuffer({ chunks: chunksOf(20), minTime: 80_000, maxTime: 10_000_000 }, true);
+  long.fill(100_000);
+  assert.equal(long.t.length, 40, "2,280 later samples are not reserved up front");
+});

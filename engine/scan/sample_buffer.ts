@@ -344,8 +344,9 @@ export class SampleBuffer {
   /**
    * Appends a chunk's samples in range (stale markers dropped when asked): decoded straight into
    * the buffer when it has room for the whole chunk, else through the shared scratch, so the buffer
-   * grows by the samples in range only — plus, when the fill reads to the end (`toEnd`: an instant
-   * query's window), the later chunks' samples at once, which then decode in place.
+   * grows by the samples in range only — plus the later chunks' samples at once, which then decode
+   * in place, when the fill reads to the end (`toEnd`: an instant query's window) or they are few
+   * (a short range: they would be buffered together anyway).
    */
   private appendChunk(bytes: Uint8Array, toEnd: boolean): void {
     const total = xorChunkNumSamples(bytes);
@@ -360,7 +361,8 @@ export class SampleBuffer {
     scratch.ensure(total);
     const got = decodeXorChunk(bytes, minTime, maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
-    this.reserve(got + (toEnd ? this.samplesAfter(this.nextChunk) : 0));
+    const rest = this.samplesAfter(this.nextChunk, toEnd ? Infinity : SLAB_MAX_TAKE);
+    this.reserve(got + (rest <= (toEnd ? Infinity : SLAB_MAX_TAKE) ? rest : 0));
     const st = scratch.t;
     const sv = scratch.v;
     const t = this.t;
@@ -375,11 +377,11 @@ export class SampleBuffer {
     this.len = n;
   }
 
-  /** Samples in the input's chunks from index k on, by their headers. */
-  private samplesAfter(k: number): number {
+  /** Samples in the input's chunks from index k on, by their headers; counting stops once past `most` (a long read's many chunks are not summed). */
+  private samplesAfter(k: number, most: number): number {
     const chunks = this.input.chunks;
     let n = 0;
-    for (let i = k; i < chunks.length; i++) n += xorChunkNumSamples(chunks[i]!);
+    for (let i = k; i < chunks.length && n <= most; i++) n += xorChunkNumSamples(chunks[i]!);
     return n;
   }
 
