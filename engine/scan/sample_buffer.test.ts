@@ -114,4 +114,12 @@ test("a short read reserves its few later chunks with the first; a long one grow
   const long = new SampleBuffer({ chunks: chunksOf(20), minTime: 80_000, maxTime: 10_000_000 }, true);
   long.fill(100_000);
   assert.equal(long.t.length, 40, "2,280 later samples are not reserved up front");
+  // Sliding on with a window of 10 samples: the last chunks (few samples by then) are not reserved midway either.
+  let most = 0;
+  for (let k = 1; k < 20; k++) {
+    long.fill(k * 120_000 + 60_000);
+    long.keep = long.a = long.b = long.len - 10;
+    most = Math.max(most, long.t.length);
+  }
+  assert.ok(most <= 480, `the buffer stayed near a chunk and a window: ${most}`);
 });

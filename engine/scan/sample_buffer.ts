@@ -345,8 +345,8 @@ export class SampleBuffer {
    * Appends a chunk's samples in range (stale markers dropped when asked): decoded straight into
    * the buffer when it has room for the whole chunk, else through the shared scratch, so the buffer
    * grows by the samples in range only — plus the later chunks' samples at once, which then decode
-   * in place, when the fill reads to the end (`toEnd`: an instant query's window) or they are few
-   * (a short range: they would be buffered together anyway).
+   * in place, when the fill reads to the end (`toEnd`: an instant query's window) or, at a read's
+   * first samples, when they are few (a short range: they would be buffered together anyway).
    */
   private appendChunk(bytes: Uint8Array, toEnd: boolean): void {
     const total = xorChunkNumSamples(bytes);
@@ -361,8 +361,10 @@ export class SampleBuffer {
     scratch.ensure(total);
     const got = decodeXorChunk(bytes, minTime, maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
-    const rest = this.samplesAfter(this.nextChunk, toEnd ? Infinity : SLAB_MAX_TAKE);
-    this.reserve(got + (rest <= (toEnd ? Infinity : SLAB_MAX_TAKE) ? rest : 0));
+    // A few later samples are reserved only by a read's first samples: midway through a long read they would grow every buffer.
+    const most = toEnd ? Infinity : this.len === 0 && this.offset === 0 ? SLAB_MAX_TAKE : 0;
+    const rest = most > 0 ? this.samplesAfter(this.nextChunk, most) : 0;
+    this.reserve(got + (rest <= most ? rest : 0));
     const st = scratch.t;
     const sv = scratch.v;
     const t = this.t;
