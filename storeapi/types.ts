@@ -39,7 +39,7 @@ export interface Chunk {
   readonly startTimestamps?: Float64Array;
   /**
    * The chunk's samples with minTime ≤ t ≤ maxTime (the read's range), already decoded: what
-   * decoding `data` over that range gives, from a store that keeps them (the head's open chunk).
+   * decoding `data` over that range gives, from a store that keeps them (the head's newest chunks).
    * In-process only, like startTimestamps; a reader may always decode `data` instead.
    */
   readonly decoded?: DecodedChunkSamples;

@@ -9,7 +9,7 @@ import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
-import { SeriesWindows, type StepTimes, type WindowShape } from "./range_windows.js";
+import { SeriesWindows, windowsOverlap, type StepTimes, type WindowShape } from "./range_windows.js";
 import { offloadWindows, type Offload } from "../parallel/offload.js";
 
 export function hasRangeFunction(name: string): boolean {
@@ -72,7 +72,7 @@ export class RangeFunctionOperator implements Operator {
     this.meta = d.meta.map((m) => (keep ? m : { labels: m.labels, dropName: true }));
     this.emitted = new Uint8Array(d.buffers.length);
     this.outPoints = new Float64Array(d.buffers.length);
-    const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs };
+    const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs, overlapping: windowsOverlap(this.tl, this.source.rangeMs, this.atFixed) };
     this.windows = new SeriesWindows(shape, d.buffers.length);
     this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
     return d;
@@ -127,7 +127,10 @@ export class RangeFunctionOperator implements Operator {
         this.emitted[i] = 1;
         if (counted) this.outPoints[i]++;
       }
-      if (last === this.tl.steps) this.ctx.samples.check(held + before + this.outPoints[i]! + window);
+      if (last === this.tl.steps) {
+        this.ctx.samples.check(held + before + this.outPoints[i]! + window);
+        b.release();
+      }
       before += this.outPoints[i]!;
     }
     // The workers' series come after this thread's, so each step's ids stay in series order.

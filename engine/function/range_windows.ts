@@ -2,6 +2,7 @@
 // in a series' buffer, and what the function gives there. The operator (range_function.ts) and its
 // window workers (engine/parallel/) both evaluate through this, so they cannot disagree.
 import { rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
+import type { Timeline } from "../model.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 
 /** What a range function call looks like, without its data: plain data, so it crosses to a worker. */
@@ -11,6 +12,13 @@ export interface WindowShape {
   anchored: boolean;
   smoothed: boolean;
   lookbackMs: number;
+  /** Whether a step's window shares samples with the step before's (then the incremental evaluators pay off). */
+  overlapping: boolean;
+}
+
+/** Whether consecutive steps' windows share samples: an @-fixed window repeats; one step, or steps a range or more apart, do not. */
+export function windowsOverlap(tl: Timeline, rangeMs: number, atFixed: boolean): boolean {
+  return tl.steps > 1 && (atFixed || tl.step < rangeMs);
 }
 
 export class SeriesWindows {
@@ -28,7 +36,8 @@ export class SeriesWindows {
     series: number,
   ) {
     this.fn = rangeFunctions[shape.name]!;
-    this.sliding = slidingEvaluator(shape.name, series, shape.anchored, shape.smoothed);
+    // One window per series (an instant query, or steps at least a range apart): the direct function reads it once, with no per-series state to set up.
+    this.sliding = shape.overlapping ? slidingEvaluator(shape.name, series, shape.anchored, shape.smoothed) : undefined;
     this.extended = shape.anchored || shape.smoothed;
     this.ahead = shape.smoothed ? shape.lookbackMs : 0;
     this.w = {
@@ -77,6 +86,11 @@ export class SeriesWindows {
     w.end = e;
     if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
     return e - s;
+  }
+
+  /** Whether windows are evaluated incrementally across steps (else each directly). */
+  get incremental(): boolean {
+    return this.sliding !== undefined;
   }
 
   /** The function's float result for series i's placed window; undefined: no output at this step. */

@@ -103,3 +103,32 @@ test("a buffer with room for a whole chunk decodes it straight into itself (not 
   // The last chunk went straight into the buffer: the scratch never held its samples.
   assert.ok(!scratch.t.includes(75_000), "chunk 8 was not decoded into the scratch");
 });
+
+test("a released buffer's arrays are reused by the next buffer that grows, and it reads nothing more", () => {
+  const c = new XorChunk();
+  for (let i = 0; i < 120; i++) c.append(i * 1000, i);
+  const bytes = c.bytes();
+  const scratch = new DecodeScratch();
+  const first = new SampleBuffer({ chunks: [bytes], minTime: 0, maxTime: 119_000, scratch }, true);
+  first.fill(Infinity);
+  const arrays = first.t;
+  first.release();
+  first.fill(Infinity);
+  assert.equal(first.len, 0, "a released buffer decodes nothing again");
+  const next = new SampleBuffer({ chunks: [bytes], minTime: 60_000, maxTime: 119_000, scratch }, true);
+  next.fill(Infinity);
+  assert.equal(next.t, arrays, "the released arrays serve the next buffer");
+  assert.deepEqual(Array.from(next.v.subarray(0, next.len)), Array.from({ length: 60 }, (_, i) => 60 + i));
+});
+
+test("an instant range function over series sharing a scratch gives each series its own window", async () => {
+  const store = manySeries();
+  const end = 399 * 15_000;
+  const r = await new Engine().exprQuery(store, "q", call("max_over_time", range(sel("m"), 3600)), end, end, 0).exec();
+  const samples = (r.value as VectorValue).samples;
+  assert.equal(samples.length, 300);
+  for (let k = 0; k < 300; k++) assert.equal(samples[k]!.v, k * 10_000 + 399);
+  const first = await new Engine().exprQuery(store, "q", call("min_over_time", range(sel("m"), 3600)), end, end, 0).exec();
+  const mins = (first.value as VectorValue).samples;
+  for (let k = 0; k < 300; k++) assert.equal(mins[k]!.v, k * 10_000 + 400 - 240, `series ${k}`);
+});

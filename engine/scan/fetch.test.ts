@@ -225,3 +225,31 @@ test("decoded samples for another range than the fetch's are ignored: the chunk'
   const r = await new Engine().exprQuery(store, "x", sel("x"), 35_000, 35_000, 0).exec();
   assert.deepEqual((r.value as VectorValue).samples.map((s) => s.v), [1]);
 });
+
+/** A store sending two chunks (0–20 s and 30–50 s) whose bytes say 1 and whose decoded samples say 2; `decodeSecond`: whether the second carries them too. */
+function twoChunksDecoded(decodeSecond: boolean): Store {
+  const parts = [seconds(0, 10, 20), seconds(30, 40, 50)];
+  return {
+    ...scripted([]),
+    async *series(req: SeriesRequest): AsyncIterable<SeriesFrame> {
+      const chunks = parts.map((ts, k) => {
+        const chunk = xor(ts, [1, 1, 1]);
+        if (k === 1 && !decodeSecond) return chunk;
+        const inRange = ts.filter((t) => t >= req.minTime && t <= req.maxTime);
+        const decoded = { minTime: req.minTime, maxTime: req.maxTime, t: Float64Array.from(inRange), v: Float64Array.from(inRange, () => 2) };
+        return { ...chunk, raw: { ...chunk.raw!, decoded } };
+      });
+      yield { series: [{ labels: X, chunks }], warnings: [] };
+    },
+  };
+}
+
+test("a series whose every chunk comes decoded (a window over a cut) is read from them, joined in time order", async () => {
+  const sumAt = async (store: Store): Promise<number[]> => {
+    const r = await new Engine().exprQuery(store, "q", call("sum_over_time", range(sel("x"), 45)), 50_000, 50_000, 0).exec();
+    return (r.value as VectorValue).samples.map((s) => s.v);
+  };
+  // (5 s, 50 s]: 10, 20, 30, 40, 50.
+  assert.deepEqual(await sumAt(twoChunksDecoded(true)), [10]);
+  assert.deepEqual(await sumAt(twoChunksDecoded(false)), [5], "one chunk without: every chunk's bytes are read");
+});

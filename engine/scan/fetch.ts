@@ -87,16 +87,45 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
 function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec, scratch);
-  const tail = decodedByStore(chunks, spec);
-  if (tail !== undefined) return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: { t: tail.t, v: tail.v } };
+  const tail = decodedByStore(chunks, spec, scratch);
+  if (tail !== undefined) return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: tail };
   if (needsDecodedInput(chunks)) return decodedSeriesInput(chunks, spec.minTime, spec.maxTime);
   return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
 }
 
-/** The samples in the fetch range a store sent decoded (the head's open chunk near now), when they are the series' only chunk there. */
-function decodedByStore(chunks: readonly AggrChunk[], spec: FetchSpec): DecodedChunkSamples | undefined {
-  if (chunks.length !== 1) return undefined;
-  const raw = chunks[0]!.raw;
+/**
+ * The samples in the fetch range a store sent decoded (the head's newest chunks near now), when
+ * every chunk of the series carries them: one chunk's as they are, several joined in time order.
+ */
+function decodedByStore(chunks: readonly AggrChunk[], spec: FetchSpec, scratch: DecodeScratch): { t: Float64Array; v: Float64Array } | undefined {
+  let n = 0;
+  let last = -Infinity;
+  for (const c of chunks) {
+    const d = decodedFor(c, spec);
+    // Chunks that overlap (several stores) are merged from their bytes.
+    if (d === undefined || (d.t.length > 0 && d.t[0]! <= last)) return undefined;
+    if (d.t.length > 0) last = d.t[d.t.length - 1]!;
+    n += d.t.length;
+  }
+  if (chunks.length === 1) {
+    const d = chunks[0]!.raw!.decoded!;
+    return { t: d.t, v: d.v };
+  }
+  const t = scratch.take(n);
+  const v = scratch.take(n);
+  let at = 0;
+  for (const c of chunks) {
+    const d = c.raw!.decoded!;
+    t.set(d.t, at);
+    v.set(d.v, at);
+    at += d.t.length;
+  }
+  return { t, v };
+}
+
+/** A chunk's samples in the fetch range, when the store sent them decoded for exactly that range. */
+function decodedFor(c: AggrChunk, spec: FetchSpec): DecodedChunkSamples | undefined {
+  const raw = c.raw;
   const d = raw?.decoded;
   if (d === undefined || raw!.encoding !== ChunkEncoding.XOR || raw!.startTimestamps !== undefined) return undefined;
   return d.minTime === spec.minTime && d.maxTime === spec.maxTime ? d : undefined;

@@ -81,3 +81,45 @@ test("an aggregate read decodes chunk by chunk: the buffer holds the steps' wind
   }
   assert.ok(most <= 4 * 25, `at most ${most} points held at once, of 960`);
 });
+
+test("a read to the end (an instant window) reserves the later chunks once and decodes them in place, stale markers dropped", () => {
+  const chunks = [0, 1, 2].map((c) => {
+    const x = new XorChunk();
+    for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c === 2 && i === 5 ? STALE_NAN : c * 120 + i);
+    return x.bytes();
+  });
+  // From sample 80 of the first chunk to the end: 40 + 120 + 119 samples, no stale marker.
+  const b = new SampleBuffer({ chunks, minTime: 80_000, maxTime: 359_000 }, true);
+  b.fill(359_000);
+  assert.equal(b.len, 279);
+  assert.equal(b.t.length, 40 + 240, "one reservation: the first chunk's samples in range and the later chunks' whole");
+  const expected = Array.from({ length: 280 }, (_, i) => 80 + i).filter((i) => i !== 245);
+  assert.deepEqual(Array.from(b.v.subarray(0, b.len)), expected);
+  assert.deepEqual(Array.from(b.t.subarray(0, b.len)), expected.map((i) => i * 1000));
+});
+
+test("a short read reserves its few later chunks with the first; a long one grows as the steps reach its chunks", () => {
+  const chunksOf = (count: number): Uint8Array[] =>
+    Array.from({ length: count }, (_, c) => {
+      const x = new XorChunk();
+      for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c * 120 + i);
+      return x.bytes();
+    });
+  const short = new SampleBuffer({ chunks: chunksOf(3), minTime: 80_000, maxTime: 1_000_000 }, true);
+  short.fill(100_000);
+  assert.equal(short.t.length, 40 + 240, "the later 240 samples are reserved with the first chunk's 40");
+  short.fill(Infinity);
+  assert.equal(short.len, 280);
+  assert.deepEqual(Array.from(short.v.subarray(0, short.len)), Array.from({ length: 280 }, (_, i) => 80 + i));
+  const long = new SampleBuffer({ chunks: chunksOf(20), minTime: 80_000, maxTime: 10_000_000 }, true);
+  long.fill(100_000);
+  assert.equal(long.t.length, 40, "2,280 later samples are not reserved up front");
+  // Sliding on with a window of 10 samples: the last chunks (few samples by then) are not reserved midway either.
+  let most = 0;
+  for (let k = 1; k < 20; k++) {
+    long.fill(k * 120_000 + 60_000);
+    long.keep = long.a = long.b = long.len - 10;
+    most = Math.max(most, long.t.length);
+  }
+  assert.ok(most <= 480, `the buffer stayed near a chunk and a window: ${most}`);
+});

@@ -130,6 +130,8 @@ function decodeInto(encoding: ChunkEncoding, data: Uint8Array, sts: Float64Array
   }
 }
 
+const EMPTY = new Float64Array(0);
+
 /** Float64s of the first slab block and the most of any (each next one doubles), and the largest request served from one (bigger ones allocate alone). */
 const SLAB_FIRST_FLOATS = 1 << 12;
 const SLAB_FLOATS = 1 << 16;
@@ -156,6 +158,27 @@ export class DecodeScratch {
     this.v = new Float64Array(n);
   }
 
+  /** Arrays of finished buffers given back: the next buffer to grow reuses them (an instant call's series, one after another, share one pair). */
+  private spareT: Float64Array = EMPTY;
+  private spareV: Float64Array = EMPTY;
+
+  /** Keeps a finished buffer's arrays for reuse (the larger pair, when one is kept already). */
+  giveBack(t: Float64Array, v: Float64Array): void {
+    if (t.length > this.spareT.length) {
+      this.spareT = t;
+      this.spareV = v;
+    }
+  }
+
+  /** Arrays of at least n floats given back earlier (not zeroed), or undefined. */
+  reuse(n: number): [Float64Array, Float64Array] | undefined {
+    if (this.spareT.length < n) return undefined;
+    const pair: [Float64Array, Float64Array] = [this.spareT, this.spareV];
+    this.spareT = EMPTY;
+    this.spareV = EMPTY;
+    return pair;
+  }
+
   /** A zeroed Float64Array of n elements. */
   take(n: number): Float64Array {
     if (n > SLAB_MAX_TAKE) return new Float64Array(n);
@@ -169,8 +192,6 @@ export class DecodeScratch {
     return a;
   }
 }
-
-const EMPTY = new Float64Array(0);
 
 /** Whether v[k] is a stale marker (the NaN test first: most values are not NaN). */
 function isStaleAt(v: Float64Array, k: number): boolean {
@@ -203,6 +224,8 @@ export class SampleBuffer {
   /** Samples dropped from the front so far: slot i holds the series' sample number offset + i. */
   offset = 0;
   private nextChunk = 0;
+  /** Whether t and v are this buffer's own (grown by reserve), not a store's decoded samples. */
+  private owned = false;
   private ownScratch: DecodeScratch | undefined;
   /** An aggregate read's decoding state (each buffer its own: merged selectors share the input). */
   private aggregate: { readonly reader: AggregateReader; readonly join: RawCountJoin | undefined } | undefined;
@@ -255,12 +278,27 @@ export class SampleBuffer {
     return this.input;
   }
 
+  /**
+   * The reader is done with this buffer (its last step is evaluated): its own arrays go back to the
+   * scratch for the next buffer, and it reads nothing more.
+   */
+  release(): void {
+    if (this.owned && this.rawCounts === undefined) this.scratch().giveBack(this.t, this.v);
+    this.owned = false;
+    this.t = EMPTY;
+    this.v = EMPTY;
+    this.len = this.a = this.b = this.keep = 0;
+    this.nextChunk = Infinity;
+  }
+
   /** Decodes chunks until a sample later than upTo is buffered or no chunk remains. */
   fill(upTo: number): void {
     if (this.aggregate !== undefined) return this.fillAggregate(upTo);
     const chunks = this.input.chunks;
+    // Nothing in range is later than upTo: this fill reads every chunk left.
+    const toEnd = upTo >= this.input.maxTime;
     while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
-      this.appendVia(this.scratch(), chunks[this.nextChunk++]!);
+      this.appendChunk(chunks[this.nextChunk++]!, toEnd);
     }
   }
 
@@ -304,22 +342,31 @@ export class SampleBuffer {
   }
 
   /**
-   * Appends a chunk's samples in range. Decoded straight into the buffer when it has room for the whole
-   * chunk; otherwise into the shared scratch first, so the buffer grows by the samples in range only.
+   * Appends a chunk's samples in range (stale markers dropped when asked): decoded straight into
+   * the buffer when it has room for the whole chunk (after dropping what the window no longer
+   * needs), else through the shared scratch, so the buffer grows by the samples in range only —
+   * plus the later chunks' samples at once, which then decode in place, when the fill reads to the
+   * end (`toEnd`: an instant query's window) or, at a read's first samples, when they are few (a
+   * short range: they would be buffered together anyway).
    */
-  private appendVia(scratch: DecodeScratch, bytes: Uint8Array): void {
+  private appendChunk(bytes: Uint8Array, toEnd: boolean): void {
     const total = xorChunkNumSamples(bytes);
+    const scratch = this.scratch();
+    const { minTime, maxTime } = this.input;
     if (this.len + total > this.t.length) this.compact();
     if (this.len + total <= this.t.length) {
       const from = this.len;
-      const to = from + decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, this.t, this.v, from, scratch.iterator);
+      const to = from + decodeXorChunk(bytes, minTime, maxTime, this.t, this.v, from, scratch.iterator);
       this.len = this.dropStale ? this.withoutStale(from, to) : to;
       return;
     }
     scratch.ensure(total);
-    const got = decodeXorChunk(bytes, this.input.minTime, this.input.maxTime, scratch.t, scratch.v, 0, scratch.iterator);
+    const got = decodeXorChunk(bytes, minTime, maxTime, scratch.t, scratch.v, 0, scratch.iterator);
     if (got === 0) return;
-    this.reserve(got);
+    // A few later samples are reserved only by a read's first samples: midway through a long read they would grow every buffer.
+    const most = toEnd ? Infinity : this.len === 0 && this.offset === 0 ? SLAB_MAX_TAKE : 0;
+    const rest = most > 0 ? this.samplesAfter(this.nextChunk, most) : 0;
+    this.reserve(got + (rest <= most ? rest : 0));
     const from = this.len;
     const { t, v } = this;
     const st = scratch.t;
@@ -346,19 +393,27 @@ export class SampleBuffer {
     this.offset += k;
   }
 
+  /** Samples in the input's chunks from index k on, by their headers; counting stops once past `most` (a long read's many chunks are not summed). */
+  private samplesAfter(k: number, most: number): number {
+    const chunks = this.input.chunks;
+    let n = 0;
+    for (let i = k; i < chunks.length && n <= most; i++) n += xorChunkNumSamples(chunks[i]!);
+    return n;
+  }
+
   private reserve(n: number): void {
     if (this.len + n <= this.t.length) return;
     this.compact();
     if (this.len + n <= this.t.length) return;
-    // Cut from the scratch's slab, the first buffer is sized to the samples in range.
+    // Cut from the scratch's slab (or a finished buffer's arrays), the first buffer is sized to the samples in range.
     const cap = Math.max(2 * this.t.length, this.len + n);
     const scratch = this.scratch();
-    const t = scratch.take(cap);
-    const v = scratch.take(cap);
+    const [t, v] = (this.rawCounts === undefined ? scratch.reuse(cap) : undefined) ?? [scratch.take(cap), scratch.take(cap)];
     t.set(this.t.subarray(0, this.len));
     v.set(this.v.subarray(0, this.len));
     this.t = t;
     this.v = v;
+    this.owned = true;
     if (this.rawCounts !== undefined) {
       const cum = scratch.take(cap);
       cum.set(this.rawCounts.subarray(0, this.len));

@@ -33,11 +33,12 @@ const SLAB_FIRST_BYTES = 1 << 10;
 const SLAB_MAX_COPY = 4096;
 
 /**
- * Samples of the open XOR chunk's end the head keeps decoded once a read has asked for them:
- * 32 covers a 5-minute lookback at a 10 s scrape interval, for 512 bytes a series.
+ * Samples of a series' end (its open XOR chunk and the one before) the head keeps decoded once a
+ * read has asked for them: 64 cover a 10-minute window at a 10 s scrape interval (a 5-minute
+ * lookback at 5 s), for 1 KiB a series.
  */
-export const TAIL_SAMPLES = 32;
-/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its 512 data bytes (measured on Node 20). */
+export const TAIL_SAMPLES = 64;
+/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its data bytes (measured on Node 20). */
 export const TAIL_OBJECT_BYTES = 190;
 
 /** Ring index of the k-th held tail sample counted from the oldest (at ring index `oldest`). */
@@ -105,11 +106,12 @@ export class MemSeries {
   private closedSt: (Float64Array | undefined)[] | undefined = undefined;
   private openSt: number[] | undefined = undefined;
   /**
-   * The open XOR chunk's last samples, decoded: a ring of TAIL_SAMPLES timestamps then as many
-   * values, created by the first read that can use it (chunksIn), kept up by append after that.
+   * The series' last samples, decoded: a ring of TAIL_SAMPLES timestamps then as many values,
+   * created by the first read that can use it (chunksIn), kept up by append after that, across
+   * cuts from one XOR chunk to the next (so a read over a cut is served too).
    */
   private tail: Float64Array | undefined = undefined;
-  /** Samples of the open chunk the ring holds (at most TAIL_SAMPLES), and the slot the next one goes to. */
+  /** Samples the ring holds (at most TAIL_SAMPLES), and the slot the next one goes to. */
   private tailCount = 0;
   private tailNext = 0;
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
@@ -223,8 +225,7 @@ export class MemSeries {
   private startChunk(chunk: OpenChunk, t: number, chunkRange: number): void {
     this.open = chunk;
     this.openSt = undefined;
-    this.tailCount = 0;
-    this.tailNext = 0;
+    // An XOR chunk after an XOR chunk keeps the ring: it goes on across the cut (reads over the cut use it).
     if (!(chunk instanceof XorChunk)) this.tail = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
@@ -287,12 +288,14 @@ export class MemSeries {
   /**
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
    * bytes, so appends after this call do not change what the reader holds. With
-   * `decodeTail`, an open XOR chunk whose samples in range the tail holds also
-   * carries them decoded (see openChunk).
+   * `decodeTail`, each XOR chunk whose samples in range the tail holds also carries
+   * them decoded (see tailFor).
    */
   chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab(), decodeTail = false): AggrChunk[] {
     const out: AggrChunk[] = [];
     const c = this.closed;
+    const openInRange = this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt;
+    const tail = decodeTail && openInRange ? this.tailFor(mint, arena, copies) : false;
     for (let i = this.firstClosedEndingFrom(mint); i < c.length; i += META) {
       const minTime = c[i]!;
       const maxTime = c[i + 1]!;
@@ -300,41 +303,75 @@ export class MemSeries {
       const data = arena.view(c[i + 2]!, c[i + 3]!);
       const startTimestamps = this.closedSt?.[i / META];
       const encoding = c[i + 4]! as ChunkEncoding;
-      out.push({ minTime, maxTime, raw: startTimestamps === undefined ? { encoding, data } : { encoding, data, startTimestamps } });
+      if (startTimestamps !== undefined) out.push({ minTime, maxTime, raw: { encoding, data, startTimestamps } });
+      else {
+        const decoded = tail && encoding === ChunkEncoding.XOR ? this.tailSamples(minTime, maxTime, mint, maxt, copies) : undefined;
+        out.push({ minTime, maxTime, raw: decoded === undefined ? { encoding, data } : { encoding, data, decoded } });
+      }
     }
-    if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) {
-      out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: this.openChunk(mint, maxt, copies, decodeTail) });
-    }
+    if (openInRange) out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: this.openChunk(mint, maxt, copies, tail) });
     return out;
   }
 
   /**
-   * A copy of the open chunk (later appends must not change what the reader holds). When
-   * asked, the range starts inside an XOR chunk and the tail reaches back to it, the copy also
-   * carries the samples in [mint, maxt] decoded, so a read near now decodes nothing.
+   * A copy of the open chunk (later appends must not change what the reader holds). With
+   * `tail` (tailFor said the ring may serve), the copy also carries the samples in
+   * [mint, maxt] decoded when the ring holds them all, so a read near now decodes nothing.
    */
-  private openChunk(mint: number, maxt: number, copies: ByteSlab, decodeTail: boolean): Chunk {
+  private openChunk(mint: number, maxt: number, copies: ByteSlab, tail: boolean): Chunk {
     const open = this.open!;
     const data = copies.copy(open.bytes());
     const encoding = encodingOf(open);
     if (this.openSt !== undefined) return { encoding, data, startTimestamps: Float64Array.from(this.openSt) };
-    if (!decodeTail || !(open instanceof XorChunk) || mint <= this.openMinT) return { encoding, data };
-    const decoded = this.tailSamples(open, mint, maxt, copies);
+    const decoded = tail ? this.tailSamples(this.openMinT, this.openMaxT, mint, maxt, copies) : undefined;
     return decoded === undefined ? { encoding, data } : { encoding, data, decoded };
   }
 
-  /** The open chunk's samples in [mint, maxt] from the tail (filled by decoding the chunk once), or undefined when it does not reach back to mint. */
-  private tailSamples(open: XorChunk, mint: number, maxt: number, copies: ByteSlab): DecodedChunkSamples | undefined {
-    if (this.tail === undefined) this.fillTail(open, copies);
+  /**
+   * Whether the ring may hold a read from mint on, making it (by decoding the open chunk, and the
+   * chunk before when the open one is short) for a read that starts inside the open chunk or,
+   * with a short open chunk, inside the chunk before it.
+   */
+  private tailFor(mint: number, arena: ChunkArena, copies: ByteSlab): boolean {
+    const open = this.open;
+    if (!(open instanceof XorChunk) || this.openSt !== undefined) return false;
+    if (this.tail !== undefined) return true;
+    const prev = this.previousXorChunk(arena);
+    const reaches = mint > this.openMinT || (prev !== undefined && open.numSamples() < TAIL_SAMPLES && mint > prev.minTime);
+    if (!reaches) return false;
+    this.tail = new Float64Array(2 * TAIL_SAMPLES);
+    this.tailCount = 0;
+    this.tailNext = 0;
+    const n = open.numSamples();
+    if (prev !== undefined && n < TAIL_SAMPLES) this.pushLastOf(prev.data, TAIL_SAMPLES - n, copies);
+    this.pushLastOf(open.bytes(), TAIL_SAMPLES, copies);
+    return true;
+  }
+
+  /** The newest closed chunk when it is XOR without start timestamps (its samples come right before the open chunk's). */
+  private previousXorChunk(arena: ChunkArena): { minTime: number; data: Uint8Array } | undefined {
+    const c = this.closed;
+    const i = c.length - META;
+    if (i < 0 || c[i + 4] !== ChunkEncoding.XOR || this.closedSt?.[i / META] !== undefined) return undefined;
+    return { minTime: c[i]!, data: arena.view(c[i + 2]!, c[i + 3]!) };
+  }
+
+  /**
+   * A chunk's samples in [mint, maxt] (the chunk spanning [chunkMin, chunkMax]) from the ring, or
+   * undefined when some may be missing. The ring holds every sample from its oldest on (appends
+   * across cuts included), so nothing is missing when that one is before mint or at most the chunk's first.
+   */
+  private tailSamples(chunkMin: number, chunkMax: number, mint: number, maxt: number, copies: ByteSlab): DecodedChunkSamples | undefined {
     const ring = this.tail!;
     const count = this.tailCount;
     const oldest = (this.tailNext - count + TAIL_SAMPLES) % TAIL_SAMPLES;
-    // Whole chunk held, or its oldest held sample before mint: nothing in range is missing.
-    if (count < open.numSamples() && ring[oldest]! >= mint) return undefined;
+    if (count === 0 || !(ring[oldest]! < mint || ring[oldest]! <= chunkMin)) return undefined;
+    const lo = Math.max(mint, chunkMin);
+    const hi = Math.min(maxt, chunkMax);
     let to = count;
-    while (to > 0 && ring[ringSlot(oldest, to - 1)]! > maxt) to--;
+    while (to > 0 && ring[ringSlot(oldest, to - 1)]! > hi) to--;
     let from = to;
-    while (from > 0 && ring[ringSlot(oldest, from - 1)]! >= mint) from--;
+    while (from > 0 && ring[ringSlot(oldest, from - 1)]! >= lo) from--;
     const t = copies.floats(to - from);
     const v = copies.floats(to - from);
     for (let k = from; k < to; k++) {
@@ -345,19 +382,15 @@ export class MemSeries {
     return { minTime: mint, maxTime: maxt, t, v };
   }
 
-  /** Decodes the open chunk once and keeps its last TAIL_SAMPLES samples. */
-  private fillTail(open: XorChunk, copies: ByteSlab): void {
-    const bytes = open.bytes();
+  /** Decodes a chunk and pushes its last `most` samples onto the ring. */
+  private pushLastOf(bytes: Uint8Array, most: number, copies: ByteSlab): void {
     const n = xorChunkNumSamples(bytes);
     if (copies.decodeT.length < n) {
       copies.decodeT = new Float64Array(n);
       copies.decodeV = new Float64Array(n);
     }
     decodeXorChunk(bytes, -Infinity, Infinity, copies.decodeT, copies.decodeV, 0);
-    this.tail = new Float64Array(2 * TAIL_SAMPLES);
-    this.tailCount = 0;
-    this.tailNext = 0;
-    for (let k = Math.max(0, n - TAIL_SAMPLES); k < n; k++) this.pushTail(copies.decodeT[k]!, copies.decodeV[k]!);
+    for (let k = Math.max(0, n - most); k < n; k++) this.pushTail(copies.decodeT[k]!, copies.decodeV[k]!);
   }
 
   private pushTail(t: number, v: number): void {
