@@ -34,6 +34,14 @@ export function stepVectorWeight(sv: StepVector): number {
   return n;
 }
 
+/** Cells (series × steps) of one step-major slice (a window worker's result, a selector's reads): 512K cells are 4.5 MB. */
+const SLICE_CELLS = 1 << 19;
+
+/** The most steps a step-major slice of this many series holds: whole batches, at least one. */
+export function sliceStepsMost(series: number, stepsBatch: number): number {
+  return Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
+}
+
 export function pushHistogram(sv: StepVector, id: number, h: FloatHistogram): void {
   if (sv.hIds === undefined || sv.h === undefined) {
     sv.hIds = new Uint32Array(sv.ids.length);

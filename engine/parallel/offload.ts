@@ -7,13 +7,11 @@ import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
-import type { StepVector } from "../model.js";
+import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
 import { packSeries, transferList, type FromWorker, type JobMessage, type SliceRequest, type SliceResult } from "./protocol.js";
 
-/** Cells (series × steps) of one slice's result: 512K cells are 4.5 MB, and at most SLICES_AHEAD + 1 slices exist per worker. */
-const SLICE_CELLS = 1 << 19;
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
  * above and assembles the result: with one worker it takes 60% of the series (A/B on a loaded
@@ -182,9 +180,9 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   return { mainSeries, parts };
 }
 
-/** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to SLICE_CELLS. */
+/** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to a slice's most (at most SLICES_AHEAD + 1 slices exist per worker). */
 function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
-  const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
+  const most = sliceStepsMost(series, stepsBatch);
   const ends: number[] = [];
   let width = stepsBatch;
   for (let k = 0; k < steps; ) {

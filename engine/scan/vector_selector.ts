@@ -7,7 +7,7 @@ import { interpolateLinear } from "../functions/index.js";
 import { interpolateHistograms, type FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint, getLabel, isStaleNaN, METRIC_NAME } from "../../storeapi/index.js";
 import type { QueryContext } from "../exec/context.js";
-import { pushHistogram, stepVectorWeight, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
+import { pushHistogram, sliceStepsMost, stepVectorWeight, type Explain, type Operator, type SeriesMeta, type StepVector, type Timeline } from "../model.js";
 import { fetchSeries, type LoadedSeries } from "./fetch.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
@@ -257,21 +257,17 @@ export class VectorSelectorOperator implements Operator {
   }
 }
 
-/** Cells (series × steps) of one slice: 512K cells are 4.5 MB. */
-const SLICE_CELLS = 1 << 19;
-
 /** The slice of steps [k0, k1) read series by series into step-major cells (latest_steps.ts). */
 class LatestCells {
   k0 = 0;
   k1 = 0;
-  /** Steps in a slice: whole batches, as many as SLICE_CELLS hold. */
+  /** Steps in a slice: whole batches, as many as a slice holds. */
   readonly width: number;
   readonly values: Float64Array;
   readonly present: Uint8Array;
 
   constructor(series: number, steps: number, stepsBatch: number) {
-    const most = Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
-    this.width = Math.min(most, steps);
+    this.width = Math.min(sliceStepsMost(series, stepsBatch), steps);
     this.values = new Float64Array(series * this.width);
     this.present = new Uint8Array(series * this.width);
   }
