@@ -115,6 +115,13 @@ export interface Row {
   error?: string;
 }
 
+/** A bench query as the HTTP request a dashboard sends: a range over [startMs, endMs] at the step, or an instant at endMs. */
+function queryRequest(q: BenchQuery, mode: "range" | "instant", startMs: number, endMs: number, stepS: number): { path: string; form: Record<string, string> } {
+  const sec = (ms: number): string => String(ms / 1000);
+  if (mode === "range") return { path: "/api/v1/query_range", form: { query: q.query, start: sec(startMs), end: sec(endMs), step: String(stepS) } };
+  return { path: "/api/v1/query", form: { query: q.query, time: sec(endMs) } };
+}
+
 /** Times every bench query (range and instant) against every contender, rotating who goes first, `runs` times each. */
 export async function benchmark(
   contenders: readonly Contender[],
@@ -126,14 +133,19 @@ export async function benchmark(
   modes: readonly ("range" | "instant")[] = ["range", "instant"],
 ): Promise<Row[]> {
   const rows: Row[] = [];
-  const sec = (ms: number): string => String(ms / 1000);
   const n = contenders.length;
+  // One unmeasured round of every query first: each server has run every code path once, so no
+  // row (the first ones least of all) times a JIT compiling or a cache filling.
   for (const q of queries) {
     for (const mode of modes) {
-      const path = mode === "range" ? "/api/v1/query_range" : "/api/v1/query";
-      const form: Record<string, string> = mode === "range" ? { query: q.query, start: sec(startMs), end: sec(endMs), step: String(args.stepS) } : { query: q.query, time: sec(endMs) };
-      // One unmeasured round each to warm caches and JITs, then rotate the order run by run.
+      const { path, form } = queryRequest(q, mode, startMs, endMs, args.stepS);
       for (const c of contenders) await timeQuery(c.server.url, path, form);
+    }
+  }
+  for (const q of queries) {
+    for (const mode of modes) {
+      const { path, form } = queryRequest(q, mode, startMs, endMs, args.stepS);
+      // Rotate who goes first run by run.
       const timings: Timing[][] = contenders.map(() => []);
       for (let i = 0; i < args.runs; i++) {
         for (let k = 0; k < n; k++) {
