@@ -7,6 +7,7 @@ import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Labels } from "../storeap
 import { CHUNK_BYTES } from "./chunks.js";
 import { ChunkWriter } from "./chunks.js";
 import { encodeQueryResponse, histogramJson, labelsJson, queryResponseText, writeLabelsJson } from "./encode.js";
+import { formatSampleTime, formatSampleValue } from "./format.js";
 import { randomMatrix, referenceMatrix, sameText } from "./testkit.js";
 
 const X: Labels = [{ name: "__name__", value: "x" }];
@@ -106,6 +107,20 @@ test("label sets are written into the response byte for byte as labelsJson escap
   const samples = sets.map((labels, i) => ({ labels, t: 1000 * i, v: i }));
   const text = body({ type: "vector", samples });
   for (const labels of sets) assert.ok(text.includes('{"metric":' + labelsJson(labels) + ',"value":'), JSON.stringify(labels));
+});
+
+test("a vector is written byte for byte as the sample-by-sample formatting writes it, whatever its times and values", () => {
+  const times = [0, 1, -1, 999, -1500, 1796231040123, 1796231040000, 2 ** 53 - 1, -(2 ** 52) + 7, 1.5];
+  const values = [0, -0, 1, -1, 0.1, 1 / 3, 1e-7, 1e21, 2 ** 49, 2 ** 53 + 2, NaN, Infinity, -Infinity, 123456.789, -5e-324];
+  for (const count of [1, 7, 300, 3000]) {
+    const samples = Array.from({ length: count }, (_, i) => ({
+      labels: [{ name: "__name__", value: "x" }, { name: "i", value: "v".repeat(i % 300) + i }],
+      t: times[i % times.length]!,
+      v: values[(i * 7) % values.length]!,
+    }));
+    const want = samples.map((s) => '{"metric":' + labelsJson(s.labels) + ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]}').join(",");
+    sameText(body({ type: "vector", samples }), '{"status":"success","data":{"resultType":"vector","result":[' + want + "]}}", `${count} samples`);
+  }
 });
 
 test("a large matrix comes in chunks of about 64 KiB, every chunk its own Buffer", () => {

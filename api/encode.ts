@@ -2,7 +2,7 @@
 // (no object tree, no JSON.stringify, no strings per point), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
 import type { Annotation, FloatHistogram, MatrixSeries, QueryStats, Value } from "../engine/index.js";
-import { ChunkWriter } from "./chunks.js";
+import { ChunkWriter, POINT_ROOM } from "./chunks.js";
 import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writePlainJsonString, writeSampleTime, writeSampleValue } from "./format.js";
 
 /** The grid layout's chunks are handed to the socket once they pass this many UTF-16 units. */
@@ -104,8 +104,9 @@ function* encodeResult(value: Value, w: ChunkWriter): Generator<Buffer, void, un
         writeLabelsJson(w, s.labels);
         if (s.h !== undefined) w.ascii(',"histogram":[' + formatSampleTime(s.t) + "," + histogramJson(s.h) + "]}");
         else {
-          w.ascii(',"value":[' + formatSampleTime(s.t) + ',"');
-          w.pos = writeSampleValue(w.buf, w.pos, s.v);
+          w.ascii(',"value":');
+          w.room(POINT_ROOM);
+          w.pos = writeSampleValue(w.buf, writeStamp(w.buf, w.pos, s.t), s.v);
           w.ascii('"]}');
         }
         if (w.full) yield w.take();
