@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import { FloatHistogram, type MatrixSeries, type Value } from "../engine/index.js";
 import { CounterResetHint, CUSTOM_BUCKETS_SCHEMA, type Labels } from "../storeapi/index.js";
 import { CHUNK_BYTES } from "./chunks.js";
-import { encodeQueryResponse, histogramJson, queryResponseText } from "./encode.js";
+import { ChunkWriter } from "./chunks.js";
+import { encodeQueryResponse, histogramJson, labelsJson, queryResponseText, writeLabelsJson } from "./encode.js";
+import { formatSampleTime, formatSampleValue } from "./format.js";
 import { randomMatrix, referenceMatrix, sameText } from "./testkit.js";
 
 const X: Labels = [{ name: "__name__", value: "x" }];
@@ -88,6 +90,36 @@ test("a matrix is written byte for byte as the point-by-point formatting writes 
     const want = referenceMatrix(series, WARNED);
     const chunks = [...encodeQueryResponse({ value: { type: "matrix", series }, warnings: ["w<"], infos: [] })];
     sameText(Buffer.concat(chunks).toString("utf8"), want, `seed ${seed}`);
+  }
+});
+
+test("label sets are written into the response byte for byte as labelsJson escapes them, whatever their characters", () => {
+  const odd = ["", "plain-ASCII_0.9:~ /", 'q"uote', "back\\slash", "<a&b>", "tab\tnew\nline\u0001", "del\u007f", "é ü 漢", "\u2028\u2029", "pair \ud83d\ude00", "lone \ud800 x", "\udc00"];
+  const sets: Labels[] = [[], X];
+  for (const v of odd) sets.push([{ name: "__name__", value: "x" }, { name: "job", value: v }], [{ name: v === "" ? "e" : "n" + v, value: "1" }]);
+  for (const labels of sets) {
+    const w = new ChunkWriter(8);
+    w.ascii("[");
+    writeLabelsJson(w, labels);
+    writeLabelsJson(w, labels);
+    assert.equal(w.last().toString("utf8"), "[" + labelsJson(labels) + labelsJson(labels), JSON.stringify(labels));
+  }
+  const samples = sets.map((labels, i) => ({ labels, t: 1000 * i, v: i }));
+  const text = body({ type: "vector", samples });
+  for (const labels of sets) assert.ok(text.includes('{"metric":' + labelsJson(labels) + ',"value":'), JSON.stringify(labels));
+});
+
+test("a vector is written byte for byte as the sample-by-sample formatting writes it, whatever its times and values", () => {
+  const times = [0, 1, -1, 999, -1500, 1796231040123, 1796231040000, 2 ** 53 - 1, -(2 ** 52) + 7, 1.5];
+  const values = [0, -0, 1, -1, 0.1, 1 / 3, 1e-7, 1e21, 2 ** 49, 2 ** 53 + 2, NaN, Infinity, -Infinity, 123456.789, -5e-324];
+  for (const count of [1, 7, 300, 3000]) {
+    const samples = Array.from({ length: count }, (_, i) => ({
+      labels: [{ name: "__name__", value: "x" }, { name: "i", value: "v".repeat(i % 300) + i }],
+      t: times[i % times.length]!,
+      v: values[(i * 7) % values.length]!,
+    }));
+    const want = samples.map((s) => '{"metric":' + labelsJson(s.labels) + ',"value":[' + formatSampleTime(s.t) + ',"' + formatSampleValue(s.v) + '"]}').join(",");
+    sameText(body({ type: "vector", samples }), '{"status":"success","data":{"resultType":"vector","result":[' + want + "]}}", `${count} samples`);
   }
 });
 

@@ -2,8 +2,8 @@
 // (no object tree, no JSON.stringify, no strings per point), so a large matrix streams to the client.
 import type { Labels } from "../storeapi/index.js";
 import type { Annotation, FloatHistogram, MatrixSeries, QueryStats, Value } from "../engine/index.js";
-import { ChunkWriter } from "./chunks.js";
-import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writeSampleTime, writeSampleValue } from "./format.js";
+import { ChunkWriter, POINT_ROOM } from "./chunks.js";
+import { formatFloatF, formatSampleTime, formatSampleValue, formatScalarTime, jsonString, writePlainJsonString, writeSampleTime, writeSampleValue } from "./format.js";
 
 /** The grid layout's chunks are handed to the socket once they pass this many UTF-16 units. */
 export const CHUNK_CHARS = 64 * 1024;
@@ -30,6 +30,30 @@ export function labelsJson(labels: Labels): string {
   let out = "{" + jsonString(labels[0].name) + ":" + jsonString(labels[0].value);
   for (let i = 1; i < n; i++) out += "," + jsonString(labels[i].name) + ":" + jsonString(labels[i].value);
   return out + "}";
+}
+
+/**
+ * labelsJson(labels) written into w without building strings (the encoder's largest allocation
+ * otherwise): byte by byte when every name and value is plain ASCII, else through labelsJson.
+ */
+export function writeLabelsJson(w: ChunkWriter, labels: Labels): void {
+  const n = labels.length;
+  let bytes = 2;
+  for (let i = 0; i < n; i++) bytes += labels[i]!.name.length + labels[i]!.value.length + 6;
+  w.room(bytes);
+  const buf = w.buf;
+  let pos = w.pos;
+  buf[pos++] = 123; // "{"
+  for (let i = 0; i < n && pos >= 0; i++) {
+    if (i > 0) buf[pos++] = 44; // ","
+    pos = writePlainJsonString(buf, pos, labels[i]!.name);
+    if (pos < 0) break;
+    buf[pos++] = 58; // ":"
+    pos = writePlainJsonString(buf, pos, labels[i]!.value);
+  }
+  if (pos < 0) return w.text(labelsJson(labels));
+  buf[pos++] = 125; // "}"
+  w.pos = pos;
 }
 
 /** The whole success envelope of a query or query_range response, in chunks of about CHUNK_BYTES. */
@@ -76,11 +100,13 @@ function* encodeResult(value: Value, w: ChunkWriter): Generator<Buffer, void, un
       const samples = value.samples;
       for (let i = 0; i < samples.length; i++) {
         const s = samples[i]!;
-        w.text(i > 0 ? ',{"metric":' + labelsJson(s.labels) : '{"metric":' + labelsJson(s.labels));
+        w.ascii(i > 0 ? ',{"metric":' : '{"metric":');
+        writeLabelsJson(w, s.labels);
         if (s.h !== undefined) w.ascii(',"histogram":[' + formatSampleTime(s.t) + "," + histogramJson(s.h) + "]}");
         else {
-          w.ascii(',"value":[' + formatSampleTime(s.t) + ',"');
-          w.pos = writeSampleValue(w.buf, w.pos, s.v);
+          w.ascii(',"value":');
+          w.room(POINT_ROOM);
+          w.pos = writeSampleValue(w.buf, writeStamp(w.buf, w.pos, s.t), s.v);
           w.ascii('"]}');
         }
         if (w.full) yield w.take();
@@ -104,7 +130,8 @@ function* encodeMatrix(series: readonly MatrixSeries[], w: ChunkWriter): Generat
   const stamps = series.length > 1 ? new StampCache(series) : undefined;
   for (let i = 0; i < series.length; i++) {
     const s = series[i]!;
-    w.text((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(s.labels));
+    w.ascii(i > 0 ? ',{"metric":' : '{"metric":');
+    writeLabelsJson(w, s.labels);
     const ts = s.t;
     const vs = s.v;
     const n = ts.length;

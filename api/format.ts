@@ -108,6 +108,24 @@ export function jsonString(s: string): string {
   return out + '"';
 }
 
+/**
+ * jsonString(s)'s bytes written at buf[pos] when s is printable ASCII that Go leaves unescaped
+ * (the label names and values of nearly every series), returning the position after them; -1 for
+ * any other s, whose bytes past pos are then garbage. The caller leaves room for s.length + 2.
+ */
+export function writePlainJsonString(buf: Uint8Array, pos: number, s: string): number {
+  const n = s.length;
+  buf[pos++] = 34; // '"'
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    // Controls, '"', '&', '<', '>', '\\' and everything past '~' take jsonString's path.
+    if (c < 0x20 || c > 0x7e || c === 34 || c === 38 || c === 60 || c === 62 || c === 92) return -1;
+    buf[pos++] = c;
+  }
+  buf[pos++] = 34;
+  return pos;
+}
+
 /** Below this a float's integer and short-decimal forms are exact in float64 arithmetic (fast path of writeSampleValue). */
 const EXACT_BELOW = 2 ** 49;
 /** Decimal places the short-decimal fast path tries; six keeps it ≥ 1e-6, where JS and Go write no exponent. */
