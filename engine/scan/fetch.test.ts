@@ -253,3 +253,14 @@ test("a series whose every chunk comes decoded (a window over a cut) is read fro
   assert.deepEqual(await sumAt(twoChunksDecoded(true)), [10]);
   assert.deepEqual(await sumAt(twoChunksDecoded(false)), [5], "one chunk without: every chunk's bytes are read");
 });
+
+test("an instant selector never decodes a chunk the next one supersedes at the step, and reads it when the step comes before the next", async () => {
+  const old = xor(seconds(0, 50, 100), [1, 2, 3]);
+  // Its bytes cut short: decoding it fails, so a query that reads it fails.
+  const broken: AggrChunk = { ...old, raw: { encoding: ChunkEncoding.XOR, data: old.raw!.data.slice(0, 5) } };
+  const store = scripted([{ labels: X, chunks: [broken, xor(seconds(110, 200), [7, 8])] }]);
+  const at = (t: number) => new Engine().exprQuery(store, "x", sel("x"), t, t, 0).exec();
+  const r = await at(250_000);
+  assert.deepEqual((r.value as VectorValue).samples.map((s) => s.v), [8]);
+  await assert.rejects(at(105_000));
+});

@@ -98,6 +98,25 @@ test("a read to the end (an instant window) reserves the later chunks once and d
   assert.deepEqual(Array.from(b.t.subarray(0, b.len)), expected.map((i) => i * 1000));
 });
 
+test("a chunk whose successor starts at or before the step is skipped undecoded; one the step still needs is read", () => {
+  // Chunks of 120 samples at 1s: [0, 119] s, [120, 239] s, [240, 359] s; a 5-minute window ending at 250 s.
+  const chunks = [0, 1, 2].map((c) => {
+    const x = new XorChunk();
+    for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c * 120 + i);
+    return x.bytes();
+  });
+  const b = new SampleBuffer({ chunks, minTime: -49_000, maxTime: 250_000 }, false);
+  b.skipSuperseded(250_000);
+  b.fill(250_000);
+  assert.deepEqual(Array.from(b.t.subarray(0, b.len)), Array.from({ length: 11 }, (_, i) => (240 + i) * 1000), "only the last chunk's samples in range");
+  // At 239 s the last chunk starts later: the middle one holds the latest sample and is read.
+  const c = new SampleBuffer({ chunks, minTime: -49_000, maxTime: 250_000 }, false);
+  c.skipSuperseded(239_000);
+  c.fill(239_000);
+  assert.equal(c.t[0], 120_000);
+  assert.equal(c.t[c.len - 1], 250_000);
+});
+
 test("a short read reserves its few later chunks with the first; a long one grows as the steps reach its chunks", () => {
   const chunksOf = (count: number): Uint8Array[] =>
     Array.from({ length: count }, (_, c) => {

@@ -291,6 +291,22 @@ export class SampleBuffer {
     this.nextChunk = Infinity;
   }
 
+  /**
+   * Skips the unread XOR chunks a later one supersedes at `ref`: when the next chunk's first sample
+   * is at or before ref, every sample of this one is older (lazily read chunks follow one another in
+   * time), so the latest sample at or before ref — or any later ref — is never in it. A store's
+   * instant window often starts in a chunk ending just before the newest one: it goes undecoded.
+   */
+  skipSuperseded(ref: number): void {
+    const chunks = this.input.chunks;
+    const it = this.scratch().iterator;
+    while (this.nextChunk + 1 < chunks.length) {
+      it.reset(chunks[this.nextChunk + 1]!);
+      if (!it.next() || it.t > ref) return;
+      this.nextChunk++;
+    }
+  }
+
   /** Decodes chunks until a sample later than upTo is buffered or no chunk remains. */
   fill(upTo: number): void {
     if (this.aggregate !== undefined) return this.fillAggregate(upTo);

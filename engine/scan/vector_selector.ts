@@ -128,8 +128,10 @@ export class VectorSelectorOperator implements Operator {
     // Steps only move forward: the last step's reference is the batch's latest.
     const lastRef = this.refs[first + steps - 1]!;
     let failure: StepFailure | undefined;
+    const firstRef = this.refs[first]!;
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i]!;
+      b.skipSuperseded(firstRef);
       b.fill(lastRef);
       const ts = b.t;
       const vs = b.v;

@@ -43,7 +43,7 @@ import {
   seriesRequestToWire,
 } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
-import { clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
+import { DEFAULT_RESPONSE_BATCH_SERIES, clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
 
 /**
  * Makes a grpc-js call without the Error grpc-js builds per call to keep its caller's stack (some
@@ -77,7 +77,7 @@ export class GrpcStoreClient implements Store {
   ) {
     this.client = new grpc.Client(address, clientCredentials(options.tls), clientChannelOptions(options));
     this.frameSize = Math.max(1, options.frameSize ?? 256);
-    this.responseBatchSize = Math.max(0, options.responseBatchSize ?? 64);
+    this.responseBatchSize = Math.max(0, options.responseBatchSize ?? DEFAULT_RESPONSE_BATCH_SERIES);
   }
 
   close(): void {

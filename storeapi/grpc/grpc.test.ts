@@ -15,7 +15,7 @@ import { GrpcStoreClient, withoutCallerStack } from "./client.js";
 import { StoreApiError } from "./convert.js";
 import { makeCerts } from "../../testing/index.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
-import { GrpcFlagError, clientChannelOptions, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, serverChannelOptions, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
+import { DEFAULT_RESPONSE_BATCH_SERIES, GrpcFlagError, clientChannelOptions, grpcClientOptionsFromFlags, grpcServerOptionsFromFlags, serverChannelOptions, type GrpcStoreClientOptions, type StoreApiServerOptions } from "./options.js";
 
 const ALL: SeriesRequest = { minTime: -Infinity, maxTime: Infinity, matchers: [] };
 
@@ -519,4 +519,24 @@ test("serveStoreApi with labelFields: each series' encoded label fields are kept
       }),
     { labelFields },
   );
+});
+
+test("client: asks for DEFAULT_RESPONSE_BATCH_SERIES series per SeriesResponse unless told otherwise", async () => {
+  const asked: number[] = [];
+  const server = new grpc.Server();
+  server.addService({ Series: STORE_METHODS.Series } as unknown as grpc.ServiceDefinition, {
+    Series: (call: grpc.ServerWritableStream<{ responseBatchSize: number | string }, object>) => {
+      asked.push(Number(call.request.responseBatchSize));
+      call.end();
+    },
+  });
+  const port = await new Promise<number>((res, rej) => server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? rej(e) : res(p))));
+  try {
+    await withClient(`127.0.0.1:${port}`, (client) => collect(client.series(ALL)).then(() => undefined));
+    await withClient(`127.0.0.1:${port}`, (client) => collect(client.series(ALL)).then(() => undefined), { responseBatchSize: 16 });
+  } finally {
+    server.forceShutdown();
+  }
+  assert.deepEqual(asked, [DEFAULT_RESPONSE_BATCH_SERIES, 16]);
+  assert.equal(DEFAULT_RESPONSE_BATCH_SERIES, 512);
 });
