@@ -7,7 +7,7 @@ import { freePort } from "../conformance/index.js";
 import { QueryFrontend } from "./frontend.js";
 import { hostPort, RedisBackend } from "./redis.js";
 import { hasRedis, type RunningRedis, startRedisServer } from "./redis_server.js";
-import { matrixAnswer, scriptedDownstream } from "./testkit.js";
+import { answerText, matrixAnswer, scriptedDownstream } from "./testkit.js";
 
 const DAY = 86_400_000;
 const running: RunningRedis[] = [];
@@ -17,7 +17,7 @@ after(async () => {
 
 async function ask(fe: QueryFrontend, ds: ReturnType<typeof scriptedDownstream>) {
   const params = new URLSearchParams({ query: "m", start: String(DAY / 1000), end: String((2 * DAY) / 1000), step: "60" });
-  return fe.handle({ path: "/api/v1/query_range", params, tenant: "t1", noStore: false }, ds.downstream, new AbortController().signal);
+  return answerText(fe.handle({ path: "/api/v1/query_range", params, tenant: "t1", noStore: false }, ds.downstream, new AbortController().signal));
 }
 
 async function until(cond: () => boolean, ms: number): Promise<void> {
