@@ -217,7 +217,7 @@ test("a query using range() is not split, since each piece would see its own ran
 
 test("a cache failing or hanging is counted and the request is answered uncached", async () => {
   const registry = new Registry();
-  const broken = { name: "redis", get: () => new Promise<Buffer | undefined>(() => undefined), set: async () => { throw new Error("down"); }, keptForm: () => undefined, keepForm: () => undefined, close: async () => undefined };
+  const broken = { name: "redis", get: () => new Promise<Buffer | undefined>(() => undefined), set: async () => { throw new Error("down"); }, keptForm: () => undefined, keepForm: () => undefined, currentForm: () => new Promise<unknown>(() => undefined), close: async () => undefined };
   const fe = new QueryFrontend({ registry, backend: broken, now: () => NOW, cacheTimeoutMs: 20 });
   const ds = scriptedDownstream();
   const res = await ask(fe, ds, "m", DAY, DAY + HOUR, 60_000);

@@ -431,6 +431,8 @@ export class QueryFrontend {
   /** The extents under key, rendered: decoded and rendered once, then kept by the backend beside the bytes they came from. */
   private async readCache(key: string): Promise<Extent[]> {
     try {
+      const current = (await withTimeout(this.backend!.currentForm(key), this.cacheTimeoutMs, "get")) as Extent[] | undefined;
+      if (current !== undefined) return current;
       const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
       if (buf === undefined) return [];
       const kept = this.backend!.keptForm(key, buf) as Extent[] | undefined;
