@@ -89,9 +89,15 @@ export interface StoreEndpointStatus {
 /** A complete answer from a stage or from the routes behind it. */
 export interface StageAnswer {
   status: number;
-  body: string;
+  /** JSON text, or its UTF-8 bytes in parts to be sent one after the other (the frontend's answers joined from cached bytes). */
+  body: string | readonly Buffer[];
   /** Lower-case header names. */
   headers: Record<string, string>;
+}
+
+/** What the routes behind a stage answer: text, which the stage may parse. */
+export interface TextAnswer extends StageAnswer {
+  body: string;
 }
 
 /**
@@ -100,7 +106,7 @@ export interface StageAnswer {
  */
 export type QueryStage = (
   request: { path: string; params: URLSearchParams; headers: Readonly<Record<string, string | string[] | undefined>> },
-  next: (params: URLSearchParams, signal: AbortSignal) => Promise<StageAnswer>,
+  next: (params: URLSearchParams, signal: AbortSignal) => Promise<TextAnswer>,
   signal: AbortSignal,
 ) => Promise<StageAnswer>;
 

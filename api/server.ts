@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
 import type { FastifyServerOptions } from "fastify";
 import { ruleRoutes } from "./rules.js";
-import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer } from "./context.js";
+import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer, TextAnswer } from "./context.js";
 import type { Store } from "../storeapi/index.js";
 import { errorJson } from "./encode.js";
 import { gzipBlocks } from "./gzip_blocks.js";
@@ -106,8 +106,10 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const stage = STAGED_ROUTES.has(url) ? deps.queryStage : undefined;
     if (stage !== undefined) {
       const staged = await runStaged(stage, url, handler, c, request, requestSignal(reply));
-      if (staged.status === 200) checkSize?.(Buffer.byteLength(staged.body));
-      return sendStaged(reply, staged);
+      // An answer in parts is joined here: this route sends (and compresses) whole bodies.
+      const body = typeof staged.body === "string" ? staged.body : Buffer.concat(staged.body);
+      if (staged.status === 200) checkSize?.(Buffer.byteLength(body));
+      return sendStaged(reply, staged, body);
     }
     const params = new Params(urlParams(request.raw.url ?? ""), formBody(request), multipartFields(request));
     const body = await handler(c, params, requestSignal(reply), request);
@@ -393,7 +395,7 @@ async function runStaged(stage: QueryStage, path: string, handler: Handler, ctx:
   for (const [k, v] of urlParams(request.raw.url ?? "")) params.append(k, v);
   // Multipart fields last: they fill single values only, never match[] (as Params reads them).
   for (const [k, v] of multipartFields(request) ?? []) if (k !== "match[]" && !params.has(k)) params.append(k, v);
-  const next = async (p: URLSearchParams, s: AbortSignal): Promise<StageAnswer> => {
+  const next = async (p: URLSearchParams, s: AbortSignal): Promise<TextAnswer> => {
     try {
       const body = await handler(ctx, new Params(p), s, request);
       const json = typeof body.json === "string" ? body.json : wholeBody(body.json);
@@ -414,10 +416,10 @@ function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-function sendStaged(reply: FastifyReply, answer: StageAnswer): FastifyReply {
+function sendStaged(reply: FastifyReply, answer: StageAnswer, body: string | Buffer): FastifyReply {
   reply.code(answer.status);
   for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-  return sendWhole(reply.request, reply, answer.body);
+  return sendWhole(reply.request, reply, body);
 }
 
 /** A multipart form's text fields; a malformed one has none (Go's r.FormValue ignores its error). */

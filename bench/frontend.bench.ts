@@ -9,10 +9,15 @@
 // not counted as the frontend's work; it asks Prometheus the same way. The targets are
 // interleaved refresh by refresh, so a loaded machine weighs on all alike.
 // FRONTEND_BENCH_BASELINE=<another build's dist/> adds that build's frontend side by side.
+// "replay" answers every panel with bytes recorded beforehand and no work per request: the
+// viewer's own floor on this machine, which no frontend can go under.
+// Beside latency, the CPU time each process spends per refresh (Linux /proc): the bench's own
+// (the frontend under test, or the replay server), Prometheus's, the viewer's, Redis's.
 // First, the frontend's own cost of a hit: in process, no HTTP, a 24h range older than the
 // freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
 import { fork } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -64,6 +69,7 @@ interface Timing {
 interface Client {
   ask(round: ClientRound): Promise<number[]>;
   close(): void;
+  pid: number;
 }
 
 function startClient(): Client {
@@ -83,6 +89,7 @@ function startClient(): Client {
         child.send(round);
       }),
     close: () => child.kill(),
+    pid: child.pid ?? 0,
   };
 }
 
@@ -92,20 +99,46 @@ interface Target {
   url: string;
   setNow: (ms: number) => void;
   timings: Timing[];
+  /** CPU ms per process over all refresh rounds, by the meters' names. */
+  cpu?: Map<string, number>;
+}
+
+/** A process whose CPU time the bench reads, ms so far. */
+interface CpuMeter {
+  name: string;
+  read: () => number;
+}
+
+/** CPU time (user + system) of a process, ms, from /proc at 100 ticks a second; NaN where there is no /proc. */
+function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 /**
  * The dashboard against every target, interleaved so they share the machine's load alike:
  * each refresh asks all panels at once (as Grafana does) of one target, then of the next.
  */
-async function dashboards(client: Client, targets: readonly Target[], t0: number, refreshes: number): Promise<void> {
+async function dashboards(client: Client, targets: readonly Target[], t0: number, refreshes: number, meters: readonly CpuMeter[]): Promise<void> {
   const round = (target: Target, nowMs: number, inFlight: ClientRound["inFlight"], queries = PANELS): Promise<number[]> =>
     client.ask({ url: target.url, queries, nowMs, stepS: STEP_S, inFlight });
   for (let r = 0; r < refreshes; r++) {
     const now = t0 + r * 10 * SEC;
     for (const target of targets) {
       target.setNow(now);
+      const before = meters.map((m) => m.read());
       const first = await round(target, now, "all");
+      if (r > 0) meters.forEach((m, i) => (target.cpu ??= new Map()).set(m.name, (target.cpu.get(m.name) ?? 0) + m.read() - before[i]!));
       first.forEach((ms, i) => (r === 0 ? target.timings[i]!.cold : target.timings[i]!.refresh).push(ms));
       const again = await round(target, now, "all");
       again.forEach((ms, i) => target.timings[i]!.repeat.push(ms));
@@ -133,7 +166,7 @@ function quantile(xs: number[], q: number): number {
 
 const f = (x: number): string => (Number.isNaN(x) ? "-" : x.toFixed(1)).padStart(7);
 
-function report(name: string, timings: Timing[]): void {
+function report(name: string, timings: Timing[], cpu: Map<string, number> | undefined, refreshes: number): void {
   console.log(`\n${name}: ms per panel request (p50 / p99)`);
   console.log(`${"panel".padEnd(6)} ${"cold".padStart(7)} ${"refresh p50".padStart(12)} ${"p99".padStart(7)} ${"repeat p50".padStart(11)} ${"p99".padStart(7)} ${"alone p50".padStart(10)}`);
   const row = (label: string, t: Timing) =>
@@ -141,6 +174,7 @@ function report(name: string, timings: Timing[]): void {
   timings.forEach((t, i) => console.log(row(String(i + 1), t)));
   const all = (k: keyof Timing) => timings.flatMap((t) => t[k]);
   console.log(row("all", { cold: all("cold"), refresh: all("refresh"), repeat: all("repeat"), alone: all("alone") }) + "   (all panels' requests together)");
+  if (cpu !== undefined && refreshes > 1) console.log(`CPU per refresh: ${[...cpu].map(([process, ms]) => `${process} ${(ms / (refreshes - 1)).toFixed(1)} ms`).join(", ")}`);
 }
 
 /** The frontend's parts the bench builds a server from: this build's, or another build's (FRONTEND_BENCH_BASELINE). */
@@ -165,6 +199,33 @@ async function frontendTarget(name: string, prometheusUrl: string, backend: Cach
     close: async () => {
       await app.close();
       await backend.close();
+    },
+  };
+}
+
+/** The viewer's floor: each panel answered with the bytes Prometheus gave for it at t0, recorded beforehand, doing no work per request. */
+async function replayTarget(prometheusUrl: string, t0: number): Promise<Target & { close(): Promise<void> }> {
+  const bodies = new Map<string, Buffer>();
+  for (const query of PANELS) {
+    const params = new URLSearchParams({ query, start: String((t0 - 24 * HOUR) / 1000), end: String(t0 / 1000), step: String(STEP_S) });
+    const res = await fetch(`${prometheusUrl}/api/v1/query_range?${params}`, { headers: { "accept-encoding": "identity" } });
+    bodies.set(query, Buffer.from(await res.arrayBuffer()));
+  }
+  const server = createServer((req, res) => {
+    const body = bodies.get(new URL(req.url ?? "/", "http://replay").searchParams.get("query") ?? "") ?? Buffer.alloc(0);
+    res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const addr = server.address();
+  return {
+    name: "replay: recorded answers, no work",
+    url: `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`,
+    setNow: () => undefined,
+    timings: newTimings(),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }
@@ -207,7 +268,8 @@ async function inProcessHits(): Promise<void> {
   for (let r = 0; r < 20; r++) {
     for (const q of queries) {
       const t0 = performance.now();
-      bytes = (await ask(q)).body.length;
+      const body = (await ask(q)).body;
+      bytes = typeof body === "string" ? Buffer.byteLength(body) : body.reduce((n, part) => n + part.length, 0);
       times.push(performance.now() - t0);
     }
   }
@@ -238,6 +300,9 @@ async function main(): Promise<void> {
 
     const targets: Target[] = [{ name: "Prometheus 2.42 directly", url: prometheus.url, setNow: () => undefined, timings: newTimings() }];
     const closers: (() => Promise<void>)[] = [];
+    const replay = await replayTarget(prometheus.url, t0);
+    targets.push(replay);
+    closers.push(replay.close);
     const builds: [string, FrontendBuild][] = [["orrery frontend", { QueryFrontend, buildFrontendServer }]];
     // Another build's frontend (e.g. main's dist/) side by side, interleaved with this one's.
     const baseline = process.env.FRONTEND_BENCH_BASELINE;
@@ -260,12 +325,18 @@ async function main(): Promise<void> {
     }
     const client = startClient();
     try {
-      await dashboards(client, targets, t0, refreshes);
+      const meters: CpuMeter[] = [
+        { name: "bench process (the frontend or replay)", read: ownCpuMs },
+        { name: "Prometheus", read: () => processCpuMs(prometheus!.pid) },
+        { name: "viewer", read: () => processCpuMs(client.pid) },
+      ];
+      if (redis !== undefined) meters.push({ name: "Redis", read: () => processCpuMs(redis!.pid) });
+      await dashboards(client, targets, t0, refreshes, meters);
     } finally {
       client.close();
       for (const close of closers) await close();
     }
-    for (const t of targets) report(t.name, t.timings);
+    for (const t of targets) report(t.name, t.timings, t.cpu, refreshes);
     ratios(targets);
   } finally {
     await redis?.stop();

@@ -37,3 +37,15 @@ test("kept forms of bytes read again (Redis) are used only while the bytes are e
   assert.equal(kept.keptForm("k", Buffer.from("entry-2")), undefined, "another writer changed the entry");
   assert.equal(kept.keptForm("other", Buffer.from("entry-1")), undefined);
 });
+
+test("in-memory LRU: the current form is the one kept beside the key's value, none once the value changes", async () => {
+  const lru = new InMemoryBackend({ maxSizeBytes: 1000 });
+  assert.equal(await lru.currentForm("a"), undefined);
+  const a = Buffer.alloc(10, 1);
+  await lru.set("a", a);
+  assert.equal(await lru.currentForm("a"), undefined, "bytes without a form");
+  lru.keepForm("a", a, "form-a", 10);
+  assert.equal(await lru.currentForm("a"), "form-a");
+  await lru.set("a", Buffer.alloc(10, 2));
+  assert.equal(await lru.currentForm("a"), undefined);
+});

@@ -12,6 +12,11 @@ export interface CacheBackend {
   keptForm(key: string, value: Buffer): unknown;
   /** Keeps a form derived from value (its decoded, rendered answer) in process beside key, counted as `bytes` in a byte bound. */
   keepForm(key: string, value: Buffer, form: unknown, bytes: number): void;
+  /**
+   * The form kept for key when the backend can tell, without reading the bytes back, that key
+   * still holds the bytes it came from (Redis: their digest); undefined: get the bytes.
+   */
+  currentForm(key: string): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -44,6 +49,11 @@ export class ByteLru {
 
   get(key: string): Buffer | undefined {
     return this.lru.get(key)?.value;
+  }
+
+  /** The form kept beside key's value, used as a get uses the entry (it becomes the most recent). */
+  form(key: string): unknown {
+    return this.lru.get(key)?.form;
   }
 
   /** A new value drops the form kept for the old one. An entry larger than the whole bound is refused by lru-cache; it stays uncached. */
@@ -99,6 +109,11 @@ export class InMemoryBackend implements CacheBackend {
   keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
     // Kept only beside the value the key holds now: a form never outlives its bytes.
     if (this.entries.get(key) === value) this.entries.keepForm(key, value, form, bytes);
+  }
+
+  /** The entry and its form live together in this process: a kept form is always current. */
+  async currentForm(key: string): Promise<unknown> {
+    return this.entries.form(key);
   }
 
   /** Bytes held now, values and kept forms together. */

@@ -166,7 +166,7 @@ function joinPieces({ labels, pieces, n }: SeriesPieces): CachedSeries {
   const t = new Float64Array(n);
   const v = new Float64Array(n);
   const offsets = withText ? new Uint32Array(n + 1) : undefined;
-  const texts: string[] = [];
+  const texts: Buffer[] = [];
   let at = 0;
   let chars = 0;
   for (const { series: s, lo, hi } of pieces) {
@@ -176,7 +176,7 @@ function joinPieces({ labels, pieces, n }: SeriesPieces): CachedSeries {
       const src = s.points!.offsets;
       const base = src[lo]!;
       for (let i = lo; i < hi; i++) offsets[at + i - lo] = src[i]! - base + chars;
-      texts.push(s.points!.text.substring(base, src[hi]!));
+      texts.push(s.points!.bytes.subarray(base, src[hi]!));
       chars += src[hi]! - base;
     }
     at += hi - lo;
@@ -184,7 +184,7 @@ function joinPieces({ labels, pieces, n }: SeriesPieces): CachedSeries {
   const series: CachedSeries = { labels, t, v };
   if (offsets !== undefined) {
     offsets[n] = chars;
-    series.points = { text: texts.join(""), offsets };
+    series.points = { bytes: Buffer.concat(texts, chars), offsets };
   }
   return series;
 }
@@ -195,7 +195,8 @@ function cutPoints(p: PointsText, lo: number, hi: number): PointsText {
   const base = p.offsets[lo]!;
   const offsets = new Uint32Array(hi - lo + 1);
   for (let i = lo; i <= hi; i++) offsets[i - lo] = p.offsets[i]! - base;
-  return { text: p.text.substring(base, p.offsets[hi]!), offsets };
+  // A copy: the cut must not keep the whole text it came from alive.
+  return { bytes: Buffer.from(p.bytes.subarray(base, p.offsets[hi]!)), offsets };
 }
 
 /** The infos of the extents that overlap [start, end], each once, in order. */

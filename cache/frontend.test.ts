@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { InMemoryBackend } from "./backend.js";
-import { QueryFrontend, type FrontendOptions, type StageResponse } from "./frontend.js";
+import { type DownstreamResponse, QueryFrontend, type FrontendOptions } from "./frontend.js";
 import { alignToStep } from "./split.js";
-import { errorAnswer, matrixAnswer, scriptedDownstream } from "./testkit.js";
+import { answerText, errorAnswer, matrixAnswer, scriptedDownstream } from "./testkit.js";
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -18,9 +18,9 @@ function frontend(extra: Partial<FrontendOptions> = {}): { fe: QueryFrontend; re
   return { fe, registry, backend };
 }
 
-function ask(fe: QueryFrontend, ds: ReturnType<typeof scriptedDownstream>, query: string, start: number, end: number, step: number, headers: { noStore?: boolean; tenant?: string } = {}): Promise<StageResponse> {
+function ask(fe: QueryFrontend, ds: ReturnType<typeof scriptedDownstream>, query: string, start: number, end: number, step: number, headers: { noStore?: boolean; tenant?: string } = {}): Promise<DownstreamResponse> {
   const params = new URLSearchParams({ query, start: String(start / 1000), end: String(end / 1000), step: String(step / 1000) });
-  return fe.handle({ path: "/api/v1/query_range", params, tenant: headers.tenant ?? "", noStore: headers.noStore ?? false }, ds.downstream, new AbortController().signal);
+  return answerText(fe.handle({ path: "/api/v1/query_range", params, tenant: headers.tenant ?? "", noStore: headers.noStore ?? false }, ds.downstream, new AbortController().signal));
 }
 
 /** The answer the downstream gives for the whole range in one request. */
@@ -123,7 +123,7 @@ test("@ start() and @ end() are made absolute from the whole range before splitt
 test("an answer with warnings is never stored, also when it fills the gap after a partial hit", async () => {
   const { fe, registry } = frontend({ splitIntervalMs: 0 });
   const ds = scriptedDownstream();
-  const partial = (c: Parameters<typeof matrixAnswer>[0]): StageResponse => ({ status: 200, body: matrixAnswer(c, ["store s1 failed: connection refused"]), headers: JSON_HEADERS });
+  const partial = (c: Parameters<typeof matrixAnswer>[0]): DownstreamResponse => ({ status: 200, body: matrixAnswer(c, ["store s1 failed: connection refused"]), headers: JSON_HEADERS });
   ds.script.push(partial);
   const first = await ask(fe, ds, "m", DAY, 2 * DAY, 60_000);
   assert.match(first.body, /"warnings":\["store s1 failed/);
@@ -217,7 +217,7 @@ test("a query using range() is not split, since each piece would see its own ran
 
 test("a cache failing or hanging is counted and the request is answered uncached", async () => {
   const registry = new Registry();
-  const broken = { name: "redis", get: () => new Promise<Buffer | undefined>(() => undefined), set: async () => { throw new Error("down"); }, keptForm: () => undefined, keepForm: () => undefined, close: async () => undefined };
+  const broken = { name: "redis", get: () => new Promise<Buffer | undefined>(() => undefined), set: async () => { throw new Error("down"); }, keptForm: () => undefined, keepForm: () => undefined, currentForm: () => new Promise<unknown>(() => undefined), close: async () => undefined };
   const fe = new QueryFrontend({ registry, backend: broken, now: () => NOW, cacheTimeoutMs: 20 });
   const ds = scriptedDownstream();
   const res = await ask(fe, ds, "m", DAY, DAY + HOUR, 60_000);
@@ -256,8 +256,8 @@ test("a viewer going away does not cut short the answer another viewer shares", 
   };
   const params = () => new URLSearchParams({ query: "m", start: String(DAY / 1000), end: String((DAY + HOUR) / 1000), step: "60" });
   const gone = new AbortController();
-  const first = fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, gone.signal);
-  const second = fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, new AbortController().signal);
+  const first = answerText(fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, gone.signal));
+  const second = answerText(fe.handle({ path: "/api/v1/query_range", params: params(), tenant: "", noStore: false }, held, new AbortController().signal));
   await new Promise((resolve) => setImmediate(resolve));
   gone.abort(new Error("client went away"));
   release();

@@ -32,13 +32,19 @@ export interface FrontendRequest {
 /** A complete HTTP answer. */
 export interface StageResponse {
   status: number;
-  body: string;
+  /** JSON text, or its UTF-8 bytes in parts to be sent one after the other (a range answer joined from cached bytes). */
+  body: string | readonly Buffer[];
   /** Lower-case header names; the frontend reads cache-control and content-type. */
   headers: Record<string, string>;
 }
 
+/** A downstream's answer: text, which the frontend parses. */
+export interface DownstreamResponse extends StageResponse {
+  body: string;
+}
+
 /** Sends one request downstream (to the engine in-process, or over HTTP). Rejects only when nothing answered. */
-export type Downstream = (path: string, params: URLSearchParams, signal: AbortSignal) => Promise<StageResponse>;
+export type Downstream = (path: string, params: URLSearchParams, signal: AbortSignal) => Promise<DownstreamResponse>;
 
 export interface FrontendOptions {
   registry: Registry;
@@ -389,9 +395,9 @@ export class QueryFrontend {
   }
 
   /** One downstream request, retried with back-off while it fails with a 5xx or does not connect. */
-  private async fetchWithRetries(path: string, params: URLSearchParams, downstream: Downstream, signal: AbortSignal): Promise<StageResponse> {
+  private async fetchWithRetries(path: string, params: URLSearchParams, downstream: Downstream, signal: AbortSignal): Promise<DownstreamResponse> {
     for (let attempt = 0; ; attempt++) {
-      let response: StageResponse;
+      let response: DownstreamResponse;
       try {
         response = await downstream(path, params, signal);
       } catch (err) {
@@ -425,6 +431,8 @@ export class QueryFrontend {
   /** The extents under key, rendered: decoded and rendered once, then kept by the backend beside the bytes they came from. */
   private async readCache(key: string): Promise<Extent[]> {
     try {
+      const current = (await withTimeout(this.backend!.currentForm(key), this.cacheTimeoutMs, "get")) as Extent[] | undefined;
+      if (current !== undefined) return current;
       const buf = await withTimeout(this.backend!.get(key), this.cacheTimeoutMs, "get");
       if (buf === undefined) return [];
       const kept = this.backend!.keptForm(key, buf) as Extent[] | undefined;

@@ -1,7 +1,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { downstreamAgent, httpDownstream } from "./http.js";
+import type { AddressInfo } from "node:net";
+import { Registry } from "prom-client";
+import { InMemoryBackend } from "./backend.js";
+import { QueryFrontend } from "./frontend.js";
+import { buildFrontendServer, downstreamAgent, httpDownstream } from "./http.js";
+import { matrixAnswer } from "./testkit.js";
 
 /** What the stand-in downstream saw of the last request. */
 interface Seen {
@@ -68,4 +73,38 @@ test("no answer within the timeout, or the caller aborting, rejects with the rea
   setTimeout(() => abort.abort(new Error("client went away")), 20);
   await assert.rejects(pending, /client went away/);
   await assert.rejects(httpDownstream("http://127.0.0.1:1", {}, 5000)("/x", new URLSearchParams(), new AbortController().signal), /ECONNREFUSED/);
+});
+
+test("a range answer joined from cached bytes goes out whole: the downstream's body byte for byte, its length, JSON as UTF-8, hook headers kept", async () => {
+  const DAY = 86_400_000;
+  const params = { query: "m", start: String(DAY / 1000), end: String((DAY + 3_600_000) / 1000), step: "60" };
+  const rangeServer = createServer((req, res) => {
+    const q = new URL(req.url ?? "", "http://x").searchParams;
+    const call = { query: q.get("query") ?? "", start: Number(q.get("start")) * 1000, end: Number(q.get("end")) * 1000, step: Number(q.get("step")) * 1000 };
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(matrixAnswer(call));
+  });
+  await new Promise<void>((resolve) => rangeServer.listen(0, "127.0.0.1", resolve));
+  const frontend = new QueryFrontend({ registry: new Registry(), backend: new InMemoryBackend({ maxSizeBytes: 1 << 20 }), now: () => 3 * DAY });
+  const app = buildFrontendServer({ frontend, downstreamUrl: `http://127.0.0.1:${(rangeServer.address() as AddressInfo).port}`, registry: new Registry(), downstreamTimeoutMs: 5000 });
+  // As --web.config.file's headers are set: on every request, before the answer.
+  app.addHook("onRequest", async (_request, reply) => void reply.header("x-frame-options", "deny"));
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  try {
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}/api/v1/query_range?${new URLSearchParams(params)}`;
+    const want = matrixAnswer({ query: "m", start: DAY, end: DAY + 3_600_000, step: 60_000 });
+    for (const round of ["cold", "warm"]) {
+      const res = await fetch(url, { headers: { "accept-encoding": "identity" } });
+      const body = Buffer.from(await res.arrayBuffer());
+      assert.equal(res.status, 200, round);
+      assert.equal(body.toString("utf8"), want, round);
+      assert.equal(res.headers.get("content-length"), String(Buffer.byteLength(want)), round);
+      assert.equal(res.headers.get("content-type"), "application/json; charset=utf-8", round);
+      assert.equal(res.headers.get("x-frame-options"), "deny", round);
+    }
+  } finally {
+    await app.close();
+    rangeServer.closeAllConnections();
+    await new Promise((resolve) => rangeServer.close(resolve));
+  }
 });

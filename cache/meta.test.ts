@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { InMemoryBackend } from "./backend.js";
-import { type Downstream, QueryFrontend, type StageResponse } from "./frontend.js";
+import { type Downstream, type DownstreamResponse, QueryFrontend } from "./frontend.js";
+import { answerText } from "./testkit.js";
 import { decodeMetaAnswer, encodeMetaAnswer } from "./meta.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 
@@ -38,13 +39,13 @@ function frontend(): QueryFrontend {
   return new QueryFrontend({ registry: new Registry(), backend: new InMemoryBackend({ maxSizeBytes: 1 << 20 }), now: () => NOW, retryBackoffMs: 1 });
 }
 
-function ask(fe: QueryFrontend, ds: Downstream, path: string, range?: [number, number], extra: Record<string, string> = {}): Promise<StageResponse> {
+function ask(fe: QueryFrontend, ds: Downstream, path: string, range?: [number, number], extra: Record<string, string> = {}): Promise<DownstreamResponse> {
   const params = new URLSearchParams(extra);
   if (range !== undefined) {
     params.set("start", String(range[0] / 1000));
     params.set("end", String(range[1] / 1000));
   }
-  return fe.handle({ path, params, tenant: "", noStore: false }, ds, new AbortController().signal);
+  return answerText(fe.handle({ path, params, tenant: "", noStore: false }, ds, new AbortController().signal));
 }
 
 test("labels over several days: split per day, united and sorted; whole old days come from cache", async () => {

@@ -20,6 +20,9 @@ function extent(start: number, end: number, withText: boolean, seed: number): Ex
   return { start, end, infos: [], series: series.filter((s) => s.t.length > 0) };
 }
 
+/** The spliced answer as text, to compare with the encoder's. */
+const bodyOf = (...args: Parameters<typeof matrixBody>): string => Buffer.concat(matrixBody(...args)).toString("utf8");
+
 const direct = (extents: Extent[], start: number, end: number, warnings: string[] = [], infos: string[] = []) =>
   queryResponseText({ value: { type: "matrix", series: joinExtents(extents, start, end) }, warnings, infos });
 
@@ -37,16 +40,16 @@ test("answers spliced from the points' text are byte for byte the encoder's, how
       [16_000, 17_000],
       [25_000, 25_000],
     ] as const) {
-      assert.equal(matrixBody(extents, start, end, ["w"], ["i"]), direct(extents, start, end, ["w"], ["i"]), `${a} ${b} ${start}..${end}`);
+      assert.equal(bodyOf(extents, start, end, ["w"], ["i"]), direct(extents, start, end, ["w"], ["i"]), `${a} ${b} ${start}..${end}`);
     }
     // Through a merge and the binary codec, as a cache entry goes.
     const stored = decodeExtents(encodeExtents(mergeExtents(extents, STEP)));
     assert.ok(stored.every((e) => e.series.every((s) => s.points === undefined)), "the binary entry holds no JSON text");
     assert.ok(renderExtents(stored) > 0);
     assert.ok(stored.every((e) => e.series.every((s) => s.points !== undefined && s.points.offsets.length === s.t.length + 1)));
-    assert.equal(matrixBody(stored, 2000, 39_000, [], []), direct(extents, 2000, 39_000));
+    assert.equal(bodyOf(stored, 2000, 39_000, [], []), direct(extents, 2000, 39_000));
   }
-  assert.equal(matrixBody([], 0, 1000, [], []), direct([], 0, 1000));
+  assert.equal(bodyOf([], 0, 1000, [], []), direct([], 0, 1000));
 });
 
 test("a cached part and a fresh part concatenated equal the encoder's answer: series in one part only, empty series", () => {
@@ -78,8 +81,15 @@ test("a cached part and a fresh part concatenated equal the encoder's answer: se
   // What the encoder writes for the whole matrix, built by hand; empty series are not in a range answer.
   const whole = [aFresh!, { labels: both0!.labels, t: concat(both0!.t, both1!.t), v: concat(both0!.v, both1!.v) }, cachedOnly!, freshOnly!];
   const encoded = queryResponseText({ value: { type: "matrix", series: whole }, warnings: ["w"], infos: [] });
-  assert.equal(matrixBody([...cached, fresh], 0, 30_000, ["w"], []), encoded);
+  assert.equal(bodyOf([...cached, fresh], 0, 30_000, ["w"], []), encoded);
   // Cut inside both parts: a series left with no point in the range is left out.
   const cut = whole.map((s) => ({ labels: s.labels, t: s.t.filter((x) => x >= 13_000 && x <= 26_000), v: s.v.filter((_, i) => s.t[i]! >= 13_000 && s.t[i]! <= 26_000) })).filter((s) => s.t.length > 0);
-  assert.equal(matrixBody([...cached, fresh], 13_000, 26_000, [], []), queryResponseText({ value: { type: "matrix", series: cut }, warnings: [], infos: [] }));
+  assert.equal(bodyOf([...cached, fresh], 13_000, 26_000, [], []), queryResponseText({ value: { type: "matrix", series: cut }, warnings: [], infos: [] }));
+});
+
+test("labels, warnings and infos outside ASCII come out as the encoder's UTF-8 bytes", () => {
+  const s = { labels: labelsFromRecord({ __name__: "m", city: "Zürich ✓" }), t: Float64Array.of(1000, 2000), v: Float64Array.of(1.5, NaN) };
+  const extents: Extent[] = [{ start: 1000, end: 2000, infos: ["ïnfo"], series: [{ ...s, points: pointsText(s.t, s.v) }] }];
+  const want = Buffer.from(queryResponseText({ value: { type: "matrix", series: [s] }, warnings: ["wärning"], infos: ["ïnfo"] }));
+  assert.deepEqual(Buffer.concat(matrixBody(extents, 1000, 2000, ["wärning"], ["ïnfo"])), want);
 });

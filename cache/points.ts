@@ -1,13 +1,14 @@
 // A range query's answer written from extents whose points are kept as Prometheus
-// JSON text: each series' `[t,"v"],` pieces with their offsets, so a cache hit
-// cuts and splices strings instead of formatting numbers again. The envelope
-// (status, warnings, infos) comes from api's encoder, so the bytes are the same.
+// JSON text in bytes: each series' `[t,"v"],` pieces with their offsets, so a cache
+// hit cuts and joins bytes instead of formatting numbers again (or converting text
+// to bytes for the socket). The envelope (status, warnings, infos) comes from api's
+// encoder, so the bytes are the same.
 import { formatSampleTime, formatSampleValue, labelsJson, queryResponseText } from "../api/index.js";
 import { type Extent, seriesPieces } from "./extents.js";
 
-/** A series' points as JSON: point i is text[offsets[i], offsets[i+1]), `[t,"v"],` with its trailing comma. */
+/** A series' points as JSON bytes (ASCII): point i is bytes[offsets[i], offsets[i+1]), `[t,"v"],` with its trailing comma. */
 export interface PointsText {
-  readonly text: string;
+  readonly bytes: Buffer;
   readonly offsets: Uint32Array;
 }
 
@@ -21,7 +22,7 @@ export function pointsText(t: Float64Array, v: Float64Array): PointsText {
     text += "[" + formatSampleTime(t[i]!) + ',"' + formatSampleValue(v[i]!) + '"],';
   }
   offsets[n] = text.length;
-  return { text, offsets };
+  return { bytes: Buffer.from(text, "latin1"), offsets };
 }
 
 /** The series' points text, formatted once and kept on the series (extents are never shared across queries' answers). */
@@ -38,8 +39,7 @@ export function renderExtents(extents: readonly Extent[]): number {
   for (const e of extents) {
     for (const s of e.series) {
       const points = seriesPoints(s);
-      // One byte a character: the text is ASCII, which V8 stores one-byte.
-      bytes += s.t.byteLength + s.v.byteLength + points.offsets.byteLength + points.text.length;
+      bytes += s.t.byteLength + s.v.byteLength + points.offsets.byteLength + points.bytes.length;
       for (const l of s.labels) bytes += 2 * (l.name.length + l.value.length);
     }
   }
@@ -48,22 +48,27 @@ export function renderExtents(extents: readonly Extent[]): number {
 
 /**
  * The query_range success body of [start, end] from extents, byte for byte what
- * encodeQueryResponse writes for joinExtents' matrix, but spliced from the points'
- * text of each piece: no number formatted, no point copied.
+ * encodeQueryResponse writes for joinExtents' matrix, in parts to be written one
+ * after the other: views of the points' bytes of each piece, no number formatted,
+ * no text converted, no point copied.
  */
-export function matrixBody(extents: readonly Extent[], start: number, end: number, warnings: readonly string[], infos: readonly string[]): string {
-  const series: string[] = [];
-  for (const { labels, pieces } of seriesPieces(extents, start, end)) {
-    let values = "";
-    for (let k = 0; k < pieces.length; k++) {
-      const { series: s, lo, hi } = pieces[k]!;
-      const { text, offsets } = seriesPoints(s);
-      // The last point's trailing comma closes nothing.
-      values += text.substring(offsets[lo]!, offsets[hi]! - (k === pieces.length - 1 ? 1 : 0));
-    }
-    series.push('{"metric":' + labelsJson(labels) + ',"values":[' + values + "]}");
-  }
+export function matrixBody(extents: readonly Extent[], start: number, end: number, warnings: readonly string[], infos: readonly string[]): Buffer[] {
   const envelope = queryResponseText({ value: { type: "matrix", series: [] }, warnings, infos });
   const cut = envelope.indexOf('"result":[]') + '"result":['.length;
-  return envelope.substring(0, cut) + series.join(",") + envelope.substring(cut);
+  const parts: Buffer[] = [Buffer.from(envelope.substring(0, cut))];
+  const add = (b: Buffer): number => parts.push(b);
+  const all = seriesPieces(extents, start, end);
+  for (let i = 0; i < all.length; i++) {
+    const { labels, pieces } = all[i]!;
+    add(Buffer.from((i > 0 ? ',{"metric":' : '{"metric":') + labelsJson(labels) + ',"values":['));
+    for (let k = 0; k < pieces.length; k++) {
+      const { series: s, lo, hi } = pieces[k]!;
+      const { bytes, offsets } = seriesPoints(s);
+      // The last point's trailing comma closes nothing.
+      add(bytes.subarray(offsets[lo]!, offsets[hi]! - (k === pieces.length - 1 ? 1 : 0)));
+    }
+    add(Buffer.from("]}", "latin1"));
+  }
+  add(Buffer.from(envelope.substring(cut)));
+  return parts;
 }

@@ -2,6 +2,7 @@
 // ioredis. When Redis is down or slow, commands fail fast instead of queueing,
 // so requests go on uncached; the client reconnects by itself. ioredis is loaded when a backend is
 // created: a process without a Redis cache does not pay its ~8 MB of RSS.
+import { createHash } from "node:crypto";
 import type { ConnectionOptions } from "node:tls";
 import type { Redis, RedisOptions } from "ioredis";
 import { ByteLru, type CacheBackend } from "./backend.js";
@@ -25,6 +26,18 @@ export interface RedisBackendOptions {
 }
 
 const KEPT_MAX_BYTES = 64 << 20;
+
+/** Beside every entry, under its key with this suffix: the SHA-256 of its bytes, written with them in one transaction. */
+const DIGEST_SUFFIX = ":digest";
+
+/** A form kept in process, with the digest and length of the bytes it came from. */
+interface KeptForm {
+  form: unknown;
+  digest: Buffer;
+  length: number;
+}
+
+const digestOf = (value: Buffer): Buffer => createHash("sha256").update(value).digest();
 
 /** TLS to Redis, as Thanos's redis `tls_config`; certificates and keys as PEM text. */
 export interface RedisTlsOptions {
@@ -79,18 +92,37 @@ export class RedisBackend implements CacheBackend {
     return (await (await this.client).getBuffer(key)) ?? undefined;
   }
 
+  /** The entry and its digest together (MULTI): a reader never sees one without the other changing too. */
   async set(key: string, value: Buffer): Promise<void> {
     const client = await this.client;
-    if (this.ttlMs > 0) await client.set(key, value, "PX", this.ttlMs);
-    else await client.set(key, value);
+    const digest = digestOf(value);
+    const tx = client.multi();
+    if (this.ttlMs > 0) tx.set(key, value, "PX", this.ttlMs).set(key + DIGEST_SUFFIX, digest, "PX", this.ttlMs);
+    else tx.set(key, value).set(key + DIGEST_SUFFIX, digest);
+    const replies = await tx.exec();
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (replies === null || failed) throw failed ?? new Error("redis transaction aborted");
   }
 
   keptForm(key: string, value: Buffer): unknown {
-    return this.kept?.keptForm(key, value);
+    return (this.kept?.keptForm(key, value) as KeptForm | undefined)?.form;
   }
 
   keepForm(key: string, value: Buffer, form: unknown, bytes: number): void {
-    this.kept?.keepForm(key, value, form, bytes);
+    this.kept?.keepForm(key, value, { form, digest: digestOf(value), length: value.length } satisfies KeptForm, bytes);
+  }
+
+  /**
+   * The kept form while Redis holds an entry of the same length and digest: 32 bytes read instead
+   * of the whole entry on every hit. The length catches a writer that leaves the digest as it was
+   * (an older orrery); an entry gone (evicted, expired) has none.
+   */
+  async currentForm(key: string): Promise<unknown> {
+    const kept = this.kept?.form(key) as KeptForm | undefined;
+    if (kept === undefined) return undefined;
+    const replies = await (await this.client).pipeline().strlen(key).getBuffer(key + DIGEST_SUFFIX).exec();
+    const [length, digest] = (replies ?? []).map(([err, reply]) => (err === null ? reply : undefined));
+    return length === kept.length && Buffer.isBuffer(digest) && digest.equals(kept.digest) ? kept.form : undefined;
   }
 
   /** Bytes of entries and forms kept in this process now. */

@@ -3,7 +3,7 @@
 import { errorJson, queryResponseText } from "../api/index.js";
 import type { MatrixSeries } from "../engine/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
-import type { Downstream, StageResponse } from "./frontend.js";
+import type { Downstream, DownstreamResponse, StageResponse } from "./frontend.js";
 
 export interface DownstreamCall {
   query: string;
@@ -16,7 +16,7 @@ export interface ScriptedDownstream {
   downstream: Downstream;
   calls: DownstreamCall[];
   /** Return this instead of the answer for the next calls (one entry per call). */
-  script: ((call: DownstreamCall) => StageResponse | undefined)[];
+  script: ((call: DownstreamCall) => DownstreamResponse | undefined)[];
 }
 
 /** Series m{i="1"} = t/1000 at every step, m{i="2"} = 2·t/1000 from APPEARS_AT on. */
@@ -50,6 +50,12 @@ export function scriptedDownstream(): ScriptedDownstream {
   return { downstream, calls, script };
 }
 
-export function errorAnswer(status: number, type: string, message: string): StageResponse {
+export function errorAnswer(status: number, type: string, message: string): DownstreamResponse {
   return { status, body: errorJson(type, message), headers: { "content-type": "application/json" } };
+}
+
+/** The frontend's answer with its body as text (a range answer joined from the cache comes as bytes). */
+export async function answerText(answer: Promise<StageResponse>): Promise<DownstreamResponse> {
+  const r = await answer;
+  return { ...r, body: typeof r.body === "string" ? r.body : Buffer.concat(r.body).toString("utf8") };
 }
