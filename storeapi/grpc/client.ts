@@ -154,16 +154,26 @@ export class GrpcStoreClient implements Store {
     const decoder = new SeriesResponseDecoder();
     const checker = new SeriesStreamChecker(this.address, request.skipChunks === true, this.drops);
     try {
-      for (let messages = await call.read(this.frameSize); messages !== undefined; messages = await call.read(this.frameSize)) {
-        const frame = checker.frame(messages.map((m) => decodeSeriesMessage(decoder, m)));
+      for (let responses = await this.readResponses(call, decoder); responses !== undefined; responses = await this.readResponses(call, decoder)) {
+        const frame = checker.frame(responses);
         if (frame.series.length > 0 || frame.warnings.length > 0) yield frame;
       }
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
-      throw err instanceof StoreApiError && err.message.startsWith(`store ${this.address}: `) ? err : this.fail(err);
+      throw err instanceof StoreApiError ? err : this.fail(err);
     } finally {
       signal?.removeEventListener("abort", onAbort);
       call.cancel(); // a no-op after the stream ended; stops it when the reader left early
+    }
+  }
+
+  /** The next frame's worth of responses, decoded; undefined after the last. Throws StoreApiError naming the store. */
+  private async readResponses(call: Http2ServerStreamCall, decoder: SeriesResponseDecoder): Promise<WireSeriesResponse[] | undefined> {
+    try {
+      const messages = await call.read(this.frameSize);
+      return messages?.map((m) => decodeSeriesMessage(decoder, m));
+    } catch (err) {
+      throw this.fail(err);
     }
   }
 
