@@ -212,6 +212,31 @@ test("a connection the server closes is remade for the next call; a refused one 
   }
 });
 
+test("a connection lost in the middle of a call fails it UNAVAILABLE, not as a reset", async () => {
+  const sockets = new Set<net.Socket>();
+  const server = http2.createServer();
+  server.on("connection", (s: net.Socket) => sockets.add(s));
+  server.on("stream", (stream) => {
+    stream.on("data", () => undefined);
+    stream.on("error", () => undefined);
+    stream.on("end", () => {
+      stream.respond({ ":status": 200, "content-type": "application/grpc" });
+      stream.write(framed(Buffer.from("first")), () => setTimeout(() => sockets.forEach((s) => s.destroy()), 20));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const conn = new Http2GrpcConnection(`127.0.0.1:${port}`, OPTIONS);
+  try {
+    const call = conn.serverStream(PATH, Buffer.alloc(0));
+    assert.equal((await call.read(10))?.[0]?.toString(), "first");
+    await rejectsWith(call.read(10), 14, /connection to the server lost/);
+  } finally {
+    conn.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
 test("keepalive: a peer that stops answering fails the open call after the ping timeout", async () => {
   // Accepts the connection and never speaks HTTP/2.
   const sockets = new Set<net.Socket>();

@@ -110,7 +110,7 @@ export class Http2GrpcConnection {
     framed.writeUInt32BE(request.length, 1);
     framed.set(request, MESSAGE_HEADER_BYTES);
     stream.end(framed);
-    const call = new Http2ServerStreamCall(stream, this.options.maxReceiveMessageBytes, () => {
+    const call = new Http2ServerStreamCall(session, stream, this.options.maxReceiveMessageBytes, () => {
       this.open.delete(call);
       // An idle connection does not keep the process alive; one with calls open does.
       if (this.open.size === 0) session.unref();
@@ -186,6 +186,7 @@ export class Http2ServerStreamCall {
   private pauseAt = 256;
 
   constructor(
+    private readonly session: http2.ClientHttp2Session,
     private readonly stream: http2.ClientHttp2Stream,
     private readonly maxMessageBytes: number,
     onEnd: () => void,
@@ -311,6 +312,8 @@ export class Http2ServerStreamCall {
   /** The status of a stream that closed without trailers. */
   private closeStatus(): StoreApiError | null {
     if (this.headersStatus !== undefined) return this.headersStatus;
+    // Streams of a connection that went away close as cancelled: the server is unavailable, it did not reset them.
+    if (this.session.destroyed) return new StoreApiError(GRPC_UNAVAILABLE, "connection to the server lost");
     const rst = this.stream.rstCode ?? http2.constants.NGHTTP2_NO_ERROR;
     if (rst !== http2.constants.NGHTTP2_NO_ERROR) return new StoreApiError(statusOfReset(rst), `stream reset by the server with HTTP/2 code ${rst}`);
     return new StoreApiError(GRPC_INTERNAL, "stream ended without a gRPC status");
