@@ -43,7 +43,8 @@ import {
   seriesRequestToWire,
 } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
-import { DEFAULT_RESPONSE_BATCH_SERIES, clientChannelOptions, clientCredentials, type GrpcStoreClientOptions } from "./options.js";
+import { DEFAULT_RESPONSE_BATCH_SERIES, clientChannelOptions, clientCredentials, clientStreamOptions, readClientTls, type GrpcStoreClientOptions } from "./options.js";
+import { Http2GrpcConnection, type Http2ServerStreamCall } from "./http2-stream.js";
 
 /**
  * Makes a grpc-js call without the Error grpc-js builds per call to keep its caller's stack (some
@@ -65,7 +66,10 @@ export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
 
 /** A Store backed by a StoreAPI endpoint over gRPC. close() when done. */
 export class GrpcStoreClient implements Store {
+  /** Unary calls (Info, LabelNames, LabelValues). */
   private readonly client: grpc.Client;
+  /** Series streams, the per-query hot path, made on node:http2 without grpc-js's per-call layers. */
+  private readonly streams: Http2GrpcConnection;
   private readonly frameSize: number;
   private readonly responseBatchSize: number;
   private readonly drops = new Map<ChunkDropReason, number>();
@@ -75,13 +79,16 @@ export class GrpcStoreClient implements Store {
     readonly address: string,
     options: GrpcStoreClientOptions = {},
   ) {
-    this.client = new grpc.Client(address, clientCredentials(options.tls), clientChannelOptions(options));
+    const tls = options.tls !== undefined ? readClientTls(options.tls) : undefined;
+    this.client = new grpc.Client(address, clientCredentials(tls), clientChannelOptions(options));
+    this.streams = new Http2GrpcConnection(address, clientStreamOptions(options, tls));
     this.frameSize = Math.max(1, options.frameSize ?? 256);
     this.responseBatchSize = Math.max(0, options.responseBatchSize ?? DEFAULT_RESPONSE_BATCH_SERIES);
   }
 
   close(): void {
     this.client.close();
+    this.streams.close();
   }
 
   /** Chunks dropped so far, by reason. */
@@ -135,21 +142,19 @@ export class GrpcStoreClient implements Store {
 
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     signal?.throwIfAborted();
-    const wire = seriesRequestToWire(request, this.responseBatchSize);
-    const decoder = new SeriesResponseDecoder();
-    const call = withoutCallerStack(() =>
-      this.client.makeServerStreamRequest<object, WireSeriesResponse>(
-        STORE_METHODS.Series.path,
-        STORE_METHODS.Series.requestSerialize,
-        (bytes: Buffer) => decoder.decode(bytes),
-        wire,
-      ),
-    );
+    const body = STORE_METHODS.Series.requestSerialize(seriesRequestToWire(request, this.responseBatchSize));
+    let call: Http2ServerStreamCall;
+    try {
+      call = this.streams.serverStream(STORE_METHODS.Series.path, body);
+    } catch (err) {
+      throw this.fail(err);
+    }
     const onAbort = (): void => call.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
+    const decoder = new SeriesResponseDecoder();
     const checker = new SeriesStreamChecker(this.address, request.skipChunks === true, this.drops);
     try {
-      for await (const responses of readBatches<WireSeriesResponse>(call, this.frameSize)) {
+      for (let responses = await this.readResponses(call, decoder); responses !== undefined; responses = await this.readResponses(call, decoder)) {
         const frame = checker.frame(responses);
         if (frame.series.length > 0 || frame.warnings.length > 0) yield frame;
       }
@@ -159,6 +164,16 @@ export class GrpcStoreClient implements Store {
     } finally {
       signal?.removeEventListener("abort", onAbort);
       call.cancel(); // a no-op after the stream ended; stops it when the reader left early
+    }
+  }
+
+  /** The next frame's worth of responses, decoded; undefined after the last. Throws StoreApiError naming the store. */
+  private async readResponses(call: Http2ServerStreamCall, decoder: SeriesResponseDecoder): Promise<WireSeriesResponse[] | undefined> {
+    try {
+      const messages = await call.read(this.frameSize);
+      return messages?.map((m) => decodeSeriesMessage(decoder, m));
+    } catch (err) {
+      throw this.fail(err);
     }
   }
 
@@ -173,29 +188,12 @@ export class GrpcStoreClient implements Store {
   }
 }
 
-/** Yields what the stream has buffered, up to `max` messages at a time; throws its error. */
-async function* readBatches<T>(stream: grpc.ClientReadableStream<T>, max: number): AsyncGenerator<T[]> {
-  let ended = false;
-  let failure: unknown;
-  stream.on("end", () => (ended = true));
-  stream.on("error", (err) => (failure = err));
-  for (;;) {
-    const batch: T[] = [];
-    let message: T | null;
-    while (batch.length < max && (message = stream.read() as T | null) !== null) batch.push(message);
-    if (batch.length > 0) {
-      yield batch;
-      continue;
-    }
-    if (failure !== undefined) throw failure;
-    if (ended) return;
-    await new Promise<void>((resolve) => {
-      const wake = (): void => {
-        stream.off("readable", wake).off("end", wake).off("error", wake);
-        resolve();
-      };
-      stream.on("readable", wake).on("end", wake).on("error", wake);
-    });
+/** One Series message decoded; bytes that do not decode are the store's INTERNAL error. */
+function decodeSeriesMessage(decoder: SeriesResponseDecoder, message: Buffer): WireSeriesResponse {
+  try {
+    return decoder.decode(message);
+  } catch (err) {
+    throw new StoreApiError(GRPC_INTERNAL, err instanceof Error ? err.message : String(err));
   }
 }
 

@@ -52,8 +52,12 @@ export class StoreApiError extends Error {
 export const GRPC_CANCELLED = 1;
 export const GRPC_UNKNOWN = 2;
 export const GRPC_INVALID_ARGUMENT = 3;
+export const GRPC_PERMISSION_DENIED = 7;
+export const GRPC_RESOURCE_EXHAUSTED = 8;
 export const GRPC_UNIMPLEMENTED = 12;
 export const GRPC_INTERNAL = 13;
+export const GRPC_UNAVAILABLE = 14;
+export const GRPC_UNAUTHENTICATED = 16;
 
 const INT64_MIN = "-9223372036854775808";
 const INT64_MAX = "9223372036854775807";

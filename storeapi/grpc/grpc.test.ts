@@ -468,6 +468,32 @@ test("TLS and mTLS, configured from Thanos's flags", async (t) => {
   }, mtlsServer);
 });
 
+test("Series streams (made on node:http2, not grpc-js) over TLS and mTLS: verified against the server name, refused without the CA or a client certificate", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "orrery-grpc-tls-series-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  makeCerts(dir);
+  const f = (name: string): string => join(dir, name);
+  const clientFlags = { "grpc-client-tls-secure": "true", "grpc-client-tls-ca": f("ca.crt"), "grpc-client-server-name": "store.orrery.test" };
+  const store = fixture();
+  const want = (await collect(store.series(ALL))).series.map((s) => formatLabels(s.labels));
+  const names = async (client: GrpcStoreClient): Promise<string[]> => (await collect(client.series(ALL))).series.map((s) => formatLabels(s.labels));
+
+  const tlsServer = grpcServerOptionsFromFlags({ "grpc-address": "127.0.0.1:0", "grpc-server-tls-cert": f("server.crt"), "grpc-server-tls-key": f("server.key") });
+  await withServer(store, async (server) => {
+    await withClient(server.address, async (client) => assert.deepEqual(await names(client), want), grpcClientOptionsFromFlags(clientFlags));
+    await withClient(server.address, async (client) => assert.rejects(names(client), /store 127\.0\.0\.1:\d+: /), {});
+    const wrongName = grpcClientOptionsFromFlags({ ...clientFlags, "grpc-client-server-name": "other.orrery.test" });
+    await withClient(server.address, async (client) => assert.rejects(names(client), /store 127\.0\.0\.1:\d+: .*other\.orrery\.test/), wrongName);
+  }, tlsServer);
+
+  const mtlsServer = grpcServerOptionsFromFlags({ "grpc-address": "127.0.0.1:0", "grpc-server-tls-cert": f("server.crt"), "grpc-server-tls-key": f("server.key"), "grpc-server-tls-client-ca": f("ca.crt") });
+  await withServer(store, async (server) => {
+    await withClient(server.address, async (client) => assert.rejects(names(client)), grpcClientOptionsFromFlags(clientFlags));
+    const withCert = grpcClientOptionsFromFlags({ ...clientFlags, "grpc-client-tls-cert": f("client.crt"), "grpc-client-tls-key": f("client.key") });
+    await withClient(server.address, async (client) => assert.deepEqual(await names(client), want), withCert);
+  }, mtlsServer);
+});
+
 test("flags: defaults, and combinations that cannot work are errors naming the flags", () => {
   assert.deepEqual(grpcServerOptionsFromFlags({}), { address: "127.0.0.1:10901" });
   assert.deepEqual(grpcServerOptionsFromFlags({ "grpc-server-max-connection-age": "60m" }), { address: "127.0.0.1:10901", maxConnectionAgeMs: 3_600_000 });

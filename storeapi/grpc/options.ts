@@ -3,6 +3,7 @@ import { parseDuration } from "../../promql/index.js";
 import { readFileSync } from "node:fs";
 import * as grpc from "@grpc/grpc-js";
 import type { LabelFieldsCache } from "../proto/index.js";
+import type { Http2CallOptions } from "./http2-stream.js";
 
 /** Thanos's default StoreAPI address. */
 export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:10901";
@@ -10,6 +11,9 @@ export const DEFAULT_GRPC_ADDRESS = "127.0.0.1:10901";
 export const GRPC_MAX_MESSAGE_BYTES = 2 ** 31 - 1;
 
 const FLOW_CONTROL_WINDOW_BYTES = 4 * 1024 * 1024;
+/** Client keep-alive pings and their timeout, Thanos's. */
+const CLIENT_KEEPALIVE_TIME_MS = 10_000;
+const CLIENT_KEEPALIVE_TIMEOUT_MS = 5_000;
 
 /** Series per SeriesResponse a client asks for: each message costs both sides a fixed toll (framing, a copy, a write), so fewer, larger ones cost the store less CPU. */
 export const DEFAULT_RESPONSE_BATCH_SERIES = 512;
@@ -184,20 +188,54 @@ export function serverChannelOptions(o: StoreApiServerOptions): grpc.ChannelOpti
   return out;
 }
 
-export function clientCredentials(tls: GrpcClientTlsOptions | undefined): grpc.ChannelCredentials {
-  if (tls === undefined) return grpc.credentials.createInsecure();
-  const ca = tls.caFile !== undefined ? readPem(tls.caFile, "gRPC client TLS CA") : null;
-  const key = tls.keyFile !== undefined ? readPem(tls.keyFile, "gRPC client TLS key") : null;
-  const cert = tls.certFile !== undefined ? readPem(tls.certFile, "gRPC client TLS certificate") : null;
-  return grpc.credentials.createSsl(ca, key, cert);
+/** The client's TLS files, read (each absent one null: the system roots, no client certificate). */
+export interface ClientTlsMaterial {
+  readonly ca: Buffer | null;
+  readonly key: Buffer | null;
+  readonly cert: Buffer | null;
+}
+
+export function readClientTls(tls: GrpcClientTlsOptions): ClientTlsMaterial {
+  return {
+    ca: tls.caFile !== undefined ? readPem(tls.caFile, "gRPC client TLS CA") : null,
+    key: tls.keyFile !== undefined ? readPem(tls.keyFile, "gRPC client TLS key") : null,
+    cert: tls.certFile !== undefined ? readPem(tls.certFile, "gRPC client TLS certificate") : null,
+  };
+}
+
+export function clientCredentials(material: ClientTlsMaterial | undefined): grpc.ChannelCredentials {
+  if (material === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(material.ca, material.key, material.cert);
+}
+
+/** The settings of the client's Series streams, made on node:http2 directly (see http2-stream.ts). */
+export function clientStreamOptions(o: GrpcStoreClientOptions, material: ClientTlsMaterial | undefined): Http2CallOptions {
+  const serverName = o.tls?.serverName;
+  const tls =
+    material === undefined
+      ? undefined
+      : {
+          ...(material.ca !== null ? { ca: material.ca } : {}),
+          ...(material.cert !== null ? { cert: material.cert } : {}),
+          ...(material.key !== null ? { key: material.key } : {}),
+          ...(serverName !== undefined ? { servername: serverName } : {}),
+        };
+  return {
+    ...(tls !== undefined ? { tls } : {}),
+    ...(serverName !== undefined ? { authority: serverName } : {}),
+    maxReceiveMessageBytes: o.maxReceiveMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
+    windowBytes: FLOW_CONTROL_WINDOW_BYTES,
+    keepaliveTimeMs: o.keepaliveTimeMs ?? CLIENT_KEEPALIVE_TIME_MS,
+    keepaliveTimeoutMs: o.keepaliveTimeoutMs ?? CLIENT_KEEPALIVE_TIMEOUT_MS,
+  };
 }
 
 export function clientChannelOptions(o: GrpcStoreClientOptions): grpc.ChannelOptions {
   const out: grpc.ChannelOptions = {
     "grpc.max_receive_message_length": o.maxReceiveMessageBytes ?? GRPC_MAX_MESSAGE_BYTES,
     "grpc.max_send_message_length": GRPC_MAX_MESSAGE_BYTES,
-    "grpc.keepalive_time_ms": o.keepaliveTimeMs ?? 10_000,
-    "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs ?? 5_000,
+    "grpc.keepalive_time_ms": o.keepaliveTimeMs ?? CLIENT_KEEPALIVE_TIME_MS,
+    "grpc.keepalive_timeout_ms": o.keepaliveTimeoutMs ?? CLIENT_KEEPALIVE_TIMEOUT_MS,
     "grpc-node.flow_control_window": FLOW_CONTROL_WINDOW_BYTES,
     "grpc.enable_channelz": 0,
   };
