@@ -19,6 +19,7 @@ export type {
   RemoteWriteHandler,
   StageAnswer,
   StoreEndpointStatus,
+  TextAnswer,
   NamedStore,
 } from "./context.js";
 export { ApiError, parseDuration, parseTime, type StoreViewOptions } from "./params.js";

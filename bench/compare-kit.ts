@@ -53,6 +53,17 @@ export async function startOrrery(dataDir: string, hours: number, main = ORRERY_
   return startServer(process.execPath, args, `http://127.0.0.1:${port}`, "/api/v1/query?query=1", 600_000);
 }
 
+/** CPU time (user + system) of a process so far, ms, from Linux /proc (clock ticks of 1/100 s); NaN where it cannot be read. */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
 /** Peak RSS (VmHWM) of a process, MB. */
 export function peakRssMb(pid: number): number | undefined {
   try {

@@ -17,7 +17,7 @@
 // freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
 import { fork } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -26,6 +26,7 @@ import { queryResponseText } from "../api/index.js";
 import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMemoryBackend, QueryFrontend, RedisBackend, type RunningRedis, startRedisServer } from "../cache/index.js";
 import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
+import { processCpuMs } from "./compare-kit.js";
 import { generateDatasetText } from "./dataset/index.js";
 import type { ClientAnswer, ClientRound } from "./frontend-client.js";
 
@@ -107,17 +108,6 @@ interface Target {
 interface CpuMeter {
   name: string;
   read: () => number;
-}
-
-/** CPU time (user + system) of a process, ms, from /proc at 100 ticks a second; NaN where there is no /proc. */
-function processCpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 function ownCpuMs(): number {

@@ -21,6 +21,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { encodeRemoteWriteBody, type WriteTimeSeries } from "../stores/index.js";
+import { processCpuMs } from "./compare-kit.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -192,12 +193,6 @@ function waitExit(proc: ChildProcess): Promise<void> {
   return new Promise((resolve) => proc.once("exit", () => resolve()));
 }
 
-/** A process's CPU seconds so far (Linux /proc, clock ticks of 1/100 s). */
-async function procCpuSeconds(pid: number | undefined): Promise<number> {
-  const fields = (await fsp.readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 /** Starts `orrery receive` (dist/cli/main.js of `dist`) on dir; resolves once it is ready. */
 async function startReceive(dir: string, dist: string, nodeFlags: string[]): Promise<{ proc: ChildProcess; port: number }> {
   const port = await freePort();
@@ -246,7 +241,7 @@ async function runOrrery(bodies: Bodies, dir: string, server: string): Promise<R
   try {
     const base = `http://127.0.0.1:${port}`;
     const cpu = args.receive
-      ? () => procCpuSeconds(proc.pid)
+      ? async () => processCpuMs(proc.pid!) / 1000
       : async () => ((await (await fetch(`${base}/cpu`)).json()) as { cpuSeconds: number }).cpuSeconds;
     result = await runAgainst(`${base}/api/v1/write`, bodies, cpu);
     // Before /stats, which reads every series back (not part of ingestion).

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { Registry } from "prom-client";
-import { errorJson, MAX_POINTS_PER_SERIES, parseDuration, parseTime } from "../api/index.js";
+import { errorJson, MAX_POINTS_PER_SERIES, parseDuration, parseTime, type StageAnswer, type TextAnswer } from "../api/index.js";
 import type { CacheBackend } from "./backend.js";
 import { decodeExtents, encodeExtents } from "./codec.js";
 import { type Extent, joinExtents, joinInfos, mergeExtents, missingRanges, type ParsedMatrix, parseMatrixBody } from "./extents.js";
@@ -29,19 +29,11 @@ export interface FrontendRequest {
   noStore: boolean;
 }
 
-/** A complete HTTP answer. */
-export interface StageResponse {
-  status: number;
-  /** JSON text, or its UTF-8 bytes in parts to be sent one after the other (a range answer joined from cached bytes). */
-  body: string | readonly Buffer[];
-  /** Lower-case header names; the frontend reads cache-control and content-type. */
-  headers: Record<string, string>;
-}
+/** A complete HTTP answer (the API's stage answer: the frontend is that stage); it reads cache-control and content-type. */
+export type StageResponse = StageAnswer;
 
 /** A downstream's answer: text, which the frontend parses. */
-export interface DownstreamResponse extends StageResponse {
-  body: string;
-}
+export type DownstreamResponse = TextAnswer;
 
 /** Sends one request downstream (to the engine in-process, or over HTTP). Rejects only when nothing answered. */
 export type Downstream = (path: string, params: URLSearchParams, signal: AbortSignal) => Promise<DownstreamResponse>;

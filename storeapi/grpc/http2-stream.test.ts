@@ -105,6 +105,7 @@ test("a failed call's status: trailers, a trailers-only response, HTTP statuses,
     { name: "no status", handler: (s) => (s.respond({ ":status": 200, "content-type": "application/grpc" }), s.end()), code: 13, message: /without a gRPC status/ },
     { name: "refused", handler: (s) => s.close(http2.constants.NGHTTP2_REFUSED_STREAM), code: 14, message: /REFUSED_STREAM/ },
     { name: "cut inside a message", handler: (s) => respondOk(s, [framed(Buffer.from("whole")).subarray(0, 7)]), code: 13, message: /inside a message/ },
+    { name: "cut inside a message's header", handler: (s) => respondOk(s, [framed(Buffer.from("whole")).subarray(0, 3)]), code: 13, message: /inside a message/ },
     { name: "compressed", handler: (s) => respondOk(s, [framed(Buffer.from("x"), true)]), code: 13, message: /compressed message/ },
     { name: "too large", handler: (s) => respondOk(s, [framed(Buffer.alloc(2_000))]), code: 8, message: /2000 bytes, more than the limit of 1000/ },
   ];

@@ -321,7 +321,8 @@ export class Http2ServerStreamCall {
 
   private finish(status: StoreApiError | null): void {
     if (this.status !== undefined) return;
-    if (status !== null || this.partial === undefined) this.status = status;
+    // A message begun (its header or its bytes only in part) and never finished is a truncated stream.
+    if (status !== null || (this.partial === undefined && this.headerBytes === undefined)) this.status = status;
     else this.status = new StoreApiError(GRPC_INTERNAL, "stream ended inside a message");
     this.wakeReader();
   }
