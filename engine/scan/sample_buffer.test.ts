@@ -117,6 +117,17 @@ test("a chunk whose successor starts at or before the step is skipped undecoded;
   assert.equal(c.t[c.len - 1], 250_000);
 });
 
+test("skipping superseded chunks over a store's decoded samples allocates nothing (no decode scratch a series)", () => {
+  const t = Float64Array.from([1000, 2000]);
+  const v = Float64Array.from([1, 2]);
+  const buffers = Array.from({ length: 2000 }, () => new SampleBuffer({ chunks: [], minTime: 0, maxTime: 2000, decoded: { t, v } }, false));
+  const before = process.memoryUsage().arrayBuffers;
+  for (const b of buffers) b.skipSuperseded(2000);
+  // A scratch a buffer would hold two 1 KiB sample arrays: 4 MB over these 2,000 buffers.
+  assert.ok(process.memoryUsage().arrayBuffers - before < 1 << 20, "no per-series scratch arrays");
+  assert.deepEqual(Array.from(buffers[0]!.v.subarray(0, buffers[0]!.len)), [1, 2]);
+});
+
 test("a short read reserves its few later chunks with the first; a long one grows as the steps reach its chunks", () => {
   const chunksOf = (count: number): Uint8Array[] =>
     Array.from({ length: count }, (_, c) => {

@@ -299,6 +299,8 @@ export class SampleBuffer {
    */
   skipSuperseded(ref: number): void {
     const chunks = this.input.chunks;
+    // Nothing to skip (a store's decoded samples have no chunks): no scratch is made for nothing.
+    if (this.nextChunk + 1 >= chunks.length) return;
     const it = this.scratch().iterator;
     while (this.nextChunk + 1 < chunks.length) {
       it.reset(chunks[this.nextChunk + 1]!);
