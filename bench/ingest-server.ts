@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import type { FsyncPolicy } from "../stores/index.js";
-import { keepYoungGenerationSmall } from "../cli/young-generation.js";
+import { keepYoungGenerationSmall } from "../cli/heap-policy.js";
 
 // As `orrery receive` does, before the stores are loaded (loading them alone grows the young generation).
 keepYoungGenerationSmall();

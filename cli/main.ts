@@ -1,21 +1,21 @@
 #!/usr/bin/env node
 // The `orrery` command: one file per subcommand, loaded on demand.
 import { describeFailure } from "./failure.js";
-import { keepYoungGenerationSmall } from "./young-generation.js";
+import { keepYoungGenerationSmall, tuneHeapForQueries } from "./heap-policy.js";
 
-/** A subcommand: its file, its line in the usage, and whether it mostly ingests (young generation kept small). */
+/** A subcommand: its file, its line in the usage, and what it mostly does (which sets its V8 heap policy). */
 interface Subcommand {
   file: string;
   summary: string;
-  ingests?: boolean;
+  work?: "ingest" | "queries";
 }
 
 const subcommands: Record<string, Subcommand> = {
-  start: { file: "./start.js", summary: "run the all-in-one server (head store, engine, HTTP API)" },
-  query: { file: "./query.js", summary: "run the querier: the HTTP API over StoreAPI endpoints and Prometheus servers (Thanos Query)" },
-  frontend: { file: "./frontend.js", summary: "run the query frontend: split, align and cache range queries in front of any Prometheus API (Thanos Query Frontend)" },
-  receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)", ingests: true },
-  store: { file: "./store.js", summary: "run the store gateway: the TSDB blocks of a bucket served over the gRPC StoreAPI (Thanos Store)" },
+  start: { file: "./start.js", work: "queries", summary: "run the all-in-one server (head store, engine, HTTP API)" },
+  query: { file: "./query.js", work: "queries", summary: "run the querier: the HTTP API over StoreAPI endpoints and Prometheus servers (Thanos Query)" },
+  frontend: { file: "./frontend.js", work: "queries", summary: "run the query frontend: split, align and cache range queries in front of any Prometheus API (Thanos Query Frontend)" },
+  receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)", work: "ingest" },
+  store: { file: "./store.js", work: "queries", summary: "run the store gateway: the TSDB blocks of a bucket served over the gRPC StoreAPI (Thanos Store)" },
   compact: { file: "./compact.js", summary: "run the compactor: merge, downsample, apply retention to and delete a bucket's blocks (Thanos Compactor)" },
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
   conformance: { file: "./conformance.js", summary: "run the promqltest scripts, or compare two PromQL endpoints" },
@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`orrery: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  if (entry.ingests === true) keepYoungGenerationSmall();
+  if (entry.work === "ingest") keepYoungGenerationSmall();
+  if (entry.work === "queries") tuneHeapForQueries();
   const mod = (await import(entry.file)) as { run(argv: string[]): Promise<number> };
   return mod.run(rest);
 }

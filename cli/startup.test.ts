@@ -52,3 +52,25 @@ test("orrery receive keeps the young generation at 1 MB semi-spaces while its mo
   assert.ok(newSpaceBytes(["start", "--help"]) >= 8 * 2 ** 20, "start: semi-spaces grown");
   assert.ok(newSpaceBytes(["receive", "--help"], ["--semi-space-growth-factor=2"]) >= 8 * 2 ** 20, "receive with a node flag: grown");
 });
+
+/** Prints each V8 flag the process sets at run time (v8.setFlagsFromString), one line each, before passing it on. */
+const REPORT_FLAGS = `import { syncBuiltinESMExports } from "node:module";
+import v8 from "node:v8";
+const set = v8.setFlagsFromString;
+v8.setFlagsFromString = (f) => { process.stderr.write("v8 flag " + f + "\\n"); set(f); };
+syncBuiltinESMExports();`;
+
+function flagsSet(args: string[], nodeFlags: string[] = []): string[] {
+  const r = run(args, nodeFlags, REPORT_FLAGS);
+  assert.equal(r.status, 0, r.stderr);
+  return [...r.stderr.matchAll(/^v8 flag (.*)$/gm)].map((m) => m[1]!);
+}
+
+test("the query-serving commands turn off V8's allocation-site pretenuring and fix old-generation growth at 2×; a node flag of the same kind wins", () => {
+  const tuned = ["--no-allocation-site-pretenuring", "--heap-growing-percent=100"];
+  for (const command of ["start", "query", "store", "frontend"]) assert.deepEqual(flagsSet([command, "--help"]), tuned, command);
+  assert.deepEqual(flagsSet(["receive", "--help"]), ["--semi-space-growth-factor=1"], "receive keeps its young-generation setting only");
+  assert.deepEqual(flagsSet(["promql", "--help"]), [], "a one-shot command keeps V8's defaults");
+  assert.deepEqual(flagsSet(["start", "--help"], ["--heap-growing-percent=50"]), ["--no-allocation-site-pretenuring"]);
+  assert.deepEqual(flagsSet(["query", "--help"], ["--allocation-site-pretenuring"]), ["--heap-growing-percent=100"]);
+});

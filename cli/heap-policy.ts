@@ -1,0 +1,42 @@
+// V8 heap settings by what a process mostly does, set before its modules load. Each holds unless
+// node was given the same kind of flag (node flags or NODE_OPTIONS), which wins.
+import { setFlagsFromString } from "node:v8";
+
+/** Whether node was started with a flag whose name contains one of these words. */
+function chosen(words: readonly string[]): boolean {
+  const given = [...process.execArgv, process.env.NODE_OPTIONS ?? ""];
+  return given.some((a) => words.some((w) => a.includes(w)));
+}
+
+/**
+ * For a process that mostly ingests (`orrery receive`): keeps the young generation at its initial
+ * 1 MB semi-spaces. Every series and chunk a receiver keeps passes through it, and V8 doubles its
+ * semi-spaces whenever as many bytes have survived as they hold, so loading the modules and then
+ * ingest grow them to 16 MB each: ~30 MB of RSS that a receiver's short-lived objects (one
+ * request's worth; its batch is reused) never need. V8 never shrinks semi-spaces that have grown,
+ * and reads the growth factor each time it would grow them.
+ */
+export function keepYoungGenerationSmall(): void {
+  if (chosen(["semi-space"])) return;
+  setFlagsFromString("--semi-space-growth-factor=1");
+}
+
+/** The V8 flags tuneHeapForQueries sets (those node was not given already). */
+export function queryHeapFlags(): string[] {
+  const flags: string[] = [];
+  if (!chosen(["pretenuring"])) flags.push("--no-allocation-site-pretenuring");
+  if (!chosen(["heap-growing"])) flags.push("--heap-growing-percent=100");
+  return flags;
+}
+
+/**
+ * For a process that mostly answers queries (`start`, `query`, `store`, `frontend`). A query keeps
+ * a few objects a series alive until it answers, so V8 soon allocates them in the old generation
+ * from the start (allocation-site pretenuring), where they die and each query ends in a full
+ * mark-compact: without it they die young, in scavenges. And when the server is idle between
+ * queries V8 grows the old generation limit by as little as 10 % over what is live, so a query's
+ * few MB start a full collection: a fixed doubling lets queries pass between them.
+ */
+export function tuneHeapForQueries(): void {
+  for (const f of queryHeapFlags()) setFlagsFromString(f);
+}
