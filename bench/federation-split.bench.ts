@@ -27,6 +27,7 @@ import { parseExpositionLine } from "../stores/index.js";
 import { expandQueryFile, parseQueryFile, type CompareCase } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { generateDataset } from "./dataset/index.js";
+import { tuneHeapForQueries } from "../cli/heap-policy.js";
 
 const SPLITS = [1, 4, 16] as const;
 // A fixed end (a whole hour) keeps the data, and so the answers, identical from run to run.
@@ -394,6 +395,8 @@ function printTable(all: readonly Case[], timings: Timings, queries: number): vo
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseCli(argv);
+  // The querier and the store process stand for `orrery query` and `orrery store`: their heap policy.
+  tuneHeapForQueries();
   if (argv.includes("--serve-stores")) return serveStores(args);
   process.exitCode = await query(args, argv);
 }
