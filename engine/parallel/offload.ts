@@ -147,14 +147,16 @@ export interface Offload {
 }
 
 /**
- * Offloads the trailing float-only series of a call to idle workers when the call's work (samples
- * decoded + windows evaluated) reaches the pool's threshold; the k workers and the query's thread
- * share the series by WORKER_WEIGHT.
+ * Offloads the trailing float-only series of a call of two or more steps to idle workers when the
+ * call's work (samples decoded + windows evaluated) reaches the pool's threshold; the k workers and
+ * the query's thread share the series by WORKER_WEIGHT.
  */
 export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
-  if (leases === undefined || leases.pool.size === 0 || n < 2) return none;
+  // One step (an instant query): measured, handing off cost more CPU than it saved in wall time,
+  // at 1 to 6 M samples decoded (README, "Both cores for one query").
+  if (leases === undefined || leases.pool.size === 0 || n < 2 || steps.times.length < 2) return none;
   const inputs: SeriesInput[] = [];
   let work = 0;
   for (let i = n - 1; i >= 0; i--) {

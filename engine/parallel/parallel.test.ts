@@ -153,6 +153,22 @@ test("range functions evaluated on window workers answer exactly as on one threa
   assert.equal(pool.discarded, 0);
 });
 
+test("an instant query's calls (one window a series) stay on the query's thread", async () => {
+  const store = randomStore(23, 24);
+  const pooled = new Engine({ windowWorkers: pool });
+  const before = pool.parts;
+  for (const q of QUERIES) {
+    const want = await alone.instantQuery(store, q, END).exec().catch(String);
+    const got = await pooled.instantQuery(store, q, END).exec().catch(String);
+    if (typeof want === "string" || typeof got === "string") assert.equal(got, want, q);
+    else assert.deepEqual([got.value, got.warnings, got.infos], [want.value, want.warnings, want.infos], q);
+  }
+  assert.equal(pool.parts - before, 0, "no part handed to a worker");
+  // The same calls over a range are handed off.
+  await pooled.rangeQuery(store, QUERIES[0]!, 20 * MIN, END, 30_000).exec();
+  assert.ok(pool.parts - before >= 2);
+});
+
 test("the possible-non-counter info comes from a worker's series too", async () => {
   // Three series: the query's thread takes `aaa` (one sample: no rate), the two workers the others.
   const store = new MemoryStore();
