@@ -14,7 +14,7 @@ const subcommands: Record<string, Subcommand> = {
   start: { file: "./start.js", work: "queries", summary: "run the all-in-one server (head store, engine, HTTP API)" },
   query: { file: "./query.js", work: "queries", summary: "run the querier: the HTTP API over StoreAPI endpoints and Prometheus servers (Thanos Query)" },
   frontend: { file: "./frontend.js", work: "queries", summary: "run the query frontend: split, align and cache range queries in front of any Prometheus API (Thanos Query Frontend)" },
-  receive: { file: "./receive.js", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)", work: "ingest" },
+  receive: { file: "./receive.js", work: "ingest", summary: "run the receiver: remote_write into a head served over the gRPC StoreAPI (Thanos Receive)" },
   store: { file: "./store.js", work: "queries", summary: "run the store gateway: the TSDB blocks of a bucket served over the gRPC StoreAPI (Thanos Store)" },
   compact: { file: "./compact.js", summary: "run the compactor: merge, downsample, apply retention to and delete a bucket's blocks (Thanos Compactor)" },
   promql: { file: "./promql.js", summary: "check or format PromQL expressions" },
