@@ -3,6 +3,9 @@ import assert from "node:assert/strict";
 import { kahanSumInc } from "../functions/index.js";
 import { quantileOf } from "./hash_aggregate.js";
 import { groupSeries } from "./grouping.js";
+import { Engine } from "../index.js";
+import { MemoryStore } from "../../storeapi/index.js";
+import { rng } from "../../testing/index.js";
 
 test("kahanSumInc compensates the rounding error of a plain sum", () => {
   const pair = new Float64Array(2);
@@ -54,4 +57,44 @@ test("groupSeries: by keys on values by position, so a value under another name 
   const one = groupSeries(input, ["a"], false);
   assert.deepEqual([...one.of], [0, 1, 0, 1, 0]);
   assert.deepEqual(one.meta.map((m) => m.labels), [l({ a: "x" }), []]);
+});
+
+test("sum by: Prometheus's Kahan–Neumaier sum in series order, bit for bit, through NaN, ±Inf and cancellation", async () => {
+  const r = rng(5);
+  const store = new MemoryStore();
+  const pick = (): number => {
+    const x = r();
+    if (x < 0.02) return NaN;
+    if (x < 0.04) return Infinity;
+    if (x < 0.06) return -Infinity;
+    if (x < 0.3) return (r() - 0.5) * 1e17; // large terms that cancel
+    return (r() - 0.5) * 10;
+  };
+  const series = Array.from({ length: 60 }, (_, i) => ({
+    labels: [
+      { name: "__name__", value: "x" },
+      { name: "g", value: String(i % 3) },
+      { name: "i", value: String(i).padStart(2, "0") },
+    ],
+    values: Array.from({ length: 20 }, pick),
+  }));
+  for (const s of series) s.values.forEach((v, k) => store.appendSample(s.labels, k * 60_000, v));
+  const got = await new Engine({}).rangeQuery(store, "sum by (g) (x)", 0, 19 * 60_000, 60_000).exec();
+  assert.equal(got.value.type, "matrix");
+  if (got.value.type !== "matrix") return;
+  const pair = new Float64Array(2);
+  for (const [gi, out] of got.value.series.entries()) {
+    const members = series.filter((s) => s.labels[1]!.value === String(gi));
+    for (let k = 0; k < 20; k++) {
+      let sum = members[0]!.values[k]!;
+      let c = 0;
+      for (const m of members.slice(1)) {
+        kahanSumInc(m.values[k]!, sum, c, pair);
+        sum = pair[0]!;
+        c = pair[1]!;
+      }
+      const want = sum === Infinity || sum === -Infinity ? sum : sum + c;
+      assert.ok(Object.is(out.v[k], want), `group ${gi} step ${k}: ${out.v[k]} against ${want}`);
+    }
+  }
 });

@@ -15,7 +15,7 @@ import { CombineFlags, HistogramMean, type FloatHistogram } from "../histogram/i
 import { CounterResetHint, getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
-import { kahanSumInc } from "../functions/index.js";
+import { kahanCompensation, kahanSumInc } from "../functions/index.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
@@ -83,9 +83,12 @@ export class HashAggregateOperator implements Operator {
     const ng = g.meta.length;
     this.count.fill(0, 0, ng);
     const op = this.op;
-    for (let k = 0; k < sv.n; k++) {
-      const grp = g.of[sv.ids[k]!]!;
-      this.add(grp, sv.v[k]!, op);
+    if (op === "sum") this.sumFloats(g.of, sv);
+    else {
+      for (let k = 0; k < sv.n; k++) {
+        const grp = g.of[sv.ids[k]!]!;
+        this.add(grp, sv.v[k]!, op);
+      }
     }
     const hist = sv.hn > 0 ? this.addHistograms(g, sv) : undefined;
     const res = this.ctx.pool.get(sv.t, ng);
@@ -167,6 +170,23 @@ export class HashAggregateOperator implements Operator {
       this.ctx.annotations.report(histogramCounterResetCollisionWarning("aggregation"), this.exprPos);
     }
     pushHistogram(res, grp, h);
+  }
+
+  /** add() for sum over a step's floats, in one loop: `sum by (…) (rate(…))` runs this for every series at every step. */
+  private sumFloats(of: Uint32Array, sv: StepVector): void {
+    const { count, value, comp } = this;
+    for (let k = 0; k < sv.n; k++) {
+      const grp = of[sv.ids[k]!]!;
+      const f = sv.v[k]!;
+      if (count[grp]++ === 0) {
+        value[grp] = f;
+        comp[grp] = 0;
+        continue;
+      }
+      const sum = value[grp]!;
+      comp[grp] = kahanCompensation(f, sum, comp[grp]!);
+      value[grp] = sum + f;
+    }
   }
 
   private add(grp: number, f: number, op: AggregateOp): void {
