@@ -22,7 +22,7 @@ export function keepYoungGenerationSmall(): void {
 }
 
 /** The V8 flags tuneHeapForQueries sets (those node was not given already). */
-export function queryHeapFlags(): string[] {
+function queryHeapFlags(): string[] {
   const flags: string[] = [];
   if (!chosen(["pretenuring"])) flags.push("--no-allocation-site-pretenuring");
   if (!chosen(["heap-growing"])) flags.push("--heap-growing-percent=100");
