@@ -172,7 +172,7 @@ export class HashAggregateOperator implements Operator {
     pushHistogram(res, grp, h);
   }
 
-  /** add() for sum over a step's floats, in one loop: `sum by (…) (rate(…))` runs this for every series at every step. */
+  /** A step's floats into their groups for sum, in one loop: `sum by (…) (rate(…))` runs this for every series at every step. */
   private sumFloats(of: Uint32Array, sv: StepVector): void {
     const { count, value, comp } = this;
     for (let k = 0; k < sv.n; k++) {
@@ -189,20 +189,11 @@ export class HashAggregateOperator implements Operator {
     }
   }
 
+  /** One float into its group, for every operation but sum (sumFloats). */
   private add(grp: number, f: number, op: AggregateOp): void {
     const first = this.count[grp] === 0;
     const c = ++this.count[grp]!;
     switch (op) {
-      case "sum":
-        if (first) {
-          this.value[grp] = f;
-          this.comp[grp] = 0;
-        } else {
-          kahanSumInc(f, this.value[grp]!, this.comp[grp]!, this.pair);
-          this.value[grp] = this.pair[0]!;
-          this.comp[grp] = this.pair[1]!;
-        }
-        return;
       case "avg":
         this.addAvg(grp, f, c, first);
         return;
