@@ -19,6 +19,7 @@ export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js
 export {
   /** An XOR chunk appended to in place; bytes() is a valid Prometheus chunk at all times. */
   XorChunk,
+  XorChunkSnapshot,
   /** Allocation-free iterator over an XOR chunk: next(), then t and v; seek(t); err on corrupt bytes. */
   XorChunkIterator,
   /** Bulk-decodes an XOR chunk's samples in [mint, maxt] into typed arrays; returns the count. */

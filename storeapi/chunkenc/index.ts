@@ -1,6 +1,7 @@
 // Prometheus chunk encodings: the XOR (Gorilla) float chunk and the stale-marker NaN.
 export {
   XorChunk,
+  XorChunkSnapshot,
   XorChunkIterator,
   decodeXorChunk,
   xorChunkNumSamples,

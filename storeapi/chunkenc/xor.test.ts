@@ -172,6 +172,28 @@ test("XorChunk: random round trips are bit-exact (1..120 samples)", () => {
   }
 });
 
+test("XorChunk.snapshot: gives the bytes as they were when taken, however many appends (and buffer growths) came after", () => {
+  const rnd = makeRandom(11);
+  for (let round = 0; round < 300; round++) {
+    const n = Math.floor(rnd() * 200);
+    const { ts, vs } = randomSeries(rnd, n + 1);
+    // A small first buffer, so later appends move the chunk to bigger ones.
+    const c = new XorChunk(16);
+    const at = Math.floor(rnd() * (n + 1));
+    let snap = c.snapshot();
+    let then = c.bytes().slice();
+    for (let i = 0; i < n; i++) {
+      if (i === at) {
+        snap = c.snapshot();
+        then = c.bytes().slice();
+      }
+      c.append(ts[i]!, vs[i]!);
+    }
+    assert.equal(hex(snap.bytes()), hex(then), `round ${round}: snapshot after ${Math.min(at, n)} of ${n} samples`);
+    assert.equal(snap.bytes(), snap.bytes(), "rebuilt once");
+  }
+});
+
 test("decodeXorChunk: bulk decode honours [mint, maxt] and the offset", () => {
   const rnd = makeRandom(11);
   for (let round = 0; round < 100; round++) {

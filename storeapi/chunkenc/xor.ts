@@ -105,6 +105,14 @@ export class XorChunk {
     return this.buf.subarray(0, this.len);
   }
 
+  /**
+   * The chunk as it is now, copied only if its bytes are asked for: appends only set the header's
+   * count and bits after the current end, so the bytes as of now can be rebuilt from this buffer later.
+   */
+  snapshot(): XorChunkSnapshot {
+    return new XorChunkSnapshot(this.buf, this.len, this.count, this.free);
+  }
+
   /** Timestamp of the last sample appended (undefined when empty). */
   lastTime(): number | undefined {
     return this.count === 0 ? undefined : this.t;
@@ -263,6 +271,29 @@ export class XorChunk {
     const next = new Uint8Array(this.buf.length * 2);
     next.set(this.buf);
     this.buf = next;
+  }
+}
+
+/** An XorChunk's bytes as they were when snapshot() was called, rebuilt (once) when first asked for. */
+export class XorChunkSnapshot {
+  private copy: Uint8Array | undefined = undefined;
+
+  constructor(
+    /** The chunk's buffer then: appends since may have set the header and bits past `free`, or moved on to a bigger buffer. */
+    private readonly buf: Uint8Array,
+    private readonly len: number,
+    private readonly count: number,
+    private readonly free: number,
+  ) {}
+
+  bytes(): Uint8Array {
+    if (this.copy !== undefined) return this.copy;
+    const out = this.buf.slice(0, this.len);
+    out[0] = this.count >>> 8;
+    out[1] = this.count & 0xff;
+    if (this.len > HEADER_BYTES) out[this.len - 1] = out[this.len - 1]! & (0xff << this.free);
+    this.copy = out;
+    return out;
   }
 }
 

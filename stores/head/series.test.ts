@@ -40,7 +40,7 @@ test("ByteSlab blocks start at 1 KiB and double up to 64 KiB: a one-series read 
 });
 
 // The decoded tail of the open chunk (issue 19): a read near now gets the samples the chunk's bytes hold, undecoded.
-import { decodeXorChunk, isStaleNaN, STALE_NAN, FloatBits } from "../../storeapi/index.js";
+import { decodeXorChunk, isStaleNaN, STALE_NAN, FloatBits, XorChunk } from "../../storeapi/index.js";
 import type { AggrChunk, NativeHistogram } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 import { MemSeries, TAIL_OBJECT_BYTES, TAIL_SAMPLES } from "./series.js";
@@ -107,10 +107,17 @@ test("a decoded tail handed to a reader does not change with later appends", () 
   const scratch = new FloatBits();
   const s = new MemSeries(1, [], 0);
   for (let i = 0; i < 10; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
-  const got = s.chunksIn(4500, 9000, arena, new ByteSlab(), true)[0]!.raw!.decoded!;
+  const read = s.chunksIn(4500, 9000, arena, new ByteSlab(), true)[0]!;
+  const got = read.raw!.decoded!;
+  // Enough appends to move the open chunk to a bigger buffer.
   for (let i = 10; i < 100; i++) s.append(i * 1000, -i, 7_200_000, arena, scratch);
   assert.deepEqual([...got.t], [5000, 6000, 7000, 8000, 9000]);
   assert.deepEqual([...got.v], [5, 6, 7, 8, 9]);
+  // The bytes beside them, first asked for only now, are still the chunk as the read found it.
+  const then = new XorChunk();
+  for (let i = 0; i < 10; i++) then.append(i * 1000, i);
+  assert.deepEqual(read.raw!.data, then.bytes());
+  assert.deepEqual(decodedFromBytes(read, 4500, 9000).t, got.t);
 });
 
 test("the tail is not used when it does not reach back to the range's start, nor without being asked", () => {

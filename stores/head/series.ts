@@ -10,6 +10,7 @@ import {
   HistogramChunk,
   XOR_CHUNK_TARGET_SAMPLES,
   XorChunk,
+  type XorChunkSnapshot,
   decodeXorChunk,
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
@@ -84,6 +85,23 @@ export class ByteSlab {
     out.set(bytes);
     this.used += n;
     return out;
+  }
+}
+
+/**
+ * The open XOR chunk as a read found it, with the read's samples decoded from the tail: a reader
+ * of those (the engine) never needs the bytes, so they are copied only when asked for.
+ */
+class OpenXorChunkRead implements Chunk {
+  readonly encoding = ChunkEncoding.XOR;
+
+  constructor(
+    private readonly snapshot: XorChunkSnapshot,
+    readonly decoded: DecodedChunkSamples,
+  ) {}
+
+  get data(): Uint8Array {
+    return this.snapshot.bytes();
   }
 }
 
@@ -320,11 +338,11 @@ export class MemSeries {
    */
   private openChunk(mint: number, maxt: number, copies: ByteSlab, tail: boolean): Chunk {
     const open = this.open!;
-    const data = copies.copy(open.bytes());
     const encoding = encodingOf(open);
-    if (this.openSt !== undefined) return { encoding, data, startTimestamps: Float64Array.from(this.openSt) };
+    if (this.openSt !== undefined) return { encoding, data: copies.copy(open.bytes()), startTimestamps: Float64Array.from(this.openSt) };
     const decoded = tail ? this.tailSamples(this.openMinT, this.openMaxT, mint, maxt, copies) : undefined;
-    return decoded === undefined ? { encoding, data } : { encoding, data, decoded };
+    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded);
+    return { encoding, data: copies.copy(open.bytes()) };
   }
 
   /**
