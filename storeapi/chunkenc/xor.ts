@@ -286,9 +286,10 @@ export class XorChunkSnapshot {
     private readonly free: number,
   ) {}
 
-  bytes(): Uint8Array {
+  /** The bytes, copied (the first time) by `copy`, which must return a copy of what it is given. */
+  bytes(copy: (view: Uint8Array) => Uint8Array = (view) => view.slice()): Uint8Array {
     if (this.copy !== undefined) return this.copy;
-    const out = this.buf.slice(0, this.len);
+    const out = copy(this.buf.subarray(0, this.len));
     out[0] = this.count >>> 8;
     out[1] = this.count & 0xff;
     if (this.len > HEADER_BYTES) out[this.len - 1] = out[this.len - 1]! & (0xff << this.free);

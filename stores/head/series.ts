@@ -98,10 +98,12 @@ class OpenXorChunkRead implements Chunk {
   constructor(
     private readonly snapshot: XorChunkSnapshot,
     readonly decoded: DecodedChunkSamples,
+    /** Where the bytes are copied to when asked for (the read's shared blocks). */
+    private readonly copies: ByteSlab,
   ) {}
 
   get data(): Uint8Array {
-    return this.snapshot.bytes();
+    return this.snapshot.bytes((view) => this.copies.copy(view));
   }
 }
 
@@ -341,7 +343,7 @@ export class MemSeries {
     const encoding = encodingOf(open);
     if (this.openSt !== undefined) return { encoding, data: copies.copy(open.bytes()), startTimestamps: Float64Array.from(this.openSt) };
     const decoded = tail ? this.tailSamples(this.openMinT, this.openMaxT, mint, maxt, copies) : undefined;
-    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded);
+    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded, copies);
     return { encoding, data: copies.copy(open.bytes()) };
   }
 
