@@ -27,7 +27,7 @@ import { parseExpositionLine } from "../stores/index.js";
 import { expandQueryFile, parseQueryFile, type CompareCase } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
 import { generateDataset } from "./dataset/index.js";
-import { tuneHeapForQueries } from "../cli/heap-policy.js";
+import { keepHeapPolicy, tuneHeapForQueries } from "../cli/heap-policy.js";
 
 const SPLITS = [1, 4, 16] as const;
 // A fixed end (a whole hour) keeps the data, and so the answers, identical from run to run.
@@ -396,7 +396,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const args = parseCli(argv);
   // The querier and the store process stand for `orrery query` and `orrery store`: their heap policy.
-  tuneHeapForQueries();
+  keepHeapPolicy(tuneHeapForQueries);
   if (argv.includes("--serve-stores")) return serveStores(args);
   process.exitCode = await query(args, argv);
 }

@@ -27,7 +27,7 @@ import { buildFrontendServer, type CacheBackend, type Downstream, hasRedis, InMe
 import { labelsFromRecord } from "../storeapi/index.js";
 import { createBlocks, freePort, hasPrometheus, type RunningServer, startPrometheus } from "../conformance/index.js";
 import { processCpuMs } from "./compare-kit.js";
-import { tuneHeapForQueries } from "../cli/heap-policy.js";
+import { keepHeapPolicy, tuneHeapForQueries } from "../cli/heap-policy.js";
 import { generateDatasetText } from "./dataset/index.js";
 import type { ClientAnswer, ClientRound } from "./frontend-client.js";
 
@@ -269,7 +269,7 @@ async function inProcessHits(): Promise<void> {
 
 async function main(): Promise<void> {
   // The frontends run in this process, standing for `orrery frontend`: its heap policy.
-  tuneHeapForQueries();
+  keepHeapPolicy(tuneHeapForQueries);
   await inProcessHits();
   if (process.env.FRONTEND_BENCH_HITS_ONLY === "1") return;
   if (!hasPrometheus()) {

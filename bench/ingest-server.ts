@@ -10,11 +10,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import type { FsyncPolicy } from "../stores/index.js";
-import { keepYoungGenerationSmall } from "../cli/heap-policy.js";
+import { keepHeapPolicy, keepYoungGenerationSmall } from "../cli/heap-policy.js";
 
 // As `orrery receive` does, before the stores are loaded (loading them alone grows the young generation).
-keepYoungGenerationSmall();
-const { labelsToRecord, mergeSeriesChunks } = await import("../storeapi/index.js");
+keepHeapPolicy(keepYoungGenerationSmall);
+const { labelsToRecord, mergeSeriesChunks, SnappyWorker } = await import("../storeapi/index.js");
 const { openHead, createRemoteWriteContext, handleRemoteWrite } = await import("../stores/index.js");
 
 const { values } = parseArgs({
@@ -57,7 +57,8 @@ if (values["checkpoint-every-ms"]) {
   };
   setTimeout(tick, every);
 }
-const ctx = createRemoteWriteContext();
+// As `orrery receive` does: snappy decoded on a thread of its own (ORRERY_BENCH_SNAPPY_ON_LOOP=1: on the event loop).
+const ctx = createRemoteWriteContext({ snappy: process.env.ORRERY_BENCH_SNAPPY_ON_LOOP ? undefined : new SnappyWorker() });
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

@@ -1,6 +1,7 @@
 // V8 heap settings by what a process mostly does, set before its modules load. Each holds unless
 // node was given the same kind of flag (node flags or NODE_OPTIONS), which wins.
 import { setFlagsFromString } from "node:v8";
+import type { Worker } from "node:worker_threads";
 
 /** Whether node was started with a flag whose name contains one of these words. */
 function chosen(words: readonly string[]): boolean {
@@ -39,4 +40,15 @@ function queryHeapFlags(): string[] {
  */
 export function tuneHeapForQueries(): void {
   for (const f of queryHeapFlags()) setFlagsFromString(f);
+}
+
+/**
+ * Applies a heap policy now and again each time a worker thread of the process comes online:
+ * starting a worker puts V8's flags back to their defaults (measured on Node 20: the young
+ * generation grows again, ~30 MB in a receiver), so without this the first window worker or
+ * snappy thread would quietly undo the policy for the rest of the process's life.
+ */
+export function keepHeapPolicy(policy: () => void): void {
+  policy();
+  process.on("worker", (worker: Worker) => worker.once("online", policy));
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `orrery` command: one file per subcommand, loaded on demand.
 import { describeFailure } from "./failure.js";
-import { keepYoungGenerationSmall, tuneHeapForQueries } from "./heap-policy.js";
+import { keepHeapPolicy, keepYoungGenerationSmall, tuneHeapForQueries } from "./heap-policy.js";
 
 /** A subcommand: its file, its line in the usage, and what it mostly does (which sets its V8 heap policy). */
 interface Subcommand {
@@ -41,8 +41,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`orrery: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  if (entry.work === "ingest") keepYoungGenerationSmall();
-  if (entry.work === "queries") tuneHeapForQueries();
+  if (entry.work === "ingest") keepHeapPolicy(keepYoungGenerationSmall);
+  if (entry.work === "queries") keepHeapPolicy(tuneHeapForQueries);
   const mod = (await import(entry.file)) as { run(argv: string[]): Promise<number> };
   return mod.run(rest);
 }

@@ -186,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
   await stopping;
   log.info("shutting down: stopping remote_write and the StoreAPI, flushing the WAL");
   await app.close();
+  await writing.close();
   web?.close();
   limiter?.stop();
   await grpc.close();

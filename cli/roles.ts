@@ -30,6 +30,7 @@ import {
   GrpcStoreClient,
   grpcClientOptionsFromFlags,
   labelsFromList,
+  SnappyWorker,
   type GrpcStoreClientOptions,
   type Label,
   type Labels,
@@ -680,6 +681,8 @@ export interface HeadWriting {
   readonly exemplars: ExemplarQuerier;
   readonly metadata: MetadataQuerier;
   readonly received: RemoteWriteContext;
+  /** Stops the snappy thread (after the API: a body that still comes is decoded on the event loop). */
+  close(): Promise<void>;
 }
 
 /**
@@ -687,7 +690,8 @@ export interface HeadWriting {
  * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
  */
 export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter): HeadWriting {
-  const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes });
+  const snappy = new SnappyWorker();
+  const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes, snappy });
   const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
     if (tenancy === undefined) return undefined;
     // Without enforcement, a request naming no tenant is stored as sent (an empty default resolves to "").
@@ -708,6 +712,7 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     },
     metadata: { get: (metric) => received.metadata.get(metric) },
     received,
+    close: () => snappy.close(),
   };
 }
 

@@ -338,6 +338,7 @@ export async function run(argv: string[]): Promise<number> {
   await ruling?.notifier.close();
   await scraper?.stop();
   await app.close();
+  await writing.close();
   web?.close();
   await queryFrontend?.close();
   federation?.stop();

@@ -87,6 +87,8 @@ export interface DecodedWriteRequest {
  */
 export class DecodeScratch {
   raw: Uint8Array = new Uint8Array(0);
+  /** A copy of the compressed body, for the snappy thread (see SnappyWorker). */
+  body: Uint8Array = new Uint8Array(0);
   t: Float64Array = new Float64Array(0);
   v: Float64Array = new Float64Array(0);
   labelStart = new IntColumn(0);

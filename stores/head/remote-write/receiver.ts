@@ -11,6 +11,7 @@ import { StringInterner } from "./intern.js";
 import { KnownSeries } from "./known-series.js";
 import type { BatchScratch } from "./batch-scratch.js";
 import { MetadataStore } from "./metadata.js";
+import type { SnappyWorker } from "../../../storeapi/index.js";
 
 /**
  * What the receiver appends to: the head's appendBatch. When it fills `handles`, series already in the
@@ -98,6 +99,8 @@ export interface RemoteWriteContext {
   readonly scratch: DecodeScratchPool;
   /** Where requests that lost data are logged, at most once per interval. */
   readonly rejectionLog?: RateLimitedLog;
+  /** The thread bodies are snappy-decoded on; without one, on the event loop. */
+  readonly snappy?: SnappyWorker;
 }
 
 /** Writes a line at most once per interval; lines in between are counted and the count told with the next one. */
@@ -143,6 +146,8 @@ export interface RemoteWriteContextOptions {
   readonly logIntervalMs?: number;
   /** The clock of the rate limit (tests replace it). */
   readonly now?: () => number;
+  /** Decode bodies' snappy on this thread (its owner closes it); default: on the event loop. */
+  readonly snappy?: SnappyWorker;
 }
 
 export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): RemoteWriteContext {
@@ -155,6 +160,7 @@ export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): 
     known: opts.known ?? new KnownSeries({ maxEntries: opts.maxKnownSeries }),
     scratch: new DecodeScratchPool(),
     rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
+    snappy: opts.snappy,
   };
 }
 
@@ -257,11 +263,10 @@ async function decodeAndStore(
 ): Promise<RemoteWriteResponse> {
   let raw: Uint8Array;
   try {
-    raw = snappyUncompress(body, ctx.maxDecodedBytes, scratch.raw);
+    raw = await decompress(ctx, body, scratch);
   } catch (err) {
     return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
   }
-  if (raw.buffer !== scratch.raw.buffer) scratch.raw = raw;
   let req: DecodedWriteRequest;
   try {
     req = protocol === "2.0" ? decodeWriteRequestV2(raw, scratch) : decodeWriteRequest(raw, scratch);
@@ -291,6 +296,16 @@ async function decodeAndStore(
   const message = stored.problems.join("; ");
   ctx.rejectionLog?.log(`remote_write: answered 400, data not stored: ${message}`);
   return finish(ctx, { status: 400, message, ...withHeaders });
+}
+
+/** The body's snappy decoded into the scratch's buffer (kept there, grown when too small, for the next request). */
+async function decompress(ctx: RemoteWriteContext, body: Uint8Array, scratch: DecodeScratch): Promise<Uint8Array> {
+  if (ctx.snappy === undefined) {
+    const raw = snappyUncompress(body, ctx.maxDecodedBytes, scratch.raw);
+    if (raw.buffer !== scratch.raw.buffer) scratch.raw = raw;
+    return raw;
+  }
+  return ctx.snappy.decode(body, ctx.maxDecodedBytes, scratch);
 }
 
 /** What storing a request did: counts written and the problems to report (any: a 400). */

@@ -4,7 +4,7 @@ import protobuf from "protobufjs";
 import snappy from "snappyjs";
 import { Registry } from "prom-client";
 import { Head, type AppendBatch, type AppendResult, type SeriesSamples } from "../index.js";
-import { prompb } from "../../../storeapi/index.js";
+import { prompb, SnappyWorker } from "../../../storeapi/index.js";
 import {
   ExemplarStore,
   MetadataStore,
@@ -203,6 +203,38 @@ test("handler: bad snappy, bad protobuf and random bytes → 400 with a message,
     const garbage = Uint8Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256));
     const res2 = await handleRemoteWrite(head, garbage, HEADERS);
     assert.ok(res2.status === 204 || res2.status === 400, `status ${res2.status}`);
+  }
+});
+
+test("handler: with a snappy thread, every request is answered and stored as on the event loop, good or damaged", async () => {
+  const snappyThread = new SnappyWorker();
+  const onLoop = { head: new FakeHead(), ctx: createRemoteWriteContext() };
+  const onThread = { head: new FakeHead(), ctx: createRemoteWriteContext({ snappy: snappyThread }) };
+  try {
+    let seed = 11;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const requests: Uint8Array[] = [];
+    for (let k = 0; k < 60; k++) {
+      const timeseries = Array.from({ length: 1 + Math.floor(rand() * 50) }, (_, i) => ({
+        labels: [lbl("__name__", "m" + (k % 5)), lbl("i", String(i)), lbl("k", String(k % 3))],
+        samples: [{ value: rand() * 100, timestamp: 1000 * k + i }],
+      }));
+      const body = encodeRemoteWriteBody({ timeseries });
+      if (k % 4 === 3) for (let f = 0; f < 2; f++) body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
+      requests.push(body);
+    }
+    // Four at a time, as concurrent senders: each request's buffers go to the thread and back.
+    for (let k = 0; k < requests.length; k += 4) {
+      const group = requests.slice(k, k + 4);
+      const want = await Promise.all(group.map((b) => handleRemoteWrite(onLoop.head, b, HEADERS, onLoop.ctx)));
+      const got = await Promise.all(group.map((b) => handleRemoteWrite(onThread.head, b, HEADERS, onThread.ctx)));
+      assert.deepEqual(got, want, `requests ${k}..${k + group.length - 1}`);
+    }
+    assert.ok(onLoop.head.batches.length > 30, "most requests stored");
+    assert.deepEqual(onThread.head.batches, onLoop.head.batches);
+    assert.equal(snappyThread.fallbacks, 0, "decoded on the thread");
+  } finally {
+    await snappyThread.close();
   }
 });
 

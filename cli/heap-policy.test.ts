@@ -1,0 +1,35 @@
+// Starting a worker thread puts V8's flags back to their defaults (Node 20): keepHeapPolicy applies
+// the process's heap policy again once each worker is online, so the window workers of a querier or
+// the snappy thread of a receiver do not undo it.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+
+const POLICY = new URL("./heap-policy.js", import.meta.url).href;
+
+/** The young generation's size (MB) after a worker started and 300,000 small objects survived, in a fresh process. */
+function newSpaceAfterWorker(apply: "keepHeapPolicy(keepYoungGenerationSmall)" | "keepYoungGenerationSmall()"): number {
+  const script = `
+    import { getHeapSpaceStatistics } from "node:v8";
+    import { Worker } from "node:worker_threads";
+    import { keepHeapPolicy, keepYoungGenerationSmall } from ${JSON.stringify(POLICY)};
+    ${apply};
+    const w = new Worker("setTimeout(() => {}, 2000)", { eval: true });
+    await new Promise((r) => w.once("online", r));
+    await new Promise((r) => setTimeout(r, 100));
+    const keep = [];
+    for (let i = 0; i < 300000; i++) keep.push({ a: i, b: [i, i + 1] });
+    console.log(getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size / 1e6);
+    await w.terminate();`;
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+test("a receiver's young generation stays small after a worker thread starts", () => {
+  const kept = newSpaceAfterWorker("keepHeapPolicy(keepYoungGenerationSmall)");
+  assert.ok(kept <= 4, `young generation ${kept} MB with the policy kept`);
+  // Applied once only, the worker's start undoes it (why keepHeapPolicy exists).
+  const once = newSpaceAfterWorker("keepYoungGenerationSmall()");
+  assert.ok(once > 2 * kept, `young generation ${once} MB with the policy applied once, against ${kept} MB`);
+});
