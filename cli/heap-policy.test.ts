@@ -1,6 +1,6 @@
-// Starting a worker thread puts V8's flags back to their defaults (Node 20): keepHeapPolicy applies
-// the process's heap policy again once each worker is online, so the window workers of a querier or
-// the snappy thread of a receiver do not undo it.
+// V8 sets --semi-space-growth-factor back to at least 2 whenever it sets up a heap, a worker
+// thread's too: keepHeapPolicy applies the process's heap policy again once each worker is online,
+// so a receiver's snappy thread does not undo its small young generation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";

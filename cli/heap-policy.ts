@@ -43,10 +43,10 @@ export function tuneHeapForQueries(): void {
 }
 
 /**
- * Applies a heap policy now and again each time a worker thread of the process comes online:
- * starting a worker puts V8's flags back to their defaults (measured on Node 20: the young
- * generation grows again, ~30 MB in a receiver), so without this the first window worker or
- * snappy thread would quietly undo the policy for the rest of the process's life.
+ * Applies a heap policy now and again each time a worker thread of the process comes online: V8
+ * sets --semi-space-growth-factor back to at least 2 whenever it sets up a heap, a worker's too
+ * (Heap::ConfigureHeap), so the receiver's snappy thread would quietly undo its small young
+ * generation (~30 MB of RSS, measured on Node 20). Setting the other flags again changes nothing.
  */
 export function keepHeapPolicy(policy: () => void): void {
   policy();
