@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { stopProcess } from "../conformance/index.js";
 import { formatLabels, GrpcStoreClient, labelsFromRecord, mergeSeriesChunks, type Series } from "../storeapi/index.js";
 import { parseFlags, receiveConfig } from "./receive.js";
+import { headWriting } from "./roles.js";
 import { logged, MAIN, orrery, remoteWrite } from "./testkit.js";
 
 test("receive flags: Thanos Receive's names and defaults; bad flags exit 2 naming the flag", () => {
@@ -34,6 +35,24 @@ test("receive flags: Thanos Receive's names and defaults; bad flags exit 2 namin
     assert.equal(bad.status, 2, args.join(" "));
     assert.match(bad.stderr, message);
   }
+});
+
+test("--remote-write.snappy-thread: on by default in receive and start; off, bodies are decoded on the event loop", async () => {
+  const { startConfig, parseFlags: startFlags } = await import("./start.js");
+  assert.equal(receiveConfig(parseFlags([])).snappyThread, true);
+  assert.equal(receiveConfig(parseFlags(["--no-remote-write.snappy-thread"])).snappyThread, false);
+  assert.equal(startConfig(startFlags([])).snappyThread, true);
+  assert.equal(startConfig(startFlags(["--remote-write.snappy-thread=false"])).snappyThread, false);
+  const { Head } = await import("../stores/index.js");
+  const { Registry } = await import("prom-client");
+  const { SnappyWorker } = await import("../storeapi/index.js");
+  const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const on = headWriting(new Head(), new Registry(), log, undefined, undefined, undefined, true);
+  const off = headWriting(new Head(), new Registry(), log, undefined, undefined, undefined, false);
+  assert.ok(on.received.snappy instanceof SnappyWorker);
+  assert.equal(off.received.snappy, undefined);
+  await on.close();
+  await off.close();
 });
 
 test("start's new flags: endpoints, --label, --grpc-address off by default", async () => {

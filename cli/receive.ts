@@ -38,6 +38,7 @@ import {
   requestLimits,
   type RequestLimits,
   REMOTE_WRITE_DECODED_FLAG,
+  REMOTE_WRITE_SNAPPY_THREAD_FLAG,
   remoteWriteDecodedLimit,
   listenUrl,
   openWebConfig,
@@ -73,6 +74,7 @@ const FLAGS: FlagSpec[] = [
   ...RECEIVE_TENANCY_FLAGS,
   ...RECEIVE_LIMITS_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
+  REMOTE_WRITE_SNAPPY_THREAD_FLAG,
   EXTERNAL_LABEL_FLAG,
   LOG_FLAG,
 ];
@@ -103,6 +105,8 @@ export interface ReceiveConfig {
   /** Per-tenant remote_write limits (--limits.*); undefined: none. */
   tenantLimits: LimitsConfig | undefined;
   maxDecodedBytes: number;
+  /** Snappy-decode remote_write bodies on a thread of their own (--remote-write.snappy-thread). */
+  snappyThread: boolean;
   externalLabels: Labels;
   logLevel: LogLevel;
   /** Blocks cut from the head and shipped to a bucket; objstore undefined: off. */
@@ -126,6 +130,7 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
     tenancy: tenancyFlags(values, "receive"),
     tenantLimits: limitsConfig(values),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
+    snappyThread: values[REMOTE_WRITE_SNAPPY_THREAD_FLAG.name] === "true",
     externalLabels: externalLabelsFlag(parsed.lists["label"] ?? []),
     logLevel: logLevelFlag(values),
     shipping: shippingConfig(values, BLOCK_DURATION_FLAG),
@@ -154,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!(await startShipping(shipping, head, log))) return 1;
   const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy, limiter);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy, limiter, cfg.snappyThread);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false, web });
 
   let grpc: StoreApiServer;

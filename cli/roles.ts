@@ -174,6 +174,14 @@ export const REMOTE_WRITE_DECODED_FLAG: FlagSpec = {
   help: "Largest remote_write body after snappy decompression; beyond it 400 naming both sizes.",
 };
 
+/** Where a process with a head snappy-decodes remote_write bodies. */
+export const REMOTE_WRITE_SNAPPY_THREAD_FLAG: FlagSpec = {
+  name: "remote-write.snappy-thread",
+  default: "true",
+  boolean: true,
+  help: "Snappy-decode remote_write bodies on a thread of their own (a second core, ~16 MB of RSS); false: on the event loop.",
+};
+
 export interface RequestLimits {
   bodyLimitBytes: number;
   maxHeaderBytes: number;
@@ -689,8 +697,8 @@ export interface HeadWriting {
  * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
  * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
  */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter): HeadWriting {
-  const snappy = new SnappyWorker();
+export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter, snappyThread = true): HeadWriting {
+  const snappy = snappyThread ? new SnappyWorker() : undefined;
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes, snappy });
   const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
     if (tenancy === undefined) return undefined;
@@ -712,7 +720,7 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
     },
     metadata: { get: (metric) => received.metadata.get(metric) },
     received,
-    close: () => snappy.close(),
+    close: async () => snappy?.close(),
   };
 }
 

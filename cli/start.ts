@@ -44,6 +44,7 @@ import {
   requestLimits,
   type RequestLimits,
   REMOTE_WRITE_DECODED_FLAG,
+  REMOTE_WRITE_SNAPPY_THREAD_FLAG,
   remoteWriteDecodedLimit,
   listenUrl,
   openWebConfig,
@@ -84,6 +85,7 @@ const FLAGS: FlagSpec[] = [
   ...QUERY_TENANCY_FLAGS,
   ...LIMITS_FLAGS,
   REMOTE_WRITE_DECODED_FLAG,
+  REMOTE_WRITE_SNAPPY_THREAD_FLAG,
   { name: "query-frontend.enabled", default: "true", boolean: true, help: "Run range queries through the query frontend (split, align, results cache); --no-query-frontend.enabled for engine benchmarks." },
   ...FRONTEND_FLAGS,
   { name: "self-scrape.enabled", default: "true", boolean: true, help: "Scrape orrery's own /metrics into the head (--no-self-scrape turns it off)." },
@@ -128,6 +130,8 @@ export interface StartConfig extends QueryConfig {
   /** Per-tenant limits (--limits.*); undefined: none. */
   tenantLimits: LimitsConfig | undefined;
   maxDecodedBytes: number;
+  /** Snappy-decode remote_write bodies on a thread of their own (--remote-write.snappy-thread). */
+  snappyThread: boolean;
   selfScrape: boolean;
   selfScrapeIntervalMs: number;
   logLevel: "debug" | "info" | "warn" | "error";
@@ -159,6 +163,7 @@ export function startConfig(parsed: ParsedFlags): StartConfig {
     tenancy: tenancyFlags(values, "query"),
     tenantLimits: limitsConfig(values),
     maxDecodedBytes: remoteWriteDecodedLimit(values),
+    snappyThread: values[REMOTE_WRITE_SNAPPY_THREAD_FLAG.name] === "true",
     ...queryConfig(values),
     selfScrape: values["self-scrape.enabled"] === "true",
     selfScrapeIntervalMs: durationFlag(values, "self-scrape.interval"),
@@ -216,7 +221,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!(await startShipping(shipping, head, log))) return 1;
   const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined, limiter);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy.enforce ? cfg.tenancy : undefined, limiter, cfg.snappyThread);
   // Without other stores the head is queried directly: no proxy in the path.
   const local = [localStoreRef("head", head, cfg.externalLabels)];
   if (history !== undefined) local.push(localStoreRef("bucket", history, cfg.externalLabels));
