@@ -14,7 +14,7 @@ export {
   type HistogramRejectReason,
 } from "./histogram.js";
 export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js";
-export { SnappyWorker, type SnappyBuffers } from "./snappy-worker.js";
+export { SnappyWorker, snappyUncompressInto, type SnappyBuffers } from "./snappy-worker.js";
 
 // ── XOR chunks (byte-identical to Prometheus's chunkenc) and stale markers ──
 export {

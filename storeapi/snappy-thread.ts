@@ -14,7 +14,7 @@ parentPort!.on("message", (job: SnappyJob) => {
     parentPort!.postMessage(reply, [job.body.buffer as ArrayBuffer, raw.buffer as ArrayBuffer]);
   } catch (err) {
     // Anything but a SnappyError is this thread's fault, not the body's: the request is decoded again on the event loop.
-    reply = { id: job.id, body: job.body, into: job.into, ...(err instanceof SnappyError ? { error: err.message } : { failure: String(err) }) };
+    reply = { id: job.id, body: job.body, into: job.into, ...(err instanceof SnappyError ? { error: err.message } : {}) };
     parentPort!.postMessage(reply, [job.body.buffer as ArrayBuffer, job.into.buffer as ArrayBuffer]);
   }
 });

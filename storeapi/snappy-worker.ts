@@ -17,13 +17,20 @@ export interface SnappyJob {
   into: Uint8Array;
 }
 
-/** The decoded bytes; or the body's error (a 400), or the thread's failure, with the buffers given back. */
-export type SnappyReply = { id: number; body: Uint8Array } & ({ raw: Uint8Array } | { into: Uint8Array; error?: string; failure?: string });
+/** The decoded bytes; or, with the buffers given back, the body's error (a 400) or none (the thread failed). */
+export type SnappyReply = { id: number; body: Uint8Array } & ({ raw: Uint8Array } | { into: Uint8Array; error?: string });
 
 /** A request's two buffers, kept for its next body: the compressed body's copy and the decoded bytes. */
 export interface SnappyBuffers {
   body: Uint8Array;
   raw: Uint8Array;
+}
+
+/** The body decoded on this thread into buffers.raw (replaced by a bigger one when too small). Throws SnappyError. */
+export function snappyUncompressInto(body: Uint8Array, maxBytes: number, buffers: SnappyBuffers): Uint8Array {
+  const raw = snappyUncompress(body, maxBytes, buffers.raw);
+  if (raw.buffer !== buffers.raw.buffer) buffers.raw = raw;
+  return raw;
 }
 
 interface Waiting {
@@ -124,9 +131,7 @@ export class SnappyWorker {
   private onEventLoop(body: Uint8Array, maxBytes: number, buffers: SnappyBuffers): Promise<Uint8Array> {
     this.fallbacks++;
     try {
-      const raw = snappyUncompress(body, maxBytes, buffers.raw);
-      if (raw.buffer !== buffers.raw.buffer) buffers.raw = raw;
-      return Promise.resolve(raw);
+      return Promise.resolve(snappyUncompressInto(body, maxBytes, buffers));
     } catch (err) {
       return Promise.reject(err);
     }

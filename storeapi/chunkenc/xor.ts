@@ -274,6 +274,13 @@ export class XorChunk {
   }
 }
 
+/** Where a snapshot's bytes are copied to: a slab of shared blocks, or a fresh array each. */
+export interface ByteCopier {
+  copy(view: Uint8Array): Uint8Array;
+}
+
+const SLICE: ByteCopier = { copy: (view) => view.slice() };
+
 /** An XorChunk's bytes as they were when snapshot() was called, rebuilt (once) when first asked for. */
 export class XorChunkSnapshot {
   private copy: Uint8Array | undefined = undefined;
@@ -286,10 +293,10 @@ export class XorChunkSnapshot {
     private readonly free: number,
   ) {}
 
-  /** The bytes, copied (the first time) by `copy`, which must return a copy of what it is given. */
-  bytes(copy: (view: Uint8Array) => Uint8Array = (view) => view.slice()): Uint8Array {
+  /** The bytes, copied (the first time) by `copier`, whose copy() must return a copy of what it is given. */
+  bytes(copier: ByteCopier = SLICE): Uint8Array {
     if (this.copy !== undefined) return this.copy;
-    const out = copy(this.buf.subarray(0, this.len));
+    const out = copier.copy(this.buf.subarray(0, this.len));
     out[0] = this.count >>> 8;
     out[1] = this.count & 0xff;
     if (this.len > HEADER_BYTES) out[this.len - 1] = out[this.len - 1]! & (0xff << this.free);

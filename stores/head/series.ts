@@ -103,7 +103,7 @@ class OpenXorChunkRead implements Chunk {
   ) {}
 
   get data(): Uint8Array {
-    return this.snapshot.bytes((view) => this.copies.copy(view));
+    return this.snapshot.bytes(this.copies);
   }
 }
 

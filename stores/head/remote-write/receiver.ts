@@ -1,7 +1,7 @@
 // The remote_write receiver (1.0 and 2.0): checks headers, decompresses, decodes, appends to the head, keeps
 // exemplars and metadata, and answers with the status codes the protocol specifies.
 import { Counter, type Registry } from "prom-client";
-import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompress } from "../../../storeapi/index.js";
+import { type Label, type Labels, setLabel, snappyDeclaredLength, snappyUncompressInto } from "../../../storeapi/index.js";
 import type { AppendBatch, AppendResult, SeriesHandle } from "../index.js";
 import { DecodeScratchPool, ProtoDecodeError, decodeWriteRequest, type DecodeScratch, type DecodedWriteRequest } from "./decode.js";
 import { decodeWriteRequestV2 } from "./decode-v2.js";
@@ -263,7 +263,8 @@ async function decodeAndStore(
 ): Promise<RemoteWriteResponse> {
   let raw: Uint8Array;
   try {
-    raw = await decompress(ctx, body, scratch);
+    // Into the scratch's buffers, kept there (grown when too small) for the next request.
+    raw = ctx.snappy !== undefined ? await ctx.snappy.decode(body, ctx.maxDecodedBytes, scratch) : snappyUncompressInto(body, ctx.maxDecodedBytes, scratch);
   } catch (err) {
     return finish(ctx, { status: 400, message: `snappy decode error: ${(err as Error).message}` });
   }
@@ -296,16 +297,6 @@ async function decodeAndStore(
   const message = stored.problems.join("; ");
   ctx.rejectionLog?.log(`remote_write: answered 400, data not stored: ${message}`);
   return finish(ctx, { status: 400, message, ...withHeaders });
-}
-
-/** The body's snappy decoded into the scratch's buffer (kept there, grown when too small, for the next request). */
-async function decompress(ctx: RemoteWriteContext, body: Uint8Array, scratch: DecodeScratch): Promise<Uint8Array> {
-  if (ctx.snappy === undefined) {
-    const raw = snappyUncompress(body, ctx.maxDecodedBytes, scratch.raw);
-    if (raw.buffer !== scratch.raw.buffer) scratch.raw = raw;
-    return raw;
-  }
-  return ctx.snappy.decode(body, ctx.maxDecodedBytes, scratch);
 }
 
 /** What storing a request did: counts written and the problems to report (any: a 400). */
