@@ -10,13 +10,15 @@
 // interleaved refresh by refresh, so a loaded machine weighs on all alike.
 // FRONTEND_BENCH_BASELINE=<another build's dist/> adds that build's frontend side by side.
 // "replay" answers every panel with bytes recorded beforehand and no work per request: the
-// viewer's own floor on this machine, which no frontend can go under.
+// viewer's own floor on this machine, which no frontend can go under. "floor" does the same after
+// asking Prometheus for each panel's newest step, as a warm refresh must (nothing newer than
+// now − 1m is cached): the floor of any frontend in front of Prometheus on this machine.
 // Beside latency, the CPU time each process spends per refresh (Linux /proc): the bench's own
 // (the frontend under test, or the replay server), Prometheus's, the viewer's, Redis's.
 // First, the frontend's own cost of a hit: in process, no HTTP, a 24h range older than the
 // freshness limit (nothing fetched). FRONTEND_BENCH_HITS_ONLY=1 runs only that part.
 import { fork } from "node:child_process";
-import { createServer } from "node:http";
+import { Agent, createServer, get as httpGet } from "node:http";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -194,29 +196,47 @@ async function frontendTarget(name: string, prometheusUrl: string, backend: Cach
   };
 }
 
-/** The viewer's floor: each panel answered with the bytes Prometheus gave for it at t0, recorded beforehand, doing no work per request. */
-async function replayTarget(prometheusUrl: string, t0: number): Promise<Target & { close(): Promise<void> }> {
+/**
+ * The floor of a target: each panel answered with the bytes Prometheus gave for it at t0, recorded
+ * beforehand. With `fresh`, each request first asks Prometheus for the panel's newest step (what
+ * any frontend must still ask downstream on a warm refresh: nothing newer than now − 1m is
+ * cached) and answers once that has come back: the floor of every frontend in front of Prometheus.
+ */
+async function replayTarget(prometheusUrl: string, t0: number, fresh: boolean): Promise<Target & { close(): Promise<void> }> {
   const bodies = new Map<string, Buffer>();
   for (const query of PANELS) {
     const params = new URLSearchParams({ query, start: String((t0 - 24 * HOUR) / 1000), end: String(t0 / 1000), step: String(STEP_S) });
     const res = await fetch(`${prometheusUrl}/api/v1/query_range?${params}`, { headers: { "accept-encoding": "identity" } });
     bodies.set(query, Buffer.from(await res.arrayBuffer()));
   }
+  const agent = new Agent({ keepAlive: true });
   const server = createServer((req, res) => {
-    const body = bodies.get(new URL(req.url ?? "/", "http://replay").searchParams.get("query") ?? "") ?? Buffer.alloc(0);
-    res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
-    res.end(body);
+    const asked = new URL(req.url ?? "/", "http://replay").searchParams;
+    const query = asked.get("query") ?? "";
+    const body = bodies.get(query) ?? Buffer.alloc(0);
+    const reply = (): void => {
+      res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+      res.end(body);
+    };
+    if (!fresh) return reply();
+    const newest = String(Math.floor(Number(asked.get("end")) / STEP_S) * STEP_S);
+    const params = new URLSearchParams({ query, start: newest, end: newest, step: String(STEP_S) });
+    httpGet(`${prometheusUrl}/api/v1/query_range?${params}`, { agent, headers: { "accept-encoding": "identity" } }, (answer) => {
+      answer.resume();
+      answer.on("end", reply);
+    }).on("error", (err) => res.destroy(err));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const addr = server.address();
   return {
-    name: "replay: recorded answers, no work",
+    name: fresh ? "floor: recorded + newest step from Prometheus" : "replay: recorded answers, no work",
     url: `http://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`,
     setNow: () => undefined,
     timings: newTimings(),
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      agent.destroy();
     },
   };
 }
@@ -293,9 +313,11 @@ async function main(): Promise<void> {
 
     const targets: Target[] = [{ name: "Prometheus 2.42 directly", url: prometheus.url, setNow: () => undefined, timings: newTimings() }];
     const closers: (() => Promise<void>)[] = [];
-    const replay = await replayTarget(prometheus.url, t0);
-    targets.push(replay);
-    closers.push(replay.close);
+    for (const fresh of [false, true]) {
+      const replay = await replayTarget(prometheus.url, t0, fresh);
+      targets.push(replay);
+      closers.push(replay.close);
+    }
     const builds: [string, FrontendBuild][] = [["orrery frontend", { QueryFrontend, buildFrontendServer }]];
     // Another build's frontend (e.g. main's dist/) side by side, interleaved with this one's.
     const baseline = process.env.FRONTEND_BENCH_BASELINE;
