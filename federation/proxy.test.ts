@@ -238,3 +238,21 @@ test("a store stream that ended is not aborted when the proxy closes it (only un
   for await (const _ of proxy.series(ALL)) break;
   assert.deepEqual(signals.map((s) => s.aborted), [true, true]);
 });
+
+test("a newest-only read reaches a store only when it is the one store asked and nothing is deduplicated", async () => {
+  const asked: boolean[] = [];
+  const spying = (): MemoryStore => {
+    const s = new MemoryStore();
+    fill(s, { __name__: "x", replica: "a" }, 0, 60_000);
+    const series = s.series.bind(s);
+    s.series = (request, signal) => (asked.push(request.latestOnly === true), series(request, signal));
+    return s;
+  };
+  const newest: SeriesRequest = { ...ALL, latestOnly: true };
+  await drain(new ProxyStore({ stores: [ref("one", spying())] }).series(newest));
+  assert.deepEqual(asked.splice(0), [true], "one store: passed on");
+  await drain(new ProxyStore({ stores: [ref("one", spying()), ref("two", spying())] }).series(newest));
+  assert.deepEqual(asked.splice(0), [false, false], "two stores: each sends its chunks");
+  await drain(new ProxyStore({ stores: [ref("one", spying())] }).deduplicated(["replica"]).series(newest));
+  assert.deepEqual(asked.splice(0), [false], "deduplicated: the full read");
+});

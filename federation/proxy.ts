@@ -183,8 +183,10 @@ export class ProxyStore implements Store {
       yield { series: [], warnings: [NO_STORES_MATCHED] };
       return;
     }
-    const { replicaLabels = [], ...storeRequest } = request;
+    const { replicaLabels = [], latestOnly, ...rest } = request;
     const dedup = replicaLabels.length > 0;
+    // Newest samples alone can be merged only when one store answers and nothing is deduplicated.
+    const storeRequest: SeriesRequest = latestOnly === true && refs.length === 1 && !dedup ? { ...rest, latestOnly } : rest;
     const controller = fanOutController(refs.length);
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });

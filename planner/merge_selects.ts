@@ -5,8 +5,16 @@ import { children } from "./plan.js";
 import { selectorDataRange, subquerySpan, type Span } from "./timelines.js";
 import { statsReadExtension } from "./histogram_stats.js";
 
+/** A selector's read: its data range, and whether it reads only the newest sample in it (an instant vector selector at one time). */
+interface Read {
+  sel: SelectorNode;
+  minTime: number;
+  maxTime: number;
+  newestOnly: boolean;
+}
+
 export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
-  const found: { sel: SelectorNode; minTime: number; maxTime: number }[] = [];
+  const found: Read[] = [];
   collect(root, { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 }, ctx, found);
   const union = new Map<string, { minTime: number; maxTime: number }>();
   for (const f of found) {
@@ -18,12 +26,26 @@ export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
       u.maxTime = Math.max(u.maxTime, f.maxTime);
     }
   }
+  const latest = newestOnlyFetches(found);
   for (const f of found) {
     const key = matchersKey(f.sel);
     const u = union.get(key)!;
-    f.sel.fetch = { key, minTime: u.minTime, maxTime: u.maxTime };
+    f.sel.fetch = latest.has(key) ? { key, minTime: u.minTime, maxTime: u.maxTime, latest: true } : { key, minTime: u.minTime, maxTime: u.maxTime };
   }
   return root;
+}
+
+/** The fetch keys whose every read takes only the newest sample of one and the same range. */
+function newestOnlyFetches(found: readonly Read[]): Set<string> {
+  const first = new Map<string, Read>();
+  const no = new Set<string>();
+  for (const f of found) {
+    const key = matchersKey(f.sel);
+    const other = first.get(key);
+    if (other === undefined) first.set(key, f);
+    if (!f.newestOnly || (other !== undefined && (other.minTime !== f.minTime || other.maxTime !== f.maxTime))) no.add(key);
+  }
+  return new Set([...first.keys()].filter((k) => !no.has(k)));
 }
 
 export function matchersKey(sel: SelectorNode): string {
@@ -35,12 +57,15 @@ export function matchersKey(sel: SelectorNode): string {
     .join(",");
 }
 
-function collect(n: PlanNode, span: Span, ctx: PlanContext, out: { sel: SelectorNode; minTime: number; maxTime: number }[]): void {
+function collect(n: PlanNode, span: Span, ctx: PlanContext, out: Read[]): void {
   switch (n.type) {
     case "VectorSelector": {
       const ext = n.smoothed ? ctx.lookbackDeltaMs : 0;
-      const r = selectorDataRange(span, ctx.lookbackDeltaMs, n.offsetMs, n.atMs, statsReadExtension(n), ext);
-      out.push({ sel: n, ...r });
+      const statsExtension = statsReadExtension(n);
+      const r = selectorDataRange(span, ctx.lookbackDeltaMs, n.offsetMs, n.atMs, statsExtension, ext);
+      // Evaluated at one time (one step, or pinned by @), a plain vector selector takes each series' newest sample in range.
+      const oneTime = span.start === span.end || n.atMs !== undefined;
+      out.push({ sel: n, ...r, newestOnly: oneTime && !n.smoothed && statsExtension === 0 && n.read === undefined });
       return;
     }
     case "MatrixSelector": {
@@ -48,7 +73,7 @@ function collect(n: PlanNode, span: Span, ctx: PlanContext, out: { sel: Selector
       const left = s.anchored || s.smoothed ? ctx.lookbackDeltaMs : statsReadExtension(s);
       const right = s.smoothed ? ctx.lookbackDeltaMs : 0;
       const r = selectorDataRange(span, n.rangeMs, s.offsetMs, s.atMs, left, right);
-      out.push({ sel: s, ...r });
+      out.push({ sel: s, ...r, newestOnly: false });
       return;
     }
     case "Subquery":

@@ -9,6 +9,8 @@ export interface FetchSpec {
   key: string;
   minTime: number;
   maxTime: number;
+  /** Every selector sharing the fetch reads only each series' newest sample in it (see markLatestOnly). */
+  latest?: boolean;
 }
 
 export interface NumberNode {

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { DurationExpr, Expr } from "../promql/index.js";
-import { fillSelectorHints, fromAst, mergeSelects, plan, planType, subquerySpan, wrapStepInvariant } from "./index.js";
-import { functions } from "../promql/index.js";
+import { children, fillSelectorHints, fromAst, mergeSelects, plan, planType, subquerySpan, wrapStepInvariant } from "./index.js";
+import { functions, parse } from "../promql/index.js";
 import type { PlanContext, PlanNode } from "./index.js";
 
 const P = { start: 0, end: 1 };
@@ -116,4 +116,28 @@ test("a call's type and step dependence come from the function catalog, for ever
   }
   const unknown = wrapStepInvariant(fromAst({ type: "Call", func: "no_such_function", args: [sel("x", 5)], pos: P }, ctx));
   assert.equal(unknown.type, "Call", "an unknown function is never taken as step invariant");
+});
+
+/** The fetches of a query's selectors, in plan order: whether each reads only the newest samples. */
+function newestOnly(query: string, at: PlanContext): boolean[] {
+  const out: boolean[] = [];
+  const walk = (n: PlanNode): void => {
+    if (n.type === "VectorSelector") out.push(n.fetch?.latest === true);
+    for (const c of children(n)) walk(c);
+  };
+  walk(plan(parse(query), at));
+  return out;
+}
+
+test("a fetch reads only the newest samples when every read of it is a vector selector at one time over one range", () => {
+  const instant: PlanContext = { ...ctx, startMs: 3_600_000, endMs: 3_600_000, stepMs: 0 };
+  assert.deepEqual(newestOnly("x", instant), [true]);
+  assert.deepEqual(newestOnly("sum by (a) (x) / y", instant), [true, true]);
+  assert.deepEqual(newestOnly("x offset 5m", instant), [true]);
+  assert.deepEqual(newestOnly("x @ 100", ctx), [true], "pinned by @, every step reads one time");
+  assert.deepEqual(newestOnly("x", ctx), [false], "a range query's steps read many times");
+  assert.deepEqual(newestOnly("x + x offset 1m", instant), [false, false], "one fetch over two ranges");
+  assert.deepEqual(newestOnly("rate(x[5m]) + x", instant), [false, false], "shared with a range selector");
+  assert.deepEqual(newestOnly("max_over_time(x[10m:1m])", instant), [false], "a subquery's steps");
+  assert.deepEqual(newestOnly("x + max_over_time(y[5m:1m] @ 100)", instant), [true, false], "a subquery pinned by @ still has steps");
 });

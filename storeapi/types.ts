@@ -116,6 +116,11 @@ export interface SeriesRequest {
   readonly limit?: number;
   /** Only this shard's series (hashed over the labels as returned, external labels included). */
   readonly shardInfo?: ShardInfo;
+  /**
+   * Only each series' newest sample in [minTime, maxTime] is read (an instant vector selector's
+   * fetch): a store may send a chunk carrying just that sample decoded. Not on the wire.
+   */
+  readonly latestOnly?: boolean;
 }
 
 /**

@@ -52,6 +52,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
     maxTime: spec.maxTime,
     matchers,
     queryHints: sel.hints,
+    ...(spec.latest === true ? { latestOnly: true } : {}),
     ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs, aggregates: requestedAggregates(sel.read) } : {}),
   };
   const gathered: Gathered[] = [];

@@ -69,7 +69,7 @@ export class HeadReader {
           continue;
         }
         // Chunks are gathered per frame: truncation between frames may have emptied a series.
-        const chunks = series.chunksIn(minTime, maxTime, arena, copies, true);
+        const chunks = series.chunksIn(minTime, maxTime, arena, copies, true, request.latestOnly === true);
         if (chunks.length > 0) frame.push({ labels, chunks });
       }
       yield { series: frame, warnings: [] };

@@ -309,9 +309,14 @@ export class MemSeries {
    * Chunks overlapping [mint, maxt], oldest first. The open chunk is a copy of its
    * bytes, so appends after this call do not change what the reader holds. With
    * `decodeTail`, each XOR chunk whose samples in range the tail holds also carries
-   * them decoded (see tailFor).
+   * them decoded (see tailFor). With `latestOnly` (the read takes only the newest sample in range),
+   * a series whose newest sample is in range gives just the open chunk, carrying that sample alone.
    */
-  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab(), decodeTail = false): AggrChunk[] {
+  chunksIn(mint: number, maxt: number, arena: ChunkArena, copies: ByteSlab = new ByteSlab(), decodeTail = false, latestOnly = false): AggrChunk[] {
+    if (latestOnly) {
+      const newest = this.newestIn(mint, maxt, copies);
+      if (newest !== undefined) return [newest];
+    }
     const out: AggrChunk[] = [];
     const c = this.closed;
     const openInRange = this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt;
@@ -331,6 +336,21 @@ export class MemSeries {
     }
     if (openInRange) out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: this.openChunk(mint, maxt, copies, tail) });
     return out;
+  }
+
+  /**
+   * The open XOR chunk carrying only the newest committed sample, when that is in [mint, maxt]
+   * (then nothing older can be the newest in range); undefined otherwise. No ring, no decoding.
+   */
+  private newestIn(mint: number, maxt: number, copies: ByteSlab): AggrChunk | undefined {
+    const open = this.open;
+    const t = this.commitT;
+    if (!(open instanceof XorChunk) || this.openSt !== undefined || this.commitH !== undefined || t < mint || t > maxt || t !== this.openMaxT) return undefined;
+    const ts = copies.floats(1);
+    const vs = copies.floats(1);
+    ts[0] = t;
+    vs[0] = this.commitV;
+    return { minTime: this.openMinT, maxTime: this.openMaxT, raw: new OpenXorChunkRead(open.snapshot(), { minTime: mint, maxTime: maxt, t: ts, v: vs }, copies) };
   }
 
   /**
