@@ -16,36 +16,22 @@ interface Read {
 export function mergeSelects(root: PlanNode, ctx: PlanContext): PlanNode {
   const found: Read[] = [];
   collect(root, { start: ctx.startMs, end: ctx.endMs, step: ctx.stepMs || 1 }, ctx, found);
-  const union = new Map<string, { minTime: number; maxTime: number }>();
-  for (const f of found) {
-    const key = matchersKey(f.sel);
-    const u = union.get(key);
-    if (u === undefined) union.set(key, { minTime: f.minTime, maxTime: f.maxTime });
-    else {
-      u.minTime = Math.min(u.minTime, f.minTime);
-      u.maxTime = Math.max(u.maxTime, f.maxTime);
-    }
-  }
-  const latest = newestOnlyFetches(found);
-  for (const f of found) {
-    const key = matchersKey(f.sel);
-    const u = union.get(key)!;
-    f.sel.fetch = latest.has(key) ? { key, minTime: u.minTime, maxTime: u.maxTime, latest: true } : { key, minTime: u.minTime, maxTime: u.maxTime };
-  }
+  const keys = found.map((f) => matchersKey(f.sel));
+  // Each fetch's union range; newest-only while every read of it is, over one and the same range.
+  const union = new Map<string, { minTime: number; maxTime: number; latest: boolean }>();
+  found.forEach((f, i) => {
+    const u = union.get(keys[i]!);
+    if (u === undefined) return void union.set(keys[i]!, { minTime: f.minTime, maxTime: f.maxTime, latest: f.newestOnly });
+    u.latest &&= f.newestOnly && u.minTime === f.minTime && u.maxTime === f.maxTime;
+    u.minTime = Math.min(u.minTime, f.minTime);
+    u.maxTime = Math.max(u.maxTime, f.maxTime);
+  });
+  found.forEach((f, i) => {
+    const key = keys[i]!;
+    const { minTime, maxTime, latest } = union.get(key)!;
+    f.sel.fetch = latest ? { key, minTime, maxTime, latest } : { key, minTime, maxTime };
+  });
   return root;
-}
-
-/** The fetch keys whose every read takes only the newest sample of one and the same range. */
-function newestOnlyFetches(found: readonly Read[]): Set<string> {
-  const first = new Map<string, Read>();
-  const no = new Set<string>();
-  for (const f of found) {
-    const key = matchersKey(f.sel);
-    const other = first.get(key);
-    if (other === undefined) first.set(key, f);
-    if (!f.newestOnly || (other !== undefined && (other.minTime !== f.minTime || other.maxTime !== f.maxTime))) no.add(key);
-  }
-  return new Set([...first.keys()].filter((k) => !no.has(k)));
 }
 
 export function matchersKey(sel: SelectorNode): string {

@@ -9,7 +9,7 @@ export interface FetchSpec {
   key: string;
   minTime: number;
   maxTime: number;
-  /** Every selector sharing the fetch reads only each series' newest sample in it (see newestOnlyFetches, merge_selects.ts). */
+  /** Every selector sharing the fetch reads only each series' newest sample in it (set by mergeSelects). */
   latest?: boolean;
 }
 
