@@ -13,16 +13,37 @@
 // --calls N (default 300; 0 skips it) first times N bare Series fan-outs of one small selector
 // per case and prints the CPU each store call costs the querier and the store process: the
 // fixed per-call cost that a split multiplies.
+//
+// The "floor" cases measure what a split costs at the least, whatever the StoreAPI code: the
+// 1-store case's store plus 3 or 15 stores that hold nothing and answer each call at once with
+// the bare minimum on node:http2 (one HEADERS frame: an empty gRPC stream, status OK), asked by a
+// bare node:http2 client. A real split's extra stores must at least do that, so no gRPC client and
+// server written over node:http2 can bring a split under its floor case.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as http2 from "node:http2";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { Engine, QueryError, type QueryResult, type Value } from "../engine/index.js";
 import { ProxyStore, type StoreRef } from "../federation/index.js";
-import { GrpcStoreClient, MemoryStore, labelsHash, labelsKey, serveStoreApi, type Labels } from "../storeapi/index.js";
+import {
+  GrpcStoreClient,
+  MemoryStore,
+  labelsHash,
+  labelsKey,
+  serveStoreApi,
+  type Labels,
+  type LabelNamesRequest,
+  type LabelValuesRequest,
+  type SeriesFrame,
+  type SeriesRequest,
+  type Store,
+  type StoreInfo,
+  type StringsResponse,
+} from "../storeapi/index.js";
 import { parseExpositionLine } from "../stores/index.js";
 import { expandQueryFile, parseQueryFile, type CompareCase } from "../conformance/index.js";
 import { sharedDir } from "../testing/index.js";
@@ -120,6 +141,7 @@ async function serveStores(args: Args): Promise<void> {
     const servers = await Promise.all(stores.map((store) => serveStoreApi(store, { address: "127.0.0.1:0" })));
     addresses[n] = servers.map((s) => `127.0.0.1:${s.port}`);
   }
+  addresses.silent = await Promise.all(Array.from({ length: SPLITS[SPLITS.length - 1] - 1 }, serveSilently));
   const loadSeconds = (performance.now() - began) / 1000;
   process.stdout.write(JSON.stringify({ addresses, series: data.length, samples, loadSeconds }) + "\n");
   // Each "cpu" line on stdin is answered with this process's CPU time so far, µs.
@@ -129,6 +151,16 @@ async function serveStores(args: Args): Promise<void> {
   });
   await new Promise<void>((resolve) => lines.on("close", resolve));
   process.exit(0);
+}
+
+/** A bare node:http2 server answering every call with an empty gRPC stream (status OK in one HEADERS frame); its address. */
+function serveSilently(): Promise<string> {
+  const server = http2.createServer();
+  server.on("stream", (stream) => {
+    stream.resume();
+    stream.once("end", () => stream.respond({ ":status": 200, "content-type": "application/grpc", "grpc-status": "0" }, { endStream: true }));
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`127.0.0.1:${(server.address() as { port: number }).port}`)));
 }
 
 function cpuMicros(): number {
@@ -177,15 +209,67 @@ async function stopStoreProcess(child: ChildProcess): Promise<void> {
 }
 
 interface Case {
+  /** How the case is named in the tables: its store count, "floor" added for a floor case. */
+  name: string;
   stores: number;
   proxy: ProxyStore;
-  clients: GrpcStoreClient[];
+  close(): void;
 }
 
 async function connect(stores: number, addresses: readonly string[]): Promise<Case> {
   const clients = addresses.map((a) => new GrpcStoreClient(a));
   const refs: StoreRef[] = await Promise.all(clients.map(async (c) => ({ name: c.address, store: c, info: await c.info() })));
-  return { stores, clients, proxy: new ProxyStore({ stores: refs }) };
+  return { name: String(stores), stores, proxy: new ProxyStore({ stores: refs }), close: () => clients.forEach((c) => c.close()) };
+}
+
+const EMPTY_GRPC_MESSAGE = Buffer.alloc(5);
+
+/** A store holding nothing, asked over a bare node:http2 session: one POST carrying an empty message, read to its end. */
+class SilentStore implements Store {
+  /** `span`: the time range it claims (the real store's, so the proxy picks it for the same requests). */
+  constructor(
+    private readonly session: http2.ClientHttp2Session,
+    private readonly span: StoreInfo,
+  ) {}
+
+  info(): Promise<StoreInfo> {
+    return Promise.resolve({ ...this.span, labelSets: [], supportsAggregationPushdown: false });
+  }
+
+  async *series(_request: SeriesRequest): AsyncIterable<SeriesFrame> {
+    await new Promise<void>((resolve, reject) => {
+      const call = this.session.request({ ":method": "POST", ":path": "/thanos.Store/Series", "content-type": "application/grpc", te: "trailers" });
+      call.on("error", reject);
+      call.resume();
+      call.once("end", resolve);
+      call.end(EMPTY_GRPC_MESSAGE);
+    });
+  }
+
+  labelNames(_request: LabelNamesRequest): Promise<StringsResponse> {
+    return Promise.resolve({ values: [], warnings: [] });
+  }
+
+  labelValues(_request: LabelValuesRequest): Promise<StringsResponse> {
+    return Promise.resolve({ values: [], warnings: [] });
+  }
+}
+
+/** The 1-store case's store plus stores - 1 silent ones. */
+async function connectFloor(stores: number, storeOfOne: string, silent: readonly string[]): Promise<Case> {
+  const client = new GrpcStoreClient(storeOfOne);
+  const sessions = silent.slice(0, stores - 1).map((a) => http2.connect(`http://${a}`));
+  const info = await client.info();
+  const refs: StoreRef[] = [{ name: client.address, store: client, info }];
+  for (const [i, session] of sessions.entries()) {
+    const store = new SilentStore(session, info);
+    refs.push({ name: silent[i]!, store, info: await store.info() });
+  }
+  const close = (): void => {
+    client.close();
+    for (const s of sessions) s.close();
+  };
+  return { name: `${stores} floor`, stores, proxy: new ProxyStore({ stores: refs }), close };
 }
 
 type Kind = "range" | "instant";
@@ -272,17 +356,18 @@ async function query(args: Args, argv: string[]): Promise<number> {
     );
     console.log(`${cases.length} compliance queries (variants expanded); range: last hour at a ${args.stepMs / 1000}s step; instant: at its end; ${args.runs} timed runs`);
     const all = await Promise.all(SPLITS.map((n) => connect(n, proc.addresses[n]!)));
+    for (const n of SPLITS.slice(1)) all.push(await connectFloor(n, proc.addresses[1]![0]!, proc.addresses.silent!));
     if (args.calls > 0) await timeCalls(proc, all, args.calls);
     const engine = new Engine({ timeoutMs: 600_000 });
     const failures = await checkAnswers(engine, all, cases, args);
     const timings = await time(engine, all, cases, args);
     printTable(all, timings, cases.length);
-    for (const c of all) for (const client of c.clients) client.close();
+    for (const c of all) c.close();
     if (failures > 0) {
       console.log(`\n${failures} answer(s) differ from the 1-store case: the figures above do not count`);
       return 1;
     }
-    console.log(`\nall ${cases.length * 2 * (SPLITS.length - 1)} answers of the split cases equal the 1-store case`);
+    console.log(`\nall ${cases.length * 2 * (all.length - 1)} answers of the split and floor cases equal the 1-store case`);
     return 0;
   } finally {
     await stopStoreProcess(proc.child);
@@ -318,7 +403,7 @@ async function timeCalls(proc: StoreProcess, all: readonly Case[], calls: number
     const store = ((await proc.cpu()) - storeBefore) / calls / 1000;
     first ??= { stores: c.stores, cpu: querier + store };
     const extra = c.stores > first.stores ? `${((querier + store - first.cpu) / (c.stores - first.stores)).toFixed(3)} ms` : "";
-    console.log(row([String(c.stores), `${wall.toFixed(2)} ms`, `${querier.toFixed(3)} ms`, `${store.toFixed(3)} ms`, extra]));
+    console.log(row([c.name, `${wall.toFixed(2)} ms`, `${querier.toFixed(3)} ms`, `${store.toFixed(3)} ms`, extra]));
   }
   console.log(`(CPU per fan-out; "extra store": the added CPU of both processes per store beyond the first case's, ÷ the added stores)`);
 }
@@ -333,7 +418,7 @@ async function checkAnswers(engine: Engine, all: readonly Case[], cases: readonl
         const diff = difference(want, await runQuery(engine, other, c.query, kind, args));
         if (diff === undefined) continue;
         failures++;
-        console.log(`MISMATCH ${other.stores} stores, ${kind} ${c.query}: ${diff}`);
+        console.log(`MISMATCH ${other.name} stores, ${kind} ${c.query}: ${diff}`);
       }
     }
   }
@@ -377,7 +462,7 @@ function printTable(all: readonly Case[], timings: Timings, queries: number): vo
     const i = figures[ci]!.instant;
     console.log(
       row([
-        String(c.stores),
+        c.name,
         ms(r.total),
         ms(r.med),
         ms(r.p90),
