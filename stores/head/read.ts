@@ -14,9 +14,9 @@ import type {
   StoreInfo,
   StringsResponse,
 } from "../../storeapi/index.js";
+import { LabelOrder } from "./label-order.js";
 import { selectIds } from "./select.js";
 import { ByteSlab, type MemSeries } from "./series.js";
-import { sortByLabels } from "./sort.js";
 import type { HeadState } from "./state.js";
 
 /** Series per frame of a series() stream. */
@@ -25,11 +25,15 @@ const FRAME_SERIES = 256;
 const NO_STRINGS: StringsResponse = { values: [], warnings: [] };
 
 export class HeadReader {
+  private readonly order: LabelOrder;
+
   constructor(
     private readonly state: HeadState,
     /** Sorted; empty when the head has none. */
     private readonly externalLabels: Labels,
-  ) {}
+  ) {
+    this.order = new LabelOrder(externalLabels);
+  }
 
   info(): StoreInfo {
     const state = this.state;
@@ -52,7 +56,7 @@ export class HeadReader {
     let selected = this.labelled(this.selectSeries(ext.rest, minTime, maxTime));
     const shard = shardMatcher(request.shardInfo);
     if (shard !== undefined) selected = selected.filter((s) => shard.matches(s.labels));
-    sortByLabels(selected);
+    this.order.sort(selected, () => this.state.byId.values(), this.state.created);
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);
     }
@@ -88,7 +92,7 @@ export class HeadReader {
     // A limit keeps the first series in label order: which ones only a sort can tell, so count all.
     const limited = request.limit !== undefined && request.limit > 0 && selected.length > request.limit;
     let samples = 0;
-    for (const s of selected) samples += s.samplesIn(minTime, maxTime, this.state.arena);
+    for (const s of selected) samples += s.samplesIn(minTime, maxTime);
     if (!limited) return { series: selected.length, samples, basis: "exact" };
     return { series: request.limit!, samples: Math.round((samples * request.limit!) / selected.length), basis: "statistics" };
   }

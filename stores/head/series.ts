@@ -17,8 +17,23 @@ import {
 import type { AggrChunk, Chunk, DecodedChunkSamples, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
-/** Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, encoding. */
+/**
+ * Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, and
+ * its sample count × 8 + encoding (so counting samples reads no chunk bytes in the arena).
+ */
 const META = 5;
+
+function countAndEncoding(samples: number, encoding: ChunkEncoding): number {
+  return samples * 8 + encoding;
+}
+
+function encodingAt(c: readonly number[], i: number): ChunkEncoding {
+  return (c[i + 4]! & 7) as ChunkEncoding;
+}
+
+function samplesAt(c: readonly number[], i: number): number {
+  return c[i + 4]! >>> 3;
+}
 
 type OpenChunk = XorChunk | HistogramChunk | FloatHistogramChunk;
 
@@ -141,6 +156,8 @@ export class MemSeries {
   lastH: NativeHistogram | undefined = undefined;
   /** The head state holding the series; undefined once removed (a handle of it is then refused). */
   owner: object | undefined = undefined;
+  /** Its place in the head's label order at the last ranking (LabelOrder); -1 until it is ranked. */
+  labelRank = -1;
   /** Last sample committed to the chunks. */
   commitT = -Infinity;
   commitV = 0;
@@ -268,7 +285,7 @@ export class MemSeries {
       this.closedSt ??= new Array<Float64Array | undefined>(this.closed.length / META);
       this.closedSt.push(this.openSt === undefined ? undefined : Float64Array.from(this.openSt));
     }
-    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, encodingOf(this.open!));
+    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.open!.numSamples(), encodingOf(this.open!)));
     this.open = undefined;
     this.openSt = undefined;
     return bytes.length;
@@ -294,12 +311,12 @@ export class MemSeries {
   }
 
   /** Samples in the chunks overlapping [mint, maxt] (whole chunks, as chunksIn returns them), from their headers. */
-  samplesIn(mint: number, maxt: number, arena: ChunkArena): number {
+  samplesIn(mint: number, maxt: number): number {
     let n = 0;
     const c = this.closed;
     for (let i = this.firstClosedEndingFrom(mint); i < c.length; i += META) {
       if (c[i]! > maxt) break;
-      n += xorChunkNumSamples(arena.view(c[i + 2]!, c[i + 3]!));
+      n += samplesAt(c, i);
     }
     if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) n += this.open.numSamples();
     return n;
@@ -327,7 +344,7 @@ export class MemSeries {
       if (minTime > maxt) break;
       const data = arena.view(c[i + 2]!, c[i + 3]!);
       const startTimestamps = this.closedSt?.[i / META];
-      const encoding = c[i + 4]! as ChunkEncoding;
+      const encoding = encodingAt(c, i);
       if (startTimestamps !== undefined) out.push({ minTime, maxTime, raw: { encoding, data, startTimestamps } });
       else {
         const decoded = tail && encoding === ChunkEncoding.XOR ? this.tailSamples(minTime, maxTime, mint, maxt, copies) : undefined;
@@ -392,7 +409,7 @@ export class MemSeries {
   private previousXorChunk(arena: ChunkArena): { minTime: number; data: Uint8Array } | undefined {
     const c = this.closed;
     const i = c.length - META;
-    if (i < 0 || c[i + 4] !== ChunkEncoding.XOR || this.closedSt?.[i / META] !== undefined) return undefined;
+    if (i < 0 || encodingAt(c, i) !== ChunkEncoding.XOR || this.closedSt?.[i / META] !== undefined) return undefined;
     return { minTime: c[i]!, data: arena.view(c[i + 2]!, c[i + 3]!) };
   }
 

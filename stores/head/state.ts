@@ -20,6 +20,8 @@ export class HeadState {
   readonly bits = new FloatBits();
   readonly metrics: HeadMetrics;
   nextId = 1;
+  /** Series ever created (LabelOrder ranks them again once enough are new). */
+  created = 0;
   minTime = Infinity;
   maxTime = -Infinity;
   /** Samples before this were truncated away; none may be appended again. */
@@ -47,6 +49,7 @@ export class HeadState {
   createSeries(id: number, labels: Labels, hash: number): MemSeries {
     const series = new MemSeries(id, this.postings.add(id, labels), hash);
     series.owner = this;
+    this.created++;
     this.byId.set(id, series);
     const hit = this.byHash.get(hash);
     if (hit === undefined) this.byHash.set(hash, series);
@@ -79,7 +82,7 @@ export class HeadState {
   /** Samples in every series' chunks, from the chunk headers. */
   numSamples(): number {
     let n = 0;
-    for (const s of this.byId.values()) n += s.samplesIn(-Infinity, Infinity, this.arena);
+    for (const s of this.byId.values()) n += s.samplesIn(-Infinity, Infinity);
     return n;
   }
 
