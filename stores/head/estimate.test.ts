@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { labelsFromRecord, xorChunkNumSamples, type Matcher, type Store } from "../../storeapi/index.js";
 import { openHead } from "../index.js";
+import { floatHistogram, intHistogram } from "./histogram-fixtures.js";
 
 async function actual(store: Store, matchers: Matcher[], minTime: number, maxTime: number): Promise<{ series: number; samples: number }> {
   let series = 0;
@@ -59,6 +60,27 @@ test("numSamples counts every chunk's samples, closed and open, and drops with t
     // Chunks wholly before 1,200 s go: the first 120 of each series.
     await head.truncate(1_200_000);
     assert.equal(head.numSamples(), 310);
+  } finally {
+    await head.close();
+  }
+});
+
+test("the estimate counts closed histogram chunks and chunks cut by a change of kind", async () => {
+  const { head } = await openHead(undefined, {});
+  try {
+    const times = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * 10_000);
+    const labels = labelsFromRecord({ __name__: "h", job: "a" });
+    // Floats, then integer histograms, then float histograms, then floats again: four chunks, three closed.
+    await head.appendBatch([{ labels, t: times(0, 50), v: times(0, 50).map((_, k) => k) }]);
+    await head.appendBatch([{ labels, t: [], v: [], histograms: { t: times(500_000, 30), h: times(0, 30).map((_, k) => intHistogram(k)) } }]);
+    await head.appendBatch([{ labels, t: [], v: [], histograms: { t: times(800_000, 20), h: times(0, 20).map((_, k) => floatHistogram(k)) } }]);
+    await head.appendBatch([{ labels, t: times(1_000_000, 7), v: times(0, 7) }]);
+    const matchers: Matcher[] = [{ name: "__name__", op: "=", value: "h" }];
+    for (const [minTime, maxTime] of [[0, 2_000_000], [600_000, 900_000], [0, 100_000], [1_050_000, 1_050_000]] as const) {
+      const est = await head.estimate({ matchers, minTime, maxTime });
+      assert.deepEqual({ series: est.series, samples: est.samples }, await actual(head, matchers, minTime, maxTime), `[${minTime}, ${maxTime}]`);
+    }
+    assert.equal(head.numSamples(), 107);
   } finally {
     await head.close();
   }

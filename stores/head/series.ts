@@ -310,7 +310,7 @@ export class MemSeries {
     return i;
   }
 
-  /** Samples in the chunks overlapping [mint, maxt] (whole chunks, as chunksIn returns them), from their headers. */
+  /** Samples in the chunks overlapping [mint, maxt] (whole chunks, as chunksIn returns them), from the counts kept beside them. */
   samplesIn(mint: number, maxt: number): number {
     let n = 0;
     const c = this.closed;
