@@ -185,8 +185,10 @@ export class ProxyStore implements Store {
     }
     const { replicaLabels = [], latestOnly, ...rest } = request;
     const dedup = replicaLabels.length > 0;
-    // Newest samples alone can be merged only when one store answers and nothing is deduplicated.
-    const storeRequest: SeriesRequest = latestOnly === true && refs.length === 1 && !dedup ? { ...rest, latestOnly } : rest;
+    // Each store's answer to a newest-only read holds its own newest sample in range (alone, or in
+    // its chunks), so the merge holds the newest of all; deduplication chooses among replicas'
+    // samples by time, which the newest alone cannot tell, so it gets full reads.
+    const storeRequest: SeriesRequest = latestOnly === true && !dedup ? { ...rest, latestOnly } : rest;
     const controller = fanOutController(refs.length);
     const onAbort = (): void => controller.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
