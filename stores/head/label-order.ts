@@ -2,7 +2,8 @@
 // external ones included), kept as a rank on each series: a read sorts its selection by integers
 // instead of comparing label sets, which cost ~1.5 ms of a 3,000-series query. Series created since
 // the last ranking have none; they are sorted by labels and merged in, and once enough have come,
-// they are ranked too (merged into the ranked ones, so a ranking costs no full sort).
+// they are ranked too: the ranked ones in rank order merged with the new ones sorted by labels (no
+// full sort, and no list of series kept, which would keep dropped series alive).
 import { compareLabels, extendLabels, type Labels } from "../../storeapi/index.js";
 import type { MemSeries } from "./series.js";
 import { sortByLabels } from "./sort.js";
@@ -23,8 +24,8 @@ function defaultRerankAfter(ranked: number): number {
 }
 
 export class LabelOrder {
-  /** The series ranked at the last ranking, in order (a series' rank is its index). */
-  private ranked: MemSeries[] = [];
+  /** Series ranked at the last ranking. */
+  private rankedCount = 0;
   /** The head's count of series created, at the last ranking. */
   private createdAtRanking = 0;
 
@@ -41,48 +42,53 @@ export class LabelOrder {
    */
   sort(items: LabelledSeries[], all: () => Iterable<MemSeries>, created: number): void {
     if (items.length < RANK_FROM || items.length >= INDEX_SPAN) return sortByLabels(items);
-    if (created - this.createdAtRanking >= this.rerankAfter(this.ranked.length)) this.rank(all(), created);
-    const keys = new Float64Array(items.length);
-    const unranked: LabelledSeries[] = [];
-    let k = 0;
-    for (let i = 0; i < items.length; i++) {
-      const rank = items[i]!.series.labelRank;
-      if (rank < 0) unranked.push(items[i]!);
-      else keys[k++] = rank * INDEX_SPAN + i;
-    }
-    const byRank = keys.subarray(0, k).sort();
-    const ranked = new Array<LabelledSeries>(k);
-    for (let j = 0; j < k; j++) ranked[j] = items[byRank[j]! % INDEX_SPAN]!;
+    if (created - this.createdAtRanking >= this.rerankAfter(this.rankedCount)) this.rank([...all()], created);
+    const { ranked, unranked } = splitByRank(items);
     if (unranked.length === 0) {
-      for (let j = 0; j < k; j++) items[j] = ranked[j]!;
+      for (let j = 0; j < ranked.length; j++) items[j] = ranked[j]!;
       return;
     }
     sortByLabels(unranked);
-    mergeInto(items, ranked, unranked, (x) => x.labels);
+    mergeInto(items, ranked, unranked);
   }
 
-  /** Ranks every series: those ranked before (still in the head) merged with the new ones, sorted. */
-  private rank(all: Iterable<MemSeries>, created: number): void {
-    const kept = this.ranked.filter((s) => s.owner !== undefined).map((series) => ({ labels: extendLabels(series.labels, this.external), series }));
-    const fresh: LabelledSeries[] = [];
-    for (const series of all) if (series.labelRank < 0) fresh.push({ labels: extendLabels(series.labels, this.external), series });
-    sortByLabels(fresh);
-    const merged = new Array<LabelledSeries>(kept.length + fresh.length);
-    mergeInto(merged, kept, fresh, (x) => x.labels);
-    this.ranked = merged.map((x, i) => {
-      x.series.labelRank = i;
-      return x.series;
-    });
+  /** Ranks every series: those ranked before, in their order, merged with the new ones sorted by labels. */
+  private rank(all: MemSeries[], created: number): void {
     this.createdAtRanking = created;
+    // Too many for the sort keys: the ranks stay as they are, and new series are merged in by labels.
+    if (all.length >= INDEX_SPAN) return;
+    const labelled = all.map((series) => ({ labels: extendLabels(series.labels, this.external), series }));
+    const { ranked, unranked } = splitByRank(labelled);
+    sortByLabels(unranked);
+    const merged = new Array<LabelledSeries>(labelled.length);
+    mergeInto(merged, ranked, unranked);
+    for (let i = 0; i < merged.length; i++) merged[i]!.series.labelRank = i;
+    this.rankedCount = merged.length;
   }
 }
 
+/** The ranked items in rank order (by a numeric sort of rank × INDEX_SPAN + index), and the unranked ones as they come. */
+function splitByRank(items: readonly LabelledSeries[]): { ranked: LabelledSeries[]; unranked: LabelledSeries[] } {
+  const keys = new Float64Array(items.length);
+  const unranked: LabelledSeries[] = [];
+  let k = 0;
+  for (let i = 0; i < items.length; i++) {
+    const rank = items[i]!.series.labelRank;
+    if (rank < 0) unranked.push(items[i]!);
+    else keys[k++] = rank * INDEX_SPAN + i;
+  }
+  const byRank = keys.subarray(0, k).sort();
+  const ranked = new Array<LabelledSeries>(k);
+  for (let j = 0; j < k; j++) ranked[j] = items[byRank[j]! % INDEX_SPAN]!;
+  return { ranked, unranked };
+}
+
 /** Merges two lists sorted by labels into out (their total length). */
-function mergeInto<T>(out: T[], a: readonly T[], b: readonly T[], labelsOf: (x: T) => Labels): void {
+function mergeInto(out: LabelledSeries[], a: readonly LabelledSeries[], b: readonly LabelledSeries[]): void {
   let i = 0;
   let j = 0;
   let n = 0;
-  while (i < a.length && j < b.length) out[n++] = compareLabels(labelsOf(a[i]!), labelsOf(b[j]!)) <= 0 ? a[i++]! : b[j++]!;
+  while (i < a.length && j < b.length) out[n++] = compareLabels(a[i]!.labels, b[j]!.labels) <= 0 ? a[i++]! : b[j++]!;
   while (i < a.length) out[n++] = a[i++]!;
   while (j < b.length) out[n++] = b[j++]!;
 }
