@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compareLabels, extendLabels, labelsKey } from "../../storeapi/index.js";
+import { compareLabels, labelsKey } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
 import { LabelOrder, type LabelledSeries } from "./label-order.js";
 import { MemSeries } from "./series.js";
@@ -20,32 +20,31 @@ function randomLabels(rand: () => number): Labels {
 for (const external of [[], [{ name: "b", value: "x" }], [{ name: "m", value: "q" }]] as Labels[]) {
   test(`a selection sorts as compareLabels orders its labels, external labels ${JSON.stringify(external)}`, () => {
     const rand = rng(7 + external.length);
-    const order = new LabelOrder(external, () => 40);
-    const all = new Set<MemSeries>();
-    let created = 0;
+    const table = { byId: new Map<number, MemSeries>(), created: 0 };
+    const order = new LabelOrder(table, external, () => 40);
     let mixed = 0;
     let rankedOnly = 0;
     for (let round = 0; round < 60; round++) {
       for (let n = Math.floor(rand() * 50); n > 0; n--) {
-        const s = new MemSeries(++created, randomLabels(rand), 0);
-        s.owner = all;
-        all.add(s);
+        const s = new MemSeries(++table.created, randomLabels(rand), 0);
+        s.owner = table;
+        table.byId.set(s.id, s);
       }
-      for (const s of all) {
+      for (const s of table.byId.values()) {
         if (rand() < 0.05) {
           s.owner = undefined;
-          all.delete(s);
+          table.byId.delete(s.id);
         }
       }
-      const pool = [...all];
+      const pool = [...table.byId.values()];
       const size = Math.floor(rand() * Math.min(pool.length + 1, 300));
       const items: LabelledSeries[] = [];
       for (let i = 0; i < size; i++) {
         const s = pool.splice(Math.floor(rand() * pool.length), 1)[0]!;
-        items.push({ labels: extendLabels(s.labels, external), series: s });
+        items.push(...order.labelled([s]));
       }
       const before = items.map((x) => labelsKey(x.labels)).sort();
-      order.sort(items, () => all, created);
+      order.sort(items);
       const ranked = items.filter((x) => x.series.labelRank >= 0).length;
       if (items.length >= 64 && ranked === items.length) rankedOnly++;
       else if (items.length >= 64 && ranked > 0) mixed++;

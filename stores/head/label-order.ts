@@ -13,6 +13,13 @@ export interface LabelledSeries {
   readonly series: MemSeries;
 }
 
+/** The head's series table as LabelOrder reads it (HeadState). */
+export interface SeriesTable {
+  readonly byId: ReadonlyMap<number, MemSeries>;
+  /** Series ever created. */
+  readonly created: number;
+}
+
 /** Below this many series a selection is sorted by labels directly. */
 const RANK_FROM = 64;
 /** A sort key is rank × INDEX_SPAN + the item's index: exact in a double for ranks below 2^31. */
@@ -30,19 +37,25 @@ export class LabelOrder {
   private createdAtRanking = 0;
 
   constructor(
+    private readonly table: SeriesTable,
     /** The head's external labels (sorted), which a read adds to every series. */
     private readonly external: Labels,
     private readonly rerankAfter: (ranked: number) => number = defaultRerankAfter,
   ) {}
 
+  /** Each series with the labels a read returns it under (its own plus the external ones). */
+  labelled(series: readonly MemSeries[]): LabelledSeries[] {
+    return series.map((s) => ({ labels: extendLabels(s.labels, this.external), series: s }));
+  }
+
   /**
-   * Sorts items (each series under its labels with the external ones) as compareLabels orders
-   * their labels. `all` gives every series of the head and `created` counts those ever created,
-   * for a ranking when enough have come since the last.
+   * Sorts items (from labelled()) as compareLabels orders their labels; first ranks the head's
+   * series when enough have been created since the last ranking.
    */
-  sort(items: LabelledSeries[], all: () => Iterable<MemSeries>, created: number): void {
+  sort(items: LabelledSeries[]): void {
     if (items.length < RANK_FROM || items.length >= INDEX_SPAN) return sortByLabels(items);
-    if (created - this.createdAtRanking >= this.rerankAfter(this.rankedCount)) this.rank([...all()], created);
+    const created = this.table.created;
+    if (created - this.createdAtRanking >= this.rerankAfter(this.rankedCount)) this.rank(created);
     const { ranked, unranked } = splitByRank(items);
     if (unranked.length === 0) {
       for (let j = 0; j < ranked.length; j++) items[j] = ranked[j]!;
@@ -53,11 +66,11 @@ export class LabelOrder {
   }
 
   /** Ranks every series: those ranked before, in their order, merged with the new ones sorted by labels. */
-  private rank(all: MemSeries[], created: number): void {
+  private rank(created: number): void {
     this.createdAtRanking = created;
     // Too many for the sort keys: the ranks stay as they are, and new series are merged in by labels.
-    if (all.length >= INDEX_SPAN) return;
-    const labelled = all.map((series) => ({ labels: extendLabels(series.labels, this.external), series }));
+    if (this.table.byId.size >= INDEX_SPAN) return;
+    const labelled = this.labelled([...this.table.byId.values()]);
     const { ranked, unranked } = splitByRank(labelled);
     sortByLabels(unranked);
     const merged = new Array<LabelledSeries>(labelled.length);

@@ -1,7 +1,7 @@
 // Reads: the Store interface over the head's data. Series stream sorted by
 // labels in frames, with copies of open chunks; external labels are added to
 // every series and matched by the head itself, as Thanos stores do.
-import { compareUtf8, extendLabels, matchExternalLabels, shardMatcher } from "../../storeapi/index.js";
+import { compareUtf8, matchExternalLabels, shardMatcher } from "../../storeapi/index.js";
 import type {
   Labels,
   LabelNamesRequest,
@@ -32,7 +32,7 @@ export class HeadReader {
     /** Sorted; empty when the head has none. */
     private readonly externalLabels: Labels,
   ) {
-    this.order = new LabelOrder(externalLabels);
+    this.order = new LabelOrder(state, externalLabels);
   }
 
   info(): StoreInfo {
@@ -53,10 +53,10 @@ export class HeadReader {
     const { minTime, maxTime } = request;
     const ext = matchExternalLabels(request.matchers, this.externalLabels);
     if (!ext.matches) return;
-    let selected = this.labelled(this.selectSeries(ext.rest, minTime, maxTime));
+    let selected = this.order.labelled(this.selectSeries(ext.rest, minTime, maxTime));
     const shard = shardMatcher(request.shardInfo);
     if (shard !== undefined) selected = selected.filter((s) => shard.matches(s.labels));
-    this.order.sort(selected, () => this.state.byId.values(), this.state.created);
+    this.order.sort(selected);
     if (request.limit !== undefined && request.limit > 0 && selected.length > request.limit) {
       selected = selected.slice(0, request.limit);
     }
@@ -88,7 +88,7 @@ export class HeadReader {
     if (!ext.matches) return { series: 0, samples: 0, basis: "exact" };
     let selected = this.selectSeries(ext.rest, minTime, maxTime);
     const shard = shardMatcher(request.shardInfo);
-    if (shard !== undefined) selected = this.labelled(selected).filter((s) => shard.matches(s.labels)).map((s) => s.series);
+    if (shard !== undefined) selected = this.order.labelled(selected).filter((s) => shard.matches(s.labels)).map((s) => s.series);
     // A limit keeps the first series in label order: which ones only a sort can tell, so count all.
     const limited = request.limit !== undefined && request.limit > 0 && selected.length > request.limit;
     let samples = 0;
@@ -149,12 +149,6 @@ export class HeadReader {
       if (s !== undefined && s.hasDataIn(mint, maxt)) out.push(s);
     }
     return out;
-  }
-
-  /** Each series with the labels it is returned under (its own plus the external ones). */
-  private labelled(series: readonly MemSeries[]): { labels: Labels; series: MemSeries }[] {
-    const ext = this.externalLabels;
-    return series.map((s) => ({ labels: extendLabels(s.labels, ext), series: s }));
   }
 
   /** Sorted names plus the external label names (sorted, no repeats). */
