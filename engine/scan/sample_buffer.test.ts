@@ -153,3 +153,35 @@ test("a short read reserves its few later chunks with the first; a long one grow
   }
   assert.ok(most <= 480, `the buffer stayed near a chunk and a window: ${most}`);
 });
+
+test("an instant read of raw chunks takes the latest sample in (ref − lookback, ref] straight from them, buffering nothing", () => {
+  // Chunks of 120 samples at 1s: [0, 119] s, [120, 239] s, [240, 359] s; sample 300 is a stale marker.
+  const chunks = [0, 1, 2].map((c) => {
+    const x = new XorChunk();
+    for (let i = 0; i < 120; i++) {
+      const n = c * 120 + i;
+      x.append(n * 1000, n === 300 ? STALE_NAN : n);
+    }
+    return x.bytes();
+  });
+  const lookback = 60_000;
+  const latestAt = (ref: number): { found: number; t: number; v: number; len: number } => {
+    const b = new SampleBuffer({ chunks, minTime: ref - lookback + 1, maxTime: ref }, false);
+    const out = { t: 0, v: 0 };
+    const found = b.readLatestFromChunks(ref, lookback, out);
+    return { found, ...out, len: b.len };
+  };
+  assert.deepEqual(latestAt(250_000), { found: 1, t: 250_000, v: 250, len: 0 });
+  // The latest chunk starts after the step: the one before holds the answer.
+  assert.deepEqual(latestAt(239_500), { found: 1, t: 239_000, v: 239, len: 0 });
+  // A stale marker is the latest sample: it is returned as such (the caller drops the series).
+  const stale = latestAt(300_000);
+  assert.equal(stale.t, 300_000);
+  assert.ok(Number.isNaN(stale.v));
+  // Nothing in the lookback (after the last sample by more than it).
+  assert.equal(latestAt(359_000 + lookback).found, 0);
+  assert.equal(latestAt(359_000 + lookback - 1).t, 359_000);
+  // Samples decoded by a store are not raw chunks: the caller reads them through fill().
+  const decoded = new SampleBuffer({ chunks: [], minTime: 0, maxTime: 2000, decoded: { t: Float64Array.of(1000), v: Float64Array.of(1) } }, false);
+  assert.equal(decoded.readLatestFromChunks(2000, lookback, { t: 0, v: 0 }), -1);
+});

@@ -34,6 +34,12 @@ export interface AggregateSeries {
   readonly rawCounts: boolean;
 }
 
+/** One sample, as readLatestFromChunks gives it. */
+export interface LatestSample {
+  t: number;
+  v: number;
+}
+
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
 export interface SeriesInput {
   chunks: readonly Uint8Array[];
@@ -170,13 +176,21 @@ export class DecodeScratch {
     }
   }
 
-  /** Arrays of at least n floats given back earlier (not zeroed), or undefined. */
-  reuse(n: number): [Float64Array, Float64Array] | undefined {
-    if (this.spareT.length < n) return undefined;
-    const pair: [Float64Array, Float64Array] = [this.spareT, this.spareV];
+  /** Whether arrays of at least n floats were given back (then takeSpareT and takeSpareV hand them over, not zeroed). */
+  hasSpare(n: number): boolean {
+    return this.spareT.length >= n;
+  }
+
+  takeSpareT(): Float64Array {
+    const t = this.spareT;
     this.spareT = EMPTY;
+    return t;
+  }
+
+  takeSpareV(): Float64Array {
+    const v = this.spareV;
     this.spareV = EMPTY;
-    return pair;
+    return v;
   }
 
   /** A zeroed Float64Array of n elements. */
@@ -276,6 +290,31 @@ export class SampleBuffer {
     // An aggregate read's chunks are not XOR samples a worker can decode (its input has none).
     if (this.input.decoded !== undefined || this.aggregate !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
     return this.input;
+  }
+
+  /**
+   * A one-step read of unread raw XOR chunks (an instant query over a store's chunks): the latest
+   * sample in (ref − lookback, ref] into `out`, decoded through the scratch and never buffered.
+   * Returns 1 when found, 0 when there is none, −1 when the input is not such chunks (then fill()).
+   */
+  readLatestFromChunks(ref: number, lookbackMs: number, out: LatestSample): number {
+    const input = this.input;
+    if (input.decoded !== undefined || this.aggregate !== undefined || this.nextChunk > 0 || this.len > 0) return -1;
+    const scratch = this.scratch();
+    // Timestamps are whole milliseconds: t > ref − lookback is t ≥ ⌊ref − lookback⌋ + 1.
+    const from = Math.max(input.minTime, Math.floor(ref - lookbackMs) + 1);
+    const to = Math.min(input.maxTime, ref);
+    // Lazily read chunks follow one another in time: the latest chunk with a sample in range holds the answer.
+    for (let k = input.chunks.length - 1; k >= 0; k--) {
+      const bytes = input.chunks[k]!;
+      scratch.ensure(xorChunkNumSamples(bytes));
+      const got = decodeXorChunk(bytes, from, to, scratch.t, scratch.v, 0, scratch.iterator);
+      if (got === 0) continue;
+      out.t = scratch.t[got - 1]!;
+      out.v = scratch.v[got - 1]!;
+      return 1;
+    }
+    return 0;
   }
 
   /**
@@ -426,9 +465,14 @@ export class SampleBuffer {
     // Cut from the scratch's slab (or a finished buffer's arrays), the first buffer is sized to the samples in range.
     const cap = Math.max(2 * this.t.length, this.len + n);
     const scratch = this.scratch();
-    const [t, v] = (this.rawCounts === undefined ? scratch.reuse(cap) : undefined) ?? [scratch.take(cap), scratch.take(cap)];
-    t.set(this.t.subarray(0, this.len));
-    v.set(this.v.subarray(0, this.len));
+    // No pair or view objects made per buffer: an instant call grows thousands of them once each.
+    const spare = this.rawCounts === undefined && scratch.hasSpare(cap);
+    const t = spare ? scratch.takeSpareT() : scratch.take(cap);
+    const v = spare ? scratch.takeSpareV() : scratch.take(cap);
+    if (this.len > 0) {
+      t.set(this.t.subarray(0, this.len));
+      v.set(this.v.subarray(0, this.len));
+    }
     this.t = t;
     this.v = v;
     this.owned = true;

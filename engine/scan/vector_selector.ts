@@ -11,7 +11,7 @@ import { pushHistogram, sliceStepsMost, stepVectorWeight, type Explain, type Ope
 import { fetchSeries, type LoadedSeries } from "./fetch.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
-import { SampleBuffer } from "./sample_buffer.js";
+import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
 
 export interface VectorSelectorOptions {
@@ -129,8 +129,23 @@ export class VectorSelectorOperator implements Operator {
     const lastRef = this.refs[first + steps - 1]!;
     let failure: StepFailure | undefined;
     const firstRef = this.refs[first]!;
+    // An instant read of a store's raw chunks takes each series' latest sample straight from its chunks.
+    const oneStep = steps === 1 && this.tl.steps === 1 && plain;
+    const latest: LatestSample = { t: 0, v: 0 };
     for (let i = 0; i < bufs.length; i++) {
       const b = bufs[i]!;
+      if (oneStep) {
+        const found = b.readLatestFromChunks(firstRef, lookback, latest);
+        if (found === 0) continue;
+        if (found === 1) {
+          const v = latest.v;
+          if (v !== v && isStaleNaN(v)) continue;
+          const sv = out[0]!;
+          sv.ids[sv.n] = i;
+          sv.v[sv.n++] = v;
+          continue;
+        }
+      }
       b.skipSuperseded(firstRef);
       b.fill(lastRef);
       const ts = b.t;

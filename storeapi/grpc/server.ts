@@ -118,17 +118,23 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal,
   const request = seriesRequestFromWire(call.request);
   const encoder = new SeriesResponseEncoder(labelFields);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
+  let first = true;
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
     for (const warning of frame.warnings) await write(call, encoder, { warning }, signal);
     if (batchSize <= 1) {
       for (const s of frame.series) await write(call, encoder, { series: seriesToWire(s) }, signal);
-      continue;
+    } else {
+      // Batches never span frames: a store's next frame may be slow to come.
+      for (let start = 0; start < frame.series.length; start += batchSize) {
+        const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
+        await write(call, encoder, { batch: { series } }, signal);
+      }
     }
-    // Batches never span frames: a store's next frame may be slow to come.
-    for (let start = 0; start < frame.series.length; start += batchSize) {
-      const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
-      await write(call, encoder, { batch: { series } }, signal);
+    // A store's frames may follow without a pause for I/O: the first goes out now, so the client decodes while the rest is made.
+    if (first && frame.series.length > 0) {
+      first = false;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFile, readdir, writeFile, rm, truncate, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { formatLabels, labelsFromRecord, ShardMatcher, type Labels, type Matcher, type ShardInfo } from "../../../storeapi/index.js";
-import { BlockError, BlockWriter, BlocksStore, newUlid, openBlockDir, ulidTime, isUlid, bytesSource, IndexReader } from "./index.js";
+import { Block, BlockError, BlockWriter, BlocksStore, newUlid, openBlockDir, ulidTime, isUlid, bytesSource, IndexReader } from "./index.js";
 import { dumpStore, withTempDir, writeTestBlock, xorChunks, type TestSeries } from "./test-helpers.js";
 
 const SERIES: TestSeries[] = [
@@ -291,6 +291,55 @@ for (const c of CORRUPTIONS) {
     });
   });
 }
+
+test("one block's series stream out as read: the first frame before the rest is read; a failure after it is a warning saying the rest is missing", async () => {
+  await withTempDir("orrery-stream-", async (dir) => {
+    const series: TestSeries[] = Array.from({ length: 1000 }, (_, i) => ({ labels: { __name__: "m", i: String(i).padStart(4, "0") }, ts: [0, 15_000], vs: [i, i] }));
+    const meta = await writeTestBlock(dir, series);
+    const blockDir = join(dir, meta.ulid);
+    const reads: number[] = [];
+    const open = async (): Promise<Block> =>
+      Block.open(
+        {
+          metaJson: await readFile(join(blockDir, "meta.json"), "utf8"),
+          index: bytesSource(await readFile(join(blockDir, "index"))),
+          chunks: [{ ...bytesSource(await readFile(join(blockDir, "chunks", "000001"))), read: (o: number, l: number) => (reads.push(l), chunkFile.read(o, l)) }],
+        },
+        meta.ulid,
+      );
+    let chunkFile = bytesSource(await readFile(join(blockDir, "chunks", "000001")));
+    const block = await open();
+    const store = BlocksStore.over(() => ({ blocks: [block], warnings: [] }), { frameSize: 100 });
+    const matchers: Matcher[] = [{ name: "__name__", op: "=", value: "m" }];
+    const got: string[] = [];
+    let readAtFirstFrame = -1;
+    for await (const f of store.series({ minTime: 0, maxTime: 15_000, matchers })) {
+      if (readAtFirstFrame < 0) readAtFirstFrame = reads.reduce((a, b) => a + b, 0);
+      for (const s of f.series) got.push(formatLabels(s.labels));
+    }
+    assert.deepEqual(got, series.map((s) => formatLabels(labelsFromRecord(s.labels))), "every series once, in order");
+    const total = reads.reduce((a, b) => a + b, 0);
+    assert.ok(readAtFirstFrame > 0 && readAtFirstFrame < total / 5, `first frame after ${readAtFirstFrame} of ${total} chunk bytes`);
+
+    // The last chunk's CRC damaged: the first frame has left when the later batch fails.
+    const bytes = await readFile(join(blockDir, "chunks", "000001"));
+    bytes[bytes.length - 1]! ^= 0xff;
+    chunkFile = bytesSource(bytes);
+    const damaged = await open();
+    const partial = BlocksStore.over(() => ({ blocks: [damaged], warnings: [] }), { frameSize: 100 });
+    const frames: { series: number; warnings: string[] }[] = [];
+    for await (const f of partial.series({ minTime: 0, maxTime: 15_000, matchers })) frames.push({ series: f.series.length, warnings: [...f.warnings] });
+    assert.equal(frames[0]!.series, 100);
+    const warnings = frames.flatMap((f) => f.warnings);
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0]!, new RegExp(`block ${meta.ulid} failed part way for this request \\(the series after those sent are missing\\): .*CRC32 mismatch`));
+    await assert.rejects(async () => {
+      for await (const _ of partial.series({ minTime: 0, maxTime: 15_000, matchers, partialResponseDisabled: true })) void _;
+    }, /CRC32 mismatch/);
+    await block.close();
+    await damaged.close();
+  });
+});
 
 test("an index in memory reads through bytesSource as through a file", async () => {
   await withTempDir("orrery-block-", async (dir) => {

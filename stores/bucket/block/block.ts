@@ -98,17 +98,21 @@ export class Block {
     for await (const batch of this.selectBatches(matchers, mint, maxt, skipChunks, aggregates)) yield* batch;
   }
 
-  /** select() a batch at a time (up to 4096 series): one await per batch, not per series. */
+  /**
+   * select() a batch at a time (up to 4096 series): one await per batch, not per series. With
+   * `firstBatch`, the first batch holds at most that many, so a streaming reader can send it sooner.
+   */
   async *selectBatches(
     matchers: readonly Matcher[],
     mint: number,
     maxt: number,
     skipChunks = false,
     aggregates?: readonly Aggregate[],
+    firstBatch = SELECT_BATCH_SERIES,
   ): AsyncGenerator<BlockSeries[]> {
     const refs = await this.index.postingsForMatchers(matchers);
-    for (let start = 0; start < refs.length; start += SELECT_BATCH_SERIES) {
-      const entries = await this.index.seriesBatch(refs.subarray(start, start + SELECT_BATCH_SERIES));
+    for (let start = 0, size = Math.max(1, firstBatch); start < refs.length; start += size, size = SELECT_BATCH_SERIES) {
+      const entries = await this.index.seriesBatch(refs.subarray(start, start + size));
       // Only the chunk metas inside [mint, maxt] are read: an instant query reads the last chunk or two of each series.
       const kept: IndexSeries[] = [];
       const metas: ChunkMeta[] = [];

@@ -128,6 +128,11 @@ export class BlocksStore implements Store {
   async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
     const skipChunks = request.skipChunks ?? false;
     const blocks = blocksForResolution(this.blocks, request.minTime, request.maxTime, request.maxResolutionWindow ?? 0);
+    const sole = soleBlock(blocks, request);
+    if (sole !== undefined) {
+      yield* this.streamBlock(sole.block, sole.matchers, request, skipChunks, signal);
+      return;
+    }
     const { series: selected, warnings: readWarnings, inIndexOrder } = await this.selectAll(request, skipChunks, signal, blocks);
     const shard = shardMatcher(request.shardInfo);
     const found = shard === undefined ? selected : selected.filter((s) => shard.matches(s.labels));
@@ -142,6 +147,43 @@ export class BlocksStore implements Store {
       yield { series: limited.slice(start, start + this.frameSize), warnings };
       warnings = [];
     }
+  }
+
+  /**
+   * series() when one block alone may hold the answer: its series leave in index order (sorted,
+   * each once) as they are read, the first frame after a small first batch, so a client decodes
+   * while the rest is read. A block failing after frames have left cannot take them back: its
+   * warning says the rest of the block is missing (or, partial response disabled, the request fails).
+   */
+  private async *streamBlock(b: Block, matchers: readonly Matcher[], request: SeriesRequest, skipChunks: boolean, signal: AbortSignal | undefined): AsyncIterable<SeriesFrame> {
+    const check = this.seriesCheck?.();
+    const shard = shardMatcher(request.shardInfo);
+    const limit = request.limit !== undefined && request.limit > 0 ? request.limit : Infinity;
+    let warnings: string[] = [...this.openWarnings];
+    let sent = 0;
+    let frame: Series[] = [];
+    try {
+      for await (const batch of b.selectBatches(matchers, request.minTime, request.maxTime, skipChunks, request.aggregates, this.frameSize)) {
+        signal?.throwIfAborted();
+        for (const s of batch) {
+          if (sent >= limit) break;
+          check?.(s);
+          if (shard !== undefined && !shard.matches(s.labels)) continue;
+          frame.push({ labels: s.labels, chunks: s.chunks });
+          sent++;
+          if (frame.length < this.frameSize) continue;
+          yield { series: frame, warnings };
+          frame = [];
+          warnings = [];
+        }
+        if (sent >= limit) break;
+      }
+    } catch (err) {
+      if (!(err instanceof BlockError) || request.partialResponseDisabled) throw err;
+      warnings.push(sent === frame.length ? `skipping block ${b.ulid} for this request: ${err.message}` : `block ${b.ulid} failed part way for this request (the series after those sent are missing): ${err.message}`);
+      if (sent === frame.length) frame = [];
+    }
+    if (frame.length > 0 || warnings.length > 0) yield { series: frame, warnings };
   }
 
   /**
@@ -231,6 +273,22 @@ export class BlocksStore implements Store {
     }
     return { values: sortAndLimit(values, request.limit), warnings: [...this.openWarnings, ...warnings] };
   }
+}
+
+/**
+ * The one block that may hold series for the request, with the matchers left after its external
+ * labels, when it has none (external labels may reorder a block's series); else undefined.
+ */
+function soleBlock(blocks: readonly Block[], request: SeriesRequest): { block: Block; matchers: readonly Matcher[] } | undefined {
+  let found: { block: Block; matchers: readonly Matcher[] } | undefined;
+  for (const b of blocks) {
+    if (!b.overlaps(request.minTime, request.maxTime)) continue;
+    const { matches, rest } = matchExternalLabels(request.matchers, b.externalLabels);
+    if (!matches) continue;
+    if (found !== undefined || b.externalLabels.length > 0) return undefined;
+    found = { block: b, matchers: rest };
+  }
+  return found;
 }
 
 /** Joins runs of equal label sets (sorted input): chunks in time order, overlapping ones merged so each sample counts once. */
