@@ -73,7 +73,7 @@ export class RangeFunctionOperator implements Operator {
     this.emitted = new Uint8Array(d.buffers.length);
     this.outPoints = new Float64Array(d.buffers.length);
     const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs, overlapping: windowsOverlap(this.tl, this.source.rangeMs, this.atFixed) };
-    this.windows = new SeriesWindows(shape, d.buffers.length);
+    this.windows = new SeriesWindows(shape, d.buffers.length, this.tl.steps === 1);
     this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
     return d;
   }

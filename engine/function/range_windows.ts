@@ -34,6 +34,8 @@ export class SeriesWindows {
   constructor(
     private readonly shape: WindowShape,
     series: number,
+    /** Each buffer is read for one step only, then released (an instant query's call): its window is decoded in the shared scratch. */
+    private readonly oneStep = false,
   ) {
     this.fn = rangeFunctions[shape.name]!;
     // One window per series (an instant query, or steps at least a range apart): the direct function reads it once, with no per-series state to set up.
@@ -62,7 +64,7 @@ export class SeriesWindows {
    */
   place(b: SampleBuffer, t: number, ref: number): number {
     const from = ref - this.shape.rangeMs;
-    b.fill(ref + this.ahead);
+    if (!this.oneStep || this.extended || !b.fillOnceInScratch()) b.fill(ref + this.ahead);
     const ts = b.t;
     // Window (from, ref]: s is its first index, e one past its last.
     let s = b.a;

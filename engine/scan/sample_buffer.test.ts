@@ -4,7 +4,7 @@ import { ChunkEncoding, MemoryStore, STALE_NAN, XorChunk, type AggrChunk } from 
 import { Engine } from "../index.js";
 import { call, range, sel } from "../testing.js";
 import type { MatrixValue } from "../types.js";
-import { SampleBuffer } from "./sample_buffer.js";
+import { DecodeScratch, SampleBuffer } from "./sample_buffer.js";
 
 // 2,000 samples at 15s: 17 chunks, so windows slide across chunk boundaries and the buffer compacts.
 function longStore(): MemoryStore {
@@ -184,4 +184,24 @@ test("an instant read of raw chunks takes the latest sample in (ref − lookback
   // Samples decoded by a store are not raw chunks: the caller reads them through fill().
   const decoded = new SampleBuffer({ chunks: [], minTime: 0, maxTime: 2000, decoded: { t: Float64Array.of(1000), v: Float64Array.of(1) } }, false);
   assert.equal(decoded.readLatestFromChunks(2000, lookback, { t: 0, v: 0 }), -1);
+});
+
+test("a one-window read decodes in the fetch's shared scratch, stale markers dropped: buffers of one fetch share its arrays, none of their own", () => {
+  const chunkOf = (from: number, n: number, stale = -1): Uint8Array => {
+    const x = new XorChunk();
+    for (let i = 0; i < n; i++) x.append((from + i) * 1000, from + i === stale ? STALE_NAN : from + i);
+    return x.bytes();
+  };
+  const scratch = new DecodeScratch();
+  const a = new SampleBuffer({ chunks: [chunkOf(0, 120), chunkOf(120, 120, 130)], minTime: 100_000, maxTime: 140_000, scratch }, true);
+  assert.ok(a.fillOnceInScratch());
+  assert.equal(a.len, 40, "samples 100..140 s without the stale marker at 130 s");
+  assert.equal(a.t[0], 100_000);
+  assert.equal(a.v[a.len - 1], 140);
+  assert.equal(a.t, scratch.t, "the scratch's own array");
+  const b = new SampleBuffer({ chunks: [chunkOf(0, 10)], minTime: 0, maxTime: 9000, scratch }, true);
+  assert.ok(b.fillOnceInScratch());
+  assert.equal(b.t, a.t, "the next buffer reuses it");
+  assert.equal(b.len, 10);
+  assert.equal(b.fillOnceInScratch(), false, "read already");
 });

@@ -293,6 +293,30 @@ export class SampleBuffer {
   }
 
   /**
+   * Fills the buffer with every sample of its unread raw XOR chunks decoded into the fetch's shared
+   * scratch and used there, not copied: for a reader done with this buffer before another fills
+   * from the same scratch (a range function's one window per series, evaluated series by series).
+   * False, nothing done, when the input is not such chunks or part of it was read.
+   */
+  fillOnceInScratch(): boolean {
+    const input = this.input;
+    if (input.decoded !== undefined || this.aggregate !== undefined || this.nextChunk > 0 || this.len > 0) return false;
+    const scratch = this.scratch();
+    const chunks = input.chunks;
+    let total = 0;
+    for (let k = 0; k < chunks.length; k++) total += xorChunkNumSamples(chunks[k]!);
+    scratch.ensure(total);
+    let n = 0;
+    for (let k = 0; k < chunks.length; k++) n += decodeXorChunk(chunks[k]!, input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
+    this.t = scratch.t;
+    this.v = scratch.v;
+    this.owned = false;
+    this.nextChunk = chunks.length;
+    this.len = this.dropStale ? this.withoutStale(0, n) : n;
+    return true;
+  }
+
+  /**
    * A one-step read of unread raw XOR chunks (an instant query over a store's chunks): the latest
    * sample in (ref − lookback, ref] into `out`, decoded through the scratch and never buffered.
    * Returns 1 when found, 0 when there is none, −1 when the input is not such chunks (then fill()).
