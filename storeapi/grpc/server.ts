@@ -118,7 +118,6 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal,
   const request = seriesRequestFromWire(call.request);
   const encoder = new SeriesResponseEncoder(labelFields);
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
-  let first = true;
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
     for (const warning of frame.warnings) await write(call, encoder, { warning }, signal);
@@ -131,11 +130,10 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal,
         await write(call, encoder, { batch: { series } }, signal);
       }
     }
-    // A store's frames may follow without a pause for I/O: the first goes out now, so the client decodes while the rest is made.
-    if (first && frame.series.length > 0) {
-      first = false;
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // A store's frames may follow one another with no pause for I/O, and HTTP/2 sends a written
+    // message only as the event loop turns: each frame goes out now, so the client decodes it while
+    // the next is made.
+    if (frame.series.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 }
 

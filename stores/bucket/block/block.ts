@@ -100,7 +100,8 @@ export class Block {
 
   /**
    * select() a batch at a time (up to 4096 series): one await per batch, not per series. With
-   * `firstBatch`, the first batch holds at most that many, so a streaming reader can send it sooner.
+   * `firstBatch`, the first batch holds at most that many and each next one twice the one before,
+   * so a streaming reader sends its first frames soon and then keeps sending.
    */
   async *selectBatches(
     matchers: readonly Matcher[],
@@ -111,7 +112,7 @@ export class Block {
     firstBatch = SELECT_BATCH_SERIES,
   ): AsyncGenerator<BlockSeries[]> {
     const refs = await this.index.postingsForMatchers(matchers);
-    for (let start = 0, size = Math.max(1, firstBatch); start < refs.length; start += size, size = SELECT_BATCH_SERIES) {
+    for (let start = 0, size = Math.max(1, firstBatch); start < refs.length; start += size, size = Math.min(SELECT_BATCH_SERIES, 2 * size)) {
       const entries = await this.index.seriesBatch(refs.subarray(start, start + size));
       // Only the chunk metas inside [mint, maxt] are read: an instant query reads the last chunk or two of each series.
       const kept: IndexSeries[] = [];
