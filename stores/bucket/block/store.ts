@@ -169,7 +169,7 @@ export class BlocksStore implements Store {
           if (sent >= limit) break;
           check?.(s);
           if (shard !== undefined && !shard.matches(s.labels)) continue;
-          frame.push({ labels: s.labels, chunks: s.chunks });
+          frame.push(s);
           sent++;
           if (frame.length < this.frameSize) continue;
           yield { series: frame, warnings };
