@@ -566,3 +566,36 @@ test("client: asks for DEFAULT_RESPONSE_BATCH_SERIES series per SeriesResponse u
   assert.deepEqual(asked, [DEFAULT_RESPONSE_BATCH_SERIES, 16]);
   assert.equal(DEFAULT_RESPONSE_BATCH_SERIES, 512);
 });
+
+test("server: each frame goes out before the store makes the next, so a client reads while a store that never waits is still producing", async () => {
+  // Fewer than the call's 16 buffered writes, so no wait for the client's reading pauses the store either.
+  const frames = 12;
+  let made = 0;
+  const eager: Store = {
+    info: async () => ({ labelSets: [], minTime: 0, maxTime: 1e12, resolutions: [0], supportsAggregationPushdown: false }),
+    // No await between frames: without the server's pause, nothing would be sent before the last.
+    async *series() {
+      for (let i = 0; i < frames; i++) {
+        made++;
+        yield { series: [{ labels: L({ __name__: "up", i: String(i).padStart(4, "0") }), chunks: [] }], warnings: [] };
+      }
+    },
+    labelNames: async () => ({ values: [], warnings: [] }),
+    labelValues: async () => ({ values: [], warnings: [] }),
+  };
+  await withServer(eager, async (server) => {
+    const client = new GrpcStoreClient(server.address);
+    try {
+      let madeAtFirst = -1;
+      let received = 0;
+      for await (const f of client.series(ALL)) {
+        if (madeAtFirst < 0) madeAtFirst = made;
+        received += f.series.length;
+      }
+      assert.equal(received, frames);
+      assert.ok(madeAtFirst < frames, `the client's first frame came after ${madeAtFirst} of ${frames} were made`);
+    } finally {
+      client.close();
+    }
+  });
+});
