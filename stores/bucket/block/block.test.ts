@@ -297,17 +297,18 @@ test("one block's series stream out as read: the first frame before the rest is 
     const series: TestSeries[] = Array.from({ length: 1000 }, (_, i) => ({ labels: { __name__: "m", i: String(i).padStart(4, "0") }, ts: [0, 15_000], vs: [i, i] }));
     const meta = await writeTestBlock(dir, series);
     const blockDir = join(dir, meta.ulid);
+    // The chunk file as read, its reads counted; replaced below by a damaged copy.
+    let chunkFile = bytesSource(await readFile(join(blockDir, "chunks", "000001")));
     const reads: number[] = [];
     const open = async (): Promise<Block> =>
       Block.open(
         {
           metaJson: await readFile(join(blockDir, "meta.json"), "utf8"),
           index: bytesSource(await readFile(join(blockDir, "index"))),
-          chunks: [{ ...bytesSource(await readFile(join(blockDir, "chunks", "000001"))), read: (o: number, l: number) => (reads.push(l), chunkFile.read(o, l)) }],
+          chunks: [{ size: chunkFile.size, read: (o: number, l: number) => (reads.push(l), chunkFile.read(o, l)), close: () => chunkFile.close() }],
         },
         meta.ulid,
       );
-    let chunkFile = bytesSource(await readFile(join(blockDir, "chunks", "000001")));
     const block = await open();
     const store = BlocksStore.over(() => ({ blocks: [block], warnings: [] }), { frameSize: 100 });
     const matchers: Matcher[] = [{ name: "__name__", op: "=", value: "m" }];
