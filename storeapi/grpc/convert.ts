@@ -1,29 +1,22 @@
 // In-process Store types ↔ Thanos StoreAPI wire objects. Chunk bytes pass through untouched;
 // only the encoding number changes (StoreAPI XOR=0… against chunkenc's XOR=1…).
 import type {
-  AggrChunk,
   Aggregate,
-  Chunk,
   Labels,
   LabelNamesRequest,
   LabelValuesRequest,
   Matcher,
   MatcherOp,
   QueryHints,
-  Series,
   SeriesRequest,
   ShardInfo,
   StoreInfo,
 } from "../types.js";
-import { ChunkEncoding } from "../types.js";
 import { isSharded, shardInfoError } from "../shard.js";
 import {
   WireAggr,
-  WireChunkEncoding,
   WireMatcherType,
   WirePartialResponseStrategy,
-  type WireAggrChunk,
-  type WireChunk,
   type WireInfoResponse,
   type WireInt64,
   type WireLabel,
@@ -245,42 +238,7 @@ export function labelValuesRequestFromWire(w: WireLabelValuesRequest): LabelValu
 
 // ── Series and chunks ──
 
-const ENCODING_TO_WIRE: Partial<Record<number, WireChunkEncoding>> = {
-  [ChunkEncoding.XOR]: WireChunkEncoding.XOR,
-  [ChunkEncoding.Histogram]: WireChunkEncoding.Histogram,
-  [ChunkEncoding.FloatHistogram]: WireChunkEncoding.FloatHistogram,
-};
-const WIRE_TO_ENCODING: readonly ChunkEncoding[] = [ChunkEncoding.XOR, ChunkEncoding.Histogram, ChunkEncoding.FloatHistogram];
-
-function chunkToWire(c: Chunk | undefined): WireChunk | null {
-  if (c === undefined) return null;
-  const type = ENCODING_TO_WIRE[c.encoding];
-  if (type === undefined) throw new StoreApiError(GRPC_INTERNAL, `store returned a chunk with unknown encoding ${c.encoding}`);
-  return { type, data: c.data };
-}
-
-function aggrChunkToWire(c: AggrChunk): WireAggrChunk {
-  return {
-    minTime: c.minTime,
-    maxTime: c.maxTime,
-    raw: chunkToWire(c.raw),
-    count: chunkToWire(c.count),
-    sum: chunkToWire(c.sum),
-    min: chunkToWire(c.min),
-    max: chunkToWire(c.max),
-    counter: chunkToWire(c.counter),
-  };
-}
-
-/** The labels are the series' own (an encoder only reads them). */
-export function seriesToWire(s: Series): WireSeries {
-  return { labels: s.labels, chunks: s.chunks.map(aggrChunkToWire) };
-}
-
-/** The in-process encoding of a wire chunk encoding, or undefined when unknown. */
-export function chunkEncodingFromWire(type: number): ChunkEncoding | undefined {
-  return WIRE_TO_ENCODING[type];
-}
+export { chunkEncodingFromWire } from "../proto/index.js";
 
 /** Series labels only (the decoded objects, not copied); chunks are converted (and checked) by the client, which names the store. */
 export function seriesLabelsFromWire(s: WireSeries): Labels {

@@ -11,9 +11,7 @@ import {
   type LabelFieldsCache,
   type WireLabelNamesRequest,
   type WireLabelValuesRequest,
-  type WireSeries,
   type WireSeriesRequest,
-  type WireSeriesResponse,
 } from "../proto/index.js";
 import {
   GRPC_CANCELLED,
@@ -25,7 +23,6 @@ import {
   labelNamesRequestFromWire,
   labelValuesRequestFromWire,
   seriesRequestFromWire,
-  seriesToWire,
   storeInfoToWire,
 } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS, UndecodableRequest } from "./methods.js";
@@ -108,9 +105,9 @@ const SERVED_STORE_METHODS = { ...STORE_METHODS, Series: { ...STORE_METHODS.Seri
 
 type SeriesCall = grpc.ServerWritableStream<WireSeriesRequest, Buffer>;
 
-/** Encodes and writes one response, waiting for the client when the send buffer is full. */
-async function write(call: SeriesCall, encoder: SeriesResponseEncoder, message: WireSeriesResponse, signal: AbortSignal): Promise<void> {
-  if (!call.write(encoder.encode(message))) await once(call, "drain", { signal });
+/** Writes one encoded response, waiting for the client when the send buffer is full. */
+async function write(call: SeriesCall, message: Buffer, signal: AbortSignal): Promise<void> {
+  if (!call.write(message)) await once(call, "drain", { signal });
 }
 
 async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal, labelFields: LabelFieldsCache): Promise<void> {
@@ -120,14 +117,14 @@ async function streamSeries(store: Store, call: SeriesCall, signal: AbortSignal,
   const batchSize = Math.min(fromWireInt64(call.request.responseBatchSize), 10_000);
   // Filtered here too, so the Info's supports_sharding holds for a store that ignores shardInfo.
   for await (const frame of shardFrames(store.series(request, signal), request.shardInfo)) {
-    for (const warning of frame.warnings) await write(call, encoder, { warning }, signal);
+    for (const warning of frame.warnings) await write(call, encoder.encode({ warning }), signal);
+    const series = frame.series;
     if (batchSize <= 1) {
-      for (const s of frame.series) await write(call, encoder, { series: seriesToWire(s) }, signal);
+      for (let i = 0; i < series.length; i++) await write(call, encoder.encodeStoreSeries(series, i, i + 1, false), signal);
     } else {
       // Batches never span frames: a store's next frame may be slow to come.
-      for (let start = 0; start < frame.series.length; start += batchSize) {
-        const series: WireSeries[] = frame.series.slice(start, start + batchSize).map(seriesToWire);
-        await write(call, encoder, { batch: { series } }, signal);
+      for (let start = 0; start < series.length; start += batchSize) {
+        await write(call, encoder.encodeStoreSeries(series, start, Math.min(series.length, start + batchSize), true), signal);
       }
     }
     // A store's frames may follow one another with no pause for I/O, and HTTP/2 sends a written

@@ -2,11 +2,11 @@
 // wire types and values checked field by field against the numbers in Thanos's .proto files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeWire, thanosTypes } from "../proto/index.js";
-import { ChunkEncoding } from "../types.js";
+import { SeriesResponseEncoder, encodeWire, thanosTypes } from "../proto/index.js";
+import { ChunkEncoding, type Series } from "../types.js";
 import { XorChunk } from "../chunkenc/index.js";
 import { labelsFromRecord as L } from "../labels.js";
-import { infoToWire, seriesRequestToWire, seriesToWire, storeInfoToWire } from "./convert.js";
+import { infoToWire, seriesRequestToWire, storeInfoToWire } from "./convert.js";
 import { STORE_METHODS } from "./methods.js";
 
 /** The bytes the server writes for a SeriesResponse (the hand-written encoder). */
@@ -123,14 +123,15 @@ test("SeriesResponse: series (labels, AggrChunk, StoreAPI chunk numbering), warn
   xor.append(1000, 1.5);
   xor.append(2000, 2.5);
   const data = xor.bytes().slice();
-  const series = seriesToWire({
+  const series: Series = {
     labels: L({ __name__: "up", replica: "a" }),
     chunks: [
       { minTime: 1000, maxTime: 2000, raw: { encoding: ChunkEncoding.XOR, data } },
       { minTime: 3000, maxTime: 4000, count: { encoding: ChunkEncoding.XOR, data }, sum: { encoding: ChunkEncoding.FloatHistogram, data } },
     ],
-  });
-  const b = seriesResponseBytes({ series });
+  };
+  // What the server writes: a store's series straight to bytes.
+  const b = new SeriesResponseEncoder().encodeStoreSeries([series], 0, 1, false);
   const s = one(b, 1);
   assert.deepEqual(
     bytes(s, 1).map((l) => [str(l, 1)[0], str(l, 2)[0]]),
@@ -150,7 +151,7 @@ test("SeriesResponse: series (labels, AggrChunk, StoreAPI chunk numbering), warn
   assert.equal(varint(one(c1!, 5), 1), 2n, "AggrChunk.sum = 5, FLOAT_HISTOGRAM is 2");
 
   assert.deepEqual(str(seriesResponseBytes({ warning: "careful" }), 2), ["careful"], "warning = 2");
-  const batch = one(seriesResponseBytes({ batch: { series: [series, series] } }), 4);
+  const batch = one(new SeriesResponseEncoder().encodeStoreSeries([series, series], 0, 2, true), 4);
   assert.equal(bytes(batch, 1).length, 2, "batch = 4, SeriesBatch.series = 1");
 });
 

@@ -8,6 +8,9 @@ export {
   THANOS_METHODS,
   /** thanos.Chunk.Encoding: XOR=0, HISTOGRAM=1, FLOAT_HISTOGRAM=2. */
   WireChunkEncoding,
+  /** An in-process chunk encoding's wire number, and back (undefined where there is none). */
+  wireChunkEncoding,
+  chunkEncodingFromWire,
   /** thanos.LabelMatcher.Type. */
   WireMatcherType,
   /** thanos.Aggr. */

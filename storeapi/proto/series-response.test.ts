@@ -2,7 +2,8 @@
 // what the other writes, to the same values; bad bytes are a WireDecodeError saying where.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { WireDecodeError, decodeWire, encodeWire, thanosTypes, type WireSeries, type WireSeriesResponse } from "./thanos.js";
+import { WireDecodeError, decodeWire, encodeWire, thanosTypes, type WireChunk, type WireSeries, type WireSeriesResponse } from "./thanos.js";
+import { ChunkEncoding, type Chunk, type Series } from "../types.js";
 import { SeriesResponseDecoder, SeriesResponseEncoder, decodeSeriesResponse, encodeSeriesResponse, type LabelFieldsCache } from "./series-response.js";
 
 const data = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
@@ -161,4 +162,35 @@ test("SeriesResponseEncoder: a label set met before is copied from the shared La
   const copy = { labels: SERIES.labels.map((l) => ({ ...l })), chunks: SERIES.chunks };
   assert.deepEqual([...new SeriesResponseEncoder(cache).encode({ series: copy })], [...encodeSeriesResponse({ series: SERIES })]);
   assert.ok(cache.has(copy.labels));
+});
+
+test("encodeStoreSeries: a store's series written straight to bytes, the same bytes encode() writes for them as wire objects; an encoding the wire lacks is an error naming it", () => {
+  const store: Series[] = [
+    {
+      labels: [
+        { name: "__name__", value: "http_requests_total" },
+        { name: "city", value: "Zürich — 東京" },
+      ],
+      chunks: [
+        { minTime: 1_700_000_000_000, maxTime: 1_700_000_119_000, raw: { encoding: ChunkEncoding.XOR, data: data(200, 1) } },
+        { minTime: -5, maxTime: 0, count: { encoding: ChunkEncoding.XOR, data: data(3, 2) }, counter: { encoding: ChunkEncoding.FloatHistogram, data: data(1, 3) } },
+        { minTime: -9_007_199_254_740_991, maxTime: 9_007_199_254_740_991, sum: { encoding: ChunkEncoding.Histogram, data: new Uint8Array(0) } },
+      ],
+    },
+    { labels: [{ name: "a", value: "" }], chunks: [] },
+    { labels: [{ name: "job", value: "x".repeat(300) }], chunks: [{ minTime: 1, maxTime: 2, raw: { encoding: ChunkEncoding.Histogram, data: data(40, 4) } }] },
+  ];
+  const type = (e: ChunkEncoding): number => [ChunkEncoding.XOR, ChunkEncoding.Histogram, ChunkEncoding.FloatHistogram].indexOf(e);
+  const part = (c: Chunk | undefined): WireChunk | null => (c === undefined ? null : { type: type(c.encoding), data: c.data });
+  const wire: WireSeries[] = store.map((s) => ({
+    labels: [...s.labels],
+    chunks: s.chunks.map((c) => ({ minTime: c.minTime, maxTime: c.maxTime, raw: part(c.raw), count: part(c.count), sum: part(c.sum), min: part(c.min), max: part(c.max), counter: part(c.counter) })),
+  }));
+  const encoder = new SeriesResponseEncoder();
+  assert.deepEqual([...encoder.encodeStoreSeries(store, 0, 3, true)], [...encodeSeriesResponse({ batch: { series: wire } })]);
+  assert.deepEqual([...encoder.encodeStoreSeries(store, 1, 3, true)], [...encodeSeriesResponse({ batch: { series: wire.slice(1) } })]);
+  for (let i = 0; i < 3; i++) assert.deepEqual([...encoder.encodeStoreSeries(store, i, i + 1, false)], [...encodeSeriesResponse({ series: wire[i]! })]);
+  assert.deepEqual(normalise(decodeSeriesResponse(encoder.encodeStoreSeries(store, 0, 3, true))), normalise({ batch: { series: wire }, result: "batch" }));
+  const downsampled: Series = { labels: [{ name: "a", value: "b" }], chunks: [{ minTime: 0, maxTime: 1, raw: { encoding: ChunkEncoding.Aggr, data: data(4, 5) } }] };
+  assert.throws(() => encoder.encodeStoreSeries([downsampled], 0, 1, true), /store returned a chunk with unknown encoding 255/);
 });

@@ -3,7 +3,8 @@
 // with chunk bytes as views. Field numbers are those of THANOS_PROTO in thanos.ts (the definitions
 // everything else uses); wire.test.ts reads these bytes with an independent reader and checks that
 // protobufjs decodes them the same and that these functions decode what protobufjs writes.
-import { WireDecodeError, type WireAggrChunk, type WireAny, type WireChunk, type WireInt64, type WireLabel, type WireSeries, type WireSeriesResponse } from "./thanos.js";
+import type { AggrChunk, Chunk, Series } from "../types.js";
+import { WireDecodeError, wireChunkEncoding, type WireAggrChunk, type WireAny, type WireChunk, type WireInt64, type WireLabel, type WireSeries, type WireSeriesResponse } from "./thanos.js";
 
 const VARINT = 0;
 const I64 = 1;
@@ -231,6 +232,59 @@ function writeSeries(w: Writer, s: WireSeries, plan: Plan): void {
   }
 }
 
+// ── a store's series, written as they are (no wire objects made per series) ──
+
+/** A store chunk's wire number; one the wire has none for is the store's error. */
+function storeChunkType(c: Chunk): number {
+  const type = wireChunkEncoding(c.encoding);
+  if (type === undefined) throw new Error(`store returned a chunk with unknown encoding ${c.encoding}`);
+  return type;
+}
+
+function storeChunkBody(c: Chunk): number {
+  const type = storeChunkType(c);
+  return (type !== 0 ? 1 + varintSize(type) : 0) + bytesFieldSize(c.data);
+}
+
+function storePartSize(c: Chunk | undefined): number {
+  return c === undefined ? 0 : lenFieldSize(storeChunkBody(c));
+}
+
+function storeAggrBody(c: AggrChunk): number {
+  return (
+    int64Size(c.minTime) +
+    int64Size(c.maxTime) +
+    storePartSize(c.raw) +
+    storePartSize(c.count) +
+    storePartSize(c.sum) +
+    storePartSize(c.min) +
+    storePartSize(c.max) +
+    storePartSize(c.counter)
+  );
+}
+
+function writeStorePart(w: Writer, key: number, c: Chunk | undefined): void {
+  if (c === undefined) return;
+  const type = storeChunkType(c);
+  w.open(key, storeChunkBody(c));
+  if (type !== 0) {
+    w.buf[w.pos++] = CHUNK_TYPE;
+    w.varint(type);
+  }
+  w.bytes(CHUNK_DATA, c.data);
+}
+
+function writeStoreAggr(w: Writer, c: AggrChunk): void {
+  w.int64(AGGR_MIN_TIME, c.minTime);
+  w.int64(AGGR_MAX_TIME, c.maxTime);
+  writeStorePart(w, AGGR_RAW, c.raw);
+  writeStorePart(w, AGGR_COUNT, c.count);
+  writeStorePart(w, AGGR_SUM, c.sum);
+  writeStorePart(w, AGGR_MIN, c.min);
+  writeStorePart(w, AGGR_MAX, c.max);
+  writeStorePart(w, AGGR_COUNTER, c.counter);
+}
+
 /** Most distinct label strings one encoder keeps the bytes of. */
 const STRING_CACHE_LIMIT = 1 << 16;
 
@@ -302,6 +356,59 @@ export class SeriesResponseEncoder {
     for (const c of s.chunks) n += lenFieldSize(this.aggrChunkSize(c, plan));
     plan.sizes[slot] = n;
     return n;
+  }
+
+  /** Message sizes of the series being written (series body, then each chunk's), kept for reuse. */
+  private sizes = new Uint32Array(1024);
+  private labelBytes: Uint8Array[] = [];
+
+  private reserveSizes(n: number): void {
+    if (n > this.sizes.length) this.sizes = new Uint32Array(Math.max(n, 2 * this.sizes.length));
+  }
+
+  /**
+   * The bytes of a SeriesResponse holding a store's series[from, to): a batch, or (`batch` false,
+   * one series) the series case. The same bytes encode() writes for those series as wire objects,
+   * with none made. Throws naming a chunk encoding the wire has no number for.
+   */
+  encodeStoreSeries(series: readonly Series[], from: number, to: number, batch: boolean): Buffer {
+    let slots = to - from;
+    for (let i = from; i < to; i++) slots += series[i]!.chunks.length;
+    this.reserveSizes(slots);
+    const sizes = this.sizes;
+    const labelBytes = this.labelBytes;
+    let k = 0;
+    let body = 0;
+    for (let i = from; i < to; i++) {
+      const s = series[i]!;
+      const labels = this.labelFields(s.labels);
+      labelBytes[i - from] = labels;
+      const slot = k++;
+      let n = labels.length;
+      for (const c of s.chunks) {
+        const a = storeAggrBody(c);
+        sizes[k++] = a;
+        n += lenFieldSize(a);
+      }
+      sizes[slot] = n;
+      body += lenFieldSize(n);
+    }
+    const outer = batch ? body : sizes[0]!;
+    const buf = Buffer.allocUnsafe(lenFieldSize(outer));
+    const w = new Writer(buf);
+    w.open(batch ? RESPONSE_BATCH : RESPONSE_SERIES, outer);
+    k = 0;
+    for (let i = from; i < to; i++) {
+      const s = series[i]!;
+      if (batch) w.open(BATCH_SERIES, sizes[k]!);
+      k++;
+      w.raw(labelBytes[i - from]!);
+      for (const c of s.chunks) {
+        w.open(SERIES_CHUNKS, sizes[k++]!);
+        writeStoreAggr(w, c);
+      }
+    }
+    return buf;
   }
 
   /** The bytes of a SeriesResponse: whichever of series, batch, hints, warning is set (in that order of precedence). */

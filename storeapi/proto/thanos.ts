@@ -3,6 +3,7 @@
 // pkg/info/infopb/rpc.proto. gogoproto options change Go code only: a ZLabel/ZLabelSet is a
 // plain repeated Label on the wire. Parsed once at module load into one immutable root.
 import protobuf from "protobufjs";
+import { ChunkEncoding } from "../types.js";
 
 const ANY_PROTO = `
 syntax = "proto3";
@@ -309,6 +310,23 @@ export const enum WireChunkEncoding {
   XOR = 0,
   Histogram = 1,
   FloatHistogram = 2,
+}
+
+const ENCODING_TO_WIRE: Partial<Record<number, WireChunkEncoding>> = {
+  [ChunkEncoding.XOR]: WireChunkEncoding.XOR,
+  [ChunkEncoding.Histogram]: WireChunkEncoding.Histogram,
+  [ChunkEncoding.FloatHistogram]: WireChunkEncoding.FloatHistogram,
+};
+const WIRE_TO_ENCODING: readonly ChunkEncoding[] = [ChunkEncoding.XOR, ChunkEncoding.Histogram, ChunkEncoding.FloatHistogram];
+
+/** The wire's number for an in-process chunk encoding, or undefined when the wire has none (Thanos's downsampled 0xff). */
+export function wireChunkEncoding(encoding: ChunkEncoding): WireChunkEncoding | undefined {
+  return ENCODING_TO_WIRE[encoding];
+}
+
+/** The in-process encoding of a wire chunk encoding, or undefined when unknown. */
+export function chunkEncodingFromWire(type: number): ChunkEncoding | undefined {
+  return WIRE_TO_ENCODING[type];
 }
 
 /** thanos.LabelMatcher.Type. */
