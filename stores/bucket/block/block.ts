@@ -115,12 +115,16 @@ export class Block {
     for (let start = 0, size = Math.max(1, firstBatch); start < refs.length; start += size, size = Math.min(SELECT_BATCH_SERIES, 2 * size)) {
       const entries = await this.index.seriesBatch(refs.subarray(start, start + size));
       // Only the chunk metas inside [mint, maxt] are read: an instant query reads the last chunk or two of each series.
+      // The series kept and how many of their metas (in `metas`, in order): no object made per series here.
       const kept: IndexSeries[] = [];
+      const inRange: number[] = [];
       const metas: ChunkMeta[] = [];
       for (const s of entries) {
         const before = metas.length;
         for (const c of s.chunks) if (c.maxTime >= mint && c.minTime <= maxt) metas.push(c);
-        if (metas.length > before) kept.push({ labels: s.labels, chunks: metas.slice(before) });
+        if (metas.length === before) continue;
+        kept.push(s);
+        inRange.push(metas.length - before);
       }
       if (skipChunks) {
         yield kept.map(({ labels }) => ({ labels, chunks: [] }));
@@ -132,10 +136,13 @@ export class Block {
       const out = new Array<BlockSeries>(kept.length);
       let next = 0;
       for (let i = 0; i < kept.length; i++) {
-        const { labels, chunks: inRange } = kept[i]!;
-        const aggr = new Array<AggrChunk>(inRange.length);
-        for (let k = 0; k < inRange.length; k++, next++) aggr[k] = this.toAggrChunk(inRange[k]!.minTime, inRange[k]!.maxTime, chunks[next]!, aggregates);
-        out[i] = { labels, chunks: aggr };
+        const n = inRange[i]!;
+        const aggr = new Array<AggrChunk>(n);
+        for (let k = 0; k < n; k++, next++) {
+          const m = metas[next]!;
+          aggr[k] = this.toAggrChunk(m.minTime, m.maxTime, chunks[next]!, aggregates);
+        }
+        out[i] = { labels: kept[i]!.labels, chunks: aggr };
       }
       yield out;
     }
