@@ -151,14 +151,8 @@ function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpe
 
 /** The series' chunks the engine can read in the fetch range; the rest are counted as skipped. */
 function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): AggrChunk[] {
-  const chunks = s.chunks;
-  let k = 0;
-  while (k < chunks.length && isReadable(chunks[k]!, spec, read)) k++;
-  // The common case, every chunk kept: a copy of the array, made without a push per chunk.
-  if (k === chunks.length) return chunks.slice();
-  const out = chunks.slice(0, k);
-  for (; k < chunks.length; k++) {
-    const c = chunks[k]!;
+  const out: AggrChunk[] = [];
+  for (const c of s.chunks) {
     if (c.maxTime < spec.minTime || c.minTime > spec.maxTime) continue;
     const reason = unreadable(c, read);
     if (reason !== undefined) {
@@ -168,10 +162,6 @@ function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: 
     out.push(c);
   }
   return out;
-}
-
-function isReadable(c: AggrChunk, spec: FetchSpec, read: ReadAggregate | undefined): boolean {
-  return c.maxTime >= spec.minTime && c.minTime <= spec.maxTime && unreadable(c, read) === undefined;
 }
 
 /** Why the engine cannot read a chunk, or undefined for a raw XOR chunk or one with the aggregates it reads. */

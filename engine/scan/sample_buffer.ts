@@ -287,9 +287,12 @@ export class SampleBuffer {
    * what a window worker can read in its place. Undefined for samples decoded up front.
    */
   unreadXorInput(): SeriesInput | undefined {
-    // An aggregate read's chunks are not XOR samples a worker can decode (its input has none).
-    if (this.input.decoded !== undefined || this.aggregate !== undefined || !this.dropStale || this.nextChunk > 0 || this.len > 0) return undefined;
-    return this.input;
+    return this.dropStale && this.readsNothingYet() ? this.input : undefined;
+  }
+
+  /** Whether the input is raw XOR chunks of which nothing is read yet (an aggregate read's chunks are not XOR samples). */
+  private readsNothingYet(): boolean {
+    return this.input.decoded === undefined && this.aggregate === undefined && this.nextChunk === 0 && this.len === 0;
   }
 
   /**
@@ -299,8 +302,8 @@ export class SampleBuffer {
    * False, nothing done, when the input is not such chunks or part of it was read.
    */
   fillOnceInScratch(): boolean {
+    if (!this.readsNothingYet()) return false;
     const input = this.input;
-    if (input.decoded !== undefined || this.aggregate !== undefined || this.nextChunk > 0 || this.len > 0) return false;
     const scratch = this.scratch();
     const chunks = input.chunks;
     let total = 0;
@@ -322,8 +325,8 @@ export class SampleBuffer {
    * Returns 1 when found, 0 when there is none, −1 when the input is not such chunks (then fill()).
    */
   readLatestFromChunks(ref: number, lookbackMs: number, out: LatestSample): number {
+    if (!this.readsNothingYet()) return -1;
     const input = this.input;
-    if (input.decoded !== undefined || this.aggregate !== undefined || this.nextChunk > 0 || this.len > 0) return -1;
     const scratch = this.scratch();
     // Timestamps are whole milliseconds: t > ref − lookback is t ≥ ⌊ref − lookback⌋ + 1.
     const from = Math.max(input.minTime, Math.floor(ref - lookbackMs) + 1);

@@ -20,6 +20,7 @@ import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
 import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
 import {
   SeriesResponseDecoder,
+  chunkEncodingFromWire,
   type WireAggrChunk,
   type WireChunk,
   type WireInfoResponse,
@@ -34,7 +35,6 @@ import {
   GRPC_UNIMPLEMENTED,
   GRPC_UNKNOWN,
   StoreApiError,
-  chunkEncodingFromWire,
   fromWireInt64,
   infoFromWire,
   labelNamesRequestToWire,

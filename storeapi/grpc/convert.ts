@@ -238,8 +238,6 @@ export function labelValuesRequestFromWire(w: WireLabelValuesRequest): LabelValu
 
 // ── Series and chunks ──
 
-export { chunkEncodingFromWire } from "../proto/index.js";
-
 /** Series labels only (the decoded objects, not copied); chunks are converted (and checked) by the client, which names the store. */
 export function seriesLabelsFromWire(s: WireSeries): Labels {
   return s.labels;

@@ -72,11 +72,16 @@ function bytesFieldSize(b: Uint8Array): number {
   return b.length === 0 ? 0 : lenFieldSize(b.length);
 }
 
-function chunkSize(c: WireChunk): number {
+/** A thanos.Chunk's body size from its fields (a wire object's, or a store chunk's with its wire number). */
+function chunkFieldsSize(type: number, data: Uint8Array, hash: WireInt64 | undefined): number {
   let n = 0;
-  if (c.type !== 0) n += 1 + varintSize(c.type);
-  if (c.data.length > 0) n += lenFieldSize(c.data.length);
-  return n + int64Size(c.hash);
+  if (type !== 0) n += 1 + varintSize(type);
+  if (data.length > 0) n += lenFieldSize(data.length);
+  return n + int64Size(hash);
+}
+
+function chunkSize(c: WireChunk): number {
+  return chunkFieldsSize(c.type, c.data, c.hash);
 }
 
 /**
@@ -197,13 +202,17 @@ function partSize(chunk: WireChunk | null | undefined, plan: Plan): number {
   return lenFieldSize(body);
 }
 
-function writeChunk(w: Writer, c: WireChunk): void {
-  if (c.type !== 0) {
+function writeChunkFields(w: Writer, type: number, data: Uint8Array, hash: WireInt64 | undefined): void {
+  if (type !== 0) {
     w.buf[w.pos++] = CHUNK_TYPE;
-    w.varint(c.type);
+    w.varint(type);
   }
-  w.bytes(CHUNK_DATA, c.data);
-  w.int64(CHUNK_HASH, c.hash);
+  w.bytes(CHUNK_DATA, data);
+  w.int64(CHUNK_HASH, hash);
+}
+
+function writeChunk(w: Writer, c: WireChunk): void {
+  writeChunkFields(w, c.type, c.data, c.hash);
 }
 
 function writePart(w: Writer, key: number, chunk: WireChunk | null | undefined, plan: Plan): void {
@@ -241,13 +250,8 @@ function storeChunkType(c: Chunk): number {
   return type;
 }
 
-function storeChunkBody(c: Chunk): number {
-  const type = storeChunkType(c);
-  return (type !== 0 ? 1 + varintSize(type) : 0) + bytesFieldSize(c.data);
-}
-
 function storePartSize(c: Chunk | undefined): number {
-  return c === undefined ? 0 : lenFieldSize(storeChunkBody(c));
+  return c === undefined ? 0 : lenFieldSize(chunkFieldsSize(storeChunkType(c), c.data, undefined));
 }
 
 function storeAggrBody(c: AggrChunk): number {
@@ -266,12 +270,8 @@ function storeAggrBody(c: AggrChunk): number {
 function writeStorePart(w: Writer, key: number, c: Chunk | undefined): void {
   if (c === undefined) return;
   const type = storeChunkType(c);
-  w.open(key, storeChunkBody(c));
-  if (type !== 0) {
-    w.buf[w.pos++] = CHUNK_TYPE;
-    w.varint(type);
-  }
-  w.bytes(CHUNK_DATA, c.data);
+  w.open(key, chunkFieldsSize(type, c.data, undefined));
+  writeChunkFields(w, type, c.data, undefined);
 }
 
 function writeStoreAggr(w: Writer, c: AggrChunk): void {

@@ -180,8 +180,9 @@ export class BlocksStore implements Store {
       }
     } catch (err) {
       if (!(err instanceof BlockError) || request.partialResponseDisabled) throw err;
-      warnings.push(sent === frame.length ? `skipping block ${b.ulid} for this request: ${err.message}` : `block ${b.ulid} failed part way for this request (the series after those sent are missing): ${err.message}`);
-      if (sent === frame.length) frame = [];
+      const noneSent = sent === frame.length;
+      warnings.push(noneSent ? skippedForRequest(b, err) : `block ${b.ulid} failed part way for this request (the series after those sent are missing): ${err.message}`);
+      if (noneSent) frame = [];
     }
     if (frame.length > 0 || warnings.length > 0) yield { series: frame, warnings };
   }
@@ -245,7 +246,7 @@ export class BlocksStore implements Store {
         }
       } catch (err) {
         if (!(err instanceof BlockError) || request.partialResponseDisabled) throw err;
-        warnings.push(`skipping block ${b.ulid} for this request: ${err.message}`);
+        warnings.push(skippedForRequest(b, err));
         continue;
       }
       if (fromBlock.length === 0) continue;
@@ -273,6 +274,11 @@ export class BlocksStore implements Store {
     }
     return { values: sortAndLimit(values, request.limit), warnings: [...this.openWarnings, ...warnings] };
   }
+}
+
+/** The warning for a block left out of one request's answer (it failed while being read). */
+function skippedForRequest(b: Block, err: BlockError): string {
+  return `skipping block ${b.ulid} for this request: ${err.message}`;
 }
 
 /**
