@@ -25,6 +25,7 @@ export {
   XorChunkIterator,
   /** Bulk-decodes an XOR chunk's samples in [mint, maxt] into typed arrays; returns the count. */
   decodeXorChunk,
+  decodeNewestXorSample,
   /** Sample count of an XOR chunk, from its 2-byte header. */
   xorChunkNumSamples,
   /** Why an XOR chunk's bytes cannot hold what its header claims, or undefined (a cheap check for foreign chunks). */

@@ -5,6 +5,7 @@ import {
   AggregateReader,
   ChunkEncoding,
   chunksNeedMerge,
+  decodeNewestXorSample,
   decodeXorChunk,
   FloatHistogramChunkIterator,
   HistogramChunkIterator,
@@ -333,12 +334,10 @@ export class SampleBuffer {
     const to = Math.min(input.maxTime, ref);
     // Lazily read chunks follow one another in time: the latest chunk with a sample in range holds the answer.
     for (let k = input.chunks.length - 1; k >= 0; k--) {
-      const bytes = input.chunks[k]!;
-      scratch.ensure(xorChunkNumSamples(bytes));
-      const got = decodeXorChunk(bytes, from, to, scratch.t, scratch.v, 0, scratch.iterator);
-      if (got === 0) continue;
-      out.t = scratch.t[got - 1]!;
-      out.v = scratch.v[got - 1]!;
+      scratch.ensure(1);
+      if (decodeNewestXorSample(input.chunks[k]!, from, to, scratch.t, scratch.v, scratch.iterator) === 0) continue;
+      out.t = scratch.t[0]!;
+      out.v = scratch.v[0]!;
       return 1;
     }
     return 0;

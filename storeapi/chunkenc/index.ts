@@ -4,6 +4,7 @@ export {
   XorChunkSnapshot,
   XorChunkIterator,
   decodeXorChunk,
+  decodeNewestXorSample,
   xorChunkNumSamples,
   xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,

@@ -4,6 +4,7 @@ import {
   XorChunk,
   XorChunkIterator,
   decodeXorChunk,
+  decodeNewestXorSample,
   xorChunkNumSamples,
   xorChunkHeaderError,
   STALE_NAN,
@@ -370,7 +371,27 @@ function actualDecode(bytes: Uint8Array, mint: number, maxt: number, offset: num
   }
 }
 
-test("decodeXorChunk equals XorChunkIterator on random chunks: every dod width and window, specials, range cuts, truncated and corrupt bytes", () => {
+/** decodeNewestXorSample's answer in actualDecode's shape: the one sample, none, or its error. */
+function actualNewest(bytes: Uint8Array, mint: number, maxt: number, it: XorChunkIterator): { ts: number[]; bits: string[] } | string {
+  const outT = new Float64Array(2).fill(-1);
+  const outV = new Float64Array(2).fill(-1);
+  try {
+    const n = decodeNewestXorSample(bytes, mint, maxt, outT, outV, it);
+    assert.ok(n === 0 || n === 1, `returns 0 or 1, got ${n}`);
+    assert.equal(outT[1], -1, "writes nothing after the one sample");
+    return { ts: Array.from(outT.subarray(0, n)), bits: Array.from(outV.subarray(0, n), bitsOf) };
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** The newest of expectedDecode's samples, or its error. */
+function expectedNewest(bytes: Uint8Array, mint: number, maxt: number): { ts: number[]; bits: string[] } | string {
+  const all = expectedDecode(bytes, mint, maxt);
+  return typeof all === "string" ? all : { ts: all.ts.slice(-1), bits: all.bits.slice(-1) };
+}
+
+test("decodeXorChunk (and decodeNewestXorSample, its newest sample) equals XorChunkIterator on random chunks: every dod width and window, specials, range cuts, truncated and corrupt bytes", () => {
   const rnd = makeRandom(19);
   const it = new XorChunkIterator(new Uint8Array(2));
   let truncatedSeen = 0;
@@ -385,6 +406,7 @@ test("decodeXorChunk equals XorChunkIterator on random chunks: every dod width a
     const offset = Math.floor(rnd() * 3);
     const whole = actualDecode(bytes, mint, maxt, offset, it);
     assert.deepEqual(whole, expectedDecode(bytes, mint, maxt), `round ${round}`);
+    assert.deepEqual(actualNewest(bytes, mint, maxt, it), expectedNewest(bytes, mint, maxt), `newest, round ${round}`);
     if (round % 10 === 0) assert.deepEqual(actualDecode(bytes, -Infinity, Infinity, 0, it), { ts, bits: Array.from(vs, storedBits) });
     // Truncated anywhere, or with a few bits flipped after the header: the same samples or the same error.
     const short = bytes.subarray(0, Math.floor(rnd() * bytes.length));
@@ -393,6 +415,7 @@ test("decodeXorChunk equals XorChunkIterator on random chunks: every dod width a
     for (const bad of [short, corrupt]) {
       const want = expectedDecode(bad, mint, maxt);
       assert.deepEqual(actualDecode(bad, mint, maxt, offset, it), want, `round ${round}, ${bad.length} of ${bytes.length} bytes`);
+      assert.deepEqual(actualNewest(bad, mint, maxt, it), expectedNewest(bad, mint, maxt), `newest, round ${round}, ${bad.length} of ${bytes.length} bytes`);
       if (typeof want === "string" && want.includes("unexpected end")) truncatedSeen++;
       if (typeof want === "string" && want.includes("bad XOR window")) badWindowSeen++;
     }

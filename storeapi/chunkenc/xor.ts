@@ -635,11 +635,21 @@ function windowMaskLo(trailing: number): number {
 }
 
 /**
+ * The newest sample of an XOR chunk with mint <= t <= maxt, written at outT[0]/outV[0]; returns 1,
+ * or 0 when there is none. The whole chunk is read (XOR has no other way to its end), but only that
+ * sample is stored and its value made a float.
+ */
+export function decodeNewestXorSample(bytes: Uint8Array, mint: number, maxt: number, outT: Float64Array, outV: Float64Array, iterator: XorChunkIterator): number {
+  return decodeXorChunk(bytes, mint, maxt, outT, outV, 0, iterator, true);
+}
+
+/**
  * Decodes the samples of an XOR chunk with mint <= t <= maxt into outT/outV from outOffset;
  * returns how many were written. Size the arrays with xorChunkNumSamples. Throws on corrupt bytes
  * (the iterator's reason, prefixed "decodeXorChunk: "). Pass an iterator to reuse its scratch.
  * The fastest way to get a chunk's samples: the bytes are read from a zero-padded copy, so a
  * sample's fields need no bounds checks; one check per sample finds a read past the end.
+ * `newestOnly` keeps overwriting the one sample at outOffset instead (decodeNewestXorSample).
  */
 export function decodeXorChunk(
   bytes: Uint8Array,
@@ -649,6 +659,7 @@ export function decodeXorChunk(
   outV: Float64Array,
   outOffset: number,
   iterator: XorChunkIterator = new XorChunkIterator(bytes),
+  newestOnly = false,
 ): number {
   const it = iterator;
   it.reset(bytes);
@@ -659,9 +670,10 @@ export function decodeXorChunk(
     if (!it.next()) throw new Error(`decodeXorChunk: ${it.err}`);
     if (it.t > maxt) return n - outOffset;
     if (it.t >= mint) {
-      outT[n] = it.t;
-      outV[n] = it.v;
-      n++;
+      const at = newestOnly ? outOffset : n;
+      outT[at] = it.t;
+      outV[at] = it.v;
+      n = at + 1;
     }
   }
   if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
@@ -677,8 +689,14 @@ export function decodeXorChunk(
   let tDelta = st.tDelta;
   let vHi = st.vHi | 0;
   let vLo = st.vLo | 0;
-  // The value as a float, made from its words only when they change (a repeated value costs no conversion).
+  // The value as a float, made from its words only when they change (a repeated value costs no
+  // conversion); newestOnly makes only the newest one's.
   let v = it.v;
+  // newestOnly: the newest sample in range read so far, as its time and value words.
+  let newestFound = false;
+  let newestT = 0;
+  let newestHi = 0;
+  let newestLo = 0;
   let leading = st.leading;
   let trailing = st.trailing;
   let width = 64 - leading - trailing;
@@ -733,17 +751,33 @@ export function decodeXorChunk(
       // A window ending in the high word (trailing >= 32) needs no second read.
       if (maskLo !== 0) vLo ^= ((peek32(w, pos + 32) >>> leading) | ((hi << 1) << (31 - leading))) & maskLo;
       pos += width;
-      fu[LO] = vLo;
-      fu[HI] = vHi;
-      v = ff[0]!;
+      if (!newestOnly) {
+        fu[LO] = vLo;
+        fu[HI] = vHi;
+        v = ff[0]!;
+      }
     }
     if (pos > bitLen) throw truncated(index, total);
     t += tDelta;
     if (t < mint) continue;
     if (t > maxt) break;
+    if (newestOnly) {
+      newestFound = true;
+      newestT = t;
+      newestHi = vHi;
+      newestLo = vLo;
+      continue;
+    }
     outT[n] = t;
     outV[n] = v;
     n++;
+  }
+  if (newestFound) {
+    fu[LO] = newestLo;
+    fu[HI] = newestHi;
+    outT[outOffset] = newestT;
+    outV[outOffset] = ff[0]!;
+    return 1;
   }
   return n - outOffset;
 }
