@@ -245,9 +245,11 @@ export {
 export {
   /** A Store backed by a remote StoreAPI endpoint; checks order and chunks, names the endpoint. */
   GrpcStoreClient,
+} from "./grpc/client.js";
+export {
   /** Why the client dropped a chunk: "unknown_encoding" | "corrupt_chunk". */
   type ChunkDropReason,
-} from "./grpc/client.js";
+} from "./proto/index.js";
 export {
   /** A failure carrying its gRPC status code; client-side ones name the endpoint. */
   StoreApiError,

@@ -3,31 +3,24 @@
 // naming the endpoint.
 import * as grpc from "@grpc/grpc-js";
 import type {
-  AggrChunk,
-  Chunk,
   Labels,
   LabelNamesRequest,
   LabelValuesRequest,
-  Series,
   SeriesFrame,
   SeriesRequest,
   Store,
   StoreInfo,
   StringsResponse,
 } from "../types.js";
-import { ChunkEncoding } from "../types.js";
 import { compareLabels, compareUtf8, formatLabels } from "../labels.js";
-import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
 import {
   SeriesResponseDecoder,
-  chunkEncodingFromWire,
-  type WireAggrChunk,
-  type WireChunk,
+  type ChunkDropReason,
+  type DroppedChunk,
+  type StoreSeriesRead,
   type WireInfoResponse,
   type WireLabelNamesResponse,
   type WireLabelValuesResponse,
-  type WireSeries,
-  type WireSeriesResponse,
   type WireStoreInfoResponse,
 } from "../proto/index.js";
 import {
@@ -35,11 +28,9 @@ import {
   GRPC_UNIMPLEMENTED,
   GRPC_UNKNOWN,
   StoreApiError,
-  fromWireInt64,
   infoFromWire,
   labelNamesRequestToWire,
   labelValuesRequestToWire,
-  seriesLabelsFromWire,
   seriesRequestToWire,
 } from "./convert.js";
 import { INFO_METHODS, STORE_METHODS } from "./methods.js";
@@ -60,9 +51,6 @@ export function withoutCallerStack<T>(make: () => T): T {
     Error.stackTraceLimit = limit;
   }
 }
-
-/** Why the client dropped a chunk (the label of its drop counter). */
-export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
 
 /** A Store backed by a StoreAPI endpoint over gRPC. close() when done. */
 export class GrpcStoreClient implements Store {
@@ -152,10 +140,11 @@ export class GrpcStoreClient implements Store {
     const onAbort = (): void => call.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
     const decoder = new SeriesResponseDecoder();
-    const checker = new SeriesStreamChecker(this.address, request.skipChunks === true, this.drops);
+    const checker = new SeriesStreamChecker(this.address, this.drops);
     try {
-      for (let responses = await this.readResponses(call, decoder); responses !== undefined; responses = await this.readResponses(call, decoder)) {
-        const frame = checker.frame(responses);
+      const skipChunks = request.skipChunks === true;
+      for (let read = await this.readResponses(call, decoder, skipChunks); read !== undefined; read = await this.readResponses(call, decoder, skipChunks)) {
+        const frame = checker.frame(read);
         if (frame.series.length > 0 || frame.warnings.length > 0) yield frame;
       }
     } catch (err) {
@@ -167,11 +156,14 @@ export class GrpcStoreClient implements Store {
     }
   }
 
-  /** The next frame's worth of responses, decoded; undefined after the last. Throws StoreApiError naming the store. */
-  private async readResponses(call: Http2ServerStreamCall, decoder: SeriesResponseDecoder): Promise<WireSeriesResponse[] | undefined> {
+  /** The next frame's worth of responses, read into the store's types; undefined after the last. Throws StoreApiError naming the store. */
+  private async readResponses(call: Http2ServerStreamCall, decoder: SeriesResponseDecoder, skipChunks: boolean): Promise<StoreSeriesRead | undefined> {
     try {
       const messages = await call.read(this.frameSize);
-      return messages?.map((m) => decodeSeriesMessage(decoder, m));
+      if (messages === undefined) return undefined;
+      const read: StoreSeriesRead = { series: [], notes: [] };
+      for (const m of messages) decodeSeriesMessage(decoder, m, read, skipChunks);
+      return read;
     } catch (err) {
       throw this.fail(err);
     }
@@ -188,52 +180,38 @@ export class GrpcStoreClient implements Store {
   }
 }
 
-/** One Series message decoded; bytes that do not decode are the store's INTERNAL error. */
-function decodeSeriesMessage(decoder: SeriesResponseDecoder, message: Buffer): WireSeriesResponse {
+/** One Series message read into `read`; bytes that do not decode are the store's INTERNAL error. */
+function decodeSeriesMessage(decoder: SeriesResponseDecoder, message: Buffer, read: StoreSeriesRead, skipChunks: boolean): void {
   try {
-    return decoder.decode(message);
+    decoder.decodeInto(message, read, skipChunks);
   } catch (err) {
     throw new StoreApiError(GRPC_INTERNAL, err instanceof Error ? err.message : String(err));
   }
 }
 
-/** Checks and converts one Series stream: order, label sets, chunk encodings and headers. */
+/** Checks one Series stream: order and label sets; the chunks the read left out become warnings and counted drops. */
 class SeriesStreamChecker {
   private previous: Labels | undefined;
 
   constructor(
     private readonly store: string,
-    private readonly skipChunks: boolean,
     private readonly drops: Map<ChunkDropReason, number>,
   ) {}
 
-  frame(responses: readonly WireSeriesResponse[]): SeriesFrame {
-    const series: Series[] = [];
+  frame(read: StoreSeriesRead): SeriesFrame {
+    for (const s of read.series) this.check(s.labels);
     const warnings: string[] = [];
-    for (const r of responses) {
-      if (r.series != null) series.push(this.series(r.series, warnings));
-      else if (r.batch != null) for (const s of r.batch.series) series.push(this.series(s, warnings));
-      else if (r.result === "warning") warnings.push(r.warning ?? "");
-      // hints (an Any of store-specific data) are not used.
-    }
-    return { series, warnings };
+    for (const note of read.notes) warnings.push(typeof note === "string" ? note : this.dropped(read.series[note.series]!.labels, note));
+    return { series: read.series, warnings };
   }
 
-  private series(wire: WireSeries, warnings: string[]): Series {
-    const labels = seriesLabelsFromWire(wire);
+  private check(labels: Labels): void {
     this.checkLabels(labels);
     // Equal label sets in a row are one series split by time (allowed); going back is not.
     if (this.previous !== undefined && compareLabels(this.previous, labels) > 0) {
       throw new StoreApiError(GRPC_INTERNAL, `store ${this.store}: series not sorted: ${formatLabels(labels)} after ${formatLabels(this.previous)}`);
     }
     this.previous = labels;
-    if (this.skipChunks || wire.chunks.length === 0) return { labels, chunks: [] };
-    const chunks: AggrChunk[] = [];
-    for (const c of wire.chunks) {
-      const converted = this.aggrChunk(labels, c, warnings);
-      if (converted !== undefined) chunks.push(converted);
-    }
-    return { labels, chunks };
   }
 
   private checkLabels(labels: Labels): void {
@@ -249,42 +227,8 @@ class SeriesStreamChecker {
     }
   }
 
-  private drop(labels: Labels, minTime: number, maxTime: number, warnings: string[], reason: ChunkDropReason, why: string): undefined {
-    this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
-    warnings.push(`store ${this.store}: series ${formatLabels(labels)}: dropped chunk [${minTime}, ${maxTime}]: ${why}`);
-    return undefined;
-  }
-
-  /** One part of an aggregate chunk, or why it is unusable. */
-  private static part(w: WireChunk, part: string): Chunk | { reason: ChunkDropReason; why: string } {
-    const encoding = chunkEncodingFromWire(w.type);
-    if (encoding === undefined) return { reason: "unknown_encoding", why: `${part} chunk has unknown encoding ${w.type}` };
-    const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(w.data) : histogramChunkHeaderError(w.data);
-    if (problem !== undefined) return { reason: "corrupt_chunk", why: `${part} ${encoding === ChunkEncoding.XOR ? "XOR" : "histogram"} chunk: ${problem}` };
-    return { encoding, data: w.data };
-  }
-
-  private aggrChunk(labels: Labels, c: WireAggrChunk, warnings: string[]): AggrChunk | undefined {
-    const minTime = fromWireInt64(c.minTime);
-    const maxTime = fromWireInt64(c.maxTime);
-    if (minTime > maxTime) return this.drop(labels, minTime, maxTime, warnings, "corrupt_chunk", "min_time after max_time");
-    // Raw data (the common case) has only `raw`.
-    if (c.raw != null && c.count == null && c.sum == null && c.min == null && c.max == null && c.counter == null) {
-      const raw = SeriesStreamChecker.part(c.raw, "raw");
-      if ("reason" in raw) return this.drop(labels, minTime, maxTime, warnings, raw.reason, raw.why);
-      return { minTime, maxTime, raw };
-    }
-    const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
-    let parts = 0;
-    for (const part of ["raw", "count", "sum", "min", "max", "counter"] as const) {
-      const w: WireChunk | null | undefined = c[part];
-      if (w == null) continue;
-      const chunk = SeriesStreamChecker.part(w, part);
-      if ("reason" in chunk) return this.drop(labels, minTime, maxTime, warnings, chunk.reason, chunk.why);
-      out[part] = chunk;
-      parts++;
-    }
-    if (parts === 0) return this.drop(labels, minTime, maxTime, warnings, "corrupt_chunk", "no chunk data");
-    return out;
+  private dropped(labels: Labels, d: DroppedChunk): string {
+    this.drops.set(d.reason, (this.drops.get(d.reason) ?? 0) + 1);
+    return `store ${this.store}: series ${formatLabels(labels)}: dropped chunk [${d.minTime}, ${d.maxTime}]: ${d.why}`;
   }
 }

@@ -16,6 +16,7 @@ import { isSharded, shardInfoError } from "../shard.js";
 import {
   WireAggr,
   WireMatcherType,
+  fromWireInt64,
   WirePartialResponseStrategy,
   type WireInfoResponse,
   type WireInt64,
@@ -25,7 +26,6 @@ import {
   type WireLabelSet,
   type WireLabelValuesRequest,
   type WireQueryHints,
-  type WireSeries,
   type WireSeriesRequest,
   type WireStoreInfoResponse,
 } from "../proto/index.js";
@@ -63,13 +63,6 @@ export function toWireInt64(ms: number): WireInt64 {
   return Math.trunc(ms);
 }
 
-/** A wire int64 as a safe integer (math.MinInt64/MaxInt64 become ∓MAX_SAFE_INTEGER). */
-export function fromWireInt64(v: WireInt64 | undefined): number {
-  const n = typeof v === "string" ? Number(v) : (v ?? 0);
-  if (n >= Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
-  if (n <= Number.MIN_SAFE_INTEGER) return Number.MIN_SAFE_INTEGER;
-  return n;
-}
 
 const OP_TO_WIRE: Record<MatcherOp, WireMatcherType> = {
   "=": WireMatcherType.EQ,
@@ -234,13 +227,6 @@ export function labelNamesRequestFromWire(w: WireLabelNamesRequest): LabelNamesR
 export function labelValuesRequestFromWire(w: WireLabelValuesRequest): LabelValuesRequest {
   if (w.label === "") throw new StoreApiError(GRPC_INVALID_ARGUMENT, "label: empty label name");
   return { ...labelNamesRequestFromWire(w), label: w.label };
-}
-
-// ── Series and chunks ──
-
-/** Series labels only (the decoded objects, not copied); chunks are converted (and checked) by the client, which names the store. */
-export function seriesLabelsFromWire(s: WireSeries): Labels {
-  return s.labels;
 }
 
 // ── Info ──

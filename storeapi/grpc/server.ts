@@ -7,6 +7,7 @@ import { MatcherError } from "../matchers.js";
 import { shardFrames } from "../shard.js";
 import {
   SeriesResponseEncoder,
+  fromWireInt64,
   WireStoreType,
   type LabelFieldsCache,
   type WireLabelNamesRequest,
@@ -18,7 +19,6 @@ import {
   GRPC_INTERNAL,
   GRPC_INVALID_ARGUMENT,
   StoreApiError,
-  fromWireInt64,
   infoToWire,
   labelNamesRequestFromWire,
   labelValuesRequestFromWire,

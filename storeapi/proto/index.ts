@@ -11,6 +11,8 @@ export {
   /** An in-process chunk encoding's wire number, and back (undefined where there is none). */
   wireChunkEncoding,
   chunkEncodingFromWire,
+  /** A wire int64 as a safe integer (math.MinInt64/MaxInt64 become ∓MAX_SAFE_INTEGER). */
+  fromWireInt64,
   /** thanos.LabelMatcher.Type. */
   WireMatcherType,
   /** thanos.Aggr. */
@@ -35,8 +37,15 @@ export {
   SeriesResponseEncoder,
   /** A series' encoded label fields by label set object, shared by a server's streams. */
   type LabelFieldsCache,
-  /** One stream's decoder: short label strings shared across its messages. */
+  /** One stream's decoder: short label strings shared across its messages; decodeInto reads straight into the store's types. */
   SeriesResponseDecoder,
+  /** What decodeInto gives: series, the store's warnings and the chunks it left out, in arrival order. */
+  type StoreSeriesRead,
+  /** A chunk left out of a series as read, with its series' index in a StoreSeriesRead. */
+  type DroppedSeriesChunk,
+  type DroppedChunk,
+  /** Why a chunk was left out: "unknown_encoding" | "corrupt_chunk". */
+  type ChunkDropReason,
 } from "./series-response.js";
 export type {
   WireInt64,

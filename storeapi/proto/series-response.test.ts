@@ -4,7 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WireDecodeError, decodeWire, encodeWire, thanosTypes, type WireChunk, type WireSeries, type WireSeriesResponse } from "./thanos.js";
 import { ChunkEncoding, type Chunk, type Series } from "../types.js";
-import { SeriesResponseDecoder, SeriesResponseEncoder, decodeSeriesResponse, encodeSeriesResponse, type LabelFieldsCache } from "./series-response.js";
+import { SeriesResponseDecoder, SeriesResponseEncoder, decodeSeriesResponse, encodeSeriesResponse, type LabelFieldsCache, type StoreSeriesRead } from "./series-response.js";
+import { XorChunk } from "../chunkenc/index.js";
 
 const data = (n: number, seed: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff);
 
@@ -28,6 +29,33 @@ const RESPONSES: WireSeriesResponse[] = [
   { warning: "store x: careful ⚠" },
   { warning: "" },
   { hints: { typeUrl: "type.googleapis.com/thanos.hintspb.SeriesResponseHints", value: data(17, 4) } },
+];
+
+/** XOR chunk bytes of n samples from t0 (a valid header, as a reader checks). */
+function xor(n: number, t0: number): Uint8Array {
+  const c = new XorChunk();
+  for (let i = 0; i < n; i++) c.append(t0 + i * 15_000, i * 1.5);
+  return c.bytes().slice();
+}
+
+/** A histogram chunk of no samples: its 3-byte header alone. */
+const EMPTY_HISTOGRAM = new Uint8Array(3);
+
+/** A store's series: raw, aggregate, histogram and empty chunks, extreme times, non-ASCII and long labels. */
+const STORE_SERIES: Series[] = [
+  {
+    labels: [
+      { name: "__name__", value: "http_requests_total" },
+      { name: "city", value: "Zürich — 東京" },
+    ],
+    chunks: [
+      { minTime: 1_700_000_000_000, maxTime: 1_700_000_060_000, raw: { encoding: ChunkEncoding.XOR, data: xor(5, 1_700_000_000_000) } },
+      { minTime: -5, maxTime: 0, count: { encoding: ChunkEncoding.XOR, data: xor(1, -5) }, counter: { encoding: ChunkEncoding.FloatHistogram, data: EMPTY_HISTOGRAM } },
+      { minTime: -9_007_199_254_740_991, maxTime: 9_007_199_254_740_991, sum: { encoding: ChunkEncoding.Histogram, data: EMPTY_HISTOGRAM } },
+    ],
+  },
+  { labels: [{ name: "a", value: "" }], chunks: [] },
+  { labels: [{ name: "job", value: "x".repeat(300) }], chunks: [{ minTime: 1, maxTime: 2, raw: { encoding: ChunkEncoding.Histogram, data: EMPTY_HISTOGRAM } }] },
 ];
 
 /** protobufjs's plain-object view (what decodeWire returns) of some bytes, as JSON for comparing. */
@@ -165,21 +193,7 @@ test("SeriesResponseEncoder: a label set met before is copied from the shared La
 });
 
 test("encodeStoreSeries: a store's series written straight to bytes, the same bytes encode() writes for them as wire objects; an encoding the wire lacks is an error naming it", () => {
-  const store: Series[] = [
-    {
-      labels: [
-        { name: "__name__", value: "http_requests_total" },
-        { name: "city", value: "Zürich — 東京" },
-      ],
-      chunks: [
-        { minTime: 1_700_000_000_000, maxTime: 1_700_000_119_000, raw: { encoding: ChunkEncoding.XOR, data: data(200, 1) } },
-        { minTime: -5, maxTime: 0, count: { encoding: ChunkEncoding.XOR, data: data(3, 2) }, counter: { encoding: ChunkEncoding.FloatHistogram, data: data(1, 3) } },
-        { minTime: -9_007_199_254_740_991, maxTime: 9_007_199_254_740_991, sum: { encoding: ChunkEncoding.Histogram, data: new Uint8Array(0) } },
-      ],
-    },
-    { labels: [{ name: "a", value: "" }], chunks: [] },
-    { labels: [{ name: "job", value: "x".repeat(300) }], chunks: [{ minTime: 1, maxTime: 2, raw: { encoding: ChunkEncoding.Histogram, data: data(40, 4) } }] },
-  ];
+  const store = STORE_SERIES;
   const type = (e: ChunkEncoding): number => [ChunkEncoding.XOR, ChunkEncoding.Histogram, ChunkEncoding.FloatHistogram].indexOf(e);
   const part = (c: Chunk | undefined): WireChunk | null => (c === undefined ? null : { type: type(c.encoding), data: c.data });
   const wire: WireSeries[] = store.map((s) => ({
@@ -193,4 +207,55 @@ test("encodeStoreSeries: a store's series written straight to bytes, the same by
   assert.deepEqual(normalise(decodeSeriesResponse(encoder.encodeStoreSeries(store, 0, 3, true))), normalise({ batch: { series: wire }, result: "batch" }));
   const downsampled: Series = { labels: [{ name: "a", value: "b" }], chunks: [{ minTime: 0, maxTime: 1, raw: { encoding: ChunkEncoding.Aggr, data: data(4, 5) } }] };
   assert.throws(() => encoder.encodeStoreSeries([downsampled], 0, 1, true), /store returned a chunk with unknown encoding 255/);
+});
+
+test("decodeInto: a stream read straight into the store's types is the series written, warnings and chunks left out noted in arrival order; the last oneof case wins; skipChunks reads none", () => {
+  const series = STORE_SERIES;
+  const encoder = new SeriesResponseEncoder();
+  const decoder = new SeriesResponseDecoder();
+  const read: StoreSeriesRead = { series: [], notes: [] };
+  decoder.decodeInto(encoder.encodeStoreSeries(series, 0, 2, true), read, false);
+  decoder.decodeInto(encodeSeriesResponse({ warning: "careful" }), read, false);
+  decoder.decodeInto(encoder.encodeStoreSeries(series, 2, 3, false), read, false);
+  assert.deepEqual(normalise(read), normalise({ series, notes: ["careful"] }));
+
+  // Chunks a reader cannot use are left out of their series and noted, with the series' index.
+  const good = { minTime: 0, maxTime: 15_000, raw: { type: 0, data: xor(2, 0) } };
+  const bad: WireSeries = {
+    labels: [{ name: "__name__", value: "bad" }],
+    chunks: [
+      { minTime: 1, maxTime: 2, raw: { type: 9, data: xor(1, 1) } },
+      good,
+      { minTime: 3, maxTime: 4, raw: { type: 0, data: Uint8Array.of(0, 5, 1) } },
+      { minTime: 6, maxTime: 5, raw: { type: 0, data: xor(1, 5) } },
+      { minTime: 7, maxTime: 8 },
+      { minTime: 9, maxTime: 10, count: { type: 0, data: xor(1, 9) }, max: { type: 1, data: Uint8Array.of(1) } },
+    ],
+  };
+  const after = { series: [], notes: [] } as StoreSeriesRead;
+  decoder.decodeInto(encodeSeriesResponse({ batch: { series: [{ labels: [{ name: "__name__", value: "a" }], chunks: [] }, bad] } }), after, false);
+  assert.deepEqual(after.series.map((s) => s.chunks.length), [0, 1]);
+  assert.deepEqual([...after.series[1]!.chunks[0]!.raw!.data], [...good.raw.data]);
+  assert.deepEqual(after.notes, [
+    { series: 1, minTime: 1, maxTime: 2, reason: "unknown_encoding", why: "raw chunk has unknown encoding 9" },
+    { series: 1, minTime: 3, maxTime: 4, reason: "corrupt_chunk", why: "raw XOR chunk: header says 5 samples but only 3 bytes (at least 13 needed)" },
+    { series: 1, minTime: 6, maxTime: 5, reason: "corrupt_chunk", why: "min_time after max_time" },
+    { series: 1, minTime: 7, maxTime: 8, reason: "corrupt_chunk", why: "no chunk data" },
+    { series: 1, minTime: 9, maxTime: 10, reason: "corrupt_chunk", why: "max histogram chunk: 1 bytes, shorter than the 3-byte header" },
+  ]);
+
+  // A later oneof case in the same message replaces an earlier one, with what it noted.
+  const replaced: StoreSeriesRead = { series: [], notes: [] };
+  decoder.decodeInto(Buffer.concat([encodeSeriesResponse({ series: bad }), encodeSeriesResponse({ warning: "later" })]), replaced, false);
+  assert.deepEqual(replaced, { series: [], notes: ["later"] });
+
+  // skip_chunks: no chunk read, so none noted.
+  const labelsOnly: StoreSeriesRead = { series: [], notes: [] };
+  decoder.decodeInto(encodeSeriesResponse({ series: bad }), labelsOnly, true);
+  assert.deepEqual(labelsOnly, { series: [{ labels: bad.labels, chunks: [] }], notes: [] });
+
+  assert.throws(
+    () => decoder.decodeInto(encoder.encodeStoreSeries(series, 0, 1, false).subarray(0, 40), { series: [], notes: [] }, false),
+    (e: unknown) => e instanceof WireDecodeError && /^cannot decode thanos\.SeriesResponse from 40 bytes: field length \d+ at byte \d+ runs past the end/.test(e.message),
+  );
 });

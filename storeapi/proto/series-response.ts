@@ -4,7 +4,21 @@
 // everything else uses); wire.test.ts reads these bytes with an independent reader and checks that
 // protobufjs decodes them the same and that these functions decode what protobufjs writes.
 import type { AggrChunk, Chunk, Series } from "../types.js";
-import { WireDecodeError, wireChunkEncoding, type WireAggrChunk, type WireAny, type WireChunk, type WireInt64, type WireLabel, type WireSeries, type WireSeriesResponse } from "./thanos.js";
+import { ChunkEncoding } from "../types.js";
+import { histogramChunkHeaderError, xorChunkHeaderError } from "../chunkenc/index.js";
+import {
+  WireDecodeError,
+  chunkEncodingFromWire,
+  fromWireInt64,
+  wireChunkEncoding,
+  type WireAggrChunk,
+  type WireAny,
+  type WireChunk,
+  type WireInt64,
+  type WireLabel,
+  type WireSeries,
+  type WireSeriesResponse,
+} from "./thanos.js";
 
 const VARINT = 0;
 const I64 = 1;
@@ -463,6 +477,20 @@ export function encodeSeriesResponse(r: WireSeriesResponse): Buffer {
 // ── reading ──
 
 /** Reads fields from bytes[pos, end); `end` is the innermost open message's end (see enter/leave). */
+const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * A series' labels and chunks as read, copied out at their length (an array grown by push holds
+ * 16), and the chunks a store-typed read left out. Written by index, never emptied: emptying an
+ * array gives up its storage.
+ */
+class ReadScratch {
+  readonly labels: WireLabel[] = [];
+  readonly wireChunks: WireAggrChunk[] = [];
+  readonly storeChunks: AggrChunk[] = [];
+  readonly dropped: DroppedChunk[] = [];
+}
+
 class Reader {
   constructor(
     readonly buf: Buffer,
@@ -470,7 +498,13 @@ class Reader {
     public end: number,
     /** The labels of the series read last (see readSeries). */
     public previous: readonly WireLabel[],
+    readonly scratch: ReadScratch = new ReadScratch(),
   ) {}
+
+  /** The fields of the thanos.Chunk read last (readChunkFields). */
+  chunkType = 0;
+  chunkData: Uint8Array = EMPTY_BYTES;
+  chunkHash = 0;
 
   /** Reads a length-delimited field's length and makes its body the message being read; returns the outer end. */
   enter(): number {
@@ -618,19 +652,24 @@ function readLabel(r: Reader, before: WireLabel | undefined): WireLabel {
   return before !== undefined && name === before.name && value === before.value ? before : { name, value };
 }
 
-function readChunk(r: Reader): WireChunk {
-  let type = 0;
-  let data: Uint8Array = r.buf.subarray(0, 0);
-  let hash = 0;
+/** Reads a thanos.Chunk's fields into r.chunkType, r.chunkData and r.chunkHash. */
+function readChunkFields(r: Reader): void {
+  r.chunkType = 0;
+  r.chunkData = EMPTY_BYTES;
+  r.chunkHash = 0;
   while (r.pos < r.end) {
     const key = r.key();
-    if (key === CHUNK_TYPE) type = r.varint();
-    else if (key === CHUNK_DATA) data = r.bytes();
-    else if (key === CHUNK_HASH) hash = r.varint();
+    if (key === CHUNK_TYPE) r.chunkType = r.varint();
+    else if (key === CHUNK_DATA) r.chunkData = r.bytes();
+    else if (key === CHUNK_HASH) r.chunkHash = r.varint();
     else if (key >>> 3 <= 3) throw r.wrongType(key);
     else r.skip(key);
   }
-  return { type, data, hash };
+}
+
+function readChunk(r: Reader): WireChunk {
+  readChunkFields(r);
+  return { type: r.chunkType, data: r.chunkData, hash: r.chunkHash };
 }
 
 function readAggrChunk(r: Reader): WireAggrChunk {
@@ -658,25 +697,34 @@ function readAggrChunk(r: Reader): WireAggrChunk {
   return c;
 }
 
-function readSeries(r: Reader): WireSeries {
-  const labels: WireLabel[] = [];
-  const chunks: WireAggrChunk[] = [];
+/** A series' labels, and its chunks as `readChunk` gives them (undefined: left out), into `chunks` first. */
+function readSeriesWith<C>(r: Reader, readChunk: (r: Reader) => C | undefined, chunks: C[]): { labels: WireLabel[]; chunks: C[] } {
+  const labels = r.scratch.labels;
+  let nLabels = 0;
+  let nChunks = 0;
   while (r.pos < r.end) {
     const key = r.key();
     if (key === SERIES_LABELS) {
       const outer = r.enter();
-      labels.push(readLabel(r, r.previous[labels.length]));
+      labels[nLabels] = readLabel(r, r.previous[nLabels]);
+      nLabels++;
       r.leave(outer);
     } else if (key === SERIES_CHUNKS) {
       const outer = r.enter();
-      chunks.push(readAggrChunk(r));
+      const chunk = readChunk(r);
+      if (chunk !== undefined) chunks[nChunks++] = chunk;
       r.leave(outer);
     }
     else if (key >>> 3 === 1 || key >>> 3 === 2) throw r.wrongType(key);
     else r.skip(key);
   }
-  r.previous = labels;
-  return { labels, chunks };
+  const series = { labels: labels.slice(0, nLabels), chunks: chunks.slice(0, nChunks) };
+  r.previous = series.labels;
+  return series;
+}
+
+function readSeries(r: Reader): WireSeries {
+  return readSeriesWith(r, readAggrChunk, r.scratch.wireChunks);
 }
 
 function readAny(r: Reader): WireAny {
@@ -707,9 +755,160 @@ function readBatch(r: Reader): WireSeries[] {
   return series;
 }
 
+/** Why a reader leaves a chunk a store sent out of its series (the label of its drop counter). */
+export type ChunkDropReason = "unknown_encoding" | "corrupt_chunk";
+
+/** A chunk left out of a series as read: its time range, and why. */
+export interface DroppedChunk {
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly reason: ChunkDropReason;
+  readonly why: string;
+}
+
+/** A chunk left out of `series[series]` of a StoreSeriesRead. */
+export interface DroppedSeriesChunk extends DroppedChunk {
+  readonly series: number;
+}
+
+/** SeriesResponses read straight into the store's types (SeriesResponseDecoder.decodeInto), in arrival order. */
+export interface StoreSeriesRead {
+  /** Each series with the chunks a reader can use (the rest are in notes). */
+  readonly series: Series[];
+  /** The store's warnings, and the chunks left out (each after the series it belonged to). */
+  readonly notes: (string | DroppedSeriesChunk)[];
+}
+
+const PART_NAMES = ["", "", "", "raw", "count", "sum", "min", "max", "counter"] as const;
+
+/** The thanos.Chunk just read (readChunkFields) as the store's Chunk, or why it cannot be read. */
+function storePart(r: Reader, part: string): Chunk | { reason: ChunkDropReason; why: string } {
+  const encoding = chunkEncodingFromWire(r.chunkType);
+  if (encoding === undefined) return { reason: "unknown_encoding", why: `${part} chunk has unknown encoding ${r.chunkType}` };
+  const data = r.chunkData;
+  const problem = encoding === ChunkEncoding.XOR ? xorChunkHeaderError(data) : histogramChunkHeaderError(data);
+  if (problem !== undefined) return { reason: "corrupt_chunk", why: `${part} ${encoding === ChunkEncoding.XOR ? "XOR" : "histogram"} chunk: ${problem}` };
+  return { encoding, data };
+}
+
+/** A chunk a store-typed read leaves out: noted in the scratch, for the series being read. */
+function dropChunk(r: Reader, minTime: number, maxTime: number, reason: ChunkDropReason, why: string): undefined {
+  r.scratch.dropped.push({ minTime, maxTime, reason, why });
+  return undefined;
+}
+
+/** A thanos.AggrChunk as the store's AggrChunk; undefined (and noted) when a part cannot be read. */
+function readStoreAggrChunk(r: Reader): AggrChunk | undefined {
+  let wireMin = 0;
+  let wireMax = 0;
+  // By field number (3 raw … 8 counter); raw-only chunks, the common case, make no array.
+  let parts: (Chunk | { reason: ChunkDropReason; why: string } | undefined)[] | undefined;
+  let raw: Chunk | { reason: ChunkDropReason; why: string } | undefined;
+  while (r.pos < r.end) {
+    const key = r.key();
+    const field = key >>> 3;
+    if (key === AGGR_MIN_TIME) wireMin = r.varint();
+    else if (key === AGGR_MAX_TIME) wireMax = r.varint();
+    else if (field <= 2) throw r.wrongType(key);
+    else if (field <= 8) {
+      if ((key & 7) !== LEN) throw r.wrongType(key);
+      const outer = r.enter();
+      readChunkFields(r);
+      r.leave(outer);
+      const part = storePart(r, PART_NAMES[field]!);
+      if (field === 3) raw = part;
+      else (parts ??= [])[field] = part;
+    } else r.skip(key);
+  }
+  const minTime = fromWireInt64(wireMin);
+  const maxTime = fromWireInt64(wireMax);
+  if (minTime > maxTime) return dropChunk(r, minTime, maxTime, "corrupt_chunk", "min_time after max_time");
+  if (parts === undefined) {
+    if (raw === undefined) return dropChunk(r, minTime, maxTime, "corrupt_chunk", "no chunk data");
+    if ("reason" in raw) return dropChunk(r, minTime, maxTime, raw.reason, raw.why);
+    return { minTime, maxTime, raw };
+  }
+  parts[3] = raw;
+  const out: { -readonly [K in keyof AggrChunk]: AggrChunk[K] } = { minTime, maxTime };
+  for (let field = 3; field <= 8; field++) {
+    const part = parts[field];
+    if (part === undefined) continue;
+    if ("reason" in part) return dropChunk(r, minTime, maxTime, part.reason, part.why);
+    out[PART_NAMES[field] as "raw"] = part;
+  }
+  return out;
+}
+
+/** A chunk skipped unread (a skip_chunks request). */
+function skipChunk(r: Reader): undefined {
+  r.pos = r.end;
+  return undefined;
+}
+
+/** One series into a StoreSeriesRead, the chunks it left out noted after it. */
+function readStoreSeries(r: Reader, into: StoreSeriesRead, skipChunks: boolean): void {
+  const s = readSeriesWith(r, skipChunks ? skipChunk : readStoreAggrChunk, r.scratch.storeChunks);
+  into.series.push(s);
+  const dropped = r.scratch.dropped;
+  if (dropped.length === 0) return;
+  for (const d of dropped) into.notes.push({ ...d, series: into.series.length - 1 });
+  dropped.length = 0;
+}
+
 /** Decodes the SeriesResponses of one stream, reusing a series' labels in the next (see readLabel). */
 export class SeriesResponseDecoder {
   private previous: readonly WireLabel[] = [];
+  private readonly scratch = new ReadScratch();
+
+  /**
+   * Reads a SeriesResponse straight into the store's types, appending to `into` (the last oneof
+   * case on the wire wins, as decode's): no wire objects are made. With `skipChunks` (the request
+   * asked for none) chunks are not read. Throws WireDecodeError naming the message and what is wrong.
+   */
+  decodeInto(bytes: Uint8Array, into: StoreSeriesRead, skipChunks: boolean): void {
+    const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const r = new Reader(buf, 0, buf.length, this.previous, this.scratch);
+    const seriesBefore = into.series.length;
+    const notesBefore = into.notes.length;
+    try {
+      while (r.pos < r.end) {
+        const key = r.key();
+        const field = key >>> 3;
+        if (field < 1 || field > 4) {
+          r.skip(key);
+          continue;
+        }
+        if ((key & 7) !== LEN) throw r.wrongType(key);
+        // A later oneof case replaces what an earlier one in this message added.
+        if (into.series.length !== seriesBefore) into.series.length = seriesBefore;
+        if (into.notes.length !== notesBefore) into.notes.length = notesBefore;
+        if (key === RESPONSE_WARNING) {
+          into.notes.push(r.string());
+          continue;
+        }
+        const outer = r.enter();
+        if (key === RESPONSE_SERIES) readStoreSeries(r, into, skipChunks);
+        else if (key === RESPONSE_HINTS) r.pos = r.end;
+        else {
+          while (r.pos < r.end) {
+            const k = r.key();
+            if (k === BATCH_SERIES) {
+              const inner = r.enter();
+              readStoreSeries(r, into, skipChunks);
+              r.leave(inner);
+            } else if (k >>> 3 === 1) throw r.wrongType(k);
+            else r.skip(k);
+          }
+        }
+        r.leave(outer);
+      }
+    } catch (err) {
+      this.scratch.dropped.length = 0;
+      if (!(err instanceof WireDecodeError)) throw err;
+      throw new WireDecodeError(`cannot decode thanos.SeriesResponse from ${buf.length} bytes: ${err.message}`);
+    }
+    this.previous = r.previous;
+  }
 
   /**
    * A SeriesResponse from its bytes: the oneof case set in `result` (the last one on the wire wins),
@@ -717,7 +916,7 @@ export class SeriesResponseDecoder {
    */
   decode(bytes: Uint8Array): WireSeriesResponse {
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const r = new Reader(buf, 0, buf.length, this.previous);
+    const r = new Reader(buf, 0, buf.length, this.previous, this.scratch);
     let out: WireSeriesResponse = {};
     try {
       while (r.pos < r.end) {

@@ -324,6 +324,14 @@ export function wireChunkEncoding(encoding: ChunkEncoding): WireChunkEncoding | 
   return ENCODING_TO_WIRE[encoding];
 }
 
+/** A wire int64 as a safe integer (math.MinInt64/MaxInt64 become ∓MAX_SAFE_INTEGER). */
+export function fromWireInt64(v: WireInt64 | undefined): number {
+  const n = typeof v === "string" ? Number(v) : (v ?? 0);
+  if (n >= Number.MAX_SAFE_INTEGER) return Number.MAX_SAFE_INTEGER;
+  if (n <= Number.MIN_SAFE_INTEGER) return Number.MIN_SAFE_INTEGER;
+  return n;
+}
+
 /** The in-process encoding of a wire chunk encoding, or undefined when unknown. */
 export function chunkEncodingFromWire(type: number): ChunkEncoding | undefined {
   return WIRE_TO_ENCODING[type];
