@@ -20,12 +20,17 @@ const seconds = (...s: number[]): number[] => s.map((x) => x * 1000);
 /** An encoding byte no reader knows (Prometheus has none numbered 9). */
 const UNKNOWN_ENCODING = 9 as ChunkEncoding;
 
-/** A store that streams exactly the series it is given, in the given order, one per frame. */
+/**
+ * A store that streams exactly the series it is given, in the given order, one per frame. Each
+ * series and its chunk list are frozen: the fetch keeps a store's series as they come, so joining or
+ * sorting them in place would throw here.
+ */
 function scripted(series: Series[]): Store {
+  const frozen = series.map((s) => Object.freeze({ labels: s.labels, chunks: Object.freeze([...s.chunks]) }));
   return {
     info: async () => ({ labelSets: [], minTime: 0, maxTime: 1e12, resolutions: [0], supportsAggregationPushdown: false }),
     async *series(): AsyncIterable<SeriesFrame> {
-      for (const s of series) yield { series: [s], warnings: [] };
+      for (const s of frozen) yield { series: [s], warnings: [] };
     },
     labelNames: async () => ({ values: [], warnings: [] }),
     labelValues: async () => ({ values: [], warnings: [] }),

@@ -38,10 +38,15 @@ export function fetchSeries(ctx: QueryContext, sel: SelectorNode, fallback: Fetc
   return p;
 }
 
-/** A series' readable chunks, gathered across every time the store sent its label set. */
+/** A series' readable chunks, gathered across every time the store sent its label set (never changed in place: it may be the store's series). */
 interface Gathered {
-  labels: Labels;
-  chunks: AggrChunk[];
+  readonly labels: Labels;
+  readonly chunks: readonly AggrChunk[];
+}
+
+/** A gathered series with more chunks of the same label set. */
+function joined(g: Gathered, chunks: readonly AggrChunk[]): Gathered {
+  return { labels: g.labels, chunks: [...g.chunks, ...chunks] };
 }
 
 async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Promise<LoadedSeries[]> {
@@ -64,8 +69,9 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
       const chunks = readableChunks(ctx, s, spec, skipped, sel.read);
       const last = gathered[gathered.length - 1];
       const order = last === undefined ? 1 : compareLabels(s.labels, last.labels);
-      if (order === 0) last!.chunks.push(...chunks);
-      else gathered.push({ labels: s.labels, chunks });
+      if (order === 0) gathered[gathered.length - 1] = joined(last!, chunks);
+      // The store's series as it is when every chunk is read (the common case: nothing made).
+      else gathered.push(chunks === s.chunks ? s : { labels: s.labels, chunks });
       if (order < 0) outOfOrder ??= [last!.labels, s.labels];
     }
     checkAborted(ctx.signal);
@@ -86,7 +92,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 }
 
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
-function inputOf(chunks: AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
+function inputOf(chunks: readonly AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec, scratch);
   const tail = decodedByStore(chunks, spec, scratch);
   if (tail !== undefined) return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: tail };
@@ -143,25 +149,26 @@ function requestedAggregates(read: ReadAggregate): Aggregate[] {
 }
 
 /** A series read as one aggregate, decoded chunk by chunk as the steps reach them (sample_buffer.ts). */
-function aggregateInput(chunks: AggrChunk[], read: ReadAggregate, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
-  chunks.sort((a, b) => a.minTime - b.minTime);
+function aggregateInput(unsorted: readonly AggrChunk[], read: ReadAggregate, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
+  const chunks = [...unsorted].sort((a, b) => a.minTime - b.minTime);
   const rawCounts = read === "counter" && countsRawSamples(chunks);
   return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
 }
 
 /** The series' chunks the engine can read in the fetch range; the rest are counted as skipped. */
-function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): AggrChunk[] {
-  const out: AggrChunk[] = [];
-  for (const c of s.chunks) {
-    if (c.maxTime < spec.minTime || c.minTime > spec.maxTime) continue;
-    const reason = unreadable(c, read);
-    if (reason !== undefined) {
-      skipped.add(reason, s.labels);
-      continue;
-    }
-    out.push(c);
+/** The series' chunks the engine can read in the fetch range (the series' own array when that is all of them); the rest are counted as skipped. */
+function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): readonly AggrChunk[] {
+  const chunks = s.chunks;
+  let out: AggrChunk[] | undefined;
+  for (let i = 0; i < chunks.length; i++) {
+    const c = chunks[i]!;
+    let reason: ChunkSkipReason | undefined;
+    const keep = c.maxTime >= spec.minTime && c.minTime <= spec.maxTime && (reason = unreadable(c, read)) === undefined;
+    if (reason !== undefined) skipped.add(reason, s.labels);
+    if (keep) out?.push(c);
+    else out ??= chunks.slice(0, i);
   }
-  return out;
+  return out ?? chunks;
 }
 
 /** Why the engine cannot read a chunk, or undefined for a raw XOR chunk or one with the aggregates it reads. */
@@ -216,7 +223,7 @@ function sortAndJoin(gathered: Gathered[]): Gathered[] {
   const out: Gathered[] = [];
   for (const g of sorted) {
     const last = out[out.length - 1];
-    if (last !== undefined && compareLabels(last.labels, g.labels) === 0) last.chunks.push(...g.chunks);
+    if (last !== undefined && compareLabels(last.labels, g.labels) === 0) out[out.length - 1] = joined(last, g.chunks);
     else out.push(g);
   }
   return out;
