@@ -1,6 +1,7 @@
 // thanos.SeriesResponse, the message of every Series stream, encoded and decoded by hand: sizes
 // computed first, then one Buffer written in one pass; decoding straight into the plain-object shape
-// with chunk bytes as views. Field numbers are those of THANOS_PROTO in thanos.ts (the definitions
+// with chunk bytes as views, or (a client's stream) straight into the store's types, checking chunks
+// as they are read. Field numbers are those of THANOS_PROTO in thanos.ts (the definitions
 // everything else uses); wire.test.ts reads these bytes with an independent reader and checks that
 // protobufjs decodes them the same and that these functions decode what protobufjs writes.
 import type { AggrChunk, Chunk, Series } from "../types.js";
@@ -476,7 +477,6 @@ export function encodeSeriesResponse(r: WireSeriesResponse): Buffer {
 
 // ── reading ──
 
-/** Reads fields from bytes[pos, end); `end` is the innermost open message's end (see enter/leave). */
 const EMPTY_BYTES = new Uint8Array(0);
 
 /**
@@ -491,6 +491,7 @@ class ReadScratch {
   readonly dropped: DroppedChunk[] = [];
 }
 
+/** Reads fields from bytes[pos, end); `end` is the innermost open message's end (see enter/leave). */
 class Reader {
   constructor(
     readonly buf: Buffer,
@@ -697,8 +698,8 @@ function readAggrChunk(r: Reader): WireAggrChunk {
   return c;
 }
 
-/** A series' labels, and its chunks as `readChunk` gives them (undefined: left out), into `chunks` first. */
-function readSeriesWith<C>(r: Reader, readChunk: (r: Reader) => C | undefined, chunks: C[]): { labels: WireLabel[]; chunks: C[] } {
+/** A series' labels, and its chunks as `readOneChunk` gives them (undefined: left out), gathered in `chunks` first. */
+function readSeriesWith<C>(r: Reader, readOneChunk: (r: Reader) => C | undefined, chunks: C[]): { labels: WireLabel[]; chunks: C[] } {
   const labels = r.scratch.labels;
   let nLabels = 0;
   let nChunks = 0;
@@ -711,7 +712,7 @@ function readSeriesWith<C>(r: Reader, readChunk: (r: Reader) => C | undefined, c
       r.leave(outer);
     } else if (key === SERIES_CHUNKS) {
       const outer = r.enter();
-      const chunk = readChunk(r);
+      const chunk = readOneChunk(r);
       if (chunk !== undefined) chunks[nChunks++] = chunk;
       r.leave(outer);
     }
