@@ -25,6 +25,7 @@ export {
   XorChunkIterator,
   /** Bulk-decodes an XOR chunk's samples in [mint, maxt] into typed arrays; returns the count. */
   decodeXorChunk,
+  /** An XOR chunk's newest sample in [mint, maxt] (the chunk read whole, only that sample kept). */
   decodeNewestXorSample,
   /** Sample count of an XOR chunk, from its 2-byte header. */
   xorChunkNumSamples,

@@ -63,7 +63,6 @@ export function toWireInt64(ms: number): WireInt64 {
   return Math.trunc(ms);
 }
 
-
 const OP_TO_WIRE: Record<MatcherOp, WireMatcherType> = {
   "=": WireMatcherType.EQ,
   "!=": WireMatcherType.NEQ,
