@@ -332,9 +332,9 @@ export class SampleBuffer {
     // Timestamps are whole milliseconds: t > ref − lookback is t ≥ ⌊ref − lookback⌋ + 1.
     const from = Math.max(input.minTime, Math.floor(ref - lookbackMs) + 1);
     const to = Math.min(input.maxTime, ref);
+    scratch.ensure(1);
     // Lazily read chunks follow one another in time: the latest chunk with a sample in range holds the answer.
     for (let k = input.chunks.length - 1; k >= 0; k--) {
-      scratch.ensure(1);
       if (decodeNewestXorSample(input.chunks[k]!, from, to, scratch.t, scratch.v, scratch.iterator) === 0) continue;
       out.t = scratch.t[0]!;
       out.v = scratch.v[0]!;

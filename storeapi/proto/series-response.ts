@@ -741,18 +741,23 @@ function readAny(r: Reader): WireAny {
   return { typeUrl, value };
 }
 
-function readBatch(r: Reader): WireSeries[] {
-  const series: WireSeries[] = [];
+/** Calls `readOne` with the reader on each series of a thanos.SeriesBatch. */
+function forEachBatchSeries(r: Reader, readOne: (r: Reader) => void): void {
   while (r.pos < r.end) {
     const key = r.key();
     if (key === BATCH_SERIES) {
       const outer = r.enter();
-      series.push(readSeries(r));
+      readOne(r);
       r.leave(outer);
     }
     else if (key >>> 3 === 1) throw r.wrongType(key);
     else r.skip(key);
   }
+}
+
+function readBatch(r: Reader): WireSeries[] {
+  const series: WireSeries[] = [];
+  forEachBatchSeries(r, (inner) => series.push(readSeries(inner)));
   return series;
 }
 
@@ -890,17 +895,7 @@ export class SeriesResponseDecoder {
         const outer = r.enter();
         if (key === RESPONSE_SERIES) readStoreSeries(r, into, skipChunks);
         else if (key === RESPONSE_HINTS) r.pos = r.end;
-        else {
-          while (r.pos < r.end) {
-            const k = r.key();
-            if (k === BATCH_SERIES) {
-              const inner = r.enter();
-              readStoreSeries(r, into, skipChunks);
-              r.leave(inner);
-            } else if (k >>> 3 === 1) throw r.wrongType(k);
-            else r.skip(k);
-          }
-        }
+        else forEachBatchSeries(r, (inner) => readStoreSeries(inner, into, skipChunks));
         r.leave(outer);
       }
     } catch (err) {
