@@ -35,6 +35,9 @@ export class RangeFunctionOperator implements Operator {
   /** Series [0, offload.mainSeries) are evaluated here, the rest by window workers. */
   private offload: Offload | undefined;
   private readonly argv: number[];
+  /** One series' results over a batch's steps (SeriesWindows.evaluateSteps). */
+  private runValues = new Float64Array(0);
+  private runPresent = new Uint8Array(0);
   /** Windows of series holding histograms go here (made on the first such series). */
   private histogramWindows: HistogramWindows | undefined;
 
@@ -100,11 +103,25 @@ export class RangeFunctionOperator implements Operator {
     // outputs of the series before, this window; after a series' last step, its outputs too.
     const held = d.points ?? 0;
     let before = 0;
+    const runValues = this.runValues.length >= last - first ? this.runValues : (this.runValues = new Float64Array(last - first));
+    const runPresent = this.runPresent.length >= last - first ? this.runPresent : (this.runPresent = new Uint8Array(last - first));
     // Series outer, steps inner: one series' samples stay in cache across the batch's steps.
     for (let i = 0; i < this.offload!.mainSeries; i++) {
       const b = d.buffers[i]!;
       let window = 0;
-      for (let k = first; k < last; k++) {
+      if (sw.evaluateSteps(i, b, this.steps, first, last, runValues, runPresent)) {
+        read += sw.run.read;
+        this.ctx.samples.check(held + before + sw.run.widest);
+        window = sw.run.last;
+        for (let k = first; k < last; k++) {
+          if (runPresent[k - first] === 0) continue;
+          const sv = out[k - first]!;
+          sv.ids[sv.n] = i;
+          sv.v[sv.n++] = runValues[k - first]!;
+          this.emitted[i] = 1;
+          if (k === 0 || !this.atFixed) this.outPoints[i]++;
+        }
+      } else for (let k = first; k < last; k++) {
         const n = sw.place(b, times[k]!, refs[k]!);
         window = n < 0 ? 0 : b.h === undefined ? n : histogramWindowWeight(b, sw.w.start, sw.w.end);
         if (n < 0) continue;
@@ -119,7 +136,7 @@ export class RangeFunctionOperator implements Operator {
           if (counted) this.outPoints[i] += weight;
           continue;
         }
-        const r = sw.value(i, b, this.argv);
+        const r = sw.value(this.argv);
         if (sw.w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
         if (r === undefined) continue;
         sv.ids[sv.n] = i;

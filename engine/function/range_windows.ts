@@ -1,9 +1,12 @@
-// One range function over the windows of many series, step by step: where each step's window lies
-// in a series' buffer, and what the function gives there. The operator (range_function.ts) and its
+// One range function over the windows of many series, a run of steps at a time: where each step's
+// window lies in a series' buffer, and what the function gives there. The operator (range_function.ts) and its
 // window workers (engine/parallel/) both evaluate through this, so they cannot disagree.
-import { rangeFunctions, slidingEvaluator, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
+import { pointAtWindow, rangeFunctions, slidingEvaluator, type PlacedWindows, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
 import type { Timeline } from "../model.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
+
+/** The most steps evaluateSteps places at once. */
+const RUN_STEPS_MOST = 16;
 
 /** What a range function call looks like, without its data: plain data, so it crosses to a worker. */
 export interface WindowShape {
@@ -30,6 +33,15 @@ export class SeriesWindows {
   private readonly extended: boolean;
   /** How far past the window's end a buffer must be filled (smoothed windows read one sample beyond). */
   private readonly ahead: number;
+  /** The windows of evaluateSteps' run. */
+  private readonly placed: PlacedWindows;
+  /** Scalar arguments of one window. */
+  private readonly argv: number[] = [];
+  /** What the last evaluateSteps read: the samples in its windows, the widest window and the last one (0: empty). */
+  readonly run = { read: 0, widest: 0, last: 0 };
+  /** place()'s one step, as a run of one. */
+  private readonly oneRef = new Float64Array(1);
+  private readonly oneTime = new Float64Array(1);
 
   constructor(
     private readonly shape: WindowShape,
@@ -55,6 +67,8 @@ export class SeriesWindows {
       lookbackDeltaMs: shape.lookbackMs,
       scratch: new Float64Array(256),
     };
+    const none = new Float64Array(0);
+    this.placed = { t: none, v: none, rawCounts: undefined, base: 0, n: 0, starts: new Int32Array(0), ends: new Int32Array(0), step0: 0, refs: none, times: none, rangeMs: shape.rangeMs };
   }
 
   /**
@@ -63,31 +77,71 @@ export class SeriesWindows {
    * Steps only move forward.
    */
   place(b: SampleBuffer, t: number, ref: number): number {
-    const from = ref - this.shape.rangeMs;
     if (!this.oneStep || this.extended || !b.fillOnceInScratch()) b.fill(ref + this.ahead);
+    this.oneRef[0] = ref;
+    this.oneTime[0] = t;
+    const pw = this.placeRun(b, this.oneRef, this.oneTime, 0, 1);
+    const n = pw.ends[0]! - pw.starts[0]!;
+    if (n === 0 && !this.extended) return -1;
+    const w = this.w;
+    pointAtWindow(w, pw, 0);
+    w.st = b.st;
+    if (w.scratch!.length < n) w.scratch = new Float64Array(2 * n);
+    return n;
+  }
+
+  /**
+   * Places buffer b's windows at steps [k0, k1) (filled far enough already): each step's window
+   * (ref − range, ref] as sample indices, the buffer's cursors moved to the last, and what they
+   * hold in `run`.
+   */
+  private placeRun(b: SampleBuffer, refs: Float64Array, times: Float64Array, k0: number, k1: number): PlacedWindows {
+    const pw = this.placed;
+    const n = k1 - k0;
+    if (pw.starts.length < n) {
+      pw.starts = new Int32Array(n);
+      pw.ends = new Int32Array(n);
+    }
+    const { starts, ends } = pw;
     const ts = b.t;
-    // Window (from, ref]: s is its first index, e one past its last.
+    const len = b.len;
+    const rangeMs = this.shape.rangeMs;
+    const extended = this.extended;
     let s = b.a;
-    while (s < b.len && ts[s]! <= from) s++;
-    let e = b.b < s ? s : b.b;
-    while (e < b.len && ts[e]! <= ref) e++;
+    let e = b.b;
+    let read = 0;
+    let widest = 0;
+    let last = 0;
+    for (let k = k0; k < k1; k++) {
+      const ref = refs[k]!;
+      const from = ref - rangeMs;
+      // Window (from, ref]: s is its first index, e one past its last.
+      while (s < len && ts[s]! <= from) s++;
+      if (e < s) e = s;
+      while (e < len && ts[e]! <= ref) e++;
+      starts[k - k0] = s;
+      ends[k - k0] = e;
+      // An empty plain window is no window: nothing read, nothing evaluated.
+      last = s === e && !extended ? 0 : e - s;
+      read += last;
+      if (last > widest) widest = last;
+    }
     b.a = s;
     b.b = e;
     // The anchor sample just before the window stays for anchored/smoothed windows.
     b.keep = s > 0 ? s - 1 : 0;
-    if (s === e && !this.extended) return -1;
-    const w = this.w;
-    w.rangeStartMs = from;
-    w.rangeEndMs = ref;
-    w.evalTimeMs = t;
-    w.t = ts;
-    w.v = b.v;
-    w.st = b.st;
-    w.rawCounts = b.rawCounts;
-    w.start = s;
-    w.end = e;
-    if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
-    return e - s;
+    pw.t = ts;
+    pw.v = b.v;
+    pw.rawCounts = b.rawCounts;
+    pw.base = b.offset;
+    pw.n = n;
+    pw.step0 = k0;
+    pw.refs = refs;
+    pw.times = times;
+    this.run.read = read;
+    this.run.widest = widest;
+    this.run.last = last;
+    return pw;
   }
 
   /** Whether windows are evaluated incrementally across steps (else each directly). */
@@ -95,11 +149,54 @@ export class SeriesWindows {
     return this.sliding !== undefined;
   }
 
-  /** The function's float result for series i's placed window; undefined: no output at this step. */
-  value(i: number, b: SampleBuffer, argv: number[]): number | undefined {
-    // The incremental evaluators know nothing of start timestamps.
-    if (this.sliding !== undefined && b.st === undefined) return this.sliding.value(i, this.w, b.offset, argv);
+  /** The function's float result for the placed window (one step at a time: no incremental state); undefined: no output. */
+  value(argv: number[]): number | undefined {
     return this.fn(this.w, argv);
+  }
+
+  /**
+   * Evaluates series i at steps [k0, k1) at once: its buffer filled for the last step, every window
+   * placed, then the function over the run (incrementally where it can be). Results go to out[k − k0],
+   * present[k − k0] = 1 where there is one; `run` says what was read. Returns false, having placed
+   * nothing, for a buffer holding histograms or start timestamps, or a call of one step per buffer
+   * (then place() and value() go step by step).
+   */
+  evaluateSteps(i: number, b: SampleBuffer, steps: StepTimes, k0: number, k1: number, out: Float64Array, present: Uint8Array): boolean {
+    if (this.oneStep || b.h !== undefined || b.st !== undefined) return false;
+    let read = 0;
+    let widest = 0;
+    // Runs of a few steps: a run's samples are all buffered at once, so a long one would grow the buffer.
+    for (let r0 = k0; r0 < k1; r0 += RUN_STEPS_MOST) {
+      const r1 = Math.min(k1, r0 + RUN_STEPS_MOST);
+      b.fill(steps.refs[r1 - 1]! + this.ahead);
+      const pw = this.placeRun(b, steps.refs, steps.times, r0, r1);
+      read += this.run.read;
+      if (this.run.widest > widest) widest = this.run.widest;
+      if (this.sliding !== undefined) this.sliding.values(i, pw, steps.args, this.w, out, present, r0 - k0);
+      else this.directRun(pw, steps.args, out, present, r0 - k0);
+    }
+    this.run.read = read;
+    this.run.widest = widest;
+    return true;
+  }
+
+  /** Each window of a run evaluated on its own. */
+  private directRun(pw: PlacedWindows, args: readonly Float64Array[], out: Float64Array, present: Uint8Array, at: number): void {
+    const w = this.w;
+    const argv = this.argv;
+    for (let j = 0; j < pw.n; j++) {
+      const s = pw.starts[j]!;
+      const e = pw.ends[j]!;
+      present[at + j] = 0;
+      if (s === e && !this.extended) continue;
+      pointAtWindow(w, pw, j);
+      if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
+      for (let a = 0; a < args.length; a++) argv[a] = args[a]![pw.step0 + j]!;
+      const r = this.fn(w, argv);
+      if (r === undefined) continue;
+      out[at + j] = r;
+      present[at + j] = 1;
+    }
   }
 }
 
@@ -129,22 +226,18 @@ export function evaluateFloatSteps(
   present: Uint8Array,
 ): number {
   const series = buffers.length;
-  const argv = steps.args.map(() => NaN);
-  present.fill(0, 0, series * (k1 - k0));
+  const n = k1 - k0;
+  const out = new Float64Array(n);
+  const has = new Uint8Array(n);
   let read = 0;
   // Series outer, steps inner: one series' samples stay in cache across the steps.
   for (let j = 0; j < series; j++) {
-    const b = buffers[j]!;
-    for (let k = k0; k < k1; k++) {
-      const n = sw.place(b, steps.times[k]!, steps.refs[k]!);
-      if (n < 0) continue;
-      read += n;
-      for (let a = 0; a < argv.length; a++) argv[a] = steps.args[a]![k]!;
-      const r = sw.value(j, b, argv);
-      if (r === undefined) continue;
-      const cell = (k - k0) * series + j;
-      values[cell] = r;
-      present[cell] = 1;
+    if (!sw.evaluateSteps(j, buffers[j]!, steps, k0, k1, out, has)) throw new Error(`window worker: series ${j} holds histograms or start timestamps`);
+    read += sw.run.read;
+    for (let k = 0; k < n; k++) {
+      const cell = k * series + j;
+      present[cell] = has[k]!;
+      if (has[k] === 1) values[cell] = out[k]!;
     }
   }
   return read;

@@ -30,7 +30,8 @@
 // ## Incremental evaluation
 // `slidingEvaluator(name, series, anchored, smoothed)` gives, for the functions that have one,
 // per-series state that follows forward-moving windows (O(samples + steps)); see sliding.ts.
-// The engine calls `value(i, window, base, args)` in place of `rangeFunctions[name]`.
+// The engine calls `values(i, placedWindows, args, w, out, present)` for a run of steps in place of
+// `rangeFunctions[name]` at each.
 //
 // ## Summation helpers for the engine
 // Prometheus's Kahan–Neumaier step: `c = kahanCompensation(x, sum, c); sum += x;` and the total
@@ -51,7 +52,8 @@ import * as o from "./over_time.js";
 import * as r from "./rate.js";
 import type { RangeFunction } from "./window.js";
 
-export type { RangeWindow, RangeFunction } from "./window.js";
+export type { RangeWindow, RangeFunction, PlacedWindows } from "./window.js";
+export { pointAtWindow } from "./window.js";
 export { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
 export { kahanSumInc, kahanCompensation } from "./kahan.js";
 export { quantileInPlace } from "./quantile.js";

@@ -58,13 +58,30 @@ export function extrapolationFactor(
   zeroAtMs = 0,
 ): number {
   const { t, start, end } = w;
-  const last = end - 1;
-  const firstT = t[start];
-  const lastT = t[last];
-  let durationToStart = (firstT - w.rangeStartMs) / 1000;
-  let durationToEnd = (w.rangeEndMs - lastT) / 1000;
+  const points = end - 1 > start ? rawSamplesInWindow(w) : 0;
+  return extrapolationFactorOf(t[start], t[end - 1], points, w.rangeStartMs, w.rangeEndMs, first, result, isCounter, isRate, zeroAtMs);
+}
+
+/**
+ * extrapolationFactor from the window's first and last sample times and the raw samples it holds
+ * (`points`; read only when above one), for a caller that has no RangeWindow at hand.
+ */
+export function extrapolationFactorOf(
+  firstT: number,
+  lastT: number,
+  points: number,
+  rangeStartMs: number,
+  rangeEndMs: number,
+  first: number,
+  result: number,
+  isCounter: boolean,
+  isRate: boolean,
+  zeroAtMs = 0,
+): number {
+  let durationToStart = (firstT - rangeStartMs) / 1000;
+  let durationToEnd = (rangeEndMs - lastT) / 1000;
   let sampledInterval = (lastT - firstT) / 1000;
-  const averageInterval = last > start ? sampledInterval / (rawSamplesInWindow(w) - 1) : 0;
+  const averageInterval = points > 1 ? sampledInterval / (points - 1) : 0;
   const threshold = averageInterval * 1.1;
   if (zeroAtMs !== 0) {
     durationToStart = 0;
@@ -79,7 +96,7 @@ export function extrapolationFactor(
   }
   if (durationToEnd >= threshold) durationToEnd = averageInterval / 2;
   let factor = sampledInterval !== 0 ? (sampledInterval + durationToStart + durationToEnd) / sampledInterval : 1;
-  if (isRate) factor /= (w.rangeEndMs - w.rangeStartMs) / 1000;
+  if (isRate) factor /= (rangeEndMs - rangeStartMs) / 1000;
   return factor;
 }
 
@@ -88,10 +105,14 @@ export function extrapolationFactor(
  * counter read the windows' raw counts (never fewer than the points, each of which is a raw sample).
  */
 function rawSamplesInWindow(w: Pick<RangeWindow, "start" | "end" | "rawCounts">): number {
-  const points = w.end - w.start;
-  const c = w.rawCounts;
+  return rawSamplesIn(w.rawCounts, w.start, w.end);
+}
+
+/** rawSamplesInWindow for samples [start, end) and their cumulative raw counts (undefined: raw samples). */
+export function rawSamplesIn(c: Float64Array | undefined, start: number, end: number): number {
+  const points = end - start;
   if (c === undefined) return points;
-  return Math.max(points, c[w.end - 1]! - (w.start > 0 ? c[w.start - 1]! : 0));
+  return Math.max(points, c[end - 1]! - (start > 0 ? c[start - 1]! : 0));
 }
 
 /** Index of the anchor (last sample at or before rangeStartMs, within lookback), or `start`. */

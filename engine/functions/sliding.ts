@@ -1,7 +1,8 @@
 // Incremental window functions: per-series state that follows the window as the steps move it
 // forward, so a range query costs O(samples + steps) per series instead of re-reading every
 // window. Each value equals the direct evaluation (rate.ts, over_time.ts) exactly or to
-// rounding; where it could not, the evaluator falls back to the direct function.
+// rounding; where it could not, the evaluator falls back to the direct function. A series is
+// evaluated a run of steps at a time, its state in locals across the run's windows.
 //
 // Choices, per function:
 // - rate/increase (plain windows): the number of reset pairs in the window is counted
@@ -18,17 +19,18 @@
 //   where the range starts, so a split range (the query frontend) would answer differently.
 //   irate/idelta and count/last/first_over_time are O(1) per window already.
 import { quantileOfSorted } from "./quantile.js";
-import { anchoredFrom, extrapolate, extrapolatedRate } from "./rate.js";
-import type { RangeWindow } from "./window.js";
+import { anchoredFrom, extrapolatedRate, extrapolationFactorOf, rawSamplesIn } from "./rate.js";
+import { pointAtWindow, type PlacedWindows, type RangeWindow } from "./window.js";
 
 /**
- * A range function evaluated for many series whose windows only move forward. `value` is
- * called with the window of series `i` at one step; `base` is the series' sample number of
- * index 0 in `w.t`/`w.v` (the buffer's offset), so state survives buffer compaction. Indices
- * from the previous call's window start on must still be in the arrays.
+ * A range function evaluated for many series whose windows only move forward, a run of steps at
+ * a time. `values` gives series i's result at each window j of the run: out[at + j], with
+ * present[at + j] = 1 (0: no output at that step). Runs of one series come in step order; state is kept by absolute
+ * sample number (pw.base), so it survives the buffer compacting between runs. `w` is scratch for
+ * evaluating one window directly; args[a][pw.step0 + j] is scalar argument a at window j.
  */
 export interface SlidingEvaluator {
-  value(i: number, w: RangeWindow, base: number, args: number[]): number | undefined;
+  values(i: number, pw: PlacedWindows, args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void;
 }
 
 /** The incremental evaluator for a function, or undefined when it has none (use the direct one). */
@@ -53,24 +55,17 @@ export function slidingEvaluator(name: string, series: number, anchored: boolean
 }
 
 /**
- * The window [from, to) of each series as absolute sample numbers, and the transition to a
- * new one: which samples leave and which enter. Shared by every evaluator.
+ * The window [from, to) of each series as absolute sample numbers, as the last run left it. A
+ * window starting at or after the last one's end shares nothing with it: the state starts
+ * afresh (the samples in between may be gone from the buffer).
  */
 class WindowTrack {
-  readonly from: Float64Array;
-  readonly to: Float64Array;
+  readonly from: Int32Array;
+  readonly to: Int32Array;
 
   constructor(series: number) {
-    this.from = new Float64Array(series);
-    this.to = new Float64Array(series);
-  }
-
-  /**
-   * Whether series i's new window starting at `from` overlaps its last one; when not, the
-   * state starts afresh (the samples in between may be gone from the buffer).
-   */
-  overlaps(i: number, from: number): boolean {
-    return from < this.to[i];
+    this.from = new Int32Array(series);
+    this.to = new Int32Array(series);
   }
 }
 
@@ -84,41 +79,56 @@ function isChangeAt(v: Float64Array, k: number): boolean {
   return cur !== prev && !(cur !== cur && prev !== prev);
 }
 
+/** A scratch array of at least n, grown by doubling. */
+function atLeast(a: Int32Array, n: number): Int32Array {
+  return a.length >= n ? a : new Int32Array(Math.max(n, 2 * a.length));
+}
+
 /**
  * Counts pairs (k-1, k) with k in [start+1, end) that are a reset (or a change): the pair is
  * in the window while its later sample is and its earlier one is too.
  */
 class PairCounter {
   private readonly track: WindowTrack;
-  readonly count: Int32Array;
+  private readonly count: Int32Array;
+  /** The pairs in each window of the last run. */
+  counts: Int32Array = new Int32Array(16);
 
   constructor(series: number, private readonly changes: boolean) {
     this.track = new WindowTrack(series);
     this.count = new Int32Array(series);
   }
 
-  /** Moves series i's window to w's [start, end) and returns the pairs counted in it. */
-  advance(i: number, w: RangeWindow, base: number): number {
-    const v = w.v;
+  /** Moves series i's window through the run's windows, counting each one's pairs into `counts`. */
+  countRun(i: number, pw: PlacedWindows): Int32Array {
+    const counts = (this.counts = atLeast(this.counts, pw.n));
+    const { v, base, starts, ends } = pw;
+    const changes = this.changes;
     const tr = this.track;
-    const start = w.start + base;
-    const end = w.end + base;
+    let from = tr.from[i];
+    let to = tr.to[i];
     let n = this.count[i];
-    let addFrom: number;
-    if (tr.overlaps(i, start)) {
-      // Pairs whose earlier sample left: k in [oldStart+1, start+1), all below the old end.
-      const oldFrom = tr.from[i];
-      for (let k = oldFrom + 1; k <= start; k++) if (this.at(v, k - base)) n--;
-      addFrom = Math.max(tr.to[i], start + 1);
-    } else {
-      n = 0;
-      addFrom = start + 1;
+    for (let j = 0; j < pw.n; j++) {
+      const start = starts[j] + base;
+      const end = ends[j] + base;
+      let addFrom: number;
+      if (start < to) {
+        // Pairs whose earlier sample left: k in [from+1, start+1), all below the old end.
+        for (let k = from + 1; k <= start; k++) if (changes ? isChangeAt(v, k - base) : isResetAt(v, k - base)) n--;
+        addFrom = to > start + 1 ? to : start + 1;
+      } else {
+        n = 0;
+        addFrom = start + 1;
+      }
+      for (let k = addFrom; k < end; k++) if (changes ? isChangeAt(v, k - base) : isResetAt(v, k - base)) n++;
+      from = start;
+      to = end;
+      counts[j] = n;
     }
-    for (let k = addFrom; k < end; k++) if (this.at(v, k - base)) n++;
-    tr.from[i] = start;
-    tr.to[i] = end;
+    tr.from[i] = from;
+    tr.to[i] = to;
     this.count[i] = n;
-    return n;
+    return counts;
   }
 
   at(v: Float64Array, k: number): boolean {
@@ -133,11 +143,28 @@ class RateEvaluator implements SlidingEvaluator {
     this.pairs = new PairCounter(series, false);
   }
 
-  value(i: number, w: RangeWindow, base: number): number | undefined {
-    const resets = this.pairs.advance(i, w, base);
-    if (w.end - w.start < 2) return undefined;
-    if (resets > 0) return extrapolatedRate(w, true, this.isRate);
-    return extrapolate(w, w.v[w.end - 1] - w.v[w.start], true, this.isRate);
+  values(i: number, pw: PlacedWindows, _args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
+    const resets = this.pairs.countRun(i, pw);
+    const { t, v, rawCounts, starts, ends, refs, step0, rangeMs } = pw;
+    for (let j = 0; j < pw.n; j++) {
+      const s = starts[j];
+      const e = ends[j];
+      present[at + j] = 0;
+      if (e - s < 2) continue;
+      if (resets[j] > 0) {
+        // A window holding a reset is evaluated directly: its correction sums in Prometheus's order.
+        pointAtWindow(w, pw, j);
+        const r = extrapolatedRate(w, true, this.isRate);
+        if (r === undefined) continue;
+        out[at + j] = r;
+      } else {
+        const ref = refs[step0 + j];
+        const first = v[s];
+        const result = v[e - 1] - first;
+        out[at + j] = result * extrapolationFactorOf(t[s], t[e - 1], rawSamplesIn(rawCounts, s, e), ref - rangeMs, ref, first, result, true, this.isRate);
+      }
+      present[at + j] = 1;
+    }
   }
 }
 
@@ -148,12 +175,21 @@ class PairCountEvaluator implements SlidingEvaluator {
     this.pairs = new PairCounter(series, changes);
   }
 
-  value(i: number, w: RangeWindow, base: number): number | undefined {
-    let n = this.pairs.advance(i, w, base);
-    if (w.end <= w.start) return undefined;
-    // The anchor adds one pair: (anchor, first sample of the window).
-    if (this.anchored && anchoredFrom(w) < w.start && this.pairs.at(w.v, w.start)) n++;
-    return n;
+  values(i: number, pw: PlacedWindows, _args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
+    const counts = this.pairs.countRun(i, pw);
+    for (let j = 0; j < pw.n; j++) {
+      const s = pw.starts[j];
+      present[at + j] = 0;
+      if (pw.ends[j] <= s) continue;
+      let n = counts[j];
+      if (this.anchored) {
+        // The anchor adds one pair: (anchor, first sample of the window).
+        pointAtWindow(w, pw, j);
+        if (anchoredFrom(w) < s && this.pairs.at(pw.v, s)) n++;
+      }
+      out[at + j] = n;
+      present[at + j] = 1;
+    }
   }
 }
 
@@ -171,49 +207,56 @@ class ExtremumEvaluator implements SlidingEvaluator {
     this.tail = new Int32Array(series);
   }
 
-  value(i: number, w: RangeWindow, base: number): number | undefined {
-    const v = w.v;
+  values(i: number, pw: PlacedWindows, _args: readonly Float64Array[], _w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
+    const { v, base, starts, ends } = pw;
     const tr = this.track;
-    const start = w.start + base;
-    const end = w.end + base;
+    const max = this.max;
     let q = this.deques[i] ?? (this.deques[i] = new Float64Array(16));
     let h = this.head[i];
     let tl = this.tail[i];
-    let addFrom: number;
-    if (tr.overlaps(i, start)) {
-      while (h < tl && q[h] < start) h++;
-      addFrom = Math.max(tr.to[i], start);
-    } else {
-      h = 0;
-      tl = 0;
-      addFrom = start;
-    }
-    const max = this.max;
-    for (let k = addFrom; k < end; k++) {
-      const x = v[k - base];
-      if (x !== x) continue;
-      // Equal values stay: the earliest of equal extremes is the one the direct scan keeps.
-      while (tl > h && (max ? v[q[tl - 1] - base] < x : v[q[tl - 1] - base] > x)) tl--;
-      if (tl === q.length) {
-        if (h > 0) {
-          q.copyWithin(0, h, tl);
-          tl -= h;
-          h = 0;
-        } else {
-          const bigger = new Float64Array(2 * q.length);
-          bigger.set(q);
-          q = this.deques[i] = bigger;
-        }
+    let to = tr.to[i];
+    let start = tr.from[i];
+    for (let j = 0; j < pw.n; j++) {
+      start = starts[j] + base;
+      const end = ends[j] + base;
+      let addFrom: number;
+      if (start < to) {
+        while (h < tl && q[h] < start) h++;
+        addFrom = to > start ? to : start;
+      } else {
+        h = 0;
+        tl = 0;
+        addFrom = start;
       }
-      q[tl++] = k;
+      for (let k = addFrom; k < end; k++) {
+        const x = v[k - base];
+        if (x !== x) continue;
+        // Equal values stay: the earliest of equal extremes is the one the direct scan keeps.
+        while (tl > h && (max ? v[q[tl - 1] - base] < x : v[q[tl - 1] - base] > x)) tl--;
+        if (tl === q.length) {
+          if (h > 0) {
+            q.copyWithin(0, h, tl);
+            tl -= h;
+            h = 0;
+          } else {
+            const bigger = new Float64Array(2 * q.length);
+            bigger.set(q);
+            q = this.deques[i] = bigger;
+          }
+        }
+        q[tl++] = k;
+      }
+      to = end;
+      present[at + j] = 0;
+      if (end <= start) continue;
+      // Only NaN in the window: NaN, as the direct scan gives.
+      out[at + j] = h < tl ? v[q[h] - base] : NaN;
+      present[at + j] = 1;
     }
     tr.from[i] = start;
-    tr.to[i] = end;
+    tr.to[i] = to;
     this.head[i] = h;
     this.tail[i] = tl;
-    if (end <= start) return undefined;
-    // Only NaN in the window: NaN, as the direct scan gives.
-    return h < tl ? v[q[h] - base] : NaN;
   }
 }
 
@@ -248,54 +291,62 @@ class QuantileEvaluator implements SlidingEvaluator {
     this.nans = new Int32Array(series);
   }
 
-  value(i: number, w: RangeWindow, base: number, args: number[]): number | undefined {
-    const v = w.v;
+  values(i: number, pw: PlacedWindows, args: readonly Float64Array[], _w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
+    const { v, base, starts, ends } = pw;
     const tr = this.track;
-    const start = w.start + base;
-    const end = w.end + base;
     let sorted = this.sorted[i] ?? (this.sorted[i] = new Float64Array(16));
     let n = this.size[i];
     let nans = this.nans[i];
-    let addFrom: number;
-    if (tr.overlaps(i, start)) {
-      const leaveTo = Math.min(start, tr.to[i]);
-      for (let k = tr.from[i]; k < leaveTo; k++) {
+    let from = tr.from[i];
+    let to = tr.to[i];
+    for (let j = 0; j < pw.n; j++) {
+      const start = starts[j] + base;
+      const end = ends[j] + base;
+      let addFrom: number;
+      if (start < to) {
+        const leaveTo = start < to ? start : to;
+        for (let k = from; k < leaveTo; k++) {
+          const x = v[k - base];
+          if (x !== x) {
+            nans--;
+            continue;
+          }
+          const at = lowerBound(sorted, n, x);
+          sorted.copyWithin(at, at + 1, n);
+          n--;
+        }
+        addFrom = to > start ? to : start;
+      } else {
+        n = 0;
+        nans = 0;
+        addFrom = start;
+      }
+      for (let k = addFrom; k < end; k++) {
         const x = v[k - base];
         if (x !== x) {
-          nans--;
+          nans++;
           continue;
         }
+        if (n === sorted.length) {
+          const bigger = new Float64Array(2 * n);
+          bigger.set(sorted);
+          sorted = this.sorted[i] = bigger;
+        }
         const at = lowerBound(sorted, n, x);
-        sorted.copyWithin(at, at + 1, n);
-        n--;
+        sorted.copyWithin(at + 1, at, n);
+        sorted[at] = x;
+        n++;
       }
-      addFrom = Math.max(tr.to[i], start);
-    } else {
-      n = 0;
-      nans = 0;
-      addFrom = start;
+      from = start;
+      to = end;
+      present[at + j] = 0;
+      if (end <= start) continue;
+      out[at + j] = quantileOfSorted(args[0][pw.step0 + j], sorted, nans, n + nans);
+      present[at + j] = 1;
     }
-    for (let k = addFrom; k < end; k++) {
-      const x = v[k - base];
-      if (x !== x) {
-        nans++;
-        continue;
-      }
-      if (n === sorted.length) {
-        const bigger = new Float64Array(2 * n);
-        bigger.set(sorted);
-        sorted = this.sorted[i] = bigger;
-      }
-      const at = lowerBound(sorted, n, x);
-      sorted.copyWithin(at + 1, at, n);
-      sorted[at] = x;
-      n++;
-    }
-    tr.from[i] = start;
-    tr.to[i] = end;
+    tr.from[i] = from;
+    tr.to[i] = to;
     this.size[i] = n;
     this.nans[i] = nans;
-    if (end <= start) return undefined;
-    return quantileOfSorted(args[0], sorted, nans, n + nans);
   }
 }

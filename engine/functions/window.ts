@@ -63,3 +63,38 @@ export interface RangeWindow {
 export type RangeFunction = (w: RangeWindow, args: number[]) => number | undefined;
 
 export const DEFAULT_LOOKBACK_DELTA_MS = 300_000;
+
+/**
+ * One series' windows at a run of consecutive steps, placed at once: window j holds samples
+ * [starts[j], ends[j]) of t/v and covers (refs[step0 + j] − rangeMs, refs[step0 + j]], evaluated
+ * at times[step0 + j]. The arrays stay put for the whole run (the buffer compacts only between runs).
+ */
+export interface PlacedWindows {
+  t: Float64Array;
+  v: Float64Array;
+  rawCounts: Float64Array | undefined;
+  /** The series' sample number of index 0 of t/v, so state kept across runs survives compaction. */
+  base: number;
+  /** Windows in the run. */
+  n: number;
+  starts: Int32Array;
+  ends: Int32Array;
+  step0: number;
+  refs: Float64Array;
+  times: Float64Array;
+  rangeMs: number;
+}
+
+/** Points w at window j of a run (for a function that reads one window). */
+export function pointAtWindow(w: RangeWindow, pw: PlacedWindows, j: number): void {
+  const ref = pw.refs[pw.step0 + j];
+  w.t = pw.t;
+  w.v = pw.v;
+  w.st = undefined;
+  w.rawCounts = pw.rawCounts;
+  w.start = pw.starts[j];
+  w.end = pw.ends[j];
+  w.rangeStartMs = ref - pw.rangeMs;
+  w.rangeEndMs = ref;
+  w.evalTimeMs = pw.times[pw.step0 + j];
+}
