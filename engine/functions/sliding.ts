@@ -5,9 +5,9 @@
 // evaluated a run of steps at a time, its state in locals across the run's windows.
 //
 // Choices, per function:
-// - rate/increase (plain windows): the number of reset pairs in the window is counted
-//   incrementally; with none (the usual case) the increase is v[last] - v[first], exactly as
-//   Prometheus computes it, and the same extrapolation follows. A window holding a reset is
+// - rate/increase (plain windows): each sample is checked for a reset once, and the last reset
+//   seen tells whether a window holds one; with none (the usual case) the increase is
+//   v[last] - v[first], exactly as Prometheus computes it, and the same extrapolation follows. A window holding a reset is
 //   evaluated directly, so the correction sums v[i-1] in Prometheus's order, bit for bit.
 // - resets/changes (plain and anchored): integer counts of the qualifying pairs; exact.
 // - min/max_over_time: a monotone deque of sample numbers per series (NaN tracked apart).
@@ -136,22 +136,50 @@ class PairCounter {
   }
 }
 
+/**
+ * rate/increase: whether a window holds a reset is all they need (then it is evaluated directly).
+ * Each sample is checked once, as a run first reaches it, and the last reset seen is kept: a
+ * window (s, e) holds one when that reset, or one found in this run, lies in (s, e).
+ */
 class RateEvaluator implements SlidingEvaluator {
-  private readonly pairs: PairCounter;
+  /** Per series: pairs (k−1, k) with k below this sample number are checked. */
+  private readonly scanned: Int32Array;
+  /** Per series: the sample number k of the last reset pair checked (0: none). */
+  private readonly lastReset: Int32Array;
+  /** The resets found in the current run, ascending. */
+  private found = new Int32Array(4);
 
   constructor(series: number, private readonly isRate: boolean) {
-    this.pairs = new PairCounter(series, false);
+    this.scanned = new Int32Array(series);
+    this.lastReset = new Int32Array(series);
   }
 
   values(i: number, pw: PlacedWindows, _args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
-    const resets = this.pairs.countRun(i, pw);
-    const { t, v, rawCounts, starts, ends, refs, step0, rangeMs } = pw;
+    const { t, v, base, rawCounts, starts, ends, refs, step0, rangeMs } = pw;
+    if (pw.n === 0) return;
+    // Pairs before the run's first window never matter again (and their samples may be gone).
+    const endAll = ends[pw.n - 1] + base;
+    let nFound = 0;
+    for (let k = Math.max(this.scanned[i], starts[0] + base + 1); k < endAll; k++) {
+      if (!(v[k - base] < v[k - 1 - base])) continue;
+      if (nFound === this.found.length) {
+        const bigger = new Int32Array(2 * nFound);
+        bigger.set(this.found);
+        this.found = bigger;
+      }
+      this.found[nFound++] = k;
+    }
+    if (endAll > this.scanned[i]) this.scanned[i] = endAll;
+    let last = this.lastReset[i];
+    let next = 0;
     for (let j = 0; j < pw.n; j++) {
       const s = starts[j];
       const e = ends[j];
+      // The last reset before this window's end: found ones enter as the windows pass them.
+      while (next < nFound && this.found[next] < e + base) last = this.found[next++];
       present[at + j] = 0;
       if (e - s < 2) continue;
-      if (resets[j] > 0) {
+      if (last > s + base) {
         // A window holding a reset is evaluated directly: its correction sums in Prometheus's order.
         pointAtWindow(w, pw, j);
         const r = extrapolatedRate(w, true, this.isRate);
@@ -165,6 +193,7 @@ class RateEvaluator implements SlidingEvaluator {
       }
       present[at + j] = 1;
     }
+    this.lastReset[i] = nFound > 0 ? this.found[nFound - 1] : last;
   }
 }
 
