@@ -1,6 +1,7 @@
 // One range function over the windows of many series, a run of steps at a time: where each step's
-// window lies in a series' buffer, and what the function gives there. The operator (range_function.ts) and its
-// window workers (engine/parallel/) both evaluate through this, so they cannot disagree.
+// window lies in a series' buffer, and what the function gives there. The operator
+// (range_function.ts) and its window workers (engine/parallel/) both evaluate through this, so they
+// cannot disagree.
 import { pointAtWindow, rangeFunctions, slidingEvaluator, type PlacedWindows, type RangeFunction, type RangeWindow, type SlidingEvaluator } from "../functions/index.js";
 import type { Timeline } from "../model.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
@@ -155,11 +156,12 @@ export class SeriesWindows {
   }
 
   /**
-   * Evaluates series i at steps [k0, k1) at once: its buffer filled for the last step, every window
-   * placed, then the function over the run (incrementally where it can be). Results go to out[k − k0],
-   * present[k − k0] = 1 where there is one; `run` says what was read. Returns false, having placed
-   * nothing, for a buffer holding histograms or start timestamps, or a call of one step per buffer
-   * (then place() and value() go step by step).
+   * Evaluates series i at steps [k0, k1), in runs of at most RUN_STEPS_MOST steps: the buffer
+   * filled for a run's last step, the run's windows placed in one loop, then the function over the
+   * run (incrementally where it can be). Results go to out[k − k0], present[k − k0] = 1 where there
+   * is one; `run` says what was read. Returns false, having placed nothing, for a buffer holding
+   * histograms or start timestamps, or a call of one step per buffer (then place() and value() go
+   * step by step).
    */
   evaluateSteps(i: number, b: SampleBuffer, steps: StepTimes, k0: number, k1: number, out: Float64Array, present: Uint8Array): boolean {
     if (this.oneStep || b.h !== undefined || b.st !== undefined) return false;

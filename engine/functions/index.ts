@@ -30,7 +30,7 @@
 // ## Incremental evaluation
 // `slidingEvaluator(name, series, anchored, smoothed)` gives, for the functions that have one,
 // per-series state that follows forward-moving windows (O(samples + steps)); see sliding.ts.
-// The engine calls `values(i, placedWindows, args, w, out, present)` for a run of steps in place of
+// The engine calls `values(i, placedWindows, args, w, out, present, at)` for a run of steps in place of
 // `rangeFunctions[name]` at each.
 //
 // ## Summation helpers for the engine

@@ -38,7 +38,7 @@ export function extrapolatedRate(w: RangeWindow, isCounter: boolean, isRate: boo
  * The extrapolation step of extrapolatedRate, given the window's (reset-corrected) value
  * change `result`; the window holds at least two samples.
  */
-export function extrapolate(w: RangeWindow, result: number, isCounter: boolean, isRate: boolean): number {
+function extrapolate(w: RangeWindow, result: number, isCounter: boolean, isRate: boolean): number {
   return result * extrapolationFactor(w, w.v[w.start], result, isCounter, isRate);
 }
 

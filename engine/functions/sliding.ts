@@ -7,8 +7,9 @@
 // Choices, per function:
 // - rate/increase (plain windows): each sample is checked for a reset once, and the last reset
 //   seen tells whether a window holds one; with none (the usual case) the increase is
-//   v[last] - v[first], exactly as Prometheus computes it, and the same extrapolation follows. A window holding a reset is
-//   evaluated directly, so the correction sums v[i-1] in Prometheus's order, bit for bit.
+//   v[last] - v[first], exactly as Prometheus computes it, and the same extrapolation follows.
+//   A window holding a reset is evaluated directly, so the correction sums v[i-1] in
+//   Prometheus's order, bit for bit.
 // - resets/changes (plain and anchored): integer counts of the qualifying pairs; exact.
 // - min/max_over_time: a monotone deque of sample numbers per series (NaN tracked apart).
 // - quantile_over_time: the window's values kept sorted per series (binary search, then one
@@ -25,9 +26,10 @@ import { pointAtWindow, type PlacedWindows, type RangeWindow } from "./window.js
 /**
  * A range function evaluated for many series whose windows only move forward, a run of steps at
  * a time. `values` gives series i's result at each window j of the run: out[at + j], with
- * present[at + j] = 1 (0: no output at that step). Runs of one series come in step order; state is kept by absolute
- * sample number (pw.base), so it survives the buffer compacting between runs. `w` is scratch for
- * evaluating one window directly; args[a][pw.step0 + j] is scalar argument a at window j.
+ * present[at + j] = 1 (0: no output at that step). Runs of one series come in step order; state
+ * is kept by absolute sample number (pw.base), so it survives the buffer compacting between runs.
+ * `w` is scratch for evaluating one window directly; args[a][pw.step0 + j] is scalar argument a
+ * at window j.
  */
 export interface SlidingEvaluator {
   values(i: number, pw: PlacedWindows, args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void;
@@ -92,7 +94,7 @@ class PairCounter {
   private readonly track: WindowTrack;
   private readonly count: Int32Array;
   /** The pairs in each window of the last run. */
-  counts: Int32Array = new Int32Array(16);
+  private counts: Int32Array = new Int32Array(16);
 
   constructor(series: number, private readonly changes: boolean) {
     this.track = new WindowTrack(series);
@@ -161,7 +163,7 @@ class RateEvaluator implements SlidingEvaluator {
     const endAll = ends[pw.n - 1] + base;
     let nFound = 0;
     for (let k = Math.max(this.scanned[i], starts[0] + base + 1); k < endAll; k++) {
-      if (!(v[k - base] < v[k - 1 - base])) continue;
+      if (!isResetAt(v, k - base)) continue;
       if (nFound === this.found.length) {
         const bigger = new Int32Array(2 * nFound);
         bigger.set(this.found);
@@ -333,15 +335,14 @@ class QuantileEvaluator implements SlidingEvaluator {
       const end = ends[j] + base;
       let addFrom: number;
       if (start < to) {
-        const leaveTo = start < to ? start : to;
-        for (let k = from; k < leaveTo; k++) {
+        for (let k = from; k < start; k++) {
           const x = v[k - base];
           if (x !== x) {
             nans--;
             continue;
           }
-          const at = lowerBound(sorted, n, x);
-          sorted.copyWithin(at, at + 1, n);
+          const pos = lowerBound(sorted, n, x);
+          sorted.copyWithin(pos, pos + 1, n);
           n--;
         }
         addFrom = to > start ? to : start;
@@ -361,9 +362,9 @@ class QuantileEvaluator implements SlidingEvaluator {
           bigger.set(sorted);
           sorted = this.sorted[i] = bigger;
         }
-        const at = lowerBound(sorted, n, x);
-        sorted.copyWithin(at + 1, at, n);
-        sorted[at] = x;
+        const pos = lowerBound(sorted, n, x);
+        sorted.copyWithin(pos + 1, pos, n);
+        sorted[pos] = x;
         n++;
       }
       from = start;
