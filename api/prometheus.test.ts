@@ -145,6 +145,17 @@ test("orrery answers like Prometheus 2.42 on data Prometheus remote_writes into 
     const firstScrape = end - Number(scraped[0]?.value?.[1] ?? 0);
     const start = Math.max(end - 20, firstScrape + 23);
     assert.ok(start <= end - 4, `Prometheus scraped for ${end - firstScrape}s only`);
+    // Under load remote_write can lag more than those seconds: compare once orrery holds, for every
+    // series Prometheus has, a sample as late as Prometheus's newest before end.
+    const fresh = `/api/v1/query?query=${encodeURIComponent('{job="prometheus"}[1500ms]')}&time=${end}`;
+    const wantFresh = ((await getJson(prom + fresh)).data.result as PromSeries[]).length;
+    assert.ok(wantFresh > 0, `Prometheus holds no sample in the 1.5 s before ${end}`);
+    for (const deadline = Date.now() + 30_000; ; ) {
+      const gotFresh = ((await getJson(orrery + fresh)).data.result as PromSeries[]).length;
+      if (gotFresh === wantFresh) break;
+      assert.ok(Date.now() < deadline, `remote_write delivered ${gotFresh} of ${wantFresh} series up to ${end} in 30 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
     const problems: string[] = [];
     for (const q of QUERIES) {
       const instant = `/api/v1/query?query=${encodeURIComponent(q)}&time=${end}`;
