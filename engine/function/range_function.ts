@@ -115,11 +115,8 @@ export class RangeFunctionOperator implements Operator {
         window = sw.run.last;
         for (let k = first; k < last; k++) {
           if (runPresent[k - first] === 0) continue;
-          const sv = out[k - first]!;
-          sv.ids[sv.n] = i;
-          sv.v[sv.n++] = runValues[k - first]!;
-          this.emitted[i] = 1;
-          if (k === 0 || !this.atFixed) this.outPoints[i]++;
+          this.emitFloat(out[k - first]!, i, runValues[k - first]!);
+          if (this.counted(k)) this.outPoints[i]++;
         }
       } else for (let k = first; k < last; k++) {
         const n = sw.place(b, times[k]!, refs[k]!);
@@ -129,8 +126,7 @@ export class RangeFunctionOperator implements Operator {
         this.ctx.samples.check(held + before + window);
         for (let a = 0; a < args.length; a++) this.argv[a] = args[a]![k]!;
         const sv = out[k - first]!;
-        // An @-fixed window is evaluated once by Prometheus (a step-invariant expression): its output counts once.
-        const counted = k === 0 || !this.atFixed;
+        const counted = this.counted(k);
         if (b.h !== undefined) {
           const weight = this.emitHistogramWindow(d, i, b, sv);
           if (counted) this.outPoints[i] += weight;
@@ -139,9 +135,7 @@ export class RangeFunctionOperator implements Operator {
         const r = sw.value(this.argv);
         if (sw.w.startTimeOverlap === true) this.reportStartTimeOverlap(d, i);
         if (r === undefined) continue;
-        sv.ids[sv.n] = i;
-        sv.v[sv.n++] = r;
-        this.emitted[i] = 1;
+        this.emitFloat(sv, i, r);
         if (counted) this.outPoints[i]++;
       }
       if (last === this.tl.steps) {
@@ -157,15 +151,25 @@ export class RangeFunctionOperator implements Operator {
     return out;
   }
 
+  /** Series i's float result at a step. */
+  private emitFloat(sv: StepVector, i: number, r: number): void {
+    sv.ids[sv.n] = i;
+    sv.v[sv.n++] = r;
+    this.emitted[i] = 1;
+  }
+
+  /** Whether step k's output counts against --query.max-samples: an @-fixed window is evaluated once by Prometheus (a step-invariant expression), so its output counts once. */
+  private counted(k: number): boolean {
+    return k === 0 || !this.atFixed;
+  }
+
   /** One window of a series holding histograms, through Prometheus's histogram rules; returns the output's weight (0: none). */
   private emitHistogramWindow(d: RangeData, i: number, b: SampleBuffer, sv: StepVector): number {
     this.histogramWindows ??= new HistogramWindows(this.ctx, this.name, this.fn, this.argPos);
     const r = this.histogramWindows.eval(b, this.windows!.w, this.argv, getLabel(d.meta[i]!.labels, METRIC_NAME));
     if (r === undefined) return 0;
     if (typeof r === "number") {
-      sv.ids[sv.n] = i;
-      sv.v[sv.n++] = r;
-      this.emitted[i] = 1;
+      this.emitFloat(sv, i, r);
       return 1;
     }
     pushHistogram(sv, i, r);

@@ -81,9 +81,12 @@ function isChangeAt(v: Float64Array, k: number): boolean {
   return cur !== prev && !(cur !== cur && prev !== prev);
 }
 
-/** A scratch array of at least n, grown by doubling. */
-function atLeast(a: Int32Array, n: number): Int32Array {
-  return a.length >= n ? a : new Int32Array(Math.max(n, 2 * a.length));
+/** A scratch array of at least n, grown by doubling, its first `keep` values kept. */
+function atLeast(a: Int32Array, n: number, keep = 0): Int32Array {
+  if (a.length >= n) return a;
+  const bigger = new Int32Array(Math.max(n, 2 * a.length));
+  bigger.set(a.subarray(0, keep));
+  return bigger;
 }
 
 /**
@@ -105,7 +108,6 @@ class PairCounter {
   countRun(i: number, pw: PlacedWindows): Int32Array {
     const counts = (this.counts = atLeast(this.counts, pw.n));
     const { v, base, starts, ends } = pw;
-    const changes = this.changes;
     const tr = this.track;
     let from = tr.from[i];
     let to = tr.to[i];
@@ -116,13 +118,13 @@ class PairCounter {
       let addFrom: number;
       if (start < to) {
         // Pairs whose earlier sample left: k in [from+1, start+1), all below the old end.
-        for (let k = from + 1; k <= start; k++) if (changes ? isChangeAt(v, k - base) : isResetAt(v, k - base)) n--;
+        for (let k = from + 1; k <= start; k++) if (this.at(v, k - base)) n--;
         addFrom = to > start + 1 ? to : start + 1;
       } else {
         n = 0;
         addFrom = start + 1;
       }
-      for (let k = addFrom; k < end; k++) if (changes ? isChangeAt(v, k - base) : isResetAt(v, k - base)) n++;
+      for (let k = addFrom; k < end; k++) if (this.at(v, k - base)) n++;
       from = start;
       to = end;
       counts[j] = n;
@@ -149,7 +151,7 @@ class RateEvaluator implements SlidingEvaluator {
   /** Per series: the sample number k of the last reset pair checked (0: none). */
   private readonly lastReset: Int32Array;
   /** The resets found in the current run, ascending. */
-  private found = new Int32Array(4);
+  private found: Int32Array = new Int32Array(4);
 
   constructor(series: number, private readonly isRate: boolean) {
     this.scanned = new Int32Array(series);
@@ -164,11 +166,7 @@ class RateEvaluator implements SlidingEvaluator {
     let nFound = 0;
     for (let k = Math.max(this.scanned[i], starts[0] + base + 1); k < endAll; k++) {
       if (!isResetAt(v, k - base)) continue;
-      if (nFound === this.found.length) {
-        const bigger = new Int32Array(2 * nFound);
-        bigger.set(this.found);
-        this.found = bigger;
-      }
+      this.found = atLeast(this.found, nFound + 1, nFound);
       this.found[nFound++] = k;
     }
     if (endAll > this.scanned[i]) this.scanned[i] = endAll;

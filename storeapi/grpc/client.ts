@@ -200,8 +200,7 @@ class SeriesStreamChecker {
 
   frame(read: StoreSeriesRead): SeriesFrame {
     for (const s of read.series) this.check(s.labels);
-    const warnings: string[] = [];
-    for (const note of read.notes) warnings.push(typeof note === "string" ? note : this.dropped(read.series[note.series]!.labels, note));
+    const warnings = read.notes.map((note) => (typeof note === "string" ? note : this.dropped(read.series[note.series]!.labels, note)));
     return { series: read.series, warnings };
   }
 
