@@ -4,7 +4,7 @@
 // orrery_limits_rejected_total{limit,tenant}. 0 means unlimited everywhere.
 import { readFileSync, statSync } from "node:fs";
 import { Counter, type Registry } from "prom-client";
-import { parseYaml, YamlError, YamlKeyReader, type YamlMapping } from "../conformance/index.js";
+import { parseYaml, YamlError, YamlKeyReader, type YamlMapping } from "../storeapi/index.js";
 import type { EstimateOptions, SeriesFrame, SeriesRequest, Store } from "../storeapi/index.js";
 import type { CostRefusal } from "../planner/index.js";
 import type { CostPolicy } from "./cost.js";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
 import type { SecureVersion } from "node:tls";
 import bcrypt from "bcryptjs";
-import { parseYaml, type YamlValue } from "../conformance/index.js";
+import { parseYaml, type YamlValue } from "../storeapi/index.js";
 
 export class WebConfigError extends Error {
   override name = "WebConfigError";

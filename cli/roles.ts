@@ -35,6 +35,8 @@ import {
   type Label,
   type Labels,
   type Store,
+  parseYaml,
+  type YamlValue,
 } from "../storeapi/index.js";
 import {
   createRemoteWriteContext,
@@ -59,7 +61,6 @@ import {
   type ThanosSource,
 } from "../stores/index.js";
 import { type CacheBackend, InMemoryBackend, QueryFrontend, RedisBackend, type RedisBackendOptions, type RedisTlsOptions, redisHostPort } from "../cache/index.js";
-import { parseYaml, type YamlValue } from "../conformance/index.js";
 import { DEFAULT_PARALLEL_MIN_SAMPLES, WindowWorkerPool } from "../engine/index.js";
 import { byteSize, durationFlag, expandEnv, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, type ParsedFlags, pathOrContent } from "./flags.js";
 

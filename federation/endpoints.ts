@@ -3,7 +3,7 @@
 // exponential backoff. Queries use only healthy endpoints and their cached info, never waiting on a check;
 // an unhealthy endpoint is not contacted but named in a warning (or error), never silently left out.
 import { readFile } from "node:fs/promises";
-import { parseYaml, type YamlValue } from "../conformance/index.js";
+import { parseYaml, type YamlValue } from "../storeapi/index.js";
 import type { Labels, Store, StoreInfo } from "../storeapi/index.js";
 import type { StoreRef } from "./proxy.js";
 

@@ -5,7 +5,7 @@
 // (password_file, bearer_token_file), read at every send so a rotated secret is picked up, and
 // from the environment (`$(VAR)` in the file), so none has to be given on the command line.
 // Unknown keys are errors, as Thanos's strict YAML decoding makes them.
-import { joinKey, parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../conformance/index.js";
+import { joinKey, parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../storeapi/index.js";
 import { parseDuration } from "../promql/index.js";
 
 export class AlertmanagerConfigError extends Error {

@@ -7,7 +7,7 @@ import { readFile } from "node:fs/promises";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { extname } from "node:path";
-import { parseYaml, type YamlValue } from "../conformance/index.js";
+import { parseYaml, type YamlValue } from "../storeapi/index.js";
 import { AlertmanagerConfigError, type AlertmanagerSetConfig, type FileSdConfig, type HttpClientConfig } from "./alertmanagers.js";
 import { expandGlobs } from "./manager.js";
 

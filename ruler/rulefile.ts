@@ -3,7 +3,7 @@
 // rules` does and its errors name the file, group, rule and position the same way.
 // Beyond Prometheus 2.42: `query_offset` (Prometheus 2.53) and Thanos's
 // `partial_response_strategy` on a group.
-import { parseYaml, YamlError, type YamlPositions, type YamlValue } from "../conformance/index.js";
+import { parseYaml, YamlError, type YamlPositions, type YamlValue } from "../storeapi/index.js";
 import { parse as parsePromql, parseDuration, ParseError } from "../promql/index.js";
 import { parseAlertTemplate, TemplateError } from "./template.js";
 

@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { buildApi } from "../api/index.js";
-import { parseYaml } from "../conformance/index.js";
 import { Engine } from "../engine/index.js";
-import { MemoryStore } from "../storeapi/index.js";
+import { MemoryStore, parseYaml } from "../storeapi/index.js";
 import { Ruler } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "orrery-rulesdir-"));

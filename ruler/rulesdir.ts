@@ -5,7 +5,7 @@
 import { readdir, readFile, rename, rm, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { RuleConfigError, type RuleConfigSource } from "../api/index.js";
-import { formatYaml, parseYaml, YamlError, type YamlValue } from "../conformance/index.js";
+import { formatYaml, parseYaml, YamlError, type YamlValue } from "../storeapi/index.js";
 import { parseRuleFile } from "./rulefile.js";
 
 type Group = { [key: string]: YamlValue };

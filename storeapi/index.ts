@@ -274,3 +274,6 @@ export {
   type GrpcStoreClientOptions,
   type GrpcClientTlsOptions,
 } from "./grpc/options.js";
+// YAML for configuration files (every role's config, rule files, the compliance query set).
+export { parseYaml, formatYaml, YamlError, type YamlValue, type YamlPositions, type YamlNodePosition, type YamlPosition } from "./yaml.js";
+export { YamlKeyReader, YamlKeyError, joinKey, type YamlMapping } from "./yaml-keys.js";

@@ -1,7 +1,5 @@
 // The compliance comparer: runs the PromLabs compliance tester's query set against a
 // reference and a target Prometheus API and reports where the answers differ.
-export { parseYaml, formatYaml, YamlError, type YamlValue, type YamlPositions, type YamlNodePosition, type YamlPosition } from "./yaml.js";
-export { YamlKeyReader, YamlKeyError, joinKey, type YamlMapping } from "./yamlkeys.js";
 export {
   parseQueryFile,
   expandQueryFile,

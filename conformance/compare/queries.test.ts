@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { NO_SHARED, sharedDir } from "../../testing/index.js";
 import { expandQueryFile, expandTemplate, parseQueryFile, QueryFileError } from "./queries.js";
-import { parseYaml, YamlError } from "./yaml.js";
+import { parseYaml, YamlError } from "../../storeapi/index.js";
 
 test("yaml: mappings, sequences, flow lists, quoting and comments", () => {
   const doc = parseYaml(`# head comment

@@ -1,6 +1,6 @@
 // The compliance tester's query-set file: `test_cases` with `query`, `variant_args`,
 // `should_fail`, `skip_comparison`, expanded into concrete queries.
-import { parseYaml, YamlError, type YamlValue } from "./yaml.js";
+import { parseYaml, YamlError, type YamlValue } from "../../storeapi/index.js";
 
 /** A test case as written, before its `{{.name}}` placeholders are filled in. */
 export interface QueryTemplate {

@@ -1,7 +1,7 @@
 // The Prometheus servers to read, in Prometheus's own `remote_read` shape, so a section written for
 // a prometheus.yml works as it is: url, name, remote_timeout, headers and the HTTP client keys
 // (basic_auth with password_file, authorization / bearer_token_file, tls_config).
-import { parseYaml, YamlError, YamlKeyReader, type YamlValue } from "../../conformance/index.js";
+import { parseYaml, YamlError, YamlKeyReader, type YamlValue } from "../../storeapi/index.js";
 import { HTTP_CLIENT_KEYS, httpClientFetch, parseHttpClientConfig, type HttpClientConfig } from "./httpclient.js";
 import type { PrometheusStoreOptions } from "./store.js";
 

@@ -7,7 +7,7 @@ import { request as httpRequest, Agent as HttpAgent, type IncomingMessage } from
 import { request as httpsRequest, Agent as HttpsAgent } from "node:https";
 import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { joinKey, type YamlKeyReader, type YamlMapping } from "../../conformance/index.js";
+import { joinKey, type YamlKeyReader, type YamlMapping } from "../../storeapi/index.js";
 
 export interface HttpClientTls {
   /** PEM text (from ca_file or inline ca); empty: the system's roots. */

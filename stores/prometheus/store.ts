@@ -45,8 +45,8 @@ import {
   type StoreInfo,
   type StringsResponse,
   snappyUncompress,
+  parseYaml,
 } from "../../storeapi/index.js";
-import { parseYaml } from "../../conformance/index.js";
 import { readChunkedFrames } from "./frames.js";
 
 export interface PrometheusStoreOptions {

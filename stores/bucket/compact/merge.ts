@@ -5,8 +5,10 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { chunksNeedMerge, compareLabels, formatLabels, mergeXorChunks, ChunkEncoding, labelsFromRecord, type Chunk, type Labels } from "../../../storeapi/index.js";
-import { dedupSamples, encodeXorChunks } from "../../../federation/index.js";
 import { Block, BlockWriter, formatMeta, META_FILE, type BlockChunk, type BlockMeta, type IndexSeries } from "../block/index.js";
+
+/** The querier's replica walk and chunk cutting, loaded by the compaction that needs them (a receiver never does). */
+type ReplicaMerge = Pick<typeof import("../../../federation/index.js"), "dedupSamples" | "encodeXorChunks">;
 
 /** A compaction that cannot be done by retrying (its input is wrong): the compactor halts, as Thanos does. */
 export class CompactionHaltError extends Error {
@@ -40,6 +42,7 @@ interface Cursor {
 /** Merges `sources` (opened blocks) into one new block under `opts.outDir`; returns its meta (level, sources and parents set). */
 export async function mergeBlocks(sources: readonly Block[], opts: MergeOptions): Promise<BlockMeta> {
   if (sources.length === 0) throw new CompactionHaltError("nothing to compact: no source blocks");
+  const federation: ReplicaMerge = await import("../../../federation/index.js");
   const cursors: Cursor[] = [];
   for (const block of sources) {
     const c: Cursor = { block, replica: opts.replicaOf?.(block) ?? "", refs: await block.index.allPostings(), next: 0, current: undefined };
@@ -69,7 +72,7 @@ export async function mergeBlocks(sources: readonly Block[], opts: MergeOptions)
         parts.push({ replica: c.replica, chunks });
         await advance(c);
       }
-      const chunks = mergeSeriesParts(labels, parts);
+      const chunks = mergeSeriesParts(labels, parts, federation);
       if (chunks.length > 0) await writer.addSeries(labels, chunks);
     }
   } catch (err) {
@@ -105,7 +108,8 @@ function symbolsOf(sources: readonly Block[]): Set<string> {
 }
 
 /** One series' chunks from every source holding it → the new block's chunks. */
-function mergeSeriesParts(labels: Labels, parts: readonly { replica: string; chunks: BlockChunk[] }[]): BlockChunk[] {
+function mergeSeriesParts(labels: Labels, parts: readonly { replica: string; chunks: BlockChunk[] }[], federation: ReplicaMerge): BlockChunk[] {
+  const { dedupSamples, encodeXorChunks } = federation;
   const replicas = new Map<string, BlockChunk[]>();
   for (const p of parts) replicas.set(p.replica, [...(replicas.get(p.replica) ?? []), ...p.chunks]);
   if (replicas.size > 1) {

@@ -23,7 +23,7 @@ import {
 import { openBlockDir, type Block } from "../block/block.js";
 import { BlockError, type BlockMeta } from "../block/format.js";
 import { BlockWriter, type BlockChunk } from "../block/writer.js";
-import { encodeHistogramWindows, histogramInput, histogramWindows, isHistogramSeries } from "./histograms.js";
+import { encodeHistogramWindows, histogramInput, histogramWindows, isHistogramSeries, type HistogramEngine } from "./histograms.js";
 import { WINDOWS_PER_CHUNK, windowStart } from "./windows.js";
 
 /** Thanos's downsampling resolutions, in ms. */
@@ -63,6 +63,7 @@ export interface Windows {
  * or a chunk it cannot read. Native histogram series become count, sum and counter aggregates (histograms.ts).
  */
 export async function downsampleBlock(src: string, resolutionMs: number, outDir: string): Promise<BlockMeta> {
+  const engine: HistogramEngine = await import("../../../engine/index.js");
   const block = await openBlockDir(src);
   try {
     const from = block.meta.thanos?.downsample.resolution ?? RESOLUTION_RAW;
@@ -87,7 +88,7 @@ export async function downsampleBlock(src: string, resolutionMs: number, outDir:
         const s = await block.index.series(ref);
         const chunks: AggrChunk[] = [];
         for (const m of s.chunks) chunks.push(await readChunk(block, m.minTime, m.maxTime, m.ref));
-        const out = downsampleSeries(block.ulid, s.labels, chunks, resolutionMs);
+        const out = downsampleSeries(block.ulid, s.labels, chunks, resolutionMs, engine);
         if (out.length > 0) await w.addSeries(s.labels, out);
       }
       return await w.finish();
@@ -104,14 +105,14 @@ export async function downsampleBlock(src: string, resolutionMs: number, outDir:
  * A series' aggregate chunks at `res`: floats through the float path, native histograms through
  * Thanos's histogram aggregates (count, sum, counter); a series holding both gets both, in time order.
  */
-function downsampleSeries(block: string, labels: Labels, chunks: readonly AggrChunk[], res: number): BlockChunk[] {
+function downsampleSeries(block: string, labels: Labels, chunks: readonly AggrChunk[], res: number, engine: HistogramEngine): BlockChunk[] {
   if (!isHistogramSeries(chunks)) {
     const input = seriesInput(block, labels, chunks);
     return input === undefined ? [] : encodeWindows(downsampleWindows(input, res, readAsCounter(labels, input.counter)));
   }
   const out: BlockChunk[] = [];
   try {
-    out.push(...encodeHistogramWindows(histogramWindows(histogramInput(chunks), res)));
+    out.push(...encodeHistogramWindows(histogramWindows(histogramInput(chunks, engine), res)));
   } catch (err) {
     throw new BlockError(block, "chunks", `series ${formatLabels(labels)}: ${(err as Error).message}`);
   }

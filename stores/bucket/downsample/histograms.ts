@@ -18,7 +18,7 @@ import {
   type Chunk,
   type NativeHistogram,
 } from "../../../storeapi/index.js";
-import { FloatHistogram } from "../../../engine/index.js";
+import type { FloatHistogram } from "../../../engine/index.js";
 import type { BlockChunk } from "../block/writer.js";
 import { WINDOWS_PER_CHUNK, windowStart } from "./windows.js";
 
@@ -32,6 +32,14 @@ function isHistogramChunk(c: Chunk | undefined): boolean {
 }
 
 /** A histogram series as three streams: per point a count and a sum; counter points separately. */
+/**
+ * The engine's histogram arithmetic (one implementation for queries and downsampling), passed in
+ * by the downsampler, which loads the engine only when it runs: a receiver never does.
+ */
+export interface HistogramEngine {
+  readonly FloatHistogram: typeof FloatHistogram;
+}
+
 export interface HistogramInput {
   readonly t: number[];
   readonly count: number[];
@@ -45,14 +53,14 @@ export interface HistogramInput {
  * sum and counter the histogram; stale markers dropped), aggregate chunks give their sub-chunks. A
  * float chunk among them is not part of the histogram series (the float path takes it).
  */
-export function histogramInput(chunks: readonly AggrChunk[]): HistogramInput {
+export function histogramInput(chunks: readonly AggrChunk[], engine: HistogramEngine): HistogramInput {
   const counts: [number, number][] = [];
   const sums: [number, FloatHistogram][] = [];
   const counters: [number, FloatHistogram][] = [];
   for (const c of chunks) {
     if (c.raw !== undefined) {
       if (!isHistogramChunk(c.raw)) continue;
-      for (const [t, h] of histograms(c.raw)) {
+      for (const [t, h] of histograms(c.raw, engine)) {
         counts.push([t, 1]);
         sums.push([t, h]);
         counters.push([t, h]);
@@ -61,8 +69,8 @@ export function histogramInput(chunks: readonly AggrChunk[]): HistogramInput {
     }
     if (!isHistogramChunk(c.counter)) continue;
     if (c.count !== undefined) for (const p of floats(c.count)) counts.push(p);
-    if (c.sum !== undefined) for (const p of histograms(c.sum)) sums.push(p);
-    for (const p of histograms(c.counter!)) counters.push(p);
+    if (c.sum !== undefined) for (const p of histograms(c.sum, engine)) sums.push(p);
+    for (const p of histograms(c.counter!, engine)) counters.push(p);
   }
   const byTime = <T>(xs: [number, T][]): [number, T][] => dedupe(xs.sort((a, b) => a[0] - b[0]));
   const c = byTime(counts);
@@ -86,12 +94,12 @@ function dedupe<T>(xs: [number, T][]): [number, T][] {
   return xs.filter((x, i) => i === 0 || xs[i - 1]![0] !== x[0]);
 }
 
-function* histograms(c: Chunk): Generator<[number, FloatHistogram]> {
+function* histograms(c: Chunk, engine: HistogramEngine): Generator<[number, FloatHistogram]> {
   const it = c.encoding === ChunkEncoding.Histogram ? new HistogramChunkIterator(c.data) : new FloatHistogramChunkIterator(c.data);
   while (it.next()) {
     const h = it.at();
     if (isStaleNaN(h.sum)) continue;
-    yield [it.t, FloatHistogram.fromNative(h)];
+    yield [it.t, engine.FloatHistogram.fromNative(h)];
   }
   if (it.err !== undefined) throw new Error(`histogram chunk: ${it.err}`);
 }

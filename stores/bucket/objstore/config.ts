@@ -2,7 +2,7 @@
 // `config` and `prefix` at the top; under `config` the provider's keys with Thanos's names and
 // defaults. Unknown keys are errors, as Thanos's strict YAML decoding makes them; so are settings
 // orrery cannot honour (server-side encryption, signature v2), rather than being quietly ignored.
-import { parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../../../conformance/index.js";
+import { parseYaml, YamlError, YamlKeyReader, type YamlMapping, type YamlValue } from "../../../storeapi/index.js";
 import type { ObjectBucket } from "./bucket.js";
 import { FilesystemBucket } from "./filesystem.js";
 import { withPrefix } from "./prefixed.js";

@@ -1,7 +1,7 @@
 // Typed reads of parsed YAML for config files: every error names the file (the source) and the
 // key's path, so a user learns what is wrong and where. One reader for every config file orrery
 // loads (objstore, remote_read, cache, limits).
-import { parseDuration } from "../../promql/index.js";
+import { parseDuration } from "../promql/index.js";
 import type { YamlValue } from "./yaml.js";
 
 export type YamlMapping = { readonly [key: string]: YamlValue };
