@@ -1,6 +1,6 @@
 // WAL replay: series records recreate series under their WAL ref, sample records
 // are committed directly (no window check), skipping what the head cannot take.
-import { newPendingBatch, type PendingBatch } from "./append.js";
+import { BatchPool, type PendingBatch } from "./append.js";
 import { commitBatch } from "./commit.js";
 import type { MemSeries } from "./series.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
@@ -23,8 +23,11 @@ export interface CountingReplaySink extends ReplaySink {
 export function createReplaySink(state: HeadState, chunkRangeMs: number): CountingReplaySink {
   /** WAL ref → series, for refs whose label set already exists under another ref. */
   const aliases = new Map<number, MemSeries>();
+  // Records are committed one at a time: one batch's buffers serve them all.
+  const pool = new BatchPool();
   let skipped = 0;
   let conflicts = 0;
+  const seriesOf = (ref: number): MemSeries | undefined => (aliases.size === 0 ? undefined : aliases.get(ref)) ?? state.byId.get(ref);
   return {
     onSeries(recs: readonly WalSeriesRecord[]): void {
       for (const r of recs) {
@@ -44,10 +47,19 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
       }
     },
     onSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, n: number, sts?: Float64Array): void {
-      const pending = newPendingBatch(n);
+      const pending = pool.take(n);
+      // Values are copied as their two 32-bit halves, so a stale marker's NaN keeps its exact bits.
+      const from = wordsOf(vs);
+      const to = wordsOf(pending.vs);
+      // A record often holds runs of one series' samples: its lookup is kept across the run.
+      let lastRef = -1;
+      let s: MemSeries | undefined;
       for (let i = 0; i < n; i++) {
         const ref = refs[i]!;
-        const s = aliases.get(ref) ?? state.byId.get(ref);
+        if (ref !== lastRef) {
+          s = seriesOf(ref);
+          lastRef = ref;
+        }
         const t = ts[i]!;
         if (s === undefined || !(t > s.lastT)) {
           skipped++;
@@ -56,19 +68,20 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         const k = pending.n++;
         pending.owners[k] = s;
         pending.ts[k] = t;
-        // Copied through subarray so stale-marker bits stay exact.
-        pending.vs.set(vs.subarray(i, i + 1), k);
-        keepStartTimestamp(pending, k, sts, i);
+        to[2 * k] = from[2 * i]!;
+        to[2 * k + 1] = from[2 * i + 1]!;
+        if (sts !== undefined) keepStartTimestamp(pending, k, sts, i);
         s.lastT = t;
         s.lastV = pending.vs[k]!;
         s.lastH = undefined;
       }
       commitBatch(state, chunkRangeMs, pending);
+      pool.giveBack(pending);
     },
     onHistograms(refs: ArrayLike<number>, ts: ArrayLike<number>, hs: readonly NativeHistogram[], n: number, sts?: Float64Array): void {
-      const pending = newPendingBatch(n);
+      const pending = pool.take(n);
       for (let i = 0; i < n; i++) {
-        const s = aliases.get(refs[i]!) ?? state.byId.get(refs[i]!);
+        const s = seriesOf(refs[i]!);
         const t = ts[i]!;
         if (s === undefined || !(t > s.lastT)) {
           skipped++;
@@ -84,10 +97,16 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
       }
       pending.histograms = true;
       commitBatch(state, chunkRangeMs, pending);
+      pool.giveBack(pending);
     },
     skipped: () => skipped,
     conflicts: () => conflicts,
   };
+}
+
+/** The 32-bit words of a float column (two a value, in memory order). */
+function wordsOf(column: Float64Array): Uint32Array {
+  return new Uint32Array(column.buffer, column.byteOffset, column.length * 2);
 }
 
 /** Row k of a replayed batch gets row i's start timestamp, when the record had one. */
