@@ -4,7 +4,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
-import { MemoryStore, STALE_NAN, type Labels } from "../../storeapi/index.js";
+import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
+import { packSeries, transferList, unpackSeries } from "./protocol.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
 
 const MIN = 60_000;
@@ -21,9 +22,8 @@ function lbl(rec: Record<string, string>): Labels {
  * `g` (a gauge name, for the possible-non-counter info), plus one histogram series and one with
  * start timestamps in the middle of the label order (the engine keeps those on its own thread).
  */
-function randomStore(seed: number, series: number): MemoryStore {
+function randomStore(seed: number, series: number, store = new MemoryStore()): MemoryStore {
   const r = rng(seed);
-  const store = new MemoryStore();
   for (let s = 0; s < series; s++) {
     for (const name of ["m_total", "g"]) {
       const labels = lbl({ __name__: name, i: String(s).padStart(3, "0") });
@@ -151,6 +151,60 @@ test("range functions evaluated on window workers answer exactly as on one threa
   }
   assert.ok(pool.parts - before >= 2 * QUERIES.length - 2, `parts handed to workers: ${pool.parts - before}`);
   assert.equal(pool.discarded, 0);
+});
+
+/** A copy of bytes in shared memory, as the head's arena holds closed chunks. */
+function inSharedMemory(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length + 16), 8, bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+/** A MemoryStore whose every other chunk comes out of shared memory. */
+class SharedChunkStore extends MemoryStore {
+  override async *series(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
+    for await (const frame of super.series(request, signal)) {
+      const series = frame.series.map((s) => ({
+        ...s,
+        chunks: s.chunks.map((c, i) => (i % 2 === 0 && c.raw !== undefined ? { ...c, raw: { ...c.raw, data: inSharedMemory(c.raw.data) } } : c)),
+      }));
+      yield { ...frame, series };
+    }
+  }
+}
+
+test("a worker's chunks in shared memory go by reference, the others copied, and read back the same", () => {
+  const shared = inSharedMemory(new Uint8Array([1, 2, 3, 4]));
+  const sameBuffer = new Uint8Array(shared.buffer, 12, 2);
+  const plain = new Uint8Array([5, 6, 7]);
+  const packed = packSeries([
+    { chunks: [shared, plain], minTime: 1, maxTime: 2 },
+    { chunks: [sameBuffer], minTime: 3, maxTime: 4 },
+  ]);
+  assert.equal(packed.bytes.length, 3, "only the chunk outside shared memory is copied");
+  assert.equal(packed.shared.length, 1, "one shared buffer, named once");
+  assert.ok(!transferList({ type: "job", job: 1, shape: undefined as never, steps: undefined as never, series: packed }).includes(shared.buffer as ArrayBuffer));
+  const back = unpackSeries(packed);
+  assert.deepEqual(back.map((s) => s.chunks.map((c) => [...c])), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]]);
+  assert.ok(back[0]!.chunks[0]!.buffer === shared.buffer, "read in place");
+  assert.deepEqual(back.map((s) => [s.minTime, s.maxTime]), [[1, 2], [3, 4]]);
+});
+
+test("range functions over chunks in shared memory answer on window workers exactly as on one thread", async () => {
+  const store = randomStore(11, 16);
+  const sharedStore = randomStore(11, 16, new SharedChunkStore());
+  const pooled = new Engine({ windowWorkers: pool });
+  const before = pool.parts;
+  for (const q of ["rate(m_total[5m])", "max_over_time(g[17m])", "sum by (i) (rate(m_total[1h]))", "quantile_over_time(0.3, g[17m])"]) {
+    const a = await outcome(alone, store, q, 30_000);
+    const p = await outcome(pooled, sharedStore, q, 30_000);
+    if (typeof a === "string" || typeof p === "string") {
+      assert.equal(p, a, q);
+      continue;
+    }
+    assertSame(q, a, p);
+  }
+  assert.ok(pool.parts - before >= 4, `parts handed to workers: ${pool.parts - before}`);
 });
 
 test("an instant query's calls (one window a series) stay on the query's thread", async () => {

@@ -1,13 +1,22 @@
 // What the engine and a window worker say to each other: one job per part of a range function
-// call (its series' chunk bytes packed in one transferred buffer), then slices of steps whose
-// results come back as transferred typed arrays. No per-sample messages.
+// call (its series' chunks: read in place where they are in shared memory, else packed in one
+// transferred buffer), then slices of steps whose results come back as transferred typed arrays.
+// No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
-/** Series' XOR chunks in one buffer: series j's chunks are chunk numbers [seriesEnds[j−1], seriesEnds[j]), chunk c is bytes [chunkEnds[c−1], chunkEnds[c]). */
+/**
+ * Series' XOR chunks for a worker: series j's chunks are chunk numbers [seriesEnds[j−1], seriesEnds[j]).
+ * A chunk in shared memory (the head's arena slabs) is read there in place: chunkSource[c] is its
+ * buffer's index in `shared`; any other chunk (chunkSource[c] = -1) is copied into `bytes`. Either
+ * way chunk c is chunkLength[c] bytes from chunkOffset[c].
+ */
 export interface PackedSeries {
   bytes: Uint8Array;
-  chunkEnds: Float64Array;
+  shared: SharedArrayBuffer[];
+  chunkSource: Int32Array;
+  chunkOffset: Float64Array;
+  chunkLength: Float64Array;
   seriesEnds: Float64Array;
   minTime: Float64Array;
   maxTime: Float64Array;
@@ -66,48 +75,70 @@ export interface WorkerReady {
 
 export type FromWorker = SliceResult | WorkerFailure | WorkerReady;
 
-/** Copies the series' chunk bytes into one buffer (transferable) with the index to cut them apart again. */
+/**
+ * The series' chunks for a worker: those in shared memory by reference, the others copied into one
+ * buffer (transferable), with the index to find each again.
+ */
 export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
-  let bytes = 0;
+  let copied = 0;
   let chunks = 0;
   for (const s of inputs) {
     chunks += s.chunks.length;
-    for (const c of s.chunks) bytes += c.length;
+    for (const c of s.chunks) if (!(c.buffer instanceof SharedArrayBuffer)) copied += c.length;
   }
   const out: PackedSeries = {
-    bytes: new Uint8Array(bytes),
-    chunkEnds: new Float64Array(chunks),
+    bytes: new Uint8Array(copied),
+    shared: [],
+    chunkSource: new Int32Array(chunks),
+    chunkOffset: new Float64Array(chunks),
+    chunkLength: new Float64Array(chunks),
     seriesEnds: new Float64Array(inputs.length),
     minTime: new Float64Array(inputs.length),
     maxTime: new Float64Array(inputs.length),
   };
+  const sharedIndex = new Map<SharedArrayBuffer, number>();
   let at = 0;
   let c = 0;
-  inputs.forEach((s, j) => {
+  for (let j = 0; j < inputs.length; j++) {
+    const s = inputs[j]!;
     for (const chunk of s.chunks) {
-      out.bytes.set(chunk, at);
-      at += chunk.length;
-      out.chunkEnds[c++] = at;
+      out.chunkLength[c] = chunk.length;
+      const buffer = chunk.buffer;
+      if (buffer instanceof SharedArrayBuffer) {
+        let source = sharedIndex.get(buffer);
+        if (source === undefined) {
+          source = out.shared.push(buffer) - 1;
+          sharedIndex.set(buffer, source);
+        }
+        out.chunkSource[c] = source;
+        out.chunkOffset[c] = chunk.byteOffset;
+      } else {
+        out.bytes.set(chunk, at);
+        out.chunkSource[c] = -1;
+        out.chunkOffset[c] = at;
+        at += chunk.length;
+      }
+      c++;
     }
     out.seriesEnds[j] = c;
     out.minTime[j] = s.minTime;
     out.maxTime[j] = s.maxTime;
-  });
+  }
   return out;
 }
 
-/** The series of a packed buffer as lazy chunk inputs (views into it), sharing one decode scratch. */
+/** The series of a packed buffer as lazy chunk inputs (views into it and the shared buffers), sharing one decode scratch. */
 export function unpackSeries(p: PackedSeries): SeriesInput[] {
   const scratch = new DecodeScratch();
   const out: SeriesInput[] = [];
   let c = 0;
-  let at = 0;
   for (let j = 0; j < p.seriesEnds.length; j++) {
     const chunks: Uint8Array[] = [];
     for (; c < p.seriesEnds[j]!; c++) {
-      const end = p.chunkEnds[c]!;
-      chunks.push(p.bytes.subarray(at, end));
-      at = end;
+      const source = p.chunkSource[c]!;
+      const offset = p.chunkOffset[c]!;
+      const length = p.chunkLength[c]!;
+      chunks.push(source < 0 ? p.bytes.subarray(offset, offset + length) : new Uint8Array(p.shared[source]!, offset, length));
     }
     out.push({ chunks, minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
   }
@@ -118,7 +149,8 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 export function transferList(m: JobMessage | SliceRequest | SliceResult): ArrayBuffer[] {
   if (m.type === "job") {
     const s = m.series;
-    return [s.bytes.buffer, s.chunkEnds.buffer, s.seriesEnds.buffer, s.minTime.buffer, s.maxTime.buffer] as ArrayBuffer[];
+    // The shared buffers are shared, never transferred.
+    return [s.bytes.buffer, s.chunkSource.buffer, s.chunkOffset.buffer, s.chunkLength.buffer, s.seriesEnds.buffer, s.minTime.buffer, s.maxTime.buffer] as ArrayBuffer[];
   }
   return [m.values.buffer, m.present.buffer] as ArrayBuffer[];
 }

@@ -71,7 +71,8 @@ export class ChunkArena {
       this.slabCount--;
     }
     this.current = this.slabs.length;
-    this.slabs.push(new Uint8Array(Math.max(SLAB_BYTES, need)));
+    // Shared memory: a query's window workers read the chunks in place instead of copies.
+    this.slabs.push(new Uint8Array(new SharedArrayBuffer(Math.max(SLAB_BYTES, need))));
     this.live.push(0);
     this.used = 0;
     this.slabCount++;
