@@ -26,7 +26,6 @@ export interface StepVector {
   hn: number;
 }
 
-/** Appends a histogram sample to a step vector (its owner may keep or mutate `h` afterwards; it is not copied). */
 /** A step vector's points as --query.max-samples weighs them: a float is one, a histogram weighs by its size. */
 export function stepVectorWeight(sv: StepVector): number {
   let n = sv.n;
@@ -42,6 +41,7 @@ export function sliceStepsMost(series: number, stepsBatch: number): number {
   return Math.max(stepsBatch, Math.floor(SLICE_CELLS / Math.max(1, series) / stepsBatch) * stepsBatch);
 }
 
+/** Appends a histogram sample to a step vector (its owner may keep or mutate `h` afterwards; it is not copied). */
 export function pushHistogram(sv: StepVector, id: number, h: FloatHistogram): void {
   if (sv.hIds === undefined || sv.h === undefined) {
     sv.hIds = new Uint32Array(sv.ids.length);
