@@ -84,11 +84,17 @@ export class SeriesWindows {
     const pw = this.placeRun(b, this.oneRef, this.oneTime, 0, 1);
     const n = pw.ends[0]! - pw.starts[0]!;
     if (n === 0 && !this.extended) return -1;
-    const w = this.w;
-    pointAtWindow(w, pw, 0);
-    w.st = b.st;
-    if (w.scratch!.length < n) w.scratch = new Float64Array(2 * n);
+    this.windowAt(pw, 0).st = b.st;
     return n;
+  }
+
+  /** this.w pointed at window j of a run, its scratch big enough for the window's samples. */
+  private windowAt(pw: PlacedWindows, j: number): RangeWindow {
+    const w = this.w;
+    pointAtWindow(w, pw, j);
+    const n = pw.ends[j]! - pw.starts[j]!;
+    if (w.scratch!.length < n) w.scratch = new Float64Array(2 * n);
+    return w;
   }
 
   /**
@@ -184,15 +190,11 @@ export class SeriesWindows {
 
   /** Each window of a run evaluated on its own. */
   private directRun(pw: PlacedWindows, args: readonly Float64Array[], out: Float64Array, present: Uint8Array, at: number): void {
-    const w = this.w;
     const argv = this.argv;
     for (let j = 0; j < pw.n; j++) {
-      const s = pw.starts[j]!;
-      const e = pw.ends[j]!;
       present[at + j] = 0;
-      if (s === e && !this.extended) continue;
-      pointAtWindow(w, pw, j);
-      if (w.scratch!.length < e - s) w.scratch = new Float64Array(2 * (e - s));
+      if (pw.starts[j] === pw.ends[j] && !this.extended) continue;
+      const w = this.windowAt(pw, j);
       for (let a = 0; a < args.length; a++) argv[a] = args[a]![pw.step0 + j]!;
       const r = this.fn(w, argv);
       if (r === undefined) continue;

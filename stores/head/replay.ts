@@ -70,7 +70,7 @@ export function createReplaySink(state: HeadState, chunkRangeMs: number): Counti
         pending.ts[k] = t;
         to[2 * k] = from[2 * i]!;
         to[2 * k + 1] = from[2 * i + 1]!;
-        if (sts !== undefined) keepStartTimestamp(pending, k, sts, i);
+        keepStartTimestamp(pending, k, sts, i);
         s.lastT = t;
         s.lastV = pending.vs[k]!;
         s.lastH = undefined;
