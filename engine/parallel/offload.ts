@@ -15,7 +15,8 @@ import { packSeries, transferList, type FromWorker, type JobMessage, type SliceR
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
  * above and assembles the result: with one worker it takes 60% of the series (A/B on a loaded
- * machine: 1.5 no worse than 1 or 2.2 on the engine bench's heavy queries).
+ * machine: 1.5 no worse than 1 or 2.2 on the engine bench's heavy queries; quiet, on the
+ * bench:compare data, 2.5 and 4 no faster for the range aggregations).
  */
 const WORKER_WEIGHT = 1.5;
 /** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
