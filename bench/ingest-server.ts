@@ -57,8 +57,9 @@ if (values["checkpoint-every-ms"]) {
   };
   setTimeout(tick, every);
 }
-// As `orrery receive` does: snappy decoded on a thread of its own (ORRERY_BENCH_SNAPPY_ON_LOOP=1: on the event loop).
-const ctx = createRemoteWriteContext({ snappy: process.env.ORRERY_BENCH_SNAPPY_ON_LOOP ? undefined : new SnappyWorker() });
+// As `orrery receive` does by default: snappy decoded on the event loop (ORRERY_BENCH_SNAPPY_THREAD=1: on a thread
+// of its own, as --remote-write.snappy-thread does).
+const ctx = createRemoteWriteContext({ snappy: process.env.ORRERY_BENCH_SNAPPY_THREAD ? new SnappyWorker() : undefined });
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {

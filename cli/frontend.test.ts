@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { generateDatasetText } from "../bench/dataset/index.js";
 import { createBlocks, hasPrometheus, NO_PROMETHEUS, type RunningServer, startPrometheus, stopProcess } from "../conformance/index.js";
 import { frontendCommandConfig, parseFlags } from "./frontend.js";
-import { cacheConfigYaml } from "./roles.js";
+import { cacheConfigYaml } from "./query-roles.js";
 import { byteSize } from "./flags.js";
 import { parseFlags as parseStartFlags, startConfig } from "./start.js";
 import { logged, MAIN, orrery } from "./testkit.js";

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { buildFrontendServer } from "../cache/index.js";
 import { commandConfig, durationFlag, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, logLevelFlag, type LogLevel, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
-import { FRONTEND_FLAGS, type FrontendConfig, frontendConfig, listenUrl, LOG_FLAG, openQueryFrontend, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
+import { listenUrl, LOG_FLAG, openWebConfig, WEB_CONFIG_FLAGS, type WebConfigFlag, webConfigFlag } from "./roles.js";
+import { FRONTEND_FLAGS, type FrontendConfig, frontendConfig, openQueryFrontend } from "./query-roles.js";
 
 const FLAGS: FlagSpec[] = [
   { name: "http-address", default: "127.0.0.1:10902", help: "Address to listen on for the Prometheus HTTP API (Grafana points here)." },

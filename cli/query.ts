@@ -6,19 +6,11 @@ import { buildApi } from "../api/index.js";
 import { Engine } from "../engine/index.js";
 import { commandConfig, FlagError, type FlagSpec, flagUsage, joinHostPort, logger, type LogLevel, logLevelFlag, type ParsedFlags, parseFlagsWith, shutdownSignal, splitHostPort } from "./flags.js";
 import {
-  FEDERATION_FLAGS,
-  type FederationConfig,
-  federationConfig,
   GRPC_CLIENT_FLAG_SPECS,
-  hasRemoteStores,
   LOG_FLAG,
-  openFederation,
-  QUERY_FLAGS,
   REQUEST_LIMIT_FLAGS,
   requestLimits,
   type RequestLimits,
-  type QueryConfig,
-  queryConfig,
   listenUrl,
   openWebConfig,
   WEB_CONFIG_FLAGS,
@@ -29,9 +21,19 @@ import {
   limitsConfig,
   type LimitsConfig,
   openLimiter,
-  openWindowWorkers,
   tenancyFlags,
 } from "./roles.js";
+import {
+  FEDERATION_FLAGS,
+  type FederationConfig,
+  federationConfig,
+  hasRemoteStores,
+  openFederation,
+  QUERY_FLAGS,
+  type QueryConfig,
+  queryConfig,
+  openWindowWorkers,
+} from "./query-roles.js";
 import type { TenancyConfig } from "../api/index.js";
 
 const FLAGS: FlagSpec[] = [

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { Registry } from "prom-client";
 import { ChunkEncoding, labelsFromRecord, serveStoreApi, type SeriesFrame, type Store, type StoreInfo } from "../storeapi/index.js";
 import { availableParallelism } from "node:os";
-import { externalLabelsFlag, federationConfig, openFederation, openWindowWorkers, queryConfig } from "./roles.js";
+import { externalLabelsFlag } from "./roles.js";
+import { federationConfig, openFederation, openWindowWorkers, queryConfig } from "./query-roles.js";
 import { parseFlags } from "./query.js";
 
 test("--query.parallelism: auto is CPUs − 1 worker threads, 0 none; bad values name the flag", async () => {

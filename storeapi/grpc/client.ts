@@ -1,7 +1,8 @@
 // A remote StoreAPI (Thanos or orrery) as an in-process Store. The stream is checked as it
 // arrives: unsorted series are an error, unusable chunks a warning and a counted drop, each
 // naming the endpoint.
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import { grpcJs } from "./grpc-js.js";
 import type {
   Labels,
   LabelNamesRequest,
@@ -68,7 +69,7 @@ export class GrpcStoreClient implements Store {
     options: GrpcStoreClientOptions = {},
   ) {
     const tls = options.tls !== undefined ? readClientTls(options.tls) : undefined;
-    this.client = new grpc.Client(address, clientCredentials(tls), clientChannelOptions(options));
+    this.client = new (grpcJs().Client)(address, clientCredentials(tls), clientChannelOptions(options));
     this.streams = new Http2GrpcConnection(address, clientStreamOptions(options, tls));
     this.frameSize = Math.max(1, options.frameSize ?? 256);
     this.responseBatchSize = Math.max(0, options.responseBatchSize ?? DEFAULT_RESPONSE_BATCH_SERIES);

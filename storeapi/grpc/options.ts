@@ -1,7 +1,8 @@
 // gRPC server and client settings, Thanos's flag names, and the credentials built from them.
 import { parseDuration } from "../../promql/index.js";
 import { readFileSync } from "node:fs";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import { grpcJs } from "./grpc-js.js";
 import type { LabelFieldsCache } from "../proto/index.js";
 import type { Http2CallOptions } from "./http2-stream.js";
 
@@ -167,10 +168,10 @@ function readPem(file: string, what: string): Buffer {
 }
 
 export function serverCredentials(tls: GrpcServerTlsOptions | undefined): grpc.ServerCredentials {
-  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  if (tls === undefined) return grpcJs().ServerCredentials.createInsecure();
   const pair = { cert_chain: readPem(tls.certFile, "gRPC server TLS certificate"), private_key: readPem(tls.keyFile, "gRPC server TLS key") };
   const ca = tls.clientCaFile !== undefined ? readPem(tls.clientCaFile, "gRPC server TLS client CA") : null;
-  return grpc.ServerCredentials.createSsl(ca, [pair], ca !== null);
+  return grpcJs().ServerCredentials.createSsl(ca, [pair], ca !== null);
 }
 
 export function serverChannelOptions(o: StoreApiServerOptions): grpc.ChannelOptions {
@@ -204,8 +205,8 @@ export function readClientTls(tls: GrpcClientTlsOptions): ClientTlsMaterial {
 }
 
 export function clientCredentials(material: ClientTlsMaterial | undefined): grpc.ChannelCredentials {
-  if (material === undefined) return grpc.credentials.createInsecure();
-  return grpc.credentials.createSsl(material.ca, material.key, material.cert);
+  if (material === undefined) return grpcJs().credentials.createInsecure();
+  return grpcJs().credentials.createSsl(material.ca, material.key, material.cert);
 }
 
 /** The settings of the client's Series streams, made on node:http2 directly (see http2-stream.ts). */

@@ -1,7 +1,8 @@
 // A Store served over gRPC as thanos.Store (Series, LabelNames, LabelValues, and the deprecated
 // Info) and thanos.info.Info: a thin adapter; one SeriesResponse per series or per batch.
 import { once } from "node:events";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
+import { grpcJs } from "./grpc-js.js";
 import type { Store } from "../types.js";
 import { MatcherError } from "../matchers.js";
 import { shardFrames } from "../shard.js";
@@ -156,7 +157,7 @@ function seriesHandler(store: Store, shared: LabelFieldsCache | undefined): grpc
 /** Starts a gRPC server for a store. Rejects naming the address when it cannot bind. */
 export async function serveStoreApi(store: Store, options: StoreApiServerOptions = {}): Promise<StoreApiServer> {
   const componentType = options.componentType ?? "store";
-  const server = new grpc.Server(serverChannelOptions(options));
+  const server = new (grpcJs().Server)(serverChannelOptions(options));
   server.addService(SERVED_STORE_METHODS as unknown as grpc.ServiceDefinition, {
     Info: unary(async () => storeInfoToWire(await store.info(), STORE_TYPES[componentType] ?? WireStoreType.Unknown)),
     Series: seriesHandler(store, options.labelFields),
