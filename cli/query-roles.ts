@@ -1,7 +1,7 @@
 // What the roles that answer queries (start, query, frontend) share: the engine's flags and window
 // workers, the federated store (endpoints, Prometheus servers, the proxy) and the query frontend.
 // Apart from roles.ts, so a role without queries (receive) never loads the engine, the federation
-// or the cache (~8 MB of RSS, measured on Node 20).
+// or the cache (~9 MB of RSS, measured on Node 20).
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { Counter, type Registry } from "prom-client";

@@ -106,7 +106,7 @@ export const REMOTE_WRITE_DECODED_FLAG: FlagSpec = {
 /** Where a process with a head snappy-decodes remote_write bodies. */
 export const REMOTE_WRITE_SNAPPY_THREAD_FLAG: FlagSpec = {
   name: "remote-write.snappy-thread",
-  // Off: the thread's ~11 MB of RSS bought ~5 % of steady ingest at 10k series and none at 100k (README, Ingest speed).
+  // Off: the thread's ~11 MB of RSS bought at most ~5 % of steady ingest at 10k series, none at 100k (README, Ingest speed).
   default: "false",
   boolean: true,
   help: "Snappy-decode remote_write bodies on a thread of their own (a second core, ~11 MB of RSS); false: on the event loop.",
