@@ -2,10 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { stopProcess } from "../conformance/index.js";
 import { formatLabels, GrpcStoreClient, labelsFromRecord, mergeSeriesChunks, type Series } from "../storeapi/index.js";
 import { parseFlags, receiveConfig } from "./receive.js";
@@ -35,28 +34,6 @@ test("receive flags: Thanos Receive's names and defaults; bad flags exit 2 namin
     const bad = spawnSync(process.execPath, [MAIN, "receive", ...args], { encoding: "utf8" });
     assert.equal(bad.status, 2, args.join(" "));
     assert.match(bad.stderr, message);
-  }
-});
-
-test("receive loads no module of the query side (engine, federation, cache) nor grpc-js before it serves", () => {
-  const dir = mkdtempSync(join(tmpdir(), "orrery-receive-modules-"));
-  try {
-    // A resolve hook listing every module the import graph of cli/receive.js reaches.
-    const hook = join(dir, "hook.mjs");
-    writeFileSync(hook, 'export async function resolve(s, c, next) { const r = await next(s, c); console.log("MODULE " + r.url); return r; }\n');
-    const register = join(dir, "register.mjs");
-    writeFileSync(register, `import { register } from "node:module"; register(${JSON.stringify(pathToFileURL(hook).href)});\n`);
-    const receive = fileURLToPath(new URL("./receive.js", import.meta.url));
-    const out = spawnSync(process.execPath, ["--import", register, "--input-type=module", "-e", `await import(${JSON.stringify(receive)})`], { encoding: "utf8" });
-    assert.equal(out.status, 0, out.stderr);
-    const urls = out.stdout.split("\n").filter((l) => l.startsWith("MODULE ")).map((l) => l.slice(7));
-    assert.ok(urls.some((u) => u.endsWith("/stores/index.js")), "the hook saw the graph");
-    const dist = new URL("..", import.meta.url).href;
-    const loaded = (prefix: string) => urls.filter((u) => u.startsWith(dist + prefix));
-    for (const module of ["engine/", "federation/", "cache/", "conformance/"]) assert.deepEqual(loaded(module), [], `${module} loaded`);
-    assert.deepEqual(urls.filter((u) => u.includes("/@grpc/grpc-js/")), [], "grpc-js loaded");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

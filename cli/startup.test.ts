@@ -9,11 +9,18 @@ import { MAIN } from "./testkit.js";
 /** Packages loaded only when configured: ioredis (a Redis cache), the S3 SDK (an S3 bucket). */
 const LAZY_PACKAGES = ["/node_modules/ioredis/", "/node_modules/@aws-sdk/"];
 
-const REFUSE_HOOK = `export async function resolve(specifier, context, next) {
+/** What `orrery receive` never loads before it serves: the query side's modules, and grpc-js (loaded when its server starts). */
+const NOT_IN_RECEIVE = [...["engine", "federation", "cache", "conformance"].map((m) => new URL(`../${m}/`, import.meta.url).href), "/node_modules/@grpc/grpc-js/"];
+
+/** A preload whose resolve hook fails the run when a module whose URL contains one of `refused` is resolved. */
+function refusing(refused: readonly string[]): string {
+  const hook = `export async function resolve(specifier, context, next) {
   const r = await next(specifier, context);
-  for (const p of ${JSON.stringify(LAZY_PACKAGES)}) if (r.url.includes(p)) throw new Error("loaded at start-up: " + r.url);
+  for (const p of ${JSON.stringify(refused)}) if (r.url.includes(p)) throw new Error("loaded at start-up: " + r.url);
   return r;
 }`;
+  return `import { register } from "node:module"; register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}));`;
+}
 
 /** Runs `orrery <args>` with node flags and a preloaded script; returns its status, stdout and stderr. */
 function run(args: string[], nodeFlags: string[], preload: string): { status: number | null; stdout: string; stderr: string } {
@@ -26,13 +33,18 @@ function run(args: string[], nodeFlags: string[], preload: string): { status: nu
 
 for (const command of ["receive", "start"]) {
   test(`orrery ${command} loads neither ioredis nor the S3 SDK when no Redis cache or S3 bucket is configured`, () => {
-    const preload = `import { register } from "node:module"; register("data:text/javascript," + encodeURIComponent(${JSON.stringify(REFUSE_HOOK)}));`;
     // --help loads the subcommand's whole module graph, then returns before serving.
-    const r = run([command, "--help"], [], preload);
+    const r = run([command, "--help"], [], refusing(LAZY_PACKAGES));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`usage: orrery ${command}`));
   });
 }
+
+test("receive loads no module of the query side (engine, federation, cache) nor grpc-js before it serves", () => {
+  const r = run(["receive", "--help"], [], refusing(NOT_IN_RECEIVE));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /usage: orrery receive/);
+});
 
 /** Prints the young generation's size (V8's new_space, both semi-spaces) at exit. */
 const REPORT_NEW_SPACE = `import { getHeapSpaceStatistics } from "node:v8";
