@@ -38,3 +38,12 @@ test("the gzip command accepts the stream as one valid member", async () => {
   assert.deepEqual(execFileSync("gzip", ["-dc"], { input: zipped, maxBuffer: 8 * body.length }), body);
   execFileSync("gzip", ["-t"], { input: zipped });
 });
+
+test("blocks grow from the first block's size to the largest, and one large chunk is cut into them", async () => {
+  const body = Buffer.from('[1764600000,"0.123"],'.repeat(40_000)); // 840,000 bytes in one chunk
+  const parts: Buffer[] = [];
+  for await (const b of gzipBlocks([body], 256 * 1024, 2, 64 * 1024)) parts.push(b);
+  // header, blocks of 64, 128, 256, 256 and the last 136 KiB, final block with trailer
+  assert.equal(parts.length, 1 + 5 + 1);
+  assert.deepEqual(gunzipSync(Buffer.concat(parts)), body);
+});

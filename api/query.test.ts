@@ -332,7 +332,7 @@ test("responses are gzipped when the client accepts gzip, large ones streamed", 
   assert.equal(small.json().status, "success");
 });
 
-test("a query response up to 1M chars is sent whole (with a length), a larger one streamed; both bodies complete", async () => {
+test("a query response is sent whole (with a length) up to 1M chars, or 256K gzipped; a larger one streamed; both bodies complete", async () => {
   const matrix = (n: number) =>
     result({
       type: "matrix",
@@ -343,13 +343,16 @@ test("a query response up to 1M chars is sent whole (with a length), a larger on
       })),
     });
   const url = "/api/v1/query_range?query=m&start=0&end=1500&step=15";
-  for (const [n, streamed] of [[2, false], [200, false], [2000, true]] as const) {
+  // [series, body chars, streamed plain, streamed gzipped]
+  for (const [n, chars, streamedPlain, streamedGzipped] of [[2, 5_000, false, false], [200, 500_000, false, true], [2000, 5_000_000, true, true]] as const) {
     const { app } = api(always(matrix(n)));
     for (const headers of [{}, { "accept-encoding": "gzip" }]) {
       const res = await app.inject({ url, headers });
-      const body = res.headers["content-encoding"] === "gzip" ? gunzipSync(res.rawPayload).toString() : res.body;
+      const gzipped = res.headers["content-encoding"] === "gzip";
+      const body = gzipped ? gunzipSync(res.rawPayload).toString() : res.body;
       assert.equal(JSON.parse(body).data.result.length, n);
-      assert.equal(res.headers["content-length"] === undefined, streamed, `${n} series, ${JSON.stringify(headers)}`);
+      assert.ok(body.length > chars / 2 && body.length < chars * 2, `${n} series: ${body.length} chars`);
+      assert.equal(res.headers["content-length"] === undefined, gzipped ? streamedGzipped : streamedPlain, `${n} series, ${JSON.stringify(headers)}`);
     }
   }
 });

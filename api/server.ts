@@ -1,7 +1,7 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
 import { Readable, type Duplex } from "node:stream";
-import { gzip, gzipSync } from "node:zlib";
+import { gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
@@ -36,7 +36,7 @@ const DEFAULT_MAX_HEADER_BYTES = 1024 * 1024;
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"] as const;
 type HttpMethod = (typeof HTTP_METHODS)[number];
 /** Bodies below this are gzipped in one call rather than streamed. */
-const SMALL_BODY_CHARS = 64 * 1024;
+const SMALL_BODY_CHARS = 256 * 1024;
 /** Query responses up to this many bytes are built whole and sent at once; larger ones stream. */
 const WHOLE_BODY_BYTES = 1024 * 1024;
 /** Responses shorter than this are sent uncompressed even to clients accepting gzip. */
@@ -460,15 +460,18 @@ function sendJson(request: FastifyRequest, reply: FastifyReply, body: JsonBody):
   const it = body.json[Symbol.iterator]();
   const head: Buffer[] = [];
   let headBytes = 0;
+  // Gzipped, a body past the small size streams: its first blocks compress while the rest is encoded.
+  const gzipped = acceptsGzip(request);
+  const wholeBytes = gzipped ? SMALL_BODY_CHARS : WHOLE_BODY_BYTES;
   for (;;) {
     const r = it.next();
     if (r.done === true) return sendWhole(request, reply, head.length === 1 ? head[0]! : Buffer.concat(head, headBytes));
     const chunk = typeof r.value === "string" ? Buffer.from(r.value) : r.value;
     head.push(chunk);
     headBytes += chunk.length;
-    if (headBytes > WHOLE_BODY_BYTES) break;
+    if (headBytes > wholeBytes) break;
   }
-  if (!acceptsGzip(request)) return reply.send(Readable.from(continued(head, it), { objectMode: false }));
+  if (!gzipped) return reply.send(Readable.from(continued(head, it), { objectMode: false }));
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   return reply.send(Readable.from(gzipBlocks(continued(head, it)), { objectMode: false }));
 }
@@ -487,12 +490,7 @@ function sendWhole(request: FastifyRequest, reply: FastifyReply, body: string | 
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
   if (body.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(body, { level: 1 }));
   // Bigger ones are compressed on the thread pool, not on the event loop.
-  gzip(body, { level: 1 }, (err, zipped) => {
-    if (err === null) return void reply.send(zipped);
-    reply.removeHeader("content-encoding");
-    reply.send(err);
-  });
-  return reply;
+  return reply.send(Readable.from(gzipBlocks([body]), { objectMode: false }));
 }
 
 /** The chunks of a body whose first ones have already been read. */
@@ -505,6 +503,6 @@ function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: st
   // As for query answers: compressing a body this small saves less than setting up zlib costs.
   if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(text);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text));
+  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text, { level: 1 }));
   return reply.send(Readable.from(gzipBlocks([text]), { objectMode: false }));
 }
