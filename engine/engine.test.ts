@@ -5,6 +5,7 @@ import type { Expr, LabelMatcher } from "../promql/index.js";
 import type { Store } from "../storeapi/index.js";
 import type { MatrixValue, QueryOptions, QueryResult, VectorValue } from "./types.js";
 import { agg, bin, call, num, range, sel, storeWith, str, subquery } from "./testing.js";
+import { LOOP_TURN_MS, LoopTurns } from "./exec/context.js";
 
 const MIN = 60_000;
 
@@ -184,4 +185,38 @@ test("info() joins on identifying labels as values, never on a run of characters
   ]);
   const r = await instant(store, call("info", sel("m")), 0);
   assert.deepEqual(vec(r), { "__name__=m,instance=a\xffb,job=c": 1 });
+});
+
+test("a loop's turn is due once LOOP_TURN_MS have passed since it started or last yielded", () => {
+  let now = 100;
+  const turns = new LoopTurns(4, () => now);
+  now = 103.9;
+  assert.equal(turns.due(), false);
+  now = 104;
+  assert.equal(turns.due(), true);
+  assert.equal(turns.due(), false);
+  now = 108.5;
+  assert.equal(turns.due(), true);
+  assert.equal(LOOP_TURN_MS, 4);
+});
+
+test("a long range query lets the event loop run during its evaluation, and so meets its timeout there", async () => {
+  // 500 series over 5,000 steps: well past a few turns of evaluation on any machine.
+  const series: [Record<string, string>, number[]][] = Array.from({ length: 500 }, (_, i) => [{ __name__: "g", i: String(i) }, Array.from({ length: 100 }, (_, k) => k + i)]);
+  const store = storeWith(50 * MIN, series);
+  let ticks = 0;
+  let running = true;
+  const tick = (): void => {
+    ticks++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const started = ticks;
+  const r = await new Engine().exprQuery(store, "q", sel("g"), 0, 5_000 * MIN, MIN).exec();
+  running = false;
+  assert.equal((r.value as MatrixValue).series.length, 500);
+  assert.ok(ticks - started >= 2, `${ticks - started} loop turns while the query ran`);
+  // A timeout far shorter than the query: its timer fires at one of those turns.
+  const late = new Engine().exprQuery(store, "q", sel("g"), 0, 10_000 * MIN, MIN, { timeoutMs: 5 }).exec();
+  await assert.rejects(late, (e: { kind?: string }) => e.kind === "timeout");
 });

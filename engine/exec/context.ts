@@ -117,3 +117,28 @@ export function checkAborted(signal: AbortSignal): void {
 export function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/** Milliseconds a query's evaluation holds the event loop before it lets I/O (and its own timeout) run. */
+export const LOOP_TURN_MS = 4;
+
+/**
+ * When an evaluation loop is due to yield: once LOOP_TURN_MS have passed since it started or last
+ * yielded, so a query of a millisecond takes no extra loop turns and a long one still yields often.
+ */
+export class LoopTurns {
+  private last: number;
+  constructor(
+    private readonly turnMs = LOOP_TURN_MS,
+    private readonly now: () => number = performance.now.bind(performance),
+  ) {
+    this.last = now();
+  }
+
+  /** Whether the loop should yield now; the turn starts again when it says so. */
+  due(): boolean {
+    const t = this.now();
+    if (t - this.last < this.turnMs) return false;
+    this.last = t;
+    return true;
+  }
+}

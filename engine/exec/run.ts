@@ -10,7 +10,7 @@ import type { FloatHistogram } from "../histogram/index.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { extendedRangeSamples, type RangeWindow } from "../functions/index.js";
 import { build } from "./build.js";
-import { checkAborted, type QueryContext, yieldToLoop } from "./context.js";
+import { checkAborted, LoopTurns, type QueryContext, yieldToLoop } from "./context.js";
 import type { RangeSource } from "../function/range_source.js";
 import { MatrixSelectorSource } from "../scan/matrix_selector.js";
 import { SubquerySource } from "../subquery/subquery.js";
@@ -150,7 +150,7 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
   // Histogram cells exist only once a histogram arrives, so float-only queries pay nothing for them.
   let histograms: (FloatHistogram | undefined)[] | undefined;
   let step = 0;
-  let batches = 0;
+  const turns = new LoopTurns();
   for (;;) {
     checkAborted(ctx.signal);
     const batch = await op.next();
@@ -176,7 +176,7 @@ async function evaluateRange(ctx: QueryContext, op: Operator, tl: Timeline): Pro
       ctx.pool.put(sv);
       step++;
     }
-    if (++batches % 8 === 0) await yieldToLoop();
+    if (turns.due()) await yieldToLoop();
   }
   const series: MatrixSeries[] = [];
   for (let o = 0; o < nOut; o++) {

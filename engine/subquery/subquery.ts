@@ -1,7 +1,7 @@
 // Subquery as a range source: runs the inner expression over its own aligned steps and keeps
 // every series' points, which range functions then window like a matrix selector's samples.
 import type { SubqueryNode } from "../../planner/index.js";
-import { checkAborted, type QueryContext, yieldToLoop } from "../exec/context.js";
+import { checkAborted, LoopTurns, type QueryContext, yieldToLoop } from "../exec/context.js";
 import type { RangeData, RangeSource } from "../function/range_source.js";
 import { stepVectorWeight, type Operator } from "../model.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
@@ -35,6 +35,7 @@ export class SubquerySource implements RangeSource {
     // Histogram points by series, made for the series that have any (a step holds one sample per series).
     const hs: (FloatHistogram | undefined)[][] = [];
     let points = 0;
+    const turns = new LoopTurns();
     for (;;) {
       checkAborted(this.ctx.signal);
       const batch = await this.inner.next();
@@ -58,7 +59,7 @@ export class SubquerySource implements RangeSource {
         this.ctx.samples.check(points);
         this.ctx.pool.put(sv);
       }
-      await yieldToLoop();
+      if (turns.due()) await yieldToLoop();
     }
     const data: RangeData = { meta: [], buffers: [], points };
     for (let i = 0; i < meta.length; i++) {
