@@ -133,7 +133,22 @@ function queryRequest(q: BenchQuery, mode: "range" | "instant", startMs: number,
   return { path: "/api/v1/query", form: { query: q.query, time: sec(endMs) } };
 }
 
-/** Times every bench query (range and instant) against every contender, rotating who goes first, `runs` times each. */
+/** Warmup per query and server: runs until this much time has passed, or this many runs. */
+const WARMUP_MS = 1000;
+const WARMUP_RUNS_MOST = 200;
+/** A query every server answers within this many ms (warm) is timed QUICK_RUNS times at least. */
+const QUICK_MS = 50;
+const QUICK_RUNS = 15;
+
+/** Unmeasured runs of one request until WARMUP_MS or WARMUP_RUNS_MOST; returns the last run's ms. */
+async function warm(url: string, path: string, form: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  let last = 0;
+  for (let i = 0; i < WARMUP_RUNS_MOST && performance.now() - started < WARMUP_MS; i++) last = (await timeQuery(url, path, form)).ms;
+  return last;
+}
+
+/** Times every bench query (range and instant) against every contender, rotating who goes first, `runs` times each (quick ones QUICK_RUNS). */
 export async function benchmark(
   contenders: readonly Contender[],
   startMs: number,
@@ -145,20 +160,25 @@ export async function benchmark(
 ): Promise<Row[]> {
   const rows: Row[] = [];
   const n = contenders.length;
-  // One unmeasured round of every query first: each server has run every code path once, so no
-  // row (the first ones least of all) times a JIT compiling or a cache filling.
+  // Unmeasured runs of every query first, on every server, until it has run WARMUP_MS or
+  // WARMUP_RUNS_MOST times: a long-running server's JIT has compiled its request path (orrery's
+  // small answers take ~2× their steady time over its first ~1,000 requests), its caches are filled.
+  const quick = new Set<string>();
   for (const q of queries) {
     for (const mode of modes) {
       const { path, form } = queryRequest(q, mode, startMs, endMs, args.stepS);
-      for (const c of contenders) await timeQuery(c.server.url, path, form);
+      let slowest = 0;
+      for (const c of contenders) slowest = Math.max(slowest, await warm(c.server.url, path, form));
+      if (slowest < QUICK_MS) quick.add(`${q.name} ${mode}`);
     }
   }
   for (const q of queries) {
     for (const mode of modes) {
       const { path, form } = queryRequest(q, mode, startMs, endMs, args.stepS);
-      // Rotate who goes first run by run.
+      // Rotate who goes first run by run; a quick query runs more often, so one stall does not decide its median.
       const timings: Timing[][] = contenders.map(() => []);
-      for (let i = 0; i < args.runs; i++) {
+      const runs = quick.has(`${q.name} ${mode}`) ? Math.max(args.runs, QUICK_RUNS) : args.runs;
+      for (let i = 0; i < runs; i++) {
         for (let k = 0; k < n; k++) {
           const at = (i + k) % n;
           timings[at]!.push(await timeQuery(contenders[at]!.server.url, path, form));

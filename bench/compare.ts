@@ -199,7 +199,7 @@ async function main(): Promise<number> {
     if (victoria !== undefined) contenders.push({ name: "victoriametrics", server: victoria });
     const rows = await benchmark(contenders, startMs, endMs, args, log, queries, args.modes);
     console.log("");
-    console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs; orrery's query frontend off, VictoriaMetrics' cache off`);
+    console.log(`bench:compare — ${args.hours} h, ${args.series} benchmark series + demo families; medians of ${args.runs} runs (15 for queries every server answers in 50 ms), each query warmed for 1 s or 200 runs on every server first; orrery's query frontend off, VictoriaMetrics' cache off`);
     console.log(`prep: promtool ${promtoolS.toFixed(1)} s, orrery import ${importS.toFixed(1)} s${victoria !== undefined ? `, victoria-metrics import ${victoriaS.toFixed(1)} s` : ""}`);
     console.log(formatRows(rows, contenders.map((c) => c.name), 1));
     const rss = contenders.map((c) => `${c.name} ${peakRssMb(c.server.pid)?.toFixed(0) ?? "?"} MB`);
