@@ -214,6 +214,25 @@ test("decodeXorChunk: bulk decode honours [mint, maxt] and the offset", () => {
   }
 });
 
+test("decodeXorChunk: writes values into views of a larger array, one iterator alternating between outputs, nothing outside touched", () => {
+  const rnd = makeRandom(12);
+  const it = new XorChunkIterator(new Uint8Array(2));
+  const whole = [new Float64Array(400).fill(-7), new Float64Array(400).fill(-7)];
+  for (let round = 0; round < 40; round++) {
+    const { ts, vs } = randomSeries(rnd, 3 + Math.floor(rnd() * 118));
+    const bytes = encode(ts, vs).bytes();
+    const at = 1 + Math.floor(rnd() * 100);
+    const outV = whole[round % 2]!.subarray(at, at + ts.length + 5);
+    const outT = new Float64Array(outV.length);
+    const n = decodeXorChunk(bytes, -Infinity, Infinity, outT, outV, 2, it);
+    assert.equal(n, ts.length);
+    vs.forEach((v, i) => assert.equal(bitsOf(outV[2 + i]!), storedBits(v)));
+    assert.equal(whole[round % 2]![at + 1], -7, "the cell before the output untouched");
+    assert.equal(whole[round % 2]![at + 2 + n], -7, "the cell after the output untouched");
+    whole[round % 2]!.fill(-7);
+  }
+});
+
 test("XorChunkIterator: decodes a '10' window before any '11' as 64 bits, as Prometheus's resumed appender writes", () => {
   const bytes = fromHex("0002d00f3ff0000000000000e807" + "9ffc00000000000000");
   assert.deepEqual(decodeAll(bytes), { ts: [1000, 2000], bits: [bitsOf(1), bitsOf(2)] });

@@ -415,6 +415,18 @@ export class XorChunkIterator {
     return this.scratch;
   }
 
+  private wordsFor: Float64Array = new Float64Array(0);
+  private words: Int32Array = new Int32Array(0);
+
+  /** The int32 words of a float array (decodeXorChunk's output), the last one's view reused. */
+  wordsOf(f: Float64Array): Int32Array {
+    if (f !== this.wordsFor) {
+      this.wordsFor = f;
+      this.words = new Int32Array(f.buffer, f.byteOffset, 2 * f.length);
+    }
+    return this.words;
+  }
+
   /** A scratch of at least n bytes for decodeXorChunk, with its view (grown, never shrunk). */
   byteScratch(n: number): { readonly bytes: Uint8Array; readonly view: DataView } {
     if (this.padded.bytes.length < n) {
@@ -683,15 +695,15 @@ export function decodeXorChunk(
   const fb = it.floatBits();
   const fu = fb.u;
   const ff = fb.f;
+  // outV's words: a value is stored as its two words, never made a float here (writing the words
+  // and reading them back as one float stalls the CPU's store forwarding on every sample).
+  const ow = it.wordsOf(outV);
   const bitLen = bytes.length * 8;
   let pos = st.bitPos;
   let t = st.t;
   let tDelta = st.tDelta;
   let vHi = st.vHi | 0;
   let vLo = st.vLo | 0;
-  // The value as a float, made from its words only when they change (a repeated value costs no
-  // conversion); newestOnly makes only the newest one's.
-  let v = it.v;
   // newestOnly: the newest sample in range read so far, as its time and value words.
   let newestFound = false;
   let newestT = 0;
@@ -751,11 +763,6 @@ export function decodeXorChunk(
       // A window ending in the high word (trailing >= 32) needs no second read.
       if (maskLo !== 0) vLo ^= ((peek32(w, pos + 32) >>> leading) | ((hi << 1) << (31 - leading))) & maskLo;
       pos += width;
-      if (!newestOnly) {
-        fu[LO] = vLo;
-        fu[HI] = vHi;
-        v = ff[0]!;
-      }
     }
     if (pos > bitLen) throw truncated(index, total);
     t += tDelta;
@@ -769,7 +776,8 @@ export function decodeXorChunk(
       continue;
     }
     outT[n] = t;
-    outV[n] = v;
+    ow[2 * n + LO] = vLo;
+    ow[2 * n + HI] = vHi;
     n++;
   }
   if (newestFound) {
