@@ -21,6 +21,8 @@ import { packSeries, transferList, type FromWorker, type JobMessage, type SliceR
 const WORKER_WEIGHT = 1.5;
 /** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
 const SLICES_AHEAD = 2;
+/** A part's slices are at most this fraction of its steps: the worker runs up to SLICES_AHEAD slices ahead, and the query's thread evaluates its own share of those steps after the worker is done. */
+const SLICES_PER_PART = 8;
 
 /**
  * The window workers one query holds: leased from the pool by its first heavy call and shared by
@@ -184,8 +186,8 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
 }
 
 /** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to a slice's most (at most SLICES_AHEAD + 1 slices exist per worker). */
-function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
-  const most = sliceStepsMost(series, stepsBatch);
+export function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
+  const most = Math.min(sliceStepsMost(series, stepsBatch), Math.max(stepsBatch, Math.ceil(steps / SLICES_PER_PART / stepsBatch) * stepsBatch));
   const ends: number[] = [];
   let width = stepsBatch;
   for (let k = 0; k < steps; ) {

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
 import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
 import { packSeries, transferList, unpackSeries } from "./protocol.js";
+import { sliceEnds } from "./offload.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
 
 const MIN = 60_000;
@@ -334,4 +335,17 @@ test("a worker that fails gives an execution error naming it, not a crash or a p
   } finally {
     await failing.close();
   }
+});
+
+test("a part's slices start small, double, and stay within an eighth of its steps (the query's thread evaluates its share of the last ones alone)", () => {
+  const widths = (ends: number[]): number[] => ends.map((e, i) => e - (i === 0 ? 0 : ends[i - 1]!));
+  // 720 steps over 2,400 series: the memory cap alone would allow 210-step slices.
+  const ends = sliceEnds(720, 2400, 10);
+  assert.equal(ends[ends.length - 1], 720);
+  assert.deepEqual(widths(ends).slice(0, 5), [10, 20, 40, 80, 90]);
+  assert.ok(widths(ends).every((w) => (w <= 90 && w % 10 === 0) || w === widths(ends).at(-1)));
+  // Few steps: slices of one batch at least.
+  assert.deepEqual(sliceEnds(25, 100, 10), [10, 20, 25]);
+  // Many series: the memory cap (512K cells) still bounds a slice.
+  assert.ok(Math.max(...widths(sliceEnds(720, 200_000, 10))) <= 10);
 });
