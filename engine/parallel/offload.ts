@@ -1,16 +1,18 @@
-// Hands parts of one range function call to window workers: the trailing float-only series of the
-// call (raw XOR chunks, no histograms, no start timestamps) are split among the workers the pool
-// can spare; the query's thread evaluates the rest meanwhile and merges the workers' results step
-// by step, in series order, so the operator's output is the same as evaluated alone.
+// Hands parts of one range function call, or of one vector selector's range read, to window
+// workers: the trailing float-only series (raw XOR chunks, no histograms, no start timestamps) are
+// split among the workers the pool can spare; the query's thread evaluates the rest meanwhile and
+// merges the workers' results step by step, in series order, so the operator's output is the same
+// as evaluated alone.
 import type { Worker } from "node:worker_threads";
 import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
+import type { LatestRead } from "../scan/latest_steps.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, transferList, type FromWorker, type JobMessage, type SliceRequest, type SliceResult } from "./protocol.js";
+import { packSeries, transferList, type FromWorker, type JobMessage, type PartWork, type SliceRequest, type SliceResult } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -149,12 +151,22 @@ export interface Offload {
   parts: WorkerPart[];
 }
 
+/** offloadSeries for a range function call's windows. */
+export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+  return offloadSeries(leases, { kind: "windows", shape }, buffers, steps, stepsBatch);
+}
+
+/** offloadSeries for a vector selector's reads (its buffers keep stale markers). */
+export function offloadLatest(leases: WorkerLeases | undefined, lookbackMs: number, read: LatestRead, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+  return offloadSeries(leases, { kind: "latest", lookbackMs, read }, buffers, steps, stepsBatch);
+}
+
 /**
  * Offloads the trailing float-only series of a call of two or more steps to idle workers when the
- * call's work (samples decoded + windows evaluated) reaches the pool's threshold; the k workers and
+ * call's work (samples decoded + steps evaluated) reaches the pool's threshold; the k workers and
  * the query's thread share the series by WORKER_WEIGHT.
  */
-export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
   // One step (an instant query): measured, handing off cost more CPU than it saved in wall time,
@@ -163,7 +175,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   const inputs: SeriesInput[] = [];
   let work = 0;
   for (let i = n - 1; i >= 0; i--) {
-    const input = buffers[i]!.unreadXorInput();
+    const input = buffers[i]!.unreadXorInput(job.kind === "windows");
     if (input === undefined) break;
     inputs.push(input);
     for (const c of input.chunks) work += xorChunkNumSamples(c);
@@ -180,7 +192,7 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   workers.forEach((w, p) => {
     const from = Math.floor((take * p) / workers.length);
     const to = Math.floor((take * (p + 1)) / workers.length);
-    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), shape, steps, stepsBatch));
+    if (to > from) parts.push(new WorkerPart(leases.newJob(), w, mainSeries + from, inputs.slice(inputs.length - take + from, inputs.length - take + to), job, steps, stepsBatch));
   });
   return { mainSeries, parts };
 }
@@ -220,13 +232,13 @@ export class WorkerPart {
     private readonly held: HeldWorker,
     readonly firstId: number,
     inputs: readonly SeriesInput[],
-    shape: WindowShape,
+    work: PartWork,
     private readonly steps: StepTimes,
     stepsBatch: number,
   ) {
     this.count = inputs.length;
     this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
-    held.start(this, { type: "job", job, shape, series: packSeries(inputs), steps });
+    held.start(this, { type: "job", job, work, series: packSeries(inputs), steps });
     this.request();
   }
 

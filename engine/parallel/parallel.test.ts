@@ -154,6 +154,30 @@ test("range functions evaluated on window workers answer exactly as on one threa
   assert.equal(pool.discarded, 0);
 });
 
+/** Selectors over floats only (`g`): handed to workers. */
+const SELECTOR_QUERIES = ["g", "timestamp(g)", "sum by (i) (g)", "g offset 3m", "start_timestamp(g)", "count(g)", "m_total - g"];
+/** Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed selector is read once. */
+const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600"];
+
+test("a range query's vector selectors are read on window workers exactly as on one thread, stale markers ending series there", async () => {
+  const store = randomStore(5, 24);
+  const pooled = new Engine({ windowWorkers: pool });
+  for (const [n, q] of [...SELECTOR_QUERIES, ...SELECTOR_QUERIES_ALONE].entries()) {
+    const step = [30_000, 37_000, 61_000][n % 3]!;
+    const before = pool.parts;
+    const a = await outcome(alone, store, q, step);
+    const p = await outcome(pooled, store, q, step);
+    if (typeof a === "string" || typeof p === "string") {
+      assert.equal(p, a, q);
+      continue;
+    }
+    assertSame(q, a, p);
+    if (SELECTOR_QUERIES.includes(q)) assert.ok(pool.parts - before >= 2, `${q}: parts handed to workers: ${pool.parts - before}`);
+    else assert.equal(pool.parts - before, 0, q);
+  }
+  assert.equal(pool.discarded, 0);
+});
+
 /** A copy of bytes in shared memory, as the head's arena holds closed chunks. */
 function inSharedMemory(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(new SharedArrayBuffer(bytes.length + 16), 8, bytes.length);
@@ -184,7 +208,7 @@ test("a worker's chunks in shared memory go by reference, the others copied, and
   ]);
   assert.equal(packed.bytes.length, 3, "only the chunk outside shared memory is copied");
   assert.equal(packed.shared.length, 1, "one shared buffer, named once");
-  assert.ok(!transferList({ type: "job", job: 1, shape: undefined as never, steps: undefined as never, series: packed }).includes(shared.buffer as ArrayBuffer));
+  assert.ok(!transferList({ type: "job", job: 1, work: undefined as never, steps: undefined as never, series: packed }).includes(shared.buffer as ArrayBuffer));
   const back = unpackSeries(packed);
   assert.deepEqual(back.map((s) => s.chunks.map((c) => [...c])), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]]);
   assert.ok(back[0]!.chunks[0]!.buffer === shared.buffer, "read in place");

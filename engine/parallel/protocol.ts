@@ -3,6 +3,7 @@
 // transferred buffer), then slices of steps whose results come back as transferred typed arrays.
 // No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
+import type { LatestRead } from "../scan/latest_steps.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
 /**
@@ -25,11 +26,18 @@ export interface PackedSeries {
 // A worker may hold several parts of one query at once (each call of the query has its own);
 // every message names its part by job number.
 
-/** Starts a part: its series and every step's times and arguments. */
+/**
+ * What a part's slices hold: a range function's result over each step's window (stale markers
+ * dropped, as a range read drops them), or a vector selector's read at each step, the latest
+ * sample in the lookback (stale markers kept: one ends the series there).
+ */
+export type PartWork = { kind: "windows"; shape: WindowShape } | { kind: "latest"; lookbackMs: number; read: LatestRead };
+
+/** Starts a part: its work, its series and every step's times and arguments. */
 export interface JobMessage {
   type: "job";
   job: number;
-  shape: WindowShape;
+  work: PartWork;
   series: PackedSeries;
   steps: StepTimes;
 }

@@ -1,14 +1,25 @@
-// A window worker's thread: decodes its part's chunks and evaluates the range function over them
-// with the engine's own code (SampleBuffer, SeriesWindows), one slice of steps per request.
+// A window worker's thread: decodes its part's chunks and evaluates the range function over them,
+// or reads a vector selector's steps, with the engine's own code (SampleBuffer, SeriesWindows,
+// readLatestSteps), one slice of steps per request.
 import { parentPort, type MessagePort } from "node:worker_threads";
 import { evaluateFloatSteps, SeriesWindows, type StepTimes } from "../function/range_windows.js";
+import { readLatestSteps } from "../scan/latest_steps.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
-import { transferList, unpackSeries, type FromWorker, type SliceResult, type ToWorker } from "./protocol.js";
+import { transferList, unpackSeries, type FromWorker, type PartWork, type SliceRequest, type SliceResult, type ToWorker } from "./protocol.js";
 
 interface Part {
-  windows: SeriesWindows;
+  work: PartWork;
+  /** A range function's windows (undefined for a vector selector's reads). */
+  windows: SeriesWindows | undefined;
   buffers: SampleBuffer[];
   steps: StepTimes;
+}
+
+/** A slice of a part's steps into the request's cells; returns the samples read (a vector selector's part: the outputs). */
+function evaluateSlice(part: Part, m: SliceRequest): number {
+  const w = part.work;
+  if (w.kind === "windows") return evaluateFloatSteps(part.windows!, part.buffers, part.steps, m.k0, m.k1, m.values, m.present);
+  return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present);
 }
 
 function serve(port: MessagePort): void {
@@ -16,8 +27,9 @@ function serve(port: MessagePort): void {
   port.on("message", (m: ToWorker) => {
     try {
       if (m.type === "job") {
-        const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, true));
-        parts.set(m.job, { windows: new SeriesWindows(m.shape, buffers.length), buffers, steps: m.steps });
+        const w = m.work;
+        const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, w.kind === "windows"));
+        parts.set(m.job, { work: w, windows: w.kind === "windows" ? new SeriesWindows(w.shape, buffers.length) : undefined, buffers, steps: m.steps });
         return;
       }
       if (m.type === "end") {
@@ -26,7 +38,7 @@ function serve(port: MessagePort): void {
       }
       const part = parts.get(m.job);
       if (part === undefined) throw new Error(`slice requested for unknown part ${m.job}`);
-      const read = evaluateFloatSteps(part.windows, part.buffers, part.steps, m.k0, m.k1, m.values, m.present);
+      const read = evaluateSlice(part, m);
       const out: SliceResult = { type: "slice", job: m.job, k0: m.k0, k1: m.k1, values: m.values, present: m.present, read };
       port.postMessage(out, transferList(out));
     } catch (e) {

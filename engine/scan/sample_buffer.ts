@@ -284,11 +284,12 @@ export class SampleBuffer {
   }
 
   /**
-   * The raw XOR chunks this buffer would read lazily (stale markers dropped), while it has read none:
-   * what a window worker can read in its place. Undefined for samples decoded up front.
+   * The raw XOR chunks this buffer would read lazily, while it has read none and drops stale markers
+   * as asked (a worker's buffer for a range function drops them, one for a vector selector keeps
+   * them): what a window worker can read in its place. Undefined for samples decoded up front.
    */
-  unreadXorInput(): SeriesInput | undefined {
-    return this.dropStale && this.readsNothingYet() ? this.input : undefined;
+  unreadXorInput(dropStale: boolean): SeriesInput | undefined {
+    return this.dropStale === dropStale && this.readsNothingYet() ? this.input : undefined;
   }
 
   /** Whether the input is raw XOR chunks of which nothing is read yet (an aggregate read's chunks are not XOR samples). */

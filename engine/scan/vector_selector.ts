@@ -13,6 +13,7 @@ import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
+import { offloadLatest, type Offload } from "../parallel/offload.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -34,6 +35,8 @@ export class VectorSelectorOperator implements Operator {
   private refs = new Float64Array(0);
   /** Set when every series holds floats only: they are read a slice of steps at a time. */
   private cells: LatestCells | undefined;
+  /** With cells: the trailing series a window worker reads (the query's thread reads the others into the cells). */
+  private offload: Offload | undefined;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -59,7 +62,12 @@ export class VectorSelectorOperator implements Operator {
     for (let k = 0; k < this.tl.steps; k++) this.refs[k] = this.refAt(k);
     const floats = !this.buffers.some((b) => b.h !== undefined);
     // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
-    if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) this.cells = new LatestCells(this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
+    if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) {
+      const times = new Float64Array(this.tl.steps);
+      for (let k = 0; k < this.tl.steps; k++) times[k] = this.tl.start + k * this.tl.step;
+      this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), this.buffers, { times, refs: this.refs, args: [] }, this.ctx.stepsBatch);
+      this.cells = new LatestCells(this.buffers.slice(0, this.offload.mainSeries), this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
+    }
     return this.buffers;
   }
 
@@ -75,7 +83,7 @@ export class VectorSelectorOperator implements Operator {
     const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
     for (let k = first; k < last; k++) out.push(this.ctx.pool.get(this.tl.start + k * this.tl.step, bufs.length));
-    if (this.cells !== undefined) this.fromCells(bufs, out, first);
+    if (this.cells !== undefined) await this.fromCells(out, first);
     const failure = this.cells !== undefined ? undefined : this.node.smoothed && !this.opts.timestampValues ? this.smoothedSteps(bufs, out, first) : this.latestSamples(bufs, out, first);
     for (let j = 0; j < out.length; j++) {
       // Thrown where a step-by-step evaluation would have met it: before that step's count.
@@ -93,16 +101,22 @@ export class VectorSelectorOperator implements Operator {
     return (this.node.atMs ?? this.tl.start + k * this.tl.step) - this.node.offsetMs;
   }
 
-  /** The batch's steps (out[j] is step first + j) from the cells of the slice holding them, read first when it is not. */
-  private fromCells(bufs: readonly SampleBuffer[], out: StepVector[], first: number): void {
+  private latestRead(): LatestRead {
+    return this.opts.timestampValues ? "timestamp" : this.opts.startTimestampValues ? "startTimestamp" : "value";
+  }
+
+  /**
+   * The batch's steps (out[j] is step first + j): the query's thread's series from the cells of the
+   * slice holding them (read first when it is not), then the window workers' series after them.
+   */
+  private async fromCells(out: StepVector[], first: number): Promise<void> {
     const c = this.cells!;
     if (first >= c.k1) {
       c.k0 = first;
       c.k1 = Math.min(this.tl.steps, first + c.width);
-      const read: LatestRead = this.opts.timestampValues ? "timestamp" : this.opts.startTimestampValues ? "startTimestamp" : "value";
-      readLatestSteps(bufs, this.refs, c.k0, c.k1, this.ctx.lookbackMs, read, c.values, c.present);
+      readLatestSteps(c.buffers, this.refs, c.k0, c.k1, this.ctx.lookbackMs, this.latestRead(), c.values, c.present);
     }
-    const series = bufs.length;
+    const series = c.buffers.length;
     const { values, present } = c;
     for (let j = 0; j < out.length; j++) {
       const sv = out[j]!;
@@ -114,6 +128,7 @@ export class VectorSelectorOperator implements Operator {
       }
       sv.n = n;
     }
+    for (const part of this.offload!.parts) await part.appendTo(out, first, first + out.length, c.emitted);
   }
 
   /**
@@ -282,11 +297,21 @@ class LatestCells {
   readonly width: number;
   readonly values: Float64Array;
   readonly present: Uint8Array;
+  /** Which series gave a sample: the workers' parts mark theirs (nothing here reads it). */
+  readonly emitted: Uint8Array;
 
-  constructor(series: number, steps: number, stepsBatch: number) {
+  constructor(
+    /** The series the query's thread reads: the first ones, before any worker's. */
+    readonly buffers: readonly SampleBuffer[],
+    allSeries: number,
+    steps: number,
+    stepsBatch: number,
+  ) {
+    const series = buffers.length;
     this.width = Math.min(sliceStepsMost(series, stepsBatch), steps);
     this.values = new Float64Array(series * this.width);
     this.present = new Uint8Array(series * this.width);
+    this.emitted = new Uint8Array(allSeries);
   }
 }
 
