@@ -128,6 +128,14 @@ async function outcome(e: Engine, store: MemoryStore, q: string, step: number): 
 let pool: WindowWorkerPool;
 const alone = new Engine({});
 
+/** q over a range on one thread (over `store`) and with the pool (over `pooledStore`): the same answer, or the same error. */
+async function assertSameOnWorkers(pooled: Engine, store: MemoryStore, q: string, step: number, pooledStore = store): Promise<void> {
+  const a = await outcome(alone, store, q, step);
+  const p = await outcome(pooled, pooledStore, q, step);
+  if (typeof a === "string" || typeof p === "string") return assert.equal(p, a, q);
+  assertSame(q, a, p);
+}
+
 before(() => {
   // Two workers and a threshold of 0: every call with two or more series is split three ways.
   pool = new WindowWorkerPool({ size: 2, minSamples: 0 });
@@ -141,14 +149,7 @@ test("range functions evaluated on window workers answer exactly as on one threa
   const pooled = new Engine({ windowWorkers: pool });
   const before = pool.parts;
   for (const [n, q] of QUERIES.entries()) {
-    const step = [30_000, 37_000, 61_000][n % 3]!;
-    const a = await outcome(alone, store, q, step);
-    const p = await outcome(pooled, store, q, step);
-    if (typeof a === "string" || typeof p === "string") {
-      assert.equal(p, a, q);
-      continue;
-    }
-    assertSame(q, a, p);
+    await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
   }
   assert.ok(pool.parts - before >= 2 * QUERIES.length - 2, `parts handed to workers: ${pool.parts - before}`);
   assert.equal(pool.discarded, 0);
@@ -163,15 +164,8 @@ test("a range query's vector selectors are read on window workers exactly as on 
   const store = randomStore(5, 24);
   const pooled = new Engine({ windowWorkers: pool });
   for (const [n, q] of [...SELECTOR_QUERIES, ...SELECTOR_QUERIES_ALONE].entries()) {
-    const step = [30_000, 37_000, 61_000][n % 3]!;
     const before = pool.parts;
-    const a = await outcome(alone, store, q, step);
-    const p = await outcome(pooled, store, q, step);
-    if (typeof a === "string" || typeof p === "string") {
-      assert.equal(p, a, q);
-      continue;
-    }
-    assertSame(q, a, p);
+    await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
     if (SELECTOR_QUERIES.includes(q)) assert.ok(pool.parts - before >= 2, `${q}: parts handed to workers: ${pool.parts - before}`);
     else assert.equal(pool.parts - before, 0, q);
   }
@@ -221,13 +215,7 @@ test("range functions over chunks in shared memory answer on window workers exac
   const pooled = new Engine({ windowWorkers: pool });
   const before = pool.parts;
   for (const q of ["rate(m_total[5m])", "max_over_time(g[17m])", "sum by (i) (rate(m_total[1h]))", "quantile_over_time(0.3, g[17m])"]) {
-    const a = await outcome(alone, store, q, 30_000);
-    const p = await outcome(pooled, sharedStore, q, 30_000);
-    if (typeof a === "string" || typeof p === "string") {
-      assert.equal(p, a, q);
-      continue;
-    }
-    assertSame(q, a, p);
+    await assertSameOnWorkers(pooled, store, q, 30_000, sharedStore);
   }
   assert.ok(pool.parts - before >= 4, `parts handed to workers: ${pool.parts - before}`);
 });
