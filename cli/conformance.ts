@@ -69,7 +69,7 @@ flags:
   --no-at-variants          skip the @-pinned re-runs of instant queries
   --no-range-check          skip the range-mode re-check of instant queries
   --timeout <ms>            per-query timeout (default 30000)
-  --query.parallelism <n>   window worker threads for range functions (default 0: one thread)
+  --query.parallelism <n>   window worker threads for range functions and selectors (default 0: one thread)
   --query.parallel-min-samples <n>
                             least work for a range function call to use them (default
                             ${DEFAULT_PARALLEL_MIN_SAMPLES}; 0 sends every call of two or more series)`;

@@ -40,12 +40,12 @@ export const QUERY_FLAGS: readonly FlagSpec[] = [
   {
     name: "query.parallelism",
     default: "auto",
-    help: "Worker threads a heavy range function call shares its chunk decoding and window evaluation with (auto: CPUs − 1; 0: every query on one thread).",
+    help: "Worker threads a heavy range function call shares its chunk decoding and window evaluation with, and a range query's selector its reads (auto: CPUs − 1; 0: every query on one thread).",
   },
   {
     name: "query.parallel-min-samples",
     default: String(DEFAULT_PARALLEL_MIN_SAMPLES),
-    help: "Least work (samples decoded + windows evaluated) for a range function call to use the worker threads; smaller calls stay on one thread.",
+    help: "Least work (samples decoded + steps evaluated) for a range function call or a range query's selector to use the worker threads; smaller ones stay on one thread.",
   },
 ];
 

@@ -8,7 +8,7 @@ export const CHUNK_SKIP_REASONS: readonly ChunkSkipReason[] = ["downsampled", "u
 
 export interface EngineMetrics {
   readonly chunksSkipped: Counter<"reason">;
-  /** Parts of range function calls evaluated on window worker threads. */
+  /** Parts of range function calls and range queries' selectors evaluated on window worker threads. */
   readonly windowWorkerParts: Counter;
 }
 
@@ -29,7 +29,7 @@ export function createEngineMetrics(registry: Registry): EngineMetrics {
   for (const reason of CHUNK_SKIP_REASONS) chunksSkipped.labels(reason).inc(0);
   const windowWorkerParts = new Counter({
     name: WINDOW_WORKER_PARTS,
-    help: "Parts of range function calls (chunk decoding and window evaluation) run on window worker threads (--query.parallelism).",
+    help: "Parts of range function calls (chunk decoding and window evaluation) and of range queries' selectors (chunk decoding and reads) run on window worker threads (--query.parallelism).",
     registers: [registry],
   });
   return { chunksSkipped, windowWorkerParts };
