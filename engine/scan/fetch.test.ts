@@ -25,11 +25,12 @@ const UNKNOWN_ENCODING = 9 as ChunkEncoding;
  * series and its chunk list are frozen: the fetch keeps a store's series as they come, so joining or
  * sorting them in place would throw here.
  */
-function scripted(series: Series[]): Store {
+function scripted(series: Series[], calls = { series: 0 }): Store {
   const frozen = series.map((s) => Object.freeze({ labels: s.labels, chunks: Object.freeze([...s.chunks]) }));
   return {
     info: async () => ({ labelSets: [], minTime: 0, maxTime: 1e12, resolutions: [0], supportsAggregationPushdown: false }),
     async *series(): AsyncIterable<SeriesFrame> {
+      calls.series++;
       for (const s of frozen) yield { series: [s], warnings: [] };
     },
     labelNames: async () => ({ values: [], warnings: [] }),
@@ -58,12 +59,14 @@ test("overlapping chunks of one series give each sample once, merged by time", a
 test("a label set sent twice is one series, its chunks merged by time (no replica dedup)", async () => {
   const a = labels({ __name__: "x", replica: "a" });
   const b = labels({ __name__: "x", replica: "b" });
-  const store = scripted([
+  const series = [
     { labels: a, chunks: [xor(seconds(0, 10), [1, 2])] },
     { labels: a, chunks: [xor(seconds(10, 20), [9, 3])] },
     { labels: b, chunks: [xor(seconds(0, 10), [5, 6])] },
-  ]);
-  const { r, m } = await matrixAt(store, 30_000);
+  ];
+  const calls = { series: 0 };
+  const { r, m } = await matrixAt(scripted(series, calls), 30_000);
+  assert.equal(calls.series, 1, "one read: the series came in label order");
   assert.deepEqual(r.warnings, []);
   assert.deepEqual(m.series.map((s) => s.labels), [a, b], "replicas with distinct labels stay distinct");
   assert.deepEqual([...m.series[0]!.t], seconds(0, 10, 20));
@@ -73,12 +76,15 @@ test("a label set sent twice is one series, its chunks merged by time (no replic
 test("series out of label order are sorted, joined, and warned about", async () => {
   const a = labels({ __name__: "x", i: "a" });
   const b = labels({ __name__: "x", i: "b" });
-  const store = scripted([
+  const series = [
     { labels: b, chunks: [xor(seconds(0), [2])] },
     { labels: a, chunks: [xor(seconds(0), [1])] },
     { labels: b, chunks: [xor(seconds(10), [3])] },
-  ]);
-  const { r, m } = await matrixAt(store, 30_000);
+  ];
+  const calls = { series: 0 };
+  const { r, m } = await matrixAt(scripted(series, calls), 30_000);
+  // Series in label order are made inputs as they stream; at the first out of order the store is read again, all kept.
+  assert.equal(calls.series, 2, "read again");
   assert.deepEqual(m.series.map((s) => s.labels), [a, b]);
   assert.deepEqual([...m.series[1]!.v], [2, 3]);
   assert.equal(r.warnings.length, 1);

@@ -60,6 +60,46 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
     ...(spec.latest === true ? { latestOnly: true } : {}),
     ...(sel.read !== undefined ? { maxResolutionWindow: ctx.maxResolutionMs, aggregates: requestedAggregates(sel.read) } : {}),
   };
+  // A store out of label order (a contract breach, warned about) is read again, every series kept to be sorted and joined.
+  return (await loadInOrder(ctx, sel, spec, req)) ?? loadAnyOrder(ctx, sel, spec, req);
+}
+
+/**
+ * The series as the store streams them in label order, each made its input once the next label set
+ * shows it is complete, so the store's chunk objects die young instead of living through the whole
+ * fetch (they were most of what a query's first scavenges copied). Undefined, the stream closed,
+ * at the first series out of label order.
+ */
+async function loadInOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec, req: SeriesRequest): Promise<LoadedSeries[] | undefined> {
+  const skipped = new SkippedChunks();
+  const scratch = new DecodeScratch();
+  const out: LoadedSeries[] = [];
+  let pending: Gathered | undefined;
+  for await (const frame of ctx.store.series(req, ctx.signal)) {
+    for (const w of frame.warnings) ctx.annotations.storeWarning(w);
+    for (const s of frame.series) {
+      const chunks = readableChunks(ctx, s, spec, skipped, sel.read);
+      if (pending !== undefined) {
+        const order = compareLabels(s.labels, pending.labels);
+        if (order < 0) return undefined;
+        if (order === 0) {
+          pending = joined(pending, chunks);
+          continue;
+        }
+        pushLoaded(out, pending, sel, spec, scratch);
+      }
+      // The store's series as it is when every chunk is read (the common case: nothing made).
+      pending = chunks === s.chunks ? s : { labels: s.labels, chunks };
+    }
+    checkAborted(ctx.signal);
+  }
+  if (pending !== undefined) pushLoaded(out, pending, sel, spec, scratch);
+  skipped.report(ctx, sel);
+  return out;
+}
+
+/** Every series the store sends gathered first, then sorted by labels and joined, with a warning naming the first pair out of order. */
+async function loadAnyOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec, req: SeriesRequest): Promise<LoadedSeries[]> {
   const gathered: Gathered[] = [];
   const skipped = new SkippedChunks();
   let outOfOrder: [Labels, Labels] | undefined;
@@ -70,7 +110,6 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
       const last = gathered[gathered.length - 1];
       const order = last === undefined ? 1 : compareLabels(s.labels, last.labels);
       if (order === 0) gathered[gathered.length - 1] = joined(last!, chunks);
-      // The store's series as it is when every chunk is read (the common case: nothing made).
       else gathered.push(chunks === s.chunks ? s : { labels: s.labels, chunks });
       if (order < 0) outOfOrder ??= [last!.labels, s.labels];
     }
@@ -84,11 +123,14 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
   const series = outOfOrder === undefined ? gathered : sortAndJoin(gathered);
   const scratch = new DecodeScratch();
   const out: LoadedSeries[] = [];
-  for (const g of series) {
-    if (g.chunks.length === 0) continue;
-    out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
-  }
+  for (const g of series) pushLoaded(out, g, sel, spec, scratch);
   return out;
+}
+
+/** A gathered series as the engine reads it (none for a series left without chunks). */
+function pushLoaded(out: LoadedSeries[], g: Gathered, sel: SelectorNode, spec: FetchSpec, scratch: DecodeScratch): void {
+  if (g.chunks.length === 0) return;
+  out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
 }
 
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
@@ -155,7 +197,6 @@ function aggregateInput(unsorted: readonly AggrChunk[], read: ReadAggregate, spe
   return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
 }
 
-/** The series' chunks the engine can read in the fetch range; the rest are counted as skipped. */
 /** The series' chunks the engine can read in the fetch range (the series' own array when that is all of them); the rest are counted as skipped. */
 function readableChunks(ctx: QueryContext, s: Series, spec: FetchSpec, skipped: SkippedChunks, read: ReadAggregate | undefined): readonly AggrChunk[] {
   const chunks = s.chunks;
