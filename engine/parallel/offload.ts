@@ -23,7 +23,7 @@ import { packSeries, transferList, type FromWorker, type JobMessage, type PartWo
 const WORKER_WEIGHT = 1.5;
 /** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
 const SLICES_AHEAD = 2;
-/** A part's slices are at most this fraction of its steps: the worker runs up to SLICES_AHEAD slices ahead, and the query's thread evaluates its own share of those steps after the worker is done. */
+/** A part's slices hold at most 1/SLICES_PER_PART of its steps: the worker runs up to SLICES_AHEAD slices ahead, and the query's thread evaluates its own share of those steps after the worker is done. */
 const SLICES_PER_PART = 8;
 
 /**
