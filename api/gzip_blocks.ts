@@ -44,19 +44,24 @@ export async function* gzipBlocks(
       blockSize += take;
       at += take;
       if (blockSize < target) continue;
-      pending.push(compressBlock(block.length === 1 ? block[0]! : Buffer.concat(block, blockSize)));
+      pending.push(compressBlock(joined(block, blockSize)));
       block = [];
       blockSize = 0;
       target = Math.min(2 * target, blockBytes);
       if (pending.length >= inFlight) yield await pending.shift()!;
     }
   }
-  if (blockSize > 0) pending.push(compressBlock(block.length === 1 ? block[0]! : Buffer.concat(block, blockSize)));
+  if (blockSize > 0) pending.push(compressBlock(joined(block, blockSize)));
   for (const p of pending) yield await p;
   const trailer = Buffer.allocUnsafe(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
   trailer.writeUInt32LE(size % 2 ** 32, 4);
   yield Buffer.concat([FINAL_BLOCK, trailer]);
+}
+
+/** A block's pieces as one buffer (a single piece as it is, not copied). */
+function joined(pieces: Buffer[], bytes: number): Buffer {
+  return pieces.length === 1 ? pieces[0]! : Buffer.concat(pieces, bytes);
 }
 
 function compressBlock(block: Buffer): Promise<Buffer> {

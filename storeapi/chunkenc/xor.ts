@@ -410,11 +410,6 @@ export class XorChunkIterator {
     return true;
   }
 
-  /** The iterator's own float scratch (for decodeXorChunk's loop). */
-  floatBits(): FloatBits {
-    return this.scratch;
-  }
-
   private wordsFor: Float64Array = new Float64Array(0);
   private words: Int32Array = new Int32Array(0);
 
@@ -692,9 +687,6 @@ export function decodeXorChunk(
   if (total <= 2) return n - outOffset;
   const st = it.state();
   const w = loadPadded(bytes, it);
-  const fb = it.floatBits();
-  const fu = fb.u;
-  const ff = fb.f;
   // outV's words: a value is stored as its two words, never made a float here (writing the words
   // and reading them back as one float stalls the CPU's store forwarding on every sample).
   const ow = it.wordsOf(outV);
@@ -781,10 +773,9 @@ export function decodeXorChunk(
     n++;
   }
   if (newestFound) {
-    fu[LO] = newestLo;
-    fu[HI] = newestHi;
     outT[outOffset] = newestT;
-    outV[outOffset] = ff[0]!;
+    ow[2 * outOffset + LO] = newestLo;
+    ow[2 * outOffset + HI] = newestHi;
     return 1;
   }
   return n - outOffset;
