@@ -416,6 +416,8 @@ async function main(): Promise<void> {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)) + 2);
     for (const r of rows) console.log(r.map((cell, c) => pad(cell, widths[c])).join(""));
     console.log("(rates and CPU: orrery/peer > 1 means orrery is faster; peak RSS: orrery/peer < 1 means orrery is smaller)");
+    // The first round is a few requests (10k series: 5), so one run's rate swings; show every run's.
+    if (repeat > 1) console.log(`first round, run by run: ${receivers.map((r) => `${r.name} ${r.runs.map((x) => rate(perRound, x.first)).join(" ")}`).join("; ")}`);
     for (const r of receivers) {
       const failed = r.runs.reduce((n, x) => n + x.first.failures + x.steady.failures, 0);
       const first = r.runs.find((x) => x.first.firstFailure ?? x.steady.firstFailure);
