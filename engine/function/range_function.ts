@@ -9,7 +9,7 @@ import { getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
-import { SeriesWindows, windowsOverlap, type StepTimes, type WindowShape } from "./range_windows.js";
+import { SeriesWindows, timelineSteps, windowsOverlap, type StepTimes, type WindowShape } from "./range_windows.js";
 import { offloadWindows, type Offload } from "../parallel/offload.js";
 
 export function hasRangeFunction(name: string): boolean {
@@ -52,13 +52,8 @@ export class RangeFunctionOperator implements Operator {
   ) {
     this.fn = rangeFunctions[name]!;
     this.argv = args.map(() => NaN);
-    const times = new Float64Array(tl.steps);
-    const refs = new Float64Array(tl.steps);
-    for (let k = 0; k < tl.steps; k++) {
-      times[k] = tl.start + k * tl.step;
-      refs[k] = source.refTime(times[k]!);
-    }
-    this.steps = { times, refs, args };
+    this.steps = timelineSteps(tl, (t) => source.refTime(t), args);
+    const refs = this.steps.refs;
     this.atFixed = tl.steps > 1 && refs[0] === refs[tl.steps - 1];
   }
 

@@ -214,6 +214,17 @@ export interface StepTimes {
   args: Float64Array[];
 }
 
+/** A timeline's step times, each step's reference time (refOf of its time) and the steps' arguments. */
+export function timelineSteps(tl: Timeline, refOf: (t: number) => number, args: Float64Array[] = []): StepTimes {
+  const times = new Float64Array(tl.steps);
+  const refs = new Float64Array(tl.steps);
+  for (let k = 0; k < tl.steps; k++) {
+    times[k] = tl.start + k * tl.step;
+    refs[k] = refOf(times[k]!);
+  }
+  return { times, refs, args };
+}
+
 /**
  * Evaluates float-only series (no histograms, no start timestamps) for steps [k0, k1): series j's
  * result at step k goes to values[(k−k0)·series + j], with present[·] = 1 when there is one —

@@ -14,6 +14,7 @@ import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
 import { offloadLatest, type Offload } from "../parallel/offload.js";
+import { timelineSteps } from "../function/range_windows.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -32,7 +33,7 @@ export class VectorSelectorOperator implements Operator {
   private meta: SeriesMeta[] | undefined;
   private step = 0;
   /** Each step's reference time, (at ?? t) − offset. */
-  private refs = new Float64Array(0);
+  private refs: Float64Array = new Float64Array(0);
   /** Set when every series holds floats only: they are read a slice of steps at a time. */
   private cells: LatestCells | undefined;
   /** With cells: the trailing series a window worker reads (the query's thread reads the others into the cells). */
@@ -58,14 +59,12 @@ export class VectorSelectorOperator implements Operator {
     const steps = readSteps(this.tl, n.atMs, n.offsetMs);
     const input = (s: LoadedSeries) => (n.histogramStats ? withStatsReadHints(s.input, steps, this.ctx.lookbackMs) : s.input);
     this.buffers = data.map((s) => new SampleBuffer(input(s), false));
-    this.refs = new Float64Array(this.tl.steps);
-    for (let k = 0; k < this.tl.steps; k++) this.refs[k] = this.refAt(k);
+    const stepTimes = timelineSteps(this.tl, (t) => (n.atMs ?? t) - n.offsetMs);
+    this.refs = stepTimes.refs;
     const floats = !this.buffers.some((b) => b.h !== undefined);
     // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
     if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) {
-      const times = new Float64Array(this.tl.steps);
-      for (let k = 0; k < this.tl.steps; k++) times[k] = this.tl.start + k * this.tl.step;
-      this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), this.buffers, { times, refs: this.refs, args: [] }, this.ctx.stepsBatch);
+      this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), this.buffers, stepTimes, this.ctx.stepsBatch);
       this.cells = new LatestCells(this.buffers.slice(0, this.offload.mainSeries), this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
     }
     return this.buffers;
@@ -94,11 +93,6 @@ export class VectorSelectorOperator implements Operator {
     }
     this.step = last;
     return out;
-  }
-
-  /** Step k's reference time: (at ?? t) − offset. */
-  private refAt(k: number): number {
-    return (this.node.atMs ?? this.tl.start + k * this.tl.step) - this.node.offsetMs;
   }
 
   private latestRead(): LatestRead {
