@@ -21,7 +21,7 @@ import { packSeries, transferList, type FromWorker, type JobMessage, type PartWo
  * bench:compare data, 2.5 and 4 no faster for the range aggregations).
  */
 const WORKER_WEIGHT = 1.5;
-/** Slices a worker may be asked for before the query's thread has taken the earlier ones. */
+/** Slices a worker may be asked for before the query's thread has taken the earlier ones (more through a step it reads its own series up to: requestThrough). */
 const SLICES_AHEAD = 2;
 /** A part's slices hold at most 1/SLICES_PER_PART of its steps: the worker runs up to SLICES_AHEAD slices ahead, and the query's thread evaluates its own share of those steps after the worker is done. */
 const SLICES_PER_PART = 8;
@@ -247,10 +247,19 @@ export class WorkerPart {
     return this.pending > 0;
   }
 
-  /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator. */
-  private request(): void {
-    while (this.requested < this.ends.length && this.requested - this.taken < SLICES_AHEAD) {
-      const k0 = this.requested === 0 ? 0 : this.ends[this.requested - 1]!;
+  /**
+   * Asks now for every slice that starts before step `end`: the query's thread is about to read its
+   * own series that far ahead in one go (a vector selector's slice of cells), and the worker
+   * evaluates these meanwhile instead of waiting for each to be taken.
+   */
+  requestThrough(end: number): void {
+    this.request(end);
+  }
+
+  /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator (more when they start before `through`). */
+  private request(through = 0): void {
+    while (this.requested < this.ends.length && (this.requested - this.taken < SLICES_AHEAD || this.sliceStart(this.requested) < through)) {
+      const k0 = this.sliceStart(this.requested);
       const k1 = this.ends[this.requested++]!;
       const cells = this.count * (k1 - k0);
       const reuse = this.spare.pop();
@@ -259,6 +268,10 @@ export class WorkerPart {
       this.held.post({ type: "slice", job: this.job, k0, k1, values, present });
       this.pending++;
     }
+  }
+
+  private sliceStart(k: number): number {
+    return k === 0 ? 0 : this.ends[k - 1]!;
   }
 
   receive(m: SliceResult): void {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
 import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
 import { packSeries, transferList, unpackSeries } from "./protocol.js";
-import { sliceEnds } from "./offload.js";
+import { sliceEnds, WorkerPart, type HeldWorker } from "./offload.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
 
 const MIN = 60_000;
@@ -360,4 +360,23 @@ test("a part's slices start small, double, and stay within an eighth of its step
   assert.deepEqual(sliceEnds(25, 100, 10), [10, 20, 25]);
   // Many series: the memory cap (512K cells) still bounds a slice.
   assert.ok(Math.max(...widths(sliceEnds(720, 200_000, 10))) <= 10);
+});
+
+test("a vector selector's part asks its worker for every slice before the step the query's thread reads its own series up to", () => {
+  const posted: { k0: number; k1: number }[] = [];
+  const held = { start: () => {}, post: (m: { k0: number; k1: number }) => posted.push({ k0: m.k0, k1: m.k1 }), end: () => {} } as unknown as HeldWorker;
+  const times = Float64Array.from({ length: 720 }, (_, k) => k * 30_000);
+  const inputs = Array.from({ length: 2400 }, () => ({ chunks: [], minTime: 0, maxTime: 720 * 30_000 }));
+  const part = new WorkerPart(0, held, 0, inputs, { kind: "latest", lookbackMs: 300_000, read: "value" }, { times, refs: times, args: [] }, 10);
+  // Two slices ahead of what the operator has taken, at first.
+  assert.deepEqual(posted, [{ k0: 0, k1: 10 }, { k0: 10, k1: 30 }]);
+  // The query's thread is about to read steps up to 320 of its own series in one go: the worker gets every slice starting before it.
+  part.requestThrough(320);
+  const ends = sliceEnds(720, 2400, 10);
+  const wanted = ends.filter((_, i) => (i === 0 ? 0 : ends[i - 1]!) < 320).length;
+  assert.equal(posted.length, wanted);
+  assert.ok(posted.at(-1)!.k0 < 320 && posted.at(-1)!.k1 >= 320, JSON.stringify(posted.at(-1)));
+  // Asking again for what is already asked for sends nothing more.
+  part.requestThrough(320);
+  assert.equal(posted.length, wanted);
 });

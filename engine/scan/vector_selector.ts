@@ -108,6 +108,7 @@ export class VectorSelectorOperator implements Operator {
     if (first >= c.k1) {
       c.k0 = first;
       c.k1 = Math.min(this.tl.steps, first + c.width);
+      for (const part of this.offload!.parts) part.requestThrough(c.k1);
       readLatestSteps(c.buffers, this.refs, c.k0, c.k1, this.ctx.lookbackMs, this.latestRead(), c.values, c.present);
     }
     const series = c.buffers.length;
