@@ -21,9 +21,15 @@ import { packSeries, transferList, type FromWorker, type JobMessage, type PartWo
  * bench:compare data, 2.5 and 4 no faster for the range aggregations).
  */
 const WORKER_WEIGHT = 1.5;
-/** Slices a worker may be asked for before the query's thread has taken the earlier ones (more through a step it reads its own series up to: requestThrough). */
+/**
+ * Slices a worker may be asked for before the query's thread has taken the earlier ones (more
+ * when that thread reads its own series further ahead in one go: requestThrough).
+ */
 const SLICES_AHEAD = 2;
-/** A part's slices hold at most 1/SLICES_PER_PART of its steps: the worker runs up to SLICES_AHEAD slices ahead, and the query's thread evaluates its own share of those steps after the worker is done. */
+/**
+ * A part's slices hold at most 1/SLICES_PER_PART of its steps: the worker runs up to SLICES_AHEAD
+ * slices ahead, and the query's thread evaluates its own share of those steps after the worker is done.
+ */
 const SLICES_PER_PART = 8;
 
 /**
@@ -256,7 +262,7 @@ export class WorkerPart {
     this.request(end);
   }
 
-  /** Asks for the next slices, keeping at most SLICES_AHEAD not yet taken by the operator (more when they start before `through`). */
+  /** Asks for the next slices: at most SLICES_AHEAD not yet taken by the operator, and any that start before `through`. */
   private request(through = 0): void {
     while (this.requested < this.ends.length && (this.requested - this.taken < SLICES_AHEAD || this.sliceStart(this.requested) < through)) {
       const k0 = this.sliceStart(this.requested);
