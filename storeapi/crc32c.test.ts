@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { crc32c } from "./index.js";
 
 test("crc32c matches the Castagnoli check value and continues across calls", () => {
@@ -8,4 +9,16 @@ test("crc32c matches the Castagnoli check value and continues across calls", () 
   const long = Buffer.from("The quick brown fox jumps over the lazy dog, twice over to pass eight bytes.");
   assert.equal(crc32c(long, 10, long.length, crc32c(long, 0, 10)), crc32c(long));
   assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa);
+});
+
+test("crc32c keeps its optimized code when a long first call had no bytes past a multiple of 8", () => {
+  // The first call is optimized mid-loop (OSR); later calls with such bytes deopted on every call before.
+  const script = `
+    const { crc32c } = await import(${JSON.stringify(new URL("./index.js", import.meta.url).href)});
+    const big = Buffer.alloc(200008, 7);
+    crc32c(big, 8, big.length);
+    for (let i = 0; i < 20; i++) crc32c(big, 8, big.length - 3);`;
+  const out = execFileSync(process.execPath, ["--trace-deopt", "--input-type=module", "-e", script], { encoding: "utf8" });
+  const deopts = out.split("\n").filter((l) => l.includes("deoptimizing") && /<JSFunction (crc32c|update) /.test(l));
+  assert.deepEqual(deopts, []);
 });

@@ -24,9 +24,18 @@ const TABLES = buildTables();
 
 /** CRC32C of buf[start, end), continuing from `crc` (0 for a fresh checksum). */
 export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): number {
+  return ~update(buf, start, end, ~crc >>> 0) >>> 0;
+}
+
+/**
+ * The register c after buf[start, end). Nothing follows its long loop: a first long call is optimized
+ * mid-loop (OSR), and an operation not yet run then has no type feedback, so every later call deopted.
+ */
+function update(buf: Uint8Array, start: number, end: number, c: number): number {
   const t = TABLES;
-  let c = ~crc >>> 0;
   let i = start;
+  // The bytes past a multiple of 8 first, so this loop has run before the long one.
+  for (const head = start + ((end - start) & 7); i < head; i++) c = t[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   for (; i + 8 <= end; i += 8) {
     const lo = (c ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24))) >>> 0;
     c =
@@ -39,6 +48,5 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length, crc = 0): n
       t[256 + buf[i + 6]] ^
       t[buf[i + 7]];
   }
-  for (; i < end; i++) c = t[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  return c;
 }
