@@ -15,6 +15,23 @@ test("snappy blocks from snappyjs's encoder decode to the bytes encoded: random,
   for (const input of inputs) assert.deepEqual(snappyUncompress(snappy.compress(input), 1 << 20), input);
 });
 
+test("literal lengths in 1, 2, 3 and 4 extra bytes decode (encoders split blocks at 64 KiB; 3 and 4 are legal)", () => {
+  for (const [n, extra] of [[61, 1], [256, 1], [300, 2], [65_536, 2], [70_000, 3], [70_001, 4]] as const) {
+    const body = Uint8Array.from({ length: n }, (_, i) => (i * 131) & 0xff);
+    const varint: number[] = [];
+    for (let v = n; ; v >>>= 7) {
+      if (v < 0x80) {
+        varint.push(v);
+        break;
+      }
+      varint.push((v & 0x7f) | 0x80);
+    }
+    const lengthBytes = Array.from({ length: extra }, (_, k) => ((n - 1) >>> (8 * k)) & 0xff);
+    const block = Uint8Array.from([...varint, (59 + extra) << 2, ...lengthBytes, ...body]);
+    assert.deepEqual(snappyUncompress(block, 1 << 20), body, `${n} bytes, ${extra} length bytes`);
+  }
+});
+
 test("damaged snappy is a SnappyError naming the fault, never a loop or an overrun", () => {
   const cases: [string, Uint8Array, RegExp][] = [
     ["negative literal length (snappyjs loops on it)", Buffer.from("18fc1a598af59128e4fd3a4111212734cc0a320a10", "hex"), /runs past the input/],

@@ -44,8 +44,11 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number, into?: Uint8
       if (n >= 60) {
         const extra = n - 59;
         if (pos + extra > src.length) throw new SnappyError(`literal length at byte ${pos - 1} runs past the input`);
-        n = 0;
-        for (let k = 0; k < extra; k++) n += src[pos + k]! * 2 ** (8 * k);
+        // Integer arithmetic: a float here would make pos a float, and the loop's code deopt and index slower.
+        n = src[pos]!;
+        if (extra > 1) n |= src[pos + 1]! << 8;
+        if (extra > 2) n |= src[pos + 2]! << 16;
+        if (extra > 3) n += src[pos + 3]! * 16777216;
         pos += extra;
       }
       n += 1;
