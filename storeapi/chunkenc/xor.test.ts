@@ -173,6 +173,21 @@ test("XorChunk: random round trips are bit-exact (1..120 samples)", () => {
   }
 });
 
+test("XorChunk starts in a given buffer and moves to its own when it outgrows it, the same bytes either way", () => {
+  const block = new Uint8Array(256);
+  const first = block.subarray(64, 128);
+  const inBlock = new XorChunk(64, undefined, first);
+  const own = new XorChunk(64);
+  for (let i = 0; i < 120; i++) {
+    inBlock.append(1000 * i + (i % 3), Math.sin(i) * 1e6);
+    own.append(1000 * i + (i % 3), Math.sin(i) * 1e6);
+    if (i === 0) assert.deepEqual(first.subarray(0, inBlock.bytes().length), inBlock.bytes(), "the first sample is written into the given buffer");
+  }
+  assert.deepEqual(inBlock.bytes(), own.bytes());
+  assert.ok(inBlock.bytes().length > 64 && inBlock.bytes().buffer !== block.buffer, "outgrown: a buffer of its own");
+  assert.ok(block.subarray(0, 64).every((x) => x === 0) && block.subarray(128).every((x) => x === 0), "nothing written outside the given view");
+});
+
 test("XorChunk.snapshot: gives the bytes as they were when taken, however many appends (and buffer growths) came after", () => {
   const rnd = makeRandom(11);
   for (let round = 0; round < 300; round++) {

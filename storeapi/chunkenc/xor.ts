@@ -61,9 +61,13 @@ export class XorChunk {
   private trailing = 0;
   private readonly scratch: FloatBits;
 
-  /** `scratch` may be shared by every chunk of one owner (a head): it is only used inside append. */
-  constructor(capacity = 128, scratch: FloatBits = new FloatBits()) {
-    this.buf = new Uint8Array(Math.max(capacity, 16));
+  /**
+   * `scratch` may be shared by every chunk of one owner (a head): it is only used inside append.
+   * `first`, when given, is the buffer to start in (zeroed, at least 16 bytes; a view cut from a
+   * shared block, say): a bigger one of its own replaces it once the chunk outgrows it.
+   */
+  constructor(capacity = 128, scratch: FloatBits = new FloatBits(), first?: Uint8Array) {
+    this.buf = first !== undefined && first.length >= 16 ? first : new Uint8Array(Math.max(capacity, 16));
     this.scratch = scratch;
   }
 

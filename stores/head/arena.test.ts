@@ -21,3 +21,14 @@ test("ChunkArena stores bytes, hands out views, and lets a slab go once all its 
   arena.store(new Uint8Array(900_000));
   assert.equal(arena.slabsHeld(), 2, "a slab with live chunks stays");
 });
+
+test("open chunks' first buffers are zeroed, distinct views of one shared block", () => {
+  const arena = new ChunkArena();
+  const a = arena.openChunkBuffer(64);
+  const b = arena.openChunkBuffer(64);
+  assert.equal(a.length, 64);
+  assert.equal(a.buffer, b.buffer, "one block, not an ArrayBuffer each");
+  assert.ok(a.every((x) => x === 0) && b.every((x) => x === 0));
+  a.fill(9);
+  assert.ok(b.every((x) => x === 0), "regions do not overlap");
+});

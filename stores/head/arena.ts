@@ -4,6 +4,8 @@
 // reused: a slab is let go once every chunk in it is dropped, and a reader's view
 // of a chunk stays valid (it keeps its slab alive) whatever happens after.
 
+import { ByteSlab } from "./series.js";
+
 const SLAB_BYTES = 1 << 20;
 /** A handle is slab * SLAB_SPAN + offset: exact in a double for 2^32 slabs. */
 const SLAB_SPAN = 2 ** 21;
@@ -16,6 +18,16 @@ export class ChunkArena {
   private used = SLAB_BYTES;
   private liveBytes = 0;
   private slabCount = 0;
+  /** Open chunks' first buffers; a block goes (by the GC) once no chunk started in it still uses it. */
+  private readonly openBuffers = new ByteSlab();
+
+  /**
+   * Zeroed bytes for a new open chunk to write into, cut from a shared block: a Uint8Array of its
+   * own would be two more objects per series (its ArrayBuffer and data) for every scavenge to copy.
+   */
+  openChunkBuffer(n: number): Uint8Array {
+    return this.openBuffers.zeroed(n);
+  }
 
   /** Copies bytes in; returns the handle to read or free them by. */
   store(bytes: Uint8Array): number {

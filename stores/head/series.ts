@@ -89,15 +89,20 @@ export class ByteSlab {
   }
 
   copy(bytes: Uint8Array): Uint8Array {
-    const n = bytes.length;
-    if (n > SLAB_MAX_COPY) return bytes.slice();
+    if (bytes.length > SLAB_MAX_COPY) return bytes.slice();
+    const out = this.zeroed(bytes.length);
+    out.set(bytes);
+    return out;
+  }
+
+  /** n (≤ 4096) zero bytes cut from a shared block, never handed out again. */
+  zeroed(n: number): Uint8Array {
     if (this.used + n > this.block.length) {
       this.block = new Uint8Array(Math.max(n, this.nextBlock));
       this.nextBlock = Math.min(SLAB_BYTES, 2 * this.nextBlock);
       this.used = 0;
     }
     const out = this.block.subarray(this.used, this.used + n);
-    out.set(bytes);
     this.used += n;
     return out;
   }
@@ -207,7 +212,7 @@ export class MemSeries {
     if (!(open instanceof XorChunk) || open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
       if (open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
-      this.startChunk(new XorChunk(64, scratch), t, chunkRange);
+      this.startChunk(new XorChunk(64, scratch, arena.openChunkBuffer(64)), t, chunkRange);
     }
     (this.open as XorChunk).append(t, v);
     if (this.tail !== undefined) this.pushTail(t, v);
