@@ -127,6 +127,59 @@ class OpenXorChunkRead implements Chunk {
   }
 }
 
+/** A series' doubles in its SeriesFloats slot, by offset. */
+const LAST_T = 0;
+const LAST_V = 1;
+const COMMIT_T = 2;
+const COMMIT_V = 3;
+const OPEN_MIN_T = 4;
+const OPEN_MAX_T = 5;
+const OPEN_END = 6;
+const FLOATS_PER_SERIES = 8;
+
+/**
+ * Every series' times and values in one Float64Array, a slot of 8 doubles each: as fields of the
+ * series object, each would be a HeapNumber of its own, seven objects a series for the scavenger to
+ * copy when series are created. A removed series' slot is handed out again.
+ */
+export class SeriesFloats {
+  /** Replaced by a bigger copy when full: always read it through this object. */
+  values: Float64Array;
+  private used = 0;
+  private readonly freed: number[] = [];
+
+  constructor(series = 1024) {
+    this.values = new Float64Array(Math.max(1, series) * FLOATS_PER_SERIES);
+  }
+
+  /** A slot's offset, its doubles set to a new series' starting values. */
+  take(): number {
+    let at = this.freed.pop();
+    if (at === undefined) {
+      at = this.used;
+      this.used += FLOATS_PER_SERIES;
+      if (this.used > this.values.length) {
+        const grown = new Float64Array(this.values.length * 2);
+        grown.set(this.values);
+        this.values = grown;
+      }
+    }
+    const v = this.values;
+    v[at + LAST_T] = -Infinity;
+    v[at + LAST_V] = 0;
+    v[at + COMMIT_T] = -Infinity;
+    v[at + COMMIT_V] = 0;
+    v[at + OPEN_MIN_T] = 0;
+    v[at + OPEN_MAX_T] = 0;
+    v[at + OPEN_END] = 0;
+    return at;
+  }
+
+  release(at: number): void {
+    this.freed.push(at);
+  }
+}
+
 export class MemSeries {
   readonly id: number;
   readonly labels: Labels;
@@ -134,10 +187,9 @@ export class MemSeries {
   /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
   private closed: number[] = NO_CHUNKS as number[];
   private open: OpenChunk | undefined = undefined;
-  private openMinT = 0;
-  private openMaxT = 0;
-  /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
-  private openEnd = 0;
+  /** Where its doubles are (lastT … openEnd): the head's SeriesFloats, or one of its own once removed. */
+  private floats: SeriesFloats;
+  private at: number;
   /**
    * Start timestamps beside the chunk bytes (which stay Prometheus's encodings): per closed chunk
    * (by index, undefined for one without) and for the open chunk's samples, 0 for none. Both stay
@@ -154,24 +206,76 @@ export class MemSeries {
   /** Samples the ring holds (at most TAIL_SAMPLES), and the slot the next one goes to. */
   private tailCount = 0;
   private tailNext = 0;
-  /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
-  lastT = -Infinity;
-  lastV = 0;
   /** The last accepted sample's histogram (undefined when it was a float). */
   lastH: NativeHistogram | undefined = undefined;
   /** The head state holding the series; undefined once removed (a handle of it is then refused). */
   owner: object | undefined = undefined;
   /** Its place in the head's label order at the last ranking (LabelOrder); -1 until it is ranked. */
   labelRank = -1;
-  /** Last sample committed to the chunks. */
-  commitT = -Infinity;
-  commitV = 0;
   commitH: NativeHistogram | undefined = undefined;
 
-  constructor(id: number, labels: Labels, hash: number) {
+  constructor(id: number, labels: Labels, hash: number, floats: SeriesFloats = new SeriesFloats(1)) {
     this.id = id;
     this.labels = labels;
     this.hash = hash;
+    this.floats = floats;
+    this.at = floats.take();
+  }
+
+  /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
+  get lastT(): number {
+    return this.floats.values[this.at + LAST_T]!;
+  }
+  set lastT(t: number) {
+    this.floats.values[this.at + LAST_T] = t;
+  }
+  get lastV(): number {
+    return this.floats.values[this.at + LAST_V]!;
+  }
+  set lastV(v: number) {
+    this.floats.values[this.at + LAST_V] = v;
+  }
+  /** Last sample committed to the chunks. */
+  get commitT(): number {
+    return this.floats.values[this.at + COMMIT_T]!;
+  }
+  set commitT(t: number) {
+    this.floats.values[this.at + COMMIT_T] = t;
+  }
+  get commitV(): number {
+    return this.floats.values[this.at + COMMIT_V]!;
+  }
+  set commitV(v: number) {
+    this.floats.values[this.at + COMMIT_V] = v;
+  }
+  private get openMinT(): number {
+    return this.floats.values[this.at + OPEN_MIN_T]!;
+  }
+  private set openMinT(t: number) {
+    this.floats.values[this.at + OPEN_MIN_T] = t;
+  }
+  private get openMaxT(): number {
+    return this.floats.values[this.at + OPEN_MAX_T]!;
+  }
+  private set openMaxT(t: number) {
+    this.floats.values[this.at + OPEN_MAX_T] = t;
+  }
+  /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
+  private get openEnd(): number {
+    return this.floats.values[this.at + OPEN_END]!;
+  }
+  private set openEnd(t: number) {
+    this.floats.values[this.at + OPEN_END] = t;
+  }
+
+  /** Moves its doubles to a SeriesFloats of its own, freeing its shared slot: it is leaving the head, though readers may still hold it. */
+  detachFloats(): void {
+    const own = new SeriesFloats(1);
+    const at = own.take();
+    own.values.set(this.floats.values.subarray(this.at, this.at + FLOATS_PER_SERIES), at);
+    this.floats.release(this.at);
+    this.floats = own;
+    this.at = at;
   }
 
   /** Whether accepted samples are waiting for the WAL before they are committed. */

@@ -22,3 +22,18 @@ test("label hash collisions keep distinct series apart", () => {
   assert.equal(state.lookup(up("b"), 42), b);
   assert.deepEqual(state.postings.labelValues("job"), ["b"]);
 });
+
+test("a dropped series keeps its last sample while the series created after it gets its slot of times and values", () => {
+  const state = new HeadState(new Registry());
+  const a = state.createSeries(1, up("a"), 1);
+  a.lastT = 5000;
+  a.lastV = 3;
+  const slots = state.floats.values.length;
+  state.dropSeries(new Set([1]));
+  const b = state.createSeries(2, up("b"), 2);
+  assert.deepEqual([b.lastT, b.lastV], [-Infinity, 0]);
+  b.lastT = 9000;
+  assert.deepEqual([a.lastT, a.lastV], [5000, 3], "a reader still holding the dropped series reads its own");
+  for (let id = 3; id < 3 + 1023; id++) state.createSeries(id, up(String(id)), id);
+  assert.equal(state.floats.values.length, slots, "1024 live series in the first 1024 slots: the dropped one's was reused");
+});

@@ -7,7 +7,7 @@ import type { Label, Labels } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
 import { PostingsIndex } from "./postings.js";
-import { MemSeries } from "./series.js";
+import { MemSeries, SeriesFloats } from "./series.js";
 
 export class HeadState {
   readonly postings = new PostingsIndex();
@@ -18,6 +18,8 @@ export class HeadState {
   readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   /** Float scratch for bit comparisons and for every open chunk (one per chunk would cost ~30% of a series). */
   readonly bits = new FloatBits();
+  /** Every series' times and values. */
+  readonly floats = new SeriesFloats();
   readonly metrics: HeadMetrics;
   nextId = 1;
   /** Series ever created (LabelOrder ranks them again once enough are new). */
@@ -47,7 +49,7 @@ export class HeadState {
   }
 
   createSeries(id: number, labels: Labels, hash: number): MemSeries {
-    const series = new MemSeries(id, this.postings.add(id, labels), hash);
+    const series = new MemSeries(id, this.postings.add(id, labels), hash, this.floats);
     series.owner = this;
     this.created++;
     this.byId.set(id, series);
@@ -70,6 +72,7 @@ export class HeadState {
   private forgetSeries(series: MemSeries): void {
     this.byId.delete(series.id);
     series.owner = undefined;
+    series.detachFloats();
     const hit = this.byHash.get(series.hash);
     if (hit === series) this.byHash.delete(series.hash);
     else if (Array.isArray(hit)) {
