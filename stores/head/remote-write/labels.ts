@@ -91,7 +91,9 @@ function labelRanges(
   strings?: StringInterner,
 ): LabelsResult {
   const buf = req.buf;
-  const labels: Label[] = [];
+  // Sized up front (then cut to what is kept): grown by push from empty it would take room for 17.
+  const labels: Label[] = new Array<Label>(to - from);
+  let kept = 0;
   let sorted = true;
   let prevStart = -1;
   let prevEnd = -1;
@@ -115,8 +117,9 @@ function labelRanges(
     }
     prevStart = ns;
     prevEnd = ne;
-    labels.push({ name, value });
+    labels[kept++] = { name, value };
   }
+  labels.length = kept;
   if (!sorted) {
     labels.sort((a, b) => compareUtf8(a.name, b.name));
     for (let k = 1; k < labels.length; k++) {
