@@ -171,7 +171,7 @@ test("a first read over a chunk cut, the open chunk short, is served whole: the 
   assert.deepEqual(further[1]!.raw!.decoded!.t.length, 10, "the open chunk, held whole, still is");
 });
 
-test("series keep their times and values in the shared SeriesFloats across its growth, and a removed one keeps them when its slot is reused", () => {
+test("series keep their times and values in the shared SeriesFloats across its pages, and a removed one keeps them when its slot is reused", () => {
   const floats = new SeriesFloats(2);
   const all = Array.from({ length: 100 }, (_, i) => new MemSeries(i + 1, [], 0, floats));
   all.forEach((s, i) => {
@@ -181,12 +181,12 @@ test("series keep their times and values in the shared SeriesFloats across its g
     s.commitT = 1000 * i - 1;
   });
   const gone = all[7]!;
-  gone.detachFloats();
+  gone.detachFloats(floats);
   const next = new MemSeries(101, [], 0, floats);
   assert.deepEqual([next.lastT, next.lastV, next.commitT, next.commitV], [-Infinity, 0, -Infinity, 0], "a reused slot starts afresh");
   next.lastT = 1;
   next.lastV = 2;
   assert.deepEqual([gone.lastT, gone.lastV, gone.commitT], [7000, 7.5, 6999], "the removed series still reads its own");
   all.forEach((s, i) => i !== 7 && assert.deepEqual([s.lastT, s.lastV, s.commitT], [1000 * i, i + 0.5, 1000 * i - 1]));
-  assert.equal(floats.values.length, 128 * 8, "doubled from 2 to 128 slots, the freed slot reused");
+  assert.equal(floats.slots, 2 + 4 + 8 + 16 + 32 + 64, "pages of 2, 4 … 64 slots for 100 series, the freed slot reused");
 });

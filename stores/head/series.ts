@@ -137,34 +137,49 @@ const OPEN_MAX_T = 5;
 const OPEN_END = 6;
 const FLOATS_PER_SERIES = 8;
 
+/** Slots in a SeriesFloats' first page; each next page doubles, up to the last size. */
+const FIRST_PAGE_SLOTS = 64;
+const LAST_PAGE_SLOTS = 8192;
+
 /**
- * Every series' times and values in one Float64Array, a slot of 8 doubles each: as fields of the
- * series object, each would be a HeapNumber of its own, seven objects a series for the scavenger to
- * copy when series are created. A removed series' slot is handed out again.
+ * Every series' times and values in shared Float64Array pages, a slot of 8 doubles each: as fields of
+ * the series object each would be a HeapNumber of its own, seven objects a series for the scavenger to
+ * copy when series are created. Pages are never copied or moved (a series keeps a reference to its
+ * own); a removed series' slot is handed out again.
  */
 export class SeriesFloats {
-  /** Replaced by a bigger copy when full: always read it through this object. */
-  values: Float64Array;
+  private page: Float64Array = new Float64Array(0);
   private used = 0;
-  private readonly freed: number[] = [];
+  private nextSlots: number;
+  private readonly freedPages: Float64Array[] = [];
+  private readonly freedAt: number[] = [];
+  /** The page of the slot take() returned last. */
+  taken: Float64Array = this.page;
+  /** Slots in every page made so far. */
+  slots = 0;
 
-  constructor(series = 1024) {
-    this.values = new Float64Array(Math.max(1, series) * FLOATS_PER_SERIES);
+  constructor(firstPageSlots = FIRST_PAGE_SLOTS) {
+    this.nextSlots = Math.max(1, firstPageSlots);
   }
 
-  /** A slot's offset, its doubles set to a new series' starting values. */
+  /** A slot's offset in `taken`, its doubles set to a new series' starting values. */
   take(): number {
-    let at = this.freed.pop();
-    if (at === undefined) {
+    let at: number;
+    if (this.freedAt.length > 0) {
+      at = this.freedAt.pop()!;
+      this.taken = this.freedPages.pop()!;
+    } else {
+      if (this.used === this.page.length) {
+        this.page = new Float64Array(this.nextSlots * FLOATS_PER_SERIES);
+        this.slots += this.nextSlots;
+        this.nextSlots = Math.min(LAST_PAGE_SLOTS, 2 * this.nextSlots);
+        this.used = 0;
+      }
       at = this.used;
       this.used += FLOATS_PER_SERIES;
-      if (this.used > this.values.length) {
-        const grown = new Float64Array(this.values.length * 2);
-        grown.set(this.values);
-        this.values = grown;
-      }
+      this.taken = this.page;
     }
-    const v = this.values;
+    const v = this.taken;
     v[at + LAST_T] = -Infinity;
     v[at + LAST_V] = 0;
     v[at + COMMIT_T] = -Infinity;
@@ -175,8 +190,9 @@ export class SeriesFloats {
     return at;
   }
 
-  release(at: number): void {
-    this.freed.push(at);
+  release(page: Float64Array, at: number): void {
+    this.freedPages.push(page);
+    this.freedAt.push(at);
   }
 }
 
@@ -187,8 +203,8 @@ export class MemSeries {
   /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
   private closed: number[] = NO_CHUNKS as number[];
   private open: OpenChunk | undefined = undefined;
-  /** Where its doubles are (lastT … openEnd): the head's SeriesFloats, or one of its own once removed. */
-  private floats: SeriesFloats;
+  /** Where its doubles are (lastT … openEnd): a page of the head's SeriesFloats, or its own once removed. */
+  private page: Float64Array;
   private at: number;
   /**
    * Start timestamps beside the chunk bytes (which stay Prometheus's encodings): per closed chunk
@@ -218,64 +234,62 @@ export class MemSeries {
     this.id = id;
     this.labels = labels;
     this.hash = hash;
-    this.floats = floats;
     this.at = floats.take();
+    this.page = floats.taken;
   }
 
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   get lastT(): number {
-    return this.floats.values[this.at + LAST_T]!;
+    return this.page[this.at + LAST_T]!;
   }
   set lastT(t: number) {
-    this.floats.values[this.at + LAST_T] = t;
+    this.page[this.at + LAST_T] = t;
   }
   get lastV(): number {
-    return this.floats.values[this.at + LAST_V]!;
+    return this.page[this.at + LAST_V]!;
   }
   set lastV(v: number) {
-    this.floats.values[this.at + LAST_V] = v;
+    this.page[this.at + LAST_V] = v;
   }
   /** Last sample committed to the chunks. */
   get commitT(): number {
-    return this.floats.values[this.at + COMMIT_T]!;
+    return this.page[this.at + COMMIT_T]!;
   }
   set commitT(t: number) {
-    this.floats.values[this.at + COMMIT_T] = t;
+    this.page[this.at + COMMIT_T] = t;
   }
   get commitV(): number {
-    return this.floats.values[this.at + COMMIT_V]!;
+    return this.page[this.at + COMMIT_V]!;
   }
   set commitV(v: number) {
-    this.floats.values[this.at + COMMIT_V] = v;
+    this.page[this.at + COMMIT_V] = v;
   }
   private get openMinT(): number {
-    return this.floats.values[this.at + OPEN_MIN_T]!;
+    return this.page[this.at + OPEN_MIN_T]!;
   }
   private set openMinT(t: number) {
-    this.floats.values[this.at + OPEN_MIN_T] = t;
+    this.page[this.at + OPEN_MIN_T] = t;
   }
   private get openMaxT(): number {
-    return this.floats.values[this.at + OPEN_MAX_T]!;
+    return this.page[this.at + OPEN_MAX_T]!;
   }
   private set openMaxT(t: number) {
-    this.floats.values[this.at + OPEN_MAX_T] = t;
+    this.page[this.at + OPEN_MAX_T] = t;
   }
   /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
   private get openEnd(): number {
-    return this.floats.values[this.at + OPEN_END]!;
+    return this.page[this.at + OPEN_END]!;
   }
   private set openEnd(t: number) {
-    this.floats.values[this.at + OPEN_END] = t;
+    this.page[this.at + OPEN_END] = t;
   }
 
-  /** Moves its doubles to a SeriesFloats of its own, freeing its shared slot: it is leaving the head, though readers may still hold it. */
-  detachFloats(): void {
-    const own = new SeriesFloats(1);
-    const at = own.take();
-    own.values.set(this.floats.values.subarray(this.at, this.at + FLOATS_PER_SERIES), at);
-    this.floats.release(this.at);
-    this.floats = own;
-    this.at = at;
+  /** Moves its doubles to an array of its own, freeing its slot in `floats`: it is leaving the head, though readers may still hold it. */
+  detachFloats(floats: SeriesFloats): void {
+    const own = this.page.slice(this.at, this.at + FLOATS_PER_SERIES);
+    floats.release(this.page, this.at);
+    this.page = own;
+    this.at = 0;
   }
 
   /** Whether accepted samples are waiting for the WAL before they are committed. */

@@ -72,7 +72,7 @@ export class HeadState {
   private forgetSeries(series: MemSeries): void {
     this.byId.delete(series.id);
     series.owner = undefined;
-    series.detachFloats();
+    series.detachFloats(this.floats);
     const hit = this.byHash.get(series.hash);
     if (hit === series) this.byHash.delete(series.hash);
     else if (Array.isArray(hit)) {
