@@ -11,7 +11,7 @@ test("crc32c matches the Castagnoli check value and continues across calls", () 
   assert.equal(crc32c(new Uint8Array(32)), 0x8a9136aa);
 });
 
-test("crc32c keeps its optimized code when a long first call had no bytes past a multiple of 8", () => {
+test("crc32c does not deopt on every call after a long first call with no bytes past a multiple of 8", () => {
   // The first call is optimized mid-loop (OSR); later calls with such bytes deopted on every call before.
   const script = `
     const { crc32c } = await import(${JSON.stringify(new URL("./index.js", import.meta.url).href)});
@@ -20,5 +20,6 @@ test("crc32c keeps its optimized code when a long first call had no bytes past a
     for (let i = 0; i < 20; i++) crc32c(big, 8, big.length - 3);`;
   const out = execFileSync(process.execPath, ["--trace-deopt", "--input-type=module", "-e", script], { encoding: "utf8" });
   const deopts = out.split("\n").filter((l) => l.includes("deoptimizing") && /<JSFunction (crc32c|update) /.test(l));
-  assert.deepEqual(deopts, []);
+  // Once may happen (feedback is collected only from when V8 allocates it, which depends on timing); it was every call.
+  assert.ok(deopts.length <= 1, deopts.join("\n"));
 });

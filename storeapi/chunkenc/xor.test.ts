@@ -173,10 +173,10 @@ test("XorChunk: random round trips are bit-exact (1..120 samples)", () => {
   }
 });
 
-test("XorChunk starts in a given buffer and moves to its own when it outgrows it, the same bytes either way", () => {
+test("XorChunk starts in a region of a given block and moves to its own buffer when it outgrows it, the same bytes either way", () => {
   const block = new Uint8Array(256);
   const first = block.subarray(64, 128);
-  const inBlock = new XorChunk(64, undefined, first);
+  const inBlock = new XorChunk(64, undefined, block, 64);
   const own = new XorChunk(64);
   for (let i = 0; i < 120; i++) {
     inBlock.append(1000 * i + (i % 3), Math.sin(i) * 1e6);

@@ -46,14 +46,26 @@ function trailingZeros64(hi: number, lo: number): number {
   return lo !== 0 ? trailingZeros32(lo) : 32 + trailingZeros32(hi);
 }
 
-/** An XOR chunk being appended to in place; bytes() is always a valid Prometheus chunk. */
+/** 2^31: the last sample's time is kept as tHi * T_SPLIT + tLo, two small integers. */
+const T_SPLIT = 2147483648;
+
+/**
+ * An XOR chunk being appended to in place; bytes() is always a valid Prometheus chunk. Every field
+ * holds a small integer (a time as two, value halves as signed int32) and the bytes may be a region
+ * of a shared block: a double field or a Uint8Array of its own would each be one more object per
+ * chunk for the scavenger to copy when a head creates series.
+ */
 export class XorChunk {
+  /** The chunk's bytes are buf[start, len); buf[len, end) is room to grow into. */
   private buf: Uint8Array;
-  private len = HEADER_BYTES;
+  private start: number;
+  private end: number;
+  private len: number;
   /** Unused low bits in the last byte written (0: the next bit starts a new byte). */
   private free = 0;
   private count = 0;
-  private t = 0;
+  private tHi = 0;
+  private tLo = 0;
   private tDelta = 0;
   private vHi = 0;
   private vLo = 0;
@@ -63,11 +75,20 @@ export class XorChunk {
 
   /**
    * `scratch` may be shared by every chunk of one owner (a head): it is only used inside append.
-   * `first`, when given, is the buffer to start in (zeroed, at least 16 bytes; a view cut from a
-   * shared block, say): a bigger one of its own replaces it once the chunk outgrows it.
+   * With `block`, the chunk starts in block[at, at + capacity) (zeroed, at least 16 bytes), and moves
+   * to a bigger buffer of its own once it outgrows that.
    */
-  constructor(capacity = 128, scratch: FloatBits = new FloatBits(), first?: Uint8Array) {
-    this.buf = first !== undefined && first.length >= 16 ? first : new Uint8Array(Math.max(capacity, 16));
+  constructor(capacity = 128, scratch: FloatBits = new FloatBits(), block?: Uint8Array, at = 0) {
+    const size = Math.max(capacity, 16);
+    if (block !== undefined && at + size <= block.length) {
+      this.buf = block;
+      this.start = at;
+    } else {
+      this.buf = new Uint8Array(size);
+      this.start = 0;
+    }
+    this.end = this.start + size;
+    this.len = this.start + HEADER_BYTES;
     this.scratch = scratch;
   }
 
@@ -87,16 +108,33 @@ export class XorChunk {
 
   private restore(s: XorAppendState): void {
     this.count = s.count;
-    this.t = s.t;
-    this.tDelta = s.tDelta;
-    this.vHi = s.vHi;
-    this.vLo = s.vLo;
+    this.setTime(s.t);
+    this.setTimeDelta(s.tDelta);
+    this.vHi = s.vHi | 0;
+    this.vLo = s.vLo | 0;
     // A chunk with no XOR window yet continues as a fresh one would (Prometheus's resumed appender would
     // instead reuse a 0/0 window and spend 64 bits; both decode the same).
     this.leading = s.windowSet ? s.leading : 0xff;
     this.trailing = s.trailing;
     this.free = (8 - (s.bitPos & 7)) & 7;
-    this.len = s.count === 0 ? HEADER_BYTES : (s.bitPos + 7) >>> 3;
+    this.len = this.start + (s.count === 0 ? HEADER_BYTES : (s.bitPos + 7) >>> 3);
+  }
+
+  /** Time of the last sample appended. */
+  private time(): number {
+    return this.tHi * T_SPLIT + this.tLo;
+  }
+
+  // `| 0` makes every value a small integer even in unoptimized code, where arithmetic on a time gives a
+  // HeapNumber: storing one would turn the field into a boxed double for every chunk after.
+  private setTime(t: number): void {
+    const hi = Math.floor(t / T_SPLIT);
+    this.tHi = hi | 0;
+    this.tLo = (t - hi * T_SPLIT) | 0;
+  }
+
+  private setTimeDelta(d: number): void {
+    this.tDelta = d === (d | 0) ? d | 0 : d;
   }
 
   /** Samples appended so far. */
@@ -106,7 +144,7 @@ export class XorChunk {
 
   /** The chunk's bytes: a view without copying, valid until the next append. */
   bytes(): Uint8Array {
-    return this.buf.subarray(0, this.len);
+    return this.buf.subarray(this.start, this.len);
   }
 
   /**
@@ -114,20 +152,21 @@ export class XorChunk {
    * count and bits after the current end, so the bytes as of now can be rebuilt from this buffer later.
    */
   snapshot(): XorChunkSnapshot {
-    return new XorChunkSnapshot(this.buf, this.len, this.count, this.free);
+    return new XorChunkSnapshot(this.buf.subarray(this.start, this.len), this.count, this.free);
   }
 
   /** Timestamp of the last sample appended (undefined when empty). */
   lastTime(): number | undefined {
-    return this.count === 0 ? undefined : this.t;
+    return this.count === 0 ? undefined : this.time();
   }
 
   /** Appends a sample; t must be a safe integer not below the previous sample's. */
   append(t: number, v: number): void {
     if (!Number.isSafeInteger(t)) throw new RangeError(`XorChunk.append: timestamp ${t} is not a safe integer`);
     if (this.count >= MAX_SAMPLES) throw new RangeError("XorChunk.append: chunk is full (65535 samples)");
-    if (this.count > 0 && t < this.t) {
-      throw new RangeError(`XorChunk.append: timestamp ${t} is before the previous sample's ${this.t}`);
+    const prevT = this.time();
+    if (this.count > 0 && t < prevT) {
+      throw new RangeError(`XorChunk.append: timestamp ${t} is before the previous sample's ${prevT}`);
     }
     const s = this.scratch;
     let hi: number;
@@ -147,22 +186,22 @@ export class XorChunk {
       this.writeBits(lo, 32);
       this.tDelta = 0;
     } else if (this.count === 1) {
-      const tDelta = t - this.t;
+      const tDelta = t - prevT;
       this.writeUvarint(tDelta);
       this.writeValue(hi, lo);
-      this.tDelta = tDelta;
+      this.setTimeDelta(tDelta);
     } else {
-      const tDelta = t - this.t;
+      const tDelta = t - prevT;
       this.writeDod(tDelta - this.tDelta);
       this.writeValue(hi, lo);
-      this.tDelta = tDelta;
+      this.setTimeDelta(tDelta);
     }
-    this.t = t;
-    this.vHi = hi;
-    this.vLo = lo;
+    this.setTime(t);
+    this.vHi = hi | 0;
+    this.vLo = lo | 0;
     this.count++;
-    this.buf[0] = this.count >>> 8;
-    this.buf[1] = this.count & 0xff;
+    this.buf[this.start] = this.count >>> 8;
+    this.buf[this.start + 1] = this.count & 0xff;
   }
 
   private writeDod(dod: number): void {
@@ -259,7 +298,7 @@ export class XorChunk {
   private writeBits(value: number, n: number): void {
     while (n > 0) {
       if (this.free === 0) {
-        if (this.len === this.buf.length) this.grow();
+        if (this.len === this.end) this.grow();
         this.buf[this.len++] = 0;
         this.free = 8;
       }
@@ -272,9 +311,12 @@ export class XorChunk {
   }
 
   private grow(): void {
-    const next = new Uint8Array(this.buf.length * 2);
-    next.set(this.buf);
+    const next = new Uint8Array((this.end - this.start) * 2);
+    next.set(this.buf.subarray(this.start, this.len));
+    this.len -= this.start;
     this.buf = next;
+    this.start = 0;
+    this.end = next.length;
   }
 }
 
@@ -290,9 +332,8 @@ export class XorChunkSnapshot {
   private copy: Uint8Array | undefined = undefined;
 
   constructor(
-    /** The chunk's buffer then: appends since may have set the header and bits past `free`, or moved on to a bigger buffer. */
-    private readonly buf: Uint8Array,
-    private readonly len: number,
+    /** The chunk's bytes then, in its buffer: appends since may have set the header and bits past `free`, or moved on to a bigger buffer. */
+    private readonly view: Uint8Array,
     private readonly count: number,
     private readonly free: number,
   ) {}
@@ -300,10 +341,11 @@ export class XorChunkSnapshot {
   /** The bytes, copied (the first time) by `copier`, whose copy() must return a copy of what it is given. */
   bytes(copier: ByteCopier = SLICE): Uint8Array {
     if (this.copy !== undefined) return this.copy;
-    const out = copier.copy(this.buf.subarray(0, this.len));
+    const out = copier.copy(this.view);
+    const len = out.length;
     out[0] = this.count >>> 8;
     out[1] = this.count & 0xff;
-    if (this.len > HEADER_BYTES) out[this.len - 1] = out[this.len - 1]! & (0xff << this.free);
+    if (len > HEADER_BYTES) out[len - 1] = out[len - 1]! & (0xff << this.free);
     this.copy = out;
     return out;
   }

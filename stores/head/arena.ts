@@ -22,11 +22,16 @@ export class ChunkArena {
   private readonly openBuffers = new ByteSlab();
 
   /**
-   * Zeroed bytes for a new open chunk to write into, cut from a shared block: a Uint8Array of its
-   * own would be two more objects per series (its ArrayBuffer and data) for every scavenge to copy.
+   * Where n zeroed bytes for a new open chunk to write into start in openChunkBlock(), a shared
+   * block: a Uint8Array of its own (or a view) would be more objects per series for every scavenge to copy.
    */
-  openChunkBuffer(n: number): Uint8Array {
-    return this.openBuffers.zeroed(n);
+  reserveOpenChunkBytes(n: number): number {
+    return this.openBuffers.reserve(n);
+  }
+
+  /** The block reserveOpenChunkBytes() cut from last. */
+  openChunkBlock(): Uint8Array {
+    return this.openBuffers.current;
   }
 
   /** Copies bytes in; returns the handle to read or free them by. */

@@ -42,6 +42,8 @@ function encodingOf(c: OpenChunk): ChunkEncoding {
   return c instanceof HistogramChunk ? ChunkEncoding.Histogram : ChunkEncoding.FloatHistogram;
 }
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
+/** Bytes a new open XOR chunk starts with, in a block shared with other series' (ChunkArena). */
+const OPEN_CHUNK_FIRST_BYTES = 64;
 
 /** Bytes of the largest and of the first ByteSlab block, and the largest copy served from one. */
 const SLAB_BYTES = 1 << 16;
@@ -97,14 +99,25 @@ export class ByteSlab {
 
   /** n (≤ 4096) zero bytes cut from a shared block, never handed out again. */
   zeroed(n: number): Uint8Array {
+    const at = this.reserve(n);
+    return this.block.subarray(at, at + n);
+  }
+
+  /** Where n zero bytes, never handed out again, start in `current` (a view of them would be one more object). */
+  reserve(n: number): number {
     if (this.used + n > this.block.length) {
       this.block = new Uint8Array(Math.max(n, this.nextBlock));
       this.nextBlock = Math.min(SLAB_BYTES, 2 * this.nextBlock);
       this.used = 0;
     }
-    const out = this.block.subarray(this.used, this.used + n);
+    const at = this.used;
     this.used += n;
-    return out;
+    return at;
+  }
+
+  /** The block reserve() cut from last. */
+  get current(): Uint8Array {
+    return this.block;
   }
 }
 
@@ -330,7 +343,8 @@ export class MemSeries {
     if (!(open instanceof XorChunk) || open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
       if (open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
-      this.startChunk(new XorChunk(64, scratch, arena.openChunkBuffer(64)), t, chunkRange);
+      const at = arena.reserveOpenChunkBytes(OPEN_CHUNK_FIRST_BYTES);
+      this.startChunk(new XorChunk(OPEN_CHUNK_FIRST_BYTES, scratch, arena.openChunkBlock(), at), t, chunkRange);
     }
     (this.open as XorChunk).append(t, v);
     if (this.tail !== undefined) this.pushTail(t, v);
