@@ -50,10 +50,10 @@ function trailingZeros64(hi: number, lo: number): number {
 const T_SPLIT = 2147483648;
 
 /**
- * An XOR chunk being appended to in place; bytes() is always a valid Prometheus chunk. Every field
- * holds a small integer (a time as two, value halves as signed int32) and the bytes may be a region
- * of a shared block: a double field or a Uint8Array of its own would each be one more object per
- * chunk for the scavenger to copy when a head creates series.
+ * An XOR chunk being appended to in place; bytes() is always a valid Prometheus chunk. Its fields
+ * hold small integers (a time as two, value halves as signed int32; a time delta past 2^31 ms aside)
+ * and its bytes may be a region of a shared block: a double field or a Uint8Array of its own would
+ * each be one more object per chunk for the scavenger to copy when a head creates series.
  */
 export class XorChunk {
   /** The chunk's bytes are buf[start, len); buf[len, end) is room to grow into. */

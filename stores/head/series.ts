@@ -241,6 +241,7 @@ export class MemSeries {
   owner: object | undefined = undefined;
   /** Its place in the head's label order at the last ranking (LabelOrder); -1 until it is ranked. */
   labelRank = -1;
+  /** The last committed sample's histogram (undefined when it was a float). */
   commitH: NativeHistogram | undefined = undefined;
 
   constructor(id: number, labels: Labels, hash: number, floats: SeriesFloats = new SeriesFloats(1)) {
