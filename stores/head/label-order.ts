@@ -15,7 +15,7 @@ export interface LabelledSeries {
 
 /** The head's series table as LabelOrder reads it (HeadState). */
 export interface SeriesTable {
-  readonly byId: ReadonlyMap<number, MemSeries>;
+  readonly byId: { readonly size: number; values(): Iterable<MemSeries> };
   /** Series ever created. */
   readonly created: number;
 }

@@ -8,12 +8,13 @@ import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
 import { PostingsIndex } from "./postings.js";
 import { MemSeries, SeriesFloats } from "./series.js";
+import { SeriesById } from "./series-by-id.js";
 
 export class HeadState {
   readonly postings = new PostingsIndex();
   /** Closed chunks' bytes. */
   readonly arena = new ChunkArena();
-  readonly byId = new Map<number, MemSeries>();
+  readonly byId = new SeriesById();
   /** Label-set hash → series; a collision keeps an array of the series sharing the hash. */
   readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   /** Float scratch for bit comparisons and for every open chunk (one per chunk would cost ~30% of a series). */

@@ -1,0 +1,100 @@
+// The head's series by id. Ids are handed out in increasing order and never reused (they are the
+// WAL's refs), so series are kept in pages of 1,024 slots indexed by id: no hashing, and a run of
+// new series touches one page, where a Map hashed every id to a random bucket (at 100,000 new series
+// its sets were ~6 % of the round). Dead ids never come back, so a page whose live series fall below
+// 1/16 of its slots moves them to a Map and is let go: churn cannot keep mostly empty pages, and
+// slots cost at most 128 B a live series.
+import type { MemSeries } from "./series.js";
+
+const PAGE_BITS = 10;
+const PAGE_SLOTS = 1 << PAGE_BITS;
+const SLOT_MASK = PAGE_SLOTS - 1;
+/** A page with fewer live series than this (the newest page aside) moves them to the sparse map. */
+const MIN_LIVE = PAGE_SLOTS >> 4;
+/** Larger ids (4 billion series later, or a foreign WAL) are kept in the sparse map. */
+const MAX_PAGED_ID = 2 ** 31 - 1;
+
+export class SeriesById {
+  private readonly pages: ((MemSeries | undefined)[] | undefined)[] = [];
+  /** Live series in each page. */
+  private readonly live: number[] = [];
+  /** Series whose page was let go. */
+  private readonly sparse = new Map<number, MemSeries>();
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(id: number): MemSeries | undefined {
+    const s = id <= MAX_PAGED_ID ? this.pages[id >>> PAGE_BITS]?.[id & SLOT_MASK] : undefined;
+    if (s !== undefined || this.sparse.size === 0) return s;
+    return this.sparse.get(id);
+  }
+
+  has(id: number): boolean {
+    return this.get(id) !== undefined;
+  }
+
+  /** Adds (or replaces) the series with this id. */
+  set(id: number, series: MemSeries): void {
+    if (id > MAX_PAGED_ID || this.sparse.has(id)) {
+      if (!this.sparse.has(id)) this.count++;
+      this.sparse.set(id, series);
+      return;
+    }
+    const p = id >>> PAGE_BITS;
+    let page = this.pages[p];
+    if (page === undefined) {
+      page = new Array<MemSeries | undefined>(PAGE_SLOTS).fill(undefined);
+      this.pages[p] = page;
+      this.live[p] = 0;
+    }
+    if (page[id & SLOT_MASK] === undefined) {
+      this.live[p]!++;
+      this.count++;
+    }
+    page[id & SLOT_MASK] = series;
+  }
+
+  /** Removes the series with this id; whether there was one. */
+  delete(id: number): boolean {
+    if (this.sparse.delete(id)) {
+      this.count--;
+      return true;
+    }
+    if (id > MAX_PAGED_ID) return false;
+    const p = id >>> PAGE_BITS;
+    const page = this.pages[p];
+    if (page === undefined || page[id & SLOT_MASK] === undefined) return false;
+    page[id & SLOT_MASK] = undefined;
+    this.count--;
+    if (--this.live[p]! < MIN_LIVE && p < this.pages.length - 1) this.letGo(p, page);
+    return true;
+  }
+
+  /** Every series: the paged ones in id order, then the sparse ones. */
+  *values(): IterableIterator<MemSeries> {
+    for (const page of this.pages) {
+      if (page === undefined) continue;
+      for (const s of page) if (s !== undefined) yield s;
+    }
+    yield* this.sparse.values();
+  }
+
+  /** Slots held in pages (for tests and the memory estimate). */
+  pagedSlots(): number {
+    let n = 0;
+    for (const page of this.pages) if (page !== undefined) n += PAGE_SLOTS;
+    return n;
+  }
+
+  private letGo(p: number, page: (MemSeries | undefined)[]): void {
+    for (let i = 0; i < PAGE_SLOTS; i++) {
+      const s = page[i];
+      if (s !== undefined) this.sparse.set((p << PAGE_BITS) | i, s);
+    }
+    this.pages[p] = undefined;
+    this.live[p] = 0;
+  }
+}
