@@ -74,12 +74,8 @@ export class SeriesById {
   }
 
   /** Every series: the paged ones in id order, then the sparse ones. */
-  *values(): IterableIterator<MemSeries> {
-    for (const page of this.pages) {
-      if (page === undefined) continue;
-      for (const s of page) if (s !== undefined) yield s;
-    }
-    yield* this.sparse.values();
+  values(): IterableIterator<MemSeries> {
+    return new SeriesByIdIterator(this.pages, this.sparse);
   }
 
   /** Slots held in pages (for tests and the memory estimate). */
@@ -96,5 +92,35 @@ export class SeriesById {
     }
     this.pages[p] = undefined;
     this.live[p] = 0;
+  }
+}
+
+/** SeriesById.values(): a class, not a generator, which iterated ~15× slower than a Map's values. */
+class SeriesByIdIterator implements IterableIterator<MemSeries> {
+  private page = 0;
+  private slot = 0;
+  private rest: Iterator<MemSeries> | undefined = undefined;
+
+  constructor(
+    private readonly pages: readonly ((MemSeries | undefined)[] | undefined)[],
+    private readonly sparse: ReadonlyMap<number, MemSeries>,
+  ) {}
+
+  [Symbol.iterator](): IterableIterator<MemSeries> {
+    return this;
+  }
+
+  next(): IteratorResult<MemSeries> {
+    const pages = this.pages;
+    for (; this.page < pages.length; this.page++, this.slot = 0) {
+      const p = pages[this.page];
+      if (p === undefined) continue;
+      while (this.slot < PAGE_SLOTS) {
+        const s = p[this.slot++];
+        if (s !== undefined) return { value: s, done: false };
+      }
+    }
+    this.rest ??= this.sparse.values();
+    return this.rest.next();
   }
 }
