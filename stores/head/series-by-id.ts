@@ -78,7 +78,7 @@ export class SeriesById {
     return new SeriesByIdIterator(this.pages, this.sparse);
   }
 
-  /** Slots held in pages (for tests and the memory estimate). */
+  /** Slots held in pages. */
   pagedSlots(): number {
     let n = 0;
     for (const page of this.pages) if (page !== undefined) n += PAGE_SLOTS;
