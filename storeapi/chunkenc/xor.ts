@@ -152,7 +152,7 @@ export class XorChunk {
    * count and bits after the current end, so the bytes as of now can be rebuilt from this buffer later.
    */
   snapshot(): XorChunkSnapshot {
-    return new XorChunkSnapshot(this.buf.subarray(this.start, this.len), this.count, this.free);
+    return new XorChunkSnapshot(this.buf, this.start, this.len, this.count, this.free);
   }
 
   /** Timestamp of the last sample appended (undefined when empty). */
@@ -332,8 +332,10 @@ export class XorChunkSnapshot {
   private copy: Uint8Array | undefined = undefined;
 
   constructor(
-    /** The chunk's bytes then, in its buffer: appends since may have set the header and bits past `free`, or moved on to a bigger buffer. */
-    private readonly view: Uint8Array,
+    /** The chunk's buffer then, its bytes at [start, len): appends since may have set the header and bits past `free`, or moved on to a bigger buffer. */
+    private readonly buf: Uint8Array,
+    private readonly start: number,
+    private readonly len: number,
     private readonly count: number,
     private readonly free: number,
   ) {}
@@ -341,7 +343,7 @@ export class XorChunkSnapshot {
   /** The bytes, copied (the first time) by `copier`, whose copy() must return a copy of what it is given. */
   bytes(copier: ByteCopier = SLICE): Uint8Array {
     if (this.copy !== undefined) return this.copy;
-    const out = copier.copy(this.view);
+    const out = copier.copy(this.buf.subarray(this.start, this.len));
     const len = out.length;
     out[0] = this.count >>> 8;
     out[1] = this.count & 0xff;

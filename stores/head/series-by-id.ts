@@ -38,8 +38,9 @@ export class SeriesById {
 
   /** Adds (or replaces) the series with this id. */
   set(id: number, series: MemSeries): void {
-    if (id > MAX_PAGED_ID || this.sparse.has(id)) {
-      if (!this.sparse.has(id)) this.count++;
+    const inSparse = this.sparse.size > 0 && this.sparse.has(id);
+    if (id > MAX_PAGED_ID || inSparse) {
+      if (!inSparse) this.count++;
       this.sparse.set(id, series);
       return;
     }

@@ -92,15 +92,10 @@ export class ByteSlab {
 
   copy(bytes: Uint8Array): Uint8Array {
     if (bytes.length > SLAB_MAX_COPY) return bytes.slice();
-    const out = this.zeroed(bytes.length);
+    const at = this.reserve(bytes.length);
+    const out = this.block.subarray(at, at + bytes.length);
     out.set(bytes);
     return out;
-  }
-
-  /** n (≤ 4096) zero bytes cut from a shared block, never handed out again. */
-  zeroed(n: number): Uint8Array {
-    const at = this.reserve(n);
-    return this.block.subarray(at, at + n);
   }
 
   /** Where n zero bytes, never handed out again, start in `current` (a view of them would be one more object). */
