@@ -84,6 +84,7 @@ export class HashAggregateOperator implements Operator {
     this.count.fill(0, 0, ng);
     const op = this.op;
     if (op === "sum") this.sumFloats(g.of, sv);
+    else if (op === "count" || op === "group") this.countFloats(g.of, sv);
     else {
       for (let k = 0; k < sv.n; k++) {
         const grp = g.of[sv.ids[k]!]!;
@@ -189,7 +190,14 @@ export class HashAggregateOperator implements Operator {
     }
   }
 
-  /** One float into its group, for every operation but sum (sumFloats). */
+  /** A step's floats counted into their groups: count and group need nothing else, and `count by (…) (x)` runs this for every series at every step. */
+  private countFloats(of: Uint32Array, sv: StepVector): void {
+    const { count } = this;
+    const ids = sv.ids;
+    for (let k = 0; k < sv.n; k++) count[of[ids[k]!]!]++;
+  }
+
+  /** One float into its group, for every operation but sum (sumFloats) and count and group (countFloats). */
   private add(grp: number, f: number, op: AggregateOp): void {
     const first = this.count[grp] === 0;
     const c = ++this.count[grp]!;
@@ -220,7 +228,7 @@ export class HashAggregateOperator implements Operator {
         this.lists[grp]!.push(f);
         return;
       default:
-        return; // count and group need only the count.
+        return;
     }
   }
 
