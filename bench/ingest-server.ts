@@ -10,10 +10,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import type { FsyncPolicy } from "../stores/index.js";
-import { keepHeapPolicy, keepYoungGenerationSmall } from "../cli/heap-policy.js";
+import { IngestYoungGeneration, keepHeapPolicy } from "../cli/heap-policy.js";
 
 // As `orrery receive` does, before the stores are loaded (loading them alone grows the young generation).
-keepHeapPolicy(keepYoungGenerationSmall);
+const young = new IngestYoungGeneration();
+keepHeapPolicy(young.policy);
 const { labelsToRecord, mergeSeriesChunks, SnappyWorker } = await import("../storeapi/index.js");
 const { openHead, createRemoteWriteContext, handleRemoteWrite } = await import("../stores/index.js");
 
@@ -96,6 +97,7 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (req.method === "POST" && req.url === "/api/v1/write") {
     const body = await readBody(req);
     const r = await handleRemoteWrite(head, body, req.headers, ctx);
+    young.headSeries(head.numSeries());
     reply(res, r.status, r.message);
     return;
   }

@@ -1,19 +1,22 @@
 // V8 sets --semi-space-growth-factor back to at least 2 whenever it sets up a heap, a worker
 // thread's too: keepHeapPolicy applies the process's heap policy again once each worker is online,
-// so a receiver's snappy thread does not undo its small young generation.
+// so a receiver's snappy thread does not undo its small young generation — until the head is big
+// enough that the receiver lets it grow (IngestYoungGeneration.headSeries).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { YOUNG_GENERATION_GROWTH_SERIES } from "./heap-policy.js";
 
 const POLICY = new URL("./heap-policy.js", import.meta.url).href;
 
-/** The young generation's size (MB) after a worker started and 300,000 small objects survived, in a fresh process. */
-function newSpaceAfterWorker(apply: "keepHeapPolicy(keepYoungGenerationSmall)" | "keepYoungGenerationSmall()"): number {
+/** The young generation's size (MB) after `setup`, a worker's start and 300,000 small objects surviving, in a fresh process. */
+function newSpaceAfterWorker(setup: string): number {
   const script = `
     import { getHeapSpaceStatistics } from "node:v8";
     import { Worker } from "node:worker_threads";
-    import { keepHeapPolicy, keepYoungGenerationSmall } from ${JSON.stringify(POLICY)};
-    ${apply};
+    import { IngestYoungGeneration, keepHeapPolicy } from ${JSON.stringify(POLICY)};
+    const young = new IngestYoungGeneration();
+    ${setup};
     const w = new Worker("setTimeout(() => {}, 2000)", { eval: true });
     await new Promise((r) => w.once("online", r));
     await new Promise((r) => setTimeout(r, 100));
@@ -27,9 +30,16 @@ function newSpaceAfterWorker(apply: "keepHeapPolicy(keepYoungGenerationSmall)" |
 }
 
 test("a receiver's young generation stays small after a worker thread starts", () => {
-  const kept = newSpaceAfterWorker("keepHeapPolicy(keepYoungGenerationSmall)");
+  const kept = newSpaceAfterWorker("keepHeapPolicy(young.policy)");
   assert.ok(kept <= 4, `young generation ${kept} MB with the policy kept`);
   // Applied once only, the worker's start undoes it (why keepHeapPolicy exists).
-  const once = newSpaceAfterWorker("keepYoungGenerationSmall()");
+  const once = newSpaceAfterWorker("young.policy()");
   assert.ok(once > 2 * kept, `young generation ${once} MB with the policy applied once, against ${kept} MB`);
+});
+
+test("a receiver's young generation grows once the head holds enough series, and not before", () => {
+  const below = newSpaceAfterWorker(`keepHeapPolicy(young.policy); young.headSeries(${YOUNG_GENERATION_GROWTH_SERIES - 1})`);
+  assert.ok(below <= 4, `young generation ${below} MB below the threshold`);
+  const past = newSpaceAfterWorker(`keepHeapPolicy(young.policy); young.headSeries(${YOUNG_GENERATION_GROWTH_SERIES})`);
+  assert.ok(past > 2 * below, `young generation ${past} MB past the threshold, against ${below} MB below it`);
 });

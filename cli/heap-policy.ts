@@ -9,17 +9,37 @@ function chosen(words: readonly string[]): boolean {
   return given.some((a) => words.some((w) => a.includes(w)));
 }
 
+/** Series in the head past which a receiver's young generation may grow (IngestYoungGeneration). */
+export const YOUNG_GENERATION_GROWTH_SERIES = 20_000;
+
 /**
  * For a process that mostly ingests (`orrery receive`): keeps the young generation at its initial
- * 1 MB semi-spaces. Every series and chunk a receiver keeps passes through it, and V8 doubles its
- * semi-spaces whenever as many bytes have survived as they hold, so loading the modules and then
- * ingest grow them to 16 MB each: ~30 MB of RSS that a receiver's short-lived objects (one
- * request's worth; its batch is reused) never need. V8 never shrinks semi-spaces that have grown,
- * and reads the growth factor each time it would grow them.
+ * 1 MB semi-spaces while the head is small. Every series and chunk a receiver keeps passes through
+ * it, and V8 doubles its semi-spaces whenever as many bytes have survived as they hold, so loading
+ * the modules and then ingest grow them to 16 MB each: ~30 MB of RSS that a small receiver's
+ * short-lived objects (one request's worth; its batch is reused) never need. V8 never shrinks
+ * semi-spaces that have grown, and reads the growth factor each time it would grow them. Once the
+ * head holds YOUNG_GENERATION_GROWTH_SERIES series (told by headSeries), V8 may double them again:
+ * there a burst of new series is mostly scavenges of 1 MB (100,000 new series: ~160 of them, a
+ * third of the time), and the head's own bytes dwarf what the growth costs.
  */
-export function keepYoungGenerationSmall(): void {
-  if (chosen(["semi-space"])) return;
-  setFlagsFromString("--semi-space-growth-factor=1");
+export class IngestYoungGeneration {
+  private grown = false;
+
+  constructor(private readonly growAtSeries = YOUNG_GENERATION_GROWTH_SERIES) {}
+
+  /** The heap policy (for keepHeapPolicy): the semi-space growth factor for the head's size so far. */
+  readonly policy = (): void => {
+    if (chosen(["semi-space"])) return;
+    setFlagsFromString(`--semi-space-growth-factor=${this.grown ? 2 : 1}`);
+  };
+
+  /** The head now holds n series: past the threshold, the young generation may grow from then on. */
+  headSeries(n: number): void {
+    if (this.grown || n < this.growAtSeries) return;
+    this.grown = true;
+    this.policy();
+  }
 }
 
 /** The V8 flags tuneHeapForQueries sets (those node was not given already). */

@@ -55,6 +55,26 @@ test("--remote-write.snappy-thread: off by default in receive and start (bodies 
   await off.close();
 });
 
+test("receive's remote_write tells the young-generation policy the head's series after each write", async () => {
+  const { Head, encodeRemoteWriteBody } = await import("../stores/index.js");
+  const { Registry } = await import("prom-client");
+  const { IngestYoungGeneration } = await import("./heap-policy.js");
+  const told: number[] = [];
+  const young = new (class extends IngestYoungGeneration {
+    override headSeries(n: number): void {
+      told.push(n);
+    }
+  })();
+  const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const writing = headWriting(new Head(), new Registry(), log, undefined, undefined, undefined, false, young);
+  const body = (names: string[]) => Buffer.from(encodeRemoteWriteBody({ timeseries: names.map((n) => ({ labels: [{ name: "__name__", value: n }], samples: [{ value: 1, timestamp: 1000 }] })) }));
+  const headers = { "content-type": "application/x-protobuf", "content-encoding": "snappy" };
+  assert.equal((await writing.remoteWrite(body(["a", "b"]), headers)).status, 204);
+  assert.equal((await writing.remoteWrite(body(["c"]), headers)).status, 204);
+  assert.deepEqual(told, [2, 3]);
+  await writing.close();
+});
+
 test("start's new flags: endpoints, --label, --grpc-address off by default", async () => {
   const { startConfig, parseFlags: startFlags } = await import("./start.js");
   const dflt = startConfig(startFlags([]));

@@ -53,6 +53,7 @@ import {
   openLimiter,
 } from "./roles.js";
 import type { TenancyConfig } from "../api/index.js";
+import type { IngestYoungGeneration } from "./heap-policy.js";
 
 const BLOCK_DURATION_FLAG = "tsdb.min-block-duration";
 
@@ -137,7 +138,8 @@ export function receiveConfig(parsed: ParsedFlags): ReceiveConfig {
   };
 }
 
-export async function run(argv: string[]): Promise<number> {
+/** `young`: the process's young-generation policy (cli/main.ts), told the head's size after each write. */
+export async function run(argv: string[], young?: IngestYoungGeneration): Promise<number> {
   const parsed = commandConfig("receive", argv, parseFlags, receiveConfig, usage);
   if (typeof parsed === "number") return parsed;
   const cfg = parsed.config;
@@ -159,7 +161,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   if (!(await startShipping(shipping, head, log))) return 1;
   const limiter = cfg.tenantLimits === undefined ? undefined : openLimiter(cfg.tenantLimits, registry, log);
-  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy, limiter, cfg.snappyThread);
+  const writing = headWriting(head, registry, log, cfg.maxDecodedBytes, cfg.tenancy, limiter, cfg.snappyThread, young);
   const app = buildWriteApi({ ...cfg.limits, remoteWrite: writing.remoteWrite, registry, logger: cfg.logLevel === "debug" ? { level: "debug" } : false, web });
 
   let grpc: StoreApiServer;

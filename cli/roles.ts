@@ -47,6 +47,7 @@ import {
   type ThanosSource,
 } from "../stores/index.js";
 import { byteSize, durationFlag, FlagError, type FlagSpec, integerFlag, joinHostPort, type Logger, pathOrContent } from "./flags.js";
+import type { IngestYoungGeneration } from "./heap-policy.js";
 
 // ── Flag groups ──
 
@@ -440,7 +441,17 @@ export interface HeadWriting {
  * remote_write into the head, with the exemplars and metadata it carries kept for the API; rejections
  * logged as warnings. With `tenancy`, every series gets the tenant label of the writer (the default tenant without a header).
  */
-export function headWriting(head: Head, registry: Registry, log: Logger, maxDecodedBytes?: number, tenancy?: TenancyConfig, limiter?: TenantLimiter, snappyThread = false): HeadWriting {
+export function headWriting(
+  head: Head,
+  registry: Registry,
+  log: Logger,
+  maxDecodedBytes?: number,
+  tenancy?: TenancyConfig,
+  limiter?: TenantLimiter,
+  snappyThread = false,
+  /** A receiver's young generation, told the head's size after each write. */
+  young?: IngestYoungGeneration,
+): HeadWriting {
   const snappy = snappyThread ? new SnappyWorker() : undefined;
   const received = createRemoteWriteContext({ registry, log: (line) => log.warn(line), maxDecodedBytes, snappy });
   const tenantLabel = (headers: Parameters<RemoteWriteHandler>[1]): Label | undefined => {
@@ -452,7 +463,12 @@ export function headWriting(head: Head, registry: Registry, log: Logger, maxDeco
   return {
     remoteWrite: (body, headers) => {
       const label = tenantLabel(headers);
-      return handleRemoteWrite(head, body, headers, received, label, limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy, headers, label));
+      const written = handleRemoteWrite(head, body, headers, received, label, limiter === undefined ? undefined : ingestionLimits(head, limiter, tenancy, headers, label));
+      if (young === undefined) return written;
+      return written.then((res) => {
+        young.headSeries(head.numSeries());
+        return res;
+      });
     },
     exemplars: {
       select: (start, end, sets) =>
