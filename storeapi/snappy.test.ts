@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import snappy from "snappyjs";
 import { SnappyError, snappyUncompress } from "./snappy.js";
 import { rng } from "../testing/index.js";
@@ -54,4 +55,30 @@ test("damaged snappy is a SnappyError naming the fault, never a loop or an overr
       assert.ok(e instanceof SnappyError, String(e));
     }
   }
+});
+
+/** A script decoding bodies of short literals and near copies until the decoder is optimized, then one of every other tag kind; prints the decoder's deopts. */
+function firstLongLiteralScript(snappyModule: string): string {
+  return `
+    const { snappyUncompress } = await import(${JSON.stringify(snappyModule)});
+    const varint = (n) => { const out = []; for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80); out.push(n); return out; };
+    // Bodies of 8-byte literals and 8-byte copies from 8 back: what small label sets compress to.
+    const shortOnly = () => {
+      const parts = [];
+      for (let i = 0; i < 4000; i++) parts.push((8 - 1) << 2, 1, 2, 3, 4, 5, 6, 7, i & 0xff, ((8 - 4) << 2) | 1, 8);
+      return Buffer.from([...varint(4000 * 16), ...parts]);
+    };
+    for (let i = 0; i < 30; i++) snappyUncompress(shortOnly(), 1 << 20, new Uint8Array(1 << 20));
+    await new Promise((r) => setTimeout(r, 200));
+    const literal = (lengthBytes, n) => [(59 + lengthBytes) << 2, ...Array.from({ length: lengthBytes }, (_, k) => ((n - 1) >>> (8 * k)) & 0xff), ...new Array(n).fill(9)];
+    const parts = [];
+    for (let i = 0; i < 500; i++) parts.push(...literal(1 + (i % 4), 100), ((8 - 1) << 2) | 2, 16, 0, ((8 - 1) << 2) | 3, 16, 0, 0, 0);
+    snappyUncompress(Buffer.from([...varint(500 * 116), ...parts]), 1 << 20, new Uint8Array(1 << 20));`;
+}
+
+test("the first long literal and far copies after a warm-up of short ones do not deopt the decoder", () => {
+  const script = firstLongLiteralScript(new URL("./snappy.js", import.meta.url).href);
+  const out = execFileSync(process.execPath, ["--trace-deopt", "--input-type=module", "-e", script], { encoding: "utf8" });
+  const deopts = out.split("\n").filter((l) => l.includes("deoptimizing") && /<JSFunction snappyUncompress /.test(l));
+  assert.deepEqual(deopts, []);
 });

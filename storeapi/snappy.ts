@@ -15,6 +15,9 @@ export function snappyDeclaredLength(b: Uint8Array): number {
   return -1;
 }
 
+/** Decodes of a block of every tag kind as the module loads (see the end of this file). */
+const PRIMING_CALLS = 32;
+
 /** Literals up to this many bytes are copied in a loop rather than through a view. */
 const SHORT_LITERAL = 64;
 
@@ -86,4 +89,39 @@ export function snappyUncompress(src: Uint8Array, maxBytes: number, into?: Uint8
   }
   if (o !== len) throw new SnappyError(`decoded ${o} bytes, the header declares ${len}`);
   return out;
+}
+
+/**
+ * A block with one element of every kind the decoder reads: literals with their length in the tag
+ * and in 1–4 extra bytes, one longer than SHORT_LITERAL, and copies with 1-, 2- and 4-byte offsets.
+ */
+function everyTagKind(): Uint8Array {
+  const literal = (lengthBytes: number, n: number): number[] => {
+    const tag = lengthBytes === 0 ? (n - 1) << 2 : (59 + lengthBytes) << 2;
+    const length = Array.from({ length: lengthBytes }, (_, k) => ((n - 1) >>> (8 * k)) & 0xff);
+    return [tag, ...length, ...Array.from({ length: n }, (_, i) => (i * 7) & 0xff)];
+  };
+  const elements = [
+    ...literal(0, 4),
+    ...literal(1, SHORT_LITERAL + 1),
+    ...literal(2, 2),
+    ...literal(3, 2),
+    ...literal(4, 2),
+    ((8 - 4) << 2) | 1, 16, // copy: 8 bytes from 16 back, 1-byte offset
+    ((8 - 1) << 2) | 2, 16, 0, // 2-byte offset
+    ((8 - 1) << 2) | 3, 16, 0, 0, 0, // 4-byte offset
+  ];
+  const decoded = 4 + SHORT_LITERAL + 1 + 2 + 2 + 2 + 8 + 8 + 8;
+  return Uint8Array.from([decoded, ...elements]);
+}
+
+// Decoded as the module loads, so V8's first optimized code of the decoder covers every tag kind,
+// from a Uint8Array and from a Buffer (remote_write bodies are Buffers, remote_read's Uint8Arrays),
+// into a buffer given or its own: otherwise the first long literal (typically the first
+// remote_write body with new label values) deopts it, and the rest of that body decodes in the
+// interpreter (~10 ms a MB). V8 records type feedback only once a function has run a few times
+// (lazy feedback allocation), hence the repeats.
+for (let i = 0; i < PRIMING_CALLS; i++) {
+  const block = i % 2 === 0 ? everyTagKind() : Buffer.from(everyTagKind());
+  snappyUncompress(block, 1 << 10, i % 4 < 2 ? undefined : new Uint8Array(1 << 10));
 }
