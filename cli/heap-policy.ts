@@ -26,8 +26,6 @@ export const YOUNG_GENERATION_GROWTH_SERIES = 20_000;
 export class IngestYoungGeneration {
   private grown = false;
 
-  constructor(private readonly growAtSeries = YOUNG_GENERATION_GROWTH_SERIES) {}
-
   /** The heap policy (for keepHeapPolicy): the semi-space growth factor for the head's size so far. */
   readonly policy = (): void => {
     if (chosen(["semi-space"])) return;
@@ -36,7 +34,7 @@ export class IngestYoungGeneration {
 
   /** The head now holds n series: past the threshold, the young generation may grow from then on. */
   headSeries(n: number): void {
-    if (this.grown || n < this.growAtSeries) return;
+    if (this.grown || n < YOUNG_GENERATION_GROWTH_SERIES) return;
     this.grown = true;
     this.policy();
   }

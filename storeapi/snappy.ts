@@ -122,7 +122,9 @@ function everyTagKind(): Uint8Array {
 // interpreter (~10 ms a MB). V8 records type feedback only once a function has run a few times
 // (lazy feedback allocation), hence the repeats.
 function primeDecoder(): void {
-  const blocks = [everyTagKind(), Buffer.from(everyTagKind())];
-  for (let i = 0; i < PRIMING_CALLS; i++) snappyUncompress(blocks[i % 2]!, 1 << 10, i % 4 < 2 ? undefined : new Uint8Array(1 << 10));
+  const block = everyTagKind();
+  const blocks = [block, Buffer.from(block)];
+  const into = new Uint8Array(block.length);
+  for (let i = 0; i < PRIMING_CALLS; i++) snappyUncompress(blocks[i % 2]!, 1 << 10, i % 4 < 2 ? undefined : into);
 }
 primeDecoder();
