@@ -57,26 +57,40 @@ test("damaged snappy is a SnappyError naming the fault, never a loop or an overr
   }
 });
 
-/** A script decoding bodies of short literals and near copies until the decoder is optimized, then one of every other tag kind; prints the decoder's deopts. */
+/** A script decoding bodies of short literals and near copies until the decoder is optimized, then one of every other tag kind, from Buffers made in JS and then as an HTTP server receives them; prints the decoder's deopts. */
 function firstLongLiteralScript(snappyModule: string): string {
   return `
     const { snappyUncompress } = await import(${JSON.stringify(snappyModule)});
     const varint = (n) => { const out = []; for (; n >= 0x80; n >>>= 7) out.push((n & 0x7f) | 0x80); out.push(n); return out; };
     // Bodies of 8-byte literals and 8-byte copies from 8 back: what small label sets compress to.
-    const shortOnly = () => {
+    const shortOnly = (groups = 4000) => {
       const parts = [];
-      for (let i = 0; i < 4000; i++) parts.push((8 - 1) << 2, 1, 2, 3, 4, 5, 6, 7, i & 0xff, ((8 - 4) << 2) | 1, 8);
-      return Buffer.from([...varint(4000 * 16), ...parts]);
+      for (let i = 0; i < groups; i++) parts.push((8 - 1) << 2, 1, 2, 3, 4, 5, 6, 7, i & 0xff, ((8 - 4) << 2) | 1, 8);
+      return Buffer.from([...varint(groups * 16), ...parts]);
     };
     for (let i = 0; i < 30; i++) snappyUncompress(shortOnly(), 1 << 20, new Uint8Array(1 << 20));
     await new Promise((r) => setTimeout(r, 200));
     const literal = (lengthBytes, n) => [(59 + lengthBytes) << 2, ...Array.from({ length: lengthBytes }, (_, k) => ((n - 1) >>> (8 * k)) & 0xff), ...new Array(n).fill(9)];
     const parts = [];
     for (let i = 0; i < 500; i++) parts.push(...literal(1 + (i % 4), 100), ((8 - 1) << 2) | 2, 16, 0, ((8 - 1) << 2) | 3, 16, 0, 0, 0);
-    snappyUncompress(Buffer.from([...varint(500 * 116), ...parts]), 1 << 20, new Uint8Array(1 << 20));`;
+    snappyUncompress(Buffer.from([...varint(500 * 116), ...parts]), 1 << 20, new Uint8Array(1 << 20));
+    // Bodies as an HTTP server receives them, Buffers made in C++ (a map no Buffer made in JS
+    // shares): the decoder optimized on short literals from such bodies, then one with long literals.
+    const { createServer } = await import("node:http");
+    const viaHttp = (body) => new Promise((resolve, reject) => {
+      const server = createServer((req, res) => req.once("data", (chunk) => { res.end(); server.close(); chunk.length === body.length ? resolve(chunk) : reject(new Error("the body came in more than one chunk")); }));
+      server.listen(0, "127.0.0.1", () => fetch(\`http://127.0.0.1:\${server.address().port}/\`, { method: "POST", body }).catch(reject));
+    });
+    const shortReceived = await viaHttp(shortOnly(700));
+    for (let i = 0; i < 30; i++) snappyUncompress(shortReceived, 1 << 20, new Uint8Array(1 << 20));
+    await new Promise((r) => setTimeout(r, 200));
+    const few = [];
+    for (let i = 0; i < 50; i++) few.push(...literal(1 + (i % 4), 100), ((8 - 1) << 2) | 2, 16, 0, ((8 - 1) << 2) | 3, 16, 0, 0, 0);
+    const received = await viaHttp(Buffer.from([...varint(50 * 116), ...few]));
+    snappyUncompress(received, 1 << 20, new Uint8Array(1 << 20));`;
 }
 
-test("the first long literal and far copies after a warm-up of short ones do not deopt the decoder", () => {
+test("the first long literal and far copies after a warm-up of short ones do not deopt the decoder, from a Buffer made in JS or in C++", () => {
   const script = firstLongLiteralScript(new URL("./snappy.js", import.meta.url).href);
   const out = execFileSync(process.execPath, ["--trace-deopt", "--input-type=module", "-e", script], { encoding: "utf8" });
   const deopts = out.split("\n").filter((l) => l.includes("deoptimizing") && /<JSFunction snappyUncompress /.test(l));

@@ -31,11 +31,14 @@ function varintSize(b: Uint8Array): number {
  * The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. With `into` at
  * least the declared length, they are written there (the result is a view of it).
  */
-export function snappyUncompress(src: Uint8Array, maxBytes: number, into?: Uint8Array): Uint8Array {
+export function snappyUncompress(input: Uint8Array, maxBytes: number, into?: Uint8Array): Uint8Array {
+  // Read through a plain Uint8Array view: Buffers have maps of their own (one made in JS, another
+  // made in C++, as a socket's data is), and the decoder's optimized code deopts on a map it has not met.
+  const src = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const len = snappyDeclaredLength(src);
   if (len < 0) throw new SnappyError("bad length header");
   if (len > maxBytes) throw new SnappyError(`declared length ${len} exceeds the limit of ${maxBytes}`);
-  const out = into !== undefined && into.length >= len ? into.subarray(0, len) : new Uint8Array(len);
+  const out = into !== undefined && into.length >= len ? new Uint8Array(into.buffer, into.byteOffset, len) : new Uint8Array(len);
   let pos = varintSize(src);
   let o = 0;
   while (pos < src.length) {
@@ -116,15 +119,13 @@ function everyTagKind(): Uint8Array {
 }
 
 // Decoded as the module loads, so V8's first optimized code of the decoder covers every tag kind,
-// from a Uint8Array and from a Buffer (remote_write bodies are Buffers, remote_read's Uint8Arrays),
 // into a buffer given or its own: otherwise the first long literal (typically the first
 // remote_write body with new label values) deopts it, and the rest of that body decodes in the
 // interpreter (~10 ms a MB). V8 records type feedback only once a function has run a few times
 // (lazy feedback allocation), hence the repeats.
 function primeDecoder(): void {
   const block = everyTagKind();
-  const blocks = [block, Buffer.from(block)];
   const into = new Uint8Array(block.length);
-  for (let i = 0; i < PRIMING_CALLS; i++) snappyUncompress(blocks[i % 2]!, 1 << 10, i % 4 < 2 ? undefined : into);
+  for (let i = 0; i < PRIMING_CALLS; i++) snappyUncompress(block, 1 << 10, i % 2 === 0 ? undefined : into);
 }
 primeDecoder();
