@@ -16,6 +16,8 @@ import { CounterResetHint, getLabel, METRIC_NAME } from "../../storeapi/index.js
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
 import { kahanCompensation, kahanSumInc } from "../functions/index.js";
+import { VectorSelectorOperator } from "../scan/vector_selector.js";
+import { aggregateFloatReads, GROUPED_STEPS_MOST, type GroupedSteps } from "./selector_aggregate.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
@@ -33,6 +35,8 @@ export class HashAggregateOperator implements Operator {
   /** Histogram state per group, made on the first histogram a query meets (float-only queries never pay for it). */
   private hist: HistogramGroups | undefined;
   private inputMeta: readonly SeriesMeta[] = [];
+  /** sum, count or group read whole from a vector selector (selector_aggregate.ts); null: from its step vectors. */
+  private grouped: { acc: GroupedSteps; times: Float64Array } | null | undefined;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -68,6 +72,8 @@ export class HashAggregateOperator implements Operator {
 
   async next(): Promise<StepVector[] | null> {
     const g = await this.init();
+    if (this.grouped === undefined) this.grouped = await this.readGrouped(g);
+    if (this.grouped !== null) return this.groupedBatch(g, this.grouped.acc, this.grouped.times);
     const batch = await this.input.next();
     if (batch === null) return null;
     const out: StepVector[] = [];
@@ -76,6 +82,48 @@ export class HashAggregateOperator implements Operator {
       this.ctx.pool.put(sv);
       this.step++;
     }
+    return out;
+  }
+
+  /**
+   * A range query's sum, count or group of a vector selector's floats, its groups × steps within
+   * GROUPED_STEPS_MOST: every step's groups at once, from the selector's series read whole. Null
+   * for any other aggregation or input (then it reads step vectors).
+   */
+  private async readGrouped(g: Groups): Promise<{ acc: GroupedSteps; times: Float64Array } | null> {
+    const op = this.op;
+    const input = this.input;
+    if ((op !== "sum" && op !== "count" && op !== "group") || !(input instanceof VectorSelectorOperator)) return null;
+    const steps = input.steps();
+    if (steps <= this.ctx.stepsBatch || g.meta.length * steps > GROUPED_STEPS_MOST) return null;
+    const reads = await input.floatReads();
+    if (reads === undefined) return null;
+    return { acc: aggregateFloatReads(reads, g.of, g.meta.length, op === "sum"), times: reads.times };
+  }
+
+  /** The next batch of steps from the grouped accumulators, each step's reads counted as the selector counts its step vector. */
+  private groupedBatch(g: Groups, acc: GroupedSteps, times: Float64Array): StepVector[] | null {
+    const steps = times.length;
+    if (this.step >= steps) return null;
+    const last = Math.min(steps, this.step + this.ctx.stepsBatch);
+    const ng = g.meta.length;
+    const out: StepVector[] = [];
+    for (let k = this.step; k < last; k++) {
+      const read = acc.perStep[k]!;
+      this.ctx.samples.read(read);
+      this.ctx.samples.check(read);
+      const res = this.ctx.pool.get(times[k]!, ng);
+      let n = 0;
+      for (let grp = 0, cell = k; grp < ng; grp++, cell += steps) {
+        const c = acc.count[cell]!;
+        if (c === 0) continue;
+        res.ids[n] = grp;
+        res.v[n++] = this.op === "sum" ? floatSum(acc.value[cell]!, acc.comp[cell]!) : this.op === "count" ? c : 1;
+      }
+      res.n = n;
+      out.push(res);
+    }
+    this.step = last;
     return out;
   }
 
@@ -264,10 +312,8 @@ export class HashAggregateOperator implements Operator {
 
   private result(grp: number, c: number, q: number): number {
     switch (this.op) {
-      case "sum": {
-        const s = this.value[grp]!;
-        return s === Infinity || s === -Infinity ? s : s + this.comp[grp]!;
-      }
+      case "sum":
+        return floatSum(this.value[grp]!, this.comp[grp]!);
       case "avg":
         if (this.incremental[grp]) return this.mean[grp]! + this.comp[grp]!;
         return this.value[grp]! / c + this.comp[grp]! / c;
@@ -293,6 +339,11 @@ export class HashAggregateOperator implements Operator {
     const by = this.without ? "without" : "by";
     return { name: `[aggregate] ${this.op} ${by} (${this.grouping.join(", ")})`, children: [this.input.explain()] };
   }
+}
+
+/** A Kahan sum's result: the sum and its compensation, an infinite sum as it is. */
+function floatSum(s: number, comp: number): number {
+  return s === Infinity || s === -Infinity ? s : s + comp;
 }
 
 const RESET_SEEN = 1;

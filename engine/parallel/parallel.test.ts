@@ -156,9 +156,12 @@ test("range functions evaluated on window workers answer exactly as on one threa
 });
 
 /** Selectors over floats only (`g`): handed to workers. */
-const SELECTOR_QUERIES = ["g", "timestamp(g)", "sum by (i) (g)", "g offset 3m", "start_timestamp(g)", "count(g)", "m_total - g"];
-/** Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed selector is read once. */
-const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600"];
+const SELECTOR_QUERIES = ["g", "timestamp(g)", "max by (i) (g)", "g offset 3m", "start_timestamp(g)", "avg(g)", "m_total - g"];
+/**
+ * Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed
+ * selector is read once, and sum, count and group read their selector whole (selector_aggregate.ts).
+ */
+const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600", "sum by (i) (g)", "count(g)"];
 
 test("a range query's vector selectors are read on window workers exactly as on one thread, stale markers ending series there", async () => {
   const store = randomStore(5, 24);

@@ -14,7 +14,7 @@ import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
 import { offloadLatest, type Offload } from "../parallel/offload.js";
-import { timelineSteps } from "../function/range_windows.js";
+import { timelineSteps, type StepTimes } from "../function/range_windows.js";
 
 export interface VectorSelectorOptions {
   /** Output the sample's timestamp in seconds instead of its value (for `timestamp(x)`). */
@@ -34,6 +34,7 @@ export class VectorSelectorOperator implements Operator {
   private step = 0;
   /** Each step's reference time, (at ?? t) − offset. */
   private refs: Float64Array = new Float64Array(0);
+  private stepTimes: StepTimes | undefined;
   /** Set when every series holds floats only: they are read a slice of steps at a time. */
   private cells: LatestCells | undefined;
   /** With cells: the trailing series a window worker reads (the query's thread reads the others into the cells). */
@@ -59,15 +60,42 @@ export class VectorSelectorOperator implements Operator {
     const steps = readSteps(this.tl, n.atMs, n.offsetMs);
     const input = (s: LoadedSeries) => (n.histogramStats ? withStatsReadHints(s.input, steps, this.ctx.lookbackMs) : s.input);
     this.buffers = data.map((s) => new SampleBuffer(input(s), false));
-    const stepTimes = timelineSteps(this.tl, (t) => (n.atMs ?? t) - n.offsetMs);
-    this.refs = stepTimes.refs;
-    const floats = !this.buffers.some((b) => b.h !== undefined);
-    // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
-    if (floats && (!n.smoothed || this.opts.timestampValues) && this.tl.steps > this.ctx.stepsBatch) {
-      this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), this.buffers, stepTimes, this.ctx.stepsBatch);
-      this.cells = new LatestCells(this.buffers.slice(0, this.offload.mainSeries), this.buffers.length, this.tl.steps, this.ctx.stepsBatch);
-    }
+    this.stepTimes = timelineSteps(this.tl, (t) => (n.atMs ?? t) - n.offsetMs);
+    this.refs = this.stepTimes.refs;
     return this.buffers;
+  }
+
+  /** Whether every series holds floats only (then they are read a slice of steps at a time, or whole by floatReads). */
+  private floatsOnly(bufs: readonly SampleBuffer[]): boolean {
+    return !bufs.some((b) => b.h !== undefined);
+  }
+
+  /** Before the first batch: the float series' cells, and the share of them the window workers read. */
+  private startCells(bufs: readonly SampleBuffer[]): void {
+    if (this.step > 0 || this.cells !== undefined) return;
+    // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
+    if (!this.floatsOnly(bufs) || (this.node.smoothed && !this.opts.timestampValues) || this.tl.steps <= this.ctx.stepsBatch) return;
+    this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), bufs, this.stepTimes!, this.ctx.stepsBatch);
+    this.cells = new LatestCells(bufs.slice(0, this.offload.mainSeries), bufs.length, this.tl.steps, this.ctx.stepsBatch);
+  }
+
+  /**
+   * The selector's plain float reads, for an aggregation that takes them whole instead of step
+   * vectors (selector_aggregate.ts): undefined, and nothing read, unless every series holds floats
+   * only and the selector reads values as they are (no `smoothed`, timestamp() or stats reads).
+   * Taken, the selector gives no batches.
+   */
+  async floatReads(): Promise<FloatReads | undefined> {
+    const bufs = await this.load();
+    const n = this.node;
+    if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
+    this.step = this.tl.steps;
+    return { buffers: bufs, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
+  }
+
+  /** The steps the selector reads at. */
+  steps(): number {
+    return this.tl.steps;
   }
 
   async series(): Promise<readonly SeriesMeta[]> {
@@ -78,6 +106,7 @@ export class VectorSelectorOperator implements Operator {
   async next(): Promise<StepVector[] | null> {
     const bufs = await this.load();
     if (this.step >= this.tl.steps) return null;
+    this.startCells(bufs);
     const first = this.step;
     const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
@@ -282,6 +311,16 @@ export class VectorSelectorOperator implements Operator {
     const n = this.node;
     return { name: `[vectorSelector] {${n.matchers.map((m) => `${m.name}${m.op}"${m.value}"`).join(", ")}}`, children: [] };
   }
+}
+
+/** A vector selector's float series and each step's reference time, for an aggregation reading them whole. */
+export interface FloatReads {
+  buffers: readonly SampleBuffer[];
+  /** Each step's evaluation time. */
+  times: Float64Array;
+  /** Each step's reference time, (at ?? t) − offset. */
+  refs: Float64Array;
+  lookbackMs: number;
 }
 
 /** The slice of steps [k0, k1) read series by series into step-major cells (latest_steps.ts). */

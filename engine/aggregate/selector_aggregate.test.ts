@@ -1,0 +1,83 @@
+// sum, count and group over a plain selector read it whole (selector_aggregate.ts); `x * 1` keeps
+// every value's bits but reads step vectors through a binary operator: the two must agree bit for
+// bit, and count the same samples, through stale markers, gaps, NaN, ±Inf, cancellation, offset and @.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Engine } from "../index.js";
+import { MemoryStore, STALE_NAN } from "../../storeapi/index.js";
+import { rng } from "../../testing/index.js";
+
+const MIN = 60_000;
+
+function randomStore(seed: number): MemoryStore {
+  const r = rng(seed);
+  const store = new MemoryStore();
+  const pick = (): number => {
+    const x = r();
+    if (x < 0.03) return NaN;
+    if (x < 0.05) return Infinity;
+    if (x < 0.07) return -Infinity;
+    if (x < 0.09) return STALE_NAN;
+    if (x < 0.3) return (r() - 0.5) * 1e17;
+    return (r() - 0.5) * 10;
+  };
+  for (let i = 0; i < 40; i++) {
+    const labels = [
+      { name: "__name__", value: "x" },
+      { name: "g", value: String(i % 3) },
+      { name: "h", value: i % 2 === 0 ? "a" : "b" },
+      { name: "i", value: String(i).padStart(2, "0") },
+    ];
+    // Irregular scrapes with gaps longer than the lookback; some series start late or end early.
+    const from = r() < 0.2 ? Math.floor(r() * 60) * MIN : 0;
+    const to = r() < 0.2 ? from + Math.floor(r() * 120) * MIN : 180 * MIN;
+    for (let t = from; t <= to; t += Math.floor(15_000 + r() * 30_000)) {
+      if (r() < 0.02) t += 8 * MIN;
+      store.appendSample(labels, t, pick());
+    }
+  }
+  return store;
+}
+
+const QUERIES = [
+  "sum by (g) (x)",
+  "count by (g) (x)",
+  "group by (h) (x)",
+  "sum without (i) (x)",
+  "sum(x offset 7m)",
+  "count by (h) (x @ 3000)",
+  "sum by (g, h) (x)",
+];
+
+test("sum, count and group of a selector read whole agree bit for bit with step vectors, and count the same samples", async () => {
+  const engine = new Engine({});
+  for (const seed of [1, 2, 3]) {
+    const store = randomStore(seed);
+    for (const q of QUERIES) {
+      for (const [start, end, step] of [[0, 180 * MIN, 30_000], [5 * MIN + 7_000, 170 * MIN, 61_000]] as const) {
+        const whole = await engine.rangeQuery(store, q, start, end, step).exec();
+        const viaSteps = await engine.rangeQuery(store, q.replace(/\(x( [^)]*)?\)$/, (m, rest: string | undefined) => `(x${rest ?? ""} * 1)`), start, end, step).exec();
+        const what = `${q} seed ${seed} step ${step}`;
+        assert.equal(whole.value.type, "matrix", what);
+        assert.equal(viaSteps.value.type, "matrix", what);
+        if (whole.value.type !== "matrix" || viaSteps.value.type !== "matrix") continue;
+        assert.equal(whole.value.series.length, viaSteps.value.series.length, what);
+        const others = viaSteps.value.series;
+        for (const [k, s] of whole.value.series.entries()) {
+          const o = others[k]!;
+          assert.deepEqual(s.labels, o.labels, what);
+          assert.deepEqual([...s.t], [...o.t], what);
+          for (let j = 0; j < s.v.length; j++) assert.ok(Object.is(s.v[j], o.v[j]), `${what}: ${JSON.stringify(s.labels)} at ${s.t[j]}: ${s.v[j]} against ${o.v[j]}`);
+        }
+        assert.equal(whole.stats.totalSamples, viaSteps.stats.totalSamples, what);
+        assert.ok(whole.stats.totalSamples > 0, what);
+      }
+    }
+  }
+});
+
+test("a selector read whole still fails at the sample limit", async () => {
+  const store = randomStore(4);
+  const ok = await new Engine({}).rangeQuery(store, "sum by (g) (x)", 0, 180 * MIN, 30_000).exec();
+  await assert.rejects(new Engine({ maxSamples: ok.stats.peakSamples - 1 }).rangeQuery(store, "sum by (g) (x)", 0, 180 * MIN, 30_000).exec(), /too many samples|query processing would load too many samples/);
+});
