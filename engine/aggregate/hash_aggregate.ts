@@ -98,7 +98,7 @@ export class HashAggregateOperator implements Operator {
     if (steps <= this.ctx.stepsBatch || g.meta.length * steps > GROUPED_STEPS_MOST) return null;
     const reads = await input.floatReads();
     if (reads === undefined) return null;
-    return { acc: aggregateFloatReads(reads, g.of, g.meta.length, op === "sum"), times: reads.times };
+    return { acc: await aggregateFloatReads(reads, g.of, g.meta.length, op === "sum"), times: reads.times };
   }
 
   /** The next batch of steps from the grouped accumulators, each step's reads counted as the selector counts its step vector. */

@@ -1,15 +1,18 @@
 // sum, count and group straight over a vector selector's float series (`count by (job) (up)`,
-// `sum by (instance) (x)`): each series is decoded whole into the fetch's scratch and its latest
-// sample at every step added into its group's cell, series after series, so neither the
-// selector's series × steps cells nor a step vector per step is made. The arithmetic and its
-// order (series ascending within a step) are HashAggregate's sumFloats/countFloats: the results
-// are the same to the bit.
+// `sum by (instance) (x)`): the query's thread decodes each of its series whole into the fetch's
+// scratch and adds its latest sample at every step into its group's cell, series after series;
+// the window workers read the trailing series into series-major cells meanwhile, which are added
+// after, in series order. Neither a step vector per step nor, for the thread's own series, any
+// cells are made. The arithmetic and its order (series ascending within a step) are
+// HashAggregate's sumFloats/countFloats: the results are the same to the bit.
 import { isStaleNaN } from "../../storeapi/index.js";
 import { kahanCompensation } from "../functions/index.js";
 import type { FloatReads } from "../scan/vector_selector.js";
 
 /** Groups × steps past which an aggregation reads its selector step by step instead (3 Float64Arrays of this many cells: 24 MB). */
 export const GROUPED_STEPS_MOST = 1 << 20;
+/** Cells a worker part is asked for at once while the query's thread reads its own series (9 bytes each: 36 MB). */
+const WORKER_CELLS_AHEAD = 1 << 22;
 
 /** Every step's accumulators of every group, at [group · steps + step]. */
 export interface GroupedSteps {
@@ -23,14 +26,38 @@ export interface GroupedSteps {
 }
 
 /** The reads' latest float at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
-export function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: number, sum: boolean): GroupedSteps {
+export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: number, sum: boolean): Promise<GroupedSteps> {
+  const steps = reads.refs.length;
+  const acc: GroupedSteps = {
+    count: new Float64Array(groups * steps),
+    value: new Float64Array(sum ? groups * steps : 0),
+    comp: new Float64Array(sum ? groups * steps : 0),
+    perStep: new Int32Array(steps),
+  };
+  for (const part of reads.parts) part.requestThrough(Math.max(1, Math.floor(WORKER_CELLS_AHEAD / part.count)));
+  addOwnSeries(reads, of, steps, sum, acc);
+  for (const part of reads.parts) {
+    for (let s = await part.takeSlice(); s !== undefined; s = await part.takeSlice()) {
+      const { values, present } = s;
+      // Series-major cells: each series' steps in a row, added into its group's row in order.
+      for (let j = 0, cell = 0; j < part.count; j++) {
+        const row = of[part.firstId + j]! * steps;
+        for (let k = s.k0; k < s.k1; k++, cell++) {
+          if (present[cell] === 0) continue;
+          acc.perStep[k]++;
+          add(acc, row + k, values[cell]!, sum);
+        }
+      }
+    }
+  }
+  return acc;
+}
+
+/** The query's thread's series, [0, mainSeries), each decoded whole and read at every step. */
+function addOwnSeries(reads: FloatReads, of: Uint32Array, steps: number, sum: boolean, acc: GroupedSteps): void {
   const { buffers, refs, lookbackMs } = reads;
-  const steps = refs.length;
-  const count = new Float64Array(groups * steps);
-  const value = new Float64Array(sum ? groups * steps : 0);
-  const comp = new Float64Array(sum ? groups * steps : 0);
-  const perStep = new Int32Array(steps);
-  for (let i = 0; i < buffers.length; i++) {
+  const perStep = acc.perStep;
+  for (let i = 0; i < reads.mainSeries; i++) {
     const b = buffers[i]!;
     // Raw XOR chunks decode into the shared scratch; decoded or downsampled inputs into the buffer.
     if (!b.fillOnceInScratch()) b.fill(Infinity);
@@ -47,20 +74,24 @@ export function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: 
       const v = vs[a]!;
       if (v !== v && isStaleNaN(v)) continue;
       perStep[k]++;
-      const cell = row + k;
-      if (!sum) {
-        count[cell]++;
-        continue;
-      }
-      if (count[cell]++ === 0) {
-        value[cell] = v;
-        continue;
-      }
-      const s = value[cell]!;
-      comp[cell] = kahanCompensation(v, s, comp[cell]!);
-      value[cell] = s + v;
+      add(acc, row + k, v, sum);
     }
     b.release();
   }
-  return { count, value, comp, perStep };
+}
+
+/** One float into a cell: counted, and for sum added to its Kahan sum (the first one starts it). */
+function add(acc: GroupedSteps, cell: number, v: number, sum: boolean): void {
+  const { count, value, comp } = acc;
+  if (!sum) {
+    count[cell]++;
+    return;
+  }
+  if (count[cell]++ === 0) {
+    value[cell] = v;
+    return;
+  }
+  const s = value[cell]!;
+  comp[cell] = kahanCompensation(v, s, comp[cell]!);
+  value[cell] = s + v;
 }

@@ -26,6 +26,8 @@ const WORKER_WEIGHT = 1.5;
  * when that thread reads its own series further ahead in one go: requestThrough).
  */
 const SLICES_AHEAD = 2;
+/** Cells of a series-major part read in one slice when they fit (9 bytes each: 36 MB). */
+const WHOLE_PART_CELLS = 1 << 22;
 /**
  * A part's slices hold at most 1/SLICES_PER_PART of its steps: the worker runs up to SLICES_AHEAD
  * slices ahead, and the query's thread evaluates its own share of those steps after the worker is done.
@@ -162,17 +164,29 @@ export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowSh
   return offloadSeries(leases, { kind: "windows", shape }, buffers, steps, stepsBatch);
 }
 
-/** offloadSeries for a vector selector's reads (its buffers keep stale markers). */
-export function offloadLatest(leases: WorkerLeases | undefined, lookbackMs: number, read: LatestRead, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
-  return offloadSeries(leases, { kind: "latest", lookbackMs, read }, buffers, steps, stepsBatch);
+/**
+ * offloadSeries for a vector selector's reads (its buffers keep stale markers); `weight`: a
+ * worker's share against the query's thread's; `seriesMajor`: the cells' layout (readLatestSteps).
+ */
+export function offloadLatest(
+  leases: WorkerLeases | undefined,
+  lookbackMs: number,
+  read: LatestRead,
+  buffers: readonly SampleBuffer[],
+  steps: StepTimes,
+  stepsBatch: number,
+  weight = WORKER_WEIGHT,
+  seriesMajor = false,
+): Offload {
+  return offloadSeries(leases, { kind: "latest", lookbackMs, read, seriesMajor }, buffers, steps, stepsBatch, weight);
 }
 
 /**
  * Offloads the trailing float-only series of a call of two or more steps to idle workers when the
  * call's work (samples decoded + steps evaluated) reaches the pool's threshold; the k workers and
- * the query's thread share the series by WORKER_WEIGHT.
+ * the query's thread share the series by their weight (WORKER_WEIGHT unless given).
  */
-function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
+function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number, workerWeight = WORKER_WEIGHT): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
   // One step (an instant query): measured, handing off cost more CPU than it saved in wall time,
@@ -191,7 +205,7 @@ function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers:
   inputs.reverse();
   const workers = leases.workersFor(Math.min(leases.pool.size, inputs.length));
   if (workers.length === 0) return none;
-  const weight = workers.length * WORKER_WEIGHT;
+  const weight = workers.length * workerWeight;
   const take = Math.min(inputs.length, Math.round((n * weight) / (weight + 1)));
   const mainSeries = n - take;
   const parts: WorkerPart[] = [];
@@ -243,7 +257,9 @@ export class WorkerPart {
     stepsBatch: number,
   ) {
     this.count = inputs.length;
-    this.ends = sliceEnds(steps.times.length, inputs.length, stepsBatch);
+    // Series-major cells go to a reader that takes them whole: one slice when it fits, read series by series (readLatestSteps).
+    const whole = work.kind === "latest" && work.seriesMajor && inputs.length * steps.times.length <= WHOLE_PART_CELLS;
+    this.ends = whole ? [steps.times.length] : sliceEnds(steps.times.length, inputs.length, stepsBatch);
     held.start(this, { type: "job", job, work, series: packSeries(inputs), steps });
     this.request();
   }
@@ -326,6 +342,28 @@ export class WorkerPart {
       this.held.end(this.job);
     }
     return read;
+  }
+
+  /**
+   * The part's next slice in step order, for a reader taking the cells whole (a grouped
+   * aggregation's, selector_aggregate.ts); the slice taken before goes back for reuse. Undefined
+   * after the last.
+   */
+  async takeSlice(): Promise<SliceResult | undefined> {
+    if (this.current !== undefined) this.spare.push(this.current);
+    this.current = undefined;
+    if (this.taken >= this.ends.length) {
+      if (!this.ended) {
+        this.ended = true;
+        this.held.end(this.job);
+      }
+      return undefined;
+    }
+    await this.arrived();
+    this.current = this.received.shift()!;
+    this.taken++;
+    this.request();
+    return this.current;
   }
 
   /** Resolves once a slice has arrived; rejects with the part's failure. */

@@ -156,12 +156,10 @@ test("range functions evaluated on window workers answer exactly as on one threa
 });
 
 /** Selectors over floats only (`g`): handed to workers. */
-const SELECTOR_QUERIES = ["g", "timestamp(g)", "max by (i) (g)", "g offset 3m", "start_timestamp(g)", "avg(g)", "m_total - g"];
-/**
- * Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed
- * selector is read once, and sum, count and group read their selector whole (selector_aggregate.ts).
- */
-const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600", "sum by (i) (g)", "count(g)"];
+/** With sum, count and group the query's thread adds the workers' cells into its groups itself (selector_aggregate.ts). */
+const SELECTOR_QUERIES = ["g", "timestamp(g)", "sum by (i) (g)", "max by (i) (g)", "g offset 3m", "start_timestamp(g)", "count(g)", "avg(g)", "group by (i) (g)", "m_total - g"];
+/** Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed selector is read once. */
+const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600"];
 
 test("a range query's vector selectors are read on window workers exactly as on one thread, stale markers ending series there", async () => {
   const store = randomStore(5, 24);
@@ -370,7 +368,7 @@ test("a vector selector's part asks its worker for every slice before the step t
   const held = { start: () => {}, post: (m: { k0: number; k1: number }) => posted.push({ k0: m.k0, k1: m.k1 }), end: () => {} } as unknown as HeldWorker;
   const times = Float64Array.from({ length: 720 }, (_, k) => k * 30_000);
   const inputs = Array.from({ length: 2400 }, () => ({ chunks: [], minTime: 0, maxTime: 720 * 30_000 }));
-  const part = new WorkerPart(0, held, 0, inputs, { kind: "latest", lookbackMs: 300_000, read: "value" }, { times, refs: times, args: [] }, 10);
+  const part = new WorkerPart(0, held, 0, inputs, { kind: "latest", lookbackMs: 300_000, read: "value", seriesMajor: false }, { times, refs: times, args: [] }, 10);
   // Two slices ahead of what the operator has taken, at first.
   assert.deepEqual(posted, [{ k0: 0, k1: 10 }, { k0: 10, k1: 30 }]);
   // The query's thread is about to read steps up to 320 of its own series in one go: the worker gets every slice starting before it.

@@ -19,7 +19,7 @@ interface Part {
 function evaluateSlice(part: Part, m: SliceRequest): number {
   const w = part.work;
   if (w.kind === "windows") return evaluateFloatSteps(part.windows!, part.buffers, part.steps, m.k0, m.k1, m.values, m.present);
-  return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present);
+  return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present, w.seriesMajor);
 }
 
 function serve(port: MessagePort): void {

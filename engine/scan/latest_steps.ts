@@ -9,9 +9,9 @@ export type LatestRead = "value" | "timestamp" | "startTimestamp";
 
 /**
  * Reads float-only series (no histograms) at steps [k0, k1): series j's output at step k goes to
- * values[(k−k0)·series + j], with present[·] = 1 when it has one (a sample in the lookback that is
- * not a stale marker). refs: each step's reference time, (at ?? t) − offset, never decreasing.
- * Returns the outputs written.
+ * values[(k−k0)·series + j] (seriesMajor: values[j·(k1−k0) + k−k0]), with present[·] = 1 when it
+ * has one (a sample in the lookback that is not a stale marker). refs: each step's reference time,
+ * (at ?? t) − offset, never decreasing. Returns the outputs written.
  */
 export function readLatestSteps(
   buffers: readonly SampleBuffer[],
@@ -22,12 +22,17 @@ export function readLatestSteps(
   read: LatestRead,
   values: Float64Array,
   present: Uint8Array,
+  seriesMajor = false,
 ): number {
   const series = buffers.length;
+  const width = k1 - k0;
   present.fill(0, 0, series * (k1 - k0));
+  // Every step in one slice: each series unread so far decodes whole into the shared scratch, no buffer grown or compacted.
+  const whole = k0 === 0 && k1 === refs.length;
   let written = 0;
   for (let j = 0; j < series; j++) {
     const b = buffers[j]!;
+    const once = whole && b.fillOnceInScratch();
     let ts = b.t;
     let vs = b.v;
     let len = b.len;
@@ -49,13 +54,15 @@ export function readLatestSteps(
       if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
       const v = vs[a]!;
       if (v !== v && isStaleNaN(v)) continue;
-      const cell = (k - k0) * series + j;
+      const cell = seriesMajor ? j * width + (k - k0) : (k - k0) * series + j;
       values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
       present[cell] = 1;
       written++;
     }
     b.a = a;
     b.keep = a;
+    // Read to its last step out of the scratch the next series decodes into.
+    if (once) b.release();
   }
   return written;
 }
