@@ -26,7 +26,7 @@ export function readLatestSteps(
 ): number {
   const series = buffers.length;
   const width = k1 - k0;
-  present.fill(0, 0, series * (k1 - k0));
+  present.fill(0, 0, series * width);
   // Every step in one slice: each series unread so far decodes whole into the shared scratch, no buffer grown or compacted.
   const whole = k0 === 0 && k1 === refs.length;
   let written = 0;
