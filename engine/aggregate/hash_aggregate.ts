@@ -15,7 +15,7 @@ import { CombineFlags, HistogramMean, type FloatHistogram } from "../histogram/i
 import { CounterResetHint, getLabel, METRIC_NAME } from "../../storeapi/index.js";
 import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
-import { kahanCompensation, kahanSumInc } from "../functions/index.js";
+import { kahanAddAt, kahanResult, kahanSumInc } from "../functions/index.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 import { aggregateFloatReads, GROUPED_STEPS_MOST, type GroupedSteps } from "./selector_aggregate.js";
 
@@ -118,7 +118,7 @@ export class HashAggregateOperator implements Operator {
         const c = acc.count[cell]!;
         if (c === 0) continue;
         res.ids[n] = grp;
-        res.v[n++] = this.op === "sum" ? floatSum(acc.value[cell]!, acc.comp[cell]!) : this.op === "count" ? c : 1;
+        res.v[n++] = this.op === "sum" ? kahanResult(acc.value[cell]!, acc.comp[cell]!) : this.op === "count" ? c : 1;
       }
       res.n = n;
       out.push(res);
@@ -224,18 +224,7 @@ export class HashAggregateOperator implements Operator {
   /** A step's floats into their groups for sum, in one loop: `sum by (…) (rate(…))` runs this for every series at every step. */
   private sumFloats(of: Uint32Array, sv: StepVector): void {
     const { count, value, comp } = this;
-    for (let k = 0; k < sv.n; k++) {
-      const grp = of[sv.ids[k]!]!;
-      const f = sv.v[k]!;
-      if (count[grp]++ === 0) {
-        value[grp] = f;
-        comp[grp] = 0;
-        continue;
-      }
-      const sum = value[grp]!;
-      comp[grp] = kahanCompensation(f, sum, comp[grp]!);
-      value[grp] = sum + f;
-    }
+    for (let k = 0; k < sv.n; k++) kahanAddAt(count, value, comp, of[sv.ids[k]!]!, sv.v[k]!);
   }
 
   /** A step's floats counted into their groups: count and group need nothing else, and `count by (…) (x)` runs this for every series at every step. */
@@ -313,7 +302,7 @@ export class HashAggregateOperator implements Operator {
   private result(grp: number, c: number, q: number): number {
     switch (this.op) {
       case "sum":
-        return floatSum(this.value[grp]!, this.comp[grp]!);
+        return kahanResult(this.value[grp]!, this.comp[grp]!);
       case "avg":
         if (this.incremental[grp]) return this.mean[grp]! + this.comp[grp]!;
         return this.value[grp]! / c + this.comp[grp]! / c;
@@ -339,11 +328,6 @@ export class HashAggregateOperator implements Operator {
     const by = this.without ? "without" : "by";
     return { name: `[aggregate] ${this.op} ${by} (${this.grouping.join(", ")})`, children: [this.input.explain()] };
   }
-}
-
-/** A Kahan sum's result: the sum and its compensation, an infinite sum as it is. */
-function floatSum(s: number, comp: number): number {
-  return s === Infinity || s === -Infinity ? s : s + comp;
 }
 
 const RESET_SEEN = 1;

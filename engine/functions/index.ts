@@ -55,7 +55,7 @@ import type { RangeFunction } from "./window.js";
 export type { RangeWindow, RangeFunction, PlacedWindows } from "./window.js";
 export { pointAtWindow } from "./window.js";
 export { DEFAULT_LOOKBACK_DELTA_MS } from "./window.js";
-export { kahanSumInc, kahanCompensation } from "./kahan.js";
+export { kahanSumInc, kahanCompensation, kahanAddAt, kahanResult } from "./kahan.js";
 export { quantileInPlace } from "./quantile.js";
 export { interpolateLinear, linearRegression, extrapolatedRate, extendedRate, extrapolationFactor, anchoredFrom } from "./rate.js";
 export { isStartTimestampReset, startTimeOverlaps, zeroPointInWindow } from "./start_timestamps.js";

@@ -20,6 +20,26 @@ export function kahanSumInc(inc: number, sum: number, c: number, out: Float64Arr
   out[1] = c;
 }
 
+/**
+ * One float into cell `at` of a set of Kahan sums (a group's, at a step): counted, and added to the
+ * sum, the first one starting it.
+ */
+export function kahanAddAt(count: Float64Array, sum: Float64Array, comp: Float64Array, at: number, inc: number): void {
+  if (count[at]++ === 0) {
+    sum[at] = inc;
+    comp[at] = 0;
+    return;
+  }
+  const s = sum[at]!;
+  comp[at] = kahanCompensation(inc, s, comp[at]!);
+  sum[at] = s + inc;
+}
+
+/** A whole sum's result: the sum plus its compensation, an infinite sum as it is. */
+export function kahanResult(sum: number, c: number): number {
+  return sum === Infinity || sum === -Infinity ? sum : sum + c;
+}
+
 /** The compensation term of one step (the new sum is simply `sum + inc`). */
 export function kahanCompensation(inc: number, sum: number, c: number): number {
   const t = sum + inc;
