@@ -17,7 +17,8 @@ import type { PosRange } from "../types.js";
 import { groupSeries, type Groups } from "./grouping.js";
 import { kahanAddAt, kahanResult, kahanSumInc } from "../functions/index.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
-import { aggregateFloatReads, GROUPED_STEPS_MOST, type GroupedSteps } from "./selector_aggregate.js";
+import { RangeFunctionOperator } from "../function/range_function.js";
+import { aggregateFloatReads, aggregateFloatRows, GROUPED_STEPS_MOST, type GroupedSteps } from "./grouped_steps.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
@@ -35,8 +36,8 @@ export class HashAggregateOperator implements Operator {
   /** Histogram state per group, made on the first histogram a query meets (float-only queries never pay for it). */
   private hist: HistogramGroups | undefined;
   private inputMeta: readonly SeriesMeta[] = [];
-  /** sum, count or group read whole from a vector selector (selector_aggregate.ts); null: from its step vectors. */
-  private grouped: { acc: GroupedSteps; times: Float64Array } | null | undefined;
+  /** sum, count or group of every step at once, from a vector selector or range function (grouped_steps.ts); null: from its step vectors. */
+  private grouped: Grouped | null | undefined;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -73,7 +74,7 @@ export class HashAggregateOperator implements Operator {
   async next(): Promise<StepVector[] | null> {
     const g = await this.init();
     if (this.grouped === undefined) this.grouped = await this.readGrouped(g);
-    if (this.grouped !== null) return this.groupedBatch(g, this.grouped.acc, this.grouped.times);
+    if (this.grouped !== null) return this.groupedBatch(g, this.grouped);
     const batch = await this.input.next();
     if (batch === null) return null;
     const out: StepVector[] = [];
@@ -86,32 +87,45 @@ export class HashAggregateOperator implements Operator {
   }
 
   /**
-   * A range query's sum, count or group of a vector selector's floats, its groups × steps within
-   * GROUPED_STEPS_MOST: every step's groups at once, from the selector's series read whole. Null
-   * for any other aggregation or input (then it reads step vectors).
+   * A range query's sum, count or group of a vector selector's floats or a range function's float
+   * results, its groups × steps within GROUPED_STEPS_MOST: every step's groups at once, from the
+   * series read whole. Null for any other aggregation or input (then it reads step vectors).
    */
-  private async readGrouped(g: Groups): Promise<{ acc: GroupedSteps; times: Float64Array } | null> {
+  private async readGrouped(g: Groups): Promise<Grouped | null> {
     const op = this.op;
     const input = this.input;
-    if ((op !== "sum" && op !== "count" && op !== "group") || !(input instanceof VectorSelectorOperator)) return null;
-    const steps = input.steps();
-    if (steps <= this.ctx.stepsBatch || g.meta.length * steps > GROUPED_STEPS_MOST) return null;
-    const reads = await input.floatReads();
-    if (reads === undefined) return null;
-    return { acc: await aggregateFloatReads(reads, g.of, g.meta.length, op === "sum"), times: reads.times };
+    if (op !== "sum" && op !== "count" && op !== "group") return null;
+    const sum = op === "sum";
+    const fits = (steps: number): boolean => steps > this.ctx.stepsBatch && g.meta.length * steps <= GROUPED_STEPS_MOST;
+    if (input instanceof VectorSelectorOperator) {
+      if (!fits(input.steps())) return null;
+      const reads = await input.floatReads();
+      if (reads === undefined) return null;
+      return { acc: await aggregateFloatReads(reads, g.of, g.meta.length, sum, this.ctx.signal), times: reads.times, countReads: true };
+    }
+    if (input instanceof RangeFunctionOperator) {
+      if (!fits(input.steps())) return null;
+      const rows = await input.floatRows();
+      if (rows === undefined) return null;
+      return { acc: await aggregateFloatRows(rows, g.of, g.meta.length, sum, this.ctx.signal), times: rows.times, countReads: false };
+    }
+    return null;
   }
 
-  /** The next batch of steps from the grouped accumulators, each step's reads counted as the selector counts its step vector. */
-  private groupedBatch(g: Groups, acc: GroupedSteps, times: Float64Array): StepVector[] | null {
+  /** The next batch of steps from the grouped accumulators; a selector's reads at each step counted as it counts its step vector. */
+  private groupedBatch(g: Groups, grouped: Grouped): StepVector[] | null {
+    const { acc, times } = grouped;
     const steps = times.length;
     if (this.step >= steps) return null;
     const last = Math.min(steps, this.step + this.ctx.stepsBatch);
     const ng = g.meta.length;
     const out: StepVector[] = [];
     for (let k = this.step; k < last; k++) {
-      const read = acc.perStep[k]!;
-      this.ctx.samples.read(read);
-      this.ctx.samples.check(read);
+      if (grouped.countReads) {
+        const read = acc.perStep[k]!;
+        this.ctx.samples.read(read);
+        this.ctx.samples.check(read);
+      }
       const res = this.ctx.pool.get(times[k]!, ng);
       let n = 0;
       for (let grp = 0, cell = k; grp < ng; grp++, cell += steps) {
@@ -328,6 +342,14 @@ export class HashAggregateOperator implements Operator {
     const by = this.without ? "without" : "by";
     return { name: `[aggregate] ${this.op} ${by} (${this.grouping.join(", ")})`, children: [this.input.explain()] };
   }
+}
+
+/** Every step's groups, read at once (readGrouped). */
+interface Grouped {
+  acc: GroupedSteps;
+  times: Float64Array;
+  /** Whether each step's floats are counted as read here (a vector selector's, which counts nothing itself). */
+  countReads: boolean;
 }
 
 const RESET_SEEN = 1;

@@ -10,10 +10,28 @@ import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { SeriesWindows, timelineSteps, windowsOverlap, type StepTimes, type WindowShape } from "./range_windows.js";
-import { offloadWindows, type Offload } from "../parallel/offload.js";
+import { offloadSeries, type Offload, type WorkerPart } from "../parallel/offload.js";
+
+/** A window worker's share against the query's thread's when each series is evaluated whole into rows (floatRows): the thread also adds the workers' rows into groups. */
+const ROWS_WORKER_WEIGHT = 1;
 
 export function hasRangeFunction(name: string): boolean {
   return rangeFunctions[name] !== undefined;
+}
+
+/** A range function call's results a series' row at a time (RangeFunctionOperator.floatRows). */
+export interface FloatRows {
+  /** Each step's evaluation time. */
+  times: Float64Array;
+  /** The query's thread evaluates series [0, mainSeries) by evaluate(); the window workers' parts hold the rest, in order, as series-major cells. */
+  mainSeries: number;
+  parts: readonly WorkerPart[];
+  /** Series i's result at every step into values/present (a step's cell: its number); returns the samples read. */
+  evaluate(i: number, values: Float64Array, present: Uint8Array): number;
+  /** Series i (a worker's) gave a float at some step. */
+  emitted(i: number): void;
+  /** Every row is in: the samples all rows read counted, the call's annotations reported. */
+  finish(read: number): void;
 }
 
 export class RangeFunctionOperator implements Operator {
@@ -31,7 +49,7 @@ export class RangeFunctionOperator implements Operator {
   /** Where each series' window lies at a step and what the function gives there (set once series are known). */
   private windows: SeriesWindows | undefined;
   /** Every step's times and scalar arguments. */
-  private readonly steps: StepTimes;
+  private readonly stepTimes: StepTimes;
   /** Series [0, offload.mainSeries) are evaluated here, the rest by window workers. */
   private offload: Offload | undefined;
   private readonly argv: number[];
@@ -40,6 +58,9 @@ export class RangeFunctionOperator implements Operator {
   private runPresent = new Uint8Array(0);
   /** Windows of series holding histograms go here (made on the first such series). */
   private histogramWindows: HistogramWindows | undefined;
+  private shape: WindowShape | undefined;
+  /** floatRows: the source's points and the outputs of the series evaluated so far, as --query.max-samples weighs them. */
+  private rowsHeld = 0;
 
   constructor(
     private readonly ctx: QueryContext,
@@ -52,8 +73,8 @@ export class RangeFunctionOperator implements Operator {
   ) {
     this.fn = rangeFunctions[name]!;
     this.argv = args.map(() => NaN);
-    this.steps = timelineSteps(tl, (t) => source.refTime(t), args);
-    const refs = this.steps.refs;
+    this.stepTimes = timelineSteps(tl, (t) => source.refTime(t), args);
+    const refs = this.stepTimes.refs;
     this.atFixed = tl.steps > 1 && refs[0] === refs[tl.steps - 1];
   }
 
@@ -71,9 +92,63 @@ export class RangeFunctionOperator implements Operator {
     this.emitted = new Uint8Array(d.buffers.length);
     this.outPoints = new Float64Array(d.buffers.length);
     const shape: WindowShape = { name: this.name, rangeMs: this.source.rangeMs, anchored: this.source.anchored, smoothed: this.source.smoothed, lookbackMs: this.ctx.lookbackMs, overlapping: windowsOverlap(this.tl, this.source.rangeMs, this.atFixed) };
+    this.shape = shape;
     this.windows = new SeriesWindows(shape, d.buffers.length, this.tl.steps === 1);
-    this.offload = offloadWindows(this.ctx.workers, shape, d.buffers, this.steps, this.ctx.stepsBatch);
     return d;
+  }
+
+  /**
+   * Every series' result at every step a row at a time, for an aggregation adding the rows into
+   * groups instead of reading step vectors (grouped_steps.ts): undefined, and nothing evaluated,
+   * unless every series holds floats only (no histograms, no start timestamps), the call has more
+   * than one batch of steps and its windows move (no @). Taken, the operator gives no batches.
+   */
+  async floatRows(): Promise<FloatRows | undefined> {
+    const d = await this.load();
+    if (this.step > 0 || this.offload !== undefined || this.atFixed || this.tl.steps <= this.ctx.stepsBatch) return undefined;
+    if (d.buffers.some((b) => b.h !== undefined || b.st !== undefined)) return undefined;
+    this.step = this.tl.steps;
+    const offload = offloadSeries(this.ctx.workers, { kind: "windows", shape: this.shape!, seriesMajor: true }, d.buffers, this.stepTimes, this.ctx.stepsBatch, ROWS_WORKER_WEIGHT);
+    this.offload = offload;
+    this.rowsHeld = d.points ?? 0;
+    return {
+      times: this.stepTimes.times,
+      mainSeries: offload.mainSeries,
+      parts: offload.parts,
+      evaluate: (i, values, present) => this.evaluateRow(d, i, values, present),
+      emitted: (i) => (this.emitted[i] = 1),
+      finish: (read) => {
+        this.ctx.samples.read(read);
+        this.finish(d);
+      },
+    };
+  }
+
+  /**
+   * Series i at every step into values/present, decoded whole into the fetch's scratch first; counted
+   * as Prometheus counts a function over windows series by series: the source's points, the outputs
+   * of the series before, the widest window; then its own outputs and its last window. Returns the
+   * samples its windows read.
+   */
+  private evaluateRow(d: RangeData, i: number, values: Float64Array, present: Uint8Array): number {
+    const b = d.buffers[i]!;
+    const sw = this.windows!;
+    b.fillOnceInScratch();
+    sw.evaluateSteps(i, b, this.stepTimes, 0, this.tl.steps, values, present);
+    b.release();
+    const run = sw.run;
+    this.ctx.samples.check(this.rowsHeld + run.widest);
+    let outputs = 0;
+    for (let k = 0; k < present.length; k++) outputs += present[k]!;
+    this.ctx.samples.check(this.rowsHeld + outputs + run.last);
+    this.rowsHeld += outputs;
+    if (outputs > 0) this.emitted[i] = 1;
+    return run.read;
+  }
+
+  /** The steps the call is evaluated at. */
+  steps(): number {
+    return this.tl.steps;
   }
 
   async series(): Promise<readonly SeriesMeta[]> {
@@ -83,12 +158,13 @@ export class RangeFunctionOperator implements Operator {
 
   async next(): Promise<StepVector[] | null> {
     const d = await this.load();
+    if (this.offload === undefined) this.offload = offloadSeries(this.ctx.workers, { kind: "windows", shape: this.shape!, seriesMajor: false }, d.buffers, this.stepTimes, this.ctx.stepsBatch);
     if (this.step >= this.tl.steps) {
       this.finish(d);
       return null;
     }
     const sw = this.windows!;
-    const { times, refs, args } = this.steps;
+    const { times, refs, args } = this.stepTimes;
     const first = this.step;
     const last = Math.min(this.tl.steps, first + this.ctx.stepsBatch);
     const out: StepVector[] = [];
@@ -104,7 +180,7 @@ export class RangeFunctionOperator implements Operator {
     for (let i = 0; i < this.offload!.mainSeries; i++) {
       const b = d.buffers[i]!;
       let window = 0;
-      if (sw.evaluateSteps(i, b, this.steps, first, last, runValues, runPresent)) {
+      if (sw.evaluateSteps(i, b, this.stepTimes, first, last, runValues, runPresent)) {
         read += sw.run.read;
         this.ctx.samples.check(held + before + sw.run.widest);
         window = sw.run.last;

@@ -164,12 +164,12 @@ export class SeriesWindows {
   /**
    * Evaluates series i at steps [k0, k1), in runs of at most RUN_STEPS_MOST steps: the buffer
    * filled for a run's last step, the run's windows placed in one loop, then the function over the
-   * run (incrementally where it can be). Results go to out[k − k0], present[k − k0] = 1 where there
-   * is one; `run` says what was read. Returns false, having placed nothing, for a buffer holding
-   * histograms or start timestamps, or a call of one step per buffer (then place() and value() go
-   * step by step).
+   * run (incrementally where it can be). Results go to out[at + k − k0], present[at + k − k0] = 1
+   * where there is one; `run` says what was read. Returns false, having placed nothing, for a buffer
+   * holding histograms or start timestamps, or a call of one step per buffer (then place() and
+   * value() go step by step).
    */
-  evaluateSteps(i: number, b: SampleBuffer, steps: StepTimes, k0: number, k1: number, out: Float64Array, present: Uint8Array): boolean {
+  evaluateSteps(i: number, b: SampleBuffer, steps: StepTimes, k0: number, k1: number, out: Float64Array, present: Uint8Array, at = 0): boolean {
     if (this.oneStep || b.h !== undefined || b.st !== undefined) return false;
     let read = 0;
     let widest = 0;
@@ -180,8 +180,8 @@ export class SeriesWindows {
       const pw = this.placeRun(b, steps.refs, steps.times, r0, r1);
       read += this.run.read;
       if (this.run.widest > widest) widest = this.run.widest;
-      if (this.sliding !== undefined) this.sliding.values(i, pw, steps.args, this.w, out, present, r0 - k0);
-      else this.directRun(pw, steps.args, out, present, r0 - k0);
+      if (this.sliding !== undefined) this.sliding.values(i, pw, steps.args, this.w, out, present, at + r0 - k0);
+      else this.directRun(pw, steps.args, out, present, at + r0 - k0);
     }
     this.run.read = read;
     this.run.widest = widest;
@@ -227,9 +227,11 @@ export function timelineSteps(tl: Timeline, refOf: (t: number) => number, args: 
 
 /**
  * Evaluates float-only series (no histograms, no start timestamps) for steps [k0, k1): series j's
- * result at step k goes to values[(k−k0)·series + j], with present[·] = 1 when there is one —
- * step-major, so whoever merges the cells into step vectors reads them in order.
- * Returns the samples read. What a window worker runs over its part.
+ * result at step k goes to values[cell], with present[cell] = 1 when there is one, where cell is
+ * (k−k0)·series + j (step-major, for whoever merges the cells into step vectors) or, seriesMajor,
+ * j·(k1−k0) + k−k0 (for a reader adding each series' row into its group). Every step at once: each
+ * series decoded whole into the shared scratch first. Returns the samples read. What a window
+ * worker runs over its part.
  */
 export function evaluateFloatSteps(
   sw: SeriesWindows,
@@ -239,16 +241,22 @@ export function evaluateFloatSteps(
   k1: number,
   values: Float64Array,
   present: Uint8Array,
+  seriesMajor = false,
 ): number {
   const series = buffers.length;
   const n = k1 - k0;
-  const out = new Float64Array(n);
-  const has = new Uint8Array(n);
+  const whole = k0 === 0 && k1 === steps.times.length;
+  const out = seriesMajor ? values : new Float64Array(n);
+  const has = seriesMajor ? present : new Uint8Array(n);
   let read = 0;
   // Series outer, steps inner: one series' samples stay in cache across the steps.
   for (let j = 0; j < series; j++) {
-    if (!sw.evaluateSteps(j, buffers[j]!, steps, k0, k1, out, has)) throw new Error(`window worker: series ${j} holds histograms or start timestamps`);
+    const b = buffers[j]!;
+    if (whole) b.fillOnceInScratch();
+    if (!sw.evaluateSteps(j, b, steps, k0, k1, out, has, seriesMajor ? j * n : 0)) throw new Error(`window worker: series ${j} holds histograms or start timestamps`);
     read += sw.run.read;
+    if (whole) b.release();
+    if (seriesMajor) continue;
     for (let k = 0; k < n; k++) {
       const cell = k * series + j;
       present[cell] = has[k]!;

@@ -7,9 +7,8 @@ import type { Worker } from "node:worker_threads";
 import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
-import type { StepTimes, WindowShape } from "../function/range_windows.js";
+import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
-import type { LatestRead } from "../scan/latest_steps.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
 import { packSeries, transferList, type FromWorker, type JobMessage, type PartWork, type SliceRequest, type SliceResult } from "./protocol.js";
@@ -159,34 +158,13 @@ export interface Offload {
   parts: WorkerPart[];
 }
 
-/** offloadSeries for a range function call's windows. */
-export function offloadWindows(leases: WorkerLeases | undefined, shape: WindowShape, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number): Offload {
-  return offloadSeries(leases, { kind: "windows", shape }, buffers, steps, stepsBatch);
-}
-
-/**
- * offloadSeries for a vector selector's reads (its buffers keep stale markers); `weight`: a
- * worker's share against the query's thread's; `seriesMajor`: the cells' layout (readLatestSteps).
- */
-export function offloadLatest(
-  leases: WorkerLeases | undefined,
-  lookbackMs: number,
-  read: LatestRead,
-  buffers: readonly SampleBuffer[],
-  steps: StepTimes,
-  stepsBatch: number,
-  weight = WORKER_WEIGHT,
-  seriesMajor = false,
-): Offload {
-  return offloadSeries(leases, { kind: "latest", lookbackMs, read, seriesMajor }, buffers, steps, stepsBatch, weight);
-}
-
 /**
  * Offloads the trailing float-only series of a call of two or more steps to idle workers when the
- * call's work (samples decoded + steps evaluated) reaches the pool's threshold; the k workers and
+ * call's work (samples decoded + steps evaluated) reaches the pool's threshold: a range function's
+ * windows or a vector selector's reads (`job`: which, and the cells' layout). The k workers and
  * the query's thread share the series by their weight (WORKER_WEIGHT unless given).
  */
-function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number, workerWeight = WORKER_WEIGHT): Offload {
+export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number, workerWeight = WORKER_WEIGHT): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
   // One step (an instant query): measured, handing off cost more CPU than it saved in wall time,
@@ -258,7 +236,7 @@ export class WorkerPart {
   ) {
     this.count = inputs.length;
     // Series-major cells go to a reader that takes them whole: one slice when it fits, read series by series (readLatestSteps).
-    const whole = work.kind === "latest" && work.seriesMajor && inputs.length * steps.times.length <= WHOLE_PART_CELLS;
+    const whole = work.seriesMajor && inputs.length * steps.times.length <= WHOLE_PART_CELLS;
     this.ends = whole ? [steps.times.length] : sliceEnds(steps.times.length, inputs.length, stepsBatch);
     held.start(this, { type: "job", job, work, series: packSeries(inputs), steps });
     this.request();
@@ -346,7 +324,7 @@ export class WorkerPart {
 
   /**
    * The part's next slice in step order, for a reader taking the cells whole (a grouped
-   * aggregation's, selector_aggregate.ts); the slice taken before goes back for reuse. Undefined
+   * aggregation's, grouped_steps.ts); the slice taken before goes back for reuse. Undefined
    * after the last.
    */
   async takeSlice(): Promise<SliceResult | undefined> {

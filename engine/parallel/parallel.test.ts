@@ -156,7 +156,7 @@ test("range functions evaluated on window workers answer exactly as on one threa
 });
 
 /** Selectors over floats only (`g`): handed to workers. */
-/** With sum, count and group the query's thread adds the workers' cells into its groups itself (selector_aggregate.ts). */
+/** With sum, count and group the query's thread adds the workers' cells into its groups itself (grouped_steps.ts). */
 const SELECTOR_QUERIES = ["g", "timestamp(g)", "sum by (i) (g)", "max by (i) (g)", "g offset 3m", "start_timestamp(g)", "count(g)", "avg(g)", "group by (i) (g)", "m_total - g"];
 /** Read on the query's thread: `m_total` holds a histogram series (read step by step), an @-fixed selector is read once. */
 const SELECTOR_QUERIES_ALONE = ["m_total", "g @ 3600"];
@@ -169,6 +169,20 @@ test("a range query's vector selectors are read on window workers exactly as on 
     await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
     if (SELECTOR_QUERIES.includes(q)) assert.ok(pool.parts - before >= 2, `${q}: parts handed to workers: ${pool.parts - before}`);
     else assert.equal(pool.parts - before, 0, q);
+  }
+  assert.equal(pool.discarded, 0);
+});
+
+/** Range functions of floats only (`g`) under sum, count and group: every series' row at once, the workers' series-major. */
+const ROWS_QUERIES = ["sum(rate(g[5m]))", "count by (i) (deriv(g[10m]))", "sum(max_over_time(g[17m]))", "group(changes(g[5m] anchored))", "sum(quantile_over_time(0.3, g[17m]))"];
+
+test("a range function's rows under sum, count and group are evaluated on window workers exactly as on one thread", async () => {
+  const store = randomStore(9, 24);
+  const pooled = new Engine({ windowWorkers: pool });
+  for (const [n, q] of ROWS_QUERIES.entries()) {
+    const before = pool.parts;
+    await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
+    assert.ok(pool.parts - before >= 2, `${q}: parts handed to workers: ${pool.parts - before}`);
   }
   assert.equal(pool.discarded, 0);
 });

@@ -31,8 +31,8 @@ export interface PackedSeries {
  * dropped, as a range read drops them), or a vector selector's read at each step, the latest
  * sample in the lookback (stale markers kept: one ends the series there).
  */
-/** A vector selector's reads come back series-major (each series' steps together) for a reader that adds them into groups series by series. */
-export type PartWork = { kind: "windows"; shape: WindowShape } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
+/** seriesMajor: the cells come back series-major (each series' steps together) for a reader that adds them into groups series by series. */
+export type PartWork = { kind: "windows"; shape: WindowShape; seriesMajor: boolean } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
 
 /** Starts a part: its work, its series and every step's times and arguments. */
 export interface JobMessage {

@@ -18,7 +18,7 @@ interface Part {
 /** A slice of a part's steps into the request's cells; returns the samples read (a vector selector's part: the outputs). */
 function evaluateSlice(part: Part, m: SliceRequest): number {
   const w = part.work;
-  if (w.kind === "windows") return evaluateFloatSteps(part.windows!, part.buffers, part.steps, m.k0, m.k1, m.values, m.present);
+  if (w.kind === "windows") return evaluateFloatSteps(part.windows!, part.buffers, part.steps, m.k0, m.k1, m.values, m.present, w.seriesMajor);
   return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present, w.seriesMajor);
 }
 

@@ -13,7 +13,7 @@ import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { readLatestSteps, type LatestRead } from "./latest_steps.js";
-import { offloadLatest, type Offload, type WorkerPart } from "../parallel/offload.js";
+import { offloadSeries, type Offload, type WorkerPart } from "../parallel/offload.js";
 import { timelineSteps, type StepTimes } from "../function/range_windows.js";
 
 export interface VectorSelectorOptions {
@@ -83,13 +83,13 @@ export class VectorSelectorOperator implements Operator {
     if (this.step > 0 || this.cells !== undefined) return;
     // `x smoothed` reads around each step (not under timestamp(), which reads plain); one batch of steps (an instant query) is read straight into its vectors.
     if (!this.floatsOnly(bufs) || (this.node.smoothed && !this.opts.timestampValues) || this.tl.steps <= this.ctx.stepsBatch) return;
-    this.offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, this.latestRead(), bufs, this.stepTimes!, this.ctx.stepsBatch);
+    this.offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read: this.latestRead(), seriesMajor: false }, bufs, this.stepTimes!, this.ctx.stepsBatch);
     this.cells = new LatestCells(bufs.slice(0, this.offload.mainSeries), bufs.length, this.tl.steps, this.ctx.stepsBatch);
   }
 
   /**
    * The selector's plain float reads, for an aggregation that takes them whole instead of step
-   * vectors (selector_aggregate.ts): undefined, and nothing read, unless every series holds floats
+   * vectors (grouped_steps.ts): undefined, and nothing read, unless every series holds floats
    * only and the selector reads values as they are (no `smoothed`, timestamp() or stats reads).
    * Taken, the selector gives no batches.
    */
@@ -98,7 +98,7 @@ export class VectorSelectorOperator implements Operator {
     const n = this.node;
     if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
     this.step = this.tl.steps;
-    const offload = offloadLatest(this.ctx.workers, this.ctx.lookbackMs, "value", bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT, true);
+    const offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read: "value", seriesMajor: true }, bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT);
     return { buffers: bufs, mainSeries: offload.mainSeries, parts: offload.parts, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
   }
 

@@ -1,6 +1,7 @@
-// sum, count and group over a plain selector read it whole (selector_aggregate.ts); `x * 1` keeps
-// every value's bits but reads step vectors through a binary operator: the two must agree bit for
-// bit, and count the same samples, through stale markers, gaps, NaN, ±Inf, cancellation, offset and @.
+// sum, count and group over a plain selector or a range function read their input whole
+// (grouped_steps.ts); `x * 1` keeps every value's bits but reads step vectors through a binary
+// operator: the two must agree bit for bit, and count the same samples, through stale markers,
+// gaps, NaN, ±Inf, cancellation, offset and @.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../index.js";
@@ -49,14 +50,33 @@ const QUERIES = [
   "sum by (g, h) (x)",
 ];
 
+/** Range functions under sum, count and group, through their incremental and direct evaluators; `@` keeps step vectors. */
+const RANGE_QUERIES = [
+  "sum by (g) (rate(x[5m]))",
+  "sum(increase(x[17m] offset 3m))",
+  "count by (h) (deriv(x[10m]))",
+  "group by (g) (changes(x[5m] anchored))",
+  "sum without (i) (max_over_time(x[7m]))",
+  "sum by (h) (quantile_over_time(0.3, x[17m]))",
+  "sum(delta(x[5m] smoothed))",
+  "sum by (g) (sum_over_time(x[5m] @ 3000))",
+];
+
+/** q's `(fn(x[…]))` or `(x)` argument with ` * 1` after it: read through step vectors. */
+function viaStepVectors(q: string): string {
+  const range = q.match(/^(.*?\()(\w+\(.*\))\)$/);
+  if (range !== null && range[2]!.includes("[")) return `${range[1]}${range[2]} * 1)`;
+  return q.replace(/\(x( [^)]*)?\)$/, (m, rest: string | undefined) => `(x${rest ?? ""} * 1)`);
+}
+
 test("sum, count and group of a selector read whole agree bit for bit with step vectors, and count the same samples", async () => {
   const engine = new Engine({});
   for (const seed of [1, 2, 3]) {
     const store = randomStore(seed);
-    for (const q of QUERIES) {
+    for (const q of [...QUERIES, ...RANGE_QUERIES]) {
       for (const [start, end, step] of [[0, 180 * MIN, 30_000], [5 * MIN + 7_000, 170 * MIN, 61_000]] as const) {
         const whole = await engine.rangeQuery(store, q, start, end, step).exec();
-        const viaSteps = await engine.rangeQuery(store, q.replace(/\(x( [^)]*)?\)$/, (m, rest: string | undefined) => `(x${rest ?? ""} * 1)`), start, end, step).exec();
+        const viaSteps = await engine.rangeQuery(store, viaStepVectors(q), start, end, step).exec();
         const what = `${q} seed ${seed} step ${step}`;
         assert.equal(whole.value.type, "matrix", what);
         assert.equal(viaSteps.value.type, "matrix", what);
@@ -70,14 +90,20 @@ test("sum, count and group of a selector read whole agree bit for bit with step 
           for (let j = 0; j < s.v.length; j++) assert.ok(Object.is(s.v[j], o.v[j]), `${what}: ${JSON.stringify(s.labels)} at ${s.t[j]}: ${s.v[j]} against ${o.v[j]}`);
         }
         assert.equal(whole.stats.totalSamples, viaSteps.stats.totalSamples, what);
+        assert.deepEqual(whole.infos, viaSteps.infos, what);
+        assert.equal(whole.stats.peakSamples, viaSteps.stats.peakSamples, `${what}: peak`);
+        assert.deepEqual(whole.warnings, viaSteps.warnings, what);
         assert.ok(whole.stats.totalSamples > 0, what);
       }
     }
   }
 });
 
-test("a selector read whole still fails at the sample limit", async () => {
+test("a selector or range function read whole still fails at the sample limit", async () => {
   const store = randomStore(4);
-  const ok = await new Engine({}).rangeQuery(store, "sum by (g) (x)", 0, 180 * MIN, 30_000).exec();
-  await assert.rejects(new Engine({ maxSamples: ok.stats.peakSamples - 1 }).rangeQuery(store, "sum by (g) (x)", 0, 180 * MIN, 30_000).exec(), /too many samples|query processing would load too many samples/);
+  for (const q of ["sum by (g) (x)", "sum by (g) (rate(x[5m]))"]) {
+    const ok = await new Engine({}).rangeQuery(store, q, 0, 180 * MIN, 30_000).exec();
+    await new Engine({ maxSamples: ok.stats.peakSamples }).rangeQuery(store, q, 0, 180 * MIN, 30_000).exec();
+    await assert.rejects(new Engine({ maxSamples: ok.stats.peakSamples - 1 }).rangeQuery(store, q, 0, 180 * MIN, 30_000).exec(), /too many samples|query processing would load too many samples/, q);
+  }
 });
