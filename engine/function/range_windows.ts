@@ -6,7 +6,7 @@ import { pointAtWindow, rangeFunctions, slidingEvaluator, type PlacedWindows, ty
 import type { Timeline } from "../model.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 
-/** The most steps evaluateSteps places at once. */
+/** The most steps evaluateSteps places at once in a buffer still filling. */
 const RUN_STEPS_MOST = 16;
 
 /** What a range function call looks like, without its data: plain data, so it crosses to a worker. */
@@ -173,9 +173,11 @@ export class SeriesWindows {
     if (this.oneStep || b.h !== undefined || b.st !== undefined) return false;
     let read = 0;
     let widest = 0;
-    // Runs of a few steps: a run's samples are all buffered at once, so a long one would grow the buffer.
-    for (let r0 = k0; r0 < k1; r0 += RUN_STEPS_MOST) {
-      const r1 = Math.min(k1, r0 + RUN_STEPS_MOST);
+    // Runs of a few steps: a run's samples are all buffered at once, so a long one would grow the
+    // buffer; one run when it holds the whole series already.
+    const runSteps = b.complete ? k1 - k0 : RUN_STEPS_MOST;
+    for (let r0 = k0; r0 < k1; r0 += runSteps) {
+      const r1 = Math.min(k1, r0 + runSteps);
       b.fill(steps.refs[r1 - 1]! + this.ahead);
       const pw = this.placeRun(b, steps.refs, steps.times, r0, r1);
       read += this.run.read;

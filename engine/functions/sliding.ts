@@ -141,9 +141,11 @@ class PairCounter {
 }
 
 /**
- * rate/increase: whether a window holds a reset is all they need (then it is evaluated directly).
- * Each sample is checked once, as a run first reaches it, and the last reset seen is kept: a
- * window (s, e) holds one when that reset, or one found in this run, lies in (s, e).
+ * rate/increase: each sample is checked for a reset once, as a run first reaches it, and the last
+ * reset seen is kept: a window (s, e) holds one when that reset, or one found in this run, lies in
+ * (s, e). A window holding resets all found in this run (a run over a whole series finds every
+ * one) adds v[k−1] for each, in order: the additions Prometheus's loop over the window makes, so
+ * the same bits; one holding a reset found before the run is evaluated directly.
  */
 class RateEvaluator implements SlidingEvaluator {
   /** Per series: pairs (k−1, k) with k below this sample number are checked. */
@@ -163,37 +165,45 @@ class RateEvaluator implements SlidingEvaluator {
     if (pw.n === 0) return;
     // Pairs before the run's first window never matter again (and their samples may be gone).
     const endAll = ends[pw.n - 1] + base;
+    const scanFrom = Math.max(this.scanned[i], starts[0] + base + 1);
     let nFound = 0;
-    for (let k = Math.max(this.scanned[i], starts[0] + base + 1); k < endAll; k++) {
+    for (let k = scanFrom; k < endAll; k++) {
       if (!isResetAt(v, k - base)) continue;
       this.found = atLeast(this.found, nFound + 1, nFound);
       this.found[nFound++] = k;
     }
     if (endAll > this.scanned[i]) this.scanned[i] = endAll;
+    const found = this.found;
     let last = this.lastReset[i];
+    // found[next]: the first reset at or past the window's end; found[inside]: the first past its start.
     let next = 0;
+    let inside = 0;
     for (let j = 0; j < pw.n; j++) {
       const s = starts[j];
       const e = ends[j];
-      // The last reset before this window's end: found ones enter as the windows pass them.
-      while (next < nFound && this.found[next] < e + base) last = this.found[next++];
+      while (next < nFound && found[next] < e + base) last = found[next++];
       present[at + j] = 0;
       if (e - s < 2) continue;
+      const first = v[s];
+      let result = v[e - 1] - first;
       if (last > s + base) {
-        // A window holding a reset is evaluated directly: its correction sums in Prometheus's order.
-        pointAtWindow(w, pw, j);
-        const r = extrapolatedRate(w, true, this.isRate);
-        if (r === undefined) continue;
-        out[at + j] = r;
-      } else {
-        const ref = refs[step0 + j];
-        const first = v[s];
-        const result = v[e - 1] - first;
-        out[at + j] = result * extrapolationFactorOf(t[s], t[e - 1], rawSamplesIn(rawCounts, s, e), ref - rangeMs, ref, first, result, true, this.isRate);
+        if (s + base + 1 < scanFrom) {
+          // A reset found before this run may lie in the window: evaluated directly.
+          pointAtWindow(w, pw, j);
+          const r = extrapolatedRate(w, true, this.isRate);
+          if (r === undefined) continue;
+          out[at + j] = r;
+          present[at + j] = 1;
+          continue;
+        }
+        while (inside < nFound && found[inside] <= s + base) inside++;
+        for (let q = inside; q < next; q++) result += v[found[q] - base - 1];
       }
+      const ref = refs[step0 + j];
+      out[at + j] = result * extrapolationFactorOf(t[s], t[e - 1], rawSamplesIn(rawCounts, s, e), ref - rangeMs, ref, first, result, true, this.isRate);
       present[at + j] = 1;
     }
-    this.lastReset[i] = nFound > 0 ? this.found[nFound - 1] : last;
+    this.lastReset[i] = nFound > 0 ? found[nFound - 1] : last;
   }
 }
 

@@ -292,6 +292,11 @@ export class SampleBuffer {
     return this.dropStale === dropStale && this.readsNothingYet() ? this.input : undefined;
   }
 
+  /** Whether every sample of the input is in the buffer (read whole, or decoded up front): a fill reads nothing more. */
+  get complete(): boolean {
+    return this.nextChunk >= (this.aggregate !== undefined ? this.input.aggregate!.chunks.length : this.input.chunks.length);
+  }
+
   /** Whether the input is raw XOR chunks of which nothing is read yet (an aggregate read's chunks are not XOR samples). */
   private readsNothingYet(): boolean {
     return this.input.decoded === undefined && this.aggregate === undefined && this.nextChunk === 0 && this.len === 0;
