@@ -134,8 +134,9 @@ export class RangeFunctionOperator implements Operator {
     const b = d.buffers[i]!;
     const sw = this.windows!;
     b.fillOnceInScratch();
-    sw.evaluateSteps(i, b, this.stepTimes, 0, this.tl.steps, values, present);
+    const taken = sw.evaluateSteps(i, b, this.stepTimes, 0, this.tl.steps, values, present);
     b.release();
+    if (!taken) throw new Error(`range function rows: series ${i} holds histograms or start timestamps`);
     const run = sw.run;
     this.ctx.samples.check(this.rowsHeld + run.widest);
     let outputs = 0;

@@ -29,9 +29,10 @@ export interface PackedSeries {
 /**
  * What a part's slices hold: a range function's result over each step's window (stale markers
  * dropped, as a range read drops them), or a vector selector's read at each step, the latest
- * sample in the lookback (stale markers kept: one ends the series there).
+ * sample in the lookback (stale markers kept: one ends the series there). seriesMajor: the cells
+ * come back series-major (each series' steps together) for a reader that adds them into groups
+ * series by series; else step-major.
  */
-/** seriesMajor: the cells come back series-major (each series' steps together) for a reader that adds them into groups series by series. */
 export type PartWork = { kind: "windows"; shape: WindowShape; seriesMajor: boolean } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
 
 /** Starts a part: its work, its series and every step's times and arguments. */
