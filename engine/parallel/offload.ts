@@ -224,6 +224,8 @@ export class WorkerPart {
   private failure: Error | undefined;
   private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private ended = false;
+  /** Whether the cells carry values (a presence read's carry none: its slices' values are empty). */
+  private readonly withValues: boolean;
 
   constructor(
     private readonly job: number,
@@ -235,6 +237,7 @@ export class WorkerPart {
     stepsBatch: number,
   ) {
     this.count = inputs.length;
+    this.withValues = work.kind === "windows" || work.read !== "presence";
     // Series-major cells go to a reader that takes them whole: one slice when it fits, read series by series (readLatestSteps).
     const whole = work.seriesMajor && inputs.length * steps.times.length <= WHOLE_PART_CELLS;
     this.ends = whole ? [steps.times.length] : sliceEnds(steps.times.length, inputs.length, stepsBatch);
@@ -263,7 +266,8 @@ export class WorkerPart {
       const k1 = this.ends[this.requested++]!;
       const cells = this.count * (k1 - k0);
       const reuse = this.spare.pop();
-      const values = reuse !== undefined && reuse.values.length >= cells ? reuse.values : new Float64Array(cells);
+      const valueCells = this.withValues ? cells : 0;
+      const values = reuse !== undefined && reuse.values.length >= valueCells ? reuse.values : new Float64Array(valueCells);
       const present = reuse !== undefined && reuse.present.length >= cells ? reuse.present : new Uint8Array(cells);
       this.held.post({ type: "slice", job: this.job, k0, k1, values, present });
       this.pending++;

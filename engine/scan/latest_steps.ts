@@ -4,8 +4,12 @@
 import { isStaleNaN } from "../../storeapi/index.js";
 import type { SampleBuffer } from "./sample_buffer.js";
 
-/** What a float read gives: the sample's value, its timestamp in seconds (timestamp()), its start timestamp in seconds, 0 for none (start_timestamp()). */
-export type LatestRead = "value" | "timestamp" | "startTimestamp";
+/**
+ * What a float read gives: the sample's value, its timestamp in seconds (timestamp()), its start
+ * timestamp in seconds, 0 for none (start_timestamp()); or only whether there is one (presence:
+ * count and group read whole, which never look at values).
+ */
+export type LatestRead = "value" | "timestamp" | "startTimestamp" | "presence";
 
 /**
  * Reads float-only series (no histograms) at steps [k0, k1): series j's output at step k goes to
@@ -55,7 +59,7 @@ export function readLatestSteps(
       const v = vs[a]!;
       if (v !== v && isStaleNaN(v)) continue;
       const cell = seriesMajor ? j * width + (k - k0) : (k - k0) * series + j;
-      values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
+      if (read !== "presence") values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
       present[cell] = 1;
       written++;
     }

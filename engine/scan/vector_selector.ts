@@ -91,14 +91,15 @@ export class VectorSelectorOperator implements Operator {
    * The selector's plain float reads, for an aggregation that takes them whole instead of step
    * vectors (grouped_steps.ts): undefined, and nothing read, unless every series holds floats
    * only and the selector reads values as they are (no `smoothed`, timestamp() or stats reads).
+   * `read`: "presence" when the aggregation only counts them (its workers send no values).
    * Taken, the selector gives no batches.
    */
-  async floatReads(): Promise<FloatReads | undefined> {
+  async floatReads(read: "value" | "presence"): Promise<FloatReads | undefined> {
     const bufs = await this.load();
     const n = this.node;
     if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
     this.step = this.tl.steps;
-    const offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read: "value", seriesMajor: true }, bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT);
+    const offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read, seriesMajor: true }, bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT);
     return { buffers: bufs, mainSeries: offload.mainSeries, parts: offload.parts, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
   }
 
