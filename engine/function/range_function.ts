@@ -131,12 +131,8 @@ export class RangeFunctionOperator implements Operator {
    * samples its windows read.
    */
   private evaluateRow(d: RangeData, i: number, values: Float64Array, present: Uint8Array): number {
-    const b = d.buffers[i]!;
     const sw = this.windows!;
-    b.fillOnceInScratch();
-    const taken = sw.evaluateSteps(i, b, this.stepTimes, 0, this.tl.steps, values, present);
-    b.release();
-    if (!taken) throw new Error(`range function rows: series ${i} holds histograms or start timestamps`);
+    sw.evaluateOnce(i, d.buffers[i]!, this.stepTimes, 0, this.tl.steps, values, present);
     const run = sw.run;
     this.ctx.samples.check(this.rowsHeld + run.widest);
     let outputs = 0;

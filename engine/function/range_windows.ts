@@ -190,6 +190,18 @@ export class SeriesWindows {
     return true;
   }
 
+  /**
+   * evaluateSteps over every step of a buffer read whole: its chunks decoded into the shared scratch
+   * when nothing was read from it yet, released after, so the next series decodes there. Throws
+   * for a buffer evaluateSteps does not take (histograms, start timestamps).
+   */
+  evaluateOnce(i: number, b: SampleBuffer, steps: StepTimes, k0: number, k1: number, out: Float64Array, present: Uint8Array, at = 0): void {
+    b.fillOnceInScratch();
+    const taken = this.evaluateSteps(i, b, steps, k0, k1, out, present, at);
+    b.release();
+    if (!taken) throw new Error(`series ${i} holds histograms or start timestamps: its windows are evaluated step by step`);
+  }
+
   /** Each window of a run evaluated on its own. */
   private directRun(pw: PlacedWindows, args: readonly Float64Array[], out: Float64Array, present: Uint8Array, at: number): void {
     const argv = this.argv;
@@ -254,10 +266,10 @@ export function evaluateFloatSteps(
   // Series outer, steps inner: one series' samples stay in cache across the steps.
   for (let j = 0; j < series; j++) {
     const b = buffers[j]!;
-    if (whole) b.fillOnceInScratch();
-    if (!sw.evaluateSteps(j, b, steps, k0, k1, out, has, seriesMajor ? j * n : 0)) throw new Error(`window worker: series ${j} holds histograms or start timestamps`);
+    const at = seriesMajor ? j * n : 0;
+    if (whole) sw.evaluateOnce(j, b, steps, k0, k1, out, has, at);
+    else if (!sw.evaluateSteps(j, b, steps, k0, k1, out, has, at)) throw new Error(`window worker: series ${j} holds histograms or start timestamps`);
     read += sw.run.read;
-    if (whole) b.release();
     if (seriesMajor) continue;
     for (let k = 0; k < n; k++) {
       const cell = k * series + j;
