@@ -4,7 +4,6 @@
 // merges the workers' results step by step, in series order, so the operator's output is the same
 // as evaluated alone.
 import type { Worker } from "node:worker_threads";
-import { xorChunkNumSamples } from "../../storeapi/index.js";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { StepTimes } from "../function/range_windows.js";
@@ -176,7 +175,7 @@ export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, b
     const input = buffers[i]!.unreadXorInput(job.kind === "windows");
     if (input === undefined) break;
     inputs.push(input);
-    for (const c of input.chunks) work += xorChunkNumSamples(c);
+    for (let k = 0; k < input.chunks.count; k++) work += input.chunks.numSamples(k);
     work += steps.times.length;
   }
   if (inputs.length === 0 || work < leases.pool.minSamples) return none;

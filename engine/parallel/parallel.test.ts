@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
 import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
+import { chunkRunOf, NO_CHUNKS, type ChunkRun } from "../scan/chunk_table.js";
 import { packSeries, transferList, unpackSeries } from "./protocol.js";
 import { sliceEnds, WorkerPart, type HeldWorker } from "./offload.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
@@ -212,15 +213,16 @@ test("a worker's chunks in shared memory go by reference, the others copied, and
   const sameBuffer = new Uint8Array(shared.buffer, 12, 2);
   const plain = new Uint8Array([5, 6, 7]);
   const packed = packSeries([
-    { chunks: [shared, plain], minTime: 1, maxTime: 2 },
-    { chunks: [sameBuffer], minTime: 3, maxTime: 4 },
+    { chunks: chunkRunOf([shared, plain]), minTime: 1, maxTime: 2 },
+    { chunks: chunkRunOf([sameBuffer]), minTime: 3, maxTime: 4 },
   ]);
   assert.equal(packed.bytes.length, 3, "only the chunk outside shared memory is copied");
   assert.equal(packed.shared.length, 1, "one shared buffer, named once");
   assert.ok(!transferList({ type: "job", job: 1, work: undefined as never, steps: undefined as never, series: packed }).includes(shared.buffer as ArrayBuffer));
   const back = unpackSeries(packed);
-  assert.deepEqual(back.map((s) => s.chunks.map((c) => [...c])), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]]);
-  assert.ok(back[0]!.chunks[0]!.buffer === shared.buffer, "read in place");
+  const chunksOf = (run: ChunkRun): number[][] => Array.from({ length: run.count }, (_, k) => [...run.bytes(k)]);
+  assert.deepEqual(back.map((s) => chunksOf(s.chunks)), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]]);
+  assert.ok(back[0]!.chunks.bytes(0).buffer === shared.buffer, "read in place");
   assert.deepEqual(back.map((s) => [s.minTime, s.maxTime]), [[1, 2], [3, 4]]);
 });
 
@@ -381,7 +383,7 @@ test("a vector selector's part asks its worker for every slice before the step t
   const posted: { k0: number; k1: number }[] = [];
   const held = { start: () => {}, post: (m: { k0: number; k1: number }) => posted.push({ k0: m.k0, k1: m.k1 }), end: () => {} } as unknown as HeldWorker;
   const times = Float64Array.from({ length: 720 }, (_, k) => k * 30_000);
-  const inputs = Array.from({ length: 2400 }, () => ({ chunks: [], minTime: 0, maxTime: 720 * 30_000 }));
+  const inputs = Array.from({ length: 2400 }, () => ({ chunks: NO_CHUNKS, minTime: 0, maxTime: 720 * 30_000 }));
   const part = new WorkerPart(0, held, 0, inputs, { kind: "latest", lookbackMs: 300_000, read: "value", seriesMajor: false }, { times, refs: times, args: [] }, 10);
   // Two slices ahead of what the operator has taken, at first.
   assert.deepEqual(posted, [{ k0: 0, k1: 10 }, { k0: 10, k1: 30 }]);

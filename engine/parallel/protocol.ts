@@ -4,6 +4,7 @@
 // No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
+import { ChunkRun, ChunkTable } from "../scan/chunk_table.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
 /**
@@ -93,8 +94,9 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
   let copied = 0;
   let chunks = 0;
   for (const s of inputs) {
-    chunks += s.chunks.length;
-    for (const c of s.chunks) if (!(c.buffer instanceof SharedArrayBuffer)) copied += c.length;
+    const { table, first, count } = s.chunks;
+    chunks += count;
+    for (let c = first; c < first + count; c++) if (!(table.buffers[table.source[c]!] instanceof SharedArrayBuffer)) copied += table.length[c]!;
   }
   const out: PackedSeries = {
     bytes: new Uint8Array(copied),
@@ -111,9 +113,11 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
   let c = 0;
   for (let j = 0; j < inputs.length; j++) {
     const s = inputs[j]!;
-    for (const chunk of s.chunks) {
-      out.chunkLength[c] = chunk.length;
-      const buffer = chunk.buffer;
+    const { table, first, count } = s.chunks;
+    for (let k = first; k < first + count; k++) {
+      const length = table.length[k]!;
+      out.chunkLength[c] = length;
+      const buffer = table.buffers[table.source[k]!]!;
       if (buffer instanceof SharedArrayBuffer) {
         let source = sharedIndex.get(buffer);
         if (source === undefined) {
@@ -121,12 +125,12 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
           sharedIndex.set(buffer, source);
         }
         out.chunkSource[c] = source;
-        out.chunkOffset[c] = chunk.byteOffset;
+        out.chunkOffset[c] = table.offset[k]!;
       } else {
-        out.bytes.set(chunk, at);
+        out.bytes.set(table.bytes(k), at);
         out.chunkSource[c] = -1;
         out.chunkOffset[c] = at;
-        at += chunk.length;
+        at += length;
       }
       c++;
     }
@@ -137,20 +141,20 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
   return out;
 }
 
-/** The series of a packed buffer as lazy chunk inputs (views into it and the shared buffers), sharing one decode scratch. */
+/** The series of a packed buffer as lazy chunk inputs (read in it and the shared buffers, in place), sharing one decode scratch and chunk table. */
 export function unpackSeries(p: PackedSeries): SeriesInput[] {
   const scratch = new DecodeScratch();
+  const table = new ChunkTable();
   const out: SeriesInput[] = [];
   let c = 0;
   for (let j = 0; j < p.seriesEnds.length; j++) {
-    const chunks: Uint8Array[] = [];
+    const first = table.size;
     for (; c < p.seriesEnds[j]!; c++) {
       const source = p.chunkSource[c]!;
       const offset = p.chunkOffset[c]!;
-      const length = p.chunkLength[c]!;
-      chunks.push(source < 0 ? p.bytes.subarray(offset, offset + length) : new Uint8Array(p.shared[source]!, offset, length));
+      table.add(source < 0 ? p.bytes.buffer : p.shared[source]!, source < 0 ? p.bytes.byteOffset + offset : offset, p.chunkLength[c]!);
     }
-    out.push({ chunks, minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
+    out.push({ chunks: new ChunkRun(table, first, table.size - first), minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
   }
   return out;
 }

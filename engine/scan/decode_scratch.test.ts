@@ -5,6 +5,7 @@ import { Engine } from "../index.js";
 import { call, range, sel } from "../testing.js";
 import type { MatrixValue, VectorValue } from "../types.js";
 import { DecodeScratch, SampleBuffer } from "./sample_buffer.js";
+import { chunkRunOf } from "./chunk_table.js";
 
 test("DecodeScratch hands out zeroed, non-overlapping arrays; big ones are allocated alone", () => {
   const s = new DecodeScratch();
@@ -68,17 +69,17 @@ test("a buffer with a scratch grows by the samples in range only, and drops stal
   for (let i = 0; i < 120; i++) c.append(i * 1000, i === 115 ? STALE_NAN : i);
   const bytes = c.bytes();
   const scratch = new DecodeScratch();
-  const keep = new SampleBuffer({ chunks: [bytes], minTime: 110_000, maxTime: 200_000, scratch }, false);
+  const keep = new SampleBuffer({ chunks: chunkRunOf([bytes]), minTime: 110_000, maxTime: 200_000, scratch }, false);
   keep.fill(Infinity);
   assert.equal(keep.len, 10);
   assert.equal(keep.t.length, 10, "sized to the 10 samples in range, not the chunk's 120");
   assert.deepEqual(Array.from(keep.t), Array.from({ length: 10 }, (_, i) => (110 + i) * 1000));
-  const drop = new SampleBuffer({ chunks: [bytes, bytes], minTime: 110_000, maxTime: 200_000, scratch }, true);
+  const drop = new SampleBuffer({ chunks: chunkRunOf([bytes, bytes]), minTime: 110_000, maxTime: 200_000, scratch }, true);
   drop.fill(Infinity);
   // Both chunks decode (the same bytes twice): 9 samples each without the stale marker.
   assert.equal(drop.len, 18);
   assert.deepEqual(Array.from(drop.v.subarray(0, 9)), [110, 111, 112, 113, 114, 116, 117, 118, 119]);
-  const none = new SampleBuffer({ chunks: [bytes], minTime: 500_000, maxTime: 600_000, scratch }, false);
+  const none = new SampleBuffer({ chunks: chunkRunOf([bytes]), minTime: 500_000, maxTime: 600_000, scratch }, false);
   none.fill(Infinity);
   assert.equal(none.len, 0);
 });
@@ -95,7 +96,7 @@ test("a buffer with room for a whole chunk decodes it straight into itself (not 
     chunks.push(x.bytes().slice());
   }
   const scratch = new DecodeScratch();
-  const buf = new SampleBuffer({ chunks, minTime: 2000, maxTime: 76_000, scratch }, true);
+  const buf = new SampleBuffer({ chunks: chunkRunOf(chunks), minTime: 2000, maxTime: 76_000, scratch }, true);
   buf.fill(Infinity);
   const want = Array.from({ length: 80 }, (_, k) => k).filter((k) => k >= 2 && k <= 76 && k % 7 !== 3);
   assert.deepEqual(Array.from(buf.t.subarray(0, buf.len)), want.map((k) => k * 1000));
@@ -109,13 +110,13 @@ test("a released buffer's arrays are reused by the next buffer that grows, and i
   for (let i = 0; i < 120; i++) c.append(i * 1000, i);
   const bytes = c.bytes();
   const scratch = new DecodeScratch();
-  const first = new SampleBuffer({ chunks: [bytes], minTime: 0, maxTime: 119_000, scratch }, true);
+  const first = new SampleBuffer({ chunks: chunkRunOf([bytes]), minTime: 0, maxTime: 119_000, scratch }, true);
   first.fill(Infinity);
   const arrays = first.t;
   first.release();
   first.fill(Infinity);
   assert.equal(first.len, 0, "a released buffer decodes nothing again");
-  const next = new SampleBuffer({ chunks: [bytes], minTime: 60_000, maxTime: 119_000, scratch }, true);
+  const next = new SampleBuffer({ chunks: chunkRunOf([bytes]), minTime: 60_000, maxTime: 119_000, scratch }, true);
   next.fill(Infinity);
   assert.equal(next.t, arrays, "the released arrays serve the next buffer");
   assert.deepEqual(Array.from(next.v.subarray(0, next.len)), Array.from({ length: 60 }, (_, i) => 60 + i));

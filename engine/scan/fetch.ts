@@ -17,6 +17,7 @@ import type { FetchSpec, SelectorNode } from "../../planner/index.js";
 import { checkAborted, type QueryContext } from "../exec/context.js";
 import type { ChunkSkipReason } from "../metrics.js";
 import { chunksSkippedWarning, seriesOutOfOrderWarning } from "../annotations.js";
+import { ChunkTable, NO_CHUNKS } from "./chunk_table.js";
 import { countsRawSamples } from "./raw_counts.js";
 import { DecodeScratch, decodedSeriesInput, needsDecodedInput, seriesInput, type SeriesInput } from "./sample_buffer.js";
 
@@ -73,6 +74,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 async function loadInOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec, req: SeriesRequest): Promise<LoadedSeries[] | undefined> {
   const skipped = new SkippedChunks();
   const scratch = new DecodeScratch();
+  const table = new ChunkTable();
   const out: LoadedSeries[] = [];
   let pending: Gathered | undefined;
   for await (const frame of ctx.store.series(req, ctx.signal)) {
@@ -86,14 +88,14 @@ async function loadInOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec
           pending = joined(pending, chunks);
           continue;
         }
-        pushLoaded(out, pending, sel, spec, scratch);
+        pushLoaded(out, pending, sel, spec, scratch, table);
       }
       // The store's series as it is when every chunk is read (the common case: nothing made).
       pending = chunks === s.chunks ? s : { labels: s.labels, chunks };
     }
     checkAborted(ctx.signal);
   }
-  if (pending !== undefined) pushLoaded(out, pending, sel, spec, scratch);
+  if (pending !== undefined) pushLoaded(out, pending, sel, spec, scratch, table);
   skipped.report(ctx, sel);
   return out;
 }
@@ -122,24 +124,25 @@ async function loadAnyOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpe
   }
   const series = outOfOrder === undefined ? gathered : sortAndJoin(gathered);
   const scratch = new DecodeScratch();
+  const table = new ChunkTable();
   const out: LoadedSeries[] = [];
-  for (const g of series) pushLoaded(out, g, sel, spec, scratch);
+  for (const g of series) pushLoaded(out, g, sel, spec, scratch, table);
   return out;
 }
 
 /** A gathered series as the engine reads it (none for a series left without chunks). */
-function pushLoaded(out: LoadedSeries[], g: Gathered, sel: SelectorNode, spec: FetchSpec, scratch: DecodeScratch): void {
+function pushLoaded(out: LoadedSeries[], g: Gathered, sel: SelectorNode, spec: FetchSpec, scratch: DecodeScratch, table: ChunkTable): void {
   if (g.chunks.length === 0) return;
-  out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch) });
+  out.push({ labels: g.labels, input: inputOf(g.chunks, sel.read, spec, scratch, table) });
 }
 
 /** How a series' chunks are read: as an aggregate, with histograms or start timestamps (decoded up front), or lazily as XOR. */
-function inputOf(chunks: readonly AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
+function inputOf(chunks: readonly AggrChunk[], read: ReadAggregate | undefined, spec: FetchSpec, scratch: DecodeScratch, table: ChunkTable): SeriesInput {
   if (readsAggregates(chunks, read)) return aggregateInput(chunks, read!, spec, scratch);
   const tail = decodedByStore(chunks, spec, scratch);
-  if (tail !== undefined) return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, decoded: tail };
+  if (tail !== undefined) return { chunks: NO_CHUNKS, minTime: spec.minTime, maxTime: spec.maxTime, decoded: tail };
   if (needsDecodedInput(chunks)) return decodedSeriesInput(chunks, spec.minTime, spec.maxTime);
-  return seriesInput(chunks, spec.minTime, spec.maxTime, scratch);
+  return seriesInput(chunks, spec.minTime, spec.maxTime, scratch, table);
 }
 
 /**
@@ -194,7 +197,7 @@ function requestedAggregates(read: ReadAggregate): Aggregate[] {
 function aggregateInput(unsorted: readonly AggrChunk[], read: ReadAggregate, spec: FetchSpec, scratch: DecodeScratch): SeriesInput {
   const chunks = [...unsorted].sort((a, b) => a.minTime - b.minTime);
   const rawCounts = read === "counter" && countsRawSamples(chunks);
-  return { chunks: [], minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
+  return { chunks: NO_CHUNKS, minTime: spec.minTime, maxTime: spec.maxTime, aggregate: { chunks, read, rawCounts }, scratch };
 }
 
 /** The series' chunks the engine can read in the fetch range (the series' own array when that is all of them); the rest are counted as skipped. */

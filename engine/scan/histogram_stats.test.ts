@@ -4,6 +4,7 @@ import { CounterResetHint } from "../../storeapi/index.js";
 import { hist } from "../histogram/fixtures.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import type { SeriesInput } from "./sample_buffer.js";
+import { NO_CHUNKS } from "./chunk_table.js";
 
 const MIN = 60_000;
 const Unknown = CounterResetHint.Unknown;
@@ -17,7 +18,7 @@ function series(counts: number[], hints: CounterResetHint[], times = counts.map(
     x.counterResetHint = hints[i]!;
     return x;
   });
-  return { chunks: [], minTime: 0, maxTime: Infinity, decoded: { t: Float64Array.from(times), v: new Float64Array(counts.length), h } };
+  return { chunks: NO_CHUNKS, minTime: 0, maxTime: Infinity, decoded: { t: Float64Array.from(times), v: new Float64Array(counts.length), h } };
 }
 
 const hintsOf = (s: SeriesInput) => s.decoded!.h!.map((x) => x!.counterResetHint);
@@ -52,7 +53,7 @@ test("nothing read before a histogram since the last seek: its hint stays unknow
 test("a stats read returns schema, count and sum without buckets; custom buckets need no reconciling", () => {
   const nhcb = hist("{{schema:-53 sum:5 count:3 custom_values:[1 2] buckets:[1 1 1]}}");
   const exp = hist("{{schema:2 sum:5 count:3 z_bucket:1 z_bucket_w:0.001 buckets:[1 1]}}");
-  const input: SeriesInput = { chunks: [], minTime: 0, maxTime: Infinity, decoded: { t: Float64Array.from([0, MIN]), v: new Float64Array(2), h: [nhcb, exp] } };
+  const input: SeriesInput = { chunks: NO_CHUNKS, minTime: 0, maxTime: Infinity, decoded: { t: Float64Array.from([0, MIN]), v: new Float64Array(2), h: [nhcb, exp] } };
   const [a, b] = withStatsReadHints(input, instant(MIN), 5 * MIN).decoded!.h!;
   assert.deepEqual([a!.schema, a!.count, a!.sum, a!.positiveBuckets, a!.customValues], [-53, 3, 5, [], []]);
   assert.deepEqual([b!.schema, b!.count, b!.sum, b!.positiveBuckets, b!.zeroCount, b!.zeroThreshold], [2, 3, 5, [], 0, 0]);

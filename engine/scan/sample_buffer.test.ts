@@ -5,6 +5,7 @@ import { Engine } from "../index.js";
 import { call, range, sel } from "../testing.js";
 import type { MatrixValue } from "../types.js";
 import { DecodeScratch, SampleBuffer } from "./sample_buffer.js";
+import { chunkRunOf, NO_CHUNKS } from "./chunk_table.js";
 
 // 2,000 samples at 15s: 17 chunks, so windows slide across chunk boundaries and the buffer compacts.
 function longStore(): MemoryStore {
@@ -61,7 +62,7 @@ test("an aggregate read decodes chunk by chunk: the buffer holds the steps' wind
     const xor = (x: XorChunk) => ({ encoding: ChunkEncoding.XOR, data: x.bytes().slice() });
     chunks.push({ minTime: c * 60 * MIN + 15_000, maxTime: last, count: xor(count), counter: xor(counter) });
   }
-  const b = new SampleBuffer({ chunks: [], minTime: 0, maxTime: 40 * 60 * MIN, aggregate: { chunks, read: "counter", rawCounts: true } }, true);
+  const b = new SampleBuffer({ chunks: NO_CHUNKS, minTime: 0, maxTime: 40 * 60 * MIN, aggregate: { chunks, read: "counter", rawCounts: true } }, true);
   b.fill(90 * MIN);
   assert.ok(b.len <= 3 * 24, `${b.len} points after the second chunk's first windows`);
   let most = b.len;
@@ -89,7 +90,7 @@ test("a read to the end (an instant window) reserves the later chunks once and d
     return x.bytes();
   });
   // From sample 80 of the first chunk to the end: 40 + 120 + 119 samples, no stale marker.
-  const b = new SampleBuffer({ chunks, minTime: 80_000, maxTime: 359_000 }, true);
+  const b = new SampleBuffer({ chunks: chunkRunOf(chunks), minTime: 80_000, maxTime: 359_000 }, true);
   b.fill(359_000);
   assert.equal(b.len, 279);
   assert.equal(b.t.length, 40 + 240, "one reservation: the first chunk's samples in range and the later chunks' whole");
@@ -105,12 +106,12 @@ test("a chunk whose successor starts at or before the step is skipped undecoded;
     for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c * 120 + i);
     return x.bytes();
   });
-  const b = new SampleBuffer({ chunks, minTime: -49_000, maxTime: 250_000 }, false);
+  const b = new SampleBuffer({ chunks: chunkRunOf(chunks), minTime: -49_000, maxTime: 250_000 }, false);
   b.skipSuperseded(250_000);
   b.fill(250_000);
   assert.deepEqual(Array.from(b.t.subarray(0, b.len)), Array.from({ length: 11 }, (_, i) => (240 + i) * 1000), "only the last chunk's samples in range");
   // At 239 s the last chunk starts later: the middle one holds the latest sample and is read.
-  const c = new SampleBuffer({ chunks, minTime: -49_000, maxTime: 250_000 }, false);
+  const c = new SampleBuffer({ chunks: chunkRunOf(chunks), minTime: -49_000, maxTime: 250_000 }, false);
   c.skipSuperseded(239_000);
   c.fill(239_000);
   assert.equal(c.t[0], 120_000);
@@ -120,7 +121,7 @@ test("a chunk whose successor starts at or before the step is skipped undecoded;
 test("skipping superseded chunks over a store's decoded samples allocates nothing (no decode scratch a series)", () => {
   const t = Float64Array.from([1000, 2000]);
   const v = Float64Array.from([1, 2]);
-  const buffers = Array.from({ length: 2000 }, () => new SampleBuffer({ chunks: [], minTime: 0, maxTime: 2000, decoded: { t, v } }, false));
+  const buffers = Array.from({ length: 2000 }, () => new SampleBuffer({ chunks: NO_CHUNKS, minTime: 0, maxTime: 2000, decoded: { t, v } }, false));
   const before = process.memoryUsage().arrayBuffers;
   for (const b of buffers) b.skipSuperseded(2000);
   // A scratch a buffer would hold two 1 KiB sample arrays: 4 MB over these 2,000 buffers.
@@ -135,13 +136,13 @@ test("a short read reserves its few later chunks with the first; a long one grow
       for (let i = 0; i < 120; i++) x.append((c * 120 + i) * 1000, c * 120 + i);
       return x.bytes();
     });
-  const short = new SampleBuffer({ chunks: chunksOf(3), minTime: 80_000, maxTime: 1_000_000 }, true);
+  const short = new SampleBuffer({ chunks: chunkRunOf(chunksOf(3)), minTime: 80_000, maxTime: 1_000_000 }, true);
   short.fill(100_000);
   assert.equal(short.t.length, 40 + 240, "the later 240 samples are reserved with the first chunk's 40");
   short.fill(Infinity);
   assert.equal(short.len, 280);
   assert.deepEqual(Array.from(short.v.subarray(0, short.len)), Array.from({ length: 280 }, (_, i) => 80 + i));
-  const long = new SampleBuffer({ chunks: chunksOf(20), minTime: 80_000, maxTime: 10_000_000 }, true);
+  const long = new SampleBuffer({ chunks: chunkRunOf(chunksOf(20)), minTime: 80_000, maxTime: 10_000_000 }, true);
   long.fill(100_000);
   assert.equal(long.t.length, 40, "2,280 later samples are not reserved up front");
   // Sliding on with a window of 10 samples: the last chunks (few samples by then) are not reserved midway either.
@@ -166,7 +167,7 @@ test("an instant read of raw chunks takes the latest sample in (ref − lookback
   });
   const lookback = 60_000;
   const latestAt = (ref: number): { found: number; t: number; v: number; len: number } => {
-    const b = new SampleBuffer({ chunks, minTime: ref - lookback + 1, maxTime: ref }, false);
+    const b = new SampleBuffer({ chunks: chunkRunOf(chunks), minTime: ref - lookback + 1, maxTime: ref }, false);
     const out = { t: 0, v: 0 };
     const found = b.readLatestFromChunks(ref, lookback, out);
     return { found, ...out, len: b.len };
@@ -182,7 +183,7 @@ test("an instant read of raw chunks takes the latest sample in (ref − lookback
   assert.equal(latestAt(359_000 + lookback).found, 0);
   assert.equal(latestAt(359_000 + lookback - 1).t, 359_000);
   // Samples decoded by a store are not raw chunks: the caller reads them through fill().
-  const decoded = new SampleBuffer({ chunks: [], minTime: 0, maxTime: 2000, decoded: { t: Float64Array.of(1000), v: Float64Array.of(1) } }, false);
+  const decoded = new SampleBuffer({ chunks: NO_CHUNKS, minTime: 0, maxTime: 2000, decoded: { t: Float64Array.of(1000), v: Float64Array.of(1) } }, false);
   assert.equal(decoded.readLatestFromChunks(2000, lookback, { t: 0, v: 0 }), -1);
 });
 
@@ -193,13 +194,13 @@ test("a one-window read decodes in the fetch's shared scratch, stale markers dro
     return x.bytes();
   };
   const scratch = new DecodeScratch();
-  const a = new SampleBuffer({ chunks: [chunkOf(0, 120), chunkOf(120, 120, 130)], minTime: 100_000, maxTime: 140_000, scratch }, true);
+  const a = new SampleBuffer({ chunks: chunkRunOf([chunkOf(0, 120), chunkOf(120, 120, 130)]), minTime: 100_000, maxTime: 140_000, scratch }, true);
   assert.ok(a.fillOnceInScratch());
   assert.equal(a.len, 40, "samples 100..140 s without the stale marker at 130 s");
   assert.equal(a.t[0], 100_000);
   assert.equal(a.v[a.len - 1], 140);
   assert.equal(a.t, scratch.t, "the scratch's own array");
-  const b = new SampleBuffer({ chunks: [chunkOf(0, 10)], minTime: 0, maxTime: 9000, scratch }, true);
+  const b = new SampleBuffer({ chunks: chunkRunOf([chunkOf(0, 10)]), minTime: 0, maxTime: 9000, scratch }, true);
   assert.ok(b.fillOnceInScratch());
   assert.equal(b.t, a.t, "the next buffer reuses it");
   assert.equal(b.len, 10);

@@ -16,6 +16,7 @@ import {
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import { FloatHistogram } from "../histogram/index.js";
+import { ChunkRun, ChunkTable, NO_CHUNKS } from "./chunk_table.js";
 import { RawCountJoin } from "./raw_counts.js";
 
 /** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0); st[i] its start timestamp (0: none). */
@@ -43,7 +44,8 @@ export interface LatestSample {
 
 /** One series' input: XOR chunk bytes overlapping [minTime, maxTime], or samples already decoded. */
 export interface SeriesInput {
-  chunks: readonly Uint8Array[];
+  /** Raw XOR chunks, read lazily (NO_CHUNKS for samples decoded up front or an aggregate read). */
+  chunks: ChunkRun;
   minTime: number;
   maxTime: number;
   decoded?: DecodedSamples;
@@ -57,11 +59,14 @@ export interface SeriesInput {
  * by chunk when they follow one another in time, as they normally do; merged by time once,
  * through storeapi's one merge, when they overlap or are out of order.
  */
-export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number, scratch?: DecodeScratch): SeriesInput {
-  const bytes = chunks.map((c) => c.raw!.data);
-  if (!chunksNeedMerge(chunks)) return { chunks: bytes, minTime, maxTime, scratch };
-  const m = mergeXorChunks(bytes, minTime, maxTime);
-  return { chunks: [], minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };
+export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number, scratch?: DecodeScratch, table = new ChunkTable()): SeriesInput {
+  if (!chunksNeedMerge(chunks)) {
+    const first = table.size;
+    for (const c of chunks) table.addView(c.raw!.data);
+    return { chunks: new ChunkRun(table, first, chunks.length), minTime, maxTime, scratch };
+  }
+  const m = mergeXorChunks(chunks.map((c) => c.raw!.data), minTime, maxTime);
+  return { chunks: NO_CHUNKS, minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };
 }
 
 /** Whether a series' chunks hold native histograms or start timestamps (then it is read through decodedSeriesInput). */
@@ -110,7 +115,7 @@ export function decodedSeriesInput(chunks: readonly AggrChunk[], minTime: number
   const decoded: DecodedSamples = { t: Float64Array.from(t), v: Float64Array.from(v) };
   if (withHistograms) decoded.h = h;
   if (withStartTimestamps) decoded.st = Float64Array.from(st);
-  return { chunks: [], minTime, maxTime, decoded };
+  return { chunks: NO_CHUNKS, minTime, maxTime, decoded };
 }
 
 function decodeInto(encoding: ChunkEncoding, data: Uint8Array, sts: Float64Array | undefined, minTime: number, maxTime: number, out: DecodedPoint[]): void {
@@ -294,7 +299,7 @@ export class SampleBuffer {
 
   /** Whether every sample of the input is in the buffer (read whole, or decoded up front): a fill reads nothing more. */
   get complete(): boolean {
-    return this.nextChunk >= (this.aggregate !== undefined ? this.input.aggregate!.chunks.length : this.input.chunks.length);
+    return this.nextChunk >= (this.aggregate !== undefined ? this.input.aggregate!.chunks.length : this.input.chunks.count);
   }
 
   /** Whether the input is raw XOR chunks of which nothing is read yet (an aggregate read's chunks are not XOR samples). */
@@ -314,14 +319,14 @@ export class SampleBuffer {
     const scratch = this.scratch();
     const chunks = input.chunks;
     let total = 0;
-    for (let k = 0; k < chunks.length; k++) total += xorChunkNumSamples(chunks[k]!);
+    for (let k = 0; k < chunks.count; k++) total += chunks.numSamples(k);
     scratch.ensure(total);
     let n = 0;
-    for (let k = 0; k < chunks.length; k++) n += decodeXorChunk(chunks[k]!, input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
+    for (let k = 0; k < chunks.count; k++) n += decodeXorChunk(chunks.bytes(k), input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
     this.t = scratch.t;
     this.v = scratch.v;
     this.owned = false;
-    this.nextChunk = chunks.length;
+    this.nextChunk = chunks.count;
     this.len = this.dropStale ? this.withoutStale(0, n) : n;
     return true;
   }
@@ -340,8 +345,8 @@ export class SampleBuffer {
     const to = Math.min(input.maxTime, ref);
     scratch.ensure(1);
     // Lazily read chunks follow one another in time: the latest chunk with a sample in range holds the answer.
-    for (let k = input.chunks.length - 1; k >= 0; k--) {
-      if (decodeNewestXorSample(input.chunks[k]!, from, to, scratch.t, scratch.v, scratch.iterator) === 0) continue;
+    for (let k = input.chunks.count - 1; k >= 0; k--) {
+      if (decodeNewestXorSample(input.chunks.bytes(k), from, to, scratch.t, scratch.v, scratch.iterator) === 0) continue;
       out.t = scratch.t[0]!;
       out.v = scratch.v[0]!;
       return 1;
@@ -371,10 +376,10 @@ export class SampleBuffer {
   skipSuperseded(ref: number): void {
     const chunks = this.input.chunks;
     // Nothing to skip (a store's decoded samples have no chunks): no scratch is made for nothing.
-    if (this.nextChunk + 1 >= chunks.length) return;
+    if (this.nextChunk + 1 >= chunks.count) return;
     const it = this.scratch().iterator;
-    while (this.nextChunk + 1 < chunks.length) {
-      it.reset(chunks[this.nextChunk + 1]!);
+    while (this.nextChunk + 1 < chunks.count) {
+      it.reset(chunks.bytes(this.nextChunk + 1));
       if (!it.next() || it.t > ref) return;
       this.nextChunk++;
     }
@@ -386,8 +391,8 @@ export class SampleBuffer {
     const chunks = this.input.chunks;
     // Nothing in range is later than upTo: this fill reads every chunk left.
     const toEnd = upTo >= this.input.maxTime;
-    while (this.nextChunk < chunks.length && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
-      this.appendChunk(chunks[this.nextChunk++]!, toEnd);
+    while (this.nextChunk < chunks.count && (this.len === 0 || this.t[this.len - 1]! <= upTo)) {
+      this.appendChunk(chunks.bytes(this.nextChunk++), toEnd);
     }
   }
 
@@ -486,7 +491,7 @@ export class SampleBuffer {
   private samplesAfter(k: number, most: number): number {
     const chunks = this.input.chunks;
     let n = 0;
-    for (let i = k; i < chunks.length && n <= most; i++) n += xorChunkNumSamples(chunks[i]!);
+    for (let i = k; i < chunks.count && n <= most; i++) n += chunks.numSamples(i);
     return n;
   }
 

@@ -4,6 +4,7 @@ import type { SubqueryNode } from "../../planner/index.js";
 import { checkAborted, LoopTurns, type QueryContext, yieldToLoop } from "../exec/context.js";
 import type { RangeData, RangeSource } from "../function/range_source.js";
 import { stepVectorWeight, type Operator } from "../model.js";
+import { NO_CHUNKS } from "../scan/chunk_table.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
 import type { FloatHistogram } from "../histogram/index.js";
 import { CounterResetHint } from "../../storeapi/index.js";
@@ -66,7 +67,7 @@ export class SubquerySource implements RangeSource {
       if (ts[i]!.length === 0) continue;
       data.meta.push(meta[i]!);
       const decoded = { t: Float64Array.from(ts[i]!), v: Float64Array.from(vs[i]!), h: hs[i] };
-      data.buffers.push(new SampleBuffer({ chunks: [], minTime: -Infinity, maxTime: Infinity, decoded }, false));
+      data.buffers.push(new SampleBuffer({ chunks: NO_CHUNKS, minTime: -Infinity, maxTime: Infinity, decoded }, false));
     }
     this.data = data;
     return data;
