@@ -25,8 +25,6 @@ export interface GroupedSteps {
   /** sum: each group's Kahan sum and its compensation (empty for count and group). */
   value: Float64Array;
   comp: Float64Array;
-  /** The floats the aggregation took in at each step (a selector's: what its step vector would have held). */
-  perStep: Int32Array;
 }
 
 function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps {
@@ -34,7 +32,6 @@ function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps
     count: new Float64Array(groups * steps),
     value: new Float64Array(sum ? groups * steps : 0),
     comp: new Float64Array(sum ? groups * steps : 0),
-    perStep: new Int32Array(steps),
   };
 }
 
@@ -105,7 +102,7 @@ async function addParts(parts: readonly WorkerPart[], of: Uint32Array, steps: nu
  */
 function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, acc: GroupedSteps): void {
   const { refs, lookbackMs } = reads;
-  const { count, value, comp, perStep } = acc;
+  const { count, value, comp } = acc;
   const steps = refs.length;
   const b = reads.buffers[i]!;
   // Raw XOR chunks decode into the shared scratch; decoded or downsampled inputs into the buffer.
@@ -121,7 +118,6 @@ function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, a
     if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
     const v = vs[a]!;
     if (v !== v && isStaleNaN(v)) continue;
-    perStep[k]++;
     if (sum) kahanAddAt(count, value, comp, row + k, v);
     else count[row + k]++;
   }
@@ -130,12 +126,11 @@ function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, a
 
 /** One series' floats at steps [k0, k1), from values/present at `from` on, into its group's row (cells row + k); returns how many. */
 function addRow(acc: GroupedSteps, row: number, k0: number, k1: number, values: Float64Array, present: Uint8Array, from: number, sum: boolean): number {
-  const { count, value, comp, perStep } = acc;
+  const { count, value, comp } = acc;
   let added = 0;
   for (let k = k0, cell = from; k < k1; k++, cell++) {
     if (present[cell] === 0) continue;
     added++;
-    perStep[k]++;
     if (sum) kahanAddAt(count, value, comp, row + k, values[cell]!);
     else count[row + k]++;
   }

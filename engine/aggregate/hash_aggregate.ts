@@ -122,7 +122,9 @@ export class HashAggregateOperator implements Operator {
     const out: StepVector[] = [];
     for (let k = this.step; k < last; k++) {
       if (grouped.countReads) {
-        const read = acc.perStep[k]!;
+        // The floats read at this step, each counted in its group: what the step vector would have held.
+        let read = 0;
+        for (let grp = 0, cell = k; grp < ng; grp++, cell += steps) read += acc.count[cell]!;
         this.ctx.samples.read(read);
         this.ctx.samples.check(read);
       }
