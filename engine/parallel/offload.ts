@@ -170,15 +170,18 @@ export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, b
   // at 1 to 6 M samples decoded (README, "Both cores for one query").
   if (leases === undefined || leases.pool.size === 0 || n < 2 || steps.times.length < 2) return none;
   const inputs: SeriesInput[] = [];
+  const enough = leases.pool.minSamples;
   let work = 0;
   for (let i = n - 1; i >= 0; i--) {
     const input = buffers[i]!.unreadXorInput(job.kind === "windows");
     if (input === undefined) break;
     inputs.push(input);
+    // Counted only up to the threshold: each count reads a chunk's header, a cache miss apiece (~3 ms over 24,000 chunks).
+    if (work >= enough) continue;
     for (let k = 0; k < input.chunks.count; k++) work += input.chunks.numSamples(k);
     work += steps.times.length;
   }
-  if (inputs.length === 0 || work < leases.pool.minSamples) return none;
+  if (inputs.length === 0 || work < enough) return none;
   inputs.reverse();
   const workers = leases.workersFor(Math.min(leases.pool.size, inputs.length));
   if (workers.length === 0) return none;
