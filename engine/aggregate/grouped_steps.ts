@@ -6,7 +6,7 @@
 // whole into series-major cells meanwhile, whose rows are added after, in series order. The
 // arithmetic and its order (series ascending within a step) are HashAggregate's
 // sumFloats/countFloats (one Kahan step, kahanAddAt): the results are the same to the bit.
-import { isStaleNaN } from "../../storeapi/index.js";
+import { latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
 import { checkAborted, LoopTurns, yieldToLoop } from "../exec/context.js";
 import { kahanAddAt } from "../functions/index.js";
 import type { FloatRows } from "../function/range_function.js";
@@ -97,8 +97,8 @@ async function addParts(parts: readonly WorkerPart[], of: Uint32Array, steps: nu
 
 /**
  * The query's thread's series i, decoded whole and read at every step straight into its group:
- * readLatestSteps's rule written again without its cells, as reading each series into a row first
- * and adding the row cost 10–14 % more (4,500 series × 721 steps, alternating).
+ * readLatestSteps's rule (latestAtOrBefore, readsSampleAt) without its cells, as reading each series
+ * into a row first and adding the row cost 10–14 % more (4,500 series × 721 steps, alternating).
  */
 function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, acc: GroupedSteps): void {
   const { refs, lookbackMs } = reads;
@@ -114,10 +114,9 @@ function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, a
   let a = 0;
   for (let k = 0; k < steps; k++) {
     const ref = refs[k]!;
-    while (a + 1 < len && ts[a + 1]! <= ref) a++;
-    if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
+    a = latestAtOrBefore(ts, len, a, ref);
+    if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
     const v = vs[a]!;
-    if (v !== v && isStaleNaN(v)) continue;
     if (sum) kahanAddAt(count, value, comp, row + k, v);
     else count[row + k]++;
   }

@@ -11,6 +11,19 @@ import type { SampleBuffer } from "./sample_buffer.js";
  */
 export type LatestRead = "value" | "timestamp" | "startTimestamp" | "presence";
 
+/** Cursor a moved to the last of the samples ts[0, len) at or before ref (a step's references never decrease). */
+export function latestAtOrBefore(ts: Float64Array, len: number, a: number, ref: number): number {
+  while (a + 1 < len && ts[a + 1]! <= ref) a++;
+  return a;
+}
+
+/** Whether a read at ref takes sample a (the latest at or before ref): within (ref − lookback, ref] and not a stale marker. */
+export function readsSampleAt(ts: Float64Array, vs: Float64Array, len: number, a: number, ref: number, lookbackMs: number): boolean {
+  if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) return false;
+  const v = vs[a]!;
+  return !(v !== v && isStaleNaN(v));
+}
+
 /**
  * Reads float-only series (no histograms) at steps [k0, k1): series j's output at step k goes to
  * values[(k−k0)·series + j] (seriesMajor: values[j·(k1−k0) + k−k0]), with present[·] = 1 when it
@@ -36,7 +49,12 @@ export function readLatestSteps(
   let written = 0;
   for (let j = 0; j < series; j++) {
     const b = buffers[j]!;
-    const once = whole && b.fillOnceInScratch();
+    if (whole && b.fillOnceInScratch()) {
+      written += readWhole(b, refs, lookbackMs, read, values, present, seriesMajor ? j * width : j, seriesMajor ? 1 : series);
+      // Read to its last step out of the scratch the next series decodes into.
+      b.release();
+      continue;
+    }
     let ts = b.t;
     let vs = b.v;
     let len = b.len;
@@ -54,10 +72,9 @@ export function readLatestSteps(
         len = b.len;
         a = b.a;
       }
-      while (a + 1 < len && ts[a + 1]! <= ref) a++;
-      if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) continue;
+      a = latestAtOrBefore(ts, len, a, ref);
+      if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
       const v = vs[a]!;
-      if (v !== v && isStaleNaN(v)) continue;
       const cell = seriesMajor ? j * width + (k - k0) : (k - k0) * series + j;
       if (read !== "presence") values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
       present[cell] = 1;
@@ -65,8 +82,30 @@ export function readLatestSteps(
     }
     b.a = a;
     b.keep = a;
-    // Read to its last step out of the scratch the next series decodes into.
-    if (once) b.release();
+  }
+  return written;
+}
+
+/**
+ * readLatestSteps's rule over every step for a series whose samples are all in its buffer (decoded
+ * whole): nothing to fill, its cells `stride` apart from `cell`. Returns the outputs written.
+ */
+function readWhole(b: SampleBuffer, refs: Float64Array, lookbackMs: number, read: LatestRead, values: Float64Array, present: Uint8Array, cell: number, stride: number): number {
+  const ts = b.t;
+  const vs = b.v;
+  const len = b.len;
+  const withValues = read !== "presence";
+  let written = 0;
+  // Cursor a: the last sample at or before the step's reference.
+  let a = 0;
+  for (let k = 0; k < refs.length; k++, cell += stride) {
+    const ref = refs[k]!;
+    a = latestAtOrBefore(ts, len, a, ref);
+    if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
+    const v = vs[a]!;
+    if (withValues) values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
+    present[cell] = 1;
+    written++;
   }
   return written;
 }

@@ -12,7 +12,7 @@ import { fetchSeries, type LoadedSeries } from "./fetch.js";
 import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
-import { readLatestSteps, type LatestRead } from "./latest_steps.js";
+import { latestAtOrBefore, readLatestSteps, readsSampleAt, type LatestRead } from "./latest_steps.js";
 import { offloadSeries, type Offload, type WorkerPart } from "../parallel/offload.js";
 import { timelineSteps, type StepTimes } from "../function/range_windows.js";
 
@@ -205,10 +205,9 @@ export class VectorSelectorOperator implements Operator {
       let a = b.a;
       for (let j = 0; j < steps; j++) {
         const ref = this.refs[first + j]!;
-        while (a + 1 < len && ts[a + 1]! <= ref) a++;
-        if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookback) continue;
+        a = latestAtOrBefore(ts, len, a, ref);
+        if (!readsSampleAt(ts, vs, len, a, ref, lookback)) continue;
         const v = vs[a]!;
-        if (v !== v && isStaleNaN(v)) continue;
         const sv = out[j]!;
         if (floats) {
           sv.ids[sv.n] = i;
