@@ -90,5 +90,5 @@ export function chunkRunOf(chunks: readonly Uint8Array[], table = new ChunkTable
   return new ChunkRun(table, first, chunks.length);
 }
 
-/** No chunks. */
+/** No chunks: the input of samples decoded up front or of an aggregate read (its table is never added to). */
 export const NO_CHUNKS = new ChunkRun(new ChunkTable(), 0, 0);
