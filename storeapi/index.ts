@@ -29,6 +29,7 @@ export {
   decodeNewestXorSample,
   /** Sample count of an XOR chunk, from its 2-byte header. */
   xorChunkNumSamples,
+  xorChunkNumSamplesAt,
   /** Why an XOR chunk's bytes cannot hold what its header claims, or undefined (a cheap check for foreign chunks). */
   xorChunkHeaderError,
   /** Samples per chunk at which stores cut a new chunk (120, as Prometheus's head). */

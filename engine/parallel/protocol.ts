@@ -4,7 +4,7 @@
 // No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
-import { ChunkRun, ChunkTable } from "../scan/chunk_table.js";
+import { ChunkTable } from "../scan/chunk_table.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
 /**
@@ -96,7 +96,7 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
   for (const s of inputs) {
     const { table, first, count } = s.chunks;
     chunks += count;
-    for (let c = first; c < first + count; c++) if (!(table.buffers[table.source[c]!] instanceof SharedArrayBuffer)) copied += table.length[c]!;
+    for (let c = first; c < first + count; c++) if (!(table.bufferOf(c) instanceof SharedArrayBuffer)) copied += table.length[c]!;
   }
   const out: PackedSeries = {
     bytes: new Uint8Array(copied),
@@ -117,7 +117,7 @@ export function packSeries(inputs: readonly SeriesInput[]): PackedSeries {
     for (let k = first; k < first + count; k++) {
       const length = table.length[k]!;
       out.chunkLength[c] = length;
-      const buffer = table.buffers[table.source[k]!]!;
+      const buffer = table.bufferOf(k);
       if (buffer instanceof SharedArrayBuffer) {
         let source = sharedIndex.get(buffer);
         if (source === undefined) {
@@ -154,7 +154,7 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
       const offset = p.chunkOffset[c]!;
       table.add(source < 0 ? p.bytes.buffer : p.shared[source]!, source < 0 ? p.bytes.byteOffset + offset : offset, p.chunkLength[c]!);
     }
-    out.push({ chunks: new ChunkRun(table, first, table.size - first), minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
+    out.push({ chunks: table.runFrom(first), minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
   }
   return out;
 }

@@ -23,7 +23,7 @@ test("a chunk table keeps chunks by place: each buffer once, views made on deman
   const table = new ChunkTable();
   const run = chunkRunOf([...chunks, own], table);
   assert.equal(run.count, 101);
-  assert.equal(table.buffers.length, 2, "the slab and the one chunk of its own");
+  assert.equal(table.blocks.length, 2, "the slab and the one chunk of its own");
   for (let k = 0; k < run.count; k++) {
     const want = k < 100 ? chunks[k]! : own;
     assert.deepEqual([...run.bytes(k)], [...want]);
@@ -32,6 +32,6 @@ test("a chunk table keeps chunks by place: each buffer once, views made on deman
   assert.ok(run.bytes(5).buffer === slab.buffer, "read in place, not copied");
   const next = chunkRunOf([own], table);
   assert.equal(next.first, 101);
-  assert.equal(table.buffers.length, 2, "a buffer seen before is not added again");
+  assert.equal(table.blocks.length, 2, "a buffer seen before is not added again");
   assert.equal(chunkRunOf([new Uint8Array(1)]).numSamples(0), 0, "a chunk shorter than its header has no samples");
 });

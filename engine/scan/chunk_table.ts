@@ -3,15 +3,15 @@
 // until it ends, and those views were most of what its scavenges copied and promoted (a view is
 // ~110 heap bytes; 4,000 series × 12 chunks: 5 MB a query). A chunk's view is made only while it
 // is decoded, and dies young.
+import { xorChunkNumSamplesAt } from "../../storeapi/index.js";
+
 const FIRST_CHUNKS = 64;
 
-/** Chunks by place: chunk c is length[c] bytes from offset[c] of buffers[source[c]]. */
+/** Chunks by place: chunk c is length[c] bytes from offset[c] of the buffer blocks[source[c]] views whole. */
 export class ChunkTable {
-  /** Every buffer a chunk lies in, each once. */
-  readonly buffers: ArrayBufferLike[] = [];
-  private readonly bufferIndex = new Map<ArrayBufferLike, number>();
-  /** Each buffer's bytes, for reading a chunk's header without a view of the chunk. */
-  private readonly whole: Uint8Array[] = [];
+  /** Every buffer a chunk lies in, each once, viewed whole. */
+  readonly blocks: Uint8Array[] = [];
+  private readonly blockIndex = new Map<ArrayBufferLike, number>();
   source = new Int32Array(FIRST_CHUNKS);
   offset = new Float64Array(FIRST_CHUNKS);
   length = new Float64Array(FIRST_CHUNKS);
@@ -24,11 +24,10 @@ export class ChunkTable {
 
   /** Adds the chunk of `length` bytes from `offset` of `buffer`; returns its number. */
   add(buffer: ArrayBufferLike, offset: number, length: number): number {
-    let source = this.bufferIndex.get(buffer);
+    let source = this.blockIndex.get(buffer);
     if (source === undefined) {
-      source = this.buffers.push(buffer) - 1;
-      this.whole.push(new Uint8Array(buffer));
-      this.bufferIndex.set(buffer, source);
+      source = this.blocks.push(new Uint8Array(buffer)) - 1;
+      this.blockIndex.set(buffer, source);
     }
     if (this.size === this.source.length) this.grow();
     const c = this.size++;
@@ -38,17 +37,24 @@ export class ChunkTable {
     return c;
   }
 
-  /** A view of chunk c's bytes (made now: keep it no longer than its decoding). */
-  bytes(c: number): Uint8Array {
-    return new Uint8Array(this.buffers[this.source[c]!]!, this.offset[c]!, this.length[c]!);
+  /** The buffer chunk c lies in. */
+  bufferOf(c: number): ArrayBufferLike {
+    return this.blocks[this.source[c]!]!.buffer;
   }
 
-  /** Chunk c's sample count, from its header (as xorChunkNumSamples reads it). */
+  /** A view of chunk c's bytes (made now: keep it no longer than its decoding). */
+  bytes(c: number): Uint8Array {
+    return new Uint8Array(this.bufferOf(c), this.offset[c]!, this.length[c]!);
+  }
+
+  /** Chunk c's sample count, from its header. */
   numSamples(c: number): number {
-    if (this.length[c]! < 2) return 0;
-    const b = this.whole[this.source[c]!]!;
-    const at = this.offset[c]!;
-    return (b[at]! << 8) | b[at + 1]!;
+    return xorChunkNumSamplesAt(this.blocks[this.source[c]!]!, this.offset[c]!, this.length[c]!);
+  }
+
+  /** The run of the chunks added since chunk number `first` (a series' chunks, added in a row). */
+  runFrom(first: number): ChunkRun {
+    return new ChunkRun(this, first, this.size - first);
   }
 
   private grow(): void {
@@ -87,7 +93,7 @@ export class ChunkRun {
 export function chunkRunOf(chunks: readonly Uint8Array[], table = new ChunkTable()): ChunkRun {
   const first = table.size;
   for (const c of chunks) table.addView(c);
-  return new ChunkRun(table, first, chunks.length);
+  return table.runFrom(first);
 }
 
 /** No chunks: the input of samples decoded up front or of an aggregate read (its table is never added to). */

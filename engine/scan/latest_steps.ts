@@ -76,7 +76,7 @@ export function readLatestSteps(
       if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
       const v = vs[a]!;
       const cell = seriesMajor ? j * width + (k - k0) : (k - k0) * series + j;
-      if (read !== "presence") values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
+      if (read !== "presence") values[cell] = readOutput(read, b, a, v);
       present[cell] = 1;
       written++;
     }
@@ -84,6 +84,11 @@ export function readLatestSteps(
     b.keep = a;
   }
   return written;
+}
+
+/** What a read gives for buffer slot a, whose value is v (read is not "presence"). */
+function readOutput(read: LatestRead, b: SampleBuffer, a: number, v: number): number {
+  return read === "value" ? v : read === "timestamp" ? b.t[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
 }
 
 /**
@@ -103,7 +108,7 @@ function readWhole(b: SampleBuffer, refs: Float64Array, lookbackMs: number, read
     a = latestAtOrBefore(ts, len, a, ref);
     if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
     const v = vs[a]!;
-    if (withValues) values[cell] = read === "value" ? v : read === "timestamp" ? ts[a]! / 1000 : (b.st?.[a] ?? 0) / 1000;
+    if (withValues) values[cell] = readOutput(read, b, a, v);
     present[cell] = 1;
     written++;
   }

@@ -16,7 +16,7 @@ import {
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import { FloatHistogram } from "../histogram/index.js";
-import { ChunkRun, ChunkTable, NO_CHUNKS } from "./chunk_table.js";
+import { ChunkTable, NO_CHUNKS, type ChunkRun } from "./chunk_table.js";
 import { RawCountJoin } from "./raw_counts.js";
 
 /** Samples decoded up front; `h[i]` set means sample i is a histogram (then v[i] is 0); st[i] its start timestamp (0: none). */
@@ -63,7 +63,7 @@ export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTi
   if (!chunksNeedMerge(chunks)) {
     const first = table.size;
     for (const c of chunks) table.addView(c.raw!.data);
-    return { chunks: new ChunkRun(table, first, chunks.length), minTime, maxTime, scratch };
+    return { chunks: table.runFrom(first), minTime, maxTime, scratch };
   }
   const m = mergeXorChunks(chunks.map((c) => c.raw!.data), minTime, maxTime);
   return { chunks: NO_CHUNKS, minTime, maxTime, decoded: { t: m.ts.subarray(0, m.length), v: m.vs.subarray(0, m.length) } };

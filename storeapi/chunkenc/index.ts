@@ -6,6 +6,7 @@ export {
   decodeXorChunk,
   decodeNewestXorSample,
   xorChunkNumSamples,
+  xorChunkNumSamplesAt,
   xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,
 } from "./xor.js";

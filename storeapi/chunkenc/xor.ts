@@ -15,8 +15,13 @@ const MAX_SAMPLES = 0xffff;
 
 /** Number of samples in an XOR chunk, from its header. */
 export function xorChunkNumSamples(bytes: Uint8Array): number {
-  if (bytes.length < HEADER_BYTES) return 0;
-  return (bytes[0]! << 8) | bytes[1]!;
+  return xorChunkNumSamplesAt(bytes, 0, bytes.length);
+}
+
+/** xorChunkNumSamples of the chunk of `length` bytes at `at` in `bytes` (no view of it made). */
+export function xorChunkNumSamplesAt(bytes: Uint8Array, at: number, length: number): number {
+  if (length < HEADER_BYTES) return 0;
+  return (bytes[at]! << 8) | bytes[at + 1]!;
 }
 
 /**
