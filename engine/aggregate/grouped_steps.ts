@@ -3,14 +3,18 @@
 // (instance) (x)`) or a range function's results (`sum by (code) (rate(x[5m]))`). The query's
 // thread reads each of its series whole — decoded into the fetch's scratch — and adds it at every
 // step into its group's cell, series after series; the window workers read the trailing series
-// whole into series-major cells meanwhile, whose rows are added after, in series order. The
-// arithmetic and its order (series ascending within a step) are HashAggregate's
+// whole into series-major cells meanwhile, whose rows are added after, in series order. A
+// selector's reads over enough groups are shared by group instead (GroupShare): the query's thread
+// and a worker each take whole groups from a shared counter until none is left, so neither waits
+// on the other for more than one group, and the worker sends back its groups' rows, not its
+// series'. The arithmetic and its order (series ascending within a step) are HashAggregate's
 // sumFloats/countFloats (one Kahan step, kahanAddAt): the results are the same to the bit.
 import { latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
 import { checkAborted, LoopTurns, yieldToLoop } from "../exec/context.js";
 import { kahanAddAt } from "../functions/index.js";
 import type { FloatRows } from "../function/range_function.js";
-import type { WorkerPart } from "../parallel/offload.js";
+import type { GroupShare, WorkerPart } from "../parallel/offload.js";
+import type { SampleBuffer } from "../scan/sample_buffer.js";
 import type { FloatReads } from "../scan/vector_selector.js";
 
 /** Groups × steps past which an aggregation reads its input step by step instead (3 Float64Arrays of this many cells: 24 MB). */
@@ -27,7 +31,7 @@ export interface GroupedSteps {
   comp: Float64Array;
 }
 
-function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps {
+export function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps {
   return {
     count: new Float64Array(groups * steps),
     value: new Float64Array(sum ? groups * steps : 0),
@@ -39,14 +43,86 @@ function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps
 export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
   const steps = reads.refs.length;
   const acc = groupedSteps(groups, steps, sum);
+  if (reads.share !== undefined) {
+    await addSharedGroups(reads, reads.share, sum, acc, signal);
+    return acc;
+  }
   askParts(reads.parts);
   const turns = new LoopTurns();
   for (let i = 0; i < reads.mainSeries; i++) {
-    addOwnSeries(reads, i, of[i]! * steps, sum, acc);
+    addSeriesSteps(reads.buffers[i]!, reads.refs, reads.lookbackMs, of[i]! * steps, sum, acc);
     if (turns.due()) await nextTurn(signal);
   }
   await addParts(reads.parts, of, steps, sum, acc);
   return acc;
+}
+
+/**
+ * The query's thread's side of a read shared by group: whole groups taken from the share's counter
+ * until none is left, each group's series added in order; then the workers' groups' rows copied in.
+ */
+async function addSharedGroups(reads: FloatReads, share: GroupShare, sum: boolean, acc: GroupedSteps, signal: AbortSignal): Promise<void> {
+  const steps = reads.refs.length;
+  const { groupStart, groupSeries } = share.groups;
+  const turns = new LoopTurns();
+  try {
+    for (let g = share.take(); g >= 0; g = share.take()) {
+      for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) {
+        addSeriesSteps(reads.buffers[groupSeries[k]!]!, reads.refs, reads.lookbackMs, g * steps, sum, acc);
+        if (turns.due()) await nextTurn(signal);
+      }
+    }
+  } finally {
+    // Failed or aborted: the worker takes no more groups either.
+    share.takeNoMore();
+  }
+  for (const part of share.parts) {
+    const theirs = await part.rows();
+    for (let j = 0; j < theirs.taken.length; j++) {
+      const from = j * steps;
+      const to = theirs.taken[j]! * steps;
+      acc.count.set(theirs.count.subarray(from, from + steps), to);
+      if (!sum) continue;
+      acc.value.set(theirs.value.subarray(from, from + steps), to);
+      acc.comp.set(theirs.comp.subarray(from, from + steps), to);
+    }
+  }
+}
+
+/**
+ * A window worker's side of a read shared by group: whole groups taken until none is left (`take`
+ * gives -1), each group's series (groupSeries[groupStart[g], groupStart[g + 1]), in order) added
+ * into a row of the worker's own. Returns the groups taken and their rows, in the order taken.
+ */
+export function addTakenGroups(
+  buffers: readonly SampleBuffer[],
+  refs: Float64Array,
+  lookbackMs: number,
+  sum: boolean,
+  groupStart: Int32Array,
+  groupSeries: Int32Array,
+  take: () => number,
+): { taken: Int32Array; acc: GroupedSteps } {
+  const steps = refs.length;
+  let taken = new Int32Array(16);
+  let acc = groupedSteps(taken.length, steps, sum);
+  let n = 0;
+  for (let g = take(); g >= 0; g = take()) {
+    if (n === taken.length) {
+      const more = groupedSteps(2 * n, steps, sum);
+      more.count.set(acc.count);
+      more.value.set(acc.value);
+      more.comp.set(acc.comp);
+      acc = more;
+      const t = new Int32Array(2 * n);
+      t.set(taken);
+      taken = t;
+    }
+    taken[n] = g;
+    for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) addSeriesSteps(buffers[groupSeries[k]!]!, refs, lookbackMs, n * steps, sum, acc);
+    n++;
+  }
+  return { taken: taken.subarray(0, n), acc };
 }
 
 /** A range function's result at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
@@ -96,15 +172,13 @@ async function addParts(parts: readonly WorkerPart[], of: Uint32Array, steps: nu
 }
 
 /**
- * The query's thread's series i, decoded whole and read at every step straight into its group:
+ * One series decoded whole and read at every step straight into its group's row (cells row + k):
  * readLatestSteps's rule (latestAtOrBefore, readsSampleAt) without its cells, as reading each series
  * into a row first and adding the row cost 10–14 % more (4,500 series × 721 steps, alternating).
  */
-function addOwnSeries(reads: FloatReads, i: number, row: number, sum: boolean, acc: GroupedSteps): void {
-  const { refs, lookbackMs } = reads;
+function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: number, row: number, sum: boolean, acc: GroupedSteps): void {
   const { count, value, comp } = acc;
   const steps = refs.length;
-  const b = reads.buffers[i]!;
   // Raw XOR chunks decode into the shared scratch; decoded or downsampled inputs into the buffer.
   if (!b.fillOnceInScratch()) b.fill(Infinity);
   const ts = b.t;

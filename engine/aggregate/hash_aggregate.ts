@@ -99,7 +99,7 @@ export class HashAggregateOperator implements Operator {
     const fits = (steps: number): boolean => steps > this.ctx.stepsBatch && g.meta.length * steps <= GROUPED_STEPS_MOST;
     if (input instanceof VectorSelectorOperator) {
       if (!fits(input.steps())) return null;
-      const reads = await input.floatReads(sum ? "value" : "presence");
+      const reads = await input.floatReads({ of: g.of, groups: g.meta.length, sum });
       if (reads === undefined) return null;
       return { acc: await aggregateFloatReads(reads, g.of, g.meta.length, sum, this.ctx.signal), times: reads.times, countReads: true };
     }

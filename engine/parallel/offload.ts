@@ -10,7 +10,7 @@ import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, transferList, type FromWorker, type JobMessage, type PartWork, type SliceRequest, type SliceResult } from "./protocol.js";
+import { packSeries, takeGroup, transferList, type FromWorker, type GroupsResult, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -31,6 +31,19 @@ const WHOLE_PART_CELLS = 1 << 22;
  * slices ahead, and the query's thread evaluates its own share of those steps after the worker is done.
  */
 const SLICES_PER_PART = 8;
+/**
+ * Least groups a grouped read is shared by group with (shareGroups): the last group taken may keep
+ * the other thread waiting up to its own time, so with fewer the series are shared instead.
+ */
+const SHARED_GROUPS_LEAST = 8;
+
+/** What a HeldWorker routes a part's answers to. */
+interface HeldPart {
+  receive(m: SliceResult | GroupsResult): void;
+  fail(e: Error): void;
+  /** Whether the worker still owes the part an answer. */
+  busy(): boolean;
+}
 
 /**
  * The window workers one query holds: leased from the pool by its first heavy call and shared by
@@ -81,13 +94,13 @@ export class WorkerLeases {
 
 /** One leased worker and the parts it evaluates for the query; routes its messages to them. */
 export class HeldWorker {
-  private readonly parts = new Map<number, WorkerPart>();
+  private readonly parts = new Map<number, HeldPart>();
   private done = false;
   /** The query ended while a part was still owed slices: given back once they are in. */
   private draining = false;
   private readonly onMessage = (m: FromWorker): void => {
     if (m.type === "error") return this.leases.failed(this, execution(`window worker failed: ${m.message}`));
-    if (m.type !== "slice") return;
+    if (m.type !== "slice" && m.type !== "groups") return;
     this.parts.get(m.job)?.receive(m);
     if (this.draining) this.giveBack();
   };
@@ -104,7 +117,7 @@ export class HeldWorker {
   }
 
   /** Starts a part on this worker. */
-  start(part: WorkerPart, job: JobMessage): void {
+  start(part: HeldPart, job: JobMessage): void {
     this.parts.set(job.job, part);
     this.worker.postMessage(job, transferList(job));
     this.leases.pool.partStarted();
@@ -163,7 +176,7 @@ export interface Offload {
  * windows or a vector selector's reads (`job`: which, and the cells' layout). The k workers and
  * the query's thread share the series by their weight (WORKER_WEIGHT unless given).
  */
-export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number, workerWeight = WORKER_WEIGHT): Offload {
+export function offloadSeries(leases: WorkerLeases | undefined, job: SliceWork, buffers: readonly SampleBuffer[], steps: StepTimes, stepsBatch: number, workerWeight = WORKER_WEIGHT): Offload {
   const n = buffers.length;
   const none: Offload = { mainSeries: n, parts: [] };
   // One step (an instant query): measured, handing off cost more CPU than it saved in wall time,
@@ -177,9 +190,7 @@ export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, b
     if (input === undefined) break;
     inputs.push(input);
     // Counted only up to the threshold: each count reads a chunk's header, a cache miss apiece (~3 ms over 24,000 chunks).
-    if (work >= enough) continue;
-    for (let k = 0; k < input.chunks.count; k++) work += input.chunks.numSamples(k);
-    work += steps.times.length;
+    if (work < enough) work += inputWork(input, steps);
   }
   if (inputs.length === 0 || work < enough) return none;
   inputs.reverse();
@@ -197,6 +208,144 @@ export function offloadSeries(leases: WorkerLeases | undefined, job: PartWork, b
   return { mainSeries, parts };
 }
 
+/** A series' work for a worker: its samples (from its chunks' headers) and its steps. */
+function inputWork(input: SeriesInput, steps: StepTimes): number {
+  let work = steps.times.length;
+  for (let k = 0; k < input.chunks.count; k++) work += input.chunks.numSamples(k);
+  return work;
+}
+
+/** Groups as lists of series: group g's are series[start[g], start[g + 1]), ascending. */
+export interface GroupLists {
+  groupStart: Int32Array;
+  groupSeries: Int32Array;
+}
+
+/**
+ * A selector's grouped read shared by group between the query's thread and the workers: each takes
+ * whole groups (biggest first) from a counter in shared memory until none is left, and reads every
+ * series of a group it took, in series order, into that group's row. A group's sum is so added in
+ * the order it would be on one thread.
+ */
+export class GroupShare {
+  constructor(
+    readonly groups: GroupLists,
+    private readonly next: Int32Array,
+    private readonly order: Int32Array,
+    readonly parts: readonly GroupsPart[],
+  ) {}
+
+  /** The next group to read here, or -1 when every group is taken. */
+  take(): number {
+    return takeGroup(this.next, this.order);
+  }
+
+  /** Leaves no group to take (the query failed or was aborted: the workers stop after the group they are reading). */
+  takeNoMore(): void {
+    Atomics.store(this.next, 0, this.order.length);
+  }
+}
+
+/**
+ * Shares a selector's grouped read over `groups` groups (`of`: each series' group) with idle
+ * workers when there are at least SHARED_GROUPS_LEAST groups, every series is unread float XOR
+ * chunks, and the read's work reaches the pool's threshold; undefined otherwise (offloadSeries
+ * shares it by series then).
+ */
+export function shareGroups(leases: WorkerLeases | undefined, lookbackMs: number, sum: boolean, buffers: readonly SampleBuffer[], steps: StepTimes, of: Uint32Array, groups: number): GroupShare | undefined {
+  if (leases === undefined || leases.pool.size === 0 || groups < SHARED_GROUPS_LEAST || steps.times.length < 2) return undefined;
+  const inputs: SeriesInput[] = [];
+  const enough = leases.pool.minSamples;
+  let work = 0;
+  for (const b of buffers) {
+    const input = b.unreadXorInput(false);
+    if (input === undefined) return undefined;
+    inputs.push(input);
+    if (work < enough) work += inputWork(input, steps);
+  }
+  if (work < enough) return undefined;
+  const workers = leases.workersFor(leases.pool.size);
+  if (workers.length === 0) return undefined;
+  const lists = groupLists(of, groups);
+  const order = biggestFirst(lists.groupStart);
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const series = packSeries(inputs);
+  const parts = workers.map((w, p) => {
+    const job: JobMessage = {
+      type: "job",
+      job: leases.newJob(),
+      work: { kind: "groups", lookbackMs, sum, ...lists, order, next },
+      // Each worker reads the same series: the first takes the packed buffers, the others copies.
+      series: p === workers.length - 1 ? series : structuredClone(series),
+      steps,
+    };
+    return new GroupsPart(job, w);
+  });
+  return new GroupShare(lists, next, order, parts);
+}
+
+/** Each group's series, ascending (a counting sort of `of`). */
+function groupLists(of: Uint32Array, groups: number): GroupLists {
+  const groupStart = new Int32Array(groups + 1);
+  for (let i = 0; i < of.length; i++) groupStart[of[i]! + 1]++;
+  for (let g = 0; g < groups; g++) groupStart[g + 1] += groupStart[g]!;
+  const fill = groupStart.slice(0, groups);
+  const groupSeries = new Int32Array(of.length);
+  for (let i = 0; i < of.length; i++) groupSeries[fill[of[i]!]!++] = i;
+  return { groupStart, groupSeries };
+}
+
+/** The groups by their series count, most first: the last one taken is then a small one. */
+function biggestFirst(groupStart: Int32Array): Int32Array {
+  const groups = groupStart.length - 1;
+  const order = Int32Array.from({ length: groups }, (_, g) => g);
+  return order.sort((a, b) => groupStart[b + 1]! - groupStart[b]! - (groupStart[a + 1]! - groupStart[a]!) || a - b);
+}
+
+/** One worker's part of a read shared by group: the rows of the groups it took, sent once it found none left. */
+export class GroupsPart implements HeldPart {
+  private result: GroupsResult | undefined;
+  private failure: Error | undefined;
+  private waiter: { resolve: (r: GroupsResult) => void; reject: (e: Error) => void } | undefined;
+  private readonly job: number;
+
+  constructor(
+    message: JobMessage,
+    private readonly held: HeldWorker,
+  ) {
+    this.job = message.job;
+    held.start(this, message);
+  }
+
+  busy(): boolean {
+    return this.result === undefined && this.failure === undefined;
+  }
+
+  receive(m: SliceResult | GroupsResult): void {
+    if (m.type !== "groups") return;
+    this.result = m;
+    this.held.end(this.job);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(m);
+  }
+
+  fail(e: Error): void {
+    if (this.failure !== undefined || this.result !== undefined) return;
+    this.failure = e;
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.reject(e);
+  }
+
+  /** The worker's groups and their rows, once it has read its last. */
+  rows(): Promise<GroupsResult> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.result !== undefined) return Promise.resolve(this.result);
+    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
+  }
+}
+
 /** The slice boundaries: aligned to the operator's batches, small first (so the query's thread waits little for the first), then doubling up to a slice's most (at most SLICES_AHEAD + 1 slices exist per worker). */
 export function sliceEnds(steps: number, series: number, stepsBatch: number): number[] {
   const most = Math.min(sliceStepsMost(series, stepsBatch), Math.max(stepsBatch, Math.ceil(steps / SLICES_PER_PART / stepsBatch) * stepsBatch));
@@ -211,7 +360,7 @@ export function sliceEnds(steps: number, series: number, stepsBatch: number): nu
 }
 
 /** One worker's part of a call: series [firstId, firstId + count) of the operator, for every step. */
-export class WorkerPart {
+export class WorkerPart implements HeldPart {
   readonly count: number;
   private readonly ends: number[];
   private requested = 0;
@@ -234,7 +383,7 @@ export class WorkerPart {
     private readonly held: HeldWorker,
     readonly firstId: number,
     inputs: readonly SeriesInput[],
-    work: PartWork,
+    work: SliceWork,
     private readonly steps: StepTimes,
     stepsBatch: number,
   ) {

@@ -174,6 +174,35 @@ test("a range query's vector selectors are read on window workers exactly as on 
   assert.equal(pool.discarded, 0);
 });
 
+/** Series in `groups` groups by label k (series s in group s mod groups): values of mixed magnitude and sign, NaN, stale markers. */
+function groupedStore(seed: number, series: number, groups: number): MemoryStore {
+  const r = rng(seed);
+  const store = new MemoryStore();
+  for (let s = 0; s < series; s++) {
+    const labels = lbl({ __name__: "g", i: String(s).padStart(3, "0"), k: String(s % groups) });
+    const scale = 10 ** Math.floor(r() * 12);
+    for (let t = Math.floor(r() * 15_000); t <= END; t += 5_000 + Math.floor(r() * 20_000)) {
+      const y = r();
+      store.appendSample(labels, t, y < 0.01 ? NaN : y < 0.02 ? STALE_NAN : (r() - 0.3) * scale);
+    }
+  }
+  return store;
+}
+
+test("a selector's sum, count and group over many groups are shared by group with the workers, exactly as on one thread", async () => {
+  const pooled = new Engine({ windowWorkers: pool });
+  // 12 groups: shared by group; 3: shared by series (too few groups to share by).
+  for (const groups of [12, 3]) {
+    const store = groupedStore(groups, 60, groups);
+    for (const [n, q] of ["sum by (k) (g)", "count by (k) (g)", "group by (k) (g)", "sum by (k) (g offset 3m)", "sum without (i) (g)"].entries()) {
+      const before = pool.parts;
+      await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
+      assert.ok(pool.parts - before >= 1, `${q}, ${groups} groups: parts handed to workers: ${pool.parts - before}`);
+    }
+  }
+  assert.equal(pool.discarded, 0);
+});
+
 /** Range functions of floats only (`g`) under sum, count and group: every series' row at once, the workers' series-major. */
 const ROWS_QUERIES = ["sum(rate(g[5m]))", "count by (i) (deriv(g[10m]))", "sum(max_over_time(g[17m]))", "group(changes(g[5m] anchored))", "sum(quantile_over_time(0.3, g[17m]))"];
 

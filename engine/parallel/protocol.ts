@@ -34,7 +34,32 @@ export interface PackedSeries {
  * come back series-major (each series' steps together) for a reader that adds them into groups
  * series by series; else step-major.
  */
-export type PartWork = { kind: "windows"; shape: WindowShape; seriesMajor: boolean } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
+export type SliceWork = { kind: "windows"; shape: WindowShape; seriesMajor: boolean } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
+
+/**
+ * A selector's floats read at every step and added into groups, shared by group with the query's
+ * thread: whole groups are taken (takeGroup) from the counter `next` in shared memory, in `order`
+ * (biggest first), until none is left; group g's series are groupSeries[groupStart[g],
+ * groupStart[g + 1]), in series order. Answered once, with the taken groups' rows (GroupsResult).
+ */
+export interface GroupsWork {
+  kind: "groups";
+  lookbackMs: number;
+  /** Kahan sums beside the counts (else counts only: count and group). */
+  sum: boolean;
+  groupStart: Int32Array;
+  groupSeries: Int32Array;
+  order: Int32Array;
+  next: Int32Array;
+}
+
+export type PartWork = SliceWork | GroupsWork;
+
+/** The next group to read of a part shared by group (GroupsWork): its number, or -1 when every group is taken. */
+export function takeGroup(next: Int32Array, order: Int32Array): number {
+  const i = Atomics.add(next, 0, 1);
+  return i < order.length ? order[i]! : -1;
+}
 
 /** Starts a part: its work, its series and every step's times and arguments. */
 export interface JobMessage {
@@ -73,6 +98,17 @@ export interface SliceResult extends SliceCells {
   read: number;
 }
 
+/** A part shared by group, read: the groups the worker took, in the order taken, and their rows (steps cells each, in that order). */
+export interface GroupsResult {
+  type: "groups";
+  job: number;
+  taken: Int32Array;
+  count: Float64Array;
+  /** Kahan sums and their compensations (empty unless the work sums). */
+  value: Float64Array;
+  comp: Float64Array;
+}
+
 /** A part failed; the worker is stopped and every part it held fails with it. */
 export interface WorkerFailure {
   type: "error";
@@ -84,7 +120,7 @@ export interface WorkerReady {
   type: "ready";
 }
 
-export type FromWorker = SliceResult | WorkerFailure | WorkerReady;
+export type FromWorker = SliceResult | GroupsResult | WorkerFailure | WorkerReady;
 
 /**
  * The series' chunks for a worker: those in shared memory by reference, the others copied into one
@@ -187,7 +223,8 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 }
 
 /** The buffers a message's typed arrays live in, to transfer rather than copy. */
-export function transferList(m: JobMessage | SliceRequest | SliceResult): ArrayBuffer[] {
+export function transferList(m: JobMessage | SliceRequest | SliceResult | GroupsResult): ArrayBuffer[] {
+  if (m.type === "groups") return [m.taken.buffer, m.count.buffer, m.value.buffer, m.comp.buffer] as ArrayBuffer[];
   if (m.type === "job") {
     const s = m.series;
     // The shared buffers are shared, never transferred.

@@ -2,13 +2,14 @@
 // or reads a vector selector's steps, with the engine's own code (SampleBuffer, SeriesWindows,
 // readLatestSteps), one slice of steps per request.
 import { parentPort, type MessagePort } from "node:worker_threads";
+import { addTakenGroups } from "../aggregate/grouped_steps.js";
 import { evaluateFloatSteps, SeriesWindows, type StepTimes } from "../function/range_windows.js";
 import { readLatestSteps } from "../scan/latest_steps.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
-import { transferList, unpackSeries, type FromWorker, type PartWork, type SliceRequest, type SliceResult, type ToWorker } from "./protocol.js";
+import { takeGroup, transferList, unpackSeries, type FromWorker, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork, type ToWorker } from "./protocol.js";
 
 interface Part {
-  work: PartWork;
+  work: SliceWork;
   /** A range function's windows (undefined for a vector selector's reads). */
   windows: SeriesWindows | undefined;
   buffers: SampleBuffer[];
@@ -22,12 +23,21 @@ function evaluateSlice(part: Part, m: SliceRequest): number {
   return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present, w.seriesMajor);
 }
 
+/** A part shared by group, read at once: groups taken until none is left, their rows sent back. */
+function readGroups(port: MessagePort, m: JobMessage, w: GroupsWork): void {
+  const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, false));
+  const { taken, acc } = addTakenGroups(buffers, m.steps.refs, w.lookbackMs, w.sum, w.groupStart, w.groupSeries, () => takeGroup(w.next, w.order));
+  const out: GroupsResult = { type: "groups", job: m.job, taken, count: acc.count, value: acc.value, comp: acc.comp };
+  port.postMessage(out, transferList(out));
+}
+
 function serve(port: MessagePort): void {
   const parts = new Map<number, Part>();
   port.on("message", (m: ToWorker) => {
     try {
       if (m.type === "job") {
         const w = m.work;
+        if (w.kind === "groups") return readGroups(port, m, w);
         const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, w.kind === "windows"));
         parts.set(m.job, { work: w, windows: w.kind === "windows" ? new SeriesWindows(w.shape, buffers.length) : undefined, buffers, steps: m.steps });
         return;

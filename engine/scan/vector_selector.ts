@@ -13,7 +13,7 @@ import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { latestAtOrBefore, readLatestSteps, readsSampleAt, type LatestRead } from "./latest_steps.js";
-import { offloadSeries, type Offload, type WorkerPart } from "../parallel/offload.js";
+import { offloadSeries, shareGroups, type GroupShare, type Offload, type WorkerPart } from "../parallel/offload.js";
 import { timelineSteps, type StepTimes } from "../function/range_windows.js";
 
 export interface VectorSelectorOptions {
@@ -94,13 +94,17 @@ export class VectorSelectorOperator implements Operator {
    * `read`: "presence" when the aggregation only counts them (its workers send no values).
    * Taken, the selector gives no batches.
    */
-  async floatReads(read: "value" | "presence"): Promise<FloatReads | undefined> {
+  async floatReads(grouping: FloatGrouping): Promise<FloatReads | undefined> {
     const bufs = await this.load();
     const n = this.node;
     if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
     this.step = this.tl.steps;
+    const reads = { buffers: bufs, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
+    const share = shareGroups(this.ctx.workers, this.ctx.lookbackMs, grouping.sum, bufs, this.stepTimes!, grouping.of, grouping.groups);
+    if (share !== undefined) return { ...reads, mainSeries: bufs.length, parts: [], share };
+    const read = grouping.sum ? "value" : "presence";
     const offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read, seriesMajor: true }, bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT);
-    return { buffers: bufs, mainSeries: offload.mainSeries, parts: offload.parts, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
+    return { ...reads, mainSeries: offload.mainSeries, parts: offload.parts };
   }
 
   /** The steps the selector reads at. */
@@ -322,12 +326,21 @@ export class VectorSelectorOperator implements Operator {
   }
 }
 
+/** How an aggregation reading a selector's floats whole groups them: series i into group of[i] of `groups`; sum, or count only. */
+export interface FloatGrouping {
+  of: Uint32Array;
+  groups: number;
+  sum: boolean;
+}
+
 /** A vector selector's float series and each step's reference time, for an aggregation reading them whole. */
 export interface FloatReads {
   buffers: readonly SampleBuffer[];
   /** The query's thread reads series [0, mainSeries); the window workers' parts the rest, in order, as series-major cells. */
   mainSeries: number;
   parts: readonly WorkerPart[];
+  /** Shared by group instead (then no parts): the query's thread reads the groups it takes. */
+  share?: GroupShare;
   /** Each step's evaluation time. */
   times: Float64Array;
   /** Each step's reference time, (at ?? t) − offset. */
