@@ -7,6 +7,10 @@ import assert from "node:assert/strict";
 import { Engine } from "../index.js";
 import { MemoryStore, STALE_NAN } from "../../storeapi/index.js";
 import { rng } from "../../testing/index.js";
+import type { FloatRows } from "../function/range_function.js";
+import { GroupShare, type GroupsPart } from "../parallel/offload.js";
+import type { GroupsResult } from "../parallel/protocol.js";
+import { aggregateFloatRows } from "./grouped_steps.js";
 
 const MIN = 60_000;
 
@@ -106,4 +110,41 @@ test("a selector or range function read whole still fails at the sample limit", 
     await new Engine({ maxSamples: ok.stats.peakSamples }).rangeQuery(store, q, 0, 180 * MIN, 30_000).exec();
     await assert.rejects(new Engine({ maxSamples: ok.stats.peakSamples - 1 }).rangeQuery(store, q, 0, 180 * MIN, 30_000).exec(), /too many samples|query processing would load too many samples/, q);
   }
+});
+
+test("rows shared by group: the thread's groups added, a worker's copied into the groups it took, its series that gave floats noted, its samples counted", async () => {
+  // Four series in three groups (of: 0, 1, 2, 1); the thread takes group 1 (series 1 and 3), the worker took 2 and 0.
+  const lists = { groupStart: Int32Array.of(0, 1, 3, 4), groupSeries: Int32Array.of(0, 1, 3, 2) };
+  const worker: GroupsResult = {
+    type: "groups",
+    job: 0,
+    taken: Int32Array.of(2, 0),
+    count: Float64Array.of(1, 1, 0, 2, 0, 2),
+    value: Float64Array.of(5, 6, 0, 7, 0, 8),
+    comp: Float64Array.of(0, 0, 0, 0, 0, 0.5),
+    read: 11,
+    emitted: Uint8Array.of(1, 0, 1, 0),
+  };
+  const share = new GroupShare(lists, new Int32Array(new SharedArrayBuffer(4)), Int32Array.of(1), [{ rows: async () => worker } as unknown as GroupsPart]);
+  const emitted: number[] = [];
+  let finished = -1;
+  const rows: FloatRows = {
+    times: Float64Array.of(0, 1, 2),
+    mainSeries: 4,
+    parts: [],
+    share,
+    evaluate: (i, values, present) => {
+      values.set([10, 20, 30 + i]);
+      present.set([1, 1, 1]);
+      return 4;
+    },
+    emitted: (i) => emitted.push(i),
+    finish: (read) => (finished = read),
+  };
+  const acc = await aggregateFloatRows(rows, Uint32Array.of(0, 1, 2, 1), 3, true, new AbortController().signal);
+  assert.deepEqual([...acc.count], [2, 0, 2, 2, 2, 2, 1, 1, 0]);
+  assert.deepEqual([...acc.value], [7, 0, 8, 20, 40, 64, 5, 6, 0]);
+  assert.deepEqual([...acc.comp], [0, 0, 0.5, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(emitted, [0, 2], "the worker's series that gave floats");
+  assert.equal(finished, 4 + 4 + 11, "the thread's two series' samples and the worker's");
 });

@@ -14,6 +14,7 @@ import { checkAborted, LoopTurns, yieldToLoop } from "../exec/context.js";
 import { kahanAddAt } from "../functions/index.js";
 import type { FloatRows } from "../function/range_function.js";
 import type { GroupShare, WorkerPart } from "../parallel/offload.js";
+import type { GroupsResult } from "../parallel/protocol.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import type { FloatReads } from "../scan/vector_selector.js";
 
@@ -21,6 +22,13 @@ import type { FloatReads } from "../scan/vector_selector.js";
 export const GROUPED_STEPS_MOST = 1 << 20;
 /** Cells a worker part is asked for at once while the query's thread reads its own series (9 bytes each: 36 MB). */
 const WORKER_CELLS_AHEAD = 1 << 22;
+
+/** How an aggregation reading its input's floats whole groups them: series i into group of[i] of `groups`; sum, or count only. */
+export interface FloatGrouping {
+  of: Uint32Array;
+  groups: number;
+  sum: boolean;
+}
 
 /** Every step's accumulators of every group, at [group · steps + step]. */
 export interface GroupedSteps {
@@ -43,41 +51,74 @@ export function groupedSteps(groups: number, steps: number, sum: boolean): Group
 export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
   const steps = reads.refs.length;
   const acc = groupedSteps(groups, steps, sum);
+  const add = (i: number, row: number): void => addSeriesSteps(reads.buffers[i]!, reads.refs, reads.lookbackMs, row, sum, acc);
   if (reads.share !== undefined) {
-    await addSharedGroups(reads, reads.share, sum, acc, signal);
+    await addSharedGroups(reads.share, steps, sum, acc, signal, add);
     return acc;
   }
   askParts(reads.parts);
   const turns = new LoopTurns();
   for (let i = 0; i < reads.mainSeries; i++) {
-    addSeriesSteps(reads.buffers[i]!, reads.refs, reads.lookbackMs, of[i]! * steps, sum, acc);
+    add(i, of[i]! * steps);
     if (turns.due()) await nextTurn(signal);
   }
   await addParts(reads.parts, of, steps, sum, acc);
   return acc;
 }
 
+/** A range function's result at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
+export async function aggregateFloatRows(rows: FloatRows, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
+  const steps = rows.times.length;
+  const acc = groupedSteps(groups, steps, sum);
+  const values = new Float64Array(steps);
+  const present = new Uint8Array(steps);
+  let read = 0;
+  const add = (i: number, row: number): void => {
+    read += rows.evaluate(i, values, present);
+    addRow(acc, row, 0, steps, values, present, 0, sum);
+  };
+  if (rows.share !== undefined) {
+    for (const theirs of await addSharedGroups(rows.share, steps, sum, acc, signal, add)) {
+      read += theirs.read;
+      for (let i = 0; i < theirs.emitted.length; i++) if (theirs.emitted[i] === 1) rows.emitted(i);
+    }
+    rows.finish(read);
+    return acc;
+  }
+  askParts(rows.parts);
+  const turns = new LoopTurns();
+  for (let i = 0; i < rows.mainSeries; i++) {
+    add(i, of[i]! * steps);
+    if (turns.due()) await nextTurn(signal);
+  }
+  read += await addParts(rows.parts, of, steps, sum, acc, rows.emitted);
+  rows.finish(read);
+  return acc;
+}
+
 /**
- * The query's thread's side of a read shared by group: whole groups taken from the share's counter
- * until none is left, each group's series added in order; then the workers' groups' rows copied in.
+ * The query's thread's side of a grouped read shared by group: whole groups taken from the share's
+ * counter until none is left, `add` adding each of a group's series in order into the group's row;
+ * then the workers' groups' rows copied in. Returns the workers' answers.
  */
-async function addSharedGroups(reads: FloatReads, share: GroupShare, sum: boolean, acc: GroupedSteps, signal: AbortSignal): Promise<void> {
-  const steps = reads.refs.length;
+async function addSharedGroups(share: GroupShare, steps: number, sum: boolean, acc: GroupedSteps, signal: AbortSignal, add: (i: number, row: number) => void): Promise<GroupsResult[]> {
   const { groupStart, groupSeries } = share.groups;
   const turns = new LoopTurns();
   try {
     for (let g = share.take(); g >= 0; g = share.take()) {
       for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) {
-        addSeriesSteps(reads.buffers[groupSeries[k]!]!, reads.refs, reads.lookbackMs, g * steps, sum, acc);
+        add(groupSeries[k]!, g * steps);
         if (turns.due()) await nextTurn(signal);
       }
     }
   } finally {
-    // Failed or aborted: the worker takes no more groups either.
+    // Failed or aborted: the workers take no more groups either.
     share.takeNoMore();
   }
+  const answers: GroupsResult[] = [];
   for (const part of share.parts) {
     const theirs = await part.rows();
+    answers.push(theirs);
     for (let j = 0; j < theirs.taken.length; j++) {
       const from = j * steps;
       const to = theirs.taken[j]! * steps;
@@ -87,23 +128,22 @@ async function addSharedGroups(reads: FloatReads, share: GroupShare, sum: boolea
       acc.comp.set(theirs.comp.subarray(from, from + steps), to);
     }
   }
+  return answers;
 }
 
 /**
  * A window worker's side of a read shared by group: whole groups taken until none is left (`take`
- * gives -1), each group's series (groupSeries[groupStart[g], groupStart[g + 1]), in order) added
- * into a row of the worker's own. Returns the groups taken and their rows, in the order taken.
+ * gives -1), `add` adding each of a group's series (groupSeries[groupStart[g], groupStart[g + 1]),
+ * in order) into a row of the worker's own. Returns the groups taken and their rows, in the order taken.
  */
 export function addTakenGroups(
-  buffers: readonly SampleBuffer[],
-  refs: Float64Array,
-  lookbackMs: number,
+  add: (j: number, row: number, acc: GroupedSteps) => void,
+  steps: number,
   sum: boolean,
   groupStart: Int32Array,
   groupSeries: Int32Array,
   take: () => number,
 ): { taken: Int32Array; acc: GroupedSteps } {
-  const steps = refs.length;
   let taken = new Int32Array(16);
   let acc = groupedSteps(taken.length, steps, sum);
   let n = 0;
@@ -119,29 +159,10 @@ export function addTakenGroups(
       taken = t;
     }
     taken[n] = g;
-    for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) addSeriesSteps(buffers[groupSeries[k]!]!, refs, lookbackMs, n * steps, sum, acc);
+    for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) add(groupSeries[k]!, n * steps, acc);
     n++;
   }
   return { taken: taken.subarray(0, n), acc };
-}
-
-/** A range function's result at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
-export async function aggregateFloatRows(rows: FloatRows, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
-  const steps = rows.times.length;
-  const acc = groupedSteps(groups, steps, sum);
-  askParts(rows.parts);
-  const values = new Float64Array(steps);
-  const present = new Uint8Array(steps);
-  const turns = new LoopTurns();
-  let read = 0;
-  for (let i = 0; i < rows.mainSeries; i++) {
-    read += rows.evaluate(i, values, present);
-    addRow(acc, of[i]! * steps, 0, steps, values, present, 0, sum);
-    if (turns.due()) await nextTurn(signal);
-  }
-  read += await addParts(rows.parts, of, steps, sum, acc, rows.emitted);
-  rows.finish(read);
-  return acc;
 }
 
 /** Lets I/O run (a grouped read of a heavy query holds the thread for its whole evaluation), then stops if the query was aborted. */
@@ -176,7 +197,7 @@ async function addParts(parts: readonly WorkerPart[], of: Uint32Array, steps: nu
  * readLatestSteps's rule (latestAtOrBefore, readsSampleAt) without its cells, as reading each series
  * into a row first and adding the row cost 10–14 % more (4,500 series × 721 steps, alternating).
  */
-function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: number, row: number, sum: boolean, acc: GroupedSteps): void {
+export function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: number, row: number, sum: boolean, acc: GroupedSteps): void {
   const { count, value, comp } = acc;
   const steps = refs.length;
   // Raw XOR chunks decode into the shared scratch; decoded or downsampled inputs into the buffer.
@@ -198,7 +219,7 @@ function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: number,
 }
 
 /** One series' floats at steps [k0, k1), from values/present at `from` on, into its group's row (cells row + k); returns how many. */
-function addRow(acc: GroupedSteps, row: number, k0: number, k1: number, values: Float64Array, present: Uint8Array, from: number, sum: boolean): number {
+export function addRow(acc: GroupedSteps, row: number, k0: number, k1: number, values: Float64Array, present: Uint8Array, from: number, sum: boolean): number {
   const { count, value, comp } = acc;
   let added = 0;
   for (let k = k0, cell = from; k < k1; k++, cell++) {

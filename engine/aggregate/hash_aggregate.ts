@@ -105,7 +105,7 @@ export class HashAggregateOperator implements Operator {
     }
     if (input instanceof RangeFunctionOperator) {
       if (!fits(input.steps())) return null;
-      const rows = await input.floatRows();
+      const rows = await input.floatRows({ of: g.of, groups: g.meta.length, sum });
       if (rows === undefined) return null;
       return { acc: await aggregateFloatRows(rows, g.of, g.meta.length, sum, this.ctx.signal), times: rows.times, countReads: false };
     }

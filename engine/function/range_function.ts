@@ -10,7 +10,8 @@ import type { PosRange } from "../types.js";
 import type { RangeData, RangeSource } from "./range_source.js";
 import type { SampleBuffer } from "../scan/sample_buffer.js";
 import { SeriesWindows, timelineSteps, windowsOverlap, type StepTimes, type WindowShape } from "./range_windows.js";
-import { offloadSeries, type Offload, type WorkerPart } from "../parallel/offload.js";
+import type { FloatGrouping } from "../aggregate/grouped_steps.js";
+import { offloadSeries, shareGroups, type GroupShare, type Offload, type WorkerPart } from "../parallel/offload.js";
 
 /** A window worker's share against the query's thread's when each series is evaluated whole into rows (floatRows): the thread also adds the workers' rows into groups. */
 const ROWS_WORKER_WEIGHT = 1;
@@ -26,6 +27,8 @@ export interface FloatRows {
   /** The query's thread evaluates series [0, mainSeries) by evaluate(); the window workers' parts hold the rest, in order, as series-major cells. */
   mainSeries: number;
   parts: readonly WorkerPart[];
+  /** Shared by group instead (then no parts): the query's thread evaluates the series of the groups it takes. */
+  share: GroupShare | undefined;
   /** Series i's result at every step into values/present (a step's cell: its number); returns the samples read. */
   evaluate(i: number, values: Float64Array, present: Uint8Array): number;
   /** Series i (a worker's) gave a float at some step. */
@@ -103,18 +106,21 @@ export class RangeFunctionOperator implements Operator {
    * unless every series holds floats only (no histograms, no start timestamps), the call has more
    * than one batch of steps and its windows move (no @). Taken, the operator gives no batches.
    */
-  async floatRows(): Promise<FloatRows | undefined> {
+  async floatRows(grouping: FloatGrouping): Promise<FloatRows | undefined> {
     const d = await this.load();
     if (this.step > 0 || this.offload !== undefined || this.atFixed || this.tl.steps <= this.ctx.stepsBatch) return undefined;
     if (d.buffers.some((b) => b.h !== undefined || b.st !== undefined)) return undefined;
     this.step = this.tl.steps;
-    const offload = offloadSeries(this.ctx.workers, { kind: "windows", shape: this.shape!, seriesMajor: true }, d.buffers, this.stepTimes, this.ctx.stepsBatch, ROWS_WORKER_WEIGHT);
+    const share = shareGroups(this.ctx.workers, { kind: "windows", shape: this.shape! }, grouping.sum, d.buffers, this.stepTimes, grouping.of, grouping.groups);
+    const offload: Offload =
+      share !== undefined ? { mainSeries: d.buffers.length, parts: [] } : offloadSeries(this.ctx.workers, { kind: "windows", shape: this.shape!, seriesMajor: true }, d.buffers, this.stepTimes, this.ctx.stepsBatch, ROWS_WORKER_WEIGHT);
     this.offload = offload;
     this.rowsHeld = d.points ?? 0;
     return {
       times: this.stepTimes.times,
       mainSeries: offload.mainSeries,
       parts: offload.parts,
+      share,
       evaluate: (i, values, present) => this.evaluateRow(d, i, values, present),
       emitted: (i) => (this.emitted[i] = 1),
       finish: (read) => {

@@ -10,7 +10,7 @@ import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, takeGroup, transferList, type FromWorker, type GroupsResult, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
+import { packSeries, takeGroup, transferList, type FromWorker, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -222,7 +222,7 @@ export interface GroupLists {
 }
 
 /**
- * A selector's grouped read shared by group between the query's thread and the workers: each takes
+ * A grouped read shared by group between the query's thread and the workers: each takes
  * whole groups (biggest first) from a counter in shared memory until none is left, and reads every
  * series of a group it took, in series order, into that group's row. A group's sum is so added in
  * the order it would be on one thread.
@@ -247,18 +247,18 @@ export class GroupShare {
 }
 
 /**
- * Shares a selector's grouped read over `groups` groups (`of`: each series' group) with idle
- * workers when there are at least SHARED_GROUPS_LEAST groups, every series is unread float XOR
- * chunks, and the read's work reaches the pool's threshold; undefined otherwise (offloadSeries
- * shares it by series then).
+ * Shares a grouped read over `groups` groups (`of`: each series' group) with idle workers when
+ * there are at least SHARED_GROUPS_LEAST groups, every series is unread float XOR chunks, and the
+ * read's work reaches the pool's threshold; undefined otherwise (offloadSeries shares it by series
+ * then). `rows`: what each series gives at a step (a selector's read, a range function's result).
  */
-export function shareGroups(leases: WorkerLeases | undefined, lookbackMs: number, sum: boolean, buffers: readonly SampleBuffer[], steps: StepTimes, of: Uint32Array, groups: number): GroupShare | undefined {
+export function shareGroups(leases: WorkerLeases | undefined, rows: GroupsWork["rows"], sum: boolean, buffers: readonly SampleBuffer[], steps: StepTimes, of: Uint32Array, groups: number): GroupShare | undefined {
   if (leases === undefined || leases.pool.size === 0 || groups < SHARED_GROUPS_LEAST || steps.times.length < 2) return undefined;
   const inputs: SeriesInput[] = [];
   const enough = leases.pool.minSamples;
   let work = 0;
   for (const b of buffers) {
-    const input = b.unreadXorInput(false);
+    const input = b.unreadXorInput(rows.kind === "windows");
     if (input === undefined) return undefined;
     inputs.push(input);
     if (work < enough) work += inputWork(input, steps);
@@ -274,7 +274,7 @@ export function shareGroups(leases: WorkerLeases | undefined, lookbackMs: number
     const job: JobMessage = {
       type: "job",
       job: leases.newJob(),
-      work: { kind: "groups", lookbackMs, sum, ...lists, order, next },
+      work: { kind: "groups", rows, sum, ...lists, order, next },
       // Each worker reads the same series: the first takes the packed buffers, the others copies.
       series: p === workers.length - 1 ? series : structuredClone(series),
       steps,

@@ -189,12 +189,15 @@ function groupedStore(seed: number, series: number, groups: number): MemoryStore
   return store;
 }
 
-test("a selector's sum, count and group over many groups are shared by group with the workers, exactly as on one thread", async () => {
+test("sum, count and group over many groups are shared by group with the workers, exactly as on one thread: of a selector and of a range function", async () => {
   const pooled = new Engine({ windowWorkers: pool });
+  const queries = ["sum by (k) (g)", "count by (k) (g)", "group by (k) (g)", "sum by (k) (g offset 3m)", "sum without (i) (g)"];
+  // Range functions: the workers' windows read samples and give floats (counted, and the rate info noted) as the thread's.
+  queries.push("sum by (k) (rate(g[5m]))", "count by (k) (changes(g[5m]))", "sum by (k) (max_over_time(g[17m]))", "group by (k) (deriv(g[10m]))");
   // 12 groups: shared by group; 3: shared by series (too few groups to share by).
   for (const groups of [12, 3]) {
     const store = groupedStore(groups, 60, groups);
-    for (const [n, q] of ["sum by (k) (g)", "count by (k) (g)", "group by (k) (g)", "sum by (k) (g offset 3m)", "sum without (i) (g)"].entries()) {
+    for (const [n, q] of queries.entries()) {
       const before = pool.parts;
       await assertSameOnWorkers(pooled, store, q, [30_000, 37_000, 61_000][n % 3]!);
       assert.ok(pool.parts - before >= 1, `${q}, ${groups} groups: parts handed to workers: ${pool.parts - before}`);

@@ -37,14 +37,15 @@ export interface PackedSeries {
 export type SliceWork = { kind: "windows"; shape: WindowShape; seriesMajor: boolean } | { kind: "latest"; lookbackMs: number; read: LatestRead; seriesMajor: boolean };
 
 /**
- * A selector's floats read at every step and added into groups, shared by group with the query's
- * thread: whole groups are taken (takeGroup) from the counter `next` in shared memory, in `order`
- * (biggest first), until none is left; group g's series are groupSeries[groupStart[g],
- * groupStart[g + 1]), in series order. Answered once, with the taken groups' rows (GroupsResult).
+ * Series' floats at every step added into groups, shared by group with the query's thread: whole
+ * groups are taken (takeGroup) from the counter `next` in shared memory, in `order` (biggest
+ * first), until none is left; group g's series are groupSeries[groupStart[g], groupStart[g + 1]),
+ * in series order. Answered once, with the taken groups' rows (GroupsResult).
  */
 export interface GroupsWork {
   kind: "groups";
-  lookbackMs: number;
+  /** What a series gives at a step: a selector's latest float in the lookback, or a range function's result over its window. */
+  rows: { kind: "latest"; lookbackMs: number } | { kind: "windows"; shape: WindowShape };
   /** Kahan sums beside the counts (else counts only: count and group). */
   sum: boolean;
   groupStart: Int32Array;
@@ -107,6 +108,9 @@ export interface GroupsResult {
   /** Kahan sums and their compensations (empty unless the work sums). */
   value: Float64Array;
   comp: Float64Array;
+  /** A range function's: the samples its windows read, and the series that gave a float at some step (1; empty for a selector's). */
+  read: number;
+  emitted: Uint8Array;
 }
 
 /** A part failed; the worker is stopped and every part it held fails with it. */
@@ -224,7 +228,7 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 
 /** The buffers a message's typed arrays live in, to transfer rather than copy. */
 export function transferList(m: JobMessage | SliceRequest | SliceResult | GroupsResult): ArrayBuffer[] {
-  if (m.type === "groups") return [m.taken.buffer, m.count.buffer, m.value.buffer, m.comp.buffer] as ArrayBuffer[];
+  if (m.type === "groups") return [m.taken.buffer, m.count.buffer, m.value.buffer, m.comp.buffer, m.emitted.buffer] as ArrayBuffer[];
   if (m.type === "job") {
     const s = m.series;
     // The shared buffers are shared, never transferred.

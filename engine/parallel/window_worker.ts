@@ -2,7 +2,7 @@
 // or reads a vector selector's steps, with the engine's own code (SampleBuffer, SeriesWindows,
 // readLatestSteps), one slice of steps per request.
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { addTakenGroups } from "../aggregate/grouped_steps.js";
+import { addRow, addSeriesSteps, addTakenGroups, type GroupedSteps } from "../aggregate/grouped_steps.js";
 import { evaluateFloatSteps, SeriesWindows, type StepTimes } from "../function/range_windows.js";
 import { readLatestSteps } from "../scan/latest_steps.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
@@ -25,9 +25,27 @@ function evaluateSlice(part: Part, m: SliceRequest): number {
 
 /** A part shared by group, read at once: groups taken until none is left, their rows sent back. */
 function readGroups(port: MessagePort, m: JobMessage, w: GroupsWork): void {
-  const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, false));
-  const { taken, acc } = addTakenGroups(buffers, m.steps.refs, w.lookbackMs, w.sum, w.groupStart, w.groupSeries, () => takeGroup(w.next, w.order));
-  const out: GroupsResult = { type: "groups", job: m.job, taken, count: acc.count, value: acc.value, comp: acc.comp };
+  const rows = w.rows;
+  const steps = m.steps;
+  const n = steps.times.length;
+  const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, rows.kind === "windows"));
+  const emitted = new Uint8Array(rows.kind === "windows" ? buffers.length : 0);
+  let read = 0;
+  let add: (j: number, row: number, acc: GroupedSteps) => void;
+  if (rows.kind === "latest") {
+    add = (j, row, acc) => addSeriesSteps(buffers[j]!, steps.refs, rows.lookbackMs, row, w.sum, acc);
+  } else {
+    const sw = new SeriesWindows(rows.shape, buffers.length);
+    const values = new Float64Array(n);
+    const present = new Uint8Array(n);
+    add = (j, row, acc) => {
+      sw.evaluateOnce(j, buffers[j]!, steps, 0, n, values, present, 0);
+      read += sw.run.read;
+      if (addRow(acc, row, 0, n, values, present, 0, w.sum) > 0) emitted[j] = 1;
+    };
+  }
+  const { taken, acc } = addTakenGroups(add, n, w.sum, w.groupStart, w.groupSeries, () => takeGroup(w.next, w.order));
+  const out: GroupsResult = { type: "groups", job: m.job, taken, count: acc.count, value: acc.value, comp: acc.comp, read, emitted };
   port.postMessage(out, transferList(out));
 }
 

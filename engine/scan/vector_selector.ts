@@ -13,6 +13,7 @@ import { readSteps, withStatsReadHints } from "./histogram_stats.js";
 import { statsReadExtension } from "../../planner/index.js";
 import { SampleBuffer, type LatestSample } from "./sample_buffer.js";
 import { latestAtOrBefore, readLatestSteps, readsSampleAt, type LatestRead } from "./latest_steps.js";
+import type { FloatGrouping } from "../aggregate/grouped_steps.js";
 import { offloadSeries, shareGroups, type GroupShare, type Offload, type WorkerPart } from "../parallel/offload.js";
 import { timelineSteps, type StepTimes } from "../function/range_windows.js";
 
@@ -100,7 +101,7 @@ export class VectorSelectorOperator implements Operator {
     if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
     this.step = this.tl.steps;
     const reads = { buffers: bufs, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
-    const share = shareGroups(this.ctx.workers, this.ctx.lookbackMs, grouping.sum, bufs, this.stepTimes!, grouping.of, grouping.groups);
+    const share = shareGroups(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs }, grouping.sum, bufs, this.stepTimes!, grouping.of, grouping.groups);
     if (share !== undefined) return { ...reads, mainSeries: bufs.length, parts: [], share };
     const read = grouping.sum ? "value" : "presence";
     const offload = offloadSeries(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs, read, seriesMajor: true }, bufs, this.stepTimes!, this.ctx.stepsBatch, GROUPED_WORKER_WEIGHT);
@@ -324,13 +325,6 @@ export class VectorSelectorOperator implements Operator {
     const n = this.node;
     return { name: `[vectorSelector] {${n.matchers.map((m) => `${m.name}${m.op}"${m.value}"`).join(", ")}}`, children: [] };
   }
-}
-
-/** How an aggregation reading a selector's floats whole groups them: series i into group of[i] of `groups`; sum, or count only. */
-export interface FloatGrouping {
-  of: Uint32Array;
-  groups: number;
-  sum: boolean;
 }
 
 /** A vector selector's float series and each step's reference time, for an aggregation reading them whole. */
