@@ -56,13 +56,7 @@ export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, gr
     await addSharedGroups(reads.share, steps, sum, acc, signal, add);
     return acc;
   }
-  askParts(reads.parts);
-  const turns = new LoopTurns();
-  for (let i = 0; i < reads.mainSeries; i++) {
-    add(i, of[i]! * steps);
-    if (turns.due()) await nextTurn(signal);
-  }
-  await addParts(reads.parts, of, steps, sum, acc);
+  await addBySeries(reads.mainSeries, reads.parts, of, steps, sum, acc, signal, add);
   return acc;
 }
 
@@ -85,15 +79,34 @@ export async function aggregateFloatRows(rows: FloatRows, of: Uint32Array, group
     rows.finish(read);
     return acc;
   }
-  askParts(rows.parts);
+  // Awaited first: `add` counts into `read` meanwhile.
+  const theirs = await addBySeries(rows.mainSeries, rows.parts, of, steps, sum, acc, signal, add, rows.emitted);
+  rows.finish(read + theirs);
+  return acc;
+}
+
+/**
+ * Shared by series: the query's thread adds series [0, mainSeries) with `add` while the workers'
+ * parts read the rest, whose rows are added after, in series order; returns the samples their slices read.
+ */
+async function addBySeries(
+  mainSeries: number,
+  parts: readonly WorkerPart[],
+  of: Uint32Array,
+  steps: number,
+  sum: boolean,
+  acc: GroupedSteps,
+  signal: AbortSignal,
+  add: (i: number, row: number) => void,
+  emitted?: (i: number) => void,
+): Promise<number> {
+  askParts(parts);
   const turns = new LoopTurns();
-  for (let i = 0; i < rows.mainSeries; i++) {
+  for (let i = 0; i < mainSeries; i++) {
     add(i, of[i]! * steps);
     if (turns.due()) await nextTurn(signal);
   }
-  read += await addParts(rows.parts, of, steps, sum, acc, rows.emitted);
-  rows.finish(read);
-  return acc;
+  return addParts(parts, of, steps, sum, acc, emitted);
 }
 
 /**
