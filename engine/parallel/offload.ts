@@ -2,7 +2,9 @@
 // workers: the trailing float-only series (raw XOR chunks, no histograms, no start timestamps) are
 // split among the workers the pool can spare; the query's thread evaluates the rest meanwhile and
 // merges the workers' results step by step, in series order, so the operator's output is the same
-// as evaluated alone.
+// as evaluated alone. A sum, count or group over enough groups is shared by group instead
+// (shareGroups): each side reads whole groups, taken from one counter, and a worker answers with
+// its groups' rows.
 import type { Worker } from "node:worker_threads";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";

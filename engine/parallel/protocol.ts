@@ -1,7 +1,7 @@
 // What the engine and a window worker say to each other: one job per part of a range function
 // call (its series' chunks: read in place where they are in shared memory, else packed in one
-// transferred buffer), then slices of steps whose results come back as transferred typed arrays.
-// No per-sample messages.
+// transferred buffer), then slices of steps whose results come back as transferred typed arrays;
+// or, for a grouped read shared by group, the groups' rows in one answer. No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
 import { ChunkTable } from "../scan/chunk_table.js";

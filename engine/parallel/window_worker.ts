@@ -1,6 +1,7 @@
 // A window worker's thread: decodes its part's chunks and evaluates the range function over them,
 // or reads a vector selector's steps, with the engine's own code (SampleBuffer, SeriesWindows,
-// readLatestSteps), one slice of steps per request.
+// readLatestSteps), one slice of steps per request; a part shared by group is read at once, its
+// groups' rows the one answer.
 import { parentPort, type MessagePort } from "node:worker_threads";
 import { addRow, addSeriesSteps, addTakenGroups, type GroupedSteps } from "../aggregate/grouped_steps.js";
 import { evaluateFloatSteps, SeriesWindows, type StepTimes } from "../function/range_windows.js";

@@ -92,8 +92,8 @@ export class VectorSelectorOperator implements Operator {
    * The selector's plain float reads, for an aggregation that takes them whole instead of step
    * vectors (grouped_steps.ts): undefined, and nothing read, unless every series holds floats
    * only and the selector reads values as they are (no `smoothed`, timestamp() or stats reads).
-   * `read`: "presence" when the aggregation only counts them (its workers send no values).
-   * Taken, the selector gives no batches.
+   * `grouping`: how the aggregation groups them (shared by group with the workers when there are
+   * enough groups; else by series, a count's workers sending no values). Taken, the selector gives no batches.
    */
   async floatReads(grouping: FloatGrouping): Promise<FloatReads | undefined> {
     const bufs = await this.load();
