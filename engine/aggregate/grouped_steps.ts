@@ -3,11 +3,11 @@
 // (instance) (x)`) or a range function's results (`sum by (code) (rate(x[5m]))`). The query's
 // thread reads each of its series whole — decoded into the fetch's scratch — and adds it at every
 // step into its group's cell, series after series; the window workers read the trailing series
-// whole into series-major cells meanwhile, whose rows are added after, in series order. A
-// selector's reads over enough groups are shared by group instead (GroupShare): the query's thread
-// and a worker each take whole groups from a shared counter until none is left, so neither waits
-// on the other for more than one group, and the worker sends back its groups' rows, not its
-// series'. The arithmetic and its order (series ascending within a step) are HashAggregate's
+// whole into series-major cells meanwhile, whose rows are added after, in series order. Over
+// enough groups the input is shared by group instead (GroupShare): the query's thread and the
+// workers each take whole groups from a shared counter until none is left, so none waits on
+// another for more than one group, and a worker sends back its groups' rows, not its series'.
+// The arithmetic and its order (series ascending within a step) are HashAggregate's
 // sumFloats/countFloats (one Kahan step, kahanAddAt): the results are the same to the bit.
 import { latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
 import { checkAborted, LoopTurns, yieldToLoop } from "../exec/context.js";
@@ -39,7 +39,7 @@ export interface GroupedSteps {
   comp: Float64Array;
 }
 
-export function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps {
+function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps {
   return {
     count: new Float64Array(groups * steps),
     value: new Float64Array(sum ? groups * steps : 0),
