@@ -95,19 +95,19 @@ export class HashAggregateOperator implements Operator {
     const op = this.op;
     const input = this.input;
     if (op !== "sum" && op !== "count" && op !== "group") return null;
-    const sum = op === "sum";
-    const fits = (steps: number): boolean => steps > this.ctx.stepsBatch && g.meta.length * steps <= GROUPED_STEPS_MOST;
+    const grouping = { of: g.of, groups: g.meta.length, sum: op === "sum" };
+    const fits = (steps: number): boolean => steps > this.ctx.stepsBatch && grouping.groups * steps <= GROUPED_STEPS_MOST;
     if (input instanceof VectorSelectorOperator) {
       if (!fits(input.steps())) return null;
-      const reads = await input.floatReads({ of: g.of, groups: g.meta.length, sum });
+      const reads = await input.floatReads(grouping);
       if (reads === undefined) return null;
-      return { acc: await aggregateFloatReads(reads, g.of, g.meta.length, sum, this.ctx.signal), times: reads.times, countReads: true };
+      return { acc: await aggregateFloatReads(reads, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: reads.times, countReads: true };
     }
     if (input instanceof RangeFunctionOperator) {
       if (!fits(input.steps())) return null;
-      const rows = await input.floatRows({ of: g.of, groups: g.meta.length, sum });
+      const rows = await input.floatRows(grouping);
       if (rows === undefined) return null;
-      return { acc: await aggregateFloatRows(rows, g.of, g.meta.length, sum, this.ctx.signal), times: rows.times, countReads: false };
+      return { acc: await aggregateFloatRows(rows, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: rows.times, countReads: false };
     }
     return null;
   }

@@ -37,14 +37,9 @@ export class ChunkTable {
     return c;
   }
 
-  /** The buffer chunk c lies in. */
-  bufferOf(c: number): ArrayBufferLike {
-    return this.blocks[this.source[c]!]!.buffer;
-  }
-
   /** A view of chunk c's bytes (made now: keep it no longer than its decoding). */
   bytes(c: number): Uint8Array {
-    return new Uint8Array(this.bufferOf(c), this.offset[c]!, this.length[c]!);
+    return new Uint8Array(this.blocks[this.source[c]!]!.buffer, this.offset[c]!, this.length[c]!);
   }
 
   /** Chunk c's sample count, from its header. */
