@@ -1,7 +1,6 @@
 // buildApi: the fastify server with Prometheus's HTTP API v1 routes, its
 // protections (concurrency gate, timeouts, body limit) and gzip.
 import { Readable, type Duplex } from "node:stream";
-import { gzipSync } from "node:zlib";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { Registry } from "prom-client";
@@ -10,7 +9,7 @@ import { ruleRoutes } from "./rules.js";
 import type { ApiContext, ApiDeps, JsonBody, MetricMetadata, QueryStage, RemoteWriteHandler, StageAnswer, TextAnswer } from "./context.js";
 import type { Store } from "../storeapi/index.js";
 import { errorJson } from "./encode.js";
-import { gzipBlocks } from "./gzip_blocks.js";
+import { gzipAnswer, gzipBlocks } from "./gzip_blocks.js";
 import { explainQuery } from "./explain.js";
 import type { LiveWebConfig } from "./webserver.js";
 import { QueryGate } from "./gate.js";
@@ -488,7 +487,7 @@ function sendWhole(request: FastifyRequest, reply: FastifyReply, body: string | 
   // Compressing a body this small saves less than setting up zlib costs.
   if (body.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(typeof body === "string" ? Buffer.from(body) : body);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  if (body.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(body, { level: 1 }));
+  if (body.length <= SMALL_BODY_CHARS) return reply.send(gzipAnswer(body));
   // Bigger ones are compressed on the thread pool, not on the event loop.
   return reply.send(Readable.from(gzipBlocks([body]), { objectMode: false }));
 }
@@ -503,6 +502,6 @@ function sendMaybeGzipped(request: FastifyRequest, reply: FastifyReply, text: st
   // As for query answers: compressing a body this small saves less than setting up zlib costs.
   if (text.length < GZIP_MIN_CHARS || !acceptsGzip(request)) return reply.send(text);
   reply.header("content-encoding", "gzip").header("vary", "Accept-Encoding");
-  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipSync(text, { level: 1 }));
+  if (text.length <= SMALL_BODY_CHARS) return reply.send(gzipAnswer(text));
   return reply.send(Readable.from(gzipBlocks([text]), { objectMode: false }));
 }
