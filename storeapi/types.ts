@@ -43,6 +43,14 @@ export interface Chunk {
    * In-process only, like startTimestamps; a reader may always decode `data` instead.
    */
   readonly decoded?: DecodedChunkSamples;
+  /**
+   * Where `data` lies when the store keeps it inside a larger buffer (the head's arena slabs):
+   * `placedLength` bytes from byte `placedAt` of `placedIn`. A reader that keeps chunks by place
+   * takes these and never makes the view. In-process only.
+   */
+  readonly placedIn?: ArrayBufferLike;
+  readonly placedAt?: number;
+  readonly placedLength?: number;
 }
 
 /** Decoded float samples of a chunk over [minTime, maxTime]: timestamps and values side by side. */

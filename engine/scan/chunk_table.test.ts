@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { XorChunk, xorChunkNumSamples } from "../../storeapi/index.js";
+import { ChunkEncoding, XorChunk, xorChunkNumSamples, type AggrChunk } from "../../storeapi/index.js";
 import { ChunkTable, chunkRunOf } from "./chunk_table.js";
+import { seriesInput } from "./sample_buffer.js";
 
 function chunkOf(n: number): Uint8Array {
   const c = new XorChunk();
@@ -34,4 +35,32 @@ test("a chunk table keeps chunks by place: each buffer once, views made on deman
   assert.equal(next.first, 101);
   assert.equal(table.blocks.length, 2, "a buffer seen before is not added again");
   assert.equal(chunkRunOf([new Uint8Array(1)]).numSamples(0), 0, "a chunk shorter than its header has no samples");
+});
+
+test("a chunk a store hands out by place is kept by that place: its bytes' view is never made", () => {
+  const slab = new SharedArrayBuffer(1024);
+  const bytes = [chunkOf(3), chunkOf(5)];
+  const chunks: AggrChunk[] = [];
+  let at = 16;
+  for (const [k, b] of bytes.entries()) {
+    new Uint8Array(slab).set(b, at);
+    const placedAt = at;
+    const raw = {
+      encoding: ChunkEncoding.XOR,
+      placedIn: slab,
+      placedAt,
+      placedLength: b.length,
+      get data(): Uint8Array {
+        throw new Error("the view was asked for");
+      },
+    };
+    chunks.push({ minTime: k * 10_000, maxTime: k * 10_000 + 4_000, raw });
+    at += b.length;
+  }
+  const table = new ChunkTable();
+  const input = seriesInput(chunks, 0, 20_000, undefined, table);
+  assert.equal(input.chunks.count, 2);
+  assert.equal(table.blocks.length, 1, "one slab, added once");
+  assert.ok(table.blocks[0]!.buffer === slab);
+  for (let k = 0; k < 2; k++) assert.deepEqual([...input.chunks.bytes(k)], [...bytes[k]!]);
 });

@@ -12,6 +12,9 @@ export class ChunkTable {
   /** Every buffer a chunk lies in, each once, viewed whole. */
   readonly blocks: Uint8Array[] = [];
   private readonly blockIndex = new Map<ArrayBufferLike, number>();
+  /** The buffer the last chunk was added from and its block: a series' chunks mostly share one. */
+  private lastBuffer: ArrayBufferLike | undefined = undefined;
+  private lastSource = -1;
   source = new Int32Array(FIRST_CHUNKS);
   offset = new Float64Array(FIRST_CHUNKS);
   length = new Float64Array(FIRST_CHUNKS);
@@ -24,11 +27,13 @@ export class ChunkTable {
 
   /** Adds the chunk of `length` bytes from `offset` of `buffer`; returns its number. */
   add(buffer: ArrayBufferLike, offset: number, length: number): number {
-    let source = this.blockIndex.get(buffer);
+    let source = buffer === this.lastBuffer ? this.lastSource : this.blockIndex.get(buffer);
     if (source === undefined) {
       source = this.blocks.push(new Uint8Array(buffer)) - 1;
       this.blockIndex.set(buffer, source);
     }
+    this.lastBuffer = buffer;
+    this.lastSource = source;
     if (this.size === this.source.length) this.grow();
     const c = this.size++;
     this.source[c] = source;

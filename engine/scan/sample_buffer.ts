@@ -62,7 +62,11 @@ export interface SeriesInput {
 export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTime: number, scratch?: DecodeScratch, table = new ChunkTable()): SeriesInput {
   if (!chunksNeedMerge(chunks)) {
     const first = table.size;
-    for (const c of chunks) table.addView(c.raw!.data);
+    for (const c of chunks) {
+      const raw = c.raw!;
+      if (raw.placedIn !== undefined) table.add(raw.placedIn, raw.placedAt!, raw.placedLength!);
+      else table.addView(raw.data);
+    }
     return { chunks: table.runFrom(first), minTime, maxTime, scratch };
   }
   const m = mergeXorChunks(chunks.map((c) => c.raw!.data), minTime, maxTime);

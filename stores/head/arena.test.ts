@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { ChunkEncoding } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 
 test("ChunkArena stores bytes, hands out views, and lets a slab go once all its chunks are freed", () => {
@@ -30,4 +31,18 @@ test("open chunks' first bytes are zeroed, distinct regions of one shared block"
   assert.equal(arena.openChunkBlock(), blockA, "one block, not an ArrayBuffer each");
   assert.ok(b >= a + 64 || a >= b + 64, "regions do not overlap");
   assert.ok(blockA.subarray(a, a + 64).every((x) => x === 0) && blockA.subarray(b, b + 64).every((x) => x === 0));
+});
+
+test("a stored chunk read by place names its slab and offset; its view is made only when asked for", () => {
+  const arena = new ChunkArena();
+  arena.store(new Uint8Array(10).fill(7));
+  const bytes = new Uint8Array([1, 2, 3, 4, 5]);
+  const handle = arena.store(bytes);
+  const read = arena.chunk(handle, bytes.length, ChunkEncoding.XOR);
+  const view = arena.view(handle, bytes.length);
+  assert.equal(read.encoding, ChunkEncoding.XOR);
+  assert.ok(read.placedIn === view.buffer && read.placedIn instanceof SharedArrayBuffer, "the slab the view shows, shared with window workers");
+  assert.equal(read.placedAt, view.byteOffset);
+  assert.equal(read.placedLength, bytes.length);
+  assert.deepEqual([...read.data], [...bytes]);
 });

@@ -4,6 +4,7 @@
 // reused: a slab is let go once every chunk in it is dropped, and a reader's view
 // of a chunk stays valid (it keeps its slab alive) whatever happens after.
 
+import type { Chunk, ChunkEncoding } from "../../storeapi/index.js";
 import { ByteSlab } from "./series.js";
 
 const SLAB_BYTES = 1 << 20;
@@ -54,6 +55,12 @@ export class ChunkArena {
     return this.slabs[slab]!.subarray(offset, offset + length);
   }
 
+  /** Stored bytes as a chunk read by place: its view is made only if `data` is asked for. */
+  chunk(handle: number, length: number, encoding: ChunkEncoding): Chunk {
+    const slab = Math.floor(handle / SLAB_SPAN);
+    return new ArenaChunkRead(encoding, this.slabs[slab]!.buffer, handle - slab * SLAB_SPAN, length);
+  }
+
   /** Marks stored bytes dead; the slab goes once all of its bytes are dead. */
   free(handle: number, length: number): void {
     const slab = Math.floor(handle / SLAB_SPAN);
@@ -93,5 +100,23 @@ export class ChunkArena {
     this.live.push(0);
     this.used = 0;
     this.slabCount++;
+  }
+}
+
+/**
+ * A closed chunk as a read hands it out: its place in a slab, not a view. A query keeps its chunks
+ * by place (the engine's ChunkTable), so the view (~110 heap bytes) and the scavenges that copied
+ * it per chunk were wasted; whoever wants the bytes still gets them from `data`.
+ */
+class ArenaChunkRead implements Chunk {
+  constructor(
+    readonly encoding: ChunkEncoding,
+    readonly placedIn: ArrayBufferLike,
+    readonly placedAt: number,
+    readonly placedLength: number,
+  ) {}
+
+  get data(): Uint8Array {
+    return new Uint8Array(this.placedIn, this.placedAt, this.placedLength);
   }
 }

@@ -475,13 +475,13 @@ export class MemSeries {
       const minTime = c[i]!;
       const maxTime = c[i + 1]!;
       if (minTime > maxt) break;
-      const data = arena.view(c[i + 2]!, c[i + 3]!);
       const startTimestamps = this.closedSt?.[i / META];
       const encoding = encodingAt(c, i);
-      if (startTimestamps !== undefined) out.push({ minTime, maxTime, raw: { encoding, data, startTimestamps } });
+      if (startTimestamps !== undefined) out.push({ minTime, maxTime, raw: { encoding, data: arena.view(c[i + 2]!, c[i + 3]!), startTimestamps } });
       else {
         const decoded = tail && encoding === ChunkEncoding.XOR ? this.tailSamples(minTime, maxTime, mint, maxt, copies) : undefined;
-        out.push({ minTime, maxTime, raw: decoded === undefined ? { encoding, data } : { encoding, data, decoded } });
+        const raw = decoded === undefined ? arena.chunk(c[i + 2]!, c[i + 3]!, encoding) : { encoding, data: arena.view(c[i + 2]!, c[i + 3]!), decoded };
+        out.push({ minTime, maxTime, raw });
       }
     }
     if (openInRange) out.push({ minTime: this.openMinT, maxTime: this.openMaxT, raw: this.openChunk(mint, maxt, copies, tail) });
