@@ -256,6 +256,9 @@ test("a worker's chunks in shared memory go by reference, the others copied, and
   assert.deepEqual(back.map((s) => chunksOf(s.chunks)), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]]);
   assert.ok(back[0]!.chunks.bytes(0).buffer === shared.buffer, "read in place");
   assert.deepEqual(back.map((s) => [s.minTime, s.maxTime]), [[1, 2], [3, 4]]);
+  assert.ok(back[1]!.chunks.table === back[0]!.chunks.table && back[0]!.chunks.table.source === packed.chunkSource, "the packed columns are the worker's table, not copied into one");
+  const again = unpackSeries(packed);
+  assert.deepEqual(again.map((s) => chunksOf(s.chunks)), [[[1, 2, 3, 4], [5, 6, 7]], [[...sameBuffer]]], "a part's series unpacked again read the same");
 });
 
 test("range functions over chunks in shared memory answer on window workers exactly as on one thread", async () => {

@@ -4,7 +4,7 @@
 // or, for a grouped read shared by group, the groups' rows in one answer. No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
-import { ChunkTable } from "../scan/chunk_table.js";
+import { ChunkRun, ChunkTable } from "../scan/chunk_table.js";
 import { DecodeScratch, type SeriesInput } from "../scan/sample_buffer.js";
 
 /**
@@ -208,20 +208,29 @@ function blockPlaces(table: ChunkTable, shared: SharedArrayBuffer[], sharedIndex
   return places;
 }
 
-/** The series of a packed buffer as lazy chunk inputs (read in it and the shared buffers, in place), sharing one decode scratch and chunk table. */
+/**
+ * The series of a packed buffer as lazy chunk inputs (read in it and the shared buffers, in place),
+ * sharing one decode scratch and one chunk table made of the packed columns themselves: the copied
+ * chunks' buffer becomes the table's block after the shared ones (the columns are this thread's,
+ * moved or cloned to it, so they are rewritten in place rather than added chunk by chunk).
+ */
 export function unpackSeries(p: PackedSeries): SeriesInput[] {
+  const blocks: Uint8Array[] = p.shared.map((b) => new Uint8Array(b));
+  const copiedBlock = blocks.push(new Uint8Array(p.bytes.buffer)) - 1;
+  const { chunkSource, chunkOffset } = p;
+  for (let c = 0; c < chunkSource.length; c++) {
+    if (chunkSource[c]! >= 0) continue;
+    chunkSource[c] = copiedBlock;
+    chunkOffset[c] = chunkOffset[c]! + p.bytes.byteOffset;
+  }
+  const table = ChunkTable.over(blocks, chunkSource, chunkOffset, p.chunkLength);
   const scratch = new DecodeScratch();
-  const table = new ChunkTable();
   const out: SeriesInput[] = [];
-  let c = 0;
+  let first = 0;
   for (let j = 0; j < p.seriesEnds.length; j++) {
-    const first = table.size;
-    for (; c < p.seriesEnds[j]!; c++) {
-      const source = p.chunkSource[c]!;
-      const offset = p.chunkOffset[c]!;
-      table.add(source < 0 ? p.bytes.buffer : p.shared[source]!, source < 0 ? p.bytes.byteOffset + offset : offset, p.chunkLength[c]!);
-    }
-    out.push({ chunks: table.runFrom(first), minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
+    const end = p.seriesEnds[j]!;
+    out.push({ chunks: new ChunkRun(table, first, end - first), minTime: p.minTime[j]!, maxTime: p.maxTime[j]!, scratch });
+    first = end;
   }
   return out;
 }
