@@ -12,6 +12,7 @@ import { type Explain, timeline, VectorPool } from "./model.js";
 import type { EngineOptions, ExplainOptions, Query, QueryEngine, QueryOptions, QueryResult, Value } from "./types.js";
 import { WorkerLeases } from "./parallel/offload.js";
 import { ParsedQueries } from "./parsed_queries.js";
+import { ChunkColumnsPool, QueryChunkTables } from "./scan/chunk_table.js";
 import type { WindowWorkerPool } from "./parallel/pool.js";
 
 const DEFAULTS = {
@@ -36,6 +37,8 @@ export class Engine implements QueryEngine {
   private readonly windowWorkers: WindowWorkerPool | undefined;
   /** Dashboards repeat their queries: a query parsed lately skips the parser. */
   private readonly parsed = new ParsedQueries(PARSED_QUERIES, PARSED_QUERY_MAX_CHARS);
+  /** Chunk table columns one query gives back for the next (chunk_table.ts). */
+  private readonly chunkColumns = new ChunkColumnsPool();
 
   constructor(opts: EngineOptions = {}) {
     const { registry, windowWorkers, ...rest } = opts;
@@ -105,13 +108,15 @@ export class Engine implements QueryEngine {
     const root = planOrThrow(expr, context);
     const run = async (): Promise<QueryResult> => {
       const began = performance.now();
-      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs, this.windowWorkers);
+      const chunkTables = new QueryChunkTables(this.chunkColumns);
+      const ctx = newContext(store, this.metrics, controller.signal, lookbackMs, opts.maxSamples ?? o.maxSamples, step > 0, false, maxResolutionMs, this.windowWorkers, chunkTables);
       let value: Value;
       try {
         value = await evaluate(ctx, root, timeline(start, end, step));
       } finally {
         // A part an operator did not read to its end (the query failed elsewhere) frees its worker here.
         ctx.workers?.closeAll();
+        chunkTables.releaseAll();
       }
       return {
         value,
@@ -156,8 +161,10 @@ function newContext(
   analyze = false,
   maxResolutionMs = 0,
   windowWorkers?: WindowWorkerPool,
+  chunkTables?: QueryChunkTables,
 ): QueryContext {
   return {
+    chunkTables,
     workers: windowWorkers === undefined ? undefined : new WorkerLeases(windowWorkers, signal, metrics),
     store,
     metrics,

@@ -7,6 +7,7 @@ import type { EngineMetrics } from "../metrics.js";
 import { VectorPool } from "../model.js";
 
 import type { LoadedSeries } from "../scan/fetch.js";
+import type { QueryChunkTables } from "../scan/chunk_table.js";
 import type { WorkerLeases } from "../parallel/offload.js";
 export type { LoadedSeries };
 
@@ -102,6 +103,8 @@ export interface QueryContext {
   readonly analyze?: boolean;
   /** Window workers heavy range function calls may use; absent: everything runs on this thread. */
   readonly workers?: WorkerLeases;
+  /** Where the fetches' chunk tables get their columns (given back when the query ends); absent: their own. */
+  readonly chunkTables?: QueryChunkTables;
 }
 
 /** Throws the query's abort reason (timeout or cancel) if it was aborted. */

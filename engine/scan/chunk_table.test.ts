@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ChunkEncoding, XorChunk, xorChunkNumSamples, type AggrChunk } from "../../storeapi/index.js";
-import { ChunkTable, chunkRunOf } from "./chunk_table.js";
+import { ChunkColumnsPool, ChunkTable, QueryChunkTables, chunkRunOf } from "./chunk_table.js";
 import { seriesInput } from "./sample_buffer.js";
 
 function chunkOf(n: number): Uint8Array {
@@ -63,4 +63,45 @@ test("a chunk a store hands out by place is kept by that place: its bytes' view 
   assert.equal(table.blocks.length, 1, "one slab, added once");
   assert.ok(table.blocks[0]!.buffer === slab);
   for (let k = 0; k < 2; k++) assert.deepEqual([...input.chunks.bytes(k)], [...bytes[k]!]);
+});
+
+test("a query's chunk tables give their columns back when it ends: the next query's table fills them without growing", () => {
+  const pool = new ChunkColumnsPool();
+  const slab = new Uint8Array(new SharedArrayBuffer(64));
+  const first = new QueryChunkTables(pool);
+  const a = first.table();
+  for (let c = 0; c < 1000; c++) a.add(slab.buffer, c % 32, 8);
+  const grown = a.source;
+  first.releaseAll();
+  assert.equal(pool.size, 1, "the grown columns kept, not the ones it outgrew");
+  const b = new QueryChunkTables(pool).table();
+  assert.ok(b.source === grown, "the next table starts on the kept columns");
+  for (let c = 0; c < 1000; c++) b.add(slab.buffer, (c * 7) % 32, 4);
+  assert.ok(b.source === grown, "and holds as many chunks without growing");
+  assert.equal(b.offset[999], (999 * 7) % 32);
+  assert.equal(b.length[999], 4);
+});
+
+test("a released table writes only into columns of its own: a fetch still loading after its query failed cannot touch another query's", () => {
+  const pool = new ChunkColumnsPool();
+  const slab = new Uint8Array(new SharedArrayBuffer(64));
+  const tables = new QueryChunkTables(pool);
+  const late = tables.table();
+  for (let c = 0; c < 100; c++) late.add(slab.buffer, 1, 1);
+  tables.releaseAll();
+  const next = new QueryChunkTables(pool).table();
+  for (let c = 0; c < 100; c++) next.add(slab.buffer, 2, 2);
+  for (let c = 0; c < 300; c++) late.add(slab.buffer, 9, 9);
+  assert.ok(next.offset.subarray(0, 100).every((x) => x === 2) && next.length.subarray(0, 100).every((x) => x === 2));
+  assert.equal(late.size, 300, "the released table starts over on columns of its own");
+  assert.ok(late.source !== next.source);
+});
+
+test("a pool keeps at most four column sets, the largest, and none bigger than it caps", () => {
+  const pool = new ChunkColumnsPool();
+  for (const n of [64, 128, 4096, 256, 1024, 1 << 19]) pool.give({ source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) });
+  assert.equal(pool.size, 4);
+  assert.equal(pool.take(1).source.length, 128, "the smallest set that holds the chunks asked for (64 was dropped as the smallest of five)");
+  assert.equal(pool.take(2000).source.length, 4096);
+  assert.equal(pool.take(1 << 19).source.length, 1 << 19, "a set over the cap was not kept: a new one");
 });

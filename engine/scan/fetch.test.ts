@@ -275,3 +275,23 @@ test("an instant selector never decodes a chunk the next one supersedes at the s
   assert.deepEqual((r.value as VectorValue).samples.map((s) => s.v), [8]);
   await assert.rejects(at(105_000));
 });
+
+test("one engine's queries reuse chunk table columns: a small query after a big one answers as on a fresh engine", async () => {
+  const series: Series[] = [];
+  for (let i = 0; i < 60; i++) {
+    const chunks: AggrChunk[] = [];
+    for (let k = 0; k < 20; k++) {
+      const ts = Array.from({ length: 10 }, (_, j) => (k * 10 + j) * 15_000);
+      chunks.push(xor(ts, ts.map((t) => (i % 3 === 0 ? t / 1000 + i : i * 1000 - t / 1000))));
+    }
+    series.push({ labels: labels({ __name__: i % 3 === 0 ? "small" : "big", i: String(i).padStart(3, "0") }), chunks });
+  }
+  const store = scripted(series);
+  const reused = new Engine();
+  const q = "sum(rate(small[5m])) + count(small)";
+  await reused.rangeQuery(store, "sum(big)", 0, 3_000_000, 30_000).exec();
+  const after = await reused.rangeQuery(store, q, 0, 3_000_000, 30_000).exec();
+  const fresh = await new Engine().rangeQuery(store, q, 0, 3_000_000, 30_000).exec();
+  assert.deepEqual(after.value, fresh.value);
+  assert.ok((after.value as MatrixValue).series.length === 1 && (after.value as MatrixValue).series[0]!.t.length > 90);
+});

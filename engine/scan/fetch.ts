@@ -74,7 +74,7 @@ async function load(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec): Prom
 async function loadInOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpec, req: SeriesRequest): Promise<LoadedSeries[] | undefined> {
   const skipped = new SkippedChunks();
   const scratch = new DecodeScratch();
-  const table = new ChunkTable();
+  const table = ctx.chunkTables?.table() ?? new ChunkTable();
   const out: LoadedSeries[] = [];
   let pending: Gathered | undefined;
   for await (const frame of ctx.store.series(req, ctx.signal)) {
@@ -124,7 +124,7 @@ async function loadAnyOrder(ctx: QueryContext, sel: SelectorNode, spec: FetchSpe
   }
   const series = outOfOrder === undefined ? gathered : sortAndJoin(gathered);
   const scratch = new DecodeScratch();
-  const table = new ChunkTable();
+  const table = ctx.chunkTables?.table() ?? new ChunkTable();
   const out: LoadedSeries[] = [];
   for (const g of series) pushLoaded(out, g, sel, spec, scratch, table);
   return out;
