@@ -9,7 +9,7 @@ import { MemoryStore, STALE_NAN } from "../../storeapi/index.js";
 import { rng } from "../../testing/index.js";
 import type { FloatRows } from "../function/range_function.js";
 import { GroupShare, type GroupsPart } from "../parallel/offload.js";
-import type { GroupsResult } from "../parallel/protocol.js";
+import { sharedRows, type GroupsResult } from "../parallel/protocol.js";
 import { aggregateFloatRows } from "./grouped_steps.js";
 
 const MIN = 60_000;
@@ -112,20 +112,17 @@ test("a selector or range function read whole still fails at the sample limit", 
   }
 });
 
-test("rows shared by group: the thread's groups added, a worker's copied into the groups it took, its series that gave floats noted, its samples counted", async () => {
-  // Four series in three groups (of: 0, 1, 2, 1); the thread takes group 1 (series 1 and 3), the worker took 2 and 0.
+test("rows shared by group: the thread's groups added into the shared rows beside the worker's, its series that gave floats noted, its samples counted", async () => {
+  // Four series in three groups (of: 0, 1, 2, 1); the thread takes group 1 (series 1 and 3), the worker took 2 and 0 and added them in place.
   const lists = { groupStart: Int32Array.of(0, 1, 3, 4), groupSeries: Int32Array.of(0, 1, 3, 2) };
-  const worker: GroupsResult = {
-    type: "groups",
-    job: 0,
-    taken: Int32Array.of(2, 0),
-    count: Float64Array.of(1, 1, 0, 2, 0, 2),
-    value: Float64Array.of(5, 6, 0, 7, 0, 8),
-    comp: Float64Array.of(0, 0, 0, 0, 0, 0.5),
-    read: 11,
-    emitted: Uint8Array.of(1, 0, 1, 0),
-  };
-  const share = new GroupShare(lists, new Int32Array(new SharedArrayBuffer(4)), Int32Array.of(1), [{ rows: async () => worker } as unknown as GroupsPart]);
+  const acc = sharedRows(9, true);
+  acc.count.set([2, 0, 2], 0);
+  acc.value.set([7, 0, 8], 0);
+  acc.comp.set([0, 0, 0.5], 0);
+  acc.count.set([1, 1, 0], 6);
+  acc.value.set([5, 6, 0], 6);
+  const worker: GroupsResult = { type: "groups", job: 0, read: 11, emitted: Uint8Array.of(1, 0, 1, 0) };
+  const share = new GroupShare(lists, new Int32Array(new SharedArrayBuffer(4)), Int32Array.of(1), [{ rows: async () => worker } as unknown as GroupsPart], acc);
   const emitted: number[] = [];
   let finished = -1;
   const rows: FloatRows = {
@@ -141,7 +138,8 @@ test("rows shared by group: the thread's groups added, a worker's copied into th
     emitted: (i) => emitted.push(i),
     finish: (read) => (finished = read),
   };
-  const acc = await aggregateFloatRows(rows, Uint32Array.of(0, 1, 2, 1), 3, true, new AbortController().signal);
+  const out = await aggregateFloatRows(rows, Uint32Array.of(0, 1, 2, 1), 3, true, new AbortController().signal);
+  assert.ok(out === acc, "the shared rows are the answer's");
   assert.deepEqual([...acc.count], [2, 0, 2, 2, 2, 2, 1, 1, 0]);
   assert.deepEqual([...acc.value], [7, 0, 8, 20, 40, 64, 5, 6, 0]);
   assert.deepEqual([...acc.comp], [0, 0, 0.5, 0, 0, 0, 0, 0, 0]);

@@ -50,10 +50,10 @@ function groupedSteps(groups: number, steps: number, sum: boolean): GroupedSteps
 /** The reads' latest float at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
 export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
   const steps = reads.refs.length;
-  const acc = groupedSteps(groups, steps, sum);
+  const acc = reads.share?.acc ?? groupedSteps(groups, steps, sum);
   const add = (i: number, row: number): void => addSeriesSteps(reads.buffers[i]!, reads.refs, reads.lookbackMs, row, sum, acc);
   if (reads.share !== undefined) {
-    await addSharedGroups(reads.share, steps, sum, acc, signal, add);
+    await addSharedGroups(reads.share, steps, signal, add);
     return acc;
   }
   await addBySeries(reads.mainSeries, reads.parts, of, steps, sum, acc, signal, add);
@@ -63,7 +63,7 @@ export async function aggregateFloatReads(reads: FloatReads, of: Uint32Array, gr
 /** A range function's result at each step, series by series, counted (and for sum, Kahan-summed) into group `of[series]`. */
 export async function aggregateFloatRows(rows: FloatRows, of: Uint32Array, groups: number, sum: boolean, signal: AbortSignal): Promise<GroupedSteps> {
   const steps = rows.times.length;
-  const acc = groupedSteps(groups, steps, sum);
+  const acc = rows.share?.acc ?? groupedSteps(groups, steps, sum);
   const values = new Float64Array(steps);
   const present = new Uint8Array(steps);
   let read = 0;
@@ -72,7 +72,7 @@ export async function aggregateFloatRows(rows: FloatRows, of: Uint32Array, group
     addRow(acc, row, 0, steps, values, present, 0, sum);
   };
   if (rows.share !== undefined) {
-    for (const theirs of await addSharedGroups(rows.share, steps, sum, acc, signal, add)) {
+    for (const theirs of await addSharedGroups(rows.share, steps, signal, add)) {
       read += theirs.read;
       for (let i = 0; i < theirs.emitted.length; i++) if (theirs.emitted[i] === 1) rows.emitted(i);
     }
@@ -111,10 +111,10 @@ async function addBySeries(
 
 /**
  * The query's thread's side of a grouped read shared by group: whole groups taken from the share's
- * counter until none is left, `add` adding each of a group's series in order into the group's row;
- * then the workers' groups' rows copied in. Returns the workers' answers.
+ * counter until none is left, `add` adding each of a group's series in order into the group's row
+ * of the shared rows, where the workers add theirs. Returns the workers' answers, once all are in.
  */
-async function addSharedGroups(share: GroupShare, steps: number, sum: boolean, acc: GroupedSteps, signal: AbortSignal, add: (i: number, row: number) => void): Promise<GroupsResult[]> {
+async function addSharedGroups(share: GroupShare, steps: number, signal: AbortSignal, add: (i: number, row: number) => void): Promise<GroupsResult[]> {
   const { groupStart, groupSeries } = share.groups;
   const turns = new LoopTurns();
   try {
@@ -129,53 +129,19 @@ async function addSharedGroups(share: GroupShare, steps: number, sum: boolean, a
     share.takeNoMore();
   }
   const answers: GroupsResult[] = [];
-  for (const part of share.parts) {
-    const theirs = await part.rows();
-    answers.push(theirs);
-    for (let j = 0; j < theirs.taken.length; j++) {
-      const from = j * steps;
-      const to = theirs.taken[j]! * steps;
-      acc.count.set(theirs.count.subarray(from, from + steps), to);
-      if (!sum) continue;
-      acc.value.set(theirs.value.subarray(from, from + steps), to);
-      acc.comp.set(theirs.comp.subarray(from, from + steps), to);
-    }
-  }
+  for (const part of share.parts) answers.push(await part.rows());
   return answers;
 }
 
 /**
  * A window worker's side of a read shared by group: whole groups taken until none is left (`take`
  * gives -1), `add` adding each of a group's series (groupSeries[groupStart[g], groupStart[g + 1]),
- * in order) into a row of the worker's own. Returns the groups taken and their rows, in the order taken.
+ * in order) into the group's row (g · steps) of the shared rows.
  */
-export function addTakenGroups(
-  add: (j: number, row: number, acc: GroupedSteps) => void,
-  steps: number,
-  sum: boolean,
-  groupStart: Int32Array,
-  groupSeries: Int32Array,
-  take: () => number,
-): { taken: Int32Array; acc: GroupedSteps } {
-  let taken = new Int32Array(16);
-  let acc = groupedSteps(taken.length, steps, sum);
-  let n = 0;
+export function addTakenGroups(add: (j: number, row: number) => void, steps: number, groupStart: Int32Array, groupSeries: Int32Array, take: () => number): void {
   for (let g = take(); g >= 0; g = take()) {
-    if (n === taken.length) {
-      const more = groupedSteps(2 * n, steps, sum);
-      more.count.set(acc.count);
-      more.value.set(acc.value);
-      more.comp.set(acc.comp);
-      acc = more;
-      const t = new Int32Array(2 * n);
-      t.set(taken);
-      taken = t;
-    }
-    taken[n] = g;
-    for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) add(groupSeries[k]!, n * steps, acc);
-    n++;
+    for (let k = groupStart[g]!; k < groupStart[g + 1]!; k++) add(groupSeries[k]!, g * steps);
   }
-  return { taken: taken.subarray(0, n), acc };
 }
 
 /** Lets I/O run (a grouped read of a heavy query holds the thread for its whole evaluation), then stops if the query was aborted. */

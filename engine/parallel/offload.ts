@@ -12,7 +12,7 @@ import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, takeGroup, transferList, type FromWorker, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
+import { packSeries, sharedRows, takeGroup, transferList, type FromWorker, type SharedRows, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -235,6 +235,8 @@ export class GroupShare {
     private readonly next: Int32Array,
     private readonly order: Int32Array,
     readonly parts: readonly GroupsPart[],
+    /** Every group's row, the workers' groups added in place (read them once every part has answered). */
+    readonly acc: SharedRows,
   ) {}
 
   /** The next group to read here, or -1 when every group is taken. */
@@ -271,19 +273,20 @@ export function shareGroups(leases: WorkerLeases | undefined, rows: GroupsWork["
   const lists = groupLists(of, groups);
   const order = biggestFirst(lists.groupStart);
   const next = new Int32Array(new SharedArrayBuffer(4));
+  const acc = sharedRows(groups * steps.times.length, sum);
   const series = packSeries(inputs);
   const parts = workers.map((w, p) => {
     const job: JobMessage = {
       type: "job",
       job: leases.newJob(),
-      work: { kind: "groups", rows, sum, ...lists, order, next },
+      work: { kind: "groups", rows, sum, ...lists, order, next, acc },
       // Each worker reads the same series: the first takes the packed buffers, the others copies.
       series: p === workers.length - 1 ? series : structuredClone(series),
       steps,
     };
     return new GroupsPart(job, w);
   });
-  return new GroupShare(lists, next, order, parts);
+  return new GroupShare(lists, next, order, parts, acc);
 }
 
 /** Each group's series, ascending (a counting sort of `of`). */

@@ -1,7 +1,7 @@
 // What the engine and a window worker say to each other: one job per part of a range function
 // call (its series' chunks: read in place where they are in shared memory, else packed in one
 // transferred buffer), then slices of steps whose results come back as transferred typed arrays;
-// or, for a grouped read shared by group, the groups' rows in one answer. No per-sample messages.
+// or, for a grouped read shared by group, the groups' rows added in shared memory and one answer. No per-sample messages.
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
 import { ChunkRun, ChunkTable } from "../scan/chunk_table.js";
@@ -52,6 +52,28 @@ export interface GroupsWork {
   groupSeries: Int32Array;
   order: Int32Array;
   next: Int32Array;
+  /** The query's rows, which each side adds the groups it took into. */
+  acc: SharedRows;
+}
+
+/**
+ * A grouped read's accumulators, every group's steps at [group · steps + step], in shared memory:
+ * a group's row is written only by the thread that took the group, and read by the query's thread
+ * once every worker has answered. (Each worker's rows in arrays of its own, sent back and copied in,
+ * were fresh memory the worker faulted in and the query's thread copied, every query.)
+ */
+export interface SharedRows {
+  /** The floats each group met at each step. */
+  count: Float64Array;
+  /** sum: each group's Kahan sum and its compensation (empty for count and group). */
+  value: Float64Array;
+  comp: Float64Array;
+}
+
+/** Shared rows of `cells` (groups × steps) cells; value and comp only for a sum. */
+export function sharedRows(cells: number, sum: boolean): SharedRows {
+  const floats = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
+  return { count: floats(cells), value: floats(sum ? cells : 0), comp: floats(sum ? cells : 0) };
 }
 
 export type PartWork = SliceWork | GroupsWork;
@@ -99,15 +121,10 @@ export interface SliceResult extends SliceCells {
   read: number;
 }
 
-/** A part shared by group, read: the groups the worker took, in the order taken, and their rows (steps cells each, in that order). */
+/** A part shared by group, read: its groups' rows are in the work's shared rows. */
 export interface GroupsResult {
   type: "groups";
   job: number;
-  taken: Int32Array;
-  count: Float64Array;
-  /** Kahan sums and their compensations (empty unless the work sums). */
-  value: Float64Array;
-  comp: Float64Array;
   /** A range function's: the samples its windows read, and the series that gave a float at some step (1; empty for a selector's). */
   read: number;
   emitted: Uint8Array;
@@ -237,7 +254,7 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 
 /** The buffers a message's typed arrays live in, to transfer rather than copy. */
 export function transferList(m: JobMessage | SliceRequest | SliceResult | GroupsResult): ArrayBuffer[] {
-  if (m.type === "groups") return [m.taken.buffer, m.count.buffer, m.value.buffer, m.comp.buffer, m.emitted.buffer] as ArrayBuffer[];
+  if (m.type === "groups") return [m.emitted.buffer] as ArrayBuffer[];
   if (m.type === "job") {
     const s = m.series;
     // The shared buffers are shared, never transferred.

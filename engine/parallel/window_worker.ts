@@ -1,9 +1,9 @@
 // A window worker's thread: decodes its part's chunks and evaluates the range function over them,
 // or reads a vector selector's steps, with the engine's own code (SampleBuffer, SeriesWindows,
-// readLatestSteps), one slice of steps per request; a part shared by group is read at once, its
-// groups' rows the one answer.
+// readLatestSteps), one slice of steps per request; a part shared by group is read at once into
+// the query's rows in shared memory, then answered once.
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { addRow, addSeriesSteps, addTakenGroups, type GroupedSteps } from "../aggregate/grouped_steps.js";
+import { addRow, addSeriesSteps, addTakenGroups } from "../aggregate/grouped_steps.js";
 import { evaluateFloatSteps, SeriesWindows, type StepTimes } from "../function/range_windows.js";
 import { readLatestSteps } from "../scan/latest_steps.js";
 import { SampleBuffer } from "../scan/sample_buffer.js";
@@ -24,7 +24,7 @@ function evaluateSlice(part: Part, m: SliceRequest): number {
   return readLatestSteps(part.buffers, part.steps.refs, m.k0, m.k1, w.lookbackMs, w.read, m.values, m.present, w.seriesMajor);
 }
 
-/** A part shared by group, read at once: groups taken until none is left, their rows sent back. */
+/** A part shared by group, read at once: groups taken until none is left, added into the shared rows; then one answer. */
 function readGroups(port: MessagePort, m: JobMessage, w: GroupsWork): void {
   const rows = w.rows;
   const steps = m.steps;
@@ -32,21 +32,22 @@ function readGroups(port: MessagePort, m: JobMessage, w: GroupsWork): void {
   const buffers = unpackSeries(m.series).map((input) => new SampleBuffer(input, rows.kind === "windows"));
   const emitted = new Uint8Array(rows.kind === "windows" ? buffers.length : 0);
   let read = 0;
-  let add: (j: number, row: number, acc: GroupedSteps) => void;
+  const acc = w.acc;
+  let add: (j: number, row: number) => void;
   if (rows.kind === "latest") {
-    add = (j, row, acc) => addSeriesSteps(buffers[j]!, steps.refs, rows.lookbackMs, row, w.sum, acc);
+    add = (j, row) => addSeriesSteps(buffers[j]!, steps.refs, rows.lookbackMs, row, w.sum, acc);
   } else {
     const sw = new SeriesWindows(rows.shape, buffers.length);
     const values = new Float64Array(n);
     const present = new Uint8Array(n);
-    add = (j, row, acc) => {
+    add = (j, row) => {
       sw.evaluateOnce(j, buffers[j]!, steps, 0, n, values, present, 0);
       read += sw.run.read;
       if (addRow(acc, row, 0, n, values, present, 0, w.sum) > 0) emitted[j] = 1;
     };
   }
-  const { taken, acc } = addTakenGroups(add, n, w.sum, w.groupStart, w.groupSeries, () => takeGroup(w.next, w.order));
-  const out: GroupsResult = { type: "groups", job: m.job, taken, count: acc.count, value: acc.value, comp: acc.comp, read, emitted };
+  addTakenGroups(add, n, w.groupStart, w.groupSeries, () => takeGroup(w.next, w.order));
+  const out: GroupsResult = { type: "groups", job: m.job, read, emitted };
   port.postMessage(out, transferList(out));
 }
 
