@@ -8,11 +8,12 @@
 import type { Worker } from "node:worker_threads";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
+import type { GroupedSteps } from "../aggregate/grouped_steps.js";
 import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, sharedRows, takeGroup, transferList, type FromWorker, type SharedRows, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
+import { packSeries, sharedRows, takeGroup, transferList, type FromWorker, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -236,7 +237,7 @@ export class GroupShare {
     private readonly order: Int32Array,
     readonly parts: readonly GroupsPart[],
     /** Every group's row, the workers' groups added in place (read them once every part has answered). */
-    readonly acc: SharedRows,
+    readonly acc: GroupedSteps,
   ) {}
 
   /** The next group to read here, or -1 when every group is taken. */

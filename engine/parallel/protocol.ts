@@ -1,7 +1,9 @@
 // What the engine and a window worker say to each other: one job per part of a range function
 // call (its series' chunks: read in place where they are in shared memory, else packed in one
 // transferred buffer), then slices of steps whose results come back as transferred typed arrays;
-// or, for a grouped read shared by group, the groups' rows added in shared memory and one answer. No per-sample messages.
+// or, for a grouped read shared by group, the groups' rows added in shared memory and one answer.
+// No per-sample messages.
+import type { GroupedSteps } from "../aggregate/grouped_steps.js";
 import type { StepTimes, WindowShape } from "../function/range_windows.js";
 import type { LatestRead } from "../scan/latest_steps.js";
 import { ChunkRun, ChunkTable } from "../scan/chunk_table.js";
@@ -52,26 +54,17 @@ export interface GroupsWork {
   groupSeries: Int32Array;
   order: Int32Array;
   next: Int32Array;
-  /** The query's rows, which each side adds the groups it took into. */
-  acc: SharedRows;
+  /** The query's rows (sharedRows), which each side adds the groups it took into. */
+  acc: GroupedSteps;
 }
 
 /**
- * A grouped read's accumulators, every group's steps at [group · steps + step], in shared memory:
+ * A grouped read's rows (groups × steps `cells`; value and comp only for a sum) in shared memory:
  * a group's row is written only by the thread that took the group, and read by the query's thread
  * once every worker has answered. (Each worker's rows in arrays of its own, sent back and copied in,
  * were fresh memory the worker faulted in and the query's thread copied, every query.)
  */
-export interface SharedRows {
-  /** The floats each group met at each step. */
-  count: Float64Array;
-  /** sum: each group's Kahan sum and its compensation (empty for count and group). */
-  value: Float64Array;
-  comp: Float64Array;
-}
-
-/** Shared rows of `cells` (groups × steps) cells; value and comp only for a sum. */
-export function sharedRows(cells: number, sum: boolean): SharedRows {
+export function sharedRows(cells: number, sum: boolean): GroupedSteps {
   const floats = (n: number): Float64Array => new Float64Array(new SharedArrayBuffer(8 * n));
   return { count: floats(cells), value: floats(sum ? cells : 0), comp: floats(sum ? cells : 0) };
 }
