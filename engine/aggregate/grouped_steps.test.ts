@@ -122,7 +122,7 @@ test("rows shared by group: the thread's groups added into the shared rows besid
   acc.count.set([1, 1, 0], 6);
   acc.value.set([5, 6, 0], 6);
   const worker: GroupsResult = { type: "groups", job: 0, read: 11, emitted: Uint8Array.of(1, 0, 1, 0) };
-  const share = new GroupShare(lists, new Int32Array(new SharedArrayBuffer(4)), Int32Array.of(1), [{ rows: async () => worker } as unknown as GroupsPart], acc);
+  const share = new GroupShare(lists, new Int32Array(new SharedArrayBuffer(4)), Int32Array.of(1), [{ answer: async () => worker } as unknown as GroupsPart], acc);
   const emitted: number[] = [];
   let finished = -1;
   const rows: FloatRows = {

@@ -6,7 +6,7 @@
 // whole into series-major cells meanwhile, whose rows are added after, in series order. Over
 // enough groups the input is shared by group instead (GroupShare): the query's thread and the
 // workers each take whole groups from a shared counter until none is left, so none waits on
-// another for more than one group, and a worker sends back its groups' rows, not its series'.
+// another for more than one group, and each adds its groups into the query's rows in shared memory.
 // The arithmetic and its order (series ascending within a step) are HashAggregate's
 // sumFloats/countFloats (one Kahan step, kahanAddAt): the results are the same to the bit.
 import { latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
@@ -129,7 +129,7 @@ async function addSharedGroups(share: GroupShare, steps: number, signal: AbortSi
     share.takeNoMore();
   }
   const answers: GroupsResult[] = [];
-  for (const part of share.parts) answers.push(await part.rows());
+  for (const part of share.parts) answers.push(await part.answer());
   return answers;
 }
 

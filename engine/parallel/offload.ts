@@ -3,8 +3,8 @@
 // split among the workers the pool can spare; the query's thread evaluates the rest meanwhile and
 // merges the workers' results step by step, in series order, so the operator's output is the same
 // as evaluated alone. A sum, count or group over enough groups is shared by group instead
-// (shareGroups): each side reads whole groups, taken from one counter, and a worker answers with
-// its groups' rows.
+// (shareGroups): each side reads whole groups, taken from one counter, into the query's rows in
+// shared memory, and a worker answers once it finds none left.
 import type { Worker } from "node:worker_threads";
 import { execution } from "../errors.js";
 import type { EngineMetrics } from "../metrics.js";
@@ -308,7 +308,7 @@ function biggestFirst(groupStart: Int32Array): Int32Array {
   return order.sort((a, b) => groupStart[b + 1]! - groupStart[b]! - (groupStart[a + 1]! - groupStart[a]!) || a - b);
 }
 
-/** One worker's part of a read shared by group: the rows of the groups it took, sent once it found none left. */
+/** One worker's part of a read shared by group: its answer (samples read, series emitted) once it found no group left. */
 export class GroupsPart implements HeldPart {
   private result: GroupsResult | undefined;
   private failure: Error | undefined;
@@ -344,8 +344,8 @@ export class GroupsPart implements HeldPart {
     w?.reject(e);
   }
 
-  /** The worker's groups and their rows, once it has read its last. */
-  rows(): Promise<GroupsResult> {
+  /** The worker's answer, once it has added its last group into the shared rows. */
+  answer(): Promise<GroupsResult> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     if (this.result !== undefined) return Promise.resolve(this.result);
     return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));

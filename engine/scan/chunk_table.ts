@@ -17,6 +17,10 @@ interface ChunkColumns {
   length: Float64Array;
 }
 
+function newColumns(n: number): ChunkColumns {
+  return { source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) };
+}
+
 /**
  * Chunk tables' columns kept from one query for the next (an engine's). A heavy query's table
  * grows to tens of thousands of chunks; made afresh each time, its columns and every doubling
@@ -34,7 +38,7 @@ export class ChunkColumnsPool {
       if (cap >= n && (best < 0 || cap < this.spare[best]!.source.length)) best = i;
     }
     if (best >= 0) return this.spare.splice(best, 1)[0]!;
-    return { source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) };
+    return newColumns(n);
   }
 
   /** Keeps a set no table uses any more (the largest POOLED_SETS, none over POOLED_MOST_CHUNKS). */
@@ -67,8 +71,10 @@ export class ChunkTable {
   size = 0;
 
   /** With a pool, the table's columns come from it and go back to it on release(). */
-  constructor(private pool?: ChunkColumnsPool) {
-    const c = pool?.take(FIRST_CHUNKS) ?? { source: new Int32Array(FIRST_CHUNKS), offset: new Float64Array(FIRST_CHUNKS), length: new Float64Array(FIRST_CHUNKS) };
+  constructor(
+    private pool?: ChunkColumnsPool,
+    c: ChunkColumns = pool?.take(FIRST_CHUNKS) ?? newColumns(FIRST_CHUNKS),
+  ) {
     this.source = c.source;
     this.offset = c.offset;
     this.length = c.length;
@@ -79,11 +85,8 @@ export class ChunkTable {
    * length[c] bytes from offset[c] of blocks[source[c]]. The columns are the table's from then on.
    */
   static over(blocks: readonly Uint8Array[], source: Int32Array, offset: Float64Array, length: Float64Array): ChunkTable {
-    const table = new ChunkTable();
+    const table = new ChunkTable(undefined, { source, offset, length });
     for (const b of blocks) table.blockIndex.set(b.buffer, table.blocks.push(b) - 1);
-    table.source = source;
-    table.offset = offset;
-    table.length = length;
     table.size = source.length;
     return table;
   }
@@ -135,19 +138,21 @@ export class ChunkTable {
     if (pool === undefined) return;
     this.pool = undefined;
     pool.give({ source: this.source, offset: this.offset, length: this.length });
-    this.source = new Int32Array(0);
-    this.offset = new Float64Array(0);
-    this.length = new Float64Array(0);
+    this.setColumns(newColumns(0));
     this.size = 0;
   }
 
   private grow(): void {
     const n = Math.max(FIRST_CHUNKS, 2 * this.source.length);
-    const c = this.pool?.take(n) ?? { source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) };
+    const c = this.pool?.take(n) ?? newColumns(n);
     c.source.set(this.source.subarray(0, this.size));
     c.offset.set(this.offset.subarray(0, this.size));
     c.length.set(this.length.subarray(0, this.size));
     // The outgrown columns are not given back: the next query's table would start on them and grow again.
+    this.setColumns(c);
+  }
+
+  private setColumns(c: ChunkColumns): void {
     this.source = c.source;
     this.offset = c.offset;
     this.length = c.length;
