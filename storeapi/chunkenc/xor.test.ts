@@ -456,3 +456,40 @@ test("decodeXorChunk (and decodeNewestXorSample, its newest sample) equals XorCh
   }
   assert.ok(truncatedSeen > 500 && badWindowSeen > 20, `errors exercised: ${truncatedSeen} truncated, ${badWindowSeen} bad windows`);
 });
+
+test("decodeXorChunk reads a chunk in place within a larger buffer (no copy), whatever bytes follow it, as it reads the chunk alone", () => {
+  const rnd = makeRandom(21);
+  const it = new XorChunkIterator(new Uint8Array(2));
+  for (let round = 0; round < 60; round++) {
+    const { ts, vs } = randomSeries(rnd, 3 + Math.floor(rnd() * 118));
+    const own = encode(ts, vs).bytes().slice();
+    const outT = new Float64Array(ts.length);
+    const outV = new Float64Array(ts.length);
+    // Garbage before and after the chunk: a decoder that used those bytes would go wrong.
+    const block = new Uint8Array(own.length + 200).map(() => Math.floor(rnd() * 256));
+    const at = Math.floor(rnd() * 100);
+    block.set(own, at);
+    // A truncated chunk must still fail, not read on into the block.
+    const cut = round % 3 === 0 ? Math.floor(own.length / 2) : own.length;
+    const placed = block.subarray(at, at + cut);
+    const alone = placed.slice();
+    let want: number | Error;
+    try {
+      want = decodeXorChunk(alone, -Infinity, Infinity, outT, outV, 0);
+    } catch (err) {
+      want = err as Error;
+    }
+    if (want instanceof Error) {
+      assert.throws(() => decodeXorChunk(placed, -Infinity, Infinity, outT, outV, 0, it), /decodeXorChunk/, `round ${round}`);
+      continue;
+    }
+    const wantT = Array.from(outT.subarray(0, want));
+    const wantBits = Array.from(outV.subarray(0, want), bitsOf);
+    outT.fill(0);
+    outV.fill(0);
+    assert.equal(decodeXorChunk(placed, -Infinity, Infinity, outT, outV, 0, it), want);
+    assert.deepEqual(Array.from(outT.subarray(0, want)), wantT);
+    assert.deepEqual(Array.from(outV.subarray(0, want), bitsOf), wantBits);
+  }
+  assert.equal(it.byteScratch(0).bytes.length, 0, "every chunk had room after it in its block: none was copied");
+});
