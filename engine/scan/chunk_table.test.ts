@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ChunkEncoding, XorChunk, xorChunkNumSamples, type AggrChunk } from "../../storeapi/index.js";
+import { ChunkEncoding, XorChunk, XorChunkIterator, xorChunkNumSamples, type AggrChunk } from "../../storeapi/index.js";
 import { ChunkColumnsPool, ChunkTable, QueryChunkTables, chunkRunOf } from "./chunk_table.js";
 import { seriesInput } from "./sample_buffer.js";
 
@@ -104,4 +104,24 @@ test("a pool keeps at most four column sets, the largest, and none bigger than i
   assert.equal(pool.take(1).source.length, 128, "the smallest set that holds the chunks asked for (64 was dropped as the smallest of five)");
   assert.equal(pool.take(2000).source.length, 4096);
   assert.equal(pool.take(1 << 19).source.length, 1 << 19, "a set over the cap was not kept: a new one");
+});
+
+test("a table decodes a chunk in place when its block has room after it, else through a padded copy: the same samples either way", () => {
+  const bytes = chunkOf(50);
+  // One chunk mid-block (garbage after it), one ending exactly at the block's end.
+  const block = new Uint8Array(new SharedArrayBuffer(bytes.length * 2 + 64)).fill(0xa5);
+  block.set(bytes, 16);
+  block.set(bytes, block.length - bytes.length);
+  const table = new ChunkTable();
+  const mid = table.add(block.buffer, 16, bytes.length);
+  const end = table.add(block.buffer, block.length - bytes.length, bytes.length);
+  for (const [c, copied] of [[mid, 0], [end, bytes.length]] as const) {
+    const it = new XorChunkIterator(new Uint8Array(2));
+    const t = new Float64Array(50);
+    const v = new Float64Array(50);
+    assert.equal(table.decode(c, -Infinity, Infinity, t, v, 0, it), 50);
+    assert.deepEqual(Array.from(t), Array.from({ length: 50 }, (_, i) => i * 1000));
+    assert.deepEqual(Array.from(v), Array.from({ length: 50 }, (_, i) => i));
+    assert.equal(it.byteScratch(0).bytes.length === 0, copied === 0, copied === 0 ? "read in place" : "copied");
+  }
 });

@@ -326,7 +326,7 @@ export class SampleBuffer {
     for (let k = 0; k < chunks.count; k++) total += chunks.numSamples(k);
     scratch.ensure(total);
     let n = 0;
-    for (let k = 0; k < chunks.count; k++) n += decodeXorChunk(chunks.bytes(k), input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
+    for (let k = 0; k < chunks.count; k++) n += chunks.decode(k, input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
     this.t = scratch.t;
     this.v = scratch.v;
     this.owned = false;

@@ -679,11 +679,11 @@ function truncated(index: number, total: number): Error {
   return new Error(`decodeXorChunk: unexpected end of XOR chunk (sample ${index} of ${total})`);
 }
 
-/** Bytes readable after a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
-const PAD_BYTES = 32;
+/** Bytes decodeXorChunk reads past a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
+export const XOR_READ_PAD_BYTES = 32;
 
 /**
- * A big-endian view holding the chunk's bytes from byte `chunkViewBase(d)` on, with PAD_BYTES
+ * A big-endian view holding the chunk's bytes from byte `chunkViewBase(d)` on, with XOR_READ_PAD_BYTES
  * readable after them: the view of the buffer they are in when it has that many more (a closed
  * chunk in a slab or a shared block: whatever those bytes hold, the decoder only peeks at them),
  * else the chunk copied into the iterator's scratch and zero-padded. (The copy was ~8 % of a
@@ -692,9 +692,9 @@ const PAD_BYTES = 32;
 function chunkView(d: Uint8Array, it: XorChunkIterator): DataView {
   if (inPlace(d)) return it.viewOf(d.buffer);
   const len = d.length;
-  const s = it.byteScratch(len + PAD_BYTES);
+  const s = it.byteScratch(len + XOR_READ_PAD_BYTES);
   s.bytes.set(d);
-  s.bytes.fill(0, len, len + PAD_BYTES);
+  s.bytes.fill(0, len, len + XOR_READ_PAD_BYTES);
   return s.view;
 }
 
@@ -704,7 +704,7 @@ function chunkViewBase(d: Uint8Array): number {
 }
 
 function inPlace(d: Uint8Array): boolean {
-  return d.byteOffset + d.length + PAD_BYTES <= d.buffer.byteLength;
+  return d.byteOffset + d.length + XOR_READ_PAD_BYTES <= d.buffer.byteLength;
 }
 
 /** The 32 bits from bit position pos of the bytes at `base` on, as an int32 (the first bit is the sign). */
@@ -748,6 +748,9 @@ export function decodeXorChunk(
   outOffset: number,
   iterator: XorChunkIterator = new XorChunkIterator(bytes),
   newestOnly = false,
+  /** A view with the chunk's bytes from `viewBase` on and XOR_READ_PAD_BYTES readable after them (the caller knows its buffers); else found here. */
+  view?: DataView,
+  viewBase = 0,
 ): number {
   const it = iterator;
   it.reset(bytes);
@@ -767,8 +770,8 @@ export function decodeXorChunk(
   if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
   if (total <= 2) return n - outOffset;
   const st = it.state();
-  const w = chunkView(bytes, it);
-  const base = chunkViewBase(bytes);
+  const w = view ?? chunkView(bytes, it);
+  const base = view !== undefined ? viewBase : chunkViewBase(bytes);
   // outV's words: a value is stored as its two words, never made a float here (writing the words
   // and reading them back as one float stalls the CPU's store forwarding on every sample).
   const ow = it.wordsOf(outV);
