@@ -326,12 +326,13 @@ export class SampleBuffer {
     for (let k = 0; k < chunks.count; k++) total += chunks.numSamples(k);
     scratch.ensure(total);
     let n = 0;
+    scratch.iterator.nonFinite = false;
     for (let k = 0; k < chunks.count; k++) n += chunks.decode(k, input.minTime, input.maxTime, scratch.t, scratch.v, n, scratch.iterator);
     this.t = scratch.t;
     this.v = scratch.v;
     this.owned = false;
     this.nextChunk = chunks.count;
-    this.len = this.dropStale ? this.withoutStale(0, n) : n;
+    this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(0, n) : n;
     return true;
   }
 
@@ -452,10 +453,11 @@ export class SampleBuffer {
     const scratch = this.scratch();
     const { minTime, maxTime } = this.input;
     if (this.len + total > this.t.length) this.compact();
+    scratch.iterator.nonFinite = false;
     if (this.len + total <= this.t.length) {
       const from = this.len;
       const to = from + decodeXorChunk(bytes, minTime, maxTime, this.t, this.v, from, scratch.iterator);
-      this.len = this.dropStale ? this.withoutStale(from, to) : to;
+      this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(from, to) : to;
       return;
     }
     scratch.ensure(total);
@@ -474,7 +476,7 @@ export class SampleBuffer {
       t[from + k] = st[k]!;
       v[from + k] = sv[k]!;
     }
-    this.len = this.dropStale ? this.withoutStale(from, from + got) : from + got;
+    this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(from, from + got) : from + got;
   }
 
   /** Drops the samples before `keep` (no longer needed) by moving the rest to the front. */

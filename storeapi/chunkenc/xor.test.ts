@@ -493,3 +493,24 @@ test("decodeXorChunk reads a chunk in place within a larger buffer (no copy), wh
   }
   assert.equal(it.byteScratch(0).bytes.length, 0, "every chunk had room after it in its block: none was copied");
 });
+
+test("decodeXorChunk sets the iterator's nonFinite when, and only when, it wrote a NaN or an infinity (the samples in range)", () => {
+  const rnd = makeRandom(31);
+  const it = new XorChunkIterator(new Uint8Array(2));
+  let flagged = 0;
+  for (let round = 0; round < 300; round++) {
+    const { ts, vs } = randomSeries(rnd, 1 + Math.floor(rnd() * 120));
+    // Half the rounds finite only (specials, any-bits values and tiny scales replaced).
+    if (round % 2 === 0) for (let i = 0; i < vs.length; i++) if (!Number.isFinite(vs[i]!)) vs[i] = i;
+    const bytes = encode(ts, vs).bytes();
+    const lo = ts[Math.floor(rnd() * ts.length)]!;
+    const outT = new Float64Array(ts.length);
+    const outV = new Float64Array(ts.length);
+    it.nonFinite = false;
+    const n = decodeXorChunk(bytes, lo, Infinity, outT, outV, 0, it);
+    const want = Array.from(outV.subarray(0, n)).some((v) => !Number.isFinite(v));
+    assert.equal(it.nonFinite, want, `round ${round}`);
+    if (want) flagged++;
+  }
+  assert.ok(flagged > 20, "specials were met");
+});

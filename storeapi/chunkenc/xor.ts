@@ -382,6 +382,11 @@ export class XorChunkIterator {
   v = 0;
   /** Why iteration stopped early, when the chunk is corrupt. */
   err: string | undefined = undefined;
+  /**
+   * Set by decodeXorChunk when it wrote a NaN or an infinity (a stale marker is a NaN), never cleared
+   * by it: a caller that clears it before decoding a series knows whether to look for stale markers.
+   */
+  nonFinite = false;
   private data: Uint8Array;
   private bitLen: number;
   private pos = HEADER_BYTES * 8;
@@ -679,6 +684,9 @@ function truncated(index: number, total: number): Error {
   return new Error(`decodeXorChunk: unexpected end of XOR chunk (sample ${index} of ${total})`);
 }
 
+/** A float64's exponent bits in its high word: all set for NaN and ±Inf only. */
+const EXPONENT_HI = 0x7ff00000;
+
 /** Bytes decodeXorChunk reads past a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
 export const XOR_READ_PAD_BYTES = 32;
 
@@ -765,6 +773,7 @@ export function decodeXorChunk(
       outT[at] = it.t;
       outV[at] = it.v;
       n = at + 1;
+      if (!Number.isFinite(it.v)) it.nonFinite = true;
     }
   }
   if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
@@ -856,6 +865,7 @@ export function decodeXorChunk(
     ow[2 * n + LO] = vLo;
     ow[2 * n + HI] = vHi;
     n++;
+    if ((vHi & EXPONENT_HI) === EXPONENT_HI) it.nonFinite = true;
   }
   if (newestFound) {
     outT[outOffset] = newestT;
