@@ -184,15 +184,21 @@ export function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: 
   const ts = b.t;
   const vs = b.v;
   const len = b.len;
-  // Cursor a: the last sample at or before the step's reference.
+  // Cursor a: the last sample at or before the step's reference. A loop each for count and sum:
+  // one loop choosing per step took count by 3 % longer.
   let a = 0;
-  for (let k = 0; k < steps; k++) {
-    const ref = refs[k]!;
-    a = latestAtOrBefore(ts, len, a, ref);
-    if (!readsSampleAt(ts, vs, len, a, ref, lookbackMs)) continue;
-    const v = vs[a]!;
-    if (sum) kahanAddAt(count, value, comp, row + k, v);
-    else count[row + k]++;
+  if (!sum) {
+    for (let k = 0; k < steps; k++) {
+      const ref = refs[k]!;
+      a = latestAtOrBefore(ts, len, a, ref);
+      if (readsSampleAt(ts, vs, len, a, ref, lookbackMs)) count[row + k]++;
+    }
+  } else {
+    for (let k = 0; k < steps; k++) {
+      const ref = refs[k]!;
+      a = latestAtOrBefore(ts, len, a, ref);
+      if (readsSampleAt(ts, vs, len, a, ref, lookbackMs)) kahanAddAt(count, value, comp, row + k, vs[a]!);
+    }
   }
   b.release();
 }
