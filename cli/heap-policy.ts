@@ -31,8 +31,8 @@ export function semiSpaceBytes(): number {
  * there a burst of new series is mostly scavenges of 1 MB (100,000 new series: ~160 of them, a
  * third of the time), and the head's own bytes dwarf what the growth costs. It stops growing at
  * YOUNG_GENERATION_MOST_BYTES (`semiSpace` tells the capacity): every page of a grown semi-space is
- * memory the kernel faults in afresh (~10 µs a page on a Firecracker guest), and 16 MB semi-spaces
- * took 100,000 new series no faster than 8 MB ones, with ~5,000 page faults more.
+ * memory the kernel faults in afresh (~10 µs a page on a Firecracker guest): 100,000 new series
+ * took ~2,800 page faults more with 16 MB semi-spaces than with 8 MB ones, and were no faster.
  */
 export class IngestYoungGeneration {
   private grown = false;

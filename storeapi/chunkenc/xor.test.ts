@@ -500,7 +500,7 @@ test("decodeXorChunk sets the iterator's nonFinite when, and only when, it wrote
   let flagged = 0;
   for (let round = 0; round < 300; round++) {
     const { ts, vs } = randomSeries(rnd, 1 + Math.floor(rnd() * 120));
-    // Half the rounds finite only (specials, any-bits values and tiny scales replaced).
+    // Half the rounds finite only (every NaN and infinity replaced).
     if (round % 2 === 0) for (let i = 0; i < vs.length; i++) if (!Number.isFinite(vs[i]!)) vs[i] = i;
     const bytes = encode(ts, vs).bytes();
     const lo = ts[Math.floor(rnd() * ts.length)]!;

@@ -695,7 +695,7 @@ export const XOR_READ_PAD_BYTES = 32;
  * readable after them: the view of the buffer they are in when it has that many more (a closed
  * chunk in a slab or a shared block: whatever those bytes hold, the decoder only peeks at them),
  * else the chunk copied into the iterator's scratch and zero-padded. (The copy was ~8 % of a
- * grouped read's time.)
+ * grouped read's main-thread profile.)
  */
 function chunkView(d: Uint8Array, it: XorChunkIterator): DataView {
   if (inPlace(d)) return it.viewOf(d.buffer);
