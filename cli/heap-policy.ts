@@ -1,6 +1,6 @@
 // V8 heap settings by what a process mostly does, set before its modules load. Each holds unless
 // node was given the same kind of flag (node flags or NODE_OPTIONS), which wins.
-import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
+import { setFlagsFromString } from "node:v8";
 import type { Worker } from "node:worker_threads";
 
 /** Whether node was started with a flag whose name contains one of these words. */
@@ -11,14 +11,6 @@ function chosen(words: readonly string[]): boolean {
 
 /** Series in the head past which a receiver's young generation may grow (IngestYoungGeneration). */
 export const YOUNG_GENERATION_GROWTH_SERIES = 20_000;
-/** A receiver's semi-space bytes past which its young generation grows no more (V8's own limit is 16 MB). */
-export const YOUNG_GENERATION_MOST_BYTES = 8 << 20;
-
-/** The young generation's semi-space capacity now, bytes. */
-export function semiSpaceBytes(): number {
-  const s = getHeapSpaceStatistics().find((x) => x.space_name === "new_space");
-  return s === undefined ? 0 : s.space_used_size + s.space_available_size;
-}
 
 /**
  * For a process that mostly ingests (`orrery receive`): keeps the young generation at its initial
@@ -29,40 +21,21 @@ export function semiSpaceBytes(): number {
  * semi-spaces that have grown, and reads the growth factor each time it would grow them. Once the
  * head holds YOUNG_GENERATION_GROWTH_SERIES series (told by headSeries), V8 may double them again:
  * there a burst of new series is mostly scavenges of 1 MB (100,000 new series: ~160 of them, a
- * third of the time), and the head's own bytes dwarf what the growth costs. It stops growing at
- * YOUNG_GENERATION_MOST_BYTES (`semiSpace` tells the capacity): every page of a grown semi-space is
- * memory the kernel faults in afresh (~10 µs a page on a Firecracker guest): 100,000 new series
- * took ~2,800 page faults more with 16 MB semi-spaces than with 8 MB ones, and were no faster.
+ * third of the time), and the head's own bytes dwarf what the growth costs.
  */
 export class IngestYoungGeneration {
   private grown = false;
-  private full = false;
-
-  constructor(private readonly semiSpace: () => number = semiSpaceBytes) {}
 
   /** The heap policy (for keepHeapPolicy): the semi-space growth factor for the head's size so far. */
   readonly policy = (): void => {
     if (chosen(["semi-space"])) return;
-    setFlagsFromString(`--semi-space-growth-factor=${this.growthFactor()}`);
+    setFlagsFromString(`--semi-space-growth-factor=${this.grown ? 2 : 1}`);
   };
 
-  /** The semi-space growth factor the policy sets now: 2 (V8's) between the threshold and the most, else 1. */
-  growthFactor(): number {
-    return this.grown && !this.full ? 2 : 1;
-  }
-
-  /** The head now holds n series: past the threshold, the young generation may grow from then on, up to its most. */
+  /** The head now holds n series: past the threshold, the young generation may grow from then on. */
   headSeries(n: number): void {
-    if (this.full) return;
-    if (!this.grown) {
-      if (n < YOUNG_GENERATION_GROWTH_SERIES) return;
-      this.grown = true;
-      this.policy();
-      return;
-    }
-    // The capacity V8 reports is a little under the doubling's round size (page headers).
-    if (2 * this.semiSpace() <= YOUNG_GENERATION_MOST_BYTES) return;
-    this.full = true;
+    if (this.grown || n < YOUNG_GENERATION_GROWTH_SERIES) return;
+    this.grown = true;
     this.policy();
   }
 }
