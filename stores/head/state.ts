@@ -2,22 +2,21 @@
 // truncate, read): the series table (by id and by label hash), the postings
 // index, the chunk arena, and the head's time bounds and chunk count.
 import { Registry } from "prom-client";
-import { FloatBits, compareUtf8, labelsHash } from "../../storeapi/index.js";
+import { FloatBits, compareUtf8, labelsEqual, labelsHash } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
 import { PostingsIndex } from "./postings.js";
 import { MemSeries, SeriesFloats } from "./series.js";
 import { SeriesById } from "./series-by-id.js";
-import { SeriesByHash } from "./series-by-hash.js";
 
 export class HeadState {
   readonly postings = new PostingsIndex();
   /** Closed chunks' bytes. */
   readonly arena = new ChunkArena();
   readonly byId = new SeriesById();
-  /** Label-set hash → series. */
-  readonly byHash = new SeriesByHash();
+  /** Label-set hash → series; a collision keeps an array of the series sharing the hash. */
+  readonly byHash = new Map<number, MemSeries | MemSeries[]>();
   /** Float scratch for bit comparisons and for every open chunk (one per chunk would cost ~30% of a series). */
   readonly bits = new FloatBits();
   /** Every series' times and values. */
@@ -43,7 +42,11 @@ export class HeadState {
   }
 
   lookup(labels: Labels, hash: number): MemSeries | undefined {
-    return this.byHash.find(hash, labels);
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
+    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
+    return undefined;
   }
 
   createSeries(id: number, labels: Labels, hash: number): MemSeries {
@@ -51,7 +54,10 @@ export class HeadState {
     series.owner = this;
     this.created++;
     this.byId.set(id, series);
-    this.byHash.add(series);
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) this.byHash.set(hash, series);
+    else if (Array.isArray(hit)) hit.push(series);
+    else this.byHash.set(hash, [hit, series]);
     this.metrics.seriesCreated.inc();
     return series;
   }
@@ -68,7 +74,13 @@ export class HeadState {
     this.byId.delete(series.id);
     series.owner = undefined;
     series.detachFloats(this.floats);
-    this.byHash.delete(series);
+    const hit = this.byHash.get(series.hash);
+    if (hit === series) this.byHash.delete(series.hash);
+    else if (Array.isArray(hit)) {
+      const rest = hit.filter((s) => s !== series);
+      if (rest.length === 1) this.byHash.set(series.hash, rest[0]!);
+      else this.byHash.set(series.hash, rest);
+    }
   }
 
   /** Samples in every series' chunks, from the chunk headers. */
@@ -101,7 +113,7 @@ export class HeadState {
   }
 }
 
-/** Series object, its slots in the two series tables, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
+/** Series object, its two map entries, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
 const SERIES_OVERHEAD_BYTES = 500;
 /** A closed chunk's four numbers in its series' list, with the list's slack. */
 const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
