@@ -127,12 +127,13 @@ export class ChunkTable {
 
   /** decodeXorChunk of chunk c, read in place when its block has room after it. */
   decode(c: number, mint: number, maxt: number, outT: Float64Array, outV: Float64Array, outOffset: number, iterator: XorChunkIterator): number {
-    const block = this.blocks[this.source[c]!]!;
+    const source = this.source[c]!;
+    const block = this.blocks[source]!;
     const offset = this.offset[c]!;
     const length = this.length[c]!;
     const bytes = new Uint8Array(block.buffer, offset, length);
     // The offset as an int32: a double base would make every read of the decoder's loop a double's.
-    const view = offset + length + XOR_READ_PAD_BYTES <= block.length && offset <= MAX_INT32 ? this.views[this.source[c]!] : undefined;
+    const view = offset + length + XOR_READ_PAD_BYTES <= block.length && offset <= MAX_INT32 ? this.views[source] : undefined;
     return decodeXorChunk(bytes, mint, maxt, outT, outV, outOffset, iterator, false, view, offset | 0);
   }
 

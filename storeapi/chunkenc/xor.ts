@@ -690,15 +690,8 @@ const EXPONENT_HI = 0x7ff00000;
 /** Bytes decodeXorChunk reads past a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
 export const XOR_READ_PAD_BYTES = 32;
 
-/**
- * A big-endian view holding the chunk's bytes from byte `chunkViewBase(d)` on, with XOR_READ_PAD_BYTES
- * readable after them: the view of the buffer they are in when it has that many more (a closed
- * chunk in a slab or a shared block: whatever those bytes hold, the decoder only peeks at them),
- * else the chunk copied into the iterator's scratch and zero-padded. (The copy was ~8 % of a
- * grouped read's main-thread profile.)
- */
-function chunkView(d: Uint8Array, it: XorChunkIterator): DataView {
-  if (inPlace(d)) return it.viewOf(d.buffer);
+/** The chunk's bytes copied into the iterator's scratch and zero-padded, as a big-endian view (from byte 0). */
+function paddedCopy(d: Uint8Array, it: XorChunkIterator): DataView {
   const len = d.length;
   const s = it.byteScratch(len + XOR_READ_PAD_BYTES);
   s.bytes.set(d);
@@ -706,11 +699,11 @@ function chunkView(d: Uint8Array, it: XorChunkIterator): DataView {
   return s.view;
 }
 
-/** Where chunkView's view has the chunk's first byte. */
-function chunkViewBase(d: Uint8Array): number {
-  return inPlace(d) ? d.byteOffset : 0;
-}
-
+/**
+ * Whether the buffer holding the chunk has XOR_READ_PAD_BYTES after it (a closed chunk in a slab
+ * or a shared block), so it can be read in place: whatever those bytes hold, the decoder only
+ * peeks at them. (The copy otherwise made was ~8 % of a grouped read's main-thread profile.)
+ */
 function inPlace(d: Uint8Array): boolean {
   return d.byteOffset + d.length + XOR_READ_PAD_BYTES <= d.buffer.byteLength;
 }
@@ -779,8 +772,13 @@ export function decodeXorChunk(
   if (it.err !== undefined) throw new Error(`decodeXorChunk: ${it.err}`);
   if (total <= 2) return n - outOffset;
   const st = it.state();
-  const w = view ?? chunkView(bytes, it);
-  const base = view !== undefined ? viewBase : chunkViewBase(bytes);
+  let w = view;
+  let base = viewBase;
+  if (w === undefined) {
+    const placed = inPlace(bytes);
+    w = placed ? it.viewOf(bytes.buffer) : paddedCopy(bytes, it);
+    base = placed ? bytes.byteOffset : 0;
+  }
   // outV's words: a value is stored as its two words, never made a float here (writing the words
   // and reading them back as one float stalls the CPU's store forwarding on every sample).
   const ow = it.wordsOf(outV);
