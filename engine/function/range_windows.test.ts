@@ -12,9 +12,11 @@ test("windows overlap only across steps closer than the range, or an @-fixed win
   assert.equal(windowsOverlap(timeline(0, 36_000_000, 7_200_000), 3_600_000, true), true, "an @-fixed window is the same window at every step");
 });
 
-test("one window per series is evaluated directly: no incremental state", () => {
+test("one window per series is evaluated directly; disjoint windows incrementally where that reads no more samples", () => {
   for (const name of ["rate", "increase", "max_over_time", "min_over_time", "quantile_over_time", "resets", "changes"]) {
     assert.equal(new SeriesWindows(shape(name, true), 4).incremental, true, name);
-    assert.equal(new SeriesWindows(shape(name, false), 4).incremental, false, name);
+    assert.equal(new SeriesWindows(shape(name, false), 4, true).incremental, false, `${name}, one step`);
   }
+  for (const name of ["rate", "increase", "resets", "changes"]) assert.equal(new SeriesWindows(shape(name, false), 4).incremental, true, `${name}, disjoint windows`);
+  for (const name of ["max_over_time", "min_over_time", "quantile_over_time"]) assert.equal(new SeriesWindows(shape(name, false), 4).incremental, false, `${name}, disjoint windows`);
 });

@@ -51,8 +51,8 @@ export class SeriesWindows {
     private readonly oneStep = false,
   ) {
     this.fn = rangeFunctions[shape.name]!;
-    // One window per series (an instant query, or steps at least a range apart): the direct function reads it once, with no per-series state to set up.
-    this.sliding = shape.overlapping ? slidingEvaluator(shape.name, series, shape.anchored, shape.smoothed) : undefined;
+    // One window per series (an instant query): the direct function reads it once, with no per-series state to set up.
+    this.sliding = oneStep ? undefined : slidingEvaluator(shape.name, series, shape.anchored, shape.smoothed, shape.overlapping);
     this.extended = shape.anchored || shape.smoothed;
     this.ahead = shape.smoothed ? shape.lookbackMs : 0;
     this.w = {

@@ -78,6 +78,11 @@ describe("sliding evaluators equal the direct functions", () => {
       for (let seed = 1; seed <= 25; seed++) checkSeed(c.name, c.anchored, seed, c.exact === true);
     });
   }
+  for (const c of CASES.filter((c) => slidingEvaluator(c.name, 1, c.anchored, false, false) !== undefined)) {
+    it(`${c.name}${c.anchored ? " anchored" : ""}, disjoint windows`, () => {
+      for (let seed = 1; seed <= 25; seed++) checkSeed(c.name, c.anchored, seed, c.exact === true, true);
+    });
+  }
 });
 
 /**
@@ -85,13 +90,14 @@ describe("sliding evaluators equal the direct functions", () => {
  * at random between runs (as a buffer's fill does), or for some series in one run of every step
  * (a buffer holding the whole series).
  */
-function checkSeed(name: string, anchored: boolean, seed: number, exact: boolean): void {
+function checkSeed(name: string, anchored: boolean, seed: number, exact: boolean, disjoint = false): void {
   const r = rng(seed);
   const all = Array.from({ length: 1 + Math.floor(r() * 4) }, () => randomSeries(r));
-  const ev = slidingEvaluator(name, all.length, anchored, false);
+  const ev = slidingEvaluator(name, all.length, anchored, false, !disjoint);
   assert.ok(ev !== undefined, `${name} has an evaluator`);
-  const rangeMs = 1_000 + Math.floor(r() * 3_600_000);
-  const stepMs = 1_000 + Math.floor(r() * 600_000);
+  // Disjoint: each step a range or more after the last, adjacent or with samples between windows.
+  const rangeMs = disjoint ? 1_000 + Math.floor(r() * 600_000) : 1_000 + Math.floor(r() * 3_600_000);
+  const stepMs = disjoint ? rangeMs + (r() < 0.3 ? 0 : Math.floor(r() * 600_000)) : 1_000 + Math.floor(r() * 600_000);
   const steps = 1 + Math.floor(r() * 300);
   const fn = rangeFunctions[name];
   const refs = Float64Array.from({ length: steps }, (_, k) => k * stepMs);

@@ -35,8 +35,14 @@ export interface SlidingEvaluator {
   values(i: number, pw: PlacedWindows, args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void;
 }
 
-/** The incremental evaluator for a function, or undefined when it has none (use the direct one). */
-export function slidingEvaluator(name: string, series: number, anchored: boolean, smoothed: boolean): SlidingEvaluator | undefined {
+/**
+ * The evaluator for a function's windows over many steps, or undefined when it has none (use the
+ * direct one). rate/increase and resets/changes take disjoint windows too (`overlapping` false):
+ * they read only each window's samples either way, and skip the direct function's per-window call
+ * and boxed result (a 1m rate at 1m steps: 0.84 of the CPU). The deque and the sorted window pay
+ * only where windows share samples.
+ */
+export function slidingEvaluator(name: string, series: number, anchored: boolean, smoothed: boolean, overlapping = true): SlidingEvaluator | undefined {
   if (smoothed) return undefined;
   switch (name) {
     case "rate":
@@ -47,10 +53,10 @@ export function slidingEvaluator(name: string, series: number, anchored: boolean
     case "changes":
       return new PairCountEvaluator(series, true, anchored);
     case "quantile_over_time":
-      return anchored ? undefined : new QuantileEvaluator(series);
+      return anchored || !overlapping ? undefined : new QuantileEvaluator(series);
     case "max_over_time":
     case "min_over_time":
-      return anchored ? undefined : new ExtremumEvaluator(series, name === "max_over_time");
+      return anchored || !overlapping ? undefined : new ExtremumEvaluator(series, name === "max_over_time");
     default:
       return undefined;
   }
@@ -163,14 +169,18 @@ class RateEvaluator implements SlidingEvaluator {
   values(i: number, pw: PlacedWindows, _args: readonly Float64Array[], w: RangeWindow, out: Float64Array, present: Uint8Array, at: number): void {
     const { t, v, base, rawCounts, starts, ends, refs, step0, rangeMs } = pw;
     if (pw.n === 0) return;
-    // Pairs before the run's first window never matter again (and their samples may be gone).
+    // Pairs before the run's first window never matter again (and their samples may be gone);
+    // nor do those between disjoint windows: each window's pairs are checked, once.
     const endAll = ends[pw.n - 1] + base;
     const scanFrom = Math.max(this.scanned[i], starts[0] + base + 1);
     let nFound = 0;
-    for (let k = scanFrom; k < endAll; k++) {
-      if (!isResetAt(v, k - base)) continue;
-      this.found = atLeast(this.found, nFound + 1, nFound);
-      this.found[nFound++] = k;
+    for (let j = 0, k = scanFrom; j < pw.n; j++) {
+      if (k < starts[j] + base + 1) k = starts[j] + base + 1;
+      for (const e = ends[j] + base; k < e; k++) {
+        if (!isResetAt(v, k - base)) continue;
+        this.found = atLeast(this.found, nFound + 1, nFound);
+        this.found[nFound++] = k;
+      }
     }
     if (endAll > this.scanned[i]) this.scanned[i] = endAll;
     const found = this.found;
