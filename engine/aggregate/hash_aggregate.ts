@@ -19,6 +19,7 @@ import { kahanAddAt, kahanResult, kahanSumInc } from "../functions/index.js";
 import { VectorSelectorOperator } from "../scan/vector_selector.js";
 import { RangeFunctionOperator } from "../function/range_function.js";
 import { aggregateFloatReads, aggregateFloatRows, GROUPED_STEPS_MOST, type GroupedSteps } from "./grouped_steps.js";
+import type { GroupShare } from "../parallel/offload.js";
 
 export class HashAggregateOperator implements Operator {
   readonly kind = "vector";
@@ -101,13 +102,13 @@ export class HashAggregateOperator implements Operator {
       if (!fits(input.steps())) return null;
       const reads = await input.floatReads(grouping);
       if (reads === undefined) return null;
-      return { acc: await aggregateFloatReads(reads, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: reads.times, countReads: true };
+      return { acc: await aggregateFloatReads(reads, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: reads.times, countReads: true, share: reads.share };
     }
     if (input instanceof RangeFunctionOperator) {
       if (!fits(input.steps())) return null;
       const rows = await input.floatRows(grouping);
       if (rows === undefined) return null;
-      return { acc: await aggregateFloatRows(rows, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: rows.times, countReads: false };
+      return { acc: await aggregateFloatRows(rows, grouping.of, grouping.groups, grouping.sum, this.ctx.signal), times: rows.times, countReads: false, share: rows.share };
     }
     return null;
   }
@@ -140,6 +141,11 @@ export class HashAggregateOperator implements Operator {
       out.push(res);
     }
     this.step = last;
+    // Every worker answered before the rows were handed here (aggregateFloatReads/Rows): read whole, they can go.
+    if (last === steps) {
+      grouped.share?.release();
+      grouped.share = undefined;
+    }
     return out;
   }
 
@@ -352,6 +358,8 @@ interface Grouped {
   times: Float64Array;
   /** Whether each step's floats are counted as read here (a vector selector's, which counts nothing itself). */
   countReads: boolean;
+  /** Rows shared with the workers: given back for another read once every step is emitted. */
+  share?: GroupShare;
 }
 
 const RESET_SEEN = 1;

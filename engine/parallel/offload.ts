@@ -13,7 +13,7 @@ import type { StepTimes } from "../function/range_windows.js";
 import { sliceStepsMost, type StepVector } from "../model.js";
 import type { SampleBuffer, SeriesInput } from "../scan/sample_buffer.js";
 import type { WindowWorkerPool } from "./pool.js";
-import { packSeries, sharedRows, takeGroup, transferList, type FromWorker, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
+import { packSeries, sharedRows, takeGroup, transferList, type FromWorker, type SharedRowsPool, type GroupsResult, type GroupsWork, type JobMessage, type SliceRequest, type SliceResult, type SliceWork } from "./protocol.js";
 
 /**
  * A worker's share of a call's series against the query's thread, which also runs the operators
@@ -238,7 +238,13 @@ export class GroupShare {
     readonly parts: readonly GroupsPart[],
     /** Every group's row, the workers' groups added in place (read them once every part has answered). */
     readonly acc: GroupedSteps,
+    private readonly rows?: SharedRowsPool,
   ) {}
+
+  /** The rows go back to the pool for another read: call once every part has answered and the rows have been read whole. */
+  release(): void {
+    this.rows?.give(this.acc);
+  }
 
   /** The next group to read here, or -1 when every group is taken. */
   take(): number {
@@ -274,7 +280,7 @@ export function shareGroups(leases: WorkerLeases | undefined, rows: GroupsWork["
   const lists = groupLists(of, groups);
   const order = biggestFirst(lists.groupStart);
   const next = new Int32Array(new SharedArrayBuffer(4));
-  const acc = sharedRows(groups * steps.times.length, sum);
+  const acc = sharedRows(groups * steps.times.length, sum, leases.pool.rows);
   const series = packSeries(inputs);
   const parts = workers.map((w, p) => {
     const job: JobMessage = {
@@ -287,7 +293,7 @@ export function shareGroups(leases: WorkerLeases | undefined, rows: GroupsWork["
     };
     return new GroupsPart(job, w);
   });
-  return new GroupShare(lists, next, order, parts, acc);
+  return new GroupShare(lists, next, order, parts, acc, leases.pool.rows);
 }
 
 /** Each group's series, ascending (a counting sort of `of`). */

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index.js";
 import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
 import { chunkRunOf, NO_CHUNKS, type ChunkRun } from "../scan/chunk_table.js";
-import { packSeries, transferList, unpackSeries } from "./protocol.js";
+import { packSeries, SharedRowsPool, transferList, unpackSeries } from "./protocol.js";
 import { sliceEnds, WorkerPart, type HeldWorker } from "./offload.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
 
@@ -203,7 +203,34 @@ test("sum, count and group over many groups are shared by group with the workers
       assert.ok(pool.parts - before >= 1, `${q}, ${groups} groups: parts handed to workers: ${pool.parts - before}`);
     }
   }
+  // Each read shared by group gave its rows back, and the next took them (dirty, zeroed on taking).
+  assert.ok(pool.rows.size > 0, "shared rows kept for the next read");
   assert.equal(pool.discarded, 0);
+});
+
+test("shared rows are kept for the next read: taken zeroed, the smallest that fits, at most three, none over 2^20 cells", () => {
+  const rows = new SharedRowsPool();
+  const a = rows.take(100);
+  assert.ok(a.buffer instanceof SharedArrayBuffer);
+  a.fill(7);
+  rows.give({ count: a, value: new Float64Array(0), comp: new Float64Array(0) });
+  assert.equal(rows.size, 1);
+  const b = rows.take(60);
+  assert.equal(b.buffer, a.buffer, "the kept array, taken again");
+  assert.equal(b.length, 60);
+  assert.deepEqual([...new Set(b)], [0], "zeroed");
+  assert.equal(rows.size, 0);
+  const big = rows.take(200);
+  assert.notEqual(big.buffer, a.buffer, "too small: a new one");
+  rows.give({ count: b, value: big, comp: rows.take(50) });
+  rows.give({ count: b, value: new Float64Array(0), comp: new Float64Array(0) });
+  assert.equal(rows.size, 3, "each array once");
+  assert.equal(rows.take(150).buffer, big.buffer, "the smallest that fits");
+  rows.give({ count: rows.take(10), value: rows.take(10), comp: new Float64Array(new SharedArrayBuffer(8 * 300)) });
+  assert.equal(rows.size, 3, "the largest three kept");
+  const huge = new Float64Array(new SharedArrayBuffer(8 * ((1 << 20) + 1)));
+  rows.give({ count: huge, value: new Float64Array(0), comp: new Float64Array(0) });
+  assert.ok(rows.take(1 << 20).buffer !== huge.buffer, "over 2^20 cells: not kept");
 });
 
 /** Range functions of floats only (`g`) under sum, count and group: every series' row at once, the workers' series-major. */

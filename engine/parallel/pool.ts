@@ -4,7 +4,7 @@
 // call (or ready()), so a process that never runs one never pays for them; until they have loaded
 // the engine's code, calls stay on the query's thread.
 import { Worker } from "node:worker_threads";
-import type { FromWorker } from "./protocol.js";
+import { SharedRowsPool, type FromWorker } from "./protocol.js";
 
 /** Default least work (samples decoded + windows evaluated) for a call to use workers; see the README's speed section. */
 export const DEFAULT_PARALLEL_MIN_SAMPLES = 1_000_000;
@@ -26,6 +26,8 @@ export class WindowWorkerPool {
   parts = 0;
   /** Workers stopped mid-job (a canceled query, a failure) and replaced. */
   discarded = 0;
+  /** The rows of reads shared by group, kept from one query for the next. */
+  readonly rows = new SharedRowsPool();
   private readonly script: URL;
   private readonly idle: Worker[] = [];
   /** Started, not yet ready. */
