@@ -241,9 +241,9 @@ export class GroupShare {
     private readonly rows?: SharedRowsPool,
   ) {}
 
-  /** The rows go back to the pool for another read: call once every part has answered and the rows have been read whole. */
+  /** The rows go back to the pool for another read, once read whole: only if every part has answered (a worker that failed may still be writing). */
   release(): void {
-    this.rows?.give(this.acc);
+    if (this.parts.every((p) => p.answered())) this.rows?.give(this.acc);
   }
 
   /** The next group to read here, or -1 when every group is taken. */
@@ -331,6 +331,11 @@ export class GroupsPart implements HeldPart {
 
   busy(): boolean {
     return this.result === undefined && this.failure === undefined;
+  }
+
+  /** Whether the worker answered: it has added its last group and writes the rows no more. */
+  answered(): boolean {
+    return this.result !== undefined;
   }
 
   receive(m: SliceResult | GroupsResult): void {

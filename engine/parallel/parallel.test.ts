@@ -7,7 +7,7 @@ import { Engine, QueryError, WindowWorkerPool, type QueryResult } from "../index
 import { MemoryStore, STALE_NAN, type Labels, type SeriesFrame, type SeriesRequest } from "../../storeapi/index.js";
 import { chunkRunOf, NO_CHUNKS, type ChunkRun } from "../scan/chunk_table.js";
 import { packSeries, SharedRowsPool, transferList, unpackSeries } from "./protocol.js";
-import { sliceEnds, WorkerPart, type HeldWorker } from "./offload.js";
+import { GroupShare, sliceEnds, WorkerPart, type GroupsPart, type HeldWorker } from "./offload.js";
 import { nativeHistogram, rng } from "../../testing/index.js";
 
 const MIN = 60_000;
@@ -194,6 +194,8 @@ test("sum, count and group over many groups are shared by group with the workers
   const queries = ["sum by (k) (g)", "count by (k) (g)", "group by (k) (g)", "sum by (k) (g offset 3m)", "sum without (i) (g)"];
   // Range functions: the workers' windows read samples and give floats (counted, and the rate info noted) as the thread's.
   queries.push("sum by (k) (rate(g[5m]))", "count by (k) (changes(g[5m]))", "sum by (k) (max_over_time(g[17m]))", "group by (k) (deriv(g[10m]))");
+  // Two reads shared by group in one query, each holding its rows until its last step is emitted.
+  queries.push("sum by (k) (rate(g[5m])) / sum by (k) (g)", "count by (k) (g) - sum by (k) (changes(g[5m]))");
   // 12 groups: shared by group; 3: shared by series (too few groups to share by).
   for (const groups of [12, 3]) {
     const store = groupedStore(groups, 60, groups);
@@ -206,6 +208,30 @@ test("sum, count and group over many groups are shared by group with the workers
   // Each read shared by group gave its rows back, and the next took them (dirty, zeroed on taking).
   assert.ok(pool.rows.size > 0, "shared rows kept for the next read");
   assert.equal(pool.discarded, 0);
+});
+
+test("queries running at once each read their own shared rows until every step is emitted", async () => {
+  const pooled = new Engine({ windowWorkers: pool });
+  const store = groupedStore(12, 60, 12);
+  const queries = ["sum by (k) (g)", "sum by (k) (rate(g[5m]))", "count by (k) (g offset 3m)", "sum by (k) (g) * 2"];
+  // Subqueries each read whole, interleaved: one may take rows while the other still emits its own.
+  queries.push("max_over_time(sum by (k) (g)[30m:1m]) - min_over_time(sum by (k) (rate(g[5m]))[30m:1m])");
+  const want = await Promise.all(queries.map((q) => alone.rangeQuery(store, q, 20 * MIN, END, 30_000).exec()));
+  for (let round = 0; round < 3; round++) {
+    const got = await Promise.all(queries.map((q) => pooled.rangeQuery(store, q, 20 * MIN, END, 30_000).exec()));
+    queries.forEach((q, i) => assertSame(`${q}, round ${round}`, want[i]!, got[i]!));
+  }
+});
+
+test("a read's shared rows go back to the pool only once every worker has answered", () => {
+  const rows = new SharedRowsPool();
+  const acc = { count: rows.take(24), value: new Float64Array(0), comp: new Float64Array(0) };
+  const lists = { groupStart: new Int32Array([0, 1]), groupSeries: new Int32Array([0]) };
+  const part = (answered: boolean) => ({ answered: () => answered }) as unknown as GroupsPart;
+  new GroupShare(lists, new Int32Array(1), new Int32Array(1), [part(true), part(false)], acc, rows).release();
+  assert.equal(rows.size, 0, "a worker still owes its answer (or failed): the rows are not kept");
+  new GroupShare(lists, new Int32Array(1), new Int32Array(1), [part(true), part(true)], acc, rows).release();
+  assert.equal(rows.size, 1);
 });
 
 test("shared rows are kept for the next read: taken zeroed, the smallest that fits, at most three, none over 2^20 cells", () => {

@@ -62,7 +62,8 @@ export interface GroupsWork {
  * A grouped read's rows (groups × steps `cells`; value and comp only for a sum) in shared memory:
  * a group's row is written only by the thread that took the group, and read by the query's thread
  * once every worker has answered. (Each worker's rows in arrays of its own, sent back and copied in,
- * were fresh memory the worker faulted in and the query's thread copied, every query.)
+ * were fresh memory the worker faulted in and the query's thread copied, every query.) Taken from
+ * `pool` when given.
  */
 export function sharedRows(cells: number, sum: boolean, pool?: SharedRowsPool): GroupedSteps {
   const floats = (n: number): Float64Array => pool?.take(n) ?? new Float64Array(new SharedArrayBuffer(8 * n));
