@@ -14,6 +14,16 @@ import { aggregateFloatRows } from "./grouped_steps.js";
 
 const MIN = 60_000;
 
+/** Series i's labels: in group g = i mod 3 and h = a|b by parity. */
+function seriesLabels(i: number): { name: string; value: string }[] {
+  return [
+    { name: "__name__", value: "x" },
+    { name: "g", value: String(i % 3) },
+    { name: "h", value: i % 2 === 0 ? "a" : "b" },
+    { name: "i", value: String(i).padStart(2, "0") },
+  ];
+}
+
 function randomStore(seed: number): MemoryStore {
   const r = rng(seed);
   const store = new MemoryStore();
@@ -27,12 +37,7 @@ function randomStore(seed: number): MemoryStore {
     return (r() - 0.5) * 10;
   };
   for (let i = 0; i < 40; i++) {
-    const labels = [
-      { name: "__name__", value: "x" },
-      { name: "g", value: String(i % 3) },
-      { name: "h", value: i % 2 === 0 ? "a" : "b" },
-      { name: "i", value: String(i).padStart(2, "0") },
-    ];
+    const labels = seriesLabels(i);
     // Irregular scrapes with gaps longer than the lookback; some series start late or end early.
     const from = r() < 0.2 ? Math.floor(r() * 60) * MIN : 0;
     const to = r() < 0.2 ? from + Math.floor(r() * 120) * MIN : 180 * MIN;
@@ -40,6 +45,14 @@ function randomStore(seed: number): MemoryStore {
       if (r() < 0.02) t += 8 * MIN;
       store.appendSample(labels, t, pick());
     }
+  }
+  // And series holding no NaN, infinity or stale marker (a count reads only their times), in the same groups.
+  const f = rng(seed + 1000);
+  for (let i = 40; i < 52; i++) {
+    const labels = seriesLabels(i);
+    // On the 30 s grid of the steps, with gaps of 5.5 minutes: a sample exactly a lookback before a step is not read there.
+    const from = Math.floor(f() * 90) * MIN;
+    for (let t = from; t <= 180 * MIN; t += f() < 0.1 ? 330_000 : 30_000) store.appendSample(labels, t, (f() - 0.5) * 10);
   }
   return store;
 }

@@ -9,7 +9,7 @@
 // another for more than one group, and each adds its groups into the query's rows in shared memory.
 // The arithmetic and its order (series ascending within a step) are HashAggregate's
 // sumFloats/countFloats (one Kahan step, kahanAddAt): the results are the same to the bit.
-import { latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
+import { inLookback, latestAtOrBefore, readsSampleAt } from "../scan/latest_steps.js";
 import { checkAborted, LoopTurns, yieldToLoop } from "../exec/context.js";
 import { kahanAddAt } from "../functions/index.js";
 import type { FloatRows } from "../function/range_function.js";
@@ -187,7 +187,14 @@ export function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: 
   // Cursor a: the last sample at or before the step's reference. A loop each for count and sum:
   // one loop choosing per step took count by 3 % longer.
   let a = 0;
-  if (!sum) {
+  if (!sum && !b.mayHoldNonFinite && len > 0) {
+    // No stale marker among the values: a count reads only the times (count by 0–5 % faster in process).
+    for (let k = 0; k < steps; k++) {
+      const ref = refs[k]!;
+      a = latestAtOrBefore(ts, len, a, ref);
+      if (inLookback(ts, a, ref, lookbackMs)) count[row + k]++;
+    }
+  } else if (!sum) {
     for (let k = 0; k < steps; k++) {
       const ref = refs[k]!;
       a = latestAtOrBefore(ts, len, a, ref);

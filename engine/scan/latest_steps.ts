@@ -19,9 +19,15 @@ export function latestAtOrBefore(ts: Float64Array, len: number, a: number, ref: 
 
 /** Whether a read at ref takes sample a (the latest at or before ref): within (ref − lookback, ref] and not a stale marker. */
 export function readsSampleAt(ts: Float64Array, vs: Float64Array, len: number, a: number, ref: number, lookbackMs: number): boolean {
-  if (a >= len || ts[a]! > ref || ts[a]! <= ref - lookbackMs) return false;
+  if (a >= len || !inLookback(ts, a, ref, lookbackMs)) return false;
   const v = vs[a]!;
   return !(v !== v && isStaleNaN(v));
+}
+
+/** Whether sample a (of at least one) lies within (ref − lookback, ref]: readsSampleAt for samples known to hold no stale marker. */
+export function inLookback(ts: Float64Array, a: number, ref: number, lookbackMs: number): boolean {
+  const t = ts[a]!;
+  return t <= ref && t > ref - lookbackMs;
 }
 
 /**

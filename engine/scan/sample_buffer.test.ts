@@ -205,4 +205,8 @@ test("a one-window read decodes in the fetch's shared scratch, stale markers dro
   assert.equal(b.t, a.t, "the next buffer reuses it");
   assert.equal(b.len, 10);
   assert.equal(b.fillOnceInScratch(), false, "read already");
+  assert.equal(a.mayHoldNonFinite, true, "a stale marker was decoded");
+  assert.equal(b.mayHoldNonFinite, false, "every value decoded was finite");
+  b.release();
+  assert.equal(b.mayHoldNonFinite, true, "released: nothing known");
 });

@@ -240,6 +240,8 @@ export class SampleBuffer {
   rawCounts: Float64Array | undefined;
   /** Valid samples are [0, len). */
   len = 0;
+  /** False only when every value in [0, len) is known finite (no NaN, no stale marker, no infinity): filled by fillOnceInScratch from chunks that decoded none. */
+  mayHoldNonFinite = true;
   /** First index still needed; everything before it may be dropped when space is short. */
   keep = 0;
   /** Two cursors owned by the reader, shifted when the buffer compacts. */
@@ -333,6 +335,7 @@ export class SampleBuffer {
     this.owned = false;
     this.nextChunk = chunks.count;
     this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(0, n) : n;
+    this.mayHoldNonFinite = scratch.iterator.nonFinite;
     return true;
   }
 
@@ -370,6 +373,7 @@ export class SampleBuffer {
     this.v = EMPTY;
     this.len = this.a = this.b = this.keep = 0;
     this.nextChunk = Infinity;
+    this.mayHoldNonFinite = true;
   }
 
   /**
