@@ -34,8 +34,8 @@ export {
   xorChunkHeaderError,
   /** Samples per chunk at which stores cut a new chunk (120, as Prometheus's head). */
   XOR_CHUNK_TARGET_SAMPLES,
-  /** Bytes decodeXorChunk reads past a chunk's end (a caller passing a view of the chunk's buffer guarantees them). */
-  XOR_READ_PAD_BYTES,
+  /** Whether decodeXorChunk can read a chunk in place in its buffer (the bytes it peeks at past the end are there). */
+  xorChunkReadableInPlace,
 } from "./chunkenc/index.js";
 // ── Native histogram chunks (HISTOGRAM and FLOAT_HISTOGRAM, byte-identical to Prometheus's chunkenc) ──
 export {

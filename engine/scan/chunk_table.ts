@@ -3,7 +3,7 @@
 // until it ends, and those views were most of what its scavenges copied and promoted (a view is
 // ~110 heap bytes; 4,000 series × 12 chunks: 5 MB a query). A chunk's view is made only while it
 // is decoded, and dies young.
-import { decodeXorChunk, xorChunkNumSamplesAt, XOR_READ_PAD_BYTES, type XorChunkIterator } from "../../storeapi/index.js";
+import { decodeXorChunk, xorChunkNumSamplesAt, xorChunkReadableInPlace, type XorChunkIterator } from "../../storeapi/index.js";
 
 const FIRST_CHUNKS = 64;
 const MAX_INT32 = 0x7fffffff;
@@ -133,7 +133,7 @@ export class ChunkTable {
     const length = this.length[c]!;
     const bytes = new Uint8Array(block.buffer, offset, length);
     // The offset as an int32: a double base would make every read of the decoder's loop a double's.
-    const view = offset + length + XOR_READ_PAD_BYTES <= block.length && offset <= MAX_INT32 ? this.views[source] : undefined;
+    const view = xorChunkReadableInPlace(offset, length, block.length) && offset <= MAX_INT32 ? this.views[source] : undefined;
     return decodeXorChunk(bytes, mint, maxt, outT, outV, outOffset, iterator, false, view, offset | 0);
   }
 

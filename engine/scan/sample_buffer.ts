@@ -334,7 +334,7 @@ export class SampleBuffer {
     this.v = scratch.v;
     this.owned = false;
     this.nextChunk = chunks.count;
-    this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(0, n) : n;
+    this.len = this.decodedKept(0, n);
     this.mayHoldNonFinite = scratch.iterator.nonFinite;
     return true;
   }
@@ -422,6 +422,11 @@ export class SampleBuffer {
     if (this.nextChunk === chunks.length) join?.finish(this.rawCounts!, this.len - 1);
   }
 
+  /** The length after slots [from, to), just decoded through the scratch's iterator: its stale markers dropped when dropping them and the decoder met a NaN or an infinity. */
+  private decodedKept(from: number, to: number): number {
+    return this.dropStale && this.scratch().iterator.nonFinite ? this.withoutStale(from, to) : to;
+  }
+
   /** Drops the stale markers among slots [from, to) (their raw counts with them); returns the new length. */
   private withoutStale(from: number, to: number): number {
     const { t, v } = this;
@@ -461,7 +466,7 @@ export class SampleBuffer {
     if (this.len + total <= this.t.length) {
       const from = this.len;
       const to = from + decodeXorChunk(bytes, minTime, maxTime, this.t, this.v, from, scratch.iterator);
-      this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(from, to) : to;
+      this.len = this.decodedKept(from, to);
       return;
     }
     scratch.ensure(total);
@@ -480,7 +485,7 @@ export class SampleBuffer {
       t[from + k] = st[k]!;
       v[from + k] = sv[k]!;
     }
-    this.len = this.dropStale && scratch.iterator.nonFinite ? this.withoutStale(from, from + got) : from + got;
+    this.len = this.decodedKept(from, from + got);
   }
 
   /** Drops the samples before `keep` (no longer needed) by moving the rest to the front. */

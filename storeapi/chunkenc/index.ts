@@ -9,7 +9,7 @@ export {
   xorChunkNumSamplesAt,
   xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,
-  XOR_READ_PAD_BYTES,
+  xorChunkReadableInPlace,
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";
 export { encodeAggrChunk, decodeAggrChunk, AGGREGATE_ORDER, type AggrParts } from "./aggr.js";

@@ -688,7 +688,7 @@ function truncated(index: number, total: number): Error {
 const EXPONENT_HI = 0x7ff00000;
 
 /** Bytes decodeXorChunk reads past a chunk's last byte: more than one sample's widest read (145 bits, plus a 64-bit lookahead). */
-export const XOR_READ_PAD_BYTES = 32;
+const XOR_READ_PAD_BYTES = 32;
 
 /** The chunk's bytes copied into the iterator's scratch and zero-padded, as a big-endian view (from byte 0). */
 function paddedCopy(d: Uint8Array, it: XorChunkIterator): DataView {
@@ -700,12 +700,13 @@ function paddedCopy(d: Uint8Array, it: XorChunkIterator): DataView {
 }
 
 /**
- * Whether the buffer holding the chunk has XOR_READ_PAD_BYTES after it (a closed chunk in a slab
- * or a shared block), so it can be read in place: whatever those bytes hold, the decoder only
- * peeks at them. (The copy otherwise made was ~8 % of a grouped read's main-thread profile.)
+ * Whether a chunk of `length` bytes from `offset` of a buffer of `bufferBytes` has XOR_READ_PAD_BYTES
+ * after it in that buffer (a closed chunk in a slab or a shared block), so decodeXorChunk can read it
+ * there: whatever those bytes hold, the decoder only peeks at them. (The copy otherwise made was ~8 %
+ * of a grouped read's main-thread profile.)
  */
-function inPlace(d: Uint8Array): boolean {
-  return d.byteOffset + d.length + XOR_READ_PAD_BYTES <= d.buffer.byteLength;
+export function xorChunkReadableInPlace(offset: number, length: number, bufferBytes: number): boolean {
+  return offset + length + XOR_READ_PAD_BYTES <= bufferBytes;
 }
 
 /** The 32 bits from bit position pos of the bytes at `base` on, as an int32 (the first bit is the sign). */
@@ -749,7 +750,7 @@ export function decodeXorChunk(
   outOffset: number,
   iterator: XorChunkIterator = new XorChunkIterator(bytes),
   newestOnly = false,
-  /** A view with the chunk's bytes from `viewBase` on and XOR_READ_PAD_BYTES readable after them (the caller knows its buffers); else found here. */
+  /** A view of the chunk's buffer, the chunk from `viewBase` on, when xorChunkReadableInPlace (the caller knows its buffers); else found here. */
   view?: DataView,
   viewBase = 0,
 ): number {
@@ -775,7 +776,7 @@ export function decodeXorChunk(
   let w = view;
   let base = viewBase;
   if (w === undefined) {
-    const placed = inPlace(bytes);
+    const placed = xorChunkReadableInPlace(bytes.byteOffset, bytes.length, bytes.buffer.byteLength);
     w = placed ? it.viewOf(bytes.buffer) : paddedCopy(bytes, it);
     base = placed ? bytes.byteOffset : 0;
   }
