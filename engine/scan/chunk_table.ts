@@ -134,7 +134,7 @@ export class ChunkTable {
     const bytes = new Uint8Array(block.buffer, offset, length);
     // The offset as an int32: a double base would make every read of the decoder's loop a double's.
     const view = xorChunkReadableInPlace(offset, length, block.length) && offset <= MAX_INT32 ? this.views[source] : undefined;
-    return decodeXorChunk(bytes, mint, maxt, outT, outV, outOffset, iterator, false, view, offset | 0);
+    return decodeXorChunk(bytes, mint, maxt, outT, outV, outOffset, iterator, view, offset | 0);
   }
 
   /** Chunk c's sample count, from its header. */
