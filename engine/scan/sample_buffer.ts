@@ -218,6 +218,19 @@ export class DecodeScratch {
 }
 
 /** Whether v[k] is a stale marker (the NaN test first: most values are not NaN). */
+/**
+ * Samples [0, n) of t/v copied to `to`/`toV` from `at`: a plain copy (no subarray views: an instant
+ * read copies a few samples per chunk, and views are garbage), in a function of its own so the
+ * per-chunk function calling it holds no loop (one V8 compiled on stack after a deopt was then entered
+ * that way at every call, its per-chunk work in the interpreter: seen for appendChunk).
+ */
+function copySamples(t: Float64Array, v: Float64Array, n: number, to: Float64Array, toV: Float64Array, at: number): void {
+  for (let k = 0; k < n; k++) {
+    to[at + k] = t[k]!;
+    toV[at + k] = v[k]!;
+  }
+}
+
 function isStaleAt(v: Float64Array, k: number): boolean {
   const x = v[k]!;
   return x !== x && isStaleNaN(x);
@@ -477,14 +490,7 @@ export class SampleBuffer {
     const rest = most > 0 ? this.samplesAfter(this.nextChunk, most) : 0;
     this.reserve(got + (rest <= most ? rest : 0));
     const from = this.len;
-    const { t, v } = this;
-    const st = scratch.t;
-    const sv = scratch.v;
-    // A plain copy (no subarray views: an instant read copies a few samples per chunk, and views are garbage).
-    for (let k = 0; k < got; k++) {
-      t[from + k] = st[k]!;
-      v[from + k] = sv[k]!;
-    }
+    copySamples(scratch.t, scratch.v, got, this.t, this.v, from);
     this.len = this.decodedKept(from, from + got);
   }
 
