@@ -217,7 +217,6 @@ export class DecodeScratch {
   }
 }
 
-/** Whether v[k] is a stale marker (the NaN test first: most values are not NaN). */
 /**
  * Samples [0, n) of t/v copied to `to`/`toV` from `at`: a plain copy (no subarray views: an instant
  * read copies a few samples per chunk, and views are garbage), in a function of its own so the
@@ -231,6 +230,7 @@ function copySamples(t: Float64Array, v: Float64Array, n: number, to: Float64Arr
   }
 }
 
+/** Whether v[k] is a stale marker (the NaN test first: most values are not NaN). */
 function isStaleAt(v: Float64Array, k: number): boolean {
   const x = v[k]!;
   return x !== x && isStaleNaN(x);

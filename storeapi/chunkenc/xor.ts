@@ -810,7 +810,7 @@ export function decodeXorChunk(
       run.broken = true;
     }
     broken = run.broken || run.pos > bytes.length * 8;
-    forward &&= run.forward;
+    forward = run.forward;
     nonFinite |= run.nonFinite;
   }
   // One call to the iterator's way for every chunk it must read (each call site V8 had not seen run would deopt this function).
@@ -948,16 +948,15 @@ function keptInRange(outT: Float64Array, outV: Float64Array, from: number, to: n
     outV.copyWithin(from, a, b);
   }
   const n = b - a;
-  if (nonFinite && n === to - from) it.nonFinite = true;
-  else if (nonFinite && !it.nonFinite) {
-    for (let k = from; k < from + n; k++) {
-      if ((ow[2 * k + HI]! & EXPONENT_HI) === EXPONENT_HI) {
-        it.nonFinite = true;
-        break;
-      }
-    }
-  }
+  // Exact for what was kept: a cut chunk's NaN may have been cut away.
+  if (nonFinite && !it.nonFinite) it.nonFinite = n === to - from || holdsNonFinite(ow, from, from + n);
   return n;
+}
+
+/** Whether a value among words-slots [from, to) is a NaN or an infinity (its exponent bits all set). */
+function holdsNonFinite(ow: Int32Array, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if ((ow[2 * k + HI]! & EXPONENT_HI) === EXPONENT_HI) return true;
+  return false;
 }
 
 /** decodeXorChunk one sample at a time through the iterator: its answer for any bytes, or its error. */
