@@ -51,6 +51,13 @@ export interface Chunk {
   readonly placedIn?: ArrayBufferLike;
   readonly placedAt?: number;
   readonly placedLength?: number;
+  /**
+   * The longest time, ms, between two consecutive samples of an XOR chunk (0 for one sample), or
+   * Infinity when it holds a stale marker; from a store that tracks it as it appends (the head).
+   * With it a reader knows, decoding nothing, at which times the chunk gives a sample within a
+   * lookback (count and group read only that). In-process only; absent when not tracked.
+   */
+  readonly maxGap?: number;
 }
 
 /** Decoded float samples of a chunk over [minTime, maxTime]: timestamps and values side by side. */

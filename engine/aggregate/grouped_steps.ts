@@ -179,6 +179,13 @@ async function addParts(parts: readonly WorkerPart[], of: Uint32Array, steps: nu
 export function addSeriesSteps(b: SampleBuffer, refs: Float64Array, lookbackMs: number, row: number, sum: boolean, acc: GroupedSteps): void {
   const { count, value, comp } = acc;
   const steps = refs.length;
+  // A count whose chunks tell when they give a sample (the head's) decodes nothing.
+  const presence = sum ? undefined : b.presenceRun(refs, lookbackMs);
+  if (presence !== undefined) {
+    presence.countPresentSteps(refs, lookbackMs, count, row);
+    b.release();
+    return;
+  }
   // Raw XOR chunks decode into the shared scratch; decoded or downsampled inputs into the buffer.
   if (!b.fillOnceInScratch()) b.fill(Infinity);
   const ts = b.t;

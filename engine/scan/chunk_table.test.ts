@@ -99,7 +99,9 @@ test("a released table writes only into columns of its own: a fetch still loadin
 
 test("a pool keeps at most four column sets, the largest, and none bigger than it caps", () => {
   const pool = new ChunkColumnsPool();
-  for (const n of [64, 128, 4096, 256, 1024, 1 << 19]) pool.give({ source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) });
+  for (const n of [64, 128, 4096, 256, 1024, 1 << 19]) {
+    pool.give({ source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n), minTime: new Float64Array(n), maxTime: new Float64Array(n), maxGap: new Float64Array(n) });
+  }
   assert.equal(pool.size, 4);
   assert.equal(pool.take(1).source.length, 128, "the smallest set that holds the chunks asked for (64 was dropped as the smallest of five)");
   assert.equal(pool.take(2000).source.length, 4096);

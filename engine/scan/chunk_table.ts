@@ -11,15 +11,26 @@ const MAX_INT32 = 0x7fffffff;
 const POOLED_SETS = 4;
 const POOLED_MOST_CHUNKS = 1 << 18;
 
-/** A table's three columns, of one capacity. */
+/** A table's columns, of one capacity. */
 interface ChunkColumns {
   source: Int32Array;
   offset: Float64Array;
   length: Float64Array;
+  /** Each chunk's first and last sample times, and its longest gap between samples (Chunk.maxGap; NaN when the store did not tell). */
+  minTime: Float64Array;
+  maxTime: Float64Array;
+  maxGap: Float64Array;
 }
 
 function newColumns(n: number): ChunkColumns {
-  return { source: new Int32Array(n), offset: new Float64Array(n), length: new Float64Array(n) };
+  return {
+    source: new Int32Array(n),
+    offset: new Float64Array(n),
+    length: new Float64Array(n),
+    minTime: new Float64Array(n),
+    maxTime: new Float64Array(n),
+    maxGap: new Float64Array(n),
+  };
 }
 
 /**
@@ -71,6 +82,9 @@ export class ChunkTable {
   source: Int32Array;
   offset: Float64Array;
   length: Float64Array;
+  minTime: Float64Array;
+  maxTime: Float64Array;
+  maxGap: Float64Array;
   size = 0;
 
   /** With a pool, the table's columns come from it and go back to it on release(). */
@@ -81,26 +95,32 @@ export class ChunkTable {
     this.source = c.source;
     this.offset = c.offset;
     this.length = c.length;
+    this.minTime = c.minTime;
+    this.maxTime = c.maxTime;
+    this.maxGap = c.maxGap;
   }
 
   /**
    * A table over columns built elsewhere (a worker's packed series): chunk c of `size` is
-   * length[c] bytes from offset[c] of blocks[source[c]]. The columns are the table's from then on.
+   * length[c] bytes from offset[c] of blocks[source[c]]. The columns are the table's from then on;
+   * the chunks' times and gaps are not told.
    */
   static over(blocks: readonly Uint8Array[], source: Int32Array, offset: Float64Array, length: Float64Array): ChunkTable {
-    const table = new ChunkTable(undefined, { source, offset, length });
+    const n = source.length;
+    const untold = new Float64Array(n).fill(NaN);
+    const table = new ChunkTable(undefined, { source, offset, length, minTime: untold, maxTime: untold, maxGap: untold });
     for (const b of blocks) table.addBlock(b.buffer);
     table.size = source.length;
     return table;
   }
 
-  /** Adds the chunk whose bytes a view shows (the view itself is not kept); returns its number. */
+  /** Adds the chunk whose bytes a view shows (the view itself is not kept; its times and gaps untold); returns its number. */
   addView(bytes: Uint8Array): number {
     return this.add(bytes.buffer, bytes.byteOffset, bytes.length);
   }
 
-  /** Adds the chunk of `length` bytes from `offset` of `buffer`; returns its number. */
-  add(buffer: ArrayBufferLike, offset: number, length: number): number {
+  /** Adds the chunk of `length` bytes from `offset` of `buffer`, its samples over [minTime, maxTime] at most maxGap apart (NaN: untold); returns its number. */
+  add(buffer: ArrayBufferLike, offset: number, length: number, minTime = NaN, maxTime = NaN, maxGap = NaN): number {
     let source = buffer === this.lastBuffer ? this.lastSource : this.blockIndex.get(buffer);
     source ??= this.addBlock(buffer);
     this.lastBuffer = buffer;
@@ -110,6 +130,9 @@ export class ChunkTable {
     this.source[c] = source;
     this.offset[c] = offset;
     this.length[c] = length;
+    this.minTime[c] = minTime;
+    this.maxTime[c] = maxTime;
+    this.maxGap[c] = maxGap;
     return c;
   }
 
@@ -156,7 +179,7 @@ export class ChunkTable {
     const pool = this.pool;
     if (pool === undefined) return;
     this.pool = undefined;
-    pool.give({ source: this.source, offset: this.offset, length: this.length });
+    pool.give({ source: this.source, offset: this.offset, length: this.length, minTime: this.minTime, maxTime: this.maxTime, maxGap: this.maxGap });
     this.setColumns(newColumns(0));
     this.size = 0;
   }
@@ -167,6 +190,9 @@ export class ChunkTable {
     c.source.set(this.source.subarray(0, this.size));
     c.offset.set(this.offset.subarray(0, this.size));
     c.length.set(this.length.subarray(0, this.size));
+    c.minTime.set(this.minTime.subarray(0, this.size));
+    c.maxTime.set(this.maxTime.subarray(0, this.size));
+    c.maxGap.set(this.maxGap.subarray(0, this.size));
     // The outgrown columns are not given back: the next query's table would start on them and grow again.
     this.setColumns(c);
   }
@@ -175,6 +201,9 @@ export class ChunkTable {
     this.source = c.source;
     this.offset = c.offset;
     this.length = c.length;
+    this.minTime = c.minTime;
+    this.maxTime = c.maxTime;
+    this.maxGap = c.maxGap;
   }
 }
 
@@ -198,6 +227,40 @@ export class ChunkRun {
 
   numSamples(k: number): number {
     return this.table.numSamples(this.first + k);
+  }
+
+  /**
+   * Whether the run's chunks tell, with no decoding, when they give a sample within a lookback of
+   * lookbackMs: each chunk's times and longest gap are known, no gap is longer than the lookback (so
+   * a chunk gives one from its first sample's time until a lookback after its last) and none holds a
+   * stale marker; chunks in time order.
+   */
+  presenceKnown(lookbackMs: number): boolean {
+    const { minTime, maxTime, maxGap } = this.table;
+    let previous = -Infinity;
+    for (let c = this.first; c < this.first + this.count; c++) {
+      // NaN (untold) and Infinity (a stale marker) fail this too.
+      if (!(maxGap[c]! <= lookbackMs) || !(minTime[c]! >= previous) || !(maxTime[c]! >= minTime[c]!)) return false;
+      previous = maxTime[c]!;
+    }
+    return true;
+  }
+
+  /**
+   * Adds 1 at count[row + k] for every step k whose reference time refs[k] (never decreasing) has a
+   * sample of the run within (ref − lookback, ref], from the chunks' times alone: for a run whose
+   * presenceKnown(lookbackMs) holds.
+   */
+  countPresentSteps(refs: Float64Array, lookbackMs: number, count: Float64Array, row: number): void {
+    const { minTime, maxTime } = this.table;
+    const steps = refs.length;
+    let k = 0;
+    for (let c = this.first; c < this.first + this.count && k < steps; c++) {
+      const from = minTime[c]!;
+      const to = maxTime[c]! + lookbackMs;
+      while (k < steps && refs[k]! < from) k++;
+      for (; k < steps && refs[k]! < to; k++) count[row + k]++;
+    }
   }
 }
 

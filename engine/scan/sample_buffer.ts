@@ -64,8 +64,9 @@ export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTi
     const first = table.size;
     for (const c of chunks) {
       const raw = c.raw!;
-      if (raw.placedIn !== undefined) table.add(raw.placedIn, raw.placedAt!, raw.placedLength!);
-      else table.addView(raw.data);
+      const bytes = raw.placedIn !== undefined ? undefined : raw.data;
+      if (bytes === undefined) table.add(raw.placedIn!, raw.placedAt!, raw.placedLength!, c.minTime, c.maxTime, raw.maxGap ?? NaN);
+      else table.add(bytes.buffer, bytes.byteOffset, bytes.length, c.minTime, c.maxTime, raw.maxGap ?? NaN);
     }
     return { chunks: table.runFrom(first), minTime, maxTime, scratch };
   }
@@ -314,6 +315,19 @@ export class SampleBuffer {
    */
   unreadXorInput(dropStale: boolean): SeriesInput | undefined {
     return this.dropStale === dropStale && this.readsNothingYet() ? this.input : undefined;
+  }
+
+  /**
+   * The unread raw XOR chunks of a buffer that keeps stale markers (a vector selector's) when they
+   * tell, with no decoding, at which of the references refs (never decreasing) there is a sample
+   * within (ref − lookback, ref] (ChunkRun.presenceKnown), and the input's range holds every such
+   * sample (the answer is then the one its decoded samples give); undefined otherwise.
+   */
+  presenceRun(refs: Float64Array, lookbackMs: number): ChunkRun | undefined {
+    const input = this.unreadXorInput(false);
+    if (input === undefined || refs.length === 0) return undefined;
+    if (refs[0]! - lookbackMs + 1 < input.minTime || refs[refs.length - 1]! > input.maxTime) return undefined;
+    return input.chunks.presenceKnown(lookbackMs) ? input.chunks : undefined;
   }
 
   /** Whether every sample of the input is in the buffer (read whole, or decoded up front): a fill reads nothing more. */

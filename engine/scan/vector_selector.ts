@@ -101,6 +101,8 @@ export class VectorSelectorOperator implements Operator {
     if (this.step > 0 || this.cells !== undefined || n.smoothed || n.histogramStats || this.latestRead() !== "value" || !this.floatsOnly(bufs)) return undefined;
     this.step = this.tl.steps;
     const reads = { buffers: bufs, times: this.stepTimes!.times, refs: this.refs, lookbackMs: this.ctx.lookbackMs };
+    // A count over chunks that tell when they give a sample reads no samples: nothing to share.
+    if (!grouping.sum && bufs.every((b) => b.presenceRun(this.refs, this.ctx.lookbackMs) !== undefined)) return { ...reads, mainSeries: bufs.length, parts: [] };
     const share = shareGroups(this.ctx.workers, { kind: "latest", lookbackMs: this.ctx.lookbackMs }, grouping.sum, bufs, this.stepTimes!, grouping.of, grouping.groups);
     if (share !== undefined) return { ...reads, mainSeries: bufs.length, parts: [], share };
     const read = grouping.sum ? "value" : "presence";

@@ -38,7 +38,7 @@ test("a stored chunk read by place names its slab and offset; its view is made o
   arena.store(new Uint8Array(10).fill(7));
   const bytes = new Uint8Array([1, 2, 3, 4, 5]);
   const handle = arena.store(bytes);
-  const read = arena.chunk(handle, bytes.length, ChunkEncoding.XOR);
+  const read = arena.chunk(handle, bytes.length, ChunkEncoding.XOR, 15_000);
   const view = arena.view(handle, bytes.length);
   assert.equal(read.encoding, ChunkEncoding.XOR);
   assert.ok(read.placedIn === view.buffer && read.placedIn instanceof SharedArrayBuffer, "the slab the view shows, shared with window workers");

@@ -56,9 +56,9 @@ export class ChunkArena {
   }
 
   /** Stored bytes as a chunk read by place: its view is made only if `data` is asked for. */
-  chunk(handle: number, length: number, encoding: ChunkEncoding): Chunk {
+  chunk(handle: number, length: number, encoding: ChunkEncoding, maxGap: number): Chunk {
     const slab = Math.floor(handle / SLAB_SPAN);
-    return new ArenaChunkRead(encoding, this.slabs[slab]!.buffer, handle - slab * SLAB_SPAN, length);
+    return new ArenaChunkRead(encoding, this.slabs[slab]!.buffer, handle - slab * SLAB_SPAN, length, maxGap);
   }
 
   /** Marks stored bytes dead; the slab goes once all of its bytes are dead. */
@@ -114,6 +114,7 @@ class ArenaChunkRead implements Chunk {
     readonly placedIn: ArrayBufferLike,
     readonly placedAt: number,
     readonly placedLength: number,
+    readonly maxGap: number,
   ) {}
 
   get data(): Uint8Array {

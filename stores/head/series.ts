@@ -12,16 +12,18 @@ import {
   XorChunk,
   type XorChunkSnapshot,
   decodeXorChunk,
+  isStaleNaN,
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
 import type { AggrChunk, Chunk, DecodedChunkSamples, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
 
 /**
- * Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, and
- * its sample count × 8 + encoding (so counting samples reads no chunk bytes in the arena).
+ * Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, its
+ * sample count × 8 + encoding (so counting samples reads no chunk bytes in the arena), and its
+ * longest gap between samples (Chunk.maxGap).
  */
-const META = 5;
+const META = 6;
 
 function countAndEncoding(samples: number, encoding: ChunkEncoding): number {
   return samples * 8 + encoding;
@@ -128,6 +130,7 @@ class OpenXorChunkRead implements Chunk {
     readonly decoded: DecodedChunkSamples,
     /** Where the bytes are copied to when asked for (the read's shared blocks). */
     private readonly copies: ByteSlab,
+    readonly maxGap: number,
   ) {}
 
   get data(): Uint8Array {
@@ -143,6 +146,8 @@ const COMMIT_V = 3;
 const OPEN_MIN_T = 4;
 const OPEN_MAX_T = 5;
 const OPEN_END = 6;
+/** The open chunk's longest gap between samples so far (Chunk.maxGap). */
+const OPEN_GAP = 7;
 const FLOATS_PER_SERIES = 8;
 
 /** Slots in a SeriesFloats' first page; each next page doubles, up to the last size. */
@@ -195,6 +200,7 @@ export class SeriesFloats {
     v[at + OPEN_MIN_T] = 0;
     v[at + OPEN_MAX_T] = 0;
     v[at + OPEN_END] = 0;
+    v[at + OPEN_GAP] = 0;
     return at;
   }
 
@@ -285,6 +291,12 @@ export class MemSeries {
   private set openMaxT(t: number) {
     this.page[this.at + OPEN_MAX_T] = t;
   }
+  private get openGap(): number {
+    return this.page[this.at + OPEN_GAP]!;
+  }
+  private set openGap(gap: number) {
+    this.page[this.at + OPEN_GAP] = gap;
+  }
   /** The open chunk takes no samples at or after this time (a chunk-range boundary). */
   private get openEnd(): number {
     return this.page[this.at + OPEN_END]!;
@@ -341,8 +353,9 @@ export class MemSeries {
       else opened = true;
       const at = arena.reserveOpenChunkBytes(OPEN_CHUNK_FIRST_BYTES);
       this.startChunk(new XorChunk(OPEN_CHUNK_FIRST_BYTES, scratch, arena.openChunkBlock(), at), t, chunkRange);
-    }
+    } else if (t - this.openMaxT > this.openGap) this.openGap = t - this.openMaxT;
     (this.open as XorChunk).append(t, v);
+    if (v !== v && isStaleNaN(v, scratch)) this.openGap = Infinity;
     if (this.tail !== undefined) this.pushTail(t, v);
     this.noteStartTimestamp(st);
     this.openMaxT = t;
@@ -399,6 +412,8 @@ export class MemSeries {
     if (!(chunk instanceof XorChunk)) this.tail = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
+    // Tracked for XOR chunks only: a histogram chunk is never read for presence alone.
+    this.openGap = chunk instanceof XorChunk ? 0 : Infinity;
   }
 
   private committedHistogram(t: number, h: NativeHistogram): void {
@@ -418,7 +433,7 @@ export class MemSeries {
       this.closedSt ??= new Array<Float64Array | undefined>(this.closed.length / META);
       this.closedSt.push(this.openSt === undefined ? undefined : Float64Array.from(this.openSt));
     }
-    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.open!.numSamples(), encodingOf(this.open!)));
+    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.open!.numSamples(), encodingOf(this.open!)), this.openGap);
     this.open = undefined;
     this.openSt = undefined;
     return bytes.length;
@@ -480,7 +495,8 @@ export class MemSeries {
       if (startTimestamps !== undefined) out.push({ minTime, maxTime, raw: { encoding, data: arena.view(c[i + 2]!, c[i + 3]!), startTimestamps } });
       else {
         const decoded = tail && encoding === ChunkEncoding.XOR ? this.tailSamples(minTime, maxTime, mint, maxt, copies) : undefined;
-        const raw = decoded === undefined ? arena.chunk(c[i + 2]!, c[i + 3]!, encoding) : { encoding, data: arena.view(c[i + 2]!, c[i + 3]!), decoded };
+        const maxGap = c[i + 5]!;
+        const raw = decoded === undefined ? arena.chunk(c[i + 2]!, c[i + 3]!, encoding, maxGap) : { encoding, data: arena.view(c[i + 2]!, c[i + 3]!), decoded, maxGap };
         out.push({ minTime, maxTime, raw });
       }
     }
@@ -500,7 +516,7 @@ export class MemSeries {
     const vs = copies.floats(1);
     ts[0] = t;
     vs[0] = this.commitV;
-    return { minTime: this.openMinT, maxTime: this.openMaxT, raw: new OpenXorChunkRead(open.snapshot(), { minTime: mint, maxTime: maxt, t: ts, v: vs }, copies) };
+    return { minTime: this.openMinT, maxTime: this.openMaxT, raw: new OpenXorChunkRead(open.snapshot(), { minTime: mint, maxTime: maxt, t: ts, v: vs }, copies, this.openGap) };
   }
 
   /**
@@ -513,8 +529,8 @@ export class MemSeries {
     const encoding = encodingOf(open);
     if (this.openSt !== undefined) return { encoding, data: copies.copy(open.bytes()), startTimestamps: Float64Array.from(this.openSt) };
     const decoded = tail ? this.tailSamples(this.openMinT, this.openMaxT, mint, maxt, copies) : undefined;
-    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded, copies);
-    return { encoding, data: copies.copy(open.bytes()) };
+    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded, copies, this.openGap);
+    return { encoding, data: copies.copy(open.bytes()), maxGap: this.openGap };
   }
 
   /**

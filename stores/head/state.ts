@@ -115,8 +115,8 @@ export class HeadState {
 
 /** Series object, its two map entries, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
 const SERIES_OVERHEAD_BYTES = 500;
-/** A closed chunk's four numbers in its series' list, with the list's slack. */
-const CLOSED_CHUNK_OVERHEAD_BYTES = 48;
+/** A closed chunk's six numbers in its series' list, with the list's slack. */
+const CLOSED_CHUNK_OVERHEAD_BYTES = 56;
 /** An interned label, its postings list and map entry, with typical strings. */
 const LABEL_PAIR_OVERHEAD_BYTES = 200;
 
