@@ -4,7 +4,7 @@ import { ChunkEncoding, MemoryStore, STALE_NAN, XorChunk, type AggrChunk } from 
 import { Engine } from "../index.js";
 import { call, range, sel } from "../testing.js";
 import type { MatrixValue } from "../types.js";
-import { DecodeScratch, SampleBuffer } from "./sample_buffer.js";
+import { DecodeScratch, SampleBuffer, seriesInput } from "./sample_buffer.js";
 import { chunkRunOf, NO_CHUNKS } from "./chunk_table.js";
 
 // 2,000 samples at 15s: 17 chunks, so windows slide across chunk boundaries and the buffer compacts.
@@ -209,4 +209,26 @@ test("a one-window read decodes in the fetch's shared scratch, stale markers dro
   assert.equal(b.mayHoldNonFinite, false, "every value decoded was finite");
   b.release();
   assert.equal(b.mayHoldNonFinite, true, "released: nothing known");
+});
+
+test("a selector's buffer reads presence from its chunks' gaps only while unread, every gap within the lookback, and its range holding every sample the references can take", () => {
+  const chunkOf = (from: number, n: number): AggrChunk => {
+    const x = new XorChunk();
+    for (let i = 0; i < n; i++) x.append((from + i) * 15_000, i);
+    return { minTime: from * 15_000, maxTime: (from + n - 1) * 15_000, raw: { encoding: ChunkEncoding.XOR, data: x.bytes(), maxGap: 15_000 } };
+  };
+  const lookback = 300_000;
+  const refs = Float64Array.of(600_000, 630_000, 900_000);
+  const buffer = (chunks: AggrChunk[], minTime: number, maxTime: number, dropStale = false): SampleBuffer => new SampleBuffer(seriesInput(chunks, minTime, maxTime), dropStale);
+  const whole = [chunkOf(0, 40), chunkOf(40, 40)];
+  assert.ok(buffer(whole, 600_000 - lookback + 1, 900_000).presenceRun(refs, lookback) !== undefined, "the fetch range of these references");
+  assert.equal(buffer(whole, 600_000 - lookback + 2, 900_000).presenceRun(refs, lookback), undefined, "a range starting after the first reference's lookback");
+  assert.equal(buffer(whole, 0, 899_999).presenceRun(refs, lookback), undefined, "a range ending before the last reference");
+  assert.equal(buffer(whole, 0, 900_000, true).presenceRun(refs, lookback), undefined, "a buffer dropping stale markers (a range function's)");
+  assert.equal(buffer(whole, 0, 900_000).presenceRun(refs, 14_999), undefined, "a gap longer than the lookback");
+  const untold = [chunkOf(0, 40), { ...chunkOf(40, 40), raw: { encoding: ChunkEncoding.XOR, data: chunkOf(40, 40).raw!.data } }];
+  assert.equal(buffer(untold, 0, 900_000).presenceRun(refs, lookback), undefined, "a chunk whose gap is untold");
+  const read = buffer(whole, 0, 900_000);
+  assert.ok(read.fillOnceInScratch());
+  assert.equal(read.presenceRun(refs, lookback), undefined, "read already");
 });

@@ -73,7 +73,8 @@ function canonical(v: Value): string {
  */
 async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
   const r = rng(seed);
-  const head = new Head({ chunkRangeMs: 40 * MINUTE });
+  // Samples of any age: each series is appended whole after the ones before it.
+  const head = new Head({ chunkRangeMs: 40 * MINUTE, minValidTime: -Infinity });
   const end = 3 * 3600 * SECOND;
   for (let s = 0; s < 40; s++) {
     const every = [5, 15, 30, 60, 120][Math.floor(r() * 5)]! * SECOND;
@@ -86,13 +87,20 @@ async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
     const t: number[] = [];
     const v: number[] = [];
     for (let at = from; at <= to; at += every + Math.floor(r() * jitter)) {
-      if (r() < 0.02) at += gaps[Math.floor(r() * gaps.length)]! - every;
+      // A gap shorter than the interval is no gap: the next sample comes a whole interval on.
+      if (r() < 0.02) at += Math.max(0, gaps[Math.floor(r() * gaps.length)]! - every);
       const x = r();
       t.push(at);
       v.push(stale && x < 0.02 ? STALE_NAN : x < 0.01 ? NaN : x);
     }
     if (t.length === 0) continue;
     await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x", job: `j${s % 4}`, s: String(s) }), t, v }]);
+  }
+  // On the steps' 30 s grid with one gap of exactly each lookback tested and of a ms more: a step a lookback after the sample before the gap.
+  for (const [k, gap] of [MINUTE, MINUTE + 1, 5 * MINUTE, 5 * MINUTE + 1, 10 * MINUTE + 3, 10 * MINUTE + 4].entries()) {
+    const t: number[] = [];
+    for (let at = 0; at <= end; at += at === 3600 * SECOND ? gap : 30 * SECOND) t.push(at);
+    await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x", job: `j${k % 4}`, s: `gap${k}` }), t, v: t.map(() => 1) }]);
   }
   return { head, end };
 }

@@ -156,7 +156,7 @@ const LAST_PAGE_SLOTS = 8192;
 
 /**
  * Every series' times and values in shared Float64Array pages, a slot of 8 doubles each: as fields of
- * the series object each would be a HeapNumber of its own, seven objects a series for the scavenger to
+ * the series object each would be a HeapNumber of its own, eight objects a series for the scavenger to
  * copy when series are created. Pages are never copied or moved (a series keeps a reference to its
  * own); a removed series' slot is handed out again.
  */
@@ -217,7 +217,7 @@ export class MemSeries {
   /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
   private closed: number[] = NO_CHUNKS as number[];
   private open: OpenChunk | undefined = undefined;
-  /** Where its doubles are (lastT … openEnd): a page of the head's SeriesFloats, or its own once removed. */
+  /** Where its doubles are (lastT … openGap): a page of the head's SeriesFloats, or its own once removed. */
   private page: Float64Array;
   private at: number;
   /**
