@@ -231,16 +231,18 @@ export class ChunkRun {
 
   /**
    * Whether the run's chunks tell, with no decoding, when they give a sample within a lookback of
-   * lookbackMs: each chunk's times and longest gap are known, no gap is longer than the lookback (so
-   * a chunk gives one from its first sample's time until a lookback after its last) and none holds a
-   * stale marker; chunks in time order.
+   * lookbackMs that is not a stale marker: each chunk's times and longest gap are known, no gap is
+   * longer than the lookback (so a chunk gives one from its first sample's time until a lookback
+   * after its last, or until its last when that is a stale marker) and no stale marker comes before
+   * a chunk's last sample (Chunk.maxGap); chunks in time order.
    */
   presenceKnown(lookbackMs: number): boolean {
     const { minTime, maxTime, maxGap } = this.table;
     let previous = -Infinity;
     for (let c = this.first; c < this.first + this.count; c++) {
-      // NaN (untold) and Infinity (a stale marker) fail this too.
-      if (!(maxGap[c]! <= lookbackMs) || !(minTime[c]! >= previous) || !(maxTime[c]! >= minTime[c]!)) return false;
+      const word = maxGap[c]!;
+      // NaN (untold) and Infinity (a stale marker before the last sample) fail this too.
+      if (!((word < 0 ? -word - 1 : word) <= lookbackMs) || !(minTime[c]! >= previous) || !(maxTime[c]! >= minTime[c]!)) return false;
       previous = maxTime[c]!;
     }
     return true;
@@ -248,16 +250,20 @@ export class ChunkRun {
 
   /**
    * Adds 1 at count[row + k] for every step k whose reference time refs[k] (never decreasing) has a
-   * sample of the run within (ref − lookback, ref], from the chunks' times alone: for a run whose
-   * presenceKnown(lookbackMs) holds.
+   * sample of the run within (ref − lookback, ref] that is not a stale marker, from the chunks'
+   * times alone: for a run whose presenceKnown(lookbackMs) holds.
    */
   countPresentSteps(refs: Float64Array, lookbackMs: number, count: Float64Array, row: number): void {
-    const { minTime, maxTime } = this.table;
+    const { minTime, maxTime, maxGap } = this.table;
     const steps = refs.length;
     let k = 0;
-    for (let c = this.first; c < this.first + this.count && k < steps; c++) {
+    const end = this.first + this.count;
+    for (let c = this.first; c < end && k < steps; c++) {
       const from = minTime[c]!;
-      const to = maxTime[c]! + lookbackMs;
+      // A chunk ending in a stale marker gives nothing from that marker on; none past the next chunk's
+      // first sample, which gives from there on itself (or nothing, when it is a stale marker).
+      let to = maxGap[c]! < 0 ? maxTime[c]! : maxTime[c]! + lookbackMs;
+      if (c + 1 < end && to > minTime[c + 1]!) to = minTime[c + 1]!;
       while (k < steps && refs[k]! < from) k++;
       for (; k < steps && refs[k]! < to; k++) count[row + k]++;
     }

@@ -1,5 +1,5 @@
-// The head tells each XOR chunk's longest gap between samples (Chunk.maxGap, Infinity once it holds a
-// stale marker), and count and group over a plain selector then read when each series has a sample
+// The head tells each XOR chunk's longest gap between samples and whether a stale marker ends it
+// (Chunk.maxGap), and count and group over a plain selector then read when each series has a sample
 // from its chunks' times alone, decoding nothing. The answers must be the ones decoding gives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,17 +37,22 @@ async function gapsOf(head: Head, minTime = -Infinity, maxTime = Infinity): Prom
   return out;
 }
 
-test("each chunk the head reads out tells its longest gap between samples, Infinity once it holds a stale marker", async () => {
+test("each chunk the head reads out tells its longest gap between samples; −gap − 1 while its last sample is its only stale marker, Infinity once one is followed", async () => {
   const head = new Head({ chunkRangeMs: 10 * MINUTE });
   const labels = labelsFromRecord({ __name__: "x" });
-  // Chunk [0, 10m): gaps 15 s, 45 s, 15 s. Chunk [10m, 20m): one sample. Chunk [20m, 30m): a stale marker. Open chunk: gaps 30 s, 2 m.
-  const t = [0, 15, 60, 75, 600, 1200, 1215, 1800, 1830, 1950].map((s) => s * SECOND);
-  const v = [1, 2, 3, 4, 5, 6, STALE_NAN, 8, NaN, 10];
+  // Chunk [0, 10m): gaps 15 s, 45 s, 15 s. [10m, 20m): one sample. [20m, 30m): a stale marker last. [30m, 40m): one in the middle. Open: gaps 30 s, 2 m.
+  const t = [0, 15, 60, 75, 600, 1200, 1215, 1800, 1805, 1810, 2400, 2430, 2550].map((s) => s * SECOND);
+  const v = [1, 2, 3, 4, 5, 6, STALE_NAN, 8, STALE_NAN, 9, 10, NaN, 11];
   await head.appendBatch([{ labels, t, v }]);
-  assert.deepEqual(await gapsOf(head), [[45 * SECOND, 0, Infinity, 120 * SECOND]], "a plain NaN is a sample like any other");
-  assert.deepEqual(await gapsOf(head, 1900 * SECOND, 2000 * SECOND), [[120 * SECOND]], "the open chunk's, read alone");
-  await head.appendBatch([{ labels, t: [2000 * SECOND], v: [STALE_NAN] }]);
-  assert.deepEqual(await gapsOf(head, 1900 * SECOND, 2000 * SECOND), [[Infinity]], "a stale marker appended to the open chunk");
+  assert.deepEqual(await gapsOf(head), [[45 * SECOND, 0, -15 * SECOND - 1, Infinity, 120 * SECOND]], "a plain NaN is a sample like any other");
+  assert.deepEqual(await gapsOf(head, 2500 * SECOND, 2600 * SECOND), [[120 * SECOND]], "the open chunk's, read alone");
+  await head.appendBatch([{ labels, t: [2600 * SECOND], v: [STALE_NAN] }]);
+  assert.deepEqual(await gapsOf(head, 2500 * SECOND, 2600 * SECOND), [[-120 * SECOND - 1]], "a stale marker appended to the open chunk");
+  await head.appendBatch([{ labels, t: [2610 * SECOND], v: [STALE_NAN] }]);
+  assert.deepEqual(await gapsOf(head, 2500 * SECOND, 2700 * SECOND), [[Infinity]], "a second one");
+  const single = new Head({ chunkRangeMs: 10 * MINUTE });
+  await single.appendBatch([{ labels, t: [0, 600 * SECOND], v: [STALE_NAN, 1] }]);
+  assert.deepEqual(await gapsOf(single), [[-1, 0]], "a chunk of one stale marker");
 });
 
 test("a chunk cut at 120 samples starts its gap anew: the gap across the cut is the reader's to see", async () => {
@@ -69,7 +74,8 @@ function canonical(v: Value): string {
 /**
  * Random series over three hours, cut into chunks by sample count and a 40-minute chunk range:
  * scrape intervals from 5 s to 2 min with jitter, gaps around the lookback (below, at, over),
- * series starting late or ending early; a stale marker or NaN in a few.
+ * series starting late or ending early; a stale marker or NaN in a few; series ending in a stale
+ * marker, some back later.
  */
 async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
   const r = rng(seed);
@@ -94,6 +100,16 @@ async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
       v.push(stale && x < 0.02 ? STALE_NAN : x < 0.01 ? NaN : x);
     }
     if (t.length === 0) continue;
+    // Churn: a series that ends with a stale marker, some of them back later (the marker then ends a chunk, or sits mid-chunk).
+    if (r() < 0.3 && t[t.length - 1]! < end) {
+      const at = t[t.length - 1]! + [every, 5 * MINUTE, 5 * MINUTE + 1][Math.floor(r() * 3)]!;
+      t.push(at);
+      v.push(STALE_NAN);
+      if (r() < 0.5) for (let back = at + Math.floor(r() * 50) * MINUTE + every; back <= end; back += every) {
+        t.push(back);
+        v.push(r());
+      }
+    }
     await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x", job: `j${s % 4}`, s: String(s) }), t, v }]);
   }
   // On the steps' 30 s grid with one gap of exactly each lookback tested and of a ms more: a step a lookback after the sample before the gap.
@@ -101,6 +117,17 @@ async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
     const t: number[] = [];
     for (let at = 0; at <= end; at += at === 3600 * SECOND ? gap : 30 * SECOND) t.push(at);
     await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x", job: `j${k % 4}`, s: `gap${k}` }), t, v: t.map(() => 1) }]);
+  }
+  // Series ending in a stale marker on the grid: 30 s after the last sample; 5.5 min after it (a gap over every lookback but the
+  // longest); at a chunk-range boundary (the marker opens a chunk of its own); and one back 20 minutes after its marker.
+  const ends: [number, number, number][] = [[3600, 30, 0], [3600, 330, 0], [4770, 30, 0], [3600, 30, 1200]];
+  for (const [k, [lastS, afterS, backS]] of ends.entries()) {
+    const t: number[] = [];
+    const v: number[] = [];
+    for (let at = 0; at <= lastS * SECOND; at += 30 * SECOND) t.push(at), v.push(1);
+    t.push((lastS + afterS) * SECOND), v.push(STALE_NAN);
+    if (backS > 0) for (let at = (lastS + afterS + backS) * SECOND; at <= end; at += 30 * SECOND) t.push(at), v.push(1);
+    await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x", job: `j${k % 4}`, s: `end${k}` }), t, v }]);
   }
   return { head, end };
 }

@@ -138,6 +138,17 @@ class OpenXorChunkRead implements Chunk {
   }
 }
 
+/**
+ * An XOR chunk's gap word (Chunk.maxGap) after one more sample, sinceLast ms after the one before it
+ * (0 for the chunk's first): the longest gap, or −gap − 1 while the newest sample is the chunk's
+ * only stale marker, Infinity once anything follows a stale marker.
+ */
+function gapWithSample(word: number, sinceLast: number, stale: boolean): number {
+  if (word < 0 || word === Infinity) return Infinity;
+  const gap = sinceLast > word ? sinceLast : word;
+  return stale ? -gap - 1 : gap;
+}
+
 /** A series' doubles in its SeriesFloats slot, by offset. */
 const LAST_T = 0;
 const LAST_V = 1;
@@ -353,9 +364,10 @@ export class MemSeries {
       else opened = true;
       const at = arena.reserveOpenChunkBytes(OPEN_CHUNK_FIRST_BYTES);
       this.startChunk(new XorChunk(OPEN_CHUNK_FIRST_BYTES, scratch, arena.openChunkBlock(), at), t, chunkRange);
-    } else if (t - this.openMaxT > this.openGap) this.openGap = t - this.openMaxT;
+    }
+    const sinceLast = this.open === open ? t - this.openMaxT : 0;
     (this.open as XorChunk).append(t, v);
-    if (v !== v && isStaleNaN(v, scratch)) this.openGap = Infinity;
+    this.openGap = gapWithSample(this.openGap, sinceLast, v !== v && isStaleNaN(v, scratch));
     if (this.tail !== undefined) this.pushTail(t, v);
     this.noteStartTimestamp(st);
     this.openMaxT = t;
