@@ -71,6 +71,14 @@ export {
   HISTOGRAM_CHUNK_MIN_SAMPLES,
 } from "./chunkenc/index.js";
 export {
+  /** Chunk.maxGap's word after one more appended sample. */
+  gapWordWithSample,
+  /** The longest gap between samples a Chunk.maxGap word tells. */
+  gapOfWord,
+  /** Whether a Chunk.maxGap word says its chunk ends in a stale marker. */
+  endsWithStaleMarker,
+} from "./chunk-gap.js";
+export {
   /** A series' floats and histograms as chunks: XOR of 120, histograms cut as the head cuts, a new chunk per kind switch. */
   chunksOfSamples,
 } from "./series-chunks.js";

@@ -52,11 +52,10 @@ export interface Chunk {
   readonly placedAt?: number;
   readonly placedLength?: number;
   /**
-   * The longest time, ms, between two consecutive samples of an XOR chunk (0 for one sample); when
-   * the chunk's last sample is its only stale marker, −(that time) − 1; Infinity when a stale marker
-   * comes before its last sample. From a store that tracks it as it appends (the head). With it a
-   * reader knows, decoding nothing, at which times the chunk gives a sample within a lookback (count
-   * and group read only that). In-process only; absent when not tracked.
+   * The longest time, ms, between two consecutive samples of an XOR chunk and whether a stale marker
+   * ends it, as one word (chunk-gap.ts), from a store that tracks it as it appends (the head). With
+   * it a reader knows, decoding nothing, at which times the chunk gives a sample within a lookback
+   * (count and group read only that). In-process only; absent when not tracked.
    */
   readonly maxGap?: number;
 }

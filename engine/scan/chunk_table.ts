@@ -3,7 +3,7 @@
 // until it ends, and those views were most of what its scavenges copied and promoted (a view is
 // ~110 heap bytes; 4,000 series × 12 chunks: 5 MB a query). A chunk's view is made only while it
 // is decoded, and dies young.
-import { decodeXorChunk, xorChunkNumSamplesAt, xorChunkReadableInPlace, type XorChunkIterator } from "../../storeapi/index.js";
+import { decodeXorChunk, endsWithStaleMarker, gapOfWord, xorChunkNumSamplesAt, xorChunkReadableInPlace, type XorChunkIterator } from "../../storeapi/index.js";
 
 const FIRST_CHUNKS = 64;
 const MAX_INT32 = 0x7fffffff;
@@ -114,9 +114,9 @@ export class ChunkTable {
     return table;
   }
 
-  /** Adds the chunk whose bytes a view shows (the view itself is not kept; its times and gaps untold); returns its number. */
-  addView(bytes: Uint8Array): number {
-    return this.add(bytes.buffer, bytes.byteOffset, bytes.length);
+  /** Adds the chunk whose bytes a view shows (the view itself is not kept), with its times and gap word when told; returns its number. */
+  addView(bytes: Uint8Array, minTime = NaN, maxTime = NaN, maxGap = NaN): number {
+    return this.add(bytes.buffer, bytes.byteOffset, bytes.length, minTime, maxTime, maxGap);
   }
 
   /** Adds the chunk of `length` bytes from `offset` of `buffer`, its samples over [minTime, maxTime] at most maxGap apart (NaN: untold); returns its number. */
@@ -240,9 +240,8 @@ export class ChunkRun {
     const { minTime, maxTime, maxGap } = this.table;
     let previous = -Infinity;
     for (let c = this.first; c < this.first + this.count; c++) {
-      const word = maxGap[c]!;
       // NaN (untold) and Infinity (a stale marker before the last sample) fail this too.
-      if (!((word < 0 ? -word - 1 : word) <= lookbackMs) || !(minTime[c]! >= previous) || !(maxTime[c]! >= minTime[c]!)) return false;
+      if (!(gapOfWord(maxGap[c]!) <= lookbackMs) || !(minTime[c]! >= previous) || !(maxTime[c]! >= minTime[c]!)) return false;
       previous = maxTime[c]!;
     }
     return true;
@@ -262,7 +261,7 @@ export class ChunkRun {
       const from = minTime[c]!;
       // A chunk ending in a stale marker gives nothing from that marker on; none past the next chunk's
       // first sample, which gives from there on itself (or nothing, when it is a stale marker).
-      let to = maxGap[c]! < 0 ? maxTime[c]! : maxTime[c]! + lookbackMs;
+      let to = endsWithStaleMarker(maxGap[c]!) ? maxTime[c]! : maxTime[c]! + lookbackMs;
       if (c + 1 < end && to > minTime[c + 1]!) to = minTime[c + 1]!;
       while (k < steps && refs[k]! < from) k++;
       for (; k < steps && refs[k]! < to; k++) count[row + k]++;

@@ -64,9 +64,9 @@ export function seriesInput(chunks: readonly AggrChunk[], minTime: number, maxTi
     const first = table.size;
     for (const c of chunks) {
       const raw = c.raw!;
-      const bytes = raw.placedIn !== undefined ? undefined : raw.data;
-      if (bytes === undefined) table.add(raw.placedIn!, raw.placedAt!, raw.placedLength!, c.minTime, c.maxTime, raw.maxGap ?? NaN);
-      else table.add(bytes.buffer, bytes.byteOffset, bytes.length, c.minTime, c.maxTime, raw.maxGap ?? NaN);
+      const gap = raw.maxGap ?? NaN;
+      if (raw.placedIn !== undefined) table.add(raw.placedIn, raw.placedAt!, raw.placedLength!, c.minTime, c.maxTime, gap);
+      else table.addView(raw.data, c.minTime, c.maxTime, gap);
     }
     return { chunks: table.runFrom(first), minTime, maxTime, scratch };
   }

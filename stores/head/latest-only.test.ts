@@ -3,40 +3,14 @@
 // alone. The answers must be the ones the full read gives, whatever the data and the query.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, type Value } from "../../engine/index.js";
+import { Engine } from "../../engine/index.js";
 import { ProxyStore } from "../../federation/index.js";
-import { labelsFromRecord, mergeSeriesChunks, STALE_NAN, type SeriesFrame, type SeriesRequest, type Store } from "../../storeapi/index.js";
+import { labelsFromRecord, mergeSeriesChunks, STALE_NAN, type Store } from "../../storeapi/index.js";
 import { rng } from "../../testing/index.js";
 import { Head } from "./head.js";
+import { canonical, fullReads } from "./test-helpers.js";
 
 const STEP = 15_000;
-
-/** The head's series with chunk bytes only (no samples decoded by the head): what the engine decodes itself. */
-async function* bytesOnly(frames: AsyncIterable<SeriesFrame>): AsyncIterable<SeriesFrame> {
-  for await (const f of frames) {
-    const series = f.series.map((s) => ({
-      labels: s.labels,
-      chunks: s.chunks.map((c) => {
-        const { encoding, data, startTimestamps } = c.raw!;
-        return { minTime: c.minTime, maxTime: c.maxTime, raw: startTimestamps === undefined ? { encoding, data } : { encoding, data, startTimestamps } };
-      }),
-    }));
-    yield { series, warnings: f.warnings };
-  }
-}
-
-/** The head as a store that never sees latestOnly and sends only chunk bytes: the full read, to compare with. */
-function fullReads(head: Head): Store {
-  return {
-    info: () => head.info(),
-    series: (request: SeriesRequest, signal?: AbortSignal) => {
-      const { latestOnly: _dropped, ...rest } = request;
-      return bytesOnly(head.series(rest, signal));
-    },
-    labelNames: (r, s) => head.labelNames(r, s),
-    labelValues: (r, s) => head.labelValues(r, s),
-  };
-}
 
 /** Random series over two hours at 15 s: gaps, stale markers, NaN and ±Inf, some ending early, some starting late. */
 async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
@@ -59,15 +33,6 @@ async function randomHead(seed: number): Promise<{ head: Head; end: number }> {
     await head.appendBatch([{ labels: labelsFromRecord({ __name__: s % 3 === 0 ? "y" : "x", job: `j${s % 4}`, s: String(s) }), t, v }]);
   }
   return { head, end };
-}
-
-/** Values made comparable: NaN equal to NaN, stale markers and all. */
-function canonical(v: Value): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === "number") return Number.isNaN(x) ? "NaN" : Object.is(x, -0) ? "-0" : x;
-    if (x instanceof Float64Array) return [...x].map((y) => (Number.isNaN(y) ? "NaN" : y));
-    return x;
-  });
 }
 
 const QUERIES = [

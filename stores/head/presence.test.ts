@@ -3,32 +3,14 @@
 // from its chunks' times alone, decoding nothing. The answers must be the ones decoding gives.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Engine, type Value } from "../../engine/index.js";
-import { labelsFromRecord, STALE_NAN, type SeriesFrame, type SeriesRequest, type Store } from "../../storeapi/index.js";
+import { Engine } from "../../engine/index.js";
+import { labelsFromRecord, STALE_NAN } from "../../storeapi/index.js";
 import { rng } from "../../testing/index.js";
 import { Head } from "./head.js";
+import { canonical, fullReads } from "./test-helpers.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
-
-/** The head's series with chunk bytes only, no gaps told: what decoding every sample answers. */
-function bytesOnly(head: Head): Store {
-  async function* frames(request: SeriesRequest, signal?: AbortSignal): AsyncIterable<SeriesFrame> {
-    for await (const f of head.series(request, signal)) {
-      const series = f.series.map((s) => ({
-        labels: s.labels,
-        chunks: s.chunks.map((c) => ({ minTime: c.minTime, maxTime: c.maxTime, raw: { encoding: c.raw!.encoding, data: c.raw!.data } })),
-      }));
-      yield { series, warnings: f.warnings };
-    }
-  }
-  return {
-    info: () => head.info(),
-    series: frames,
-    labelNames: (r, s) => head.labelNames(r, s),
-    labelValues: (r, s) => head.labelValues(r, s),
-  };
-}
 
 async function gapsOf(head: Head, minTime = -Infinity, maxTime = Infinity): Promise<(number | undefined)[][]> {
   const out: (number | undefined)[][] = [];
@@ -61,15 +43,6 @@ test("a chunk cut at 120 samples starts its gap anew: the gap across the cut is 
   await head.appendBatch([{ labels: labelsFromRecord({ __name__: "x" }), t, v: t.map(() => 1) }]);
   assert.deepEqual(await gapsOf(head), [[10 * SECOND, 10 * SECOND]]);
 });
-
-/** Values made comparable: NaN equal to NaN. */
-function canonical(v: Value): string {
-  return JSON.stringify(v, (_k, x: unknown) => {
-    if (typeof x === "number") return Number.isNaN(x) ? "NaN" : x;
-    if (x instanceof Float64Array) return [...x].map((y) => (Number.isNaN(y) ? "NaN" : y));
-    return x;
-  });
-}
 
 /**
  * Random series over three hours, cut into chunks by sample count and a 40-minute chunk range:
@@ -139,7 +112,8 @@ test("count and group of a head selector answer the same from the chunks' gaps a
     const engine = new Engine({ lookbackDeltaMs });
     for (const seed of [1, 2, 3, 4]) {
       const { head, end } = await randomHead(seed);
-      const slow = bytesOnly(head);
+      // Chunk bytes only, no gaps told: what decoding every sample answers.
+      const slow = fullReads(head);
       const r = rng(seed + 100);
       const ranges: [number, number, number][] = [
         [0, end, 30 * SECOND],

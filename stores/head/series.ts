@@ -12,6 +12,7 @@ import {
   XorChunk,
   type XorChunkSnapshot,
   decodeXorChunk,
+  gapWordWithSample,
   isStaleNaN,
   xorChunkNumSamples,
 } from "../../storeapi/index.js";
@@ -136,17 +137,6 @@ class OpenXorChunkRead implements Chunk {
   get data(): Uint8Array {
     return this.snapshot.bytes(this.copies);
   }
-}
-
-/**
- * An XOR chunk's gap word (Chunk.maxGap) after one more sample, sinceLast ms after the one before it
- * (0 for the chunk's first): the longest gap, or −gap − 1 while the newest sample is the chunk's
- * only stale marker, Infinity once anything follows a stale marker.
- */
-function gapWithSample(word: number, sinceLast: number, stale: boolean): number {
-  if (word < 0 || word === Infinity) return Infinity;
-  const gap = sinceLast > word ? sinceLast : word;
-  return stale ? -gap - 1 : gap;
 }
 
 /** A series' doubles in its SeriesFloats slot, by offset. */
@@ -367,7 +357,7 @@ export class MemSeries {
     }
     const sinceLast = this.open === open ? t - this.openMaxT : 0;
     (this.open as XorChunk).append(t, v);
-    this.openGap = gapWithSample(this.openGap, sinceLast, v !== v && isStaleNaN(v, scratch));
+    this.openGap = gapWordWithSample(this.openGap, sinceLast, v !== v && isStaleNaN(v, scratch));
     if (this.tail !== undefined) this.pushTail(t, v);
     this.noteStartTimestamp(st);
     this.openMaxT = t;
