@@ -17,6 +17,38 @@ test("PostingsList keeps ids sorted and unique whatever the insertion order", ()
   assert.deepEqual([...list.view()], [1, 3, 5, 7]);
 });
 
+test("PostingsIndex keeps a set of interned labels as given, rebuilds any other, and interns only plain labels as given", () => {
+  const index = new PostingsIndex();
+  const up = { name: "__name__", value: "up" };
+  const api = { name: "job", value: "api" };
+  const first = [up, api];
+  assert.equal(index.add(1, first), first, "new pairs: their labels become the interned ones, the set is kept");
+  const again = [up, api];
+  assert.equal(index.add(2, again), again, "a set of interned labels is kept as given");
+  const copy = [{ name: "__name__", value: "up" }, api];
+  const rebuilt = index.add(3, copy);
+  assert.notEqual(rebuilt, copy);
+  assert.equal(rebuilt[0], up);
+  assert.equal(rebuilt[1], api);
+  assert.deepEqual(copy, [{ name: "__name__", value: "up" }, api], "the caller's set is left as it was");
+  class Shaped {
+    constructor(
+      readonly name: string,
+      readonly value: string,
+    ) {}
+  }
+  const extra = { name: "zone", value: "b", note: "x" };
+  const reversed = { value: "c", name: "zone" };
+  const odd = index.add(4, [up, new Shaped("env", "prod"), extra, reversed]);
+  assert.equal(odd[0], up);
+  for (const l of odd.slice(1)) {
+    assert.equal(Object.getPrototypeOf(l), Object.prototype);
+    assert.deepEqual(Object.keys(l), ["name", "value"], "an interned label is always a plain {name, value}");
+  }
+  assert.deepEqual(odd.slice(1), [{ name: "env", value: "prod" }, { name: "zone", value: "b" }, { name: "zone", value: "c" }]);
+  assert.deepEqual([...index.get("__name__", "up")], [1, 2, 3, 4]);
+});
+
 test("intersect, subtract and union agree with Set arithmetic on random lists", () => {
   const rand = rng(7);
   for (let round = 0; round < 300; round++) {

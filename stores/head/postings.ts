@@ -55,6 +55,13 @@ export class PostingsList {
   }
 }
 
+/** Whether a label is a plain {name, value} object: only those are interned as given, so every interned label has one shape. */
+function isPlainLabel(label: Label): boolean {
+  if (Object.getPrototypeOf(label) !== Object.prototype) return false;
+  const keys = Object.keys(label);
+  return keys.length === 2 && keys[0] === "name" && keys[1] === "value";
+}
+
 /** First index in ids[0..len) whose value is >= id. */
 export function lowerBound(ids: Uint32Array, len: number, id: number, from = 0): number {
   let lo = from;
@@ -93,13 +100,16 @@ export class PostingsIndex {
   }
 
   /**
-   * Indexes a series and returns its label set rebuilt from interned labels, so
-   * a million series with `job="api"` share one Label object and one string.
+   * Indexes a series and returns its label set made of interned labels, so a million series with
+   * `job="api"` share one Label object and one string. A pair's first label becomes its interned
+   * one, and a set made only of interned labels is returned as given (label sets are immutable):
+   * a receiver that interns pairs itself (LabelInterner) adds series without allocating.
    */
   add(id: number, labels: Labels): Labels {
-    const interned: Label[] = new Array(labels.length);
+    let interned: Label[] | undefined;
     for (let i = 0; i < labels.length; i++) {
-      const { name, value } = labels[i]!;
+      const label = labels[i]!;
+      const { name, value } = label;
       let entry = this.names.get(name);
       if (entry === undefined) {
         entry = { name, values: new Map(), total: 0, sortedValues: undefined };
@@ -108,16 +118,17 @@ export class PostingsIndex {
       }
       let list = entry.values.get(value);
       if (list === undefined) {
-        list = new PostingsList({ name: entry.name, value });
+        list = new PostingsList(isPlainLabel(label) ? label : { name: entry.name, value });
         entry.values.set(value, list);
         entry.sortedValues = undefined;
       }
       list.add(id);
       entry.total++;
-      interned[i] = list.label;
+      if (interned === undefined && list.label !== label) interned = labels.slice(0, i);
+      if (interned !== undefined) interned.push(list.label);
     }
     this.allList.add(id);
-    return interned;
+    return interned ?? labels;
   }
 
   /** Removes the given series; `labelsOf` gives each one's label set. */

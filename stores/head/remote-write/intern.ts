@@ -1,5 +1,6 @@
-// Interns ASCII label strings straight from request bytes: a known string costs a hash and a
-// compare, no allocation, and every series shares one copy of each name and value.
+// Interns ASCII label strings and pairs straight from request bytes: a known one costs a hash and a
+// compare, no allocation, and every series shares one copy of each name, value and pair.
+import type { Label } from "../../../storeapi/index.js";
 import { isValidUtf8 } from "./labels.js";
 
 /** Whether buf[start, end) holds the ASCII string s (false for any non-ASCII character of s). */
@@ -48,4 +49,67 @@ export class StringInterner {
     else hit.push(s);
     return s;
   }
+}
+
+/**
+ * Interns whole label pairs straight from request bytes: a known pair costs one hash over both
+ * byte ranges and two compares, and hands back the same Label object every time, so a new series'
+ * label set holds no objects of its own (the head's postings keep that object as the pair's).
+ */
+export class LabelInterner {
+  private readonly byHash = new Map<number, Label | Label[]>();
+  private readonly maxEntries: number;
+
+  /** `strings` makes a new pair's name and value; cleared when it reaches maxEntries distinct pairs. */
+  constructor(
+    private readonly strings: StringInterner,
+    maxEntries = 1_000_000,
+  ) {
+    this.maxEntries = maxEntries;
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  /** The label of name buf[ns, ne) and value buf[vs, ve) (UTF-8; undefined when either is invalid). */
+  get(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer): Label | undefined {
+    let h = 0x811c9dc5;
+    let high = 0;
+    for (let i = ns; i < ne; i++) {
+      const b = buf[i];
+      high |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    // A byte no UTF-8 text holds, so name "ab" value "c" and name "a" value "bc" hash apart.
+    h = Math.imul(h ^ 0xff, 0x01000193);
+    for (let i = vs; i < ve; i++) {
+      const b = buf[i];
+      high |= b;
+      h = Math.imul(h ^ b, 0x01000193);
+    }
+    if (high >= 0x80) return this.fresh(buf, ns, ne, vs, ve, text);
+    const hit = this.byHash.get(h);
+    if (hit !== undefined && !Array.isArray(hit)) {
+      if (samePair(hit as Label, buf, ns, ne, vs, ve)) return hit as Label;
+    } else if (hit !== undefined) {
+      for (const l of hit as Label[]) if (samePair(l, buf, ns, ne, vs, ve)) return l;
+    }
+    const label = this.fresh(buf, ns, ne, vs, ve, text)!;
+    if (this.byHash.size >= this.maxEntries) this.byHash.clear();
+    if (hit === undefined || this.byHash.size === 0) this.byHash.set(h, label);
+    else if (!Array.isArray(hit)) this.byHash.set(h, [hit as Label, label]);
+    else (hit as Label[]).push(label);
+    return label;
+  }
+
+  private fresh(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer): Label | undefined {
+    const name = this.strings.get(buf, ns, ne, text);
+    const value = this.strings.get(buf, vs, ve, text);
+    return name === undefined || value === undefined ? undefined : { name, value };
+  }
+}
+
+function samePair(l: Label, buf: Uint8Array, ns: number, ne: number, vs: number, ve: number): boolean {
+  return equalsAscii(l.value, buf, vs, ve) && equalsAscii(l.name, buf, ns, ne);
 }

@@ -45,13 +45,18 @@ async function dump(head: Head): Promise<Record<string, [number, number][]>> {
   return out;
 }
 
-/** Counts the label strings the slow path decodes (the fast path decodes none). */
+/** Counts the labels and label strings the slow path decodes (the fast path decodes none). */
 function countDecodes(ctx: RemoteWriteContext): { n: number } {
   const counter = { n: 0 };
   const get = ctx.strings.get.bind(ctx.strings);
   ctx.strings.get = (...args) => {
     counter.n++;
     return get(...args);
+  };
+  const getPair = ctx.pairs.get.bind(ctx.pairs);
+  ctx.pairs.get = (...args) => {
+    counter.n++;
+    return getPair(...args);
   };
   return counter;
 }

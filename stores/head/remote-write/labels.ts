@@ -1,7 +1,7 @@
 // Turns a decoded series' label byte ranges into a validated, sorted label set.
 import { compareUtf8, type Label, type Labels } from "../../../storeapi/index.js";
 import type { DecodedWriteRequest } from "./decode.js";
-import type { StringInterner } from "./intern.js";
+import type { LabelInterner, StringInterner } from "./intern.js";
 
 /** Whether buf[start, end) is well-formed UTF-8 (ASCII fast path). */
 export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolean {
@@ -67,8 +67,8 @@ function describe(text: Buffer, req: DecodedWriteRequest, from: number, to: numb
  * Labels of series i: sorted by name (UTF-8 byte order, as the head keeps them), labels with empty values dropped (they mean "absent", as in
  * PromQL). Invalid: no labels, an empty or repeated name, or text that is not UTF-8.
  */
-export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer, strings?: StringInterner): LabelsResult {
-  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false, strings);
+export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer, strings?: StringInterner, pairs?: LabelInterner): LabelsResult {
+  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false, strings, pairs);
 }
 
 /** Labels of exemplar j (same rules, but an empty set is allowed). */
@@ -89,6 +89,7 @@ function labelRanges(
   valueEnd: Int32Array,
   allowEmpty: boolean,
   strings?: StringInterner,
+  pairs?: LabelInterner,
 ): LabelsResult {
   const buf = req.buf;
   // Sized up front (then cut to what is kept): grown by push from empty it would take room for 17.
@@ -107,17 +108,16 @@ function labelRanges(
       if (!isValidUtf8(buf, ns, ne)) return `label name ${j - from} is not valid UTF-8`;
       continue;
     }
-    const name = decodeText(buf, ns, ne, text, strings);
-    const value = decodeText(buf, vs, ve, text, strings);
-    if (name === undefined || value === undefined) return `label ${j - from} is not valid UTF-8`;
+    const label = pairs !== undefined ? pairs.get(buf, ns, ne, vs, ve, text) : decodeLabel(buf, ns, ne, vs, ve, text, strings);
+    if (label === undefined) return `label ${j - from} is not valid UTF-8`;
     if (prevStart >= 0) {
       const c = compareBytes(buf, prevStart, prevEnd, ns, ne);
-      if (c === 0) return `label name ${JSON.stringify(name)} repeated in ${describe(text, req, from, to)}`;
+      if (c === 0) return `label name ${JSON.stringify(label.name)} repeated in ${describe(text, req, from, to)}`;
       if (c > 0) sorted = false;
     }
     prevStart = ns;
     prevEnd = ne;
-    labels[kept++] = { name, value };
+    labels[kept++] = label;
   }
   labels.length = kept;
   if (!sorted) {
@@ -130,6 +130,12 @@ function labelRanges(
   }
   if (labels.length > 0 || allowEmpty) return labels;
   return to > from ? "all label values are empty" : "series without labels";
+}
+
+function decodeLabel(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer, strings?: StringInterner): Label | undefined {
+  const name = decodeText(buf, ns, ne, text, strings);
+  const value = decodeText(buf, vs, ve, text, strings);
+  return name === undefined || value === undefined ? undefined : { name, value };
 }
 
 /** The UTF-8 text of buf[start, end), interned when a table is given; undefined when not UTF-8. */

@@ -7,7 +7,7 @@ import { DecodeScratchPool, ProtoDecodeError, decodeWriteRequest, type DecodeScr
 import { decodeWriteRequestV2 } from "./decode-v2.js";
 import { ExemplarStore } from "./exemplars.js";
 import { exemplarLabels, seriesLabels } from "./labels.js";
-import { StringInterner } from "./intern.js";
+import { LabelInterner, StringInterner } from "./intern.js";
 import { KnownSeries } from "./known-series.js";
 import type { BatchScratch } from "./batch-scratch.js";
 import { MetadataStore } from "./metadata.js";
@@ -93,6 +93,8 @@ export interface RemoteWriteContext {
   readonly maxDecodedBytes: number;
   /** Label names and values shared across requests and series. */
   readonly strings: StringInterner;
+  /** Series' label pairs, shared the same way (exemplars' labels, often unique, only intern strings). */
+  readonly pairs: LabelInterner;
   /** Series already in the head, by the bytes of their labels. */
   readonly known: KnownSeries;
   /** Decoding buffers of the requests in flight, reused by the next ones. */
@@ -135,7 +137,7 @@ export interface RemoteWriteContextOptions {
   readonly registry?: Registry;
   /** Default 64 MiB. */
   readonly maxDecodedBytes?: number;
-  /** Distinct label strings interned before the table is cleared (default 1,000,000). */
+  /** Distinct label strings, and label pairs, interned before the table is cleared (default 1,000,000 each). */
   readonly maxInternedStrings?: number;
   /** Series remembered by their label bytes before the table is cleared (default 1,000,000). */
   readonly maxKnownSeries?: number;
@@ -151,12 +153,14 @@ export interface RemoteWriteContextOptions {
 }
 
 export function createRemoteWriteContext(opts: RemoteWriteContextOptions = {}): RemoteWriteContext {
+  const strings = new StringInterner(opts.maxInternedStrings);
   return {
     exemplars: opts.exemplars ?? new ExemplarStore(opts.maxExemplars),
     metadata: opts.metadata ?? new MetadataStore(),
     metrics: opts.registry ? createRemoteWriteMetrics(opts.registry) : undefined,
     maxDecodedBytes: opts.maxDecodedBytes ?? 64 * 1024 * 1024,
-    strings: new StringInterner(opts.maxInternedStrings),
+    strings,
+    pairs: new LabelInterner(strings, opts.maxInternedStrings),
     known: opts.known ?? new KnownSeries({ maxEntries: opts.maxKnownSeries }),
     scratch: new DecodeScratchPool(),
     rejectionLog: opts.log && new RateLimitedLog(opts.log, opts.logIntervalMs ?? 10_000, opts.now),
@@ -341,7 +345,7 @@ async function storeRequest(
     let labels: Labels | string;
     if (series !== undefined) labels = series.labels;
     else {
-      const sent = seriesLabels(req, i, text, ctx.strings);
+      const sent = seriesLabels(req, i, text, ctx.strings, ctx.pairs);
       labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
     }
     labelsOf[i] = labels;

@@ -341,8 +341,27 @@ test("StringInterner returns one shared string per ASCII value, decodes UTF-8, a
   assert.ok(strings.size <= 3);
 });
 
+test("LabelInterner returns one shared label per ASCII pair, tells pairs apart byte for byte, decodes UTF-8, and stays bounded", async () => {
+  const { LabelInterner, StringInterner } = await import("./intern.js");
+  const strings = new StringInterner();
+  const pairs = new LabelInterner(strings, 4);
+  const buf = Buffer.from("jobapi|jobapi|abc|zoné");
+  const a = pairs.get(buf, 0, 3, 3, 6, buf);
+  assert.deepEqual(a, { name: "job", value: "api" });
+  assert.equal(pairs.get(buf, 7, 10, 10, 13, buf), a, "the same pair is the same object");
+  assert.deepEqual(pairs.get(buf, 14, 16, 16, 17, buf), { name: "ab", value: "c" });
+  assert.deepEqual(pairs.get(buf, 14, 15, 15, 17, buf), { name: "a", value: "bc" });
+  assert.deepEqual(pairs.get(buf, 14, 15, 16, 17, buf), { name: "a", value: "c" });
+  assert.deepEqual(pairs.get(buf, 18, 23, 14, 15, buf), { name: "zoné", value: "a" });
+  assert.equal(pairs.get(Buffer.from([0x61, 0xc3, 0x28]), 0, 1, 1, 3, Buffer.from([0x61, 0xc3, 0x28])), undefined, "invalid UTF-8");
+  assert.equal(pairs.size, 4);
+  pairs.get(buf, 15, 16, 16, 17, buf);
+  assert.ok(pairs.size <= 4);
+  assert.deepEqual(pairs.get(buf, 0, 3, 3, 6, buf), { name: "job", value: "api" });
+});
+
 test("series labels: sorted in UTF-8 order, empty values dropped, bad UTF-8 / empty names / repeats rejected", async () => {
-  const { StringInterner } = await import("./intern.js");
+  const { LabelInterner, StringInterner } = await import("./intern.js");
   const cases: [{ name: string | Buffer; value: string | Buffer }[], unknown][] = [
     [[lbl("zeta", "1"), lbl("__name__", "m"), lbl("empty", "")], [lbl("__name__", "m"), lbl("zeta", "1")]],
     [[lbl("\uffff", "a"), lbl("\u{10000}", "b")], [lbl("\uffff", "a"), lbl("\u{10000}", "b")]],
@@ -357,8 +376,9 @@ test("series labels: sorted in UTF-8 order, empty values dropped, bad UTF-8 / em
   for (const [labels, want] of cases) {
     const bytes = Raw.encode(Raw.fromObject({ timeseries: [{ labels: labels.map((l) => ({ name: Buffer.from(l.name), value: Buffer.from(l.value) })) }] })).finish();
     const req = decodeWriteRequest(bytes);
-    for (const strings of [undefined, new StringInterner()]) {
-      const got = seriesLabels(req, 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), strings);
+    const strings = new StringInterner();
+    for (const [s, pairs] of [[undefined, undefined], [strings, undefined], [strings, new LabelInterner(strings)]] as const) {
+      const got = seriesLabels(req, 0, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length), s, pairs);
       if (want instanceof RegExp) assert.match(String(got), want);
       else assert.deepEqual(got, want);
     }
