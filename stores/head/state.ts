@@ -8,6 +8,7 @@ import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
 import { PostingsIndex } from "./postings.js";
 import { MemSeries, SeriesFloats } from "./series.js";
+import { SeriesByHash } from "./series-by-hash.js";
 import { SeriesById } from "./series-by-id.js";
 
 export class HeadState {
@@ -15,8 +16,8 @@ export class HeadState {
   /** Closed chunks' bytes. */
   readonly arena = new ChunkArena();
   readonly byId = new SeriesById();
-  /** Label-set hash → series; a collision keeps an array of the series sharing the hash. */
-  readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  /** Series by label-set hash (collisions told apart by their labels). */
+  readonly byHash = new SeriesByHash(this.byId);
   /** Float scratch for bit comparisons and for every open chunk (one per chunk would cost ~30% of a series). */
   readonly bits = new FloatBits();
   /** Every series' times and values. */
@@ -42,11 +43,7 @@ export class HeadState {
   }
 
   lookup(labels: Labels, hash: number): MemSeries | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return labelsEqual(hit.labels, labels) ? hit : undefined;
-    for (const s of hit) if (labelsEqual(s.labels, labels)) return s;
-    return undefined;
+    return this.byHash.find(labels, hash, labelsEqual);
   }
 
   createSeries(id: number, labels: Labels, hash: number): MemSeries {
@@ -54,10 +51,7 @@ export class HeadState {
     series.owner = this;
     this.created++;
     this.byId.set(id, series);
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) this.byHash.set(hash, series);
-    else if (Array.isArray(hit)) hit.push(series);
-    else this.byHash.set(hash, [hit, series]);
+    this.byHash.add(series);
     this.metrics.seriesCreated.inc();
     return series;
   }
@@ -74,13 +68,7 @@ export class HeadState {
     this.byId.delete(series.id);
     series.owner = undefined;
     series.detachFloats(this.floats);
-    const hit = this.byHash.get(series.hash);
-    if (hit === series) this.byHash.delete(series.hash);
-    else if (Array.isArray(hit)) {
-      const rest = hit.filter((s) => s !== series);
-      if (rest.length === 1) this.byHash.set(series.hash, rest[0]!);
-      else this.byHash.set(series.hash, rest);
-    }
+    this.byHash.delete(series);
   }
 
   /** Samples in every series' chunks, from the chunk headers. */
@@ -120,11 +108,7 @@ const CLOSED_CHUNK_OVERHEAD_BYTES = 56;
 /** An interned label, its postings list and map entry, with typical strings. */
 const LABEL_PAIR_OVERHEAD_BYTES = 200;
 
-/**
- * The series map key: 30 bits of labelsHash, so the key is a small integer (V8
- * boxes bigger numbers, which makes Map lookups several times slower). Collisions
- * are handled by the map's collision lists.
- */
+/** The series table's key (SeriesByHash): 30 bits of labelsHash, a small non-negative integer. */
 export function seriesHashKey(labels: Labels): number {
   return labelsHash(labels) % 0x40000000;
 }
