@@ -136,6 +136,7 @@ export {
   labelsKey,
   /** A stable 53-bit hash of a label set (for series ids). */
   labelsHash,
+  labelsHash32,
   /** murmur3's round and finaliser, for hashes of other bytes. */
   murmurMix,
   murmurFinalMix,

@@ -12,6 +12,7 @@ import {
   labelsFromPairs,
   labelsFromRecord,
   labelsHash,
+  labelsHash32,
   labelsKey,
   LabelsBuilder,
 } from "./labels.js";
@@ -75,6 +76,23 @@ test("labelsEqual, labelsKey, labelsHash", () => {
   const seen = new Set<number>();
   for (let i = 0; i < 20000; i++) seen.add(labelsHash(L({ __name__: "m", instance: `host-${i % 200}`, job: `j${Math.floor(i / 200)}` })));
   assert.equal(seen.size, 20000);
+});
+
+test("labelsHash stays what it was, and labelsHash32 is its low 32 bits", () => {
+  const pinned: [Record<string, string>, number][] = [
+    [{ __name__: "up", job: "api" }, 2066015766598564],
+    [{ a: "b\xffc", "\xffc": "x" }, 3875189414173815],
+    [{}, 8580639942427176],
+    [{ __name__: "bench_metric_12_total", instance: "host-3.example.org:9100", job: "node", shard: "5" }, 4757305516627250],
+  ];
+  for (const [record, hash] of pinned) assert.equal(labelsHash(L(record)), hash, JSON.stringify(record));
+  let seed = 3;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  const text = () => Array.from({ length: rand(6) }, () => String.fromCharCode(rand(3) === 0 ? 0x80 + rand(0x3000) : 0x61 + rand(26))).join("");
+  for (let i = 0; i < 2000; i++) {
+    const labels = L(Object.fromEntries(Array.from({ length: rand(5) }, () => [text() || "n", text()])));
+    assert.equal(labelsHash32(labels), labelsHash(labels) % 2 ** 32);
+  }
 });
 
 test("getLabel, dropMetricName", () => {

@@ -248,7 +248,7 @@ export function validateSeries(
   if (pending.n === start) return accepted;
   if (series === undefined) {
     series = state.createSeries(state.nextId++, labels, hash);
-    pending.newSeries.push({ ref: series.id, labels: series.labels });
+    pending.newSeries.push(series);
     pending.lastSeries = series;
   }
   for (let k = start; k < pending.n; k++) {

@@ -397,6 +397,19 @@ test("a sample years ahead of the clock is rejected and counted without blocking
   assert.match(await head.registry.metrics(), /orrery_head_samples_rejected_total\{reason="too_far_in_future"\} 1\n/);
 });
 
+test("orrery_head_series_created_total counts every series created, whatever appended to it since", async () => {
+  const head = new Head();
+  const created = async (): Promise<string | undefined> => /orrery_head_series_created_total (\d+)\n/.exec(await head.registry.metrics())?.[1];
+  assert.equal(await created(), "0");
+  await head.appendBatch([
+    { labels: up("a"), t: [1000], v: [1] },
+    { labels: up("b"), t: [1000, 2000], v: [1, 2] },
+  ]);
+  await head.appendBatch([{ labels: up("a"), t: [3000], v: [3] }, { labels: up("c"), t: [3000], v: [3] }]);
+  assert.equal(await created(), "3");
+  assert.equal(await created(), "3", "reading it changes nothing");
+});
+
 test("open chunks of many series are snapshots that stay separate (shared copy blocks)", async () => {
   const head = new Head();
   const n = 600;

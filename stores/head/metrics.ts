@@ -23,9 +23,10 @@ export const REJECT_REASONS: readonly RejectReason[] = [
   ...HISTOGRAM_REJECT_REASONS,
 ];
 
-/** What the gauges read when scraped. */
+/** What the gauges (and the series-created counter) read when scraped. */
 export interface HeadGaugeSource {
   numSeries(): number;
+  seriesCreated(): number;
   numChunks(): number;
   memoryBytes(): number;
   minTime(): number;
@@ -35,7 +36,6 @@ export interface HeadGaugeSource {
 export interface HeadMetrics {
   readonly samplesAppended: Counter;
   readonly samplesRejected: Counter<"reason">;
-  readonly seriesCreated: Counter;
   readonly seriesRemoved: Counter;
   readonly chunksCreated: Counter;
   readonly chunksRemoved: Counter;
@@ -62,6 +62,16 @@ export function createHeadMetrics(registry: Registry, source: HeadGaugeSource): 
   );
   gauge("orrery_head_min_time", "Oldest sample time in the head, in ms (0 when empty).", () => finite(source.minTime()));
   gauge("orrery_head_max_time", "Newest sample time in the head, in ms (0 when empty).", () => finite(source.maxTime()));
+  // Read from the head's own count when scraped, so creating a series makes no counter call.
+  new Counter({
+    name: "orrery_head_series_created_total",
+    help: "Series created.",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(source.seriesCreated());
+    },
+  });
   const samplesRejected = new Counter({
     name: "orrery_head_samples_rejected_total",
     help: "Samples the head refused, by reason.",
@@ -77,7 +87,6 @@ export function createHeadMetrics(registry: Registry, source: HeadGaugeSource): 
       registers,
     }),
     samplesRejected,
-    seriesCreated: new Counter({ name: "orrery_head_series_created_total", help: "Series created.", registers }),
     seriesRemoved: new Counter({
       name: "orrery_head_series_removed_total",
       help: "Series removed: by truncation, or created by a batch the WAL failed to log.",

@@ -254,6 +254,11 @@ export class MemSeries {
     this.page = floats.taken;
   }
 
+  /** Its WAL ref (the id): a series is its own WAL series record. */
+  get ref(): number {
+    return this.id;
+  }
+
   /** Last accepted sample, committed or waiting for the WAL: what appends are checked against. */
   get lastT(): number {
     return this.page[this.at + LAST_T]!;

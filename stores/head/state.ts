@@ -2,7 +2,7 @@
 // truncate, read): the series table (by id and by label hash), the postings
 // index, the chunk arena, and the head's time bounds and chunk count.
 import { Registry } from "prom-client";
-import { FloatBits, compareUtf8, labelsEqual, labelsHash } from "../../storeapi/index.js";
+import { FloatBits, compareUtf8, labelsEqual, labelsHash32 } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
@@ -35,6 +35,7 @@ export class HeadState {
   constructor(registry: Registry) {
     this.metrics = createHeadMetrics(registry, {
       numSeries: () => this.byId.size,
+      seriesCreated: () => this.created,
       numChunks: () => this.chunks,
       memoryBytes: () => this.memoryBytes(),
       minTime: () => this.minTime,
@@ -52,7 +53,6 @@ export class HeadState {
     this.created++;
     this.byId.set(id, series);
     this.byHash.add(series);
-    this.metrics.seriesCreated.inc();
     return series;
   }
 
@@ -110,7 +110,7 @@ const LABEL_PAIR_OVERHEAD_BYTES = 200;
 
 /** The series table's key (SeriesByHash): 30 bits of labelsHash, a small non-negative integer. */
 export function seriesHashKey(labels: Labels): number {
-  return labelsHash(labels) % 0x40000000;
+  return labelsHash32(labels) % 0x40000000;
 }
 
 /**
