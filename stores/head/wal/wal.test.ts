@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
 import { Wal, createWalMetrics, segmentName, type WalSeriesRecord, type WalSampleRecord } from "./index.js";
+import { writeAllFully } from "./wal.js";
 
 const STALE_BITS = [0x00000002, 0x7ff00000]; // low, high words of Prometheus's stale marker (little-endian)
 
@@ -319,6 +320,34 @@ test("a failed write rejects its batch; the WAL moves to a new segment and keeps
   const { out } = await replayAll(again);
   assert.deepEqual(out.samples.map((s) => s.t), [1, 3]);
   await again.close();
+});
+
+test("records are written back to back by vectored writes, whatever part of them each write takes", async () => {
+  let seed = 11;
+  const rand = (n: number) => (seed = (seed * 1103515245 + 12345) % 2147483648) % n;
+  for (let round = 0; round < 40; round++) {
+    const bufs = Array.from({ length: round === 0 ? 2500 : 1 + rand(30) }, () => Uint8Array.from({ length: rand(3) === 0 ? 0 : rand(40) }, () => rand(256)));
+    const want = Buffer.concat(bufs);
+    const file = Buffer.alloc(want.length + 10);
+    const most = 1 + rand(50);
+    let calls = 0;
+    // A file that takes at most `most` bytes a call (0 on the first call of some rounds is an error, below).
+    const fh = {
+      async writev(batch: Uint8Array[], position: number) {
+        calls++;
+        assert.ok(batch.length <= 1024, "at most IOV_MAX buffers a call");
+        let n = 0;
+        for (const b of batch) for (const byte of b) if (n < most) file[position + n++] = byte;
+        return { bytesWritten: n, buffers: batch };
+      },
+    };
+    await writeAllFully(fh, bufs, 10);
+    assert.deepEqual(file.subarray(10), want);
+    assert.ok(calls >= Math.ceil(want.length / most));
+  }
+  const stuck = { writev: async (batch: Uint8Array[]) => ({ bytesWritten: 0, buffers: batch }) };
+  await assert.rejects(writeAllFully(stuck, [Buffer.from("x")], 0), /no progress/);
+  await writeAllFully(stuck, [Buffer.alloc(0)], 0);
 });
 
 test("fsync policies: never does not sync, batch syncs in the background, closed WAL rejects", async (t) => {

@@ -107,6 +107,44 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Most buffers one writev is given (Linux's IOV_MAX). */
+const MAX_IOVECS = 1024;
+
+/** What writeAllFully needs of a file (a FileHandle). */
+export interface VectoredFile {
+  writev(buffers: Uint8Array[], position: number): Promise<{ bytesWritten: number }>;
+}
+
+/** Writes buffers one after another from `position`, as one vectored write where the OS takes it all (no copy into one buffer). */
+export async function writeAllFully(fh: VectoredFile, bufs: readonly Uint8Array[], position: number): Promise<void> {
+  let i = 0;
+  let skip = 0;
+  for (;;) {
+    while (i < bufs.length && bufs[i]!.length === skip) {
+      i++;
+      skip = 0;
+    }
+    if (i === bufs.length) return;
+    const batch = bufs.slice(i, i + MAX_IOVECS);
+    if (skip > 0) batch[0] = batch[0]!.subarray(skip);
+    const { bytesWritten } = await fh.writev(batch, position);
+    if (bytesWritten <= 0) throw new Error("write made no progress");
+    position += bytesWritten;
+    let left = bytesWritten;
+    for (let k = 0; k < batch.length && left > 0; k++) {
+      const len = batch[k]!.length;
+      if (left >= len) {
+        left -= len;
+        i++;
+        skip = 0;
+      } else {
+        skip += left;
+        left = 0;
+      }
+    }
+  }
+}
+
 async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
   let off = 0;
   while (off < buf.length) {
@@ -481,9 +519,8 @@ export class Wal {
 
   private async writeRecords(records: Buffer[], from: number, to: number, bytes: number): Promise<void> {
     const fh = this.fh!;
-    const buf = to - from === 1 ? records[from] : Buffer.concat(records.slice(from, to), bytes);
     try {
-      await writeFully(fh, buf, this.segmentBytes);
+      await writeAllFully(fh, records.slice(from, to), this.segmentBytes);
     } catch (err) {
       // Cut the partial write off, or failing that leave it behind in a segment no longer written to.
       try {
