@@ -59,8 +59,11 @@ const SLAB_MAX_COPY = 4096;
  * lookback at 5 s), for 1 KiB a series.
  */
 export const TAIL_SAMPLES = 64;
-/** Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its data bytes (measured on Node 20). */
-export const TAIL_OBJECT_BYTES = 190;
+/**
+ * Heap bytes of a tail's Float64Array and ArrayBuffer objects beside its data bytes, and of the
+ * SeriesExtras object holding it (80; measured on Node 20).
+ */
+export const TAIL_OBJECT_BYTES = 270;
 
 /** Ring index of the k-th held tail sample counted from the oldest (at ring index `oldest`). */
 function ringSlot(oldest: number, k: number): number {
@@ -149,16 +152,19 @@ const OPEN_MAX_T = 5;
 const OPEN_END = 6;
 /** The open chunk's longest gap between samples so far (Chunk.maxGap). */
 const OPEN_GAP = 7;
-const FLOATS_PER_SERIES = 8;
+const ID = 8;
+const HASH = 9;
+const RANK = 10;
+const FLOATS_PER_SERIES = 11;
 
 /** Slots in a SeriesFloats' first page; each next page doubles, up to the last size. */
 const FIRST_PAGE_SLOTS = 64;
 const LAST_PAGE_SLOTS = 8192;
 
 /**
- * Every series' times and values in shared Float64Array pages, a slot of 8 doubles each: as fields of
- * the series object each would be a HeapNumber of its own, eight objects a series for the scavenger to
- * copy when series are created. Pages are never copied or moved (a series keeps a reference to its
+ * Every series' times and values, id, hash and rank in shared Float64Array pages, a slot of
+ * FLOATS_PER_SERIES doubles each: as fields of the series object each would be 8 bytes (a time or value
+ * a HeapNumber of its own besides) for the scavenger to copy when series are created. Pages are never copied or moved (a series keeps a reference to its
  * own); a removed series' slot is handed out again.
  */
 export class SeriesFloats {
@@ -202,6 +208,7 @@ export class SeriesFloats {
     v[at + OPEN_MAX_T] = 0;
     v[at + OPEN_END] = 0;
     v[at + OPEN_GAP] = 0;
+    v[at + RANK] = -1;
     return at;
   }
 
@@ -211,47 +218,120 @@ export class SeriesFloats {
   }
 }
 
-export class MemSeries {
-  readonly id: number;
-  readonly labels: Labels;
-  readonly hash: number;
-  /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
-  private closed: number[] = NO_CHUNKS as number[];
-  private open: OpenChunk | undefined = undefined;
-  /** Where its doubles are (lastT … openGap): a page of the head's SeriesFloats, or its own once removed. */
-  private page: Float64Array;
-  private at: number;
+/**
+ * What few series have: start timestamps, histograms, a decoded tail. Kept apart so a series object
+ * stays small (every field is 8 bytes the young-generation collector copies, twice, for each new series).
+ */
+class SeriesExtras {
   /**
    * Start timestamps beside the chunk bytes (which stay Prometheus's encodings): per closed chunk
    * (by index, undefined for one without) and for the open chunk's samples, 0 for none. Both stay
    * undefined until the series gets its first start timestamp.
    */
-  private closedSt: (Float64Array | undefined)[] | undefined = undefined;
-  private openSt: number[] | undefined = undefined;
+  closedSt: (Float64Array | undefined)[] | undefined = undefined;
+  openSt: number[] | undefined = undefined;
   /**
    * The series' last samples, decoded: a ring of TAIL_SAMPLES timestamps then as many values,
    * created by the first read that can use it (chunksIn), kept up by append after that, across
    * cuts from one XOR chunk to the next (so a read over a cut is served too).
    */
-  private tail: Float64Array | undefined = undefined;
+  tail: Float64Array | undefined = undefined;
   /** Samples the ring holds (at most TAIL_SAMPLES), and the slot the next one goes to. */
-  private tailCount = 0;
-  private tailNext = 0;
+  tailCount = 0;
+  tailNext = 0;
   /** The last accepted sample's histogram (undefined when it was a float). */
   lastH: NativeHistogram | undefined = undefined;
-  /** The head state holding the series; undefined once removed (a handle of it is then refused). */
-  owner: object | undefined = undefined;
-  /** Its place in the head's label order at the last ranking (LabelOrder); -1 until it is ranked. */
-  labelRank = -1;
   /** The last committed sample's histogram (undefined when it was a float). */
   commitH: NativeHistogram | undefined = undefined;
+}
+
+export class MemSeries {
+  readonly labels: Labels;
+  /** Closed chunks, oldest first, META numbers each; their bytes live in the head's arena. */
+  private closed: number[] = NO_CHUNKS as number[];
+  private open: OpenChunk | undefined = undefined;
+  /** Where its numbers are (lastT … rank): a page of the head's SeriesFloats, or its own once removed. */
+  private page: Float64Array;
+  private at: number;
+  /** The head state holding the series; undefined once removed (a handle of it is then refused). */
+  owner: object | undefined = undefined;
+  private extra: SeriesExtras | undefined = undefined;
 
   constructor(id: number, labels: Labels, hash: number, floats: SeriesFloats = new SeriesFloats(1)) {
-    this.id = id;
     this.labels = labels;
-    this.hash = hash;
     this.at = floats.take();
     this.page = floats.taken;
+    this.page[this.at + ID] = id;
+    this.page[this.at + HASH] = hash;
+  }
+
+  /** Its id, the WAL's ref for it. */
+  get id(): number {
+    return this.page[this.at + ID]!;
+  }
+
+  /** Its label-set hash (seriesHashKey). */
+  get hash(): number {
+    return this.page[this.at + HASH]!;
+  }
+
+  /** Its place in the head's label order at the last ranking (LabelOrder); -1 until it is ranked. */
+  get labelRank(): number {
+    return this.page[this.at + RANK]!;
+  }
+  set labelRank(rank: number) {
+    this.page[this.at + RANK] = rank;
+  }
+
+  /** The last accepted sample's histogram (undefined when it was a float). */
+  get lastH(): NativeHistogram | undefined {
+    return this.extra?.lastH;
+  }
+  set lastH(h: NativeHistogram | undefined) {
+    if (h !== undefined || this.extra !== undefined) this.extras().lastH = h;
+  }
+
+  /** The last committed sample's histogram (undefined when it was a float). */
+  get commitH(): NativeHistogram | undefined {
+    return this.extra?.commitH;
+  }
+  set commitH(h: NativeHistogram | undefined) {
+    if (h !== undefined || this.extra !== undefined) this.extras().commitH = h;
+  }
+
+  private get closedSt(): (Float64Array | undefined)[] | undefined {
+    return this.extra?.closedSt;
+  }
+  private set closedSt(st: (Float64Array | undefined)[] | undefined) {
+    if (st !== undefined || this.extra !== undefined) this.extras().closedSt = st;
+  }
+  private get openSt(): number[] | undefined {
+    return this.extra?.openSt;
+  }
+  private set openSt(st: number[] | undefined) {
+    if (st !== undefined || this.extra !== undefined) this.extras().openSt = st;
+  }
+  private get tail(): Float64Array | undefined {
+    return this.extra?.tail;
+  }
+  private set tail(ring: Float64Array | undefined) {
+    if (ring !== undefined || this.extra !== undefined) this.extras().tail = ring;
+  }
+  private get tailCount(): number {
+    return this.extra?.tailCount ?? 0;
+  }
+  private set tailCount(n: number) {
+    this.extras().tailCount = n;
+  }
+  private get tailNext(): number {
+    return this.extra?.tailNext ?? 0;
+  }
+  private set tailNext(n: number) {
+    this.extras().tailNext = n;
+  }
+
+  private extras(): SeriesExtras {
+    return (this.extra ??= new SeriesExtras());
   }
 
   /** Its WAL ref (the id): a series is its own WAL series record. */
