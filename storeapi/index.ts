@@ -21,6 +21,8 @@ export {
   /** An XOR chunk appended to in place; bytes() is a valid Prometheus chunk at all times. */
   XorChunk,
   XorChunkSnapshot,
+  /** Doubles an XOR appender's state takes outside its object (XorChunk.saveTo / loadFrom). */
+  XOR_SLOT_DOUBLES,
   /** Allocation-free iterator over an XOR chunk: next(), then t and v; seek(t); err on corrupt bytes. */
   XorChunkIterator,
   /** Bulk-decodes an XOR chunk's samples in [mint, maxt] into typed arrays; returns the count. */

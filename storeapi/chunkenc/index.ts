@@ -9,6 +9,7 @@ export {
   xorChunkNumSamplesAt,
   xorChunkHeaderError,
   XOR_CHUNK_TARGET_SAMPLES,
+  XOR_SLOT_DOUBLES,
   xorChunkReadableInPlace,
 } from "./xor.js";
 export { FloatBits, STALE_NAN, isStaleNaN } from "./float-bits.js";

@@ -7,6 +7,7 @@ import {
   decodeNewestXorSample,
   xorChunkNumSamples,
   xorChunkHeaderError,
+  XOR_SLOT_DOUBLES,
   STALE_NAN,
   isStaleNaN,
   FloatBits,
@@ -207,6 +208,42 @@ test("XorChunk.snapshot: gives the bytes as they were when taken, however many a
     }
     assert.equal(hex(snap.bytes()), hex(then), `round ${round}: snapshot after ${Math.min(at, n)} of ${n} samples`);
     assert.equal(snap.bytes(), snap.bytes(), "rebuilt once");
+  }
+});
+
+test("one XorChunk appending many chunks through saved state (saveTo, loadFrom) writes each one's bytes exactly as a chunk of its own", () => {
+  const rnd = makeRandom(23);
+  for (let round = 0; round < 60; round++) {
+    const chunks = 1 + Math.floor(rnd() * 6);
+    const series = Array.from({ length: chunks }, () => randomSeries(rnd, 1 + Math.floor(rnd() * 150)));
+    const own = series.map(() => new XorChunk(16));
+    // Every chunk's state in one slot array, its buffer beside it; they start in regions of one block.
+    const slots = new Float64Array(1 + chunks * XOR_SLOT_DOUBLES);
+    const block = new Uint8Array(chunks * 32);
+    const bufs: Uint8Array[] = [];
+    const appender = new XorChunk(16);
+    for (let k = 0; k < chunks; k++) {
+      appender.reset(32, block, k * 32);
+      bufs.push(appender.saveTo(slots, 1 + k * XOR_SLOT_DOUBLES));
+    }
+    const at = (k: number) => 1 + k * XOR_SLOT_DOUBLES;
+    const done = new Array<number>(chunks).fill(0);
+    for (;;) {
+      const open = series.map((x, k) => k).filter((k) => done[k]! < series[k]!.ts.length);
+      if (open.length === 0) break;
+      const k = open[Math.floor(rnd() * open.length)]!;
+      const i = done[k]!++;
+      appender.loadFrom(bufs[k]!, slots, at(k));
+      const before = XorChunk.savedSnapshot(bufs[k]!, slots, at(k));
+      const then = own[k]!.bytes().slice();
+      appender.append(series[k]!.ts[i]!, series[k]!.vs[i]!);
+      bufs[k] = appender.saveTo(slots, at(k));
+      own[k]!.append(series[k]!.ts[i]!, series[k]!.vs[i]!);
+      assert.equal(hex(XorChunk.savedBytes(bufs[k]!, slots, at(k))), hex(own[k]!.bytes()), `round ${round}, chunk ${k}, sample ${i}`);
+      assert.equal(XorChunk.savedSamples(slots, at(k)), i + 1);
+      assert.equal(hex(before.bytes()), hex(then), "a snapshot of saved state keeps the bytes as they were");
+    }
+    assert.equal(slots[0], 0, "nothing written outside the slots");
   }
 });
 

@@ -51,6 +51,22 @@ function trailingZeros64(hi: number, lo: number): number {
   return lo !== 0 ? trailingZeros32(lo) : 32 + trailingZeros32(hi);
 }
 
+/**
+ * An appender's state outside its object (XorChunk.saveTo): the bytes' start, end of room and length
+ * in the buffer, free | trailing << 4 | leading << 11, the count, the last time and time delta, and the
+ * last value's halves.
+ */
+export const XOR_SLOT_DOUBLES = 9;
+const S_START = 0;
+const S_END = 1;
+const S_LEN = 2;
+const S_BITS = 3;
+const S_COUNT = 4;
+const S_T = 5;
+const S_TDELTA = 6;
+const S_VHI = 7;
+const S_VLO = 8;
+
 /** 2^31: the last sample's time is kept as tHi * T_SPLIT + tLo, two small integers. */
 const T_SPLIT = 2147483648;
 
@@ -62,10 +78,10 @@ const T_SPLIT = 2147483648;
  */
 export class XorChunk {
   /** The chunk's bytes are buf[start, len); buf[len, end) is room to grow into. */
-  private buf: Uint8Array;
-  private start: number;
-  private end: number;
-  private len: number;
+  private buf!: Uint8Array;
+  private start = 0;
+  private end = 0;
+  private len = 0;
   /** Unused low bits in the last byte written (0: the next bit starts a new byte). */
   private free = 0;
   private count = 0;
@@ -76,14 +92,23 @@ export class XorChunk {
   private vLo = 0;
   private leading = 0xff;
   private trailing = 0;
-  private readonly scratch: FloatBits;
+  /** Shared by every chunk of one owner (a head): it is only used inside append. */
+  readonly scratch: FloatBits;
 
   /**
-   * `scratch` may be shared by every chunk of one owner (a head): it is only used inside append.
    * With `block`, the chunk starts in block[at, at + capacity) (zeroed, at least 16 bytes), and moves
    * to a bigger buffer of its own once it outgrows that.
    */
   constructor(capacity = 128, scratch: FloatBits = new FloatBits(), block?: Uint8Array, at = 0) {
+    this.scratch = scratch;
+    this.reset(capacity, block, at);
+  }
+
+  /**
+   * Makes this an empty chunk again, placed as the constructor places one: a head appends every
+   * series' open chunk through one XorChunk, its state kept in the series' slot (saveTo, loadFrom).
+   */
+  reset(capacity: number, block?: Uint8Array, at = 0): void {
     const size = Math.max(capacity, 16);
     if (block !== undefined && at + size <= block.length) {
       this.buf = block;
@@ -94,7 +119,65 @@ export class XorChunk {
     }
     this.end = this.start + size;
     this.len = this.start + HEADER_BYTES;
-    this.scratch = scratch;
+    this.free = 0;
+    this.count = 0;
+    this.tHi = 0;
+    this.tLo = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0xff;
+    this.trailing = 0;
+  }
+
+  /**
+   * Writes the appender state to slot[at, at + XOR_SLOT_DOUBLES) and returns the buffer: loadFrom
+   * with both continues the chunk exactly.
+   */
+  saveTo(slot: Float64Array, at: number): Uint8Array {
+    slot[at + S_START] = this.start;
+    slot[at + S_END] = this.end;
+    slot[at + S_LEN] = this.len;
+    slot[at + S_BITS] = this.free + this.trailing * 16 + this.leading * 2048;
+    slot[at + S_COUNT] = this.count;
+    slot[at + S_T] = this.time();
+    slot[at + S_TDELTA] = this.tDelta;
+    slot[at + S_VHI] = this.vHi;
+    slot[at + S_VLO] = this.vLo;
+    return this.buf;
+  }
+
+  /** Continues the chunk saveTo wrote to `slot` at `at`, whose buffer it returned. */
+  loadFrom(buf: Uint8Array, slot: Float64Array, at: number): void {
+    this.buf = buf;
+    // `| 0`: a double read from the slot stored as it is would make these fields boxed doubles (see setTime).
+    this.start = slot[at + S_START]! | 0;
+    this.end = slot[at + S_END]! | 0;
+    this.len = slot[at + S_LEN]! | 0;
+    const bits = slot[at + S_BITS]! | 0;
+    this.free = bits & 15;
+    this.trailing = (bits >>> 4) & 127;
+    this.leading = bits >>> 11;
+    this.count = slot[at + S_COUNT]! | 0;
+    this.setTime(slot[at + S_T]!);
+    this.setTimeDelta(slot[at + S_TDELTA]!);
+    this.vHi = slot[at + S_VHI]! | 0;
+    this.vLo = slot[at + S_VLO]! | 0;
+  }
+
+  /** Samples in the chunk saved at slot[at]. */
+  static savedSamples(slot: Float64Array, at: number): number {
+    return slot[at + S_COUNT]!;
+  }
+
+  /** The bytes of the chunk saved at slot[at] in `buf`: a view, valid until its next append. */
+  static savedBytes(buf: Uint8Array, slot: Float64Array, at: number): Uint8Array {
+    return buf.subarray(slot[at + S_START]!, slot[at + S_LEN]!);
+  }
+
+  /** snapshot() of the chunk saved at slot[at] in `buf`. */
+  static savedSnapshot(buf: Uint8Array, slot: Float64Array, at: number): XorChunkSnapshot {
+    return new XorChunkSnapshot(buf, slot[at + S_START]!, slot[at + S_LEN]!, slot[at + S_COUNT]!, slot[at + S_BITS]! & 15);
   }
 
   /** A chunk that continues appending to existing chunk bytes (copied). Throws on corrupt bytes. */

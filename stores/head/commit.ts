@@ -12,7 +12,7 @@ export function commitBatch(state: HeadState, chunkRangeMs: number, pending: Pen
   const { owners, ts, vs, hs, sts, n } = pending;
   const withSt = pending.startTimestamps;
   const arena = state.arena;
-  const bits = state.bits;
+  const appender = state.appender;
   let chunksCreated = 0;
   let minT = state.minTime;
   let maxT = state.maxTime;
@@ -20,7 +20,7 @@ export function commitBatch(state: HeadState, chunkRangeMs: number, pending: Pen
     const t = ts[k]!;
     const h = pending.histograms ? hs[k] : undefined;
     const st = withSt ? sts[k]! : 0;
-    const cut = h === undefined ? owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, bits, st) : owners[k]!.appendHistogram(t, h, chunkRangeMs, arena, st);
+    const cut = h === undefined ? owners[k]!.append(t, vs[k]!, chunkRangeMs, arena, appender, st) : owners[k]!.appendHistogram(t, h, chunkRangeMs, arena, st);
     if (cut !== 0) chunksCreated++;
     if (t < minT) minT = t;
     if (t > maxT) maxT = t;

@@ -60,7 +60,7 @@ const bits = (xs: Float64Array): number[] => Array.from(new Uint32Array(xs.buffe
 test("the open chunk's decoded tail equals decoding its bytes, across chunk cuts, stale markers and later appends", () => {
   const random = rng(19);
   const arena = new ChunkArena();
-  const scratch = new FloatBits();
+  const scratch = new XorChunk(16, new FloatBits());
   const s = new MemSeries(1, [], 0);
   const chunkRange = 7_200_000;
   let t = 1_000_000;
@@ -104,7 +104,7 @@ test("the open chunk's decoded tail equals decoding its bytes, across chunk cuts
 
 test("a decoded tail handed to a reader does not change with later appends", () => {
   const arena = new ChunkArena();
-  const scratch = new FloatBits();
+  const scratch = new XorChunk(16, new FloatBits());
   const s = new MemSeries(1, [], 0);
   for (let i = 0; i < 10; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
   const read = s.chunksIn(4500, 9000, arena, new ByteSlab(), true)[0]!;
@@ -122,7 +122,7 @@ test("a decoded tail handed to a reader does not change with later appends", () 
 
 test("the tail is not used when it does not reach back to the range's start, nor without being asked", () => {
   const arena = new ChunkArena();
-  const scratch = new FloatBits();
+  const scratch = new XorChunk(16, new FloatBits());
   const s = new MemSeries(1, [], 0);
   for (let i = 0; i < 100; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);
   // The ring holds the last TAIL_SAMPLES samples: 68..99 s.
@@ -135,7 +135,7 @@ test("the tail is not used when it does not reach back to the range's start, nor
 
 test("histogram chunks and chunks with start timestamps carry no decoded tail; truncation drops it", () => {
   const arena = new ChunkArena();
-  const scratch = new FloatBits();
+  const scratch = new XorChunk(16, new FloatBits());
   const h: NativeHistogram = { float: false, schema: 0, zeroThreshold: 0, zeroCount: 0, count: 1, sum: 1, positiveSpans: [{ offset: 0, length: 1 }], positiveBuckets: [1], negativeSpans: [], negativeBuckets: [] } as unknown as NativeHistogram;
   const hs = new MemSeries(1, [], 0);
   for (let i = 0; i < 5; i++) hs.appendHistogram(i * 1000, h, 7_200_000, arena);
@@ -157,7 +157,7 @@ test("histogram chunks and chunks with start timestamps carry no decoded tail; t
 
 test("a first read over a chunk cut, the open chunk short, is served whole: the ring is filled from the chunk before too", () => {
   const arena = new ChunkArena();
-  const scratch = new FloatBits();
+  const scratch = new XorChunk(16, new FloatBits());
   const s = new MemSeries(1, [], 0);
   // 120 samples cut the first chunk; the open one holds 10.
   for (let i = 0; i < 130; i++) s.append(i * 1000, i, 7_200_000, arena, scratch);

@@ -9,6 +9,7 @@ import {
   HISTOGRAM_CHUNK_TARGET_BYTES,
   HistogramChunk,
   XOR_CHUNK_TARGET_SAMPLES,
+  XOR_SLOT_DOUBLES,
   XorChunk,
   type XorChunkSnapshot,
   decodeXorChunk,
@@ -38,10 +39,11 @@ function samplesAt(c: readonly number[], i: number): number {
   return c[i + 4]! >>> 3;
 }
 
-type OpenChunk = XorChunk | HistogramChunk | FloatHistogramChunk;
+/** The open chunk: an XOR chunk's buffer (its appender state in the series' slot), or a histogram chunk. */
+type OpenChunk = Uint8Array | HistogramChunk | FloatHistogramChunk;
 
 function encodingOf(c: OpenChunk): ChunkEncoding {
-  if (c instanceof XorChunk) return ChunkEncoding.XOR;
+  if (c instanceof Uint8Array) return ChunkEncoding.XOR;
   return c instanceof HistogramChunk ? ChunkEncoding.Histogram : ChunkEncoding.FloatHistogram;
 }
 const NO_CHUNKS: readonly number[] = Object.freeze([]);
@@ -155,7 +157,9 @@ const OPEN_GAP = 7;
 const ID = 8;
 const HASH = 9;
 const RANK = 10;
-const FLOATS_PER_SERIES = 11;
+/** The open XOR chunk's appender state (XorChunk.saveTo). */
+const XOR = 11;
+const FLOATS_PER_SERIES = XOR + XOR_SLOT_DOUBLES;
 
 /** Slots in a SeriesFloats' first page; each next page doubles, up to the last size. */
 const FIRST_PAGE_SLOTS = 64;
@@ -430,19 +434,23 @@ export class MemSeries {
    * the open chunk at 120 samples or at a chunk-range boundary. Returns the number of
    * bytes of the chunk it closed (0 when none), or -1 when it opened the first chunk.
    */
-  append(t: number, v: number, chunkRange: number, arena: ChunkArena, scratch: FloatBits, st = 0): number {
+  append(t: number, v: number, chunkRange: number, arena: ChunkArena, appender: XorChunk, st = 0): number {
     let closedBytes = 0;
     let opened = false;
     const open = this.open;
-    if (!(open instanceof XorChunk) || open.numSamples() >= XOR_CHUNK_TARGET_SAMPLES || t >= this.openEnd) {
+    const continues = open instanceof Uint8Array && XorChunk.savedSamples(this.page, this.at + XOR) < XOR_CHUNK_TARGET_SAMPLES && t < this.openEnd;
+    if (continues) appender.loadFrom(open, this.page, this.at + XOR);
+    else {
       if (open !== undefined) closedBytes = this.cut(arena);
       else opened = true;
       const at = arena.reserveOpenChunkBytes(OPEN_CHUNK_FIRST_BYTES);
-      this.startChunk(new XorChunk(OPEN_CHUNK_FIRST_BYTES, scratch, arena.openChunkBlock(), at), t, chunkRange);
+      appender.reset(OPEN_CHUNK_FIRST_BYTES, arena.openChunkBlock(), at);
+      this.startChunk(appender.saveTo(this.page, this.at + XOR), t, chunkRange);
     }
-    const sinceLast = this.open === open ? t - this.openMaxT : 0;
-    (this.open as XorChunk).append(t, v);
-    this.openGap = gapWordWithSample(this.openGap, sinceLast, v !== v && isStaleNaN(v, scratch));
+    const sinceLast = continues ? t - this.openMaxT : 0;
+    appender.append(t, v);
+    this.open = appender.saveTo(this.page, this.at + XOR);
+    this.openGap = gapWordWithSample(this.openGap, sinceLast, v !== v && isStaleNaN(v, appender.scratch));
     if (this.tail !== undefined) this.pushTail(t, v);
     this.noteStartTimestamp(st);
     this.openMaxT = t;
@@ -487,7 +495,7 @@ export class MemSeries {
   private noteStartTimestamp(st: number): void {
     if (this.openSt !== undefined) this.openSt.push(st);
     else if (st !== 0) {
-      this.openSt = new Array<number>(this.open!.numSamples() - 1).fill(0);
+      this.openSt = new Array<number>(this.openSamples() - 1).fill(0);
       this.openSt.push(st);
     }
   }
@@ -496,11 +504,11 @@ export class MemSeries {
     this.open = chunk;
     this.openSt = undefined;
     // An XOR chunk after an XOR chunk keeps the ring: it goes on across the cut (reads over the cut use it).
-    if (!(chunk instanceof XorChunk)) this.tail = undefined;
+    if (!(chunk instanceof Uint8Array)) this.tail = undefined;
     this.openMinT = t;
     this.openEnd = (Math.floor(t / chunkRange) + 1) * chunkRange;
     // Tracked for XOR chunks only: a histogram chunk is never read for presence alone.
-    this.openGap = chunk instanceof XorChunk ? 0 : Infinity;
+    this.openGap = chunk instanceof Uint8Array ? 0 : Infinity;
   }
 
   private committedHistogram(t: number, h: NativeHistogram): void {
@@ -512,7 +520,7 @@ export class MemSeries {
 
   /** Moves the open chunk's bytes into the arena; returns their size. */
   private cut(arena: ChunkArena): number {
-    const bytes = this.open!.bytes();
+    const bytes = this.openBytesView();
     const handle = arena.store(bytes);
     // Readers copy what they need (chunksIn), so growing the list in place is safe.
     if (this.closed === NO_CHUNKS) this.closed = [];
@@ -520,7 +528,7 @@ export class MemSeries {
       this.closedSt ??= new Array<Float64Array | undefined>(this.closed.length / META);
       this.closedSt.push(this.openSt === undefined ? undefined : Float64Array.from(this.openSt));
     }
-    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.open!.numSamples(), encodingOf(this.open!)), this.openGap);
+    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.openSamples(), encodingOf(this.open!)), this.openGap);
     this.open = undefined;
     this.openSt = undefined;
     return bytes.length;
@@ -553,7 +561,7 @@ export class MemSeries {
       if (c[i]! > maxt) break;
       n += samplesAt(c, i);
     }
-    if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) n += this.open.numSamples();
+    if (this.open !== undefined && this.openMaxT >= mint && this.openMinT <= maxt) n += this.openSamples();
     return n;
   }
 
@@ -598,12 +606,12 @@ export class MemSeries {
   private newestIn(mint: number, maxt: number, copies: ByteSlab): AggrChunk | undefined {
     const open = this.open;
     const t = this.commitT;
-    if (!(open instanceof XorChunk) || this.openSt !== undefined || this.commitH !== undefined || t < mint || t > maxt || t !== this.openMaxT) return undefined;
+    if (!(open instanceof Uint8Array) || this.openSt !== undefined || this.commitH !== undefined || t < mint || t > maxt || t !== this.openMaxT) return undefined;
     const ts = copies.floats(1);
     const vs = copies.floats(1);
     ts[0] = t;
     vs[0] = this.commitV;
-    return { minTime: this.openMinT, maxTime: this.openMaxT, raw: new OpenXorChunkRead(open.snapshot(), { minTime: mint, maxTime: maxt, t: ts, v: vs }, copies, this.openGap) };
+    return { minTime: this.openMinT, maxTime: this.openMaxT, raw: new OpenXorChunkRead(XorChunk.savedSnapshot(open, this.page, this.at + XOR), { minTime: mint, maxTime: maxt, t: ts, v: vs }, copies, this.openGap) };
   }
 
   /**
@@ -614,10 +622,10 @@ export class MemSeries {
   private openChunk(mint: number, maxt: number, copies: ByteSlab, tail: boolean): Chunk {
     const open = this.open!;
     const encoding = encodingOf(open);
-    if (this.openSt !== undefined) return { encoding, data: copies.copy(open.bytes()), startTimestamps: Float64Array.from(this.openSt) };
+    if (this.openSt !== undefined) return { encoding, data: copies.copy(this.openBytesView()), startTimestamps: Float64Array.from(this.openSt) };
     const decoded = tail ? this.tailSamples(this.openMinT, this.openMaxT, mint, maxt, copies) : undefined;
-    if (decoded !== undefined && open instanceof XorChunk) return new OpenXorChunkRead(open.snapshot(), decoded, copies, this.openGap);
-    return { encoding, data: copies.copy(open.bytes()), maxGap: this.openGap };
+    if (decoded !== undefined && open instanceof Uint8Array) return new OpenXorChunkRead(XorChunk.savedSnapshot(open, this.page, this.at + XOR), decoded, copies, this.openGap);
+    return { encoding, data: copies.copy(this.openBytesView()), maxGap: this.openGap };
   }
 
   /**
@@ -627,17 +635,17 @@ export class MemSeries {
    */
   private tailFor(mint: number, arena: ChunkArena, copies: ByteSlab): boolean {
     const open = this.open;
-    if (!(open instanceof XorChunk) || this.openSt !== undefined) return false;
+    if (!(open instanceof Uint8Array) || this.openSt !== undefined) return false;
     if (this.tail !== undefined) return true;
     const prev = this.previousXorChunk(arena);
-    const reaches = mint > this.openMinT || (prev !== undefined && open.numSamples() < TAIL_SAMPLES && mint > prev.minTime);
+    const n = this.openSamples();
+    const reaches = mint > this.openMinT || (prev !== undefined && n < TAIL_SAMPLES && mint > prev.minTime);
     if (!reaches) return false;
     this.tail = new Float64Array(2 * TAIL_SAMPLES);
     this.tailCount = 0;
     this.tailNext = 0;
-    const n = open.numSamples();
     if (prev !== undefined && n < TAIL_SAMPLES) this.pushLastOf(prev.data, TAIL_SAMPLES - n, copies);
-    this.pushLastOf(open.bytes(), TAIL_SAMPLES, copies);
+    this.pushLastOf(this.openBytesView(), TAIL_SAMPLES, copies);
     return true;
   }
 
@@ -723,6 +731,18 @@ export class MemSeries {
   /** Bytes held in the open chunk and its decoded tail (for the memory estimate). */
   openBytes(): number {
     const tailBytes = this.tail !== undefined ? this.tail.byteLength + TAIL_OBJECT_BYTES : 0;
-    return (this.open !== undefined ? this.open.bytes().length : 0) + tailBytes;
+    return (this.open !== undefined ? this.openBytesView().length : 0) + tailBytes;
+  }
+
+  /** Samples in the open chunk (there must be one). */
+  private openSamples(): number {
+    const open = this.open!;
+    return open instanceof Uint8Array ? XorChunk.savedSamples(this.page, this.at + XOR) : open.numSamples();
+  }
+
+  /** The open chunk's bytes (there must be one): a view, valid until the next append. */
+  private openBytesView(): Uint8Array {
+    const open = this.open!;
+    return open instanceof Uint8Array ? XorChunk.savedBytes(open, this.page, this.at + XOR) : open.bytes();
   }
 }

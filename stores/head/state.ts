@@ -2,7 +2,7 @@
 // truncate, read): the series table (by id and by label hash), the postings
 // index, the chunk arena, and the head's time bounds and chunk count.
 import { Registry } from "prom-client";
-import { FloatBits, compareUtf8, labelsEqual, labelsHash32 } from "../../storeapi/index.js";
+import { FloatBits, XorChunk, compareUtf8, labelsEqual, labelsHash32 } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
 import { ChunkArena } from "./arena.js";
 import { createHeadMetrics, type HeadMetrics } from "./metrics.js";
@@ -22,6 +22,8 @@ export class HeadState {
   readonly bits = new FloatBits();
   /** Every series' times and values. */
   readonly floats = new SeriesFloats();
+  /** The one XOR appender every series' open chunk is appended through, its state kept in the series' slot. */
+  readonly appender = new XorChunk(16, this.bits);
   readonly metrics: HeadMetrics;
   nextId = 1;
   /** Series ever created (LabelOrder ranks them again once enough are new). */
