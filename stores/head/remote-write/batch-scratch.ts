@@ -29,6 +29,8 @@ export class BatchScratch {
   entrySeries = new Int32Array(0);
   /** Per request series: 1 when an exemplar names it. */
   withExemplars = new Uint8Array(0);
+  /** Per request series: 1 when its label set was decoded and is its bytes exactly (LabelsExactness). */
+  exact = new Uint8Array(0);
 
   /** Starts a batch for a request of seriesCount series. */
   begin(seriesCount: number): void {
@@ -36,7 +38,11 @@ export class BatchScratch {
       this.hashes = new Int32Array(seriesCount);
       this.entrySeries = new Int32Array(seriesCount);
       this.withExemplars = new Uint8Array(seriesCount);
-    } else this.withExemplars.fill(0, 0, seriesCount);
+      this.exact = new Uint8Array(seriesCount);
+    } else {
+      this.withExemplars.fill(0, 0, seriesCount);
+      this.exact.fill(0, 0, seriesCount);
+    }
     if (this.labelsOf.length < seriesCount) this.labelsOf.length = seriesCount;
     this.size = 0;
   }

@@ -59,6 +59,8 @@ export class StringInterner {
 export class LabelInterner {
   private readonly byHash = new Map<number, Label | Label[]>();
   private readonly maxEntries: number;
+  /** Whether the last get's name and value were ASCII (its label then holds exactly those bytes). */
+  lastAscii = true;
 
   /** `strings` makes a new pair's name and value; cleared when it reaches maxEntries distinct pairs. */
   constructor(
@@ -88,6 +90,7 @@ export class LabelInterner {
       high |= b;
       h = Math.imul(h ^ b, 0x01000193);
     }
+    this.lastAscii = high < 0x80;
     if (high >= 0x80) return this.fresh(buf, ns, ne, vs, ve, text);
     const hit = this.byHash.get(h);
     if (hit !== undefined && !Array.isArray(hit)) {

@@ -114,6 +114,26 @@ test("label bytes in another order or with another value map to the right series
   });
 });
 
+test("a series created from bytes that are not its label set exactly (out of order, an empty value, not ASCII) is never remembered, however often it comes", async () => {
+  const head = new Head();
+  const ctx = createRemoteWriteContext();
+  const reversed = inOrder(["job", "api"], ["__name__", "up"]);
+  const withEmpty = inOrder(["__name__", "up"], ["a", ""], ["job", "db"]);
+  const notAscii = inOrder(["__name__", "up"], ["job", "zoné"]);
+  const plain = inOrder(["__name__", "up"], ["job", "web"]);
+  for (let r = 0; r < 3; r++) {
+    const t = 1000 * (r + 1);
+    assert.equal((await handleRemoteWrite(head, body(series(reversed, [t, r]), series(withEmpty, [t, 10 + r]), series(notAscii, [t, 20 + r]), series(plain, [t, 30 + r])), HEADERS, ctx)).status, 204);
+    assert.equal(ctx.known.size, 1, `round ${r}: only the series sent as its label set is remembered`);
+  }
+  assert.deepEqual(await dump(head), {
+    [labelsKey(labelsFromRecord({ __name__: "up", job: "api" }))]: [[1000, 0], [2000, 1], [3000, 2]],
+    [labelsKey(labelsFromRecord({ __name__: "up", job: "db" }))]: [[1000, 10], [2000, 11], [3000, 12]],
+    [labelsKey(labelsFromRecord({ __name__: "up", job: "zoné" }))]: [[1000, 20], [2000, 21], [3000, 22]],
+    [labelsKey(labelsFromRecord({ __name__: "up", job: "web" }))]: [[1000, 30], [2000, 31], [3000, 32]],
+  });
+});
+
 test("label-bytes hash collisions: series sharing a hash are told apart byte for byte", async () => {
   const head = new Head();
   const ctx = createRemoteWriteContext({ known: new KnownSeries({ hash: () => 7 }) });

@@ -92,12 +92,13 @@ export class KnownSeries {
   }
 
   /**
-   * Remembers `series` for series i's bytes when they are exactly its label set, replacing the entry
+   * Remembers `series` for series i's bytes when they are exactly its label set (`exact`: the caller
+   * knows they are, so they are not compared), replacing the entry
    * of an earlier series with those labels (one the head has since removed). `liveSeries`: the head's
    * series count; a table grown well beyond it (series gone from the head) is cleared first.
    */
-  learn(req: DecodedWriteRequest, i: number, hash: number, series: SeriesHandle, tenant: Label | undefined, liveSeries: number): void {
-    if (!sameLabelBytes(req, i, series.labels, tenant)) return;
+  learn(req: DecodedWriteRequest, i: number, hash: number, series: SeriesHandle, tenant: Label | undefined, liveSeries: number, exact = false): void {
+    if (!exact && !sameLabelBytes(req, i, series.labels, tenant)) return;
     const known = this.entryOf(req, i, hash, tenant);
     if (known >= 0) {
       this.handles[known] = series;

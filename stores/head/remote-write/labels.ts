@@ -45,6 +45,11 @@ export function isValidUtf8(buf: Uint8Array, start: number, end: number): boolea
 /** A label set, or (a string) why it is invalid. */
 export type LabelsResult = Labels | string;
 
+/** Set by seriesLabels (with a LabelInterner): whether the set is the request's bytes exactly, in order (sorted, no empty value, ASCII). */
+export interface LabelsExactness {
+  value: boolean;
+}
+
 /** Compares buf[as, ae) with buf[bs, be) as bytes (UTF-8 order). */
 function compareBytes(buf: Uint8Array, as: number, ae: number, bs: number, be: number): number {
   const n = Math.min(ae - as, be - bs);
@@ -67,8 +72,8 @@ function describe(text: Buffer, req: DecodedWriteRequest, from: number, to: numb
  * Labels of series i: sorted by name (UTF-8 byte order, as the head keeps them), labels with empty values dropped (they mean "absent", as in
  * PromQL). Invalid: no labels, an empty or repeated name, or text that is not UTF-8.
  */
-export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer, strings?: StringInterner, pairs?: LabelInterner): LabelsResult {
-  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false, strings, pairs);
+export function seriesLabels(req: DecodedWriteRequest, i: number, text: Buffer, strings?: StringInterner, pairs?: LabelInterner, exact?: LabelsExactness): LabelsResult {
+  return labelRanges(req, req.labelStart[i], req.labelStart[i + 1], text, req.nameStart, req.nameEnd, req.valueStart, req.valueEnd, false, strings, pairs, exact);
 }
 
 /** Labels of exemplar j (same rules, but an empty set is allowed). */
@@ -90,12 +95,14 @@ function labelRanges(
   allowEmpty: boolean,
   strings?: StringInterner,
   pairs?: LabelInterner,
+  exact?: LabelsExactness,
 ): LabelsResult {
   const buf = req.buf;
   // Sized up front (then cut to what is kept): grown by push from empty it would take room for 17.
   const labels: Label[] = new Array<Label>(to - from);
   let kept = 0;
   let sorted = true;
+  let ascii = pairs !== undefined;
   let prevStart = -1;
   let prevEnd = -1;
   for (let j = from; j < to; j++) {
@@ -110,6 +117,7 @@ function labelRanges(
     }
     const label = pairs !== undefined ? pairs.get(buf, ns, ne, vs, ve, text) : decodeLabel(buf, ns, ne, vs, ve, text, strings);
     if (label === undefined) return `label ${j - from} is not valid UTF-8`;
+    if (pairs !== undefined && !pairs.lastAscii) ascii = false;
     if (prevStart >= 0) {
       const c = compareBytes(buf, prevStart, prevEnd, ns, ne);
       if (c === 0) return `label name ${JSON.stringify(label.name)} repeated in ${describe(text, req, from, to)}`;
@@ -120,6 +128,7 @@ function labelRanges(
     labels[kept++] = label;
   }
   labels.length = kept;
+  if (exact !== undefined) exact.value = ascii && sorted && kept === to - from;
   if (!sorted) {
     labels.sort((a, b) => compareUtf8(a.name, b.name));
     for (let k = 1; k < labels.length; k++) {

@@ -326,7 +326,8 @@ async function storeRequest(
   metrics?.histogramsReceived.inc(req.histogramCount);
 
   scratch.begin(req.seriesCount);
-  const { labelsOf, hashes, entrySeries, withExemplars } = scratch;
+  const { labelsOf, hashes, entrySeries, withExemplars, exact } = scratch;
+  const exactness = { value: false };
   let entries = 0;
   let invalidSeries = 0;
   let invalidSamples = 0;
@@ -345,8 +346,9 @@ async function storeRequest(
     let labels: Labels | string;
     if (series !== undefined) labels = series.labels;
     else {
-      const sent = seriesLabels(req, i, text, ctx.strings, ctx.pairs);
+      const sent = seriesLabels(req, i, text, ctx.strings, ctx.pairs, exactness);
       labels = tenantLabel === undefined || typeof sent === "string" ? sent : setLabel(sent, tenantLabel.name, tenantLabel.value);
+      if (labels === sent && exactness.value) exact[i] = 1;
     }
     labelsOf[i] = labels;
     if (typeof labels === "string") {
@@ -376,7 +378,7 @@ async function storeRequest(
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
-  learnSeries(known, req, hashes, entrySeries, batch, handles, tenantLabel, head.numSeries?.() ?? 0);
+  learnSeries(known, req, scratch, batch, handles, tenantLabel, head.numSeries?.() ?? 0);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {
@@ -392,22 +394,26 @@ async function storeRequest(
   return { samples, histograms, exemplars, problems };
 }
 
-/** Remembers the batch's series the head gave other than they were found as (new ones, or created again), by their label bytes. */
+/**
+ * Remembers the batch's series the head gave other than they were found as (new ones, or created
+ * again), by their label bytes. A series whose label set is the very one decoded from its bytes,
+ * those bytes exact, needs no comparing with them.
+ */
 function learnSeries(
   known: KnownSeries,
   req: DecodedWriteRequest,
-  hashes: Int32Array,
-  entrySeries: Int32Array,
+  scratch: BatchScratch,
   batch: AppendBatch,
   handles: readonly (SeriesHandle | undefined)[],
   tenantLabel: Label | undefined,
   liveSeries: number,
 ): void {
+  const { hashes, entrySeries, exact, labelsOf } = scratch;
   for (let k = 0; k < handles.length; k++) {
     const series = handles[k];
     if (series === undefined || series === batch[k]!.series) continue;
     const i = entrySeries[k];
-    known.learn(req, i, hashes[i], series, tenantLabel, liveSeries);
+    known.learn(req, i, hashes[i], series, tenantLabel, liveSeries, exact[i] === 1 && series.labels === labelsOf[i]);
   }
 }
 
