@@ -166,10 +166,11 @@ const FIRST_PAGE_SLOTS = 64;
 const LAST_PAGE_SLOTS = 8192;
 
 /**
- * Every series' times and values, id, hash and rank in shared Float64Array pages, a slot of
- * FLOATS_PER_SERIES doubles each: as fields of the series object each would be 8 bytes (a time or value
- * a HeapNumber of its own besides) for the scavenger to copy when series are created. Pages are never copied or moved (a series keeps a reference to its
- * own); a removed series' slot is handed out again.
+ * Every series' times and values, id, hash, rank and open XOR chunk state in shared Float64Array
+ * pages, a slot of FLOATS_PER_SERIES doubles each: as fields of the series object each would be 8
+ * bytes (a time or value a HeapNumber of its own besides) for the scavenger to copy when series are
+ * created. Pages are never copied or moved (a series keeps a reference to its own); a removed
+ * series' slot is handed out again.
  */
 export class SeriesFloats {
   private page: Float64Array = new Float64Array(0);
