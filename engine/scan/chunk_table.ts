@@ -110,7 +110,7 @@ export class ChunkTable {
     const untold = new Float64Array(n).fill(NaN);
     const table = new ChunkTable(undefined, { source, offset, length, minTime: untold, maxTime: untold, maxGap: untold });
     for (const b of blocks) table.addBlock(b.buffer);
-    table.size = source.length;
+    table.size = n;
     return table;
   }
 

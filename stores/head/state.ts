@@ -103,7 +103,11 @@ export class HeadState {
   }
 }
 
-/** Series object, its two map entries, open XorChunk with its buffer and scratch (steady state, measured by bench/head.bench.ts). */
+/**
+ * Series object, its label array, its SeriesFloats slot, its id and hash table entries and its open
+ * chunk's first bytes (first measured by bench/head.bench.ts with a Map and a chunk object a series;
+ * the estimate has overstated the head since, see the README's Not yet).
+ */
 const SERIES_OVERHEAD_BYTES = 500;
 /** A closed chunk's six numbers in its series' list, with the list's slack. */
 const CLOSED_CHUNK_OVERHEAD_BYTES = 56;

@@ -33,7 +33,6 @@ export function fullReads(head: Head): Store {
   };
 }
 
-
 /** Values made comparable: NaN equal to NaN, stale markers and all. */
 export function canonical(v: Value): string {
   return JSON.stringify(v, (_k, x: unknown) => {

@@ -1,7 +1,7 @@
 // Interns ASCII label strings and pairs straight from request bytes: a known one costs a hash and a
 // compare, no allocation, and every series shares one copy of each name, value and pair.
 import type { Label } from "../../../storeapi/index.js";
-import { isValidUtf8 } from "./labels.js";
+import { decodeLabel, isValidUtf8 } from "./labels.js";
 
 /** Whether buf[start, end) holds the ASCII string s (false for any non-ASCII character of s). */
 export function equalsAscii(s: string, buf: Uint8Array, start: number, end: number): boolean {
@@ -91,14 +91,14 @@ export class LabelInterner {
       h = Math.imul(h ^ b, 0x01000193);
     }
     this.lastAscii = high < 0x80;
-    if (high >= 0x80) return this.fresh(buf, ns, ne, vs, ve, text);
+    if (high >= 0x80) return decodeLabel(buf, ns, ne, vs, ve, text, this.strings);
     const hit = this.byHash.get(h);
     if (hit !== undefined && !Array.isArray(hit)) {
       if (samePair(hit as Label, buf, ns, ne, vs, ve)) return hit as Label;
     } else if (hit !== undefined) {
       for (const l of hit as Label[]) if (samePair(l, buf, ns, ne, vs, ve)) return l;
     }
-    const label = this.fresh(buf, ns, ne, vs, ve, text)!;
+    const label = decodeLabel(buf, ns, ne, vs, ve, text, this.strings)!;
     if (this.byHash.size >= this.maxEntries) this.byHash.clear();
     if (hit === undefined || this.byHash.size === 0) this.byHash.set(h, label);
     else if (!Array.isArray(hit)) this.byHash.set(h, [hit as Label, label]);
@@ -106,11 +106,6 @@ export class LabelInterner {
     return label;
   }
 
-  private fresh(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer): Label | undefined {
-    const name = this.strings.get(buf, ns, ne, text);
-    const value = this.strings.get(buf, vs, ve, text);
-    return name === undefined || value === undefined ? undefined : { name, value };
-  }
 }
 
 function samePair(l: Label, buf: Uint8Array, ns: number, ne: number, vs: number, ve: number): boolean {

@@ -141,7 +141,8 @@ function labelRanges(
   return to > from ? "all label values are empty" : "series without labels";
 }
 
-function decodeLabel(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer, strings?: StringInterner): Label | undefined {
+/** The label of name buf[ns, ne) and value buf[vs, ve), strings interned when a table is given; undefined when either is not UTF-8. */
+export function decodeLabel(buf: Uint8Array, ns: number, ne: number, vs: number, ve: number, text: Buffer, strings?: StringInterner): Label | undefined {
   const name = decodeText(buf, ns, ne, text, strings);
   const value = decodeText(buf, vs, ve, text, strings);
   return name === undefined || value === undefined ? undefined : { name, value };
