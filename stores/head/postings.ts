@@ -124,8 +124,8 @@ export class PostingsIndex {
       }
       list.add(id);
       entry.total++;
-      if (interned === undefined && list.label !== label) interned = labels.slice(0, i);
-      if (interned !== undefined) interned.push(list.label);
+      // A copy of the set's own length (pushed onto an empty array it would get room for 17 labels).
+      if (list.label !== label) (interned ??= labels.slice())[i] = list.label;
     }
     this.allList.add(id);
     return interned ?? labels;

@@ -523,13 +523,15 @@ export class MemSeries {
   private cut(arena: ChunkArena): number {
     const bytes = this.openBytesView();
     const handle = arena.store(bytes);
-    // Readers copy what they need (chunksIn), so growing the list in place is safe.
-    if (this.closed === NO_CHUNKS) this.closed = [];
     if (this.openSt !== undefined || this.closedSt !== undefined) {
       this.closedSt ??= new Array<Float64Array | undefined>(this.closed.length / META);
       this.closedSt.push(this.openSt === undefined ? undefined : Float64Array.from(this.openSt));
     }
-    this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, countAndEncoding(this.openSamples(), encodingOf(this.open!)), this.openGap);
+    const meta = countAndEncoding(this.openSamples(), encodingOf(this.open!));
+    // The first chunk's list is made to size (pushed onto an empty one it would get room for 17
+    // numbers: ~90 bytes a series); readers copy what they need (chunksIn), so growing it in place is safe.
+    if (this.closed === NO_CHUNKS) this.closed = [this.openMinT, this.openMaxT, handle, bytes.length, meta, this.openGap];
+    else this.closed.push(this.openMinT, this.openMaxT, handle, bytes.length, meta, this.openGap);
     this.open = undefined;
     this.openSt = undefined;
     return bytes.length;
