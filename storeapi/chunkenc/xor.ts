@@ -175,6 +175,11 @@ export class XorChunk {
     return buf.subarray(slot[at + S_START]!, slot[at + S_LEN]!);
   }
 
+  /** Bytes of room the chunk saved at slot[at] has in its buffer (its bytes and the space after them). */
+  static savedRoom(slot: Float64Array, at: number): number {
+    return slot[at + S_END]! - slot[at + S_START]!;
+  }
+
   /** snapshot() of the chunk saved at slot[at] in `buf`. */
   static savedSnapshot(buf: Uint8Array, slot: Float64Array, at: number): XorChunkSnapshot {
     return new XorChunkSnapshot(buf, slot[at + S_START]!, slot[at + S_LEN]!, slot[at + S_COUNT]!, slot[at + S_BITS]! & 15);

@@ -2,6 +2,7 @@
 // the set operations matcher evaluation needs, all on Uint32Arrays.
 import { compareUtf8 } from "../../storeapi/index.js";
 import type { Label, Labels } from "../../storeapi/index.js";
+import { LABEL_PAIR_OBJECT_BYTES, TYPED_ARRAY_OBJECT_BYTES } from "./heap-sizes.js";
 
 const EMPTY = new Uint32Array(0);
 
@@ -18,6 +19,11 @@ export class PostingsList {
 
   get length(): number {
     return this.len;
+  }
+
+  /** Bytes of its ids' buffer, with the buffer's objects (for the memory estimate). */
+  allocatedBytes(): number {
+    return this.ids === EMPTY ? 0 : this.ids.byteLength + TYPED_ARRAY_OBJECT_BYTES;
   }
 
   /** A view of the ids; valid until the next add/remove. */
@@ -192,10 +198,10 @@ export class PostingsIndex {
     return entry.sortedValues;
   }
 
-  /** Number of distinct label pairs (for the memory estimate). */
-  labelPairCount(): number {
-    let n = 0;
-    for (const e of this.names.values()) n += e.values.size;
+  /** Bytes of every label pair's list, interned label and map entry (for the memory estimate). */
+  allocatedBytes(): number {
+    let n = this.allList.allocatedBytes();
+    for (const e of this.names.values()) for (const list of e.values.values()) n += LABEL_PAIR_OBJECT_BYTES + list.allocatedBytes();
     return n;
   }
 }

@@ -23,6 +23,11 @@ export class SeriesByHash {
     return this.count;
   }
 
+  /** Bytes of the table's arrays (for the memory estimate). */
+  allocatedBytes(): number {
+    return this.keys.byteLength + this.ids.byteLength;
+  }
+
   /** The series with this hash (a non-negative 31-bit integer) and these labels. */
   find(labels: Labels, hash: number, equal: (a: Labels, b: Labels) => boolean): MemSeries | undefined {
     const keys = this.keys;

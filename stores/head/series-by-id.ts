@@ -4,6 +4,7 @@
 // its sets were ~6 % of the round). Dead ids never come back, so a page whose live series fall below
 // 1/16 of its slots moves them to a Map and is let go: churn cannot keep mostly empty pages, and
 // slots cost at most 128 B a live series.
+import { ARRAY_OBJECT_BYTES, MAP_ENTRY_BYTES } from "./heap-sizes.js";
 import type { MemSeries } from "./series.js";
 
 const PAGE_BITS = 10;
@@ -24,6 +25,13 @@ export class SeriesById {
 
   get size(): number {
     return this.count;
+  }
+
+  /** Bytes of its pages and sparse entries (for the memory estimate). */
+  allocatedBytes(): number {
+    let pages = 0;
+    for (const page of this.pages) if (page !== undefined) pages++;
+    return pages * (ARRAY_OBJECT_BYTES + 8 * PAGE_SLOTS) + this.sparse.size * MAP_ENTRY_BYTES;
   }
 
   get(id: number): MemSeries | undefined {

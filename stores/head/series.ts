@@ -19,6 +19,7 @@ import {
 } from "../../storeapi/index.js";
 import type { AggrChunk, Chunk, DecodedChunkSamples, Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { ChunkArena } from "./arena.js";
+import { ARRAY_OBJECT_BYTES, SERIES_EXTRAS_BYTES, SERIES_OBJECT_BYTES, TYPED_ARRAY_OBJECT_BYTES } from "./heap-sizes.js";
 
 /**
  * Numbers per closed chunk in MemSeries.closed: minTime, maxTime, arena handle, byte length, its
@@ -215,6 +216,11 @@ export class SeriesFloats {
     v[at + OPEN_GAP] = 0;
     v[at + RANK] = -1;
     return at;
+  }
+
+  /** Bytes of every page made (for the memory estimate). */
+  allocatedBytes(): number {
+    return this.slots * FLOATS_PER_SERIES * 8;
   }
 
   release(page: Float64Array, at: number): void {
@@ -731,10 +737,29 @@ export class MemSeries {
     return { chunks, bytes };
   }
 
-  /** Bytes held in the open chunk and its decoded tail (for the memory estimate). */
-  openBytes(): number {
-    const tailBytes = this.tail !== undefined ? this.tail.byteLength + TAIL_OBJECT_BYTES : 0;
-    return (this.open !== undefined ? this.openBytesView().length : 0) + tailBytes;
+  /**
+   * Bytes this series holds on its own (for the memory estimate): its object, its label and
+   * closed-chunk lists, its open chunk's room and its extras and decoded tail. Its slot, its closed
+   * chunks' bytes and its index entries are the head's (HeadState.memoryBytes).
+   */
+  residentBytes(): number {
+    let n = SERIES_OBJECT_BYTES + ARRAY_OBJECT_BYTES + 8 * this.labels.length;
+    if (this.closed !== NO_CHUNKS) n += ARRAY_OBJECT_BYTES + 8 * this.closed.length;
+    if (this.open !== undefined) n += this.openRoomBytes();
+    if (this.tail !== undefined) n += this.tail.byteLength + TAIL_OBJECT_BYTES;
+    else if (this.extra !== undefined) n += SERIES_EXTRAS_BYTES;
+    return n;
+  }
+
+  /**
+   * The open chunk's room. One that outgrew its part of a shared block (ChunkArena) has a buffer of
+   * its own, whose objects count too, and the part it left stays until the whole block goes.
+   */
+  private openRoomBytes(): number {
+    const open = this.open!;
+    if (!(open instanceof Uint8Array)) return open.bytes().length + TYPED_ARRAY_OBJECT_BYTES;
+    const room = XorChunk.savedRoom(this.page, this.at + XOR);
+    return open.byteLength === room ? room + TYPED_ARRAY_OBJECT_BYTES + OPEN_CHUNK_FIRST_BYTES : room;
   }
 
   /** Samples in the open chunk (there must be one). */

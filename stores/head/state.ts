@@ -81,38 +81,24 @@ export class HeadState {
   }
 
   /**
-   * Estimated bytes held: chunk bytes plus fixed per-object overheads measured on
-   * V8 (bench/head.bench.ts prints the estimate beside the measured heap).
+   * Estimated bytes held: what the head's typed arrays hold (chunk slabs, series slots, the hash
+   * table, postings ids) measured, and its objects by their sizes on V8 (heap-sizes.ts), so the
+   * estimate follows the head's layout (stores/head/estimate-memory.test.ts checks it against the
+   * heap; bench/head.bench.ts prints both).
    */
   memoryBytes(): number {
-    let openBytes = 0;
-    let labelRefs = 0;
-    for (const s of this.byId.values()) {
-      openBytes += s.openBytes();
-      labelRefs += s.labels.length;
-    }
-    const closedChunks = this.chunks - this.byId.size;
+    let series = 0;
+    for (const s of this.byId.values()) series += s.residentBytes();
     return (
+      series +
       this.arena.allocatedBytes() +
-      openBytes +
-      this.byId.size * SERIES_OVERHEAD_BYTES +
-      Math.max(0, closedChunks) * CLOSED_CHUNK_OVERHEAD_BYTES +
-      labelRefs * 12 +
-      this.postings.labelPairCount() * LABEL_PAIR_OVERHEAD_BYTES
+      this.floats.allocatedBytes() +
+      this.byHash.allocatedBytes() +
+      this.byId.allocatedBytes() +
+      this.postings.allocatedBytes()
     );
   }
 }
-
-/**
- * Series object, its label array, its SeriesFloats slot, its id and hash table entries and its open
- * chunk's first bytes (first measured by bench/head.bench.ts with a Map and a chunk object a series;
- * the estimate has overstated the head since, see the README's Not yet).
- */
-const SERIES_OVERHEAD_BYTES = 500;
-/** A closed chunk's six numbers in its series' list, with the list's slack. */
-const CLOSED_CHUNK_OVERHEAD_BYTES = 56;
-/** An interned label, its postings list and map entry, with typical strings. */
-const LABEL_PAIR_OVERHEAD_BYTES = 200;
 
 /** The series table's key (SeriesByHash): 30 bits of labelsHash, a small non-negative integer. */
 export function seriesHashKey(labels: Labels): number {
