@@ -32,9 +32,11 @@ if (!values.dir) {
   process.exit(2);
 }
 
-function heapUsed(): number {
+/** The JS heap in use and the ArrayBuffers' bytes (chunk bytes and series slots live there), after a full collection. */
+function heapUsed(): { heap: number; arrayBuffers: number } {
   (globalThis as { gc?: () => void }).gc?.();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers };
 }
 
 const heapAtStart = heapUsed();
@@ -124,8 +126,9 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
       chunks: head.numChunks(),
       memoryBytes: head.memoryBytes(),
       chunkBytes,
-      heapUsed: heap,
-      heapGrowth: heap - heapAtStart,
+      heapUsed: heap.heap,
+      heapGrowth: heap.heap - heapAtStart.heap,
+      arrayBuffersGrowth: heap.arrayBuffers - heapAtStart.arrayBuffers,
       rss: process.memoryUsage().rss,
       cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     };

@@ -327,6 +327,13 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The growth with ArrayBuffers where the receiver tells it (a baseline build's may not). */
+function withArrayBuffers(s: Record<string, number>): string {
+  if (s.arrayBuffersGrowth === undefined) return "";
+  const held = s.heapGrowth! + s.arrayBuffersGrowth;
+  return ` (JS heap; with ArrayBuffers, the receiver's request buffers too: ${(held / 1e6).toFixed(1)} MB = ${(held / s.series!).toFixed(0)} B/series)`;
+}
+
 /** The median run of several (by steady-state time), its first round, CPU and peak RSS medians too. */
 function medianRun(runs: RunResult[]): RunResult {
   const bySteady = [...runs].sort((a, b) => a.steady.seconds - b.steady.seconds);
@@ -431,7 +438,7 @@ async function main(): Promise<void> {
         `${name} head after ${stored.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
           `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
           `${(s.memoryBytes / stored).toFixed(2)} B/sample; heap growth ${(s.heapGrowth / 1e6).toFixed(1)} MB = ` +
-          `${(s.heapGrowth / s.series).toFixed(0)} B/series; XOR chunk bytes ${(s.chunkBytes / stored).toFixed(2)} B/sample ` +
+          `${(s.heapGrowth / s.series).toFixed(0)} B/series${withArrayBuffers(s)}; XOR chunk bytes ${(s.chunkBytes / stored).toFixed(2)} B/sample ` +
           `(Gorilla paper: 1.37 B/sample at 120-sample chunks; here ${ROUNDS} samples per chunk); ` +
           `WAL ${(s.walBytes / stored).toFixed(2)} B/sample (series records included)`,
       );
