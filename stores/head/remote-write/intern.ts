@@ -13,17 +13,43 @@ export function equalsAscii(s: string, buf: Uint8Array, start: number, end: numb
   return true;
 }
 
-export class StringInterner {
-  private readonly byHash = new Map<number, string | string[]>();
-  private readonly maxEntries: number;
+/**
+ * Interned values by a 32-bit hash of their bytes: a bucket holds one value, or an array of those
+ * whose hashes collide. Cleared once it holds maxEntries buckets, so it stays bounded.
+ */
+class InternTable<T extends string | Label> {
+  private readonly byHash = new Map<number, T | T[]>();
 
-  /** Cleared when it reaches maxEntries distinct strings, so it stays bounded. */
-  constructor(maxEntries = 1_000_000) {
-    this.maxEntries = maxEntries;
-  }
+  constructor(private readonly maxEntries: number) {}
 
   get size(): number {
     return this.byHash.size;
+  }
+
+  /** The value or values under hash h (the caller compares their bytes). */
+  bucket(h: number): T | T[] | undefined {
+    return this.byHash.get(h);
+  }
+
+  /** Adds a value under h, whose bucket() was `hit` just before. */
+  add(h: number, hit: T | T[] | undefined, value: T): void {
+    if (this.byHash.size >= this.maxEntries) this.byHash.clear();
+    if (hit === undefined || this.byHash.size === 0) this.byHash.set(h, value);
+    else if (!Array.isArray(hit)) this.byHash.set(h, [hit, value]);
+    else hit.push(value);
+  }
+}
+
+export class StringInterner {
+  private readonly table: InternTable<string>;
+
+  /** Cleared when it reaches maxEntries distinct strings, so it stays bounded. */
+  constructor(maxEntries = 1_000_000) {
+    this.table = new InternTable(maxEntries);
+  }
+
+  get size(): number {
+    return this.table.size;
   }
 
   /** The string of buf[start, end) (UTF-8; undefined when invalid); `text` is a Buffer over the same bytes. */
@@ -36,17 +62,14 @@ export class StringInterner {
       h = Math.imul(h ^ b, 0x01000193);
     }
     if (!ascii) return isValidUtf8(buf, start, end) ? text.toString("utf8", start, end) : undefined;
-    const hit = this.byHash.get(h);
+    const hit = this.table.bucket(h);
     if (typeof hit === "string") {
       if (equalsAscii(hit, buf, start, end)) return hit;
     } else if (hit !== undefined) {
       for (const s of hit) if (equalsAscii(s, buf, start, end)) return s;
     }
     const s = text.toString("latin1", start, end);
-    if (this.byHash.size >= this.maxEntries) this.byHash.clear();
-    if (hit === undefined) this.byHash.set(h, s);
-    else if (typeof hit === "string") this.byHash.set(h, [hit, s]);
-    else hit.push(s);
+    this.table.add(h, hit, s);
     return s;
   }
 }
@@ -57,8 +80,7 @@ export class StringInterner {
  * label set holds no objects of its own (the head's postings keep that object as the pair's).
  */
 export class LabelInterner {
-  private readonly byHash = new Map<number, Label | Label[]>();
-  private readonly maxEntries: number;
+  private readonly table: InternTable<Label>;
   /** Whether the last get's name and value were ASCII (its label then holds exactly those bytes). */
   lastAscii = true;
 
@@ -67,11 +89,11 @@ export class LabelInterner {
     private readonly strings: StringInterner,
     maxEntries = 1_000_000,
   ) {
-    this.maxEntries = maxEntries;
+    this.table = new InternTable(maxEntries);
   }
 
   get size(): number {
-    return this.byHash.size;
+    return this.table.size;
   }
 
   /** The label of name buf[ns, ne) and value buf[vs, ve) (UTF-8; undefined when either is invalid). */
@@ -92,20 +114,16 @@ export class LabelInterner {
     }
     this.lastAscii = high < 0x80;
     if (high >= 0x80) return decodeLabel(buf, ns, ne, vs, ve, text, this.strings);
-    const hit = this.byHash.get(h);
+    const hit = this.table.bucket(h);
     if (hit !== undefined && !Array.isArray(hit)) {
-      if (samePair(hit as Label, buf, ns, ne, vs, ve)) return hit as Label;
+      if (samePair(hit, buf, ns, ne, vs, ve)) return hit;
     } else if (hit !== undefined) {
-      for (const l of hit as Label[]) if (samePair(l, buf, ns, ne, vs, ve)) return l;
+      for (const l of hit) if (samePair(l, buf, ns, ne, vs, ve)) return l;
     }
     const label = decodeLabel(buf, ns, ne, vs, ve, text, this.strings)!;
-    if (this.byHash.size >= this.maxEntries) this.byHash.clear();
-    if (hit === undefined || this.byHash.size === 0) this.byHash.set(h, label);
-    else if (!Array.isArray(hit)) this.byHash.set(h, [hit as Label, label]);
-    else (hit as Label[]).push(label);
+    this.table.add(h, hit, label);
     return label;
   }
-
 }
 
 function samePair(l: Label, buf: Uint8Array, ns: number, ne: number, vs: number, ve: number): boolean {

@@ -145,15 +145,6 @@ export async function writeAllFully(fh: VectoredFile, bufs: readonly Uint8Array[
   }
 }
 
-async function writeFully(fh: FileHandle, buf: Uint8Array, position: number): Promise<void> {
-  let off = 0;
-  while (off < buf.length) {
-    const { bytesWritten } = await fh.write(buf, off, buf.length - off, position + off);
-    if (bytesWritten <= 0) throw new Error("write made no progress");
-    off += bytesWritten;
-  }
-}
-
 interface Waiter {
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -714,7 +705,7 @@ class CheckpointWriter {
 
   private async flush(): Promise<void> {
     if (this.bufferedBytes === 0 || !this.fh) return;
-    await writeFully(this.fh, Buffer.concat(this.buffered, this.bufferedBytes), this.fileBytes);
+    await writeAllFully(this.fh, this.buffered, this.fileBytes);
     this.fileBytes += this.bufferedBytes;
     this.buffered = [];
     this.bufferedBytes = 0;
