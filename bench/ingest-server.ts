@@ -10,11 +10,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import type { FsyncPolicy } from "../stores/index.js";
-import { IngestYoungGeneration, keepHeapPolicy } from "../cli/heap-policy.js";
+import { IngestYoungGeneration, keepFreedMallocMemory, keepHeapPolicy } from "../cli/heap-policy.js";
 
 // As `orrery receive` does, before the stores are loaded (loading them alone grows the young generation).
 const young = new IngestYoungGeneration();
 keepHeapPolicy(young.policy);
+keepFreedMallocMemory();
 const { labelsToRecord, mergeSeriesChunks, SnappyWorker } = await import("../storeapi/index.js");
 const { openHead, createRemoteWriteContext, handleRemoteWrite } = await import("../stores/index.js");
 

@@ -43,3 +43,41 @@ test("a receiver's young generation grows once the head holds enough series, and
   const past = newSpaceAfterWorker(`keepHeapPolicy(young.policy); young.headSeries(${YOUNG_GENERATION_GROWTH_SERIES})`);
   assert.ok(past > 2 * below, `young generation ${past} MB past the threshold, against ${below} MB below it`);
 });
+
+/**
+ * Page faults of the second of two 4 MiB buffers (made, filled, dropped and collected in turn) in a
+ * fresh process, after `setup`.
+ */
+function secondBufferFaults(setup: string): number {
+  const script = `
+    import { readFileSync } from "node:fs";
+    import { keepFreedMallocMemory } from ${JSON.stringify(POLICY)};
+    const faults = () => Number(readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ")[7]);
+    ${setup};
+    globalThis.gc();
+    const counts = [];
+    for (let k = 0; k < 2; k++) {
+      const before = faults();
+      let b = new Uint8Array(4 << 20);
+      b.fill(1);
+      counts.push(faults() - before);
+      b = null;
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    console.log(counts[1]);`;
+  const r = spawnSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+const glibc = process.platform === "linux" && typeof (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime === "string";
+
+test("an ingesting process keeps the memory it frees for reuse (glibc malloc)", { skip: glibc ? false : "not run: needs Linux with glibc (the policy sets glibc malloc's thresholds)" }, () => {
+  const pages = (4 << 20) / 4096;
+  // glibc's default: the first 4 MiB block is mapped on its own and unmapped when freed, the second comes from the heap, fresh.
+  const plain = secondBufferFaults("");
+  assert.ok(plain > pages / 2, `without the policy the second buffer faulted ${plain} pages (expected ~${pages})`);
+  const kept = secondBufferFaults("keepFreedMallocMemory()");
+  assert.ok(kept < pages / 8, `with the policy the second buffer faulted ${kept} pages: it should reuse the first's`);
+});

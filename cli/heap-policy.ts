@@ -1,5 +1,6 @@
-// V8 heap settings by what a process mostly does, set before its modules load. Each holds unless
-// node was given the same kind of flag (node flags or NODE_OPTIONS), which wins.
+// V8 heap (and malloc) settings by what a process mostly does, set before its modules load. Each
+// holds unless node was given the same kind of flag (node flags or NODE_OPTIONS, or for malloc its
+// environment variables), which wins.
 import { setFlagsFromString } from "node:v8";
 import type { Worker } from "node:worker_threads";
 
@@ -38,6 +39,26 @@ export class IngestYoungGeneration {
     this.grown = true;
     this.policy();
   }
+}
+
+/** The one buffer keepFreedMallocMemory allocates and drops: just under glibc's 32 MiB cap. */
+export const MALLOC_THRESHOLD_PROBE_BYTES = 31 << 20;
+
+/**
+ * For a process that ingests: makes glibc malloc keep the memory the process frees instead of
+ * handing it back to the kernel. By default it gives back whatever lies free at the top of an arena
+ * past 128 KiB and maps each block above 128 KiB on its own, so TurboFan's compile memory (freed
+ * after each job) and a request's large buffers (a WAL record, decode columns) are touched afresh
+ * each time, and every first touch of a 4 KiB page is a page fault: ~11 µs here (a VM), where a
+ * 10,000-series receiver's first round took 4,300 of them. glibc raises both limits to the size of a
+ * freed mapped block (to 31 MiB and twice that: mallopt(3), M_MMAP_THRESHOLD), so one 31 MiB
+ * buffer made and dropped at start (never touched: no RSS) suffices, and freed memory is kept for
+ * reuse as Go's runtime (Prometheus's) keeps it. Without glibc, or with MALLOC_TRIM_THRESHOLD_ /
+ * MALLOC_MMAP_THRESHOLD_ (or their GLIBC_TUNABLES) set, which fix the limits, it changes nothing.
+ */
+export function keepFreedMallocMemory(): void {
+  // Freed (and the thresholds raised) by the next collection's sweep of array buffers.
+  void new ArrayBuffer(MALLOC_THRESHOLD_PROBE_BYTES);
 }
 
 /** The V8 flags tuneHeapForQueries sets (those node was not given already). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `orrery` command: one file per subcommand, loaded on demand.
 import { describeFailure } from "./failure.js";
-import { IngestYoungGeneration, keepHeapPolicy, tuneHeapForQueries } from "./heap-policy.js";
+import { IngestYoungGeneration, keepFreedMallocMemory, keepHeapPolicy, tuneHeapForQueries } from "./heap-policy.js";
 
 /** A subcommand: its file, its line in the usage, and what it mostly does (which sets its V8 heap policy). */
 interface Subcommand {
@@ -42,7 +42,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const young = entry.work === "ingest" ? new IngestYoungGeneration() : undefined;
-  if (young !== undefined) keepHeapPolicy(young.policy);
+  if (young !== undefined) {
+    keepHeapPolicy(young.policy);
+    keepFreedMallocMemory();
+  }
   if (entry.work === "queries") keepHeapPolicy(tuneHeapForQueries);
   const mod = (await import(entry.file)) as { run(argv: string[], young?: IngestYoungGeneration): Promise<number> };
   return mod.run(rest, young);

@@ -15,6 +15,7 @@ export {
 } from "./histogram.js";
 export { SnappyError, snappyDeclaredLength, snappyUncompress } from "./snappy.js";
 export { SnappyWorker, snappyUncompressInto, type SnappyBuffers } from "./snappy-worker.js";
+export { scratchCapacity } from "./scratch-capacity.js";
 
 // ── XOR chunks (byte-identical to Prometheus's chunkenc) and stale markers ──
 export {

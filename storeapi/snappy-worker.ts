@@ -3,6 +3,7 @@
 // decoded into the buffer its request's scratch holds, moved to the thread and back, so nothing is
 // allocated per request. If the thread fails, bodies are decoded on the event loop as before.
 import { Worker } from "node:worker_threads";
+import { scratchCapacity } from "./scratch-capacity.js";
 import { SnappyError, snappyUncompress } from "./snappy.js";
 
 /**
@@ -29,7 +30,7 @@ export interface SnappyBuffers {
 /** The body decoded on this thread into buffers.raw (replaced by a bigger one when too small). Throws SnappyError. */
 export function snappyUncompressInto(body: Uint8Array, maxBytes: number, buffers: SnappyBuffers): Uint8Array {
   const raw = snappyUncompress(body, maxBytes, buffers.raw);
-  if (raw.buffer !== buffers.raw.buffer) buffers.raw = raw;
+  if (raw.buffer !== buffers.raw.buffer) buffers.raw = new Uint8Array(raw.buffer);
   return raw;
 }
 
@@ -82,7 +83,7 @@ export class SnappyWorker {
   decode(body: Uint8Array, maxBytes: number, buffers: SnappyBuffers): Promise<Uint8Array> {
     const worker = this.gone ? undefined : this.thread();
     if (worker === undefined) return this.onEventLoop(body, maxBytes, buffers);
-    const copy = buffers.body.length >= body.length ? buffers.body : new Uint8Array(Math.max(body.length, 2 * buffers.body.length, 1024));
+    const copy = buffers.body.length >= body.length ? buffers.body : new Uint8Array(Math.max(scratchCapacity(body.length), 1024));
     copy.set(body);
     const job: SnappyJob = { id: this.nextId++, body: copy, length: body.length, maxBytes, into: buffers.raw };
     // Until they come back, the request has no buffers of its own (fresh empty ones: each may be moved once).

@@ -2,6 +2,8 @@
 // error naming what is wrong, never an endless loop or a write past the output (snappyjs's
 // decoder loops forever on some 21-byte inputs, so remote_write and remote_read decode here).
 
+import { scratchCapacity } from "./scratch-capacity.js";
+
 export class SnappyError extends Error {}
 
 /** The uncompressed length a snappy block declares (its leading varint), or -1 when malformed. */
@@ -29,7 +31,8 @@ function varintSize(b: Uint8Array): number {
 
 /**
  * The decoded bytes of a snappy block of at most `maxBytes`. Throws SnappyError. With `into` at
- * least the declared length, they are written there (the result is a view of it).
+ * least the declared length, they are written there (the result is a view of it); with a smaller
+ * `into`, into a new buffer with room to spare (scratchCapacity), for the caller to keep instead.
  */
 export function snappyUncompress(input: Uint8Array, maxBytes: number, into?: Uint8Array): Uint8Array {
   // Read through a plain Uint8Array view: Buffers have maps of their own (one made in JS, another
@@ -38,7 +41,12 @@ export function snappyUncompress(input: Uint8Array, maxBytes: number, into?: Uin
   const len = snappyDeclaredLength(src);
   if (len < 0) throw new SnappyError("bad length header");
   if (len > maxBytes) throw new SnappyError(`declared length ${len} exceeds the limit of ${maxBytes}`);
-  const out = into !== undefined && into.length >= len ? new Uint8Array(into.buffer, into.byteOffset, len) : new Uint8Array(len);
+  const out =
+    into === undefined
+      ? new Uint8Array(len)
+      : into.length >= len
+        ? new Uint8Array(into.buffer, into.byteOffset, len)
+        : new Uint8Array(Math.min(scratchCapacity(len), Math.max(len, maxBytes))).subarray(0, len);
   let pos = varintSize(src);
   let o = 0;
   while (pos < src.length) {

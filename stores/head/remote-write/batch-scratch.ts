@@ -1,7 +1,7 @@
 // The arrays the receiver builds a head batch in, kept with the decoder's columns for the next request.
 // The batch lives across the WAL's fsync, so per-request entries would survive young-generation
 // collections and be promoted as garbage (about 100 B a series per request); here they are reused.
-import { EMPTY_LABELS, type Labels } from "../../../storeapi/index.js";
+import { EMPTY_LABELS, type Labels, scratchCapacity } from "../../../storeapi/index.js";
 import type { SeriesHandle, SeriesHistograms } from "../types.js";
 
 /** A batch entry filled in place: SeriesSamples with writable fields, one shape for every entry. */
@@ -35,10 +35,11 @@ export class BatchScratch {
   /** Starts a batch for a request of seriesCount series. */
   begin(seriesCount: number): void {
     if (this.hashes.length < seriesCount) {
-      this.hashes = new Int32Array(seriesCount);
-      this.entrySeries = new Int32Array(seriesCount);
-      this.withExemplars = new Uint8Array(seriesCount);
-      this.exact = new Uint8Array(seriesCount);
+      const cap = scratchCapacity(seriesCount);
+      this.hashes = new Int32Array(cap);
+      this.entrySeries = new Int32Array(cap);
+      this.withExemplars = new Uint8Array(cap);
+      this.exact = new Uint8Array(cap);
     } else {
       this.withExemplars.fill(0, 0, seriesCount);
       this.exact.fill(0, 0, seriesCount);

@@ -8,7 +8,7 @@
 //   Exemplar { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
 //   MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
 // Histogram (shared with remote_write 2.0) is read by WireReader.histogram (wire.ts).
-import type { NativeHistogram } from "../../../storeapi/index.js";
+import { type NativeHistogram, scratchCapacity } from "../../../storeapi/index.js";
 import { WireReader, WireType } from "./wire.js";
 import { BatchScratch } from "./batch-scratch.js";
 
@@ -120,11 +120,11 @@ const MAX_SPARE_SCRATCH = 4;
 export const MAX_POOLED_BODY_BYTES = 4 << 20;
 
 function intColumn(kept: IntColumn | undefined, cap: number): IntColumn {
-  return kept !== undefined && kept.data.length >= cap ? kept : new IntColumn(cap);
+  return kept !== undefined && kept.data.length >= cap ? kept : new IntColumn(scratchCapacity(cap));
 }
 
 function floatColumn(kept: Float64Array | undefined, cap: number): Float64Array {
-  return kept !== undefined && kept.length >= cap ? kept : new Float64Array(cap);
+  return kept !== undefined && kept.length >= cap ? kept : new Float64Array(scratchCapacity(cap));
 }
 
 /** Label byte ranges, for series labels or exemplar labels. */
@@ -198,7 +198,7 @@ export class Decoder extends WireReader {
     if (labels !== undefined && labels.nameStart.data.length >= seriesCap * 4) {
       labels.count = 0;
       this.labels = labels;
-    } else this.labels = new LabelColumns(seriesCap * 4);
+    } else this.labels = new LabelColumns(scratchCapacity(seriesCap * 4));
     this.exSeries = new IntColumn(4);
     this.exLabelStart = new IntColumn(5);
     this.exLabels = new LabelColumns(4);

@@ -1,8 +1,9 @@
 // Decoding buffers are reused across requests: a smaller request after a bigger one, and requests
-// in flight together, each decode and store exactly their own series.
+// in flight together, each decode and store exactly their own series; a slightly bigger one fits
+// in the room kept (scratchCapacity) instead of replacing them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { labelsFromRecord, labelsKey, xorChunkNumSamples } from "../../../storeapi/index.js";
+import { labelsFromRecord, labelsKey, snappyUncompressInto, xorChunkNumSamples } from "../../../storeapi/index.js";
 import { Head, type SeriesHandle, type SeriesSamples } from "../index.js";
 import { DecodeScratch, DecodeScratchPool, MAX_POOLED_BODY_BYTES, decodeWriteRequest } from "./decode.js";
 import { seriesLabels } from "./labels.js";
@@ -28,6 +29,23 @@ test("a decode into reused scratch columns sees only its own request", () => {
     [0, 1].map((i) => labelsKey(labelsFromRecord({ __name__: "m", i: String(i), job: "small" }))),
   );
   assert.deepEqual([...small.t.subarray(0, 2)], [2000, 2000]);
+});
+
+test("a request a little bigger than the last one decodes into the same kept columns and buffer", () => {
+  const scratch = new DecodeScratch();
+  decodeWriteRequest(encodeWriteRequest({ timeseries: series(400, "a", 1000) }), scratch);
+  snappyUncompressInto(encodeRemoteWriteBody({ timeseries: series(400, "a", 1000) }), 1 << 24, scratch);
+  const kept = { t: scratch.t, v: scratch.v, labelStart: scratch.labelStart, labels: scratch.labels, raw: scratch.raw.buffer };
+  // Longer label values: a few bytes more a series.
+  const bigger = encodeWriteRequest({ timeseries: series(410, "a-longer-job", 1000) });
+  const raw = snappyUncompressInto(encodeRemoteWriteBody({ timeseries: series(410, "a-longer-job", 1000) }), 1 << 24, scratch);
+  assert.equal(raw.buffer, kept.raw, "the snappy output went into the kept buffer");
+  const req = decodeWriteRequest(bigger, scratch);
+  assert.equal(req.seriesCount, 410);
+  assert.equal(scratch.t, kept.t);
+  assert.equal(scratch.v, kept.v);
+  assert.equal(scratch.labelStart, kept.labelStart);
+  assert.equal(scratch.labels, kept.labels);
 });
 
 test("the pool hands a scratch set to one request at a time and keeps it for the next", () => {
