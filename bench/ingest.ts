@@ -2,11 +2,15 @@
 // Prometheus 2.42's own receiver, fed the same pre-encoded request bodies by 4 concurrent writers.
 // Run by hand: npx tsc -p . && node dist/bench/ingest.js [--series 100000] [--batch 2500]
 //   [--rounds 20] [--writers 4] [--fsync always|batch|never] [--no-prometheus]
-//   [--baseline /other/dist] [--repeat N] [--receive]
+//   [--baseline /other/dist] [--repeat N] [--receive] [--churn]
 // --baseline runs another build's receiver (its bench/ingest-server.js) beside this one; --repeat runs
 // every receiver N times, in alternating order, and reports medians. Peak RSS is each process's VmHWM.
 // --receive runs the real `orrery receive` (each build's dist/cli/main.js) instead: CPU from /proc, the
 // series count from its /metrics, no head estimate.
+// --churn adds a round of as many new series after the steady rounds (another port on every
+// instance), as series churn brings them to a running receiver: series creation with the JIT warm,
+// where the first round's also pays for compiling the paths it meets first. Its CPU is not in the
+// CPU line; the head, RSS and restart figures then include its series.
 // (Prometheus does not fsync its WAL per request; orrery's default "always" does, group-committed.)
 // Env: ORRERY_BENCH_PROF=<dir> writes a CPU profile of the orrery receiver; ORRERY_BENCH_NODE_FLAGS adds
 // node flags to it. On a shared machine, compare the CPU line: wall-clock rates follow other load.
@@ -35,6 +39,7 @@ const { values: args } = parseArgs({
     baseline: { type: "string" },
     repeat: { type: "string", default: "1" },
     receive: { type: "boolean", default: false },
+    churn: { type: "boolean", default: false },
   },
 });
 const SERIES = Number(args.series);
@@ -50,6 +55,8 @@ interface Bodies {
   bytes: number;
   /** Unmeasured rounds over other series first, so both receivers are warm (JIT, allocator). */
   warmup: Uint8Array[][];
+  /** With --churn: a round of new series after the steady rounds. */
+  churn?: Uint8Array[];
 }
 
 /** Series like a node fleet's: 50 metric names over 2,000 hosts, half counters, half gauges, every 15 s. */
@@ -100,7 +107,23 @@ function generate(): Bodies {
     }
     rounds.push(bodies);
   }
-  return { rounds, bytes, warmup };
+  const churn = args.churn ? churnRound(labels, t0 + ROUNDS * STEP_MS, rand) : undefined;
+  return { rounds, bytes, warmup, churn };
+}
+
+/** The series of `labels` on another port of every instance, one sample each at t: as many new series. */
+function churnRound(labels: readonly { name: string; value: string }[][], t: number, rand: () => number): Uint8Array[] {
+  const bodies: Uint8Array[] = [];
+  for (let from = 0; from < labels.length; from += BATCH) {
+    const timeseries: WriteTimeSeries[] = [];
+    for (let i = from; i < Math.min(labels.length, from + BATCH); i++) {
+      const moved = labels[i].map((l) => (l.name === "instance" ? { name: l.name, value: l.value.replace(":9100", ":9200") } : l));
+      const value = i % 2 === 0 ? Math.floor(rand() * 20) : Math.round(rand() * 100_000) / 100;
+      timeseries.push({ labels: moved, samples: [{ value, timestamp: t }] });
+    }
+    bodies.push(encodeRemoteWriteBody({ timeseries }));
+  }
+  return bodies;
 }
 
 async function freePort(): Promise<number> {
@@ -153,6 +176,8 @@ async function send(url: string, bodies: readonly Uint8Array[]): Promise<SendRes
 interface RunResult {
   first: SendResult;
   steady: SendResult;
+  /** With --churn: the round of new series after the steady rounds. */
+  churn?: SendResult;
   /** CPU seconds the receiver process used for the whole ingestion. */
   cpuSeconds: number;
   /** The receiver's peak resident set (VmHWM), bytes. */
@@ -174,7 +199,9 @@ async function runAgainst(url: string, bodies: Bodies, cpu: () => Promise<number
     steady.failures += r.failures;
     steady.firstFailure ??= r.firstFailure;
   }
-  return { first, steady, cpuSeconds: (await cpu()) - cpuStart, peakRss: 0 };
+  const cpuSeconds = (await cpu()) - cpuStart;
+  const churn = bodies.churn !== undefined ? await send(url, bodies.churn) : undefined;
+  return { first, steady, churn, cpuSeconds, peakRss: 0 };
 }
 
 /** A process's peak resident set size (Linux VmHWM), bytes; NaN where /proc does not tell. */
@@ -342,6 +369,7 @@ function medianRun(runs: RunResult[]): RunResult {
     ...mid,
     first: { ...mid.first, seconds: median(runs.map((r) => r.first.seconds)) },
     steady: { ...mid.steady, seconds: median(runs.map((r) => r.steady.seconds)) },
+    churn: mid.churn && { ...mid.churn, seconds: median(runs.map((r) => r.churn!.seconds)) },
     cpuSeconds: median(runs.map((r) => r.cpuSeconds)),
     peakRss: median(runs.map((r) => r.peakRss)),
     readyRss: median(runs.map((r) => r.readyRss ?? NaN)),
@@ -404,6 +432,7 @@ async function main(): Promise<void> {
       ]);
     phase(`first round (${SERIES} new series)`, perRound, (r) => r.first);
     phase(`steady state (${ROUNDS - 1} rounds)`, steadySamples, (r) => r.steady);
+    if (args.churn) phase(`new series, warm (${SERIES} more after those)`, perRound, (r) => r.churn!);
     const total = SERIES * ROUNDS;
     rows.push([
       "receiver CPU: samples per CPU-second",
@@ -425,15 +454,16 @@ async function main(): Promise<void> {
     console.log("(rates and CPU: orrery/peer > 1 means orrery is faster; peak RSS: orrery/peer < 1 means orrery is smaller)");
     // The first round is a few requests (10k series: 5), so one run's rate swings; show every run's.
     if (repeat > 1) console.log(`first round, run by run: ${receivers.map((r) => `${r.name} ${r.runs.map((x) => rate(perRound, x.first)).join(" ")}`).join("; ")}`);
+    if (repeat > 1 && args.churn) console.log(`new series warm, run by run: ${receivers.map((r) => `${r.name} ${r.runs.map((x) => rate(perRound, x.churn!)).join(" ")}`).join("; ")}`);
     for (const r of receivers) {
-      const failed = r.runs.reduce((n, x) => n + x.first.failures + x.steady.failures, 0);
-      const first = r.runs.find((x) => x.first.firstFailure ?? x.steady.firstFailure);
-      if (failed > 0) console.log(`${r.name}: ${failed} requests failed, first: ${first?.first.firstFailure ?? first?.steady.firstFailure}`);
+      const failed = r.runs.reduce((n, x) => n + x.first.failures + x.steady.failures + (x.churn?.failures ?? 0), 0);
+      const first = r.runs.find((x) => x.first.firstFailure ?? x.steady.firstFailure ?? x.churn?.firstFailure);
+      if (failed > 0) console.log(`${r.name}: ${failed} requests failed, first: ${first?.first.firstFailure ?? first?.steady.firstFailure ?? first?.churn?.firstFailure}`);
     }
     for (const { name, result } of results) {
       if (name === "prometheus 2.42" || args.receive) continue;
       const s = result.stats!;
-      const stored = total + 3 * 5000; // with the warm-up series' samples
+      const stored = total + 3 * 5000 + (args.churn ? SERIES : 0); // with the warm-up series' samples
       console.log(
         `${name} head after ${stored.toLocaleString("en-US")} samples in ${s.series.toLocaleString("en-US")} series: ` +
           `estimate ${(s.memoryBytes / 1e6).toFixed(1)} MB = ${(s.memoryBytes / s.series).toFixed(0)} B/series, ` +
