@@ -71,7 +71,8 @@ export class KnownSeries {
   /** Entry index + 1 per slot, 0 when empty; at most half full. */
   private slots = new Int32Array(1024);
   private hashes = new Int32Array(512);
-  private handles: (SeriesHandle | undefined)[] = new Array(512).fill(undefined);
+  /** Per entry, dense: grown by push (V8 copies the elements natively), not rebuilt by a loop. */
+  private readonly handles: (SeriesHandle | undefined)[] = [];
   private count = 0;
   private readonly maxEntries: number;
   readonly hash: (req: DecodedWriteRequest, i: number) => number;
@@ -105,11 +106,12 @@ export class KnownSeries {
       return;
     }
     if (this.count >= this.maxEntries || this.count >= 2 * liveSeries + 1024) this.clear();
-    if (this.count === this.hashes.length) this.growEntries();
+    if (this.count === this.hashes.length) this.growHashes();
     if (2 * (this.count + 1) > this.slots.length) this.rehash(this.slots.length * 2);
     const e = this.count++;
     this.hashes[e] = hash;
-    this.handles[e] = series;
+    if (e < this.handles.length) this.handles[e] = series;
+    else this.handles.push(series);
     this.place(e);
   }
 
@@ -135,17 +137,22 @@ export class KnownSeries {
     this.slots[s] = e + 1;
   }
 
-  private growEntries(): void {
+  private growHashes(): void {
     const hashes = new Int32Array(this.hashes.length * 2);
     hashes.set(this.hashes);
     this.hashes = hashes;
-    const handles = new Array<SeriesHandle | undefined>(this.hashes.length).fill(undefined);
-    for (let e = 0; e < this.count; e++) handles[e] = this.handles[e];
-    this.handles = handles;
   }
 
+  /** Places every entry in `size` new slots, in one loop over locals: it runs once per doubling, mostly interpreted, where a call per entry costs most. */
   private rehash(size: number): void {
-    this.slots = new Int32Array(size);
-    for (let e = 0; e < this.count; e++) this.place(e);
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const hashes = this.hashes;
+    for (let e = 0; e < this.count; e++) {
+      let s = hashes[e]! & mask;
+      while (slots[s] !== 0) s = (s + 1) & mask;
+      slots[s] = e + 1;
+    }
+    this.slots = slots;
   }
 }
