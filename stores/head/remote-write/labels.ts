@@ -127,7 +127,8 @@ function labelRanges(
     prevEnd = ne;
     labels[kept++] = label;
   }
-  labels.length = kept;
+  // Set only when labels were dropped: the setter is a runtime call even when nothing changes.
+  if (kept !== labels.length) labels.length = kept;
   if (exact !== undefined) exact.value = ascii && sorted && kept === to - from;
   if (!sorted) {
     labels.sort((a, b) => compareUtf8(a.name, b.name));
