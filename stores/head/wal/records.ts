@@ -79,15 +79,28 @@ export function seal(buf: Buffer, end: number, type: RecordType): Buffer {
   return buf.subarray(0, end);
 }
 
+// The record encoders keep each long loop in a function of its own that returns right after it: a
+// first long record has the loop optimized mid-way (OSR), and what follows it in the same function
+// had not run then, so the optimized code deopted there on later records (as crc32c's did).
+
 /** Encodes one series record (empty input: an empty record is still valid). */
 export function encodeSeriesRecord(series: readonly WalSeriesRecord[]): Buffer {
-  // Upper bound without measuring: a UTF-16 unit takes at most 3 UTF-8 bytes.
+  const buf = Buffer.allocUnsafe(seriesRecordBound(series));
+  return seal(buf, putSeriesRows(buf, series), RecordType.Series);
+}
+
+/** Bytes a series record may take, without measuring: a UTF-16 unit takes at most 3 UTF-8 bytes. */
+function seriesRecordBound(series: readonly WalSeriesRecord[]): number {
   let size = RECORD_HEADER_SIZE + 10;
   for (const s of series) {
     size += 20;
     for (const l of s.labels) size += 10 + 3 * (l.name.length + l.value.length);
   }
-  const buf = Buffer.allocUnsafe(size);
+  return size;
+}
+
+/** Writes the series record's payload after the header; returns its end. */
+function putSeriesRows(buf: Buffer, series: readonly WalSeriesRecord[]): number {
   let pos = putUvarint(buf, RECORD_HEADER_SIZE, series.length);
   for (const s of series) {
     pos = putUvarint(buf, pos, s.ref);
@@ -97,7 +110,7 @@ export function encodeSeriesRecord(series: readonly WalSeriesRecord[]): Buffer {
       pos = putString(buf, pos, l.value);
     }
   }
-  return seal(buf, pos, RecordType.Series);
+  return pos;
 }
 
 /** Writes uvarint byte length + UTF-8 bytes; ASCII strings shorter than 128 take a loop, no native call. */
@@ -139,8 +152,15 @@ export function encodeSamplesRecord(
   const n = to - from;
   const withStart = hasStartTimestamps(sts, from, to);
   const buf = Buffer.allocUnsafe(RECORD_HEADER_SIZE + 10 + n * (24 + (withStart ? START_COLUMN_BYTES_PER_ROW : 0)));
+  const pos = putSampleRows(buf, refs, ts, vs, from, to);
+  if (!withStart) return seal(buf, pos, RecordType.Samples);
+  return seal(buf, putStartColumn(buf, pos, ts, sts, from, to), RecordType.SamplesWithStart);
+}
+
+/** Writes rows [from, to) of a samples record after the header; returns their end. */
+function putSampleRows(buf: Buffer, refs: ArrayLike<number>, ts: ArrayLike<number>, vs: Float64Array, from: number, to: number): number {
   const vb = new Uint8Array(vs.buffer, vs.byteOffset, vs.length * 8);
-  let pos = putUvarint(buf, RECORD_HEADER_SIZE, n);
+  let pos = putUvarint(buf, RECORD_HEADER_SIZE, to - from);
   let prevRef = 0;
   let prevT = 0;
   for (let i = from; i < to; i++) {
@@ -171,8 +191,7 @@ export function encodeSamplesRecord(
     }
     pos += 8;
   }
-  if (!withStart) return seal(buf, pos, RecordType.Samples);
-  return seal(buf, putStartColumn(buf, pos, ts, sts, from, to), RecordType.SamplesWithStart);
+  return pos;
 }
 
 /** Growable columns a samples record decodes into; valid up to `n`. */
