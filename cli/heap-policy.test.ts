@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { YOUNG_GENERATION_GROWTH_SERIES } from "./heap-policy.js";
+import { YOUNG_GENERATION_GROWTH_SERIES, keepFreedMallocMemory } from "./heap-policy.js";
 
 const POLICY = new URL("./heap-policy.js", import.meta.url).href;
 
@@ -80,4 +80,10 @@ test("an ingesting process keeps the memory it frees for reuse (glibc malloc)", 
   assert.ok(plain > pages / 2, `without the policy the second buffer faulted ${plain} pages (expected ~${pages})`);
   const kept = secondBufferFaults("keepFreedMallocMemory()");
   assert.ok(kept < pages / 8, `with the policy the second buffer faulted ${kept} pages: it should reuse the first's`);
+});
+
+test("a process that cannot allocate the malloc probe starts with malloc's defaults instead of failing", () => {
+  // What an address-space limit (ulimit -v) does to the 31 MiB probe, at any limit.
+  assert.throws(() => new ArrayBuffer(2 ** 52));
+  assert.doesNotThrow(() => keepFreedMallocMemory(2 ** 52));
 });

@@ -56,9 +56,13 @@ export const MALLOC_THRESHOLD_PROBE_BYTES = 31 << 20;
  * reuse as Go's runtime (Prometheus's) keeps it. Without glibc, or with MALLOC_TRIM_THRESHOLD_ /
  * MALLOC_MMAP_THRESHOLD_ (or their GLIBC_TUNABLES) set, which fix the limits, it changes nothing.
  */
-export function keepFreedMallocMemory(): void {
-  // Freed (and the thresholds raised) by the next collection's sweep of array buffers.
-  void new ArrayBuffer(MALLOC_THRESHOLD_PROBE_BYTES);
+export function keepFreedMallocMemory(probeBytes = MALLOC_THRESHOLD_PROBE_BYTES): void {
+  try {
+    // Freed (and the thresholds raised) by the next collection's sweep of array buffers.
+    void new ArrayBuffer(probeBytes);
+  } catch {
+    // No room for it (an address-space limit, ulimit -v): the process runs with malloc's defaults.
+  }
 }
 
 /** The V8 flags tuneHeapForQueries sets (those node was not given already). */
