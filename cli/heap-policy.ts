@@ -42,13 +42,13 @@ export class IngestYoungGeneration {
 }
 
 /** The one buffer keepFreedMallocMemory allocates and drops: just under glibc's 32 MiB cap. */
-export const MALLOC_THRESHOLD_PROBE_BYTES = 31 << 20;
+const MALLOC_THRESHOLD_PROBE_BYTES = 31 << 20;
 
 /**
- * For a process that ingests: makes glibc malloc keep the memory the process frees instead of
- * handing it back to the kernel. By default it gives back whatever lies free at the top of an arena
- * past 128 KiB and maps each block above 128 KiB on its own, so TurboFan's compile memory (freed
- * after each job) and a request's large buffers (a WAL record, decode columns) are touched afresh
+ * For a serving process (ingest above all): makes glibc malloc keep the memory the process frees
+ * instead of handing it back to the kernel. By default it gives back whatever lies free at the top
+ * of an arena past 128 KiB and maps each block above 128 KiB on its own, so TurboFan's compile
+ * memory (freed after each job) and a request's large buffers (a WAL record) are touched afresh
  * each time, and every first touch of a 4 KiB page is a page fault: ~11 µs here (a VM), where a
  * 10,000-series receiver's first round took 4,300 of them. glibc raises both limits to the size of a
  * freed mapped block (to 31 MiB and twice that: mallopt(3), M_MMAP_THRESHOLD), so one 31 MiB

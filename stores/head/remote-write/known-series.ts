@@ -143,7 +143,10 @@ export class KnownSeries {
     this.hashes = hashes;
   }
 
-  /** Places every entry in `size` new slots, in one loop over locals: it runs once per doubling, mostly interpreted, where a call per entry costs most. */
+  /**
+   * Places every entry in `size` new slots, in one loop over locals: it runs once per doubling,
+   * mostly before it is optimized, where a call per entry costs most.
+   */
   private rehash(size: number): void {
     const slots = new Int32Array(size);
     const mask = size - 1;
