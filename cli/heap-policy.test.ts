@@ -73,7 +73,7 @@ function secondBufferFaults(setup: string): number {
 
 const glibc = process.platform === "linux" && typeof (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } })?.header?.glibcVersionRuntime === "string";
 
-test("a serving process keeps the memory it frees for reuse (glibc malloc)", { skip: glibc ? false : "not run: needs Linux with glibc (the policy sets glibc malloc's thresholds)" }, () => {
+test("an ingesting process keeps the memory it frees for reuse (glibc malloc)", { skip: glibc ? false : "not run: needs Linux with glibc (the policy sets glibc malloc's thresholds)" }, () => {
   const pages = (4 << 20) / 4096;
   // glibc's default: the first 4 MiB block is mapped on its own and unmapped when freed, the second comes from the heap, fresh.
   const plain = secondBufferFaults("");

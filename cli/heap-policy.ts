@@ -45,7 +45,7 @@ export class IngestYoungGeneration {
 const MALLOC_THRESHOLD_PROBE_BYTES = 31 << 20;
 
 /**
- * For a serving process (ingest above all): makes glibc malloc keep the memory the process frees
+ * For a process that ingests: makes glibc malloc keep the memory the process frees
  * instead of handing it back to the kernel. By default it gives back whatever lies free at the top
  * of an arena past 128 KiB and maps each block above 128 KiB on its own, so TurboFan's compile
  * memory (freed after each job) and a request's large buffers (a WAL record) are touched afresh

@@ -42,9 +42,11 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const young = entry.work === "ingest" ? new IngestYoungGeneration() : undefined;
-  if (young !== undefined) keepHeapPolicy(young.policy);
+  if (young !== undefined) {
+    keepHeapPolicy(young.policy);
+    keepFreedMallocMemory();
+  }
   if (entry.work === "queries") keepHeapPolicy(tuneHeapForQueries);
-  if (entry.work !== undefined) keepFreedMallocMemory();
   const mod = (await import(entry.file)) as { run(argv: string[], young?: IngestYoungGeneration): Promise<number> };
   return mod.run(rest, young);
 }
