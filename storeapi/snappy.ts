@@ -46,7 +46,7 @@ export function snappyUncompress(input: Uint8Array, maxBytes: number, into?: Uin
       ? new Uint8Array(len)
       : into.length >= len
         ? new Uint8Array(into.buffer, into.byteOffset, len)
-        : new Uint8Array(Math.min(scratchCapacity(len), Math.max(len, maxBytes))).subarray(0, len);
+        : new Uint8Array(Math.min(scratchCapacity(len), maxBytes)).subarray(0, len);
   let pos = varintSize(src);
   let o = 0;
   while (pos < src.length) {

@@ -87,7 +87,10 @@ export class Head implements Store {
     handles?: (SeriesHandle | undefined)[],
   ): Promise<AppendResult> {
     let total = 0;
-    for (let i = 0; i < batch.length; i++) total += (batch[i]!.n ?? batch[i]!.t.length) + (batch[i]!.histograms?.h.length ?? 0);
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i]!;
+      total += (s.n ?? s.t.length) + (s.histograms?.h.length ?? 0);
+    }
     const pending = this.pool.take(total);
     const rejections = new Rejections();
     let accepted = 0;
