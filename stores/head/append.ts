@@ -5,6 +5,7 @@ import { type FloatBits, STALE_NAN, formatLabels, histogramProblem, isStaleNaN }
 import type { Labels, NativeHistogram } from "../../storeapi/index.js";
 import type { RejectReason } from "./metrics.js";
 import type { MemSeries } from "./series.js";
+import { objectArray } from "./object-array.js";
 import { normaliseLabels, seriesHashKey, type HeadState } from "./state.js";
 import type { Rejection, SampleKind, SeriesSamples } from "./types.js";
 import type { WalSeriesRecord } from "./wal/index.js";
@@ -90,7 +91,7 @@ export function newPendingBatch(size: number): PendingBatch {
     startTimestamps: false,
     n: 0,
     lastSeries: undefined,
-    newSeries: [],
+    newSeries: objectArray(),
   };
 }
 

@@ -2,6 +2,7 @@
 // The batch lives across the WAL's fsync, so per-request entries would survive young-generation
 // collections and be promoted as garbage (about 100 B a series per request); here they are reused.
 import { EMPTY_LABELS, type Labels, scratchCapacity } from "../../../storeapi/index.js";
+import { objectArray } from "../object-array.js";
 import type { SeriesHandle, SeriesHistograms } from "../types.js";
 
 /** A batch entry filled in place: SeriesSamples with writable fields, one shape for every entry. */
@@ -18,12 +19,12 @@ interface BatchEntry {
 
 export class BatchScratch {
   /** The batch: entries[0, size) after add(); seal() cuts the array to them. */
-  private readonly entries: BatchEntry[] = [];
+  private readonly entries: BatchEntry[] = objectArray();
   private size = 0;
   /** The head's series per entry (appendBatch's handles). */
-  readonly handles: (SeriesHandle | undefined)[] = [];
+  readonly handles: (SeriesHandle | undefined)[] = objectArray();
   /** Per request series: its label set, its problem (a string), or undefined when it was skipped. */
-  readonly labelsOf: (Labels | string | undefined)[] = [];
+  readonly labelsOf: (Labels | string | undefined)[] = objectArray();
   /** Per request series: its label-bytes hash; per entry: its request series. */
   hashes = new Int32Array(0);
   entrySeries = new Int32Array(0);
