@@ -76,3 +76,34 @@ test("a batch that appended to a series created by a failed batch fails too, so 
   gates[4]!.resolve();
   assert.equal((await retry).accepted, 1);
 });
+
+test("appendBatch reads the batch and fills the handles before it returns; its promise only waits for the WAL", async () => {
+  let open = (): void => {};
+  const durable = new Promise<void>((resolve) => (open = resolve));
+  const logged: number[][] = [];
+  const wal: HeadWal = {
+    logSamples: (_r, t, v, n) => {
+      logged.push([...Array.from(t).slice(0, n), ...v.subarray(0, n)]);
+      return durable;
+    },
+    checkpoint: async () => {},
+    close: async () => {},
+  };
+  const head = new Head({ wal });
+  const t = [1000, 2000];
+  const v = new Float64Array([1, 2]);
+  const batch = [{ labels: up("a"), t, v }];
+  const handles: unknown[] = [];
+  const appended = head.appendBatch(batch, handles as never);
+  assert.equal(handles.length, 1);
+  assert.notEqual(handles[0], undefined, "the new series' handle is there before the WAL answers");
+  // The receiver reuses all of it for its next request from here on.
+  t.fill(9000);
+  v.fill(9);
+  batch[0] = { labels: up("z"), t, v };
+  open();
+  assert.deepEqual(await appended, { accepted: 2, rejected: [] });
+  assert.deepEqual(logged, [[1000, 2000, 1, 2]]);
+  assert.equal(head.numSeries(), 1);
+  assert.deepEqual((await head.labelValues({ minTime: 0, maxTime: 1e9, matchers: [], label: "job" })).values, ["a"]);
+});

@@ -32,9 +32,12 @@ export class BatchScratch {
   withExemplars = new Uint8Array(0);
   /** Per request series: 1 when its label set was decoded and is its bytes exactly (LabelsExactness). */
   exact = new Uint8Array(0);
+  /** The request's series count (begin), for clear. */
+  private seriesCount = 0;
 
   /** Starts a batch for a request of seriesCount series. */
   begin(seriesCount: number): void {
+    this.seriesCount = seriesCount;
     if (this.hashes.length < seriesCount) {
       const cap = scratchCapacity(seriesCount);
       this.hashes = new Int32Array(cap);
@@ -75,7 +78,7 @@ export class BatchScratch {
   }
 
   /** Drops the request's label sets and series, so a kept scratch holds no removed series alive. */
-  clear(seriesCount: number): void {
+  clear(): void {
     for (let k = 0; k < this.size; k++) {
       const e = this.entries[k]!;
       e.labels = EMPTY_LABELS;
@@ -83,6 +86,8 @@ export class BatchScratch {
       e.histograms = undefined;
     }
     this.handles.fill(undefined, 0, this.size);
-    this.labelsOf.fill(undefined, 0, seriesCount);
+    this.labelsOf.fill(undefined, 0, this.seriesCount);
+    this.size = 0;
+    this.seriesCount = 0;
   }
 }

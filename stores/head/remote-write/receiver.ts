@@ -15,9 +15,10 @@ import type { SnappyWorker } from "../../../storeapi/index.js";
 
 /**
  * What the receiver appends to: the head's appendBatch. When it fills `handles`, series already in the
- * head are found from their label bytes next time (known-series.ts). The batch, its entries and the
- * columns they point into are reused by the next request once appendBatch has settled: an appender
- * reads them during the call and keeps none of them (label sets and handles excepted).
+ * head are found from their label bytes next time (known-series.ts). An appender reads the batch and
+ * fills `handles` before appendBatch returns (its promise may then wait for the WAL) and keeps none of
+ * it (label sets and handles excepted): the batch, its entries and the columns they point into are
+ * the next request's from then on.
  */
 export interface RemoteWriteAppender {
   appendBatch(batch: AppendBatch, handles?: (SeriesHandle | undefined)[]): Promise<AppendResult>;
@@ -248,20 +249,31 @@ export async function handleRemoteWrite(
     return finish(ctx, { status: 400, message: `decompressed body of ${declared} bytes exceeds the limit of ${ctx.maxDecodedBytes}` });
   }
   const scratch = ctx.scratch.take();
-  try {
-    return await decodeAndStore(head, body, protocol, ctx, scratch, tenantLabel, admit);
-  } finally {
+  let held = true;
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    scratch.batch.clear();
     ctx.scratch.giveBack(scratch);
+  };
+  try {
+    return await decodeAndStore(head, body, protocol, ctx, scratch, release, tenantLabel, admit);
+  } finally {
+    release();
   }
 }
 
-/** handleRemoteWrite after the header and size checks; the decoded request lives in `scratch` until it returns. */
+/**
+ * handleRemoteWrite after the header and size checks; the decoded request lives in `scratch` until
+ * `release` gives it back to the pool (when the head has read it, or at the latest when this returns).
+ */
 async function decodeAndStore(
   head: RemoteWriteAppender,
   body: Uint8Array,
   protocol: RemoteWriteProtocol,
   ctx: RemoteWriteContext,
   scratch: DecodeScratch,
+  release: () => void,
   tenantLabel: Label | undefined,
   admit: ((samples: number) => Promise<RemoteWriteResponse | undefined>) | undefined,
 ): Promise<RemoteWriteResponse> {
@@ -281,12 +293,7 @@ async function decodeAndStore(
   }
   const refused = await admit?.(req.sampleCount + req.histogramCount);
   if (refused !== undefined) return finish(ctx, refused);
-  let stored: StoreOutcome | RemoteWriteResponse;
-  try {
-    stored = await storeRequest(head, req, ctx, scratch.batch, tenantLabel);
-  } finally {
-    scratch.batch.clear(req.seriesCount);
-  }
+  const stored = await storeRequest(head, req, ctx, scratch.batch, release, tenantLabel);
   if ("status" in stored) return finish(ctx, stored);
   const written =
     protocol === "2.0"
@@ -311,12 +318,18 @@ interface StoreOutcome {
   readonly problems: readonly string[];
 }
 
-/** Appends a decoded request (either protocol) to the head, keeps its exemplars and metadata. */
+/**
+ * Appends a decoded request (either protocol) to the head, keeps its exemplars and metadata. Once the
+ * head has read the batch, the request's buffers are released while its append waits for the WAL
+ * (unless its exemplars still need them): concurrent requests then decode into one set of buffers
+ * instead of a set each.
+ */
 async function storeRequest(
   head: RemoteWriteAppender,
   req: DecodedWriteRequest,
   ctx: RemoteWriteContext,
   scratch: BatchScratch,
+  release: () => void,
   tenantLabel: Label | undefined,
 ): Promise<StoreOutcome | RemoteWriteResponse> {
   const text = asBuffer(req.buf);
@@ -372,13 +385,16 @@ async function storeRequest(
 
   const batch = scratch.seal();
   const handles = scratch.handles;
+  const appended = batch.length > 0 ? head.appendBatch(batch, handles) : undefined;
+  // Series whose WAL write then fails are dropped again; found by their bytes, the head refuses them.
+  learnSeries(known, req, scratch, batch, handles, tenantLabel, head.numSeries?.() ?? 0);
+  if (req.exemplarCount === 0) release();
   let result: AppendResult;
   try {
-    result = batch.length > 0 ? await head.appendBatch(batch, handles) : { accepted: 0, rejected: [] };
+    result = appended !== undefined ? await appended : { accepted: 0, rejected: [] };
   } catch (err) {
     return { status: 500, message: `append failed, retry: ${(err as Error).message}` };
   }
-  learnSeries(known, req, scratch, batch, handles, tenantLabel, head.numSeries?.() ?? 0);
   let samples = req.sampleCount - invalidSamples;
   let histograms = req.histogramCount - invalidHistograms;
   for (const r of result.rejected) {

@@ -106,3 +106,44 @@ test("the head batch's entries are reused by the next request and hold no labels
   const request = { minTime: 0, maxTime: 10_000, matchers: [{ name: "i", op: "=" as const, value: "5" }] };
   for await (const frame of head.series(request)) for (const s of frame.series) assert.equal(xorChunkNumSamples(s.chunks[0]!.raw!.data), 3);
 });
+
+test("requests waiting for the WAL hold no decode buffers: the next one decodes into the same set, unless exemplars still need it", async () => {
+  const head = new Head();
+  let open = (): void => {};
+  const wal = new Promise<void>((resolve) => (open = resolve));
+  const batches: (readonly SeriesSamples[])[] = [];
+  let called = (): void => {};
+  const appender = {
+    // Reads the batch before it returns, as the head does; answers once the "WAL" is open.
+    appendBatch: (batch: readonly SeriesSamples[], handles?: (SeriesHandle | undefined)[]) => {
+      batches.push(batch);
+      called();
+      const appended = head.appendBatch(batch, handles);
+      return wal.then(() => appended);
+    },
+    numSeries: () => head.numSeries(),
+  };
+  const ctx = createRemoteWriteContext();
+  const withExemplar: WriteTimeSeries = { labels: labelsFromRecord({ __name__: "traced", job: "x" }), samples: [{ value: 1, timestamp: 1000 }], exemplars: [{ labels: labelsFromRecord({ trace_id: "t1" }), value: 1, timestamp: 1000 }] };
+  const bodies = [series(30, "a", 1000), series(30, "b", 1000), series(30, "c", 1000), [withExemplar], series(30, "d", 1000)].map((timeseries) => encodeRemoteWriteBody({ timeseries }));
+  const answers: Promise<{ status: number }>[] = [];
+  // As an HTTP server starts them: each request once the one before is waiting for the WAL.
+  for (const body of bodies) {
+    const appending = new Promise<void>((resolve) => (called = resolve));
+    answers.push(handleRemoteWrite(appender, body, HEADERS, ctx));
+    await appending;
+  }
+  open();
+  assert.deepEqual((await Promise.all(answers)).map((a) => a.status), [204, 204, 204, 204, 204]);
+  assert.equal(batches[1], batches[0], "the second request decoded into the first one's buffers");
+  assert.equal(batches[2], batches[0]);
+  assert.equal(batches[3], batches[0]);
+  assert.notEqual(batches[4], batches[3], "the exemplars' request still held its buffers");
+  assert.equal(head.numSeries(), 121);
+  for (const job of ["a", "b", "c", "d"]) {
+    let samples = 0;
+    for await (const frame of head.series({ minTime: 0, maxTime: 10_000, matchers: [{ name: "job", op: "=", value: job }] })) samples += frame.series.length;
+    assert.equal(samples, 30, `job ${job}`);
+  }
+  assert.deepEqual(ctx.exemplars.select([{ name: "job", op: "=", value: "x" }], 0, 10_000)[0]?.exemplars, [{ labels: labelsFromRecord({ trace_id: "t1" }), value: 1, timestamp: 1000 }]);
+});
