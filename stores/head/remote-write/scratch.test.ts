@@ -5,6 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { labelsFromRecord, labelsKey, snappyUncompressInto, xorChunkNumSamples } from "../../../storeapi/index.js";
 import { Head, type SeriesHandle, type SeriesSamples } from "../index.js";
+import type { HeadWal } from "../types.js";
 import { DecodeScratch, DecodeScratchPool, MAX_POOLED_BODY_BYTES, decodeWriteRequest } from "./decode.js";
 import { seriesLabels } from "./labels.js";
 import { createRemoteWriteContext, encodeRemoteWriteBody, encodeWriteRequest, handleRemoteWrite, type WriteTimeSeries } from "./index.js";
@@ -146,4 +147,30 @@ test("requests waiting for the WAL hold no decode buffers: the next one decodes 
     assert.equal(samples, 30, `job ${job}`);
   }
   assert.deepEqual(ctx.exemplars.select([{ name: "job", op: "=", value: "x" }], 0, 10_000)[0]?.exemplars, [{ labels: labelsFromRecord({ trace_id: "t1" }), value: 1, timestamp: 1000 }]);
+});
+
+test("series learned before their WAL write fails are not used again: the retry creates and stores them", async () => {
+  let failing = true;
+  const wal: HeadWal = {
+    logSamples: async () => {
+      if (failing) throw new Error("disk full");
+    },
+    checkpoint: async () => {},
+    close: async () => {},
+  };
+  const head = new Head({ wal });
+  const ctx = createRemoteWriteContext();
+  const body = encodeRemoteWriteBody({ timeseries: series(20, "r", 1000) });
+  const failed = await handleRemoteWrite(head, body, HEADERS, ctx);
+  assert.equal(failed.status, 500);
+  assert.equal(head.numSeries(), 0, "the failed batch's series were dropped");
+  failing = false;
+  assert.equal((await handleRemoteWrite(head, body, HEADERS, ctx)).status, 204);
+  assert.equal((await handleRemoteWrite(head, encodeRemoteWriteBody({ timeseries: series(20, "r", 2000) }), HEADERS, ctx)).status, 204);
+  assert.equal(head.numSeries(), 20);
+  let samples = 0;
+  for await (const frame of head.series({ minTime: 0, maxTime: 10_000, matchers: [{ name: "job", op: "=", value: "r" }] })) {
+    for (const s of frame.series) for (const c of s.chunks) samples += xorChunkNumSamples(c.raw!.data);
+  }
+  assert.equal(samples, 40);
 });
