@@ -4,7 +4,7 @@
  * An empty array whose elements kind already holds objects, and holes. A fresh `[]` holds small
  * integers until its first object arrives, and code optimized on used arrays deoptimizes on that
  * first store, then recompiles: in a receiver's first burst of concurrent requests (new pooled
- * batches) that was 25–40 ms of compiling for each of its two hottest functions. Holey, the most
+ * batches) that was 25–50 ms of compiling for each of its two hottest functions. Holey, the most
  * general kind, because once one array from this literal turns holey (its length set), V8 makes
  * the literal's later arrays holey too, which code optimized on packed ones would reject.
  */
