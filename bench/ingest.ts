@@ -63,19 +63,11 @@ interface Bodies {
 function generate(): Bodies {
   const warmup: Uint8Array[][] = [];
   for (let r = 0; r < 3; r++) {
-    const bodies: Uint8Array[] = [];
-    for (let from = 0; from < 5000; from += BATCH) {
-      const timeseries: WriteTimeSeries[] = [];
-      for (let i = from; i < Math.min(5000, from + BATCH); i++) {
-        const labels = [
-          { name: "__name__", value: "bench_warmup" },
-          { name: "i", value: String(i) },
-        ];
-        timeseries.push({ labels, samples: [{ value: i + r, timestamp: Date.now() - 3_600_000 + r * STEP_MS }] });
-      }
-      bodies.push(encodeRemoteWriteBody({ timeseries }));
-    }
-    warmup.push(bodies);
+    const labels = (i: number) => [
+      { name: "__name__", value: "bench_warmup" },
+      { name: "i", value: String(i) },
+    ];
+    warmup.push(inBodies(5000, (i) => ({ labels: labels(i), samples: [{ value: i + r, timestamp: Date.now() - 3_600_000 + r * STEP_MS }] })));
   }
   const t0 = Date.now() - ROUNDS * STEP_MS - 60_000;
   const last = new Float64Array(SERIES);
@@ -90,21 +82,15 @@ function generate(): Bodies {
     { name: "shard", value: String(i % 7) },
   ]);
   for (let r = 0; r < ROUNDS; r++) {
-    const bodies: Uint8Array[] = [];
-    for (let from = 0; from < SERIES; from += BATCH) {
-      const timeseries: WriteTimeSeries[] = [];
-      for (let i = from; i < Math.min(SERIES, from + BATCH); i++) {
-        // Counters grow by a varying integer; gauges keep their value 70% of the time, else drift.
-        let v: number;
-        if (i % 2 === 0) v = last[i] += Math.floor(rand() * 20);
-        else if (r > 0 && rand() < 0.7) v = last[i];
-        else v = last[i] = Math.round((r === 0 ? rand() * 1000 : last[i] + (rand() - 0.5) * 10) * 100) / 100;
-        timeseries.push({ labels: labels[i], samples: [{ value: v, timestamp: t0 + r * STEP_MS }] });
-      }
-      const body = encodeRemoteWriteBody({ timeseries });
-      bytes += body.length;
-      bodies.push(body);
-    }
+    const bodies = inBodies(SERIES, (i) => {
+      // Counters grow by a varying integer; gauges keep their value 70% of the time, else drift.
+      let v: number;
+      if (i % 2 === 0) v = last[i] += Math.floor(rand() * 20);
+      else if (r > 0 && rand() < 0.7) v = last[i];
+      else v = last[i] = Math.round((r === 0 ? rand() * 1000 : last[i] + (rand() - 0.5) * 10) * 100) / 100;
+      return { labels: labels[i], samples: [{ value: v, timestamp: t0 + r * STEP_MS }] };
+    });
+    for (const body of bodies) bytes += body.length;
     rounds.push(bodies);
   }
   const churn = args.churn ? churnRound(labels, t0 + ROUNDS * STEP_MS, rand) : undefined;
@@ -113,14 +99,19 @@ function generate(): Bodies {
 
 /** The series of `labels` on another port of every instance, one sample each at t: as many new series. */
 function churnRound(labels: readonly { name: string; value: string }[][], t: number, rand: () => number): Uint8Array[] {
+  return inBodies(labels.length, (i) => {
+    const moved = labels[i].map((l) => (l.name === "instance" ? { name: l.name, value: l.value.replace(":9100", ":9200") } : l));
+    const value = i % 2 === 0 ? Math.floor(rand() * 20) : Math.round(rand() * 100_000) / 100;
+    return { labels: moved, samples: [{ value, timestamp: t }] };
+  });
+}
+
+/** Series 0 … count-1 (made in order) as remote_write bodies of BATCH series each. */
+function inBodies(count: number, seriesAt: (i: number) => WriteTimeSeries): Uint8Array[] {
   const bodies: Uint8Array[] = [];
-  for (let from = 0; from < labels.length; from += BATCH) {
+  for (let from = 0; from < count; from += BATCH) {
     const timeseries: WriteTimeSeries[] = [];
-    for (let i = from; i < Math.min(labels.length, from + BATCH); i++) {
-      const moved = labels[i].map((l) => (l.name === "instance" ? { name: l.name, value: l.value.replace(":9100", ":9200") } : l));
-      const value = i % 2 === 0 ? Math.floor(rand() * 20) : Math.round(rand() * 100_000) / 100;
-      timeseries.push({ labels: moved, samples: [{ value, timestamp: t }] });
-    }
+    for (let i = from; i < Math.min(count, from + BATCH); i++) timeseries.push(seriesAt(i));
     bodies.push(encodeRemoteWriteBody({ timeseries }));
   }
   return bodies;
